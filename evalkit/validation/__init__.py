@@ -1,18 +1,19 @@
 """Psychometric validation of questionnaires (COSMIN), built for the youth instrument.
 
-Submodules (imported on first use):
+Submodules (imported on first use; named so that no submodule shadows a function):
 
-- ``syntax``      lavaan-style model syntax parser
-- ``cfa``         confirmatory factor analysis (ML; multi-group with equality constraints)
-- ``invariance``  measurement invariance (configural / metric / scalar, partial)
-- ``items``       item analysis (distributions, floor/ceiling, item-total)
-- ``reliability`` alpha (Feldt CI), omega total / hierarchical, bootstrap CIs
-- ``efa``         exploratory factor analysis, parallel analysis
-- ``agreement``   ICC (Shrout & Fleiss), SEM, SDC, Bland-Altman
-- ``validity``    hypotheses testing, known groups, ROC/AUC
-- ``norms``       percentile norms
-- ``cosmin``      COSMIN summary table
-- ``polychoric``, ``wlsmv``, ``irt``, ``dif``  ordinal items
+- ``model_syntax``  lavaan-style model syntax parser
+- ``factor``        confirmatory factor analysis (``cfa``; ML, multi-group with equality
+                    constraints; estimator-pluggable so WLSMV plugs in)
+- ``measurement_invariance``  ``invariance`` (configural / metric / scalar, partial)
+- ``items``         ``item_analysis`` (distributions, floor/ceiling, item-total)
+- ``consistency``   ``reliability`` (alpha with Feldt CI, omega total / hierarchical)
+- ``exploratory``   ``efa``, ``parallel_analysis``
+- ``retest``        ``icc`` (Shrout & Fleiss), ``agreement`` (SEM, SDC), ``bland_altman``
+- ``validity``      ``hypotheses_test``, ``known_groups``, ``roc``
+- ``norming``       ``norms``
+- ``cosmin``        ``cosmin_table``
+- ``ordinal``, ``wlsmv``, ``irt``, ``differential``  ordinal items (polychoric, WLSMV, GRM, DIF)
 """
 from __future__ import annotations
 
@@ -20,25 +21,25 @@ import importlib
 
 # public name -> submodule
 _LAZY = {
-    "cfa": "cfa",
-    "CFAResult": "cfa",
-    "invariance": "invariance",
-    "InvarianceResult": "invariance",
+    "cfa": "factor",
+    "CFAResult": "factor",
+    "invariance": "measurement_invariance",
+    "InvarianceResult": "measurement_invariance",
     "item_analysis": "items",
-    "reliability": "reliability",
-    "efa": "efa",
-    "parallel_analysis": "efa",
-    "icc": "agreement",
-    "agreement": "agreement",
-    "bland_altman": "agreement",
+    "reliability": "consistency",
+    "efa": "exploratory",
+    "parallel_analysis": "exploratory",
+    "icc": "retest",
+    "agreement": "retest",
+    "bland_altman": "retest",
     "hypotheses_test": "validity",
     "known_groups": "validity",
     "roc": "validity",
-    "norms": "norms",
+    "norms": "norming",
     "cosmin_table": "cosmin",
-    "polychoric": "polychoric",
+    "polychoric": "ordinal",
     "graded_response": "irt",
-    "dif": "dif",
+    "dif": "differential",
 }
 
 __all__ = sorted(_LAZY)
@@ -48,8 +49,7 @@ def __getattr__(name: str):
     if name in _LAZY:
         module = importlib.import_module(f".{_LAZY[name]}", __name__)
         value = getattr(module, name)
-        if name != _LAZY[name]:  # do not shadow a submodule with a same-named function
-            globals()[name] = value
+        globals()[name] = value
         return value
     raise AttributeError(f"module 'evalkit.validation' has no attribute {name!r}")
 
