@@ -40,6 +40,7 @@ _SUBMODULES = (
     "datasets",
     "prepost",
     "meta",
+    "funnel",
     "did",
     "validation",
     "report",
@@ -101,7 +102,7 @@ def __dir__():
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import batch, cli, codebook, datasets, did, io, meta, plotting, prepost  # noqa
+    from . import batch, cli, codebook, datasets, did, funnel, io, meta, plotting, prepost  # noqa
     from . import privacy, report, results, scales, validation  # noqa
     from .codebook import Codebook, load_codebook  # noqa
     from .io import ValidationReport, read, validate  # noqa

@@ -60,6 +60,7 @@ KNOWN_CODEBOOKS: tuple[str, ...] = (
     "benchmark",
     "djg11",
     "djg6",
+    "health_monitor",
 )
 
 FIELD_TYPES = ("string", "integer", "number", "date", "boolean")

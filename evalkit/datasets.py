@@ -11,6 +11,7 @@ interventions      :func:`generate_interventions` (2022)      effect per coaliti
 municipal_panel    :func:`generate_municipal_panel` (2016)    ATT(g, t) per cohort and year
 benchmark          :func:`generate_benchmark` (2019)          pillar intercepts and slopes
 youth              :func:`generate_youth` (2025)              loadings, thresholds, DIF, retest
+health_monitor     :func:`generate_health_monitor` (2020)     prevalence per risk group and year
 municipalities     the 345 municipalities of 2022 (real)      --
 =================  =========================================  ===================================
 
@@ -22,7 +23,7 @@ Examples
 --------
 >>> from evalkit import datasets
 >>> datasets.names()
-['benchmark', 'interventions', 'municipal_panel', 'municipalities', 'youth']
+['benchmark', 'health_monitor', 'interventions', 'municipal_panel', 'municipalities', 'youth']
 >>> df = datasets.load("municipal_panel")
 >>> df.shape
 (3105, 8)
@@ -49,6 +50,7 @@ __all__ = [
     "generate_municipal_panel",
     "generate_benchmark",
     "generate_youth",
+    "generate_health_monitor",
     "regenerate",
     "write_example_coalitions",
     "SEEDS",
@@ -57,13 +59,15 @@ __all__ = [
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 #: Seeds of the bundled files.
-SEEDS = {"interventions": 2022, "municipal_panel": 2016, "benchmark": 2019, "youth": 2025}
+SEEDS = {"interventions": 2022, "municipal_panel": 2016, "benchmark": 2019, "youth": 2025,
+         "health_monitor": 2020}
 
 _FILES = {
     "interventions": "interventions.csv",
     "municipal_panel": "municipal_panel.csv",
     "benchmark": "benchmark.csv",
     "youth": "youth.csv",
+    "health_monitor": "health_monitor.csv",
     "municipalities": "municipalities.csv",
 }
 
@@ -666,12 +670,133 @@ def generate_youth(n: int = 1500, seed: int = SEEDS["youth"], *, n_retest: int =
     }
 
 
+
+# ================================================================ health monitor (risk groups)
+# Population shares and 2020 anchor prevalences (% lonely) per level. Anchors marked
+# "fact" are the programme's published figures (design.md, action programme 2022-2025,
+# from the Health Monitor 2020); the others are plausible, chosen so that the shares
+# average to the national value. Everything in this dataset is synthetic.
+_HM_DIMENSIONS: dict[str, dict[str, tuple[float, float]]] = {
+    "total": {"18+": (1.00, 47.0)},                                  # fact
+    "age": {"18-34": (0.27, 46.0),                                   # fact (18-35: 46%)
+            "35-49": (0.23, 44.0), "50-64": (0.26, 48.0), "65-74": (0.14, 46.0),
+            "75+": (0.10, 56.0)},                                    # fact
+    "education": {"laag": (0.22, 65.0),                               # fact
+                  "midden": (0.40, 46.0), "hoog": (0.38, 37.6)},
+    "disability": {"ja": (0.22, 62.0),                                # fact
+                   "nee": (0.78, 42.8)},
+    "mental_health": {"ja": (0.08, 81.0),                             # fact (long-term problems)
+                      "nee": (0.92, 44.0)},
+    "migration": {"nederlands": (0.76, 44.0), "westers": (0.10, 46.0),
+                  "niet_westers": (0.14, 64.0)},                       # fact
+    "informal_carer": {"ja": (0.15, 52.0), "nee": (0.85, 46.1)},
+}
+_HM_YEARS = (2016, 2020, 2022, 2024)
+_HM_RESPONDENTS = {2016: 457_000, 2020: 540_000, 2022: 500_000, 2024: 520_000}
+#: Extra logit shift per (level, year): young adults rose faster (39% in 2016, fact).
+_HM_EXTRA = {("age", "18-34", 2016): -0.20}
+
+
+def _logit(p):
+    return np.log(p / (1 - p))
+
+
+def _calibrate(offsets: np.ndarray, weights: np.ndarray, target: float) -> np.ndarray:
+    """Probabilities expit(c + offsets) with c solved so that sum w p = target (bisection)."""
+    lo, hi = -10.0, 10.0
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if np.sum(weights * _logistic(mid + offsets)) < target:
+            lo = mid
+        else:
+            hi = mid
+    return _logistic((lo + hi) / 2 + offsets)
+
+
+def generate_health_monitor(seed: int = SEEDS["health_monitor"], *, return_truth: bool = False):
+    """Generate national monitoring figures by risk group (synthetic Health Monitor tables).
+
+    One row per year (2016, 2020, 2022, 2024), dimension and level: the share of adults
+    (18+) who are lonely (DJG-11 >= 3) and severely lonely (>= 9), with the number of
+    respondents. **Synthetic**: shaped after the programme's published national figures
+    (design.md: 43% lonely in 2016, 47% in 2020; 9% / 11% severely; 75+ 56%; 18-35 39% ->
+    46%; low education 65%; disability 62%; long-term mental health problems 81%;
+    non-western migration background 64%), but not the real Health Monitor tables.
+
+    Dimensions and levels: ``total`` (18+), ``age`` (18-34, 35-49, 50-64, 65-74, 75+),
+    ``education`` (laag, midden, hoog), ``disability`` (ja, nee), ``mental_health``
+    (long-term mental health problems: ja, nee), ``migration`` (nederlands, westers,
+    niet_westers), ``informal_carer`` (mantelzorger: ja, nee).
+
+    Generating model, per dimension d, level l and year t::
+
+        logit p_lt = c_dt + o_l (+ extra_lt),   o_l = logit(anchor_l) - logit(0.47)
+        c_dt solved so that sum_l w_l p_lt = national_t      (43.0, 47.0, 48.2, 47.8 %)
+        severe s_lt: logit s_lt = e_dt + logit(11 (anchor_l / 47)^1.6 %), with e_dt solved so
+        that sum_l w_l s_lt = severe_t (9.0, 11.0, 11.5, 11.3 %); s_lt < p_lt
+        n_lt = round(N_t w_l U(0.95, 1.05)),  N_t = 457,000 / 540,000 / 500,000 / 520,000
+        counts (severe, moderate, not lonely) ~ Multinomial(n_lt; s_lt, p_lt - s_lt, 1 - p_lt)
+
+    with population shares w_l and 2020 anchors in ``_HM_DIMENSIONS``; young adults get an
+    extra logit shift of -0.20 in 2016 (39% then). The national levels are those of
+    :func:`generate_municipal_panel`.
+
+    Returns
+    -------
+    DataFrame, or (DataFrame, dict) with ``return_truth=True``
+        Columns ``year, dimension, level, n_respondents, lonely_pct, severe_pct``
+        (``health_monitor`` codebook). The truth dict has ``"expected"`` (the true
+        ``lonely_pct``/``severe_pct`` per year, dimension and level, with the population
+        share ``weight``), ``"national_lonely_pct"``, ``"national_severe_pct"`` and
+        ``"anchors_2020"``.
+
+    Examples
+    --------
+    >>> from evalkit.datasets import generate_health_monitor
+    >>> df = generate_health_monitor()
+    >>> sorted(df["year"].unique().tolist())
+    [2016, 2020, 2022, 2024]
+    """
+    check_positive_int(seed, "seed", minimum=0)
+    rng = np.random.default_rng(seed)
+    rows, exp_rows = [], []
+    base = _logit(0.47)
+    for t in _HM_YEARS:
+        for dim, levels in _HM_DIMENSIONS.items():
+            names_ = list(levels)
+            w = np.array([levels[lv][0] for lv in names_])
+            anchor = np.array([levels[lv][1] for lv in names_]) / 100
+            off = _logit(anchor) - base + np.array([_HM_EXTRA.get((dim, lv, t), 0.0) for lv in names_])
+            p = _calibrate(off, w, _NATIONAL_LONELY[t] / 100)
+            s_anchor = np.minimum(0.11 * (anchor / 0.47) ** 1.6, 0.9 * anchor)
+            s = _calibrate(_logit(s_anchor), w, _NATIONAL_SEVERE[t] / 100)
+            s = np.minimum(s, p - 0.005)
+            n = np.round(_HM_RESPONDENTS[t] * w * rng.uniform(0.95, 1.05, len(w))).astype(int)
+            for j, lv in enumerate(names_):
+                c = rng.multinomial(n[j], [s[j], p[j] - s[j], 1 - p[j]])
+                rows.append({"year": t, "dimension": dim, "level": lv, "n_respondents": int(n[j]),
+                             "lonely_pct": 100 * (c[0] + c[1]) / n[j], "severe_pct": 100 * c[0] / n[j]})
+                exp_rows.append({"year": t, "dimension": dim, "level": lv, "weight": w[j],
+                                 "lonely_pct": 100 * p[j], "severe_pct": 100 * s[j]})
+    df = _typed(pd.DataFrame(rows), "health_monitor")
+    df.attrs = {"dataset": "health_monitor", "seed": seed, "generator": "generate_health_monitor"}
+    if not return_truth:
+        return df
+    return df, {
+        "expected": pd.DataFrame(exp_rows),
+        "national_lonely_pct": {t: _NATIONAL_LONELY[t] for t in _HM_YEARS},
+        "national_severe_pct": {t: _NATIONAL_SEVERE[t] for t in _HM_YEARS},
+        "anchors_2020": {d: {lv: a for lv, (_, a) in lv_.items()} for d, lv_ in _HM_DIMENSIONS.items()},
+    }
+
+
 # ================================================================ types, files, loading
 _INT_COLS = {
     "interventions": ["age"] + [f"djg{i}" for i in range(1, 12)],
     "municipal_panel": ["year", "n_respondents", "joined_year"],
     "benchmark": ["year"],
     "youth": ["age", *_Y_ITEMS, "ucla3", "friends", "lonely_self"],
+    "health_monitor": ["year", "n_respondents"],
 }
 _STR_COLS = {
     "interventions": ["municipality_code", "municipality_name", "intervention", "intervention_type",
@@ -680,6 +805,7 @@ _STR_COLS = {
     "benchmark": ["municipality_code", "municipality_name"],
     "youth": ["respondent_id", "wave", "age_band", "gender", "school_type"],
     "municipalities": ["municipality_code", "municipality_name", "safety_region"],
+    "health_monitor": ["dimension", "level"],
 }
 
 
@@ -723,6 +849,10 @@ def load(name: str) -> pd.DataFrame:
           ``y07`` by gender; truth: ``truth("youth")``.
         * ``"municipalities"``: the real 2022 list (code, name, safety region) with a
           synthetic population proxy.
+        * ``"health_monitor"``: national loneliness by risk group (age, education,
+          disability, mental health, migration background, informal carers) in 2016, 2020,
+          2022 and 2024, ``generate_health_monitor(seed=2020)``; synthetic, shaped after the
+          programme's published national figures; truth: ``truth("health_monitor")``.
 
     Returns
     -------
@@ -746,7 +876,8 @@ def load(name: str) -> pd.DataFrame:
                      keep_default_na=False, na_values=[""])
     df = _typed(df, name)
     gen = {"interventions": "generate_interventions", "municipal_panel": "generate_municipal_panel",
-           "benchmark": "generate_benchmark", "youth": "generate_youth"}[name]
+           "benchmark": "generate_benchmark", "youth": "generate_youth",
+           "health_monitor": "generate_health_monitor"}[name]
     df.attrs = {"dataset": name, "seed": SEEDS[name], "generator": gen}
     return df
 
@@ -760,8 +891,10 @@ def _generate_bundled(name: str, return_truth: bool = False):
         return generate_benchmark(SEEDS[name], return_truth=return_truth)
     if name == "youth":
         return generate_youth(1500, SEEDS[name], return_truth=return_truth)
+    if name == "health_monitor":
+        return generate_health_monitor(SEEDS[name], return_truth=return_truth)
     raise ParameterError(f"name={name!r} has no generator; use one of: "
-                         "'interventions', 'municipal_panel', 'benchmark', 'youth'.")
+                         "'interventions', 'municipal_panel', 'benchmark', 'youth', 'health_monitor'.")
 
 
 @lru_cache(maxsize=8)
@@ -799,7 +932,7 @@ def regenerate(directory: str | Path | None = None) -> dict[str, Path]:
     directory = Path(directory) if directory is not None else DATA_DIR
     directory.mkdir(parents=True, exist_ok=True)
     written = {}
-    for name in ("interventions", "municipal_panel", "benchmark", "youth"):
+    for name in ("interventions", "municipal_panel", "benchmark", "youth", "health_monitor"):
         path = directory / _FILES[name]
         path.write_bytes(to_csv_bytes(_generate_bundled(name)))
         written[name] = path

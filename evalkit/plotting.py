@@ -9,13 +9,10 @@ scale scores and :data:`PERCENT_LIMITS` for shares.
 """
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import seaborn as sns
 
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import seaborn as sns  # noqa: E402
-
-from ._checks import check_lang  # noqa: E402
+from ._checks import check_lang
 
 __all__ = [
     "PALETTE",

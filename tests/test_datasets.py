@@ -15,7 +15,7 @@ GENERATED = ["interventions", "municipal_panel", "benchmark", "youth"]
 
 # ---------------------------------------------------------------- API and bundled files
 def test_names_and_load_shapes():
-    assert datasets.names() == ["benchmark", "interventions", "municipal_panel",
+    assert datasets.names() == ["benchmark", "health_monitor", "interventions", "municipal_panel",
                                 "municipalities", "youth"]
     muni = datasets.load("municipalities")
     assert len(muni) == 345 and muni["municipality_code"].is_unique
@@ -246,7 +246,7 @@ CODEBOOK_OF = {"interventions": "intervention", "municipal_panel": "municipal_pa
 
 @pytest.mark.parametrize("name", GENERATED)
 def test_bundled_files_validate_against_codebook(name):
-    io = pytest.importorskip("evalkit.io", reason="evalkit.io not written yet")
+    from evalkit import io
     report = io.validate(datasets.load(name), CODEBOOK_OF[name])
     errors = report.errors
     assert report.ok, errors.head(20).to_string()
@@ -270,7 +270,7 @@ def test_write_example_coalitions(tmp_path):
 
 @pytest.mark.parametrize("name", GENERATED)
 def test_bundled_files_read_back_with_io(name):
-    io = pytest.importorskip("evalkit.io", reason="evalkit.io not written yet")
+    from evalkit import io
     path = datasets.DATA_DIR / datasets._FILES[name]
     df = io.read(path, CODEBOOK_OF[name])
     assert len(df) == len(datasets.load(name))

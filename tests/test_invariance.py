@@ -138,7 +138,7 @@ def test_known_intercept_dif_is_found():
 
 def test_youth_sample_finds_known_dif_item():
     """Bundled youth sample: uniform DIF on y07 (girls vs boys) and no other item."""
-    datasets = pytest.importorskip("evalkit.datasets")
+    from evalkit import datasets
     y = datasets.load("youth")
     t1 = y.loc[y["wave"] == "t1"]
     model = ("social =~ y01 + y02 + y03 + y04 + y05 + y06\n"
