@@ -40,6 +40,13 @@ _LAZY = {
     "polychoric": "ordinal",
     "graded_response": "irt",
     "dif": "differential",
+    "DIFResult": "differential",
+    "PolychoricResult": "ordinal",
+    "GRMResult": "irt",
+    "fit_wlsmv": "wlsmv",
+    "invariance_wlsmv": "wlsmv",
+    "WLSMVResult": "wlsmv",
+    "PartialInvarianceResult": "measurement_invariance",
 }
 
 __all__ = sorted(_LAZY)
