@@ -47,6 +47,17 @@ _LAZY = {
     "invariance_wlsmv": "wlsmv",
     "WLSMVResult": "wlsmv",
     "PartialInvarianceResult": "measurement_invariance",
+    "ItemAnalysisResult": "items",
+    "ReliabilityResult": "consistency",
+    "EFAResult": "exploratory",
+    "ParallelAnalysisResult": "exploratory",
+    "AgreementResult": "retest",
+    "BlandAltmanResult": "retest",
+    "HypothesesResult": "validity",
+    "KnownGroupsResult": "validity",
+    "ROCResult": "validity",
+    "NormsResult": "norming",
+    "CosminResult": "cosmin",
 }
 
 __all__ = sorted(_LAZY)

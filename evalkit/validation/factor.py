@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from .._checks import check_columns, check_dataframe, check_lang, check_option
+from .._checks import check_columns, check_dataframe, check_lang, check_option, check_unique_column
 from ..errors import (
     ConvergenceWarning,
     DataQualityWarning,
@@ -58,6 +58,7 @@ __all__ = [
     "fit_indices",
     "srmr_bentler",
     "fit_model",
+    "plot_loadings",
     "FIT_INDEX_NAMES",
 ]
 
@@ -717,6 +718,8 @@ def _prepare_data(data, parsed: ParsedModel, group, *, min_group_size: int | Non
             raise ParameterError(f"group={group!r} is also an indicator of the model.")
     items = list(parsed.observed)
     use = items + ([group] if group is not None else [])
+    for c in use:
+        check_unique_column(data, c)
     df = data[use]
     for c in items:
         if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]):
@@ -741,7 +744,7 @@ def _prepare_data(data, parsed: ParsedModel, group, *, min_group_size: int | Non
         groups = ["all"]
         codes = np.zeros(len(x), dtype=np.int64)
     else:
-        labels = df[group].astype(str)
+        labels = _group_labels(df[group])
         codes, uniq = pd.factorize(labels)  # order of appearance, as lavaan
         groups = [str(u) for u in uniq]
         if len(groups) < 2:
@@ -770,6 +773,16 @@ def _prepare_data(data, parsed: ParsedModel, group, *, min_group_size: int | Non
                 SmallSampleWarning, stacklevel=3,
             )
     return df, groups
+
+
+def _group_labels(col: pd.Series) -> pd.Series:
+    """Group labels as text; whole numbers stored as floats (a column with a missing value)
+    print as ``7``, not ``7.0``."""
+    if pd.api.types.is_float_dtype(col.dtype):
+        vals = col.to_numpy(dtype=float, na_value=np.nan)
+        if np.all(np.isfinite(vals)) and np.all(vals == np.round(vals)):
+            return pd.Series(vals.astype(np.int64), index=col.index).astype(str)
+    return col.astype(str)
 
 
 def _check_equal(equal) -> tuple[str, ...]:
@@ -856,6 +869,8 @@ def cfa(data: pd.DataFrame, model: str, *, estimator: str = "ML", group: str | N
     """
     _check_estimator(estimator)
     equal = _check_equal(equal)
+    if meanstructure is not None and not isinstance(meanstructure, (bool, np.bool_)):
+        raise ParameterError(f"meanstructure must be None, True or False, got {meanstructure!r}.")
     if isinstance(partial, str):
         partial = (partial,)
     delegate = _delegated(estimator, "fit_wlsmv")
@@ -910,6 +925,15 @@ def _fit(df, parsed, est, group, groups, equal, partial, meanstructure, model, t
 # result
 # ========================================================================================
 _TITLE = {"nl": "Confirmatieve factoranalyse", "en": "Confirmatory factor analysis"}
+#: Words of the fit verdict in CFAResult.summary (good / mediocre / poor).
+_FIT_WORDS = {
+    "nl": {"verdict": ("goed", "matig", "onvoldoende"), "head": "Passing van het model bij de gegevens",
+           "meets": "Voldoet aan de vuistregel", "fails": "Voldoet niet",
+           "source": "Vuistregels van Hu & Bentler 1999."},
+    "en": {"verdict": ("good", "mediocre", "poor"), "head": "Fit of the model to the data",
+           "meets": "Meets the rule of thumb", "fails": "Does not meet it",
+           "source": "Rules of thumb of Hu & Bentler 1999."},
+}
 
 
 class CFAResult(Result):
@@ -1062,7 +1086,11 @@ class CFAResult(Result):
             ))
         return tidy_frame(rows, extra=["lhs", "op", "rhs", "group", "free", "z", "std_all"])
 
+    #: Conventional cut-offs for good fit (Hu & Bentler 1999), used in the summary text.
+    GOOD_FIT = {"cfi": (">=", 0.95), "tli": (">=", 0.95), "rmsea": ("<=", 0.06), "srmr": ("<=", 0.08)}
+
     def summary(self, lang: str = "nl") -> str:
+        """Readable text: sample, fit in words against the usual cut-offs, the loadings."""
         from ..i18n import fmt_number, fmt_p
         check_lang(lang)
         fi = self.fit_indices
@@ -1078,45 +1106,57 @@ class CFAResult(Result):
         if self.equal:
             lines.append(("Gelijk over groepen: " if nl else "Equal across groups: ") + ", ".join(self.equal))
         if not self.converged:
-            lines.append("LET OP: niet geconvergeerd." if nl else "WARNING: not converged.")
+            lines.append("LET OP: niet geconvergeerd; de uitkomsten zijn onbetrouwbaar." if nl
+                         else "WARNING: not converged; the results are unreliable.")
         f2 = lambda x, d=3: fmt_number(float(x), d, lang)  # noqa: E731
+        df_txt = fmt_number(float(fi["df"]), 0, lang)
         lines.append(
-            f"chi2({int(fi['df'])}) = {f2(fi['chi2'])}, {fmt_p(float(fi['p_value']), lang)}; "
+            f"chi2({df_txt}) = {f2(fi['chi2'])}, {fmt_p(float(fi['p_value']), lang)}; "
             f"CFI = {f2(fi['cfi'])}; TLI = {f2(fi['tli'])}; RMSEA = {f2(fi['rmsea'])} "
             f"[{f2(fi['rmsea_ci_lower'])}; {f2(fi['rmsea_ci_upper'])}]; SRMR = {f2(fi['srmr'])}"
         )
+        good, bad = [], []
+        for k, (op, cut) in self.GOOD_FIT.items():
+            v = float(fi[k])
+            if not np.isfinite(v):
+                continue
+            ok = v >= cut if op == ">=" else v <= cut
+            (good if ok else bad).append(f"{k.upper()} {f2(v)} ({'≥' if op == '>=' else '≤'} {f2(cut, 2)})")
+        if float(fi["df"]) == 0:
+            lines.append("Het model is verzadigd (df = 0): of het bij de gegevens past, is niet te toetsen."
+                         if nl else "The model is saturated (df = 0): its fit cannot be tested.")
+        elif good or bad:
+            w = _FIT_WORDS[lang]
+            verdict = w["verdict"][0 if not bad else 1 if len(good) >= 2 else 2]
+            text = f"{w['head']}: {verdict}."
+            if good:
+                text += f" {w['meets']}: " + ", ".join(good) + "."
+            if bad:
+                text += f" {w['fails']}: " + ", ".join(bad) + "."
+            lines.append(text + f" ({w['source']})")
         lines.append("")
-        lines.append("Ladingen (gestandaardiseerd: std_all):" if nl else "Loadings (standardised: std_all):")
+        lines.append("Ladingen (gestandaardiseerd: tussen 0 en 1; 0,4 of meer is een duidelijke samenhang):"
+                     if nl else "Loadings (standardised: between 0 and 1; 0.4 or more is a clear relation):")
         ld = self.loadings[[c for c in ("group", "factor", "item", "estimate", "std_error", "std_all")
-                            if c in self.loadings]]
+                            if c in self.loadings]].copy()
+        for c in ("estimate", "std_error", "std_all"):
+            ld[c] = [("vast" if nl else "fixed") if (c == "std_error" and not np.isfinite(v))
+                     else f2(v) for v in ld[c].to_numpy(dtype=float)]
+        if nl:
+            ld = ld.rename(columns={"group": "groep", "factor": "factor", "item": "item",
+                                    "estimate": "lading", "std_error": "standaardfout",
+                                    "std_all": "gestandaardiseerd"})
+        else:
+            ld = ld.rename(columns={"estimate": "loading", "std_error": "std. error",
+                                    "std_all": "standardised"})
         with pd.option_context("display.width", 120, "display.max_rows", 500):
-            lines.append(ld.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+            lines.append(ld.to_string(index=False))
         return "\n".join(lines)
 
     def plot(self, ax=None, lang: str = "nl"):
         """Dot plot of the standardised loadings per item (coloured by factor or group)."""
-        from ..plotting import PALETTE, new_axes
-        check_lang(lang)
-        ax = new_axes(ax, figsize=(7.0, 0.35 * len(self.spec.observed) + 1.5))
-        ld = self.loadings
-        items = list(dict.fromkeys(ld["item"]))
-        ypos = {it: i for i, it in enumerate(items)}
-        hue = "group" if self.multigroup else "factor"
-        levels = list(dict.fromkeys(ld[hue]))
-        for k, lev in enumerate(levels):
-            sub = ld.loc[ld[hue] == lev]
-            off = (k - (len(levels) - 1) / 2) * 0.15 if self.multigroup else 0.0
-            ax.scatter(sub["std_all"], [ypos[i] + off for i in sub["item"]],
-                       color=PALETTE[k % len(PALETTE)], label=str(lev), zorder=3)
-        ax.set_yticks(range(len(items)), items)
-        ax.invert_yaxis()
-        ax.set_xlim(min(0.0, float(ld["std_all"].min()) - 0.05), max(1.0, float(ld["std_all"].max()) + 0.05))
-        ax.axvline(0.4, color="#999999", linestyle=":", linewidth=1)
-        ax.set_xlabel("Gestandaardiseerde lading" if lang == "nl" else "Standardised loading")
-        ax.set_title(self.title[lang])
-        ax.legend(title=("Groep" if lang == "nl" else "Group") if self.multigroup else "Factor",
-                  loc="lower left", fontsize="small")
-        return ax
+        return plot_loadings(self.loadings, multigroup=self.multigroup, ax=ax, lang=lang,
+                             title=self.title[check_lang(lang)])
 
     # -- score tests for equality constraints (partial invariance) ---------------------
     def score_tests(self, keys=None) -> pd.DataFrame:
@@ -1136,6 +1176,37 @@ class CFAResult(Result):
         DataFrame with ``lhs, op, rhs, group, equal_key, x2, df, p_value``.
         """
         return _score_tests(self, keys)
+
+
+def plot_loadings(loadings: pd.DataFrame, *, multigroup: bool, ax=None, lang: str = "nl",
+                  title: str | None = None):
+    """Dot plot of standardised loadings (``std_all``) per item, coloured by factor or,
+    for multi-group models, by group; a dotted line at 0.4. Shared by every CFA result
+    type (ML here; the WLSMV result can call it too)."""
+    from ..plotting import PALETTE, new_axes
+    check_lang(lang)
+    ld = loadings
+    items = list(dict.fromkeys(ld["item"]))
+    ax = new_axes(ax, figsize=(7.0, 0.35 * len(items) + 1.5))
+    ypos = {it: i for i, it in enumerate(items)}
+    hue = "group" if multigroup else "factor"
+    levels = list(dict.fromkeys(ld[hue]))
+    for k, lev in enumerate(levels):
+        sub = ld.loc[ld[hue] == lev]
+        off = (k - (len(levels) - 1) / 2) * 0.15 if multigroup else 0.0
+        ax.scatter(sub["std_all"], [ypos[i] + off for i in sub["item"]],
+                   color=PALETTE[k % len(PALETTE)], label=str(lev), zorder=3)
+    ax.set_yticks(range(len(items)), items)
+    ax.invert_yaxis()
+    lo, hi = float(np.nanmin(ld["std_all"])), float(np.nanmax(ld["std_all"]))
+    ax.set_xlim(min(0.0, lo - 0.05), max(1.0, hi + 0.05))
+    ax.axvline(0.4, color="#999999", linestyle=":", linewidth=1)
+    ax.set_xlabel("Gestandaardiseerde lading" if lang == "nl" else "Standardised loading")
+    if title:
+        ax.set_title(title)
+    ax.legend(title=("Groep" if lang == "nl" else "Group") if multigroup else "Factor",
+              loc="lower left", fontsize="small")
+    return ax
 
 
 def _expanded(result: CFAResult):

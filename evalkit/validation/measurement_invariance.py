@@ -164,6 +164,32 @@ def invariance(data: pd.DataFrame, model: str, *, group: str, estimator: str = "
 
 
 _TITLE = {"nl": "Meetinvariantie", "en": "Measurement invariance"}
+#: Plain-language names of the levels for the summary.
+_LEVEL_TEXT = {
+    "metric": {"nl": "Metrische invariantie (gelijke ladingen: de items meten in elke groep even sterk "
+                     "hetzelfde)",
+               "en": "Metric invariance (equal loadings: the items measure the construct equally "
+                     "strongly in every group)"},
+    "scalar": {"nl": "Scalaire invariantie (ook gelijke intercepten: gemiddelde scores zijn tussen de "
+                     "groepen te vergelijken)",
+               "en": "Scalar invariance (equal intercepts too: mean scores can be compared between "
+                     "the groups)"},
+}
+
+
+def _table_text(table: pd.DataFrame, lang: str) -> str:
+    """The invariance table as text: 4 decimals (decimal comma in Dutch), '–' for missing,
+    ja/nee (yes/no) for the decisions."""
+    from ..i18n import fmt_number
+    out = pd.DataFrame(index=table.index)
+    for c in table.columns:
+        if c in DECISION_COLUMNS:
+            yes, no = ("ja", "nee") if lang == "nl" else ("yes", "no")
+            out[c] = [("–" if pd.isna(v) else yes if bool(v) else no) for v in table[c]]
+        else:
+            digits = 0 if c in ("df", "delta_df") else 4
+            out[c] = [fmt_number(float(v), digits, lang) for v in table[c]]
+    return out.to_string()
 
 
 def _fails(row: dict | pd.Series, criterion: str) -> bool:
@@ -228,7 +254,7 @@ class InvarianceResult(Result):
                  (f"Groepen ({self.group}): " if nl else f"Groups ({self.group}): ")
                  + ", ".join(f"{g} (n = {n})" for g, n in self.nobs.items())]
         with pd.option_context("display.width", 140, "display.max_columns", 20):
-            lines.append(self.table.to_string(float_format=lambda x: f"{x:.4f}"))
+            lines.append(_table_text(self.table, lang))
         lines.append(
             "Criteria: LR-toets p >= {a}; delta CFI > -0,01 (Cheung & Rensvold 2002); "
             "delta RMSEA < 0,015 (Chen 2007).".format(a=str(self.alpha).replace(".", ","))
@@ -236,11 +262,17 @@ class InvarianceResult(Result):
             f"Criteria: LR test p >= {self.alpha}; delta CFI > -0.01 (Cheung & Rensvold 2002); "
             "delta RMSEA < 0.015 (Chen 2007)."
         )
-        for lvl in ("metric", "scalar"):
+        word = {True: {"nl": "aanvaard", "en": "supported"}, False: {"nl": "verworpen", "en": "rejected"}}
+        for lvl in list(self.table.index)[1:]:
             r = self.table.loc[lvl]
             ok = bool(r["cfi_invariant"]) and bool(r["rmsea_invariant"])
-            word = {True: {"nl": "aanvaard", "en": "supported"}, False: {"nl": "verworpen", "en": "rejected"}}
-            lines.append(f"{lvl}: {word[ok][lang]} (delta CFI/RMSEA)")
+            name = _LEVEL_TEXT.get(lvl, {}).get(lang, lvl)
+            lines.append(f"- {name}: {word[ok][lang]} (delta CFI/RMSEA).")
+            if lvl == "scalar" and not ok:
+                lines.append("  Gemiddelde scores zijn daarom niet zonder meer tussen de groepen te vergelijken; "
+                             "partial() zoekt de items die het verschil veroorzaken." if nl else
+                             "  Mean scores can therefore not simply be compared between the groups; "
+                             "partial() finds the items that cause the difference.")
         return "\n".join(lines)
 
     def plot(self, ax=None, lang: str = "nl"):
@@ -387,5 +419,5 @@ class PartialInvarianceResult(Result):
                 else f"{self.title[lang]} ({self.level}); freed: ")
         lines = [head + (", ".join(self.freed) if self.freed else "–")]
         with pd.option_context("display.width", 140, "display.max_columns", 20):
-            lines.append(self.table.to_string(float_format=lambda x: f"{x:.4f}"))
+            lines.append(_table_text(self.table, lang))
         return "\n".join(lines)

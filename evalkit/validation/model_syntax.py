@@ -54,6 +54,7 @@ __all__ = [
     "ParsedModel",
     "parse_model",
     "build_partable",
+    "number_free",
     "GROUP_EQUAL_OPTIONS",
 ]
 
@@ -328,6 +329,25 @@ def _parse_partial(partial, latent: set[str]) -> set[tuple[str, str, str]]:
     return out
 
 
+def number_free(keys) -> np.ndarray:
+    """Free-parameter indices from one key per table row: ``""`` = fixed (0); rows with
+    the same key share one 1-based index, numbered in order of first appearance.
+
+    >>> number_free(["row:1", "", "label:a", "label:a", "row:5"]).tolist()
+    [1, 0, 2, 2, 3]
+    """
+    index: dict[str, int] = {}
+    free = []
+    for k in keys:
+        if not k:
+            free.append(0)
+            continue
+        if k not in index:
+            index[k] = len(index) + 1
+        free.append(index[k])
+    return np.asarray(free, dtype=np.int64)
+
+
 def build_partable(
     parsed: ParsedModel,
     *,
@@ -492,16 +512,7 @@ def build_partable(
                 "partial names parameters that are not in the model: " + ", ".join(missing) + "."
             )
     pt["equal_key"] = keys
-    index: dict[str, int] = {}
-    free = []
-    for k in keys:
-        if not k:
-            free.append(0)
-            continue
-        if k not in index:
-            index[k] = len(index) + 1
-        free.append(index[k])
-    pt["free"] = np.asarray(free, dtype=np.int64)
+    pt["free"] = number_free(keys)
     pt["equal_key"] = [k if (k and not k.startswith("row:")) else "" for k in keys]
     pt["label"] = pt["label"].astype(str)
     return pt

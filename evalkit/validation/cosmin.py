@@ -1,0 +1,266 @@
+"""COSMIN summary table: each measurement property, its result, criterion and rating.
+
+Criteria for good measurement properties (Prinsen et al. 2018, Table 1; Terwee et al.
+2007; Mokkink et al. 2018):
+
+================== ============================================================== =====
+property           sufficient (+)                                                  else
+================== ============================================================== =====
+structural         CFI or TLI > 0.95, or RMSEA < 0.06, or SRMR < 0.08              \\-
+internal cons.     structural validity + and alpha >= 0.70 for every (sub)scale    \\- / ?
+reliability        ICC >= 0.70 (ICC2, absolute agreement, preferred)              \\-
+measurement error  SDC < MIC (MIC must be given by the user)                       \\- / ?
+hypotheses         >= 75% of the hypotheses confirmed                              \\-
+criterion validity AUC >= 0.70 (or correlation >= 0.70)                            \\-
+================== ============================================================== =====
+
+``?`` = indeterminate (information missing, e.g. no MIC or no sufficient structural
+validity for internal consistency).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .._checks import check_lang
+from ..errors import ParameterError
+from ..i18n import fmt_number, fmt_pct
+from ..results import Result, tidy_frame
+
+__all__ = ["cosmin_table", "CosminResult", "PROPERTIES"]
+
+PROPERTIES = ("structural_validity", "internal_consistency", "reliability", "measurement_error",
+              "hypotheses_testing", "criterion_validity")
+
+_NAMES = {
+    "structural_validity": {"nl": "Structurele validiteit", "en": "Structural validity"},
+    "internal_consistency": {"nl": "Interne consistentie", "en": "Internal consistency"},
+    "reliability": {"nl": "Betrouwbaarheid (test-hertest)", "en": "Reliability (test-retest)"},
+    "measurement_error": {"nl": "Meetfout", "en": "Measurement error"},
+    "hypotheses_testing": {"nl": "Hypothesetoetsing (constructvaliditeit)",
+                           "en": "Hypotheses testing (construct validity)"},
+    "criterion_validity": {"nl": "Criteriumvaliditeit", "en": "Criterion validity"},
+}
+
+_CRITERIA = {
+    "structural_validity": "CFI or TLI > 0.95 or RMSEA < 0.06 or SRMR < 0.08",
+    "internal_consistency": "alpha >= 0.70 per unidimensional (sub)scale, given sufficient structural validity",
+    "reliability": "ICC >= 0.70",
+    "measurement_error": "SDC < MIC",
+    "hypotheses_testing": ">= 75% of hypotheses confirmed",
+    "criterion_validity": "AUC >= 0.70 (or r >= 0.70)",
+}
+
+
+def _fit_values(structural):
+    if structural is None:
+        return None
+    fi = getattr(structural, "fit_indices", structural)
+    if isinstance(fi, Mapping):
+        fi = pd.Series(fi)
+    if not isinstance(fi, pd.Series):
+        raise ParameterError("structural must be a CFA result or a Series/dict of fit indices "
+                             "(cfi, tli, rmsea, srmr).")
+    return {k: float(fi[k]) for k in ("cfi", "tli", "rmsea", "srmr") if k in fi and pd.notna(fi[k])}
+
+
+def _alpha_values(internal):
+    if internal is None:
+        return None
+    if isinstance(internal, Mapping):
+        items = internal.items()
+    else:
+        items = [("scale", internal)]
+    out = {}
+    for name, v in items:
+        if hasattr(v, "estimate") and callable(v.estimate):
+            out[str(name)] = float(v.estimate("alpha"))
+        else:
+            out[str(name)] = float(v)
+    return out
+
+
+def _icc_value(rel):
+    if rel is None:
+        return None, None
+    if isinstance(rel, pd.DataFrame) and "icc" in rel.columns:
+        return float(rel.loc["ICC2", "icc"]), "ICC2"
+    if hasattr(rel, "icc_table"):
+        return float(rel.icc_table.loc["ICC2", "icc"]), "ICC2"
+    return float(rel), "ICC"
+
+
+def _sdc_value(err):
+    if err is None:
+        return None
+    if hasattr(err, "value"):
+        return float(err.value("sdc_agreement"))
+    return float(err)
+
+
+def _hyp_counts(hyp):
+    if hyp is None:
+        return None
+    results = hyp if isinstance(hyp, (list, tuple)) else [hyp]
+    n_conf = n_tot = 0
+    for h in results:
+        if hasattr(h, "n_confirmed"):
+            n_conf += h.n_confirmed
+            n_tot += len(h.rows)
+        else:
+            raise ParameterError("hypotheses must be results of hypotheses_test/known_groups.")
+    return n_conf, n_tot
+
+
+def _criterion_value(crit):
+    if crit is None:
+        return None, None
+    if hasattr(crit, "auc"):
+        return float(crit.auc), "AUC"
+    return float(crit), "AUC"
+
+
+@dataclass(repr=False)
+class CosminResult(Result):
+    """Result of :func:`cosmin_table`: ``table`` (and ``tidy()``) with one row per
+    measurement property: ``property``, ``result``, ``criterion``, ``rating``."""
+
+    rows: list
+
+    title = {"nl": "COSMIN-overzicht meeteigenschappen", "en": "COSMIN summary of measurement properties"}
+
+    def tidy(self) -> pd.DataFrame:
+        return tidy_frame(self.rows, extra=("property", "result", "criterion", "rating"))
+
+    def table(self, lang: str = "nl") -> pd.DataFrame:
+        check_lang(lang)
+        t = self.tidy()
+        return pd.DataFrame({
+            {"nl": "Meeteigenschap", "en": "Measurement property"}[lang]: [_NAMES[p][lang] for p in t["term"]],
+            {"nl": "Resultaat", "en": "Result"}[lang]: t["result"],
+            {"nl": "Criterium", "en": "Criterion"}[lang]: t["criterion"],
+            {"nl": "Beoordeling", "en": "Rating"}[lang]: t["rating"],
+        })
+
+    def summary(self, lang: str = "nl") -> str:
+        check_lang(lang)
+        return (self.title[lang] + " (Prinsen et al. 2018; + voldoende, - onvoldoende, ? onbepaald)\n\n"
+                if lang == "nl" else
+                self.title[lang] + " (Prinsen et al. 2018; + sufficient, - insufficient, ? indeterminate)\n\n"
+                ) + self.table(lang).to_string(index=False)
+
+    def _html_table(self) -> str:
+        return self.table("nl").to_html(index=False, border=0, classes="evalkit-table")
+
+
+def cosmin_table(*, structural=None, internal_consistency=None, reliability=None,
+                 measurement_error=None, mic: float | None = None, hypotheses=None,
+                 criterion=None, lang: str = "en") -> CosminResult:
+    """Rate every measurement property against the COSMIN criteria (Prinsen et al. 2018).
+
+    Parameters
+    ----------
+    structural : CFA result or Series/dict with ``cfi, tli, rmsea, srmr``, optional
+    internal_consistency : ReliabilityResult, float, or dict ``{subscale: result or alpha}``
+    reliability : DataFrame from :func:`icc`, AgreementResult, or an ICC value
+        ICC2 (absolute agreement) is used from a table.
+    measurement_error : AgreementResult or an SDC value
+    mic : float, optional
+        Minimal important change; without it measurement error is rated ``?``.
+    hypotheses : HypothesesResult / KnownGroupsResult or a list of them
+        All hypotheses are pooled for the 75% rule.
+    criterion : ROCResult or an AUC value
+    lang : {"en", "nl"}
+        Language of the ``result`` text.
+
+    Returns
+    -------
+    CosminResult
+        ``tidy()`` rows ``structural_validity, internal_consistency, reliability,
+        measurement_error, hypotheses_testing, criterion_validity`` with ``estimate``
+        (the key number), ``property``, ``result``, ``criterion`` and ``rating``
+        (``+``, ``-`` or ``?``).
+
+    Examples
+    --------
+    >>> res = cosmin_table(structural={"cfi": 0.97, "tli": 0.96, "rmsea": 0.05, "srmr": 0.04},
+    ...                    internal_consistency={"social": 0.84, "emotional": 0.66},
+    ...                    reliability=0.81, measurement_error=4.2)
+    >>> res.tidy()["rating"].tolist()
+    ['+', '-', '+', '?', '?', '?']
+    """
+    check_lang(lang)
+    en = lang == "en"
+    missing = "not assessed" if en else "niet onderzocht"
+    rows = []
+    # structural validity
+    fit = _fit_values(structural)
+    if not fit:
+        rows.append({"term": "structural_validity", "result": missing, "rating": "?"})
+        struct_ok = None
+    else:
+        ok = (fit.get("cfi", 0) > 0.95 or fit.get("tli", 0) > 0.95 or fit.get("rmsea", np.inf) < 0.06
+              or fit.get("srmr", np.inf) < 0.08)
+        struct_ok = ok
+        txt = ", ".join(f"{k.upper()} = {fmt_number(v, 3, lang)}" for k, v in fit.items())
+        rows.append({"term": "structural_validity", "estimate": fit.get("cfi", np.nan), "result": txt,
+                     "rating": "+" if ok else "-"})
+    # internal consistency
+    alphas = _alpha_values(internal_consistency)
+    if not alphas:
+        rows.append({"term": "internal_consistency", "result": missing, "rating": "?"})
+    else:
+        all_ok = all(a >= 0.70 for a in alphas.values())
+        txt = "; ".join(f"{k}: alpha = {fmt_number(a, 2, lang)}" for k, a in alphas.items())
+        if struct_ok is not True:
+            rating = "?"
+            txt += (" (no sufficient structural validity)" if en else " (geen voldoende structurele validiteit)")
+        else:
+            rating = "+" if all_ok else "-"
+        rows.append({"term": "internal_consistency", "estimate": min(alphas.values()), "result": txt,
+                     "rating": rating})
+    # reliability
+    icc_v, icc_name = _icc_value(reliability)
+    if icc_v is None:
+        rows.append({"term": "reliability", "result": missing, "rating": "?"})
+    else:
+        rows.append({"term": "reliability", "estimate": icc_v,
+                     "result": f"{icc_name} = {fmt_number(icc_v, 2, lang)}",
+                     "rating": "+" if icc_v >= 0.70 else "-"})
+    # measurement error
+    sdc = _sdc_value(measurement_error)
+    if sdc is None:
+        rows.append({"term": "measurement_error", "result": missing, "rating": "?"})
+    elif mic is None:
+        rows.append({"term": "measurement_error", "estimate": sdc,
+                     "result": f"SDC = {fmt_number(sdc, 2, lang)}; " + ("MIC not defined" if en else "MIC niet vastgesteld"),
+                     "rating": "?"})
+    else:
+        rows.append({"term": "measurement_error", "estimate": sdc,
+                     "result": f"SDC = {fmt_number(sdc, 2, lang)}, MIC = {fmt_number(float(mic), 2, lang)}",
+                     "rating": "+" if sdc < float(mic) else "-"})
+    # hypotheses testing
+    counts = _hyp_counts(hypotheses)
+    if counts is None or counts[1] == 0:
+        rows.append({"term": "hypotheses_testing", "result": missing, "rating": "?"})
+    else:
+        share = counts[0] / counts[1]
+        rows.append({"term": "hypotheses_testing", "estimate": share,
+                     "result": (f"{counts[0]} of {counts[1]} confirmed ({fmt_pct(share, 0, lang)})" if en
+                                else f"{counts[0]} van {counts[1]} bevestigd ({fmt_pct(share, 0, lang)})"),
+                     "rating": "+" if share >= 0.75 else "-"})
+    # criterion validity
+    auc, name = _criterion_value(criterion)
+    if auc is None:
+        rows.append({"term": "criterion_validity", "result": missing, "rating": "?"})
+    else:
+        rows.append({"term": "criterion_validity", "estimate": auc,
+                     "result": f"{name} = {fmt_number(auc, 2, lang)}",
+                     "rating": "+" if auc >= 0.70 else "-"})
+    for r in rows:
+        r["property"] = _NAMES[r["term"]][lang]
+        r["criterion"] = _CRITERIA[r["term"]]
+    return CosminResult(rows=rows)

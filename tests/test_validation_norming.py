@@ -1,0 +1,69 @@
+"""Norm tables: percentile ranks vs scipy.stats.percentileofscore(kind="mean"), suppression."""
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+from scipy import stats
+
+from evalkit.errors import DataValidationError, ParameterError, PrivacyWarning
+from evalkit.validation import norms
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(4)
+    n = 600
+    df = pd.DataFrame({"age_band": rng.choice(["8-11", "12-14", "15-17"], n),
+                       "gender": rng.choice(["jongen", "meisje"], n),
+                       "score": rng.integers(0, 25, n).astype(float)})
+    # a tiny cell: only 4 respondents say "anders"
+    df.loc[:3, "gender"] = "anders"
+    df.loc[:3, "age_band"] = "8-11"
+    return df
+
+
+def test_percentile_ranks_match_scipy(data):
+    with pytest.warns(PrivacyWarning):
+        res = norms(data, score="score", min_cell=10)
+    t = res.table
+    for (ab, g), sub in data.groupby(["age_band", "gender"]):
+        if len(sub) < 10:
+            continue
+        cell = t[(t["age_band"] == ab) & (t["gender"] == g)]
+        expected = [stats.percentileofscore(sub["score"], x, kind="mean") for x in cell["score"]]
+        assert_allclose(cell["percentile_rank"], expected, rtol=1e-12)
+        assert (cell["n"] == len(sub)).all()
+        q = res.quantiles.loc[f"age_band={ab}, gender={g}"]
+        assert_allclose(q["p50"], np.quantile(sub["score"], 0.5))
+    tot = t[t["group"] == "totaal"]
+    assert_allclose(tot["percentile_rank"],
+                    [stats.percentileofscore(data["score"], x, kind="mean") for x in tot["score"]], rtol=1e-12)
+    assert list(tot["score"]) == list(np.arange(0.0, 25.0))
+
+
+def test_small_cells_suppressed(data):
+    with pytest.warns(PrivacyWarning, match="1 norm group"):
+        res = norms(data, score="score", min_cell=10)
+    small = res.table[res.table["gender"] == "anders"]
+    assert small["suppressed"].all()
+    assert small["percentile_rank"].isna().all() and small["n"].isna().all()
+    assert res.quantiles.loc["age_band=8-11, gender=anders", "suppressed"]
+    assert np.isnan(res.quantiles.loc["age_band=8-11, gender=anders", "p50"])
+    assert not res.table.loc[res.table["gender"] != "anders", "suppressed"].any()
+    t = res.tidy()
+    assert list(t.columns[:7]) == ["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "n"]
+    assert "onderdrukt" in res.summary()
+    import matplotlib.pyplot as plt
+    res.plot()
+    plt.close("all")
+
+
+def test_bad_input(data):
+    with pytest.raises(ParameterError, match="not a column"):
+        norms(data, score="nope")
+    with pytest.raises(ParameterError, match="min_cell"):
+        norms(data, score="score", min_cell=0)
+    with pytest.raises(ParameterError, match="quantiles"):
+        norms(data, score="score", quantiles=[50])
+    with pytest.raises(DataValidationError, match="no respondent"):
+        norms(data.assign(score=np.nan), score="score")
