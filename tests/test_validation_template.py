@@ -23,13 +23,9 @@ def test_template_stored_without_outputs_and_has_parameters():
 
 
 def test_template_runs_on_youth(tmp_path):
-    papermill = pytest.importorskip("papermill")
+    import papermill
     import evalkit
-    try:
-        data = evalkit.datasets.load("youth")
-        evalkit.load_codebook("youth_instrument")
-    except Exception as exc:  # pragma: no cover - the data helper's part missing
-        pytest.skip(f"youth data or codebook not available: {exc}")
+    data = evalkit.datasets.load("youth")
     path = tmp_path / "youth.csv"
     data.to_csv(path, index=False)
     out = tmp_path / "out.ipynb"
@@ -52,3 +48,9 @@ def test_template_runs_on_youth(tmp_path):
     assert "Structural validity" in text
     # no participant rows: the respondent ids never appear
     assert "J00001" not in text
+    # the codebook marks the youth items as ordinal: the ordinal path (issue 8) is the default
+    assert "Estimator: **WLSMV**" in "\n".join(
+        o["data"].get("text/markdown", "") for c in nb.cells for o in c.get("outputs", []) if "data" in o)
+    assert "chi2_scaled" in text
+    # the DIF screening flags the item with known DIF (y07, by gender) and no other
+    assert "Flagged items: y07" in text and "Flagged items: y07," not in text
