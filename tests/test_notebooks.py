@@ -26,7 +26,8 @@ NOTEBOOKS = sorted(p for p in NOTEBOOK_DIR.glob("*.ipynb") if ".ipynb_checkpoint
 CELL_TIMEOUT = 300          # seconds per cell
 BUDGET = float(os.environ.get("EVALKIT_NOTEBOOK_BUDGET", "120"))   # seconds per notebook
 #: Notebooks that must show figures (guards against a non-inline matplotlib backend).
-WITH_FIGURES = {"02_intervention_synthesis.ipynb", "04_monitoring.ipynb"}
+WITH_FIGURES = {"01_programme_effect.ipynb", "02_intervention_synthesis.ipynb",
+                "03_youth_instrument_validation.ipynb", "04_monitoring.ipynb"}
 
 _CHECK = ("import sys as _sys, evalkit as _ek\n"
           "print(_sys.executable)\n"

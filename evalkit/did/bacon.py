@@ -248,7 +248,7 @@ class BaconResult(Result):
                 ax.scatter(c["weight"], c["estimate"], color=PALETTE[i], s=40,
                            label=typ if lang == "en" else _TYPE_NL[typ])
         ax.axhline(self.twfe_estimate, color=COLORS["national"], linestyle="--",
-                   label=f"TWFE = {self.twfe_estimate:.3f}")
+                   label=f"TWFE = {fmt_number(self.twfe_estimate, 3, lang)}")
         ax.set_xlabel({"nl": "Gewicht", "en": "Weight"}[lang])
         ax.set_ylabel({"nl": "2x2-schatting", "en": "2x2 estimate"}[lang])
         ax.legend(frameon=False, fontsize="small")

@@ -681,6 +681,10 @@ class StaggeredResult(Result):
             "base_period": bases, "post": post, "n_treated": n_treated,
             "n_control": n_control,
         })
+        for col in ("group", "time", "event_time", "base_period"):  # periods stay whole numbers
+            vals = self.att_gt[col].to_numpy(dtype=float)
+            if np.all(np.isfinite(vals)) and np.all(vals == np.round(vals)):
+                self.att_gt[col] = vals.astype(np.int64)
         self.pretest = self._pretest()
 
     # -- inference helpers ------------------------------------------------------------
@@ -972,7 +976,12 @@ class StaggeredResult(Result):
                 ax.errorbar(dd["event_time"], dd["estimate"],
                             yerr=[dd["estimate"] - dd["ci_lower"], dd["ci_upper"] - dd["estimate"]],
                             fmt="o", color=col, capsize=3, label=lab[lang])
+            ax.axvline(-0.5, color=COLORS["national"], linestyle=":", linewidth=1)
             ax.set_xlabel(label("event_time", lang))
+            band = bool(self.bootstrap)
+            ax.set_title({"nl": ("simultane (uniforme) banden" if band else "puntsgewijze intervallen"),
+                          "en": ("simultaneous (uniform) bands" if band else "pointwise intervals")}[lang],
+                         fontsize="small", loc="right")
         else:
             a = self.att_gt
             for i, g in enumerate(np.unique(a["group"])):

@@ -179,7 +179,7 @@ class TWFEResult(Result):
             ax.plot(s.index.get_level_values(1), s.to_numpy(), "o-",
                     color=PALETTE[i % len(PALETTE)], label=lab)
         ax.set_xlabel(label("year", lang))
-        ax.set_ylabel(self.outcome)
+        ax.set_ylabel({"nl": f"Gemiddelde {self.outcome}", "en": f"Mean {self.outcome}"}[lang])
         ax.legend(frameon=False)
         return ax
 
