@@ -43,7 +43,14 @@ def check_columns(data: pd.DataFrame, **columns: str | Sequence[str] | None) -> 
     for param, cols in columns.items():
         if cols is None:
             continue
-        seq = [cols] if isinstance(cols, str) else list(cols)
+        if isinstance(cols, str):
+            seq = [cols]
+        elif isinstance(cols, (list, tuple, pd.Index, pd.Series)) or (
+                isinstance(cols, Iterable) and not isinstance(cols, (bytes, dict))):
+            seq = list(cols)
+        else:
+            raise ParameterError(
+                f"{param} must name a column (a string) or a list of columns, got {cols!r}.")
         for col in seq:
             if not isinstance(col, str):
                 raise ParameterError(f"{param} must name columns by string, got {col!r}.")
@@ -52,6 +59,16 @@ def check_columns(data: pd.DataFrame, **columns: str | Sequence[str] | None) -> 
                 raise ParameterError(
                     f"{param}={col!r} is not a column of data; columns are: {avail}."
                 )
+            check_unique_column(data, col)
+
+
+def check_unique_column(data: pd.DataFrame, col: str) -> None:
+    """A column used by name must occur once (``df[col]`` is otherwise a DataFrame)."""
+    k = sum(str(c) == col for c in data.columns)
+    if k > 1:
+        raise DataValidationError(
+            f"the column {col!r} occurs {k} times in data; rename or drop the duplicates."
+        )
 
 
 def check_confidence(confidence: float, name: str = "confidence") -> float:

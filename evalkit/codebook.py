@@ -201,7 +201,7 @@ class Field:
 
     def allowed_text(self, lang: str = "nl") -> str:
         """Readable allowed values: value labels, enum or range."""
-        t = _TEXT[lang]
+        t = _TEXT[check_lang(lang)]
         parts = []
         labels = self.value_labels(lang)
         if self.enum is not None:
@@ -273,13 +273,23 @@ class Codebook:
             raise CodebookError(
                 f"codebook {self.name!r}, field {f['name']!r}: type {type_!r} is not one of {FIELD_TYPES}"
             )
+        what = f"codebook {self.name!r}, field {f['name']!r}"
         vl_raw = f.get("value_labels", {}) or {}
         if isinstance(vl_raw, list):  # [{code, label_nl, label_en}] is accepted too
+            if not all(isinstance(d, Mapping) and "code" in d for d in vl_raw):
+                raise CodebookError(f"{what}: a value_labels list needs objects with a 'code'{where}")
             vl_raw = {str(d["code"]): {"nl": d.get("label_nl"), "en": d.get("label_en")} for d in vl_raw}
+        if not isinstance(vl_raw, Mapping) or not all(isinstance(v, Mapping) for v in vl_raw.values()):
+            raise CodebookError(
+                f"{what}: value_labels must map codes to {{\"nl\": ..., \"en\": ...}}, "
+                f'e.g. {{"1": {{"nl": "ja", "en": "yes"}}}}{where}')
         value_labels = {
             _convert_code(k, type_): {lang: str(v) for lang, v in lab.items() if v is not None}
             for k, lab in vl_raw.items()
         }
+        constraints = f.get("constraints", {}) or {}
+        if not isinstance(constraints, Mapping):
+            raise CodebookError(f"{what}: 'constraints' must be an object{where}")
         title_en = f.get("title_en") or f.get("title") or f["name"]
         desc_en = f.get("description_en") or f.get("description") or ""
         mv = f.get("missingValues")
@@ -290,7 +300,7 @@ class Codebook:
             title_en=title_en,
             description_nl=f.get("description_nl") or desc_en,
             description_en=desc_en,
-            constraints=dict(f.get("constraints", {}) or {}),
+            constraints=dict(constraints),
             value_labels_=value_labels,
             aliases=tuple(f.get("x-aliases", ())),
             missing_values=None if mv is None else tuple(map(str, mv)),
@@ -368,7 +378,7 @@ class Codebook:
 
     def answer_map(self, field: str) -> dict[str, Any]:
         """Normalised answer text (code, Dutch or English label) -> code for ``field``."""
-        return self._answer_maps[field]
+        return self._answer_maps[self[field].name]
 
     def resolve_header(self, header: Any) -> str | None:
         """Machine name for a header (machine name, Dutch/English title or alias), else None."""

@@ -167,7 +167,11 @@ def write_template(codebook: str | Path | Codebook, path: str | Path, *, lang: s
     check_lang(lang)
     n_rows = check_positive_int(n_rows, "n_rows")
     cb = load_codebook(codebook)
+    if isinstance(fields, str):
+        fields = [fields]
     chosen = _select_fields(cb, fields, items)
+    if not isinstance(path, (str, Path)):
+        raise ParameterError(f"path must be a file name ending in .xlsx, not {type(path).__name__}.")
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise ParameterError(f"path must end in .xlsx, got {str(path)!r}.")

@@ -317,15 +317,26 @@ def _norm_text(t: pd.Series) -> pd.Series:
 
 _NUM_DEC_COMMA = re.compile(r"^([+-]?\d*),(\d+)$")
 _NUM_NL_THOUSANDS = r"^[+-]?\d{1,3}(\.\d{3})+,\d+$"
+_NUM_NL_GROUPED = r"^[+-]?\d{1,3}(\.\d{3})+$"
 
 
-def _parse_numbers(t: pd.Series) -> pd.Series:
-    """Numbers from text, accepting a decimal comma (12,5) and Dutch thousands (1.234,5)."""
+def _parse_numbers(t: pd.Series, grouped_points: bool = False) -> pd.Series:
+    """Numbers from text, accepting a decimal comma (12,5) and Dutch thousands (1.234,5).
+
+    With ``grouped_points`` (decimal columns) a value such as ``1.234`` in a column that
+    writes decimals with a comma is read as 1234.
+    """
     x = t
     if x.str.contains(",", regex=False).any():
         thou = x.str.match(_NUM_NL_THOUSANDS, na=False)
         if thou.any():
             x = x.where(~thou, x.str.replace(".", "", regex=False))
+        if grouped_points and x.str.match(_NUM_DEC_COMMA, na=False).any():
+            # the column writes decimals with a comma (47,5), so there a point can only
+            # group thousands: 1.234 is 1234, never 1.234 (Dutch Excel)
+            grouped = x.str.match(_NUM_NL_GROUPED, na=False)
+            if grouped.any():
+                x = x.where(~grouped, x.str.replace(".", "", regex=False))
         x = x.str.replace(_NUM_DEC_COMMA, r"\1.\2", regex=True)
     return pd.to_numeric(x, errors="coerce")
 
@@ -402,7 +413,8 @@ def _coerce(s: pd.Series, f: Field, cb: Codebook) -> _Column:
     u_norm = ut.map(normalize_label, na_action="ignore") if amap or f.type == "boolean" else None
 
     if f.type in ("integer", "number"):
-        u_num = _parse_numbers(pd.Series(ut, dtype="str")).to_numpy(dtype="float64", na_value=np.nan)
+        u_num = _parse_numbers(pd.Series(ut, dtype="str"), grouped_points=f.type == "number").to_numpy(
+            dtype="float64", na_value=np.nan)
         if amap:
             words = pd.to_numeric(u_norm.map(amap), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
             u_num = np.where(np.isnan(words), u_num, words)
@@ -952,6 +964,8 @@ def read(path: str | Path, codebook: str | Path | Codebook, *, strict: bool = Tr
     check_lang(lang)
     if not isinstance(strict, bool):
         raise ParameterError(f"strict must be True or False, got {strict!r}.")
+    if not isinstance(path, (str, Path)):
+        raise ParameterError(f"path must be a file name (str or pathlib.Path), not {type(path).__name__}.")
     cb = load_codebook(codebook)
     p = Path(path)
     if not p.is_file():
@@ -1063,14 +1077,22 @@ def _read_csv(p: Path, cb: Codebook):
     if m:  # Excel's "sep=;" line
         delim = m.group(1)
         text = text.split("\n", 1)[1] if "\n" in text else ""
-    else:
-        delim = "\t" if enc == "utf-16" and "\t" in first else _sniff_delimiter(text, cb)
     try:
+        if not m:
+            delim = "\t" if enc == "utf-16" and "\t" in first else _sniff_delimiter(text, cb)
         header = next(csv.reader(_io.StringIO(text.split("\n", 1)[0]), delimiter=delim))
+        # field counts per record (csv handles quotes and line breaks inside quotes like pandas)
+        counts = np.fromiter((len(r) for r in csv.reader(_io.StringIO(text), delimiter=delim)),
+                             dtype=np.int64)[1:]
     except StopIteration:
         return pd.DataFrame(), issues
-    # field counts per record (csv handles quotes and line breaks inside quotes like pandas)
-    counts = np.fromiter((len(r) for r in csv.reader(_io.StringIO(text), delimiter=delim)), dtype=np.int64)[1:]
+    except csv.Error as exc:  # e.g. a binary file, or a stray carriage return
+        issues.append(("parse_error", None, None, None,
+                       f"het bestand kon niet als CSV-tabel worden gelezen ({exc}). Is het wel een "
+                       "CSV-bestand? Sla het in Excel op als 'CSV UTF-8'.",
+                       f"the file could not be read as a CSV table ({exc}). Is it a CSV file? Save it "
+                       "in Excel as 'CSV UTF-8'."))
+        return pd.DataFrame(), issues
     width = max(len(header), int(counts.max()) if len(counts) else 0)
     extra = np.flatnonzero(counts > len(header))
     if len(extra):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import seaborn as sns
 
-from ._checks import check_lang
+from ._checks import check_lang, check_option
 
 __all__ = [
     "PALETTE",
@@ -89,6 +89,7 @@ def label(key: str, lang: str = "nl") -> str:
 
 def set_style(context: str = "notebook") -> None:
     """Apply evalkit's style globally (seaborn whitegrid + Okabe-Ito palette)."""
+    check_option("context", context, ("paper", "notebook", "talk", "poster"))
     sns.set_theme(context=context, style="whitegrid", palette=PALETTE)
     plt.rcParams.update(
         {
@@ -114,6 +115,7 @@ def new_axes(ax=None, figsize=None):
 def reference_line(ax, value: float, *, lang: str = "nl", text: str | None = None,
                    orientation: str = "h"):
     """Draw the national (reference) value as a dashed grey line with a label."""
+    check_option("orientation", orientation, ("h", "v"))
     kw = dict(color=COLORS["national"], linestyle="--", linewidth=1.3, zorder=1,
               label=text or label("national", lang))
     if orientation == "h":

@@ -132,20 +132,29 @@ class _Pairs:
 
 
 def _numeric(series: pd.Series, name: str) -> np.ndarray:
-    """Float array of a numeric column (nullable dtypes allowed); non-numbers raise."""
+    """Float array of a numeric column (nullable dtypes allowed); non-numbers and
+    infinite values raise."""
     if pd.api.types.is_bool_dtype(series.dtype):
-        return series.astype("float64").to_numpy()
-    if pd.api.types.is_numeric_dtype(series.dtype):
-        return series.to_numpy(dtype=float, na_value=np.nan)
-    conv = pd.to_numeric(series, errors="coerce")
-    bad = conv.isna() & series.notna()
-    if bad.any():
-        examples = ", ".join(repr(v) for v in pd.unique(series[bad])[:5])
+        out = series.astype("float64").to_numpy()
+    elif pd.api.types.is_numeric_dtype(series.dtype):
+        out = series.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        conv = pd.to_numeric(series, errors="coerce")
+        bad = conv.isna() & series.notna()
+        if bad.any():
+            examples = ", ".join(repr(v) for v in pd.unique(series[bad])[:5])
+            raise DataValidationError(
+                f"{name}={series.name!r} must be numeric; found {int(bad.sum())} non-numeric "
+                f"value(s), e.g. {examples}."
+            )
+        out = conv.to_numpy(dtype=float, na_value=np.nan)
+    n_inf = int(np.isinf(out).sum())
+    if n_inf:
         raise DataValidationError(
-            f"{name}={series.name!r} must be numeric; found {int(bad.sum())} non-numeric "
-            f"value(s), e.g. {examples}."
+            f"{name}={series.name!r} holds {n_inf} infinite value(s); use an empty cell (NaN) "
+            "for a missing value."
         )
-    return conv.to_numpy(dtype=float, na_value=np.nan)
+    return out
 
 
 def _wave_mask(col: pd.Series, value) -> np.ndarray:
@@ -411,7 +420,7 @@ class PairedResult(Result):
                             f"post-test: mean {_fmt(post_m, 2, lang)} (SD {_fmt(post_s, 2, lang)})."}[lang])
         w = self._row("wilcoxon")
         lines.append({"nl": "Gepaarde t-toets", "en": "Paired t-test"}[lang]
-                     + f": t({md['df']:.0f}) = {_fmt(md['statistic'], 2, lang)}, {i18n.fmt_p(p, lang)}; "
+                     + f": t({_fmt(md['df'], 0, lang)}) = {_fmt(md['statistic'], 2, lang)}, {i18n.fmt_p(p, lang)}; "
                      + f"Wilcoxon W = {_fmt(w['estimate'], 1, lang)}, {i18n.fmt_p(w['p_value'], lang)}.")
         es = []
         for term, name in (("d_z", "d_z"), ("d_av", "d_av"), ("g_av", "g_av")):
@@ -656,13 +665,13 @@ def paired(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre",
     if np.isfinite(d_av) and np.isfinite(ncp_lo):
         scale = s_d / s_av / math.sqrt(n)
         dav_ci = (ncp_lo * scale, ncp_hi * scale)
-    elif np.isfinite(d_av) and s_d == 0:
-        dav_ci = (d_av, d_av)  # every difference equal: no sampling variation in d
     else:
+        # includes "every difference equal" (SD(d) = 0): the paired t is infinite and the
+        # interval undefined; a zero-width interval would claim a certainty the data lack
         dav_ci = (math.nan, math.nan)
     r_for_se = r if np.isfinite(r) else math.nan
     dav_se = (math.sqrt((1 / n + d_av * d_av / (2 * n)) * 2 * (1 - r_for_se))
-              if np.isfinite(d_av) and np.isfinite(r_for_se) else math.nan)
+              if np.isfinite(d_av) and np.isfinite(r_for_se) and s_d > 0 else math.nan)
     rows = [
         dict(term="mean_diff", estimate=m_d, std_error=se, ci_lower=md_ci[0], ci_upper=md_ci[1],
              p_value=p_t, n=n, statistic=t_obs, df=df_ if n >= 2 else math.nan,
@@ -929,6 +938,16 @@ def cronbach_alpha(data: pd.DataFrame, *, items: Sequence[str]) -> tuple[float, 
     return float(k / (k - 1) * (1 - item_var / total_var)), int(n)
 
 
+#: The reliability's origin in the summary text, per language.
+_RELIABILITY_SOURCE = {
+    "Cronbach's alpha (voormeting/pre)": {"nl": "Cronbachs alfa bij de voormeting",
+                                          "en": "Cronbach's alpha at the pre-test"},
+    "test-hertest r": {"nl": "correlatie tussen voor- en nameting",
+                       "en": "correlation between pre- and post-test"},
+    "gegeven/given": {"nl": "opgegeven", "en": "given"},
+}
+
+
 class ReliableChangeResult(Result):
     """Result of :func:`reliable_change`: counts only, never per-participant rows.
 
@@ -964,7 +983,7 @@ class ReliableChangeResult(Result):
         pct = {k: i18n.fmt_pct(v / self.n if self.n else math.nan, 0, lang) for k, v in c.items()}
         thr = _fmt(self.threshold, 2, lang)
         rel = _fmt(self.reliability, 2, lang)
-        src = self.reliability_source
+        src = _RELIABILITY_SOURCE.get(self.reliability_source, {}).get(lang, self.reliability_source)
         if lang == "nl":
             text = (f"Van de {self.n} deelnemers met voor- en nameting zijn er {c['improved']} ({pct['improved']}) "
                     f"betrouwbaar verbeterd, {c['unchanged']} ({pct['unchanged']}) niet betrouwbaar veranderd en "
@@ -1093,7 +1112,10 @@ def reliable_change(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
                                   "give sd_pre= (e.g. from norm data).")
         sd = float(np.std(pairs.pre, ddof=1))
     else:
-        sd = float(sd_pre)
+        try:
+            sd = float(sd_pre)
+        except (TypeError, ValueError):
+            raise ParameterError(f"sd_pre must be a positive number, got {sd_pre!r}.") from None
         if not sd > 0:
             raise ParameterError(f"sd_pre must be positive, got {sd_pre!r}.")
     if not sd > 0:
@@ -1290,7 +1312,11 @@ def attrition(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
             comp = completer[ok]
             levels = sorted(pd.unique(labels))
             tab = np.array([[np.sum((labels == lv) & comp), np.sum((labels == lv) & ~comp)] for lv in levels],
-                           dtype=float)
+                           dtype=float).reshape(len(levels), 2)
+            if not levels:  # no baseline unit has a value: one row that says so
+                out.append(dict(term=var, variable=var, n=0, n_completers=0, n_dropouts=0,
+                                test="Pearson chi-square"))
+                continue
             chi = dfc = pchi = math.nan
             keep = tab.sum(axis=1) > 0
             if keep.sum() >= 2 and tab[:, 0].sum() > 0 and tab[:, 1].sum() > 0:
@@ -1460,9 +1486,14 @@ def by_group(func: Callable[..., Result], data: pd.DataFrame, *, by: str | Seque
     else:
         keys = data[by]
         n_units = None
-    extra_cols: list[str] = []
     pieces = []
-    terms = list(overall.tidy()["term"])
+    # template of a suppressed/unanalysed group: the overall table's rows and columns with
+    # every statistic blank, so that the columns never depend on which groups are shown
+    template = overall.tidy().copy()
+    for c in template.columns:
+        if c not in _KEEP_LABELS:
+            template[c] = np.nan
+    extra_cols: list[str] = list(template.columns)
     grouped = keys.groupby(by, dropna=False, sort=True, observed=True).indices
     for gkey, pos in grouped.items():
         gkey = gkey if isinstance(gkey, tuple) else (gkey,)
@@ -1479,8 +1510,7 @@ def by_group(func: Callable[..., Result], data: pd.DataFrame, *, by: str | Seque
             except EstimationError:
                 tidy = None
         if tidy is None:
-            tidy = pd.DataFrame({"term": terms})
-            tidy["n"] = np.nan
+            tidy = template.copy()
             tidy["_cell_n"] = np.nan  # not analysed: suppressed
         else:
             # respondents behind a row: n (for attrition the smaller of completers and

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ._checks import check_positive_int
+from ._checks import check_positive_int, check_unique_column
 from .errors import ParameterError, PrivacyWarning
 
 __all__ = ["DEFAULT_MIN_CELL", "suppress", "check_min_cell"]
@@ -59,8 +59,11 @@ def suppress(
         A copy with an extra boolean column ``suppressed``.
     """
     min_cell = check_min_cell(min_cell)
+    if not isinstance(table, pd.DataFrame):
+        raise ParameterError(f"table must be a pandas DataFrame, not {type(table).__name__}.")
     if n not in table.columns:
         raise ParameterError(f"n={n!r} is not a column of table.")
+    check_unique_column(table, n)
     out = table.copy()
     counts = pd.to_numeric(out[n], errors="coerce")
     mask = counts.isna() | (counts < min_cell)

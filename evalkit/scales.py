@@ -37,7 +37,6 @@ import copy
 import json
 import math
 import numbers
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
@@ -45,13 +44,11 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from ._checks import check_dataframe
+from ._checks import check_dataframe, check_unique_column
+from .codebook import codebook_dir, normalize_label
 from .errors import CodebookError, DataValidationError, ParameterError
 
 __all__ = ["score", "scale_definition", "available_scales", "SCALE_ALIASES"]
-
-_PKG = Path(__file__).resolve().parent
-_SEARCH_DIRS = (_PKG.parent / "data_dictionary", _PKG / "codebooks", _PKG / "data_dictionary")
 
 #: Short names accepted for ``scale=`` besides codebook names.
 SCALE_ALIASES = {"youth_draft": "youth_instrument", "youth": "youth_instrument"}
@@ -64,19 +61,20 @@ _DJG_SYNONYMS = {"min of meer": 2, "minofmeer": 2, "more or less": 2, "ja": 1, "
 def available_scales() -> list[str]:
     """Names of the codebooks (in ``data_dictionary/``) that contain a scale block."""
     out = set()
-    for d in _SEARCH_DIRS:
-        if d.is_dir():
-            for p in d.glob("*.json"):
-                try:
-                    if "scale" in json.loads(p.read_text(encoding="utf-8")):
-                        out.add(p.stem)
-                except (OSError, ValueError):
-                    continue
+    d = codebook_dir()  # the one place that knows where the codebooks are (evalkit.codebook)
+    if d.is_dir():
+        for p in d.glob("*.json"):
+            try:
+                if "scale" in json.loads(p.read_text(encoding="utf-8")):
+                    out.add(p.stem)
+            except (OSError, ValueError):
+                continue
     return sorted(out | set(SCALE_ALIASES))
 
 
 @lru_cache(maxsize=32)
 def _load_json(path: str) -> dict:
+    # plain JSON, not load_codebook(): a scale file needs no table fields
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -110,12 +108,8 @@ def scale_definition(scale: str | Mapping | Path) -> dict:
         name = SCALE_ALIASES.get(name, name)
         path = Path(name)
         if not (path.suffix == ".json" and path.is_file()):
-            path = None
-            for d in _SEARCH_DIRS:
-                cand = d / f"{name}.json"
-                if cand.is_file():
-                    path = cand
-                    break
+            cand = codebook_dir() / f"{name}.json"
+            path = cand if ("/" not in name and "\\" not in name and cand.is_file()) else None
             if path is None:
                 raise ParameterError(
                     f"scale={scale!r} is not allowed; use one of: "
@@ -140,8 +134,8 @@ def scale_definition(scale: str | Mapping | Path) -> dict:
 
 
 def _norm_text(s: str) -> str:
-    s = s.strip().lower().replace("-", " ").replace("_", " ")
-    return re.sub(r"\s+", " ", s)
+    """evalkit.codebook.normalize_label, with '-' and '_' read as spaces (min-of-meer)."""
+    return normalize_label(s.replace("-", " ").replace("_", " "))
 
 
 def _answer_map(block: dict) -> tuple[dict[str, int], list[int]]:
@@ -323,6 +317,8 @@ def score(
         )
     columns = {it: items.get(it, it) for it in item_names}
     absent = [f"{it} (column {col!r})" for it, col in columns.items() if col not in data.columns]
+    for col in set(columns.values()) - {c for c in columns.values() if c not in data.columns}:
+        check_unique_column(data, col)
     if absent:
         raise DataValidationError(
             f"Scale {block.get('id')!r}: item column(s) not found in data: " + ", ".join(absent)
@@ -427,6 +423,8 @@ def _raise_invalid(errors, data, block, words, codes):
     rows = []
     for i, col, val in errors:
         label = data.index[i]
+        if isinstance(val, np.generic):  # show 1.5, not np.float64(1.5)
+            val = val.item()
         rows.append({
             "row": i + 1, "column": col, "value": val, "rule": "enum",
             "message": (f"row {i + 1} (index {label!r}), column {col!r}: {val!r} is not an "

@@ -220,6 +220,6 @@ def test_cli_codebook(tmp_path, capsys):
         "benchmark.en.html", "benchmark.html", "intervention.en.html", "intervention.html"]
     assert main(["codebook", "--out", str(tmp_path / "md"), "--lang", "nl"]) == 0
     assert sorted(p.name for p in (tmp_path / "md").iterdir()) == sorted(f"{n}.md" for n in available_codebooks())
-    assert available_codebooks()[:6] == list(KNOWN_CODEBOOKS)
+    assert available_codebooks()[:len(KNOWN_CODEBOOKS)] == list(KNOWN_CODEBOOKS)
     assert main(["codebook", "nonsense", "--out", str(tmp_path)]) == 1
     assert "known codebooks are" in capsys.readouterr().err
