@@ -49,3 +49,47 @@ def test_from_results():
     assert t.at["structural_validity", "rating"] == "?"
     assert "Beoordeling" in res.summary() and "Rating" in res.summary("en")
     assert list(res.table("en").columns) == ["Measurement property", "Result", "Criterion", "Rating"]
+
+
+def test_wlsmv_fit_rated_on_scaled_indices():
+    # unscaled DWLS indices look excellent, the scaled ones (what lavaan users report) do not
+    fi = pd.Series({"chi2": 120.0, "df": 34.0, "cfi": 0.99, "tli": 0.99, "rmsea": 0.03,
+                    "srmr": 0.09, "chi2_scaled": 400.0, "cfi_scaled": 0.90,
+                    "tli_scaled": 0.88, "rmsea_scaled": 0.10})
+    res = cosmin_table(structural=fi)
+    row = res.tidy().set_index("term").loc["structural_validity"]
+    assert row["rating"] == "-"
+    assert row["estimate"] == pytest.approx(0.90)
+    assert "CFI = 0.900" in row["result"] and "scaled" in row["result"]
+    nl = cosmin_table(structural=fi, lang="nl").tidy().set_index("term")
+    assert "geschaald" in nl.at["structural_validity", "result"]
+    assert "CFI = 0,900" in nl.at["structural_validity", "result"]
+    # the same numbers without the scaled ones are rated on the unscaled indices
+    plain = cosmin_table(structural=fi[["cfi", "tli", "rmsea", "srmr"]])
+    assert _ratings(plain)["structural_validity"] == "+"
+    assert "scaled" not in plain.tidy().at[0, "result"]
+
+
+def test_wlsmv_result_object():
+    from pathlib import Path
+
+    from evalkit.validation.wlsmv import fit_wlsmv
+
+    ref = Path(__file__).parent / "reference" / "lavaan_ordinal" / "sim3.csv"
+    fit = fit_wlsmv(pd.read_csv(ref), "f1 =~ y1 + y2 + y3 + y4\nf2 =~ y5 + y6 + y7 + y8")
+    t = cosmin_table(structural=fit).tidy().set_index("term")
+    assert t.at["structural_validity", "estimate"] == fit.fit_indices["cfi_scaled"]
+    assert "RMSEA" in t.at["structural_validity", "result"]
+
+
+def test_dutch_criteria():
+    res = cosmin_table(structural={"cfi": 0.97}, reliability=0.8, lang="nl")
+    crit = res.table("nl")["Criterium"].tolist()
+    assert crit[0] == "CFI of TLI > 0,95 of RMSEA < 0,06 of SRMR < 0,08"
+    assert crit[2] == "ICC >= 0,70"
+    assert "van de hypothesen" in crit[4]
+    assert not any(" or " in c for c in crit)
+    assert res.tidy()["criterion"].tolist() == crit
+    # the display language decides the criterion column
+    assert res.table("en")["Criterion"].iloc[0] == "CFI or TLI > 0.95 or RMSEA < 0.06 or SRMR < 0.08"
+    assert "Criterium" in res.summary("nl")

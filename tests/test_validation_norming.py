@@ -67,3 +67,22 @@ def test_bad_input(data):
         norms(data, score="score", quantiles=[50])
     with pytest.raises(DataValidationError, match="no respondent"):
         norms(data.assign(score=np.nan), score="score")
+
+
+def test_total_row_labelled_in_report_language(data):
+    import matplotlib.pyplot as plt
+
+    from evalkit.validation.norming import TOTAL_GROUP
+
+    with pytest.warns(PrivacyWarning):
+        res = norms(data, score="score", min_cell=10)
+    assert TOTAL_GROUP == "totaal" and TOTAL_GROUP in res.quantiles.index  # stable key
+    nl, en = res.summary("nl"), res.summary("en")
+    assert "\ntotaal " in nl and "\ntotal " not in nl
+    assert "\ntotal " in en and "totaal" not in en
+    labels = {lang: [t.get_text() for t in res.plot(lang=lang).get_legend().get_texts()]
+              for lang in ("nl", "en")}
+    plt.close("all")
+    assert any(x.startswith("totaal (n=") for x in labels["nl"])
+    assert any(x.startswith("total (n=") for x in labels["en"])
+    assert not any(x.startswith("totaal") for x in labels["en"])

@@ -108,6 +108,24 @@ def test_bland_altman_published_pefr():
     assert "Bland-Altman" in res.summary()
 
 
+def test_bland_altman_legend_labels_limits_of_agreement():
+    import matplotlib.pyplot as plt
+
+    df = pd.read_csv(REF / "bland_altman" / "pefr.csv")
+    with pytest.warns(SmallSampleWarning):
+        res = bland_altman(df, first="mini", second="wright")
+    loa = res.tidy().set_index("term").loc[["loa_lower", "loa_upper"], "estimate"]
+    for lang, words in (("nl", "Grenzen van overeenstemming"), ("en", "Limits of agreement")):
+        ax = res.plot(lang=lang)
+        texts = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert sum(t.startswith(words) for t in texts) == 1  # one entry for both lines
+        assert ("Gemiddeld verschil" if lang == "nl" else "Mean difference") in texts
+        # the labelled dashed line is one of the two limits
+        line = next(ln for ln in ax.get_lines() if ln.get_label().startswith(words))
+        assert line.get_ydata()[0] in set(loa)
+        plt.close("all")
+
+
 def test_bad_input():
     with pytest.raises(ParameterError, match="at least 2 columns"):
         icc(SF[["j1"]])

@@ -1,7 +1,8 @@
 """WLSMV CFA and ordinal invariance against lavaan 0.6-14 (+ semTools measEq.syntax).
 
 References: tests/reference/lavaan_ordinal/make_reference.R -> reference.json,
-reference_invariance.json.
+reference_invariance.json; make_reference_scalar.R -> reference_scalar.json (all four
+Wu & Estabrook levels incl. scalar, modindices / lavTestScore, partial invariance).
 """
 import json
 import warnings
@@ -20,6 +21,9 @@ REF_DIR = Path(__file__).parent / "reference" / "lavaan_ordinal"
 REF = json.loads((REF_DIR / "reference.json").read_text())
 REF_INV_ALL = json.loads((REF_DIR / "reference_invariance.json").read_text())
 REF_INV = REF_INV_ALL["bfi"]
+REF_SC = json.loads((REF_DIR / "reference_scalar.json").read_text())
+YOUTH_MODEL = ("social =~ y01 + y02 + y03 + y04 + y05 + y06\n"
+               "emotional =~ y07 + y08 + y09 + y10 + y11 + y12")
 BFI_MODEL = "agree =~ A1 + A2 + A3 + A4 + A5\nconsc =~ C1 + C2 + C3 + C4 + C5"
 SIM3_MODEL = "f1 =~ y1 + y2 + y3 + y4\nf2 =~ y5 + y6 + y7 + y8"
 BFI_ITEMS = [f"A{i}" for i in range(1, 6)] + [f"C{i}" for i in range(1, 6)]
@@ -106,6 +110,31 @@ def test_result_interface(case):
     assert res.plot().get_xlabel()
 
 
+def _assert_fit_equal_lavaan(fit, ref, name):
+    """Fit measures (rtol 1e-5) and every parameter: estimate, robust SE, std_all (rtol
+    1e-4: lavaan stops its optimiser at a gradient of ~1e-6)."""
+    keys = ["chi2", "chi2_scaled", "scaling_factor", "cfi", "tli", "rmsea", "cfi_scaled",
+            "tli_scaled", "rmsea_scaled", "srmr", "baseline_chi2", "baseline_chi2_scaled"]
+    fm = ref["fit_measures"]
+    assert_allclose([fit.fit_indices[k] for k in keys], [fm[FIT_MAP[k]] for k in keys],
+                    rtol=1e-5, err_msg=name)
+    assert fit.fit_indices["df"] == fm["df"]
+    pe = pd.DataFrame(ref["params"])
+    # lavaan numbers the groups; evalkit labels them (same order, tested separately)
+    pe["group"] = [fit.groups[int(g) - 1] for g in pe["group"]]
+    ours = fit.parameters.assign(
+        key=[(a, o, b, g) for a, o, b, g in zip(fit.parameters.lhs, fit.parameters.op,
+                                                fit.parameters.rhs, fit.parameters.group)])
+    pe["key"] = [(a, o, b, g) for a, o, b, g in zip(pe.lhs, pe.op, pe.rhs, pe.group)]
+    m = ours.merge(pe, on="key", how="inner")
+    assert len(m) == len(pe) == len(ours), name
+    assert_allclose(m["estimate"], m["est"], rtol=1e-4, atol=1e-5, err_msg=name)
+    fr = m["free"] > 0
+    assert_allclose(m.loc[fr, "std_error"], m.loc[fr, "se"], rtol=1e-4, err_msg=name)
+    assert (m.loc[~fr, "se"] == 0).all(), name  # the same parameters are free as in lavaan
+    assert_allclose(m["std_all_x"], m["std_all_y"], rtol=1e-4, atol=1e-5, err_msg=name)
+
+
 def test_multigroup_and_invariance_equal_lavaan():
     data = _bfi()
     with warnings.catch_warnings():
@@ -114,33 +143,33 @@ def test_multigroup_and_invariance_equal_lavaan():
         inv = invariance_wlsmv(data, BFI_MODEL, group="gender")
     assert plain.groups == REF_INV["group_labels"]
     fits = {"plain": plain, **inv.fits}
-    refs = {"plain": REF_INV["plain"], **REF_INV["levels"]}
-    keys = ["chi2", "chi2_scaled", "scaling_factor", "cfi", "tli", "rmsea", "cfi_scaled",
-            "tli_scaled", "rmsea_scaled", "srmr", "baseline_chi2", "baseline_chi2_scaled"]
+    # configural .. thresholds_loadings: reference_invariance.json and (the same values)
+    # reference_scalar.json, which adds the scalar level
+    refs = {"plain": REF_INV["plain"], **REF_SC["bfi"]["levels"]}
+    for lev in ("configural", "thresholds", "thresholds_loadings"):
+        assert_allclose(REF_SC["bfi"]["levels"][lev]["fit_measures"]["chisq.scaled"],
+                        REF_INV["levels"][lev]["fit_measures"]["chisq.scaled"], rtol=1e-7)
     for name, fit in fits.items():
-        fm = refs[name]["fit_measures"]
-        assert_allclose([fit.fit_indices[k] for k in keys], [fm[FIT_MAP[k]] for k in keys],
-                        rtol=1e-5, err_msg=name)
-        assert fit.fit_indices["df"] == fm["df"]
-        # every parameter (by lhs, op, rhs, group): estimate, robust SE, std_all
-        pe = pd.DataFrame(refs[name]["params"])
-        pe["group"] = pe["group"].astype(str)
-        ours = fit.parameters.assign(
-            key=[(a, o, b, g) for a, o, b, g in zip(fit.parameters.lhs, fit.parameters.op,
-                                                    fit.parameters.rhs, fit.parameters.group)])
-        pe["key"] = [(a, o, b, g) for a, o, b, g in zip(pe.lhs, pe.op, pe.rhs, pe.group)]
-        m = ours.merge(pe, on="key", how="inner")
-        assert len(m) == len(pe) == len(ours)
-        assert_allclose(m["estimate"], m["est"], rtol=1e-4, atol=1e-5, err_msg=name)
-        fr = m["free"] > 0
-        assert_allclose(m.loc[fr, "std_error"], m.loc[fr, "se"], rtol=1e-4, err_msg=name)
-        assert_allclose(m["std_all_x"], m["std_all_y"], rtol=1e-4, atol=1e-5, err_msg=name)
+        _assert_fit_equal_lavaan(fit, refs[name], name)
     # scaled-shifted difference tests (lavTestLRT, satorra.2000)
     t = inv.table
     assert list(t.index) == list(INVARIANCE_LEVELS)
-    assert_allclose(t["delta_chi2"].iloc[1:], REF_INV["lrt"]["chisq_diff"][1:], rtol=1e-5)
-    assert_allclose(t["delta_df"].iloc[1:], REF_INV["lrt"]["df_diff"][1:])
-    assert_allclose(t["p_value"].iloc[1:], REF_INV["lrt"]["p"][1:], rtol=1e-4)
+    assert list(t.index) == ["configural", "thresholds", "thresholds_loadings", "scalar"]
+    lrt = REF_SC["bfi"]["lrt"]
+    assert_allclose(t["delta_chi2"].iloc[1:3], REF_INV["lrt"]["chisq_diff"][1:], rtol=1e-5)
+    assert_allclose(t["delta_chi2"].iloc[1:], lrt["chisq_diff"][1:], rtol=1e-5)
+    assert_allclose(t["delta_df"].iloc[1:], lrt["df_diff"][1:])
+    assert_allclose(t["p_value"].iloc[1:], lrt["p"][1:], rtol=1e-4)
+    # bfi: equal intercepts fail by gender (44.37 on 8 df)
+    assert t.loc["scalar", "p_value"] < 1e-5 and not t.loc["scalar", "lrt_invariant"]
+    # score tests (modification indices of the intercepts in group 2): rtol 1e-4, atol
+    # 1e-3 for the near-zero ones (lavaan's convergence)
+    mi = pd.DataFrame(REF_SC["bfi"]["modindices"])
+    mi = mi.loc[mi["group"] == 2]
+    sc = inv.score_tests()
+    assert list(sc["item"]) == list(mi["lhs"])
+    assert_allclose(sc["x2"], mi["mi"], rtol=1e-4, atol=1e-3)
+    assert_allclose(sc["epc"], mi["epc"], rtol=1e-4, atol=1e-5)
     assert_allclose(t["delta_cfi"].iloc[2], fits["thresholds_loadings"].fit_indices[
         "cfi_scaled"] - fits["thresholds"].fit_indices["cfi_scaled"])
     assert "Satorra" in inv.summary()
@@ -149,22 +178,29 @@ def test_multigroup_and_invariance_equal_lavaan():
 
 def test_three_groups_youth_invariance_equal_lavaan():
     ref = REF_INV_ALL["youth"]
+    ref_sc = REF_SC["youth_age"]
     d = pd.read_csv(REF_DIR / "youth_t1.csv")
-    model = ("social =~ y01 + y02 + y03 + y04 + y05 + y06\n"
-             "emotional =~ y07 + y08 + y09 + y10 + y11 + y12")
+    model = YOUTH_MODEL
     inv = invariance_wlsmv(d, model, group="age_band")
     keys = ["chi2", "chi2_scaled", "cfi_scaled", "tli_scaled", "rmsea_scaled", "srmr"]
     for lev, fit in inv.fits.items():
         assert fit.groups == ref["group_labels"]
-        fm = ref["levels"][lev]["fit_measures"]
+        fm = ref_sc["levels"][lev]["fit_measures"]
         assert_allclose([fit.fit_indices[k] for k in keys], [fm[FIT_MAP[k]] for k in keys],
                         rtol=1e-5, err_msg=lev)
-        pe = pd.DataFrame(ref["levels"][lev]["params"])
+        pe = pd.DataFrame(ref_sc["levels"][lev]["params"])
         lam = pe.loc[pe["op"] == "=~"]
         assert_allclose(fit.loadings["estimate"], lam["est"], rtol=1e-4, atol=1e-6)
         assert_allclose(fit.loadings["std_error"], lam["se"], rtol=1e-4)
-    assert_allclose(inv.table["delta_chi2"].iloc[1:], ref["lrt"]["chisq_diff"][1:], rtol=1e-5)
-    assert_allclose(inv.table["p_value"].iloc[1:], ref["lrt"]["p"][1:], rtol=1e-4)
+    _assert_fit_equal_lavaan(inv.fits["scalar"], ref_sc["levels"]["scalar"], "scalar")
+    assert_allclose(inv.table["delta_chi2"].iloc[1:3], ref["lrt"]["chisq_diff"][1:], rtol=1e-5)
+    assert_allclose(inv.table["delta_chi2"].iloc[1:], ref_sc["lrt"]["chisq_diff"][1:],
+                    rtol=1e-5)
+    assert_allclose(inv.table["p_value"].iloc[1:], ref_sc["lrt"]["p"][1:], rtol=1e-4)
+    # joint score test of each intercept over the two later groups = lavTestScore(release=)
+    sc = inv.score_tests()
+    assert (sc["df"] == 2).all()
+    assert_allclose(sc["x2"], [ref_sc["joint_score"][it] for it in sc["item"]], rtol=1e-4)
     plain = fit_wlsmv(d, model, group="age_band")
     fm = ref["plain"]["fit_measures"]
     assert_allclose([plain.fit_indices[k] for k in keys], [fm[FIT_MAP[k]] for k in keys],
@@ -172,6 +208,88 @@ def test_three_groups_youth_invariance_equal_lavaan():
     pe = pd.DataFrame(ref["plain"]["params"])
     lam = pe.loc[pe["op"] == "=~"]
     assert_allclose(plain.loadings["std_all"], lam["std_all"], rtol=1e-4, atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def youth_gender():
+    d = pd.read_csv(REF_DIR / "youth_t1_gender.csv")
+    return invariance_wlsmv(d, YOUTH_MODEL, group="gender")
+
+
+def test_scalar_level_detects_uniform_dif_as_lavaan(youth_gender):
+    # youth t1 by gender (jongen/meisje) has uniform DIF on y07 (threshold shift -0.6 for
+    # girls): the Wu & Estabrook levels up to thresholds_loadings all pass (free item
+    # intercepts absorb the shift); the scalar level fails clearly
+    ref = REF_SC["youth_gender"]
+    inv = youth_gender
+    assert [fit.groups for fit in inv.fits.values()][0] == ref["group_labels"]
+    for lev, fit in inv.fits.items():
+        _assert_fit_equal_lavaan(fit, ref["levels"][lev], lev)
+    t = inv.table
+    assert_allclose(t["delta_chi2"].iloc[1:], ref["lrt"]["chisq_diff"][1:], rtol=1e-5)
+    assert_allclose(t["delta_df"].iloc[1:], ref["lrt"]["df_diff"][1:])
+    assert_allclose(t["p_value"].iloc[1:], ref["lrt"]["p"][1:], rtol=1e-4)
+    earlier = t.loc[["thresholds", "thresholds_loadings"]]
+    assert earlier[["lrt_invariant", "cfi_invariant", "rmsea_invariant"]].all().all()
+    sc = t.loc["scalar"]
+    assert sc["p_value"] < 1e-20 and sc["delta_cfi"] <= -0.01 and sc["delta_rmsea"] >= 0.015
+    assert not (sc["lrt_invariant"] or sc["cfi_invariant"] or sc["rmsea_invariant"])
+    # score tests = lavaan modindices (group 2 intercepts); y07 has by far the largest
+    mi = pd.DataFrame(ref["modindices"])
+    mi = mi.loc[mi["group"] == 2]
+    st = inv.score_tests()
+    assert list(st["item"]) == list(mi["lhs"])
+    assert_allclose(st["x2"], mi["mi"], rtol=1e-4, atol=1e-3)
+    assert_allclose(st["epc"], mi["epc"], rtol=1e-4, atol=1e-5)
+    assert st.loc[st["x2"].idxmax(), "item"] == "y07"
+    assert "partial()" in inv.summary() and "verworpen" in inv.summary()
+    assert "rejected" in inv.summary("en")
+
+
+def test_partial_scalar_frees_the_dif_item(youth_gender):
+    from evalkit.datasets import truth
+
+    dif_item = truth("youth")["dif"]["item"]
+    ref = REF_SC["youth_gender"]["partial"]
+    # by delta CFI and delta RMSEA, freeing y07's intercept restores scalar invariance
+    part = youth_gender.partial(criterion="cfi+rmsea")
+    assert part.freed == [f"{dif_item}~1"] == [ref["group_partial"]]
+    _assert_fit_equal_lavaan(part.fit, ref, "partial y07~1")
+    step = part.steps.iloc[0]
+    assert_allclose(step["delta_chi2"], ref["lrt"]["chisq_diff"][1], rtol=1e-5)
+    assert step["delta_df"] == ref["lrt"]["df_diff"][1] == 9
+    assert_allclose(step["p_value"], ref["lrt"]["p"][1], rtol=1e-4)
+    assert_allclose(step["score_x2"], youth_gender.score_tests()["x2"].max())
+    assert bool(step["cfi_invariant"]) and bool(step["rmsea_invariant"])
+    assert part.table.loc["scalar", "df"] == 149
+    assert_allclose(part.table.loc["scalar", "chi2"], ref["fit_measures"]["chisq.scaled"],
+                    rtol=1e-5)
+    assert "y07~1" in part.summary() and list(part.tidy()["term"]) == ["y07~1"]
+    # the scaled LR test (p = .038 after y07, n = 1,455) then also frees y02's intercept
+    part_lrt = youth_gender.partial(criterion="lrt")
+    assert part_lrt.freed[0] == "y07~1" and len(part_lrt.freed) == 2
+    assert bool(part_lrt.steps["lrt_invariant"].iloc[-1])
+
+
+def test_partial_and_score_tests_unsupported_levels_raise_parameter_error(youth_gender):
+    for level in ("thresholds", "thresholds_loadings"):
+        with pytest.raises(ParameterError, match="scalar"):
+            youth_gender.partial(level=level)
+        with pytest.raises(ParameterError, match="scalar"):
+            youth_gender.score_tests(level=level)
+    with pytest.raises(ParameterError):
+        youth_gender.partial(level="configural")
+    with pytest.raises(ParameterError):
+        youth_gender.partial(level="metric")
+    with pytest.raises(ParameterError, match="criterion"):
+        youth_gender.partial(criterion="aic")
+    d = pd.read_csv(REF_DIR / "youth_t1_gender.csv")
+    short = invariance_wlsmv(d, YOUTH_MODEL, group="gender",
+                             levels=("configural", "thresholds"))
+    with pytest.raises(ParameterError, match="needs the levels"):
+        short.partial()
+    with pytest.raises(ParameterError, match="needs the levels"):
+        short.score_tests()
 
 
 def test_three_category_thresholds_model_equivalent_to_configural():
@@ -263,7 +381,12 @@ def test_dispatch_from_cfa_and_invariance():
                      alpha=0.05)
     assert list(inv.table.index) == list(INVARIANCE_LEVELS)
     assert_allclose(inv.table["delta_chi2"].iloc[1:],
-                    REF_INV_ALL["youth"]["lrt"]["chisq_diff"][1:], rtol=1e-5)
+                    REF_SC["youth_age"]["lrt"]["chisq_diff"][1:], rtol=1e-5)
+    # partial invariance through the dispatched result: clear errors, never AttributeError
+    with pytest.raises(ParameterError, match="scalar"):
+        inv.partial(level="thresholds_loadings")
+    assert len(inv.score_tests()) == 12
+    assert inv.partial().freed == []  # by age band scalar holds (p = .23): nothing freed
 
 
 def test_group_order_is_first_appearance_as_lavaan():

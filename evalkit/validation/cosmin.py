@@ -6,7 +6,8 @@ Criteria for good measurement properties (Prinsen et al. 2018, Table 1; Terwee e
 ================== ============================================================== =====
 property           sufficient (+)                                                  else
 ================== ============================================================== =====
-structural         CFI or TLI > 0.95, or RMSEA < 0.06, or SRMR < 0.08              \\-
+structural         CFI or TLI > 0.95, or RMSEA < 0.06, or SRMR < 0.08 (WLSMV:      \\-
+                   the scaled CFI, TLI, RMSEA)
 internal cons.     structural validity + and alpha >= 0.70 for every (sub)scale    \\- / ?
 reliability        ICC >= 0.70 (ICC2, absolute agreement, preferred)              \\-
 measurement error  SDC < MIC (MIC must be given by the user)                       \\- / ?
@@ -46,25 +47,42 @@ _NAMES = {
 }
 
 _CRITERIA = {
-    "structural_validity": "CFI or TLI > 0.95 or RMSEA < 0.06 or SRMR < 0.08",
-    "internal_consistency": "alpha >= 0.70 per unidimensional (sub)scale, given sufficient structural validity",
-    "reliability": "ICC >= 0.70",
-    "measurement_error": "SDC < MIC",
-    "hypotheses_testing": ">= 75% of hypotheses confirmed",
-    "criterion_validity": "AUC >= 0.70 (or r >= 0.70)",
+    "structural_validity": {"en": "CFI or TLI > 0.95 or RMSEA < 0.06 or SRMR < 0.08",
+                            "nl": "CFI of TLI > 0,95 of RMSEA < 0,06 of SRMR < 0,08"},
+    "internal_consistency": {
+        "en": "alpha >= 0.70 per unidimensional (sub)scale, given sufficient structural validity",
+        "nl": "alpha >= 0,70 per eendimensionale (sub)schaal, bij voldoende structurele validiteit"},
+    "reliability": {"en": "ICC >= 0.70", "nl": "ICC >= 0,70"},
+    "measurement_error": {"en": "SDC < MIC", "nl": "SDC < MIC"},
+    "hypotheses_testing": {"en": ">= 75% of hypotheses confirmed",
+                           "nl": ">= 75% van de hypothesen bevestigd"},
+    "criterion_validity": {"en": "AUC >= 0.70 (or r >= 0.70)", "nl": "AUC >= 0,70 (of r >= 0,70)"},
 }
+
+#: fit indices rated for structural validity; for WLSMV (ordinal) fits the scaled ones
+_FIT_NAMES = ("cfi", "tli", "rmsea", "srmr")
+_SCALED_NAMES = {"cfi": "cfi_scaled", "tli": "tli_scaled", "rmsea": "rmsea_scaled", "srmr": "srmr"}
 
 
 def _fit_values(structural):
+    """Fit indices to rate and whether they are the scaled (WLSMV) ones.
+
+    A WLSMV result (or indices that include ``cfi_scaled``) is rated on ``cfi_scaled``,
+    ``tli_scaled``, ``rmsea_scaled`` and ``srmr``: the unscaled DWLS indices are too
+    optimistic for ordinal items and are not what lavaan users report.
+    """
     if structural is None:
-        return None
+        return None, False
     fi = getattr(structural, "fit_indices", structural)
     if isinstance(fi, Mapping):
         fi = pd.Series(fi)
     if not isinstance(fi, pd.Series):
         raise ParameterError("structural must be a CFA result or a Series/dict of fit indices "
                              "(cfi, tli, rmsea, srmr).")
-    return {k: float(fi[k]) for k in ("cfi", "tli", "rmsea", "srmr") if k in fi and pd.notna(fi[k])}
+    scaled = "cfi_scaled" in fi.index and pd.notna(fi["cfi_scaled"])
+    names = {k: (_SCALED_NAMES[k] if scaled else k) for k in _FIT_NAMES}
+    return ({k: float(fi[src]) for k, src in names.items() if src in fi and pd.notna(fi[src])},
+            scaled)
 
 
 def _alpha_values(internal):
@@ -141,7 +159,7 @@ class CosminResult(Result):
         return pd.DataFrame({
             {"nl": "Meeteigenschap", "en": "Measurement property"}[lang]: [_NAMES[p][lang] for p in t["term"]],
             {"nl": "Resultaat", "en": "Result"}[lang]: t["result"],
-            {"nl": "Criterium", "en": "Criterion"}[lang]: t["criterion"],
+            {"nl": "Criterium", "en": "Criterion"}[lang]: [_CRITERIA[p][lang] for p in t["term"]],
             {"nl": "Beoordeling", "en": "Rating"}[lang]: t["rating"],
         })
 
@@ -164,6 +182,9 @@ def cosmin_table(*, structural=None, internal_consistency=None, reliability=None
     Parameters
     ----------
     structural : CFA result or Series/dict with ``cfi, tli, rmsea, srmr``, optional
+        A WLSMV result (``cfa(..., estimator="WLSMV")``, or indices containing
+        ``cfi_scaled``) is rated on its *scaled* ``cfi_scaled, tli_scaled,
+        rmsea_scaled`` and ``srmr``, and the result text says so.
     internal_consistency : ReliabilityResult, float, or dict ``{subscale: result or alpha}``
     reliability : DataFrame from :func:`icc`, AgreementResult, or an ICC value
         ICC2 (absolute agreement) is used from a table.
@@ -174,7 +195,7 @@ def cosmin_table(*, structural=None, internal_consistency=None, reliability=None
         All hypotheses are pooled for the 75% rule.
     criterion : ROCResult or an AUC value
     lang : {"en", "nl"}
-        Language of the ``result`` text.
+        Language of the ``result`` and ``criterion`` texts.
 
     Returns
     -------
@@ -197,7 +218,7 @@ def cosmin_table(*, structural=None, internal_consistency=None, reliability=None
     missing = "not assessed" if en else "niet onderzocht"
     rows = []
     # structural validity
-    fit = _fit_values(structural)
+    fit, scaled = _fit_values(structural)
     if not fit:
         rows.append({"term": "structural_validity", "result": missing, "rating": "?"})
         struct_ok = None
@@ -206,6 +227,9 @@ def cosmin_table(*, structural=None, internal_consistency=None, reliability=None
               or fit.get("srmr", np.inf) < 0.08)
         struct_ok = ok
         txt = ", ".join(f"{k.upper()} = {fmt_number(v, 3, lang)}" for k, v in fit.items())
+        if scaled:
+            txt += (" (WLSMV: scaled CFI, TLI and RMSEA)" if en
+                    else " (WLSMV: geschaalde CFI, TLI en RMSEA)")
         rows.append({"term": "structural_validity", "estimate": fit.get("cfi", np.nan), "result": txt,
                      "rating": "+" if ok else "-"})
     # internal consistency
@@ -262,5 +286,5 @@ def cosmin_table(*, structural=None, internal_consistency=None, reliability=None
                      "rating": "+" if auc >= 0.70 else "-"})
     for r in rows:
         r["property"] = _NAMES[r["term"]][lang]
-        r["criterion"] = _CRITERIA[r["term"]]
+        r["criterion"] = _CRITERIA[r["term"]][lang]
     return CosminResult(rows=rows)

@@ -23,10 +23,20 @@ from ..i18n import fmt_number
 from ..privacy import DEFAULT_MIN_CELL, check_min_cell, suppress
 from ..results import Result, tidy_frame
 
-__all__ = ["norms", "NormsResult", "DEFAULT_QUANTILES"]
+__all__ = ["norms", "NormsResult", "DEFAULT_QUANTILES", "TOTAL_GROUP"]
 
 #: Percentiles reported per norm group.
 DEFAULT_QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
+
+
+#: Key of the norm group with everyone (in ``table``/``quantiles``; language-independent).
+TOTAL_GROUP = "totaal"
+_TOTAL_LABEL = {"nl": "totaal", "en": "total"}
+
+
+def _group_label(group: str, lang: str) -> str:
+    """Display label of a norm group: the all-respondents group in the report language."""
+    return _TOTAL_LABEL[lang] if group == TOTAL_GROUP else str(group)
 
 
 @dataclass(repr=False)
@@ -72,7 +82,8 @@ class NormsResult(Result):
                        f"{nsup} onderdrukt (minder dan {self.min_cell} respondenten)."),
                 "en": (f"Norm table for {self.score} by {', '.join(self.by)}: {len(q)} norm groups; "
                        f"{nsup} suppressed (fewer than {self.min_cell} respondents).")}[lang]
-        return head + "\n\n" + q.drop(columns=list(self.by)).to_string(
+        q = q.drop(columns=list(self.by)).rename(index=lambda g: _group_label(g, lang))
+        return head + "\n\n" + q.to_string(
             float_format=lambda v: fmt_number(v, 1, lang), na_rep="–")
 
     def plot(self, ax=None, lang: str = "nl"):
@@ -83,7 +94,7 @@ class NormsResult(Result):
         t = self.table[~self.table["suppressed"]]
         for i, (g, sub) in enumerate(t.groupby("group", sort=False)):
             ax.step(sub["score"], sub["percentile_rank"], where="mid", color=PALETTE[i % len(PALETTE)],
-                    label=f"{g} (n={int(sub['n'].iloc[0])})")
+                    label=f"{_group_label(g, lang)} (n={int(sub['n'].iloc[0])})")
         ax.set_ylim(0, 100)
         ax.set_xlabel(self.score)
         ax.set_ylabel({"nl": "Percentielscore", "en": "Percentile rank"}[lang])
@@ -113,7 +124,8 @@ def norms(data: pd.DataFrame, *, score: str, by: Sequence[str] = ("age_band", "g
     quantiles : sequence of float
         Percentiles (0-1) whose raw scores are reported per norm group.
     include_total : bool
-        Add a norm group ``"totaal"`` with everyone.
+        Add a norm group with everyone: key ``"totaal"`` (:data:`TOTAL_GROUP`) in the
+        tables, shown as "totaal" (nl) / "total" (en) by ``summary()`` and ``plot()``.
 
     Returns
     -------
@@ -161,7 +173,7 @@ def norms(data: pd.DataFrame, *, score: str, by: Sequence[str] = ("age_band", "g
             label = ", ".join(f"{c}={k}" for c, k in zip(by, key))
             groups.append((label, dict(zip(by, key)), sub["_score"].to_numpy()))
     if include_total or not by:
-        groups.append(("totaal", {c: "totaal" for c in by}, df["_score"].to_numpy()))
+        groups.append((TOTAL_GROUP, {c: TOTAL_GROUP for c in by}, df["_score"].to_numpy()))
     rows, qrows = [], []
     for label, keys, v in groups:
         n = len(v)

@@ -356,8 +356,12 @@ class BlandAltmanResult(Result):
         ax.scatter(v["mean"], v["diff"], s=14, alpha=0.6, color=PALETTE[0])
         ax.axhline(v["bias"], color=COLORS["highlight"], linewidth=1.5,
                    label={"nl": "Gemiddeld verschil", "en": "Mean difference"}[lang])
-        for y in v["loa"]:
-            ax.axhline(y, color=COLORS["national"], linestyle="--", linewidth=1.2)
+        loa_label = {"nl": "Grenzen van overeenstemming (gemiddelde ± 1,96 SD)",
+                     "en": "Limits of agreement (mean ± 1.96 SD)"}[lang]
+        for i, y in enumerate(v["loa"]):
+            # one legend entry for the pair of lines
+            ax.axhline(y, color=COLORS["national"], linestyle="--", linewidth=1.2,
+                       label=loa_label if i == 0 else "_nolegend_")
         ax.axhline(0, color=COLORS["other"], linewidth=0.8)
         ax.set_xlabel({"nl": f"Gemiddelde van {self.first} en {self.second}",
                        "en": f"Mean of {self.first} and {self.second}"}[lang])

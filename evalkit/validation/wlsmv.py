@@ -36,8 +36,12 @@ Measurement invariance for ordinal items follows Wu & Estabrook (2016) as
 parameterization = "delta")`` writes it: configural (thresholds free, intercepts 0,
 scales 1, factor variances 1, means 0); equal thresholds (intercepts and scaling factors
 free in the other groups); equal thresholds and loadings (factor variances free in the
-other groups too). Nested models are compared with lavaan's ``lavTestLRT`` default for
-WLSMV, the scaled-shifted difference test of Satorra (2000) (``method =
+other groups too); scalar, ``group.equal = c("thresholds", "loadings", "intercepts")``
+(intercepts 0 in every group, factor means free in the other groups) -- the only level
+at which a uniform threshold shift of one item (uniform DIF) is not absorbed by that
+item's intercept. Partial scalar invariance frees item intercepts (``group.partial =
+"y07~1"``), chosen by the score test (lavaan ``modindices`` / ``lavTestScore``).
+Nested models are compared with lavaan's ``lavTestLRT`` default for WLSMV, the scaled-shifted difference test of Satorra (2000) (``method =
 "satorra.2000"``): with the Jacobian ``D1`` of the larger model, ``P = (D1'W D1)^-1``, the
 constraints ``A`` (the orthogonal complement of ``H = (D1'D1)^-1 D1' D0``),
 ``U = W D1 P A'(A P A')^-1 A P D1' W``, ``m = df0 - df1``, ``a = sqrt(m/tr[(U Gamma)^2])``,
@@ -75,7 +79,8 @@ from ..errors import (ConvergenceWarning, DataQualityWarning, DataValidationErro
                       EstimationError, ParameterError, SmallSampleWarning)
 from ..i18n import fmt_number
 from ..results import Result, tidy_frame
-from .model_syntax import build_partable, parse_model
+from .factor import plot_loadings, single_thread_blas
+from .model_syntax import build_partable, number_free, parse_model
 from .ordinal import _ordinal_codes, _pairs, _polychoric_codes
 
 __all__ = ["fit_wlsmv", "invariance_wlsmv", "WLSMVResult", "OrdinalInvarianceResult",
@@ -89,8 +94,20 @@ WLSMV_FIT_NAMES: tuple[str, ...] = (
     "rmsea_ci_upper_scaled", "baseline_chi2", "baseline_df", "baseline_chi2_scaled",
 )
 
-#: Wu & Estabrook (2016) levels, in order
-INVARIANCE_LEVELS: tuple[str, ...] = ("configural", "thresholds", "thresholds_loadings")
+#: Wu & Estabrook (2016) levels, in order, and their semTools ``group.equal``:
+#: ``configural`` (none), ``thresholds`` ("thresholds"), ``thresholds_loadings``
+#: ("thresholds", "loadings"), ``scalar`` ("thresholds", "loadings", "intercepts").
+INVARIANCE_LEVELS: tuple[str, ...] = ("configural", "thresholds", "thresholds_loadings",
+                                      "scalar")
+#: semTools ``measEq.syntax(group.equal=)`` of each level
+LEVEL_GROUP_EQUAL: dict[str, tuple[str, ...]] = {
+    "configural": (),
+    "thresholds": ("thresholds",),
+    "thresholds_loadings": ("thresholds", "loadings"),
+    "scalar": ("thresholds", "loadings", "intercepts"),
+}
+_LATER_SCALES = ("thresholds", "thresholds_loadings", "scalar")
+_LATER_VARIANCES = ("thresholds_loadings", "scalar")
 
 
 # ========================================================================================
@@ -165,28 +182,31 @@ def _prepare(data, parsed, group, min_per_group=None):
 # the model
 # ========================================================================================
 def _renumber(pt: pd.DataFrame) -> pd.DataFrame:
-    """Free indices from the rows' free flags and equality keys (order of rows)."""
-    keys = []
-    for r in pt.itertuples(index=False):
-        if not r.is_free:
-            keys.append("")
-        elif r.equal_key:
-            keys.append(r.equal_key)
-        else:
-            keys.append(f"row:{r.id}")
-    index: dict[str, int] = {}
-    free = []
-    for k in keys:
-        if not k:
-            free.append(0)
-            continue
-        if k not in index:
-            index[k] = len(index) + 1
-        free.append(index[k])
+    """Free indices from the rows' free flags and equality keys (order of rows), via the
+    shared :func:`~evalkit.validation.model_syntax.number_free`."""
+    keys = ["" if not r.is_free else (r.equal_key or f"row:{r.id}")
+            for r in pt.itertuples(index=False)]
     pt = pt.copy()
-    pt["free"] = np.asarray(free, dtype=np.int64)
+    pt["free"] = number_free(keys)
     pt["value"] = np.where(pt["free"] > 0, np.nan, pt["value"])
     return pt.drop(columns="is_free")
+
+
+def _intercept_partial(partial, parsed) -> tuple[set[str], tuple[str, ...]]:
+    """Split ``partial`` into the items whose intercept is freed (``"y07~1"``) and the rest
+    (handed to :func:`build_partable`)."""
+    if isinstance(partial, str):
+        partial = (partial,)
+    items, rest = set(), []
+    for p in partial or ():
+        if not isinstance(p, str):
+            raise ParameterError(f"partial entries are strings like 'y07~1', got {p!r}.")
+        q = p.replace(" ", "")
+        if q.endswith("~1") and q[:-2] in parsed.observed:
+            items.add(q[:-2])
+        else:
+            rest.append(q)
+    return items, tuple(rest)
 
 
 def _build_partable(parsed, n_groups, nth, *, level=None, partial=()):
@@ -196,10 +216,18 @@ def _build_partable(parsed, n_groups, nth, *, level=None, partial=()):
     variances, intercepts 0, scales 1, factor means 0). ``level`` in
     :data:`INVARIANCE_LEVELS`: Wu & Estabrook (2016) with ``std.lv`` (measEq.syntax).
     """
-    ge = {None: (), "configural": (), "thresholds": ("thresholds",),
-          "thresholds_loadings": ("thresholds", "loadings")}[level]
+    ge = () if level is None else LEVEL_GROUP_EQUAL[level]
+    free_nu, partial = _intercept_partial(partial, parsed)
+    if free_nu and level != "scalar":
+        raise ParameterError("freeing item intercepts ('item~1') applies to the scalar level "
+                             "only (at the other levels they are free in later groups).")
+    if partial:
+        raise ParameterError(
+            "partial invariance for ordinal items frees item intercepts ('item~1') at the "
+            f"scalar level; {list(partial)} is not supported (freeing thresholds or "
+            "loadings needs the Wu & Estabrook re-identification per item).")
     pt = build_partable(parsed, n_groups=n_groups, meanstructure=True, group_equal=ge,
-                        group_partial=partial, auto_fix_first=level is None, thresholds=nth)
+                        auto_fix_first=level is None, thresholds=nth)
     pt = pt.copy()
     pt["is_free"] = pt["free"] > 0
     observed = set(parsed.observed)
@@ -211,19 +239,23 @@ def _build_partable(parsed, n_groups, nth, *, level=None, partial=()):
         if r.mat == "theta" and r.row == r.col:
             free, value = False, np.nan  # delta parameterisation: not a parameter
         elif r.mat == "nu" and r.lhs in observed:
-            free = bool(later and level in ("thresholds", "thresholds_loadings"))
+            # scalar: intercepts equal (0 in every group) unless freed by partial
+            free = bool(later and (level in ("thresholds", "thresholds_loadings")
+                                   or (level == "scalar" and r.lhs in free_nu)))
             value = np.nan if free else 0.0
         elif r.mat == "alpha":
-            free, value = False, 0.0
+            free = bool(later and level == "scalar")  # factor means free once nu are equal
+            value = np.nan if free else 0.0
         elif r.mat == "psi" and r.row == r.col and level is not None:
-            free = bool(later and level == "thresholds_loadings")
+            free = bool(later and level in _LATER_VARIANCES)
             value = np.nan if free else 1.0
         rows.append((free, value))
     pt["is_free"] = [f for f, _ in rows]
     pt["value"] = [v for _, v in rows]
     # free-in-later-groups rows must not share parameters across groups
     later_own = pt["is_free"] & (pt["group"] > 1) & (
-        (pt["mat"] == "nu") | ((pt["mat"] == "psi") & (pt["row"] == pt["col"])))
+        (pt["mat"] == "nu") | (pt["mat"] == "alpha")
+        | ((pt["mat"] == "psi") & (pt["row"] == pt["col"])))
     pt.loc[later_own, "equal_key"] = ""
     # scaling factors (lavaan's ~*~)
     extra = []
@@ -232,7 +264,7 @@ def _build_partable(parsed, n_groups, nth, *, level=None, partial=()):
     for g in range(n_groups):
         for x in parsed.observed:
             nid += 1
-            free = bool(g > 0 and level in ("thresholds", "thresholds_loadings"))
+            free = bool(g > 0 and level in _LATER_SCALES)
             extra.append(dict(id=nid, lhs=x, op="~*~", rhs=x, group=g + 1, free=0, label="",
                               value=np.nan if free else 1.0, user=0, mat="delta",
                               row=oidx[x], col=0, equal_key="", is_free=free))
@@ -400,16 +432,19 @@ class _Problem:
             f += self.wf[g] * 0.5 * np.sum(self.W[g] * e * e)
         return f
 
-    def grad_info(self, theta):
+    def grad_info(self, theta, info_weights=None):
+        """Gradient of the objective and its expected Hessian ``sum_g c_g D_g'W_g D_g``
+        with ``c_g = (n_g - 1)/N`` (or ``info_weights``)."""
         k = self.model.npar
         grad = np.zeros(k)
         info = np.zeros((k, k))
+        cw = self.wf if info_weights is None else info_weights
         for g in range(self.model.G):
             e = self.s[g] - self.model.moments(theta, g)
             D = self.model.jacobian(theta, g)
             WD = D * self.W[g][:, None]
             grad -= self.wf[g] * (WD.T @ e)
-            info += self.wf[g] * (D.T @ WD)
+            info += cw[g] * (D.T @ WD)
         return grad, info
 
     def fit(self, theta0, max_iter=300, tol=1e-10) -> _Fit:
@@ -610,14 +645,18 @@ class WLSMVResult(Result):
         scaling factors; residual variances are derived, ``free = 0``).
     polychoric : list of PolychoricResult
         Sample statistics per group.
+    level, group_partial
+        The invariance level (:data:`INVARIANCE_LEVELS`; None for :func:`fit_wlsmv`)
+        and the freed intercepts (lavaan ``group.partial``, e.g. ``("y07~1",)``).
     n, nobs, groups, converged, iterations, vcov
     """
 
     title = {"nl": "Confirmatieve factoranalyse (WLSMV, ordinale items)",
              "en": "Confirmatory factor analysis (WLSMV, ordinal items)"}
 
-    def __init__(self, *, prob, fit, parsed, groups, group, model, level=None):
+    def __init__(self, *, prob, fit, parsed, groups, group, model, level=None, partial=()):
         self._prob = prob
+        self.group_partial = tuple(partial)  # lavaan group.partial (freed intercepts)
         self.theta = fit.theta
         self.fmin = fit.fmin
         self.converged = fit.converged
@@ -759,54 +798,30 @@ class WLSMVResult(Result):
         return "\n".join(lines)
 
     def plot(self, ax=None, lang: str = "nl"):
-        """Dot plot of the standardised loadings per item."""
-        from ..plotting import PALETTE, new_axes
-        check_lang(lang)
-        ld = self.loadings
-        items = list(dict.fromkeys(ld["item"]))
-        ax = new_axes(ax, figsize=(7.0, 0.35 * len(items) + 1.5))
-        ypos = {it: i for i, it in enumerate(items)}
-        hue = "group" if self.multigroup else "factor"
-        levels = list(dict.fromkeys(ld[hue]))
-        for k, lev in enumerate(levels):
-            sub = ld.loc[ld[hue] == lev]
-            off = (k - (len(levels) - 1) / 2) * 0.15 if self.multigroup else 0.0
-            ax.scatter(sub["std_all"], [ypos[i] + off for i in sub["item"]],
-                       color=PALETTE[k % len(PALETTE)], label=str(lev), zorder=3)
-        ax.set_yticks(range(len(items)), items)
-        ax.invert_yaxis()
-        ax.axvline(0.0, color="#999999", lw=1)
-        ax.set_xlabel("Gestandaardiseerde lading" if lang == "nl" else "Standardised loading")
-        ax.set_title(self.title[lang])
-        ax.legend(fontsize="small")
-        return ax
+        """Dot plot of the standardised loadings per item (coloured by factor or group;
+        the shared :func:`evalkit.validation.factor.plot_loadings`)."""
+        return plot_loadings(self.loadings, multigroup=self.multigroup, ax=ax, lang=lang,
+                             title=self.title[check_lang(lang)])
 
 
 # ========================================================================================
 # public functions
 # ========================================================================================
-def _blas_single_thread():
-    """Limit BLAS to one thread: these estimators do many small matrix products, where
-    thread start-up dominates (on a busy 2-core machine multi-threaded OpenBLAS made
-    them up to 20x slower). ``threadpoolctl`` is a dependency of evalkit."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover
-        import contextlib
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def _fit_level(codes_g, levels, groups, items, parsed, level, partial):
     nth = {it: len(lv) - 1 for it, lv in zip(items, levels)}
+    stats_ = [_polychoric_codes(c, items, levels) for c in codes_g]
+    return _fit_stats(stats_, nth, groups, parsed, level, partial)
+
+
+def _fit_stats(stats_, nth, groups, parsed, level, partial):
+    """Fit one model (``level``, ``partial``) to per-group polychoric statistics."""
     pt = _build_partable(parsed, len(groups), nth, level=level, partial=partial)
     model = _Model(pt, parsed, len(groups))
-    stats_ = [_polychoric_codes(c, items, levels) for c in codes_g]
     prob = _Problem(model, stats_)
     if prob.df() < 0:
         raise EstimationError(f"the model has more free parameters ({model.npar}) than "
                               "sample statistics: it is not identified.")
-    with _blas_single_thread():
+    with single_thread_blas():
         fit = prob.fit(model.start(stats_))
     if not fit.converged:
         warnings.warn(f"WLSMV did not converge (largest gradient {fit.gmax:.2e}).",
@@ -863,7 +878,7 @@ def fit_wlsmv(data: pd.DataFrame, model: str, *, group: str | None = None, equal
     parsed = parse_model(model)
     codes_g, levels, groups, items = _prepare(data, parsed, group)
     prob, fit = _fit_level(codes_g, levels, groups, items, parsed, None, ())
-    with _blas_single_thread():
+    with single_thread_blas():
         return WLSMVResult(prob=prob, fit=fit, parsed=parsed, groups=groups, group=group,
                            model=model)
 
@@ -901,19 +916,57 @@ def scaled_difference_test(restricted: WLSMVResult, general: WLSMVResult) -> dic
                 delta_chi2_unscaled=d_unscaled, a=a, b=b)
 
 
+def _level_row(fit: WLSMVResult, prev: WLSMVResult | None) -> dict:
+    """One row of the ordinal invariance table: scaled fit of ``fit`` and the
+    scaled-shifted difference test against ``prev``."""
+    fi = fit.fit_indices
+    row = dict(chi2=fi["chi2_scaled"], df=fi["df"], cfi=fi["cfi_scaled"],
+               tli=fi["tli_scaled"], rmsea=fi["rmsea_scaled"], srmr=fi["srmr"],
+               delta_chi2=np.nan, delta_df=np.nan, p_value=np.nan, delta_cfi=np.nan,
+               delta_rmsea=np.nan, chi2_unscaled=fi["chi2"], cfi_unscaled=fi["cfi"],
+               rmsea_unscaled=fi["rmsea"])
+    if prev is not None:
+        with single_thread_blas():
+            d = scaled_difference_test(fit, prev)
+        pf = prev.fit_indices
+        row.update(delta_chi2=d["delta_chi2"], delta_df=d["delta_df"],
+                   p_value=d["p_value"], delta_cfi=fi["cfi_scaled"] - pf["cfi_scaled"],
+                   delta_rmsea=fi["rmsea_scaled"] - pf["rmsea_scaled"])
+    return row
+
+
+def _decisions(row, alpha):
+    """Decision columns as in the table (NaN tests count as not rejected)."""
+    return dict(lrt_invariant=not (row["p_value"] < alpha),
+                cfi_invariant=not (row["delta_cfi"] <= DELTA_CFI_CUTOFF),
+                rmsea_invariant=not (row["delta_rmsea"] >= DELTA_RMSEA_CUTOFF))
+
+
+def _level_table(fits: dict, alpha: float) -> pd.DataFrame:
+    rows, prev = [], None
+    for lev, fit in fits.items():
+        rows.append(_level_row(fit, prev))
+        prev = fit
+    table = pd.DataFrame(rows, index=pd.Index(list(fits), name="level"))
+    table["lrt_invariant"] = ~(table["p_value"] < alpha)
+    table["cfi_invariant"] = ~(table["delta_cfi"] <= DELTA_CFI_CUTOFF)
+    table["rmsea_invariant"] = ~(table["delta_rmsea"] >= DELTA_RMSEA_CUTOFF)
+    return table
+
+
 class OrdinalInvarianceResult(Result):
     """Ordinal measurement invariance (Wu & Estabrook 2016) with WLSMV.
 
     Attributes
     ----------
     table : pandas.DataFrame
-        Indexed ``configural, thresholds, thresholds_loadings`` with columns ``chi2, df,
-        cfi, tli, rmsea, srmr, delta_chi2, delta_df, p_value, delta_cfi, delta_rmsea``
-        (the fit indices and ``delta_cfi``/``delta_rmsea`` are the *scaled* ones, as
-        reported for WLSMV; ``delta_chi2`` is the scaled-shifted difference test of
-        Satorra 2000 against the previous level), plus ``chi2_unscaled, df_unscaled,
-        chi2_scaled, cfi_unscaled, rmsea_unscaled`` and the decisions
-        ``lrt_invariant, cfi_invariant, rmsea_invariant``.
+        Indexed ``configural, thresholds, thresholds_loadings, scalar`` with columns
+        ``chi2, df, cfi, tli, rmsea, srmr, delta_chi2, delta_df, p_value, delta_cfi,
+        delta_rmsea`` (the fit indices and ``delta_cfi``/``delta_rmsea`` are the *scaled*
+        ones, as reported for WLSMV; ``delta_chi2`` is the scaled-shifted difference test
+        of Satorra 2000 against the previous level), plus ``chi2_unscaled,
+        cfi_unscaled, rmsea_unscaled`` and the decisions ``lrt_invariant,
+        cfi_invariant, rmsea_invariant``.
     fits : dict of WLSMVResult
     """
 
@@ -947,17 +1000,187 @@ class OrdinalInvarianceResult(Result):
                 "p_value", "delta_cfi", "delta_rmsea"]
         with pd.option_context("display.width", 160, "display.max_columns", 20):
             tab = self.table[cols].round(4).to_string()
-        return f"{head}\n\n{tab}"
+        out = f"{head}\n\n{tab}"
+        if "scalar" in self.table.index:
+            r = self.table.loc["scalar"]
+            if not (r["lrt_invariant"] and r["cfi_invariant"] and r["rmsea_invariant"]):
+                out += ("\n\nScalaire invariantie (gelijke intercepten) verworpen: gemiddelde "
+                        "scores zijn niet zonder meer te vergelijken; partial() zoekt de items "
+                        "die het verschil veroorzaken (uniforme DIF)." if lang == "nl" else
+                        "\n\nScalar invariance (equal intercepts) rejected: mean scores cannot "
+                        "simply be compared; partial() finds the items that cause the "
+                        "difference (uniform DIF).")
+        return out
+
+    # ---------------------------------------------------------------------------------
+    def _check_partial_level(self, level: str, what: str) -> None:
+        if not isinstance(level, str) or level not in INVARIANCE_LEVELS[1:]:
+            check_option("level", level, INVARIANCE_LEVELS[1:])
+        if level != "scalar":
+            raise ParameterError(
+                f"{what} for ordinal items (WLSMV) is available for level='scalar' only "
+                f"(freeing one item's intercept); level={level!r} is not supported yet: "
+                "freeing thresholds or loadings needs the Wu & Estabrook (2016) "
+                "re-identification per item.")
+        missing = [lv for lv in ("thresholds_loadings", "scalar") if lv not in self.fits]
+        if missing:
+            raise ParameterError(f"{what} needs the levels {missing}; fit them with "
+                                 "invariance_wlsmv(..., levels=...) including them.")
+
+    def score_tests(self, level: str = "scalar") -> pd.DataFrame:
+        """Score (Lagrange multiplier) tests for freeing each item's intercept (scalar level).
+
+        For item ``i`` the test of releasing ``nu_i = 0`` in every group after the first
+        (lavaan ``group.partial = "i~1"``), evaluated at the scalar estimates: with ``g``
+        the gradient of the DWLS discrepancy and ``I = sum_g (n_g/N) D_g'W_g D_g`` its
+        expected information in the model with those intercepts free,
+        ``X2 = N g' I^-1 g`` on ``G - 1`` df. For two groups this equals lavaan's
+        ``modindices()`` for ``i ~ 1`` (the modification index), for more groups
+        ``lavTestScore(release = ...)`` of the ``nu == 0`` constraints.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per item: ``item, partial ("i~1"), x2, df, p_value, epc`` (``epc``: the
+            expected change of the intercept in the second group), sorted by item order.
+        """
+        self._check_partial_level(level, "score_tests()")
+        return _intercept_score_tests(self.fits["scalar"])
+
+    def partial(self, level: str = "scalar", *, criterion: str = "lrt",
+                max_free: int = 3):
+        """Partial scalar invariance: free item intercepts one at a time (Byrne et al. 1989).
+
+        At each step the intercept (``nu_i``, lavaan ``group.partial = "i~1"``: free in
+        every group after the first, thresholds, loadings and the other intercepts kept
+        equal) with the largest score test (:meth:`score_tests`) is freed and the model
+        refitted, until the scalar level no longer fails against ``thresholds_loadings``
+        by ``criterion`` (``"lrt"``: scaled-shifted difference test p >= alpha;
+        ``"cfi"``: delta CFI > -0.01; ``"rmsea"``: delta RMSEA < 0.015; ``"cfi+rmsea"``:
+        both; scaled indices), or after ``max_free`` items. A uniform threshold shift of
+        an item (uniform DIF) is a difference of its intercept.
+
+        Returns
+        -------
+        evalkit.validation.measurement_invariance.PartialInvarianceResult
+            ``freed`` (e.g. ``["y07~1"]``), ``steps`` (score test and refit per step),
+            ``fit`` (the final WLSMVResult), ``table`` (the ordinal table with the partial
+            model as ``scalar``).
+        """
+        from .._checks import check_positive_int
+        from .measurement_invariance import PartialInvarianceResult, _fails
+
+        self._check_partial_level(level, "partial()")
+        check_option("criterion", criterion, ("lrt", "cfi", "rmsea", "cfi+rmsea"))
+        max_free = check_positive_int(max_free, "max_free")
+        prev = self.fits["thresholds_loadings"]
+        fit = self.fits["scalar"]
+        row = {**_level_row(fit, prev)}
+        row.update(_decisions(row, self.alpha))
+        freed: list[str] = []
+        steps = []
+        while _fails(row, criterion) and len(freed) < max_free:
+            sc = _intercept_score_tests(fit)
+            sc = sc.loc[~sc["partial"].isin(freed)]
+            if sc.empty:
+                break
+            best = sc.loc[sc["x2"].idxmax()]
+            freed.append(str(best["partial"]))
+            fit = _refit(fit, level, tuple(freed))
+            row = _level_row(fit, prev)
+            row.update(_decisions(row, self.alpha))
+            steps.append(dict(step=len(freed), freed=freed[-1], score_x2=float(best["x2"]),
+                              score_df=float(best["df"]), score_p_value=float(best["p_value"]),
+                              **{k: row[k] for k in _TABLE_COLUMNS + _DECISION_COLUMNS}))
+        if _fails(row, criterion):
+            warnings.warn(
+                f"{level} invariance still fails ({criterion}) after freeing {len(freed)} "
+                "intercept(s); consider that the construct is not comparable across groups.",
+                UserWarning, stacklevel=2)
+        fits = dict(self.fits)
+        fits[level] = fit
+        cols = ["step", "freed", "score_x2", "score_df", "score_p_value"] + _TABLE_COLUMNS \
+            + _DECISION_COLUMNS
+        steps_df = pd.DataFrame(steps, columns=cols)
+        for c in _DECISION_COLUMNS:
+            steps_df[c] = steps_df[c].astype("boolean")
+        return PartialInvarianceResult(level=level, freed=freed, steps=steps_df, fit=fit,
+                                       table=_level_table(fits, self.alpha),
+                                       n=fit.n, criterion=criterion)
+
+
+_TABLE_COLUMNS = ["chi2", "df", "cfi", "tli", "rmsea", "srmr", "delta_chi2", "delta_df",
+                  "p_value", "delta_cfi", "delta_rmsea"]
+_DECISION_COLUMNS = ["lrt_invariant", "cfi_invariant", "rmsea_invariant"]
+#: Cheung & Rensvold (2002) / Chen (2007), as for ML
+DELTA_CFI_CUTOFF = -0.01
+DELTA_RMSEA_CUTOFF = 0.015
+
+
+def _refit(fit: WLSMVResult, level: str, partial: tuple[str, ...]) -> WLSMVResult:
+    """Refit ``fit``'s model at ``level`` with ``partial`` on the same sample statistics."""
+    stats_ = fit._prob.stats
+    nth = {it: len(s) for it, s in zip(fit.parsed.observed, stats_[0]._th)}
+    prob, f = _fit_stats(stats_, nth, fit.groups, fit.parsed, level, partial)
+    with single_thread_blas():
+        return WLSMVResult(prob=prob, fit=f, parsed=fit.parsed, groups=fit.groups,
+                           group=fit.group, model=fit.model, level=level, partial=partial)
+
+
+def _intercept_score_tests(fit: WLSMVResult) -> pd.DataFrame:
+    """Score tests of freeing each item's intercept (groups 2..G) in a scalar-level fit."""
+    prob0 = fit._prob
+    pt0 = prob0.model.pt
+    vals0 = prob0.model.spec.values(fit.theta)
+    key0 = dict(zip(zip(pt0["lhs"], pt0["op"], pt0["rhs"], pt0["group"]), vals0))
+    nth = {it: len(s) for it, s in zip(fit.parsed.observed, prob0.stats[0]._th)}
+    already = set(fit.group_partial)
+    rows = []
+    G = len(fit.groups)
+    with single_thread_blas():
+        for item in fit.parsed.observed:
+            name = f"{item}~1"
+            if name in already:
+                continue
+            pt = _build_partable(fit.parsed, G, nth, level="scalar",
+                                 partial=tuple(already) + (name,))
+            model = _Model(pt, fit.parsed, G)
+            prob = _Problem(model, prob0.stats)
+            theta = np.zeros(model.npar)
+            fr = pt["free"].to_numpy()
+            for i, r in enumerate(pt.itertuples(index=False)):
+                if fr[i] > 0:
+                    theta[fr[i] - 1] = key0[(r.lhs, r.op, r.rhs, r.group)]
+            # as lavaan's score tests for DWLS: the gradient of the objective (weights
+            # (n_g - 1)/N) with the unit expected information sum_g (n_g/N) D'WD
+            # (checked against modindices / lavTestScore)
+            g, info = prob.grad_info(theta, info_weights=prob.w)
+            x = np.linalg.lstsq(info, g, rcond=None)[0]
+            x2 = float(prob.N * g @ x)
+            new = [fr[i] - 1 for i, r in enumerate(pt.itertuples(index=False))
+                   if r.mat == "nu" and r.lhs == item and r.group > 1]
+            epc = float(-x[new[0]]) if new else np.nan
+            df = float(G - 1)
+            rows.append(dict(item=item, partial=name, x2=x2, df=df,
+                             p_value=float(stats.chi2.sf(x2, df)), epc=epc))
+    return pd.DataFrame(rows, columns=["item", "partial", "x2", "df", "p_value", "epc"])
 
 
 def invariance_wlsmv(data: pd.DataFrame, model: str, *, group: str, alpha: float = 0.05,
                      levels: Sequence[str] = INVARIANCE_LEVELS) -> OrdinalInvarianceResult:
-    """Configural, equal-thresholds and equal-thresholds-and-loadings models (WLSMV).
+    """Ordinal measurement invariance (WLSMV): configural, equal thresholds, equal
+    thresholds and loadings, and scalar (equal intercepts too).
 
     Follows Wu & Estabrook (2016) as ``semTools::measEq.syntax(..., ID.fac = "std.lv",
-    ID.cat = "Wu.Estabrook.2016", parameterization = "delta")`` writes the models, fitted
-    with ``lavaan::cfa(..., estimator = "WLSMV")``, and compares each level with the
-    previous one as ``lavTestLRT`` does for WLSMV (scaled-shifted difference, Satorra 2000).
+    ID.cat = "Wu.Estabrook.2016", parameterization = "delta", group.equal = ...)`` writes
+    the models, fitted with ``lavaan::cfa(..., estimator = "WLSMV")``, and compares each
+    level with the previous one as ``lavTestLRT`` does for WLSMV (scaled-shifted
+    difference, Satorra 2000). Levels and their ``group.equal``: ``configural`` (none),
+    ``thresholds`` (``"thresholds"``), ``thresholds_loadings`` (``"thresholds",
+    "loadings"``), ``scalar`` (``"thresholds", "loadings", "intercepts"``: item
+    intercepts 0 in every group, factor means free after the first group). Only the
+    scalar level detects a uniform threshold shift of one item (uniform DIF): at the
+    earlier levels the item intercepts are free in the later groups and absorb it.
 
     Parameters
     ----------
@@ -975,6 +1198,8 @@ def invariance_wlsmv(data: pd.DataFrame, model: str, *, group: str, alpha: float
     Returns
     -------
     OrdinalInvarianceResult
+        ``table``, ``fits``; ``score_tests()`` and ``partial()`` for partial scalar
+        invariance (freeing item intercepts).
 
     Notes
     -----
@@ -993,9 +1218,9 @@ def invariance_wlsmv(data: pd.DataFrame, model: str, *, group: str, alpha: float
     >>> df["g"] = np.where(rng.uniform(size=800) < 0.5, "x", "y")
     >>> inv = invariance_wlsmv(df, "f =~ a + b + c + d", group="g")
     >>> list(inv.table.index)
-    ['configural', 'thresholds', 'thresholds_loadings']
+    ['configural', 'thresholds', 'thresholds_loadings', 'scalar']
     """
-    levels = list(levels)
+    levels = [levels] if isinstance(levels, str) else list(levels)
     for lev in levels:
         check_option("levels", lev, INVARIANCE_LEVELS)
     if levels != [lv for lv in INVARIANCE_LEVELS if lv in levels]:
@@ -1006,32 +1231,14 @@ def invariance_wlsmv(data: pd.DataFrame, model: str, *, group: str, alpha: float
         raise ParameterError(f"alpha must lie strictly between 0 and 1, got {alpha!r}.")
     parsed = parse_model(model)
     codes_g, cats, groups, items = _prepare(data, parsed, group)
+    # the sample statistics (polychorics, NACOV) are computed once for all levels
+    stats_ = [_polychoric_codes(c, items, cats) for c in codes_g]
+    nth = {it: len(lv) - 1 for it, lv in zip(items, cats)}
     fits = {}
     for lev in levels:
-        prob, fit = _fit_level(codes_g, cats, groups, items, parsed, lev, ())
-        with _blas_single_thread():
+        prob, fit = _fit_stats(stats_, nth, groups, parsed, lev, ())
+        with single_thread_blas():
             fits[lev] = WLSMVResult(prob=prob, fit=fit, parsed=parsed, groups=groups,
                                     group=group, model=model, level=lev)
-    rows = []
-    prev = None
-    for lev in levels:
-        fi = fits[lev].fit_indices
-        row = dict(chi2=fi["chi2_scaled"], df=fi["df"], cfi=fi["cfi_scaled"],
-                   tli=fi["tli_scaled"], rmsea=fi["rmsea_scaled"], srmr=fi["srmr"],
-                   delta_chi2=np.nan, delta_df=np.nan, p_value=np.nan, delta_cfi=np.nan,
-                   delta_rmsea=np.nan, chi2_unscaled=fi["chi2"], cfi_unscaled=fi["cfi"],
-                   rmsea_unscaled=fi["rmsea"])
-        if prev is not None:
-            with _blas_single_thread():
-                d = scaled_difference_test(fits[lev], fits[prev])
-            pf = fits[prev].fit_indices
-            row.update(delta_chi2=d["delta_chi2"], delta_df=d["delta_df"],
-                       p_value=d["p_value"], delta_cfi=fi["cfi_scaled"] - pf["cfi_scaled"],
-                       delta_rmsea=fi["rmsea_scaled"] - pf["rmsea_scaled"])
-        rows.append(row)
-        prev = lev
-    table = pd.DataFrame(rows, index=pd.Index(levels, name="level"))
-    table["lrt_invariant"] = ~(table["p_value"] < alpha)
-    table["cfi_invariant"] = ~(table["delta_cfi"] <= -0.01)
-    table["rmsea_invariant"] = ~(table["delta_rmsea"] >= 0.015)
+    table = _level_table(fits, alpha)
     return OrdinalInvarianceResult(table, fits, group=group, alpha=alpha)

@@ -1,5 +1,6 @@
 # Reference values for evalkit.validation.ordinal / wlsmv (issue 8).
-# Run from this directory:  Rscript make_reference.R
+# Run from this directory:  Rscript make_reference.R   (ordinal scalar level and partial
+# invariance: make_reference_scalar.R; both source helpers.R)
 # R 4.x, lavaan 0.6-14, psych (bfi data), jsonlite.
 suppressMessages({library(lavaan); library(psych); library(jsonlite)})
 stopifnot(packageVersion("lavaan") == "0.6.14")
@@ -80,15 +81,8 @@ writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "referenc
 
 ## 3. Multi-group and ordinal invariance (Wu & Estabrook 2016 via semTools) -----------
 suppressMessages(library(semTools))
+source("helpers.R")  # pe_list, fm_list, lrt_list
 inv_ref <- function(dat, model, items, group) {
-  pe_list <- function(fit) {
-    pe <- parameterEstimates(fit, standardized = TRUE)
-    list(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, group = pe$group, est = pe$est,
-         se = pe$se, std_all = pe$std.all)
-  }
-  fm_list <- function(fit) as.list(fitMeasures(fit, c("chisq", "df", "chisq.scaled",
-    "chisq.scaling.factor", "pvalue.scaled", "cfi.scaled", "tli.scaled", "rmsea.scaled",
-    "cfi", "tli", "rmsea", "srmr", "baseline.chisq", "baseline.chisq.scaled")))
   plain <- cfa(model, data = dat, ordered = items, group = group, estimator = "WLSMV")
   fits <- list()
   for (lev in c("configural", "thresholds", "thresholds_loadings")) {
@@ -104,8 +98,7 @@ inv_ref <- function(dat, model, items, group) {
   list(group_labels = lavInspect(plain, "group.label"),
        plain = list(fit_measures = fm_list(plain), params = pe_list(plain)),
        levels = lapply(fits, function(f) list(fit_measures = fm_list(f), params = pe_list(f))),
-       lrt = list(chisq_diff = lrt[["Chisq diff"]], df_diff = lrt[["Df diff"]],
-                  p = lrt[["Pr(>Chisq)"]]))
+       lrt = lrt_list(lrt))
 }
 # youth_t1.csv: wave t1 of evalkit.datasets.load("youth") (synthetic, seed 2025; 1,500
 # respondents, five-point items y01-y12), copied here so the reference does not move.
