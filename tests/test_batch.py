@@ -1,0 +1,254 @@
+"""evalkit.batch: the batch over example coalitions, failure isolation, reruns, Dask.
+
+One batch (2 worker processes, warm kernels) runs over three example coalitions with
+awkward names plus one coalition with deliberately broken data; the module's tests check
+its outputs. A second run checks "rerun only failed or changed"; a fresh-kernel render of
+one coalition checks that warm kernels give identical bytes; a local Dask cluster runs a
+small batch through ``scheduler=``; headless Chromium opens a report.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from evalkit import ParameterError, batch, datasets, report, reportdata
+from evalkit.demo import write_example_coalitions
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "templates" / "coalition_report.ipynb"
+GOOD = {"GM0796": "'s-Hertogenbosch", "GM1900": "Súdwest-Fryslân", "GM0893": "Bergen (L.)"}
+BROKEN = "GM0363"
+
+
+def _strip_data_uris(html: str) -> str:
+    return re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", "", html)
+
+
+def _break(path: Path) -> None:
+    """Three kinds of error a coalition could make: bad age, unknown wave, bad answer code."""
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.loc[0, "age"] = "999"
+    df.loc[1, "wave"] = "tussenmeting"
+    df.loc[2, "djg4"] = "7"
+    df.to_csv(path, index=False)
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    d = tmp_path_factory.mktemp("batch")
+    allc = write_example_coalitions(d / "data")
+    co = allc[allc["coalition_code"].isin([*GOOD, BROKEN])].reset_index(drop=True)
+    assert set(co["coalition_code"]) == {*GOOD, BROKEN}
+    _break(Path(co.loc[co["coalition_code"] == BROKEN, "data_path"].iloc[0]))
+    t0 = time.perf_counter()
+    res = batch.run(TEMPLATE, co, d / "reports", workers=2, progress=False)
+    res.test_seconds = time.perf_counter() - t0
+    return d, co, res
+
+
+def test_batch_isolates_the_broken_coalition(example):
+    d, co, res = example
+    st = dict(zip(res.table["coalition_code"], res.table["status"]))
+    assert st == {**{c: "ok" for c in GOOD}, BROKEN: "failed"}
+    row = res.table.set_index("coalition_code").loc[BROKEN]
+    assert row["stage"] == "validation"
+    assert res.n_ok == 3 and res.n_failed == 1
+
+
+def test_every_good_report_has_all_sections_in_order(example):
+    d, co, res = example
+    out = d / "reports"
+    for code, name in GOOD.items():
+        f = out / f"{report.report_basename(code, name)}.html"
+        html = f.read_text(encoding="utf-8")
+        assert re.findall(r'data-section="([a-z_]+)"', html) == list(reportdata.SECTION_IDS)
+        assert name in html and "Samenvatting" in html
+        assert report.find_external_references(html) == []
+        assert len(html.encode()) < 300_000, (code, len(html.encode()))
+        for img in re.findall(r"<img [^>]*>", html):
+            assert re.search(r'alt="[^"]{20,}"', img)
+        nb = nbformat.read(f.with_suffix(".ipynb"), as_version=4)
+        assert nb.metadata["evalkit"]["parameters"]["coalition_code"] == code
+        assert nb.metadata["evalkit"]["data_sha256"]
+
+
+def test_broken_coalition_gets_a_dutch_error_page(example):
+    d, co, res = example
+    page = (d / "reports" / f"{report.report_basename(BROKEN, 'Amsterdam')}-fout.html")
+    html = page.read_text(encoding="utf-8")
+    assert "Rapport kon niet worden gemaakt" in html
+    assert "Wat moet er worden verbeterd?" in html
+    for col in ("age", "wave", "djg4"):
+        assert f"<td>{col}</td>" in html
+    assert "999" in html and "tussenmeting" in html
+    assert report.find_external_references(html) == []
+
+
+def test_index_lists_every_coalition_with_status_and_pooled_estimate(example):
+    d, co, res = example
+    html = res.index_path.read_text(encoding="utf-8")
+    for code in [*GOOD, BROKEN]:
+        assert f'data-code="{code}"' in html
+    assert "mislukt" in html and "fout.html" in html
+    for code, name in GOOD.items():
+        assert f'href="{report.report_basename(code, name)}.html"' in html
+    assert "Gepoolde schatting" in html and "<img" in html  # forest plot
+    assert res.pooled["k"] == 3
+    assert report.find_external_references(html) == []
+
+
+def test_no_output_contains_a_participant_id(example):
+    d, co, res = example
+    ids = set()
+    for p in co["data_path"]:
+        ids |= set(pd.read_csv(p, dtype=str)["participant_id"])
+    assert len(ids) > 100
+    for f in (d / "reports").glob("*.html"):
+        text = _strip_data_uris(f.read_text(encoding="utf-8"))
+        leaked = [i for i in ids if i in text]
+        assert not leaked, (f.name, leaked[:3])
+
+
+def test_outputs_written_atomically_no_temp_files(example):
+    d, co, res = example
+    assert not [p for p in (d / "reports").rglob("*.tmp")]
+    manifest = json.loads((d / "reports" / "manifest.json").read_text())
+    assert set(manifest["coalitions"]) == {*GOOD, BROKEN}
+    assert manifest["coalitions"][BROKEN]["hash"] is None
+
+
+def test_warm_batch_output_equals_a_fresh_kernel_run(example, tmp_path):
+    d, co, res = example
+    code = "GM1900"
+    row = co[co["coalition_code"] == code].iloc[0]
+    params = {"coalition_code": code, "coalition_name": row["coalition_name"],
+              "data_path": row["data_path"], "results_cache": str(d / "reports" / "_cache")}
+    fresh = report.render(TEMPLATE, params, tmp_path, kernel="fresh", cwd=Path.cwd(),
+                          execution_timeout=120)
+    warm = d / "reports" / fresh.html_path.name
+    assert fresh.html_path.read_bytes() == warm.read_bytes()
+
+
+def test_rerun_only_failed_or_changed(example):
+    d, co, res = example
+    out = d / "reports"
+    mtimes = {f.name: f.stat().st_mtime_ns for f in out.glob("GM*.html")}
+    again = batch.run(TEMPLATE, co, out, workers=1, progress=False)
+    st = dict(zip(again.table["coalition_code"], again.table["status"]))
+    assert st == {**{c: "skipped" for c in GOOD}, BROKEN: "failed"}
+    # fix the broken file: only that coalition runs
+    good_src = datasets.load("interventions")
+    fixed = good_src[good_src["municipality_code"] == BROKEN].reset_index(drop=True)
+    Path(co.loc[co["coalition_code"] == BROKEN, "data_path"].iloc[0]).write_bytes(
+        datasets.to_csv_bytes(fixed))
+    third = batch.run(TEMPLATE, co, out, workers=1, progress=False)
+    st = dict(zip(third.table["coalition_code"], third.table["status"]))
+    assert st == {**{c: "skipped" for c in GOOD}, BROKEN: "ok"}
+    for name, m in mtimes.items():
+        if not name.startswith(BROKEN):
+            assert (out / name).stat().st_mtime_ns == m, name
+    assert (out / "GM0363-amsterdam.html").is_file()
+    assert not (out / "GM0363-amsterdam-fout.html").exists()  # stale error page removed
+    html = third.index_path.read_text(encoding="utf-8")
+    assert "GM0363-amsterdam.html" in html and "ongewijzigd" in html
+
+
+def test_cli_batch_and_demo_parsers(example, tmp_path, capsys):
+    from evalkit import cli
+
+    d, co, res = example
+    listing = tmp_path / "coalities.csv"
+    co.to_csv(listing, index=False)
+    rc = cli.main(["batch", str(listing), "--out", str(d / "reports"), "--workers", "1", "-q"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "index.html" in out and "0 mislukt" in out
+    args = cli.build_parser().parse_args(["demo", "--out", "x", "--workers", "2"])
+    assert args.out == "x" and args.workers == 2 and callable(args.func)
+
+
+def test_parameter_problems(example, tmp_path):
+    d, co, res = example
+    with pytest.raises(ParameterError, match="unknown parameter"):
+        batch.run(TEMPLATE, co, tmp_path, parameters={"colour": "red"}, progress=False)
+    with pytest.raises(ParameterError, match="unique"):
+        batch.run(TEMPLATE, pd.concat([co, co]), tmp_path, progress=False)
+    with pytest.raises(ParameterError, match="rerun"):
+        batch.run(TEMPLATE, co, tmp_path, rerun="sometimes", progress=False)
+    # a bad value fails only that coalition (no kernel, no data read)
+    bad = [{"coalition_code": "0363", "coalition_name": "Amsterdam", "data_path": "x.csv"}]
+    r = batch.run(TEMPLATE, bad, tmp_path, workers=1, progress=False)
+    assert r.table["stage"].tolist() == ["parameters"]
+    page = (tmp_path / r.table["html"].iloc[0]).read_text(encoding="utf-8")
+    assert "GM0363" in page  # says how the code should look
+
+
+def test_error_page_hides_identifying_values():
+    errors = pd.DataFrame([{"row": 3, "column": "participant_id", "value": "GM0363-0001",
+                            "rule": "duplicate_key", "message": "dubbel"},
+                           {"row": 4, "column": "age", "value": "999", "rule": "maximum",
+                            "message": "te hoog"}])
+    html = batch.error_page("GM0363", "Amsterdam", stage="validation", message="",
+                            errors=errors, data_file="a.csv")
+    assert "GM0363-0001" not in html and "(verborgen)" in html and "999" in html
+    en = batch.error_page("GM0363", "Amsterdam", stage="notebook", message="boom", lang="en")
+    assert "could not be made" in en and "boom" in en
+
+
+def _tiny(path: Path) -> Path:
+    nb = nbformat.v4.new_notebook()
+    p = nbformat.v4.new_code_cell('coalition_code = None\ncoalition_name = None\n')
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [p, nbformat.v4.new_code_cell(
+        "from IPython.display import HTML\n"
+        "HTML(f'<section data-section=\"s\">{coalition_name}</section>')")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_dask_local_cluster_runs_the_same_tasks(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    tpl = _tiny(tmp_path / "tiny.ipynb")
+    co = [{"coalition_code": "GM0796", "coalition_name": "'s-Hertogenbosch"},
+          {"coalition_code": "GM1900", "coalition_name": "Súdwest-Fryslân"}]
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        res = batch.run(tpl, co, tmp_path / "out", scheduler=cluster.scheduler_address,
+                        validate=False, progress=False)
+    assert res.n_ok == 2
+    html = (tmp_path / "out" / "GM1900-sudwest-fryslan.html").read_text(encoding="utf-8")
+    assert "Súdwest-Fryslân" in html
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+def test_report_opens_in_headless_chromium(example, tmp_path):
+    d, co, res = example
+    f = d / "reports" / f"{report.report_basename('GM0796', GOOD['GM0796'])}.html"
+    shot = tmp_path / "shot.png"
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+           "--no-first-run", "--disable-background-networking", "--disable-component-update",
+           "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+           "--enable-logging=stderr", "--v=0", "--window-size=1000,3000",
+           f"--screenshot={shot}", f.as_uri()]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=90)
+    assert shot.is_file() and shot.stat().st_size > 20_000, proc.stderr[-2000:]
+    bad = [line for line in proc.stderr.splitlines()
+           if "Refused to" in line or "net::ERR" in line or "Uncaught" in line]
+    assert not bad, bad
+    from PIL import Image
+
+    img = Image.open(shot).convert("L")
+    lo, hi = img.getextrema()
+    assert hi - lo > 100  # not a blank page
