@@ -37,13 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"evalkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for _name, module, func in _COMMANDS:
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:  # a module still being built
-            if exc.name != module:
-                raise
-            continue
-        getattr(mod, func)(sub)
+        getattr(importlib.import_module(module), func)(sub)
     return parser
 
 

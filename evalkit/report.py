@@ -78,7 +78,17 @@ __all__ = [
 ]
 
 #: The bundled coalition report template.
-DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "coalition_report.ipynb"
+def _templates_dir() -> Path:
+    """``templates/`` of a source checkout, else the copy an installed wheel carries."""
+    here = Path(__file__).resolve().parent
+    for cand in (here.parent / "templates", here / "templates"):
+        if (cand / "coalition_report.ipynb").exists():
+            return cand
+    return here.parent / "templates"
+
+
+TEMPLATES_DIR = _templates_dir()
+DEFAULT_TEMPLATE = TEMPLATES_DIR / "coalition_report.ipynb"
 
 #: Metadata key under which evalkit stores what produced a report.
 META_KEY = "evalkit"
