@@ -48,7 +48,7 @@ from ._checks import check_dataframe, check_unique_column
 from .codebook import codebook_dir, normalize_label
 from .errors import CodebookError, DataValidationError, ParameterError
 
-__all__ = ["score", "scale_definition", "available_scales", "SCALE_ALIASES"]
+__all__ = ["score", "item_scores", "scale_definition", "available_scales", "SCALE_ALIASES"]
 
 #: Short names accepted for ``scale=`` besides codebook names.
 SCALE_ALIASES = {"youth_draft": "youth_instrument", "youth": "youth_instrument"}
@@ -209,6 +209,103 @@ def _check_max(value: Any, name: str, n_items: int) -> int:
     return int(value)
 
 
+def _item_matrix(data: pd.DataFrame, scale, items):
+    """Validated answers -> (block, item names, item scores S, missing mask).
+
+    ``S`` holds per item the score that enters the scale: 0/1 for dichotomous scales (lonely
+    answer or not), the (reverse-)keyed answer for sum scales; NaN where missing."""
+    check_dataframe(data)
+    block = scale_definition(scale)
+    item_names = list(block["items"])
+    scoring = block["scoring"]
+    if items is None:
+        items = {}
+    if not isinstance(items, Mapping):
+        raise ParameterError(
+            "items must be a dict mapping scale item names to columns, e.g. {'djg1': 'vraag_1'}."
+        )
+    unknown = [k for k in items if k not in block["items"]]
+    if unknown:
+        raise ParameterError(
+            f"items has unknown item name(s) {unknown}; the items of {block.get('id')!r} are: "
+            + ", ".join(item_names) + "."
+        )
+    columns = {it: items.get(it, it) for it in item_names}
+    absent = [f"{it} (column {col!r})" for it, col in columns.items() if col not in data.columns]
+    for col in set(columns.values()) - {c for c in columns.values() if c not in data.columns}:
+        check_unique_column(data, col)
+    if absent:
+        raise DataValidationError(
+            f"Scale {block.get('id')!r}: item column(s) not found in data: " + ", ".join(absent)
+            + ". Map them with items={'<item>': '<your column>'}."
+        )
+
+    n_items = len(item_names)
+    words, codes = _answer_map(block)
+    errors: list = []
+    X = np.column_stack([
+        _to_codes(data[columns[it]], columns[it], it, words, codes, errors) for it in item_names
+    ]) if n_items else np.empty((len(data), 0))
+    if errors:
+        _raise_invalid(errors, data, block, words, codes)
+
+    reverse = scoring.get("reverse")
+    if reverse is None:
+        reverse = [it for it, spec in block["items"].items() if spec.get("keying") == "negative"]
+    bad = [r for r in reverse if r not in block["items"]]
+    if bad:
+        raise CodebookError(f"Scale block {block.get('id')!r}: reverse lists unknown items {bad}.")
+    is_rev = np.array([it in reverse for it in item_names], dtype=bool)
+    miss = np.isnan(X)
+
+    method = scoring["method"]
+    if method == "dichotomous":
+        sc = scoring.get("score_codes", {"keyed": [1, 2], "reverse": [2, 3]})
+        keyed_set, rev_set = list(sc["keyed"]), list(sc["reverse"])
+        S = np.where(is_rev, np.isin(X, rev_set), np.isin(X, keyed_set)).astype(float)
+        S[miss] = np.nan
+    else:
+        lo, hi = min(codes), max(codes)
+        S = np.where(is_rev, lo + hi - X, X)
+
+    return block, item_names, S, miss, codes
+
+
+def item_scores(
+    data: pd.DataFrame,
+    scale: str | Mapping | Path,
+    *,
+    items: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Item scores as they enter the scale score, one column per item.
+
+    For the De Jong Gierveld scales every item is 1 when answered in the lonely direction
+    and 0 otherwise (see :func:`score`); for sum scales it is the answer after reverse
+    keying. Missing answers stay missing. Useful for reliability (KR-20 / Cronbach's alpha
+    of the dichotomised items, e.g. for the reliable change index of Jacobson & Truax 1991).
+
+    Parameters
+    ----------
+    data, scale, items
+        As in :func:`score`.
+
+    Returns
+    -------
+    DataFrame
+        Index aligned with ``data``; columns are the scale's item names (``djg1`` ...).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from evalkit.scales import item_scores
+    >>> df = pd.DataFrame({f"djg{i}": ["min of meer"] for i in range(1, 12)})
+    >>> int(item_scores(df, "djg11").sum(axis=1).iloc[0])
+    11
+    """
+    _block, item_names, S, _miss, _codes = _item_matrix(data, scale, items)
+    return pd.DataFrame(S, index=data.index, columns=item_names)
+
+
 def score(
     data: pd.DataFrame,
     scale: str | Mapping | Path,
@@ -299,65 +396,15 @@ def score(
     >>> str(s.loc[0, "category"])
     'matig_eenzaam'
     """
-    check_dataframe(data)
-    block = scale_definition(scale)
-    item_names = list(block["items"])
+    block, item_names, S, miss, codes = _item_matrix(data, scale, items)
     scoring = block["scoring"]
-    if items is None:
-        items = {}
-    if not isinstance(items, Mapping):
-        raise ParameterError(
-            "items must be a dict mapping scale item names to columns, e.g. {'djg1': 'vraag_1'}."
-        )
-    unknown = [k for k in items if k not in block["items"]]
-    if unknown:
-        raise ParameterError(
-            f"items has unknown item name(s) {unknown}; the items of {block.get('id')!r} are: "
-            + ", ".join(item_names) + "."
-        )
-    columns = {it: items.get(it, it) for it in item_names}
-    absent = [f"{it} (column {col!r})" for it, col in columns.items() if col not in data.columns]
-    for col in set(columns.values()) - {c for c in columns.values() if c not in data.columns}:
-        check_unique_column(data, col)
-    if absent:
-        raise DataValidationError(
-            f"Scale {block.get('id')!r}: item column(s) not found in data: " + ", ".join(absent)
-            + ". Map them with items={'<item>': '<your column>'}."
-        )
-
+    method = scoring["method"]
     n_items = len(item_names)
     mm = scoring.get("max_missing", 0) if max_missing is None else max_missing
     mm = _check_max(mm, "max_missing", n_items)
     mms = scoring.get("max_missing_subscale", mm) if max_missing_subscale is None \
         else max_missing_subscale
     mms = _check_max(mms, "max_missing_subscale", n_items)
-
-    words, codes = _answer_map(block)
-    errors: list = []
-    X = np.column_stack([
-        _to_codes(data[columns[it]], columns[it], it, words, codes, errors) for it in item_names
-    ]) if n_items else np.empty((len(data), 0))
-    if errors:
-        _raise_invalid(errors, data, block, words, codes)
-
-    reverse = scoring.get("reverse")
-    if reverse is None:
-        reverse = [it for it, spec in block["items"].items() if spec.get("keying") == "negative"]
-    bad = [r for r in reverse if r not in block["items"]]
-    if bad:
-        raise CodebookError(f"Scale block {block.get('id')!r}: reverse lists unknown items {bad}.")
-    is_rev = np.array([it in reverse for it in item_names], dtype=bool)
-    miss = np.isnan(X)
-
-    method = scoring["method"]
-    if method == "dichotomous":
-        sc = scoring.get("score_codes", {"keyed": [1, 2], "reverse": [2, 3]})
-        keyed_set, rev_set = list(sc["keyed"]), list(sc["reverse"])
-        S = np.where(is_rev, np.isin(X, rev_set), np.isin(X, keyed_set)).astype(float)
-        S[miss] = np.nan
-    else:
-        lo, hi = min(codes), max(codes)
-        S = np.where(is_rev, lo + hi - X, X)
 
     out = pd.DataFrame(index=data.index)
 

@@ -333,3 +333,22 @@ def test_scale_codebooks(name, n, emo, soc):
     assert all(blk["items"][i]["keying"] == "negative" for i in blk["subscales"]["social"])
     assert [o["label_nl"] for o in blk["response_options"]] == ["ja", "min of meer", "nee"]
     assert "djg11" in available_scales() and "djg6" in available_scales()
+
+
+def test_item_scores_add_up_to_the_total_and_follow_the_keying():
+    from evalkit import datasets
+    from evalkit.scales import item_scores
+    df = datasets.load("interventions").head(300)
+    items = item_scores(df, "djg11")
+    assert list(items.columns) == [f"djg{i}" for i in range(1, 12)]
+    totals = score(df, "djg11")
+    complete = items.notna().all(axis=1)
+    np.testing.assert_array_equal(items[complete].sum(axis=1).to_numpy(),
+                                  totals.loc[complete, "total"].astype(float).to_numpy())
+    # hand-worked: "nee" scores 1 on a positively worded item (djg1), 0 on a negative (djg2)
+    one = pd.DataFrame({f"djg{i}": ["nee"] for i in range(1, 12)})
+    row = item_scores(one, "djg11").iloc[0]
+    assert row["djg1"] == 1 and row["djg2"] == 0
+    # missing answers stay missing
+    one.loc[0, "djg5"] = None
+    assert np.isnan(item_scores(one, "djg11").iloc[0]["djg5"])
