@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._checks import check_option, check_positive_int
+from ._checks import check_columns, check_option, check_positive_int
 from .errors import ParameterError
 
 __all__ = [
@@ -507,6 +507,9 @@ def generate_benchmark(seed: int = SEEDS["benchmark"], *, panel: pd.DataFrame | 
     check_positive_int(seed, "seed", minimum=0)
     if panel is None:
         panel = generate_municipal_panel(SEEDS["municipal_panel"])
+    if not isinstance(panel, pd.DataFrame):
+        raise ParameterError(f"panel must be a municipal panel DataFrame, got {type(panel).__name__}.")
+    check_columns(panel, panel=["municipality_code", "municipality_name", "joined_year"])
     jm = (panel.dropna(subset=["joined_year"])
           .drop_duplicates("municipality_code")[["municipality_code", "municipality_name",
                                                  "joined_year"]]
@@ -920,6 +923,8 @@ def truth(name: str) -> dict:
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
     """The exact bytes of a bundled CSV file (UTF-8, comma, ISO dates, LF line ends)."""
+    if not isinstance(df, pd.DataFrame):
+        raise ParameterError(f"df must be a pandas DataFrame, not {type(df).__name__}.")
     out = df.copy()
     for c in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[c]):
@@ -929,6 +934,8 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
 
 def regenerate(directory: str | Path | None = None) -> dict[str, Path]:
     """Rebuild the bundled CSV files deterministically (into ``evalkit/data/`` by default)."""
+    if directory is not None and not isinstance(directory, (str, Path)):
+        raise ParameterError(f"directory must be a folder path, got {directory!r}.")
     directory = Path(directory) if directory is not None else DATA_DIR
     directory.mkdir(parents=True, exist_ok=True)
     written = {}
@@ -969,9 +976,11 @@ def write_example_coalitions(directory: str | Path, n_coalitions: int = 345,
     >>> list(table.columns)
     ['coalition_code', 'coalition_name', 'data_path']
     """
+    if not isinstance(directory, (str, Path)):
+        raise ParameterError(f"directory must be a folder path, got {directory!r}.")
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     df = generate_interventions(n_coalitions, seed)
+    directory.mkdir(parents=True, exist_ok=True)
     rows = []
     for code, part in df.groupby("municipality_code", sort=True):
         path = directory / f"{code}.csv"

@@ -26,7 +26,8 @@ import pandas as pd
 from scipy import stats
 
 from . import i18n
-from ._checks import check_columns, check_dataframe, check_lang, check_option
+from ._checks import check_columns, check_dataframe, check_lang, check_option, check_positive_int
+from ._stats import wilson_interval
 from .errors import DataValidationError, EstimationError, ParameterError
 from .results import Result, tidy_frame
 
@@ -51,7 +52,17 @@ def binomial_limit(p: float, n, target: float) -> np.ndarray:
     >>> round(float(binomial_limit(0.975, 400, 0.47)), 4)
     0.5177
     """
-    n = np.asarray(n, dtype=float)
+    for name, value in (("p", p), ("target", target)):
+        try:
+            ok = 0 < float(value) < 1
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ParameterError(f"{name} must be a number strictly between 0 and 1, got {value!r}.")
+    try:
+        n = np.asarray(n, dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError(f"n must be a number or numbers of respondents, got {n!r}.") from None
     r = stats.binom.ppf(p, n, target)
     f_r = stats.binom.cdf(r, n, target)
     f_r1 = stats.binom.cdf(r - 1, n, target)
@@ -91,7 +102,7 @@ class FunnelResult(Result):
         k = self._scale
         rows = []
         for r in u.itertuples(index=False):
-            lo, hi = _wilson(r.events, r.n)
+            lo, hi = wilson_interval(r.events, r.n)
             rows.append(dict(term=str(r.unit), estimate=r.proportion, std_error=r.std_error,
                              ci_lower=k * lo, ci_upper=k * hi, p_value=r.p_value, n=r.n, z=r.z,
                              target=self.target, lower_95=r.lower_95, upper_95=r.upper_95,
@@ -139,6 +150,13 @@ class FunnelResult(Result):
         """The control limits over a grid of n: ``n, lower_95, upper_95, lower_998, upper_998``."""
         n_min = n_min if n_min is not None else max(1.0, 0.9 * float(self.units["n"].min()))
         n_max = n_max if n_max is not None else 1.05 * float(self.units["n"].max())
+        try:
+            n_min, n_max = float(n_min), float(n_max)
+        except (TypeError, ValueError):
+            raise ParameterError(f"n_min and n_max must be numbers, got {n_min!r}, {n_max!r}.") from None
+        if not 0 < n_min < n_max < np.inf:
+            raise ParameterError(f"curve needs 0 < n_min < n_max, got n_min={n_min:g}, n_max={n_max:g}.")
+        points = check_positive_int(points, "points", minimum=2)
         grid = np.unique(np.round(np.geomspace(n_min, n_max, points)))
         lim = _limits(grid, self._target01, self.method, self.overdispersion, self.phi, self.tau2)
         return pd.DataFrame({"n": grid, **{c: self._scale * v for c, v in lim.items()}})
@@ -195,15 +213,6 @@ class FunnelResult(Result):
         if legend:
             ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         return ax
-
-
-def _wilson(x: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    p = x / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return centre - half, centre + half
 
 
 def _limits(n, target, method, overdispersion, phi, tau2) -> dict[str, np.ndarray]:
@@ -326,8 +335,9 @@ def funnel(data: pd.DataFrame, *, proportion: str | None = None, events: str | N
         with np.errstate(invalid="ignore", divide="ignore"):
             y = ev / nn
         src = events
-    labels = (data[unit].astype(str).to_numpy() if unit is not None
-              else np.array([str(i + 1) for i in range(len(data))]))
+    # str() per value: astype(str) keeps NaN as a float under pandas 3's str dtype
+    labels = (np.array([str(v) for v in data[unit]], dtype=object) if unit is not None
+              else np.array([str(i + 1) for i in range(len(data))], dtype=object))
     ok = np.isfinite(y) & np.isfinite(nn)
     if not ok.all():
         bad = ", ".join(labels[~ok][:5])
@@ -352,6 +362,11 @@ def funnel(data: pd.DataFrame, *, proportion: str | None = None, events: str | N
         except (TypeError, ValueError):
             raise ParameterError(f"target must be a number, got {target!r}.")
     if not 0 < t01 < 1:
+        if target is None:
+            raise EstimationError(
+                f"The pooled proportion (the default target) is {t01 * scale:g}: every unit has "
+                f"{'no' if t01 == 0 else 'only'} events, so there is no spread to judge. Give "
+                "target= (e.g. the national value) to draw the funnel anyway.")
         raise EstimationError(f"The target must lie strictly between 0 and {scale:g}, got {t01 * scale:g}.")
     s2 = t01 * (1 - t01) / nn
     z0 = (y - t01) / np.sqrt(s2)

@@ -43,8 +43,10 @@ from .errors import (
     EvalkitWarning,
     ParameterError,
     PrivacyWarning,
+    SmallSampleWarning,
 )
 from .privacy import DEFAULT_MIN_CELL, check_min_cell
+from ._text import text_table
 from .results import Result, tidy_frame
 
 __all__ = ["random_effects", "effect_sizes", "MetaResult", "subgroups", "SubgroupResult",
@@ -137,23 +139,35 @@ class MetaResult(Result):
         ci = i18n.fmt_ci(self.ci_lower, self.ci_upper, 2, lang, self.confidence)
         pi_lo, pi_hi = _f(self.pi_lower, lang), _f(self.pi_upper, lang)
         lvl = i18n.fmt_number(100 * self.confidence, 0, lang)
+        # only say that effects differ when the Q-test says so (tau^2 = 0 or p >= 0.05: no)
+        differ = self.tau2 > 0 and self.q_p < 0.05
+        has_pi = bool(np.isfinite(self.pi_lower) and np.isfinite(self.pi_upper))
         if lang == "nl":
             text = (f"Over {self.k} coalities samen is het gemiddelde effect {_f(self.estimate, lang)} "
                     f"({ci}, {i18n.fmt_p(self.p_value, lang)}).\n"
-                    f"De effecten verschillen tussen coalities: tau² = {_f(self.tau2, lang, 3)}, "
+                    + ("De effecten verschillen tussen coalities: " if differ else
+                       "De verschillen tussen coalities zijn niet groter dan door toeval te "
+                       "verwachten: ")
+                    + f"tau² = {_f(self.tau2, lang, 3)}, "
                     f"I² = {i18n.fmt_number(self.i2, 0, lang)}% (Q({self.q_df}) = {_f(self.q, lang)}, "
                     f"{i18n.fmt_p(self.q_p, lang)}).\n"
-                    f"Bij een nieuwe, vergelijkbare coalitie ligt het effect naar verwachting tussen "
-                    f"{pi_lo} en {pi_hi} ({lvl}%-voorspellingsinterval).\n"
-                    f"Schatter: {self.method}.")
+                    + (f"Bij een nieuwe, vergelijkbare coalitie ligt het effect naar verwachting tussen "
+                       f"{pi_lo} en {pi_hi} ({lvl}%-voorspellingsinterval).\n" if has_pi else
+                       "Een voorspellingsinterval is met zo weinig coalities niet te berekenen.\n")
+                    + f"Schatter: {self.method}.")
         else:
             text = (f"Across {self.k} coalitions the average effect is {_f(self.estimate, lang)} "
                     f"({ci}, {i18n.fmt_p(self.p_value, lang)}).\n"
-                    f"Effects differ between coalitions: tau² = {_f(self.tau2, lang, 3)}, "
+                    + ("Effects differ between coalitions: " if differ else
+                       "The differences between coalitions are no larger than chance would "
+                       "produce: ")
+                    + f"tau² = {_f(self.tau2, lang, 3)}, "
                     f"I² = {i18n.fmt_number(self.i2, 0, lang)}% (Q({self.q_df}) = {_f(self.q, lang)}, "
                     f"{i18n.fmt_p(self.q_p, lang)}).\n"
-                    f"In a new, similar coalition the effect is expected between {pi_lo} and {pi_hi} "
-                    f"({lvl}% prediction interval).\nEstimator: {self.method}.")
+                    + (f"In a new, similar coalition the effect is expected between {pi_lo} and {pi_hi} "
+                       f"({lvl}% prediction interval).\n" if has_pi else
+                       "With so few coalitions no prediction interval can be computed.\n")
+                    + f"Estimator: {self.method}.")
         return f"{self.title[lang]}\n\n{text}"
 
     def plot(self, *, ax=None, lang: str = "nl", xlabel: str | None = None, null: float = 0.0):
@@ -175,7 +189,7 @@ class MetaResult(Result):
         if np.isfinite(self.pi_lower):
             ax.hlines(0.6, self.pi_lower, self.pi_upper, color=plotting.COLORS["highlight"],
                       linewidth=1.2, linestyle=":", zorder=2)
-        ax.axvline(null, color=plotting.COLORS["national"], linestyle="--", linewidth=1)
+        ax.axvline(_null_value(null), color=plotting.COLORS["national"], linestyle="--", linewidth=1)
         labels = [str(x) for x in st["label"]]
         pooled = plotting.label("pooled", lang) + f" ({self.method})"
         ax.set_yticks(list(ypos) + [0.6], labels + [pooled])
@@ -187,6 +201,17 @@ class MetaResult(Result):
                       "en": f"{self.k} coalitions; diamond = pooled {lvl}% CI, dotted = prediction interval; "
                             f"I² = {i18n.fmt_number(self.i2, 0, lang)}%"}[lang], fontsize=9)
         return ax
+
+
+def _null_value(null) -> float:
+    """The no-effect reference of a forest plot as a finite number."""
+    try:
+        v = float(null)
+    except (TypeError, ValueError):
+        raise ParameterError(f"null must be a number (the no-effect value), got {null!r}.") from None
+    if not math.isfinite(v):
+        raise ParameterError(f"null must be a finite number, got {null!r}.")
+    return v
 
 
 def _f(x, lang, digits=2):
@@ -229,7 +254,9 @@ def random_effects(data: pd.DataFrame, *, estimate: str, std_error: str | None =
         the "typical" within-study variance s^2 = (k - 1) / (sum w - sum w^2 / sum w)
         (Higgins & Thompson 2002; as metafor, so I^2 depends on the tau^2 estimator; for
         DL it equals (Q - df) / Q). ``std_error`` of ``tau2`` is the REML information-based
-        one (NaN for DL).
+        one, for DL the moment-based SE metafor reports,
+        sqrt(2 (k - p) + 4 tau^2 tr P + 2 tau^4 tr(P P)) / tr P with P the fixed-effect
+        projection (p = 1 here).
 
     Raises
     ------
@@ -285,7 +312,8 @@ def random_effects(data: pd.DataFrame, *, estimate: str, std_error: str | None =
     q_p = float(stats.chi2.sf(q, q_df))
     c = np.sum(w) - np.sum(w * w) / np.sum(w)
     if method == "DL":
-        tau2, se_tau2 = _tau2_dl(y, v), math.nan
+        tau2 = _tau2_dl(y, v)
+        se_tau2 = _se_tau2_dl(_p_matrix(np.ones((k, 1)), 1 / v), tau2)
     else:
         tau2, se_tau2, conv = _tau2_reml(y, v)
         if not conv:
@@ -304,6 +332,10 @@ def random_effects(data: pd.DataFrame, *, estimate: str, std_error: str | None =
         crit = zc
     else:
         crit = float(stats.t.ppf(0.5 + confidence / 2, k - 2)) if k > 2 else math.nan
+        if k <= 2:
+            warnings.warn("prediction='t' needs at least 3 coalitions (k - 2 degrees of "
+                          "freedom); the prediction interval is NaN.", SmallSampleWarning,
+                          stacklevel=2)
     half = crit * math.sqrt(se * se + tau2)
     study_se = np.sqrt(v)
     studies = pd.DataFrame({"label": labels, "estimate": y, "std_error": study_se,
@@ -455,6 +487,16 @@ def _p_matrix(x, w):
     return np.diag(w) - wx @ xtwx_inv @ wx.T
 
 
+def _se_tau2_dl(p0: np.ndarray, tau2: float, p: int = 1) -> float:
+    """Standard error of the DerSimonian-Laird tau^2 (metafor's ``se.tau2`` for DL):
+    sqrt(2 (k - p) + 4 tau^2 tr P + 2 tau^4 tr(P P)) / tr P, P = P(W = 1/v)."""
+    k = p0.shape[0]
+    tr = float(np.trace(p0))
+    if not tr > 0:
+        return math.nan
+    return math.sqrt(2 * (k - p) + 4 * tau2 * tr + 2 * tau2 ** 2 * float(np.sum(p0 * p0))) / tr
+
+
 def _tau2_reml_mods(y, v, x, tol=1e-12, maxiter=1000):
     """REML tau^2 of the mixed-effects model by Fisher scoring with step halving."""
     k, p = x.shape
@@ -486,7 +528,8 @@ def _fit_mixed(y, v, x, method):
     qe = float(y @ p0 @ y)
     tr_p0 = float(np.trace(p0))
     if method == "DL":
-        tau2, se_tau2, conv = max(0.0, (qe - (k - p)) / tr_p0), math.nan, True
+        tau2, conv = max(0.0, (qe - (k - p)) / tr_p0), True
+        se_tau2 = _se_tau2_dl(p0, tau2, p)
     else:
         tau2, se_tau2, conv = _tau2_reml_mods(y, v, x)
     w = 1 / (v + tau2)
@@ -564,8 +607,7 @@ class MetaRegressionResult(Result):
                     f"Residual heterogeneity: tau² = {_f(self.tau2, lang, 3)}, "
                     f"I² = {i18n.fmt_number(self.i2, 0, lang)}%; share of tau² explained: R² = {r2}%.\n"
                     f"QE({self.qe_df}) = {_f(self.qe, lang)}, {i18n.fmt_p(self.qe_p, lang)}.")
-        with pd.option_context("display.width", 120):
-            coef = self.coefficients.to_string(index=False, float_format=lambda x: f"{x:.3f}")
+        coef = text_table(self.coefficients, lang, digits=3, index=False)
         return f"{self.title[lang]}\n\n{text}\n\n{coef}"
 
 
@@ -790,7 +832,7 @@ class SubgroupResult(Result):
                 color=plotting.COLORS["national"], zorder=3)
         ticks.append(y)
         labels.append(plotting.label("pooled", lang))
-        ax.axvline(null, color=plotting.COLORS["national"], linestyle="--", linewidth=1)
+        ax.axvline(_null_value(null), color=plotting.COLORS["national"], linestyle="--", linewidth=1)
         ax.set_yticks(ticks, labels)
         for lab in ax.get_yticklabels():
             if "(k = " in lab.get_text() or lab.get_text() == plotting.label("pooled", lang):

@@ -67,6 +67,7 @@ from ._checks import (
     check_lang,
     check_option,
 )
+from ._stats import wilson_interval
 from .errors import (
     DataQualityWarning,
     DataValidationError,
@@ -299,20 +300,6 @@ def _nct_ci(t_obs: float, df: int, confidence: float) -> tuple[float, float]:
         return optimize.brentq(f, lo, hi, xtol=1e-12, rtol=1e-12, maxiter=500)
 
     return root(1 - alpha / 2), root(alpha / 2)
-
-
-def _wilson(x: float, n: int, confidence: float) -> tuple[float, float]:
-    """Wilson (1927) score interval for a binomial proportion x/n."""
-    if n == 0:
-        return math.nan, math.nan
-    z = _z(confidence)
-    p = x / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    lo = 0.0 if x == 0 else max(0.0, centre - half)
-    hi = 1.0 if x == n else min(1.0, centre + half)
-    return lo, hi
 
 
 def _fmt(x, digits=2, lang="nl"):
@@ -721,8 +708,8 @@ def _newcombe_paired(a: int, b: int, c: int, d: int, confidence: float) -> tuple
     n = a + b + c + d
     p1 = (a + c) / n  # post
     p2 = (a + b) / n  # pre
-    l1, u1 = _wilson(a + c, n, confidence)
-    l2, u2 = _wilson(a + b, n, confidence)
+    l1, u1 = wilson_interval(a + c, n, confidence)
+    l2, u2 = wilson_interval(a + b, n, confidence)
     margins = (a + b) * (c + d) * (a + c) * (b + d)
     num = a * d - b * c
     if margins == 0:
@@ -885,7 +872,7 @@ def proportion_change(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
     z_mc = (c - b) / math.sqrt(m) if m > 0 else math.nan
     rows = []
     for term, p, x in (("share_pre", p_pre, a + b), ("share_post", p_post, a + c)):
-        lo, hi = _wilson(x, n, confidence)
+        lo, hi = wilson_interval(x, n, confidence)
         rows.append(dict(term=term, estimate=p, std_error=math.sqrt(p * (1 - p) / n), ci_lower=lo,
                          ci_upper=hi, n=n, method="Wilson score interval"))
     rows.append(dict(term="change", estimate=change, std_error=se_change, ci_lower=ci[0],
@@ -906,7 +893,9 @@ def cronbach_alpha(data: pd.DataFrame, *, items: Sequence[str]) -> tuple[float, 
     r"""Cronbach's alpha of item columns (listwise complete rows).
 
     alpha = k / (k - 1) * (1 - sum_j var(x_j) / var(sum_j x_j)), sample variances
-    (ddof = 1) (Cronbach 1951).
+    (ddof = 1) (Cronbach 1951); computed by the same routine as
+    :func:`evalkit.validation.reliability` (``validation.items.alpha_from_cov``), which on
+    complete rows gives the same number.
 
     Returns
     -------
@@ -928,14 +917,15 @@ def cronbach_alpha(data: pd.DataFrame, *, items: Sequence[str]) -> tuple[float, 
     check_columns(data, items=items)
     x = np.column_stack([_numeric(data[c], "items") for c in items])
     x = x[~np.isnan(x).any(axis=1)]
-    n, k = x.shape
+    n = x.shape[0]
     if n < 2:
         raise EstimationError(f"Cronbach's alpha needs at least 2 complete rows of items, got {n}.")
-    item_var = x.var(axis=0, ddof=1).sum()
-    total_var = x.sum(axis=1).var(ddof=1)
-    if total_var == 0:
+    # one alpha formula for evalkit: the one of the validation module (var(sum) = 1'C1)
+    from .validation.items import alpha_from_cov
+    c = np.cov(x, rowvar=False, ddof=1)
+    if not c.sum() > 0:
         raise EstimationError("Cronbach's alpha is undefined: the item sum is constant.")
-    return float(k / (k - 1) * (1 - item_var / total_var)), int(n)
+    return float(alpha_from_cov(c)), int(n)
 
 
 #: The reliability's origin in the summary text, per language.
@@ -1134,7 +1124,7 @@ def reliable_change(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
               "deteriorated": down if higher_is_better else up}
     rows = []
     for k in ("improved", "unchanged", "deteriorated"):
-        lo, hi = _wilson(counts[k], n, confidence)
+        lo, hi = wilson_interval(counts[k], n, confidence)
         p = counts[k] / n
         rows.append(dict(term=k, estimate=p, std_error=math.sqrt(p * (1 - p) / n), ci_lower=lo,
                          ci_upper=hi, n=n, count=counts[k], method="Jacobson-Truax RCI"))

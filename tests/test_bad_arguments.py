@@ -111,6 +111,11 @@ def bad_data(good: pd.DataFrame) -> Iterator[tuple[str, Any]]:
     yield "text columns", good.astype("str")
     yield "non-default index", good.set_axis([f"r{i}" for i in range(len(good))])
     yield "every column twice", pd.concat([good, good], axis=1)
+    yield "nullable Float64 with <NA>", good.apply(
+        lambda c: c.astype("Float64").where(c.index != 1, pd.NA)
+        if pd.api.types.is_numeric_dtype(c) and not pd.api.types.is_bool_dtype(c) else c)
+    yield "numbers as text", good.apply(
+        lambda c: c.astype("str") if pd.api.types.is_numeric_dtype(c) else c)
     yield "infinite numbers", good.apply(
         lambda c: c.astype("float64").where(c.index != 0, np.inf)
         if pd.api.types.is_numeric_dtype(c) and not pd.api.types.is_bool_dtype(c) else c)
@@ -276,15 +281,273 @@ CASES: list[Case] = [
 
 
 # ========================================================================================
-# NOT YET REVIEWED -- for the lead to fill in (same shapes as above). Modules: meta,
-# datasets, did/*, report, batch, demo, funnel, reportdata, validation.{items, consistency,
-# exploratory, retest, validity, norming, cosmin, ordinal, wlsmv, irt, differential}.
+# NOT YET REVIEWED -- for the lead to fill in (same shapes as above). Modules: report,
+# batch, demo, reportdata, validation.{retest, norming, cosmin, wlsmv}. (meta, funnel,
+# datasets, did/*, validation.{items, consistency, exploratory, validity, ordinal, irt,
+# differential} are in the tables: see the "reviewed second round" section below.)
 # Example:
 #   Target("meta.pool", lambda d: evalkit.meta.pool(d, estimate="g", std_error="se"), make_meta_data),
 #   Case("meta.pool: method", lambda: evalkit.meta.pool(df, ..., method="xx"), ParameterError, "method"),
 # ========================================================================================
 NOT_YET_REVIEWED_TARGETS: list[Target] = []
 NOT_YET_REVIEWED_CASES: list[Case] = []
+
+
+# ----------------------------------------------------------------------------------------
+# reviewed second round: meta, funnel, datasets, did/*, validation.{items, consistency,
+# exploratory, validity, ordinal, irt, differential}
+# ----------------------------------------------------------------------------------------
+@lru_cache(maxsize=None)
+def _bcg() -> pd.DataFrame:
+    return pd.read_csv(REF / "meta" / "dat_bcg_moderators.csv")
+
+
+def bcg() -> pd.DataFrame:
+    return _bcg().copy()
+
+
+@lru_cache(maxsize=None)
+def _sim() -> pd.DataFrame:
+    return evalkit.did.simulate_staggered(60, seed=1)
+
+
+def sim() -> pd.DataFrame:
+    return _sim().copy()
+
+
+@lru_cache(maxsize=None)
+def _cr1() -> pd.DataFrame:
+    df = pd.read_csv(REF / "did" / "cr1_data.csv")
+    return df.iloc[:: max(1, len(df) // 300)].reset_index(drop=True)
+
+
+def cr1() -> pd.DataFrame:
+    return _cr1().copy()
+
+
+@lru_cache(maxsize=None)
+def _youth() -> pd.DataFrame:
+    df = evalkit.datasets.load("youth")
+    return df[df["wave"] == df["wave"].iloc[0]].iloc[:300].reset_index(drop=True)
+
+
+def youth() -> pd.DataFrame:
+    return _youth().copy()
+
+
+@lru_cache(maxsize=None)
+def _likert() -> pd.DataFrame:
+    return pd.read_csv(REF / "psych" / "likert.csv")
+
+
+def likert() -> pd.DataFrame:
+    return _likert().copy()
+
+
+def funnel_data() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    n = rng.integers(30, 400, 25)
+    return pd.DataFrame({"code": [f"GM{i:04d}" for i in range(25)], "n": n,
+                         "events": rng.binomial(n, 0.45)})
+
+
+def validity_data() -> pd.DataFrame:
+    rng = np.random.default_rng(8)
+    s = rng.normal(size=200)
+    return pd.DataFrame({"score": s, "ucla3": 0.7 * s + rng.normal(scale=0.7, size=200),
+                         "group": np.where(s + rng.normal(size=200) > 0, "lonely", "not"),
+                         "reference": (s + rng.normal(size=200) > 0.5).astype(int)})
+
+
+YI = [f"y{i:02d}" for i in range(1, 7)]
+LI = [f"i{i}" for i in range(1, 7)]
+MA = dict(estimate="yi", variance="vi")
+DID = dict(outcome="y", unit="unit", time="time")
+HYP = [{"measure": "ucla3", "direction": "+", "min_r": 0.3}]
+KG = [{"higher": "lonely", "lower": "not", "min_d": 0.2}]
+from evalkit import did as _did, funnel as _funnel, meta as _meta  # noqa: E402
+from evalkit import validation as _val  # noqa: E402
+
+TARGETS += [
+    # meta
+    Target("meta.random_effects", lambda d: _meta.random_effects(d, **MA, label="author"), bcg),
+    Target("meta.random_effects DL", lambda d: _meta.random_effects(d, **MA, method="DL"), bcg),
+    Target("meta.meta_regression", lambda d: _meta.meta_regression(d, **MA, moderators=["ablat", "alloc"]),
+           bcg),
+    Target("meta.subgroups", lambda d: _meta.subgroups(d, **MA, moderator="alloc"), bcg),
+    Target("meta.effect_sizes", lambda d: _meta.effect_sizes(d, **P, min_cell=5), scored),
+    # funnel
+    Target("funnel events", lambda d: _funnel.funnel(d, events="events", n="n", unit="code"), funnel_data),
+    Target("funnel overdispersion", lambda d: _funnel.funnel(d, events="events", n="n", target=0.45,
+                                                             overdispersion="additive"), funnel_data),
+    # did
+    Target("did.two_by_two", lambda d: _did.two_by_two(d, outcome="y", treated="treated", post="post",
+                                                       cluster="neighbourhood", covariates="age"), cr1),
+    Target("did.twfe", lambda d: _did.twfe(d, **DID, treated="treated"), sim),
+    Target("did.event_study", lambda d: _did.event_study(d, **DID, first_treated="g"), sim),
+    Target("did.staggered", lambda d: _did.staggered(d, **DID, first_treated="g", covariates="x"), sim),
+    Target("did.staggered notyet", lambda d: _did.staggered(d, **DID, first_treated="g", control="notyet"),
+           sim),
+    Target("did.staggered rcs", lambda d: _did.staggered(d, outcome="y", time="time", first_treated="g",
+                                                         panel=False), sim),
+    Target("did.bacon", lambda d: _did.bacon(d, **DID, first_treated="g"), sim),
+    # validation
+    Target("validation.item_analysis", lambda d: _val.item_analysis(d, items=LI), likert),
+    Target("validation.item_analysis youth", lambda d: _val.item_analysis(d, items=YI, reverse=["y02"],
+                                                                          scale_range=(0, 4)), youth),
+    Target("validation.reliability", lambda d: _val.reliability(d, items=LI, n_boot=20), likert),
+    Target("validation.efa", lambda d: _val.efa(d, items=YI, n_factors=2), youth),
+    Target("validation.efa ml", lambda d: _val.efa(d, items=YI, n_factors=1, method="ml",
+                                                   rotation="varimax"), youth),
+    Target("validation.parallel_analysis", lambda d: _val.parallel_analysis(d, items=YI, n_iter=3), youth),
+    Target("validation.hypotheses_test", lambda d: _val.hypotheses_test(d, HYP, score="score"),
+           validity_data),
+    Target("validation.known_groups", lambda d: _val.known_groups(d, score="score", group="group",
+                                                                  hypotheses=KG), validity_data),
+    Target("validation.roc", lambda d: _val.roc(d, score="score", reference="reference"), validity_data),
+    Target("validation.polychoric", lambda d: _val.polychoric(d, YI), youth),
+    Target("validation.graded_response", lambda d: _val.graded_response(d, YI[:4], se=False), youth),
+    Target("validation.dif", lambda d: _val.dif(d, items=YI[:4], group="gender"), youth),
+]
+
+
+DVE, EE, PE = evalkit.DataValidationError, evalkit.EstimationError, ParameterError
+CASES += [
+    # meta
+    Case("random_effects: method", lambda: _meta.random_effects(bcg(), **MA, method="PM"), PE,
+         "method='PM'.*'REML', 'DL'"),
+    Case("random_effects: prediction", lambda: _meta.random_effects(bcg(), **MA, prediction="x"), PE,
+         "prediction='x'.*'normal', 't'"),
+    Case("random_effects: confidence", lambda: _meta.random_effects(bcg(), **MA, confidence=95), PE,
+         "confidence"),
+    Case("random_effects: std_error and variance", lambda: _meta.random_effects(
+        bcg(), estimate="yi", variance="vi", std_error="vi"), PE, "exactly one of std_error"),
+    Case("random_effects: negative variance", lambda: _meta.random_effects(bcg().assign(vi=-1.0), **MA),
+         DVE, "'vi' must be positive"),
+    Case("random_effects: one study", lambda: _meta.random_effects(bcg().head(1), **MA), EE, "at least 2"),
+    Case("random_effects: label", lambda: _meta.random_effects(bcg(), **MA, label="zz"), PE, "label='zz'"),
+    Case("meta_regression: no moderators", lambda: _meta.meta_regression(bcg(), **MA, moderators=[]), PE,
+         "moderators"),
+    Case("meta_regression: method", lambda: _meta.meta_regression(bcg(), **MA, moderators="ablat",
+                                                                  method="ML2"), PE, "method='ML2'"),
+    Case("subgroups: one level", lambda: _meta.subgroups(bcg().assign(alloc="a"), **MA, moderator="alloc"),
+         EE, "fewer than two levels"),
+    Case("effect_sizes: effect", lambda: _meta.effect_sizes(scored(), **P, effect="d"), PE,
+         "effect='d'.*'g_av'"),
+    Case("effect_sizes: by", lambda: _meta.effect_sizes(scored(), **P, by="zz"), PE, "by='zz'"),
+    # funnel
+    Case("funnel: method", lambda: _funnel.funnel(funnel_data(), events="events", n="n", method="poisson"),
+         PE, "method='poisson'.*'binomial', 'normal'"),
+    Case("funnel: overdispersion", lambda: _funnel.funnel(funnel_data(), events="events", n="n",
+                                                          overdispersion="x"), PE, "overdispersion='x'"),
+    Case("funnel: events and proportion", lambda: _funnel.funnel(funnel_data(), events="events",
+                                                                 proportion="events", n="n"), PE, "exactly one"),
+    Case("funnel: target text", lambda: _funnel.funnel(funnel_data(), events="events", n="n", target="x"),
+         PE, "target"),
+    Case("funnel: target 2", lambda: _funnel.funnel(funnel_data(), events="events", n="n", target=2),
+         EE, "target"),
+    Case("binomial_limit: p", lambda: _funnel.binomial_limit(2, [10], 0.5), PE, "p must"),
+    Case("binomial_limit: target", lambda: _funnel.binomial_limit(0.975, [10], None), PE, "target must"),
+    Case("binomial_limit: n text", lambda: _funnel.binomial_limit(0.975, ["a"], 0.5), PE, "n must"),
+    # did
+    Case("two_by_two: se_type", lambda: _did.two_by_two(cr1(), outcome="y", treated="treated", post="post",
+                                                        se_type="hc3"), PE, "se_type='hc3'.*'hc1'"),
+    Case("two_by_two: treated not 0/1", lambda: _did.two_by_two(
+        cr1().assign(treated=lambda d: d.treated * 2 + d.post), outcome="y", treated="treated", post="post"),
+        DVE, "0/1"),
+    Case("two_by_two: one cluster", lambda: _did.two_by_two(
+        cr1().assign(neighbourhood="a"), outcome="y", treated="treated", post="post", cluster="neighbourhood"),
+        EE, "2 clusters"),
+    Case("two_by_two: empty cell", lambda: _did.two_by_two(
+        cr1().query("post == 0"), outcome="y", treated="treated", post="post"), DVE, "four cells"),
+    Case("twfe: cluster", lambda: _did.twfe(sim(), **DID, treated="treated", cluster="zz"), PE, "cluster='zz'"),
+    Case("twfe: treatment switched off", lambda: _did.twfe(
+        sim().assign(treated=lambda d: np.where(d.time == d.time.max(), 0, d.treated)), **DID,
+        treated="treated"), DVE, "switch"),
+    Case("event_study: window", lambda: _did.event_study(sim(), **DID, first_treated="g", window=(2, -2)),
+         PE, "window"),
+    Case("event_study: reference", lambda: _did.event_study(sim(), **DID, first_treated="g", reference=10),
+         PE, "reference=10"),
+    Case("staggered: control", lambda: _did.staggered(sim(), **DID, first_treated="g", control="x"), PE,
+         "control='x'.*'never', 'notyet'"),
+    Case("staggered: base_period", lambda: _did.staggered(sim(), **DID, first_treated="g", base_period="x"),
+         PE, "base_period='x'.*'varying', 'universal'"),
+    Case("staggered: anticipation", lambda: _did.staggered(sim(), **DID, first_treated="g", anticipation=-1),
+         PE, "anticipation"),
+    Case("staggered: bootstrap", lambda: _did.staggered(sim(), **DID, first_treated="g", bootstrap="yes"),
+         PE, "bootstrap"),
+    Case("staggered: weights", lambda: _did.staggered(sim(), **DID, first_treated="g", bootstrap=9,
+                                                      weights="normal"), PE, "weights='normal'.*'rademacher'"),
+    Case("staggered: seed", lambda: _did.staggered(sim(), **DID, first_treated="g", bootstrap=9, seed="x"),
+         PE, "seed"),
+    Case("staggered: panel", lambda: _did.staggered(sim(), **DID, first_treated="g", panel="ja"), PE, "panel"),
+    Case("staggered: no unit", lambda: _did.staggered(sim(), outcome="y", time="time", first_treated="g"),
+         PE, "unit"),
+    Case("staggered: no never-treated", lambda: _did.staggered(sim().query("g > 0"), **DID, first_treated="g"),
+         EE, "no never-treated.*notyet"),
+    Case("staggered: aggregate kind", lambda: _did.staggered(sim(), **DID, first_treated="g").aggregate("x"),
+         PE, "kind='x'.*'simple', 'group', 'dynamic', 'calendar'"),
+    Case("bacon: neither", lambda: _did.bacon(sim(), **DID), PE, "treated"),
+    Case("simulate_staggered: n_units", lambda: _did.simulate_staggered(0), PE, "n_units"),
+    Case("simulate_staggered: seed", lambda: _did.simulate_staggered(10, seed="x"), PE, "seed"),
+    # validation
+    Case("item_analysis: threshold", lambda: _val.item_analysis(likert(), items=LI, threshold=2), PE,
+         "threshold"),
+    Case("item_analysis: items a string", lambda: _val.item_analysis(likert(), items="i1"), PE, "items"),
+    Case("item_analysis: reverse", lambda: _val.item_analysis(likert(), items=LI, reverse=["zz"]), PE,
+         "reverse"),
+    Case("item_analysis: no variance", lambda: _val.item_analysis(likert().assign(i1=1.0), items=LI), DVE,
+         "without variance.*i1"),
+    Case("item_analysis: infinite", lambda: _val.item_analysis(likert().assign(i1=np.inf), items=LI), DVE,
+         "infinite"),
+    Case("reliability: n_boot", lambda: _val.reliability(likert(), items=LI, n_boot=-1), PE, "n_boot"),
+    Case("reliability: sl_factors", lambda: _val.reliability(likert(), items=LI, sl_factors=1), PE,
+         "sl_factors"),
+    Case("reliability: model", lambda: _val.reliability(likert(), items=LI, model=3), PE, "model"),
+    Case("efa: method", lambda: _val.efa(youth(), items=YI, method="pa"), PE, "method='pa'.*'minres', 'ml'"),
+    Case("efa: rotation", lambda: _val.efa(youth(), items=YI, rotation="x"), PE, "rotation='x'.*'oblimin'"),
+    Case("efa: too many factors", lambda: _val.efa(youth(), items=YI, n_factors=6), PE, "n_factors"),
+    Case("parallel_analysis: quantile", lambda: _val.parallel_analysis(youth(), items=YI, quantile=95), PE,
+         "quantile"),
+    Case("hypotheses_test: method", lambda: _val.hypotheses_test(validity_data(), HYP, score="score",
+                                                                 method="x"), PE, "method='x'.*'pearson'"),
+    Case("hypotheses_test: empty", lambda: _val.hypotheses_test(validity_data(), [], score="score"), PE,
+         "hypotheses"),
+    Case("hypotheses_test: not a dict", lambda: _val.hypotheses_test(validity_data(), ["ucla3"], score="score"),
+         PE, "got 'ucla3'"),
+    Case("hypotheses_test: direction", lambda: _val.hypotheses_test(
+        validity_data(), [{"measure": "ucla3", "direction": "up"}], score="score"), PE, "direction='up'"),
+    Case("known_groups: unknown group", lambda: _val.known_groups(
+        validity_data(), score="score", group="group", hypotheses=[{"higher": "x", "lower": "not"}]), PE,
+        "higher='x'"),
+    Case("roc: ci_method", lambda: _val.roc(validity_data(), score="score", reference="reference",
+                                            ci_method="x"), PE, "ci_method='x'.*'wilson'"),
+    Case("roc: one class", lambda: _val.roc(validity_data().assign(reference=1), score="score",
+                                            reference="reference"), DVE, "two values"),
+    Case("polychoric: nacov", lambda: _val.polychoric(youth(), YI, nacov="ja"), PE, "nacov='ja'"),
+    Case("polychoric: continuous", lambda: _val.polychoric(validity_data(), ["score", "ucla3"]), DVE,
+         "non-integer"),
+    Case("polychoric: no variance", lambda: _val.polychoric(youth().assign(y01=1), YI), DVE, "no variance"),
+    Case("graded_response: quadrature", lambda: _val.graded_response(youth(), YI[:4], quadrature="x"), PE,
+         "quadrature='x'.*'fixed'"),
+    Case("graded_response: se", lambda: _val.graded_response(youth(), YI[:4], se="ja"), PE, "se='ja'"),
+    Case("graded_response: theta_range", lambda: _val.graded_response(youth(), YI[:4], theta_range=(3, -3)),
+         PE, "theta_range"),
+    Case("dif: alpha", lambda: _val.dif(youth(), items=YI[:4], group="gender", alpha=2), PE, "alpha"),
+    Case("dif: reference", lambda: _val.dif(youth(), items=YI[:4], group="gender", reference="zz"), PE,
+         "reference='zz'"),
+    Case("dif: one group", lambda: _val.dif(youth().assign(gender="a"), items=YI[:4], group="gender"), DVE,
+         "fewer than 2"),
+    # datasets
+    Case("datasets.load: name", lambda: evalkit.datasets.load("zz"), PE, "name='zz'.*'youth'"),
+    Case("datasets.truth: name", lambda: evalkit.datasets.truth("zz"), PE, "name='zz'"),
+    Case("datasets.generate_youth: n", lambda: evalkit.datasets.generate_youth(n=0), PE, "n must"),
+    Case("datasets.to_csv_bytes: None", lambda: evalkit.datasets.to_csv_bytes(None), PE, "df must"),
+    Case("datasets.write_example_coalitions: None", lambda: evalkit.datasets.write_example_coalitions(None),
+         PE, "directory"),
+    Case("datasets.generate_benchmark: panel", lambda: evalkit.datasets.generate_benchmark(panel=5), PE,
+         "panel"),
+]
 
 
 # ----------------------------------------------------------------------------------------
@@ -309,6 +572,25 @@ def test_bad_data_gives_result_or_evalkit_error(target: Target, variant: str):
         finally:
             matplotlib.pyplot.close("all")
     assert out is not None
+    _use_result(out)
+
+
+TIDY_START = ["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "n"]
+
+
+def _use_result(out) -> None:
+    """A result that came back must also be usable: tidy() with the fixed first columns
+    and scalar cells, and a summary in both languages (no bare traceback later on)."""
+    if not isinstance(out, evalkit.results.Result):
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tidy = out.tidy()
+        assert list(tidy.columns[:7]) == TIDY_START, list(tidy.columns)
+        for col in tidy.columns:
+            assert not tidy[col].map(lambda v: isinstance(v, (list, tuple, dict, np.ndarray))).any(), col
+        for lang in ("nl", "en"):
+            assert out.summary(lang=lang).strip()
 
 
 @pytest.mark.parametrize("case", CASES + NOT_YET_REVIEWED_CASES, ids=lambda c: c.name)
@@ -326,4 +608,7 @@ def test_targets_can_run_on_their_good_data():
     for t in TARGETS + NOT_YET_REVIEWED_TARGETS:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            assert t.call(t.good()) is not None, t.name
+            out = t.call(t.good())
+        assert out is not None, t.name
+        _use_result(out)
+        matplotlib.pyplot.close("all")

@@ -48,6 +48,18 @@ def numeric_column(df: pd.DataFrame, col: str, param: str) -> np.ndarray:
     return x
 
 
+def outcome_column(df: pd.DataFrame, col: str) -> np.ndarray:
+    """The outcome as float64 (see :func:`numeric_column`); a constant outcome is refused
+    (every effect would be 0 with a standard error of rounding noise)."""
+    y = numeric_column(df, col, "outcome")
+    seen = y[~np.isnan(y)]
+    if seen.size and seen.max() == seen.min():
+        raise DataValidationError(
+            f"outcome={col!r} is constant ({seen[0]:g} everywhere); there is no change to "
+            "estimate.")
+    return y
+
+
 def time_column(df: pd.DataFrame, col: str) -> np.ndarray:
     """Time must be numeric (years or period numbers), not dates or strings."""
     s = df[col]

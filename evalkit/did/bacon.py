@@ -16,7 +16,7 @@ from ._common import (
     drop_missing,
     first_treated_values,
     prepare,
-    numeric_column,
+    outcome_column,
     time_column,
 )
 
@@ -83,7 +83,7 @@ def bacon(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
     df = prepare(data, outcome=outcome, unit=unit, time=time, treated=treated,
                  first_treated=first_treated)
     df = drop_missing(df, [outcome], "bacon")
-    y = numeric_column(df, outcome, "outcome")
+    y = outcome_column(df, outcome)
     t = time_column(df, time)
     check_unique(df, unit, time)
     ucodes, ulabels = pd.factorize(df[unit], sort=True)

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .._checks import check_positive_int
+
 __all__ = ["simulate_staggered", "true_att"]
 
 
@@ -39,6 +41,8 @@ def simulate_staggered(n_units: int = 500, *, periods: Sequence[float] = tuple(r
     cluster`` (25 clusters) and ``tau``, the true effect of each unit and period (the
     true ATT(g,t) is the mean of ``tau`` in cohort g at time t).
     """
+    n_units = check_positive_int(n_units, "n_units")
+    seed = check_positive_int(seed, "seed", minimum=0)
     rng = np.random.default_rng(seed)
     periods = np.asarray(periods, dtype=float)
     cohorts = list(cohorts)

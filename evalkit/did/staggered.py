@@ -21,6 +21,7 @@ from ..errors import (
     SmallSampleWarning,
 )
 from ..i18n import fmt_ci, fmt_number, fmt_p
+from .._text import text_table
 from ..results import Result, tidy_frame
 from ._bootstrap import bootstrap_draws, cluster_sums, multiplier_bootstrap, summarise_draws
 from ._common import (
@@ -31,6 +32,7 @@ from ._common import (
     first_treated_values,
     norm_p,
     numeric_column,
+    outcome_column,
     prepare,
     time_column,
 )
@@ -212,6 +214,12 @@ def _schedule(glist, tlist, control, base_period, anticipation):
 # ---------------------------------------------------------------------------------------
 # the public function
 # ---------------------------------------------------------------------------------------
+def _skip_cell(what: str, cell: dict, tlist, why: str = "") -> None:
+    """Warn (from the caller of :func:`staggered`) that one ATT(g,t) cannot be estimated."""
+    warnings.warn(f"{what} for group {cell['group']:g} in period {tlist[cell['cur']]:g}{why}; "
+                  "ATT(g,t) is missing.", DataQualityWarning, stacklevel=3)
+
+
 def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time: str,
               first_treated: str, control: str = "never", base_period: str = "varying",
               anticipation: int = 0, covariates=None, cluster: str | None = None,
@@ -320,13 +328,15 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
     anticipation = check_positive_int(anticipation, "anticipation", minimum=0)
     if bootstrap is not None:
         bootstrap = check_positive_int(bootstrap, "bootstrap", minimum=2)
+    if seed is not None:
+        seed = check_positive_int(seed, "seed", minimum=0)
     covs = as_list(covariates, "covariates")
     if panel and unit is None:
         raise ParameterError("unit is required for panel data (or pass panel=False for "
                              "repeated cross-sections).")
     df = prepare(data, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
                  covariates=covs or None, cluster=cluster)
-    numeric_column(df, outcome, "outcome")
+    outcome_column(df, outcome)
     for c in covs:
         numeric_column(df, c, "covariates")
     tt = time_column(df, time)
@@ -497,9 +507,7 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
                 att[j] = 0.0
                 continue
             if n_tr[j] == 0 or n_co[j] == 0:
-                warnings.warn(f"no comparison units for group {c['group']:g} in period "
-                              f"{tlist[c['cur']]:g}; ATT(g,t) is missing.",
-                              DataQualityWarning, stacklevel=2)
+                _skip_cell("no comparison units", c, tlist)
                 continue
             dy = Y[:, c["cur"]] - Y[:, c["pre"]]
             if not covs:
@@ -514,25 +522,17 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
                 X = Xw[sub, min(c["cur"], c["pre"]), :]
                 Xc = X[~G[sub]]
                 if np.linalg.matrix_rank(Xc) < X.shape[1]:
-                    warnings.warn(
-                        f"not enough comparison units for group {c['group']:g} in period "
-                        f"{tlist[c['cur']]:g} to fit the outcome regression; ATT(g,t) "
-                        "is missing.", DataQualityWarning, stacklevel=2)
+                    _skip_cell("not enough comparison units", c, tlist,
+                               " to fit the outcome regression")
                     continue
                 try:
                     a, f, pmax = _drdid_panel(dy[sub], G[sub].astype(float), X)
                 except np.linalg.LinAlgError:
-                    warnings.warn(
-                        f"the propensity score or outcome regression for group "
-                        f"{c['group']:g} in period {tlist[c['cur']]:g} is singular "
-                        "(perfect prediction?); ATT(g,t) is missing.",
-                        DataQualityWarning, stacklevel=2)
+                    _skip_cell("the propensity score or outcome regression", c, tlist,
+                               " is singular (perfect prediction?)")
                     continue
                 if pmax >= 0.999:
-                    warnings.warn(
-                        f"overlap violated for group {c['group']:g} in period "
-                        f"{tlist[c['cur']]:g} (propensity score >= 0.999); ATT(g,t) is "
-                        "missing.", DataQualityWarning, stacklevel=2)
+                    _skip_cell("overlap violated", c, tlist, " (propensity score >= 0.999)")
                     continue
                 att[j] = a
                 inf[sub, j] = f * (n_units / sub.sum())
@@ -557,9 +557,7 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
             counts = [int(p.sum()) for p in parts]
             n_tr[j], n_co[j] = counts[0] + counts[1], counts[2] + counts[3]
             if min(counts) == 0:
-                warnings.warn(f"an empty cell for group {c['group']:g} in period "
-                              f"{tlist[c['cur']]:g}; ATT(g,t) is missing.",
-                              DataQualityWarning, stacklevel=2)
+                _skip_cell("an empty cell", c, tlist)
                 continue
             col = np.zeros(len(y))
             if not covs:
@@ -574,16 +572,11 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
                     a, f, pmax = _drdid_rc(y[sub], post_rows[sub].astype(float),
                                            G[sub].astype(float), Xr[sub])
                 except np.linalg.LinAlgError:
-                    warnings.warn(
-                        f"a regression for group {c['group']:g} in period "
-                        f"{tlist[c['cur']]:g} is singular (too few observations in a "
-                        "cell?); ATT(g,t) is missing.", DataQualityWarning, stacklevel=2)
+                    _skip_cell("a regression", c, tlist,
+                               " is singular (too few observations in a cell?)")
                     continue
                 if pmax >= 0.999:
-                    warnings.warn(
-                        f"overlap violated for group {c['group']:g} in period "
-                        f"{tlist[c['cur']]:g} (propensity score >= 0.999); ATT(g,t) is "
-                        "missing.", DataQualityWarning, stacklevel=2)
+                    _skip_cell("overlap violated", c, tlist, " (propensity score >= 0.999)")
                     continue
                 att[j] = a
                 col[sub] = f * (n_units / sub.sum())
@@ -763,6 +756,9 @@ class StaggeredResult(Result):
             return c
 
         rows = []
+        if kind in ("simple", "group") and max_e < 0:
+            raise EstimationError(f"max_e={max_e!r} leaves no post-treatment periods for the "
+                                  f"{kind!r} aggregation (use kind='dynamic' for leads).")
         if kind == "simple":
             keep = np.flatnonzero((grp <= tim) & (tim <= grp + max_e))
             w = pg[keep] / pg[keep].sum()
@@ -800,6 +796,8 @@ class StaggeredResult(Result):
             keepl = [i for i, k_ in enumerate(sel) if k_.size]
             labels, sel = labels[keepl], [sel[i] for i in keepl]
             key = "time"
+        if not len(labels):
+            raise EstimationError("no event times left after min_e/max_e/balance_e.")
         ests, coefs = [], []
         for lab, keep in zip(labels, sel):
             w = pg[keep] / pg[keep].sum()
@@ -810,6 +808,8 @@ class StaggeredResult(Result):
             coefs.append(coef)
         ests = np.array(ests)
         use = labels >= 0 if kind == "dynamic" else np.ones(len(labels), dtype=bool)
+        if not use.any():  # only leads selected: no overall post-treatment effect
+            return rows, (np.nan, np.full(p, np.nan))
         coef = np.column_stack(coefs)[:, use].mean(axis=1)
         return rows, (float(ests[use].mean()), coef)
 
@@ -916,7 +916,7 @@ class StaggeredResult(Result):
             units = (f"{self.n_units} eenheden, {self.n_obs} waarnemingen" if self.panel else
                      f"{self.n_obs} waarnemingen (herhaalde dwarsdoorsneden)")
             L.append(f"Uitkomst: {self.names['outcome']}; {units}; vergelijkingsgroep: {ctrl}; "
-                     f"methode: {'doubly robust met covariaten' if self.covariates else 'verschil in gemiddelde veranderingen'}.")
+                     f"methode: {'dubbel robuust (doubly robust) met covariaten' if self.covariates else 'verschil in gemiddelde veranderingen'}.")
             L.append(f"Gemiddeld effect (alle behandelde cohorten en jaren): "
                      f"{fmt_number(simple.estimate, 3, lang)} (SE {fmt_number(simple.std_error, 3, lang)}, "
                      f"{fmt_ci(simple.ci_lower, simple.ci_upper, 3, lang, conf)}).")
@@ -955,9 +955,8 @@ class StaggeredResult(Result):
                              "comparison groups already differed. Parallel trends are doubtful; "
                              "read the effects as differences, not as causal effects.")
         tab = self.att_gt[["group", "time", "estimate", "std_error", "ci_lower", "ci_upper"]]
-        with pd.option_context("display.width", 120):
-            L.append("")
-            L.append(tab.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+        L.append("")
+        L.append(text_table(tab.rename(columns={"group": "cohort"}), lang, digits=4, index=False))
         return "\n".join(L)
 
     def plot(self, kind: str = "dynamic", *, lang: str = "nl", ax=None):

@@ -10,6 +10,7 @@ from scipy import stats
 from .._checks import check_confidence, check_lang
 from ..errors import DataValidationError, EstimationError, ParameterError, SmallSampleWarning
 from ..i18n import fmt_ci, fmt_number, fmt_p
+from .._text import text_table
 from ..results import Result, tidy_frame
 from ._common import (
     absorbing_first_treated,
@@ -17,7 +18,7 @@ from ._common import (
     check_unique,
     drop_missing,
     first_treated_values,
-    numeric_column,
+    outcome_column,
     prepare,
     time_column,
 )
@@ -102,7 +103,7 @@ def twfe(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treated: str
     df = prepare(data, outcome=outcome, unit=unit, time=time, treated=treated,
                  cluster=cluster)
     df = drop_missing(df, [outcome, treated], "twfe")
-    numeric_column(df, outcome, "outcome")
+    outcome_column(df, outcome)
     t = time_column(df, time)
     d = binary_column(df, treated, "treated")
     check_unique(df, unit, time)
@@ -240,7 +241,7 @@ def event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
     df = prepare(data, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
                  cluster=cluster)
     df = drop_missing(df, [outcome], "event_study")
-    numeric_column(df, outcome, "outcome")
+    outcome_column(df, outcome)
     t = time_column(df, time)
     check_unique(df, unit, time)
     g = _unit_first_treated(df, unit, first_treated)
@@ -304,7 +305,7 @@ def event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
 class EventStudyResult(Result):
     """Result of :func:`event_study`; ``.pretest`` holds the joint Wald test of leads."""
 
-    title = {"nl": "Event study (leads en lags)", "en": "Event study (leads and lags)"}
+    title = {"nl": "Effect per periode vóór en na de start (event study)", "en": "Event study (leads and lags)"}
 
     def __init__(self, *, table, pretest, fit, n_obs, n_clusters, alpha, outcome, window,
                  reference):
@@ -325,7 +326,7 @@ class EventStudyResult(Result):
                  f"Uitkomst: {self.outcome}; {self.n_obs} waarnemingen, {self.n_clusters} "
                  f"clusters; referentie: {self.reference} (eindpunten {self.window} gebundeld)."]
             if pt["df"]:
-                L.append(f"Gezamenlijke toets van de leads (Wald, {pt['df']} vrijheidsgraden): "
+                L.append(f"Gezamenlijke toets van de periodes vóór de start (Wald, {pt['df']} vrijheidsgraden): "
                          f"chi2 = {fmt_number(pt['statistic'], 2, lang)}, {fmt_p(pt['p_value'], lang)}.")
                 if pt["p_value"] < 0.05:
                     L.append("Let op: vóór de start verschillen de groepen al; de aanname van "
@@ -340,7 +341,7 @@ class EventStudyResult(Result):
                 if pt["p_value"] < 0.05:
                     L.append("Caution: the groups already differed before the start; parallel "
                              "trends are doubtful.")
-        L += ["", tab.to_string(index=False, float_format=lambda x: f"{x:.4f}")]
+        L += ["", text_table(tab, lang, digits={"event_time": 0}, index=False)]
         return "\n".join(L)
 
     def plot(self, *, lang: str = "nl", ax=None):

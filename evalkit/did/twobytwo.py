@@ -9,8 +9,9 @@ from scipy import stats
 from .._checks import check_confidence, check_lang, check_option
 from ..errors import DataValidationError, EstimationError, SmallSampleWarning
 from ..i18n import fmt_ci, fmt_number, fmt_p
+from .._text import text_table
 from ..results import Result, tidy_frame
-from ._common import as_list, binary_column, drop_missing, numeric_column, prepare
+from ._common import as_list, binary_column, drop_missing, numeric_column, outcome_column, prepare
 
 __all__ = ["two_by_two", "TwoByTwoResult"]
 
@@ -82,7 +83,7 @@ def two_by_two(data: pd.DataFrame, *, outcome: str, treated: str, post: str,
                  cluster=cluster)
     df = drop_missing(df, [c for c in [outcome, treated, post, *covs, cluster] if c],
                       "two_by_two")
-    y = numeric_column(df, outcome, "outcome")
+    y = outcome_column(df, outcome)
     d = binary_column(df, treated, "treated")
     p = binary_column(df, post, "post")
     X = [np.ones_like(y), d, p, d * p]
@@ -98,6 +99,10 @@ def two_by_two(data: pd.DataFrame, *, outcome: str, treated: str, post: str,
             f"pre/post); counts:\n{cell}")
     if np.linalg.matrix_rank(X) < X.shape[1]:
         raise EstimationError("the design matrix is rank deficient (collinear covariates?).")
+    if X.shape[0] <= X.shape[1]:
+        raise EstimationError(
+            f"two_by_two needs more observations ({X.shape[0]}) than coefficients "
+            f"({X.shape[1]}) to estimate standard errors.")
     model = sm.OLS(y, X)
     fits = {"conventional": model.fit(), "hc1": model.fit(cov_type="HC1")}
     n_clusters = None
@@ -220,7 +225,7 @@ class TwoByTwoResult(Result):
                  "This is an effect if both groups would have had the same trend without the "
                  "intervention (parallel trends); with two periods this cannot be tested."]
         L.append("")
-        L.append(self.means.to_string(float_format=lambda x: f"{x:.4f}"))
+        L.append(text_table(self.means, lang, digits=4))
         return "\n".join(L)
 
     def plot(self, *, lang: str = "nl", ax=None):

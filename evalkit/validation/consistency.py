@@ -134,6 +134,9 @@ def _general_factor(parameters: pd.DataFrame, items: Sequence[str]) -> str:
 
 
 # ----------------------------------------------------------------------------- result
+_CI_METHOD = {"feldt": "Feldt", "bootstrap": "bootstrap"}
+
+
 @dataclass(repr=False)
 class ReliabilityResult(Result):
     """Result of :func:`reliability`; ``tidy()`` has one row per coefficient.
@@ -174,7 +177,7 @@ class ReliabilityResult(Result):
             txt = f"- {_LABEL[r['term']][lang]}: {fmt_number(r['estimate'], 3, lang)}"
             if np.isfinite(r.get("ci_lower", np.nan)):
                 txt += " " + fmt_ci(r["ci_lower"], r["ci_upper"], 3, lang, self.confidence)
-                txt += f" ({r['ci_method']})"
+                txt += f" ({_CI_METHOD.get(r['ci_method'], r['ci_method'])})"
             lines.append(txt)
         a = next((r["estimate"] for r in self.rows if r["term"] == "alpha"), np.nan)
         crit = {"nl": "COSMIN: alfa >= 0,70 per eendimensionale (sub)schaal -> ",

@@ -51,6 +51,7 @@ from .._checks import check_columns, check_dataframe, check_lang
 from ..errors import ConvergenceWarning, DataQualityWarning, DataValidationError, \
     EstimationError, ParameterError
 from ..i18n import fmt_number
+from .._text import text_table
 from ..results import Result, tidy_frame
 
 __all__ = ["dif", "DIFResult"]
@@ -125,8 +126,7 @@ class DIFResult(Result):
                     f"Flagged items: {', '.join(self.flagged) if self.flagged else 'none'}")
         cols = ["item", "chi2_uniform", "p_uniform", "chi2_total", "p_total",
                 "delta_r2_uniform", "delta_r2_total", "flag"]
-        with pd.option_context("display.width", 140, "display.max_columns", 20):
-            tab = self.table[cols].round(4).to_string(index=False)
+        tab = text_table(self.table[cols], lang, digits=4, index=False)
         return f"{head}\n\n{tab}"
 
     def plot(self, ax=None, lang: str = "nl"):
@@ -246,6 +246,8 @@ def dif(data: pd.DataFrame, *, items: Sequence[str], group: str,
         if not pd.api.types.is_numeric_dtype(data[it]):
             raise DataValidationError(f"item {it!r} must hold numeric codes, not "
                                       f"{data[it].dtype}.")
+        if np.isinf(data[it].to_numpy(dtype=float, na_value=np.nan)).any():
+            raise DataValidationError(f"item {it!r} has infinite values.")
     if score is None:
         if len(items) < 2:
             raise ParameterError("with one item, give the matching variable in score=.")
@@ -260,6 +262,8 @@ def dif(data: pd.DataFrame, *, items: Sequence[str], group: str,
         if s.shape != (len(data),):
             raise ParameterError("score must be a column name or one value per row of data.")
         score_name = "score"
+    if np.isinf(s).any():
+        raise DataValidationError(f"the matching score {score_name!r} has infinite values.")
     gvals = data[group]
     levels = sorted(pd.unique(gvals.dropna()).tolist(), key=str)
     if len(levels) < 2:

@@ -30,8 +30,10 @@ from scipy import optimize
 
 from .._checks import (check_columns, check_dataframe, check_lang, check_option,
                        check_positive_int)
-from ..errors import ConvergenceWarning, DataValidationError, ParameterError, SmallSampleWarning
+from ..errors import (ConvergenceWarning, DataQualityWarning, DataValidationError, ParameterError,
+                      SmallSampleWarning)
 from ..i18n import fmt_number
+from .._text import text_table
 from ..results import Result, tidy_frame
 
 __all__ = ["efa", "parallel_analysis", "EFAResult", "ParallelAnalysisResult"]
@@ -53,10 +55,14 @@ def _item_matrix(data, items, *, min_n=3, what="efa"):
     check_columns(data, items=items)
     if len(items) < 2:
         raise ParameterError(f"{what} needs at least 2 items, got {len(items)}.")
-    x = data[items].apply(pd.to_numeric, errors="coerce")
+    x = pd.DataFrame({c: pd.to_numeric(data[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+                      for c in items}, index=data.index)
     bad = [c for c in items if x[c].notna().sum() == 0]
     if bad:
         raise DataValidationError(f"items without any numeric answer: {bad}.")
+    infinite = [c for c in items if np.isinf(x[c].to_numpy()).any()]
+    if infinite:
+        raise DataValidationError(f"item(s) with infinite values: {infinite}; answers must be finite.")
     x = x.dropna()
     if len(x) < min_n:
         raise DataValidationError(
@@ -482,6 +488,10 @@ def efa(data: pd.DataFrame, *, items=None, n_factors: int = 1, method: str = "mi
         warnings.warn(f"only {n} complete respondents for {p} items (fewer than 5 per item); "
                       "factor solutions are unstable.", SmallSampleWarning, stacklevel=2)
     r = np.corrcoef(x.to_numpy(dtype=float), rowvar=False)
+    if np.linalg.eigvalsh(r)[0] < 1e-10:
+        warnings.warn("the item correlation matrix is singular (an item is a copy or a linear "
+                      "combination of others); the factor solution is not trustworthy.",
+                      DataQualityWarning, stacklevel=2)
     L0, L, Phi, crit, ok, rok = _fit_efa(r, nf, method, rotation)
     if not ok:
         warnings.warn(f"{method} extraction did not converge; inspect the solution.",
@@ -556,7 +566,7 @@ class ParallelAnalysisResult(Result):
         else:
             head = (f"Parallel analysis ({self.n_iter} simulations, n = {self.n}): "
                     f"{self.n_factors} factor(s), {self.n_components} component(s).")
-        return head + "\n\n" + self.table.to_string(float_format=lambda v: fmt_number(v, 3, lang))
+        return head + "\n\n" + text_table(self.table, lang, digits=3)
 
     def plot(self, ax=None, lang: str = "nl"):
         """Scree plot of observed and simulated eigenvalues."""

@@ -49,6 +49,7 @@ from .._checks import (check_columns, check_confidence, check_dataframe, check_l
                        check_option, check_positive_int)
 from ..errors import ConvergenceWarning, DataValidationError, EstimationError, ParameterError
 from ..i18n import fmt_number
+from .._text import text_table
 from ..results import Result, tidy_frame
 
 __all__ = ["graded_response", "GRMResult"]
@@ -189,6 +190,28 @@ def _start_values(codes, ncat):
 # --------------------------------------------------------------------------------------
 # result
 # --------------------------------------------------------------------------------------
+def _theta_grid(theta) -> np.ndarray:
+    """Latent trait values as a finite 1-d float array (a number or a list of numbers)."""
+    try:
+        t = np.atleast_1d(np.asarray(theta, dtype=float))
+    except (TypeError, ValueError):
+        raise ParameterError(f"theta must be a number or a list of numbers, got {theta!r}.") from None
+    if t.ndim != 1 or not np.isfinite(t).all():
+        raise ParameterError(f"theta must be a finite number or a flat list of finite numbers, "
+                             f"got {theta!r}.")
+    return t
+
+
+def _theta_range(theta_range) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in theta_range)
+    except (TypeError, ValueError):
+        raise ParameterError(f"theta_range must be (low, high), got {theta_range!r}.") from None
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        raise ParameterError(f"theta_range must be (low, high) with low < high, got {theta_range!r}.")
+    return lo, hi
+
+
 class GRMResult(Result):
     """Graded response model estimates.
 
@@ -273,13 +296,13 @@ class GRMResult(Result):
 
     def probabilities(self, theta) -> dict[str, np.ndarray]:
         """Category response curves: per item an array (categories x len(theta))."""
-        theta = np.atleast_1d(np.asarray(theta, float))
+        theta = _theta_grid(theta)
         return {it: _cat_probs(a, d, theta)[0]
                 for it, (a, d) in zip(self.items, _unpack(self._x, self.ncat))}
 
     def item_information(self, theta) -> pd.DataFrame:
         """Item information ``I_j(theta) = sum_k P'_jk^2 / P_jk`` (columns = items)."""
-        theta = np.atleast_1d(np.asarray(theta, float))
+        theta = _theta_grid(theta)
         out = {}
         for it, (a, d) in zip(self.items, _unpack(self._x, self.ncat)):
             P, cp = _cat_probs(a, d, theta)
@@ -310,8 +333,7 @@ class GRMResult(Result):
                        f"log-likelihood = {fmt_number(self.loglik, 3, lang)}.")}[lang]
         if not self.converged:
             head += {"nl": " LET OP: niet geconvergeerd.", "en": " WARNING: not converged."}[lang]
-        with pd.option_context("display.width", 140, "display.max_columns", 20):
-            tab = self.coef(irt_pars=True).round(3).to_string()
+        tab = text_table(self.coef(irt_pars=True), lang, digits=3)
         return f"{head}\n\n{tab}"
 
     def plot(self, kind: str = "information", ax=None, lang: str = "nl",
@@ -322,7 +344,8 @@ class GRMResult(Result):
         check_option("kind", kind, ("information", "curves"))
         from .. import plotting
 
-        theta = np.linspace(theta_range[0], theta_range[1], 201)
+        lo, hi = _theta_range(theta_range)
+        theta = np.linspace(lo, hi, 201)
         ax = plotting.new_axes(ax)
         if kind == "information":
             info = self.item_information(theta)
@@ -416,11 +439,11 @@ def graded_response(data: pd.DataFrame, items: Sequence[str], *, quadrature: str
     check_option("quadrature", quadrature, ("fixed", "gauss-hermite"))
     confidence = check_confidence(confidence)
     max_iter = check_positive_int(max_iter, "max_iter")
+    se = check_option("se", se, (True, False))
     if quadpts is None:
         quadpts = 61 if quadrature == "fixed" else 21
     quadpts = check_positive_int(quadpts, "quadpts", minimum=5)
-    if not (len(theta_range) == 2 and theta_range[0] < theta_range[1]):
-        raise ParameterError("theta_range must be (low, high) with low < high.")
+    theta_range = _theta_range(theta_range)
     if not tol > 0:
         raise ParameterError("tol must be positive.")
 
@@ -566,8 +589,10 @@ def _codes(data, items):
             if not pd.api.types.is_numeric_dtype(x):
                 raise DataValidationError(f"item {col!r} must hold numeric codes, not "
                                           f"{x.dtype}.")
-            v = x.to_numpy(dtype=float)
+            v = x.to_numpy(dtype=float, na_value=np.nan)
             ok = ~np.isnan(v)
+            if np.isinf(v[ok]).any():
+                raise DataValidationError(f"item {col!r} has infinite values.")
             if np.any(v[ok] != np.round(v[ok])):
                 raise DataValidationError(f"item {col!r} has non-integer values.")
             used, inv = np.unique(v[ok], return_inverse=True)

@@ -18,6 +18,7 @@ import pandas as pd
 from .._checks import check_columns, check_dataframe, check_lang
 from ..errors import DataQualityWarning, DataValidationError, ParameterError, SmallSampleWarning
 from ..i18n import fmt_number, fmt_pct
+from .._text import text_table
 from ..results import Result, tidy_frame
 
 __all__ = ["item_analysis", "ItemAnalysisResult", "FLOOR_CEILING_THRESHOLD"]
@@ -58,6 +59,9 @@ def prepare_items(data, items, *, reverse=(), scale_range=None, min_n=3, what="i
                 raise DataValidationError(f"item {c!r} has non-numeric answers.")
             col = conv
         x[c] = col.astype(float)
+    infinite = [c for c in items if np.isinf(x[c].to_numpy(dtype=float, na_value=np.nan)).any()]
+    if infinite:
+        raise DataValidationError(f"item(s) with infinite values: {infinite}; answers must be finite.")
     answered = x.notna().any(axis=1)
     x = x.loc[answered]
     if len(x) < min_n:
@@ -180,7 +184,7 @@ class ItemAnalysisResult(Result):
                      f"Total score: floor {fmt_pct(self.total['floor'], 1, lang)}, "
                      f"ceiling {fmt_pct(self.total['ceiling'], 1, lang)}."]
         cols = ["n", "missing_share", "mean", "sd", "floor", "ceiling", "r_drop", "alpha_if_deleted"]
-        tab = self.table[cols].to_string(float_format=lambda v: fmt_number(v, 2, lang))
+        tab = text_table(self.table[cols], lang, digits=2)
         return "\n".join(lines) + "\n\n" + tab
 
     def plot(self, ax=None, lang: str = "nl"):
@@ -240,7 +244,7 @@ def item_analysis(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence
     Warns
     -----
     DataQualityWarning
-        An answer category nobody used.
+        An answer category nobody used (whole-number answer scales only).
 
     Examples
     --------
@@ -297,7 +301,9 @@ def item_analysis(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence
     distribution = counts.div(table["n"], axis=0)
     unused = {item: [cat for cat in counts.columns if counts.at[item, cat] == 0] for item in items}
     unused = {k_: v for k_, v in unused.items() if v}
-    if unused:
+    # categories exist only on a whole-number (ordinal) answer scale; continuous scores
+    # (e.g. means of subtests) have no "unused category"
+    if unused and integer_scale:
         shown = "; ".join(f"{k_}: {v}" for k_, v in unused.items())
         warnings.warn(f"answer categories nobody used ({shown}); consider merging categories "
                       "before ordinal analyses.", DataQualityWarning, stacklevel=2)

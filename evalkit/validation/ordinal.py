@@ -44,9 +44,10 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from .._checks import check_columns, check_confidence, check_dataframe, check_lang
+from .._checks import check_columns, check_confidence, check_dataframe, check_lang, check_option
 from ..errors import DataQualityWarning, DataValidationError, EstimationError, ParameterError
 from ..i18n import fmt_number
+from .._text import text_table
 from ..results import Result, tidy_frame
 
 __all__ = ["polychoric", "PolychoricResult", "bivariate_normal_cdf"]
@@ -167,6 +168,9 @@ def _ordinal_codes(data: pd.DataFrame, items: Sequence[str], *, min_categories: 
             levels.append([x.cat.categories[u] for u in used])
         else:
             v = x.to_numpy(dtype=float)
+            if np.isinf(v).any():
+                raise DataValidationError(f"item {col!r} has infinite values; ordinal items "
+                                          "need whole-number category codes.")
             if np.any(v != np.round(v)):
                 raise DataValidationError(f"item {col!r} has non-integer values; ordinal "
                                           "items need whole-number category codes.")
@@ -393,7 +397,9 @@ class PolychoricResult(Result):
     correlation : pandas.DataFrame
         The polychoric correlation matrix (items x items).
     thresholds : pandas.DataFrame
-        One row per threshold: ``item, threshold, estimate, std_error``.
+        One row per threshold: ``item, threshold, estimate, std_error``. Standard errors
+        (here and in ``tidy()``) are ``sqrt(diag(NACOV) / N)``; lavaan's
+        ``lavCor(se="robust.sem")`` divides by N - 1 instead (``sqrt(N/(N-1))`` larger).
     nacov : pandas.DataFrame
         Asymptotic covariance of ``sqrt(N) (thresholds, correlations)`` (lavaan's
         ``gamma``/NACOV), labelled ``"A1|t1"`` and ``"A2~~A1"`` in lavaan's order.
@@ -452,6 +458,8 @@ class PolychoricResult(Result):
         -------
         dict with ``estimate, std_error, ci_lower, ci_upper, n_items``.
         """
+        if isinstance(items, str):
+            raise ParameterError("items must be a list of item names, not a single string.")
         items = self.items if items is None else list(items)
         unknown = [i for i in items if i not in self.items]
         if unknown:
@@ -519,8 +527,7 @@ class PolychoricResult(Result):
                 "en": (f"Polychoric correlations (two-step, as lavaan::lavCor), "
                        f"n = {self.n}, {len(self.items)} items.\n"
                        f"Ordinal alpha = {fmt_number(a['estimate'], 3, lang)}")}[lang]
-        with pd.option_context("display.width", 140, "display.max_columns", 40):
-            mat = self.correlation.round(3).to_string()
+        mat = text_table(self.correlation, lang, digits=3)
         if not self.converged:
             head += {"nl": "\nLET OP: niet alle correlaties zijn geconvergeerd.",
                      "en": "\nWARNING: not all correlations converged."}[lang]
@@ -590,6 +597,7 @@ def polychoric(data: pd.DataFrame, items: Sequence[str], *, nacov: bool = True,
         raise ParameterError("items contains duplicate names.")
     check_columns(data, items=items)
     confidence = check_confidence(confidence)
+    nacov = check_option("nacov", nacov, (True, False))
     codes, levels, _ = _ordinal_codes(data, items)
     return _polychoric_codes(codes, items, levels, nacov=nacov, confidence=confidence)
 

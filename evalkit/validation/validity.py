@@ -13,6 +13,7 @@ r"""Construct and criterion validity (COSMIN).
 """
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,8 +23,10 @@ import pandas as pd
 from scipy import stats
 
 from .._checks import check_columns, check_confidence, check_dataframe, check_lang, check_option
+from .._stats import wilson_interval
 from ..errors import DataValidationError, ParameterError, SmallSampleWarning
 from ..i18n import fmt_ci, fmt_number, fmt_pct
+from .._text import text_table
 from ..results import Result, tidy_frame
 
 __all__ = ["hypotheses_test", "known_groups", "roc", "HypothesesResult", "KnownGroupsResult",
@@ -40,6 +43,8 @@ def _numeric(data, col, what):
     x = pd.to_numeric(data[col], errors="coerce")
     if (x.isna() & data[col].notna()).any():
         raise DataValidationError(f"{what}={col!r} has non-numeric values.")
+    if np.isinf(x.to_numpy(dtype=float, na_value=np.nan)).any():
+        raise DataValidationError(f"{what}={col!r} has infinite values.")
     return x
 
 
@@ -54,8 +59,20 @@ def _corr_ci(r, n, method, confidence):
 
 
 # ----------------------------------------------------------------------------- hypotheses
+class _Confirmed:
+    """Shared counting of confirmed hypotheses (``self.rows`` with a ``confirmed`` key)."""
+
+    @property
+    def n_confirmed(self) -> int:
+        return int(sum(bool(r["confirmed"]) for r in self.rows))
+
+    @property
+    def share_confirmed(self) -> float:
+        return self.n_confirmed / len(self.rows)
+
+
 @dataclass(repr=False)
-class HypothesesResult(Result):
+class HypothesesResult(_Confirmed, Result):
     """Result of :func:`hypotheses_test`: one row per hypothesis with the correlation,
     its CI and whether the hypothesis was confirmed; ``share_confirmed`` and ``rating``
     (COSMIN: + when at least 75% are confirmed)."""
@@ -69,14 +86,6 @@ class HypothesesResult(Result):
 
     def tidy(self) -> pd.DataFrame:
         return tidy_frame(self.rows, extra=("measure", "method", "expected", "confirmed", "label"))
-
-    @property
-    def n_confirmed(self) -> int:
-        return int(sum(bool(r["confirmed"]) for r in self.rows))
-
-    @property
-    def share_confirmed(self) -> float:
-        return self.n_confirmed / len(self.rows)
 
     @property
     def rating(self) -> str:
@@ -93,7 +102,7 @@ class HypothesesResult(Result):
                   "en": ("confirmed" if r["confirmed"] else "not confirmed")}[lang]
             lines.append(f"- {r['label']}: r = {fmt_number(r['estimate'], 2, lang)} "
                          f"{fmt_ci(r['ci_lower'], r['ci_upper'], 2, lang, self.confidence)}; "
-                         f"{r['expected']} -> {ok}")
+                         f"{_expected_text(r['expected'], lang)} -> {ok}")
         return "\n".join(lines)
 
     def plot(self, ax=None, lang: str = "nl"):
@@ -114,10 +123,17 @@ class HypothesesResult(Result):
         return ax
 
 
+def _expected_text(expected: str, lang: str) -> str:
+    """The stored ``expected`` text (English number format) for a summary in ``lang``."""
+    if lang != "nl":
+        return expected
+    return re.sub(r"(\d)\.(\d)", r"\1,\2", expected.replace(", ", "; "))
+
+
 def _parse_hypothesis(h, i):
     if not isinstance(h, Mapping):
         raise ParameterError(f"hypothesis {i} must be a dict such as "
-                             "{'measure': 'ucla3', 'direction': '+', 'min_r': 0.5}, got {h!r}.")
+                             "{'measure': 'ucla3', 'direction': '+', 'min_r': 0.5}, got " + f"{h!r}.")
     unknown = set(h) - {"measure", "direction", "min_r", "max_r", "label"}
     if unknown:
         raise ParameterError(f"hypothesis {i} has unknown keys {sorted(unknown)}; use measure, "
@@ -236,7 +252,7 @@ def hypotheses_test(data: pd.DataFrame, hypotheses: Sequence[Mapping], *, score:
 
 # ----------------------------------------------------------------------------- known groups
 @dataclass(repr=False)
-class KnownGroupsResult(Result):
+class KnownGroupsResult(_Confirmed, Result):
     """Result of :func:`known_groups`: one row per comparison (``higher`` minus ``lower``)
     with the mean difference (Welch CI), ``cohens_d`` with CI, Welch's p-value and
     ``confirmed``."""
@@ -252,14 +268,6 @@ class KnownGroupsResult(Result):
         return tidy_frame(self.rows, extra=("higher", "lower", "cohens_d", "d_ci_lower",
                                             "d_ci_upper", "t", "df", "expected", "confirmed"))
 
-    @property
-    def n_confirmed(self) -> int:
-        return int(sum(bool(r["confirmed"]) for r in self.rows))
-
-    @property
-    def share_confirmed(self) -> float:
-        return self.n_confirmed / len(self.rows)
-
     def summary(self, lang: str = "nl") -> str:
         check_lang(lang)
         lines = [{"nl": f"Bekende groepen ({self.score}): {self.n_confirmed} van {len(self.rows)} hypothesen bevestigd.",
@@ -270,7 +278,7 @@ class KnownGroupsResult(Result):
                          f"{fmt_number(r['cohens_d'], 2, lang)}; "
                          + ({"nl": "bevestigd", "en": "confirmed"}[lang] if r["confirmed"]
                             else {"nl": "niet bevestigd", "en": "not confirmed"}[lang]))
-        return "\n".join(lines) + "\n\n" + self.groups.to_string(float_format=lambda v: fmt_number(v, 2, lang))
+        return "\n".join(lines) + "\n\n" + text_table(self.groups, lang, digits=2)
 
     def plot(self, ax=None, lang: str = "nl"):
         """Group means with confidence intervals."""
@@ -401,12 +409,7 @@ def proportion_ci(x: int, n: int, confidence: float = 0.95, method: str = "wilso
         lo = stats.beta.ppf(a / 2, x, n - x + 1) if x > 0 else 0.0
         hi = stats.beta.ppf(1 - a / 2, x + 1, n - x) if x < n else 1.0
         return float(lo), float(hi)
-    z = stats.norm.ppf(1 - a / 2)
-    p = x / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return float(centre - half), float(centre + half)
+    return wilson_interval(x, n, confidence)
 
 
 def _delong(pos, neg):
@@ -550,7 +553,12 @@ def roc(data: pd.DataFrame, *, score: str, reference: str, positive=1,
     s = s[ok].to_numpy(float)
     values = set(ref.unique().tolist())
     if positive not in values:
-        raise DataValidationError(f"reference={reference!r} never equals positive={positive!r}.")
+        shown = ", ".join(repr(v) for v in sorted(values, key=str)[:10])
+        hint = (f" (the text {str(positive)!r} is not the number {positive!r}: pass "
+                f"positive={str(positive)!r} or convert the column)"
+                if str(positive) in {str(v) for v in values} else "")
+        raise DataValidationError(f"reference={reference!r} never equals positive={positive!r}; "
+                                  f"its values are {shown}{hint}.")
     if len(values) != 2:
         raise DataValidationError(f"reference={reference!r} must have exactly two values, has "
                                   f"{sorted(map(str, values))}.")
