@@ -542,8 +542,9 @@ def paired(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre",
         - ``wilcoxon``: ``estimate`` is the signed-rank statistic W exactly as
           :func:`scipy.stats.wilcoxon` reports it (two-sided: the smaller of the positive-
           and negative-rank sums; zero differences dropped, ``zero_method="wilcox"``),
-          ``p_value`` its p-value (exact for small samples without ties, else the normal
-          approximation with tie correction). No interval.
+          ``p_value`` its p-value as R's ``wilcox.test``: exact when there are fewer than
+          50 non-zero differences and no ties or zeros, else the normal approximation with
+          tie and continuity correction. No interval.
         - ``d_z`` = mean(d) / SD(d) (Lakens 2013, eq. 6). Interval: noncentral t
           inversion of the paired t (Steiger & Fouladi 1997), divided by sqrt(n).
           ``std_error`` = sqrt(1/n + d_z^2 / (2n)).
@@ -627,7 +628,13 @@ def paired(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre",
     if n >= 2 and nonzero > 0:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            wres = stats.wilcoxon(d, zero_method="wilcox", alternative="two-sided")
+            # as R's wilcox.test: exact when fewer than 50 non-zero differences and no
+            # ties or zeros, else the normal approximation with continuity correction
+            dz_ = d[d != 0]
+            exact = nonzero < 50 and nonzero == n and np.unique(np.abs(dz_)).size == nonzero
+            wres = stats.wilcoxon(d, zero_method="wilcox", alternative="two-sided",
+                                  method="exact" if exact else "approx",
+                                  correction=not exact)
         w_stat, w_p = float(wres.statistic), float(wres.pvalue)
     else:
         w_stat, w_p = math.nan, math.nan

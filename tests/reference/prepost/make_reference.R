@@ -24,6 +24,8 @@ put("lakens_dav_ci_lower", ncp_lo / sqrt(n) * sd(d) / sav)
 put("lakens_dav_ci_upper", ncp_hi / sqrt(n) * sd(d) / sav)
 wt <- wilcox.test(m1, m2, paired = TRUE, exact = FALSE, correct = FALSE)
 put("lakens_wilcox_V", wt$statistic); put("lakens_wilcox_p_normal", wt$p.value)
+# R's default (what evalkit reports): ties -> normal approximation with continuity correction
+put("lakens_wilcox_p_default", suppressWarnings(wilcox.test(m1, m2, paired = TRUE))$p.value)
 
 # 2. A DJG-like paired sample with ties and zero differences (paired_djg.csv).
 pdj <- read.csv("paired_djg.csv")
@@ -33,6 +35,7 @@ put("djg_ci_lower", tt2$conf.int[1]); put("djg_ci_upper", tt2$conf.int[2])
 wt2 <- suppressWarnings(wilcox.test(pdj$post, pdj$pre, paired = TRUE, exact = FALSE, correct = FALSE))
 dd <- pdj$post - pdj$pre; nz <- sum(dd != 0)
 put("djg_wilcox_V", wt2$statistic); put("djg_wilcox_nonzero", nz); put("djg_wilcox_p", wt2$p.value)
+put("djg_wilcox_p_default", suppressWarnings(wilcox.test(pdj$post, pdj$pre, paired = TRUE))$p.value)
 t2 <- unname(tt2$statistic); df2 <- length(dd) - 1
 lo2 <- uniroot(function(ncp) pt(t2, df2, ncp) - 0.975, c(-30, 30), tol = 1e-13)$root
 hi2 <- uniroot(function(ncp) pt(t2, df2, ncp) - 0.025, c(-30, 30), tol = 1e-13)$root

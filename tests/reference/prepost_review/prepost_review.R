@@ -30,6 +30,7 @@ for (later in c("post", "followup")) {
   V <- unname(wilcox.test(nz, exact = FALSE, correct = FALSE)$statistic)
   p("wilcoxon_W", min(V, length(nz) * (length(nz) + 1) / 2 - V))
   p("wilcoxon_p", wilcox.test(dd, exact = FALSE, correct = FALSE)$p.value)
+  p("wilcoxon_p_default", suppressWarnings(wilcox.test(dd))$p.value)  # R default: what evalkit reports
   b <- sum(x >= 3 & y < 3); cc <- sum(x < 3 & y >= 3)
   p("share_pre", mean(x >= 3)); p("share_post", mean(y >= 3))
   p("mcnemar_exact_p", binom.test(min(b, cc), b + cc, 0.5)$p.value)
