@@ -999,17 +999,24 @@ class ReliableChangeResult(Result):
                      "\nA higher score is better.")
         return f"{self.title[lang]}\n\n{text}"
 
-    def plot(self, *, ax=None, lang: str = "nl"):
-        """Bar chart of the counts (no individual scores are drawn)."""
+    def plot(self, *, ax=None, lang: str = "nl", min_cell: int | None = None):
+        """Bar chart of the counts (no individual scores are drawn).
+
+        With ``min_cell``, a category with 1 to ``min_cell - 1`` participants is not drawn
+        and labelled ``< min_cell`` (privacy, :mod:`evalkit.privacy`)."""
         from . import plotting
+        from .privacy import check_min_cell
 
         check_lang(lang)
         ax = plotting.new_axes(ax)
         keys = ("improved", "unchanged", "deteriorated")
-        vals = [100 * self.counts[k] / self.n if self.n else 0 for k in keys]
+        small = {k: (min_cell is not None and 0 < self.counts[k] < check_min_cell(min_cell))
+                 for k in keys}
+        vals = [0.0 if small[k] else (100 * self.counts[k] / self.n if self.n else 0) for k in keys]
         ax.bar(range(3), vals, color=[plotting.COLORS[k] for k in keys])
         for i, k in enumerate(keys):
-            ax.text(i, vals[i] + 1.5, f"{self.counts[k]}", ha="center")
+            ax.text(i, vals[i] + 1.5, f"< {min_cell}" if small[k] else f"{self.counts[k]}",
+                    ha="center")
         ax.set_xticks(range(3), [plotting.label(k, lang) for k in keys])
         ax.set_ylim(plotting.PERCENT_LIMITS)
         ax.set_ylabel({"nl": "Deelnemers (%)", "en": "Participants (%)"}[lang])
@@ -1177,7 +1184,11 @@ class AttritionResult(Result):
         sd_dropouts, std_diff, statistic, df, test``."""
         return tidy_frame(self._rows, extra=_ATTR_EXTRA)
 
-    def summary(self, lang: str = "nl") -> str:
+    def summary(self, lang: str = "nl", *, min_cell: int | None = None,
+                labels: dict | None = None) -> str:
+        """Readable text. ``min_cell``: categories held by fewer people than this among
+        completers or drop-outs are not named (privacy); ``labels`` maps variable names to
+        the words to print (e.g. ``{"gender": "geslacht"}``)."""
         check_lang(lang)
         share = self.n_dropouts / self.n_baseline if self.n_baseline else math.nan
         if lang == "nl":
@@ -1187,6 +1198,16 @@ class AttritionResult(Result):
             lines = [f"Of the {self.n_baseline} participants with a pre-test, {self.n_dropouts} "
                      f"({i18n.fmt_pct(share, 0, lang)}) did not take the post-test."]
         tidy = self.tidy()
+        hidden = 0
+        if min_cell is not None:
+            from .privacy import check_min_cell
+            mc = check_min_cell(min_cell)
+            lvl = tidy["level"].notna()
+            small = lvl & ((tidy["mean_completers"].astype(float) * self.n_completers < mc - 1e-9)
+                           | (tidy["mean_dropouts"].astype(float) * self.n_dropouts < mc - 1e-9))
+            hidden = int(small.sum())
+            tidy = tidy[~small]
+        labels = dict(labels or {})
         flagged = tidy[(tidy["std_diff"].abs() > 0.1) | (tidy["p_value"] < 1 - self.confidence)]
         if self.n_dropouts < 2 or self.n_completers < 2:
             lines.append({"nl": "Te weinig blijvers of uitvallers om te vergelijken.",
@@ -1201,7 +1222,8 @@ class AttritionResult(Result):
         else:
             parts = []
             for _, r in flagged.iterrows():
-                name = r["variable"] if pd.isna(r["level"]) else f"{r['variable']} = {r['level']}"
+                var = labels.get(r["variable"], r["variable"])
+                name = var if pd.isna(r["level"]) else f"{var}: {r['level']}"
                 parts.append(f"{name} ({_fmt(r['std_diff'], 2, lang)}; {i18n.fmt_p(r['p_value'], lang)})")
             lines.append({"nl": "Uitvallers verschillen bij de voormeting van blijvers in: " + "; ".join(parts)
                                 + ". De uitval kan het resultaat vertekenen (gestandaardiseerd verschil "
@@ -1209,6 +1231,11 @@ class AttritionResult(Result):
                           "en": "At baseline, drop-outs differ from completers in: " + "; ".join(parts)
                                 + ". Drop-out may bias the result (standardised difference drop-outs - "
                                   "completers; > 0.1 is considered relevant, Austin 2009)."}[lang])
+        if hidden:
+            lines.append({"nl": f"{hidden} categorie(ën) met minder dan {min_cell} personen worden "
+                                "niet genoemd.",
+                          "en": f"{hidden} categor(y/ies) with fewer than {min_cell} people are not "
+                                "named."}[lang])
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
     def plot(self, *, ax=None, lang: str = "nl"):

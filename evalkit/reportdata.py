@@ -259,6 +259,9 @@ def compute(data: pd.DataFrame, params: dict, *, cwd: str | None = None) -> dict
     df = df.reset_index(drop=True)
     sc = scales.score(df, "djg11")
     df["total"] = pd.to_numeric(sc["total"], errors="coerce").astype(float)
+    # dichotomised item scores (KR-20 = Cronbach's alpha of 0/1 items) for reliable change
+    item_cols = [f"_item_{c}" for c in scales.item_scores(df.head(1), "djg11").columns]
+    df[item_cols] = scales.item_scores(df, "djg11").to_numpy()
     df["age_band"] = age_band(df["age"]) if "age" in df.columns else pd.NA
     intervention_names = sorted(df["intervention"].astype(str).unique()) if "intervention" in df else []
     itype = (sorted(df["intervention_type"].astype(str).unique())
@@ -278,8 +281,10 @@ def compute(data: pd.DataFrame, params: dict, *, cwd: str | None = None) -> dict
         res_severe = prepost.proportion_change(d_int, outcome="total", unit=UNIT, time=TIME,
                                                cutoff=9)
         try:
+            # reliability of the scale: KR-20 of the item scores at the pre-test (Jacobson &
+            # Truax 1991 ask for the instrument's reliability, not the pre-post correlation)
             res_rc = prepost.reliable_change(d_int, outcome="total", unit=UNIT, time=TIME,
-                                             reliability="retest")
+                                             reliability="alpha", items=item_cols)
         except Exception as exc:  # noqa: BLE001 - shown as a note
             res_rc = exc
         covs = [c for c in ("age", "gender", "education") if c in d_int.columns]
@@ -360,13 +365,13 @@ def compute(data: pd.DataFrame, params: dict, *, cwd: str | None = None) -> dict
     if isinstance(res_att, Exception):
         parts.append(_p(_esc(str(res_att)), "note"))
     else:
-        text = res_att.summary(lang).split("\n\n", 1)[-1]
+        vlab = {"total": _T("Eenzaamheidsscore", "Loneliness score", lang),
+                "age": _T("Leeftijd", "Age", lang), "gender": _T("Geslacht", "Gender", lang),
+                "education": _T("Opleiding", "Education", lang)}
+        text = res_att.summary(lang, min_cell=min_cell, labels=vlab).split("\n\n", 1)[-1]
         parts.append("".join(_p(_esc(line)) for line in text.split("\n") if line.strip()))
         t = res_att.tidy()
         if res_att.n_dropouts >= min_cell and res_att.n_completers >= min_cell:
-            vlab = {"total": _T("Eenzaamheidsscore", "Loneliness score", lang),
-                    "age": _T("Leeftijd", "Age", lang), "gender": _T("Geslacht", "Gender", lang),
-                    "education": _T("Opleiding", "Education", lang)}
             t = t.assign(label=[vlab.get(r["variable"], r["variable"]) if pd.isna(r["level"])
                                 else f"{vlab.get(r['variable'], r['variable'])}: {r['level']}"
                                 for _, r in t.iterrows()])
@@ -461,8 +466,9 @@ def compute(data: pd.DataFrame, params: dict, *, cwd: str | None = None) -> dict
         parts.append(_p(_T("Niet te berekenen of te weinig deelnemers.",
                            "Not computable or too few participants.", lang), "suppressed"))
     else:
-        counts = res_rc.counts
-        ax = res_rc.plot(lang=lang)
+        counts = {k: (v if not 0 < v < min_cell else f"< {min_cell}")
+                  for k, v in res_rc.counts.items()}  # small cells are never shown
+        ax = res_rc.plot(lang=lang, min_cell=min_cell)
         parts.append(figure_html(_fig(ax), _T(
             f"Staafdiagram: {counts['improved']} deelnemers betrouwbaar verbeterd, "
             f"{counts['unchanged']} onveranderd, {counts['deteriorated']} verslechterd (van {n_pairs}).",
@@ -476,10 +482,10 @@ def compute(data: pd.DataFrame, params: dict, *, cwd: str | None = None) -> dict
             "verandert (meer dan de meetfout verklaart).",
             f"A change counts as reliable when the score changes by at least {_num(thr, 1, lang)} "
             "points (more than measurement error explains).", lang), "note"))
-        low = [k for k, v in counts.items() if 0 < v < min_cell]
-        if low:
-            parts.append(_p(_T(f"Let op: kleine aantallen (< {min_cell}) zijn indicatief.",
-                               f"Note: small counts (< {min_cell}) are indicative.", lang), "note"))
+        if any(isinstance(v, str) for v in counts.values()):
+            parts.append(_p(_T(f"Groepen met minder dan {min_cell} deelnemers worden niet getoond.",
+                               f"Groups with fewer than {min_cell} participants are not shown.",
+                               lang), "note"))
     S["reliable_change"] = "".join(parts)
 
     # ---- comparison group (DiD) ------------------------------------------------------------

@@ -621,3 +621,20 @@ def test_edge_cases_do_not_crash_plots_and_categorical_wave():
     df = synthetic(seed=25, n=30, drop=0)
     df["wave"] = pd.Categorical(df["wave"], categories=["pre", "post"])
     assert paired(df, **KW).n == 30
+
+
+def test_attrition_summary_does_not_name_small_categories():
+    rng = np.random.default_rng(5)
+    n = 120
+    ids = [f"p{i}" for i in range(n)]
+    gender = np.where(np.arange(n) < 4, "anders", np.where(np.arange(n) % 2, "man", "vrouw"))
+    pre = pd.DataFrame({"participant_id": ids, "wave": "pre", "total": rng.integers(0, 12, n),
+                        "gender": gender})
+    keep = np.arange(n) >= 30  # the 4 "anders" all drop out -> a large standardised difference
+    post = pre[keep].assign(wave="post", total=rng.integers(0, 12, int(keep.sum())))
+    df = pd.concat([pre, post], ignore_index=True)
+    res = attrition(df, outcome="total", unit="participant_id", time="wave", covariates=["gender"])
+    assert "anders" in res.summary("en")  # without a threshold the category is named
+    text = res.summary("nl", min_cell=10, labels={"gender": "geslacht"})
+    assert "anders" not in text and "niet genoemd" in text
+    assert "gender" not in text
