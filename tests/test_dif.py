@@ -112,7 +112,7 @@ def test_bad_input(youth):
 
 
 def test_bundled_youth_sample_flags_known_item_only():
-    datasets = pytest.importorskip("evalkit.datasets")
+    from evalkit import datasets
     data = datasets.load("youth")
     truth = datasets.truth("youth")["dif"]
     t1 = data.loc[data["wave"] == "t1"]

@@ -320,8 +320,7 @@ BUNDLED = {"interventions.csv": "intervention", "municipal_panel.csv": "municipa
 @pytest.mark.parametrize("fname, codebook", sorted(BUNDLED.items()))
 def test_bundled_example_files_read_clean(fname, codebook):
     path = Path(evalkit.__file__).parent / "data" / fname
-    if not path.is_file():
-        pytest.skip(f"bundled example file {fname} not present")
+    assert path.is_file(), f"bundled example file {fname} is missing"
     df = evalkit.read(path, codebook)          # strict: any error raises
     rep = df.attrs["validation"]
     assert rep.ok and rep.errors.empty, rep.summary("en")

@@ -126,7 +126,7 @@ def test_bad_input():
 def test_bundled_youth_social_items_recover_truth():
     # evalkit.datasets' youth sample is generated from a GRM; the social items (no DIF)
     # must be recovered: every a and b within 3 SE (reversed items: a -> -a, b reversed)
-    datasets = pytest.importorskip("evalkit.datasets")
+    from evalkit import datasets
     data = datasets.load("youth")
     t1 = data.loc[data["wave"] == "t1"]
     truth = datasets.truth("youth")["items"]

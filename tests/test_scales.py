@@ -301,8 +301,7 @@ def test_codebook_path_and_block_equivalence(tmp_path):
 
 def test_youth_instrument_codebook_if_present():
     path = ROOT / "data_dictionary" / "youth_instrument.json"
-    if not path.exists():
-        pytest.skip("youth_instrument.json not written yet (owned by the codebook helper)")
+    assert path.exists()
     block = scale_definition("youth_draft")
     rows = []
     low, high = (min(o["code"] for o in block["response_options"]),
