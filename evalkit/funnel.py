@@ -212,7 +212,7 @@ class FunnelResult(Result):
         ax.set_title(title, fontsize=10)
         if legend:
             ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-        return ax
+        return plotting.localize_axes(ax, lang)
 
 
 def _limits(n, target, method, overdispersion, phi, tau2) -> dict[str, np.ndarray]:

@@ -200,7 +200,7 @@ class MetaResult(Result):
                             f"I² = {i18n.fmt_number(self.i2, 0, lang)}%",
                       "en": f"{self.k} coalitions; diamond = pooled {lvl}% CI, dotted = prediction interval; "
                             f"I² = {i18n.fmt_number(self.i2, 0, lang)}%"}[lang], fontsize=9)
-        return ax
+        return plotting.localize_axes(ax, lang)
 
 
 def _null_value(null) -> float:
@@ -844,7 +844,7 @@ class SubgroupResult(Result):
                       "en": f"By {self.moderator}; QB({self.q_between_df}) = "
                             f"{_f(self.q_between, lang)}, {i18n.fmt_p(self.q_between_p, lang)}"}[lang],
                      fontsize=9)
-        return ax
+        return plotting.localize_axes(ax, lang)
 
 
 def subgroups(data: pd.DataFrame, *, estimate: str, std_error: str | None = None,

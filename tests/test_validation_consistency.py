@@ -187,3 +187,31 @@ def test_bad_input(hs):
         reliability(hs.head(2), items=["x1", "x2", "x3"])
     with pytest.raises(ParameterError, match="term="):
         reliability(hs, items=["x1", "x2", "x3"], n_boot=0).estimate("nope")
+
+
+@pytest.mark.parametrize("make", [
+    lambda d: d.assign(i3=d["i1"] + d["i2"]),    # an item is the sum of two others
+    lambda d: d.assign(i3=d["i1"]),              # an exact duplicate
+    lambda d: d.assign(i3=2 * d["i1"] + 1),      # a linear transform
+], ids=["sum", "duplicate", "linear"])
+@pytest.mark.parametrize("n_boot,sl", [(0, None), (20, None), (20, 2)])
+def test_collinear_items_give_clear_warning_not_numpy_noise(likert, make, n_boot, sl):
+    """Perfectly collinear items: omega total is NaN with a ConvergenceWarning that says
+    why; no bare numpy RuntimeWarning ("invalid value encountered in log") leaks out and
+    alpha (with its bootstrap CI) is still reported."""
+    import warnings
+
+    from evalkit.errors import ConvergenceWarning
+    items = [c for c in likert.columns if c.startswith("i")][:6]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = reliability(make(likert.copy()), items=items, n_boot=n_boot, sl_factors=sl)
+    bare = [w for w in caught if w.category is RuntimeWarning]
+    assert not bare, [str(w.message) for w in bare]
+    conv = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert any("omega total could not be estimated" in m and "singular" in m for m in conv), conv
+    t = res.tidy().set_index("term")
+    assert np.isnan(t.loc["omega_total", "estimate"])
+    assert np.isfinite(t.loc["alpha", "estimate"])
+    if n_boot:
+        assert np.isfinite(t.loc["alpha_standardized", "ci_lower"])

@@ -93,3 +93,32 @@ def test_dutch_criteria():
     # the display language decides the criterion column
     assert res.table("en")["Criterion"].iloc[0] == "CFI or TLI > 0.95 or RMSEA < 0.06 or SRMR < 0.08"
     assert "Criterium" in res.summary("nl")
+
+
+def test_nan_values_are_rated_indeterminate_with_a_warning():
+    """A statistic that could not be estimated (NaN) is left out with a warning, never rated -."""
+    from evalkit.errors import DataQualityWarning
+    with pytest.warns(DataQualityWarning, match="NaN"):
+        res = cosmin_table(internal_consistency={"social": np.nan, "emotional": 0.80},
+                           structural={"cfi": 0.97, "tli": 0.96, "rmsea": 0.05, "srmr": 0.04})
+    t = res.tidy().set_index("term")
+    assert t.loc["internal_consistency", "rating"] == "+"  # rated on the estimable subscale
+    assert "social" not in t.loc["internal_consistency", "result"]
+    with pytest.warns(DataQualityWarning):
+        res = cosmin_table(reliability=np.nan, criterion=np.nan, measurement_error=np.nan, mic=2.0)
+    assert set(_ratings(res).values()) == {"?"}
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(internal_consistency="hoog"), "internal_consistency.*number"),
+    (dict(reliability=1.5), "reliability.*between -1 and 1"),
+    (dict(reliability=pd.DataFrame({"icc": [0.8]})), "ICC2"),
+    (dict(measurement_error=-0.5), "at least 0"),
+    (dict(measurement_error=2.0, mic=0), "mic must be a positive"),
+    (dict(criterion=1.2), "criterion.*between 0 and 1"),
+    (dict(structural={"cfi": "hoog"}), "'cfi' must be a number"),
+])
+def test_bad_values_raise_parameter_error(kwargs, match):
+    from evalkit.errors import ParameterError
+    with pytest.raises(ParameterError, match=match):
+        cosmin_table(**kwargs)

@@ -86,3 +86,19 @@ def test_total_row_labelled_in_report_language(data):
     assert any(x.startswith("totaal (n=") for x in labels["nl"])
     assert any(x.startswith("total (n=") for x in labels["en"])
     assert not any(x.startswith("totaal") for x in labels["en"])
+
+
+def test_by_none_is_one_overall_group_and_bad_arguments(data):
+    a = norms(data, score="score", by=None, min_cell=10)
+    b = norms(data, score="score", by=(), min_cell=10)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    with pytest.raises(ParameterError, match="quantiles must be a list"):
+        norms(data, score="score", quantiles=0.5)
+    with pytest.raises(ParameterError, match="scores must be a list"):
+        norms(data, score="score", scores=["a"])
+    with pytest.raises(ParameterError, match="include_total"):
+        norms(data, score="score", include_total="ja")
+    with pytest.raises(ParameterError, match="score must name one column"):
+        norms(data, score=None)
+    with pytest.raises(DataValidationError, match="infinite"):
+        norms(data.assign(score=np.where(data.index == 5, np.inf, data["score"])), score="score")

@@ -139,3 +139,35 @@ def test_bad_input():
         icc(SF, columns=["j1", "zz"])
     with pytest.raises(DataValidationError, match="non-numeric"):
         icc(SF.assign(j1=["a"] * 6))
+
+
+@pytest.mark.filterwarnings("ignore::evalkit.errors.SmallSampleWarning")
+def test_nullable_int64_and_text_numbers_equal_float():
+    """SPSS/Excel imports: nullable Int64 (with <NA>) and numbers stored as text give the
+    same ICC as plain floats (the incomplete respondent is left out with a warning)."""
+    f = SF.astype(float)
+    ref = icc(f)
+    as_int = pd.concat([SF.astype("Int64"), pd.DataFrame({c: [pd.NA] for c in SF}, dtype="Int64")],
+                       ignore_index=True)
+    with pytest.warns(DataQualityWarning):
+        got = icc(as_int)
+    assert_allclose(got["icc"].to_numpy(), ref["icc"].to_numpy(), rtol=1e-12)
+    assert_allclose(icc(SF.astype(str))["icc"].to_numpy(), ref["icc"].to_numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("bad,err,match", [
+    (lambda d: pd.concat([d, d], axis=1), DataValidationError, "more than once"),
+    (lambda d: d.assign(j1=np.inf), DataValidationError, "infinite"),
+])
+def test_duplicated_and_infinite_columns(bad, err, match):
+    with pytest.raises(err, match=match):
+        icc(bad(SF.astype(float)))  # before any small-sample warning
+    with pytest.raises(err, match=match):
+        agreement(bad(SF.astype(float)))
+
+
+def test_columns_argument_types():
+    with pytest.raises(ParameterError, match="columns must be a list"):
+        icc(SF, columns=3)
+    with pytest.raises(ParameterError, match="at least 2 columns"):
+        icc(SF, columns="j1")  # one name is one column, not its letters

@@ -395,3 +395,42 @@ def test_group_order_is_first_appearance_as_lavaan():
     d = pd.concat([d.loc[d["age_band"] == "8-11"], d.loc[d["age_band"] != "8-11"]])
     res = fit_wlsmv(d, "social =~ y01 + y02 + y03 + y04 + y05 + y06", group="age_band")
     assert res.groups[0] == "8-11"
+
+
+def _small_ordinal():
+    rng = np.random.default_rng(3)
+    f = rng.normal(size=(300, 1))
+    y = f @ np.full((1, 4), 0.7) + rng.normal(scale=0.7, size=(300, 4))
+    df = pd.DataFrame(np.digitize(y, [-0.8, 0.0, 0.8]), columns=list("abcd"))
+    return df.assign(g=np.where(rng.uniform(size=300) < 0.5, "x", "y"))
+
+
+def test_bad_input_round_three():
+    """Duplicated columns, odd argument types and plain category codes in messages."""
+    from evalkit.validation.wlsmv import scaled_difference_test
+    d = _small_ordinal()
+    m = "f =~ a + b + c + d"
+    with pytest.raises(DataValidationError, match="'a' occurs 2 times"):
+        fit_wlsmv(pd.concat([d, d[["a"]]], axis=1), m)
+    with pytest.raises(DataValidationError, match="'g' occurs 2 times"):
+        fit_wlsmv(pd.concat([d, d[["g"]]], axis=1), m, group="g")
+    with pytest.raises(ParameterError, match="alpha"):
+        invariance_wlsmv(d, m, group="g", alpha="0.05")
+    with pytest.raises(ParameterError, match="at least one"):
+        invariance_wlsmv(d, m, group="g", levels=[])
+    with pytest.raises(ParameterError, match="levels must be a list"):
+        invariance_wlsmv(d, m, group="g", levels=3)
+    with pytest.raises(ParameterError, match="WLSMV results"):
+        scaled_difference_test("a", None)
+    # the unused category is named as the user wrote it (3, not np.float64(3.0))
+    d2 = d.assign(a=np.where(d["g"] == "x", d["a"].clip(0, 2), d["a"]).astype(float))
+    with pytest.raises(DataValidationError, match=r"category \[3\] is never used in group 'x'"):
+        invariance_wlsmv(d2, m, group="g")
+
+
+def test_nullable_int64_items_equal_int():
+    d = _small_ordinal()
+    m = "f =~ a + b + c + d"
+    ref = fit_wlsmv(d, m).fit_indices
+    got = fit_wlsmv(d.astype({c: "Int64" for c in "abcd"}), m).fit_indices
+    assert_allclose(got.to_numpy(dtype=float), ref.to_numpy(dtype=float), rtol=1e-12, equal_nan=True)

@@ -239,7 +239,7 @@ class BaconResult(Result):
 
     def plot(self, *, lang: str = "nl", ax=None):
         """Each 2x2 estimate against its weight, coloured by type; line at TWFE."""
-        from ..plotting import COLORS, PALETTE, new_axes
+        from ..plotting import COLORS, PALETTE, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax)
         for i, typ in enumerate(TYPES):
@@ -252,4 +252,4 @@ class BaconResult(Result):
         ax.set_xlabel({"nl": "Gewicht", "en": "Weight"}[lang])
         ax.set_ylabel({"nl": "2x2-schatting", "en": "2x2 estimate"}[lang])
         ax.legend(frameon=False, fontsize="small")
-        return ax
+        return localize_axes(ax, lang)

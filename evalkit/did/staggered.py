@@ -962,7 +962,7 @@ class StaggeredResult(Result):
     def plot(self, kind: str = "dynamic", *, lang: str = "nl", ax=None):
         """Event-study plot of the dynamic aggregation (``kind="dynamic"``) or the
         ATT(g,t) per cohort (``kind="att_gt"``), with confidence intervals."""
-        from ..plotting import COLORS, PALETTE, label, new_axes
+        from ..plotting import COLORS, PALETTE, label, localize_axes, new_axes
         kind = check_option("kind", kind, ("dynamic", "att_gt"))
         check_lang(lang)
         ax = new_axes(ax)
@@ -994,4 +994,4 @@ class StaggeredResult(Result):
         ax.axhline(0, color=COLORS["national"], linewidth=1)
         ax.set_ylabel({"nl": "Effect (ATT)", "en": "Effect (ATT)"}[lang])
         ax.legend(frameon=False)
-        return ax
+        return localize_axes(ax, lang)

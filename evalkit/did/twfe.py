@@ -167,7 +167,7 @@ class TWFEResult(Result):
 
     def plot(self, *, lang: str = "nl", ax=None):
         """Mean outcome over time by adoption cohort."""
-        from ..plotting import PALETTE, label, new_axes
+        from ..plotting import PALETTE, label, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax)
         d = self._data
@@ -182,7 +182,7 @@ class TWFEResult(Result):
         ax.set_xlabel(label("year", lang))
         ax.set_ylabel({"nl": f"Gemiddelde {self.outcome}", "en": f"Mean {self.outcome}"}[lang])
         ax.legend(frameon=False)
-        return ax
+        return localize_axes(ax, lang)
 
 
 # ---------------------------------------------------------------------------------------
@@ -346,7 +346,7 @@ class EventStudyResult(Result):
 
     def plot(self, *, lang: str = "nl", ax=None):
         """Coefficients with confidence intervals against event time."""
-        from ..plotting import COLORS, label, new_axes
+        from ..plotting import COLORS, label, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax)
         d = self._table
@@ -358,4 +358,4 @@ class EventStudyResult(Result):
         ax.axvline(-0.5, color=COLORS["national"], linewidth=1, linestyle=":")
         ax.set_xlabel(label("event_time", lang))
         ax.set_ylabel(label("estimate", lang))
-        return ax
+        return localize_axes(ax, lang)

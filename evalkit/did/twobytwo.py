@@ -230,7 +230,7 @@ class TwoByTwoResult(Result):
 
     def plot(self, *, lang: str = "nl", ax=None):
         """Means of both groups before and after, with the counterfactual trend dashed."""
-        from ..plotting import COLORS, label, new_axes
+        from ..plotting import COLORS, label, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax)
         m = self.means
@@ -246,4 +246,4 @@ class TwoByTwoResult(Result):
         ax.set_xticks(xs, [label("pre", lang), label("post", lang)])
         ax.set_ylabel(self.outcome)
         ax.legend(frameon=False)
-        return ax
+        return localize_axes(ax, lang)

@@ -187,7 +187,7 @@ class ReliabilityResult(Result):
 
     def plot(self, ax=None, lang: str = "nl"):
         """Point estimates with confidence intervals."""
-        from ..plotting import PALETTE, new_axes
+        from ..plotting import PALETTE, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax)
         t = self.tidy()
@@ -199,7 +199,7 @@ class ReliabilityResult(Result):
         ax.axvline(0.70, color="#555555", linestyle="--", linewidth=1.2)
         ax.set_xlim(min(0.5, float(np.nanmin(t["ci_lower"].fillna(t["estimate"]))) - 0.05), 1.0)
         ax.set_xlabel({"nl": "Betrouwbaarheid", "en": "Reliability"}[lang])
-        return ax
+        return localize_axes(ax, lang)
 
 
 def _nan_cov(xv: np.ndarray) -> np.ndarray:
@@ -358,7 +358,8 @@ def reliability(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence[s
     elif sl_factors is not None:
         if sl_factors >= k:
             raise ParameterError(f"sl_factors={sl_factors} must be smaller than the number of items ({k}).")
-        sl = schmid_leiman(x.corr(min_periods=2).to_numpy(dtype=float), sl_factors)
+        with np.errstate(all="ignore"):  # singular R (collinear items): no bare numpy warnings
+            sl = schmid_leiman(x.corr(min_periods=2).to_numpy(dtype=float), sl_factors)
         rows.append({"term": "omega_hierarchical", "estimate": sl["omega_h"], "n": n,
                      "ci_method": "bootstrap" if n_boot else "none", "n_items": k,
                      "method": f"Schmid-Leiman, {sl_factors} group factors (psych::omega)"})
@@ -368,15 +369,22 @@ def reliability(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence[s
         rng = np.random.default_rng(seed)
         xv = x.to_numpy(dtype=float)
         start = None
-        if with_omega:  # warm start of every replicate at the full-sample uniquenesses
-            start = _omega_fast(xv[~np.isnan(xv).any(axis=1)])[1]
+        # no bootstrap of an omega that could not be estimated (singular / collinear items:
+        # the ConvergenceWarning above says so); alpha is still bootstrapped
+        boot_omega = with_omega and bool(np.isfinite(omega))
+        if boot_omega:  # warm start of every replicate at the full-sample uniquenesses
+            try:
+                with np.errstate(all="ignore"):
+                    start = _omega_fast(xv[~np.isnan(xv).any(axis=1)])[1]
+            except (np.linalg.LinAlgError, ValueError, FloatingPointError):
+                start = None
         reps = []
         failed = 0
         for _ in range(n_boot):
             xb = xv[rng.integers(0, n, n)]
             try:
                 with np.errstate(all="ignore"):
-                    reps.append(_coefficients(xb, with_omega=with_omega, sl_factors=sl_factors,
+                    reps.append(_coefficients(xb, with_omega=boot_omega, sl_factors=sl_factors,
                                              start=start))
             except (np.linalg.LinAlgError, ValueError, FloatingPointError):
                 failed += 1

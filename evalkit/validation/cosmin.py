@@ -20,6 +20,8 @@ validity for internal consistency).
 """
 from __future__ import annotations
 
+import numbers
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -27,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_lang
-from ..errors import ParameterError
+from ..errors import DataQualityWarning, ParameterError
 from ..i18n import fmt_number, fmt_pct
 from ..results import Result, tidy_frame
 
@@ -64,6 +66,30 @@ _FIT_NAMES = ("cfi", "tli", "rmsea", "srmr")
 _SCALED_NAMES = {"cfi": "cfi_scaled", "tli": "tli_scaled", "rmsea": "rmsea_scaled", "srmr": "srmr"}
 
 
+def _number(value, what: str, low: float = -np.inf, high: float = np.inf) -> float:
+    """``value`` as a float in [low, high] (NaN passes: rated ``?``); else ParameterError."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.number)):
+        shown = (repr(value) if isinstance(value, (str, list, tuple, dict)) and len(repr(value)) <= 60
+                 else f"a {type(value).__name__}")
+        raise ParameterError(f"{what} must be a number, got {shown}.")
+    v = float(value)
+    if not np.isnan(v) and not low <= v <= high:
+        bounds = (f"between {low:g} and {high:g}" if np.isfinite(low) and np.isfinite(high)
+                  else f"at least {low:g}" if np.isfinite(low) else f"at most {high:g}")
+        raise ParameterError(f"{what} must be {bounds}, got {v!r}.")
+    return v
+
+
+def _drop_nan(values: dict, what: str) -> dict:
+    """Leave NaN values out of the rating, with a warning (the property becomes ``?``
+    if nothing is left)."""
+    bad = [k for k, v in values.items() if np.isnan(v)]
+    if bad:
+        warnings.warn(f"{what}: {', '.join(map(str, bad))} is NaN (not estimable) and is left "
+                      "out of the COSMIN rating.", DataQualityWarning, stacklevel=4)
+    return {k: v for k, v in values.items() if not np.isnan(v)}
+
+
 def _fit_values(structural):
     """Fit indices to rate and whether they are the scaled (WLSMV) ones.
 
@@ -81,8 +107,8 @@ def _fit_values(structural):
                              "(cfi, tli, rmsea, srmr).")
     scaled = "cfi_scaled" in fi.index and pd.notna(fi["cfi_scaled"])
     names = {k: (_SCALED_NAMES[k] if scaled else k) for k in _FIT_NAMES}
-    return ({k: float(fi[src]) for k, src in names.items() if src in fi and pd.notna(fi[src])},
-            scaled)
+    return ({k: _number(fi[src], f"structural fit index {src!r}")
+             for k, src in names.items() if src in fi and pd.notna(fi[src])}, scaled)
 
 
 def _alpha_values(internal):
@@ -95,28 +121,34 @@ def _alpha_values(internal):
     out = {}
     for name, v in items:
         if hasattr(v, "estimate") and callable(v.estimate):
-            out[str(name)] = float(v.estimate("alpha"))
-        else:
-            out[str(name)] = float(v)
-    return out
+            v = v.estimate("alpha")
+        out[str(name)] = _number(v, f"internal_consistency ({name}: alpha)", -np.inf, 1.0)
+    return _drop_nan(out, "internal_consistency")
 
 
 def _icc_value(rel):
     if rel is None:
         return None, None
-    if isinstance(rel, pd.DataFrame) and "icc" in rel.columns:
-        return float(rel.loc["ICC2", "icc"]), "ICC2"
     if hasattr(rel, "icc_table"):
-        return float(rel.icc_table.loc["ICC2", "icc"]), "ICC2"
-    return float(rel), "ICC"
+        rel = rel.icc_table
+    if isinstance(rel, pd.DataFrame):
+        if "icc" not in rel.columns or "ICC2" not in rel.index:
+            raise ParameterError("reliability as a DataFrame must be the table of icc() (row "
+                                 "'ICC2', column 'icc').")
+        v, name = rel.loc["ICC2", "icc"], "ICC2"
+    else:
+        v, name = rel, "ICC"
+    v = _number(v, "reliability (ICC)", -1.0, 1.0)
+    return (None, None) if not _drop_nan({name: v}, "reliability") else (v, name)
 
 
 def _sdc_value(err):
     if err is None:
         return None
-    if hasattr(err, "value"):
-        return float(err.value("sdc_agreement"))
-    return float(err)
+    if hasattr(err, "value") and callable(err.value):
+        err = err.value("sdc_agreement")
+    v = _number(err, "measurement_error (SDC)", 0.0)
+    return v if _drop_nan({"SDC": v}, "measurement_error") else None
 
 
 def _hyp_counts(hyp):
@@ -136,9 +168,8 @@ def _hyp_counts(hyp):
 def _criterion_value(crit):
     if crit is None:
         return None, None
-    if hasattr(crit, "auc"):
-        return float(crit.auc), "AUC"
-    return float(crit), "AUC"
+    v = _number(getattr(crit, "auc", crit), "criterion (AUC)", 0.0, 1.0)
+    return (v, "AUC") if _drop_nan({"AUC": v}, "criterion") else (None, None)
 
 
 @dataclass(repr=False)
@@ -197,6 +228,12 @@ def cosmin_table(*, structural=None, internal_consistency=None, reliability=None
     lang : {"en", "nl"}
         Language of the ``result`` and ``criterion`` texts.
 
+    A NaN value (a statistic that could not be estimated) is left out of the rating with a
+    :class:`~evalkit.errors.DataQualityWarning`; the property is then rated ``?`` if
+    nothing else is left. Values that are not numbers, or outside their possible range
+    (alpha or ICC above 1, AUC outside 0-1, a negative SDC, MIC not positive), raise a
+    :class:`~evalkit.errors.ParameterError`.
+
     Returns
     -------
     CosminResult
@@ -214,6 +251,10 @@ def cosmin_table(*, structural=None, internal_consistency=None, reliability=None
     ['+', '-', '+', '?', '?', '?']
     """
     check_lang(lang)
+    if mic is not None:
+        mic = _number(mic, "mic", 0.0)
+        if not mic > 0:
+            raise ParameterError(f"mic must be a positive number, got {mic!r}.")
     en = lang == "en"
     missing = "not assessed" if en else "niet onderzocht"
     rows = []

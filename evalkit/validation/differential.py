@@ -146,7 +146,7 @@ class DIFResult(Result):
         ax.set_title({"nl": f"DIF naar {self.group}", "en": f"DIF by {self.group}"}[lang])
         ax.legend()
         ax.tick_params(axis="x", rotation=45)
-        return ax
+        return plotting.localize_axes(ax, lang)
 
 
 def _ordered_logit_class():

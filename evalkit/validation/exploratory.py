@@ -421,7 +421,7 @@ class EFAResult(Result):
 
     def plot(self, ax=None, lang: str = "nl"):
         """Heat map of the pattern loadings."""
-        from ..plotting import new_axes
+        from ..plotting import localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax, figsize=(1.2 + 1.1 * self.loadings.shape[1], 0.9 + 0.35 * len(self.loadings)))
         im = ax.imshow(self.loadings.to_numpy(), cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
@@ -432,7 +432,7 @@ class EFAResult(Result):
         ax.grid(False)
         ax.figure.colorbar(im, ax=ax, shrink=0.8)
         ax.set_title({"nl": "Factorladingen", "en": "Factor loadings"}[lang])
-        return ax
+        return localize_axes(ax, lang)
 
 
 def efa(data: pd.DataFrame, *, items=None, n_factors: int = 1, method: str = "minres",
@@ -570,7 +570,7 @@ class ParallelAnalysisResult(Result):
 
     def plot(self, ax=None, lang: str = "nl"):
         """Scree plot of observed and simulated eigenvalues."""
-        from ..plotting import COLORS, PALETTE, new_axes
+        from ..plotting import COLORS, PALETTE, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax)
         t = self.table
@@ -586,7 +586,7 @@ class ParallelAnalysisResult(Result):
         ax.set_xlabel({"nl": "Factor / component", "en": "Factor / component"}[lang])
         ax.set_ylabel({"nl": "Eigenwaarde", "en": "Eigenvalue"}[lang])
         ax.legend()
-        return ax
+        return localize_axes(ax, lang)
 
 
 def parallel_analysis(data: pd.DataFrame, *, items=None, n_iter: int = 20, seed: int = 0,

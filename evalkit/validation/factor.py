@@ -382,7 +382,10 @@ class MLEstimator:
             c = np.linalg.cholesky(sigma)
         except np.linalg.LinAlgError:
             return None
-        logdet = 2.0 * np.log(np.diag(c)).sum()
+        dc = np.diag(c)
+        if not np.all(dc > 0):  # numerically singular implied covariance: no log(0) warning
+            return None
+        logdet = 2.0 * np.log(dc).sum()
         sinv = np.linalg.inv(sigma)
         S = stats.cov[g]
         d = stats.mean[g] - mu if spec.meanstructure else np.zeros(spec.p)
@@ -1183,7 +1186,7 @@ def plot_loadings(loadings: pd.DataFrame, *, multigroup: bool, ax=None, lang: st
     """Dot plot of standardised loadings (``std_all``) per item, coloured by factor or,
     for multi-group models, by group; a dotted line at 0.4. Shared by every CFA result
     type (ML here; the WLSMV result can call it too)."""
-    from ..plotting import PALETTE, new_axes
+    from ..plotting import PALETTE, localize_axes, new_axes
     check_lang(lang)
     ld = loadings
     items = list(dict.fromkeys(ld["item"]))
@@ -1206,7 +1209,7 @@ def plot_loadings(loadings: pd.DataFrame, *, multigroup: bool, ax=None, lang: st
         ax.set_title(title)
     ax.legend(title=("Groep" if lang == "nl" else "Group") if multigroup else "Factor",
               loc="lower left", fontsize="small")
-    return ax
+    return localize_axes(ax, lang)
 
 
 def _expanded(result: CFAResult):

@@ -373,7 +373,7 @@ class GRMResult(Result):
             ax.set_title({"nl": "Categorie-responscurves", "en": "Category response curves"}
                          [lang])
         ax.set_xlabel({"nl": "Latente trek (θ)", "en": "Latent trait (θ)"}[lang])
-        return ax
+        return plotting.localize_axes(ax, lang)
 
 
 # --------------------------------------------------------------------------------------

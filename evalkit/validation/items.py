@@ -189,7 +189,7 @@ class ItemAnalysisResult(Result):
 
     def plot(self, ax=None, lang: str = "nl"):
         """Stacked bars of the response distribution per item."""
-        from ..plotting import PALETTE, new_axes
+        from ..plotting import PALETTE, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax, figsize=(7.0, 0.8 + 0.35 * len(self.distribution)))
         dist = self.distribution.iloc[::-1]
@@ -204,7 +204,7 @@ class ItemAnalysisResult(Result):
         ax.legend(title={"nl": "Antwoord", "en": "Answer"}[lang], ncol=min(len(dist.columns), 6),
                   loc="upper center", bbox_to_anchor=(0.5, -0.15), frameon=False)
         ax.set_title({"nl": "Antwoordverdeling per item", "en": "Response distribution per item"}[lang])
-        return ax
+        return localize_axes(ax, lang)
 
 
 def item_analysis(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence[str] = (),

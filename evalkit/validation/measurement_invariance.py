@@ -281,7 +281,7 @@ class InvarianceResult(Result):
         Bars below -0.01 (CFI, Cheung & Rensvold 2002) or above 0.015 (RMSEA, Chen 2007)
         signal non-invariance.
         """
-        from ..plotting import PALETTE, new_axes
+        from ..plotting import PALETTE, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax)
         t = self.table.iloc[1:]
@@ -298,7 +298,7 @@ class InvarianceResult(Result):
         ax.set_ylabel("Verschil in fitmaat" if lang == "nl" else "Change in fit index")
         ax.set_title(self.title[lang])
         ax.legend(loc="best", fontsize="small")
-        return ax
+        return localize_axes(ax, lang)
 
     # ---------------------------------------------------------------------------------
     def score_tests(self, level: str = "scalar") -> pd.DataFrame:

@@ -88,7 +88,7 @@ class NormsResult(Result):
 
     def plot(self, ax=None, lang: str = "nl"):
         """Percentile-rank curves per norm group (suppressed groups omitted)."""
-        from ..plotting import PALETTE, new_axes
+        from ..plotting import PALETTE, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax)
         t = self.table[~self.table["suppressed"]]
@@ -99,7 +99,21 @@ class NormsResult(Result):
         ax.set_xlabel(self.score)
         ax.set_ylabel({"nl": "Percentielscore", "en": "Percentile rank"}[lang])
         ax.legend(fontsize=8)
-        return ax
+        return localize_axes(ax, lang)
+
+
+def _numbers(values, name: str) -> list[float]:
+    """A non-empty list of finite numbers, or a ParameterError naming the argument."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray, pd.Series,
+                                                                   pd.Index)):
+        raise ParameterError(f"{name} must be a list of numbers, got {values!r}.")
+    try:
+        out = [float(v) for v in values]
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be a list of numbers, got {values!r}.") from None
+    if not out or not np.all(np.isfinite(out)):
+        raise ParameterError(f"{name} must be a non-empty list of finite numbers, got {values!r}.")
+    return out
 
 
 def norms(data: pd.DataFrame, *, score: str, by: Sequence[str] = ("age_band", "gender"),
@@ -114,8 +128,8 @@ def norms(data: pd.DataFrame, *, score: str, by: Sequence[str] = ("age_band", "g
     score : str
         Raw (sub)scale score column.
     by : sequence of str
-        Columns defining the norm groups (default age band and gender); ``()`` for one
-        overall norm group.
+        Columns defining the norm groups (default age band and gender); ``()`` (or
+        ``None``) for one overall norm group.
     scores : sequence of float, optional
         Raw scores to tabulate (default: every integer from the lowest to the highest
         observed score if the scores are whole numbers, else the observed values).
@@ -141,16 +155,31 @@ def norms(data: pd.DataFrame, *, score: str, by: Sequence[str] = ("age_band", "g
     """
     data = check_dataframe(data)
     min_cell = check_min_cell(min_cell)
-    by = [by] if isinstance(by, str) else list(by)
+    if not isinstance(score, str):
+        raise ParameterError(f"score must name one column of data (a string), got {score!r}.")
+    if by is None:
+        by = ()
+    if isinstance(by, str):
+        by = [by]
+    elif isinstance(by, (list, tuple, pd.Index)):
+        by = list(by)
+    else:
+        raise ParameterError(f"by must be a column name or a list of column names, got {by!r}.")
     check_columns(data, score=score, by=by)
     if score in by:
         raise ParameterError("score cannot also be a norm-group column in by.")
-    qs = [float(q) for q in quantiles]
+    if not isinstance(include_total, (bool, np.bool_)):
+        raise ParameterError(f"include_total must be True or False, got {include_total!r}.")
+    qs = _numbers(quantiles, "quantiles")
     if any(not 0 < q < 1 for q in qs):
         raise ParameterError("quantiles must lie strictly between 0 and 1.")
+    if scores is not None:
+        scores = _numbers(scores, "scores")
     s = pd.to_numeric(data[score], errors="coerce")
     if (s.isna() & data[score].notna()).any():
         raise DataValidationError(f"score={score!r} has non-numeric values.")
+    if np.isinf(s.to_numpy(dtype=float, na_value=np.nan)).any():
+        raise DataValidationError(f"score={score!r} has infinite values; scores must be finite.")
     keep = s.notna()
     for c in by:
         keep &= data[c].notna()

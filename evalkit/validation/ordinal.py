@@ -543,7 +543,7 @@ class PolychoricResult(Result):
         sns.heatmap(self.correlation, vmin=-1, vmax=1, cmap="RdBu_r", annot=len(self.items)
                     <= 12, fmt=".2f", square=True, ax=ax, cbar_kws={"shrink": 0.7})
         ax.set_title({"nl": "Polychorische correlaties", "en": "Polychoric correlations"}[lang])
-        return ax
+        return plotting.localize_axes(ax, lang, texts=True)
 
 
 def polychoric(data: pd.DataFrame, items: Sequence[str], *, nacov: bool = True,

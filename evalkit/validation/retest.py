@@ -39,13 +39,24 @@ def _score_matrix(scores, columns=None, *, min_k=2, what="icc"):
     """Complete-case n x k float matrix from a DataFrame (one column per occasion)."""
     scores = check_dataframe(scores, "scores")
     if columns is not None:
+        if isinstance(columns, str):
+            columns = [columns]
+        elif not isinstance(columns, (list, tuple, pd.Index)):
+            raise ParameterError(f"columns must be a list of column names, got {columns!r}.")
         columns = list(columns)
         check_columns(scores, columns=columns)
         scores = scores[columns]
-    x = scores.apply(pd.to_numeric, errors="coerce")
+    dup = sorted({str(c) for c in scores.columns[scores.columns.duplicated()]})
+    if dup:
+        raise DataValidationError(f"column(s) {dup} occur more than once in scores; rename or "
+                                  "drop the duplicates.")
+    x = scores.apply(lambda c: pd.to_numeric(c, errors="coerce")).astype("float64")
     bad = [c for c in scores.columns if (x[c].isna() & scores[c].notna()).any()]
     if bad:
         raise DataValidationError(f"non-numeric values in column(s) {bad}.")
+    infinite = [c for c in x.columns if np.isinf(x[c].to_numpy()).any()]
+    if infinite:
+        raise DataValidationError(f"infinite values in column(s) {infinite}; scores must be finite.")
     if x.shape[1] < min_k:
         raise ParameterError(f"{what} needs at least {min_k} columns (occasions or raters), "
                              f"got {x.shape[1]}.")
@@ -349,7 +360,7 @@ class BlandAltmanResult(Result):
 
     def plot(self, ax=None, lang: str = "nl"):
         """Difference against mean with the bias and the limits of agreement."""
-        from ..plotting import COLORS, PALETTE, new_axes
+        from ..plotting import COLORS, PALETTE, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax)
         v = self.values
@@ -369,7 +380,7 @@ class BlandAltmanResult(Result):
                        "en": f"Difference ({self.second} - {self.first})"}[lang])
         ax.set_title("Bland-Altman")
         ax.legend()
-        return ax
+        return localize_axes(ax, lang)
 
 
 def bland_altman(scores: pd.DataFrame, *, first: str | None = None, second: str | None = None,

@@ -107,7 +107,7 @@ class HypothesesResult(_Confirmed, Result):
 
     def plot(self, ax=None, lang: str = "nl"):
         """Correlations with CIs; confirmed hypotheses in green, others in vermillion."""
-        from ..plotting import COLORS, new_axes
+        from ..plotting import COLORS, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax, figsize=(7.0, 1.0 + 0.45 * len(self.rows)))
         t = self.tidy()
@@ -120,7 +120,7 @@ class HypothesesResult(_Confirmed, Result):
         ax.axvline(0, color=COLORS["other"], linewidth=0.8)
         ax.set_xlim(-1, 1)
         ax.set_xlabel({"nl": f"Correlatie met {self.score}", "en": f"Correlation with {self.score}"}[lang])
-        return ax
+        return localize_axes(ax, lang)
 
 
 def _expected_text(expected: str, lang: str) -> str:
@@ -282,7 +282,7 @@ class KnownGroupsResult(_Confirmed, Result):
 
     def plot(self, ax=None, lang: str = "nl"):
         """Group means with confidence intervals."""
-        from ..plotting import PALETTE, new_axes
+        from ..plotting import PALETTE, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax)
         g = self.groups
@@ -290,7 +290,7 @@ class KnownGroupsResult(_Confirmed, Result):
                     fmt="o", color=PALETTE[0], capsize=4)
         ax.set_xticks(range(len(g)), [f"{i}\n(n={int(n)})" for i, n in zip(g.index, g["n"])])
         ax.set_ylabel(self.score)
-        return ax
+        return localize_axes(ax, lang)
 
 
 def known_groups(data: pd.DataFrame, *, score: str, group: str,
@@ -492,7 +492,7 @@ class ROCResult(Result):
 
     def plot(self, ax=None, lang: str = "nl"):
         """ROC curve with the Youden cut-off marked."""
-        from ..plotting import COLORS, PALETTE, new_axes
+        from ..plotting import COLORS, PALETTE, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax, figsize=(5.0, 5.0))
         c = self.curve
@@ -506,7 +506,7 @@ class ROCResult(Result):
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         ax.legend(loc="lower right")
-        return ax
+        return localize_axes(ax, lang)
 
 
 def roc(data: pd.DataFrame, *, score: str, reference: str, positive=1,

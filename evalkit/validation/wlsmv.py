@@ -74,7 +74,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, optimize, stats
 
-from .._checks import check_dataframe, check_lang, check_option
+from .._checks import check_dataframe, check_lang, check_option, check_unique_column
 from ..errors import (ConvergenceWarning, DataQualityWarning, DataValidationError,
                       EstimationError, ParameterError, SmallSampleWarning)
 from ..i18n import fmt_number
@@ -113,6 +113,12 @@ _LATER_VARIANCES = ("thresholds_loadings", "scalar")
 # ========================================================================================
 # data
 # ========================================================================================
+def _plain(v):
+    """A category code as a plain Python number/string for messages (2.0 -> 2)."""
+    v = v.item() if isinstance(v, np.generic) else v
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
 def _prepare(data, parsed, group, min_per_group=None):
     check_dataframe(data)
     cols = set(map(str, data.columns))
@@ -124,11 +130,14 @@ def _prepare(data, parsed, group, min_per_group=None):
     if clash:
         raise ParameterError(f"latent variable name(s) {clash} are also columns of data.")
     items = list(parsed.observed)
+    for c in items:
+        check_unique_column(data, c)
     if group is not None:
         if not isinstance(group, str) or group not in cols:
             raise ParameterError(f"group={group!r} is not a column of data.")
         if group in items:
             raise ParameterError(f"group={group!r} is also an indicator of the model.")
+        check_unique_column(data, group)
     use = items + ([group] if group else [])
     df = data[use]
     complete = df.notna().all(axis=1).to_numpy()
@@ -167,7 +176,7 @@ def _prepare(data, parsed, group, min_per_group=None):
             if len(used) < 2:
                 raise DataValidationError(f"item {it!r} has no variance{where}.")
             if len(used) != len(levels[j]):
-                missing = [levels[j][k] for k in range(len(levels[j])) if k not in used]
+                missing = [_plain(levels[j][k]) for k in range(len(levels[j])) if k not in used]
                 raise DataValidationError(
                     f"item {it!r}: category {missing} is never used{where}; with groups, "
                     "every category must occur in every group (collapse categories first).")
@@ -890,6 +899,10 @@ def scaled_difference_test(restricted: WLSMVResult, general: WLSMVResult) -> dic
     Returns a dict with ``delta_chi2`` (scaled-shifted difference), ``delta_df``,
     ``p_value``, ``delta_chi2_unscaled``, ``a`` and ``b``.
     """
+    if not isinstance(restricted, WLSMVResult) or not isinstance(general, WLSMVResult):
+        raise ParameterError("restricted and general must both be WLSMV results (fit_wlsmv / "
+                             "cfa(..., estimator='WLSMV')), got "
+                             f"{type(restricted).__name__} and {type(general).__name__}.")
     p1, p0 = general._prob, restricted._prob
     T1, T0 = general.fit_indices["chi2"], restricted.fit_indices["chi2"]
     m = int(round(restricted.fit_indices["df"] - general.fit_indices["df"]))
@@ -1220,14 +1233,22 @@ def invariance_wlsmv(data: pd.DataFrame, model: str, *, group: str, alpha: float
     >>> list(inv.table.index)
     ['configural', 'thresholds', 'thresholds_loadings', 'scalar']
     """
-    levels = [levels] if isinstance(levels, str) else list(levels)
+    if isinstance(levels, str):
+        levels = [levels]
+    elif isinstance(levels, (list, tuple, pd.Index)):
+        levels = list(levels)
+    else:
+        raise ParameterError(f"levels must be a list of invariance levels, got {levels!r}.")
+    if not levels:
+        raise ParameterError(f"levels must name at least one of {INVARIANCE_LEVELS}.")
     for lev in levels:
         check_option("levels", lev, INVARIANCE_LEVELS)
     if levels != [lv for lv in INVARIANCE_LEVELS if lv in levels]:
         raise ParameterError(f"levels must be in the order {INVARIANCE_LEVELS}.")
     if not isinstance(group, str):
         raise ParameterError("group must name one column of data.")
-    if not 0 < alpha < 1:
+    if (isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, (int, float, np.number))
+            or not 0 < alpha < 1):
         raise ParameterError(f"alpha must lie strictly between 0 and 1, got {alpha!r}.")
     parsed = parse_model(model)
     codes_g, cats, groups, items = _prepare(data, parsed, group)
