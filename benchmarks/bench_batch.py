@@ -39,27 +39,6 @@ from evalkit.demo import write_example_coalitions  # noqa: E402
 TEMPLATE = ROOT / "templates" / "coalition_report.ipynb"
 
 
-def simulate_wilcoxon_fix():
-    """What-if: scipy's wilcoxon as evalkit.prepost documents it (exact without ties, else
-    the normal approximation). scipy >= 1.15 'auto' runs an exhaustive permutation test
-    for n <= 13 with ties or zeros (0.2-1.2 s per call), which dominates small subgroups.
-    Applied in this process before the workers fork; the notebooks do no analysis."""
-    import numpy as np
-    from scipy import stats
-
-    orig = stats.wilcoxon
-
-    def wilcoxon(x, y=None, *a, **k):
-        if k.get("method", "auto") == "auto" and y is None:
-            d = np.asarray(x, dtype=float)
-            nz = d[d != 0]
-            if len(nz) <= 50 and (len(nz) < len(d) or len(np.unique(np.abs(nz))) < len(nz)):
-                k["method"] = "approx"
-        return orig(x, y, *a, **k)
-
-    stats.wilcoxon = wilcoxon
-
-
 def floor(coalitions, cache_dir):
     """Analysis in-process, serial: per coalition read+validate, compute, funnel section."""
     t0 = time.perf_counter()
@@ -124,16 +103,11 @@ def main(argv=None) -> int:
     ap.add_argument("--n-floor", type=int, default=60, help="coalitions for the floor")
     ap.add_argument("--out", default=None, help="work folder (default: a temporary one)")
     ap.add_argument("--skip", nargs="*", default=[], help="routes to skip")
-    ap.add_argument("--simulate-wilcoxon-fix", action="store_true",
-                    help="what-if: normal approximation for small samples with ties")
     args = ap.parse_args(argv)
-    if args.simulate_wilcoxon_fix:
-        simulate_wilcoxon_fix()
     work = Path(args.out or tempfile.mkdtemp(prefix="bench_batch_"))
     work.mkdir(parents=True, exist_ok=True)
     co = write_example_coalitions(work / "data", all_municipalities=True)
     print(f"{len(co)} generated coalitions in {work}; cores: {os.cpu_count()}; "
-          f"wilcoxon fix simulated: {args.simulate_wilcoxon_fix}; "
           f"load average: {os.getloadavg()}", flush=True)
     rows = []
     last_cpu = [_cpu()]

@@ -57,6 +57,8 @@ from .report import (
     DEFAULT_TEMPLATE,
     ReportExecutionError,
     WarmKernel,
+    _check_kernel_name,
+    _check_timeout,
     atomic_write,
     check_parameters,
     file_sha256,
@@ -236,8 +238,10 @@ def error_page(code: str, name: str, *, stage: str, message: str,
     ``errors`` is the validation report's table (``row, column, value, rule, message``);
     values of identifying columns (participant ids) are never shown.
     """
+    check_option("lang", lang, ("nl", "en"))
+    check_option("stage", stage, ("parameters", "validation", "analysis", "notebook"))
     esc = _html.escape
-    why = _TXT.get(f"why_{stage}", _TXT["why_analysis"])[lang]
+    why = _TXT[f"why_{stage}"][lang]
     parts = [f"<h1>{esc(_TXT['title'][lang])}: {esc(str(name))}</h1>",
              f"<p>{_TXT['intro'][lang].format(name=esc(str(name)), code=esc(str(code)), why=why)}</p>",
              f"<h2>{esc(_TXT['fix'][lang])}</h2>"]
@@ -311,23 +315,26 @@ def shutdown_kernels() -> int:
     return n
 
 
+def _scrub_text(text: str, identifiers, lang: str) -> str:
+    """``text`` with every identifying value (participant id) replaced by "(verborgen)"."""
+    hidden = _TXT["hidden"][lang]
+    for i in sorted((i for i in identifiers if i and len(i) >= 2), key=len, reverse=True):
+        if i in text:
+            text = text.replace(i, hidden)
+    return text
+
+
 def _scrub(errors: pd.DataFrame, identifiers: set[str], lang: str) -> pd.DataFrame:
     """Hide identifying values (participant ids) in the value and message columns."""
     if errors is None or not len(errors):
         return errors
     hidden = _TXT["hidden"][lang]
     errors = errors.head(500).copy()
-    ids = sorted((i for i in identifiers if i and len(i) >= 2), key=len, reverse=True)
     for col in ("value", "message"):
         if col not in errors.columns:
             continue
         vals = errors[col].astype(object).where(errors[col].notna(), "").astype(str).tolist()
-        for j, text in enumerate(vals):
-            for i in ids:
-                if i in text:
-                    text = text.replace(i, hidden)
-            vals[j] = text
-        errors[col] = vals
+        errors[col] = [_scrub_text(text, identifiers, lang) for text in vals]
     mask = errors["column"].astype(str).str.lower().isin(IDENTIFYING_COLUMNS)
     errors.loc[mask, "value"] = hidden
     return errors
@@ -336,8 +343,14 @@ def _scrub(errors: pd.DataFrame, identifiers: set[str], lang: str) -> pd.DataFra
 def _identifiers_of(df: pd.DataFrame | None, path: Path) -> set[str]:
     if df is None:
         try:  # the raw file, only to know which strings to hide
-            df = pd.read_csv(path, dtype=str, sep=None, engine="python",
-                             encoding_errors="replace")
+            suffix = Path(path).suffix.lower()
+            if suffix in (".xlsx", ".xls"):
+                df = pd.read_excel(path, dtype=str)
+            elif suffix == ".sav":
+                df = pd.read_spss(path, convert_categoricals=False)
+            else:
+                df = pd.read_csv(path, dtype=str, sep=None, engine="python",
+                                 encoding_errors="replace")
         except Exception:
             return set()
     cols = [c for c in df.columns if str(c).lower() in IDENTIFYING_COLUMNS]
@@ -372,8 +385,9 @@ def _read_and_validate(params: dict, cwd: Path, validate):
     except DataValidationError as exc:
         rep = getattr(exc, "report", None)
         if rep is None or not len(rep.errors):
+            msg = _scrub_text(str(exc), _identifiers_of(None, path), lang)
             return None, pd.DataFrame([{"row": None, "column": "", "value": "",
-                                        "rule": "read", "message": str(exc)}])
+                                        "rule": "read", "message": msg}])
     if not rep.ok:
         return None, _scrub(rep.errors, _identifiers_of(df, path), lang)
     return df, None
@@ -614,6 +628,18 @@ def run(
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
             os.cpu_count() or 1)
     workers = check_positive_int(workers, "workers")
+    execution_timeout = _check_timeout(execution_timeout)
+    for flag, val in (("write_notebooks", write_notebooks), ("progress", progress)):
+        if not isinstance(val, bool):
+            raise ParameterError(f"{flag} must be True or False, got {val!r}.")
+    if not (isinstance(validate, bool) or callable(validate)):
+        raise ParameterError(f"validate must be True, False or a function, got {validate!r}.")
+    if cwd is not None and not Path(cwd).is_dir():
+        raise ParameterError(f"cwd={str(cwd)!r} is not a folder.")
+    if Path(output_dir).exists() and not Path(output_dir).is_dir():
+        raise ParameterError(f"output_dir={str(output_dir)!r} exists and is not a folder.")
+    if scheduler is None:  # on a cluster the workers' kernels count, not this machine's
+        _check_kernel_name(kernel_name)
     template = Path(template).resolve()
     defaults = template_parameters(template)  # raises on a bad template
     template_bytes = template.read_bytes()
@@ -730,6 +756,10 @@ def run(
     for code, e in entries.items():
         if e["status"] != "failed":
             continue
+        if e.get("message") and e.get("stage") in ("analysis", "notebook") and e.get("data_path"):
+            # an exception's text may quote the data: no participant id reaches a page
+            e["message"] = _scrub_text(str(e["message"]), _identifiers_of(
+                None, Path(cwd, str(e["data_path"]))), lang)
         errors = e.pop("errors", None)
         errors = pd.DataFrame(errors) if errors else None
         page = error_page(code, e["coalition_name"], stage=e["stage"] or "analysis",

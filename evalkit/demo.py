@@ -41,7 +41,12 @@ def write_example_coalitions(directory, *, all_municipalities: bool = False,
         :func:`evalkit.batch.run`.
     """
     from . import datasets
+    from .errors import ParameterError
 
+    if not isinstance(all_municipalities, bool):
+        raise ParameterError(f"all_municipalities must be True or False, got {all_municipalities!r}.")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ParameterError(f"seed must be a whole number or None, got {seed!r}.")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     if all_municipalities:
@@ -67,7 +72,13 @@ def run_demo(out="reports", *, workers=None, all_municipalities=False, rerun="ch
              progress=True, lang="nl"):
     """Write the example data under ``<out>/data`` and run the batch into ``out``."""
     from . import batch
+    from ._checks import check_option, check_positive_int
 
+    # refused before any file is written or any kernel starts
+    if workers is not None:
+        check_positive_int(workers, "workers")
+    check_option("rerun", rerun, ("changed", "failed", "all"))
+    check_option("lang", lang, ("nl", "en"))
     out = Path(out)
     coalitions = write_example_coalitions(out / "data", all_municipalities=all_municipalities)
     return batch.run(DEFAULT_TEMPLATE, coalitions, out, workers=workers, rerun=rerun,

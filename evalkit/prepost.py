@@ -1368,6 +1368,7 @@ def attrition(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
 # by_group
 # ----------------------------------------------------------------------------------------
 _KEEP_LABELS = ("term", "method", "variable", "level", "test")
+_BY_COLS = ("by", "group")  # fixed subgroup columns of ByGroupResult.tidy()
 _HEADLINE = {"paired": "mean_diff", "proportion_change": "change", "reliable_change": "improved"}
 
 
@@ -1392,9 +1393,12 @@ class ByGroupResult(Result):
         self.func_name, self.confidence = func_name, confidence
 
     def tidy(self) -> pd.DataFrame:
-        """The subgroup rows: the standard columns, the function's extra columns, the
-        ``by`` columns and ``suppressed`` (True where fewer than ``min_cell`` respondents
-        are behind the row; its statistics, ``n`` included, are blank)."""
+        """The subgroup rows: the standard columns, the function's extra columns, then
+        ``by`` (the name of the grouping column, e.g. ``"gender"``; several columns joined
+        by ``", "``), ``group`` (the group's value, e.g. ``"vrouw"``; with several columns
+        the values joined by ``", "``) and ``suppressed`` (True where fewer than
+        ``min_cell`` respondents are behind the row; its statistics, ``n`` included, are
+        blank). The column names never depend on the arguments."""
         return self._table.copy()
 
     def _headline(self):
@@ -1411,7 +1415,7 @@ class ByGroupResult(Result):
                         f"Groups with fewer than {self.min_cell} participants are not shown."}[lang]]
         sub = self._table[self._table["term"] == term]
         for _, r in sub.iterrows():
-            name = ", ".join(str(r[b]) for b in self.by)
+            name = str(r["group"])
             if r["suppressed"]:
                 lines.append(f"- {name}: " + {"nl": f"onderdrukt (minder dan {self.min_cell} deelnemers)",
                                               "en": f"suppressed (fewer than {self.min_cell} participants)"}[lang])
@@ -1433,7 +1437,7 @@ class ByGroupResult(Result):
         ypos = np.arange(len(sub))[::-1]
         labels = []
         for y, (_, r) in zip(ypos, sub.iterrows()):
-            name = ", ".join(str(r[b]) for b in self.by)
+            name = str(r["group"])
             if r["suppressed"]:
                 labels.append(name + {"nl": " (onderdrukt)", "en": " (suppressed)"}[lang])
                 continue
@@ -1476,6 +1480,9 @@ def by_group(func: Callable[..., Result], data: pd.DataFrame, *, by: str | Seque
     Returns
     -------
     ByGroupResult
+        ``tidy()`` has fixed columns whatever ``by`` is: the function's columns, then
+        ``by`` (the grouping column's name), ``group`` (the group's value) and
+        ``suppressed``.
 
     Examples
     --------
@@ -1487,7 +1494,7 @@ def by_group(func: Callable[..., Result], data: pd.DataFrame, *, by: str | Seque
     ...                    "gender": np.where(ids < 52, "vrouw", "man"),
     ...                    "total": rng.integers(0, 12, 120)})
     >>> res = by_group(paired, df, by="gender", outcome="total", unit="id", time="wave")
-    >>> res.tidy().groupby("gender")["suppressed"].all().to_dict()
+    >>> res.tidy().groupby("group")["suppressed"].all().to_dict()
     {'man': True, 'vrouw': False}
     """
     if not callable(func):
@@ -1517,6 +1524,10 @@ def by_group(func: Callable[..., Result], data: pd.DataFrame, *, by: str | Seque
     for c in template.columns:
         if c not in _KEEP_LABELS:
             template[c] = np.nan
+    clash = [c for c in _BY_COLS if c in template.columns]
+    if clash:
+        raise ParameterError(f"by_group cannot run {getattr(func, '__name__', func)!r}: its result "
+                             f"already has column(s) {clash}, which by_group uses for the subgroup.")
     extra_cols: list[str] = list(template.columns)
     grouped = keys.groupby(by, dropna=False, sort=True, observed=True).indices
     for gkey, pos in grouped.items():
@@ -1543,22 +1554,22 @@ def by_group(func: Callable[..., Result], data: pd.DataFrame, *, by: str | Seque
             counts = tidy[[c for c in ("n", "n_completers", "n_dropouts") if c in tidy.columns]]
             cell = counts.min(axis=1, skipna=True)
             tidy["_cell_n"] = cell.fillna(cell.min(skipna=True))
-        for b, v in zip(by, gkey):
-            tidy[b] = v
+        tidy["by"] = ", ".join(by)
+        tidy["group"] = gkey[0] if len(by) == 1 else ", ".join(str(v) for v in gkey)
         pieces.append(tidy)
         for c in tidy.columns:
             if c not in extra_cols:
                 extra_cols.append(c)
     table = pd.concat(pieces, ignore_index=True, sort=False)
     std = ["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "n"]
-    rest = [c for c in extra_cols if c not in std and c not in by and c != "_cell_n"]
-    table = table.reindex(columns=std + rest + by + ["_cell_n"])
-    keep = [c for c in table.columns if c in _KEEP_LABELS or c in by]
+    rest = [c for c in extra_cols if c not in std and c not in _BY_COLS and c != "_cell_n"]
+    table = table.reindex(columns=std + rest + list(_BY_COLS) + ["_cell_n"])
+    keep = [c for c in table.columns if c in _KEEP_LABELS or c in _BY_COLS]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PrivacyWarning)
         table = suppress(table, n="_cell_n", min_cell=min_cell, keep=keep, warn=False)
     table = table.drop(columns="_cell_n")
-    n_sup = int(table.groupby(by, dropna=False, observed=True)["suppressed"].all().sum())
+    n_sup = int(table.groupby("group", dropna=False, observed=True, sort=False)["suppressed"].all().sum())
     if table["suppressed"].any():
         warnings.warn(f"{int(table['suppressed'].sum())} row(s) in {n_sup} subgroup(s) based on fewer "
                       f"than {min_cell} respondents were suppressed.", PrivacyWarning, stacklevel=2)

@@ -329,6 +329,30 @@ def check_parameters(template, parameters: Mapping[str, Any] | None) -> dict[str
     return full
 
 
+def _check_timeout(execution_timeout) -> float:
+    """``execution_timeout`` as a positive number of seconds (else ParameterError)."""
+    if isinstance(execution_timeout, bool) or not isinstance(execution_timeout, (int, float)) \
+            or not execution_timeout > 0 or execution_timeout != execution_timeout:
+        raise ParameterError("execution_timeout must be a positive number of seconds, got "
+                             f"{execution_timeout!r}.")
+    return float(execution_timeout)
+
+
+def _check_kernel_name(kernel_name) -> str:
+    """Refuse an unknown Jupyter kernel spec before any kernel is started."""
+    if not isinstance(kernel_name, str) or not kernel_name:
+        raise ParameterError(f"kernel_name must be the name of a Jupyter kernel, got {kernel_name!r}.")
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(kernel_name)
+    except NoSuchKernel:
+        names = sorted(KernelSpecManager().find_kernel_specs())
+        raise ParameterError(f"kernel_name={kernel_name!r} is not an installed Jupyter kernel; "
+                             f"installed: {names}.") from None
+    return kernel_name
+
+
 def _json_safe(value):
     return json.loads(json.dumps(value, default=str))
 
@@ -747,12 +771,16 @@ def render(
     t0 = time.perf_counter()
     full = check_parameters(template, parameters)
     given = dict(parameters or {})
-    if execution_timeout is None or float(execution_timeout) <= 0:
-        raise ParameterError("execution_timeout must be a positive number of seconds.")
+    execution_timeout = _check_timeout(execution_timeout)
     if isinstance(kernel, str):
         check_option("kernel", kernel, ("fresh",))
+        _check_kernel_name(kernel_name)
     elif not isinstance(kernel, WarmKernel):
         raise ParameterError("kernel must be 'fresh' or a WarmKernel.")
+    if not isinstance(write_notebook, bool):
+        raise ParameterError(f"write_notebook must be True or False, got {write_notebook!r}.")
+    if Path(output_dir).exists() and not Path(output_dir).is_dir():
+        raise ParameterError(f"output_dir={str(output_dir)!r} exists and is not a folder.")
     tpl_path = None if isinstance(template, nbformat.NotebookNode) else Path(template).resolve()
     if cwd is None:  # as papermill: the current directory
         cwd = Path.cwd()

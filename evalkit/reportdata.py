@@ -48,8 +48,8 @@ import numpy as np
 import pandas as pd
 
 from . import __version__, i18n
-from ._checks import check_lang
-from .errors import EstimationError, ParameterError
+from ._checks import check_dataframe, check_lang, check_positive_int
+from .errors import DataValidationError, EstimationError, ParameterError
 from .privacy import DEFAULT_MIN_CELL, suppress
 
 __all__ = [
@@ -112,6 +112,26 @@ def _num(x, digits=1, lang="nl") -> str:
     return i18n.fmt_number(float(x), digits, lang)
 
 
+def _count(n, min_cell: int, lang: str) -> str:
+    """A count of people or measurements as text; 1 to ``min_cell - 1`` is never printed
+    (privacy): "minder dan 10" / "fewer than 10"."""
+    n = int(n)
+    if 0 < n < min_cell:
+        return _T(f"minder dan {min_cell}", f"fewer than {min_cell}", lang)
+    return _num(n, 0, lang)
+
+
+def _failed(exc: BaseException, lang: str, *, sentence: bool = False) -> str:
+    """Why a part of the report is missing, in the report's language. The exception's own
+    text is not shown: it is technical English and could name small counts or values."""
+    if sentence:
+        t = _failed(exc, lang)
+        return t[0].upper() + t[1:]
+    return _T("dit onderdeel kon met deze gegevens niet worden berekend (te weinig of "
+              "onvolledige gegevens).", "this part could not be computed from these data "
+              "(too few or incomplete data).", lang)
+
+
 def _esc(x) -> str:
     return _html.escape(str(x))
 
@@ -169,6 +189,9 @@ def _table_html(df: pd.DataFrame, columns: dict[str, str], lang: str,
                 s = _num(v, 0, lang)
             elif isinstance(v, (float, np.floating)) and col == "n" and not math.isnan(v):
                 s = _num(v, 0, lang)
+            elif (isinstance(v, (float, np.floating)) and col in ("p_value", "p")
+                  and not math.isnan(v) and v < 0.001):
+                s = "< " + _num(0.001, 3, lang)  # never "0,000"
             elif isinstance(v, (float, np.floating)):
                 s = (i18n.fmt_pct(float(v), digits.get(col, 0), lang) if col in pct
                      else _num(v, digits.get(col, 2), lang))
@@ -242,8 +265,20 @@ def compute(data: pd.DataFrame, params: dict, *, cwd: str | None = None) -> dict
     from . import plotting, prepost, scales
     from .did import two_by_two
 
+    if not isinstance(params, dict) or not isinstance(params.get("coalition_code"), str):
+        raise ParameterError("params must be a dict with at least 'coalition_code' (a string "
+                             f"such as 'GM0363'), got {params!r}.")
     lang = check_lang(params.get("lang", "nl"))
-    min_cell = int(params.get("min_cell", DEFAULT_MIN_CELL))
+    min_cell = check_positive_int(params.get("min_cell", DEFAULT_MIN_CELL), "min_cell")
+    check_dataframe(data)
+    dup = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
+    if dup:
+        raise DataValidationError(f"the data have repeated column names: {dup}.")
+    missing = [c for c in (UNIT, TIME) if c not in data.columns]
+    if missing:
+        raise DataValidationError(
+            f"the data have no column(s) {missing}; a coalition file follows the "
+            "'intervention' codebook (participant_id, wave, djg1-djg11, ...).")
     code = params["coalition_code"]
     name = params.get("coalition_name") or code
     plotting.set_style()
@@ -343,6 +378,7 @@ def compute(data: pd.DataFrame, params: dict, *, cwd: str | None = None) -> dict
     )
     suppressed_all = n_pairs < min_cell
     K["suppressed"] = suppressed_all
+    K["min_cell"] = min_cell
 
     # ---- summary -----------------------------------------------------------------------
     S["summary"] = _summary_html(K, res_rc, res_did, lang, min_cell)
@@ -353,17 +389,32 @@ def compute(data: pd.DataFrame, params: dict, *, cwd: str | None = None) -> dict
     miss = df[[c for c in DJG_ITEMS if c in df.columns]].isna().to_numpy().mean() if any(
         c in df.columns for c in DJG_ITEMS) else float("nan")
     no_total = int(df["total"].isna().sum())
+    n_units = int(df[UNIT].nunique())
+    c = {"rows": _count(n_rows, min_cell, lang) if n_units >= min_cell else "",
+         "units": _count(n_units, min_cell, lang), "pre": _count(n_pre, min_cell, lang),
+         "no_total": _count(no_total, min_cell, lang)}
     parts.append(_p(_T(
-        f"Het bestand bevat {n_rows} metingen van {df[UNIT].nunique()} deelnemers "
-        f"({n_pre} in de interventiegroep). {_num(100 * miss, 1, lang)}% van de antwoorden "
-        f"op de eenzaamheidsvragen ontbreekt; bij {no_total} metingen ontbraken te veel "
+        f"Het bestand bevat {c['rows']} metingen van {c['units']} deelnemers "
+        f"({c['pre']} in de interventiegroep). {_num(100 * miss, 1, lang)}% van de antwoorden "
+        f"op de eenzaamheidsvragen ontbreekt; bij {c['no_total']} metingen ontbraken te veel "
         f"antwoorden om een score te berekenen.",
-        f"The file holds {n_rows} measurements of {df[UNIT].nunique()} participants "
-        f"({n_pre} in the intervention group). {_num(100 * miss, 1, lang)}% of the answers to "
-        f"the loneliness items is missing; {no_total} measurements had too many missing "
-        f"answers for a score.", lang)))
+        f"The file holds {c['rows']} measurements of {c['units']} participants "
+        f"({c['pre']} in the intervention group). {_num(100 * miss, 1, lang)}% of the answers to "
+        f"the loneliness items is missing; {c['no_total']} measurements had too many missing "
+        f"answers for a score.", lang).replace("  ", " ")))
     if isinstance(res_att, Exception):
-        parts.append(_p(_esc(str(res_att)), "note"))
+        parts.append(_p(_esc(_failed(res_att, lang, sentence=True)), "note"))
+    elif 0 < res_att.n_dropouts < min_cell or 0 < res_att.n_completers < min_cell:
+        # privacy: neither the small count nor a comparison based on it is shown
+        parts.append(_p(_T(
+            f"Van de {_count(res_att.n_baseline, min_cell, lang)} deelnemers met een voormeting "
+            f"deden er {_count(res_att.n_dropouts, min_cell, lang)} niet mee aan de nameting. "
+            f"Blijvers en uitvallers worden niet vergeleken: minder dan {min_cell} uitvallers "
+            "of blijvers.",
+            f"Of the {_count(res_att.n_baseline, min_cell, lang)} participants with a pre-test, "
+            f"{_count(res_att.n_dropouts, min_cell, lang)} did not take the post-test. Completers "
+            f"and drop-outs are not compared: fewer than {min_cell} drop-outs or completers.",
+            lang)))
     else:
         vlab = {"total": _T("Eenzaamheidsscore", "Loneliness score", lang),
                 "age": _T("Leeftijd", "Age", lang), "gender": _T("Geslacht", "Gender", lang),
@@ -373,17 +424,29 @@ def compute(data: pd.DataFrame, params: dict, *, cwd: str | None = None) -> dict
         t = res_att.tidy()
         if res_att.n_dropouts >= min_cell and res_att.n_completers >= min_cell:
             t = t.assign(label=[vlab.get(r["variable"], r["variable"]) if pd.isna(r["level"])
-                                else f"{vlab.get(r['variable'], r['variable'])}: {r['level']}"
+                                else f"{vlab.get(r['variable'], r['variable'])}: "
+                                     f"{r['level'] if lang == 'nl' else _LEVEL_EN.get(r['level'], r['level'])}"
                                 for _, r in t.iterrows()])
             # a category held by fewer than min_cell people in either group is not shown
             is_level = t["level"].notna()
             small = is_level & ((t["mean_completers"] * res_att.n_completers < min_cell - 1e-9)
                                 | (t["mean_dropouts"] * res_att.n_dropouts < min_cell - 1e-9))
+            primary = small
+            small = _secondary_levels(t, small, res_att.n_completers, res_att.n_dropouts, min_cell)
             cols = ["mean_completers", "mean_dropouts", "std_diff", "p_value"]
             t[cols] = t[cols].astype(float)
             t.loc[small, cols] = np.nan
-            t["status"] = np.where(small, _T(f"onderdrukt (< {min_cell})",
-                                             f"suppressed (< {min_cell})", lang), "")
+            t["status"] = np.where(primary, _T(f"onderdrukt (< {min_cell})",
+                                               f"suppressed (< {min_cell})", lang),
+                                   np.where(small, _T("onderdrukt (beschermt een kleine groep)",
+                                                      "suppressed (protects a small group)", lang),
+                                            ""))
+            # fixed category order (laag, midden, hoog), the same in every report
+            rank = {(v, lev): i for v, levs in SUBGROUP_LEVELS.items() for i, lev in enumerate(levs)}
+            t = t.assign(_o=range(len(t)), _r=[rank.get((v, lv), 99) for v, lv in
+                                                zip(t["variable"], t["level"])])
+            first = t.groupby("variable", sort=False)["_o"].transform("min")
+            t = t.assign(_f=first).sort_values(["_f", "_r", "_o"]).drop(columns=["_o", "_r", "_f"])
             parts.append(_table_html(t, {
                 "label": _T("Kenmerk", "Characteristic", lang),
                 "mean_completers": _T("Blijvers", "Completers", lang),
@@ -499,7 +562,7 @@ def compute(data: pd.DataFrame, params: dict, *, cwd: str | None = None) -> dict
     elif isinstance(res_did, Exception):
         parts.append(_p(_esc(_T("Verschil-in-verschillen niet te schatten: ",
                                 "Difference-in-differences could not be estimated: ", lang)
-                             + str(res_did)), "note"))
+                             + _failed(res_did, lang)), "note"))
     else:
         n_cmp = int(d_cmp[UNIT].nunique())
         if n_cmp < min_cell:
@@ -529,29 +592,24 @@ def compute(data: pd.DataFrame, params: dict, *, cwd: str | None = None) -> dict
 
     # ---- subgroups -------------------------------------------------------------------------
     parts = [_p(_T(f"Gemiddelde verandering per groep. Groepen met minder dan {min_cell} "
-                   "deelnemers worden niet getoond.",
+                   "deelnemers worden niet getoond, en soms ook een tweede groep, zodat een "
+                   "kleine groep niet uit het totaal kan worden uitgerekend.",
                    f"Mean change per group. Groups with fewer than {min_cell} participants are "
-                   "not shown.", lang), "note")]
+                   "not shown, sometimes with a second group, so that a small group cannot be "
+                   "worked out from the total.", lang), "note")]
     by_lab = {"gender": _T("Geslacht", "Gender", lang), "age_band": _T("Leeftijd", "Age", lang),
               "education": _T("Opleiding", "Education", lang)}
     for by, res in subgroup.items():
         parts.append(f"<h3>{_esc(by_lab[by])}</h3>")
         if isinstance(res, Exception):
-            parts.append(_p(_esc(str(res)), "note"))
+            parts.append(_p(_esc(_failed(res, lang, sentence=True)), "note"))
             continue
-        t = res.tidy()
-        t = t[t["term"] == "mean_diff"].copy()
-        t = suppress(t, n="n", min_cell=min_cell, keep=[by, "term"], warn=False)
-        t["group_label"] = t[by].astype(str)
-        t.loc[t["suppressed"], "estimate"] = np.nan
-        t["status"] = np.where(t["suppressed"], _T(f"onderdrukt (< {min_cell})",
-                                                   f"suppressed (< {min_cell})", lang), "")
+        t = _subgroup_table(res, by, min_cell, lang)
         parts.append(_table_html(t, {"group_label": by_lab[by],
                                      "estimate": _T("Verschil", "Change", lang),
                                      "ci_lower": _T("95%-BI onder", "95% CI lower", lang),
                                      "ci_upper": _T("95%-BI boven", "95% CI upper", lang),
                                      "n": "n", "status": ""}, lang))
-    # one figure with all shown subgroups on the fixed change axis
     S["subgroups"] = "".join(parts)
 
     # ---- trend and benchmark -------------------------------------------------------------
@@ -559,8 +617,91 @@ def compute(data: pd.DataFrame, params: dict, *, cwd: str | None = None) -> dict
     S["trend"] = _trend_html(code, name, ref_dir, lang)
     S["benchmark"] = _benchmark_html(code, name, ref_dir, lang)
 
+    if suppressed_all:  # privacy: the key numbers (index, manifest, cache) are blanked too
+        for k in _KEY_NUMBERS:
+            K[k] = None
     return {"key": K, "sections": S, "params": dict(params), "lang": lang,
             "min_cell": min_cell, "evalkit_version": __version__}
+
+
+#: Key numbers of a coalition that are blanked when it is under its privacy threshold.
+_KEY_NUMBERS = ("n_participants", "n_pairs", "n_dropped", "mean_pre", "mean_post", "mean_diff",
+                "std_error", "ci_lower", "ci_upper", "p_value", "sd_diff", "d_z", "g_av",
+                "share_pre", "share_post", "share_change", "did")
+
+
+#: Fixed categories of the subgroup tables, in this order for every coalition.
+SUBGROUP_LEVELS = {"gender": ("man", "vrouw", "anders"),
+                   "age_band": tuple(b[2] for b in AGE_BANDS),
+                   "education": ("laag", "midden", "hoog")}
+_LEVEL_EN = {"man": "man", "vrouw": "woman", "anders": "other", "laag": "low",
+             "midden": "middle", "hoog": "high"}
+_MISSING = "\x00missing"
+
+
+def _subgroup_table(res, by: str, min_cell: int, lang: str) -> pd.DataFrame:
+    """The ``mean_diff`` rows of a :func:`evalkit.prepost.by_group` result, one row per
+    fixed category (same rows and order for every coalition), with small cells suppressed.
+
+    Primary suppression: a group with fewer than ``min_cell`` pairs (or none) shows no
+    numbers. Secondary suppression: when the pairs hidden in a table add up to 1 to
+    ``min_cell - 1``, they could be found by subtracting the shown groups from the total
+    (shown in the summary), so the smallest shown groups are hidden too until the hidden
+    total is 0 or at least ``min_cell``.
+    """
+    t = res.tidy()
+    t = t[t["term"] == "mean_diff"].copy()
+    t = suppress(t, n="n", min_cell=min_cell, keep=["by", "group", "term"], warn=False)
+    t["key"] = [(_MISSING if pd.isna(g) else str(g)) for g in t["group"]]
+    fixed = list(SUBGROUP_LEVELS.get(by, ()))
+    extra = sorted(k for k in t["key"] if k not in fixed and k != _MISSING)
+    order = fixed + extra + ([_MISSING] if (t["key"] == _MISSING).any() else [])
+    t = t.set_index("key").reindex(order)
+    t["suppressed"] = t["suppressed"].astype("boolean").fillna(True).astype(bool)
+    t["reason"] = np.where(t["suppressed"], "small", "")
+    total = float(_tidy_row(res.overall, "mean_diff")["n"])
+    while True:
+        shown = ~t["suppressed"]
+        hidden = total - float(t.loc[shown, "n"].sum())
+        if not (0.5 <= hidden < min_cell) or not shown.any():
+            break
+        j = t.loc[shown, "n"].astype(float).idxmin()
+        t.loc[j, "suppressed"] = True
+        t.loc[j, "reason"] = "secondary"
+    cols = ["estimate", "std_error", "ci_lower", "ci_upper", "p_value", "n"]
+    t[cols] = t[cols].astype(float)
+    t.loc[t["suppressed"], cols] = np.nan
+    t["group_label"] = [
+        _T("onbekend", "unknown", lang) if k == _MISSING
+        else (k if lang == "nl" else _LEVEL_EN.get(k, k)) for k in t.index]
+    t["status"] = [
+        _T(f"onderdrukt (< {min_cell})", f"suppressed (< {min_cell})", lang) if r == "small"
+        else _T("onderdrukt (beschermt een kleine groep)", "suppressed (protects a small group)",
+                lang) if r == "secondary" else "" for r in t["reason"]]
+    return t.reset_index(drop=True)
+
+
+def _secondary_levels(t: pd.DataFrame, small: pd.Series, n_completers: int, n_dropouts: int,
+                      min_cell: int) -> pd.Series:
+    """Secondary suppression in the completers/drop-outs table: per variable, the people
+    in hidden categories (``n`` minus the shown shares times ``n``, in either group) must
+    not be 1 to ``min_cell - 1``; else the smallest shown category is hidden as well."""
+    small = small.copy()
+    for var in t.loc[t["level"].notna(), "variable"].unique():
+        rows = t.index[(t["variable"] == var) & t["level"].notna()]
+        while True:
+            shown = [i for i in rows if not small[i]]
+            worst = 0.0
+            for col, n in (("mean_completers", n_completers), ("mean_dropouts", n_dropouts)):
+                hidden = n - sum(float(t.loc[i, col]) * n for i in shown)
+                if 0.5 <= hidden < min_cell - 1e-9:
+                    worst = max(worst, 1.0)
+            if not worst or not shown:
+                break
+            size = {i: min(float(t.loc[i, "mean_completers"]) * n_completers,
+                           float(t.loc[i, "mean_dropouts"]) * n_dropouts) for i in shown}
+            small[min(size, key=size.get)] = True
+    return small
 
 
 def _summary_html(K, res_rc, res_did, lang, min_cell) -> str:
@@ -628,9 +769,16 @@ def _summary_html(K, res_rc, res_did, lang, min_cell) -> str:
                    f"{_num(hi_d, 1, lang)}).", lang)
     drop = ""
     if K["n_dropped"]:
-        drop = _T(f"{K['n_dropped']} deelnemers deden niet mee aan de nameting.",
-                  f"{K['n_dropped']} participants missed the post-test.", lang)
+        nd = _count(K["n_dropped"], min_cell, lang)
+        drop = _T(f"{nd[0].upper() + nd[1:]} deelnemers deden niet mee aan de nameting.",
+                  f"{nd[0].upper() + nd[1:]} participants missed the post-test.", lang)
     return boxes + _p(" ".join(x for x in (what, sure, share, cause, drop) if x))
+
+
+def _no_reference(what: str, lang: str) -> str:
+    """Note for a missing reference table (no exception text: English, and a path)."""
+    return _p(_esc(_T(f"Geen {what} gevonden (controleer de map met referentiegegevens).",
+                      f"No {what} found (check the folder with reference data).", lang)), "note")
 
 
 def _trend_html(code, name, ref_dir, lang) -> str:
@@ -638,9 +786,8 @@ def _trend_html(code, name, ref_dir, lang) -> str:
 
     try:
         panel = _reference("municipal_panel", ref_dir)
-    except Exception as exc:  # noqa: BLE001
-        return _p(_esc(_T("Geen gemeentelijke monitorgegevens: ", "No municipal monitor data: ", lang)
-                       + str(exc)), "note")
+    except Exception:  # noqa: BLE001 - the report says so, in its own language
+        return _no_reference(_T("gemeentelijke monitorgegevens", "municipal monitor data", lang), lang)
     panel = panel[["municipality_code", "year", "lonely_pct", "n_respondents"]].dropna()
     w = panel["n_respondents"].astype(float)
     nat = (panel.assign(w=w, wy=w * panel["lonely_pct"].astype(float))
@@ -681,8 +828,8 @@ def _benchmark_html(code, name, ref_dir, lang) -> str:
 
     try:
         bm = _reference("benchmark", ref_dir)
-    except Exception as exc:  # noqa: BLE001
-        return _p(_esc(str(exc)), "note")
+    except Exception:  # noqa: BLE001
+        return _no_reference(_T("benchmarkgegevens", "benchmark data", lang), lang)
     year = int(bm["year"].max())
     cur = bm[bm["year"] == year]
     mine = cur[cur["municipality_code"].astype(str) == code]
@@ -825,7 +972,9 @@ def _position_html(code, name, snapshot, lang) -> str:
     ax.scatter(others["n_pairs"], others["mean_diff"].clip(*CHANGE_LIMITS), s=12,
                color=plotting.COLORS["other"], zorder=2)
     me = t[t["coalition_code"] == code]
-    status = ""
+    # not drawn (under its privacy threshold, or not in the batch's table)
+    status = _T("niet in het diagram: te weinig deelnemers met voor- en nameting om te tonen",
+                "not in the plot: too few participants with pre- and post-test to show", lang)
     if len(me):
         x, y = float(me["n_pairs"].iloc[0]), float(me["mean_diff"].iloc[0])
         ax.scatter([x], [min(max(y, CHANGE_LIMITS[0]), CHANGE_LIMITS[1])], s=70, marker="D",
@@ -931,8 +1080,19 @@ class CoalitionReport:
         shown = {k: v for k, v in self.params.items() if k not in ("results_cache",)}
         if shown.get("data_path"):
             shown["data_path"] = Path(str(shown["data_path"])).name
-        rows = "".join(f"<tr><td>{_esc(k)}</td><td>{_esc(v)}</td></tr>"
-                       for k, v in sorted(shown.items()))
+        def val(k, v):
+            if v is None or v == "":
+                return "–"
+            if k == "lang":
+                return {"nl": _T("Nederlands", "Dutch", lang),
+                        "en": _T("Engels", "English", lang)}.get(v, v)
+            return v
+
+        # readable labels; the parameter's own name (to re-run the report) as code
+        rows = "".join(
+            f"<tr><td>{_esc(_PARAM_LABELS.get(k, {}).get(lang, k))}</td><td>{_esc(val(k, v))}</td>"
+            f"<td><code>{_esc(k)}</code></td></tr>"
+            for k, v in sorted(shown.items(), key=lambda kv: (_PARAM_ORDER.get(kv[0], 99), kv[0])))
         date = _dt.date.today().isoformat()
         return (
             _p(_T("Alle cijfers zijn berekend met evalkit, steeds op dezelfde manier voor elke "
@@ -953,12 +1113,28 @@ class CoalitionReport:
                   "(Spiegelhalter 2005) and pooled by random-effects meta-analysis. Groups with "
                   f"fewer than {self.content['min_cell']} participants are not shown.", lang))
             + "<table><tbody>"
-            + f"<tr><td>evalkit</td><td>{_esc(__version__)}</td></tr>"
+            + f"<tr><td>{_T('Versie van evalkit', 'evalkit version', lang)}</td>"
+              f"<td>{_esc(__version__)}</td><td></td></tr>"
             + f"<tr><td>{_T('Databestand (SHA-256)', 'Data file (SHA-256)', lang)}</td>"
-              f"<td><code>{_esc(self.data_sha256 or '–')}</code></td></tr>"
-            + f"<tr><td>{_T('Datum', 'Date', lang)}</td><td>{date}</td></tr>"
+              f"<td><code>{_esc(self.data_sha256 or '–')}</code></td><td></td></tr>"
+            + f"<tr><td>{_T('Datum', 'Date', lang)}</td><td>{date}</td><td></td></tr>"
             + rows + "</tbody></table>"
         )
+
+
+#: Words for the report parameters in the appendix.
+_PARAM_LABELS = {
+    "coalition_code": {"nl": "Gemeentecode", "en": "Municipality code"},
+    "coalition_name": {"nl": "Coalitie", "en": "Coalition"},
+    "data_path": {"nl": "Databestand", "en": "Data file"},
+    "codebook": {"nl": "Codeboek", "en": "Codebook"},
+    "intervention": {"nl": "Interventie (selectie)", "en": "Intervention (selection)"},
+    "lang": {"nl": "Taal", "en": "Language"},
+    "min_cell": {"nl": "Privacydrempel (minimaal aantal deelnemers)",
+                 "en": "Privacy threshold (minimum number of participants)"},
+    "reference_dir": {"nl": "Map met referentiegegevens", "en": "Reference data folder"},
+}
+_PARAM_ORDER = {k: i for i, k in enumerate(_PARAM_LABELS)}
 
 
 def _cache_path(cache_dir, code) -> Path:
@@ -1064,7 +1240,13 @@ def index_page(table: pd.DataFrame, keys: dict, pooled: dict | None, *, lang: st
         linktxt = _T("fouten bekijken", "see errors", lang) if st == "failed" else _T("openen", "open", lang)
         cells = [_esc(rec["coalition_name"]), _esc(rec["coalition_code"]),
                  f'<span class="status-{ "failed" if st == "failed" else "ok"}">{_esc(status_lab.get(st, st))}</span>']
-        if k and st != "failed":
+        if k and st != "failed" and k.get("suppressed"):
+            # privacy: a coalition under its threshold shows no numbers here either
+            mc = k.get("min_cell", DEFAULT_MIN_CELL)
+            cells += [_esc(_T(f"< {mc}", f"< {mc}", lang)),
+                      f'<span class="suppressed">{_esc(_T("niet getoond (te weinig deelnemers)", "not shown (too few participants)", lang))}</span>',
+                      "", ""]
+        elif k and st != "failed":
             cells += [_esc(k.get("n_pairs", "")),
                       f"{_num(k.get('mean_pre'), 1, lang)} → {_num(k.get('mean_post'), 1, lang)}",
                       f"{_num(k.get('mean_diff'), 2, lang)} [{_num(k.get('ci_lower'), 2, lang)}; "

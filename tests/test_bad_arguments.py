@@ -281,8 +281,9 @@ CASES: list[Case] = [
 
 
 # ========================================================================================
-# NOT YET REVIEWED -- for the lead to fill in (same shapes as above). Modules: report,
-# batch, demo, reportdata, validation.{retest, norming, cosmin, wlsmv}. (meta, funnel,
+# NOT YET REVIEWED -- for the lead to fill in (same shapes as above). Modules: none left
+# (report, batch, demo, reportdata and validation.{retest, norming, cosmin, wlsmv} are in
+# the "reviewed third round" sections below; meta, funnel,
 # datasets, did/*, validation.{items, consistency, exploratory, validity, ordinal, irt,
 # differential} are in the tables: see the "reviewed second round" section below.)
 # Example:
@@ -549,6 +550,277 @@ CASES += [
          "panel"),
 ]
 
+
+# ----------------------------------------------------------------------------------------
+# reviewed third round: validation.{retest, norming, cosmin, wlsmv} (and cfa/invariance
+# with estimator="WLSMV")
+# ----------------------------------------------------------------------------------------
+def retest_scores() -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    t = rng.normal(20, 5, 60)
+    return pd.DataFrame({"t1": t + rng.normal(0, 2, 60), "t2": t + rng.normal(0, 2, 60)})
+
+
+def retest_int64() -> pd.DataFrame:
+    """Nullable Int64 scores with a <NA> (as read from SPSS/Excel)."""
+    d = retest_scores().round().astype("Int64")
+    return d.assign(t2=d["t2"].where(d.index != 3, pd.NA))
+
+
+def norm_data() -> pd.DataFrame:
+    d = youth()
+    return pd.DataFrame({"score": d[YI].sum(axis=1), "gender": d["gender"], "age_band": d["age_band"]})
+
+
+def ordinal3() -> pd.DataFrame:
+    """Four 3-point items, one factor, two groups (as in the wlsmv docstrings)."""
+    rng = np.random.default_rng(3)
+    f = rng.normal(size=(300, 1))
+    y = f @ np.full((1, 4), 0.7) + rng.normal(scale=0.7, size=(300, 4))
+    df = pd.DataFrame(np.digitize(y, [-0.8, 0.0, 0.8]), columns=["a", "b", "c", "d"])
+    return df.assign(g=np.where(rng.uniform(size=300) < 0.5, "x", "y"))
+
+
+def ordinal3_int64() -> pd.DataFrame:
+    d = ordinal3()
+    return d.astype({c: "Int64" for c in "abcd"}).assign(a=lambda x: x["a"].where(x.index != 2, pd.NA))
+
+
+OM = "f =~ a + b + c + d"
+_cos = _val.cosmin_table
+from evalkit.validation import wlsmv as _wlsmv  # noqa: E402
+
+TARGETS += [
+    # retest
+    Target("validation.icc", lambda d: _val.icc(d), retest_scores),
+    Target("validation.icc Int64", lambda d: _val.icc(d), retest_int64),
+    Target("validation.icc columns", lambda d: _val.icc(d, columns=["t1", "t2"]), retest_scores),
+    Target("validation.agreement", lambda d: _val.agreement(d, mic=3), retest_scores),
+    Target("validation.bland_altman", lambda d: _val.bland_altman(d), retest_scores),
+    Target("validation.bland_altman named", lambda d: _val.bland_altman(d, first="t1", second="t2"),
+           retest_int64),
+    # norming
+    Target("validation.norms", lambda d: _val.norms(d, score="score", by=["gender"], min_cell=5), norm_data),
+    Target("validation.norms default by", lambda d: _val.norms(d, score="score", min_cell=5), norm_data),
+    # wlsmv
+    Target("validation.fit_wlsmv", lambda d: _val.fit_wlsmv(d, OM), ordinal3),
+    Target("validation.fit_wlsmv Int64", lambda d: _val.fit_wlsmv(d, OM), ordinal3_int64),
+    Target("validation.fit_wlsmv group", lambda d: _val.fit_wlsmv(d, OM, group="g"), ordinal3),
+    Target("validation.invariance_wlsmv", lambda d: _val.invariance_wlsmv(d, OM, group="g"), ordinal3),
+    Target("validation.cfa WLSMV", lambda d: _val.cfa(d, OM, estimator="WLSMV"), ordinal3),
+    Target("validation.invariance WLSMV", lambda d: _val.invariance(d, OM, group="g", estimator="WLSMV"),
+           ordinal3),
+]
+
+CASES += [
+    # retest
+    Case("icc: confidence", lambda: _val.icc(retest_scores(), confidence=95), PE, "confidence"),
+    Case("icc: columns unknown", lambda: _val.icc(retest_scores(), columns=["t1", "zz"]), PE, "columns='zz'"),
+    Case("icc: columns a number", lambda: _val.icc(retest_scores(), columns=5), PE, "columns"),
+    Case("icc: one column", lambda: _val.icc(retest_scores(), columns=["t1"]), PE, "at least 2 columns"),
+    Case("icc: duplicated columns", lambda: _val.icc(pd.concat([retest_scores()] * 2, axis=1)), DVE,
+         "more than once"),
+    Case("icc: text scores", lambda: _val.icc(retest_scores().assign(t1="x")), DVE, "non-numeric"),
+    Case("icc: infinite", lambda: _val.icc(retest_scores().assign(t1=np.inf)), DVE, "infinite"),
+    Case("icc: identical scores", lambda: _val.icc(retest_scores().assign(t1=1.0, t2=1.0)), DVE, "identical"),
+    Case("icc: NaN-only", lambda: _val.icc(retest_scores().assign(t2=np.nan)), DVE, "at least 3"),
+    Case("agreement: mic negative", lambda: _val.agreement(retest_scores(), mic=-1), PE, "mic"),
+    Case("agreement: mic text", lambda: _val.agreement(retest_scores(), mic="x"), PE, "mic"),
+    Case("bland_altman: first only", lambda: _val.bland_altman(retest_scores(), first="t1"), PE, "both"),
+    Case("bland_altman: second unknown", lambda: _val.bland_altman(retest_scores(), first="t1", second="zz"),
+         PE, "'zz'"),
+    Case("bland_altman: three columns", lambda: _val.bland_altman(retest_scores().assign(t3=1.0)), PE,
+         "first= and second="),
+    Case("bland_altman: infinite", lambda: _val.bland_altman(retest_scores().assign(t2=-np.inf)), DVE,
+         "infinite"),
+    # norming
+    Case("norms: score unknown", lambda: _val.norms(norm_data(), score="zz"), PE, "score='zz'"),
+    Case("norms: score None", lambda: _val.norms(norm_data(), score=None), PE, "score"),
+    Case("norms: by unknown", lambda: _val.norms(norm_data(), score="score", by=["zz"]), PE, "by='zz'"),
+    Case("norms: by a number", lambda: _val.norms(norm_data(), score="score", by=5), PE, "by"),
+    Case("norms: score in by", lambda: _val.norms(norm_data(), score="score", by=["score"]), PE, "score"),
+    Case("norms: min_cell", lambda: _val.norms(norm_data(), score="score", min_cell=0), PE, "min_cell"),
+    Case("norms: quantiles 50", lambda: _val.norms(norm_data(), score="score", quantiles=[50]), PE,
+         "quantiles"),
+    Case("norms: quantiles text", lambda: _val.norms(norm_data(), score="score", quantiles="x"), PE,
+         "quantiles"),
+    Case("norms: scores text", lambda: _val.norms(norm_data(), score="score", scores=["a"]), PE, "scores"),
+    Case("norms: include_total", lambda: _val.norms(norm_data(), score="score", include_total="ja"), PE,
+         "include_total"),
+    Case("norms: text score", lambda: _val.norms(norm_data().assign(score="x"), score="score"), DVE,
+         "non-numeric"),
+    Case("norms: infinite score", lambda: _val.norms(norm_data().assign(score=np.inf), score="score"), DVE,
+         "infinite"),
+    # cosmin
+    Case("cosmin_table: lang", lambda: _cos(lang="de"), PE, "lang='de'"),
+    Case("cosmin_table: structural text", lambda: _cos(structural="goed"), PE, "structural"),
+    Case("cosmin_table: fit index text", lambda: _cos(structural={"cfi": "hoog"}), PE, "'cfi'.*number"),
+    Case("cosmin_table: alpha text", lambda: _cos(internal_consistency="hoog"), PE, "internal_consistency"),
+    Case("cosmin_table: alpha a list", lambda: _cos(internal_consistency=[0.8, 0.9]), PE,
+         "internal_consistency"),
+    Case("cosmin_table: alpha 2", lambda: _cos(internal_consistency=2.0), PE, "at most 1"),
+    Case("cosmin_table: reliability text", lambda: _cos(reliability="x"), PE, "reliability"),
+    Case("cosmin_table: reliability frame", lambda: _cos(reliability=pd.DataFrame({"icc": [0.8]})), PE,
+         "ICC2"),
+    Case("cosmin_table: reliability 1.5", lambda: _cos(reliability=1.5), PE, "reliability"),
+    Case("cosmin_table: sdc negative", lambda: _cos(measurement_error=-1), PE, "measurement_error"),
+    Case("cosmin_table: mic text", lambda: _cos(measurement_error=2.0, mic="x"), PE, "mic"),
+    Case("cosmin_table: mic 0", lambda: _cos(measurement_error=2.0, mic=0), PE, "mic"),
+    Case("cosmin_table: hypotheses text", lambda: _cos(hypotheses="x"), PE, "hypotheses"),
+    Case("cosmin_table: criterion frame", lambda: _cos(criterion=pd.DataFrame()), PE, "criterion"),
+    Case("cosmin_table: criterion 2", lambda: _cos(criterion=2.0), PE, "criterion"),
+    # wlsmv
+    Case("fit_wlsmv: model None", lambda: _val.fit_wlsmv(ordinal3(), None), PE, "model"),
+    Case("fit_wlsmv: unknown item", lambda: _val.fit_wlsmv(ordinal3(), "f =~ a + b + zz"), PE, "'zz'"),
+    Case("fit_wlsmv: equal", lambda: _val.fit_wlsmv(ordinal3(), OM, equal="loadings"), PE, "invariance"),
+    Case("fit_wlsmv: group unknown", lambda: _val.fit_wlsmv(ordinal3(), OM, group="zz"), PE, "group='zz'"),
+    Case("fit_wlsmv: group is an item", lambda: _val.fit_wlsmv(ordinal3(), OM, group="a"), PE, "indicator"),
+    Case("fit_wlsmv: continuous item", lambda: _val.fit_wlsmv(ordinal3().assign(a=lambda d: d.a + 0.5), OM),
+         DVE, "non-integer"),
+    Case("fit_wlsmv: no variance", lambda: _val.fit_wlsmv(ordinal3().assign(a=1), OM), DVE, "no variance"),
+    Case("fit_wlsmv: text item", lambda: _val.fit_wlsmv(ordinal3().astype({"a": "str"}), OM), DVE, "numeric"),
+    Case("fit_wlsmv: infinite", lambda: _val.fit_wlsmv(ordinal3().assign(a=np.inf), OM), DVE, "infinite"),
+    Case("fit_wlsmv: duplicated item", lambda: _val.fit_wlsmv(pd.concat([ordinal3(), ordinal3()[["a"]]],
+                                                                        axis=1), OM), DVE, "'a' occurs 2"),
+    Case("fit_wlsmv: not identified", lambda: _val.fit_wlsmv(ordinal3(), "f =~ a + b"), EE, "identified"),
+    Case("fit_wlsmv: latent name clash", lambda: _val.fit_wlsmv(ordinal3().assign(f=1), OM), PE, "latent"),
+    Case("fit_wlsmv: one group", lambda: _val.fit_wlsmv(ordinal3().assign(g="x"), OM, group="g"), DVE,
+         "only one value"),
+    Case("invariance_wlsmv: group None", lambda: _val.invariance_wlsmv(ordinal3(), OM, group=None), PE,
+         "group"),
+    Case("invariance_wlsmv: alpha", lambda: _val.invariance_wlsmv(ordinal3(), OM, group="g", alpha=5), PE,
+         "alpha"),
+    Case("invariance_wlsmv: alpha text", lambda: _val.invariance_wlsmv(ordinal3(), OM, group="g", alpha="x"),
+         PE, "alpha"),
+    Case("invariance_wlsmv: levels", lambda: _val.invariance_wlsmv(ordinal3(), OM, group="g",
+                                                                    levels=["metric"]), PE,
+         "levels='metric'.*'configural'"),
+    Case("invariance_wlsmv: levels order", lambda: _val.invariance_wlsmv(
+        ordinal3(), OM, group="g", levels=["scalar", "configural"]), PE, "order"),
+    Case("invariance_wlsmv: levels empty", lambda: _val.invariance_wlsmv(ordinal3(), OM, group="g", levels=[]),
+         PE, "at least one"),
+    Case("invariance_wlsmv: category unused in a group", lambda: _val.invariance_wlsmv(
+        ordinal3().assign(a=lambda d: np.where(d.g == "x", d.a.clip(0, 2), d.a)), OM, group="g"), DVE,
+        r"category \[3\] is never used in group 'x'"),
+    Case("scaled_difference_test: not results", lambda: _wlsmv.scaled_difference_test("a", "b"), PE,
+         "WLSMV results"),
+    Case("cfa WLSMV: equal", lambda: _val.cfa(ordinal3(), OM, estimator="WLSMV", group="g", equal="loadings"),
+         PE, "invariance"),
+    Case("cfa: estimator lower case", lambda: _val.cfa(ordinal3(), OM, estimator="wlsmv"), PE,
+         "estimator='wlsmv'.*'WLSMV'"),
+]
+
+
+# ----------------------------------------------------------------------------------------
+# reviewed third round: report, batch, demo, reportdata (options are refused before any
+# kernel starts or any file is written)
+# ----------------------------------------------------------------------------------------
+from evalkit import batch as _batch  # noqa: E402
+from evalkit import demo as _demo  # noqa: E402
+from evalkit import report as _report  # noqa: E402
+from evalkit import reportdata as _rd  # noqa: E402
+
+_TPL = Path(__file__).resolve().parent.parent / "templates" / "coalition_report.ipynb"
+_CO = [{"coalition_code": "GM0363", "coalition_name": "Amsterdam", "data_path": "x.csv"}]
+_RP = {"coalition_code": "GM0363", "coalition_name": "Amsterdam", "data_path": "x.csv"}
+
+
+def _rd_params(d=None) -> dict:
+    return {"coalition_code": str(interventions()["municipality_code"].iloc[0]),
+            "coalition_name": "X"}
+
+
+def _no_kernel(*a, **k):  # pragma: no cover - must not be reached
+    raise AssertionError("a kernel was started")
+
+
+def _render(**kw):
+    """report.render with kernels forbidden: options must fail before one starts."""
+    import unittest.mock
+
+    with unittest.mock.patch.object(_report, "_execute_fresh", _no_kernel):
+        return _report.render(kw.pop("template", _TPL), kw.pop("parameters", _RP), "out", **kw)
+
+
+def _run(**kw):
+    import unittest.mock
+
+    with unittest.mock.patch.object(_batch, "_prepare_task", _no_kernel), \
+            unittest.mock.patch.object(_batch, "_render_task", _no_kernel):
+        return _batch.run(kw.pop("template", _TPL), kw.pop("coalitions", _CO), "out",
+                          progress=False, **kw)
+
+
+TARGETS += [
+    Target("reportdata.compute", lambda d: _rd.compute(d, _rd_params()), interventions),
+]
+
+CASES += [
+    # report
+    Case("report.render: template missing", lambda: _render(template="nope.ipynb"), PE, "template="),
+    Case("report.render: unknown parameter", lambda: _render(parameters={**_RP, "colour": "red"}), PE,
+         "unknown parameter"),
+    Case("report.render: numeric code", lambda: _render(parameters={**_RP, "coalition_code": 363}), PE,
+         "GM0363"),
+    Case("report.render: kernel", lambda: _render(kernel="warm"), PE, "kernel='warm'.*'fresh'"),
+    Case("report.render: kernel_name", lambda: _render(kernel_name="R"), PE, "kernel_name='R'"),
+    Case("report.render: execution_timeout text", lambda: _render(execution_timeout="10"), PE,
+         "execution_timeout"),
+    Case("report.render: execution_timeout 0", lambda: _render(execution_timeout=0), PE,
+         "execution_timeout"),
+    Case("report.render: write_notebook", lambda: _render(write_notebook="ja"), PE, "write_notebook"),
+    Case("report.render: cwd", lambda: _render(cwd="/no/such/dir"), PE, "cwd="),
+    Case("report.safe_filename: empty", lambda: _report.safe_filename("  "), PE, "name"),
+    Case("report.template_parameters: no parameters cell",
+         lambda: _report.template_parameters(__import__("nbformat").v4.new_notebook()), PE,
+         "tagged 'parameters'"),
+    # batch
+    Case("batch.run: coalitions None", lambda: _run(coalitions=None), PE, "coalitions"),
+    Case("batch.run: coalitions empty", lambda: _run(coalitions=[]), PE, "empty"),
+    Case("batch.run: code missing", lambda: _run(coalitions=[{"coalition_name": "A"}]), PE,
+         "coalition_code"),
+    Case("batch.run: unknown parameter", lambda: _run(parameters={"colour": "red"}), PE,
+         "unknown parameter"),
+    Case("batch.run: workers", lambda: _run(workers=0), PE, "workers"),
+    Case("batch.run: rerun", lambda: _run(rerun="sometimes"), PE, "rerun='sometimes'"),
+    Case("batch.run: kernel", lambda: _run(kernel="hot"), PE, "kernel='hot'"),
+    Case("batch.run: kernel_name", lambda: _run(kernel_name="R"), PE, "kernel_name='R'"),
+    Case("batch.run: execution_timeout", lambda: _run(execution_timeout=-5), PE, "execution_timeout"),
+    Case("batch.run: precompute", lambda: _run(precompute="yes"), PE, "precompute"),
+    Case("batch.run: validate", lambda: _run(validate="strict"), PE, "validate"),
+    Case("batch.run: lang", lambda: _run(lang="de"), PE, "lang='de'"),
+    Case("batch.run: cwd", lambda: _run(cwd="/no/such/dir"), PE, "cwd="),
+    Case("batch.error_page: lang", lambda: _batch.error_page("GM0363", "A", stage="notebook",
+                                                              message="x", lang="de"), PE, "lang='de'"),
+    Case("batch.error_page: stage", lambda: _batch.error_page("GM0363", "A", stage="kernel",
+                                                               message="x"), PE, "stage='kernel'"),
+    # demo
+    Case("demo.write_example_coalitions: all_municipalities",
+         lambda: _demo.write_example_coalitions("data", all_municipalities="yes"), PE,
+         "all_municipalities"),
+    Case("demo.write_example_coalitions: seed", lambda: _demo.write_example_coalitions("data", seed=1.5),
+         PE, "seed"),
+    Case("demo.run_demo: workers", lambda: _demo.run_demo("out", workers=0), PE, "workers"),
+    Case("demo.run_demo: lang", lambda: _demo.run_demo("out", lang="fr"), PE, "lang='fr'"),
+    Case("demo.run_demo: rerun", lambda: _demo.run_demo("out", rerun="never"), PE, "rerun='never'"),
+    # reportdata
+    Case("reportdata.compute: params", lambda: _rd.compute(interventions(), {"coalition_name": "X"}),
+         PE, "coalition_code"),
+    Case("reportdata.compute: lang", lambda: _rd.compute(interventions(), {**_rd_params(), "lang": "de"}),
+         PE, "lang"),
+    Case("reportdata.compute: min_cell", lambda: _rd.compute(interventions(), {**_rd_params(), "min_cell": 0}),
+         PE, "min_cell"),
+    Case("reportdata.compute: no participant_id",
+         lambda: _rd.compute(interventions().drop(columns="participant_id"), _rd_params()), DVE,
+         "participant_id"),
+    Case("reportdata.index_page: lang", lambda: _rd.index_page(pd.DataFrame(
+        {"coalition_code": [], "coalition_name": [], "status": []}), {}, None, lang="de"), PE, "lang"),
+    Case("reportdata.figure_html: alt", lambda: _rd.figure_html(
+        __import__("matplotlib.pyplot").pyplot.figure(), " "), PE, "text alternative"),
+    Case("reportdata.CoalitionReport: section", lambda: _rd.CoalitionReport(
+        {"lang": "nl", "sections": {}, "key": {}, "min_cell": 10}, _RP, None, None).section_html("ranking"),
+         PE, "section='ranking'"),
+]
 
 # ----------------------------------------------------------------------------------------
 # the tests

@@ -252,3 +252,51 @@ def test_report_opens_in_headless_chromium(example, tmp_path):
     img = Image.open(shot).convert("L")
     lo, hi = img.getextrema()
     assert hi - lo > 100  # not a blank page
+
+
+# ---------------------------------------------------------------------------------------
+# review: defects found and fixed (each with its test)
+# ---------------------------------------------------------------------------------------
+def test_failure_messages_never_show_participant_ids(tmp_path):
+    """Defect: an exception raised while analysing a coalition went verbatim into its
+    error page, the index and the manifest; one that quotes the data showed participant
+    ids. Now the ids of the coalition's file are replaced by "(verborgen)"."""
+    data = tmp_path / "GM0363.csv"
+    pd.DataFrame({"participant_id": ["AMS-7731", "AMS-7732"], "wave": ["pre", "pre"],
+                  "age": [70, 71]}).to_csv(data, index=False)
+
+    def check(params):
+        raise ValueError("could not convert row 'AMS-7731,pre,abc' to float")
+
+    res = batch.run(TEMPLATE, [{"coalition_code": "GM0363", "coalition_name": "Amsterdam",
+                                "data_path": str(data)}], tmp_path / "out", workers=1,
+                    validate=check, progress=False)
+    assert res.table["stage"].tolist() == ["analysis"]
+    for f in [*(tmp_path / "out").glob("*.html"), tmp_path / "out" / "manifest.json"]:
+        text = f.read_text(encoding="utf-8")
+        assert "AMS-7731" not in text, f.name
+    page = (tmp_path / "out" / res.table["html"].iloc[0]).read_text(encoding="utf-8")
+    assert "(verborgen)" in page and "could not convert" in page
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"kernel_name": "no-such-kernel"}, "kernel_name"),
+    ({"execution_timeout": 0}, "execution_timeout"),
+    ({"execution_timeout": "10"}, "execution_timeout"),
+    ({"progress": "no"}, "progress"),
+    ({"write_notebooks": None}, "write_notebooks"),
+    ({"validate": "strict"}, "validate"),
+    ({"cwd": "/no/such/folder"}, "cwd"),
+])
+def test_bad_batch_options_refused_before_anything_runs(tmp_path, monkeypatch, kwargs, match):
+    """Defect: these options were not checked; an unknown kernel failed every coalition one
+    by one (as notebook errors) and a bad timeout only inside the workers."""
+    def boom(*a, **k):  # pragma: no cover - must not be reached
+        raise AssertionError("work was started")
+
+    monkeypatch.setattr(batch, "_prepare_task", boom)
+    monkeypatch.setattr(batch, "_render_task", boom)
+    co = [{"coalition_code": "GM0363", "coalition_name": "Amsterdam", "data_path": "x.csv"}]
+    with pytest.raises(ParameterError, match=match):
+        batch.run(TEMPLATE, co, tmp_path / "out", workers=1, **kwargs)
+    assert not (tmp_path / "out").exists()

@@ -550,13 +550,13 @@ def test_by_group_suppresses_small_cells_and_matches_subsets():
         with pytest.warns(PrivacyWarning):
             res = by_group(paired, df, by="gender", **KW)
         tidy = res.tidy()
-        small = tidy[tidy["gender"] == "anders"]
+        small = tidy[tidy["group"] == "anders"]
         assert small["suppressed"].all()
         assert small[["estimate", "std_error", "ci_lower", "ci_upper", "p_value", "n"]].isna().all().all()
         assert list(small["term"]) == ["mean_diff", "wilcoxon", "d_z", "d_av", "g_av", "srm"]
         for g in ("man", "vrouw"):
             own = terms(paired(df[df["gender"] == g], **KW))
-            got = tidy[tidy["gender"] == g].set_index("term")
+            got = tidy[tidy["group"] == g].set_index("term")
             assert not got["suppressed"].any()
             assert_allclose(got["estimate"].astype(float), own["estimate"].astype(float), rtol=1e-12)
     text = res.summary()
@@ -573,9 +573,10 @@ def test_by_group_uses_baseline_group_and_min_cell():
     df.loc[(df["participant_id"] == pid) & (df["wave"] == "post"), "band"] = "other"
     res = by_group(paired, df, by="band", min_cell=1, **KW)
     tidy = res.tidy()
-    assert "other" not in set(tidy["band"])
-    assert tidy.groupby("band")["n"].first().sum() == 60
-    assert pre_band in set(tidy["band"])
+    assert "other" not in set(tidy["group"])
+    assert (tidy["by"] == "band").all()
+    assert tidy.groupby("group")["n"].first().sum() == 60
+    assert pre_band in set(tidy["group"])
     with pytest.warns(PrivacyWarning):
         big = by_group(paired, df, by="band", min_cell=100, **KW)
     assert big.tidy()["suppressed"].all()
@@ -604,11 +605,11 @@ def test_by_group_other_functions():
         pc = by_group(proportion_change, df, by="gender", cutoff=3, **KW)
     shown = rc[~rc["suppressed"]]
     # a reliability given as a number is shown with its (large enough) group, not suppressed
-    assert set(shown["gender"]) == {"man", "vrouw"}
-    assert (shown.groupby("gender")["term"].count() == 6).all()
-    assert rc[rc["gender"] == "anders"]["suppressed"].all()
+    assert set(shown["group"]) == {"man", "vrouw"}
+    assert (shown.groupby("group")["term"].count() == 6).all()
+    assert rc[rc["group"] == "anders"]["suppressed"].all()
     own = terms(proportion_change(df[df["gender"] == "man"], cutoff=3, **KW))
-    got = pc.tidy().query("gender == 'man'").set_index("term")
+    got = pc.tidy().query("group == 'man'").set_index("term")
     assert_allclose(got["estimate"].astype(float), own["estimate"].astype(float), rtol=1e-12)
     assert "'change'" in pc.summary()
 

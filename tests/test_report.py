@@ -295,7 +295,7 @@ def test_small_coalition_is_suppressed_but_keeps_every_section():
         warnings.simplefilter("ignore")
         content = reportdata.compute(sub, {"coalition_code": "GM0363",
                                            "coalition_name": "Amsterdam"})
-    assert content["key"]["suppressed"] and content["key"]["n_pairs"] < 10
+    assert content["key"]["suppressed"] and content["key"]["n_pairs"] is None  # blanked
     r = reportdata.CoalitionReport(content, {"coalition_code": "GM0363",
                                              "coalition_name": "Amsterdam"}, None, None)
     html = "".join(r.section_html(s) for s in reportdata.SECTION_IDS)
@@ -318,3 +318,237 @@ def test_index_page_in_english():
     html = reportdata.index_page(table, {}, None, lang="en")
     assert "Reports of the local coalitions" in html and "failed" in html
     assert 'href="GM0363-amsterdam-fout.html"' in html and 'lang="en"' in html
+
+
+# ---------------------------------------------------------------------------------------
+# review: defects found and fixed (each with its test)
+# ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("kwargs, match", [
+    ({"execution_timeout": "abc"}, "execution_timeout"),
+    ({"execution_timeout": -1}, "execution_timeout"),
+    ({"execution_timeout": float("nan")}, "execution_timeout"),
+    ({"kernel_name": "no-such-kernel"}, "kernel_name='no-such-kernel'.*installed"),
+    ({"write_notebook": "yes"}, "write_notebook"),
+    ({"kernel": "warm"}, "kernel"),
+])
+def test_bad_render_options_refused_before_a_kernel_starts(tiny, tmp_path, monkeypatch, kwargs,
+                                                            match):
+    """Defect: a non-numeric timeout raised a bare ValueError and an unknown kernel spec
+    failed only after the start attempt; now both are ParameterErrors up front."""
+    def boom(*a, **k):  # pragma: no cover - must not be reached
+        raise AssertionError("a kernel was started")
+
+    monkeypatch.setattr(report, "_execute_fresh", boom)
+    with pytest.raises(ParameterError, match=match):
+        report.render(tiny, {"coalition_code": "GM0363", "coalition_name": "A"}, tmp_path,
+                      **kwargs)
+    assert not list(tmp_path.iterdir())
+
+
+def test_render_refuses_an_output_dir_that_is_a_file(tiny, tmp_path, monkeypatch):
+    monkeypatch.setattr(report, "_execute_fresh", lambda *a, **k: (_ for _ in ()).throw(
+        AssertionError("a kernel was started")))
+    f = tmp_path / "reports"
+    f.write_text("not a folder")
+    with pytest.raises(ParameterError, match="output_dir"):
+        report.render(tiny, {"coalition_code": "GM0363", "coalition_name": "A"}, f)
+
+
+def _small_content(n_keep=8, code="GM0363"):
+    import warnings
+
+    from evalkit import datasets, reportdata
+
+    df = datasets.load("interventions")
+    sub = df[df["municipality_code"] == code]
+    keep = sorted(sub["participant_id"].unique())[:n_keep]
+    sub = sub[sub["participant_id"].isin(keep)].reset_index(drop=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return sub, reportdata.compute(sub, {"coalition_code": code, "coalition_name": "Amsterdam"})
+
+
+def _text(html: str) -> str:
+    import html as _h
+
+    html = re.sub(r'<img[^>]*alt="([^"]*)"[^>]*>', r" \1 ", html)
+    return re.sub(r"\s+", " ", _h.unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+def test_small_coalition_prints_no_small_count_anywhere():
+    """Defect: with 8 participants the data-quality text still said "15 metingen van 8
+    deelnemers" and "deden er 1 (12%) niet mee"; the key numbers (index, manifest, cache)
+    still held n, means and shares. Now every count of 1-9 reads "minder dan 10" and the
+    key numbers are blank."""
+    from evalkit import reportdata
+
+    sub, content = _small_content()
+    r = reportdata.CoalitionReport(content, {"coalition_code": "GM0363",
+                                             "coalition_name": "Amsterdam"}, None, None)
+    text = _text("".join(r.section_html(s) for s in reportdata.SECTION_IDS))
+    n_units = sub["participant_id"].nunique()
+    assert n_units < 10
+    assert not re.search(rf"\b{n_units} deelnemers\b", text)
+    assert not re.search(r"deden er \d+ \(", text)
+    assert "minder dan 10 deelnemers" in text
+    key = content["key"]
+    assert key["suppressed"] and key["min_cell"] == 10
+    for k in ("n_pairs", "n_participants", "mean_pre", "mean_post", "mean_diff", "share_pre",
+              "ci_lower", "ci_upper"):
+        assert key[k] is None, k
+
+
+def test_index_shows_no_numbers_of_a_suppressed_coalition():
+    """Defect: index.html listed pairs, means and the change of a coalition that its own
+    report suppressed (fewer than min_cell pairs)."""
+    import pandas as pd
+
+    from evalkit import reportdata
+
+    table = pd.DataFrame([{"coalition_code": "GM0363", "coalition_name": "Amsterdam",
+                           "status": "ok", "stage": None, "message": "",
+                           "html": "GM0363-amsterdam.html", "seconds": 0.1}])
+    key = {"coalition_code": "GM0363", "suppressed": True, "min_cell": 10, "n_pairs": 7,
+           "mean_pre": 5.4286, "mean_post": 4.2857, "mean_diff": -1.1429, "ci_lower": -3.8354,
+           "ci_upper": 1.5497, "share_pre": 0.857, "share_post": 0.714}
+    html = reportdata.index_page(table, {"GM0363": key}, None)
+    row = re.search(r'<tr data-code="GM0363">.*?</tr>', html).group(0)
+    assert "&lt; 10" in row and "niet getoond" in row
+    for leaked in (">7<", "5,4", "4,3", "−1,14", "86%", "71%"):
+        assert leaked not in row, leaked
+
+
+def test_position_of_a_suppressed_coalition_is_a_full_sentence():
+    """Defect: a coalition missing from the funnel plot got "Amsterdam ligt ." (empty
+    status) in its text and alt text."""
+    import numpy as np
+    import pandas as pd
+
+    from evalkit import reportdata
+
+    rng = np.random.default_rng(5)
+    t = pd.DataFrame({"coalition_code": [f"GM{i:04d}" for i in range(1, 21)],
+                      "mean_diff": rng.normal(-0.8, 0.4, 20), "n_pairs": rng.integers(20, 90, 20),
+                      "sd_diff": np.full(20, 2.5), "suppressed": False})
+    t.loc[0, ["mean_diff", "n_pairs"]] = np.nan
+    t.loc[0, "suppressed"] = True
+    html = reportdata._position_html("GM0001", "Appingedam", {"table": t, "pooled": {}}, "nl")
+    text = _text(html)
+    assert "Appingedam ligt niet in het diagram" in text
+    assert "ligt ." not in text and "ligt  " not in text
+
+
+def test_tables_never_print_p_as_zero():
+    import pandas as pd
+
+    from evalkit import reportdata
+
+    html = reportdata._table_html(pd.DataFrame({"p_value": [0.00001, 0.0123]}),
+                                  {"p_value": "p"}, "nl", digits={"p_value": 3})
+    assert "0,000" not in html and "&lt; 0,001" in html and "0,012" in html
+
+
+def test_appendix_has_dutch_labels_and_reasons_are_dutch(tmp_path):
+    """Defects: the appendix listed raw parameter names (coalition_code, min_cell) as its
+    labels, and a missing reference folder put an English exception text into the Dutch
+    report."""
+    from evalkit import reportdata
+
+    sub, _ = _small_content(n_keep=40, code="GM0796")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        content = reportdata.compute(sub, {"coalition_code": "GM0796",
+                                           "coalition_name": "'s-Hertogenbosch",
+                                           "reference_dir": str(tmp_path)})
+    for s in ("trend", "benchmark"):
+        assert "referentiegegevens" in content["sections"][s]
+        assert "has no" not in content["sections"][s] and str(tmp_path) not in content["sections"][s]
+    params = {"coalition_code": "GM0796", "coalition_name": "'s-Hertogenbosch", "lang": "nl",
+              "min_cell": 10, "data_path": "/x/y/GM0796.csv"}
+    app = reportdata.CoalitionReport(content, params, None, "abc").section_html("appendix")
+    assert "Gemeentecode" in app and "Privacydrempel" in app and "Nederlands" in app
+    outside_code = re.sub(r"<code>.*?</code>", "", app)
+    for raw in ("coalition_code", "min_cell", "data_path"):
+        assert raw not in outside_code, raw
+    assert "/x/y" not in app  # only the file name
+
+
+def _pairs(sizes: dict, seed=3):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    groups = [g for g, k in sizes.items() for _ in range(k)]
+    n = len(groups)
+    pre = rng.integers(3, 11, n)
+    return pd.DataFrame({"participant_id": np.repeat([f"P{i:03d}" for i in range(n)], 2),
+                         "wave": ["pre", "post"] * n,
+                         "gender": np.repeat(np.array(groups, dtype=object), 2),
+                         "total": np.column_stack([pre, np.clip(pre - rng.integers(-1, 3, n), 0, 11)]
+                                                  ).ravel().astype(float)})
+
+
+def test_subgroup_table_secondary_suppression_and_fixed_rows():
+    """Defect: with man 25, vrouw 40 and 1 'anders', the table showed man and vrouw and
+    the summary showed the total, so 'anders' = total - 25 - 40 = 1 could be computed.
+    Rows also depended on which categories occurred, in alphabetical order. Now the
+    smallest shown group is hidden too and every report has the same rows in order."""
+    import warnings
+
+    from evalkit import prepost, reportdata
+
+    df = _pairs({"man": 25, "vrouw": 40, "anders": 1})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = prepost.by_group(prepost.paired, df, by="gender", outcome="total",
+                               unit="participant_id", time="wave")
+    t = reportdata._subgroup_table(res, "gender", 10, "nl")
+    assert list(t["group_label"]) == ["man", "vrouw", "anders"]
+    shown = t[~t["suppressed"]]
+    assert list(shown["group_label"]) == ["vrouw"]
+    assert t.loc[t["suppressed"], ["estimate", "ci_lower", "ci_upper", "n"]].isna().all().all()
+    assert "beschermt een kleine groep" in t.loc[0, "status"]
+    hidden = 66 - shown["n"].sum()
+    assert hidden == 0 or hidden >= 10
+    # no group under the threshold, nothing hidden: nothing extra is suppressed; a category
+    # nobody is in is still a row (suppressed), and a missing value is "onbekend"
+    df2 = _pairs({"man": 25, "vrouw": 40, None: 12})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res2 = prepost.by_group(prepost.paired, df2, by="gender", outcome="total",
+                                unit="participant_id", time="wave")
+    t2 = reportdata._subgroup_table(res2, "gender", 10, "en")
+    assert list(t2["group_label"]) == ["man", "woman", "other", "unknown"]
+    assert list(t2["suppressed"]) == [False, False, True, False]
+    assert t2["n"].iloc[[0, 1, 3]].tolist() == [25, 40, 12]
+
+
+def test_attrition_table_secondary_suppression():
+    """Defect: the completers/drop-outs table hid a category of 1 person but showed the
+    shares of the others, from which its count follows; now a second category is hidden."""
+    import numpy as np
+    import pandas as pd
+
+    from evalkit import reportdata
+
+    t = pd.DataFrame({"variable": ["total", "gender", "gender", "gender"],
+                      "level": [np.nan, "anders", "man", "vrouw"],
+                      "mean_completers": [6.0, 1 / 110, 34 / 110, 75 / 110],
+                      "mean_dropouts": [6.2, 0.0, 11 / 24, 13 / 24]})
+    small = pd.Series([False, True, False, False])
+    out = reportdata._secondary_levels(t, small, 110, 24, 10)
+    assert out.tolist() == [False, True, True, False]  # man (11 drop-outs) is the smallest
+    none = reportdata._secondary_levels(t, pd.Series([False] * 4), 110, 24, 10)
+    assert not none.any()
+
+
+def test_kernel_start_prints_no_tcp_warning(tiny, tmp_path, capfd):
+    """Every kernel start used to print "[IPKernelApp] WARNING | Kernel is running over TCP
+    without encryption" into `evalkit demo`'s output; the kernels now start with their log
+    level at ERROR (the connection stays on loopback with signed messages)."""
+    report.render(tiny, {"coalition_code": "GM0363", "coalition_name": "A"}, tmp_path,
+                  cwd=tmp_path, execution_timeout=120)
+    err = capfd.readouterr().err
+    assert "without encryption" not in err and "IPKernelApp" not in err

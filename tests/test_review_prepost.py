@@ -151,6 +151,38 @@ def test_by_group_tidy_columns_do_not_depend_on_suppression(long):
     assert b["suppressed"].all() and b["estimate"].isna().all() and b["n"].isna().all()
 
 
+def test_by_group_tidy_columns_do_not_depend_on_by(long):
+    """Design rule: column names never depend on arguments. The subgroup is in the fixed
+    columns ``by`` (grouping column's name) and ``group`` (its value), not in a column
+    named after ``by``."""
+    long = long.assign(sex=long["gender"], band=np.where(long["id"].astype(str).str[-1] < "5",
+                                                         "jong", "oud"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = by_group(paired, long, by="gender", **P, min_cell=1).tidy()
+        b = by_group(paired, long, by="sex", **P, min_cell=1).tidy()
+        c = by_group(paired, long, by=["gender", "band"], **P, min_cell=1).tidy()
+    assert list(a.columns) == list(b.columns) == list(c.columns)
+    assert not {"gender", "sex", "band"} & set(a.columns)
+    assert list(a.columns[-3:]) == ["by", "group", "suppressed"]
+    assert set(a["by"]) == {"gender"} and set(b["by"]) == {"sex"} and set(c["by"]) == {"gender, band"}
+    assert set(a["group"]) == set(long["gender"].dropna())
+    pd.testing.assert_frame_equal(a.drop(columns="by"), b.drop(columns="by"))
+    first = long[long["wave"] == "pre"].iloc[0]
+    assert f"{first['gender']}, {first['band']}" in set(c["group"])
+
+
+def test_by_group_refuses_results_with_by_or_group_columns(long):
+    from evalkit.results import Result
+
+    class Clash(Result):
+        def tidy(self):
+            return pd.DataFrame({"term": ["x"], "estimate": [1.0], "n": [20], "group": ["a"]})
+
+    with pytest.raises(ParameterError, match="group"):
+        by_group(lambda d, **k: Clash(), long, by="gender")
+
+
 def test_equal_differences_give_no_zero_width_interval():
     """Defect found in review: with every difference equal, d_av/g_av had a zero-width
     interval and a zero standard error (false certainty); now NaN, like mean_diff's."""
