@@ -505,7 +505,7 @@ class PairedResult(Result):
                       "en": f"Distribution before and after (n = {self.n} pairs)"}[lang])
         ax.plot([], [], color="#555555", linestyle="--", label={"nl": "gemiddelde", "en": "mean"}[lang])
         ax.legend(frameon=False)
-        return ax
+        return plotting.localize_axes(ax, lang)
 
 
 def paired(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre", post="post",
@@ -802,7 +802,7 @@ class ProportionChangeResult(Result):
         ax.set_ylabel(plotting.label("share_lonely", lang) if self.is_djg else
                       {"nl": "Aandeel (%)", "en": "Share (%)"}[lang])
         ax.set_title({"nl": f"n = {self.n} paren", "en": f"n = {self.n} pairs"}[lang])
-        return ax
+        return plotting.localize_axes(ax, lang)
 
 
 def proportion_change(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cutoff: float,
@@ -1022,7 +1022,7 @@ class ReliableChangeResult(Result):
         ax.set_ylabel({"nl": "Deelnemers (%)", "en": "Participants (%)"}[lang])
         ax.set_title({"nl": f"Betrouwbare verandering (n = {self.n})",
                       "en": f"Reliable change (n = {self.n})"}[lang])
-        return ax
+        return plotting.localize_axes(ax, lang)
 
 
 def reliable_change(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
@@ -1185,10 +1185,11 @@ class AttritionResult(Result):
         return tidy_frame(self._rows, extra=_ATTR_EXTRA)
 
     def summary(self, lang: str = "nl", *, min_cell: int | None = None,
-                labels: dict | None = None) -> str:
+                labels: dict | None = None, exclude=()) -> str:
         """Readable text. ``min_cell``: categories held by fewer people than this among
-        completers or drop-outs are not named (privacy); ``labels`` maps variable names to
-        the words to print (e.g. ``{"gender": "geslacht"}``)."""
+        completers or drop-outs are not named (privacy); ``exclude``: further
+        ``(variable, level)`` pairs not to name (e.g. secondary suppression in a report);
+        ``labels`` maps variable names to the words to print (e.g. ``{"gender": "geslacht"}``)."""
         check_lang(lang)
         share = self.n_dropouts / self.n_baseline if self.n_baseline else math.nan
         if lang == "nl":
@@ -1207,6 +1208,11 @@ class AttritionResult(Result):
                            | (tidy["mean_dropouts"].astype(float) * self.n_dropouts < mc - 1e-9))
             hidden = int(small.sum())
             tidy = tidy[~small]
+        excl = {(str(v), str(lv)) for v, lv in exclude}
+        if excl:
+            drop = [(str(v), str(lv)) in excl for v, lv in zip(tidy["variable"], tidy["level"])]
+            hidden += int(sum(drop))
+            tidy = tidy[~np.array(drop, dtype=bool)]
         labels = dict(labels or {})
         flagged = tidy[(tidy["std_diff"].abs() > 0.1) | (tidy["p_value"] < 1 - self.confidence)]
         if self.n_dropouts < 2 or self.n_completers < 2:
@@ -1232,10 +1238,10 @@ class AttritionResult(Result):
                                 + ". Drop-out may bias the result (standardised difference drop-outs - "
                                   "completers; > 0.1 is considered relevant, Austin 2009)."}[lang])
         if hidden:
-            lines.append({"nl": f"{hidden} categorie(ën) met minder dan {min_cell} personen worden "
-                                "niet genoemd.",
-                          "en": f"{hidden} categor(y/ies) with fewer than {min_cell} people are not "
-                                "named."}[lang])
+            lines.append({"nl": f"{hidden} categorie(ën) worden niet genoemd om kleine groepen "
+                                "te beschermen.",
+                          "en": f"{hidden} categor(y/ies) are not named to protect small "
+                                "groups."}[lang])
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
     def plot(self, *, ax=None, lang: str = "nl"):
@@ -1257,7 +1263,7 @@ class AttritionResult(Result):
                        "en": "Standardised difference (drop-outs - completers)"}[lang])
         ax.set_title({"nl": f"Uitval: {self.n_dropouts} van {self.n_baseline}",
                       "en": f"Drop-out: {self.n_dropouts} of {self.n_baseline}"}[lang])
-        return ax
+        return plotting.localize_axes(ax, lang)
 
 
 def attrition(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
@@ -1448,7 +1454,7 @@ class ByGroupResult(Result):
         ax.set_yticks(ypos, labels)
         ax.set_xlabel(term)
         ax.set_title({"nl": f"Per {', '.join(self.by)}", "en": f"By {', '.join(self.by)}"}[lang])
-        return ax
+        return plotting.localize_axes(ax, lang)
 
 
 def by_group(func: Callable[..., Result], data: pd.DataFrame, *, by: str | Sequence[str],

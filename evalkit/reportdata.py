@@ -169,8 +169,12 @@ def figure_html(fig, alt: str, caption: str | None = None, *, dpi: int = FIG_DPI
             "</figure>")
 
 
-def _fig(ax_or_fig):
-    return getattr(ax_or_fig, "figure", ax_or_fig)
+def _fig(ax_or_fig, lang: str):
+    """The figure of an Axes, with Dutch decimal commas on its axes for ``lang="nl"``."""
+    from . import plotting
+    fig = getattr(ax_or_fig, "figure", ax_or_fig)
+    plotting.localize_axes(fig, lang)
+    return fig
 
 
 def _table_html(df: pd.DataFrame, columns: dict[str, str], lang: str,
@@ -419,9 +423,17 @@ def compute(data: pd.DataFrame, params: dict, *, cwd: str | None = None) -> dict
         vlab = {"total": _T("Eenzaamheidsscore", "Loneliness score", lang),
                 "age": _T("Leeftijd", "Age", lang), "gender": _T("Geslacht", "Gender", lang),
                 "education": _T("Opleiding", "Education", lang)}
-        text = res_att.summary(lang, min_cell=min_cell, labels=vlab).split("\n\n", 1)[-1]
-        parts.append("".join(_p(_esc(line)) for line in text.split("\n") if line.strip()))
         t = res_att.tidy()
+        # categories hidden from the table (primary and secondary suppression) are not named
+        # in the text either
+        lvl = t["level"].notna()
+        small0 = lvl & ((t["mean_completers"] * res_att.n_completers < min_cell - 1e-9)
+                        | (t["mean_dropouts"] * res_att.n_dropouts < min_cell - 1e-9))
+        hidden0 = _secondary_levels(t, small0, res_att.n_completers, res_att.n_dropouts, min_cell)
+        exclude = list(zip(t.loc[hidden0, "variable"], t.loc[hidden0, "level"]))
+        text = res_att.summary(lang, min_cell=min_cell, labels=vlab,
+                               exclude=exclude).split("\n\n", 1)[-1]
+        parts.append("".join(_p(_esc(line)) for line in text.split("\n") if line.strip()))
         if res_att.n_dropouts >= min_cell and res_att.n_completers >= min_cell:
             t = t.assign(label=[vlab.get(r["variable"], r["variable"]) if pd.isna(r["level"])
                                 else f"{vlab.get(r['variable'], r['variable'])}: "
@@ -472,7 +484,7 @@ def compute(data: pd.DataFrame, params: dict, *, cwd: str | None = None) -> dict
                            "results are not shown.", lang), "suppressed"))
     else:
         ax = res_p.plot("paired", lang=lang, ylim=plotting.LONELINESS_LIMITS, max_lines=0)
-        parts.append(figure_html(_fig(ax), _T(
+        parts.append(figure_html(_fig(ax, lang), _T(
             f"Gemiddelde eenzaamheidsscore (0-11) voor en na: {_num(mean_pre, 1, lang)} en "
             f"{_num(mean_post, 1, lang)}, met 95%-betrouwbaarheidsintervallen; n = {n_pairs} paren.",
             f"Mean loneliness score (0-11) before and after: {_num(mean_pre, 1, lang)} and "
@@ -502,7 +514,7 @@ def compute(data: pd.DataFrame, params: dict, *, cwd: str | None = None) -> dict
                            lang), "suppressed"))
     else:
         ax = res_share.plot(lang=lang)
-        parts.append(figure_html(_fig(ax), _T(
+        parts.append(figure_html(_fig(ax, lang), _T(
             f"Staafdiagram: aandeel eenzame deelnemers (score 3 of hoger) van "
             f"{i18n.fmt_pct(K['share_pre'], 0, lang)} voor naar {i18n.fmt_pct(K['share_post'], 0, lang)} na.",
             f"Bar chart: share of lonely participants (score 3 or more) from "
@@ -532,7 +544,7 @@ def compute(data: pd.DataFrame, params: dict, *, cwd: str | None = None) -> dict
         counts = {k: (v if not 0 < v < min_cell else f"< {min_cell}")
                   for k, v in res_rc.counts.items()}  # small cells are never shown
         ax = res_rc.plot(lang=lang, min_cell=min_cell)
-        parts.append(figure_html(_fig(ax), _T(
+        parts.append(figure_html(_fig(ax, lang), _T(
             f"Staafdiagram: {counts['improved']} deelnemers betrouwbaar verbeterd, "
             f"{counts['unchanged']} onveranderd, {counts['deteriorated']} verslechterd (van {n_pairs}).",
             f"Bar chart: {counts['improved']} participants reliably improved, "
@@ -573,7 +585,7 @@ def compute(data: pd.DataFrame, params: dict, *, cwd: str | None = None) -> dict
             ax = res_did.plot(lang=lang)
             ax.set_ylim(plotting.LONELINESS_LIMITS)
             ax.set_ylabel(plotting.label("djg_total", lang))
-            parts.append(figure_html(_fig(ax), _T(
+            parts.append(figure_html(_fig(ax, lang), _T(
                 f"Lijndiagram van de gemiddelde score voor en na in de interventiegroep en de "
                 f"vergelijkingsgroep ({n_cmp} deelnemers); verschil-in-verschillen "
                 f"{_num(res_did.estimate, 2, lang)} punt.",
@@ -819,7 +831,7 @@ def _trend_html(code, name, ref_dir, lang) -> str:
                 "Share of residents (18+) moderately or severely lonely according to the "
                 "Health Monitor, in the municipality and the whole country (weighted mean).",
                 lang), "note")
-    return txt + figure_html(_fig(ax), alt, _T("Aandeel eenzaam (%), schaal 0-100.",
+    return txt + figure_html(_fig(ax, lang), alt, _T("Aandeel eenzaam (%), schaal 0-100.",
                                                "Share lonely (%), scale 0-100.", lang))
 
 
@@ -861,7 +873,7 @@ def _benchmark_html(code, name, ref_dir, lang) -> str:
              f"in {year}, with {name} as a diamond: {scores}.", lang)
     rows = pd.DataFrame([{"pillar": PILLAR_LABELS[p][lang], "mine": float(mine[p]),
                           "median": float(cur[p].median())} for p in PILLARS])
-    return figure_html(_fig(ax), alt, _T(
+    return figure_html(_fig(ax, lang), alt, _T(
         "Grijze balk: middelste helft van alle gemeenten (lijn = mediaan, strepen: 5-95%); "
         "ruit: deze gemeente.",
         "Grey box: middle half of all municipalities (line = median, whiskers: 5-95%); "
@@ -934,7 +946,7 @@ def _forest_html(pooled, table, lang) -> str:
     res = pooled["result"]
     try:
         ax = res.plot(lang=lang)
-        fig = _fig(ax)
+        fig = _fig(ax, lang)
     except Exception:  # noqa: BLE001
         return ""
     alt = _T(f"Forestplot van de gemiddelde verandering in eenzaamheidsscore van {pooled['k']} "
@@ -1024,7 +1036,7 @@ def _position_html(code, name, snapshot, lang) -> str:
             f"{_num(pooled['estimate'], 2, lang)} points "
             f"{i18n.fmt_ci(pooled['ci_lower'], pooled['ci_upper'], 2, lang)}. As of "
             f"{snapshot.get('date', '')}.", lang), "note")
-    return text + figure_html(_fig(ax), alt, _T(
+    return text + figure_html(_fig(ax, lang), alt, _T(
         "Trechterdiagram: verandering per coalitie tegen aantal deelnemers; ruit = deze coalitie.",
         "Funnel plot: change per coalition against participants; diamond = this coalition.",
         lang)) + pooled_txt

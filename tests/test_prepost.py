@@ -638,4 +638,6 @@ def test_attrition_summary_does_not_name_small_categories():
     assert "anders" in res.summary("en")  # without a threshold the category is named
     text = res.summary("nl", min_cell=10, labels={"gender": "geslacht"})
     assert "anders" not in text and "niet genoemd" in text
+    text2 = res.summary("nl", min_cell=10, exclude=[("gender", "man")])
+    assert "geslacht: man" not in text2 and "gender: man" not in text2
     assert "gender" not in text
