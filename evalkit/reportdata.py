@@ -945,7 +945,8 @@ def finalize(keys: dict, names: dict, *, cache_dir: str, lang: str = "nl") -> di
 def _forest_html(pooled, table, lang) -> str:
     res = pooled["result"]
     try:
-        ax = res.plot(lang=lang)
+        ax = res.plot(lang=lang, xlabel=_T("Verandering in eenzaamheidsscore (punten, na - voor)",
+                                           "Change in loneliness score (points, post - pre)", lang))
         fig = _fig(ax, lang)
     except Exception:  # noqa: BLE001
         return ""
