@@ -216,7 +216,7 @@ def _tiny(path: Path) -> Path:
 
 
 def test_dask_local_cluster_runs_the_same_tasks(tmp_path):
-    distributed = pytest.importorskip("distributed")
+    import distributed
     tpl = _tiny(tmp_path / "tiny.ipynb")
     co = [{"coalition_code": "GM0796", "coalition_name": "'s-Hertogenbosch"},
           {"coalition_code": "GM1900", "coalition_name": "Súdwest-Fryslân"}]
