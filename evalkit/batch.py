@@ -818,8 +818,9 @@ def _read_coalitions(path: str) -> pd.DataFrame:
 
 
 def _municipality_names() -> dict:
-    f = Path(__file__).resolve().parent / "data" / "municipalities.csv"
-    df = pd.read_csv(f, dtype=str)
+    from .codebook import municipalities
+
+    df = municipalities()  # the one reader of evalkit/data/municipalities.csv
     return dict(zip(df["gm_code"], df["name"]))
 
 

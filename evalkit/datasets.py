@@ -131,7 +131,9 @@ def municipalities() -> pd.DataFrame:
     Source of codes and names: the government's COVID-19 dashboard list of 2022 municipalities
     (``evalkit/data/municipalities.csv``).
     """
-    raw = pd.read_csv(DATA_DIR / "municipalities.csv", dtype=str, encoding="utf-8")
+    from .codebook import municipalities as reference_list
+
+    raw = reference_list()  # the one reader of evalkit/data/municipalities.csv (cached)
     df = raw.rename(columns={"gm_code": "municipality_code", "name": "municipality_name"})
     df = df.sort_values("municipality_code", kind="stable").reset_index(drop=True)
     rng = np.random.default_rng(345)

@@ -107,9 +107,8 @@ def _T(nl: str, en: str, lang: str) -> str:
 
 
 def _num(x, digits=1, lang="nl") -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    return i18n.fmt_number(float(x), digits, lang)
+    # fmt_number writes a missing value (None, NaN) as "–" itself
+    return i18n.fmt_number(None if x is None else float(x), digits, lang)
 
 
 def _count(n, min_cell: int, lang: str) -> str:

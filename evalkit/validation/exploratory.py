@@ -209,19 +209,38 @@ def _vgq(L, criterion):
     raise ParameterError(f"unknown rotation criterion {criterion!r}")  # pragma: no cover
 
 
-def _gpa_orthogonal(A, criterion, eps=1e-8, maxit=5000):
-    """Gradient projection rotation (orthogonal); returns loadings and rotation matrix."""
+def _gpa(A, criterion, oblique, eps=1e-8, maxit=5000):
+    """Gradient projection rotation (GPArotation's GPForth / GPFoblq, one loop for both).
+
+    Orthogonal: loadings ``L = A T``, gradient ``A' Gq``, projection onto the skew part and
+    a step back to an orthogonal ``T`` through the SVD. Oblique: ``L = A T^-T``, gradient
+    ``-(L' Gq T^-1)'``, projection removing the column-wise component along ``T`` and a step
+    normalising the columns of ``T``. Returns the last ``L``, ``T`` and convergence.
+    """
+
+    def loadings(T):
+        if oblique:
+            Ti = np.linalg.inv(T)
+            return A @ Ti.T, Ti
+        return A @ T, None
+
+    def gradient(L, Gq, Ti):
+        return -(L.T @ Gq @ Ti).T if oblique else A.T @ Gq
+
     k = A.shape[1]
     T = np.eye(k)
     al = 1.0
-    L = A @ T
+    L, Ti = loadings(T)
     f, Gq = _vgq(L, criterion)
-    G = A.T @ Gq
+    G = gradient(L, Gq, Ti)
     converged = False
     for _ in range(maxit):
-        M = T.T @ G
-        S = (M + M.T) / 2.0
-        Gp = G - T @ S
+        if oblique:
+            Gp = G - T * np.sum(T * G, axis=0)
+        else:
+            M = T.T @ G
+            S = (M + M.T) / 2.0
+            Gp = G - T @ S
         s = np.sqrt(np.sum(Gp * Gp))
         if s < eps:
             converged = True
@@ -230,9 +249,12 @@ def _gpa_orthogonal(A, criterion, eps=1e-8, maxit=5000):
         improved = False
         for _ in range(11):
             X = T - al * Gp
-            U, _, Vt = np.linalg.svd(X)
-            Tt = U @ Vt
-            L = A @ Tt
+            if oblique:
+                Tt = X / np.sqrt(np.sum(X * X, axis=0))
+            else:
+                U, _, Vt = np.linalg.svd(X)
+                Tt = U @ Vt
+            L, Tti = loadings(Tt)
             ft, Gqt = _vgq(L, criterion)
             if f - ft > 0.5 * s * s * al:
                 improved = True
@@ -243,44 +265,19 @@ def _gpa_orthogonal(A, criterion, eps=1e-8, maxit=5000):
             converged = True
             break
         T, f = Tt, ft
-        G = A.T @ Gqt
+        G = gradient(L, Gqt, Tti)
+    return L, T, converged
+
+
+def _gpa_orthogonal(A, criterion, eps=1e-8, maxit=5000):
+    """Gradient projection rotation (orthogonal); returns loadings and rotation matrix."""
+    _, T, converged = _gpa(A, criterion, False, eps, maxit)
     return A @ T, T, converged
 
 
 def _gpa_oblique(A, criterion, eps=1e-8, maxit=5000):
     """Gradient projection rotation (oblique); returns pattern, T and Phi = T'T."""
-    k = A.shape[1]
-    T = np.eye(k)
-    al = 1.0
-    Ti = np.linalg.inv(T)
-    L = A @ Ti.T
-    f, Gq = _vgq(L, criterion)
-    G = -(L.T @ Gq @ Ti).T
-    converged = False
-    for _ in range(maxit):
-        Gp = G - T * np.sum(T * G, axis=0)
-        s = np.sqrt(np.sum(Gp * Gp))
-        if s < eps:
-            converged = True
-            break
-        al *= 2.0
-        improved = False
-        for _ in range(11):
-            X = T - al * Gp
-            Tt = X / np.sqrt(np.sum(X * X, axis=0))
-            Tti = np.linalg.inv(Tt)
-            L = A @ Tti.T
-            ft, Gqt = _vgq(L, criterion)
-            if f - ft > 0.5 * s * s * al:
-                improved = True
-                break
-            al /= 2.0
-        if not improved and s < 1e-6:
-            # the criterion cannot decrease measurably any more (floating-point floor)
-            converged = True
-            break
-        T, f = Tt, ft
-        G = -(L.T @ Gqt @ Tti).T
+    L, T, converged = _gpa(A, criterion, True, eps, maxit)
     return L, T, T.T @ T, converged
 
 
