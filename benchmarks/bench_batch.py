@@ -33,8 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from evalkit import batch, reportdata  # noqa: E402
-from evalkit.demo import write_example_coalitions  # noqa: E402
+from evalkit.reports import batch
+
+from evalkit.reports import compute as reportdata  # noqa: E402
+from evalkit.reports.demo import write_example_coalitions  # noqa: E402
 
 TEMPLATE = ROOT / "templates" / "coalition_report.ipynb"
 

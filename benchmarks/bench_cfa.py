@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from evalkit.validation import cfa, invariance  # noqa: E402
+from evalkit.methods.validation import cfa, invariance  # noqa: E402
 
 MODEL = "f1 =~ y01 + y02 + y03 + y04 + y05\nf2 =~ y06 + y07 + y08 + y09 + y10"
 

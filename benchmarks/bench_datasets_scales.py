@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import time
 
-from evalkit import datasets
-from evalkit.scales import score
+from evalkit.data import datasets
+from evalkit.data.scales import score
 
 
 def best(fn, repeat=3):

@@ -32,7 +32,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from evalkit.did import simulate_staggered, staggered
+from evalkit.methods.did import simulate_staggered, staggered
 
 warnings.simplefilter("ignore")
 

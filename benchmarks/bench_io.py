@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 import evalkit
-from evalkit.codebook import municipalities
+from evalkit.data.codebook import municipalities
 
 
 def make_frame(n_rows: int, seed: int = 1) -> pd.DataFrame:

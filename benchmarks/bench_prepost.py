@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import evalkit  # noqa: E402
-from evalkit import meta, prepost  # noqa: E402
+from evalkit.methods import meta
+from evalkit.methods import prepost  # noqa: E402
 
 KW = dict(outcome="total", unit="participant_id", time="wave")
 

@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from evalkit.validation import efa, icc, item_analysis, parallel_analysis, reliability, roc
+from evalkit.methods.validation import efa, icc, item_analysis, parallel_analysis, reliability, roc
 
 
 def simulate(n, seed=1):

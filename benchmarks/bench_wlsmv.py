@@ -30,7 +30,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from evalkit.validation.wlsmv import fit_wlsmv  # noqa: E402
+from evalkit.methods.validation.wlsmv import fit_wlsmv  # noqa: E402
 
 SIZES = [(2_000, 10), (2_000, 30), (50_000, 10), (50_000, 30)]
 

@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from evalkit.did import simulate_staggered, staggered, twfe
+from evalkit.methods.did import simulate_staggered, staggered, twfe
 
 warnings.simplefilter("ignore")
 

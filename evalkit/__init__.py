@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from .errors import (
+from evalkit.core.errors import (
     CodebookError,
     ConvergenceWarning,
     DataQualityWarning,
@@ -31,35 +31,46 @@ from .errors import (
     SmallSampleWarning,
 )
 
-__version__ = "0.1.0"
+from evalkit._version import __version__
 
-_SUBMODULES = (
-    "io",
-    "codebook",
-    "scales",
-    "datasets",
-    "prepost",
-    "meta",
-    "funnel",
-    "did",
-    "validation",
-    "report",
-    "reportdata",
-    "batch",
-    "demo",
-    "plotting",
-    "privacy",
-    "results",
-    "cli",
-)
+# Public short names -> the module in its layer (core / data / methods / reports).
+# ``evalkit.prepost`` and ``from evalkit import prepost`` keep working; the layered
+# path (``evalkit.methods.prepost``) is where the code lives.
+_SUBMODULES = {
+    # core
+    "errors": "evalkit.core.errors",
+    "i18n": "evalkit.core.i18n",
+    "plotting": "evalkit.core.plotting",
+    "results": "evalkit.core.results",
+    "privacy": "evalkit.core.privacy",
+    # data in
+    "codebook": "evalkit.data.codebook",
+    "readers": "evalkit.data.readers",
+    "excel_template": "evalkit.data.excel_template",
+    "scales": "evalkit.data.scales",
+    "datasets": "evalkit.data.datasets",
+    # methods
+    "prepost": "evalkit.methods.prepost",
+    "meta": "evalkit.methods.meta",
+    "funnel": "evalkit.methods.funnel",
+    "did": "evalkit.methods.did",
+    "validation": "evalkit.methods.validation",
+    # reports
+    "report": "evalkit.reports.render",
+    "reportdata": "evalkit.reports.compute",
+    "batch": "evalkit.reports.batch",
+    "demo": "evalkit.reports.demo",
+    # command line
+    "cli": "evalkit.cli",
+}
 
 # Names re-exported from submodules: name -> module.
 _LAZY = {
-    "read": "io",
-    "validate": "io",
-    "ValidationReport": "io",
-    "load_codebook": "codebook",
-    "Codebook": "codebook",
+    "read": "evalkit.data.readers",
+    "validate": "evalkit.data.readers",
+    "ValidationReport": "evalkit.data.readers",
+    "load_codebook": "evalkit.data.codebook",
+    "Codebook": "evalkit.data.codebook",
 }
 
 __all__ = [
@@ -88,11 +99,11 @@ __all__ = [
 
 def __getattr__(name: str):
     if name in _SUBMODULES:
-        module = importlib.import_module(f".{name}", __name__)
+        module = importlib.import_module(_SUBMODULES[name])
         globals()[name] = module
         return module
     if name in _LAZY:
-        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        module = importlib.import_module(_LAZY[name])
         value = getattr(module, name)
         globals()[name] = value
         return value
@@ -104,7 +115,12 @@ def __dir__():
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import batch, cli, codebook, datasets, did, funnel, io, meta, plotting, prepost  # noqa
-    from . import privacy, report, results, scales, validation  # noqa
-    from .codebook import Codebook, load_codebook  # noqa
-    from .io import ValidationReport, read, validate  # noqa
+    from evalkit import cli
+    from evalkit.core import errors, i18n, plotting, privacy, results
+    from evalkit.data import codebook, datasets, excel_template, readers, scales
+    from evalkit.data.codebook import Codebook, load_codebook
+    from evalkit.data.readers import ValidationReport, read, validate
+    from evalkit.methods import did, funnel, meta, prepost, validation
+    from evalkit.reports import batch, demo
+    from evalkit.reports import compute as reportdata
+    from evalkit.reports import render as report

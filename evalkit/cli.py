@@ -16,16 +16,16 @@ import argparse
 import importlib
 import sys
 
-from . import __version__
+from evalkit._version import __version__
 
 # (command, module, function): the module's function adds the subparser.
 _COMMANDS: list[tuple[str, str, str]] = [
-    ("validate", "evalkit.io", "cli_validate"),
-    ("template", "evalkit.excel_template", "cli_template"),
-    ("codebook", "evalkit.codebook", "cli_codebook"),
-    ("demo", "evalkit.demo", "cli_demo"),
-    ("report", "evalkit.report", "cli_report"),
-    ("batch", "evalkit.batch", "cli_batch"),
+    ("validate", "evalkit.data.readers", "cli_validate"),
+    ("template", "evalkit.data.excel_template", "cli_template"),
+    ("codebook", "evalkit.data.codebook", "cli_codebook"),
+    ("demo", "evalkit.reports.demo", "cli_demo"),
+    ("report", "evalkit.reports.render", "cli_report"),
+    ("batch", "evalkit.reports.batch", "cli_batch"),
 ]
 
 

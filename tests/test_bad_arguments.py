@@ -32,8 +32,14 @@ import pytest
 
 import evalkit
 from evalkit import CodebookError, EvalkitError, ParameterError
-from evalkit import codebook, excel_template, i18n, plotting, prepost, privacy, scales
-from evalkit._checks import check_columns, check_confidence, check_lang, check_positive_int
+from evalkit.data import codebook
+from evalkit.data import excel_template
+from evalkit.core import i18n
+from evalkit.core import plotting
+from evalkit.methods import prepost
+from evalkit.core import privacy
+from evalkit.data import scales
+from evalkit.core.checks import check_columns, check_confidence, check_lang, check_positive_int
 
 matplotlib.use("Agg")
 
@@ -366,8 +372,10 @@ MA = dict(estimate="yi", variance="vi")
 DID = dict(outcome="y", unit="unit", time="time")
 HYP = [{"measure": "ucla3", "direction": "+", "min_r": 0.3}]
 KG = [{"higher": "lonely", "lower": "not", "min_d": 0.2}]
-from evalkit import did as _did, funnel as _funnel, meta as _meta  # noqa: E402
-from evalkit import validation as _val  # noqa: E402
+from evalkit.methods import did as _did
+from evalkit.methods import funnel as _funnel
+from evalkit.methods import meta as _meta  # noqa: E402
+from evalkit.methods import validation as _val  # noqa: E402
 
 TARGETS += [
     # meta
@@ -588,7 +596,7 @@ def ordinal3_int64() -> pd.DataFrame:
 
 OM = "f =~ a + b + c + d"
 _cos = _val.cosmin_table
-from evalkit.validation import wlsmv as _wlsmv  # noqa: E402
+from evalkit.methods.validation import wlsmv as _wlsmv  # noqa: E402
 
 TARGETS += [
     # retest
@@ -715,10 +723,10 @@ CASES += [
 # reviewed third round: report, batch, demo, reportdata (options are refused before any
 # kernel starts or any file is written)
 # ----------------------------------------------------------------------------------------
-from evalkit import batch as _batch  # noqa: E402
-from evalkit import demo as _demo  # noqa: E402
-from evalkit import report as _report  # noqa: E402
-from evalkit import reportdata as _rd  # noqa: E402
+from evalkit.reports import batch as _batch  # noqa: E402
+from evalkit.reports import demo as _demo  # noqa: E402
+from evalkit.reports import render as _report  # noqa: E402
+from evalkit.reports import compute as _rd  # noqa: E402
 
 _TPL = Path(__file__).resolve().parent.parent / "templates" / "coalition_report.ipynb"
 _CO = [{"coalition_code": "GM0363", "coalition_name": "Amsterdam", "data_path": "x.csv"}]

@@ -19,8 +19,16 @@ import nbformat
 import pandas as pd
 import pytest
 
-from evalkit import ParameterError, batch, datasets, report, reportdata
-from evalkit.demo import write_example_coalitions
+from evalkit import ParameterError
+
+from evalkit.reports import batch
+
+from evalkit.data import datasets
+
+from evalkit.reports import render as report
+
+from evalkit.reports import compute as reportdata
+from evalkit.reports.demo import write_example_coalitions
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "templates" / "coalition_report.ipynb"

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from evalkit.errors import (
+from evalkit.core.errors import (
     ConvergenceWarning,
     DataQualityWarning,
     DataValidationError,
@@ -22,9 +22,9 @@ from evalkit.errors import (
     ParameterError,
     SmallSampleWarning,
 )
-from evalkit.validation import factor as factor_mod
-from evalkit.validation.factor import FIT_INDEX_NAMES, CFAResult, cfa, fit_indices
-from evalkit.validation.model_syntax import build_partable, parse_model
+from evalkit.methods.validation import factor as factor_mod
+from evalkit.methods.validation.factor import FIT_INDEX_NAMES, CFAResult, cfa, fit_indices
+from evalkit.methods.validation.model_syntax import build_partable, parse_model
 
 REF = Path(__file__).parent / "reference" / "lavaan"
 HS = """
@@ -392,7 +392,7 @@ def test_result_api(hs_data):
 
 
 def test_lazy_import():
-    import evalkit.validation as v
+    import evalkit.methods.validation as v
     assert v.cfa is cfa
 
 

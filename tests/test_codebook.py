@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import evalkit
-from evalkit.codebook import KNOWN_CODEBOOKS, Codebook, available_codebooks, load_codebook, municipalities
-from evalkit.errors import CodebookError
+from evalkit.data.codebook import KNOWN_CODEBOOKS, Codebook, available_codebooks, load_codebook, municipalities
+from evalkit.core.errors import CodebookError
 
 ROOT = Path(evalkit.__file__).parents[1]
 DD = ROOT / "data_dictionary"

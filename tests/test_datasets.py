@@ -7,8 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import ParameterError, datasets
-from evalkit.scales import score
+from evalkit import ParameterError
+
+from evalkit.data import datasets
+from evalkit.data.scales import score
 
 GENERATED = ["interventions", "municipal_panel", "benchmark", "youth"]
 
@@ -246,7 +248,7 @@ CODEBOOK_OF = {"interventions": "intervention", "municipal_panel": "municipal_pa
 
 @pytest.mark.parametrize("name", GENERATED)
 def test_bundled_files_validate_against_codebook(name):
-    from evalkit import io
+    from evalkit.data import readers as io
     report = io.validate(datasets.load(name), CODEBOOK_OF[name])
     errors = report.errors
     assert report.ok, errors.head(20).to_string()
@@ -270,7 +272,7 @@ def test_write_example_coalitions(tmp_path):
 
 @pytest.mark.parametrize("name", GENERATED)
 def test_bundled_files_read_back_with_io(name):
-    from evalkit import io
+    from evalkit.data import readers as io
     path = datasets.DATA_DIR / datasets._FILES[name]
     df = io.read(path, CODEBOOK_OF[name])
     assert len(df) == len(datasets.load(name))

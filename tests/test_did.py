@@ -13,7 +13,7 @@ from numpy.testing import assert_allclose
 
 matplotlib.use("Agg")
 
-from evalkit.did import (  # noqa: E402
+from evalkit.methods.did import (  # noqa: E402
     bacon,
     event_study,
     simulate_staggered,
@@ -22,7 +22,7 @@ from evalkit.did import (  # noqa: E402
     twfe,
     two_by_two,
 )
-from evalkit.errors import (  # noqa: E402
+from evalkit.core.errors import (  # noqa: E402
     DataQualityWarning,
     DataValidationError,
     EstimationError,
@@ -613,7 +613,7 @@ def _bad_variants(good):
 
 
 def test_bad_data_gives_evalkit_errors_only():
-    from evalkit.errors import EvalkitError
+    from evalkit.core.errors import EvalkitError
 
     sim = simulate_staggered(60, seed=1)
     twob = pd.read_csv(REF / "cr1_data.csv").iloc[:200]

@@ -10,8 +10,8 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import stats
 
-from evalkit.errors import DataQualityWarning, DataValidationError, ParameterError
-from evalkit.validation import dif
+from evalkit.core.errors import DataQualityWarning, DataValidationError, ParameterError
+from evalkit.methods.validation import dif
 
 REF = Path(__file__).parent / "reference" / "dif"
 sys.path.insert(0, str(REF))
@@ -112,7 +112,7 @@ def test_bad_input(youth):
 
 
 def test_bundled_youth_sample_flags_known_item_only():
-    from evalkit import datasets
+    from evalkit.data import datasets
     data = datasets.load("youth")
     truth = datasets.truth("youth")["dif"]
     t1 = data.loc[data["wave"] == "t1"]

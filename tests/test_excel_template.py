@@ -9,8 +9,8 @@ import pytest
 
 import evalkit
 from evalkit import DataValidationError, ParameterError
-from evalkit.codebook import load_codebook
-from evalkit.excel_template import SHEET_NAMES, write_template
+from evalkit.data.codebook import load_codebook
+from evalkit.data.excel_template import SHEET_NAMES, write_template
 
 
 @pytest.fixture(scope="module")

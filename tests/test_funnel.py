@@ -16,9 +16,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 
-from evalkit.errors import DataValidationError, EstimationError, ParameterError  # noqa: E402
-from evalkit.funnel import binomial_limit, funnel  # noqa: E402
-from evalkit.results import TIDY_COLUMNS  # noqa: E402
+from evalkit.core.errors import DataValidationError, EstimationError, ParameterError  # noqa: E402
+from evalkit.methods.funnel import binomial_limit, funnel  # noqa: E402
+from evalkit.core.results import TIDY_COLUMNS  # noqa: E402
 
 REF = Path(__file__).parent / "reference" / "funnel"
 

@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import ParameterError, datasets
+from evalkit import ParameterError
+
+from evalkit.data import datasets
 
 ROOT = Path(__file__).resolve().parents[1]
 CODEBOOK = ROOT / "data_dictionary" / "health_monitor.json"
@@ -84,8 +86,8 @@ def test_observed_scatter_binomially_around_truth(hm, truth):
 
 
 def test_codebook_validates_bundled_file(hm):
-    from evalkit import io
-    from evalkit.codebook import load_codebook
+    from evalkit.data import readers as io
+    from evalkit.data.codebook import load_codebook
 
     cb = load_codebook(CODEBOOK)
     assert cb.name == "health_monitor"

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from evalkit.errors import DataValidationError, ParameterError
-from evalkit.validation.measurement_invariance import (
+from evalkit.core.errors import DataValidationError, ParameterError
+from evalkit.methods.validation.measurement_invariance import (
     DECISION_COLUMNS,
     TABLE_COLUMNS,
     InvarianceResult,
@@ -83,7 +83,7 @@ def test_score_tests_equal_lavTestScore(hs_inv):
 
 
 def test_total_score_test(hs_inv):
-    from evalkit.validation.factor import score_test_release
+    from evalkit.methods.validation.factor import score_test_release
     fit = hs_inv.fits["scalar"]
     keys = [k for k in set(fit.spec.partable["equal_key"]) if k]
     total = pd.read_csv(REF / "hs_scalar_score_total.csv")
@@ -138,7 +138,7 @@ def test_known_intercept_dif_is_found():
 
 def test_youth_sample_finds_known_dif_item():
     """Bundled youth sample: uniform DIF on y07 (girls vs boys) and no other item."""
-    from evalkit import datasets
+    from evalkit.data import datasets
     y = datasets.load("youth")
     t1 = y.loc[y["wave"] == "t1"]
     model = ("social =~ y01 + y02 + y03 + y04 + y05 + y06\n"
@@ -173,7 +173,7 @@ def test_tidy_summary_plot(hs_inv):
 def test_estimator_hook(hs_data, monkeypatch):
     import types
 
-    from evalkit.validation import factor as factor_mod
+    from evalkit.methods.validation import factor as factor_mod
     monkeypatch.setattr(factor_mod, "_wlsmv_module", lambda: None)
     with pytest.raises(ParameterError, match="estimator='WLSMV' is not allowed; use one of: 'ML'"):
         invariance(hs_data, HS, group="school", estimator="WLSMV")

@@ -17,8 +17,8 @@ import pytest
 
 import evalkit
 from evalkit import DataValidationError, ParameterError
-from evalkit.errors import CodebookError
-from evalkit.io import ISSUE_COLUMNS, ValidationReport
+from evalkit.core.errors import CodebookError
+from evalkit.data.readers import ISSUE_COLUMNS, ValidationReport
 
 BROKEN = Path(__file__).parent / "data" / "broken"
 
@@ -319,7 +319,7 @@ BUNDLED = {"interventions.csv": "intervention", "municipal_panel.csv": "municipa
 
 @pytest.mark.parametrize("fname, codebook", sorted(BUNDLED.items()))
 def test_bundled_example_files_read_clean(fname, codebook):
-    path = Path(evalkit.__file__).parent / "data" / fname
+    path = Path(evalkit.__file__).parent / "data" / "files" / fname
     assert path.is_file(), f"bundled example file {fname} is missing"
     df = evalkit.read(path, codebook)          # strict: any error raises
     rep = df.attrs["validation"]

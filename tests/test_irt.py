@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from evalkit.errors import DataValidationError, ParameterError
-from evalkit.validation import graded_response
+from evalkit.core.errors import DataValidationError, ParameterError
+from evalkit.methods.validation import graded_response
 
 REF = Path(__file__).parent / "reference" / "irt"
 
@@ -126,7 +126,7 @@ def test_bad_input():
 def test_bundled_youth_social_items_recover_truth():
     # evalkit.datasets' youth sample is generated from a GRM; the social items (no DIF)
     # must be recovered: every a and b within 3 SE (reversed items: a -> -a, b reversed)
-    from evalkit import datasets
+    from evalkit.data import datasets
     data = datasets.load("youth")
     t1 = data.loc[data["wave"] == "t1"]
     truth = datasets.truth("youth")["items"]

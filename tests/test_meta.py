@@ -21,16 +21,16 @@ import pytest  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from evalkit.errors import (  # noqa: E402
+from evalkit.core.errors import (  # noqa: E402
     DataQualityWarning,
     DataValidationError,
     EstimationError,
     ParameterError,
     PrivacyWarning,
 )
-from evalkit.meta import effect_sizes, random_effects  # noqa: E402
-from evalkit.prepost import paired  # noqa: E402
-from evalkit.results import TIDY_COLUMNS  # noqa: E402
+from evalkit.methods.meta import effect_sizes, random_effects  # noqa: E402
+from evalkit.methods.prepost import paired  # noqa: E402
+from evalkit.core.results import TIDY_COLUMNS  # noqa: E402
 
 REF = Path(__file__).parent / "reference" / "meta"
 

@@ -20,14 +20,14 @@ import pytest  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from evalkit.errors import (  # noqa: E402
+from evalkit.core.errors import (  # noqa: E402
     DataQualityWarning,
     DataValidationError,
     EstimationError,
     ParameterError,
 )
-from evalkit.meta import meta_regression, random_effects, subgroups  # noqa: E402
-from evalkit.results import TIDY_COLUMNS  # noqa: E402
+from evalkit.methods.meta import meta_regression, random_effects, subgroups  # noqa: E402
+from evalkit.core.results import TIDY_COLUMNS  # noqa: E402
 
 REF = Path(__file__).parent / "reference" / "meta"
 MODELS = {"alloc": ["alloc"], "ablat_year": ["ablat", "year"], "alloc_ablat": ["alloc", "ablat"]}

@@ -12,9 +12,9 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy.stats import multivariate_normal
 
-from evalkit.errors import DataQualityWarning, DataValidationError, ParameterError
-from evalkit.validation import polychoric
-from evalkit.validation.ordinal import bivariate_normal_cdf
+from evalkit.core.errors import DataQualityWarning, DataValidationError, ParameterError
+from evalkit.methods.validation import polychoric
+from evalkit.methods.validation.ordinal import bivariate_normal_cdf
 
 REF_DIR = Path(__file__).parent / "reference" / "lavaan_ordinal"
 REF = json.loads((REF_DIR / "reference.json").read_text())

@@ -18,8 +18,8 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import evalkit  # noqa: E402
-from evalkit import plotting  # noqa: E402
-from evalkit.i18n import fmt_number  # noqa: E402
+from evalkit.core import plotting  # noqa: E402
+from evalkit.core.i18n import fmt_number  # noqa: E402
 
 POINT = re.compile(r"\d\.\d")
 COMMA = re.compile(r"\d,\d")

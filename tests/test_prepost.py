@@ -25,8 +25,8 @@ import pytest  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from evalkit import plotting  # noqa: E402
-from evalkit.errors import (  # noqa: E402
+from evalkit.core import plotting  # noqa: E402
+from evalkit.core.errors import (  # noqa: E402
     DataQualityWarning,
     DataValidationError,
     EstimationError,
@@ -34,7 +34,7 @@ from evalkit.errors import (  # noqa: E402
     PrivacyWarning,
     SmallSampleWarning,
 )
-from evalkit.prepost import (  # noqa: E402
+from evalkit.methods.prepost import (  # noqa: E402
     attrition,
     by_group,
     cronbach_alpha,
@@ -42,7 +42,7 @@ from evalkit.prepost import (  # noqa: E402
     proportion_change,
     reliable_change,
 )
-from evalkit.results import TIDY_COLUMNS  # noqa: E402
+from evalkit.core.results import TIDY_COLUMNS  # noqa: E402
 
 REF = Path(__file__).parent / "reference" / "prepost"
 KW = dict(outcome="total", unit="participant_id", time="wave")
@@ -231,7 +231,7 @@ def test_coverage_of_effect_size_intervals():
 
 
 def test_large_sample_normal_approximation_is_continuous():
-    from evalkit.prepost import _nct_ci
+    from evalkit.methods.prepost import _nct_ci
     exact = _nct_ci(5.0, 2000, 0.95)
     approx = _nct_ci(5.0, 2001, 0.95)
     assert_allclose(exact, approx, rtol=2e-3)

@@ -14,7 +14,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from evalkit import ParameterError, report
+from evalkit import ParameterError
+
+from evalkit.reports import render as report
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "templates" / "coalition_report.ipynb"
@@ -254,7 +256,8 @@ def test_warm_kernel_reports_a_failing_cell_and_recovers(tiny, warm, tmp_path):
 
 def test_real_template_standalone_all_sections(tmp_path):
     """A coalition renders the template on its own file (no batch cache)."""
-    from evalkit import datasets, reportdata
+    from evalkit.data import datasets
+    from evalkit.reports import compute as reportdata
 
     df = datasets.load("interventions")
     sub = df[df["municipality_code"] == "GM0796"].reset_index(drop=True)
@@ -285,7 +288,9 @@ def test_small_coalition_is_suppressed_but_keeps_every_section():
     """Fewer pairs than min_cell: no numbers, no figures, all sections (privacy)."""
     import warnings
 
-    from evalkit import datasets, reportdata
+    from evalkit.data import datasets
+
+    from evalkit.reports import compute as reportdata
 
     df = datasets.load("interventions")
     sub = df[df["municipality_code"] == "GM0363"]
@@ -310,7 +315,7 @@ def test_small_coalition_is_suppressed_but_keeps_every_section():
 def test_index_page_in_english():
     import pandas as pd
 
-    from evalkit import reportdata
+    from evalkit.reports import compute as reportdata
 
     table = pd.DataFrame([{"coalition_code": "GM0363", "coalition_name": "Amsterdam",
                            "status": "failed", "stage": "validation", "message": "3 errors",
@@ -357,7 +362,9 @@ def test_render_refuses_an_output_dir_that_is_a_file(tiny, tmp_path, monkeypatch
 def _small_content(n_keep=8, code="GM0363"):
     import warnings
 
-    from evalkit import datasets, reportdata
+    from evalkit.data import datasets
+
+    from evalkit.reports import compute as reportdata
 
     df = datasets.load("interventions")
     sub = df[df["municipality_code"] == code]
@@ -380,7 +387,7 @@ def test_small_coalition_prints_no_small_count_anywhere():
     deelnemers" and "deden er 1 (12%) niet mee"; the key numbers (index, manifest, cache)
     still held n, means and shares. Now every count of 1-9 reads "minder dan 10" and the
     key numbers are blank."""
-    from evalkit import reportdata
+    from evalkit.reports import compute as reportdata
 
     sub, content = _small_content()
     r = reportdata.CoalitionReport(content, {"coalition_code": "GM0363",
@@ -403,7 +410,7 @@ def test_index_shows_no_numbers_of_a_suppressed_coalition():
     report suppressed (fewer than min_cell pairs)."""
     import pandas as pd
 
-    from evalkit import reportdata
+    from evalkit.reports import compute as reportdata
 
     table = pd.DataFrame([{"coalition_code": "GM0363", "coalition_name": "Amsterdam",
                            "status": "ok", "stage": None, "message": "",
@@ -424,7 +431,7 @@ def test_position_of_a_suppressed_coalition_is_a_full_sentence():
     import numpy as np
     import pandas as pd
 
-    from evalkit import reportdata
+    from evalkit.reports import compute as reportdata
 
     rng = np.random.default_rng(5)
     t = pd.DataFrame({"coalition_code": [f"GM{i:04d}" for i in range(1, 21)],
@@ -441,7 +448,7 @@ def test_position_of_a_suppressed_coalition_is_a_full_sentence():
 def test_tables_never_print_p_as_zero():
     import pandas as pd
 
-    from evalkit import reportdata
+    from evalkit.reports import compute as reportdata
 
     html = reportdata._table_html(pd.DataFrame({"p_value": [0.00001, 0.0123]}),
                                   {"p_value": "p"}, "nl", digits={"p_value": 3})
@@ -452,7 +459,7 @@ def test_appendix_has_dutch_labels_and_reasons_are_dutch(tmp_path):
     """Defects: the appendix listed raw parameter names (coalition_code, min_cell) as its
     labels, and a missing reference folder put an English exception text into the Dutch
     report."""
-    from evalkit import reportdata
+    from evalkit.reports import compute as reportdata
 
     sub, _ = _small_content(n_keep=40, code="GM0796")
     import warnings
@@ -497,7 +504,9 @@ def test_subgroup_table_secondary_suppression_and_fixed_rows():
     smallest shown group is hidden too and every report has the same rows in order."""
     import warnings
 
-    from evalkit import prepost, reportdata
+    from evalkit.methods import prepost
+
+    from evalkit.reports import compute as reportdata
 
     df = _pairs({"man": 25, "vrouw": 40, "anders": 1})
     with warnings.catch_warnings():
@@ -531,7 +540,7 @@ def test_attrition_table_secondary_suppression():
     import numpy as np
     import pandas as pd
 
-    from evalkit import reportdata
+    from evalkit.reports import compute as reportdata
 
     t = pd.DataFrame({"variable": ["total", "gender", "gender", "gender"],
                       "level": [np.nan, "anders", "man", "vrouw"],

@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from evalkit.errors import DataQualityWarning, ParameterError
-from evalkit.validation import cfa, invariance
+from evalkit.core.errors import DataQualityWarning, ParameterError
+from evalkit.methods.validation import cfa, invariance
 
 REF = Path(__file__).parent / "reference" / "lavaan_review"
 HS = """visual  =~ x1 + x2 + x3

@@ -18,11 +18,14 @@ from numpy.testing import assert_allclose
 
 import evalkit
 from evalkit import DataValidationError, ParameterError
-from evalkit import did, funnel, meta, prepost
-from evalkit import validation as val
-from evalkit._stats import wilson_interval
-from evalkit._text import text_table
-from evalkit.errors import ConvergenceWarning, DataQualityWarning
+from evalkit.methods import did
+from evalkit.methods import funnel
+from evalkit.methods import meta
+from evalkit.methods import prepost
+from evalkit.methods import validation as val
+from evalkit.core.stats import wilson_interval
+from evalkit.core.text import text_table
+from evalkit.core.errors import ConvergenceWarning, DataQualityWarning
 
 REF = Path(__file__).parent / "reference"
 
@@ -132,7 +135,7 @@ def test_one_wilson_interval_everywhere():
                         proportion_confint(x, n, alpha=1 - conf, method="wilson"), rtol=1e-12, atol=1e-15)
     assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == 1.0
     assert np.isnan(wilson_interval(0, 0)).all()
-    from evalkit.validation import validity
+    from evalkit.methods.validation import validity
     assert funnel.wilson_interval is wilson_interval and prepost.wilson_interval is wilson_interval
     assert not hasattr(funnel, "_wilson") and not hasattr(prepost, "_wilson")
     assert validity.proportion_ci(7, 20, 0.9) == wilson_interval(7, 20, 0.9)

@@ -1,4 +1,4 @@
-"""Reviewer's checks of evalkit.io / evalkit.codebook / evalkit.excel_template on inputs the
+"""Reviewer's checks of evalkit.readers / evalkit.codebook / evalkit.excel_template on inputs the
 authors' tests do not cover: thousands separators, trailing spaces, a binary file posing
 as CSV, malformed codebooks, non-default dtypes."""
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 
 import evalkit
 from evalkit import CodebookError, ParameterError
-from evalkit.codebook import load_codebook
-from evalkit.excel_template import write_template
+from evalkit.data.codebook import load_codebook
+from evalkit.data.excel_template import write_template
 
 HEADER = "municipality_code;municipality_name;year;lonely_pct;severe_pct;n_respondents;joined_year\n"
 

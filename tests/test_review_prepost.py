@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from evalkit.errors import DataQualityWarning, ParameterError
-from evalkit.prepost import attrition, by_group, paired, proportion_change, reliable_change
+from evalkit.core.errors import DataQualityWarning, ParameterError
+from evalkit.methods.prepost import attrition, by_group, paired, proportion_change, reliable_change
 
 REF = Path(__file__).parent / "reference" / "prepost_review"
 RTOL = 1e-9  # closed-form statistics: R and Python agree to rounding error
@@ -173,7 +173,7 @@ def test_by_group_tidy_columns_do_not_depend_on_by(long):
 
 
 def test_by_group_refuses_results_with_by_or_group_columns(long):
-    from evalkit.results import Result
+    from evalkit.core.results import Result
 
     class Clash(Result):
         def tidy(self):
@@ -208,7 +208,7 @@ def test_one_pair_summary_has_no_nan_text():
 def test_infinite_outcome_is_a_data_error_not_a_number(long):
     """Defect found in review: an infinite outcome gave mean_diff = -inf (a silent number)
     and was counted as 'at or above the cut-off' by proportion_change."""
-    from evalkit.errors import DataValidationError
+    from evalkit.core.errors import DataValidationError
     bad = long.assign(total=long["total"].where(long.index != long.index[0], np.inf))
     for func, kw in ((paired, {}), (proportion_change, {"cutoff": 3})):
         with pytest.raises(DataValidationError, match="infinite"):
@@ -218,7 +218,7 @@ def test_infinite_outcome_is_a_data_error_not_a_number(long):
 def test_duplicated_column_names_are_a_data_error(long):
     """Defect found in review: two columns named like the outcome/unit gave AttributeError
     or TypeError from pandas (here and in scales.score, cfa, privacy.suppress)."""
-    from evalkit.errors import DataValidationError
+    from evalkit.core.errors import DataValidationError
     for col in ("total", "id"):
         with pytest.raises(DataValidationError, match=f"'{col}' occurs 2 times"):
             paired(pd.concat([long, long[[col]]], axis=1), **P)

@@ -14,7 +14,7 @@ import pytest
 
 import evalkit
 from evalkit import DataValidationError
-from evalkit.scales import scale_definition, score
+from evalkit.data.scales import scale_definition, score
 
 EMO = [2, 3, 5, 6, 9, 10]
 SOC = [1, 4, 7, 8, 11]
@@ -115,7 +115,7 @@ def test_scales_find_codebooks_through_codebook_module(monkeypatch, tmp_path):
     """Review fix: scales uses evalkit.codebook.codebook_dir() (one lookup, not two)."""
     import json
 
-    import evalkit.scales as sc
+    import evalkit.data.scales as sc
     block = scale_definition("djg6")
     (tmp_path / "myscale.json").write_text(json.dumps({"name": "myscale", "scale": block}))
     monkeypatch.setattr(sc, "codebook_dir", lambda: tmp_path)

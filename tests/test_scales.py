@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from evalkit import DataValidationError, ParameterError
-from evalkit.scales import available_scales, scale_definition, score
+from evalkit.data.scales import available_scales, scale_definition, score
 
 ROOT = Path(__file__).resolve().parents[1]
 EMO11 = [2, 3, 5, 6, 9, 10]   # negatively worded: lonely = ja (1) / min of meer (2)
@@ -335,8 +335,8 @@ def test_scale_codebooks(name, n, emo, soc):
 
 
 def test_item_scores_add_up_to_the_total_and_follow_the_keying():
-    from evalkit import datasets
-    from evalkit.scales import item_scores
+    from evalkit.data import datasets
+    from evalkit.data.scales import item_scores
     df = datasets.load("interventions").head(300)
     items = item_scores(df, "djg11")
     assert list(items.columns) == [f"djg{i}" for i in range(1, 12)]

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from evalkit.errors import DataValidationError, ParameterError, SmallSampleWarning
-from evalkit.validation import cfa, reliability
-from evalkit.validation.consistency import _omega_fast, feldt_ci, omega_from_cfa, schmid_leiman
+from evalkit.core.errors import DataValidationError, ParameterError, SmallSampleWarning
+from evalkit.methods.validation import cfa, reliability
+from evalkit.methods.validation.consistency import _omega_fast, feldt_ci, omega_from_cfa, schmid_leiman
 
 REF = Path(__file__).parent / "reference"
 P = json.loads((REF / "psych" / "psych_reference.json").read_text())
@@ -201,7 +201,7 @@ def test_collinear_items_give_clear_warning_not_numpy_noise(likert, make, n_boot
     alpha (with its bootstrap CI) is still reported."""
     import warnings
 
-    from evalkit.errors import ConvergenceWarning
+    from evalkit.core.errors import ConvergenceWarning
     items = [c for c in likert.columns if c.startswith("i")][:6]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.validation import cosmin_table, hypotheses_test, icc, roc
+from evalkit.methods.validation import cosmin_table, hypotheses_test, icc, roc
 
 
 def _ratings(res):
@@ -73,7 +73,7 @@ def test_wlsmv_fit_rated_on_scaled_indices():
 def test_wlsmv_result_object():
     from pathlib import Path
 
-    from evalkit.validation.wlsmv import fit_wlsmv
+    from evalkit.methods.validation.wlsmv import fit_wlsmv
 
     ref = Path(__file__).parent / "reference" / "lavaan_ordinal" / "sim3.csv"
     fit = fit_wlsmv(pd.read_csv(ref), "f1 =~ y1 + y2 + y3 + y4\nf2 =~ y5 + y6 + y7 + y8")
@@ -97,7 +97,7 @@ def test_dutch_criteria():
 
 def test_nan_values_are_rated_indeterminate_with_a_warning():
     """A statistic that could not be estimated (NaN) is left out with a warning, never rated -."""
-    from evalkit.errors import DataQualityWarning
+    from evalkit.core.errors import DataQualityWarning
     with pytest.warns(DataQualityWarning, match="NaN"):
         res = cosmin_table(internal_consistency={"social": np.nan, "emotional": 0.80},
                            structural={"cfi": 0.97, "tli": 0.96, "rmsea": 0.05, "srmr": 0.04})
@@ -119,6 +119,6 @@ def test_nan_values_are_rated_indeterminate_with_a_warning():
     (dict(structural={"cfi": "hoog"}), "'cfi' must be a number"),
 ])
 def test_bad_values_raise_parameter_error(kwargs, match):
-    from evalkit.errors import ParameterError
+    from evalkit.core.errors import ParameterError
     with pytest.raises(ParameterError, match=match):
         cosmin_table(**kwargs)

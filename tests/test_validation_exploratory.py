@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from evalkit.errors import ConvergenceWarning, DataValidationError, ParameterError
-from evalkit.validation import efa, parallel_analysis
-from evalkit.validation.exploratory import _rotate
+from evalkit.core.errors import ConvergenceWarning, DataValidationError, ParameterError
+from evalkit.methods.validation import efa, parallel_analysis
+from evalkit.methods.validation.exploratory import _rotate
 
 P = json.loads((Path(__file__).parent / "reference" / "psych" / "psych_reference.json").read_text())
 ITEMS = [f"x{i}" for i in range(1, 10)]

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from evalkit.errors import DataQualityWarning, DataValidationError, ParameterError
-from evalkit.validation import item_analysis
+from evalkit.core.errors import DataQualityWarning, DataValidationError, ParameterError
+from evalkit.methods.validation import item_analysis
 
 REF = Path(__file__).parent / "reference" / "psych"
 P = json.loads((REF / "psych_reference.json").read_text())

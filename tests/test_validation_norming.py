@@ -5,8 +5,8 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import stats
 
-from evalkit.errors import DataValidationError, ParameterError, PrivacyWarning
-from evalkit.validation import norms
+from evalkit.core.errors import DataValidationError, ParameterError, PrivacyWarning
+from evalkit.methods.validation import norms
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,7 @@ def test_bad_input(data):
 def test_total_row_labelled_in_report_language(data):
     import matplotlib.pyplot as plt
 
-    from evalkit.validation.norming import TOTAL_GROUP
+    from evalkit.methods.validation.norming import TOTAL_GROUP
 
     with pytest.warns(PrivacyWarning):
         res = norms(data, score="score", min_cell=10)

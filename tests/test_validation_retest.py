@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from evalkit.errors import DataQualityWarning, DataValidationError, ParameterError, SmallSampleWarning
-from evalkit.validation import agreement, bland_altman, icc
+from evalkit.core.errors import DataQualityWarning, DataValidationError, ParameterError, SmallSampleWarning
+from evalkit.methods.validation import agreement, bland_altman, icc
 
 REF = Path(__file__).parent / "reference"
 P = json.loads((REF / "psych" / "psych_reference.json").read_text())

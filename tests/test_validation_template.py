@@ -16,7 +16,7 @@ def test_template_stored_without_outputs_and_has_parameters():
     for c in nb.cells:
         if c.cell_type == "code":
             assert c.outputs == [] and c.execution_count is None
-    from evalkit import report
+    from evalkit.reports import render as report
     params = report.template_parameters(TEMPLATE)
     assert {"codebook", "data_path", "lang", "min_cell"} <= set(params)
     assert params["data_path"] is None  # required

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from evalkit.errors import DataValidationError, ParameterError
-from evalkit.validation import hypotheses_test, known_groups, roc
-from evalkit.validation.validity import _delong, proportion_ci
+from evalkit.core.errors import DataValidationError, ParameterError
+from evalkit.methods.validation import hypotheses_test, known_groups, roc
+from evalkit.methods.validation.validity import _delong, proportion_ci
 
 REF = Path(__file__).parent / "reference" / "proc"
 R = json.loads((REF / "proc_reference.json").read_text())

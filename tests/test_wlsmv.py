@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from evalkit.errors import DataQualityWarning, DataValidationError, ParameterError
-from evalkit.validation.wlsmv import (INVARIANCE_LEVELS, WLSMV_FIT_NAMES, fit_wlsmv,
+from evalkit.core.errors import DataQualityWarning, DataValidationError, ParameterError
+from evalkit.methods.validation.wlsmv import (INVARIANCE_LEVELS, WLSMV_FIT_NAMES, fit_wlsmv,
                                       invariance_wlsmv)
 
 REF_DIR = Path(__file__).parent / "reference" / "lavaan_ordinal"
@@ -247,7 +247,7 @@ def test_scalar_level_detects_uniform_dif_as_lavaan(youth_gender):
 
 
 def test_partial_scalar_frees_the_dif_item(youth_gender):
-    from evalkit.datasets import truth
+    from evalkit.data.datasets import truth
 
     dif_item = truth("youth")["dif"]["item"]
     ref = REF_SC["youth_gender"]["partial"]
@@ -366,7 +366,7 @@ def test_free_marker_fixed_variance_and_residual_covariance():
 
 def test_dispatch_from_cfa_and_invariance():
     # evalkit.validation.cfa / invariance hand estimator="WLSMV" to this module
-    from evalkit.validation import cfa, invariance
+    from evalkit.methods.validation import cfa, invariance
 
     d = pd.read_csv(REF_DIR / "sim3.csv")
     res = cfa(d, SIM3_MODEL, estimator="WLSMV")
@@ -407,7 +407,7 @@ def _small_ordinal():
 
 def test_bad_input_round_three():
     """Duplicated columns, odd argument types and plain category codes in messages."""
-    from evalkit.validation.wlsmv import scaled_difference_test
+    from evalkit.methods.validation.wlsmv import scaled_difference_test
     d = _small_ordinal()
     m = "f =~ a + b + c + d"
     with pytest.raises(DataValidationError, match="'a' occurs 2 times"):

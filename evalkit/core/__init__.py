@@ -1,0 +1,1 @@
+"""Core layer: errors, messages (nl/en), checks, results, plotting style."""

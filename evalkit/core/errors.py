@@ -1,0 +1,72 @@
+"""Named exceptions and warnings of evalkit, all in one place.
+
+Users can catch the exceptions and filter the warnings by class, e.g.::
+
+    import warnings, evalkit
+    warnings.simplefilter("ignore", evalkit.SmallSampleWarning)
+"""
+from __future__ import annotations
+
+__all__ = [
+    "EvalkitError",
+    "DataValidationError",
+    "EstimationError",
+    "CodebookError",
+    "ParameterError",
+    "EvalkitWarning",
+    "SmallSampleWarning",
+    "ConvergenceWarning",
+    "PrivacyWarning",
+    "DataQualityWarning",
+]
+
+
+class EvalkitError(Exception):
+    """Base class of every error raised on purpose by evalkit."""
+
+
+class DataValidationError(EvalkitError, ValueError):
+    """Input data break the rules of their codebook.
+
+    Attributes
+    ----------
+    report : evalkit.readers.ValidationReport or None
+        All violations found in one pass (``report.errors`` is a DataFrame with
+        columns ``row, column, value, rule, message``).
+    """
+
+    def __init__(self, message: str, report=None):
+        super().__init__(message)
+        self.report = report
+
+
+class CodebookError(EvalkitError, ValueError):
+    """A codebook (data dictionary) is missing, unknown or malformed."""
+
+
+class ParameterError(EvalkitError, ValueError):
+    """An invalid argument value (names the parameter and the allowed values)."""
+
+
+class EstimationError(EvalkitError, RuntimeError):
+    """A statistic cannot be estimated from these data (e.g. no complete pairs)."""
+
+
+class EvalkitWarning(UserWarning):
+    """Base class of evalkit's warnings."""
+
+
+class SmallSampleWarning(EvalkitWarning):
+    """Too few observations for the statistic to be trustworthy."""
+
+
+class ConvergenceWarning(EvalkitWarning):
+    """An iterative estimator did not (properly) converge."""
+
+
+class PrivacyWarning(EvalkitWarning):
+    """Cells were suppressed because they hold fewer respondents than the threshold."""
+
+
+class DataQualityWarning(EvalkitWarning):
+    """Data are usable but something should be looked at (e.g. dropped rows)."""

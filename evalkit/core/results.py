@@ -1,0 +1,98 @@
+"""The common shape of every analysis result.
+
+Every analysis in evalkit returns a subclass of :class:`Result`:
+
+- ``.tidy()`` -- a DataFrame with one row per estimand and the fixed snake_case columns
+  ``term, estimate, std_error, ci_lower, ci_upper, p_value, n`` first (plus what the
+  method needs). Numbers are never rounded; cells hold scalars only; column names never
+  depend on the arguments.
+- ``.summary(lang="nl")`` -- readable text in Dutch (default) or English. It drives
+  ``str(result)`` and the HTML view in Jupyter (``_repr_html_``).
+- ``.plot()`` -- a matplotlib figure/axes in the shared style, where a picture helps.
+"""
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from evalkit.core.checks import check_lang
+
+__all__ = ["Result", "TIDY_COLUMNS", "tidy_frame"]
+
+#: Columns every ``.tidy()`` starts with, in this order.
+TIDY_COLUMNS: tuple[str, ...] = (
+    "term",
+    "estimate",
+    "std_error",
+    "ci_lower",
+    "ci_upper",
+    "p_value",
+    "n",
+)
+
+
+def tidy_frame(rows: Iterable[Mapping], extra: Sequence[str] = ()) -> pd.DataFrame:
+    """Build a tidy DataFrame with the standard columns first, then ``extra``.
+
+    Missing values become NaN; unknown keys raise, so that column names stay fixed.
+    """
+    columns = list(TIDY_COLUMNS) + [c for c in extra if c not in TIDY_COLUMNS]
+    records = []
+    for row in rows:
+        unknown = set(row) - set(columns)
+        if unknown:
+            raise KeyError(f"tidy row has undeclared columns: {sorted(unknown)}")
+        records.append({c: row.get(c, np.nan) for c in columns})
+    df = pd.DataFrame.from_records(records, columns=columns)
+    for c in columns:
+        if c != "term" and df[c].dtype == object:
+            converted = pd.to_numeric(df[c], errors="coerce")
+            if converted.notna().sum() == df[c].notna().sum():
+                df[c] = converted
+    return df
+
+
+class Result:
+    """Base class of analysis results (see the module docstring for the contract)."""
+
+    #: Human title per language; subclasses override.
+    title: Mapping[str, str] = {"nl": "Resultaat", "en": "Result"}
+
+    # -- contract --------------------------------------------------------------------
+    def tidy(self) -> pd.DataFrame:  # pragma: no cover - abstract
+        """One row per estimand with the standard columns (see TIDY_COLUMNS)."""
+        raise NotImplementedError
+
+    def summary(self, lang: str = "nl") -> str:
+        """Readable text; subclasses write a proper one."""
+        check_lang(lang)
+        with pd.option_context("display.width", 120, "display.max_columns", 20):
+            return f"{self.title[lang]}\n\n{self.tidy().to_string(index=False)}"
+
+    def plot(self, *args, **kwargs):  # pragma: no cover - abstract
+        """A figure in the shared style; not every result has one."""
+        raise NotImplementedError(f"{type(self).__name__} has no plot().")
+
+    # -- display ---------------------------------------------------------------------
+    def __str__(self) -> str:
+        return self.summary()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>\n{self.summary(lang='en')}"
+
+    def _html_table(self) -> str:
+        df = self.tidy()
+        return df.to_html(index=False, float_format=lambda x: f"{x:.4g}", border=0,
+                          classes="evalkit-table", na_rep="")
+
+    def _repr_html_(self) -> str:
+        text = html.escape(self.summary())
+        return (
+            '<div class="evalkit-result">'
+            f"<strong>{html.escape(self.title['nl'])}</strong>"
+            f'<pre style="white-space:pre-wrap">{text}</pre>'
+            f"{self._html_table()}</div>"
+        )

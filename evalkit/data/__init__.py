@@ -1,0 +1,1 @@
+"""Data-in layer: codebooks, readers and file validation, Excel template, scales, datasets."""

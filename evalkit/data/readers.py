@@ -1,0 +1,1223 @@
+"""Read coalition data files and check them against a codebook.
+
+``read`` opens CSV (comma, semicolon or tab; decimal comma; UTF-8 with or without BOM,
+UTF-16, Windows-1252), Excel ``.xlsx`` (first sheet, or the data sheet of an evalkit
+template) and SPSS ``.sav`` files (value labels mapped to the codebook's codes), maps the
+headers to machine names, turns Dutch or English answer words into codes, converts every
+column to its type and validates the result. ``validate`` runs the same checks on a
+DataFrame and returns a :class:`ValidationReport` listing *all* violations in one pass.
+
+Input files are opened read-only and never modified.
+
+Examples
+--------
+>>> import evalkit
+>>> df = evalkit.read("coalitie.csv", "intervention")                # doctest: +SKIP
+>>> report = evalkit.validate(df, "intervention", lang="en")         # doctest: +SKIP
+>>> report.ok, report.errors.columns.tolist()                        # doctest: +SKIP
+(True, ['row', 'column', 'value', 'rule', 'message'])
+"""
+from __future__ import annotations
+
+import csv
+import difflib
+import html
+import io as _io
+import math
+import re
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evalkit.core.checks import check_lang
+from evalkit.data.codebook import Codebook, Field, load_codebook, municipalities, normalize_label
+from evalkit.core.errors import DataValidationError, ParameterError
+
+__all__ = ["read", "validate", "ValidationReport", "ISSUE_COLUMNS", "cli_validate"]
+
+#: Columns of ``ValidationReport.errors`` and ``.warnings``.
+ISSUE_COLUMNS: tuple[str, ...] = ("row", "column", "value", "rule", "message")
+
+#: Sheet names of the data sheet in an evalkit Excel template.
+DATA_SHEET_NAMES = ("gegevens", "data")
+
+_GM_PATTERN = r"^GM\d{4}$"
+_INT_LIKE = re.compile(r"^\s*\d{1,4}(\.0+)?\s*$")
+
+
+# =======================================================================================
+# Report
+# =======================================================================================
+class ValidationReport:
+    """All violations of a data set against a codebook, found in one pass.
+
+    Attributes
+    ----------
+    ok : bool
+        True when there are no errors (warnings are allowed).
+    errors, warnings : pandas.DataFrame
+        Columns ``row, column, value, rule, message``. ``row`` is the 1-based data row as a
+        spreadsheet user counts it (header excluded; nullable integer, ``<NA>`` for
+        problems of the whole file such as a missing column); ``column`` is the machine
+        name; ``value`` the value as it appears in the file; ``rule`` the rule broken
+        (``required, type, enum, minimum, maximum, pattern, unique, duplicate_key,
+        requires_baseline, in_reference_list, compare, constant_within, band, item_set,
+        missing_column, unknown_column, duplicate_column, empty_row, empty_file,
+        parse_error, name_mismatch, encoding``); ``message`` tells in plain words what to fix.
+    """
+
+    def __init__(self, issues: pd.DataFrame, *, codebook: str, source: str | None,
+                 n_rows: int, lang: str = "nl"):
+        self._issues = issues
+        self.codebook = codebook
+        self.source = source
+        self.n_rows = n_rows
+        self.lang = check_lang(lang)
+
+    # public frames -----------------------------------------------------------------------
+    def _frame(self, severity: str | None, lang: str | None = None) -> pd.DataFrame:
+        lang = check_lang(lang or self.lang)
+        iss = self._issues if severity is None else self._issues[self._issues["severity"] == severity]
+        out = pd.DataFrame({
+            "row": iss["row"].astype("Int64"),
+            "column": iss["column"],
+            "value": iss["value"],
+            "rule": iss["rule"],
+            "message": iss[f"message_{lang}"],
+        })
+        if severity is None:
+            out.insert(0, "severity", iss["severity"])
+        return out.reset_index(drop=True)
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        return self._frame("error")
+
+    @property
+    def warnings(self) -> pd.DataFrame:
+        return self._frame("warning")
+
+    @property
+    def ok(self) -> bool:
+        return not bool((self._issues["severity"] == "error").any())
+
+    @property
+    def n_errors(self) -> int:
+        return int((self._issues["severity"] == "error").sum())
+
+    @property
+    def n_warnings(self) -> int:
+        return int((self._issues["severity"] == "warning").sum())
+
+    def to_frame(self, lang: str | None = None) -> pd.DataFrame:
+        """Errors and warnings together, with a leading ``severity`` column."""
+        return self._frame(None, lang)
+
+    # text ---------------------------------------------------------------------------------
+    def summary(self, lang: str | None = None, max_items: int = 20) -> str:
+        """Readable report in Dutch (default) or English."""
+        lang = check_lang(lang or self.lang)
+        nl = lang == "nl"
+        src = f"'{self.source}'" if self.source else ("de tabel" if nl else "the table")
+        ne, nw = self.n_errors, self.n_warnings
+        lines = [
+            (f"Controle van {src} met codeboek '{self.codebook}': {self.n_rows} regels, "
+             f"{ne} {'fout' if ne == 1 else 'fouten'}, {nw} {'waarschuwing' if nw == 1 else 'waarschuwingen'}.")
+            if nl else
+            (f"Check of {src} against codebook '{self.codebook}': {self.n_rows} rows, "
+             f"{ne} error{'s' if ne != 1 else ''}, {nw} warning{'s' if nw != 1 else ''}.")
+        ]
+        if self.ok:
+            lines.append("Geen fouten gevonden: het bestand voldoet aan het codeboek." if nl
+                         else "No errors found: the file meets the codebook.")
+        err = self._frame("error", lang)
+        if ne:
+            counts = err.groupby(["rule", "column"], dropna=False, sort=False).size()
+            lines.append("")
+            lines.append("Fouten per regel en kolom:" if nl else "Errors by rule and column:")
+            for (rule, col), n in counts.items():
+                col = "-" if pd.isna(col) else col
+                lines.append(f"  {rule:<18} {col:<20} {n}")
+            lines.append("")
+            shown = err.head(max_items)
+            lines.append((f"Eerste {len(shown)} van {ne} fouten:" if nl else f"First {len(shown)} of {ne} errors:")
+                         if ne > len(shown) else ("Fouten:" if nl else "Errors:"))
+            lines += [f"  - {m}" for m in shown["message"]]
+        warn = self._frame("warning", lang)
+        if nw:
+            lines.append("")
+            lines.append("Waarschuwingen:" if nl else "Warnings:")
+            lines += [f"  - {m}" for m in warn["message"].head(max_items)]
+            if nw > max_items:
+                lines.append(f"  ... (+{nw - max_items})")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def __repr__(self) -> str:
+        return (f"<ValidationReport codebook={self.codebook!r} source={self.source!r} "
+                f"rows={self.n_rows} errors={self.n_errors} warnings={self.n_warnings}>")
+
+    def _repr_html_(self) -> str:
+        nl = self.lang == "nl"
+        head = html.escape(self.summary(max_items=0).split("\n\n")[0])
+        colour = "#009e73" if self.ok else "#d55e00"
+        parts = [f'<div class="evalkit-validation"><p style="border-left:4px solid {colour};'
+                 f'padding-left:.5em"><strong>{head}</strong></p>']
+        for title, frame in (("Fouten" if nl else "Errors", self.errors),
+                             ("Waarschuwingen" if nl else "Warnings", self.warnings)):
+            if len(frame):
+                more = f" (eerste 100 van {len(frame)})" if nl else f" (first 100 of {len(frame)})"
+                parts.append(f"<h4>{title}{more if len(frame) > 100 else ''}</h4>")
+                parts.append(frame.head(100).to_html(index=False, border=0, na_rep="",
+                                                     classes="evalkit-table"))
+        parts.append("</div>")
+        return "".join(parts)
+
+    def __deepcopy__(self, memo):  # the report is immutable; cheap to keep in df.attrs
+        return self
+
+
+# =======================================================================================
+# Issue collection
+# =======================================================================================
+class _Issues:
+    """Collects issues as column chunks (vectorised), then builds one frame."""
+
+    def __init__(self, cb: Codebook, source: str | None, headers: dict[str, str]):
+        self.cb = cb
+        self.source = source
+        self.headers = headers  # machine name -> header as written in the file
+        self.chunks: list[dict] = []
+
+    def col_label(self, name: str | None, lang: str) -> str:
+        if name is None:
+            return ""
+        shown = self.headers.get(name)
+        if shown is None:
+            shown = self.cb[name].title(lang) if name in self.cb else name
+        return f"'{shown}'" if shown == name else f"'{shown}' ({name})"
+
+    def prefix(self, lang: str, row: Any, column: str | None) -> str:
+        nl = lang == "nl"
+        parts = []
+        if self.source:
+            parts.append(("bestand " if nl else "file ") + f"'{self.source}'")
+        if row is not None and not (isinstance(row, float) and math.isnan(row)):
+            parts.append(("rij " if nl else "row ") + str(int(row)))
+        if column is not None:
+            parts.append(("kolom " if nl else "column ") + self.col_label(column, lang))
+        s = ", ".join(parts)
+        return (s[:1].upper() + s[1:] + ": ") if s else ""
+
+    def add(self, rule: str, column: str | None, rows: Sequence | None, values: Sequence | None,
+            nl: Callable[[Any, Any], str] | str, en: Callable[[Any, Any], str] | str,
+            severity: str = "error") -> None:
+        """Add issues. ``rows`` are 1-based (None: one file-level issue)."""
+        if rows is None:
+            rows_l: list = [None]
+            vals_l: list = [None if values is None else values]
+        else:
+            rows_l = [int(r) for r in rows]
+            if not rows_l:
+                return
+            vals_l = [None] * len(rows_l) if values is None else list(values)
+        msgs = {}
+        for lang, tmpl in (("nl", nl), ("en", en)):
+            if callable(tmpl):
+                msgs[lang] = [self.prefix(lang, r, column) + tmpl(r, v) for r, v in zip(rows_l, vals_l)]
+            else:
+                msgs[lang] = [self.prefix(lang, r, column) + tmpl for r in rows_l]
+        self.chunks.append({"row": rows_l, "column": column, "value": vals_l, "rule": rule,
+                            "severity": severity, "message_nl": msgs["nl"], "message_en": msgs["en"]})
+
+    def frame(self) -> pd.DataFrame:
+        cols = ["severity", "row", "column", "value", "rule", "message_nl", "message_en"]
+        if not self.chunks:
+            df = pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
+            df["row"] = df["row"].astype("Int64")
+            return df
+        parts = []
+        order = {n: i for i, n in enumerate(self.cb.field_names)}
+        for ch in self.chunks:
+            n = len(ch["row"])
+            parts.append(pd.DataFrame({
+                "severity": [ch["severity"]] * n,
+                "row": pd.array([np.nan if r is None else r for r in ch["row"]], dtype="Float64"),
+                "column": [ch["column"]] * n,
+                "value": [None if v is None else _display(v) for v in ch["value"]],
+                "rule": [ch["rule"]] * n,
+                "message_nl": ch["message_nl"],
+                "message_en": ch["message_en"],
+            }))
+        df = pd.concat(parts, ignore_index=True)
+        df["row"] = df["row"].astype("Int64")
+        df["_file"] = df["row"].isna().astype(int)
+        df["_col"] = df["column"].map(lambda c: order.get(c, len(order)) if c is not None else -1)
+        df = df.sort_values(["_file", "row", "_col"], ascending=[False, True, True], kind="stable",
+                            na_position="first")
+        return df.drop(columns=["_file", "_col"]).reset_index(drop=True)
+
+
+def _display(v: Any) -> str:
+    """A value as the user wrote it (no '.0' after whole numbers)."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    if isinstance(v, (datetime, pd.Timestamp)):
+        return v.strftime("%Y-%m-%d") if (v.hour, v.minute, v.second) == (0, 0, 0) else v.isoformat(sep=" ")
+    if isinstance(v, date):
+        return v.isoformat()
+    return str(v)
+
+
+def _fmt_num(x: Any, lang: str) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    s = _display(x)
+    return s.replace(".", ",") if lang == "nl" else s
+
+
+def _rows_text(rows: Sequence[int], lang: str) -> str:
+    rows = list(rows)
+    shown = ", ".join(str(r) for r in rows[:10])
+    if len(rows) > 10:
+        shown += f" {'en' if lang == 'nl' else 'and'} {len(rows) - 10} {'meer' if lang == 'nl' else 'more'}"
+    return shown
+
+
+# =======================================================================================
+# Type conversion (vectorised)
+# =======================================================================================
+def _scalar_text(v: Any) -> Any:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, str):
+        return v.strip()
+    if isinstance(v, (bool, np.bool_)):
+        return "1" if v else "0"
+    if isinstance(v, (float, np.floating)):
+        if math.isnan(v):
+            return None
+        return _display(v)
+    return _display(v)
+
+
+def _norm_text(t: pd.Series) -> pd.Series:
+    """Case-folded, single-spaced text for matching answer words."""
+    return t.str.casefold().str.replace(r"\s+", " ", regex=True)
+
+
+_NUM_DEC_COMMA = re.compile(r"^([+-]?\d*),(\d+)$")
+_NUM_NL_THOUSANDS = r"^[+-]?\d{1,3}(\.\d{3})+,\d+$"
+_NUM_NL_GROUPED = r"^[+-]?\d{1,3}(\.\d{3})+$"
+
+
+def _parse_numbers(t: pd.Series, grouped_points: bool = False) -> pd.Series:
+    """Numbers from text, accepting a decimal comma (12,5) and Dutch thousands (1.234,5).
+
+    With ``grouped_points`` (decimal columns) a value such as ``1.234`` in a column that
+    writes decimals with a comma is read as 1234.
+    """
+    x = t
+    if x.str.contains(",", regex=False).any():
+        thou = x.str.match(_NUM_NL_THOUSANDS, na=False)
+        if thou.any():
+            x = x.where(~thou, x.str.replace(".", "", regex=False))
+        if grouped_points and x.str.match(_NUM_DEC_COMMA, na=False).any():
+            # the column writes decimals with a comma (47,5), so there a point can only
+            # group thousands: 1.234 is 1234, never 1.234 (Dutch Excel)
+            grouped = x.str.match(_NUM_NL_GROUPED, na=False)
+            if grouped.any():
+                x = x.where(~grouped, x.str.replace(".", "", regex=False))
+        x = x.str.replace(_NUM_DEC_COMMA, r"\1.\2", regex=True)
+    return pd.to_numeric(x, errors="coerce")
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%d-%m-%Y %H:%M:%S",
+                 "%Y/%m/%d", "%d.%m.%Y")
+
+
+def _parse_dates(t: pd.Series) -> pd.Series:
+    out = pd.to_datetime(t, format=_DATE_FORMATS[0], errors="coerce")
+    for fmt in _DATE_FORMATS[1:]:
+        todo = out.isna() & t.notna()
+        if not todo.any():
+            break
+        out = out.where(~todo, pd.to_datetime(t.where(todo), format=fmt, errors="coerce"))
+    return out
+
+
+class _Column:
+    """Typed values and masks of one field (masks are numpy bool arrays)."""
+
+    __slots__ = ("typed", "missing", "type_bad", "enum_bad", "text")
+
+    def __init__(self, typed, missing, type_bad, enum_bad, text):
+        self.typed, self.missing, self.type_bad, self.enum_bad, self.text = typed, missing, type_bad, enum_bad, text
+
+
+def _unique_text(uniq) -> pd.Series:
+    """Trimmed text of the unique values of a column (object Series, None for missing)."""
+    if isinstance(uniq, pd.Index) and pd.api.types.is_string_dtype(uniq.dtype) and uniq.dtype != object:
+        return pd.Series(uniq.str.strip(), dtype=object)
+    return pd.Series([_scalar_text(v) for v in uniq], dtype=object)
+
+
+def _take(values: np.ndarray, codes: np.ndarray, fill) -> np.ndarray:
+    """values[codes] with ``fill`` where codes == -1 (factorize's missing sentinel)."""
+    if len(values) == 0:
+        return np.full(len(codes), fill, dtype=values.dtype if fill is not None else object)
+    out = values[np.where(codes < 0, 0, codes)]
+    if (codes < 0).any():
+        out = out.copy()
+        out[codes < 0] = fill
+    return out
+
+
+def _coerce(s: pd.Series, f: Field, cb: Codebook) -> _Column:
+    """Convert one column to its field type.
+
+    Work is done on the distinct values only (``pandas.factorize``) and broadcast back,
+    so that a column of 100,000 answers with three distinct words costs three conversions.
+    """
+    n = len(s)
+    no = np.zeros(n, dtype=bool)
+    numeric_src = pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+    if f.type in ("integer", "number") and numeric_src:
+        num = s.to_numpy(dtype="float64", na_value=np.nan)
+        missing = np.isnan(num)
+        type_bad = np.isinf(num)
+        num = np.where(type_bad, np.nan, num)
+        return _finish_numeric(f, num, missing, type_bad, None)
+    if f.type == "date" and pd.api.types.is_datetime64_any_dtype(s.dtype):
+        typed = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
+        return _Column(typed, typed.isna().to_numpy(), no, no, None)
+
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    codes = np.asarray(codes)
+    ut = _unique_text(uniq)
+    missing_values = set(f.missing_values if f.missing_values is not None else cb.missing_values) | {""}
+    u_missing = (ut.isna() | ut.isin(missing_values)).to_numpy(dtype=bool)
+    ut = ut.where(~u_missing, None)
+    missing = _take(u_missing, codes, True)
+    text = _take(ut.to_numpy(dtype=object), codes, None)
+    amap = cb.answer_map(f.name)
+    u_norm = ut.map(normalize_label, na_action="ignore") if amap or f.type == "boolean" else None
+
+    if f.type in ("integer", "number"):
+        u_num = _parse_numbers(pd.Series(ut, dtype="str"), grouped_points=f.type == "number").to_numpy(
+            dtype="float64", na_value=np.nan)
+        if amap:
+            words = pd.to_numeric(u_norm.map(amap), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+            u_num = np.where(np.isnan(words), u_num, words)
+        u_bad = ~u_missing & ~np.isfinite(u_num)
+        u_num = np.where(u_bad, np.nan, u_num)
+        num = _take(u_num, codes, np.nan)
+        type_bad = _take(u_bad, codes, False)
+        return _finish_numeric(f, num, missing, type_bad, text)
+    if f.type == "date":
+        u_dt = _parse_dates(pd.Series(ut, dtype="str"))
+        u_bad = (~u_missing & u_dt.isna().to_numpy())
+        typed = pd.Series(_take(u_dt.to_numpy(), codes, np.datetime64("NaT")), index=s.index)
+        return _Column(typed, missing, _take(u_bad, codes, False), no, text)
+    if f.type == "boolean":
+        bmap = {"true": True, "false": False, "ja": True, "nee": False, "yes": True, "no": False,
+                "1": True, "0": False, "waar": True, "onwaar": False}
+        u_b = u_norm.map(bmap)
+        u_bad = ~u_missing & u_b.isna().to_numpy()
+        typed = pd.Series(_take(u_b.to_numpy(dtype=object), codes, None), index=s.index).astype("boolean")
+        return _Column(typed, missing, _take(u_bad, codes, False), no, text)
+    # string
+    u_val = ut
+    enum_bad = no
+    if amap:
+        mapped = u_norm.map(amap)
+        if f.enum is not None:
+            enum_bad = _take((ut.notna() & mapped.isna()).to_numpy(dtype=bool), codes, False)
+        u_val = mapped.where(mapped.notna(), ut)
+    typed = pd.Series(_take(u_val.to_numpy(dtype=object), codes, None), index=s.index, dtype="str")
+    return _Column(typed, missing, no, enum_bad, text)
+
+
+def _finish_numeric(f: Field, num: np.ndarray, missing, type_bad, text) -> _Column:
+    if f.type == "integer":
+        frac = ~np.isnan(num) & (np.mod(num, 1) != 0)
+        type_bad = type_bad | frac
+        num = np.where(frac, np.nan, num)
+        typed = pd.Series(pd.array(num, dtype="Float64").astype("Int64"))
+    else:
+        typed = pd.Series(num, dtype="float64")
+    enum = f.enum
+    if enum is not None:
+        enum_bad = ~np.isnan(num) & ~np.isin(num, np.asarray(enum, dtype="float64"))
+    else:
+        enum_bad = np.zeros(len(num), dtype=bool)
+    return _Column(typed, np.asarray(missing, dtype=bool), np.asarray(type_bad, dtype=bool), enum_bad, text)
+
+
+# =======================================================================================
+# Messages
+# =======================================================================================
+def _type_msgs(f: Field):
+    if f.type == "integer":
+        def thousands(v, lang):
+            if re.fullmatch(r"\d{1,3}([.,]\d{3})+", str(v)):
+                return (" Gebruik geen scheidingsteken voor duizendtallen: schrijf " + re.sub(r"[.,]", "", str(v)) + "."
+                        if lang == "nl" else
+                        " Do not use a thousands separator: write " + re.sub(r"[.,]", "", str(v)) + ".")
+            return ""
+        return (lambda r, v: f"'{v}' is geen geheel getal. Vul een heel getal in (zoals 67), zonder letters, tekens of decimalen." + thousands(v, "nl"),
+                lambda r, v: f"'{v}' is not a whole number. Enter a whole number (such as 67), without letters, symbols or decimals." + thousands(v, "en"))
+    if f.type == "number":
+        return (lambda r, v: f"'{v}' is geen getal. Vul een getal in, zoals 12,5 of 12.5.",
+                lambda r, v: f"'{v}' is not a number. Enter a number, such as 12.5 or 12,5.")
+    if f.type == "date":
+        return (lambda r, v: f"'{v}' is geen geldige datum. Schrijf de datum als 2024-03-15 of 15-03-2024.",
+                lambda r, v: f"'{v}' is not a valid date. Write the date as 2024-03-15 or 15-03-2024.")
+    return (lambda r, v: f"'{v}' is geen ja/nee-waarde. Vul ja of nee in.",
+            lambda r, v: f"'{v}' is not a yes/no value. Enter yes or no.")
+
+
+def _gm_hint(v: str, lang: str) -> str:
+    nl = lang == "nl"
+    if _INT_LIKE.match(v):
+        code = "GM" + str(int(float(v))).zfill(4)
+        return (f" Bedoelt u {code}? Een gemeentecode is tekst: GM en vier cijfers. Er wordt niets "
+                "automatisch aangevuld; zet de kolom in Excel op 'Tekst' en vul de hele code in."
+                if nl else
+                f" Did you mean {code}? A municipality code is text: GM and four digits. Nothing is "
+                "filled in automatically; format the column as 'Text' in Excel and enter the full code.")
+    if re.fullmatch(r"(?i)gm\s*\d{4}", v):
+        code = "GM" + re.sub(r"\D", "", v)
+        return (f" Schrijf {code} (hoofdletters GM, geen spatie)." if nl
+                else f" Write {code} (capital GM, no space).")
+    return (" Een gemeentecode is GM en vier cijfers, zoals GM0363." if nl
+            else " A municipality code is GM and four digits, such as GM0363.")
+
+
+# =======================================================================================
+# The checks
+# =======================================================================================
+def _header_map(columns: Sequence, cb: Codebook, var_labels: dict | None = None):
+    """Map file headers to machine names: returns (rename, unknown, duplicates, blanks)."""
+    rename: dict[int, str] = {}
+    seen: dict[str, Any] = {}
+    unknown, duplicates, blanks = [], [], []
+    for i, h in enumerate(columns):
+        hs = "" if h is None or (isinstance(h, float) and math.isnan(h)) else str(h)
+        name = cb.resolve_header(hs) if hs.strip() else None
+        if name is None and var_labels and var_labels.get(h):
+            name = cb.resolve_header(var_labels[h])
+        if name is None:
+            if not hs.strip() or re.fullmatch(r"Unnamed: \d+", hs):
+                blanks.append(i)
+            else:
+                unknown.append(i)
+            continue
+        if name in seen:
+            duplicates.append((i, name, seen[name]))
+            continue
+        seen[name] = h
+        rename[i] = name
+    return rename, unknown, duplicates, blanks
+
+
+def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
+           pre_issues: list[tuple] | None = None, var_labels: dict | None = None,
+           lang: str = "nl") -> tuple[pd.DataFrame, ValidationReport]:
+    """Core: map headers, convert types, run every check. Returns (typed frame, report)."""
+    n = len(df)
+    cols = list(df.columns)
+    rename, unknown, duplicates, blanks = _header_map(cols, cb, var_labels)
+    headers = {name: str(cols[i]) for i, name in rename.items()}
+    iss = _Issues(cb, source, headers)
+    for args in pre_issues or []:
+        iss.add(*args[:6], **(args[6] if len(args) > 6 else {}))
+
+    # positional access (duplicate headers are possible)
+    def col(i: int) -> pd.Series:
+        s = df.iloc[:, i]
+        return s.reset_index(drop=True)
+
+    # -- file-level ---------------------------------------------------------------------
+    if n == 0:
+        iss.add("empty_file", None, None, None,
+                "het bestand bevat geen gegevens (alleen een kopregel of helemaal niets). Vul minstens één regel in.",
+                "the file holds no data (only a header row or nothing at all). Fill in at least one row.")
+    present = set(rename.values())
+    no_columns = len(cols) == 0
+    for f in ([] if no_columns else cb.fields):
+        if f.required and f.name not in present:
+            iss.add("missing_column", f.name, None, None,
+                    f"de verplichte kolom ontbreekt. Voeg een kolom toe met de kop '{f.title('nl')}' of '{f.name}'.",
+                    f"the required column is missing. Add a column headed '{f.title('en')}' or '{f.name}'.")
+    for i, name, first in duplicates:
+        iss.add("duplicate_column", name, None, str(cols[i]),
+                f"de kolommen '{first}' en '{cols[i]}' betekenen allebei '{name}'; alleen de eerste wordt gebruikt. Verwijder of hernoem er één.",
+                f"the columns '{first}' and '{cols[i]}' both mean '{name}'; only the first is used. Remove or rename one.")
+    for i in unknown:
+        h = str(cols[i])
+        close = difflib.get_close_matches(normalize_label(h), list(cb.aliases), n=1, cutoff=0.75)
+        hint_nl = f" Bedoelt u '{cb.aliases[close[0]]}'?" if close else ""
+        hint_en = f" Did you mean '{cb.aliases[close[0]]}'?" if close else ""
+        iss.add("unknown_column", None, None, h,
+                f"de kolom '{h}' staat niet in codeboek '{cb.name}' en wordt niet gecontroleerd.{hint_nl}",
+                f"the column '{h}' is not in codebook '{cb.name}' and is not checked.{hint_en}",
+                severity="warning")
+    for i in blanks:
+        if n and col(i).map(_scalar_text, na_action="ignore").fillna("").astype(str).str.len().gt(0).any():
+            iss.add("unknown_column", None, None, f"#{i + 1}",
+                    f"kolom {i + 1} heeft geen kop maar wel gegevens; deze worden niet gebruikt. Geef de kolom een kop.",
+                    f"column {i + 1} has no header but holds data, which are not used. Give the column a header.",
+                    severity="warning")
+    for rule in ([] if no_columns else cb.rules_of_type("item_set")):
+        alts: dict[str, list[str]] = rule["alternatives"]
+        if not any(set(items) <= present for items in alts.values()):
+            lack = {k: [c for c in v if c not in present] for k, v in alts.items()}
+            lack_txt = "; ".join(f"{k}: {', '.join(v)}" for k, v in lack.items())
+            iss.add("item_set", None, None, None,
+                    f"de vragenlijst is niet compleet: het bestand moet alle items van één van deze versies bevatten ({', '.join(alts)}). Ontbrekende kolommen per versie: {lack_txt}.",
+                    f"the questionnaire is incomplete: the file must hold all items of one of these versions ({', '.join(alts)}). Missing columns per version: {lack_txt}.")
+
+    # -- convert every known column -------------------------------------------------------
+    typed: dict[str, pd.Series] = {}
+    colinfo: dict[str, _Column] = {}
+    for i, name in rename.items():
+        c = _coerce(col(i), cb[name], cb)
+        colinfo[name] = c
+        typed[name] = c.typed
+
+    # completely empty rows
+    if n and colinfo:
+        all_missing = np.ones(n, dtype=bool)
+        for c in colinfo.values():
+            all_missing &= c.missing
+        if all_missing.any():
+            for i in unknown + blanks:
+                vals = col(i).to_numpy(dtype=object)[all_missing]
+                all_missing[np.flatnonzero(all_missing)] = [_scalar_text(v) in (None, "") for v in vals]
+    else:
+        all_missing = np.zeros(n, dtype=bool)
+    live = ~all_missing
+    if n and all_missing.all():
+        iss.add("empty_file", None, None, None,
+                "alle regels van het bestand zijn leeg. Vul minstens één regel in.",
+                "every row of the file is empty. Fill in at least one row.")
+    elif all_missing.any():
+        rows = np.flatnonzero(all_missing) + 1
+        iss.add("empty_row", None, rows, None,
+                "deze regel is helemaal leeg. Verwijder de lege regel.",
+                "this row is completely empty. Delete the empty row.")
+    rownum = np.arange(1, n + 1)
+
+    def raw_values(c: _Column, name: str, mask: np.ndarray):
+        if c.text is not None:
+            return c.text[mask]
+        return df.iloc[:, [k for k, v in rename.items() if v == name][0]].to_numpy(dtype=object)[mask]
+
+    # -- per-field constraints -----------------------------------------------------------------
+    for f in cb.fields:
+        if f.name not in colinfo:
+            continue
+        c = colinfo[f.name]
+        if f.required and n and not all_missing.all():
+            m = c.missing & live
+            iss.add("required", f.name, rownum[m], None,
+                    "is leeg, maar deze kolom is verplicht. Vul een waarde in.",
+                    "is empty, but this column is required. Fill in a value.")
+        m = c.type_bad & live
+        if m.any():
+            tnl, ten = _type_msgs(f)
+            if f.type == "integer" and f.enum is not None:
+                allowed = {lg: f.allowed_text(lg) for lg in ("nl", "en")}
+                tnl = lambda r, v, a=allowed["nl"]: f"'{v}' is geen toegestaan antwoord. Toegestaan: {a}."  # noqa: E731
+                ten = lambda r, v, a=allowed["en"]: f"'{v}' is not an allowed answer. Allowed: {a}."  # noqa: E731
+            iss.add("type", f.name, rownum[m], raw_values(c, f.name, m), tnl, ten)
+        m = c.enum_bad & live
+        if m.any():
+            a_nl, a_en = f.allowed_text("nl"), f.allowed_text("en")
+            iss.add("enum", f.name, rownum[m], raw_values(c, f.name, m),
+                    lambda r, v: f"'{v}' is geen toegestane waarde. Toegestaan: {a_nl}.",
+                    lambda r, v: f"'{v}' is not an allowed value. Allowed: {a_en}.")
+        if f.type in ("integer", "number") and (f.minimum is not None or f.maximum is not None):
+            num = c.typed.astype("float64")
+            rng_nl, rng_en = f.allowed_text("nl"), f.allowed_text("en")
+            if f.minimum is not None:
+                m = (num < f.minimum).fillna(False).to_numpy(dtype=bool) & live
+                iss.add("minimum", f.name, rownum[m], raw_values(c, f.name, m),
+                        lambda r, v: f"{v} is kleiner dan het minimum {_fmt_num(f.minimum, 'nl')}. Toegestaan: {rng_nl}.",
+                        lambda r, v: f"{v} is below the minimum {f.minimum}. Allowed: {rng_en}.")
+            if f.maximum is not None:
+                m = (num > f.maximum).fillna(False).to_numpy(dtype=bool) & live
+                iss.add("maximum", f.name, rownum[m], raw_values(c, f.name, m),
+                        lambda r, v: f"{v} is groter dan het maximum {_fmt_num(f.maximum, 'nl')}. Toegestaan: {rng_nl}.",
+                        lambda r, v: f"{v} is above the maximum {f.maximum}. Allowed: {rng_en}.")
+        if f.pattern and f.type == "string":
+            t = c.typed
+            m = (t.notna() & ~t.str.fullmatch(f.pattern).fillna(False)).to_numpy(dtype=bool) & live
+            if m.any():
+                if f.pattern == _GM_PATTERN:
+                    iss.add("pattern", f.name, rownum[m], raw_values(c, f.name, m),
+                            lambda r, v: f"'{v}' is geen geldige gemeentecode." + _gm_hint(str(v), "nl"),
+                            lambda r, v: f"'{v}' is not a valid municipality code." + _gm_hint(str(v), "en"))
+                else:
+                    iss.add("pattern", f.name, rownum[m], raw_values(c, f.name, m),
+                            lambda r, v: f"'{v}' heeft niet de juiste vorm (patroon {f.pattern}).",
+                            lambda r, v: f"'{v}' does not have the right form (pattern {f.pattern}).")
+        if f.unique:
+            t = c.typed
+            ok = t.notna().to_numpy(dtype=bool) & live
+            dup = np.zeros(n, dtype=bool)
+            dup[ok] = t[ok].duplicated(keep=False).to_numpy()
+            if dup.any():
+                groups = pd.Series(rownum[dup]).groupby(t[dup].astype(str).to_numpy()).agg(list)
+                others = {r: [o for o in groups[str(v)] if o != r] for r, v in zip(rownum[dup], t[dup])}
+                iss.add("unique", f.name, rownum[dup], raw_values(c, f.name, dup),
+                        lambda r, v: f"'{v}' komt vaker voor (ook in rij {_rows_text(others[r], 'nl')}); elke waarde mag maar één keer voorkomen.",
+                        lambda r, v: f"'{v}' occurs more than once (also in row {_rows_text(others[r], 'en')}); each value may occur only once.")
+
+    # -- table rules ----------------------------------------------------------------------------
+    def valid(name: str) -> np.ndarray:
+        """Rows where ``name`` holds a valid, non-missing value."""
+        c = colinfo[name]
+        return c.typed.notna().to_numpy(dtype=bool) & ~c.enum_bad & live
+
+    def fmt_key(fields: list[str], values: tuple, lang: str) -> str:
+        return ", ".join(f"{cb[k].title(lang)} '{_display(v)}'" for k, v in zip(fields, values))
+
+    key_rules = [r for r in cb.rules_of_type("unique")]
+    if cb.primary_key and not any(list(r["fields"]) == cb.primary_key for r in key_rules):
+        key_rules.append({"type": "unique", "fields": cb.primary_key})
+    for rule in key_rules:
+        fields = list(rule["fields"])
+        if not all(k in colinfo for k in fields) or not n:
+            continue
+        ok = np.logical_and.reduce([valid(k) for k in fields])
+        if not ok.any():
+            continue
+        keyframe = pd.DataFrame({k: colinfo[k].typed.to_numpy(dtype=object) for k in fields})
+        dup = np.zeros(n, dtype=bool)
+        dup[ok] = keyframe[ok].duplicated(keep=False).to_numpy()
+        if not dup.any():
+            continue
+        sub = keyframe[dup]
+        keys = list(map(tuple, sub.to_numpy()))
+        by_key: dict[tuple, list[int]] = {}
+        for r, k in zip(rownum[dup], keys):
+            by_key.setdefault(k, []).append(int(r))
+        keyof = dict(zip(rownum[dup].tolist(), keys))
+        iss.add("duplicate_key", fields[0], rownum[dup], [_display(k[0]) for k in keys],
+                lambda r, v: (f"{fmt_key(fields, keyof[r], 'nl')} staat meer dan eens in het bestand "
+                              f"(rijen {_rows_text(by_key[keyof[r]], 'nl')}). Houd één regel per combinatie: "
+                              f"verwijder de dubbele regel of verbeter {' of '.join(cb[k].title('nl').lower() for k in fields)}."),
+                lambda r, v: (f"{fmt_key(fields, keyof[r], 'en')} occurs more than once in the file "
+                              f"(rows {_rows_text(by_key[keyof[r]], 'en')}). Keep one row per combination: "
+                              f"delete the duplicate row or correct {' or '.join(cb[k].title('en').lower() for k in fields)}."))
+
+    for rule in cb.rules_of_type("requires_baseline"):
+        unit, time, base, later = rule["unit"], rule["time"], rule["baseline"], list(rule["later"])
+        if unit not in colinfo or time not in colinfo or not n:
+            continue
+        u, t = colinfo[unit].typed, colinfo[time].typed
+        ok = valid(unit) & valid(time)
+        has_base = set(u[ok & (t == base).fillna(False).to_numpy(dtype=bool)])
+        m = ok & t.isin(later).to_numpy(dtype=bool) & ~u.isin(has_base).to_numpy(dtype=bool)
+        if m.any():
+            ut_nl, ut_en = cb[unit].title("nl"), cb[unit].title("en")
+            units = u.to_numpy(dtype=object)[m]
+            uof = dict(zip(rownum[m].tolist(), units))
+            iss.add("requires_baseline", time, rownum[m], t.to_numpy(dtype=object)[m],
+                    lambda r, v: (f"{ut_nl} '{uof[r]}' heeft een meting '{v}' maar geen meting '{base}' "
+                                  f"(voormeting). Voeg de voormeting toe of controleer het nummer."),
+                    lambda r, v: (f"{ut_en} '{uof[r]}' has a '{v}' measurement but no '{base}' "
+                                  f"(baseline) measurement. Add the baseline or check the number."))
+
+    for rule in cb.rules_of_type("in_reference_list"):
+        fld = rule["field"]
+        if fld not in colinfo or not n:
+            continue
+        ref = municipalities(rule.get("list", "municipalities_2022"))
+        key = rule.get("key", "gm_code")
+        t = colinfo[fld].typed
+        pat_ok = t.str.fullmatch(cb[fld].pattern).fillna(False).to_numpy(dtype=bool) if cb[fld].pattern else True
+        ok = t.notna().to_numpy(dtype=bool) & pat_ok & live
+        m = ok & ~t.isin(ref[key]).to_numpy(dtype=bool)
+        iss.add("in_reference_list", fld, rownum[m], t.to_numpy(dtype=object)[m],
+                lambda r, v: (f"'{v}' staat niet in de lijst van gemeenten van 2022 (CBS). Controleer de code; "
+                              "de lijst staat in evalkit/data/municipalities.csv."),
+                lambda r, v: (f"'{v}' is not in the 2022 list of municipalities (CBS). Check the code; "
+                              "the list is in evalkit/data/municipalities.csv."))
+        # names (and safety regions) that do not belong to the code: one warning per pair
+        for other, refcol in (rule.get("check_names") or {}).items():
+            if other not in colinfo:
+                continue
+            refmap = dict(zip(ref[key], ref[refcol].map(normalize_label)))
+            refshow = dict(zip(ref[key], ref[refcol]))
+            o = colinfo[other].typed
+            okk = ok & ~m & o.notna().to_numpy(dtype=bool)
+            if not okk.any():
+                continue
+            pairs = pd.DataFrame({"code": t[okk].to_numpy(dtype=object),
+                                  "val": o[okk].to_numpy(dtype=object), "row": rownum[okk]})
+            pairs["norm"] = _norm_text(pairs["val"].astype("str")).str.strip()
+            pairs["exp"] = pairs["code"].map(refmap)
+            bad = pairs[pairs["norm"] != pairs["exp"]].drop_duplicates(["code", "val"])
+            if len(bad):
+                ot_nl, ot_en = cb[other].title("nl"), cb[other].title("en")
+                exp = dict(zip(bad["row"], bad["code"].map(refshow)))
+                codes = dict(zip(bad["row"], bad["code"]))
+                iss.add("name_mismatch", other, bad["row"].to_numpy(), bad["val"].to_numpy(),
+                        lambda r, v: (f"{ot_nl} '{v}' past niet bij code {codes[r]} (in de lijst van 2022: "
+                                      f"'{exp[r]}'). Controleer code en naam (gemeld bij de eerste rij met deze combinatie)."),
+                        lambda r, v: (f"{ot_en} '{v}' does not match code {codes[r]} (2022 list: "
+                                      f"'{exp[r]}'). Check code and name (reported at the first row with this pair)."),
+                        severity="warning")
+
+    ops = {"<=": np.less_equal, "<": np.less, ">=": np.greater_equal, ">": np.greater, "==": np.equal}
+    for rule in cb.rules_of_type("compare"):
+        left, right, op = rule["left"], rule["right"], rule["op"]
+        if left not in colinfo or right not in colinfo or not n:
+            continue
+        lv = colinfo[left].typed.astype("float64").to_numpy()
+        rv = colinfo[right].typed.astype("float64").to_numpy()
+        both = ~np.isnan(lv) & ~np.isnan(rv) & live
+        m = both.copy()
+        m[both] = ~ops[op](lv[both], rv[both])
+        rvof = dict(zip(rownum[m].tolist(), rv[m]))
+        lt_nl, lt_en = cb[left].title("nl"), cb[left].title("en")
+        rt_nl, rt_en = cb[right].title("nl"), cb[right].title("en")
+        desc_nl = rule.get("description_nl", "")
+        words_nl = {"<=": "niet groter zijn dan", "<": "niet groter zijn dan of gelijk zijn aan",
+                    ">=": "niet kleiner zijn dan", ">": "niet kleiner zijn dan of gelijk zijn aan",
+                    "==": "niet verschillen van"}[op]
+        words_en = {"<=": "not be greater than", "<": "be less than", ">=": "not be less than",
+                    ">": "be greater than", "==": "equal"}[op]
+        iss.add("compare", left, rownum[m], lv[m],
+                lambda r, v: (f"{lt_nl} = {_fmt_num(v, 'nl')} mag {words_nl} {rt_nl} = {_fmt_num(rvof[r], 'nl')}. "
+                              f"{desc_nl} Controleer beide kolommen."),
+                lambda r, v: (f"{lt_en} = {_fmt_num(v, 'en')} must {words_en} {rt_en} = {_fmt_num(rvof[r], 'en')}. "
+                              f"{rule.get('description_en', '')} Check both columns."))
+
+    for rule in cb.rules_of_type("constant_within"):
+        fld, by = rule["field"], rule["by"]
+        if fld not in colinfo or by not in colinfo or not n:
+            continue
+        g = colinfo[by].typed
+        okg = g.notna().to_numpy(dtype=bool) & live
+        vals = colinfo[fld].typed.astype("float64") if cb[fld].type in ("integer", "number") else colinfo[fld].typed
+        frame = pd.DataFrame({"g": g[okg].to_numpy(dtype=object), "v": vals[okg].to_numpy(dtype=object)})
+        nun = frame.groupby("g", sort=False)["v"].transform(lambda x: x.nunique(dropna=False))
+        m = np.zeros(n, dtype=bool)
+        m[okg] = (nun > 1).to_numpy()
+        if m.any():
+            distinct = frame[m[okg]].groupby("g", sort=False)["v"].agg(
+                lambda x: ", ".join(sorted({_display(y) if pd.notna(y) else "(leeg)" for y in x})))
+            gof = dict(zip(rownum[m].tolist(), g.to_numpy(dtype=object)[m]))
+            ft_nl, ft_en = cb[fld].title("nl"), cb[fld].title("en")
+            iss.add("constant_within", fld, rownum[m], vals.to_numpy(dtype=object)[m],
+                    lambda r, v: (f"{ft_nl} moet in alle regels van {gof[r]} gelijk zijn, maar verschilt "
+                                  f"(waarden: {distinct[gof[r]]}). Vul overal dezelfde waarde in."),
+                    lambda r, v: (f"{ft_en} must be the same in every row of {gof[r]}, but differs "
+                                  f"(values: {distinct[gof[r]].replace('(leeg)', '(empty)')}). Use one value."))
+
+    for rule in cb.rules_of_type("band"):
+        fld, src, bands = rule["field"], rule["source"], rule["bands"]
+        if fld not in colinfo or src not in colinfo or not n:
+            continue
+        b = colinfo[fld].typed
+        a = colinfo[src].typed.astype("float64")
+        ok = valid(fld) & a.notna().to_numpy(dtype=bool)
+        lo = b.map({k: v[0] for k, v in bands.items()}).astype("float64")
+        hi = b.map({k: v[1] for k, v in bands.items()}).astype("float64")
+        m = ok & ~((a >= lo) & (a <= hi)).fillna(False).to_numpy(dtype=bool)
+        if m.any():
+            def right_band(age):
+                return next((k for k, (l, h) in bands.items() if l <= age <= h), "?")
+            aof = dict(zip(rownum[m].tolist(), a.to_numpy()[m]))
+            iss.add("band", fld, rownum[m], b.to_numpy(dtype=object)[m],
+                    lambda r, v: (f"'{v}' past niet bij {cb[src].title('nl').lower()} {_display(aof[r])} "
+                                  f"(dat hoort bij '{right_band(aof[r])}'). Controleer beide kolommen."),
+                    lambda r, v: (f"'{v}' does not match {cb[src].title('en').lower()} {_display(aof[r])} "
+                                  f"(which belongs to '{right_band(aof[r])}'). Check both columns."))
+
+    for rule in cb.rules_of_type("percentage_scale"):
+        for fld in rule["fields"]:
+            if fld not in colinfo:
+                continue
+            v = colinfo[fld].typed.astype("float64").to_numpy()[live]
+            v = v[~np.isnan(v)]
+            if len(v) >= 2 and v.max() <= 1 and v.max() > 0:
+                iss.add("percentage_scale", fld, None, None,
+                        "alle waarden liggen tussen 0 en 1. Zijn dit fracties (0,47) in plaats van percentages (47)? "
+                        "Vermenigvuldig dan met 100.",
+                        "all values lie between 0 and 1. Are these fractions (0.47) instead of percentages (47)? "
+                        "If so, multiply by 100.", severity="warning")
+
+    # -- the typed frame: codebook order, then unknown columns ------------------------------
+    out = {f.name: typed[f.name] for f in cb.fields if f.name in typed}
+    for i in unknown:
+        out.setdefault(str(cols[i]), col(i))
+    result = pd.DataFrame(out, index=pd.RangeIndex(n)) if out else pd.DataFrame(index=pd.RangeIndex(n))
+    report = ValidationReport(iss.frame(), codebook=cb.name, source=source, n_rows=n, lang=lang)
+    return result, report
+
+
+# =======================================================================================
+# Public API
+# =======================================================================================
+def validate(df: pd.DataFrame, codebook: str | Path | Codebook, *, lang: str = "nl") -> ValidationReport:
+    """Check a DataFrame against a codebook and report *all* violations in one pass.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The data. Headers may be machine names or the codebook's Dutch/English titles;
+        answers may be codes or their Dutch/English labels (``"ja"``, ``"min of meer"``).
+        Row ``i`` of the report is the ``i``-th data row (1-based, header excluded).
+    codebook : str, pathlib.Path or Codebook
+        ``"intervention"``, ``"municipal_panel"``, ``"youth_instrument"``, ``"benchmark"``,
+        ``"djg11"``, ``"djg6"`` or a path to a codebook JSON file.
+    lang : {"nl", "en"}
+        Language of the messages in ``.errors``/``.warnings`` (``summary(lang)`` can switch).
+
+    Returns
+    -------
+    ValidationReport
+        ``.ok``, ``.errors`` and ``.warnings`` (columns ``row, column, value, rule, message``),
+        ``.summary(lang)``, ``.to_frame()``.
+
+    Notes
+    -----
+    Checks: missing required columns, unknown columns (warning), empty file, empty rows,
+    types, codes (``enum``), ranges, patterns (municipality code ``GM`` + 4 digits, never
+    completed silently), duplicate key rows, a later wave without a baseline of the same
+    unit, municipality codes outside the bundled 2022 list, and the codebook's cross-field
+    rules (``x-rules``). All checks are vectorised (100,000 rows: see ``docs/io.md``).
+
+    Examples
+    --------
+    >>> import pandas as pd, evalkit
+    >>> df = pd.DataFrame({"municipality_code": ["GM0363", "363"], "municipality_name": ["Amsterdam"] * 2,
+    ...                    "year": [2020, 2020], "lonely_pct": [47.0, 12.0], "severe_pct": [11.0, 20.0]})
+    >>> rep = evalkit.validate(df, "municipal_panel", lang="en")
+    >>> rep.errors[["row", "column", "rule"]].values.tolist()
+    [[2, 'municipality_code', 'pattern'], [2, 'severe_pct', 'compare']]
+    """
+    check_lang(lang)
+    if not isinstance(df, pd.DataFrame):
+        raise ParameterError(f"df must be a pandas DataFrame, not {type(df).__name__}.")
+    cb = load_codebook(codebook)
+    return _check(df, cb, lang=lang)[1]
+
+
+def read(path: str | Path, codebook: str | Path | Codebook, *, strict: bool = True,
+         lang: str = "nl") -> pd.DataFrame:
+    """Read a CSV, Excel or SPSS file, convert it per the codebook and validate it.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        ``.csv``/``.txt``/``.tsv`` (delimiter ``,`` ``;`` or tab detected from the header;
+        decimal comma accepted; UTF-8 with or without BOM, UTF-16 with BOM, otherwise
+        Windows-1252), ``.xlsx``/``.xlsm`` (the sheet ``Gegevens``/``Data`` of an evalkit
+        template, else the first sheet) or ``.sav``/``.zsav`` (SPSS; value labels mapped to
+        the codebook's codes). The file is opened read-only and never modified.
+    codebook : str, pathlib.Path or Codebook
+        Codebook name or path (see :func:`validate`).
+    strict : bool, default True
+        Raise :class:`evalkit.DataValidationError` (with ``.report``) when there are
+        errors. With ``strict=False`` the data are returned anyway; cells whose type is
+        wrong are empty (``<NA>``) and the report is in ``df.attrs["validation"]``.
+    lang : {"nl", "en"}
+        Language of the messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns in codebook order with machine names (unknown columns appended as read),
+        types: ``string`` -> ``str``, ``integer`` -> ``Int64``, ``number`` -> ``float64``,
+        ``date`` -> ``datetime64``. Municipality codes stay strings. ``df.attrs`` holds
+        ``validation`` (the report), ``source`` and ``codebook``.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist.
+    DataValidationError
+        ``strict=True`` and the file breaks the codebook.
+
+    Examples
+    --------
+    >>> import evalkit
+    >>> df = evalkit.read("metingen.csv", "intervention", strict=False)   # doctest: +SKIP
+    >>> df.attrs["validation"].ok                                          # doctest: +SKIP
+    True
+    """
+    check_lang(lang)
+    if not isinstance(strict, bool):
+        raise ParameterError(f"strict must be True or False, got {strict!r}.")
+    if not isinstance(path, (str, Path)):
+        raise ParameterError(f"path must be a file name (str or pathlib.Path), not {type(path).__name__}.")
+    cb = load_codebook(codebook)
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(
+            f"Bestand niet gevonden: '{p}'." if lang == "nl" else f"File not found: '{p}'.")
+    raw, pre, var_labels = _read_raw(p, cb)
+    data, report = _check(raw, cb, source=p.name, pre_issues=pre, var_labels=var_labels, lang=lang)
+    data.attrs["validation"] = report
+    data.attrs["source"] = str(p)
+    data.attrs["codebook"] = cb.name
+    if strict and not report.ok:
+        raise DataValidationError(_strict_message(report, lang), report=report)
+    return data
+
+
+def _strict_message(report: ValidationReport, lang: str, k: int = 10) -> str:
+    err = report.errors
+    if lang == "nl":
+        head = (f"Het bestand '{report.source}' voldoet niet aan codeboek '{report.codebook}': "
+                f"{report.n_errors} {'fout' if report.n_errors == 1 else 'fouten'}. Eerste fouten:")
+        tail = "Alle fouten staan in err.report.errors (of lees met strict=False)."
+    else:
+        head = (f"The file '{report.source}' does not meet codebook '{report.codebook}': "
+                f"{report.n_errors} error{'s' if report.n_errors != 1 else ''}. First errors:")
+        tail = "All errors are in err.report.errors (or read with strict=False)."
+    lines = [head] + [f"  - {m}" for m in err["message"].head(k)]
+    if report.n_errors > k:
+        lines.append(f"  ... (+{report.n_errors - k})")
+    lines.append(tail)
+    return "\n".join(lines)
+
+
+# =======================================================================================
+# File readers (read-only)
+# =======================================================================================
+def _read_raw(p: Path, cb: Codebook):
+    """Return (raw DataFrame, pre-issues, SPSS variable labels or None)."""
+    suffix = p.suffix.lower()
+    with open(p, "rb") as fh:
+        head = fh.read(8)
+    if suffix in (".xlsx", ".xlsm") or (head[:2] == b"PK" and suffix not in (".csv", ".txt", ".tsv")):
+        return (*_read_xlsx(p, cb), None)
+    if suffix in (".sav", ".zsav") or head[:4] == b"$FL2" or head[:4] == b"$FL3":
+        return _read_sav(p, cb)
+    if suffix == ".xls":
+        msg = ("oude Excel-bestanden (.xls) worden niet gelezen. Sla het bestand in Excel op als .xlsx of .csv.",
+               "old Excel files (.xls) are not supported. Save the file in Excel as .xlsx or .csv.")
+        return pd.DataFrame(), [("parse_error", None, None, p.name, msg[0], msg[1])], None
+    return (*_read_csv(p, cb), None)
+
+
+_MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc]")
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def _sniff_delimiter(text: str, cb: Codebook) -> str:
+    lines = text.splitlines()[:50]
+    sample = "\n".join(lines)
+    best, best_score = ",", None
+    for d in (";", ",", "\t", "|"):
+        rows = [r for r in csv.reader(_io.StringIO(sample), delimiter=d) if r]
+        if not rows:
+            continue
+        header = rows[0]
+        known = sum(cb.resolve_header(h) is not None for h in header)
+        consistent = sum(len(r) == len(header) for r in rows[1:])
+        score = (known, len(header) > 1, consistent, len(header))
+        if best_score is None or score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def _read_csv(p: Path, cb: Codebook):
+    data = p.read_bytes()
+    issues: list[tuple] = []
+    text, enc = _decode(data)
+    if not text.strip():
+        return pd.DataFrame(), issues
+    if "\ufffd" in text:
+        issues.append(("encoding", None, None, "\ufffd",
+                       "het bestand bevat tekens die niet te lezen zijn (�): het is deels in een andere codering "
+                       "opgeslagen. Sla het bestand opnieuw op als CSV UTF-8.",
+                       "the file contains unreadable characters (�): part of it uses another encoding. "
+                       "Save the file again as CSV UTF-8.", {"severity": "warning"}))
+    if _MOJIBAKE.search(text[:200000]):
+        sample = _MOJIBAKE.search(text).group(0)
+        issues.append(("encoding", None, None, sample,
+                       f"de tekst bevat tekens als '{sample}': het bestand is waarschijnlijk twee keer omgezet "
+                       "(bijvoorbeeld 'SÃºdwest-FryslÃ¢n' in plaats van 'Súdwest-Fryslân'). Sla het bestand opnieuw op als CSV UTF-8.",
+                       f"the text contains characters such as '{sample}': the file was probably converted twice "
+                       "(e.g. 'SÃºdwest-FryslÃ¢n' instead of 'Súdwest-Fryslân'). Save the file again as CSV UTF-8.",
+                       {"severity": "warning"}))
+    first = text.split("\n", 1)[0].strip()
+    m = re.fullmatch(r"sep=(.)", first)
+    if m:  # Excel's "sep=;" line
+        delim = m.group(1)
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+    try:
+        if not m:
+            delim = "\t" if enc == "utf-16" and "\t" in first else _sniff_delimiter(text, cb)
+        header = next(csv.reader(_io.StringIO(text.split("\n", 1)[0]), delimiter=delim))
+        # field counts per record (csv handles quotes and line breaks inside quotes like pandas)
+        counts = np.fromiter((len(r) for r in csv.reader(_io.StringIO(text), delimiter=delim)),
+                             dtype=np.int64)[1:]
+    except StopIteration:
+        return pd.DataFrame(), issues
+    except csv.Error as exc:  # e.g. a binary file, or a stray carriage return
+        issues.append(("parse_error", None, None, None,
+                       f"het bestand kon niet als CSV-tabel worden gelezen ({exc}). Is het wel een "
+                       "CSV-bestand? Sla het in Excel op als 'CSV UTF-8'.",
+                       f"the file could not be read as a CSV table ({exc}). Is it a CSV file? Save it "
+                       "in Excel as 'CSV UTF-8'."))
+        return pd.DataFrame(), issues
+    width = max(len(header), int(counts.max()) if len(counts) else 0)
+    extra = np.flatnonzero(counts > len(header))
+    if len(extra):
+        nh = len(header)
+        cnt = dict(zip((extra + 1).tolist(), counts[extra].tolist()))
+        issues.append(("extra_fields", None, extra + 1, [None] * len(extra),
+                       lambda r, v: (f"deze regel heeft {cnt[r]} waarden, maar de kopregel maar {nh} kolommen "
+                                     f"(scheidingsteken '{delim}'). Waarschijnlijk staat er een '{delim}' in een getal "
+                                     "of tekst; zet zulke tekst tussen aanhalingstekens of gebruik een ander scheidingsteken."),
+                       lambda r, v: (f"this row has {cnt[r]} values, but the header only {nh} columns "
+                                     f"(delimiter '{delim}'). Probably a '{delim}' inside a number or text; quote such "
+                                     "text or use another delimiter.")))
+    try:
+        df = pd.read_csv(_io.StringIO(text), sep=delim, header=None, skiprows=1, dtype=str,
+                         keep_default_na=False, na_filter=False, skip_blank_lines=False,
+                         names=list(range(width)), engine="c", index_col=False)
+    except (pd.errors.ParserError, ValueError) as exc:
+        detail = str(exc).strip().splitlines()[-1]
+        issues.append(("parse_error", None, None, None,
+                       f"het bestand kon niet als tabel worden gelezen ({detail}). Controleer of elke regel evenveel kolommen heeft "
+                       f"als de kopregel (scheidingsteken '{delim}').",
+                       f"the file could not be read as a table ({detail}). Check that every line has as many columns as the "
+                       f"header (delimiter '{delim}')."))
+        return pd.DataFrame(), issues
+    df = df.iloc[:, : len(header)]
+    df.columns = [h.strip() for h in header]
+    # trailing empty rows (Excel exports often end with ';;;;')
+    k = len(df)
+    while k > 0 and all(_scalar_text(v) in (None, "") for v in df.iloc[k - 1].tolist()):
+        k -= 1
+    return df.iloc[:k], issues
+
+
+def _read_xlsx(p: Path, cb: Codebook):
+    import openpyxl
+
+    issues: list[tuple] = []
+    try:
+        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook
+        return pd.DataFrame(), [("parse_error", None, None, None,
+                                 f"het Excel-bestand kon niet worden geopend ({exc}).",
+                                 f"the Excel file could not be opened ({exc}).")]
+    try:
+        ws = next((w for w in wb.worksheets if w.title.strip().casefold() in DATA_SHEET_NAMES), wb.worksheets[0])
+        rows = list(ws.iter_rows(values_only=True))
+    finally:
+        wb.close()
+    # drop trailing empty rows and columns
+    def empty(v):
+        return v is None or (isinstance(v, str) and not v.strip())
+    while rows and all(empty(v) for v in rows[-1]):
+        rows.pop()
+    if not rows:
+        return pd.DataFrame(), issues
+    width = max(len(r) for r in rows)
+    rows = [tuple(r) + (None,) * (width - len(r)) for r in rows]
+    while width and all(empty(r[width - 1]) for r in rows):
+        width -= 1
+    header = [("" if h is None else str(h).strip()) for h in rows[0][:width]]
+    body = [r[:width] for r in rows[1:]]
+    df = pd.DataFrame(body, columns=range(width), dtype=object)
+    df.columns = header
+    return df, issues
+
+
+def _read_sav(p: Path, cb: Codebook):
+    import pyreadstat
+
+    try:
+        df, meta = pyreadstat.read_sav(str(p), apply_value_formats=False, user_missing=False)
+    except Exception as exc:  # noqa: BLE001
+        return pd.DataFrame(), [("parse_error", None, None, None,
+                                 f"het SPSS-bestand kon niet worden gelezen ({exc}).",
+                                 f"the SPSS file could not be read ({exc}).")], None
+    var_labels = dict(meta.column_names_to_labels or {})
+    labels = meta.variable_value_labels or {}
+    for var, vl in labels.items():
+        name = cb.resolve_header(var) or (cb.resolve_header(var_labels[var]) if var_labels.get(var) else None)
+        if name is None:
+            continue
+        amap = cb.answer_map(name)
+        conv = {}
+        for code, lab in vl.items():
+            target = amap.get(normalize_label(lab))
+            if target is not None:
+                conv[code] = target
+        if conv:
+            s = df[var].astype(object)
+            df[var] = s.map(lambda v: conv.get(v, v), na_action="ignore")
+    return df, [], var_labels
+
+
+# =======================================================================================
+# CLI
+# =======================================================================================
+def _cmd_validate(args) -> int:
+    try:
+        df = read(args.file, args.codebook, strict=False, lang=args.lang)
+    except FileNotFoundError as exc:
+        print(f"evalkit validate: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # CodebookError, ParameterError
+        from evalkit.core.errors import EvalkitError
+        if isinstance(exc, EvalkitError):
+            print(f"evalkit validate: {exc}", file=sys.stderr)
+            return 2
+        raise
+    report: ValidationReport = df.attrs["validation"]
+    print(report.summary(args.lang, max_items=args.max))
+    return 0 if report.ok else 1
+
+
+def cli_validate(subparsers) -> Any:
+    """Add ``evalkit validate FILE --codebook NAME [--lang en] [--max N]``."""
+    p = subparsers.add_parser(
+        "validate",
+        help="check a data file against a codebook (exit code 1 on errors)",
+        description="Check a CSV, Excel or SPSS file against a codebook and print every "
+        "problem. Exit code 0 = no errors, 1 = errors, 2 = file or codebook not found.",
+    )
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--codebook", required=True, metavar="NAME",
+                   help="intervention, municipal_panel, youth_instrument, benchmark, djg11, djg6 or a JSON path")
+    p.add_argument("--lang", choices=("nl", "en"), default="nl")
+    p.add_argument("--max", type=int, default=50, help="number of messages to print (default 50)")
+    p.set_defaults(func=_cmd_validate)
+    return p

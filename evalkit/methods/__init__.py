@@ -1,0 +1,1 @@
+"""Methods layer: pre/post, pooling, funnel plots, difference-in-differences, instrument validation."""

@@ -1,0 +1,997 @@
+"""Callaway & Sant'Anna (2021) group-time average treatment effects.
+
+Follows the estimator of R ``did`` (``att_gt`` + ``aggte``) step by step; see
+:func:`staggered` for the formulas and ``docs/did.md`` for where we deviate.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from evalkit.core.checks import check_confidence, check_lang, check_option, check_positive_int
+from evalkit.core.errors import (
+    ConvergenceWarning,
+    DataQualityWarning,
+    DataValidationError,
+    EstimationError,
+    ParameterError,
+    SmallSampleWarning,
+)
+from evalkit.core.i18n import fmt_ci, fmt_number, fmt_p
+from evalkit.core.text import text_table
+from evalkit.core.results import Result, tidy_frame
+from evalkit.methods.did._bootstrap import bootstrap_draws, cluster_sums, multiplier_bootstrap, summarise_draws
+from evalkit.methods.did._common import (
+    as_list,
+    check_balanced,
+    check_unique,
+    drop_missing,
+    first_treated_values,
+    norm_p,
+    numeric_column,
+    outcome_column,
+    prepare,
+    time_column,
+)
+
+__all__ = ["staggered", "StaggeredResult"]
+
+_TINY = np.sqrt(np.finfo(float).eps) * 10
+_AGG_KINDS = ("simple", "group", "dynamic", "calendar")
+_AGG_COLUMNS = ("kind", "group", "time", "event_time", "ci_type", "n_obs", "n_clusters",
+                "se_type")
+
+
+# ---------------------------------------------------------------------------------------
+# 2x2 building blocks (one ATT(g,t) and its influence function)
+# ---------------------------------------------------------------------------------------
+def _logit(X: np.ndarray, d: np.ndarray, max_iter: int = 100, tol: float = 1e-10):
+    """Maximum likelihood logit by Newton-Raphson; returns (beta, fitted p, converged)."""
+    beta = np.zeros(X.shape[1])
+    ybar = d.mean()
+    beta[0] = np.log(ybar / (1 - ybar))  # intercept start (X[:, 0] is the constant)
+    converged = False
+    for _ in range(max_iter):
+        eta = X @ beta
+        p = 1.0 / (1.0 + np.exp(-eta))
+        w = p * (1 - p)
+        grad = X.T @ (d - p)
+        hess = (X * w[:, None]).T @ X
+        step = np.linalg.solve(hess, grad)
+        beta = beta + step
+        if np.max(np.abs(step)) < tol * (1 + np.max(np.abs(beta))):
+            converged = True
+            break
+    p = 1.0 / (1.0 + np.exp(-(X @ beta)))
+    return beta, p, converged
+
+
+def _drdid_panel(dy: np.ndarray, d: np.ndarray, X: np.ndarray):
+    """Sant'Anna & Zhao (2020) doubly robust DiD for panel data (as DRDID::drdid_panel).
+
+    Returns the ATT and its influence function (length n1, mean zero) for the units
+    passed in (treated ``d == 1`` and comparison ``d == 0``).
+    """
+    n1 = dy.shape[0]
+    _, ps, conv = _logit(X, d)
+    if not conv:
+        warnings.warn("propensity-score logit did not converge.", ConvergenceWarning,
+                      stacklevel=4)
+    wps = ps * (1 - ps)
+    hess_inv = np.linalg.inv((X * wps[:, None]).T @ X) * n1  # vcov(glm) * n
+    psc = np.minimum(ps, 1 - 1e-6)
+    trim = np.where(d == 1, psc < 1.01, psc < 0.995).astype(float)
+    ctrl = d == 0
+    beta, *_ = np.linalg.lstsq(X[ctrl], dy[ctrl], rcond=None)
+    out = X @ beta
+    w_t = d
+    w_c = trim * psc * (1 - d) / (1 - psc)
+    resid = dy - out
+    eta_t = np.mean(w_t * resid) / np.mean(w_t)
+    eta_c = np.mean(w_c * resid) / np.mean(w_c)
+    att = eta_t - eta_c
+    # influence function of the OLS coefficients (controls) and of the logit
+    wols = (1 - d)
+    xpx_inv = np.linalg.inv((X * wols[:, None]).T @ X / n1)
+    lin_ols = (X * (wols * resid)[:, None]) @ xpx_inv
+    lin_ps = (X * (d - ps)[:, None]) @ hess_inv
+    m1 = np.mean(X * w_t[:, None], axis=0)
+    inf_treat = (w_t * resid - w_t * eta_t - lin_ols @ m1) / np.mean(w_t)
+    m2 = np.mean(X * (w_c * (resid - eta_c))[:, None], axis=0)
+    m3 = np.mean(X * w_c[:, None], axis=0)
+    inf_cont = (w_c * resid - w_c * eta_c + lin_ps @ m2 - lin_ols @ m3) / np.mean(w_c)
+    return att, inf_treat - inf_cont, float(np.max(ps))
+
+
+def _wols_lin(X, mask, y, n):
+    """OLS of y on X within ``mask``: fitted values for all rows and the asymptotic
+    linear representation of the coefficients (n x k), as DRDID's wols_rc."""
+    Xm = X[mask]
+    beta, *_ = np.linalg.lstsq(Xm, y[mask], rcond=None)
+    fit = X @ beta
+    w = mask.astype(float)
+    xpx_inv = np.linalg.inv((X * w[:, None]).T @ X / n)
+    lin = (X * (w * (y - fit))[:, None]) @ xpx_inv
+    return fit, lin
+
+
+def _drdid_rc(y: np.ndarray, post: np.ndarray, d: np.ndarray, X: np.ndarray):
+    """Sant'Anna & Zhao (2020) locally efficient doubly robust DiD for repeated
+    cross-sections (as DRDID::drdid_rc). Returns (ATT, influence function, max ps)."""
+    n = y.shape[0]
+    _, ps, conv = _logit(X, d)
+    if not conv:
+        warnings.warn("propensity-score logit did not converge.", ConvergenceWarning,
+                      stacklevel=4)
+    hess_inv = np.linalg.inv((X * (ps * (1 - ps))[:, None]).T @ X) * n
+    psc = np.minimum(ps, 1 - 1e-6)
+    trim = np.where(d == 1, psc < 1.01, psc < 0.995).astype(float)
+    c, t = d == 0, d == 1
+    pre, po = post == 0, post == 1
+    m_cpre, l_cpre = _wols_lin(X, c & pre, y, n)
+    m_cpost, l_cpost = _wols_lin(X, c & po, y, n)
+    m_tpre, l_tpre = _wols_lin(X, t & pre, y, n)
+    m_tpost, l_tpost = _wols_lin(X, t & po, y, n)
+    m_c = post * m_cpost + (1 - post) * m_cpre
+    odds = psc * (1 - d) / (1 - psc)
+    w = {
+        "tpre": trim * d * (1 - post), "tpost": trim * d * post,
+        "cpre": trim * odds * (1 - post), "cpost": trim * odds * post,
+        "d": trim * d, "dt1": trim * d * post, "dt0": trim * d * (1 - post),
+    }
+    mw = {k: v.mean() for k, v in w.items()}
+    eta = {
+        "tpre": w["tpre"] * (y - m_c) / mw["tpre"],
+        "tpost": w["tpost"] * (y - m_c) / mw["tpost"],
+        "cpre": w["cpre"] * (y - m_c) / mw["cpre"],
+        "cpost": w["cpost"] * (y - m_c) / mw["cpost"],
+        "dpost": w["d"] * (m_tpost - m_cpost) / mw["d"],
+        "dt1post": w["dt1"] * (m_tpost - m_cpost) / mw["dt1"],
+        "dpre": w["d"] * (m_tpre - m_cpre) / mw["d"],
+        "dt0pre": w["dt0"] * (m_tpre - m_cpre) / mw["dt0"],
+    }
+    a = {k: v.mean() for k, v in eta.items()}
+    att = ((a["tpost"] - a["tpre"]) - (a["cpost"] - a["cpre"])
+           + (a["dpost"] - a["dt1post"]) - (a["dpre"] - a["dt0pre"]))
+    # treated part
+    inf_tpre = eta["tpre"] - w["tpre"] * a["tpre"] / mw["tpre"]
+    inf_tpost = eta["tpost"] - w["tpost"] * a["tpost"] / mw["tpost"]
+    m1_post = -np.mean(X * (w["tpost"] * post)[:, None], axis=0) / mw["tpost"]
+    m1_pre = -np.mean(X * (w["tpre"] * (1 - post))[:, None], axis=0) / mw["tpre"]
+    inf_treat = inf_tpost - inf_tpre + l_cpost @ m1_post + l_cpre @ m1_pre
+    # comparison part
+    inf_cpre = eta["cpre"] - w["cpre"] * a["cpre"] / mw["cpre"]
+    inf_cpost = eta["cpost"] - w["cpost"] * a["cpost"] / mw["cpost"]
+    m2_pre = np.mean(X * (w["cpre"] * (y - m_c - a["cpre"]))[:, None], axis=0) / mw["cpre"]
+    m2_post = np.mean(X * (w["cpost"] * (y - m_c - a["cpost"]))[:, None], axis=0) / mw["cpost"]
+    lin_ps = (X * (d - ps)[:, None]) @ hess_inv
+    m3_post = -np.mean(X * (w["cpost"] * post)[:, None], axis=0) / mw["cpost"]
+    m3_pre = -np.mean(X * (w["cpre"] * (1 - post))[:, None], axis=0) / mw["cpre"]
+    inf_cont = (inf_cpost - inf_cpre + lin_ps @ (m2_post - m2_pre)
+                + l_cpost @ m3_post + l_cpre @ m3_pre)
+    # local efficiency adjustment
+    inf_eff = ((eta["dpost"] - w["d"] * a["dpost"] / mw["d"])
+               - (eta["dt1post"] - w["dt1"] * a["dt1post"] / mw["dt1"])
+               - (eta["dpre"] - w["d"] * a["dpre"] / mw["d"])
+               + (eta["dt0pre"] - w["dt0"] * a["dt0pre"] / mw["dt0"]))
+    mom_post = np.mean(X * (w["d"] / mw["d"] - w["dt1"] / mw["dt1"])[:, None], axis=0)
+    mom_pre = np.mean(X * (w["d"] / mw["d"] - w["dt0"] / mw["dt0"])[:, None], axis=0)
+    inf_or = (l_tpost - l_cpost) @ mom_post - (l_tpre - l_cpre) @ mom_pre
+    return att, inf_treat - inf_cont + inf_eff + inf_or, float(np.max(ps))
+
+
+# ---------------------------------------------------------------------------------------
+# cell schedule (which (g, t) pairs, base periods and comparison groups), as R did
+# ---------------------------------------------------------------------------------------
+def _schedule(glist, tlist, control, base_period, anticipation):
+    T = len(tlist)
+    tfac = 0 if base_period == "universal" else 1
+    cells = []
+    for g in glist:
+        base_idx = [j for j in range(T) if tlist[j] + anticipation < g]
+        last_base = base_idx[-1] if base_idx else None
+        for t in range(T - tfac):
+            cur = t + tfac
+            pret = t if base_period == "varying" else last_base
+            ref = max(t, pret) if pret is not None else t
+            thresh = None if control == "never" else tlist[ref + tfac] + anticipation
+            post = g <= tlist[cur]
+            if post:
+                pret = last_base
+                if pret is None:
+                    warnings.warn(f"no pre-treatment period for the group first treated in "
+                                  f"{g:g}; it is dropped.", DataQualityWarning, stacklevel=3)
+                    break
+            zero = base_period == "universal" and pret == cur
+            cells.append(dict(group=g, cur=cur, pre=pret, thresh=thresh, post=post,
+                              zero=zero))
+    return cells
+
+
+# ---------------------------------------------------------------------------------------
+# the public function
+# ---------------------------------------------------------------------------------------
+def _skip_cell(what: str, cell: dict, tlist, why: str = "") -> None:
+    """Warn (from the caller of :func:`staggered`) that one ATT(g,t) cannot be estimated."""
+    warnings.warn(f"{what} for group {cell['group']:g} in period {tlist[cell['cur']]:g}{why}; "
+                  "ATT(g,t) is missing.", DataQualityWarning, stacklevel=3)
+
+
+def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time: str,
+              first_treated: str, control: str = "never", base_period: str = "varying",
+              anticipation: int = 0, covariates=None, cluster: str | None = None,
+              bootstrap: int | None = None, seed: int | None = 0, panel: bool = True,
+              allow_unbalanced_panel: bool = False, weights: str = "rademacher",
+              confidence: float = 0.95) -> "StaggeredResult":
+    r"""Group-time average treatment effects under staggered adoption.
+
+    Callaway & Sant'Anna (2021): for every cohort :math:`g` (units first treated in
+    period :math:`g`) and period :math:`t`,
+
+    .. math::
+
+        ATT(g,t) = E[Y_t - Y_{b} \mid G = g] - E[Y_t - Y_{b} \mid C = 1],
+
+    with base period :math:`b = g - \delta - 1` for post-treatment periods
+    (:math:`\delta` = ``anticipation``) and, for pre-treatment periods, :math:`b = t - 1`
+    (``base_period="varying"``) or :math:`b = g - \delta - 1` (``"universal"``, the
+    effect at :math:`b` is then 0 by construction). The comparison group :math:`C` is
+    the never-treated units (``control="never"``) or the never- and not-yet-treated units
+    (``"notyet"``: first treated after :math:`\max(t, b) + \delta`). Without covariates
+    this is the difference in mean changes (outcome regression on a constant); with
+    covariates the doubly robust estimator of Sant'Anna & Zhao (2020), as R
+    ``did::att_gt(est_method="dr")`` (logit propensity score, linear outcome regression
+    for the comparison group, covariates taken from the earlier of the two periods;
+    use time-invariant covariates).
+
+    Inference uses the influence function :math:`\psi_i` of each estimate, scaled as R
+    ``did`` does: :math:`SE = \sqrt{\sum_i \psi_i^2}/n` over all :math:`n` units (with
+    ``cluster``: :math:`\sqrt{\sum_c (\sum_{i \in c}\psi_i)^2}/n`). With ``bootstrap=B``
+    the multiplier bootstrap (Rademacher weights as R ``did``; ``weights="mammen"`` for
+    Mammen's) gives the standard errors (IQR / 1.349) and a critical value for
+    simultaneous (uniform) confidence bands over all ATT(g,t); without it the intervals
+    are pointwise normal intervals. The pre-test of parallel trends is the Wald test
+    :math:`W = \hat\theta_{pre}'\hat V_{pre}^{-1}\hat\theta_{pre} \sim \chi^2_q` of the
+    pre-treatment ATT(g,t) (:math:`t < g`, as R ``did``) with the analytic covariance
+    (clustered when ``cluster`` is given).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel (one row per unit and period) or, with ``panel=False``, repeated
+        cross-sections (one row per respondent).
+    outcome, unit, time, first_treated : str
+        Column names. ``time`` must be numeric (years). ``first_treated`` is the first
+        treated period; never-treated units have 0 or a missing value. It must be
+        constant within a unit. ``unit`` may be omitted with ``panel=False``.
+    control : {"never", "notyet"}
+        Comparison group.
+    base_period : {"varying", "universal"}
+    anticipation : int
+        Number of periods before ``first_treated`` in which units may already react.
+    covariates : str or list of str, optional
+        Doubly robust estimation conditional on these (numeric) covariates.
+    cluster : str, optional
+        Cluster variable (constant within unit) for the standard errors; units are
+        always the primary sampling unit.
+    bootstrap : int or None
+        Number of multiplier bootstrap draws (e.g. 999) or None for analytic SEs.
+    seed : int
+        Seed for the bootstrap (deterministic output).
+    panel : bool
+        ``False`` for repeated cross-sections (with covariates: the locally efficient
+        doubly robust estimator of Sant'Anna & Zhao 2020, as ``DRDID::drdid_rc``).
+    allow_unbalanced_panel : bool
+        An unbalanced panel (units missing in some periods) raises an error unless this
+        is True; then, as R ``did``'s ``allow_unbalanced_panel``, each ATT(g,t) compares
+        the four cell means of the observed rows (the repeated cross-section estimator)
+        and the influence function is summed within units, so SEs stay clustered by
+        unit.
+    weights : {"rademacher", "mammen"}
+        Multiplier distribution of the bootstrap.
+    confidence : float
+        Confidence level.
+
+    Returns
+    -------
+    StaggeredResult
+        ``.att_gt`` (DataFrame), ``.aggregate(kind)``, ``.pretest``, ``.tidy()``,
+        ``.summary()``, ``.plot()``.
+
+    References
+    ----------
+    Callaway, B. & Sant'Anna, P.H.C. (2021). Difference-in-differences with multiple time
+    periods. Journal of Econometrics 225(2), 200-230.
+    Sant'Anna, P.H.C. & Zhao, J. (2020). Doubly robust difference-in-differences
+    estimators. Journal of Econometrics 219(1), 101-122.
+
+    Examples
+    --------
+    >>> from evalkit.did import staggered, simulate_staggered
+    >>> df = simulate_staggered(300, seed=1)   # cohorts 3, 5, 7; first_treated column g
+    >>> res = staggered(df, outcome="y", unit="unit", time="time", first_treated="g")
+    >>> res.att_gt.shape
+    (21, 12)
+    >>> res.aggregate("dynamic")[["term", "estimate", "std_error"]].head(2)  # doctest: +SKIP
+    >>> res.pretest["df"]  # pre-treatment cells t < g: 1 + 3 + 5
+    9
+    """
+    control = check_option("control", control, ("never", "notyet"))
+    base_period = check_option("base_period", base_period, ("varying", "universal"))
+    weights = check_option("weights", weights, ("rademacher", "mammen"))
+    check_option("panel", panel, (True, False))
+    check_option("allow_unbalanced_panel", allow_unbalanced_panel, (True, False))
+    alpha = 1 - check_confidence(confidence)
+    anticipation = check_positive_int(anticipation, "anticipation", minimum=0)
+    if bootstrap is not None:
+        bootstrap = check_positive_int(bootstrap, "bootstrap", minimum=2)
+    if seed is not None:
+        seed = check_positive_int(seed, "seed", minimum=0)
+    covs = as_list(covariates, "covariates")
+    if panel and unit is None:
+        raise ParameterError("unit is required for panel data (or pass panel=False for "
+                             "repeated cross-sections).")
+    df = prepare(data, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
+                 covariates=covs or None, cluster=cluster)
+    outcome_column(df, outcome)
+    for c in covs:
+        numeric_column(df, c, "covariates")
+    tt = time_column(df, time)
+    gg = first_treated_values(df, first_treated)
+    df = df.assign(**{"__t": tt, "__g": gg})
+    df = drop_missing(df, [outcome, *covs], "staggered")
+    if cluster is not None and df[cluster].isna().any():
+        raise DataValidationError(f"cluster={cluster!r} has missing values.")
+
+    if panel:
+        ucodes, ulabels = pd.factorize(df[unit], sort=True)
+        if (ucodes < 0).any():
+            raise DataValidationError(f"unit={unit!r} has missing values.")
+        tall, tc = np.unique(df["__t"].to_numpy(), return_inverse=True)
+        key = ucodes.astype(np.int64) * len(tall) + tc
+        size = len(ulabels) * len(tall)
+        dup = (np.bincount(key, minlength=size).max() > 1) if size < 50_000_000 else \
+            (np.unique(key).size < key.size)
+        if dup:
+            check_unique(df, unit, time)  # raises with an example
+        n_units = len(ulabels)
+        g_min = np.full(n_units, np.inf)
+        g_max = np.full(n_units, -np.inf)
+        gv = df["__g"].to_numpy()
+        np.minimum.at(g_min, ucodes, gv)
+        np.maximum.at(g_max, ucodes, gv)
+        bad = np.flatnonzero(g_min != g_max)
+        if bad.size:
+            raise DataValidationError(
+                f"first_treated={first_treated!r} must be constant within a unit; "
+                f"{bad.size} units have several values (e.g. unit {ulabels[bad[0]]!r}: "
+                f"{g_min[bad[0]]:g} and {g_max[bad[0]]:g}). Treatment cannot switch off "
+                "or restart in a staggered-adoption design."
+            )
+        gu = g_min
+        if cluster is not None:
+            cl = df[cluster].to_numpy()
+            cu = pd.Series(cl).groupby(ucodes).nunique().to_numpy()
+            if (cu > 1).any():
+                raise DataValidationError(
+                    f"cluster={cluster!r} must be constant within each unit.")
+    else:
+        ucodes = np.arange(len(df))
+        ulabels = None
+        gu = df["__g"].to_numpy()
+        n_units = len(df)
+
+    tlist = np.unique(df["__t"].to_numpy())
+    if len(tlist) < 2:
+        raise DataValidationError(f"time={time!r} has only one period; DiD needs two or more.")
+    # --- pre-processing as R did ------------------------------------------------------
+    late = (gu > tlist[-1])
+    if late.any():
+        warnings.warn(
+            f"{int(late.sum())} units are first treated after the last period "
+            f"({tlist[-1]:g}); they are treated as never treated.",
+            DataQualityWarning, stacklevel=2)
+        gu = np.where(late, 0.0, gu)
+    early = (gu > 0) & (gu <= tlist[0] + anticipation)
+    keep_units = ~early
+    if early.any():
+        warnings.warn(
+            f"{int(early.sum())} units are already treated in the first period "
+            f"({tlist[0]:g}{' + anticipation' if anticipation else ''}); they are dropped "
+            "(no untreated period to compare with).", DataQualityWarning, stacklevel=2)
+    if not (gu[keep_units] > 0).any():
+        raise EstimationError("no treated units: every unit is never treated.")
+    if not (gu[keep_units] == 0).any():
+        if control == "never":
+            raise EstimationError(
+                "no never-treated units, so control='never' has no comparison group. "
+                "Use control='notyet' (not-yet-treated units as comparison group)."
+            )
+        gmax = gu[keep_units].max()
+        warnings.warn(
+            f"no never-treated units: periods from {gmax - anticipation:g} on are dropped "
+            f"and the last cohort ({gmax:g}) serves as comparison group (as R did).",
+            DataQualityWarning, stacklevel=2)
+        keep_t = tlist < gmax - anticipation
+        tlist = tlist[keep_t]
+        gu = np.where(gu == gmax, 0.0, gu)
+        if len(tlist) < 2:
+            raise EstimationError("too few periods before the last cohort is treated.")
+
+    # restrict rows
+    row_keep = keep_units[ucodes] & np.isin(df["__t"].to_numpy(), tlist)
+    df = df.loc[row_keep]
+    ucodes = ucodes[row_keep]
+    if panel:
+        kept_units = np.flatnonzero(keep_units)
+        remap = np.full(n_units, -1)
+        remap[kept_units] = np.arange(kept_units.size)
+        ucodes = remap[ucodes]
+        gu = gu[kept_units]
+        ulabels = ulabels[kept_units]
+        n_units = kept_units.size
+    else:
+        gu = gu[row_keep]
+        ucodes = np.arange(len(df))
+        n_units = len(df)
+    tcodes = np.searchsorted(tlist, df["__t"].to_numpy())
+    T = len(tlist)
+    unbalanced = False
+    if panel:
+        if allow_unbalanced_panel:
+            unbalanced = bool((np.bincount(ucodes, minlength=n_units) < T).any())
+        else:
+            check_balanced(ucodes, tcodes, n_units, T, ulabels, tlist,
+                           "Balance the panel (keep units observed in every period), use "
+                           "allow_unbalanced_panel=True, or analyse the data as repeated "
+                           "cross-sections with panel=False.")
+    glist = np.unique(gu[gu > 0])
+    sizes = {g: int((gu == g).sum()) for g in glist}
+    small = [g for g, s in sizes.items() if s < 2]
+    if small:
+        warnings.warn(
+            "cohorts with a single unit: " + ", ".join(f"{g:g}" for g in small)
+            + "; their ATT(g,t) rest on one unit and the standard errors are unreliable.",
+            SmallSampleWarning, stacklevel=2)
+    if np.unique(np.diff(tlist)).size > 1:
+        warnings.warn("time periods are unequally spaced; event time is measured in the "
+                      "units of time (e.g. years).", DataQualityWarning, stacklevel=2)
+
+    y = df[outcome].to_numpy(dtype=float)
+    if cluster is not None:
+        cl_vals = df[cluster].to_numpy()
+        if panel:
+            cl_unit = np.empty(n_units, dtype=object)
+            cl_unit[ucodes] = cl_vals
+            cl_codes, cl_labels = pd.factorize(pd.Series(cl_unit), sort=True)
+        else:
+            cl_codes, cl_labels = pd.factorize(pd.Series(cl_vals), sort=True)
+        n_clusters = len(cl_labels)
+    else:
+        cl_codes, n_clusters = None, None
+
+    cells = _schedule(glist, tlist, control, base_period, anticipation)
+    k = len(cells)
+    inf = np.zeros((n_units, k), order="F")  # columns contiguous: filled column-wise
+    att = np.full(k, np.nan)
+    n_tr = np.zeros(k, dtype=int)
+    n_co = np.zeros(k, dtype=int)
+    if panel and not unbalanced:
+        Y = np.empty((n_units, T), order="F")
+        Y[ucodes, tcodes] = y
+        if covs:
+            Xw = np.empty((n_units, T, len(covs) + 1))
+            Xw[:, :, 0] = 1.0
+            for j, c in enumerate(covs):
+                Xw[ucodes, tcodes, j + 1] = df[c].to_numpy(dtype=float)
+        is_never = gu == 0
+        masks: dict = {}
+
+        def mask(key, make):
+            if key not in masks:
+                m = make()
+                masks[key] = (m, m.astype(float), int(m.sum()))
+            return masks[key]
+
+        for j, c in enumerate(cells):
+            G, Gf, n_tr[j] = mask(("G", c["group"]), lambda: gu == c["group"])
+            if c["thresh"] is None:
+                C, Cf, n_co[j] = mask(("C",), lambda: is_never)
+            else:
+                C, Cf, n_co[j] = mask(("C", c["thresh"], c["group"]), lambda: is_never | (
+                    (gu > c["thresh"]) & (gu != c["group"])))
+            if c["zero"]:
+                att[j] = 0.0
+                continue
+            if n_tr[j] == 0 or n_co[j] == 0:
+                _skip_cell("no comparison units", c, tlist)
+                continue
+            dy = Y[:, c["cur"]] - Y[:, c["pre"]]
+            if not covs:
+                # G and C are disjoint: psi = n/n_G (dy - m_G) on G, -n/n_C (dy - m_C) on C
+                mg = float(dy @ Gf) / n_tr[j]
+                mc = float(dy @ Cf) / n_co[j]
+                att[j] = mg - mc
+                inf[:, j] = (dy - mg) * (Gf * (n_units / n_tr[j])) \
+                    - (dy - mc) * (Cf * (n_units / n_co[j]))
+            else:
+                sub = G | C
+                X = Xw[sub, min(c["cur"], c["pre"]), :]
+                Xc = X[~G[sub]]
+                if np.linalg.matrix_rank(Xc) < X.shape[1]:
+                    _skip_cell("not enough comparison units", c, tlist,
+                               " to fit the outcome regression")
+                    continue
+                try:
+                    a, f, pmax = _drdid_panel(dy[sub], G[sub].astype(float), X)
+                except np.linalg.LinAlgError:
+                    _skip_cell("the propensity score or outcome regression", c, tlist,
+                               " is singular (perfect prediction?)")
+                    continue
+                if pmax >= 0.999:
+                    _skip_cell("overlap violated", c, tlist, " (propensity score >= 0.999)")
+                    continue
+                att[j] = a
+                inf[sub, j] = f * (n_units / sub.sum())
+    else:
+        # repeated cross-sections (rows are units) or an unbalanced panel (rows summed
+        # within units): cell means of the observed rows
+        row_unit = ucodes
+        g_row = gu[ucodes] if panel else gu
+        if covs:
+            Xr = np.column_stack([np.ones(len(y))] + [df[c].to_numpy(dtype=float)
+                                                       for c in covs])
+        for j, c in enumerate(cells):
+            G = g_row == c["group"]
+            C = (g_row == 0) if c["thresh"] is None else (
+                (g_row == 0) | ((g_row > c["thresh"]) & ~G))
+            post_rows = tcodes == c["cur"]
+            pre_rows = tcodes == c["pre"]
+            if c["zero"]:
+                att[j] = 0.0
+                continue
+            parts = [G & post_rows, G & pre_rows, C & post_rows, C & pre_rows]
+            counts = [int(p.sum()) for p in parts]
+            n_tr[j], n_co[j] = counts[0] + counts[1], counts[2] + counts[3]
+            if min(counts) == 0:
+                _skip_cell("an empty cell", c, tlist)
+                continue
+            col = np.zeros(len(y))
+            if not covs:
+                means = [y[p].mean() for p in parts]
+                att[j] = (means[0] - means[1]) - (means[2] - means[3])
+                sign = (1.0, -1.0, -1.0, 1.0)
+                for p, m, cnt, s in zip(parts, means, counts, sign):
+                    col[p] = s * (y[p] - m) * (n_units / cnt)
+            else:
+                sub = (G | C) & (post_rows | pre_rows)
+                try:
+                    a, f, pmax = _drdid_rc(y[sub], post_rows[sub].astype(float),
+                                           G[sub].astype(float), Xr[sub])
+                except np.linalg.LinAlgError:
+                    _skip_cell("a regression", c, tlist,
+                               " is singular (too few observations in a cell?)")
+                    continue
+                if pmax >= 0.999:
+                    _skip_cell("overlap violated", c, tlist, " (propensity score >= 0.999)")
+                    continue
+                att[j] = a
+                col[sub] = f * (n_units / sub.sum())
+            inf[:, j] = np.bincount(row_unit, weights=col, minlength=n_units)
+
+    groups = np.array([c["group"] for c in cells], dtype=float)
+    times = np.array([tlist[c["cur"]] for c in cells], dtype=float)
+    bases = np.array([tlist[c["pre"]] for c in cells], dtype=float)
+    post = np.array([c["post"] for c in cells], dtype=bool)
+    return StaggeredResult(
+        att=att, inf=inf, groups=groups, times=times, bases=bases, post=post,
+        n_treated=n_tr, n_control=n_co, gu=gu, n_units=n_units, n_obs=int(len(df)),
+        cluster_codes=cl_codes, n_clusters=n_clusters, bootstrap=bootstrap, seed=seed,
+        weights=weights, alpha=alpha, control=control, base_period=base_period,
+        anticipation=anticipation, covariates=covs, panel=panel, tlist=tlist,
+        zero=np.array([c["zero"] for c in cells], dtype=bool),
+        names=dict(outcome=outcome, unit=unit, time=time, first_treated=first_treated),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# result
+# ---------------------------------------------------------------------------------------
+class StaggeredResult(Result):
+    """Result of :func:`staggered` (Callaway & Sant'Anna group-time effects).
+
+    Attributes
+    ----------
+    att_gt : DataFrame
+        One row per (group, time): ``group, time, estimate, std_error, ci_lower,
+        ci_upper, p_value, event_time, base_period, post, n_treated, n_control``.
+    pretest : dict
+        Wald pre-test of parallel trends: ``statistic, df, p_value``.
+    crit_value : float
+        Critical value used for the intervals of ``att_gt`` (uniform band with bootstrap).
+    influence_function : ndarray
+        n units x number of ATT(g,t), scaled as R ``did``.
+    """
+
+    title = {"nl": "Verschil-in-verschillen met gespreide start (Callaway & Sant'Anna)",
+             "en": "Staggered difference-in-differences (Callaway & Sant'Anna)"}
+
+    def __init__(self, *, att, inf, groups, times, bases, post, n_treated, n_control, gu,
+                 n_units, n_obs, cluster_codes, n_clusters, bootstrap, seed, weights, alpha,
+                 control, base_period, anticipation, covariates, panel, tlist, zero, names):
+        self._att = att
+        self.influence_function = inf
+        self._groups, self._times, self._bases, self._post = groups, times, bases, post
+        self._gu = gu
+        self.n_units, self.n_obs = n_units, n_obs
+        self._cl = cluster_codes
+        self.n_clusters = n_clusters
+        self.bootstrap, self.seed, self.weights, self.alpha = bootstrap, seed, weights, alpha
+        self.control, self.base_period, self.anticipation = control, base_period, anticipation
+        self.covariates, self.panel, self.names = covariates, panel, names
+        self._tlist = tlist
+        self.se_type = ("bootstrap" if bootstrap else "analytic") + (
+            "_cluster" if cluster_codes is not None else "")
+        se_an = self._analytic_se(inf)
+        se_an[zero] = np.nan
+        se_an[np.isnan(att)] = np.nan
+        self._se_analytic = se_an
+        z = stats.norm.ppf(1 - alpha / 2)
+        # basis of every influence function used here: the ATT(g,t) columns and the
+        # cohort indicators 1{G_i = g} (for the estimated aggregation weights)
+        self._glist = np.unique(gu[gu > 0])
+        self._gidx = np.where(gu > 0, np.searchsorted(self._glist, gu), -1)
+        self._bdraws = None
+        if bootstrap:
+            ind = np.zeros((n_units, len(self._glist)))
+            treated = self._gidx >= 0
+            ind[np.flatnonzero(treated), self._gidx[treated]] = 1.0
+            self._bdraws = bootstrap_draws(np.hstack([inf, ind]), n=n_units, draws=bootstrap,
+                                           seed=seed, cluster_codes=cluster_codes,
+                                           weights=weights)
+            del ind
+            ok = ~np.isnan(att)
+            bs = summarise_draws(self._bdraws[:, :len(att)][:, ok], n=n_units, alpha=alpha)
+            se = np.full(att.shape, np.nan)
+            se[ok] = bs["se"]
+            crit = bs["crit"]
+            if not np.isfinite(crit):
+                crit = z
+            elif crit < z:
+                crit = z
+            self.crit_value = crit
+        else:
+            se = se_an
+            self.crit_value = z
+        self._se = se
+        self.att_gt = pd.DataFrame({
+            "group": groups, "time": times, "estimate": att, "std_error": se,
+            "ci_lower": att - self.crit_value * se, "ci_upper": att + self.crit_value * se,
+            "p_value": norm_p(att / se), "event_time": times - groups,
+            "base_period": bases, "post": post, "n_treated": n_treated,
+            "n_control": n_control,
+        })
+        for col in ("group", "time", "event_time", "base_period"):  # periods stay whole numbers
+            vals = self.att_gt[col].to_numpy(dtype=float)
+            if np.all(np.isfinite(vals)) and np.all(vals == np.round(vals)):
+                self.att_gt[col] = vals.astype(np.int64)
+        self.pretest = self._pretest()
+
+    # -- inference helpers ------------------------------------------------------------
+    def _analytic_se(self, inf: np.ndarray) -> np.ndarray:
+        inf = inf if inf.ndim == 2 else inf[:, None]
+        s = cluster_sums(inf, self._cl)
+        se = np.sqrt(np.einsum("ij,ij->j", s, s)) / self.n_units
+        se[se <= _TINY] = np.nan
+        return se
+
+    def _boot(self, inf: np.ndarray) -> dict:
+        """Multiplier bootstrap of arbitrary influence-function columns (same seed)."""
+        return multiplier_bootstrap(inf, n=self.n_units, draws=self.bootstrap, seed=self.seed,
+                                    alpha=self.alpha, cluster_codes=self._cl,
+                                    weights=self.weights)
+
+    def _materialise(self, coef: np.ndarray) -> np.ndarray:
+        """Influence function (n units) of a linear combination of the basis."""
+        k = self.influence_function.shape[1]
+        f = self.influence_function @ coef[:k]
+        cg = coef[k:]
+        f += np.where(self._gidx >= 0, cg[np.maximum(self._gidx, 0)], 0.0)
+        return f
+
+    def _pretest(self) -> dict:
+        pre = (self._groups > self._times) & np.isfinite(self._att) \
+            & np.isfinite(self._se_analytic)
+        q = int(pre.sum())
+        if q == 0:
+            return {"statistic": np.nan, "df": 0, "p_value": np.nan}
+        s = cluster_sums(self.influence_function[:, pre], self._cl)
+        V = s.T @ s / self.n_units ** 2
+        th = self._att[pre]
+        try:
+            if np.linalg.cond(V) > 1 / np.finfo(float).eps:
+                raise np.linalg.LinAlgError
+            W = float(th @ np.linalg.solve(V, th))
+        except np.linalg.LinAlgError:
+            warnings.warn("the covariance of the pre-treatment ATT(g,t) is singular; no "
+                          "pre-test.", DataQualityWarning,
+                          stacklevel=3)
+            return {"statistic": np.nan, "df": q, "p_value": np.nan}
+        return {"statistic": W, "df": q, "p_value": float(stats.chi2.sf(W, q))}
+
+    # -- aggregation --------------------------------------------------------------------
+    def _agg_parts(self, kind: str, min_e: float = -np.inf, max_e: float = np.inf,
+                   balance_e: int | None = None):
+        """Aggregated estimates with their influence functions as coefficient vectors on
+        the basis [ATT(g,t) influence functions, cohort indicators] (all linear, so the
+        same coefficients serve the analytic SEs and the bootstrap draws).
+
+        Returns (list of (label dict, estimate, coef), (overall estimate, coef)).
+        """
+        K = len(self._att)
+        glist = self._glist
+        p = K + len(glist)
+        okidx = np.flatnonzero(np.isfinite(self._att))
+        att = self._att[okidx]
+        grp, tim = self._groups[okidx], self._times[okidx]
+        gu = self._gu
+        pg_g = np.array([np.mean(gu == g) for g in glist])
+        gpos = np.searchsorted(glist, grp)
+        pg = pg_g[gpos]
+
+        def cells(keep, w):
+            c = np.zeros(p)
+            np.add.at(c, okidx[keep], w)
+            return c
+
+        def wif(gidx, pgk, a):
+            # R did's wif(): influence of the estimated weights pgk / sum(pgk), times a
+            S = pgk.sum()
+            A = float(np.sum(a * pgk))
+            c = np.zeros(p)
+            np.add.at(c, K + gidx, a / S - A / S ** 2)
+            return c
+
+        rows = []
+        if kind in ("simple", "group") and max_e < 0:
+            raise EstimationError(f"max_e={max_e!r} leaves no post-treatment periods for the "
+                                  f"{kind!r} aggregation (use kind='dynamic' for leads).")
+        if kind == "simple":
+            keep = np.flatnonzero((grp <= tim) & (tim <= grp + max_e))
+            w = pg[keep] / pg[keep].sum()
+            coef = cells(keep, w) + wif(gpos[keep], pg[keep], att[keep])
+            return rows, (float(np.sum(w * att[keep])), coef)
+        if kind == "group":
+            ests, coefs = [], []
+            for g in glist:
+                keep = np.flatnonzero((grp == g) & (g <= tim) & (tim <= grp + max_e))
+                w = pg[keep] / pg[keep].sum()
+                est, coef = float(np.sum(w * att[keep])), cells(keep, w)
+                rows.append(({"group": g}, est, coef))
+                ests.append(est)
+                coefs.append(coef)
+            ests = np.array(ests)
+            wg = pg_g / pg_g.sum()
+            coef = np.column_stack(coefs) @ wg + wif(np.arange(len(glist)), pg_g, ests)
+            return rows, (float(np.sum(wg * ests)), coef)
+        if kind == "dynamic":
+            e = tim - grp
+            incl = np.ones(len(e), dtype=bool)
+            labels = np.unique(e)
+            if balance_e is not None:
+                # R did: only cohorts observed at least balance_e periods after the start
+                incl = (self._tlist[-1] - grp) >= balance_e
+                labels = np.unique(e[incl])
+                labels = labels[(labels <= balance_e)
+                                & (labels >= balance_e - self._tlist[-1] + self._tlist[0])]
+            labels = labels[(labels >= min_e) & (labels <= max_e)]
+            sel = [np.flatnonzero((e == ev) & incl) for ev in labels]
+            key = "event_time"
+        else:  # calendar
+            labels = np.unique(tim[tim >= grp.min()])
+            sel = [np.flatnonzero((tim == t1) & (grp <= tim)) for t1 in labels]
+            keepl = [i for i, k_ in enumerate(sel) if k_.size]
+            labels, sel = labels[keepl], [sel[i] for i in keepl]
+            key = "time"
+        if not len(labels):
+            raise EstimationError("no event times left after min_e/max_e/balance_e.")
+        ests, coefs = [], []
+        for lab, keep in zip(labels, sel):
+            w = pg[keep] / pg[keep].sum()
+            est = float(np.sum(w * att[keep]))
+            coef = cells(keep, w) + wif(gpos[keep], pg[keep], att[keep])
+            rows.append(({key: lab}, est, coef))
+            ests.append(est)
+            coefs.append(coef)
+        ests = np.array(ests)
+        use = labels >= 0 if kind == "dynamic" else np.ones(len(labels), dtype=bool)
+        if not use.any():  # only leads selected: no overall post-treatment effect
+            return rows, (np.nan, np.full(p, np.nan))
+        coef = np.column_stack(coefs)[:, use].mean(axis=1)
+        return rows, (float(ests[use].mean()), coef)
+
+    def aggregate(self, kind: str = "simple", *, min_e: float = -np.inf,
+                  max_e: float = np.inf, balance_e: int | None = None) -> pd.DataFrame:
+        r"""Aggregate the ATT(g,t) as R ``did::aggte``.
+
+        ``"simple"``: :math:`\sum_{g \le t} w_{gt} ATT(g,t)` with :math:`w_{gt} \propto
+        P(G=g)`; ``"group"``: per cohort the mean of its post-treatment ATT(g,t), overall
+        the :math:`P(G=g)`-weighted mean of these; ``"dynamic"``: per event time
+        :math:`e = t - g` the :math:`P(G=g)`-weighted mean, overall the mean over
+        :math:`e \ge 0`; ``"calendar"``: per period the weighted mean over treated
+        cohorts, overall their mean. Standard errors include the influence-function
+        term of the estimated weights (R ``did``'s ``wif``). With a bootstrap, the
+        per-element intervals are simultaneous bands (the overall row is pointwise).
+
+        ``min_e``/``max_e`` restrict event times (``max_e`` also limits the periods
+        used by ``"simple"`` and ``"group"``), ``balance_e`` keeps only cohorts observed
+        at least that many periods after their start in the dynamic aggregation, so
+        that the composition does not change with event time (as R ``aggte``).
+
+        Returns
+        -------
+        DataFrame
+            Standard tidy columns, then ``kind, group, time, event_time, ci_type,
+            n_obs, n_clusters, se_type``. The first row (``term="overall"``) is the
+            overall summary; ``"simple"`` has only that row.
+        """
+        kind = check_option("kind", kind, _AGG_KINDS)
+        for name, v in (("min_e", min_e), ("max_e", max_e)):
+            if not isinstance(v, (int, float, np.integer, np.floating)) or np.isnan(v):
+                raise ParameterError(f"{name} must be a number, got {v!r}.")
+        if min_e > max_e:
+            raise ParameterError(f"min_e={min_e!r} must not exceed max_e={max_e!r}.")
+        if balance_e is not None:
+            balance_e = check_positive_int(balance_e, "balance_e", minimum=0)
+        parts, (oest, ocoef) = self._agg_parts(kind, min_e, max_e, balance_e)
+        if kind == "dynamic" and not parts:
+            raise EstimationError("no event times left after min_e/max_e/balance_e.")
+        z = stats.norm.ppf(1 - self.alpha / 2)
+        label_n = self.n_units
+
+        def boot(coefs):
+            return summarise_draws(self._bdraws @ coefs, n=self.n_units, alpha=self.alpha)
+
+        if self.bootstrap:
+            ose = float(boot(ocoef[:, None])["se"][0])
+        else:
+            ose = float(self._analytic_se(self._materialise(ocoef)[:, None])[0])
+        base = dict(kind=kind, n=label_n, n_obs=self.n_obs, n_clusters=self.n_clusters,
+                    se_type=self.se_type)
+        rows = [dict(term="overall", estimate=oest, std_error=ose, ci_lower=oest - z * ose,
+                     ci_upper=oest + z * ose, p_value=float(norm_p(oest / ose)),
+                     ci_type="pointwise", **base)]
+        if parts:
+            Cm = np.column_stack([p[2] for p in parts])
+            if self.bootstrap:
+                b = boot(Cm)
+                se = b["se"]
+                crit = b["crit"] if np.isfinite(b["crit"]) else z
+                crit = max(crit, z)
+                ci_type = "uniform"
+            else:
+                F = np.column_stack([self._materialise(c) for c in Cm.T])
+                se = self._analytic_se(F)
+                crit, ci_type = z, "pointwise"
+            for (lab, e_, _), s in zip(parts, se):
+                key, val = next(iter(lab.items()))
+                row = dict(term=f"{key}={val:g}", estimate=e_, std_error=s,
+                           ci_lower=e_ - crit * s, ci_upper=e_ + crit * s,
+                           p_value=float(norm_p(e_ / s)) if np.isfinite(s) else np.nan,
+                           ci_type=ci_type, **base)
+                row[key] = val
+                rows.append(row)
+        return tidy_frame(rows, extra=_AGG_COLUMNS)
+
+    # -- contract -----------------------------------------------------------------------
+    def tidy(self) -> pd.DataFrame:
+        """One row per ATT(g,t) (``term`` = ``ATT(g,t)``)."""
+        a = self.att_gt
+        rows = []
+        for r in a.itertuples(index=False):
+            rows.append(dict(
+                term=f"ATT({r.group:g},{r.time:g})", estimate=r.estimate,
+                std_error=r.std_error, ci_lower=r.ci_lower, ci_upper=r.ci_upper,
+                p_value=r.p_value, n=int(r.n_treated + r.n_control), group=r.group,
+                time=r.time, event_time=r.event_time, post=bool(r.post),
+                n_obs=self.n_obs, n_clusters=self.n_clusters, se_type=self.se_type))
+        return tidy_frame(rows, extra=("group", "time", "event_time", "post", "n_obs",
+                                       "n_clusters", "se_type"))
+
+    def summary(self, lang: str = "nl") -> str:
+        check_lang(lang)
+        simple = self.aggregate("simple").iloc[0]
+        grp = self.aggregate("group")
+        pt = self.pretest
+        ctrl = {"never": {"nl": "nooit behandelde eenheden", "en": "never-treated units"},
+                "notyet": {"nl": "nog niet en nooit behandelde eenheden",
+                           "en": "not-yet- and never-treated units"}}[self.control][lang]
+        conf = 1 - self.alpha
+        L = []
+        if lang == "nl":
+            L.append(self.title["nl"])
+            units = (f"{self.n_units} eenheden, {self.n_obs} waarnemingen" if self.panel else
+                     f"{self.n_obs} waarnemingen (herhaalde dwarsdoorsneden)")
+            L.append(f"Uitkomst: {self.names['outcome']}; {units}; vergelijkingsgroep: {ctrl}; "
+                     f"methode: {'dubbel robuust (doubly robust) met covariaten' if self.covariates else 'verschil in gemiddelde veranderingen'}.")
+            L.append(f"Gemiddeld effect (alle behandelde cohorten en jaren): "
+                     f"{fmt_number(simple.estimate, 3, lang)} (SE {fmt_number(simple.std_error, 3, lang)}, "
+                     f"{fmt_ci(simple.ci_lower, simple.ci_upper, 3, lang, conf)}).")
+            L.append(f"Gemiddeld effect per cohort, gewogen: "
+                     f"{fmt_number(grp.iloc[0].estimate, 3, lang)} (SE {fmt_number(grp.iloc[0].std_error, 3, lang)}).")
+            if self.bootstrap:
+                L.append(f"Standaardfouten uit {self.bootstrap} multiplier-bootstraptrekkingen; "
+                         "intervallen van ATT(g,t) zijn simultane banden.")
+            if np.isfinite(pt["p_value"]):
+                L.append(f"Toets op parallelle trends vóór de start (Wald, {pt['df']} "
+                         f"vrijheidsgraden): chi2 = {fmt_number(pt['statistic'], 2, lang)}, "
+                         f"{fmt_p(pt['p_value'], lang)}.")
+                if pt["p_value"] < 0.05:
+                    L.append("Let op: vóór de start liepen de trends van de behandelde en de "
+                             "vergelijkingsgroep al uiteen. De aanname van parallelle trends is "
+                             "twijfelachtig; lees de effecten als verschillen, niet als causale effecten.")
+        else:
+            L.append(self.title["en"])
+            units = (f"{self.n_units} units, {self.n_obs} observations" if self.panel else
+                     f"{self.n_obs} observations (repeated cross-sections)")
+            L.append(f"Outcome: {self.names['outcome']}; {units}; comparison group: {ctrl}; method: "
+                     f"{'doubly robust with covariates' if self.covariates else 'difference in mean changes'}.")
+            L.append(f"Average effect (all treated cohorts and periods): "
+                     f"{fmt_number(simple.estimate, 3, lang)} (SE {fmt_number(simple.std_error, 3, lang)}, "
+                     f"{fmt_ci(simple.ci_lower, simple.ci_upper, 3, lang, conf)}).")
+            L.append(f"Weighted average of cohort effects: "
+                     f"{fmt_number(grp.iloc[0].estimate, 3, lang)} (SE {fmt_number(grp.iloc[0].std_error, 3, lang)}).")
+            if self.bootstrap:
+                L.append(f"Standard errors from {self.bootstrap} multiplier bootstrap draws; "
+                         "ATT(g,t) intervals are simultaneous bands.")
+            if np.isfinite(pt["p_value"]):
+                L.append(f"Pre-test of parallel trends (Wald, {pt['df']} df): chi2 = "
+                         f"{fmt_number(pt['statistic'], 2, lang)}, {fmt_p(pt['p_value'], lang)}.")
+                if pt["p_value"] < 0.05:
+                    L.append("Caution: before the start, the trends of the treated and the "
+                             "comparison groups already differed. Parallel trends are doubtful; "
+                             "read the effects as differences, not as causal effects.")
+        tab = self.att_gt[["group", "time", "estimate", "std_error", "ci_lower", "ci_upper"]]
+        L.append("")
+        L.append(text_table(tab.rename(columns={"group": "cohort"}), lang, digits=4, index=False))
+        return "\n".join(L)
+
+    def plot(self, kind: str = "dynamic", *, lang: str = "nl", ax=None):
+        """Event-study plot of the dynamic aggregation (``kind="dynamic"``) or the
+        ATT(g,t) per cohort (``kind="att_gt"``), with confidence intervals."""
+        from evalkit.core.plotting import COLORS, PALETTE, label, localize_axes, new_axes
+        kind = check_option("kind", kind, ("dynamic", "att_gt"))
+        check_lang(lang)
+        ax = new_axes(ax)
+        if kind == "dynamic":
+            d = self.aggregate("dynamic").iloc[1:]
+            pre = d["event_time"] < 0
+            for mask, col, lab in ((pre, COLORS["pre"], {"nl": "vóór start", "en": "pre"}),
+                                   (~pre, COLORS["post"], {"nl": "na start", "en": "post"})):
+                dd = d[mask]
+                ax.errorbar(dd["event_time"], dd["estimate"],
+                            yerr=[dd["estimate"] - dd["ci_lower"], dd["ci_upper"] - dd["estimate"]],
+                            fmt="o", color=col, capsize=3, label=lab[lang])
+            ax.axvline(-0.5, color=COLORS["national"], linestyle=":", linewidth=1)
+            ax.set_xlabel(label("event_time", lang))
+            band = bool(self.bootstrap)
+            ax.set_title({"nl": ("simultane (uniforme) banden" if band else "puntsgewijze intervallen"),
+                          "en": ("simultaneous (uniform) bands" if band else "pointwise intervals")}[lang],
+                         fontsize="small", loc="right")
+        else:
+            a = self.att_gt
+            for i, g in enumerate(np.unique(a["group"])):
+                dd = a[a["group"] == g]
+                off = (i - 1) * 0.08
+                ax.errorbar(dd["time"] + off, dd["estimate"],
+                            yerr=[dd["estimate"] - dd["ci_lower"], dd["ci_upper"] - dd["estimate"]],
+                            fmt="o", color=PALETTE[i % len(PALETTE)], capsize=2,
+                            label=f"cohort {g:g}")
+            ax.set_xlabel(label("year", lang))
+        ax.axhline(0, color=COLORS["national"], linewidth=1)
+        ax.set_ylabel({"nl": "Effect (ATT)", "en": "Effect (ATT)"}[lang])
+        ax.legend(frameon=False)
+        return localize_axes(ax, lang)

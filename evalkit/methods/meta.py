@@ -1,0 +1,964 @@
+"""Pooling coalition results: random-effects meta-analysis with a forest plot.
+
+Each coalition evaluates its own intervention; the committee wants one pooled view. The
+coalitions differ (people, intervention, context), so the effects are pooled with a
+random-effects model: coalition effect y_i = mu + u_i + e_i, u_i ~ N(0, tau^2),
+e_i ~ N(0, v_i) with v_i the known sampling variance.
+
+- :func:`random_effects` -- REML (default) or DerSimonian-Laird estimate of tau^2, the
+  pooled effect with its z-test and interval, the Q test, I^2, H^2 and a prediction
+  interval; the same numbers as R ``metafor::rma()`` / ``predict()``.
+- :func:`effect_sizes` -- one effect size per coalition from long pre/post data, using
+  :func:`evalkit.prepost.paired`, ready for :func:`random_effects`.
+
+References
+----------
+DerSimonian, R., & Laird, N. (1986). Meta-analysis in clinical trials. *Controlled
+Clinical Trials*, 7, 177-188.
+Viechtbauer, W. (2005). Bias and efficiency of meta-analytic variance estimators in the
+random-effects model. *Journal of Educational and Behavioral Statistics*, 30, 261-293.
+Viechtbauer, W. (2010). Conducting meta-analyses in R with the metafor package. *Journal
+of Statistical Software*, 36(3), 1-48.
+Higgins, J. P. T., & Thompson, S. G. (2002). Quantifying heterogeneity in a meta-analysis.
+*Statistics in Medicine*, 21, 1539-1558.
+Higgins, J. P. T., Thompson, S. G., & Spiegelhalter, D. J. (2009). A re-evaluation of
+random-effects meta-analysis. *JRSS A*, 172, 137-159 (prediction interval).
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from evalkit.core import i18n
+from evalkit.core.checks import check_columns, check_confidence, check_dataframe, check_lang, check_option
+from evalkit.core.errors import (
+    ConvergenceWarning,
+    DataQualityWarning,
+    DataValidationError,
+    EstimationError,
+    EvalkitWarning,
+    ParameterError,
+    PrivacyWarning,
+    SmallSampleWarning,
+)
+from evalkit.core.privacy import DEFAULT_MIN_CELL, check_min_cell
+from evalkit.core.text import text_table
+from evalkit.core.results import Result, tidy_frame
+
+__all__ = ["random_effects", "effect_sizes", "MetaResult", "subgroups", "SubgroupResult",
+           "meta_regression", "MetaRegressionResult"]
+
+
+def _tau2_dl(y, v):
+    w = 1 / v
+    mu = np.sum(w * y) / np.sum(w)
+    q = float(np.sum(w * (y - mu) ** 2))
+    c = np.sum(w) - np.sum(w * w) / np.sum(w)
+    return max(0.0, (q - (y.size - 1)) / c) if c > 0 else 0.0
+
+
+def _tau2_reml(y, v, tol=1e-12, maxiter=1000):
+    """REML tau^2 by Fisher scoring with step halving (as metafor's default algorithm)."""
+    tau2 = _tau2_dl(y, v)
+    converged = False
+    for _ in range(maxiter):
+        w = 1 / (v + tau2)
+        sw = w.sum()
+        mu = np.sum(w * y) / sw
+        resid = y - mu
+        # P = W - w w^T / sum(w) for an intercept-only model
+        tr_p = sw - np.sum(w * w) / sw
+        ypy = np.sum(w * w * resid * resid)  # y' P P y
+        tr_pp = np.sum(w * w) - 2 * np.sum(w ** 3) / sw + (np.sum(w * w) / sw) ** 2
+        step = (ypy - tr_p) / tr_pp  # score / information (the 1/2 factors cancel)
+        new = tau2 + step
+        while new < 0 and step > 1e-300:
+            step /= 2
+            new = tau2 + step
+        new = max(new, 0.0)
+        if abs(new - tau2) < tol:
+            tau2 = new
+            converged = True
+            break
+        tau2 = new
+    w = 1 / (v + tau2)
+    sw = w.sum()
+    tr_pp = np.sum(w * w) - 2 * np.sum(w ** 3) / sw + (np.sum(w * w) / sw) ** 2
+    se_tau2 = math.sqrt(2 / tr_pp)
+    return tau2, se_tau2, converged
+
+
+class MetaResult(Result):
+    """Result of :func:`random_effects`.
+
+    Attributes
+    ----------
+    estimate, std_error, ci_lower, ci_upper, z, p_value : float
+        Pooled effect and its inference (normal distribution, as metafor's default).
+    tau2, i2, h2, q, q_df, q_p : float
+        Between-coalition variance, I^2 (in percent), H^2, Cochran's Q with its df and p.
+    pi_lower, pi_upper : float
+        Prediction interval for the effect in a new coalition.
+    studies : DataFrame
+        ``label, estimate, std_error, ci_lower, ci_upper, weight`` (weight in percent of
+        the random-effects weights).
+    """
+
+    title = {"nl": "Gepoold effect (random-effects meta-analyse)",
+             "en": "Pooled effect (random-effects meta-analysis)"}
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+    def tidy(self) -> pd.DataFrame:
+        """Rows ``pooled``, ``tau2``, ``i2`` (percent), ``h2``, ``q`` (Cochran's Q with its
+        p-value and ``df``) and ``prediction`` (``ci_lower``/``ci_upper`` = the prediction
+        interval); ``n`` = number of coalitions (k). Extra ``statistic, df, method``."""
+        k = self.k
+        rows = [
+            dict(term="pooled", estimate=self.estimate, std_error=self.std_error,
+                 ci_lower=self.ci_lower, ci_upper=self.ci_upper, p_value=self.p_value, n=k,
+                 statistic=self.z, method=f"random effects ({self.method}), z-test"),
+            dict(term="tau2", estimate=self.tau2, std_error=self.se_tau2, n=k, method=self.method),
+            dict(term="i2", estimate=self.i2, n=k, method="100 tau2 / (tau2 + typical v)"),
+            dict(term="h2", estimate=self.h2, n=k, method="(tau2 + typical v) / typical v"),
+            dict(term="q", estimate=self.q, p_value=self.q_p, n=k, statistic=self.q, df=self.q_df,
+                 method="Cochran's Q (fixed-effect weights)"),
+            dict(term="prediction", estimate=self.estimate, ci_lower=self.pi_lower,
+                 ci_upper=self.pi_upper, n=k, df=(k - 2) if self.prediction == "t" else math.nan,
+                 method=f"prediction interval ({self.prediction})"),
+        ]
+        return tidy_frame(rows, extra=("statistic", "df", "method"))
+
+    def summary(self, lang: str = "nl") -> str:
+        check_lang(lang)
+        ci = i18n.fmt_ci(self.ci_lower, self.ci_upper, 2, lang, self.confidence)
+        pi_lo, pi_hi = _f(self.pi_lower, lang), _f(self.pi_upper, lang)
+        lvl = i18n.fmt_number(100 * self.confidence, 0, lang)
+        # only say that effects differ when the Q-test says so (tau^2 = 0 or p >= 0.05: no)
+        differ = self.tau2 > 0 and self.q_p < 0.05
+        has_pi = bool(np.isfinite(self.pi_lower) and np.isfinite(self.pi_upper))
+        if lang == "nl":
+            text = (f"Over {self.k} coalities samen is het gemiddelde effect {_f(self.estimate, lang)} "
+                    f"({ci}, {i18n.fmt_p(self.p_value, lang)}).\n"
+                    + ("De effecten verschillen tussen coalities: " if differ else
+                       "De verschillen tussen coalities zijn niet groter dan door toeval te "
+                       "verwachten: ")
+                    + f"tau² = {_f(self.tau2, lang, 3)}, "
+                    f"I² = {i18n.fmt_number(self.i2, 0, lang)}% (Q({self.q_df}) = {_f(self.q, lang)}, "
+                    f"{i18n.fmt_p(self.q_p, lang)}).\n"
+                    + (f"Bij een nieuwe, vergelijkbare coalitie ligt het effect naar verwachting tussen "
+                       f"{pi_lo} en {pi_hi} ({lvl}%-voorspellingsinterval).\n" if has_pi else
+                       "Een voorspellingsinterval is met zo weinig coalities niet te berekenen.\n")
+                    + f"Schatter: {self.method}.")
+        else:
+            text = (f"Across {self.k} coalitions the average effect is {_f(self.estimate, lang)} "
+                    f"({ci}, {i18n.fmt_p(self.p_value, lang)}).\n"
+                    + ("Effects differ between coalitions: " if differ else
+                       "The differences between coalitions are no larger than chance would "
+                       "produce: ")
+                    + f"tau² = {_f(self.tau2, lang, 3)}, "
+                    f"I² = {i18n.fmt_number(self.i2, 0, lang)}% (Q({self.q_df}) = {_f(self.q, lang)}, "
+                    f"{i18n.fmt_p(self.q_p, lang)}).\n"
+                    + (f"In a new, similar coalition the effect is expected between {pi_lo} and {pi_hi} "
+                       f"({lvl}% prediction interval).\n" if has_pi else
+                       "With so few coalitions no prediction interval can be computed.\n")
+                    + f"Estimator: {self.method}.")
+        return f"{self.title[lang]}\n\n{text}"
+
+    def plot(self, *, ax=None, lang: str = "nl", xlabel: str | None = None, null: float = 0.0):
+        """Forest plot: each coalition's estimate and interval (square size ~ weight), the
+        pooled estimate as a diamond, the prediction interval as a line under it, and a
+        dashed line at ``null``."""
+        from evalkit.core import plotting
+
+        check_lang(lang)
+        st = self.studies
+        k = len(st)
+        ax = plotting.new_axes(ax, figsize=(7.5, max(3.0, 0.32 * (k + 3) + 1)))
+        ypos = np.arange(k)[::-1] + 2
+        sizes = 20 + 180 * st["weight"].to_numpy() / max(st["weight"].max(), 1e-12)
+        ax.hlines(ypos, st["ci_lower"], st["ci_upper"], color=plotting.COLORS["intervention"], linewidth=1.2)
+        ax.scatter(st["estimate"], ypos, s=sizes, marker="s", color=plotting.COLORS["intervention"], zorder=3)
+        m, lo, hi = self.estimate, self.ci_lower, self.ci_upper
+        ax.fill([lo, m, hi, m], [0.6, 0.85, 0.6, 0.35], color=plotting.COLORS["highlight"], zorder=3)
+        if np.isfinite(self.pi_lower):
+            ax.hlines(0.6, self.pi_lower, self.pi_upper, color=plotting.COLORS["highlight"],
+                      linewidth=1.2, linestyle=":", zorder=2)
+        ax.axvline(_null_value(null), color=plotting.COLORS["national"], linestyle="--", linewidth=1)
+        labels = [str(x) for x in st["label"]]
+        pooled = plotting.label("pooled", lang) + f" ({self.method})"
+        ax.set_yticks(list(ypos) + [0.6], labels + [pooled])
+        ax.set_ylim(0, k + 2.5)
+        ax.set_xlabel(xlabel or plotting.label("effect_size", lang))
+        lvl = i18n.fmt_number(100 * self.confidence, 0, lang)
+        ax.set_title({"nl": f"{self.k} coalities; ruit = gepoold {lvl}%-BI, stippellijn = voorspellingsinterval; "
+                            f"I² = {i18n.fmt_number(self.i2, 0, lang)}%",
+                      "en": f"{self.k} coalitions; diamond = pooled {lvl}% CI, dotted = prediction interval; "
+                            f"I² = {i18n.fmt_number(self.i2, 0, lang)}%"}[lang], fontsize=9)
+        return plotting.localize_axes(ax, lang)
+
+
+def _null_value(null) -> float:
+    """The no-effect reference of a forest plot as a finite number."""
+    try:
+        v = float(null)
+    except (TypeError, ValueError):
+        raise ParameterError(f"null must be a number (the no-effect value), got {null!r}.") from None
+    if not math.isfinite(v):
+        raise ParameterError(f"null must be a finite number, got {null!r}.")
+    return v
+
+
+def _f(x, lang, digits=2):
+    return i18n.fmt_number(x, digits, lang)
+
+
+def random_effects(data: pd.DataFrame, *, estimate: str, std_error: str | None = None,
+                   variance: str | None = None, label: str | None = None, method: str = "REML",
+                   confidence: float = 0.95, prediction: str = "normal") -> MetaResult:
+    r"""Random-effects meta-analysis of one effect per coalition (study).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per coalition.
+    estimate : str
+        Column with the effect sizes y_i.
+    std_error, variance : str
+        Column with the standard errors or (exclusively) the sampling variances v_i.
+    label : str, optional
+        Column with the coalition names for the forest plot (default: row numbers).
+    method : {"REML", "DL"}
+        Estimator of tau^2: restricted maximum likelihood (Viechtbauer 2005; Fisher
+        scoring, tolerance 1e-12, truncated at 0) or DerSimonian & Laird (1986):
+        tau^2 = max(0, (Q - (k - 1)) / (sum w - sum w^2 / sum w)), w = 1 / v.
+    confidence : float
+        Level of the confidence and prediction intervals.
+    prediction : {"normal", "t"}
+        Distribution of the prediction interval mu +- crit * sqrt(SE^2 + tau^2).
+        ``"normal"`` (default) is what R ``metafor::predict.rma`` does for a standard
+        ``rma()`` fit; ``"t"`` uses the t-distribution with k - 2 df (Higgins et al.
+        2009), wider for few coalitions.
+
+    Returns
+    -------
+    MetaResult
+        Pooled mu = sum w*_i y_i / sum w*_i with w*_i = 1 / (v_i + tau^2),
+        SE = 1 / sqrt(sum w*_i), z-test and normal interval. Q = sum w_i (y_i - mu_FE)^2
+        with df = k - 1. I^2 = 100 tau^2 / (tau^2 + s^2), H^2 = (tau^2 + s^2) / s^2 with
+        the "typical" within-study variance s^2 = (k - 1) / (sum w - sum w^2 / sum w)
+        (Higgins & Thompson 2002; as metafor, so I^2 depends on the tau^2 estimator; for
+        DL it equals (Q - df) / Q). ``std_error`` of ``tau2`` is the REML information-based
+        one, for DL the moment-based SE metafor reports,
+        sqrt(2 (k - p) + 4 tau^2 tr P + 2 tau^4 tr(P P)) / tr P with P the fixed-effect
+        projection (p = 1 here).
+
+    Raises
+    ------
+    DataValidationError
+        Non-positive or missing variances/standard errors.
+    EstimationError
+        Fewer than two coalitions.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from evalkit.meta import random_effects
+    >>> d = pd.DataFrame({"y": [-0.3, -0.1, -0.5, 0.05], "se": [0.1, 0.15, 0.2, 0.12]})
+    >>> res = random_effects(d, estimate="y", std_error="se", method="DL")
+    >>> res.k
+    4
+    """
+    check_dataframe(data)
+    method = check_option("method", method, ("REML", "DL"))
+    confidence = check_confidence(confidence)
+    check_option("prediction", prediction, ("normal", "t"))
+    if (std_error is None) == (variance is None):
+        raise ParameterError("Give exactly one of std_error= or variance= (a column name).")
+    check_columns(data, estimate=estimate, std_error=std_error, variance=variance, label=label)
+    y = pd.to_numeric(data[estimate], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if std_error is not None:
+        s = pd.to_numeric(data[std_error], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        v = s * s
+        vname = std_error
+    else:
+        v = pd.to_numeric(data[variance], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        vname = variance
+    labels = (data[label].astype(str).to_numpy() if label is not None
+              else np.array([str(i + 1) for i in range(len(data))]))
+    ok = np.isfinite(y) & np.isfinite(v)
+    if (~ok).any():
+        warnings.warn(f"{int((~ok).sum())} row(s) with a missing {estimate!r} or {vname!r} left out.",
+                      DataQualityWarning, stacklevel=2)
+    y, v, labels = y[ok], v[ok], labels[ok]
+    bad = v <= 0
+    if std_error is not None:
+        bad = bad | (s[ok] <= 0)
+    if bad.any():
+        raise DataValidationError(
+            f"{vname!r} must be positive; rows {', '.join(labels[bad][:5])} are not.")
+    k = y.size
+    if k < 2:
+        raise EstimationError(f"A meta-analysis needs at least 2 coalitions, got {k}.")
+    w = 1 / v
+    mu_fe = np.sum(w * y) / np.sum(w)
+    q = float(np.sum(w * (y - mu_fe) ** 2))
+    q_df = k - 1
+    q_p = float(stats.chi2.sf(q, q_df))
+    c = np.sum(w) - np.sum(w * w) / np.sum(w)
+    if method == "DL":
+        tau2 = _tau2_dl(y, v)
+        se_tau2 = _se_tau2_dl(_p_matrix(np.ones((k, 1)), 1 / v), tau2)
+    else:
+        tau2, se_tau2, conv = _tau2_reml(y, v)
+        if not conv:
+            warnings.warn("REML estimation of tau^2 did not converge in 1000 iterations.",
+                          ConvergenceWarning, stacklevel=2)
+    ws = 1 / (v + tau2)
+    mu = float(np.sum(ws * y) / np.sum(ws))
+    se = float(math.sqrt(1 / np.sum(ws)))
+    z = mu / se
+    p = float(2 * stats.norm.sf(abs(z)))
+    zc = float(stats.norm.ppf(0.5 + confidence / 2))
+    s2 = q_df / c
+    i2 = 100 * tau2 / (tau2 + s2)
+    h2 = (tau2 + s2) / s2
+    if prediction == "normal":
+        crit = zc
+    else:
+        crit = float(stats.t.ppf(0.5 + confidence / 2, k - 2)) if k > 2 else math.nan
+        if k <= 2:
+            warnings.warn("prediction='t' needs at least 3 coalitions (k - 2 degrees of "
+                          "freedom); the prediction interval is NaN.", SmallSampleWarning,
+                          stacklevel=2)
+    half = crit * math.sqrt(se * se + tau2)
+    study_se = np.sqrt(v)
+    studies = pd.DataFrame({"label": labels, "estimate": y, "std_error": study_se,
+                            "ci_lower": y - zc * study_se, "ci_upper": y + zc * study_se,
+                            "weight": 100 * ws / ws.sum()})
+    return MetaResult(
+        k=k, method=method, confidence=confidence, prediction=prediction, estimate=mu,
+        std_error=se, ci_lower=mu - zc * se, ci_upper=mu + zc * se, z=z, p_value=p, tau2=tau2,
+        se_tau2=se_tau2, i2=i2, h2=h2, q=q, q_df=q_df, q_p=q_p, pi_lower=mu - half,
+        pi_upper=mu + half, studies=studies)
+
+
+def effect_sizes(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
+                 by: str = "municipality_code", effect: str = "g_av", pre="pre", post="post",
+                 confidence: float = 0.95, min_cell: int = DEFAULT_MIN_CELL) -> pd.DataFrame:
+    """One pre/post effect size per coalition, ready for :func:`random_effects`.
+
+    Runs :func:`evalkit.prepost.paired` per value of ``by`` and keeps the row ``effect``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long pre/post data of all coalitions.
+    outcome, unit, time, pre, post, confidence
+        As in :func:`evalkit.prepost.paired`.
+    by : str
+        Coalition column (default ``municipality_code``).
+    effect : {"g_av", "d_av", "d_z", "mean_diff"}
+        Which estimate to pool. ``g_av`` (default) is comparable with between-subject
+        effect sizes; its standard error is Borenstein et al.'s (2009, eq. 4.28) variance
+        of d_rm times Hedges' correction. ``mean_diff`` pools raw score changes (fine when
+        every coalition uses the same scale, e.g. DJG-11).
+    min_cell : int
+        Coalitions with fewer complete pairs are left out (privacy: their effect could
+        not be shown in a forest plot), with a :class:`~evalkit.PrivacyWarning` giving
+        their number. Coalitions where the effect cannot be estimated (e.g. constant
+        scores) are left out with a :class:`~evalkit.DataQualityWarning`.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``<by>, estimate, std_error, ci_lower, ci_upper, n, n_dropped, effect``,
+        one row per coalition, sorted by ``by``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from evalkit.meta import effect_sizes
+    >>> rng = np.random.default_rng(3)
+    >>> ids = np.repeat(np.arange(80), 2)
+    >>> df = pd.DataFrame({"participant_id": ids, "wave": ["pre", "post"] * 80,
+    ...                    "municipality_code": np.where(ids < 40, "GM0363", "GM0599"),
+    ...                    "total": rng.integers(0, 12, 160)})
+    >>> es = effect_sizes(df, outcome="total", unit="participant_id", time="wave")
+    >>> list(es["municipality_code"])
+    ['GM0363', 'GM0599']
+    """
+    from evalkit.methods.prepost import paired
+
+    check_dataframe(data)
+    check_columns(data, by=by, outcome=outcome, unit=unit, time=time)
+    check_option("effect", effect, ("g_av", "d_av", "d_z", "mean_diff"))
+    min_cell = check_min_cell(min_cell)
+    confidence = check_confidence(confidence)
+    rows, small, failed = [], 0, []
+    for key, sub in data.groupby(by, sort=True, observed=True, dropna=True):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", EvalkitWarning)
+                res = paired(sub, outcome=outcome, unit=unit, time=time, pre=pre, post=post,
+                             confidence=confidence)
+        except EstimationError:
+            failed.append(key)
+            continue
+        if res.n < min_cell:
+            small += 1
+            continue
+        row = res.tidy().set_index("term").loc[effect]
+        if not (np.isfinite(row["estimate"]) and np.isfinite(row["std_error"]) and row["std_error"] > 0):
+            failed.append(key)
+            continue
+        rows.append({by: key, "estimate": float(row["estimate"]), "std_error": float(row["std_error"]),
+                     "ci_lower": float(row["ci_lower"]), "ci_upper": float(row["ci_upper"]),
+                     "n": int(res.n), "n_dropped": int(res.n_dropped), "effect": effect})
+    if small:
+        warnings.warn(f"{small} coalition(s) with fewer than {min_cell} complete pairs left out.",
+                      PrivacyWarning, stacklevel=2)
+    if failed:
+        warnings.warn(f"No {effect} could be estimated for {len(failed)} coalition(s): "
+                      f"{', '.join(map(str, failed[:10]))}.", DataQualityWarning, stacklevel=2)
+    return pd.DataFrame(rows, columns=[by, "estimate", "std_error", "ci_lower", "ci_upper", "n",
+                                       "n_dropped", "effect"])
+
+
+# ====================================================================== moderators
+# Added for the committee notebooks: subgroup analysis and meta-regression.
+
+def _effects_and_variances(data, estimate, std_error, variance):
+    """Numeric y and v (NaN where missing) and the name of the variance column."""
+    if (std_error is None) == (variance is None):
+        raise ParameterError("Give exactly one of std_error= or variance= (a column name).")
+    y = pd.to_numeric(data[estimate], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if std_error is not None:
+        s = pd.to_numeric(data[std_error], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        bad_s = np.isfinite(s) & (s <= 0)
+        return y, s * s, std_error, bad_s
+    v = pd.to_numeric(data[variance], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return y, v, variance, np.zeros(v.size, bool)
+
+
+def _is_categorical(col: pd.Series) -> bool:
+    return not (pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col))
+
+
+def _levels(col: pd.Series) -> list:
+    """Factor levels as R's factor(): categories in their order, else sorted values."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        present = set(col.dropna())
+        return [c for c in col.cat.categories if c in present]
+    return sorted(col.dropna().unique().tolist(), key=lambda x: (str(type(x)), x))
+
+
+def _design(data: pd.DataFrame, moderators: list[str]):
+    """Model matrix with an intercept; categorical moderators in treatment coding (first
+    level = reference, as R ``factor()``), numeric ones linear. Returns X, term names, the
+    moderator each column belongs to, and the reference level per categorical moderator."""
+    cols, names, owner, refs = [np.ones(len(data))], ["intercept"], [None], {}
+    for m in moderators:
+        col = data[m]
+        if _is_categorical(col):
+            lev = _levels(col)
+            refs[m] = lev[0] if lev else None
+            values = col.to_numpy(dtype=object)
+            for lv in lev[1:]:
+                cols.append((values == lv).astype(float))
+                names.append(f"{m}[{lv}]")
+                owner.append(m)
+        else:
+            cols.append(pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan))
+            names.append(m)
+            owner.append(m)
+    return np.column_stack(cols), names, owner, refs
+
+
+def _p_matrix(x, w):
+    """P = W - W X (X'WX)^-1 X'W for weights w (a vector)."""
+    wx = x * w[:, None]
+    xtwx_inv = np.linalg.inv(x.T @ wx)
+    return np.diag(w) - wx @ xtwx_inv @ wx.T
+
+
+def _se_tau2_dl(p0: np.ndarray, tau2: float, p: int = 1) -> float:
+    """Standard error of the DerSimonian-Laird tau^2 (metafor's ``se.tau2`` for DL):
+    sqrt(2 (k - p) + 4 tau^2 tr P + 2 tau^4 tr(P P)) / tr P, P = P(W = 1/v)."""
+    k = p0.shape[0]
+    tr = float(np.trace(p0))
+    if not tr > 0:
+        return math.nan
+    return math.sqrt(2 * (k - p) + 4 * tau2 * tr + 2 * tau2 ** 2 * float(np.sum(p0 * p0))) / tr
+
+
+def _tau2_reml_mods(y, v, x, tol=1e-12, maxiter=1000):
+    """REML tau^2 of the mixed-effects model by Fisher scoring with step halving."""
+    k, p = x.shape
+    p0 = _p_matrix(x, 1 / v)
+    tau2 = max(0.0, (float(y @ p0 @ y) - (k - p)) / float(np.trace(p0)))  # DL start
+    converged = False
+    for _ in range(maxiter):
+        pm = _p_matrix(x, 1 / (v + tau2))
+        py = pm @ y
+        step = (float(py @ py) - float(np.trace(pm))) / float(np.sum(pm * pm))
+        new = tau2 + step
+        while new < 0 and step > 1e-300:
+            step /= 2
+            new = tau2 + step
+        new = max(new, 0.0)
+        if abs(new - tau2) < tol:
+            tau2, converged = new, True
+            break
+        tau2 = new
+    pm = _p_matrix(x, 1 / (v + tau2))
+    se_tau2 = math.sqrt(2 / float(np.sum(pm * pm)))
+    return tau2, se_tau2, converged
+
+
+def _fit_mixed(y, v, x, method):
+    """Mixed-effects model y = X b + u + e: tau^2, b, Var(b), QE, I^2, H^2."""
+    k, p = x.shape
+    p0 = _p_matrix(x, 1 / v)
+    qe = float(y @ p0 @ y)
+    tr_p0 = float(np.trace(p0))
+    if method == "DL":
+        tau2, conv = max(0.0, (qe - (k - p)) / tr_p0), True
+        se_tau2 = _se_tau2_dl(p0, tau2, p)
+    else:
+        tau2, se_tau2, conv = _tau2_reml_mods(y, v, x)
+    w = 1 / (v + tau2)
+    vb = np.linalg.inv(x.T @ (x * w[:, None]))
+    b = vb @ (x.T @ (w * y))
+    s2 = (k - p) / tr_p0
+    return dict(tau2=tau2, se_tau2=se_tau2, converged=conv, b=b, vb=vb, qe=qe,
+                qe_df=k - p, i2=100 * tau2 / (tau2 + s2), h2=(tau2 + s2) / s2)
+
+
+class MetaRegressionResult(Result):
+    """Result of :func:`meta_regression`.
+
+    Attributes
+    ----------
+    coefficients : DataFrame
+        ``term, estimate, std_error, z, p_value, ci_lower, ci_upper``.
+    qm, qm_df, qm_p : float
+        Omnibus Wald test of all moderators (all coefficients except the intercept).
+    tau2, se_tau2, i2, h2 : float
+        Residual heterogeneity (between-coalition variance not explained by the moderators).
+    r2 : float
+        Percentage of tau^2 explained: max(0, 100 (tau2_0 - tau2) / tau2_0), tau2_0 from the
+        model without moderators (same estimator); NaN when tau2_0 = 0.
+    qe, qe_df, qe_p : float
+        Test for residual heterogeneity.
+    k : int
+        Number of coalitions (studies) used.
+    """
+
+    title = {"nl": "Meta-regressie (moderatoranalyse)", "en": "Meta-regression (moderator analysis)"}
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per coefficient (``intercept``, ``<moderator>[<level>]`` or the numeric
+        moderator's name), then ``qm`` (omnibus test), ``tau2`` (residual), ``i2``, ``r2``
+        (percent) and ``qe`` (residual heterogeneity). Extra columns ``statistic, df,
+        method``; ``n`` is the number of coalitions k."""
+        k = self.k
+        rows = []
+        for r in self.coefficients.itertuples(index=False):
+            rows.append(dict(term=r.term, estimate=r.estimate, std_error=r.std_error,
+                             ci_lower=r.ci_lower, ci_upper=r.ci_upper, p_value=r.p_value, n=k,
+                             statistic=r.z, method=f"mixed-effects model ({self.method}), z-test"))
+        rows += [
+            dict(term="qm", estimate=self.qm, p_value=self.qm_p, n=k, statistic=self.qm,
+                 df=self.qm_df, method="omnibus Wald test of the moderators (chi-square)"),
+            dict(term="tau2", estimate=self.tau2, std_error=self.se_tau2, n=k,
+                 method=f"residual tau2 ({self.method})"),
+            dict(term="i2", estimate=self.i2, n=k, method="residual I2 (percent)"),
+            dict(term="r2", estimate=self.r2, n=k,
+                 method="percent of tau2 explained: 100 (tau2_0 - tau2) / tau2_0, truncated at 0"),
+            dict(term="qe", estimate=self.qe, p_value=self.qe_p, n=k, statistic=self.qe,
+                 df=self.qe_df, method="test for residual heterogeneity"),
+        ]
+        return tidy_frame(rows, extra=("statistic", "df", "method"))
+
+    def summary(self, lang: str = "nl") -> str:
+        check_lang(lang)
+        mods = ", ".join(self.moderators)
+        r2 = i18n.fmt_number(self.r2, 0, lang)
+        if lang == "nl":
+            text = (f"Moderatoren: {mods} ({self.k} coalities, schatter {self.method}).\n"
+                    f"Toets van de moderatoren samen: QM({self.qm_df}) = {_f(self.qm, lang)}, "
+                    f"{i18n.fmt_p(self.qm_p, lang)}.\n"
+                    f"Resterende heterogeniteit: tau² = {_f(self.tau2, lang, 3)}, "
+                    f"I² = {i18n.fmt_number(self.i2, 0, lang)}%; verklaard deel van tau²: R² = {r2}%.\n"
+                    f"QE({self.qe_df}) = {_f(self.qe, lang)}, {i18n.fmt_p(self.qe_p, lang)}.")
+        else:
+            text = (f"Moderators: {mods} ({self.k} coalitions, estimator {self.method}).\n"
+                    f"Test of the moderators together: QM({self.qm_df}) = {_f(self.qm, lang)}, "
+                    f"{i18n.fmt_p(self.qm_p, lang)}.\n"
+                    f"Residual heterogeneity: tau² = {_f(self.tau2, lang, 3)}, "
+                    f"I² = {i18n.fmt_number(self.i2, 0, lang)}%; share of tau² explained: R² = {r2}%.\n"
+                    f"QE({self.qe_df}) = {_f(self.qe, lang)}, {i18n.fmt_p(self.qe_p, lang)}.")
+        coef = text_table(self.coefficients, lang, digits=3, index=False)
+        return f"{self.title[lang]}\n\n{text}\n\n{coef}"
+
+
+def meta_regression(data: pd.DataFrame, *, estimate: str, std_error: str | None = None,
+                    variance: str | None = None, moderators: str | list[str],
+                    method: str = "REML", confidence: float = 0.95) -> MetaRegressionResult:
+    r"""Mixed-effects meta-regression: do coalition effects depend on moderators?
+
+    The model (Thompson & Higgins 2002; Viechtbauer 2010) is
+    y_i = x_i' beta + u_i + e_i, u_i ~ N(0, tau^2), e_i ~ N(0, v_i), the same as R
+    ``metafor::rma(yi, vi, mods = ~ factor(x) + z, method = "REML")``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per coalition (study).
+    estimate : str
+        Column with the effect sizes y_i.
+    std_error, variance : str
+        Column with the standard errors or (exclusively) the sampling variances v_i.
+    moderators : str or list of str
+        Moderator columns. Text, boolean and categorical columns are factors in treatment
+        coding (reference = first category of a pandas Categorical, else the first value
+        in sorted order, as R's ``factor()``); numeric columns enter linearly.
+    method : {"REML", "DL"}
+        Estimator of the residual tau^2: REML (Fisher scoring, tolerance 1e-12,
+        truncated at 0) or the method of moments of DerSimonian & Laird generalised to
+        meta-regression, tau^2 = max(0, (QE - (k - p)) / tr(P)).
+    confidence : float
+        Level of the coefficient intervals.
+
+    Returns
+    -------
+    MetaRegressionResult
+        beta = (X'W*X)^-1 X'W*y with W* = diag(1 / (v_i + tau^2)), Var(beta) = (X'W*X)^-1,
+        z-tests; the omnibus test QM = b' Var(b)^-1 b over the non-intercept coefficients
+        (chi-square, p - 1 df); residual heterogeneity QE = y' P y with fixed-effect
+        weights (chi-square, k - p df), I^2 = 100 tau^2 / (tau^2 + s^2) with
+        s^2 = (k - p) / tr(P), H^2; R^2 = max(0, 100 (tau2_0 - tau2) / tau2_0)
+        (Raudenbush 2009), tau2_0 from the random-effects model without moderators.
+
+    Raises
+    ------
+    DataValidationError
+        Non-positive variances or missing moderator values.
+    EstimationError
+        Too few coalitions for the number of coefficients (k <= p), or a moderator that
+        does not vary (singular design).
+
+    References
+    ----------
+    Thompson, S. G., & Higgins, J. P. T. (2002). How should meta-regression analyses be
+    undertaken and interpreted? *Statistics in Medicine*, 21, 1559-1573.
+    Raudenbush, S. W. (2009). Analyzing effect sizes: random-effects models. In Cooper,
+    Hedges & Valentine (Eds.), *The Handbook of Research Synthesis and Meta-Analysis*
+    (2nd ed., pp. 295-315).
+    Viechtbauer, W. (2010). Conducting meta-analyses in R with the metafor package. *JSS*, 36(3).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from evalkit.meta import meta_regression
+    >>> d = pd.DataFrame({"y": [-0.5, -0.4, -0.1, 0.0, -0.45, -0.05],
+    ...                   "se": [0.1, 0.12, 0.1, 0.15, 0.11, 0.1],
+    ...                   "type": ["maatje", "maatje", "kletskassa", "kletskassa", "maatje",
+    ...                            "kletskassa"]})
+    >>> res = meta_regression(d, estimate="y", std_error="se", moderators="type")
+    >>> list(res.coefficients["term"])
+    ['intercept', 'type[maatje]']
+    """
+    check_dataframe(data)
+    method = check_option("method", method, ("REML", "DL"))
+    confidence = check_confidence(confidence)
+    if isinstance(moderators, str):
+        moderators = [moderators]
+    moderators = list(moderators)
+    if not moderators:
+        raise ParameterError("moderators must name at least one column.")
+    check_columns(data, estimate=estimate, std_error=std_error, variance=variance,
+                  moderators=moderators)
+    y, v, vname, bad_s = _effects_and_variances(data, estimate, std_error, variance)
+    missing_mod = data[moderators].isna().any(axis=1).to_numpy()
+    ok = np.isfinite(y) & np.isfinite(v) & ~missing_mod
+    if (~ok).any():
+        warnings.warn(f"{int((~ok).sum())} row(s) with a missing {estimate!r}, {vname!r} or "
+                      "moderator left out.", DataQualityWarning, stacklevel=2)
+    sub = data.loc[ok]
+    y, v = y[ok], v[ok]
+    if (v <= 0).any() or bad_s[ok].any():
+        raise DataValidationError(f"{vname!r} must be positive; {int((v <= 0).sum())} row(s) are not.")
+    x, names, owner, refs = _design(sub, moderators)
+    if not np.isfinite(x).all():
+        raise DataValidationError("A numeric moderator has non-numeric values.")
+    k, p = x.shape
+    if p < 2:
+        raise EstimationError("The moderators do not vary in these data (only one level).")
+    if np.linalg.matrix_rank(x) < p:
+        raise EstimationError("The moderators are collinear (singular model matrix); "
+                              "drop a moderator or a level.")
+    if k <= p:
+        raise EstimationError(f"A meta-regression with {p} coefficients needs more than {p} "
+                              f"coalitions, got {k}.")
+    fit = _fit_mixed(y, v, x, method)
+    if not fit["converged"]:
+        warnings.warn("REML estimation of tau^2 did not converge in 1000 iterations.",
+                      ConvergenceWarning, stacklevel=2)
+    b, vb = fit["b"], fit["vb"]
+    se = np.sqrt(np.diag(vb))
+    z = b / se
+    zc = float(stats.norm.ppf(0.5 + confidence / 2))
+    coefs = pd.DataFrame({"term": names, "estimate": b, "std_error": se, "z": z,
+                          "p_value": 2 * stats.norm.sf(np.abs(z)),
+                          "ci_lower": b - zc * se, "ci_upper": b + zc * se})
+    idx = np.arange(1, p)
+    qm = float(b[idx] @ np.linalg.solve(vb[np.ix_(idx, idx)], b[idx]))
+    null = _fit_mixed(y, v, np.ones((k, 1)), method)
+    tau2_0 = null["tau2"]
+    r2 = max(0.0, 100 * (tau2_0 - fit["tau2"]) / tau2_0) if tau2_0 > 0 else math.nan
+    return MetaRegressionResult(
+        k=k, p=p, method=method, confidence=confidence, moderators=moderators,
+        reference_levels=refs, coefficients=coefs, qm=qm, qm_df=p - 1,
+        qm_p=float(stats.chi2.sf(qm, p - 1)), tau2=fit["tau2"], se_tau2=fit["se_tau2"],
+        i2=fit["i2"], h2=fit["h2"], r2=r2, tau2_without_moderators=tau2_0, qe=fit["qe"],
+        qe_df=fit["qe_df"], qe_p=float(stats.chi2.sf(fit["qe"], fit["qe_df"])))
+
+
+class SubgroupResult(Result):
+    """Result of :func:`subgroups`.
+
+    Attributes
+    ----------
+    groups : DataFrame
+        One row per level: ``level, k, estimate, std_error, ci_lower, ci_upper, p_value,
+        tau2, i2, q, q_df, q_p, pi_lower, pi_upper``.
+    fits : dict
+        ``level -> MetaResult`` (levels with at least two coalitions).
+    q_between, q_between_df, q_between_p : float
+        Test of differences between the subgroup estimates.
+    overall : MetaResult
+        The random-effects model over all coalitions (ignoring the moderator).
+    studies : DataFrame
+        The coalitions (``label, level, estimate, std_error, ci_lower, ci_upper``).
+    """
+
+    title = {"nl": "Subgroepanalyse (random effects per subgroep)",
+             "en": "Subgroup analysis (random effects per subgroup)"}
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per level (``term`` = the level; pooled estimate within the level, ``n``
+        = its number of coalitions k; ``tau2``, ``i2``, ``pi_lower``, ``pi_upper`` extra),
+        then ``q_between`` (``statistic``, ``df``, ``p_value``) and ``overall`` (all
+        coalitions pooled)."""
+        rows = []
+        for r in self.groups.itertuples(index=False):
+            rows.append(dict(term=str(r.level), estimate=r.estimate, std_error=r.std_error,
+                             ci_lower=r.ci_lower, ci_upper=r.ci_upper, p_value=r.p_value, n=r.k,
+                             statistic=r.estimate / r.std_error, df=math.nan, tau2=r.tau2, i2=r.i2,
+                             pi_lower=r.pi_lower, pi_upper=r.pi_upper,
+                             method=(f"random effects ({self.method})" if r.k >= 2
+                                     else "single coalition (its own estimate)")))
+        rows.append(dict(term="q_between", estimate=self.q_between, p_value=self.q_between_p,
+                         n=int(self.groups["k"].sum()), statistic=self.q_between,
+                         df=self.q_between_df,
+                         method="Q between subgroups (fixed-effect test of the subgroup estimates)"))
+        o = self.overall
+        rows.append(dict(term="overall", estimate=o.estimate, std_error=o.std_error,
+                         ci_lower=o.ci_lower, ci_upper=o.ci_upper, p_value=o.p_value, n=o.k,
+                         statistic=o.z, tau2=o.tau2, i2=o.i2, pi_lower=o.pi_lower,
+                         pi_upper=o.pi_upper, method=f"random effects ({self.method}), all coalitions"))
+        return tidy_frame(rows, extra=("statistic", "df", "tau2", "i2", "pi_lower", "pi_upper", "method"))
+
+    def summary(self, lang: str = "nl") -> str:
+        check_lang(lang)
+        lines = []
+        for r in self.groups.itertuples(index=False):
+            ci = i18n.fmt_ci(r.ci_lower, r.ci_upper, 2, lang, self.confidence)
+            kk = {"nl": f"{r.k} coalitie" + ("s" if r.k != 1 else ""),
+                  "en": f"{r.k} coalition" + ("s" if r.k != 1 else "")}[lang]
+            lines.append(f"- {r.level}: {_f(r.estimate, lang)} ({ci}; {kk})")
+        test = (f"QB({self.q_between_df}) = {_f(self.q_between, lang)}, "
+                f"{i18n.fmt_p(self.q_between_p, lang)}")
+        if lang == "nl":
+            head = (f"Gepoold effect per {self.moderator} (random effects, {self.method}, "
+                    "aparte tau² per subgroep):")
+            tail = f"Verschillen de subgroepen? {test}."
+        else:
+            head = (f"Pooled effect per {self.moderator} (random effects, {self.method}, "
+                    "separate tau² per subgroup):")
+            tail = f"Do the subgroups differ? {test}."
+        return f"{self.title[lang]}\n\n{head}\n" + "\n".join(lines) + f"\n{tail}"
+
+    def plot(self, *, ax=None, lang: str = "nl", xlabel: str | None = None, null: float = 0.0):
+        """Forest plot grouped by level: the coalitions of each level, then the level's
+        pooled estimate as a diamond; the overall estimate at the bottom."""
+        from evalkit.core import plotting
+
+        check_lang(lang)
+        st, gr = self.studies, self.groups
+        n_rows = len(st) + 2 * len(gr) + 2
+        ax = plotting.new_axes(ax, figsize=(7.5, max(3.5, 0.28 * n_rows + 1)))
+        y = n_rows
+        ticks, labels = [], []
+        for i, g in enumerate(gr.itertuples(index=False)):
+            colour = plotting.PALETTE[i % len(plotting.PALETTE)]
+            part = st[st["level"] == g.level]
+            for s in part.itertuples(index=False):
+                ax.hlines(y, s.ci_lower, s.ci_upper, color=colour, linewidth=1.1)
+                ax.scatter([s.estimate], [y], marker="s", s=30, color=colour, zorder=3)
+                ticks.append(y)
+                labels.append(str(s.label))
+                y -= 1
+            ax.fill([g.ci_lower, g.estimate, g.ci_upper, g.estimate],
+                    [y, y + 0.3, y, y - 0.3], color=colour, zorder=3)
+            ticks.append(y)
+            labels.append(f"{g.level} (k = {g.k})")
+            y -= 2
+        o = self.overall
+        ax.fill([o.ci_lower, o.estimate, o.ci_upper, o.estimate], [y, y + 0.35, y, y - 0.35],
+                color=plotting.COLORS["national"], zorder=3)
+        ticks.append(y)
+        labels.append(plotting.label("pooled", lang))
+        ax.axvline(_null_value(null), color=plotting.COLORS["national"], linestyle="--", linewidth=1)
+        ax.set_yticks(ticks, labels)
+        for lab in ax.get_yticklabels():
+            if "(k = " in lab.get_text() or lab.get_text() == plotting.label("pooled", lang):
+                lab.set_fontweight("bold")
+        ax.set_ylim(y - 1, n_rows + 1)
+        ax.set_xlabel(xlabel or plotting.label("effect_size", lang))
+        ax.set_title({"nl": f"Per {self.moderator}; QB({self.q_between_df}) = "
+                            f"{_f(self.q_between, lang)}, {i18n.fmt_p(self.q_between_p, lang)}",
+                      "en": f"By {self.moderator}; QB({self.q_between_df}) = "
+                            f"{_f(self.q_between, lang)}, {i18n.fmt_p(self.q_between_p, lang)}"}[lang],
+                     fontsize=9)
+        return plotting.localize_axes(ax, lang)
+
+
+def subgroups(data: pd.DataFrame, *, estimate: str, std_error: str | None = None,
+              variance: str | None = None, moderator: str, label: str | None = None,
+              method: str = "REML", confidence: float = 0.95,
+              prediction: str = "normal") -> SubgroupResult:
+    r"""Subgroup analysis: a random-effects model per level of a moderator, and the test
+    of whether the subgroups differ (Borenstein et al. 2009, ch. 19; separate tau^2 per
+    subgroup).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per coalition (study).
+    estimate, std_error, variance, label, method, confidence, prediction
+        As in :func:`random_effects`.
+    moderator : str
+        Column with the subgroup of each coalition (e.g. ``intervention_type``). Levels
+        in the order of a pandas Categorical, else sorted.
+
+    Returns
+    -------
+    SubgroupResult
+        Per level the random-effects pooled estimate mu_g with SE_g (:func:`random_effects`,
+        its own tau^2). A level with a single coalition keeps that coalition's estimate and
+        standard error (tau^2 not estimable: NaN). Test of differences:
+        Q_B = sum_g (mu_g - mu_bar)^2 / SE_g^2, mu_bar = sum_g mu_g / SE_g^2 / sum_g 1 / SE_g^2,
+        chi-square with G - 1 df, i.e. a fixed-effect meta-analysis of the subgroup
+        estimates (as R: ``rma(estimate, sei = se, method = "FE")`` on the per-level fits).
+        ``overall`` pools all coalitions ignoring the moderator.
+
+    Notes
+    -----
+    With separate tau^2 per subgroup, a subgroup with two or three coalitions has a very
+    uncertain tau^2; :func:`meta_regression` (a common residual tau^2) is the alternative
+    and gives the omnibus QM test of the same question. Subgroup differences are
+    observational (coalitions chose their intervention), not randomised comparisons.
+
+    Raises
+    ------
+    DataValidationError
+        Non-positive variances, missing moderator values are left out with a warning.
+    EstimationError
+        Fewer than two levels.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from evalkit.meta import subgroups
+    >>> d = pd.DataFrame({"y": [-0.5, -0.4, -0.1, 0.0, -0.45, -0.05],
+    ...                   "se": [0.1, 0.12, 0.1, 0.15, 0.11, 0.1],
+    ...                   "type": ["maatje", "maatje", "kletskassa", "kletskassa", "maatje",
+    ...                            "kletskassa"]})
+    >>> res = subgroups(d, estimate="y", std_error="se", moderator="type", method="DL")
+    >>> list(res.groups["level"])
+    ['kletskassa', 'maatje']
+    """
+    check_dataframe(data)
+    method = check_option("method", method, ("REML", "DL"))
+    confidence = check_confidence(confidence)
+    check_option("prediction", prediction, ("normal", "t"))
+    check_columns(data, estimate=estimate, std_error=std_error, variance=variance,
+                  moderator=moderator, label=label)
+    y, v, vname, bad_s = _effects_and_variances(data, estimate, std_error, variance)
+    ok = np.isfinite(y) & np.isfinite(v) & data[moderator].notna().to_numpy()
+    if (~ok).any():
+        warnings.warn(f"{int((~ok).sum())} row(s) with a missing {estimate!r}, {vname!r} or "
+                      f"{moderator!r} left out.", DataQualityWarning, stacklevel=2)
+    if (v[ok] <= 0).any() or bad_s[ok].any():
+        raise DataValidationError(f"{vname!r} must be positive; {int((v[ok] <= 0).sum())} row(s) are not.")
+    labels = (data[label].astype(str).to_numpy() if label is not None
+              else np.array([str(i + 1) for i in range(len(data))]))
+    work = pd.DataFrame({"label": labels[ok], "level": data[moderator].to_numpy(dtype=object)[ok],
+                         "y": y[ok], "v": v[ok]})
+    levels = _levels(data.loc[ok, moderator])
+    if len(levels) < 2:
+        raise EstimationError(f"{moderator!r} has fewer than two levels; nothing to compare.")
+    zc = float(stats.norm.ppf(0.5 + confidence / 2))
+    rows, fits = [], {}
+    for lv in levels:
+        part = work[work["level"] == lv]
+        if len(part) >= 2:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DataQualityWarning)
+                fit = random_effects(part, estimate="y", variance="v", label="label", method=method,
+                                     confidence=confidence, prediction=prediction)
+            fits[lv] = fit
+            rows.append(dict(level=lv, k=fit.k, estimate=fit.estimate, std_error=fit.std_error,
+                             ci_lower=fit.ci_lower, ci_upper=fit.ci_upper, p_value=fit.p_value,
+                             tau2=fit.tau2, i2=fit.i2, q=fit.q, q_df=fit.q_df, q_p=fit.q_p,
+                             pi_lower=fit.pi_lower, pi_upper=fit.pi_upper))
+        else:
+            est, se = float(part["y"].iloc[0]), math.sqrt(float(part["v"].iloc[0]))
+            rows.append(dict(level=lv, k=1, estimate=est, std_error=se, ci_lower=est - zc * se,
+                             ci_upper=est + zc * se, p_value=float(2 * stats.norm.sf(abs(est / se))),
+                             tau2=math.nan, i2=math.nan, q=math.nan, q_df=0, q_p=math.nan,
+                             pi_lower=math.nan, pi_upper=math.nan))
+    groups = pd.DataFrame(rows)
+    wg = 1 / groups["std_error"].to_numpy() ** 2
+    mg = groups["estimate"].to_numpy()
+    mbar = np.sum(wg * mg) / np.sum(wg)
+    qb = float(np.sum(wg * (mg - mbar) ** 2))
+    qb_df = len(groups) - 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        overall = random_effects(work, estimate="y", variance="v", label="label", method=method,
+                                 confidence=confidence, prediction=prediction)
+    se_w = np.sqrt(work["v"].to_numpy())
+    studies = pd.DataFrame({"label": work["label"], "level": work["level"], "estimate": work["y"],
+                            "std_error": se_w, "ci_lower": work["y"] - zc * se_w,
+                            "ci_upper": work["y"] + zc * se_w})
+    order = {lv: i for i, lv in enumerate(levels)}
+    studies = studies.sort_values("level", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+    return SubgroupResult(moderator=moderator, method=method, confidence=confidence, groups=groups,
+                          fits=fits, q_between=qb, q_between_df=qb_df,
+                          q_between_p=float(stats.chi2.sf(qb, qb_df)), overall=overall,
+                          studies=studies)

@@ -1,0 +1,331 @@
+"""COSMIN summary table: each measurement property, its result, criterion and rating.
+
+Criteria for good measurement properties (Prinsen et al. 2018, Table 1; Terwee et al.
+2007; Mokkink et al. 2018):
+
+================== ============================================================== =====
+property           sufficient (+)                                                  else
+================== ============================================================== =====
+structural         CFI or TLI > 0.95, or RMSEA < 0.06, or SRMR < 0.08 (WLSMV:      \\-
+                   the scaled CFI, TLI, RMSEA)
+internal cons.     structural validity + and alpha >= 0.70 for every (sub)scale    \\- / ?
+reliability        ICC >= 0.70 (ICC2, absolute agreement, preferred)              \\-
+measurement error  SDC < MIC (MIC must be given by the user)                       \\- / ?
+hypotheses         >= 75% of the hypotheses confirmed                              \\-
+criterion validity AUC >= 0.70 (or correlation >= 0.70)                            \\-
+================== ============================================================== =====
+
+``?`` = indeterminate (information missing, e.g. no MIC or no sufficient structural
+validity for internal consistency).
+"""
+from __future__ import annotations
+
+import numbers
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from evalkit.core.checks import check_lang
+from evalkit.core.errors import DataQualityWarning, ParameterError
+from evalkit.core.i18n import fmt_number, fmt_pct
+from evalkit.core.results import Result, tidy_frame
+
+__all__ = ["cosmin_table", "CosminResult", "PROPERTIES"]
+
+PROPERTIES = ("structural_validity", "internal_consistency", "reliability", "measurement_error",
+              "hypotheses_testing", "criterion_validity")
+
+_NAMES = {
+    "structural_validity": {"nl": "Structurele validiteit", "en": "Structural validity"},
+    "internal_consistency": {"nl": "Interne consistentie", "en": "Internal consistency"},
+    "reliability": {"nl": "Betrouwbaarheid (test-hertest)", "en": "Reliability (test-retest)"},
+    "measurement_error": {"nl": "Meetfout", "en": "Measurement error"},
+    "hypotheses_testing": {"nl": "Hypothesetoetsing (constructvaliditeit)",
+                           "en": "Hypotheses testing (construct validity)"},
+    "criterion_validity": {"nl": "Criteriumvaliditeit", "en": "Criterion validity"},
+}
+
+_CRITERIA = {
+    "structural_validity": {"en": "CFI or TLI > 0.95 or RMSEA < 0.06 or SRMR < 0.08",
+                            "nl": "CFI of TLI > 0,95 of RMSEA < 0,06 of SRMR < 0,08"},
+    "internal_consistency": {
+        "en": "alpha >= 0.70 per unidimensional (sub)scale, given sufficient structural validity",
+        "nl": "alpha >= 0,70 per eendimensionale (sub)schaal, bij voldoende structurele validiteit"},
+    "reliability": {"en": "ICC >= 0.70", "nl": "ICC >= 0,70"},
+    "measurement_error": {"en": "SDC < MIC", "nl": "SDC < MIC"},
+    "hypotheses_testing": {"en": ">= 75% of hypotheses confirmed",
+                           "nl": ">= 75% van de hypothesen bevestigd"},
+    "criterion_validity": {"en": "AUC >= 0.70 (or r >= 0.70)", "nl": "AUC >= 0,70 (of r >= 0,70)"},
+}
+
+#: fit indices rated for structural validity; for WLSMV (ordinal) fits the scaled ones
+_FIT_NAMES = ("cfi", "tli", "rmsea", "srmr")
+_SCALED_NAMES = {"cfi": "cfi_scaled", "tli": "tli_scaled", "rmsea": "rmsea_scaled", "srmr": "srmr"}
+
+
+def _number(value, what: str, low: float = -np.inf, high: float = np.inf) -> float:
+    """``value`` as a float in [low, high] (NaN passes: rated ``?``); else ParameterError."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.number)):
+        shown = (repr(value) if isinstance(value, (str, list, tuple, dict)) and len(repr(value)) <= 60
+                 else f"a {type(value).__name__}")
+        raise ParameterError(f"{what} must be a number, got {shown}.")
+    v = float(value)
+    if not np.isnan(v) and not low <= v <= high:
+        bounds = (f"between {low:g} and {high:g}" if np.isfinite(low) and np.isfinite(high)
+                  else f"at least {low:g}" if np.isfinite(low) else f"at most {high:g}")
+        raise ParameterError(f"{what} must be {bounds}, got {v!r}.")
+    return v
+
+
+def _drop_nan(values: dict, what: str) -> dict:
+    """Leave NaN values out of the rating, with a warning (the property becomes ``?``
+    if nothing is left)."""
+    bad = [k for k, v in values.items() if np.isnan(v)]
+    if bad:
+        warnings.warn(f"{what}: {', '.join(map(str, bad))} is NaN (not estimable) and is left "
+                      "out of the COSMIN rating.", DataQualityWarning, stacklevel=4)
+    return {k: v for k, v in values.items() if not np.isnan(v)}
+
+
+def _fit_values(structural):
+    """Fit indices to rate and whether they are the scaled (WLSMV) ones.
+
+    A WLSMV result (or indices that include ``cfi_scaled``) is rated on ``cfi_scaled``,
+    ``tli_scaled``, ``rmsea_scaled`` and ``srmr``: the unscaled DWLS indices are too
+    optimistic for ordinal items and are not what lavaan users report.
+    """
+    if structural is None:
+        return None, False
+    fi = getattr(structural, "fit_indices", structural)
+    if isinstance(fi, Mapping):
+        fi = pd.Series(fi)
+    if not isinstance(fi, pd.Series):
+        raise ParameterError("structural must be a CFA result or a Series/dict of fit indices "
+                             "(cfi, tli, rmsea, srmr).")
+    scaled = "cfi_scaled" in fi.index and pd.notna(fi["cfi_scaled"])
+    names = {k: (_SCALED_NAMES[k] if scaled else k) for k in _FIT_NAMES}
+    return ({k: _number(fi[src], f"structural fit index {src!r}")
+             for k, src in names.items() if src in fi and pd.notna(fi[src])}, scaled)
+
+
+def _alpha_values(internal):
+    if internal is None:
+        return None
+    if isinstance(internal, Mapping):
+        items = internal.items()
+    else:
+        items = [("scale", internal)]
+    out = {}
+    for name, v in items:
+        if hasattr(v, "estimate") and callable(v.estimate):
+            v = v.estimate("alpha")
+        out[str(name)] = _number(v, f"internal_consistency ({name}: alpha)", -np.inf, 1.0)
+    return _drop_nan(out, "internal_consistency")
+
+
+def _icc_value(rel):
+    if rel is None:
+        return None, None
+    if hasattr(rel, "icc_table"):
+        rel = rel.icc_table
+    if isinstance(rel, pd.DataFrame):
+        if "icc" not in rel.columns or "ICC2" not in rel.index:
+            raise ParameterError("reliability as a DataFrame must be the table of icc() (row "
+                                 "'ICC2', column 'icc').")
+        v, name = rel.loc["ICC2", "icc"], "ICC2"
+    else:
+        v, name = rel, "ICC"
+    v = _number(v, "reliability (ICC)", -1.0, 1.0)
+    return (None, None) if not _drop_nan({name: v}, "reliability") else (v, name)
+
+
+def _sdc_value(err):
+    if err is None:
+        return None
+    if hasattr(err, "value") and callable(err.value):
+        err = err.value("sdc_agreement")
+    v = _number(err, "measurement_error (SDC)", 0.0)
+    return v if _drop_nan({"SDC": v}, "measurement_error") else None
+
+
+def _hyp_counts(hyp):
+    if hyp is None:
+        return None
+    results = hyp if isinstance(hyp, (list, tuple)) else [hyp]
+    n_conf = n_tot = 0
+    for h in results:
+        if hasattr(h, "n_confirmed"):
+            n_conf += h.n_confirmed
+            n_tot += len(h.rows)
+        else:
+            raise ParameterError("hypotheses must be results of hypotheses_test/known_groups.")
+    return n_conf, n_tot
+
+
+def _criterion_value(crit):
+    if crit is None:
+        return None, None
+    v = _number(getattr(crit, "auc", crit), "criterion (AUC)", 0.0, 1.0)
+    return (v, "AUC") if _drop_nan({"AUC": v}, "criterion") else (None, None)
+
+
+@dataclass(repr=False)
+class CosminResult(Result):
+    """Result of :func:`cosmin_table`: ``table`` (and ``tidy()``) with one row per
+    measurement property: ``property``, ``result``, ``criterion``, ``rating``."""
+
+    rows: list
+
+    title = {"nl": "COSMIN-overzicht meeteigenschappen", "en": "COSMIN summary of measurement properties"}
+
+    def tidy(self) -> pd.DataFrame:
+        return tidy_frame(self.rows, extra=("property", "result", "criterion", "rating"))
+
+    def table(self, lang: str = "nl") -> pd.DataFrame:
+        check_lang(lang)
+        t = self.tidy()
+        return pd.DataFrame({
+            {"nl": "Meeteigenschap", "en": "Measurement property"}[lang]: [_NAMES[p][lang] for p in t["term"]],
+            {"nl": "Resultaat", "en": "Result"}[lang]: t["result"],
+            {"nl": "Criterium", "en": "Criterion"}[lang]: [_CRITERIA[p][lang] for p in t["term"]],
+            {"nl": "Beoordeling", "en": "Rating"}[lang]: t["rating"],
+        })
+
+    def summary(self, lang: str = "nl") -> str:
+        check_lang(lang)
+        return (self.title[lang] + " (Prinsen et al. 2018; + voldoende, - onvoldoende, ? onbepaald)\n\n"
+                if lang == "nl" else
+                self.title[lang] + " (Prinsen et al. 2018; + sufficient, - insufficient, ? indeterminate)\n\n"
+                ) + self.table(lang).to_string(index=False)
+
+    def _html_table(self) -> str:
+        return self.table("nl").to_html(index=False, border=0, classes="evalkit-table")
+
+
+def cosmin_table(*, structural=None, internal_consistency=None, reliability=None,
+                 measurement_error=None, mic: float | None = None, hypotheses=None,
+                 criterion=None, lang: str = "en") -> CosminResult:
+    """Rate every measurement property against the COSMIN criteria (Prinsen et al. 2018).
+
+    Parameters
+    ----------
+    structural : CFA result or Series/dict with ``cfi, tli, rmsea, srmr``, optional
+        A WLSMV result (``cfa(..., estimator="WLSMV")``, or indices containing
+        ``cfi_scaled``) is rated on its *scaled* ``cfi_scaled, tli_scaled,
+        rmsea_scaled`` and ``srmr``, and the result text says so.
+    internal_consistency : ReliabilityResult, float, or dict ``{subscale: result or alpha}``
+    reliability : DataFrame from :func:`icc`, AgreementResult, or an ICC value
+        ICC2 (absolute agreement) is used from a table.
+    measurement_error : AgreementResult or an SDC value
+    mic : float, optional
+        Minimal important change; without it measurement error is rated ``?``.
+    hypotheses : HypothesesResult / KnownGroupsResult or a list of them
+        All hypotheses are pooled for the 75% rule.
+    criterion : ROCResult or an AUC value
+    lang : {"en", "nl"}
+        Language of the ``result`` and ``criterion`` texts.
+
+    A NaN value (a statistic that could not be estimated) is left out of the rating with a
+    :class:`~evalkit.errors.DataQualityWarning`; the property is then rated ``?`` if
+    nothing else is left. Values that are not numbers, or outside their possible range
+    (alpha or ICC above 1, AUC outside 0-1, a negative SDC, MIC not positive), raise a
+    :class:`~evalkit.errors.ParameterError`.
+
+    Returns
+    -------
+    CosminResult
+        ``tidy()`` rows ``structural_validity, internal_consistency, reliability,
+        measurement_error, hypotheses_testing, criterion_validity`` with ``estimate``
+        (the key number), ``property``, ``result``, ``criterion`` and ``rating``
+        (``+``, ``-`` or ``?``).
+
+    Examples
+    --------
+    >>> res = cosmin_table(structural={"cfi": 0.97, "tli": 0.96, "rmsea": 0.05, "srmr": 0.04},
+    ...                    internal_consistency={"social": 0.84, "emotional": 0.66},
+    ...                    reliability=0.81, measurement_error=4.2)
+    >>> res.tidy()["rating"].tolist()
+    ['+', '-', '+', '?', '?', '?']
+    """
+    check_lang(lang)
+    if mic is not None:
+        mic = _number(mic, "mic", 0.0)
+        if not mic > 0:
+            raise ParameterError(f"mic must be a positive number, got {mic!r}.")
+    en = lang == "en"
+    missing = "not assessed" if en else "niet onderzocht"
+    rows = []
+    # structural validity
+    fit, scaled = _fit_values(structural)
+    if not fit:
+        rows.append({"term": "structural_validity", "result": missing, "rating": "?"})
+        struct_ok = None
+    else:
+        ok = (fit.get("cfi", 0) > 0.95 or fit.get("tli", 0) > 0.95 or fit.get("rmsea", np.inf) < 0.06
+              or fit.get("srmr", np.inf) < 0.08)
+        struct_ok = ok
+        txt = ", ".join(f"{k.upper()} = {fmt_number(v, 3, lang)}" for k, v in fit.items())
+        if scaled:
+            txt += (" (WLSMV: scaled CFI, TLI and RMSEA)" if en
+                    else " (WLSMV: geschaalde CFI, TLI en RMSEA)")
+        rows.append({"term": "structural_validity", "estimate": fit.get("cfi", np.nan), "result": txt,
+                     "rating": "+" if ok else "-"})
+    # internal consistency
+    alphas = _alpha_values(internal_consistency)
+    if not alphas:
+        rows.append({"term": "internal_consistency", "result": missing, "rating": "?"})
+    else:
+        all_ok = all(a >= 0.70 for a in alphas.values())
+        txt = "; ".join(f"{k}: alpha = {fmt_number(a, 2, lang)}" for k, a in alphas.items())
+        if struct_ok is not True:
+            rating = "?"
+            txt += (" (no sufficient structural validity)" if en else " (geen voldoende structurele validiteit)")
+        else:
+            rating = "+" if all_ok else "-"
+        rows.append({"term": "internal_consistency", "estimate": min(alphas.values()), "result": txt,
+                     "rating": rating})
+    # reliability
+    icc_v, icc_name = _icc_value(reliability)
+    if icc_v is None:
+        rows.append({"term": "reliability", "result": missing, "rating": "?"})
+    else:
+        rows.append({"term": "reliability", "estimate": icc_v,
+                     "result": f"{icc_name} = {fmt_number(icc_v, 2, lang)}",
+                     "rating": "+" if icc_v >= 0.70 else "-"})
+    # measurement error
+    sdc = _sdc_value(measurement_error)
+    if sdc is None:
+        rows.append({"term": "measurement_error", "result": missing, "rating": "?"})
+    elif mic is None:
+        rows.append({"term": "measurement_error", "estimate": sdc,
+                     "result": f"SDC = {fmt_number(sdc, 2, lang)}; " + ("MIC not defined" if en else "MIC niet vastgesteld"),
+                     "rating": "?"})
+    else:
+        rows.append({"term": "measurement_error", "estimate": sdc,
+                     "result": f"SDC = {fmt_number(sdc, 2, lang)}, MIC = {fmt_number(float(mic), 2, lang)}",
+                     "rating": "+" if sdc < float(mic) else "-"})
+    # hypotheses testing
+    counts = _hyp_counts(hypotheses)
+    if counts is None or counts[1] == 0:
+        rows.append({"term": "hypotheses_testing", "result": missing, "rating": "?"})
+    else:
+        share = counts[0] / counts[1]
+        rows.append({"term": "hypotheses_testing", "estimate": share,
+                     "result": (f"{counts[0]} of {counts[1]} confirmed ({fmt_pct(share, 0, lang)})" if en
+                                else f"{counts[0]} van {counts[1]} bevestigd ({fmt_pct(share, 0, lang)})"),
+                     "rating": "+" if share >= 0.75 else "-"})
+    # criterion validity
+    auc, name = _criterion_value(criterion)
+    if auc is None:
+        rows.append({"term": "criterion_validity", "result": missing, "rating": "?"})
+    else:
+        rows.append({"term": "criterion_validity", "estimate": auc,
+                     "result": f"{name} = {fmt_number(auc, 2, lang)}",
+                     "rating": "+" if auc >= 0.70 else "-"})
+    for r in rows:
+        r["property"] = _NAMES[r["term"]][lang]
+        r["criterion"] = _CRITERIA[r["term"]][lang]
+    return CosminResult(rows=rows)

@@ -1,0 +1,871 @@
+"""Render one report per coalition, in parallel, and an overview page (``index.html``).
+
+:func:`run` is what the programme team runs over the data of all coalitions::
+
+    from evalkit.reports import batch
+    res = batch.run("templates/coalition_report.ipynb", coalitions, "reports", workers=2)
+    res.index_path   # reports/index.html
+
+The steps, each isolated per coalition so that one broken file never stops the others:
+
+1. **Parameters** of every coalition are checked against the template (unknown or missing
+   names raise :class:`~evalkit.ParameterError` for the whole batch before any kernel
+   starts; a bad value fails only that coalition).
+2. **Change detection.** A SHA-256 over the data file, the parameters, the template and the
+   evalkit version is compared with ``manifest.json`` from the previous run; with
+   ``rerun="changed"`` (default) only new, changed or previously failed coalitions run,
+   ``rerun="failed"`` only the failed ones, ``rerun="all"`` everything.
+3. **Validation and analysis** (parallel, in-process): each coalition's file is read and
+   validated against its codebook; a coalition with errors gets an *error page* (Dutch, or
+   English with ``lang="en"``) listing what to fix, taken from the validation report. For
+   the coalition template (it has a ``results_cache`` parameter) the analysis is computed
+   here once, with the comparison across all coalitions (pooled estimate), and cached, so
+   that the notebook only displays results (:mod:`evalkit.reportdata`).
+4. **Notebooks** (parallel): each valid coalition's notebook is executed in a *warm*
+   kernel (one per worker process, reset before every report; see
+   :class:`evalkit.report.WarmKernel`) and exported to HTML in-process. Failures become
+   error pages too.
+5. **Index**: ``index.html`` with the status of every coalition, key numbers, links to
+   the reports and error pages, the pooled estimate and a forest plot.
+
+Every file is written atomically (temporary file + ``os.replace``). Workers are processes,
+never threads (papermill and notebooks may change the working directory). With
+``scheduler="tcp://host:8786"`` the same tasks run on a Dask distributed cluster.
+"""
+from __future__ import annotations
+
+import hashlib
+import html as _html
+import json
+import multiprocessing
+import os
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from evalkit._version import __version__
+from evalkit.core.checks import check_option, check_positive_int
+from evalkit.core.errors import DataValidationError, EvalkitError, ParameterError
+from evalkit.reports.render import (
+    DEFAULT_TEMPLATE,
+    ReportExecutionError,
+    WarmKernel,
+    _check_kernel_name,
+    _check_timeout,
+    atomic_write,
+    check_parameters,
+    file_sha256,
+    html_page,
+    render,
+    report_basename,
+    template_parameters,
+)
+
+__all__ = ["run", "BatchResult", "error_page", "cli_batch", "CACHE_DIRNAME", "MANIFEST"]
+
+#: Folder (inside the output folder) with the results computed once for all coalitions.
+CACHE_DIRNAME = "_cache"
+#: File recording hash, status and key numbers per coalition.
+MANIFEST = "manifest.json"
+#: Columns whose values an error page never shows (they identify people).
+IDENTIFYING_COLUMNS = ("participant_id", "respondent_id", "unit", "id")
+
+
+# ----------------------------------------------------------------------------------------
+# results
+# ----------------------------------------------------------------------------------------
+@dataclass
+class BatchResult:
+    """What :func:`run` did.
+
+    Attributes
+    ----------
+    output_dir, index_path : Path
+    table : DataFrame
+        One row per coalition: ``coalition_code, coalition_name, status`` (``ok``,
+        ``failed`` or ``skipped`` = unchanged since the last run), ``stage`` (where it
+        failed: ``parameters``, ``validation``, ``analysis``, ``notebook``), ``message``,
+        ``html`` (file name), ``seconds``.
+    pooled : dict or None
+        The pooled estimate across coalitions (when the template provides one).
+    seconds : float
+        Wall time of the batch.
+    """
+
+    output_dir: Path
+    index_path: Path
+    table: pd.DataFrame
+    pooled: dict | None = None
+    seconds: float = 0.0
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def n_ok(self) -> int:
+        return int((self.table["status"] == "ok").sum())
+
+    @property
+    def n_failed(self) -> int:
+        return int((self.table["status"] == "failed").sum())
+
+    def __repr__(self) -> str:
+        return (f"<BatchResult {len(self.table)} coalitions: {self.n_ok} ok, "
+                f"{self.n_failed} failed, {self.seconds:.1f} s; index: {self.index_path}>")
+
+
+# ----------------------------------------------------------------------------------------
+# coalitions and hashing
+# ----------------------------------------------------------------------------------------
+def _coalition_list(coalitions) -> list[dict]:
+    if isinstance(coalitions, pd.DataFrame):
+        rows = coalitions.to_dict(orient="records")
+    elif isinstance(coalitions, Mapping):
+        rows = [dict(coalitions)]
+    elif isinstance(coalitions, Iterable) and not isinstance(coalitions, (str, bytes)):
+        rows = [dict(r) for r in coalitions]
+    else:
+        raise ParameterError(
+            "coalitions must be a DataFrame or a list of dicts with at least "
+            "'coalition_code' (and the other template parameters)."
+        )
+    if not rows:
+        raise ParameterError("coalitions is empty.")
+    out = []
+    for r in rows:
+        clean = {}
+        for k, v in r.items():
+            if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+                v = v.item()  # numpy scalar -> Python
+            if isinstance(v, float) and v != v:
+                continue  # NaN = not given
+            if isinstance(v, os.PathLike):
+                v = os.fspath(v)
+            clean[str(k)] = v
+        out.append(clean)
+    codes = [r.get("coalition_code") for r in out]
+    if any(c is None for c in codes):
+        raise ParameterError("every coalition needs a 'coalition_code'.")
+    dup = sorted({c for c in codes if codes.count(c) > 1}, key=str)
+    if dup:
+        raise ParameterError(f"coalition_code values must be unique; repeated: {dup}.")
+    return out
+
+
+def _task_hash(params: dict, template_bytes: bytes, cwd: Path) -> str:
+    h = hashlib.sha256()
+    h.update(template_bytes)
+    h.update(__version__.encode())
+    shown = {k: v for k, v in params.items() if k != "results_cache"}
+    h.update(json.dumps(shown, sort_keys=True, default=str).encode())
+    for key in ("data_path", "reference_dir"):
+        p = params.get(key)
+        if isinstance(p, str) and p:
+            path = Path(cwd, p)
+            if path.is_file():
+                h.update(file_sha256(path).encode())
+            elif path.is_dir():
+                for f in sorted(path.rglob("*")):
+                    if f.is_file():
+                        h.update(f.name.encode() + file_sha256(f).encode())
+            else:
+                h.update(b"<missing>")
+    return h.hexdigest()
+
+
+def _load_manifest(output_dir: Path) -> dict:
+    path = output_dir / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("coalitions", {})
+    except (OSError, ValueError):
+        return {}
+
+
+# ----------------------------------------------------------------------------------------
+# error pages
+# ----------------------------------------------------------------------------------------
+_TXT = {
+    "title": {"nl": "Rapport kon niet worden gemaakt", "en": "The report could not be made"},
+    "intro": {
+        "nl": "Voor <strong>{name}</strong> ({code}) is geen rapport gemaakt: {why} "
+              "De rapporten van de andere coalities zijn wel gemaakt.",
+        "en": "No report was made for <strong>{name}</strong> ({code}): {why} "
+              "The reports of the other coalitions were made.",
+    },
+    "why_validation": {"nl": "het databestand voldoet niet aan het codeboek.",
+                       "en": "the data file does not meet its codebook."},
+    "why_parameters": {"nl": "de instellingen (parameters) kloppen niet.",
+                       "en": "the settings (parameters) are not right."},
+    "why_analysis": {"nl": "de analyse kon niet worden uitgevoerd.",
+                     "en": "the analysis could not be run."},
+    "why_notebook": {"nl": "het rapport-notebook gaf een fout.",
+                     "en": "the report notebook raised an error."},
+    "fix": {"nl": "Wat moet er worden verbeterd?", "en": "What needs fixing?"},
+    "fix_validation": {
+        "nl": "Verbeter de onderstaande punten in het bestand <code>{file}</code> en start "
+              "de batch opnieuw; alleen gewijzigde en mislukte coalities worden dan opnieuw "
+              "gemaakt. Rijnummers tellen vanaf de eerste datarij (rij 1). Waarden van "
+              "identificerende kolommen worden niet getoond.",
+        "en": "Fix the points below in the file <code>{file}</code> and run the batch "
+              "again; only changed and failed coalitions are made again. Row numbers count "
+              "from the first data row (row 1). Values of identifying columns are hidden.",
+    },
+    "fix_other": {
+        "nl": "Controleer de melding hieronder. Neem contact op met het programmateam als "
+              "de oorzaak niet duidelijk is.",
+        "en": "Check the message below. Contact the programme team if the cause is unclear.",
+    },
+    "more": {"nl": "… en nog {k} andere meldingen.", "en": "… and {k} more messages."},
+    "cols": {"nl": ["Rij", "Kolom", "Waarde", "Regel", "Melding"],
+             "en": ["Row", "Column", "Value", "Rule", "Message"]},
+    "hidden": {"nl": "(verborgen)", "en": "(hidden)"},
+    "back": {"nl": "Terug naar het overzicht", "en": "Back to the overview"},
+}
+
+
+def error_page(code: str, name: str, *, stage: str, message: str,
+               errors: pd.DataFrame | None = None, data_file: str | None = None,
+               lang: str = "nl", max_rows: int = 100) -> str:
+    """A self-contained HTML page saying why a coalition has no report and what to fix.
+
+    ``errors`` is the validation report's table (``row, column, value, rule, message``);
+    values of identifying columns (participant ids) are never shown.
+    """
+    check_option("lang", lang, ("nl", "en"))
+    check_option("stage", stage, ("parameters", "validation", "analysis", "notebook"))
+    esc = _html.escape
+    why = _TXT[f"why_{stage}"][lang]
+    parts = [f"<h1>{esc(_TXT['title'][lang])}: {esc(str(name))}</h1>",
+             f"<p>{_TXT['intro'][lang].format(name=esc(str(name)), code=esc(str(code)), why=why)}</p>",
+             f"<h2>{esc(_TXT['fix'][lang])}</h2>"]
+    if errors is not None and len(errors):
+        parts.append(f"<p>{_TXT['fix_validation'][lang].format(file=esc(Path(str(data_file or '')).name))}</p>")
+        cols = _TXT["cols"][lang]
+        rows = []
+        for rec in errors.head(max_rows).to_dict(orient="records"):
+            column = str(rec.get("column", ""))
+            value = rec.get("value", "")
+            if column.lower() in IDENTIFYING_COLUMNS:
+                value = _TXT["hidden"][lang]
+            row = rec.get("row", "")
+            if row is None or (isinstance(row, float) and row != row):
+                row = ""
+            elif isinstance(row, (int, float)):
+                row = int(row)
+            value = "" if value is None or (isinstance(value, float) and value != value) else value
+            rows.append("<tr>" + "".join(
+                f"<td>{esc(str(x))}</td>" for x in
+                (row, column, value, rec.get("rule", ""), rec.get("message", ""))) + "</tr>")
+        parts.append('<table class="errors"><thead><tr>'
+                     + "".join(f"<th>{c}</th>" for c in cols)
+                     + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+        if len(errors) > max_rows:
+            parts.append(f"<p>{esc(_TXT['more'][lang].format(k=len(errors) - max_rows))}</p>")
+    else:
+        parts.append(f"<p>{esc(_TXT['fix_other'][lang])}</p>")
+        parts.append(f'<div class="error-box"><pre>{esc(str(message))}</pre></div>')
+    parts.append(f'<p><a href="index.html">{esc(_TXT["back"][lang])}</a></p>')
+    return html_page("\n".join(parts), title=f"{_TXT['title'][lang]}: {name}", lang=lang)
+
+
+# ----------------------------------------------------------------------------------------
+# per-process state (workers are processes; one warm kernel per worker)
+# ----------------------------------------------------------------------------------------
+_LOCAL = threading.local()
+_ALL_KERNELS: list[WarmKernel] = []
+
+
+def _worker_kernel(kernel_name: str, cwd: str) -> WarmKernel:
+    k = getattr(_LOCAL, "kernel", None)
+    if k is not None and (k.kernel_name != kernel_name or k.cwd != str(Path(cwd).resolve())
+                          or not k.alive):
+        k.shutdown()
+        k = None
+    if k is None:
+        k = WarmKernel(kernel_name=kernel_name, cwd=cwd)
+        _LOCAL.kernel = k
+        _ALL_KERNELS.append(k)
+        try:  # shut the kernel down when a multiprocessing worker exits
+            from multiprocessing import util
+
+            util.Finalize(k, WarmKernel.shutdown, args=(k,), exitpriority=10)
+        except Exception:  # pragma: no cover
+            pass
+    return k
+
+
+def shutdown_kernels() -> int:
+    """Stop every warm kernel this process started (used on Dask workers)."""
+    n = 0
+    while _ALL_KERNELS:
+        k = _ALL_KERNELS.pop()
+        try:
+            k.shutdown()
+            n += 1
+        except Exception:  # pragma: no cover
+            pass
+    _LOCAL.__dict__.pop("kernel", None)
+    return n
+
+
+def _scrub_text(text: str, identifiers, lang: str) -> str:
+    """``text`` with every identifying value (participant id) replaced by "(verborgen)"."""
+    hidden = _TXT["hidden"][lang]
+    for i in sorted((i for i in identifiers if i and len(i) >= 2), key=len, reverse=True):
+        if i in text:
+            text = text.replace(i, hidden)
+    return text
+
+
+def _scrub(errors: pd.DataFrame, identifiers: set[str], lang: str) -> pd.DataFrame:
+    """Hide identifying values (participant ids) in the value and message columns."""
+    if errors is None or not len(errors):
+        return errors
+    hidden = _TXT["hidden"][lang]
+    errors = errors.head(500).copy()
+    for col in ("value", "message"):
+        if col not in errors.columns:
+            continue
+        vals = errors[col].astype(object).where(errors[col].notna(), "").astype(str).tolist()
+        errors[col] = [_scrub_text(text, identifiers, lang) for text in vals]
+    mask = errors["column"].astype(str).str.lower().isin(IDENTIFYING_COLUMNS)
+    errors.loc[mask, "value"] = hidden
+    return errors
+
+
+def _identifiers_of(df: pd.DataFrame | None, path: Path) -> set[str]:
+    if df is None:
+        try:  # the raw file, only to know which strings to hide
+            suffix = Path(path).suffix.lower()
+            if suffix in (".xlsx", ".xls"):
+                df = pd.read_excel(path, dtype=str)
+            elif suffix == ".sav":
+                df = pd.read_spss(path, convert_categoricals=False)
+            else:
+                df = pd.read_csv(path, dtype=str, sep=None, engine="python",
+                                 encoding_errors="replace")
+        except Exception:
+            return set()
+    cols = [c for c in df.columns if str(c).lower() in IDENTIFYING_COLUMNS]
+    out: set[str] = set()
+    for c in cols:
+        out |= set(df[c].dropna().astype(str))
+    return out
+
+
+def _read_and_validate(params: dict, cwd: Path, validate):
+    """Return (data or None, errors DataFrame or None); errors never show identifiers."""
+    if validate is False:
+        return None, None
+    if callable(validate):
+        return validate(params)
+    data_path = params.get("data_path")
+    if not data_path:
+        return None, None
+    from evalkit.data import readers as _io
+
+    lang = params.get("lang", "nl")
+    path = Path(cwd, data_path)
+    if not path.is_file():
+        err = pd.DataFrame([{"row": None, "column": "", "value": Path(str(data_path)).name,
+                             "rule": "file", "message": _T_FILE[lang]}])
+        return None, err
+    codebook = params.get("codebook") or "intervention"
+    df = None
+    try:
+        df = _io.read(path, codebook, strict=False, lang=lang)
+        rep = df.attrs["validation"]
+    except DataValidationError as exc:
+        rep = getattr(exc, "report", None)
+        if rep is None or not len(rep.errors):
+            msg = _scrub_text(str(exc), _identifiers_of(None, path), lang)
+            return None, pd.DataFrame([{"row": None, "column": "", "value": "",
+                                        "rule": "read", "message": msg}])
+    if not rep.ok:
+        return None, _scrub(rep.errors, _identifiers_of(df, path), lang)
+    return df, None
+
+
+_T_FILE = {"nl": "Het databestand is niet gevonden: controleer de naam en de map.",
+           "en": "The data file was not found: check its name and folder."}
+
+
+def _prepare_task(task: dict) -> dict:
+    """Phase 1 (no kernel): validate the data and compute this coalition's results."""
+    t0 = time.perf_counter()
+    params, cwd = task["params"], Path(task["cwd"])
+    out = {"code": params["coalition_code"], "status": "ok", "stage": None, "message": "",
+           "errors": None, "key": {}, "seconds_prepare": 0.0}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            df, errors = _read_and_validate(params, cwd, task["validate"])
+        if errors is not None and len(errors):
+            out.update(status="failed", stage="validation",
+                       message=f"{len(errors)} validation error(s)",
+                       errors=errors.to_dict(orient="records"))
+        elif task["precompute"]:
+            from evalkit.reports import compute as reportdata
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out["key"] = reportdata.prepare(df, params, cache_dir=task["cache_dir"],
+                                                cwd=str(cwd))
+    except Exception as exc:  # isolate: this coalition fails, the batch goes on
+        out.update(status="failed", stage="analysis",
+                   message=f"{type(exc).__name__}: {exc}")
+    out["seconds_prepare"] = time.perf_counter() - t0
+    return out
+
+
+def _render_task(task: dict) -> dict:
+    """Phase 2: execute the notebook (warm or fresh kernel) and export HTML."""
+    t0 = time.perf_counter()
+    params = task["params"]
+    out = {"code": params["coalition_code"], "status": "ok", "stage": None, "message": "",
+           "html": None, "seconds_render": 0.0}
+    try:
+        kernel = "fresh"
+        if task["kernel"] == "warm":
+            kernel = _worker_kernel(task["kernel_name"], task["cwd"])
+        res = render(task["template"], params, task["output_dir"], kernel=kernel,
+                     kernel_name=task["kernel_name"], cwd=task["cwd"],
+                     execution_timeout=task["execution_timeout"],
+                     basename=task["basename"], write_notebook=task["write_notebook"])
+        out["html"] = res.html_path.name
+    except ReportExecutionError as exc:
+        out.update(status="failed", stage="notebook", message=f"{exc.ename}: {exc.evalue}")
+    except Exception as exc:
+        out.update(status="failed", stage="notebook", message=f"{type(exc).__name__}: {exc}")
+        if task["kernel"] == "warm":  # a kernel in an unknown state is not reused
+            k = getattr(_LOCAL, "kernel", None)
+            if k is not None:
+                k.shutdown()
+                _LOCAL.kernel = None
+    out["seconds_render"] = time.perf_counter() - t0
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+# executors: a process pool, or Dask distributed
+# ----------------------------------------------------------------------------------------
+def _infrastructure_failure(task: dict, exc: BaseException) -> dict:
+    return {"code": str(task["params"]["coalition_code"]), "status": "failed",
+            "stage": "notebook" if "template" in task else "analysis",
+            "message": f"{type(exc).__name__}: {exc}", "errors": None, "key": {},
+            "html": None, "seconds_prepare": 0.0, "seconds_render": 0.0}
+
+
+class _Executor:
+    def __init__(self, workers: int, scheduler):
+        self.scheduler = scheduler
+        self.client = None
+        self.pool = None
+        if scheduler is not None:
+            try:
+                from distributed import Client
+            except ImportError as exc:  # pragma: no cover
+                raise ParameterError(
+                    "scheduler= needs the 'distributed' package (pip install evalkit[dask])."
+                ) from exc
+            self.client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+            self._own_client = not isinstance(scheduler, Client)
+        elif workers > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            method = "fork" if sys.platform.startswith("linux") else "spawn"
+            self.pool = ProcessPoolExecutor(max_workers=workers,
+                                            mp_context=multiprocessing.get_context(method))
+
+    def map(self, fn: Callable, tasks: list, progress, desc: str):
+        """Yield results as they complete (order of completion).
+
+        A task whose worker dies (or whose result cannot be returned) yields a failure
+        record instead of stopping the batch."""
+        if not tasks:
+            return
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(tasks), desc=desc, unit="coalitie", file=sys.stderr,
+                       dynamic_ncols=True)
+        try:
+            if self.client is not None:
+                from distributed import as_completed
+
+                futures = self.client.map(fn, tasks, pure=False)
+                index = {f.key: t for f, t in zip(futures, tasks)}
+                for fut in as_completed(futures):
+                    try:
+                        yield fut.result()
+                    except Exception as exc:  # noqa: BLE001 - isolate infrastructure errors
+                        yield _infrastructure_failure(index[fut.key], exc)
+                    if bar:
+                        bar.update(1)
+            elif self.pool is not None:
+                from concurrent.futures import as_completed
+
+                futures = {self.pool.submit(fn, t): t for t in tasks}
+                for fut in as_completed(futures):
+                    try:
+                        yield fut.result()
+                    except Exception as exc:  # noqa: BLE001 - e.g. a worker was killed
+                        yield _infrastructure_failure(futures[fut], exc)
+                    if bar:
+                        bar.update(1)
+            else:
+                for t in tasks:
+                    yield fn(t)
+                    if bar:
+                        bar.update(1)
+        finally:
+            if bar:
+                bar.close()
+
+    def close(self):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+        if self.client is not None:
+            try:
+                self.client.run(shutdown_kernels)
+            except Exception:  # pragma: no cover
+                pass
+            if self._own_client:
+                self.client.close()
+        else:
+            shutdown_kernels()  # serial mode ran kernels in this process
+
+
+# ----------------------------------------------------------------------------------------
+# run
+# ----------------------------------------------------------------------------------------
+def run(
+    template=DEFAULT_TEMPLATE,
+    coalitions=None,
+    output_dir="reports",
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    workers: int | None = None,
+    scheduler=None,
+    rerun: str = "changed",
+    kernel: str = "warm",
+    kernel_name: str = "python3",
+    cwd=None,
+    execution_timeout: float = 600,
+    validate: bool | Callable = True,
+    precompute: bool | str = "auto",
+    write_notebooks: bool = True,
+    progress: bool = True,
+    lang: str | None = None,
+) -> BatchResult:
+    """Render one report per coalition, isolate failures, and write ``index.html``.
+
+    Parameters
+    ----------
+    template : path
+        Report template (default: ``templates/coalition_report.ipynb``).
+    coalitions : DataFrame or list of dict
+        One row per coalition with its template parameters, at least ``coalition_code``
+        (string ``GM`` + four digits), usually ``coalition_name`` and ``data_path``.
+    output_dir : path
+        Folder for the reports, error pages, ``index.html`` and ``manifest.json``.
+    parameters : mapping, optional
+        Parameters shared by all coalitions (a coalition's own values win).
+    workers : int, optional
+        Worker processes (default: the number of CPU cores). ``1`` runs in this process.
+    scheduler : str or distributed.Client, optional
+        Address of a Dask scheduler (``"tcp://10.0.0.5:8786"``): the same tasks run on the
+        cluster instead of local processes.
+    rerun : {"changed", "failed", "all"}
+        Which coalitions to run again when ``manifest.json`` exists: new, changed or
+        failed ones (default); only failed (and new) ones; or all.
+    kernel : {"warm", "fresh"}
+        Reuse one reset kernel per worker (fast; same bytes) or start one per report.
+    kernel_name, cwd, execution_timeout
+        Kernel spec, working directory of the kernels (default: the current directory;
+        relative ``data_path`` values are relative to it) and the time limit per cell (s).
+    validate : bool or callable
+        Validate each ``data_path`` against its ``codebook`` parameter (default
+        ``"intervention"``) before anything runs. A callable ``f(params) -> (data,
+        errors_or_None)`` replaces the check.
+    precompute : "auto" or bool
+        Compute the analyses once for all coalitions in the worker processes and let the
+        notebooks read them (``"auto"``: when the template has a ``results_cache``
+        parameter).
+    write_notebooks : bool
+        Also keep each executed notebook next to its HTML.
+    progress : bool
+        Show a tqdm progress bar.
+    lang : {"nl", "en"}, optional
+        Language of error pages and the index (default: the ``lang`` parameter, else Dutch).
+
+    Returns
+    -------
+    BatchResult
+
+    Examples
+    --------
+    >>> from evalkit import batch, datasets  # doctest: +SKIP
+    >>> coalitions = datasets.write_example_coalitions("data/coalities")  # doctest: +SKIP
+    >>> batch.run(coalitions=coalitions, output_dir="reports", workers=2)  # doctest: +SKIP
+    <BatchResult 345 coalitions: 345 ok, 0 failed, ...>
+    """
+    t_start = time.perf_counter()
+    timings: dict[str, float] = {}
+    check_option("rerun", rerun, ("changed", "failed", "all"))
+    check_option("kernel", kernel, ("warm", "fresh"))
+    if precompute not in ("auto", True, False):
+        raise ParameterError("precompute must be 'auto', True or False.")
+    if workers is None:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+            os.cpu_count() or 1)
+    workers = check_positive_int(workers, "workers")
+    execution_timeout = _check_timeout(execution_timeout)
+    for flag, val in (("write_notebooks", write_notebooks), ("progress", progress)):
+        if not isinstance(val, bool):
+            raise ParameterError(f"{flag} must be True or False, got {val!r}.")
+    if not (isinstance(validate, bool) or callable(validate)):
+        raise ParameterError(f"validate must be True, False or a function, got {validate!r}.")
+    if cwd is not None and not Path(cwd).is_dir():
+        raise ParameterError(f"cwd={str(cwd)!r} is not a folder.")
+    if Path(output_dir).exists() and not Path(output_dir).is_dir():
+        raise ParameterError(f"output_dir={str(output_dir)!r} exists and is not a folder.")
+    if scheduler is None:  # on a cluster the workers' kernels count, not this machine's
+        _check_kernel_name(kernel_name)
+    template = Path(template).resolve()
+    defaults = template_parameters(template)  # raises on a bad template
+    template_bytes = template.read_bytes()
+    cwd = Path(cwd or os.getcwd()).resolve()
+    output_dir = Path(output_dir).resolve()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    cache_dir = output_dir / CACHE_DIRNAME
+    if precompute == "auto":
+        precompute = "results_cache" in defaults
+    common = dict(parameters or {})
+    if lang is None:
+        lang = common.get("lang", "nl")
+    check_option("lang", lang, ("nl", "en"))
+
+    rows = _coalition_list(coalitions)
+    # 1. parameter names: wrong names are a mistake of the caller -> refuse everything now
+    all_names = set(defaults)
+    for r in rows:
+        bad = sorted((set(common) | set(r)) - all_names)
+        if bad:
+            raise ParameterError(
+                f"unknown parameter(s) {bad} for coalition {r['coalition_code']!r}; "
+                f"the template accepts: {sorted(all_names)}."
+            )
+    previous = _load_manifest(output_dir)
+    entries: dict[str, dict] = {}
+    to_prepare: list[dict] = []
+    for r in rows:
+        params = {**common, **r}
+        code = str(params["coalition_code"])
+        name = str(params.get("coalition_name") or code)
+        entry = {"coalition_code": code, "coalition_name": name, "status": "failed",
+                 "stage": None, "message": "", "html": None, "seconds": 0.0,
+                 "hash": None, "key": {}, "data_path": params.get("data_path")}
+        entries[code] = entry
+        if precompute:
+            params["results_cache"] = str(cache_dir)
+        try:
+            full = check_parameters(template, params)
+        except ParameterError as exc:
+            entry.update(stage="parameters", message=str(exc))
+            continue
+        basename = report_basename(code, params.get("coalition_name"))
+        entry["basename"] = basename
+        entry["hash"] = _task_hash(full, template_bytes, cwd)
+        old = previous.get(code)
+        if old and rerun != "all" and (output_dir / (old.get("html") or "-")).is_file():
+            unchanged_ok = old.get("hash") == entry["hash"] and old.get("status") == "ok"
+            if (rerun == "changed" and unchanged_ok) or (rerun == "failed" and old.get("status") == "ok"):
+                entry.update(status="skipped", html=old.get("html"), key=old.get("key", {}),
+                             seconds=0.0, message=old.get("message", ""))
+                if rerun == "failed":
+                    entry["hash"] = old.get("hash")
+                continue
+        to_prepare.append({"params": params, "cwd": str(cwd), "validate": validate,
+                           "precompute": precompute, "cache_dir": str(cache_dir),
+                           "basename": basename})
+
+    executor = _Executor(workers, scheduler)
+    try:
+        # 2. validation + analysis, in parallel, no kernels
+        t0 = time.perf_counter()
+        ready: list[dict] = []
+        for res in executor.map(_prepare_task, to_prepare, progress, "valideren/analyse"):
+            e = entries[res["code"]]
+            e["seconds"] += res["seconds_prepare"]
+            if res["status"] == "ok":
+                e["key"] = res["key"]
+                ready.append(next(t for t in to_prepare
+                                  if str(t["params"]["coalition_code"]) == res["code"]))
+            else:
+                e.update(status="failed", stage=res["stage"], message=res["message"],
+                         errors=res["errors"])
+        timings["prepare"] = time.perf_counter() - t0
+
+        # 3. results across coalitions (pooled estimate) for the reports and the index
+        pooled = None
+        t0 = time.perf_counter()
+        if precompute:
+            from evalkit.reports import compute as reportdata
+
+            keys = {c: e["key"] for c, e in entries.items()
+                    if e["key"] and (e["status"] == "skipped" or any(
+                        str(t["params"]["coalition_code"]) == c for t in ready))}
+            names = {c: e["coalition_name"] for c, e in entries.items()}
+            pooled = reportdata.finalize(keys, names, cache_dir=str(cache_dir),
+                                         lang=lang)
+        timings["pool"] = time.perf_counter() - t0
+
+        # 4. notebooks, in parallel, warm kernels
+        t0 = time.perf_counter()
+        render_tasks = [{
+            "params": t["params"], "template": str(template), "output_dir": str(output_dir),
+            "kernel": kernel, "kernel_name": kernel_name, "cwd": str(cwd),
+            "execution_timeout": execution_timeout, "basename": t["basename"],
+            "write_notebook": write_notebooks,
+        } for t in ready]
+        for res in executor.map(_render_task, render_tasks, progress, "rapporten"):
+            e = entries[res["code"]]
+            e["seconds"] += res["seconds_render"]
+            if res["status"] == "ok":
+                e.update(status="ok", html=res["html"], stage=None, message="")
+                stale = output_dir / f"{e['basename']}-fout.html"
+                if stale.is_file():  # an error page of an earlier run
+                    stale.unlink()
+            else:
+                e.update(status="failed", stage=res["stage"], message=res["message"])
+        timings["render"] = time.perf_counter() - t0
+    finally:
+        executor.close()
+
+    # 5. error pages, manifest, index
+    t0 = time.perf_counter()
+    for code, e in entries.items():
+        if e["status"] != "failed":
+            continue
+        if e.get("message") and e.get("stage") in ("analysis", "notebook") and e.get("data_path"):
+            # an exception's text may quote the data: no participant id reaches a page
+            e["message"] = _scrub_text(str(e["message"]), _identifiers_of(
+                None, Path(cwd, str(e["data_path"]))), lang)
+        errors = e.pop("errors", None)
+        errors = pd.DataFrame(errors) if errors else None
+        page = error_page(code, e["coalition_name"], stage=e["stage"] or "analysis",
+                          message=e["message"], errors=errors, data_file=e.get("data_path"),
+                          lang=lang)
+        fname = f"{e.get('basename') or report_basename(code, e['coalition_name'])}-fout.html"
+        atomic_write(output_dir / fname, page)
+        e["html"] = fname
+    manifest = {
+        "evalkit_version": __version__,
+        "template": template.name,
+        "coalitions": {c: {k: v for k, v in e.items() if k not in ("errors",)}
+                       for c, e in entries.items()},
+    }
+    # a failed run keeps no hash: it always runs again
+    for c, e in manifest["coalitions"].items():
+        if e["status"] == "failed":
+            e["hash"] = None
+        if e["status"] == "skipped":
+            e["status"] = "ok"
+    atomic_write(output_dir / MANIFEST, json.dumps(manifest, indent=1, default=str,
+                                                   ensure_ascii=False))
+    table = pd.DataFrame([{k: e.get(k) for k in ("coalition_code", "coalition_name", "status",
+                                                  "stage", "message", "html", "seconds")}
+                          for e in entries.values()])
+    from evalkit.reports import compute as _rd
+
+    index_html = _rd.index_page(table, {c: e["key"] for c, e in entries.items()}, pooled,
+                                lang=lang, title=None)
+    index_path = atomic_write(output_dir / "index.html", index_html)
+    timings["index"] = time.perf_counter() - t0
+    return BatchResult(output_dir, index_path, table, pooled,
+                       time.perf_counter() - t_start, timings)
+
+
+# ----------------------------------------------------------------------------------------
+# CLI
+# ----------------------------------------------------------------------------------------
+def _read_coalitions(path: str) -> pd.DataFrame:
+    p = Path(path)
+    if p.is_dir():  # one data file per coalition, named GM0363*.csv/xlsx
+        from evalkit.reports.render import _GM_RE
+
+        rows = []
+        for f in sorted(p.iterdir()):
+            code = f.name[:6]
+            if f.is_file() and _GM_RE.match(code) and f.suffix.lower() in (".csv", ".xlsx", ".sav"):
+                rows.append({"coalition_code": code, "data_path": str(f)})
+        names = _municipality_names()
+        for r in rows:
+            r["coalition_name"] = names.get(r["coalition_code"], r["coalition_code"])
+        return pd.DataFrame(rows)
+    if p.suffix.lower() == ".xlsx":
+        return pd.read_excel(p, dtype=str)
+    return pd.read_csv(p, dtype=str, keep_default_na=False)
+
+
+def _municipality_names() -> dict:
+    from evalkit.data.codebook import municipalities
+
+    df = municipalities()  # the one reader of evalkit/data/municipalities.csv
+    return dict(zip(df["gm_code"], df["name"]))
+
+
+def _cmd_batch(args) -> int:
+    try:
+        coalitions = _read_coalitions(args.coalitions)
+        params = {}
+        for name, value in args.param or []:
+            params[name] = value
+        if args.lang:
+            params["lang"] = args.lang
+        res = run(args.template, coalitions, args.out, parameters=params,
+                  workers=args.workers, scheduler=args.scheduler, rerun=args.rerun,
+                  kernel=args.kernel, kernel_name=args.kernel_name,
+                  execution_timeout=args.execution_timeout, progress=not args.quiet)
+    except (ParameterError, EvalkitError) as exc:
+        print(f"evalkit batch: {exc}", file=sys.stderr)
+        return 2
+    print(f"{res.n_ok} rapport(en) klaar, {res.n_failed} mislukt, "
+          f"{len(res.table) - res.n_ok - res.n_failed} ongewijzigd; "
+          f"{res.seconds:.1f} s")
+    print(f"Overzicht: {res.index_path}")
+    return 1 if res.n_failed else 0
+
+
+def cli_batch(subparsers) -> None:
+    """``evalkit batch COALITIONS --out DIR [--workers N] [--scheduler ADDRESS]``"""
+    p = subparsers.add_parser(
+        "batch", help="render a report for every coalition plus index.html",
+        description="COALITIONS is a CSV/Excel file with one row per coalition (columns = "
+                    "template parameters: coalition_code, coalition_name, data_path, ...) or "
+                    "a folder with one data file per coalition named GM0363*.csv.",
+    )
+    p.add_argument("coalitions")
+    p.add_argument("--template", default=str(DEFAULT_TEMPLATE))
+    p.add_argument("--out", default="reports")
+    p.add_argument("--workers", type=int, default=None, help="processes (default: cores)")
+    p.add_argument("--scheduler", default=None,
+                   help="Dask scheduler address (tcp://host:8786) to run on a cluster")
+    p.add_argument("--rerun", choices=("changed", "failed", "all"), default="changed")
+    p.add_argument("--kernel", choices=("warm", "fresh"), default="warm")
+    p.add_argument("--kernel-name", default="python3")
+    p.add_argument("--execution-timeout", type=float, default=600)
+    p.add_argument("--lang", choices=("nl", "en"), default=None)
+    p.add_argument("-r", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                   help="a text parameter shared by all coalitions")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_batch)
