@@ -1,0 +1,1 @@
+"""Reports layer: compute results, disclosure control, render pages, batch."""
