@@ -1,0 +1,205 @@
+"""Report rendering for the portal in a bounded pool of worker processes.
+
+Each worker process keeps one warm Jupyter kernel (the batch's warm route) and renders one
+report at a time in its own fixed working folder, so the kernel is reused from job to job.
+The web process never runs a kernel: it hands the (decrypted) file bytes to a worker and
+gets back the finished page, or a failure. A page exists only when the render finished:
+the worker returns the HTML as a value, and the portal stores it in one transaction, so a
+render that fails or whose worker is killed leaves no partial page, only a failed job with
+a clear message.
+
+A killed worker breaks Python's process pool; the pool is then replaced and the jobs that
+were running in it are marked failed (``killed``), the next jobs run in the new pool.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import tempfile
+import threading
+import uuid
+import warnings
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["RenderTask", "RenderOutcome", "RenderPool", "render_in_worker"]
+
+
+@dataclass(frozen=True)
+class RenderTask:
+    """Everything a worker needs: the file's bytes and the report parameters."""
+
+    job_id: str
+    coalition_code: str
+    coalition_name: str
+    data: bytes
+    suffix: str
+    lang: str = "nl"
+    codebook: str = "intervention"
+    execution_timeout: float = 300.0
+
+
+@dataclass
+class RenderOutcome:
+    """``status`` is ``done`` (``html`` set) or ``failed`` (``message`` set: a message key)."""
+
+    job_id: str
+    status: str
+    html: str | None = None
+    title: str | None = None
+    message: str | None = None
+    detail: str | None = None
+    key: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+# ----------------------------------------------------------------------------------------
+# worker side (runs in a worker process)
+# ----------------------------------------------------------------------------------------
+_WORKDIR: Path | None = None
+
+
+def _workdir() -> Path:
+    """One fixed folder per worker process (a warm kernel keeps its working folder)."""
+    global _WORKDIR
+    if _WORKDIR is None or not _WORKDIR.is_dir():
+        _WORKDIR = Path(tempfile.mkdtemp(prefix="evalkit-render-"))
+    return _WORKDIR
+
+
+def render_in_worker(task: RenderTask) -> RenderOutcome:
+    """Render one coalition report from uploaded bytes (the function a worker runs).
+
+    Uses :func:`evalkit.reports.batch.run` for one coalition, so the portal's page is the
+    batch's page: same template, same validation, same privacy rules.
+    """
+    import time
+
+    from evalkit.core.errors import EvalkitError
+    from evalkit.reports import batch
+
+    t0 = time.perf_counter()
+    base = _workdir()
+    run_dir = base / uuid.uuid4().hex
+    run_dir.mkdir()
+    try:
+        data_name = "upload" + task.suffix
+        (run_dir / data_name).write_bytes(task.data)
+        coalition = {"coalition_code": task.coalition_code,
+                     "coalition_name": task.coalition_name,
+                     "data_path": f"{run_dir.name}/{data_name}",
+                     "codebook": task.codebook, "lang": task.lang}
+        out_dir = run_dir / "out"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = batch.run(coalitions=[coalition], output_dir=out_dir, workers=1,
+                                cwd=base, rerun="all", kernel="warm", progress=False,
+                                write_notebooks=False, lang=task.lang,
+                                execution_timeout=task.execution_timeout)
+        except (EvalkitError, OSError) as exc:
+            return RenderOutcome(task.job_id, "failed", message="job_failed_render",
+                                 detail=type(exc).__name__,
+                                 seconds=time.perf_counter() - t0)
+        row = res.table.iloc[0]
+        if row["status"] != "ok" or not row.get("html"):
+            stage = str(row.get("stage") or "notebook")
+            return RenderOutcome(task.job_id, "failed", message=f"job_failed_{stage}",
+                                 seconds=time.perf_counter() - t0)
+        html = (out_dir / str(row["html"])).read_text(encoding="utf-8")
+        key: dict[str, Any] = {}
+        manifest = out_dir / batch.MANIFEST
+        if manifest.is_file():
+            entry = json.loads(manifest.read_text(encoding="utf-8")).get(
+                "coalitions", {}).get(task.coalition_code, {})
+            key = dict(entry.get("key") or {})
+        title = f"{task.coalition_name} ({task.coalition_code})"
+        return RenderOutcome(task.job_id, "done", html=html, title=title, key=key,
+                             seconds=time.perf_counter() - t0)
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------------------
+# web side
+# ----------------------------------------------------------------------------------------
+Runner = Callable[[RenderTask], RenderOutcome]
+
+
+class RenderPool:
+    """A bounded pool of render workers; ``on_done(outcome)`` is called for every job.
+
+    Parameters
+    ----------
+    workers : int
+        Worker processes (each one report at a time, each with its own warm kernel).
+    on_done : callable
+        Called with the :class:`RenderOutcome` of every submitted job, from a pool thread.
+    runner : callable, optional
+        The function a worker runs (default :func:`render_in_worker`; tests swap it).
+    """
+
+    def __init__(self, workers: int, on_done: Callable[[RenderOutcome], None],
+                 runner: Runner = render_in_worker):
+        self.workers = max(1, int(workers))
+        self.on_done = on_done
+        self.runner = runner
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+        self._running: dict[str, Future[RenderOutcome]] = {}
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                ctx = multiprocessing.get_context("spawn")
+                self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+            return self._pool
+
+    def _replace_broken(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is broken:
+                self._pool = None
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def submit(self, task: RenderTask) -> None:
+        pool = self._executor()
+        try:
+            fut = pool.submit(self.runner, task)
+        except BrokenProcessPool:
+            self._replace_broken(pool)
+            fut = self._executor().submit(self.runner, task)
+            pool = self._executor()
+        self._running[task.job_id] = fut
+
+        def done(f: Future[RenderOutcome], job_id: str = task.job_id,
+                 used: ProcessPoolExecutor = pool) -> None:
+            self._running.pop(job_id, None)
+            try:
+                outcome = f.result()
+            except BrokenProcessPool:
+                self._replace_broken(used)
+                outcome = RenderOutcome(job_id, "failed", message="job_failed_killed")
+            except Exception as exc:  # noqa: BLE001 - any worker failure becomes a status
+                outcome = RenderOutcome(job_id, "failed", message="job_failed_render",
+                                        detail=type(exc).__name__)
+            self.on_done(outcome)
+
+        fut.add_done_callback(done)
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the current workers (for tests that kill one)."""
+        pool = self._pool
+        procs = getattr(pool, "_processes", None) or {}
+        return [p for p in procs if p != os.getpid()]
+
+    def shutdown(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
