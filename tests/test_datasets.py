@@ -18,7 +18,8 @@ GENERATED = ["interventions", "municipal_panel", "benchmark", "youth"]
 # ---------------------------------------------------------------- API and bundled files
 def test_names_and_load_shapes():
     assert datasets.names() == ["benchmark", "health_monitor", "interventions", "municipal_panel",
-                                "municipalities", "youth"]
+                                "municipalities", "population_2020", "risk_groups_example",
+                                "young_adults_2024", "youth"]
     muni = datasets.load("municipalities")
     assert len(muni) == 345 and muni["municipality_code"].is_unique
     assert {"'s-Hertogenbosch", "Súdwest-Fryslân", "Bergen (L.)", "Bergen (NH.)"} <= set(

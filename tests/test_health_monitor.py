@@ -1,19 +1,36 @@
-"""Tests of the synthetic national monitor by risk group (datasets.generate_health_monitor)
-and its codebook data_dictionary/health_monitor.json."""
+"""The bundled REAL Health Monitor figures equal the public source files, and their codebooks.
+
+The source files are the copies in ``../shared/data`` (provenance in its README); the bundled
+copies in ``evalkit/data/files`` must be byte-identical. Spot values are typed from the
+source (RIVM/CBS StatLine 50090NED as stored in ImkeDekkers/Buurtvergelijker; CBS 50140NED).
+"""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import ParameterError
-
 from evalkit.data import datasets
 
 ROOT = Path(__file__).resolve().parents[1]
-CODEBOOK = ROOT / "data_dictionary" / "health_monitor.json"
+SHARED = ROOT.parent / "shared" / "data"
+if not SHARED.is_dir():  # the worktree layout: /work/wt/<name> beside /work/shared
+    SHARED = ROOT.parents[1] / "shared" / "data"
+
+BUNDLED = {
+    "health_monitor": "health_monitor_loneliness_2012_2020.csv",
+    "young_adults_2024": "young_adults_loneliness_2024.csv",
+    "population_2020": "population_2020.csv",
+}
+#: SHA-256 of the source files (so the test also runs where ../shared is absent, as in a wheel).
+SHA256 = {
+    "health_monitor": "7edff0d8bb4d5d878521adb8f80b284f2a0953d521e7bdd91307f34b39d96c76",
+    "young_adults_2024": "276f2f3351011af7b2254e9227629eab1fc08418453211faf14c0ae7eb8798aa",
+    "population_2020": "1a4af3d347b35fe3418cf7b5df1d7d78a2c979bfe0cc8e85770de66377ac9d40",
+}
 
 
 @pytest.fixture(scope="module")
@@ -22,81 +39,90 @@ def hm():
 
 
 @pytest.fixture(scope="module")
-def truth():
-    return datasets.truth("health_monitor")
+def ya():
+    return datasets.load("young_adults_2024")
 
 
-def test_registered_and_bundled_bytes(hm):
-    assert "health_monitor" in datasets.names()
-    assert datasets.SEEDS["health_monitor"] == 2020
-    bundled = (datasets.DATA_DIR / "health_monitor.csv").read_bytes()
-    assert datasets.to_csv_bytes(datasets.generate_health_monitor()) == bundled
-    pd.testing.assert_frame_equal(hm, datasets.generate_health_monitor(), check_exact=True)
-    assert hm.attrs == {"dataset": "health_monitor", "seed": 2020,
-                        "generator": "generate_health_monitor"}
-    assert list(hm.columns) == ["year", "dimension", "level", "n_respondents", "lonely_pct",
-                                "severe_pct"]
-    assert str(hm["year"].dtype) == "Int64" and str(hm["n_respondents"].dtype) == "Int64"
-    assert not hm.duplicated(["year", "dimension", "level"]).any()
-    assert sorted(hm["year"].unique()) == [2016, 2020, 2022, 2024]
-    assert set(hm["dimension"]) == {"total", "age", "education", "disability", "mental_health",
-                                    "migration", "informal_carer"}
-    assert len(hm) == 4 * 18
+@pytest.mark.parametrize("name", sorted(BUNDLED))
+def test_bundled_file_is_the_source_file(name):
+    bundled = (datasets.DATA_DIR / datasets._FILES[name]).read_bytes()
+    assert hashlib.sha256(bundled).hexdigest() == SHA256[name]
+    src = SHARED / BUNDLED[name]
+    if src.is_file():
+        assert src.read_bytes() == bundled
 
 
-def test_deterministic_and_seed_sensitive():
-    a = datasets.generate_health_monitor(seed=3)
-    pd.testing.assert_frame_equal(a, datasets.generate_health_monitor(seed=3))
-    assert not a.equals(datasets.generate_health_monitor(seed=4))
-    with pytest.raises(ParameterError, match="seed"):
-        datasets.generate_health_monitor(seed=-1)
+@pytest.mark.parametrize("name", sorted(BUNDLED))
+def test_loaded_frame_equals_source_values(name):
+    """``load`` changes types only: every value equals the CSV read as plain text."""
+    df = datasets.load(name)
+    raw = pd.read_csv(datasets.DATA_DIR / datasets._FILES[name], dtype=str, keep_default_na=False)
+    assert list(df.columns) == list(raw.columns) and len(df) == len(raw)
+    for c in raw.columns:
+        if pd.api.types.is_numeric_dtype(df[c]):
+            expected = pd.to_numeric(raw[c].replace("", np.nan)).to_numpy(dtype=float)
+            np.testing.assert_array_equal(df[c].to_numpy(dtype=float, na_value=np.nan), expected)
+        else:
+            assert (df[c].astype(str) == raw[c]).all(), c
+    assert df.attrs["synthetic"] is False
+    for key in ("source", "source_short", "years", "licence", "caveat"):
+        assert df.attrs[key]
 
 
-def test_truth_matches_programme_facts(truth):
-    """The expected values reproduce the programme's national figures (design.md)."""
-    e = truth["expected"].set_index(["year", "dimension", "level"])
-    tot = e.xs(("total", "18+"), level=("dimension", "level"))
-    np.testing.assert_allclose(tot.loc[[2016, 2020], "lonely_pct"], [43.0, 47.0], atol=1e-9)
-    np.testing.assert_allclose(tot.loc[[2016, 2020], "severe_pct"], [9.0, 11.0], atol=1e-9)
-    facts_2020 = {("age", "75+"): 56, ("age", "18-34"): 46, ("education", "laag"): 65,
-                  ("disability", "ja"): 62, ("mental_health", "ja"): 81,
-                  ("migration", "niet_westers"): 64}
-    for (d, lv), v in facts_2020.items():
-        assert abs(e.loc[(2020, d, lv), "lonely_pct"] - v) < 0.6, (d, lv)
-    assert abs(e.loc[(2016, "age", "18-34"), "lonely_pct"] - 39) < 0.6
-    # every dimension averages (population shares) to the national value, every year
-    for (year, dim), part in truth["expected"].groupby(["year", "dimension"]):
-        np.testing.assert_allclose(np.sum(part["weight"] * part["lonely_pct"]),
-                                   truth["national_lonely_pct"][year], rtol=1e-9)
-        np.testing.assert_allclose(np.sum(part["weight"] * part["severe_pct"]),
-                                   truth["national_severe_pct"][year], rtol=1e-9)
-        assert np.isclose(part["weight"].sum(), 1.0)
-    assert (truth["expected"]["severe_pct"] < truth["expected"]["lonely_pct"]).all()
+def test_spot_values_2020(hm):
+    idx = hm.set_index(["region_code", "year", "age_group"])
+    nl = idx.loc[("NL01", 2020, "18+")]
+    assert (nl["lonely_pct"], nl["severely_lonely_pct"]) == (47.0, 11.2)
+    ams = idx.loc[("GM0363", 2020, "18+")]
+    assert ams["region_name"] == "Amsterdam"
+    assert (ams["lonely_pct"], ams["severely_lonely_pct"]) == (53.2, 14.8)
+    # the national series of the programme: 43% lonely in 2016 (design.md)
+    assert round(idx.loc[("NL01", 2016, "18+"), "lonely_pct"]) == 43
 
 
-def test_observed_scatter_binomially_around_truth(hm, truth):
-    m = hm.merge(truth["expected"], on=["year", "dimension", "level"], suffixes=("", "_true"))
-    p = m["lonely_pct_true"] / 100
-    z = (m["lonely_pct"] / 100 - p) / np.sqrt(p * (1 - p) / m["n_respondents"].astype(float))
-    assert abs(z.mean()) < 0.4 and 0.7 < z.std() < 1.35      # 72 cells
-    assert (hm["severe_pct"] <= hm["lonely_pct"]).all()
-    # counts behind the percentages are whole numbers
-    k = hm["lonely_pct"] / 100 * hm["n_respondents"].astype(float)
-    np.testing.assert_allclose(k, np.round(k), atol=1e-6)
+def test_shape_and_blanks(hm, ya):
+    assert hm["region_code"].nunique() == 356          # 355 municipalities + NL01
+    assert sorted(hm["year"].unique()) == [2012, 2016, 2020]
+    assert set(hm["age_group"]) == {"18+", "65+"}
+    assert not hm.duplicated(["region_code", "year", "age_group"]).any()
+    # socially lonely not published for 2012, present otherwise
+    assert hm.loc[hm["year"] == 2012, "socially_lonely_pct"].isna().all()
+    assert hm.loc[hm["year"] > 2012, "socially_lonely_pct"].notna().all()
+    assert (hm["severely_lonely_pct"] <= hm["lonely_pct"]).all()
+    gm = ya[ya["region_type"] == "gemeente"]
+    assert len(gm) == 338 and (ya["region_type"] == "ggd_regio").sum() == 25
+    blank = gm[gm["lonely_pct"].isna()]
+    assert len(blank) == 17
+    assert blank.drop(columns=["region_code", "region_type", "year", "age_group"]).isna().all().all()
 
 
-def test_codebook_validates_bundled_file(hm):
-    from evalkit.data import readers as io
+@pytest.mark.parametrize("name", ["health_monitor", "young_adults_2024", "population_2020", "municipal_changes"])
+def test_codebook_validates_bundled_file(name):
+    from evalkit.data import readers
     from evalkit.data.codebook import load_codebook
 
-    cb = load_codebook(CODEBOOK)
-    assert cb.name == "health_monitor"
-    assert cb.primary_key == ["year", "dimension", "level"]
-    assert io.validate(hm, cb).ok
-    back = io.read(datasets.DATA_DIR / "health_monitor.csv", cb)
-    assert len(back) == len(hm)
+    cb = load_codebook(name)
+    assert cb.name == name
+    path = (datasets.DATA_DIR / datasets._FILES[name]) if name in datasets._FILES else (
+        datasets.DATA_DIR / f"{name}.csv")
+    df = readers.read(path, cb)
+    assert readers.validate(df, cb).ok
+    assert cb.raw["x-source"]["synthetic"] is False
+
+
+def test_codebook_catches_bad_rows(hm):
+    from evalkit.data import readers
+    from evalkit.data.codebook import load_codebook
+
     bad = hm.copy()
-    bad.loc[0, "severe_pct"] = 99.0
-    bad.loc[1, "level"] = "onbekend"
-    rep = io.validate(bad, cb)
+    bad.loc[0, "severely_lonely_pct"] = 99.0
+    bad.loc[1, "region_code"] = "363"
+    rep = readers.validate(bad, load_codebook("health_monitor"))
     assert not rep.ok and len(rep.errors) >= 2
+
+
+def test_population_total_is_cbs():
+    pop = datasets.load("population_2020")
+    assert int(pop["inhabitants_2020"].sum()) == 17_407_585
+    hm_codes = set(datasets.load("health_monitor")["region_code"]) - {"NL01"}
+    assert set(pop["gm_code"]) == hm_codes
