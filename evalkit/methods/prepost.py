@@ -87,11 +87,13 @@ __all__ = [
     "attrition",
     "by_group",
     "cronbach_alpha",
+    "mixed",
     "PairedResult",
     "ProportionChangeResult",
     "ReliableChangeResult",
     "AttritionResult",
     "ByGroupResult",
+    "MixedResult",
 ]
 
 #: Outcome names treated as a De Jong Gierveld total (fixed 0-11 axis, loneliness wording).
@@ -1582,3 +1584,316 @@ def by_group(func: Callable[..., Result], data: pd.DataFrame, *, by: str | Seque
     return ByGroupResult(table=table, overall=overall, by=by, min_cell=min_cell,
                          func_name=getattr(func, "__name__", "analysis"),
                          confidence=kwargs.get("confidence", 0.95))
+
+
+# ----------------------------------------------------------------------------------------
+# mixed: linear mixed model on all measurements (issue 15)
+# ----------------------------------------------------------------------------------------
+_MIXED_EXTRA = ("statistic", "df", "n_obs", "method")
+
+
+class MixedResult(Result):
+    """Result of :func:`mixed`: linear mixed model on all pre and post measurements.
+
+    Attributes
+    ----------
+    n_units : int
+        Participants with at least one usable measurement (``n`` in ``.tidy()``).
+    n_obs : int
+        Measurements used (pre and post together).
+    n_complete, n_pre_only, n_post_only : int
+        Participants measured at both waves, only at pre, only at post.
+    n_rows_excluded : int
+        Pre/post rows left out because the outcome or a covariate is missing.
+    var_unit, var_residual : float
+        REML variance of the participant intercepts and of the residuals.
+    singular : bool
+        The participant variance is estimated at its boundary 0.
+    reml_loglik : float
+        REML log-likelihood (as R's ``logLik(lmer(...))``).
+    """
+
+    title = {"nl": "Voor- en nameting: gemengd model op alle metingen",
+             "en": "Pre/post comparison: mixed model on all measurements"}
+
+    def __init__(self, *, rows, outcome, confidence, is_djg, counts, fit, covariates, pre, post):
+        self._rows = rows
+        self.outcome = outcome
+        self.confidence = confidence
+        self.is_djg = is_djg
+        self.covariates = list(covariates)
+        self.pre_label, self.post_label = pre, post
+        self.n_units = counts["n_units"]
+        self.n_obs = counts["n_obs"]
+        self.n_complete = counts["n_complete"]
+        self.n_pre_only = counts["n_pre_only"]
+        self.n_post_only = counts["n_post_only"]
+        self.n_rows_excluded = counts["n_rows_excluded"]
+        self.var_unit = fit.s2u
+        self.var_residual = fit.s2e
+        self.singular = fit.singular
+        self.reml_loglik = fit.reml_loglik
+
+    def tidy(self) -> pd.DataFrame:
+        """Rows ``mean_diff`` (post - pre; t-interval and test with Satterthwaite df),
+        ``mean_pre`` and ``mean_post`` (model-based means, at the covariates' means),
+        ``var_unit``, ``var_residual`` and ``icc`` (= var_unit / (var_unit + var_residual));
+        extra columns ``statistic, df, n_obs, method``."""
+        return tidy_frame(self._rows, extra=_MIXED_EXTRA)
+
+    def _row(self, term):
+        return next(r for r in self._rows if r["term"] == term)
+
+    def summary(self, lang: str = "nl") -> str:
+        check_lang(lang)
+        md = self._row("mean_diff")
+        est, lo, hi, p = md["estimate"], md["ci_lower"], md["ci_upper"], md["p_value"]
+        ci = i18n.fmt_ci(lo, hi, 2, lang, self.confidence)
+        subject = (i18n.t({"nl": "De eenzaamheidsscore", "en": "The loneliness score"}, lang)
+                   if self.is_djg else
+                   i18n.t({"nl": "De score '{o}'", "en": "The score '{o}'"}, lang, o=self.outcome))
+        if est < 0:
+            verb = i18n.t({"nl": "daalde", "en": "decreased"}, lang)
+        elif est > 0:
+            verb = i18n.t({"nl": "steeg", "en": "increased"}, lang)
+        else:
+            verb = i18n.t({"nl": "veranderde niet", "en": "did not change"}, lang)
+        lines = [i18n.t({
+            "nl": "{s} {v} volgens het gemengde model gemiddeld met {m} punt ({ci}; "
+                  "t({df}) = {t}, {p}).",
+            "en": "According to the mixed model, {s_lower} {v} on average by {m} points ({ci}; "
+                  "t({df}) = {t}, {p})."}, lang,
+            s=subject, s_lower=subject[0].lower() + subject[1:], v=verb,
+            m=_fmt(abs(est), 2, lang), ci=ci, df=_fmt(md["df"], 1, lang),
+            t=_fmt(md["statistic"], 2, lang), p=i18n.fmt_p(p, lang))]
+        lines.append(i18n.t({
+            "nl": "Gebruikt: {n} deelnemers met samen {k} metingen: {c} met voor- en nameting, "
+                  "{a} alleen met een voormeting, {b} alleen met een nameting.",
+            "en": "Used: {n} participants with {k} measurements in all: {c} with both tests, "
+                  "{a} with only a pre-test, {b} with only a post-test."}, lang,
+            n=self.n_units, k=self.n_obs, c=self.n_complete, a=self.n_pre_only,
+            b=self.n_post_only))
+        if self.n_rows_excluded:
+            lines.append(i18n.t({
+                "nl": "{e} meting(en) zonder uitkomst of covariaat tellen niet mee.",
+                "en": "{e} measurement(s) without an outcome or a covariate are not included."},
+                lang, e=self.n_rows_excluded))
+        if self.covariates:
+            lines.append(i18n.t({"nl": "Gecorrigeerd voor: {c}.", "en": "Adjusted for: {c}."},
+                                lang, c=", ".join(self.covariates)))
+        lines.append(i18n.t({
+            "nl": "Model: willekeurig intercept per deelnemer (REML), vrijheidsgraden volgens "
+                  "Satterthwaite. Variantie tussen deelnemers {u}, binnen deelnemers {e}.",
+            "en": "Model: random intercept per participant (REML), Satterthwaite degrees of "
+                  "freedom. Variance between participants {u}, within participants {e}."}, lang,
+            u=_fmt(self.var_unit, 2, lang), e=_fmt(self.var_residual, 2, lang)))
+        lines.append(i18n.t({
+            "nl": "Het model gebruikt ook de deelnemers die uitvielen. Het klopt als uitval "
+                  "alleen samenhangt met wat gemeten is (zoals de score bij de voormeting; "
+                  "'missing at random').",
+            "en": "The model also uses the participants who dropped out. It is right when "
+                  "drop-out depends only on what was measured (such as the pre-test score; "
+                  "'missing at random')."}, lang))
+        if self.singular:
+            lines.append(i18n.t({
+                "nl": "Let op: de variantie tussen deelnemers is geschat op 0.",
+                "en": "Note: the variance between participants is estimated at 0."}, lang))
+        return f"{self.title[lang]}\n\n" + "\n".join(lines)
+
+    def plot(self, *, ax=None, lang: str = "nl", ylim="auto"):
+        """Model-based means at pre and post with their confidence intervals."""
+        from evalkit.core import plotting
+
+        check_lang(lang)
+        ax = plotting.new_axes(ax)
+        means, los, his = [], [], []
+        for term in ("mean_pre", "mean_post"):
+            r = self._row(term)
+            means.append(r["estimate"])
+            los.append(r["ci_lower"])
+            his.append(r["ci_upper"])
+        ax.plot([0, 1], means, color=plotting.COLORS["national"], linewidth=2.2, zorder=3)
+        for x, m, lo, hi, key in zip((0, 1), means, los, his, ("pre", "post")):
+            err = None if not np.isfinite(lo) else [[m - lo], [hi - m]]
+            ax.errorbar([x], [m], yerr=err, fmt="o", color=plotting.COLORS[key], markersize=9,
+                        capsize=6, linewidth=2.2, zorder=4)
+        ax.set_xticks([0, 1], [plotting.label("pre", lang), plotting.label("post", lang)])
+        ax.set_xlim(-0.35, 1.35)
+        ax.set_ylabel(plotting.label("djg_total", lang) if self.is_djg else str(self.outcome))
+        lvl = i18n.fmt_number(100 * self.confidence, 0, lang)
+        ax.set_title(i18n.t({
+            "nl": "Gemengd model (n = {n} deelnemers, {k} metingen; gemiddelde met {l}%-BI)",
+            "en": "Mixed model (n = {n} participants, {k} measurements; mean with {l}% CI)"},
+            lang, n=self.n_units, k=self.n_obs, l=lvl))
+        limits = plotting.LONELINESS_LIMITS if (ylim == "auto" and self.is_djg) else (
+            None if ylim == "auto" else ylim)
+        if limits is not None:
+            ax.set_ylim(limits)
+        return plotting.localize_axes(ax, lang)
+
+
+def _covariate_matrix(frame: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """Numeric covariates as they are; others as 0/1 columns per level (first level dropped)."""
+    cols: list[np.ndarray] = []
+    names: list[str] = []
+    for c in covariates:
+        s = frame[c]
+        if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+            cols.append(_numeric(s, "covariates"))
+            names.append(c)
+        else:
+            ok = s.notna().to_numpy()
+            labels = s.astype(str).where(s.notna())
+            levels = sorted(pd.unique(labels[ok]))
+            for lv in levels[1:]:
+                col = np.where(ok, (labels == lv).to_numpy(dtype=float), np.nan)
+                cols.append(col)
+                names.append(f"{c}:{lv}")
+    if not cols:
+        return np.empty((len(frame), 0)), names
+    return np.column_stack(cols), names
+
+
+def mixed(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre", post="post",
+          covariates: Sequence[str] | str | None = None,
+          confidence: float = 0.95) -> MixedResult:
+    r"""Pre/post change from a linear mixed model on all measurements (drop-outs included).
+
+    Fits ``outcome ~ post + covariates + (1 | unit)`` by REML (one random intercept per
+    participant) on every ``pre`` and ``post`` row with an outcome, so participants who
+    missed one of the two measurements still count. Under "missing at random" (drop-out
+    may depend on the measured pre-test score, not on the unmeasured post-test score) this
+    is unbiased where the complete-pairs analysis of :func:`paired` is not. It equals R's
+    ``lmerTest::lmer(outcome ~ post + covariates + (1 | unit))`` with Satterthwaite
+    degrees of freedom (reference values in ``tests/reference/prepost_mixed/``). With
+    complete pairs and no covariates it reproduces the paired t-test.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long data, one row per participant per wave.
+    outcome, unit, time : str
+        Numeric outcome, participant identifier and wave columns.
+    pre, post : scalar
+        Values of ``time`` marking the two waves; other rows are ignored.
+    covariates : str or list of str, optional
+        Extra fixed effects taken from each measurement row: numeric columns as they are,
+        other columns as 0/1 indicators per level (the first level in sorted order is the
+        reference). Rows with a missing covariate are left out.
+    confidence : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    MixedResult
+        ``.tidy()`` rows ``mean_diff`` (post - pre, Satterthwaite t-interval and test;
+        ``df`` the Satterthwaite df), ``mean_pre``, ``mean_post`` (model-based means at
+        the covariates' means over the measurements used), ``var_unit``, ``var_residual``,
+        ``icc``; ``n`` = participants used, ``n_obs`` = measurements used.
+
+    Raises
+    ------
+    DataValidationError
+        Two rows of one participant for the same wave, a missing identifier, a non-numeric
+        outcome.
+    EstimationError
+        No participant measured at both waves (the two variances cannot be separated), or
+        the covariates are collinear with the wave.
+
+    Warns
+    -----
+    DataQualityWarning
+        Rows left out for a missing covariate; the participant variance estimated at 0.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from evalkit.methods.prepost import mixed
+    >>> df = pd.DataFrame({"id": [1, 1, 2, 2, 3, 3, 4, 5],
+    ...                    "wave": ["pre", "post"] * 3 + ["pre", "pre"],
+    ...                    "total": [6, 4, 5, 4, 7, 6, 8, 3]})
+    >>> res = mixed(df, outcome="total", unit="id", time="wave")
+    >>> res.n_units, res.n_obs
+    (5, 8)
+    """
+    from evalkit.methods.lmm import fit_random_intercept
+
+    confidence = check_confidence(confidence)
+    covs = [] if covariates is None else ([covariates] if isinstance(covariates, str)
+                                          else list(covariates))
+    data = check_dataframe(data)
+    check_columns(data, covariates=covs)
+    for c in covs:
+        if c in (outcome, unit, time):
+            raise ParameterError(
+                f"covariates must not include the outcome, unit or time column, got {c!r}.")
+    _pair(data, outcome, unit, time, pre, post)   # checks ids, duplicates, numbers
+    tcol = data[time]
+    is_pre = _wave_mask(tcol, pre)
+    is_post = _wave_mask(tcol, post)
+    rows = np.flatnonzero(is_pre | is_post)
+    frame = data.iloc[rows]
+    y = _numeric(frame[outcome], "outcome")
+    xpost = is_post[rows].astype(float)
+    codes_all, _ = pd.factorize(frame[unit], sort=False)
+    Z, znames = _covariate_matrix(frame, covs)
+    ok = ~np.isnan(y) & ~np.isnan(Z).any(axis=1)
+    n_cov_missing = int((~np.isnan(y) & np.isnan(Z).any(axis=1)).sum())
+    if n_cov_missing:
+        warnings.warn(
+            f"{n_cov_missing} measurement(s) with an outcome but a missing covariate were left "
+            "out of the mixed model.", DataQualityWarning, stacklevel=2)
+    y, xpost, Z = y[ok], xpost[ok], Z[ok]
+    codes, _ = pd.factorize(codes_all[ok], sort=False)
+    k = int(codes.max()) + 1 if codes.size else 0
+    has_pre = np.bincount(codes[xpost == 0], minlength=k) > 0 if k else np.zeros(0, bool)
+    has_post = np.bincount(codes[xpost == 1], minlength=k) > 0 if k else np.zeros(0, bool)
+    n_complete = int((has_pre & has_post).sum())
+    if n_complete == 0:
+        raise EstimationError(
+            f"No participant has a usable {outcome!r} at both {pre!r} and {post!r}: the "
+            "variance between and within participants cannot be told apart.")
+    X = np.column_stack([np.ones(y.size), xpost, Z])
+    if np.linalg.matrix_rank(X) < X.shape[1] or y.size <= X.shape[1]:
+        raise EstimationError(
+            "The covariates are collinear with the wave or with each other (or there are too "
+            f"few measurements for {X.shape[1]} coefficients); drop one of: {', '.join(znames)}.")
+    fit = fit_random_intercept(y, X, codes)
+    if fit.singular:
+        warnings.warn(
+            "The variance between participants is estimated at 0 (singular fit): the mixed "
+            "model is then an ordinary regression on all measurements.",
+            DataQualityWarning, stacklevel=2)
+    p = X.shape[1]
+    zbar = Z.mean(axis=0) if Z.shape[1] else np.zeros(0)
+    contrasts = {
+        "mean_diff": np.concatenate([[0.0, 1.0], np.zeros(p - 2)]),
+        "mean_pre": np.concatenate([[1.0, 0.0], zbar]),
+        "mean_post": np.concatenate([[1.0, 1.0], zbar]),
+    }
+    method = "linear mixed model (REML, random intercept), Satterthwaite df"
+    out = []
+    alpha = 1 - confidence
+    for term, L in contrasts.items():
+        est, se, dfs = fit.satterthwaite(L)
+        if np.isfinite(dfs) and se > 0:
+            tval = est / se
+            q = float(stats.t.ppf(1 - alpha / 2, dfs))
+            pval = float(2 * stats.t.sf(abs(tval), dfs)) if term == "mean_diff" else math.nan
+            lo, hi = est - q * se, est + q * se
+        else:
+            tval = pval = lo = hi = math.nan
+        out.append(dict(term=term, estimate=est, std_error=se, ci_lower=lo, ci_upper=hi,
+                        p_value=pval, n=k, statistic=tval if term == "mean_diff" else math.nan,
+                        df=dfs, n_obs=int(y.size), method=method))
+    tot = fit.s2u + fit.s2e
+    for term, val in (("var_unit", fit.s2u), ("var_residual", fit.s2e),
+                      ("icc", fit.s2u / tot if tot > 0 else math.nan)):
+        out.append(dict(term=term, estimate=val, n=k, n_obs=int(y.size), method="REML"))
+    counts = dict(n_units=k, n_obs=int(y.size), n_complete=n_complete,
+                  n_pre_only=int((has_pre & ~has_post).sum()),
+                  n_post_only=int((~has_pre & has_post).sum()),
+                  n_rows_excluded=int(rows.size - ok.sum()))
+    return MixedResult(rows=out, outcome=outcome, confidence=confidence,
+                       is_djg=_looks_like_djg(outcome, y), counts=counts, fit=fit,
+                       covariates=covs, pre=pre, post=post)
