@@ -33,7 +33,7 @@ from evalkit.core.errors import (
 
 from evalkit._version import __version__
 
-# Public short names -> the module in its layer (core / data / methods / reports).
+# Public short names -> the module in its layer (core / data / methods / store / reports).
 # ``evalkit.prepost`` and ``from evalkit import prepost`` keep working; the layered
 # path (``evalkit.methods.prepost``) is where the code lives.
 _SUBMODULES = {
@@ -55,6 +55,9 @@ _SUBMODULES = {
     "funnel": "evalkit.methods.funnel",
     "did": "evalkit.methods.did",
     "validation": "evalkit.methods.validation",
+    # storage (portal database, results registry)
+    "store": "evalkit.store",
+    "registry": "evalkit.store.registry",
     # reports
     "report": "evalkit.reports.render",
     "reportdata": "evalkit.reports.compute",
@@ -122,5 +125,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from evalkit.data.readers import ValidationReport, read, validate
     from evalkit.methods import did, funnel, meta, prepost, validation
     from evalkit.reports import batch, demo
+    from evalkit import store
+    from evalkit.store import registry
     from evalkit.reports import compute as reportdata
     from evalkit.reports import render as report

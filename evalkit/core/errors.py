@@ -13,6 +13,9 @@ __all__ = [
     "EstimationError",
     "CodebookError",
     "ParameterError",
+    "StoreError",
+    "StoreConfigError",
+    "NotFoundError",
     "EvalkitWarning",
     "SmallSampleWarning",
     "ConvergenceWarning",
@@ -50,6 +53,18 @@ class ParameterError(EvalkitError, ValueError):
 
 class EstimationError(EvalkitError, RuntimeError):
     """A statistic cannot be estimated from these data (e.g. no complete pairs)."""
+
+
+class StoreError(EvalkitError, RuntimeError):
+    """The portal's database refused an operation (e.g. a file that was already deleted)."""
+
+
+class StoreConfigError(StoreError):
+    """The database URL or the encryption key of the store is missing or unusable."""
+
+
+class NotFoundError(StoreError, LookupError):
+    """No such object in the store, or not within the municipality codes asked for."""
 
 
 class EvalkitWarning(UserWarning):

@@ -1,0 +1,193 @@
+"""The results registry: the programme's memory across coalitions and years.
+
+Every audited report (from the portal or the batch) records its disclosure-controlled key
+results here: coalition (municipality code and name), intervention, year, n, and each
+estimate with its interval, in the shared ``tidy()`` columns. Never a participant row;
+a result resting on fewer than ``min_cell`` people is refused.
+
+The committee reads it as one DataFrame::
+
+    import evalkit
+    df = evalkit.registry.load()                      # the default database
+    df = evalkit.registry.load("postgresql://host/evalkit")
+
+and can pool a term over coalitions and years with :func:`evalkit.meta.random_effects`.
+Reading and recording need no encryption key (the registry holds no uploaded files).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import numbers
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from evalkit.core.errors import ParameterError
+from evalkit.store.config import resolve_url
+from evalkit.store.engine import make_engine
+from evalkit.store.migrate import upgrade
+from evalkit.store.models import RegistryEntry, Report
+from evalkit.store.store import Store, check_gm_code
+
+__all__ = ["record", "load", "COLUMNS", "RESULT_COLUMNS"]
+
+RESULT_COLUMNS = ["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "n"]
+COLUMNS = ["gm_code", "coalition", "intervention", "year", *RESULT_COLUMNS, "source",
+           "report_id", "recorded_at"]
+_MIN_CELL = 10
+_SOURCES = ("portal", "batch")
+
+
+def _engine(target: str | Store | Engine | None) -> tuple[Engine, bool]:
+    """(engine, whether we made it and must dispose of it)."""
+    if isinstance(target, Store):
+        return target.engine, False
+    if isinstance(target, Engine):
+        return target, False
+    if target is not None and not isinstance(target, str):
+        raise ParameterError(
+            f"url must be a database URL, a Store or None, not {type(target).__name__}.")
+    url, _ = resolve_url(target)
+    return make_engine(url), True
+
+
+def _number(value: Any, name: str, term: str) -> float | None:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ParameterError(f"{name} of term {term!r} must be a number, got {value!r}.")
+    x = float(value)
+    if math.isnan(x):
+        return None
+    if math.isinf(x):
+        raise ParameterError(f"{name} of term {term!r} is infinite.")
+    return x
+
+
+def _rows(results: pd.DataFrame | Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    if isinstance(results, pd.DataFrame):
+        missing = [c for c in ("term", "estimate", "n") if c not in results.columns]
+        if missing:
+            raise ParameterError(
+                f"results lack the column(s) {', '.join(missing)}; give tidy() rows with "
+                f"{', '.join(RESULT_COLUMNS)}.")
+        return [dict(r) for r in results.to_dict(orient="records")]
+    if isinstance(results, (str, bytes)) or not isinstance(results, Iterable):
+        raise ParameterError("results must be a DataFrame or a list of dicts with the "
+                             f"columns {', '.join(RESULT_COLUMNS)}.")
+    out = []
+    for r in results:
+        if not isinstance(r, Mapping):
+            raise ParameterError(f"each result must be a dict, got {type(r).__name__}.")
+        out.append(dict(r))
+    return out
+
+
+def record(results: pd.DataFrame | Iterable[Mapping[str, Any]], *, gm_code: str,
+           intervention: str, year: int, coalition: str | None = None,
+           source: str = "batch", report_id: str | None = None,
+           url: str | Store | Engine | None = None, min_cell: int = _MIN_CELL,
+           now: dt.datetime | None = None) -> int:
+    """Store the key results of one audited report; returns the number of rows stored.
+
+    Parameters
+    ----------
+    results : DataFrame or list of dicts
+        Disclosure-controlled key results in ``tidy()`` columns: ``term``, ``estimate``,
+        ``std_error``, ``ci_lower``, ``ci_upper``, ``p_value`` (may be missing) and ``n``
+        (the people the estimate rests on). Only numbers the audited page shows.
+    gm_code, intervention, year, coalition
+        Which coalition (``GM0363`` as a string), which intervention, which year.
+    source : {"batch", "portal"}
+    report_id : str, optional
+        The stored report (portal) these results come from.
+    url : str, Store or Engine, optional
+        Where to record (default: as :class:`~evalkit.store.Store`).
+    min_cell : int
+        Refuse any row with ``n`` below this (default 10, may only be raised).
+
+    A newer record for the same coalition, intervention, year and term supersedes older
+    ones in :func:`load` (older ones stay, with ``latest=False``).
+    """
+    check_gm_code(gm_code)
+    if not isinstance(intervention, str) or not intervention.strip():
+        raise ParameterError(f"intervention={intervention!r} must be a non-empty string.")
+    if isinstance(year, bool) or not isinstance(year, numbers.Integral) \
+            or not 1990 <= int(year) <= 2100:
+        raise ParameterError(f"year={year!r} must be a whole year such as 2024.")
+    if source not in _SOURCES:
+        raise ParameterError(f"source={source!r} is not allowed; use 'batch' or 'portal'.")
+    if isinstance(min_cell, bool) or not isinstance(min_cell, int) or min_cell < _MIN_CELL:
+        raise ParameterError(f"min_cell={min_cell!r} must be a whole number >= {_MIN_CELL}.")
+    when = now or dt.datetime.now(dt.timezone.utc)
+    entries = []
+    seen: set[str] = set()
+    for r in _rows(results):
+        term = r.get("term")
+        if not isinstance(term, str) or not term:
+            raise ParameterError(f"every result needs a term (a name), got {term!r}.")
+        if term in seen:
+            raise ParameterError(f"term {term!r} appears twice in results.")
+        seen.add(term)
+        n = r.get("n")
+        if isinstance(n, bool) or not isinstance(n, numbers.Real) or math.isnan(float(n)) \
+                or float(n) != int(n):
+            raise ParameterError(f"n of term {term!r} must be a whole number, got {n!r}.")
+        if int(n) < min_cell:
+            raise ParameterError(
+                f"term {term!r} rests on n={int(n)} people, fewer than min_cell={min_cell}; "
+                "the registry keeps only disclosure-controlled results.")
+        values = {c: _number(r.get(c), c, term)
+                  for c in ("estimate", "std_error", "ci_lower", "ci_upper", "p_value")}
+        entries.append(RegistryEntry(
+            gm_code=gm_code, coalition=coalition, intervention=intervention.strip(),
+            year=int(year), term=term, n=int(n), source=source, report_id=report_id,
+            recorded_at=when, **values))
+    engine, own = _engine(url)
+    try:
+        upgrade(engine)
+        with engine.begin() as conn:
+            from sqlalchemy.orm import Session
+
+            with Session(bind=conn) as s:
+                if report_id is not None and s.get(Report, report_id) is None:
+                    raise ParameterError(f"report_id={report_id!r} is not a stored report.")
+                s.add_all(entries)
+                s.flush()
+    finally:
+        if own:
+            engine.dispose()
+    return len(entries)
+
+
+def load(url: str | Store | Engine | None = None, *, latest: bool = True) -> pd.DataFrame:
+    """The registry as a DataFrame, one row per coalition, intervention, year and term.
+
+    With ``latest=True`` (default) only the newest record of each coalition, intervention,
+    year and term; ``latest=False`` returns every record ever made. Columns: ``gm_code,
+    coalition, intervention, year, term, estimate, std_error, ci_lower, ci_upper,
+    p_value, n, source, report_id, recorded_at``.
+    """
+    engine, own = _engine(url)
+    try:
+        upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(select(*(getattr(RegistryEntry, c) for c in COLUMNS))
+                                .order_by(RegistryEntry.recorded_at, RegistryEntry.id)).all()
+    finally:
+        if own:
+            engine.dispose()
+    df = pd.DataFrame([tuple(r) for r in rows], columns=COLUMNS)
+    df = df.astype({"year": "int64", "n": "int64"})
+    for c in ("estimate", "std_error", "ci_lower", "ci_upper", "p_value"):
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
+    df["recorded_at"] = pd.to_datetime(df["recorded_at"], utc=True)
+    if latest and len(df):
+        keys = ["gm_code", "intervention", "year", "term"]
+        newest = df.groupby(keys, sort=False)["recorded_at"].transform("max")
+        df = df[df["recorded_at"] == newest]
+    return df.sort_values(["year", "gm_code", "intervention", "term"],
+                          kind="stable").reset_index(drop=True)

@@ -1,0 +1,118 @@
+"""The results registry on SQLite and PostgreSQL: only disclosure-controlled aggregates,
+newest record per coalition, intervention, year and term, and pooling over coalitions."""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+import evalkit
+from evalkit.core.errors import ParameterError
+from evalkit.store import Store, registry
+from store_fixtures import KEY, db_url, store  # noqa: F401 (fixtures)
+
+UTC = dt.timezone.utc
+ROW = {"term": "change_total", "estimate": -0.75, "std_error": 0.21, "ci_lower": -1.16,
+       "ci_upper": -0.34, "p_value": 0.0004, "n": 48}
+
+
+def test_public_name() -> None:
+    assert evalkit.registry is registry
+    assert callable(evalkit.registry.load) and callable(evalkit.registry.record)
+
+
+def test_empty_registry_has_the_columns(db_url: str) -> None:
+    df = registry.load(db_url)
+    assert list(df.columns) == registry.COLUMNS and len(df) == 0
+
+
+def test_record_and_load_round_trip(store: Store) -> None:
+    t0 = dt.datetime(2026, 5, 1, tzinfo=UTC)
+    tidy = pd.DataFrame([ROW, {**ROW, "term": "d_z", "estimate": 0.52, "std_error": None,
+                               "ci_lower": 0.21, "ci_upper": 0.83, "p_value": np.nan}])
+    assert registry.record(tidy, gm_code="GM0363", coalition="Amsterdam",
+                           intervention="maatje", year=2025, url=store, now=t0) == 2
+    registry.record([{**ROW, "estimate": -0.5, "n": 30}], gm_code="GM0599",
+                    intervention="maatje", year=2025, url=store.url, now=t0)
+    df = registry.load(store)
+    assert df[["gm_code", "term"]].values.tolist() == [
+        ["GM0363", "change_total"], ["GM0363", "d_z"], ["GM0599", "change_total"]]
+    first = df.iloc[0]
+    assert first["coalition"] == "Amsterdam" and first["year"] == 2025
+    assert first["source"] == "batch" and first["n"] == 48
+    assert_allclose(first[["estimate", "std_error", "ci_lower", "ci_upper", "p_value"]]
+                    .to_numpy(float), [-0.75, 0.21, -1.16, -0.34, 0.0004], rtol=1e-12)
+    assert np.isnan(df.iloc[1]["std_error"]) and np.isnan(df.iloc[1]["p_value"])
+    assert df["recorded_at"].iloc[0] == pd.Timestamp(t0)
+
+
+def test_newer_record_supersedes(store: Store) -> None:
+    t0 = dt.datetime(2026, 5, 1, tzinfo=UTC)
+    registry.record([ROW], gm_code="GM0363", intervention="maatje", year=2025, url=store,
+                    now=t0)
+    registry.record([{**ROW, "estimate": -0.9}], gm_code="GM0363", intervention="maatje",
+                    year=2025, url=store, source="portal", now=t0 + dt.timedelta(days=1))
+    registry.record([ROW], gm_code="GM0363", intervention="maatje", year=2026, url=store,
+                    now=t0)
+    latest = registry.load(store)
+    assert latest[["year", "estimate", "source"]].values.tolist() == [
+        [2025, -0.9, "portal"], [2026, -0.75, "batch"]]
+    assert len(registry.load(store, latest=False)) == 3
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({**ROW, "n": 9}, "fewer than min_cell"),
+    ({**ROW, "n": 12.5}, "whole number"),
+    ({**ROW, "n": None}, "whole number"),
+    ({**ROW, "estimate": "-0,75"}, "must be a number"),
+    ({**ROW, "ci_upper": float("inf")}, "infinite"),
+    ({**ROW, "term": ""}, "term"),
+])
+def test_refuses_rows_that_are_not_safe_aggregates(store: Store, bad: dict,
+                                                   match: str) -> None:
+    with pytest.raises(ParameterError, match=match):
+        registry.record([ROW | {"term": "other"}, bad], gm_code="GM0363",
+                        intervention="maatje", year=2025, url=store)
+    assert len(registry.load(store)) == 0  # nothing half-written
+
+
+def test_refuses_bad_keys(store: Store) -> None:
+    kw = dict(gm_code="GM0363", intervention="maatje", year=2025, url=store)
+    for change, match in [({"gm_code": "363"}, "gm_code"), ({"year": "2025"}, "year"),
+                          ({"intervention": " "}, "intervention"),
+                          ({"source": "web"}, "source"), ({"min_cell": 5}, "min_cell"),
+                          ({"report_id": "nope"}, "report_id")]:
+        with pytest.raises(ParameterError, match=match):
+            registry.record([ROW], **{**kw, **change})
+    with pytest.raises(ParameterError, match="twice"):
+        registry.record([ROW, ROW], **kw)
+    with pytest.raises(ParameterError, match="min_cell"):
+        registry.record([{**ROW, "n": 12}], **kw, min_cell=15)
+    with pytest.raises(ParameterError, match="lack the column"):
+        registry.record(pd.DataFrame({"term": ["x"]}), **kw)
+
+
+def test_pooling_over_coalitions_and_years(store: Store) -> None:
+    """The committee's use: random-effects pooling of one term over the registry equals
+    pooling the same numbers directly."""
+    rng = np.random.default_rng(13)
+    rows = []
+    for i, code in enumerate(["GM0363", "GM0599", "GM0344", "GM0518", "GM0014"]):
+        for year in (2024, 2025):
+            est, se = rng.normal(-0.6, 0.2), rng.uniform(0.1, 0.3)
+            registry.record([{"term": "change_total", "estimate": est, "std_error": se,
+                              "ci_lower": est - 1.96 * se, "ci_upper": est + 1.96 * se,
+                              "p_value": 0.01, "n": 20 + i}],
+                            gm_code=code, intervention="maatje", year=year, url=store)
+            rows.append((est, se))
+    df = registry.load(store)
+    assert len(df) == 10
+    pooled = evalkit.meta.random_effects(df, estimate="estimate", std_error="std_error")
+    direct = evalkit.meta.random_effects(
+        pd.DataFrame(rows, columns=["estimate", "std_error"]), estimate="estimate",
+        std_error="std_error")
+    assert_allclose(pooled.tidy()["estimate"].iloc[0], direct.tidy()["estimate"].iloc[0],
+                    rtol=1e-12)
