@@ -116,3 +116,49 @@ def test_pooling_over_coalitions_and_years(store: Store) -> None:
         std_error="std_error")
     assert_allclose(pooled.tidy()["estimate"].iloc[0], direct.tidy()["estimate"].iloc[0],
                     rtol=1e-12)
+
+
+KEY = {  # the shape of evalkit.reports.coalition.key_numbers (shown numbers only)
+    "coalition_code": "GM0363", "coalition_name": "Amsterdam", "min_cell": 10,
+    "n_pairs": 41, "mean_diff": -0.9, "ci_lower": -1.4, "ci_upper": -0.4, "std_error": 0.25,
+    "share_pre": None, "suppressed": False,
+    "quantities": {
+        "n_pairs": {"value": 41, "kind": "count", "group_n": 41},
+        "mean_diff": {"value": -0.9, "kind": "estimate", "group_n": 41},
+        "ci_lower": {"value": -1.4, "kind": "estimate", "group_n": 41},
+        "ci_upper": {"value": -0.4, "kind": "estimate", "group_n": 41},
+        "std_error": {"value": 0.25, "kind": "estimate", "group_n": 41},
+        "mean_pre": {"value": 5.1, "kind": "mean", "group_n": 41},
+        "share_post": {"value": 0.39, "kind": "share", "group_n": 41, "in_n": 16},
+    },
+}
+
+
+def test_key_numbers_of_an_audited_page(store: Store) -> None:
+    rows = registry.key_number_rows(KEY)
+    assert [r["term"] for r in rows] == ["mean_diff", "mean_pre", "share_post"]
+    assert rows[0] == {"term": "mean_diff", "estimate": -0.9, "std_error": 0.25,
+                       "ci_lower": -1.4, "ci_upper": -0.4, "p_value": None, "n": 41}
+    assert registry.record_key_numbers(KEY, gm_code="GM0363", intervention="maatje",
+                                       year=2024, url=store) == 3
+    df = registry.load(store)
+    assert df["coalition"].unique().tolist() == ["Amsterdam"]
+    assert registry.key_number_rows({**KEY, "suppressed": True}) == []
+    assert registry.record_key_numbers({**KEY, "suppressed": True}, gm_code="GM0363",
+                                       intervention="maatje", year=2024, url=store) == 0
+    with pytest.raises(ParameterError, match="min_cell"):  # the page's own threshold
+        registry.record_key_numbers({**KEY, "min_cell": 50}, gm_code="GM0363",
+                                    intervention="maatje", year=2024, url=store)
+
+
+def test_evaluation_year() -> None:
+    d = pd.DataFrame({"wave": ["pre", "post", "pre", "post", "post"],
+                      "date": pd.to_datetime(["2023-11-01", "2024-02-01", "2023-12-01",
+                                              "2024-03-01", "2025-01-05"])})
+    assert registry.evaluation_year(d) == 2024
+    assert registry.evaluation_year(d.assign(wave="pre")) == 2024  # median of all dates
+    assert registry.evaluation_year(d.iloc[[0, 2]]) == 2023
+    assert registry.evaluation_year(d.drop(columns="date")) is None
+    assert registry.evaluation_year(d.assign(date=pd.NaT)) is None
+    data = evalkit.datasets.load("interventions")
+    assert registry.evaluation_year(data) == 2024

@@ -9,6 +9,8 @@ with ``python -m evalkit.store.migrate revision -m "what changed"`` (autogenerat
 from __future__ import annotations
 
 import sys
+import threading
+import weakref
 from pathlib import Path
 
 from alembic import command
@@ -20,6 +22,9 @@ from sqlalchemy import Engine
 __all__ = ["upgrade", "current_revision", "head_revision", "alembic_config"]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# engines already brought to head in this process (upgrade() is then free)
+_AT_HEAD: weakref.WeakSet[Engine] = weakref.WeakSet()
+_LOCK = threading.Lock()
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -33,10 +38,15 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the database behind ``engine`` to ``revision`` (default: newest)."""
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    if revision == "head" and engine in _AT_HEAD:
+        return
+    with _LOCK:
+        cfg = alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+        if revision == "head":
+            _AT_HEAD.add(engine)
 
 
 def current_revision(engine: Engine) -> str | None:

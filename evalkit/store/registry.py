@@ -32,7 +32,8 @@ from evalkit.store.migrate import upgrade
 from evalkit.store.models import RegistryEntry, Report
 from evalkit.store.store import Store, check_gm_code
 
-__all__ = ["record", "load", "COLUMNS", "RESULT_COLUMNS"]
+__all__ = ["record", "record_key_numbers", "key_number_rows", "evaluation_year", "load",
+           "COLUMNS", "RESULT_COLUMNS", "KEY_TERMS"]
 
 RESULT_COLUMNS = ["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "n"]
 COLUMNS = ["gm_code", "coalition", "intervention", "year", *RESULT_COLUMNS, "source",
@@ -161,6 +162,78 @@ def record(results: pd.DataFrame | Iterable[Mapping[str, Any]], *, gm_code: str,
         if own:
             engine.dispose()
     return len(entries)
+
+
+#: Key numbers of a coalition report recorded as registry terms (the id on the page).
+#: ``mean_diff`` carries the page's standard error and interval; all rest on the pairs.
+KEY_TERMS = ("mean_diff", "mean_pre", "mean_post", "sd_diff", "share_pre", "share_post")
+
+
+def key_number_rows(key: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Registry rows from a report's disclosed key numbers.
+
+    ``key`` is what the report pipeline returns beside an audited page
+    (``evalkit.reports.coalition.key_numbers``): ``{"quantities": {id: {"value",
+    "group_n", ...}}, "ci_lower": ..., "suppressed": ...}``, holding only numbers the page
+    shows. Suppressed or missing numbers give no row; a suppressed page gives none.
+    """
+    if not isinstance(key, Mapping):
+        raise ParameterError(f"key must be the report's key numbers (a dict), not "
+                             f"{type(key).__name__}.")
+    quantities = key.get("quantities") or {}
+    if key.get("suppressed") or not isinstance(quantities, Mapping):
+        return []
+
+    def shown(qid: str) -> float | None:
+        q = quantities.get(qid)
+        return None if not isinstance(q, Mapping) else q.get("value")
+
+    rows = []
+    for term in KEY_TERMS:
+        q = quantities.get(term)
+        if not isinstance(q, Mapping) or q.get("value") is None or q.get("group_n") is None:
+            continue
+        row: dict[str, Any] = {"term": term, "estimate": q["value"], "std_error": None,
+                               "ci_lower": None, "ci_upper": None, "p_value": None,
+                               "n": q["group_n"]}
+        if term == "mean_diff":
+            row.update(std_error=shown("std_error"), ci_lower=shown("ci_lower"),
+                       ci_upper=shown("ci_upper"))
+        rows.append(row)
+    return rows
+
+
+def record_key_numbers(key: Mapping[str, Any], *, gm_code: str, intervention: str,
+                       year: int, coalition: str | None = None, source: str = "batch",
+                       report_id: str | None = None,
+                       url: str | Store | Engine | None = None,
+                       now: dt.datetime | None = None) -> int:
+    """Record an audited report's key numbers (see :func:`key_number_rows`); call it
+    after the page passed the disclosure audit. Returns the rows recorded (0 for a
+    suppressed page). ``min_cell`` is the page's own (``key["min_cell"]``, at least 10)."""
+    rows = key_number_rows(key)
+    if not rows:
+        return 0
+    min_cell = key.get("min_cell") or _MIN_CELL
+    return record(rows, gm_code=gm_code, intervention=intervention, year=year,
+                  coalition=coalition or key.get("coalition_name"), source=source,
+                  report_id=report_id, url=url, min_cell=max(int(min_cell), _MIN_CELL),
+                  now=now)
+
+
+def evaluation_year(data: pd.DataFrame, *, date: str = "date", wave: str = "wave",
+                    post: str = "post") -> int | None:
+    """The year an evaluation belongs to: the year of the median post-test date (all
+    dates if there is no post-test); None without usable dates."""
+    if not isinstance(data, pd.DataFrame) or date not in data.columns:
+        return None
+    dates = pd.to_datetime(data[date], errors="coerce", dayfirst=False)
+    if wave in data.columns and (data[wave].astype("string") == post).any():
+        dates = dates[(data[wave].astype("string") == post).to_numpy()]
+    dates = dates.dropna()
+    if dates.empty:
+        return None
+    return int(dates.sort_values().iloc[(len(dates) - 1) // 2].year)
 
 
 def load(url: str | Store | Engine | None = None, *, latest: bool = True) -> pd.DataFrame:
