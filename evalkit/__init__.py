@@ -49,12 +49,14 @@ _SUBMODULES = {
     "excel_template": "evalkit.data.excel_template",
     "scales": "evalkit.data.scales",
     "datasets": "evalkit.data.datasets",
+    "boundaries": "evalkit.data.boundaries",
     # methods
     "prepost": "evalkit.methods.prepost",
     "meta": "evalkit.methods.meta",
     "funnel": "evalkit.methods.funnel",
     "did": "evalkit.methods.did",
     "validation": "evalkit.methods.validation",
+    "monitoring": "evalkit.methods.monitoring",
     # storage (portal database, results registry)
     "store": "evalkit.store",
     "registry": "evalkit.store.registry",
@@ -120,10 +122,10 @@ def __dir__():
 if TYPE_CHECKING:  # pragma: no cover
     from evalkit import cli
     from evalkit.core import errors, i18n, plotting, privacy, results
-    from evalkit.data import codebook, datasets, excel_template, readers, scales
+    from evalkit.data import boundaries, codebook, datasets, excel_template, readers, scales
     from evalkit.data.codebook import Codebook, load_codebook
     from evalkit.data.readers import ValidationReport, read, validate
-    from evalkit.methods import did, funnel, meta, prepost, validation
+    from evalkit.methods import did, funnel, meta, monitoring, prepost, validation
     from evalkit.reports import batch, demo
     from evalkit import store
     from evalkit.store import registry

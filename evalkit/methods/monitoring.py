@@ -1,0 +1,1127 @@
+"""Monitoring on the real Health Monitor figures: a municipality against the country and its peers.
+
+Data (real, public, bundled; see ``docs/monitoring.md``):
+
+- ``datasets.load("health_monitor")``: RIVM/CBS StatLine 50090NED, Gezondheidsmonitor
+  Volwassenen en Ouderen 2012, 2016, 2020; share lonely, severely lonely, emotionally and
+  socially lonely per municipality (boundaries of 2020) and the Netherlands; ages 18+ and 65+.
+- ``datasets.load("young_adults_2024")``: CBS/RIVM 50140NED, Gezondheidsmonitor
+  Jongvolwassenen 2024, ages 16-25, per municipality (boundaries of 2024), GGD region and
+  the Netherlands; 17 municipalities blank (too few respondents).
+
+Every figure carries its source and year, and the remark that the municipal figures are
+**model estimates** (RIVM small-area estimation: survey linked to registers) published
+**without confidence intervals**. Hence ``std_error``, ``ci_lower``, ``ci_upper``,
+``p_value`` and ``n`` are empty (NaN) in every ``tidy()`` of this module except where evalkit
+computes a statistic itself (:func:`change_vs_level`).
+
+Functions
+---------
+:func:`compare`                a municipality (2022 or later boundaries; merged ones shown
+                               as their former municipalities) against the Netherlands and
+                               its peer group, 2012/2016/2020 (+ 2024, ages 16-25)
+:func:`peer_group`             "municipalities like yours": k nearest neighbours on the 2012
+                               and 2016 profile of the loneliness indicators (never a ranking)
+:func:`national_trend`         one national figure per year with its source
+:func:`change_vs_level`        change 2016-2020 against the 2016 level (regression to the mean)
+:func:`young_adults_regions`   the 2024 picture by GGD region
+:func:`model_funnel`           a funnel plot that says what it can and cannot show
+:func:`plot_safety_regions`    small multiples per safety region
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from evalkit.core import i18n
+from evalkit.core.checks import check_lang, check_option, check_positive_int
+from evalkit.core.errors import ParameterError
+from evalkit.core.results import Result, tidy_frame
+
+__all__ = [
+    "INDICATORS",
+    "YOUNG_INDICATORS",
+    "YEARS",
+    "AGE_GROUPS",
+    "PEER_FEATURES",
+    "ReferenceFigure",
+    "source_text",
+    "compare",
+    "MunicipalComparison",
+    "peer_group",
+    "PeerGroup",
+    "national_trend",
+    "NationalTrend",
+    "change_vs_level",
+    "ChangeVsLevel",
+    "young_adults_regions",
+    "YoungAdultsRegions",
+    "model_funnel",
+    "ModelFunnel",
+    "plot_safety_regions",
+]
+
+#: Adult indicators (column -> label).
+INDICATORS: dict[str, dict[str, str]] = {
+    "lonely_pct": {"nl": "Eenzaam", "en": "Lonely"},
+    "severely_lonely_pct": {"nl": "Ernstig eenzaam", "en": "Severely lonely"},
+    "emotionally_lonely_pct": {"nl": "Emotioneel eenzaam", "en": "Emotionally lonely"},
+    "socially_lonely_pct": {"nl": "Sociaal eenzaam", "en": "Socially lonely"},
+}
+#: Young adults' indicators 2024 (column -> label).
+YOUNG_INDICATORS: dict[str, dict[str, str]] = {
+    "lonely_pct": {"nl": "Eenzaam", "en": "Lonely"},
+    "strongly_lonely_pct": {"nl": "Sterk eenzaam", "en": "Strongly lonely"},
+    "emotionally_lonely_pct": {"nl": "Emotioneel eenzaam", "en": "Emotionally lonely"},
+    "socially_lonely_pct": {"nl": "Sociaal eenzaam", "en": "Socially lonely"},
+}
+YEARS = (2012, 2016, 2020)
+AGE_GROUPS = ("18+", "65+")
+#: The profile the peer groups are matched on (ages 18+): socially lonely is not published
+#: for 2012, so seven figures.
+PEER_FEATURES: tuple[tuple[int, str], ...] = (
+    (2012, "lonely_pct"), (2012, "severely_lonely_pct"), (2012, "emotionally_lonely_pct"),
+    (2016, "lonely_pct"), (2016, "severely_lonely_pct"), (2016, "emotionally_lonely_pct"),
+    (2016, "socially_lonely_pct"),
+)
+#: Fixed y-axis limits (percent) so that every municipality's figure looks the same.
+Y_LIMITS = {"lonely_pct": (0.0, 80.0), "severely_lonely_pct": (0.0, 30.0),
+            "emotionally_lonely_pct": (0.0, 80.0), "socially_lonely_pct": (0.0, 80.0),
+            "strongly_lonely_pct": (0.0, 30.0)}
+#: Respondents of the Health Monitor 2020 (about 540,000; design notes of the programme),
+#: used only for the illustrative n of :func:`model_funnel`.
+ILLUSTRATIVE_RESPONDENTS_2020 = 540_000
+#: Fewest peers with a 2024 figure for a peer-group figure of the young adults.
+MIN_PEERS_2024 = 3
+
+_T: dict[str, dict[str, str]] = {
+    "src_hm": {"nl": "Bron: Gezondheidsmonitor Volwassenen en Ouderen {years} (GGD'en, CBS en RIVM; "
+                     "StatLine 50090NED)",
+               "en": "Source: Health Monitor Adults and Older People {years} (GGDs, CBS and RIVM; "
+                     "StatLine 50090NED)"},
+    "src_ya": {"nl": "Bron: Gezondheidsmonitor Jongvolwassenen 2024 (GGD'en, CBS en RIVM; StatLine 50140NED)",
+               "en": "Source: Health Monitor Young Adults 2024 (GGDs, CBS and RIVM; StatLine 50140NED)"},
+    "model": {"nl": "De gemeentelijke cijfers zijn modelschattingen van het RIVM (enquête gekoppeld aan "
+                    "registers), geen directe enquêtecijfers; ze zijn gepubliceerd zonder "
+                    "betrouwbaarheidsinterval.",
+              "en": "The municipal figures are RIVM model estimates (survey linked to registers), not "
+                    "direct survey figures; they are published without confidence intervals."},
+    "model_short": {"nl": "modelschatting, zonder betrouwbaarheidsinterval",
+                    "en": "model estimate, without confidence interval"},
+    "ya_remark": {"nl": "geen betrouwbaarheidsinterval gepubliceerd",
+                  "en": "no confidence interval published"},
+    "peer_computed": {"nl": "berekend door evalkit: gemiddelde van {k} vergelijkbare gemeenten "
+                            "(gepubliceerde cijfers, ongewogen)",
+                      "en": "computed by evalkit: mean of {k} similar municipalities (published "
+                            "figures, unweighted)"},
+    "too_few": {"nl": "geen cijfer: te weinig respondenten",
+                "en": "no figure: too few respondents"},
+    "not_published": {"nl": "geen cijfer: niet gepubliceerd voor deze gemeente",
+                      "en": "no figure: not published for this municipality"},
+    "part_of": {"nl": "{name} valt sinds {date} onder {succ}; cijfer van {succ}",
+                "en": "{name} is part of {succ} since {date}; figure for {succ}"},
+    "national": {"nl": "Nederland", "en": "The Netherlands"},
+    "peers": {"nl": "Vergelijkbare gemeenten", "en": "Similar municipalities"},
+    "former": {"nl": "voormalige gemeente", "en": "former municipality"},
+    "merged_intro": {"nl": "{name} bestond in 2020 nog niet in deze vorm: de cijfers zijn die van de "
+                           "voormalige gemeenten {names} (grenzen van 2020). evalkit rekent ze niet om "
+                           "naar één cijfer voor de nieuwe gemeente.",
+                     "en": "{name} did not exist in this form in 2020: the figures are those of the former "
+                           "municipalities {names} (boundaries of 2020). evalkit does not turn them into "
+                           "one figure for the new municipality."},
+    "joined_intro": {"nl": "Sinds {date} hoort de voormalige gemeente {former} bij {name}. De cijfers van {name} "
+                           "hieronder gelden voor de grenzen van 2020; {former} staat er apart bij. evalkit "
+                           "rekent ze niet om naar één cijfer.",
+                     "en": "Since {date} the former municipality {former} belongs to {name}. The figures of {name} "
+                           "below are for the boundaries of 2020; {former} is shown separately. evalkit does not "
+                           "turn them into one figure."},
+    "part_intro": {"nl": "Sinds {date} hoort ook een deel van de voormalige gemeente {former} ({note}) bij "
+                         "{name}; dat deel zit niet in de cijfers van {name} voor 2012-2020.",
+                   "en": "Since {date} part of the former municipality {former} ({note}) also belongs to "
+                         "{name}; that part is not in {name}'s figures for 2012-2020."},
+    "peer_method": {"nl": "Vergelijkbare gemeenten: de {k} gemeenten (grenzen van 2020) waarvan het profiel "
+                          "van eenzaamheid in 2012 en 2016 (18+: eenzaam, ernstig, emotioneel, sociaal) het "
+                          "meest lijkt op dat van {name} (kleinste afstand na standaardiseren). Geen "
+                          "rangorde: de lijst staat op alfabet.",
+                    "en": "Similar municipalities: the {k} municipalities (boundaries of 2020) whose 2012 "
+                          "and 2016 loneliness profile (18+: lonely, severely, emotionally, socially) is "
+                          "closest to that of {name} (smallest distance after standardising). Not a "
+                          "ranking: the list is alphabetical."},
+    "peer_combined": {"nl": "Het profiel van {name} is het gemiddelde van de voormalige gemeenten, gewogen "
+                            "naar inwoners op 1 januari 2020 (CBS).",
+                      "en": "The profile of {name} is the mean of its former municipalities, weighted by "
+                            "inhabitants on 1 January 2020 (CBS)."},
+    "ya_head": {"nl": "Jongvolwassenen (16-25 jaar), 2024", "en": "Young adults (16-25), 2024"},
+    "years_all": {"nl": "2012, 2016 en 2020", "en": "2012, 2016 and 2020"},
+}
+
+
+def _tt(key: str, lang: str, **kw: object) -> str:
+    return i18n.t(_T[key], lang, **kw)
+
+
+def _pct(x: float | None, lang: str) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return i18n.fmt_number(float(x), 1, lang) + "%"
+
+
+def source_text(dataset: str = "health_monitor", lang: str = "nl") -> str:
+    """The source line of a dataset (``health_monitor`` or ``young_adults_2024``) with its
+    years, and the model-estimate remark for the adults' figures."""
+    check_option("dataset", dataset, ("health_monitor", "young_adults_2024"))
+    check_lang(lang)
+    if dataset == "health_monitor":
+        return _tt("src_hm", lang, years=_tt("years_all", lang)) + ". " + _tt("model", lang)
+    return _tt("src_ya", lang) + "; " + _tt("ya_remark", lang) + "."
+
+
+# ------------------------------------------------------------------------------ data
+@lru_cache(maxsize=1)
+def _hm() -> pd.DataFrame:
+    from evalkit.data.datasets import load
+
+    return load("health_monitor")
+
+
+@lru_cache(maxsize=1)
+def _ya() -> pd.DataFrame:
+    from evalkit.data.datasets import load
+
+    return load("young_adults_2024")
+
+
+@lru_cache(maxsize=1)
+def _pop() -> pd.Series:
+    from evalkit.data.datasets import load
+
+    pop = load("population_2020")
+    return pop.set_index("gm_code")["inhabitants_2020"].astype(float)
+
+
+@lru_cache(maxsize=1)
+def _ggd_names() -> dict[str, str]:
+    from evalkit.data.datasets import DATA_DIR
+
+    df = pd.read_csv(DATA_DIR / "ggd_regions.csv", dtype=str, encoding="utf-8")
+    return dict(zip(df["ggd_code"], df["ggd_name"]))
+
+
+def _wide(age_group: str) -> pd.DataFrame:
+    """Municipalities (2020) x (year, indicator) for one age group."""
+    hm = _hm()
+    part = hm[(hm["age_group"] == age_group) & (hm["region_code"] != "NL01")]
+    return part.pivot(index="region_code", columns="year", values=list(INDICATORS))
+
+
+def _national(age_group: str) -> pd.DataFrame:
+    hm = _hm()
+    return hm[(hm["region_code"] == "NL01") & (hm["age_group"] == age_group)].set_index("year")
+
+
+def _check_code(code: object) -> str:
+    from evalkit.data import boundaries
+
+    if not isinstance(code, str):
+        raise ParameterError(f"code must be a municipality code written as text, e.g. 'GM0363', got {code!r}.")
+    current = set(boundaries.municipalities_at("2022-01-01")["gm_code"]) | set(
+        boundaries.municipalities_at()["gm_code"])
+    if code not in current:
+        raise ParameterError(
+            f"code must be a municipality of 2022 or later (CBS code, e.g. 'GM0363'), got {code!r}; "
+            "municipalities of 2020 that merged are shown through their new municipality.")
+    return code
+
+
+def _name_now(code: str) -> str:
+    from evalkit.data import boundaries
+
+    for day in (None, "2022-01-01"):
+        m = boundaries.municipalities_at(day)
+        hit = m.loc[m["gm_code"] == code, "name"]
+        if len(hit):
+            return str(hit.iloc[0])
+    return code  # pragma: no cover - _check_code guarantees a hit
+
+
+# ------------------------------------------------------------------------------ typed figure
+@dataclass(frozen=True)
+class ReferenceFigure:
+    """One reference figure with everything a page needs to show it truthfully.
+
+    ``status``: ``published`` (a figure of the source), ``computed`` (computed by evalkit
+    from published figures: the peer-group mean), ``too_few_respondents`` (left blank by the
+    source), ``not_published`` (no row in the source), ``successor`` (the figure of the
+    municipality the unit is now part of). ``value`` is ``None`` unless a figure exists.
+    """
+
+    unit_kind: str          # municipality | former_municipality | national | peer_group
+    unit_code: str
+    unit_name: str
+    year: int
+    age_group: str
+    indicator: str
+    value: float | None
+    status: str
+    source: str
+    remark: str
+
+
+# ------------------------------------------------------------------------------ peers
+class PeerGroup(Result):
+    """Result of :func:`peer_group`.
+
+    Attributes
+    ----------
+    code, name : str
+        The municipality (2022 or later).
+    peers : DataFrame
+        ``gm_code_2020, name_2020, distance`` in alphabetical order of name (the distance is
+        the Euclidean distance of the standardised profiles; not a ranking of loneliness).
+    profile : Series
+        The municipality's profile (``PEER_FEATURES``); ``combined`` tells whether it is the
+        population-weighted mean of former municipalities.
+    k : int
+    """
+
+    title = {"nl": "Vergelijkbare gemeenten", "en": "Similar municipalities"}
+
+    def __init__(self, code: str, name: str, peers: pd.DataFrame, profile: pd.Series,
+                 combined: bool, k: int, figures: pd.DataFrame):
+        self.code, self.name, self.peers, self.profile = code, name, peers, profile
+        self.combined, self.k, self.figures = combined, k, figures
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per year, age group and indicator: ``estimate`` = the unweighted mean of the
+        peers' published figures; extra ``peer_min``, ``peer_max``, ``n_peers`` (peers with a
+        figure), ``year, age_group, indicator, source``."""
+        rows = []
+        for r in self.figures.itertuples(index=False):
+            rows.append(dict(term=f"peers {r.year} {r.age_group} {r.indicator}", estimate=r.mean,
+                             peer_min=r.min, peer_max=r.max, n_peers=r.count, year=r.year,
+                             age_group=r.age_group, indicator=r.indicator, source=r.source))
+        return tidy_frame(rows, extra=("peer_min", "peer_max", "n_peers", "year", "age_group",
+                                       "indicator", "source"))
+
+    def summary(self, lang: str = "nl") -> str:
+        check_lang(lang)
+        lines = [f"{self.title[lang]}: {self.name} ({self.code})", "",
+                 _tt("peer_method", lang, k=self.k, name=self.name)]
+        if self.combined:
+            lines.append(_tt("peer_combined", lang, name=self.name))
+        lines.append("")
+        lines.append(", ".join(f"{n} ({c})" for c, n in zip(self.peers["gm_code_2020"], self.peers["name_2020"])))
+        return "\n".join(lines)
+
+    def plot(self, *, ax=None, lang: str = "nl"):
+        """The profile of the municipality against each peer's (standardised scale not used:
+        the published percentages)."""
+        from evalkit.core import plotting
+
+        check_lang(lang)
+        ax = plotting.new_axes(ax, figsize=(7.5, 4.2))
+        wide = _wide("18+")
+        labels = [f"{INDICATORS[i][lang]} {y}" for y, i in PEER_FEATURES]
+        x = np.arange(len(PEER_FEATURES))
+        for c in self.peers["gm_code_2020"]:
+            vals = [wide.loc[c, (i, y)] for y, i in PEER_FEATURES]
+            ax.plot(x, vals, color=plotting.COLORS["other"], linewidth=1, zorder=1)
+        ax.plot(x, self.profile.to_numpy(), color=plotting.COLORS["highlight"], marker="o",
+                linewidth=2, label=self.name, zorder=3)
+        ax.plot([], [], color=plotting.COLORS["other"], label=_tt("peers", lang))
+        ax.set_xticks(x, labels, rotation=35, ha="right", fontsize=8)
+        ax.set_ylabel("%")
+        ax.set_ylim(0, 80)
+        ax.set_title(f"{self.title[lang]}: {self.name}", fontsize=10)
+        ax.legend(fontsize=8, frameon=False)
+        return plotting.localize_axes(ax, lang)
+
+
+def _profile(code: str) -> tuple[pd.Series, bool, list[str]]:
+    """Profile of a current municipality, whether combined, and all its 2020 codes."""
+    from evalkit.data import boundaries
+
+    pre = boundaries.predecessors(code)
+    whole = pre[pre["relation"] != "part"]["gm_code_2020"].tolist()
+    wide = _wide("18+")
+    feats = wide.loc[whole, [(i, y) for y, i in PEER_FEATURES]]
+    if len(whole) == 1:
+        prof = feats.iloc[0]
+    else:
+        w = _pop().loc[whole].to_numpy()
+        prof = pd.Series(np.average(feats.to_numpy(dtype=float), axis=0, weights=w), index=feats.columns)
+    return prof, len(whole) > 1, pre["gm_code_2020"].tolist()
+
+
+def peer_group(code: str, *, k: int = 10) -> PeerGroup:
+    """"Municipalities like yours": the ``k`` nearest municipalities on the 2012-2016 profile.
+
+    Method: the seven published figures of 2012 and 2016 for ages 18+ (``PEER_FEATURES``:
+    lonely, severely and emotionally lonely in 2012 and 2016, socially lonely in 2016) of the
+    355 municipalities of 2020 are standardised (z-scores over municipalities); the peers are
+    the ``k`` municipalities with the smallest Euclidean distance to the municipality's
+    profile, excluding its own former municipalities. Matching on 2012 and 2016 keeps 2020
+    free for the comparison. A merged municipality's profile is the mean of its former
+    municipalities weighted by inhabitants on 1 January 2020 (CBS; ``population_2020``),
+    the only place where evalkit combines former municipalities, and the summary says so.
+    Peers are listed alphabetically: a peer group is a comparison, never a ranking.
+
+    Parameters
+    ----------
+    code : str
+        Municipality of 2022 or later (``"GM0363"``).
+    k : int
+        Number of peers (2-50, default 10).
+
+    Returns
+    -------
+    PeerGroup
+
+    Examples
+    --------
+    >>> from evalkit import monitoring
+    >>> pg = monitoring.peer_group("GM0014", k=5)
+    >>> len(pg.peers)
+    5
+    """
+    code = _check_code(code)
+    k = check_positive_int(k, "k", minimum=2)
+    if k > 50:
+        raise ParameterError(f"k must be between 2 and 50, got {k!r}.")
+    prof, combined, own = _profile(code)
+    wide = _wide("18+")
+    cols = [(i, y) for y, i in PEER_FEATURES]
+    feats = wide[cols].astype(float)
+    mean, sd = feats.mean(), feats.std(ddof=1)
+    z = (feats - mean) / sd
+    zp = (prof - mean) / sd
+    cand = z.drop(index=[c for c in own if c in z.index])
+    dist = np.sqrt(((cand - zp) ** 2).sum(axis=1))
+    nearest = dist.sort_values(kind="stable").index[:k]
+    names = _hm().drop_duplicates("region_code").set_index("region_code")["region_name"]
+    peers = pd.DataFrame({"gm_code_2020": list(nearest), "name_2020": names.loc[nearest].to_numpy(),
+                          "distance": dist.loc[nearest].to_numpy()})
+    peers = peers.sort_values("name_2020", key=lambda s: s.str.lower(), kind="stable").reset_index(drop=True)
+    prof.index = [f"{i} {y}" for i, y in prof.index]
+    return PeerGroup(code, _name_now(code), peers, prof, combined, k, _peer_figures(list(nearest)))
+
+
+def _peer_figures(peers: list[str]) -> pd.DataFrame:
+    from evalkit.data import boundaries
+
+    hm = _hm()
+    part = hm[hm["region_code"].isin(peers)]
+    rows = []
+    src = SOURCE_SHORT["health_monitor"]
+    for (year, age), g in part.groupby(["year", "age_group"]):
+        for ind in INDICATORS:
+            v = g[ind].dropna()
+            rows.append(dict(year=int(year), age_group=str(age), indicator=ind,
+                             mean=float(v.mean()) if len(v) else np.nan,
+                             min=float(v.min()) if len(v) else np.nan,
+                             max=float(v.max()) if len(v) else np.nan, count=int(len(v)), source=src))
+    # 2024, ages 16-25: peers whose territory is unchanged in 2024 and that have a figure
+    ya = _ya().set_index("region_code")
+    now = set(boundaries.municipalities_at(2024)["gm_code"])
+    same = [p for p in peers if p in now and p in ya.index]
+    for ind in YOUNG_INDICATORS:
+        v = ya.loc[same, ind].dropna() if same else pd.Series(dtype=float)
+        ok = len(v) >= MIN_PEERS_2024
+        rows.append(dict(year=2024, age_group="16-25", indicator=ind,
+                         mean=float(v.mean()) if ok else np.nan, min=float(v.min()) if ok else np.nan,
+                         max=float(v.max()) if ok else np.nan, count=int(len(v)),
+                         source=SOURCE_SHORT["young_adults_2024"]))
+    return pd.DataFrame(rows)
+
+
+SOURCE_SHORT = {
+    "health_monitor": "Gezondheidsmonitor Volwassenen en Ouderen (GGD'en, CBS, RIVM), StatLine 50090NED",
+    "young_adults_2024": "Gezondheidsmonitor Jongvolwassenen 2024 (GGD'en, CBS, RIVM), StatLine 50140NED",
+}
+
+
+# ------------------------------------------------------------------------------ compare
+class MunicipalComparison(Result):
+    """Result of :func:`compare`: a municipality against the Netherlands and its peers.
+
+    Attributes
+    ----------
+    code, name : str
+    predecessors : DataFrame
+        Its former municipalities (``evalkit.data.boundaries.predecessors``).
+    figures : list of ReferenceFigure
+        Every figure (municipality or former municipalities, the Netherlands, the peer group;
+        2012, 2016, 2020 for ``age_group`` and 2024 for ages 16-25) with source and remark.
+    peers : PeerGroup
+    """
+
+    title = {"nl": "Eenzaamheid in de gemeente, landelijk en bij vergelijkbare gemeenten",
+             "en": "Loneliness in the municipality, nationally and in similar municipalities"}
+
+    def __init__(self, code: str, name: str, age_group: str, predecessors: pd.DataFrame,
+                 figures: list[ReferenceFigure], peers: PeerGroup):
+        self.code, self.name, self.age_group = code, name, age_group
+        self.predecessors, self.figures, self.peers = predecessors, figures, peers
+
+    @property
+    def merged(self) -> bool:
+        """Whether the municipality is made of more than one whole former municipality."""
+        return int((self.predecessors["relation"] != "part").sum()) > 1
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per figure: ``estimate`` = the percentage (NaN where there is none);
+        ``std_error``, ``ci_lower``, ``ci_upper``, ``p_value``, ``n`` stay empty (the source
+        publishes no intervals or numbers of respondents); extra ``unit_kind, unit_code,
+        unit_name, year, age_group, indicator, status, source, remark``."""
+        rows = []
+        for f in self.figures:
+            rows.append(dict(term=f"{f.unit_code} {f.year} {f.age_group} {f.indicator}",
+                             estimate=np.nan if f.value is None else f.value,
+                             unit_kind=f.unit_kind, unit_code=f.unit_code, unit_name=f.unit_name,
+                             year=f.year, age_group=f.age_group, indicator=f.indicator,
+                             status=f.status, source=f.source, remark=f.remark))
+        return tidy_frame(rows, extra=("unit_kind", "unit_code", "unit_name", "year", "age_group",
+                                       "indicator", "status", "source", "remark"))
+
+    def table(self, indicator: str = "lonely_pct", lang: str = "nl") -> pd.DataFrame:
+        """A small wide table: units (rows) x years (columns) of one indicator, as text."""
+        check_option("indicator", indicator, list(INDICATORS))
+        check_lang(lang)
+        rows: dict[str, dict[str, str]] = {}
+        for f in self.figures:
+            if f.indicator != indicator or f.age_group != self.age_group:
+                continue
+            label = _unit_label(f, lang)
+            rows.setdefault(label, {})[str(f.year)] = _pct(f.value, lang)
+        return pd.DataFrame(rows).T.reindex(columns=[str(y) for y in YEARS])
+
+    def young_adults(self) -> list[ReferenceFigure]:
+        """The 2024 figures of ages 16-25 (municipality, Netherlands, peers)."""
+        return [f for f in self.figures if f.year == 2024]
+
+    def summary(self, lang: str = "nl") -> str:
+        check_lang(lang)
+        lines = [f"{self.title[lang]}: {self.name} ({self.code}), {self.age_group}", ""]
+        whole = self.predecessors[self.predecessors["relation"] != "part"]
+        joined = whole[whole["relation"] == "merged"]
+        if self.merged and (whole["relation"] == "same").any():
+            for r in joined.itertuples(index=False):
+                lines.append(_tt("joined_intro", lang, name=self.name, former=r.name_2020, date=r.valid_from))
+        elif self.merged:
+            lines.append(_tt("merged_intro", lang, name=self.name,
+                             names=", ".join(whole["name_2020"])))
+        for r in self.predecessors[self.predecessors["relation"] == "part"].itertuples(index=False):
+            lines.append(_tt("part_intro", lang, date=r.valid_from, former=r.name_2020, note=r.note,
+                             name=self.name))
+        for ind in ("lonely_pct", "severely_lonely_pct"):
+            lines.append("")
+            lines.append(f"{INDICATORS[ind][lang]} (%):")
+            with pd.option_context("display.width", 120):
+                lines.append(self.table(ind, lang).to_string())
+        lines.append("")
+        lines.append(_tt("ya_head", lang) + ":")
+        for f in self.young_adults():
+            if f.indicator != "lonely_pct":
+                continue
+            value = _pct(f.value, lang) if f.value is not None else f.remark
+            lines.append(f"  {_unit_label(f, lang)}: {value}")
+        lines.append("")
+        lines.append(source_text("health_monitor", lang))
+        lines.append(source_text("young_adults_2024", lang))
+        lines.append(_tt("peer_method", lang, k=self.peers.k, name=self.name))
+        if self.peers.combined:
+            lines.append(_tt("peer_combined", lang, name=self.name))
+        return "\n".join(lines)
+
+    def plot(self, *, indicators: tuple[str, ...] = ("lonely_pct", "severely_lonely_pct"),
+             lang: str = "nl"):
+        """Small multiples: one panel per indicator, the municipality (or each former
+        municipality) against the Netherlands (dashed) and the peer group (dotted, with the
+        range of the peers shaded), 2012-2020, fixed axes. Returns the Figure."""
+        import matplotlib.pyplot as plt
+
+        from evalkit.core import plotting
+
+        check_lang(lang)
+        if isinstance(indicators, str):
+            indicators = (indicators,)
+        for ind in indicators:
+            check_option("indicators", ind, list(INDICATORS))
+        fig, axes = plt.subplots(1, len(indicators), figsize=(4.2 * len(indicators) + 1.5, 3.8), squeeze=False)
+        for ax, ind in zip(axes[0], indicators):
+            figs = [f for f in self.figures if f.indicator == ind and f.age_group == self.age_group]
+            units: dict[tuple[str, str], list[ReferenceFigure]] = {}
+            for f in figs:
+                units.setdefault((f.unit_kind, f.unit_code), []).append(f)
+            colours = iter([plotting.COLORS["highlight"], plotting.PALETTE[0], plotting.PALETTE[2],
+                            plotting.PALETTE[3], plotting.PALETTE[4], plotting.PALETTE[1]])
+            for (kind, _), fs in units.items():
+                fs = sorted((f for f in fs if f.value is not None), key=lambda f: f.year)
+                if not fs:
+                    continue
+                xs, ys = [f.year for f in fs], [f.value for f in fs]
+                if kind == "national":
+                    ax.plot(xs, ys, color=plotting.COLORS["national"], linestyle="--", marker="o",
+                            label=_unit_label(fs[0], lang))
+                elif kind == "peer_group":
+                    pf = self.peers.figures
+                    pf = pf[(pf["indicator"] == ind) & (pf["age_group"] == self.age_group)].sort_values("year")
+                    pf = pf.dropna(subset=["mean"])
+                    ax.fill_between(pf["year"], pf["min"], pf["max"], color=plotting.COLORS["other"],
+                                    alpha=0.35, linewidth=0)
+                    ax.plot(xs, ys, color="#777777", linestyle=":", marker="s", label=_unit_label(fs[0], lang))
+                else:
+                    ax.plot(xs, ys, color=next(colours), marker="o", linewidth=2, label=_unit_label(fs[0], lang))
+            ax.set_xticks(list(YEARS))
+            ax.set_ylim(*Y_LIMITS[ind])
+            ax.set_title(f"{INDICATORS[ind][lang]} ({self.age_group})", fontsize=10)
+            ax.set_ylabel("%")
+            plotting.localize_axes(ax, lang)
+        axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        fig.text(0.01, -0.02, _tt("src_hm", lang, years="2012, 2016, 2020") + "; " + _tt("model_short", lang),
+                 fontsize=7, ha="left", va="top")
+        fig.tight_layout()
+        return fig
+
+
+def _unit_label(f: ReferenceFigure, lang: str) -> str:
+    if f.unit_kind == "national":
+        return _tt("national", lang)
+    if f.unit_kind == "peer_group":
+        return _tt("peers", lang)
+    if f.unit_kind == "former_municipality":
+        return f"{f.unit_name} ({_tt('former', lang)})"
+    return f.unit_name
+
+
+def compare(code: str, *, age_group: str = "18+", k: int = 10, lang: str = "nl") -> MunicipalComparison:
+    """A municipality's loneliness against the Netherlands and its peer group, 2012-2020 (+2024).
+
+    Parameters
+    ----------
+    code : str
+        Municipality of 2022 or later (``"GM0363"``; merged municipalities such as
+        ``"GM1979"`` Eemsdelta are shown through their former municipalities).
+    age_group : {"18+", "65+"}
+        Age group of the 2012-2020 figures (the 2024 figures are always ages 16-25).
+    k : int
+        Size of the peer group (:func:`peer_group`).
+    lang : {"nl", "en"}
+        Language of the source and remark texts stored in the figures.
+
+    Returns
+    -------
+    MunicipalComparison
+        ``figures``: the published figures of the municipality (or of each former
+        municipality), the Netherlands and the peer-group mean (computed), each with source,
+        year and the model-estimate remark; for 2024 the young adults' figure, or the reason
+        there is none ("geen cijfer: te weinig respondenten").
+
+    Examples
+    --------
+    >>> from evalkit import monitoring
+    >>> res = monitoring.compare("GM0363")
+    >>> [f.value for f in res.figures if f.unit_kind == "national" and f.year == 2020
+    ...  and f.indicator == "lonely_pct"]
+    [47.0]
+    """
+    from evalkit.data import boundaries
+
+    code = _check_code(code)
+    check_option("age_group", age_group, AGE_GROUPS)
+    check_lang(lang)
+    pg = peer_group(code, k=k)
+    name = _name_now(code)
+    pre = boundaries.predecessors(code)
+    whole = pre[pre["relation"] != "part"]
+    hm = _hm()
+    src_hm = _tt("src_hm", lang, years=_tt("years_all", lang))
+    model = _tt("model_short", lang)
+    figures: list[ReferenceFigure] = []
+    merged = len(whole) > 1
+    for r in whole.itertuples(index=False):
+        rows = hm[(hm["region_code"] == r.gm_code_2020) & (hm["age_group"] == age_group)]
+        kind = "municipality" if r.relation == "same" else "former_municipality"
+        for row in rows.itertuples(index=False):
+            for ind in INDICATORS:
+                v = getattr(row, ind)
+                ok = not pd.isna(v)
+                figures.append(ReferenceFigure(kind, r.gm_code_2020, str(r.name_2020), int(row.year), age_group,
+                                               ind, float(v) if ok else None,
+                                               "published" if ok else "not_published", src_hm, model))
+    nat = _national(age_group)
+    for year, row in nat.iterrows():
+        for ind in INDICATORS:
+            v = row[ind]
+            ok = not pd.isna(v)
+            figures.append(ReferenceFigure("national", "NL01", _tt("national", lang), int(year), age_group, ind,
+                                           float(v) if ok else None, "published" if ok else "not_published",
+                                           src_hm, ""))
+    pf = pg.figures
+    for r in pf[pf["age_group"] == age_group].itertuples(index=False):
+        ok = not pd.isna(r.mean)
+        figures.append(ReferenceFigure("peer_group", "PEERS", _tt("peers", lang), int(r.year), age_group,
+                                       r.indicator, float(r.mean) if ok else None,
+                                       "computed" if ok else "not_published", src_hm,
+                                       _tt("peer_computed", lang, k=int(r.count))))
+    figures.extend(_young_figures(code, name, pg, lang))
+    return MunicipalComparison(code, name, age_group, pre, figures, pg)
+
+
+def _young_figures(code: str, name: str, pg: PeerGroup, lang: str) -> list[ReferenceFigure]:
+    from evalkit.data import boundaries
+
+    ya = _ya().set_index("region_code")
+    src = _tt("src_ya", lang)
+    out: list[ReferenceFigure] = []
+    now = set(boundaries.municipalities_at(2024)["gm_code"])
+    unit_code, unit_name, kind, status_note = code, name, "municipality", ""
+    if code not in now:
+        succ = boundaries.current_code(code, 2024)
+        if succ is not None:
+            unit_code, unit_name = succ[0], succ[1]
+            status_note = _tt("part_of", lang, name=name, date=succ[2], succ=succ[1])
+    for ind in YOUNG_INDICATORS:
+        if unit_code in ya.index:
+            v = ya.at[unit_code, ind]
+            if pd.isna(v):
+                fig = ReferenceFigure(kind, unit_code, unit_name, 2024, "16-25", ind, None,
+                                      "too_few_respondents", src, _tt("too_few", lang))
+            else:
+                status = "successor" if status_note else "published"
+                fig = ReferenceFigure(kind, unit_code, unit_name, 2024, "16-25", ind, float(v), status, src,
+                                      status_note or _tt("ya_remark", lang))
+        else:
+            fig = ReferenceFigure(kind, unit_code, unit_name, 2024, "16-25", ind, None, "not_published", src,
+                                  _tt("not_published", lang))
+        out.append(fig)
+        v_nl = ya.at["NL01", ind]
+        out.append(ReferenceFigure("national", "NL01", _tt("national", lang), 2024, "16-25", ind,
+                                   float(v_nl), "published", src, ""))
+    pf = pg.figures
+    for r in pf[pf["year"] == 2024].itertuples(index=False):
+        ok = not pd.isna(r.mean)
+        out.append(ReferenceFigure("peer_group", "PEERS", _tt("peers", lang), 2024, "16-25", r.indicator,
+                                   float(r.mean) if ok else None, "computed" if ok else "not_published", src,
+                                   _tt("peer_computed", lang, k=int(r.count))))
+    return out
+
+
+# ------------------------------------------------------------------------------ national trend
+class NationalTrend(Result):
+    """Result of :func:`national_trend`: one national figure per year and indicator."""
+
+    title = {"nl": "Eenzaamheid in Nederland", "en": "Loneliness in the Netherlands"}
+
+    def __init__(self, data: pd.DataFrame, age_group: str):
+        self.data, self.age_group = data, age_group
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per year and indicator (``estimate`` = the published national percentage;
+        extra ``year, age_group, indicator, source``)."""
+        rows = [dict(term=f"NL01 {r.year} {r.age_group} {r.indicator}", estimate=r.value, year=r.year,
+                     age_group=r.age_group, indicator=r.indicator, source=r.source)
+                for r in self.data.itertuples(index=False)]
+        return tidy_frame(rows, extra=("year", "age_group", "indicator", "source"))
+
+    def summary(self, lang: str = "nl") -> str:
+        check_lang(lang)
+        lines = [f"{self.title[lang]} ({self.age_group})", ""]
+        for ind in INDICATORS:
+            part = self.data[self.data["indicator"] == ind]
+            vals = ", ".join(f"{r.year}: {_pct(r.value, lang)}" for r in part.itertuples(index=False))
+            lines.append(f"{INDICATORS[ind][lang]}: {vals}")
+        lines += ["", _tt("src_hm", lang, years="2012, 2016, 2020") + "."]
+        return "\n".join(lines)
+
+    def plot(self, *, ax=None, lang: str = "nl"):
+        from evalkit.core import plotting
+
+        check_lang(lang)
+        ax = plotting.new_axes(ax)
+        for j, ind in enumerate(INDICATORS):
+            part = self.data[(self.data["indicator"] == ind)].dropna(subset=["value"])
+            ax.plot(part["year"], part["value"], marker="o", color=plotting.PALETTE[j], label=INDICATORS[ind][lang])
+            for r in part.itertuples(index=False):
+                ax.annotate(i18n.fmt_number(r.value, 1, lang), (r.year, r.value), fontsize=7,
+                            xytext=(0, 5), textcoords="offset points", ha="center")
+        ax.set_xticks(list(YEARS))
+        ax.set_ylim(0, 60)
+        ax.set_ylabel("%")
+        ax.set_title(f"{self.title[lang]} ({self.age_group})", fontsize=10)
+        ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        ax.text(0.0, -0.14, _tt("src_hm", lang, years="2012, 2016, 2020"), transform=ax.transAxes,
+                fontsize=7, va="top")
+        return plotting.localize_axes(ax, lang)
+
+
+def national_trend(*, age_group: str = "18+") -> NationalTrend:
+    """The national figures 2012, 2016, 2020 (one per year and indicator) with their source.
+
+    Examples
+    --------
+    >>> from evalkit import monitoring
+    >>> t = monitoring.national_trend()
+    >>> t.tidy().query("year == 2020 and indicator == 'lonely_pct'")["estimate"].item()
+    47.0
+    """
+    check_option("age_group", age_group, AGE_GROUPS)
+    nat = _national(age_group)
+    rows = []
+    for year, row in nat.iterrows():
+        for ind in INDICATORS:
+            rows.append(dict(year=int(year), age_group=age_group, indicator=ind,
+                             value=float(row[ind]) if not pd.isna(row[ind]) else np.nan,
+                             source=SOURCE_SHORT["health_monitor"]))
+    return NationalTrend(pd.DataFrame(rows), age_group)
+
+
+# ------------------------------------------------------------------------------ change vs level
+class ChangeVsLevel(Result):
+    """Result of :func:`change_vs_level`: change 2016-2020 per municipality against its 2016 level."""
+
+    title = {"nl": "Verandering 2016-2020 tegen het niveau van 2016",
+             "en": "Change 2016-2020 against the 2016 level"}
+
+    def __init__(self, data: pd.DataFrame, indicator: str, age_group: str, fit: dict[str, float]):
+        self.data, self.indicator, self.age_group, self.fit = data, indicator, age_group, fit
+
+    def tidy(self) -> pd.DataFrame:
+        """Two rows: ``slope`` (ordinary least squares of the change on the 2016 level, with
+        its standard error, 95% CI and p-value) and ``correlation`` (Pearson r, Fisher-z CI);
+        ``n`` = municipalities. Extra ``indicator, age_group, mean_change``."""
+        f = self.fit
+        extra = dict(indicator=self.indicator, age_group=self.age_group, mean_change=f["mean_change"])
+        rows = [dict(term="slope", estimate=f["slope"], std_error=f["slope_se"], ci_lower=f["slope_lo"],
+                     ci_upper=f["slope_hi"], p_value=f["p_value"], n=f["n"], **extra),
+                dict(term="correlation", estimate=f["r"], ci_lower=f["r_lo"], ci_upper=f["r_hi"],
+                     p_value=f["p_value"], n=f["n"], **extra)]
+        return tidy_frame(rows, extra=("indicator", "age_group", "mean_change"))
+
+    def summary(self, lang: str = "nl") -> str:
+        check_lang(lang)
+        f = self.fit
+        ind = INDICATORS[self.indicator][lang].lower()
+        txt = {
+            "nl": ("{title} ({ind}, {age}; {n} gemeenten, grenzen van 2020)\n\n"
+                   "Gemiddelde verandering: {mc} procentpunt. Helling van de verandering op het niveau "
+                   "van 2016: {b} ({ci}), r = {r}.\n\n"
+                   "Let op regressie naar het gemiddelde: gemeenten met een hoog cijfer in 2016 lijken "
+                   "vanzelf te dalen en gemeenten met een laag cijfer te stijgen, ook als er niets "
+                   "verandert, omdat toevallige afwijkingen in 2016 niet terugkomen in 2020. Een "
+                   "negatieve helling is dus geen bewijs dat beleid in gemeenten met veel eenzaamheid "
+                   "beter werkte. Bij modelschattingen is dit effect kleiner dan bij ruwe "
+                   "enquêtecijfers (ze zijn al naar het model toe getrokken), maar het verdwijnt niet; "
+                   "en de verandering van een modelschatting weerspiegelt deels veranderingen in de "
+                   "registerkenmerken van de bevolking, niet alleen in eenzaamheid.\n\n{src}"),
+            "en": ("{title} ({ind}, {age}; {n} municipalities, boundaries of 2020)\n\n"
+                   "Mean change: {mc} percentage points. Slope of the change on the 2016 level: {b} "
+                   "({ci}), r = {r}.\n\n"
+                   "Beware of regression to the mean: municipalities with a high figure in 2016 tend "
+                   "to fall and those with a low figure to rise even if nothing changes, because "
+                   "chance deviations in 2016 do not recur in 2020. A negative slope is therefore no "
+                   "evidence that policy worked better where loneliness was high. For model estimates "
+                   "this effect is smaller than for raw survey figures (they are already pulled "
+                   "towards the model) but it does not vanish; and the change in a model estimate "
+                   "partly reflects changes in the population's register characteristics, not only "
+                   "in loneliness.\n\n{src}"),
+        }[lang]
+        return txt.format(title=self.title[lang], ind=ind, age=self.age_group, n=int(f["n"]),
+                          mc=i18n.fmt_number(f["mean_change"], 2, lang), b=i18n.fmt_number(f["slope"], 3, lang),
+                          ci=i18n.fmt_ci(f["slope_lo"], f["slope_hi"], 3, lang), r=i18n.fmt_number(f["r"], 2, lang),
+                          src=_tt("src_hm", lang, years="2016, 2020") + "; " + _tt("model_short", lang) + ".")
+
+    def plot(self, *, ax=None, lang: str = "nl", highlight: str | None = None):
+        from evalkit.core import plotting
+
+        check_lang(lang)
+        ax = plotting.new_axes(ax)
+        d = self.data
+        ax.scatter(d["level_2016"], d["change"], s=12, alpha=0.6, color=plotting.COLORS["intervention"])
+        xs = np.linspace(d["level_2016"].min(), d["level_2016"].max(), 50)
+        ax.plot(xs, self.fit["intercept"] + self.fit["slope"] * xs, color=plotting.COLORS["highlight"],
+                label={"nl": "Kleinste-kwadratenlijn", "en": "Least-squares line"}[lang])
+        ax.axhline(0, color=plotting.COLORS["national"], linewidth=1)
+        if highlight is not None and highlight in set(d["gm_code_2020"]):
+            h = d[d["gm_code_2020"] == highlight].iloc[0]
+            ax.scatter([h["level_2016"]], [h["change"]], s=60, facecolor="none", edgecolor="black")
+            ax.annotate(str(h["name_2020"]), (h["level_2016"], h["change"]), fontsize=8, xytext=(4, 4),
+                        textcoords="offset points")
+        ind = INDICATORS[self.indicator][lang]
+        ax.set_xlabel({"nl": f"{ind} 2016 (%)", "en": f"{ind} 2016 (%)"}[lang])
+        ax.set_ylabel({"nl": "Verandering 2016-2020 (procentpunt)", "en": "Change 2016-2020 (points)"}[lang])
+        ax.set_title(f"{self.title[lang]} ({self.age_group})", fontsize=10)
+        ax.legend(fontsize=8, frameon=False)
+        return plotting.localize_axes(ax, lang)
+
+
+def change_vs_level(*, indicator: str = "lonely_pct", age_group: str = "18+") -> ChangeVsLevel:
+    """Change 2016-2020 per municipality (boundaries of 2020) against its 2016 level.
+
+    Ordinary least squares of ``change = level_2020 - level_2016`` on ``level_2016`` over the
+    355 municipalities (scipy ``linregress``; slope CI with t(n-2)); Pearson r with a Fisher-z
+    95% interval. The summary explains regression to the mean in words.
+    """
+    check_option("indicator", indicator, list(INDICATORS))
+    check_option("age_group", age_group, AGE_GROUPS)
+    w = _wide(age_group)[indicator]
+    names = _hm().drop_duplicates("region_code").set_index("region_code")["region_name"]
+    d = pd.DataFrame({"gm_code_2020": w.index, "name_2020": names.loc[w.index].to_numpy(),
+                      "level_2016": w[2016].to_numpy(dtype=float), "level_2020": w[2020].to_numpy(dtype=float)})
+    d["change"] = d["level_2020"] - d["level_2016"]
+    d = d.dropna().reset_index(drop=True)
+    n = len(d)
+    lr = stats.linregress(d["level_2016"], d["change"])
+    tcrit = stats.t.ppf(0.975, n - 2)
+    zr = math.atanh(lr.rvalue)
+    half = 1.959963984540054 / math.sqrt(n - 3)
+    fit = dict(slope=float(lr.slope), intercept=float(lr.intercept), slope_se=float(lr.stderr),
+               slope_lo=float(lr.slope - tcrit * lr.stderr), slope_hi=float(lr.slope + tcrit * lr.stderr),
+               p_value=float(lr.pvalue), r=float(lr.rvalue), r_lo=math.tanh(zr - half), r_hi=math.tanh(zr + half),
+               n=float(n), mean_change=float(d["change"].mean()))
+    return ChangeVsLevel(d, indicator, age_group, fit)
+
+
+# ------------------------------------------------------------------------------ young adults by GGD region
+class YoungAdultsRegions(Result):
+    """Result of :func:`young_adults_regions`: the 2024 figures (16-25) per GGD region."""
+
+    title = {"nl": "Jongvolwassenen (16-25) per GGD-regio, 2024", "en": "Young adults (16-25) by GGD region, 2024"}
+
+    def __init__(self, data: pd.DataFrame, national: pd.Series, blanks: int):
+        self.data, self.national, self.blanks = data, national, blanks
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per GGD region and indicator (alphabetical by name; extra ``region_code,
+        region_name, indicator, national, source``)."""
+        rows = []
+        for r in self.data.itertuples(index=False):
+            for ind in YOUNG_INDICATORS:
+                rows.append(dict(term=f"{r.region_code} 2024 16-25 {ind}", estimate=getattr(r, ind),
+                                 region_code=r.region_code, region_name=r.region_name, indicator=ind,
+                                 national=float(self.national[ind]), source=SOURCE_SHORT["young_adults_2024"]))
+        return tidy_frame(rows, extra=("region_code", "region_name", "indicator", "national", "source"))
+
+    def summary(self, lang: str = "nl") -> str:
+        check_lang(lang)
+        lo = self.data["lonely_pct"]
+        txt = {"nl": ("{title}\n\nNederland: eenzaam {nl}, sterk eenzaam {nls}. GGD-regio's: eenzaam van {lo} tot "
+                      "{hi}. {b} gemeenten hebben geen cijfer (te weinig respondenten).\n\n{src}"),
+               "en": ("{title}\n\nThe Netherlands: lonely {nl}, strongly lonely {nls}. GGD regions: lonely from "
+                      "{lo} to {hi}. {b} municipalities have no figure (too few respondents).\n\n{src}")}[lang]
+        return txt.format(title=self.title[lang], nl=_pct(self.national["lonely_pct"], lang),
+                          nls=_pct(self.national["strongly_lonely_pct"], lang), lo=_pct(lo.min(), lang),
+                          hi=_pct(lo.max(), lang), b=self.blanks, src=source_text("young_adults_2024", lang))
+
+    def plot(self, *, ax=None, lang: str = "nl"):
+        """Dot plot per GGD region (alphabetical, not ranked): lonely and strongly lonely, with
+        the national values as reference lines."""
+        from evalkit.core import plotting
+
+        check_lang(lang)
+        ax = plotting.new_axes(ax, figsize=(7.5, 7.0))
+        d = self.data.iloc[::-1]
+        y = np.arange(len(d))
+        for ind, col in (("lonely_pct", plotting.PALETTE[0]), ("strongly_lonely_pct", plotting.PALETTE[1])):
+            ax.scatter(d[ind], y, color=col, s=22, label=YOUNG_INDICATORS[ind][lang], zorder=3)
+            ax.axvline(self.national[ind], color=plotting.COLORS["national"], linestyle="--", linewidth=1)
+        ax.set_yticks(y, d["region_name"], fontsize=7)
+        ax.set_xlim(0, 80)
+        ax.set_xlabel("%")
+        ax.set_title(self.title[lang], fontsize=10)
+        ax.legend(fontsize=8, frameon=False, loc="lower right")
+        ax.text(0.0, -0.08, _tt("src_ya", lang) + " " + {"nl": "Stippellijnen: Nederland.",
+                                                         "en": "Dashed lines: the Netherlands."}[lang],
+                transform=ax.transAxes, fontsize=7, va="top")
+        return plotting.localize_axes(ax, lang)
+
+
+def young_adults_regions() -> YoungAdultsRegions:
+    """The young adults' 2024 figures (16-25) for the 25 GGD regions, with names (alphabetical)."""
+    ya = _ya()
+    names = _ggd_names()
+    g = ya[ya["region_type"] == "ggd_regio"].copy()
+    g.insert(1, "region_name", g["region_code"].map(names))
+    g = g.sort_values("region_name", key=lambda s: s.str.lower(), kind="stable").reset_index(drop=True)
+    nat = ya[ya["region_code"] == "NL01"].iloc[0]
+    blanks = int(ya.loc[ya["region_type"] == "gemeente", "lonely_pct"].isna().sum())
+    return YoungAdultsRegions(g, nat, blanks)
+
+
+# ------------------------------------------------------------------------------ funnel
+class ModelFunnel(Result):
+    """Result of :func:`model_funnel`: a funnel plot of model estimates, honestly labelled.
+
+    Attributes
+    ----------
+    funnel : evalkit.funnel.FunnelResult
+        Control limits for an *assumed* number of respondents (``n_illustrative``).
+    dispersion : DataFrame
+        Per third of municipalities by size: the observed standard deviation of the model
+        estimates and the standard deviation a direct survey of that size would show by
+        chance alone (binomial, at the median illustrative n).
+    """
+
+    title = {"nl": "Trechterplot van modelschattingen", "en": "Funnel plot of model estimates"}
+
+    def __init__(self, funnel, dispersion: pd.DataFrame, data: pd.DataFrame, year: int, indicator: str,
+                 age_group: str, target: float):
+        self.funnel, self.dispersion, self.data = funnel, dispersion, data
+        self.year, self.indicator, self.age_group, self.target = year, indicator, age_group, target
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per third of municipalities by size: ``estimate`` = observed SD of the model
+        estimates (points); extra ``size_third, n_municipalities, median_inhabitants,
+        binomial_sd`` (chance SD of a direct survey of the illustrative size)."""
+        rows = [dict(term=f"sd {r.size_third}", estimate=r.observed_sd, n=r.n_municipalities,
+                     size_third=r.size_third, median_inhabitants=r.median_inhabitants, binomial_sd=r.binomial_sd)
+                for r in self.dispersion.itertuples(index=False)]
+        return tidy_frame(rows, extra=("size_third", "median_inhabitants", "binomial_sd"))
+
+    def summary(self, lang: str = "nl") -> str:
+        check_lang(lang)
+        d = self.dispersion
+        small, large = d.iloc[0], d.iloc[-1]
+        c = self.funnel.counts()
+        outside = int(c["above_998"] + c["below_998"])
+        txt = {"nl": ("{title}: {ind} {year} ({age})\n\n"
+                      "Wat de trechter kan laten zien: hoe ver een gemeente van het landelijke cijfer ({t}) ligt, "
+                      "naast hoe groot ze is.\n"
+                      "Wat hij niet kan laten zien: of een verschil 'echt' is. De bron publiceert geen aantallen "
+                      "respondenten en geen betrouwbaarheidsintervallen; de grenzen zijn hier berekend voor een "
+                      "aangenomen aantal respondenten (inwoners x {frac}, het landelijke aandeel respondenten in "
+                      "2020) en gelden voor een directe enquête, niet voor een modelschatting. Modelschattingen "
+                      "worden naar de voorspelling van het model getrokken. De "
+                      "spreiding in het kleinste derde (naar inwoners) is {s_sd} procentpunt, waar een directe enquête van die "
+                      "omvang door toeval alleen al {s_b} zou geven; in het grootste derde {l_sd} tegen {l_b}. Bij een "
+                      "directe enquête neemt de spreiding af met de omvang; bij deze modelschattingen {trend_nl}. "
+                      "Een gemeente binnen de grenzen is dus niet 'gewoon', en {out} gemeenten buiten de 99,8%-grenzen "
+                      "zijn geen getoetste uitschieters. Gebruik de trechter om te kijken, niet om te oordelen.\n\n{src}"),
+               "en": ("{title}: {ind} {year} ({age})\n\n"
+                      "What the funnel can show: how far a municipality lies from the national figure ({t}), "
+                      "next to how large it is.\n"
+                      "What it cannot show: whether a difference is 'real'. The source publishes no numbers of "
+                      "respondents and no confidence intervals; the limits here are computed for an assumed "
+                      "number of respondents (inhabitants x {frac}, the national share of respondents in 2020) "
+                      "and hold for a direct survey, not for a model estimate. Model estimates are pulled towards "
+                      "the model's prediction. The spread in the smallest third (by inhabitants) is "
+                      "{s_sd} percentage points, where a direct survey of that size would give {s_b} by chance "
+                      "alone; in the largest third {l_sd} against {l_b}. In a direct survey the spread falls "
+                      "with size; for these model estimates {trend_en}. A municipality inside the limits is therefore "
+                      "not 'ordinary', and the {out} municipalities outside the 99.8% limits are not tested "
+                      "outliers. Use the funnel to look, not to judge.\n\n{src}")}[lang]
+        frac = ILLUSTRATIVE_RESPONDENTS_2020 / float(_pop().sum())
+        return txt.format(title=self.title[lang], ind=INDICATORS[self.indicator][lang].lower(), year=self.year,
+                          age=self.age_group, t=_pct(self.target, lang), frac=i18n.fmt_number(frac, 3, lang),
+                          s_sd=i18n.fmt_number(small["observed_sd"], 1, lang),
+                          s_b=i18n.fmt_number(small["binomial_sd"], 1, lang),
+                          l_sd=i18n.fmt_number(large["observed_sd"], 1, lang),
+                          l_b=i18n.fmt_number(large["binomial_sd"], 1, lang), out=outside,
+                          trend_nl=("neemt ze niet af" if large["observed_sd"] >= small["observed_sd"]
+                                    else "neemt ze ook af"),
+                          trend_en=("it does not" if large["observed_sd"] >= small["observed_sd"]
+                                    else "it falls too"),
+                          src=_tt("src_hm", lang, years=str(self.year)) + "; " + _tt("model_short", lang) + ".")
+
+    def plot(self, *, ax=None, lang: str = "nl", highlight: str | None = None):
+        """The funnel (log x-axis) with the assumption written on the axis."""
+        check_lang(lang)
+        ax = self.funnel.plot(ax=ax, lang=lang, label_outliers=False, highlight=highlight,
+                              ylabel=f"{INDICATORS[self.indicator][lang]} {self.year} (%)",
+                              title={"nl": "Modelschattingen: grenzen voor een aangenomen n",
+                                     "en": "Model estimates: limits for an assumed n"}[lang])
+        ax.set_xscale("log")
+        ax.set_xlabel({"nl": "Aangenomen aantal respondenten (inwoners 2020 x landelijk aandeel)",
+                       "en": "Assumed number of respondents (inhabitants 2020 x national share)"}[lang])
+        from evalkit.core import plotting
+
+        return plotting.localize_axes(ax, lang)
+
+
+def model_funnel(*, year: int = 2020, indicator: str = "lonely_pct", age_group: str = "18+") -> ModelFunnel:
+    """A funnel plot of the municipal model estimates that says what it can and cannot show.
+
+    The source publishes neither numbers of respondents nor intervals. The funnel uses an
+    *illustrative* n per municipality: inhabitants on 1 January 2020 (CBS) times the national
+    share of respondents (about 540,000 respondents in 2020 / 17,407,585 inhabitants); its
+    limits are those of a direct survey of that size (:func:`evalkit.funnel.funnel`, exact
+    binomial limits). The ``dispersion`` table compares the observed spread of the model
+    estimates per size third with the spread such a survey would show by chance alone.
+    """
+    from evalkit.methods.funnel import funnel
+
+    check_option("year", year, list(YEARS))
+    check_option("indicator", indicator, list(INDICATORS))
+    check_option("age_group", age_group, AGE_GROUPS)
+    hm = _hm()
+    part = hm[(hm["year"] == year) & (hm["age_group"] == age_group) & (hm["region_code"] != "NL01")]
+    part = part.dropna(subset=[indicator])
+    if part.empty:
+        raise ParameterError(f"indicator={indicator!r} has no figures in {year} (not published).")
+    pop = _pop()
+    frac = ILLUSTRATIVE_RESPONDENTS_2020 / float(pop.sum())
+    d = pd.DataFrame({"unit": part["region_name"].to_numpy(), "gm_code_2020": part["region_code"].to_numpy(),
+                      "value": part[indicator].to_numpy(dtype=float),
+                      "inhabitants": pop.loc[part["region_code"]].to_numpy()})
+    d["n_illustrative"] = np.maximum(1, np.round(d["inhabitants"] * frac)).astype(int)
+    target = float(_national(age_group).loc[year, indicator])
+    fr = funnel(d, proportion="value", n="n_illustrative", target=target, unit="unit", percent=True)
+    d["size_third"] = pd.qcut(d["inhabitants"].rank(method="first"), 3, labels=["small", "middle", "large"])
+    rows = []
+    p = target / 100
+    for third, g in d.groupby("size_third", observed=True):
+        med_n = float(g["n_illustrative"].median())
+        rows.append(dict(size_third=str(third), n_municipalities=len(g),
+                         median_inhabitants=float(g["inhabitants"].median()),
+                         observed_sd=float(g["value"].std(ddof=1)),
+                         binomial_sd=100 * math.sqrt(p * (1 - p) / med_n)))
+    return ModelFunnel(fr, pd.DataFrame(rows), d, year, indicator, age_group, target)
+
+
+# ------------------------------------------------------------------------------ small multiples
+def plot_safety_regions(*, indicator: str = "lonely_pct", age_group: str = "18+", lang: str = "nl",
+                        highlight: str | None = None):
+    """Small multiples: one panel per safety region (25), every municipality (boundaries of
+    2020) as a grey line over 2012-2016-2020, the Netherlands dashed; same axes everywhere.
+    ``highlight``: a 2020 municipality code drawn in colour. Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    from evalkit.core import plotting
+    from evalkit.data import boundaries
+
+    check_option("indicator", indicator, list(INDICATORS))
+    check_option("age_group", age_group, AGE_GROUPS)
+    check_lang(lang)
+    from evalkit.data.datasets import load
+
+    pop = load("population_2020").set_index("gm_code")
+    vr_names = boundaries.safety_region_names()
+    w = _wide(age_group)[indicator]
+    years = [y for y in YEARS if w[y].notna().any()]
+    nat = _national(age_group)[indicator]
+    regions = sorted(vr_names)
+    fig, axes = plt.subplots(5, 5, figsize=(13, 12), sharex=True, sharey=True)
+    for ax, vr in zip(axes.ravel(), regions):
+        codes = pop.index[pop["safety_region"] == vr]
+        for c in codes:
+            ax.plot(years, w.loc[c, years], color=plotting.COLORS["other"], linewidth=0.9)
+        if highlight is not None and highlight in set(codes):
+            ax.plot(years, w.loc[highlight, years], color=plotting.COLORS["highlight"], linewidth=2)
+        ax.plot(years, nat.loc[years], color=plotting.COLORS["national"], linestyle="--", linewidth=1.5)
+        ax.set_title(f"{vr_names[vr]} ({len(codes)})", fontsize=8)
+        ax.set_xticks(years)
+        ax.tick_params(labelsize=7)
+    axes[0][0].set_ylim(*Y_LIMITS[indicator])
+    fig.suptitle({"nl": f"{INDICATORS[indicator]['nl']} ({age_group}) per veiligheidsregio; stippellijn: Nederland",
+                  "en": f"{INDICATORS[indicator]['en']} ({age_group}) by safety region; dashed: the Netherlands"}[lang],
+                 fontsize=11)
+    fig.text(0.01, 0.005, _tt("src_hm", lang, years=", ".join(map(str, years))) + "; " + _tt("model_short", lang)
+             + {"nl": "; gemeentegrenzen van 2020.", "en": "; boundaries of 2020."}[lang], fontsize=8)
+    fig.tight_layout(rect=(0, 0.02, 1, 0.97))
+    plotting.localize_axes(fig, lang)
+    return fig
