@@ -9,6 +9,8 @@ parsed ``argparse.Namespace`` and returning an exit code). This file only wires 
     evalkit codebook [NAME] --out DIR          render codebooks to readable pages
     evalkit demo                               the main job on the bundled example data
     evalkit report / evalkit batch             coalition reports (papermill)
+    evalkit serve [--hosted --database URL]    the web portal (local by default)
+    evalkit users add|remove|list              accounts of the hosted portal
 """
 from __future__ import annotations
 
@@ -26,6 +28,8 @@ _COMMANDS: list[tuple[str, str, str]] = [
     ("demo", "evalkit.reports.demo", "cli_demo"),
     ("report", "evalkit.reports.render", "cli_report"),
     ("batch", "evalkit.reports.batch", "cli_batch"),
+    ("serve", "evalkit.web.cli", "cli_serve"),
+    ("users", "evalkit.web.cli", "cli_users"),
 ]
 
 

@@ -1,0 +1,755 @@
+"""The portal: a Starlette application with server-rendered Jinja2 pages and no scripts.
+
+``create_app(PortalConfig(...))`` builds the ASGI app; ``evalkit serve`` runs it with
+uvicorn. Two modes:
+
+- local (default): one person on their own computer; no login; the database is the
+  embedded SQLite file in the user's data folder; the server listens on 127.0.0.1 only.
+- hosted (``hosted=True``): accounts with roles, secure cookies, the database from
+  ``database`` (PostgreSQL in production).
+
+Authorisation is decided here, per route (:data:`ROUTE_ROLES`) and per object: every
+store call passes the municipality codes the user may see, so another coalition's report,
+submission, job or audit entry is simply not found (404), never shown.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+import secrets
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from evalkit.core.errors import NotFoundError, ParameterError, StoreError
+from evalkit.data.codebook import municipalities
+from evalkit.store import ALL, Store, UserInfo
+from evalkit.web import exports
+from evalkit.web.feedback import check_upload
+from evalkit.web.jobs import RenderOutcome, RenderPool, RenderTask, Runner, render_in_worker
+from evalkit.web.messages import MESSAGES, tr
+from evalkit.web.security import (
+    CSP_REPORT,
+    LoginThrottle,
+    SecurityHeadersMiddleware,
+    csrf_ok,
+    csrf_token,
+)
+from evalkit.web.uploads import (
+    DEFAULT_MAX_UPLOAD,
+    BodyLimitMiddleware,
+    UploadRefused,
+    body_limit,
+    display_name,
+    sniff,
+)
+
+__all__ = ["PortalConfig", "Portal", "create_app", "ROUTE_ROLES", "LOCAL_USER"]
+
+_HERE = Path(__file__).parent
+ROLES = ("coalition", "programme", "committee", "admin")
+
+#: Which roles may use each route (``local`` is the one person of local mode).
+ROUTE_ROLES: dict[str, tuple[str, ...]] = {
+    "home": ("coalition", "programme", "committee", "admin", "local"),
+    "template": ("coalition", "programme", "local"),
+    "upload": ("coalition", "local"),
+    "history": ("coalition", "programme", "local"),
+    "submission": ("coalition", "local"),
+    "submission_errors": ("coalition", "local"),
+    "submission_delete": ("coalition", "local"),
+    "submission_render": ("coalition", "local"),
+    "job": ("coalition", "programme", "local"),
+    "reports": ("coalition", "programme", "local"),
+    "report": ("coalition", "programme", "local"),
+    "report_view": ("coalition", "programme", "local"),
+    "report_download": ("coalition", "programme", "local"),
+    "overview": ("programme",),
+    "batch": ("programme",),
+    "results": ("committee", "programme"),
+    "results_csv": ("committee", "programme"),
+    "audit": ("coalition", "admin", "local"),
+    "audit_entry": ("coalition", "admin", "local"),
+    "users": ("admin",),
+    "users_add": ("admin",),
+    "users_remove": ("admin",),
+}
+
+
+@dataclass
+class PortalConfig:
+    """Settings of one portal process.
+
+    Parameters
+    ----------
+    hosted : bool
+        Accounts and roles (``True``) or the local one-person mode (``False``, default).
+    database : str, optional
+        Database URL; default: ``EVALKIT_DATABASE_URL`` or the embedded SQLite file.
+    key : str or bytes, optional
+        Encryption key of the uploads; default from the environment (see evalkit.store).
+    session_secret : str, optional
+        Key that signs session cookies; default ``EVALKIT_SESSION_SECRET`` or a random one
+        (sessions then end when the server restarts).
+    max_upload : int
+        Largest accepted file in bytes (default 20 MB), enforced while the body streams.
+    workers : int
+        Report render workers (each with a warm kernel).
+    retention_days : int
+        Days an uploaded file is kept (default 90).
+    codebook : str
+        Codebook uploads are checked against (default ``intervention``).
+    """
+
+    hosted: bool = False
+    database: str | None = None
+    key: str | bytes | None = None
+    session_secret: str | None = None
+    max_upload: int = DEFAULT_MAX_UPLOAD
+    workers: int = 1
+    retention_days: int = 90
+    codebook: str = "intervention"
+    lang: str = "nl"
+    login_max_failures: int = 5
+    login_window: float = 900.0
+    session_max_age: int = 8 * 3600
+    execution_timeout: float = 300.0
+    runner: Runner = field(default=render_in_worker, repr=False)
+
+
+#: The one person of local mode (no account; every municipality).
+LOCAL_USER = UserInfo(id=0, username="local", role="local", gm_codes=(), display_name=None,
+                      active=True, created_at=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
+                      last_login_at=None)
+
+
+def _names() -> dict[str, str]:
+    table = municipalities()
+    return dict(zip(table["gm_code"].astype(str), table["name"].astype(str)))
+
+
+class Portal:
+    """State of one portal process: store, render pool, throttle, templates."""
+
+    def __init__(self, config: PortalConfig, store: Store | None = None):
+        self.config = config
+        self.store = store or Store(config.database, key=config.key,
+                                    retention_days=config.retention_days)
+        self.store.upgrade()
+        self.store.fail_unfinished_jobs("job_failed_killed")
+        self.throttle = LoginThrottle(config.login_max_failures, config.login_window)
+        self.pool = RenderPool(config.workers, self._job_finished, runner=config.runner)
+        self.names = _names()
+        self.templates = Jinja2Templates(directory=str(_HERE / "templates"))
+        self.templates.env.globals["MESSAGES"] = MESSAGES
+
+    # ---- users and scopes -------------------------------------------------------------
+    def user(self, request: Request) -> UserInfo | None:
+        if not self.config.hosted:
+            return LOCAL_USER
+        name = request.session.get("user")
+        if not isinstance(name, str):
+            return None
+        u = self.store.get_user(name)
+        if u is None or not u.active:
+            request.session.pop("user", None)
+            return None
+        return u
+
+    @staticmethod
+    def scope(user: UserInfo) -> Any:
+        """The municipality codes this user's data views cover (store scope)."""
+        if user.role in ("local", "programme"):
+            return ALL
+        if user.role == "coalition":
+            return tuple(user.gm_codes)
+        return ()
+
+    @staticmethod
+    def audit_scope(user: UserInfo) -> Any:
+        if user.role in ("admin", "local"):
+            return ALL
+        if user.role == "coalition":
+            return tuple(user.gm_codes)
+        return ()
+
+    def codes_for_upload(self, user: UserInfo) -> list[str]:
+        if user.role == "local":
+            return sorted(self.names)
+        return sorted(user.gm_codes)
+
+    # ---- rendering jobs ---------------------------------------------------------------
+    def start_job(self, gm_code: str, submission_id: str, lang: str) -> str:
+        jid = self.store.create_job(gm_code, submission_id=submission_id)
+        data = self.store.read_submission(submission_id, gm_codes=[gm_code])
+        sub = self.store.get_submission(submission_id, gm_codes=[gm_code])
+        task = RenderTask(job_id=jid, coalition_code=gm_code,
+                          coalition_name=self.names.get(gm_code, gm_code), data=data,
+                          suffix="." + (sub.kind or "csv"), lang=lang,
+                          codebook=self.config.codebook,
+                          execution_timeout=self.config.execution_timeout)
+        self.store.update_job(jid, "running")
+        self.pool.submit(task)
+        return jid
+
+    def _job_finished(self, outcome: RenderOutcome) -> None:
+        try:
+            job = self.store.get_job(outcome.job_id, gm_codes=ALL)
+        except NotFoundError:
+            return
+        if outcome.status != "done" or outcome.html is None:
+            self.store.update_job(job.id, "failed", outcome.message or "job_failed_render")
+            return
+        lang = "en" if 'lang="en"' in outcome.html[:500] else "nl"
+        rid = self.store.save_report(job.gm_code, outcome.html, outcome.key or None,
+                                     submission_id=job.submission_id, source="portal",
+                                     title=outcome.title, lang=lang)
+        self.store.update_job(job.id, "done", report_id=rid)
+        self.store.audit(None, "rendered", "report", rid, gm_code=job.gm_code)
+        self._record(job.gm_code, rid, outcome.key)
+
+    def _record(self, gm_code: str, report_id: str, key: dict[str, Any]) -> None:
+        """Put the page's key result (the mean change of the DJG-11 score, as the audited
+        page shows it) in the results registry; a suppressed page records nothing."""
+        from evalkit.store import registry
+
+        n = key.get("n_pairs")
+        if key.get("suppressed") or key.get("mean_diff") is None or not isinstance(n, int):
+            return
+        row = {"term": "djg11_mean_change", "estimate": key.get("mean_diff"),
+               "std_error": key.get("std_error"), "ci_lower": key.get("ci_lower"),
+               "ci_upper": key.get("ci_upper"), "p_value": key.get("p_value"), "n": n}
+        try:
+            registry.record([row], gm_code=gm_code,
+                            intervention=str(key.get("intervention") or "alle"),
+                            year=dt.datetime.now(dt.timezone.utc).year,
+                            coalition=self.names.get(gm_code), source="portal",
+                            report_id=report_id, url=self.store)
+        except ParameterError:  # below the privacy threshold: the registry refuses it
+            return
+
+    def close(self) -> None:
+        self.pool.shutdown()
+
+
+# ----------------------------------------------------------------------------------------
+# request helpers
+# ----------------------------------------------------------------------------------------
+def _portal(request: Request) -> Portal:
+    portal: Portal = request.app.state.portal
+    return portal
+
+
+def _lang(request: Request) -> str:
+    lang = request.session.get("lang")
+    return lang if lang in ("nl", "en") else _portal(request).config.lang
+
+
+def _page(request: Request, name: str, user: UserInfo | None, status: int = 200,
+          **context: Any) -> Response:
+    lang = _lang(request)
+    portal = _portal(request)
+
+    def _(key: str, **values: Any) -> str:
+        return tr(key, lang, **values)
+
+    ctx = {"_": _, "lang": lang, "user": user, "csrf": csrf_token(request.session),
+           "hosted": portal.config.hosted, "roles": ROUTE_ROLES, "names": portal.names,
+           "path": request.url.path, **context}
+    return portal.templates.TemplateResponse(request, name, ctx, status_code=status)
+
+
+def _error(request: Request, user: UserInfo | None, status: int, key: str) -> Response:
+    title = {403: "forbidden_title", 404: "notfound_title"}.get(status, "forbidden_title")
+    return _page(request, "error.html", user, status=status, title_key=title, message_key=key)
+
+
+Handler = Callable[[Request, UserInfo], Awaitable[Response]]
+
+
+def route(name: str) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    """Guard a handler: anonymous visitors go to the login page, wrong roles get 403,
+    objects outside the user's scope 404; POSTs need the session's CSRF token."""
+
+    def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            portal = _portal(request)
+            user = await run_in_threadpool(portal.user, request)
+            if user is None:
+                if request.method == "GET":
+                    return RedirectResponse("/login", status_code=303)
+                return _error(request, None, 403, "forbidden")
+            if user.role not in ROUTE_ROLES[name]:
+                return _error(request, user, 403, "forbidden")
+            if request.method == "POST" and not request.headers.get(
+                    "content-type", "").startswith("multipart/form-data"):
+                form = await request.form()
+                if not csrf_ok(request, form.get("csrf_token")):
+                    return _error(request, user, 403, "csrf_failed")
+            try:
+                return await handler(request, user)
+            except NotFoundError:
+                return _error(request, user, 404, "notfound")
+
+        endpoint.__name__ = name
+        return endpoint
+
+    return wrap
+
+
+def _actor(user: UserInfo) -> UserInfo | str:
+    """Who the audit log names: the account, or "local" in local mode."""
+    return "local" if user.role == "local" else user
+
+
+def _id(request: Request, key: str) -> str:
+    value = str(request.path_params[key])
+    if not re.fullmatch(r"[0-9a-f]{32}", value):
+        raise NotFoundError(value)
+    return value
+
+
+# ----------------------------------------------------------------------------------------
+# pages
+# ----------------------------------------------------------------------------------------
+async def login_form(request: Request) -> Response:
+    portal = _portal(request)
+    if not portal.config.hosted:
+        return RedirectResponse("/", status_code=303)
+    if request.method == "GET":
+        return _page(request, "login.html", None)
+    form = await request.form()
+    if not csrf_ok(request, form.get("csrf_token")):
+        return _error(request, None, 403, "csrf_failed")
+    username = str(form.get("username") or "")[:150]
+    password = str(form.get("password") or "")[:1024]
+    address = request.client.host if request.client else "-"
+    if portal.throttle.locked(username, address):
+        await run_in_threadpool(portal.store.audit, None, "login_throttled", "user", None,
+                                detail=username[:40])
+        return _page(request, "login.html", None, status=429, error="login_throttled")
+    user = await run_in_threadpool(portal.store.verify_password, username, password)
+    if user is None or not user.active:
+        portal.throttle.failed(username, address)
+        await run_in_threadpool(portal.store.audit, None, "login_failed", "user", None,
+                                detail=username[:40])
+        return _page(request, "login.html", None, status=401, error="login_failed")
+    portal.throttle.succeeded(username, address)
+    lang = request.session.get("lang")
+    request.session.clear()  # a new session on login (no fixation)
+    request.session["user"] = user.username
+    if lang in ("nl", "en"):
+        request.session["lang"] = lang
+    await run_in_threadpool(portal.store.audit, user, "login", "user", user.username)
+    return RedirectResponse("/", status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    form = await request.form()
+    if not csrf_ok(request, form.get("csrf_token")):
+        return _error(request, None, 403, "csrf_failed")
+    request.session.clear()
+    return RedirectResponse("/login" if _portal(request).config.hosted else "/", status_code=303)
+
+
+async def set_lang(request: Request) -> Response:
+    code = request.path_params["code"]
+    if code in ("nl", "en"):
+        request.session["lang"] = code
+    target = request.query_params.get("next", "/")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = "/"
+    return RedirectResponse(target, status_code=303)
+
+
+@route("home")
+async def home(request: Request, user: UserInfo) -> Response:
+    return _page(request, "home.html", user)
+
+
+@route("template")
+async def template_download(request: Request, user: UserInfo) -> Response:
+    from evalkit.data.excel_template import write_template
+
+    lang = _lang(request)
+    codebook = _portal(request).config.codebook
+
+    def make() -> bytes:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = write_template(codebook, Path(tmp) / "sjabloon.xlsx", lang=lang)
+            return path.read_bytes()
+
+    data = await run_in_threadpool(make)
+    name = "invulsjabloon.xlsx" if lang == "nl" else "input_template.xlsx"
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument."
+                                      "spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@route("upload")
+async def upload(request: Request, user: UserInfo) -> Response:
+    portal = _portal(request)
+    codes = portal.codes_for_upload(user)
+    mb = portal.config.max_upload // (1024 * 1024)
+    ctx = {"codes": codes, "mb": mb, "days": portal.config.retention_days}
+    if request.method == "GET":
+        return _page(request, "upload.html", user, **ctx)
+    form = await request.form(max_files=1, max_fields=10)
+    if not csrf_ok(request, form.get("csrf_token")):
+        return _error(request, user, 403, "csrf_failed")
+    code = str(form.get("gm_code") or "")
+    if code not in codes:
+        return _page(request, "upload.html", user, status=403, error="upload_bad_code", **ctx)
+    file = form.get("file")
+    if not isinstance(file, UploadFile) or not file.filename:
+        return _page(request, "upload.html", user, status=422, error="upload_no_file", **ctx)
+    data = await file.read(portal.config.max_upload + 1)
+    await file.close()
+    if len(data) > portal.config.max_upload:
+        return _page(request, "upload.html", user, status=413, error="upload_too_large", **ctx)
+    try:
+        kind = sniff(data).kind
+    except UploadRefused as exc:
+        return _page(request, "upload.html", user, status=422, error=exc.reason, **ctx)
+    lang = _lang(request)
+    name = display_name(file.filename)
+    store_user = _actor(user)
+
+    def save_and_check() -> tuple[str, dict[str, Any]]:
+        sid = portal.store.save_submission(store_user, code, name, data, kind=kind)
+        portal.store.audit(store_user, "uploaded", "submission", sid, gm_code=code)
+        fb = check_upload(data, kind, codebook=portal.config.codebook, lang=lang, name=name)
+        portal.store.set_validation(sid, "valid" if fb["ok"] else "invalid", fb)
+        return sid, fb
+
+    sid, fb = await run_in_threadpool(save_and_check)
+    if fb["ok"]:
+        jid = await run_in_threadpool(portal.start_job, code, sid, lang)
+        return RedirectResponse(f"/jobs/{jid}", status_code=303)
+    return RedirectResponse(f"/submissions/{sid}", status_code=303)
+
+
+@route("history")
+async def history(request: Request, user: UserInfo) -> Response:
+    portal = _portal(request)
+    subs = await run_in_threadpool(portal.store.list_submissions, portal.scope(user))
+    return _page(request, "history.html", user, submissions=subs,
+                 show_links=user.role in ROUTE_ROLES["submission"])
+
+
+@route("submission")
+async def submission(request: Request, user: UserInfo) -> Response:
+    portal = _portal(request)
+    sid = _id(request, "sid")
+    sub = await run_in_threadpool(lambda: portal.store.get_submission(
+        sid, gm_codes=portal.scope(user)))
+    store_user = _actor(user)
+    await run_in_threadpool(portal.store.audit, store_user, "viewed", "submission", sid,
+                            gm_code=sub.gm_code)
+    jobs = [j for j in await run_in_threadpool(portal.store.list_jobs, [sub.gm_code])
+            if j.submission_id == sid]
+    return _page(request, "submission.html", user, sub=sub, fb=sub.feedback or {}, jobs=jobs)
+
+
+@route("submission_errors")
+async def submission_errors(request: Request, user: UserInfo) -> Response:
+    portal = _portal(request)
+    sid = _id(request, "sid")
+    sub = await run_in_threadpool(lambda: portal.store.get_submission(
+        sid, gm_codes=portal.scope(user)))
+    store_user = _actor(user)
+    await run_in_threadpool(portal.store.audit, store_user, "downloaded", "feedback", sid,
+                            gm_code=sub.gm_code)
+    lang = _lang(request)
+    fb = sub.feedback or {}
+    header = [tr(k, lang) for k in ("col_row", "col_column", "col_value", "col_rule",
+                                    "col_fix")]
+    rows = [[e.get("excel_row") or tr("whole_file", lang),
+             " ".join(str(x) for x in (e.get("column_letter"), e.get("header")) if x),
+             e.get("value"), e.get("rule_text"), e.get("fix")]
+            for e in fb.get("errors", [])]
+    body = exports.csv_bytes(header, rows)
+    name = "fouten.csv" if lang == "nl" else "errors.csv"
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@route("submission_delete")
+async def submission_delete(request: Request, user: UserInfo) -> Response:
+    portal = _portal(request)
+    sid = _id(request, "sid")
+    store_user = _actor(user)
+
+    def delete() -> None:
+        sub = portal.store.get_submission(sid, gm_codes=portal.scope(user))
+        portal.store.delete_submission(sid, gm_codes=[sub.gm_code], reason="request")
+        portal.store.audit(store_user, "deleted", "submission", sid, gm_code=sub.gm_code)
+
+    await run_in_threadpool(delete)
+    return RedirectResponse(f"/submissions/{sid}", status_code=303)
+
+
+@route("submission_render")
+async def submission_render(request: Request, user: UserInfo) -> Response:
+    portal = _portal(request)
+    sid = _id(request, "sid")
+    sub = await run_in_threadpool(lambda: portal.store.get_submission(
+        sid, gm_codes=portal.scope(user)))
+    if sub.status != "valid":
+        return RedirectResponse(f"/submissions/{sid}", status_code=303)
+    jid = await run_in_threadpool(portal.start_job, sub.gm_code, sid, _lang(request))
+    return RedirectResponse(f"/jobs/{jid}", status_code=303)
+
+
+@route("job")
+async def job(request: Request, user: UserInfo) -> Response:
+    portal = _portal(request)
+    jid = _id(request, "jid")
+    j = await run_in_threadpool(lambda: portal.store.get_job(jid, gm_codes=portal.scope(user)))
+    message = j.message if j.message in MESSAGES else ("job_failed_render" if j.status == "failed"
+                                                        else None)
+    return _page(request, "job.html", user, job=j, message=message,
+                 refresh=j.status in ("queued", "running"))
+
+
+@route("reports")
+async def reports(request: Request, user: UserInfo) -> Response:
+    portal = _portal(request)
+    items = await run_in_threadpool(portal.store.list_reports, portal.scope(user))
+    return _page(request, "reports.html", user, reports=items)
+
+
+async def _report(request: Request, user: UserInfo, action: str) -> Any:
+    portal = _portal(request)
+    rid = _id(request, "rid")
+    rep = await run_in_threadpool(lambda: portal.store.get_report(rid, gm_codes=portal.scope(user)))
+    store_user = _actor(user)
+    await run_in_threadpool(portal.store.audit, store_user, action, "report", rid,
+                            gm_code=rep.gm_code)
+    return rep
+
+
+@route("report")
+async def report(request: Request, user: UserInfo) -> Response:
+    rep = await _report(request, user, "viewed")
+    return _page(request, "report.html", user, report=rep)
+
+
+@route("report_view")
+async def report_view(request: Request, user: UserInfo) -> Response:
+    rep = await _report(request, user, "viewed")
+    return Response(rep.html or "", media_type="text/html; charset=utf-8",
+                    headers={"Content-Security-Policy": CSP_REPORT})
+
+
+@route("report_download")
+async def report_download(request: Request, user: UserInfo) -> Response:
+    rep = await _report(request, user, "downloaded")
+    stamp = rep.created_at.strftime("%Y%m%d")
+    name = f"rapport_{rep.gm_code}_{stamp}.html"
+    return Response((rep.html or "").encode("utf-8"), media_type="text/html; charset=utf-8",
+                    headers={"Content-Security-Policy": CSP_REPORT,
+                             "Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@route("overview")
+async def overview(request: Request, user: UserInfo) -> Response:
+    portal = _portal(request)
+
+    def gather() -> tuple[dict[str, Any], dict[str, Any]]:
+        latest = portal.store.latest_valid_submissions(ALL)
+        reps = {r.gm_code: r for r in portal.store.list_reports(ALL, latest_only=True)}
+        return latest, reps
+
+    latest, reps = await run_in_threadpool(gather)
+    codes = sorted(set(latest) | set(reps))
+    return _page(request, "overview.html", user, codes=codes, latest=latest, reps=reps,
+                 notice=request.query_params.get("queued"))
+
+
+@route("batch")
+async def batch(request: Request, user: UserInfo) -> Response:
+    portal = _portal(request)
+    lang = _lang(request)
+
+    def run() -> int:
+        latest = portal.store.latest_valid_submissions(ALL)
+        for code, sub in sorted(latest.items()):
+            portal.start_job(code, sub.id, lang)
+        portal.store.audit(user, "batch_started", None, None, detail=str(len(latest)))
+        return len(latest)
+
+    n = await run_in_threadpool(run)
+    return RedirectResponse(f"/overview?queued={n}", status_code=303)
+
+
+def _registry(portal: Portal) -> Any:
+    from evalkit.store import registry
+
+    return registry.load(portal.store)
+
+
+@route("results")
+async def results(request: Request, user: UserInfo) -> Response:
+    portal = _portal(request)
+    df = await run_in_threadpool(_registry, portal)
+    await run_in_threadpool(portal.store.audit, user, "viewed", "registry", None)
+    return _page(request, "results.html", user, rows=df.to_dict(orient="records"))
+
+
+@route("results_csv")
+async def results_csv(request: Request, user: UserInfo) -> Response:
+    portal = _portal(request)
+    df = await run_in_threadpool(_registry, portal)
+    await run_in_threadpool(portal.store.audit, user, "downloaded", "registry", None)
+    cols = ["gm_code", "coalition", "intervention", "year", "term", "estimate", "std_error",
+            "ci_lower", "ci_upper", "p_value", "n", "source"]
+    rows = [[r.get(c) for c in cols] for r in df.to_dict(orient="records")]
+    return Response(exports.csv_bytes(cols, rows), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="resultaten.csv"'})
+
+
+@route("audit")
+async def audit(request: Request, user: UserInfo) -> Response:
+    portal = _portal(request)
+    entries = await run_in_threadpool(lambda: portal.store.audit_entries(
+        gm_codes=portal.audit_scope(user), limit=500))
+    return _page(request, "audit.html", user, entries=entries)
+
+
+@route("audit_entry")
+async def audit_entry(request: Request, user: UserInfo) -> Response:
+    portal = _portal(request)
+    raw = str(request.path_params["aid"])
+    if not raw.isdigit():
+        raise NotFoundError(raw)
+    aid = int(raw)
+
+    def find() -> Any:
+        # entries are found only within the user's audit scope
+        for e in portal.store.audit_entries(gm_codes=portal.audit_scope(user), limit=100_000):
+            if e.id == aid:
+                return e
+        raise NotFoundError(raw)
+
+    entry = await run_in_threadpool(find)
+    return _page(request, "audit.html", user, entries=[entry], single=True)
+
+
+@route("users")
+async def users(request: Request, user: UserInfo) -> Response:
+    portal = _portal(request)
+    items = await run_in_threadpool(portal.store.list_users)
+    return _page(request, "users.html", user, users=items, notice=None, error=None)
+
+
+@route("users_add")
+async def users_add(request: Request, user: UserInfo) -> Response:
+    portal = _portal(request)
+    form = await request.form()
+    username = str(form.get("username") or "")
+    role = str(form.get("role") or "")
+    codes = [c for c in re.split(r"[\s,;]+", str(form.get("gm_codes") or "")) if c]
+    password = secrets.token_urlsafe(12)
+    error = None
+    try:
+        await run_in_threadpool(lambda: portal.store.add_user(
+            username, password, role=role, gm_codes=codes))
+        await run_in_threadpool(portal.store.audit, user, "user_added", "user", username)
+    except (ParameterError, StoreError) as exc:
+        error = str(exc)
+    items = await run_in_threadpool(portal.store.list_users)
+    return _page(request, "users.html", user, users=items, error=error,
+                 notice=None if error else username,
+                 new_password=None if error else password, status=422 if error else 200)
+
+
+@route("users_remove")
+async def users_remove(request: Request, user: UserInfo) -> Response:
+    portal = _portal(request)
+    name = str(request.path_params["name"])
+    if name == user.username:
+        return _error(request, user, 403, "forbidden")
+    await run_in_threadpool(portal.store.remove_user, name)
+    await run_in_threadpool(portal.store.audit, user, "user_removed", "user", name)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    portal = _portal(request)
+    user = await run_in_threadpool(portal.user, request)
+    status = exc.status_code if isinstance(exc, HTTPException) else 404
+    if status == 405:
+        return PlainTextResponse("Method Not Allowed", status_code=405)
+    return _error(request, user, 404, "notfound")
+
+
+# ----------------------------------------------------------------------------------------
+# the application
+# ----------------------------------------------------------------------------------------
+def create_app(config: PortalConfig | None = None, *, store: Store | None = None) -> Starlette:
+    """The portal as an ASGI application (``app.state.portal`` holds its state)."""
+    config = config or PortalConfig()
+    portal = Portal(config, store)
+    secret = config.session_secret or secrets.token_urlsafe(32)
+    routes = [
+        Route("/", home, name="home"),
+        Route("/login", login_form, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/lang/{code}", set_lang),
+        Route("/template.xlsx", template_download),
+        Route("/upload", upload, methods=["GET", "POST"]),
+        Route("/submissions", history),
+        Route("/submissions/{sid}", submission),
+        Route("/submissions/{sid}/errors.csv", submission_errors),
+        Route("/submissions/{sid}/delete", submission_delete, methods=["POST"]),
+        Route("/submissions/{sid}/render", submission_render, methods=["POST"]),
+        Route("/jobs/{jid}", job),
+        Route("/reports", reports),
+        Route("/reports/{rid}", report),
+        Route("/reports/{rid}/view", report_view),
+        Route("/reports/{rid}/download", report_download),
+        Route("/overview", overview),
+        Route("/overview/batch", batch, methods=["POST"]),
+        Route("/results", results),
+        Route("/results.csv", results_csv),
+        Route("/audit", audit),
+        Route("/audit/{aid}", audit_entry),
+        Route("/admin/users", users),
+        Route("/admin/users/add", users_add, methods=["POST"]),
+        Route("/admin/users/{name}/delete", users_remove, methods=["POST"]),
+        Mount("/static", app=StaticFiles(directory=str(_HERE / "static")), name="static"),
+    ]
+    middleware = [
+        Middleware(SecurityHeadersMiddleware),
+        Middleware(BodyLimitMiddleware, max_body=body_limit(config.max_upload)),
+        Middleware(SessionMiddleware, secret_key=secret, session_cookie="evalkit_session",
+                   max_age=config.session_max_age, same_site="strict",
+                   https_only=config.hosted),
+    ]
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            portal.close()
+
+    app = Starlette(routes=routes, middleware=middleware,
+                    exception_handlers={404: not_found, 405: not_found}, lifespan=lifespan)
+    app.state.portal = portal
+    return app

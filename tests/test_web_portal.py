@@ -1,0 +1,507 @@
+"""The portal in-process: the coalition's way, the authorisation matrix, security.
+
+Render workers are stand-ins here (tests/web_portal_support.py); the real report render
+runs in the browser test (tests/test_web_browser.py).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import socket
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("starlette")
+pytest.importorskip("sqlalchemy")
+
+from starlette.testclient import TestClient  # noqa: E402
+
+from evalkit.store import Store, generate_key  # noqa: E402
+from evalkit.web.app import ROUTE_ROLES, PortalConfig, create_app  # noqa: E402
+from web_portal_support import (  # noqa: E402
+    REPORT_MARKER,
+    coalition_frame,
+    fake_render,
+    failing_render,
+    live_server,
+    slow_render,
+    three_mistakes,
+    xlsx_bytes,
+)
+
+PASSWORD = "correct horse battery"
+A, B = "GM0014", "GM0034"
+
+
+def _token(html: str) -> str:
+    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert m, "no CSRF token on the page"
+    return m.group(1)
+
+
+def _wait_job(client: TestClient, url: str, timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        r = client.get(url)
+        status = re.search(r'data-status="(\w+)"', r.text).group(1)
+        if status in ("done", "failed") or time.monotonic() > deadline:
+            return status
+        time.sleep(0.2)
+
+
+def _upload(client: TestClient, data: bytes, name: str = "coalitie.xlsx", code: str = A,
+            token: str | None = None):
+    if token is None:
+        token = _token(client.get("/upload").text)
+    return client.post("/upload", data={"csrf_token": token, "gm_code": code},
+                       files={"file": (name, data)})
+
+
+@pytest.fixture(scope="module")
+def frames():
+    good = coalition_frame(A)
+    bad, where = three_mistakes(good)
+    return good, bad, where
+
+
+# ---------------------------------------------------------------------------- local mode
+@pytest.fixture
+def local_app(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'portal.sqlite3'}", key=generate_key())
+    app = create_app(PortalConfig(runner=fake_render), store=store)
+    with TestClient(app) as client:
+        yield client, store
+
+
+def test_local_way_through(local_app, frames):
+    client, store = local_app
+    good, bad, where = frames
+    home = client.get("/")
+    assert home.status_code == 200 and 'lang="nl"' in home.text
+    assert "Excel-sjabloon" in home.text
+    tpl = client.get("/template.xlsx")
+    assert tpl.status_code == 200 and tpl.content[:2] == b"PK"
+
+    r = _upload(client, xlsx_bytes(bad), name="../../etc/coalitie.xlsx")
+    assert r.status_code == 200 and "/submissions/" in str(r.url)
+    rows = re.findall(r"<tr>\s*<td class=\"num\">(\d+)</td>\s*<td>(.*?)</td>\s*<td><code>(.*?)</code>",
+                      r.text, re.S)
+    assert [(int(row), re.sub("<.*?>", "", col).split()[-1], val) for row, col, val in rows] == [
+        (excel_row, col, str(value)) for excel_row, col, value in where]
+    assert "coalitie.xlsx" in r.text and "etc/" not in r.text
+    (sub,) = store.list_submissions([A])
+    assert sub.original_name == "coalitie.xlsx" and sub.status == "invalid"
+
+    # the error table as CSV (semicolons, formula-safe)
+    sid = str(r.url).rsplit("/", 1)[-1]
+    table = client.get(f"/submissions/{sid}/errors.csv").content.decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(table), delimiter=";"))
+    assert lines[0][0] == "Rij" and [int(x[0]) for x in lines[1:]] == [w[0] for w in where]
+
+    r = _upload(client, xlsx_bytes(good))
+    assert "/jobs/" in str(r.url)
+    assert _wait_job(client, str(r.url)) == "done"
+    page = client.get(str(r.url)).text
+    rid = re.search(r'href="/reports/([0-9a-f]{32})"', page).group(1)
+    view = client.get(f"/reports/{rid}/view")
+    assert REPORT_MARKER in view.text
+    assert "script-src" not in view.headers["content-security-policy"]
+    assert view.headers["content-security-policy"].startswith("default-src 'none'")
+    dl = client.get(f"/reports/{rid}/download")
+    assert dl.headers["content-disposition"].startswith("attachment;")
+    hist = client.get("/submissions").text
+    assert hist.count("coalitie.xlsx") == 2
+    assert client.get("/reports").text.count(f"/reports/{rid}") == 1
+    actions = {e.action for e in store.audit_entries(gm_codes=[A])}
+    assert {"uploaded", "viewed", "downloaded", "rendered"} <= actions
+
+
+def test_english_on_request(local_app):
+    client, _ = local_app
+    r = client.get("/lang/en?next=/upload")
+    assert r.status_code == 200 and 'lang="en"' in r.text and "Upload a file" in r.text
+    assert client.get("/lang/nl?next=//evil.example").url.path == "/"
+
+
+def test_local_mode_only_loopback():
+    from evalkit.cli import main
+
+    assert main(["serve", "--host", "0.0.0.0", "--no-browser"]) == 2
+
+
+def test_delete_on_request(local_app, frames):
+    client, store = local_app
+    r = _upload(client, xlsx_bytes(frames[1]))
+    sid = str(r.url).rsplit("/", 1)[-1]
+    r = client.post(f"/submissions/{sid}/delete", data={"csrf_token": _token(r.text)})
+    assert r.status_code == 200 and "verwijderd" in r.text
+    with pytest.raises(Exception):
+        store.read_submission(sid, gm_codes=[A])
+    assert "7" not in re.sub(r"<[^>]+>", "", r.text.split('<main id="main">')[1]).split()
+
+
+# ---------------------------------------------------------------------------- hosted
+USERS = {
+    "coal_a": ("coalition", [A]),
+    "coal_b": ("coalition", [B]),
+    "programme": ("programme", []),
+    "committee": ("committee", []),
+    "admin": ("admin", []),
+}
+
+
+@pytest.fixture(scope="module")
+def hosted(tmp_path_factory, frames):
+    tmp = tmp_path_factory.mktemp("hosted")
+    store = Store(f"sqlite:///{tmp / 'portal.sqlite3'}", key=generate_key())
+    store.upgrade()
+    for name, (role, codes) in USERS.items():
+        store.add_user(name, PASSWORD, role=role, gm_codes=codes)
+    store.add_user("throwaway", PASSWORD, role="committee")
+    app = create_app(PortalConfig(hosted=True, runner=fake_render,
+                                  session_secret="test-secret-" + "x" * 20,
+                                  login_max_failures=5), store=store)
+    objects = {}
+    with TestClient(app, base_url="https://testserver") as setup:
+        _login(setup, "coal_a")
+        r = _upload(setup, xlsx_bytes(frames[1]), name="geheim_A.xlsx")
+        objects["sid"] = str(r.url).rsplit("/", 1)[-1]
+        r = _upload(setup, xlsx_bytes(frames[0]), name="geheim_A_ok.xlsx")
+        objects["jid"] = str(r.url).rsplit("/", 1)[-1]
+        assert _wait_job(setup, str(r.url)) == "done"
+        objects["rid"] = store.get_job(objects["jid"], gm_codes=[A]).report_id
+        objects["valid_sid"] = store.get_job(objects["jid"], gm_codes=[A]).submission_id
+        entry = store.audit_entries(gm_codes=[A], action="uploaded")[0]
+        objects["aid"] = str(entry.id)
+    yield app, store, objects
+
+
+def _login(client: TestClient, name: str, password: str = PASSWORD):
+    token = _token(client.get("/login").text)
+    return client.post("/login", data={"csrf_token": token, "username": name,
+                                       "password": password})
+
+
+# (method, path, route name); {sid} {rid} {jid} {aid} are coalition A's objects
+ROUTES = [
+    ("GET", "/", "home"),
+    ("GET", "/template.xlsx", "template"),
+    ("GET", "/upload", "upload"),
+    ("POST", "/upload", "upload"),
+    ("GET", "/submissions", "history"),
+    ("GET", "/submissions/{sid}", "submission"),
+    ("GET", "/submissions/{sid}/errors.csv", "submission_errors"),
+    ("POST", "/submissions/{valid_sid}/render", "submission_render"),
+    ("POST", "/submissions/{sid}/delete", "submission_delete"),
+    ("GET", "/jobs/{jid}", "job"),
+    ("GET", "/reports", "reports"),
+    ("GET", "/reports/{rid}", "report"),
+    ("GET", "/reports/{rid}/view", "report_view"),
+    ("GET", "/reports/{rid}/download", "report_download"),
+    ("GET", "/overview", "overview"),
+    ("POST", "/overview/batch", "batch"),
+    ("GET", "/results", "results"),
+    ("GET", "/results.csv", "results_csv"),
+    ("GET", "/audit", "audit"),
+    ("GET", "/audit/{aid}", "audit_entry"),
+    ("GET", "/admin/users", "users"),
+    ("POST", "/admin/users/add", "users_add"),
+    ("POST", "/admin/users/throwaway/delete", "users_remove"),
+]
+OBJECT_ROUTES = {"submission", "submission_errors", "submission_render", "submission_delete",
+                 "job", "report", "report_view", "report_download", "audit_entry"}
+# what must never appear in a refused answer: A's file names, error values, report page
+SECRETS = ("geheim_A", REPORT_MARKER, "onbekend?")
+
+
+def test_every_route_is_in_the_matrix():
+    assert {name for _, _, name in ROUTES} == set(ROUTE_ROLES)
+
+
+@pytest.mark.parametrize("actor", ["anonymous", *USERS])
+def test_authorisation_matrix(hosted, frames, actor):
+    app, store, objects = hosted
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        if actor != "anonymous":
+            assert _login(client, actor).status_code == 303
+        token = _token(client.get("/login" if actor == "anonymous" else "/").text)
+        role = USERS[actor][0] if actor != "anonymous" else None
+        for method, path, name in ROUTES:
+            url = path.format(**objects)
+            if method == "GET":
+                r = client.get(url)
+            elif name == "upload":
+                r = client.post(url, data={"csrf_token": token, "gm_code": A},
+                                files={"file": ("x.xlsx", xlsx_bytes(frames[1]))})
+            elif name == "users_add":
+                r = client.post(url, data={"csrf_token": token, "username": f"new_{actor}",
+                                           "role": "committee", "gm_codes": ""})
+            else:
+                r = client.post(url, data={"csrf_token": token})
+            where = f"{actor} {method} {url}"
+            if role is None:
+                expected = {303} if method == "GET" else {403}
+                if method == "GET":
+                    assert r.headers["location"] == "/login", where
+            elif role not in ROUTE_ROLES[name]:
+                expected = {403}
+            elif name in OBJECT_ROUTES and actor == "coal_b":
+                expected = {404}  # another coalition's object: not found, not even "forbidden"
+            elif name == "upload" and method == "POST" and actor == "coal_b":
+                expected = {403}  # uploading for another coalition's municipality
+            else:
+                expected = {200, 303}
+            assert r.status_code in expected, f"{where}: {r.status_code}"
+            if r.status_code not in (200, 303) or actor in ("coal_b", "committee", "admin"):
+                body = r.content.decode("utf-8", "replace")
+                for secret in SECRETS:
+                    assert secret not in body, f"{where} shows {secret!r}"
+
+
+def test_other_coalitions_lists_stay_empty(hosted):
+    app, _, objects = hosted
+    with TestClient(app, base_url="https://testserver") as client:
+        _login(client, "coal_b")
+        for url in ("/submissions", "/reports", "/audit"):
+            body = client.get(url).text
+            assert "geheim_A" not in body and objects["rid"] not in body, url
+            assert objects["sid"] not in body, url
+
+
+def test_committee_sees_aggregates_only(hosted):
+    app, store, _ = hosted
+    with TestClient(app, base_url="https://testserver") as client:
+        _login(client, "committee")
+        page = client.get("/results").text
+        assert "djg11_mean_change" in page and "GM0014" in page
+        data = client.get("/results.csv").content.decode("utf-8-sig")
+        header = data.splitlines()[0].split(";")
+        assert "participant_id" not in header and header[:2] == ["gm_code", "coalition"]
+        assert client.get("/reports").status_code == 403
+
+
+# ---------------------------------------------------------------------------- security
+def test_cookie_flags(hosted, tmp_path):
+    app, _, _ = hosted
+    with TestClient(app, base_url="https://testserver") as client:
+        cookie = client.get("/login").headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "secure" in cookie
+    store = Store(f"sqlite:///{tmp_path / 'l.sqlite3'}", key=generate_key())
+    with TestClient(create_app(PortalConfig(runner=fake_render), store=store)) as client:
+        cookie = client.get("/").headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "secure" not in cookie
+
+
+def test_csrf_missing_or_wrong_refused(hosted, frames):
+    app, store, objects = hosted
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        r = client.post("/login", data={"username": "coal_a", "password": PASSWORD})
+        assert r.status_code == 403  # login form without token
+        _login(client, "coal_a")
+        token = _token(client.get("/").text)
+        n = len(store.list_submissions([A]))
+        for data in ({}, {"csrf_token": "wrong"}, {"csrf_token": token[:-1]}):
+            r = client.post("/upload", data={"gm_code": A, **data},
+                            files={"file": ("x.xlsx", xlsx_bytes(frames[1]))})
+            assert r.status_code == 403 and "formulier" in r.text
+            r = client.post(f"/submissions/{objects['valid_sid']}/delete", data=data)
+            assert r.status_code == 403
+        assert len(store.list_submissions([A])) == n
+        assert store.get_submission(objects["valid_sid"], gm_codes=[A]).status == "valid"
+        # the right token from another site (Origin) is refused as well
+        r = client.post(f"/submissions/{objects['valid_sid']}/render",
+                        data={"csrf_token": token}, headers={"origin": "https://evil.example"})
+        assert r.status_code == 403
+        # a token from another session does not work in this one
+        with TestClient(app, base_url="https://testserver") as other:
+            other_token = _token(other.get("/login").text)
+        r = client.post(f"/submissions/{objects['valid_sid']}/render",
+                        data={"csrf_token": other_token})
+        assert r.status_code == 403
+
+
+def test_password_guessing_throttled(hosted):
+    app, store, _ = hosted
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        for i in range(5):
+            assert _login(client, "committee", f"wrong-guess-{i:04d}").status_code == 401
+        r = _login(client, "committee", PASSWORD)  # even the right password now waits
+        assert r.status_code == 429 and "Te veel" in r.text
+    failed = store.audit_entries(gm_codes=store_all(), action="login_failed")
+    assert len(failed) >= 5
+    app.state.portal.throttle.succeeded("committee", "testclient")
+    app.state.portal.throttle._failures.clear()
+
+
+def store_all():
+    from evalkit.store import ALL
+
+    return ALL
+
+
+def test_refused_files_are_harmless(local_app):
+    client, store = local_app
+    import zipfile
+
+    good = xlsx_bytes(coalition_frame(A))
+    macro = io.BytesIO()
+    src = zipfile.ZipFile(io.BytesIO(good))
+    with zipfile.ZipFile(macro, "w") as z:
+        for info in src.infolist():
+            z.writestr(info, src.read(info.filename))
+        z.writestr("xl/vbaProject.bin", b"\x00" * 100)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
+            for _ in range(300):
+                fh.write(b"\x00" * (1 << 20))
+    for data, name, text in [(macro.getvalue(), "macro.xlsm", "macro"),
+                             (macro.getvalue(), "innocent.xlsx", "macro"),
+                             (bomb.getvalue(), "bomb.xlsx", "onredelijk"),
+                             (b"\x7fELF\x02\x01" + b"\x00" * 64, "../../bin/sh", "geen xlsx")]:
+        r = _upload(client, data, name=name)
+        assert r.status_code == 422 and text in r.text, name
+    assert store.list_submissions(store_all()) == []
+
+
+def test_formula_injection_escaped_in_exports(local_app):
+    client, _ = local_app
+    frame = coalition_frame(A).astype(object)
+    frame.loc[0, "gender"] = '=HYPERLINK("http://evil.example","klik")'
+    frame.loc[1, "education"] = "@SUM(1+1)"
+    r = _upload(client, frame.to_csv(index=False, sep=";").encode("utf-8"), name="f.csv")
+    sid = str(r.url).rsplit("/", 1)[-1]
+    data = client.get(f"/submissions/{sid}/errors.csv").content.decode("utf-8-sig")
+    cells = [c for row in csv.reader(io.StringIO(data), delimiter=";") for c in row]
+    assert "'=HYPERLINK(\"http://evil.example\",\"klik\")" in cells
+    assert "'@SUM(1+1)" in cells
+    assert not any(c.startswith(("=", "+", "@")) for c in cells)
+    assert "-" not in {c[:1] for c in cells if c and not c[1:2].isdigit()}
+
+
+def test_pages_make_no_outside_requests(local_app, frames):
+    client, _ = local_app
+    for url in ("/", "/upload", "/submissions", "/reports", "/audit"):
+        r = client.get(url)
+        csp = r.headers["content-security-policy"]
+        assert "default-src 'none'" in csp and "script-src" not in csp
+        assert not re.search(r"""(src|href)=["']?(https?:)?//""", r.text), url
+        assert "<script" not in r.text
+    css = client.get("/static/portal.css").text
+    assert "@import" not in css and "url(" not in css
+
+
+def test_upload_too_large_refused_in_form(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 's.sqlite3'}", key=generate_key())
+    app = create_app(PortalConfig(runner=fake_render, max_upload=100_000), store=store)
+    with TestClient(app) as client:
+        r = _upload(client, b"a;b\n" + b"1;2\n" * 60_000, name="big.csv")
+        assert r.status_code == 413
+    assert store.list_submissions(store_all()) == []
+
+
+def test_endless_upload_cut_without_filling_memory_or_disk(tmp_path, monkeypatch):
+    """A chunked body that never ends: the server answers 413 once the limit passes and
+    stops reading; memory and the temporary folder stay small."""
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    monkeypatch.setenv("TMPDIR", str(spool))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(spool))
+    store = Store(f"sqlite:///{tmp_path / 'e.sqlite3'}", key=generate_key())
+    limit = 2 * 1024 * 1024
+    app = create_app(PortalConfig(runner=fake_render, max_upload=limit), store=store)
+    tracemalloc.start()
+    sent = 0
+    with live_server(app) as base:
+        port = int(base.rsplit(":", 1)[1])
+        with TestClient(app) as c:  # a session cookie and token for a real form post
+            pass
+        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        boundary = "xBOUNDARYx"
+        head = (f"POST /upload HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n").encode()
+        sock.sendall(head)
+        part = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+                f"filename=\"endless.csv\"\r\nContent-Type: text/csv\r\n\r\n").encode()
+        chunk = b"1;2;3;4;5;6;7;8\n" * 4096  # 64 KiB
+        answer = b""
+        try:
+            sock.sendall(b"%x\r\n%s\r\n" % (len(part), part))
+            while sent < 50 * limit:  # stop the test, not the server, after 100 MB
+                sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                sent += len(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        sock.settimeout(10)
+        try:
+            while True:
+                data = sock.recv(65536)
+                if not data:
+                    break
+                answer += data
+                if b"\r\n\r\n" in answer:
+                    break
+        except (ConnectionResetError, TimeoutError):
+            pass
+        sock.close()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:100]
+    assert sent < 50 * limit, "the server kept reading past the limit"
+    assert peak < 8 * limit, f"peak Python memory {peak / 1e6:.1f} MB"
+    spooled = sum(f.stat().st_size for f in spool.rglob("*") if f.is_file())
+    assert spooled <= limit + 1_000_000
+    assert store.list_submissions(store_all()) == []
+
+
+def test_failed_or_killed_render_leaves_no_page(tmp_path, monkeypatch, frames):
+    import os
+    import signal
+
+    marker = tmp_path / "pid"
+    monkeypatch.setenv("EVALKIT_TEST_MARKER", str(marker))
+    for runner, expected in ((failing_render, "failed"), (slow_render, "failed")):
+        store = Store(f"sqlite:///{tmp_path / f'{runner.__name__}.sqlite3'}", key=generate_key())
+        app = create_app(PortalConfig(runner=runner), store=store)
+        with TestClient(app) as client:
+            r = _upload(client, xlsx_bytes(frames[0]))
+            job_url = str(r.url)
+            if runner is slow_render:
+                deadline = time.monotonic() + 60
+                while not marker.exists() and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                os.kill(int(marker.read_text()), signal.SIGKILL)
+            assert _wait_job(client, job_url) == expected
+            page = client.get(job_url).text
+            assert "geen (half) rapport" in page
+            assert store.list_reports(store_all()) == []
+            # the portal goes on: the next render works in a fresh worker
+            app.state.portal.pool.runner = fake_render
+            token = _token(client.get("/upload").text)
+            sid = store.list_submissions([A])[0].id
+            r = client.post(f"/submissions/{sid}/render", data={"csrf_token": token})
+            assert _wait_job(client, str(r.url)) == "done"
+
+
+def test_users_cli(tmp_path, monkeypatch, capsys):
+    from evalkit.cli import main
+
+    url = f"sqlite:///{tmp_path / 'u.sqlite3'}"
+    monkeypatch.setenv("EVALKIT_STORE_KEY", generate_key().decode())
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["users", "add", "anna", "--role", "coalition", "--codes", A,
+                 "--database", url, "--password-stdin"]) == 0
+    assert main(["users", "list", "--database", url]) == 0
+    assert "anna\tcoalition\tGM0014" in capsys.readouterr().out
+    assert Store(url).verify_password("anna", PASSWORD) is not None
+    assert main(["users", "remove", "anna", "--database", url]) == 0
+    assert main(["users", "remove", "anna", "--database", url]) == 1
+    assert "geen account" in capsys.readouterr().err
