@@ -221,25 +221,34 @@ class Portal:
                                      title=outcome.title, lang=lang)
         self.store.update_job(job.id, "done", report_id=rid)
         self.store.audit(None, "rendered", "report", rid, gm_code=job.gm_code)
-        self._record(job.gm_code, rid, outcome.key)
+        self._record(job.gm_code, rid, outcome.key or {}, job.submission_id)
 
-    def _record(self, gm_code: str, report_id: str, key: dict[str, Any]) -> None:
-        """Put the page's key result (the mean change of the DJG-11 score, as the audited
-        page shows it) in the results registry; a suppressed page records nothing."""
+    def _record(self, gm_code: str, report_id: str, key: dict[str, Any],
+                submission_id: str | None) -> None:
+        """Put the page's disclosed key results in the results registry (a suppressed page
+        records nothing). The year is the evaluation's (median post-test date)."""
         from evalkit.store import registry
 
+        year = None
+        if submission_id is not None:
+            fb = self.store.get_submission(submission_id, gm_codes=[gm_code]).feedback or {}
+            year = fb.get("year")
+        year = int(year or dt.datetime.now(dt.timezone.utc).year)
+        intervention = str(key.get("intervention") or "alle")
+        common = {"gm_code": gm_code, "intervention": intervention, "year": year,
+                  "coalition": self.names.get(gm_code), "source": "portal",
+                  "report_id": report_id, "url": self.store}
+        if "quantities" in key:  # the audited report pipeline's key numbers
+            registry.record_key_numbers(key, **common)
+            return
         n = key.get("n_pairs")
         if key.get("suppressed") or key.get("mean_diff") is None or not isinstance(n, int):
             return
-        row = {"term": "djg11_mean_change", "estimate": key.get("mean_diff"),
+        row = {"term": "mean_diff", "estimate": key.get("mean_diff"),
                "std_error": key.get("std_error"), "ci_lower": key.get("ci_lower"),
                "ci_upper": key.get("ci_upper"), "p_value": key.get("p_value"), "n": n}
         try:
-            registry.record([row], gm_code=gm_code,
-                            intervention=str(key.get("intervention") or "alle"),
-                            year=dt.datetime.now(dt.timezone.utc).year,
-                            coalition=self.names.get(gm_code), source="portal",
-                            report_id=report_id, url=self.store)
+            registry.record([row], **common)
         except ParameterError:  # below the privacy threshold: the registry refuses it
             return
 
