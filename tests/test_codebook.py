@@ -222,4 +222,7 @@ def test_cli_codebook(tmp_path, capsys):
     assert sorted(p.name for p in (tmp_path / "md").iterdir()) == sorted(f"{n}.md" for n in available_codebooks())
     assert available_codebooks()[:len(KNOWN_CODEBOOKS)] == list(KNOWN_CODEBOOKS)
     assert main(["codebook", "nonsense", "--out", str(tmp_path)]) == 1
-    assert "known codebooks are" in capsys.readouterr().err
+    assert "Bekende codeboeken" in capsys.readouterr().err
+    assert main(["codebook", "interventie", "--out", str(tmp_path), "--lang", "en"]) == 1
+    err = capsys.readouterr().err
+    assert "known codebooks are" in err and "Did you mean 'intervention'?" in err

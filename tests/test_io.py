@@ -177,13 +177,15 @@ def test_municipality_code_number_is_never_completed_silently():
 def test_messages_name_file_row_column_and_value_in_both_languages():
     _, rep = read_report("age_wrong_type.csv")
     m = rep.errors["message"].iloc[0]
-    assert m.startswith("Bestand 'age_wrong_type.csv', rij 2, kolom 'age'")
+    # data row 2 is line 3 in a text editor and row 3 in Excel (the header is line/row 1)
+    assert m.startswith("Bestand 'age_wrong_type.csv', regel 3 (in Excel rij 3), kolom H 'age'")
     assert "'abc' is geen geheel getal" in m
     en = rep.summary("en")
-    assert "row 2, column 'age'" in en and "'abc' is not a whole number" in en
-    assert rep.to_frame("en")["message"].iloc[0].startswith("File 'age_wrong_type.csv', row 2")
+    assert "line 3 (row 3 in Excel), column H 'age'" in en and "'abc' is not a whole number" in en
+    assert rep.to_frame("en")["message"].iloc[0].startswith("File 'age_wrong_type.csv', line 3")
+    assert rep.errors[["row", "excel_row", "line", "cell", "header"]].iloc[0].tolist() == [2, 3, 3, "H3", "age"]
     _, rep = read_report("duplicate_participant_wave.csv", lang="en")
-    assert "(rows 1, 4)" in rep.errors["message"].iloc[0]
+    assert "(lines 2, 5)" in rep.errors["message"].iloc[0]
     _, rep = read_report("post_without_pre.csv", lang="en")
     assert "Participant ID 'P9' has a 'post' measurement but no 'pre'" in rep.errors["message"].iloc[0]
 
@@ -241,7 +243,7 @@ def test_empty_dataframe_and_report_api():
     assert rep.errors["row"].isna().all()
     blank = pd.DataFrame({"municipality_code": [None, np.nan], "municipality_name": ["", " "], "year": [np.nan] * 2})
     assert triples(evalkit.validate(blank, "benchmark")) == [(None, None, "empty_file")]
-    assert "empty_file" in rep.summary() and "<table" in rep._repr_html_()
+    assert "bestand zonder gegevens" in rep.summary() and "<table" in rep._repr_html_()
     tf = rep.to_frame()
     assert list(tf.columns) == ["severity", *ISSUE_COLUMNS]
     ok = evalkit.validate(evalkit.read(BROKEN / "utf8_bom.csv", "intervention"), "intervention", lang="en")
@@ -302,7 +304,7 @@ def test_cli_validate_exit_codes(capsys):
     assert main(["validate", str(BROKEN / "post_without_pre.csv"), "--codebook", "intervention",
                  "--lang", "en"]) == 1
     out = capsys.readouterr().out
-    assert "2 errors" in out and "requires_baseline" in out
+    assert "2 errors" in out and "later measurement without baseline" in out
     assert main(["validate", str(BROKEN / "nope.csv"), "--codebook", "intervention"]) == 2
 
 
@@ -310,7 +312,7 @@ def test_cli_validate_as_subprocess():
     r = subprocess.run([sys.executable, "-m", "evalkit.cli", "validate", str(BROKEN / "age_wrong_type.csv"),
                         "--codebook", "intervention"], capture_output=True, text=True)
     assert r.returncode == 1, r.stderr
-    assert "rij 2, kolom 'age'" in r.stdout
+    assert "regel 3 (in Excel rij 3), kolom H 'age'" in r.stdout
 
 
 BUNDLED = {"interventions.csv": "intervention", "municipal_panel.csv": "municipal_panel",

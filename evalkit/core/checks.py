@@ -18,7 +18,8 @@ def check_option(name: str, value: Any, allowed: Iterable[Any]) -> Any:
     allowed = list(allowed)
     if value not in allowed:
         shown = ", ".join(repr(a) for a in allowed)
-        raise ParameterError(f"{name}={value!r} is not allowed; use one of: {shown}.")
+        raise ParameterError(f"{name}={value!r} is not allowed; use one of: {shown}.",
+                             nl=f"{name}={value!r} is niet toegestaan; kies uit: {shown}.")
     return value
 
 
@@ -84,13 +85,14 @@ def check_confidence(confidence: float, name: str = "confidence") -> float:
 
 def check_positive_int(value: Any, name: str, minimum: int = 1) -> int:
     """Require an integer >= ``minimum``."""
+    nl = f"{name} moet een geheel getal van {minimum} of meer zijn, niet {value!r}."
     if isinstance(value, bool) or not isinstance(value, (int,)) and not (
         hasattr(value, "is_integer") and float(value).is_integer()
     ):
-        raise ParameterError(f"{name} must be a whole number >= {minimum}, got {value!r}.")
+        raise ParameterError(f"{name} must be a whole number >= {minimum}, got {value!r}.", nl=nl)
     v = int(value)
     if v < minimum:
-        raise ParameterError(f"{name} must be a whole number >= {minimum}, got {value!r}.")
+        raise ParameterError(f"{name} must be a whole number >= {minimum}, got {value!r}.", nl=nl)
     return v
 
 

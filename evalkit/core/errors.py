@@ -25,7 +25,20 @@ __all__ = [
 
 
 class EvalkitError(Exception):
-    """Base class of every error raised on purpose by evalkit."""
+    """Base class of every error raised on purpose by evalkit.
+
+    ``nl`` optionally holds the message in Dutch for people (the command line shows it);
+    ``str(exc)`` stays the message the error was raised with.
+    """
+
+    def __init__(self, *args: object, nl: str | None = None):
+        super().__init__(*args)
+        self.nl = nl
+
+    def message(self, lang: str = "nl") -> str:
+        """The message in Dutch (when there is one) or as raised."""
+        nl = getattr(self, "nl", None)
+        return nl if lang == "nl" and nl else str(self)
 
 
 class DataValidationError(EvalkitError, ValueError):
@@ -38,8 +51,8 @@ class DataValidationError(EvalkitError, ValueError):
         columns ``row, column, value, rule, message``).
     """
 
-    def __init__(self, message: str, report=None):
-        super().__init__(message)
+    def __init__(self, message: str, report=None, *, nl: str | None = None):
+        super().__init__(message, nl=nl)
         self.report = report
 
 

@@ -49,6 +49,7 @@ __all__ = [
     "codebook_dir",
     "municipalities",
     "normalize_label",
+    "suggest_codebook",
     "cli_codebook",
 ]
 
@@ -537,8 +538,9 @@ def _load_path(path: Path) -> Codebook:
 def _load_cached(path: Path, mtime_ns: int) -> Codebook:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise CodebookError(f"codebook {path} is not valid JSON: {exc}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CodebookError(f"codebook {path} is not valid JSON: {exc}",
+                            nl=f"Het codeboek '{path.name}' is geen geldig JSON-bestand ({exc}).") from exc
     return Codebook(raw, path)
 
 
@@ -578,18 +580,48 @@ def load_codebook(name_or_path: str | Path | Codebook) -> Codebook:
     if isinstance(name_or_path, Path) or s.endswith(".json") or "/" in s or "\\" in s:
         p = Path(s).expanduser().resolve()
         if not p.is_file():
-            raise CodebookError(f"codebook file {s!r} does not exist")
+            raise CodebookError(f"codebook file {s!r} does not exist",
+                                nl=f"Het codeboekbestand '{s}' bestaat niet (of is een map).")
         return _load_path(p)
     known = available_codebooks()
     if s not in known:
+        guess = suggest_codebook(s, known)
         raise CodebookError(
             f"unknown codebook {s!r}; known codebooks are: {', '.join(known)} "
-            "(or give the path to a codebook JSON file)"
+            "(or give the path to a codebook JSON file)." + (f" Did you mean '{guess}'?" if guess else ""),
+            nl=(f"Onbekend codeboek '{s}'." + (f" Bedoelde u '{guess}'?" if guess else "")
+                + f" Bekende codeboeken: {', '.join(known)} (of het pad van een JSON-codeboek)."),
         )
     p = codebook_dir() / f"{s}.json"
     if not p.is_file():
         raise CodebookError(f"codebook {s!r} is not installed (looked for {p})")
     return _load_path(p.resolve())
+
+
+#: Words people use for a codebook (Dutch names, short forms): suggested, never applied.
+CODEBOOK_ALIASES: dict[str, str] = {
+    "interventie": "intervention", "interventies": "intervention", "deelnemers": "intervention",
+    "coalitie": "intervention", "jeugd": "youth_instrument", "jongeren": "youth_instrument",
+    "youth": "youth_instrument", "jeugdinstrument": "youth_instrument", "gemeente": "municipal_panel",
+    "gemeenten": "municipal_panel", "panel": "municipal_panel", "gemeentepanel": "municipal_panel",
+    "benchmarks": "benchmark", "pijlers": "benchmark", "gezondheidsmonitor": "health_monitor",
+    "djg": "djg11", "dejonggierveld": "djg11", "djg-11": "djg11", "djg-6": "djg6",
+}
+
+
+def suggest_codebook(name: str, known: list[str] | None = None) -> str | None:
+    """The codebook someone probably meant by ``name`` (``"interventie"`` -> ``"intervention"``)."""
+    import difflib
+
+    known = known if known is not None else available_codebooks()
+    key = normalize_label(name).replace(" ", "").replace("_", "")
+    if key in CODEBOOK_ALIASES and CODEBOOK_ALIASES[key] in known:
+        return CODEBOOK_ALIASES[key]
+    close = difflib.get_close_matches(normalize_label(name), known, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    close = difflib.get_close_matches(key, list(CODEBOOK_ALIASES), n=1, cutoff=0.75)
+    return CODEBOOK_ALIASES[close[0]] if close else None
 
 
 def available_codebooks() -> list[str]:
@@ -621,7 +653,7 @@ def _cmd_codebook(args) -> int:
         try:
             cb = load_codebook(n)
         except CodebookError as exc:
-            print(f"evalkit codebook: {exc}", file=sys.stderr)
+            print(f"evalkit codebook: {exc.message('en' if args.lang == 'en' else 'nl')}", file=sys.stderr)
             status = 1
             continue
         for lang in langs:

@@ -108,7 +108,9 @@ def _select_fields(cb: Codebook, fields: Sequence[str] | None, items: str | None
         if items not in alts:
             raise ParameterError(
                 f"items={items!r} is not allowed for codebook {cb.name!r}; use one of: "
-                + (", ".join(repr(a) for a in alts) or "(none: this codebook has no item versions)") + ".")
+                + (", ".join(repr(a) for a in alts) or "(none: this codebook has no item versions)") + ".",
+                nl=f"--items {items} bestaat niet voor codeboek '{cb.name}'; kies uit: "
+                + (", ".join(alts) or "(geen: dit codeboek heeft geen versies)") + ".")
         all_items = {c for v in alts.values() for c in v}
         keep = set(alts[items])
         chosen = [f for f in chosen if f.name not in all_items or f.name in keep]
@@ -313,19 +315,21 @@ def write_template(codebook: str | Path | Codebook, path: str | Path, *, lang: s
     return path
 
 
-def _cmd_template(args) -> int:
+def _cmd_template(args: Any) -> int:
     out = Path(args.out)
+    if out.is_dir():
+        raise IsADirectoryError(f"'{out}' is een map; geef de naam van een nieuw .xlsx-bestand (--out invoer.xlsx)."
+                                if args.lang == "nl" else
+                                f"'{out}' is a folder; give the name of a new .xlsx file (--out input.xlsx).")
     if out.exists() and not args.force:
-        print(f"evalkit template: {out} already exists; use --force to overwrite it.", file=sys.stderr)
-        return 2
-    try:
-        p = write_template(args.codebook, out, lang=args.lang, items=args.items)
-    except (ParameterError, Exception) as exc:  # noqa: BLE001
-        from evalkit.core.errors import EvalkitError
-        if isinstance(exc, EvalkitError):
-            print(f"evalkit template: {exc}", file=sys.stderr)
-            return 2
-        raise
+        raise FileExistsError(f"'{out}' bestaat al; kies een andere naam of overschrijf het met --force."
+                              if args.lang == "nl" else
+                              f"'{out}' already exists; choose another name or overwrite it with --force.")
+    if out.suffix.lower() != ".xlsx":
+        raise ParameterError(f"--out must end in .xlsx, got {str(out)!r}.",
+                             nl=f"--out moet eindigen op .xlsx (een Excel-werkmap), niet '{out}'.")
+    # errors (unknown codebook or item version, locked file): evalkit.cli.main, one line
+    p = write_template(args.codebook, out, lang=args.lang, items=args.items)
     print(p)
     return 0
 

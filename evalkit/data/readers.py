@@ -35,19 +35,94 @@ import numpy as np
 import pandas as pd
 
 from evalkit.core.checks import check_lang
-from evalkit.data.codebook import Codebook, Field, load_codebook, municipalities, normalize_label
-from evalkit.core.errors import DataValidationError, ParameterError
+from evalkit.core.errors import CodebookError, DataValidationError, ParameterError
+from evalkit.data.codebook import (Codebook, Field, available_codebooks, load_codebook, municipalities,
+                                   normalize_label)
 
-__all__ = ["read", "validate", "ValidationReport", "ISSUE_COLUMNS", "cli_validate"]
+__all__ = ["read", "validate", "ValidationReport", "ISSUE_COLUMNS", "RULE_TEXT", "rule_text", "cli_validate"]
 
-#: Columns of ``ValidationReport.errors`` and ``.warnings``.
-ISSUE_COLUMNS: tuple[str, ...] = ("row", "column", "value", "rule", "message")
+#: Columns of ``ValidationReport.errors`` and ``.warnings``: the first five are the
+#: original contract; the rest place the problem where the user sees it (see docs/io.md).
+ISSUE_COLUMNS: tuple[str, ...] = ("row", "column", "value", "rule", "message",
+                                  "excel_row", "line", "column_letter", "cell", "header",
+                                  "rule_text", "fix")
 
 #: Sheet names of the data sheet in an evalkit Excel template.
 DATA_SHEET_NAMES = ("gegevens", "data")
 
 _GM_PATTERN = r"^GM\d{4}$"
 _INT_LIKE = re.compile(r"^\s*\d{1,4}(\.0+)?\s*$")
+
+#: Each rule in the user's words (``rule_text``), Dutch and English.
+RULE_TEXT: dict[str, dict[str, str]] = {
+    "required": {"nl": "verplichte cel is leeg", "en": "required cell is empty"},
+    "type": {"nl": "verkeerd soort waarde", "en": "wrong kind of value"},
+    "enum": {"nl": "antwoord staat niet in de lijst", "en": "answer is not in the list"},
+    "minimum": {"nl": "waarde is te klein", "en": "value is too small"},
+    "maximum": {"nl": "waarde is te groot", "en": "value is too large"},
+    "pattern": {"nl": "waarde heeft niet de juiste vorm", "en": "value does not have the right form"},
+    "unique": {"nl": "waarde komt vaker voor", "en": "value occurs more than once"},
+    "duplicate_key": {"nl": "dubbele regel", "en": "duplicate row"},
+    "requires_baseline": {"nl": "nameting zonder voormeting", "en": "later measurement without baseline"},
+    "in_reference_list": {"nl": "gemeentecode onbekend", "en": "unknown municipality code"},
+    "name_mismatch": {"nl": "naam past niet bij de code", "en": "name does not match the code"},
+    "compare": {"nl": "kolommen spreken elkaar tegen", "en": "columns contradict each other"},
+    "constant_within": {"nl": "waarde verschilt binnen een groep", "en": "value differs within a group"},
+    "band": {"nl": "groep past niet bij de waarde", "en": "group does not match the value"},
+    "item_set": {"nl": "vragenlijst niet compleet", "en": "questionnaire incomplete"},
+    "missing_column": {"nl": "verplichte kolom ontbreekt", "en": "required column is missing"},
+    "unknown_column": {"nl": "kolom onbekend (niet gecontroleerd)", "en": "unknown column (not checked)"},
+    "duplicate_column": {"nl": "kolom staat er twee keer", "en": "column occurs twice"},
+    "coverage": {"nl": "codeboek past niet bij het bestand", "en": "codebook does not fit the file"},
+    "empty_row": {"nl": "lege regel", "en": "empty row"},
+    "empty_file": {"nl": "bestand zonder gegevens", "en": "file without data"},
+    "parse_error": {"nl": "bestand niet te lezen", "en": "file cannot be read"},
+    "extra_fields": {"nl": "regel heeft te veel waarden", "en": "row has too many values"},
+    "encoding": {"nl": "tekens verkeerd opgeslagen", "en": "characters stored wrongly"},
+    "percentage_scale": {"nl": "fracties in plaats van percentages?", "en": "fractions instead of percentages?"},
+}
+
+
+def rule_text(rule: str, lang: str = "nl") -> str:
+    """A rule name (``"requires_baseline"``) in the user's words, Dutch or English."""
+    texts = RULE_TEXT.get(rule)
+    return texts[check_lang(lang)] if texts else rule
+
+
+class _Layout:
+    """Where the data rows and columns of a source sit as the user's program shows them.
+
+    ``kind`` is ``"xlsx"`` (rows and letters as Excel/LibreOffice show them), ``"csv"``
+    (line in a text editor and row when the file is opened in Excel), ``"sav"`` (SPSS case
+    number, variable names) or ``"frame"`` (a DataFrame: row ``i`` is the i-th data row,
+    letters as in ``df.to_excel(index=False)``).
+    """
+
+    __slots__ = ("kind", "sheet", "header_row", "lines")
+
+    def __init__(self, kind: str = "frame", *, sheet: str | None = None, header_row: int = 1,
+                 lines: np.ndarray | None = None):
+        self.kind = kind
+        self.sheet = sheet
+        self.header_row = header_row  # spreadsheet row of the header
+        self.lines = lines            # csv: text-editor line where each data row starts
+
+    def excel_row(self, row: int) -> int | None:
+        return None if self.kind == "sav" else row + self.header_row
+
+    def line(self, row: int) -> int | None:
+        if self.kind != "csv":
+            return None
+        if self.lines is not None and 0 < row <= len(self.lines):
+            return int(self.lines[row - 1])
+        return row + 1
+
+    def letter(self, index: int | None) -> str | None:
+        if index is None or self.kind == "sav":
+            return None
+        from openpyxl.utils import get_column_letter
+
+        return get_column_letter(index + 1)
 
 
 # =======================================================================================
@@ -61,14 +136,27 @@ class ValidationReport:
     ok : bool
         True when there are no errors (warnings are allowed).
     errors, warnings : pandas.DataFrame
-        Columns ``row, column, value, rule, message``. ``row`` is the 1-based data row as a
-        spreadsheet user counts it (header excluded; nullable integer, ``<NA>`` for
-        problems of the whole file such as a missing column); ``column`` is the machine
-        name; ``value`` the value as it appears in the file; ``rule`` the rule broken
-        (``required, type, enum, minimum, maximum, pattern, unique, duplicate_key,
-        requires_baseline, in_reference_list, compare, constant_within, band, item_set,
-        missing_column, unknown_column, duplicate_column, empty_row, empty_file,
-        parse_error, name_mismatch, encoding``); ``message`` tells in plain words what to fix.
+        One row per problem (columns :data:`ISSUE_COLUMNS`):
+
+        - ``row``: the 1-based data row (header excluded; nullable integer, ``<NA>`` for
+          problems of the whole file such as a missing column);
+        - ``column``: the machine name; ``value``: the value as written in the file;
+        - ``rule``: the rule broken, a stable code (``required, type, enum, minimum,
+          maximum, pattern, unique, duplicate_key, requires_baseline, in_reference_list,
+          compare, constant_within, band, item_set, missing_column, unknown_column,
+          duplicate_column, coverage, empty_row, empty_file, parse_error, extra_fields,
+          name_mismatch, encoding, percentage_scale``);
+        - ``message``: one sentence naming file, place, value, problem and fix;
+        - ``excel_row``: the row number Excel/LibreOffice show (xlsx: the sheet row, header
+          included; CSV: the row when opened in Excel; DataFrame: ``row + 1``; ``<NA>``
+          for SPSS and for problems of the whole file);
+        - ``line``: CSV only, the line number in a text editor (differs from ``excel_row``
+          after a ``sep=;`` line or a text with line breaks);
+        - ``column_letter``: the spreadsheet column (``"C"``; ``None`` when the column is
+          missing or the file is SPSS); ``cell``: letter and row (``"C8"``);
+        - ``header``: the column header as written in the file (the codebook title when
+          the column is missing);
+        - ``rule_text``: the rule in words (Dutch or English), ``fix``: what to do.
     """
 
     def __init__(self, issues: pd.DataFrame, *, codebook: str, source: str | None,
@@ -89,6 +177,13 @@ class ValidationReport:
             "value": iss["value"],
             "rule": iss["rule"],
             "message": iss[f"message_{lang}"],
+            "excel_row": iss["excel_row"].astype("Int64"),
+            "line": iss["line"].astype("Int64"),
+            "column_letter": iss["column_letter"],
+            "cell": iss["cell"],
+            "header": iss[f"header_{lang}"],
+            "rule_text": iss["rule"].map(lambda r: rule_text(r, lang)),
+            "fix": iss[f"fix_{lang}"],
         })
         if severity is None:
             out.insert(0, "severity", iss["severity"])
@@ -126,10 +221,12 @@ class ValidationReport:
         src = f"'{self.source}'" if self.source else ("de tabel" if nl else "the table")
         ne, nw = self.n_errors, self.n_warnings
         lines = [
-            (f"Controle van {src} met codeboek '{self.codebook}': {self.n_rows} regels, "
+            (f"Controle van {src} met codeboek '{self.codebook}': {self.n_rows} "
+             f"{'regel' if self.n_rows == 1 else 'regels'} met gegevens, "
              f"{ne} {'fout' if ne == 1 else 'fouten'}, {nw} {'waarschuwing' if nw == 1 else 'waarschuwingen'}.")
             if nl else
-            (f"Check of {src} against codebook '{self.codebook}': {self.n_rows} rows, "
+            (f"Check of {src} against codebook '{self.codebook}': {self.n_rows} data "
+             f"row{'s' if self.n_rows != 1 else ''}, "
              f"{ne} error{'s' if ne != 1 else ''}, {nw} warning{'s' if nw != 1 else ''}.")
         ]
         if self.ok:
@@ -137,12 +234,16 @@ class ValidationReport:
                          else "No errors found: the file meets the codebook.")
         err = self._frame("error", lang)
         if ne:
-            counts = err.groupby(["rule", "column"], dropna=False, sort=False).size()
+            where = err["column_letter"].where(err["column_letter"].notna(), "")
+            col = (where + " " + err["header"].fillna("").map(lambda h: f"'{h}'" if h else "")).str.strip()
+            counts = (pd.DataFrame({"what": err["rule_text"], "col": col.where(col != "", "-")})
+                      .groupby(["what", "col"], sort=False).size())
             lines.append("")
-            lines.append("Fouten per regel en kolom:" if nl else "Errors by rule and column:")
-            for (rule, col), n in counts.items():
-                col = "-" if pd.isna(col) else col
-                lines.append(f"  {rule:<18} {col:<20} {n}")
+            lines.append("Fouten per soort en kolom:" if nl else "Errors by kind and column:")
+            wide = max(len(str(w)) for w, _ in counts.index)
+            widc = max(len(str(c)) for _, c in counts.index)
+            for (what, c), k in counts.items():
+                lines.append(f"  {what:<{wide}}  {c:<{widc}}  {k}")
             lines.append("")
             shown = err.head(max_items)
             lines.append((f"Eerste {len(shown)} van {ne} fouten:" if nl else f"First {len(shown)} of {ne} errors:")
@@ -170,13 +271,14 @@ class ValidationReport:
         colour = "#009e73" if self.ok else "#d55e00"
         parts = [f'<div class="evalkit-validation"><p style="border-left:4px solid {colour};'
                  f'padding-left:.5em"><strong>{head}</strong></p>']
+        show = ["cell", "header", "value", "rule_text", "message"]
         for title, frame in (("Fouten" if nl else "Errors", self.errors),
                              ("Waarschuwingen" if nl else "Warnings", self.warnings)):
             if len(frame):
                 more = f" (eerste 100 van {len(frame)})" if nl else f" (first 100 of {len(frame)})"
                 parts.append(f"<h4>{title}{more if len(frame) > 100 else ''}</h4>")
-                parts.append(frame.head(100).to_html(index=False, border=0, na_rep="",
-                                                     classes="evalkit-table"))
+                parts.append(frame[show].head(100).to_html(index=False, border=0, na_rep="",
+                                                           classes="evalkit-table"))
         parts.append("</div>")
         return "".join(parts)
 
@@ -187,39 +289,70 @@ class ValidationReport:
 # =======================================================================================
 # Issue collection
 # =======================================================================================
+_Text = Callable[[Any, Any], str] | str
+
+
 class _Issues:
     """Collects issues as column chunks (vectorised), then builds one frame."""
 
-    def __init__(self, cb: Codebook, source: str | None, headers: dict[str, str]):
+    def __init__(self, cb: Codebook, source: str | None, headers: dict[str, str],
+                 positions: dict[str, int] | None = None, layout: _Layout | None = None):
         self.cb = cb
         self.source = source
         self.headers = headers  # machine name -> header as written in the file
+        self.positions = positions or {}  # machine name -> 0-based column position in the file
+        self.layout = layout or _Layout()
         self.chunks: list[dict] = []
 
-    def col_label(self, name: str | None, lang: str) -> str:
+    def header(self, name: str | None, lang: str, index: int | None = None,
+               shown: str | None = None) -> str | None:
+        if shown is not None:
+            return shown
         if name is None:
-            return ""
-        shown = self.headers.get(name)
-        if shown is None:
-            shown = self.cb[name].title(lang) if name in self.cb else name
-        return f"'{shown}'" if shown == name else f"'{shown}' ({name})"
+            return None
+        h = self.headers.get(name)
+        if h is None:
+            h = self.cb[name].title(lang) if name in self.cb else name
+        return h
 
-    def prefix(self, lang: str, row: Any, column: str | None) -> str:
+    def prefix(self, lang: str, row: int | None, column: str | None, index: int | None,
+               shown: str | None) -> str:
         nl = lang == "nl"
+        lay = self.layout
         parts = []
         if self.source:
             parts.append(("bestand " if nl else "file ") + f"'{self.source}'")
-        if row is not None and not (isinstance(row, float) and math.isnan(row)):
-            parts.append(("rij " if nl else "row ") + str(int(row)))
-        if column is not None:
-            parts.append(("kolom " if nl else "column ") + self.col_label(column, lang))
+            if lay.kind == "xlsx" and lay.sheet:
+                parts.append(("blad " if nl else "sheet ") + f"'{lay.sheet}'")
+        if row is not None:
+            if lay.kind == "csv":
+                parts.append((f"regel {lay.line(row)} (in Excel rij {lay.excel_row(row)})" if nl
+                              else f"line {lay.line(row)} (row {lay.excel_row(row)} in Excel)"))
+            elif lay.kind == "xlsx":
+                parts.append(("rij " if nl else "row ") + str(lay.excel_row(row)))
+            elif lay.kind == "sav":
+                parts.append(("geval " if nl else "case ") + str(row))
+            else:
+                parts.append(("rij " if nl else "row ") + str(row))
+        h = self.header(column, lang, index, shown)
+        if h is not None:
+            letter = lay.letter(index)
+            word = ("variabele " if nl else "variable ") if lay.kind == "sav" else ("kolom " if nl else "column ")
+            parts.append(word + (f"{letter} " if letter else "") + f"'{h}'")
         s = ", ".join(parts)
         return (s[:1].upper() + s[1:] + ": ") if s else ""
 
-    def add(self, rule: str, column: str | None, rows: Sequence | None, values: Sequence | None,
-            nl: Callable[[Any, Any], str] | str, en: Callable[[Any, Any], str] | str,
-            severity: str = "error") -> None:
-        """Add issues. ``rows`` are 1-based (None: one file-level issue)."""
+    def add(self, rule: str, column: str | None, rows: Sequence | np.ndarray | None,
+            values: Sequence | np.ndarray | None, nl: _Text, en: _Text, severity: str = "error", *,
+            fix_nl: _Text = "", fix_en: _Text = "", index: int | None = None,
+            shown: str | None = None) -> None:
+        """Add issues. ``rows`` are 1-based data rows (None: one file-level issue).
+
+        ``nl``/``en`` state the problem, ``fix_nl``/``fix_en`` what to do (both may be
+        callables of ``(row, value)``); the message is prefix + problem + fix. ``index``
+        is the column's position in the file (default: where ``column`` was found) and
+        ``shown`` its header when ``column`` is not a codebook field.
+        """
         if rows is None:
             rows_l: list = [None]
             vals_l: list = [None if values is None else values]
@@ -228,36 +361,75 @@ class _Issues:
             if not rows_l:
                 return
             vals_l = [None] * len(rows_l) if values is None else list(values)
-        msgs = {}
-        for lang, tmpl in (("nl", nl), ("en", en)):
-            if callable(tmpl):
-                msgs[lang] = [self.prefix(lang, r, column) + tmpl(r, v) for r, v in zip(rows_l, vals_l)]
-            else:
-                msgs[lang] = [self.prefix(lang, r, column) + tmpl for r in rows_l]
-        self.chunks.append({"row": rows_l, "column": column, "value": vals_l, "rule": rule,
-                            "severity": severity, "message_nl": msgs["nl"], "message_en": msgs["en"]})
+        if index is None and column is not None:
+            index = self.positions.get(column)
+        msgs: dict[str, list[str]] = {}
+        fixes: dict[str, list[str]] = {}
+        for lang, tmpl, fix in (("nl", nl, fix_nl), ("en", en, fix_en)):
+            prob = [tmpl(r, v) if callable(tmpl) else tmpl for r, v in zip(rows_l, vals_l)]
+            fx = [fix(r, v) if callable(fix) else fix for r, v in zip(rows_l, vals_l)]
+            fixes[lang] = fx
+            msgs[lang] = [self.prefix(lang, r, column, index, shown) + (p + " " + f if f else p)
+                          for r, p, f in zip(rows_l, prob, fx)]
+        lay = self.layout
+        letter = lay.letter(index) if (column is not None or shown is not None) else None
+        excel_rows = [None if r is None else lay.excel_row(r) for r in rows_l]
+        self.chunks.append({
+            "row": rows_l, "column": column, "value": vals_l, "rule": rule, "severity": severity,
+            "message_nl": msgs["nl"], "message_en": msgs["en"],
+            "fix_nl": fixes["nl"], "fix_en": fixes["en"],
+            "excel_row": excel_rows,
+            "line": [None if r is None else lay.line(r) for r in rows_l],
+            "column_letter": letter,
+            "cell": [f"{letter}{er}" if letter and er is not None else None for er in excel_rows],
+            "header_nl": self.header(column, "nl", index, shown),
+            "header_en": self.header(column, "en", index, shown),
+        })
+
+    def rows_text(self, rows: Sequence[int], lang: str) -> str:
+        """Other data rows named as the user's program numbers them (``rijen 3, 9``)."""
+        lay, nl = self.layout, lang == "nl"
+        if lay.kind == "csv":
+            nums = [lay.line(r) for r in rows]
+            word = ("regel", "regels") if nl else ("line", "lines")
+        elif lay.kind == "sav":
+            nums, word = list(rows), (("geval", "gevallen") if nl else ("case", "cases"))
+        else:
+            nums = [lay.excel_row(r) if lay.kind == "xlsx" else r for r in rows]
+            word = ("rij", "rijen") if nl else ("row", "rows")
+        return f"{word[len(nums) != 1]} {_rows_text([int(x) for x in nums if x is not None], lang)}"
 
     def frame(self) -> pd.DataFrame:
-        cols = ["severity", "row", "column", "value", "rule", "message_nl", "message_en"]
+        cols = ["severity", "row", "column", "value", "rule", "message_nl", "message_en",
+                "fix_nl", "fix_en", "excel_row", "line", "column_letter", "cell",
+                "header_nl", "header_en"]
+        ints = ("row", "excel_row", "line")
         if not self.chunks:
             df = pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
-            df["row"] = df["row"].astype("Int64")
+            for c in ints:
+                df[c] = df[c].astype("Int64")
             return df
         parts = []
         order = {n: i for i, n in enumerate(self.cb.field_names)}
         for ch in self.chunks:
             n = len(ch["row"])
-            parts.append(pd.DataFrame({
+            part = {
                 "severity": [ch["severity"]] * n,
-                "row": pd.array([np.nan if r is None else r for r in ch["row"]], dtype="Float64"),
                 "column": [ch["column"]] * n,
                 "value": [None if v is None else _display(v) for v in ch["value"]],
                 "rule": [ch["rule"]] * n,
-                "message_nl": ch["message_nl"],
-                "message_en": ch["message_en"],
-            }))
+                "column_letter": [ch["column_letter"]] * n,
+                "header_nl": [ch["header_nl"]] * n,
+                "header_en": [ch["header_en"]] * n,
+            }
+            for c in ints:
+                part[c] = pd.array([np.nan if r is None else r for r in ch[c]], dtype="Float64")
+            for c in ("message_nl", "message_en", "fix_nl", "fix_en", "cell"):
+                part[c] = ch[c]
+            parts.append(pd.DataFrame(part)[cols])
         df = pd.concat(parts, ignore_index=True)
-        df["row"] = df["row"].astype("Int64")
+        for c in ints:
+            df[c] = df[c].astype("Int64")
         df["_file"] = df["row"].isna().astype(int)
         df["_col"] = df["column"].map(lambda c: order.get(c, len(order)) if c is not None else -1)
         df = df.sort_values(["_file", "row", "_col"], ascending=[False, True, True], kind="stable",
@@ -466,24 +638,29 @@ def _finish_numeric(f: Field, num: np.ndarray, missing, type_bad, text) -> _Colu
 # =======================================================================================
 # Messages
 # =======================================================================================
-def _type_msgs(f: Field):
+def _type_msgs(f: Field) -> tuple[Callable[[Any, Any], str], ...]:
+    """(problem nl, problem en, fix nl, fix en) for a value of the wrong type."""
     if f.type == "integer":
-        def thousands(v, lang):
+        def thousands(v: Any, lang: str) -> str:
             if re.fullmatch(r"\d{1,3}([.,]\d{3})+", str(v)):
                 return (" Gebruik geen scheidingsteken voor duizendtallen: schrijf " + re.sub(r"[.,]", "", str(v)) + "."
                         if lang == "nl" else
                         " Do not use a thousands separator: write " + re.sub(r"[.,]", "", str(v)) + ".")
             return ""
-        return (lambda r, v: f"'{v}' is geen geheel getal. Vul een heel getal in (zoals 67), zonder letters, tekens of decimalen." + thousands(v, "nl"),
-                lambda r, v: f"'{v}' is not a whole number. Enter a whole number (such as 67), without letters, symbols or decimals." + thousands(v, "en"))
+        return (lambda r, v: f"'{v}' is geen geheel getal.",
+                lambda r, v: f"'{v}' is not a whole number.",
+                lambda r, v: "Vul een heel getal in (zoals 67), zonder letters, tekens of decimalen." + thousands(v, "nl"),
+                lambda r, v: "Enter a whole number (such as 67), without letters, symbols or decimals." + thousands(v, "en"))
     if f.type == "number":
-        return (lambda r, v: f"'{v}' is geen getal. Vul een getal in, zoals 12,5 of 12.5.",
-                lambda r, v: f"'{v}' is not a number. Enter a number, such as 12.5 or 12,5.")
+        return (lambda r, v: f"'{v}' is geen getal.", lambda r, v: f"'{v}' is not a number.",
+                lambda r, v: "Vul een getal in, zoals 12,5 of 12.5.",
+                lambda r, v: "Enter a number, such as 12.5 or 12,5.")
     if f.type == "date":
-        return (lambda r, v: f"'{v}' is geen geldige datum. Schrijf de datum als 2024-03-15 of 15-03-2024.",
-                lambda r, v: f"'{v}' is not a valid date. Write the date as 2024-03-15 or 15-03-2024.")
-    return (lambda r, v: f"'{v}' is geen ja/nee-waarde. Vul ja of nee in.",
-            lambda r, v: f"'{v}' is not a yes/no value. Enter yes or no.")
+        return (lambda r, v: f"'{v}' is geen geldige datum.", lambda r, v: f"'{v}' is not a valid date.",
+                lambda r, v: "Schrijf de datum als 15-03-2024 of 2024-03-15.",
+                lambda r, v: "Write the date as 2024-03-15 or 15-03-2024.")
+    return (lambda r, v: f"'{v}' is geen ja/nee-waarde.", lambda r, v: f"'{v}' is not a yes/no value.",
+            lambda r, v: "Vul ja of nee in.", lambda r, v: "Enter yes or no.")
 
 
 def _gm_hint(v: str, lang: str) -> str:
@@ -530,17 +707,61 @@ def _header_map(columns: Sequence, cb: Codebook, var_labels: dict | None = None)
     return rename, unknown, duplicates, blanks
 
 
+def _coverage(iss: _Issues, cb: Codebook, cols: list, rename: dict[int, str],
+              duplicates: list, blanks: list[int]) -> bool:
+    """A codebook that recognises none or fewer than half of the file's columns is an error.
+
+    Otherwise a coalition file checked with the wrong codebook (``--codebook djg11``) would
+    pass with "no errors" while nothing was checked. Names the codebook that fits better.
+    """
+    named = [i for i in range(len(cols)) if i not in set(blanks)]
+    known = len(rename) + len(duplicates)
+    if not named or (known > 0 and 2 * known >= len(named)):
+        return True
+    best: tuple[str, int] | None = None
+    for other_name in available_codebooks():
+        if other_name == cb.name:
+            continue
+        try:
+            other = load_codebook(other_name)
+        except CodebookError:
+            continue
+        k = sum(other.resolve_header(str(cols[i])) is not None for i in named)
+        if k > known and (best is None or k > best[1]):
+            best = (other_name, k)
+    tot = len(named)
+    if best:
+        fix_nl = (f"Dit lijkt een bestand voor codeboek '{best[0]}' ({best[1]} van de {tot} kolommen "
+                  f"herkend): controleer het met --codebook {best[0]}.")
+        fix_en = (f"This looks like a file for codebook '{best[0]}' ({best[1]} of the {tot} columns "
+                  f"recognised): check it with --codebook {best[0]}.")
+    else:
+        fix_nl = ("Controleer of dit het goede codeboek is en of de kolomkoppen kloppen; het sjabloon "
+                  f"toont de koppen (evalkit template {cb.name} --out sjabloon.xlsx).")
+        fix_en = ("Check that this is the right codebook and that the column headers are right; the "
+                  f"template shows the headers (evalkit template {cb.name} --out template.xlsx).")
+    iss.add("coverage", None, None, f"{known}/{tot}",
+            f"codeboek '{cb.name}' herkent {known} van de {tot} kolommen van dit bestand, dus het "
+            "bestand is grotendeels niet gecontroleerd.",
+            f"codebook '{cb.name}' recognises {known} of the {tot} columns of this file, so most of "
+            "the file was not checked.", fix_nl=fix_nl, fix_en=fix_en)
+    return False
+
+
 def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
            pre_issues: list[tuple] | None = None, var_labels: dict | None = None,
-           lang: str = "nl") -> tuple[pd.DataFrame, ValidationReport]:
+           lang: str = "nl", layout: _Layout | None = None) -> tuple[pd.DataFrame, ValidationReport]:
     """Core: map headers, convert types, run every check. Returns (typed frame, report)."""
     n = len(df)
     cols = list(df.columns)
     rename, unknown, duplicates, blanks = _header_map(cols, cb, var_labels)
     headers = {name: str(cols[i]) for i, name in rename.items()}
-    iss = _Issues(cb, source, headers)
+    positions = {name: i for i, name in rename.items()}
+    iss = _Issues(cb, source, headers, positions, layout)
+    unreadable = False
     for args in pre_issues or []:
         iss.add(*args[:6], **(args[6] if len(args) > 6 else {}))
+        unreadable = unreadable or args[0] == "parse_error"
 
     # positional access (duplicate headers are possible)
     def col(i: int) -> pd.Series:
@@ -548,44 +769,54 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
         return s.reset_index(drop=True)
 
     # -- file-level ---------------------------------------------------------------------
-    if n == 0:
+    if n == 0 and not unreadable:
         iss.add("empty_file", None, None, None,
-                "het bestand bevat geen gegevens (alleen een kopregel of helemaal niets). Vul minstens één regel in.",
-                "the file holds no data (only a header row or nothing at all). Fill in at least one row.")
+                "het bestand bevat geen gegevens (alleen een kopregel of helemaal niets).",
+                "the file holds no data (only a header row or nothing at all).",
+                fix_nl="Vul minstens één regel in onder de kopregel.",
+                fix_en="Fill in at least one row below the header row.")
     present = set(rename.values())
     no_columns = len(cols) == 0
+    fits = _coverage(iss, cb, cols, rename, duplicates, blanks)
     for f in ([] if no_columns else cb.fields):
         if f.required and f.name not in present:
             iss.add("missing_column", f.name, None, None,
-                    f"de verplichte kolom ontbreekt. Voeg een kolom toe met de kop '{f.title('nl')}' of '{f.name}'.",
-                    f"the required column is missing. Add a column headed '{f.title('en')}' or '{f.name}'.")
+                    "de verplichte kolom ontbreekt.", "the required column is missing.",
+                    fix_nl=f"Voeg een kolom toe met de kop '{f.title('nl')}'.",
+                    fix_en=f"Add a column headed '{f.title('en')}'.")
     for i, name, first in duplicates:
         iss.add("duplicate_column", name, None, str(cols[i]),
-                f"de kolommen '{first}' en '{cols[i]}' betekenen allebei '{name}'; alleen de eerste wordt gebruikt. Verwijder of hernoem er één.",
-                f"the columns '{first}' and '{cols[i]}' both mean '{name}'; only the first is used. Remove or rename one.")
-    for i in unknown:
+                f"de kolommen '{first}' en '{cols[i]}' betekenen allebei '{cb[name].title('nl')}'; alleen de eerste wordt gebruikt.",
+                f"the columns '{first}' and '{cols[i]}' both mean '{cb[name].title('en')}'; only the first is used.",
+                fix_nl="Verwijder of hernoem er één.", fix_en="Remove or rename one.",
+                index=i, shown=str(cols[i]))
+    for i in (unknown if fits else []):  # a codebook that does not fit: one error says it
         h = str(cols[i])
         close = difflib.get_close_matches(normalize_label(h), list(cb.aliases), n=1, cutoff=0.75)
-        hint_nl = f" Bedoelt u '{cb.aliases[close[0]]}'?" if close else ""
-        hint_en = f" Did you mean '{cb.aliases[close[0]]}'?" if close else ""
+        hint_nl = f"Bedoelt u '{cb.aliases[close[0]]}'?" if close else "Verwijder de kolom als u hem niet nodig heeft."
+        hint_en = f"Did you mean '{cb.aliases[close[0]]}'?" if close else "Remove the column if you do not need it."
         iss.add("unknown_column", None, None, h,
-                f"de kolom '{h}' staat niet in codeboek '{cb.name}' en wordt niet gecontroleerd.{hint_nl}",
-                f"the column '{h}' is not in codebook '{cb.name}' and is not checked.{hint_en}",
-                severity="warning")
+                f"de kolom '{h}' staat niet in codeboek '{cb.name}' en wordt niet gecontroleerd.",
+                f"the column '{h}' is not in codebook '{cb.name}' and is not checked.",
+                severity="warning", fix_nl=hint_nl, fix_en=hint_en, index=i, shown=h)
     for i in blanks:
         if n and col(i).map(_scalar_text, na_action="ignore").fillna("").astype(str).str.len().gt(0).any():
             iss.add("unknown_column", None, None, f"#{i + 1}",
-                    f"kolom {i + 1} heeft geen kop maar wel gegevens; deze worden niet gebruikt. Geef de kolom een kop.",
-                    f"column {i + 1} has no header but holds data, which are not used. Give the column a header.",
-                    severity="warning")
+                    "deze kolom heeft geen kop maar wel gegevens; deze worden niet gebruikt.",
+                    "this column has no header but holds data, which are not used.",
+                    severity="warning", fix_nl="Geef de kolom een kop.", fix_en="Give the column a header.",
+                    index=i, shown="")
     for rule in ([] if no_columns else cb.rules_of_type("item_set")):
         alts: dict[str, list[str]] = rule["alternatives"]
         if not any(set(items) <= present for items in alts.values()):
             lack = {k: [c for c in v if c not in present] for k, v in alts.items()}
-            lack_txt = "; ".join(f"{k}: {', '.join(v)}" for k, v in lack.items())
+            lack_nl = "; ".join(f"{k}: {', '.join(cb[c].title('nl') for c in v)}" for k, v in lack.items())
+            lack_en = "; ".join(f"{k}: {', '.join(cb[c].title('en') for c in v)}" for k, v in lack.items())
             iss.add("item_set", None, None, None,
-                    f"de vragenlijst is niet compleet: het bestand moet alle items van één van deze versies bevatten ({', '.join(alts)}). Ontbrekende kolommen per versie: {lack_txt}.",
-                    f"the questionnaire is incomplete: the file must hold all items of one of these versions ({', '.join(alts)}). Missing columns per version: {lack_txt}.")
+                    f"de vragenlijst is niet compleet: het bestand moet alle items van één van deze versies bevatten ({', '.join(alts)}).",
+                    f"the questionnaire is incomplete: the file must hold all items of one of these versions ({', '.join(alts)}).",
+                    fix_nl=f"Voeg de ontbrekende kolommen toe (per versie: {lack_nl}).",
+                    fix_en=f"Add the missing columns (per version: {lack_en}).")
 
     # -- convert every known column -------------------------------------------------------
     typed: dict[str, pd.Series] = {}
@@ -609,13 +840,13 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
     live = ~all_missing
     if n and all_missing.all():
         iss.add("empty_file", None, None, None,
-                "alle regels van het bestand zijn leeg. Vul minstens één regel in.",
-                "every row of the file is empty. Fill in at least one row.")
+                "alle regels van het bestand zijn leeg.", "every row of the file is empty.",
+                fix_nl="Vul minstens één regel in.", fix_en="Fill in at least one row.")
     elif all_missing.any():
         rows = np.flatnonzero(all_missing) + 1
         iss.add("empty_row", None, rows, None,
-                "deze regel is helemaal leeg. Verwijder de lege regel.",
-                "this row is completely empty. Delete the empty row.")
+                "deze regel is helemaal leeg.", "this row is completely empty.",
+                fix_nl="Verwijder de lege regel.", fix_en="Delete the empty row.")
     rownum = np.arange(1, n + 1)
 
     def raw_values(c: _Column, name: str, mask: np.ndarray):
@@ -631,47 +862,56 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
         if f.required and n and not all_missing.all():
             m = c.missing & live
             iss.add("required", f.name, rownum[m], None,
-                    "is leeg, maar deze kolom is verplicht. Vul een waarde in.",
-                    "is empty, but this column is required. Fill in a value.")
+                    "is leeg, maar deze kolom is verplicht.", "is empty, but this column is required.",
+                    fix_nl="Vul een waarde in.", fix_en="Fill in a value.")
         m = c.type_bad & live
         if m.any():
-            tnl, ten = _type_msgs(f)
+            tnl, ten, fnl, fen = _type_msgs(f)
             if f.type == "integer" and f.enum is not None:
                 allowed = {lg: f.allowed_text(lg) for lg in ("nl", "en")}
-                tnl = lambda r, v, a=allowed["nl"]: f"'{v}' is geen toegestaan antwoord. Toegestaan: {a}."  # noqa: E731
-                ten = lambda r, v, a=allowed["en"]: f"'{v}' is not an allowed answer. Allowed: {a}."  # noqa: E731
-            iss.add("type", f.name, rownum[m], raw_values(c, f.name, m), tnl, ten)
+                tnl = lambda r, v: f"'{v}' is geen toegestaan antwoord."  # noqa: E731
+                ten = lambda r, v: f"'{v}' is not an allowed answer."  # noqa: E731
+                fnl = lambda r, v, a=allowed["nl"]: f"Kies een van: {a}."  # noqa: E731
+                fen = lambda r, v, a=allowed["en"]: f"Choose one of: {a}."  # noqa: E731
+            iss.add("type", f.name, rownum[m], raw_values(c, f.name, m), tnl, ten, fix_nl=fnl, fix_en=fen)
         m = c.enum_bad & live
         if m.any():
             a_nl, a_en = f.allowed_text("nl"), f.allowed_text("en")
             iss.add("enum", f.name, rownum[m], raw_values(c, f.name, m),
-                    lambda r, v: f"'{v}' is geen toegestane waarde. Toegestaan: {a_nl}.",
-                    lambda r, v: f"'{v}' is not an allowed value. Allowed: {a_en}.")
+                    lambda r, v: f"'{v}' is geen toegestane waarde.",
+                    lambda r, v: f"'{v}' is not an allowed value.",
+                    fix_nl=f"Kies een van: {a_nl}.", fix_en=f"Choose one of: {a_en}.")
         if f.type in ("integer", "number") and (f.minimum is not None or f.maximum is not None):
             num = c.typed.astype("float64")
             rng_nl, rng_en = f.allowed_text("nl"), f.allowed_text("en")
             if f.minimum is not None:
                 m = (num < f.minimum).fillna(False).to_numpy(dtype=bool) & live
                 iss.add("minimum", f.name, rownum[m], raw_values(c, f.name, m),
-                        lambda r, v: f"{v} is kleiner dan het minimum {_fmt_num(f.minimum, 'nl')}. Toegestaan: {rng_nl}.",
-                        lambda r, v: f"{v} is below the minimum {f.minimum}. Allowed: {rng_en}.")
+                        lambda r, v: f"{v} is kleiner dan het minimum {_fmt_num(f.minimum, 'nl')}.",
+                        lambda r, v: f"{v} is below the minimum {f.minimum}.",
+                        fix_nl=f"Toegestaan: {rng_nl}.", fix_en=f"Allowed: {rng_en}.")
             if f.maximum is not None:
                 m = (num > f.maximum).fillna(False).to_numpy(dtype=bool) & live
                 iss.add("maximum", f.name, rownum[m], raw_values(c, f.name, m),
-                        lambda r, v: f"{v} is groter dan het maximum {_fmt_num(f.maximum, 'nl')}. Toegestaan: {rng_nl}.",
-                        lambda r, v: f"{v} is above the maximum {f.maximum}. Allowed: {rng_en}.")
+                        lambda r, v: f"{v} is groter dan het maximum {_fmt_num(f.maximum, 'nl')}.",
+                        lambda r, v: f"{v} is above the maximum {f.maximum}.",
+                        fix_nl=f"Toegestaan: {rng_nl}.", fix_en=f"Allowed: {rng_en}.")
         if f.pattern and f.type == "string":
             t = c.typed
             m = (t.notna() & ~t.str.fullmatch(f.pattern).fillna(False)).to_numpy(dtype=bool) & live
             if m.any():
                 if f.pattern == _GM_PATTERN:
                     iss.add("pattern", f.name, rownum[m], raw_values(c, f.name, m),
-                            lambda r, v: f"'{v}' is geen geldige gemeentecode." + _gm_hint(str(v), "nl"),
-                            lambda r, v: f"'{v}' is not a valid municipality code." + _gm_hint(str(v), "en"))
+                            lambda r, v: f"'{v}' is geen geldige gemeentecode.",
+                            lambda r, v: f"'{v}' is not a valid municipality code.",
+                            fix_nl=lambda r, v: _gm_hint(str(v), "nl").strip(),
+                            fix_en=lambda r, v: _gm_hint(str(v), "en").strip())
                 else:
                     iss.add("pattern", f.name, rownum[m], raw_values(c, f.name, m),
                             lambda r, v: f"'{v}' heeft niet de juiste vorm (patroon {f.pattern}).",
-                            lambda r, v: f"'{v}' does not have the right form (pattern {f.pattern}).")
+                            lambda r, v: f"'{v}' does not have the right form (pattern {f.pattern}).",
+                            fix_nl="Verbeter de waarde volgens de uitleg in het codeboek.",
+                            fix_en="Correct the value as the codebook explains.")
         if f.unique:
             t = c.typed
             ok = t.notna().to_numpy(dtype=bool) & live
@@ -681,8 +921,10 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
                 groups = pd.Series(rownum[dup]).groupby(t[dup].astype(str).to_numpy()).agg(list)
                 others = {r: [o for o in groups[str(v)] if o != r] for r, v in zip(rownum[dup], t[dup])}
                 iss.add("unique", f.name, rownum[dup], raw_values(c, f.name, dup),
-                        lambda r, v: f"'{v}' komt vaker voor (ook in rij {_rows_text(others[r], 'nl')}); elke waarde mag maar één keer voorkomen.",
-                        lambda r, v: f"'{v}' occurs more than once (also in row {_rows_text(others[r], 'en')}); each value may occur only once.")
+                        lambda r, v: f"'{v}' komt vaker voor (ook in {iss.rows_text(others[r], 'nl')}).",
+                        lambda r, v: f"'{v}' occurs more than once (also in {iss.rows_text(others[r], 'en')}).",
+                        fix_nl="Elke waarde mag maar één keer voorkomen: verbeter of verwijder de dubbele.",
+                        fix_en="Each value may occur only once: correct or delete the duplicate.")
 
     # -- table rules ----------------------------------------------------------------------------
     def valid(name: str) -> np.ndarray:
@@ -690,8 +932,15 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
         c = colinfo[name]
         return c.typed.notna().to_numpy(dtype=bool) & ~c.enum_bad & live
 
-    def fmt_key(fields: list[str], values: tuple, lang: str) -> str:
-        return ", ".join(f"{cb[k].title(lang)} '{_display(v)}'" for k, v in zip(fields, values))
+    def user_text(name: str, row: int) -> str:
+        """The value of ``name`` in data row ``row`` as the user wrote it."""
+        c = colinfo[name]
+        if c.text is not None and c.text[row - 1] is not None:
+            return str(c.text[row - 1])
+        return _display(c.typed.iloc[row - 1])
+
+    def fmt_key(fields: list[str], row: int, lang: str) -> str:
+        return ", ".join(f"{cb[k].title(lang)} '{user_text(k, row)}'" for k in fields)
 
     key_rules = [r for r in cb.rules_of_type("unique")]
     if cb.primary_key and not any(list(r["fields"]) == cb.primary_key for r in key_rules):
@@ -714,13 +963,15 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
         for r, k in zip(rownum[dup], keys):
             by_key.setdefault(k, []).append(int(r))
         keyof = dict(zip(rownum[dup].tolist(), keys))
-        iss.add("duplicate_key", fields[0], rownum[dup], [_display(k[0]) for k in keys],
-                lambda r, v: (f"{fmt_key(fields, keyof[r], 'nl')} staat meer dan eens in het bestand "
-                              f"(rijen {_rows_text(by_key[keyof[r]], 'nl')}). Houd één regel per combinatie: "
-                              f"verwijder de dubbele regel of verbeter {' of '.join(cb[k].title('nl').lower() for k in fields)}."),
-                lambda r, v: (f"{fmt_key(fields, keyof[r], 'en')} occurs more than once in the file "
-                              f"(rows {_rows_text(by_key[keyof[r]], 'en')}). Keep one row per combination: "
-                              f"delete the duplicate row or correct {' or '.join(cb[k].title('en').lower() for k in fields)}."))
+        iss.add("duplicate_key", fields[0], rownum[dup], raw_values(colinfo[fields[0]], fields[0], dup),
+                lambda r, v: (f"{fmt_key(fields, r, 'nl')} staat meer dan eens in het bestand "
+                              f"({iss.rows_text(by_key[keyof[r]], 'nl')})."),
+                lambda r, v: (f"{fmt_key(fields, r, 'en')} occurs more than once in the file "
+                              f"({iss.rows_text(by_key[keyof[r]], 'en')})."),
+                fix_nl=(f"Houd één regel per combinatie: verwijder de dubbele regel of verbeter "
+                        f"{' of '.join(cb[k].title('nl').lower() for k in fields)}."),
+                fix_en=(f"Keep one row per combination: delete the duplicate row or correct "
+                        f"{' or '.join(cb[k].title('en').lower() for k in fields)}."))
 
     for rule in cb.rules_of_type("requires_baseline"):
         unit, time, base, later = rule["unit"], rule["time"], rule["baseline"], list(rule["later"])
@@ -732,13 +983,30 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
         m = ok & t.isin(later).to_numpy(dtype=bool) & ~u.isin(has_base).to_numpy(dtype=bool)
         if m.any():
             ut_nl, ut_en = cb[unit].title("nl"), cb[unit].title("en")
-            units = u.to_numpy(dtype=object)[m]
-            uof = dict(zip(rownum[m].tolist(), units))
-            iss.add("requires_baseline", time, rownum[m], t.to_numpy(dtype=object)[m],
-                    lambda r, v: (f"{ut_nl} '{uof[r]}' heeft een meting '{v}' maar geen meting '{base}' "
-                                  f"(voormeting). Voeg de voormeting toe of controleer het nummer."),
-                    lambda r, v: (f"{ut_en} '{uof[r]}' has a '{v}' measurement but no '{base}' "
-                                  f"(baseline) measurement. Add the baseline or check the number."))
+            uof = {r: user_text(unit, r) for r in rownum[m].tolist()}
+            words = {lg: cb[time].value_labels(lg) for lg in ("nl", "en")}
+
+            def base_word(r: int, v: Any, lg: str) -> str:
+                # the baseline in the words the user wrote the later wave in: a label if
+                # they wrote labels ("nameting" -> "voormeting"), else the code ("post" -> "pre")
+                code = t.iloc[r - 1]
+                if normalize_label(v) == normalize_label(code):
+                    return str(base)
+                for lab_lang in (lg, "nl", "en"):
+                    if normalize_label(v) == normalize_label(words[lab_lang].get(code, "")):
+                        return str(words[lab_lang].get(base, base))
+                return str(words[lg].get(base, base))
+
+            iss.add("requires_baseline", time, rownum[m], raw_values(colinfo[time], time, m),
+                    lambda r, v: (f"{ut_nl} '{uof[r]}' heeft een meting '{v}' maar geen meting "
+                                  f"'{base_word(r, v, 'nl')}'"
+                                  + ("." if base_word(r, v, "nl") == words["nl"].get(base) else " (voormeting).")),
+                    lambda r, v: (f"{ut_en} '{uof[r]}' has a '{v}' measurement but no "
+                                  f"'{base_word(r, v, 'en')}' (baseline) measurement."),
+                    fix_nl=lambda r, v: (f"Voeg de meting '{base_word(r, v, 'nl')}' van {uof[r]} toe of "
+                                         "controleer het nummer."),
+                    fix_en=lambda r, v: (f"Add the '{base_word(r, v, 'en')}' measurement of {uof[r]} or "
+                                         "check the number."))
 
     for rule in cb.rules_of_type("in_reference_list"):
         fld = rule["field"]
@@ -750,11 +1018,13 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
         pat_ok = t.str.fullmatch(cb[fld].pattern).fillna(False).to_numpy(dtype=bool) if cb[fld].pattern else True
         ok = t.notna().to_numpy(dtype=bool) & pat_ok & live
         m = ok & ~t.isin(ref[key]).to_numpy(dtype=bool)
-        iss.add("in_reference_list", fld, rownum[m], t.to_numpy(dtype=object)[m],
-                lambda r, v: (f"'{v}' staat niet in de lijst van gemeenten van 2022 (CBS). Controleer de code; "
-                              "de lijst staat in evalkit/data/municipalities.csv."),
-                lambda r, v: (f"'{v}' is not in the 2022 list of municipalities (CBS). Check the code; "
-                              "the list is in evalkit/data/municipalities.csv."))
+        iss.add("in_reference_list", fld, rownum[m], raw_values(colinfo[fld], fld, m),
+                lambda r, v: f"'{v}' staat niet in de lijst van gemeenten van 2022 (CBS).",
+                lambda r, v: f"'{v}' is not in the 2022 list of municipalities (CBS).",
+                fix_nl=("Controleer de code: kies hem in het sjabloon uit de keuzelijst (de lijst staat "
+                        "ook in evalkit/data/files/municipalities.csv)."),
+                fix_en=("Check the code: pick it from the drop-down list of the template (the list is "
+                        "also in evalkit/data/files/municipalities.csv)."))
         # names (and safety regions) that do not belong to the code: one warning per pair
         for other, refcol in (rule.get("check_names") or {}).items():
             if other not in colinfo:
@@ -776,10 +1046,12 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
                 codes = dict(zip(bad["row"], bad["code"]))
                 iss.add("name_mismatch", other, bad["row"].to_numpy(), bad["val"].to_numpy(),
                         lambda r, v: (f"{ot_nl} '{v}' past niet bij code {codes[r]} (in de lijst van 2022: "
-                                      f"'{exp[r]}'). Controleer code en naam (gemeld bij de eerste rij met deze combinatie)."),
+                                      f"'{exp[r]}')."),
                         lambda r, v: (f"{ot_en} '{v}' does not match code {codes[r]} (2022 list: "
-                                      f"'{exp[r]}'). Check code and name (reported at the first row with this pair)."),
-                        severity="warning")
+                                      f"'{exp[r]}')."),
+                        severity="warning",
+                        fix_nl="Controleer code en naam (gemeld bij de eerste rij met deze combinatie).",
+                        fix_en="Check code and name (reported at the first row with this pair).")
 
     ops = {"<=": np.less_equal, "<": np.less, ">=": np.greater_equal, ">": np.greater, "==": np.equal}
     for rule in cb.rules_of_type("compare"):
@@ -800,11 +1072,12 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
                     "==": "niet verschillen van"}[op]
         words_en = {"<=": "not be greater than", "<": "be less than", ">=": "not be less than",
                     ">": "be greater than", "==": "equal"}[op]
-        iss.add("compare", left, rownum[m], lv[m],
-                lambda r, v: (f"{lt_nl} = {_fmt_num(v, 'nl')} mag {words_nl} {rt_nl} = {_fmt_num(rvof[r], 'nl')}. "
-                              f"{desc_nl} Controleer beide kolommen."),
-                lambda r, v: (f"{lt_en} = {_fmt_num(v, 'en')} must {words_en} {rt_en} = {_fmt_num(rvof[r], 'en')}. "
-                              f"{rule.get('description_en', '')} Check both columns."))
+        iss.add("compare", left, rownum[m], raw_values(colinfo[left], left, m),
+                lambda r, v: (f"{lt_nl} = {user_text(left, r)} mag {words_nl} {rt_nl} = {user_text(right, r)}. "
+                              f"{desc_nl}").strip(),
+                lambda r, v: (f"{lt_en} = {user_text(left, r)} must {words_en} {rt_en} = {user_text(right, r)}. "
+                              f"{rule.get('description_en', '')}").strip(),
+                fix_nl="Controleer beide kolommen.", fix_en="Check both columns.")
 
     for rule in cb.rules_of_type("constant_within"):
         fld, by = rule["field"], rule["by"]
@@ -822,11 +1095,12 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
                 lambda x: ", ".join(sorted({_display(y) if pd.notna(y) else "(leeg)" for y in x})))
             gof = dict(zip(rownum[m].tolist(), g.to_numpy(dtype=object)[m]))
             ft_nl, ft_en = cb[fld].title("nl"), cb[fld].title("en")
-            iss.add("constant_within", fld, rownum[m], vals.to_numpy(dtype=object)[m],
+            iss.add("constant_within", fld, rownum[m], raw_values(colinfo[fld], fld, m),
                     lambda r, v: (f"{ft_nl} moet in alle regels van {gof[r]} gelijk zijn, maar verschilt "
-                                  f"(waarden: {distinct[gof[r]]}). Vul overal dezelfde waarde in."),
+                                  f"(waarden: {distinct[gof[r]]})."),
                     lambda r, v: (f"{ft_en} must be the same in every row of {gof[r]}, but differs "
-                                  f"(values: {distinct[gof[r]].replace('(leeg)', '(empty)')}). Use one value."))
+                                  f"(values: {distinct[gof[r]].replace('(leeg)', '(empty)')})."),
+                    fix_nl="Vul overal dezelfde waarde in.", fix_en="Use one value.")
 
     for rule in cb.rules_of_type("band"):
         fld, src, bands = rule["field"], rule["source"], rule["bands"]
@@ -842,11 +1116,12 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
             def right_band(age):
                 return next((k for k, (l, h) in bands.items() if l <= age <= h), "?")
             aof = dict(zip(rownum[m].tolist(), a.to_numpy()[m]))
-            iss.add("band", fld, rownum[m], b.to_numpy(dtype=object)[m],
-                    lambda r, v: (f"'{v}' past niet bij {cb[src].title('nl').lower()} {_display(aof[r])} "
-                                  f"(dat hoort bij '{right_band(aof[r])}'). Controleer beide kolommen."),
-                    lambda r, v: (f"'{v}' does not match {cb[src].title('en').lower()} {_display(aof[r])} "
-                                  f"(which belongs to '{right_band(aof[r])}'). Check both columns."))
+            iss.add("band", fld, rownum[m], raw_values(colinfo[fld], fld, m),
+                    lambda r, v: (f"'{v}' past niet bij {cb[src].title('nl').lower()} {user_text(src, r)} "
+                                  f"(dat hoort bij '{right_band(aof[r])}')."),
+                    lambda r, v: (f"'{v}' does not match {cb[src].title('en').lower()} {user_text(src, r)} "
+                                  f"(which belongs to '{right_band(aof[r])}')."),
+                    fix_nl="Controleer beide kolommen.", fix_en="Check both columns.")
 
     for rule in cb.rules_of_type("percentage_scale"):
         for fld in rule["fields"]:
@@ -856,10 +1131,9 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
             v = v[~np.isnan(v)]
             if len(v) >= 2 and v.max() <= 1 and v.max() > 0:
                 iss.add("percentage_scale", fld, None, None,
-                        "alle waarden liggen tussen 0 en 1. Zijn dit fracties (0,47) in plaats van percentages (47)? "
-                        "Vermenigvuldig dan met 100.",
-                        "all values lie between 0 and 1. Are these fractions (0.47) instead of percentages (47)? "
-                        "If so, multiply by 100.", severity="warning")
+                        "alle waarden liggen tussen 0 en 1. Zijn dit fracties (0,47) in plaats van percentages (47)?",
+                        "all values lie between 0 and 1. Are these fractions (0.47) instead of percentages (47)?",
+                        severity="warning", fix_nl="Vermenigvuldig dan met 100.", fix_en="If so, multiply by 100.")
 
     # -- the typed frame: codebook order, then unknown columns ------------------------------
     out = {f.name: typed[f.name] for f in cb.fields if f.name in typed}
@@ -968,11 +1242,25 @@ def read(path: str | Path, codebook: str | Path | Codebook, *, strict: bool = Tr
         raise ParameterError(f"path must be a file name (str or pathlib.Path), not {type(path).__name__}.")
     cb = load_codebook(codebook)
     p = Path(path)
+    nl = lang == "nl"
+    if p.is_dir():
+        raise IsADirectoryError(
+            f"'{p}' is een map, geen bestand. Geef de naam van een databestand (.xlsx, .csv of .sav)."
+            if nl else f"'{p}' is a folder, not a file. Give the name of a data file (.xlsx, .csv or .sav).")
     if not p.is_file():
         raise FileNotFoundError(
-            f"Bestand niet gevonden: '{p}'." if lang == "nl" else f"File not found: '{p}'.")
-    raw, pre, var_labels = _read_raw(p, cb)
-    data, report = _check(raw, cb, source=p.name, pre_issues=pre, var_labels=var_labels, lang=lang)
+            f"Bestand niet gevonden: '{p}'. Controleer de naam en de map." if nl
+            else f"File not found: '{p}'. Check the name and the folder.")
+    try:
+        raw, pre, var_labels, layout = _read_raw(p, cb)
+    except PermissionError:
+        raise PermissionError(
+            f"Het bestand '{p}' kan niet worden gelezen: geen leesrechten, of het is geopend in een "
+            "ander programma. Sluit het bestand en probeer het opnieuw." if nl else
+            f"The file '{p}' cannot be read: no read permission, or it is open in another program. "
+            "Close the file and try again.") from None
+    data, report = _check(raw, cb, source=p.name, pre_issues=pre, var_labels=var_labels, lang=lang,
+                          layout=layout)
     data.attrs["validation"] = report
     data.attrs["source"] = str(p)
     data.attrs["codebook"] = cb.name
@@ -1001,20 +1289,36 @@ def _strict_message(report: ValidationReport, lang: str, k: int = 10) -> str:
 # =======================================================================================
 # File readers (read-only)
 # =======================================================================================
-def _read_raw(p: Path, cb: Codebook):
-    """Return (raw DataFrame, pre-issues, SPSS variable labels or None)."""
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old binary Office files (.xls, .doc)
+
+
+def _read_raw(p: Path, cb: Codebook) -> tuple[pd.DataFrame, list[tuple], dict | None, _Layout]:
+    """Return (raw DataFrame, pre-issues, SPSS variable labels or None, layout).
+
+    The kind of file is taken from its first bytes where they are clear (an ``.xlsx``
+    renamed to ``.xls`` is still read), otherwise from the suffix.
+    """
     suffix = p.suffix.lower()
     with open(p, "rb") as fh:
         head = fh.read(8)
-    if suffix in (".xlsx", ".xlsm") or (head[:2] == b"PK" and suffix not in (".csv", ".txt", ".tsv")):
-        return (*_read_xlsx(p, cb), None)
+    if head[:2] == b"PK" and suffix not in (".csv", ".txt", ".tsv"):
+        df, issues, sheet = _read_xlsx(p, cb)
+        return df, issues, None, _Layout("xlsx", sheet=sheet)
     if suffix in (".sav", ".zsav") or head[:4] == b"$FL2" or head[:4] == b"$FL3":
-        return _read_sav(p, cb)
-    if suffix == ".xls":
-        msg = ("oude Excel-bestanden (.xls) worden niet gelezen. Sla het bestand in Excel op als .xlsx of .csv.",
-               "old Excel files (.xls) are not supported. Save the file in Excel as .xlsx or .csv.")
-        return pd.DataFrame(), [("parse_error", None, None, p.name, msg[0], msg[1])], None
-    return (*_read_csv(p, cb), None)
+        return (*_read_sav(p, cb), _Layout("sav"))
+    if head == _OLE2 or suffix in (".xls", ".xlsx", ".xlsm"):
+        if head == _OLE2 or suffix == ".xls":
+            msg = ("dit is een oud Excel-bestand (.xls), dat evalkit niet leest.",
+                   "this is an old Excel file (.xls), which evalkit does not read.")
+        else:
+            msg = ("het bestand heet .xlsx maar is geen Excel-werkmap (het is beschadigd of iets anders).",
+                   "the file is named .xlsx but is not an Excel workbook (it is damaged or something else).")
+        return pd.DataFrame(), [("parse_error", None, None, p.name, msg[0], msg[1],
+                                 {"fix_nl": "Open het in Excel of LibreOffice en sla het op als .xlsx (Excel-werkmap) of als CSV UTF-8.",
+                                  "fix_en": "Open it in Excel or LibreOffice and save it as .xlsx (Excel workbook) or as CSV UTF-8."})], \
+            None, _Layout("xlsx")
+    df, issues, lines = _read_csv(p, cb)
+    return df, issues, None, _Layout("csv", lines=lines)
 
 
 _MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc]")
@@ -1052,12 +1356,13 @@ def _sniff_delimiter(text: str, cb: Codebook) -> str:
     return best
 
 
-def _read_csv(p: Path, cb: Codebook):
+def _read_csv(p: Path, cb: Codebook) -> tuple[pd.DataFrame, list[tuple], np.ndarray | None]:
+    """Return (raw frame, pre-issues, text-editor line where each data row starts)."""
     data = p.read_bytes()
     issues: list[tuple] = []
     text, enc = _decode(data)
     if not text.strip():
-        return pd.DataFrame(), issues
+        return pd.DataFrame(), issues, None
     if "\ufffd" in text:
         issues.append(("encoding", None, None, "\ufffd",
                        "het bestand bevat tekens die niet te lezen zijn (�): het is deels in een andere codering "
@@ -1074,25 +1379,38 @@ def _read_csv(p: Path, cb: Codebook):
                        {"severity": "warning"}))
     first = text.split("\n", 1)[0].strip()
     m = re.fullmatch(r"sep=(.)", first)
-    if m:  # Excel's "sep=;" line
+    skipped = 0
+    if m:  # Excel's "sep=;" line (Excel hides it: the header is still its row 1)
         delim = m.group(1)
         text = text.split("\n", 1)[1] if "\n" in text else ""
+        skipped = 1
     try:
         if not m:
             delim = "\t" if enc == "utf-16" and "\t" in first else _sniff_delimiter(text, cb)
         header = next(csv.reader(_io.StringIO(text.split("\n", 1)[0]), delimiter=delim))
-        # field counts per record (csv handles quotes and line breaks inside quotes like pandas)
-        counts = np.fromiter((len(r) for r in csv.reader(_io.StringIO(text), delimiter=delim)),
-                             dtype=np.int64)[1:]
+        # field counts and first line of every record (csv handles quotes and line breaks
+        # inside quotes like pandas; a record can span several lines of a text editor)
+        reader = csv.reader(_io.StringIO(text), delimiter=delim)
+        counts_l: list[int] = []
+        starts_l: list[int] = []
+        prev = 0
+        for rec in reader:
+            counts_l.append(len(rec))
+            starts_l.append(prev + 1 + skipped)
+            prev = reader.line_num
+        counts = np.asarray(counts_l[1:], dtype=np.int64)
+        starts = np.asarray(starts_l[1:], dtype=np.int64)
     except StopIteration:
-        return pd.DataFrame(), issues
-    except csv.Error as exc:  # e.g. a binary file, or a stray carriage return
+        return pd.DataFrame(), issues, None
+    except csv.Error:  # e.g. a binary file, or a stray carriage return
         issues.append(("parse_error", None, None, None,
-                       f"het bestand kon niet als CSV-tabel worden gelezen ({exc}). Is het wel een "
-                       "CSV-bestand? Sla het in Excel op als 'CSV UTF-8'.",
-                       f"the file could not be read as a CSV table ({exc}). Is it a CSV file? Save it "
-                       "in Excel as 'CSV UTF-8'."))
-        return pd.DataFrame(), issues
+                       "het bestand kon niet als CSV-tabel worden gelezen; het is waarschijnlijk geen "
+                       "CSV-bestand (of het is beschadigd).",
+                       "the file could not be read as a CSV table; it is probably not a CSV file (or it "
+                       "is damaged).",
+                       {"fix_nl": "Open het in Excel of LibreOffice en sla het op als 'CSV UTF-8' of als .xlsx.",
+                        "fix_en": "Open it in Excel or LibreOffice and save it as 'CSV UTF-8' or as .xlsx."}))
+        return pd.DataFrame(), issues, None
     width = max(len(header), int(counts.max()) if len(counts) else 0)
     extra = np.flatnonzero(counts > len(header))
     if len(extra):
@@ -1109,36 +1427,46 @@ def _read_csv(p: Path, cb: Codebook):
         df = pd.read_csv(_io.StringIO(text), sep=delim, header=None, skiprows=1, dtype=str,
                          keep_default_na=False, na_filter=False, skip_blank_lines=False,
                          names=list(range(width)), engine="c", index_col=False)
-    except (pd.errors.ParserError, ValueError) as exc:
-        detail = str(exc).strip().splitlines()[-1]
+    except (pd.errors.ParserError, ValueError):
         issues.append(("parse_error", None, None, None,
-                       f"het bestand kon niet als tabel worden gelezen ({detail}). Controleer of elke regel evenveel kolommen heeft "
-                       f"als de kopregel (scheidingsteken '{delim}').",
-                       f"the file could not be read as a table ({detail}). Check that every line has as many columns as the "
-                       f"header (delimiter '{delim}')."))
-        return pd.DataFrame(), issues
+                       "het bestand kon niet als tabel worden gelezen.",
+                       "the file could not be read as a table.",
+                       {"fix_nl": f"Controleer of elke regel evenveel kolommen heeft als de kopregel (scheidingsteken '{delim}').",
+                        "fix_en": f"Check that every line has as many columns as the header (delimiter '{delim}')."}))
+        return pd.DataFrame(), issues, None
     df = df.iloc[:, : len(header)]
     df.columns = [h.strip() for h in header]
     # trailing empty rows (Excel exports often end with ';;;;')
     k = len(df)
     while k > 0 and all(_scalar_text(v) in (None, "") for v in df.iloc[k - 1].tolist()):
         k -= 1
-    return df.iloc[:k], issues
+    return df.iloc[:k], issues, (starts if len(starts) >= k else None)
 
 
-def _read_xlsx(p: Path, cb: Codebook):
+def _read_xlsx(p: Path, cb: Codebook) -> tuple[pd.DataFrame, list[tuple], str | None]:
+    """Return (raw frame, pre-issues, sheet name). Row 1 of the sheet is the header."""
+    import zipfile
+
     import openpyxl
 
     issues: list[tuple] = []
     try:
-        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable workbook
+        with open(p, "rb") as fh:  # a file object: openpyxl then ignores the suffix (.xls)
+            wb = openpyxl.load_workbook(_io.BytesIO(fh.read()), read_only=True, data_only=True)
+    # an unreadable workbook: zip, XML or openpyxl errors of many kinds
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError, EOFError,
+            openpyxl.utils.exceptions.InvalidFileException):
         return pd.DataFrame(), [("parse_error", None, None, None,
-                                 f"het Excel-bestand kon niet worden geopend ({exc}).",
-                                 f"the Excel file could not be opened ({exc}).")]
+                                 "het Excel-bestand kon niet worden geopend: het is beschadigd of geen "
+                                 "echte Excel-werkmap.",
+                                 "the Excel file could not be opened: it is damaged or not a real Excel "
+                                 "workbook.",
+                                 {"fix_nl": "Open het in Excel of LibreOffice en sla het opnieuw op als .xlsx.",
+                                  "fix_en": "Open it in Excel or LibreOffice and save it again as .xlsx."})], None
     try:
         ws = next((w for w in wb.worksheets if w.title.strip().casefold() in DATA_SHEET_NAMES), wb.worksheets[0])
-        rows = list(ws.iter_rows(values_only=True))
+        sheet = ws.title
+        rows = list(ws.iter_rows(min_row=1, min_col=1, values_only=True))
     finally:
         wb.close()
     # drop trailing empty rows and columns
@@ -1147,7 +1475,7 @@ def _read_xlsx(p: Path, cb: Codebook):
     while rows and all(empty(v) for v in rows[-1]):
         rows.pop()
     if not rows:
-        return pd.DataFrame(), issues
+        return pd.DataFrame(), issues, sheet
     width = max(len(r) for r in rows)
     rows = [tuple(r) + (None,) * (width - len(r)) for r in rows]
     while width and all(empty(r[width - 1]) for r in rows):
@@ -1156,7 +1484,7 @@ def _read_xlsx(p: Path, cb: Codebook):
     body = [r[:width] for r in rows[1:]]
     df = pd.DataFrame(body, columns=range(width), dtype=object)
     df.columns = header
-    return df, issues
+    return df, issues, sheet
 
 
 def _read_sav(p: Path, cb: Codebook):
@@ -1164,10 +1492,12 @@ def _read_sav(p: Path, cb: Codebook):
 
     try:
         df, meta = pyreadstat.read_sav(str(p), apply_value_formats=False, user_missing=False)
-    except Exception as exc:  # noqa: BLE001
+    except pyreadstat.ReadstatError:
         return pd.DataFrame(), [("parse_error", None, None, None,
-                                 f"het SPSS-bestand kon niet worden gelezen ({exc}).",
-                                 f"the SPSS file could not be read ({exc}).")], None
+                                 "het SPSS-bestand kon niet worden gelezen: het is beschadigd of geen SPSS-bestand.",
+                                 "the SPSS file could not be read: it is damaged or not an SPSS file.",
+                                 {"fix_nl": "Open het in SPSS en sla het opnieuw op als .sav, of exporteer naar .xlsx of CSV.",
+                                  "fix_en": "Open it in SPSS and save it again as .sav, or export it to .xlsx or CSV."})], None
     var_labels = dict(meta.column_names_to_labels or {})
     labels = meta.variable_value_labels or {}
     for var, vl in labels.items():
@@ -1189,18 +1519,9 @@ def _read_sav(p: Path, cb: Codebook):
 # =======================================================================================
 # CLI
 # =======================================================================================
-def _cmd_validate(args) -> int:
-    try:
-        df = read(args.file, args.codebook, strict=False, lang=args.lang)
-    except FileNotFoundError as exc:
-        print(f"evalkit validate: {exc}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # CodebookError, ParameterError
-        from evalkit.core.errors import EvalkitError
-        if isinstance(exc, EvalkitError):
-            print(f"evalkit validate: {exc}", file=sys.stderr)
-            return 2
-        raise
+def _cmd_validate(args: Any) -> int:
+    # a missing file, an unknown codebook, ... : evalkit.cli.main prints one line, exit 2
+    df = read(args.file, args.codebook, strict=False, lang=args.lang)
     report: ValidationReport = df.attrs["validation"]
     print(report.summary(args.lang, max_items=args.max))
     return 0 if report.ok else 1
