@@ -16,6 +16,17 @@ r"""Internal consistency: Cronbach's alpha (Feldt CI) and McDonald's omega.
   for the general factor, as ``compRelSEM``), or by the Schmid-Leiman transformation of an
   oblimin-rotated minres EFA with ``sl_factors`` group factors (``psych::omega``:
   :math:`\omega_h = (\sum g_i)^2 / 1'R1`; Zinbarg et al. 2005).
+- **omega_total_sl** with ``sl_factors``: psych's ``omega.tot`` of the same Schmid-Leiman
+  solution, :math:`(1'R1 - \sum u_i^2) / 1'R1` after flipping items with a negative general
+  loading (``flip = TRUE``). It sits beside omega_hierarchical because both come from one
+  model; omega_total comes from the one-factor CFA.
+- **Unkeyed reverse items**: items that load negatively on the first principal component of
+  the correlation matrix (oriented so that the loadings sum to a positive number; the rule
+  of ``psych::alpha(check.keys = TRUE)``) are named in a ``DataQualityWarning`` and in the
+  summary (``reverse_suggested``). alpha and omega_total assume one keying direction: with
+  mixed signs they collapse (loadings of opposite sign cancel in :math:`(\sum\lambda)^2`)
+  while the Schmid-Leiman route flips items itself, so omega_hierarchical could exceed
+  omega_total. The summary never shows omega_h above omega_total without saying why.
 - Percentile bootstrap CIs (Efron & Tibshirani 1993) for every coefficient, seeded.
 """
 from __future__ import annotations
@@ -30,9 +41,9 @@ import pandas as pd
 from scipy import stats
 
 from evalkit.core.checks import check_confidence, check_lang, check_positive_int
-from evalkit.core.errors import (ConvergenceWarning, EstimationError, EvalkitError, ParameterError,
-                      SmallSampleWarning)
-from evalkit.core.i18n import fmt_ci, fmt_number
+from evalkit.core.errors import (ConvergenceWarning, DataQualityWarning, EstimationError,
+                                 EvalkitError, ParameterError, SmallSampleWarning)
+from evalkit.core.i18n import fmt_ci, fmt_number, t
 from evalkit.core.results import Result, tidy_frame
 from evalkit.methods.validation.exploratory import _minres, _ml, _rotate
 from evalkit.methods.validation.items import alpha_from_cov, pairwise_cov, prepare_items, std_alpha_from_cov
@@ -45,6 +56,7 @@ _LABEL = {
     "average_r": {"nl": "Gemiddelde inter-itemcorrelatie", "en": "Average inter-item correlation"},
     "omega_total": {"nl": "Omega totaal", "en": "Omega total"},
     "omega_hierarchical": {"nl": "Omega hiërarchisch", "en": "Omega hierarchical"},
+    "omega_total_sl": {"nl": "Omega totaal (Schmid-Leiman)", "en": "Omega total (Schmid-Leiman)"},
 }
 
 
@@ -154,6 +166,7 @@ class ReliabilityResult(Result):
     confidence: float
     cfa_result: object = None
     boot: pd.DataFrame | None = None
+    reverse_suggested: tuple = ()
 
     title = {"nl": "Betrouwbaarheid (interne consistentie)", "en": "Reliability (internal consistency)"}
 
@@ -179,7 +192,36 @@ class ReliabilityResult(Result):
                 txt += " " + fmt_ci(r["ci_lower"], r["ci_upper"], 3, lang, self.confidence)
                 txt += f" ({_CI_METHOD.get(r['ci_method'], r['ci_method'])})"
             lines.append(txt)
-        a = next((r["estimate"] for r in self.rows if r["term"] == "alpha"), np.nan)
+        est = {r["term"]: r["estimate"] for r in self.rows}
+        if self.reverse_suggested:
+            lines.append(t({
+                "nl": "Let op: {items} hangen negatief samen met de andere items (eerste "
+                      "hoofdcomponent). Ze lijken omgekeerd geformuleerd maar niet omgescoord; "
+                      "alfa en omega totaal gaan uit van één richting en zijn zo te laag. "
+                      "Scoor ze om met reverse=[{quoted}] en bereken opnieuw.",
+                "en": "Note: {items} correlate negatively with the other items (first "
+                      "principal component). They look reverse-worded but not reverse-keyed; "
+                      "alpha and omega total assume one direction and are too low this way. "
+                      "Reverse-key them with reverse=[{quoted}] and compute again."}, lang,
+                items=", ".join(self.reverse_suggested),
+                quoted=", ".join(repr(i) for i in self.reverse_suggested)))
+        oh, ot = est.get("omega_hierarchical", np.nan), est.get("omega_total", np.nan)
+        if np.isfinite(oh) and np.isfinite(ot) and oh > ot:
+            ot_sl = est.get("omega_total_sl", np.nan)
+            lines.append(t({
+                "nl": "Omega hiërarchisch ({oh}) is hoger dan omega totaal ({ot}); dat kan niet "
+                      "binnen één model. Omega totaal komt uit het eenfactormodel, omega "
+                      "hiërarchisch uit de Schmid-Leiman-oplossing, die items met een negatieve "
+                      "lading zelf omkeert{sl}.",
+                "en": "Omega hierarchical ({oh}) is higher than omega total ({ot}), which cannot "
+                      "happen within one model. Omega total comes from the one-factor model, "
+                      "omega hierarchical from the Schmid-Leiman solution, which reverses items "
+                      "with a negative loading itself{sl}."}, lang,
+                oh=fmt_number(oh, 3, lang), ot=fmt_number(ot, 3, lang),
+                sl=(t({"nl": " (omega totaal van die oplossing: {v})",
+                       "en": " (omega total of that solution: {v})"}, lang,
+                      v=fmt_number(ot_sl, 3, lang)) if np.isfinite(ot_sl) else "")))
+        a = est.get("alpha", np.nan)
         crit = {"nl": "COSMIN: alfa >= 0,70 per eendimensionale (sub)schaal -> ",
                 "en": "COSMIN: alpha >= 0.70 per unidimensional (sub)scale -> "}[lang]
         lines.append(crit + ("+" if a >= 0.70 else "-"))
@@ -202,6 +244,21 @@ class ReliabilityResult(Result):
         return localize_axes(ax, lang)
 
 
+def _unkeyed_reverse(c: np.ndarray, items: Sequence[str]) -> list[str]:
+    """Items with a negative loading on the first principal component of the correlation
+    matrix of covariance ``c``, the component oriented so its loadings sum to a positive
+    number (``psych::alpha(check.keys = TRUE)``'s rule)."""
+    d = np.sqrt(np.diag(c))
+    if not np.all(d > 0):
+        return []
+    r = c / np.outer(d, d)
+    vals, vecs = np.linalg.eigh(r)
+    v = vecs[:, -1] * np.sqrt(max(vals[-1], 0.0))
+    if v.sum() < 0:
+        v = -v
+    return [str(i) for i, lv in zip(items, v) if lv < 0]
+
+
 def _nan_cov(xv: np.ndarray) -> np.ndarray:
     """Covariance matrix (divisor n - 1); pairwise-complete when there are missing values."""
     if not np.isnan(xv).any():
@@ -222,7 +279,9 @@ def _coefficients(xv: np.ndarray, *, with_omega: bool, sl_factors: int | None,
         cc = xv[~np.isnan(xv).any(axis=1)]
         out["omega_total"] = _omega_fast(cc, start)[0]
     if sl_factors:
-        out["omega_hierarchical"] = schmid_leiman(rr, sl_factors)["omega_h"]
+        sl = schmid_leiman(rr, sl_factors)
+        out["omega_hierarchical"] = sl["omega_h"]
+        out["omega_total_sl"] = sl["omega_total"]
     return out
 
 
@@ -297,6 +356,13 @@ def reliability(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence[s
     c = pairwise_cov(x)
     if not np.all(np.isfinite(c)):
         raise EstimationError("some pairs of items have fewer than 2 common respondents.")
+    reverse_suggested = _unkeyed_reverse(c, items)
+    if reverse_suggested:
+        warnings.warn(
+            f"item(s) {reverse_suggested} correlate negatively with the other items (first "
+            "principal component): they look reverse-worded but are not reverse-keyed, so "
+            "alpha and omega_total are too low. Add them to reverse= (or take them out of "
+            "it) and compute again.", DataQualityWarning, stacklevel=2)
     point = _coefficients(x.to_numpy(dtype=float), with_omega=False, sl_factors=None)
     lo, hi = feldt_ci(point["alpha"], n, k, confidence)
     rows = [
@@ -329,12 +395,6 @@ def reliability(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence[s
             if not getattr(cfa_res, "converged", True):
                 warnings.warn("the one-factor CFA for omega did not converge.",
                               ConvergenceWarning, stacklevel=2)
-            neg = cfa_res.loadings.loc[cfa_res.loadings["estimate"] < 0, "item"].tolist()
-            if neg:
-                inv = {v: k_ for k_, v in names.items()}
-                warnings.warn(f"item(s) {[inv[i] for i in neg]} load negatively on the common "
-                              "factor; reverse-key them (reverse=...).", ConvergenceWarning,
-                              stacklevel=2)
         except EvalkitError as e:
             warnings.warn(f"omega total could not be estimated: {e}", ConvergenceWarning,
                           stacklevel=2)
@@ -363,6 +423,10 @@ def reliability(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence[s
         rows.append({"term": "omega_hierarchical", "estimate": sl["omega_h"], "n": n,
                      "ci_method": "bootstrap" if n_boot else "none", "n_items": k,
                      "method": f"Schmid-Leiman, {sl_factors} group factors (psych::omega)"})
+        rows.append({"term": "omega_total_sl", "estimate": sl["omega_total"], "n": n,
+                     "ci_method": "bootstrap" if n_boot else "none", "n_items": k,
+                     "method": f"Schmid-Leiman, {sl_factors} group factors (psych::omega "
+                               "omega.tot)"})
 
     boot = None
     if n_boot:
@@ -402,4 +466,5 @@ def reliability(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence[s
                 if r["ci_method"] == "bootstrap":
                     r["ci_lower"], r["ci_upper"] = float(bl), float(bh)
     return ReliabilityResult(rows=rows, items=tuple(items), n=n, n_boot=n_boot,
-                             confidence=confidence, cfa_result=cfa_res, boot=boot)
+                             confidence=confidence, cfa_result=cfa_res, boot=boot,
+                             reverse_suggested=tuple(reverse_suggested))
