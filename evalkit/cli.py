@@ -51,6 +51,7 @@ _COMMANDS: list[tuple[str, str, str]] = [
     ("batch", "evalkit.reports.batch", "cli_batch"),
     ("serve", "evalkit.web.cli", "cli_serve"),
     ("users", "evalkit.web.cli", "cli_users"),
+    ("store", "evalkit.store.cli", "cli_store"),
 ]
 COMMANDS = _COMMANDS
 

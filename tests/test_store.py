@@ -392,3 +392,25 @@ def test_key_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     d.close()
     assert "postgresql+psycopg://" in Store("postgresql://u:p@localhost/db", key=KEY).url
     assert "p@" not in repr(Store("postgresql://u:secret@localhost/db", key=KEY))
+
+
+def test_store_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                       capsys: pytest.CaptureFixture[str]) -> None:
+    from evalkit.cli import main
+
+    url = f"sqlite:///{tmp_path / 'c.sqlite3'}"
+    assert main(["store", "key"]) == 0
+    key = capsys.readouterr().out.strip()
+    monkeypatch.setenv("EVALKIT_STORE_KEY", key)
+    assert main(["store", "upgrade", "--database", url]) == 0
+    s = Store(url)
+    t0 = dt.datetime.now(UTC) - dt.timedelta(days=40)
+    s.save_submission(None, "GM0363", "a.csv", b"x", now=t0)
+    s.close()
+    assert main(["store", "purge", "--database", url]) == 0
+    assert "0 bestand" in capsys.readouterr().out
+    assert main(["store", "purge", "--database", url, "--retention-days", "30"]) == 0
+    assert "1 bestand" in capsys.readouterr().out
+    monkeypatch.delenv("EVALKIT_STORE_KEY")
+    assert main(["store", "purge", "--database", url]) == 1
+    assert "no encryption key" in capsys.readouterr().err

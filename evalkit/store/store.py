@@ -539,7 +539,10 @@ class Store:
         when = _aware(now, "now")
         with self.session() as s:
             row = self._submission(s, sid, gm_codes)
-            return self._erase(s, row, reason, when)
+            erased = self._erase(s, row, reason, when)
+        if erased:
+            self.compact()
+        return erased
 
     @staticmethod
     def _erase(s: Session, row: Submission, reason: str, when: dt.datetime) -> bool:
@@ -552,19 +555,33 @@ class Store:
         row.deleted_reason = str(reason)[:40]
         return True
 
-    def purge_expired(self, now: dt.datetime | None = None) -> int:
+    def purge_expired(self, now: dt.datetime | None = None, *,
+                      retention_days: int | None = None) -> int:
         """Delete every file past its retention date; returns how many were deleted.
+
+        A file expires at the date set when it was uploaded (``retention_days`` of the
+        store then); ``retention_days`` here also deletes every file older than that many
+        days, so shortening the period applies to files already stored.
 
         On PostgreSQL the tables are rewritten afterwards (``VACUUM FULL``) and on SQLite
         deleted pages are zeroed (``secure_delete``) and the write-ahead log truncated, so
         the (encrypted) bytes do not linger in the database files.
         """
         when = _aware(now, "now")
+        expired = Submission.expires_at <= when
+        if retention_days is not None:
+            if isinstance(retention_days, bool) or not isinstance(retention_days, int) \
+                    or retention_days < 1:
+                raise ParameterError(
+                    f"retention_days={retention_days!r} must be a whole number >= 1.")
+            expired = expired | (Submission.created_at
+                                 <= when - dt.timedelta(days=retention_days))
         with self.session() as s:
-            rows = s.scalars(select(Submission).where(Submission.expires_at <= when,
-                                                      Submission.deleted_at.is_(None)))
+            rows = list(s.scalars(select(Submission).where(
+                expired, Submission.deleted_at.is_(None))))
             n = sum(self._erase(s, row, "retention", when) for row in rows)
-        self.compact()
+        if n:
+            self.compact()
         return n
 
     def compact(self) -> None:
