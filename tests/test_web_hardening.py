@@ -221,3 +221,24 @@ def test_no_temp_files_left_by_sniff(tmp_path, monkeypatch):
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     sniff(_xlsx_bytes())
     assert os.listdir(tmp_path) == []
+
+
+# ---------------------------------------------------------------------------- texts
+def test_every_portal_text_in_both_languages_and_every_used_key_exists():
+    import re
+    from pathlib import Path
+
+    from evalkit.web import messages
+
+    for key, texts in {**messages.MESSAGES, **messages.RULE_WORDS}.items():
+        assert set(texts) == {"nl", "en"} and all(texts.values()), key
+    used = set()
+    for tpl in (Path(messages.__file__).parent / "templates").glob("*.html"):
+        used |= set(re.findall(r"""_\(["']([a-z_0-9]+)["']""", tpl.read_text(encoding="utf-8")))
+    src = (Path(messages.__file__).parent / "app.py").read_text(encoding="utf-8")
+    used |= set(re.findall(r"""["']((?:upload|job_failed|login)_[a-z_]+)["']""", src))
+    used = {k for k in used if not k.endswith("_")}  # prefixes of the keys below
+    used |= {f"role_{r}" for r in ("coalition", "programme", "committee", "admin", "local")}
+    used |= {f"status_{s}" for s in ("received", "invalid", "valid", "deleted")}
+    used |= {"job_queued", "job_running"}
+    assert used <= set(messages.MESSAGES), used - set(messages.MESSAGES)
