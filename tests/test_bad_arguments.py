@@ -597,7 +597,7 @@ def ordinal3_int64() -> pd.DataFrame:
 
 OM = "f =~ a + b + c + d"
 _cos = _val.cosmin_table
-from evalkit.methods.validation import wlsmv as _wlsmv  # noqa: E402
+from evalkit.methods.validation import sem as _wlsmv  # noqa: E402
 
 TARGETS += [
     # retest

@@ -22,8 +22,8 @@ from evalkit.core.errors import (
     ParameterError,
     SmallSampleWarning,
 )
-from evalkit.methods.validation import factor as factor_mod
-from evalkit.methods.validation.factor import FIT_INDEX_NAMES, CFAResult, cfa, fit_indices
+from evalkit.methods.validation.sem import ml as ml_mod
+from evalkit.methods.validation.sem import FIT_INDEX_NAMES, CFAResult, cfa, fit_indices
 from evalkit.methods.validation.model_syntax import build_partable, parse_model
 
 REF = Path(__file__).parent / "reference" / "lavaan"
@@ -294,28 +294,16 @@ def test_unknown_variables_are_named(hs_data):
         cfa(hs_data, "visual =~ x1 + x2 + x3 + x10\nother =~ x4 + zz + x6")
 
 
-def test_estimator_wlsmv_lists_allowed_without_module(hs_data, monkeypatch):
-    monkeypatch.setattr(factor_mod, "_wlsmv_module", lambda: None)
-    with pytest.raises(ParameterError, match="estimator='WLSMV' is not allowed; use one of: 'ML'"):
-        cfa(hs_data, HS, estimator="WLSMV")
-    with pytest.raises(ParameterError, match="estimator='DWLS'"):
+def test_estimators_of_the_one_engine(hs_data):
+    """ML and WLSMV are estimators of the one engine: the same result type, the same
+    fit-index names (scaled ones NaN for ML); unknown names list the allowed ones."""
+    from evalkit.methods.validation.sem import available_estimators
+    assert available_estimators() == ["ML", "WLSMV"]
+    with pytest.raises(ParameterError, match="estimator='DWLS' is not allowed; use one of: 'ML', 'WLSMV'"):
         cfa(hs_data, HS, estimator="DWLS")
-
-
-def test_estimator_wlsmv_hook_dispatches(hs_data, monkeypatch):
-    """With a wlsmv module providing fit_wlsmv, cfa(estimator="WLSMV") hands over."""
-    import types
-    calls = {}
-
-    def fake_fit(data, model, *, group=None, equal=(), partial=()):
-        calls.update(model=model, group=group, equal=equal, partial=partial)
-        return "wlsmv-result"
-
-    fake = types.SimpleNamespace(fit_wlsmv=fake_fit)
-    monkeypatch.setattr(factor_mod, "_wlsmv_module", lambda: fake)
-    assert factor_mod.available_estimators() == ["ML", "WLSMV"]
-    assert cfa(hs_data, HS, estimator="WLSMV", group="school") == "wlsmv-result"
-    assert calls["group"] == "school" and calls["model"] == HS
+    ml = cfa(hs_data, HS)
+    assert np.isnan(ml.fit_indices["chi2_scaled"]) and not ml.robust
+    assert ml.thresholds.empty and ml.polychoric is None
 
 
 def test_bad_options(hs_data):
@@ -365,7 +353,7 @@ def test_small_sample_warns(hs_data):
 
 
 def test_nonconvergence_warns(hs_data, monkeypatch):
-    monkeypatch.setattr(factor_mod, "MAX_ITER", 2)
+    monkeypatch.setattr(ml_mod, "MAX_ITER", 2)
     with pytest.warns(ConvergenceWarning, match="did not converge"):
         res = cfa(hs_data, HS)
     assert not res.converged

@@ -10,7 +10,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from evalkit.core.errors import DataValidationError, ParameterError
-from evalkit.methods.validation.measurement_invariance import (
+from evalkit.methods.validation.sem import (
     DECISION_COLUMNS,
     TABLE_COLUMNS,
     InvarianceResult,
@@ -83,7 +83,7 @@ def test_score_tests_equal_lavTestScore(hs_inv):
 
 
 def test_total_score_test(hs_inv):
-    from evalkit.methods.validation.factor import score_test_release
+    from evalkit.methods.validation.sem import score_test_release
     fit = hs_inv.fits["scalar"]
     keys = [k for k in set(fit.spec.partable["equal_key"]) if k]
     total = pd.read_csv(REF / "hs_scalar_score_total.csv")
@@ -170,16 +170,12 @@ def test_tidy_summary_plot(hs_inv):
     assert isinstance(hs_inv, InvarianceResult)
 
 
-def test_estimator_hook(hs_data, monkeypatch):
-    import types
-
-    from evalkit.methods.validation import factor as factor_mod
-    monkeypatch.setattr(factor_mod, "_wlsmv_module", lambda: None)
-    with pytest.raises(ParameterError, match="estimator='WLSMV' is not allowed; use one of: 'ML'"):
-        invariance(hs_data, HS, group="school", estimator="WLSMV")
-    fake = types.SimpleNamespace(fit_wlsmv=None, invariance_wlsmv=lambda d, m, *, group, alpha: ("ok", group))
-    monkeypatch.setattr(factor_mod, "_wlsmv_module", lambda: fake)
-    assert invariance(hs_data, HS, group="school", estimator="WLSMV") == ("ok", "school")
+def test_estimator_dispatch(hs_data):
+    """invariance(estimator=) runs the engine's estimator; unknown names are refused."""
+    with pytest.raises(ParameterError, match="estimator='DWLS' is not allowed; use one of: 'ML', 'WLSMV'"):
+        invariance(hs_data, HS, group="school", estimator="DWLS")
+    with pytest.raises(ParameterError, match="levels='thresholds'"):
+        invariance(hs_data, HS, group="school", levels=["configural", "thresholds"])
 
 
 def test_bad_input(hs_data):

@@ -73,7 +73,7 @@ def test_wlsmv_fit_rated_on_scaled_indices():
 def test_wlsmv_result_object():
     from pathlib import Path
 
-    from evalkit.methods.validation.wlsmv import fit_wlsmv
+    from evalkit.methods.validation.sem import fit_wlsmv
 
     ref = Path(__file__).parent / "reference" / "lavaan_ordinal" / "sim3.csv"
     fit = fit_wlsmv(pd.read_csv(ref), "f1 =~ y1 + y2 + y3 + y4\nf2 =~ y5 + y6 + y7 + y8")

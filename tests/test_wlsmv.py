@@ -14,7 +14,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from evalkit.core.errors import DataQualityWarning, DataValidationError, ParameterError
-from evalkit.methods.validation.wlsmv import (INVARIANCE_LEVELS, WLSMV_FIT_NAMES, fit_wlsmv,
+from evalkit.methods.validation.sem import (INVARIANCE_LEVELS, WLSMV_FIT_NAMES, fit_wlsmv,
                                       invariance_wlsmv)
 
 REF_DIR = Path(__file__).parent / "reference" / "lavaan_ordinal"
@@ -156,12 +156,12 @@ def test_multigroup_and_invariance_equal_lavaan():
     assert list(t.index) == list(INVARIANCE_LEVELS)
     assert list(t.index) == ["configural", "thresholds", "thresholds_loadings", "scalar"]
     lrt = REF_SC["bfi"]["lrt"]
-    assert_allclose(t["delta_chi2"].iloc[1:3], REF_INV["lrt"]["chisq_diff"][1:], rtol=1e-5)
-    assert_allclose(t["delta_chi2"].iloc[1:], lrt["chisq_diff"][1:], rtol=1e-5)
+    assert_allclose(t["delta_chi2_scaled"].iloc[1:3], REF_INV["lrt"]["chisq_diff"][1:], rtol=1e-5)
+    assert_allclose(t["delta_chi2_scaled"].iloc[1:], lrt["chisq_diff"][1:], rtol=1e-5)
     assert_allclose(t["delta_df"].iloc[1:], lrt["df_diff"][1:])
-    assert_allclose(t["p_value"].iloc[1:], lrt["p"][1:], rtol=1e-4)
+    assert_allclose(t["p_value_scaled"].iloc[1:], lrt["p"][1:], rtol=1e-4)
     # bfi: equal intercepts fail by gender (44.37 on 8 df)
-    assert t.loc["scalar", "p_value"] < 1e-5 and not t.loc["scalar", "lrt_invariant"]
+    assert t.loc["scalar", "p_value_scaled"] < 1e-5 and not t.loc["scalar", "lrt_invariant"]
     # score tests (modification indices of the intercepts in group 2): rtol 1e-4, atol
     # 1e-3 for the near-zero ones (lavaan's convergence)
     mi = pd.DataFrame(REF_SC["bfi"]["modindices"])
@@ -170,7 +170,7 @@ def test_multigroup_and_invariance_equal_lavaan():
     assert list(sc["item"]) == list(mi["lhs"])
     assert_allclose(sc["x2"], mi["mi"], rtol=1e-4, atol=1e-3)
     assert_allclose(sc["epc"], mi["epc"], rtol=1e-4, atol=1e-5)
-    assert_allclose(t["delta_cfi"].iloc[2], fits["thresholds_loadings"].fit_indices[
+    assert_allclose(t["delta_cfi_scaled"].iloc[2], fits["thresholds_loadings"].fit_indices[
         "cfi_scaled"] - fits["thresholds"].fit_indices["cfi_scaled"])
     assert "Satorra" in inv.summary()
     assert list(inv.tidy()["term"]) == list(INVARIANCE_LEVELS)
@@ -193,10 +193,10 @@ def test_three_groups_youth_invariance_equal_lavaan():
         assert_allclose(fit.loadings["estimate"], lam["est"], rtol=1e-4, atol=1e-6)
         assert_allclose(fit.loadings["std_error"], lam["se"], rtol=1e-4)
     _assert_fit_equal_lavaan(inv.fits["scalar"], ref_sc["levels"]["scalar"], "scalar")
-    assert_allclose(inv.table["delta_chi2"].iloc[1:3], ref["lrt"]["chisq_diff"][1:], rtol=1e-5)
-    assert_allclose(inv.table["delta_chi2"].iloc[1:], ref_sc["lrt"]["chisq_diff"][1:],
+    assert_allclose(inv.table["delta_chi2_scaled"].iloc[1:3], ref["lrt"]["chisq_diff"][1:], rtol=1e-5)
+    assert_allclose(inv.table["delta_chi2_scaled"].iloc[1:], ref_sc["lrt"]["chisq_diff"][1:],
                     rtol=1e-5)
-    assert_allclose(inv.table["p_value"].iloc[1:], ref_sc["lrt"]["p"][1:], rtol=1e-4)
+    assert_allclose(inv.table["p_value_scaled"].iloc[1:], ref_sc["lrt"]["p"][1:], rtol=1e-4)
     # joint score test of each intercept over the two later groups = lavTestScore(release=)
     sc = inv.score_tests()
     assert (sc["df"] == 2).all()
@@ -226,13 +226,13 @@ def test_scalar_level_detects_uniform_dif_as_lavaan(youth_gender):
     for lev, fit in inv.fits.items():
         _assert_fit_equal_lavaan(fit, ref["levels"][lev], lev)
     t = inv.table
-    assert_allclose(t["delta_chi2"].iloc[1:], ref["lrt"]["chisq_diff"][1:], rtol=1e-5)
+    assert_allclose(t["delta_chi2_scaled"].iloc[1:], ref["lrt"]["chisq_diff"][1:], rtol=1e-5)
     assert_allclose(t["delta_df"].iloc[1:], ref["lrt"]["df_diff"][1:])
-    assert_allclose(t["p_value"].iloc[1:], ref["lrt"]["p"][1:], rtol=1e-4)
+    assert_allclose(t["p_value_scaled"].iloc[1:], ref["lrt"]["p"][1:], rtol=1e-4)
     earlier = t.loc[["thresholds", "thresholds_loadings"]]
     assert earlier[["lrt_invariant", "cfi_invariant", "rmsea_invariant"]].all().all()
     sc = t.loc["scalar"]
-    assert sc["p_value"] < 1e-20 and sc["delta_cfi"] <= -0.01 and sc["delta_rmsea"] >= 0.015
+    assert sc["p_value_scaled"] < 1e-20 and sc["delta_cfi_scaled"] <= -0.01 and sc["delta_rmsea_scaled"] >= 0.015
     assert not (sc["lrt_invariant"] or sc["cfi_invariant"] or sc["rmsea_invariant"])
     # score tests = lavaan modindices (group 2 intercepts); y07 has by far the largest
     mi = pd.DataFrame(ref["modindices"])
@@ -256,13 +256,13 @@ def test_partial_scalar_frees_the_dif_item(youth_gender):
     assert part.freed == [f"{dif_item}~1"] == [ref["group_partial"]]
     _assert_fit_equal_lavaan(part.fit, ref, "partial y07~1")
     step = part.steps.iloc[0]
-    assert_allclose(step["delta_chi2"], ref["lrt"]["chisq_diff"][1], rtol=1e-5)
+    assert_allclose(step["delta_chi2_scaled"], ref["lrt"]["chisq_diff"][1], rtol=1e-5)
     assert step["delta_df"] == ref["lrt"]["df_diff"][1] == 9
-    assert_allclose(step["p_value"], ref["lrt"]["p"][1], rtol=1e-4)
+    assert_allclose(step["p_value_scaled"], ref["lrt"]["p"][1], rtol=1e-4)
     assert_allclose(step["score_x2"], youth_gender.score_tests()["x2"].max())
     assert bool(step["cfi_invariant"]) and bool(step["rmsea_invariant"])
     assert part.table.loc["scalar", "df"] == 149
-    assert_allclose(part.table.loc["scalar", "chi2"], ref["fit_measures"]["chisq.scaled"],
+    assert_allclose(part.table.loc["scalar", "chi2_scaled"], ref["fit_measures"]["chisq.scaled"],
                     rtol=1e-5)
     assert "y07~1" in part.summary() and list(part.tidy()["term"]) == ["y07~1"]
     # the scaled LR test (p = .038 after y07, n = 1,455) then also frees y02's intercept
@@ -303,9 +303,9 @@ def test_three_category_thresholds_model_equivalent_to_configural():
     inv = invariance_wlsmv(d, "f =~ x0 + x1 + x2 + x3 + x4", group="g")
     t = inv.table
     assert t.loc["thresholds", "df"] == t.loc["configural", "df"]
-    assert_allclose(t.loc["thresholds", "chi2_unscaled"], t.loc["configural", "chi2_unscaled"],
+    assert_allclose(t.loc["thresholds", "chi2"], t.loc["configural", "chi2"],
                     rtol=1e-6)
-    assert np.isnan(t.loc["thresholds", "delta_chi2"])
+    assert np.isnan(t.loc["thresholds", "delta_chi2_scaled"])
 
 
 def test_known_loading_difference_detected():
@@ -319,8 +319,8 @@ def test_known_loading_difference_detected():
     d = pd.DataFrame(np.digitize(y, [-1.0, -0.2, 0.6, 1.3]), columns=[f"x{i}" for i in range(5)])
     d["g"] = g
     t = invariance_wlsmv(d, "f =~ x0 + x1 + x2 + x3 + x4", group="g").table
-    assert t.loc["thresholds", "p_value"] > 0.01
-    assert t.loc["thresholds_loadings", "p_value"] < 0.001
+    assert t.loc["thresholds", "p_value_scaled"] > 0.01
+    assert t.loc["thresholds_loadings", "p_value_scaled"] < 0.001
 
 
 def test_bad_input():
@@ -380,7 +380,7 @@ def test_dispatch_from_cfa_and_invariance():
     inv = invariance(data, model, group="age_band", estimator="WLSMV",
                      alpha=0.05)
     assert list(inv.table.index) == list(INVARIANCE_LEVELS)
-    assert_allclose(inv.table["delta_chi2"].iloc[1:],
+    assert_allclose(inv.table["delta_chi2_scaled"].iloc[1:],
                     REF_SC["youth_age"]["lrt"]["chisq_diff"][1:], rtol=1e-5)
     # partial invariance through the dispatched result: clear errors, never AttributeError
     with pytest.raises(ParameterError, match="scalar"):
@@ -407,7 +407,7 @@ def _small_ordinal():
 
 def test_bad_input_round_three():
     """Duplicated columns, odd argument types and plain category codes in messages."""
-    from evalkit.methods.validation.wlsmv import scaled_difference_test
+    from evalkit.methods.validation.sem import scaled_difference_test
     d = _small_ordinal()
     m = "f =~ a + b + c + d"
     with pytest.raises(DataValidationError, match="'a' occurs 2 times"):

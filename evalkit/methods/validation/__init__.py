@@ -3,9 +3,8 @@
 Submodules (imported on first use; named so that no submodule shadows a function):
 
 - ``model_syntax``  lavaan-style model syntax parser
-- ``factor``        confirmatory factor analysis (``cfa``; ML, multi-group with equality
-                    constraints; estimator-pluggable so WLSMV plugs in)
-- ``measurement_invariance``  ``invariance`` (configural / metric / scalar, partial)
+- ``sem``           the SEM engine: ``cfa`` (ML, WLSMV; multi-group with equality
+                    constraints) and ``invariance`` (levels per estimator, partial invariance)
 - ``items``         ``item_analysis`` (distributions, floor/ceiling, item-total)
 - ``consistency``   ``reliability`` (alpha with Feldt CI, omega total / hierarchical)
 - ``exploratory``   ``efa``, ``parallel_analysis``
@@ -13,7 +12,7 @@ Submodules (imported on first use; named so that no submodule shadows a function
 - ``validity``      ``hypotheses_test``, ``known_groups``, ``roc``
 - ``norming``       ``norms``
 - ``cosmin``        ``cosmin_table``
-- ``ordinal``, ``wlsmv``, ``irt``, ``differential``  ordinal items (polychoric, WLSMV, GRM, DIF)
+- ``ordinal``, ``irt``, ``differential``  ordinal items (polychoric, GRM, DIF)
 """
 from __future__ import annotations
 
@@ -21,10 +20,10 @@ import importlib
 
 # public name -> submodule
 _LAZY = {
-    "cfa": "factor",
-    "CFAResult": "factor",
-    "invariance": "measurement_invariance",
-    "InvarianceResult": "measurement_invariance",
+    "cfa": "sem",
+    "CFAResult": "sem",
+    "invariance": "sem",
+    "InvarianceResult": "sem",
     "item_analysis": "items",
     "reliability": "consistency",
     "efa": "exploratory",
@@ -43,10 +42,12 @@ _LAZY = {
     "DIFResult": "differential",
     "PolychoricResult": "ordinal",
     "GRMResult": "irt",
-    "fit_wlsmv": "wlsmv",
-    "invariance_wlsmv": "wlsmv",
-    "WLSMVResult": "wlsmv",
-    "PartialInvarianceResult": "measurement_invariance",
+    "fit_wlsmv": "sem",
+    "invariance_wlsmv": "sem",
+    "WLSMVResult": "sem",
+    "PartialInvarianceResult": "sem",
+    "DifferenceTest": "sem",
+    "scaled_difference_test": "sem",
     "ItemAnalysisResult": "items",
     "ReliabilityResult": "consistency",
     "EFAResult": "exploratory",

@@ -374,12 +374,12 @@ def reliability(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence[s
          "ci_method": "bootstrap" if n_boot else "none", "n_items": k, "method": "pearson"},
     ]
 
-    # omega total from the one-factor ML CFA (the engine of evalkit.validation.factor)
+    # omega total from the one-factor ML CFA (the SEM engine, evalkit.methods.validation.sem)
     complete = x.dropna()
     with_omega = k >= 3
     cfa_res = None
     if with_omega:
-        from evalkit.methods.validation.factor import cfa
+        from evalkit.methods.validation.sem import cfa
         names = {c_: f"i{j}" for j, c_ in enumerate(items)} if any(
             not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", c_) for c_ in items) else {c_: c_ for c_ in items}
         fac = "eta_" if "eta_" not in items else "eta__"
@@ -406,7 +406,7 @@ def reliability(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence[s
                       "identified); only alpha is reported.", SmallSampleWarning, stacklevel=2)
 
     if model is not None:
-        from evalkit.methods.validation.factor import cfa
+        from evalkit.methods.validation.sem import cfa
         try:
             res_b = cfa(complete, model)
         except EvalkitError as e:

@@ -15,7 +15,7 @@ implements it: with per-respondent scores ``s_i`` of the univariate (thresholds)
 bivariate (correlations) log-likelihoods, ``B = [[A11, 0], [A21, A22]]`` built from
 cross-products of the scores (``A11`` block-diagonal per item, ``A22`` diagonal),
 ``NACOV = N B^-1 (sum_i s_i s_i') B^-T``. This is the weight basis of DWLS/WLSMV
-(:mod:`evalkit.validation.wlsmv`).
+(:mod:`evalkit.methods.validation.sem.dwls`).
 
 The bivariate normal distribution function is evaluated vectorised with Owen's T
 function (``scipy.special.owens_t``), all pairs at once, and the correlations are found by
@@ -139,7 +139,7 @@ def _dcdf_dh(h, k, r):
 # --------------------------------------------------------------------------------------
 # data preparation
 # --------------------------------------------------------------------------------------
-def _ordinal_codes(data: pd.DataFrame, items: Sequence[str], *, min_categories: int = 2,
+def ordinal_codes(data: pd.DataFrame, items: Sequence[str], *, min_categories: int = 2,
                    warn_dropped: bool = True):
     """Listwise-complete integer codes 0..K-1 per item (levels = sorted observed values)."""
     sub = data[list(items)]
@@ -193,7 +193,7 @@ def _thresholds(codes: np.ndarray, ncat: Sequence[int]):
     return out
 
 
-def _pairs(p: int):
+def item_pairs(p: int):
     """lavaan's order of correlations: lower triangle by column (vech without diagonal)."""
     return [(i, j) for j in range(p) for i in range(j + 1, p)]
 
@@ -437,6 +437,11 @@ class PolychoricResult(Result):
 
     # ------------------------------------------------------------------
     @property
+    def item_thresholds(self) -> list[np.ndarray]:
+        """The thresholds of each item (one array per item, in item order)."""
+        return self._th
+
+    @property
     def threshold_vector(self) -> np.ndarray:
         """All thresholds in lavaan's order (item by item)."""
         return np.concatenate(self._th)
@@ -445,7 +450,7 @@ class PolychoricResult(Result):
     def correlation_vector(self) -> np.ndarray:
         """The correlations in lavaan's order (lower triangle, column by column)."""
         R = self.correlation.to_numpy()
-        return np.array([R[i, j] for i, j in _pairs(len(self.items))])
+        return np.array([R[i, j] for i, j in item_pairs(len(self.items))])
 
     def ordinal_alpha(self, items: Sequence[str] | None = None) -> dict:
         """Ordinal alpha (Zumbo, Gadermann & Zeisser 2007) of ``items`` (default: all).
@@ -475,7 +480,7 @@ class PolychoricResult(Result):
         if self.nacov is not None:
             idx = [self.items.index(i) for i in items]
             sel = []
-            for q, (i, j) in enumerate(_pairs(len(self.items))):
+            for q, (i, j) in enumerate(item_pairs(len(self.items))):
                 if i in idx and j in idx:
                     sel.append(q)
             nth = len(self.threshold_vector)
@@ -503,7 +508,7 @@ class PolychoricResult(Result):
         nth = len(self.threshold_vector)
         diag = np.diag(self.nacov.to_numpy()) if self.nacov is not None else None
         R = self.correlation.to_numpy()
-        for q, (i, j) in enumerate(_pairs(len(self.items))):
+        for q, (i, j) in enumerate(item_pairs(len(self.items))):
             est = R[i, j]
             se = np.sqrt(diag[nth + q] / self.n) if diag is not None else np.nan
             rows.append({"term": f"{self.items[j]}~~{self.items[i]}", "estimate": est,
@@ -598,15 +603,15 @@ def polychoric(data: pd.DataFrame, items: Sequence[str], *, nacov: bool = True,
     check_columns(data, items=items)
     confidence = check_confidence(confidence)
     nacov = check_option("nacov", nacov, (True, False))
-    codes, levels, _ = _ordinal_codes(data, items)
-    return _polychoric_codes(codes, items, levels, nacov=nacov, confidence=confidence)
+    codes, levels, _ = ordinal_codes(data, items)
+    return polychoric_codes(codes, items, levels, nacov=nacov, confidence=confidence)
 
 
-def _polychoric_codes(codes, items, levels, *, nacov=True, confidence=0.95):
+def polychoric_codes(codes, items, levels, *, nacov=True, confidence=0.95):
     p = codes.shape[1]
     ncat = [len(lv) for lv in levels]
     th = _thresholds(codes, ncat)
-    pairs = _pairs(p)
+    pairs = item_pairs(p)
     cells = _PairCells(codes, th, pairs)
     # start values: Pearson correlations of the codes
     start = np.corrcoef(codes, rowvar=False)
