@@ -1,7 +1,7 @@
 """Benchmark: WLSMV CFA (polychorics + NACOV + DWLS + robust test) vs lavaan.
 
 Data: two-factor model, five-point items, N in {2,000, 50,000}, p in {10, 30}
-(seeded simulation). For each size evalkit's ``fit_wlsmv`` is timed (best of
+(seeded simulation). For each size evalkit's ``cfa(..., estimator="WLSMV")`` is timed (best of
 ``--repeat`` runs, wall clock) and, when ``Rscript`` with lavaan is available, lavaan's
 ``cfa(..., ordered = TRUE, estimator = "WLSMV")`` is timed inside R on the same data
 (``system.time`` around ``cfa`` only, CSV reading excluded). The scaled chi-square,
@@ -30,7 +30,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from evalkit.methods.validation.wlsmv import fit_wlsmv  # noqa: E402
+from evalkit.methods.validation.sem import cfa  # noqa: E402
 
 SIZES = [(2_000, 10), (2_000, 30), (50_000, 10), (50_000, 30)]
 
@@ -84,7 +84,7 @@ def main():
                 t0 = time.perf_counter()
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    res = fit_wlsmv(data, model)
+                    res = cfa(data, model, estimator="WLSMV")
                 best = min(best, time.perf_counter() - t0)
             fi = res.fit_indices
             row = dict(n=n, items=p, evalkit_s=best, chi2_scaled=fi["chi2_scaled"],

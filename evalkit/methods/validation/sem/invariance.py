@@ -388,6 +388,12 @@ class InvarianceResult(Result):
         self.levels = {k: tuple(estimator.levels[k]) for k in fits}
         self.table = _table(fits, alpha)
 
+    def reported_table(self) -> pd.DataFrame:
+        """The table as one reports it: :data:`TABLE_COLUMNS` and the decisions, holding the
+        scaled statistics for a robust estimator (as lavaan users report WLSMV), else the
+        standard ones."""
+        return _reported(self.table, self.robust)
+
     def tidy(self) -> pd.DataFrame:
         """The table with the standard columns first (indexed by level as well).
 
@@ -561,6 +567,11 @@ class PartialInvarianceResult(Result):
                  table: pd.DataFrame, n: int, criterion: str, robust: bool):
         self.level, self.freed, self.steps, self.fit, self.table = level, freed, steps, fit, table
         self.n, self.criterion, self.robust = n, criterion, robust
+
+    def reported_table(self) -> pd.DataFrame:
+        """``table`` as one reports it (scaled statistics for a robust estimator; see
+        :meth:`InvarianceResult.reported_table`)."""
+        return _reported(self.table, self.robust)
 
     def tidy(self) -> pd.DataFrame:
         """One row per freed parameter: ``term`` = parameter, ``estimate`` = score test; the
