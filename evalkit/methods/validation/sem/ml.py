@@ -58,10 +58,9 @@ class MLEstimator(Estimator):
     # -- the estimator protocol ---------------------------------------------------------
     def sample(self, data: pd.DataFrame, parsed: ParsedModel, group: str | None, *,
                min_group_size: int | None = None) -> Sample:
-        n_rows = len(data)
         df, groups = prepare_continuous(data, parsed, group, min_group_size=min_group_size)
         st = SampleStats.from_data(df, parsed.observed, group, groups)
-        return Sample(stats=st, groups=groups, n_rows=n_rows, n_used=len(df))
+        return Sample(stats=st, groups=groups, n_rows=len(data), n_used=len(df))
 
     def build(self, sample: Sample, parsed: ParsedModel, *, equal: tuple[str, ...] = (),
               partial: tuple[str, ...] = (), meanstructure: bool | None = None,
