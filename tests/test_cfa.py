@@ -22,9 +22,9 @@ from evalkit.core.errors import (
     ParameterError,
     SmallSampleWarning,
 )
-from evalkit.methods.validation.sem import ml as ml_mod
-from evalkit.methods.validation.sem import FIT_INDEX_NAMES, CFAResult, cfa, fit_indices
 from evalkit.methods.validation.model_syntax import build_partable, parse_model
+from evalkit.methods.validation.sem import FIT_INDEX_NAMES, CFAResult, cfa, fit_indices
+from evalkit.methods.validation.sem import ml as ml_mod
 
 REF = Path(__file__).parent / "reference" / "lavaan"
 HS = """

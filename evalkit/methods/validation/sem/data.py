@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.core.checks import check_columns, check_dataframe, check_option, check_unique_column
-from evalkit.core.errors import DataValidationError, ParameterError, SmallSampleWarning, DataQualityWarning
+from evalkit.core.errors import DataQualityWarning, DataValidationError, ParameterError, SmallSampleWarning
 from evalkit.methods.validation.model_syntax import GROUP_EQUAL_OPTIONS, ParsedModel
 from evalkit.methods.validation.ordinal import ordinal_codes
 

@@ -41,7 +41,8 @@ other groups too); scalar, ``group.equal = c("thresholds", "loadings", "intercep
 at which a uniform threshold shift of one item (uniform DIF) is not absorbed by that
 item's intercept. Partial scalar invariance frees item intercepts (``group.partial =
 "y07~1"``), chosen by the score test (lavaan ``modindices`` / ``lavTestScore``).
-Nested models are compared with lavaan's ``lavTestLRT`` default for WLSMV, the scaled-shifted difference test of Satorra (2000) (``method =
+Nested models are compared with lavaan's ``lavTestLRT`` default for WLSMV, the
+scaled-shifted difference test of Satorra (2000) (``method =
 "satorra.2000"``): with the Jacobian ``D1`` of the larger model, ``P = (D1'W D1)^-1``, the
 constraints ``A`` (the orthogonal complement of ``H = (D1'D1)^-1 D1' D0``),
 ``U = W D1 P A'(A P A')^-1 A P D1' W``, ``m = df0 - df1``, ``a = sqrt(m/tr[(U Gamma)^2])``,
@@ -66,12 +67,11 @@ Statistical Software*, 48(2).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import linalg, stats
-
-from typing import TYPE_CHECKING
 
 from evalkit.core.checks import check_option
 from evalkit.core.errors import EstimationError, ParameterError

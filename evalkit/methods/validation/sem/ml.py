@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-
-from typing import TYPE_CHECKING
-
 from scipy import stats as sps
 
 from evalkit.core.errors import DataValidationError, EstimationError
