@@ -123,9 +123,9 @@ def test_coalition_way_in_chromium(portal):
         letters = {cb.resolve_header(c.value): c.column_letter for c in ws[1]}
         for (excel_row, column, value), tr in zip(mistakes, rows):
             assert ws[f"{letters[column]}{excel_row}"].value == value
-            col_text = tr.query_selector_all("td")[1].inner_text()
+            col_text = tr.query_selector_all("td")[1].inner_text().split()
             title = next(f.title("nl") for f in cb.fields if f.name == column)
-            assert title in col_text or column in col_text
+            assert col_text[0] == letters[column] and " ".join(col_text[1:]) == title
 
         # 5. upload the fixed file; the job page refreshes itself until the report is ready
         page.click("text=Opnieuw aanleveren")

@@ -505,3 +505,20 @@ def test_users_cli(tmp_path, monkeypatch, capsys):
     assert main(["users", "remove", "anna", "--database", url]) == 0
     assert main(["users", "remove", "anna", "--database", url]) == 1
     assert "geen account" in capsys.readouterr().err
+
+
+def test_retention_runs_in_the_server(tmp_path, frames):
+    """Files past the retention period are deleted when the portal starts (and hourly)."""
+    import datetime as dt
+
+    store = Store(f"sqlite:///{tmp_path / 'r.sqlite3'}", key=generate_key())
+    store.upgrade()
+    old = store.save_submission(None, A, "oud.xlsx", xlsx_bytes(frames[0]), kind="xlsx",
+                                now=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=91))
+    new = store.save_submission(None, A, "nieuw.xlsx", xlsx_bytes(frames[0]), kind="xlsx")
+    with TestClient(create_app(PortalConfig(runner=fake_render), store=store)):
+        time.sleep(0.5)
+    assert store.get_submission(old, gm_codes=[A]).deleted
+    assert not store.get_submission(new, gm_codes=[A]).deleted
+    assert store.read_submission(new, gm_codes=[A])[:2] == b"PK"
+    assert any(e.action == "purged" for e in store.audit_entries(gm_codes=store_all()))

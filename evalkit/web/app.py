@@ -14,6 +14,7 @@ submission, job or audit entry is simply not found (404), never shown.
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import re
@@ -129,6 +130,7 @@ class PortalConfig:
     login_window: float = 900.0
     session_max_age: int = 8 * 3600
     execution_timeout: float = 300.0
+    purge_interval: float = 3600.0
     runner: Runner = field(default=render_in_worker, repr=False)
 
 
@@ -251,6 +253,10 @@ class Portal:
             registry.record([row], **common)
         except ParameterError:  # below the privacy threshold: the registry refuses it
             return
+
+    def purge(self) -> int:
+        """Delete the files past the retention period (the store's retention job)."""
+        return self.store.purge_expired(retention_days=self.config.retention_days)
 
     def close(self) -> None:
         self.pool.shutdown()
@@ -711,6 +717,16 @@ async def not_found(request: Request, exc: Exception) -> Response:
 # ----------------------------------------------------------------------------------------
 # the application
 # ----------------------------------------------------------------------------------------
+async def _purge_loop(portal: Portal) -> None:
+    """Delete uploaded files past their retention period: at start, then every hour."""
+    while True:
+        n = await run_in_threadpool(portal.purge)
+        if n:
+            await run_in_threadpool(portal.store.audit, None, "purged", "submission", None,
+                                    detail=str(n))
+        await asyncio.sleep(portal.config.purge_interval)
+
+
 def create_app(config: PortalConfig | None = None, *, store: Store | None = None) -> Starlette:
     """The portal as an ASGI application (``app.state.portal`` holds its state)."""
     config = config or PortalConfig()
@@ -753,9 +769,11 @@ def create_app(config: PortalConfig | None = None, *, store: Store | None = None
     ]
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        purger = asyncio.create_task(_purge_loop(portal))
         try:
             yield
         finally:
+            purger.cancel()
             portal.close()
 
     app = Starlette(routes=routes, middleware=middleware,

@@ -19,7 +19,6 @@ import pandas as pd
 from evalkit.core.errors import DataValidationError
 from evalkit.data import readers
 from evalkit.store.registry import evaluation_year
-from evalkit.web.messages import rule_words
 
 __all__ = ["check_upload", "MAX_ROWS_SHOWN"]
 
@@ -61,7 +60,7 @@ def _rows(frame: pd.DataFrame, lang: str, kind: str, internal: str, shown: str
             "column": _plain(rec.get("column")),
             "value": _plain(rec.get("value")),
             "rule": rule,
-            "rule_text": _plain(rec.get("rule_text")) or rule_words(rule, lang),
+            "rule_text": _plain(rec.get("rule_text")) or readers.rule_text(rule, lang),
             "fix": _shown_name(_plain(rec.get("fix")) or _plain(rec.get("message")),
                                internal, shown),
         })
@@ -103,7 +102,7 @@ def check_upload(data: bytes, kind: str, *, codebook: str = "intervention",
                     "errors": [{"excel_row": None, "row": None, "line": None,
                                 "column_letter": None, "header": None, "column": None,
                                 "value": None, "rule": "parse_error",
-                                "rule_text": rule_words("parse_error", lang), "fix": None}],
+                                "rule_text": readers.rule_text("parse_error", lang), "fix": None}],
                     "warnings": []}
     return {"ok": bool(report.ok), "n_rows": int(report.n_rows), "kind": kind, "year": year,
             "n_errors": int(report.n_errors), "n_warnings": int(report.n_warnings),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from evalkit.core.i18n import t
 
-__all__ = ["MESSAGES", "RULE_WORDS", "tr", "rule_words"]
+__all__ = ["MESSAGES", "tr"]
 
 MESSAGES: dict[str, dict[str, str]] = {
     # frame
@@ -173,39 +173,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "back_home": {"nl": "Terug naar start", "en": "Back to the start"},
 }
 
-#: Validation rules (``ValidationReport.errors['rule']``) in words.
-RULE_WORDS: dict[str, dict[str, str]] = {
-    "required": {"nl": "verplicht in te vullen", "en": "required"},
-    "type": {"nl": "verkeerd soort waarde", "en": "wrong kind of value"},
-    "enum": {"nl": "moet een waarde uit de lijst zijn", "en": "must be a value from the list"},
-    "minimum": {"nl": "te klein", "en": "too small"},
-    "maximum": {"nl": "te groot", "en": "too large"},
-    "pattern": {"nl": "verkeerde vorm", "en": "wrong form"},
-    "unique": {"nl": "mag maar één keer voorkomen", "en": "must occur only once"},
-    "duplicate_key": {"nl": "dubbele regel", "en": "duplicate row"},
-    "requires_baseline": {"nl": "nameting zonder voormeting", "en": "post-test without pre-test"},
-    "in_reference_list": {"nl": "onbekende code", "en": "unknown code"},
-    "compare": {"nl": "klopt niet met een andere kolom", "en": "does not agree with another column"},
-    "constant_within": {"nl": "moet gelijk blijven per deelnemer", "en": "must stay the same per participant"},
-    "band": {"nl": "buiten het toegestane bereik", "en": "outside the allowed range"},
-    "item_set": {"nl": "onvolledige vragenlijst", "en": "incomplete questionnaire"},
-    "missing_column": {"nl": "kolom ontbreekt", "en": "column missing"},
-    "unknown_column": {"nl": "onbekende kolom", "en": "unknown column"},
-    "duplicate_column": {"nl": "kolom staat er twee keer in", "en": "column appears twice"},
-    "empty_row": {"nl": "lege regel", "en": "empty row"},
-    "empty_file": {"nl": "leeg bestand", "en": "empty file"},
-    "parse_error": {"nl": "bestand niet leesbaar", "en": "file not readable"},
-    "name_mismatch": {"nl": "naam past niet bij de code", "en": "name does not match the code"},
-    "encoding": {"nl": "tekenset", "en": "character set"},
-}
-
-
 def tr(key: str, lang: str = "nl", **values: object) -> str:
     """The text ``key`` in ``lang`` (``KeyError`` for an unknown key: a bug, not input)."""
     return t(MESSAGES[key], lang, **values)
-
-
-def rule_words(rule: str, lang: str = "nl") -> str:
-    """A validation rule in words; an unknown rule name is shown as it is."""
-    texts = RULE_WORDS.get(rule)
-    return t(texts, lang) if texts else rule
