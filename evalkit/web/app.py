@@ -218,7 +218,7 @@ class Portal:
             self.store.update_job(job.id, "failed", outcome.message or "job_failed_render")
             return
         lang = "en" if 'lang="en"' in outcome.html[:500] else "nl"
-        rid = self.store.save_report(job.gm_code, outcome.html, outcome.key or None,
+        rid = self.store.save_report(job.gm_code, outcome.html, outcome.record,
                                      submission_id=job.submission_id, source="portal",
                                      title=outcome.title, lang=lang)
         self.store.update_job(job.id, "done", report_id=rid)

@@ -56,6 +56,7 @@ class RenderOutcome:
     message: str | None = None
     detail: str | None = None
     key: dict[str, Any] = field(default_factory=dict)
+    record: dict[str, Any] | None = None
     seconds: float = 0.0
 
 
@@ -76,9 +77,51 @@ def _workdir() -> Path:
 def render_in_worker(task: RenderTask) -> RenderOutcome:
     """Render one coalition report from uploaded bytes (the function a worker runs).
 
-    Uses :func:`evalkit.reports.batch.run` for one coalition, so the portal's page is the
-    batch's page: same template, same validation, same privacy rules.
+    Uses the report pipeline's one-coalition render (``render_coalition``: typed content,
+    the disclosure layer and its audit, the page and its disclosure record), so the
+    portal's page is the batch's page: same content, same validation, same privacy rules.
     """
+    try:
+        from evalkit.reports.coalition import render_coalition
+    except ImportError:  # the notebook route, until the in-process pipeline is there
+        return _render_with_batch(task)
+    import time
+
+    from evalkit.core.errors import EvalkitError
+
+    t0 = time.perf_counter()
+    run_dir = _workdir() / uuid.uuid4().hex
+    run_dir.mkdir()
+    try:
+        path = run_dir / ("upload" + task.suffix)
+        path.write_bytes(task.data)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out = render_coalition(path, coalition_code=task.coalition_code,
+                                       coalition_name=task.coalition_name, lang=task.lang,
+                                       codebook=task.codebook)
+        except (EvalkitError, OSError) as exc:
+            return RenderOutcome(task.job_id, "failed", message="job_failed_render",
+                                 detail=type(exc).__name__, seconds=time.perf_counter() - t0)
+        if not out.ok:
+            stage = out.stage if out.stage in _STAGES else "render"
+            return RenderOutcome(task.job_id, "failed", message=f"job_failed_{stage}",
+                                 seconds=time.perf_counter() - t0)
+        return RenderOutcome(task.job_id, "done", html=out.html, record=out.record,
+                             key=dict(out.key or {}),
+                             title=f"{task.coalition_name} ({task.coalition_code})",
+                             seconds=time.perf_counter() - t0)
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+#: Failure stages with their own message (``job_failed_<stage>`` in the catalogue).
+_STAGES = ("validation", "analysis", "notebook", "parameters", "disclosure")
+
+
+def _render_with_batch(task: RenderTask) -> RenderOutcome:
+    """The notebook route: :func:`evalkit.reports.batch.run` for one coalition."""
     import time
 
     from evalkit.core.errors import EvalkitError
@@ -110,6 +153,7 @@ def render_in_worker(task: RenderTask) -> RenderOutcome:
         row = res.table.iloc[0]
         if row["status"] != "ok" or not row.get("html"):
             stage = str(row.get("stage") or "notebook")
+            stage = stage if stage in _STAGES else "render"
             return RenderOutcome(task.job_id, "failed", message=f"job_failed_{stage}",
                                  seconds=time.perf_counter() - t0)
         html = (out_dir / str(row["html"])).read_text(encoding="utf-8")

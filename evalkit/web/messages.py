@@ -138,7 +138,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                             "en": "The report could not be laid out. No (partial) report was stored."},
     "job_failed_parameters": {"nl": "De instellingen van het rapport klopten niet. Er is geen rapport opgeslagen.",
                               "en": "The report's settings were wrong. No report was stored."},
-    "job_failed_audit": {"nl": "Het rapport haalde de privacycontrole niet en is niet opgeslagen.",
+    "job_failed_disclosure": {"nl": "Het rapport haalde de privacycontrole niet en is niet opgeslagen.",
                          "en": "The report failed the privacy check and was not stored."},
     # overview / batch
     "overview_title": {"nl": "Overzicht van alle coalities", "en": "Overview of all coalitions"},
