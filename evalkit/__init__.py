@@ -56,6 +56,7 @@ _SUBMODULES = {
     "funnel": "evalkit.methods.funnel",
     "did": "evalkit.methods.did",
     "validation": "evalkit.methods.validation",
+    "power": "evalkit.methods.power",
     "monitoring": "evalkit.methods.monitoring",
     # storage (portal database, results registry)
     "store": "evalkit.store",
@@ -125,7 +126,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from evalkit.data import boundaries, codebook, datasets, excel_template, readers, scales
     from evalkit.data.codebook import Codebook, load_codebook
     from evalkit.data.readers import ValidationReport, read, validate
-    from evalkit.methods import did, funnel, meta, monitoring, prepost, validation
+    from evalkit.methods import did, funnel, meta, monitoring, power, prepost, validation
     from evalkit.reports import batch, demo
     from evalkit import store
     from evalkit.store import registry
