@@ -143,6 +143,7 @@ TARGETS: list[Target] = [
     Target("prepost.by_group", lambda d: prepost.by_group(prepost.paired, d, by="gender", **P), scored),
     Target("prepost.cronbach_alpha", lambda d: prepost.cronbach_alpha(d, items=EMOTIONAL), interventions),
     Target("prepost.mixed", lambda d: prepost.mixed(d, **P, covariates=["age", "gender"]), scored),
+    Target("prepost.impute", lambda d: prepost.impute(d, **P, covariates=["age"], n_iter=2), scored),
     # validation (CFA engine)
     Target("validation.cfa", lambda d: evalkit.validation.cfa(d, HS), holzinger),
     Target("validation.cfa group", lambda d: evalkit.validation.cfa(d, HS, group="school"), holzinger),
