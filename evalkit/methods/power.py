@@ -689,8 +689,7 @@ def simulate(*, target: str = "fit", n: Sequence[int] = (100, 200, 300, 500),
         success). ``tidy()`` has one ``power`` row per sample size and an ``n`` row.
     """
     from evalkit.core.stats import wilson_interval
-    from evalkit.methods.validation.factor import cfa
-    from evalkit.methods.validation.measurement_invariance import invariance
+    from evalkit.methods.validation.sem import cfa, invariance
 
     check_option("target", target, ("fit", "invariance"))
     check_option("level", level, ("metric", "scalar"))
