@@ -522,3 +522,58 @@ def test_retention_runs_in_the_server(tmp_path, frames):
     assert not store.get_submission(new, gm_codes=[A]).deleted
     assert store.read_submission(new, gm_codes=[A])[:2] == b"PK"
     assert any(e.action == "purged" for e in store.audit_entries(gm_codes=store_all()))
+
+
+def test_render_time_limit(tmp_path, frames, monkeypatch):
+    monkeypatch.setenv("EVALKIT_TEST_MARKER", str(tmp_path / "pid"))
+    store = Store(f"sqlite:///{tmp_path / 't.sqlite3'}", key=generate_key())
+    app = create_app(PortalConfig(runner=slow_render, job_timeout=2), store=store)
+    with TestClient(app) as client:
+        r = _upload(client, xlsx_bytes(frames[0]))
+        assert _wait_job(client, str(r.url)) == "failed"
+        assert "te lang" in client.get(str(r.url)).text
+        assert store.list_reports(store_all()) == []
+
+
+def test_removed_account_loses_its_session(hosted):
+    app, store, _ = hosted
+    store.add_user("shortlived", PASSWORD, role="coalition", gm_codes=[B])
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        assert _login(client, "shortlived").status_code == 303
+        assert client.get("/reports").status_code == 200
+        store.remove_user("shortlived")
+        r = client.get("/reports")
+        assert r.status_code == 303 and r.headers["location"] == "/login"
+
+
+def test_serve_command_starts_local_portal(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import urllib.request
+
+    from web_portal_support import free_port
+
+    port = free_port()
+    env = {**os.environ, "EVALKIT_DATA_DIR": str(tmp_path)}
+    env.pop("EVALKIT_DATABASE_URL", None)
+    proc = subprocess.Popen([sys.executable, "-m", "evalkit.cli", "serve", "--no-browser",
+                             "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as resp:
+                    body = resp.read().decode()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise AssertionError(proc.stderr.read() if proc.poll() is not None
+                                         else "no answer")
+                time.sleep(0.5)
+        assert "Lokaal: uw gegevens blijven op deze computer." in body
+        assert (tmp_path / "evalkit.sqlite3").exists() and (tmp_path / "store.key").exists()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)

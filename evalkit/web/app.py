@@ -130,6 +130,7 @@ class PortalConfig:
     login_window: float = 900.0
     session_max_age: int = 8 * 3600
     execution_timeout: float = 300.0
+    job_timeout: float = 600.0
     purge_interval: float = 3600.0
     runner: Runner = field(default=render_in_worker, repr=False)
 
@@ -155,7 +156,8 @@ class Portal:
         self.store.upgrade()
         self.store.fail_unfinished_jobs("job_failed_killed")
         self.throttle = LoginThrottle(config.login_max_failures, config.login_window)
-        self.pool = RenderPool(config.workers, self._job_finished, runner=config.runner)
+        self.pool = RenderPool(config.workers, self._job_finished, runner=config.runner,
+                               job_timeout=config.job_timeout)
         self.names = _names()
         self.templates = Jinja2Templates(directory=str(_HERE / "templates"))
         self.templates.env.globals["MESSAGES"] = MESSAGES
@@ -770,6 +772,8 @@ def create_app(config: PortalConfig | None = None, *, store: Store | None = None
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         purger = asyncio.create_task(_purge_loop(portal))
+        if config.runner is render_in_worker:
+            await run_in_threadpool(portal.pool.warm)
         try:
             yield
         finally:

@@ -170,6 +170,45 @@ def _render_with_batch(task: RenderTask) -> RenderOutcome:
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
+class _TimedOut(Exception):
+    pass
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    raise _TimedOut()
+
+
+def _guarded(runner: Callable[[RenderTask], RenderOutcome], task: RenderTask,
+             limit: float) -> RenderOutcome:
+    """Run ``runner`` in the worker with a wall-clock limit (SIGALRM in the worker's main
+    thread): a render that hangs becomes a failed job and the worker stays usable."""
+    import signal
+
+    if not hasattr(signal, "SIGALRM"):  # pragma: no cover - not on Windows
+        return runner(task)
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, max(float(limit), 0.001))
+    try:
+        return runner(task)
+    except _TimedOut:
+        return RenderOutcome(task.job_id, "failed", message="job_failed_timeout")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def warm_up() -> int:
+    """Import the report pipeline in a worker before the first job (returns the pid)."""
+    import importlib
+
+    for name in ("evalkit.reports.coalition", "evalkit.reports.batch"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+    return os.getpid()
+
+
 # ----------------------------------------------------------------------------------------
 # web side
 # ----------------------------------------------------------------------------------------
@@ -187,13 +226,20 @@ class RenderPool:
         Called with the :class:`RenderOutcome` of every submitted job, from a pool thread.
     runner : callable, optional
         The function a worker runs (default :func:`render_in_worker`; tests swap it).
+    job_timeout : float
+        Seconds a render may take before it is stopped and its job fails.
+
+    When a worker process dies (killed, out of memory), the jobs of that pool that had not
+    finished all fail with ``job_failed_killed`` (the pool cannot say which one was
+    running); the next submission starts a new pool.
     """
 
     def __init__(self, workers: int, on_done: Callable[[RenderOutcome], None],
-                 runner: Runner = render_in_worker):
+                 runner: Runner = render_in_worker, job_timeout: float = 600.0):
         self.workers = max(1, int(workers))
         self.on_done = on_done
         self.runner = runner
+        self.job_timeout = float(job_timeout)
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
         self._running: dict[str, Future[RenderOutcome]] = {}
@@ -211,14 +257,23 @@ class RenderPool:
                 self._pool = None
         broken.shutdown(wait=False, cancel_futures=True)
 
+    def warm(self) -> None:
+        """Start every worker and import the report pipeline there (before the first job)."""
+        pool = self._executor()
+        for _ in range(self.workers):
+            try:
+                pool.submit(warm_up)
+            except BrokenProcessPool:
+                return
+
     def submit(self, task: RenderTask) -> None:
         pool = self._executor()
         try:
-            fut = pool.submit(self.runner, task)
+            fut = pool.submit(_guarded, self.runner, task, self.job_timeout)
         except BrokenProcessPool:
             self._replace_broken(pool)
-            fut = self._executor().submit(self.runner, task)
             pool = self._executor()
+            fut = pool.submit(_guarded, self.runner, task, self.job_timeout)
         self._running[task.job_id] = fut
 
         def done(f: Future[RenderOutcome], job_id: str = task.job_id,

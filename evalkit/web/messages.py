@@ -130,6 +130,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                           "en": "Something went wrong while making the report. No (partial) report was stored. Try again later or contact the programme team."},
     "job_failed_killed": {"nl": "Het maken van het rapport is afgebroken. Er is geen (half) rapport opgeslagen. Probeer het opnieuw.",
                           "en": "Making the report was stopped. No (partial) report was stored. Try again."},
+    "job_failed_timeout": {"nl": "Het maken van het rapport duurde te lang en is gestopt. Er is geen (half) rapport opgeslagen.",
+                           "en": "Making the report took too long and was stopped. No (partial) report was stored."},
     "job_failed_validation": {"nl": "Het bestand voldoet niet aan de regels; bekijk de fouten bij het bestand.",
                               "en": "The file does not meet the rules; see the errors with the file."},
     "job_failed_analysis": {"nl": "De analyse van dit bestand lukte niet. Er is geen rapport opgeslagen.",
