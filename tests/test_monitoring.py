@@ -139,10 +139,10 @@ def test_blanks_never_enter_a_peer_mean(raw_ya):
 
 
 def test_gone_and_unpublished_units_in_2024():
-    weesp = [f for f in mon.compare("GM0457").young_adults() if f.unit_kind == "municipality"][0]
+    weesp = next(f for f in mon.compare("GM0457").young_adults() if f.unit_kind == "municipality")
     assert weesp.unit_code == "GM0363" and weesp.status == "successor"
     assert "Weesp valt sinds 2022-03-24 onder Amsterdam" in weesp.remark
-    ameland = [f for f in mon.compare("GM0060").young_adults() if f.unit_kind == "municipality"][0]
+    ameland = next(f for f in mon.compare("GM0060").young_adults() if f.unit_kind == "municipality")
     assert ameland.value is None and ameland.status == "not_published"
 
 

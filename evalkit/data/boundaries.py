@@ -204,8 +204,13 @@ def municipalities_at(as_of: str | _dt.date | int | None = None) -> pd.DataFrame
             .reset_index(drop=True))
 
 
+@lru_cache(maxsize=16)
+def _codes_at(day: str) -> frozenset[str]:
+    return frozenset(_mapping(day)["gm_code"].tolist())
+
+
 def _existing_dates(code: str) -> list[str]:
-    return [d for d in (BOUNDARIES_2020, *DATES) if code in set(_mapping(d)["gm_code"])]
+    return [d for d in (BOUNDARIES_2020, *DATES) if code in _codes_at(d)]
 
 
 def _check_code(code: object) -> str:
@@ -269,7 +274,7 @@ def current_code(code: str, as_of: str | _dt.date | int | None = None) -> tuple[
     code = _check_code(code)
     day = _as_of(as_of)
     m = _mapping(day)
-    if code in set(m["gm_code"]):
+    if code in _codes_at(day):
         return None
     whole = m[(m["gm_code_2020"] == code) & (m["relation"] == "merged")]
     if whole.empty:

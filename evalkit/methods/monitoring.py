@@ -212,8 +212,9 @@ def _ggd_names() -> dict[str, str]:
     return dict(zip(df["ggd_code"], df["ggd_name"]))
 
 
+@lru_cache(maxsize=2)
 def _wide(age_group: str) -> pd.DataFrame:
-    """Municipalities (2020) x (year, indicator) for one age group."""
+    """Municipalities (2020) x (year, indicator) for one age group (cached: do not modify)."""
     hm = _hm()
     part = hm[(hm["age_group"] == age_group) & (hm["region_code"] != "NL01")]
     return part.pivot(index="region_code", columns="year", values=list(INDICATORS))
@@ -224,14 +225,35 @@ def _national(age_group: str) -> pd.DataFrame:
     return hm[(hm["region_code"] == "NL01") & (hm["age_group"] == age_group)].set_index("year")
 
 
-def _check_code(code: object) -> str:
+@lru_cache(maxsize=1)
+def _current_names() -> dict[str, str]:
+    """Municipalities of 2022 and of the latest boundaries: code -> name."""
     from evalkit.data import boundaries
 
+    out = dict(zip(*boundaries.municipalities_at("2022-01-01")[["gm_code", "name"]].T.to_numpy()))
+    out.update(zip(*boundaries.municipalities_at()[["gm_code", "name"]].T.to_numpy()))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _codes_2024() -> frozenset[str]:
+    from evalkit.data import boundaries
+
+    return frozenset(boundaries.municipalities_at(2024)["gm_code"].tolist())
+
+
+@lru_cache(maxsize=1)
+def _standardised() -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """The peer features of the 355 municipalities, standardised; with means and SDs."""
+    feats = _wide("18+")[[(i, y) for y, i in PEER_FEATURES]].astype(float)
+    mean, sd = feats.mean(), feats.std(ddof=1)
+    return (feats - mean) / sd, mean, sd
+
+
+def _check_code(code: object) -> str:
     if not isinstance(code, str):
         raise ParameterError(f"code must be a municipality code written as text, e.g. 'GM0363', got {code!r}.")
-    current = set(boundaries.municipalities_at("2022-01-01")["gm_code"]) | set(
-        boundaries.municipalities_at()["gm_code"])
-    if code not in current:
+    if code not in _current_names():
         raise ParameterError(
             f"code must be a municipality of 2022 or later (CBS code, e.g. 'GM0363'), got {code!r}; "
             "municipalities of 2020 that merged are shown through their new municipality.")
@@ -239,14 +261,7 @@ def _check_code(code: object) -> str:
 
 
 def _name_now(code: str) -> str:
-    from evalkit.data import boundaries
-
-    for day in (None, "2022-01-01"):
-        m = boundaries.municipalities_at(day)
-        hit = m.loc[m["gm_code"] == code, "name"]
-        if len(hit):
-            return str(hit.iloc[0])
-    return code  # pragma: no cover - _check_code guarantees a hit
+    return str(_current_names()[code])
 
 
 # ------------------------------------------------------------------------------ typed figure
@@ -302,9 +317,9 @@ class PeerGroup(Result):
         figure), ``year, age_group, indicator, source``."""
         rows = []
         for r in self.figures.itertuples(index=False):
-            rows.append(dict(term=f"peers {r.year} {r.age_group} {r.indicator}", estimate=r.mean,
-                             peer_min=r.min, peer_max=r.max, n_peers=r.count, year=r.year,
-                             age_group=r.age_group, indicator=r.indicator, source=r.source))
+            rows.append({"term": f"peers {r.year} {r.age_group} {r.indicator}", "estimate": r.mean,
+                             "peer_min": r.min, "peer_max": r.max, "n_peers": r.count, "year": r.year,
+                             "age_group": r.age_group, "indicator": r.indicator, "source": r.source})
         return tidy_frame(rows, extra=("peer_min", "peer_max", "n_peers", "year", "age_group",
                                        "indicator", "source"))
 
@@ -394,11 +409,7 @@ def peer_group(code: str, *, k: int = 10) -> PeerGroup:
     if k > 50:
         raise ParameterError(f"k must be between 2 and 50, got {k!r}.")
     prof, combined, own = _profile(code)
-    wide = _wide("18+")
-    cols = [(i, y) for y, i in PEER_FEATURES]
-    feats = wide[cols].astype(float)
-    mean, sd = feats.mean(), feats.std(ddof=1)
-    z = (feats - mean) / sd
+    z, mean, sd = _standardised()
     zp = (prof - mean) / sd
     cand = z.drop(index=[c for c in own if c in z.index])
     dist = np.sqrt(((cand - zp) ** 2).sum(axis=1))
@@ -412,7 +423,6 @@ def peer_group(code: str, *, k: int = 10) -> PeerGroup:
 
 
 def _peer_figures(peers: list[str]) -> pd.DataFrame:
-    from evalkit.data import boundaries
 
     hm = _hm()
     part = hm[hm["region_code"].isin(peers)]
@@ -421,21 +431,21 @@ def _peer_figures(peers: list[str]) -> pd.DataFrame:
     for (year, age), g in part.groupby(["year", "age_group"]):
         for ind in INDICATORS:
             v = g[ind].dropna()
-            rows.append(dict(year=int(year), age_group=str(age), indicator=ind,
-                             mean=float(v.mean()) if len(v) else np.nan,
-                             min=float(v.min()) if len(v) else np.nan,
-                             max=float(v.max()) if len(v) else np.nan, count=int(len(v)), source=src))
+            rows.append({"year": int(year), "age_group": str(age), "indicator": ind,
+                             "mean": float(v.mean()) if len(v) else np.nan,
+                             "min": float(v.min()) if len(v) else np.nan,
+                             "max": float(v.max()) if len(v) else np.nan, "count": len(v), "source": src})
     # 2024, ages 16-25: peers whose territory is unchanged in 2024 and that have a figure
     ya = _ya().set_index("region_code")
-    now = set(boundaries.municipalities_at(2024)["gm_code"])
+    now = _codes_2024()
     same = [p for p in peers if p in now and p in ya.index]
     for ind in YOUNG_INDICATORS:
         v = ya.loc[same, ind].dropna() if same else pd.Series(dtype=float)
         ok = len(v) >= MIN_PEERS_2024
-        rows.append(dict(year=2024, age_group="16-25", indicator=ind,
-                         mean=float(v.mean()) if ok else np.nan, min=float(v.min()) if ok else np.nan,
-                         max=float(v.max()) if ok else np.nan, count=int(len(v)),
-                         source=SOURCE_SHORT["young_adults_2024"]))
+        rows.append({"year": 2024, "age_group": "16-25", "indicator": ind,
+                         "mean": float(v.mean()) if ok else np.nan, "min": float(v.min()) if ok else np.nan,
+                         "max": float(v.max()) if ok else np.nan, "count": len(v),
+                         "source": SOURCE_SHORT["young_adults_2024"]})
     return pd.DataFrame(rows)
 
 
@@ -480,11 +490,11 @@ class MunicipalComparison(Result):
         unit_name, year, age_group, indicator, status, source, remark``."""
         rows = []
         for f in self.figures:
-            rows.append(dict(term=f"{f.unit_code} {f.year} {f.age_group} {f.indicator}",
-                             estimate=np.nan if f.value is None else f.value,
-                             unit_kind=f.unit_kind, unit_code=f.unit_code, unit_name=f.unit_name,
-                             year=f.year, age_group=f.age_group, indicator=f.indicator,
-                             status=f.status, source=f.source, remark=f.remark))
+            rows.append({"term": f"{f.unit_code} {f.year} {f.age_group} {f.indicator}",
+                             "estimate": np.nan if f.value is None else f.value,
+                             "unit_kind": f.unit_kind, "unit_code": f.unit_code, "unit_name": f.unit_name,
+                             "year": f.year, "age_group": f.age_group, "indicator": f.indicator,
+                             "status": f.status, "source": f.source, "remark": f.remark})
         return tidy_frame(rows, extra=("unit_kind", "unit_code", "unit_name", "year", "age_group",
                                        "indicator", "status", "source", "remark"))
 
@@ -643,7 +653,6 @@ def compare(code: str, *, age_group: str = "18+", k: int = 10, lang: str = "nl")
     src_hm = _tt("src_hm", lang, years=_tt("years_all", lang))
     model = _tt("model_short", lang)
     figures: list[ReferenceFigure] = []
-    merged = len(whole) > 1
     for r in whole.itertuples(index=False):
         rows = hm[(hm["region_code"] == r.gm_code_2020) & (hm["age_group"] == age_group)]
         kind = "municipality" if r.relation == "same" else "former_municipality"
@@ -679,7 +688,7 @@ def _young_figures(code: str, name: str, pg: PeerGroup, lang: str) -> list[Refer
     ya = _ya().set_index("region_code")
     src = _tt("src_ya", lang)
     out: list[ReferenceFigure] = []
-    now = set(boundaries.municipalities_at(2024)["gm_code"])
+    now = _codes_2024()
     unit_code, unit_name, kind, status_note = code, name, "municipality", ""
     if code not in now:
         succ = boundaries.current_code(code, 2024)
@@ -724,8 +733,8 @@ class NationalTrend(Result):
     def tidy(self) -> pd.DataFrame:
         """One row per year and indicator (``estimate`` = the published national percentage;
         extra ``year, age_group, indicator, source``)."""
-        rows = [dict(term=f"NL01 {r.year} {r.age_group} {r.indicator}", estimate=r.value, year=r.year,
-                     age_group=r.age_group, indicator=r.indicator, source=r.source)
+        rows = [{"term": f"NL01 {r.year} {r.age_group} {r.indicator}", "estimate": r.value, "year": r.year,
+                     "age_group": r.age_group, "indicator": r.indicator, "source": r.source}
                 for r in self.data.itertuples(index=False)]
         return tidy_frame(rows, extra=("year", "age_group", "indicator", "source"))
 
@@ -775,9 +784,9 @@ def national_trend(*, age_group: str = "18+") -> NationalTrend:
     rows = []
     for year, row in nat.iterrows():
         for ind in INDICATORS:
-            rows.append(dict(year=int(year), age_group=age_group, indicator=ind,
-                             value=float(row[ind]) if not pd.isna(row[ind]) else np.nan,
-                             source=SOURCE_SHORT["health_monitor"]))
+            rows.append({"year": int(year), "age_group": age_group, "indicator": ind,
+                             "value": float(row[ind]) if not pd.isna(row[ind]) else np.nan,
+                             "source": SOURCE_SHORT["health_monitor"]})
     return NationalTrend(pd.DataFrame(rows), age_group)
 
 
@@ -796,7 +805,7 @@ class ChangeVsLevel(Result):
         its standard error, 95% CI and p-value) and ``correlation`` (Pearson r, Fisher-z CI);
         ``n`` = municipalities. Extra ``indicator, age_group, mean_change``."""
         f = self.fit
-        extra = dict(indicator=self.indicator, age_group=self.age_group, mean_change=f["mean_change"])
+        extra = {"indicator": self.indicator, "age_group": self.age_group, "mean_change": f["mean_change"]}
         rows = [dict(term="slope", estimate=f["slope"], std_error=f["slope_se"], ci_lower=f["slope_lo"],
                      ci_upper=f["slope_hi"], p_value=f["p_value"], n=f["n"], **extra),
                 dict(term="correlation", estimate=f["r"], ci_lower=f["r_lo"], ci_upper=f["r_hi"],
@@ -880,10 +889,10 @@ def change_vs_level(*, indicator: str = "lonely_pct", age_group: str = "18+") ->
     tcrit = stats.t.ppf(0.975, n - 2)
     zr = math.atanh(lr.rvalue)
     half = 1.959963984540054 / math.sqrt(n - 3)
-    fit = dict(slope=float(lr.slope), intercept=float(lr.intercept), slope_se=float(lr.stderr),
-               slope_lo=float(lr.slope - tcrit * lr.stderr), slope_hi=float(lr.slope + tcrit * lr.stderr),
-               p_value=float(lr.pvalue), r=float(lr.rvalue), r_lo=math.tanh(zr - half), r_hi=math.tanh(zr + half),
-               n=float(n), mean_change=float(d["change"].mean()))
+    fit = {"slope": float(lr.slope), "intercept": float(lr.intercept), "slope_se": float(lr.stderr),
+               "slope_lo": float(lr.slope - tcrit * lr.stderr), "slope_hi": float(lr.slope + tcrit * lr.stderr),
+               "p_value": float(lr.pvalue), "r": float(lr.rvalue), "r_lo": math.tanh(zr - half), "r_hi": math.tanh(zr + half),
+               "n": float(n), "mean_change": float(d["change"].mean())}
     return ChangeVsLevel(d, indicator, age_group, fit)
 
 
@@ -902,9 +911,9 @@ class YoungAdultsRegions(Result):
         rows = []
         for r in self.data.itertuples(index=False):
             for ind in YOUNG_INDICATORS:
-                rows.append(dict(term=f"{r.region_code} 2024 16-25 {ind}", estimate=getattr(r, ind),
-                                 region_code=r.region_code, region_name=r.region_name, indicator=ind,
-                                 national=float(self.national[ind]), source=SOURCE_SHORT["young_adults_2024"]))
+                rows.append({"term": f"{r.region_code} 2024 16-25 {ind}", "estimate": getattr(r, ind),
+                                 "region_code": r.region_code, "region_name": r.region_name, "indicator": ind,
+                                 "national": float(self.national[ind]), "source": SOURCE_SHORT["young_adults_2024"]})
         return tidy_frame(rows, extra=("region_code", "region_name", "indicator", "national", "source"))
 
     def summary(self, lang: str = "nl") -> str:
@@ -978,8 +987,8 @@ class ModelFunnel(Result):
         """One row per third of municipalities by size: ``estimate`` = observed SD of the model
         estimates (points); extra ``size_third, n_municipalities, median_inhabitants,
         binomial_sd`` (chance SD of a direct survey of the illustrative size)."""
-        rows = [dict(term=f"sd {r.size_third}", estimate=r.observed_sd, n=r.n_municipalities,
-                     size_third=r.size_third, median_inhabitants=r.median_inhabitants, binomial_sd=r.binomial_sd)
+        rows = [{"term": f"sd {r.size_third}", "estimate": r.observed_sd, "n": r.n_municipalities,
+                     "size_third": r.size_third, "median_inhabitants": r.median_inhabitants, "binomial_sd": r.binomial_sd}
                 for r in self.dispersion.itertuples(index=False)]
         return tidy_frame(rows, extra=("size_third", "median_inhabitants", "binomial_sd"))
 
@@ -1076,10 +1085,10 @@ def model_funnel(*, year: int = 2020, indicator: str = "lonely_pct", age_group: 
     p = target / 100
     for third, g in d.groupby("size_third", observed=True):
         med_n = float(g["n_illustrative"].median())
-        rows.append(dict(size_third=str(third), n_municipalities=len(g),
-                         median_inhabitants=float(g["inhabitants"].median()),
-                         observed_sd=float(g["value"].std(ddof=1)),
-                         binomial_sd=100 * math.sqrt(p * (1 - p) / med_n)))
+        rows.append({"size_third": str(third), "n_municipalities": len(g),
+                         "median_inhabitants": float(g["inhabitants"].median()),
+                         "observed_sd": float(g["value"].std(ddof=1)),
+                         "binomial_sd": 100 * math.sqrt(p * (1 - p) / med_n)})
     return ModelFunnel(fr, pd.DataFrame(rows), d, year, indicator, age_group, target)
 
 
