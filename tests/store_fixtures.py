@@ -15,8 +15,8 @@ from argon2 import PasswordHasher
 from sqlalchemy import text
 
 from evalkit.store import Store, generate_key
-from evalkit.store.engine import make_engine
 from evalkit.store.config import normalise_url
+from evalkit.store.engine import make_engine
 
 PG_ENV = "EVALKIT_TEST_POSTGRES_URL"
 KEY = generate_key()

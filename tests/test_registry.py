@@ -12,7 +12,6 @@ from numpy.testing import assert_allclose
 import evalkit
 from evalkit.core.errors import ParameterError
 from evalkit.store import Store, registry
-from store_fixtures import KEY, db_url, store  # noqa: F401 (fixtures)
 
 UTC = dt.timezone.utc
 ROW = {"term": "change_total", "estimate": -0.75, "std_error": 0.21, "ci_lower": -1.16,

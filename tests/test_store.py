@@ -14,12 +14,17 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from argon2 import PasswordHasher
 from sqlalchemy import inspect, select, text
+from store_fixtures import FAST_HASHER, KEY, database_url
 
-from evalkit.core.errors import NotFoundError, ParameterError, StoreConfigError, StoreError
+from evalkit.core.errors import (
+    NotFoundError,
+    ParameterError,
+    StoreConfigError,
+    StoreError,
+)
 from evalkit.store import ALL, Store, generate_key
 from evalkit.store.migrate import current_revision, head_revision
 from evalkit.store.models import Base, Submission, SubmissionBlob, User
-from store_fixtures import FAST_HASHER, KEY, database_url, db_url, store  # noqa: F401
 
 UTC = dt.timezone.utc
 # What a participant file looks like inside: a marker we can search for in the database.
