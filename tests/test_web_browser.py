@@ -13,11 +13,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from playwright import sync_api
+from web_portal_support import ARTIFACTS, coalition_frame, live_server, three_mistakes
 
 from evalkit.data.codebook import load_codebook
 from evalkit.store import Store, generate_key
 from evalkit.web.app import PortalConfig, create_app
-from web_portal_support import ARTIFACTS, coalition_frame, live_server, three_mistakes
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
@@ -61,7 +62,6 @@ def portal(tmp_path_factory):
 
 
 def test_coalition_way_in_chromium(portal):
-    sync_api = pytest.importorskip("playwright.sync_api")
     base, store, tmp = portal
     shots = ARTIFACTS / "portal"
     shutil.rmtree(shots, ignore_errors=True)
@@ -158,7 +158,7 @@ def test_coalition_way_in_chromium(portal):
 
     assert outside == [], f"the browser was sent outside: {outside}"
     (report,) = store.list_reports([CODE])
-    assert report.created_at <= dt.datetime.now(dt.timezone.utc)
+    assert report.created_at <= dt.datetime.now(dt.UTC)
     actions = {e.action for e in store.audit_entries(gm_codes=[CODE])}
     assert {"uploaded", "viewed", "rendered"} <= actions
     assert sorted(p.name for p in shots.glob("*.png")) == [

@@ -10,11 +10,9 @@ import zipfile
 import openpyxl
 import pytest
 
-pytest.importorskip("starlette")
-
-from evalkit.web.exports import csv_bytes, escape_cell  # noqa: E402
-from evalkit.web.security import LoginThrottle  # noqa: E402
-from evalkit.web.uploads import (  # noqa: E402
+from evalkit.web.exports import csv_bytes, escape_cell
+from evalkit.web.security import LoginThrottle
+from evalkit.web.uploads import (
     BodyLimitMiddleware,
     UploadRefused,
     display_name,

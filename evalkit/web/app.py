@@ -42,7 +42,13 @@ from evalkit.data.codebook import municipalities
 from evalkit.store import ALL, Store, UserInfo
 from evalkit.web import exports
 from evalkit.web.feedback import check_upload
-from evalkit.web.jobs import RenderOutcome, RenderPool, RenderTask, Runner, render_in_worker
+from evalkit.web.jobs import (
+    RenderOutcome,
+    RenderPool,
+    RenderTask,
+    Runner,
+    render_in_worker,
+)
 from evalkit.web.messages import MESSAGES, tr
 from evalkit.web.security import (
     CSP_REPORT,
@@ -60,7 +66,7 @@ from evalkit.web.uploads import (
     sniff,
 )
 
-__all__ = ["PortalConfig", "Portal", "create_app", "ROUTE_ROLES", "LOCAL_USER"]
+__all__ = ["LOCAL_USER", "ROUTE_ROLES", "Portal", "PortalConfig", "create_app"]
 
 _HERE = Path(__file__).parent
 ROLES = ("coalition", "programme", "committee", "admin")
@@ -137,7 +143,7 @@ class PortalConfig:
 
 #: The one person of local mode (no account; every municipality).
 LOCAL_USER = UserInfo(id=0, username="local", role="local", gm_codes=(), display_name=None,
-                      active=True, created_at=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
+                      active=True, created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
                       last_login_at=None)
 
 
@@ -237,11 +243,12 @@ class Portal:
         if submission_id is not None:
             fb = self.store.get_submission(submission_id, gm_codes=[gm_code]).feedback or {}
             year = fb.get("year")
-        year = int(year or dt.datetime.now(dt.timezone.utc).year)
+        year = int(year or dt.datetime.now(dt.UTC).year)
         intervention = str(key.get("intervention") or "alle")
-        common = {"gm_code": gm_code, "intervention": intervention, "year": year,
-                  "coalition": self.names.get(gm_code), "source": "portal",
-                  "report_id": report_id, "url": self.store}
+        common: dict[str, Any] = {
+            "gm_code": gm_code, "intervention": intervention, "year": year,
+            "coalition": self.names.get(gm_code), "source": "portal",
+            "report_id": report_id, "url": self.store}
         if "quantities" in key:  # the audited report pipeline's key numbers
             registry.record_key_numbers(key, **common)
             return
@@ -423,7 +430,7 @@ async def upload(request: Request, user: UserInfo) -> Response:
     portal = _portal(request)
     codes = portal.codes_for_upload(user)
     mb = portal.config.max_upload // (1024 * 1024)
-    ctx = {"codes": codes, "mb": mb, "days": portal.config.retention_days}
+    ctx: dict[str, Any] = {"codes": codes, "mb": mb, "days": portal.config.retention_days}
     if request.method == "GET":
         return _page(request, "upload.html", user, **ctx)
     form = await request.form(max_files=1, max_fields=10)

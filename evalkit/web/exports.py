@@ -14,7 +14,7 @@ import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-__all__ = ["escape_cell", "csv_bytes"]
+__all__ = ["csv_bytes", "escape_cell"]
 
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 

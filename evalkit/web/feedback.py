@@ -20,7 +20,7 @@ from evalkit.core.errors import DataValidationError
 from evalkit.data import readers
 from evalkit.store.registry import evaluation_year
 
-__all__ = ["check_upload", "MAX_ROWS_SHOWN"]
+__all__ = ["MAX_ROWS_SHOWN", "check_upload"]
 
 #: Errors kept per submission (a file with thousands of errors has one mistake repeated).
 MAX_ROWS_SHOWN = 500

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RenderTask", "RenderOutcome", "RenderPool", "render_in_worker"]
+__all__ = ["RenderOutcome", "RenderPool", "RenderTask", "render_in_worker"]
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,10 @@ from starlette.requests import Request
 __all__ = [
     "CSP_PAGE",
     "CSP_REPORT",
-    "SecurityHeadersMiddleware",
-    "csrf_token",
-    "csrf_ok",
     "LoginThrottle",
+    "SecurityHeadersMiddleware",
+    "csrf_ok",
+    "csrf_token",
 ]
 
 #: Policy of the portal's own pages: its stylesheet, images from itself, forms to itself.

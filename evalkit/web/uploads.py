@@ -26,10 +26,10 @@ from typing import Any
 __all__ = [
     "DEFAULT_MAX_UPLOAD",
     "BodyLimitMiddleware",
-    "UploadRefused",
     "Sniffed",
-    "sniff",
+    "UploadRefused",
     "display_name",
+    "sniff",
 ]
 
 #: Default upload limit: 20 MB.
@@ -116,7 +116,7 @@ class BodyLimitMiddleware:
 
 
 async def _send_413(send: Send) -> None:
-    body = ("Het bestand is te groot. / The file is too large.\n").encode()
+    body = (b"Het bestand is te groot. / The file is too large.\n")
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"text/plain; charset=utf-8"),
                             (b"content-length", str(len(body)).encode()),
@@ -200,7 +200,7 @@ def sniff(data: bytes) -> Sniffed:
     """
     if not data or not data.strip():
         raise UploadRefused("upload_empty")
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         _check_zip(data)
         return Sniffed("xlsx")
     if data[:4] in (b"$FL2", b"$FL3"):
