@@ -16,6 +16,9 @@ Submodules are imported on first use, so ``import evalkit`` stays fast::
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
+import sys
 from typing import TYPE_CHECKING
 
 from evalkit.core.errors import (
@@ -39,6 +42,7 @@ from evalkit._version import __version__
 _SUBMODULES = {
     # core
     "errors": "evalkit.core.errors",
+    "language": "evalkit.core.language",
     "i18n": "evalkit.core.i18n",
     "plotting": "evalkit.core.plotting",
     "results": "evalkit.core.results",
@@ -77,6 +81,8 @@ _LAZY = {
     "ValidationReport": "evalkit.data.readers",
     "load_codebook": "evalkit.data.codebook",
     "Codebook": "evalkit.data.codebook",
+    "set_language": "evalkit.core.language",
+    "get_language": "evalkit.core.language",
 }
 
 __all__ = [
@@ -87,6 +93,8 @@ __all__ = [
     "ValidationReport",
     "load_codebook",
     "Codebook",
+    "set_language",
+    "get_language",
     # errors and warnings
     "EvalkitError",
     "DataValidationError",
@@ -101,6 +109,40 @@ __all__ = [
     # submodules
     *_SUBMODULES,
 ]
+
+
+class _ShortNameFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """``import evalkit.prepost`` / ``evalkit.validation.factor`` / ``-W ignore::evalkit.errors.X``.
+
+    The short public names are the layered modules themselves (one module object under two
+    names), so ``import evalkit.validation`` and ``import evalkit.methods.validation`` give
+    the same module and the same classes.
+    """
+
+    @staticmethod
+    def _real_name(fullname: str) -> str | None:
+        head, _, rest = fullname.partition(".")
+        first, _, tail = rest.partition(".")
+        if head != __name__ or first not in _SUBMODULES:
+            return None
+        real = _SUBMODULES[first] + (f".{tail}" if tail else "")
+        return None if real == fullname else real
+
+    def find_spec(self, fullname, path=None, target=None):
+        real = self._real_name(fullname)
+        if real is None or importlib.util.find_spec(real) is None:
+            return None
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec):
+        return importlib.import_module(self._real_name(spec.name))
+
+    def exec_module(self, module):
+        """Nothing to run: the real module is already imported."""
+
+
+if not any(isinstance(f, _ShortNameFinder) for f in sys.meta_path):
+    sys.meta_path.insert(0, _ShortNameFinder())
 
 
 def __getattr__(name: str):
@@ -126,6 +168,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from evalkit.data import boundaries, codebook, datasets, excel_template, readers, scales
     from evalkit.data.codebook import Codebook, load_codebook
     from evalkit.data.readers import ValidationReport, read, validate
+    from evalkit.core.language import get_language, set_language
     from evalkit.methods import did, funnel, meta, monitoring, power, prepost, validation
     from evalkit.reports import batch, demo
     from evalkit import store

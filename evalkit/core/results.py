@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from evalkit.core.checks import check_lang
+from evalkit.core.language import resolve_lang
 
 __all__ = ["Result", "TIDY_COLUMNS", "tidy_frame"]
 
@@ -66,9 +66,9 @@ class Result:
         """One row per estimand with the standard columns (see TIDY_COLUMNS)."""
         raise NotImplementedError
 
-    def summary(self, lang: str = "nl") -> str:
+    def summary(self, lang: str | None = None) -> str:
         """Readable text; subclasses write a proper one."""
-        check_lang(lang)
+        lang = resolve_lang(lang)
         with pd.option_context("display.width", 120, "display.max_columns", 20):
             return f"{self.title[lang]}\n\n{self.tidy().to_string(index=False)}"
 
@@ -77,11 +77,13 @@ class Result:
         raise NotImplementedError(f"{type(self).__name__} has no plot().")
 
     # -- display ---------------------------------------------------------------------
+    # Text, repr and the JupyterLab view all follow the session language
+    # (:func:`evalkit.set_language`, Dutch by default).
     def __str__(self) -> str:
         return self.summary()
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__}>\n{self.summary(lang='en')}"
+        return f"<{type(self).__name__}>\n{self.summary()}"
 
     def _html_table(self) -> str:
         df = self.tidy()
@@ -89,10 +91,12 @@ class Result:
                           classes="evalkit-table", na_rep="")
 
     def _repr_html_(self) -> str:
-        text = html.escape(self.summary())
+        lang = resolve_lang(None)
+        text = html.escape(self.summary(lang=lang))
         return (
             '<div class="evalkit-result">'
-            f"<strong>{html.escape(self.title['nl'])}</strong>"
+            f"<strong>{html.escape(self.title[lang])}</strong>"
             f'<pre style="white-space:pre-wrap">{text}</pre>'
-            f"{self._html_table()}</div>"
+            f"<details><summary>{'table' if lang == 'en' else 'tabel'}</summary>"
+            f"{self._html_table()}</details></div>"
         )

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.core.language import resolve_lang
 from evalkit.core import i18n
 from evalkit.core.checks import check_columns, check_dataframe, check_lang, check_option, check_positive_int
 from evalkit.core.stats import wilson_interval
@@ -114,8 +115,8 @@ class FunnelResult(Result):
         """Number of units per flag (all five flags, in order)."""
         return self.units["flag"].value_counts().reindex(list(_FLAGS), fill_value=0)
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         c = self.counts()
         k = len(self.units)
         out95 = int(c["below_95"] + c["above_95"] + c["below_998"] + c["above_998"])
@@ -161,13 +162,14 @@ class FunnelResult(Result):
         lim = _limits(grid, self._target01, self.method, self.overdispersion, self.phi, self.tau2)
         return pd.DataFrame({"n": grid, **{c: self._scale * v for c, v in lim.items()}})
 
-    def plot(self, *, ax=None, lang: str = "nl", label_outliers: bool = True,
+    def plot(self, *, ax=None, lang: str | None = None, label_outliers: bool = True,
              highlight=None, ylabel: str | None = None, title: str | None = None,
              legend: bool = True):
         """Funnel plot: proportion against n, the target as the national reference line,
         95% (dashed) and 99.8% (solid) control limits; units beyond 99.8% in the highlight
         colour and, with ``label_outliers``, named. ``highlight``: units to mark in black.
         ``legend``: draw the legend (outside the axes, on the right)."""
+        lang = resolve_lang(lang)
         from evalkit.core import plotting
 
         check_lang(lang)

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.core.language import resolve_lang
 from evalkit.core import i18n
 from evalkit.core.checks import check_columns, check_confidence, check_dataframe, check_lang, check_option
 from evalkit.core.errors import (
@@ -149,8 +150,8 @@ class MetaResult(Result):
         ]
         return tidy_frame(rows, extra=("statistic", "df", "method"))
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         ci = i18n.fmt_ci(self.ci_lower, self.ci_upper, 2, lang, self.confidence)
         pi_lo, pi_hi = _f(self.pi_lower, lang), _f(self.pi_upper, lang)
         lvl = i18n.fmt_number(100 * self.confidence, 0, lang)
@@ -185,10 +186,11 @@ class MetaResult(Result):
                     + f"Estimator: {self.method}.")
         return f"{self.title[lang]}\n\n{text}"
 
-    def plot(self, *, ax=None, lang: str = "nl", xlabel: str | None = None, null: float = 0.0):
+    def plot(self, *, ax=None, lang: str | None = None, xlabel: str | None = None, null: float = 0.0):
         """Forest plot: each coalition's estimate and interval (square size ~ weight), the
         pooled estimate as a diamond, the prediction interval as a line under it, and a
         dashed line at ``null``."""
+        lang = resolve_lang(lang)
         from evalkit.core import plotting
 
         check_lang(lang)
@@ -616,8 +618,8 @@ class MetaRegressionResult(Result):
         ]
         return tidy_frame(rows, extra=("statistic", "df", "method"))
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         mods = ", ".join(self.moderators)
         r2 = i18n.fmt_number(self.r2, 0, lang)
         if lang == "nl":
@@ -809,8 +811,8 @@ class SubgroupResult(Result):
                          pi_upper=o.pi_upper, method=f"random effects ({self.method}), all coalitions"))
         return tidy_frame(rows, extra=("statistic", "df", "tau2", "i2", "pi_lower", "pi_upper", "method"))
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         lines = []
         for r in self.groups.itertuples(index=False):
             ci = i18n.fmt_ci(r.ci_lower, r.ci_upper, 2, lang, self.confidence)
@@ -829,9 +831,10 @@ class SubgroupResult(Result):
             tail = f"Do the subgroups differ? {test}."
         return f"{self.title[lang]}\n\n{head}\n" + "\n".join(lines) + f"\n{tail}"
 
-    def plot(self, *, ax=None, lang: str = "nl", xlabel: str | None = None, null: float = 0.0):
+    def plot(self, *, ax=None, lang: str | None = None, xlabel: str | None = None, null: float = 0.0):
         """Forest plot grouped by level: the coalitions of each level, then the level's
         pooled estimate as a diamond; the overall estimate at the bottom."""
+        lang = resolve_lang(lang)
         from evalkit.core import plotting
 
         check_lang(lang)

@@ -59,6 +59,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from evalkit.core.language import resolve_lang
 from evalkit.core import i18n
 from evalkit.core.checks import (
     check_columns,
@@ -356,8 +357,8 @@ class PairedResult(Result):
     def _row(self, term):
         return next(r for r in self._rows if r["term"] == term)
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         md = self._row("mean_diff")
         est, lo, hi, p = md["estimate"], md["ci_lower"], md["ci_upper"], md["p_value"]
         subject = {"nl": "De eenzaamheidsscore" if self.is_djg else f"De score '{self.outcome}'",
@@ -422,7 +423,7 @@ class PairedResult(Result):
                      + "; ".join(es) + ".")
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
-    def plot(self, kind: str = "paired", *, ax=None, lang: str = "nl", ylim="auto",
+    def plot(self, *, kind: str = "paired", ax=None, lang: str | None = None, ylim="auto",
              max_lines: int = MAX_LINES, seed: int = 0):
         """Before/after figure.
 
@@ -437,6 +438,7 @@ class PairedResult(Result):
             ``"auto"`` fixes the axis to :data:`evalkit.plotting.LONELINESS_LIMITS` (0-11)
             when the outcome is a DJG total, so that figures of coalitions compare.
         """
+        lang = resolve_lang(lang)
         from evalkit.core import plotting
 
         check_option("kind", kind, ("paired", "shift"))
@@ -763,8 +765,8 @@ class ProportionChangeResult(Result):
         """Rows ``share_pre, share_post, change``; extra ``statistic, df, method``."""
         return tidy_frame(self._rows, extra=_EXTRA)
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         r = {row["term"]: row for row in self._rows}
         pre, post, ch = r["share_pre"], r["share_post"], r["change"]
         what = ({"nl": f"eenzaam (score {_fmt(self.cutoff, 0, lang)} of hoger)",
@@ -788,8 +790,9 @@ class ProportionChangeResult(Result):
                      "en": f"\n{self.n_dropped} participant(s) without both measurements are not included."}[lang]
         return f"{self.title[lang]}\n\n{text}"
 
-    def plot(self, *, ax=None, lang: str = "nl"):
+    def plot(self, *, ax=None, lang: str | None = None):
         """Share at or above the cut-off at pre and post with Wilson intervals (0-100%)."""
+        lang = resolve_lang(lang)
         from evalkit.core import plotting
 
         check_lang(lang)
@@ -978,8 +981,8 @@ class ReliableChangeResult(Result):
         ``reliability``, ``sem``, ``threshold``; extra ``count, method``."""
         return tidy_frame(self._rows, extra=("count", "method"))
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         c = self.counts
         pct = {k: i18n.fmt_pct(v / self.n if self.n else math.nan, 0, lang) for k, v in c.items()}
         thr = _fmt(self.threshold, 2, lang)
@@ -1003,11 +1006,12 @@ class ReliableChangeResult(Result):
                      "\nA higher score is better.")
         return f"{self.title[lang]}\n\n{text}"
 
-    def plot(self, *, ax=None, lang: str = "nl", min_cell: int | None = None):
+    def plot(self, *, ax=None, lang: str | None = None, min_cell: int | None = None):
         """Bar chart of the counts (no individual scores are drawn).
 
         With ``min_cell``, a category with 1 to ``min_cell - 1`` participants is not drawn
         and labelled ``< min_cell`` (privacy, :mod:`evalkit.privacy`)."""
+        lang = resolve_lang(lang)
         from evalkit.core import plotting
         from evalkit.core.privacy import check_min_cell
 
@@ -1188,13 +1192,13 @@ class AttritionResult(Result):
         sd_dropouts, std_diff, statistic, df, test``."""
         return tidy_frame(self._rows, extra=_ATTR_EXTRA)
 
-    def summary(self, lang: str = "nl", *, min_cell: int | None = None,
+    def summary(self, lang: str | None = None, *, min_cell: int | None = None,
                 labels: dict | None = None, exclude=()) -> str:
         """Readable text. ``min_cell``: categories held by fewer people than this among
         completers or drop-outs are not named (privacy); ``exclude``: further
         ``(variable, level)`` pairs not to name (e.g. secondary suppression in a report);
         ``labels`` maps variable names to the words to print (e.g. ``{"gender": "geslacht"}``)."""
-        check_lang(lang)
+        lang = resolve_lang(lang)
         share = self.n_dropouts / self.n_baseline if self.n_baseline else math.nan
         if lang == "nl":
             lines = [f"Van de {self.n_baseline} deelnemers met een voormeting deden er {self.n_dropouts} "
@@ -1248,9 +1252,10 @@ class AttritionResult(Result):
                                 "groups."}[lang])
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
-    def plot(self, *, ax=None, lang: str = "nl"):
+    def plot(self, *, ax=None, lang: str | None = None):
         """Standardised differences (drop-outs - completers) per variable/level, with the
         +-0.1 band (Austin 2009)."""
+        lang = resolve_lang(lang)
         from evalkit.core import plotting
 
         check_lang(lang)
@@ -1416,8 +1421,8 @@ class ByGroupResult(Result):
         t = _HEADLINE.get(self.func_name)
         return t if t in terms else (terms[0] if terms else None)
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         term = self._headline()
         lines = [{"nl": f"Analyse: {self.func_name}, per {', '.join(self.by)}; term '{term}'. "
                         f"Groepen met minder dan {self.min_cell} deelnemers worden niet getoond.",
@@ -1435,9 +1440,10 @@ class ByGroupResult(Result):
                              f"n = {int(r['n'])}, {i18n.fmt_p(r['p_value'], lang)}")
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
-    def plot(self, term: str | None = None, *, ax=None, lang: str = "nl"):
+    def plot(self, *, term: str | None = None, ax=None, lang: str | None = None):
         """Estimate and interval of ``term`` (default: the headline term) per subgroup;
         suppressed groups are listed without a value."""
+        lang = resolve_lang(lang)
         from evalkit.core import plotting
 
         check_lang(lang)

@@ -486,7 +486,7 @@ def compute(data: pd.DataFrame, params: dict, *, cwd: str | None = None) -> dict
                            f"Fewer than {min_cell} participants with pre- and post-test: "
                            "results are not shown.", lang), "suppressed"))
     else:
-        ax = res_p.plot("paired", lang=lang, ylim=plotting.LONELINESS_LIMITS, max_lines=0)
+        ax = res_p.plot(kind="paired", lang=lang, ylim=plotting.LONELINESS_LIMITS, max_lines=0)
         parts.append(figure_html(_fig(ax, lang), _T(
             f"Gemiddelde eenzaamheidsscore (0-11) voor en na: {_num(mean_pre, 1, lang)} en "
             f"{_num(mean_post, 1, lang)}, met 95%-betrouwbaarheidsintervallen; n = {n_pairs} paren.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_lang
 from evalkit.core.errors import DataValidationError, EstimationError, ParameterError
 from evalkit.core.i18n import fmt_number
@@ -208,8 +209,8 @@ class BaconResult(Result):
         out["n_obs"] = self.n_obs
         return out
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         bt = self.by_type
         neg = bt.loc[bt["type"].isin(["later vs earlier treated", "later vs always treated"]),
                      "weight"].sum()
@@ -237,8 +238,9 @@ class BaconResult(Result):
                          "TWFE is biased. Use staggered().")
         return "\n".join(L)
 
-    def plot(self, *, lang: str = "nl", ax=None):
+    def plot(self, *, lang: str | None = None, ax=None):
         """Each 2x2 estimate against its weight, coloured by type; line at TWFE."""
+        lang = resolve_lang(lang)
         from evalkit.core.plotting import COLORS, PALETTE, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax)

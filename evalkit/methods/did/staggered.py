@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_confidence, check_lang, check_option, check_positive_int
 from evalkit.core.errors import (
     ConvergenceWarning,
@@ -901,8 +902,8 @@ class StaggeredResult(Result):
         return tidy_frame(rows, extra=("group", "time", "event_time", "post", "n_obs",
                                        "n_clusters", "se_type"))
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         simple = self.aggregate("simple").iloc[0]
         grp = self.aggregate("group")
         pt = self.pretest
@@ -959,9 +960,10 @@ class StaggeredResult(Result):
         L.append(text_table(tab.rename(columns={"group": "cohort"}), lang, digits=4, index=False))
         return "\n".join(L)
 
-    def plot(self, kind: str = "dynamic", *, lang: str = "nl", ax=None):
+    def plot(self, *, kind: str = "dynamic", lang: str | None = None, ax=None):
         """Event-study plot of the dynamic aggregation (``kind="dynamic"``) or the
         ATT(g,t) per cohort (``kind="att_gt"``), with confidence intervals."""
+        lang = resolve_lang(lang)
         from evalkit.core.plotting import COLORS, PALETTE, label, localize_axes, new_axes
         kind = check_option("kind", kind, ("dynamic", "att_gt"))
         check_lang(lang)

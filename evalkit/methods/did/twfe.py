@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_confidence, check_lang
 from evalkit.core.errors import DataValidationError, EstimationError, ParameterError, SmallSampleWarning
 from evalkit.core.i18n import fmt_ci, fmt_number, fmt_p
@@ -144,8 +145,8 @@ class TWFEResult(Result):
                                 se_type=self.se_type)],
                           extra=("n_obs", "n_clusters", "se_type"))
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         conf = 1 - self.alpha
         if lang == "nl":
             return "\n".join([
@@ -165,8 +166,9 @@ class TWFEResult(Result):
             "Caution: with staggered adoption and effects that differ by cohort or over "
             "time this estimate is biased (see bacon() and staggered())."])
 
-    def plot(self, *, lang: str = "nl", ax=None):
+    def plot(self, *, lang: str | None = None, ax=None):
         """Mean outcome over time by adoption cohort."""
+        lang = resolve_lang(lang)
         from evalkit.core.plotting import PALETTE, label, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax)
@@ -317,8 +319,8 @@ class EventStudyResult(Result):
         """One row per event time (the reference row has estimate 0 and no SE)."""
         return self._table.copy()
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         pt = self.pretest
         tab = self._table[["event_time", "estimate", "std_error", "ci_lower", "ci_upper"]]
         if lang == "nl":
@@ -344,8 +346,9 @@ class EventStudyResult(Result):
         L += ["", text_table(tab, lang, digits={"event_time": 0}, index=False)]
         return "\n".join(L)
 
-    def plot(self, *, lang: str = "nl", ax=None):
+    def plot(self, *, lang: str | None = None, ax=None):
         """Coefficients with confidence intervals against event time."""
+        lang = resolve_lang(lang)
         from evalkit.core.plotting import COLORS, label, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax)

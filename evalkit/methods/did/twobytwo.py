@@ -6,6 +6,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_confidence, check_lang, check_option
 from evalkit.core.errors import DataValidationError, EstimationError, SmallSampleWarning
 from evalkit.core.i18n import fmt_ci, fmt_number, fmt_p
@@ -193,8 +194,8 @@ class TwoByTwoResult(Result):
                                 n_clusters=self.n_clusters, se_type=self.se_type)],
                           extra=("n_obs", "n_clusters", "se_type"))
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         conf = 1 - self.alpha
         se_name = {"conventional": {"nl": "klassieke", "en": "conventional"},
                    "hc1": {"nl": "heteroskedasticiteit-robuuste (HC1)",
@@ -228,8 +229,9 @@ class TwoByTwoResult(Result):
         L.append(text_table(self.means, lang, digits=4))
         return "\n".join(L)
 
-    def plot(self, *, lang: str = "nl", ax=None):
+    def plot(self, *, lang: str | None = None, ax=None):
         """Means of both groups before and after, with the counterfactual trend dashed."""
+        lang = resolve_lang(lang)
         from evalkit.core.plotting import COLORS, label, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax)

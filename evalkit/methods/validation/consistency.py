@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_confidence, check_lang, check_positive_int
 from evalkit.core.errors import (ConvergenceWarning, DataQualityWarning, EstimationError,
                                  EvalkitError, ParameterError, SmallSampleWarning)
@@ -181,8 +182,8 @@ class ReliabilityResult(Result):
             raise ParameterError(f"term={term!r} is not in this result; terms: {list(t.index)}.")
         return float(t.at[term, "estimate"])
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         head = {"nl": f"Betrouwbaarheid van {len(self.items)} items, n = {self.n}.",
                 "en": f"Reliability of {len(self.items)} items, n = {self.n}."}[lang]
         lines = [head]
@@ -227,8 +228,9 @@ class ReliabilityResult(Result):
         lines.append(crit + ("+" if a >= 0.70 else "-"))
         return "\n".join(lines)
 
-    def plot(self, ax=None, lang: str = "nl"):
+    def plot(self, *, ax=None, lang: str | None = None):
         """Point estimates with confidence intervals."""
+        lang = resolve_lang(lang)
         from evalkit.core.plotting import PALETTE, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_lang
 from evalkit.core.errors import DataQualityWarning, ParameterError
 from evalkit.core.i18n import fmt_number, fmt_pct
@@ -194,8 +195,8 @@ class CosminResult(Result):
             {"nl": "Beoordeling", "en": "Rating"}[lang]: t["rating"],
         })
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         return (self.title[lang] + " (Prinsen et al. 2018; + voldoende, - onvoldoende, ? onbepaald)\n\n"
                 if lang == "nl" else
                 self.title[lang] + " (Prinsen et al. 2018; + sufficient, - insufficient, ? indeterminate)\n\n"

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_columns, check_dataframe, check_lang
 from evalkit.core.errors import ConvergenceWarning, DataQualityWarning, DataValidationError, \
     EstimationError, ParameterError
@@ -110,8 +111,8 @@ class DIFResult(Result):
                                        "p_uniform", "delta_r2_nonuniform", "p_nonuniform",
                                        "beta_group", "se_beta_group", "flag", "dif_type"))
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         a = fmt_number(self.alpha, 2, lang)
         r2 = fmt_number(self.r2_threshold, 2, lang)
         if lang == "nl":
@@ -129,9 +130,9 @@ class DIFResult(Result):
         tab = text_table(self.table[cols], lang, digits=4, index=False)
         return f"{head}\n\n{tab}"
 
-    def plot(self, ax=None, lang: str = "nl"):
+    def plot(self, *, ax=None, lang: str | None = None):
         """Bar chart of the McFadden R2 change per item with the flagging bound."""
-        check_lang(lang)
+        lang = resolve_lang(lang)
         from evalkit.core import plotting
 
         ax = plotting.new_axes(ax)

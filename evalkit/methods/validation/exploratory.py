@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from evalkit.core.language import resolve_lang
 from evalkit.core.checks import (check_columns, check_dataframe, check_lang, check_option,
                        check_positive_int)
 from evalkit.core.errors import (ConvergenceWarning, DataQualityWarning, DataValidationError, ParameterError,
@@ -400,8 +401,8 @@ class EFAResult(Result):
                              "communality": float(self.communalities[item])})
         return tidy_frame(rows, extra=("factor", "item", "communality"))
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         nf = self.loadings.shape[1]
         head = {"nl": (f"Exploratieve factoranalyse ({self.method}, rotatie {self.rotation}), "
                        f"{nf} factor(en), n = {self.n}."),
@@ -416,8 +417,9 @@ class EFAResult(Result):
             extra += self.phi.to_string(float_format=lambda v: fmt_number(v, 2, lang))
         return f"{head}\n\n{body}{extra}"
 
-    def plot(self, ax=None, lang: str = "nl"):
+    def plot(self, *, ax=None, lang: str | None = None):
         """Heat map of the pattern loadings."""
+        lang = resolve_lang(lang)
         from evalkit.core.plotting import localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax, figsize=(1.2 + 1.1 * self.loadings.shape[1], 0.9 + 0.35 * len(self.loadings)))
@@ -555,8 +557,8 @@ class ParallelAnalysisResult(Result):
                 {"term": "n_components", "estimate": float(self.n_components), "n": self.n}]
         return tidy_frame(rows)
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         if lang == "nl":
             head = (f"Parallelle analyse ({self.n_iter} simulaties, n = {self.n}): "
                     f"{self.n_factors} factor(en), {self.n_components} component(en).")
@@ -565,8 +567,9 @@ class ParallelAnalysisResult(Result):
                     f"{self.n_factors} factor(s), {self.n_components} component(s).")
         return head + "\n\n" + text_table(self.table, lang, digits=3)
 
-    def plot(self, ax=None, lang: str = "nl"):
+    def plot(self, *, ax=None, lang: str | None = None):
         """Scree plot of observed and simulated eigenvalues."""
+        lang = resolve_lang(lang)
         from evalkit.core.plotting import COLORS, PALETTE, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax)

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from evalkit.core.language import resolve_lang
 from evalkit.core.checks import (check_columns, check_confidence, check_dataframe, check_lang,
                        check_option, check_positive_int)
 from evalkit.core.errors import ConvergenceWarning, DataValidationError, EstimationError, ParameterError
@@ -323,8 +324,8 @@ class GRMResult(Result):
         sd = np.sqrt(post @ self._theta ** 2 - eap ** 2)
         return pd.DataFrame({"theta_eap": eap[self._dat.inv], "theta_sd": sd[self._dat.inv]})
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         head = {"nl": (f"Graded response model (Samejima), marginale ML (Bock-Aitkin), "
                        f"n = {self.n}, {len(self.items)} items, "
                        f"log-likelihood = {fmt_number(self.loglik, 3, lang)}."),
@@ -336,11 +337,11 @@ class GRMResult(Result):
         tab = text_table(self.coef(irt_pars=True), lang, digits=3)
         return f"{head}\n\n{tab}"
 
-    def plot(self, kind: str = "information", ax=None, lang: str = "nl",
+    def plot(self, *, kind: str = "information", ax=None, lang: str | None = None,
              theta_range=(-4, 4)):
         """Item and test information curves (``kind="information"``) or, for
         ``kind="curves"``, the category response curves of every item."""
-        check_lang(lang)
+        lang = resolve_lang(lang)
         check_option("kind", kind, ("information", "curves"))
         from evalkit.core import plotting
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_columns, check_dataframe, check_lang
 from evalkit.core.errors import DataQualityWarning, DataValidationError, ParameterError, SmallSampleWarning
 from evalkit.core.i18n import fmt_number, fmt_pct
@@ -160,8 +161,8 @@ class ItemAnalysisResult(Result):
         return tidy_frame(rows, extra=("mean", "sd", "missing_share", "floor", "ceiling",
                                        "floor_flag", "ceiling_flag", "alpha_if_deleted"))
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         thr = fmt_pct(self.threshold, 0, lang)
         flagged = [i for i, r in self.table.iterrows() if r["floor_flag"] or r["ceiling_flag"]]
         low = self.table.index[self.table["r_drop"] < 0.30].tolist()
@@ -187,8 +188,9 @@ class ItemAnalysisResult(Result):
         tab = text_table(self.table[cols], lang, digits=2)
         return "\n".join(lines) + "\n\n" + tab
 
-    def plot(self, ax=None, lang: str = "nl"):
+    def plot(self, *, ax=None, lang: str | None = None):
         """Stacked bars of the response distribution per item."""
+        lang = resolve_lang(lang)
         from evalkit.core.plotting import PALETTE, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax, figsize=(7.0, 0.8 + 0.35 * len(self.distribution)))

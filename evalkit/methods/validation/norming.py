@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_columns, check_dataframe, check_lang
 from evalkit.core.errors import DataValidationError, ParameterError, SmallSampleWarning
 from evalkit.core.i18n import fmt_number
@@ -74,8 +75,8 @@ class NormsResult(Result):
                 for r in self.table.itertuples(index=False)]
         return tidy_frame(rows, extra=("group", "score", "count", "cumulative_share", "suppressed"))
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         q = self.quantiles
         nsup = int(q["suppressed"].sum())
         head = {"nl": (f"Normtabel voor {self.score} naar {', '.join(self.by)}: {len(q)} normgroepen; "
@@ -86,8 +87,9 @@ class NormsResult(Result):
         return head + "\n\n" + q.to_string(
             float_format=lambda v: fmt_number(v, 1, lang), na_rep="–")
 
-    def plot(self, ax=None, lang: str = "nl"):
+    def plot(self, *, ax=None, lang: str | None = None):
         """Percentile-rank curves per norm group (suppressed groups omitted)."""
+        lang = resolve_lang(lang)
         from evalkit.core.plotting import PALETTE, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax)

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_columns, check_confidence, check_dataframe, check_lang, check_option
 from evalkit.core.errors import DataQualityWarning, DataValidationError, EstimationError, ParameterError
 from evalkit.core.i18n import fmt_number
@@ -523,8 +524,8 @@ class PolychoricResult(Result):
                      "item1": "", "item2": ""})
         return tidy_frame(rows, extra=("kind", "item1", "item2"))
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         a = self.ordinal_alpha()
         head = {"nl": (f"Polychorische correlaties (two-step, als lavaan::lavCor), "
                        f"n = {self.n}, {len(self.items)} items.\n"
@@ -538,9 +539,9 @@ class PolychoricResult(Result):
                      "en": "\nWARNING: not all correlations converged."}[lang]
         return f"{head}\n\n{mat}"
 
-    def plot(self, ax=None, lang: str = "nl"):
+    def plot(self, *, ax=None, lang: str | None = None):
         """Heat map of the polychoric correlation matrix."""
-        check_lang(lang)
+        lang = resolve_lang(lang)
         from evalkit.core import plotting
         import seaborn as sns
 

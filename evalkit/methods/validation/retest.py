@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_columns, check_confidence, check_dataframe, check_lang
 from evalkit.core.errors import DataQualityWarning, DataValidationError, ParameterError, SmallSampleWarning
 from evalkit.core.i18n import fmt_ci, fmt_number
@@ -197,8 +198,8 @@ class AgreementResult(Result):
         t = self.tidy().set_index("term")
         return float(t.at[term, "estimate"])
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         sem, sdc = self.value("sem_agreement"), self.value("sdc_agreement")
         i2 = self.icc_table.loc["ICC2"]
         if lang == "nl":
@@ -345,8 +346,8 @@ class BlandAltmanResult(Result):
         ]
         return tidy_frame(rows)
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         v = self.values
         if lang == "nl":
             return (f"Bland-Altman ({self.second} min {self.first}, n = {v['n']}): gemiddeld verschil "
@@ -358,8 +359,9 @@ class BlandAltmanResult(Result):
                 f"limits of agreement {fmt_number(v['loa'][0], 2, 'en')} to "
                 f"{fmt_number(v['loa'][1], 2, 'en')}.")
 
-    def plot(self, ax=None, lang: str = "nl"):
+    def plot(self, *, ax=None, lang: str | None = None):
         """Difference against mean with the bias and the limits of agreement."""
+        lang = resolve_lang(lang)
         from evalkit.core.plotting import COLORS, PALETTE, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_columns, check_confidence, check_dataframe, check_lang, check_option
 from evalkit.core.stats import wilson_interval
 from evalkit.core.errors import DataValidationError, ParameterError, SmallSampleWarning
@@ -91,8 +92,8 @@ class HypothesesResult(_Confirmed, Result):
     def rating(self) -> str:
         return "+" if self.share_confirmed >= COSMIN_HYPOTHESES_SHARE else "-"
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         lines = [{"nl": f"Hypothesen over {self.score}: {self.n_confirmed} van {len(self.rows)} "
                         f"bevestigd ({fmt_pct(self.share_confirmed, 0, lang)}; COSMIN >= 75% -> {self.rating}).",
                   "en": f"Hypotheses about {self.score}: {self.n_confirmed} of {len(self.rows)} "
@@ -105,8 +106,9 @@ class HypothesesResult(_Confirmed, Result):
                          f"{_expected_text(r['expected'], lang)} -> {ok}")
         return "\n".join(lines)
 
-    def plot(self, ax=None, lang: str = "nl"):
+    def plot(self, *, ax=None, lang: str | None = None):
         """Correlations with CIs; confirmed hypotheses in green, others in vermillion."""
+        lang = resolve_lang(lang)
         from evalkit.core.plotting import COLORS, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax, figsize=(7.0, 1.0 + 0.45 * len(self.rows)))
@@ -268,8 +270,8 @@ class KnownGroupsResult(_Confirmed, Result):
         return tidy_frame(self.rows, extra=("higher", "lower", "cohens_d", "d_ci_lower",
                                             "d_ci_upper", "t", "df", "expected", "confirmed"))
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         lines = [{"nl": f"Bekende groepen ({self.score}): {self.n_confirmed} van {len(self.rows)} hypothesen bevestigd.",
                   "en": f"Known groups ({self.score}): {self.n_confirmed} of {len(self.rows)} hypotheses confirmed."}[lang]]
         for r in self.rows:
@@ -280,8 +282,9 @@ class KnownGroupsResult(_Confirmed, Result):
                             else {"nl": "niet bevestigd", "en": "not confirmed"}[lang]))
         return "\n".join(lines) + "\n\n" + text_table(self.groups, lang, digits=2)
 
-    def plot(self, ax=None, lang: str = "nl"):
+    def plot(self, *, ax=None, lang: str | None = None):
         """Group means with confidence intervals."""
+        lang = resolve_lang(lang)
         from evalkit.core.plotting import PALETTE, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax)
@@ -473,8 +476,8 @@ class ROCResult(Result):
         ]
         return tidy_frame(rows, extra=("method",))
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         rating = "+" if self.auc >= 0.70 else "-"
         if lang == "nl":
             return (f"ROC van {self.score} tegen {self.reference} ({self.n_positive} positief, "
@@ -490,8 +493,9 @@ class ROCResult(Result):
                 f"{fmt_number(self.sensitivity, 2, 'en')} {fmt_ci(*self.sens_ci, 2, 'en', self.confidence)}, "
                 f"specificity {fmt_number(self.specificity, 2, 'en')} {fmt_ci(*self.spec_ci, 2, 'en', self.confidence)}.")
 
-    def plot(self, ax=None, lang: str = "nl"):
+    def plot(self, *, ax=None, lang: str | None = None):
         """ROC curve with the Youden cut-off marked."""
+        lang = resolve_lang(lang)
         from evalkit.core.plotting import COLORS, PALETTE, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax, figsize=(5.0, 5.0))
