@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 
-.PHONY: setup demo test lab bench clean
+.PHONY: setup demo test test-fast lab bench clean
 
 setup: $(VENV)/.installed
 
@@ -21,6 +21,10 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest -q
+
+# The fast subset (under a minute): everything but tests marked slow (see tests/conftest.py).
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow"
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/

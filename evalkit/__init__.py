@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from evalkit.core.errors import (
     CodebookError,
+    NoFigureError,
     ConvergenceWarning,
     DataQualityWarning,
     DataValidationError,
@@ -99,6 +100,7 @@ __all__ = [
     "EvalkitError",
     "DataValidationError",
     "EstimationError",
+    "NoFigureError",
     "CodebookError",
     "ParameterError",
     "EvalkitWarning",

@@ -141,7 +141,7 @@ TARGETS: list[Target] = [
            lambda d: prepost.reliable_change(d, **P, items=EMOTIONAL), scored),
     Target("prepost.attrition", lambda d: prepost.attrition(d, **P, covariates=["gender", "age"]), scored),
     Target("prepost.by_group", lambda d: prepost.by_group(prepost.paired, d, by="gender", **P), scored),
-    Target("prepost.cronbach_alpha", lambda d: prepost.cronbach_alpha(d, items=EMOTIONAL), interventions),
+    Target("prepost._cronbach_alpha", lambda d: prepost._cronbach_alpha(d, items=EMOTIONAL), interventions),
     Target("prepost.mixed", lambda d: prepost.mixed(d, **P, covariates=["age", "gender"]), scored),
     Target("prepost.impute", lambda d: prepost.impute(d, **P, covariates=["age"], n_iter=2), scored),
     # validation (CFA engine)
@@ -236,7 +236,7 @@ CASES: list[Case] = [
     Case("by_group: min_cell", lambda: prepost.by_group(prepost.paired, scored(), by="gender", min_cell=0,
                                                         **P),
          ParameterError, "min_cell"),
-    Case("cronbach_alpha: one item", lambda: prepost.cronbach_alpha(interventions(), items=["djg1"]),
+    Case("cronbach_alpha: one item", lambda: prepost._cronbach_alpha(interventions(), items=["djg1"]),
          ParameterError, "two item"),
     # validation: CFA engine
     Case("cfa: model not text", lambda: evalkit.validation.cfa(holzinger(), None), ParameterError, "model"),
@@ -388,8 +388,8 @@ TARGETS += [
     Target("meta.subgroups", lambda d: _meta.subgroups(d, **MA, moderator="alloc"), bcg),
     Target("meta.effect_sizes", lambda d: _meta.effect_sizes(d, **P, min_cell=5), scored),
     # funnel
-    Target("funnel events", lambda d: _funnel.funnel(d, events="events", n="n", unit="code"), funnel_data),
-    Target("funnel overdispersion", lambda d: _funnel.funnel(d, events="events", n="n", target=0.45,
+    Target("funnel.funnel events", lambda d: _funnel.funnel(d, events="events", n="n", unit="code"), funnel_data),
+    Target("funnel.funnel overdispersion", lambda d: _funnel.funnel(d, events="events", n="n", target=0.45,
                                                              overdispersion="additive"), funnel_data),
     # did
     Target("did.two_by_two", lambda d: _did.two_by_two(d, outcome="y", treated="treated", post="post",

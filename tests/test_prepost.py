@@ -25,6 +25,7 @@ import pytest  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 from scipy import stats  # noqa: E402
 
+from evalkit.methods import prepost  # noqa: E402
 from evalkit.core import plotting  # noqa: E402
 from evalkit.core.errors import (  # noqa: E402
     DataQualityWarning,
@@ -37,7 +38,6 @@ from evalkit.core.errors import (  # noqa: E402
 from evalkit.methods.prepost import (  # noqa: E402
     attrition,
     by_group,
-    cronbach_alpha,
     paired,
     proportion_change,
     reliable_change,
@@ -455,7 +455,7 @@ def test_reliable_change_hand_worked():
 def test_reliable_change_alpha_from_items_matches_r_and_pingouin():
     r = r_ref()
     items = pd.read_csv(REF / "alpha_items.csv")
-    a, n = cronbach_alpha(items, items=list(items.columns))
+    a, n = prepost._cronbach_alpha(items, items=list(items.columns))
     assert n == 150
     assert_allclose(a, r["alpha_raw"], rtol=1e-10)
     assert_allclose(a, pg.cronbach_alpha(items)[0], rtol=1e-10)

@@ -146,7 +146,7 @@ def test_one_cronbach_alpha():
     df = evalkit.datasets.load("interventions")
     df = df[df["wave"] == "pre"]
     items = ["djg2", "djg3", "djg5", "djg6"]
-    a, n = prepost.cronbach_alpha(df, items=items)
+    a, n = prepost._cronbach_alpha(df, items=items)
     complete = df[items].dropna().astype(float)
     assert n == len(complete)
     assert_allclose(a, pg.cronbach_alpha(complete)[0], rtol=1e-12)

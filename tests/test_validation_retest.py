@@ -37,14 +37,14 @@ def _compare(res, ref):
 
 def test_shrout_fleiss_published_and_psych():
     with pytest.warns(SmallSampleWarning):
-        res = icc(SF)
+        res = icc(SF).table
     # Shrout & Fleiss (1979), Table 4
     assert_allclose(res["icc"].round(2), [0.17, 0.29, 0.71, 0.44, 0.62, 0.91])
     _compare(res, P["icc_sf"])
 
 
 def test_icc_matches_psych_on_hs(hs):
-    _compare(icc(hs, columns=["x1", "x2", "x3"]), P["icc_hs_x1_x3"])
+    _compare(icc(hs, columns=["x1", "x2", "x3"]).table, P["icc_hs_x1_x3"])
 
 
 def test_icc_matches_pingouin():
@@ -54,7 +54,7 @@ def test_icc_matches_pingouin():
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = icc(SF)
+        res = icc(SF).table
     assert_allclose(res["icc"].to_numpy(), ref["ICC"].to_numpy(), rtol=1e-10)
 
 
@@ -62,7 +62,7 @@ def test_missing_rows_dropped_with_warning(hs):
     df = hs[["x1", "x2"]].copy()
     df.iloc[0, 1] = np.nan
     with pytest.warns(DataQualityWarning, match="1 of 301"):
-        res = icc(df)
+        res = icc(df).table
     assert res["n"].iloc[0] == 300
 
 
@@ -146,13 +146,13 @@ def test_nullable_int64_and_text_numbers_equal_float():
     """SPSS/Excel imports: nullable Int64 (with <NA>) and numbers stored as text give the
     same ICC as plain floats (the incomplete respondent is left out with a warning)."""
     f = SF.astype(float)
-    ref = icc(f)
+    ref = icc(f).table
     as_int = pd.concat([SF.astype("Int64"), pd.DataFrame({c: [pd.NA] for c in SF}, dtype="Int64")],
                        ignore_index=True)
     with pytest.warns(DataQualityWarning):
-        got = icc(as_int)
+        got = icc(as_int).table
     assert_allclose(got["icc"].to_numpy(), ref["icc"].to_numpy(), rtol=1e-12)
-    assert_allclose(icc(SF.astype(str))["icc"].to_numpy(), ref["icc"].to_numpy(), rtol=1e-12)
+    assert_allclose(icc(SF.astype(str)).table["icc"].to_numpy(), ref["icc"].to_numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("bad,err,match", [

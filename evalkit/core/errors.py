@@ -11,6 +11,7 @@ __all__ = [
     "EvalkitError",
     "DataValidationError",
     "EstimationError",
+    "NoFigureError",
     "CodebookError",
     "ParameterError",
     "StoreError",
@@ -78,6 +79,10 @@ class StoreConfigError(StoreError):
 
 class NotFoundError(StoreError, LookupError):
     """No such object in the store, or not within the municipality codes asked for."""
+
+
+class NoFigureError(EvalkitError, NotImplementedError):
+    """``plot()`` was asked of a result that has no figure (its table says it all)."""
 
 
 class EvalkitWarning(UserWarning):

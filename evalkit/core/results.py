@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from evalkit.core.errors import NoFigureError, ParameterError
 from evalkit.core.language import resolve_lang
 
 __all__ = ["Result", "TIDY_COLUMNS", "tidy_frame"]
@@ -72,9 +73,29 @@ class Result:
         with pd.option_context("display.width", 120, "display.max_columns", 20):
             return f"{self.title[lang]}\n\n{self.tidy().to_string(index=False)}"
 
-    def plot(self, *args, **kwargs):  # pragma: no cover - abstract
-        """A figure in the shared style; not every result has one."""
-        raise NotImplementedError(f"{type(self).__name__} has no plot().")
+    def plot(self, **kwargs):
+        """A figure in the shared style; results without a figure say so."""
+        raise NoFigureError(
+            f"{type(self).__name__}: dit resultaat heeft geen figuur; de tabel (.tidy()) zegt alles "
+            "(this result has no figure; its table says it all).")
+
+    def estimate(self, term: str | None = None) -> float:
+        """The estimate of one row of :meth:`tidy` (``term``; may be left out when there is one row).
+
+        The one accessor for a single number on every result.
+        """
+        tidy = self.tidy()
+        if term is None:
+            if len(tidy) != 1:
+                raise ParameterError(
+                    f"term is required: this result has {len(tidy)} rows ({', '.join(map(str, tidy['term']))}).")
+            return float(tidy["estimate"].iloc[0])
+        rows = tidy[tidy["term"] == term]
+        if rows.empty:
+            raise ParameterError(f"term must be one of {list(tidy['term'])}, got {term!r}.")
+        if len(rows) > 1:
+            raise ParameterError(f"term {term!r} is not unique in this result; use .tidy().")
+        return float(rows["estimate"].iloc[0])
 
     # -- display ---------------------------------------------------------------------
     # Text, repr and the JupyterLab view all follow the session language

@@ -87,6 +87,8 @@ class FunnelResult(Result):
         Over-dispersion factor (winsorised z-scores) and additive between-unit variance
         (on the 0-1 scale); tau2 is used for the limits only with
         ``overdispersion="additive"``, phi only with ``"multiplicative"``.
+
+    ``n`` (in ``tidy()``): respondents behind each unit's proportion (its denominator).
     """
 
     title = {"nl": "Trechterplot (funnel plot)", "en": "Funnel plot"}

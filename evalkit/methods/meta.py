@@ -122,6 +122,8 @@ class MetaResult(Result):
     studies : DataFrame
         ``label, estimate, std_error, ci_lower, ci_upper, weight`` (weight in percent of
         the random-effects weights).
+
+    ``n`` (in ``tidy()``): coalitions (studies) pooled, k.
     """
 
     title = {"nl": "Gepoold effect (random-effects meta-analyse)",
@@ -587,6 +589,8 @@ class MetaRegressionResult(Result):
         Test for residual heterogeneity.
     k : int
         Number of coalitions (studies) used.
+
+    ``n`` (in ``tidy()``): coalitions (studies) in the meta-regression, k.
     """
 
     title = {"nl": "Meta-regressie (moderatoranalyse)", "en": "Meta-regression (moderator analysis)"}
@@ -779,6 +783,8 @@ class SubgroupResult(Result):
         The random-effects model over all coalitions (ignoring the moderator).
     studies : DataFrame
         The coalitions (``label, level, estimate, std_error, ci_lower, ci_upper``).
+
+    ``n`` (in ``tidy()``): coalitions (studies) in each subgroup; the ``q_between`` row counts all of them.
     """
 
     title = {"nl": "Subgroepanalyse (random effects per subgroep)",

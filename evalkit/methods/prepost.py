@@ -18,8 +18,6 @@ attrition
     Completers versus drop-outs at baseline.
 by_group
     Any of the above per subgroup, with cells under the privacy threshold suppressed.
-cronbach_alpha
-    Cronbach's alpha of a set of item columns (used by :func:`reliable_change`).
 
 Every function returns a :class:`~evalkit.results.Result` with ``.tidy()``,
 ``.summary(lang="nl")``, an HTML view and (where a picture helps) ``.plot()``.
@@ -87,7 +85,6 @@ __all__ = [
     "reliable_change",
     "attrition",
     "by_group",
-    "cronbach_alpha",
     "mixed",
     "impute",
     "PairedResult",
@@ -331,6 +328,8 @@ class PairedResult(Result):
         everyone measured at that wave (``sample == "available"``).
     correlation : float
         Pearson correlation between pre and post (complete pairs).
+
+    ``n`` (in ``tidy()``): complete pairs: units with both a pre and a post value (``n_dropped`` units had one of them).
     """
 
     title = {"nl": "Voor- en nameting (gepaard)", "en": "Pre/post comparison (paired)"}
@@ -751,6 +750,8 @@ class ProportionChangeResult(Result):
         the cut-off). Aggregated counts only.
     n, n_dropped : int
         Complete pairs and units left out.
+
+    ``n`` (in ``tidy()``): complete pairs: units with both a pre and a post value.
     """
 
     title = {"nl": "Aandeel boven de grens, voor en na", "en": "Share above the cut-off, before and after"}
@@ -903,7 +904,7 @@ def proportion_change(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
 # ----------------------------------------------------------------------------------------
 # reliability and reliable change
 # ----------------------------------------------------------------------------------------
-def cronbach_alpha(data: pd.DataFrame, *, items: Sequence[str]) -> tuple[float, int]:
+def _cronbach_alpha(data: pd.DataFrame, *, items: Sequence[str]) -> tuple[float, int]:
     r"""Cronbach's alpha of item columns (listwise complete rows).
 
     alpha = k / (k - 1) * (1 - sum_j var(x_j) / var(sum_j x_j)), sample variances
@@ -919,9 +920,9 @@ def cronbach_alpha(data: pd.DataFrame, *, items: Sequence[str]) -> tuple[float, 
     Examples
     --------
     >>> import pandas as pd
-    >>> from evalkit.prepost import cronbach_alpha
+    >>> from evalkit.prepost import _cronbach_alpha
     >>> df = pd.DataFrame({"a": [1, 2, 3, 4], "b": [1, 3, 3, 4], "c": [2, 2, 3, 5]})
-    >>> round(cronbach_alpha(df, items=["a", "b", "c"])[0], 4)
+    >>> round(_cronbach_alpha(df, items=["a", "b", "c"])[0], 4)
     0.9474
     """
     check_dataframe(data)
@@ -962,6 +963,8 @@ class ReliableChangeResult(Result):
     reliability, sem, s_diff, threshold : float
         The reliability used, SEM = SD_pre * sqrt(1 - r), S_diff = sqrt(2) * SEM and the
         smallest raw change that is reliable (z * S_diff).
+
+    ``n`` (in ``tidy()``): units with both measurements, each classified as improved, unchanged or deteriorated.
     """
 
     title = {"nl": "Betrouwbare verandering (Jacobson & Truax)", "en": "Reliable change (Jacobson & Truax)"}
@@ -1102,7 +1105,7 @@ def reliable_change(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
             raise ParameterError("reliability=None needs items=[...] (to compute Cronbach's alpha "
                                  "at pre) or give reliability as a number.")
         pre_rows = data.loc[_wave_mask(data[time], pre)]
-        rel, rel_n = cronbach_alpha(pre_rows, items=items)
+        rel, rel_n = _cronbach_alpha(pre_rows, items=items)
         source = "Cronbach's alpha (voormeting/pre)"
         if not 0 < rel < 1:
             raise EstimationError(f"Cronbach's alpha of the items is {rel:.3f}; the reliable change "
@@ -1174,6 +1177,8 @@ class AttritionResult(Result):
     ----------
     n_baseline, n_completers, n_dropouts : int
         Units with a baseline outcome, of whom with / without a post outcome.
+
+    ``n`` (in ``tidy()``): units with a baseline (pre) value: completers plus drop-outs.
     """
 
     title = {"nl": "Uitval: blijvers en uitvallers bij de voormeting",
@@ -1398,6 +1403,8 @@ class ByGroupResult(Result):
         The grouping columns.
     min_cell : int
         The privacy threshold applied.
+
+    ``n`` (in ``tidy()``): units in each subgroup's analysis (NaN where a subgroup is too small to show).
     """
 
     title = {"nl": "Per subgroep", "en": "By subgroup"}

@@ -158,6 +158,8 @@ class ReliabilityResult(Result):
     (bootstrap CI) and ``omega_hierarchical`` when a bifactor model or ``sl_factors`` is
     given. Extra columns: ``ci_method``, ``boot_ci_lower``, ``boot_ci_upper``,
     ``n_items``, ``method``.
+
+    ``n`` (in ``tidy()``): respondents used for that coefficient (complete cases on the items).
     """
 
     rows: list

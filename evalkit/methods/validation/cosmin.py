@@ -132,6 +132,8 @@ def _icc_value(rel):
         return None, None
     if hasattr(rel, "icc_table"):
         rel = rel.icc_table
+    elif hasattr(rel, "table") and isinstance(getattr(rel, "table"), pd.DataFrame) and "icc" in rel.table:
+        rel = rel.table
     if isinstance(rel, pd.DataFrame):
         if "icc" not in rel.columns or "ICC2" not in rel.index:
             raise ParameterError("reliability as a DataFrame must be the table of icc() (row "
@@ -146,8 +148,8 @@ def _icc_value(rel):
 def _sdc_value(err):
     if err is None:
         return None
-    if hasattr(err, "value") and callable(err.value):
-        err = err.value("sdc_agreement")
+    if hasattr(err, "estimate") and callable(err.estimate):
+        err = err.estimate("sdc_agreement")
     v = _number(err, "measurement_error (SDC)", 0.0)
     return v if _drop_nan({"SDC": v}, "measurement_error") else None
 
@@ -176,7 +178,10 @@ def _criterion_value(crit):
 @dataclass(repr=False)
 class CosminResult(Result):
     """Result of :func:`cosmin_table`: ``table`` (and ``tidy()``) with one row per
-    measurement property: ``property``, ``result``, ``criterion``, ``rating``."""
+    measurement property: ``property``, ``result``, ``criterion``, ``rating``.
+
+    ``n`` (in ``tidy()``): respondents (or pairs) behind the evidence of each property, where known.
+    """
 
     rows: list
 

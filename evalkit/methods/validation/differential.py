@@ -79,6 +79,8 @@ class DIFResult(Result):
         at equal total score; two groups only, else NaN).
     flagged : list of str
         Items flagged for DIF.
+
+    ``n`` (in ``tidy()``): respondents with complete item answers and a group.
     """
 
     title = {"nl": "Differentieel itemfunctioneren (ordinale logistische regressie)",

@@ -369,6 +369,8 @@ class EFAResult(Result):
         Eigenvalues of the item correlation matrix.
     fit : Series
         ``objective`` (the extraction criterion), ``rms`` residual, ``n``.
+
+    ``n`` (in ``tidy()``): respondents in the correlation matrix (complete cases).
     """
 
     loadings: pd.DataFrame
@@ -541,6 +543,8 @@ class ParallelAnalysisResult(Result):
 
     ``table`` has one row per factor/component number with the observed and simulated
     eigenvalues; ``n_factors`` and ``n_components`` are the suggested numbers.
+
+    ``n`` (in ``tidy()``): respondents in the observed correlation matrix.
     """
 
     table: pd.DataFrame

@@ -227,6 +227,8 @@ class GRMResult(Result):
         Covariance matrix of (a, d) per item (inverse observed information).
     n : int
     converged : bool
+
+    ``n`` (in ``tidy()``): respondents used to fit the model.
     """
 
     title = {"nl": "Graded response model (Samejima)", "en": "Graded response model (Samejima)"}

@@ -132,6 +132,8 @@ class ItemAnalysisResult(Result):
     total : Series
         The sum score over complete respondents: ``n, mean, sd, floor, ceiling,
         floor_flag, ceiling_flag``.
+
+    ``n`` (in ``tidy()``): respondents with an answer to that item; the ``total`` row counts complete respondents.
     """
 
     table: pd.DataFrame

@@ -54,6 +54,8 @@ class NormsResult(Result):
         Percentile ranks with raw scores as rows and norm groups as columns.
     quantiles : DataFrame
         Per norm group: ``n``, the mean, SD and the raw score at each requested percentile.
+
+    ``n`` (in ``tidy()``): respondents in the norm group of that row.
     """
 
     table: pd.DataFrame

@@ -409,6 +409,8 @@ class PolychoricResult(Result):
     levels : dict
         The observed categories of every item, in order.
     converged : bool
+
+    ``n`` (in ``tidy()``): respondents used (complete cases on the items).
     """
 
     title = {"nl": "Polychorische correlaties", "en": "Polychoric correlations"}

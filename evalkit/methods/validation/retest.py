@@ -30,7 +30,7 @@ from evalkit.core.errors import DataQualityWarning, DataValidationError, Paramet
 from evalkit.core.i18n import fmt_ci, fmt_number
 from evalkit.core.results import Result, tidy_frame
 
-__all__ = ["icc", "agreement", "bland_altman", "AgreementResult", "BlandAltmanResult",
+__all__ = ["icc", "agreement", "bland_altman", "ICCResult", "AgreementResult", "BlandAltmanResult",
            "ICC_FORMS"]
 
 ICC_FORMS = ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k")
@@ -92,7 +92,7 @@ def _anova(v):
     return n, k, msr, msc, mse, msw
 
 
-def icc(scores: pd.DataFrame, *, columns=None, confidence: float = 0.95) -> pd.DataFrame:
+def icc(scores: pd.DataFrame, *, columns=None, confidence: float = 0.95) -> ICCResult:
     """All six Shrout & Fleiss (1979) intraclass correlations, as ``psych::ICC``.
 
     Parameters
@@ -107,9 +107,10 @@ def icc(scores: pd.DataFrame, *, columns=None, confidence: float = 0.95) -> pd.D
 
     Returns
     -------
-    DataFrame
-        Indexed ``ICC1, ICC2, ICC3, ICC1k, ICC2k, ICC3k`` with columns ``icc, ci_lower,
-        ci_upper, F, df1, df2, p_value, n, k, description``. ICC1 = one-way random,
+    ICCResult
+        ``.table`` is indexed ``ICC1, ICC2, ICC3, ICC1k, ICC2k, ICC3k`` with columns ``icc,
+        ci_lower, ci_upper, F, df1, df2, p_value, n, k, description``; ``.tidy()`` has the
+        same six rows as ``term``. ICC1 = one-way random,
         ICC2 = two-way random absolute agreement, ICC3 = two-way mixed consistency;
         the ``k`` forms are for the mean of k measurements. For test-retest reliability
         COSMIN prefers ICC2 (agreement).
@@ -119,7 +120,7 @@ def icc(scores: pd.DataFrame, *, columns=None, confidence: float = 0.95) -> pd.D
     >>> import pandas as pd
     >>> sf = pd.DataFrame([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6],
     ...                    [10, 5, 6, 9], [6, 2, 4, 7]])
-    >>> icc(sf)["icc"].round(2).tolist()
+    >>> icc(sf).table["icc"].round(2).tolist()
     [0.17, 0.29, 0.71, 0.44, 0.62, 0.91]
     """
     confidence = check_confidence(confidence)
@@ -171,7 +172,66 @@ def icc(scores: pd.DataFrame, *, columns=None, confidence: float = 0.95) -> pd.D
         "n": n, "k": k, "description": desc,
     }, index=pd.Index(ICC_FORMS, name="type"))
     out[["df1", "df2"]] = out[["df1", "df2"]].astype(float)
-    return out
+    return ICCResult(table=out, confidence=confidence)
+
+
+@dataclass(repr=False)
+class ICCResult(Result):
+    """Result of :func:`icc`: the six Shrout & Fleiss (1979) intraclass correlations.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Indexed ``ICC1 ... ICC3k`` with ``icc, ci_lower, ci_upper, F, df1, df2, p_value,
+        n, k, description``.
+
+    ``n`` (in ``tidy()``): respondents scored on every occasion (or by every rater).
+    """
+
+    table: pd.DataFrame
+    confidence: float
+
+    title = {"nl": "Intraclass-correlaties (ICC)", "en": "Intraclass correlations (ICC)"}
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per ICC form (``term`` ICC1 ... ICC3k); extra ``F, df1, df2, k, description``."""
+        rows = [{"term": form, "estimate": r["icc"], "ci_lower": r["ci_lower"], "ci_upper": r["ci_upper"],
+                 "p_value": r["p_value"], "n": int(r["n"]), "f": r["F"], "df1": r["df1"], "df2": r["df2"],
+                 "k": int(r["k"]), "description": r["description"]}
+                for form, r in self.table.iterrows()]
+        return tidy_frame(rows, extra=("f", "df1", "df2", "k", "description"))
+
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
+        i2 = self.table.loc["ICC2"]
+        head = {"nl": f"Intraclass-correlaties (n = {int(i2['n'])}, {int(i2['k'])} metingen). "
+                      "COSMIN gebruikt ICC2 (overeenstemming, enkele meting).",
+                "en": f"Intraclass correlations (n = {int(i2['n'])}, {int(i2['k'])} measurements). "
+                      "COSMIN uses ICC2 (absolute agreement, single measurement)."}[lang]
+        lines = [head]
+        for form, r in self.table.iterrows():
+            lines.append(f"{form}: {fmt_number(r['icc'], 2, lang)} "
+                         + fmt_ci(r["ci_lower"], r["ci_upper"], 2, lang, self.confidence))
+        return f"{self.title[lang]}\n\n" + "\n".join(lines)
+
+    def plot(self, *, ax=None, lang: str | None = None):
+        """The six ICCs with their confidence intervals (0-1 axis, COSMIN's 0.70 line)."""
+        lang = resolve_lang(lang)
+        from evalkit.core import plotting
+
+        ax = plotting.new_axes(ax)
+        t = self.table
+        y = np.arange(len(t))[::-1]
+        ax.errorbar(t["icc"], y, xerr=[t["icc"] - t["ci_lower"], t["ci_upper"] - t["icc"]], fmt="o",
+                    color=plotting.PALETTE[0], capsize=3)
+        ax.axvline(0.70, color="grey", linestyle="--", linewidth=1)
+        ax.set_yticks(y, list(t.index))
+        ax.set_xlim(min(0.0, float(np.nanmin(t["ci_lower"])) - 0.05), 1.0)
+        ax.set_xlabel({"nl": "ICC (met betrouwbaarheidsinterval; stippellijn 0,70)",
+                       "en": "ICC (with confidence interval; dashed line 0.70)"}[lang])
+        ax.set_title(self.title[lang])
+        plotting.localize_axes(ax, lang)
+        return ax
 
 
 # ----------------------------------------------------------------------------- agreement
@@ -180,7 +240,10 @@ class AgreementResult(Result):
     """Result of :func:`agreement` (measurement error); ``tidy()`` has one row per
     statistic: ``sem_agreement, sem_consistency, sdc_agreement, sdc_consistency,
     sdc_group_agreement, icc_agreement, icc_consistency`` and, for two occasions,
-    ``mean_difference, loa_lower, loa_upper``."""
+    ``mean_difference, loa_lower, loa_upper``.
+
+    ``n`` (in ``tidy()``): respondents measured on every occasion.
+    """
 
     rows: list
     n: int
@@ -194,13 +257,9 @@ class AgreementResult(Result):
     def tidy(self) -> pd.DataFrame:
         return tidy_frame(self.rows, extra=("description",))
 
-    def value(self, term: str) -> float:
-        t = self.tidy().set_index("term")
-        return float(t.at[term, "estimate"])
-
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
-        sem, sdc = self.value("sem_agreement"), self.value("sdc_agreement")
+        sem, sdc = self.estimate("sem_agreement"), self.estimate("sdc_agreement")
         i2 = self.icc_table.loc["ICC2"]
         if lang == "nl":
             lines = [f"Test-hertest (n = {self.n}, {self.k} metingen).",
@@ -248,7 +307,7 @@ def agreement(scores: pd.DataFrame, *, columns=None, mic: float | None = None,
     >>> rng = np.random.default_rng(1)
     >>> true = rng.normal(20, 5, 400)
     >>> df = pd.DataFrame({"t1": true + rng.normal(0, 2, 400), "t2": true + rng.normal(0, 2, 400)})
-    >>> abs(agreement(df).value("sem_consistency") - 2.0) < 0.2  # true error SD is 2
+    >>> abs(agreement(df).estimate("sem_consistency") - 2.0) < 0.2  # true error SD is 2
     True
     """
     confidence = check_confidence(confidence)
@@ -261,7 +320,7 @@ def agreement(scores: pd.DataFrame, *, columns=None, mic: float | None = None,
             raise ParameterError(f"mic must be a positive number, got {mic!r}.")
     complete, v = _score_matrix(scores, columns, what="agreement")
     n, k, msr, msc, mse, msw = _anova(v)
-    table = icc(complete, confidence=confidence)
+    table = icc(complete, confidence=confidence).table
     var_err = mse
     var_occ = max((msc - mse) / n, 0.0)
     sem_a = float(np.sqrt(var_occ + var_err))
@@ -320,7 +379,10 @@ def _bland_altman_values(a, b, confidence):
 @dataclass(repr=False)
 class BlandAltmanResult(Result):
     """Result of :func:`bland_altman`: ``tidy()`` rows ``mean_difference, sd_difference,
-    loa_lower, loa_upper`` (with CIs) and the per-respondent ``points`` for the plot."""
+    loa_lower, loa_upper`` (with CIs) and the per-respondent ``points`` for the plot.
+
+    ``n`` (in ``tidy()``): respondents measured on both occasions.
+    """
 
     values: dict
     first: str

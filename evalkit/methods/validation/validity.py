@@ -76,7 +76,10 @@ class _Confirmed:
 class HypothesesResult(_Confirmed, Result):
     """Result of :func:`hypotheses_test`: one row per hypothesis with the correlation,
     its CI and whether the hypothesis was confirmed; ``share_confirmed`` and ``rating``
-    (COSMIN: + when at least 75% are confirmed)."""
+    (COSMIN: + when at least 75% are confirmed).
+
+    ``n`` (in ``tidy()``): respondents with both scores for that hypothesis.
+    """
 
     rows: list
     score: str
@@ -257,7 +260,10 @@ def hypotheses_test(data: pd.DataFrame, hypotheses: Sequence[Mapping], *, score:
 class KnownGroupsResult(_Confirmed, Result):
     """Result of :func:`known_groups`: one row per comparison (``higher`` minus ``lower``)
     with the mean difference (Welch CI), ``cohens_d`` with CI, Welch's p-value and
-    ``confirmed``."""
+    ``confirmed``.
+
+    ``n`` (in ``tidy()``): respondents in the two groups compared.
+    """
 
     rows: list
     groups: pd.DataFrame
@@ -432,7 +438,10 @@ def _delong(pos, neg):
 @dataclass(repr=False)
 class ROCResult(Result):
     """Result of :func:`roc`: ``tidy()`` rows ``auc``, ``sensitivity``, ``specificity``
-    and ``youden_cutoff``; ``curve`` holds every threshold (pROC's midpoints)."""
+    and ``youden_cutoff``; ``curve`` holds every threshold (pROC's midpoints).
+
+    ``n`` (in ``tidy()``): respondents with score and reference (``auc``, ``youden_cutoff``); positives for ``sensitivity``, negatives for ``specificity``.
+    """
 
     auc: float
     auc_se: float
