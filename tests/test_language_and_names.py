@@ -48,7 +48,7 @@ def test_set_language_refuses_unknown():
 
 @pytest.mark.parametrize(("short", "real"), [
     ("evalkit.prepost", "evalkit.methods.prepost"),
-    ("evalkit.validation.factor", "evalkit.methods.validation.factor"),
+    ("evalkit.validation.sem.cfa", "evalkit.methods.validation.sem.cfa"),
     ("evalkit.did.staggered", "evalkit.methods.did.staggered"),
     ("evalkit.errors", "evalkit.core.errors"),
     ("evalkit.datasets", "evalkit.data.datasets"),

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.core.language import resolve_lang
 from evalkit.core import i18n
 from evalkit.core.checks import check_lang, check_option, check_positive_int
 from evalkit.core.errors import ParameterError
@@ -323,8 +324,8 @@ class PeerGroup(Result):
         return tidy_frame(rows, extra=("peer_min", "peer_max", "n_peers", "year", "age_group",
                                        "indicator", "source"))
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         lines = [f"{self.title[lang]}: {self.name} ({self.code})", "",
                  _tt("peer_method", lang, k=self.k, name=self.name)]
         if self.combined:
@@ -333,9 +334,10 @@ class PeerGroup(Result):
         lines.append(", ".join(f"{n} ({c})" for c, n in zip(self.peers["gm_code_2020"], self.peers["name_2020"])))
         return "\n".join(lines)
 
-    def plot(self, *, ax=None, lang: str = "nl"):
+    def plot(self, *, ax=None, lang: str | None = None):
         """The profile of the municipality against each peer's (standardised scale not used:
         the published percentages)."""
+        lang = resolve_lang(lang)
         from evalkit.core import plotting
 
         check_lang(lang)
@@ -514,8 +516,8 @@ class MunicipalComparison(Result):
         """The 2024 figures of ages 16-25 (municipality, Netherlands, peers)."""
         return [f for f in self.figures if f.year == 2024]
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         lines = [f"{self.title[lang]}: {self.name} ({self.code}), {self.age_group}", ""]
         whole = self.predecessors[self.predecessors["relation"] != "part"]
         joined = whole[whole["relation"] == "merged"]
@@ -549,10 +551,11 @@ class MunicipalComparison(Result):
         return "\n".join(lines)
 
     def plot(self, *, indicators: tuple[str, ...] = ("lonely_pct", "severely_lonely_pct"),
-             lang: str = "nl"):
+             lang: str | None = None):
         """Small multiples: one panel per indicator, the municipality (or each former
         municipality) against the Netherlands (dashed) and the peer group (dotted, with the
         range of the peers shaded), 2012-2020, fixed axes. Returns the Figure."""
+        lang = resolve_lang(lang)
         import matplotlib.pyplot as plt
 
         from evalkit.core import plotting
@@ -738,8 +741,8 @@ class NationalTrend(Result):
                 for r in self.data.itertuples(index=False)]
         return tidy_frame(rows, extra=("year", "age_group", "indicator", "source"))
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         lines = [f"{self.title[lang]} ({self.age_group})", ""]
         for ind in INDICATORS:
             part = self.data[self.data["indicator"] == ind]
@@ -748,7 +751,8 @@ class NationalTrend(Result):
         lines += ["", _tt("src_hm", lang, years="2012, 2016, 2020") + "."]
         return "\n".join(lines)
 
-    def plot(self, *, ax=None, lang: str = "nl"):
+    def plot(self, *, ax=None, lang: str | None = None):
+        lang = resolve_lang(lang)
         from evalkit.core import plotting
 
         check_lang(lang)
@@ -812,8 +816,8 @@ class ChangeVsLevel(Result):
                      p_value=f["p_value"], n=f["n"], **extra)]
         return tidy_frame(rows, extra=("indicator", "age_group", "mean_change"))
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         f = self.fit
         ind = INDICATORS[self.indicator][lang].lower()
         txt = {
@@ -845,7 +849,8 @@ class ChangeVsLevel(Result):
                           ci=i18n.fmt_ci(f["slope_lo"], f["slope_hi"], 3, lang), r=i18n.fmt_number(f["r"], 2, lang),
                           src=_tt("src_hm", lang, years="2016, 2020") + "; " + _tt("model_short", lang) + ".")
 
-    def plot(self, *, ax=None, lang: str = "nl", highlight: str | None = None):
+    def plot(self, *, ax=None, lang: str | None = None, highlight: str | None = None):
+        lang = resolve_lang(lang)
         from evalkit.core import plotting
 
         check_lang(lang)
@@ -916,8 +921,8 @@ class YoungAdultsRegions(Result):
                                  "national": float(self.national[ind]), "source": SOURCE_SHORT["young_adults_2024"]})
         return tidy_frame(rows, extra=("region_code", "region_name", "indicator", "national", "source"))
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         lo = self.data["lonely_pct"]
         txt = {"nl": ("{title}\n\nNederland: eenzaam {nl}, sterk eenzaam {nls}. GGD-regio's: eenzaam van {lo} tot "
                       "{hi}. {b} gemeenten hebben geen cijfer (te weinig respondenten).\n\n{src}"),
@@ -927,9 +932,10 @@ class YoungAdultsRegions(Result):
                           nls=_pct(self.national["strongly_lonely_pct"], lang), lo=_pct(lo.min(), lang),
                           hi=_pct(lo.max(), lang), b=self.blanks, src=source_text("young_adults_2024", lang))
 
-    def plot(self, *, ax=None, lang: str = "nl"):
+    def plot(self, *, ax=None, lang: str | None = None):
         """Dot plot per GGD region (alphabetical, not ranked): lonely and strongly lonely, with
         the national values as reference lines."""
+        lang = resolve_lang(lang)
         from evalkit.core import plotting
 
         check_lang(lang)
@@ -992,8 +998,8 @@ class ModelFunnel(Result):
                 for r in self.dispersion.itertuples(index=False)]
         return tidy_frame(rows, extra=("size_third", "median_inhabitants", "binomial_sd"))
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         d = self.dispersion
         small, large = d.iloc[0], d.iloc[-1]
         c = self.funnel.counts()
@@ -1037,9 +1043,9 @@ class ModelFunnel(Result):
                                     else "it falls too"),
                           src=_tt("src_hm", lang, years=str(self.year)) + "; " + _tt("model_short", lang) + ".")
 
-    def plot(self, *, ax=None, lang: str = "nl", highlight: str | None = None):
+    def plot(self, *, ax=None, lang: str | None = None, highlight: str | None = None):
         """The funnel (log x-axis) with the assumption written on the axis."""
-        check_lang(lang)
+        lang = resolve_lang(lang)
         ax = self.funnel.plot(ax=ax, lang=lang, label_outliers=False, highlight=highlight,
                               ylabel=f"{INDICATORS[self.indicator][lang]} {self.year} (%)",
                               title={"nl": "Modelschattingen: grenzen voor een aangenomen n",

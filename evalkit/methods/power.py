@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from evalkit.core.language import resolve_lang
 from evalkit.core import i18n
 from evalkit.core.checks import check_lang, check_option
 from evalkit.core.errors import EstimationError, EvalkitError, EvalkitWarning, ParameterError
@@ -112,8 +113,8 @@ class PowerResult(Result):
         columns ``solved`` (True on the row that was solved for) and ``method``."""
         return tidy_frame(self._rows, extra=_EXTRA)
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         eff = i18n.fmt_number(self.effect, 2, lang)
         pw = i18n.fmt_pct(self.power, 0, lang)
         a = i18n.fmt_number(self.alpha, 2, lang)
@@ -161,8 +162,9 @@ class PowerResult(Result):
         lines += [i18n.t(note, lang) for note in self._notes]
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
-    def plot(self, *, ax=None, lang: str = "nl", n_max: int | None = None):
+    def plot(self, *, ax=None, lang: str | None = None, n_max: int | None = None):
         """Power against the sample size, with the chosen n and the target power marked."""
+        lang = resolve_lang(lang)
         from evalkit.core import plotting
 
         check_lang(lang)

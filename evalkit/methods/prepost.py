@@ -1659,8 +1659,8 @@ class MixedResult(Result):
     def _row(self, term):
         return next(r for r in self._rows if r["term"] == term)
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         md = self._row("mean_diff")
         est, lo, hi, p = md["estimate"], md["ci_lower"], md["ci_upper"], md["p_value"]
         ci = i18n.fmt_ci(lo, hi, 2, lang, self.confidence)
@@ -1715,8 +1715,9 @@ class MixedResult(Result):
                 "en": "Note: the variance between participants is estimated at 0."}, lang))
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
-    def plot(self, *, ax=None, lang: str = "nl", ylim="auto"):
+    def plot(self, *, ax=None, lang: str | None = None, ylim="auto"):
         """Model-based means at pre and post with their confidence intervals."""
+        lang = resolve_lang(lang)
         from evalkit.core import plotting
 
         check_lang(lang)
@@ -1954,8 +1955,8 @@ class ImputeResult(Result):
         ``statistic, df, fmi, riv, m, method``."""
         return tidy_frame(self._rows, extra=_IMPUTE_EXTRA)
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         md = self._rows[0]
         cc = self._rows[1]
         ci = i18n.fmt_ci(md["ci_lower"], md["ci_upper"], 2, lang, self.confidence)
@@ -1985,8 +1986,9 @@ class ImputeResult(Result):
             f=_fmt(md["fmi"], 2, lang)))
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
-    def plot(self, *, ax=None, lang: str = "nl"):
+    def plot(self, *, ax=None, lang: str | None = None):
         """The pooled change and the complete-pairs change with their intervals."""
+        lang = resolve_lang(lang)
         from evalkit.core import plotting
 
         check_lang(lang)

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_lang, check_option, check_positive_int
 from evalkit.core.errors import ParameterError
 from evalkit.core.i18n import fmt_number, t
@@ -115,8 +116,8 @@ class DifferenceTest(Result):
                                 delta_chi2_scaled=self.delta_chi2_scaled, p_value_unscaled=self.p_value,
                                 scale=self.scale, shift=self.shift)], extra=extra)
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         d = self.delta_chi2_scaled if self.robust else self.delta_chi2
         p = self.p_value_scaled if self.robust else self.p_value
         return (f"{self.title[lang]} ({self.estimator}; {self.method[lang]}): delta chi2 = "
@@ -417,8 +418,8 @@ class InvarianceResult(Result):
         out.index = pd.Index(list(self.table.index), name="model")
         return out
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         lines = [self.title[lang],
                  t(_TEXT["groups"], lang, group=self.group)
                  + ", ".join(f"{g} (n = {n})" for g, n in self.nobs.items()),
@@ -439,13 +440,14 @@ class InvarianceResult(Result):
                 lines.append(t(_TEXT["scalar_failed"], lang))
         return "\n".join(lines)
 
-    def plot(self, *, ax=None, lang: str = "nl"):
+    def plot(self, *, ax=None, lang: str | None = None):
         """Delta CFI and delta RMSEA per level against the cut-offs (dashed lines); the
         scaled changes for a robust estimator.
 
         Bars below -0.01 (CFI, Cheung & Rensvold 2002) or above 0.015 (RMSEA, Chen 2007)
         signal non-invariance.
         """
+        lang = resolve_lang(lang)
         from evalkit.core.plotting import PALETTE, localize_axes, new_axes
         check_lang(lang)
         ax = new_axes(ax)
@@ -587,8 +589,8 @@ class PartialInvarianceResult(Result):
         return tidy_frame(rows, extra=["step", "score_df", "chi2", "df", "cfi", "rmsea", "delta_chi2",
                                        "delta_df", "lrt_p_value", "delta_cfi", "delta_rmsea"])
 
-    def summary(self, lang: str = "nl") -> str:
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
         head = t({"nl": "{title} ({level}); vrijgelaten: ", "en": "{title} ({level}); freed: "}, lang,
                  title=self.title[lang], level=self.level)
         lines = [head + (", ".join(self.freed) if self.freed else "–")]

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_lang
 from evalkit.core.errors import DataQualityWarning, ParameterError
 from evalkit.core.i18n import fmt_number, fmt_p, t
@@ -218,9 +219,9 @@ class CFAResult(Result):
             ))
         return tidy_frame(rows, extra=["lhs", "op", "rhs", "group", "free", "z", "std_all"])
 
-    def summary(self, lang: str = "nl") -> str:
+    def summary(self, lang: str | None = None) -> str:
         """Readable text: sample, fit in words against the usual cut-offs, the loadings."""
-        check_lang(lang)
+        lang = resolve_lang(lang)
         fi = self.fit_indices
         lines = [self.title[lang]]
         head = t(_TEXT["estimator"], lang, est=self.estimator.describe[lang], n=self.n)
@@ -282,8 +283,9 @@ class CFAResult(Result):
             lines.append(ld.to_string(index=False))
         return "\n".join(lines)
 
-    def plot(self, *, ax=None, lang: str = "nl"):
+    def plot(self, *, ax=None, lang: str | None = None):
         """Dot plot of the standardised loadings per item (coloured by factor or group)."""
+        lang = resolve_lang(lang)
         return plot_loadings(self.loadings, multigroup=self.multigroup, ax=ax, lang=lang,
                              title=self.title[check_lang(lang)])
 
