@@ -79,11 +79,14 @@ def _impute_column(X: np.ndarray, y: np.ndarray, miss: np.ndarray, method: str,
     yhat_mis = Xm @ beta_star
     order = np.argsort(yhat_obs, kind="stable")
     sorted_hat = yhat_obs[order]
-    k = min(donors, yhat_obs.size)
-    # the k nearest predictions: search a window of 2k around the insertion point
+    n_obs = sorted_hat.size
+    k = min(donors, n_obs)
+    # the k nearest predictions lie in the 2k sorted values around the insertion point;
+    # at the ends the window is shifted inwards (never clipped, which would repeat donors)
+    width = min(2 * k, n_obs)
     pos = np.searchsorted(sorted_hat, yhat_mis)
-    offs = np.arange(-k, k)
-    idx = np.clip(pos[:, None] + offs[None, :], 0, sorted_hat.size - 1)
+    start = np.clip(pos - k, 0, n_obs - width)
+    idx = start[:, None] + np.arange(width)[None, :]
     dist = np.abs(sorted_hat[idx] - yhat_mis[:, None])
     nearest = np.take_along_axis(idx, np.argsort(dist, axis=1, kind="stable")[:, :k], axis=1)
     pick = nearest[np.arange(nearest.shape[0]), rng.integers(0, k, nearest.shape[0])]
