@@ -294,6 +294,14 @@ def test_reports_scoped_and_linked(store: Store) -> None:
         store.save_report("GM0599", "<p/>", submission_id=sid)
     with pytest.raises(ParameterError, match="source"):
         store.save_report("GM0599", "<p/>", source="web")
+    # a listing does not read the pages themselves
+    from sqlalchemy import event
+
+    seen: list[str] = []
+    event.listen(store.engine, "before_cursor_execute",
+                 lambda conn, cur, stmt, *a: seen.append(stmt))
+    store.list_reports(ALL)
+    assert seen and not any("report.html" in q or "report.disclosure" in q for q in seen)
     # the report outlives the raw file
     store.delete_submission(sid, gm_codes=ALL)
     assert store.get_report(r1, gm_codes=ALL).submission_id == sid

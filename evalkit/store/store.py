@@ -25,7 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import delete, select, text
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, defer, selectinload, sessionmaker
 
 from evalkit.core.errors import NotFoundError, ParameterError, StoreError
 from evalkit.store import config
@@ -310,6 +310,13 @@ class Store:
             s.flush()
             return UserInfo.of(u)
 
+    @staticmethod
+    def _name_of(user: UserRef) -> str | None:
+        """The name to record for a user without an account (e.g. local mode's "local")."""
+        if isinstance(user, UserInfo):
+            return user.username[:150]
+        return None if user is None else str(user)[:150]
+
     def get_user(self, username: str) -> UserInfo | None:
         with self.session() as s:
             u = self._user_row(s, username)
@@ -435,7 +442,8 @@ class Store:
             u = self._user_row(s, user)
             s.add(Submission(
                 id=sid, gm_code=gm_code, user_id=u.id if u else None,
-                username=u.username if u else None, original_name=name, kind=kind,
+                username=u.username if u else self._name_of(user), original_name=name,
+                kind=kind,
                 size=len(content), sha256=hashlib.sha256(content).hexdigest(),
                 status="received", feedback=None, created_at=created,
                 expires_at=created + dt.timedelta(days=days)))
@@ -638,7 +646,9 @@ class Store:
         """Reports (without HTML) of these municipalities, newest first; with
         ``latest_only`` the newest per municipality."""
         scope = _scope(gm_codes)
-        q = select(Report).order_by(Report.created_at.desc(), Report.id)
+        # the pages themselves (up to megabytes each) are not loaded for a listing
+        q = (select(Report).options(defer(Report.html), defer(Report.disclosure))
+             .order_by(Report.created_at.desc(), Report.id))
         if scope is not None:
             q = q.where(Report.gm_code.in_(sorted(scope)))
         with self.session() as s:
@@ -719,8 +729,7 @@ class Store:
             check_gm_code(gm_code)
         with self.session() as s:
             u = self._user_row(s, user)
-            name = u.username if u else (user.username if isinstance(user, UserInfo)
-                                         else user)
+            name = u.username if u else self._name_of(user)
             s.add(AuditEntry(at=_now(), user_id=u.id if u else None, username=name,
                              action=action, object_type=object_type,
                              object_id=None if object_id is None else str(object_id),
