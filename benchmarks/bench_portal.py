@@ -72,6 +72,11 @@ def coalition_file(complete: pd.DataFrame, code: str, name: str,
     part["participant_id"] = part["participant_id"].map(new_ids)
     part["municipality_code"] = code
     part["municipality_name"] = name
+    kind, label = [("maatje", "Maatjesproject"), ("huisbezoek_75plus", "Huisbezoeken 75+"),
+                   ("ontmoeting", "Ontmoetingsplek"), ("kletskassa", "Kletskassa"),
+                   ("cursus", "Cursus")][int(rng.integers(5))]
+    part["intervention_type"] = kind  # one intervention per coalition
+    part["intervention"] = f"{label} {name}"
     part = part.sort_values(["participant_id", "wave"], ascending=[True, False])
     fixed = part.reset_index(drop=True)
     bad = fixed.copy().astype(object)

@@ -83,6 +83,8 @@ def test_refuses_bad_keys(store: Store) -> None:
     for change, match in [({"gm_code": "363"}, "gm_code"), ({"year": "2025"}, "year"),
                           ({"intervention": " "}, "intervention"),
                           ({"source": "web"}, "source"), ({"min_cell": 5}, "min_cell"),
+                          ({"intervention": ", ".join(["Maatjesproject"] * 20)}, "at most"),
+                          ({"coalition": "x" * 201}, "coalition"),
                           ({"report_id": "nope"}, "report_id")]:
         with pytest.raises(ParameterError, match=match):
             registry.record([ROW], **{**kw, **change})

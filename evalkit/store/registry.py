@@ -116,6 +116,13 @@ def record(results: pd.DataFrame | Iterable[Mapping[str, Any]], *, gm_code: str,
     check_gm_code(gm_code)
     if not isinstance(intervention, str) or not intervention.strip():
         raise ParameterError(f"intervention={intervention!r} must be a non-empty string.")
+    if len(intervention.strip()) > 200:
+        raise ParameterError(
+            f"intervention has {len(intervention.strip())} characters; at most 200 (one "
+            "intervention per record, e.g. 'Maatjesproject Eindhoven').")
+    if coalition is not None and (not isinstance(coalition, str) or len(coalition) > 200):
+        raise ParameterError(f"coalition={coalition!r} must be a name of at most 200 "
+                             "characters.")
     if isinstance(year, bool) or not isinstance(year, numbers.Integral) \
             or not 1990 <= int(year) <= 2100:
         raise ParameterError(f"year={year!r} must be a whole year such as 2024.")
@@ -130,6 +137,8 @@ def record(results: pd.DataFrame | Iterable[Mapping[str, Any]], *, gm_code: str,
         term = r.get("term")
         if not isinstance(term, str) or not term:
             raise ParameterError(f"every result needs a term (a name), got {term!r}.")
+        if len(term) > 100:
+            raise ParameterError(f"term {term[:40]!r}... is longer than 100 characters.")
         if term in seen:
             raise ParameterError(f"term {term!r} appears twice in results.")
         seen.add(term)

@@ -295,6 +295,9 @@ class Store:
             raise ParameterError(f"role={role!r} is not allowed; use one of: "
                                  + ", ".join(repr(r) for r in ROLES) + ".")
         codes = sorted({check_gm_code(c, "gm_codes") for c in gm_codes})
+        if display_name is not None and (not isinstance(display_name, str)
+                                         or len(display_name) > 200):
+            raise ParameterError("display_name must be text of at most 200 characters.")
         if role == "coalition" and not codes:
             raise ParameterError("a coalition user needs gm_codes (e.g. ['GM0363']).")
         if role != "coalition" and codes:
@@ -617,6 +620,8 @@ class Store:
             raise ParameterError(f"source={source!r} is not allowed; use 'portal' or 'batch'.")
         if lang not in ("nl", "en"):
             raise ParameterError(f"lang={lang!r} is not allowed; use 'nl' or 'en'.")
+        if title is not None:
+            title = str(title)[:300]
         rid = _new_id()
         with self.session() as s:
             if submission_id is not None:
@@ -727,6 +732,11 @@ class Store:
             raise ParameterError(f"action={action!r}: use a short lower-case word.")
         if gm_code is not None:
             check_gm_code(gm_code)
+        if object_type is not None and (not isinstance(object_type, str)
+                                        or len(object_type) > 40):
+            raise ParameterError(f"object_type={object_type!r}: at most 40 characters.")
+        if object_id is not None and len(str(object_id)) > 64:
+            raise ParameterError("object_id: at most 64 characters.")
         with self.session() as s:
             u = self._user_row(s, user)
             name = u.username if u else self._name_of(user)
