@@ -93,6 +93,17 @@ class FunnelResult(Result):
 
     title = {"nl": "Trechterplot (funnel plot)", "en": "Funnel plot"}
 
+    units: pd.DataFrame
+    target: float
+    _target01: float
+    _scale: float
+    percent: bool
+    method: str
+    overdispersion: str
+    phi: float
+    tau2: float
+    winsor: float
+
     def __init__(self, **kw):
         self.__dict__.update(kw)
 
@@ -331,14 +342,14 @@ def funnel(data: pd.DataFrame, *, proportion: str | None = None, events: str | N
     nn = pd.to_numeric(data[n], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     if proportion is not None:
         y = pd.to_numeric(data[proportion], errors="coerce").to_numpy(dtype=float, na_value=np.nan) / scale
-        src = proportion
+        src = str(proportion)
     else:
         ev = pd.to_numeric(data[events], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         if np.any(ev[np.isfinite(ev)] < 0):
             raise DataValidationError(f"{events!r} has negative counts.")
         with np.errstate(invalid="ignore", divide="ignore"):
             y = ev / nn
-        src = events
+        src = str(events)
     # str() per value: astype(str) keeps NaN as a float under pandas 3's str dtype
     labels = (np.array([str(v) for v in data[unit]], dtype=object) if unit is not None
               else np.array([str(i + 1) for i in range(len(data))], dtype=object))

@@ -129,6 +129,27 @@ class MetaResult(Result):
     title = {"nl": "Gepoold effect (random-effects meta-analyse)",
              "en": "Pooled effect (random-effects meta-analysis)"}
 
+    k: int
+    method: str
+    confidence: float
+    prediction: str
+    estimate: float  # type: ignore[assignment]  # the pooled estimate (see issue 17: estimate())
+    std_error: float
+    ci_lower: float
+    ci_upper: float
+    z: float
+    p_value: float
+    tau2: float
+    se_tau2: float
+    i2: float
+    h2: float
+    q: float
+    q_df: int
+    q_p: float
+    pi_lower: float
+    pi_upper: float
+    studies: pd.DataFrame
+
     def __init__(self, **kw):
         self.__dict__.update(kw)
 
@@ -316,10 +337,10 @@ def random_effects(data: pd.DataFrame, *, estimate: str, std_error: str | None =
     if std_error is not None:
         s = pd.to_numeric(data[std_error], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         v = s * s
-        vname = std_error
+        vname = str(std_error)
     else:
         v = pd.to_numeric(data[variance], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        vname = variance
+        vname = str(variance)
     labels = (data[label].astype(str).to_numpy() if label is not None
               else np.array([str(i + 1) for i in range(len(data))]))
     ok = np.isfinite(y) & np.isfinite(v)
@@ -493,7 +514,10 @@ def _design(data: pd.DataFrame, moderators: list[str]):
     """Model matrix with an intercept; categorical moderators in treatment coding (first
     level = reference, as R ``factor()``), numeric ones linear. Returns X, term names, the
     moderator each column belongs to, and the reference level per categorical moderator."""
-    cols, names, owner, refs = [np.ones(len(data))], ["intercept"], [None], {}
+    cols: list[np.ndarray] = [np.ones(len(data))]
+    names: list[str] = ["intercept"]
+    owner: list[str | None] = [None]
+    refs: dict[str, object] = {}
     for m in moderators:
         col = data[m]
         if _is_categorical(col):
@@ -594,6 +618,26 @@ class MetaRegressionResult(Result):
     """
 
     title = {"nl": "Meta-regressie (moderatoranalyse)", "en": "Meta-regression (moderator analysis)"}
+
+    k: int
+    p: int
+    method: str
+    confidence: float
+    moderators: list
+    reference_levels: dict
+    coefficients: pd.DataFrame
+    qm: float
+    qm_df: int
+    qm_p: float
+    tau2: float
+    se_tau2: float
+    i2: float
+    h2: float
+    r2: float
+    tau2_without_moderators: float
+    qe: float
+    qe_df: int
+    qe_p: float
 
     def __init__(self, **kw):
         self.__dict__.update(kw)
@@ -789,6 +833,17 @@ class SubgroupResult(Result):
 
     title = {"nl": "Subgroepanalyse (random effects per subgroep)",
              "en": "Subgroup analysis (random effects per subgroup)"}
+
+    moderator: str
+    method: str
+    confidence: float
+    groups: pd.DataFrame
+    fits: dict
+    q_between: float
+    q_between_df: int
+    q_between_p: float
+    overall: MetaResult
+    studies: pd.DataFrame
 
     def __init__(self, **kw):
         self.__dict__.update(kw)
