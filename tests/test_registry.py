@@ -163,3 +163,15 @@ def test_evaluation_year() -> None:
     assert registry.evaluation_year(d.assign(date=pd.NaT)) is None
     data = evalkit.datasets.load("interventions")
     assert registry.evaluation_year(data) == 2024
+
+
+def test_evaluation_context() -> None:
+    data = evalkit.datasets.load("interventions")
+    one = data[data["municipality_code"] == data["municipality_code"].iloc[0]]
+    ctx = registry.evaluation_context(one)
+    assert ctx == {"intervention": one["intervention"].iloc[0], "year": 2024}
+    assert registry.evaluation_context(data)["intervention"] == registry.ALL_INTERVENTIONS
+    assert registry.evaluation_context(data, intervention=" Maatje ")["intervention"] == \
+        "Maatje"
+    assert registry.evaluation_context(data.drop(columns=["intervention", "date"])) == {
+        "intervention": registry.ALL_INTERVENTIONS, "year": None}

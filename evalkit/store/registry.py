@@ -32,7 +32,8 @@ from evalkit.store.migrate import upgrade
 from evalkit.store.models import RegistryEntry, Report
 from evalkit.store.store import Store, check_gm_code
 
-__all__ = ["record", "record_key_numbers", "key_number_rows", "evaluation_year", "load",
+__all__ = ["record", "record_key_numbers", "key_number_rows", "evaluation_year",
+           "evaluation_context", "ALL_INTERVENTIONS", "load",
            "COLUMNS", "RESULT_COLUMNS", "KEY_TERMS"]
 
 RESULT_COLUMNS = ["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "n"]
@@ -243,6 +244,25 @@ def evaluation_year(data: pd.DataFrame, *, date: str = "date", wave: str = "wave
     if dates.empty:
         return None
     return int(dates.sort_values().iloc[(len(dates) - 1) // 2].year)
+
+
+#: The intervention label of a file that holds several interventions.
+ALL_INTERVENTIONS = "alle interventies"
+
+
+def evaluation_context(data: pd.DataFrame, *, intervention: str | None = None,
+                       date: str = "date", wave: str = "wave") -> dict[str, Any]:
+    """What a registry record needs to know about the data behind a report: the
+    ``intervention`` (the report's own choice, else the file's one intervention, else
+    :data:`ALL_INTERVENTIONS`) and the ``year`` (:func:`evaluation_year`; None without
+    dates). Call it where the data are read (the batch's worker, the portal's check)."""
+    label = intervention.strip() if isinstance(intervention, str) else ""
+    if not label and isinstance(data, pd.DataFrame) and "intervention" in data.columns:
+        values = data["intervention"].dropna().astype(str).str.strip().unique()
+        values = [v for v in values if v]
+        label = values[0] if len(values) == 1 else ""
+    return {"intervention": (label or ALL_INTERVENTIONS)[:200],
+            "year": evaluation_year(data, date=date, wave=wave)}
 
 
 def load(url: str | Store | Engine | None = None, *, latest: bool = True) -> pd.DataFrame:
