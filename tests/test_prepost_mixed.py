@@ -68,6 +68,21 @@ def test_mixed_equals_lmertest(coalitions, ref):
     assert not res.singular and not ref["singular"]
 
 
+@pytest.mark.parametrize("ref", _ref(), ids=lambda r: f"{r['municipality_code']}-{r['covariates']}")
+def test_kenward_roger_equals_lmertest_pbkrtest(coalitions, ref):
+    """lmerTest summary(ddf = "Kenward-Roger") (pbkrtest): adjusted SE and df; observed
+    agreement 1e-8, tolerance 1e-6 (lme4's optimum, as above)."""
+    d = coalitions[coalitions["municipality_code"] == ref["municipality_code"]]
+    covs = None if ref["covariates"] == "none" else [ref["covariates"]]
+    res = prepost.mixed(d, outcome="total", unit="participant_id", time="wave",
+                        covariates=covs, df_method="kenward-roger")
+    row = res.tidy().set_index("term").loc["mean_diff"]
+    assert_allclose(row["std_error"], ref["std_error_kr"], rtol=1e-6)
+    assert_allclose(row["df"], ref["df_kr"], rtol=1e-6)
+    assert_allclose(row["estimate"], ref["estimate"], rtol=1e-6)
+    assert "Kenward-Roger" in res.summary()
+
+
 def test_engine_agrees_with_statsmodels_mixedlm(coalitions):
     """statsmodels' MixedLM fits the same REML model: its log-likelihood at its own optimum
     is never above ours, and the estimates agree to its optimiser's precision."""
@@ -106,6 +121,11 @@ def test_complete_pairs_reproduce_paired_t():
     for col in ("estimate", "std_error", "ci_lower", "ci_upper", "p_value"):
         assert_allclose(m.loc["mean_diff", col], p.loc["mean_diff", col], rtol=1e-7)
     assert_allclose(m.loc["mean_diff", "df"], n - 1, rtol=1e-6)
+    # Kenward-Roger: no adjustment for balanced complete pairs either
+    kr = prepost.mixed(df, outcome="score", unit="id", time="wave",
+                       df_method="kenward-roger").tidy().set_index("term")
+    assert_allclose(kr.loc["mean_diff", "std_error"], p.loc["mean_diff", "std_error"], rtol=1e-7)
+    assert_allclose(kr.loc["mean_diff", "df"], n - 1, rtol=1e-6)
 
 
 def test_mixed_uses_dropouts_and_contract(coalitions):
@@ -142,6 +162,8 @@ def test_mixed_bad_input():
         prepost.mixed(df, outcome="y", unit="id", time="wave", covariates=["nope"])
     with pytest.raises(ParameterError, match="confidence"):
         prepost.mixed(df, outcome="y", unit="id", time="wave", confidence=2)
+    with pytest.raises(ParameterError, match="df_method"):
+        prepost.mixed(df, outcome="y", unit="id", time="wave", df_method="containment")
     with pytest.raises(ParameterError, match="covariates"):
         prepost.mixed(df, outcome="y", unit="id", time="wave", covariates=["y"])
     only_pre = df.assign(wave=["pre", "post", "pre", "post", "pre"],

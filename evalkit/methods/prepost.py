@@ -1631,7 +1631,8 @@ class MixedResult(Result):
     title = {"nl": "Voor- en nameting: gemengd model op alle metingen",
              "en": "Pre/post comparison: mixed model on all measurements"}
 
-    def __init__(self, *, rows, outcome, confidence, is_djg, counts, fit, covariates, pre, post):
+    def __init__(self, *, rows, outcome, confidence, is_djg, counts, fit, covariates, pre, post,
+                 df_method="satterthwaite"):
         self._rows = rows
         self.outcome = outcome
         self.confidence = confidence
@@ -1648,9 +1649,11 @@ class MixedResult(Result):
         self.var_residual = fit.s2e
         self.singular = fit.singular
         self.reml_loglik = fit.reml_loglik
+        self.df_method = df_method
 
     def tidy(self) -> pd.DataFrame:
-        """Rows ``mean_diff`` (post - pre; t-interval and test with Satterthwaite df),
+        """Rows ``mean_diff`` (post - pre; t-interval and test with Satterthwaite or
+        Kenward-Roger df),
         ``mean_pre`` and ``mean_post`` (model-based means, at the covariates' means),
         ``var_unit``, ``var_residual`` and ``icc`` (= var_unit / (var_unit + var_residual));
         extra columns ``statistic, df, n_obs, method``."""
@@ -1698,9 +1701,10 @@ class MixedResult(Result):
                                 lang, c=", ".join(self.covariates)))
         lines.append(i18n.t({
             "nl": "Model: willekeurig intercept per deelnemer (REML), vrijheidsgraden volgens "
-                  "Satterthwaite. Variantie tussen deelnemers {u}, binnen deelnemers {e}.",
-            "en": "Model: random intercept per participant (REML), Satterthwaite degrees of "
+                  "{d}. Variantie tussen deelnemers {u}, binnen deelnemers {e}.",
+            "en": "Model: random intercept per participant (REML), {d} degrees of "
                   "freedom. Variance between participants {u}, within participants {e}."}, lang,
+            d="Kenward-Roger" if self.df_method == "kenward-roger" else "Satterthwaite",
             u=_fmt(self.var_unit, 2, lang), e=_fmt(self.var_residual, 2, lang)))
         lines.append(i18n.t({
             "nl": "Het model gebruikt ook de deelnemers die uitvielen. Het klopt als uitval "
@@ -1772,7 +1776,7 @@ def _covariate_matrix(frame: pd.DataFrame, covariates: Sequence[str]) -> tuple[n
 
 def mixed(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre", post="post",
           covariates: Sequence[str] | str | None = None,
-          confidence: float = 0.95) -> MixedResult:
+          confidence: float = 0.95, df_method: str = "satterthwaite") -> MixedResult:
     r"""Pre/post change from a linear mixed model on all measurements (drop-outs included).
 
     Fits ``outcome ~ post + covariates + (1 | unit)`` by REML (one random intercept per
@@ -1798,6 +1802,11 @@ def mixed(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre", 
         reference). Rows with a missing covariate are left out.
     confidence : float
         Confidence level of the intervals.
+    df_method : {"satterthwaite", "kenward-roger"}
+        Degrees of freedom of the t-tests and intervals: Satterthwaite (default, lmerTest's
+        default) or Kenward-Roger (lmerTest ``ddf = "Kenward-Roger"`` via pbkrtest: also the
+        standard errors are adjusted; computed on dense matrices, up to
+        :data:`evalkit.methods.lmm.KR_MAX_OBS` measurements).
 
     Returns
     -------
@@ -1832,9 +1841,10 @@ def mixed(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre", 
     >>> res.n_units, res.n_obs
     (5, 8)
     """
-    from evalkit.methods.lmm import fit_random_intercept
+    from evalkit.methods.lmm import KR_MAX_OBS, fit_random_intercept, kenward_roger
 
     confidence = check_confidence(confidence)
+    check_option("df_method", df_method, ("satterthwaite", "kenward-roger"))
     covs = [] if covariates is None else ([covariates] if isinstance(covariates, str)
                                           else list(covariates))
     data = check_dataframe(data)
@@ -1887,11 +1897,17 @@ def mixed(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre", 
         "mean_pre": np.concatenate([[1.0, 0.0], zbar]),
         "mean_post": np.concatenate([[1.0, 1.0], zbar]),
     }
-    method = "linear mixed model (REML, random intercept), Satterthwaite df"
+    if df_method == "kenward-roger" and y.size > KR_MAX_OBS:
+        raise ParameterError(
+            f"df_method='kenward-roger' is computed for at most {KR_MAX_OBS} measurements "
+            f"(here {y.size}); use df_method='satterthwaite'.")
+    kr = df_method == "kenward-roger"
+    method = ("linear mixed model (REML, random intercept), "
+              + ("Kenward-Roger df and SE" if kr else "Satterthwaite df"))
     out = []
     alpha = 1 - confidence
     for term, L in contrasts.items():
-        est, se, dfs = fit.satterthwaite(L)
+        est, se, dfs = kenward_roger(fit, L) if kr else fit.satterthwaite(L)
         if np.isfinite(dfs) and se > 0:
             tval = est / se
             q = float(stats.t.ppf(1 - alpha / 2, dfs))
@@ -1912,7 +1928,7 @@ def mixed(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre", 
                   n_rows_excluded=int(rows.size - ok.sum()))
     return MixedResult(rows=out, outcome=outcome, confidence=confidence,
                        is_djg=_looks_like_djg(outcome, y), counts=counts, fit=fit,
-                       covariates=covs, pre=pre, post=post)
+                       covariates=covs, pre=pre, post=post, df_method=df_method)
 
 
 # ----------------------------------------------------------------------------------------
