@@ -19,7 +19,8 @@ in the user's language:
     evalkit template CODEBOOK --out FILE.xlsx  Excel input template for coalitions
     evalkit codebook [NAME] --out DIR          render codebooks to readable pages
     evalkit demo                               the main job on the bundled example data
-    evalkit report / evalkit batch             coalition reports (papermill)
+    evalkit report / evalkit batch             coalition reports
+    evalkit audit DIR                          check report pages against the privacy rules
     evalkit serve [--hosted --database URL]    the web portal (local by default)
     evalkit users add|remove|list              accounts of the hosted portal
 """
@@ -49,6 +50,7 @@ _COMMANDS: list[tuple[str, str, str]] = [
     ("demo", "evalkit.reports.demo", "cli_demo"),
     ("report", "evalkit.reports.render", "cli_report"),
     ("batch", "evalkit.reports.batch", "cli_batch"),
+    ("audit", "evalkit.reports.disclosure", "cli_audit"),
     ("serve", "evalkit.web.cli", "cli_serve"),
     ("users", "evalkit.web.cli", "cli_users"),
     ("store", "evalkit.store.cli", "cli_store"),

@@ -624,7 +624,7 @@ def test_edge_cases_do_not_crash_plots_and_categorical_wave():
     assert paired(df, **KW).n == 30
 
 
-def test_attrition_summary_does_not_name_small_categories():
+def test_attrition_summary_leaves_out_excluded_categories():
     rng = np.random.default_rng(5)
     n = 120
     ids = [f"p{i}" for i in range(n)]
@@ -635,9 +635,9 @@ def test_attrition_summary_does_not_name_small_categories():
     post = pre[keep].assign(wave="post", total=rng.integers(0, 12, int(keep.sum())))
     df = pd.concat([pre, post], ignore_index=True)
     res = attrition(df, outcome="total", unit="participant_id", time="wave", covariates=["gender"])
-    assert "anders" in res.summary("en")  # without a threshold the category is named
-    text = res.summary("nl", min_cell=10, labels={"gender": "geslacht"})
+    assert "anders" in res.summary("en")  # the method gives the full result
+    text = res.summary("nl", labels={"gender": "geslacht"}, exclude=[("gender", "anders")])
     assert "anders" not in text and "niet genoemd" in text
-    text2 = res.summary("nl", min_cell=10, exclude=[("gender", "man")])
+    text2 = res.summary("nl", exclude=[("gender", "man")])
     assert "geslacht: man" not in text2 and "gender: man" not in text2
     assert "gender" not in text

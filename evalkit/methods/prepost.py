@@ -1009,25 +1009,21 @@ class ReliableChangeResult(Result):
                      "\nA higher score is better.")
         return f"{self.title[lang]}\n\n{text}"
 
-    def plot(self, *, ax=None, lang: str | None = None, min_cell: int | None = None):
-        """Bar chart of the counts (no individual scores are drawn).
+    def plot(self, *, ax=None, lang: str | None = None):
+        """Bar chart of the shares of participants (%), labelled in the same unit.
 
-        With ``min_cell``, a category with 1 to ``min_cell - 1`` participants is not drawn
-        and labelled ``< min_cell`` (privacy, :mod:`evalkit.privacy`)."""
+        The full numbers: privacy rules for pages shown to readers are applied by the
+        report's disclosure layer (:mod:`evalkit.reports.disclosure`), not here."""
         lang = resolve_lang(lang)
         from evalkit.core import plotting
-        from evalkit.core.privacy import check_min_cell
 
         check_lang(lang)
         ax = plotting.new_axes(ax)
         keys = ("improved", "unchanged", "deteriorated")
-        small = {k: (min_cell is not None and 0 < self.counts[k] < check_min_cell(min_cell))
-                 for k in keys}
-        vals = [0.0 if small[k] else (100 * self.counts[k] / self.n if self.n else 0) for k in keys]
+        vals = [100 * self.counts[k] / self.n if self.n else 0.0 for k in keys]
         ax.bar(range(3), vals, color=[plotting.COLORS[k] for k in keys])
         for i, k in enumerate(keys):
-            ax.text(i, vals[i] + 1.5, f"< {min_cell}" if small[k] else f"{self.counts[k]}",
-                    ha="center")
+            ax.text(i, vals[i] + 1.5, i18n.fmt_pct(vals[i] / 100, 0, lang), ha="center")
         ax.set_xticks(range(3), [plotting.label(k, lang) for k in keys])
         ax.set_ylim(plotting.PERCENT_LIMITS)
         ax.set_ylabel({"nl": "Deelnemers (%)", "en": "Participants (%)"}[lang])
@@ -1197,12 +1193,12 @@ class AttritionResult(Result):
         sd_dropouts, std_diff, statistic, df, test``."""
         return tidy_frame(self._rows, extra=_ATTR_EXTRA)
 
-    def summary(self, lang: str | None = None, *, min_cell: int | None = None,
-                labels: dict | None = None, exclude=()) -> str:
-        """Readable text. ``min_cell``: categories held by fewer people than this among
-        completers or drop-outs are not named (privacy); ``exclude``: further
-        ``(variable, level)`` pairs not to name (e.g. secondary suppression in a report);
-        ``labels`` maps variable names to the words to print (e.g. ``{"gender": "geslacht"}``)."""
+    def summary(self, lang: str | None = None, *, labels: dict | None = None,
+                exclude=()) -> str:
+        """Readable text with the full numbers. ``exclude``: ``(variable, level)`` pairs not
+        to name; ``labels`` maps variable names to the words to print (e.g.
+        ``{"gender": "geslacht"}``). Privacy rules for pages shown to readers are applied by
+        the report's disclosure layer (:mod:`evalkit.reports.disclosure`), not here."""
         lang = resolve_lang(lang)
         share = self.n_dropouts / self.n_baseline if self.n_baseline else math.nan
         if lang == "nl":
@@ -1213,14 +1209,6 @@ class AttritionResult(Result):
                      f"({i18n.fmt_pct(share, 0, lang)}) did not take the post-test."]
         tidy = self.tidy()
         hidden = 0
-        if min_cell is not None:
-            from evalkit.core.privacy import check_min_cell
-            mc = check_min_cell(min_cell)
-            lvl = tidy["level"].notna()
-            small = lvl & ((tidy["mean_completers"].astype(float) * self.n_completers < mc - 1e-9)
-                           | (tidy["mean_dropouts"].astype(float) * self.n_dropouts < mc - 1e-9))
-            hidden = int(small.sum())
-            tidy = tidy[~small]
         excl = {(str(v), str(lv)) for v, lv in exclude}
         if excl:
             drop = [(str(v), str(lv)) in excl for v, lv in zip(tidy["variable"], tidy["level"])]

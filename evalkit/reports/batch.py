@@ -39,6 +39,7 @@ import html as _html
 import json
 import multiprocessing
 import os
+import pickle
 import sys
 import threading
 import time
@@ -53,6 +54,7 @@ import pandas as pd
 from evalkit._version import __version__
 from evalkit.core.checks import check_option, check_positive_int
 from evalkit.core.errors import DataValidationError, EvalkitError, ParameterError
+from evalkit.reports.disclosure import RECORD_SUFFIX
 from evalkit.reports.render import (
     DEFAULT_TEMPLATE,
     ReportExecutionError,
@@ -207,6 +209,10 @@ _TXT = {
                      "en": "the analysis could not be run."},
     "why_notebook": {"nl": "het rapport-notebook gaf een fout.",
                      "en": "the report notebook raised an error."},
+    "why_disclosure": {"nl": "de controle op privacyregels keurde de pagina af; een pagina "
+                             "die de controle niet doorstaat wordt nooit gepubliceerd.",
+                       "en": "the privacy check rejected the page; a page that fails the "
+                             "check is never published."},
     "fix": {"nl": "Wat moet er worden verbeterd?", "en": "What needs fixing?"},
     "fix_validation": {
         "nl": "Verbeter de onderstaande punten in het bestand <code>{file}</code> en start "
@@ -239,7 +245,8 @@ def error_page(code: str, name: str, *, stage: str, message: str,
     values of identifying columns (participant ids) are never shown.
     """
     check_option("lang", lang, ("nl", "en"))
-    check_option("stage", stage, ("parameters", "validation", "analysis", "notebook"))
+    check_option("stage", stage, ("parameters", "validation", "analysis", "notebook",
+                                  "disclosure"))
     esc = _html.escape
     why = _TXT[f"why_{stage}"][lang]
     parts = [f"<h1>{esc(_TXT['title'][lang])}: {esc(str(name))}</h1>",
@@ -398,7 +405,7 @@ _T_FILE = {"nl": "Het databestand is niet gevonden: controleer de naam en de map
 
 
 def _prepare_task(task: dict) -> dict:
-    """Phase 1 (no kernel): validate the data and compute this coalition's results."""
+    """Phase 1 (no kernel): validate the data and compute this coalition's page."""
     t0 = time.perf_counter()
     params, cwd = task["params"], Path(task["cwd"])
     out = {"code": params["coalition_code"], "status": "ok", "stage": None, "message": "",
@@ -408,25 +415,67 @@ def _prepare_task(task: dict) -> dict:
             warnings.simplefilter("ignore")
             df, errors = _read_and_validate(params, cwd, task["validate"])
         if errors is not None and len(errors):
+            n = len(errors)
             out.update(status="failed", stage="validation",
-                       message=f"{len(errors)} validation error(s)",
+                       message=f"{n} {'fout' if n == 1 else 'fouten'} in het databestand",
                        errors=errors.to_dict(orient="records"))
         elif task["precompute"]:
-            from evalkit.reports import compute as reportdata
+            from evalkit.reports import coalition
 
+            p = {k: v for k, v in params.items() if k != "results_cache"}
+            if df is None:
+                df = coalition.read_and_validate(Path(cwd, p["data_path"]),
+                                                 p.get("codebook") or "intervention",
+                                                 p.get("lang", "nl"))[0]
+            if p.get("data_path") and Path(cwd, p["data_path"]).is_file():
+                p["_data_sha256"] = file_sha256(Path(cwd, p["data_path"]))
+                p["data_path"] = Path(str(p["data_path"])).name
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                out["key"] = reportdata.prepare(df, params, cache_dir=task["cache_dir"],
-                                                cwd=str(cwd))
-    except Exception as exc:  # isolate: this coalition fails, the batch goes on
+                page, key = coalition.prepare_page(df, p)
+            atomic_write(Path(task["cache_dir"]) / f"{params['coalition_code']}.pkl",
+                         pickle.dumps((page, p), protocol=4))
+            out["key"] = key
+    except Exception as exc:  # noqa: BLE001 - isolate: this coalition fails, the batch goes on
         out.update(status="failed", stage="analysis",
                    message=f"{type(exc).__name__}: {exc}")
     out["seconds_prepare"] = time.perf_counter() - t0
     return out
 
 
+def _render_inprocess(task: dict) -> dict:
+    """Phase 2 for the coalition report: disclose, render, audit, write (no kernel)."""
+    from evalkit.reports import coalition, disclosure
+    from evalkit.reports.overview import load_snapshot
+
+    t0 = time.perf_counter()
+    params = task["params"]
+    code = params["coalition_code"]
+    out = {"code": code, "status": "ok", "stage": None, "message": "", "html": None,
+           "seconds_render": 0.0}
+    cache = Path(task["cache_dir"])
+    try:
+        with open(cache / f"{code}.pkl", "rb") as fh:
+            page, p = pickle.load(fh)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            html, rec, _ = coalition.finish_page(page, p, snapshot=load_snapshot(cache),
+                                                 basename=task["basename"])
+        res = coalition.write_outcome(coalition.ReportOutcome(
+            "ok", html, rec, basename=task["basename"]), task["output_dir"])
+        out["html"] = res.html_path.name if res.html_path else None
+    except disclosure.DisclosureError as exc:
+        out.update(status="failed", stage="disclosure", message=str(exc))
+    except Exception as exc:  # noqa: BLE001 - isolate: this coalition fails, the batch goes on
+        out.update(status="failed", stage="analysis", message=f"{type(exc).__name__}: {exc}")
+    out["seconds_render"] = time.perf_counter() - t0
+    return out
+
+
 def _render_task(task: dict) -> dict:
     """Phase 2: execute the notebook (warm or fresh kernel) and export HTML."""
+    if task.get("inprocess"):
+        return _render_inprocess(task)
     t0 = time.perf_counter()
     params = task["params"]
     out = {"code": params["coalition_code"], "status": "ok", "stage": None, "message": "",
@@ -565,6 +614,7 @@ def run(
     write_notebooks: bool = True,
     progress: bool = True,
     lang: str | None = None,
+    renderer: str = "auto",
 ) -> BatchResult:
     """Render one report per coalition, isolate failures, and write ``index.html``.
 
@@ -606,6 +656,11 @@ def run(
         Show a tqdm progress bar.
     lang : {"nl", "en"}, optional
         Language of error pages and the index (default: the ``lang`` parameter, else Dutch).
+    renderer : {"auto", "inprocess", "notebook"}
+        ``"inprocess"``: the coalition report is disclosed, rendered, audited and written in
+        the worker processes from its typed content (fast; no kernel). ``"notebook"``:
+        every template is executed by papermill in a kernel. ``"auto"``: in-process for the
+        coalition template, the notebook for any other template.
 
     Returns
     -------
@@ -622,6 +677,7 @@ def run(
     timings: dict[str, float] = {}
     check_option("rerun", rerun, ("changed", "failed", "all"))
     check_option("kernel", kernel, ("warm", "fresh"))
+    check_option("renderer", renderer, ("auto", "inprocess", "notebook"))
     if precompute not in ("auto", True, False):
         raise ParameterError("precompute must be 'auto', True or False.")
     if workers is None:
@@ -638,9 +694,13 @@ def run(
         raise ParameterError(f"cwd={str(cwd)!r} is not a folder.")
     if Path(output_dir).exists() and not Path(output_dir).is_dir():
         raise ParameterError(f"output_dir={str(output_dir)!r} exists and is not a folder.")
-    if scheduler is None:  # on a cluster the workers' kernels count, not this machine's
-        _check_kernel_name(kernel_name)
     template = Path(template).resolve()
+    coalition_template = _is_coalition_template(template)
+    if renderer == "inprocess" and not coalition_template:
+        raise ParameterError("renderer='inprocess' works for the coalition report template only.")
+    inprocess = renderer == "inprocess" or (renderer == "auto" and coalition_template)
+    if scheduler is None and not inprocess:  # on a cluster the workers' kernels count
+        _check_kernel_name(kernel_name)
     defaults = template_parameters(template)  # raises on a bad template
     template_bytes = template.read_bytes()
     cwd = Path(cwd or os.getcwd()).resolve()
@@ -653,6 +713,12 @@ def run(
     if lang is None:
         lang = common.get("lang", "nl")
     check_option("lang", lang, ("nl", "en"))
+    if coalition_template:  # typed values, Dutch messages, the min_cell floor: whole batch
+        from evalkit.reports.coalition import check_report_parameters
+
+        check_report_parameters({k: v for k, v in common.items() if k != "results_cache"})
+    if inprocess:
+        precompute = True
 
     rows = _coalition_list(coalitions)
     # 1. parameter names: wrong names are a mistake of the caller -> refuse everything now
@@ -679,6 +745,11 @@ def run(
             params["results_cache"] = str(cache_dir)
         try:
             full = check_parameters(template, params)
+            if coalition_template:
+                from evalkit.reports.coalition import check_report_parameters
+
+                check_report_parameters({k: v for k, v in params.items()
+                                         if k != "results_cache"})
         except ParameterError as exc:
             entry.update(stage="parameters", message=str(exc))
             continue
@@ -717,16 +788,16 @@ def run(
 
         # 3. results across coalitions (pooled estimate) for the reports and the index
         pooled = None
+        snapshot = None
         t0 = time.perf_counter()
         if precompute:
-            from evalkit.reports import compute as reportdata
+            from evalkit.reports.overview import finalize
 
+            ready_codes = {str(t["params"]["coalition_code"]) for t in ready}
             keys = {c: e["key"] for c, e in entries.items()
-                    if e["key"] and (e["status"] == "skipped" or any(
-                        str(t["params"]["coalition_code"]) == c for t in ready))}
-            names = {c: e["coalition_name"] for c, e in entries.items()}
-            pooled = reportdata.finalize(keys, names, cache_dir=str(cache_dir),
-                                         lang=lang)
+                    if e["key"] and (e["status"] == "skipped" or c in ready_codes)}
+            snapshot = finalize(keys, cache_dir=cache_dir)
+            pooled = snapshot.pooled
         timings["pool"] = time.perf_counter() - t0
 
         # 4. notebooks, in parallel, warm kernels
@@ -735,7 +806,8 @@ def run(
             "params": t["params"], "template": str(template), "output_dir": str(output_dir),
             "kernel": kernel, "kernel_name": kernel_name, "cwd": str(cwd),
             "execution_timeout": execution_timeout, "basename": t["basename"],
-            "write_notebook": write_notebooks,
+            "write_notebook": write_notebooks, "inprocess": inprocess,
+            "cache_dir": str(cache_dir),
         } for t in ready]
         for res in executor.map(_render_task, render_tasks, progress, "rapporten"):
             e = entries[res["code"]]
@@ -765,13 +837,18 @@ def run(
         page = error_page(code, e["coalition_name"], stage=e["stage"] or "analysis",
                           message=e["message"], errors=errors, data_file=e.get("data_path"),
                           lang=lang)
-        fname = f"{e.get('basename') or report_basename(code, e['coalition_name'])}-fout.html"
+        base = e.get("basename") or report_basename(code, e["coalition_name"])
+        fname = f"{base}-fout.html"
         atomic_write(output_dir / fname, page)
         e["html"] = fname
+        for old in (output_dir / f"{base}.html", output_dir / f"{base}{RECORD_SUFFIX}"):
+            if old.is_file():  # an earlier report of this coalition is no longer valid
+                old.unlink()
     manifest = {
         "evalkit_version": __version__,
         "template": template.name,
-        "coalitions": {c: {k: v for k, v in e.items() if k not in ("errors",)}
+        "coalitions": {c: {k: (_portable_path(v, cwd) if k == "data_path" else v)
+                           for k, v in e.items() if k not in ("errors",)}
                        for c, e in entries.items()},
     }
     # a failed run keeps no hash: it always runs again
@@ -785,11 +862,18 @@ def run(
     table = pd.DataFrame([{k: e.get(k) for k in ("coalition_code", "coalition_name", "status",
                                                   "stage", "message", "html", "seconds")}
                           for e in entries.values()])
-    from evalkit.reports import compute as _rd
+    from evalkit.reports.disclosure import Policy
+    from evalkit.reports.overview import index_page, load_snapshot
 
-    index_html = _rd.index_page(table, {c: e["key"] for c, e in entries.items()}, pooled,
-                                lang=lang, title=None)
+    if snapshot is None and precompute:
+        snapshot = load_snapshot(cache_dir)
+    index_html, index_rec = index_page(
+        table, {c: e["key"] for c, e in entries.items()}, snapshot, lang=lang,
+        example_data=bool(common.get("example_data")),
+        policy=Policy(int(common.get("min_cell", 10)), bool(common.get("min_cell_override"))))
     index_path = atomic_write(output_dir / "index.html", index_html)
+    atomic_write(output_dir / f"index{RECORD_SUFFIX}",
+                 json.dumps(index_rec, indent=1, ensure_ascii=False))
     timings["index"] = time.perf_counter() - t0
     return BatchResult(output_dir, index_path, table, pooled,
                        time.perf_counter() - t_start, timings)
@@ -798,6 +882,28 @@ def run(
 # ----------------------------------------------------------------------------------------
 # CLI
 # ----------------------------------------------------------------------------------------
+def _is_coalition_template(template: Path) -> bool:
+    """The bundled coalition report (or a copy of it): rendered in-process by default."""
+    try:
+        nb = json.loads(Path(template).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return nb.get("metadata", {}).get("evalkit", {}).get("template") == "coalition_report"
+
+
+def _portable_path(value: Any, cwd: Path) -> Any:
+    """A path in the manifest: relative to the working folder, else only the file name."""
+    if not isinstance(value, str) or not value:
+        return value
+    p = Path(value)
+    if not p.is_absolute():
+        return value
+    try:
+        return str(p.relative_to(cwd))
+    except ValueError:
+        return p.name
+
+
 def _read_coalitions(path: str) -> pd.DataFrame:
     p = Path(path)
     if p.is_dir():  # one data file per coalition, named GM0363*.csv/xlsx
@@ -827,21 +933,23 @@ def _municipality_names() -> dict:
 def _cmd_batch(args) -> int:
     try:
         coalitions = _read_coalitions(args.coalitions)
-        params = {}
-        for name, value in args.param or []:
-            params[name] = value
+        from evalkit.reports.render import parse_cli_values
+
+        params = parse_cli_values([*(args.param or []), *(args.typed_param or [])],
+                                  args.template)
         if args.lang:
             params["lang"] = args.lang
         res = run(args.template, coalitions, args.out, parameters=params,
                   workers=args.workers, scheduler=args.scheduler, rerun=args.rerun,
                   kernel=args.kernel, kernel_name=args.kernel_name,
-                  execution_timeout=args.execution_timeout, progress=not args.quiet)
+                  execution_timeout=args.execution_timeout, progress=not args.quiet,
+                  renderer=args.renderer)
     except (ParameterError, EvalkitError) as exc:
         print(f"evalkit batch: {exc}", file=sys.stderr)
         return 2
-    print(f"{res.n_ok} rapport(en) klaar, {res.n_failed} mislukt, "
-          f"{len(res.table) - res.n_ok - res.n_failed} ongewijzigd; "
-          f"{res.seconds:.1f} s")
+    n_same = len(res.table) - res.n_ok - res.n_failed
+    print(f"{res.n_ok} {'rapport' if res.n_ok == 1 else 'rapporten'} klaar, "
+          f"{res.n_failed} niet gemaakt, {n_same} ongewijzigd; {res.seconds:.1f} s")
     print(f"Overzicht: {res.index_path}")
     return 1 if res.n_failed else 0
 
@@ -866,6 +974,11 @@ def cli_batch(subparsers) -> None:
     p.add_argument("--execution-timeout", type=float, default=600)
     p.add_argument("--lang", choices=("nl", "en"), default=None)
     p.add_argument("-r", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                   help="a text parameter shared by all coalitions")
+                   help="a parameter shared by all coalitions, typed by the template "
+                        "(-r min_cell 15; -r min_cell_override ja)")
+    p.add_argument("-p", dest="typed_param", nargs=2, action="append",
+                   metavar=("NAME", "VALUE"), help="the same as -r (as in evalkit report)")
+    p.add_argument("--renderer", choices=("auto", "inprocess", "notebook"), default="auto",
+                   help="coalition reports in this process (auto) or through the notebook")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_batch)

@@ -68,11 +68,19 @@ def write_example_coalitions(directory, *, all_municipalities: bool = False,
     return pd.DataFrame(rows)
 
 
+def default_data_dir(out) -> Path:
+    """Where the demo keeps its example input files: ``voorbeelddata/`` beside the reports
+    folder (never inside it: the reports folder holds no participant-level files)."""
+    return Path(out).resolve().parent / "voorbeelddata"
+
+
 def run_demo(out="reports", *, workers=None, all_municipalities=False, rerun="changed",
-             progress=True, lang="nl"):
-    """Write the example data under ``<out>/data`` and run the batch into ``out``."""
-    from evalkit.reports import batch
+             progress=True, lang="nl", data_dir=None):
+    """Write the example data to ``data_dir`` (default: ``voorbeelddata/`` beside ``out``)
+    and run the batch into ``out``; every page says "voorbeeldgegevens"."""
     from evalkit.core.checks import check_option, check_positive_int
+    from evalkit.core.errors import ParameterError
+    from evalkit.reports import batch
 
     # refused before any file is written or any kernel starts
     if workers is not None:
@@ -80,18 +88,32 @@ def run_demo(out="reports", *, workers=None, all_municipalities=False, rerun="ch
     check_option("rerun", rerun, ("changed", "failed", "all"))
     check_option("lang", lang, ("nl", "en"))
     out = Path(out)
-    coalitions = write_example_coalitions(out / "data", all_municipalities=all_municipalities)
-    return batch.run(DEFAULT_TEMPLATE, coalitions, out, workers=workers, rerun=rerun,
-                     progress=progress, parameters={"lang": lang})
+    data_dir = Path(data_dir) if data_dir is not None else default_data_dir(out)
+    if data_dir.resolve() == out.resolve() or out.resolve() in data_dir.resolve().parents:
+        raise ParameterError("de voorbeelddata mogen niet in de map met rapporten staan "
+                             f"({data_dir}); kies een andere map met --data.")
+    stale = out / "data"  # older demos wrote participant-level files into the reports
+    if stale.is_dir() and all(f.suffix == ".csv" for f in stale.iterdir()):
+        for f in stale.iterdir():
+            f.unlink()
+        stale.rmdir()
+    coalitions = write_example_coalitions(data_dir, all_municipalities=all_municipalities)
+    res = batch.run(DEFAULT_TEMPLATE, coalitions, out, workers=workers, rerun=rerun,
+                    progress=progress, parameters={"lang": lang, "example_data": True},
+                    cwd=data_dir.parent)
+    res.data_dir = data_dir  # type: ignore[attr-defined]
+    return res
 
 
 def _cmd_demo(args) -> int:
     t0 = time.perf_counter()
     res = run_demo(args.out, workers=args.workers, all_municipalities=args.all,
-                   rerun=args.rerun, progress=not args.quiet, lang=args.lang)
+                   rerun=args.rerun, progress=not args.quiet, lang=args.lang,
+                   data_dir=args.data)
     skipped = int((res.table["status"] == "skipped").sum())
-    print(f"{res.n_ok} rapport(en) gemaakt, {skipped} ongewijzigd, {res.n_failed} mislukt "
-          f"in {time.perf_counter() - t0:.1f} s.")
+    print(f"{res.n_ok} {'rapport' if res.n_ok == 1 else 'rapporten'} gemaakt, {skipped} "
+          f"ongewijzigd, {res.n_failed} niet gemaakt in {time.perf_counter() - t0:.1f} s.")
+    print(f"Voorbeelddata (verzonnen deelnemers): {res.data_dir}")
     print(f"Overzicht: {res.index_path}")
     return 0 if res.n_failed == 0 else 1
 
@@ -100,11 +122,15 @@ def cli_demo(subparsers) -> None:
     """``evalkit demo [--out DIR] [--workers N] [--all]``"""
     p = subparsers.add_parser(
         "demo", help="run the coalition reports on the bundled example data",
-        description="Writes the example coalitions' data files to OUT/data, renders one "
-                    "report per coalition and prints where index.html is.",
+        description="Writes the example coalitions' data files (invented participants) to "
+                    "voorbeelddata/ beside OUT (or --data DIR), renders one report per "
+                    "coalition into OUT, each marked 'voorbeeldgegevens', and prints where "
+                    "index.html is.",
     )
     p.add_argument("--out", default="reports", help="output folder (default: reports)")
     p.add_argument("--workers", type=int, default=None, help="processes (default: cores)")
+    p.add_argument("--data", default=None,
+                   help="folder for the example input files (default: voorbeelddata/ beside OUT)")
     p.add_argument("--all", action="store_true",
                    help="a generated evaluation for all 345 municipalities")
     p.add_argument("--rerun", choices=("changed", "failed", "all"), default="changed")

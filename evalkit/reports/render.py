@@ -606,6 +606,8 @@ th:first-child,td:first-child{text-align:left}thead th{border-bottom:2px solid v
 figure{margin:1rem 0}figure img{max-width:100%;height:auto}
 figcaption{font-size:.85rem;color:var(--muted)}
 .note{color:var(--muted);font-size:.9rem}.suppressed{color:var(--muted);font-style:italic}
+.banner{border:2px solid var(--bad);background:#fff5ef;padding:.5rem .8rem;font-weight:600}
+caption{caption-side:top;text-align:left;font-weight:600}
 .keyfigures{display:flex;flex-wrap:wrap;gap:.8rem;margin:1rem 0}
 .keyfigures div{border:1px solid var(--line);border-radius:6px;padding:.5rem .8rem;min-width:9rem}
 .keyfigures strong{display:block;font-size:1.4rem}
@@ -647,6 +649,19 @@ def _exporter():
     return exp
 
 
+_RECORD_MIME = "application/vnd.evalkit.disclosure+json"
+
+
+def _take_record(nb) -> dict | None:
+    """The disclosure record a report notebook emitted (see evalkit.reports.notebook)."""
+    for cell in nb.cells:
+        for o in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            rec = o.get("data", {}).get(_RECORD_MIME)
+            if rec is not None:
+                return json.loads(json.dumps(rec))
+    return None
+
+
 def _strip_for_export(nb):
     """Drop what a reader must never see: code, stderr, tracebacks, hidden cells."""
     nb = copy.deepcopy(nb)
@@ -660,6 +675,7 @@ def _strip_for_export(nb):
                 o for o in cell.get("outputs", [])
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
                 and o.get("output_type") != "error"
+                and _RECORD_MIME not in o.get("data", {})
             ]
             if not cell.outputs:
                 continue
@@ -827,6 +843,19 @@ def render(
     meta["rendered_at"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     page = export_html(nb, title=meta["title"], lang=lang)
     output_dir = Path(output_dir)
+    record = _take_record(nb)
+    if record is not None:  # a report with a disclosure record: audited before it is written
+        from evalkit.reports import disclosure
+
+        record["page"] = f"{basename}.html"
+        record["page_sha256"] = hashlib.sha256(page.encode("utf-8")).hexdigest()
+        bad = disclosure.audit_record(record, page_html=page)
+        if bad:
+            raise disclosure.DisclosureError(
+                "de pagina voldoet niet aan de privacyregels: "
+                + "; ".join(v.message for v in bad[:5]), bad)
+        atomic_write(output_dir / f"{basename}{disclosure.RECORD_SUFFIX}",
+                     json.dumps(record, indent=1, ensure_ascii=False))
     html_path = atomic_write(output_dir / f"{basename}.html", page)
     nb_path = None
     if write_notebook:
@@ -837,32 +866,58 @@ def render(
 # ----------------------------------------------------------------------------------------
 # CLI
 # ----------------------------------------------------------------------------------------
-def _parse_cli_params(pairs, raw_pairs, template):
-    """``-p name value`` typed by the template's default; ``-r`` keeps the raw string."""
+_TRUE = ("true", "1", "ja", "yes", "j", "y")
+_FALSE = ("false", "0", "nee", "no", "n")
+
+
+def parse_cli_values(pairs, template) -> dict[str, Any]:
+    """``NAME VALUE`` pairs from the command line, typed by the template's defaults.
+
+    ``evalkit report -p`` and ``evalkit batch -r`` (and ``-p``) share this one meaning: a
+    whole-number parameter (``min_cell``) becomes an int, a yes/no parameter a bool
+    (``ja``/``nee``, ``true``/``false``), everything else stays text (so ``GM0363`` is never
+    a number). Unknown names and bad values give a Dutch message.
+    """
     defaults = template_parameters(template)
-    out = {}
-    for name, value in raw_pairs or []:
-        out[name] = value
+    out: dict[str, Any] = {}
     for name, value in pairs or []:
-        default = defaults.get(name)
+        if name not in defaults:
+            raise ParameterError(f"onbekende parameter {name!r}; het sjabloon kent: "
+                                 f"{', '.join(sorted(defaults))}.")
+        default = defaults[name]
         if isinstance(default, bool):
-            low = value.lower()
-            if low not in ("true", "false", "1", "0", "ja", "nee", "yes", "no"):
-                raise ParameterError(f"parameter {name!r} must be true or false, got {value!r}.")
-            out[name] = low in ("true", "1", "ja", "yes")
+            low = value.strip().lower()
+            if low not in _TRUE + _FALSE:
+                raise ParameterError(f"parameter {name} moet ja of nee zijn, niet {value!r}.")
+            out[name] = low in _TRUE
         elif isinstance(default, int):
             try:
-                out[name] = int(value)
+                out[name] = int(value.strip())
             except ValueError:
-                raise ParameterError(f"parameter {name!r} must be a whole number, got {value!r}.")
+                raise ParameterError(f"parameter {name} moet een heel getal zijn, niet "
+                                     f"{value!r}.") from None
         elif isinstance(default, float):
             try:
-                out[name] = float(value)
+                out[name] = float(value.strip().replace(",", "."))
             except ValueError:
-                raise ParameterError(f"parameter {name!r} must be a number, got {value!r}.")
+                raise ParameterError(f"parameter {name} moet een getal zijn, niet "
+                                     f"{value!r}.") from None
         else:  # strings (and required parameters) stay strings: no YAML surprises
             out[name] = value
     return out
+
+
+def _parse_cli_params(pairs, raw_pairs, template):
+    """``-p`` and ``-r`` pairs, both typed by the template (one meaning)."""
+    return parse_cli_values([*(raw_pairs or []), *(pairs or [])], template)
+
+
+def _is_coalition_template(template) -> bool:
+    try:
+        nb = json.loads(Path(template).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return nb.get("metadata", {}).get(META_KEY, {}).get("template") == "coalition_report"
 
 
 def _cmd_report(args) -> int:
@@ -870,9 +925,28 @@ def _cmd_report(args) -> int:
 
     try:
         params = _parse_cli_params(args.param, args.raw_param, args.template)
+        if _is_coalition_template(args.template) and not args.notebook:
+            from evalkit.reports.coalition import render_coalition
+
+            if not params.get("data_path") or not params.get("coalition_code"):
+                raise ParameterError("geef ten minste -p coalition_code GM0363 en -p data_path "
+                                     "BESTAND.")
+            data = Path(args.cwd or ".", params.pop("data_path"))
+            params.pop("results_cache", None)
+            code = params.pop("coalition_code")
+            out = render_coalition(data, coalition_code=code, output_dir=args.out, **params)
+            print(out.html_path)
+            if not out.ok:
+                print(f"evalkit report: geen rapport gemaakt ({out.message}); zie de foutpagina.",
+                      file=sys.stderr)
+                return 1
+            return 0
         out = render(args.template, params, args.out, kernel_name=args.kernel_name,
                      cwd=args.cwd, execution_timeout=args.execution_timeout)
     except (ParameterError, ReportExecutionError) as exc:
+        print(f"evalkit report: {exc}", file=sys.stderr)
+        return 1
+    except EvalkitError as exc:  # e.g. a page that fails the privacy audit
         print(f"evalkit report: {exc}", file=sys.stderr)
         return 1
     print(out.html_path)
@@ -883,16 +957,21 @@ def cli_report(subparsers) -> None:
     """``evalkit report TEMPLATE --out DIR -p name value ...``"""
     p = subparsers.add_parser(
         "report", help="render one report from a template",
-        description="Execute a parameterised report notebook and write self-contained HTML. "
-                    "Values are typed by the template's defaults, so '-p coalition_code "
-                    "GM0363' stays a string.",
+        description="Render one coalition report (in this process, with the privacy audit) "
+                    "or execute another parameterised report notebook, and write "
+                    "self-contained HTML. Values are typed by the template's defaults, so "
+                    "'-p coalition_code GM0363' stays a string and '-p min_cell 15' a number.",
     )
     p.add_argument("template", nargs="?", default=str(DEFAULT_TEMPLATE),
                    help="template notebook (default: the coalition report)")
     p.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                   help="a parameter value (typed by the template's default)")
+                   help="a parameter value, typed by the template (min_cell 15; "
+                        "min_cell_override ja)")
     p.add_argument("-r", "--raw-param", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                   help="a parameter value kept as text")
+                   help="the same as -p (kept for compatibility with evalkit batch -r)")
+    p.add_argument("--notebook", action="store_true",
+                   help="execute the notebook template with papermill instead of rendering "
+                        "the coalition report in this process")
     p.add_argument("--out", default="reports", help="output folder (default: reports)")
     p.add_argument("--kernel-name", default="python3")
     p.add_argument("--cwd", default=None, help="working directory of the kernel")
