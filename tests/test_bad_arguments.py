@@ -729,6 +729,9 @@ from evalkit.reports import batch as _batch  # noqa: E402
 from evalkit.reports import demo as _demo  # noqa: E402
 from evalkit.reports import render as _report  # noqa: E402
 from evalkit.reports import compute as _rd  # noqa: E402
+from evalkit.reports import coalition as _coalition  # noqa: E402
+from evalkit.reports import disclosure as _disclosure  # noqa: E402
+from evalkit.reports import overview as _overview  # noqa: E402
 
 _TPL = Path(__file__).resolve().parent.parent / "templates" / "coalition_report.ipynb"
 _CO = [{"coalition_code": "GM0363", "coalition_name": "Amsterdam", "data_path": "x.csv"}]
@@ -794,7 +797,13 @@ CASES += [
     Case("batch.run: workers", lambda: _run(workers=0), PE, "workers"),
     Case("batch.run: rerun", lambda: _run(rerun="sometimes"), PE, "rerun='sometimes'"),
     Case("batch.run: kernel", lambda: _run(kernel="hot"), PE, "kernel='hot'"),
-    Case("batch.run: kernel_name", lambda: _run(kernel_name="R"), PE, "kernel_name='R'"),
+    Case("batch.run: kernel_name", lambda: _run(kernel_name="R", renderer="notebook"), PE,
+         "kernel_name='R'"),
+    Case("batch.run: renderer", lambda: _run(renderer="papermill"), PE, "renderer='papermill'"),
+    Case("batch.run: min_cell below 10", lambda: _run(parameters={"min_cell": 5}), PE,
+         "ondergrens 10"),
+    Case("batch.run: min_cell text", lambda: _run(parameters={"min_cell": "15"}), PE,
+         "min_cell"),
     Case("batch.run: execution_timeout", lambda: _run(execution_timeout=-5), PE, "execution_timeout"),
     Case("batch.run: precompute", lambda: _run(precompute="yes"), PE, "precompute"),
     Case("batch.run: validate", lambda: _run(validate="strict"), PE, "validate"),
@@ -818,18 +827,20 @@ CASES += [
          PE, "coalition_code"),
     Case("reportdata.compute: lang", lambda: _rd.compute(interventions(), {**_rd_params(), "lang": "de"}),
          PE, "lang"),
-    Case("reportdata.compute: min_cell", lambda: _rd.compute(interventions(), {**_rd_params(), "min_cell": 0}),
-         PE, "min_cell"),
+    Case("render_coalition: min_cell", lambda: _coalition.render_coalition(
+        interventions(), coalition_code="GM0363", min_cell=0), PE, "min_cell"),
+    Case("render_coalition: min_cell 5", lambda: _coalition.render_coalition(
+        interventions(), coalition_code="GM0363", min_cell=5), PE, "ondergrens 10"),
+    Case("render_coalition: code", lambda: _coalition.render_coalition(
+        interventions(), coalition_code="0363"), PE, "GM0363"),
+    Case("render_coalition: data", lambda: _coalition.render_coalition(
+        [1, 2], coalition_code="GM0363"), PE, "DataFrame"),
+    Case("disclosure.Policy: text", lambda: _disclosure.Policy("10"), PE, "heel getal"),
     Case("reportdata.compute: no participant_id",
          lambda: _rd.compute(interventions().drop(columns="participant_id"), _rd_params()), DVE,
          "participant_id"),
-    Case("reportdata.index_page: lang", lambda: _rd.index_page(pd.DataFrame(
+    Case("overview.index_page: lang", lambda: _overview.index_page(pd.DataFrame(
         {"coalition_code": [], "coalition_name": [], "status": []}), {}, None, lang="de"), PE, "lang"),
-    Case("reportdata.figure_html: alt", lambda: _rd.figure_html(
-        __import__("matplotlib.pyplot").pyplot.figure(), " "), PE, "text alternative"),
-    Case("reportdata.CoalitionReport: section", lambda: _rd.CoalitionReport(
-        {"lang": "nl", "sections": {}, "key": {}, "min_cell": 10}, _RP, None, None).section_html("ranking"),
-         PE, "section='ranking'"),
 ]
 
 # ----------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from evalkit.data import datasets
 from evalkit.reports import render as report
 
 from evalkit.reports import compute as reportdata
+from evalkit.reports import disclosure
 from evalkit.reports.demo import write_example_coalitions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,15 +78,17 @@ def test_every_good_report_has_all_sections_in_order(example):
     for code, name in GOOD.items():
         f = out / f"{report.report_basename(code, name)}.html"
         html = f.read_text(encoding="utf-8")
-        assert re.findall(r'data-section="([a-z_]+)"', html) == list(reportdata.SECTION_IDS)
-        assert name in html and "Samenvatting" in html
+        # no benchmark figures were supplied: no benchmark section
+        assert re.findall(r'data-section="([a-z_]+)"', html) == [
+            s for s in reportdata.SECTION_IDS if s != "benchmark"]
+        assert name in __import__("html").unescape(html) and "Samenvatting" in html
         assert report.find_external_references(html) == []
         assert len(html.encode()) < 300_000, (code, len(html.encode()))
         for img in re.findall(r"<img [^>]*>", html):
             assert re.search(r'alt="[^"]{20,}"', img)
-        nb = nbformat.read(f.with_suffix(".ipynb"), as_version=4)
-        assert nb.metadata["evalkit"]["parameters"]["coalition_code"] == code
-        assert nb.metadata["evalkit"]["data_sha256"]
+        sha = report.file_sha256(co.loc[co["coalition_code"] == code, "data_path"].iloc[0])
+        assert sha in html  # the appendix names the data file's hash
+        assert disclosure.audit_page(f) == []
 
 
 def test_broken_coalition_gets_a_dutch_error_page(example):
@@ -105,10 +108,11 @@ def test_index_lists_every_coalition_with_status_and_pooled_estimate(example):
     html = res.index_path.read_text(encoding="utf-8")
     for code in [*GOOD, BROKEN]:
         assert f'data-code="{code}"' in html
-    assert "mislukt" in html and "fout.html" in html
+    assert "niet gemaakt" in html and "fout.html" in html
     for code, name in GOOD.items():
         assert f'href="{report.report_basename(code, name)}.html"' in html
-    assert "Gepoolde schatting" in html and "<img" in html  # forest plot
+    assert "Alle coalities samen" in html and "<img" in html  # forest plot
+    assert disclosure.audit_page(res.index_path) == []
     assert res.pooled["k"] == 3
     assert report.find_external_references(html) == []
 
@@ -133,7 +137,24 @@ def test_outputs_written_atomically_no_temp_files(example):
     assert manifest["coalitions"][BROKEN]["hash"] is None
 
 
-def test_warm_batch_output_equals_a_fresh_kernel_run(example, tmp_path):
+def _sections(html: str) -> dict[str, tuple[str, list[str]]]:
+    """Per section: its visible text and its images (attribute order may differ)."""
+    import html as _h
+
+    out = {}
+    for sid, body in re.findall(r'<section[^>]*data-section="([a-z_]+)"[^>]*>(.*?)</section>',
+                                html, flags=re.S):
+        imgs = re.findall(r'src="(data:image/png;base64,[^"]+)"', body)
+        alts = re.findall(r'alt="([^"]*)"', body)
+        text = _h.unescape(re.sub(r"<[^>]+>", " ", body))
+        out[sid] = (" ".join(text.split()) + " ".join(alts), imgs)
+    return out
+
+
+def test_notebook_view_shows_the_same_sections_as_the_inprocess_page(example, tmp_path):
+    """The papermill notebook is a thin view over the same typed objects: executed in a
+    fresh kernel from the batch's cache, it shows the same sections, figures included, and
+    its page passes the same audit."""
     d, co, res = example
     code = "GM1900"
     row = co[co["coalition_code"] == code].iloc[0]
@@ -141,8 +162,13 @@ def test_warm_batch_output_equals_a_fresh_kernel_run(example, tmp_path):
               "data_path": row["data_path"], "results_cache": str(d / "reports" / "_cache")}
     fresh = report.render(TEMPLATE, params, tmp_path, kernel="fresh", cwd=Path.cwd(),
                           execution_timeout=120)
-    warm = d / "reports" / fresh.html_path.name
-    assert fresh.html_path.read_bytes() == warm.read_bytes()
+    inproc = (d / "reports" / fresh.html_path.name).read_text(encoding="utf-8")
+    nb_sections = _sections(fresh.html_path.read_text(encoding="utf-8"))
+    ip_sections = _sections(inproc)
+    assert list(nb_sections) == list(ip_sections)
+    for k in ip_sections:
+        assert nb_sections[k] == ip_sections[k], k
+    assert disclosure.audit_page(fresh.html_path) == []
 
 
 def test_rerun_only_failed_or_changed(example):
@@ -177,7 +203,7 @@ def test_cli_batch_and_demo_parsers(example, tmp_path, capsys):
     co.to_csv(listing, index=False)
     rc = cli.main(["batch", str(listing), "--out", str(d / "reports"), "--workers", "1", "-q"])
     out = capsys.readouterr().out
-    assert rc == 0 and "index.html" in out and "0 mislukt" in out
+    assert rc == 0 and "index.html" in out and "0 niet gemaakt" in out
     args = cli.build_parser().parse_args(["demo", "--out", "x", "--workers", "2"])
     assert args.out == "x" and args.workers == 2 and callable(args.func)
 
@@ -288,7 +314,8 @@ def test_failure_messages_never_show_participant_ids(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"kernel_name": "no-such-kernel"}, "kernel_name"),
+    ({"kernel_name": "no-such-kernel", "renderer": "notebook"}, "kernel_name"),
+    ({"renderer": "papermill"}, "renderer"),
     ({"execution_timeout": 0}, "execution_timeout"),
     ({"execution_timeout": "10"}, "execution_timeout"),
     ({"progress": "no"}, "progress"),
@@ -308,3 +335,63 @@ def test_bad_batch_options_refused_before_anything_runs(tmp_path, monkeypatch, k
     with pytest.raises(ParameterError, match=match):
         batch.run(TEMPLATE, co, tmp_path / "out", workers=1, **kwargs)
     assert not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------------------------------------------
+# issue 11: one typed threshold, audited pages
+# ---------------------------------------------------------------------------------------
+def test_cli_batch_min_cell_typed_and_floor(example, tmp_path, capsys):
+    """`evalkit batch DIR -r min_cell 15` works (it failed every coalition: "must be a
+    whole number, got str"); `-r min_cell 5` is refused in Dutch unless the override is
+    given, and then the appendix says so."""
+    from evalkit import cli
+
+    d, co, res = example
+    folder = tmp_path / "in"
+    folder.mkdir()
+    src = Path(co.loc[co["coalition_code"] == "GM0796", "data_path"].iloc[0])
+    (folder / src.name).write_bytes(src.read_bytes())
+    out = tmp_path / "out15"
+    rc = cli.main(["batch", str(folder), "--out", str(out), "--workers", "1", "-q",
+                   "-r", "min_cell", "15"])
+    assert rc == 0, capsys.readouterr()
+    page = next(out.glob("GM0796-*.html")).read_text(encoding="utf-8")
+    assert "minstens 15 mensen" in re.sub(r"<[^>]+>", "", page)
+    assert cli.main(["audit", str(out)]) == 0
+    capsys.readouterr()
+    rc = cli.main(["batch", str(folder), "--out", str(tmp_path / "out5"), "--workers", "1",
+                   "-q", "-r", "min_cell", "5"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "min_cell 5 is lager dan de ondergrens 10" in err
+    assert not (tmp_path / "out5").exists() or not list((tmp_path / "out5").glob("GM*.html"))
+    rc = cli.main(["batch", str(folder), "--out", str(tmp_path / "out5"), "--workers", "1",
+                   "-q", "-r", "min_cell", "5", "-r", "min_cell_override", "ja"])
+    assert rc == 0
+    page = next((tmp_path / "out5").glob("GM0796-*.html")).read_text(encoding="utf-8")
+    assert "verlaagd naar 5" in page and "min_cell_override" in page
+    assert cli.main(["audit", str(tmp_path / "out5")]) == 0
+
+
+def test_demo_keeps_participant_files_out_of_the_reports_and_paths_portable(tmp_path):
+    from evalkit.reports.demo import run_demo
+
+    out = tmp_path / "rapporten"
+    res = run_demo(out, workers=1, progress=False)
+    assert res.n_ok == 14 and res.data_dir == tmp_path / "voorbeelddata"
+    assert len(list(res.data_dir.glob("GM*.csv"))) == 14
+    ids = set()
+    for f in res.data_dir.glob("GM*.csv"):
+        ids |= set(pd.read_csv(f, dtype=str)["participant_id"])
+    for f in out.rglob("*"):
+        if f.is_file() and f.suffix in (".csv", ".xlsx", ".sav"):
+            raise AssertionError(f"participant-level file in the reports folder: {f}")
+        if f.is_file() and f.suffix in (".html", ".json"):
+            text = _strip_data_uris(f.read_text(encoding="utf-8"))
+            assert not [i for i in ids if i in text], f.name
+    manifest = (out / "manifest.json").read_text(encoding="utf-8")
+    assert str(tmp_path) not in manifest and '"/' not in manifest
+    for f in out.glob("GM*.html"):
+        assert "Voorbeeldgegevens" in f.read_text(encoding="utf-8"), f.name
+    assert "Voorbeeldgegevens" in (out / "index.html").read_text(encoding="utf-8")
+    result = disclosure.audit_dir(out)
+    assert len(result) == 15 and not any(result.values())

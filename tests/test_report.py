@@ -114,8 +114,11 @@ def test_template_parameters_parsed_without_kernel(tiny):
     assert p == {"coalition_code": None, "coalition_name": None, "lang": "nl",
                  "min_cell": 10, "label": "x"}
     real = report.template_parameters(TEMPLATE)
-    assert {"coalition_code", "coalition_name", "data_path", "codebook", "intervention",
-            "lang", "min_cell", "reference_dir", "results_cache"} == set(real)
+    from evalkit.reports.coalition import REPORT_PARAMETERS
+
+    assert set(REPORT_PARAMETERS) == set(real)  # the template and the typed spec agree
+    for k, (typ, default, _) in REPORT_PARAMETERS.items():
+        assert real[k] == default and (default is None or isinstance(default, typ)), k
 
 
 @pytest.mark.parametrize("params, match", [
@@ -142,7 +145,7 @@ def test_cli_values_are_typed_by_the_template(tiny):
     got = report._parse_cli_params([["coalition_code", "0363"], ["min_cell", "5"]],
                                    [["label", "12"]], tiny)
     assert got == {"coalition_code": "0363", "min_cell": 5, "label": "12"}
-    with pytest.raises(ParameterError, match="whole number"):
+    with pytest.raises(ParameterError, match="heel getal"):
         report._parse_cli_params([["min_cell", "veel"]], None, tiny)
 
 
@@ -273,7 +276,10 @@ def test_real_template_standalone_all_sections(tmp_path):
         k.shutdown()
     html = res.html_path.read_text(encoding="utf-8")
     found = re.findall(r'data-section="([a-z_]+)"', html)
-    assert found == list(reportdata.SECTION_IDS)
+    assert found == [s for s in reportdata.SECTION_IDS if s != "benchmark"]  # no benchmark
+    from evalkit.reports import disclosure
+
+    assert disclosure.audit_page(res.html_path) == []  # the notebook's record, audited
     assert "Summary" in html and "Samenvatting" not in html  # lang="en"
     assert "GM0796-0001" not in html  # no participant ids
     assert report.find_external_references(html) == []
@@ -284,50 +290,6 @@ def test_real_template_standalone_all_sections(tmp_path):
     assert nb.metadata["evalkit"]["data_sha256"] == report.file_sha256(data)
 
 
-def test_small_coalition_is_suppressed_but_keeps_every_section():
-    """Fewer pairs than min_cell: no numbers, no figures, all sections (privacy)."""
-    import warnings
-
-    from evalkit.data import datasets
-
-    from evalkit.reports import compute as reportdata
-
-    df = datasets.load("interventions")
-    sub = df[df["municipality_code"] == "GM0363"]
-    keep = sorted(sub["participant_id"].unique())[:8]
-    sub = sub[sub["participant_id"].isin(keep)].reset_index(drop=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        content = reportdata.compute(sub, {"coalition_code": "GM0363",
-                                           "coalition_name": "Amsterdam"})
-    assert content["key"]["suppressed"] and content["key"]["n_pairs"] is None  # blanked
-    r = reportdata.CoalitionReport(content, {"coalition_code": "GM0363",
-                                             "coalition_name": "Amsterdam"}, None, None)
-    html = "".join(r.section_html(s) for s in reportdata.SECTION_IDS)
-    assert re.findall(r'data-section="([a-z_]+)"', html) == list(reportdata.SECTION_IDS)
-    for section in ("prepost", "share_lonely", "reliable_change"):
-        assert "<img" not in content["sections"][section]
-    assert "minder dan 10" in content["sections"]["summary"]
-    with pytest.raises(ParameterError, match="section"):
-        r.section_html("ranking")
-
-
-def test_index_page_in_english():
-    import pandas as pd
-
-    from evalkit.reports import compute as reportdata
-
-    table = pd.DataFrame([{"coalition_code": "GM0363", "coalition_name": "Amsterdam",
-                           "status": "failed", "stage": "validation", "message": "3 errors",
-                           "html": "GM0363-amsterdam-fout.html", "seconds": 0.1}])
-    html = reportdata.index_page(table, {}, None, lang="en")
-    assert "Reports of the local coalitions" in html and "failed" in html
-    assert 'href="GM0363-amsterdam-fout.html"' in html and 'lang="en"' in html
-
-
-# ---------------------------------------------------------------------------------------
-# review: defects found and fixed (each with its test)
-# ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize("kwargs, match", [
     ({"execution_timeout": "abc"}, "execution_timeout"),
     ({"execution_timeout": -1}, "execution_timeout"),
@@ -357,200 +319,6 @@ def test_render_refuses_an_output_dir_that_is_a_file(tiny, tmp_path, monkeypatch
     f.write_text("not a folder")
     with pytest.raises(ParameterError, match="output_dir"):
         report.render(tiny, {"coalition_code": "GM0363", "coalition_name": "A"}, f)
-
-
-def _small_content(n_keep=8, code="GM0363"):
-    import warnings
-
-    from evalkit.data import datasets
-
-    from evalkit.reports import compute as reportdata
-
-    df = datasets.load("interventions")
-    sub = df[df["municipality_code"] == code]
-    keep = sorted(sub["participant_id"].unique())[:n_keep]
-    sub = sub[sub["participant_id"].isin(keep)].reset_index(drop=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return sub, reportdata.compute(sub, {"coalition_code": code, "coalition_name": "Amsterdam"})
-
-
-def _text(html: str) -> str:
-    import html as _h
-
-    html = re.sub(r'<img[^>]*alt="([^"]*)"[^>]*>', r" \1 ", html)
-    return re.sub(r"\s+", " ", _h.unescape(re.sub(r"<[^>]+>", " ", html)))
-
-
-def test_small_coalition_prints_no_small_count_anywhere():
-    """Defect: with 8 participants the data-quality text still said "15 metingen van 8
-    deelnemers" and "deden er 1 (12%) niet mee"; the key numbers (index, manifest, cache)
-    still held n, means and shares. Now every count of 1-9 reads "minder dan 10" and the
-    key numbers are blank."""
-    from evalkit.reports import compute as reportdata
-
-    sub, content = _small_content()
-    r = reportdata.CoalitionReport(content, {"coalition_code": "GM0363",
-                                             "coalition_name": "Amsterdam"}, None, None)
-    text = _text("".join(r.section_html(s) for s in reportdata.SECTION_IDS))
-    n_units = sub["participant_id"].nunique()
-    assert n_units < 10
-    assert not re.search(rf"\b{n_units} deelnemers\b", text)
-    assert not re.search(r"deden er \d+ \(", text)
-    assert "minder dan 10 deelnemers" in text
-    key = content["key"]
-    assert key["suppressed"] and key["min_cell"] == 10
-    for k in ("n_pairs", "n_participants", "mean_pre", "mean_post", "mean_diff", "share_pre",
-              "ci_lower", "ci_upper"):
-        assert key[k] is None, k
-
-
-def test_index_shows_no_numbers_of_a_suppressed_coalition():
-    """Defect: index.html listed pairs, means and the change of a coalition that its own
-    report suppressed (fewer than min_cell pairs)."""
-    import pandas as pd
-
-    from evalkit.reports import compute as reportdata
-
-    table = pd.DataFrame([{"coalition_code": "GM0363", "coalition_name": "Amsterdam",
-                           "status": "ok", "stage": None, "message": "",
-                           "html": "GM0363-amsterdam.html", "seconds": 0.1}])
-    key = {"coalition_code": "GM0363", "suppressed": True, "min_cell": 10, "n_pairs": 7,
-           "mean_pre": 5.4286, "mean_post": 4.2857, "mean_diff": -1.1429, "ci_lower": -3.8354,
-           "ci_upper": 1.5497, "share_pre": 0.857, "share_post": 0.714}
-    html = reportdata.index_page(table, {"GM0363": key}, None)
-    row = re.search(r'<tr data-code="GM0363">.*?</tr>', html).group(0)
-    assert "&lt; 10" in row and "niet getoond" in row
-    for leaked in (">7<", "5,4", "4,3", "−1,14", "86%", "71%"):
-        assert leaked not in row, leaked
-
-
-def test_position_of_a_suppressed_coalition_is_a_full_sentence():
-    """Defect: a coalition missing from the funnel plot got "Amsterdam ligt ." (empty
-    status) in its text and alt text."""
-    import numpy as np
-    import pandas as pd
-
-    from evalkit.reports import compute as reportdata
-
-    rng = np.random.default_rng(5)
-    t = pd.DataFrame({"coalition_code": [f"GM{i:04d}" for i in range(1, 21)],
-                      "mean_diff": rng.normal(-0.8, 0.4, 20), "n_pairs": rng.integers(20, 90, 20),
-                      "sd_diff": np.full(20, 2.5), "suppressed": False})
-    t.loc[0, ["mean_diff", "n_pairs"]] = np.nan
-    t.loc[0, "suppressed"] = True
-    html = reportdata._position_html("GM0001", "Appingedam", {"table": t, "pooled": {}}, "nl")
-    text = _text(html)
-    assert "Appingedam ligt niet in het diagram" in text
-    assert "ligt ." not in text and "ligt  " not in text
-
-
-def test_tables_never_print_p_as_zero():
-    import pandas as pd
-
-    from evalkit.reports import compute as reportdata
-
-    html = reportdata._table_html(pd.DataFrame({"p_value": [0.00001, 0.0123]}),
-                                  {"p_value": "p"}, "nl", digits={"p_value": 3})
-    assert "0,000" not in html and "&lt; 0,001" in html and "0,012" in html
-
-
-def test_appendix_has_dutch_labels_and_reasons_are_dutch(tmp_path):
-    """Defects: the appendix listed raw parameter names (coalition_code, min_cell) as its
-    labels, and a missing reference folder put an English exception text into the Dutch
-    report."""
-    from evalkit.reports import compute as reportdata
-
-    sub, _ = _small_content(n_keep=40, code="GM0796")
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        content = reportdata.compute(sub, {"coalition_code": "GM0796",
-                                           "coalition_name": "'s-Hertogenbosch",
-                                           "reference_dir": str(tmp_path)})
-    for s in ("trend", "benchmark"):
-        assert "referentiegegevens" in content["sections"][s]
-        assert "has no" not in content["sections"][s] and str(tmp_path) not in content["sections"][s]
-    params = {"coalition_code": "GM0796", "coalition_name": "'s-Hertogenbosch", "lang": "nl",
-              "min_cell": 10, "data_path": "/x/y/GM0796.csv"}
-    app = reportdata.CoalitionReport(content, params, None, "abc").section_html("appendix")
-    assert "Gemeentecode" in app and "Privacydrempel" in app and "Nederlands" in app
-    outside_code = re.sub(r"<code>.*?</code>", "", app)
-    for raw in ("coalition_code", "min_cell", "data_path"):
-        assert raw not in outside_code, raw
-    assert "/x/y" not in app  # only the file name
-
-
-def _pairs(sizes: dict, seed=3):
-    import numpy as np
-    import pandas as pd
-
-    rng = np.random.default_rng(seed)
-    groups = [g for g, k in sizes.items() for _ in range(k)]
-    n = len(groups)
-    pre = rng.integers(3, 11, n)
-    return pd.DataFrame({"participant_id": np.repeat([f"P{i:03d}" for i in range(n)], 2),
-                         "wave": ["pre", "post"] * n,
-                         "gender": np.repeat(np.array(groups, dtype=object), 2),
-                         "total": np.column_stack([pre, np.clip(pre - rng.integers(-1, 3, n), 0, 11)]
-                                                  ).ravel().astype(float)})
-
-
-def test_subgroup_table_secondary_suppression_and_fixed_rows():
-    """Defect: with man 25, vrouw 40 and 1 'anders', the table showed man and vrouw and
-    the summary showed the total, so 'anders' = total - 25 - 40 = 1 could be computed.
-    Rows also depended on which categories occurred, in alphabetical order. Now the
-    smallest shown group is hidden too and every report has the same rows in order."""
-    import warnings
-
-    from evalkit.methods import prepost
-
-    from evalkit.reports import compute as reportdata
-
-    df = _pairs({"man": 25, "vrouw": 40, "anders": 1})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = prepost.by_group(prepost.paired, df, by="gender", outcome="total",
-                               unit="participant_id", time="wave")
-    t = reportdata._subgroup_table(res, "gender", 10, "nl")
-    assert list(t["group_label"]) == ["man", "vrouw", "anders"]
-    shown = t[~t["suppressed"]]
-    assert list(shown["group_label"]) == ["vrouw"]
-    assert t.loc[t["suppressed"], ["estimate", "ci_lower", "ci_upper", "n"]].isna().all().all()
-    assert "beschermt een kleine groep" in t.loc[0, "status"]
-    hidden = 66 - shown["n"].sum()
-    assert hidden == 0 or hidden >= 10
-    # no group under the threshold, nothing hidden: nothing extra is suppressed; a category
-    # nobody is in is still a row (suppressed), and a missing value is "onbekend"
-    df2 = _pairs({"man": 25, "vrouw": 40, None: 12})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res2 = prepost.by_group(prepost.paired, df2, by="gender", outcome="total",
-                                unit="participant_id", time="wave")
-    t2 = reportdata._subgroup_table(res2, "gender", 10, "en")
-    assert list(t2["group_label"]) == ["man", "woman", "other", "unknown"]
-    assert list(t2["suppressed"]) == [False, False, True, False]
-    assert t2["n"].iloc[[0, 1, 3]].tolist() == [25, 40, 12]
-
-
-def test_attrition_table_secondary_suppression():
-    """Defect: the completers/drop-outs table hid a category of 1 person but showed the
-    shares of the others, from which its count follows; now a second category is hidden."""
-    import numpy as np
-    import pandas as pd
-
-    from evalkit.reports import compute as reportdata
-
-    t = pd.DataFrame({"variable": ["total", "gender", "gender", "gender"],
-                      "level": [np.nan, "anders", "man", "vrouw"],
-                      "mean_completers": [6.0, 1 / 110, 34 / 110, 75 / 110],
-                      "mean_dropouts": [6.2, 0.0, 11 / 24, 13 / 24]})
-    small = pd.Series([False, True, False, False])
-    out = reportdata._secondary_levels(t, small, 110, 24, 10)
-    assert out.tolist() == [False, True, True, False]  # man (11 drop-outs) is the smallest
-    none = reportdata._secondary_levels(t, pd.Series([False] * 4), 110, 24, 10)
-    assert not none.any()
 
 
 def test_kernel_start_prints_no_tcp_warning(tiny, tmp_path, capfd):

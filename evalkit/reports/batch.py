@@ -713,10 +713,6 @@ def run(
     if lang is None:
         lang = common.get("lang", "nl")
     check_option("lang", lang, ("nl", "en"))
-    if coalition_template:  # typed values, Dutch messages, the min_cell floor: whole batch
-        from evalkit.reports.coalition import check_report_parameters
-
-        check_report_parameters({k: v for k, v in common.items() if k != "results_cache"})
     if inprocess:
         precompute = True
 
@@ -730,6 +726,10 @@ def run(
                 f"unknown parameter(s) {bad} for coalition {r['coalition_code']!r}; "
                 f"the template accepts: {sorted(all_names)}."
             )
+    if coalition_template:  # typed values, Dutch messages, the min_cell floor: whole batch
+        from evalkit.reports.coalition import check_report_parameters
+
+        check_report_parameters({k: v for k, v in common.items() if k != "results_cache"})
     previous = _load_manifest(output_dir)
     entries: dict[str, dict] = {}
     to_prepare: list[dict] = []

@@ -457,8 +457,8 @@ def _data_quality(page: Page, s: Any, d_int: pd.DataFrame, df: pd.DataFrame, res
             basis: tuple[str, ...] = (f"{base}.c", f"{base}.d")
         else:
             label = f"{vlab.get(var, var)}: {lev if lang == 'nl' else _LEVEL_EN.get(lev, lev)}"
-            kc = int(round(float(r["mean_completers"]) * n_c))
-            kd = int(round(float(r["mean_dropouts"]) * n_d))
+            kc = _count_of(r["mean_completers"], n_c)
+            kd = _count_of(r["mean_dropouts"], n_d)
             q(f"{base}.c.n", kc, "count", fmt="int")
             q(f"{base}.d.n", kd, "count", fmt="int")
             q(f"{base}.c", r["mean_completers"], "share", group_n=n_c, in_n=kc, fmt="pct",
@@ -492,6 +492,12 @@ def _data_quality(page: Page, s: Any, d_int: pd.DataFrame, df: pd.DataFrame, res
         "the pre-test; for categories the share. A difference larger than 0.1 (in absolute "
         "value) suggests that drop-out may bias the result. Groups of fewer than [[min_cell]] "
         "people are not shown.", lang), style="note"))
+
+
+def _count_of(share: Any, n: int) -> int:
+    """People in a category from its share of ``n`` (0 when there is nobody)."""
+    v = float(share) if share is not None else float("nan")
+    return 0 if n == 0 or math.isnan(v) else int(round(v * n))
 
 
 def _prepost(page: Page, s: Any, lang: str) -> None:
