@@ -20,15 +20,10 @@ import pandas as pd
 import pytest
 
 from evalkit import ParameterError
-
-from evalkit.reports import batch
-
 from evalkit.data import datasets
-
-from evalkit.reports import render as report
-
+from evalkit.reports import batch, disclosure
 from evalkit.reports import compute as reportdata
-from evalkit.reports import disclosure
+from evalkit.reports import render as report
 from evalkit.reports.demo import write_example_coalitions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,7 +138,7 @@ def _sections(html: str) -> dict[str, tuple[str, list[str]]]:
 
     out = {}
     for sid, body in re.findall(r'<section[^>]*data-section="([a-z_]+)"[^>]*>(.*?)</section>',
-                                html, flags=re.S):
+                                html, flags=re.DOTALL):
         imgs = re.findall(r'src="(data:image/png;base64,[^"]+)"', body)
         alts = re.findall(r'alt="([^"]*)"', body)
         text = _h.unescape(re.sub(r"<[^>]+>", " ", body))

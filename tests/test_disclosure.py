@@ -63,7 +63,7 @@ def _show_everywhere(page: Page, ids: list[str]) -> None:
 
 def _visible(html: str) -> str:
     html = re.sub(r'<img[^>]*alt="([^"]*)"[^>]*>', r" \1 ", html)
-    html = re.sub(r"<style>.*?</style>", " ", html, flags=re.S)
+    html = re.sub(r"<style>.*?</style>", " ", html, flags=re.DOTALL)
     return re.sub(r"\s+", " ", _h.unescape(re.sub(r"<[^>]+>", " ", html)))
 
 

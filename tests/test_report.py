@@ -15,7 +15,6 @@ import nbformat
 import pytest
 
 from evalkit import ParameterError
-
 from evalkit.reports import render as report
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,8 +11,6 @@ from __future__ import annotations
 import html as _h
 import json
 import re
-import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,7 +24,7 @@ from evalkit.reports.coalition import render_coalition
 
 def _visible(html: str) -> str:
     html = re.sub(r'<img[^>]*alt="([^"]*)"[^>]*>', r" \1 ", html)
-    html = re.sub(r"<style>.*?</style>", " ", html, flags=re.S)
+    html = re.sub(r"<style>.*?</style>", " ", html, flags=re.DOTALL)
     return re.sub(r"\s+", " ", _h.unescape(re.sub(r"<[^>]+>", " ", html)))
 
 

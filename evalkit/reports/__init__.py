@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["render_coalition", "ReportOutcome", "audit_dir"]
+__all__ = ["ReportOutcome", "audit_dir", "render_coalition"]
 
 
 def __getattr__(name: str) -> Any:  # lazy: importing evalkit.reports stays cheap

@@ -35,7 +35,6 @@ never threads (papermill and notebooks may change the working directory). With
 from __future__ import annotations
 
 import hashlib
-import html as _html
 import json
 import multiprocessing
 import os
@@ -53,8 +52,15 @@ import pandas as pd
 
 from evalkit._version import __version__
 from evalkit.core.checks import check_option, check_positive_int
-from evalkit.core.errors import DataValidationError, EvalkitError, ParameterError
+from evalkit.core.errors import EvalkitError, ParameterError
 from evalkit.reports.disclosure import RECORD_SUFFIX
+from evalkit.reports.errorpage import (  # noqa: F401 - error_page is public here too
+    IDENTIFYING_COLUMNS,
+    error_page,
+    identifiers_of,
+    read_and_validate,
+    scrub_text,
+)
 from evalkit.reports.render import (
     DEFAULT_TEMPLATE,
     ReportExecutionError,
@@ -64,20 +70,18 @@ from evalkit.reports.render import (
     atomic_write,
     check_parameters,
     file_sha256,
-    html_page,
     render,
     report_basename,
     template_parameters,
 )
 
-__all__ = ["run", "BatchResult", "error_page", "cli_batch", "CACHE_DIRNAME", "MANIFEST"]
+__all__ = ["CACHE_DIRNAME", "MANIFEST", "BatchResult", "cli_batch", "error_page", "run"]
 
 #: Folder (inside the output folder) with the results computed once for all coalitions.
 CACHE_DIRNAME = "_cache"
 #: File recording hash, status and key numbers per coalition.
 MANIFEST = "manifest.json"
-#: Columns whose values an error page never shows (they identify people).
-IDENTIFYING_COLUMNS = ("participant_id", "respondent_id", "unit", "id")
+
 
 
 # ----------------------------------------------------------------------------------------
@@ -193,95 +197,6 @@ def _load_manifest(output_dir: Path) -> dict:
 # ----------------------------------------------------------------------------------------
 # error pages
 # ----------------------------------------------------------------------------------------
-_TXT = {
-    "title": {"nl": "Rapport kon niet worden gemaakt", "en": "The report could not be made"},
-    "intro": {
-        "nl": "Voor <strong>{name}</strong> ({code}) is geen rapport gemaakt: {why} "
-              "De rapporten van de andere coalities zijn wel gemaakt.",
-        "en": "No report was made for <strong>{name}</strong> ({code}): {why} "
-              "The reports of the other coalitions were made.",
-    },
-    "why_validation": {"nl": "het databestand voldoet niet aan het codeboek.",
-                       "en": "the data file does not meet its codebook."},
-    "why_parameters": {"nl": "de instellingen (parameters) kloppen niet.",
-                       "en": "the settings (parameters) are not right."},
-    "why_analysis": {"nl": "de analyse kon niet worden uitgevoerd.",
-                     "en": "the analysis could not be run."},
-    "why_notebook": {"nl": "het rapport-notebook gaf een fout.",
-                     "en": "the report notebook raised an error."},
-    "why_disclosure": {"nl": "de controle op privacyregels keurde de pagina af; een pagina "
-                             "die de controle niet doorstaat wordt nooit gepubliceerd.",
-                       "en": "the privacy check rejected the page; a page that fails the "
-                             "check is never published."},
-    "fix": {"nl": "Wat moet er worden verbeterd?", "en": "What needs fixing?"},
-    "fix_validation": {
-        "nl": "Verbeter de onderstaande punten in het bestand <code>{file}</code> en start "
-              "de batch opnieuw; alleen gewijzigde en mislukte coalities worden dan opnieuw "
-              "gemaakt. Rijnummers tellen vanaf de eerste datarij (rij 1). Waarden van "
-              "identificerende kolommen worden niet getoond.",
-        "en": "Fix the points below in the file <code>{file}</code> and run the batch "
-              "again; only changed and failed coalitions are made again. Row numbers count "
-              "from the first data row (row 1). Values of identifying columns are hidden.",
-    },
-    "fix_other": {
-        "nl": "Controleer de melding hieronder. Neem contact op met het programmateam als "
-              "de oorzaak niet duidelijk is.",
-        "en": "Check the message below. Contact the programme team if the cause is unclear.",
-    },
-    "more": {"nl": "… en nog {k} andere meldingen.", "en": "… and {k} more messages."},
-    "cols": {"nl": ["Rij", "Kolom", "Waarde", "Regel", "Melding"],
-             "en": ["Row", "Column", "Value", "Rule", "Message"]},
-    "hidden": {"nl": "(verborgen)", "en": "(hidden)"},
-    "back": {"nl": "Terug naar het overzicht", "en": "Back to the overview"},
-}
-
-
-def error_page(code: str, name: str, *, stage: str, message: str,
-               errors: pd.DataFrame | None = None, data_file: str | None = None,
-               lang: str = "nl", max_rows: int = 100) -> str:
-    """A self-contained HTML page saying why a coalition has no report and what to fix.
-
-    ``errors`` is the validation report's table (``row, column, value, rule, message``);
-    values of identifying columns (participant ids) are never shown.
-    """
-    check_option("lang", lang, ("nl", "en"))
-    check_option("stage", stage, ("parameters", "validation", "analysis", "notebook",
-                                  "disclosure"))
-    esc = _html.escape
-    why = _TXT[f"why_{stage}"][lang]
-    parts = [f"<h1>{esc(_TXT['title'][lang])}: {esc(str(name))}</h1>",
-             f"<p>{_TXT['intro'][lang].format(name=esc(str(name)), code=esc(str(code)), why=why)}</p>",
-             f"<h2>{esc(_TXT['fix'][lang])}</h2>"]
-    if errors is not None and len(errors):
-        parts.append(f"<p>{_TXT['fix_validation'][lang].format(file=esc(Path(str(data_file or '')).name))}</p>")
-        cols = _TXT["cols"][lang]
-        rows = []
-        for rec in errors.head(max_rows).to_dict(orient="records"):
-            column = str(rec.get("column", ""))
-            value = rec.get("value", "")
-            if column.lower() in IDENTIFYING_COLUMNS:
-                value = _TXT["hidden"][lang]
-            row = rec.get("row", "")
-            if row is None or (isinstance(row, float) and row != row):
-                row = ""
-            elif isinstance(row, (int, float)):
-                row = int(row)
-            value = "" if value is None or (isinstance(value, float) and value != value) else value
-            rows.append("<tr>" + "".join(
-                f"<td>{esc(str(x))}</td>" for x in
-                (row, column, value, rec.get("rule", ""), rec.get("message", ""))) + "</tr>")
-        parts.append('<table class="errors"><thead><tr>'
-                     + "".join(f"<th>{c}</th>" for c in cols)
-                     + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
-        if len(errors) > max_rows:
-            parts.append(f"<p>{esc(_TXT['more'][lang].format(k=len(errors) - max_rows))}</p>")
-    else:
-        parts.append(f"<p>{esc(_TXT['fix_other'][lang])}</p>")
-        parts.append(f'<div class="error-box"><pre>{esc(str(message))}</pre></div>')
-    parts.append(f'<p><a href="index.html">{esc(_TXT["back"][lang])}</a></p>')
-    return html_page("\n".join(parts), title=f"{_TXT['title'][lang]}: {name}", lang=lang)
-
-
 # ----------------------------------------------------------------------------------------
 # per-process state (workers are processes; one warm kernel per worker)
 # ----------------------------------------------------------------------------------------
@@ -322,88 +237,6 @@ def shutdown_kernels() -> int:
     return n
 
 
-def _scrub_text(text: str, identifiers, lang: str) -> str:
-    """``text`` with every identifying value (participant id) replaced by "(verborgen)"."""
-    hidden = _TXT["hidden"][lang]
-    for i in sorted((i for i in identifiers if i and len(i) >= 2), key=len, reverse=True):
-        if i in text:
-            text = text.replace(i, hidden)
-    return text
-
-
-def _scrub(errors: pd.DataFrame, identifiers: set[str], lang: str) -> pd.DataFrame:
-    """Hide identifying values (participant ids) in the value and message columns."""
-    if errors is None or not len(errors):
-        return errors
-    hidden = _TXT["hidden"][lang]
-    errors = errors.head(500).copy()
-    for col in ("value", "message"):
-        if col not in errors.columns:
-            continue
-        vals = errors[col].astype(object).where(errors[col].notna(), "").astype(str).tolist()
-        errors[col] = [_scrub_text(text, identifiers, lang) for text in vals]
-    mask = errors["column"].astype(str).str.lower().isin(IDENTIFYING_COLUMNS)
-    errors.loc[mask, "value"] = hidden
-    return errors
-
-
-def _identifiers_of(df: pd.DataFrame | None, path: Path) -> set[str]:
-    if df is None:
-        try:  # the raw file, only to know which strings to hide
-            suffix = Path(path).suffix.lower()
-            if suffix in (".xlsx", ".xls"):
-                df = pd.read_excel(path, dtype=str)
-            elif suffix == ".sav":
-                df = pd.read_spss(path, convert_categoricals=False)
-            else:
-                df = pd.read_csv(path, dtype=str, sep=None, engine="python",
-                                 encoding_errors="replace")
-        except Exception:
-            return set()
-    cols = [c for c in df.columns if str(c).lower() in IDENTIFYING_COLUMNS]
-    out: set[str] = set()
-    for c in cols:
-        out |= set(df[c].dropna().astype(str))
-    return out
-
-
-def _read_and_validate(params: dict, cwd: Path, validate):
-    """Return (data or None, errors DataFrame or None); errors never show identifiers."""
-    if validate is False:
-        return None, None
-    if callable(validate):
-        return validate(params)
-    data_path = params.get("data_path")
-    if not data_path:
-        return None, None
-    from evalkit.data import readers as _io
-
-    lang = params.get("lang", "nl")
-    path = Path(cwd, data_path)
-    if not path.is_file():
-        err = pd.DataFrame([{"row": None, "column": "", "value": Path(str(data_path)).name,
-                             "rule": "file", "message": _T_FILE[lang]}])
-        return None, err
-    codebook = params.get("codebook") or "intervention"
-    df = None
-    try:
-        df = _io.read(path, codebook, strict=False, lang=lang)
-        rep = df.attrs["validation"]
-    except DataValidationError as exc:
-        rep = getattr(exc, "report", None)
-        if rep is None or not len(rep.errors):
-            msg = _scrub_text(str(exc), _identifiers_of(None, path), lang)
-            return None, pd.DataFrame([{"row": None, "column": "", "value": "",
-                                        "rule": "read", "message": msg}])
-    if not rep.ok:
-        return None, _scrub(rep.errors, _identifiers_of(df, path), lang)
-    return df, None
-
-
-_T_FILE = {"nl": "Het databestand is niet gevonden: controleer de naam en de map.",
-           "en": "The data file was not found: check its name and folder."}
-
-
 def _prepare_task(task: dict) -> dict:
     """Phase 1 (no kernel): validate the data and compute this coalition's page."""
     t0 = time.perf_counter()
@@ -413,7 +246,7 @@ def _prepare_task(task: dict) -> dict:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            df, errors = _read_and_validate(params, cwd, task["validate"])
+            df, errors = read_and_validate(params, cwd, task["validate"])
         if errors is not None and len(errors):
             n = len(errors)
             out.update(status="failed", stage="validation",
@@ -830,7 +663,7 @@ def run(
             continue
         if e.get("message") and e.get("stage") in ("analysis", "notebook") and e.get("data_path"):
             # an exception's text may quote the data: no participant id reaches a page
-            e["message"] = _scrub_text(str(e["message"]), _identifiers_of(
+            e["message"] = scrub_text(str(e["message"]), identifiers_of(
                 None, Path(cwd, str(e["data_path"]))), lang)
         errors = e.pop("errors", None)
         errors = pd.DataFrame(errors) if errors else None
@@ -907,12 +740,12 @@ def _portable_path(value: Any, cwd: Path) -> Any:
 def _read_coalitions(path: str) -> pd.DataFrame:
     p = Path(path)
     if p.is_dir():  # one data file per coalition, named GM0363*.csv/xlsx
-        from evalkit.reports.render import _GM_RE
+        from evalkit.reports.files import GM_RE
 
         rows = []
         for f in sorted(p.iterdir()):
             code = f.name[:6]
-            if f.is_file() and _GM_RE.match(code) and f.suffix.lower() in (".csv", ".xlsx", ".sav"):
+            if f.is_file() and GM_RE.match(code) and f.suffix.lower() in (".csv", ".xlsx", ".sav"):
                 rows.append({"coalition_code": code, "data_path": str(f)})
         names = _municipality_names()
         for r in rows:

@@ -35,6 +35,7 @@ from evalkit.reports import disclosure
 from evalkit.reports.compute import KEY_IDS, Snapshot, add_position, compute
 from evalkit.reports.content import ContentError, Page
 from evalkit.reports.disclosure import DisclosedPage, Policy
+from evalkit.reports.errorpage import error_page
 from evalkit.reports.reference import (
     BenchmarkFigures,
     ReferenceFigures,
@@ -43,8 +44,15 @@ from evalkit.reports.reference import (
     municipal_reference,
 )
 
-__all__ = ["render_coalition", "ReportOutcome", "prepare_page", "finish_page", "key_numbers",
-           "REPORT_PARAMETERS", "check_report_parameters"]
+__all__ = [
+    "REPORT_PARAMETERS",
+    "ReportOutcome",
+    "check_report_parameters",
+    "finish_page",
+    "key_numbers",
+    "prepare_page",
+    "render_coalition",
+]
 
 #: The parameters of a coalition report: name -> (type, default, Dutch description).
 #: ``None`` as default marks a required parameter. The notebook template's parameters
@@ -66,7 +74,7 @@ REPORT_PARAMETERS: dict[str, tuple[type, Any, str]] = {
 
 def check_report_parameters(params: dict[str, Any]) -> dict[str, Any]:
     """Types and rules of the coalition-report parameters (Dutch messages)."""
-    from evalkit.reports.render import _GM_RE
+    from evalkit.reports.files import GM_RE
 
     out = {}
     for k, v in params.items():
@@ -81,7 +89,7 @@ def check_report_parameters(params: dict[str, Any]) -> dict[str, Any]:
         if typ is str and not isinstance(v, str):
             raise ParameterError(f"parameter {k} moet tekst zijn, niet {v!r}.")
         out[k] = v
-    if "coalition_code" in out and not _GM_RE.match(out["coalition_code"]):
+    if "coalition_code" in out and not GM_RE.match(out["coalition_code"]):
         raise ParameterError(f"coalition_code {out['coalition_code']!r} is geen CBS-gemeentecode; "
                              "gebruik GM en vier cijfers, bijvoorbeeld GM0363.")
     if out.get("lang", "nl") not in ("nl", "en"):
@@ -219,7 +227,7 @@ def finish_page(page: Page, params: dict, *, snapshot: Snapshot | None = None,
 
 def write_outcome(out: ReportOutcome, output_dir: str | os.PathLike) -> ReportOutcome:
     """Write the page (and its record) atomically into ``output_dir``."""
-    from evalkit.reports.render import atomic_write
+    from evalkit.reports.files import atomic_write
 
     output_dir = Path(output_dir)
     if out.ok:
@@ -296,7 +304,7 @@ def render_coalition(
         Bad parameters (including ``min_cell`` below 10 without the override), before any
         data are read.
     """
-    from evalkit.reports.render import file_sha256, report_basename
+    from evalkit.reports.files import file_sha256, report_basename
 
     t0 = time.perf_counter()
     params: dict[str, Any] = {"coalition_code": coalition_code,
@@ -313,8 +321,6 @@ def render_coalition(
         params["data_path"] = path.name
         df, errors = read_and_validate(path, codebook, lang)
         if errors is not None:
-            from evalkit.reports.batch import error_page
-
             page = error_page(coalition_code, name, stage="validation", message="",
                               errors=errors, data_file=str(path), lang=lang)
             out = ReportOutcome("failed", page, None, stage="validation",
@@ -336,8 +342,6 @@ def render_coalition(
 
 def _build(df: pd.DataFrame, params: dict, *, reference: Any, benchmark: Any,
            snapshot: Snapshot | None, basename: str) -> ReportOutcome:
-    from evalkit.reports.batch import error_page
-
     code, name, lang = params["coalition_code"], params["coalition_name"], params["lang"]
     try:
         with warnings.catch_warnings():
@@ -374,7 +378,7 @@ def _analysis_message(exc: BaseException, lang: str) -> str:
 def read_and_validate(path: Path, codebook: str, lang: str
                       ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """Read and validate a coalition file; (data, None) or (None, errors without ids)."""
-    from evalkit.reports.batch import _read_and_validate
+    from evalkit.reports.errorpage import read_and_validate as _read
 
-    return _read_and_validate({"data_path": str(path), "codebook": codebook, "lang": lang},
+    return _read({"data_path": str(path), "codebook": codebook, "lang": lang},
                               Path.cwd(), True)

@@ -40,19 +40,28 @@ from evalkit._version import __version__
 from evalkit.core import i18n
 from evalkit.core.checks import check_dataframe, check_lang
 from evalkit.core.errors import DataValidationError, EstimationError, ParameterError
-from evalkit.reports.content import Column, Figure, KeyFigure, Page, Ref, Status, Table, Text
+from evalkit.reports.content import (
+    Column,
+    Figure,
+    KeyFigure,
+    Page,
+    Ref,
+    Status,
+    Table,
+    Text,
+)
 from evalkit.reports.reference import BenchmarkFigures, ReferenceFigures
 
 __all__ = [
+    "AGE_BANDS",
+    "KEY_IDS",
     "SECTIONS",
     "SECTION_IDS",
-    "AGE_BANDS",
     "SUBGROUP_LEVELS",
-    "KEY_IDS",
-    "compute",
+    "Snapshot",
     "add_position",
     "age_band",
-    "Snapshot",
+    "compute",
 ]
 
 #: (id, Dutch title, English title), in report order.

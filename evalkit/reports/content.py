@@ -24,22 +24,22 @@ from typing import Literal
 from evalkit.core.errors import EvalkitError
 
 __all__ = [
-    "Kind",
-    "Fmt",
-    "Quantity",
-    "Partition",
-    "Ref",
-    "Status",
-    "Text",
-    "KeyFigure",
-    "Column",
-    "Table",
-    "Figure",
-    "Block",
-    "Section",
-    "Page",
-    "ContentError",
     "PLACEHOLDER",
+    "Block",
+    "Column",
+    "ContentError",
+    "Figure",
+    "Fmt",
+    "KeyFigure",
+    "Kind",
+    "Page",
+    "Partition",
+    "Quantity",
+    "Ref",
+    "Section",
+    "Status",
+    "Table",
+    "Text",
 ]
 
 #: What a number is about. ``count``: a number of people (or measurements of people);
@@ -255,7 +255,7 @@ class Page:
     meta: dict = field(default_factory=dict)
 
     # -- building -------------------------------------------------------------------------
-    def q(self, id: str, value: float | int | None, kind: Kind, **kw: object) -> Ref:
+    def q(self, id: str, value: float | None, kind: Kind, **kw: object) -> Ref:
         """Register a quantity (rule 4: one number per quantity) and return a reference."""
         v = None if value is None else float(value)
         if v is not None and math.isnan(v):

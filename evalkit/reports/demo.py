@@ -16,7 +16,7 @@ import pandas as pd
 
 from evalkit.reports.render import DEFAULT_TEMPLATE, atomic_write, safe_filename
 
-__all__ = ["write_example_coalitions", "run_demo", "cli_demo"]
+__all__ = ["cli_demo", "run_demo", "write_example_coalitions"]
 
 
 def write_example_coalitions(directory, *, all_municipalities: bool = False,
@@ -40,8 +40,8 @@ def write_example_coalitions(directory, *, all_municipalities: bool = False,
         ``coalition_code, coalition_name, data_path`` -- the ``coalitions`` argument of
         :func:`evalkit.batch.run`.
     """
-    from evalkit.data import datasets
     from evalkit.core.errors import ParameterError
+    from evalkit.data import datasets
 
     if not isinstance(all_municipalities, bool):
         raise ParameterError(f"all_municipalities must be True or False, got {all_municipalities!r}.")

@@ -36,20 +36,20 @@ from evalkit.reports.content import PEOPLE_KINDS, Page, Quantity
 __all__ = [
     "DEFAULT_MIN_CELL",
     "FLOOR_MIN_CELL",
-    "Policy",
-    "Rule",
+    "RECORD_FORMAT",
+    "RECORD_SUFFIX",
     "RULES",
     "Decision",
     "DisclosedPage",
-    "Violation",
     "DisclosureError",
+    "Policy",
+    "Rule",
+    "Violation",
     "apply",
-    "record",
-    "audit_record",
-    "audit_page",
     "audit_dir",
-    "RECORD_SUFFIX",
-    "RECORD_FORMAT",
+    "audit_page",
+    "audit_record",
+    "record",
 ]
 
 #: Default smallest group for which a number may be shown.

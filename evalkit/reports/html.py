@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import html as _html
-import io
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from evalkit.reports.content import (
 )
 from evalkit.reports.disclosure import DisclosedPage
 
-__all__ = ["render_page", "RenderedPage", "format_quantity", "FIG_DPI", "page_shell"]
+__all__ = ["FIG_DPI", "RenderedPage", "format_quantity", "page_shell", "render_page"]
 
 FIG_DPI = 72
 
@@ -271,7 +270,7 @@ def section_bodies(d: DisclosedPage, ctx: _Ctx | None = None) -> dict[str, str]:
 
 def page_shell(body: str, *, title: str, lang: str = "nl") -> str:
     """A complete, self-contained page around ready HTML (error pages, index)."""
-    from evalkit.reports.render import html_page
+    from evalkit.reports.files import html_page
 
     return html_page(body, title=title, lang=lang)
 
@@ -282,7 +281,7 @@ def render_page(d: DisclosedPage, *, numbered: bool = True,
     """HTML of the whole page plus what the disclosure record needs (numbers as written,
     and where)."""
     from evalkit._version import __version__
-    from evalkit.reports.render import CSP, REPORT_CSS
+    from evalkit.reports.files import CSP, REPORT_CSS
 
     c = _Ctx(d)
     banner = ""

@@ -15,7 +15,7 @@ from typing import Any
 
 from evalkit.core.errors import ParameterError
 
-__all__ = ["load", "CoalitionReport", "RECORD_MIME"]
+__all__ = ["RECORD_MIME", "CoalitionReport", "load"]
 
 #: MIME type under which the notebook passes the disclosure record to the renderer.
 RECORD_MIME = "application/vnd.evalkit.disclosure+json"
@@ -25,9 +25,9 @@ class CoalitionReport:
     """Sections of one disclosed coalition report (HTML per section)."""
 
     def __init__(self, page: Any, params: dict, snapshot: Any = None):
+        from evalkit.reports import disclosure
         from evalkit.reports.coalition import _policy
         from evalkit.reports.compute import add_position
-        from evalkit.reports import disclosure
         from evalkit.reports.html import render_page
 
         add_position(page, snapshot)
@@ -99,7 +99,7 @@ def load(*, coalition_code: str, coalition_name: str = "", data_path: str = "",
         raise DataValidationError(f"het databestand {Path(data_path).name} heeft {len(errors)} "
                                   "fout(en); maak het rapport met evalkit report voor de "
                                   "foutpagina.")
-    from evalkit.reports.render import file_sha256
+    from evalkit.reports.files import file_sha256
 
     p["data_path"] = Path(data_path).name
     p["_data_sha256"] = file_sha256(data_path)

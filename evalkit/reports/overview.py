@@ -21,7 +21,7 @@ from evalkit.reports import disclosure
 from evalkit.reports.compute import Snapshot
 from evalkit.reports.content import Column, Figure, Page, Ref, Table, Text
 
-__all__ = ["finalize", "load_snapshot", "index_page", "SNAPSHOT_FILE"]
+__all__ = ["SNAPSHOT_FILE", "finalize", "index_page", "load_snapshot"]
 
 SNAPSHOT_FILE = "_all.pkl"
 
@@ -46,7 +46,7 @@ def _pool(table: pd.DataFrame) -> dict[str, Any] | None:
         "std_error": float(t.loc["pooled", "std_error"]),
         "ci_lower": float(t.loc["pooled", "ci_lower"]),
         "ci_upper": float(t.loc["pooled", "ci_upper"]),
-        "p_value": float(t.loc["pooled", "p_value"]), "k": int(len(ok)),
+        "p_value": float(t.loc["pooled", "p_value"]), "k": len(ok),
         "n_total": int(ok["n_pairs"].sum())}
     if "i2" in t.index:
         out["i2"] = float(t.loc["i2", "estimate"])
@@ -72,7 +72,7 @@ def finalize(keys: dict[str, dict], *, cache_dir: str | Path | None = None) -> S
         pooled = {"error": type(exc).__name__}
     snap = Snapshot(table=table, pooled=pooled, date=_dt.date.today().isoformat())
     if cache_dir is not None:
-        from evalkit.reports.render import atomic_write
+        from evalkit.reports.files import atomic_write
 
         atomic_write(Path(cache_dir) / SNAPSHOT_FILE, pickle.dumps(snap, protocol=4))
     return snap

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from evalkit.core.errors import ParameterError
 
 __all__ = [
-    "ReferencePoint",
-    "ReferenceFigures",
-    "BenchmarkFigures",
-    "municipal_reference",
-    "example_reference",
-    "example_benchmark",
     "EXAMPLE_SOURCE",
+    "BenchmarkFigures",
+    "ReferenceFigures",
+    "ReferencePoint",
+    "example_benchmark",
+    "example_reference",
+    "municipal_reference",
 ]
 
 #: The source line of every synthetic reference figure.

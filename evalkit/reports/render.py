@@ -42,14 +42,11 @@ import ast
 import copy
 import datetime as _dt
 import hashlib
-import html as _html
 import json
 import os
 import re
-import tempfile
 import threading
 import time
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,21 +57,31 @@ import nbformat
 from evalkit._version import __version__
 from evalkit.core.checks import check_option, check_positive_int
 from evalkit.core.errors import EvalkitError, ParameterError
+from evalkit.reports.files import (  # noqa: F401 - public names of evalkit.report
+    CSP,
+    GM_RE,
+    REPORT_CSS,
+    atomic_write,
+    file_sha256,
+    html_page,
+    report_basename,
+    safe_filename,
+)
 
 __all__ = [
-    "render",
-    "template_parameters",
-    "check_parameters",
-    "export_html",
-    "safe_filename",
-    "report_basename",
-    "atomic_write",
-    "find_external_references",
-    "WarmKernel",
+    "DEFAULT_TEMPLATE",
     "RenderedReport",
     "ReportExecutionError",
-    "DEFAULT_TEMPLATE",
+    "WarmKernel",
+    "atomic_write",
+    "check_parameters",
     "cli_report",
+    "export_html",
+    "find_external_references",
+    "render",
+    "report_basename",
+    "safe_filename",
+    "template_parameters",
 ]
 
 #: The bundled coalition report template.
@@ -92,11 +99,6 @@ DEFAULT_TEMPLATE = TEMPLATES_DIR / "coalition_report.ipynb"
 
 #: Metadata key under which evalkit stores what produced a report.
 META_KEY = "evalkit"
-
-_GM_RE = re.compile(r"^GM\d{4}$")
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-
 
 class ReportExecutionError(EvalkitError, RuntimeError):
     """A cell of the report notebook raised an error.
@@ -122,69 +124,6 @@ class ReportExecutionError(EvalkitError, RuntimeError):
 # ----------------------------------------------------------------------------------------
 # file names and writing
 # ----------------------------------------------------------------------------------------
-def safe_filename(name: str, max_length: int = 60) -> str:
-    """A portable file-name stem for any municipality name.
-
-    Accents are folded to ASCII, apostrophes dropped, every other run of characters that
-    is not a letter or digit becomes one ``-``; lower case.
-
-    Examples
-    --------
-    >>> safe_filename("'s-Hertogenbosch")
-    's-hertogenbosch'
-    >>> safe_filename("Súdwest-Fryslân")
-    'sudwest-fryslan'
-    >>> safe_filename("Bergen (L.)")
-    'bergen-l'
-    """
-    if not isinstance(name, str) or not name.strip():
-        raise ParameterError(f"name must be a non-empty string, got {name!r}.")
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    folded = re.sub(r"['`\u2019]", "", folded).lower()
-    stem = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:max_length].strip("-")
-    return stem or "rapport"
-
-
-def report_basename(code: str, name: str | None = None) -> str:
-    """``GM0796-s-hertogenbosch``: the code keeps names unique, the name keeps them readable."""
-    code = safe_filename(str(code)).upper()
-    return f"{code}-{safe_filename(name)}" if name else code
-
-
-def atomic_write(path: str | os.PathLike, data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (temporary file in the same folder + os.replace).
-
-    A reader never sees a half-written file; an interrupted run leaves the old file.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; reports are meant to be shared
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """SHA-256 of a file's bytes (hex)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 # ----------------------------------------------------------------------------------------
 # parameters
 # ----------------------------------------------------------------------------------------
@@ -286,7 +225,7 @@ def _check_value(name: str, value: Any, default: Any) -> Any:
                 f"parameter {name!r} must be a {_type_name(default)}, got {value!r}."
             )
     # rules of the known parameters of evalkit's templates
-    if name == "coalition_code" and not _GM_RE.match(value):
+    if name == "coalition_code" and not GM_RE.match(value):
         raise ParameterError(
             f"coalition_code={value!r} is not a CBS municipality code; use 'GM' and four "
             "digits as a string, e.g. 'GM0363'."
@@ -593,47 +532,6 @@ def _execute_fresh(nb, kernel_name, cwd, timeout):
 # ----------------------------------------------------------------------------------------
 _EXPORTERS: dict[int, Any] = {}
 
-REPORT_CSS = """
-:root{--ink:#1a1a1a;--muted:#555;--line:#d0d0d0;--accent:#0072B2;--bad:#D55E00}
-*{box-sizing:border-box}
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:var(--ink);
-max-width:60rem;margin:0 auto;padding:1.5rem;line-height:1.5;background:#fff}
-h1{font-size:1.7rem;margin:.2rem 0 1rem}h2{font-size:1.3rem;border-bottom:2px solid var(--accent);
-padding-bottom:.2rem;margin-top:2rem}h3{font-size:1.05rem}
-table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}
-th,td{border-bottom:1px solid var(--line);padding:.25rem .6rem;text-align:right}
-th:first-child,td:first-child{text-align:left}thead th{border-bottom:2px solid var(--ink)}
-figure{margin:1rem 0}figure img{max-width:100%;height:auto}
-figcaption{font-size:.85rem;color:var(--muted)}
-.note{color:var(--muted);font-size:.9rem}.suppressed{color:var(--muted);font-style:italic}
-.banner{border:2px solid var(--bad);background:#fff5ef;padding:.5rem .8rem;font-weight:600}
-caption{caption-side:top;text-align:left;font-weight:600}
-.keyfigures{display:flex;flex-wrap:wrap;gap:.8rem;margin:1rem 0}
-.keyfigures div{border:1px solid var(--line);border-radius:6px;padding:.5rem .8rem;min-width:9rem}
-.keyfigures strong{display:block;font-size:1.4rem}
-.status-ok{color:#009E73}.status-failed{color:var(--bad)}.status-skipped{color:var(--muted)}
-.error-box{border-left:4px solid var(--bad);padding:.4rem 1rem;background:#fff5ef}
-pre{white-space:pre-wrap}
-@media print{body{max-width:none}h2{break-after:avoid}figure{break-inside:avoid}}
-"""
-
-#: No request of any kind may leave the page: images are data: URIs, styles inline.
-CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
-
-
-def html_page(body: str, *, title: str, lang: str = "nl", extra_head: str = "") -> str:
-    """A complete, self-contained HTML page around ``body`` (inline CSS, strict CSP)."""
-    return (
-        "<!DOCTYPE html>\n"
-        f'<html lang="{_html.escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f'<meta name="generator" content="evalkit {__version__}">\n'
-        f"<title>{_html.escape(title)}</title>\n<style>{REPORT_CSS}</style>\n{extra_head}"
-        f"</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
-    )
-
-
 def _exporter():
     from nbconvert import HTMLExporter
 
@@ -840,7 +738,7 @@ def render(
     except CellExecutionError as exc:
         _raise_cell_error(exc, nb)
     _normalise_outputs(nb)
-    meta["rendered_at"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    meta["rendered_at"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     page = export_html(nb, title=meta["title"], lang=lang)
     output_dir = Path(output_dir)
     record = _take_record(nb)
