@@ -198,14 +198,23 @@ def _guarded(runner: Callable[[RenderTask], RenderOutcome], task: RenderTask,
 
 
 def warm_up() -> int:
-    """Import the report pipeline in a worker before the first job (returns the pid)."""
-    import importlib
+    """Prepare a worker before the first job: import the report pipeline and render one
+    page of the bundled example data in memory (fonts, figure machinery, caches), so the
+    first coalition does not pay for it. Returns the worker's pid."""
+    try:
+        from evalkit.reports.coalition import render_coalition
+    except ImportError:  # the notebook route: importing is all that can be done ahead
+        import evalkit.reports.batch  # noqa: F401
 
-    for name in ("evalkit.reports.coalition", "evalkit.reports.batch"):
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            continue
+        return os.getpid()
+    from evalkit.data import datasets
+
+    df = datasets.load("interventions")
+    code = str(df["municipality_code"].iloc[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        render_coalition(df[df["municipality_code"] == code].reset_index(drop=True),
+                         coalition_code=code, example_data=True)
     return os.getpid()
 
 
