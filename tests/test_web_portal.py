@@ -564,7 +564,7 @@ def test_serve_command_starts_local_portal(tmp_path):
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise AssertionError(proc.stderr.read() if proc.poll() is not None
-                                         else "no answer")
+                                         else "no answer") from None
                 time.sleep(0.5)
         assert "Lokaal: uw gegevens blijven op deze computer." in body
         assert (tmp_path / "evalkit.sqlite3").exists() and (tmp_path / "store.key").exists()

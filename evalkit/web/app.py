@@ -236,15 +236,15 @@ class Portal:
     def _record(self, gm_code: str, report_id: str, key: dict[str, Any],
                 submission_id: str | None) -> None:
         """Put the page's disclosed key results in the results registry (a suppressed page
-        records nothing). The year is the evaluation's (median post-test date)."""
+        records nothing). Intervention and year are those of the uploaded data
+        (:func:`evalkit.store.registry.evaluation_context`, found when the file was checked)."""
         from evalkit.store import registry
 
-        year = None
+        fb: dict[str, Any] = {}
         if submission_id is not None:
             fb = self.store.get_submission(submission_id, gm_codes=[gm_code]).feedback or {}
-            year = fb.get("year")
-        year = int(year or dt.datetime.now(dt.UTC).year)
-        intervention = str(key.get("intervention") or "alle")
+        year = int(fb.get("year") or dt.datetime.now(dt.UTC).year)
+        intervention = str(fb.get("intervention") or registry.ALL_INTERVENTIONS)
         common: dict[str, Any] = {
             "gm_code": gm_code, "intervention": intervention, "year": year,
             "coalition": self.names.get(gm_code), "source": "portal",

@@ -18,7 +18,7 @@ import pandas as pd
 
 from evalkit.core.errors import DataValidationError
 from evalkit.data import readers
-from evalkit.store.registry import evaluation_year
+from evalkit.store.registry import evaluation_context
 
 __all__ = ["MAX_ROWS_SHOWN", "check_upload"]
 
@@ -88,13 +88,13 @@ def check_upload(data: bytes, kind: str, *, codebook: str = "intervention",
         path = Path(tmp) / f"upload.{kind}"
         path.write_bytes(data)
         report = None
-        year = None
+        context: dict[str, Any] = {"intervention": None, "year": None}
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 df = readers.read(path, codebook, strict=False, lang=lang)
             report = df.attrs["validation"]
-            year = evaluation_year(df)
+            context = evaluation_context(df)
         except DataValidationError as exc:
             report = exc.report
         if report is None:  # pragma: no cover - read() reports unreadable files as issues
@@ -104,7 +104,8 @@ def check_upload(data: bytes, kind: str, *, codebook: str = "intervention",
                                 "value": None, "rule": "parse_error",
                                 "rule_text": readers.rule_text("parse_error", lang), "fix": None}],
                     "warnings": []}
-    return {"ok": bool(report.ok), "n_rows": int(report.n_rows), "kind": kind, "year": year,
+    return {"ok": bool(report.ok), "n_rows": int(report.n_rows), "kind": kind,
+            "year": context["year"], "intervention": context["intervention"],
             "n_errors": int(report.n_errors), "n_warnings": int(report.n_warnings),
             "errors": _rows(report.errors, lang, kind, path.name, shown),
             "warnings": _rows(report.warnings, lang, kind, path.name, shown)}
