@@ -571,3 +571,18 @@ def test_serve_command_starts_local_portal(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+
+
+def test_programme_overview_and_batch(hosted):
+    app, store, objects = hosted
+    with TestClient(app, base_url="https://testserver") as client:
+        _login(client, "programme")
+        page = client.get("/overview").text
+        row = re.search(r"<tr>\s*<td>Groningen \(GM0014\)</td>(.*?)</tr>", page, re.S).group(1)
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        # latest valid file, job, report, change with its interval, n (fake render: -1.0, n 50)
+        assert cells[3] == "−1,0 95%-BI [−1,4; −0,6]" and cells[4] == "50"
+        n_jobs = len(store.list_jobs([A]))
+        r = client.post("/overview/batch", data={"csrf_token": _token(page)})
+        assert r.status_code == 200 and "1 rapport(en) in de wachtrij" in r.text
+        assert len(store.list_jobs([A])) == n_jobs + 1

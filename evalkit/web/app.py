@@ -38,6 +38,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from evalkit.core.errors import NotFoundError, ParameterError, StoreError
+from evalkit.core.i18n import fmt_ci, fmt_number
 from evalkit.data.codebook import municipalities
 from evalkit.store import ALL, Store, UserInfo
 from evalkit.web import exports
@@ -595,14 +596,25 @@ async def report_download(request: Request, user: UserInfo) -> Response:
 async def overview(request: Request, user: UserInfo) -> Response:
     portal = _portal(request)
 
-    def gather() -> tuple[dict[str, Any], dict[str, Any]]:
+    def gather() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]:
         latest = portal.store.latest_valid_submissions(ALL)
         reps = {r.gm_code: r for r in portal.store.list_reports(ALL, latest_only=True)}
-        return latest, reps
+        jobs: dict[str, Any] = {}
+        for j in portal.store.list_jobs(ALL):
+            jobs.setdefault(j.gm_code, j)
+        df = _registry(portal)
+        change = df[df["term"] == "mean_diff"].sort_values("recorded_at")
+        keys = {r["gm_code"]: r for r in change.to_dict(orient="records")}
+        return latest, reps, jobs, keys
 
-    latest, reps = await run_in_threadpool(gather)
-    codes = sorted(set(latest) | set(reps))
+    latest, reps, jobs, keys = await run_in_threadpool(gather)
+    codes = sorted(set(latest) | set(reps) | set(jobs))
+    lang = _lang(request)
+    change = {c: fmt_ci(k["ci_lower"], k["ci_upper"], 1, lang) if k["ci_lower"] == k["ci_lower"]
+              else "" for c, k in keys.items()}
+    mean = {c: fmt_number(k["estimate"], 1, lang) for c, k in keys.items()}
     return _page(request, "overview.html", user, codes=codes, latest=latest, reps=reps,
+                 jobs=jobs, keys=keys, change=change, mean=mean,
                  notice=request.query_params.get("queued"))
 
 

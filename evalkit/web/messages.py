@@ -145,6 +145,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     # overview / batch
     "overview_title": {"nl": "Overzicht van alle coalities", "en": "Overview of all coalitions"},
     "overview_latest": {"nl": "Laatste geldige bestand", "en": "Latest valid file"},
+    "overview_job": {"nl": "Laatste opdracht", "en": "Latest job"},
+    "overview_change": {"nl": "Verandering DJG-11 (95%-BI)", "en": "Change DJG-11 (95% CI)"},
+    "overview_note": {"nl": "Verandering: gemiddelde verandering van de eenzaamheidsscore (0-11) tussen voor- en nameting, zoals het gecontroleerde rapport hem toont; n = deelnemers met beide metingen. Geen ranglijst: vergelijk coalities met de trechterplot in de rapporten.",
+                      "en": "Change: mean change of the loneliness score (0-11) between pre- and post-test, as the audited report shows it; n = participants with both measurements. Not a league table: compare coalitions with the funnel plot in the reports."},
+    "job_done_short": {"nl": "klaar", "en": "done"},
+    "job_failed_short": {"nl": "mislukt", "en": "failed"},
     "overview_report": {"nl": "Laatste rapport", "en": "Latest report"},
     "batch_button": {"nl": "Batch draaien over de laatste geldige bestanden", "en": "Run the batch over the latest valid files"},
     "batch_started": {"nl": "{n} rapport(en) in de wachtrij gezet.", "en": "{n} report(s) queued."},
