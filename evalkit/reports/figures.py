@@ -50,7 +50,6 @@ def _png(fig) -> bytes:  # type: ignore[no-untyped-def]
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.tight_layout(pad=0.6)
     fig.savefig(buf, format="png", dpi=72, metadata={"Software": None})
     plt.close(fig)
     data = buf.getvalue()
@@ -84,7 +83,18 @@ def draw(f: Figure, d: DisclosedPage, label: Callable[[str], str]) -> bytes:
     fn = _DRAW[f.kind]
     ax = fn(f.data, d, label)
     _fmt_axis(ax, d.lang)
+    # fixed margins (one drawing pass; tight_layout would draw the figure twice)
+    ax.figure.subplots_adjust(**_MARGINS.get(f.kind, _MARGINS["default"]))
     return _png(ax.figure)
+
+
+_MARGINS = {
+    "default": {"left": 0.13, "right": 0.97, "bottom": 0.14, "top": 0.95},
+    "boxes": {"left": 0.42, "right": 0.97, "bottom": 0.16, "top": 0.97},
+    "forest": {"left": 0.30, "right": 0.97, "bottom": 0.06, "top": 0.99},
+    "funnel": {"left": 0.11, "right": 0.98, "bottom": 0.14, "top": 0.97},
+    "trend": {"left": 0.11, "right": 0.98, "bottom": 0.15, "top": 0.96},
+}
 
 
 def _not_shown(lang: str) -> str:
@@ -135,6 +145,7 @@ def _bars(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def]
         ax.text(i, 100 * y + 2, label(v.id), ha="center")
     ax.set_xticks(range(len(labels)), labels)
     ax._ek_xcat = True
+    ax.set_xlim(-0.5, len(labels) - 0.5)  # the same places whether or not a bar is drawn
     ax.set_ylim(0, 100)
     ax.set_ylabel(data["ylabel"])
     return ax
