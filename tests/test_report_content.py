@@ -11,6 +11,7 @@ from __future__ import annotations
 import html as _h
 import json
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -277,3 +278,26 @@ def test_sections_in_fixed_order():
     assert compute.SECTION_IDS == ("summary", "data_quality", "prepost", "share_lonely",
                                    "reliable_change", "comparison", "subgroups", "trend",
                                    "benchmark", "position", "appendix")
+
+
+def test_subgroup_change_equals_the_paired_analysis(interventions):
+    """The subgroup rows use the paired t interval directly; it equals prepost.paired."""
+    from evalkit.data import scales
+    from evalkit.methods import prepost
+    from evalkit.reports.compute import compute
+
+    sub = _coalition(interventions, "GM0796")
+    sub = sub[sub["group"] == "intervention"].copy()
+    page = compute(sub, {"coalition_code": "GM0796", "coalition_name": "x"})
+    sub["total"] = scales.score(sub, "djg11")["total"].astype(float)
+    for lev in ("vrouw", "man"):
+        ids = sub.loc[(sub["wave"] == "pre") & (sub["gender"] == lev), "participant_id"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = prepost.paired(sub[sub["participant_id"].isin(ids)], outcome="total",
+                               unit="participant_id", time="wave").tidy()
+        r = r[r["term"] == "mean_diff"].iloc[0]
+        q = page.quantities
+        np.testing.assert_allclose([q[f"sub.gender.{lev}.{k}"].value for k in ("est", "lo", "hi")],
+                                   [r["estimate"], r["ci_lower"], r["ci_upper"]], rtol=1e-12)
+        assert q[f"sub.gender.{lev}.n"].value == r["n"]

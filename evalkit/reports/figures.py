@@ -60,7 +60,7 @@ def _png(fig) -> bytes:  # type: ignore[no-untyped-def]
         img = img.quantize(colors=64, method=Image.Quantize.FASTOCTREE,
                            dither=Image.Dither.NONE)
         out = io.BytesIO()
-        img.save(out, format="PNG", optimize=True)
+        img.save(out, format="PNG", compress_level=9)
         if out.tell() < len(data):
             data = out.getvalue()
     except ImportError:  # pragma: no cover - Pillow is a matplotlib dependency
