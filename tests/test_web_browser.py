@@ -17,7 +17,8 @@ from playwright import sync_api
 from web_portal_support import ARTIFACTS, coalition_frame, live_server, three_mistakes
 
 from evalkit.data.codebook import load_codebook
-from evalkit.store import Store, generate_key
+from evalkit.reports.disclosure import audit_record
+from evalkit.store import Store, generate_key, registry
 from evalkit.web.app import PortalConfig, create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -159,6 +160,15 @@ def test_coalition_way_in_chromium(portal):
     assert outside == [], f"the browser was sent outside: {outside}"
     (report,) = store.list_reports([CODE])
     assert report.created_at <= dt.datetime.now(dt.UTC)
+    # the stored page is the audited page: its disclosure record is kept and still passes
+    stored = store.get_report(report.id, gm_codes=[CODE])
+    assert stored.disclosure is not None
+    assert audit_record(stored.disclosure, page_html=stored.html) == []
+    # and its disclosed key result went to the registry (aggregates only)
+    reg = registry.load(store)
+    mine = reg[(reg["gm_code"] == CODE) & (reg["source"] == "portal")]
+    assert "mean_diff" in set(mine["term"]) and (mine["n"] >= 10).all()
+    assert mine["year"].iloc[0] == 2024
     actions = {e.action for e in store.audit_entries(gm_codes=[CODE])}
     assert {"uploaded", "viewed", "rendered"} <= actions
     assert sorted(p.name for p in shots.glob("*.png")) == [

@@ -136,7 +136,6 @@ class PortalConfig:
     login_max_failures: int = 5
     login_window: float = 900.0
     session_max_age: int = 8 * 3600
-    execution_timeout: float = 300.0
     job_timeout: float = 600.0
     purge_interval: float = 3600.0
     runner: Runner = field(default=render_in_worker, repr=False)
@@ -212,8 +211,7 @@ class Portal:
         task = RenderTask(job_id=jid, coalition_code=gm_code,
                           coalition_name=self.names.get(gm_code, gm_code), data=data,
                           suffix="." + (sub.kind or "csv"), lang=lang,
-                          codebook=self.config.codebook,
-                          execution_timeout=self.config.execution_timeout)
+                          codebook=self.config.codebook)
         self.store.update_job(jid, "running")
         self.pool.submit(task)
         return jid

@@ -1,9 +1,10 @@
 """Report rendering for the portal in a bounded pool of worker processes.
 
-Each worker process keeps one warm Jupyter kernel (the batch's warm route) and renders one
-report at a time in its own fixed working folder, so the kernel is reused from job to job.
-The web process never runs a kernel: it hands the (decrypted) file bytes to a worker and
-gets back the finished page, or a failure. A page exists only when the render finished:
+Each worker process renders one report at a time with the report pipeline's
+``render_coalition`` (in process, no kernel: typed content, the disclosure layer and its
+audit, the page and its disclosure record); it is warmed at start by rendering one example
+page in memory. The web process never renders: it hands the (decrypted) file bytes to a
+worker and gets back the finished page, or a failure. A page exists only when the render finished:
 the worker returns the HTML as a value, and the portal stores it in one transaction, so a
 render that fails or whose worker is killed leaves no partial page, only a failed job with
 a clear message.
@@ -13,7 +14,6 @@ were running in it are marked failed (``killed``), the next jobs run in the new 
 """
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import shutil
@@ -42,7 +42,6 @@ class RenderTask:
     suffix: str
     lang: str = "nl"
     codebook: str = "intervention"
-    execution_timeout: float = 300.0
 
 
 @dataclass
@@ -67,7 +66,7 @@ _WORKDIR: Path | None = None
 
 
 def _workdir() -> Path:
-    """One fixed folder per worker process (a warm kernel keeps its working folder)."""
+    """One private folder per worker process for the files it renders from."""
     global _WORKDIR
     if _WORKDIR is None or not _WORKDIR.is_dir():
         _WORKDIR = Path(tempfile.mkdtemp(prefix="evalkit-render-"))
@@ -81,13 +80,10 @@ def render_in_worker(task: RenderTask) -> RenderOutcome:
     the disclosure layer and its audit, the page and its disclosure record), so the
     portal's page is the batch's page: same content, same validation, same privacy rules.
     """
-    try:
-        from evalkit.reports.coalition import render_coalition
-    except ImportError:  # the notebook route, until the in-process pipeline is there
-        return _render_with_batch(task)
     import time
 
     from evalkit.core.errors import EvalkitError
+    from evalkit.reports.coalition import render_coalition
 
     t0 = time.perf_counter()
     run_dir = _workdir() / uuid.uuid4().hex
@@ -117,57 +113,7 @@ def render_in_worker(task: RenderTask) -> RenderOutcome:
 
 
 #: Failure stages with their own message (``job_failed_<stage>`` in the catalogue).
-_STAGES = ("validation", "analysis", "notebook", "parameters", "disclosure")
-
-
-def _render_with_batch(task: RenderTask) -> RenderOutcome:
-    """The notebook route: :func:`evalkit.reports.batch.run` for one coalition."""
-    import time
-
-    from evalkit.core.errors import EvalkitError
-    from evalkit.reports import batch
-
-    t0 = time.perf_counter()
-    base = _workdir()
-    run_dir = base / uuid.uuid4().hex
-    run_dir.mkdir()
-    try:
-        data_name = "upload" + task.suffix
-        (run_dir / data_name).write_bytes(task.data)
-        coalition = {"coalition_code": task.coalition_code,
-                     "coalition_name": task.coalition_name,
-                     "data_path": f"{run_dir.name}/{data_name}",
-                     "codebook": task.codebook, "lang": task.lang}
-        out_dir = run_dir / "out"
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                res = batch.run(coalitions=[coalition], output_dir=out_dir, workers=1,
-                                cwd=base, rerun="all", kernel="warm", progress=False,
-                                write_notebooks=False, lang=task.lang,
-                                execution_timeout=task.execution_timeout)
-        except (EvalkitError, OSError) as exc:
-            return RenderOutcome(task.job_id, "failed", message="job_failed_render",
-                                 detail=type(exc).__name__,
-                                 seconds=time.perf_counter() - t0)
-        row = res.table.iloc[0]
-        if row["status"] != "ok" or not row.get("html"):
-            stage = str(row.get("stage") or "notebook")
-            stage = stage if stage in _STAGES else "render"
-            return RenderOutcome(task.job_id, "failed", message=f"job_failed_{stage}",
-                                 seconds=time.perf_counter() - t0)
-        html = (out_dir / str(row["html"])).read_text(encoding="utf-8")
-        key: dict[str, Any] = {}
-        manifest = out_dir / batch.MANIFEST
-        if manifest.is_file():
-            entry = json.loads(manifest.read_text(encoding="utf-8")).get(
-                "coalitions", {}).get(task.coalition_code, {})
-            key = dict(entry.get("key") or {})
-        title = f"{task.coalition_name} ({task.coalition_code})"
-        return RenderOutcome(task.job_id, "done", html=html, title=title, key=key,
-                             seconds=time.perf_counter() - t0)
-    finally:
-        shutil.rmtree(run_dir, ignore_errors=True)
+_STAGES = ("validation", "analysis", "disclosure")
 
 
 class _TimedOut(Exception):
@@ -201,13 +147,8 @@ def warm_up() -> int:
     """Prepare a worker before the first job: import the report pipeline and render one
     page of the bundled example data in memory (fonts, figure machinery, caches), so the
     first coalition does not pay for it. Returns the worker's pid."""
-    try:
-        from evalkit.reports.coalition import render_coalition
-    except ImportError:  # the notebook route: importing is all that can be done ahead
-        import evalkit.reports.batch  # noqa: F401
-
-        return os.getpid()
     from evalkit.data import datasets
+    from evalkit.reports.coalition import render_coalition
 
     df = datasets.load("interventions")
     code = str(df["municipality_code"].iloc[0])

@@ -136,10 +136,6 @@ MESSAGES: dict[str, dict[str, str]] = {
                               "en": "The file does not meet the rules; see the errors with the file."},
     "job_failed_analysis": {"nl": "De analyse van dit bestand lukte niet. Er is geen rapport opgeslagen.",
                             "en": "The analysis of this file did not succeed. No report was stored."},
-    "job_failed_notebook": {"nl": "Het rapport kon niet worden opgemaakt. Er is geen (half) rapport opgeslagen.",
-                            "en": "The report could not be laid out. No (partial) report was stored."},
-    "job_failed_parameters": {"nl": "De instellingen van het rapport klopten niet. Er is geen rapport opgeslagen.",
-                              "en": "The report's settings were wrong. No report was stored."},
     "job_failed_disclosure": {"nl": "Het rapport haalde de privacycontrole niet en is niet opgeslagen.",
                          "en": "The report failed the privacy check and was not stored."},
     # overview / batch
