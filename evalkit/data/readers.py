@@ -1003,10 +1003,10 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
                                   + ("." if base_word(r, v, "nl") == words["nl"].get(base) else " (voormeting).")),
                     lambda r, v: (f"{ut_en} '{uof[r]}' has a '{v}' measurement but no "
                                   f"'{base_word(r, v, 'en')}' (baseline) measurement."),
-                    fix_nl=lambda r, v: (f"Voeg de meting '{base_word(r, v, 'nl')}' van {uof[r]} toe of "
-                                         "controleer het nummer."),
-                    fix_en=lambda r, v: (f"Add the '{base_word(r, v, 'en')}' measurement of {uof[r]} or "
-                                         "check the number."))
+                    fix_nl=lambda r, v: (f"Voeg de meting '{base_word(r, v, 'nl')}' met hetzelfde nummer "
+                                         "toe, of controleer het nummer."),
+                    fix_en=lambda r, v: (f"Add the '{base_word(r, v, 'en')}' measurement with the same "
+                                         "number, or check the number."))
 
     for rule in cb.rules_of_type("in_reference_list"):
         fld = rule["field"]

@@ -135,8 +135,13 @@ def _read_notebook(template) -> nbformat.NotebookNode:
         return nb
     path = Path(template)
     if not path.is_file():
-        raise ParameterError(f"template={str(template)!r} is not a file.")
-    nb = nbformat.read(path, as_version=4)
+        raise ParameterError(f"template={str(template)!r} is not a file.",
+                             nl=f"het sjabloon '{template}' is geen bestand (niet gevonden, of een map).")
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except (ValueError, KeyError, AttributeError, TypeError) as exc:  # not JSON / not a notebook
+        raise ParameterError(f"template={str(template)!r} is not a Jupyter notebook ({exc}).",
+                             nl=f"het sjabloon '{template}' is geen Jupyter-notebook (.ipynb).") from None
     for cell in nb.cells:  # papermill expects a tags list on every cell
         cell.metadata.setdefault("tags", [])
     return nb
@@ -228,7 +233,9 @@ def _check_value(name: str, value: Any, default: Any) -> Any:
     if name == "coalition_code" and not GM_RE.match(value):
         raise ParameterError(
             f"coalition_code={value!r} is not a CBS municipality code; use 'GM' and four "
-            "digits as a string, e.g. 'GM0363'."
+            "digits as a string, e.g. 'GM0363'.",
+            nl=f"coalition_code '{value}' is geen CBS-gemeentecode; schrijf GM en vier cijfers, "
+               "bijvoorbeeld GM0363.",
         )
     if name in ("lang", "language"):
         check_option(name, value, ("nl", "en"))
@@ -253,14 +260,18 @@ def check_parameters(template, parameters: Mapping[str, Any] | None) -> dict[str
     parameters = dict(parameters or {})
     unknown = sorted(set(parameters) - set(defaults))
     missing = sorted(k for k, v in defaults.items() if v is None and parameters.get(k) is None)
-    problems = []
+    problems, nl = [], []
     if unknown:
         problems.append(f"unknown parameter(s) {unknown}")
+        nl.append(f"onbekende parameter(s): {', '.join(unknown)}")
     if missing:
         problems.append(f"missing required parameter(s) {missing}")
+        nl.append(f"verplichte parameter(s) ontbreken: {', '.join(missing)} "
+                  f"(geef ze met -p, bijvoorbeeld -p {missing[0]} WAARDE)")
     if problems:
         raise ParameterError(
-            "; ".join(problems) + f". The template accepts: {sorted(defaults)}."
+            "; ".join(problems) + f". The template accepts: {sorted(defaults)}.",
+            nl="; ".join(nl) + f". Het sjabloon kent: {', '.join(sorted(defaults))}.",
         )
     full = dict(defaults)
     for k, v in parameters.items():
@@ -288,7 +299,9 @@ def _check_kernel_name(kernel_name) -> str:
     except NoSuchKernel:
         names = sorted(KernelSpecManager().find_kernel_specs())
         raise ParameterError(f"kernel_name={kernel_name!r} is not an installed Jupyter kernel; "
-                             f"installed: {names}.") from None
+                             f"installed: {names}.",
+                             nl=f"kernel '{kernel_name}' is niet geïnstalleerd; geïnstalleerd: "
+                                f"{', '.join(names)}.") from None
     return kernel_name
 
 
@@ -842,10 +855,10 @@ def _cmd_report(args) -> int:
         out = render(args.template, params, args.out, kernel_name=args.kernel_name,
                      cwd=args.cwd, execution_timeout=args.execution_timeout)
     except (ParameterError, ReportExecutionError) as exc:
-        print(f"evalkit report: {exc}", file=sys.stderr)
+        print(f"evalkit report: {exc.message()}", file=sys.stderr)
         return 1
     except EvalkitError as exc:  # e.g. a page that fails the privacy audit
-        print(f"evalkit report: {exc}", file=sys.stderr)
+        print(f"evalkit report: {exc.message()}", file=sys.stderr)
         return 1
     print(out.html_path)
     return 0
