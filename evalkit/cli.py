@@ -146,8 +146,30 @@ def _localise(name: str, parser: argparse.ArgumentParser, lang: str) -> None:
             action.type = _positive(action.type, lang)
 
 
-def build_parser(lang: str = "nl") -> argparse.ArgumentParser:
-    """The ``evalkit`` parser with every registered command, texts in ``lang``."""
+def _chosen_command(argv: Sequence[str] | None) -> str | None:
+    """The command named in ``argv`` (the first word that is not an option), if known."""
+    if argv is None:
+        return None
+    skip = False
+    for a in argv:
+        if skip:
+            skip = False
+            continue
+        if a == "--lang":
+            skip = True
+            continue
+        if not a.startswith("-"):
+            return a if any(a == name for name, _, _ in _COMMANDS) else None
+    return None
+
+
+def build_parser(lang: str = "nl", argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``evalkit`` parser with every registered command, texts in ``lang``.
+
+    With ``argv`` only the module of the command it names is imported (the others get a
+    stand-in parser with their catalogue help), so ``evalkit validate`` does not load
+    the report machinery. Without ``argv`` every command is complete.
+    """
     ui = UI[lang]
     cls = _parser_class(lang)
     parser = cls(prog="evalkit", description=ui["description"])
@@ -156,8 +178,12 @@ def build_parser(lang: str = "nl") -> argparse.ArgumentParser:
     parser.add_argument("--lang", dest="ui_lang", choices=("nl", "en"), default=None, help=ui["ui_lang"])
     sub = parser.add_subparsers(dest="command", metavar=ui["command"], title=ui["commands"],
                                 parser_class=cls)
-    for _name, module, func in _COMMANDS:
-        getattr(importlib.import_module(module), func)(sub)
+    chosen = _chosen_command(argv)
+    for name, module, func in _COMMANDS:
+        if argv is not None and name != chosen and name in COMMAND_HELP:
+            sub.add_parser(name, help=COMMAND_HELP[name][lang][0])  # listed, not loaded
+        else:
+            getattr(importlib.import_module(module), func)(sub)
     for choice in sub._choices_actions:
         texts = COMMAND_HELP.get(choice.dest, {}).get(lang)
         if texts:
@@ -269,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``evalkit`` with ``argv`` (default: the command line); return the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     lang = detect_lang(argv)
-    parser = build_parser(lang)
+    parser = build_parser(lang, argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

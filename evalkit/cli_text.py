@@ -70,6 +70,21 @@ COMMAND_HELP: dict[str, dict[str, tuple[str, str]]] = {
                "parameters: coalition_code, coalition_name, data_path, ...) or a folder with one "
                "data file per coalition named GM0363*.csv."),
     },
+    "serve": {
+        "nl": ("start het webportaal (standaard alleen op deze computer)",
+               "Start het evalkit-portaal. Lokaal (standaard): 127.0.0.1, zonder inloggen, opent "
+               "de browser, er gaat niets van de computer af. Gehost (--hosted): accounts en "
+               "rollen, database uit --database."),
+        "en": ("start the web portal (local by default)",
+               "Start the evalkit portal. Local mode (default): 127.0.0.1, no login, opens the "
+               "browser, nothing leaves the machine. Hosted mode (--hosted): accounts and roles, "
+               "database from --database."),
+    },
+    "users": {
+        "nl": ("beheer de accounts van het portaal",
+               "Voeg accounts van het portaal toe, verwijder ze of toon ze."),
+        "en": ("manage portal accounts", "Add, remove or list the accounts of the portal."),
+    },
 }
 
 #: Text after the options: examples, and for ``report`` the parameters it needs.
@@ -96,6 +111,9 @@ EPILOG: dict[str, dict[str, str]] = {
     },
     "batch": {"nl": "Voorbeeld: evalkit batch coalities.csv --out rapporten --workers 2",
               "en": "Example: evalkit batch coalitions.csv --out reports --workers 2"},
+    "serve": {"nl": "Voorbeeld: evalkit serve", "en": "Example: evalkit serve"},
+    "users": {"nl": "Voorbeeld: evalkit users add jan --role coalition --codes GM0363 --database sqlite:///portaal.db",
+              "en": "Example: evalkit users add jan --role coalition --codes GM0363 --database sqlite:///portal.db"},
 }
 
 _LANG = {"nl": "taal van de uitvoer: nl (Nederlands, standaard) of en (Engels)",
@@ -180,6 +198,34 @@ HELP: dict[str, dict[str, dict[str, str]]] = {
         "param": {"nl": "een tekstparameter voor alle coalities, bijvoorbeeld -r codebook intervention",
                   "en": "a text parameter shared by all coalitions, e.g. -r codebook intervention"},
         "quiet": _QUIET,
+    },
+    "serve": {
+        "hosted": {"nl": "server met accounts en rollen", "en": "server with accounts and roles"},
+        "database": {"nl": "database-URL (sqlite:///BESTAND of postgresql://GEBRUIKER@HOST/DB)",
+                     "en": "database URL (sqlite:///FILE or postgresql://USER@HOST/DB)"},
+        "host": {"nl": "adres om op te luisteren (standaard 127.0.0.1)",
+                 "en": "address to listen on (default 127.0.0.1)"},
+        "port": {"nl": "poort (standaard 8765)", "en": "port (default 8765)"},
+        "workers": {"nl": "aantal processen dat rapporten maakt (standaard 1)",
+                    "en": "report render workers (default 1)"},
+        "max_upload_mb": {"nl": "grootste toegestane bestand in MB (standaard 20)",
+                          "en": "largest accepted file in MB (default 20)"},
+        "retention_days": {"nl": "dagen dat een geüpload bestand bewaard blijft (standaard 90)",
+                           "en": "days an uploaded file is kept (default 90)"},
+        "no_browser": {"nl": "open geen browser", "en": "do not open a browser"},
+    },
+    "users": {
+        "action": {"nl": "add (toevoegen), remove (verwijderen) of list (tonen)",
+                   "en": "add, remove or list"},
+        "name": {"nl": "gebruikersnaam", "en": "user name"},
+        "role": {"nl": "rol: coalition, programme, committee of admin",
+                 "en": "role: coalition, programme, committee or admin"},
+        "codes": {"nl": "gemeentecodes van een coalitiegebruiker (GM0363 ...)",
+                  "en": "municipality codes of a coalition user (GM0363 ...)"},
+        "database": {"nl": "database-URL (standaard: zoals evalkit serve)",
+                     "en": "database URL (default: as evalkit serve)"},
+        "password_stdin": {"nl": "lees het wachtwoord van standaardinvoer (voor scripts)",
+                           "en": "read the password from standard input (for scripts)"},
     },
 }
 

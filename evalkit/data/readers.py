@@ -1524,7 +1524,13 @@ def _cmd_validate(args: Any) -> int:
     df = read(args.file, args.codebook, strict=False, lang=args.lang)
     report: ValidationReport = df.attrs["validation"]
     print(report.summary(args.lang, max_items=args.max))
-    return 0 if report.ok else 1
+    if report.ok:
+        return 0
+    ne, first = report.n_errors, report.errors["message"].iloc[0]
+    print(f"evalkit validate: {ne} {'fout' if ne == 1 else 'fouten'} gevonden; de eerste: {first}"
+          if args.lang == "nl" else
+          f"evalkit validate: {ne} error{'s' if ne != 1 else ''} found; the first: {first}", file=sys.stderr)
+    return 1
 
 
 def cli_validate(subparsers) -> Any:

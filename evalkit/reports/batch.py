@@ -141,7 +141,9 @@ def _coalition_list(coalitions) -> list[dict]:
             "'coalition_code' (and the other template parameters)."
         )
     if not rows:
-        raise ParameterError("coalitions is empty.")
+        raise ParameterError("coalitions is empty.",
+                             nl="de lijst van coalities is leeg (geen regels, of een map zonder "
+                                "bestanden met een naam als GM0363*.csv).")
     out = []
     for r in rows:
         clean = {}
@@ -156,10 +158,12 @@ def _coalition_list(coalitions) -> list[dict]:
         out.append(clean)
     codes = [r.get("coalition_code") for r in out]
     if any(c is None for c in codes):
-        raise ParameterError("every coalition needs a 'coalition_code'.")
+        raise ParameterError("every coalition needs a 'coalition_code'.",
+                             nl="elke coalitie heeft een coalition_code nodig (kolom coalition_code, GM en vier cijfers).")
     dup = sorted({c for c in codes if codes.count(c) > 1}, key=str)
     if dup:
-        raise ParameterError(f"coalition_code values must be unique; repeated: {dup}.")
+        raise ParameterError(f"coalition_code values must be unique; repeated: {dup}.",
+                             nl=f"elke coalition_code mag maar één keer voorkomen; dubbel: {', '.join(map(str, dup))}.")
     return out
 
 
@@ -526,7 +530,8 @@ def run(
     if cwd is not None and not Path(cwd).is_dir():
         raise ParameterError(f"cwd={str(cwd)!r} is not a folder.")
     if Path(output_dir).exists() and not Path(output_dir).is_dir():
-        raise ParameterError(f"output_dir={str(output_dir)!r} exists and is not a folder.")
+        raise ParameterError(f"output_dir={str(output_dir)!r} exists and is not a folder.",
+                             nl=f"'{output_dir}' bestaat al en is geen map; kies een map voor --out.")
     template = Path(template).resolve()
     coalition_template = _is_coalition_template(template)
     if renderer == "inprocess" and not coalition_template:
@@ -557,7 +562,9 @@ def run(
         if bad:
             raise ParameterError(
                 f"unknown parameter(s) {bad} for coalition {r['coalition_code']!r}; "
-                f"the template accepts: {sorted(all_names)}."
+                f"the template accepts: {sorted(all_names)}.",
+                nl=f"onbekende parameter(s) {', '.join(bad)} bij coalitie {r['coalition_code']}; "
+                   f"het sjabloon kent: {', '.join(sorted(all_names))}.",
             )
     if coalition_template:  # typed values, Dutch messages, the min_cell floor: whole batch
         from evalkit.reports.coalition import check_report_parameters
@@ -777,8 +784,8 @@ def _cmd_batch(args) -> int:
                   kernel=args.kernel, kernel_name=args.kernel_name,
                   execution_timeout=args.execution_timeout, progress=not args.quiet,
                   renderer=args.renderer)
-    except (ParameterError, EvalkitError) as exc:
-        print(f"evalkit batch: {exc}", file=sys.stderr)
+    except (ParameterError, EvalkitError) as exc:  # files: evalkit.cli.main, one line
+        print(f"evalkit batch: {exc.message()}", file=sys.stderr)
         return 2
     n_same = len(res.table) - res.n_ok - res.n_failed
     print(f"{res.n_ok} {'rapport' if res.n_ok == 1 else 'rapporten'} klaar, "

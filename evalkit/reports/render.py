@@ -707,7 +707,8 @@ def render(
     if not isinstance(write_notebook, bool):
         raise ParameterError(f"write_notebook must be True or False, got {write_notebook!r}.")
     if Path(output_dir).exists() and not Path(output_dir).is_dir():
-        raise ParameterError(f"output_dir={str(output_dir)!r} exists and is not a folder.")
+        raise ParameterError(f"output_dir={str(output_dir)!r} exists and is not a folder.",
+                             nl=f"'{output_dir}' bestaat al en is geen map; kies een map voor --out.")
     tpl_path = None if isinstance(template, nbformat.NotebookNode) else Path(template).resolve()
     if cwd is None:  # as papermill: the current directory
         cwd = Path.cwd()
@@ -836,6 +837,7 @@ def _cmd_report(args) -> int:
 
     try:
         params = _parse_cli_params(args.param, args.raw_param, args.template)
+        Path(args.out).mkdir(parents=True, exist_ok=True)  # an unusable --out fails first
         if _is_coalition_template(args.template) and not args.notebook:
             from evalkit.reports.coalition import render_coalition
 
