@@ -1,26 +1,37 @@
 # Two entry points for a fresh machine (see README):
 #   make demo   set up .venv and run the main job on the bundled example data
 #   make test   set up .venv and run the test suite
+# They print only what a person needs; the installer's output goes to .venv/install.log.
+# CI (.ci/run) checks that a fresh clone's `make demo` prints at most 20 lines.
 PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
+LOG     = $(VENV)/install.log
 
 .PHONY: setup demo test test-fast lab bench clean
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
-	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
-	touch $@
+	@echo "evalkit: installeren in $(VENV) (een paar minuten; details in $(LOG)) ..."
+	@$(PYTHON) -m venv $(VENV) || { echo "evalkit: kon geen virtuele omgeving maken met $(PYTHON) (Python >= 3.11 met venv nodig)."; exit 1; }
+	@{ $(PY) -m pip install --upgrade pip \
+	   && $(PY) -m pip install -e ".[dev]" \
+	   && $(PY) -m ipykernel install --sys-prefix --name python3; } > $(LOG) 2>&1 \
+	 || { echo "evalkit: installeren mislukt. De laatste regels van $(LOG):"; tail -n 12 $(LOG); exit 1; }
+	@touch $@
+	@echo "evalkit: klaar met installeren."
 
 demo: setup
-	$(VENV)/bin/evalkit demo
+	@$(VENV)/bin/evalkit demo
+	@echo "Open het overzicht in een browser. Eigen gegevens: README.md, 'Van sjabloon naar rapport'."
 
 test: setup
-	$(PY) -m pytest -q
+	@$(PY) -m pytest -q -p no:cacheprovider; status=$$?; \
+	 if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then \
+	   echo "Let op: de browsertests zijn overgeslagen omdat Chromium ontbreekt. Aanzetten:"; \
+	   echo "  sudo apt-get install chromium   (Debian/Ubuntu; .ci/run doet dit in CI), dan opnieuw: make test"; \
+	 fi; exit $$status
 
 # The fast subset (under a minute): everything but tests marked slow (see tests/conftest.py).
 test-fast: setup

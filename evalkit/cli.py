@@ -86,7 +86,7 @@ class _Parser(argparse.ArgumentParser):
 
     def __init__(self, *args: Any, **kwargs: Any):
         kwargs["add_help"] = False
-        kwargs.setdefault("formatter_class", _formatter(self.lang))
+        kwargs["formatter_class"] = _formatter(self.lang, kwargs.get("formatter_class", argparse.HelpFormatter))
         super().__init__(*args, **kwargs)
         ui = UI[self.lang]
         self._positionals.title = ui["positionals"]
@@ -98,8 +98,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {text}\n{UI[self.lang]['more'].format(prog=self.prog)}\n")
 
 
-def _formatter(lang: str) -> type[argparse.HelpFormatter]:
-    class _Formatter(argparse.HelpFormatter):
+def _formatter(lang: str, base: type[argparse.HelpFormatter] = argparse.HelpFormatter
+               ) -> type[argparse.HelpFormatter]:
+    """``base`` (the command's own formatter) with the usage line in ``lang``."""
+    class _Formatter(base):  # type: ignore[valid-type,misc]
         def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
             super().add_usage(usage, actions, groups, UI[lang]["usage"] if prefix is None else prefix)
 

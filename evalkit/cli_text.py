@@ -80,6 +80,19 @@ COMMAND_HELP: dict[str, dict[str, tuple[str, str]]] = {
                "browser, nothing leaves the machine. Hosted mode (--hosted): accounts and roles, "
                "database from --database."),
     },
+    "store": {
+        "nl": ("database van het portaal: sleutel, bijwerken, opruimen (bewaartermijn)",
+               "Onderhoud van de database van het portaal: 'key' maakt een nieuwe "
+               "versleutelsleutel (geheim houden), 'upgrade' maakt of vernieuwt de tabellen, "
+               "'purge' verwijdert uploads na hun bewaartermijn (dagelijks draaien). Zonder "
+               "--database komt de URL uit EVALKIT_DATABASE_URL, anders de ingebouwde "
+               "SQLite-database (docs/portal_storage.md)."),
+        "en": ("portal database: key, upgrade, purge (retention)",
+               "Maintenance of the portal's database: 'key' prints a new encryption key (keep "
+               "it secret), 'upgrade' creates or migrates the schema, 'purge' deletes uploads "
+               "past their retention date (run daily). Without --database the URL comes from "
+               "EVALKIT_DATABASE_URL, else the embedded SQLite database (docs/portal_storage.md)."),
+    },
     "users": {
         "nl": ("beheer de accounts van het portaal",
                "Voeg accounts van het portaal toe, verwijder ze of toon ze."),
@@ -112,6 +125,8 @@ EPILOG: dict[str, dict[str, str]] = {
     "batch": {"nl": "Voorbeeld: evalkit batch coalities.csv --out rapporten --workers 2",
               "en": "Example: evalkit batch coalitions.csv --out reports --workers 2"},
     "serve": {"nl": "Voorbeeld: evalkit serve", "en": "Example: evalkit serve"},
+    "store": {"nl": "Voorbeeld: evalkit store purge --database sqlite:///portaal.db",
+              "en": "Example: evalkit store purge --database sqlite:///portal.db"},
     "users": {"nl": "Voorbeeld: evalkit users add jan --role coalition --codes GM0363 --database sqlite:///portaal.db",
               "en": "Example: evalkit users add jan --role coalition --codes GM0363 --database sqlite:///portal.db"},
 }
@@ -213,6 +228,16 @@ HELP: dict[str, dict[str, dict[str, str]]] = {
         "retention_days": {"nl": "dagen dat een geüpload bestand bewaard blijft (standaard 90)",
                            "en": "days an uploaded file is kept (default 90)"},
         "no_browser": {"nl": "open geen browser", "en": "do not open a browser"},
+    },
+    "store": {
+        "action": {"nl": "key (nieuwe sleutel), upgrade (tabellen bijwerken) of purge (oude uploads verwijderen)",
+                   "en": "key (new key), upgrade (migrate the schema) or purge (delete old uploads)"},
+        "database": {"nl": "database-URL: sqlite:///PAD of postgresql://GEBRUIKER@HOST/DB (standaard: "
+                           "EVALKIT_DATABASE_URL of de ingebouwde database)",
+                     "en": "database URL: sqlite:///PATH or postgresql://USER@HOST/DB (default: "
+                           "EVALKIT_DATABASE_URL or the embedded database)"},
+        "retention_days": {"nl": "purge: verwijder ook uploads ouder dan N dagen",
+                           "en": "purge: also delete uploads older than N days"},
     },
     "users": {
         "action": {"nl": "add (toevoegen), remove (verwijderen) of list (tonen)",
