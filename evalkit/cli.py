@@ -302,7 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    out_lang = getattr(args, "lang", None) if getattr(args, "lang", None) in ("nl", "en") else lang
+    given = getattr(args, "lang", None)
+    out_lang: str = given if isinstance(given, str) and given in ("nl", "en") else lang
     prog = f"evalkit {args.command}"
     try:
         return int(args.func(args) or 0)

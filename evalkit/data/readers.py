@@ -1063,7 +1063,6 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
         both = ~np.isnan(lv) & ~np.isnan(rv) & live
         m = both.copy()
         m[both] = ~ops[op](lv[both], rv[both])
-        rvof = dict(zip(rownum[m].tolist(), rv[m]))
         lt_nl, lt_en = cb[left].title("nl"), cb[left].title("en")
         rt_nl, rt_en = cb[right].title("nl"), cb[right].title("en")
         desc_nl = rule.get("description_nl", "")
@@ -1114,7 +1113,7 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
         m = ok & ~((a >= lo) & (a <= hi)).fillna(False).to_numpy(dtype=bool)
         if m.any():
             def right_band(age):
-                return next((k for k, (l, h) in bands.items() if l <= age <= h), "?")
+                return next((k for k, (lo_, hi_) in bands.items() if lo_ <= age <= hi_), "?")
             aof = dict(zip(rownum[m].tolist(), a.to_numpy()[m]))
             iss.add("band", fld, rownum[m], raw_values(colinfo[fld], fld, m),
                     lambda r, v: (f"'{v}' past niet bij {cb[src].title('nl').lower()} {user_text(src, r)} "

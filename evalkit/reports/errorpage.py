@@ -49,11 +49,12 @@ _TXT = {
     "fix_validation": {
         "nl": "Verbeter de onderstaande punten in het bestand <code>{file}</code> en start "
               "de batch opnieuw; alleen gewijzigde en mislukte coalities worden dan opnieuw "
-              "gemaakt. Rijnummers tellen vanaf de eerste datarij (rij 1). Waarden van "
-              "identificerende kolommen worden niet getoond.",
+              "gemaakt. Rijnummers en kolomletters zijn die van Excel (de kopregel is rij 1). "
+              "Waarden van identificerende kolommen worden niet getoond.",
         "en": "Fix the points below in the file <code>{file}</code> and run the batch "
-              "again; only changed and failed coalitions are made again. Row numbers count "
-              "from the first data row (row 1). Values of identifying columns are hidden.",
+              "again; only changed and failed coalitions are made again. Row numbers and "
+              "column letters are Excel's (the header is row 1). Values of identifying "
+              "columns are hidden.",
     },
     "fix_other": {
         "nl": "Controleer de melding hieronder. Neem contact op met het programmateam als "
@@ -61,8 +62,8 @@ _TXT = {
         "en": "Check the message below. Contact the programme team if the cause is unclear.",
     },
     "more": {"nl": "… en nog {k} andere meldingen.", "en": "… and {k} more messages."},
-    "cols": {"nl": ["Rij", "Kolom", "Waarde", "Regel", "Melding"],
-             "en": ["Row", "Column", "Value", "Rule", "Message"]},
+    "cols": {"nl": ["Rij", "Kolom", "Waarde", "Soort fout", "Melding"],
+             "en": ["Row", "Column", "Value", "Problem", "Message"]},
     "hidden": {"nl": "(verborgen)", "en": "(hidden)"},
     "back": {"nl": "Terug naar het overzicht", "en": "Back to the overview"},
 }
@@ -93,15 +94,22 @@ def error_page(code: str, name: str, *, stage: str, message: str,
             value = rec.get("value", "")
             if column.lower() in IDENTIFYING_COLUMNS:
                 value = _TXT["hidden"][lang]
-            row = rec.get("row", "")
-            if row is None or (isinstance(row, float) and row != row):
+            # the row and column as the user's spreadsheet shows them (docs/io.md)
+            shown = [x for x in (rec.get("column_letter"), rec.get("header")) if isinstance(x, str) and x]
+            if shown:
+                column = " ".join(shown)
+            row = rec.get("excel_row", rec.get("row", ""))
+            if row is None or row is pd.NA or (isinstance(row, float) and row != row):
+                row = rec.get("row", "") if "excel_row" in rec else ""  # SPSS: the case number
+            if row is None or row is pd.NA or (isinstance(row, float) and row != row):
                 row = ""
             elif isinstance(row, (int, float)):
                 row = int(row)
             value = "" if value is None or (isinstance(value, float) and value != value) else value
             rows.append("<tr>" + "".join(
                 f"<td>{esc(str(x))}</td>" for x in
-                (row, column, value, rec.get("rule", ""), rec.get("message", ""))) + "</tr>")
+                (row, column, value, rec.get("rule_text") or rec.get("rule", ""),
+                 rec.get("message", ""))) + "</tr>")
         parts.append('<table class="errors"><thead><tr>'
                      + "".join(f"<th>{c}</th>" for c in cols)
                      + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
