@@ -24,7 +24,7 @@ $(VENV)/.installed: pyproject.toml
 
 demo: setup
 	@$(VENV)/bin/evalkit demo
-	@echo "Open het overzicht in een browser. Eigen gegevens: README.md, 'Van sjabloon naar rapport'."
+	@echo "Open het overzicht in een browser. Met eigen gegevens: README.md, 'From the template to one report'."
 
 test: setup
 	@$(PY) -m pytest -q -p no:cacheprovider; status=$$?; \
