@@ -427,3 +427,20 @@ def test_store_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.delenv("EVALKIT_STORE_KEY")
     assert main(["store", "purge", "--database", url]) == 1
     assert "no encryption key" in capsys.readouterr().err
+
+
+def test_migrations_ship_in_the_wheel() -> None:
+    """Every migration file matches the package-data globs of pyproject.toml (a wheel
+    without them could not create its database)."""
+    import fnmatch
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    conf = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = conf["tool"]["setuptools"]["package-data"]["evalkit.store"]
+    pkg = root / "evalkit" / "store"
+    files = [p.relative_to(pkg).as_posix() for p in (pkg / "migrations").rglob("*")
+             if p.is_file() and "__pycache__" not in p.parts]
+    assert any(f.startswith("migrations/versions/") for f in files)
+    for f in files:
+        assert any(fnmatch.fnmatch(f, g) for g in globs), f
