@@ -3,6 +3,8 @@ newest record per coalition, intervention, year and term, and pooling over coali
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -175,3 +177,37 @@ def test_evaluation_context() -> None:
         "Maatje"
     assert registry.evaluation_context(data.drop(columns=["intervention", "date"])) == {
         "intervention": registry.ALL_INTERVENTIONS, "year": None}
+
+
+def test_batch_records_audited_pages(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The batch with a database records every audited page's key numbers, with the
+    intervention and year of its data; a coalition whose page failed records nothing."""
+    from evalkit.reports import batch
+    from evalkit.reports.demo import write_example_coalitions
+
+    allc = write_example_coalitions(tmp_path / "data")
+    co = allc.iloc[:3].reset_index(drop=True)
+    broken = Path(co.loc[2, "data_path"])
+    bad = pd.read_csv(broken, dtype=str, keep_default_na=False)
+    bad.loc[0, "age"] = "999"
+    bad.to_csv(broken, index=False)
+    url = f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+    res = batch.run(coalitions=co, output_dir=tmp_path / "reports", workers=1,
+                    progress=False, registry=url)
+    assert res.n_ok == 2 and res.n_failed == 1
+    df = registry.load(url)
+    assert sorted(df["gm_code"].unique()) == sorted(co["coalition_code"].iloc[:2])
+    data = evalkit.datasets.load("interventions")
+    for code, part in df.groupby("gm_code"):
+        own = data[data["municipality_code"] == code]
+        assert part["intervention"].unique().tolist() == [own["intervention"].iloc[0]]
+        assert part["year"].unique().tolist() == [registry.evaluation_year(own)]
+        assert set(part["term"]) <= set(registry.KEY_TERMS) and "mean_diff" in set(part["term"])
+        assert (part["n"] >= 10).all() and (part["source"] == "batch").all()
+    # the numbers are the page's: the manifest's key numbers of that coalition
+    manifest = json.loads((tmp_path / "reports" / batch.MANIFEST).read_text(encoding="utf-8"))
+    for code, part in df.groupby("gm_code"):
+        key = manifest["coalitions"][code]["key"]
+        got = part.set_index("term")["estimate"]
+        for term in got.index:
+            assert_allclose(got[term], key["quantities"][term]["value"], rtol=1e-12)

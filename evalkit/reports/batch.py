@@ -273,6 +273,10 @@ def _prepare_task(task: dict) -> dict:
             atomic_write(Path(task["cache_dir"]) / f"{params['coalition_code']}.pkl",
                          pickle.dumps((page, p), protocol=4))
             out["key"] = key
+            if task.get("registry"):  # intervention and year for the results registry
+                from evalkit.store.registry import evaluation_context
+
+                out["context"] = evaluation_context(df, intervention=p.get("intervention"))
     except Exception as exc:  # noqa: BLE001 - isolate: this coalition fails, the batch goes on
         out.update(status="failed", stage="analysis",
                    message=f"{type(exc).__name__}: {exc}")
@@ -452,6 +456,7 @@ def run(
     progress: bool = True,
     lang: str | None = None,
     renderer: str = "auto",
+    registry: str | None = None,
 ) -> BatchResult:
     """Render one report per coalition, isolate failures, and write ``index.html``.
 
@@ -498,6 +503,10 @@ def run(
         the worker processes from its typed content (fast; no kernel). ``"notebook"``:
         every template is executed by papermill in a kernel. ``"auto"``: in-process for the
         coalition template, the notebook for any other template.
+    registry : str, optional
+        Database URL (e.g. the portal's): every page that passed the disclosure audit
+        records its key numbers in the results registry (:mod:`evalkit.registry`),
+        with the intervention and the year of its data. Default: nothing is recorded.
 
     Returns
     -------
@@ -607,7 +616,12 @@ def run(
                 continue
         to_prepare.append({"params": params, "cwd": str(cwd), "validate": validate,
                            "precompute": precompute, "cache_dir": str(cache_dir),
-                           "basename": basename})
+                           "basename": basename, "registry": bool(registry)})
+    registry_engine = None
+    if registry is not None:  # an unreachable database stops the batch before any work
+        from evalkit.store.registry import connect
+
+        registry_engine = connect(registry)
 
     executor = _Executor(workers, scheduler)
     try:
@@ -619,6 +633,8 @@ def run(
             e["seconds"] += res["seconds_prepare"]
             if res["status"] == "ok":
                 e["key"] = res["key"]
+                if res.get("context"):
+                    e["context"] = res["context"]
                 ready.append(next(t for t in to_prepare
                                   if str(t["params"]["coalition_code"]) == res["code"]))
             else:
@@ -660,8 +676,13 @@ def run(
             else:
                 e.update(status="failed", stage=res["stage"], message=res["message"])
         timings["render"] = time.perf_counter() - t0
+        if registry_engine is not None:
+            _record_registry(registry_engine, entries, {str(t["params"]["coalition_code"])
+                                                        for t in ready})
     finally:
         executor.close()
+        if registry_engine is not None:
+            registry_engine.dispose()
 
     # 5. error pages, manifest, index
     t0 = time.perf_counter()
@@ -717,6 +738,24 @@ def run(
     timings["index"] = time.perf_counter() - t0
     return BatchResult(output_dir, index_path, table, pooled,
                        time.perf_counter() - t_start, timings)
+
+
+def _record_registry(engine: Any, entries: dict[str, dict], rendered: set[str]) -> None:
+    """Record the key numbers of every page rendered and audited in this run."""
+    from evalkit.store.registry import record_key_numbers
+
+    for code, e in entries.items():
+        if code not in rendered or e["status"] != "ok" or not e.get("key"):
+            continue
+        ctx = e.get("context") or {}
+        year = ctx.get("year") or time.gmtime().tm_year
+        try:
+            n = record_key_numbers(e["key"], gm_code=code, coalition=e["coalition_name"],
+                                   intervention=ctx.get("intervention") or "alle interventies",
+                                   year=year, source="batch", url=engine)
+            e["registry"] = f"{n} recorded"
+        except ParameterError as exc:  # the registry refuses it: the report stands
+            e["registry"] = f"refused: {exc}"
 
 
 # ----------------------------------------------------------------------------------------
@@ -783,7 +822,7 @@ def _cmd_batch(args) -> int:
                   workers=args.workers, scheduler=args.scheduler, rerun=args.rerun,
                   kernel=args.kernel, kernel_name=args.kernel_name,
                   execution_timeout=args.execution_timeout, progress=not args.quiet,
-                  renderer=args.renderer)
+                  renderer=args.renderer, registry=args.registry)
     except (ParameterError, EvalkitError) as exc:  # files: evalkit.cli.main, one line
         print(f"evalkit batch: {exc.message()}", file=sys.stderr)
         return 2
@@ -820,5 +859,8 @@ def cli_batch(subparsers) -> None:
                    metavar=("NAME", "VALUE"), help="the same as -r (as in evalkit report)")
     p.add_argument("--renderer", choices=("auto", "inprocess", "notebook"), default="auto",
                    help="coalition reports in this process (auto) or through the notebook")
+    p.add_argument("--registry", metavar="URL", default=None,
+                   help="database (e.g. the portal's) whose results registry records the key "
+                        "numbers of every audited report")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_batch)

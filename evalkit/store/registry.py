@@ -32,7 +32,7 @@ from evalkit.store.migrate import upgrade
 from evalkit.store.models import RegistryEntry, Report
 from evalkit.store.store import Store, check_gm_code
 
-__all__ = ["record", "record_key_numbers", "key_number_rows", "evaluation_year",
+__all__ = ["connect", "record", "record_key_numbers", "key_number_rows", "evaluation_year",
            "evaluation_context", "ALL_INTERVENTIONS", "load",
            "COLUMNS", "RESULT_COLUMNS", "KEY_TERMS"]
 
@@ -54,6 +54,15 @@ def _engine(target: str | Store | Engine | None) -> tuple[Engine, bool]:
             f"url must be a database URL, a Store or None, not {type(target).__name__}.")
     url, _ = resolve_url(target)
     return make_engine(url), True
+
+
+def connect(url: str | None = None) -> Engine:
+    """An engine on the registry's database, migrated to the newest schema (for many
+    records in a row, e.g. a batch: pass it as ``url``; ``engine.dispose()`` at the end).
+    """
+    engine, _ = _engine(url)
+    upgrade(engine)
+    return engine
 
 
 def _number(value: Any, name: str, term: str) -> float | None:
