@@ -143,6 +143,18 @@ def _guarded(runner: Callable[[RenderTask], RenderOutcome], task: RenderTask,
         signal.signal(signal.SIGALRM, previous)
 
 
+#: Niceness added to render workers: checking an upload (in the web process) goes first.
+WORKER_NICENESS = 5
+
+
+def _worker_start() -> None:
+    """Run in each new worker: renders yield the CPU to the interactive web process."""
+    try:
+        os.nice(WORKER_NICENESS)
+    except (AttributeError, OSError):  # pragma: no cover - not on Windows / not permitted
+        pass
+
+
 def warm_up() -> int:
     """Prepare a worker before the first job: import the report pipeline and render one
     page of the bundled example data in memory (fonts, figure machinery, caches), so the
@@ -198,7 +210,8 @@ class RenderPool:
         with self._lock:
             if self._pool is None:
                 ctx = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+                self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
+                                                 initializer=_worker_start)
             return self._pool
 
     def _replace_broken(self, broken: ProcessPoolExecutor) -> None:
