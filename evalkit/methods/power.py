@@ -48,10 +48,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from evalkit.core.language import resolve_lang
 from evalkit.core import i18n
 from evalkit.core.checks import check_lang, check_option
 from evalkit.core.errors import EstimationError, EvalkitError, EvalkitWarning, ParameterError
+from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 
 __all__ = ["paired", "mcnemar", "did_2x2", "simulate", "PowerResult"]
@@ -700,6 +700,7 @@ def simulate(*, target: str = "fit", n: Sequence[int] = (100, 200, 300, 500),
     assert power_ is not None and alpha_ is not None
     cfi_ = _prob(cfi_min, "cfi_min")
     rmsea_ = _prob(rmsea_max, "rmsea_max")
+    assert cfi_ is not None and rmsea_ is not None  # _prob returns None only for None
     if isinstance(n_rep, bool) or not isinstance(n_rep, (int, np.integer)) or n_rep < 2:
         raise ParameterError(f"n_rep must be a whole number >= 2, got {n_rep!r}.")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -756,7 +757,7 @@ def simulate(*, target: str = "fit", n: Sequence[int] = (100, 200, 300, 500),
     if target == "fit":
         what = f"two-factor ML CFA fits (CFI >= {cfi_:g}, RMSEA <= {rmsea_:g})"
         effect_label = {"nl": "CFI-grens", "en": "CFI bound"}
-        effect = cfi_
+        effect: float = cfi_
         goal = {"nl": f"het tweefactormodel goed past (CFI ≥ {i18n.fmt_number(cfi_, 2, 'nl')}, "
                       f"RMSEA ≤ {i18n.fmt_number(rmsea_, 2, 'nl')})",
                 "en": f"the two-factor model fits well (CFI ≥ {cfi_:.2f}, RMSEA ≤ {rmsea_:.2f})"}

@@ -1945,13 +1945,22 @@ class ImputeResult(Result):
     title = {"nl": "Voor- en nameting: meervoudige imputatie (gevoeligheidsanalyse)",
              "en": "Pre/post comparison: multiple imputation (sensitivity analysis)"}
 
-    def __init__(self, *, rows, outcome, confidence, is_djg, info):
+    def __init__(self, *, rows: list[dict], outcome: str, confidence: float, is_djg: bool,
+                 info: dict) -> None:
         self._rows = rows
         self.outcome = outcome
         self.confidence = confidence
         self.is_djg = is_djg
-        for k, v in info.items():
-            setattr(self, k, v)
+        self.n_units: int = info["n_units"]
+        self.n_imputed_pre: int = info["n_imputed_pre"]
+        self.n_imputed_post: int = info["n_imputed_post"]
+        self.m: int = info["m"]
+        self.n_iter: int = info["n_iter"]
+        self.method: str = info["method"]
+        self.seed: int = info["seed"]
+        self.estimates: np.ndarray = info["estimates"]
+        self.complete_case: dict = info["complete_case"]
+        self.pooled = info["pooled"]
 
     def tidy(self) -> pd.DataFrame:
         """Row ``mean_diff`` (pooled by Rubin's rules; ``df`` Barnard-Rubin) and row
