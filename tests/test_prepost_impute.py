@@ -103,7 +103,7 @@ def test_seeded_reproducible_and_pmm_values_are_observed():
     assert a.m == 20 and a.n_imputed_post > 0
     # pmm imputes values that occur in the data: DJG totals stay whole numbers 0-11
     x = np.column_stack([np.r_[1.0, 2, 3, 4, 5, 6, 7, 8], np.r_[2.0, np.nan, 4, 4, np.nan, 7, 8, 9]])
-    for comp in chained_imputations(x, m=20, n_iter=3, seed=1):
+    for comp in chained_imputations(x, m=20, n_iter=3, seed=1, method="pmm"):
         assert set(comp[:, 1]) <= {2.0, 4.0, 7.0, 8.0, 9.0}
     assert "imputatie" in a.summary() and "imputation" in a.summary(lang="en")
     assert "<div" in a._repr_html_()
@@ -142,7 +142,7 @@ def test_pooled_numbers_agree_with_r_mice():
     df["total"] = evalkit.scales.score(df, "djg11")["total"].astype(float)
     d = df[(df["municipality_code"] == "GM0014") & (df["group"] == "intervention")]
     res = prepost.impute(d, outcome="total", unit="participant_id", time="wave",
-                         covariates=["age"], m=500, n_iter=1, seed=1)
+                         covariates=["age"], m=500, n_iter=1, seed=1, method="pmm")
     p = res.pooled
     assert res.n_units == ref["n"] and res.n_imputed_post == ref["n_missing_post"]
     mc = math.sqrt(ref["between"] / 500 + p.between / 500)

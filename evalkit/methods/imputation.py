@@ -4,10 +4,10 @@ The engine behind :func:`evalkit.prepost.impute`. For a numeric matrix with hole
 independent chains (each ``n_iter`` sweeps, as R ``mice``'s ``maxit``) impute every
 incomplete column from all other columns in turn (van Buuren 2018, section 4.5):
 
-- ``"norm"``: Bayesian linear regression (van Buuren 2018, algorithm 3.1; Rubin 1987):
+- ``"norm"`` (default): Bayesian linear regression (van Buuren 2018, algorithm 3.1; Rubin 1987):
   sigma^2* = RSS / chi^2_{n_obs - p}, beta* ~ N(beta_hat, sigma^2* (X'X)^-1), y_mis =
   X_mis beta* + N(0, sigma^2*).
-- ``"pmm"`` (default, as ``mice`` for numeric data): predictive mean matching (van Buuren
+- ``"pmm"`` (``mice``'s default for numeric data): predictive mean matching (van Buuren
   2018, algorithm 3.3, type-1 matching): each missing value takes the observed value of one
   of the ``donors`` (5) observed cases whose prediction X beta_hat is closest to its own
   prediction X beta*, drawn at random. Imputed values are values that occur in the data (a
@@ -94,7 +94,7 @@ def _impute_column(X: np.ndarray, y: np.ndarray, miss: np.ndarray, method: str,
 
 
 def chained_imputations(data: np.ndarray, *, m: int, n_iter: int, seed: int,
-                        method: str = "pmm", donors: int = 5) -> Iterator[np.ndarray]:
+                        method: str = "norm", donors: int = 5) -> Iterator[np.ndarray]:
     """Yield ``m`` completed copies of ``data`` (rows x columns, NaN = missing).
 
     Every column with holes is imputed from all the other columns (plus an intercept) in
