@@ -206,6 +206,12 @@ def compute(data: pd.DataFrame, params: dict, *,
                                         covariates=covs)
         except (EstimationError, ParameterError, ValueError) as exc:
             res_att = exc
+        # all measurements, drop-outs included (linear mixed model, issue 15)
+        res_mixed: Any
+        try:
+            res_mixed = prepost.mixed(d_int, outcome="total", unit=UNIT, time=TIME)
+        except (EstimationError, ParameterError, ValueError, np.linalg.LinAlgError) as exc:
+            res_mixed = exc
         res_did: Any = None
         if len(d_cmp) and d_cmp[UNIT].nunique() >= 2:
             from evalkit.methods.did import two_by_two
@@ -274,6 +280,7 @@ def compute(data: pd.DataFrame, params: dict, *,
 
     _summary(page, S["summary"], res_did, lang)
     _data_quality(page, S["data_quality"], d_int, df, res_att, lang)
+    _all_measurements(page, S["data_quality"], res_mixed, lang)
     _prepost(page, S["prepost"], lang)
     _share(page, S["share_lonely"], lang)
     _reliable_change(page, S["reliable_change"], res_rc, n_pairs, lang)
@@ -501,6 +508,64 @@ def _data_quality(page: Page, s: Any, d_int: pd.DataFrame, df: pd.DataFrame, res
         "the pre-test; for categories the share. A difference larger than 0.1 (in absolute "
         "value) suggests that drop-out may bias the result. Groups of fewer than [[min_cell]] "
         "people are not shown.", lang), style="note"))
+
+
+def _direction(lo: float, hi: float) -> str:
+    """What an interval says: a clear decrease, a clear increase or no clear change."""
+    if hi < 0:
+        return "down"
+    if lo > 0:
+        return "up"
+    return "none"
+
+
+_DIRECTION = {"down": ("een duidelijke daling", "a clear decrease"),
+              "up": ("een duidelijke stijging", "a clear increase"),
+              "none": ("geen duidelijke verandering", "no clear change")}
+
+
+def _all_measurements(page: Page, s: Any, res_mixed: Any, lang: str) -> None:
+    """One sentence: does the conclusion hold when all measurements are used (mixed model,
+    :func:`evalkit.prepost.mixed`), drop-outs included? Its numbers are page quantities,
+    so they pass the disclosure layer like every other number."""
+    if isinstance(res_mixed, Exception):
+        s.add(Text(_T("Een analyse met alle metingen (gemengd model) was met deze gegevens "
+                      "niet mogelijk.",
+                      "An analysis of all measurements (mixed model) was not possible with "
+                      "these data.", lang), style="note"))
+        return
+    row = _row(res_mixed, "mean_diff")
+    n_used = int(res_mixed.n_units)
+    q = page.q
+    q("mixed.diff", row["estimate"], "estimate", group_n=n_used,
+      label="gemiddelde verandering, alle metingen (gemengd model)")
+    q("mixed.lo", row["ci_lower"], "estimate", group_n=n_used)
+    q("mixed.hi", row["ci_upper"], "estimate", group_n=n_used)
+    lo_p, hi_p = page.quantities["ci_lower"].value, page.quantities["ci_upper"].value
+    lo_m, hi_m = row["ci_lower"], row["ci_upper"]
+    if None in (lo_p, hi_p) or not (np.isfinite(lo_m) and np.isfinite(hi_m)):
+        return
+    d_pairs = _direction(float(lo_p), float(hi_p))  # type: ignore[arg-type]
+    d_all = _direction(float(lo_m), float(hi_m))
+    nl_all, en_all = _DIRECTION[d_all]
+    nl_pairs, en_pairs = _DIRECTION[d_pairs]
+    if d_all == d_pairs:
+        tail = _T(f"de conclusie blijft dezelfde ({nl_all}).",
+                  f"the conclusion stays the same ({en_all}).", lang)
+    else:
+        tail = _T(f"de conclusie verandert: {nl_all} in plaats van {nl_pairs}.",
+                  f"the conclusion changes: {en_all} instead of {en_pairs}.", lang)
+    s.add(Text(_T(
+        "Met alle metingen, ook die van deelnemers zonder nameting (gemengd model), is de "
+        "gemiddelde verandering [[mixed.diff]] punt (95%-BI [[mixed.lo]] tot [[mixed.hi]]): "
+        + tail,
+        "With all measurements, including those of participants without a post-test (mixed "
+        "model), the mean change is [[mixed.diff]] points (95% CI [[mixed.lo]] to "
+        "[[mixed.hi]]): " + tail, lang),
+        fallback=_T("De uitkomst met alle metingen (gemengd model) wordt niet getoond: te "
+                    "weinig deelnemers.",
+                    "The result with all measurements (mixed model) is not shown: too few "
+                    "participants.", lang)))
 
 
 def _count_of(share: Any, n: int) -> int:
