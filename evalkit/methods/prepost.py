@@ -1697,10 +1697,12 @@ class MixedResult(Result):
         lines.append(i18n.t({
             "nl": "Het model gebruikt ook de deelnemers die uitvielen. Het klopt als uitval "
                   "alleen samenhangt met wat gemeten is (zoals de score bij de voormeting; "
-                  "'missing at random').",
+                  "'missing at random') en de spreiding bij voor- en nameting ongeveer gelijk "
+                  "is.",
             "en": "The model also uses the participants who dropped out. It is right when "
                   "drop-out depends only on what was measured (such as the pre-test score; "
-                  "'missing at random')."}, lang))
+                  "'missing at random') and the spread at pre- and post-test is about the "
+                  "same."}, lang))
         if self.singular:
             lines.append(i18n.t({
                 "nl": "Let op: de variantie tussen deelnemers is geschat op 0.",
@@ -1771,7 +1773,11 @@ def mixed(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre", 
     participant) on every ``pre`` and ``post`` row with an outcome, so participants who
     missed one of the two measurements still count. Under "missing at random" (drop-out
     may depend on the measured pre-test score, not on the unmeasured post-test score) this
-    is unbiased where the complete-pairs analysis of :func:`paired` is not. It equals R's
+    is unbiased where the complete-pairs analysis of :func:`paired` is not, provided the
+    model holds: one random intercept implies equal variances at pre and post. With
+    clearly unequal variances it is biased too, far less than the complete pairs (simulation
+    in ``benchmarks/montecarlo_impute.py``, docs/prepost.md); :func:`impute` is the
+    sensitivity analysis that does not need that assumption. It equals R's
     ``lmerTest::lmer(outcome ~ post + covariates + (1 | unit))`` with Satterthwaite
     degrees of freedom (reference values in ``tests/reference/prepost_mixed/``). With
     complete pairs and no covariates it reproduces the paired t-test.
