@@ -303,6 +303,8 @@ class PeerGroup(Result):
         The municipality's profile (``PEER_FEATURES``); ``combined`` tells whether it is the
         population-weighted mean of former municipalities.
     k : int
+
+    ``n`` (in ``tidy()``): not available (NaN): the figures are model estimates without respondent counts.
     """
 
     title = {"nl": "Vergelijkbare gemeenten", "en": "Similar municipalities"}
@@ -470,6 +472,8 @@ class MunicipalComparison(Result):
         Every figure (municipality or former municipalities, the Netherlands, the peer group;
         2012, 2016, 2020 for ``age_group`` and 2024 for ages 16-25) with source and remark.
     peers : PeerGroup
+
+    ``n`` (in ``tidy()``): not available (NaN): the Health Monitor figures are RIVM small-area model estimates, published without respondent counts.
     """
 
     title = {"nl": "Eenzaamheid in de gemeente, landelijk en bij vergelijkbare gemeenten",
@@ -726,7 +730,10 @@ def _young_figures(code: str, name: str, pg: PeerGroup, lang: str) -> list[Refer
 
 # ------------------------------------------------------------------------------ national trend
 class NationalTrend(Result):
-    """Result of :func:`national_trend`: one national figure per year and indicator."""
+    """Result of :func:`national_trend`: one national figure per year and indicator.
+
+    ``n`` (in ``tidy()``): not available (NaN): the national figures come without respondent counts in the bundled table.
+    """
 
     title = {"nl": "Eenzaamheid in Nederland", "en": "Loneliness in the Netherlands"}
 
@@ -796,7 +803,10 @@ def national_trend(*, age_group: str = "18+") -> NationalTrend:
 
 # ------------------------------------------------------------------------------ change vs level
 class ChangeVsLevel(Result):
-    """Result of :func:`change_vs_level`: change 2016-2020 per municipality against its 2016 level."""
+    """Result of :func:`change_vs_level`: change 2016-2020 per municipality against its 2016 level.
+
+    ``n`` (in ``tidy()``): municipalities with a figure in both years.
+    """
 
     title = {"nl": "Verandering 2016-2020 tegen het niveau van 2016",
              "en": "Change 2016-2020 against the 2016 level"}
@@ -903,7 +913,10 @@ def change_vs_level(*, indicator: str = "lonely_pct", age_group: str = "18+") ->
 
 # ------------------------------------------------------------------------------ young adults by GGD region
 class YoungAdultsRegions(Result):
-    """Result of :func:`young_adults_regions`: the 2024 figures (16-25) per GGD region."""
+    """Result of :func:`young_adults_regions`: the 2024 figures (16-25) per GGD region.
+
+    ``n`` (in ``tidy()``): not available (NaN): the source gives shares only.
+    """
 
     title = {"nl": "Jongvolwassenen (16-25) per GGD-regio, 2024", "en": "Young adults (16-25) by GGD region, 2024"}
 
@@ -980,6 +993,8 @@ class ModelFunnel(Result):
         Per third of municipalities by size: the observed standard deviation of the model
         estimates and the standard deviation a direct survey of that size would show by
         chance alone (binomial, at the median illustrative n).
+
+    ``n`` (in ``tidy()``): municipalities in each size group.
     """
 
     title = {"nl": "Trechterplot van modelschattingen", "en": "Funnel plot of model estimates"}

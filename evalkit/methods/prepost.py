@@ -1946,6 +1946,8 @@ class ImputeResult(Result):
         The mean change in each completed data set.
     complete_case : dict
         ``estimate, ci_lower, ci_upper, n`` of the complete-pairs analysis, for comparison.
+
+    ``n`` (in ``tidy()``): participants analysed (at least one measured outcome; missing ones imputed).
     """
 
     title = {"nl": "Voor- en nameting: meervoudige imputatie (gevoeligheidsanalyse)",

@@ -40,7 +40,7 @@ from scipy import stats
 
 from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_lang, check_option, check_positive_int
-from evalkit.core.errors import ParameterError
+from evalkit.core.errors import NoFigureError, ParameterError
 from evalkit.core.i18n import fmt_number, t
 from evalkit.core.results import Result, tidy_frame
 from evalkit.methods.validation.model_syntax import ParsedModel, parse_model
@@ -125,7 +125,7 @@ class DifferenceTest(Result):
                 f"p = {fmt_number(p, 4, lang)}")
 
     def plot(self, **kwargs):
-        raise NotImplementedError("DifferenceTest has no figure; see summary() or tidy().")
+        raise NoFigureError("DifferenceTest: geen figuur; zie summary() of tidy() (no figure; see summary() or tidy()).")
 
     def as_dict(self) -> dict[str, float]:
         return dict(delta_chi2=self.delta_chi2, delta_df=self.delta_df, p_value=self.p_value,
@@ -373,6 +373,8 @@ class InvarianceResult(Result):
         The levels and their lavaan ``group.equal``.
     n, nobs
         Respondents used, in total and per group.
+
+    ``n`` (in ``tidy()``): rows (respondents) used to fit each level, all groups together.
     """
 
     title = _TITLE
@@ -599,4 +601,4 @@ class PartialInvarianceResult(Result):
         return "\n".join(lines)
 
     def plot(self, **kwargs):
-        raise NotImplementedError("PartialInvarianceResult has no figure; see the invariance result's plot().")
+        raise NoFigureError("PartialInvarianceResult: geen figuur; zie de plot() van het invariantieresultaat (no figure; see the invariance result's plot()).")
