@@ -64,7 +64,7 @@ def large_panel() -> pd.DataFrame:
 def run_evalkit(df, boot):
     r = staggered(df, outcome="y", unit="unit", time="time", first_treated="g",
                   bootstrap=boot, seed=1)
-    s = r.aggregate("simple")
+    s = r.aggregate("simple").tidy()
     return r.att_gt["estimate"].to_numpy(), r.att_gt["std_error"].to_numpy(), \
         float(s["estimate"].iloc[0])
 

@@ -55,10 +55,10 @@ def main():
                       bootstrap=args.bootstrap or None, seed=rep)
         a = r.att_gt
         tr, ts = truth(df, a)
-        s = r.aggregate("simple").iloc[0]
+        s = r.aggregate("simple").tidy().iloc[0]
         rec["simple"].append(s.estimate - ts)
         cov["simple"].append(s.ci_lower <= ts <= s.ci_upper)
-        dyn = r.aggregate("dynamic")
+        dyn = r.aggregate("dynamic").tidy()
         d1 = dyn[dyn["event_time"] == 1].iloc[0]
         e = (a["time"] - a["group"]).to_numpy()
         t1 = float(np.mean(tr[e == 1]))  # equal population shares

@@ -138,14 +138,14 @@ def test_mpdta_readme_att_gt_and_pretest(mpdta):
 def test_mpdta_readme_aggregations(mpdta):
     ref = PUB["did_readme_mpdta"]
     r = _mp(mpdta)
-    simple = r.aggregate("simple")
+    simple = r.aggregate("simple").tidy()
     assert simple.shape[0] == 1
     assert_allclose(simple["estimate"].iloc[0], ref["simple"]["overall"], atol=5e-5, rtol=0)
-    grp = r.aggregate("group")
+    grp = r.aggregate("group").tidy()
     assert_allclose(grp["estimate"].iloc[0], ref["group_agg"]["overall"], atol=5e-4, rtol=0)
     assert_allclose(grp["group"].iloc[1:], ref["group_agg"]["group"])
     assert_allclose(grp["estimate"].iloc[1:], ref["group_agg"]["att"], atol=5e-5, rtol=0)
-    dyn = r.aggregate("dynamic")
+    dyn = r.aggregate("dynamic").tidy()
     assert_allclose(dyn["estimate"].iloc[0], ref["dynamic"]["overall"], atol=5e-5, rtol=0)
     assert_allclose(dyn["event_time"].iloc[1:], ref["dynamic"]["event_time"])
     assert_allclose(dyn["estimate"].iloc[1:], ref["dynamic"]["att"], atol=5e-5, rtol=0)
@@ -181,7 +181,7 @@ def test_mpdta_bootstrap_matches_readme_and_analytic(mpdta):
     # deterministic with a seed
     r2 = _mp(mpdta, bootstrap=999, seed=11)
     assert_allclose(r2.att_gt["std_error"], a["std_error"], rtol=0, atol=0)
-    dyn = r.aggregate("dynamic")
+    dyn = r.aggregate("dynamic").tidy()
     assert (dyn["ci_type"].iloc[1:] == "uniform").all()
     # aggregations reuse the multipliers through the linear basis; the same as a direct
     # multiplier bootstrap of the materialised influence functions (float32 draws: 1e-4)
@@ -214,7 +214,7 @@ def test_mpdta_matches_moderndid(mpdta, name, kw):
     assert_allclose(a["std_error"].to_numpy()[ok], se[ok], rtol=1e-9)
     assert_allclose(r.pretest["p_value"], ref["wald_pvalue"], atol=5e-6)  # moderndid rounds
     for kind in ("simple", "group", "dynamic", "calendar"):
-        agg = r.aggregate(kind)
+        agg = r.aggregate(kind).tidy()
         assert_allclose(agg["estimate"].iloc[0], ref[kind]["overall_att"], rtol=1e-9)
         assert_allclose(agg["std_error"].iloc[0], ref[kind]["overall_se"], rtol=1e-9)
         if kind != "simple":
@@ -227,7 +227,7 @@ def test_aggregation_event_time_restrictions_match_moderndid(mpdta):
     r = _mp(mpdta)
     for key, ref in MDID["never_varying"]["restricted"].items():
         kind = key.rsplit("_", 1)[1]
-        agg = r.aggregate(kind, **ref["kwargs"])
+        agg = r.aggregate(kind, **ref["kwargs"]).tidy()
         want = np.r_[ref["overall_att"], ref.get("att", [])]
         want_se = np.r_[ref["overall_se"], ref.get("se", [])]
         assert_allclose(agg["estimate"], want, rtol=1e-9, atol=1e-12, err_msg=key)
@@ -269,7 +269,7 @@ def test_unbalanced_panel_matches_csdid(mpdta):
     assert_allclose(r.att_gt["estimate"], ref["att"], rtol=1e-9, atol=1e-12)
     assert_allclose(r.att_gt["std_error"], ref["se"], rtol=1e-9)
     for kind in ("simple", "group", "dynamic", "calendar"):
-        agg = r.aggregate(kind).iloc[0]
+        agg = r.aggregate(kind).tidy().iloc[0]
         assert_allclose(agg.estimate, ref[kind]["overall_att"], rtol=1e-9)
         assert_allclose(agg.std_error, ref[kind]["overall_se"], rtol=1e-9)
     # on a balanced panel the route gives the panel point estimates (SEs differ: levels)
@@ -309,7 +309,7 @@ def test_hand_worked_influence_function_se():
                    time="time", first_treated="g")
     assert_allclose(rn.att_gt["estimate"], r.att_gt["estimate"], rtol=1e-14)
     # simple aggregation with a single cell: weight estimation adds nothing
-    s = r.aggregate("simple")
+    s = r.aggregate("simple").tidy()
     assert_allclose(s["std_error"].iloc[0], np.sqrt(8 / 9 + 2 / 16), rtol=1e-12)
 
 
@@ -335,7 +335,7 @@ def test_aggregated_se_vs_nonparametric_bootstrap():
     df = simulate_staggered(300, periods=range(1, 6), cohorts=(3, 4), seed=5)
     df = df.sort_values(["unit", "time"]).reset_index(drop=True)
     r = staggered(df, outcome="y", unit="unit", time="time", first_treated="g")
-    an = {k: r.aggregate(k)["std_error"].iloc[0] for k in ("simple", "group", "dynamic")}
+    an = {k: r.aggregate(k).tidy()["std_error"].iloc[0] for k in ("simple", "group", "dynamic")}
     rng = np.random.default_rng(3)
     n, T = df["unit"].nunique(), 5
     draws = {k: [] for k in an}
@@ -347,7 +347,7 @@ def test_aggregated_se_vs_nonparametric_bootstrap():
             bd = df.iloc[idx].assign(unit=np.repeat(np.arange(n), T))
             rb = staggered(bd, outcome="y", unit="unit", time="time", first_treated="g")
             for k in an:
-                draws[k].append(rb.aggregate(k)["estimate"].iloc[0])
+                draws[k].append(rb.aggregate(k).tidy()["estimate"].iloc[0])
     for k in an:
         assert_allclose(np.std(draws[k], ddof=1), an[k], rtol=0.20)
 
@@ -375,7 +375,7 @@ def test_twfe_biased_staggered_recovers_truth():
                             zip(a["group"], a["time"])], atol=1e-12)
     z = (a["estimate"] - truth) / a["std_error"]
     assert np.all(np.abs(z) < 4.5)
-    s = r.aggregate("simple").iloc[0]
+    s = r.aggregate("simple").tidy().iloc[0]
     assert abs(s.estimate - true_simple) < 4 * s.std_error
     tw = twfe(df, outcome="y", unit="unit", time="time", treated="treated")
     assert abs(tw.estimate - true_simple) > 10 * tw.std_error  # TWFE is biased here
@@ -385,7 +385,7 @@ def test_dynamic_truth_with_equal_cohort_effects():
     df = simulate_staggered(1200, effects={3: 1.0, 5: 1.0, 7: 1.0}, slope=0.5, seed=8)
     r = staggered(df, outcome="y", unit="unit", time="time", first_treated="g",
                   control="notyet")
-    dyn = r.aggregate("dynamic").iloc[1:]
+    dyn = r.aggregate("dynamic").tidy().iloc[1:]
     truth = np.where(dyn["event_time"] >= 0, 1 + 0.5 * dyn["event_time"], 0.0)
     assert np.all(np.abs(dyn["estimate"] - truth) < 4 * dyn["std_error"])
     assert r.pretest["p_value"] > 0.001
@@ -396,7 +396,7 @@ def test_doubly_robust_removes_covariate_trend_bias():
     a0 = staggered(df, outcome="y", unit="unit", time="time", first_treated="g")
     a1 = staggered(df, outcome="y", unit="unit", time="time", first_treated="g",
                    covariates="x")
-    s0, s1 = a0.aggregate("simple").iloc[0], a1.aggregate("simple").iloc[0]
+    s0, s1 = a0.aggregate("simple").tidy().iloc[0], a1.aggregate("simple").tidy().iloc[0]
     _, truth = _truth(df, a1.att_gt)
     assert abs(s0.estimate - truth) > 5 * s0.std_error   # unconditional PT fails
     assert abs(s1.estimate - truth) < 4 * s1.std_error   # DR recovers the truth
@@ -414,7 +414,7 @@ def test_monte_carlo_coverage_small():
         r = staggered(df, outcome="y", unit="unit", time="time", first_treated="g")
         a = r.att_gt
         tr, truth = _truth(df, a)
-        s = r.aggregate("simple").iloc[0]
+        s = r.aggregate("simple").tidy().iloc[0]
         cover_s.append(s.ci_lower <= truth <= s.ci_upper)
         j = np.flatnonzero((a["group"] == 2) & (a["time"] == 3))[0]
         cover_gt.append(a["ci_lower"].iloc[j] <= tr[j] <= a["ci_upper"].iloc[j])
@@ -428,7 +428,7 @@ def test_bootstrap_se_close_to_analytic_and_cluster():
                   bootstrap=999, seed=3)
     assert_allclose(r.att_gt["std_error"], r._se_analytic, rtol=0.12)
     rm = staggered(df, outcome="y", unit="unit", time="time", first_treated="g",
-                   bootstrap=999, seed=3, weights="mammen")
+                   bootstrap=999, seed=3, multipliers="mammen")
     assert_allclose(rm.att_gt["std_error"], r._se_analytic, rtol=0.12)
     rc = staggered(df, outcome="y", unit="unit", time="time", first_treated="g",
                    cluster="cluster")
@@ -576,7 +576,7 @@ def test_result_contract(mpdta):
         assert out is not None
         plt.close("all")
     st = results[3]
-    agg_cols = [list(st.aggregate(k).columns) for k in ("simple", "group", "dynamic",
+    agg_cols = [list(st.aggregate(k).tidy().columns) for k in ("simple", "group", "dynamic",
                                                          "calendar")]
     assert all(c == agg_cols[0] for c in agg_cols)  # columns never depend on arguments
     assert {"event_time", "group", "n_obs", "n_clusters"} <= set(agg_cols[0])
@@ -591,7 +591,7 @@ def test_bundled_municipal_panel_smoke():
     kw = dict(outcome="lonely_pct", unit="municipality_code", time="year")
     r = staggered(panel, first_treated="joined_year", control="notyet", **kw)
     assert set(r.att_gt["group"].unique()) <= {2018.0, 2019.0, 2020.0, 2021.0}
-    assert np.isfinite(r.aggregate("simple")["estimate"].iloc[0])
+    assert np.isfinite(r.aggregate("simple").tidy()["estimate"].iloc[0])
     b = bacon(panel, first_treated="joined_year", **kw)
     assert_allclose(b.components["weight"].sum(), 1.0, rtol=1e-12)
     assert_allclose(b.twfe_estimate, b.twfe_direct, rtol=1e-10)
@@ -657,7 +657,7 @@ def test_repeated_cross_sections_dr_recovers_truth():
     r1 = staggered(rcs, outcome="y", time="time", first_treated="g", panel=False,
                    covariates="x")
     _, truth = _truth(df, r1.att_gt)
-    s0, s1 = r0.aggregate("simple").iloc[0], r1.aggregate("simple").iloc[0]
+    s0, s1 = r0.aggregate("simple").tidy().iloc[0], r1.aggregate("simple").tidy().iloc[0]
     assert abs(s1.estimate - truth) < 4 * s1.std_error
     assert abs(s0.estimate - truth) > 4 * s0.std_error
 
@@ -669,7 +669,7 @@ def test_doubly_robust_se_vs_nonparametric_bootstrap():
     df = df.sort_values(["unit", "time"]).reset_index(drop=True)
     kw = dict(outcome="y", unit="unit", time="time", first_treated="g", covariates="x")
     r = staggered(df, **kw)
-    an = np.r_[r.att_gt["std_error"].to_numpy(), r.aggregate("simple")["std_error"]]
+    an = np.r_[r.att_gt["std_error"].to_numpy(), r.aggregate("simple").tidy()["std_error"]]
     rng = np.random.default_rng(8)
     n, T = 400, 4
     est = []
@@ -680,5 +680,5 @@ def test_doubly_robust_se_vs_nonparametric_bootstrap():
             idx = (pick[:, None] * T + np.arange(T)).ravel()
             rb = staggered(df.iloc[idx].assign(unit=np.repeat(np.arange(n), T)), **kw)
             est.append(np.r_[rb.att_gt["estimate"].to_numpy(),
-                             rb.aggregate("simple")["estimate"]])
+                             rb.aggregate("simple").tidy()["estimate"]])
     assert_allclose(np.std(est, axis=0, ddof=1), an, rtol=0.20)

@@ -456,7 +456,7 @@ def test_aggregate_with_nothing_left_gives_clear_errors():
             r.aggregate(kind, max_e=-1)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        leads = r.aggregate("dynamic", max_e=-1)
+        leads = r.aggregate("dynamic", max_e=-1).tidy()
     assert np.isnan(leads.loc[0, "estimate"]) and (leads["event_time"].dropna() < 0).all()
 
 

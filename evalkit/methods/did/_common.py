@@ -60,6 +60,20 @@ def outcome_column(df: pd.DataFrame, col: str) -> np.ndarray:
     return y
 
 
+def weight_column(df: pd.DataFrame, col: str) -> np.ndarray:
+    """Sampling weights: numeric, finite, positive and never missing."""
+    w = numeric_column(df, col, "weights")
+    if np.isnan(w).any():
+        raise DataValidationError(
+            f"weights={col!r} has {int(np.isnan(w).sum())} missing values; every row needs "
+            "a weight.")
+    if (w <= 0).any():
+        raise DataValidationError(
+            f"weights={col!r} must be positive; found {int((w <= 0).sum())} values <= 0 "
+            f"(e.g. {w[w <= 0][0]:g}). Leave such rows out instead.")
+    return w
+
+
 def time_column(df: pd.DataFrame, col: str) -> np.ndarray:
     """Time must be numeric (years or period numbers), not dates or strings."""
     s = df[col]

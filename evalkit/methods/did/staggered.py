@@ -21,7 +21,7 @@ from evalkit.core.errors import (
     ParameterError,
     SmallSampleWarning,
 )
-from evalkit.core.i18n import fmt_ci, fmt_number, fmt_p
+from evalkit.core.i18n import fmt_ci, fmt_number, fmt_p, t
 from evalkit.core.text import text_table
 from evalkit.core.results import Result, tidy_frame
 from evalkit.methods.did._bootstrap import bootstrap_draws, cluster_sums, multiplier_bootstrap, summarise_draws
@@ -36,9 +36,10 @@ from evalkit.methods.did._common import (
     outcome_column,
     prepare,
     time_column,
+    weight_column,
 )
 
-__all__ = ["staggered", "StaggeredResult"]
+__all__ = ["staggered", "StaggeredResult", "AggregateResult"]
 
 _TINY = np.sqrt(np.finfo(float).eps) * 10
 _AGG_KINDS = ("simple", "group", "dynamic", "calendar")
@@ -49,18 +50,21 @@ _AGG_COLUMNS = ("kind", "group", "time", "event_time", "ci_type", "n_obs", "n_cl
 # ---------------------------------------------------------------------------------------
 # 2x2 building blocks (one ATT(g,t) and its influence function)
 # ---------------------------------------------------------------------------------------
-def _logit(X: np.ndarray, d: np.ndarray, max_iter: int = 100, tol: float = 1e-10):
-    """Maximum likelihood logit by Newton-Raphson; returns (beta, fitted p, converged)."""
+def _logit(X: np.ndarray, d: np.ndarray, w: np.ndarray | None = None,
+           max_iter: int = 100, tol: float = 1e-10):
+    """(Weighted) maximum likelihood logit by Newton-Raphson, as R's
+    ``glm(d ~ X, weights = w, family = binomial)``; returns (beta, fitted p, converged)."""
+    w = np.ones_like(d) if w is None else w
     beta = np.zeros(X.shape[1])
-    ybar = d.mean()
+    ybar = float(np.sum(w * d) / np.sum(w))
     beta[0] = np.log(ybar / (1 - ybar))  # intercept start (X[:, 0] is the constant)
     converged = False
     for _ in range(max_iter):
         eta = X @ beta
         p = 1.0 / (1.0 + np.exp(-eta))
-        w = p * (1 - p)
-        grad = X.T @ (d - p)
-        hess = (X * w[:, None]).T @ X
+        v = w * p * (1 - p)
+        grad = X.T @ (w * (d - p))
+        hess = (X * v[:, None]).T @ X
         step = np.linalg.solve(hess, grad)
         beta = beta + step
         if np.max(np.abs(step)) < tol * (1 + np.max(np.abs(beta))):
@@ -70,41 +74,88 @@ def _logit(X: np.ndarray, d: np.ndarray, max_iter: int = 100, tol: float = 1e-10
     return beta, p, converged
 
 
-def _drdid_panel(dy: np.ndarray, d: np.ndarray, X: np.ndarray):
-    """Sant'Anna & Zhao (2020) doubly robust DiD for panel data (as DRDID::drdid_panel).
-
-    Returns the ATT and its influence function (length n1, mean zero) for the units
-    passed in (treated ``d == 1`` and comparison ``d == 0``).
-    """
-    n1 = dy.shape[0]
-    _, ps, conv = _logit(X, d)
+def _ps_fit(X: np.ndarray, d: np.ndarray, w: np.ndarray):
+    """Propensity score by weighted logit and the asymptotic linear representation of
+    its coefficients (R: score %*% vcov(glm) * n)."""
+    n1 = d.shape[0]
+    _, ps, conv = _logit(X, d, w)
     if not conv:
         warnings.warn("propensity-score logit did not converge.", ConvergenceWarning,
-                      stacklevel=4)
-    wps = ps * (1 - ps)
-    hess_inv = np.linalg.inv((X * wps[:, None]).T @ X) * n1  # vcov(glm) * n
+                      stacklevel=5)
+    hess_inv = np.linalg.inv((X * (w * ps * (1 - ps))[:, None]).T @ X) * n1
+    lin_ps = (X * (w * (d - ps))[:, None]) @ hess_inv
+    return ps, lin_ps
+
+
+def _control_ols(dy: np.ndarray, d: np.ndarray, X: np.ndarray, w: np.ndarray):
+    """Weighted OLS of dy on X among the comparison units: fitted values for everyone
+    and the asymptotic linear representation of the coefficients (n1 x k)."""
+    n1 = dy.shape[0]
+    wols = w * (1 - d)
+    Xw = X * wols[:, None]
+    beta = np.linalg.solve(Xw.T @ X, Xw.T @ dy)
+    out = X @ beta
+    xpx_inv = np.linalg.inv(Xw.T @ X / n1)
+    lin_ols = (X * (wols * (dy - out))[:, None]) @ xpx_inv
+    return out, lin_ols
+
+
+def _drdid_panel(dy: np.ndarray, d: np.ndarray, X: np.ndarray, w: np.ndarray):
+    """Sant'Anna & Zhao (2020) doubly robust DiD for panel data (as DRDID::drdid_panel,
+    with sampling weights ``w`` as its ``i.weights``).
+
+    Returns the ATT and its influence function (length n1, mean zero) for the units
+    passed in (treated ``d == 1`` and comparison ``d == 0``), and the largest ps.
+    """
+    ps, lin_ps = _ps_fit(X, d, w)
     psc = np.minimum(ps, 1 - 1e-6)
     trim = np.where(d == 1, psc < 1.01, psc < 0.995).astype(float)
-    ctrl = d == 0
-    beta, *_ = np.linalg.lstsq(X[ctrl], dy[ctrl], rcond=None)
-    out = X @ beta
-    w_t = d
-    w_c = trim * psc * (1 - d) / (1 - psc)
+    out, lin_ols = _control_ols(dy, d, X, w)
+    w_t = w * d
+    w_c = w * trim * psc * (1 - d) / (1 - psc)
     resid = dy - out
     eta_t = np.mean(w_t * resid) / np.mean(w_t)
     eta_c = np.mean(w_c * resid) / np.mean(w_c)
     att = eta_t - eta_c
-    # influence function of the OLS coefficients (controls) and of the logit
-    wols = (1 - d)
-    xpx_inv = np.linalg.inv((X * wols[:, None]).T @ X / n1)
-    lin_ols = (X * (wols * resid)[:, None]) @ xpx_inv
-    lin_ps = (X * (d - ps)[:, None]) @ hess_inv
     m1 = np.mean(X * w_t[:, None], axis=0)
     inf_treat = (w_t * resid - w_t * eta_t - lin_ols @ m1) / np.mean(w_t)
     m2 = np.mean(X * (w_c * (resid - eta_c))[:, None], axis=0)
     m3 = np.mean(X * w_c[:, None], axis=0)
     inf_cont = (w_c * resid - w_c * eta_c + lin_ps @ m2 - lin_ols @ m3) / np.mean(w_c)
     return att, inf_treat - inf_cont, float(np.max(ps))
+
+
+def _reg_did_panel(dy: np.ndarray, d: np.ndarray, X: np.ndarray, w: np.ndarray):
+    """Outcome-regression DiD for panel data (Heckman, Ichimura & Todd 1997; as
+    DRDID::reg_did_panel): mean change of the treated minus the mean over the treated
+    of the comparison units' regression of the change on X."""
+    out, lin_ols = _control_ols(dy, d, X, w)
+    w_t = w * d
+    eta_t = np.mean(w_t * dy) / np.mean(w_t)
+    eta_c = np.mean(w_t * out) / np.mean(w_t)
+    inf_treat = (w_t * dy - w_t * eta_t) / np.mean(w_t)
+    m1 = np.mean(X * w_t[:, None], axis=0)
+    inf_cont = (w_t * out - w_t * eta_c + lin_ols @ m1) / np.mean(w_t)
+    return eta_t - eta_c, inf_treat - inf_cont, 0.0
+
+
+def _std_ipw_did_panel(dy: np.ndarray, d: np.ndarray, X: np.ndarray, w: np.ndarray):
+    """Inverse-probability-weighted DiD with normalised (Hajek) weights for panel data
+    (Abadie 2005; as DRDID::std_ipw_did_panel, R did's ``est_method="ipw"``)."""
+    ps, lin_ps = _ps_fit(X, d, w)
+    psc = np.minimum(ps, 1 - 1e-6)
+    trim = np.where(d == 1, psc < 1.01, psc < 0.995).astype(float)
+    w_t = trim * w * d
+    w_c = trim * w * psc * (1 - d) / (1 - psc)
+    eta_t = np.mean(w_t * dy) / np.mean(w_t)
+    eta_c = np.mean(w_c * dy) / np.mean(w_c)
+    inf_treat = (w_t * dy - w_t * eta_t) / np.mean(w_t)
+    m2 = np.mean(X * (w_c * (dy - eta_c))[:, None], axis=0)
+    inf_cont = (w_c * dy - w_c * eta_c + lin_ps @ m2) / np.mean(w_c)
+    return eta_t - eta_c, inf_treat - inf_cont, float(np.max(ps))
+
+
+_PANEL_ESTIMATORS = {"dr": _drdid_panel, "reg": _reg_did_panel, "ipw": _std_ipw_did_panel}
 
 
 def _wols_lin(X, mask, y, n):
@@ -225,7 +276,8 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
               first_treated: str, control: str = "never", base_period: str = "varying",
               anticipation: int = 0, covariates=None, cluster: str | None = None,
               bootstrap: int | None = None, seed: int | None = 0, panel: bool = True,
-              allow_unbalanced_panel: bool = False, weights: str = "rademacher",
+              allow_unbalanced_panel: bool = False, weights: str | None = None,
+              est_method: str = "dr", multipliers: str = "rademacher",
               confidence: float = 0.95) -> "StaggeredResult":
     r"""Group-time average treatment effects under staggered adoption.
 
@@ -243,16 +295,23 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
     the never-treated units (``control="never"``) or the never- and not-yet-treated units
     (``"notyet"``: first treated after :math:`\max(t, b) + \delta`). Without covariates
     this is the difference in mean changes (outcome regression on a constant); with
-    covariates the doubly robust estimator of Sant'Anna & Zhao (2020), as R
-    ``did::att_gt(est_method="dr")`` (logit propensity score, linear outcome regression
-    for the comparison group, covariates taken from the earlier of the two periods;
-    use time-invariant covariates).
+    covariates, as R ``did::att_gt``, ``est_method="dr"`` is the doubly robust estimator
+    of Sant'Anna & Zhao (2020) (logit propensity score, linear outcome regression for
+    the comparison group), ``"reg"`` the outcome regression (Heckman, Ichimura & Todd
+    1997) and ``"ipw"`` inverse probability weighting with normalised weights (Abadie
+    2005); covariates are taken from the earlier of the two periods (use time-invariant
+    covariates). ``reg`` and ``ipw`` are for panels (repeated cross-sections: ``dr``).
+
+    With ``weights`` (one sampling weight per unit, constant over time, as R ``did``'s
+    ``weightsname``; normalised to mean 1) every mean, regression and propensity score
+    is weighted, and so are the cohort shares P(G=g) of the aggregations and all
+    influence functions (hence the analytic and bootstrap standard errors).
 
     Inference uses the influence function :math:`\psi_i` of each estimate, scaled as R
     ``did`` does: :math:`SE = \sqrt{\sum_i \psi_i^2}/n` over all :math:`n` units (with
     ``cluster``: :math:`\sqrt{\sum_c (\sum_{i \in c}\psi_i)^2}/n`). With ``bootstrap=B``
-    the multiplier bootstrap (Rademacher weights as R ``did``; ``weights="mammen"`` for
-    Mammen's) gives the standard errors (IQR / 1.349) and a critical value for
+    the multiplier bootstrap (Rademacher multipliers as R ``did``;
+    ``multipliers="mammen"`` for Mammen's) gives the standard errors (IQR / 1.349) and a critical value for
     simultaneous (uniform) confidence bands over all ATT(g,t); without it the intervals
     are pointwise normal intervals. The pre-test of parallel trends is the Wald test
     :math:`W = \hat\theta_{pre}'\hat V_{pre}^{-1}\hat\theta_{pre} \sim \chi^2_q` of the
@@ -291,7 +350,14 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
         the four cell means of the observed rows (the repeated cross-section estimator)
         and the influence function is summed within units, so SEs stay clustered by
         unit.
-    weights : {"rademacher", "mammen"}
+    weights : str, optional
+        Column with sampling weights (positive, constant within a unit); R ``did``'s
+        ``weightsname``. (Until evalkit 0.1 this argument chose the bootstrap
+        multipliers; that is now ``multipliers``.)
+    est_method : {"dr", "reg", "ipw"}
+        Estimator with covariates (ignored without covariates, where all three are the
+        difference in mean changes).
+    multipliers : {"rademacher", "mammen"}
         Multiplier distribution of the bootstrap.
     confidence : float
         Confidence level.
@@ -322,7 +388,14 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
     """
     control = check_option("control", control, ("never", "notyet"))
     base_period = check_option("base_period", base_period, ("varying", "universal"))
-    weights = check_option("weights", weights, ("rademacher", "mammen"))
+    multipliers = check_option("multipliers", multipliers, ("rademacher", "mammen"))
+    est_method = check_option("est_method", est_method, ("dr", "reg", "ipw"))
+    if weights in ("rademacher", "mammen") and (
+            not isinstance(data, pd.DataFrame) or weights not in data.columns):
+        raise ParameterError(
+            f"weights={weights!r}: weights= now names a column of sampling weights (as R "
+            f"did's weightsname); the bootstrap multipliers are chosen with "
+            f"multipliers={weights!r}.")
     check_option("panel", panel, (True, False))
     check_option("allow_unbalanced_panel", allow_unbalanced_panel, (True, False))
     alpha = 1 - check_confidence(confidence)
@@ -335,9 +408,15 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
     if panel and unit is None:
         raise ParameterError("unit is required for panel data (or pass panel=False for "
                              "repeated cross-sections).")
+    if covs and est_method != "dr" and not panel:
+        raise ParameterError(
+            f"est_method={est_method!r} is implemented for panel data; repeated "
+            "cross-sections use est_method='dr'.")
     df = prepare(data, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
-                 covariates=covs or None, cluster=cluster)
+                 covariates=covs or None, cluster=cluster, weights=weights)
     outcome_column(df, outcome)
+    if weights is not None:
+        df["__w"] = weight_column(df, weights)
     for c in covs:
         numeric_column(df, c, "covariates")
     tt = time_column(df, time)
@@ -379,11 +458,27 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
             if (cu > 1).any():
                 raise DataValidationError(
                     f"cluster={cluster!r} must be constant within each unit.")
+        if weights is not None:
+            wv = df["__w"].to_numpy()
+            w_min = np.full(n_units, np.inf)
+            w_max = np.full(n_units, -np.inf)
+            np.minimum.at(w_min, ucodes, wv)
+            np.maximum.at(w_max, ucodes, wv)
+            if (w_min != w_max).any():
+                u = int(np.flatnonzero(w_min != w_max)[0])
+                raise DataValidationError(
+                    f"weights={weights!r} must be constant within a unit (one weight per "
+                    f"unit, as R did); unit {ulabels[u]!r} has {w_min[u]:g} and "
+                    f"{w_max[u]:g}.")
+            wu = w_min
+        else:
+            wu = np.ones(n_units)
     else:
         ucodes = np.arange(len(df))
         ulabels = None
         gu = df["__g"].to_numpy()
         n_units = len(df)
+        wu = df["__w"].to_numpy() if weights is not None else np.ones(n_units)
 
     tlist = np.unique(df["__t"].to_numpy())
     if len(tlist) < 2:
@@ -432,12 +527,15 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
         remap[kept_units] = np.arange(kept_units.size)
         ucodes = remap[ucodes]
         gu = gu[kept_units]
+        wu = wu[kept_units]
         ulabels = ulabels[kept_units]
         n_units = kept_units.size
     else:
         gu = gu[row_keep]
+        wu = wu[row_keep]
         ucodes = np.arange(len(df))
         n_units = len(df)
+    wu = wu / wu.mean()  # as R did: weights normalised to mean 1
     tcodes = np.searchsorted(tlist, df["__t"].to_numpy())
     T = len(tlist)
     unbalanced = False
@@ -512,12 +610,15 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
                 continue
             dy = Y[:, c["cur"]] - Y[:, c["pre"]]
             if not covs:
-                # G and C are disjoint: psi = n/n_G (dy - m_G) on G, -n/n_C (dy - m_C) on C
-                mg = float(dy @ Gf) / n_tr[j]
-                mc = float(dy @ Cf) / n_co[j]
+                # G and C are disjoint: psi = n w (dy - m_G) / sum_G w on G and
+                # -n w (dy - m_C) / sum_C w on C (weighted means; w = 1 unweighted)
+                WG, WC = wu * Gf, wu * Cf
+                sg, sc = float(WG.sum()), float(WC.sum())
+                mg = float(dy @ WG) / sg
+                mc = float(dy @ WC) / sc
                 att[j] = mg - mc
-                inf[:, j] = (dy - mg) * (Gf * (n_units / n_tr[j])) \
-                    - (dy - mc) * (Cf * (n_units / n_co[j]))
+                inf[:, j] = (dy - mg) * (WG * (n_units / sg)) \
+                    - (dy - mc) * (WC * (n_units / sc))
             else:
                 sub = G | C
                 X = Xw[sub, min(c["cur"], c["pre"]), :]
@@ -527,7 +628,8 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
                                " to fit the outcome regression")
                     continue
                 try:
-                    a, f, pmax = _drdid_panel(dy[sub], G[sub].astype(float), X)
+                    a, f, pmax = _PANEL_ESTIMATORS[est_method](
+                        dy[sub], G[sub].astype(float), X, wu[sub])
                 except np.linalg.LinAlgError:
                     _skip_cell("the propensity score or outcome regression", c, tlist,
                                " is singular (perfect prediction?)")
@@ -542,6 +644,11 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
         # within units): cell means of the observed rows
         row_unit = ucodes
         g_row = gu[ucodes] if panel else gu
+        w_row = wu[ucodes] if panel else wu
+        if covs and weights is not None:
+            raise ParameterError(
+                "weights with covariates are implemented for balanced panels; for repeated "
+                "cross-sections or an unbalanced panel use weights without covariates.")
         if covs:
             Xr = np.column_stack([np.ones(len(y))] + [df[c].to_numpy(dtype=float)
                                                        for c in covs])
@@ -562,11 +669,12 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
                 continue
             col = np.zeros(len(y))
             if not covs:
-                means = [y[p].mean() for p in parts]
+                sums = [float(w_row[p].sum()) for p in parts]
+                means = [float(w_row[p] @ y[p]) / sw for p, sw in zip(parts, sums)]
                 att[j] = (means[0] - means[1]) - (means[2] - means[3])
                 sign = (1.0, -1.0, -1.0, 1.0)
-                for p, m, cnt, s in zip(parts, means, counts, sign):
-                    col[p] = s * (y[p] - m) * (n_units / cnt)
+                for p, m, sw, s in zip(parts, means, sums, sign):
+                    col[p] = s * w_row[p] * (y[p] - m) * (n_units / sw)
             else:
                 sub = (G | C) & (post_rows | pre_rows)
                 try:
@@ -591,7 +699,8 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
         att=att, inf=inf, groups=groups, times=times, bases=bases, post=post,
         n_treated=n_tr, n_control=n_co, gu=gu, n_units=n_units, n_obs=int(len(df)),
         cluster_codes=cl_codes, n_clusters=n_clusters, bootstrap=bootstrap, seed=seed,
-        weights=weights, alpha=alpha, control=control, base_period=base_period,
+        multipliers=multipliers, alpha=alpha, unit_weights=wu, weights=weights,
+        est_method=est_method, control=control, base_period=base_period,
         anticipation=anticipation, covariates=covs, panel=panel, tlist=tlist,
         zero=np.array([c["zero"] for c in cells], dtype=bool),
         names=dict(outcome=outcome, unit=unit, time=time, first_treated=first_treated),
@@ -621,7 +730,8 @@ class StaggeredResult(Result):
              "en": "Staggered difference-in-differences (Callaway & Sant'Anna)"}
 
     def __init__(self, *, att, inf, groups, times, bases, post, n_treated, n_control, gu,
-                 n_units, n_obs, cluster_codes, n_clusters, bootstrap, seed, weights, alpha,
+                 n_units, n_obs, cluster_codes, n_clusters, bootstrap, seed, multipliers,
+                 alpha, unit_weights, weights, est_method,
                  control, base_period, anticipation, covariates, panel, tlist, zero, names):
         self._att = att
         self.influence_function = inf
@@ -630,7 +740,9 @@ class StaggeredResult(Result):
         self.n_units, self.n_obs = n_units, n_obs
         self._cl = cluster_codes
         self.n_clusters = n_clusters
-        self.bootstrap, self.seed, self.weights, self.alpha = bootstrap, seed, weights, alpha
+        self.bootstrap, self.seed, self.multipliers, self.alpha = (bootstrap, seed,
+                                                                   multipliers, alpha)
+        self.weights, self.est_method, self._wu = weights, est_method, unit_weights
         self.control, self.base_period, self.anticipation = control, base_period, anticipation
         self.covariates, self.panel, self.names = covariates, panel, names
         self._tlist = tlist
@@ -649,10 +761,10 @@ class StaggeredResult(Result):
         if bootstrap:
             ind = np.zeros((n_units, len(self._glist)))
             treated = self._gidx >= 0
-            ind[np.flatnonzero(treated), self._gidx[treated]] = 1.0
+            ind[np.flatnonzero(treated), self._gidx[treated]] = unit_weights[treated]
             self._bdraws = bootstrap_draws(np.hstack([inf, ind]), n=n_units, draws=bootstrap,
                                            seed=seed, cluster_codes=cluster_codes,
-                                           weights=weights)
+                                           weights=multipliers)
             del ind
             ok = ~np.isnan(att)
             bs = summarise_draws(self._bdraws[:, :len(att)][:, ok], n=n_units, alpha=alpha)
@@ -681,6 +793,21 @@ class StaggeredResult(Result):
                 self.att_gt[col] = vals.astype(np.int64)
         self.pretest = self._pretest()
 
+    def _method_words(self, lang: str) -> str:
+        words = {"dr": {"nl": "dubbel robuust (doubly robust) met covariaten",
+                        "en": "doubly robust with covariates"},
+                 "reg": {"nl": "uitkomstregressie met covariaten",
+                         "en": "outcome regression with covariates"},
+                 "ipw": {"nl": "inverse-kansweging (IPW) met covariaten",
+                         "en": "inverse probability weighting with covariates"}}
+        text = words[self.est_method][lang] if self.covariates else t(
+            {"nl": "verschil in gemiddelde veranderingen", "en": "difference in mean changes"},
+            lang)
+        if self.weights is not None:
+            text += t({"nl": ", gewogen met {w}", "en": ", weighted by {w}"}, lang,
+                      w=self.weights)
+        return text
+
     # -- inference helpers ------------------------------------------------------------
     def _analytic_se(self, inf: np.ndarray) -> np.ndarray:
         inf = inf if inf.ndim == 2 else inf[:, None]
@@ -693,14 +820,14 @@ class StaggeredResult(Result):
         """Multiplier bootstrap of arbitrary influence-function columns (same seed)."""
         return multiplier_bootstrap(inf, n=self.n_units, draws=self.bootstrap, seed=self.seed,
                                     alpha=self.alpha, cluster_codes=self._cl,
-                                    weights=self.weights)
+                                    weights=self.multipliers)
 
     def _materialise(self, coef: np.ndarray) -> np.ndarray:
         """Influence function (n units) of a linear combination of the basis."""
         k = self.influence_function.shape[1]
         f = self.influence_function @ coef[:k]
         cg = coef[k:]
-        f += np.where(self._gidx >= 0, cg[np.maximum(self._gidx, 0)], 0.0)
+        f += np.where(self._gidx >= 0, cg[np.maximum(self._gidx, 0)] * self._wu, 0.0)
         return f
 
     def _pretest(self) -> dict:
@@ -739,7 +866,7 @@ class StaggeredResult(Result):
         att = self._att[okidx]
         grp, tim = self._groups[okidx], self._times[okidx]
         gu = self._gu
-        pg_g = np.array([np.mean(gu == g) for g in glist])
+        pg_g = np.array([np.mean(self._wu * (gu == g)) for g in glist])
         gpos = np.searchsorted(glist, grp)
         pg = pg_g[gpos]
 
@@ -815,7 +942,7 @@ class StaggeredResult(Result):
         return rows, (float(ests[use].mean()), coef)
 
     def aggregate(self, kind: str = "simple", *, min_e: float = -np.inf,
-                  max_e: float = np.inf, balance_e: int | None = None) -> pd.DataFrame:
+                  max_e: float = np.inf, balance_e: int | None = None) -> "AggregateResult":
         r"""Aggregate the ATT(g,t) as R ``did::aggte``.
 
         ``"simple"``: :math:`\sum_{g \le t} w_{gt} ATT(g,t)` with :math:`w_{gt} \propto
@@ -834,10 +961,13 @@ class StaggeredResult(Result):
 
         Returns
         -------
-        DataFrame
-            Standard tidy columns, then ``kind, group, time, event_time, ci_type,
-            n_obs, n_clusters, se_type``. The first row (``term="overall"``) is the
-            overall summary; ``"simple"`` has only that row.
+        AggregateResult
+            ``.tidy()``: standard tidy columns, then ``kind, group, time, event_time,
+            ci_type, n_obs, n_clusters, se_type``. The first row (``term="overall"``)
+            is the overall summary; ``"simple"`` has only that row. ``.vcov``: the
+            covariance of the per-element estimates (rows after the first) from their
+            influence functions (clustered when ``cluster`` was given; the analytic
+            covariance also with a bootstrap), as used by :func:`evalkit.did.honest`.
         """
         kind = check_option("kind", kind, _AGG_KINDS)
         for name, v in (("min_e", min_e), ("max_e", max_e)):
@@ -865,8 +995,12 @@ class StaggeredResult(Result):
         rows = [dict(term="overall", estimate=oest, std_error=ose, ci_lower=oest - z * ose,
                      ci_upper=oest + z * ose, p_value=float(norm_p(oest / ose)),
                      ci_type="pointwise", **base)]
+        vcov = np.zeros((0, 0))
         if parts:
             Cm = np.column_stack([p[2] for p in parts])
+            Fm = np.column_stack([self._materialise(c) for c in Cm.T])
+            Sm = cluster_sums(Fm, self._cl)
+            vcov = Sm.T @ Sm / self.n_units ** 2
             if self.bootstrap:
                 b = boot(Cm)
                 se = b["se"]
@@ -874,8 +1008,7 @@ class StaggeredResult(Result):
                 crit = max(crit, z)
                 ci_type = "uniform"
             else:
-                F = np.column_stack([self._materialise(c) for c in Cm.T])
-                se = self._analytic_se(F)
+                se = self._analytic_se(Fm)
                 crit, ci_type = z, "pointwise"
             for (lab, e_, _), s in zip(parts, se):
                 key, val = next(iter(lab.items()))
@@ -885,7 +1018,14 @@ class StaggeredResult(Result):
                            ci_type=ci_type, **base)
                 row[key] = val
                 rows.append(row)
-        return tidy_frame(rows, extra=_AGG_COLUMNS)
+        table = tidy_frame(rows, extra=_AGG_COLUMNS)
+        key = {"dynamic": "event_time", "group": "group", "calendar": "time"}.get(kind)
+        labels = table[key].iloc[1:].to_numpy() if key else np.array([])
+        return AggregateResult(
+            table=table, kind=kind, vcov=pd.DataFrame(vcov, index=labels, columns=labels),
+            alpha=self.alpha, outcome=self.names["outcome"], bootstrap=self.bootstrap,
+            base_period=self.base_period, anticipation=self.anticipation,
+            n_units=self.n_units)
 
     # -- contract -----------------------------------------------------------------------
     def tidy(self) -> pd.DataFrame:
@@ -904,8 +1044,8 @@ class StaggeredResult(Result):
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
-        simple = self.aggregate("simple").iloc[0]
-        grp = self.aggregate("group")
+        simple = self.aggregate("simple").tidy().iloc[0]
+        grp = self.aggregate("group").tidy()
         pt = self.pretest
         ctrl = {"never": {"nl": "nooit behandelde eenheden", "en": "never-treated units"},
                 "notyet": {"nl": "nog niet en nooit behandelde eenheden",
@@ -917,7 +1057,7 @@ class StaggeredResult(Result):
             units = (f"{self.n_units} eenheden, {self.n_obs} waarnemingen" if self.panel else
                      f"{self.n_obs} waarnemingen (herhaalde dwarsdoorsneden)")
             L.append(f"Uitkomst: {self.names['outcome']}; {units}; vergelijkingsgroep: {ctrl}; "
-                     f"methode: {'dubbel robuust (doubly robust) met covariaten' if self.covariates else 'verschil in gemiddelde veranderingen'}.")
+                     f"methode: {self._method_words('nl')}.")
             L.append(f"Gemiddeld effect (alle behandelde cohorten en jaren): "
                      f"{fmt_number(simple.estimate, 3, lang)} (SE {fmt_number(simple.std_error, 3, lang)}, "
                      f"{fmt_ci(simple.ci_lower, simple.ci_upper, 3, lang, conf)}).")
@@ -939,7 +1079,7 @@ class StaggeredResult(Result):
             units = (f"{self.n_units} units, {self.n_obs} observations" if self.panel else
                      f"{self.n_obs} observations (repeated cross-sections)")
             L.append(f"Outcome: {self.names['outcome']}; {units}; comparison group: {ctrl}; method: "
-                     f"{'doubly robust with covariates' if self.covariates else 'difference in mean changes'}.")
+                     f"{self._method_words('en')}.")
             L.append(f"Average effect (all treated cohorts and periods): "
                      f"{fmt_number(simple.estimate, 3, lang)} (SE {fmt_number(simple.std_error, 3, lang)}, "
                      f"{fmt_ci(simple.ci_lower, simple.ci_upper, 3, lang, conf)}).")
@@ -962,27 +1102,16 @@ class StaggeredResult(Result):
 
     def plot(self, *, kind: str = "dynamic", lang: str | None = None, ax=None):
         """Event-study plot of the dynamic aggregation (``kind="dynamic"``) or the
-        ATT(g,t) per cohort (``kind="att_gt"``), with confidence intervals."""
+        ATT(g,t) per cohort (``kind="att_gt"``), with confidence intervals. The title
+        says which intervals are drawn: simultaneous (uniform) bands with a bootstrap,
+        pointwise intervals without (see ``staggered(bootstrap=...)``)."""
         lang = resolve_lang(lang)
-        from evalkit.core.plotting import COLORS, PALETTE, label, localize_axes, new_axes
+        from evalkit.core.plotting import PALETTE, label, localize_axes, new_axes
         kind = check_option("kind", kind, ("dynamic", "att_gt"))
         check_lang(lang)
         ax = new_axes(ax)
         if kind == "dynamic":
-            d = self.aggregate("dynamic").iloc[1:]
-            pre = d["event_time"] < 0
-            for mask, col, lab in ((pre, COLORS["pre"], {"nl": "vóór start", "en": "pre"}),
-                                   (~pre, COLORS["post"], {"nl": "na start", "en": "post"})):
-                dd = d[mask]
-                ax.errorbar(dd["event_time"], dd["estimate"],
-                            yerr=[dd["estimate"] - dd["ci_lower"], dd["ci_upper"] - dd["estimate"]],
-                            fmt="o", color=col, capsize=3, label=lab[lang])
-            ax.axvline(-0.5, color=COLORS["national"], linestyle=":", linewidth=1)
-            ax.set_xlabel(label("event_time", lang))
-            band = bool(self.bootstrap)
-            ax.set_title({"nl": ("simultane (uniforme) banden" if band else "puntsgewijze intervallen"),
-                          "en": ("simultaneous (uniform) bands" if band else "pointwise intervals")}[lang],
-                         fontsize="small", loc="right")
+            return self.aggregate("dynamic").plot(lang=lang, ax=ax)
         else:
             a = self.att_gt
             for i, g in enumerate(np.unique(a["group"])):
@@ -993,7 +1122,102 @@ class StaggeredResult(Result):
                             fmt="o", color=PALETTE[i % len(PALETTE)], capsize=2,
                             label=f"cohort {g:g}")
             ax.set_xlabel(label("year", lang))
-        ax.axhline(0, color=COLORS["national"], linewidth=1)
+        ax.axhline(0, color="0.3", linewidth=1)
         ax.set_ylabel({"nl": "Effect (ATT)", "en": "Effect (ATT)"}[lang])
         ax.legend(frameon=False)
+        return localize_axes(ax, lang)
+
+
+class AggregateResult(Result):
+    """Result of :meth:`StaggeredResult.aggregate` (R ``did::aggte``).
+
+    ``.tidy()`` holds the overall row (``term="overall"``) and, except for
+    ``"simple"``, one row per event time, cohort or period; ``.vcov`` the covariance
+    of those rows (after the overall one) from their influence functions; ``.kind``;
+    ``n`` = number of units.
+    """
+
+    title = {"nl": "Samengevatte effecten (Callaway & Sant'Anna)",
+             "en": "Aggregated effects (Callaway & Sant'Anna)"}
+    _KIND = {"simple": {"nl": "gemiddeld over alle behandelde cohorten en jaren",
+                        "en": "average over all treated cohorts and periods"},
+             "group": {"nl": "per cohort", "en": "by cohort"},
+             "dynamic": {"nl": "per periode vóór en na de start (event study)",
+                         "en": "by time since the start (event study)"},
+             "calendar": {"nl": "per kalenderjaar", "en": "by calendar period"}}
+
+    def __init__(self, *, table: pd.DataFrame, kind: str, vcov: pd.DataFrame, alpha: float,
+                 outcome: str, bootstrap: int | None, base_period: str, anticipation: int,
+                 n_units: int) -> None:
+        self._table, self.kind, self.vcov, self.alpha = table, kind, vcov, alpha
+        self.outcome, self.bootstrap, self.base_period = outcome, bootstrap, base_period
+        self.anticipation, self.n_units = anticipation, n_units
+        row = table.iloc[0]
+        self.estimate, self.std_error = float(row.estimate), float(row.std_error)
+        self.ci = (float(row.ci_lower), float(row.ci_upper))
+        self.p_value = float(row.p_value)
+
+    def tidy(self) -> pd.DataFrame:
+        """Overall row first, then one row per element (event time, cohort, period)."""
+        return self._table.copy()
+
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
+        conf = 1 - self.alpha
+        head = t({"nl": "{title} ({kind}). Uitkomst: {outcome}; {n} eenheden.",
+                  "en": "{title} ({kind}). Outcome: {outcome}; {n} units."}, lang,
+                 title=self.title[lang], kind=self._KIND[self.kind][lang],
+                 outcome=self.outcome, n=self.n_units)
+        overall = t({"nl": "Samengevat effect: {est} (SE {se}, {ci}, {p}).",
+                     "en": "Overall effect: {est} (SE {se}, {ci}, {p})."}, lang,
+                    est=fmt_number(self.estimate, 3, lang),
+                    se=fmt_number(self.std_error, 3, lang),
+                    ci=fmt_ci(*self.ci, 3, lang, conf), p=fmt_p(self.p_value, lang))
+        L = [head, overall]
+        if len(self._table) > 1:
+            band = self._table["ci_type"].iloc[1] == "uniform"
+            L.append(t({"nl": "Intervallen per element: {kind}.",
+                        "en": "Intervals per element: {kind}."}, lang,
+                       kind=t({"nl": "simultane (uniforme) banden" if band
+                               else "puntsgewijze intervallen",
+                               "en": "simultaneous (uniform) bands" if band
+                               else "pointwise intervals"}, lang)))
+            key = {"dynamic": "event_time", "group": "group", "calendar": "time"}[self.kind]
+            tab = self._table.iloc[1:][[key, "estimate", "std_error", "ci_lower",
+                                        "ci_upper"]]
+            L += ["", text_table(tab, lang, digits={key: 0}, index=False)]
+        return "\n".join(L)
+
+    def plot(self, *, lang: str | None = None, ax=None):
+        """Estimates with their intervals against event time, cohort or period; the
+        title says whether the intervals are simultaneous bands or pointwise."""
+        from evalkit.core.plotting import COLORS, label, localize_axes, new_axes
+        lang = resolve_lang(lang)
+        ax = new_axes(ax)
+        d = self._table.iloc[1:] if len(self._table) > 1 else self._table
+        key = {"dynamic": "event_time", "group": "group", "calendar": "time"}.get(self.kind)
+        x = d[key] if key else pd.Series([0.0])
+        yerr = [d["estimate"] - d["ci_lower"], d["ci_upper"] - d["estimate"]]
+        if self.kind == "dynamic":
+            pre = (d["event_time"] < 0).to_numpy()
+            for mask, col, lab in ((pre, COLORS["pre"], {"nl": "vóór start", "en": "pre"}),
+                                   (~pre, COLORS["post"], {"nl": "na start", "en": "post"})):
+                ax.errorbar(x[mask], d["estimate"][mask],
+                            yerr=[yerr[0][mask], yerr[1][mask]], fmt="o", color=col,
+                            capsize=3, label=lab[lang])
+            ax.axvline(-0.5, color=COLORS["national"], linestyle=":", linewidth=1)
+            ax.set_xlabel(label("event_time", lang))
+            ax.legend(frameon=False)
+        else:
+            ax.errorbar(x, d["estimate"], yerr=yerr, fmt="o", color=COLORS["post"], capsize=3)
+            ax.set_xlabel({"group": {"nl": "Cohort (eerste jaar)", "en": "Cohort (first year)"},
+                           "calendar": {"nl": "Jaar", "en": "Year"}}.get(
+                self.kind, {"nl": "", "en": ""})[lang])
+        band = len(self._table) > 1 and self._table["ci_type"].iloc[1] == "uniform"
+        ax.set_title(t({"nl": "simultane (uniforme) banden" if band else
+                        "puntsgewijze intervallen",
+                        "en": "simultaneous (uniform) bands" if band else
+                        "pointwise intervals"}, lang), fontsize="small", loc="right")
+        ax.axhline(0, color=COLORS["national"], linewidth=1)
+        ax.set_ylabel({"nl": "Effect (ATT)", "en": "Effect (ATT)"}[lang])
         return localize_axes(ax, lang)

@@ -299,19 +299,23 @@ def event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
     table["n_obs"] = int(fit.nobs)
     table["n_clusters"] = n_cl
     table["se_type"] = "cluster"
+    vcov = pd.DataFrame(cov, index=np.array(evs, dtype=float),
+                        columns=np.array(evs, dtype=float))
     return EventStudyResult(table=table, pretest=pt, fit=fit, n_obs=int(fit.nobs),
                             n_clusters=n_cl, alpha=alpha, outcome=outcome,
-                            window=(lo, hi), reference=reference)
+                            window=(lo, hi), reference=reference, vcov=vcov)
 
 
 class EventStudyResult(Result):
-    """Result of :func:`event_study`; ``.pretest`` holds the joint Wald test of leads."""
+    """Result of :func:`event_study`; ``.pretest`` holds the joint Wald test of leads,
+    ``.vcov`` the cluster-robust covariance of the coefficients (indexed by event time,
+    the reference period left out), as used by :func:`evalkit.did.honest`."""
 
     title = {"nl": "Effect per periode vóór en na de start (event study)", "en": "Event study (leads and lags)"}
 
     def __init__(self, *, table, pretest, fit, n_obs, n_clusters, alpha, outcome, window,
-                 reference):
-        self._table, self.pretest, self.fit = table, pretest, fit
+                 reference, vcov):
+        self._table, self.pretest, self.fit, self.vcov = table, pretest, fit, vcov
         self.n_obs, self.n_clusters, self.alpha = n_obs, n_clusters, alpha
         self.outcome, self.window, self.reference = outcome, window, reference
 
