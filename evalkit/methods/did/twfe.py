@@ -22,13 +22,14 @@ from evalkit.methods.did._common import (
     outcome_column,
     prepare,
     time_column,
+    weight_column,
 )
 
 __all__ = ["twfe", "event_study", "TWFEResult", "EventStudyResult"]
 
 
 def _panel_fit(df: pd.DataFrame, outcome: str, regressors: list[str], unit: str, time: str,
-               cluster: str | None):
+               cluster: str | None, weights: str | None = None):
     """PanelOLS with unit and time effects, clustered by unit (default) or ``cluster``."""
     from linearmodels.panel import PanelOLS
 
@@ -38,7 +39,8 @@ def _panel_fit(df: pd.DataFrame, outcome: str, regressors: list[str], unit: str,
     exog = pdf[regressors]
     try:
         mod = PanelOLS(pdf[outcome], exog, entity_effects=True, time_effects=True,
-                       drop_absorbed=False, check_rank=True)
+                       drop_absorbed=False, check_rank=True,
+                       weights=pdf[weights] if weights is not None else None)
         if cluster is None:
             fit = mod.fit(cov_type="clustered", cluster_entity=True)
             n_cl = int(df[unit].nunique())
@@ -51,6 +53,18 @@ def _panel_fit(df: pd.DataFrame, outcome: str, regressors: list[str], unit: str,
             f"the two-way fixed effects regression cannot be estimated from these data "
             f"({len(df)} rows): {exc}") from exc
     return fit, n_cl
+
+
+def _check_unit_weights(df: pd.DataFrame, unit: str, weights: str | None) -> None:
+    """Weights: positive, never missing, one per unit (constant over time)."""
+    if weights is None:
+        return
+    df[weights] = weight_column(df, weights)
+    nun = df.groupby(unit)[weights].nunique()
+    if (nun > 1).any():
+        raise DataValidationError(
+            f"weights={weights!r} must be constant within a unit (one weight per unit); "
+            f"unit {nun.index[np.flatnonzero(nun.to_numpy() > 1)[0]]!r} has several.")
 
 
 def _unit_first_treated(df, unit, first_treated):
@@ -66,7 +80,8 @@ def _unit_first_treated(df, unit, first_treated):
 
 
 def twfe(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treated: str,
-         cluster: str | None = None, confidence: float = 0.95) -> "TWFEResult":
+         cluster: str | None = None, weights: str | None = None,
+         confidence: float = 0.95) -> "TWFEResult":
     r"""Two-way fixed effects DiD regression.
 
     .. math:: y_{it} = \alpha_i + \lambda_t + \beta D_{it} + \varepsilon_{it}
@@ -86,6 +101,9 @@ def twfe(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treated: str
     treated : str
         0/1 treatment indicator per unit and period; once treated, always treated.
     cluster : str, optional
+    weights : str, optional
+        Sampling weight per unit (positive, constant over time, as R ``did``'s
+        ``weightsname``): weighted least squares with unit and time effects.
     confidence : float
 
     Returns
@@ -102,8 +120,9 @@ def twfe(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treated: str
     """
     alpha = 1 - check_confidence(confidence)
     df = prepare(data, outcome=outcome, unit=unit, time=time, treated=treated,
-                 cluster=cluster)
+                 cluster=cluster, weights=weights)
     df = drop_missing(df, [outcome, treated], "twfe")
+    _check_unit_weights(df, unit, weights)
     outcome_column(df, outcome)
     t = time_column(df, time)
     d = binary_column(df, treated, "treated")
@@ -113,7 +132,7 @@ def twfe(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treated: str
     if d.min() == d.max():
         raise EstimationError(f"treated={treated!r} does not vary; nothing to estimate.")
     df = df.assign(**{time: t, "__d": d})
-    fit, n_cl = _panel_fit(df, outcome, ["__d"], unit, time, cluster)
+    fit, n_cl = _panel_fit(df, outcome, ["__d"], unit, time, cluster, weights)
     est = float(fit.params["__d"])
     se = float(fit.std_errors["__d"])
     z = stats.norm.ppf(1 - alpha / 2)
@@ -190,7 +209,8 @@ class TWFEResult(Result):
 # ---------------------------------------------------------------------------------------
 def event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
                 first_treated: str, window: tuple[int, int] = (-4, 4), reference: int = -1,
-                cluster: str | None = None, confidence: float = 0.95) -> "EventStudyResult":
+                cluster: str | None = None, weights: str | None = None,
+                confidence: float = 0.95) -> "EventStudyResult":
     r"""Event-study regression with leads and lags and binned endpoints.
 
     .. math:: y_{it} = \alpha_i + \lambda_t + \sum_{e \ne r} \beta_e\,1[\tilde e_{it} = e]
@@ -215,6 +235,8 @@ def event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
     reference : int
         Omitted event time (default -1, the period before the start).
     cluster : str, optional
+    weights : str, optional
+        Sampling weight per unit (constant over time): weighted least squares.
     confidence : float
 
     Returns
@@ -241,8 +263,9 @@ def event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
         raise ParameterError(f"reference={reference!r} must be a whole number in "
                              f"[{lo}, -1] (a pre-treatment event time inside window).")
     df = prepare(data, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
-                 cluster=cluster)
+                 cluster=cluster, weights=weights)
     df = drop_missing(df, [outcome], "event_study")
+    _check_unit_weights(df, unit, weights)
     outcome_column(df, outcome)
     t = time_column(df, time)
     check_unique(df, unit, time)
@@ -263,7 +286,7 @@ def event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
                           SmallSampleWarning, stacklevel=2)
             continue
         cols.append(name)
-    fit, n_cl = _panel_fit(df, outcome, cols, unit, time, cluster)
+    fit, n_cl = _panel_fit(df, outcome, cols, unit, time, cluster, weights)
     z = stats.norm.ppf(1 - alpha / 2)
     evs = [int(c[3:]) for c in cols]
     est = fit.params[cols].to_numpy()

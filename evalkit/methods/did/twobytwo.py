@@ -12,7 +12,15 @@ from evalkit.core.errors import DataValidationError, EstimationError, SmallSampl
 from evalkit.core.i18n import fmt_ci, fmt_number, fmt_p
 from evalkit.core.text import text_table
 from evalkit.core.results import Result, tidy_frame
-from evalkit.methods.did._common import as_list, binary_column, drop_missing, numeric_column, outcome_column, prepare
+from evalkit.methods.did._common import (
+    as_list,
+    binary_column,
+    drop_missing,
+    numeric_column,
+    outcome_column,
+    prepare,
+    weight_column,
+)
 
 __all__ = ["two_by_two", "TwoByTwoResult"]
 
@@ -21,7 +29,7 @@ _SE_TYPES = ("conventional", "hc1", "cluster")
 
 def two_by_two(data: pd.DataFrame, *, outcome: str, treated: str, post: str,
                cluster: str | None = None, covariates=None, se_type: str | None = None,
-               confidence: float = 0.95) -> "TwoByTwoResult":
+               weights: str | None = None, confidence: float = 0.95) -> "TwoByTwoResult":
     r"""Two-group, two-period difference-in-differences by OLS.
 
     .. math:: y_i = \beta_0 + \beta_1 D_i + \beta_2 P_i + \delta\,(D_i P_i) + x_i'\gamma
@@ -51,6 +59,10 @@ def two_by_two(data: pd.DataFrame, *, outcome: str, treated: str, post: str,
     covariates : str or list of str, optional
         Numeric control variables (make dummies of categories first).
     se_type : {"conventional", "hc1", "cluster"}, optional
+    weights : str, optional
+        Sampling weights per row (positive): weighted least squares (R ``lm(...,
+        weights = w)``) with the same three standard errors (``sandwich`` on the
+        weighted fit) and weighted means in ``.means``.
     confidence : float
 
     Returns
@@ -81,9 +93,10 @@ def two_by_two(data: pd.DataFrame, *, outcome: str, treated: str, post: str,
     if se_type == "cluster" and cluster is None:
         raise EstimationError("se_type='cluster' needs a cluster column (cluster=...).")
     df = prepare(data, outcome=outcome, treated=treated, post=post, covariates=covs or None,
-                 cluster=cluster)
+                 cluster=cluster, weights=weights)
     df = drop_missing(df, [c for c in [outcome, treated, post, *covs, cluster] if c],
                       "two_by_two")
+    w = weight_column(df, weights) if weights is not None else np.ones(len(df))
     y = outcome_column(df, outcome)
     d = binary_column(df, treated, "treated")
     p = binary_column(df, post, "post")
@@ -104,7 +117,7 @@ def two_by_two(data: pd.DataFrame, *, outcome: str, treated: str, post: str,
         raise EstimationError(
             f"two_by_two needs more observations ({X.shape[0]}) than coefficients "
             f"({X.shape[1]}) to estimate standard errors.")
-    model = sm.OLS(y, X)
+    model = sm.WLS(y, X, weights=w) if weights is not None else sm.OLS(y, X)
     fits = {"conventional": model.fit(), "hc1": model.fit(cov_type="HC1")}
     n_clusters = None
     if cluster is not None:
@@ -131,7 +144,8 @@ def two_by_two(data: pd.DataFrame, *, outcome: str, treated: str, post: str,
     means = pd.DataFrame(index=["comparison", "treated"], columns=["pre", "post"], dtype=float)
     for gi, gname in enumerate(["comparison", "treated"]):
         for pi, pname in enumerate(["pre", "post"]):
-            means.loc[gname, pname] = float(y[(d == gi) & (p == pi)].mean())
+            cellm = (d == gi) & (p == pi)
+            means.loc[gname, pname] = float(np.average(y[cellm], weights=w[cellm]))
     means["change"] = means["post"] - means["pre"]
     means.loc["difference"] = means.loc["treated"] - means.loc["comparison"]
     counts = pd.DataFrame(index=["comparison", "treated"], columns=["pre", "post"])
@@ -142,6 +156,7 @@ def two_by_two(data: pd.DataFrame, *, outcome: str, treated: str, post: str,
         coef=fits["conventional"].params, names=names, fits=fits, se_type=se_type,
         se_table=se_table, means=means, counts=counts.astype(int), n_obs=n,
         n_clusters=n_clusters, alpha=alpha, outcome=outcome, covariates=covs,
+        weights=weights,
     )
 
 
@@ -165,10 +180,10 @@ class TwoByTwoResult(Result):
     title = {"nl": "Verschil-in-verschillen (2x2)", "en": "Difference-in-differences (2x2)"}
 
     def __init__(self, *, coef, names, fits, se_type, se_table, means, counts, n_obs,
-                 n_clusters, alpha, outcome, covariates):
+                 n_clusters, alpha, outcome, covariates, weights=None):
         self.se_type, self.se_table, self.means, self.counts = se_type, se_table, means, counts
         self.n_obs, self.n_clusters, self.alpha = n_obs, n_clusters, alpha
-        self.outcome, self.covariates = outcome, covariates
+        self.outcome, self.covariates, self.weights = outcome, covariates, weights
         fit = fits[se_type]
         self._fit = fit
         se = np.sqrt(np.diag(fit.cov_params()))
@@ -205,7 +220,8 @@ class TwoByTwoResult(Result):
         m = self.means
         if lang == "nl":
             L = [self.title["nl"],
-                 f"Uitkomst: {self.outcome}; n = {self.n_obs}.",
+                 f"Uitkomst: {self.outcome}; n = {self.n_obs}"
+                 f"{'; gewogen met ' + self.weights if self.weights else ''}.",
                  f"Verandering interventiegroep: {fmt_number(m.loc['treated', 'change'], 3, lang)}; "
                  f"vergelijkingsgroep: {fmt_number(m.loc['comparison', 'change'], 3, lang)}.",
                  f"Effect (verschil in verschil{', gecorrigeerd voor ' + ', '.join(self.covariates) if self.covariates else ''}): "
@@ -216,7 +232,8 @@ class TwoByTwoResult(Result):
                  "hebben gehad (parallelle trends); met twee meetmomenten is dat niet te toetsen."]
         else:
             L = [self.title["en"],
-                 f"Outcome: {self.outcome}; n = {self.n_obs}.",
+                 f"Outcome: {self.outcome}; n = {self.n_obs}"
+                 f"{'; weighted by ' + self.weights if self.weights else ''}.",
                  f"Change intervention group: {fmt_number(m.loc['treated', 'change'], 3, lang)}; "
                  f"comparison group: {fmt_number(m.loc['comparison', 'change'], 3, lang)}.",
                  f"Effect (difference in differences{', adjusted for ' + ', '.join(self.covariates) if self.covariates else ''}): "
