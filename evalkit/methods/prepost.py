@@ -513,8 +513,34 @@ class PairedResult(Result):
         return plotting.localize_axes(ax, lang)
 
 
+def _weighted_mean_diff(d: np.ndarray, w: np.ndarray, confidence: float) -> dict:
+    """Weighted mean of the differences with the linearisation (sandwich) standard error
+    sqrt(n/(n-1) sum w^2 (d - m)^2) / sum w -- R ``lm(d ~ 1, weights = w)`` with
+    ``sandwich::vcovHC(type = "HC1")``, the with-replacement survey variance -- and a
+    t interval with n - 1 degrees of freedom."""
+    n = d.size
+    m = float(w @ d / w.sum())
+    se = math.sqrt(n / (n - 1) * float((w * w) @ (d - m) ** 2)) / float(w.sum()) \
+        if n >= 2 else math.nan
+    if n >= 2 and se > 0:
+        t_obs = m / se
+        tcrit = stats.t.ppf(1 - (1 - confidence) / 2, n - 1)
+        return dict(estimate=m, std_error=se, ci_lower=m - tcrit * se, ci_upper=m + tcrit * se,
+                    p_value=float(2 * stats.t.sf(abs(t_obs), n - 1)), statistic=t_obs)
+    return dict(estimate=m, std_error=se, ci_lower=math.nan, ci_upper=math.nan,
+                p_value=math.nan, statistic=math.nan)
+
+
+def _weighted_sd(v: np.ndarray, w: np.ndarray) -> float:
+    """sqrt(n/(n-1) * sum w (v - m)^2 / sum w): equals the ordinary SD for equal weights."""
+    n = v.size
+    m = float(w @ v / w.sum())
+    return math.sqrt(n / (n - 1) * float(w @ (v - m) ** 2) / float(w.sum())) if n >= 2 \
+        else math.nan
+
+
 def paired(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre", post="post",
-           confidence: float = 0.95) -> PairedResult:
+           weights: str | None = None, confidence: float = 0.95) -> PairedResult:
     r"""Paired pre/post comparison: mean change, tests and standardised effect sizes.
 
     Pairs the ``pre`` and ``post`` rows of each unit in long data. Units with only one of
@@ -534,6 +560,13 @@ def paired(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre",
         Wave column.
     pre, post : scalar
         Values of ``time`` marking the two waves (default ``"pre"`` and ``"post"``).
+    weights : str, optional
+        Sampling weight per unit (positive, the same in both waves). Then ``mean_diff``
+        is the weighted mean difference with the linearisation standard error (R
+        ``lm(d ~ 1, weights = w)`` + ``sandwich::vcovHC(type = "HC1")``) and a t
+        interval (n - 1 df); ``d_z``/``srm``/``d_av``/``g_av`` use weighted means and
+        SDs, without intervals; the Wilcoxon test is not available (NaN).
+        ``.descriptives`` stay unweighted.
     confidence : float
         Confidence level of all intervals.
 
@@ -598,6 +631,18 @@ def paired(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre",
     pairs = _pair(data, outcome, unit, time, pre, post)
     _require_pairs(pairs, outcome)
     _warn_dropped(pairs)
+    if weights is not None:
+        check_columns(data, weights=weights)
+        wcol = pd.to_numeric(data[weights], errors="coerce")
+        if wcol.isna().any() or not np.isfinite(wcol).all() or (wcol <= 0).any():
+            raise DataValidationError(
+                f"weights={weights!r} must be a positive number in every row "
+                f"({int((wcol.isna() | ~(wcol > 0)).sum())} rows are missing, not numeric or "
+                "<= 0).")
+        if (wcol.groupby(data[unit]).nunique() > 1).any():
+            raise DataValidationError(
+                f"weights={weights!r} must be the same for the pre and post rows of a unit.")
+        w_pair = wcol.to_numpy(dtype=float)[pairs.pre_row[pairs.codes]]
     x, y = pairs.pre, pairs.post
     n = pairs.n
     d = y - x
@@ -671,10 +716,25 @@ def paired(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre",
     r_for_se = r if np.isfinite(r) else math.nan
     dav_se = (math.sqrt((1 / n + d_av * d_av / (2 * n)) * 2 * (1 - r_for_se))
               if np.isfinite(d_av) and np.isfinite(r_for_se) and s_d > 0 else math.nan)
+    if weights is not None:
+        wm = _weighted_mean_diff(d, w_pair, confidence)
+        m_d, se, md_ci, p_t, t_obs = (wm["estimate"], wm["std_error"],
+                                      (wm["ci_lower"], wm["ci_upper"]), wm["p_value"],
+                                      wm["statistic"])
+        s_dw = _weighted_sd(d, w_pair)
+        s_avw = (_weighted_sd(x, w_pair) + _weighted_sd(y, w_pair)) / 2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d_z = m_d / s_dw if s_dw > 0 else math.nan
+            d_av = m_d / s_avw if s_avw > 0 else math.nan
+        g_av = d_av * j
+        dz_se = dav_se = math.nan
+        dz_ci = dav_ci = (math.nan, math.nan)
+        w_stat = w_p = math.nan
     rows = [
         dict(term="mean_diff", estimate=m_d, std_error=se, ci_lower=md_ci[0], ci_upper=md_ci[1],
              p_value=p_t, n=n, statistic=t_obs, df=df_ if n >= 2 else math.nan,
-             method="paired t-test"),
+             method="paired t-test" if weights is None else
+             "weighted mean difference (linearisation SE, t with n - 1 df)"),
         dict(term="wilcoxon", estimate=w_stat, p_value=w_p, n=n, statistic=w_stat,
              method="Wilcoxon signed-rank (scipy W)"),
         dict(term="d_z", estimate=d_z, std_error=dz_se, ci_lower=dz_ci[0], ci_upper=dz_ci[1], n=n,
