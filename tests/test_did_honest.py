@@ -85,6 +85,7 @@ def _assert_printed(actual, printed, extra=0.0):
 # ---------------------------------------------------------------------------------------
 # the published Medicaid example
 # ---------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_medicaid_inputs_equal_evalkit_event_study():
     """Our own event study on the README's data gives the README's coefficients; the
     covariance differs from sandwich's only by one small-sample factor (linearmodels
@@ -101,6 +102,7 @@ def test_medicaid_inputs_equal_evalkit_event_study():
     assert_allclose(ratio, ratio[0, 0], rtol=1e-7)
 
 
+@pytest.mark.slow
 def test_medicaid_relative_magnitudes_reproduce_readme():
     """R's numbers come from its grid (then +-20 SE around 0; since HonestDiD 0.2.3 the
     grid is centred on the estimate, which evalkit uses by default) and from R's random
@@ -152,6 +154,7 @@ def _stub(ev, beta, V, n):
     return stub
 
 
+@pytest.mark.slow
 def test_medicaid_smoothness_reproduce_readme():
     """R's FLCI uses a simulated folded-normal quantile (set.seed(0), 10^6 draws) and
     the best of 100 standard deviations h. Replaying both, all twelve printed bounds
@@ -233,6 +236,7 @@ def panel_dyn():
     return r.aggregate("dynamic")
 
 
+@pytest.mark.slow
 def test_dynamic_vcov_is_influence_function_covariance(panel_dyn):
     """The covariance behind honest(): its diagonal gives the reported SEs, and it is
     the influence-function covariance (rows after the overall one)."""
@@ -243,6 +247,7 @@ def test_dynamic_vcov_is_influence_function_covariance(panel_dyn):
     assert_allclose(panel_dyn.vcov.to_numpy(), panel_dyn.vcov.to_numpy().T, atol=0)
 
 
+@pytest.mark.slow
 def test_cross_check_honestdid_package(panel_dyn):
     """honestdid 0.1.1 (Python port of R HonestDiD) on evalkit's example panel, run
     once by make_honestdid_reference.py (honestdid needs torch; it is not a test
@@ -274,6 +279,7 @@ def test_cross_check_honestdid_package(panel_dyn):
         assert hi - lo <= row["ub"] - row["lb"] + 1e-12
 
 
+@pytest.mark.slow
 def test_honest_result_contract_and_words(panel_dyn):
     import matplotlib.pyplot as plt
 
@@ -300,6 +306,7 @@ def test_honest_result_contract_and_words(panel_dyn):
     assert s.tidy()["term"].tolist()[1:] == ["m=0", "m=0.05"]
 
 
+@pytest.mark.slow
 def test_breakdown_in_words():
     """A made-up path with a clear effect: breakdown found and put in words."""
     ev = np.array([-4, -3, -2, 0, 1], dtype=float)

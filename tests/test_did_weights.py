@@ -28,6 +28,7 @@ def _mp(d, **kw):
                      first_treated="first.treat", **kw)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", sorted(WREF.keys() - {"source"}))
 def test_weighted_and_estimator_choice_match_csdid(mpw, key):
     """ATT(g,t), analytic SEs and the four aggregations (R did's weighted cohort shares)
@@ -46,6 +47,7 @@ def test_weighted_and_estimator_choice_match_csdid(mpw, key):
         assert_allclose(agg.std_error, ref[kind]["overall_se"], rtol=1e-9)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kw", [{}, {"covariates": "lpop"},
                                 {"covariates": "lpop", "est_method": "ipw"},
                                 {"covariates": "lpop", "est_method": "reg"},

@@ -242,32 +242,58 @@ def _completion(l_vec: np.ndarray) -> np.ndarray:
     return np.vstack(rows)
 
 
-def _dual_vertices(sd: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """Vertices of {lambda >= 0, sd'lambda = 1, X'lambda = 0} (rows of the result)."""
+_RAYS: dict[tuple, np.ndarray] = {}
+
+
+def _cone_rays(X: np.ndarray) -> np.ndarray:
+    """Extreme rays of {lambda >= 0, X'lambda = 0} (rows, each summing to 1).
+
+    A ray has k+1 non-zeros (k = columns of X): the null vector of X_S' for a subset S of
+    k+1 rows, kept when all its entries have one sign. The rays do not depend on the
+    scale sigma, so they are enumerated once and cached (X is the same for every
+    polyhedron and every mbar of one honest() call).
+    """
+    key = (X.shape, X.tobytes())
+    if key in _RAYS:
+        return _RAYS[key]
     m, k = X.shape
     if k == 0:
-        return np.diag(1.0 / sd)
-    W = np.column_stack([sd, X])            # m x (k+1)
-    subsets = np.array(list(combinations(range(m), k + 1)))
-    if len(subsets) > _MAX_SUBSETS:
-        raise ValueError("too many post-treatment periods for the relative-magnitudes "
-                         f"test ({X.shape[1] + 1}); use fewer event times (max_e).")
-    Ms = np.transpose(W[subsets], (0, 2, 1))  # (n_sub, k+1, k+1): rows = constraints
-    det = np.linalg.det(Ms)
-    ok = np.abs(det) > 1e-12 * np.abs(Ms).reshape(len(Ms), -1).max(axis=1) ** (k + 1)
-    Ms, subsets = Ms[ok], subsets[ok]
-    rhs = np.zeros((len(Ms), k + 1, 1))
-    rhs[:, 0, 0] = 1.0
-    lam = np.linalg.solve(Ms, rhs)[:, :, 0]
-    feas = (lam >= -1e-10).all(axis=1)
-    L = np.zeros((int(feas.sum()), m))
-    rows = np.repeat(np.arange(L.shape[0]), k + 1)
-    L[rows, subsets[feas].ravel()] = np.maximum(lam[feas], 0.0).ravel()
-    if L.shape[0] > 1:  # degenerate vertices appear once per basis: keep one copy
-        scale = np.abs(L).max()
-        _, keep = np.unique(np.round(L / scale, 10), axis=0, return_index=True)
-        L = L[np.sort(keep)]
-    return L
+        rays = np.eye(m)
+    else:
+        subsets = np.array(list(combinations(range(m), k + 1)))
+        if len(subsets) > _MAX_SUBSETS:
+            raise ValueError("too many post-treatment periods for the relative-magnitudes "
+                             f"test ({k + 1}); use fewer event times (max_e).")
+        XS = np.transpose(X[subsets], (0, 2, 1))         # (n_sub, k, k+1)
+        _, sv, vt = np.linalg.svd(XS)                    # null vector: last row of vt
+        ok = sv[:, -1] > 1e-10 * np.maximum(sv[:, 0], 1e-300)   # rank k
+        null = vt[ok, -1, :]
+        subsets = subsets[ok]
+        scale = np.abs(null).max(axis=1, keepdims=True)
+        null = null / scale
+        pos = (null >= -1e-10).all(axis=1)
+        neg = (null <= 1e-10).all(axis=1)
+        null = np.where(neg[:, None] & ~pos[:, None], -null, null)
+        keep = pos | neg
+        rays = np.zeros((int(keep.sum()), m))
+        rows = np.repeat(np.arange(rays.shape[0]), k + 1)
+        rays[rows, subsets[keep].ravel()] = np.maximum(null[keep], 0.0).ravel()
+        rays = rays[rays.sum(axis=1) > 0]
+        rays = rays / rays.sum(axis=1, keepdims=True)
+        if rays.shape[0] > 1:  # a degenerate ray appears once per basis: keep one
+            _, first = np.unique(np.round(rays, 10), axis=0, return_index=True)
+            rays = rays[np.sort(first)]
+    if len(_RAYS) > 64:
+        _RAYS.clear()
+    _RAYS[key] = rays
+    return rays
+
+
+def _dual_vertices(sd: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Vertices of {lambda >= 0, sd'lambda = 1, X'lambda = 0} (rows): the extreme rays
+    of the cone scaled to sd'lambda = 1."""
+    rays = _cone_rays(X)
+    return rays / (rays @ sd)[:, None]
 
 
 def _sqrtm_psd(S: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
 from evalkit.core.checks import check_confidence, check_option
 from evalkit.core.language import resolve_lang
@@ -222,6 +223,23 @@ def honest(result: Any, *, method: str = "relative_magnitudes", mbar: Any = None
     rows = [dict(term="parallel_trends", estimate=o_est, std_error=o_se, ci_lower=o_lo,
                  ci_upper=o_hi, p_value=float(2 * stats.norm.sf(abs(o_est / o_se))), n=n,
                  method="original", restriction="parallel_trends", value=np.nan)]
+    # small matrices: BLAS threads only cost time (and thrash on a busy machine)
+    with threadpool_limits(1, user_api="blas"):
+        n_open = _robust_rows(rows, method, values, est, V, n_pre, n_post, l_vec, alpha, n,
+                              o_est)
+    if n_open:
+        warnings.warn(f"{n_open} interval(s) reach the end of the grid of effect values; "
+                      "their true bounds may lie further out.", DataQualityWarning,
+                      stacklevel=2)
+    table = tidy_frame(rows, extra=("method", "restriction", "value"))
+    return HonestResult(table=table, method=method, e=e, alpha=alpha, n_pre=n_pre,
+                        n_post=n_post, event_times=ev)
+
+
+def _robust_rows(rows: list, method: str, values: np.ndarray, est: np.ndarray, V: np.ndarray,
+                 n_pre: int, n_post: int, l_vec: np.ndarray, alpha: float, n: int,
+                 o_est: float) -> int:
+    """Append one tidy row per restriction value; return the number of open intervals."""
     n_open = 0
     if method == "relative_magnitudes":
         draws = normal_draws(_LF_SEED, _LF_SIMS)
@@ -238,13 +256,7 @@ def honest(result: Any, *, method: str = "relative_magnitudes", mbar: Any = None
             rows.append(dict(term=f"m={v:g}", estimate=float(wts @ est), ci_lower=lo,
                              ci_upper=hi, n=n, method="FLCI", restriction="smoothness",
                              value=float(v)))
-    if n_open:
-        warnings.warn(f"{n_open} interval(s) reach the end of the grid of effect values; "
-                      "their true bounds may lie further out.", DataQualityWarning,
-                      stacklevel=2)
-    table = tidy_frame(rows, extra=("method", "restriction", "value"))
-    return HonestResult(table=table, method=method, e=e, alpha=alpha, n_pre=n_pre,
-                        n_post=n_post, event_times=ev)
+    return n_open
 
 
 class HonestResult(Result):
