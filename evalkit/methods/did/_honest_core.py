@@ -27,7 +27,7 @@ from collections.abc import Callable
 from itertools import combinations
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 __all__ = ["flci", "rm_interval", "rm_grid", "original_ci", "folded_normal_quantile",
            "normal_draws"]
@@ -301,19 +301,20 @@ def _sqrtm_psd(S: np.ndarray) -> np.ndarray:
     return (vecs * np.sqrt(np.maximum(vals, 0.0))) @ vecs.T
 
 
-LFDraws = Callable[[np.ndarray], np.ndarray]
+LFDraws = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def normal_draws(seed: int, sims: int) -> LFDraws:
-    """Draws N(0, S) as rows of a standard normal stream times the symmetric square
-    root of S (R's ``mvtnorm::rmvnorm``); the same stream for every S."""
+    """``draw(S, B)`` = draws xi ~ N(0, S) (rows of a standard normal stream times the
+    symmetric square root of S, as R's ``mvtnorm::rmvnorm``; the same stream for every
+    S) multiplied by B, i.e. xi @ B."""
     cache: dict[int, np.ndarray] = {}
 
-    def draw(S: np.ndarray) -> np.ndarray:
+    def draw(S: np.ndarray, B: np.ndarray) -> np.ndarray:
         m = S.shape[0]
         if m not in cache:
             cache[m] = np.random.default_rng(seed).standard_normal((sims, m))
-        return cache[m] @ _sqrtm_psd(S)
+        return cache[m] @ (_sqrtm_psd(S) @ B)
 
     return draw
 
@@ -327,8 +328,7 @@ def _arp_accept(y0: np.ndarray, a: np.ndarray, X: np.ndarray, S: np.ndarray,
     L = _dual_vertices(sd, X)
     if L.shape[0] == 0:  # the moments can always be met: nothing is rejected
         return np.ones(grid.size)
-    xi = lf_draws(S)
-    eta_sim = (xi @ L.T).max(axis=1)
+    eta_sim = lf_draws(S, L.T).max(axis=1)
     lf_cv = float(np.quantile(eta_sim, 1 - kappa))  # R quantile type 7
     P, Q = L @ y0, L @ a
     vals = P[None, :] - grid[:, None] * Q[None, :]   # (grid, vertices)
@@ -354,9 +354,15 @@ def _arp_accept(y0: np.ndarray, a: np.ndarray, X: np.ndarray, S: np.ndarray,
     accept = np.ones(grid.size)
     idx = np.flatnonzero(inside & (sig_b >= 1e-10))
     if idx.size:
-        cval = stats.truncnorm.ppf(1 - mod_size, zlo[idx], zup[idx])
-        cval = np.where(np.isnan(cval), zlo[idx], cval)
-        accept[idx] = (stat[idx] <= np.maximum(0.0, cval)).astype(float)
+        # reject iff stat > max(0, c) with c the (1 - mod_size) quantile of N(0,1)
+        # truncated to [zlo, zup]; equivalently stat > 0 and the truncated upper tail
+        # probability at stat is below mod_size (computed in logs: no quantile inversion)
+        st, lo_, up_ = stat[idx], zlo[idx], zup[idx]
+        ls, ll, lu = special.log_ndtr(-st), special.log_ndtr(-lo_), special.log_ndtr(-up_)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_tail = (ls + np.log1p(-np.exp(lu - ls)) - ll - np.log1p(-np.exp(lu - ll)))
+        reject = (st > 0) & (log_tail < np.log(mod_size))
+        accept[idx] = (~reject).astype(float)
     degenerate = sig_b < 1e-10
     accept[degenerate] = (eta[degenerate] <= 0).astype(float)
     accept[eta > lf_cv] = 0.0      # first stage of the hybrid
@@ -382,8 +388,8 @@ def rm_interval(betahat: np.ndarray, sigma: np.ndarray, n_pre: int, n_post: int,
 
     Union over s and sign of the accepted grid points (R ``HonestDiD``'s
     ``computeConditionalCS_DeltaRM`` with ``hybrid_flag="LF"``, ``hybrid_kappa =
-    alpha/10``, post-period moments only). ``lf_draws(S)`` returns the N(0, S) draws
-    for the least-favourable critical value (see :func:`normal_draws`).
+    alpha/10``, post-period moments only). ``lf_draws(S, B)`` returns N(0, S) draws for
+    the least-favourable critical value times B (see :func:`normal_draws`).
     Returns (lower, upper, open) where ``open`` flags an interval that reaches the end
     of the grid.
     """

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from evalkit.core.checks import check_confidence, check_option
 from evalkit.core.language import resolve_lang
@@ -33,6 +33,13 @@ _METHODS = ("relative_magnitudes", "smoothness")
 _DEFAULT_MBAR = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
 _LF_SEED = 0          # seed of the least-favourable critical value simulation
 _LF_SIMS = 10_000     # R HonestDiD: 1,000 (see docs/did.md)
+_BLAS: list[ThreadpoolController] = []   # created once: inspecting the libraries is slow
+
+
+def _one_blas_thread():
+    if not _BLAS:
+        _BLAS.append(ThreadpoolController())
+    return _BLAS[0].limit(limits=1, user_api="blas")
 
 
 def _event_path(result: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
@@ -224,7 +231,7 @@ def honest(result: Any, *, method: str = "relative_magnitudes", mbar: Any = None
                  ci_upper=o_hi, p_value=float(2 * stats.norm.sf(abs(o_est / o_se))), n=n,
                  method="original", restriction="parallel_trends", value=np.nan)]
     # small matrices: BLAS threads only cost time (and thrash on a busy machine)
-    with threadpool_limits(1, user_api="blas"):
+    with _one_blas_thread():
         n_open = _robust_rows(rows, method, values, est, V, n_pre, n_post, l_vec, alpha, n,
                               o_est)
     if n_open:
@@ -305,9 +312,9 @@ class HonestResult(Result):
             return t({"nl": "het gemiddelde effect over de {k} periodes na de start",
                       "en": "the average effect over the {k} periods after the start"},
                      lang, k=self.n_post)
-        return t({"nl": "het effect {e} periode(s) na de start (e = {e})",
-                  "en": "the effect {e} period(s) after the start (e = {e})"}, lang,
-                 e=self.e)
+        return t({"nl": "het effect op e = {e} (e = 0: de eerste periode met de interventie)",
+                  "en": "the effect at e = {e} (e = 0: the first period with the "
+                        "intervention)"}, lang, e=self.e)
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
