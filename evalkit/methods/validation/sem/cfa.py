@@ -14,13 +14,15 @@ from evalkit.methods.validation.sem.data import check_equal
 from evalkit.methods.validation.sem.dwls import WLSMVEstimator
 from evalkit.methods.validation.sem.estimator import Estimator, Sample
 from evalkit.methods.validation.sem.ml import MLEstimator
+from evalkit.methods.validation.sem.mlr import MLREstimator
 from evalkit.methods.validation.sem.optimize import fit_model, single_thread_blas
 from evalkit.methods.validation.sem.results import CFAResult
 
-__all__ = ["cfa", "fit_wlsmv", "ESTIMATORS", "get_estimator", "available_estimators", "fit_sample"]
+__all__ = ["cfa", "fit_wlsmv", "ESTIMATORS", "get_estimator", "available_estimators", "fit_sample",
+           "check_missing"]
 
 #: The estimators of the engine by name.
-ESTIMATORS: dict[str, type[Estimator]] = {"ML": MLEstimator, "WLSMV": WLSMVEstimator}
+ESTIMATORS: dict[str, type[Estimator]] = {"ML": MLEstimator, "MLR": MLREstimator, "WLSMV": WLSMVEstimator}
 
 
 def available_estimators() -> list[str]:
@@ -55,12 +57,20 @@ def fit_sample(est: Estimator, sample: Sample, parsed: ParsedModel, *, group: st
         )
     with single_thread_blas():
         return CFAResult(problem, state, groups=sample.groups, group=group, equal=equal, partial=partial,
-                         level=level, model=model, parsed=parsed, n_rows=sample.n_rows)
+                         level=level, model=model, parsed=parsed, n_rows=sample.n_rows,
+                         missing=sample.extra.get("missing", "listwise"))
+
+
+def check_missing(est: Estimator, missing: str) -> str:
+    """``missing`` checked against the estimator's options; ``"ml"`` is lavaan's name for ``"fiml"``."""
+    allowed = list(est.missing_options) + (["ml"] if "fiml" in est.missing_options else [])
+    check_option("missing", missing, allowed)
+    return "fiml" if missing == "ml" else missing
 
 
 def cfa(data: pd.DataFrame, model: str, *, estimator: str = "ML", group: str | None = None,
         equal: str | Sequence[str] = (), partial: str | Sequence[str] = (),
-        meanstructure: bool | None = None) -> CFAResult:
+        meanstructure: bool | None = None, missing: str = "listwise") -> CFAResult:
     r"""Confirmatory factor analysis with lavaan's ``cfa()`` defaults.
 
     ``estimator="ML"`` (default): maximum likelihood (lavaan ``likelihood="normal"``:
@@ -91,7 +101,9 @@ def cfa(data: pd.DataFrame, model: str, *, estimator: str = "ML", group: str | N
     model : str
         lavaan-style syntax, e.g. ``"social =~ y01 + y02 + y03"`` (see
         :mod:`evalkit.methods.validation.model_syntax`).
-    estimator : {"ML", "WLSMV"}
+    estimator : {"ML", "MLR", "WLSMV"}
+        ``"MLR"``: the ML estimates with Huber-White standard errors and the Yuan-Bentler
+        scaled test (lavaan's ``estimator = "MLR"``; see :mod:`~evalkit.methods.validation.sem.mlr`).
     group : str, optional
         Column defining groups for a multi-group model.
     equal : sequence of str
@@ -102,7 +114,13 @@ def cfa(data: pd.DataFrame, model: str, *, estimator: str = "ML", group: str | N
         lavaan ``group.partial`` (ML): parameters exempt from ``equal``, e.g. ``("x3~1",)``.
     meanstructure : bool, optional
         Force a mean structure in a single-group ML model (default: only with groups);
-        WLSMV always has one (the thresholds).
+        WLSMV and FIML always have one.
+    missing : {"listwise", "fiml", "ml"}
+        ``"listwise"`` (default): respondents with a missing answer are left out.
+        ``"fiml"`` (lavaan's ``missing = "ml"``; ``"ml"`` is accepted too; ML and MLR):
+        full-information ML on every respondent with at least one answer, the fit
+        statistics against the saturated model estimated by EM. The summary says how many
+        rows were used.
 
     Returns
     -------
@@ -144,11 +162,12 @@ def cfa(data: pd.DataFrame, model: str, *, estimator: str = "ML", group: str | N
     if meanstructure is not None and not isinstance(meanstructure, (bool, np.bool_)):
         raise ParameterError(f"meanstructure must be None, True or False, got {meanstructure!r}.")
     partial_t = (partial,) if isinstance(partial, str) else tuple(partial or ())
-    if est.name != "ML" and (equal_t or partial_t):
+    if not est.group_equal and (equal_t or partial_t):
         raise ParameterError(f"equal=/partial= are not supported with estimator={est.name!r}; use "
                              f"invariance(..., estimator={est.name!r}) (Wu & Estabrook 2016).")
+    miss = check_missing(est, missing)
     parsed = parse_model(model)
-    sample = est.sample(data, parsed, group)
+    sample = est.sample(data, parsed, group, missing=miss)
     if equal_t and group is None:
         raise ParameterError("equal=... needs group=...: equality constraints are across groups.")
     return fit_sample(est, sample, parsed, group=group, model=model, equal=equal_t, partial=partial_t,

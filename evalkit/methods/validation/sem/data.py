@@ -20,8 +20,15 @@ __all__ = ["prepare_continuous", "prepare_ordinal", "group_labels", "check_equal
 
 
 def prepare_continuous(data: pd.DataFrame, parsed: ParsedModel, group: str | None, *,
-                       min_group_size: int | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """Complete cases of the model's items (and group) and the group labels in order of appearance."""
+                       min_group_size: int | None = None, missing: str = "listwise"
+                       ) -> tuple[pd.DataFrame, list[str]]:
+    """The rows used and the group labels in order of appearance (lavaan's).
+
+    ``missing="listwise"``: complete cases of the model's items (and group);
+    ``missing="fiml"``: every row with at least one answer (and a group); missing answers
+    (and non-finite values) stay NaN.
+    """
+    fiml = missing == "fiml"
     check_dataframe(data)
     cols = set(map(str, data.columns))
     unknown = [v for v in parsed.observed if v not in cols]
@@ -50,21 +57,28 @@ def prepare_continuous(data: pd.DataFrame, parsed: ParsedModel, group: str | Non
         if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]):
             raise DataValidationError(f"item {c!r} is not numeric (dtype {df[c].dtype}).")
     x = df[items].to_numpy(dtype=float)
-    complete = np.isfinite(x).all(axis=1)
+    finite = np.isfinite(x)
+    complete = finite.any(axis=1) if fiml else finite.all(axis=1)
     if group is not None:
         complete &= df[group].notna().to_numpy()
     n_drop = int((~complete).sum())
     if n_drop:
         warnings.warn(
-            f"{n_drop} of {len(df)} respondents with missing values on the items"
-            + (" or the group" if group else "")
-            + " were dropped (listwise deletion, lavaan's default for ML).",
+            (f"{n_drop} of {len(df)} respondents without any answer on the items"
+             + (" or without a group" if group else "") + " were left out (FIML uses every answer given)."
+             if fiml else
+             f"{n_drop} of {len(df)} respondents with missing values on the items"
+             + (" or the group" if group else "")
+             + " were dropped (listwise deletion, lavaan's default; missing='fiml' uses them)."),
             DataQualityWarning, stacklevel=3,
         )
         df = df.loc[complete]
         x = x[complete]
+    if fiml:
+        x = np.where(np.isfinite(x), x, np.nan)
     if len(df) == 0:
-        raise DataValidationError("no respondent has complete answers on all items of the model.")
+        raise DataValidationError("no respondent has answers on the items of the model." if fiml else
+                                  "no respondent has complete answers on all items of the model.")
     if group is None:
         groups = ["all"]
         codes = np.zeros(len(x), dtype=np.int64)
@@ -82,10 +96,13 @@ def prepare_continuous(data: pd.DataFrame, parsed: ParsedModel, group: str | Non
         need = max(p + 1, min_group_size or 0)
         if len(sub) < need:
             raise DataValidationError(
-                f"too few respondents{where}: {len(sub)} with complete answers, at least "
-                f"{need} needed for {p} items."
+                f"too few respondents{where}: {len(sub)} with {'answers' if fiml else 'complete answers'}, "
+                f"at least {need} needed for {p} items."
             )
-        const = [c for c, lo, hi in zip(items, sub.min(axis=0), sub.max(axis=0)) if not hi > lo]
+        nan = np.isnan(sub)
+        lows = np.where(nan, np.inf, sub).min(axis=0)
+        highs = np.where(nan, -np.inf, sub).max(axis=0)
+        const = [c for c, lo, hi in zip(items, lows, highs) if not hi > lo]
         if const:
             raise DataValidationError(
                 f"item(s) {', '.join(map(repr, const))} have no variance{where} (everyone gave "

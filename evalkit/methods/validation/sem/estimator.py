@@ -112,11 +112,15 @@ class Estimator(ABC):
     describe: ClassVar[dict[str, str]]
     #: the difference test of nested models (nl / en), for summaries
     difference_text: ClassVar[dict[str, str]]
+    #: whether ``cfa(..., equal=, partial=)`` (lavaan ``group.equal``) is available
+    group_equal: ClassVar[bool] = True
+    #: what ``missing=`` may be (the first is the default)
+    missing_options: ClassVar[tuple[str, ...]] = ("listwise",)
 
     @abstractmethod
     def sample(self, data: pd.DataFrame, parsed: ParsedModel, group: str | None, *,
-               min_group_size: int | None = None) -> Sample:
-        """Check ``data``, drop incomplete rows, compute the sample statistics."""
+               min_group_size: int | None = None, missing: str = "listwise") -> Sample:
+        """Check ``data``, handle missing answers (``missing``), compute the sample statistics."""
 
     @abstractmethod
     def build(self, sample: Sample, parsed: ParsedModel, *, equal: tuple[str, ...] = (),

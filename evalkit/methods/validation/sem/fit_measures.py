@@ -70,40 +70,55 @@ def chi2_sf(x: float, df: float) -> float:
     return float(stats.chi2.sf(x, df))
 
 
-def cfi(chi2: float, df: float, chi2_base: float, df_base: float) -> float:
-    """Comparative fit index (Bentler 1990), as lavaan."""
-    if not (np.isfinite(chi2) and np.isfinite(chi2_base)):
+def cfi(chi2: float, df: float, chi2_base: float, df_base: float, c_hat: float = 1.0,
+        c_hat_base: float = 1.0) -> float:
+    """Comparative fit index (Bentler 1990), as lavaan; with the scaling factors of the model
+    and the baseline it is the robust CFI (Brosseau-Liard & Savalei 2014, lavaan's ``cfi.robust``)."""
+    if not all(np.isfinite(v) for v in (chi2, chi2_base, c_hat, c_hat_base)):
         return np.nan
-    t1 = max(chi2 - df, 0.0)
-    t2 = max(chi2 - df, chi2_base - df_base, 0.0)
+    t1 = max(chi2 - c_hat * df, 0.0)
+    t2 = max(chi2 - c_hat * df, chi2_base - c_hat_base * df_base, 0.0)
     return 1.0 if t1 == 0 and t2 == 0 else 1.0 - t1 / t2
 
 
-def tli(chi2: float, df: float, chi2_base: float, df_base: float) -> float:
-    """Tucker-Lewis index; 1 for a saturated model (``df = 0``), as lavaan."""
-    if not (np.isfinite(chi2) and np.isfinite(chi2_base)):
+def tli(chi2: float, df: float, chi2_base: float, df_base: float, c_hat: float = 1.0,
+        c_hat_base: float = 1.0) -> float:
+    """Tucker-Lewis index; 1 for a saturated model (``df = 0``), as lavaan. With the
+    scaling factors it is lavaan's ``tli.robust``:
+    ``1 - (T - c df) df_b / ((T_b - c_b df_b) df)``."""
+    if not all(np.isfinite(v) for v in (chi2, chi2_base, c_hat, c_hat_base)):
         return np.nan
     if df > 0 and df_base > 0:
-        return (chi2_base / df_base - chi2 / df) / (chi2_base / df_base - 1.0)
+        if c_hat == 1.0 and c_hat_base == 1.0:
+            return (chi2_base / df_base - chi2 / df) / (chi2_base / df_base - 1.0)
+        t1 = (chi2 - c_hat * df) * df_base
+        t2 = (chi2_base - c_hat_base * df_base) * df
+        return 1.0 - t1 / t2 if t2 != 0 else 1.0
     return 1.0 if df == 0 else np.nan
 
 
-def rmsea(chi2: float, df: float, n: float, n_groups: int = 1) -> float:
-    """RMSEA with lavaan's sample size ``n`` and ``sqrt(G)`` multiplier; 0 when ``df = 0``."""
-    if not np.isfinite(chi2):
+def rmsea(chi2: float, df: float, n: float, n_groups: int = 1, c_hat: float = 1.0) -> float:
+    """RMSEA with lavaan's sample size ``n`` and ``sqrt(G)`` multiplier; 0 when ``df = 0``.
+
+    ``c_hat`` is the scaling factor of the robust RMSEA (Brosseau-Liard, Savalei & Li 2012:
+    ``sqrt(max(T/(n df) - c/n, 0))``, lavaan's ``rmsea.robust``).
+    """
+    if not (np.isfinite(chi2) and np.isfinite(c_hat)):
         return np.nan
     if df > 0:
-        return math.sqrt(max(chi2 / (n * df) - 1.0 / n, 0.0)) * math.sqrt(n_groups)
+        return math.sqrt(max(chi2 / (n * df) - c_hat / n, 0.0)) * math.sqrt(n_groups)
     return 0.0 if df == 0 else np.nan
 
 
-def rmsea_ci(chi2: float, df: float, n: float, n_groups: int = 1,
-             level: float = 0.90) -> tuple[float, float]:
+def rmsea_ci(chi2: float, df: float, n: float, n_groups: int = 1, level: float = 0.90,
+             c_hat: float = 1.0) -> tuple[float, float]:
     """lavaan's RMSEA confidence interval: invert the non-central chi-square in ``lambda``.
 
     ``[0, 0]`` for a saturated model (``df = 0``); NaN when ``df < 0`` or ``chi2`` is NaN.
+    ``df`` may be fractional (lavaan's scaled interval for MLR uses ``c * df``); the
+    bounds are ``sqrt(c_hat * lambda / (n df)) * sqrt(G)`` (``c_hat`` for the robust interval).
     """
-    if not np.isfinite(chi2) or df < 0:
+    if not (np.isfinite(chi2) and np.isfinite(df) and np.isfinite(c_hat)) or df < 0:
         return np.nan, np.nan
     if df == 0:
         return 0.0, 0.0
@@ -112,7 +127,7 @@ def rmsea_ci(chi2: float, df: float, n: float, n_groups: int = 1,
     def f(lam: float, pr: float) -> float:  # scipy.special.chndtr = stats.ncx2.cdf
         return float(special.chndtr(chi2, df, lam) if lam > 0 else special.chdtr(df, chi2)) - pr
 
-    if f(0.0, lo_p) < 0:
+    if df < 1 or f(0.0, lo_p) < 0:  # lavaan: no lower bound below 1 df
         lam_l = 0.0
     else:
         lam_l = optimize.brentq(f, 0.0, max(chi2, 1.0), args=(lo_p,), xtol=1e-12, rtol=1e-14)
@@ -124,7 +139,7 @@ def rmsea_ci(chi2: float, df: float, n: float, n_groups: int = 1,
             hi *= 2
         lam_u = optimize.brentq(f, 0.0, hi, args=(hi_p,), xtol=1e-12, rtol=1e-14)
     g = math.sqrt(n_groups)
-    return math.sqrt(lam_l / (n * df)) * g, math.sqrt(lam_u / (n * df)) * g
+    return math.sqrt(c_hat * lam_l / (n * df)) * g, math.sqrt(c_hat * lam_u / (n * df)) * g
 
 
 def scaled_shifted(T: float, df: float, tr1: float, tr2: float) -> tuple[float, float, float]:
@@ -172,4 +187,24 @@ def scaled_indices(T_scaled: float, df: float, Tb_scaled: float, df_base: float,
         chi2_scaled=T_scaled, df_scaled=float(df), p_value_scaled=chi2_sf(T_scaled, df),
         cfi_scaled=cfi(T_scaled, df, Tb_scaled, df_base), tli_scaled=tli(T_scaled, df, Tb_scaled, df_base),
         rmsea_scaled=rmsea(T_scaled, df, n, n_groups), rmsea_ci_lower_scaled=lo, rmsea_ci_upper_scaled=hi,
+    )
+
+
+def yuan_bentler_indices(chi2: float, df: float, c: float, chi2_base: float, df_base: float, c_base: float,
+                         n: float, n_groups: int) -> dict[str, float]:
+    """Scaled and robust indices of a Yuan-Bentler scaled test (lavaan ``test =
+    "yuan.bentler.mplus"``, MLR): ``T / c``; lavaan's scaled RMSEA interval uses ``T`` on
+    ``c df`` degrees of freedom; the robust CFI, TLI and RMSEA use ``c`` and the baseline's
+    ``c_b`` (Brosseau-Liard, Savalei & Li 2012; Brosseau-Liard & Savalei 2014)."""
+    Ts, Tbs = chi2 / c, chi2_base / c_base
+    lo, hi = rmsea_ci(chi2, c * df, n, n_groups) if df > 0 else (0.0, 0.0)
+    rlo, rhi = rmsea_ci(Ts, df, n, n_groups, c_hat=c) if df > 0 else (0.0, 0.0)
+    return dict(
+        chi2_scaled=Ts, df_scaled=float(df), p_value_scaled=chi2_sf(Ts, df), scaling_factor=c,
+        cfi_scaled=cfi(Ts, df, Tbs, df_base), tli_scaled=tli(Ts, df, Tbs, df_base),
+        rmsea_scaled=rmsea(Ts, df, n, n_groups), rmsea_ci_lower_scaled=lo, rmsea_ci_upper_scaled=hi,
+        cfi_robust=cfi(chi2, df, chi2_base, df_base, c, c_base),
+        tli_robust=tli(chi2, df, chi2_base, df_base, c, c_base),
+        rmsea_robust=rmsea(chi2, df, n, n_groups, c_hat=c), rmsea_ci_lower_robust=rlo,
+        rmsea_ci_upper_robust=rhi, baseline_chi2_scaled=Tbs,
     )

@@ -44,7 +44,7 @@ from evalkit.core.errors import NoFigureError, ParameterError
 from evalkit.core.i18n import fmt_number, t
 from evalkit.core.results import Result, tidy_frame
 from evalkit.methods.validation.model_syntax import ParsedModel, parse_model
-from evalkit.methods.validation.sem.cfa import fit_sample, get_estimator
+from evalkit.methods.validation.sem.cfa import check_missing, fit_sample, get_estimator
 from evalkit.methods.validation.sem.estimator import Estimator, Sample
 from evalkit.methods.validation.sem.fit_measures import DELTA_CFI_CUTOFF, DELTA_RMSEA_CUTOFF
 from evalkit.methods.validation.sem.optimize import single_thread_blas
@@ -246,7 +246,8 @@ def _check_levels(levels: Sequence[str] | None, est: Estimator) -> list[str]:
 
 
 def invariance(data: pd.DataFrame, model: str, *, group: str, estimator: str = "ML",
-               alpha: float = 0.05, levels: Sequence[str] | None = None) -> "InvarianceResult":
+               alpha: float = 0.05, levels: Sequence[str] | None = None,
+               missing: str = "listwise") -> "InvarianceResult":
     """Test measurement invariance across groups (configural, metric, scalar, ...).
 
     Fits the nested multi-group CFA models of the estimator's levels (lavaan
@@ -266,11 +267,14 @@ def invariance(data: pd.DataFrame, model: str, *, group: str, estimator: str = "
         identification is replaced by ``std.lv`` (factor variances 1; all loadings free).
     group : str
         Column with the groups (e.g. ``gender``, ``age_band``, ``school_type``).
-    estimator : {"ML", "WLSMV"}
+    estimator : {"ML", "MLR", "WLSMV"}
+        MLR compares the levels with the scaled difference test of Satorra & Bentler (2001).
     alpha : float
         Level of the difference tests (decision column ``lrt_invariant``).
     levels : sequence of str, optional
         A subset of the estimator's levels (in their order); default all.
+    missing : {"listwise", "fiml", "ml"}
+        As in :func:`~evalkit.validation.cfa` (``"fiml"`` for ML and MLR).
 
     Returns
     -------
@@ -304,9 +308,10 @@ def invariance(data: pd.DataFrame, model: str, *, group: str, estimator: str = "
     if group is None or not isinstance(group, str):
         raise ParameterError("invariance needs group=<column with the groups>.")
     chosen = _check_levels(levels, est)
+    miss = check_missing(est, missing)
     parsed = parse_model(model)
     min_n = MIN_GROUP_SIZE_PER_ITEM * len(parsed.observed)
-    sample = est.sample(data, parsed, group, min_group_size=min_n)  # statistics shared by the levels
+    sample = est.sample(data, parsed, group, min_group_size=min_n, missing=miss)  # shared by the levels
     fits = {lev: fit_sample(est, sample, parsed, group=group, model=model, equal=est.levels[lev], level=lev)
             for lev in chosen}
     return InvarianceResult(fits, sample=sample, parsed=parsed, group=group, estimator=est,

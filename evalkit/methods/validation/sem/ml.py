@@ -1,17 +1,18 @@
 """Normal-theory maximum likelihood (lavaan's ``estimator="ML"``) in the SEM engine."""
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from evalkit.core.errors import DataValidationError, EstimationError
+from evalkit.core.errors import DataValidationError, EstimationError, ParameterError
 from evalkit.methods.validation.model_syntax import ParsedModel, build_partable
+from evalkit.methods.validation.sem.common import inverse_pd, srmr_bentler, standardized_solution
 from evalkit.methods.validation.sem.data import prepare_continuous
 from evalkit.methods.validation.sem.estimator import DifferenceTestValues, Estimator, Sample
+from evalkit.methods.validation.sem.fiml import FIMLProblem, missing_stats
 from evalkit.methods.validation.sem.fit_measures import all_fit_indices, chi2_sf, fit_indices
 from evalkit.methods.validation.sem.model import ModelSpec, SampleStats
 from evalkit.methods.validation.sem.optimize import OptimizerSettings, single_thread_blas
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from evalkit.methods.validation.sem.results import CFAResult
 
 __all__ = ["MLEstimator", "MLProblem", "MAX_ITER", "LEVELS", "inverse_pd", "srmr_bentler",
-           "constraint_score_tests", "score_test_release"]
+           "constraint_score_tests", "score_test_release", "standardized_solution"]
 
 #: iteration limit of the optimiser for ML
 MAX_ITER = 500
@@ -54,19 +55,42 @@ class MLEstimator(Estimator):
                        "en": "chi-square difference test (lavTestLRT)"}
 
     # -- the estimator protocol ---------------------------------------------------------
+    missing_options = ("listwise", "fiml")
+
     def sample(self, data: pd.DataFrame, parsed: ParsedModel, group: str | None, *,
-               min_group_size: int | None = None) -> Sample:
-        df, groups = prepare_continuous(data, parsed, group, min_group_size=min_group_size)
-        st = SampleStats.from_data(df, parsed.observed, group, groups)
-        return Sample(stats=st, groups=groups, n_rows=len(data), n_used=len(df))
+               min_group_size: int | None = None, missing: str = "listwise") -> Sample:
+        df, groups = prepare_continuous(data, parsed, group, min_group_size=min_group_size, missing=missing)
+        if missing == "fiml":
+            x = df[list(parsed.observed)].to_numpy(dtype=float)
+            x = np.where(np.isfinite(x), x, np.nan)
+            if group is None:
+                xs = [x]
+            else:
+                codes = pd.Categorical(df[group], categories=groups).codes
+                xs = [x[codes == k] for k in range(len(groups))]
+            st = missing_stats(xs, list(parsed.observed), groups)
+        else:
+            st = SampleStats.from_data(df, parsed.observed, group, groups)
+        return Sample(stats=st, groups=groups, n_rows=len(data), n_used=len(df), extra={"missing": missing})
 
     def build(self, sample: Sample, parsed: ParsedModel, *, equal: tuple[str, ...] = (),
               partial: tuple[str, ...] = (), meanstructure: bool | None = None,
-              level: str | None = None) -> "MLProblem":
+              level: str | None = None) -> "MLProblem | FIMLProblem":
         if level is not None:
             equal = LEVELS[level]
+        if sample.extra.get("missing") == "fiml":
+            if meanstructure is False:
+                raise ParameterError("meanstructure=False is not possible with missing='fiml': FIML "
+                                     "estimates the means too (lavaan does the same).")
+            pt = build_partable(parsed, n_groups=sample.stats.n_groups, meanstructure=True,
+                                group_equal=equal, group_partial=partial)
+            spec = ModelSpec(pt, parsed.observed, parsed.latent, sample.stats.n_groups, True)
+            return self._fiml_problem(spec, sample.stats)
         return MLProblem.build(parsed, sample.stats, equal=equal, partial=partial,
                                meanstructure=meanstructure)  # its own MLEstimator (caches log|S|)
+
+    def _fiml_problem(self, spec: ModelSpec, stats: SampleStats) -> FIMLProblem:
+        return FIMLProblem(spec, stats, MLEstimator())
 
     def difference_test(self, restricted: "CFAResult", general: "CFAResult") -> DifferenceTestValues:
         """lavTestLRT for ML: plain difference of the chi-square statistics."""
@@ -164,19 +188,6 @@ class MLEstimator(Estimator):
         return {"chi2": chi2, "df": float(df)}
 
 
-def inverse_pd(a: np.ndarray) -> np.ndarray:
-    """Inverse of a positive definite information matrix (Cholesky); EstimationError if singular."""
-    try:
-        c = np.linalg.cholesky(a)
-    except np.linalg.LinAlgError:
-        raise EstimationError(
-            "the information matrix is singular: the model is not identified (check that "
-            "every factor has a fixed loading or a fixed variance, and at least 3 "
-            "indicators or correlated factors)."
-        ) from None
-    ci = np.linalg.inv(c)
-    return ci.T @ ci
-
 
 
 class MLProblem:
@@ -233,59 +244,7 @@ class MLProblem:
         return all_fit_indices(standard, baseline_chi2=base["chi2"], baseline_df=base["df"])
 
     def estimates_and_std(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Value of every parameter-table row and its ``std.all`` (lavaan's
-        ``standardizedSolution``; covariances of a negative variance divide by the square
-        root of its absolute value, as lavaan)."""
-        spec = self.spec
-        pt = spec.partable
-        est = spec.values(theta)
-        std = np.full(len(pt), np.nan)
-        implied = spec.implied(theta)
-        mats = [spec.matrices(theta, g) for g in range(spec.n_groups)]
-        for i, r in enumerate(pt.itertuples(index=False)):
-            g = r.group - 1
-            sigma = implied[g][0]
-            M = mats[g]
-            psi = M["psi"]
-            if r.mat == "lambda":
-                std[i] = est[i] * math.sqrt(max(psi[r.col, r.col], 0)) / math.sqrt(sigma[r.row, r.row])
-            elif r.mat == "theta" and r.row == r.col:
-                std[i] = est[i] / sigma[r.row, r.row]
-            elif r.mat == "theta":  # residual covariance -> residual correlation (lavaan)
-                th = M["theta"]
-                den = math.sqrt(abs(th[r.row, r.row] * th[r.col, r.col]))
-                std[i] = est[i] / den if den > 0 else np.nan
-            elif r.mat == "psi":
-                den = math.sqrt(max(psi[r.row, r.row] * psi[r.col, r.col], 0))
-                std[i] = est[i] / den if den > 0 else np.nan
-            elif r.mat == "nu":
-                std[i] = est[i] / math.sqrt(sigma[r.row, r.row])
-            elif r.mat == "alpha":
-                den = math.sqrt(max(psi[r.row, r.row], 0))
-                std[i] = est[i] / den if den > 0 else np.nan
-        return est, std
-
-
-def srmr_bentler(stats: SampleStats, implied: list[tuple[np.ndarray, np.ndarray]], meanstructure: bool) -> float:
-    """lavaan's ``srmr`` (= ``srmr_bentler``): residuals scaled by the sample SDs.
-
-    Per group ``sqrt(mean of squared standardised residuals over the p(p+1)/2 unique
-    covariances [and the p means under a mean structure])``, then weighted by ``n_g/N``.
-    """
-    out = 0.0
-    w = stats.weights
-    for g, (sigma, mu) in enumerate(implied):
-        S = stats.cov[g]
-        sd = 1.0 / np.sqrt(np.diag(S))
-        R = (S - sigma) * np.outer(sd, sd)
-        il = np.tril_indices(len(sd))
-        ss = np.sum(R[il] ** 2)
-        e = len(il[0])
-        if meanstructure:
-            ss += np.sum(((stats.mean[g] - mu) * sd) ** 2)
-            e += len(sd)
-        out += w[g] * math.sqrt(ss / e)
-    return out
+        return standardized_solution(self.spec, theta)
 
 
 def _expanded(result: "CFAResult"):

@@ -41,6 +41,9 @@ class SampleStats:
     extra : dict
         Further statistics an estimator derives from the data (e.g. missing-data
         patterns).
+    raw : list of ndarray or None
+        The item answers per group (``n_g x p``), for estimators that need the
+        respondents themselves (MLR: casewise scores; FIML).
     """
 
     observed: list[str]
@@ -49,6 +52,7 @@ class SampleStats:
     cov: list[np.ndarray]
     mean: list[np.ndarray]
     extra: dict[str, Any] = field(default_factory=dict)
+    raw: list[np.ndarray] | None = None
 
     @property
     def ntotal(self) -> int:
@@ -76,7 +80,7 @@ class SampleStats:
             codes = np.zeros(len(x_all), dtype=np.int64)
         else:
             codes = pd.Categorical(data[group], categories=list(groups)).codes
-        covs, means, nobs = [], [], []
+        covs, means, nobs, raw = [], [], [], []
         for k in range(len(groups)):
             x = x_all if group is None else x_all[codes == k]
             n = x.shape[0]
@@ -86,7 +90,8 @@ class SampleStats:
             covs.append(s)
             means.append(m)
             nobs.append(int(n))
-        return cls(list(observed), [str(g) for g in groups], nobs, covs, means)
+            raw.append(x)
+        return cls(list(observed), [str(g) for g in groups], nobs, covs, means, raw=raw)
 
 
 # ========================================================================================

@@ -35,6 +35,10 @@ _TEXT = {
     "estimator": {"nl": "Schatter: {est}; n = {n}", "en": "Estimator: {est}; n = {n}"},
     "rows": {"nl": " (van {rows} rijen; {dropped} met ontbrekende antwoorden weggelaten, listwise)",
              "en": " (of {rows} rows; {dropped} with missing answers left out, listwise)"},
+    "rows_fiml": {"nl": " (FIML: alle {n} van de {rows} rijen met minstens één antwoord; ontbrekende antwoorden "
+                        "niet ingevuld maar in de likelihood weggelaten)",
+                  "en": " (FIML: all {n} of the {rows} rows with at least one answer; missing answers are not "
+                        "imputed but left out of the likelihood)"},
     "groups": {"nl": "; groepen: ", "en": "; groups: "},
     "equal": {"nl": "Gelijk over groepen: ", "en": "Equal across groups: "},
     "level": {"nl": "Invariantieniveau: ", "en": "Invariance level: "},
@@ -83,8 +87,9 @@ class CFAResult(Result):
     baseline : dict
         ``chi2`` and ``df`` (and ``chi2_scaled`` for robust estimators) of the baseline model.
     n : int
-        Respondents used (after listwise deletion); ``nobs`` per group; ``n_rows`` the
-        rows of the data.
+        Respondents used (listwise: complete cases; FIML: rows with at least one answer);
+        ``nobs`` per group; ``n_rows`` the rows of the data; ``missing`` how missing
+        answers were handled (``"listwise"``, ``"fiml"``).
     estimator : Estimator
         The estimator object (its ``name``: ``"ML"``, ``"WLSMV"``).
     level, partial
@@ -102,7 +107,7 @@ class CFAResult(Result):
 
     def __init__(self, problem: SEMProblem, state: FitState, *, groups: list[str],
                  group: str | None, equal: tuple[str, ...], partial: tuple[str, ...], level: str | None,
-                 model: str, parsed: ParsedModel, n_rows: int | None = None):
+                 model: str, parsed: ParsedModel, n_rows: int | None = None, missing: str = "listwise"):
         self.problem = problem
         self.estimator: Estimator = problem.estimator
         self.spec, self.stats = problem.spec, problem.stats
@@ -113,6 +118,7 @@ class CFAResult(Result):
         self.n = int(problem.n_total)
         self.nobs = dict(zip(self.groups, problem.nobs))
         self.n_rows = self.n if n_rows is None else int(n_rows)
+        self.missing = missing
         self.vcov = problem.vcov(state.theta)
         self.fit_indices = problem.fit_indices(state.theta, state.fmin)
         self.baseline = problem.baseline()
@@ -225,7 +231,9 @@ class CFAResult(Result):
         fi = self.fit_indices
         lines = [self.title[lang]]
         head = t(_TEXT["estimator"], lang, est=self.estimator.describe[lang], n=self.n)
-        if self.n_rows != self.n:
+        if self.missing == "fiml":
+            head += t(_TEXT["rows_fiml"], lang, n=self.n, rows=self.n_rows)
+        elif self.n_rows != self.n:
             head += t(_TEXT["rows"], lang, rows=self.n_rows, dropped=self.n_rows - self.n)
         if self.multigroup:
             head += t(_TEXT["groups"], lang) + ", ".join(f"{g} (n = {n})" for g, n in self.nobs.items())
