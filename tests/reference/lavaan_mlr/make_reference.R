@@ -101,7 +101,7 @@ for (seed in 4:40) {
   small <- d[sample(nrow(d), 12), ]
   small$school <- "Klein"
   d4 <- rbind(d, small)
-  ok <- all(sapply(list(NULL, "loadings", c("loadings", "intercepts")), function(ge)
+  ok <- all(sapply(list("", "loadings", c("loadings", "intercepts")), function(ge)
     suppressWarnings(lavInspect(cfa(HS, data = d4, group = "school", group.equal = ge), "converged"))))
   if (ok) break
 }

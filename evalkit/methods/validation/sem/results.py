@@ -136,6 +136,24 @@ class CFAResult(Result):
                 + "; the model may be misspecified or the sample too small.",
                 DataQualityWarning, stacklevel=4,
             )
+        self._check_latent_covariance()
+
+    def _check_latent_covariance(self) -> None:
+        """Warn, as lavaan, when the covariance matrix of the factors is not positive definite
+        (a factor correlation beyond -1 or 1, or a negative factor variance)."""
+        bad = []
+        for g in range(self.spec.n_groups):
+            psi = self.spec.matrices(self.theta, g)["psi"]
+            if psi.size and np.linalg.eigvalsh(psi).min() < 0:
+                bad.append(self.groups[g])
+        if bad:
+            where = "" if not self.multigroup else " (group " + ", ".join(map(str, bad)) + ")"
+            warnings.warn(
+                f"the covariance matrix of the latent variables is not positive definite{where}: a "
+                "factor correlation lies outside [-1, 1] or a factor variance is negative; the model "
+                "does not describe these data (see parameters, op '~~' between factors).",
+                DataQualityWarning, stacklevel=4,
+            )
 
     def _parameter_table(self) -> pd.DataFrame:
         pt = self.spec.partable
