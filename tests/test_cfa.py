@@ -298,8 +298,8 @@ def test_estimators_of_the_one_engine(hs_data):
     """ML and WLSMV are estimators of the one engine: the same result type, the same
     fit-index names (scaled ones NaN for ML); unknown names list the allowed ones."""
     from evalkit.methods.validation.sem import available_estimators
-    assert available_estimators() == ["ML", "WLSMV"]
-    with pytest.raises(ParameterError, match="estimator='DWLS' is not allowed; use one of: 'ML', 'WLSMV'"):
+    assert available_estimators() == ["ML", "MLR", "WLSMV"]
+    with pytest.raises(ParameterError, match="estimator='DWLS' is not allowed; use one of: 'ML', 'MLR', 'WLSMV'"):
         cfa(hs_data, HS, estimator="DWLS")
     ml = cfa(hs_data, HS)
     assert np.isnan(ml.fit_indices["chi2_scaled"]) and not ml.robust

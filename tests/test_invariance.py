@@ -172,7 +172,7 @@ def test_tidy_summary_plot(hs_inv):
 
 def test_estimator_dispatch(hs_data):
     """invariance(estimator=) runs the engine's estimator; unknown names are refused."""
-    with pytest.raises(ParameterError, match="estimator='DWLS' is not allowed; use one of: 'ML', 'WLSMV'"):
+    with pytest.raises(ParameterError, match="estimator='DWLS' is not allowed; use one of: 'ML', 'MLR', 'WLSMV'"):
         invariance(hs_data, HS, group="school", estimator="DWLS")
     with pytest.raises(ParameterError, match="levels='thresholds'"):
         invariance(hs_data, HS, group="school", levels=["configural", "thresholds"])
@@ -180,7 +180,7 @@ def test_estimator_dispatch(hs_data):
 
 def test_bad_input(hs_data):
     with pytest.raises(ParameterError, match="estimator"):
-        invariance(hs_data, HS, group="school", estimator="MLR")
+        invariance(hs_data, HS, group="school", estimator="MLM")
     with pytest.raises(ParameterError, match="group='schooltype'"):
         invariance(hs_data, HS, group="schooltype")
     with pytest.raises(DataValidationError, match="only one value"):
