@@ -399,8 +399,10 @@ class PolychoricResult(Result):
         The polychoric correlation matrix (items x items).
     thresholds : pandas.DataFrame
         One row per threshold: ``item, threshold, estimate, std_error``. Standard errors
-        (here and in ``tidy()``) are ``sqrt(diag(NACOV) / N)``; lavaan's
-        ``lavCor(se="robust.sem")`` divides by N - 1 instead (``sqrt(N/(N-1))`` larger).
+        (here and in ``tidy()``) are ``sqrt(diag(NACOV) / N)``. lavaan's ``lavCor`` divides
+        by ``N - 1`` instead, with ``se = "standard"`` and ``se = "robust.sem"`` alike: its
+        standard errors of thresholds and polychoric correlations are exactly
+        ``sqrt(N / (N - 1))`` times these (checked in tests/test_sem_edge_cases.py).
     nacov : pandas.DataFrame
         Asymptotic covariance of ``sqrt(N) (thresholds, correlations)`` (lavaan's
         ``gamma``/NACOV), labelled ``"A1|t1"`` and ``"A2~~A1"`` in lavaan's order.
@@ -498,8 +500,9 @@ class PolychoricResult(Result):
     def tidy(self) -> pd.DataFrame:
         """Rows ``A1|t1`` (thresholds), ``A1~~A2`` (correlations) and ``ordinal_alpha``.
 
-        Standard errors are ``sqrt(diag(NACOV)/N)``; Wald CIs; p-values test 0 for the
-        correlations (NaN for thresholds and alpha).
+        Standard errors are ``sqrt(diag(NACOV)/N)`` (lavaan's ``lavCor``: ``sqrt(N/(N-1))``
+        times larger, see ``thresholds``); Wald CIs; p-values test 0 for the correlations
+        (NaN for thresholds and alpha).
         """
         z = stats.norm.ppf(0.5 + self.confidence / 2)
         rows = []

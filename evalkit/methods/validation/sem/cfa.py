@@ -50,9 +50,13 @@ def fit_sample(est: Estimator, sample: Sample, parsed: ParsedModel, *, group: st
         )
     state = fit_model(problem, problem.start() if theta0 is None else theta0)
     if not state.converged:
+        small = [f"{g} ({n})" for g, n in zip(sample.groups, problem.nobs) if n < 5 * problem.spec.p]
         warnings.warn(
-            f"CFA ({est.name}) did not converge after {state.iterations} iterations (largest "
-            f"gradient {state.grad_max:.2e}); results are unreliable.",
+            f"CFA ({est.name}) did not converge: it did not reach the optimum after {state.iterations} "
+            f"iterations (largest gradient {state.grad_max:.2e}, should be below 1e-6); the estimates "
+            "and fit indices are not a solution and must not be reported"
+            + (f"; few respondents for {problem.spec.p} items in: {', '.join(small)}" if small else "")
+            + ".",
             ConvergenceWarning, stacklevel=3,
         )
     with single_thread_blas():

@@ -84,7 +84,38 @@ def fit_model(problem: Problem, theta0: np.ndarray, *, max_iter: int | None = No
     1e-6 still counts as converged. Runs with single-threaded BLAS.
     """
     with single_thread_blas():
-        return _fit_model(problem, theta0, max_iter=max_iter)
+        state = _fit_model(problem, theta0, max_iter=max_iter)
+        if not state.converged:
+            alt = _restart(problem, theta0, max_iter=max_iter)
+            if alt.converged or alt.fmin < state.fmin:
+                state = alt
+        return state
+
+
+def _restart(problem: Problem, theta0: np.ndarray, *, max_iter: int | None) -> FitState:
+    """Second attempt when scoring stalls (e.g. it runs into a Heywood ridge on small or
+    noisy data): BFGS from the same start values, then scoring to polish."""
+    n_iter = problem.settings.max_iter if max_iter is None else max_iter
+    res = optimize.minimize(_safe_objective(problem), np.asarray(theta0, dtype=float), jac=True, method="BFGS",
+                            options={"maxiter": 4 * n_iter, "gtol": problem.settings.tol})
+    polished = _fit_model(problem, res.x, max_iter=max_iter)
+    if polished.converged:
+        return polished
+    g = problem.gradient_and_hessian(res.x)[0]
+    gmax = float(np.max(np.abs(g))) if g.size else 0.0
+    return FitState(res.x, float(res.fun), int(res.nit), gmax < 1e-6, gmax)
+
+
+def _safe_objective(problem: Problem):
+    """Objective and gradient for scipy's quasi-Newton search: an inadmissible point (the
+    implied covariance not positive definite) gets a huge value and no gradient, so that the
+    line search steps back instead of failing."""
+    def fun(x: np.ndarray) -> tuple[float, np.ndarray]:
+        f = problem.objective(x)
+        if not np.isfinite(f):
+            return 1e300, np.zeros_like(x)
+        return f, problem.gradient_and_hessian(x)[0]
+    return fun
 
 
 def _fit_model(problem: Problem, theta0: np.ndarray, *, max_iter: int | None) -> FitState:
@@ -121,9 +152,8 @@ def _fit_model(problem: Problem, theta0: np.ndarray, *, max_iter: int | None) ->
             t *= 0.5
         if not accepted:
             # no decrease along the scoring direction: a quasi-Newton search from here
-            res = optimize.minimize(problem.objective, theta,
-                                    jac=lambda x: problem.gradient_and_hessian(x)[0],
-                                    method=s.fallback, options={"maxiter": s.fallback_iter, "gtol": s.tol})
+            res = optimize.minimize(_safe_objective(problem), theta, jac=True, method=s.fallback,
+                                    options={"maxiter": s.fallback_iter, "gtol": s.tol})
             if res.fun < f:
                 theta, f = res.x, float(res.fun)
                 continue
