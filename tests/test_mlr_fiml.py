@@ -185,3 +185,27 @@ def test_fiml_invariance_equals_lavaan(hs_miss, name, estimator):
     pcol = "p_value_scaled" if estimator == "MLR" else "p_value"
     assert_allclose(inv.table[col].iloc[1:], ref["lrt"]["chisq_diff"][1:], rtol=1e-4)
     assert_allclose(inv.table[pcol].iloc[1:], ref["lrt"]["p"][1:], rtol=1e-4)
+
+
+# ------------------------------------------------------------------------------------
+# WLSMV with pairwise deletion (psych::bfi with its own missing answers)
+# ------------------------------------------------------------------------------------
+BFI = "agree =~ A1 + A2 + A3 + A4 + A5\nconsc =~ C1 + C2 + C3 + C4 + C5"
+WLSMV_FIT = {"chi2": "chisq", "df": "df", "chi2_scaled": "chisq.scaled", "p_value_scaled": "pvalue.scaled",
+             "scaling_factor": "chisq.scaling.factor", "cfi": "cfi", "tli": "tli", "rmsea": "rmsea",
+             "cfi_scaled": "cfi.scaled", "tli_scaled": "tli.scaled", "rmsea_scaled": "rmsea.scaled", "srmr": "srmr"}
+
+
+@pytest.mark.parametrize("missing, name", [("pairwise", "bfi_wlsmv_pairwise"), ("listwise", "bfi_wlsmv_listwise")])
+def test_wlsmv_pairwise_equals_lavaan(missing, name):
+    d = pd.read_csv(REF_DIR / "bfi_AC_missing.csv")
+    res = _quiet(cfa, d, BFI, estimator="WLSMV", missing=missing)
+    ref = REF[name]
+    assert res.n == ref["ntotal"] and res.missing == missing
+    # lavaan's nlminb stops at rel.tol 1e-10: statistics agree to ~1e-7
+    assert_fit(res, ref, WLSMV_FIT, rtol=1e-5)
+    assert_params(res, ref)
+    if missing == "pairwise":
+        assert res.n == len(d) and "pairwise" in res.summary("en")
+    with pytest.raises(ParameterError, match="missing='fiml'"):
+        cfa(d, BFI, estimator="WLSMV", missing="fiml")

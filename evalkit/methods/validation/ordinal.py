@@ -141,21 +141,28 @@ def _dcdf_dh(h, k, r):
 # data preparation
 # --------------------------------------------------------------------------------------
 def ordinal_codes(data: pd.DataFrame, items: Sequence[str], *, min_categories: int = 2,
-                   warn_dropped: bool = True):
-    """Listwise-complete integer codes 0..K-1 per item (levels = sorted observed values)."""
+                  warn_dropped: bool = True, pairwise: bool = False):
+    """Integer codes 0..K-1 per item (levels = sorted observed values).
+
+    Listwise (default): the complete rows. ``pairwise=True``: every row with at least one
+    answer; a missing answer is coded -1 (lavaan's ``missing = "pairwise"``).
+    """
     sub = data[list(items)]
-    complete = sub.notna().all(axis=1).to_numpy()
+    seen = sub.notna().to_numpy()
+    complete = seen.any(axis=1) if pairwise else seen.all(axis=1)
     n_drop = int((~complete).sum())
     if n_drop and warn_dropped:
         warnings.warn(f"{n_drop} rows with missing item responses were dropped (listwise, "
                       "as lavaan's default).", DataQualityWarning, stacklevel=3)
     sub = sub.loc[complete]
+    seen = seen[complete]
     if sub.shape[0] < 2:
         raise DataValidationError("fewer than 2 complete rows for the ordinal items.")
-    codes = np.empty(sub.shape, dtype=np.int64)
+    codes = np.full(sub.shape, -1, dtype=np.int64)
     levels = []
     for j, col in enumerate(items):
         x = sub[col]
+        ok = seen[:, j]
         if not (pd.api.types.is_numeric_dtype(x) or isinstance(x.dtype, pd.CategoricalDtype)):
             raise DataValidationError(
                 f"item {col!r} must hold numeric (or ordered categorical) codes, "
@@ -163,12 +170,12 @@ def ordinal_codes(data: pd.DataFrame, items: Sequence[str], *, min_categories: i
         if isinstance(x.dtype, pd.CategoricalDtype):
             if not x.cat.ordered:
                 raise DataValidationError(f"item {col!r} is an unordered categorical.")
-            c = x.cat.codes.to_numpy()
+            c = x.cat.codes.to_numpy()[ok]
             used = np.unique(c)
-            codes[:, j] = np.searchsorted(used, c)
+            codes[ok, j] = np.searchsorted(used, c)
             levels.append([x.cat.categories[u] for u in used])
         else:
-            v = x.to_numpy(dtype=float)
+            v = x.to_numpy(dtype=float)[ok]
             if np.isinf(v).any():
                 raise DataValidationError(f"item {col!r} has infinite values; ordinal items "
                                           "need whole-number category codes.")
@@ -176,7 +183,7 @@ def ordinal_codes(data: pd.DataFrame, items: Sequence[str], *, min_categories: i
                 raise DataValidationError(f"item {col!r} has non-integer values; ordinal "
                                           "items need whole-number category codes.")
             used, inv = np.unique(v, return_inverse=True)
-            codes[:, j] = inv
+            codes[ok, j] = inv.ravel()
             levels.append(list(used))
         if len(levels[-1]) < min_categories:
             raise DataValidationError(
@@ -186,11 +193,13 @@ def ordinal_codes(data: pd.DataFrame, items: Sequence[str], *, min_categories: i
 
 
 def _thresholds(codes: np.ndarray, ncat: Sequence[int]):
-    n = codes.shape[0]
+    """Thresholds per item from its answers (code -1 = missing, left out)."""
     out = []
     for j, K in enumerate(ncat):
-        cnt = np.bincount(codes[:, j], minlength=K)
-        out.append(special.ndtri(np.cumsum(cnt)[:-1] / n))
+        c = codes[:, j]
+        c = c[c >= 0]
+        cnt = np.bincount(c, minlength=K)
+        out.append(special.ndtri(np.cumsum(cnt)[:-1] / len(c)))
     return out
 
 
@@ -210,7 +219,8 @@ class _PairCells:
         pid, a_lo, a_hi, b_lo, b_hi, freq, ci, cj = ([] for _ in range(8))
         for q, (i, j) in enumerate(pairs):
             Ki, Kj = ncat[i], ncat[j]
-            f = np.bincount(codes[:, i] * Kj + codes[:, j], minlength=Ki * Kj).astype(float)
+            both = (codes[:, i] >= 0) & (codes[:, j] >= 0)  # pairwise complete
+            f = np.bincount(codes[both, i] * Kj + codes[both, j], minlength=Ki * Kj).astype(float)
             f = f.reshape(Ki, Kj)
             if Ki == 2 and Kj == 2 and zero_add[0] > 0 and (f == 0).sum() == 1:
                 # lavaan's zero.add / zero.keep.margins for a 2x2 table with one empty cell
@@ -328,7 +338,8 @@ def _nacov(codes, th, rho_vec, pairs, cells: _PairCells, chunk: int = 20000):
     # A11: block-diagonal cross-products of univariate scores
     A11 = np.zeros((n_th, n_th))
     for j in range(p):
-        cnt = np.bincount(codes[:, j], minlength=ncat[j]).astype(float)
+        cj_ = codes[:, j]
+        cnt = np.bincount(cj_[cj_ >= 0], minlength=ncat[j]).astype(float)
         S = uni[j]
         sl = slice(th_start[j], th_start[j + 1])
         A11[sl, sl] = (S * cnt[:, None]).T @ S
@@ -342,7 +353,8 @@ def _nacov(codes, th, rho_vec, pairs, cells: _PairCells, chunk: int = 20000):
         ncell = Ki * Kj
         sl = slice(off, off + ncell)
         cell_off.append(off)
-        f = np.bincount(codes[:, i] * Kj + codes[:, j], minlength=ncell).astype(float)
+        both = (codes[:, i] >= 0) & (codes[:, j] >= 0)
+        f = np.bincount(codes[both, i] * Kj + codes[both, j], minlength=ncell).astype(float)
         sr = s_rho_cell[sl]
         A22[q] = np.sum(f * sr * sr)
         ci, cj = cells.ci[sl], cells.cj[sl]
@@ -378,10 +390,12 @@ def _nacov(codes, th, rho_vec, pairs, cells: _PairCells, chunk: int = 20000):
         cb = codes[start:start + chunk]
         m = cb.shape[0]
         SC = np.empty((m, ntot))
+        miss = cb < 0  # a missing answer contributes no score (lavaan's pairwise NACOV)
         for j in range(p):
-            SC[:, th_start[j]:th_start[j + 1]] = uni[j][cb[:, j]]
+            SC[:, th_start[j]:th_start[j + 1]] = np.where(miss[:, j, None], 0.0, uni[j][np.maximum(cb[:, j], 0)])
         for q, (i, j) in enumerate(pairs):
-            SC[:, n_th + q] = s_rho_cell[cell_off[q] + cb[:, i] * ncat[j] + cb[:, j]]
+            sc = s_rho_cell[cell_off[q] + np.maximum(cb[:, i], 0) * ncat[j] + np.maximum(cb[:, j], 0)]
+            SC[:, n_th + q] = np.where(miss[:, i] | miss[:, j], 0.0, sc)
         inner += SC.T @ SC
     W = Binv @ inner @ Binv.T
     return n * W
@@ -614,13 +628,19 @@ def polychoric(data: pd.DataFrame, items: Sequence[str], *, nacov: bool = True,
 
 
 def polychoric_codes(codes, items, levels, *, nacov=True, confidence=0.95):
+    """Polychoric statistics of integer codes (-1 = missing answer: thresholds per item from
+    its answers, correlations from the pairwise-complete rows, NACOV as lavaan's
+    ``muthen1984`` with ``missing = "pairwise"``; ``n`` counts every row)."""
     p = codes.shape[1]
     ncat = [len(lv) for lv in levels]
     th = _thresholds(codes, ncat)
     pairs = item_pairs(p)
     cells = _PairCells(codes, th, pairs)
-    # start values: Pearson correlations of the codes
-    start = np.corrcoef(codes, rowvar=False)
+    # start values: Pearson correlations of the codes (pairwise complete with missing answers)
+    if (codes < 0).any():
+        start = pd.DataFrame(np.where(codes < 0, np.nan, codes)).corr().to_numpy()
+    else:
+        start = np.corrcoef(codes, rowvar=False)
     start = np.nan_to_num(np.array([start[i, j] for i, j in pairs]))
     rho, conv = _fit_rho(cells, start)
     if not conv:

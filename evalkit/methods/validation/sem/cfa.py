@@ -119,12 +119,14 @@ def cfa(data: pd.DataFrame, model: str, *, estimator: str = "ML", group: str | N
     meanstructure : bool, optional
         Force a mean structure in a single-group ML model (default: only with groups);
         WLSMV and FIML always have one.
-    missing : {"listwise", "fiml", "ml"}
+    missing : {"listwise", "fiml", "ml", "pairwise"}
         ``"listwise"`` (default): respondents with a missing answer are left out.
         ``"fiml"`` (lavaan's ``missing = "ml"``; ``"ml"`` is accepted too; ML and MLR):
         full-information ML on every respondent with at least one answer, the fit
-        statistics against the saturated model estimated by EM. The summary says how many
-        rows were used.
+        statistics against the saturated model estimated by EM. ``"pairwise"`` (WLSMV, as
+        lavaan): thresholds from each item's answers, polychoric correlations from the
+        pairwise-complete rows, their NACOV from every row. The summary says how many rows
+        were used.
 
     Returns
     -------

@@ -144,8 +144,13 @@ def _plain(v):
 
 
 def prepare_ordinal(data: pd.DataFrame, parsed: ParsedModel, group: str | None,
-                    min_per_group: int | None = None):
-    """Category codes per group of the complete cases, the categories, groups and items."""
+                    min_per_group: int | None = None, missing: str = "listwise"):
+    """Category codes per group, the categories, groups and items.
+
+    ``missing="listwise"``: the complete cases; ``"pairwise"``: every row with at least one
+    answer (and a group), missing answers coded -1 (lavaan's ``missing = "pairwise"``).
+    """
+    pairwise = missing == "pairwise"
     check_dataframe(data)
     cols = set(map(str, data.columns))
     unknown = [v for v in parsed.observed if v not in cols]
@@ -166,17 +171,23 @@ def prepare_ordinal(data: pd.DataFrame, parsed: ParsedModel, group: str | None,
         check_unique_column(data, group)
     use = items + ([group] if group else [])
     df = data[use]
-    complete = df.notna().all(axis=1).to_numpy()
+    seen = df[items].notna().to_numpy()
+    complete = seen.any(axis=1) if pairwise else seen.all(axis=1)
+    if group is not None:
+        complete &= df[group].notna().to_numpy()
     n_drop = int((~complete).sum())
     if n_drop:
-        warnings.warn(f"{n_drop} of {len(df)} respondents with missing values on the items"
-                      + (" or the group" if group else "")
-                      + " were dropped (listwise deletion, lavaan's default for WLSMV).",
+        warnings.warn(f"{n_drop} of {len(df)} respondents "
+                      + ("without any answer" + (" or without a group" if group else "")
+                         + " were left out (pairwise deletion uses every answer given)." if pairwise else
+                         "with missing values on the items" + (" or the group" if group else "")
+                         + " were dropped (listwise deletion, lavaan's default for WLSMV; "
+                         "missing='pairwise' uses them)."),
                       DataQualityWarning, stacklevel=4)
         df = df.loc[complete]
     if len(df) == 0:
         raise DataValidationError("no respondent has complete answers on all items.")
-    codes_all, levels, _ = ordinal_codes(df, items, warn_dropped=False)
+    codes_all, levels, _ = ordinal_codes(df, items, warn_dropped=False, pairwise=pairwise)
     if group is None:
         groups = ["all"]
         gidx = [np.arange(len(df))]
@@ -199,6 +210,7 @@ def prepare_ordinal(data: pd.DataFrame, parsed: ParsedModel, group: str | None,
         c = codes_all[idx]
         for j, it in enumerate(items):
             used = np.unique(c[:, j])
+            used = used[used >= 0]
             if len(used) < 2:
                 raise DataValidationError(f"item {it!r} has no variance{where}.")
             if len(used) != len(levels[j]):

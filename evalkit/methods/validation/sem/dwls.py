@@ -569,6 +569,7 @@ class WLSMVEstimator(Estimator):
     name = "WLSMV"
     robust = True
     group_equal = False
+    missing_options = ("listwise", "pairwise")
     levels = LEVEL_GROUP_EQUAL
     describe = {"nl": "WLSMV (DWLS, robuuste SE's, scaled-shifted toets)",
                 "en": "WLSMV (DWLS, robust SEs, scaled-shifted test)"}
@@ -577,7 +578,7 @@ class WLSMVEstimator(Estimator):
 
     def sample(self, data: pd.DataFrame, parsed: ParsedModel, group: str | None, *,
                min_group_size: int | None = None, missing: str = "listwise") -> Sample:
-        codes_g, cats, groups, items = prepare_ordinal(data, parsed, group, min_group_size)
+        codes_g, cats, groups, items = prepare_ordinal(data, parsed, group, min_group_size, missing=missing)
         stats_ = [polychoric_codes(c, items, cats) for c in codes_g]
         nth = {it: len(lv) - 1 for it, lv in zip(items, cats)}
         return Sample(stats=stats_, groups=groups, n_rows=len(data), n_used=int(sum(len(c) for c in codes_g)),

@@ -35,6 +35,10 @@ _TEXT = {
     "estimator": {"nl": "Schatter: {est}; n = {n}", "en": "Estimator: {est}; n = {n}"},
     "rows": {"nl": " (van {rows} rijen; {dropped} met ontbrekende antwoorden weggelaten, listwise)",
              "en": " (of {rows} rows; {dropped} with missing answers left out, listwise)"},
+    "rows_pairwise": {"nl": " (paarsgewijs: alle {n} van de {rows} rijen met minstens één antwoord; elke drempel "
+                            "uit wie het item beantwoordde, elke correlatie uit wie beide items beantwoordde)",
+                      "en": " (pairwise: all {n} of the {rows} rows with at least one answer; each threshold from "
+                            "those who answered the item, each correlation from those who answered both)"},
     "rows_fiml": {"nl": " (FIML: alle {n} van de {rows} rijen met minstens één antwoord; ontbrekende antwoorden "
                         "niet ingevuld maar in de likelihood weggelaten)",
                   "en": " (FIML: all {n} of the {rows} rows with at least one answer; missing answers are not "
@@ -249,8 +253,8 @@ class CFAResult(Result):
         fi = self.fit_indices
         lines = [self.title[lang]]
         head = t(_TEXT["estimator"], lang, est=self.estimator.describe[lang], n=self.n)
-        if self.missing == "fiml":
-            head += t(_TEXT["rows_fiml"], lang, n=self.n, rows=self.n_rows)
+        if self.missing in ("fiml", "pairwise"):
+            head += t(_TEXT[f"rows_{self.missing}"], lang, n=self.n, rows=self.n_rows)
         elif self.n_rows != self.n:
             head += t(_TEXT["rows"], lang, rows=self.n_rows, dropped=self.n_rows - self.n)
         if self.multigroup:
