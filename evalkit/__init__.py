@@ -21,21 +21,20 @@ import importlib.util
 import sys
 from typing import TYPE_CHECKING
 
+from evalkit._version import __version__
 from evalkit.core.errors import (
     CodebookError,
-    NoFigureError,
     ConvergenceWarning,
     DataQualityWarning,
     DataValidationError,
     EstimationError,
     EvalkitError,
     EvalkitWarning,
+    NoFigureError,
     ParameterError,
     PrivacyWarning,
     SmallSampleWarning,
 )
-
-from evalkit._version import __version__
 
 # Public short names -> the module in its layer (core / data / methods / store / reports).
 # ``evalkit.prepost`` and ``from evalkit import prepost`` keep working; the layered
@@ -165,15 +164,14 @@ def __dir__():
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from evalkit import cli
+    from evalkit import cli, store
     from evalkit.core import errors, i18n, plotting, privacy, results
+    from evalkit.core.language import get_language, set_language
     from evalkit.data import boundaries, codebook, datasets, excel_template, readers, scales
     from evalkit.data.codebook import Codebook, load_codebook
     from evalkit.data.readers import ValidationReport, read, validate
-    from evalkit.core.language import get_language, set_language
     from evalkit.methods import did, funnel, meta, monitoring, power, prepost, validation
     from evalkit.reports import batch, demo
-    from evalkit import store
-    from evalkit.store import registry
     from evalkit.reports import compute as reportdata
     from evalkit.reports import render as report
+    from evalkit.store import registry

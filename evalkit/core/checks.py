@@ -77,7 +77,7 @@ def check_confidence(confidence: float, name: str = "confidence") -> float:
     try:
         c = float(confidence)
     except (TypeError, ValueError):
-        raise ParameterError(f"{name} must be a number between 0 and 1, got {confidence!r}.")
+        raise ParameterError(f"{name} must be a number between 0 and 1, got {confidence!r}.") from None
     if not 0.0 < c < 1.0:
         raise ParameterError(f"{name} must lie strictly between 0 and 1, got {confidence!r}.")
     return c
