@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -51,7 +51,7 @@ def _type_checking_lines(tree: ast.Module) -> set[int]:
     return lines
 
 
-@lru_cache(maxsize=None)
+@cache
 def _imports(path: Path) -> list[tuple[str, list[str], int]]:
     """(imported module, imported names, line) for every import that runs."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
