@@ -140,7 +140,8 @@ def _sections(html: str) -> dict[str, tuple[str, list[str]]]:
     for sid, body in re.findall(r'<section[^>]*data-section="([a-z_]+)"[^>]*>(.*?)</section>',
                                 html, flags=re.DOTALL):
         imgs = re.findall(r'src="(data:image/png;base64,[^"]+)"', body)
-        alts = re.findall(r'alt="([^"]*)"', body)
+        # alt texts compared as read (nbconvert writes an apostrophe as ', html.escape as &#x27;)
+        alts = [_h.unescape(a) for a in re.findall(r'alt="([^"]*)"', body)]
         text = _h.unescape(re.sub(r"<[^>]+>", " ", body))
         out[sid] = (" ".join(text.split()) + " ".join(alts), imgs)
     return out

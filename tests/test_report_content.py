@@ -134,8 +134,8 @@ def test_zero_counts_may_be_shown(interventions, tmp_path):
 # ----------------------------------------------------------------------------------------
 def test_new_municipality_on_a_new_file_has_no_synthetic_number(interventions, tmp_path):
     """A coalition outside the example set renders its own file: the municipal section says
-    that no figures are available, there is no benchmark section, and no number of the
-    bundled synthetic panel or benchmark appears."""
+    shows the real Health Monitor figures (issue 12), there is no benchmark section, and no
+    number of the bundled synthetic panel or benchmark appears."""
     src = _coalition(interventions, "GM0796").copy()
     src["municipality_code"] = "GM0034"  # Almere: not an example coalition
     src["municipality_name"] = "Almere"
@@ -147,13 +147,16 @@ def test_new_municipality_on_a_new_file_has_no_synthetic_number(interventions, t
     assert out.ok and disclosure.audit_page(out.html_path) == []
     text = _visible(out.html)
     assert 'data-section="benchmark"' not in out.html
-    assert "geen cijfers over eenzaamheid onder alle inwoners beschikbaar" in text
+    # the municipal section shows the REAL Health Monitor figures of Almere (issue 12)
+    assert "Gezondheidsmonitor Volwassenen en Ouderen" in text
     body = text.split("Methode en reproduceerbaarheid")[0]
     assert "Voorbeeldgegevens" not in body and "voorbeeldgegevens" not in body
     assert "Voorbeeldgegevens nee" in text  # the appendix says so
     assert "Bestuurlijk commitment" not in text
-    # no reference figure at all (none are available), so none from the synthetic panel
-    assert not any(x["kind"] == "reference" for x in out.record["quantities"])
+    # reference figures only from the real Health Monitor, none from the synthetic panel
+    refs = [x for x in out.record["quantities"] if x["kind"] == "reference"]
+    assert refs and all("Gezondheidsmonitor" in x["source"] and "voorbeeld" not in x["source"]
+                        for x in refs)
 
 
 def test_example_reference_only_with_example_data(interventions, tmp_path):

@@ -38,10 +38,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evalkit.core.language import resolve_lang
 from evalkit.core import i18n
 from evalkit.core.checks import check_lang, check_option, check_positive_int
 from evalkit.core.errors import ParameterError
+from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "PEER_FEATURES",
     "ReferenceFigure",
     "source_text",
+    "peer_method_text",
     "compare",
     "MunicipalComparison",
     "peer_group",
@@ -288,6 +289,11 @@ class ReferenceFigure:
     remark: str
 
 
+def peer_method_text(name: str, k: int = 10, lang: str | None = None) -> str:
+    """The sentence that explains how the peer group of ``name`` was chosen (never a ranking)."""
+    return _tt("peer_method", resolve_lang(lang), k=k, name=name)
+
+
 # ------------------------------------------------------------------------------ peers
 class PeerGroup(Result):
     """Result of :func:`peer_group`.
@@ -516,6 +522,23 @@ class MunicipalComparison(Result):
             rows.setdefault(label, {})[str(f.year)] = _pct(f.value, lang)
         return pd.DataFrame(rows).T.reindex(columns=[str(y) for y in YEARS])
 
+    def boundary_notes(self, lang: str | None = None) -> list[str]:
+        """Sentences on the municipality's boundaries since 2020 (empty when unchanged):
+        a merger, a former municipality that joined, a part of Haaren that joined."""
+        lang = resolve_lang(lang)
+        out: list[str] = []
+        whole = self.predecessors[self.predecessors["relation"] != "part"]
+        joined = whole[whole["relation"] == "merged"]
+        if self.merged and (whole["relation"] == "same").any():
+            for r in joined.itertuples(index=False):
+                out.append(_tt("joined_intro", lang, name=self.name, former=r.name_2020, date=r.valid_from))
+        elif self.merged:
+            out.append(_tt("merged_intro", lang, name=self.name, names=", ".join(whole["name_2020"])))
+        for r in self.predecessors[self.predecessors["relation"] == "part"].itertuples(index=False):
+            out.append(_tt("part_intro", lang, date=r.valid_from, former=r.name_2020, note=r.note,
+                           name=self.name))
+        return out
+
     def young_adults(self) -> list[ReferenceFigure]:
         """The 2024 figures of ages 16-25 (municipality, Netherlands, peers)."""
         return [f for f in self.figures if f.year == 2024]
@@ -523,17 +546,7 @@ class MunicipalComparison(Result):
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         lines = [f"{self.title[lang]}: {self.name} ({self.code}), {self.age_group}", ""]
-        whole = self.predecessors[self.predecessors["relation"] != "part"]
-        joined = whole[whole["relation"] == "merged"]
-        if self.merged and (whole["relation"] == "same").any():
-            for r in joined.itertuples(index=False):
-                lines.append(_tt("joined_intro", lang, name=self.name, former=r.name_2020, date=r.valid_from))
-        elif self.merged:
-            lines.append(_tt("merged_intro", lang, name=self.name,
-                             names=", ".join(whole["name_2020"])))
-        for r in self.predecessors[self.predecessors["relation"] == "part"].itertuples(index=False):
-            lines.append(_tt("part_intro", lang, date=r.valid_from, former=r.name_2020, note=r.note,
-                             name=self.name))
+        lines += self.boundary_notes(lang)
         for ind in ("lonely_pct", "severely_lonely_pct"):
             lines.append("")
             lines.append(f"{INDICATORS[ind][lang]} (%):")

@@ -157,7 +157,8 @@ def _references(params: dict, reference: Any, benchmark: Any
     name = params.get("coalition_name") or code
     example = bool(params.get("example_data"))
     if reference == "auto":
-        reference = example_reference(code, name) if example else municipal_reference(code)
+        reference = (example_reference(code, name) if example
+                     else municipal_reference(code, params.get("lang") or "nl"))
     if benchmark == "auto":
         benchmark = None
         if example:

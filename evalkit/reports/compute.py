@@ -826,12 +826,23 @@ def _trend(page: Page, s: Any, name: str, ref: ReferenceFigures | None, lang: st
         return
     q = page.q
     years = ref.years
+    digits = 0 if ref.example else 1   # published with one decimal; the demo's as before
     for p in ref.local:
-        q(f"ref.local.{p.year}", p.share, "reference", fmt="pct", digits=0,
-          source=f"{ref.source}, {p.year}")
+        q(f"ref.local.{p.year}", p.share, "reference", fmt="pct", digits=digits,
+          source=f"{ref.source}, {p.year}", label=f"{name} {p.year}")
+    for fs in ref.former:
+        for p in fs.points:
+            q(f"ref.former.{fs.code}.{p.year}", p.share, "reference", fmt="pct", digits=digits,
+              source=f"{ref.source}, {p.year}", label=f"{fs.label} {p.year}")
     for p in ref.national:
-        q(f"ref.nl.{p.year}", p.share, "reference", fmt="pct", digits=0,
+        q(f"ref.nl.{p.year}", p.share, "reference", fmt="pct", digits=digits,
           source=f"{ref.source}, {p.year}")
+    if ref.peers is not None:
+        for p in ref.peers.points:
+            q(f"ref.peers.{p.year}", p.share, "reference", fmt="pct", digits=digits,
+              source=_T(f"berekend door evalkit uit {ref.source}, {p.year}",
+                        f"computed by evalkit from {ref.source}, {p.year}", lang),
+              label=f"{ref.peers.label} {p.year}")
     last = years[-1]
     nat_last = f"ref.nl.{last}" if any(p.year == last for p in ref.national) else None
     s.add(Text(_T(
@@ -839,27 +850,85 @@ def _trend(page: Page, s: Any, name: str, ref: ReferenceFigures | None, lang: st
         f"({', '.join(str(y) for y in years)}).",
         f"Share of residents who are {ref.indicator}, according to {ref.source} "
         f"({', '.join(str(y) for y in years)}).", lang)))
-    series = [{"label": name, "style": "mine",
-               "points": [(p.year, Ref(f"ref.local.{p.year}")) for p in ref.local]}]
+    if ref.boundary_note:
+        s.add(Text(ref.boundary_note))
+    # the units: the municipality (or its former municipalities), the country, the peers
+    units: list[tuple[str, str, str, tuple]] = []  # (label, style, id prefix, points)
+    if ref.local:
+        units.append((name, "mine", "ref.local", ref.local))
+    for fs in ref.former:
+        units.append((fs.label, "former", f"ref.former.{fs.code}", fs.points))
     if ref.national:
-        series.append({"label": _T("Nederland", "The Netherlands", lang), "style": "national",
-                       "points": [(p.year, Ref(f"ref.nl.{p.year}")) for p in ref.national]})
+        units.append((_T("Nederland", "The Netherlands", lang), "national", "ref.nl", ref.national))
+    if ref.peers is not None and ref.peers.points:
+        units.append((ref.peers.label, "peers", "ref.peers", ref.peers.points))
+    series = [{"label": lab, "style": style, "points": [(p.year, Ref(f"{pre}.{p.year}")) for p in pts]}
+              for lab, style, pre, pts in units]
+    in_last = [f"{lab} [[{pre}.{last}]]" for lab, style, pre, pts in units
+               if style in ("mine", "former") and any(p.year == last for p in pts)]
     nat_txt = (_T(f", tegen Nederland [[{nat_last}]]", f", against the Netherlands "
                   f"[[{nat_last}]]", lang) if nat_last else "")
+    peer_last = (ref.peers is not None and any(p.year == last for p in ref.peers.points))
+    peer_txt = (_T(f" en vergelijkbare gemeenten [[ref.peers.{last}]]",
+                   f" and similar municipalities [[ref.peers.{last}]]", lang) if peer_last else "")
+    if len(units) > 2 or ref.former:
+        cols = [Column("unit", "")] + [Column(str(y), str(y)) for y in years]
+        rows: list[dict] = []
+        for lab, _style, pre, pts in units:
+            have = {p.year for p in pts}
+            rows.append({"unit": lab, **{str(y): (Ref(f"{pre}.{y}") if y in have else "–") for y in years}})
+        ind = ref.indicator[:1].upper() + ref.indicator[1:]
+        s.add(Table(cols, rows, caption=_T(f"{ind} (%); bron: {ref.source}.",
+                                           f"{ind} (%); source: {ref.source}.", lang)))
     s.add(Figure("trend", {"series": series, "xlabel": _T("Jaar", "Year", lang),
                            "ylabel": _T("Eenzaam (%)", "Lonely (%)", lang)},
-                 alt=Text(_T(f"Lijndiagram: aandeel eenzame inwoners van {name} in {last} "
-                             f"[[ref.local.{last}]]{nat_txt} (bron: {ref.source}).",
-                             f"Line chart: share of lonely residents of {name} in {last} "
-                             f"[[ref.local.{last}]]{nat_txt} (source: {ref.source}).", lang)),
-                 caption=_T(f"Doorgetrokken lijn: {name}; gestippelde lijn: heel Nederland. "
+                 alt=Text(_T(f"Lijndiagram: aandeel eenzame inwoners in {last}: "
+                             f"{'; '.join(in_last)}{nat_txt}{peer_txt} (bron: {ref.source}).",
+                             f"Line chart: share of lonely residents in {last}: "
+                             f"{'; '.join(in_last)}{nat_txt}{peer_txt} (source: {ref.source}).", lang)),
+                 caption=_T((f"Doorgetrokken lijn: {name}" if ref.local else
+                             f"Doorgetrokken lijnen: de voormalige gemeenten van {name}")
+                            + (" (voormalige gemeenten in eigen kleur)" if ref.former and ref.local else "")
+                            + "; "
+                            f"gestreepte lijn: heel Nederland"
+                            f"{'; gestippelde lijn: vergelijkbare gemeenten' if peer_last else ''}. "
                             f"Alleen de jaren van de meting ({', '.join(map(str, years))}). "
                             f"Bron: {ref.source}.",
-                            f"Solid line: {name}; dashed line: the whole country. Only the "
+                            (f"Solid line: {name}" if ref.local else
+                             f"Solid lines: the former municipalities of {name}")
+                            + (" (former municipalities in their own colour)" if ref.former and ref.local else "")
+                            + "; "
+                            f"dashed line: the whole country"
+                            f"{'; dotted line: similar municipalities' if peer_last else ''}. Only the "
                             f"years of the survey ({', '.join(map(str, years))}). Source: "
                             f"{ref.source}.", lang)))
+    if ref.peers is not None and ref.peers.note:
+        s.add(Text(ref.peers.note + ".", style="note"))
     if ref.caveat:
         s.add(Text(ref.caveat, style="note"))
+    y = ref.young
+    if y is not None:
+        src_y = f"{y.source}, {y.year}"
+        q("ref.young.nl", y.national, "reference", fmt="pct", digits=1, source=src_y)
+        nl_y = _T(" Nederland: [[ref.young.nl]].", " The Netherlands: [[ref.young.nl]].", lang) \
+            if y.national is not None else ""
+        if y.peers is not None:
+            q("ref.young.peers", y.peers, "reference", fmt="pct", digits=1,
+              source=_T(f"berekend door evalkit uit {src_y}", f"computed by evalkit from {src_y}", lang))
+            nl_y += _T(f" Vergelijkbare gemeenten (gemiddelde van {y.peers_n}): [[ref.young.peers]].",
+                       f" Similar municipalities (mean of {y.peers_n}): [[ref.young.peers]].", lang)
+        head = _T(f"Jongvolwassenen ({y.age_group} jaar), {y.year}", f"Young adults ({y.age_group}), {y.year}",
+                  lang)
+        if y.share is None:
+            s.add(Text(f"{head}, {y.unit_name}: {y.note}.{nl_y} "
+                       + _T(f"Bron: {y.source}.", f"Source: {y.source}.", lang)))
+        else:
+            q("ref.young", y.share, "reference", fmt="pct", digits=1, source=src_y,
+              label=f"{y.unit_name} {y.age_group} {y.year}")
+            extra = f" ({y.note})" if y.note else ""
+            s.add(Text(_T(f"{head}: eenzaam in {y.unit_name} [[ref.young]]{extra}.{nl_y} Bron: {y.source}.",
+                          f"{head}: lonely in {y.unit_name} [[ref.young]]{extra}.{nl_y} Source: {y.source}.",
+                          lang)))
 
 
 def _benchmark(page: Page, s: Any, name: str, bm: BenchmarkFigures, lang: str) -> None:

@@ -212,13 +212,15 @@ def _trend(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def]
 
     ax = _axes((6.5, 3.4))
     styles = {"mine": (plotting.COLORS["highlight"], "-"),
-              "national": (plotting.COLORS["national"], "--")}
+              "national": (plotting.COLORS["national"], "--"),
+              "peers": ("#777777", ":")}
+    former_colours = iter([plotting.PALETTE[i] for i in (0, 2, 3, 4, 1, 7)] * 2)
     for s in data["series"]:
         pts = [(yr, _val(d, v)) for yr, v in s["points"]]
         pts = [(yr, v) for yr, v in pts if v is not None]
         if not pts:
             continue
-        col, ls = styles[s["style"]]
+        col, ls = (next(former_colours), "-") if s["style"] == "former" else styles[s["style"]]
         ax.plot([p[0] for p in pts], [100 * p[1] for p in pts], color=col, ls=ls, marker="o",
                 label=s["label"])
     years = sorted({yr for s in data["series"] for yr, _ in s["points"]})
