@@ -43,7 +43,7 @@ def test_weighted_and_estimator_choice_match_csdid(mpw, key):
     assert_allclose(r.att_gt["std_error"], ref["moderndid_se"], rtol=1e-9)
     for kind in ("simple", "group", "dynamic", "calendar"):
         agg = r.aggregate(kind)
-        assert_allclose(agg.estimate, ref[kind]["overall_att"], rtol=1e-9)
+        assert_allclose(agg.estimate("overall"), ref[kind]["overall_att"], rtol=1e-9)
         assert_allclose(agg.std_error, ref[kind]["overall_se"], rtol=1e-9)
 
 

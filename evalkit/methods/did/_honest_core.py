@@ -180,6 +180,7 @@ def flci(betahat: np.ndarray, sigma: np.ndarray, n_pre: int, n_post: int,
         half = s * folded_normal_quantile(z1, m * bias(w) / s)
         if best is None or half < best[0]:
             best = (half, w)
+    assert best is not None  # two starting points were tried
     half, w = best
     v = np.r_[w, l_vec]
     est = float(v @ betahat)

@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_lang
 from evalkit.core.errors import DataValidationError, EstimationError, ParameterError
 from evalkit.core.i18n import fmt_number
+from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.methods.did._common import (
     absorbing_first_treated,
@@ -16,8 +16,8 @@ from evalkit.methods.did._common import (
     check_unique,
     drop_missing,
     first_treated_values,
-    prepare,
     outcome_column,
+    prepare,
     time_column,
 )
 
@@ -32,7 +32,7 @@ _TYPE_NL = {"earlier vs later treated": "vroeg vs later behandeld",
 
 
 def bacon(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
-          treated: str | None = None, first_treated: str | None = None) -> "BaconResult":
+          treated: str | None = None, first_treated: str | None = None) -> BaconResult:
     r"""Goodman-Bacon decomposition of the TWFE DiD coefficient.
 
     In a balanced panel with staggered, absorbing treatment, the TWFE coefficient is

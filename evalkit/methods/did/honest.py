@@ -20,9 +20,9 @@ from scipy import stats
 from threadpoolctl import ThreadpoolController
 
 from evalkit.core.checks import check_confidence, check_option
-from evalkit.core.language import resolve_lang
 from evalkit.core.errors import DataQualityWarning, EstimationError, ParameterError
 from evalkit.core.i18n import fmt_ci, fmt_number, t
+from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.text import text_table
 from evalkit.methods.did._honest_core import flci, normal_draws, original_ci, rm_interval
@@ -126,7 +126,7 @@ def _smoothness_default(est: np.ndarray, V: np.ndarray, n_pre: int, alpha: float
 
 
 def honest(result: Any, *, method: str = "relative_magnitudes", mbar: Any = None,
-           m: Any = None, e: int | str = 0, confidence: float = 0.95) -> "HonestResult":
+           m: Any = None, e: int | str = 0, confidence: float = 0.95) -> HonestResult:
     r"""How robust is an event-study effect to violations of parallel trends?
 
     Rambachan & Roth (2023): with :math:`\hat\beta` the event-study estimates

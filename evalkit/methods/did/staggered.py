@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_confidence, check_lang, check_option, check_positive_int
 from evalkit.core.errors import (
     ConvergenceWarning,
@@ -21,10 +20,17 @@ from evalkit.core.errors import (
     ParameterError,
     SmallSampleWarning,
 )
-from evalkit.core.i18n import fmt_ci, fmt_number, fmt_p, t
-from evalkit.core.text import text_table
+from evalkit.core.i18n import fmt_ci, fmt_number, fmt_p
+from evalkit.core.i18n import t as msg
+from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
-from evalkit.methods.did._bootstrap import bootstrap_draws, cluster_sums, multiplier_bootstrap, summarise_draws
+from evalkit.core.text import text_table
+from evalkit.methods.did._bootstrap import (
+    bootstrap_draws,
+    cluster_sums,
+    multiplier_bootstrap,
+    summarise_draws,
+)
 from evalkit.methods.did._common import (
     as_list,
     check_balanced,
@@ -278,7 +284,7 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
               bootstrap: int | None = None, seed: int | None = 0, panel: bool = True,
               allow_unbalanced_panel: bool = False, weights: str | None = None,
               est_method: str = "dr", multipliers: str = "rademacher",
-              confidence: float = 0.95) -> "StaggeredResult":
+              confidence: float = 0.95) -> StaggeredResult:
     r"""Group-time average treatment effects under staggered adoption.
 
     Callaway & Sant'Anna (2021): for every cohort :math:`g` (units first treated in
@@ -800,11 +806,11 @@ class StaggeredResult(Result):
                          "en": "outcome regression with covariates"},
                  "ipw": {"nl": "inverse-kansweging (IPW) met covariaten",
                          "en": "inverse probability weighting with covariates"}}
-        text = words[self.est_method][lang] if self.covariates else t(
+        text = words[self.est_method][lang] if self.covariates else msg(
             {"nl": "verschil in gemiddelde veranderingen", "en": "difference in mean changes"},
             lang)
         if self.weights is not None:
-            text += t({"nl": ", gewogen met {w}", "en": ", weighted by {w}"}, lang,
+            text += msg({"nl": ", gewogen met {w}", "en": ", weighted by {w}"}, lang,
                       w=self.weights)
         return text
 
@@ -942,7 +948,7 @@ class StaggeredResult(Result):
         return rows, (float(ests[use].mean()), coef)
 
     def aggregate(self, kind: str = "simple", *, min_e: float = -np.inf,
-                  max_e: float = np.inf, balance_e: int | None = None) -> "AggregateResult":
+                  max_e: float = np.inf, balance_e: int | None = None) -> AggregateResult:
         r"""Aggregate the ATT(g,t) as R ``did::aggte``.
 
         ``"simple"``: :math:`\sum_{g \le t} w_{gt} ATT(g,t)` with :math:`w_{gt} \propto
@@ -1132,9 +1138,10 @@ class AggregateResult(Result):
     """Result of :meth:`StaggeredResult.aggregate` (R ``did::aggte``).
 
     ``.tidy()`` holds the overall row (``term="overall"``) and, except for
-    ``"simple"``, one row per event time, cohort or period; ``.vcov`` the covariance
-    of those rows (after the overall one) from their influence functions; ``.kind``;
-    ``n`` = number of units.
+    ``"simple"``, one row per event time, cohort or period; ``.estimate("overall")``
+    (or ``.estimate("event_time=2")``) one of them; ``.std_error``/``.ci`` of the overall
+    row; ``.vcov`` the covariance of the rows after the overall one from their influence
+    functions; ``.kind``; ``n`` = number of units.
     """
 
     title = {"nl": "Samengevatte effecten (Callaway & Sant'Anna)",
@@ -1152,8 +1159,8 @@ class AggregateResult(Result):
         self._table, self.kind, self.vcov, self.alpha = table, kind, vcov, alpha
         self.outcome, self.bootstrap, self.base_period = outcome, bootstrap, base_period
         self.anticipation, self.n_units = anticipation, n_units
-        row = table.iloc[0]
-        self.estimate, self.std_error = float(row.estimate), float(row.std_error)
+        row = table.iloc[0]   # the overall row; its estimate: .estimate("overall")
+        self.std_error = float(row.std_error)
         self.ci = (float(row.ci_lower), float(row.ci_upper))
         self.p_value = float(row.p_value)
 
@@ -1164,21 +1171,21 @@ class AggregateResult(Result):
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         conf = 1 - self.alpha
-        head = t({"nl": "{title} ({kind}). Uitkomst: {outcome}; {n} eenheden.",
+        head = msg({"nl": "{title} ({kind}). Uitkomst: {outcome}; {n} eenheden.",
                   "en": "{title} ({kind}). Outcome: {outcome}; {n} units."}, lang,
                  title=self.title[lang], kind=self._KIND[self.kind][lang],
                  outcome=self.outcome, n=self.n_units)
-        overall = t({"nl": "Samengevat effect: {est} (SE {se}, {ci}, {p}).",
+        overall = msg({"nl": "Samengevat effect: {est} (SE {se}, {ci}, {p}).",
                      "en": "Overall effect: {est} (SE {se}, {ci}, {p})."}, lang,
-                    est=fmt_number(self.estimate, 3, lang),
+                    est=fmt_number(self.estimate("overall"), 3, lang),
                     se=fmt_number(self.std_error, 3, lang),
                     ci=fmt_ci(*self.ci, 3, lang, conf), p=fmt_p(self.p_value, lang))
         L = [head, overall]
         if len(self._table) > 1:
             band = self._table["ci_type"].iloc[1] == "uniform"
-            L.append(t({"nl": "Intervallen per element: {kind}.",
+            L.append(msg({"nl": "Intervallen per element: {kind}.",
                         "en": "Intervals per element: {kind}."}, lang,
-                       kind=t({"nl": "simultane (uniforme) banden" if band
+                       kind=msg({"nl": "simultane (uniforme) banden" if band
                                else "puntsgewijze intervallen",
                                "en": "simultaneous (uniform) bands" if band
                                else "pointwise intervals"}, lang)))
@@ -1214,7 +1221,7 @@ class AggregateResult(Result):
                            "calendar": {"nl": "Jaar", "en": "Year"}}.get(
                 self.kind, {"nl": "", "en": ""})[lang])
         band = len(self._table) > 1 and self._table["ci_type"].iloc[1] == "uniform"
-        ax.set_title(t({"nl": "simultane (uniforme) banden" if band else
+        ax.set_title(msg({"nl": "simultane (uniforme) banden" if band else
                         "puntsgewijze intervallen",
                         "en": "simultaneous (uniform) bands" if band else
                         "pointwise intervals"}, lang), fontsize="small", loc="right")

@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_confidence, check_lang
 from evalkit.core.errors import DataValidationError, EstimationError, ParameterError, SmallSampleWarning
 from evalkit.core.i18n import fmt_ci, fmt_number, fmt_p
-from evalkit.core.text import text_table
+from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
+from evalkit.core.text import text_table
 from evalkit.methods.did._common import (
     absorbing_first_treated,
     binary_column,
@@ -81,7 +81,7 @@ def _unit_first_treated(df, unit, first_treated):
 
 def twfe(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treated: str,
          cluster: str | None = None, weights: str | None = None,
-         confidence: float = 0.95) -> "TWFEResult":
+         confidence: float = 0.95) -> TWFEResult:
     r"""Two-way fixed effects DiD regression.
 
     .. math:: y_{it} = \alpha_i + \lambda_t + \beta D_{it} + \varepsilon_{it}
@@ -210,7 +210,7 @@ class TWFEResult(Result):
 def event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
                 first_treated: str, window: tuple[int, int] = (-4, 4), reference: int = -1,
                 cluster: str | None = None, weights: str | None = None,
-                confidence: float = 0.95) -> "EventStudyResult":
+                confidence: float = 0.95) -> EventStudyResult:
     r"""Event-study regression with leads and lags and binned endpoints.
 
     .. math:: y_{it} = \alpha_i + \lambda_t + \sum_{e \ne r} \beta_e\,1[\tilde e_{it} = e]

@@ -6,12 +6,12 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_confidence, check_lang, check_option
 from evalkit.core.errors import DataValidationError, EstimationError, SmallSampleWarning
 from evalkit.core.i18n import fmt_ci, fmt_number, fmt_p
-from evalkit.core.text import text_table
+from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
+from evalkit.core.text import text_table
 from evalkit.methods.did._common import (
     as_list,
     binary_column,
@@ -29,7 +29,7 @@ _SE_TYPES = ("conventional", "hc1", "cluster")
 
 def two_by_two(data: pd.DataFrame, *, outcome: str, treated: str, post: str,
                cluster: str | None = None, covariates=None, se_type: str | None = None,
-               weights: str | None = None, confidence: float = 0.95) -> "TwoByTwoResult":
+               weights: str | None = None, confidence: float = 0.95) -> TwoByTwoResult:
     r"""Two-group, two-period difference-in-differences by OLS.
 
     .. math:: y_i = \beta_0 + \beta_1 D_i + \beta_2 P_i + \delta\,(D_i P_i) + x_i'\gamma
