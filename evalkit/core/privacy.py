@@ -1,9 +1,11 @@
-"""Privacy rules: small cells are suppressed, individual rows are never shown.
+"""Per-table small-cell blanking for analysis outputs (committee notebooks).
 
-The data behind evalkit are about lonely people, many of them minors. Every table that
-leaves the library for a report passes through :func:`suppress`, which blanks every
-statistic computed on fewer respondents than ``min_cell`` (default
-:data:`DEFAULT_MIN_CELL` = 10) and marks the row as suppressed. (For comparison: a public
+The privacy rules of every page shown to a reader (reports, the portal, the overview) live
+in one place: :mod:`evalkit.reports.disclosure` (rules R1-R4 over the whole page, a
+disclosure record per page, ``evalkit audit``). This module only blanks rows of one table
+in analysis outputs such as ``prepost.by_group`` and ``validation.norms``:
+:func:`suppress` blanks every statistic computed on fewer respondents than ``min_cell``
+(default :data:`DEFAULT_MIN_CELL` = 10) and marks the row as suppressed. (For comparison: a public
 regional Health Monitor script blanks municipal percentages based on fewer than 50
 respondents; raise ``min_cell`` where a stricter rule applies.)
 """

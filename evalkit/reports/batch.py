@@ -173,7 +173,7 @@ def _task_hash(params: dict, template_bytes: bytes, cwd: Path) -> str:
     h.update(__version__.encode())
     shown = {k: v for k, v in params.items() if k != "results_cache"}
     h.update(json.dumps(shown, sort_keys=True, default=str).encode())
-    for key in ("data_path", "reference_dir"):
+    for key in ("data_path", "benchmark_path"):
         p = params.get(key)
         if isinstance(p, str) and p:
             path = Path(cwd, p)
