@@ -82,7 +82,7 @@ def time_lavaan(data: pd.DataFrame, model: str, estimator: str, repeat: int) -> 
         return None
     with tempfile.TemporaryDirectory() as tmp:
         d, m, s = Path(tmp, "d.csv"), Path(tmp, "m.txt"), Path(tmp, "s.R")
-        data.to_csv(d, index=False, na="")
+        data.to_csv(d, index=False, na_rep="")
         m.write_text(model)
         s.write_text(R_SCRIPT)
         out = subprocess.run(["Rscript", str(s), str(d), str(m), str(repeat), estimator],

@@ -3,8 +3,9 @@
 Submodules (imported on first use; named so that no submodule shadows a function):
 
 - ``model_syntax``  lavaan-style model syntax parser
-- ``sem``           the SEM engine: ``cfa`` (ML, WLSMV; multi-group with equality
-                    constraints) and ``invariance`` (levels per estimator, partial invariance)
+- ``sem``           the SEM engine: ``cfa`` (ML, MLR, WLSMV; FIML or pairwise deletion for
+                    missing answers; multi-group with equality constraints) and
+                    ``invariance`` (levels per estimator, partial invariance)
 - ``items``         ``item_analysis`` (distributions, floor/ceiling, item-total)
 - ``consistency``   ``reliability`` (alpha with Feldt CI, omega total / hierarchical)
 - ``exploratory``   ``efa``, ``parallel_analysis``
