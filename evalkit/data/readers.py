@@ -98,14 +98,21 @@ class _Layout:
     letters as in ``df.to_excel(index=False)``).
     """
 
-    __slots__ = ("kind", "sheet", "header_row", "lines")
+    __slots__ = ("kind", "sheet", "header_row", "_lines", "_lines_fn")
 
     def __init__(self, kind: str = "frame", *, sheet: str | None = None, header_row: int = 1,
-                 lines: np.ndarray | None = None):
+                 lines: Callable[[], np.ndarray | None] | None = None):
         self.kind = kind
         self.sheet = sheet
         self.header_row = header_row  # spreadsheet row of the header
-        self.lines = lines            # csv: text-editor line where each data row starts
+        self._lines_fn = lines        # csv: text-editor line where each data row starts (lazy)
+        self._lines: np.ndarray | None = None
+
+    @property
+    def lines(self) -> np.ndarray | None:
+        if self._lines is None and self._lines_fn is not None:
+            self._lines, self._lines_fn = self._lines_fn(), None
+        return self._lines
 
     def excel_row(self, row: int) -> int | None:
         return None if self.kind == "sav" else row + self.header_row
@@ -1355,8 +1362,8 @@ def _sniff_delimiter(text: str, cb: Codebook) -> str:
     return best
 
 
-def _read_csv(p: Path, cb: Codebook) -> tuple[pd.DataFrame, list[tuple], np.ndarray | None]:
-    """Return (raw frame, pre-issues, text-editor line where each data row starts)."""
+def _read_csv(p: Path, cb: Codebook) -> tuple[pd.DataFrame, list[tuple], Callable[[], np.ndarray | None] | None]:
+    """Return (raw frame, pre-issues, function giving the editor line of each data row)."""
     data = p.read_bytes()
     issues: list[tuple] = []
     text, enc = _decode(data)
@@ -1387,18 +1394,9 @@ def _read_csv(p: Path, cb: Codebook) -> tuple[pd.DataFrame, list[tuple], np.ndar
         if not m:
             delim = "\t" if enc == "utf-16" and "\t" in first else _sniff_delimiter(text, cb)
         header = next(csv.reader(_io.StringIO(text.split("\n", 1)[0]), delimiter=delim))
-        # field counts and first line of every record (csv handles quotes and line breaks
-        # inside quotes like pandas; a record can span several lines of a text editor)
-        reader = csv.reader(_io.StringIO(text), delimiter=delim)
-        counts_l: list[int] = []
-        starts_l: list[int] = []
-        prev = 0
-        for rec in reader:
-            counts_l.append(len(rec))
-            starts_l.append(prev + 1 + skipped)
-            prev = reader.line_num
-        counts = np.asarray(counts_l[1:], dtype=np.int64)
-        starts = np.asarray(starts_l[1:], dtype=np.int64)
+        # field counts per record (csv handles quotes and line breaks inside quotes like pandas)
+        counts = np.fromiter((len(r) for r in csv.reader(_io.StringIO(text), delimiter=delim)),
+                             dtype=np.int64)[1:]
     except StopIteration:
         return pd.DataFrame(), issues, None
     except csv.Error:  # e.g. a binary file, or a stray carriage return
@@ -1439,7 +1437,20 @@ def _read_csv(p: Path, cb: Codebook) -> tuple[pd.DataFrame, list[tuple], np.ndar
     k = len(df)
     while k > 0 and all(_scalar_text(v) in (None, "") for v in df.iloc[k - 1].tolist()):
         k -= 1
-    return df.iloc[:k], issues, (starts if len(starts) >= k else None)
+
+    def starts() -> np.ndarray | None:
+        """Text-editor line where each data row starts (computed only when a message needs
+        it: a record with a quoted line break spans several lines)."""
+        reader = csv.reader(_io.StringIO(text), delimiter=delim)
+        out: list[int] = []
+        prev = 0
+        for _rec in reader:
+            out.append(prev + 1 + skipped)
+            prev = reader.line_num
+        lines = np.asarray(out[1:], dtype=np.int64)
+        return lines if len(lines) >= k else None
+
+    return df.iloc[:k], issues, starts
 
 
 def _read_xlsx(p: Path, cb: Codebook) -> tuple[pd.DataFrame, list[tuple], str | None]:
