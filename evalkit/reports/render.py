@@ -837,7 +837,6 @@ def _cmd_report(args) -> int:
 
     try:
         params = _parse_cli_params(args.param, args.raw_param, args.template)
-        Path(args.out).mkdir(parents=True, exist_ok=True)  # an unusable --out fails first
         if _is_coalition_template(args.template) and not args.notebook:
             from evalkit.reports.coalition import render_coalition
 
