@@ -232,6 +232,10 @@ HELP: dict[str, dict[str, dict[str, str]]] = {
                  "en": "language of the reports: nl or en (default: as in the template)"},
         "param": {"nl": "een parameter voor alle coalities, getypeerd door het sjabloon (-r min_cell 15)",
                   "en": "a parameter shared by all coalitions, typed by the template (-r min_cell 15)"},
+        "registry": {"nl": "database (bijvoorbeeld die van het portaal) waarvan het resultatenregister de "
+                           "kerngetallen van elk gecontroleerd rapport vastlegt",
+                     "en": "database (e.g. the portal's) whose results registry records the key numbers "
+                           "of every audited report"},
         "typed_param": {"nl": "hetzelfde als -r (zoals bij evalkit report)",
                         "en": "the same as -r (as in evalkit report)"},
         "renderer": {"nl": "auto (coalitierapporten in dit proces), inprocess of notebook (via papermill)",
