@@ -179,6 +179,8 @@ class BaconResult(Result):
         :math:`\\sum s \\hat\\beta` (equals the TWFE coefficient).
     twfe_direct : float
         The TWFE coefficient from the two-way within regression, for comparison.
+
+    ``n`` (in ``tidy()``): units in the panel (every comparison uses them all).
     """
 
     title = {"nl": "Goodman-Bacon-decompositie van de TWFE-schatting",

@@ -279,6 +279,8 @@ class HonestResult(Result):
         None when the parallel-trends interval already includes zero or the smallest
         value does; equal to the largest grid value when no interval includes zero
         (then the true breakdown is at least that).
+
+    ``n`` (in ``tidy()``): units behind the event-study estimates the bounds rest on.
     """
 
     title = {"nl": "Gevoeligheid voor afwijkingen van parallelle trends (Rambachan & Roth)",

@@ -730,6 +730,8 @@ class StaggeredResult(Result):
         Critical value used for the intervals of ``att_gt`` (uniform band with bootstrap).
     influence_function : ndarray
         n units x number of ATT(g,t), scaled as R ``did``.
+
+    ``n`` (in ``tidy()``): units in the comparison of each ATT(g,t) (cohort g plus its controls); rows for a repeated cross-section count observations.
     """
 
     title = {"nl": "Verschil-in-verschillen met gespreide start (Callaway & Sant'Anna)",

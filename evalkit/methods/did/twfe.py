@@ -144,7 +144,10 @@ def twfe(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treated: str
 
 
 class TWFEResult(Result):
-    """Result of :func:`twfe` (``.fit`` holds the linearmodels result)."""
+    """Result of :func:`twfe` (``.fit`` holds the linearmodels result).
+
+    ``n`` (in ``tidy()``): units in the panel.
+    """
 
     title = {"nl": "Verschil-in-verschillen met twee-weg vaste effecten (TWFE)",
              "en": "Two-way fixed effects difference-in-differences (TWFE)"}
@@ -332,7 +335,10 @@ def event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
 class EventStudyResult(Result):
     """Result of :func:`event_study`; ``.pretest`` holds the joint Wald test of leads,
     ``.vcov`` the cluster-robust covariance of the coefficients (indexed by event time,
-    the reference period left out), as used by :func:`evalkit.did.honest`."""
+    the reference period left out), as used by :func:`evalkit.did.honest`.
+
+    ``n`` (in ``tidy()``): units observed at that event time (rows for a repeated cross-section).
+    """
 
     title = {"nl": "Effect per periode vóór en na de start (event study)", "en": "Event study (leads and lags)"}
 

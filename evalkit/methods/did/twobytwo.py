@@ -175,6 +175,8 @@ class TwoByTwoResult(Result):
         The standard error under each available ``se_type``.
     coefficients : DataFrame
         All regression coefficients with the chosen standard errors.
+
+    ``n`` (in ``tidy()``): observations (rows) in the 2x2 comparison; ``n_clusters`` counts the clusters when the errors are clustered.
     """
 
     title = {"nl": "Verschil-in-verschillen (2x2)", "en": "Difference-in-differences (2x2)"}
