@@ -62,9 +62,9 @@ def test_mcnemar_gpower_example():
     # example: OR = 0.25, proportion of discordant pairs 0.4, N = 50, alpha = .05
     # one-sided: power 0.839343, actual alpha 0.032578 (figures as quoted by the pwrss
     # test suite, metinbulus/pwrss tests/testthat/test-proportions.mcnemar.R, "example 5.3
-    # from GPower"). Our exact unconditional power is 0.839357: 1.4e-5 from G*Power's
-    # printed value (G*Power truncates tiny binomial terms), hence atol 2e-5; the actual
-    # alpha agrees to its 6 printed decimals.
+    # from GPower"). Our exact unconditional power is 0.839357 (pwrss gets the same): 1.4e-5
+    # from G*Power's printed value, cause unknown, hence atol 2e-5; the actual alpha agrees
+    # to its 6 printed decimals.
     res = power.mcnemar(odds_ratio=0.25, discordant=0.4, n=50, alternative="one-sided")
     assert_allclose(res.power, 0.839343, atol=2e-5)
     assert res.actual_alpha is not None
