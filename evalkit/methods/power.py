@@ -691,7 +691,10 @@ def simulate(*, target: str = "fit", n: Sequence[int] = (100, 200, 300, 500),
         success). ``tidy()`` has one ``power`` row per sample size and an ``n`` row.
     """
     from evalkit.core.stats import wilson_interval
-    from evalkit.methods.validation.sem import cfa, invariance
+    # the functions, named by their modules: the package attribute "cfa" can be the
+    # submodule once something imported evalkit.validation.sem.cfa
+    from evalkit.methods.validation.sem.cfa import cfa
+    from evalkit.methods.validation.sem.invariance import invariance
 
     check_option("target", target, ("fit", "invariance"))
     check_option("level", level, ("metric", "scalar"))

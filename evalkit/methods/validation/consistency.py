@@ -383,7 +383,7 @@ def reliability(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence[s
     with_omega = k >= 3
     cfa_res = None
     if with_omega:
-        from evalkit.methods.validation.sem import cfa
+        from evalkit.methods.validation.sem.cfa import cfa
         names = {c_: f"i{j}" for j, c_ in enumerate(items)} if any(
             not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", c_) for c_ in items) else {c_: c_ for c_ in items}
         fac = "eta_" if "eta_" not in items else "eta__"
@@ -410,7 +410,7 @@ def reliability(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence[s
                       "identified); only alpha is reported.", SmallSampleWarning, stacklevel=2)
 
     if model is not None:
-        from evalkit.methods.validation.sem import cfa
+        from evalkit.methods.validation.sem.cfa import cfa
         try:
             res_b = cfa(complete, model)
         except EvalkitError as e:
