@@ -306,6 +306,10 @@ def test_csrf_missing_or_wrong_refused(hosted, frames):
             assert r.status_code == 403 and "formulier" in r.text
             r = client.post(f"/submissions/{objects['valid_sid']}/delete", data=data)
             assert r.status_code == 403
+            # a multipart body is checked the same way
+            r = client.post(f"/submissions/{objects['valid_sid']}/delete", data=data,
+                            files={"x": ("x.txt", b"x")})
+            assert r.status_code == 403
         assert len(store.list_submissions([A])) == n
         assert store.get_submission(objects["valid_sid"], gm_codes=[A]).status == "valid"
         # the right token from another site (Origin) is refused as well

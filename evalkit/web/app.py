@@ -319,9 +319,8 @@ def route(name: str) -> Callable[[Handler], Callable[[Request], Awaitable[Respon
                 return _error(request, None, 403, "forbidden")
             if user.role not in ROUTE_ROLES[name]:
                 return _error(request, user, 403, "forbidden")
-            if request.method == "POST" and not request.headers.get(
-                    "content-type", "").startswith("multipart/form-data"):
-                form = await request.form()
+            if request.method == "POST":  # every POST, whatever its encoding
+                form = await request.form(max_files=1, max_fields=10)
                 if not csrf_ok(request, form.get("csrf_token")):
                     return _error(request, user, 403, "csrf_failed")
             try:
