@@ -288,7 +288,8 @@ def _score_context(result: "CFAResult"):
     if ctx is None:
         spec2, th, R, rows = _expanded(result)
         with single_thread_blas():
-            g, info = MLProblem(spec2, result.stats).gradient_and_hessian(th)
+            # the same discrepancy as the fit (ML, or FIML on the missing-data patterns)
+            g, info = type(result.problem)(spec2, result.stats).gradient_and_hessian(th)
         ctx = (g, info, R, rows)
         result._score_ctx = ctx
     return ctx
