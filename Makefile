@@ -37,8 +37,12 @@ test: setup
 test-fast: setup
 	$(PY) -m pytest -q -m "not slow"
 
+# JupyterLab refuses to start as root without --allow-root (containers, CI); a normal user gets
+# no flag. Deferred (=): `id -u` runs only when the lab target is used.
+LAB_ROOT_FLAG = $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: setup
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab $(LAB_ROOT_FLAG) notebooks/
 
 clean:
 	rm -rf $(VENV) reports
