@@ -113,30 +113,40 @@ __all__ = [
 
 
 class _ShortNameFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """``import evalkit.prepost`` / ``evalkit.validation.factor`` / ``-W ignore::evalkit.errors.X``.
+    """``import evalkit.prepost`` / ``from evalkit.validation import cfa`` /
+    ``"ignore::evalkit.errors.SmallSampleWarning"``.
 
-    The short public names are the layered modules themselves (one module object under two
-    names), so ``import evalkit.validation`` and ``import evalkit.methods.validation`` give
-    the same module and the same classes.
+    A short public name is the layered module itself (one module object under two names), so
+    ``import evalkit.validation`` and ``import evalkit.methods.validation`` give the same
+    module and the same classes. Only the short names themselves are aliases: a deeper module
+    is imported by its layered path (``evalkit.methods.did.staggered``). Aliasing deeper names
+    would make Python set the submodule as an attribute of its package after the import,
+    hiding the function of the same name (``evalkit.did.staggered`` the function).
     """
 
     @staticmethod
-    def _real_name(fullname: str) -> str | None:
+    def _split(fullname: str) -> tuple[str | None, str]:
         head, _, rest = fullname.partition(".")
         first, _, tail = rest.partition(".")
-        if head != __name__ or first not in _SUBMODULES:
-            return None
-        real = _SUBMODULES[first] + (f".{tail}" if tail else "")
-        return None if real == fullname else real
+        if head != __name__ or first not in _SUBMODULES or _SUBMODULES[first] == f"{head}.{first}":
+            return None, ""  # not a short name, or a real subpackage (evalkit.store, evalkit.cli)
+        return _SUBMODULES[first], tail
 
     def find_spec(self, fullname, path=None, target=None):
-        real = self._real_name(fullname)
-        if real is None or importlib.util.find_spec(real) is None:
+        real, tail = self._split(fullname)
+        if real is None:
+            return None
+        if tail:
+            raise ModuleNotFoundError(
+                f"No module named {fullname!r}: import the layered path {real + '.' + tail!r}",
+                name=fullname)
+        if importlib.util.find_spec(real) is None:
             return None
         return importlib.util.spec_from_loader(fullname, self)
 
     def create_module(self, spec):
-        return importlib.import_module(self._real_name(spec.name))
+        real, _ = self._split(spec.name)
+        return importlib.import_module(real)
 
     def exec_module(self, module):
         """Nothing to run: the real module is already imported."""
