@@ -15,8 +15,9 @@ def test_criteria_boundaries():
                         internal_consistency={"social": 0.70, "emotional": 0.91},
                         reliability=0.70, measurement_error=3.0, mic=3.5, criterion=0.70)
     r = _ratings(good)
-    assert r == {"structural_validity": "+", "internal_consistency": "+", "reliability": "+",
-                 "measurement_error": "+", "hypotheses_testing": "?", "criterion_validity": "+"}
+    assert r == {"structural_validity": "+", "internal_consistency": "+", "measurement_invariance": "?",
+                 "reliability": "+", "measurement_error": "+", "hypotheses_testing": "?",
+                 "criterion_validity": "+"}
     bad = cosmin_table(structural={"cfi": 0.95, "tli": 0.95, "rmsea": 0.06, "srmr": 0.08},
                        internal_consistency=0.9, reliability=0.69, measurement_error=4.0, mic=4.0,
                        criterion=0.69)
@@ -86,8 +87,9 @@ def test_dutch_criteria():
     res = cosmin_table(structural={"cfi": 0.97}, reliability=0.8, lang="nl")
     crit = res.table("nl")["Criterium"].tolist()
     assert crit[0] == "CFI of TLI > 0,95 of RMSEA < 0,06 of SRMR < 0,08"
-    assert crit[2] == "ICC >= 0,70"
-    assert "van de hypothesen" in crit[4]
+    assert crit[2].startswith("scalaire invariantie")
+    assert crit[3] == "ICC >= 0,70"
+    assert "van de hypothesen" in crit[5]
     assert not any(" or " in c for c in crit)
     assert res.tidy()["criterion"].tolist() == crit
     # the display language decides the criterion column
@@ -122,3 +124,63 @@ def test_bad_values_raise_parameter_error(kwargs, match):
     from evalkit.core.errors import ParameterError
     with pytest.raises(ParameterError, match=match):
         cosmin_table(**kwargs)
+
+
+# --- issue 18: invariance row (cross-cultural validity) and the worst subscale -------------
+def _inv_table(scalar_cfi_ok: bool) -> pd.DataFrame:
+    """An invariance table as invariance() makes it: decisions NA for the first level."""
+    tab = pd.DataFrame({"cfi_invariant": [pd.NA, True, scalar_cfi_ok],
+                        "rmsea_invariant": [pd.NA, True, True],
+                        "lrt_invariant": [pd.NA, False, False]},
+                       index=pd.Index(["configural", "metric", "scalar"], name="model"))
+    return tab.astype("boolean")
+
+
+def test_failed_scalar_invariance_makes_the_row_minus():
+    # Holzinger-Swineford by school (lavaan 0.6-14, tests/reference/lavaan): scalar
+    # invariance fails (delta CFI = -0.039 against metric), so the row is "-"
+    from pathlib import Path
+
+    from evalkit.methods.validation.sem import invariance
+    ref = Path(__file__).parent / "reference" / "lavaan" / "holzinger1939.csv"
+    hs = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+    inv = invariance(pd.read_csv(ref), hs, group="school")
+    assert not bool(inv.table.at["scalar", "cfi_invariant"])  # the result's own decision
+    row = cosmin_table(invariance=inv).tidy().set_index("term").loc["measurement_invariance"]
+    assert row["rating"] == "-"
+    assert "school: rejected at scalar" in row["result"]
+    # the same by its table, and in a dict with a grouping where it holds: the worst decides
+    assert _ratings(cosmin_table(invariance=inv.table))["measurement_invariance"] == "-"
+    both = cosmin_table(invariance={"gender": _inv_table(True), "school": inv}, lang="nl")
+    assert _ratings(both)["measurement_invariance"] == "-"
+
+
+def test_invariance_holds_or_not_assessed():
+    assert _ratings(cosmin_table(invariance=_inv_table(True)))["measurement_invariance"] == "+"
+    assert _ratings(cosmin_table(invariance=_inv_table(False)))["measurement_invariance"] == "-"
+    # lrt_invariant False alone does not reject (approximate fit decides, as the summary)
+    none = cosmin_table().tidy().set_index("term").loc["measurement_invariance"]
+    assert none["rating"] == "?" and none["result"] == "not assessed"
+    assert cosmin_table(lang="nl").tidy().set_index("term").at["measurement_invariance", "result"] \
+        == "niet onderzocht"
+    # scalar not tested: indeterminate
+    partial = _inv_table(True).loc[["configural", "metric"]]
+    assert _ratings(cosmin_table(invariance=partial))["measurement_invariance"] == "?"
+    from evalkit.core.errors import ParameterError
+    with pytest.raises(ParameterError, match="invariance"):
+        cosmin_table(invariance="scalar holds")
+
+
+def test_worst_subscale_decides_internal_consistency():
+    good_fit = {"cfi": 0.97, "tli": 0.96, "rmsea": 0.05, "srmr": 0.04}
+    res = cosmin_table(structural=good_fit,
+                       internal_consistency={"social": 0.91, "emotional": 0.66, "other": 0.85})
+    row = res.tidy().set_index("term").loc["internal_consistency"]
+    assert row["rating"] == "-"
+    assert row["estimate"] == pytest.approx(0.66)
+    assert "worst: emotional" in row["result"]
+    # the worst listed first or last: same rating
+    assert _ratings(cosmin_table(structural=good_fit, internal_consistency={
+        "emotional": 0.69, "social": 0.91}))["internal_consistency"] == "-"
+    assert _ratings(cosmin_table(structural=good_fit, internal_consistency={
+        "social": 0.71, "emotional": 0.70}))["internal_consistency"] == "+"

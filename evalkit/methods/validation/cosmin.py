@@ -9,6 +9,9 @@ property           sufficient (+)                                               
 structural         CFI or TLI > 0.95, or RMSEA < 0.06, or SRMR < 0.08 (WLSMV:      \\-
                    the scaled CFI, TLI, RMSEA)
 internal cons.     structural validity + and alpha >= 0.70 for every (sub)scale    \\- / ?
+                   (rated on the worst subscale)
+cross-cultural     scalar invariance holds: no level up to scalar rejected by      \\-
+validity           delta CFI / delta RMSEA (the invariance result's decisions)
 reliability        ICC >= 0.70 (ICC2, absolute agreement, preferred)              \\-
 measurement error  SDC < MIC (MIC must be given by the user)                       \\- / ?
 hypotheses         >= 75% of the hypotheses confirmed                              \\-
@@ -28,20 +31,22 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_lang
 from evalkit.core.errors import DataQualityWarning, ParameterError
 from evalkit.core.i18n import fmt_number, fmt_pct
+from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 
 __all__ = ["cosmin_table", "CosminResult", "PROPERTIES"]
 
-PROPERTIES = ("structural_validity", "internal_consistency", "reliability", "measurement_error",
-              "hypotheses_testing", "criterion_validity")
+PROPERTIES = ("structural_validity", "internal_consistency", "measurement_invariance", "reliability",
+              "measurement_error", "hypotheses_testing", "criterion_validity")
 
 _NAMES = {
     "structural_validity": {"nl": "Structurele validiteit", "en": "Structural validity"},
     "internal_consistency": {"nl": "Interne consistentie", "en": "Internal consistency"},
+    "measurement_invariance": {"nl": "Meetinvariantie (cross-culturele validiteit)",
+                               "en": "Measurement invariance (cross-cultural validity)"},
     "reliability": {"nl": "Betrouwbaarheid (test-hertest)", "en": "Reliability (test-retest)"},
     "measurement_error": {"nl": "Meetfout", "en": "Measurement error"},
     "hypotheses_testing": {"nl": "Hypothesetoetsing (constructvaliditeit)",
@@ -55,6 +60,9 @@ _CRITERIA = {
     "internal_consistency": {
         "en": "alpha >= 0.70 per unidimensional (sub)scale, given sufficient structural validity",
         "nl": "alpha >= 0,70 per eendimensionale (sub)schaal, bij voldoende structurele validiteit"},
+    "measurement_invariance": {
+        "en": "scalar invariance holds (delta CFI > -0.01 and delta RMSEA < 0.015 at every level)",
+        "nl": "scalaire invariantie houdt stand (delta CFI > -0,01 en delta RMSEA < 0,015 op elk niveau)"},
     "reliability": {"en": "ICC >= 0.70", "nl": "ICC >= 0,70"},
     "measurement_error": {"en": "SDC < MIC", "nl": "SDC < MIC"},
     "hypotheses_testing": {"en": ">= 75% of hypotheses confirmed",
@@ -127,12 +135,63 @@ def _alpha_values(internal):
     return _drop_nan(out, "internal_consistency")
 
 
+#: decision columns of an invariance table that rate a level (approximate fit, as the
+#: invariance result's own summary; the chi-square test rejects almost anything at large N)
+_INVARIANCE_DECISIONS = ("cfi_invariant", "rmsea_invariant")
+
+
+def _invariance_tables(inv) -> dict[str, pd.DataFrame] | None:
+    """``{group: invariance table}`` from an InvarianceResult, its ``table``, or a dict or
+    list of them (one per grouping variable)."""
+    if inv is None:
+        return None
+    if isinstance(inv, Mapping):
+        items = [(str(k), v) for k, v in inv.items()]
+    elif isinstance(inv, (list, tuple)):
+        items = [(str(getattr(v, "group", i + 1)), v) for i, v in enumerate(inv)]
+    else:
+        items = [(str(getattr(inv, "group", "group")), inv)]
+    out = {}
+    for name, v in items:
+        tab = getattr(v, "table", v)
+        if not isinstance(tab, pd.DataFrame) or not set(_INVARIANCE_DECISIONS) <= set(tab.columns):
+            raise ParameterError("invariance must be a result of invariance() (or its table, with "
+                                 f"columns {', '.join(_INVARIANCE_DECISIONS)}), or a dict of them.")
+        out[name] = tab
+    return out or None
+
+
+def _invariance_row(inv, lang: str, missing: str) -> dict:
+    """The measurement-invariance row: ``-`` when any level up to scalar is rejected in any
+    grouping, ``+`` when scalar invariance is tested and holds in every grouping, else ``?``."""
+    tables = _invariance_tables(inv)
+    if tables is None:
+        return {"term": "measurement_invariance", "result": missing, "rating": "?"}
+    en = lang == "en"
+    texts, failed, untested = [], False, False
+    for name, tab in tables.items():
+        levels = list(tab.index)
+        upto = levels[: levels.index("scalar") + 1] if "scalar" in levels else levels
+        rejected = [lv for lv in upto
+                    if any(pd.notna(tab.at[lv, c]) and not bool(tab.at[lv, c]) for c in _INVARIANCE_DECISIONS)]
+        if rejected:
+            failed = True
+            texts.append(f"{name}: " + ("rejected at " if en else "verworpen op ") + ", ".join(map(str, rejected)))
+        elif "scalar" not in levels:
+            untested = True
+            texts.append(f"{name}: " + ("scalar level not tested" if en else "scalair niveau niet getoetst"))
+        else:
+            texts.append(f"{name}: " + ("scalar invariance holds" if en else "scalaire invariantie houdt stand"))
+    rating = "-" if failed else "?" if untested else "+"
+    return {"term": "measurement_invariance", "result": "; ".join(texts), "rating": rating}
+
+
 def _icc_value(rel):
     if rel is None:
         return None, None
     if hasattr(rel, "icc_table"):
         rel = rel.icc_table
-    elif hasattr(rel, "table") and isinstance(getattr(rel, "table"), pd.DataFrame) and "icc" in rel.table:
+    elif hasattr(rel, "table") and isinstance(rel.table, pd.DataFrame) and "icc" in rel.table:
         rel = rel.table
     if isinstance(rel, pd.DataFrame):
         if "icc" not in rel.columns or "ICC2" not in rel.index:
@@ -211,7 +270,7 @@ class CosminResult(Result):
         return self.table("nl").to_html(index=False, border=0, classes="evalkit-table")
 
 
-def cosmin_table(*, structural=None, internal_consistency=None, reliability=None,
+def cosmin_table(*, structural=None, internal_consistency=None, invariance=None, reliability=None,
                  measurement_error=None, mic: float | None = None, hypotheses=None,
                  criterion=None, lang: str = "en") -> CosminResult:
     """Rate every measurement property against the COSMIN criteria (Prinsen et al. 2018).
@@ -223,6 +282,12 @@ def cosmin_table(*, structural=None, internal_consistency=None, reliability=None
         ``cfi_scaled``) is rated on its *scaled* ``cfi_scaled, tli_scaled,
         rmsea_scaled`` and ``srmr``, and the result text says so.
     internal_consistency : ReliabilityResult, float, or dict ``{subscale: result or alpha}``
+        Several subscales are rated on the worst one (lowest alpha; it is the ``estimate``).
+    invariance : InvarianceResult (or its ``table``), or dict ``{group: result}``, optional
+        Measurement invariance (COSMIN's cross-cultural validity) by the result's own
+        decisions: ``-`` when any level up to scalar is rejected by ``cfi_invariant`` or
+        ``rmsea_invariant`` in any grouping, ``+`` when scalar invariance holds in all,
+        ``?`` ("not assessed") when not given or scalar was not tested.
     reliability : DataFrame from :func:`icc`, AgreementResult, or an ICC value
         ICC2 (absolute agreement) is used from a table.
     measurement_error : AgreementResult or an SDC value
@@ -243,8 +308,8 @@ def cosmin_table(*, structural=None, internal_consistency=None, reliability=None
     Returns
     -------
     CosminResult
-        ``tidy()`` rows ``structural_validity, internal_consistency, reliability,
-        measurement_error, hypotheses_testing, criterion_validity`` with ``estimate``
+        ``tidy()`` rows ``structural_validity, internal_consistency, measurement_invariance,
+        reliability, measurement_error, hypotheses_testing, criterion_validity`` with ``estimate``
         (the key number), ``property``, ``result``, ``criterion`` and ``rating``
         (``+``, ``-`` or ``?``).
 
@@ -254,7 +319,7 @@ def cosmin_table(*, structural=None, internal_consistency=None, reliability=None
     ...                    internal_consistency={"social": 0.84, "emotional": 0.66},
     ...                    reliability=0.81, measurement_error=4.2)
     >>> res.tidy()["rating"].tolist()
-    ['+', '-', '+', '?', '?', '?']
+    ['+', '-', '?', '+', '?', '?', '?']
     """
     check_lang(lang)
     if mic is not None:
@@ -284,15 +349,20 @@ def cosmin_table(*, structural=None, internal_consistency=None, reliability=None
     if not alphas:
         rows.append({"term": "internal_consistency", "result": missing, "rating": "?"})
     else:
-        all_ok = all(a >= 0.70 for a in alphas.values())
+        # rated on the worst (sub)scale: every subscale must reach the criterion
+        worst = min(alphas, key=alphas.__getitem__)
         txt = "; ".join(f"{k}: alpha = {fmt_number(a, 2, lang)}" for k, a in alphas.items())
+        if len(alphas) > 1:
+            txt += (f" (rated on the worst: {worst})" if en else f" (beoordeeld op de laagste: {worst})")
         if struct_ok is not True:
             rating = "?"
             txt += (" (no sufficient structural validity)" if en else " (geen voldoende structurele validiteit)")
         else:
-            rating = "+" if all_ok else "-"
-        rows.append({"term": "internal_consistency", "estimate": min(alphas.values()), "result": txt,
+            rating = "+" if alphas[worst] >= 0.70 else "-"
+        rows.append({"term": "internal_consistency", "estimate": alphas[worst], "result": txt,
                      "rating": rating})
+    # measurement invariance (cross-cultural validity)
+    rows.append(_invariance_row(invariance, lang, missing))
     # reliability
     icc_v, icc_name = _icc_value(reliability)
     if icc_v is None:
