@@ -46,6 +46,10 @@ def test_template_runs_on_youth(tmp_path):
     assert "Omega total" in text and "Cronbach's alpha" in text
     assert "ICC2" in text
     assert "Structural validity" in text
+    # the COSMIN table rates invariance from the report's own invariance results (issue 18):
+    # scalar invariance by gender fails on the youth data (y07 has DIF by gender)
+    assert "Measurement invariance (cross-cultural validity)" in text
+    assert "gender: rejected at" in text and "not assessed" not in text.split("Measurement invariance (cross")[1][:120]
     # no participant rows: the respondent ids never appear
     assert "J00001" not in text
     # the codebook marks the youth items as ordinal: the ordinal path (issue 8) is the default
