@@ -3,7 +3,6 @@ the known structure (two factors, social/emotional)."""
 from pathlib import Path
 
 import nbformat
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "validation_report.ipynb"
@@ -24,6 +23,7 @@ def test_template_stored_without_outputs_and_has_parameters():
 
 def test_template_runs_on_youth(tmp_path):
     import papermill
+
     import evalkit
     data = evalkit.datasets.load("youth")
     path = tmp_path / "youth.csv"
