@@ -26,7 +26,8 @@ RTOL = 1e-9  # closed-form statistics: R and Python agree to rounding error
 @pytest.fixture(scope="module")
 def long():
     df = pd.read_csv(REF / "long.csv", dtype={"id": "str", "wave": "str", "gender": "str"})
-    assert df["id"].dtype == "str"          # pandas 3 string dtype
+    # text ids (pandas 3: the str dtype; pandas 2: object holding str)
+    assert pd.api.types.is_string_dtype(df["id"]) and isinstance(df["id"].iloc[0], str)
     assert df["id"].str.startswith("0").any()
     return df
 

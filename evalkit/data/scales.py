@@ -151,6 +151,11 @@ def _answer_map(block: dict) -> tuple[dict[str, int], list[int]]:
     return words, codes
 
 
+#: How pandas 2 writes a missing value when a column is turned into text (``astype(str)``):
+#: these are empty answers, not invalid ones (pandas 3 keeps them missing).
+_PANDAS_MISSING_TEXT = frozenset({"<NA>", "nan", "NaN", "None", "NaT"})
+
+
 def _convert_one(v, words: dict, allowed: set):
     """Code of one answer: float code, NaN for missing, or None when invalid."""
     if v is None or v is pd.NA or v is pd.NaT:
@@ -164,7 +169,7 @@ def _convert_one(v, words: dict, allowed: set):
         return fv if fv.is_integer() and int(fv) in allowed else None
     if isinstance(v, str):
         t = _norm_text(v)
-        if t == "":
+        if t == "" or v.strip() in _PANDAS_MISSING_TEXT:
             return np.nan
         if t in words:
             return float(words[t])
