@@ -15,6 +15,7 @@ Time is the median wall-clock time of ``--repeat`` runs after one warm-up run; p
 memory is the ``tracemalloc`` peak of Python allocations during one run (numpy arrays
 included). Results are printed as a Markdown table (copied into docs/validation_cfa.md).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -139,6 +140,7 @@ def main(argv=None):
 def _has_tabulate():
     try:
         import tabulate  # noqa: F401
+
         return True
     except ImportError:
         return False

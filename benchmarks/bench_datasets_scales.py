@@ -1,4 +1,5 @@
 """Timing of the example-data generators and of DJG scoring (run: python benchmarks/bench_datasets_scales.py)."""
+
 from __future__ import annotations
 
 import time
@@ -27,9 +28,11 @@ if __name__ == "__main__":
         words[f"djg{i}"] = words[f"djg{i}"].map(lab)
     t, _ = best(lambda: score(words, "djg11"))
     print(f"score(djg11) on {len(df):,} rows, Dutch words: {t:.3f} s")
-    for name, fn in [("generate_municipal_panel", datasets.generate_municipal_panel),
-                     ("generate_benchmark", datasets.generate_benchmark),
-                     ("generate_youth", datasets.generate_youth)]:
+    for name, fn in [
+        ("generate_municipal_panel", datasets.generate_municipal_panel),
+        ("generate_benchmark", datasets.generate_benchmark),
+        ("generate_youth", datasets.generate_youth),
+    ]:
         t, _ = best(fn)
         print(f"{name}(): {t:.3f} s")
     t, _ = best(lambda: [datasets.load(n) for n in datasets.names()])

@@ -17,13 +17,14 @@ csdid and differences are NOT dependencies of evalkit; they are imported only he
 
 Usage: .venv/bin/python benchmarks/bench_did.py [--quick] [--repeat 3]
 """
+
 from __future__ import annotations
 
 import argparse
 import contextlib
 import gc
-import io
 import importlib.metadata as md
+import io
 import platform
 import time
 import tracemalloc
@@ -54,25 +55,32 @@ def municipal_panel(seed: int = 2024) -> pd.DataFrame:
 
 
 def large_panel() -> pd.DataFrame:
-    df = simulate_staggered(100_000, periods=range(1, 11), cohorts=(3, 5, 7, 9),
-                            shares=(0.2, 0.2, 0.2, 0.2), seed=1)
+    df = simulate_staggered(
+        100_000, periods=range(1, 11), cohorts=(3, 5, 7, 9), shares=(0.2, 0.2, 0.2, 0.2), seed=1
+    )
     df["time"] = df["time"].astype(int)
     return df[["unit", "time", "y", "g"]]
 
 
 # --- runners: each returns (att array, se array or None, simple ATT) ---------------------
 def run_evalkit(df, boot):
-    r = staggered(df, outcome="y", unit="unit", time="time", first_treated="g",
-                  bootstrap=boot, seed=1)
+    r = staggered(df, outcome="y", unit="unit", time="time", first_treated="g", bootstrap=boot, seed=1)
     s = r.aggregate("simple").tidy()
-    return r.att_gt["estimate"].to_numpy(), r.att_gt["std_error"].to_numpy(), \
-        float(s["estimate"].iloc[0])
+    return r.att_gt["estimate"].to_numpy(), r.att_gt["std_error"].to_numpy(), float(s["estimate"].iloc[0])
 
 
 def run_csdid(df, boot):
     from csdid.att_gt import ATTgt
-    m = ATTgt(yname="y", tname="time", idname="unit", gname="g", data=df,
-              control_group=["nevertreated"], biters=boot or 1000)
+
+    m = ATTgt(
+        yname="y",
+        tname="time",
+        idname="unit",
+        gname="g",
+        data=df,
+        control_group=["nevertreated"],
+        biters=boot or 1000,
+    )
     m.fit(est_method="dr", bstrap=bool(boot))
     res = m.results
     m.aggte(typec="simple")
@@ -85,10 +93,10 @@ def run_csdid(df, boot):
 
 def run_differences(df, boot):
     from differences import ATTgt
+
     d2 = df.assign(cohort=df["g"].replace(0, np.nan)).set_index(["unit", "time"])
     a = ATTgt(data=d2, cohort_column="cohort")
-    a.fit(formula="y", est_method="reg", progress_bar=False, boot_iterations=boot or 0,
-          random_state=1)
+    a.fit(formula="y", est_method="reg", progress_bar=False, boot_iterations=boot or 0, random_state=1)
     tab = a.results()
     s = a.aggregate("simple", boot_iterations=boot or 0, random_state=1)
     att = tab.iloc[:, 0].to_numpy(dtype=float)
@@ -125,25 +133,32 @@ def measure(fn, df, boot, repeat):
     _quiet(fn, df, boot)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return best, peak / 2 ** 20, out
+    return best, peak / 2**20, out
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="municipal panel only")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--skip-slow-bootstrap", action="store_true",
-                    help="skip the competitors' bootstrap on the large panel")
+    ap.add_argument(
+        "--skip-slow-bootstrap",
+        action="store_true",
+        help="skip the competitors' bootstrap on the large panel",
+    )
     args = ap.parse_args()
     data = {"municipal (342 x 9)": municipal_panel()}
     if not args.quick:
         data["large (100,000 x 10)"] = large_panel()
-    print(f"Python {platform.python_version()}, numpy {np.__version__}, pandas "
-          f"{pd.__version__}; evalkit {version('evalkit')}, csdid {version('csdid')}, "
-          f"differences {version('differences')}; {platform.machine()}")
+    print(
+        f"Python {platform.python_version()}, numpy {np.__version__}, pandas "
+        f"{pd.__version__}; evalkit {version('evalkit')}, csdid {version('csdid')}, "
+        f"differences {version('differences')}; {platform.machine()}"
+    )
     print()
-    print("| data | package | SEs | time (s) | peak memory (MiB) | max abs diff ATT(g,t) "
-          "| max rel diff SE | simple ATT |")
+    print(
+        "| data | package | SEs | time (s) | peak memory (MiB) | max abs diff ATT(g,t) "
+        "| max rel diff SE | simple ATT |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for dname, df in data.items():
         ref = None
@@ -158,17 +173,26 @@ def main():
                 try:
                     sec, mem, (att, se, simple) = measure(fn, df, boot, rep)
                 except Exception as exc:  # competitor failures are reported, not fatal
-                    print(f"| {dname} | {pkg} | {'bootstrap 999' if boot else 'analytic'} "
-                          f"| failed: {type(exc).__name__}: {str(exc)[:60]} | | | | |")
+                    print(
+                        f"| {dname} | {pkg} | {'bootstrap 999' if boot else 'analytic'} "
+                        f"| failed: {type(exc).__name__}: {str(exc)[:60]} | | | | |"
+                    )
                     continue
                 if pkg == "evalkit" and boot is None:
                     ref = (att, se)
-                datt = np.nanmax(np.abs(att - ref[0])) if ref is not None and att.size == ref[0].size else np.nan
-                dse = (np.nanmax(np.abs(se / ref[1] - 1)) if ref is not None and se is not None
-                       and se.size == ref[1].size else np.nan)
-                print(f"| {dname} | {pkg} | {'bootstrap 999' if boot else 'analytic'} | "
-                      f"{sec:.3f} | {mem:.1f} | {datt:.1e} | {dse:.1e} | {simple:.6f} |",
-                      flush=True)
+                datt = (
+                    np.nanmax(np.abs(att - ref[0])) if ref is not None and att.size == ref[0].size else np.nan
+                )
+                dse = (
+                    np.nanmax(np.abs(se / ref[1] - 1))
+                    if ref is not None and se is not None and se.size == ref[1].size
+                    else np.nan
+                )
+                print(
+                    f"| {dname} | {pkg} | {'bootstrap 999' if boot else 'analytic'} | "
+                    f"{sec:.3f} | {mem:.1f} | {datt:.1e} | {dse:.1e} | {simple:.6f} |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

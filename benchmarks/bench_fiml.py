@@ -10,6 +10,7 @@ the numbers agree.
 
 Run:  .venv/bin/python benchmarks/bench_fiml.py [--repeat 3] [--no-r] [--sizes 2000,50000]
 """
+
 from __future__ import annotations
 
 import os
@@ -61,7 +62,7 @@ def simulate(n: int, p: int = 10, share_missing: float = 0.10, seed: int = 1) ->
     x = 3 + eta @ lam.T + rng.normal(size=(n, p)) * np.sqrt(resid)
     x[rng.uniform(size=x.shape) < share_missing] = np.nan
     names = [f"x{i + 1}" for i in range(p)]
-    model = (f"f1 =~ {' + '.join(names[:half])}\n" f"f2 =~ {' + '.join(names[half:])}")
+    model = f"f1 =~ {' + '.join(names[:half])}\nf2 =~ {' + '.join(names[half:])}"
     return pd.DataFrame(x, columns=names), model
 
 
@@ -85,8 +86,12 @@ def time_lavaan(data: pd.DataFrame, model: str, estimator: str, repeat: int) -> 
         data.to_csv(d, index=False, na_rep="")
         m.write_text(model)
         s.write_text(R_SCRIPT)
-        out = subprocess.run(["Rscript", str(s), str(d), str(m), str(repeat), estimator],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            ["Rscript", str(s), str(d), str(m), str(repeat), estimator],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     return json.loads(out.stdout)
 
 
@@ -104,9 +109,12 @@ def main() -> None:
             t_ev, fi = time_evalkit(data, model, est, args.repeat)
             lav = None if args.no_r else time_lavaan(data, model, est, args.repeat)
             t_lav = f"{lav['time']:9.2f}" if lav else "        -"
-            ref = (f"{lav['fm']['chisq']:.3f}" if lav else "-")
-            print(f"{n:>7} {est:>4} {t_ev:10.2f} {t_lav}  {fi['chi2']:.3f} / {ref}  "
-                  f"{fi['cfi']:.4f}  {fi['rmsea']:.4f}", flush=True)
+            ref = f"{lav['fm']['chisq']:.3f}" if lav else "-"
+            print(
+                f"{n:>7} {est:>4} {t_ev:10.2f} {t_lav}  {fi['chi2']:.3f} / {ref}  "
+                f"{fi['cfi']:.4f}  {fi['rmsea']:.4f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ R HonestDiD is not installed here; the Python port honestdid 0.1.1 needed 680 s 
 value of mbar on this panel (tests/reference/honestdid/honestdid_panel.json, on the
 same busy machine).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,21 +24,28 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     panel = evalkit.datasets.load("municipal_panel")
-    r = staggered(panel, outcome="lonely_pct", unit="municipality_code", time="year",
-                  first_treated="joined_year", control="notyet", base_period="universal")
+    r = staggered(
+        panel,
+        outcome="lonely_pct",
+        unit="municipality_code",
+        time="year",
+        first_treated="joined_year",
+        control="notyet",
+        base_period="universal",
+    )
     dyn = r.aggregate("dynamic")
     mbar = np.linspace(0.25, 2.5, 10)
-    for label, kw in (("relative magnitudes (C-LF), 10 values of mbar",
-                       dict(mbar=mbar)),
-                      ("relative magnitudes, e='average'", dict(mbar=mbar, e="average")),
-                      ("smoothness (FLCI), 10 values of M", dict(method="smoothness"))):
+    for label, kw in (
+        ("relative magnitudes (C-LF), 10 values of mbar", dict(mbar=mbar)),
+        ("relative magnitudes, e='average'", dict(mbar=mbar, e="average")),
+        ("smoothness (FLCI), 10 values of M", dict(method="smoothness")),
+    ):
         times = []
         for _ in range(args.repeat):
             t0 = time.perf_counter()
             honest(dyn, **kw)
             times.append(time.perf_counter() - t0)
-        print(f"{label}: min {min(times):.2f} s, median {np.median(times):.2f} s "
-              f"({args.repeat} runs)")
+        print(f"{label}: min {min(times):.2f} s, median {np.median(times):.2f} s ({args.repeat} runs)")
 
 
 if __name__ == "__main__":

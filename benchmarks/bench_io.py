@@ -4,6 +4,7 @@ Run: ``.venv/bin/python benchmarks/bench_io.py [N_ROWS]``. Writes a synthetic fi
 (semicolon CSV with Dutch answer words, and an .xlsx of 20,000 rows) to a temporary
 directory, then times ``evalkit.read`` and ``evalkit.validate``. Prints the best of 3.
 """
+
 from __future__ import annotations
 
 import sys
@@ -24,19 +25,21 @@ def make_frame(n_rows: int, seed: int = 1) -> pd.DataFrame:
     mun = municipalities().sample(40, random_state=seed)
     idx = rng.integers(0, len(mun), n_part)
     pid = np.array([f"P{i:07d}" for i in range(n_part)])
-    df = pd.DataFrame({
-        "municipality_code": np.repeat(mun["gm_code"].to_numpy()[idx], 2),
-        "municipality_name": np.repeat(mun["name"].to_numpy()[idx], 2),
-        "intervention": "Maatjesproject",
-        "intervention_type": "maatje",
-        "participant_id": np.repeat(pid, 2),
-        "wave": np.tile(["pre", "post"], n_part),
-        "date": np.tile(["15-03-2024", "2024-09-01"], n_part),
-        "group": np.repeat(rng.choice(["intervention", "comparison"], n_part), 2),
-        "age": rng.integers(18, 100, n_part * 2),
-        "gender": rng.choice(["man", "vrouw", "anders"], n_part * 2),
-        "education": rng.choice(["laag", "midden", "hoog"], n_part * 2),
-    })
+    df = pd.DataFrame(
+        {
+            "municipality_code": np.repeat(mun["gm_code"].to_numpy()[idx], 2),
+            "municipality_name": np.repeat(mun["name"].to_numpy()[idx], 2),
+            "intervention": "Maatjesproject",
+            "intervention_type": "maatje",
+            "participant_id": np.repeat(pid, 2),
+            "wave": np.tile(["pre", "post"], n_part),
+            "date": np.tile(["15-03-2024", "2024-09-01"], n_part),
+            "group": np.repeat(rng.choice(["intervention", "comparison"], n_part), 2),
+            "age": rng.integers(18, 100, n_part * 2),
+            "gender": rng.choice(["man", "vrouw", "anders"], n_part * 2),
+            "education": rng.choice(["laag", "midden", "hoog"], n_part * 2),
+        }
+    )
     words = np.array(["ja", "min of meer", "nee"])
     for k in range(1, 12):
         df[f"djg{k}"] = words[rng.integers(0, 3, len(df))]
@@ -63,8 +66,8 @@ def main(n_rows: int = 100_000) -> None:
         t_val_raw = best_of(lambda: evalkit.validate(df, "intervention"))
         bad = df.copy()
         bad["age"] = bad["age"].astype(object)
-        bad.loc[::10, "age"] = "abc"          # 10% wrong types
-        bad.loc[1::20, "djg3"] = "4"          # 5% unknown codes
+        bad.loc[::10, "age"] = "abc"  # 10% wrong types
+        bad.loc[1::20, "djg3"] = "4"  # 5% unknown codes
         t_val_bad = best_of(lambda: evalkit.validate(bad, "intervention"))
         n_err = len(evalkit.validate(bad, "intervention").errors)
         xlsx_rows = min(n_rows, 20_000)

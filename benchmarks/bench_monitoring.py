@@ -9,6 +9,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_monitoring.py [--n 30] [--json out.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,7 +42,11 @@ def main() -> None:
     from evalkit.methods import monitoring as mon
 
     codes = list(datasets.load("municipalities")["municipality_code"])
-    sample = list(np.random.default_rng(12).choice(codes, args.n, replace=False)) + ["GM1979", "GM1982", "GM0363"]
+    sample = list(np.random.default_rng(12).choice(codes, args.n, replace=False)) + [
+        "GM1979",
+        "GM1982",
+        "GM0363",
+    ]
     first, _ = _t(lambda: mon.compare("GM0014"))
     times = [_t(lambda c=c: mon.compare(c))[0] for c in sample]
     peer = [_t(lambda c=c: mon.peer_group(c))[0] for c in sample[:10]]
@@ -54,11 +59,17 @@ def main() -> None:
         plt.close(fig)
 
     sm, _ = _t(small_multiples)
-    res = {"machine": platform.platform(), "first_compare_s": round(first, 3),
-           "compare_median_s": round(statistics.median(times), 4), "compare_max_s": round(max(times), 4),
-           "n_compare": len(times), "peer_group_median_s": round(statistics.median(peer), 4),
-           "change_vs_level_s": round(chg, 4), "model_funnel_s": round(fun, 4),
-           "safety_region_plot_s": round(sm, 3)}
+    res = {
+        "machine": platform.platform(),
+        "first_compare_s": round(first, 3),
+        "compare_median_s": round(statistics.median(times), 4),
+        "compare_max_s": round(max(times), 4),
+        "n_compare": len(times),
+        "peer_group_median_s": round(statistics.median(peer), 4),
+        "change_vs_level_s": round(chg, 4),
+        "model_funnel_s": round(fun, 4),
+        "safety_region_plot_s": round(sm, 3),
+    }
     print(json.dumps(res, indent=2))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:

@@ -10,6 +10,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_notebooks.py [--repeat 3] [--json out.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,8 +41,13 @@ def _pin_two_cores() -> str:
 def run_once(path: Path) -> tuple[float, float, int]:
     """Wall time of one run, the slowest cell's time and its index."""
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, kernel_name="python3", timeout=600,
-                            resources={"metadata": {"path": str(NOTEBOOK_DIR)}}, record_timing=True)
+    client = NotebookClient(
+        nb,
+        kernel_name="python3",
+        timeout=600,
+        resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
+        record_timing=True,
+    )
     start = time.perf_counter()
     client.execute()
     wall = time.perf_counter() - start
@@ -71,10 +77,20 @@ def main(argv=None) -> int:
         runs = [run_once(path) for _ in range(args.repeat)]
         walls = [r[0] for r in runs]
         best = min(runs, key=lambda r: r[0])
-        results.append({"notebook": path.name, "best_s": min(walls), "median_s": statistics.median(walls),
-                        "slowest_cell_s": best[1], "slowest_cell": best[2]})
-        print(f"| `{path.name}` | {min(walls):.1f} | {statistics.median(walls):.1f} | "
-              f"{best[1]:.1f} (cell {best[2]}) |", flush=True)
+        results.append(
+            {
+                "notebook": path.name,
+                "best_s": min(walls),
+                "median_s": statistics.median(walls),
+                "slowest_cell_s": best[1],
+                "slowest_cell": best[2],
+            }
+        )
+        print(
+            f"| `{path.name}` | {min(walls):.1f} | {statistics.median(walls):.1f} | "
+            f"{best[1]:.1f} (cell {best[2]}) |",
+            flush=True,
+        )
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     return 0

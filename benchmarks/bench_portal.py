@@ -23,6 +23,7 @@ p95 report < 10 s, nothing lost or shown to the wrong coalition, memory bounded.
     .venv/bin/python benchmarks/bench_portal.py --coalitions 5 --window 10   # quick
     .venv/bin/python benchmarks/bench_portal.py --database "$EVALKIT_TEST_POSTGRES_URL"
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,8 +64,7 @@ def complete_pairs() -> pd.DataFrame:
     return df[sizes == 2]
 
 
-def coalition_file(complete: pd.DataFrame, code: str, name: str,
-                   seed: int) -> tuple[bytes, bytes]:
+def coalition_file(complete: pd.DataFrame, code: str, name: str, seed: int) -> tuple[bytes, bytes]:
     """(file with three mistakes, fixed file) as xlsx: 500 rows, 250 participants with a
     pre-test and a post-test drawn from the synthetic example data (example data)."""
     rng = np.random.default_rng(seed)
@@ -74,9 +74,13 @@ def coalition_file(complete: pd.DataFrame, code: str, name: str,
     part["participant_id"] = part["participant_id"].map(new_ids)
     part["municipality_code"] = code
     part["municipality_name"] = name
-    kind, label = [("maatje", "Maatjesproject"), ("huisbezoek_75plus", "Huisbezoeken 75+"),
-                   ("ontmoeting", "Ontmoetingsplek"), ("kletskassa", "Kletskassa"),
-                   ("cursus", "Cursus")][int(rng.integers(5))]
+    kind, label = [
+        ("maatje", "Maatjesproject"),
+        ("huisbezoek_75plus", "Huisbezoeken 75+"),
+        ("ontmoeting", "Ontmoetingsplek"),
+        ("kletskassa", "Kletskassa"),
+        ("cursus", "Cursus"),
+    ][int(rng.integers(5))]
     part["intervention_type"] = kind  # one intervention per coalition
     part["intervention"] = f"{label} {name}"
     part = part.sort_values(["participant_id", "wave"], ascending=[True, False])
@@ -202,22 +206,28 @@ class Browser:
         return m.group(1)
 
 
-async def coalition(b: Browser, name: str, files: tuple[bytes, bytes], think: float,
-                    t_start: float, poll: float) -> Outcome:
+async def coalition(
+    b: Browser, name: str, files: tuple[bytes, bytes], think: float, t_start: float, poll: float
+) -> Outcome:
     out = b.outcome
     code = out.code
     await asyncio.sleep(max(0.0, t_start + out.arrival - time.perf_counter()))
     try:
         token = await b.csrf("/login")
-        r = await b.request("POST", "/login", data={"username": code.lower(), "password": PASSWORD,
-                                                    "csrf_token": token})
+        r = await b.request(
+            "POST", "/login", data={"username": code.lower(), "password": PASSWORD, "csrf_token": token}
+        )
         if r.status_code != 303:
             raise RuntimeError(f"login {r.status_code}")
         # upload with three mistakes -> the validation feedback page
         token = await b.csrf("/upload")
         t0 = time.perf_counter()
-        r = await b.request("POST", "/upload", data={"csrf_token": token, "gm_code": code},
-                            files={"file": ("gegevens.xlsx", files[0])})
+        r = await b.request(
+            "POST",
+            "/upload",
+            data={"csrf_token": token, "gm_code": code},
+            files={"file": ("gegevens.xlsx", files[0])},
+        )
         if r.status_code != 303 or "/submissions/" not in r.headers.get("location", ""):
             raise RuntimeError(f"upload {r.status_code} {r.headers.get('location')}")
         page = await b.request("GET", r.headers["location"])
@@ -227,8 +237,12 @@ async def coalition(b: Browser, name: str, files: tuple[bytes, bytes], think: fl
         await asyncio.sleep(think)
         token = await b.csrf("/upload")
         t0 = time.perf_counter()
-        r = await b.request("POST", "/upload", data={"csrf_token": token, "gm_code": code},
-                            files={"file": ("gegevens_verbeterd.xlsx", files[1])})
+        r = await b.request(
+            "POST",
+            "/upload",
+            data={"csrf_token": token, "gm_code": code},
+            files={"file": ("gegevens_verbeterd.xlsx", files[1])},
+        )
         loc = r.headers.get("location", "")
         if r.status_code != 303 or "/jobs/" not in loc:
             raise RuntimeError(f"fixed upload {r.status_code} {loc}")
@@ -244,8 +258,7 @@ async def coalition(b: Browser, name: str, files: tuple[bytes, bytes], think: fl
         m = re.search(r'href="/reports/([0-9a-f]{32})"', page.text)
         out.report_id = m.group(1) if m else None
         view = await b.request("GET", f"/reports/{out.report_id}/view")
-        out.report_ok = view.status_code == 200 and (name in view.text
-                                                     or html.escape(name) in view.text)
+        out.report_ok = view.status_code == 200 and (name in view.text or html.escape(name) in view.text)
     except (RuntimeError, OSError) as exc:
         out.error = str(exc)
     except Exception as exc:  # noqa: BLE001 - a benchmark records any client failure
@@ -260,26 +273,31 @@ async def try_foreign(browsers: list[Browser]) -> None:
         o, other = b.outcome, done[(i + 1) % len(done)].outcome
         if other is o:
             continue
-        for path in (f"/reports/{other.report_id}", f"/reports/{other.report_id}/view",
-                     f"/reports/{other.report_id}/download"):
+        for path in (
+            f"/reports/{other.report_id}",
+            f"/reports/{other.report_id}/view",
+            f"/reports/{other.report_id}/download",
+        ):
             r = await b.request("GET", path)
             refused = r.status_code in (403, 404) and other.code not in r.text
-            o.foreign_refused = refused if o.foreign_refused is None else (
-                o.foreign_refused and refused)
+            o.foreign_refused = refused if o.foreign_refused is None else (o.foreign_refused and refused)
 
 
-async def drive(base: str, plan: list[tuple[str, str, float, float]],
-                files: dict[str, tuple[bytes, bytes]], poll: float) -> list[Outcome]:
+async def drive(
+    base: str, plan: list[tuple[str, str, float, float]], files: dict[str, tuple[bytes, bytes]], poll: float
+) -> list[Outcome]:
     import httpx
 
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits,
-                                 follow_redirects=False) as client:
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits, follow_redirects=False) as client:
         browsers = [Browser(client, Outcome(code, arrival)) for code, _n, arrival, _t in plan]
         t_start = time.perf_counter()
-        outcomes = await asyncio.gather(*(
-            coalition(b, name, files[code], think, t_start, poll)
-            for b, (code, name, _a, think) in zip(browsers, plan)))
+        outcomes = await asyncio.gather(
+            *(
+                coalition(b, name, files[code], think, t_start, poll)
+                for b, (code, name, _a, think) in zip(browsers, plan)
+            )
+        )
         await try_foreign(browsers)
     return list(outcomes)
 
@@ -290,15 +308,19 @@ def pct(values: list[float], q: float) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--coalitions", type=int, default=50)
     ap.add_argument("--window", type=float, default=60.0, help="arrivals within this many s")
     ap.add_argument("--workers", type=int, default=2, help="render workers of the server")
     ap.add_argument("--database", default=None, help="default: a fresh SQLite file")
     ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--think", type=float, nargs=2, default=(2.0, 8.0),
-                    help="seconds between reading the feedback and uploading the fix")
+    ap.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=(2.0, 8.0),
+        help="seconds between reading the feedback and uploading the fix",
+    )
     ap.add_argument("--poll", type=float, default=0.5, help="job page refresh (s)")
     ap.add_argument("--deadline", type=float, default=400.0, help="hard limit (s)")
     ap.add_argument("--json", default=None, help="write the figures here")
@@ -313,21 +335,22 @@ def main(argv: list[str] | None = None) -> int:
     rng = np.random.default_rng(args.seed)
     table = municipalities()
     chosen = rng.choice(len(table), size=args.coalitions + args.workers, replace=False)
-    pick = table.iloc[np.sort(chosen[:args.coalitions])]
+    pick = table.iloc[np.sort(chosen[: args.coalitions])]
     arrivals = np.sort(rng.uniform(0, args.window, size=args.coalitions))
     thinks = rng.uniform(*args.think, size=args.coalitions)
-    plan = [(str(c), str(n), float(a), float(t))
-            for c, n, a, t in zip(pick["gm_code"], pick["name"], arrivals, thinks)]
+    plan = [
+        (str(c), str(n), float(a), float(t))
+        for c, n, a, t in zip(pick["gm_code"], pick["name"], arrivals, thinks)
+    ]
     # one warm-up coalition per render worker (not measured): a server that has been
     # running has its workers and kernels started
-    warm = table.iloc[np.sort(chosen[args.coalitions:])]
+    warm = table.iloc[np.sort(chosen[args.coalitions :])]
     warm_plan = [(str(c), str(n), 0.0, 0.0) for c, n in zip(warm["gm_code"], warm["name"])]
 
     tmp = tempfile.TemporaryDirectory(prefix="evalkit-bench-portal-")
     url = args.database or f"sqlite:///{tmp.name}/portal.sqlite3"
     key = generate_key().decode()
-    env = {**os.environ, "EVALKIT_STORE_KEY": key,
-           "EVALKIT_SESSION_SECRET": secrets.token_urlsafe(32)}
+    env = {**os.environ, "EVALKIT_STORE_KEY": key, "EVALKIT_SESSION_SECRET": secrets.token_urlsafe(32)}
     t0 = time.perf_counter()
     store = Store(url, key=key)
     if store.dialect == "postgresql":  # start from an empty database
@@ -342,17 +365,37 @@ def main(argv: list[str] | None = None) -> int:
     for code, _name, _a, _t in plan + warm_plan:
         store.add_user(code.lower(), PASSWORD, role="coalition", gm_codes=[code])
     complete = complete_pairs()
-    files = {code: coalition_file(complete, code, name, args.seed + i)
-             for i, (code, name, _a, _t) in enumerate(plan + warm_plan)}
+    files = {
+        code: coalition_file(complete, code, name, args.seed + i)
+        for i, (code, name, _a, _t) in enumerate(plan + warm_plan)
+    }
     print(f"setup: {args.coalitions} accounts and files in {time.perf_counter() - t0:.1f} s")
 
     port = free_port()
     log = open(Path(tmp.name) / "server.log", "w+", encoding="utf-8")  # noqa: SIM115
     server = subprocess.Popen(
-        [sys.executable, "-m", "evalkit.cli", "serve", "--hosted", "--database", url,
-         "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
-         "--no-browser"], env=env, cwd=tmp.name, stdout=log, stderr=subprocess.STDOUT,
-        text=True)
+        [
+            sys.executable,
+            "-m",
+            "evalkit.cli",
+            "serve",
+            "--hosted",
+            "--database",
+            url,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+            "--no-browser",
+        ],
+        env=env,
+        cwd=tmp.name,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     sampler = MemorySampler(server.pid)
     try:
@@ -367,17 +410,19 @@ def main(argv: list[str] | None = None) -> int:
                     raise RuntimeError("the portal did not start:\n" + log.read())
                 time.sleep(0.2)
         t_warm = time.perf_counter()
-        warmed = asyncio.run(asyncio.wait_for(drive(base, warm_plan, files, args.poll),
-                                              timeout=args.deadline))
+        warmed = asyncio.run(
+            asyncio.wait_for(drive(base, warm_plan, files, args.poll), timeout=args.deadline)
+        )
         warm_s = time.perf_counter() - t_warm
-        print(f"warm-up: {len(warmed)} coalitions in {warm_s:.1f} s "
-              f"({sum(o.report_id is not None for o in warmed)} reports)")
+        print(
+            f"warm-up: {len(warmed)} coalitions in {warm_s:.1f} s "
+            f"({sum(o.report_id is not None for o in warmed)} reports)"
+        )
         sampler.start()
         load_before = os.getloadavg()
         cpu_before = tree_cpu(server.pid)
         t_run = time.perf_counter()
-        outcomes = asyncio.run(asyncio.wait_for(drive(base, plan, files, args.poll),
-                                                timeout=args.deadline))
+        outcomes = asyncio.run(asyncio.wait_for(drive(base, plan, files, args.poll), timeout=args.deadline))
         wall = time.perf_counter() - t_run
         server_cpu = tree_cpu(server.pid) - cpu_before
         load_after = os.getloadavg()
@@ -406,9 +451,13 @@ def main(argv: list[str] | None = None) -> int:
     fb = [o.feedback_s for o in outcomes if o.feedback_s is not None]
     rep = [o.report_s for o in outcomes if o.report_s is not None]
     figures = {
-        "coalitions": args.coalitions, "window_s": args.window, "workers": args.workers,
+        "coalitions": args.coalitions,
+        "window_s": args.window,
+        "workers": args.workers,
         "database": "postgresql" if url.startswith("postgres") else "sqlite",
-        "rows_per_file": ROWS, "cpus": os.cpu_count(), "wall_s": round(wall, 1),
+        "rows_per_file": ROWS,
+        "cpus": os.cpu_count(),
+        "wall_s": round(wall, 1),
         "requests": sum(o.requests for o in outcomes),
         "client_errors": [f"{o.code}: {o.error}" for o in outcomes if o.error],
         "feedback_s": {"p50": pct(fb, 50), "p95": pct(fb, 95), "max": max(fb, default=None)},
@@ -416,19 +465,21 @@ def main(argv: list[str] | None = None) -> int:
         "all_three_mistakes_shown": sum(o.errors_seen == 3 for o in outcomes),
         "reports_opened_with_own_name": sum(o.report_ok for o in outcomes),
         "foreign_reports_refused": sum(bool(o.foreign_refused) for o in outcomes),
-        "submissions_stored": total_subs, "submissions_lost": lost, "reports_missing": missing,
+        "submissions_stored": total_subs,
+        "submissions_lost": lost,
+        "reports_missing": missing,
         "submissions_at_wrong_coalition": misplaced,
-        "registry_rows": len(reg), "registry_coalitions": int(reg["gm_code"].nunique()),
+        "registry_rows": len(reg),
+        "registry_coalitions": int(reg["gm_code"].nunique()),
         "server_cpu_s": round(float(server_cpu.sum()), 1),
-        "server_cpu_s_web_process_and_render_workers": [round(float(x), 1)
-                                                        for x in server_cpu],
-        "server_cpu_s_per_coalition": round(float(server_cpu.sum())
-                                            / max(1, args.coalitions), 2),
+        "server_cpu_s_web_process_and_render_workers": [round(float(x), 1) for x in server_cpu],
+        "server_cpu_s_per_coalition": round(float(server_cpu.sum()) / max(1, args.coalitions), 2),
         "load_average_1min_before_after": [round(load_before[0], 1), round(load_after[0], 1)],
         "warmup_s": round(warm_s, 1),
         "peak_rss_mib": round(sampler.peak / 2**20),
-        "rss_first_last_mib": [round(sampler.samples[0][1] / 2**20),
-                               round(sampler.samples[-1][1] / 2**20)] if sampler.samples else None,
+        "rss_first_last_mib": [round(sampler.samples[0][1] / 2**20), round(sampler.samples[-1][1] / 2**20)]
+        if sampler.samples
+        else None,
         "max_processes": max((s[2] for s in sampler.samples), default=0),
     }
     print(json.dumps(figures, indent=2, default=str))
@@ -436,11 +487,18 @@ def main(argv: list[str] | None = None) -> int:
         print("server log (end):\n" + server_log[-3000:])
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2, default=str), encoding="utf-8")
-    ok = (not figures["client_errors"] and lost == 0 and missing == 0 and misplaced == 0
-          and figures["foreign_reports_refused"] == len([o for o in outcomes if o.report_id]))
+    ok = (
+        not figures["client_errors"]
+        and lost == 0
+        and missing == 0
+        and misplaced == 0
+        and figures["foreign_reports_refused"] == len([o for o in outcomes if o.report_id])
+    )
     goals = figures["feedback_s"]["p95"] < 1.0 and figures["report_s"]["p95"] < 10.0
-    print(f"correctness: {'ok' if ok else 'FAILED'}; latency goals (p95 feedback < 1 s, "
-          f"report < 10 s): {'met' if goals else 'NOT met'}")
+    print(
+        f"correctness: {'ok' if ok else 'FAILED'}; latency goals (p95 feedback < 1 s, "
+        f"report < 10 s): {'met' if goals else 'NOT met'}"
+    )
     tmp.cleanup()
     return 0 if ok else 1
 

@@ -17,6 +17,7 @@ Usage::
 
 ``--write-docs`` replaces the block between the benchmark markers in docs/prepost.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import evalkit  # noqa: E402
-from evalkit.methods import meta
-from evalkit.methods import prepost  # noqa: E402
+from evalkit.methods import (
+    meta,
+    prepost,  # noqa: E402
+)
 
 KW = dict(outcome="total", unit="participant_id", time="wave")
 
@@ -57,7 +60,7 @@ def peak_mib(fn):
     fn()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return peak / 2 ** 20
+    return peak / 2**20
 
 
 def example_coalitions(repeat):
@@ -80,8 +83,12 @@ def example_coalitions(repeat):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         seconds = best_time(run_all, repeat)
-    return {"coalitions": len(codes), "rows": int(len(iv)),
-            "participants": int(iv["participant_id"].nunique()), "seconds": seconds}
+    return {
+        "coalitions": len(codes),
+        "rows": int(len(iv)),
+        "participants": int(iv["participant_id"].nunique()),
+        "seconds": seconds,
+    }
 
 
 def big_frame(n, seed=2026):
@@ -89,16 +96,23 @@ def big_frame(n, seed=2026):
     pre = rng.integers(0, 12, n)
     post = np.clip(pre - rng.integers(-2, 4, n), 0, 11)
     ids = pd.Series([f"P{i:07d}" for i in range(n)], dtype="str")
-    df = pd.DataFrame({"participant_id": pd.concat([ids, ids], ignore_index=True),
-                       "wave": pd.Series(["pre"] * n + ["post"] * n, dtype="str"),
-                       "total": np.r_[pre, post].astype(float)})
+    df = pd.DataFrame(
+        {
+            "participant_id": pd.concat([ids, ids], ignore_index=True),
+            "wave": pd.Series(["pre"] * n + ["post"] * n, dtype="str"),
+            "total": np.r_[pre, post].astype(float),
+        }
+    )
     return df.sample(frac=1, random_state=seed, ignore_index=True)
 
 
 def big(n, repeat):
     df = big_frame(n)
-    out = {"participants": n, "rows": int(len(df)),
-           "frame_mib": float(df.memory_usage(deep=True).sum() / 2 ** 20)}
+    out = {
+        "participants": n,
+        "rows": int(len(df)),
+        "frame_mib": float(df.memory_usage(deep=True).sum() / 2**20),
+    }
     calls = {
         "paired": lambda: prepost.paired(df, **KW),
         "proportion_change": lambda: prepost.proportion_change(df, cutoff=3, **KW),
@@ -130,11 +144,16 @@ def markdown(res):
         f"{ex['participants']:,} participants, {ex['rows']:,} rows | {ex['seconds']:.2f} s | – | – |",
     ]
     for name in ("paired", "proportion_change", "reliable_change"):
-        lines.append(f"| `{name}` | {bg['participants']:,} participants ({bg['rows']:,} rows, shuffled, "
-                     f"string ids) | {bg[name]['seconds']:.2f} s | {bg[name]['peak_mib']:.0f} MiB | "
-                     f"{bg[name]['rss_growth_mib']:.0f} MiB |")
-    lines += ["", f"The {bg['rows']:,}-row input frame itself takes {bg['frame_mib']:.0f} MiB; "
-                  f"maximum resident set size of the benchmark process: {bg['max_rss_mib']:.0f} MiB."]
+        lines.append(
+            f"| `{name}` | {bg['participants']:,} participants ({bg['rows']:,} rows, shuffled, "
+            f"string ids) | {bg[name]['seconds']:.2f} s | {bg[name]['peak_mib']:.0f} MiB | "
+            f"{bg[name]['rss_growth_mib']:.0f} MiB |"
+        )
+    lines += [
+        "",
+        f"The {bg['rows']:,}-row input frame itself takes {bg['frame_mib']:.0f} MiB; "
+        f"maximum resident set size of the benchmark process: {bg['max_rss_mib']:.0f} MiB.",
+    ]
     return "\n".join(lines)
 
 
@@ -144,10 +163,14 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--write-docs", action="store_true")
     args = ap.parse_args(argv)
-    res = {"machine": f"{platform.machine()}, {platform.system()}, 2 shared cores",
-           "python": platform.python_version(), "date": time.strftime("%Y-%m-%d"),
-           "repeat": args.repeat, "examples": example_coalitions(args.repeat),
-           "big": big(args.n, args.repeat)}
+    res = {
+        "machine": f"{platform.machine()}, {platform.system()}, 2 shared cores",
+        "python": platform.python_version(),
+        "date": time.strftime("%Y-%m-%d"),
+        "repeat": args.repeat,
+        "examples": example_coalitions(args.repeat),
+        "big": big(args.n, args.repeat),
+    }
     print(json.dumps(res, indent=2))
     md = markdown(res)
     print(md)

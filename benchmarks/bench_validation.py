@@ -6,6 +6,7 @@ EFA, parallel analysis, ICC and ROC on simulated 10-item, two-factor data with 2
 
 Run: .venv/bin/python benchmarks/bench_validation.py
 """
+
 from __future__ import annotations
 
 import shutil
@@ -68,12 +69,18 @@ def main():
         items10 = [f"y{i:02d}" for i in range(1, 11)]
         rows = []
         timed("reliability, 5 items, n_boot=0", lambda: reliability(df, items=items5, n_boot=0), rows)
-        timed("reliability, 5 items, n_boot=1000 (bootstrap omega)",
-              lambda: reliability(df, items=items5, n_boot=1000), rows)
+        timed(
+            "reliability, 5 items, n_boot=1000 (bootstrap omega)",
+            lambda: reliability(df, items=items5, n_boot=1000),
+            rows,
+        )
         timed("item_analysis, 10 items", lambda: item_analysis(df, items=items10, scale_range=(0, 4)), rows)
         timed("efa minres oblimin, 10 items, 2 factors", lambda: efa(df, items=items10, n_factors=2), rows)
-        timed("parallel_analysis, 10 items, 20 simulations",
-              lambda: parallel_analysis(df, items=items10, n_iter=20), rows)
+        timed(
+            "parallel_analysis, 10 items, 20 simulations",
+            lambda: parallel_analysis(df, items=items10, n_iter=20),
+            rows,
+        )
         s = df[items5].sum(1)
         timed("icc, 2 occasions", lambda: icc(pd.DataFrame({"t1": s, "t2": df["t2"]})), rows)
         timed("roc", lambda: roc(pd.DataFrame({"s": s, "ref": df["ref"]}), score="s", reference="ref"), rows)

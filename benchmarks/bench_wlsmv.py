@@ -9,6 +9,7 @@ CFI/RMSEA (scaled) and SRMR of both are printed to show the numbers agree.
 
 Run:  .venv/bin/python benchmarks/bench_wlsmv.py [--repeat 3] [--no-r]
 """
+
 from __future__ import annotations
 
 import os
@@ -62,8 +63,7 @@ def simulate(n: int, p: int, seed: int = 1) -> tuple[pd.DataFrame, str]:
     cuts = np.array([-1.5, -0.5, 0.4, 1.3])
     y = np.digitize(ystar + rng.normal(0, 0.2, p), cuts)
     cols = [f"x{j + 1:02d}" for j in range(p)]
-    model = (f"f1 =~ {' + '.join(cols[:half])}\n"
-             f"f2 =~ {' + '.join(cols[half:])}")
+    model = f"f1 =~ {' + '.join(cols[:half])}\nf2 =~ {' + '.join(cols[half:])}"
     return pd.DataFrame(y, columns=cols), model
 
 
@@ -87,23 +87,40 @@ def main():
                     res = cfa(data, model, estimator="WLSMV")
                 best = min(best, time.perf_counter() - t0)
             fi = res.fit_indices
-            row = dict(n=n, items=p, evalkit_s=best, chi2_scaled=fi["chi2_scaled"],
-                       cfi_scaled=fi["cfi_scaled"], rmsea_scaled=fi["rmsea_scaled"],
-                       srmr=fi["srmr"])
+            row = dict(
+                n=n,
+                items=p,
+                evalkit_s=best,
+                chi2_scaled=fi["chi2_scaled"],
+                cfi_scaled=fi["cfi_scaled"],
+                rmsea_scaled=fi["rmsea_scaled"],
+                srmr=fi["srmr"],
+            )
             if have_r:
                 csv = Path(tmp) / "d.csv"
                 mfile = Path(tmp) / "model.txt"
                 data.to_csv(csv, index=False)
                 mfile.write_text(model)
-                out = subprocess.run(["Rscript", str(rfile), str(csv), str(mfile),
-                                      str(args.repeat)], capture_output=True, text=True,
-                                     check=True)
+                out = subprocess.run(
+                    ["Rscript", str(rfile), str(csv), str(mfile), str(args.repeat)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
                 r = json.loads(out.stdout.strip().splitlines()[-1])
-                row.update(lavaan_s=r["time"], lavaan_chi2_scaled=r["fm"]["chisq.scaled"],
-                           max_rel_diff=max(abs(row[a] - r["fm"][b]) / max(abs(r["fm"][b]), 1e-12)
-                                            for a, b in [
-                               ("chi2_scaled", "chisq.scaled"), ("cfi_scaled", "cfi.scaled"),
-                               ("rmsea_scaled", "rmsea.scaled"), ("srmr", "srmr")]))
+                row.update(
+                    lavaan_s=r["time"],
+                    lavaan_chi2_scaled=r["fm"]["chisq.scaled"],
+                    max_rel_diff=max(
+                        abs(row[a] - r["fm"][b]) / max(abs(r["fm"][b]), 1e-12)
+                        for a, b in [
+                            ("chi2_scaled", "chisq.scaled"),
+                            ("cfi_scaled", "cfi.scaled"),
+                            ("rmsea_scaled", "rmsea.scaled"),
+                            ("srmr", "srmr"),
+                        ]
+                    ),
+                )
             rows.append(row)
             print(pd.DataFrame([row]).to_string(index=False), flush=True)
     print()

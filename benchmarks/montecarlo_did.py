@@ -12,6 +12,7 @@ Usage: .venv/bin/python benchmarks/montecarlo_did.py [--reps 1000] [--units 300]
        [--bootstrap 199] [--covariates]
 The fast version is tests/test_did.py::test_monte_carlo_coverage_small.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,19 +41,33 @@ def main():
     ap.add_argument("--reps", type=int, default=1000)
     ap.add_argument("--units", type=int, default=300)
     ap.add_argument("--bootstrap", type=int, default=0)
-    ap.add_argument("--covariates", action="store_true",
-                    help="covariate-driven trends; estimate with the doubly robust method")
+    ap.add_argument(
+        "--covariates",
+        action="store_true",
+        help="covariate-driven trends; estimate with the doubly robust method",
+    )
     args = ap.parse_args()
     t0 = time.perf_counter()
     rec = {k: [] for k in ("simple", "dyn1", "gt", "twfe")}
     cov = {k: [] for k in ("simple", "dyn1", "gt", "band")}
     for rep in range(args.reps):
-        df = simulate_staggered(args.units, periods=range(1, 7), cohorts=(3, 4, 5),
-                                covariate_trend=0.5 if args.covariates else 0.0,
-                                seed=10_000 + rep)
-        r = staggered(df, outcome="y", unit="unit", time="time", first_treated="g",
-                      covariates="x" if args.covariates else None,
-                      bootstrap=args.bootstrap or None, seed=rep)
+        df = simulate_staggered(
+            args.units,
+            periods=range(1, 7),
+            cohorts=(3, 4, 5),
+            covariate_trend=0.5 if args.covariates else 0.0,
+            seed=10_000 + rep,
+        )
+        r = staggered(
+            df,
+            outcome="y",
+            unit="unit",
+            time="time",
+            first_treated="g",
+            covariates="x" if args.covariates else None,
+            bootstrap=args.bootstrap or None,
+            seed=rep,
+        )
         a = r.att_gt
         tr, ts = truth(df, a)
         s = r.aggregate("simple").tidy().iloc[0]
@@ -73,16 +88,23 @@ def main():
             se = r._se_analytic[j]
             cov["gt"].append(abs(a["estimate"].iloc[j] - tr[j]) <= 1.959964 * se)
             ok = a["std_error"].notna().to_numpy()
-            cov["band"].append(bool(np.all((a["ci_lower"].to_numpy()[ok] <= tr[ok])
-                                           & (tr[ok] <= a["ci_upper"].to_numpy()[ok]))))
+            cov["band"].append(
+                bool(
+                    np.all(
+                        (a["ci_lower"].to_numpy()[ok] <= tr[ok]) & (tr[ok] <= a["ci_upper"].to_numpy()[ok])
+                    )
+                )
+            )
         if rep < 200:  # TWFE is slower (linearmodels); 200 replications show its bias
             tw = twfe(df, outcome="y", unit="unit", time="time", treated="treated")
             rec["twfe"].append(tw.estimate - ts)
     n = args.reps
-    print(f"{n} replications, {args.units} units x 6 periods, cohorts 3/4/5"
-          f"{', covariates (DR)' if args.covariates else ''}"
-          f"{f', bootstrap {args.bootstrap}' if args.bootstrap else ''}; "
-          f"{time.perf_counter() - t0:.1f} s")
+    print(
+        f"{n} replications, {args.units} units x 6 periods, cohorts 3/4/5"
+        f"{', covariates (DR)' if args.covariates else ''}"
+        f"{f', bootstrap {args.bootstrap}' if args.bootstrap else ''}; "
+        f"{time.perf_counter() - t0:.1f} s"
+    )
     se_cov = lambda p, m: np.sqrt(p * (1 - p) / m)  # noqa: E731
     for k in ("simple", "dyn1", "gt", "twfe"):
         b = np.array(rec[k])

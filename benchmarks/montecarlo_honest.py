@@ -17,6 +17,7 @@
 Usage: .venv/bin/python benchmarks/montecarlo_honest.py [--reps 1000] [--units 300]
 The fast versions are in tests/test_did_honest.py and tests/test_did_weights.py.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,7 +35,7 @@ W_LO, W_HI = 0.3, 3.0
 def weighted_factor() -> float:
     """E[w (0.5 + 0.5 w)] / E[w] for w ~ U(W_LO, W_HI)."""
     ew = (W_LO + W_HI) / 2
-    ew2 = (W_HI ** 3 - W_LO ** 3) / (3 * (W_HI - W_LO))
+    ew2 = (W_HI**3 - W_LO**3) / (3 * (W_HI - W_LO))
     return (0.5 * ew + 0.5 * ew2) / ew
 
 
@@ -68,22 +69,21 @@ def weighted_coverage(reps: int, n_units: int, seed0: int = 20_000):
     return float(np.mean(cov_w)), float(np.mean(cov_u))
 
 
-def honest_coverage(reps: int, V: np.ndarray, n_pre: int, n_post: int, mbar: float,
-                    M: float, seed: int = 1):
+def honest_coverage(reps: int, V: np.ndarray, n_pre: int, n_post: int, mbar: float, M: float, seed: int = 1):
     rng = np.random.default_rng(seed)
     L = np.linalg.cholesky(V)
     e1 = np.eye(n_post)[0]
     tau = np.linspace(0.5, 1.0, n_post)
     # relative magnitudes: pre changes of size a (alternating sign), post changes mbar * a
     a = 0.5 * float(np.sqrt(V[0, 0]))
-    ch = a * np.where(np.arange(n_pre) % 2 == 0, 1.0, -1.0)   # changes into -n_pre+1..0
-    lev = np.zeros(n_pre + 1)                                  # levels at -n_pre..0 (0 = ref)
+    ch = a * np.where(np.arange(n_pre) % 2 == 0, 1.0, -1.0)  # changes into -n_pre+1..0
+    lev = np.zeros(n_pre + 1)  # levels at -n_pre..0 (0 = ref)
     for k in range(n_pre - 1, -1, -1):
         lev[k] = lev[k + 1] - ch[k]
     d_rm = np.r_[lev[:n_pre], np.cumsum(np.full(n_post, mbar * a))]
     # smoothness: quadratic violation with second difference M
     t = np.r_[np.arange(-n_pre, 0), np.arange(1, n_post + 1)].astype(float)
-    d_sd = 0.5 * M * t * (t + 1)   # every second difference M; 0 at the reference
+    d_sd = 0.5 * M * t * (t + 1)  # every second difference M; 0 at the reference
     draws = normal_draws(0, 1000)
     cov_rm, cov_sd = [], []
     for _ in range(reps):
@@ -106,16 +106,20 @@ def main() -> None:
     se = lambda p, m: np.sqrt(p * (1 - p) / m)  # noqa: E731
     t0 = time.perf_counter()
     cw, cu = weighted_coverage(args.reps, args.units)
-    print(f"weighted simple ATT, {args.reps} replications x {args.units} units: 95% coverage "
-          f"{cw:.3f} (MC se {se(cw, args.reps):.3f}); unweighted interval for the weighted "
-          f"truth: {cu:.3f}; {time.perf_counter() - t0:.0f} s")
+    print(
+        f"weighted simple ATT, {args.reps} replications x {args.units} units: 95% coverage "
+        f"{cw:.3f} (MC se {se(cw, args.reps):.3f}); unweighted interval for the weighted "
+        f"truth: {cu:.3f}; {time.perf_counter() - t0:.0f} s"
+    )
     V = np.diag(np.full(6, 0.04)) + 0.01
     for mbar, M in ((0.5, 0.02), (1.0, 0.05)):
         t0 = time.perf_counter()
         crm, csd = honest_coverage(args.reps, V, 3, 3, mbar, M)
-        print(f"honest, 3 pre / 3 post periods, violation inside the restriction: C-LF "
-              f"(mbar={mbar}) coverage {crm:.3f}, FLCI (M={M}) coverage {csd:.3f} "
-              f"(MC se {se(0.95, args.reps):.3f}); {time.perf_counter() - t0:.0f} s")
+        print(
+            f"honest, 3 pre / 3 post periods, violation inside the restriction: C-LF "
+            f"(mbar={mbar}) coverage {crm:.3f}, FLCI (M={M}) coverage {csd:.3f} "
+            f"(MC se {se(0.95, args.reps):.3f}); {time.perf_counter() - t0:.0f} s"
+        )
 
 
 if __name__ == "__main__":

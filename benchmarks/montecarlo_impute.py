@@ -14,6 +14,7 @@ interval of: multiple imputation (pmm and norm, m = 20), the mixed model, comple
 Usage: .venv/bin/python benchmarks/montecarlo_impute.py [--reps 1000] [--n 200] [--m 20]
 The fast version is tests/test_prepost_impute.py::test_mar_simulation_small.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,8 +40,13 @@ def simulate(n: int, rng: np.random.Generator, scenario: str = "regression") -> 
         post = 2.0 + 0.55 * pre + rng.normal(0, 1.8, n)
     drop = rng.random(n) < 1 / (1 + np.exp(-(-1.0 + 0.5 * (pre - 6))))
     post[drop] = np.nan
-    return pd.DataFrame({"id": np.repeat(np.arange(n), 2), "wave": ["pre", "post"] * n,
-                         "y": np.column_stack([pre, post]).ravel()})
+    return pd.DataFrame(
+        {
+            "id": np.repeat(np.arange(n), 2),
+            "wave": ["pre", "post"] * n,
+            "y": np.column_stack([pre, post]).ravel(),
+        }
+    )
 
 
 def main() -> None:
@@ -53,7 +59,11 @@ def main() -> None:
     a = ap.parse_args()
     rng = np.random.default_rng(a.seed)
     rec: dict[str, list[tuple[float, float, float]]] = {
-        "impute_pmm": [], "impute_norm": [], "mixed": [], "complete_pairs": []}
+        "impute_pmm": [],
+        "impute_norm": [],
+        "mixed": [],
+        "complete_pairs": [],
+    }
     t0 = time.perf_counter()
     for i in range(a.reps):
         df = simulate(a.n, rng, a.scenario)
@@ -61,8 +71,13 @@ def main() -> None:
             warnings.simplefilter("ignore", DataQualityWarning)
             for meth in ("pmm", "norm"):
                 # only the post-test has holes: one sweep per chain is the full model
-                r = prepost.impute(df, outcome="y", unit="id", time="wave", m=a.m,
-                                   n_iter=2, method=meth, seed=i).tidy().set_index("term")
+                r = (
+                    prepost.impute(
+                        df, outcome="y", unit="id", time="wave", m=a.m, n_iter=2, method=meth, seed=i
+                    )
+                    .tidy()
+                    .set_index("term")
+                )
                 row = r.loc["mean_diff"]
                 rec[f"impute_{meth}"].append((row["estimate"], row["ci_lower"], row["ci_upper"]))
             cc = r.loc["mean_diff_complete_case"]
@@ -71,8 +86,7 @@ def main() -> None:
             row = mx.loc["mean_diff"]
             rec["mixed"].append((row["estimate"], row["ci_lower"], row["ci_upper"]))
     secs = time.perf_counter() - t0
-    print(f"scenario {a.scenario}: {a.reps} replications, n = {a.n}, m = {a.m}, truth {TRUTH}; "
-          f"{secs:.0f} s")
+    print(f"scenario {a.scenario}: {a.reps} replications, n = {a.n}, m = {a.m}, truth {TRUTH}; {secs:.0f} s")
     print(f"{'method':16s} {'bias':>8s} {'MC se':>8s} {'coverage':>9s} {'MC se':>7s} {'width':>7s}")
     for k, v in rec.items():
         arr = np.array(v)

@@ -6,6 +6,7 @@ each run twice with the same seed to show that a rerun gives the same numbers.
 Prints the power per sample size, the sample size that reaches 80% power, whether the
 rerun was identical, and the run time. The figures in docs/power.md come from this script.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,12 +31,23 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="few replications (a smoke test)")
     a = ap.parse_args()
     k = 10 if a.quick else 1
-    run("CFA fit (CFI >= .95, RMSEA <= .06)", target="fit", n=[50, 100, 150, 200],
-        n_rep=200 // k, seed=2026)
-    run("scalar invariance by gender (DIF y07)", target="invariance", n=[200, 400, 600],
-        n_rep=50 // k, seed=2026, level="scalar")
-    run("metric invariance by gender (no loading DIF: false alarms)", target="invariance",
-        n=[400], n_rep=50 // k, seed=2027, level="metric")
+    run("CFA fit (CFI >= .95, RMSEA <= .06)", target="fit", n=[50, 100, 150, 200], n_rep=200 // k, seed=2026)
+    run(
+        "scalar invariance by gender (DIF y07)",
+        target="invariance",
+        n=[200, 400, 600],
+        n_rep=50 // k,
+        seed=2026,
+        level="scalar",
+    )
+    run(
+        "metric invariance by gender (no loading DIF: false alarms)",
+        target="invariance",
+        n=[400],
+        n_rep=50 // k,
+        seed=2027,
+        level="metric",
+    )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ Submodules are imported on first use, so ``import evalkit`` stays fast::
     scores = evalkit.scales.score(df, "djg11")
     res = evalkit.prepost.paired(..., outcome="total", unit="participant_id", time="wave")
 """
+
 from __future__ import annotations
 
 import importlib
@@ -138,8 +139,8 @@ class _ShortNameFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             return None
         if tail:
             raise ModuleNotFoundError(
-                f"No module named {fullname!r}: import the layered path {real + '.' + tail!r}",
-                name=fullname)
+                f"No module named {fullname!r}: import the layered path {real + '.' + tail!r}", name=fullname
+            )
         if importlib.util.find_spec(real) is None:
             return None
         return importlib.util.spec_from_loader(fullname, self)

@@ -24,6 +24,7 @@ in the user's language:
     evalkit serve [--hosted --database URL]    the web portal (local by default)
     evalkit users add|remove|list              accounts of the hosted portal
 """
+
 from __future__ import annotations
 
 import argparse
@@ -86,7 +87,9 @@ class _Parser(argparse.ArgumentParser):
 
     def __init__(self, *args: Any, **kwargs: Any):
         kwargs["add_help"] = False
-        kwargs["formatter_class"] = _formatter(self.lang, kwargs.get("formatter_class", argparse.HelpFormatter))
+        kwargs["formatter_class"] = _formatter(
+            self.lang, kwargs.get("formatter_class", argparse.HelpFormatter)
+        )
         super().__init__(*args, **kwargs)
         ui = UI[self.lang]
         self._positionals.title = ui["positionals"]
@@ -98,9 +101,11 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {text}\n{UI[self.lang]['more'].format(prog=self.prog)}\n")
 
 
-def _formatter(lang: str, base: type[argparse.HelpFormatter] = argparse.HelpFormatter
-               ) -> type[argparse.HelpFormatter]:
+def _formatter(
+    lang: str, base: type[argparse.HelpFormatter] = argparse.HelpFormatter
+) -> type[argparse.HelpFormatter]:
     """``base`` (the command's own formatter) with the usage line in ``lang``."""
+
     class _Formatter(base):  # type: ignore[valid-type,misc]
         def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
             super().add_usage(usage, actions, groups, UI[lang]["usage"] if prefix is None else prefix)
@@ -121,7 +126,8 @@ def _positive(kind: Callable[[str], Any], lang: str) -> Callable[[str], Any]:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(
-                ui["not_int" if kind is int else "not_number"].format(value=text)) from None
+                ui["not_int" if kind is int else "not_number"].format(value=text)
+            ) from None
         if not value > 0:
             raise argparse.ArgumentTypeError(ui["too_small"].format(value=text))
         return value
@@ -175,11 +181,9 @@ def build_parser(lang: str = "nl", argv: Sequence[str] | None = None) -> argpars
     ui = UI[lang]
     cls = _parser_class(lang)
     parser = cls(prog="evalkit", description=ui["description"])
-    parser.add_argument("--version", action="version", version=f"evalkit {__version__}",
-                        help=ui["version"])
+    parser.add_argument("--version", action="version", version=f"evalkit {__version__}", help=ui["version"])
     parser.add_argument("--lang", dest="ui_lang", choices=("nl", "en"), default=None, help=ui["ui_lang"])
-    sub = parser.add_subparsers(dest="command", metavar=ui["command"], title=ui["commands"],
-                                parser_class=cls)
+    sub = parser.add_subparsers(dest="command", metavar=ui["command"], title=ui["commands"], parser_class=cls)
     chosen = _chosen_command(argv)
     for name, module, func in _COMMANDS:
         if argv is not None and name != chosen and name in COMMAND_HELP:
@@ -203,8 +207,10 @@ _OS_TEXT = {
         "not_found": "bestand of map niet gevonden: '{f}'. Controleer de naam en de map.",
         "is_dir": "'{f}' is een map, maar hier hoort een bestand.",
         "not_dir": "'{f}' is geen map (een deel van het pad is een bestand).",
-        "permission": ("geen toegang tot '{f}': geen rechten, of het bestand is geopend in een ander "
-                       "programma. Sluit het (bijvoorbeeld in Excel) en probeer het opnieuw."),
+        "permission": (
+            "geen toegang tot '{f}': geen rechten, of het bestand is geopend in een ander "
+            "programma. Sluit het (bijvoorbeeld in Excel) en probeer het opnieuw."
+        ),
         "exists": "'{f}' bestaat al.",
         "no_space": "de schijf is vol; maak ruimte vrij en probeer het opnieuw.",
         "os": "'{f}' kan niet worden gelezen of geschreven.",
@@ -218,8 +224,10 @@ _OS_TEXT = {
         "not_found": "file or folder not found: '{f}'. Check the name and the folder.",
         "is_dir": "'{f}' is a folder, but a file is needed here.",
         "not_dir": "'{f}' is not a folder (part of the path is a file).",
-        "permission": ("no access to '{f}': no permission, or the file is open in another program. "
-                       "Close it (e.g. in Excel) and try again."),
+        "permission": (
+            "no access to '{f}': no permission, or the file is open in another program. "
+            "Close it (e.g. in Excel) and try again."
+        ),
         "exists": "'{f}' already exists.",
         "no_space": "the disk is full; free some space and try again.",
         "os": "'{f}' cannot be read or written.",
@@ -241,8 +249,15 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     import pandas as pd
     from openpyxl.utils.exceptions import InvalidFileException
 
-    return (EvalkitError, OSError, UnicodeDecodeError, zipfile.BadZipFile, InvalidFileException,
-            pd.errors.EmptyDataError, pd.errors.ParserError)
+    return (
+        EvalkitError,
+        OSError,
+        UnicodeDecodeError,
+        zipfile.BadZipFile,
+        InvalidFileException,
+        pd.errors.EmptyDataError,
+        pd.errors.ParserError,
+    )
 
 
 def user_message(exc: BaseException, lang: str = "nl", file: str | None = None) -> str:

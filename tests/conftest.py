@@ -13,6 +13,7 @@ The storage fixtures (SQLite and PostgreSQL) come from ``store_fixtures``.
 Whole files that are slow are marked here (``SLOW_FILES``), so a new test in them is slow
 without a decorator; a slow test elsewhere carries ``@pytest.mark.slow`` itself.
 """
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ PostgreSQL needs a server: ``EVALKIT_TEST_POSTGRES_URL`` (``.ci/run`` starts one
 ``.ci/pg_test_server``; locally ``eval "$(.ci/pg_test_server start)"``). Without it the
 PostgreSQL cases are skipped with that reason, except under CI, where they fail.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,8 +30,10 @@ def postgres_url() -> str:
     if not url:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{PG_ENV} is not set under CI; .ci/run must start PostgreSQL")
-        pytest.skip(f"no PostgreSQL server: set {PG_ENV} (eval \"$(.ci/pg_test_server "
-                    "start)\") to run the PostgreSQL cases")
+        pytest.skip(
+            f'no PostgreSQL server: set {PG_ENV} (eval "$(.ci/pg_test_server '
+            'start)") to run the PostgreSQL cases'
+        )
     return url
 
 

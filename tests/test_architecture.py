@@ -7,6 +7,7 @@ Layers, lowest first; a module may import its own layer and the layers below it:
 
     core  <-  data  <-  methods  <-  store  <-  reports  <-  web  <-  cli / package root
 """
+
 from __future__ import annotations
 
 import ast
@@ -19,8 +20,16 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "evalkit"
 
 #: Layer rank of each top-level subpackage (modules directly in evalkit/ sit on top).
-LAYERS = {"_version": 0, "core": 0, "data": 1, "methods": 2, "store": 3, "registry": 3,
-          "reports": 4, "web": 5}
+LAYERS = {
+    "_version": 0,
+    "core": 0,
+    "data": 1,
+    "methods": 2,
+    "store": 3,
+    "registry": 3,
+    "reports": 4,
+    "web": 5,
+}
 TOP = 6
 
 
@@ -141,10 +150,13 @@ def test_no_private_names_across_packages():
         for mod, names, line in _imports(path):
             if not mod.startswith("evalkit"):
                 continue
-            target_package = mod if f"{mod}.__init__" in MODULES or (
-                MODULES.get(mod) is not None and _is_package(MODULES[mod])) else mod.rpartition(".")[0]
-            private_module = any(part.startswith("_") and part != "__init__"
-                                 for part in mod.split(".")[1:])
+            target_package = (
+                mod
+                if f"{mod}.__init__" in MODULES
+                or (MODULES.get(mod) is not None and _is_package(MODULES[mod]))
+                else mod.rpartition(".")[0]
+            )
+            private_module = any(part.startswith("_") and part != "__init__" for part in mod.split(".")[1:])
             private_names = [n for n in names if n.startswith("_") and n != "__version__"]
             if target_package != my_package and not target_package.startswith(my_package + "."):
                 if private_names or (private_module and mod != "evalkit._version"):
@@ -202,7 +214,9 @@ def test_no_import_cycles():
 def test_no_importlib_hand_off_inside_methods():
     offenders = []
     for name, path in MODULES.items():
-        if _layer(name) == LAYERS["methods"] and "importlib.import_module" in path.read_text(encoding="utf-8"):
+        if _layer(name) == LAYERS["methods"] and "importlib.import_module" in path.read_text(
+            encoding="utf-8"
+        ):
             if not _is_package(path):
                 offenders.append(name)
     assert not offenders, f"importlib used to hide an import: {offenders}"

@@ -6,6 +6,7 @@ its outputs. A second run checks "rerun only failed or changed"; a fresh-kernel 
 one coalition checks that warm kernels give identical bytes; a local Dask cluster runs a
 small batch through ``scheduler=``; headless Chromium opens a report.
 """
+
 from __future__ import annotations
 
 import json
@@ -75,7 +76,8 @@ def test_every_good_report_has_all_sections_in_order(example):
         html = f.read_text(encoding="utf-8")
         # no benchmark figures were supplied: no benchmark section
         assert re.findall(r'data-section="([a-z_]+)"', html) == [
-            s for s in reportdata.SECTION_IDS if s != "benchmark"]
+            s for s in reportdata.SECTION_IDS if s != "benchmark"
+        ]
         assert name in __import__("html").unescape(html) and "Samenvatting" in html
         assert report.find_external_references(html) == []
         assert len(html.encode()) < 300_000, (code, len(html.encode()))
@@ -88,7 +90,7 @@ def test_every_good_report_has_all_sections_in_order(example):
 
 def test_broken_coalition_gets_a_dutch_error_page(example):
     d, co, res = example
-    page = (d / "reports" / f"{report.report_basename(BROKEN, 'Amsterdam')}-fout.html")
+    page = d / "reports" / f"{report.report_basename(BROKEN, 'Amsterdam')}-fout.html"
     html = page.read_text(encoding="utf-8")
     assert "Rapport kon niet worden gemaakt" in html
     assert "Wat moet er worden verbeterd?" in html
@@ -137,8 +139,9 @@ def _sections(html: str) -> dict[str, tuple[str, list[str]]]:
     import html as _h
 
     out = {}
-    for sid, body in re.findall(r'<section[^>]*data-section="([a-z_]+)"[^>]*>(.*?)</section>',
-                                html, flags=re.DOTALL):
+    for sid, body in re.findall(
+        r'<section[^>]*data-section="([a-z_]+)"[^>]*>(.*?)</section>', html, flags=re.DOTALL
+    ):
         imgs = re.findall(r'src="(data:image/png;base64,[^"]+)"', body)
         # alt texts compared as read (nbconvert writes an apostrophe as ', html.escape as &#x27;)
         alts = [_h.unescape(a) for a in re.findall(r'alt="([^"]*)"', body)]
@@ -154,10 +157,13 @@ def test_notebook_view_shows_the_same_sections_as_the_inprocess_page(example, tm
     d, co, res = example
     code = "GM1900"
     row = co[co["coalition_code"] == code].iloc[0]
-    params = {"coalition_code": code, "coalition_name": row["coalition_name"],
-              "data_path": row["data_path"], "results_cache": str(d / "reports" / "_cache")}
-    fresh = report.render(TEMPLATE, params, tmp_path, kernel="fresh", cwd=Path.cwd(),
-                          execution_timeout=120)
+    params = {
+        "coalition_code": code,
+        "coalition_name": row["coalition_name"],
+        "data_path": row["data_path"],
+        "results_cache": str(d / "reports" / "_cache"),
+    }
+    fresh = report.render(TEMPLATE, params, tmp_path, kernel="fresh", cwd=Path.cwd(), execution_timeout=120)
     inproc = (d / "reports" / fresh.html_path.name).read_text(encoding="utf-8")
     nb_sections = _sections(fresh.html_path.read_text(encoding="utf-8"))
     ip_sections = _sections(inproc)
@@ -178,7 +184,8 @@ def test_rerun_only_failed_or_changed(example):
     good_src = datasets.load("interventions")
     fixed = good_src[good_src["municipality_code"] == BROKEN].reset_index(drop=True)
     Path(co.loc[co["coalition_code"] == BROKEN, "data_path"].iloc[0]).write_bytes(
-        datasets.to_csv_bytes(fixed))
+        datasets.to_csv_bytes(fixed)
+    )
     third = batch.run(TEMPLATE, co, out, workers=1, progress=False)
     st = dict(zip(third.table["coalition_code"], third.table["status"]))
     assert st == {**{c: "skipped" for c in GOOD}, BROKEN: "ok"}
@@ -221,12 +228,21 @@ def test_parameter_problems(example, tmp_path):
 
 
 def test_error_page_hides_identifying_values():
-    errors = pd.DataFrame([{"row": 3, "column": "participant_id", "value": "GM0363-0001",
-                            "rule": "duplicate_key", "message": "dubbel"},
-                           {"row": 4, "column": "age", "value": "999", "rule": "maximum",
-                            "message": "te hoog"}])
-    html = batch.error_page("GM0363", "Amsterdam", stage="validation", message="",
-                            errors=errors, data_file="a.csv")
+    errors = pd.DataFrame(
+        [
+            {
+                "row": 3,
+                "column": "participant_id",
+                "value": "GM0363-0001",
+                "rule": "duplicate_key",
+                "message": "dubbel",
+            },
+            {"row": 4, "column": "age", "value": "999", "rule": "maximum", "message": "te hoog"},
+        ]
+    )
+    html = batch.error_page(
+        "GM0363", "Amsterdam", stage="validation", message="", errors=errors, data_file="a.csv"
+    )
     assert "GM0363-0001" not in html and "(verborgen)" in html and "999" in html
     en = batch.error_page("GM0363", "Amsterdam", stage="notebook", message="boom", lang="en")
     assert "could not be made" in en and "boom" in en
@@ -234,26 +250,34 @@ def test_error_page_hides_identifying_values():
 
 def _tiny(path: Path) -> Path:
     nb = nbformat.v4.new_notebook()
-    p = nbformat.v4.new_code_cell('coalition_code = None\ncoalition_name = None\n')
+    p = nbformat.v4.new_code_cell("coalition_code = None\ncoalition_name = None\n")
     p.metadata["tags"] = ["parameters"]
-    nb.cells = [p, nbformat.v4.new_code_cell(
-        "from IPython.display import HTML\n"
-        "HTML(f'<section data-section=\"s\">{coalition_name}</section>')")]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.cells = [
+        p,
+        nbformat.v4.new_code_cell(
+            "from IPython.display import HTML\n"
+            "HTML(f'<section data-section=\"s\">{coalition_name}</section>')"
+        ),
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
     return path
 
 
 def test_dask_local_cluster_runs_the_same_tasks(tmp_path):
     import distributed
+
     tpl = _tiny(tmp_path / "tiny.ipynb")
-    co = [{"coalition_code": "GM0796", "coalition_name": "'s-Hertogenbosch"},
-          {"coalition_code": "GM1900", "coalition_name": "Súdwest-Fryslân"}]
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
-        res = batch.run(tpl, co, tmp_path / "out", scheduler=cluster.scheduler_address,
-                        validate=False, progress=False)
+    co = [
+        {"coalition_code": "GM0796", "coalition_name": "'s-Hertogenbosch"},
+        {"coalition_code": "GM1900", "coalition_name": "Súdwest-Fryslân"},
+    ]
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        res = batch.run(
+            tpl, co, tmp_path / "out", scheduler=cluster.scheduler_address, validate=False, progress=False
+        )
     assert res.n_ok == 2
     html = (tmp_path / "out" / "GM1900-sudwest-fryslan.html").read_text(encoding="utf-8")
     assert "Súdwest-Fryslân" in html
@@ -267,15 +291,30 @@ def test_report_opens_in_headless_chromium(example, tmp_path):
     d, co, res = example
     f = d / "reports" / f"{report.report_basename('GM0796', GOOD['GM0796'])}.html"
     shot = tmp_path / "shot.png"
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-           "--no-first-run", "--disable-background-networking", "--disable-component-update",
-           "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-           "--enable-logging=stderr", "--v=0", "--window-size=1000,3000",
-           f"--screenshot={shot}", f.as_uri()]
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--window-size=1000,3000",
+        f"--screenshot={shot}",
+        f.as_uri(),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=90)
     assert shot.is_file() and shot.stat().st_size > 20_000, proc.stderr[-2000:]
-    bad = [line for line in proc.stderr.splitlines()
-           if "Refused to" in line or "net::ERR" in line or "Uncaught" in line]
+    bad = [
+        line
+        for line in proc.stderr.splitlines()
+        if "Refused to" in line or "net::ERR" in line or "Uncaught" in line
+    ]
     assert not bad, bad
     from PIL import Image
 
@@ -292,15 +331,21 @@ def test_failure_messages_never_show_participant_ids(tmp_path):
     error page, the index and the manifest; one that quotes the data showed participant
     ids. Now the ids of the coalition's file are replaced by "(verborgen)"."""
     data = tmp_path / "GM0363.csv"
-    pd.DataFrame({"participant_id": ["AMS-7731", "AMS-7732"], "wave": ["pre", "pre"],
-                  "age": [70, 71]}).to_csv(data, index=False)
+    pd.DataFrame(
+        {"participant_id": ["AMS-7731", "AMS-7732"], "wave": ["pre", "pre"], "age": [70, 71]}
+    ).to_csv(data, index=False)
 
     def check(params):
         raise ValueError("could not convert row 'AMS-7731,pre,abc' to float")
 
-    res = batch.run(TEMPLATE, [{"coalition_code": "GM0363", "coalition_name": "Amsterdam",
-                                "data_path": str(data)}], tmp_path / "out", workers=1,
-                    validate=check, progress=False)
+    res = batch.run(
+        TEMPLATE,
+        [{"coalition_code": "GM0363", "coalition_name": "Amsterdam", "data_path": str(data)}],
+        tmp_path / "out",
+        workers=1,
+        validate=check,
+        progress=False,
+    )
     assert res.table["stage"].tolist() == ["analysis"]
     for f in [*(tmp_path / "out").glob("*.html"), tmp_path / "out" / "manifest.json"]:
         text = f.read_text(encoding="utf-8")
@@ -309,19 +354,23 @@ def test_failure_messages_never_show_participant_ids(tmp_path):
     assert "(verborgen)" in page and "could not convert" in page
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"kernel_name": "no-such-kernel", "renderer": "notebook"}, "kernel_name"),
-    ({"renderer": "papermill"}, "renderer"),
-    ({"execution_timeout": 0}, "execution_timeout"),
-    ({"execution_timeout": "10"}, "execution_timeout"),
-    ({"progress": "no"}, "progress"),
-    ({"write_notebooks": None}, "write_notebooks"),
-    ({"validate": "strict"}, "validate"),
-    ({"cwd": "/no/such/folder"}, "cwd"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"kernel_name": "no-such-kernel", "renderer": "notebook"}, "kernel_name"),
+        ({"renderer": "papermill"}, "renderer"),
+        ({"execution_timeout": 0}, "execution_timeout"),
+        ({"execution_timeout": "10"}, "execution_timeout"),
+        ({"progress": "no"}, "progress"),
+        ({"write_notebooks": None}, "write_notebooks"),
+        ({"validate": "strict"}, "validate"),
+        ({"cwd": "/no/such/folder"}, "cwd"),
+    ],
+)
 def test_bad_batch_options_refused_before_anything_runs(tmp_path, monkeypatch, kwargs, match):
     """Defect: these options were not checked; an unknown kernel failed every coalition one
     by one (as notebook errors) and a bad timeout only inside the workers."""
+
     def boom(*a, **k):  # pragma: no cover - must not be reached
         raise AssertionError("work was started")
 
@@ -348,20 +397,35 @@ def test_cli_batch_min_cell_typed_and_floor(example, tmp_path, capsys):
     src = Path(co.loc[co["coalition_code"] == "GM0796", "data_path"].iloc[0])
     (folder / src.name).write_bytes(src.read_bytes())
     out = tmp_path / "out15"
-    rc = cli.main(["batch", str(folder), "--out", str(out), "--workers", "1", "-q",
-                   "-r", "min_cell", "15"])
+    rc = cli.main(["batch", str(folder), "--out", str(out), "--workers", "1", "-q", "-r", "min_cell", "15"])
     assert rc == 0, capsys.readouterr()
     page = next(out.glob("GM0796-*.html")).read_text(encoding="utf-8")
     assert "minstens 15 mensen" in re.sub(r"<[^>]+>", "", page)
     assert cli.main(["audit", str(out)]) == 0
     capsys.readouterr()
-    rc = cli.main(["batch", str(folder), "--out", str(tmp_path / "out5"), "--workers", "1",
-                   "-q", "-r", "min_cell", "5"])
+    rc = cli.main(
+        ["batch", str(folder), "--out", str(tmp_path / "out5"), "--workers", "1", "-q", "-r", "min_cell", "5"]
+    )
     err = capsys.readouterr().err
     assert rc == 2 and "min_cell 5 is lager dan de ondergrens 10" in err
     assert not (tmp_path / "out5").exists() or not list((tmp_path / "out5").glob("GM*.html"))
-    rc = cli.main(["batch", str(folder), "--out", str(tmp_path / "out5"), "--workers", "1",
-                   "-q", "-r", "min_cell", "5", "-r", "min_cell_override", "ja"])
+    rc = cli.main(
+        [
+            "batch",
+            str(folder),
+            "--out",
+            str(tmp_path / "out5"),
+            "--workers",
+            "1",
+            "-q",
+            "-r",
+            "min_cell",
+            "5",
+            "-r",
+            "min_cell_override",
+            "ja",
+        ]
+    )
     assert rc == 0
     page = next((tmp_path / "out5").glob("GM0796-*.html")).read_text(encoding="utf-8")
     assert "verlaagd naar 5" in page and "min_cell_override" in page

@@ -4,6 +4,7 @@ References: the CBS counts of municipalities (355 in 2020, 352 in 2021, 345 on 1
 2022, 344 from 24 March 2022, 342 in 2023-2025; CBS/RvIG announcements), the bundled 2022
 list (``municipalities.csv``) and the municipalities in the young adults' file of 2024.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -12,9 +13,18 @@ from evalkit import ParameterError
 from evalkit.data import boundaries, datasets
 
 
-@pytest.mark.parametrize("day, count", [("2020-01-01", 355), ("2021-01-01", 352), ("2022-01-01", 345),
-                                        ("2022-03-23", 345), ("2022-03-24", 344), ("2023-01-01", 342),
-                                        (2025, 342)])
+@pytest.mark.parametrize(
+    "day, count",
+    [
+        ("2020-01-01", 355),
+        ("2021-01-01", 352),
+        ("2022-01-01", 345),
+        ("2022-03-23", 345),
+        ("2022-03-24", 344),
+        ("2023-01-01", 342),
+        (2025, 342),
+    ],
+)
 def test_number_of_municipalities_equals_cbs(day, count):
     assert len(boundaries.municipalities_at(day)) == count
 
@@ -58,17 +68,20 @@ def test_young_adults_2024_municipalities_exist_in_2024_boundaries():
     assert sorted(current - codes) == ["GM0060", "GM0088", "GM0093", "GM0096"]
 
 
-@pytest.mark.parametrize("code, expected", [
-    ("GM1979", ["GM0003", "GM0010", "GM0024"]),                     # Eemsdelta 2021
-    ("GM1980", ["GM0398", "GM0416"]),                               # Dijk en Waard 2022
-    ("GM1982", ["GM0756", "GM0786", "GM0815", "GM1684", "GM1702"]),  # Land van Cuijk 2022
-    ("GM1991", ["GM0856", "GM1685"]),                               # Maashorst 2022
-    ("GM0439", ["GM0439", "GM0370"]),                               # Purmerend + Beemster 2022
-    ("GM0363", ["GM0363", "GM0457"]),                               # Amsterdam + Weesp 24-3-2022
-    ("GM1992", ["GM0501", "GM0530", "GM0614"]),                     # Voorne aan Zee 2023
-    ("GM0757", ["GM0757", "GM0788"]),                               # Boxtel + Esch (Haaren)
-    ("GM0014", ["GM0014"]),                                         # unchanged
-])
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        ("GM1979", ["GM0003", "GM0010", "GM0024"]),  # Eemsdelta 2021
+        ("GM1980", ["GM0398", "GM0416"]),  # Dijk en Waard 2022
+        ("GM1982", ["GM0756", "GM0786", "GM0815", "GM1684", "GM1702"]),  # Land van Cuijk 2022
+        ("GM1991", ["GM0856", "GM1685"]),  # Maashorst 2022
+        ("GM0439", ["GM0439", "GM0370"]),  # Purmerend + Beemster 2022
+        ("GM0363", ["GM0363", "GM0457"]),  # Amsterdam + Weesp 24-3-2022
+        ("GM1992", ["GM0501", "GM0530", "GM0614"]),  # Voorne aan Zee 2023
+        ("GM0757", ["GM0757", "GM0788"]),  # Boxtel + Esch (Haaren)
+        ("GM0014", ["GM0014"]),  # unchanged
+    ],
+)
 def test_mergers(code, expected):
     pre = boundaries.predecessors(code)
     assert sorted(pre["gm_code_2020"]) == sorted(expected)
@@ -79,7 +92,7 @@ def test_haaren_split_over_four():
     s = boundaries.successors("GM0788", "2021-01-01")
     assert sorted(s["gm_code"]) == ["GM0757", "GM0824", "GM0855", "GM0865"]
     assert set(s["relation"]) == {"part"}
-    assert boundaries.current_code("GM0788") is None   # split, not merged whole
+    assert boundaries.current_code("GM0788") is None  # split, not merged whole
 
 
 def test_weesp_before_and_after():

@@ -4,6 +4,7 @@ The reference values were produced by tests/reference/lavaan/cfa_reference.R on
 lavaan's HolzingerSwineford1939 data (a copy is in holzinger1939.csv; it is identical to
 semopy.examples.holzinger39). No R is needed to run these tests.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,9 +35,17 @@ textual =~ x4 + x5 + x6
 speed   =~ x7 + x8 + x9
 """
 # lavaan's fitMeasures names -> ours
-FIT_MAP = {"chisq": "chi2", "df": "df", "pvalue": "p_value", "cfi": "cfi", "tli": "tli",
-           "rmsea": "rmsea", "rmsea.ci.lower": "rmsea_ci_lower",
-           "rmsea.ci.upper": "rmsea_ci_upper", "srmr": "srmr"}
+FIT_MAP = {
+    "chisq": "chi2",
+    "df": "df",
+    "pvalue": "p_value",
+    "cfi": "cfi",
+    "tli": "tli",
+    "rmsea": "rmsea",
+    "rmsea.ci.lower": "rmsea_ci_lower",
+    "rmsea.ci.upper": "rmsea_ci_upper",
+    "srmr": "srmr",
+}
 # ML estimates and fit indices: rtol 1e-6 for the single-group models. For the
 # multi-group models lavaan's own solution is less precise (its largest gradient element
 # at its estimates is ~1e-6 and its chi-square is 1e-8 higher than ours: we sit closer
@@ -67,7 +76,9 @@ def compare_parameters(res: CFAResult, tag: str, rtol=RTOL):
         pe["group"] = res.groups[0]
     ours = res.parameters.copy()
     m = pe.merge(ours, on=["lhs", "op", "rhs", "group"], how="outer", indicator=True)
-    assert (m["_merge"] == "both").all(), m.loc[m["_merge"] != "both", ["lhs", "op", "rhs", "group", "_merge"]]
+    assert (m["_merge"] == "both").all(), m.loc[
+        m["_merge"] != "both", ["lhs", "op", "rhs", "group", "_merge"]
+    ]
     assert len(m) == len(pe)
     assert_allclose(m["estimate"], m["est"], rtol=rtol, atol=1e-9)
     free = m["free"] > 0
@@ -114,13 +125,16 @@ def test_hs_tutorial_published_values(hs_data):
     assert round(fi["srmr"], 3) == 0.065
 
 
-@pytest.mark.parametrize("tag,equal,partial", [
-    ("configural", (), ()),
-    ("metric", ("loadings",), ()),
-    ("scalar", ("loadings", "intercepts"), ()),
-    ("partial_x3", ("loadings", "intercepts"), ("x3~1",)),
-    ("strict", ("loadings", "intercepts", "residuals", "lv.variances", "lv.covariances", "means"), ()),
-])
+@pytest.mark.parametrize(
+    "tag,equal,partial",
+    [
+        ("configural", (), ()),
+        ("metric", ("loadings",), ()),
+        ("scalar", ("loadings", "intercepts"), ()),
+        ("partial_x3", ("loadings", "intercepts"), ("x3~1",)),
+        ("strict", ("loadings", "intercepts", "residuals", "lv.variances", "lv.covariances", "means"), ()),
+    ],
+)
 def test_hs_multigroup_equals_lavaan(hs_data, tag, equal, partial):
     res = cfa(hs_data, HS, group="school", equal=equal, partial=partial)
     assert res.groups == ["Pasteur", "Grant-White"]  # lavaan: order of appearance
@@ -223,8 +237,12 @@ def test_analytic_gradient_matches_numeric(hs_data):
     th = res.theta + 0.01 * np.sin(np.arange(spec.npar))
     g, _ = est.gradient_and_hessian(spec, st, th)
     h = 1e-6
-    num = np.array([(est.objective(spec, st, th + h * e) - est.objective(spec, st, th - h * e)) / (2 * h)
-                    for e in np.eye(spec.npar)])
+    num = np.array(
+        [
+            (est.objective(spec, st, th + h * e) - est.objective(spec, st, th - h * e)) / (2 * h)
+            for e in np.eye(spec.npar)
+        ]
+    )
     assert_allclose(g, num, rtol=1e-5, atol=1e-8)
 
 
@@ -265,22 +283,28 @@ def test_parser_comments_multiline_and_modifiers():
 
 
 def test_parser_group_specific_modifiers(hs_data):
-    res = cfa(hs_data, "visual =~ x1 + c(v2, v2)*x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9",
-              group="school")
+    res = cfa(
+        hs_data,
+        "visual =~ x1 + c(v2, v2)*x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9",
+        group="school",
+    )
     ld = res.loadings.set_index(["group", "item"])
     assert ld.loc[("Pasteur", "x2"), "estimate"] == ld.loc[("Grant-White", "x2"), "estimate"]
     assert res.fit_indices["df"] == 49
 
 
-@pytest.mark.parametrize("syntax,msg", [
-    ("", "empty"),
-    ("f =~ x1 + x2\nf ~ x3", "regressions"),
-    ("x1 + x2", "no operator"),
-    ("f =~ x1 + x1", "twice"),
-    ("f =~ x1 + 2a*x2", "modifier"),
-    ("x1 ~~ x2", "no latent"),
-    ("f =~ x1 + x2 + x3\nx1 == x2", "not supported"),
-])
+@pytest.mark.parametrize(
+    "syntax,msg",
+    [
+        ("", "empty"),
+        ("f =~ x1 + x2\nf ~ x3", "regressions"),
+        ("x1 + x2", "no operator"),
+        ("f =~ x1 + x1", "twice"),
+        ("f =~ x1 + 2a*x2", "modifier"),
+        ("x1 ~~ x2", "no latent"),
+        ("f =~ x1 + x2 + x3\nx1 == x2", "not supported"),
+    ],
+)
 def test_parser_errors(syntax, msg):
     with pytest.raises(ParameterError, match=msg):
         parse_model(syntax)
@@ -298,8 +322,11 @@ def test_estimators_of_the_one_engine(hs_data):
     """ML and WLSMV are estimators of the one engine: the same result type, the same
     fit-index names (scaled ones NaN for ML); unknown names list the allowed ones."""
     from evalkit.methods.validation.sem import available_estimators
+
     assert available_estimators() == ["ML", "MLR", "WLSMV"]
-    with pytest.raises(ParameterError, match="estimator='DWLS' is not allowed; use one of: 'ML', 'MLR', 'WLSMV'"):
+    with pytest.raises(
+        ParameterError, match="estimator='DWLS' is not allowed; use one of: 'ML', 'MLR', 'WLSMV'"
+    ):
         cfa(hs_data, HS, estimator="DWLS")
     ml = cfa(hs_data, HS)
     assert np.isnan(ml.fit_indices["chi2_scaled"]) and not ml.robust
@@ -367,7 +394,15 @@ def test_result_api(hs_data):
     td = res.tidy()
     assert list(td.columns[:7]) == ["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "n"]
     assert len(td) == 21 and td["term"].iloc[0] == "visual=~x2"
-    assert list(res.loadings.columns) == ["factor", "item", "estimate", "std_error", "std_all", "z", "p_value"]
+    assert list(res.loadings.columns) == [
+        "factor",
+        "item",
+        "estimate",
+        "std_error",
+        "std_all",
+        "z",
+        "p_value",
+    ]
     s_nl, s_en = res.summary(), res.summary("en")
     assert "Confirmatieve factoranalyse" in s_nl and "85,306" in s_nl
     assert "Confirmatory factor analysis" in s_en and "85.306" in s_en
@@ -381,6 +416,7 @@ def test_result_api(hs_data):
 
 def test_lazy_import():
     import evalkit.methods.validation as v
+
     assert v.cfa is cfa
 
 
@@ -391,6 +427,7 @@ def test_partial_unknown_parameter(hs_data):
 
 def test_reference_data_identical_to_semopy(hs_data):
     import semopy.examples.holzinger39 as semopy_h
+
     s = semopy_h.get_data().reset_index(drop=True)
     for c in hs_data.columns:
         if pd.api.types.is_numeric_dtype(hs_data[c]):

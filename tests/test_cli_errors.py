@@ -12,6 +12,7 @@ a traceback escaping ``main`` is recorded and fails the test. One process per ca
 cost ~2 s of CPU each (the report machinery's imports); the known cases of the issue also
 run as their own ``python -m evalkit.cli`` process below.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,10 +50,16 @@ print(json.dumps(results))
 """
 
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
-ENGLISH = re.compile(r"Traceback|usage:|error:|Errno|\b(the|must|not found|invalid|required|got|expected|"
-                     r"unrecognized|choose from|No such file|is not|does not)\b", re.I)
-DUTCH = re.compile(r"\b(geef|niet|geen|ontbreken|ontbreekt|onbekende?|ongeldige|leeg|bestaat|kies|moet|map|"
-                   r"verplicht\w*|te klein|Bedoelde|fouten?|toegang|verbeter)\b", re.I)
+ENGLISH = re.compile(
+    r"Traceback|usage:|error:|Errno|\b(the|must|not found|invalid|required|got|expected|"
+    r"unrecognized|choose from|No such file|is not|does not)\b",
+    re.I,
+)
+DUTCH = re.compile(
+    r"\b(geef|niet|geen|ontbreken|ontbreekt|onbekende?|ongeldige|leeg|bestaat|kies|moet|map|"
+    r"verplicht\w*|te klein|Bedoelde|fouten?|toegang|verbeter)\b",
+    re.I,
+)
 
 
 def dutch_reason(stdout: str, stderr: str) -> str:
@@ -60,7 +67,7 @@ def dutch_reason(stdout: str, stderr: str) -> str:
     text = stderr.strip() or stdout.strip()
     assert text, "no message at all"
     first = text.splitlines()[0]
-    bare = _QUOTED.sub("", first)                # paths and the user's own values
+    bare = _QUOTED.sub("", first)  # paths and the user's own values
     assert not ENGLISH.search(bare), f"English in: {first!r}"
     assert DUTCH.search(bare), f"no Dutch reason in: {first!r}"
     return first
@@ -81,7 +88,9 @@ def files(tmp_path_factory):
     good = d / "goed.csv"
     good.write_bytes((ROOT / "tests" / "data" / "broken" / "utf8_bom.csv").read_bytes())
     listing = d / "coalities.csv"
-    listing.write_text(f"coalition_code,coalition_name,data_path\nGM0363,Amsterdam,{good}\n", encoding="utf-8")
+    listing.write_text(
+        f"coalition_code,coalition_name,data_path\nGM0363,Amsterdam,{good}\n", encoding="utf-8"
+    )
     (d / "leeg.csv").write_bytes(b"")
     (d / "plaatje.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
     (d / "kapot.xlsx").write_bytes(b"PK\x03\x04 geen werkmap")
@@ -96,8 +105,12 @@ def files(tmp_path_factory):
 
 def _good(d: Path) -> dict[str, list[str]]:
     """Good values of the usual required arguments, to test one bad thing at a time."""
-    return {"file": [str(d / "goed.csv")], "codebook": ["intervention"],
-            "coalitions": [str(d / "coalities.csv")], "action": ["list"]}
+    return {
+        "file": [str(d / "goed.csv")],
+        "codebook": ["intervention"],
+        "coalitions": [str(d / "coalities.csv")],
+        "action": ["list"],
+    }
 
 
 FILE_DESTS = {"file", "coalitions", "template"}
@@ -120,8 +133,17 @@ def _argv(name: str, parser: argparse.ArgumentParser, d: Path, dest: str, bad: l
     pos: list[str] = []
     opts: list[str] = []
     if name == "report":  # the default template needs its parameters (a bad one comes later)
-        opts += ["-p", "coalition_code", "GM0363", "-p", "coalition_name", "Amsterdam",
-                 "-p", "data_path", str(d / "goed.csv")]
+        opts += [
+            "-p",
+            "coalition_code",
+            "GM0363",
+            "-p",
+            "coalition_name",
+            "Amsterdam",
+            "-p",
+            "data_path",
+            str(d / "goed.csv"),
+        ]
     for a in parser._actions:
         if isinstance(a, argparse._HelpAction):
             continue
@@ -148,17 +170,28 @@ def cases_for(name: str, parser: argparse.ArgumentParser, d: Path) -> list[tuple
             continue
         meta = str(a.metavar or "").upper()
         if a.dest in FILE_DESTS or "FILE" in meta or "BESTAND" in meta:
-            for kind, value in (("missing file", "bestaatniet.csv"), ("empty", "leeg.csv"),
-                                ("folder", "map"), ("wrong type", "plaatje.csv"),
-                                ("damaged workbook", "kapot.xlsx")):
+            for kind, value in (
+                ("missing file", "bestaatniet.csv"),
+                ("empty", "leeg.csv"),
+                ("folder", "map"),
+                ("wrong type", "plaatje.csv"),
+                ("damaged workbook", "kapot.xlsx"),
+            ):
                 out.append((f"{a.dest}: {kind}", _argv(name, parser, d, a.dest, [str(d / value)])))
             if not IS_ROOT:  # root reads everything; the permission case needs a normal user
-                out.append((f"{a.dest}: unreadable", _argv(name, parser, d, a.dest, [str(d / "geen-rechten.csv")])))
+                out.append(
+                    (f"{a.dest}: unreadable", _argv(name, parser, d, a.dest, [str(d / "geen-rechten.csv")]))
+                )
         if a.dest == "out":
             under_file = str(d / "gewoon.txt" / ("uit.xlsx" if name == "template" else "uit"))
             out.append(("out: under a file", _argv(name, parser, d, "out", [under_file])))
             taken = str(d / "map.xlsx") if name == "template" else str(d / "gewoon.txt")
-            out.append(("out: taken", _argv(name, parser, d, "out", [taken, *(["--force"] if name == "template" else [])])))
+            out.append(
+                (
+                    "out: taken",
+                    _argv(name, parser, d, "out", [taken, *(["--force"] if name == "template" else [])]),
+                )
+            )
         if a.type is not None and getattr(a.type, "__name__", "") in ("int", "float"):
             for value in ("0", "-1", "veel"):
                 out.append((f"{a.dest}={value}", _argv(name, parser, d, a.dest, [value])))
@@ -189,8 +222,14 @@ def test_every_bad_argument_of_every_command_gets_a_dutch_line_not_a_traceback(n
     assert table, f"no bad-argument cases for {name}"
     cases = tmp_path / "cases.json"
     cases.write_text(json.dumps([argv for _, argv in table]), encoding="utf-8")
-    r = subprocess.run([sys.executable, "-c", DRIVER, str(cases)], capture_output=True, text=True,
-                       cwd=tmp_path, env=env(), timeout=900)
+    r = subprocess.run(
+        [sys.executable, "-c", DRIVER, str(cases)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env(),
+        timeout=900,
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     results = json.loads(r.stdout)
     problems = []
@@ -200,33 +239,45 @@ def test_every_bad_argument_of_every_command_gets_a_dutch_line_not_a_traceback(n
             assert res["rc"] not in (0, None), f"exit code {res['rc']}"
             dutch_reason(res["stdout"], res["stderr"])
         except AssertionError as exc:
-            problems.append(f"{kind}: evalkit {' '.join(argv)}\n    {exc}\n    stderr: {res['stderr'][:300]!r}")
+            problems.append(
+                f"{kind}: evalkit {' '.join(argv)}\n    {exc}\n    stderr: {res['stderr'][:300]!r}"
+            )
     assert not problems, "\n".join(problems)
     assert not list(tmp_path.rglob("*.html")), "a bad argument must stop the command before any report"
 
 
 def test_unknown_command_suggests_the_right_one():
-    r = subprocess.run([sys.executable, "-m", "evalkit.cli", "valdate"], capture_output=True, text=True,
-                       env=env())
+    r = subprocess.run(
+        [sys.executable, "-m", "evalkit.cli", "valdate"], capture_output=True, text=True, env=env()
+    )
     assert r.returncode == 2
     assert "Bedoelde u 'validate'?" in dutch_reason(r.stdout, r.stderr)
 
 
 # the cases named in the issue, each as its own process, as a person would type them
-@pytest.mark.parametrize("argv, expect", [
-    (["batch", "bestaatniet.csv"], "niet gevonden"),
-    (["batch", "{d}/leeg.csv"], "is leeg"),
-    (["demo", "--workers", "0"], "te klein"),
-    (["template", "intervention", "--out", "{d}/map.xlsx", "--force"], "is een map"),
-    (["validate", "{d}/map", "--codebook", "intervention"], "is een map"),
-    (["validate", "{d}/goed.csv", "--codebook", "interventie"], "Bedoelde u 'intervention'?"),
-    (["validate", "{d}/goed.csv"], "ontbreken"),
-    (["report"], "-p coalition_code GM0363"),
-])
+@pytest.mark.parametrize(
+    "argv, expect",
+    [
+        (["batch", "bestaatniet.csv"], "niet gevonden"),
+        (["batch", "{d}/leeg.csv"], "is leeg"),
+        (["demo", "--workers", "0"], "te klein"),
+        (["template", "intervention", "--out", "{d}/map.xlsx", "--force"], "is een map"),
+        (["validate", "{d}/map", "--codebook", "intervention"], "is een map"),
+        (["validate", "{d}/goed.csv", "--codebook", "interventie"], "Bedoelde u 'intervention'?"),
+        (["validate", "{d}/goed.csv"], "ontbreken"),
+        (["report"], "-p coalition_code GM0363"),
+    ],
+)
 def test_known_cases_from_the_issue(argv, expect, files, tmp_path):
     argv = [a.format(d=files) for a in argv]
-    r = subprocess.run([sys.executable, "-m", "evalkit.cli", *argv], capture_output=True, text=True,
-                       cwd=tmp_path, env=env(), timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "evalkit.cli", *argv],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env(),
+        timeout=300,
+    )
     assert r.returncode != 0
     assert "Traceback" not in r.stderr + r.stdout
     first = dutch_reason(r.stdout, r.stderr)
@@ -235,12 +286,36 @@ def test_known_cases_from_the_issue(argv, expect, files, tmp_path):
 
 def test_report_on_bad_data_shows_the_validation_and_writes_an_error_page(files, tmp_path):
     bad = tmp_path / "fout.csv"
-    bad.write_text("municipality_code,municipality_name,intervention,participant_id,wave,group,"
-                   "djg3,djg4,djg7,djg8,djg9,djg10\nGM0363,Amsterdam,Maatje,P1,nameting,interventiegroep,"
-                   "1,2,3,1,2,9\n", encoding="utf-8")
-    r = subprocess.run([sys.executable, "-m", "evalkit.cli", "report", "-p", "coalition_code", "GM0363",
-                        "-p", "coalition_name", "Amsterdam", "-p", "data_path", str(bad), "--out", "uit"],
-                       capture_output=True, text=True, cwd=tmp_path, env=env(), timeout=300)
+    bad.write_text(
+        "municipality_code,municipality_name,intervention,participant_id,wave,group,"
+        "djg3,djg4,djg7,djg8,djg9,djg10\nGM0363,Amsterdam,Maatje,P1,nameting,interventiegroep,"
+        "1,2,3,1,2,9\n",
+        encoding="utf-8",
+    )
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "evalkit.cli",
+            "report",
+            "-p",
+            "coalition_code",
+            "GM0363",
+            "-p",
+            "coalition_name",
+            "Amsterdam",
+            "-p",
+            "data_path",
+            str(bad),
+            "--out",
+            "uit",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env(),
+        timeout=300,
+    )
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "foutpagina" in dutch_reason(r.stdout, r.stderr)
     assert "DataValidationError" not in r.stderr + r.stdout and "strict=False" not in r.stderr + r.stdout
@@ -264,19 +339,24 @@ def test_every_option_of_every_command_has_a_help_text(lang):
             if a.dest not in HELP.get(name, {}):
                 missing.append(f"{name} {a.dest}")
             assert a.help and a.help.strip(), f"{name} {a.dest}"
-    assert not missing, ("add Dutch and English help to evalkit/cli_text.py HELP for: "
-                         + ", ".join(missing))
+    assert not missing, "add Dutch and English help to evalkit/cli_text.py HELP for: " + ", ".join(missing)
 
 
 def test_help_is_dutch_and_english_with_lang_en_or_an_english_locale():
-    nl = subprocess.run([sys.executable, "-m", "evalkit.cli", "validate", "--help"], capture_output=True,
-                        text=True, env=env()).stdout
+    nl = subprocess.run(
+        [sys.executable, "-m", "evalkit.cli", "validate", "--help"], capture_output=True, text=True, env=env()
+    ).stdout
     assert nl.startswith("gebruik: evalkit validate") and "opties:" in nl and "toon deze hulp" in nl
-    for argv, lang in ((["validate", "--help", "--lang", "en"], "C.UTF-8"), (["validate", "--help"], "en_GB.UTF-8")):
-        en = subprocess.run([sys.executable, "-m", "evalkit.cli", *argv], capture_output=True, text=True,
-                            env=env(lang)).stdout
+    for argv, lang in (
+        (["validate", "--help", "--lang", "en"], "C.UTF-8"),
+        (["validate", "--help"], "en_GB.UTF-8"),
+    ):
+        en = subprocess.run(
+            [sys.executable, "-m", "evalkit.cli", *argv], capture_output=True, text=True, env=env(lang)
+        ).stdout
         assert en.startswith("usage: evalkit validate") and "show this help" in en, en[:200]
-    rep = subprocess.run([sys.executable, "-m", "evalkit.cli", "report", "--help"], capture_output=True,
-                         text=True, env=env()).stdout
+    rep = subprocess.run(
+        [sys.executable, "-m", "evalkit.cli", "report", "--help"], capture_output=True, text=True, env=env()
+    ).stdout
     for needed in ("coalition_code", "coalition_name", "data_path", "Voorbeeld: evalkit report -p"):
         assert needed in rep, needed

@@ -1,4 +1,5 @@
 """Codebooks: structure of the JSON files, the Codebook API and the rendered pages."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,14 @@ import pandas as pd
 import pytest
 
 import evalkit
-from evalkit.data.codebook import KNOWN_CODEBOOKS, Codebook, available_codebooks, load_codebook, municipalities
 from evalkit.core.errors import CodebookError
+from evalkit.data.codebook import (
+    KNOWN_CODEBOOKS,
+    Codebook,
+    available_codebooks,
+    load_codebook,
+    municipalities,
+)
 
 ROOT = Path(evalkit.__file__).parents[1]
 DD = ROOT / "data_dictionary"
@@ -25,14 +32,35 @@ def raw(name):
 @pytest.mark.parametrize("name", TABLES)
 def test_table_codebook_structure(name):
     d = raw(name)
-    for key in ("name", "title", "description", "version", "kind", "fields", "primaryKey",
-                "missingValues", "title_nl", "title_en", "description_nl", "description_en"):
+    for key in (
+        "name",
+        "title",
+        "description",
+        "version",
+        "kind",
+        "fields",
+        "primaryKey",
+        "missingValues",
+        "title_nl",
+        "title_en",
+        "description_nl",
+        "description_en",
+    ):
         assert key in d, key
     assert d["name"] == name and d["kind"] == "table"
     allowed_constraints = {"required", "enum", "minimum", "maximum", "unique", "pattern"}
     for f in d["fields"]:
-        for key in ("name", "type", "title", "description", "constraints", "title_nl", "title_en",
-                    "description_nl", "description_en"):
+        for key in (
+            "name",
+            "type",
+            "title",
+            "description",
+            "constraints",
+            "title_nl",
+            "title_en",
+            "description_nl",
+            "description_en",
+        ):
             assert f.get(key) not in (None, ""), (name, f["name"], key)
         assert set(f["constraints"]) <= allowed_constraints
         if "enum" in f["constraints"] and "value_labels" in f:
@@ -55,12 +83,15 @@ def _schema_columns(section: str) -> list[str]:
     return names
 
 
-@pytest.mark.parametrize("name, extra", [
-    ("intervention", {f"djg{k}" for k in range(2, 11)}),
-    ("municipal_panel", set()),
-    ("youth_instrument", {f"y{k:02d}" for k in range(2, 13)}),
-    ("benchmark", set()),
-])
+@pytest.mark.parametrize(
+    "name, extra",
+    [
+        ("intervention", {f"djg{k}" for k in range(2, 11)}),
+        ("municipal_panel", set()),
+        ("youth_instrument", {f"y{k:02d}" for k in range(2, 13)}),
+        ("benchmark", set()),
+    ],
+)
 def test_field_names_follow_data_schema(name, extra):
     schema = set(_schema_columns(name)) | extra
     assert set(load_codebook(name).field_names) == schema
@@ -70,7 +101,14 @@ def test_intervention_codes_match_schema():
     cb = load_codebook("intervention")
     assert cb["wave"].enum == ["pre", "post", "followup"]
     assert cb["group"].enum == ["intervention", "comparison"]
-    assert cb["intervention_type"].enum == ["maatje", "huisbezoek_75plus", "ontmoeting", "kletskassa", "cursus", "anders"]
+    assert cb["intervention_type"].enum == [
+        "maatje",
+        "huisbezoek_75plus",
+        "ontmoeting",
+        "kletskassa",
+        "cursus",
+        "anders",
+    ]
     assert cb["gender"].enum == ["man", "vrouw", "anders"]
     assert cb["education"].enum == ["laag", "midden", "hoog"]
     assert (cb["age"].minimum, cb["age"].maximum) == (0, 120)
@@ -86,7 +124,12 @@ def test_intervention_codes_match_schema():
     assert item_set["djg6"] == ["djg3", "djg4", "djg7", "djg8", "djg9", "djg10"]
     assert item_set["djg11"] == [f"djg{k}" for k in range(1, 12)]
     rb = cb.rules_of_type("requires_baseline")[0]
-    assert (rb["unit"], rb["time"], rb["baseline"], rb["later"]) == ("participant_id", "wave", "pre", ["post", "followup"])
+    assert (rb["unit"], rb["time"], rb["baseline"], rb["later"]) == (
+        "participant_id",
+        "wave",
+        "pre",
+        ["post", "followup"],
+    )
     assert cb.rules_of_type("in_reference_list")[0]["field"] == "municipality_code"
 
 
@@ -101,8 +144,13 @@ def test_panel_and_benchmark_rules():
     b = load_codebook("benchmark")
     assert (b["year"].minimum, b["year"].maximum) == (2019, 2024)
     pillars = [f for f in b.field_names if f.startswith("pillar_")]
-    assert pillars == ["pillar_commitment", "pillar_network", "pillar_participation",
-                       "pillar_sustainable", "pillar_monitoring"]
+    assert pillars == [
+        "pillar_commitment",
+        "pillar_network",
+        "pillar_participation",
+        "pillar_sustainable",
+        "pillar_monitoring",
+    ]
     for f in pillars:
         assert (b[f].minimum, b[f].maximum) == (0, 10) and b[f].type == "number"
 
@@ -124,7 +172,12 @@ def test_youth_codebook_is_draft_with_scale_block():
     assert [k for k, it in s["items"].items() if it["keying"] == "negative"] == ["y02", "y05", "y09"]
     assert s["subscales"] == {"social": items[:6], "emotional": items[6:]}
     assert [(o["code"], o["label_nl"]) for o in s["response_options"]] == [
-        (0, "nooit"), (1, "bijna nooit"), (2, "soms"), (3, "vaak"), (4, "altijd")]
+        (0, "nooit"),
+        (1, "bijna nooit"),
+        (2, "soms"),
+        (3, "vaak"),
+        (4, "altijd"),
+    ]
     assert s["scoring"]["method"] == "sum" and s["scoring"]["reverse"] == ["y02", "y05", "y09"]
     assert s["scoring"]["max_missing"] == 1 and s["scoring"]["note"]
     for it in items:
@@ -134,8 +187,14 @@ def test_youth_codebook_is_draft_with_scale_block():
 
 def test_header_aliases_case_and_whitespace_insensitive():
     cb = load_codebook("intervention")
-    for header in ("municipality_code", "Gemeentecode", "  gemeentecode ", "MUNICIPALITY CODE",
-                   "Municipality code", "GM-code"):
+    for header in (
+        "municipality_code",
+        "Gemeentecode",
+        "  gemeentecode ",
+        "MUNICIPALITY CODE",
+        "Municipality code",
+        "GM-code",
+    ):
         assert cb.resolve_header(header) == "municipality_code", header
     assert cb.resolve_header("Meetmoment") == "wave"
     assert cb.resolve_header("DJG-item  3") == "djg3"
@@ -152,8 +211,10 @@ def test_load_by_name_path_and_errors(tmp_path):
     cb = load_codebook("benchmark")
     assert load_codebook(cb) is cb
     assert load_codebook(DD / "benchmark.json").name == "benchmark"
-    with pytest.raises(CodebookError, match="known codebooks are: intervention, municipal_panel, "
-                                            "youth_instrument, benchmark, djg11, djg6"):  # then any others
+    with pytest.raises(
+        CodebookError,
+        match="known codebooks are: intervention, municipal_panel, youth_instrument, benchmark, djg11, djg6",
+    ):  # then any others
         load_codebook("interventions")
     with pytest.raises(CodebookError, match="does not exist"):
         load_codebook(tmp_path / "nope.json")
@@ -164,8 +225,14 @@ def test_load_by_name_path_and_errors(tmp_path):
     bad.write_text(json.dumps({"name": "x", "kind": "table", "fields": [{"name": "a", "type": "complex"}]}))
     with pytest.raises(CodebookError, match="type 'complex'"):
         load_codebook(str(bad))
-    clash = {"name": "c", "kind": "table", "fields": [
-        {"name": "a", "type": "string", "title_nl": "Naam"}, {"name": "b", "type": "string", "title_nl": "naam"}]}
+    clash = {
+        "name": "c",
+        "kind": "table",
+        "fields": [
+            {"name": "a", "type": "string", "title_nl": "Naam"},
+            {"name": "b", "type": "string", "title_nl": "naam"},
+        ],
+    }
     bad.write_text(json.dumps(clash))
     with pytest.raises(CodebookError, match="would mean both"):
         Codebook(clash)
@@ -174,14 +241,27 @@ def test_load_by_name_path_and_errors(tmp_path):
 
 
 def test_custom_codebook_file_validates(tmp_path):
-    custom = {"name": "mini", "kind": "table", "fields": [
-        {"name": "id", "type": "string", "title_nl": "Nummer", "constraints": {"required": True, "unique": True}},
-        {"name": "score", "type": "number", "constraints": {"minimum": 0, "maximum": 1}}]}
+    custom = {
+        "name": "mini",
+        "kind": "table",
+        "fields": [
+            {
+                "name": "id",
+                "type": "string",
+                "title_nl": "Nummer",
+                "constraints": {"required": True, "unique": True},
+            },
+            {"name": "score", "type": "number", "constraints": {"minimum": 0, "maximum": 1}},
+        ],
+    }
     p = tmp_path / "mini.json"
     p.write_text(json.dumps(custom))
     rep = evalkit.validate(pd.DataFrame({"Nummer": ["a", "a", "b"], "score": ["0,5", "2", ""]}), p, lang="en")
     assert [(int(r), c, x) for r, c, x in zip(rep.errors.row, rep.errors.column, rep.errors.rule)] == [
-        (1, "id", "unique"), (2, "id", "unique"), (2, "score", "maximum")]
+        (1, "id", "unique"),
+        (2, "id", "unique"),
+        (2, "score", "maximum"),
+    ]
 
 
 def test_municipality_list():
@@ -217,10 +297,16 @@ def test_cli_codebook(tmp_path, capsys):
 
     assert main(["codebook", "intervention", "benchmark", "--out", str(tmp_path), "--format", "html"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "benchmark.en.html", "benchmark.html", "intervention.en.html", "intervention.html"]
+        "benchmark.en.html",
+        "benchmark.html",
+        "intervention.en.html",
+        "intervention.html",
+    ]
     assert main(["codebook", "--out", str(tmp_path / "md"), "--lang", "nl"]) == 0
-    assert sorted(p.name for p in (tmp_path / "md").iterdir()) == sorted(f"{n}.md" for n in available_codebooks())
-    assert available_codebooks()[:len(KNOWN_CODEBOOKS)] == list(KNOWN_CODEBOOKS)
+    assert sorted(p.name for p in (tmp_path / "md").iterdir()) == sorted(
+        f"{n}.md" for n in available_codebooks()
+    )
+    assert available_codebooks()[: len(KNOWN_CODEBOOKS)] == list(KNOWN_CODEBOOKS)
     assert main(["codebook", "nonsense", "--out", str(tmp_path)]) == 1
     assert "Bekende codeboeken" in capsys.readouterr().err
     assert main(["codebook", "interventie", "--out", str(tmp_path), "--lang", "en"]) == 1

@@ -1,4 +1,5 @@
 """Tests for evalkit.datasets: determinism, bundled files, recoverable known truth."""
+
 from __future__ import annotations
 
 import time
@@ -8,7 +9,6 @@ import pandas as pd
 import pytest
 
 from evalkit import ParameterError
-
 from evalkit.data import datasets
 from evalkit.data.scales import score
 
@@ -17,13 +17,22 @@ GENERATED = ["interventions", "municipal_panel", "benchmark", "youth"]
 
 # ---------------------------------------------------------------- API and bundled files
 def test_names_and_load_shapes():
-    assert datasets.names() == ["benchmark", "health_monitor", "interventions", "municipal_panel",
-                                "municipalities", "population_2020", "risk_groups_example",
-                                "young_adults_2024", "youth"]
+    assert datasets.names() == [
+        "benchmark",
+        "health_monitor",
+        "interventions",
+        "municipal_panel",
+        "municipalities",
+        "population_2020",
+        "risk_groups_example",
+        "young_adults_2024",
+        "youth",
+    ]
     muni = datasets.load("municipalities")
     assert len(muni) == 345 and muni["municipality_code"].is_unique
     assert {"'s-Hertogenbosch", "Súdwest-Fryslân", "Bergen (L.)", "Bergen (NH.)"} <= set(
-        muni["municipality_name"])
+        muni["municipality_name"]
+    )
     assert datasets.load("municipal_panel").shape == (345 * 9, 8)
     with pytest.raises(ParameterError, match="name="):
         datasets.load("nope")
@@ -65,10 +74,12 @@ def test_generators_deterministic_and_seed_sensitive():
     c = datasets.generate_interventions(4, seed=8)
     pd.testing.assert_frame_equal(a, b)
     assert not a.equals(c)
-    pd.testing.assert_frame_equal(datasets.generate_youth(100, seed=3, n_retest=10),
-                                  datasets.generate_youth(100, seed=3, n_retest=10))
-    pd.testing.assert_frame_equal(datasets.generate_municipal_panel(seed=5),
-                                  datasets.generate_municipal_panel(seed=5))
+    pd.testing.assert_frame_equal(
+        datasets.generate_youth(100, seed=3, n_retest=10), datasets.generate_youth(100, seed=3, n_retest=10)
+    )
+    pd.testing.assert_frame_equal(
+        datasets.generate_municipal_panel(seed=5), datasets.generate_municipal_panel(seed=5)
+    )
 
 
 def test_generator_bad_arguments():
@@ -93,18 +104,18 @@ def test_interventions_bundle_structure():
     pre_ids = set(df.loc[df["wave"] == "pre", "participant_id"])
     assert set(df.loc[df["wave"] == "post", "participant_id"]) <= pre_ids
     comp = df.groupby("municipality_code")["group"].apply(lambda g: (g == "comparison").any())
-    assert 0.25 <= comp.mean() <= 0.45                       # about a third
+    assert 0.25 <= comp.mean() <= 0.45  # about a third
     home = df[df["intervention_type"] == "huisbezoek_75plus"]
     assert len(home) and home["age"].min() >= 75
     assert set(df["wave"]) == {"pre", "post"}
-    assert all(f"djg{i}" in df for i in range(1, 12))       # 11-item version everywhere
+    assert all(f"djg{i}" in df for i in range(1, 12))  # 11-item version everywhere
     # attrition 15-30% on average, informative in some coalitions
     n_pre = df[df.wave == "pre"].groupby("municipality_code").size()
     n_post = df[df.wave == "post"].groupby("municipality_code").size()
     assert 0.15 <= (1 - n_post.sum() / n_pre.sum()) <= 0.30
     tr = datasets.truth("interventions")["coalitions"]
     assert tr["informative_dropout"].any() and not tr["informative_dropout"].all()
-    assert (tr["true_effect"] == 0).any()                    # some coalitions without effect
+    assert (tr["true_effect"] == 0).any()  # some coalitions without effect
     # scoring works on the bundled file and exercises the missing-item rule
     s = score(df, "djg11")
     assert (s["n_missing"] > 0).any() and s["total"].notna().mean() > 0.99
@@ -115,7 +126,7 @@ def test_all_municipality_codesfast():
     df, tr = datasets.generate_interventions(345, seed=11, return_truth=True)
     elapsed = time.perf_counter() - t0
     assert df["municipality_code"].nunique() == 345
-    assert elapsed < 5.0, elapsed      # generous: ~0.6 s on the development machine
+    assert elapsed < 5.0, elapsed  # generous: ~0.6 s on the development machine
 
 
 def test_interventions_truth_recovered():
@@ -125,8 +136,9 @@ def test_interventions_truth_recovered():
     df, tr = datasets.generate_interventions(345, seed=11, return_truth=True)
     s = score(df, "djg11")
     d = pd.concat([df[["municipality_code", "participant_id", "group", "wave"]], s["total"]], axis=1)
-    w = d.pivot_table(index=["municipality_code", "participant_id", "group"], columns="wave",
-                      values="total").dropna()
+    w = d.pivot_table(
+        index=["municipality_code", "participant_id", "group"], columns="wave", values="total"
+    ).dropna()
     w["change"] = w["post"] - w["pre"]
     c = tr["coalitions"].set_index("municipality_code")
     gi = w.xs("intervention", level="group").groupby("municipality_code")["change"].mean()
@@ -157,8 +169,9 @@ def test_panel_cohorts_and_truth():
     k = df["lonely_pct"] * df["n_respondents"] / 100
     np.testing.assert_allclose(k, np.round(k), atol=1e-6)
     # national prevalence (respondent-weighted) near 43% in 2016 and ~47% in 2020
-    nat = df.groupby("year").apply(lambda x: np.average(x["lonely_pct"], weights=x["n_respondents"]),
-                                   include_groups=False)
+    nat = df.groupby("year").apply(
+        lambda x: np.average(x["lonely_pct"], weights=x["n_respondents"]), include_groups=False
+    )
     assert abs(nat[2016] - 43.0) < 0.6 and 45.5 < nat[2020] < 47.5
     # truth: effect grows with exposure and differs by cohort
     att = tr["att_gt"].set_index(["g", "t"])["att"]
@@ -170,8 +183,9 @@ def test_panel_cohorts_and_truth():
     never = first.loc[first["joined_year"].isna(), "municipality_code"]
     g18 = first.loc[first["joined_year"] == 2018, "municipality_code"]
     m = df.set_index(["municipality_code", "year"])["lonely_pct"]
-    est = ((m.loc[g18, 2022].mean() - m.loc[g18, 2017].mean())
-           - (m.loc[never, 2022].mean() - m.loc[never, 2017].mean()))
+    est = (m.loc[g18, 2022].mean() - m.loc[g18, 2017].mean()) - (
+        m.loc[never, 2022].mean() - m.loc[never, 2017].mean()
+    )
     assert abs(est - att[(2018, 2022)]) < 1.0
 
 
@@ -180,8 +194,9 @@ def test_panel_expected_truth_matches_sample():
     e = tr["expected"].set_index(["municipality_code", "year"])
     o = df.set_index(["municipality_code", "year"])
     diff = (o["lonely_pct"] - e["lonely_pct"]) / np.sqrt(
-        e["lonely_pct"] * (100 - e["lonely_pct"]) / o["n_respondents"].astype(float))
-    assert abs(diff.mean()) < 0.1 and 0.9 < diff.std() < 1.1   # binomial draws around truth
+        e["lonely_pct"] * (100 - e["lonely_pct"]) / o["n_respondents"].astype(float)
+    )
+    assert abs(diff.mean()) < 0.1 and 0.9 < diff.std() < 1.1  # binomial draws around truth
 
 
 # ---------------------------------------------------------------- benchmark
@@ -228,7 +243,8 @@ def test_youth_structure_and_truth():
     resid = t1["y07"].astype(float) - np.polyval(np.polyfit(rest, t1["y07"].astype(float), 1), rest)
     gap = resid[t1["gender"] == "meisje"].mean() - resid[t1["gender"] == "jongen"].mean()
     resid8 = t1["y08"].astype(float) - np.polyval(
-        np.polyfit(rest - t1["y08"], t1["y08"].astype(float), 1), rest - t1["y08"])
+        np.polyfit(rest - t1["y08"], t1["y08"].astype(float), 1), rest - t1["y08"]
+    )
     gap8 = resid8[t1["gender"] == "meisje"].mean() - resid8[t1["gender"] == "jongen"].mean()
     assert gap > 0.3 and abs(gap8) < 0.15
     assert tr["dif"]["item"] == "y07"
@@ -238,18 +254,24 @@ def test_youth_structure_and_truth():
     assert conv["ucla3"].corr(c) > 0.5 and conv["wellbeing"].corr(c) < -0.3
     assert conv["friends"].corr(c) < -0.2 and conv["lonely_self"].corr(c) > 0.2
     assert t2[["ucla3", "wellbeing", "friends", "lonely_self"]].isna().all().all()
-    np.testing.assert_allclose(tr["items"]["loading_std"].iloc[0],
-                               (1.8 / 1.702) / np.sqrt(1 + (1.8 / 1.702) ** 2), rtol=1e-12)
+    np.testing.assert_allclose(
+        tr["items"]["loading_std"].iloc[0], (1.8 / 1.702) / np.sqrt(1 + (1.8 / 1.702) ** 2), rtol=1e-12
+    )
 
 
 # ---------------------------------------------------------------- codebooks
-CODEBOOK_OF = {"interventions": "intervention", "municipal_panel": "municipal_panel",
-               "benchmark": "benchmark", "youth": "youth_instrument"}
+CODEBOOK_OF = {
+    "interventions": "intervention",
+    "municipal_panel": "municipal_panel",
+    "benchmark": "benchmark",
+    "youth": "youth_instrument",
+}
 
 
 @pytest.mark.parametrize("name", GENERATED)
 def test_bundled_files_validate_against_codebook(name):
     from evalkit.data import readers as io
+
     report = io.validate(datasets.load(name), CODEBOOK_OF[name])
     errors = report.errors
     assert report.ok, errors.head(20).to_string()
@@ -274,6 +296,7 @@ def test_write_example_coalitions(tmp_path):
 @pytest.mark.parametrize("name", GENERATED)
 def test_bundled_files_read_back_with_io(name):
     from evalkit.data import readers as io
+
     path = datasets.DATA_DIR / datasets._FILES[name]
     df = io.read(path, CODEBOOK_OF[name])
     assert len(df) == len(datasets.load(name))

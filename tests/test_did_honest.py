@@ -1,5 +1,6 @@
 """evalkit.did.honest (Rambachan & Roth 2023) against R HonestDiD's published Medicaid
 example, the Python honestdid package, LP solutions and simulations with known truth."""
+
 from __future__ import annotations
 
 import json
@@ -63,8 +64,10 @@ def r_folded_quantile(zs):
         x0 = folded_normal_quantile(p, mu)
         lo, hi = x0 - 0.05, x0 + 0.05
         below = np.searchsorted(zs, lo - mu, "left") - np.searchsorted(zs, -lo - mu, "right")
-        win = np.r_[zs[np.searchsorted(zs, lo - mu, "left"):np.searchsorted(zs, hi - mu, "right")],
-                    zs[np.searchsorted(zs, -hi - mu, "left"):np.searchsorted(zs, -lo - mu, "right")]]
+        win = np.r_[
+            zs[np.searchsorted(zs, lo - mu, "left") : np.searchsorted(zs, hi - mu, "right")],
+            zs[np.searchsorted(zs, -hi - mu, "left") : np.searchsorted(zs, -lo - mu, "right")],
+        ]
         vals = np.sort(np.abs(win + mu))
         j = k - below
         assert 0 <= j < vals.size - 1
@@ -94,8 +97,7 @@ def test_medicaid_inputs_equal_evalkit_event_study():
     d = pd.read_csv(REF / "ehec_data.csv")
     d = d[(d["year"] < 2016) & (d["yexp2"].isna() | (d["yexp2"] != 2015))]
     d = d.assign(g=np.where(d["yexp2"] == 2014, 2014, 0))
-    es = event_study(d, outcome="dins", unit="stfips", time="year", first_treated="g",
-                     window=(-6, 1))
+    es = event_study(d, outcome="dins", unit="stfips", time="year", first_treated="g", window=(-6, 1))
     assert_allclose(es.vcov.index, MED["event_time"])
     est = es.tidy().set_index("event_time").loc[es.vcov.index, "estimate"]
     assert_allclose(est, BETA, rtol=1e-9)
@@ -115,8 +117,7 @@ def test_medicaid_relative_magnitudes_reproduce_readme():
     grid = np.linspace(-20 * sd, 20 * sd, 1000)
     lo, hi = [], []
     for mb in pub["mbar"]:
-        a, b, is_open = rm_interval(BETA, SIGMA, 5, 2, E1, mb, 0.05, lf_draws=_r_rmvnorm,
-                                    grid=grid)
+        a, b, is_open = rm_interval(BETA, SIGMA, 5, 2, E1, mb, 0.05, lf_draws=_r_rmvnorm, grid=grid)
         lo.append(a)
         hi.append(b)
         assert not is_open
@@ -128,8 +129,7 @@ def test_medicaid_relative_magnitudes_reproduce_readme():
     # evalkit's default (centred grid, numpy's draws): a grid point of another grid, so
     # within one step of each grid (plus the printed rounding) of R's bounds
     h = honest_from_arrays("relative_magnitudes", pub["mbar"])
-    for mb, a, b, pa, pb in zip(pub["mbar"], h["ci_lower"], h["ci_upper"], pub["lb"],
-                                pub["ub"]):
+    for mb, a, b, pa, pb in zip(pub["mbar"], h["ci_lower"], h["ci_upper"], pub["lb"], pub["ub"]):
         step = np.diff(rm_grid(BETA, SIGMA, 5, 2, E1, mb)[:2])[0] + np.diff(grid[:2])[0]
         assert abs(a - pa) <= step + _printed_atol(pa)
         assert abs(b - pb) <= step + _printed_atol(pb)
@@ -170,8 +170,7 @@ def test_medicaid_smoothness_reproduce_readme():
     r_quantile = r_folded_quantile(zs)
     # R: set.seed(0); quantile(abs(rnorm(1e6)), 0.95) printed with 17 digits
     assert_allclose(r_quantile(0.95, 0.0), 1.9622386669815701, rtol=1e-15)
-    assert_allclose(r_quantile(0.95, 0.7), np.quantile(np.abs(np.sort(zs) + 0.7), 0.95),
-                    rtol=1e-15)
+    assert_allclose(r_quantile(0.95, 0.7), np.quantile(np.abs(np.sort(zs) + 0.7), 0.95), rtol=1e-15)
     lo, hi = [], []
     for M in pub["m"]:
         a, b, _ = flci(BETA, SIGMA, 5, 2, E1, M, 0.05, h_grid=100, quantile=r_quantile)
@@ -198,14 +197,19 @@ def test_smoothness_bias_formula_equals_linear_programme():
         T = n_pre + n_post + 1
         D2 = np.zeros((T - 2, T))
         for r in range(T - 2):
-            D2[r, r:r + 3] = (1, -2, 1)
+            D2[r, r : r + 3] = (1, -2, 1)
         D2 = np.delete(D2, n_pre, axis=1)
         t = np.r_[np.arange(-n_pre, 0), np.arange(1, n_post + 1)].astype(float)
         for _ in range(3):
             v = rng.normal(size=n_pre + n_post)
             v -= t * (t @ v) / (t @ t)
-            lp = linprog(-v, A_ub=np.vstack([D2, -D2]), b_ub=np.full(2 * (T - 2), 0.7),
-                         bounds=[(None, None)] * (T - 1), method="highs")
+            lp = linprog(
+                -v,
+                A_ub=np.vstack([D2, -D2]),
+                b_ub=np.full(2 * (T - 2), 0.7),
+                bounds=[(None, None)] * (T - 1),
+                method="highs",
+            )
             assert_allclose(-lp.fun, 0.7 * np.abs(G @ v).sum(), rtol=1e-9)
 
 
@@ -219,8 +223,11 @@ def test_rm_polyhedra_cover_the_restriction():
         full = np.r_[delta[:n_pre], 0.0, delta[n_pre:]]
         d = np.diff(full)
         inside = np.all(np.abs(d[n_pre:]) <= mbar * np.abs(d[:n_pre]).max() + 1e-12)
-        member = any((_rm_matrix(n_pre, n_post, mbar, s, pos) @ delta <= 1e-12).all()
-                     for s in range(-(n_pre - 1), 1) for pos in (True, False))
+        member = any(
+            (_rm_matrix(n_pre, n_post, mbar, s, pos) @ delta <= 1e-12).all()
+            for s in range(-(n_pre - 1), 1)
+            for pos in (True, False)
+        )
         assert inside == member
 
 
@@ -232,8 +239,15 @@ def panel_dyn():
     import evalkit
 
     panel = evalkit.datasets.load("municipal_panel")
-    r = staggered(panel, outcome="lonely_pct", unit="municipality_code", time="year",
-                  first_treated="joined_year", control="notyet", base_period="universal")
+    r = staggered(
+        panel,
+        outcome="lonely_pct",
+        unit="municipality_code",
+        time="year",
+        first_treated="joined_year",
+        control="notyet",
+        base_period="universal",
+    )
     return r.aggregate("dynamic")
 
 
@@ -267,12 +281,10 @@ def test_cross_check_honestdid_package(panel_dyn):
     grid = np.linspace(rm["grid_lb"], rm["grid_ub"], 1000)
 
     def honestdid_draws(S, B):
-        return np.random.RandomState(0).multivariate_normal(np.zeros(S.shape[0]), S,
-                                                            size=1000) @ B
+        return np.random.RandomState(0).multivariate_normal(np.zeros(S.shape[0]), S, size=1000) @ B
 
     e1 = np.eye(npost)[0]
-    lo, hi, _ = rm_interval(b, V, npre, npost, e1, rm["mbar"], 0.05,
-                            lf_draws=honestdid_draws, grid=grid)
+    lo, hi, _ = rm_interval(b, V, npre, npost, e1, rm["mbar"], 0.05, lf_draws=honestdid_draws, grid=grid)
     assert_allclose([lo, hi], [rm["lb"], rm["ub"]], rtol=0, atol=1e-12)
     for row in ref["smoothness"]:
         lo, hi, _ = flci(b, V, npre, npost, e1, row["m"], 0.05)
@@ -286,8 +298,7 @@ def test_honest_result_contract_and_words(panel_dyn):
 
     h = honest(panel_dyn, mbar=[0, 0.5, 1])
     t = h.tidy()
-    assert list(t.columns[:7]) == ["term", "estimate", "std_error", "ci_lower", "ci_upper",
-                                   "p_value", "n"]
+    assert list(t.columns[:7]) == ["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "n"]
     assert {"method", "restriction", "value"} <= set(t.columns)
     assert t["method"].tolist() == ["original", "C-LF", "C-LF", "C-LF"]
     o = t.iloc[0]
@@ -312,7 +323,7 @@ def test_breakdown_in_words():
     """A made-up path with a clear effect: breakdown found and put in words."""
     ev = np.array([-4, -3, -2, 0, 1], dtype=float)
     beta = np.array([0.01, -0.01, 0.005, 0.5, 0.6])
-    V = np.diag(np.full(5, 0.01 ** 2))
+    V = np.diag(np.full(5, 0.01**2))
     with warnings.catch_warnings():  # the widest interval reaches the end of R's grid
         warnings.simplefilter("ignore", DataQualityWarning)
         h = honest(_stub(ev, beta, V, 50), mbar=[1, 5, 10, 20, 40])

@@ -1,5 +1,6 @@
 """Sampling weights and estimator choice in evalkit.did against csdid/moderndid (ports
 of R did), R sandwich and closed-form weighted computations."""
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,7 @@ def mpw():
 
 
 def _mp(d, **kw):
-    return staggered(d, outcome="lemp", unit="countyreal", time="year",
-                     first_treated="first.treat", **kw)
+    return staggered(d, outcome="lemp", unit="countyreal", time="year", first_treated="first.treat", **kw)
 
 
 @pytest.mark.slow
@@ -35,8 +35,12 @@ def test_weighted_and_estimator_choice_match_csdid(mpw, key):
     equal csdid 0.4.3; ATT(g,t) and SEs also equal moderndid 0.2.0."""
     cov, em, w = key.split("_")
     ref = WREF[key]
-    r = _mp(mpw, covariates=None if cov == "nocov" else cov, est_method=em,
-            weights=None if w == "unweighted" else "w")
+    r = _mp(
+        mpw,
+        covariates=None if cov == "nocov" else cov,
+        est_method=em,
+        weights=None if w == "unweighted" else "w",
+    )
     assert_allclose(r.att_gt["estimate"], ref["csdid_att"], rtol=1e-9, atol=1e-12)
     assert_allclose(r.att_gt["std_error"], ref["csdid_se"], rtol=1e-9)
     assert_allclose(r.att_gt["estimate"], ref["moderndid_att"], rtol=1e-9, atol=1e-12)
@@ -48,18 +52,27 @@ def test_weighted_and_estimator_choice_match_csdid(mpw, key):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kw", [{}, {"covariates": "lpop"},
-                                {"covariates": "lpop", "est_method": "ipw"},
-                                {"covariates": "lpop", "est_method": "reg"},
-                                {"control": "notyet", "bootstrap": 199, "seed": 2}])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"covariates": "lpop"},
+        {"covariates": "lpop", "est_method": "ipw"},
+        {"covariates": "lpop", "est_method": "reg"},
+        {"control": "notyet", "bootstrap": 199, "seed": 2},
+    ],
+)
 def test_weights_of_one_give_exactly_the_unweighted_numbers(mpw, kw):
     a = _mp(mpw, **kw)
     b = _mp(mpw.assign(one=1.0), weights="one", **kw)
     assert_array_equal(a.att_gt["estimate"], b.att_gt["estimate"])
     assert_array_equal(a.att_gt["std_error"], b.att_gt["std_error"])
     for kind in ("simple", "dynamic"):
-        assert_allclose(a.aggregate(kind).tidy()[["estimate", "std_error"]],
-                        b.aggregate(kind).tidy()[["estimate", "std_error"]], rtol=1e-14)
+        assert_allclose(
+            a.aggregate(kind).tidy()[["estimate", "std_error"]],
+            b.aggregate(kind).tidy()[["estimate", "std_error"]],
+            rtol=1e-14,
+        )
     # constant weights of any size are the same as none (normalised to mean 1)
     c = _mp(mpw.assign(k=7.5), weights="k", **kw)
     assert_allclose(c.att_gt["estimate"], a.att_gt["estimate"], rtol=1e-12, atol=1e-15)
@@ -74,16 +87,14 @@ def test_weighted_att_closed_form():
     rows = []
     for u, ch in dy.items():
         g = 2 if u in "ABC" else 0
-        rows += [dict(unit=u, time=1, y=10.0, g=g, w=wt[u]),
-                 dict(unit=u, time=2, y=10.0 + ch, g=g, w=wt[u])]
+        rows += [dict(unit=u, time=1, y=10.0, g=g, w=wt[u]), dict(unit=u, time=2, y=10.0 + ch, g=g, w=wt[u])]
     d = pd.DataFrame(rows)
     r = staggered(d, outcome="y", unit="unit", time="time", first_treated="g", weights="w")
     G, C = "ABC", "DEFG"
     wG, wC = np.array([wt[u] for u in G]), np.array([wt[u] for u in C])
     yG, yC = np.array([dy[u] for u in G]), np.array([dy[u] for u in C])
     mG, mC = wG @ yG / wG.sum(), wC @ yC / wC.sum()
-    se = np.sqrt((wG ** 2) @ (yG - mG) ** 2 / wG.sum() ** 2
-                 + (wC ** 2) @ (yC - mC) ** 2 / wC.sum() ** 2)
+    se = np.sqrt((wG**2) @ (yG - mG) ** 2 / wG.sum() ** 2 + (wC**2) @ (yC - mC) ** 2 / wC.sum() ** 2)
     assert_allclose(r.att_gt["estimate"].iloc[0], (34 / 6) - (17 / 8), rtol=1e-14)
     assert_allclose(r.att_gt["estimate"].iloc[0], mG - mC, rtol=1e-14)
     assert_allclose(r.att_gt["std_error"].iloc[0], se, rtol=1e-13)
@@ -108,8 +119,15 @@ def test_weights_bad_input(mpw):
     with pytest.raises(DataValidationError, match="missing"):
         _mp(mpw.assign(w=mpw["w"].where(mpw["year"] != 2004)), weights="w")
     with pytest.raises(ParameterError, match="est_method='dr'"):
-        staggered(mpw, outcome="lemp", time="year", first_treated="first.treat",
-                  covariates="lpop", est_method="reg", panel=False)
+        staggered(
+            mpw,
+            outcome="lemp",
+            time="year",
+            first_treated="first.treat",
+            covariates="lpop",
+            est_method="reg",
+            panel=False,
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -127,12 +145,27 @@ def test_weighted_two_by_two_matches_r_sandwich(spec, cov):
     ref = SW[f"twobytwo_{spec}"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SmallSampleWarning)  # 24 clusters
-        r = two_by_two(d, outcome="y", treated="treated", post="post",
-                       cluster="neighbourhood", covariates=cov, weights="w")
-        r1 = two_by_two(d.assign(one=1.0), outcome="y", treated="treated", post="post",
-                        cluster="neighbourhood", covariates=cov, weights="one")
-        r0 = two_by_two(d, outcome="y", treated="treated", post="post",
-                        cluster="neighbourhood", covariates=cov)
+        r = two_by_two(
+            d,
+            outcome="y",
+            treated="treated",
+            post="post",
+            cluster="neighbourhood",
+            covariates=cov,
+            weights="w",
+        )
+        r1 = two_by_two(
+            d.assign(one=1.0),
+            outcome="y",
+            treated="treated",
+            post="post",
+            cluster="neighbourhood",
+            covariates=cov,
+            weights="one",
+        )
+        r0 = two_by_two(
+            d, outcome="y", treated="treated", post="post", cluster="neighbourhood", covariates=cov
+        )
     se = r.se_table.set_index("se_type")["std_error"]
     assert_allclose(r.estimate, ref["estimate"], rtol=1e-10)
     assert_allclose(se["conventional"], ref["se_conventional"], rtol=1e-10)

@@ -1,4 +1,5 @@
 """DIF by ordinal logistic regression: equal to MASS::polr, and finds the known DIF item."""
+
 import json
 import sys
 import warnings
@@ -84,8 +85,7 @@ def test_three_groups_and_score_column(youth):
 
 def test_result_interface(res):
     tid = res.tidy()
-    assert list(tid.columns[:7]) == ["term", "estimate", "std_error", "ci_lower",
-                                     "ci_upper", "p_value", "n"]
+    assert list(tid.columns[:7]) == ["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "n"]
     assert tid["term"].tolist() == ITEMS
     assert "y05" in res.summary() and "Flagged" in res.summary("en")
     assert res.plot().get_title()
@@ -113,6 +113,7 @@ def test_bad_input(youth):
 
 def test_bundled_youth_sample_flags_known_item_only():
     from evalkit.data import datasets
+
     data = datasets.load("youth")
     truth = datasets.truth("youth")["dif"]
     t1 = data.loc[data["wave"] == "t1"]

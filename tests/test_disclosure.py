@@ -6,6 +6,7 @@ appears nowhere (the HTML text, the alt text, the texts drawn on the figure) whi
 numbers the rules allow do appear. The audit is tested on produced pages and tampered
 records; the frequency-table decisions are cross-checked with ``acro`` (SACRO).
 """
+
 from __future__ import annotations
 
 import html as _h
@@ -46,18 +47,24 @@ def drawn(monkeypatch):
     return texts
 
 
-
-
 def _show_everywhere(page: Page, ids: list[str]) -> None:
     s = page.section("s", "Sectie")
-    s.add(Table([Column("k", ""), Column("v", "Waarde"), Column("st", "")],
-                [{"k": i, "v": Ref(i), "st": Status(i)} for i in ids]))
+    s.add(
+        Table(
+            [Column("k", ""), Column("v", "Waarde"), Column("st", "")],
+            [{"k": i, "v": Ref(i), "st": Status(i)} for i in ids],
+        )
+    )
     shares = [i for i in ids if page.quantities[i].kind == "share"]
     if shares:
-        s.add(Figure("bars", {"labels": shares, "values": [Ref(i) for i in shares],
-                              "ylabel": "%"},
-                     alt=Text("Staven: " + ", ".join(f"[[{i}]]" for i in shares) + "."),
-                     caption="c"))
+        s.add(
+            Figure(
+                "bars",
+                {"labels": shares, "values": [Ref(i) for i in shares], "ylabel": "%"},
+                alt=Text("Staven: " + ", ".join(f"[[{i}]]" for i in shares) + "."),
+                caption="c",
+            )
+        )
     s.add(Text("Zin: " + ", ".join(f"[[{i}]]" for i in ids) + "."))
 
 
@@ -70,8 +77,7 @@ def _visible(html: str) -> str:
 def _render(page: Page, policy: Policy | None = None):
     d = disclosure.apply(page, policy or Policy())
     r = render_page(d)
-    rec = disclosure.record(d, r.displays, page_html=r.html, page_name="t.html",
-                            places=r.places)
+    rec = disclosure.record(d, r.displays, page_html=r.html, page_name="t.html", places=r.places)
     assert disclosure.audit_record(rec, page_html=r.html) == []
     return d, r, rec
 
@@ -139,8 +145,9 @@ def test_r1_raised_threshold():
 # ----------------------------------------------------------------------------------------
 # R2: the people inside or outside a category
 # ----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("in_n, shown", [(3, False), (47, False), (0, True), (50, True),
-                                         (10, True), (40, True), (41, False)])
+@pytest.mark.parametrize(
+    "in_n, shown", [(3, False), (47, False), (0, True), (50, True), (10, True), (40, True), (41, False)]
+)
 def test_r2_share_needs_min_cell_inside_and_outside(in_n, shown):
     page = Page(title="T")
     page.q("s", in_n / 50, "share", group_n=50, in_n=in_n, fmt="pct")
@@ -171,8 +178,7 @@ def _rc_page(counts: dict[str, int], total: int) -> Page:
     page.q("n", total, "count", fmt="int")
     for k, c in counts.items():
         page.q(f"{k}.n", c, "count", fmt="int")
-        page.q(k, c / total, "share", group_n=total, in_n=c, fmt="pct", digits=0,
-               basis=(f"{k}.n",))
+        page.q(k, c / total, "share", group_n=total, in_n=c, fmt="pct", digits=0, basis=(f"{k}.n",))
     page.partition("rc", "n", [f"{k}.n" for k in counts])
     return page
 
@@ -180,8 +186,7 @@ def _rc_page(counts: dict[str, int], total: int) -> Page:
 def test_r3_all_parts_but_one_shown_is_the_smallest_breaking_case(drawn):
     # 's-Hertogenbosch in the issue: 19 improved, 89 unchanged, 3 worse, of 111
     page = _rc_page({"improved": 19, "unchanged": 89, "worse": 3}, 111)
-    _show_everywhere(page, ["n", "improved", "unchanged", "worse", "improved.n",
-                            "unchanged.n", "worse.n"])
+    _show_everywhere(page, ["n", "improved", "unchanged", "worse", "improved.n", "unchanged.n", "worse.n"])
     d, r, rec = _render(page)
     assert not d.shown("worse.n") and d.decisions["worse.n"].reason == "R1"
     assert not d.shown("improved.n") and d.decisions["improved.n"].secondary
@@ -274,14 +279,35 @@ def test_audit_flags_each_rule_on_a_tampered_record():
     d, r, rec = _render(page)
     # R1: a shown count of 3
     t = json.loads(json.dumps(rec))
-    t["quantities"].append({"id": "x", "kind": "count", "shown": True, "value": 3.0,
-                            "display": "3", "displays": ["3"], "group_n": 3, "basis": []})
+    t["quantities"].append(
+        {
+            "id": "x",
+            "kind": "count",
+            "shown": True,
+            "value": 3.0,
+            "display": "3",
+            "displays": ["3"],
+            "group_n": 3,
+            "basis": [],
+        }
+    )
     assert [v.rule for v in disclosure.audit_record(t)] == ["R1"]
     # R2: a share with a complement of 4
     t = json.loads(json.dumps(rec))
-    t["quantities"].append({"id": "y", "kind": "share", "shown": True, "value": 0.9,
-                            "display": "90%", "displays": ["90%"], "group_n": 40, "in_n": 36,
-                            "complement_n": 4, "basis": []})
+    t["quantities"].append(
+        {
+            "id": "y",
+            "kind": "share",
+            "shown": True,
+            "value": 0.9,
+            "display": "90%",
+            "displays": ["90%"],
+            "group_n": 40,
+            "in_n": 36,
+            "complement_n": 4,
+            "basis": [],
+        }
+    )
     assert [v.rule for v in disclosure.audit_record(t)] == ["R2"]
     # R3: show 19 improved next to 89 of 111
     t = json.loads(json.dumps(rec))
@@ -289,13 +315,29 @@ def test_audit_flags_each_rule_on_a_tampered_record():
         if x["id"] == "improved.n":
             x.update(shown=True, value=19.0, display="19", displays=["19"], group_n=None)
     if not any(x["id"] == "improved.n" for x in t["quantities"]):
-        t["quantities"].append({"id": "improved.n", "kind": "count", "shown": True,
-                                "value": 19.0, "display": "19", "displays": ["19"],
-                                "basis": []})
-    t["partitions"] = [{"id": "rc", "total": "n",
-                        "parts": ["improved.n", "unchanged.n", "worse.n"]}]
-    t["quantities"].append({"id": "unchanged.n", "kind": "count", "shown": True, "value": 89.0,
-                            "display": "89", "displays": ["89"], "basis": []})
+        t["quantities"].append(
+            {
+                "id": "improved.n",
+                "kind": "count",
+                "shown": True,
+                "value": 19.0,
+                "display": "19",
+                "displays": ["19"],
+                "basis": [],
+            }
+        )
+    t["partitions"] = [{"id": "rc", "total": "n", "parts": ["improved.n", "unchanged.n", "worse.n"]}]
+    t["quantities"].append(
+        {
+            "id": "unchanged.n",
+            "kind": "count",
+            "shown": True,
+            "value": 89.0,
+            "display": "89",
+            "displays": ["89"],
+            "basis": [],
+        }
+    )
     assert "R3" in [v.rule for v in disclosure.audit_record(t)]
 
 
@@ -334,12 +376,15 @@ def test_override_must_be_stated_on_the_page():
 # ----------------------------------------------------------------------------------------
 # cross-check with acro (SACRO's output checker, used in trusted research environments)
 # ----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("counts", [
-    {"a": 3, "b": 20, "c": 9, "d": 10},
-    {"a": 1, "b": 11, "c": 45},
-    {"a": 12, "b": 10, "c": 30},
-    {"a": 9, "b": 9, "c": 100},
-])
+@pytest.mark.parametrize(
+    "counts",
+    [
+        {"a": 3, "b": 20, "c": 9, "d": 10},
+        {"a": 1, "b": 11, "c": 45},
+        {"a": 12, "b": 10, "c": 30},
+        {"a": 9, "b": 9, "c": 100},
+    ],
+)
 def test_primary_suppression_matches_acro_threshold_check(counts, tmp_path, monkeypatch):
     """acro's MinimumThresholdCheck on a frequency table (threshold 10) flags exactly the
     cells R1 hides. acro leaves differencing to a manual review ("PresenceOfLinkedTable

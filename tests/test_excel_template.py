@@ -1,4 +1,5 @@
 """Excel input templates: drop-downs, ranges, explanation sheet, and a round trip through read()."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,10 +33,17 @@ def fill(template_path, out_path, rows):
     return out_path
 
 
-BASE = {"Gemeentecode": "GM1900", "Gemeentenaam": "Súdwest-Fryslân", "Interventie": "Maatjesproject",
-        "Soort interventie": "maatjesproject", "Groep": "interventiegroep", "Leeftijd": 72,
-        "Geslacht": "vrouw", "Opleidingsniveau": "midden",
-        **{f"DJG-item {k}": w for k, w in zip(range(1, 12), ["ja", "nee", "min of meer"] * 4)}}
+BASE = {
+    "Gemeentecode": "GM1900",
+    "Gemeentenaam": "Súdwest-Fryslân",
+    "Interventie": "Maatjesproject",
+    "Soort interventie": "maatjesproject",
+    "Groep": "interventiegroep",
+    "Leeftijd": 72,
+    "Geslacht": "vrouw",
+    "Opleidingsniveau": "midden",
+    **{f"DJG-item {k}": w for k, w in zip(range(1, 12), ["ja", "nee", "min of meer"] * 4)},
+}
 
 
 def test_template_structure(template):
@@ -55,7 +63,11 @@ def test_template_structure(template):
         rng = dv.formula1.split("!")[1].replace("$", "")
         return [c.value for row in lists[rng] for c in row]
 
-    assert dvs[col["wave"]].type == "list" and list_values(dvs[col["wave"]]) == ["voormeting", "nameting", "follow-up"]
+    assert dvs[col["wave"]].type == "list" and list_values(dvs[col["wave"]]) == [
+        "voormeting",
+        "nameting",
+        "follow-up",
+    ]
     assert list_values(dvs[col["djg5"]]) == ["ja", "min of meer", "nee"]
     assert list_values(dvs[col["gender"]]) == ["man", "vrouw", "anders"]
     codes = list_values(dvs[col["municipality_code"]])
@@ -63,7 +75,7 @@ def test_template_structure(template):
     age = dvs[col["age"]]
     assert (age.type, age.operator, age.formula1, age.formula2) == ("whole", "between", "0", "120")
     assert (dvs[col["date"]].type, dvs[col["date"]].formula1) == ("date", "DATE(2000,1,1)")
-    assert ws[f"{col['municipality_code']}2"].number_format == "@"          # text: keeps GM0363 whole
+    assert ws[f"{col['municipality_code']}2"].number_format == "@"  # text: keeps GM0363 whole
     assert ws[f"{col['date']}2"].number_format == "DD-MM-YYYY"
     help_text = " ".join(str(c.value) for row in wb["Toelichting"].iter_rows() for c in row if c.value)
     for f in cb.fields:
@@ -72,13 +84,21 @@ def test_template_structure(template):
 
 
 def test_filled_template_reads_back_clean(template, tmp_path):
-    rows = [dict(BASE, Deelnemersnummer="D1", Meetmoment="voormeting", Datum=dt.datetime(2024, 3, 1)),
-            dict(BASE, Deelnemersnummer="D1", Meetmoment="nameting", Datum=dt.datetime(2024, 6, 1)),
-            dict(BASE, Deelnemersnummer="D2", Meetmoment="voormeting", Datum=dt.datetime(2024, 3, 2),
-                 Groep="vergelijkingsgroep", Leeftijd=80)]
+    rows = [
+        dict(BASE, Deelnemersnummer="D1", Meetmoment="voormeting", Datum=dt.datetime(2024, 3, 1)),
+        dict(BASE, Deelnemersnummer="D1", Meetmoment="nameting", Datum=dt.datetime(2024, 6, 1)),
+        dict(
+            BASE,
+            Deelnemersnummer="D2",
+            Meetmoment="voormeting",
+            Datum=dt.datetime(2024, 3, 2),
+            Groep="vergelijkingsgroep",
+            Leeftijd=80,
+        ),
+    ]
     p = fill(template, tmp_path / "ingevuld.xlsx", rows)
     digest = hashlib.sha256(p.read_bytes()).hexdigest()
-    df = evalkit.read(p, "intervention")                  # strict: raises on any error
+    df = evalkit.read(p, "intervention")  # strict: raises on any error
     rep = df.attrs["validation"]
     assert rep.ok and rep.errors.empty and rep.warnings.empty
     assert len(df) == 3
@@ -92,19 +112,26 @@ def test_filled_template_reads_back_clean(template, tmp_path):
 
 
 def test_filled_template_with_errors(template, tmp_path):
-    rows = [dict(BASE, Deelnemersnummer="D1", Meetmoment="voormeting"),
-            dict(BASE, Deelnemersnummer="D1", Meetmoment="nameting", Leeftijd=130, **{"DJG-item 4": 4}),
-            dict(BASE, Deelnemersnummer="D2", Meetmoment="nameting", Gemeentecode=363),
-            dict(BASE, Deelnemersnummer="D3", Meetmoment="voormeting", Geslacht="onbekend", Leeftijd="tachtig")]
+    rows = [
+        dict(BASE, Deelnemersnummer="D1", Meetmoment="voormeting"),
+        dict(BASE, Deelnemersnummer="D1", Meetmoment="nameting", Leeftijd=130, **{"DJG-item 4": 4}),
+        dict(BASE, Deelnemersnummer="D2", Meetmoment="nameting", Gemeentecode=363),
+        dict(BASE, Deelnemersnummer="D3", Meetmoment="voormeting", Geslacht="onbekend", Leeftijd="tachtig"),
+    ]
     p = fill(template, tmp_path / "fout.xlsx", rows)
     with pytest.raises(DataValidationError) as exc:
         evalkit.read(p, "intervention")
     assert "fout.xlsx" in str(exc.value)
     e = exc.value.report.errors
     got = [(int(r), c, rule) for r, c, rule in zip(e.row, e.column, e.rule)]
-    assert got == [(2, "age", "maximum"), (2, "djg4", "enum"),
-                   (3, "municipality_code", "pattern"), (3, "wave", "requires_baseline"),
-                   (4, "age", "type"), (4, "gender", "enum")]
+    assert got == [
+        (2, "age", "maximum"),
+        (2, "djg4", "enum"),
+        (3, "municipality_code", "pattern"),
+        (3, "wave", "requires_baseline"),
+        (4, "age", "type"),
+        (4, "gender", "enum"),
+    ]
 
 
 def test_english_template_and_other_codebooks(tmp_path):
@@ -114,8 +141,15 @@ def test_english_template_and_other_codebooks(tmp_path):
     assert "DRAFT" in " ".join(str(c.value) for c in wb["Explanation"]["A"] if c.value)
     ws = wb["Data"]
     headers = [c.value for c in ws[1]]
-    row = {"Respondent ID": "J1", "Wave": "test", "Age": 12, "Age band": "12-14", "Gender": "girl",
-           "School type": "vmbo", **{f"Item {k:02d}": "sometimes" for k in range(1, 13)}}
+    row = {
+        "Respondent ID": "J1",
+        "Wave": "test",
+        "Age": 12,
+        "Age band": "12-14",
+        "Gender": "girl",
+        "School type": "vmbo",
+        **{f"Item {k:02d}": "sometimes" for k in range(1, 13)},
+    }
     for j, h in enumerate(headers, start=1):
         if h in row:
             ws.cell(row=2, column=j, value=row[h])
@@ -124,7 +158,9 @@ def test_english_template_and_other_codebooks(tmp_path):
     assert df["y01"].tolist() == [2] and df["gender"].tolist() == ["meisje"] and df["wave"].tolist() == ["t1"]
     for name in ("municipal_panel", "benchmark"):
         q = write_template(name, tmp_path / f"{name}.xlsx", n_rows=5)
-        assert evalkit.read(q, name, strict=False).attrs["validation"].errors["rule"].tolist() == ["empty_file"]
+        assert evalkit.read(q, name, strict=False).attrs["validation"].errors["rule"].tolist() == [
+            "empty_file"
+        ]
 
 
 def test_six_item_template(tmp_path):
@@ -150,7 +186,7 @@ def test_cli_template(tmp_path, capsys):
     out = tmp_path / "t.xlsx"
     assert main(["template", "benchmark", "--out", str(out)]) == 0
     assert out.is_file()
-    assert main(["template", "benchmark", "--out", str(out)]) == 2          # no silent overwrite
+    assert main(["template", "benchmark", "--out", str(out)]) == 2  # no silent overwrite
     assert "--force" in capsys.readouterr().err
     assert main(["template", "benchmark", "--out", str(out), "--force", "--lang", "en"]) == 0
     assert openpyxl.load_workbook(out).sheetnames[0] == "Data"

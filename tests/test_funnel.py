@@ -3,6 +3,7 @@
 Reference limits: tests/reference/funnel/make_reference.R (base R qbinom/pbinom/qnorm);
 flag rates and over-dispersion estimates: simulations with known truth.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,8 +18,8 @@ import pytest  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 
 from evalkit.core.errors import DataValidationError, EstimationError, ParameterError  # noqa: E402
-from evalkit.methods.funnel import binomial_limit, funnel  # noqa: E402
 from evalkit.core.results import TIDY_COLUMNS  # noqa: E402
+from evalkit.methods.funnel import binomial_limit, funnel  # noqa: E402
 
 REF = Path(__file__).parent / "reference" / "funnel"
 
@@ -34,14 +35,18 @@ def test_binomial_and_normal_limits_match_r():
     for r in ref.itertuples(index=False):
         assert_allclose(binomial_limit(r.p, r.n, r.target), r.binomial, rtol=1e-10, atol=1e-14)
     # the same limits through funnel(): units at each n, target fixed
-    for (t, ), part in ref[ref["p"].isin([0.025, 0.975, 0.001, 0.999])].groupby(["target"]):
+    for (t,), part in ref[ref["p"].isin([0.025, 0.975, 0.001, 0.999])].groupby(["target"]):
         ns = np.sort(part["n"].unique())
         d = pd.DataFrame({"n": ns, "y": t})
         for method in ("binomial", "normal"):
             res = funnel(d, proportion="y", n="n", target=t, method=method)
             u = res.units.set_index("n")
-            for p, col in [(0.025, "lower_95"), (0.975, "upper_95"), (0.001, "lower_998"),
-                           (0.999, "upper_998")]:
+            for p, col in [
+                (0.025, "lower_95"),
+                (0.975, "upper_95"),
+                (0.001, "lower_998"),
+                (0.999, "upper_998"),
+            ]:
                 want = part[part["p"] == p].set_index("n").loc[ns, method]
                 assert_allclose(u.loc[ns, col], want, rtol=1e-10, atol=1e-14, err_msg=f"{method} {col}")
 
@@ -55,8 +60,8 @@ def test_flags_under_null_have_nominal_rates():
     c = res.counts()
     out95 = (c.sum() - c["within"]) / len(n)
     out998 = (c["above_998"] + c["below_998"]) / len(n)
-    assert 0.04 < out95 < 0.06          # binomial SE of the rate ~0.0015
-    assert 0.0008 < out998 < 0.0035     # expected 0.002
+    assert 0.04 < out95 < 0.06  # binomial SE of the rate ~0.0015
+    assert 0.0008 < out998 < 0.0035  # expected 0.002
     assert abs(c["above_95"] + c["above_998"] - c["below_95"] - c["below_998"]) < 150
     # winsorised at 10%/90%, the squared z-scores of N(0, 1) average about 0.69 (the
     # estimator is robust to outliers but shrinks phi); unwinsorised phi is ~1
@@ -80,13 +85,13 @@ def test_overdispersion_recovers_known_tau():
     plain = funnel(d, events="ev", n="n", target=0.47)
     assert plain.phi > 3 and (plain.counts()["within"] / k) < 0.6
     mult = funnel(d, events="ev", n="n", target=0.47, overdispersion="multiplicative")
-    assert_allclose(mult.units["std_error"],
-                    np.sqrt(mult.phi * 0.47 * 0.53 / n), rtol=1e-12)
+    assert_allclose(mult.units["std_error"], np.sqrt(mult.phi * 0.47 * 0.53 / n), rtol=1e-12)
 
 
 def test_percent_input_default_target_tidy_plot_summary():
-    d = pd.DataFrame({"gm": ["A", "B", "C", "D"], "pct": [45.0, 52.0, 38.0, 47.5],
-                      "n": [400, 900, 350, 1200]})
+    d = pd.DataFrame(
+        {"gm": ["A", "B", "C", "D"], "pct": [45.0, 52.0, 38.0, 47.5], "n": [400, 900, 350, 1200]}
+    )
     res = funnel(d, proportion="pct", n="n", unit="gm", percent=True)
     assert_allclose(res.target, np.sum(d["pct"] * d["n"]) / d["n"].sum(), rtol=1e-12)
     t = res.tidy()

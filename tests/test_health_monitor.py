@@ -4,6 +4,7 @@ The source files are the copies in ``../shared/data`` (provenance in its README)
 copies in ``evalkit/data/files`` must be byte-identical. Spot values are typed from the
 source (RIVM/CBS StatLine 50090NED as stored in ImkeDekkers/Buurtvergelijker; CBS 50140NED).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -81,7 +82,7 @@ def test_spot_values_2020(hm):
 
 
 def test_shape_and_blanks(hm, ya):
-    assert hm["region_code"].nunique() == 356          # 355 municipalities + NL01
+    assert hm["region_code"].nunique() == 356  # 355 municipalities + NL01
     assert sorted(hm["year"].unique()) == [2012, 2016, 2020]
     assert set(hm["age_group"]) == {"18+", "65+"}
     assert not hm.duplicated(["region_code", "year", "age_group"]).any()
@@ -96,15 +97,20 @@ def test_shape_and_blanks(hm, ya):
     assert blank.drop(columns=["region_code", "region_type", "year", "age_group"]).isna().all().all()
 
 
-@pytest.mark.parametrize("name", ["health_monitor", "young_adults_2024", "population_2020", "municipal_changes"])
+@pytest.mark.parametrize(
+    "name", ["health_monitor", "young_adults_2024", "population_2020", "municipal_changes"]
+)
 def test_codebook_validates_bundled_file(name):
     from evalkit.data import readers
     from evalkit.data.codebook import load_codebook
 
     cb = load_codebook(name)
     assert cb.name == name
-    path = (datasets.DATA_DIR / datasets._FILES[name]) if name in datasets._FILES else (
-        datasets.DATA_DIR / f"{name}.csv")
+    path = (
+        (datasets.DATA_DIR / datasets._FILES[name])
+        if name in datasets._FILES
+        else (datasets.DATA_DIR / f"{name}.csv")
+    )
     df = readers.read(path, cb)
     assert readers.validate(df, cb).ok
     assert cb.raw["x-source"]["synthetic"] is False

@@ -1,4 +1,5 @@
 """Tests of evalkit.validation.invariance against lavaan 0.6-14 (tests/reference/lavaan/)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -39,12 +40,28 @@ def test_table_equals_lavaan(hs_inv):
     t = hs_inv.table
     assert list(t.index) == ["configural", "metric", "scalar"]
     assert list(t.columns[: len(TABLE_COLUMNS)]) == [
-        "chi2", "df", "cfi", "tli", "rmsea", "srmr", "delta_chi2", "delta_df", "p_value",
-        "delta_cfi", "delta_rmsea"]
+        "chi2",
+        "df",
+        "cfi",
+        "tli",
+        "rmsea",
+        "srmr",
+        "delta_chi2",
+        "delta_df",
+        "p_value",
+        "delta_cfi",
+        "delta_rmsea",
+    ]
     for level in t.index:
         ref = pd.read_csv(REF / f"hs_{level}_fit.csv").set_index("index")["value"]
-        for ours, theirs in [("chi2", "chisq"), ("df", "df"), ("cfi", "cfi"), ("tli", "tli"),
-                             ("rmsea", "rmsea"), ("srmr", "srmr")]:
+        for ours, theirs in [
+            ("chi2", "chisq"),
+            ("df", "df"),
+            ("cfi", "cfi"),
+            ("tli", "tli"),
+            ("rmsea", "rmsea"),
+            ("srmr", "srmr"),
+        ]:
             assert_allclose(t.loc[level, ours], ref[theirs], rtol=1e-5, err_msg=f"{level} {ours}")
     # published in the lavaan tutorial
     assert [round(x, 3) for x in t["chi2"]] == [115.851, 124.044, 164.103]
@@ -84,6 +101,7 @@ def test_score_tests_equal_lavTestScore(hs_inv):
 
 def test_total_score_test(hs_inv):
     from evalkit.methods.validation.sem import score_test_release
+
     fit = hs_inv.fits["scalar"]
     keys = [k for k in set(fit.spec.partable["equal_key"]) if k]
     total = pd.read_csv(REF / "hs_scalar_score_total.csv")
@@ -139,10 +157,10 @@ def test_known_intercept_dif_is_found():
 def test_youth_sample_finds_known_dif_item():
     """Bundled youth sample: uniform DIF on y07 (girls vs boys) and no other item."""
     from evalkit.data import datasets
+
     y = datasets.load("youth")
     t1 = y.loc[y["wave"] == "t1"]
-    model = ("social =~ y01 + y02 + y03 + y04 + y05 + y06\n"
-             "emotional =~ y07 + y08 + y09 + y10 + y11 + y12")
+    model = "social =~ y01 + y02 + y03 + y04 + y05 + y06\nemotional =~ y07 + y08 + y09 + y10 + y11 + y12"
     # the 'anders' group is too small for a 12-item invariance analysis: clear message
     with pytest.raises(DataValidationError, match="group 'anders': 45 .* at least 60"):
         invariance(t1, model, group="gender")
@@ -172,7 +190,9 @@ def test_tidy_summary_plot(hs_inv):
 
 def test_estimator_dispatch(hs_data):
     """invariance(estimator=) runs the engine's estimator; unknown names are refused."""
-    with pytest.raises(ParameterError, match="estimator='DWLS' is not allowed; use one of: 'ML', 'MLR', 'WLSMV'"):
+    with pytest.raises(
+        ParameterError, match="estimator='DWLS' is not allowed; use one of: 'ML', 'MLR', 'WLSMV'"
+    ):
         invariance(hs_data, HS, group="school", estimator="DWLS")
     with pytest.raises(ParameterError, match="levels='thresholds'"):
         invariance(hs_data, HS, group="school", levels=["configural", "thresholds"])
@@ -204,8 +224,14 @@ def test_three_groups_equal_lavaan(hs_data):
     res = invariance(d, HS, group="g3")
     for level in res.table.index:
         ref = pd.read_csv(REF / f"hs_g3_{level}_fit.csv").set_index("index")["value"]
-        for ours, theirs in [("chi2", "chisq"), ("df", "df"), ("cfi", "cfi"), ("tli", "tli"),
-                             ("rmsea", "rmsea"), ("srmr", "srmr")]:
+        for ours, theirs in [
+            ("chi2", "chisq"),
+            ("df", "df"),
+            ("cfi", "cfi"),
+            ("tli", "tli"),
+            ("rmsea", "rmsea"),
+            ("srmr", "srmr"),
+        ]:
             assert_allclose(res.table.loc[level, ours], ref[theirs], rtol=1e-5, err_msg=f"{level} {ours}")
         pe = pd.read_csv(REF / f"hs_g3_{level}_estimates.csv")
         pe = pe.loc[pe["op"] == "=~"]

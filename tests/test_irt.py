@@ -1,4 +1,5 @@
 """Graded response model: published ltm 2PL example (LSAT) and simulation recovery."""
+
 from pathlib import Path
 
 import numpy as np
@@ -47,14 +48,24 @@ def test_fixed_grid_close_to_gauss_hermite(lsat):
 
 def test_recovery_known_parameters():
     a = np.array([0.9, 1.2, 1.5, 1.8, 2.1, 1.0, 1.4, 1.7])
-    b = np.array([[-2.0, -0.8, 0.3, 1.4], [-1.5, -0.5, 0.5, 1.5], [-1.8, -1.0, 0.0, 1.0],
-                  [-1.0, -0.2, 0.6, 1.8], [-2.2, -1.2, -0.4, 0.8], [-1.2, 0.0, 1.0, 2.0],
-                  [-1.6, -0.6, 0.4, 1.2], [-2.0, -1.0, 0.2, 1.6]])
+    b = np.array(
+        [
+            [-2.0, -0.8, 0.3, 1.4],
+            [-1.5, -0.5, 0.5, 1.5],
+            [-1.8, -1.0, 0.0, 1.0],
+            [-1.0, -0.2, 0.6, 1.8],
+            [-2.2, -1.2, -0.4, 0.8],
+            [-1.2, 0.0, 1.0, 2.0],
+            [-1.6, -0.6, 0.4, 1.2],
+            [-2.0, -1.0, 0.2, 1.6],
+        ]
+    )
     fit = graded_response(simulate_grm(2000, a, b, seed=7), [f"i{j}" for j in range(1, 9)])
     est = fit.coef(irt_pars=True).to_numpy()
     p = fit.parameters
-    se = np.column_stack([p.loc[p.parameter == c, "std_error"].to_numpy()
-                          for c in ["a", "b1", "b2", "b3", "b4"]])
+    se = np.column_stack(
+        [p.loc[p.parameter == c, "std_error"].to_numpy() for c in ["a", "b1", "b2", "b3", "b4"]]
+    )
     true = np.column_stack([a, b])
     z = (est - true) / se
     assert np.mean(np.abs(z) < 3) >= 0.9
@@ -69,8 +80,7 @@ def test_standard_errors_match_monte_carlo_spread():
     b = np.array([[-1.0, 0.0, 1.0]] * 5) + np.arange(5)[:, None] * 0.1
     ests, ses = [], []
     for rep in range(25):
-        fit = graded_response(simulate_grm(500, a, b, seed=100 + rep),
-                              [f"i{j}" for j in range(1, 6)])
+        fit = graded_response(simulate_grm(500, a, b, seed=100 + rep), [f"i{j}" for j in range(1, 6)])
         p = fit.parameters
         ests.append(p.loc[p.parameter == "a", "estimate"].to_numpy())
         ses.append(p.loc[p.parameter == "a", "std_error"].to_numpy())
@@ -94,8 +104,7 @@ def test_information_and_scores(lsat):
     assert lsat.plot(kind="curves").get_title()
     assert "log-likelihood" in lsat.summary("en")
     tid = lsat.tidy()
-    assert list(tid.columns[:7]) == ["term", "estimate", "std_error", "ci_lower",
-                                     "ci_upper", "p_value", "n"]
+    assert list(tid.columns[:7]) == ["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "n"]
     assert "Item1|b1" in set(tid["term"])
 
 
@@ -127,6 +136,7 @@ def test_bundled_youth_social_items_recover_truth():
     # evalkit.datasets' youth sample is generated from a GRM; the social items (no DIF)
     # must be recovered: every a and b within 3 SE (reversed items: a -> -a, b reversed)
     from evalkit.data import datasets
+
     data = datasets.load("youth")
     t1 = data.loc[data["wave"] == "t1"]
     truth = datasets.truth("youth")["items"]
@@ -137,8 +147,9 @@ def test_bundled_youth_social_items_recover_truth():
     true[rev, 0] *= -1
     true[rev, 1:] = true[rev, 1:][:, ::-1]
     p = fit.parameters
-    se = np.column_stack([p.loc[p.parameter == c, "std_error"].to_numpy()
-                          for c in ["a", "b1", "b2", "b3", "b4"]])
+    se = np.column_stack(
+        [p.loc[p.parameter == c, "std_error"].to_numpy() for c in ["a", "b1", "b2", "b3", "b4"]]
+    )
     z = (fit.coef(irt_pars=True).to_numpy() - true) / se
     assert np.all(np.abs(z) < 3.5)
     assert np.mean(np.abs(z) < 2) >= 0.8

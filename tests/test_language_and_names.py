@@ -1,4 +1,5 @@
 """The session language (evalkit.set_language) and the stable short module names."""
+
 from __future__ import annotations
 
 import importlib
@@ -12,8 +13,9 @@ from evalkit.methods import prepost
 
 @pytest.fixture()
 def paired_result():
-    df = pd.DataFrame({"pid": [1, 1, 2, 2, 3, 3, 4, 4], "wave": ["pre", "post"] * 4,
-                       "score": [5, 3, 6, 5, 7, 4, 4, 4]})
+    df = pd.DataFrame(
+        {"pid": [1, 1, 2, 2, 3, 3, 4, 4], "wave": ["pre", "post"] * 4, "score": [5, 3, 6, 5, 7, 4, 4, 4]}
+    )
     return prepost.paired(df, outcome="score", unit="pid", time="wave")
 
 
@@ -46,11 +48,14 @@ def test_set_language_refuses_unknown():
         evalkit.set_language("fr")
 
 
-@pytest.mark.parametrize(("short", "real"), [
-    ("evalkit.prepost", "evalkit.methods.prepost"),
-    ("evalkit.errors", "evalkit.core.errors"),
-    ("evalkit.datasets", "evalkit.data.datasets"),
-])
+@pytest.mark.parametrize(
+    ("short", "real"),
+    [
+        ("evalkit.prepost", "evalkit.methods.prepost"),
+        ("evalkit.errors", "evalkit.core.errors"),
+        ("evalkit.datasets", "evalkit.data.datasets"),
+    ],
+)
 def test_short_names_are_the_same_modules(short, real):
     assert importlib.import_module(short) is importlib.import_module(real)
 

@@ -3,6 +3,7 @@
 Dry runs (`make -n`) only: nothing is started. A stand-in `id` on PATH gives both cases
 whatever user runs the tests; one run with the real `id` checks the current user.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,9 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make not i
 
 
 def _lab_command(env: dict[str, str] | None = None) -> str:
-    out = subprocess.run(["make", "-n", "-s", "lab"], cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=60, check=True).stdout
+    out = subprocess.run(
+        ["make", "-n", "-s", "lab"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True
+    ).stdout
     lines = [ln for ln in out.splitlines() if "jupyter lab" in ln]
     assert len(lines) == 1, out
     return lines[0]

@@ -5,6 +5,7 @@ from escalc(measure = "RR"). The R fits use control = list(threshold = 1e-12), s
 is compared at the same rtol (1e-6) as DL; with metafor's default threshold (1e-5)
 REML values agree only to about 1e-5.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,9 +29,9 @@ from evalkit.core.errors import (  # noqa: E402
     ParameterError,
     PrivacyWarning,
 )
+from evalkit.core.results import TIDY_COLUMNS  # noqa: E402
 from evalkit.methods.meta import effect_sizes, random_effects  # noqa: E402
 from evalkit.methods.prepost import paired  # noqa: E402
-from evalkit.core.results import TIDY_COLUMNS  # noqa: E402
 
 REF = Path(__file__).parent / "reference" / "meta"
 
@@ -55,9 +56,21 @@ def metafor():
 def test_matches_metafor(bcg, metafor, method):
     res = random_effects(bcg, estimate="yi", variance="vi", label="author", method=method)
     ref = metafor.loc[method]
-    got = {"estimate": res.estimate, "se": res.std_error, "zval": res.z, "pval": res.p_value,
-           "ci_lb": res.ci_lower, "ci_ub": res.ci_upper, "tau2": res.tau2, "I2": res.i2,
-           "H2": res.h2, "QE": res.q, "QEp": res.q_p, "pi_lb": res.pi_lower, "pi_ub": res.pi_upper}
+    got = {
+        "estimate": res.estimate,
+        "se": res.std_error,
+        "zval": res.z,
+        "pval": res.p_value,
+        "ci_lb": res.ci_lower,
+        "ci_ub": res.ci_upper,
+        "tau2": res.tau2,
+        "I2": res.i2,
+        "H2": res.h2,
+        "QE": res.q,
+        "QEp": res.q_p,
+        "pi_lb": res.pi_lower,
+        "pi_ub": res.pi_upper,
+    }
     for key, value in got.items():
         assert_allclose(value, ref[key], rtol=1e-6, err_msg=key)
     assert res.k == ref["k"] == 13
@@ -65,8 +78,9 @@ def test_matches_metafor(bcg, metafor, method):
     t = res.tidy().set_index("term")
     assert list(res.tidy().columns[:7]) == list(TIDY_COLUMNS)
     assert list(t.index) == ["pooled", "tau2", "i2", "h2", "q", "prediction"]
-    assert_allclose(t.loc["prediction", ["ci_lower", "ci_upper"]].astype(float),
-                    [ref["pi_lb"], ref["pi_ub"]], rtol=1e-6)
+    assert_allclose(
+        t.loc["prediction", ["ci_lower", "ci_upper"]].astype(float), [ref["pi_lb"], ref["pi_ub"]], rtol=1e-6
+    )
     assert t.loc["q", "df"] == 12 and (t["n"] == 13).all()
     w = pd.read_csv(REF / f"weights_{method}.csv")
     assert_allclose(res.studies["weight"], w["weight"], rtol=1e-6)
@@ -76,13 +90,16 @@ def test_level_and_std_error_input(bcg):
     ref90 = pd.read_csv(REF / "metafor_reml_level90.csv").iloc[0]
     d = bcg.assign(sei=np.sqrt(bcg["vi"]))
     res = random_effects(d, estimate="yi", std_error="sei", confidence=0.90)
-    assert_allclose([res.ci_lower, res.ci_upper, res.pi_lower, res.pi_upper],
-                    ref90[["ci_lb", "ci_ub", "pi_lb", "pi_ub"]].astype(float), rtol=1e-6)
+    assert_allclose(
+        [res.ci_lower, res.ci_upper, res.pi_lower, res.pi_upper],
+        ref90[["ci_lb", "ci_ub", "pi_lb", "pi_ub"]].astype(float),
+        rtol=1e-6,
+    )
 
 
 def test_t_prediction_interval(bcg):
     res = random_effects(bcg, estimate="yi", variance="vi", prediction="t")
-    half = stats.t.ppf(0.975, 11) * math.sqrt(res.std_error ** 2 + res.tau2)
+    half = stats.t.ppf(0.975, 11) * math.sqrt(res.std_error**2 + res.tau2)
     assert_allclose([res.pi_lower, res.pi_upper], [res.estimate - half, res.estimate + half], rtol=1e-12)
     assert res.tidy().set_index("term").loc["prediction", "df"] == 11
 
@@ -148,22 +165,50 @@ def coalitions(seed=0, k=6, n=40, small=None):
         pre = rng.integers(2, 12, m).astype(float)
         post = np.clip(pre - rng.integers(-2, 4, m), 0, 11)
         ids = [f"{j}-{i}" for i in range(m)]
-        frames.append(pd.DataFrame({"participant_id": ids * 2, "wave": ["pre"] * m + ["post"] * m,
-                                    "total": np.r_[pre, post], "municipality_code": f"GM{363 + j:04d}"}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "participant_id": ids * 2,
+                    "wave": ["pre"] * m + ["post"] * m,
+                    "total": np.r_[pre, post],
+                    "municipality_code": f"GM{363 + j:04d}",
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
 def test_effect_sizes_equal_paired_per_coalition():
     df = coalitions(seed=1)
     es = effect_sizes(df, outcome="total", unit="participant_id", time="wave")
-    assert list(es.columns) == ["municipality_code", "estimate", "std_error", "ci_lower", "ci_upper",
-                                "n", "n_dropped", "effect"]
+    assert list(es.columns) == [
+        "municipality_code",
+        "estimate",
+        "std_error",
+        "ci_lower",
+        "ci_upper",
+        "n",
+        "n_dropped",
+        "effect",
+    ]
     assert len(es) == 6 and (es["n"] == 40).all()
     for _, row in es.iterrows():
-        own = paired(df[df["municipality_code"] == row["municipality_code"]], outcome="total",
-                     unit="participant_id", time="wave").tidy().set_index("term").loc["g_av"]
-        assert_allclose(row[["estimate", "std_error"]].astype(float), own[["estimate", "std_error"]].astype(float),
-                        rtol=1e-12)
+        own = (
+            paired(
+                df[df["municipality_code"] == row["municipality_code"]],
+                outcome="total",
+                unit="participant_id",
+                time="wave",
+            )
+            .tidy()
+            .set_index("term")
+            .loc["g_av"]
+        )
+        assert_allclose(
+            row[["estimate", "std_error"]].astype(float),
+            own[["estimate", "std_error"]].astype(float),
+            rtol=1e-12,
+        )
     res = random_effects(es, estimate="estimate", std_error="std_error", label="municipality_code")
     assert res.k == 6 and res.estimate < 0
     md = effect_sizes(df, outcome="total", unit="participant_id", time="wave", effect="mean_diff")

@@ -4,6 +4,7 @@ Reference: tests/reference/meta/make_reference_moderators.R on metafor's dat.bcg
 moderators alloc (factor), ablat and year. The R fits use control = list(threshold = 1e-12),
 so REML is compared at rtol 1e-6 like DL.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,8 +27,8 @@ from evalkit.core.errors import (  # noqa: E402
     EstimationError,
     ParameterError,
 )
-from evalkit.methods.meta import meta_regression, random_effects, subgroups  # noqa: E402
 from evalkit.core.results import TIDY_COLUMNS  # noqa: E402
+from evalkit.methods.meta import meta_regression, random_effects, subgroups  # noqa: E402
 
 REF = Path(__file__).parent / "reference" / "meta"
 MODELS = {"alloc": ["alloc"], "ablat_year": ["ablat", "year"], "alloc_ablat": ["alloc", "ablat"]}
@@ -64,12 +65,25 @@ def test_meta_regression_matches_metafor(bcg, model, method):
     res = meta_regression(bcg, estimate="yi", variance="vi", moderators=MODELS[model], method=method)
     got = res.coefficients.assign(term=res.coefficients["term"].map(_r_term)).set_index("term")
     assert list(got.index) == list(ref_c.index)
-    for ours, theirs in [("estimate", "estimate"), ("std_error", "se"), ("z", "zval"),
-                         ("p_value", "pval"), ("ci_lower", "ci_lb"), ("ci_upper", "ci_ub")]:
+    for ours, theirs in [
+        ("estimate", "estimate"),
+        ("std_error", "se"),
+        ("z", "zval"),
+        ("p_value", "pval"),
+        ("ci_lower", "ci_lb"),
+        ("ci_upper", "ci_ub"),
+    ]:
         assert_allclose(got[ours], ref_c[theirs], rtol=1e-6, err_msg=ours)
     assert res.k == ref["k"] and res.p == ref["p"] and res.qm_df == ref["QMdf"]
-    for ours, theirs in [("tau2", "tau2"), ("i2", "I2"), ("h2", "H2"), ("qe", "QE"),
-                         ("qe_p", "QEp"), ("qm", "QM"), ("qm_p", "QMp")]:
+    for ours, theirs in [
+        ("tau2", "tau2"),
+        ("i2", "I2"),
+        ("h2", "H2"),
+        ("qe", "QE"),
+        ("qe_p", "QEp"),
+        ("qm", "QM"),
+        ("qm_p", "QMp"),
+    ]:
         assert_allclose(getattr(res, ours), ref[theirs], rtol=1e-6, err_msg=ours)
     # metafor truncates R2 at 0 (the alloc model explains nothing)
     assert_allclose(res.r2, ref["R2"], rtol=1e-6, atol=1e-9)
@@ -81,8 +95,17 @@ def test_meta_regression_tidy_and_summary(bcg):
     res = meta_regression(bcg, estimate="yi", variance="vi", moderators=["alloc", "ablat"])
     t = res.tidy()
     assert list(t.columns[:7]) == list(TIDY_COLUMNS)
-    assert list(t["term"]) == ["intercept", "alloc[random]", "alloc[systematic]", "ablat",
-                               "qm", "tau2", "i2", "r2", "qe"]
+    assert list(t["term"]) == [
+        "intercept",
+        "alloc[random]",
+        "alloc[systematic]",
+        "ablat",
+        "qm",
+        "tau2",
+        "i2",
+        "r2",
+        "qe",
+    ]
     assert (t["n"] == 13).all()
     ti = t.set_index("term")
     assert ti.loc["qm", "df"] == 3 and ti.loc["qe", "df"] == 9
@@ -93,17 +116,20 @@ def test_meta_regression_tidy_and_summary(bcg):
 
 
 def test_meta_regression_std_error_input_and_categorical_order(bcg):
-    d = bcg.assign(sei=np.sqrt(bcg["vi"]),
-                   alloc=pd.Categorical(bcg["alloc"], ["random", "alternate", "systematic"]))
+    d = bcg.assign(
+        sei=np.sqrt(bcg["vi"]), alloc=pd.Categorical(bcg["alloc"], ["random", "alternate", "systematic"])
+    )
     res = meta_regression(d, estimate="yi", std_error="sei", moderators="alloc")
     assert list(res.coefficients["term"]) == ["intercept", "alloc[alternate]", "alloc[systematic]"]
     # the reference level changes the coefficients, not the fit
     base = meta_regression(bcg, estimate="yi", variance="vi", moderators="alloc")
     assert_allclose(res.qm, base.qm, rtol=1e-9)
     assert_allclose(res.tau2, base.tau2, rtol=1e-9)
-    assert_allclose(res.coefficients["estimate"].iloc[0],
-                    base.coefficients["estimate"].iloc[0] + base.coefficients["estimate"].iloc[1],
-                    rtol=1e-9)
+    assert_allclose(
+        res.coefficients["estimate"].iloc[0],
+        base.coefficients["estimate"].iloc[0] + base.coefficients["estimate"].iloc[1],
+        rtol=1e-9,
+    )
 
 
 def test_meta_regression_recovers_known_moderator_effect():
@@ -123,9 +149,9 @@ def test_meta_regression_recovers_known_moderator_effect():
         cover += b["ci_lower"] <= -0.3 <= b["ci_upper"]
         tau2.append(res.tau2)
         r2.append(res.r2)
-    assert abs(np.mean(est) + 0.3) < 0.01          # MC SE of the mean ~0.004
-    assert 0.90 <= cover / reps <= 0.99            # nominal 95%
-    assert abs(np.mean(tau2) - 0.01) < 0.003       # REML is nearly unbiased for tau^2
+    assert abs(np.mean(est) + 0.3) < 0.01  # MC SE of the mean ~0.004
+    assert 0.90 <= cover / reps <= 0.99  # nominal 95%
+    assert abs(np.mean(tau2) - 0.01) < 0.003  # REML is nearly unbiased for tau^2
     assert np.nanmedian(r2) > 50
 
 
@@ -134,15 +160,23 @@ def test_subgroups_match_metafor(bcg, method):
     ref = pd.read_csv(REF / "subgroups_alloc.csv")
     ref = ref[ref["method"] == method].set_index("level")
     qb = pd.read_csv(REF / "subgroups_alloc_qbetween.csv").set_index("method").loc[method]
-    res = subgroups(bcg, estimate="yi", variance="vi", moderator="alloc", label="author",
-                    method=method)
+    res = subgroups(bcg, estimate="yi", variance="vi", moderator="alloc", label="author", method=method)
     g = res.groups.set_index("level")
     assert list(g.index) == list(ref.index)
     assert (g["k"] == ref["k"]).all()
-    for ours, theirs in [("estimate", "estimate"), ("std_error", "se"), ("p_value", "pval"),
-                         ("ci_lower", "ci_lb"), ("ci_upper", "ci_ub"), ("tau2", "tau2"),
-                         ("i2", "I2"), ("q", "QE"), ("q_p", "QEp"), ("pi_lower", "pi_lb"),
-                         ("pi_upper", "pi_ub")]:
+    for ours, theirs in [
+        ("estimate", "estimate"),
+        ("std_error", "se"),
+        ("p_value", "pval"),
+        ("ci_lower", "ci_lb"),
+        ("ci_upper", "ci_ub"),
+        ("tau2", "tau2"),
+        ("i2", "I2"),
+        ("q", "QE"),
+        ("q_p", "QEp"),
+        ("pi_lower", "pi_lb"),
+        ("pi_upper", "pi_ub"),
+    ]:
         assert_allclose(g[ours], ref[theirs], rtol=1e-6, err_msg=ours)
     assert_allclose(res.q_between, qb["Q_between"], rtol=1e-6)
     assert_allclose(res.q_between_p, qb["p"], rtol=1e-6)
@@ -187,8 +221,9 @@ def test_bad_input(bcg):
     with pytest.raises(EstimationError, match="do not vary"):
         meta_regression(bcg.assign(c="x"), estimate="yi", variance="vi", moderators="c")
     with pytest.raises(EstimationError, match="collinear"):
-        meta_regression(bcg.assign(a2=bcg["ablat"] * 2), estimate="yi", variance="vi",
-                        moderators=["ablat", "a2"])
+        meta_regression(
+            bcg.assign(a2=bcg["ablat"] * 2), estimate="yi", variance="vi", moderators=["ablat", "a2"]
+        )
     with pytest.raises(EstimationError, match="needs more than"):
         meta_regression(bcg.iloc[[0, 4, 9]], estimate="yi", variance="vi", moderators="alloc")
     with pytest.raises(DataValidationError, match="positive"):

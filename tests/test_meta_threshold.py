@@ -1,6 +1,7 @@
 """Audit edge case 6: metafor's default REML stopping rule (threshold 1e-5) against the
 optimum, on dat.molloy2014 (metadat). Reference: tests/reference/meta_threshold/ (molloy.R
 writes molloy.csv with Fisher's z and its variance, and molloy.json; sessionInfo.txt)."""
+
 from __future__ import annotations
 
 import json
@@ -22,18 +23,18 @@ def molloy() -> pd.DataFrame:
     return pd.read_csv(REF / "molloy.csv")
 
 
-@pytest.mark.parametrize("tol, key", [(1e-12, "threshold_1e12"),
-                                      (meta.METAFOR_THRESHOLD, "default")])
+@pytest.mark.parametrize("tol, key", [(1e-12, "threshold_1e12"), (meta.METAFOR_THRESHOLD, "default")])
 def test_random_effects_matches_rma_for_each_threshold(molloy, tol, key):
-    res = meta.random_effects(molloy, estimate="yi", variance="vi", label="study",
-                              tau2_tol=tol)
+    res = meta.random_effects(molloy, estimate="yi", variance="vi", label="study", tau2_tol=tol)
     ref = R[key]
     # same algorithm, start and stopping rule as metafor: agreement to rounding (1e-10)
     assert_allclose(res.tau2, ref["tau2"], rtol=1e-10)
     assert_allclose(res.se_tau2, ref["se_tau2"], rtol=1e-10)
-    assert_allclose([res.estimate, res.std_error, res.ci_lower, res.ci_upper],
-                    [ref["estimate"], ref["std_error"], ref["ci_lower"], ref["ci_upper"]],
-                    rtol=1e-10)
+    assert_allclose(
+        [res.estimate, res.std_error, res.ci_lower, res.ci_upper],
+        [ref["estimate"], ref["std_error"], ref["ci_lower"], ref["ci_upper"]],
+        rtol=1e-10,
+    )
     assert_allclose([res.i2, res.h2], [ref["i2"], ref["h2"]], rtol=1e-10)
 
 

@@ -7,6 +7,7 @@ requirement) for fit indices, estimates and standard errors; lavaan's own optimi
 (nlminb, rel.tol 1e-10), its EM for the h1 model (tol 1e-5) and its RMSEA intervals
 (uniroot, tol ~1e-4 in lambda) limit the agreement, hence atol for values near zero.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,15 +28,38 @@ HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 YM = "social =~ y01 + y02 + y03 + y04 + y05 + y06\nemotional =~ y07 + y08 + y09 + y10 + y11 + y12"
 HS_FULL = Path(__file__).parent / "reference" / "lavaan" / "holzinger1939.csv"
 
-STANDARD = {"chi2": "chisq", "df": "df", "p_value": "pvalue", "cfi": "cfi", "tli": "tli", "rmsea": "rmsea",
-            "rmsea_ci_lower": "rmsea.ci.lower", "rmsea_ci_upper": "rmsea.ci.upper", "srmr": "srmr",
-            "baseline_chi2": "baseline.chisq", "baseline_df": "baseline.df"}
-SCALED = {"chi2_scaled": "chisq.scaled", "df_scaled": "df.scaled", "p_value_scaled": "pvalue.scaled",
-          "scaling_factor": "chisq.scaling.factor", "cfi_scaled": "cfi.scaled", "tli_scaled": "tli.scaled",
-          "rmsea_scaled": "rmsea.scaled", "rmsea_ci_lower_scaled": "rmsea.ci.lower.scaled",
-          "rmsea_ci_upper_scaled": "rmsea.ci.upper.scaled", "baseline_chi2_scaled": "baseline.chisq.scaled"}
-ROBUST = {"cfi_robust": "cfi.robust", "tli_robust": "tli.robust", "rmsea_robust": "rmsea.robust",
-          "rmsea_ci_lower_robust": "rmsea.ci.lower.robust", "rmsea_ci_upper_robust": "rmsea.ci.upper.robust"}
+STANDARD = {
+    "chi2": "chisq",
+    "df": "df",
+    "p_value": "pvalue",
+    "cfi": "cfi",
+    "tli": "tli",
+    "rmsea": "rmsea",
+    "rmsea_ci_lower": "rmsea.ci.lower",
+    "rmsea_ci_upper": "rmsea.ci.upper",
+    "srmr": "srmr",
+    "baseline_chi2": "baseline.chisq",
+    "baseline_df": "baseline.df",
+}
+SCALED = {
+    "chi2_scaled": "chisq.scaled",
+    "df_scaled": "df.scaled",
+    "p_value_scaled": "pvalue.scaled",
+    "scaling_factor": "chisq.scaling.factor",
+    "cfi_scaled": "cfi.scaled",
+    "tli_scaled": "tli.scaled",
+    "rmsea_scaled": "rmsea.scaled",
+    "rmsea_ci_lower_scaled": "rmsea.ci.lower.scaled",
+    "rmsea_ci_upper_scaled": "rmsea.ci.upper.scaled",
+    "baseline_chi2_scaled": "baseline.chisq.scaled",
+}
+ROBUST = {
+    "cfi_robust": "cfi.robust",
+    "tli_robust": "tli.robust",
+    "rmsea_robust": "rmsea.robust",
+    "rmsea_ci_lower_robust": "rmsea.ci.lower.robust",
+    "rmsea_ci_upper_robust": "rmsea.ci.upper.robust",
+}
 
 
 def _quiet(fn, *args, **kwargs):
@@ -175,7 +199,9 @@ def test_listwise_youth_equals_lavaan(youth_miss):
     assert_fit(res, REF["youth_listwise_ml"], STANDARD)
 
 
-@pytest.mark.parametrize("name, estimator", [("hs_fiml_ml_invariance", "ML"), ("hs_fiml_mlr_invariance", "MLR")])
+@pytest.mark.parametrize(
+    "name, estimator", [("hs_fiml_ml_invariance", "ML"), ("hs_fiml_mlr_invariance", "MLR")]
+)
 def test_fiml_invariance_equals_lavaan(hs_miss, name, estimator):
     inv = _quiet(invariance, hs_miss, HS, group="school", estimator=estimator, missing="fiml")
     ref = REF[name]
@@ -191,12 +217,25 @@ def test_fiml_invariance_equals_lavaan(hs_miss, name, estimator):
 # WLSMV with pairwise deletion (psych::bfi with its own missing answers)
 # ------------------------------------------------------------------------------------
 BFI = "agree =~ A1 + A2 + A3 + A4 + A5\nconsc =~ C1 + C2 + C3 + C4 + C5"
-WLSMV_FIT = {"chi2": "chisq", "df": "df", "chi2_scaled": "chisq.scaled", "p_value_scaled": "pvalue.scaled",
-             "scaling_factor": "chisq.scaling.factor", "cfi": "cfi", "tli": "tli", "rmsea": "rmsea",
-             "cfi_scaled": "cfi.scaled", "tli_scaled": "tli.scaled", "rmsea_scaled": "rmsea.scaled", "srmr": "srmr"}
+WLSMV_FIT = {
+    "chi2": "chisq",
+    "df": "df",
+    "chi2_scaled": "chisq.scaled",
+    "p_value_scaled": "pvalue.scaled",
+    "scaling_factor": "chisq.scaling.factor",
+    "cfi": "cfi",
+    "tli": "tli",
+    "rmsea": "rmsea",
+    "cfi_scaled": "cfi.scaled",
+    "tli_scaled": "tli.scaled",
+    "rmsea_scaled": "rmsea.scaled",
+    "srmr": "srmr",
+}
 
 
-@pytest.mark.parametrize("missing, name", [("pairwise", "bfi_wlsmv_pairwise"), ("listwise", "bfi_wlsmv_listwise")])
+@pytest.mark.parametrize(
+    "missing, name", [("pairwise", "bfi_wlsmv_pairwise"), ("listwise", "bfi_wlsmv_listwise")]
+)
 def test_wlsmv_pairwise_equals_lavaan(missing, name):
     d = pd.read_csv(REF_DIR / "bfi_AC_missing.csv")
     res = _quiet(cfa, d, BFI, estimator="WLSMV", missing=missing)

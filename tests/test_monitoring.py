@@ -4,6 +4,7 @@ References: the bundled source files themselves (read here independently with pa
 statsmodels for the regression of change on level, scipy's cdist for the nearest neighbours,
 and the published spot values (Netherlands 2020 18+: 47.0 / 11.2; Amsterdam: 53.2 / 14.8).
 """
+
 from __future__ import annotations
 
 import math
@@ -22,8 +23,25 @@ from evalkit.data import boundaries, datasets
 from evalkit.methods import monitoring as mon
 
 FILES = datasets.DATA_DIR
-BLANK_17 = ["GM0613", "GM0744", "GM0893", "GM1729", "GM0542", "GM0331", "GM0944", "GM1695", "GM0432",
-            "GM0437", "GM0589", "GM0765", "GM0339", "GM0277", "GM0965", "GM0981", "GM0638"]
+BLANK_17 = [
+    "GM0613",
+    "GM0744",
+    "GM0893",
+    "GM1729",
+    "GM0542",
+    "GM0331",
+    "GM0944",
+    "GM1695",
+    "GM0432",
+    "GM0437",
+    "GM0589",
+    "GM0765",
+    "GM0339",
+    "GM0277",
+    "GM0965",
+    "GM0981",
+    "GM0638",
+]
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +60,15 @@ def amsterdam():
 
 
 def _fig(res, kind, code, year, ind, age="18+"):
-    hits = [f for f in res.figures if f.unit_kind == kind and f.unit_code == code and f.year == year
-            and f.indicator == ind and f.age_group == age]
+    hits = [
+        f
+        for f in res.figures
+        if f.unit_kind == kind
+        and f.unit_code == code
+        and f.year == year
+        and f.indicator == ind
+        and f.age_group == age
+    ]
     assert len(hits) == 1, (kind, code, year, ind, hits)
     return hits[0]
 
@@ -84,8 +109,10 @@ def test_every_figure_has_source_year_and_remark(amsterdam):
 
 
 def test_merged_municipality_shows_former_municipalities(raw):
-    res = mon.compare("GM1982")              # Land van Cuijk (2022) = five former municipalities
-    adult = [f for f in res.figures if f.year < 2024 and f.unit_kind != "national" and f.unit_kind != "peer_group"]
+    res = mon.compare("GM1982")  # Land van Cuijk (2022) = five former municipalities
+    adult = [
+        f for f in res.figures if f.year < 2024 and f.unit_kind != "national" and f.unit_kind != "peer_group"
+    ]
     assert {f.unit_code for f in adult} == {"GM0756", "GM0786", "GM0815", "GM1684", "GM1702"}
     assert {f.unit_kind for f in adult} == {"former_municipality"}
     # no invented figure for the new code in 2012-2020
@@ -93,7 +120,7 @@ def test_merged_municipality_shows_former_municipalities(raw):
     assert res.merged
     s = res.summary()
     assert "Boxmeer" in s and "voormalige gemeenten" in s and "rekent ze niet om" in s
-    assert "gewogen naar inwoners op 1 januari 2020 (CBS)" in s     # the peer profile, named
+    assert "gewogen naar inwoners op 1 januari 2020 (CBS)" in s  # the peer profile, named
     # 2024 (boundaries of 2024): Land van Cuijk has its own figure
     ya = raw_ya_value("GM1982", "lonely_pct")
     assert _fig(res, "municipality", "GM1982", 2024, "lonely_pct", "16-25").value == ya
@@ -105,7 +132,7 @@ def raw_ya_value(code, ind):
 
 
 def test_partly_enlarged_municipality_says_so():
-    s = mon.compare("GM0757").summary(lang="en")       # Boxtel + Esch (Haaren) since 2021
+    s = mon.compare("GM0757").summary(lang="en")  # Boxtel + Esch (Haaren) since 2021
     assert "Haaren" in s and "Esch" in s and "not in Boxtel's figures" in s
 
 
@@ -148,20 +175,23 @@ def test_gone_and_unpublished_units_in_2024():
 
 def test_peer_group_equals_independent_nearest_neighbours(raw):
     adults = raw[(raw["age_group"] == "18+") & (raw["region_code"] != "NL01")]
-    wide = adults.pivot(index="region_code", columns="year",
-                        values=["lonely_pct", "severely_lonely_pct", "emotionally_lonely_pct", "socially_lonely_pct"])
+    wide = adults.pivot(
+        index="region_code",
+        columns="year",
+        values=["lonely_pct", "severely_lonely_pct", "emotionally_lonely_pct", "socially_lonely_pct"],
+    )
     cols = [(i, y) for y, i in mon.PEER_FEATURES]
     X = wide[cols].to_numpy(dtype=float)
     Z = (X - X.mean(axis=0)) / X.std(axis=0, ddof=1)
     codes = list(wide.index)
     # unchanged municipality
     i = codes.index("GM0014")
-    d = cdist(Z[i:i + 1], Z)[0]
+    d = cdist(Z[i : i + 1], Z)[0]
     d[i] = np.inf
     expected = {codes[j] for j in np.argsort(d, kind="stable")[:10]}
     pg = mon.peer_group("GM0014")
     assert set(pg.peers["gm_code_2020"]) == expected and not pg.combined
-    assert list(pg.peers["name_2020"]) == sorted(pg.peers["name_2020"], key=str.lower)   # not a ranking
+    assert list(pg.peers["name_2020"]) == sorted(pg.peers["name_2020"], key=str.lower)  # not a ranking
     # merged municipality: population-weighted profile of its former municipalities
     pop = pd.read_csv(FILES / "population_2020.csv").set_index("gm_code")["inhabitants_2020"]
     own = ["GM0003", "GM0010", "GM0024"]
@@ -186,21 +216,26 @@ def test_change_vs_level_equals_statsmodels(raw):
     import statsmodels.api as sm
 
     a = raw[(raw["age_group"] == "18+") & (raw["region_code"] != "NL01")].pivot(
-        index="region_code", columns="year", values="lonely_pct")
+        index="region_code", columns="year", values="lonely_pct"
+    )
     x, y = a[2016].to_numpy(), (a[2020] - a[2016]).to_numpy()
     ols = sm.OLS(y, sm.add_constant(x)).fit()
     res = mon.change_vs_level()
     t = res.tidy().set_index("term")
     np.testing.assert_allclose(t.loc["slope", "estimate"], ols.params[1], rtol=1e-10)
     np.testing.assert_allclose(t.loc["slope", "std_error"], ols.bse[1], rtol=1e-10)
-    np.testing.assert_allclose(t.loc["slope", ["ci_lower", "ci_upper"]].to_numpy(dtype=float),
-                               ols.conf_int()[1], rtol=1e-10)
+    np.testing.assert_allclose(
+        t.loc["slope", ["ci_lower", "ci_upper"]].to_numpy(dtype=float), ols.conf_int()[1], rtol=1e-10
+    )
     np.testing.assert_allclose(t.loc["slope", "p_value"], ols.pvalues[1], rtol=1e-8)
     r = np.corrcoef(x, y)[0, 1]
     np.testing.assert_allclose(t.loc["correlation", "estimate"], r, rtol=1e-10)
     z, h = math.atanh(r), 1.959963984540054 / math.sqrt(len(x) - 3)
-    np.testing.assert_allclose(t.loc["correlation", ["ci_lower", "ci_upper"]].to_numpy(dtype=float),
-                               [math.tanh(z - h), math.tanh(z + h)], rtol=1e-10)
+    np.testing.assert_allclose(
+        t.loc["correlation", ["ci_lower", "ci_upper"]].to_numpy(dtype=float),
+        [math.tanh(z - h), math.tanh(z + h)],
+        rtol=1e-10,
+    )
     assert t.loc["slope", "n"] == 355
     assert "regressie naar het gemiddelde" in res.summary()
     assert "regression to the mean" in res.summary(lang="en")
@@ -237,8 +272,13 @@ def test_plots_and_html(amsterdam):
 
     assert isinstance(amsterdam.plot(), matplotlib.figure.Figure)
     assert isinstance(mon.plot_safety_regions(highlight="GM0363"), matplotlib.figure.Figure)
-    for res in (mon.national_trend(), mon.change_vs_level(), mon.young_adults_regions(), mon.model_funnel(),
-                mon.peer_group("GM0363")):
+    for res in (
+        mon.national_trend(),
+        mon.change_vs_level(),
+        mon.young_adults_regions(),
+        mon.model_funnel(),
+        mon.peer_group("GM0363"),
+    ):
         assert hasattr(res.plot(), "figure")
         html = res._repr_html_()
         assert "<table" in html
@@ -246,19 +286,22 @@ def test_plots_and_html(amsterdam):
     matplotlib.pyplot.close("all")
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: mon.compare(363), "code"),
-    (lambda: mon.compare("GM0003"), "code"),            # Appingedam: merged into Eemsdelta in 2021
-    (lambda: mon.compare("GM0363", age_group="12+"), "age_group"),
-    (lambda: mon.compare("GM0363", lang="de"), "lang"),
-    (lambda: mon.peer_group("GM0363", k=1), "k"),
-    (lambda: mon.peer_group("GM0363", k=51), "k"),
-    (lambda: mon.change_vs_level(indicator="x"), "indicator"),
-    (lambda: mon.model_funnel(year=2024), "year"),
-    (lambda: mon.model_funnel(year=2012, indicator="socially_lonely_pct"), "not published"),
-    (lambda: mon.plot_safety_regions(age_group="x"), "age_group"),
-    (lambda: mon.source_text("x"), "dataset"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: mon.compare(363), "code"),
+        (lambda: mon.compare("GM0003"), "code"),  # Appingedam: merged into Eemsdelta in 2021
+        (lambda: mon.compare("GM0363", age_group="12+"), "age_group"),
+        (lambda: mon.compare("GM0363", lang="de"), "lang"),
+        (lambda: mon.peer_group("GM0363", k=1), "k"),
+        (lambda: mon.peer_group("GM0363", k=51), "k"),
+        (lambda: mon.change_vs_level(indicator="x"), "indicator"),
+        (lambda: mon.model_funnel(year=2024), "year"),
+        (lambda: mon.model_funnel(year=2012, indicator="socially_lonely_pct"), "not published"),
+        (lambda: mon.plot_safety_regions(age_group="x"), "age_group"),
+        (lambda: mon.source_text("x"), "dataset"),
+    ],
+)
 def test_bad_arguments(call, match):
     with pytest.raises(ParameterError, match=match):
         call()

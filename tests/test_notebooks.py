@@ -10,6 +10,7 @@ minutes (``EVALKIT_NOTEBOOK_BUDGET`` seconds overrides it on a slow machine).
 
 Notebooks are stored without outputs; a second test checks that.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,15 +24,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(p for p in NOTEBOOK_DIR.glob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-CELL_TIMEOUT = 300          # seconds per cell
-BUDGET = float(os.environ.get("EVALKIT_NOTEBOOK_BUDGET", "120"))   # seconds per notebook
+CELL_TIMEOUT = 300  # seconds per cell
+BUDGET = float(os.environ.get("EVALKIT_NOTEBOOK_BUDGET", "120"))  # seconds per notebook
 #: Notebooks that must show figures (guards against a non-inline matplotlib backend).
-WITH_FIGURES = {"01_programme_effect.ipynb", "02_intervention_synthesis.ipynb",
-                "03_youth_instrument_validation.ipynb", "04_monitoring.ipynb"}
+WITH_FIGURES = {
+    "01_programme_effect.ipynb",
+    "02_intervention_synthesis.ipynb",
+    "03_youth_instrument_validation.ipynb",
+    "04_monitoring.ipynb",
+}
 
-_CHECK = ("import sys as _sys, evalkit as _ek\n"
-          "print(_sys.executable)\n"
-          "print(_ek.__file__)")
+_CHECK = "import sys as _sys, evalkit as _ek\nprint(_sys.executable)\nprint(_ek.__file__)"
 
 
 def _ids(paths):
@@ -42,8 +45,11 @@ def _ids(paths):
 def test_notebook_stored_without_outputs(path):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
-    dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
-             and (c.get("outputs") or c.get("execution_count") is not None)]
+    dirty = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count") is not None)
+    ]
     assert not dirty, f"{path.name}: strip outputs and execution counts (cells {dirty})"
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
 
@@ -55,9 +61,14 @@ def test_notebook_executes(path, record_property):
 
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(_CHECK))
-    client = NotebookClient(nb, kernel_name="python3", timeout=CELL_TIMEOUT,
-                            resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
-                            allow_errors=False, record_timing=True)
+    client = NotebookClient(
+        nb,
+        kernel_name="python3",
+        timeout=CELL_TIMEOUT,
+        resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
+        allow_errors=False,
+        record_timing=True,
+    )
     start = time.perf_counter()
     try:
         client.execute()
@@ -72,7 +83,8 @@ def test_notebook_executes(path, record_property):
     assert Path(out[0]).resolve() == Path(sys.executable).resolve(), out
     assert Path(out[1]).resolve().is_relative_to(ROOT), out
     if path.name in WITH_FIGURES:
-        images = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code"
-                     for o in c.outputs)
+        images = sum(
+            "image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs
+        )
         assert images >= 3, f"{path.name} showed {images} figures; is the inline backend active?"
     assert wall < BUDGET, f"{path.name} took {wall:.0f} s (budget {BUDGET:.0f} s on 2 cores)"

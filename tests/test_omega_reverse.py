@@ -3,6 +3,7 @@
 Reference: tests/reference/omega_reverse/ (make_data.py writes items.csv, seeded; omega.R
 runs psych::omega, psych::principal, psych::alpha and semTools::compRelSEM; sessionInfo).
 """
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,10 @@ from evalkit.core.errors import DataQualityWarning
 from evalkit.methods.validation.consistency import reliability
 
 REF = Path(__file__).parent / "reference" / "omega_reverse"
-R = {k: (v[0] if isinstance(v, list) and len(v) == 1 and k != "reverse_items" else v)
-     for k, v in json.loads((REF / "omega.json").read_text()).items()}
+R = {
+    k: (v[0] if isinstance(v, list) and len(v) == 1 and k != "reverse_items" else v)
+    for k, v in json.loads((REF / "omega.json").read_text()).items()
+}
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +53,9 @@ def test_unkeyed_reverse_items_are_named(items):
 def test_after_reverse_keying_agrees_with_r(items):
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataQualityWarning)  # no reverse warning any more
-        res = reliability(items, items=list(items.columns), reverse=R["reverse_items"],
-                          sl_factors=3, n_boot=0)
+        res = reliability(
+            items, items=list(items.columns), reverse=R["reverse_items"], sl_factors=3, n_boot=0
+        )
     assert res.reverse_suggested == ()
     t = res.tidy().set_index("term")
     assert_allclose(t.at["alpha", "estimate"], R["reversed_alpha"], rtol=1e-10)

@@ -2,6 +2,7 @@
 
 Reference: tests/reference/lavaan_ordinal/make_reference.R -> reference.json.
 """
+
 import json
 import warnings
 from pathlib import Path
@@ -20,8 +21,11 @@ REF_DIR = Path(__file__).parent / "reference" / "lavaan_ordinal"
 REF = json.loads((REF_DIR / "reference.json").read_text())
 
 
-ITEMS = {"bfi": [f"A{i}" for i in range(1, 6)] + [f"C{i}" for i in range(1, 6)],
-         "sim3": [f"y{i}" for i in range(1, 9)], "bin": ["b1", "b2", "b3", "b4"]}
+ITEMS = {
+    "bfi": [f"A{i}" for i in range(1, 6)] + [f"C{i}" for i in range(1, 6)],
+    "sim3": [f"y{i}" for i in range(1, 9)],
+    "bin": ["b1", "b2", "b3", "b4"],
+}
 
 
 def _load(name):
@@ -46,11 +50,13 @@ def test_bvn_cdf_matches_scipy():
     h[:3] = 0.0
     k[2:5] = 0.0
     ours = bivariate_normal_cdf(h, k, r)
-    theirs = [multivariate_normal([0, 0], [[1, ri], [ri, 1]]).cdf([hi, ki])
-              for hi, ki, ri in zip(h, k, r)]
+    theirs = [multivariate_normal([0, 0], [[1, ri], [ri, 1]]).cdf([hi, ki]) for hi, ki, ri in zip(h, k, r)]
     assert_allclose(ours, theirs, atol=1e-7)  # scipy's Genz integration is ~1e-8 accurate
-    assert_allclose(bivariate_normal_cdf([np.inf, -np.inf, 1.0], [0.5, 2.0, np.inf], 0.3),
-                    [0.6914624612740131, 0.0, 0.8413447460685429], rtol=1e-12)
+    assert_allclose(
+        bivariate_normal_cdf([np.inf, -np.inf, 1.0], [0.5, 2.0, np.inf], 0.3),
+        [0.6914624612740131, 0.0, 0.8413447460685429],
+        rtol=1e-12,
+    )
 
 
 def test_n_and_thresholds(case):
@@ -81,8 +87,7 @@ def test_ordinal_alpha_equals_psych(case):
 def test_tidy_shape(case):
     res, ref = case
     tid = res.tidy()
-    assert list(tid.columns[:7]) == ["term", "estimate", "std_error", "ci_lower",
-                                     "ci_upper", "p_value", "n"]
+    assert list(tid.columns[:7]) == ["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "n"]
     p = len(res.items)
     assert len(tid) == len(res.threshold_vector) + p * (p - 1) // 2 + 1
     assert tid["term"].iloc[-1] == "ordinal_alpha"
@@ -128,9 +133,11 @@ def test_listwise_warning_and_bad_input():
 
 def test_ordered_categorical_input_same_as_codes():
     data = _load("sim3")[["y1", "y2", "y3"]]
-    lab = data.apply(lambda s: pd.Categorical(s.map({0: "nee", 1: "soms", 2: "ja"}),
-                                              categories=["nee", "soms", "ja"],
-                                              ordered=True))
+    lab = data.apply(
+        lambda s: pd.Categorical(
+            s.map({0: "nee", 1: "soms", 2: "ja"}), categories=["nee", "soms", "ja"], ordered=True
+        )
+    )
     a = polychoric(data, list(data.columns), nacov=False).correlation.to_numpy()
     b = polychoric(lab, list(lab.columns), nacov=False).correlation.to_numpy()
     assert_allclose(a, b, rtol=1e-12)

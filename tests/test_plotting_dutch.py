@@ -4,6 +4,7 @@ One mechanism (:func:`evalkit.plotting.localize_axes`) called at the end of ever
 ``plot()`` that takes ``lang``; these tests draw real library figures in both languages
 and compare their numeric tick labels.
 """
+
 from __future__ import annotations
 
 import re
@@ -69,9 +70,16 @@ RESULTS = {
     "efa (heat map + colour bar)": lambda: val.efa(_ordinal(), items=list("abcd"), n_factors=1),
     "polychoric (heat map)": lambda: val.polychoric(_ordinal(), list("abcd")),
     "cfa WLSMV (loadings)": lambda: val.cfa(_ordinal(), "f =~ a + b + c + d", estimator="WLSMV"),
-    "roc": lambda: val.roc(pd.DataFrame({"score": np.arange(40) % 7 + np.arange(40) / 40,
-                                         "reference": (np.arange(40) % 3 == 0).astype(int)}),
-                           score="score", reference="reference"),
+    "roc": lambda: val.roc(
+        pd.DataFrame(
+            {
+                "score": np.arange(40) % 7 + np.arange(40) / 40,
+                "reference": (np.arange(40) % 3 == 0).astype(int),
+            }
+        ),
+        score="score",
+        reference="reference",
+    ),
     "meta.random_effects": lambda: evalkit.meta.random_effects(_meta_data(), estimate="yi", variance="vi"),
 }
 
@@ -109,10 +117,12 @@ def test_library_plot_with_whole_ticks_is_localized(name):
         try:
             ax_nl = res.plot(lang="nl")
             kinds_nl = {type(a.xaxis.get_major_formatter()).__name__ for a in ax_nl.figure.get_axes()} | {
-                type(a.yaxis.get_major_formatter()).__name__ for a in ax_nl.figure.get_axes()}
+                type(a.yaxis.get_major_formatter()).__name__ for a in ax_nl.figure.get_axes()
+            }
             ax_en = res.plot(lang="en")
             kinds_en = {type(a.xaxis.get_major_formatter()).__name__ for a in ax_en.figure.get_axes()} | {
-                type(a.yaxis.get_major_formatter()).__name__ for a in ax_en.figure.get_axes()}
+                type(a.yaxis.get_major_formatter()).__name__ for a in ax_en.figure.get_axes()
+            }
         finally:
             plt.close("all")
     assert "DutchFormatter" in kinds_nl

@@ -1,6 +1,7 @@
 """evalkit.power against R pwr, pingouin, statsmodels, published G*Power examples and
 simulation. References: tests/reference/power/ (pwr.R, pwr.json, sessionInfo.txt); the
 sources of the published numbers are named at each test."""
+
 from __future__ import annotations
 
 import json
@@ -30,16 +31,16 @@ def test_paired_gpower_manual_example():
 
 def test_paired_equals_pwr():
     assert_allclose(power.paired(effect=0.421637, n=50).power, R["paired_power"], rtol=1e-9)
-    assert_allclose(power.paired(effect=0.3, n=40, alternative="one-sided").power,
-                    R["paired_power_one_sided"], rtol=1e-9)
+    assert_allclose(
+        power.paired(effect=0.3, n=40, alternative="one-sided").power, R["paired_power_one_sided"], rtol=1e-9
+    )
     # solved quantities: pwr's uniroot tolerance is .Machine$double.eps^0.25 (1.2e-4 absolute),
     # so pwr's n and d are off by up to ~1e-5 relative; ours solve to 1e-10
     res = power.paired(effect=0.5, power=0.8)
     assert_allclose(res.n_exact, R["paired_n"], rtol=1e-5)
     assert res.n == 34 and res.power >= 0.8
     assert power.paired(effect=0.5, n=33).power < 0.8
-    assert_allclose(power.paired(effect=0.2, power=0.9, alpha=0.01).n_exact,
-                    R["paired_n_small"], rtol=1e-5)
+    assert_allclose(power.paired(effect=0.2, power=0.9, alpha=0.01).n_exact, R["paired_n_small"], rtol=1e-5)
     assert_allclose(power.paired(n=30, power=0.8).effect, R["paired_effect"], rtol=1e-5)
 
 
@@ -52,8 +53,11 @@ def test_paired_equals_pingouin_and_statsmodels():
         assert_allclose(ours, pg.power_ttest(d=d, n=n, contrast="paired"), rtol=1e-8)
         assert_allclose(ours, TTestPower().power(effect_size=d, nobs=n, alpha=0.05), rtol=1e-8)
     # solving n: pingouin's brenth solution to 1e-6
-    assert_allclose(power.paired(effect=0.35, power=0.9).n_exact,
-                    pg.power_ttest(d=0.35, power=0.9, contrast="paired"), rtol=1e-6)
+    assert_allclose(
+        power.paired(effect=0.35, power=0.9).n_exact,
+        pg.power_ttest(d=0.35, power=0.9, contrast="paired"),
+        rtol=1e-6,
+    )
 
 
 # ---------------------------------------------------------------------- McNemar
@@ -74,17 +78,22 @@ def test_mcnemar_gpower_example():
 def test_mcnemar_exact_equals_pwrss_published_values():
     # pwrss (metinbulus/pwrss, tests/testthat/test-proportions.mcnemar.R), validated by its
     # authors against PASS and G*Power: prob10 = .20, prob01 = .10 (OR 2, discordant .3)
-    assert_allclose(power.mcnemar(odds_ratio=2, discordant=0.3, n=100).power, 0.373077084,
-                    atol=1e-9)
-    assert_allclose(power.mcnemar(odds_ratio=0.5, discordant=0.3, n=100,
-                                  alternative="one-sided").power, 0.514606143, atol=1e-9)
+    assert_allclose(power.mcnemar(odds_ratio=2, discordant=0.3, n=100).power, 0.373077084, atol=1e-9)
+    assert_allclose(
+        power.mcnemar(odds_ratio=0.5, discordant=0.3, n=100, alternative="one-sided").power,
+        0.514606143,
+        atol=1e-9,
+    )
     res = power.mcnemar(odds_ratio=2, discordant=0.3, power=0.8)
     assert res.n == 249
     assert_allclose(res.power, 0.801446921, atol=1e-9)
     # one-sided: pwrss reports n = 200 with power 0.80298386; the power at 200 is the same
     # here, but 199 pairs already give 0.8011 (pwrss does not search for the smallest n)
-    assert_allclose(power.mcnemar(odds_ratio=2, discordant=0.3, n=200,
-                                  alternative="one-sided").power, 0.80298386, atol=1e-8)
+    assert_allclose(
+        power.mcnemar(odds_ratio=2, discordant=0.3, n=200, alternative="one-sided").power,
+        0.80298386,
+        atol=1e-8,
+    )
     res1 = power.mcnemar(odds_ratio=2, discordant=0.3, power=0.8, alternative="one-sided")
     assert res1.n == 199 and 0.8 <= res1.power < 0.8011
     # the smallest n: one less does not reach the power
@@ -97,20 +106,19 @@ def test_mcnemar_normal_connor_example():
     # p10 = .05 (OR 9, discordant .5), alpha .05, power .80 -> n = 22.01, ceiling 23
     res = power.mcnemar(odds_ratio=9, discordant=0.5, power=0.8, method="normal")
     p_disc, p_diff = 0.5, 0.05 - 0.45
-    n_formula = ((1.959963984540054 * np.sqrt(p_disc)
-                  + 0.8416212335729143 * np.sqrt(p_disc - p_diff ** 2)) / p_diff) ** 2
+    n_formula = (
+        (1.959963984540054 * np.sqrt(p_disc) + 0.8416212335729143 * np.sqrt(p_disc - p_diff**2)) / p_diff
+    ) ** 2
     assert_allclose(res.n_exact, n_formula, rtol=1e-12)
     assert res.n == 23
     # power at the solution is the target
-    assert_allclose(power.mcnemar(odds_ratio=9, discordant=0.5, n=23, method="normal").power,
-                    0.8, atol=0.02)
+    assert_allclose(power.mcnemar(odds_ratio=9, discordant=0.5, n=23, method="normal").power, 0.8, atol=0.02)
 
 
 def test_mcnemar_solves_odds_ratio():
     res = power.mcnemar(discordant=0.3, n=249, power=0.8)
     assert 1.9 < res.effect < 2.05
-    assert_allclose(power.mcnemar(odds_ratio=res.effect, discordant=0.3, n=249).power, 0.8,
-                    atol=1e-8)
+    assert_allclose(power.mcnemar(odds_ratio=res.effect, discordant=0.3, n=249).power, 0.8, atol=1e-8)
 
 
 # ---------------------------------------------------------------------- DiD
@@ -119,8 +127,7 @@ def test_did_without_clusters_is_two_sample_t_on_changes():
     # pwr: n per group; evalkit: n in total (twice), solved to pwr's tolerance
     assert_allclose(res.n_exact, 2 * R["did_n_per_group"], rtol=1e-5)
     assert res.n % 2 == 0 and res.power >= 0.8
-    assert_allclose(power.did_2x2(effect=0.4, n=200, rho=0.8).power,
-                    R["did_power_per_group_100"], rtol=1e-9)
+    assert_allclose(power.did_2x2(effect=0.4, n=200, rho=0.8).power, R["did_power_per_group_100"], rtol=1e-9)
     # pwr's uniroot tolerance is .Machine$double.eps^0.25 (1.2e-4), so its d is off by
     # 4e-5 here; ours reaches the power to 1e-9 (through the power checked above)
     eff = power.did_2x2(n=120, power=0.9, rho=0.5).effect
@@ -140,9 +147,10 @@ def test_did_with_clusters_by_simulation():
     cl = rng.normal(0, np.sqrt(icc * var_change), (reps, k))
     ind = rng.normal(0, np.sqrt((1 - icc) * var_change), (reps, k, m)).mean(axis=2)
     means = cl + ind
-    means[:, : k // 2] += effect          # intervention clusters: the DiD effect
-    a, b = means[:, : k // 2], means[:, k // 2:]
+    means[:, : k // 2] += effect  # intervention clusters: the DiD effect
+    a, b = means[:, : k // 2], means[:, k // 2 :]
     from scipy import stats
+
     t = stats.ttest_ind(a, b, axis=1)
     rate = float(np.mean(t.pvalue < 0.05))
     se = np.sqrt(pw * (1 - pw) / reps)
@@ -159,7 +167,7 @@ def test_simulate_reruns_identically_and_fits_at_large_n():
     a = power.simulate(target="fit", n=[60, 400], n_rep=6, seed=11)
     b = power.simulate(target="fit", n=[60, 400], n_rep=6, seed=11)
     assert a.grid.equals(b.grid)
-    assert a.grid.loc[a.grid["n"] == 400, "power"].item() == 1.0   # correct model, large n
+    assert a.grid.loc[a.grid["n"] == 400, "power"].item() == 1.0  # correct model, large n
     assert a.n in (60, 400)
     t = a.tidy()
     assert list(t["term"]) == ["power", "power", "n"] and t["solved"].tolist() == [False, False, True]
@@ -179,12 +187,12 @@ def test_public_name_and_contract():
     assert evalkit.power is power
     res = power.paired(effect=0.5, power=0.8)
     t = res.tidy()
-    assert list(t.columns[:7]) == ["term", "estimate", "std_error", "ci_lower", "ci_upper",
-                                   "p_value", "n"]
+    assert list(t.columns[:7]) == ["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "n"]
     assert t.set_index("term").loc["n", "solved"]
     assert "Nodig" in res.summary() and "Needed" in res.summary(lang="en")
     assert "<div" in res._repr_html_()
     import matplotlib.pyplot as plt
+
     ax = res.plot(lang="en")
     assert ax.get_ylabel() == "Power"
     plt.close("all")
@@ -192,24 +200,27 @@ def test_public_name_and_contract():
         res.plot(None)  # keyword-only
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: power.paired(effect=0.5, n=20, power=0.8), "all but one"),
-    (lambda: power.paired(effect=0.5), "all but one"),
-    (lambda: power.paired(effect=0.5, n=20, alpha=1.5), "alpha"),
-    (lambda: power.paired(effect=0.5, power=0.04, alpha=0.05), "larger than alpha"),
-    (lambda: power.paired(effect=0.5, n=20, alternative="greater"), "alternative"),
-    (lambda: power.paired(effect="big", n=20), "effect"),
-    (lambda: power.paired(effect=0.5, n=20.5), "whole"),
-    (lambda: power.mcnemar(odds_ratio=2, discordant=None, n=50), "discordant"),
-    (lambda: power.mcnemar(odds_ratio=1, discordant=0.3, n=50), "no effect"),
-    (lambda: power.mcnemar(odds_ratio=2, discordant=0.3, n=50, method="z"), "method"),
-    (lambda: power.did_2x2(effect=0.3, n=100, rho=1), "rho"),
-    (lambda: power.did_2x2(effect=0.3, n=100, icc=0.1), "clusters"),
-    (lambda: power.did_2x2(effect=0.3, n=100, clusters=3, icc=0.1), "clusters"),
-    (lambda: power.simulate(target="cfa"), "target"),
-    (lambda: power.simulate(n=[10]), "n must"),
-    (lambda: power.simulate(n_rep=1), "n_rep"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: power.paired(effect=0.5, n=20, power=0.8), "all but one"),
+        (lambda: power.paired(effect=0.5), "all but one"),
+        (lambda: power.paired(effect=0.5, n=20, alpha=1.5), "alpha"),
+        (lambda: power.paired(effect=0.5, power=0.04, alpha=0.05), "larger than alpha"),
+        (lambda: power.paired(effect=0.5, n=20, alternative="greater"), "alternative"),
+        (lambda: power.paired(effect="big", n=20), "effect"),
+        (lambda: power.paired(effect=0.5, n=20.5), "whole"),
+        (lambda: power.mcnemar(odds_ratio=2, discordant=None, n=50), "discordant"),
+        (lambda: power.mcnemar(odds_ratio=1, discordant=0.3, n=50), "no effect"),
+        (lambda: power.mcnemar(odds_ratio=2, discordant=0.3, n=50, method="z"), "method"),
+        (lambda: power.did_2x2(effect=0.3, n=100, rho=1), "rho"),
+        (lambda: power.did_2x2(effect=0.3, n=100, icc=0.1), "clusters"),
+        (lambda: power.did_2x2(effect=0.3, n=100, clusters=3, icc=0.1), "clusters"),
+        (lambda: power.simulate(target="cfa"), "target"),
+        (lambda: power.simulate(n=[10]), "n must"),
+        (lambda: power.simulate(n_rep=1), "n_rep"),
+    ],
+)
 def test_bad_arguments(call, match):
     with pytest.raises(ParameterError, match=match):
         call()

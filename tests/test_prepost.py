@@ -8,6 +8,7 @@ References (tests/reference/prepost/, see README.md there):
 - a hand-worked Jacobson-Truax example;
 - Monte Carlo coverage with known truth.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,7 +26,6 @@ import pytest  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from evalkit.methods import prepost  # noqa: E402
 from evalkit.core import plotting  # noqa: E402
 from evalkit.core.errors import (  # noqa: E402
     DataQualityWarning,
@@ -35,6 +35,8 @@ from evalkit.core.errors import (  # noqa: E402
     PrivacyWarning,
     SmallSampleWarning,
 )
+from evalkit.core.results import TIDY_COLUMNS  # noqa: E402
+from evalkit.methods import prepost  # noqa: E402
 from evalkit.methods.prepost import (  # noqa: E402
     attrition,
     by_group,
@@ -42,7 +44,6 @@ from evalkit.methods.prepost import (  # noqa: E402
     proportion_change,
     reliable_change,
 )
-from evalkit.core.results import TIDY_COLUMNS  # noqa: E402
 
 REF = Path(__file__).parent / "reference" / "prepost"
 KW = dict(outcome="total", unit="participant_id", time="wave")
@@ -63,9 +64,13 @@ def long_frame(pre, post, ids=None, **cols) -> pd.DataFrame:
     pre, post = np.asarray(pre, float), np.asarray(post, float)
     n = pre.size
     ids = np.asarray(ids if ids is not None else [f"P{i:04d}" for i in range(n)])
-    df = pd.DataFrame({"participant_id": np.concatenate([ids, ids]),
-                       "wave": ["pre"] * n + ["post"] * n,
-                       "total": np.concatenate([pre, post])})
+    df = pd.DataFrame(
+        {
+            "participant_id": np.concatenate([ids, ids]),
+            "wave": ["pre"] * n + ["post"] * n,
+            "total": np.concatenate([pre, post]),
+        }
+    )
     for k, v in cols.items():
         df[k] = np.concatenate([np.asarray(v), np.asarray(v)]) if np.ndim(v) else v
     return df
@@ -76,8 +81,13 @@ def synthetic(seed=1, n=120, drop=20):
     rng = np.random.default_rng(seed)
     pre = rng.integers(0, 12, n).astype(float)
     post = np.clip(pre - rng.integers(-2, 4, n), 0, 11).astype(float)
-    df = long_frame(pre, post, gender=rng.choice(["man", "vrouw", "anders"], n, p=[.45, .5, .05]),
-                    age=rng.integers(55, 95, n), group="intervention")
+    df = long_frame(
+        pre,
+        post,
+        gender=rng.choice(["man", "vrouw", "anders"], n, p=[0.45, 0.5, 0.05]),
+        age=rng.integers(55, 95, n),
+        group="intervention",
+    )
     if drop:
         df = df.drop(index=range(2 * n - drop, 2 * n)).reset_index(drop=True)
     return df.sample(frac=1, random_state=seed).reset_index(drop=True)  # shuffled rows
@@ -116,17 +126,29 @@ def test_lakens_against_r(lakens):
     t = terms(lakens)
     assert_allclose(t.loc["mean_diff", "statistic"], r["lakens_t"], rtol=1e-10)
     assert_allclose(t.loc["mean_diff", "p_value"], r["lakens_p"], rtol=1e-8)
-    assert_allclose(t.loc["mean_diff", ["ci_lower", "ci_upper"]].astype(float),
-                    [r["lakens_ci_lower"], r["lakens_ci_upper"]], rtol=1e-10)
+    assert_allclose(
+        t.loc["mean_diff", ["ci_lower", "ci_upper"]].astype(float),
+        [r["lakens_ci_lower"], r["lakens_ci_upper"]],
+        rtol=1e-10,
+    )
     assert_allclose(t.loc["d_z", "estimate"], r["lakens_dz"], rtol=1e-12)
     assert_allclose(t.loc["d_av", "estimate"], r["lakens_dav"], rtol=1e-12)
     # noncentral-t limits: R's pt() inverted with uniroot (tol 1e-13) vs scipy's nct + brentq
-    assert_allclose(t.loc["d_z", ["ci_lower", "ci_upper"]].astype(float),
-                    [r["lakens_dz_ci_lower"], r["lakens_dz_ci_upper"]], rtol=1e-6)
-    assert_allclose(t.loc["d_av", ["ci_lower", "ci_upper"]].astype(float),
-                    [r["lakens_dav_ci_lower"], r["lakens_dav_ci_upper"]], rtol=1e-6)
-    assert_allclose(t.loc["srm", ["estimate", "ci_lower", "ci_upper"]].astype(float),
-                    t.loc["d_z", ["estimate", "ci_lower", "ci_upper"]].astype(float), rtol=0)
+    assert_allclose(
+        t.loc["d_z", ["ci_lower", "ci_upper"]].astype(float),
+        [r["lakens_dz_ci_lower"], r["lakens_dz_ci_upper"]],
+        rtol=1e-6,
+    )
+    assert_allclose(
+        t.loc["d_av", ["ci_lower", "ci_upper"]].astype(float),
+        [r["lakens_dav_ci_lower"], r["lakens_dav_ci_upper"]],
+        rtol=1e-6,
+    )
+    assert_allclose(
+        t.loc["srm", ["estimate", "ci_lower", "ci_upper"]].astype(float),
+        t.loc["d_z", ["estimate", "ci_lower", "ci_upper"]].astype(float),
+        rtol=0,
+    )
     # R's V is the positive-rank sum (36 of 8*9/2 = 36); scipy's two-sided W is the smaller sum
     assert r["lakens_wilcox_V"] == 36
     assert t.loc["wilcoxon", "estimate"] == 0.0
@@ -136,10 +158,12 @@ def test_lakens_against_r(lakens):
 
 def test_descriptives(lakens):
     d = lakens.descriptives.set_index(["wave", "sample"])
-    assert_allclose(d.loc[("pre", "pairs"), ["mean", "sd"]].astype(float),
-                    [7.7, np.std(LAKENS_M2, ddof=1)], rtol=1e-12)
-    assert_allclose(d.loc[("post", "pairs"), ["mean", "sd"]].astype(float),
-                    [8.7, np.std(LAKENS_M1, ddof=1)], rtol=1e-12)
+    assert_allclose(
+        d.loc[("pre", "pairs"), ["mean", "sd"]].astype(float), [7.7, np.std(LAKENS_M2, ddof=1)], rtol=1e-12
+    )
+    assert_allclose(
+        d.loc[("post", "pairs"), ["mean", "sd"]].astype(float), [8.7, np.std(LAKENS_M1, ddof=1)], rtol=1e-12
+    )
     assert_allclose(d.loc[("difference", "pairs"), "sd"], 2 / 3, rtol=1e-12)
     assert lakens.n == 10 and lakens.n_dropped == 0
 
@@ -160,19 +184,24 @@ def test_scipy_and_pingouin_on_same_data():
     d = y - x
     exact = np.count_nonzero(d) == d.size < 50 and np.unique(np.abs(d)).size == d.size
     w = stats.wilcoxon(d, method="exact" if exact else "approx", correction=not exact)
-    assert_allclose(t.loc["wilcoxon", ["estimate", "p_value"]].astype(float), [w.statistic, w.pvalue],
-                    rtol=1e-12)
+    assert_allclose(
+        t.loc["wilcoxon", ["estimate", "p_value"]].astype(float), [w.statistic, w.pvalue], rtol=1e-12
+    )
     p = pg.ttest(y, x, paired=True)
     assert_allclose(t.loc["mean_diff", "statistic"], p["T"].iloc[0], rtol=1e-10)
-    assert_allclose(t.loc["mean_diff", "p_value"], p["p_val"].iloc[0] if "p_val" in p else p["p-val"].iloc[0],
-                    rtol=1e-8)
+    assert_allclose(
+        t.loc["mean_diff", "p_value"], p["p_val"].iloc[0] if "p_val" in p else p["p-val"].iloc[0], rtol=1e-8
+    )
     # pingouin's paired Cohen's d divides by the root mean square of the two SDs
     # (sqrt((s1^2 + s2^2) / 2)); evalkit's d_av (Lakens) by their arithmetic mean.
     d = res.descriptives.set_index(["wave", "sample"])
     s1, s2 = d.loc[("pre", "pairs"), "sd"], d.loc[("post", "pairs"), "sd"]
     md = d.loc[("difference", "pairs"), "mean"]
-    assert_allclose(abs(pg.compute_effsize(y, x, paired=True, eftype="cohen")),
-                    abs(md) / math.sqrt((s1 ** 2 + s2 ** 2) / 2), rtol=1e-10)
+    assert_allclose(
+        abs(pg.compute_effsize(y, x, paired=True, eftype="cohen")),
+        abs(md) / math.sqrt((s1**2 + s2**2) / 2),
+        rtol=1e-10,
+    )
     assert_allclose(t.loc["d_av", "estimate"], md / ((s1 + s2) / 2), rtol=1e-12)
 
 
@@ -183,14 +212,20 @@ def test_ties_and_zeros_against_r():
     t = terms(res)
     assert_allclose(t.loc["mean_diff", "statistic"], r["djg_t"], rtol=1e-10)
     assert_allclose(t.loc["mean_diff", "p_value"], r["djg_p"], rtol=1e-8)
-    assert_allclose(t.loc["mean_diff", ["ci_lower", "ci_upper"]].astype(float),
-                    [r["djg_ci_lower"], r["djg_ci_upper"]], rtol=1e-10)
+    assert_allclose(
+        t.loc["mean_diff", ["ci_lower", "ci_upper"]].astype(float),
+        [r["djg_ci_lower"], r["djg_ci_upper"]],
+        rtol=1e-10,
+    )
     nz = r["djg_wilcox_nonzero"]
     assert t.loc["wilcoxon", "estimate"] == min(r["djg_wilcox_V"], nz * (nz + 1) / 2 - r["djg_wilcox_V"])
     # with ties and zeros: normal approximation with tie and continuity correction, as R
     assert_allclose(t.loc["wilcoxon", "p_value"], r["djg_wilcox_p_default"], rtol=1e-8)
-    assert_allclose(t.loc["d_z", ["ci_lower", "ci_upper"]].astype(float),
-                    [r["djg_dz_ci_lower"], r["djg_dz_ci_upper"]], rtol=1e-6)
+    assert_allclose(
+        t.loc["d_z", ["ci_lower", "ci_upper"]].astype(float),
+        [r["djg_dz_ci_lower"], r["djg_dz_ci_upper"]],
+        rtol=1e-6,
+    )
 
 
 def test_tidy_contract(lakens):
@@ -204,11 +239,12 @@ def test_tidy_contract(lakens):
 def test_effect_size_se_formulas(lakens):
     t = terms(lakens)
     n, dz, dav = 10, t.loc["d_z", "estimate"], t.loc["d_av", "estimate"]
-    assert_allclose(t.loc["d_z", "std_error"], math.sqrt(1 / n + dz ** 2 / (2 * n)), rtol=1e-12)
+    assert_allclose(t.loc["d_z", "std_error"], math.sqrt(1 / n + dz**2 / (2 * n)), rtol=1e-12)
     r = np.corrcoef(LAKENS_M1, LAKENS_M2)[0, 1]
     assert_allclose(lakens.correlation, r, rtol=1e-12)
-    assert_allclose(t.loc["d_av", "std_error"], math.sqrt((1 / n + dav ** 2 / (2 * n)) * 2 * (1 - r)),
-                    rtol=1e-12)
+    assert_allclose(
+        t.loc["d_av", "std_error"], math.sqrt((1 / n + dav**2 / (2 * n)) * 2 * (1 - r)), rtol=1e-12
+    )
 
 
 def test_coverage_of_effect_size_intervals():
@@ -232,6 +268,7 @@ def test_coverage_of_effect_size_intervals():
 
 def test_large_sample_normal_approximation_is_continuous():
     from evalkit.methods.prepost import _nct_ci
+
     exact = _nct_ci(5.0, 2000, 0.95)
     approx = _nct_ci(5.0, 2001, 0.95)
     assert_allclose(exact, approx, rtol=2e-3)
@@ -240,15 +277,26 @@ def test_large_sample_normal_approximation_is_continuous():
 # ------------------------------------------------------------------- pairing
 def test_pairing_shuffled_with_dropouts_and_followup():
     df = synthetic(seed=3, n=100, drop=15)
-    extra = pd.DataFrame({"participant_id": ["P0000", "X1"], "wave": ["followup", "followup"],
-                          "total": [1.0, 2.0], "gender": "man", "age": 70, "group": "intervention"})
+    extra = pd.DataFrame(
+        {
+            "participant_id": ["P0000", "X1"],
+            "wave": ["followup", "followup"],
+            "total": [1.0, 2.0],
+            "gender": "man",
+            "age": 70,
+            "group": "intervention",
+        }
+    )
     df = pd.concat([df, extra], ignore_index=True)
     df.loc[df.index[(df["participant_id"] == "P0001") & (df["wave"] == "post")], "total"] = np.nan
     with pytest.warns(DataQualityWarning, match="16 of 100"):
         res = paired(df, **KW)
     assert res.n == 84 and res.n_dropped == 16 and res.n_units == 100
-    wide = df[df["wave"].isin(["pre", "post"])].pivot(index="participant_id", columns="wave",
-                                                     values="total").dropna()
+    wide = (
+        df[df["wave"].isin(["pre", "post"])]
+        .pivot(index="participant_id", columns="wave", values="total")
+        .dropna()
+    )
     assert_allclose(terms(res).loc["mean_diff", "estimate"], (wide["post"] - wide["pre"]).mean(), rtol=1e-12)
     d = res.descriptives.set_index(["wave", "sample"])
     assert d.loc[("pre", "available"), "n"] == 100
@@ -311,12 +359,15 @@ def test_one_pair_gives_nan_se_and_warning():
     res.summary("en")
 
 
-@pytest.mark.parametrize("kwargs, exc", [
-    (dict(outcome="nope"), ParameterError),
-    (dict(unit="nope"), ParameterError),
-    (dict(pre="post"), ParameterError),
-    (dict(confidence=1.5), ParameterError),
-])
+@pytest.mark.parametrize(
+    "kwargs, exc",
+    [
+        (dict(outcome="nope"), ParameterError),
+        (dict(unit="nope"), ParameterError),
+        (dict(pre="post"), ParameterError),
+        (dict(confidence=1.5), ParameterError),
+    ],
+)
 def test_bad_arguments(kwargs, exc):
     df = long_frame([1, 2, 3], [1, 1, 1])
     with pytest.raises(exc):
@@ -413,8 +464,11 @@ def test_wilson_intervals_against_statsmodels():
     df = synthetic(seed=11, n=80, drop=0)
     t = terms(proportion_change(df, cutoff=3, **KW))
     k = int(round(t.loc["share_pre", "estimate"] * 80))
-    assert_allclose(t.loc["share_pre", ["ci_lower", "ci_upper"]].astype(float),
-                    proportion_confint(k, 80, method="wilson"), rtol=1e-10)
+    assert_allclose(
+        t.loc["share_pre", ["ci_lower", "ci_upper"]].astype(float),
+        proportion_confint(k, 80, method="wilson"),
+        rtol=1e-10,
+    )
 
 
 def test_proportion_change_bad_input_and_summary():
@@ -516,20 +570,26 @@ def test_attrition_against_scipy():
     for var in ("total", "age"):
         xc, xd = pre.loc[comp, var].to_numpy(float), pre.loc[~comp, var].to_numpy(float)
         w = stats.ttest_ind(xd, xc, equal_var=False)
-        assert_allclose(t.loc[var, ["statistic", "p_value"]].astype(float), [w.statistic, w.pvalue], rtol=1e-10)
+        assert_allclose(
+            t.loc[var, ["statistic", "p_value"]].astype(float), [w.statistic, w.pvalue], rtol=1e-10
+        )
         ci = w.confidence_interval()
         assert_allclose(t.loc[var, ["ci_lower", "ci_upper"]].astype(float), [ci.low, ci.high], rtol=1e-10)
         sd = math.sqrt((xc.var(ddof=1) + xd.var(ddof=1)) / 2)
         assert_allclose(t.loc[var, "std_diff"], (xd.mean() - xc.mean()) / sd, rtol=1e-12)
     ct = pd.crosstab(pre["gender"], comp)
     chi = stats.chi2_contingency(ct.to_numpy(), correction=False)
-    assert_allclose(t.loc["gender:vrouw", ["statistic", "p_value"]].astype(float), [chi.statistic, chi.pvalue],
-                    rtol=1e-10)
+    assert_allclose(
+        t.loc["gender:vrouw", ["statistic", "p_value"]].astype(float), [chi.statistic, chi.pvalue], rtol=1e-10
+    )
     pc = (pre.loc[comp, "gender"] == "man").mean()
     pdd = (pre.loc[~comp, "gender"] == "man").mean()
     assert_allclose(t.loc["gender:man", "estimate"], pdd - pc, rtol=1e-12)
-    assert_allclose(t.loc["gender:man", "std_diff"],
-                    (pdd - pc) / math.sqrt((pc * (1 - pc) + pdd * (1 - pdd)) / 2), rtol=1e-12)
+    assert_allclose(
+        t.loc["gender:man", "std_diff"],
+        (pdd - pc) / math.sqrt((pc * (1 - pc) + pdd * (1 - pdd)) / 2),
+        rtol=1e-12,
+    )
     assert "deden er 40 (27%) niet mee" in res.summary()
     assert "40" in res.summary("en")
     res.plot()
@@ -629,8 +689,9 @@ def test_attrition_summary_leaves_out_excluded_categories():
     n = 120
     ids = [f"p{i}" for i in range(n)]
     gender = np.where(np.arange(n) < 4, "anders", np.where(np.arange(n) % 2, "man", "vrouw"))
-    pre = pd.DataFrame({"participant_id": ids, "wave": "pre", "total": rng.integers(0, 12, n),
-                        "gender": gender})
+    pre = pd.DataFrame(
+        {"participant_id": ids, "wave": "pre", "total": rng.integers(0, 12, n), "gender": gender}
+    )
     keep = np.arange(n) >= 30  # the 4 "anders" all drop out -> a large standardised difference
     post = pre[keep].assign(wave="post", total=rng.integers(0, 12, int(keep.sum())))
     df = pd.concat([pre, post], ignore_index=True)

@@ -2,6 +2,7 @@
 
 Checked by simulation with known truth (the full run is benchmarks/montecarlo_impute.py;
 figures in docs/prepost.md) and the pooling rules against their formulas (mice::pool)."""
+
 from __future__ import annotations
 
 import math
@@ -25,8 +26,13 @@ def _mar(n: int, rng: np.random.Generator) -> pd.DataFrame:
     post = 2.0 + 0.55 * pre + rng.normal(0, 1.8, n)
     drop = rng.random(n) < 1 / (1 + np.exp(-(-1.0 + 0.5 * (pre - 6))))
     post[drop] = np.nan
-    return pd.DataFrame({"id": np.repeat(np.arange(n), 2), "wave": ["pre", "post"] * n,
-                         "y": np.column_stack([pre, post]).ravel()})
+    return pd.DataFrame(
+        {
+            "id": np.repeat(np.arange(n), 2),
+            "wave": ["pre", "post"] * n,
+            "y": np.column_stack([pre, post]).ravel(),
+        }
+    )
 
 
 def test_mar_simulation_small():
@@ -39,8 +45,11 @@ def test_mar_simulation_small():
         df = _mar(150, rng)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataQualityWarning)
-            t = prepost.impute(df, outcome="y", unit="id", time="wave", m=20, n_iter=5,
-                               seed=i).tidy().set_index("term")
+            t = (
+                prepost.impute(df, outcome="y", unit="id", time="wave", m=20, n_iter=5, seed=i)
+                .tidy()
+                .set_index("term")
+            )
         r = t.loc["mean_diff"]
         est.append(r["estimate"])
         cover.append(r["ci_lower"] <= TRUTH <= r["ci_upper"])
@@ -62,7 +71,7 @@ def test_rubin_pool_formulas():
     w = u.mean()
     t = w + (1 + 1 / m) * b
     lam = max((1 + 1 / m) * b / t, 1e-4)
-    nu_old = (m - 1) / lam ** 2
+    nu_old = (m - 1) / lam**2
     nu_obs = (99 + 1) / (99 + 3) * 99 * (1 - lam)
     assert_allclose(p.estimate, q.mean(), rtol=1e-15)
     assert_allclose(p.std_error, math.sqrt(t), rtol=1e-15)
@@ -75,8 +84,9 @@ def test_rubin_pool_formulas():
 def test_no_missing_values_gives_the_paired_t():
     rng = np.random.default_rng(1)
     n = 50
-    df = pd.DataFrame({"id": np.repeat(np.arange(n), 2), "wave": ["pre", "post"] * n,
-                       "y": rng.normal(5, 2, 2 * n)})
+    df = pd.DataFrame(
+        {"id": np.repeat(np.arange(n), 2), "wave": ["pre", "post"] * n, "y": rng.normal(5, 2, 2 * n)}
+    )
     res = prepost.impute(df, outcome="y", unit="id", time="wave")
     t = res.tidy().set_index("term")
     p = prepost.paired(df, outcome="y", unit="id", time="wave").tidy().set_index("term")
@@ -108,13 +118,19 @@ def test_seeded_reproducible_and_pmm_values_are_observed():
     assert "imputatie" in a.summary() and "imputation" in a.summary(lang="en")
     assert "<div" in a._repr_html_()
     import matplotlib.pyplot as plt
+
     a.plot(lang="en")
     plt.close("all")
 
 
 def test_impute_bad_input():
-    df = pd.DataFrame({"id": [1, 1, 2, 2, 3, 3, 4, 4], "wave": ["pre", "post"] * 4,
-                       "y": [3.0, 2.0, 5.0, 4.5, 6.0, 5.0, 4.0, np.nan]})
+    df = pd.DataFrame(
+        {
+            "id": [1, 1, 2, 2, 3, 3, 4, 4],
+            "wave": ["pre", "post"] * 4,
+            "y": [3.0, 2.0, 5.0, 4.5, 6.0, 5.0, 4.0, np.nan],
+        }
+    )
     with pytest.raises(ParameterError, match="m"):
         prepost.impute(df, outcome="y", unit="id", time="wave", m=5)
     with pytest.raises(ParameterError, match="method"):
@@ -136,13 +152,21 @@ def test_pooled_numbers_agree_with_r_mice():
     import json
     from pathlib import Path
 
-    ref = json.loads((Path(__file__).parent / "reference" / "prepost_impute" / "mice.json")
-                     .read_text())
+    ref = json.loads((Path(__file__).parent / "reference" / "prepost_impute" / "mice.json").read_text())
     df = evalkit.datasets.load("interventions")
     df["total"] = evalkit.scales.score(df, "djg11")["total"].astype(float)
     d = df[(df["municipality_code"] == "GM0014") & (df["group"] == "intervention")]
-    res = prepost.impute(d, outcome="total", unit="participant_id", time="wave",
-                         covariates=["age"], m=500, n_iter=1, seed=1, method="pmm")
+    res = prepost.impute(
+        d,
+        outcome="total",
+        unit="participant_id",
+        time="wave",
+        covariates=["age"],
+        m=500,
+        n_iter=1,
+        seed=1,
+        method="pmm",
+    )
     p = res.pooled
     assert res.n_units == ref["n"] and res.n_imputed_post == ref["n_missing_post"]
     mc = math.sqrt(ref["between"] / 500 + p.between / 500)

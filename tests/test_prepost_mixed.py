@@ -6,6 +6,7 @@ variance components and Satterthwaite df 1e-5 relative, because lme4's optimiser
 about 1e-7 (relative) from the REML optimum and lmerTest takes the Hessian by numDeriv
 (evalkit's REML log-likelihood is higher than lme4's or equal to 1e-12 in every fit).
 """
+
 from __future__ import annotations
 
 import json
@@ -48,8 +49,7 @@ def test_mixed_equals_lmertest(coalitions, ref):
     covs = None if ref["covariates"] == "none" else [ref["covariates"]]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        res = prepost.mixed(d, outcome="total", unit="participant_id", time="wave",
-                            covariates=covs)
+        res = prepost.mixed(d, outcome="total", unit="participant_id", time="wave", covariates=covs)
     row = res.tidy().set_index("term").loc["mean_diff"]
     assert res.n_obs == ref["n_obs"] and res.n_units == ref["n_units"]
     assert row["n"] == ref["n_units"]
@@ -59,8 +59,7 @@ def test_mixed_equals_lmertest(coalitions, ref):
     # Satterthwaite df and variance components: 1e-5 (see the module docstring)
     assert_allclose(row["df"], ref["df"], rtol=1e-5)
     assert_allclose(row["p_value"], ref["p_value"], rtol=1e-5)
-    assert_allclose([row["ci_lower"], row["ci_upper"]], [ref["ci_lower"], ref["ci_upper"]],
-                    rtol=1e-6)
+    assert_allclose([row["ci_lower"], row["ci_upper"]], [ref["ci_lower"], ref["ci_upper"]], rtol=1e-6)
     assert_allclose(res.var_unit, ref["var_unit"], rtol=1e-5)
     assert_allclose(res.var_residual, ref["var_residual"], rtol=1e-5)
     assert res.reml_loglik >= ref["reml_loglik"] - 1e-9
@@ -74,8 +73,9 @@ def test_kenward_roger_equals_lmertest_pbkrtest(coalitions, ref):
     agreement 1e-8, tolerance 1e-6 (lme4's optimum, as above)."""
     d = coalitions[coalitions["municipality_code"] == ref["municipality_code"]]
     covs = None if ref["covariates"] == "none" else [ref["covariates"]]
-    res = prepost.mixed(d, outcome="total", unit="participant_id", time="wave",
-                        covariates=covs, df_method="kenward-roger")
+    res = prepost.mixed(
+        d, outcome="total", unit="participant_id", time="wave", covariates=covs, df_method="kenward-roger"
+    )
     row = res.tidy().set_index("term").loc["mean_diff"]
     assert_allclose(row["std_error"], ref["std_error_kr"], rtol=1e-6)
     assert_allclose(row["df"], ref["df_kr"], rtol=1e-6)
@@ -99,8 +99,7 @@ def test_engine_agrees_with_statsmodels_mixedlm(coalitions):
     assert fit.reml_loglik >= sm_fit.llf - 1e-10
     # our log-likelihood formula at statsmodels' parameters equals statsmodels' own value
     s2u_sm = float(np.asarray(sm_fit.cov_re)[0, 0])
-    assert_allclose(reml_loglik(y, X, codes, s2u_sm, float(sm_fit.scale)), sm_fit.llf,
-                    rtol=1e-10)
+    assert_allclose(reml_loglik(y, X, codes, s2u_sm, float(sm_fit.scale)), sm_fit.llf, rtol=1e-10)
     # statsmodels stops ~1e-4 short in the variance; estimates agree to 1e-5
     assert_allclose(fit.beta, np.asarray(sm_fit.fe_params), rtol=1e-5)
     assert_allclose(fit.s2u, s2u_sm, rtol=1e-3)
@@ -114,16 +113,24 @@ def test_complete_pairs_reproduce_paired_t():
     u = rng.normal(0, 1.5, n)
     pre = 6 + u + rng.normal(0, 1, n)
     post = 5.4 + u + rng.normal(0, 1, n)
-    df = pd.DataFrame({"id": np.repeat(np.arange(n), 2), "wave": ["pre", "post"] * n,
-                       "score": np.column_stack([pre, post]).ravel()})
+    df = pd.DataFrame(
+        {
+            "id": np.repeat(np.arange(n), 2),
+            "wave": ["pre", "post"] * n,
+            "score": np.column_stack([pre, post]).ravel(),
+        }
+    )
     m = prepost.mixed(df, outcome="score", unit="id", time="wave").tidy().set_index("term")
     p = prepost.paired(df, outcome="score", unit="id", time="wave").tidy().set_index("term")
     for col in ("estimate", "std_error", "ci_lower", "ci_upper", "p_value"):
         assert_allclose(m.loc["mean_diff", col], p.loc["mean_diff", col], rtol=1e-7)
     assert_allclose(m.loc["mean_diff", "df"], n - 1, rtol=1e-6)
     # Kenward-Roger: no adjustment for balanced complete pairs either
-    kr = prepost.mixed(df, outcome="score", unit="id", time="wave",
-                       df_method="kenward-roger").tidy().set_index("term")
+    kr = (
+        prepost.mixed(df, outcome="score", unit="id", time="wave", df_method="kenward-roger")
+        .tidy()
+        .set_index("term")
+    )
     assert_allclose(kr.loc["mean_diff", "std_error"], p.loc["mean_diff", "std_error"], rtol=1e-7)
     assert_allclose(kr.loc["mean_diff", "df"], n - 1, rtol=1e-6)
 
@@ -137,17 +144,19 @@ def test_mixed_uses_dropouts_and_contract(coalitions):
     assert res.n_units > pr.n and res.n_complete == pr.n
     assert res.n_pre_only + res.n_post_only + res.n_complete == res.n_units
     tidy = res.tidy()
-    assert list(tidy.columns[:7]) == ["term", "estimate", "std_error", "ci_lower", "ci_upper",
-                                      "p_value", "n"]
-    assert list(tidy["term"]) == ["mean_diff", "mean_pre", "mean_post", "var_unit",
-                                  "var_residual", "icc"]
+    assert list(tidy.columns[:7]) == ["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "n"]
+    assert list(tidy["term"]) == ["mean_diff", "mean_pre", "mean_post", "var_unit", "var_residual", "icc"]
     t = tidy.set_index("term")
-    assert_allclose(t.loc["mean_post", "estimate"] - t.loc["mean_pre", "estimate"],
-                    t.loc["mean_diff", "estimate"], rtol=1e-12)
+    assert_allclose(
+        t.loc["mean_post", "estimate"] - t.loc["mean_pre", "estimate"],
+        t.loc["mean_diff", "estimate"],
+        rtol=1e-12,
+    )
     nl, en = res.summary(), res.summary(lang="en")
     assert "gemengde model" in nl and "mixed model" in en and "metingen" in nl
     assert "<div" in res._repr_html_()
     import matplotlib.pyplot as plt
+
     ax = res.plot(lang="en")
     assert ax.get_ylim() == (0.0, 11.0)
     plt.close("all")
@@ -156,8 +165,14 @@ def test_mixed_uses_dropouts_and_contract(coalitions):
 
 
 def test_mixed_bad_input():
-    df = pd.DataFrame({"id": [1, 1, 2, 2, 3], "wave": ["pre", "post", "pre", "post", "pre"],
-                       "y": [3.0, 2.0, 5.0, 4.5, 6.0], "g": ["a", "a", "b", "b", "a"]})
+    df = pd.DataFrame(
+        {
+            "id": [1, 1, 2, 2, 3],
+            "wave": ["pre", "post", "pre", "post", "pre"],
+            "y": [3.0, 2.0, 5.0, 4.5, 6.0],
+            "g": ["a", "a", "b", "b", "a"],
+        }
+    )
     with pytest.raises(ParameterError, match="covariates"):
         prepost.mixed(df, outcome="y", unit="id", time="wave", covariates=["nope"])
     with pytest.raises(ParameterError, match="confidence"):
@@ -166,13 +181,11 @@ def test_mixed_bad_input():
         prepost.mixed(df, outcome="y", unit="id", time="wave", df_method="containment")
     with pytest.raises(ParameterError, match="covariates"):
         prepost.mixed(df, outcome="y", unit="id", time="wave", covariates=["y"])
-    only_pre = df.assign(wave=["pre", "post", "pre", "post", "pre"],
-                         y=[3.0, np.nan, 5.0, np.nan, 6.0])
+    only_pre = df.assign(wave=["pre", "post", "pre", "post", "pre"], y=[3.0, np.nan, 5.0, np.nan, 6.0])
     with pytest.raises(EstimationError, match="both"):
         prepost.mixed(only_pre, outcome="y", unit="id", time="wave")
     with pytest.raises(EstimationError, match="collinear"):
-        prepost.mixed(df.assign(w=df["wave"]), outcome="y", unit="id", time="wave",
-                      covariates=["w"])
+        prepost.mixed(df.assign(w=df["wave"]), outcome="y", unit="id", time="wave", covariates=["w"])
 
 
 def test_singular_fit_warns():
@@ -181,13 +194,17 @@ def test_singular_fit_warns():
     n = 30
     pre = rng.normal(5, 1, n)
     post = 10 - pre + rng.normal(0, 0.3, n)
-    df = pd.DataFrame({"id": np.repeat(np.arange(n), 2), "wave": ["pre", "post"] * n,
-                       "y": np.column_stack([pre, post]).ravel()})
+    df = pd.DataFrame(
+        {
+            "id": np.repeat(np.arange(n), 2),
+            "wave": ["pre", "post"] * n,
+            "y": np.column_stack([pre, post]).ravel(),
+        }
+    )
     with pytest.warns(DataQualityWarning, match="estimated at 0"):
         res = prepost.mixed(df, outcome="y", unit="id", time="wave")
     assert res.singular and res.var_unit == 0.0
     # then the model is ordinary least squares on all measurements
     X = np.column_stack([np.ones(2 * n), np.tile([0.0, 1.0], n)])
     beta = np.linalg.lstsq(X, df["y"].to_numpy(), rcond=None)[0]
-    assert_allclose(res.tidy().set_index("term").loc["mean_diff", "estimate"], beta[1],
-                    rtol=1e-10)
+    assert_allclose(res.tidy().set_index("term").loc["mean_diff", "estimate"], beta[1], rtol=1e-10)

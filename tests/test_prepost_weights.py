@@ -1,4 +1,5 @@
 """prepost.paired(weights=): weighted mean difference against R lm + sandwich."""
+
 from __future__ import annotations
 
 import json
@@ -35,11 +36,15 @@ def test_weighted_paired_matches_r_sandwich():
 def test_weights_of_one_equal_unweighted():
     d = pd.read_csv(REF / "paired_weighted.csv")
     a = paired(d, outcome="total", unit="id", time="wave").tidy().set_index("term")
-    b = paired(d.assign(one=1.0), outcome="total", unit="id", time="wave",
-               weights="one").tidy().set_index("term")
+    b = (
+        paired(d.assign(one=1.0), outcome="total", unit="id", time="wave", weights="one")
+        .tidy()
+        .set_index("term")
+    )
     cols = ["estimate", "std_error", "ci_lower", "ci_upper", "p_value"]
-    assert_allclose(b.loc["mean_diff", cols].astype(float), a.loc["mean_diff", cols].astype(float),
-                    rtol=1e-12)
+    assert_allclose(
+        b.loc["mean_diff", cols].astype(float), a.loc["mean_diff", cols].astype(float), rtol=1e-12
+    )
     for term in ("d_z", "d_av", "g_av"):
         assert_allclose(b.loc[term, "estimate"], a.loc[term, "estimate"], rtol=1e-12)
 

@@ -6,6 +6,7 @@ proven to leave no state behind: a warm kernel that first ran another report *an
 notebook that deliberately pollutes the kernel gives the same HTML bytes and the same
 cell outputs as a fresh papermill run.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,8 @@ def _tiny_template(path: Path) -> Path:
     """A small template that shows exactly the state a warm kernel could leak."""
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell(
-        'coalition_code = None  # required\ncoalition_name = None\nlang = "nl"\nmin_cell = 10\n'
-        'label = "x"\n')
+        'coalition_code = None  # required\ncoalition_name = None\nlang = "nl"\nmin_cell = 10\nlabel = "x"\n'
+    )
     params.metadata["tags"] = ["parameters"]
     nb.cells = [
         nbformat.v4.new_markdown_cell("Stand-in template for the report machinery."),
@@ -38,7 +39,8 @@ def _tiny_template(path: Path) -> Path:
             "import matplotlib.pyplot as plt\n"
             "from IPython.display import HTML, display\n"
             "from evalkit import plotting\n"
-            "warnings.warn('shown once per fresh kernel')\n"),
+            "warnings.warn('shown once per fresh kernel')\n"
+        ),
         nbformat.v4.new_code_cell(
             "state = {\n"
             "  'leaked': sorted(k for k in globals() if k.startswith('polluted')),\n"
@@ -50,21 +52,22 @@ def _tiny_template(path: Path) -> Path:
             "  'figs': len(plt.get_fignums()),\n"
             "  'exec_count': get_ipython().execution_count,\n"
             "}\n"
-            "display(HTML('<section id=\"state\" data-section=\"state\"><pre>'\n"
+            'display(HTML(\'<section id="state" data-section="state"><pre>\'\n'
             "             + str(sorted(state.items())) + '</pre></section>'))\n"
-            "print(coalition_code, coalition_name)"),
+            "print(coalition_code, coalition_name)"
+        ),
         nbformat.v4.new_code_cell(
             "import io, base64\n"
             "plotting.set_style()\n"
             "ax = plotting.new_axes(figsize=(3, 2)); ax.plot([0, 1], [1, 0])\n"
             "buf = io.BytesIO(); ax.figure.savefig(buf, format='png', dpi=40,"
             " metadata={'Software': None}); plt.close(ax.figure)\n"
-            "display(HTML('<figure><img alt=\"a line\" src=\"data:image/png;base64,'\n"
-            "             + base64.b64encode(buf.getvalue()).decode() + '\"></figure>'))"),
+            'display(HTML(\'<figure><img alt="a line" src="data:image/png;base64,\'\n'
+            "             + base64.b64encode(buf.getvalue()).decode() + '\"></figure>'))"
+        ),
         nbformat.v4.new_code_cell("len(label) + min_cell"),
     ]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
     return path
 
@@ -110,8 +113,7 @@ def test_safe_filename_for_awkward_municipality_names():
 
 def test_template_parameters_parsed_without_kernel(tiny):
     p = report.template_parameters(tiny)
-    assert p == {"coalition_code": None, "coalition_name": None, "lang": "nl",
-                 "min_cell": 10, "label": "x"}
+    assert p == {"coalition_code": None, "coalition_name": None, "lang": "nl", "min_cell": 10, "label": "x"}
     real = report.template_parameters(TEMPLATE)
     from evalkit.reports.coalition import REPORT_PARAMETERS
 
@@ -120,15 +122,18 @@ def test_template_parameters_parsed_without_kernel(tiny):
         assert real[k] == default and (default is None or isinstance(default, typ)), k
 
 
-@pytest.mark.parametrize("params, match", [
-    ({"coalition_code": "GM0363", "coalition_name": "A", "colour": "red"}, "unknown"),
-    ({"coalition_name": "A"}, "missing required parameter"),
-    ({"coalition_code": 363, "coalition_name": "A"}, "GM0363"),
-    ({"coalition_code": "0363", "coalition_name": "A"}, "GM0363"),
-    ({"coalition_code": "GM0363", "coalition_name": "A", "lang": "de"}, "lang"),
-    ({"coalition_code": "GM0363", "coalition_name": "A", "min_cell": 0}, "min_cell"),
-    ({"coalition_code": "GM0363", "coalition_name": "A", "min_cell": "10"}, "whole number"),
-])
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"coalition_code": "GM0363", "coalition_name": "A", "colour": "red"}, "unknown"),
+        ({"coalition_name": "A"}, "missing required parameter"),
+        ({"coalition_code": 363, "coalition_name": "A"}, "GM0363"),
+        ({"coalition_code": "0363", "coalition_name": "A"}, "GM0363"),
+        ({"coalition_code": "GM0363", "coalition_name": "A", "lang": "de"}, "lang"),
+        ({"coalition_code": "GM0363", "coalition_name": "A", "min_cell": 0}, "min_cell"),
+        ({"coalition_code": "GM0363", "coalition_name": "A", "min_cell": "10"}, "whole number"),
+    ],
+)
 def test_bad_parameters_refused_before_a_kernel_starts(tiny, tmp_path, monkeypatch, params, match):
     def boom(*a, **k):  # pragma: no cover - must not be reached
         raise AssertionError("a kernel was started")
@@ -141,8 +146,7 @@ def test_bad_parameters_refused_before_a_kernel_starts(tiny, tmp_path, monkeypat
 
 
 def test_cli_values_are_typed_by_the_template(tiny):
-    got = report._parse_cli_params([["coalition_code", "0363"], ["min_cell", "5"]],
-                                   [["label", "12"]], tiny)
+    got = report._parse_cli_params([["coalition_code", "0363"], ["min_cell", "5"]], [["label", "12"]], tiny)
     assert got == {"coalition_code": "0363", "min_cell": 5, "label": "12"}
     with pytest.raises(ParameterError, match="heel getal"):
         report._parse_cli_params([["min_cell", "veel"]], None, tiny)
@@ -151,9 +155,23 @@ def test_cli_values_are_typed_by_the_template(tiny):
 def test_cli_report_refuses_a_numeric_code(tmp_path, capsys):
     from evalkit import cli
 
-    rc = cli.main(["report", str(TEMPLATE), "-p", "coalition_code", "0363", "-p",
-                   "coalition_name", "Amsterdam", "-p", "data_path", "x.csv",
-                   "--out", str(tmp_path)])
+    rc = cli.main(
+        [
+            "report",
+            str(TEMPLATE),
+            "-p",
+            "coalition_code",
+            "0363",
+            "-p",
+            "coalition_name",
+            "Amsterdam",
+            "-p",
+            "data_path",
+            "x.csv",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert rc == 1 and "GM0363" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
 
@@ -177,8 +195,11 @@ def test_atomic_write_replaces_and_leaves_no_temp_files(tmp_path):
 def test_export_refuses_external_requests():
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("x")
-    cell.outputs = [nbformat.v4.new_output(
-        "display_data", data={"text/html": '<script src="https://cdn.example/x.js"></script>'})]
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data", data={"text/html": '<script src="https://cdn.example/x.js"></script>'}
+        )
+    ]
     nb.cells = [cell]
     with pytest.raises(Exception, match="external"):
         report.export_html(nb, title="t")
@@ -191,15 +212,28 @@ def _outputs(nb):
     out = []
     for c in nb.cells:
         if c.cell_type == "code":
-            out.append((c.execution_count, [o for o in c.outputs
-                                            if not (o.get("output_type") == "stream"
-                                                    and o.get("name") == "stderr")]))
+            out.append(
+                (
+                    c.execution_count,
+                    [
+                        o
+                        for o in c.outputs
+                        if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+                    ],
+                )
+            )
     return out
 
 
 def test_fresh_render_html_has_no_code_and_keeps_parameters(tiny, tmp_path):
-    res = report.render(tiny, {"coalition_code": "GM0796", "coalition_name": "'s-Hertogenbosch"},
-                        tmp_path, kernel_name="python3", cwd=tiny.parent, execution_timeout=60)
+    res = report.render(
+        tiny,
+        {"coalition_code": "GM0796", "coalition_name": "'s-Hertogenbosch"},
+        tmp_path,
+        kernel_name="python3",
+        cwd=tiny.parent,
+        execution_timeout=60,
+    )
     assert res.html_path.name == "GM0796-s-hertogenbosch.html"
     html = res.html_path.read_text(encoding="utf-8")
     assert "import matplotlib" not in html and "plotting.set_style" not in html
@@ -211,8 +245,10 @@ def test_fresh_render_html_has_no_code_and_keeps_parameters(tiny, tmp_path):
     nb = nbformat.read(res.notebook_path, as_version=4)
     assert nb.metadata["evalkit"]["parameters"]["coalition_code"] == "GM0796"
     assert nb.metadata["evalkit"]["parameters"]["min_cell"] == 10
-    assert nb.metadata["papermill"]["parameters"] == {"coalition_code": "GM0796",
-                                                      "coalition_name": "'s-Hertogenbosch"}
+    assert nb.metadata["papermill"]["parameters"] == {
+        "coalition_code": "GM0796",
+        "coalition_name": "'s-Hertogenbosch",
+    }
 
 
 def test_warm_kernel_leaves_no_state_behind(tiny, warm, tmp_path):
@@ -221,14 +257,25 @@ def test_warm_kernel_leaves_no_state_behind(tiny, warm, tmp_path):
 
     params = {"coalition_code": "GM0363", "coalition_name": "Amsterdam"}
     ref_nb = tmp_path / "papermill.ipynb"
-    pm.execute_notebook(str(tiny), str(ref_nb), parameters=params, kernel_name="python3",
-                        cwd=str(tiny.parent), execution_timeout=60, progress_bar=False)
+    pm.execute_notebook(
+        str(tiny),
+        str(ref_nb),
+        parameters=params,
+        kernel_name="python3",
+        cwd=str(tiny.parent),
+        execution_timeout=60,
+        progress_bar=False,
+    )
     ref = nbformat.read(ref_nb, as_version=4)
     ref_html = report.export_html(ref, title="Amsterdam (GM0363)")
 
     # another report first, then a notebook that pollutes every kind of state
-    report.render(tiny, {"coalition_code": "GM0599", "coalition_name": "Rotterdam",
-                         "min_cell": 5, "label": "other"}, tmp_path / "other", kernel=warm)
+    report.render(
+        tiny,
+        {"coalition_code": "GM0599", "coalition_name": "Rotterdam", "min_cell": 5, "label": "other"},
+        tmp_path / "other",
+        kernel=warm,
+    )
     warm.execute(report._code_nb(POLLUTE))
     res = report.render(tiny, params, tmp_path / "warm", kernel=warm)
     html = res.html_path.read_text(encoding="utf-8")
@@ -247,12 +294,10 @@ def test_warm_kernel_reports_a_failing_cell_and_recovers(tiny, warm, tmp_path):
     bad_path = tmp_path / "bad.ipynb"
     nbformat.write(bad, bad_path)
     with pytest.raises(report.ReportExecutionError, match="kapot") as info:
-        report.render(bad_path, {"coalition_code": "GM0363", "coalition_name": "A"},
-                      tmp_path, kernel=warm)
+        report.render(bad_path, {"coalition_code": "GM0363", "coalition_name": "A"}, tmp_path, kernel=warm)
     assert info.value.ename == "ValueError"
     assert not list(tmp_path.glob("*.html"))
-    ok = report.render(tiny, {"coalition_code": "GM0363", "coalition_name": "A"}, tmp_path,
-                       kernel=warm)
+    ok = report.render(tiny, {"coalition_code": "GM0363", "coalition_name": "A"}, tmp_path, kernel=warm)
     assert ok.html_path.is_file()
 
 
@@ -267,10 +312,19 @@ def test_real_template_standalone_all_sections(tmp_path):
     data.write_bytes(datasets.to_csv_bytes(sub))
     k = report.WarmKernel(cwd=tmp_path)
     try:
-        res = report.render(TEMPLATE, {"coalition_code": "GM0796",
-                                       "coalition_name": "'s-Hertogenbosch",
-                                       "data_path": str(data), "lang": "en"},
-                            tmp_path / "out", kernel=k, cwd=tmp_path, execution_timeout=120)
+        res = report.render(
+            TEMPLATE,
+            {
+                "coalition_code": "GM0796",
+                "coalition_name": "'s-Hertogenbosch",
+                "data_path": str(data),
+                "lang": "en",
+            },
+            tmp_path / "out",
+            kernel=k,
+            cwd=tmp_path,
+            execution_timeout=120,
+        )
     finally:
         k.shutdown()
     html = res.html_path.read_text(encoding="utf-8")
@@ -289,31 +343,36 @@ def test_real_template_standalone_all_sections(tmp_path):
     assert nb.metadata["evalkit"]["data_sha256"] == report.file_sha256(data)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"execution_timeout": "abc"}, "execution_timeout"),
-    ({"execution_timeout": -1}, "execution_timeout"),
-    ({"execution_timeout": float("nan")}, "execution_timeout"),
-    ({"kernel_name": "no-such-kernel"}, "kernel_name='no-such-kernel'.*installed"),
-    ({"write_notebook": "yes"}, "write_notebook"),
-    ({"kernel": "warm"}, "kernel"),
-])
-def test_bad_render_options_refused_before_a_kernel_starts(tiny, tmp_path, monkeypatch, kwargs,
-                                                            match):
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"execution_timeout": "abc"}, "execution_timeout"),
+        ({"execution_timeout": -1}, "execution_timeout"),
+        ({"execution_timeout": float("nan")}, "execution_timeout"),
+        ({"kernel_name": "no-such-kernel"}, "kernel_name='no-such-kernel'.*installed"),
+        ({"write_notebook": "yes"}, "write_notebook"),
+        ({"kernel": "warm"}, "kernel"),
+    ],
+)
+def test_bad_render_options_refused_before_a_kernel_starts(tiny, tmp_path, monkeypatch, kwargs, match):
     """Defect: a non-numeric timeout raised a bare ValueError and an unknown kernel spec
     failed only after the start attempt; now both are ParameterErrors up front."""
+
     def boom(*a, **k):  # pragma: no cover - must not be reached
         raise AssertionError("a kernel was started")
 
     monkeypatch.setattr(report, "_execute_fresh", boom)
     with pytest.raises(ParameterError, match=match):
-        report.render(tiny, {"coalition_code": "GM0363", "coalition_name": "A"}, tmp_path,
-                      **kwargs)
+        report.render(tiny, {"coalition_code": "GM0363", "coalition_name": "A"}, tmp_path, **kwargs)
     assert not list(tmp_path.iterdir())
 
 
 def test_render_refuses_an_output_dir_that_is_a_file(tiny, tmp_path, monkeypatch):
-    monkeypatch.setattr(report, "_execute_fresh", lambda *a, **k: (_ for _ in ()).throw(
-        AssertionError("a kernel was started")))
+    monkeypatch.setattr(
+        report,
+        "_execute_fresh",
+        lambda *a, **k: (_ for _ in ()).throw(AssertionError("a kernel was started")),
+    )
     f = tmp_path / "reports"
     f.write_text("not a folder")
     with pytest.raises(ParameterError, match="output_dir"):
@@ -324,7 +383,12 @@ def test_kernel_start_prints_no_tcp_warning(tiny, tmp_path, capfd):
     """Every kernel start used to print "[IPKernelApp] WARNING | Kernel is running over TCP
     without encryption" into `evalkit demo`'s output; the kernels now start with their log
     level at ERROR (the connection stays on loopback with signed messages)."""
-    report.render(tiny, {"coalition_code": "GM0363", "coalition_name": "A"}, tmp_path,
-                  cwd=tmp_path, execution_timeout=120)
+    report.render(
+        tiny,
+        {"coalition_code": "GM0363", "coalition_name": "A"},
+        tmp_path,
+        cwd=tmp_path,
+        execution_timeout=120,
+    )
     err = capfd.readouterr().err
     assert "without encryption" not in err and "IPKernelApp" not in err

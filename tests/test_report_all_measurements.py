@@ -1,5 +1,6 @@
 """The coalition report's drop-out section says in one sentence whether the conclusion holds
 when all measurements are used (prepost.mixed), with numbers through the disclosure layer."""
+
 from __future__ import annotations
 
 import html as _h
@@ -27,18 +28,28 @@ def interventions():
 
 def test_sentence_numbers_are_the_mixed_model(interventions):
     page = compute.compute(interventions, {"coalition_code": "GM0014", "lang": "nl"})
-    df = interventions[(interventions["municipality_code"] == "GM0014")
-                       & (interventions["group"] == "intervention")].copy()
+    df = interventions[
+        (interventions["municipality_code"] == "GM0014") & (interventions["group"] == "intervention")
+    ].copy()
     from evalkit.data import scales
+
     df["total"] = scales.score(df, "djg11")["total"].astype(float)
     ref = prepost.mixed(df, outcome="total", unit="participant_id", time="wave")
     row = ref.tidy().set_index("term").loc["mean_diff"]
     q = page.quantities
-    assert_allclose([q["mixed.diff"].value, q["mixed.lo"].value, q["mixed.hi"].value],
-                    [row["estimate"], row["ci_lower"], row["ci_upper"]], rtol=1e-12)
+    assert_allclose(
+        [q["mixed.diff"].value, q["mixed.lo"].value, q["mixed.hi"].value],
+        [row["estimate"], row["ci_lower"], row["ci_upper"]],
+        rtol=1e-12,
+    )
     assert q["mixed.diff"].group_n == ref.n_units
-    texts = [b.template for s in page.sections if s.id == "data_quality" for b in s.blocks
-             if hasattr(b, "template")]
+    texts = [
+        b.template
+        for s in page.sections
+        if s.id == "data_quality"
+        for b in s.blocks
+        if hasattr(b, "template")
+    ]
     sentence = [t for t in texts if "[[mixed.diff]]" in t]
     assert len(sentence) == 1
     # GM0014: both intervals include 0, so the conclusion holds
@@ -47,8 +58,9 @@ def test_sentence_numbers_are_the_mixed_model(interventions):
 
 def test_rendered_page_passes_the_audit(interventions, tmp_path):
     sub = interventions[interventions["municipality_code"] == "GM0363"].reset_index(drop=True)
-    out = render_coalition(sub, coalition_code="GM0363", coalition_name="Amsterdam",
-                           output_dir=tmp_path, lang="en")
+    out = render_coalition(
+        sub, coalition_code="GM0363", coalition_name="Amsterdam", output_dir=tmp_path, lang="en"
+    )
     assert out.ok, out.message
     assert disclosure.audit_page(out.html_path) == []
     text = _visible(out.html)
@@ -59,12 +71,14 @@ def test_rendered_page_passes_the_audit(interventions, tmp_path):
 
 
 def test_small_group_hides_the_numbers(interventions, tmp_path):
-    sub = interventions[(interventions["municipality_code"] == "GM1900")
-                        & (interventions["group"] == "intervention")]
+    sub = interventions[
+        (interventions["municipality_code"] == "GM1900") & (interventions["group"] == "intervention")
+    ]
     ids = sorted(sub["participant_id"].unique())[:8]
     sub = sub[sub["participant_id"].isin(ids)].reset_index(drop=True)
-    out = render_coalition(sub, coalition_code="GM1900", coalition_name="Súdwest-Fryslân",
-                           output_dir=tmp_path)
+    out = render_coalition(
+        sub, coalition_code="GM1900", coalition_name="Súdwest-Fryslân", output_dir=tmp_path
+    )
     assert out.ok, out.message
     assert disclosure.audit_page(out.html_path) == []
     shown = {x["id"]: x for x in out.record["quantities"]}

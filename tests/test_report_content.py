@@ -6,6 +6,7 @@ pass the audit and print no small group anywhere; a municipality outside the exa
 gets no synthetic number; the reader's side of the page (plain Dutch, procentpunt, names
 untouched, captions) is checked on the real pages.
 """
+
 from __future__ import annotations
 
 import html as _h
@@ -46,13 +47,10 @@ def _keep(sub, n_units, seed=1):
 
 
 def _render(df, code, name, tmp_path, **kw):
-    out = render_coalition(df, coalition_code=code, coalition_name=name, output_dir=tmp_path,
-                           **kw)
+    out = render_coalition(df, coalition_code=code, coalition_name=name, output_dir=tmp_path, **kw)
     assert out.ok, out.message
     assert disclosure.audit_page(out.html_path) == []
     return out, _visible(out.html)
-
-
 
 
 # ----------------------------------------------------------------------------------------
@@ -68,8 +66,14 @@ def test_category_of_one_to_nine_people(interventions, tmp_path):
     hidden = {x["id"] for x in rec["quantities"] if not x["shown"]}
     assert "sub.gender.anders.n" in hidden
     # the group is hidden in the subgroup table and a second group with it (R3)
-    assert sum(1 for x in rec["quantities"] if x["id"].startswith("sub.gender.")
-               and x["id"].endswith(".n") and not x["shown"]) >= 2
+    assert (
+        sum(
+            1
+            for x in rec["quantities"]
+            if x["id"].startswith("sub.gender.") and x["id"].endswith(".n") and not x["shown"]
+        )
+        >= 2
+    )
     assert "beschermt een kleine groep" in text
 
 
@@ -108,8 +112,10 @@ def test_n_just_below_and_above_the_threshold(interventions, tmp_path, n_units):
     q = {x["id"]: x for x in out.record["quantities"]}
     if n_units < 10:
         assert not q["n_pairs"]["shown"] and not q["mean_diff"]["shown"]
-        assert "<img" not in out.html.split('id="appendix"')[0].split('id="position"')[0] \
+        assert (
+            "<img" not in out.html.split('id="appendix"')[0].split('id="position"')[0]
             or "niet getoond" in text
+        )
         assert f"{n_units} deelnemers" not in text
         assert out.key["suppressed"] and out.key["n_pairs"] is None
     else:
@@ -142,8 +148,7 @@ def test_new_municipality_on_a_new_file_has_no_synthetic_number(interventions, t
     src["participant_id"] = [p.replace("GM0796", "GM0034") for p in src["participant_id"]]
     f = tmp_path / "almere.csv"
     f.write_bytes(datasets.to_csv_bytes(src))
-    out = render_coalition(f, coalition_code="GM0034", coalition_name="Almere",
-                           output_dir=tmp_path / "out")
+    out = render_coalition(f, coalition_code="GM0034", coalition_name="Almere", output_dir=tmp_path / "out")
     assert out.ok and disclosure.audit_page(out.html_path) == []
     text = _visible(out.html)
     assert 'data-section="benchmark"' not in out.html
@@ -155,8 +160,7 @@ def test_new_municipality_on_a_new_file_has_no_synthetic_number(interventions, t
     assert "Bestuurlijk commitment" not in text
     # reference figures only from the real Health Monitor, none from the synthetic panel
     refs = [x for x in out.record["quantities"] if x["kind"] == "reference"]
-    assert refs and all("Gezondheidsmonitor" in x["source"] and "voorbeeld" not in x["source"]
-                        for x in refs)
+    assert refs and all("Gezondheidsmonitor" in x["source"] and "voorbeeld" not in x["source"] for x in refs)
 
 
 def test_example_reference_only_with_example_data(interventions, tmp_path):
@@ -166,10 +170,8 @@ def test_example_reference_only_with_example_data(interventions, tmp_path):
     ref = example_reference("GM0796", "'s-Hertogenbosch")
     assert ref is not None and ref.example and set(ref.years) <= {2016, 2020, 2024}
     with pytest.raises(ParameterError, match="voorbeeldgegevens"):
-        render_coalition(sub, coalition_code="GM0796", coalition_name="'s-Hertogenbosch",
-                         reference=ref)
-    out = render_coalition(sub, coalition_code="GM0796", coalition_name="'s-Hertogenbosch",
-                           example_data=True)
+        render_coalition(sub, coalition_code="GM0796", coalition_name="'s-Hertogenbosch", reference=ref)
+    out = render_coalition(sub, coalition_code="GM0796", coalition_name="'s-Hertogenbosch", example_data=True)
     text = _visible(out.html)
     assert out.ok and text.count("Voorbeeldgegevens") >= 1 and "voorbeeldgegevens" in text
     assert 'data-section="benchmark"' in out.html and "Bestuurlijk commitment" in text
@@ -186,8 +188,9 @@ def pages(tmp_path_factory, interventions):
     d = tmp_path_factory.mktemp("pages")
     out = {}
     for code, name in (("GM0796", "'s-Hertogenbosch"), ("GM0373", "Bergen (NH.)")):
-        r = render_coalition(_coalition(interventions, code), coalition_code=code,
-                             coalition_name=name, output_dir=d)
+        r = render_coalition(
+            _coalition(interventions, code), coalition_code=code, coalition_name=name, output_dir=d
+        )
         assert r.ok
         out[code] = (r, _visible(r.html))
     return out
@@ -196,8 +199,18 @@ def pages(tmp_path_factory, interventions):
 def test_plain_dutch_without_jargon_outside_the_appendix(pages):
     for code, (r, text) in pages.items():
         body = text.split("Methode en reproduceerbaarheid")[0]
-        for jargon in ("random-effects", "REML", "d_z", "validation error", "1 coalities",
-                       "Cohen", "Hedges", "Wilcoxon", "McNemar", "SRM"):
+        for jargon in (
+            "random-effects",
+            "REML",
+            "d_z",
+            "validation error",
+            "1 coalities",
+            "Cohen",
+            "Hedges",
+            "Wilcoxon",
+            "McNemar",
+            "SRM",
+        ):
             assert jargon not in body, (code, jargon)
         assert "procentpunt" in body
     r, text = pages["GM0796"]
@@ -236,8 +249,7 @@ def test_record_lists_every_marked_number(pages):
     shown = {x["id"] for x in r.record["quantities"] if x["shown"]}
     assert marked <= shown
     assert r.record_path.is_file()
-    assert json.loads(r.record_path.read_text(encoding="utf-8"))["page_sha256"] == \
-        r.record["page_sha256"]
+    assert json.loads(r.record_path.read_text(encoding="utf-8"))["page_sha256"] == r.record["page_sha256"]
 
 
 def test_bad_data_gives_the_same_dutch_error_page(tmp_path, capsys):
@@ -249,8 +261,22 @@ def test_bad_data_gives_the_same_dutch_error_page(tmp_path, capsys):
     raw = pd.read_csv(f, dtype=str, keep_default_na=False)
     raw.loc[0, "age"] = "999"
     raw.to_csv(f, index=False)
-    rc = main(["report", "-p", "coalition_code", "GM0796", "-p", "coalition_name",
-               "'s-Hertogenbosch", "-p", "data_path", str(f), "--out", str(tmp_path / "out")])
+    rc = main(
+        [
+            "report",
+            "-p",
+            "coalition_code",
+            "GM0796",
+            "-p",
+            "coalition_name",
+            "'s-Hertogenbosch",
+            "-p",
+            "data_path",
+            str(f),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     assert rc == 1
     pages = list((tmp_path / "out").glob("*-fout.html"))
     assert len(pages) == 1
@@ -265,8 +291,20 @@ def test_report_min_cell_typed_and_override(tmp_path, capsys):
 
     f = tmp_path / "GM0796.csv"
     f.write_bytes(datasets.to_csv_bytes(_coalition(datasets.load("interventions"), "GM0796")))
-    base = ["report", "-p", "coalition_code", "GM0796", "-p", "coalition_name", "x", "-p",
-            "data_path", str(f), "--out", str(tmp_path / "o")]
+    base = [
+        "report",
+        "-p",
+        "coalition_code",
+        "GM0796",
+        "-p",
+        "coalition_name",
+        "x",
+        "-p",
+        "data_path",
+        str(f),
+        "--out",
+        str(tmp_path / "o"),
+    ]
     assert main([*base, "-p", "min_cell", "5"]) == 1
     assert "lager dan de ondergrens 10" in capsys.readouterr().err
     assert not list(tmp_path.glob("o/*.html"))  # nothing was written
@@ -278,9 +316,19 @@ def test_report_min_cell_typed_and_override(tmp_path, capsys):
 
 
 def test_sections_in_fixed_order():
-    assert compute.SECTION_IDS == ("summary", "data_quality", "prepost", "share_lonely",
-                                   "reliable_change", "comparison", "subgroups", "trend",
-                                   "benchmark", "position", "appendix")
+    assert compute.SECTION_IDS == (
+        "summary",
+        "data_quality",
+        "prepost",
+        "share_lonely",
+        "reliable_change",
+        "comparison",
+        "subgroups",
+        "trend",
+        "benchmark",
+        "position",
+        "appendix",
+    )
 
 
 def test_subgroup_change_equals_the_paired_analysis(interventions):
@@ -297,10 +345,14 @@ def test_subgroup_change_equals_the_paired_analysis(interventions):
         ids = sub.loc[(sub["wave"] == "pre") & (sub["gender"] == lev), "participant_id"]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            r = prepost.paired(sub[sub["participant_id"].isin(ids)], outcome="total",
-                               unit="participant_id", time="wave").tidy()
+            r = prepost.paired(
+                sub[sub["participant_id"].isin(ids)], outcome="total", unit="participant_id", time="wave"
+            ).tidy()
         r = r[r["term"] == "mean_diff"].iloc[0]
         q = page.quantities
-        np.testing.assert_allclose([q[f"sub.gender.{lev}.{k}"].value for k in ("est", "lo", "hi")],
-                                   [r["estimate"], r["ci_lower"], r["ci_upper"]], rtol=1e-12)
+        np.testing.assert_allclose(
+            [q[f"sub.gender.{lev}.{k}"].value for k in ("est", "lo", "hi")],
+            [r["estimate"], r["ci_lower"], r["ci_upper"]],
+            rtol=1e-12,
+        )
         assert q[f"sub.gender.{lev}.n"].value == r["n"]

@@ -6,6 +6,7 @@ the model-estimate remark; one of the 17 municipalities the young adults' source
 (Albrandswaard) says "geen cijfer: te weinig respondenten"; no page shows a municipal figure
 without its source and year (checked on the disclosure record of every rendered page).
 """
+
 from __future__ import annotations
 
 import html as _h
@@ -50,29 +51,41 @@ def _every_reference_has_source_and_year(record):
     refs = [x for x in record["quantities"] if x["kind"] == "reference" and x["shown"]]
     assert refs
     for x in refs:
-        assert re.search(r"(Gezondheidsmonitor|Health Monitor).*(, |\s)(2012|2016|2020|2024)$", x["source"]), x
+        assert re.search(
+            r"(Gezondheidsmonitor|Health Monitor).*(, |\s)(2012|2016|2020|2024)$", x["source"]
+        ), x
     return refs
 
 
 def test_merged_municipality(interventions, tmp_path):
     out, text = _render(_as(interventions, "GM1979", "Eemsdelta"), "GM1979", "Eemsdelta", tmp_path)
     sec = text.split("Eenzaamheid in de gemeente")[1][:4000]
-    for former in ("Appingedam (voormalige gemeente)", "Delfzijl (voormalige gemeente)",
-                   "Loppersum (voormalige gemeente)"):
+    for former in (
+        "Appingedam (voormalige gemeente)",
+        "Delfzijl (voormalige gemeente)",
+        "Loppersum (voormalige gemeente)",
+    ):
         assert former in sec
     assert "rekent ze niet om naar één cijfer" in sec
     assert "Vergelijkbare gemeenten" in sec and "Berekend door evalkit" in sec and "Geen rangorde" in sec
     assert "modelschattingen van het RIVM" in sec and "zonder betrouwbaarheidsinterval" in sec
     assert "Gezondheidsmonitor Volwassenen en Ouderen (GGD'en, CBS en RIVM; StatLine 50090NED)" in sec
     # the published figures, as published (one decimal, Dutch comma)
-    assert "49,4%" in sec and "50,2%" in sec and "41,9%" in sec      # 2020: Appingedam, Delfzijl, Loppersum
-    assert "47,0%" in sec                                               # the Netherlands 2020
+    assert "49,4%" in sec and "50,2%" in sec and "41,9%" in sec  # 2020: Appingedam, Delfzijl, Loppersum
+    assert "47,0%" in sec  # the Netherlands 2020
     assert "Jongvolwassenen (16-25 jaar), 2024" in sec and "68,8%" in sec and "56,7%" in sec
     refs = _every_reference_has_source_and_year(out.record)
     ids = {x["id"] for x in refs}
-    assert {"ref.former.GM0003.2020", "ref.former.GM0010.2020", "ref.former.GM0024.2020",
-            "ref.nl.2020", "ref.peers.2020", "ref.young", "ref.young.nl"} <= ids
-    assert not any(i.startswith("ref.local.") for i in ids)        # no invented Eemsdelta figure
+    assert {
+        "ref.former.GM0003.2020",
+        "ref.former.GM0010.2020",
+        "ref.former.GM0024.2020",
+        "ref.nl.2020",
+        "ref.peers.2020",
+        "ref.young",
+        "ref.young.nl",
+    } <= ids
+    assert not any(i.startswith("ref.local.") for i in ids)  # no invented Eemsdelta figure
     assert "voorbeeldgegevens" not in text.split("Methode en reproduceerbaarheid")[0].lower()
 
 
@@ -89,7 +102,7 @@ def test_blank_young_adults_municipality(interventions, tmp_path):
 def test_english_page_and_amsterdam_with_weesp(interventions, tmp_path):
     sub = interventions[interventions["municipality_code"] == "GM0363"].reset_index(drop=True)
     out, text = _render(sub, "GM0363", "Amsterdam", tmp_path, lang="en")
-    assert "53.2%" in text.split("Loneliness in the municipality")[1]      # Amsterdam 2020, as published
+    assert "53.2%" in text.split("Loneliness in the municipality")[1]  # Amsterdam 2020, as published
     assert "Weesp (former municipality)" in text
     assert "Since 2022-03-24 the former municipality Weesp belongs to Amsterdam" in text
     _every_reference_has_source_and_year(out.record)
@@ -104,13 +117,14 @@ def test_municipal_reference_types():
     blank = municipal_reference("GM0613")
     assert blank is not None and blank.young is not None and blank.young.share is None
     assert blank.young.note == "geen cijfer: te weinig respondenten"
-    assert municipal_reference("GM0003") is None          # Appingedam: no longer a municipality
+    assert municipal_reference("GM0003") is None  # Appingedam: no longer a municipality
     nl = {p.year: p.share for p in ref.national}
     assert nl[2020] == pytest.approx(0.47, abs=1e-12)
 
 
 def test_without_reference_figures_the_section_says_so(interventions, tmp_path):
-    out, text = _render(_as(interventions, "GM1979", "Eemsdelta"), "GM1979", "Eemsdelta", tmp_path,
-                        reference=None)
+    out, text = _render(
+        _as(interventions, "GM1979", "Eemsdelta"), "GM1979", "Eemsdelta", tmp_path, reference=None
+    )
     assert "geen cijfers over eenzaamheid onder alle inwoners beschikbaar" in text
     assert not any(x["kind"] == "reference" for x in out.record["quantities"])

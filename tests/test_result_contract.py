@@ -17,6 +17,7 @@ The calls come from the good-data table of ``test_bad_arguments.py`` (``TARGETS`
 public function gets both checks by adding one line there. ``test_every_public_function_is_
 covered`` fails when a public function of a methods module is in neither table.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -83,8 +84,9 @@ CALLS = {
     "monitoring.change_vs_level": lambda: evalkit.monitoring.change_vs_level(),
     "monitoring.young_adults_regions": lambda: evalkit.monitoring.young_adults_regions(),
     "monitoring.model_funnel": lambda: evalkit.monitoring.model_funnel(),
-    "validation.cosmin_table": lambda: evalkit.validation.cosmin_table(internal_consistency=0.85,
-                                                                       reliability=0.75),
+    "validation.cosmin_table": lambda: evalkit.validation.cosmin_table(
+        internal_consistency=0.85, reliability=0.75
+    ),
     "validation.scaled_difference_test": _scaled_difference,
     "did.honest": _honest,
 }
@@ -146,7 +148,8 @@ def test_result_contract(target, results_cache):
     for col in tidy.columns:
         for value in tidy[col]:
             assert not isinstance(value, (list, tuple, dict, np.ndarray, pd.Series, pd.DataFrame)), (
-                f"{target.name}: cell in {col!r} holds a {type(value).__name__}")
+                f"{target.name}: cell in {col!r} holds a {type(value).__name__}"
+            )
     assert len(tidy) > 0
 
     # summary()
@@ -169,7 +172,8 @@ def test_result_contract(target, results_cache):
     # n documented
     doc = inspect.getdoc(type(res)) or ""
     assert re.search(r"^\s*``?n``?\s*[:(-]|^\s*n\s*:", doc, re.M) or "``n``" in doc, (
-        f"{type(res).__name__} does not say what n counts")
+        f"{type(res).__name__} does not say what n counts"
+    )
 
 
 @pytest.mark.parametrize("target", list(_targets()))
@@ -193,7 +197,8 @@ def test_plot_is_keyword_only_and_draws_or_says_no_figure(target, results_cache)
     from matplotlib.figure import Figure
 
     ok = isinstance(drawn, (Axes, Figure)) or (
-        isinstance(drawn, np.ndarray) and all(isinstance(a, Axes) for a in drawn.ravel()))
+        isinstance(drawn, np.ndarray) and all(isinstance(a, Axes) for a in drawn.ravel())
+    )
     assert ok, f"{type(res).__name__}.plot returned {type(drawn).__name__}"
     plt.close("all")
 
@@ -215,5 +220,7 @@ def test_every_public_function_is_covered():
             full = f"{mod_name}.{fn}"
             if full not in covered and full not in NOT_ANALYSES:
                 missing.append(full)
-    assert not missing, ("public functions without a good-data call in test_bad_arguments.TARGETS "
-                         f"(add one, or list them in NOT_ANALYSES with a reason): {missing}")
+    assert not missing, (
+        "public functions without a good-data call in test_bad_arguments.TARGETS "
+        f"(add one, or list them in NOT_ANALYSES with a reason): {missing}"
+    )

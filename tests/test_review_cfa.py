@@ -10,6 +10,7 @@ B. two groups with per-group modifiers ``c(...)``: a shared label makes a loadin
 C. missing item values (listwise deletion, lavaan's default for ML);
 D. metric invariance by an integer-coded group column that has a missing value.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -38,9 +39,17 @@ MODEL_B = """visual  =~ x1 + c(v2, v2)*x2 + c(v3a, v3b)*x3
 textual =~ x4 + x5 + x6
 speed   =~ x7 + x8 + x9
 x1 ~ c(i1, i1)*1"""
-FIT = {"chisq": "chi2", "df": "df", "pvalue": "p_value", "cfi": "cfi", "tli": "tli",
-       "rmsea": "rmsea", "rmsea.ci.lower": "rmsea_ci_lower", "rmsea.ci.upper": "rmsea_ci_upper",
-       "srmr": "srmr"}
+FIT = {
+    "chisq": "chi2",
+    "df": "df",
+    "pvalue": "p_value",
+    "cfi": "cfi",
+    "tli": "tli",
+    "rmsea": "rmsea",
+    "rmsea.ci.lower": "rmsea_ci_lower",
+    "rmsea.ci.upper": "rmsea_ci_upper",
+    "srmr": "srmr",
+}
 # Fit indices: 1e-6 (as the authors' single-group tests). Estimates, SEs and std.all: 1e-4
 # relative, the issue's tolerance; lavaan stops at a gradient of ~1e-6 (measured here: at
 # most 2.1e-5 relative difference, in the two-group models).
@@ -87,8 +96,9 @@ def test_equals_lavaan(hs, hs_missing, tag):
         res = _fits(hs, hs_missing)[tag]()
     ref_fit = pd.read_csv(REF / f"{tag}_fit.csv").set_index("index")["value"]
     for theirs, ours in FIT.items():
-        assert_allclose(res.fit_indices[ours], ref_fit[theirs], rtol=RTOL_FIT, atol=1e-12,
-                        err_msg=f"{tag} {ours}")
+        assert_allclose(
+            res.fit_indices[ours], ref_fit[theirs], rtol=RTOL_FIT, atol=1e-12, err_msg=f"{tag} {ours}"
+        )
     pe = pd.read_csv(REF / f"{tag}_estimates.csv")
     assert len(pe) == len(res.parameters)
     for r in pe.to_dict("records"):
@@ -96,7 +106,7 @@ def test_equals_lavaan(hs, hs_missing, tag):
         p = _lookup(res.parameters, r["lhs"], r["op"], r["rhs"], group)
         assert_allclose(p["estimate"], r["est"], rtol=RTOL_EST, atol=1e-8, err_msg=str(r))
         assert_allclose(p["std_all"], r["std.all"], rtol=RTOL_EST, atol=1e-8, err_msg=str(r))
-        if r["se"] == 0 or np.isnan(r["se"]):   # lavaan: 0 for fixed parameters
+        if r["se"] == 0 or np.isnan(r["se"]):  # lavaan: 0 for fixed parameters
             assert np.isnan(p["std_error"]), str(r)
         else:
             assert_allclose(p["std_error"], r["se"], rtol=RTOL_EST, err_msg=str(r))

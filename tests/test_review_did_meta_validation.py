@@ -4,6 +4,7 @@ authors' tests do not cover, Dutch summaries, shared helpers and fixed defects.
 
 R references (scripts + values) live in tests/reference/{meta,did,validation}_review/.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,14 +19,11 @@ from numpy.testing import assert_allclose
 
 import evalkit
 from evalkit import DataValidationError, ParameterError
-from evalkit.methods import did
-from evalkit.methods import funnel
-from evalkit.methods import meta
-from evalkit.methods import prepost
-from evalkit.methods import validation as val
+from evalkit.core.errors import ConvergenceWarning, DataQualityWarning
 from evalkit.core.stats import wilson_interval
 from evalkit.core.text import text_table
-from evalkit.core.errors import ConvergenceWarning, DataQualityWarning
+from evalkit.methods import did, funnel, meta, prepost
+from evalkit.methods import validation as val
 
 REF = Path(__file__).parent / "reference"
 
@@ -48,10 +46,39 @@ def test_random_effects_small_k_and_boundary_match_metafor(key):
     d = pd.read_csv(REF / "meta_review" / "cases.csv").query("case == @case")
     res = _quiet(meta.random_effects, d, estimate="yi", variance="vi", method=method)
     r = MREF[key]
-    ours = [res.estimate, res.std_error, res.p_value, res.ci_lower, res.ci_upper, res.tau2,
-            res.se_tau2, res.i2, res.h2, res.q, res.q_p, res.pi_lower, res.pi_upper]
-    ref = [r[k] for k in ("estimate", "se", "pval", "ci_lb", "ci_ub", "tau2", "se_tau2", "I2",
-                          "H2", "QE", "QEp", "pi_lb", "pi_ub")]
+    ours = [
+        res.estimate,
+        res.std_error,
+        res.p_value,
+        res.ci_lower,
+        res.ci_upper,
+        res.tau2,
+        res.se_tau2,
+        res.i2,
+        res.h2,
+        res.q,
+        res.q_p,
+        res.pi_lower,
+        res.pi_upper,
+    ]
+    ref = [
+        r[k]
+        for k in (
+            "estimate",
+            "se",
+            "pval",
+            "ci_lb",
+            "ci_ub",
+            "tau2",
+            "se_tau2",
+            "I2",
+            "H2",
+            "QE",
+            "QEp",
+            "pi_lb",
+            "pi_ub",
+        )
+    ]
     # REML is solved to 1e-12 on both sides; atol for the exact zeros at the boundary
     assert_allclose(ours, ref, rtol=1e-8, atol=1e-12)
     if case.endswith("tau0"):
@@ -64,8 +91,9 @@ def test_dl_se_tau2_matches_metafor_on_the_authors_references():
     ref = pd.read_csv(REF / "meta" / "metafor_results.csv").set_index("method")
     res = meta.random_effects(bcg, estimate="yi", variance="vi", method="DL")
     assert_allclose(res.se_tau2, ref.loc["DL", "se_tau2"], rtol=1e-10)
-    assert_allclose(res.tidy().set_index("term").loc["tau2", "std_error"], ref.loc["DL", "se_tau2"],
-                    rtol=1e-10)
+    assert_allclose(
+        res.tidy().set_index("term").loc["tau2", "std_error"], ref.loc["DL", "se_tau2"], rtol=1e-10
+    )
     st = pd.read_csv(REF / "meta" / "metareg_statistics.csv").query("method == 'DL'").set_index("model")
     mods = {"alloc": "alloc", "ablat_year": ["ablat", "year"], "alloc_ablat": ["alloc", "ablat"]}
     for model, m in mods.items():
@@ -80,12 +108,21 @@ def test_two_by_two_listwise_deletion_matches_lm_and_sandwich():
     ref = json.loads((REF / "did_review" / "sandwich_missing.json").read_text())
     d = pd.read_csv(REF / "did_review" / "cr1_missing.csv")
     with pytest.warns(DataQualityWarning, match="dropped 54 of 933 rows"):
-        r = did.two_by_two(d, outcome="y", treated="treated", post="post", cluster="neighbourhood",
-                           covariates=["age", "female"])
+        r = did.two_by_two(
+            d,
+            outcome="y",
+            treated="treated",
+            post="post",
+            cluster="neighbourhood",
+            covariates=["age", "female"],
+        )
     se = r.se_table.set_index("se_type")["std_error"]
     assert_allclose(r.estimate, ref["estimate"], rtol=1e-10)
-    assert_allclose([se["conventional"], se["hc1"], se["cluster"]],
-                    [ref["se_conventional"], ref["se_hc1"], ref["se_cr1"]], rtol=1e-10)
+    assert_allclose(
+        [se["conventional"], se["hc1"], se["cluster"]],
+        [ref["se_conventional"], ref["se_hc1"], ref["se_cr1"]],
+        rtol=1e-10,
+    )
     t = r.tidy()
     assert t.loc[0, "n"] == ref["n"] and t.loc[0, "n_clusters"] == ref["n_clusters"]
 
@@ -118,8 +155,11 @@ def test_omega_and_alpha_with_missing_answers_match_semtools_and_psych():
     a = VREF["alpha_missing"]
     assert_allclose(t.loc["omega_total", "estimate"], VREF["omega_missing"]["omega_total"], rtol=1e-5)
     assert t.loc["omega_total", "n"] == VREF["omega_missing"]["n_complete"]
-    assert_allclose(t.loc[["alpha", "alpha_standardized", "average_r"], "estimate"],
-                    [a["raw_alpha"], a["std_alpha"], a["average_r"]], rtol=1e-10)
+    assert_allclose(
+        t.loc[["alpha", "alpha_standardized", "average_r"], "estimate"],
+        [a["raw_alpha"], a["std_alpha"], a["average_r"]],
+        rtol=1e-10,
+    )
     ia = _quiet(val.item_analysis, likert, items=items, reverse=["i3"])
     assert_allclose(ia.table["r_drop"], a["r_drop"], rtol=1e-10)
     assert_allclose(ia.table["alpha_if_deleted"], a["alpha_if_deleted"], rtol=1e-10)
@@ -130,12 +170,18 @@ def test_omega_and_alpha_with_missing_answers_match_semtools_and_psych():
 # ---------------------------------------------------------------------------------------
 def test_one_wilson_interval_everywhere():
     from statsmodels.stats.proportion import proportion_confint
+
     for x, n, conf in [(0, 10, 0.95), (3, 10, 0.95), (10, 10, 0.9), (47, 100, 0.99), (1, 1, 0.95)]:
-        assert_allclose(wilson_interval(x, n, conf),
-                        proportion_confint(x, n, alpha=1 - conf, method="wilson"), rtol=1e-12, atol=1e-15)
+        assert_allclose(
+            wilson_interval(x, n, conf),
+            proportion_confint(x, n, alpha=1 - conf, method="wilson"),
+            rtol=1e-12,
+            atol=1e-15,
+        )
     assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == 1.0
     assert np.isnan(wilson_interval(0, 0)).all()
     from evalkit.methods.validation import validity
+
     assert funnel.wilson_interval is wilson_interval and prepost.wilson_interval is wilson_interval
     assert not hasattr(funnel, "_wilson") and not hasattr(prepost, "_wilson")
     assert validity.proportion_ci(7, 20, 0.9) == wilson_interval(7, 20, 0.9)
@@ -143,6 +189,7 @@ def test_one_wilson_interval_everywhere():
 
 def test_one_cronbach_alpha():
     import pingouin as pg
+
     df = evalkit.datasets.load("interventions")
     df = df[df["wave"] == "pre"]
     items = ["djg2", "djg3", "djg5", "djg6"]
@@ -166,20 +213,28 @@ def _results():
     y6 = [f"y{i:02d}" for i in range(1, 7)]
     rng = np.random.default_rng(8)
     s = rng.normal(size=200)
-    vd = pd.DataFrame({"score": s, "ucla3": 0.7 * s + rng.normal(scale=0.7, size=200),
-                       "group": np.where(s + rng.normal(size=200) > 0, "eenzaam", "niet")})
+    vd = pd.DataFrame(
+        {
+            "score": s,
+            "ucla3": 0.7 * s + rng.normal(scale=0.7, size=200),
+            "group": np.where(s + rng.normal(size=200) > 0, "eenzaam", "niet"),
+        }
+    )
     kw = dict(outcome="y", unit="unit", time="time")
     return {
-        "meta_regression": lambda: meta.meta_regression(bcg, estimate="yi", variance="vi",
-                                                        moderators=["ablat", "alloc"]),
-        "two_by_two": lambda: did.two_by_two(cr1, outcome="y", treated="treated", post="post",
-                                             cluster="neighbourhood"),
+        "meta_regression": lambda: meta.meta_regression(
+            bcg, estimate="yi", variance="vi", moderators=["ablat", "alloc"]
+        ),
+        "two_by_two": lambda: did.two_by_two(
+            cr1, outcome="y", treated="treated", post="post", cluster="neighbourhood"
+        ),
         "event_study": lambda: did.event_study(sim, first_treated="g", **kw),
         "staggered": lambda: did.staggered(sim, first_treated="g", **kw),
         "item_analysis": lambda: val.item_analysis(likert, items=[f"i{i}" for i in range(1, 7)]),
         "parallel_analysis": lambda: val.parallel_analysis(youth, items=y6, n_iter=3),
-        "hypotheses": lambda: val.hypotheses_test(vd, [{"measure": "ucla3", "direction": "+",
-                                                        "min_r": 0.35}], score="score"),
+        "hypotheses": lambda: val.hypotheses_test(
+            vd, [{"measure": "ucla3", "direction": "+", "min_r": 0.35}], score="score"
+        ),
         "known_groups": lambda: val.known_groups(vd, score="score", group="group"),
         "polychoric": lambda: val.polychoric(youth, y6),
         "graded_response": lambda: val.graded_response(youth, y6[:4], se=False),
@@ -187,9 +242,24 @@ def _results():
     }
 
 
-ENGLISH = ["estimate", "std_error", "ci_lower", "ci_upper", "p_value", "comparison", "treated",
-           "change", "flag", "True", "False", "missing_share", "alpha_if_deleted", "fa_observed",
-           "chi2_total", "leads"]
+ENGLISH = [
+    "estimate",
+    "std_error",
+    "ci_lower",
+    "ci_upper",
+    "p_value",
+    "comparison",
+    "treated",
+    "change",
+    "flag",
+    "True",
+    "False",
+    "missing_share",
+    "alpha_if_deleted",
+    "fa_observed",
+    "chi2_total",
+    "leads",
+]
 
 
 @pytest.mark.parametrize("name", sorted(_results()))
@@ -205,8 +275,10 @@ def test_dutch_summary_has_decimal_commas_and_dutch_table_words(name):
 
 
 def test_text_table_helper():
-    df = pd.DataFrame({"estimate": [-0.12345, np.nan], "n": [12, 1500], "flag": [True, False],
-                       "item": ["a", "b"]}, index=pd.Index(["treated", "comparison"]))
+    df = pd.DataFrame(
+        {"estimate": [-0.12345, np.nan], "n": [12, 1500], "flag": [True, False], "item": ["a", "b"]},
+        index=pd.Index(["treated", "comparison"]),
+    )
     nl = text_table(df, "nl", digits=2)
     assert "schatting" in nl and "interventiegroep" in nl and "vergelijkingsgroep" in nl
     assert "−0,12" in nl and "–" in nl and "1.500" in nl and "ja" in nl and "nee" in nl
@@ -227,8 +299,7 @@ def test_event_study_dutch_title_is_plain():
 # fixed defects
 # ---------------------------------------------------------------------------------------
 def test_funnel_missing_unit_label_and_nan_rows_give_clear_error():
-    d = pd.DataFrame({"code": [np.nan, "GM0002", "GM0003"], "n": [100, 120, np.nan],
-                      "events": [40, 50, 60]})
+    d = pd.DataFrame({"code": [np.nan, "GM0002", "GM0003"], "n": [100, 120, np.nan], "events": [40, 50, 60]})
     with pytest.raises(DataValidationError, match="GM0003"):
         funnel.funnel(d, events="events", n="n", unit="code")
     d = pd.DataFrame({c: [np.nan] * 4 for c in ("code", "n", "events")})
@@ -254,8 +325,7 @@ def test_hypothesis_error_shows_the_bad_hypothesis():
 def test_new_argument_checks():
     sim = did.simulate_staggered(60, seed=1)
     with pytest.raises(ParameterError, match="seed"):
-        did.staggered(sim, outcome="y", unit="unit", time="time", first_treated="g", bootstrap=9,
-                      seed=-1)
+        did.staggered(sim, outcome="y", unit="unit", time="time", first_treated="g", bootstrap=9, seed=-1)
     with pytest.raises(ParameterError, match="n_units"):
         did.simulate_staggered(2.5)
     with pytest.raises(ParameterError, match="target must"):
@@ -268,8 +338,9 @@ def test_new_argument_checks():
     with pytest.raises(ParameterError, match="panel must be"):
         evalkit.datasets.generate_benchmark(panel="municipal_panel")
     with pytest.raises(ParameterError, match="municipality_name"):
-        evalkit.datasets.generate_benchmark(panel=pd.DataFrame({"municipality_code": ["GM0363"],
-                                                               "joined_year": [2019]}))
+        evalkit.datasets.generate_benchmark(
+            panel=pd.DataFrame({"municipality_code": ["GM0363"], "joined_year": [2019]})
+        )
     with pytest.raises(ParameterError, match="df must"):
         evalkit.datasets.to_csv_bytes([1, 2])
     with pytest.raises(ParameterError, match="directory"):
@@ -326,12 +397,14 @@ def test_constant_outcome_is_refused_by_every_did_estimator():
     sim = did.simulate_staggered(60, seed=1).assign(y=3.0)
     cr1 = pd.read_csv(REF / "did" / "cr1_data.csv").assign(y=2.0)
     kw = dict(outcome="y", unit="unit", time="time")
-    calls = [lambda: did.two_by_two(cr1, outcome="y", treated="treated", post="post"),
-             lambda: did.twfe(sim, treated="treated", **kw),
-             lambda: did.event_study(sim, first_treated="g", **kw),
-             lambda: did.staggered(sim, first_treated="g", **kw),
-             lambda: did.staggered(sim, outcome="y", time="time", first_treated="g", panel=False),
-             lambda: did.bacon(sim, first_treated="g", **kw)]
+    calls = [
+        lambda: did.two_by_two(cr1, outcome="y", treated="treated", post="post"),
+        lambda: did.twfe(sim, treated="treated", **kw),
+        lambda: did.event_study(sim, first_treated="g", **kw),
+        lambda: did.staggered(sim, first_treated="g", **kw),
+        lambda: did.staggered(sim, outcome="y", time="time", first_treated="g", panel=False),
+        lambda: did.bacon(sim, first_treated="g", **kw),
+    ]
     for call in calls:
         with pytest.raises(DataValidationError, match="outcome='y' is constant"):
             _quiet(call)
@@ -382,9 +455,14 @@ def _with_inf(df: pd.DataFrame, col: str) -> pd.DataFrame:
 def _validity_frame():
     rng = np.random.default_rng(8)
     s = rng.normal(size=120)
-    return pd.DataFrame({"score": s, "m": s + rng.normal(size=120),
-                         "g": np.where(s > 0, "hoog", "laag"),
-                         "ref": (s + rng.normal(size=120) > 0).astype(int)})
+    return pd.DataFrame(
+        {
+            "score": s,
+            "m": s + rng.normal(size=120),
+            "g": np.where(s > 0, "hoog", "laag"),
+            "ref": (s + rng.normal(size=120) > 0).astype(int),
+        }
+    )
 
 
 _Y = ["y01", "y02", "y03", "y04"]
@@ -397,9 +475,9 @@ INF_CALLS = {
     "dif": lambda y, v: val.dif(_with_inf(y, "y01"), items=_Y, group="gender"),
     "efa": lambda y, v: val.efa(_with_inf(y, "y01"), items=_Y),
     "parallel_analysis": lambda y, v: val.parallel_analysis(_with_inf(y, "y01"), items=_Y, n_iter=2),
-    "hypotheses_test": lambda y, v: val.hypotheses_test(_with_inf(v, "m"), [{"measure": "m",
-                                                                           "direction": "+"}],
-                                                        score="score"),
+    "hypotheses_test": lambda y, v: val.hypotheses_test(
+        _with_inf(v, "m"), [{"measure": "m", "direction": "+"}], score="score"
+    ),
     "known_groups": lambda y, v: val.known_groups(_with_inf(v, "score"), score="score", group="g"),
     "roc": lambda y, v: val.roc(_with_inf(v, "score"), score="score", reference="ref"),
 }
@@ -432,8 +510,11 @@ def test_staggered_analytic_and_clustered_se_equal_sandwich_in_the_two_period_ca
     SEs equal HC0 and cluster-robust HC0 without small-sample factor (R sandwich)."""
     ref = json.loads((REF / "did_review" / "cluster_two_period.json").read_text())
     df = pd.read_csv(REF / "did_review" / "two_period_cluster.csv")
-    assert_allclose(df["y"], did.simulate_staggered(300, periods=(1, 2), cohorts=(2,), shares=(0.5,),
-                                                    seed=31)["y"], rtol=1e-12)
+    assert_allclose(
+        df["y"],
+        did.simulate_staggered(300, periods=(1, 2), cohorts=(2,), shares=(0.5,), seed=31)["y"],
+        rtol=1e-12,
+    )
     kw = dict(outcome="y", unit="unit", time="time", first_treated="g")
     r0 = _quiet(did.staggered, df, **kw)
     r1 = _quiet(did.staggered, df, cluster="cluster", **kw)
@@ -471,8 +552,11 @@ def test_result_methods_check_their_arguments():
     for bad in ("a", (3, -3)):
         with pytest.raises(ParameterError, match="theta_range"):
             g.plot(theta_range=bad)
-    assert_allclose(g.test_information([0.0, 1.0]).to_numpy(),
-                    g.item_information([0.0, 1.0]).sum(axis=1).to_numpy(), rtol=1e-12)
+    assert_allclose(
+        g.test_information([0.0, 1.0]).to_numpy(),
+        g.item_information([0.0, 1.0]).sum(axis=1).to_numpy(),
+        rtol=1e-12,
+    )
     pc = val.polychoric(youth, _Y)
     with pytest.raises(ParameterError, match="single string"):
         pc.ordinal_alpha("y01")
@@ -486,4 +570,5 @@ def test_result_methods_check_their_arguments():
     with pytest.raises(ParameterError, match="null"):
         meta.random_effects(bcg, estimate="yi", variance="vi").plot(null="a")
     import matplotlib.pyplot as plt
+
     plt.close("all")

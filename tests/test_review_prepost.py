@@ -6,6 +6,7 @@ one wave, a ``followup`` wave analysed as ``post="followup"``, shuffled row orde
 Reference: tests/reference/prepost_review/prepost_review.R (base R ``t.test``,
 ``wilcox.test``, ``binom.test``, ``chisq.test``) on long.csv (made by make_data.py).
 """
+
 from __future__ import annotations
 
 import warnings
@@ -51,8 +52,11 @@ def test_paired_equals_r_with_missing_and_unbalanced_units(long, ref, later):
     assert (t["n"] == res.n).all()
     md = t.loc["mean_diff"]
     assert_allclose(md["estimate"], ref[f"{later}.mean_diff"], rtol=RTOL)
-    assert_allclose([md["ci_lower"], md["ci_upper"]],
-                    [ref[f"{later}.mean_diff_ci_lower"], ref[f"{later}.mean_diff_ci_upper"]], rtol=RTOL)
+    assert_allclose(
+        [md["ci_lower"], md["ci_upper"]],
+        [ref[f"{later}.mean_diff_ci_lower"], ref[f"{later}.mean_diff_ci_upper"]],
+        rtol=RTOL,
+    )
     assert_allclose(md["statistic"], ref[f"{later}.t"], rtol=RTOL)
     assert_allclose(md["p_value"], ref[f"{later}.t_p"], rtol=RTOL)
     for term in ("d_z", "d_av", "g_av"):
@@ -61,8 +65,11 @@ def test_paired_equals_r_with_missing_and_unbalanced_units(long, ref, later):
     # intervals by inverting the noncentral t (R: uniroot on pt(ncp)); root finding on both
     # sides, so 1e-6 rather than 1e-9
     for term in ("d_z", "d_av"):
-        assert_allclose([t.loc[term, "ci_lower"], t.loc[term, "ci_upper"]],
-                        [ref[f"{later}.{term}_ci_lower"], ref[f"{later}.{term}_ci_upper"]], rtol=1e-6)
+        assert_allclose(
+            [t.loc[term, "ci_lower"], t.loc[term, "ci_upper"]],
+            [ref[f"{later}.{term}_ci_lower"], ref[f"{later}.{term}_ci_upper"]],
+            rtol=1e-6,
+        )
     assert_allclose(t.loc["wilcoxon", "estimate"], ref[f"{later}.wilcoxon_W"], rtol=RTOL)
     # R's default wilcox.test (ties/zeros: normal approximation, tie + continuity correction)
     assert_allclose(t.loc["wilcoxon", "p_value"], ref[f"{later}.wilcoxon_p_default"], rtol=1e-7)
@@ -156,8 +163,7 @@ def test_by_group_tidy_columns_do_not_depend_on_by(long):
     """Design rule: column names never depend on arguments. The subgroup is in the fixed
     columns ``by`` (grouping column's name) and ``group`` (its value), not in a column
     named after ``by``."""
-    long = long.assign(sex=long["gender"], band=np.where(long["id"].astype(str).str[-1] < "5",
-                                                         "jong", "oud"))
+    long = long.assign(sex=long["gender"], band=np.where(long["id"].astype(str).str[-1] < "5", "jong", "oud"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         a = by_group(paired, long, by="gender", **P, min_cell=1).tidy()
@@ -187,8 +193,9 @@ def test_by_group_refuses_results_with_by_or_group_columns(long):
 def test_equal_differences_give_no_zero_width_interval():
     """Defect found in review: with every difference equal, d_av/g_av had a zero-width
     interval and a zero standard error (false certainty); now NaN, like mean_diff's."""
-    df = pd.DataFrame({"id": ["a", "a", "b", "b", "c", "c"], "wave": ["pre", "post"] * 3,
-                       "total": [3, 5, 4, 6, 7, 9]})
+    df = pd.DataFrame(
+        {"id": ["a", "a", "b", "b", "c", "c"], "wave": ["pre", "post"] * 3, "total": [3, 5, 4, 6, 7, 9]}
+    )
     with pytest.warns(DataQualityWarning):
         t = paired(df, **P).tidy().set_index("term")
     assert np.isfinite(t.loc["d_av", "estimate"])
@@ -210,6 +217,7 @@ def test_infinite_outcome_is_a_data_error_not_a_number(long):
     """Defect found in review: an infinite outcome gave mean_diff = -inf (a silent number)
     and was counted as 'at or above the cut-off' by proportion_change."""
     from evalkit.core.errors import DataValidationError
+
     bad = long.assign(total=long["total"].where(long.index != long.index[0], np.inf))
     for func, kw in ((paired, {}), (proportion_change, {"cutoff": 3})):
         with pytest.raises(DataValidationError, match="infinite"):
@@ -220,6 +228,7 @@ def test_duplicated_column_names_are_a_data_error(long):
     """Defect found in review: two columns named like the outcome/unit gave AttributeError
     or TypeError from pandas (here and in scales.score, cfa, privacy.suppress)."""
     from evalkit.core.errors import DataValidationError
+
     for col in ("total", "id"):
         with pytest.raises(DataValidationError, match=f"'{col}' occurs 2 times"):
             paired(pd.concat([long, long[[col]]], axis=1), **P)

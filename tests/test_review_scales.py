@@ -6,6 +6,7 @@ Independent rule (De Jong Gierveld & Van Tilburg 1999 manual; design.md): emotio
 score 1 for "min of meer" (2) or "nee" (3); total missing when more than 2 of 11 items
 are missing; a subscale missing when any of its items is missing.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -35,18 +36,20 @@ def independent_djg11(codes: np.ndarray) -> pd.DataFrame:
         total = np.nansum(sub, axis=1)
         return np.where(np.isnan(sub).sum(axis=1) <= limit, total, np.nan)
 
-    return pd.DataFrame({
-        "total": part(list(range(11)), 2),
-        "emotional": part([i - 1 for i in EMO], 0),
-        "social": part([i - 1 for i in SOC], 0),
-        "n_missing": miss.sum(axis=1),
-    })
+    return pd.DataFrame(
+        {
+            "total": part(list(range(11)), 2),
+            "emotional": part([i - 1 for i in EMO], 0),
+            "social": part([i - 1 for i in SOC], 0),
+            "n_missing": miss.sum(axis=1),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
 def djg():
     df = evalkit.datasets.load("interventions")
-    assert all(str(df[c].dtype) == "Int64" for c in ITEMS)   # pandas nullable integers
+    assert all(str(df[c].dtype) == "Int64" for c in ITEMS)  # pandas nullable integers
     rng = np.random.default_rng(7)
     out = df[ITEMS].copy()
     # extra missing answers so that every missing-count 0..4 occurs
@@ -69,14 +72,18 @@ def test_bundled_data_nullable_int_equals_independent_rule(djg):
     _check(score(djg, "djg11"), expected)
 
 
-@pytest.mark.parametrize("convert", [
-    lambda d: d.astype("category"),                                     # categorical codes
-    lambda d: d.astype("Float64"),                                      # nullable float
-    lambda d: d.astype("float64"),                                      # NaN floats
-    lambda d: d.astype("str"),                                          # pandas 3 str dtype
-    lambda d: d.astype(object).replace({1: "ja", 2: "min of meer", 3: "nee"}).astype("category"),
-    lambda d: d.astype(object).replace({1: "Ja ", 2: "min-of-meer", 3: "NEE"}).astype("str"),
-], ids=["category", "Float64", "float64", "str", "category-words", "str-words"])
+@pytest.mark.parametrize(
+    "convert",
+    [
+        lambda d: d.astype("category"),  # categorical codes
+        lambda d: d.astype("Float64"),  # nullable float
+        lambda d: d.astype("float64"),  # NaN floats
+        lambda d: d.astype("str"),  # pandas 3 str dtype
+        lambda d: d.astype(object).replace({1: "ja", 2: "min of meer", 3: "nee"}).astype("category"),
+        lambda d: d.astype(object).replace({1: "Ja ", 2: "min-of-meer", 3: "NEE"}).astype("str"),
+    ],
+    ids=["category", "Float64", "float64", "str", "category-words", "str-words"],
+)
 def test_dtypes_give_identical_scores(djg, convert):
     codes = djg.to_numpy(dtype=float, na_value=np.nan)
     _check(score(convert(djg), "djg11"), independent_djg11(codes))
@@ -85,8 +92,11 @@ def test_dtypes_give_identical_scores(djg, convert):
 def test_categories_follow_totals_and_lonely_flag(djg):
     s = score(djg, "djg11")
     tot = s["total"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    exp = np.select([tot <= 2, tot <= 8, tot <= 10, tot == 11],
-                    ["niet_eenzaam", "matig_eenzaam", "sterk_eenzaam", "zeer_sterk_eenzaam"], "")
+    exp = np.select(
+        [tot <= 2, tot <= 8, tot <= 10, tot == 11],
+        ["niet_eenzaam", "matig_eenzaam", "sterk_eenzaam", "zeer_sterk_eenzaam"],
+        "",
+    )
     exp = np.where(np.isnan(tot), None, exp)
     assert s["category"].astype(object).where(s["category"].notna(), None).tolist() == exp.tolist()
     lon = s["lonely"].astype("boolean")
@@ -116,6 +126,7 @@ def test_scales_find_codebooks_through_codebook_module(monkeypatch, tmp_path):
     import json
 
     import evalkit.data.scales as sc
+
     block = scale_definition("djg6")
     (tmp_path / "myscale.json").write_text(json.dumps({"name": "myscale", "scale": block}))
     monkeypatch.setattr(sc, "codebook_dir", lambda: tmp_path)

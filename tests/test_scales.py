@@ -4,6 +4,7 @@ Reference: the dichotomisation and categories published by De Jong Gierveld & Va
 (1999 manual; 2006 six-item paper) and Van Tilburg & De Jong Gierveld (1999, cut-offs).
 Expected values below are worked out by hand from those rules, never by calling the code.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,8 @@ from evalkit import DataValidationError, ParameterError
 from evalkit.data.scales import available_scales, scale_definition, score
 
 ROOT = Path(__file__).resolve().parents[1]
-EMO11 = [2, 3, 5, 6, 9, 10]   # negatively worded: lonely = ja (1) / min of meer (2)
-SOC11 = [1, 4, 7, 8, 11]      # positively worded: lonely = nee (3) / min of meer (2)
+EMO11 = [2, 3, 5, 6, 9, 10]  # negatively worded: lonely = ja (1) / min of meer (2)
+SOC11 = [1, 4, 7, 8, 11]  # positively worded: lonely = nee (3) / min of meer (2)
 DJG6 = [3, 9, 10, 4, 7, 8]
 
 
@@ -39,9 +40,13 @@ def lonely_row(k, order=(2, 1, 3, 4, 5, 7, 6, 8, 9, 11, 10)):
 # (item, answer code) -> scores 1? Written out as the published rule, item by item.
 ITEM_ANSWER_EXPECTED = {
     # emotional items: ja=1, min of meer=1, nee=0
-    **{(i, 1): 1 for i in EMO11}, **{(i, 2): 1 for i in EMO11}, **{(i, 3): 0 for i in EMO11},
+    **{(i, 1): 1 for i in EMO11},
+    **{(i, 2): 1 for i in EMO11},
+    **{(i, 3): 0 for i in EMO11},
     # social items: ja=0, min of meer=1, nee=1
-    **{(i, 1): 0 for i in SOC11}, **{(i, 2): 1 for i in SOC11}, **{(i, 3): 1 for i in SOC11},
+    **{(i, 1): 0 for i in SOC11},
+    **{(i, 2): 1 for i in SOC11},
+    **{(i, 3): 1 for i in SOC11},
 }
 
 
@@ -61,8 +66,10 @@ def test_djg11_words_equal_codes_for_each_item():
     words = {1: "ja", 2: "min of meer", 3: "nee"}
     for item in range(1, 12):
         for code, word in words.items():
-            a = not_lonely_row(); a[f"djg{item}"] = code
-            b = not_lonely_row(); b[f"djg{item}"] = word
+            a = not_lonely_row()
+            a[f"djg{item}"] = code
+            b = not_lonely_row()
+            b[f"djg{item}"] = word
             sa, sb = score(pd.DataFrame([a]), "djg11"), score(pd.DataFrame([b]), "djg11")
             assert sa.loc[0, "total"] == sb.loc[0, "total"]
 
@@ -75,22 +82,34 @@ def test_djg11_hand_worked_respondents():
     #   item:     1  2  3  4  5  6  7  8  9 10 11
     #   scores:   0  1  0  1  0  1  1  0  1  0  0  -> total 5, emotional (2,6,9) 3, social (4,7) 2
     d = ["ja", "ja", "nee", "min of meer", "nee", "ja", "nee", "ja", "min of meer", "nee", "ja"]
-    df = pd.DataFrame({
-        f"djg{i}": ["ja", "nee", "min of meer", d[i - 1]] for i in range(1, 12)
-    }, index=["A", "B", "C", "D"])
+    df = pd.DataFrame(
+        {f"djg{i}": ["ja", "nee", "min of meer", d[i - 1]] for i in range(1, 12)}, index=["A", "B", "C", "D"]
+    )
     s = score(df, "djg11")
     assert list(s.index) == ["A", "B", "C", "D"]
     assert s["total"].tolist() == [6, 5, 11, 5]
     assert s["emotional"].tolist() == [6, 0, 6, 3]
     assert s["social"].tolist() == [0, 5, 5, 2]
     assert s["category"].astype(str).tolist() == [
-        "matig_eenzaam", "matig_eenzaam", "zeer_sterk_eenzaam", "matig_eenzaam"]
+        "matig_eenzaam",
+        "matig_eenzaam",
+        "zeer_sterk_eenzaam",
+        "matig_eenzaam",
+    ]
 
 
-@pytest.mark.parametrize("k,cat", [
-    (0, "niet_eenzaam"), (2, "niet_eenzaam"), (3, "matig_eenzaam"), (8, "matig_eenzaam"),
-    (9, "sterk_eenzaam"), (10, "sterk_eenzaam"), (11, "zeer_sterk_eenzaam"),
-])
+@pytest.mark.parametrize(
+    "k,cat",
+    [
+        (0, "niet_eenzaam"),
+        (2, "niet_eenzaam"),
+        (3, "matig_eenzaam"),
+        (8, "matig_eenzaam"),
+        (9, "sterk_eenzaam"),
+        (10, "sterk_eenzaam"),
+        (11, "zeer_sterk_eenzaam"),
+    ],
+)
 def test_djg11_category_boundaries(k, cat):
     s = score(pd.DataFrame([lonely_row(k)]), "djg11")
     assert s.loc[0, "total"] == k
@@ -103,7 +122,11 @@ def test_category_is_ordered_with_stable_codes():
     cat = s["category"]
     assert cat.cat.ordered
     assert list(cat.cat.categories) == [
-        "niet_eenzaam", "matig_eenzaam", "sterk_eenzaam", "zeer_sterk_eenzaam"]
+        "niet_eenzaam",
+        "matig_eenzaam",
+        "sterk_eenzaam",
+        "zeer_sterk_eenzaam",
+    ]
     assert (cat < "matig_eenzaam").tolist()[:4] == [True, True, True, False]
     assert cat.cat.codes.tolist() == [0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 3]
     assert s.attrs["category_labels"]["sterk_eenzaam"]["en"] == "severely lonely"
@@ -111,8 +134,16 @@ def test_category_is_ordered_with_stable_codes():
 
 def test_mixed_words_codes_case_whitespace_english():
     row = {
-        "djg1": " NEE ", "djg2": "Ja", "djg3": "min-of-meer", "djg4": "More or less",
-        "djg5": 3, "djg6": "1", "djg7": 1.0, "djg8": "yes", "djg9": "no", "djg10": "Min  of meer",
+        "djg1": " NEE ",
+        "djg2": "Ja",
+        "djg3": "min-of-meer",
+        "djg4": "More or less",
+        "djg5": 3,
+        "djg6": "1",
+        "djg7": 1.0,
+        "djg8": "yes",
+        "djg9": "no",
+        "djg10": "Min  of meer",
         "djg11": np.int64(2),
     }
     # scores: 1:nee social->1, 2:ja emo->1, 3:mom->1, 4:mom->1, 5:nee emo->0, 6:ja emo->1,
@@ -130,10 +161,10 @@ def test_string_dtype_columns_pandas3():
 
 # ---------------------------------------------------------------- missing-item rule
 def test_djg11_missing_at_limit_and_over():
-    base = lonely_row(11)                       # all 11 lonely
-    two = dict(base, djg2=None, djg1=np.nan)    # 2 missing (1 emotional, 1 social)
-    three = dict(two, djg4="")                  # 3 missing
-    one_emo = dict(base, djg3=None)             # 1 missing, emotional
+    base = lonely_row(11)  # all 11 lonely
+    two = dict(base, djg2=None, djg1=np.nan)  # 2 missing (1 emotional, 1 social)
+    three = dict(two, djg4="")  # 3 missing
+    one_emo = dict(base, djg3=None)  # 1 missing, emotional
     s = score(pd.DataFrame([two, three, one_emo]), "djg11")
     # At the limit (2 missing): total = 9 answered lonely items, no imputation or prorating.
     assert s.loc[0, "total"] == 9 and s.loc[0, "n_missing"] == 2
@@ -161,9 +192,9 @@ def test_djg11_max_missing_configurable():
 
 
 def test_djg6_missing_rule_from_manual():
-    full = {f"djg{i}": "min of meer" for i in DJG6}       # all 6 lonely
-    one = dict(full, djg3=None)                            # 1 missing -> total 5
-    two = dict(full, djg3=None, djg4=None)                 # 2 missing -> total missing
+    full = {f"djg{i}": "min of meer" for i in DJG6}  # all 6 lonely
+    one = dict(full, djg3=None)  # 1 missing -> total 5
+    two = dict(full, djg3=None, djg4=None)  # 2 missing -> total missing
     s = score(pd.DataFrame([full, one, two]), "djg6")
     assert s["total"].tolist()[:2] == [6, 5] and pd.isna(s.loc[2, "total"])
     assert pd.isna(s.loc[1, "emotional"]) and s.loc[1, "social"] == 3
@@ -186,12 +217,18 @@ def test_djg6_items_and_boundaries():
     assert s["social"].tolist() == [0, 0, 1, 1, 2, 2, 3]
     assert s["lonely"].tolist() == [False, False, True, True, True, True, True]
     assert s["category"].astype(str).tolist() == [
-        "niet_eenzaam", "niet_eenzaam", "matig_eenzaam", "matig_eenzaam", "matig_eenzaam",
-        "sterk_eenzaam", "sterk_eenzaam"]
+        "niet_eenzaam",
+        "niet_eenzaam",
+        "matig_eenzaam",
+        "matig_eenzaam",
+        "matig_eenzaam",
+        "sterk_eenzaam",
+        "sterk_eenzaam",
+    ]
 
 
 def test_djg6_ignores_other_columns_and_uses_only_its_items():
-    row = {f"djg{i}": "ja" for i in range(1, 12)}   # 11-item file scored with the short form
+    row = {f"djg{i}": "ja" for i in range(1, 12)}  # 11-item file scored with the short form
     s = score(pd.DataFrame([row]), "djg6")
     # ja: emotional 3, 9, 10 score; social 4, 7, 8 do not.
     assert (s.loc[0, "total"], s.loc[0, "emotional"], s.loc[0, "social"]) == (3, 3, 0)
@@ -263,11 +300,16 @@ YOUTH_TEST_BLOCK = {
 
 
 def test_sum_scale_reverse_keying_and_means():
-    df = pd.DataFrame({
-        "y01": [4, 0, 2, None, None], "y02": [0, "altijd", 2, 1, None],
-        "y03": ["vaak", 0, 2, 3, 3], "y04": [4, "Nooit", 2, 1, 1],
-        "y05": [0, 4, 2, 3, 3], "y06": [4, 0, "soms", 1, 1],
-    })
+    df = pd.DataFrame(
+        {
+            "y01": [4, 0, 2, None, None],
+            "y02": [0, "altijd", 2, 1, None],
+            "y03": ["vaak", 0, 2, 3, 3],
+            "y04": [4, "Nooit", 2, 1, 1],
+            "y05": [0, 4, 2, 3, 3],
+            "y06": [4, 0, "soms", 1, 1],
+        }
+    )
     s = score(df, YOUTH_TEST_BLOCK)
     # row 0: y02, y05 reversed 0->4: social 4+4+3=11, emotional 4+4+4=12, total 23
     # row 1: y02 altijd=4 -> 0, y05 4 -> 0: all zero
@@ -304,10 +346,14 @@ def test_youth_instrument_codebook_if_present():
     assert path.exists()
     block = scale_definition("youth_draft")
     rows = []
-    low, high = (min(o["code"] for o in block["response_options"]),
-                 max(o["code"] for o in block["response_options"]))
-    rev = set(block["scoring"].get("reverse") or
-              [k for k, v in block["items"].items() if v.get("keying") == "negative"])
+    low, high = (
+        min(o["code"] for o in block["response_options"]),
+        max(o["code"] for o in block["response_options"]),
+    )
+    rev = set(
+        block["scoring"].get("reverse")
+        or [k for k, v in block["items"].items() if v.get("keying") == "negative"]
+    )
     # Least lonely possible answers: low on keyed items, high on reverse-keyed items.
     rows.append({k: (high if k in rev else low) for k in block["items"]})
     rows.append({k: (low if k in rev else high) for k in block["items"]})
@@ -337,13 +383,15 @@ def test_scale_codebooks(name, n, emo, soc):
 def test_item_scores_add_up_to_the_total_and_follow_the_keying():
     from evalkit.data import datasets
     from evalkit.data.scales import item_scores
+
     df = datasets.load("interventions").head(300)
     items = item_scores(df, "djg11")
     assert list(items.columns) == [f"djg{i}" for i in range(1, 12)]
     totals = score(df, "djg11")
     complete = items.notna().all(axis=1)
-    np.testing.assert_array_equal(items[complete].sum(axis=1).to_numpy(),
-                                  totals.loc[complete, "total"].astype(float).to_numpy())
+    np.testing.assert_array_equal(
+        items[complete].sum(axis=1).to_numpy(), totals.loc[complete, "total"].astype(float).to_numpy()
+    )
     # hand-worked: "nee" scores 1 on a positively worded item (djg1), 0 on a negative (djg2)
     one = pd.DataFrame({f"djg{i}": ["nee"] for i in range(1, 12)})
     row = item_scores(one, "djg11").iloc[0]

@@ -1,5 +1,6 @@
 """The audit's edge cases of the SEM engine (issue 15: 1, 2, 3, 4 and 7), each on the same
 data against lavaan 0.6-14 (tests/reference/lavaan_mlr/make_reference.R -> reference.json)."""
+
 from __future__ import annotations
 
 import json
@@ -50,13 +51,21 @@ def test_2_wlsmv_with_zero_df_reports_perfect_fit_as_lavaan():
         res = cfa(nb, "neuro =~ N1 + N2 + N3", estimator="WLSMV")
     fi, fm = res.fit_indices, REF["edge2"]["fit_measures"]
     assert fi["df"] == fm["df"] == 0
-    for ours, theirs in [("chi2_scaled", "chisq.scaled"), ("cfi_scaled", "cfi.scaled"), ("tli_scaled", "tli.scaled"),
-                         ("rmsea_scaled", "rmsea.scaled"), ("rmsea", "rmsea"), ("tli", "tli"), ("cfi", "cfi")]:
+    for ours, theirs in [
+        ("chi2_scaled", "chisq.scaled"),
+        ("cfi_scaled", "cfi.scaled"),
+        ("tli_scaled", "tli.scaled"),
+        ("rmsea_scaled", "rmsea.scaled"),
+        ("rmsea", "rmsea"),
+        ("tli", "tli"),
+        ("cfi", "cfi"),
+    ]:
         assert_allclose(fi[ours], fm[theirs], atol=1e-8, err_msg=ours)
     assert [fi[k] for k in ("cfi_scaled", "tli_scaled", "rmsea_scaled", "rmsea", "tli")] == [1, 1, 0, 0, 1]
     assert "verzadigd" in res.summary()
-    assert_allclose(res.loadings["estimate"], [_param(REF["edge2"], "neuro", "=~", f"N{i}") for i in (1, 2, 3)],
-                    rtol=1e-4)
+    assert_allclose(
+        res.loadings["estimate"], [_param(REF["edge2"], "neuro", "=~", f"N{i}") for i in (1, 2, 3)], rtol=1e-4
+    )
 
 
 def test_3_latent_covariance_not_positive_definite_warns_as_lavaan():
@@ -78,17 +87,24 @@ def test_4_a_group_of_12_rows_reaches_lavaans_optimum():
     d = pd.read_csv(REF_DIR / "holzinger_small_group.csv")
     assert (d["school"] == "Klein").sum() == 12
     ref = REF["edge4"]["levels"]
-    for level, equal in [("configural", ()), ("metric", ("loadings",)), ("scalar", ("loadings", "intercepts"))]:
+    for level, equal in [
+        ("configural", ()),
+        ("metric", ("loadings",)),
+        ("scalar", ("loadings", "intercepts")),
+    ]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SmallSampleWarning)
             warnings.simplefilter("ignore", DataQualityWarning)
             res = cfa(d, HS, group="school", equal=equal)
         assert res.converged, level
-        assert_allclose(res.fit_indices["chi2"], ref[level]["fit_measures"]["chisq"], rtol=1e-6, err_msg=level)
+        assert_allclose(
+            res.fit_indices["chi2"], ref[level]["fit_measures"]["chisq"], rtol=1e-6, err_msg=level
+        )
 
 
 def test_4_an_optimum_not_reached_is_said_clearly(monkeypatch):
     from evalkit.methods.validation.sem import ml as ml_mod
+
     monkeypatch.setattr(ml_mod, "MAX_ITER", 3)
     hs = pd.read_csv(HS_FULL)
     with pytest.warns(Warning, match="did not reach the optimum"):

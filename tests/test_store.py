@@ -1,5 +1,6 @@
 """The portal's store on SQLite and PostgreSQL: migrations, accounts, encrypted uploads,
 scoping by municipality, reports, jobs, audit log, retention."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,7 +27,7 @@ from evalkit.store import ALL, Store, generate_key
 from evalkit.store.migrate import current_revision, head_revision
 from evalkit.store.models import Base, Submission, SubmissionBlob, User
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 # What a participant file looks like inside: a marker we can search for in the database.
 MARKER = b"Jansen-Deelnemer-7f3a"
 CONTENT = b"participant_id;wave;item1\n" + MARKER + b";pre;ja\n" * 50
@@ -55,21 +56,34 @@ def test_migrations_create_exactly_the_models(store: Store) -> None:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
     names = set(inspect(store.engine).get_table_names())
-    assert {"user_account", "membership", "submission", "submission_blob", "report",
-            "render_job", "audit_entry", "registry_entry", "alembic_version"} <= names
+    assert {
+        "user_account",
+        "membership",
+        "submission",
+        "submission_blob",
+        "report",
+        "render_job",
+        "audit_entry",
+        "registry_entry",
+        "alembic_version",
+    } <= names
 
 
 # ---------------------------------------------------------------- users
 def test_users_argon2_roles_and_memberships(store: Store) -> None:
-    u = store.add_user("coord-utrecht", "een lang wachtwoord", role="coalition",
-                       gm_codes=["GM0344", "GM0307"], display_name="Coalitie Utrecht")
+    u = store.add_user(
+        "coord-utrecht",
+        "een lang wachtwoord",
+        role="coalition",
+        gm_codes=["GM0344", "GM0307"],
+        display_name="Coalitie Utrecht",
+    )
     assert u.role == "coalition" and u.gm_codes == ("GM0307", "GM0344")
     store.add_user("team", "nog een lang wachtwoord", role="programme")
     with store.session() as s:
         h = s.scalar(select(User.password_hash).where(User.username == "coord-utrecht"))
     assert h.startswith("$argon2id$") and "een lang wachtwoord" not in h
-    assert store.verify_password("coord-utrecht", "een lang wachtwoord").username == \
-        "coord-utrecht"
+    assert store.verify_password("coord-utrecht", "een lang wachtwoord").username == "coord-utrecht"
     assert store.verify_password("coord-utrecht", "een lang wachtwoorD") is None
     assert store.verify_password("nobody", "een lang wachtwoord") is None
     assert store.get_user("coord-utrecht").last_login_at is not None
@@ -114,10 +128,8 @@ def test_password_rehashed_when_parameters_change(db_url: str) -> None:
 # ---------------------------------------------------------------- submissions
 def test_submission_encrypted_at_rest_and_scoped(store: Store) -> None:
     store.add_user("coord-a", "een lang wachtwoord", role="coalition", gm_codes=["GM0363"])
-    sid = store.save_submission("coord-a", "GM0363", "../../etc/passwd.csv", CONTENT,
-                                kind="csv")
-    other = store.save_submission(None, "GM0599", "rotterdam.xlsx", b"PK\x03\x04xx",
-                                  kind="xlsx")
+    sid = store.save_submission("coord-a", "GM0363", "../../etc/passwd.csv", CONTENT, kind="csv")
+    other = store.save_submission(None, "GM0599", "rotterdam.xlsx", b"PK\x03\x04xx", kind="xlsx")
     assert store.read_submission(sid, gm_codes=["GM0363"]) == CONTENT
     info = store.get_submission(sid, gm_codes=["GM0363"])
     assert info.sha256 == hashlib.sha256(CONTENT).hexdigest() and info.size == len(CONTENT)
@@ -154,8 +166,7 @@ def test_submission_needs_its_key_and_its_own_row(store: Store, db_url: str) -> 
     # a ciphertext moved to another row fails authentication (associated data)
     with store.session() as s:
         a, b = s.get(SubmissionBlob, sid), s.get(SubmissionBlob, sid2)
-        a.nonce, a.ciphertext, b.nonce, b.ciphertext = b.nonce, b.ciphertext, a.nonce, \
-            a.ciphertext
+        a.nonce, a.ciphertext, b.nonce, b.ciphertext = b.nonce, b.ciphertext, a.nonce, a.ciphertext
     with pytest.raises(StoreError, match="integrity"):
         store.read_submission(sid, gm_codes=ALL)
 
@@ -178,8 +189,7 @@ def test_validation_feedback_encrypted_and_deleted_on_request(store: Store) -> N
     with pytest.raises(NotFoundError, match="deleted"):
         store.read_submission(sid, gm_codes=["GM0363"])
     with store.session() as s:
-        assert s.scalar(select(SubmissionBlob).where(SubmissionBlob.submission_id == sid)) \
-            is None
+        assert s.scalar(select(SubmissionBlob).where(SubmissionBlob.submission_id == sid)) is None
     assert store.list_submissions(["GM0363"], include_deleted=False) == []
     assert len(store.list_submissions(["GM0363"])) == 1  # the tombstone
 
@@ -204,16 +214,30 @@ def test_purge_deletes_raw_files_and_keeps_aggregates(store: Store, db_url: str)
     t0 = dt.datetime(2026, 1, 1, tzinfo=UTC)
     old = store.save_submission(None, "GM0363", "old.csv", CONTENT, now=t0)
     store.set_validation(old, "valid", [{"note": MARKER.decode()}])
-    short = store.save_submission(None, "GM0599", "kort.csv", CONTENT + b"2", now=t0,
-                                  retention_days=7)
-    fresh = store.save_submission(None, "GM0599", "new.csv", b"recent file",
-                                  now=t0 + dt.timedelta(days=80))
-    rid = store.save_report("GM0363", "<html>rapport</html>", {"numbers": []},
-                            submission_id=old, source="portal", now=t0)
-    registry.record([{"term": "change", "estimate": -0.8, "std_error": 0.2,
-                      "ci_lower": -1.2, "ci_upper": -0.4, "p_value": 0.001, "n": 40}],
-                    gm_code="GM0363", intervention="maatje", year=2026, source="portal",
-                    report_id=rid, url=store)
+    short = store.save_submission(None, "GM0599", "kort.csv", CONTENT + b"2", now=t0, retention_days=7)
+    fresh = store.save_submission(None, "GM0599", "new.csv", b"recent file", now=t0 + dt.timedelta(days=80))
+    rid = store.save_report(
+        "GM0363", "<html>rapport</html>", {"numbers": []}, submission_id=old, source="portal", now=t0
+    )
+    registry.record(
+        [
+            {
+                "term": "change",
+                "estimate": -0.8,
+                "std_error": 0.2,
+                "ci_lower": -1.2,
+                "ci_upper": -0.4,
+                "p_value": 0.001,
+                "n": 40,
+            }
+        ],
+        gm_code="GM0363",
+        intervention="maatje",
+        year=2026,
+        source="portal",
+        report_id=rid,
+        url=store,
+    )
     with store.session() as s:
         purged = [s.get(SubmissionBlob, x).ciphertext for x in (old, short)]
         kept = s.get(SubmissionBlob, fresh).ciphertext
@@ -254,16 +278,14 @@ def test_postgres_files_hold_no_purged_bytes(tmp_path: Path) -> None:
     s.upgrade()
     t0 = dt.datetime(2026, 1, 1, tzinfo=UTC)
     sid = s.save_submission(None, "GM0363", "a.csv", CONTENT * 20, now=t0)
-    keep = s.save_submission(None, "GM0363", "b.csv", CONTENT * 20 + b"!",
-                             now=t0 + dt.timedelta(days=60))
+    keep = s.save_submission(None, "GM0363", "b.csv", CONTENT * 20 + b"!", now=t0 + dt.timedelta(days=60))
     with s.session() as ses:
         gone = ses.get(SubmissionBlob, sid).ciphertext
         kept = ses.get(SubmissionBlob, keep).ciphertext
     assert s.purge_expired(now=t0 + dt.timedelta(days=91)) == 1
     with s.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("CHECKPOINT"))  # flush pages to the files we read
-        db_oid = conn.execute(text("SELECT oid FROM pg_database WHERE datname = "
-                                   "current_database()")).scalar()
+        db_oid = conn.execute(text("SELECT oid FROM pg_database WHERE datname = current_database()")).scalar()
     s.close()
     base = Path(pg_dir) / "data" / "base" / str(db_oid)
     data = b"".join(p.read_bytes() for p in base.iterdir() if p.is_file())
@@ -275,10 +297,8 @@ def test_postgres_files_hold_no_purged_bytes(tmp_path: Path) -> None:
 def test_reports_scoped_and_linked(store: Store) -> None:
     sid = store.save_submission(None, "GM0363", "a.csv", CONTENT)
     t0 = dt.datetime(2026, 3, 1, tzinfo=UTC)
-    r1 = store.save_report("GM0363", "<p>1</p>", {"cells": [{"n": 12}]}, submission_id=sid,
-                           now=t0)
-    r2 = store.save_report("GM0363", "<p>2</p>", None, source="batch",
-                           now=t0 + dt.timedelta(hours=1))
+    r1 = store.save_report("GM0363", "<p>1</p>", {"cells": [{"n": 12}]}, submission_id=sid, now=t0)
+    r2 = store.save_report("GM0363", "<p>2</p>", None, source="batch", now=t0 + dt.timedelta(hours=1))
     r3 = store.save_report("GM0599", "<p>3</p>", None, source="batch", now=t0)
     rep = store.get_report(r1, gm_codes=["GM0363"])
     assert rep.html == "<p>1</p>" and rep.disclosure == {"cells": [{"n": 12}]}
@@ -298,8 +318,7 @@ def test_reports_scoped_and_linked(store: Store) -> None:
     from sqlalchemy import event
 
     seen: list[str] = []
-    event.listen(store.engine, "before_cursor_execute",
-                 lambda conn, cur, stmt, *a: seen.append(stmt))
+    event.listen(store.engine, "before_cursor_execute", lambda conn, cur, stmt, *a: seen.append(stmt))
     store.list_reports(ALL)
     assert seen and not any("report.html" in q or "report.disclosure" in q for q in seen)
     # the report outlives the raw file
@@ -331,8 +350,7 @@ def test_render_jobs(store: Store) -> None:
 
 
 def test_audit_log(store: Store) -> None:
-    u = store.add_user("coord-a", "een lang wachtwoord", role="coalition",
-                       gm_codes=["GM0363"])
+    u = store.add_user("coord-a", "een lang wachtwoord", role="coalition", gm_codes=["GM0363"])
     store.audit(u, "login")
     store.audit("coord-a", "uploaded", "submission", "abc", gm_code="GM0363")
     store.audit(None, "login_failed", detail="user unknown")
@@ -341,8 +359,11 @@ def test_audit_log(store: Store) -> None:
     assert [(a.action, a.object_id) for a in mine] == [("uploaded", "abc")]
     assert mine[0].username == "coord-a"
     assert len(store.audit_entries(gm_codes=ALL)) == 4
-    assert [a.action for a in store.audit_entries(gm_codes=ALL, username="coord-a")] == \
-        ["viewed", "uploaded", "login"]
+    assert [a.action for a in store.audit_entries(gm_codes=ALL, username="coord-a")] == [
+        "viewed",
+        "uploaded",
+        "login",
+    ]
     store.remove_user("coord-a")  # entries keep the name
     assert store.audit_entries(gm_codes=ALL, action="login")[0].username == "coord-a"
     with pytest.raises(ParameterError, match="action"):
@@ -355,8 +376,7 @@ def test_concurrent_uploads_none_lost(store: Store) -> None:
 
     def upload(code: str) -> None:
         for k in range(5):
-            ids[code].append(store.save_submission(None, code, f"{k}.csv",
-                                                   f"{code}-{k}".encode()))
+            ids[code].append(store.save_submission(None, code, f"{k}.csv", f"{code}-{k}".encode()))
 
     threads = [threading.Thread(target=upload, args=(c,)) for c in codes]
     for t in threads:
@@ -407,8 +427,9 @@ def test_key_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert "p@" not in repr(Store("postgresql://u:secret@localhost/db", key=KEY))
 
 
-def test_store_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_store_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from evalkit.cli import main
 
     url = f"sqlite:///{tmp_path / 'c.sqlite3'}"
@@ -436,8 +457,7 @@ def test_migrations_ship_in_the_wheel() -> None:
     import tomllib
 
     root = Path(__file__).resolve().parents[1]
-    conf = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
-        "setuptools"]
+    conf = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     data = conf["package-data"]
     mig = root / "evalkit" / "store" / "migrations"
     files = [p for p in mig.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
@@ -447,8 +467,7 @@ def test_migrations_ship_in_the_wheel() -> None:
         covered = False
         for i in range(len(parts) - 1, 0, -1):  # the file's folder, then its parents
             package, rel = ".".join(parts[:i]), "/".join(parts[i:])
-            if package in conf["packages"] and any(
-                    fnmatch.fnmatch(rel, g) for g in data.get(package, [])):
+            if package in conf["packages"] and any(fnmatch.fnmatch(rel, g) for g in data.get(package, [])):
                 covered = True
                 break
         assert covered, f

@@ -4,6 +4,7 @@ Rows and column letters as Excel/LibreOffice show them, the user's own values an
 ("nameting", not "post"), the rule in Dutch words with a fix, no false all-clear from a
 codebook that does not fit, and no second false error on an unreadable file.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -26,8 +27,12 @@ def _filled_template(tmp_path: Path, n: int = 12) -> Path:
     """`evalkit template intervention`, then the first n rows of the bundled data typed in
     as a coalition would: Dutch headers and Dutch answer words from the drop-down lists."""
     path = tmp_path / "invoer.xlsx"
-    r = subprocess.run([sys.executable, "-m", "evalkit.cli", "template", "intervention", "--out", str(path)],
-                       capture_output=True, text=True, cwd=tmp_path)
+    r = subprocess.run(
+        [sys.executable, "-m", "evalkit.cli", "template", "intervention", "--out", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     cb = load_codebook("intervention")
     data = evalkit.datasets.load("interventions").head(n)
@@ -42,7 +47,7 @@ def _filled_template(tmp_path: Path, n: int = 12) -> Path:
             if f.name == "date":
                 v = pd.Timestamp(v).to_pydatetime()
             elif f.name in ("wave", "group"):
-                v = f.value_labels("nl")[v]          # "voormeting", "interventiegroep"
+                v = f.value_labels("nl")[v]  # "voormeting", "interventiegroep"
             elif hasattr(v, "item"):
                 v = v.item()
             ws.cell(row=i, column=j, value=v)
@@ -62,12 +67,17 @@ def test_three_template_mistakes_are_reported_at_the_cells_excel_shows(tmp_path)
     # the three mistakes, in Excel rows 4, 8 and 11 (data rows 3, 7 and 10)
     ws.cell(row=4, column=age, value="zeventig")
     ws.cell(row=8, column=item, value=7)
-    later = next(r for r in range(2, ws.max_row + 1) if r > 8 and ws.cell(row=r, column=wave).value == "nameting")
+    later = next(
+        r for r in range(2, ws.max_row + 1) if r > 8 and ws.cell(row=r, column=wave).value == "nameting"
+    )
     ws.cell(row=later, column=pid, value="ZONDER-VOORMETING")
     wb.save(path)
 
-    r = subprocess.run([sys.executable, "-m", "evalkit.cli", "validate", str(path), "--codebook", "intervention"],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "evalkit.cli", "validate", str(path), "--codebook", "intervention"],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 1, r.stderr
     rep = evalkit.read(path, "intervention", strict=False).attrs["validation"]
     err = rep.errors
@@ -100,8 +110,10 @@ def test_three_template_mistakes_are_reported_at_the_cells_excel_shows(tmp_path)
 
 def test_csv_rows_as_text_editor_lines_and_excel_rows(tmp_path):
     # a 'sep=;' line (Excel hides it) and a text with a line break move the editor lines
-    text = ("sep=;\nmunicipality_code;municipality_name;year;lonely_pct\n"
-            'GM0363;"Amster\ndam";2020;47\nGM0014;Groningen;2020;abc\n')
+    text = (
+        "sep=;\nmunicipality_code;municipality_name;year;lonely_pct\n"
+        'GM0363;"Amster\ndam";2020;47\nGM0014;Groningen;2020;abc\n'
+    )
     p = tmp_path / "panel.csv"
     p.write_text(text, encoding="utf-8")
     rep = evalkit.read(p, "municipal_panel", strict=False).attrs["validation"]
@@ -120,15 +132,25 @@ def test_wrong_codebook_is_an_error_not_an_all_clear(tmp_path):
     assert "0 van de 23 kolommen" in cov["message"].iloc[0]
     assert "--codebook intervention" in cov["fix"].iloc[0]
     assert "Geen fouten gevonden" not in rep.summary()
-    r = subprocess.run([sys.executable, "-m", "evalkit.cli", "validate", str(path), "--codebook", "djg11"],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "evalkit.cli", "validate", str(path), "--codebook", "djg11"],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 1 and "Geen fouten gevonden" not in r.stdout
     # a file the codebook fits stays clean
     assert evalkit.read(path, "intervention", strict=False).attrs["validation"].ok
 
 
-@pytest.mark.parametrize("name, guess", [("interventie", "intervention"), ("jeugd", "youth_instrument"),
-                                         ("interventon", "intervention"), ("gemeentepanel", "municipal_panel")])
+@pytest.mark.parametrize(
+    "name, guess",
+    [
+        ("interventie", "intervention"),
+        ("jeugd", "youth_instrument"),
+        ("interventon", "intervention"),
+        ("gemeentepanel", "municipal_panel"),
+    ],
+)
 def test_unknown_codebook_did_you_mean(name, guess):
     with pytest.raises(evalkit.CodebookError) as info:
         load_codebook(name)

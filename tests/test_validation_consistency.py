@@ -2,6 +2,7 @@
 
 References: tests/reference/psych/psych_reference.R, tests/reference/semtools/semtools_reference.R.
 """
+
 import json
 from pathlib import Path
 
@@ -25,6 +26,7 @@ RTOL_ML = 1e-5
 @pytest.fixture(scope="module")
 def hs():
     import semopy.examples.holzinger39 as h
+
     return h.get_data()
 
 
@@ -37,17 +39,23 @@ def _t(res):
     return res.tidy().set_index("term")
 
 
-@pytest.mark.parametrize("items,key", [
-    (["x1", "x2", "x3"], "alpha_hs_x1_x3"),
-    (["x4", "x5", "x6"], "alpha_hs_x4_x6"),
-    ([f"x{i}" for i in range(1, 10)], "alpha_hs_x1_x9"),
-])
+@pytest.mark.parametrize(
+    "items,key",
+    [
+        (["x1", "x2", "x3"], "alpha_hs_x1_x3"),
+        (["x4", "x5", "x6"], "alpha_hs_x4_x6"),
+        ([f"x{i}" for i in range(1, 10)], "alpha_hs_x1_x9"),
+    ],
+)
 def test_alpha_and_feldt_match_psych(hs, items, key):
     t = _t(reliability(hs, items=items, n_boot=0))
     ref = P[key]
     assert_allclose(t.at["alpha", "estimate"], ref["raw_alpha"], rtol=1e-10)
-    assert_allclose([t.at["alpha", "ci_lower"], t.at["alpha", "ci_upper"]],
-                    [ref["feldt_lower"], ref["feldt_upper"]], rtol=1e-10)
+    assert_allclose(
+        [t.at["alpha", "ci_lower"], t.at["alpha", "ci_upper"]],
+        [ref["feldt_lower"], ref["feldt_upper"]],
+        rtol=1e-10,
+    )
     assert_allclose([t.at["alpha", "ci_lower"], t.at["alpha", "ci_upper"]], ref["alpha_ci"], rtol=1e-10)
     assert_allclose(t.at["alpha_standardized", "estimate"], ref["std_alpha"], rtol=1e-10)
     assert_allclose(t.at["average_r", "estimate"], ref["average_r"], rtol=1e-10)
@@ -59,19 +67,25 @@ def test_likert_reverse_keyed_with_missing(likert):
     t = _t(res)
     ref = P["alpha_likert"]
     assert_allclose(t.at["alpha", "estimate"], ref["raw_alpha"], rtol=1e-10)
-    assert_allclose([t.at["alpha", "ci_lower"], t.at["alpha", "ci_upper"]],
-                    [ref["feldt_lower"], ref["feldt_upper"]], rtol=1e-10)
+    assert_allclose(
+        [t.at["alpha", "ci_lower"], t.at["alpha", "ci_upper"]],
+        [ref["feldt_lower"], ref["feldt_upper"]],
+        rtol=1e-10,
+    )
     # omega on the complete cases (lavaan listwise), i3 reversed as 4 - x
     assert_allclose(t.at["omega_total", "estimate"], S["likert_listwise"]["omega"]["f"], rtol=RTOL_ML)
     assert t.at["omega_total", "n"] == len(likert.dropna())
 
 
-@pytest.mark.parametrize("items,key,fac", [
-    (["x1", "x2", "x3"], "visual", "visual"),
-    (["x4", "x5", "x6"], "textual", "textual"),
-    ([f"x{i}" for i in range(1, 7)], "one_factor_x1_x6", "g"),
-    ([f"x{i}" for i in range(1, 10)], "one_factor_x1_x9", "g"),
-])
+@pytest.mark.parametrize(
+    "items,key,fac",
+    [
+        (["x1", "x2", "x3"], "visual", "visual"),
+        (["x4", "x5", "x6"], "textual", "textual"),
+        ([f"x{i}" for i in range(1, 7)], "one_factor_x1_x6", "g"),
+        ([f"x{i}" for i in range(1, 10)], "one_factor_x1_x9", "g"),
+    ],
+)
 def test_omega_total_matches_compRelSEM(hs, items, key, fac):
     t = _t(reliability(hs, items=items, n_boot=0))
     assert_allclose(t.at["omega_total", "estimate"], S[key]["omega"][fac], rtol=RTOL_ML)
@@ -151,6 +165,7 @@ def test_bootstrap_coverage_of_true_omega():
 def test_feldt_formula_against_f_distribution():
     # Feldt (1965): (1 - alpha)/(1 - alpha_hat) ~ F(n-1, (n-1)(k-1)); the interval inverts it
     from scipy import stats
+
     lo, hi = feldt_ci(0.8, 100, 6, 0.9)
     f = stats.f(99, 99 * 5)
     assert_allclose(f.cdf((1 - lo) / (1 - 0.8)), 0.95, rtol=1e-10)
@@ -164,6 +179,7 @@ def test_tidy_contract_and_summary(hs):
     assert {"alpha", "omega_total"} <= set(t["term"])
     assert "Cronbachs alfa" in res.summary() and "Cronbach's alpha" in res.summary(lang="en")
     import matplotlib.pyplot as plt
+
     res.plot()
     plt.close("all")
 
@@ -181,19 +197,24 @@ def test_bad_input(hs):
     with pytest.raises(ParameterError, match="n_boot"):
         reliability(hs, items=["x1", "x2", "x3"], n_boot=-1)
     with pytest.raises(ParameterError, match="general factor"):
-        reliability(hs, items=[f"x{i}" for i in range(1, 7)],
-                    model="a =~ x1 + x2 + x3\nb =~ x4 + x5 + x6", n_boot=0)
+        reliability(
+            hs, items=[f"x{i}" for i in range(1, 7)], model="a =~ x1 + x2 + x3\nb =~ x4 + x5 + x6", n_boot=0
+        )
     with pytest.raises(DataValidationError, match="at least 3 respondents"):
         reliability(hs.head(2), items=["x1", "x2", "x3"])
     with pytest.raises(ParameterError, match="term="):
         reliability(hs, items=["x1", "x2", "x3"], n_boot=0).estimate("nope")
 
 
-@pytest.mark.parametrize("make", [
-    lambda d: d.assign(i3=d["i1"] + d["i2"]),    # an item is the sum of two others
-    lambda d: d.assign(i3=d["i1"]),              # an exact duplicate
-    lambda d: d.assign(i3=2 * d["i1"] + 1),      # a linear transform
-], ids=["sum", "duplicate", "linear"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda d: d.assign(i3=d["i1"] + d["i2"]),  # an item is the sum of two others
+        lambda d: d.assign(i3=d["i1"]),  # an exact duplicate
+        lambda d: d.assign(i3=2 * d["i1"] + 1),  # a linear transform
+    ],
+    ids=["sum", "duplicate", "linear"],
+)
 @pytest.mark.parametrize("n_boot,sl", [(0, None), (20, None), (20, 2)])
 def test_collinear_items_give_clear_warning_not_numpy_noise(likert, make, n_boot, sl):
     """Perfectly collinear items: omega total is NaN with a ConvergenceWarning that says
@@ -202,6 +223,7 @@ def test_collinear_items_give_clear_warning_not_numpy_noise(likert, make, n_boot
     import warnings
 
     from evalkit.core.errors import ConvergenceWarning
+
     items = [c for c in likert.columns if c.startswith("i")][:6]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

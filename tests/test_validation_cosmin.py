@@ -1,4 +1,5 @@
 """COSMIN summary table: ratings per Prinsen et al. (2018), from results and plain numbers."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,16 +12,32 @@ def _ratings(res):
 
 
 def test_criteria_boundaries():
-    good = cosmin_table(structural={"cfi": 0.90, "tli": 0.90, "rmsea": 0.10, "srmr": 0.079},
-                        internal_consistency={"social": 0.70, "emotional": 0.91},
-                        reliability=0.70, measurement_error=3.0, mic=3.5, criterion=0.70)
+    good = cosmin_table(
+        structural={"cfi": 0.90, "tli": 0.90, "rmsea": 0.10, "srmr": 0.079},
+        internal_consistency={"social": 0.70, "emotional": 0.91},
+        reliability=0.70,
+        measurement_error=3.0,
+        mic=3.5,
+        criterion=0.70,
+    )
     r = _ratings(good)
-    assert r == {"structural_validity": "+", "internal_consistency": "+", "measurement_invariance": "?",
-                 "reliability": "+", "measurement_error": "+", "hypotheses_testing": "?",
-                 "criterion_validity": "+"}
-    bad = cosmin_table(structural={"cfi": 0.95, "tli": 0.95, "rmsea": 0.06, "srmr": 0.08},
-                       internal_consistency=0.9, reliability=0.69, measurement_error=4.0, mic=4.0,
-                       criterion=0.69)
+    assert r == {
+        "structural_validity": "+",
+        "internal_consistency": "+",
+        "measurement_invariance": "?",
+        "reliability": "+",
+        "measurement_error": "+",
+        "hypotheses_testing": "?",
+        "criterion_validity": "+",
+    }
+    bad = cosmin_table(
+        structural={"cfi": 0.95, "tli": 0.95, "rmsea": 0.06, "srmr": 0.08},
+        internal_consistency=0.9,
+        reliability=0.69,
+        measurement_error=4.0,
+        mic=4.0,
+        criterion=0.69,
+    )
     r = _ratings(bad)
     assert r["structural_validity"] == "-"  # > .95 and < .06 / < .08 are strict
     assert r["internal_consistency"] == "?"  # no sufficient structural validity
@@ -32,16 +49,34 @@ def test_from_results():
     rng = np.random.default_rng(1)
     n = 300
     s = rng.normal(size=n)
-    df = pd.DataFrame({"score": s, "m1": s + rng.normal(size=n), "m2": -s + rng.normal(size=n),
-                       "m3": rng.normal(size=n), "m4": s + rng.normal(scale=0.5, size=n),
-                       "ref": (s + rng.normal(size=n) > 1).astype(int),
-                       "t1": s, "t2": s + rng.normal(scale=0.3, size=n)})
-    hyp = hypotheses_test(df, [{"measure": "m1", "direction": "+", "min_r": 0.5},
-                               {"measure": "m2", "direction": "-", "min_r": 0.5},
-                               {"measure": "m3", "direction": "0", "max_r": 0.2},
-                               {"measure": "m4", "direction": "+", "min_r": 0.99}], score="score")
-    res = cosmin_table(reliability=icc(df[["t1", "t2"]]), hypotheses=hyp,
-                       criterion=roc(df, score="score", reference="ref"), lang="nl")
+    df = pd.DataFrame(
+        {
+            "score": s,
+            "m1": s + rng.normal(size=n),
+            "m2": -s + rng.normal(size=n),
+            "m3": rng.normal(size=n),
+            "m4": s + rng.normal(scale=0.5, size=n),
+            "ref": (s + rng.normal(size=n) > 1).astype(int),
+            "t1": s,
+            "t2": s + rng.normal(scale=0.3, size=n),
+        }
+    )
+    hyp = hypotheses_test(
+        df,
+        [
+            {"measure": "m1", "direction": "+", "min_r": 0.5},
+            {"measure": "m2", "direction": "-", "min_r": 0.5},
+            {"measure": "m3", "direction": "0", "max_r": 0.2},
+            {"measure": "m4", "direction": "+", "min_r": 0.99},
+        ],
+        score="score",
+    )
+    res = cosmin_table(
+        reliability=icc(df[["t1", "t2"]]),
+        hypotheses=hyp,
+        criterion=roc(df, score="score", reference="ref"),
+        lang="nl",
+    )
     t = res.tidy().set_index("term")
     assert t.at["hypotheses_testing", "estimate"] == pytest.approx(0.75)
     assert t.at["hypotheses_testing", "rating"] == "+"
@@ -54,9 +89,20 @@ def test_from_results():
 
 def test_wlsmv_fit_rated_on_scaled_indices():
     # unscaled DWLS indices look excellent, the scaled ones (what lavaan users report) do not
-    fi = pd.Series({"chi2": 120.0, "df": 34.0, "cfi": 0.99, "tli": 0.99, "rmsea": 0.03,
-                    "srmr": 0.09, "chi2_scaled": 400.0, "cfi_scaled": 0.90,
-                    "tli_scaled": 0.88, "rmsea_scaled": 0.10})
+    fi = pd.Series(
+        {
+            "chi2": 120.0,
+            "df": 34.0,
+            "cfi": 0.99,
+            "tli": 0.99,
+            "rmsea": 0.03,
+            "srmr": 0.09,
+            "chi2_scaled": 400.0,
+            "cfi_scaled": 0.90,
+            "tli_scaled": 0.88,
+            "rmsea_scaled": 0.10,
+        }
+    )
     res = cosmin_table(structural=fi)
     row = res.tidy().set_index("term").loc["structural_validity"]
     assert row["rating"] == "-"
@@ -100,9 +146,12 @@ def test_dutch_criteria():
 def test_nan_values_are_rated_indeterminate_with_a_warning():
     """A statistic that could not be estimated (NaN) is left out with a warning, never rated -."""
     from evalkit.core.errors import DataQualityWarning
+
     with pytest.warns(DataQualityWarning, match="NaN"):
-        res = cosmin_table(internal_consistency={"social": np.nan, "emotional": 0.80},
-                           structural={"cfi": 0.97, "tli": 0.96, "rmsea": 0.05, "srmr": 0.04})
+        res = cosmin_table(
+            internal_consistency={"social": np.nan, "emotional": 0.80},
+            structural={"cfi": 0.97, "tli": 0.96, "rmsea": 0.05, "srmr": 0.04},
+        )
     t = res.tidy().set_index("term")
     assert t.loc["internal_consistency", "rating"] == "+"  # rated on the estimable subscale
     assert "social" not in t.loc["internal_consistency", "result"]
@@ -111,17 +160,21 @@ def test_nan_values_are_rated_indeterminate_with_a_warning():
     assert set(_ratings(res).values()) == {"?"}
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    (dict(internal_consistency="hoog"), "internal_consistency.*number"),
-    (dict(reliability=1.5), "reliability.*between -1 and 1"),
-    (dict(reliability=pd.DataFrame({"icc": [0.8]})), "ICC2"),
-    (dict(measurement_error=-0.5), "at least 0"),
-    (dict(measurement_error=2.0, mic=0), "mic must be a positive"),
-    (dict(criterion=1.2), "criterion.*between 0 and 1"),
-    (dict(structural={"cfi": "hoog"}), "'cfi' must be a number"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(internal_consistency="hoog"), "internal_consistency.*number"),
+        (dict(reliability=1.5), "reliability.*between -1 and 1"),
+        (dict(reliability=pd.DataFrame({"icc": [0.8]})), "ICC2"),
+        (dict(measurement_error=-0.5), "at least 0"),
+        (dict(measurement_error=2.0, mic=0), "mic must be a positive"),
+        (dict(criterion=1.2), "criterion.*between 0 and 1"),
+        (dict(structural={"cfi": "hoog"}), "'cfi' must be a number"),
+    ],
+)
 def test_bad_values_raise_parameter_error(kwargs, match):
     from evalkit.core.errors import ParameterError
+
     with pytest.raises(ParameterError, match=match):
         cosmin_table(**kwargs)
 
@@ -129,10 +182,14 @@ def test_bad_values_raise_parameter_error(kwargs, match):
 # --- issue 18: invariance row (cross-cultural validity) and the worst subscale -------------
 def _inv_table(scalar_cfi_ok: bool) -> pd.DataFrame:
     """An invariance table as invariance() makes it: decisions NA for the first level."""
-    tab = pd.DataFrame({"cfi_invariant": [pd.NA, True, scalar_cfi_ok],
-                        "rmsea_invariant": [pd.NA, True, True],
-                        "lrt_invariant": [pd.NA, False, False]},
-                       index=pd.Index(["configural", "metric", "scalar"], name="model"))
+    tab = pd.DataFrame(
+        {
+            "cfi_invariant": [pd.NA, True, scalar_cfi_ok],
+            "rmsea_invariant": [pd.NA, True, True],
+            "lrt_invariant": [pd.NA, False, False],
+        },
+        index=pd.Index(["configural", "metric", "scalar"], name="model"),
+    )
     return tab.astype("boolean")
 
 
@@ -142,6 +199,7 @@ def test_failed_scalar_invariance_makes_the_row_minus():
     from pathlib import Path
 
     from evalkit.methods.validation.sem import invariance
+
     ref = Path(__file__).parent / "reference" / "lavaan" / "holzinger1939.csv"
     hs = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
     inv = invariance(pd.read_csv(ref), hs, group="school")
@@ -161,26 +219,38 @@ def test_invariance_holds_or_not_assessed():
     # lrt_invariant False alone does not reject (approximate fit decides, as the summary)
     none = cosmin_table().tidy().set_index("term").loc["measurement_invariance"]
     assert none["rating"] == "?" and none["result"] == "not assessed"
-    assert cosmin_table(lang="nl").tidy().set_index("term").at["measurement_invariance", "result"] \
+    assert (
+        cosmin_table(lang="nl").tidy().set_index("term").at["measurement_invariance", "result"]
         == "niet onderzocht"
+    )
     # scalar not tested: indeterminate
     partial = _inv_table(True).loc[["configural", "metric"]]
     assert _ratings(cosmin_table(invariance=partial))["measurement_invariance"] == "?"
     from evalkit.core.errors import ParameterError
+
     with pytest.raises(ParameterError, match="invariance"):
         cosmin_table(invariance="scalar holds")
 
 
 def test_worst_subscale_decides_internal_consistency():
     good_fit = {"cfi": 0.97, "tli": 0.96, "rmsea": 0.05, "srmr": 0.04}
-    res = cosmin_table(structural=good_fit,
-                       internal_consistency={"social": 0.91, "emotional": 0.66, "other": 0.85})
+    res = cosmin_table(
+        structural=good_fit, internal_consistency={"social": 0.91, "emotional": 0.66, "other": 0.85}
+    )
     row = res.tidy().set_index("term").loc["internal_consistency"]
     assert row["rating"] == "-"
     assert row["estimate"] == pytest.approx(0.66)
     assert "worst: emotional" in row["result"]
     # the worst listed first or last: same rating
-    assert _ratings(cosmin_table(structural=good_fit, internal_consistency={
-        "emotional": 0.69, "social": 0.91}))["internal_consistency"] == "-"
-    assert _ratings(cosmin_table(structural=good_fit, internal_consistency={
-        "social": 0.71, "emotional": 0.70}))["internal_consistency"] == "+"
+    assert (
+        _ratings(cosmin_table(structural=good_fit, internal_consistency={"emotional": 0.69, "social": 0.91}))[
+            "internal_consistency"
+        ]
+        == "-"
+    )
+    assert (
+        _ratings(cosmin_table(structural=good_fit, internal_consistency={"social": 0.71, "emotional": 0.70}))[
+            "internal_consistency"
+        ]
+        == "+"
+    )

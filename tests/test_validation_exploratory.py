@@ -1,5 +1,6 @@
 """EFA and parallel analysis: psych::fa / GPArotation / stats::factanal references
 (tests/reference/psych/psych_reference.R) and simulations with a known number of factors."""
+
 import json
 from pathlib import Path
 
@@ -19,6 +20,7 @@ ITEMS = [f"x{i}" for i in range(1, 10)]
 @pytest.fixture(scope="module")
 def hs():
     import semopy.examples.holzinger39 as h
+
     return h.get_data()
 
 
@@ -64,8 +66,15 @@ def test_ml_uniquenesses_match_factanal(hs):
     assert_allclose(res.uniquenesses.to_numpy(), P["factanal_uniquenesses"], atol=1e-5)
 
 
-@pytest.mark.parametrize("rotation,key", [("varimax", "rot_varimax"), ("quartimax", "rot_quartimax"),
-                                          ("oblimin", "rot_oblimin"), ("promax", "rot_promax")])
+@pytest.mark.parametrize(
+    "rotation,key",
+    [
+        ("varimax", "rot_varimax"),
+        ("quartimax", "rot_quartimax"),
+        ("oblimin", "rot_oblimin"),
+        ("promax", "rot_promax"),
+    ],
+)
 def test_rotations_match_gparotation(rotation, key):
     L0 = np.array(P["rot_input"])
     L, Phi, ok = _rotate(L0, rotation)
@@ -83,7 +92,9 @@ def test_rotations_match_gparotation(rotation, key):
 
 def test_one_factor_minres(hs):
     res = efa(hs, items=ITEMS[:6], n_factors=1)
-    assert_allclose(res.loadings.to_numpy()[:, 0], np.array(P["fa_minres_1f_x1_x6"]["loadings"]).ravel(), atol=1e-4)
+    assert_allclose(
+        res.loadings.to_numpy()[:, 0], np.array(P["fa_minres_1f_x1_x6"]["loadings"]).ravel(), atol=1e-4
+    )
 
 
 def _simulate(n, loadings, rng):
@@ -99,7 +110,7 @@ def test_parallel_analysis_finds_known_number_of_factors(k):
     rng = np.random.default_rng(100 + k)
     lam = np.zeros((4 * k, k))
     for j in range(k):
-        lam[4 * j:4 * j + 4, j] = [0.75, 0.7, 0.65, 0.6]
+        lam[4 * j : 4 * j + 4, j] = [0.75, 0.7, 0.65, 0.6]
     df = _simulate(500, lam, rng)
     pa = parallel_analysis(df, n_iter=20, seed=1)
     assert pa.n_factors == k
@@ -131,6 +142,7 @@ def test_result_contract(hs):
     pa = parallel_analysis(hs, items=ITEMS, seed=2, n_iter=5)
     assert pa.tidy()["term"].tolist() == ["n_factors", "n_components"]
     import matplotlib.pyplot as plt
+
     res.plot()
     pa.plot()
     plt.close("all")

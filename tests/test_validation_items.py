@@ -1,4 +1,5 @@
 """Item analysis: compared with psych::alpha (tests/reference/psych/psych_reference.R)."""
+
 import json
 from pathlib import Path
 
@@ -17,6 +18,7 @@ P = json.loads((REF / "psych_reference.json").read_text())
 @pytest.fixture(scope="module")
 def hs():
     import semopy.examples.holzinger39 as h
+
     return h.get_data()
 
 
@@ -26,7 +28,10 @@ def likert():
 
 
 def test_hs_matches_psych_alpha(hs):
-    for items, key in ((["x1", "x2", "x3"], "alpha_hs_x1_x3"), ([f"x{i}" for i in range(1, 10)], "alpha_hs_x1_x9")):
+    for items, key in (
+        (["x1", "x2", "x3"], "alpha_hs_x1_x3"),
+        ([f"x{i}" for i in range(1, 10)], "alpha_hs_x1_x9"),
+    ):
         res = item_analysis(hs, items=items)
         assert_allclose(res.table["r_drop"], P[key]["r_drop"], rtol=1e-10)
         assert_allclose(res.table["alpha_if_deleted"], P[key]["alpha_if_deleted"], rtol=1e-10)
@@ -46,7 +51,9 @@ def test_likert_with_missing_and_reverse_key_matches_psych(likert):
     assert_allclose(res.distribution.to_numpy(), freq[:, :5], rtol=1e-10)
     assert_allclose(res.table["missing_share"], freq[:, 5], rtol=1e-10)
     # floor/ceiling of the reverse-keyed item i3 use the keyed values
-    assert res.table.loc["i3", "floor"] == pytest.approx((likert["i3"] == 4).sum() / likert["i3"].notna().sum())
+    assert res.table.loc["i3", "floor"] == pytest.approx(
+        (likert["i3"] == 4).sum() / likert["i3"].notna().sum()
+    )
 
 
 def test_floor_ceiling_by_hand():
@@ -98,6 +105,7 @@ def test_bad_input_messages():
 
 def test_plot_returns_axes(likert):
     import matplotlib.pyplot as plt
+
     res = item_analysis(likert, items=list(likert.columns), scale_range=(0, 4))
     ax = res.plot()
     assert ax.get_xlabel()

@@ -1,4 +1,5 @@
 """Norm tables: percentile ranks vs scipy.stats.percentileofscore(kind="mean"), suppression."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,9 +14,13 @@ from evalkit.methods.validation import norms
 def data():
     rng = np.random.default_rng(4)
     n = 600
-    df = pd.DataFrame({"age_band": rng.choice(["8-11", "12-14", "15-17"], n),
-                       "gender": rng.choice(["jongen", "meisje"], n),
-                       "score": rng.integers(0, 25, n).astype(float)})
+    df = pd.DataFrame(
+        {
+            "age_band": rng.choice(["8-11", "12-14", "15-17"], n),
+            "gender": rng.choice(["jongen", "meisje"], n),
+            "score": rng.integers(0, 25, n).astype(float),
+        }
+    )
     # a tiny cell: only 4 respondents say "anders"
     df.loc[:3, "gender"] = "anders"
     df.loc[:3, "age_band"] = "8-11"
@@ -36,8 +41,11 @@ def test_percentile_ranks_match_scipy(data):
         q = res.quantiles.loc[f"age_band={ab}, gender={g}"]
         assert_allclose(q["p50"], np.quantile(sub["score"], 0.5))
     tot = t[t["group"] == "totaal"]
-    assert_allclose(tot["percentile_rank"],
-                    [stats.percentileofscore(data["score"], x, kind="mean") for x in tot["score"]], rtol=1e-12)
+    assert_allclose(
+        tot["percentile_rank"],
+        [stats.percentileofscore(data["score"], x, kind="mean") for x in tot["score"]],
+        rtol=1e-12,
+    )
     assert list(tot["score"]) == list(np.arange(0.0, 25.0))
 
 
@@ -54,6 +62,7 @@ def test_small_cells_suppressed(data):
     assert list(t.columns[:7]) == ["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "n"]
     assert "onderdrukt" in res.summary()
     import matplotlib.pyplot as plt
+
     res.plot()
     plt.close("all")
 
@@ -80,8 +89,9 @@ def test_total_row_labelled_in_report_language(data):
     nl, en = res.summary("nl"), res.summary("en")
     assert "\ntotaal " in nl and "\ntotal " not in nl
     assert "\ntotal " in en and "totaal" not in en
-    labels = {lang: [t.get_text() for t in res.plot(lang=lang).get_legend().get_texts()]
-              for lang in ("nl", "en")}
+    labels = {
+        lang: [t.get_text() for t in res.plot(lang=lang).get_legend().get_texts()] for lang in ("nl", "en")
+    }
     plt.close("all")
     assert any(x.startswith("totaal (n=") for x in labels["nl"])
     assert any(x.startswith("total (n=") for x in labels["en"])

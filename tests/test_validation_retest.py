@@ -1,5 +1,6 @@
 """ICC (psych::ICC, Shrout & Fleiss 1979), SEM/SDC (simulation with known truth) and
 Bland-Altman (published example)."""
+
 import json
 from pathlib import Path
 
@@ -13,13 +14,16 @@ from evalkit.methods.validation import agreement, bland_altman, icc
 
 REF = Path(__file__).parent / "reference"
 P = json.loads((REF / "psych" / "psych_reference.json").read_text())
-SF = pd.DataFrame([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]],
-                  columns=["j1", "j2", "j3", "j4"])
+SF = pd.DataFrame(
+    [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]],
+    columns=["j1", "j2", "j3", "j4"],
+)
 
 
 @pytest.fixture(scope="module")
 def hs():
     import semopy.examples.holzinger39 as h
+
     return h.get_data()
 
 
@@ -49,9 +53,11 @@ def test_icc_matches_psych_on_hs(hs):
 
 def test_icc_matches_pingouin():
     import pingouin as pg
+
     long = SF.reset_index().melt(id_vars="index", var_name="rater", value_name="score")
     ref = pg.intraclass_corr(long, targets="index", raters="rater", ratings="score").set_index("Type")
     import warnings
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = icc(SF).table
@@ -71,7 +77,9 @@ def test_agreement_recovers_known_error_variance():
     n = 4000
     true = rng.normal(50, 10, n)
     sigma_e, shift = 3.0, 2.0
-    df = pd.DataFrame({"t1": true + rng.normal(0, sigma_e, n), "t2": true + shift + rng.normal(0, sigma_e, n)})
+    df = pd.DataFrame(
+        {"t1": true + rng.normal(0, sigma_e, n), "t2": true + shift + rng.normal(0, sigma_e, n)}
+    )
     res = agreement(df, mic=12)
     t = res.tidy().set_index("term")
     assert t.at["sem_consistency", "estimate"] == pytest.approx(sigma_e, rel=0.03)
@@ -100,9 +108,11 @@ def test_bland_altman_published_pefr():
     assert round(t.at["loa_upper", "estimate"], 1) == 73.9
     # CI of a limit: +/- t(16) * SD * sqrt(3/n) (Bland & Altman 1986)
     from scipy import stats
+
     half = stats.t.ppf(0.975, 16) * t.at["sd_difference", "estimate"] * np.sqrt(3 / 17)
     assert_allclose(t.at["loa_upper", "ci_upper"] - t.at["loa_upper", "estimate"], half, rtol=1e-12)
     import matplotlib.pyplot as plt
+
     res.plot()
     plt.close("all")
     assert "Bland-Altman" in res.summary()
@@ -147,18 +157,22 @@ def test_nullable_int64_and_text_numbers_equal_float():
     same ICC as plain floats (the incomplete respondent is left out with a warning)."""
     f = SF.astype(float)
     ref = icc(f).table
-    as_int = pd.concat([SF.astype("Int64"), pd.DataFrame({c: [pd.NA] for c in SF}, dtype="Int64")],
-                       ignore_index=True)
+    as_int = pd.concat(
+        [SF.astype("Int64"), pd.DataFrame({c: [pd.NA] for c in SF}, dtype="Int64")], ignore_index=True
+    )
     with pytest.warns(DataQualityWarning):
         got = icc(as_int).table
     assert_allclose(got["icc"].to_numpy(), ref["icc"].to_numpy(), rtol=1e-12)
     assert_allclose(icc(SF.astype(str)).table["icc"].to_numpy(), ref["icc"].to_numpy(), rtol=1e-12)
 
 
-@pytest.mark.parametrize("bad,err,match", [
-    (lambda d: pd.concat([d, d], axis=1), DataValidationError, "more than once"),
-    (lambda d: d.assign(j1=np.inf), DataValidationError, "infinite"),
-])
+@pytest.mark.parametrize(
+    "bad,err,match",
+    [
+        (lambda d: pd.concat([d, d], axis=1), DataValidationError, "more than once"),
+        (lambda d: d.assign(j1=np.inf), DataValidationError, "infinite"),
+    ],
+)
 def test_duplicated_and_infinite_columns(bad, err, match):
     with pytest.raises(err, match=match):
         icc(bad(SF.astype(float)))  # before any small-sample warning

@@ -1,6 +1,7 @@
 """Construct and criterion validity: ROC vs pROC (tests/reference/proc/proc_reference.R) and
 scikit-learn; correlations vs scipy; Wilson/Clopper-Pearson vs statsmodels; known groups vs
 scipy/pingouin; CI coverage by simulation."""
+
 import json
 from pathlib import Path
 
@@ -24,6 +25,7 @@ def rocdata():
 
 def test_roc_matches_proc_and_sklearn(rocdata):
     from sklearn.metrics import roc_auc_score
+
     res = roc(rocdata, score="score", reference="reference")
     assert_allclose(res.auc, R["auc"], rtol=1e-12)
     assert_allclose(res.auc, roc_auc_score(rocdata["reference"], rocdata["score"]), rtol=1e-12)
@@ -36,11 +38,14 @@ def test_roc_matches_proc_and_sklearn(rocdata):
     best = R["best"]
     assert res.cutoff == best["threshold"]
     assert res.counts == {k: best[k] for k in ("tp", "fn", "tn", "fp")}
-    assert_allclose([res.sensitivity, res.specificity], [best["sensitivity"], best["specificity"]], rtol=1e-12)
+    assert_allclose(
+        [res.sensitivity, res.specificity], [best["sensitivity"], best["specificity"]], rtol=1e-12
+    )
 
 
 def test_sensitivity_ci_matches_statsmodels(rocdata):
     from statsmodels.stats.proportion import proportion_confint
+
     for method, sm in (("wilson", "wilson"), ("clopper-pearson", "beta")):
         res = roc(rocdata, score="score", reference="reference", ci_method=method)
         c = res.counts
@@ -52,6 +57,7 @@ def test_sensitivity_ci_matches_statsmodels(rocdata):
 def test_delong_ci_coverage_simulation():
     """Binormal model with known AUC = Phi(d / sqrt(2)); 95% CI coverage near nominal."""
     from scipy import stats
+
     rng = np.random.default_rng(3)
     d = 1.0
     true_auc = stats.norm.cdf(d / np.sqrt(2))
@@ -65,15 +71,24 @@ def test_delong_ci_coverage_simulation():
 
 def test_hypotheses_correlations_match_scipy():
     from scipy import stats
+
     rng = np.random.default_rng(8)
     n = 400
     s = rng.normal(size=n)
-    df = pd.DataFrame({"score": s, "ucla3": 0.7 * s + rng.normal(scale=0.7, size=n),
-                       "wellbeing": -0.4 * s + rng.normal(size=n), "friends": rng.normal(size=n)})
+    df = pd.DataFrame(
+        {
+            "score": s,
+            "ucla3": 0.7 * s + rng.normal(scale=0.7, size=n),
+            "wellbeing": -0.4 * s + rng.normal(size=n),
+            "friends": rng.normal(size=n),
+        }
+    )
     df.loc[3, "friends"] = np.nan
-    hyp = [{"measure": "ucla3", "direction": "+", "min_r": 0.5},
-           {"measure": "wellbeing", "direction": "-", "min_r": 0.5, "label": "welzijn"},
-           {"measure": "friends", "direction": "0", "max_r": 0.3}]
+    hyp = [
+        {"measure": "ucla3", "direction": "+", "min_r": 0.5},
+        {"measure": "wellbeing", "direction": "-", "min_r": 0.5, "label": "welzijn"},
+        {"measure": "friends", "direction": "0", "max_r": 0.3},
+    ]
     res = hypotheses_test(df, hyp, score="score")
     t = res.tidy()
     for i, m in enumerate(["ucla3", "wellbeing", "friends"]):
@@ -88,19 +103,29 @@ def test_hypotheses_correlations_match_scipy():
     assert res.share_confirmed == pytest.approx(2 / 3) and res.rating == "-"
     assert "welzijn" in res.summary()
     sp = hypotheses_test(df, hyp[:1], score="score", method="spearman")
-    assert_allclose(sp.tidy()["estimate"].iloc[0], stats.spearmanr(df["score"], df["ucla3"]).statistic, rtol=1e-12)
+    assert_allclose(
+        sp.tidy()["estimate"].iloc[0], stats.spearmanr(df["score"], df["ucla3"]).statistic, rtol=1e-12
+    )
     import matplotlib.pyplot as plt
+
     res.plot()
     plt.close("all")
 
 
 def test_known_groups_match_scipy_and_pingouin():
-    from scipy import stats
     import pingouin as pg
+    from scipy import stats
+
     rng = np.random.default_rng(9)
-    df = pd.DataFrame({"s": np.r_[rng.normal(12, 4, 80), rng.normal(9, 3, 120), rng.normal(10, 3, 60)],
-                       "g": ["lonely"] * 80 + ["not"] * 120 + ["other"] * 60})
-    res = known_groups(df, score="s", group="g", hypotheses=[{"higher": "lonely", "lower": "not", "min_d": 0.5}])
+    df = pd.DataFrame(
+        {
+            "s": np.r_[rng.normal(12, 4, 80), rng.normal(9, 3, 120), rng.normal(10, 3, 60)],
+            "g": ["lonely"] * 80 + ["not"] * 120 + ["other"] * 60,
+        }
+    )
+    res = known_groups(
+        df, score="s", group="g", hypotheses=[{"higher": "lonely", "lower": "not", "min_d": 0.5}]
+    )
     r = res.tidy().iloc[0]
     a, b = df.s[df.g == "lonely"], df.s[df.g == "not"]
     ref = stats.ttest_ind(a, b, equal_var=False)

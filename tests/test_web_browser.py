@@ -5,6 +5,7 @@ Debian's Chromium (``/usr/bin/chromium``, installed by .ci/run) is driven by the
 ``tests/artifacts/portal/`` (git-ignored) as test artefacts. The report is rendered for
 real (warm kernel in a worker process, the batch's template and privacy rules).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,10 +25,17 @@ from evalkit.web.app import PortalConfig, create_app
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
-    reason="Debian's chromium is not installed (apt-get install chromium; .ci/run does it)")
+    reason="Debian's chromium is not installed (apt-get install chromium; .ci/run does it)",
+)
 
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PASSWORD = "coalitie-wachtwoord-2026"
 CODE = "GM0014"
 
@@ -56,8 +64,7 @@ def portal(tmp_path_factory):
     store = Store(f"sqlite:///{tmp / 'portal.sqlite3'}", key=generate_key())
     store.upgrade()
     store.add_user("groningen", PASSWORD, role="coalition", gm_codes=[CODE])
-    app = create_app(PortalConfig(hosted=True, session_secret="browser-test-secret-0123456789"),
-                     store=store)
+    app = create_app(PortalConfig(hosted=True, session_secret="browser-test-secret-0123456789"), store=store)
     with live_server(app) as base:
         yield base, store, tmp
 
@@ -71,11 +78,13 @@ def test_coalition_way_in_chromium(portal):
 
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        context = browser.new_context(accept_downloads=True, locale="nl-NL",
-                                      viewport={"width": 1200, "height": 900})
+        context = browser.new_context(
+            accept_downloads=True, locale="nl-NL", viewport={"width": 1200, "height": 900}
+        )
         page = context.new_page()
-        page.on("request", lambda req: None if req.url.startswith((base, "data:"))
-                else outside.append(req.url))
+        page.on(
+            "request", lambda req: None if req.url.startswith((base, "data:")) else outside.append(req.url)
+        )
 
         # 1. log in
         page.goto(f"{base}/")
@@ -135,8 +144,9 @@ def test_coalition_way_in_chromium(portal):
         page.click("button:has-text('Controleren')")
         page.wait_for_selector("#job-status")
         page.screenshot(path=str(shots / "05_job_running.png"))
-        page.wait_for_selector("#job-status[data-status=done], #job-status[data-status=failed]",
-                               timeout=300_000)
+        page.wait_for_selector(
+            "#job-status[data-status=done], #job-status[data-status=failed]", timeout=300_000
+        )
         status = page.get_attribute("#job-status", "data-status")
         page.screenshot(path=str(shots / "06_job_done.png"))
         assert status == "done", page.inner_text("#job-status")
@@ -172,5 +182,12 @@ def test_coalition_way_in_chromium(portal):
     actions = {e.action for e in store.audit_entries(gm_codes=[CODE])}
     assert {"uploaded", "viewed", "rendered"} <= actions
     assert sorted(p.name for p in shots.glob("*.png")) == [
-        "01_login.png", "02_start.png", "03_upload.png", "04_three_mistakes.png",
-        "05_job_running.png", "06_job_done.png", "07_report.png", "08_history.png"]
+        "01_login.png",
+        "02_start.png",
+        "03_upload.png",
+        "04_three_mistakes.png",
+        "05_job_running.png",
+        "06_job_done.png",
+        "07_report.png",
+        "08_history.png",
+    ]

@@ -1,4 +1,5 @@
 """Upload hardening, exports and security helpers of the portal (no database needed)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -47,13 +48,16 @@ def test_sniff_by_content_not_name():
     assert sniff(b"$FL2" + b"\x00" * 100).kind == "sav"
 
 
-@pytest.mark.parametrize("data, reason", [
-    (b"", "upload_empty"),
-    (b"   \n", "upload_empty"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "upload_xls"),
-    (b"\x7fELF\x02\x01\x01" + b"\x00" * 100, "upload_unknown_type"),
-    (b"PK\x03\x04not a zip at all", "upload_bad_xlsx"),
-])
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"", "upload_empty"),
+        (b"   \n", "upload_empty"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "upload_xls"),
+        (b"\x7fELF\x02\x01\x01" + b"\x00" * 100, "upload_unknown_type"),
+        (b"PK\x03\x04not a zip at all", "upload_bad_xlsx"),
+    ],
+)
 def test_sniff_refuses(data, reason):
     with pytest.raises(UploadRefused) as exc:
         sniff(data)
@@ -80,8 +84,7 @@ def test_xlsm_refused_whatever_its_name():
         for info in src.infolist():
             body = src.read(info.filename)
             if info.filename == "[Content_Types].xml":
-                body = body.replace(b"sheet.main+xml",
-                                    b"sheet.macroEnabled.main+xml")
+                body = body.replace(b"sheet.main+xml", b"sheet.macroEnabled.main+xml")
             z.writestr(info, body)
     with pytest.raises(UploadRefused, match="upload_macro"):
         sniff(out.getvalue())
@@ -113,15 +116,18 @@ def test_many_entries_refused():
 
 
 # ---------------------------------------------------------------------------- names
-@pytest.mark.parametrize("raw, shown", [
-    ("../../etc/passwd", "passwd"),
-    ("..\\..\\windows\\system32\\x.xlsx", "x.xlsx"),
-    ("/abs/path/coalitie 2024.xlsx", "coalitie 2024.xlsx"),
-    ("<script>alert(1)</script>.csv", "script_.csv"),
-    ("..", "bestand"),
-    ("", "bestand"),
-    ("a\x00b.csv", "a_b.csv"),
-])
+@pytest.mark.parametrize(
+    "raw, shown",
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\windows\\system32\\x.xlsx", "x.xlsx"),
+        ("/abs/path/coalitie 2024.xlsx", "coalitie 2024.xlsx"),
+        ("<script>alert(1)</script>.csv", "script_.csv"),
+        ("..", "bestand"),
+        ("", "bestand"),
+        ("a\x00b.csv", "a_b.csv"),
+    ],
+)
 def test_display_name_is_harmless(raw, shown):
     out = display_name(raw)
     assert out == shown
@@ -129,8 +135,9 @@ def test_display_name_is_harmless(raw, shown):
 
 
 # ---------------------------------------------------------------------------- exports
-@pytest.mark.parametrize("value", ["=1+1", "+31 6 123", "-2+3", "@SUM(A1)", "\t=x", "\r=x",
-                                   "=HYPERLINK(\"http://x\")"])
+@pytest.mark.parametrize(
+    "value", ["=1+1", "+31 6 123", "-2+3", "@SUM(A1)", "\t=x", "\r=x", '=HYPERLINK("http://x")']
+)
 def test_formula_injection_escaped(value):
     assert escape_cell(value) == "'" + value
     data = csv_bytes(["a"], [[value]]).decode("utf-8-sig")
@@ -208,8 +215,8 @@ def test_throttle_locks_after_failures_and_expires():
         assert not th.locked("anna", "10.0.0.1")
         th.failed("anna", "10.0.0.1")
     assert th.locked("anna", "10.0.0.1")
-    assert th.locked("ANNA", "10.0.0.2")      # the name is locked from any address
-    assert th.locked("bert", "10.0.0.1")      # and the address for any name
+    assert th.locked("ANNA", "10.0.0.2")  # the name is locked from any address
+    assert th.locked("bert", "10.0.0.1")  # and the address for any name
     assert not th.locked("bert", "10.0.0.9")
     now[0] = 61.0
     assert not th.locked("anna", "10.0.0.1")

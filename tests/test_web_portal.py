@@ -3,6 +3,7 @@
 Render workers are stand-ins here (tests/web_portal_support.py); the real report render
 runs in the browser test (tests/test_web_browser.py).
 """
+
 from __future__ import annotations
 
 import csv
@@ -49,12 +50,12 @@ def _wait_job(client: TestClient, url: str, timeout: float = 60) -> str:
         time.sleep(0.2)
 
 
-def _upload(client: TestClient, data: bytes, name: str = "coalitie.xlsx", code: str = A,
-            token: str | None = None):
+def _upload(
+    client: TestClient, data: bytes, name: str = "coalitie.xlsx", code: str = A, token: str | None = None
+):
     if token is None:
         token = _token(client.get("/upload").text)
-    return client.post("/upload", data={"csrf_token": token, "gm_code": code},
-                       files={"file": (name, data)})
+    return client.post("/upload", data={"csrf_token": token, "gm_code": code}, files={"file": (name, data)})
 
 
 @pytest.fixture(scope="module")
@@ -84,10 +85,12 @@ def test_local_way_through(local_app, frames):
 
     r = _upload(client, xlsx_bytes(bad), name="../../etc/coalitie.xlsx")
     assert r.status_code == 200 and "/submissions/" in str(r.url)
-    rows = re.findall(r"<tr>\s*<td class=\"num\">(\d+)</td>\s*<td>(.*?)</td>\s*<td><code>(.*?)</code>",
-                      r.text, re.DOTALL)
+    rows = re.findall(
+        r"<tr>\s*<td class=\"num\">(\d+)</td>\s*<td>(.*?)</td>\s*<td><code>(.*?)</code>", r.text, re.DOTALL
+    )
     assert [(int(row), re.sub("<.*?>", "", col).split()[-1], val) for row, col, val in rows] == [
-        (excel_row, col, str(value)) for excel_row, col, value in where]
+        (excel_row, col, str(value)) for excel_row, col, value in where
+    ]
     assert "coalitie.xlsx" in r.text and "etc/" not in r.text
     (sub,) = store.list_submissions([A])
     assert sub.original_name == "coalitie.xlsx" and sub.status == "invalid"
@@ -158,9 +161,12 @@ def hosted(tmp_path_factory, frames):
     for name, (role, codes) in USERS.items():
         store.add_user(name, PASSWORD, role=role, gm_codes=codes)
     store.add_user("throwaway", PASSWORD, role="committee")
-    app = create_app(PortalConfig(hosted=True, runner=fake_render,
-                                  session_secret="test-secret-" + "x" * 20,
-                                  login_max_failures=5), store=store)
+    app = create_app(
+        PortalConfig(
+            hosted=True, runner=fake_render, session_secret="test-secret-" + "x" * 20, login_max_failures=5
+        ),
+        store=store,
+    )
     objects = {}
     with TestClient(app, base_url="https://testserver") as setup:
         _login(setup, "coal_a")
@@ -178,8 +184,7 @@ def hosted(tmp_path_factory, frames):
 
 def _login(client: TestClient, name: str, password: str = PASSWORD):
     token = _token(client.get("/login").text)
-    return client.post("/login", data={"csrf_token": token, "username": name,
-                                       "password": password})
+    return client.post("/login", data={"csrf_token": token, "username": name, "password": password})
 
 
 # (method, path, route name); {sid} {rid} {jid} {aid} are coalition A's objects
@@ -208,8 +213,17 @@ ROUTES = [
     ("POST", "/admin/users/add", "users_add"),
     ("POST", "/admin/users/throwaway/delete", "users_remove"),
 ]
-OBJECT_ROUTES = {"submission", "submission_errors", "submission_render", "submission_delete",
-                 "job", "report", "report_view", "report_download", "audit_entry"}
+OBJECT_ROUTES = {
+    "submission",
+    "submission_errors",
+    "submission_render",
+    "submission_delete",
+    "job",
+    "report",
+    "report_view",
+    "report_download",
+    "audit_entry",
+}
 # what must never appear in a refused answer: A's file names, error values, report page
 SECRETS = ("geheim_A", REPORT_MARKER, "onbekend?")
 
@@ -231,11 +245,21 @@ def test_authorisation_matrix(hosted, frames, actor):
             if method == "GET":
                 r = client.get(url)
             elif name == "upload":
-                r = client.post(url, data={"csrf_token": token, "gm_code": A},
-                                files={"file": ("x.xlsx", xlsx_bytes(frames[1]))})
+                r = client.post(
+                    url,
+                    data={"csrf_token": token, "gm_code": A},
+                    files={"file": ("x.xlsx", xlsx_bytes(frames[1]))},
+                )
             elif name == "users_add":
-                r = client.post(url, data={"csrf_token": token, "username": f"new_{actor}",
-                                           "role": "committee", "gm_codes": ""})
+                r = client.post(
+                    url,
+                    data={
+                        "csrf_token": token,
+                        "username": f"new_{actor}",
+                        "role": "committee",
+                        "gm_codes": "",
+                    },
+                )
             else:
                 r = client.post(url, data={"csrf_token": token})
             where = f"{actor} {method} {url}"
@@ -301,26 +325,30 @@ def test_csrf_missing_or_wrong_refused(hosted, frames):
         token = _token(client.get("/").text)
         n = len(store.list_submissions([A]))
         for data in ({}, {"csrf_token": "wrong"}, {"csrf_token": token[:-1]}):
-            r = client.post("/upload", data={"gm_code": A, **data},
-                            files={"file": ("x.xlsx", xlsx_bytes(frames[1]))})
+            r = client.post(
+                "/upload", data={"gm_code": A, **data}, files={"file": ("x.xlsx", xlsx_bytes(frames[1]))}
+            )
             assert r.status_code == 403 and "formulier" in r.text
             r = client.post(f"/submissions/{objects['valid_sid']}/delete", data=data)
             assert r.status_code == 403
             # a multipart body is checked the same way
-            r = client.post(f"/submissions/{objects['valid_sid']}/delete", data=data,
-                            files={"x": ("x.txt", b"x")})
+            r = client.post(
+                f"/submissions/{objects['valid_sid']}/delete", data=data, files={"x": ("x.txt", b"x")}
+            )
             assert r.status_code == 403
         assert len(store.list_submissions([A])) == n
         assert store.get_submission(objects["valid_sid"], gm_codes=[A]).status == "valid"
         # the right token from another site (Origin) is refused as well
-        r = client.post(f"/submissions/{objects['valid_sid']}/render",
-                        data={"csrf_token": token}, headers={"origin": "https://evil.example"})
+        r = client.post(
+            f"/submissions/{objects['valid_sid']}/render",
+            data={"csrf_token": token},
+            headers={"origin": "https://evil.example"},
+        )
         assert r.status_code == 403
         # a token from another session does not work in this one
         with TestClient(app, base_url="https://testserver") as other:
             other_token = _token(other.get("/login").text)
-        r = client.post(f"/submissions/{objects['valid_sid']}/render",
-                        data={"csrf_token": other_token})
+        r = client.post(f"/submissions/{objects['valid_sid']}/render", data={"csrf_token": other_token})
         assert r.status_code == 403
 
 
@@ -360,10 +388,12 @@ def test_refused_files_are_harmless(local_app):
         with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
             for _ in range(300):
                 fh.write(b"\x00" * (1 << 20))
-    for data, name, text in [(macro.getvalue(), "macro.xlsm", "macro"),
-                             (macro.getvalue(), "innocent.xlsx", "macro"),
-                             (bomb.getvalue(), "bomb.xlsx", "onredelijk"),
-                             (b"\x7fELF\x02\x01" + b"\x00" * 64, "../../bin/sh", "geen xlsx")]:
+    for data, name, text in [
+        (macro.getvalue(), "macro.xlsm", "macro"),
+        (macro.getvalue(), "innocent.xlsx", "macro"),
+        (bomb.getvalue(), "bomb.xlsx", "onredelijk"),
+        (b"\x7fELF\x02\x01" + b"\x00" * 64, "../../bin/sh", "geen xlsx"),
+    ]:
         r = _upload(client, data, name=name)
         assert r.status_code == 422 and text in r.text, name
     assert store.list_submissions(store_all()) == []
@@ -378,7 +408,7 @@ def test_formula_injection_escaped_in_exports(local_app):
     sid = str(r.url).rsplit("/", 1)[-1]
     data = client.get(f"/submissions/{sid}/errors.csv").content.decode("utf-8-sig")
     cells = [c for row in csv.reader(io.StringIO(data), delimiter=";") for c in row]
-    assert "'=HYPERLINK(\"http://evil.example\",\"klik\")" in cells
+    assert '\'=HYPERLINK("http://evil.example","klik")' in cells
     assert "'@SUM(1+1)" in cells
     assert not any(c.startswith(("=", "+", "@")) for c in cells)
     assert "-" not in {c[:1] for c in cells if c and not c[1:2].isdigit()}
@@ -423,12 +453,16 @@ def test_endless_upload_cut_without_filling_memory_or_disk(tmp_path, monkeypatch
         port = int(base.rsplit(":", 1)[1])
         sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         boundary = "xBOUNDARYx"
-        head = (f"POST /upload HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-                f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
-                "Transfer-Encoding: chunked\r\n\r\n").encode()
+        head = (
+            f"POST /upload HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n"
+        ).encode()
         sock.sendall(head)
-        part = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-                f"filename=\"endless.csv\"\r\nContent-Type: text/csv\r\n\r\n").encode()
+        part = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="endless.csv"\r\nContent-Type: text/csv\r\n\r\n'
+        ).encode()
         chunk = b"1;2;3;4;5;6;7;8\n" * 4096  # 64 KiB
         answer = b""
         try:
@@ -495,8 +529,23 @@ def test_users_cli(tmp_path, monkeypatch, capsys):
     url = f"sqlite:///{tmp_path / 'u.sqlite3'}"
     monkeypatch.setenv("EVALKIT_STORE_KEY", generate_key().decode())
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
-    assert main(["users", "add", "anna", "--role", "coalition", "--codes", A,
-                 "--database", url, "--password-stdin"]) == 0
+    assert (
+        main(
+            [
+                "users",
+                "add",
+                "anna",
+                "--role",
+                "coalition",
+                "--codes",
+                A,
+                "--database",
+                url,
+                "--password-stdin",
+            ]
+        )
+        == 0
+    )
     assert main(["users", "list", "--database", url]) == 0
     assert "anna\tcoalition\tGM0014" in capsys.readouterr().out
     assert Store(url).verify_password("anna", PASSWORD) is not None
@@ -511,8 +560,14 @@ def test_retention_runs_in_the_server(tmp_path, frames):
 
     store = Store(f"sqlite:///{tmp_path / 'r.sqlite3'}", key=generate_key())
     store.upgrade()
-    old = store.save_submission(None, A, "oud.xlsx", xlsx_bytes(frames[0]), kind="xlsx",
-                                now=dt.datetime.now(dt.UTC) - dt.timedelta(days=91))
+    old = store.save_submission(
+        None,
+        A,
+        "oud.xlsx",
+        xlsx_bytes(frames[0]),
+        kind="xlsx",
+        now=dt.datetime.now(dt.UTC) - dt.timedelta(days=91),
+    )
     new = store.save_submission(None, A, "nieuw.xlsx", xlsx_bytes(frames[0]), kind="xlsx")
     with TestClient(create_app(PortalConfig(runner=fake_render), store=store)):
         time.sleep(0.5)
@@ -555,9 +610,13 @@ def test_serve_command_starts_local_portal(tmp_path):
     port = free_port()
     env = {**os.environ, "EVALKIT_DATA_DIR": str(tmp_path)}
     env.pop("EVALKIT_DATABASE_URL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "evalkit.cli", "serve", "--no-browser",
-                             "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "evalkit.cli", "serve", "--no-browser", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -567,8 +626,9 @@ def test_serve_command_starts_local_portal(tmp_path):
                 break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise AssertionError(proc.stderr.read() if proc.poll() is not None
-                                         else "no answer") from None
+                    raise AssertionError(
+                        proc.stderr.read() if proc.poll() is not None else "no answer"
+                    ) from None
                 time.sleep(0.5)
         assert "Lokaal: uw gegevens blijven op deze computer." in body
         assert (tmp_path / "evalkit.sqlite3").exists() and (tmp_path / "store.key").exists()

@@ -4,6 +4,7 @@ References: tests/reference/lavaan_ordinal/make_reference.R -> reference.json,
 reference_invariance.json; make_reference_scalar.R -> reference_scalar.json (all four
 Wu & Estabrook levels incl. scalar, modindices / lavTestScore, partial invariance).
 """
+
 import json
 import warnings
 from pathlib import Path
@@ -14,29 +15,38 @@ import pytest
 from numpy.testing import assert_allclose
 
 from evalkit.core.errors import DataQualityWarning, DataValidationError, ParameterError
-from evalkit.methods.validation.sem import (INVARIANCE_LEVELS, WLSMV_FIT_NAMES, fit_wlsmv,
-                                      invariance_wlsmv)
+from evalkit.methods.validation.sem import INVARIANCE_LEVELS, WLSMV_FIT_NAMES, fit_wlsmv, invariance_wlsmv
 
 REF_DIR = Path(__file__).parent / "reference" / "lavaan_ordinal"
 REF = json.loads((REF_DIR / "reference.json").read_text())
 REF_INV_ALL = json.loads((REF_DIR / "reference_invariance.json").read_text())
 REF_INV = REF_INV_ALL["bfi"]
 REF_SC = json.loads((REF_DIR / "reference_scalar.json").read_text())
-YOUTH_MODEL = ("social =~ y01 + y02 + y03 + y04 + y05 + y06\n"
-               "emotional =~ y07 + y08 + y09 + y10 + y11 + y12")
+YOUTH_MODEL = "social =~ y01 + y02 + y03 + y04 + y05 + y06\nemotional =~ y07 + y08 + y09 + y10 + y11 + y12"
 BFI_MODEL = "agree =~ A1 + A2 + A3 + A4 + A5\nconsc =~ C1 + C2 + C3 + C4 + C5"
 SIM3_MODEL = "f1 =~ y1 + y2 + y3 + y4\nf2 =~ y5 + y6 + y7 + y8"
 BFI_ITEMS = [f"A{i}" for i in range(1, 6)] + [f"C{i}" for i in range(1, 6)]
 
 # evalkit name -> lavaan fitMeasures name
 FIT_MAP = {
-    "chi2": "chisq", "df": "df", "chi2_scaled": "chisq.scaled", "df_scaled": "df.scaled",
-    "p_value_scaled": "pvalue.scaled", "scaling_factor": "chisq.scaling.factor",
-    "cfi": "cfi", "tli": "tli", "rmsea": "rmsea", "cfi_scaled": "cfi.scaled",
-    "tli_scaled": "tli.scaled", "rmsea_scaled": "rmsea.scaled",
-    "rmsea_ci_lower": "rmsea.ci.lower", "rmsea_ci_upper": "rmsea.ci.upper",
-    "rmsea_ci_upper_scaled": "rmsea.ci.upper.scaled", "srmr": "srmr",
-    "baseline_chi2": "baseline.chisq", "baseline_chi2_scaled": "baseline.chisq.scaled",
+    "chi2": "chisq",
+    "df": "df",
+    "chi2_scaled": "chisq.scaled",
+    "df_scaled": "df.scaled",
+    "p_value_scaled": "pvalue.scaled",
+    "scaling_factor": "chisq.scaling.factor",
+    "cfi": "cfi",
+    "tli": "tli",
+    "rmsea": "rmsea",
+    "cfi_scaled": "cfi.scaled",
+    "tli_scaled": "tli.scaled",
+    "rmsea_scaled": "rmsea.scaled",
+    "rmsea_ci_lower": "rmsea.ci.lower",
+    "rmsea_ci_upper": "rmsea.ci.upper",
+    "rmsea_ci_upper_scaled": "rmsea.ci.upper.scaled",
+    "srmr": "srmr",
+    "baseline_chi2": "baseline.chisq",
+    "baseline_chi2_scaled": "baseline.chisq.scaled",
 }
 
 
@@ -74,10 +84,8 @@ def test_scaled_pvalue_tiny_and_lower_ci(case):
     res, ref = case
     fm = ref["fit_measures"]
     # the lower scaled RMSEA bound sits near 0 for sim3 (flat ncx2 inversion): 1e-4
-    assert_allclose(res.fit_indices["rmsea_ci_lower_scaled"], fm["rmsea.ci.lower.scaled"],
-                    rtol=1e-4)
-    assert_allclose(res.fit_indices["p_value_scaled"], fm["pvalue.scaled"], rtol=1e-4,
-                    atol=1e-12)
+    assert_allclose(res.fit_indices["rmsea_ci_lower_scaled"], fm["rmsea.ci.lower.scaled"], rtol=1e-4)
+    assert_allclose(res.fit_indices["p_value_scaled"], fm["pvalue.scaled"], rtol=1e-4, atol=1e-12)
 
 
 def test_parameters_equal_lavaan(case):
@@ -103,8 +111,7 @@ def test_parameters_equal_lavaan(case):
 def test_result_interface(case):
     res, _ = case
     tid = res.tidy()
-    assert list(tid.columns[:7]) == ["term", "estimate", "std_error", "ci_lower",
-                                     "ci_upper", "p_value", "n"]
+    assert list(tid.columns[:7]) == ["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "n"]
     assert tid["term"].str.contains(r"\|t1").any()
     assert "WLSMV" in res.summary() and "scaled" in res.summary("en")
     assert res.plot().get_xlabel()
@@ -113,18 +120,36 @@ def test_result_interface(case):
 def _assert_fit_equal_lavaan(fit, ref, name):
     """Fit measures (rtol 1e-5) and every parameter: estimate, robust SE, std_all (rtol
     1e-4: lavaan stops its optimiser at a gradient of ~1e-6)."""
-    keys = ["chi2", "chi2_scaled", "scaling_factor", "cfi", "tli", "rmsea", "cfi_scaled",
-            "tli_scaled", "rmsea_scaled", "srmr", "baseline_chi2", "baseline_chi2_scaled"]
+    keys = [
+        "chi2",
+        "chi2_scaled",
+        "scaling_factor",
+        "cfi",
+        "tli",
+        "rmsea",
+        "cfi_scaled",
+        "tli_scaled",
+        "rmsea_scaled",
+        "srmr",
+        "baseline_chi2",
+        "baseline_chi2_scaled",
+    ]
     fm = ref["fit_measures"]
-    assert_allclose([fit.fit_indices[k] for k in keys], [fm[FIT_MAP[k]] for k in keys],
-                    rtol=1e-5, err_msg=name)
+    assert_allclose(
+        [fit.fit_indices[k] for k in keys], [fm[FIT_MAP[k]] for k in keys], rtol=1e-5, err_msg=name
+    )
     assert fit.fit_indices["df"] == fm["df"]
     pe = pd.DataFrame(ref["params"])
     # lavaan numbers the groups; evalkit labels them (same order, tested separately)
     pe["group"] = [fit.groups[int(g) - 1] for g in pe["group"]]
     ours = fit.parameters.assign(
-        key=[(a, o, b, g) for a, o, b, g in zip(fit.parameters.lhs, fit.parameters.op,
-                                                fit.parameters.rhs, fit.parameters.group)])
+        key=[
+            (a, o, b, g)
+            for a, o, b, g in zip(
+                fit.parameters.lhs, fit.parameters.op, fit.parameters.rhs, fit.parameters.group
+            )
+        ]
+    )
     pe["key"] = [(a, o, b, g) for a, o, b, g in zip(pe.lhs, pe.op, pe.rhs, pe.group)]
     m = ours.merge(pe, on="key", how="inner")
     assert len(m) == len(pe) == len(ours), name
@@ -147,8 +172,11 @@ def test_multigroup_and_invariance_equal_lavaan():
     # reference_scalar.json, which adds the scalar level
     refs = {"plain": REF_INV["plain"], **REF_SC["bfi"]["levels"]}
     for lev in ("configural", "thresholds", "thresholds_loadings"):
-        assert_allclose(REF_SC["bfi"]["levels"][lev]["fit_measures"]["chisq.scaled"],
-                        REF_INV["levels"][lev]["fit_measures"]["chisq.scaled"], rtol=1e-7)
+        assert_allclose(
+            REF_SC["bfi"]["levels"][lev]["fit_measures"]["chisq.scaled"],
+            REF_INV["levels"][lev]["fit_measures"]["chisq.scaled"],
+            rtol=1e-7,
+        )
     for name, fit in fits.items():
         _assert_fit_equal_lavaan(fit, refs[name], name)
     # scaled-shifted difference tests (lavTestLRT, satorra.2000)
@@ -170,8 +198,10 @@ def test_multigroup_and_invariance_equal_lavaan():
     assert list(sc["item"]) == list(mi["lhs"])
     assert_allclose(sc["x2"], mi["mi"], rtol=1e-4, atol=1e-3)
     assert_allclose(sc["epc"], mi["epc"], rtol=1e-4, atol=1e-5)
-    assert_allclose(t["delta_cfi_scaled"].iloc[2], fits["thresholds_loadings"].fit_indices[
-        "cfi_scaled"] - fits["thresholds"].fit_indices["cfi_scaled"])
+    assert_allclose(
+        t["delta_cfi_scaled"].iloc[2],
+        fits["thresholds_loadings"].fit_indices["cfi_scaled"] - fits["thresholds"].fit_indices["cfi_scaled"],
+    )
     assert "Satorra" in inv.summary()
     assert list(inv.tidy()["term"]) == list(INVARIANCE_LEVELS)
 
@@ -186,16 +216,16 @@ def test_three_groups_youth_invariance_equal_lavaan():
     for lev, fit in inv.fits.items():
         assert fit.groups == ref["group_labels"]
         fm = ref_sc["levels"][lev]["fit_measures"]
-        assert_allclose([fit.fit_indices[k] for k in keys], [fm[FIT_MAP[k]] for k in keys],
-                        rtol=1e-5, err_msg=lev)
+        assert_allclose(
+            [fit.fit_indices[k] for k in keys], [fm[FIT_MAP[k]] for k in keys], rtol=1e-5, err_msg=lev
+        )
         pe = pd.DataFrame(ref_sc["levels"][lev]["params"])
         lam = pe.loc[pe["op"] == "=~"]
         assert_allclose(fit.loadings["estimate"], lam["est"], rtol=1e-4, atol=1e-6)
         assert_allclose(fit.loadings["std_error"], lam["se"], rtol=1e-4)
     _assert_fit_equal_lavaan(inv.fits["scalar"], ref_sc["levels"]["scalar"], "scalar")
     assert_allclose(inv.table["delta_chi2_scaled"].iloc[1:3], ref["lrt"]["chisq_diff"][1:], rtol=1e-5)
-    assert_allclose(inv.table["delta_chi2_scaled"].iloc[1:], ref_sc["lrt"]["chisq_diff"][1:],
-                    rtol=1e-5)
+    assert_allclose(inv.table["delta_chi2_scaled"].iloc[1:], ref_sc["lrt"]["chisq_diff"][1:], rtol=1e-5)
     assert_allclose(inv.table["p_value_scaled"].iloc[1:], ref_sc["lrt"]["p"][1:], rtol=1e-4)
     # joint score test of each intercept over the two later groups = lavTestScore(release=)
     sc = inv.score_tests()
@@ -203,8 +233,7 @@ def test_three_groups_youth_invariance_equal_lavaan():
     assert_allclose(sc["x2"], [ref_sc["joint_score"][it] for it in sc["item"]], rtol=1e-4)
     plain = fit_wlsmv(d, model, group="age_band")
     fm = ref["plain"]["fit_measures"]
-    assert_allclose([plain.fit_indices[k] for k in keys], [fm[FIT_MAP[k]] for k in keys],
-                    rtol=1e-5)
+    assert_allclose([plain.fit_indices[k] for k in keys], [fm[FIT_MAP[k]] for k in keys], rtol=1e-5)
     pe = pd.DataFrame(ref["plain"]["params"])
     lam = pe.loc[pe["op"] == "=~"]
     assert_allclose(plain.loadings["std_all"], lam["std_all"], rtol=1e-4, atol=1e-6)
@@ -232,7 +261,9 @@ def test_scalar_level_detects_uniform_dif_as_lavaan(youth_gender):
     earlier = t.loc[["thresholds", "thresholds_loadings"]]
     assert earlier[["lrt_invariant", "cfi_invariant", "rmsea_invariant"]].all().all()
     sc = t.loc["scalar"]
-    assert sc["p_value_scaled"] < 1e-20 and sc["delta_cfi_scaled"] <= -0.01 and sc["delta_rmsea_scaled"] >= 0.015
+    assert (
+        sc["p_value_scaled"] < 1e-20 and sc["delta_cfi_scaled"] <= -0.01 and sc["delta_rmsea_scaled"] >= 0.015
+    )
     assert not (sc["lrt_invariant"] or sc["cfi_invariant"] or sc["rmsea_invariant"])
     # score tests = lavaan modindices (group 2 intercepts); y07 has by far the largest
     mi = pd.DataFrame(ref["modindices"])
@@ -262,8 +293,7 @@ def test_partial_scalar_frees_the_dif_item(youth_gender):
     assert_allclose(step["score_x2"], youth_gender.score_tests()["x2"].max())
     assert bool(step["cfi_invariant"]) and bool(step["rmsea_invariant"])
     assert part.table.loc["scalar", "df"] == 149
-    assert_allclose(part.table.loc["scalar", "chi2_scaled"], ref["fit_measures"]["chisq.scaled"],
-                    rtol=1e-5)
+    assert_allclose(part.table.loc["scalar", "chi2_scaled"], ref["fit_measures"]["chisq.scaled"], rtol=1e-5)
     assert "y07~1" in part.summary() and list(part.tidy()["term"]) == ["y07~1"]
     # the scaled LR test (p = .038 after y07, n = 1,455) then also frees y02's intercept
     part_lrt = youth_gender.partial(criterion="lrt")
@@ -284,8 +314,7 @@ def test_partial_and_score_tests_unsupported_levels_raise_parameter_error(youth_
     with pytest.raises(ParameterError, match="criterion"):
         youth_gender.partial(criterion="aic")
     d = pd.read_csv(REF_DIR / "youth_t1_gender.csv")
-    short = invariance_wlsmv(d, YOUTH_MODEL, group="gender",
-                             levels=("configural", "thresholds"))
+    short = invariance_wlsmv(d, YOUTH_MODEL, group="gender", levels=("configural", "thresholds"))
     with pytest.raises(ParameterError, match="needs the levels"):
         short.partial()
     with pytest.raises(ParameterError, match="needs the levels"):
@@ -303,8 +332,7 @@ def test_three_category_thresholds_model_equivalent_to_configural():
     inv = invariance_wlsmv(d, "f =~ x0 + x1 + x2 + x3 + x4", group="g")
     t = inv.table
     assert t.loc["thresholds", "df"] == t.loc["configural", "df"]
-    assert_allclose(t.loc["thresholds", "chi2"], t.loc["configural", "chi2"],
-                    rtol=1e-6)
+    assert_allclose(t.loc["thresholds", "chi2"], t.loc["configural", "chi2"], rtol=1e-6)
     assert np.isnan(t.loc["thresholds", "delta_chi2_scaled"])
 
 
@@ -315,7 +343,7 @@ def test_known_loading_difference_detected():
     f = rng.normal(size=(n, 1))
     lam = np.tile([0.8, 0.7, 0.7, 0.6, 0.7], (n, 1))
     lam[g == "b", 0] = 0.3  # strong loading difference on item x0
-    y = lam * f + rng.normal(size=(n, 5)) * np.sqrt(1 - lam ** 2)
+    y = lam * f + rng.normal(size=(n, 5)) * np.sqrt(1 - lam**2)
     d = pd.DataFrame(np.digitize(y, [-1.0, -0.2, 0.6, 1.3]), columns=[f"x{i}" for i in range(5)])
     d["g"] = g
     t = invariance_wlsmv(d, "f =~ x0 + x1 + x2 + x3 + x4", group="g").table
@@ -347,12 +375,10 @@ def test_bad_input():
 def test_free_marker_fixed_variance_and_residual_covariance():
     ref = REF["sim3_rescov"]
     d = pd.read_csv(REF_DIR / "sim3.csv")
-    res = fit_wlsmv(d, "f1 =~ NA*y1 + y2 + y3 + y4\nf2 =~ y5 + y6 + y7 + y8\n"
-                       "f1 ~~ 1*f1\ny1 ~~ y5")
+    res = fit_wlsmv(d, "f1 =~ NA*y1 + y2 + y3 + y4\nf2 =~ y5 + y6 + y7 + y8\nf1 ~~ 1*f1\ny1 ~~ y5")
     fm = ref["fit_measures"]
     keys = ["chi2", "chi2_scaled", "cfi_scaled", "tli_scaled", "rmsea_scaled", "srmr"]
-    assert_allclose([res.fit_indices[k] for k in keys], [fm[FIT_MAP[k]] for k in keys],
-                    rtol=1e-5)
+    assert_allclose([res.fit_indices[k] for k in keys], [fm[FIT_MAP[k]] for k in keys], rtol=1e-5)
     pe = pd.DataFrame(ref["params"])
     p = res.parameters.set_index(["lhs", "op", "rhs"])
     for r in pe.loc[pe["op"].isin(["=~", "~~"])].itertuples():
@@ -370,18 +396,15 @@ def test_dispatch_from_cfa_and_invariance():
 
     d = pd.read_csv(REF_DIR / "sim3.csv")
     res = cfa(d, SIM3_MODEL, estimator="WLSMV")
-    assert_allclose(res.fit_indices["chi2_scaled"], REF["sim3"]["fit_measures"]["chisq.scaled"],
-                    rtol=1e-5)
-    assert list(res.loadings.columns[:5]) == ["factor", "item", "estimate", "std_error",
-                                              "std_all"]
+    assert_allclose(res.fit_indices["chi2_scaled"], REF["sim3"]["fit_measures"]["chisq.scaled"], rtol=1e-5)
+    assert list(res.loadings.columns[:5]) == ["factor", "item", "estimate", "std_error", "std_all"]
     data = pd.read_csv(REF_DIR / "youth_t1.csv")
-    model = ("social =~ y01 + y02 + y03 + y04 + y05 + y06\n"
-             "emotional =~ y07 + y08 + y09 + y10 + y11 + y12")
-    inv = invariance(data, model, group="age_band", estimator="WLSMV",
-                     alpha=0.05)
+    model = "social =~ y01 + y02 + y03 + y04 + y05 + y06\nemotional =~ y07 + y08 + y09 + y10 + y11 + y12"
+    inv = invariance(data, model, group="age_band", estimator="WLSMV", alpha=0.05)
     assert list(inv.table.index) == list(INVARIANCE_LEVELS)
-    assert_allclose(inv.table["delta_chi2_scaled"].iloc[1:],
-                    REF_SC["youth_age"]["lrt"]["chisq_diff"][1:], rtol=1e-5)
+    assert_allclose(
+        inv.table["delta_chi2_scaled"].iloc[1:], REF_SC["youth_age"]["lrt"]["chisq_diff"][1:], rtol=1e-5
+    )
     # partial invariance through the dispatched result: clear errors, never AttributeError
     with pytest.raises(ParameterError, match="scalar"):
         inv.partial(level="thresholds_loadings")
@@ -408,6 +431,7 @@ def _small_ordinal():
 def test_bad_input_round_three():
     """Duplicated columns, odd argument types and plain category codes in messages."""
     from evalkit.methods.validation.sem import scaled_difference_test
+
     d = _small_ordinal()
     m = "f =~ a + b + c + d"
     with pytest.raises(DataValidationError, match="'a' occurs 2 times"):

@@ -3,6 +3,7 @@
 The stand-in workers live here (not in a test module) because the render pool starts
 worker processes with ``spawn``: the function must be importable by name in the child.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -55,11 +56,20 @@ def write_xlsx(frame: pd.DataFrame, path: Path) -> Path:
 # ---------------------------------------------------------------------------- workers
 def fake_render(task: RenderTask) -> RenderOutcome:
     """A render worker that makes a tiny page at once (for routing and security tests)."""
-    html = (f"<!doctype html><html lang=\"{task.lang}\"><head><meta charset=\"utf-8\">"
-            f"<title>{task.coalition_code}</title></head><body><h1>{REPORT_MARKER} "
-            f"{task.coalition_code}</h1><p>{len(task.data)} bytes</p></body></html>")
-    key = {"n_pairs": 50, "mean_diff": -1.0, "std_error": 0.2, "ci_lower": -1.4,
-           "ci_upper": -0.6, "p_value": 0.001, "intervention": "Maatje"}
+    html = (
+        f'<!doctype html><html lang="{task.lang}"><head><meta charset="utf-8">'
+        f"<title>{task.coalition_code}</title></head><body><h1>{REPORT_MARKER} "
+        f"{task.coalition_code}</h1><p>{len(task.data)} bytes</p></body></html>"
+    )
+    key = {
+        "n_pairs": 50,
+        "mean_diff": -1.0,
+        "std_error": 0.2,
+        "ci_lower": -1.4,
+        "ci_upper": -0.6,
+        "p_value": 0.001,
+        "intervention": "Maatje",
+    }
     return RenderOutcome(task.job_id, "done", html=html, title=task.coalition_code, key=key)
 
 
@@ -89,8 +99,7 @@ def live_server(app) -> Iterator[str]:
     import uvicorn
 
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="on")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -3,6 +3,7 @@
 Invalid options raise :class:`evalkit.ParameterError` (a ``ValueError``) naming the
 parameter and the allowed values; user input is never checked with ``assert``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -18,17 +19,17 @@ def check_option(name: str, value: Any, allowed: Iterable[Any]) -> Any:
     allowed = list(allowed)
     if value not in allowed:
         shown = ", ".join(repr(a) for a in allowed)
-        raise ParameterError(f"{name}={value!r} is not allowed; use one of: {shown}.",
-                             nl=f"{name}={value!r} is niet toegestaan; kies uit: {shown}.")
+        raise ParameterError(
+            f"{name}={value!r} is not allowed; use one of: {shown}.",
+            nl=f"{name}={value!r} is niet toegestaan; kies uit: {shown}.",
+        )
     return value
 
 
 def check_dataframe(data: Any, name: str = "data") -> pd.DataFrame:
     """Require a non-empty pandas DataFrame."""
     if not isinstance(data, pd.DataFrame):
-        raise ParameterError(
-            f"{name} must be a pandas DataFrame, not {type(data).__name__}."
-        )
+        raise ParameterError(f"{name} must be a pandas DataFrame, not {type(data).__name__}.")
     if data.shape[0] == 0:
         raise DataValidationError(f"{name} is empty (0 rows).")
     return data
@@ -47,19 +48,17 @@ def check_columns(data: pd.DataFrame, **columns: str | Sequence[str] | None) -> 
         if isinstance(cols, str):
             seq = [cols]
         elif isinstance(cols, (list, tuple, pd.Index, pd.Series)) or (
-                isinstance(cols, Iterable) and not isinstance(cols, (bytes, dict))):
+            isinstance(cols, Iterable) and not isinstance(cols, (bytes, dict))
+        ):
             seq = list(cols)
         else:
-            raise ParameterError(
-                f"{param} must name a column (a string) or a list of columns, got {cols!r}.")
+            raise ParameterError(f"{param} must name a column (a string) or a list of columns, got {cols!r}.")
         for col in seq:
             if not isinstance(col, str):
                 raise ParameterError(f"{param} must name columns by string, got {col!r}.")
             if col not in present:
                 avail = ", ".join(map(str, list(data.columns)[:30]))
-                raise ParameterError(
-                    f"{param}={col!r} is not a column of data; columns are: {avail}."
-                )
+                raise ParameterError(f"{param}={col!r} is not a column of data; columns are: {avail}.")
             check_unique_column(data, col)
 
 
@@ -86,8 +85,10 @@ def check_confidence(confidence: float, name: str = "confidence") -> float:
 def check_positive_int(value: Any, name: str, minimum: int = 1) -> int:
     """Require an integer >= ``minimum``."""
     nl = f"{name} moet een geheel getal van {minimum} of meer zijn, niet {value!r}."
-    if isinstance(value, bool) or not isinstance(value, (int,)) and not (
-        hasattr(value, "is_integer") and float(value).is_integer()
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int,))
+        and not (hasattr(value, "is_integer") and float(value).is_integer())
     ):
         raise ParameterError(f"{name} must be a whole number >= {minimum}, got {value!r}.", nl=nl)
     v = int(value)

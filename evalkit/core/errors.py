@@ -5,6 +5,7 @@ Users can catch the exceptions and filter the warnings by class, e.g.::
     import warnings, evalkit
     warnings.simplefilter("ignore", evalkit.SmallSampleWarning)
 """
+
 from __future__ import annotations
 
 __all__ = [

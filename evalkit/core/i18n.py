@@ -3,6 +3,7 @@
 Numbers are formatted the Dutch way for ``lang="nl"`` (decimal comma, point as thousands
 separator) and the English way for ``lang="en"``.
 """
+
 from __future__ import annotations
 
 import math

@@ -9,6 +9,7 @@ labels English until it is set back; an explicit ``lang=`` argument always wins:
     'en'
     >>> evalkit.set_language("nl")
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

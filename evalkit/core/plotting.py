@@ -7,6 +7,7 @@
 Reports depend on fixed axes for comparability: use :data:`LONELINESS_LIMITS` for
 scale scores and :data:`PERCENT_LIMITS` for shares.
 """
+
 from __future__ import annotations
 
 import re
@@ -118,12 +119,16 @@ def new_axes(ax=None, figsize=None):
     return ax
 
 
-def reference_line(ax, value: float, *, lang: str = "nl", text: str | None = None,
-                   orientation: str = "h"):
+def reference_line(ax, value: float, *, lang: str = "nl", text: str | None = None, orientation: str = "h"):
     """Draw the national (reference) value as a dashed grey line with a label."""
     check_option("orientation", orientation, ("h", "v"))
-    kw = dict(color=COLORS["national"], linestyle="--", linewidth=1.3, zorder=1,
-              label=text or label("national", lang))
+    kw = dict(
+        color=COLORS["national"],
+        linestyle="--",
+        linewidth=1.3,
+        zorder=1,
+        label=text or label("national", lang),
+    )
     if orientation == "h":
         return ax.axhline(value, **kw)
     return ax.axvline(value, **kw)
@@ -175,8 +180,14 @@ class DutchFormatter(_mticker.Formatter):
 
 
 #: formatters whose labels are not numbers (categories, dates) or empty: left alone
-_NOT_NUMERIC = (_mticker.NullFormatter, DutchFormatter, _mcategory.StrCategoryFormatter,
-                _mdates.DateFormatter, _mdates.AutoDateFormatter, _mdates.ConciseDateFormatter)
+_NOT_NUMERIC = (
+    _mticker.NullFormatter,
+    DutchFormatter,
+    _mcategory.StrCategoryFormatter,
+    _mdates.DateFormatter,
+    _mdates.AutoDateFormatter,
+    _mdates.ConciseDateFormatter,
+)
 
 
 _PLAIN_NUMBER = re.compile(r"^[−-]?\d+\.\d+$")
@@ -231,8 +242,10 @@ def localize_axes(ax, lang: str = "nl", *, texts: bool = False):
         for axis in (a.xaxis, a.yaxis, getattr(a, "zaxis", None)):
             if axis is None:
                 continue
-            for get, put in ((axis.get_major_formatter, axis.set_major_formatter),
-                             (axis.get_minor_formatter, axis.set_minor_formatter)):
+            for get, put in (
+                (axis.get_major_formatter, axis.set_major_formatter),
+                (axis.get_minor_formatter, axis.set_minor_formatter),
+            ):
                 fmt = get()
                 if not isinstance(fmt, _NOT_NUMERIC):
                     put(DutchFormatter(fmt))

@@ -9,6 +9,7 @@ in analysis outputs such as ``prepost.by_group`` and ``validation.norms``:
 regional Health Monitor script blanks municipal percentages based on fewer than 50
 respondents; raise ``min_cell`` where a stricter rule applies.)
 """
+
 from __future__ import annotations
 
 import warnings

@@ -10,6 +10,7 @@ Every analysis in evalkit returns a subclass of :class:`Result`:
   ``str(result)`` and the HTML view in Jupyter (``_repr_html_``).
 - ``.plot()`` -- a matplotlib figure/axes in the shared style, where a picture helps.
 """
+
 from __future__ import annotations
 
 import html
@@ -77,7 +78,8 @@ class Result:
         """A figure in the shared style; results without a figure say so."""
         raise NoFigureError(
             f"{type(self).__name__}: dit resultaat heeft geen figuur; de tabel (.tidy()) zegt alles "
-            "(this result has no figure; its table says it all).")
+            "(this result has no figure; its table says it all)."
+        )
 
     def estimate(self, term: str | None = None) -> float:
         """The estimate of one row of :meth:`tidy` (``term``; may be left out when there is one row).
@@ -88,7 +90,8 @@ class Result:
         if term is None:
             if len(tidy) != 1:
                 raise ParameterError(
-                    f"term is required: this result has {len(tidy)} rows ({', '.join(map(str, tidy['term']))}).")
+                    f"term is required: this result has {len(tidy)} rows ({', '.join(map(str, tidy['term']))})."
+                )
             return float(tidy["estimate"].iloc[0])
         rows = tidy[tidy["term"] == term]
         if rows.empty:
@@ -108,8 +111,9 @@ class Result:
 
     def _html_table(self) -> str:
         df = self.tidy()
-        return df.to_html(index=False, float_format=lambda x: f"{x:.4g}", border=0,
-                          classes="evalkit-table", na_rep="")
+        return df.to_html(
+            index=False, float_format=lambda x: f"{x:.4g}", border=0, classes="evalkit-table", na_rep=""
+        )
 
     def _repr_html_(self) -> str:
         lang = resolve_lang(None)

@@ -1,4 +1,5 @@
 """Small statistical helpers shared by several modules (private)."""
+
 from __future__ import annotations
 
 import math

@@ -5,6 +5,7 @@ Private helper shared by the summaries of ``meta``, ``did`` and ``validation``: 
 and a real minus sign in Dutch), ``ja``/``nee`` for booleans, ``–`` for missing values and
 column, index and cell labels translated from a small word list.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -80,8 +81,14 @@ def _cell(v, lang: str, digits: int) -> str:
     return str(v)
 
 
-def text_table(df: pd.DataFrame, lang: str = "nl", *, digits: int | Mapping[str, int] = 3,
-               index: bool = True, words: Mapping[str, tuple[str, str]] | None = None) -> str:
+def text_table(
+    df: pd.DataFrame,
+    lang: str = "nl",
+    *,
+    digits: int | Mapping[str, int] = 3,
+    index: bool = True,
+    words: Mapping[str, tuple[str, str]] | None = None,
+) -> str:
     """``df`` as text for a summary in ``lang``.
 
     ``digits`` is one number of decimals or a mapping column -> decimals (default 3 for
@@ -95,8 +102,8 @@ def text_table(df: pd.DataFrame, lang: str = "nl", *, digits: int | Mapping[str,
     for col in df.columns:
         d = digits.get(col, 3) if isinstance(digits, Mapping) else digits
         vals = df[col].astype(object).tolist()
-        out[_label(col, lang, words)] = [_label(v, lang, words) if isinstance(v, str) else _cell(v, lang, d)
-                                         for v in vals]
-    with pd.option_context("display.width", 160, "display.max_columns", 40,
-                           "display.max_colwidth", 60):
+        out[_label(col, lang, words)] = [
+            _label(v, lang, words) if isinstance(v, str) else _cell(v, lang, d) for v in vals
+        ]
+    with pd.option_context("display.width", 160, "display.max_columns", 40, "display.max_colwidth", 60):
         return out.to_string(index=index)

@@ -44,6 +44,7 @@ Examples
 >>> len(boundaries.municipalities_at("2022-01-01"))
 345
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -79,9 +80,11 @@ RELATIONS = ("same", "merged", "part")
 DATES = ("2021-01-01", "2022-01-01", "2022-03-24", "2023-01-01")
 
 # Safety-region names as written in the population file lack spaces; the readable form.
-_VR_NAME_FIX = {"Noord-enOost-Gelderland": "Noord- en Oost-Gelderland",
-                "GooienVechtstreek": "Gooi en Vechtstreek",
-                "Midden-enWest-Brabant": "Midden- en West-Brabant"}
+_VR_NAME_FIX = {
+    "Noord-enOost-Gelderland": "Noord- en Oost-Gelderland",
+    "GooienVechtstreek": "Gooi en Vechtstreek",
+    "Midden-enWest-Brabant": "Midden- en West-Brabant",
+}
 
 
 @lru_cache(maxsize=1)
@@ -149,8 +152,9 @@ def _mapping(day: str) -> pd.DataFrame:
                 rows.append((c.gm_code, c.gm_code_2020, c.name_2020, c.relation, c.valid_from, c.note))
         else:
             rows.append((u.gm_code_2020, u.gm_code_2020, u.name_2020, "same", BOUNDARIES_2020, ""))
-    df = pd.DataFrame(rows, columns=["gm_code", "gm_code_2020", "name_2020", "relation",
-                                     "valid_from", "note"])
+    df = pd.DataFrame(
+        rows, columns=["gm_code", "gm_code_2020", "name_2020", "relation", "valid_from", "note"]
+    )
     # names: the 2022 list (with its disambiguations such as "Beek (L.)"), new names from
     # the change table, else the 2020 name
     from evalkit.data.codebook import municipalities as list_2022
@@ -200,8 +204,7 @@ def mapping(as_of: str | _dt.date | int | None = None) -> pd.DataFrame:
 def municipalities_at(as_of: str | _dt.date | int | None = None) -> pd.DataFrame:
     """The municipalities at ``as_of``: ``gm_code, name, safety_region`` (sorted by code)."""
     m = _mapping(_as_of(as_of))
-    return (m.drop_duplicates("gm_code")[["gm_code", "name", "safety_region"]]
-            .reset_index(drop=True))
+    return m.drop_duplicates("gm_code")[["gm_code", "name", "safety_region"]].reset_index(drop=True)
 
 
 @lru_cache(maxsize=16)
@@ -217,7 +220,8 @@ def _check_code(code: object) -> str:
     if not isinstance(code, str) or len(code) != 6 or not code.startswith("GM") or not code[2:].isdigit():
         raise ParameterError(
             f"code must be a CBS municipality code written as text, GM and four digits "
-            f"(e.g. 'GM0363'), got {code!r}.")
+            f"(e.g. 'GM0363'), got {code!r}."
+        )
     if not _existing_dates(code):
         raise ParameterError(f"code {code!r} is not a municipality of 2020 or later.")
     return code
@@ -262,7 +266,9 @@ def successors(code_2020: str, as_of: str | _dt.date | int | None = None) -> pd.
     """The municipalities at ``as_of`` that hold (part of) the territory of ``code_2020``:
     ``gm_code, name, relation, valid_from, note``."""
     if not isinstance(code_2020, str) or code_2020 not in set(_units_2020()["gm_code_2020"]):
-        raise ParameterError(f"code_2020 must be a municipality code of 2020 (e.g. 'GM0003'), got {code_2020!r}.")
+        raise ParameterError(
+            f"code_2020 must be a municipality code of 2020 (e.g. 'GM0003'), got {code_2020!r}."
+        )
     m = _mapping(_as_of(as_of))
     part = m[m["gm_code_2020"] == code_2020]
     return part[["gm_code", "name", "relation", "valid_from", "note"]].reset_index(drop=True)

@@ -24,13 +24,15 @@ Examples
 >>> cb.value_labels("djg1", lang="nl")
 {1: 'ja', 2: 'min of meer', 3: 'nee'}
 """
+
 from __future__ import annotations
 
 import html
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -68,36 +70,90 @@ FIELD_TYPES = ("string", "integer", "number", "date", "boolean")
 
 _TEXT = {
     "nl": {
-        "name": "Machinenaam", "title": "Titel", "type": "Type", "required": "Verplicht",
-        "allowed": "Toegestane waarden", "description": "Omschrijving", "yes": "ja", "no": "nee",
-        "columns": "Kolommen", "rules": "Regels voor het hele bestand", "missing": "Lege waarden",
+        "name": "Machinenaam",
+        "title": "Titel",
+        "type": "Type",
+        "required": "Verplicht",
+        "allowed": "Toegestane waarden",
+        "description": "Omschrijving",
+        "yes": "ja",
+        "no": "nee",
+        "columns": "Kolommen",
+        "rules": "Regels voor het hele bestand",
+        "missing": "Lege waarden",
         "missing_text": "Deze waarden gelden als leeg (niet ingevuld)",
-        "key": "Sleutel (uniek per regel)", "version": "Versie", "kind": "Soort",
-        "scale": "Schaal", "items": "Items", "keying": "Scoring", "subscale": "Subschaal",
-        "text": "Tekst", "response": "Antwoordmogelijkheden", "scoring": "Scoring",
-        "subscales": "Subschalen", "categories": "Categorieën", "scales": "Schalen in dit bestand",
-        "reverse": "omgekeerd", "direct": "direct", "aliases": "Andere kolomnamen die ook werken",
-        "types": {"string": "tekst", "integer": "geheel getal", "number": "getal",
-                  "date": "datum", "boolean": "ja/nee"},
-        "range_between": "{lo} t/m {hi}", "range_min": "{lo} of meer", "range_max": "hoogstens {hi}",
-        "pattern": "patroon", "unique": "uniek",
+        "key": "Sleutel (uniek per regel)",
+        "version": "Versie",
+        "kind": "Soort",
+        "scale": "Schaal",
+        "items": "Items",
+        "keying": "Scoring",
+        "subscale": "Subschaal",
+        "text": "Tekst",
+        "response": "Antwoordmogelijkheden",
+        "scoring": "Scoring",
+        "subscales": "Subschalen",
+        "categories": "Categorieën",
+        "scales": "Schalen in dit bestand",
+        "reverse": "omgekeerd",
+        "direct": "direct",
+        "aliases": "Andere kolomnamen die ook werken",
+        "types": {
+            "string": "tekst",
+            "integer": "geheel getal",
+            "number": "getal",
+            "date": "datum",
+            "boolean": "ja/nee",
+        },
+        "range_between": "{lo} t/m {hi}",
+        "range_min": "{lo} of meer",
+        "range_max": "hoogstens {hi}",
+        "pattern": "patroon",
+        "unique": "uniek",
         "draft": "CONCEPT: dit codeboek is voorlopig en wordt vervangen door de definitieve items van de Wetenschappelijke Adviescommissie.",
         "generated": "Gegenereerd uit `{file}` met `evalkit codebook`; bewerk het JSON-bestand, niet deze pagina.",
     },
     "en": {
-        "name": "Machine name", "title": "Title", "type": "Type", "required": "Required",
-        "allowed": "Allowed values", "description": "Description", "yes": "yes", "no": "no",
-        "columns": "Columns", "rules": "Rules for the whole file", "missing": "Empty values",
+        "name": "Machine name",
+        "title": "Title",
+        "type": "Type",
+        "required": "Required",
+        "allowed": "Allowed values",
+        "description": "Description",
+        "yes": "yes",
+        "no": "no",
+        "columns": "Columns",
+        "rules": "Rules for the whole file",
+        "missing": "Empty values",
         "missing_text": "These values count as empty (not answered)",
-        "key": "Key (unique per row)", "version": "Version", "kind": "Kind",
-        "scale": "Scale", "items": "Items", "keying": "Keying", "subscale": "Subscale",
-        "text": "Text", "response": "Response options", "scoring": "Scoring",
-        "subscales": "Subscales", "categories": "Categories", "scales": "Scales in this file",
-        "reverse": "reverse", "direct": "direct", "aliases": "Other column names that also work",
-        "types": {"string": "text", "integer": "whole number", "number": "number",
-                  "date": "date", "boolean": "yes/no"},
-        "range_between": "{lo} to {hi}", "range_min": "{lo} or more", "range_max": "at most {hi}",
-        "pattern": "pattern", "unique": "unique",
+        "key": "Key (unique per row)",
+        "version": "Version",
+        "kind": "Kind",
+        "scale": "Scale",
+        "items": "Items",
+        "keying": "Keying",
+        "subscale": "Subscale",
+        "text": "Text",
+        "response": "Response options",
+        "scoring": "Scoring",
+        "subscales": "Subscales",
+        "categories": "Categories",
+        "scales": "Scales in this file",
+        "reverse": "reverse",
+        "direct": "direct",
+        "aliases": "Other column names that also work",
+        "types": {
+            "string": "text",
+            "integer": "whole number",
+            "number": "number",
+            "date": "date",
+            "boolean": "yes/no",
+        },
+        "range_between": "{lo} to {hi}",
+        "range_min": "{lo} or more",
+        "range_max": "at most {hi}",
+        "pattern": "pattern",
+        "unique": "unique",
         "draft": "DRAFT: this codebook is provisional and will be replaced by the final items of the scientific advisory committee.",
         "generated": "Generated from `{file}` by `evalkit codebook`; edit the JSON file, not this page.",
     },
@@ -150,7 +206,11 @@ class Field:
     @property
     def enum(self) -> list | None:
         e = self.constraints.get("enum")
-        return None if e is None else [_convert_code(v, self.type) if self.type in ("integer", "number") else v for v in e]
+        return (
+            None
+            if e is None
+            else [_convert_code(v, self.type) if self.type in ("integer", "number") else v for v in e]
+        )
 
     @property
     def minimum(self):
@@ -206,9 +266,14 @@ class Field:
         parts = []
         labels = self.value_labels(lang)
         if self.enum is not None:
-            parts.append(", ".join(
-                f"{c} = {labels[c]}" if c in labels and normalize_label(labels[c]) != normalize_label(c) else f"{c}"
-                for c in self.enum))
+            parts.append(
+                ", ".join(
+                    f"{c} = {labels[c]}"
+                    if c in labels and normalize_label(labels[c]) != normalize_label(c)
+                    else f"{c}"
+                    for c in self.enum
+                )
+            )
         lo, hi = self.minimum, self.maximum
         if lo is not None and hi is not None:
             parts.append(t["range_between"].format(lo=lo, hi=hi))
@@ -282,8 +347,9 @@ class Codebook:
             vl_raw = {str(d["code"]): {"nl": d.get("label_nl"), "en": d.get("label_en")} for d in vl_raw}
         if not isinstance(vl_raw, Mapping) or not all(isinstance(v, Mapping) for v in vl_raw.values()):
             raise CodebookError(
-                f"{what}: value_labels must map codes to {{\"nl\": ..., \"en\": ...}}, "
-                f'e.g. {{"1": {{"nl": "ja", "en": "yes"}}}}{where}')
+                f'{what}: value_labels must map codes to {{"nl": ..., "en": ...}}, '
+                f'e.g. {{"1": {{"nl": "ja", "en": "yes"}}}}{where}'
+            )
         value_labels = {
             _convert_code(k, type_): {lang: str(v) for lang, v in lab.items() if v is not None}
             for k, lab in vl_raw.items()
@@ -411,23 +477,43 @@ class Codebook:
             blocks.append(("h", 2, t["columns"]))
             rows = []
             for f in self.fields:
-                rows.append([f"`{f.name}`", f.title(lang), t["types"].get(f.type, f.type),
-                             yes if f.required else no, f.allowed_text(lang), f.description(lang)])
-            blocks.append(("table", [t["name"], t["title"], t["type"], t["required"],
-                                     t["allowed"], t["description"]], rows))
+                rows.append(
+                    [
+                        f"`{f.name}`",
+                        f.title(lang),
+                        t["types"].get(f.type, f.type),
+                        yes if f.required else no,
+                        f.allowed_text(lang),
+                        f.description(lang),
+                    ]
+                )
+            blocks.append(
+                (
+                    "table",
+                    [t["name"], t["title"], t["type"], t["required"], t["allowed"], t["description"]],
+                    rows,
+                )
+            )
         if self.primary_key:
             blocks.append(("p", f"**{t['key']}:** " + " + ".join(f"`{k}`" for k in self.primary_key)))
         if self.rules:
             blocks.append(("h", 2, t["rules"]))
-            blocks.append(("ul", [
-                f"**{r.get('id', r.get('type'))}** — "
-                + str(r.get(f"description_{lang}") or r.get("description") or r.get("type"))
-                for r in self.rules]))
+            blocks.append(
+                (
+                    "ul",
+                    [
+                        f"**{r.get('id', r.get('type'))}** — "
+                        + str(r.get(f"description_{lang}") or r.get("description") or r.get("type"))
+                        for r in self.rules
+                    ],
+                )
+            )
         if self.scales:
             blocks.append(("p", f"**{t['scales']}:** " + ", ".join(f"`{s}`" for s in self.scales)))
         if self.missing_values:
-            shown = ", ".join(f"`{v}`" if v else "(leeg)" if lang == "nl" else "(empty)"
-                              for v in self.missing_values)
+            shown = ", ".join(
+                f"`{v}`" if v else "(leeg)" if lang == "nl" else "(empty)" for v in self.missing_values
+            )
             blocks.append(("h", 2, t["missing"]))
             blocks.append(("p", f"{t['missing_text']}: {shown}."))
         aliases = [(f.name, [a for a in f.aliases]) for f in self.fields if f.aliases]
@@ -436,8 +522,14 @@ class Codebook:
             blocks.append(("ul", [f"`{n}`: " + ", ".join(f"`{a}`" for a in al) for n, al in aliases]))
         if self.scale:
             blocks.extend(self._scale_blocks(lang))
-        blocks.append(("p", "_" + t["generated"].format(
-            file=f"data_dictionary/{self.path.name}" if self.path else self.name) + "_"))
+        blocks.append(
+            (
+                "p",
+                "_"
+                + t["generated"].format(file=f"data_dictionary/{self.path.name}" if self.path else self.name)
+                + "_",
+            )
+        )
         return blocks
 
     def _scale_blocks(self, lang: str) -> list[tuple]:
@@ -446,25 +538,49 @@ class Codebook:
         out: list[tuple] = [("h", 2, f"{t['scale']}: `{s.get('id', self.name)}`")]
         items = s.get("items", {})
         if items:
-            rows = [[f"`{k}`", str(v.get("subscale", "")),
-                     t["reverse"] if v.get("keying") == "negative" else t["direct"],
-                     str(v.get(f"text_{lang}", ""))] for k, v in items.items()]
+            rows = [
+                [
+                    f"`{k}`",
+                    str(v.get("subscale", "")),
+                    t["reverse"] if v.get("keying") == "negative" else t["direct"],
+                    str(v.get(f"text_{lang}", "")),
+                ]
+                for k, v in items.items()
+            ]
             out.append(("table", [t["items"], t["subscale"], t["keying"], t["text"]], rows))
         if s.get("response_options"):
             out.append(("h", 3, t["response"]))
-            out.append(("ul", [f"{o.get('code')} = {o.get(f'label_{lang}', '')}" for o in s["response_options"]]))
+            out.append(
+                ("ul", [f"{o.get('code')} = {o.get(f'label_{lang}', '')}" for o in s["response_options"]])
+            )
         if s.get("subscales"):
             out.append(("h", 3, t["subscales"]))
-            out.append(("ul", [f"**{k}**: " + ", ".join(f"`{i}`" for i in v) for k, v in s["subscales"].items()]))
+            out.append(
+                ("ul", [f"**{k}**: " + ", ".join(f"`{i}`" for i in v) for k, v in s["subscales"].items()])
+            )
         if s.get("scoring"):
             out.append(("h", 3, t["scoring"]))
             sc = s["scoring"]
-            out.append(("ul", [f"`{k}`: {json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v}"
-                               for k, v in sc.items()]))
+            out.append(
+                (
+                    "ul",
+                    [
+                        f"`{k}`: {json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v}"
+                        for k, v in sc.items()
+                    ],
+                )
+            )
         if s.get("categories"):
             out.append(("h", 3, t["categories"]))
-            out.append(("ul", [f"{c.get('min')}–{c.get('max')}: {c.get(f'label_{lang}', c.get('code', ''))}"
-                               for c in s["categories"]]))
+            out.append(
+                (
+                    "ul",
+                    [
+                        f"{c.get('min')}–{c.get('max')}: {c.get(f'label_{lang}', c.get('code', ''))}"
+                        for c in s["categories"]
+                    ],
+                )
+            )
         return out
 
     def to_markdown(self, lang: str = "nl") -> str:
@@ -480,8 +596,10 @@ class Codebook:
             elif b[0] == "ul":
                 lines += [f"- {item}" for item in b[1]] + [""]
             elif b[0] == "table":
+
                 def cell(x):
                     return str(x).replace("|", "\\|").replace("\n", " ")
+
                 lines.append("| " + " | ".join(map(cell, b[1])) + " |")
                 lines.append("|" + "---|" * len(b[1]))
                 lines += ["| " + " | ".join(map(cell, r)) + " |" for r in b[2]]
@@ -490,11 +608,13 @@ class Codebook:
 
     def to_html(self, lang: str = "nl") -> str:
         """A self-contained HTML page of the codebook in ``lang``."""
+
         def inline(x: str) -> str:
             s = html.escape(str(x))
             s = re.sub(r"`([^`]+)`", r"<code>\1</code>", s)
             s = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", s)
             return re.sub(r"(?<!\w)_([^_]+)_(?!\w)", r"<em>\1</em>", s)
+
         body: list[str] = []
         for b in self._blocks(lang):
             if b[0] == "h":
@@ -509,13 +629,17 @@ class Codebook:
                 head = "".join(f"<th>{inline(h)}</th>" for h in b[1])
                 rows = "".join("<tr>" + "".join(f"<td>{inline(c)}</td>" for c in r) + "</tr>" for r in b[2])
                 body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
-        style = ("body{font-family:sans-serif;max-width:70em;margin:2em auto;line-height:1.4}"
-                 "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .5em;"
-                 "vertical-align:top;text-align:left}.draft{background:#fde2c8;border:2px solid #d55e00;"
-                 "padding:.6em;font-weight:bold}code{background:#f3f3f3}")
-        return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
-                f"<title>{html.escape(self.title(lang))}</title><style>{style}</style></head>"
-                f"<body>{''.join(body)}</body></html>\n")
+        style = (
+            "body{font-family:sans-serif;max-width:70em;margin:2em auto;line-height:1.4}"
+            "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .5em;"
+            "vertical-align:top;text-align:left}.draft{background:#fde2c8;border:2px solid #d55e00;"
+            "padding:.6em;font-weight:bold}code{background:#f3f3f3}"
+        )
+        return (
+            f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+            f"<title>{html.escape(self.title(lang))}</title><style>{style}</style></head>"
+            f"<body>{''.join(body)}</body></html>\n"
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -539,8 +663,10 @@ def _load_cached(path: Path, mtime_ns: int) -> Codebook:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CodebookError(f"codebook {path} is not valid JSON: {exc}",
-                            nl=f"Het codeboek '{path.name}' is geen geldig JSON-bestand ({exc}).") from exc
+        raise CodebookError(
+            f"codebook {path} is not valid JSON: {exc}",
+            nl=f"Het codeboek '{path.name}' is geen geldig JSON-bestand ({exc}).",
+        ) from exc
     return Codebook(raw, path)
 
 
@@ -580,8 +706,10 @@ def load_codebook(name_or_path: str | Path | Codebook) -> Codebook:
     if isinstance(name_or_path, Path) or s.endswith(".json") or "/" in s or "\\" in s:
         p = Path(s).expanduser().resolve()
         if not p.is_file():
-            raise CodebookError(f"codebook file {s!r} does not exist",
-                                nl=f"Het codeboekbestand '{s}' bestaat niet (of is een map).")
+            raise CodebookError(
+                f"codebook file {s!r} does not exist",
+                nl=f"Het codeboekbestand '{s}' bestaat niet (of is een map).",
+            )
         return _load_path(p)
     known = available_codebooks()
     if s not in known:
@@ -589,8 +717,11 @@ def load_codebook(name_or_path: str | Path | Codebook) -> Codebook:
         raise CodebookError(
             f"unknown codebook {s!r}; known codebooks are: {', '.join(known)} "
             "(or give the path to a codebook JSON file)." + (f" Did you mean '{guess}'?" if guess else ""),
-            nl=(f"Onbekend codeboek '{s}'." + (f" Bedoelde u '{guess}'?" if guess else "")
-                + f" Bekende codeboeken: {', '.join(known)} (of het pad van een JSON-codeboek)."),
+            nl=(
+                f"Onbekend codeboek '{s}'."
+                + (f" Bedoelde u '{guess}'?" if guess else "")
+                + f" Bekende codeboeken: {', '.join(known)} (of het pad van een JSON-codeboek)."
+            ),
         )
     p = codebook_dir() / f"{s}.json"
     if not p.is_file():
@@ -600,12 +731,25 @@ def load_codebook(name_or_path: str | Path | Codebook) -> Codebook:
 
 #: Words people use for a codebook (Dutch names, short forms): suggested, never applied.
 CODEBOOK_ALIASES: dict[str, str] = {
-    "interventie": "intervention", "interventies": "intervention", "deelnemers": "intervention",
-    "coalitie": "intervention", "jeugd": "youth_instrument", "jongeren": "youth_instrument",
-    "youth": "youth_instrument", "jeugdinstrument": "youth_instrument", "gemeente": "municipal_panel",
-    "gemeenten": "municipal_panel", "panel": "municipal_panel", "gemeentepanel": "municipal_panel",
-    "benchmarks": "benchmark", "pijlers": "benchmark", "gezondheidsmonitor": "health_monitor",
-    "djg": "djg11", "dejonggierveld": "djg11", "djg-11": "djg11", "djg-6": "djg6",
+    "interventie": "intervention",
+    "interventies": "intervention",
+    "deelnemers": "intervention",
+    "coalitie": "intervention",
+    "jeugd": "youth_instrument",
+    "jongeren": "youth_instrument",
+    "youth": "youth_instrument",
+    "jeugdinstrument": "youth_instrument",
+    "gemeente": "municipal_panel",
+    "gemeenten": "municipal_panel",
+    "panel": "municipal_panel",
+    "gemeentepanel": "municipal_panel",
+    "benchmarks": "benchmark",
+    "pijlers": "benchmark",
+    "gezondheidsmonitor": "health_monitor",
+    "djg": "djg11",
+    "dejonggierveld": "djg11",
+    "djg-11": "djg11",
+    "djg-6": "djg6",
 }
 
 
@@ -673,8 +817,12 @@ def cli_codebook(subparsers) -> Any:
         description="Render codebooks to readable Markdown or HTML pages "
         "(Dutch pages NAME.md, English pages NAME.en.md).",
     )
-    p.add_argument("names", nargs="*", metavar="NAME",
-                   help="codebook names or JSON paths (default: every codebook in data_dictionary/)")
+    p.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="codebook names or JSON paths (default: every codebook in data_dictionary/)",
+    )
     p.add_argument("--out", default="codebooks", help="output directory (default: ./codebooks)")
     p.add_argument("--format", choices=("md", "html"), default="md")
     p.add_argument("--lang", choices=("nl", "en", "both"), default="both")

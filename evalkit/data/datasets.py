@@ -47,6 +47,7 @@ Examples
 >>> df.shape
 (3105, 8)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -80,8 +81,13 @@ __all__ = [
 DATA_DIR = Path(__file__).resolve().parent / "files"
 
 #: Seeds of the bundled files.
-SEEDS = {"interventions": 2022, "municipal_panel": 2016, "benchmark": 2019, "youth": 2025,
-         "risk_groups_example": 2020}
+SEEDS = {
+    "interventions": 2022,
+    "municipal_panel": 2016,
+    "benchmark": 2019,
+    "youth": 2025,
+    "risk_groups_example": 2020,
+}
 
 _FILES = {
     "interventions": "interventions.csv",
@@ -102,30 +108,40 @@ REAL_DATASETS = ("health_monitor", "young_adults_2024", "population_2020")
 #: :func:`load` and in ``evalkit/data/files/SOURCES.md``).
 SOURCES: dict[str, dict[str, str]] = {
     "health_monitor": {
-        "source": ("RIVM/CBS StatLine 50090NED 'Gezondheid per wijk en buurt; 2012/2016/2020' "
-                   "(Gezondheidsmonitor Volwassenen en Ouderen, GGD'en, CBS en RIVM), as "
-                   "stored in the public repository ImkeDekkers/Buurtvergelijker "
-                   "(downloaded by its author 2022-07-01)"),
+        "source": (
+            "RIVM/CBS StatLine 50090NED 'Gezondheid per wijk en buurt; 2012/2016/2020' "
+            "(Gezondheidsmonitor Volwassenen en Ouderen, GGD'en, CBS en RIVM), as "
+            "stored in the public repository ImkeDekkers/Buurtvergelijker "
+            "(downloaded by its author 2022-07-01)"
+        ),
         "source_short": "Gezondheidsmonitor Volwassenen en Ouderen (GGD'en, CBS, RIVM)",
         "years": "2012, 2016, 2020",
         "licence": "RIVM/CBS open data (cite the source); repository MIT",
-        "caveat": ("RIVM small-area model estimates (survey linked to registers), not direct "
-                   "survey means; published without confidence intervals; boundaries of 2020"),
+        "caveat": (
+            "RIVM small-area model estimates (survey linked to registers), not direct "
+            "survey means; published without confidence intervals; boundaries of 2020"
+        ),
     },
     "young_adults_2024": {
-        "source": ("CBS/RIVM StatLine 50140NED (Gezondheidsmonitor Jongvolwassenen 2024, "
-                   "GGD'en, CBS, RIVM), as stored in the public repository "
-                   "JozuaOosthof/Gezondheidsmonitor-JV24-Dashboard"),
+        "source": (
+            "CBS/RIVM StatLine 50140NED (Gezondheidsmonitor Jongvolwassenen 2024, "
+            "GGD'en, CBS, RIVM), as stored in the public repository "
+            "JozuaOosthof/Gezondheidsmonitor-JV24-Dashboard"
+        ),
         "source_short": "Gezondheidsmonitor Jongvolwassenen 2024 (GGD'en, CBS, RIVM)",
         "years": "2024",
         "licence": "CBS open data (cite the source)",
-        "caveat": ("ages 16-25; boundaries of 2024; 17 municipalities left blank by the "
-                   "source (too few respondents); published without confidence intervals"),
+        "caveat": (
+            "ages 16-25; boundaries of 2024; 17 municipalities left blank by the "
+            "source (too few respondents); published without confidence intervals"
+        ),
     },
     "population_2020": {
-        "source": ("CBS inhabitants on 1 January 2020, as stored in "
-                   "minvws/nl-covid19-data-backend-processing "
-                   "(resources/static_data/INHABITANTS_PER_MUNICIPALITY.csv)"),
+        "source": (
+            "CBS inhabitants on 1 January 2020, as stored in "
+            "minvws/nl-covid19-data-backend-processing "
+            "(resources/static_data/INHABITANTS_PER_MUNICIPALITY.csv)"
+        ),
         "source_short": "CBS, bevolking op 1 januari 2020",
         "years": "2020",
         "licence": "EUPL-1.2 (repository); CBS open data",
@@ -153,11 +169,24 @@ FEATURED_MUNICIPALITIES = (
 
 # Synthetic population proxy: real order of magnitude for the largest cities.
 _BIG_CITIES = {
-    "GM0363": 880_000, "GM0599": 655_000, "GM0518": 550_000, "GM0344": 360_000,
-    "GM0772": 238_000, "GM0014": 235_000, "GM0855": 222_000, "GM0034": 218_000,
-    "GM0758": 185_000, "GM0268": 179_000, "GM0153": 160_000, "GM0200": 163_000,
-    "GM0202": 164_000, "GM0392": 162_000, "GM0796": 157_000, "GM0193": 130_000,
-    "GM0935": 121_000, "GM0080": 125_000,
+    "GM0363": 880_000,
+    "GM0599": 655_000,
+    "GM0518": 550_000,
+    "GM0344": 360_000,
+    "GM0772": 238_000,
+    "GM0014": 235_000,
+    "GM0855": 222_000,
+    "GM0034": 218_000,
+    "GM0758": 185_000,
+    "GM0268": 179_000,
+    "GM0153": 160_000,
+    "GM0200": 163_000,
+    "GM0202": 164_000,
+    "GM0392": 162_000,
+    "GM0796": 157_000,
+    "GM0193": 130_000,
+    "GM0935": 121_000,
+    "GM0080": 125_000,
 }
 
 # ----------------------------------------------------------------- DJG-11 item model
@@ -172,12 +201,19 @@ _DJG_IS_EMO = np.array([i in _DJG_EMO for i in range(1, 12)])
 _DJG_FACTOR_R = 0.6  # correlation of emotional and social loneliness (latent)
 
 _TYPE_EFFECT = {  # mean true effect on the latent loneliness scale (negative = less lonely)
-    "maatje": -0.40, "huisbezoek_75plus": -0.15, "ontmoeting": -0.30, "kletskassa": 0.0,
-    "cursus": -0.35, "anders": -0.20,
+    "maatje": -0.40,
+    "huisbezoek_75plus": -0.15,
+    "ontmoeting": -0.30,
+    "kletskassa": 0.0,
+    "cursus": -0.35,
+    "anders": -0.20,
 }
 _TYPE_NAME = {
-    "maatje": "Maatjesproject", "huisbezoek_75plus": "Huisbezoeken 75+",
-    "ontmoeting": "Ontmoetingsplek", "kletskassa": "Kletskassa", "cursus": "Cursus Grip & Glans",
+    "maatje": "Maatjesproject",
+    "huisbezoek_75plus": "Huisbezoeken 75+",
+    "ontmoeting": "Ontmoetingsplek",
+    "kletskassa": "Kletskassa",
+    "cursus": "Cursus Grip & Glans",
     "anders": "Buurtaanpak",
 }
 
@@ -317,10 +353,10 @@ def generate_interventions(
         n = check_positive_int(n_coalitions, "n_coalitions")
         if n > len(codes_all):
             raise ParameterError(
-                f"n_coalitions must be between 1 and {len(codes_all)}, got {n_coalitions!r}.")
+                f"n_coalitions must be between 1 and {len(codes_all)}, got {n_coalitions!r}."
+            )
         rest = [c for c in codes_all if c not in FEATURED_MUNICIPALITIES]
-        order = list(FEATURED_MUNICIPALITIES) + list(
-            np.random.default_rng(seed + 1).permutation(rest))
+        order = list(FEATURED_MUNICIPALITIES) + list(np.random.default_rng(seed + 1).permutation(rest))
         chosen = order[:n]
     lo, hi = participants
     if not (isinstance(lo, int) and isinstance(hi, int) and 5 <= lo <= hi):
@@ -330,15 +366,31 @@ def generate_interventions(
     info = muni.set_index("municipality_code")
     types = list(_TYPE_EFFECT)
     truth_rows = []
-    cols = {c: [] for c in ("municipality_code", "municipality_name", "intervention",
-                            "intervention_type", "participant_id", "wave", "date", "group",
-                            "neighbourhood", "age", "gender", "education", "_items", "_order")}
+    cols = {
+        c: []
+        for c in (
+            "municipality_code",
+            "municipality_name",
+            "intervention",
+            "intervention_type",
+            "participant_id",
+            "wave",
+            "date",
+            "group",
+            "neighbourhood",
+            "age",
+            "gender",
+            "education",
+            "_items",
+            "_order",
+        )
+    }
     for k, code in enumerate(chosen):
         name = info.at[code, "municipality_name"]
         itype = types[k % len(types)] if k < len(types) else types[int(rng.integers(len(types)))]
         delta = 0.0 if itype == "kletskassa" else _TYPE_EFFECT[itype] + rng.normal(0, 0.08)
         tau = rng.normal(-0.05, 0.05)
-        has_comp = (k % 3 == 0)
+        has_comp = k % 3 == 0
         informative = bool(rng.random() < 0.5)
         n_int = int(rng.integers(lo, hi + 1))
         n_cmp = int(rng.integers(max(lo, int(0.6 * n_int)), max(lo, n_int) + 1)) if has_comp else 0
@@ -355,8 +407,14 @@ def generate_interventions(
         gender = rng.choice(["vrouw", "man", "anders"], n_tot, p=[0.62, 0.37, 0.01])
         educ = rng.choice(["laag", "midden", "hoog"], n_tot, p=[0.40, 0.38, 0.22])
         mu_c = rng.normal(0.35, 0.15)
-        mean = (mu_c + u_nb[nb] + 0.3 * (educ == "laag") - 0.15 * (educ == "hoog")
-                + 0.15 * (age >= 75) - 0.2 * (~is_int))
+        mean = (
+            mu_c
+            + u_nb[nb]
+            + 0.3 * (educ == "laag")
+            - 0.15 * (educ == "hoog")
+            + 0.15 * (age >= 75)
+            - 0.2 * (~is_int)
+        )
         z = rng.multivariate_normal([0, 0], [[1, _DJG_FACTOR_R], [_DJG_FACTOR_R, 1]], n_tot)
         th_e, th_s = mean + z[:, 0], mean + z[:, 1]
         e = rng.normal(0, 0.5, n_tot)
@@ -382,8 +440,10 @@ def generate_interventions(
         d_post = d_pre + 182 + rng.integers(-14, 15, n_tot)
         pid = np.char.add(f"{code}-", np.char.zfill(np.arange(1, n_tot + 1).astype(str), 4))
         nb_name = np.char.add("Wijk ", (nb + 1).astype(str))
-        for wave, ans, dates, keep in (("pre", pre, d_pre, np.ones(n_tot, bool)),
-                                       ("post", post, d_post, stay)):
+        for wave, ans, dates, keep in (
+            ("pre", pre, d_pre, np.ones(n_tot, bool)),
+            ("post", post, d_post, stay),
+        ):
             m = int(keep.sum())
             cols["municipality_code"].append(np.repeat(code, m))
             cols["municipality_name"].append(np.repeat(name, m))
@@ -399,39 +459,71 @@ def generate_interventions(
             cols["education"].append(educ[keep])
             cols["_items"].append(ans[keep])
             cols["_order"].append(np.flatnonzero(keep))
-        truth_rows.append({
-            "municipality_code": code, "municipality_name": name,
-            "intervention_type": itype, "delta_latent": float(delta), "tau_latent": float(tau),
-            "true_effect": true_effect, "true_change": true_change,
-            "has_comparison": has_comp, "informative_dropout": informative,
-            "n_participants": n_int, "n_comparison": n_cmp,
-            "attrition": float(1 - stay.mean()),
-        })
+        truth_rows.append(
+            {
+                "municipality_code": code,
+                "municipality_name": name,
+                "intervention_type": itype,
+                "delta_latent": float(delta),
+                "tau_latent": float(tau),
+                "true_effect": true_effect,
+                "true_change": true_change,
+                "has_comparison": has_comp,
+                "informative_dropout": informative,
+                "n_participants": n_int,
+                "n_comparison": n_cmp,
+                "attrition": float(1 - stay.mean()),
+            }
+        )
     items_arr = np.concatenate(cols.pop("_items"))
     df = pd.DataFrame({c: np.concatenate(v) for c, v in cols.items()})
     df["date"] = pd.to_datetime(df["date"])
     for j in range(11):
         df[f"djg{j + 1}"] = pd.array(items_arr[:, j], dtype="Float64").astype("Int64")
-    df = df.sort_values(["municipality_code", "_order", "wave"], ascending=[True, True, False],
-                        kind="stable").drop(columns="_order").reset_index(drop=True)
+    df = (
+        df.sort_values(["municipality_code", "_order", "wave"], ascending=[True, True, False], kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
     df = _typed(df, "interventions")
     df.attrs = {"dataset": "interventions", "seed": seed, "generator": "generate_interventions"}
     if not return_truth:
         return df
     truth_ = {
         "coalitions": pd.DataFrame(truth_rows),
-        "item_slopes": _DJG_A.tolist(), "item_b1": _DJG_B1.tolist(), "item_b2": _DJG_B2.tolist(),
-        "factor_correlation": _DJG_FACTOR_R, "post_noise_sd": 0.5,
+        "item_slopes": _DJG_A.tolist(),
+        "item_b1": _DJG_B1.tolist(),
+        "item_b2": _DJG_B2.tolist(),
+        "factor_correlation": _DJG_FACTOR_R,
+        "post_noise_sd": 0.5,
         "type_effect_latent": dict(_TYPE_EFFECT),
     }
     return df, truth_
 
 
 # ================================================================ municipal panel
-_NATIONAL_LONELY = {2016: 43.0, 2017: 43.6, 2018: 44.3, 2019: 45.0, 2020: 47.0, 2021: 47.6,
-                    2022: 48.2, 2023: 48.0, 2024: 47.8}
-_NATIONAL_SEVERE = {2016: 9.0, 2017: 9.3, 2018: 9.7, 2019: 10.1, 2020: 11.0, 2021: 11.2,
-                    2022: 11.5, 2023: 11.4, 2024: 11.3}
+_NATIONAL_LONELY = {
+    2016: 43.0,
+    2017: 43.6,
+    2018: 44.3,
+    2019: 45.0,
+    2020: 47.0,
+    2021: 47.6,
+    2022: 48.2,
+    2023: 48.0,
+    2024: 47.8,
+}
+_NATIONAL_SEVERE = {
+    2016: 9.0,
+    2017: 9.3,
+    2018: 9.7,
+    2019: 10.1,
+    2020: 11.0,
+    2021: 11.2,
+    2022: 11.5,
+    2023: 11.4,
+    2024: 11.3,
+}
 _COHORT_SIZES = {2018: 70, 2019: 58, 2020: 84, 2021: 51}
 _COHORT_MULT = {2018: 1.5, 2019: 1.2, 2020: 0.8, 2021: 0.5}
 
@@ -484,43 +576,62 @@ def generate_municipal_panel(seed: int = SEEDS["municipal_panel"], *, return_tru
     joined = np.full(n_m, np.nan)
     pos = 0
     for g, size in _COHORT_SIZES.items():
-        joined[order[pos:pos + size]] = g
+        joined[order[pos : pos + size]] = g
         pos += size
     regions = sorted(muni["safety_region"].unique())
     reg_eff = dict(zip(regions, rng.normal(0, 1.5, len(regions))))
     a = rng.normal(0, 3.0, n_m) + muni["safety_region"].map(reg_eff).to_numpy(dtype=float)
     n_base = np.clip(300 + 0.012 * muni["population"].to_numpy(float), 300, 3000)
-    a = a - np.average(a, weights=n_base)   # respondent-weighted national level = national_t
+    a = a - np.average(a, weights=n_base)  # respondent-weighted national level = national_t
     rows, exp_rows = [], []
     years = list(range(2016, 2025))
     for t in years:
         att = np.array([_att_lonely(int(g), t) if not np.isnan(g) else 0.0 for g in joined])
-        p_l = np.clip(_NATIONAL_LONELY[t] + a + att, 1, 99)   # percent
+        p_l = np.clip(_NATIONAL_LONELY[t] + a + att, 1, 99)  # percent
         p_s = np.clip(_NATIONAL_SEVERE[t] + 0.3 * a + 0.3 * att, 0.5, None)
         p_s = np.minimum(p_s, p_l - 0.5)
         n = np.clip(np.round(n_base * rng.uniform(0.85, 1.15, n_m)), 300, 3000).astype(int)
-        counts = np.array([rng.multinomial(n[i], [p_s[i] / 100, (p_l[i] - p_s[i]) / 100,
-                                                  1 - p_l[i] / 100]) for i in range(n_m)])
-        rows.append(pd.DataFrame({
-            "municipality_code": muni["municipality_code"],
-            "municipality_name": muni["municipality_name"],
-            "safety_region": muni["safety_region"], "year": t,
-            "lonely_pct": 100 * (counts[:, 0] + counts[:, 1]) / n,
-            "severe_pct": 100 * counts[:, 0] / n,
-            "n_respondents": n, "joined_year": joined,
-        }))
-        exp_rows.append(pd.DataFrame({
-            "municipality_code": muni["municipality_code"], "year": t,
-            "lonely_pct": p_l, "severe_pct": p_s, "att": att,
-        }))
-    df = pd.concat(rows, ignore_index=True).sort_values(
-        ["municipality_code", "year"], kind="stable").reset_index(drop=True)
+        counts = np.array(
+            [
+                rng.multinomial(n[i], [p_s[i] / 100, (p_l[i] - p_s[i]) / 100, 1 - p_l[i] / 100])
+                for i in range(n_m)
+            ]
+        )
+        rows.append(
+            pd.DataFrame(
+                {
+                    "municipality_code": muni["municipality_code"],
+                    "municipality_name": muni["municipality_name"],
+                    "safety_region": muni["safety_region"],
+                    "year": t,
+                    "lonely_pct": 100 * (counts[:, 0] + counts[:, 1]) / n,
+                    "severe_pct": 100 * counts[:, 0] / n,
+                    "n_respondents": n,
+                    "joined_year": joined,
+                }
+            )
+        )
+        exp_rows.append(
+            pd.DataFrame(
+                {
+                    "municipality_code": muni["municipality_code"],
+                    "year": t,
+                    "lonely_pct": p_l,
+                    "severe_pct": p_s,
+                    "att": att,
+                }
+            )
+        )
+    df = (
+        pd.concat(rows, ignore_index=True)
+        .sort_values(["municipality_code", "year"], kind="stable")
+        .reset_index(drop=True)
+    )
     df = _typed(df, "municipal_panel")
     df.attrs = {"dataset": "municipal_panel", "seed": seed, "generator": "generate_municipal_panel"}
     if not return_truth:
         return df
-    att_gt = pd.DataFrame([{"g": g, "t": t, "att": _att_lonely(g, t)}
-                           for g in _COHORT_SIZES for t in years])
+    att_gt = pd.DataFrame([{"g": g, "t": t, "att": _att_lonely(g, t)} for g in _COHORT_SIZES for t in years])
     post = att_gt[att_gt["t"] >= att_gt["g"]].copy()
     post["w"] = post["g"].map(_COHORT_SIZES)
     att_simple = float(np.average(post["att"], weights=post["w"]))
@@ -528,28 +639,47 @@ def generate_municipal_panel(seed: int = SEEDS["municipal_panel"], *, return_tru
     dyn = {e: np.average(d["att"], weights=d["w"]) for e, d in post.groupby("e")}
     grp = post.groupby("g")["att"].mean()
     truth_ = {
-        "att_gt": att_gt, "cohort_sizes": dict(_COHORT_SIZES), "cohort_multiplier": dict(_COHORT_MULT),
-        "att_simple": att_simple, "att_dynamic": {int(k): float(v) for k, v in dyn.items()},
+        "att_gt": att_gt,
+        "cohort_sizes": dict(_COHORT_SIZES),
+        "cohort_multiplier": dict(_COHORT_MULT),
+        "att_simple": att_simple,
+        "att_dynamic": {int(k): float(v) for k, v in dyn.items()},
         "att_group": {int(k): float(v) for k, v in grp.items()},
-        "att_group_overall": float(np.average(grp.to_numpy(),
-                                              weights=[_COHORT_SIZES[g] for g in grp.index])),
-        "national_lonely_pct": dict(_NATIONAL_LONELY), "national_severe_pct": dict(_NATIONAL_SEVERE),
+        "att_group_overall": float(np.average(grp.to_numpy(), weights=[_COHORT_SIZES[g] for g in grp.index])),
+        "national_lonely_pct": dict(_NATIONAL_LONELY),
+        "national_severe_pct": dict(_NATIONAL_SEVERE),
         "expected": pd.concat(exp_rows, ignore_index=True),
     }
     return df, truth_
 
 
 # ================================================================ benchmark
-_PILLARS = ("pillar_commitment", "pillar_network", "pillar_participation",
-            "pillar_sustainable", "pillar_monitoring")
-_PILLAR_START = {"pillar_commitment": 4.5, "pillar_network": 4.0, "pillar_participation": 2.5,
-                 "pillar_sustainable": 3.0, "pillar_monitoring": 2.0}
-_PILLAR_SLOPE = {"pillar_commitment": 0.7, "pillar_network": 0.8, "pillar_participation": 0.5,
-                 "pillar_sustainable": 0.6, "pillar_monitoring": 0.55}
+_PILLARS = (
+    "pillar_commitment",
+    "pillar_network",
+    "pillar_participation",
+    "pillar_sustainable",
+    "pillar_monitoring",
+)
+_PILLAR_START = {
+    "pillar_commitment": 4.5,
+    "pillar_network": 4.0,
+    "pillar_participation": 2.5,
+    "pillar_sustainable": 3.0,
+    "pillar_monitoring": 2.0,
+}
+_PILLAR_SLOPE = {
+    "pillar_commitment": 0.7,
+    "pillar_network": 0.8,
+    "pillar_participation": 0.5,
+    "pillar_sustainable": 0.6,
+    "pillar_monitoring": 0.55,
+}
 
 
-def generate_benchmark(seed: int = SEEDS["benchmark"], *, panel: pd.DataFrame | None = None,
-                       return_truth: bool = False):
+def generate_benchmark(
+    seed: int = SEEDS["benchmark"], *, panel: pd.DataFrame | None = None, return_truth: bool = False
+):
     """Generate the yearly benchmark survey 2019-2024 (``benchmark`` codebook).
 
     One row per programme municipality and autumn survey year from the year it joined
@@ -574,30 +704,42 @@ def generate_benchmark(seed: int = SEEDS["benchmark"], *, panel: pd.DataFrame | 
     if not isinstance(panel, pd.DataFrame):
         raise ParameterError(f"panel must be a municipal panel DataFrame, got {type(panel).__name__}.")
     check_columns(panel, panel=["municipality_code", "municipality_name", "joined_year"])
-    jm = (panel.dropna(subset=["joined_year"])
-          .drop_duplicates("municipality_code")[["municipality_code", "municipality_name",
-                                                 "joined_year"]]
-          .sort_values("municipality_code", kind="stable").reset_index(drop=True))
+    jm = (
+        panel.dropna(subset=["joined_year"])
+        .drop_duplicates("municipality_code")[["municipality_code", "municipality_name", "joined_year"]]
+        .sort_values("municipality_code", kind="stable")
+        .reset_index(drop=True)
+    )
     rng = np.random.default_rng(seed)
     b = rng.normal(0, 0.8, len(jm))
     rows = []
     for t in range(2019, 2025):
         yrs = t - jm["joined_year"].astype(int).to_numpy()
         keep = yrs >= 0
-        block = {"municipality_code": jm["municipality_code"][keep].to_numpy(),
-                 "municipality_name": jm["municipality_name"][keep].to_numpy(), "year": t}
+        block = {
+            "municipality_code": jm["municipality_code"][keep].to_numpy(),
+            "municipality_name": jm["municipality_name"][keep].to_numpy(),
+            "year": t,
+        }
         for p in _PILLARS:
             val = _PILLAR_START[p] + b + _PILLAR_SLOPE[p] * yrs + rng.normal(0, 0.6, len(jm))
             block[p] = np.round(np.clip(val, 0, 10), 1)[keep]
         rows.append(pd.DataFrame(block))
-    df = pd.concat(rows, ignore_index=True).sort_values(
-        ["municipality_code", "year"], kind="stable").reset_index(drop=True)
+    df = (
+        pd.concat(rows, ignore_index=True)
+        .sort_values(["municipality_code", "year"], kind="stable")
+        .reset_index(drop=True)
+    )
     df = _typed(df, "benchmark")
     df.attrs = {"dataset": "benchmark", "seed": seed, "generator": "generate_benchmark"}
     if not return_truth:
         return df
-    return df, {"start": dict(_PILLAR_START), "slope": dict(_PILLAR_SLOPE),
-                "municipal_sd": 0.8, "noise_sd": 0.6}
+    return df, {
+        "start": dict(_PILLAR_START),
+        "slope": dict(_PILLAR_SLOPE),
+        "municipal_sd": 0.8,
+        "noise_sd": 0.6,
+    }
 
 
 # ================================================================ youth
@@ -607,7 +749,7 @@ _Y_A = np.array([1.8, 1.3, 2.0, 1.6, 1.2, 1.7, 1.9, 2.1, 1.4, 1.8, 1.6, 2.0])
 _Y_B_CENTER = np.array([0.3, 0.0, 0.5, 0.7, -0.1, 0.4, 0.6, 0.2, 0.1, 0.8, 0.4, 0.5])
 _Y_B_STEPS = np.array([-1.5, -0.5, 0.5, 1.5])
 _Y_FACTOR_R = 0.5
-_Y_DIF_ITEM, _Y_DIF_SHIFT = "y07", -0.6   # girls endorse y07 more at equal emotional loneliness
+_Y_DIF_ITEM, _Y_DIF_SHIFT = "y07", -0.6  # girls endorse y07 more at equal emotional loneliness
 _Y_RETEST_R = 0.93
 
 
@@ -618,8 +760,9 @@ def _grm(rng, theta, a, b):
     return (u[:, :, None] < p).sum(axis=2)
 
 
-def generate_youth(n: int = 1500, seed: int = SEEDS["youth"], *, n_retest: int = 200,
-                   return_truth: bool = False):
+def generate_youth(
+    n: int = 1500, seed: int = SEEDS["youth"], *, n_retest: int = 200, return_truth: bool = False
+):
     """Generate a validation sample for the draft youth instrument (``youth_instrument``).
 
     ``n`` respondents aged 8-17 at wave ``t1`` and a random retest subsample of ``n_retest``
@@ -663,10 +806,18 @@ def generate_youth(n: int = 1500, seed: int = SEEDS["youth"], *, n_retest: int =
     gender = rng.choice(["jongen", "meisje", "anders"], n, p=[0.485, 0.485, 0.03])
     band = np.where(age <= 11, "8-11", np.where(age <= 14, "12-14", "15-17"))
     school = np.where(
-        age <= 11, "basisonderwijs",
-        np.where(age == 12, rng.choice(["basisonderwijs", "vmbo", "havo_vwo"], n, p=[0.5, 0.25, 0.25]),
-                 np.where(age >= 16, rng.choice(["vmbo", "havo_vwo", "mbo"], n, p=[0.2, 0.45, 0.35]),
-                          rng.choice(["vmbo", "havo_vwo"], n, p=[0.5, 0.5]))))
+        age <= 11,
+        "basisonderwijs",
+        np.where(
+            age == 12,
+            rng.choice(["basisonderwijs", "vmbo", "havo_vwo"], n, p=[0.5, 0.25, 0.25]),
+            np.where(
+                age >= 16,
+                rng.choice(["vmbo", "havo_vwo", "mbo"], n, p=[0.2, 0.45, 0.35]),
+                rng.choice(["vmbo", "havo_vwo"], n, p=[0.5, 0.5]),
+            ),
+        ),
+    )
     z = rng.multivariate_normal([0, 0], [[1, _Y_FACTOR_R], [_Y_FACTOR_R, 1]], n)
     th_s = z[:, 0] + 0.03 * (age - 12.5)
     th_e = z[:, 1] + 0.03 * (age - 12.5) + 0.15 * (gender == "meisje")
@@ -690,22 +841,39 @@ def generate_youth(n: int = 1500, seed: int = SEEDS["youth"], *, n_retest: int =
     girls = gender == "meisje"
     x1 = answers(th_s, th_e, girls)
     th_m = (th_s + th_e) / 2
-    ucla = 3 + _grm(rng, np.repeat(th_m[:, None], 3, axis=1), np.array([1.8, 1.6, 1.7]),
-                    np.array([[-0.3, 1.0], [-0.1, 1.2], [-0.2, 1.1]])).sum(axis=1)
+    ucla = 3 + _grm(
+        rng,
+        np.repeat(th_m[:, None], 3, axis=1),
+        np.array([1.8, 1.6, 1.7]),
+        np.array([[-0.3, 1.0], [-0.1, 1.2], [-0.2, 1.1]]),
+    ).sum(axis=1)
     wellbeing = np.round(np.clip(70 - 9 * th_m + rng.normal(0, 10, n), 0, 100), 1)
     friends = np.minimum(rng.poisson(np.exp(1.6 - 0.35 * th_s)), 50)
     lonely_self = (rng.random(n) < _logistic(-1.6 + 1.6 * th_m)).astype(int)
     rid = np.array([f"J{i + 1:05d}" for i in range(n)])
-    t1 = pd.DataFrame({"respondent_id": rid, "wave": "t1", "age": age, "age_band": band,
-                       "gender": gender, "school_type": school})
+    t1 = pd.DataFrame(
+        {
+            "respondent_id": rid,
+            "wave": "t1",
+            "age": age,
+            "age_band": band,
+            "gender": gender,
+            "school_type": school,
+        }
+    )
     for j, it in enumerate(_Y_ITEMS):
         t1[it] = x1[:, j]
     t1["ucla3"], t1["wellbeing"], t1["friends"], t1["lonely_self"] = ucla, wellbeing, friends, lonely_self
     idx = np.sort(rng.choice(n, n_retest, replace=False))
     r = _Y_RETEST_R
-    ts2 = r * th_s[idx] + math.sqrt(1 - r * r) * rng.normal(size=n_retest) + (1 - r) * 0.03 * (age[idx] - 12.5)
-    te2 = r * th_e[idx] + math.sqrt(1 - r * r) * rng.normal(size=n_retest) + (1 - r) * (
-        0.03 * (age[idx] - 12.5) + 0.15 * girls[idx])
+    ts2 = (
+        r * th_s[idx] + math.sqrt(1 - r * r) * rng.normal(size=n_retest) + (1 - r) * 0.03 * (age[idx] - 12.5)
+    )
+    te2 = (
+        r * th_e[idx]
+        + math.sqrt(1 - r * r) * rng.normal(size=n_retest)
+        + (1 - r) * (0.03 * (age[idx] - 12.5) + 0.15 * girls[idx])
+    )
     x2 = answers(ts2, te2, girls[idx])
     t2 = t1.iloc[idx][["respondent_id", "age", "age_band", "gender", "school_type"]].copy()
     t2.insert(1, "wave", "t2")
@@ -720,22 +888,49 @@ def generate_youth(n: int = 1500, seed: int = SEEDS["youth"], *, n_retest: int =
     if not return_truth:
         return df
     lam = (_Y_A / 1.702) / np.sqrt(1 + (_Y_A / 1.702) ** 2)
-    items = pd.DataFrame({"item": _Y_ITEMS, "factor": np.where(is_soc, "social", "emotional"),
-                          "a": _Y_A, **{f"b{k + 1}": b[:, k] for k in range(4)},
-                          "loading_std": lam, "reversed": rev})
-    conv = pd.DataFrame({"theta_social": th_s, "theta_emotional": th_e, "theta_mean": th_m,
-                         "ucla3": ucla, "wellbeing": wellbeing, "friends": friends,
-                         "lonely_self": lonely_self}).corr().loc[
-        ["theta_social", "theta_emotional", "theta_mean"], ["ucla3", "wellbeing", "friends", "lonely_self"]]
+    items = pd.DataFrame(
+        {
+            "item": _Y_ITEMS,
+            "factor": np.where(is_soc, "social", "emotional"),
+            "a": _Y_A,
+            **{f"b{k + 1}": b[:, k] for k in range(4)},
+            "loading_std": lam,
+            "reversed": rev,
+        }
+    )
+    conv = (
+        pd.DataFrame(
+            {
+                "theta_social": th_s,
+                "theta_emotional": th_e,
+                "theta_mean": th_m,
+                "ucla3": ucla,
+                "wellbeing": wellbeing,
+                "friends": friends,
+                "lonely_self": lonely_self,
+            }
+        )
+        .corr()
+        .loc[
+            ["theta_social", "theta_emotional", "theta_mean"],
+            ["ucla3", "wellbeing", "friends", "lonely_self"],
+        ]
+    )
     return df, {
-        "items": items, "factor_correlation": _Y_FACTOR_R,
-        "dif": {"item": _Y_DIF_ITEM, "group": "meisje", "reference": "jongen",
-                "threshold_shift": _Y_DIF_SHIFT, "type": "uniform"},
+        "items": items,
+        "factor_correlation": _Y_FACTOR_R,
+        "dif": {
+            "item": _Y_DIF_ITEM,
+            "group": "meisje",
+            "reference": "jongen",
+            "threshold_shift": _Y_DIF_SHIFT,
+            "type": "uniform",
+        },
         "impact": {"emotional_girls": 0.15, "age_per_year": 0.03},
-        "retest_correlation": _Y_RETEST_R, "latent_correlations": conv,
+        "retest_correlation": _Y_RETEST_R,
+        "latent_correlations": conv,
         "hypotheses": {"ucla3": "+", "wellbeing": "-", "friends": "-", "lonely_self": "+"},
     }
-
 
 
 # ================================================================ risk groups example (synthetic)
@@ -744,18 +939,28 @@ def generate_youth(n: int = 1500, seed: int = SEEDS["youth"], *, n_retest: int =
 # from the Health Monitor 2020); the others are plausible, chosen so that the shares
 # average to the national value. Everything in this dataset is synthetic.
 _HM_DIMENSIONS: dict[str, dict[str, tuple[float, float]]] = {
-    "total": {"18+": (1.00, 47.0)},                                  # fact
-    "age": {"18-34": (0.27, 46.0),                                   # fact (18-35: 46%)
-            "35-49": (0.23, 44.0), "50-64": (0.26, 48.0), "65-74": (0.14, 46.0),
-            "75+": (0.10, 56.0)},                                    # fact
-    "education": {"laag": (0.22, 65.0),                               # fact
-                  "midden": (0.40, 46.0), "hoog": (0.38, 37.6)},
-    "disability": {"ja": (0.22, 62.0),                                # fact
-                   "nee": (0.78, 42.8)},
-    "mental_health": {"ja": (0.08, 81.0),                             # fact (long-term problems)
-                      "nee": (0.92, 44.0)},
-    "migration": {"nederlands": (0.76, 44.0), "westers": (0.10, 46.0),
-                  "niet_westers": (0.14, 64.0)},                       # fact
+    "total": {"18+": (1.00, 47.0)},  # fact
+    "age": {
+        "18-34": (0.27, 46.0),  # fact (18-35: 46%)
+        "35-49": (0.23, 44.0),
+        "50-64": (0.26, 48.0),
+        "65-74": (0.14, 46.0),
+        "75+": (0.10, 56.0),
+    },  # fact
+    "education": {
+        "laag": (0.22, 65.0),  # fact
+        "midden": (0.40, 46.0),
+        "hoog": (0.38, 37.6),
+    },
+    "disability": {
+        "ja": (0.22, 62.0),  # fact
+        "nee": (0.78, 42.8),
+    },
+    "mental_health": {
+        "ja": (0.08, 81.0),  # fact (long-term problems)
+        "nee": (0.92, 44.0),
+    },
+    "migration": {"nederlands": (0.76, 44.0), "westers": (0.10, 46.0), "niet_westers": (0.14, 64.0)},  # fact
     "informal_carer": {"ja": (0.15, 52.0), "nee": (0.85, 46.1)},
 }
 _HM_YEARS = (2016, 2020, 2022, 2024)
@@ -780,8 +985,7 @@ def _calibrate(offsets: np.ndarray, weights: np.ndarray, target: float) -> np.nd
     return _logistic((lo + hi) / 2 + offsets)
 
 
-def generate_risk_groups_example(seed: int = SEEDS["risk_groups_example"], *,
-                                 return_truth: bool = False):
+def generate_risk_groups_example(seed: int = SEEDS["risk_groups_example"], *, return_truth: bool = False):
     """Generate national monitoring figures by risk group (SYNTHETIC example tables).
 
     Not the real Health Monitor: the real municipal figures are ``load("health_monitor")``.
@@ -844,13 +1048,28 @@ def generate_risk_groups_example(seed: int = SEEDS["risk_groups_example"], *,
             n = np.round(_HM_RESPONDENTS[t] * w * rng.uniform(0.95, 1.05, len(w))).astype(int)
             for j, lv in enumerate(names_):
                 c = rng.multinomial(n[j], [s[j], p[j] - s[j], 1 - p[j]])
-                rows.append({"year": t, "dimension": dim, "level": lv, "n_respondents": int(n[j]),
-                             "lonely_pct": 100 * (c[0] + c[1]) / n[j], "severe_pct": 100 * c[0] / n[j]})
-                exp_rows.append({"year": t, "dimension": dim, "level": lv, "weight": w[j],
-                                 "lonely_pct": 100 * p[j], "severe_pct": 100 * s[j]})
+                rows.append(
+                    {
+                        "year": t,
+                        "dimension": dim,
+                        "level": lv,
+                        "n_respondents": int(n[j]),
+                        "lonely_pct": 100 * (c[0] + c[1]) / n[j],
+                        "severe_pct": 100 * c[0] / n[j],
+                    }
+                )
+                exp_rows.append(
+                    {
+                        "year": t,
+                        "dimension": dim,
+                        "level": lv,
+                        "weight": w[j],
+                        "lonely_pct": 100 * p[j],
+                        "severe_pct": 100 * s[j],
+                    }
+                )
     df = _typed(pd.DataFrame(rows), "risk_groups_example")
-    df.attrs = {"dataset": "risk_groups_example", "seed": seed,
-                "generator": "generate_risk_groups_example"}
+    df.attrs = {"dataset": "risk_groups_example", "seed": seed, "generator": "generate_risk_groups_example"}
     if not return_truth:
         return df
     return df, {
@@ -873,8 +1092,18 @@ _INT_COLS = {
     "population_2020": ["inhabitants_2020"],
 }
 _STR_COLS = {
-    "interventions": ["municipality_code", "municipality_name", "intervention", "intervention_type",
-                      "participant_id", "wave", "group", "neighbourhood", "gender", "education"],
+    "interventions": [
+        "municipality_code",
+        "municipality_name",
+        "intervention",
+        "intervention_type",
+        "participant_id",
+        "wave",
+        "group",
+        "neighbourhood",
+        "gender",
+        "education",
+    ],
     "municipal_panel": ["municipality_code", "municipality_name", "safety_region"],
     "benchmark": ["municipality_code", "municipality_name"],
     "youth": ["respondent_id", "wave", "age_band", "gender", "school_type"],
@@ -970,15 +1199,25 @@ def _load_file(name: str) -> pd.DataFrame:
     path = DATA_DIR / _FILES[name]
     # float_precision="round_trip": the numbers read back exactly as written (pandas' default
     # parser can be off in the last bit, so a bundled file would not equal its generator)
-    df = pd.read_csv(path, dtype={c: "str" for c in _STR_COLS[name]}, encoding="utf-8",
-                     keep_default_na=False, na_values=[""], float_precision="round_trip")
+    df = pd.read_csv(
+        path,
+        dtype={c: "str" for c in _STR_COLS[name]},
+        encoding="utf-8",
+        keep_default_na=False,
+        na_values=[""],
+        float_precision="round_trip",
+    )
     df = _typed(df, name)
     if name in REAL_DATASETS:
         df.attrs = {"dataset": name, "synthetic": False, **SOURCES[name]}
         return df
-    gen = {"interventions": "generate_interventions", "municipal_panel": "generate_municipal_panel",
-           "benchmark": "generate_benchmark", "youth": "generate_youth",
-           "risk_groups_example": "generate_risk_groups_example"}[name]
+    gen = {
+        "interventions": "generate_interventions",
+        "municipal_panel": "generate_municipal_panel",
+        "benchmark": "generate_benchmark",
+        "youth": "generate_youth",
+        "risk_groups_example": "generate_risk_groups_example",
+    }[name]
     df.attrs = {"dataset": name, "seed": SEEDS[name], "generator": gen}
     return df
 
@@ -994,8 +1233,10 @@ def _generate_bundled(name: str, return_truth: bool = False):
         return generate_youth(1500, SEEDS[name], return_truth=return_truth)
     if name == "risk_groups_example":
         return generate_risk_groups_example(SEEDS[name], return_truth=return_truth)
-    raise ParameterError(f"name={name!r} has no generator; use one of: 'interventions', "
-                         "'municipal_panel', 'benchmark', 'youth', 'risk_groups_example'.")
+    raise ParameterError(
+        f"name={name!r} has no generator; use one of: 'interventions', "
+        "'municipal_panel', 'benchmark', 'youth', 'risk_groups_example'."
+    )
 
 
 @lru_cache(maxsize=8)
@@ -1016,6 +1257,7 @@ def truth(name: str) -> dict:
     """
     check_option("name", name, list(SEEDS))
     import copy
+
     return copy.deepcopy(_truth_cached(name))
 
 
@@ -1044,8 +1286,9 @@ def regenerate(directory: str | Path | None = None) -> dict[str, Path]:
     return written
 
 
-def write_example_coalitions(directory: str | Path, n_coalitions: int = 345,
-                             seed: int = SEEDS["interventions"]) -> pd.DataFrame:
+def write_example_coalitions(
+    directory: str | Path, n_coalitions: int = 345, seed: int = SEEDS["interventions"]
+) -> pd.DataFrame:
     """Write one intervention data file per coalition (``GMxxxx.csv``) for batch reports.
 
     The data are ``generate_interventions(n_coalitions, seed)`` split by municipality
@@ -1083,16 +1326,23 @@ def write_example_coalitions(directory: str | Path, n_coalitions: int = 345,
     for code, part in df.groupby("municipality_code", sort=True):
         path = directory / f"{code}.csv"
         path.write_bytes(to_csv_bytes(part))
-        rows.append({"coalition_code": code, "coalition_name": part["municipality_name"].iloc[0],
-                     "data_path": str(path)})
+        rows.append(
+            {
+                "coalition_code": code,
+                "coalition_name": part["municipality_name"].iloc[0],
+                "data_path": str(path),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m evalkit.datasets",
-                                     description="Bundled example data of evalkit.")
-    parser.add_argument("--regenerate", action="store_true",
-                        help="rebuild the bundled CSV files from their seeds")
+    parser = argparse.ArgumentParser(
+        prog="python -m evalkit.datasets", description="Bundled example data of evalkit."
+    )
+    parser.add_argument(
+        "--regenerate", action="store_true", help="rebuild the bundled CSV files from their seeds"
+    )
     parser.add_argument("--out", default=None, help="directory (default: evalkit/data)")
     args = parser.parse_args(argv)
     if args.regenerate:

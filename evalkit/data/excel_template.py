@@ -20,6 +20,7 @@ Examples
 >>> from evalkit.excel_template import write_template
 >>> write_template("intervention", "invulformulier.xlsx")        # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -27,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.core.checks import check_lang, check_positive_int
-from evalkit.data.codebook import Codebook, Field, load_codebook, municipalities
 from evalkit.core.errors import ParameterError
+from evalkit.data.codebook import Codebook, Field, load_codebook, municipalities
 
 __all__ = ["write_template", "cli_template", "SHEET_NAMES"]
 
@@ -40,41 +41,71 @@ SHEET_NAMES = {
 
 _T = {
     "nl": {
-        "intro": ("Vul de gegevens in op het blad '{data}': één regel per {unit}. De kopregel niet "
-                  "veranderen. Kies antwoorden uit de keuzelijst waar die er is. Lege cellen betekenen "
-                  "'niet ingevuld'. Controleer het bestand daarna met: evalkit validate BESTAND.xlsx "
-                  "--codebook {name}"),
-        "unit": "rij", "columns": "Kolommen", "rules": "Regels voor het hele bestand",
+        "intro": (
+            "Vul de gegevens in op het blad '{data}': één regel per {unit}. De kopregel niet "
+            "veranderen. Kies antwoorden uit de keuzelijst waar die er is. Lege cellen betekenen "
+            "'niet ingevuld'. Controleer het bestand daarna met: evalkit validate BESTAND.xlsx "
+            "--codebook {name}"
+        ),
+        "unit": "rij",
+        "columns": "Kolommen",
+        "rules": "Regels voor het hele bestand",
         "head": ["Kolom (kop)", "Machinenaam", "Type", "Verplicht", "Toegestane waarden", "Omschrijving"],
-        "yes": "ja", "no": "nee",
-        "types": {"string": "tekst", "integer": "geheel getal", "number": "getal (komma mag)",
-                  "date": "datum (DD-MM-JJJJ)", "boolean": "ja/nee"},
-        "err_title": "Ongeldige waarde", "err_list": "Kies een waarde uit de lijst.",
-        "err_range": "Vul een {kind} in: {rng}.", "whole": "geheel getal", "decimal": "getal",
+        "yes": "ja",
+        "no": "nee",
+        "types": {
+            "string": "tekst",
+            "integer": "geheel getal",
+            "number": "getal (komma mag)",
+            "date": "datum (DD-MM-JJJJ)",
+            "boolean": "ja/nee",
+        },
+        "err_title": "Ongeldige waarde",
+        "err_list": "Kies een waarde uit de lijst.",
+        "err_range": "Vul een {kind} in: {rng}.",
+        "whole": "geheel getal",
+        "decimal": "getal",
         "err_date": "Vul een datum in, zoals 15-03-2024.",
         "missing": "Lege cel = niet ingevuld. Ook deze waarden gelden als leeg: {vals}.",
-        "optional_items": ("Gebruikt u de 6-item versie van de De Jong Gierveld-schaal? Maak dan een "
-                           "sjabloon zonder djg1, djg2, djg5, djg6 en djg11 (evalkit template "
-                           "intervention --items djg6)."),
+        "optional_items": (
+            "Gebruikt u de 6-item versie van de De Jong Gierveld-schaal? Maak dan een "
+            "sjabloon zonder djg1, djg2, djg5, djg6 en djg11 (evalkit template "
+            "intervention --items djg6)."
+        ),
         "draft": "CONCEPT",
     },
     "en": {
-        "intro": ("Enter the data on the sheet '{data}': one row per {unit}. Do not change the header "
-                  "row. Choose answers from the drop-down list where there is one. Empty cells mean "
-                  "'not answered'. Check the file afterwards with: evalkit validate FILE.xlsx "
-                  "--codebook {name}"),
-        "unit": "row", "columns": "Columns", "rules": "Rules for the whole file",
+        "intro": (
+            "Enter the data on the sheet '{data}': one row per {unit}. Do not change the header "
+            "row. Choose answers from the drop-down list where there is one. Empty cells mean "
+            "'not answered'. Check the file afterwards with: evalkit validate FILE.xlsx "
+            "--codebook {name}"
+        ),
+        "unit": "row",
+        "columns": "Columns",
+        "rules": "Rules for the whole file",
         "head": ["Column (header)", "Machine name", "Type", "Required", "Allowed values", "Description"],
-        "yes": "yes", "no": "no",
-        "types": {"string": "text", "integer": "whole number", "number": "number",
-                  "date": "date (DD-MM-YYYY)", "boolean": "yes/no"},
-        "err_title": "Invalid value", "err_list": "Choose a value from the list.",
-        "err_range": "Enter a {kind}: {rng}.", "whole": "whole number", "decimal": "number",
+        "yes": "yes",
+        "no": "no",
+        "types": {
+            "string": "text",
+            "integer": "whole number",
+            "number": "number",
+            "date": "date (DD-MM-YYYY)",
+            "boolean": "yes/no",
+        },
+        "err_title": "Invalid value",
+        "err_list": "Choose a value from the list.",
+        "err_range": "Enter a {kind}: {rng}.",
+        "whole": "whole number",
+        "decimal": "number",
         "err_date": "Enter a date, such as 15-03-2024.",
         "missing": "Empty cell = not answered. These values also count as empty: {vals}.",
-        "optional_items": ("Do you use the 6-item version of the De Jong Gierveld scale? Then make a "
-                           "template without djg1, djg2, djg5, djg6 and djg11 (evalkit template "
-                           "intervention --items djg6)."),
+        "optional_items": (
+            "Do you use the 6-item version of the De Jong Gierveld scale? Then make a "
+            "template without djg1, djg2, djg5, djg6 and djg11 (evalkit template "
+            "intervention --items djg6)."
+        ),
         "draft": "DRAFT",
     },
 }
@@ -107,9 +138,12 @@ def _select_fields(cb: Codebook, fields: Sequence[str] | None, items: str | None
         if items not in alts:
             raise ParameterError(
                 f"items={items!r} is not allowed for codebook {cb.name!r}; use one of: "
-                + (", ".join(repr(a) for a in alts) or "(none: this codebook has no item versions)") + ".",
+                + (", ".join(repr(a) for a in alts) or "(none: this codebook has no item versions)")
+                + ".",
                 nl=f"--items {items} bestaat niet voor codeboek '{cb.name}'; kies uit: "
-                + (", ".join(alts) or "(geen: dit codeboek heeft geen versies)") + ".")
+                + (", ".join(alts) or "(geen: dit codeboek heeft geen versies)")
+                + ".",
+            )
         all_items = {c for v in alts.values() for c in v}
         keep = set(alts[items])
         chosen = [f for f in chosen if f.name not in all_items or f.name in keep]
@@ -117,7 +151,8 @@ def _select_fields(cb: Codebook, fields: Sequence[str] | None, items: str | None
         unknown = [x for x in fields if x not in cb]
         if unknown:
             raise ParameterError(
-                f"fields: {unknown} are not fields of codebook {cb.name!r}; fields are: {', '.join(cb.field_names)}.")
+                f"fields: {unknown} are not fields of codebook {cb.name!r}; fields are: {', '.join(cb.field_names)}."
+            )
         missing_req = [f.name for f in cb.fields if f.required and f.name not in fields]
         if missing_req:
             raise ParameterError(f"fields must include the required fields {missing_req}.")
@@ -125,9 +160,15 @@ def _select_fields(cb: Codebook, fields: Sequence[str] | None, items: str | None
     return chosen
 
 
-def write_template(codebook: str | Path | Codebook, path: str | Path, *, lang: str = "nl",
-                   fields: Sequence[str] | None = None, items: str | None = None,
-                   n_rows: int = 1000) -> Path:
+def write_template(
+    codebook: str | Path | Codebook,
+    path: str | Path,
+    *,
+    lang: str = "nl",
+    fields: Sequence[str] | None = None,
+    items: str | None = None,
+    n_rows: int = 1000,
+) -> Path:
     """Write an Excel input template for a codebook.
 
     Parameters
@@ -219,17 +260,26 @@ def write_template(codebook: str | Path | Codebook, path: str | Path, *, lang: s
             for i, v in enumerate(choices, start=2):
                 c = lists.cell(row=i, column=list_col, value=v)
                 c.number_format = "@"
-            dv = DataValidation(type="list", formula1=f"'{names['lists']}'!${lc}$2:${lc}${len(choices) + 1}",
-                                allow_blank=True, showErrorMessage=True, showDropDown=False,
-                                errorTitle=t["err_title"], error=t["err_list"],
-                                promptTitle=f.title(lang)[:32], prompt=_prompt(f, lang))
+            dv = DataValidation(
+                type="list",
+                formula1=f"'{names['lists']}'!${lc}$2:${lc}${len(choices) + 1}",
+                allow_blank=True,
+                showErrorMessage=True,
+                showDropDown=False,
+                errorTitle=t["err_title"],
+                error=t["err_list"],
+                promptTitle=f.title(lang)[:32],
+                prompt=_prompt(f, lang),
+            )
             dv.showInputMessage = True
             dv.add(rng)
             ws.add_data_validation(dv)
         elif f.type in ("integer", "number") and (f.minimum is not None or f.maximum is not None):
             kind = "whole" if f.type == "integer" else "decimal"
             if f.minimum is not None and f.maximum is not None:
-                dv = DataValidation(type=kind, operator="between", formula1=str(f.minimum), formula2=str(f.maximum))
+                dv = DataValidation(
+                    type=kind, operator="between", formula1=str(f.minimum), formula2=str(f.maximum)
+                )
             elif f.minimum is not None:
                 dv = DataValidation(type=kind, operator="greaterThanOrEqual", formula1=str(f.minimum))
             else:
@@ -244,14 +294,26 @@ def write_template(codebook: str | Path | Codebook, path: str | Path, *, lang: s
             dv.add(rng)
             ws.add_data_validation(dv)
         elif f.type == "date":
-            dv = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)",
-                                formula2="DATE(2100,12,31)", allow_blank=True, showErrorMessage=True,
-                                errorTitle=t["err_title"], error=t["err_date"])
+            dv = DataValidation(
+                type="date",
+                operator="between",
+                formula1="DATE(2000,1,1)",
+                formula2="DATE(2100,12,31)",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle=t["err_title"],
+                error=t["err_date"],
+            )
             dv.add(rng)
             ws.add_data_validation(dv)
         elif f.type == "integer":
-            dv = DataValidation(type="whole", allow_blank=True, showErrorMessage=True,
-                                errorTitle=t["err_title"], error=t["err_range"].format(kind=t["whole"], rng="")[:255])
+            dv = DataValidation(
+                type="whole",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle=t["err_title"],
+                error=t["err_range"].format(kind=t["whole"], rng="")[:255],
+            )
             dv.operator = "between"
             dv.formula1, dv.formula2 = "-2147483648", "2147483647"
             dv.add(rng)
@@ -289,8 +351,14 @@ def write_template(codebook: str | Path | Codebook, path: str | Path, *, lang: s
         c.font, c.fill = header_font, header_fill
     row += 1
     for f in chosen:
-        vals = [f.title(lang), f.name, t["types"].get(f.type, f.type), t["yes"] if f.required else t["no"],
-                f.allowed_text(lang), f.description(lang)]
+        vals = [
+            f.title(lang),
+            f.name,
+            t["types"].get(f.type, f.type),
+            t["yes"] if f.required else t["no"],
+            f.allowed_text(lang),
+            f.description(lang),
+        ]
         for j, v in enumerate(vals, start=1):
             c = help_ws.cell(row=row, column=j, value=v)
             c.alignment = Alignment(wrap_text=True, vertical="top")
@@ -302,7 +370,9 @@ def write_template(codebook: str | Path | Codebook, path: str | Path, *, lang: s
         row += 1
         for r in cb.rules:
             help_ws.cell(row=row, column=1, value=str(r.get("id", r.get("type"))))
-            c = help_ws.cell(row=row, column=2, value=str(r.get(f"description_{lang}") or r.get("description", "")))
+            c = help_ws.cell(
+                row=row, column=2, value=str(r.get(f"description_{lang}") or r.get("description", ""))
+            )
             c.alignment = Alignment(wrap_text=True, vertical="top")
             help_ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=6)
             row += 1
@@ -317,16 +387,22 @@ def write_template(codebook: str | Path | Codebook, path: str | Path, *, lang: s
 def _cmd_template(args: Any) -> int:
     out = Path(args.out)
     if out.is_dir():
-        raise IsADirectoryError(f"'{out}' is een map; geef de naam van een nieuw .xlsx-bestand (--out invoer.xlsx)."
-                                if args.lang == "nl" else
-                                f"'{out}' is a folder; give the name of a new .xlsx file (--out input.xlsx).")
+        raise IsADirectoryError(
+            f"'{out}' is een map; geef de naam van een nieuw .xlsx-bestand (--out invoer.xlsx)."
+            if args.lang == "nl"
+            else f"'{out}' is a folder; give the name of a new .xlsx file (--out input.xlsx)."
+        )
     if out.exists() and not args.force:
-        raise FileExistsError(f"'{out}' bestaat al; kies een andere naam of overschrijf het met --force."
-                              if args.lang == "nl" else
-                              f"'{out}' already exists; choose another name or overwrite it with --force.")
+        raise FileExistsError(
+            f"'{out}' bestaat al; kies een andere naam of overschrijf het met --force."
+            if args.lang == "nl"
+            else f"'{out}' already exists; choose another name or overwrite it with --force."
+        )
     if out.suffix.lower() != ".xlsx":
-        raise ParameterError(f"--out must end in .xlsx, got {str(out)!r}.",
-                             nl=f"--out moet eindigen op .xlsx (een Excel-werkmap), niet '{out}'.")
+        raise ParameterError(
+            f"--out must end in .xlsx, got {str(out)!r}.",
+            nl=f"--out moet eindigen op .xlsx (een Excel-werkmap), niet '{out}'.",
+        )
     # errors (unknown codebook or item version, locked file): evalkit.cli.main, one line
     p = write_template(args.codebook, out, lang=args.lang, items=args.items)
     print(p)
@@ -341,8 +417,11 @@ def cli_template(subparsers) -> Any:
         description="Write an Excel input template: headers, drop-down lists of allowed answers, "
         "ranges enforced, and a sheet that explains every column.",
     )
-    p.add_argument("codebook", metavar="CODEBOOK",
-                   help="intervention, municipal_panel, youth_instrument, benchmark (or a JSON path)")
+    p.add_argument(
+        "codebook",
+        metavar="CODEBOOK",
+        help="intervention, municipal_panel, youth_instrument, benchmark (or a JSON path)",
+    )
     p.add_argument("--out", required=True, metavar="FILE.xlsx")
     p.add_argument("--lang", choices=("nl", "en"), default="nl")
     p.add_argument("--items", default=None, help="item version, e.g. djg11 or djg6 for intervention")

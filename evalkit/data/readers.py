@@ -17,6 +17,7 @@ Examples
 >>> report.ok, report.errors.columns.tolist()                        # doctest: +SKIP
 (True, ['row', 'column', 'value', 'rule', 'message'])
 """
+
 from __future__ import annotations
 
 import csv
@@ -36,16 +37,33 @@ import pandas as pd
 
 from evalkit.core.checks import check_lang
 from evalkit.core.errors import CodebookError, DataValidationError, ParameterError
-from evalkit.data.codebook import (Codebook, Field, available_codebooks, load_codebook, municipalities,
-                                   normalize_label)
+from evalkit.data.codebook import (
+    Codebook,
+    Field,
+    available_codebooks,
+    load_codebook,
+    municipalities,
+    normalize_label,
+)
 
 __all__ = ["read", "validate", "ValidationReport", "ISSUE_COLUMNS", "RULE_TEXT", "rule_text", "cli_validate"]
 
 #: Columns of ``ValidationReport.errors`` and ``.warnings``: the first five are the
 #: original contract; the rest place the problem where the user sees it (see docs/io.md).
-ISSUE_COLUMNS: tuple[str, ...] = ("row", "column", "value", "rule", "message",
-                                  "excel_row", "line", "column_letter", "cell", "header",
-                                  "rule_text", "fix")
+ISSUE_COLUMNS: tuple[str, ...] = (
+    "row",
+    "column",
+    "value",
+    "rule",
+    "message",
+    "excel_row",
+    "line",
+    "column_letter",
+    "cell",
+    "header",
+    "rule_text",
+    "fix",
+)
 
 #: Sheet names of the data sheet in an evalkit Excel template.
 DATA_SHEET_NAMES = ("gegevens", "data")
@@ -79,7 +97,10 @@ RULE_TEXT: dict[str, dict[str, str]] = {
     "parse_error": {"nl": "bestand niet te lezen", "en": "file cannot be read"},
     "extra_fields": {"nl": "regel heeft te veel waarden", "en": "row has too many values"},
     "encoding": {"nl": "tekens verkeerd opgeslagen", "en": "characters stored wrongly"},
-    "percentage_scale": {"nl": "fracties in plaats van percentages?", "en": "fractions instead of percentages?"},
+    "percentage_scale": {
+        "nl": "fracties in plaats van percentages?",
+        "en": "fractions instead of percentages?",
+    },
 }
 
 
@@ -100,12 +121,18 @@ class _Layout:
 
     __slots__ = ("kind", "sheet", "header_row", "_lines", "_lines_fn")
 
-    def __init__(self, kind: str = "frame", *, sheet: str | None = None, header_row: int = 1,
-                 lines: Callable[[], np.ndarray | None] | None = None):
+    def __init__(
+        self,
+        kind: str = "frame",
+        *,
+        sheet: str | None = None,
+        header_row: int = 1,
+        lines: Callable[[], np.ndarray | None] | None = None,
+    ):
         self.kind = kind
         self.sheet = sheet
         self.header_row = header_row  # spreadsheet row of the header
-        self._lines_fn = lines        # csv: text-editor line where each data row starts (lazy)
+        self._lines_fn = lines  # csv: text-editor line where each data row starts (lazy)
         self._lines: np.ndarray | None = None
 
     @property
@@ -166,8 +193,9 @@ class ValidationReport:
         - ``rule_text``: the rule in words (Dutch or English), ``fix``: what to do.
     """
 
-    def __init__(self, issues: pd.DataFrame, *, codebook: str, source: str | None,
-                 n_rows: int, lang: str = "nl"):
+    def __init__(
+        self, issues: pd.DataFrame, *, codebook: str, source: str | None, n_rows: int, lang: str = "nl"
+    ):
         self._issues = issues
         self.codebook = codebook
         self.source = source
@@ -178,20 +206,22 @@ class ValidationReport:
     def _frame(self, severity: str | None, lang: str | None = None) -> pd.DataFrame:
         lang = check_lang(lang or self.lang)
         iss = self._issues if severity is None else self._issues[self._issues["severity"] == severity]
-        out = pd.DataFrame({
-            "row": iss["row"].astype("Int64"),
-            "column": iss["column"],
-            "value": iss["value"],
-            "rule": iss["rule"],
-            "message": iss[f"message_{lang}"],
-            "excel_row": iss["excel_row"].astype("Int64"),
-            "line": iss["line"].astype("Int64"),
-            "column_letter": iss["column_letter"],
-            "cell": iss["cell"],
-            "header": iss[f"header_{lang}"],
-            "rule_text": iss["rule"].map(lambda r: rule_text(r, lang)),
-            "fix": iss[f"fix_{lang}"],
-        })
+        out = pd.DataFrame(
+            {
+                "row": iss["row"].astype("Int64"),
+                "column": iss["column"],
+                "value": iss["value"],
+                "rule": iss["rule"],
+                "message": iss[f"message_{lang}"],
+                "excel_row": iss["excel_row"].astype("Int64"),
+                "line": iss["line"].astype("Int64"),
+                "column_letter": iss["column_letter"],
+                "cell": iss["cell"],
+                "header": iss[f"header_{lang}"],
+                "rule_text": iss["rule"].map(lambda r: rule_text(r, lang)),
+                "fix": iss[f"fix_{lang}"],
+            }
+        )
         if severity is None:
             out.insert(0, "severity", iss["severity"])
         return out.reset_index(drop=True)
@@ -228,23 +258,33 @@ class ValidationReport:
         src = f"'{self.source}'" if self.source else ("de tabel" if nl else "the table")
         ne, nw = self.n_errors, self.n_warnings
         lines = [
-            (f"Controle van {src} met codeboek '{self.codebook}': {self.n_rows} "
-             f"{'regel' if self.n_rows == 1 else 'regels'} met gegevens, "
-             f"{ne} {'fout' if ne == 1 else 'fouten'}, {nw} {'waarschuwing' if nw == 1 else 'waarschuwingen'}.")
-            if nl else
-            (f"Check of {src} against codebook '{self.codebook}': {self.n_rows} data "
-             f"row{'s' if self.n_rows != 1 else ''}, "
-             f"{ne} error{'s' if ne != 1 else ''}, {nw} warning{'s' if nw != 1 else ''}.")
+            (
+                f"Controle van {src} met codeboek '{self.codebook}': {self.n_rows} "
+                f"{'regel' if self.n_rows == 1 else 'regels'} met gegevens, "
+                f"{ne} {'fout' if ne == 1 else 'fouten'}, {nw} {'waarschuwing' if nw == 1 else 'waarschuwingen'}."
+            )
+            if nl
+            else (
+                f"Check of {src} against codebook '{self.codebook}': {self.n_rows} data "
+                f"row{'s' if self.n_rows != 1 else ''}, "
+                f"{ne} error{'s' if ne != 1 else ''}, {nw} warning{'s' if nw != 1 else ''}."
+            )
         ]
         if self.ok:
-            lines.append("Geen fouten gevonden: het bestand voldoet aan het codeboek." if nl
-                         else "No errors found: the file meets the codebook.")
+            lines.append(
+                "Geen fouten gevonden: het bestand voldoet aan het codeboek."
+                if nl
+                else "No errors found: the file meets the codebook."
+            )
         err = self._frame("error", lang)
         if ne:
             where = err["column_letter"].where(err["column_letter"].notna(), "")
             col = (where + " " + err["header"].fillna("").map(lambda h: f"'{h}'" if h else "")).str.strip()
-            counts = (pd.DataFrame({"what": err["rule_text"], "col": col.where(col != "", "-")})
-                      .groupby(["what", "col"], sort=False).size())
+            counts = (
+                pd.DataFrame({"what": err["rule_text"], "col": col.where(col != "", "-")})
+                .groupby(["what", "col"], sort=False)
+                .size()
+            )
             lines.append("")
             lines.append("Fouten per soort en kolom:" if nl else "Errors by kind and column:")
             wide = max(len(str(w)) for w, _ in counts.index)
@@ -253,8 +293,11 @@ class ValidationReport:
                 lines.append(f"  {what:<{wide}}  {c:<{widc}}  {k}")
             lines.append("")
             shown = err.head(max_items)
-            lines.append((f"Eerste {len(shown)} van {ne} fouten:" if nl else f"First {len(shown)} of {ne} errors:")
-                         if ne > len(shown) else ("Fouten:" if nl else "Errors:"))
+            lines.append(
+                (f"Eerste {len(shown)} van {ne} fouten:" if nl else f"First {len(shown)} of {ne} errors:")
+                if ne > len(shown)
+                else ("Fouten:" if nl else "Errors:")
+            )
             lines += [f"  - {m}" for m in shown["message"]]
         warn = self._frame("warning", lang)
         if nw:
@@ -269,23 +312,30 @@ class ValidationReport:
         return self.summary()
 
     def __repr__(self) -> str:
-        return (f"<ValidationReport codebook={self.codebook!r} source={self.source!r} "
-                f"rows={self.n_rows} errors={self.n_errors} warnings={self.n_warnings}>")
+        return (
+            f"<ValidationReport codebook={self.codebook!r} source={self.source!r} "
+            f"rows={self.n_rows} errors={self.n_errors} warnings={self.n_warnings}>"
+        )
 
     def _repr_html_(self) -> str:
         nl = self.lang == "nl"
         head = html.escape(self.summary(max_items=0).split("\n\n")[0])
         colour = "#009e73" if self.ok else "#d55e00"
-        parts = [f'<div class="evalkit-validation"><p style="border-left:4px solid {colour};'
-                 f'padding-left:.5em"><strong>{head}</strong></p>']
+        parts = [
+            f'<div class="evalkit-validation"><p style="border-left:4px solid {colour};'
+            f'padding-left:.5em"><strong>{head}</strong></p>'
+        ]
         show = ["cell", "header", "value", "rule_text", "message"]
-        for title, frame in (("Fouten" if nl else "Errors", self.errors),
-                             ("Waarschuwingen" if nl else "Warnings", self.warnings)):
+        for title, frame in (
+            ("Fouten" if nl else "Errors", self.errors),
+            ("Waarschuwingen" if nl else "Warnings", self.warnings),
+        ):
             if len(frame):
                 more = f" (eerste 100 van {len(frame)})" if nl else f" (first 100 of {len(frame)})"
                 parts.append(f"<h4>{title}{more if len(frame) > 100 else ''}</h4>")
-                parts.append(frame[show].head(100).to_html(index=False, border=0, na_rep="",
-                                                           classes="evalkit-table"))
+                parts.append(
+                    frame[show].head(100).to_html(index=False, border=0, na_rep="", classes="evalkit-table")
+                )
         parts.append("</div>")
         return "".join(parts)
 
@@ -302,8 +352,14 @@ _Text = Callable[[Any, Any], str] | str
 class _Issues:
     """Collects issues as column chunks (vectorised), then builds one frame."""
 
-    def __init__(self, cb: Codebook, source: str | None, headers: dict[str, str],
-                 positions: dict[str, int] | None = None, layout: _Layout | None = None):
+    def __init__(
+        self,
+        cb: Codebook,
+        source: str | None,
+        headers: dict[str, str],
+        positions: dict[str, int] | None = None,
+        layout: _Layout | None = None,
+    ):
         self.cb = cb
         self.source = source
         self.headers = headers  # machine name -> header as written in the file
@@ -311,8 +367,9 @@ class _Issues:
         self.layout = layout or _Layout()
         self.chunks: list[dict] = []
 
-    def header(self, name: str | None, lang: str, index: int | None = None,
-               shown: str | None = None) -> str | None:
+    def header(
+        self, name: str | None, lang: str, index: int | None = None, shown: str | None = None
+    ) -> str | None:
         if shown is not None:
             return shown
         if name is None:
@@ -322,8 +379,9 @@ class _Issues:
             h = self.cb[name].title(lang) if name in self.cb else name
         return h
 
-    def prefix(self, lang: str, row: int | None, column: str | None, index: int | None,
-               shown: str | None) -> str:
+    def prefix(
+        self, lang: str, row: int | None, column: str | None, index: int | None, shown: str | None
+    ) -> str:
         nl = lang == "nl"
         lay = self.layout
         parts = []
@@ -333,8 +391,11 @@ class _Issues:
                 parts.append(("blad " if nl else "sheet ") + f"'{lay.sheet}'")
         if row is not None:
             if lay.kind == "csv":
-                parts.append((f"regel {lay.line(row)} (in Excel rij {lay.excel_row(row)})" if nl
-                              else f"line {lay.line(row)} (row {lay.excel_row(row)} in Excel)"))
+                parts.append(
+                    f"regel {lay.line(row)} (in Excel rij {lay.excel_row(row)})"
+                    if nl
+                    else f"line {lay.line(row)} (row {lay.excel_row(row)} in Excel)"
+                )
             elif lay.kind == "xlsx":
                 parts.append(("rij " if nl else "row ") + str(lay.excel_row(row)))
             elif lay.kind == "sav":
@@ -344,15 +405,30 @@ class _Issues:
         h = self.header(column, lang, index, shown)
         if h is not None:
             letter = lay.letter(index)
-            word = ("variabele " if nl else "variable ") if lay.kind == "sav" else ("kolom " if nl else "column ")
+            word = (
+                ("variabele " if nl else "variable ")
+                if lay.kind == "sav"
+                else ("kolom " if nl else "column ")
+            )
             parts.append(word + (f"{letter} " if letter else "") + f"'{h}'")
         s = ", ".join(parts)
         return (s[:1].upper() + s[1:] + ": ") if s else ""
 
-    def add(self, rule: str, column: str | None, rows: Sequence | np.ndarray | None,
-            values: Sequence | np.ndarray | None, nl: _Text, en: _Text, severity: str = "error", *,
-            fix_nl: _Text = "", fix_en: _Text = "", index: int | None = None,
-            shown: str | None = None) -> None:
+    def add(
+        self,
+        rule: str,
+        column: str | None,
+        rows: Sequence | np.ndarray | None,
+        values: Sequence | np.ndarray | None,
+        nl: _Text,
+        en: _Text,
+        severity: str = "error",
+        *,
+        fix_nl: _Text = "",
+        fix_en: _Text = "",
+        index: int | None = None,
+        shown: str | None = None,
+    ) -> None:
         """Add issues. ``rows`` are 1-based data rows (None: one file-level issue).
 
         ``nl``/``en`` state the problem, ``fix_nl``/``fix_en`` what to do (both may be
@@ -376,22 +452,32 @@ class _Issues:
             prob = [tmpl(r, v) if callable(tmpl) else tmpl for r, v in zip(rows_l, vals_l)]
             fx = [fix(r, v) if callable(fix) else fix for r, v in zip(rows_l, vals_l)]
             fixes[lang] = fx
-            msgs[lang] = [self.prefix(lang, r, column, index, shown) + (p + " " + f if f else p)
-                          for r, p, f in zip(rows_l, prob, fx)]
+            msgs[lang] = [
+                self.prefix(lang, r, column, index, shown) + (p + " " + f if f else p)
+                for r, p, f in zip(rows_l, prob, fx)
+            ]
         lay = self.layout
         letter = lay.letter(index) if (column is not None or shown is not None) else None
         excel_rows = [None if r is None else lay.excel_row(r) for r in rows_l]
-        self.chunks.append({
-            "row": rows_l, "column": column, "value": vals_l, "rule": rule, "severity": severity,
-            "message_nl": msgs["nl"], "message_en": msgs["en"],
-            "fix_nl": fixes["nl"], "fix_en": fixes["en"],
-            "excel_row": excel_rows,
-            "line": [None if r is None else lay.line(r) for r in rows_l],
-            "column_letter": letter,
-            "cell": [f"{letter}{er}" if letter and er is not None else None for er in excel_rows],
-            "header_nl": self.header(column, "nl", index, shown),
-            "header_en": self.header(column, "en", index, shown),
-        })
+        self.chunks.append(
+            {
+                "row": rows_l,
+                "column": column,
+                "value": vals_l,
+                "rule": rule,
+                "severity": severity,
+                "message_nl": msgs["nl"],
+                "message_en": msgs["en"],
+                "fix_nl": fixes["nl"],
+                "fix_en": fixes["en"],
+                "excel_row": excel_rows,
+                "line": [None if r is None else lay.line(r) for r in rows_l],
+                "column_letter": letter,
+                "cell": [f"{letter}{er}" if letter and er is not None else None for er in excel_rows],
+                "header_nl": self.header(column, "nl", index, shown),
+                "header_en": self.header(column, "en", index, shown),
+            }
+        )
 
     def rows_text(self, rows: Sequence[int], lang: str) -> str:
         """Other data rows named as the user's program numbers them (``rijen 3, 9``)."""
@@ -407,9 +493,23 @@ class _Issues:
         return f"{word[len(nums) != 1]} {_rows_text([int(x) for x in nums if x is not None], lang)}"
 
     def frame(self) -> pd.DataFrame:
-        cols = ["severity", "row", "column", "value", "rule", "message_nl", "message_en",
-                "fix_nl", "fix_en", "excel_row", "line", "column_letter", "cell",
-                "header_nl", "header_en"]
+        cols = [
+            "severity",
+            "row",
+            "column",
+            "value",
+            "rule",
+            "message_nl",
+            "message_en",
+            "fix_nl",
+            "fix_en",
+            "excel_row",
+            "line",
+            "column_letter",
+            "cell",
+            "header_nl",
+            "header_en",
+        ]
         ints = ("row", "excel_row", "line")
         if not self.chunks:
             df = pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
@@ -439,8 +539,9 @@ class _Issues:
             df[c] = df[c].astype("Int64")
         df["_file"] = df["row"].isna().astype(int)
         df["_col"] = df["column"].map(lambda c: order.get(c, len(order)) if c is not None else -1)
-        df = df.sort_values(["_file", "row", "_col"], ascending=[False, True, True], kind="stable",
-                            na_position="first")
+        df = df.sort_values(
+            ["_file", "row", "_col"], ascending=[False, True, True], kind="stable", na_position="first"
+        )
         return df.drop(columns=["_file", "_col"]).reset_index(drop=True)
 
 
@@ -520,8 +621,15 @@ def _parse_numbers(t: pd.Series, grouped_points: bool = False) -> pd.Series:
     return pd.to_numeric(x, errors="coerce")
 
 
-_DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%d-%m-%Y %H:%M:%S",
-                 "%Y/%m/%d", "%d.%m.%Y")
+_DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%d-%m-%Y",
+    "%d/%m/%Y",
+    "%Y-%m-%d %H:%M:%S",
+    "%d-%m-%Y %H:%M:%S",
+    "%Y/%m/%d",
+    "%d.%m.%Y",
+)
 
 
 def _parse_dates(t: pd.Series) -> pd.Series:
@@ -540,7 +648,13 @@ class _Column:
     __slots__ = ("typed", "missing", "type_bad", "enum_bad", "text")
 
     def __init__(self, typed, missing, type_bad, enum_bad, text):
-        self.typed, self.missing, self.type_bad, self.enum_bad, self.text = typed, missing, type_bad, enum_bad, text
+        self.typed, self.missing, self.type_bad, self.enum_bad, self.text = (
+            typed,
+            missing,
+            type_bad,
+            enum_bad,
+            text,
+        )
 
 
 def _unique_text(uniq) -> pd.Series:
@@ -593,9 +707,12 @@ def _coerce(s: pd.Series, f: Field, cb: Codebook) -> _Column:
 
     if f.type in ("integer", "number"):
         u_num = _parse_numbers(pd.Series(ut, dtype="str"), grouped_points=f.type == "number").to_numpy(
-            dtype="float64", na_value=np.nan)
+            dtype="float64", na_value=np.nan
+        )
         if amap:
-            words = pd.to_numeric(u_norm.map(amap), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+            words = pd.to_numeric(u_norm.map(amap), errors="coerce").to_numpy(
+                dtype="float64", na_value=np.nan
+            )
             u_num = np.where(np.isnan(words), u_num, words)
         u_bad = ~u_missing & ~np.isfinite(u_num)
         u_num = np.where(u_bad, np.nan, u_num)
@@ -604,12 +721,22 @@ def _coerce(s: pd.Series, f: Field, cb: Codebook) -> _Column:
         return _finish_numeric(f, num, missing, type_bad, text)
     if f.type == "date":
         u_dt = _parse_dates(pd.Series(ut, dtype="str"))
-        u_bad = (~u_missing & u_dt.isna().to_numpy())
+        u_bad = ~u_missing & u_dt.isna().to_numpy()
         typed = pd.Series(_take(u_dt.to_numpy(), codes, np.datetime64("NaT")), index=s.index)
         return _Column(typed, missing, _take(u_bad, codes, False), no, text)
     if f.type == "boolean":
-        bmap = {"true": True, "false": False, "ja": True, "nee": False, "yes": True, "no": False,
-                "1": True, "0": False, "waar": True, "onwaar": False}
+        bmap = {
+            "true": True,
+            "false": False,
+            "ja": True,
+            "nee": False,
+            "yes": True,
+            "no": False,
+            "1": True,
+            "0": False,
+            "waar": True,
+            "onwaar": False,
+        }
         u_b = u_norm.map(bmap)
         u_bad = ~u_missing & u_b.isna().to_numpy()
         typed = pd.Series(_take(u_b.to_numpy(dtype=object), codes, None), index=s.index).astype("boolean")
@@ -648,43 +775,74 @@ def _finish_numeric(f: Field, num: np.ndarray, missing, type_bad, text) -> _Colu
 def _type_msgs(f: Field) -> tuple[Callable[[Any, Any], str], ...]:
     """(problem nl, problem en, fix nl, fix en) for a value of the wrong type."""
     if f.type == "integer":
+
         def thousands(v: Any, lang: str) -> str:
             if re.fullmatch(r"\d{1,3}([.,]\d{3})+", str(v)):
-                return (" Gebruik geen scheidingsteken voor duizendtallen: schrijf " + re.sub(r"[.,]", "", str(v)) + "."
-                        if lang == "nl" else
-                        " Do not use a thousands separator: write " + re.sub(r"[.,]", "", str(v)) + ".")
+                return (
+                    " Gebruik geen scheidingsteken voor duizendtallen: schrijf "
+                    + re.sub(r"[.,]", "", str(v))
+                    + "."
+                    if lang == "nl"
+                    else " Do not use a thousands separator: write " + re.sub(r"[.,]", "", str(v)) + "."
+                )
             return ""
-        return (lambda r, v: f"'{v}' is geen geheel getal.",
-                lambda r, v: f"'{v}' is not a whole number.",
-                lambda r, v: "Vul een heel getal in (zoals 67), zonder letters, tekens of decimalen." + thousands(v, "nl"),
-                lambda r, v: "Enter a whole number (such as 67), without letters, symbols or decimals." + thousands(v, "en"))
+
+        return (
+            lambda r, v: f"'{v}' is geen geheel getal.",
+            lambda r, v: f"'{v}' is not a whole number.",
+            lambda r, v: (
+                "Vul een heel getal in (zoals 67), zonder letters, tekens of decimalen." + thousands(v, "nl")
+            ),
+            lambda r, v: (
+                "Enter a whole number (such as 67), without letters, symbols or decimals."
+                + thousands(v, "en")
+            ),
+        )
     if f.type == "number":
-        return (lambda r, v: f"'{v}' is geen getal.", lambda r, v: f"'{v}' is not a number.",
-                lambda r, v: "Vul een getal in, zoals 12,5 of 12.5.",
-                lambda r, v: "Enter a number, such as 12.5 or 12,5.")
+        return (
+            lambda r, v: f"'{v}' is geen getal.",
+            lambda r, v: f"'{v}' is not a number.",
+            lambda r, v: "Vul een getal in, zoals 12,5 of 12.5.",
+            lambda r, v: "Enter a number, such as 12.5 or 12,5.",
+        )
     if f.type == "date":
-        return (lambda r, v: f"'{v}' is geen geldige datum.", lambda r, v: f"'{v}' is not a valid date.",
-                lambda r, v: "Schrijf de datum als 15-03-2024 of 2024-03-15.",
-                lambda r, v: "Write the date as 2024-03-15 or 15-03-2024.")
-    return (lambda r, v: f"'{v}' is geen ja/nee-waarde.", lambda r, v: f"'{v}' is not a yes/no value.",
-            lambda r, v: "Vul ja of nee in.", lambda r, v: "Enter yes or no.")
+        return (
+            lambda r, v: f"'{v}' is geen geldige datum.",
+            lambda r, v: f"'{v}' is not a valid date.",
+            lambda r, v: "Schrijf de datum als 15-03-2024 of 2024-03-15.",
+            lambda r, v: "Write the date as 2024-03-15 or 15-03-2024.",
+        )
+    return (
+        lambda r, v: f"'{v}' is geen ja/nee-waarde.",
+        lambda r, v: f"'{v}' is not a yes/no value.",
+        lambda r, v: "Vul ja of nee in.",
+        lambda r, v: "Enter yes or no.",
+    )
 
 
 def _gm_hint(v: str, lang: str) -> str:
     nl = lang == "nl"
     if _INT_LIKE.match(v):
         code = "GM" + str(int(float(v))).zfill(4)
-        return (f" Bedoelt u {code}? Een gemeentecode is tekst: GM en vier cijfers. Er wordt niets "
-                "automatisch aangevuld; zet de kolom in Excel op 'Tekst' en vul de hele code in."
-                if nl else
-                f" Did you mean {code}? A municipality code is text: GM and four digits. Nothing is "
-                "filled in automatically; format the column as 'Text' in Excel and enter the full code.")
+        return (
+            f" Bedoelt u {code}? Een gemeentecode is tekst: GM en vier cijfers. Er wordt niets "
+            "automatisch aangevuld; zet de kolom in Excel op 'Tekst' en vul de hele code in."
+            if nl
+            else f" Did you mean {code}? A municipality code is text: GM and four digits. Nothing is "
+            "filled in automatically; format the column as 'Text' in Excel and enter the full code."
+        )
     if re.fullmatch(r"(?i)gm\s*\d{4}", v):
         code = "GM" + re.sub(r"\D", "", v)
-        return (f" Schrijf {code} (hoofdletters GM, geen spatie)." if nl
-                else f" Write {code} (capital GM, no space).")
-    return (" Een gemeentecode is GM en vier cijfers, zoals GM0363." if nl
-            else " A municipality code is GM and four digits, such as GM0363.")
+        return (
+            f" Schrijf {code} (hoofdletters GM, geen spatie)."
+            if nl
+            else f" Write {code} (capital GM, no space)."
+        )
+    return (
+        " Een gemeentecode is GM en vier cijfers, zoals GM0363."
+        if nl
+        else " A municipality code is GM and four digits, such as GM0363."
+    )
 
 
 # =======================================================================================
@@ -714,8 +872,9 @@ def _header_map(columns: Sequence, cb: Codebook, var_labels: dict | None = None)
     return rename, unknown, duplicates, blanks
 
 
-def _coverage(iss: _Issues, cb: Codebook, cols: list, rename: dict[int, str],
-              duplicates: list, blanks: list[int]) -> bool:
+def _coverage(
+    iss: _Issues, cb: Codebook, cols: list, rename: dict[int, str], duplicates: list, blanks: list[int]
+) -> bool:
     """A codebook that recognises none or fewer than half of the file's columns is an error.
 
     Otherwise a coalition file checked with the wrong codebook (``--codebook djg11``) would
@@ -738,26 +897,48 @@ def _coverage(iss: _Issues, cb: Codebook, cols: list, rename: dict[int, str],
             best = (other_name, k)
     tot = len(named)
     if best:
-        fix_nl = (f"Dit lijkt een bestand voor codeboek '{best[0]}' ({best[1]} van de {tot} kolommen "
-                  f"herkend): controleer het met --codebook {best[0]}.")
-        fix_en = (f"This looks like a file for codebook '{best[0]}' ({best[1]} of the {tot} columns "
-                  f"recognised): check it with --codebook {best[0]}.")
+        fix_nl = (
+            f"Dit lijkt een bestand voor codeboek '{best[0]}' ({best[1]} van de {tot} kolommen "
+            f"herkend): controleer het met --codebook {best[0]}."
+        )
+        fix_en = (
+            f"This looks like a file for codebook '{best[0]}' ({best[1]} of the {tot} columns "
+            f"recognised): check it with --codebook {best[0]}."
+        )
     else:
-        fix_nl = ("Controleer of dit het goede codeboek is en of de kolomkoppen kloppen; het sjabloon "
-                  f"toont de koppen (evalkit template {cb.name} --out sjabloon.xlsx).")
-        fix_en = ("Check that this is the right codebook and that the column headers are right; the "
-                  f"template shows the headers (evalkit template {cb.name} --out template.xlsx).")
-    iss.add("coverage", None, None, f"{known}/{tot}",
-            f"codeboek '{cb.name}' herkent {known} van de {tot} kolommen van dit bestand, dus het "
-            "bestand is grotendeels niet gecontroleerd.",
-            f"codebook '{cb.name}' recognises {known} of the {tot} columns of this file, so most of "
-            "the file was not checked.", fix_nl=fix_nl, fix_en=fix_en)
+        fix_nl = (
+            "Controleer of dit het goede codeboek is en of de kolomkoppen kloppen; het sjabloon "
+            f"toont de koppen (evalkit template {cb.name} --out sjabloon.xlsx)."
+        )
+        fix_en = (
+            "Check that this is the right codebook and that the column headers are right; the "
+            f"template shows the headers (evalkit template {cb.name} --out template.xlsx)."
+        )
+    iss.add(
+        "coverage",
+        None,
+        None,
+        f"{known}/{tot}",
+        f"codeboek '{cb.name}' herkent {known} van de {tot} kolommen van dit bestand, dus het "
+        "bestand is grotendeels niet gecontroleerd.",
+        f"codebook '{cb.name}' recognises {known} of the {tot} columns of this file, so most of "
+        "the file was not checked.",
+        fix_nl=fix_nl,
+        fix_en=fix_en,
+    )
     return False
 
 
-def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
-           pre_issues: list[tuple] | None = None, var_labels: dict | None = None,
-           lang: str = "nl", layout: _Layout | None = None) -> tuple[pd.DataFrame, ValidationReport]:
+def _check(
+    df: pd.DataFrame,
+    cb: Codebook,
+    *,
+    source: str | None = None,
+    pre_issues: list[tuple] | None = None,
+    var_labels: dict | None = None,
+    lang: str = "nl",
+    layout: _Layout | None = None,
+) -> tuple[pd.DataFrame, ValidationReport]:
     """Core: map headers, convert types, run every check. Returns (typed frame, report)."""
     n = len(df)
     cols = list(df.columns)
@@ -777,53 +958,99 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
 
     # -- file-level ---------------------------------------------------------------------
     if n == 0 and not unreadable:
-        iss.add("empty_file", None, None, None,
-                "het bestand bevat geen gegevens (alleen een kopregel of helemaal niets).",
-                "the file holds no data (only a header row or nothing at all).",
-                fix_nl="Vul minstens één regel in onder de kopregel.",
-                fix_en="Fill in at least one row below the header row.")
+        iss.add(
+            "empty_file",
+            None,
+            None,
+            None,
+            "het bestand bevat geen gegevens (alleen een kopregel of helemaal niets).",
+            "the file holds no data (only a header row or nothing at all).",
+            fix_nl="Vul minstens één regel in onder de kopregel.",
+            fix_en="Fill in at least one row below the header row.",
+        )
     present = set(rename.values())
     no_columns = len(cols) == 0
     fits = _coverage(iss, cb, cols, rename, duplicates, blanks)
-    for f in ([] if no_columns else cb.fields):
+    for f in [] if no_columns else cb.fields:
         if f.required and f.name not in present:
-            iss.add("missing_column", f.name, None, None,
-                    "de verplichte kolom ontbreekt.", "the required column is missing.",
-                    fix_nl=f"Voeg een kolom toe met de kop '{f.title('nl')}'.",
-                    fix_en=f"Add a column headed '{f.title('en')}'.")
+            iss.add(
+                "missing_column",
+                f.name,
+                None,
+                None,
+                "de verplichte kolom ontbreekt.",
+                "the required column is missing.",
+                fix_nl=f"Voeg een kolom toe met de kop '{f.title('nl')}'.",
+                fix_en=f"Add a column headed '{f.title('en')}'.",
+            )
     for i, name, first in duplicates:
-        iss.add("duplicate_column", name, None, str(cols[i]),
-                f"de kolommen '{first}' en '{cols[i]}' betekenen allebei '{cb[name].title('nl')}'; alleen de eerste wordt gebruikt.",
-                f"the columns '{first}' and '{cols[i]}' both mean '{cb[name].title('en')}'; only the first is used.",
-                fix_nl="Verwijder of hernoem er één.", fix_en="Remove or rename one.",
-                index=i, shown=str(cols[i]))
-    for i in (unknown if fits else []):  # a codebook that does not fit: one error says it
+        iss.add(
+            "duplicate_column",
+            name,
+            None,
+            str(cols[i]),
+            f"de kolommen '{first}' en '{cols[i]}' betekenen allebei '{cb[name].title('nl')}'; alleen de eerste wordt gebruikt.",
+            f"the columns '{first}' and '{cols[i]}' both mean '{cb[name].title('en')}'; only the first is used.",
+            fix_nl="Verwijder of hernoem er één.",
+            fix_en="Remove or rename one.",
+            index=i,
+            shown=str(cols[i]),
+        )
+    for i in unknown if fits else []:  # a codebook that does not fit: one error says it
         h = str(cols[i])
         close = difflib.get_close_matches(normalize_label(h), list(cb.aliases), n=1, cutoff=0.75)
-        hint_nl = f"Bedoelt u '{cb.aliases[close[0]]}'?" if close else "Verwijder de kolom als u hem niet nodig heeft."
-        hint_en = f"Did you mean '{cb.aliases[close[0]]}'?" if close else "Remove the column if you do not need it."
-        iss.add("unknown_column", None, None, h,
-                f"de kolom '{h}' staat niet in codeboek '{cb.name}' en wordt niet gecontroleerd.",
-                f"the column '{h}' is not in codebook '{cb.name}' and is not checked.",
-                severity="warning", fix_nl=hint_nl, fix_en=hint_en, index=i, shown=h)
+        hint_nl = (
+            f"Bedoelt u '{cb.aliases[close[0]]}'?"
+            if close
+            else "Verwijder de kolom als u hem niet nodig heeft."
+        )
+        hint_en = (
+            f"Did you mean '{cb.aliases[close[0]]}'?" if close else "Remove the column if you do not need it."
+        )
+        iss.add(
+            "unknown_column",
+            None,
+            None,
+            h,
+            f"de kolom '{h}' staat niet in codeboek '{cb.name}' en wordt niet gecontroleerd.",
+            f"the column '{h}' is not in codebook '{cb.name}' and is not checked.",
+            severity="warning",
+            fix_nl=hint_nl,
+            fix_en=hint_en,
+            index=i,
+            shown=h,
+        )
     for i in blanks:
         if n and col(i).map(_scalar_text, na_action="ignore").fillna("").astype(str).str.len().gt(0).any():
-            iss.add("unknown_column", None, None, f"#{i + 1}",
-                    "deze kolom heeft geen kop maar wel gegevens; deze worden niet gebruikt.",
-                    "this column has no header but holds data, which are not used.",
-                    severity="warning", fix_nl="Geef de kolom een kop.", fix_en="Give the column a header.",
-                    index=i, shown="")
-    for rule in ([] if no_columns else cb.rules_of_type("item_set")):
+            iss.add(
+                "unknown_column",
+                None,
+                None,
+                f"#{i + 1}",
+                "deze kolom heeft geen kop maar wel gegevens; deze worden niet gebruikt.",
+                "this column has no header but holds data, which are not used.",
+                severity="warning",
+                fix_nl="Geef de kolom een kop.",
+                fix_en="Give the column a header.",
+                index=i,
+                shown="",
+            )
+    for rule in [] if no_columns else cb.rules_of_type("item_set"):
         alts: dict[str, list[str]] = rule["alternatives"]
         if not any(set(items) <= present for items in alts.values()):
             lack = {k: [c for c in v if c not in present] for k, v in alts.items()}
             lack_nl = "; ".join(f"{k}: {', '.join(cb[c].title('nl') for c in v)}" for k, v in lack.items())
             lack_en = "; ".join(f"{k}: {', '.join(cb[c].title('en') for c in v)}" for k, v in lack.items())
-            iss.add("item_set", None, None, None,
-                    f"de vragenlijst is niet compleet: het bestand moet alle items van één van deze versies bevatten ({', '.join(alts)}).",
-                    f"the questionnaire is incomplete: the file must hold all items of one of these versions ({', '.join(alts)}).",
-                    fix_nl=f"Voeg de ontbrekende kolommen toe (per versie: {lack_nl}).",
-                    fix_en=f"Add the missing columns (per version: {lack_en}).")
+            iss.add(
+                "item_set",
+                None,
+                None,
+                None,
+                f"de vragenlijst is niet compleet: het bestand moet alle items van één van deze versies bevatten ({', '.join(alts)}).",
+                f"the questionnaire is incomplete: the file must hold all items of one of these versions ({', '.join(alts)}).",
+                fix_nl=f"Voeg de ontbrekende kolommen toe (per versie: {lack_nl}).",
+                fix_en=f"Add the missing columns (per version: {lack_en}).",
+            )
 
     # -- convert every known column -------------------------------------------------------
     typed: dict[str, pd.Series] = {}
@@ -846,14 +1073,28 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
         all_missing = np.zeros(n, dtype=bool)
     live = ~all_missing
     if n and all_missing.all():
-        iss.add("empty_file", None, None, None,
-                "alle regels van het bestand zijn leeg.", "every row of the file is empty.",
-                fix_nl="Vul minstens één regel in.", fix_en="Fill in at least one row.")
+        iss.add(
+            "empty_file",
+            None,
+            None,
+            None,
+            "alle regels van het bestand zijn leeg.",
+            "every row of the file is empty.",
+            fix_nl="Vul minstens één regel in.",
+            fix_en="Fill in at least one row.",
+        )
     elif all_missing.any():
         rows = np.flatnonzero(all_missing) + 1
-        iss.add("empty_row", None, rows, None,
-                "deze regel is helemaal leeg.", "this row is completely empty.",
-                fix_nl="Verwijder de lege regel.", fix_en="Delete the empty row.")
+        iss.add(
+            "empty_row",
+            None,
+            rows,
+            None,
+            "deze regel is helemaal leeg.",
+            "this row is completely empty.",
+            fix_nl="Verwijder de lege regel.",
+            fix_en="Delete the empty row.",
+        )
     rownum = np.arange(1, n + 1)
 
     def raw_values(c: _Column, name: str, mask: np.ndarray):
@@ -868,9 +1109,16 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
         c = colinfo[f.name]
         if f.required and n and not all_missing.all():
             m = c.missing & live
-            iss.add("required", f.name, rownum[m], None,
-                    "is leeg, maar deze kolom is verplicht.", "is empty, but this column is required.",
-                    fix_nl="Vul een waarde in.", fix_en="Fill in a value.")
+            iss.add(
+                "required",
+                f.name,
+                rownum[m],
+                None,
+                "is leeg, maar deze kolom is verplicht.",
+                "is empty, but this column is required.",
+                fix_nl="Vul een waarde in.",
+                fix_en="Fill in a value.",
+            )
         m = c.type_bad & live
         if m.any():
             tnl, ten, fnl, fen = _type_msgs(f)
@@ -884,41 +1132,69 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
         m = c.enum_bad & live
         if m.any():
             a_nl, a_en = f.allowed_text("nl"), f.allowed_text("en")
-            iss.add("enum", f.name, rownum[m], raw_values(c, f.name, m),
-                    lambda r, v: f"'{v}' is geen toegestane waarde.",
-                    lambda r, v: f"'{v}' is not an allowed value.",
-                    fix_nl=f"Kies een van: {a_nl}.", fix_en=f"Choose one of: {a_en}.")
+            iss.add(
+                "enum",
+                f.name,
+                rownum[m],
+                raw_values(c, f.name, m),
+                lambda r, v: f"'{v}' is geen toegestane waarde.",
+                lambda r, v: f"'{v}' is not an allowed value.",
+                fix_nl=f"Kies een van: {a_nl}.",
+                fix_en=f"Choose one of: {a_en}.",
+            )
         if f.type in ("integer", "number") and (f.minimum is not None or f.maximum is not None):
             num = c.typed.astype("float64")
             rng_nl, rng_en = f.allowed_text("nl"), f.allowed_text("en")
             if f.minimum is not None:
                 m = (num < f.minimum).fillna(False).to_numpy(dtype=bool) & live
-                iss.add("minimum", f.name, rownum[m], raw_values(c, f.name, m),
-                        lambda r, v: f"{v} is kleiner dan het minimum {_fmt_num(f.minimum, 'nl')}.",
-                        lambda r, v: f"{v} is below the minimum {f.minimum}.",
-                        fix_nl=f"Toegestaan: {rng_nl}.", fix_en=f"Allowed: {rng_en}.")
+                iss.add(
+                    "minimum",
+                    f.name,
+                    rownum[m],
+                    raw_values(c, f.name, m),
+                    lambda r, v: f"{v} is kleiner dan het minimum {_fmt_num(f.minimum, 'nl')}.",
+                    lambda r, v: f"{v} is below the minimum {f.minimum}.",
+                    fix_nl=f"Toegestaan: {rng_nl}.",
+                    fix_en=f"Allowed: {rng_en}.",
+                )
             if f.maximum is not None:
                 m = (num > f.maximum).fillna(False).to_numpy(dtype=bool) & live
-                iss.add("maximum", f.name, rownum[m], raw_values(c, f.name, m),
-                        lambda r, v: f"{v} is groter dan het maximum {_fmt_num(f.maximum, 'nl')}.",
-                        lambda r, v: f"{v} is above the maximum {f.maximum}.",
-                        fix_nl=f"Toegestaan: {rng_nl}.", fix_en=f"Allowed: {rng_en}.")
+                iss.add(
+                    "maximum",
+                    f.name,
+                    rownum[m],
+                    raw_values(c, f.name, m),
+                    lambda r, v: f"{v} is groter dan het maximum {_fmt_num(f.maximum, 'nl')}.",
+                    lambda r, v: f"{v} is above the maximum {f.maximum}.",
+                    fix_nl=f"Toegestaan: {rng_nl}.",
+                    fix_en=f"Allowed: {rng_en}.",
+                )
         if f.pattern and f.type == "string":
             t = c.typed
             m = (t.notna() & ~t.str.fullmatch(f.pattern).fillna(False)).to_numpy(dtype=bool) & live
             if m.any():
                 if f.pattern == _GM_PATTERN:
-                    iss.add("pattern", f.name, rownum[m], raw_values(c, f.name, m),
-                            lambda r, v: f"'{v}' is geen geldige gemeentecode.",
-                            lambda r, v: f"'{v}' is not a valid municipality code.",
-                            fix_nl=lambda r, v: _gm_hint(str(v), "nl").strip(),
-                            fix_en=lambda r, v: _gm_hint(str(v), "en").strip())
+                    iss.add(
+                        "pattern",
+                        f.name,
+                        rownum[m],
+                        raw_values(c, f.name, m),
+                        lambda r, v: f"'{v}' is geen geldige gemeentecode.",
+                        lambda r, v: f"'{v}' is not a valid municipality code.",
+                        fix_nl=lambda r, v: _gm_hint(str(v), "nl").strip(),
+                        fix_en=lambda r, v: _gm_hint(str(v), "en").strip(),
+                    )
                 else:
-                    iss.add("pattern", f.name, rownum[m], raw_values(c, f.name, m),
-                            lambda r, v: f"'{v}' heeft niet de juiste vorm (patroon {f.pattern}).",
-                            lambda r, v: f"'{v}' does not have the right form (pattern {f.pattern}).",
-                            fix_nl="Verbeter de waarde volgens de uitleg in het codeboek.",
-                            fix_en="Correct the value as the codebook explains.")
+                    iss.add(
+                        "pattern",
+                        f.name,
+                        rownum[m],
+                        raw_values(c, f.name, m),
+                        lambda r, v: f"'{v}' heeft niet de juiste vorm (patroon {f.pattern}).",
+                        lambda r, v: f"'{v}' does not have the right form (pattern {f.pattern}).",
+                        fix_nl="Verbeter de waarde volgens de uitleg in het codeboek.",
+                        fix_en="Correct the value as the codebook explains.",
+                    )
         if f.unique:
             t = c.typed
             ok = t.notna().to_numpy(dtype=bool) & live
@@ -927,11 +1203,16 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
             if dup.any():
                 groups = pd.Series(rownum[dup]).groupby(t[dup].astype(str).to_numpy()).agg(list)
                 others = {r: [o for o in groups[str(v)] if o != r] for r, v in zip(rownum[dup], t[dup])}
-                iss.add("unique", f.name, rownum[dup], raw_values(c, f.name, dup),
-                        lambda r, v: f"'{v}' komt vaker voor (ook in {iss.rows_text(others[r], 'nl')}).",
-                        lambda r, v: f"'{v}' occurs more than once (also in {iss.rows_text(others[r], 'en')}).",
-                        fix_nl="Elke waarde mag maar één keer voorkomen: verbeter of verwijder de dubbele.",
-                        fix_en="Each value may occur only once: correct or delete the duplicate.")
+                iss.add(
+                    "unique",
+                    f.name,
+                    rownum[dup],
+                    raw_values(c, f.name, dup),
+                    lambda r, v: f"'{v}' komt vaker voor (ook in {iss.rows_text(others[r], 'nl')}).",
+                    lambda r, v: f"'{v}' occurs more than once (also in {iss.rows_text(others[r], 'en')}).",
+                    fix_nl="Elke waarde mag maar één keer voorkomen: verbeter of verwijder de dubbele.",
+                    fix_en="Each value may occur only once: correct or delete the duplicate.",
+                )
 
     # -- table rules ----------------------------------------------------------------------------
     def valid(name: str) -> np.ndarray:
@@ -970,15 +1251,28 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
         for r, k in zip(rownum[dup], keys):
             by_key.setdefault(k, []).append(int(r))
         keyof = dict(zip(rownum[dup].tolist(), keys))
-        iss.add("duplicate_key", fields[0], rownum[dup], raw_values(colinfo[fields[0]], fields[0], dup),
-                lambda r, v: (f"{fmt_key(fields, r, 'nl')} staat meer dan eens in het bestand "
-                              f"({iss.rows_text(by_key[keyof[r]], 'nl')})."),
-                lambda r, v: (f"{fmt_key(fields, r, 'en')} occurs more than once in the file "
-                              f"({iss.rows_text(by_key[keyof[r]], 'en')})."),
-                fix_nl=(f"Houd één regel per combinatie: verwijder de dubbele regel of verbeter "
-                        f"{' of '.join(cb[k].title('nl').lower() for k in fields)}."),
-                fix_en=(f"Keep one row per combination: delete the duplicate row or correct "
-                        f"{' or '.join(cb[k].title('en').lower() for k in fields)}."))
+        iss.add(
+            "duplicate_key",
+            fields[0],
+            rownum[dup],
+            raw_values(colinfo[fields[0]], fields[0], dup),
+            lambda r, v: (
+                f"{fmt_key(fields, r, 'nl')} staat meer dan eens in het bestand "
+                f"({iss.rows_text(by_key[keyof[r]], 'nl')})."
+            ),
+            lambda r, v: (
+                f"{fmt_key(fields, r, 'en')} occurs more than once in the file "
+                f"({iss.rows_text(by_key[keyof[r]], 'en')})."
+            ),
+            fix_nl=(
+                f"Houd één regel per combinatie: verwijder de dubbele regel of verbeter "
+                f"{' of '.join(cb[k].title('nl').lower() for k in fields)}."
+            ),
+            fix_en=(
+                f"Keep one row per combination: delete the duplicate row or correct "
+                f"{' or '.join(cb[k].title('en').lower() for k in fields)}."
+            ),
+        )
 
     for rule in cb.rules_of_type("requires_baseline"):
         unit, time, base, later = rule["unit"], rule["time"], rule["baseline"], list(rule["later"])
@@ -1004,16 +1298,29 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
                         return str(words[lab_lang].get(base, base))
                 return str(words[lg].get(base, base))
 
-            iss.add("requires_baseline", time, rownum[m], raw_values(colinfo[time], time, m),
-                    lambda r, v: (f"{ut_nl} '{uof[r]}' heeft een meting '{v}' maar geen meting "
-                                  f"'{base_word(r, v, 'nl')}'"
-                                  + ("." if base_word(r, v, "nl") == words["nl"].get(base) else " (voormeting).")),
-                    lambda r, v: (f"{ut_en} '{uof[r]}' has a '{v}' measurement but no "
-                                  f"'{base_word(r, v, 'en')}' (baseline) measurement."),
-                    fix_nl=lambda r, v: (f"Voeg de meting '{base_word(r, v, 'nl')}' met hetzelfde nummer "
-                                         "toe, of controleer het nummer."),
-                    fix_en=lambda r, v: (f"Add the '{base_word(r, v, 'en')}' measurement with the same "
-                                         "number, or check the number."))
+            iss.add(
+                "requires_baseline",
+                time,
+                rownum[m],
+                raw_values(colinfo[time], time, m),
+                lambda r, v: (
+                    f"{ut_nl} '{uof[r]}' heeft een meting '{v}' maar geen meting "
+                    f"'{base_word(r, v, 'nl')}'"
+                    + ("." if base_word(r, v, "nl") == words["nl"].get(base) else " (voormeting).")
+                ),
+                lambda r, v: (
+                    f"{ut_en} '{uof[r]}' has a '{v}' measurement but no "
+                    f"'{base_word(r, v, 'en')}' (baseline) measurement."
+                ),
+                fix_nl=lambda r, v: (
+                    f"Voeg de meting '{base_word(r, v, 'nl')}' met hetzelfde nummer "
+                    "toe, of controleer het nummer."
+                ),
+                fix_en=lambda r, v: (
+                    f"Add the '{base_word(r, v, 'en')}' measurement with the same "
+                    "number, or check the number."
+                ),
+            )
 
     for rule in cb.rules_of_type("in_reference_list"):
         fld = rule["field"]
@@ -1022,16 +1329,27 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
         ref = municipalities(rule.get("list", "municipalities_2022"))
         key = rule.get("key", "gm_code")
         t = colinfo[fld].typed
-        pat_ok = t.str.fullmatch(cb[fld].pattern).fillna(False).to_numpy(dtype=bool) if cb[fld].pattern else True
+        pat_ok = (
+            t.str.fullmatch(cb[fld].pattern).fillna(False).to_numpy(dtype=bool) if cb[fld].pattern else True
+        )
         ok = t.notna().to_numpy(dtype=bool) & pat_ok & live
         m = ok & ~t.isin(ref[key]).to_numpy(dtype=bool)
-        iss.add("in_reference_list", fld, rownum[m], raw_values(colinfo[fld], fld, m),
-                lambda r, v: f"'{v}' staat niet in de lijst van gemeenten van 2022 (CBS).",
-                lambda r, v: f"'{v}' is not in the 2022 list of municipalities (CBS).",
-                fix_nl=("Controleer de code: kies hem in het sjabloon uit de keuzelijst (de lijst staat "
-                        "ook in evalkit/data/files/municipalities.csv)."),
-                fix_en=("Check the code: pick it from the drop-down list of the template (the list is "
-                        "also in evalkit/data/files/municipalities.csv)."))
+        iss.add(
+            "in_reference_list",
+            fld,
+            rownum[m],
+            raw_values(colinfo[fld], fld, m),
+            lambda r, v: f"'{v}' staat niet in de lijst van gemeenten van 2022 (CBS).",
+            lambda r, v: f"'{v}' is not in the 2022 list of municipalities (CBS).",
+            fix_nl=(
+                "Controleer de code: kies hem in het sjabloon uit de keuzelijst (de lijst staat "
+                "ook in evalkit/data/files/municipalities.csv)."
+            ),
+            fix_en=(
+                "Check the code: pick it from the drop-down list of the template (the list is "
+                "also in evalkit/data/files/municipalities.csv)."
+            ),
+        )
         # names (and safety regions) that do not belong to the code: one warning per pair
         for other, refcol in (rule.get("check_names") or {}).items():
             if other not in colinfo:
@@ -1042,8 +1360,13 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
             okk = ok & ~m & o.notna().to_numpy(dtype=bool)
             if not okk.any():
                 continue
-            pairs = pd.DataFrame({"code": t[okk].to_numpy(dtype=object),
-                                  "val": o[okk].to_numpy(dtype=object), "row": rownum[okk]})
+            pairs = pd.DataFrame(
+                {
+                    "code": t[okk].to_numpy(dtype=object),
+                    "val": o[okk].to_numpy(dtype=object),
+                    "row": rownum[okk],
+                }
+            )
             pairs["norm"] = _norm_text(pairs["val"].astype("str")).str.strip()
             pairs["exp"] = pairs["code"].map(refmap)
             bad = pairs[pairs["norm"] != pairs["exp"]].drop_duplicates(["code", "val"])
@@ -1051,14 +1374,19 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
                 ot_nl, ot_en = cb[other].title("nl"), cb[other].title("en")
                 exp = dict(zip(bad["row"], bad["code"].map(refshow)))
                 codes = dict(zip(bad["row"], bad["code"]))
-                iss.add("name_mismatch", other, bad["row"].to_numpy(), bad["val"].to_numpy(),
-                        lambda r, v: (f"{ot_nl} '{v}' past niet bij code {codes[r]} (in de lijst van 2022: "
-                                      f"'{exp[r]}')."),
-                        lambda r, v: (f"{ot_en} '{v}' does not match code {codes[r]} (2022 list: "
-                                      f"'{exp[r]}')."),
-                        severity="warning",
-                        fix_nl="Controleer code en naam (gemeld bij de eerste rij met deze combinatie).",
-                        fix_en="Check code and name (reported at the first row with this pair).")
+                iss.add(
+                    "name_mismatch",
+                    other,
+                    bad["row"].to_numpy(),
+                    bad["val"].to_numpy(),
+                    lambda r, v: (
+                        f"{ot_nl} '{v}' past niet bij code {codes[r]} (in de lijst van 2022: '{exp[r]}')."
+                    ),
+                    lambda r, v: f"{ot_en} '{v}' does not match code {codes[r]} (2022 list: '{exp[r]}').",
+                    severity="warning",
+                    fix_nl="Controleer code en naam (gemeld bij de eerste rij met deze combinatie).",
+                    fix_en="Check code and name (reported at the first row with this pair).",
+                )
 
     ops = {"<=": np.less_equal, "<": np.less, ">=": np.greater_equal, ">": np.greater, "==": np.equal}
     for rule in cb.rules_of_type("compare"):
@@ -1073,17 +1401,35 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
         lt_nl, lt_en = cb[left].title("nl"), cb[left].title("en")
         rt_nl, rt_en = cb[right].title("nl"), cb[right].title("en")
         desc_nl = rule.get("description_nl", "")
-        words_nl = {"<=": "niet groter zijn dan", "<": "niet groter zijn dan of gelijk zijn aan",
-                    ">=": "niet kleiner zijn dan", ">": "niet kleiner zijn dan of gelijk zijn aan",
-                    "==": "niet verschillen van"}[op]
-        words_en = {"<=": "not be greater than", "<": "be less than", ">=": "not be less than",
-                    ">": "be greater than", "==": "equal"}[op]
-        iss.add("compare", left, rownum[m], raw_values(colinfo[left], left, m),
-                lambda r, v: (f"{lt_nl} = {user_text(left, r)} mag {words_nl} {rt_nl} = {user_text(right, r)}. "
-                              f"{desc_nl}").strip(),
-                lambda r, v: (f"{lt_en} = {user_text(left, r)} must {words_en} {rt_en} = {user_text(right, r)}. "
-                              f"{rule.get('description_en', '')}").strip(),
-                fix_nl="Controleer beide kolommen.", fix_en="Check both columns.")
+        words_nl = {
+            "<=": "niet groter zijn dan",
+            "<": "niet groter zijn dan of gelijk zijn aan",
+            ">=": "niet kleiner zijn dan",
+            ">": "niet kleiner zijn dan of gelijk zijn aan",
+            "==": "niet verschillen van",
+        }[op]
+        words_en = {
+            "<=": "not be greater than",
+            "<": "be less than",
+            ">=": "not be less than",
+            ">": "be greater than",
+            "==": "equal",
+        }[op]
+        iss.add(
+            "compare",
+            left,
+            rownum[m],
+            raw_values(colinfo[left], left, m),
+            lambda r, v: (
+                f"{lt_nl} = {user_text(left, r)} mag {words_nl} {rt_nl} = {user_text(right, r)}. {desc_nl}"
+            ).strip(),
+            lambda r, v: (
+                f"{lt_en} = {user_text(left, r)} must {words_en} {rt_en} = {user_text(right, r)}. "
+                f"{rule.get('description_en', '')}"
+            ).strip(),
+            fix_nl="Controleer beide kolommen.",
+            fix_en="Check both columns.",
+        )
 
     for rule in cb.rules_of_type("constant_within"):
         fld, by = rule["field"], rule["by"]
@@ -1091,22 +1437,39 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
             continue
         g = colinfo[by].typed
         okg = g.notna().to_numpy(dtype=bool) & live
-        vals = colinfo[fld].typed.astype("float64") if cb[fld].type in ("integer", "number") else colinfo[fld].typed
+        vals = (
+            colinfo[fld].typed.astype("float64")
+            if cb[fld].type in ("integer", "number")
+            else colinfo[fld].typed
+        )
         frame = pd.DataFrame({"g": g[okg].to_numpy(dtype=object), "v": vals[okg].to_numpy(dtype=object)})
         nun = frame.groupby("g", sort=False)["v"].transform(lambda x: x.nunique(dropna=False))
         m = np.zeros(n, dtype=bool)
         m[okg] = (nun > 1).to_numpy()
         if m.any():
-            distinct = frame[m[okg]].groupby("g", sort=False)["v"].agg(
-                lambda x: ", ".join(sorted({_display(y) if pd.notna(y) else "(leeg)" for y in x})))
+            distinct = (
+                frame[m[okg]]
+                .groupby("g", sort=False)["v"]
+                .agg(lambda x: ", ".join(sorted({_display(y) if pd.notna(y) else "(leeg)" for y in x})))
+            )
             gof = dict(zip(rownum[m].tolist(), g.to_numpy(dtype=object)[m]))
             ft_nl, ft_en = cb[fld].title("nl"), cb[fld].title("en")
-            iss.add("constant_within", fld, rownum[m], raw_values(colinfo[fld], fld, m),
-                    lambda r, v: (f"{ft_nl} moet in alle regels van {gof[r]} gelijk zijn, maar verschilt "
-                                  f"(waarden: {distinct[gof[r]]})."),
-                    lambda r, v: (f"{ft_en} must be the same in every row of {gof[r]}, but differs "
-                                  f"(values: {distinct[gof[r]].replace('(leeg)', '(empty)')})."),
-                    fix_nl="Vul overal dezelfde waarde in.", fix_en="Use one value.")
+            iss.add(
+                "constant_within",
+                fld,
+                rownum[m],
+                raw_values(colinfo[fld], fld, m),
+                lambda r, v: (
+                    f"{ft_nl} moet in alle regels van {gof[r]} gelijk zijn, maar verschilt "
+                    f"(waarden: {distinct[gof[r]]})."
+                ),
+                lambda r, v: (
+                    f"{ft_en} must be the same in every row of {gof[r]}, but differs "
+                    f"(values: {distinct[gof[r]].replace('(leeg)', '(empty)')})."
+                ),
+                fix_nl="Vul overal dezelfde waarde in.",
+                fix_en="Use one value.",
+            )
 
     for rule in cb.rules_of_type("band"):
         fld, src, bands = rule["field"], rule["source"], rule["bands"]
@@ -1119,15 +1482,27 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
         hi = b.map({k: v[1] for k, v in bands.items()}).astype("float64")
         m = ok & ~((a >= lo) & (a <= hi)).fillna(False).to_numpy(dtype=bool)
         if m.any():
+
             def right_band(age):
                 return next((k for k, (lo_, hi_) in bands.items() if lo_ <= age <= hi_), "?")
+
             aof = dict(zip(rownum[m].tolist(), a.to_numpy()[m]))
-            iss.add("band", fld, rownum[m], raw_values(colinfo[fld], fld, m),
-                    lambda r, v: (f"'{v}' past niet bij {cb[src].title('nl').lower()} {user_text(src, r)} "
-                                  f"(dat hoort bij '{right_band(aof[r])}')."),
-                    lambda r, v: (f"'{v}' does not match {cb[src].title('en').lower()} {user_text(src, r)} "
-                                  f"(which belongs to '{right_band(aof[r])}')."),
-                    fix_nl="Controleer beide kolommen.", fix_en="Check both columns.")
+            iss.add(
+                "band",
+                fld,
+                rownum[m],
+                raw_values(colinfo[fld], fld, m),
+                lambda r, v: (
+                    f"'{v}' past niet bij {cb[src].title('nl').lower()} {user_text(src, r)} "
+                    f"(dat hoort bij '{right_band(aof[r])}')."
+                ),
+                lambda r, v: (
+                    f"'{v}' does not match {cb[src].title('en').lower()} {user_text(src, r)} "
+                    f"(which belongs to '{right_band(aof[r])}')."
+                ),
+                fix_nl="Controleer beide kolommen.",
+                fix_en="Check both columns.",
+            )
 
     for rule in cb.rules_of_type("percentage_scale"):
         for fld in rule["fields"]:
@@ -1136,10 +1511,17 @@ def _check(df: pd.DataFrame, cb: Codebook, *, source: str | None = None,
             v = colinfo[fld].typed.astype("float64").to_numpy()[live]
             v = v[~np.isnan(v)]
             if len(v) >= 2 and v.max() <= 1 and v.max() > 0:
-                iss.add("percentage_scale", fld, None, None,
-                        "alle waarden liggen tussen 0 en 1. Zijn dit fracties (0,47) in plaats van percentages (47)?",
-                        "all values lie between 0 and 1. Are these fractions (0.47) instead of percentages (47)?",
-                        severity="warning", fix_nl="Vermenigvuldig dan met 100.", fix_en="If so, multiply by 100.")
+                iss.add(
+                    "percentage_scale",
+                    fld,
+                    None,
+                    None,
+                    "alle waarden liggen tussen 0 en 1. Zijn dit fracties (0,47) in plaats van percentages (47)?",
+                    "all values lie between 0 and 1. Are these fractions (0.47) instead of percentages (47)?",
+                    severity="warning",
+                    fix_nl="Vermenigvuldig dan met 100.",
+                    fix_en="If so, multiply by 100.",
+                )
 
     # -- the typed frame: codebook order, then unknown columns ------------------------------
     out = {f.name: typed[f.name] for f in cb.fields if f.name in typed}
@@ -1198,8 +1580,9 @@ def validate(df: pd.DataFrame, codebook: str | Path | Codebook, *, lang: str = "
     return _check(df, cb, lang=lang)[1]
 
 
-def read(path: str | Path, codebook: str | Path | Codebook, *, strict: bool = True,
-         lang: str = "nl") -> pd.DataFrame:
+def read(
+    path: str | Path, codebook: str | Path | Codebook, *, strict: bool = True, lang: str = "nl"
+) -> pd.DataFrame:
     """Read a CSV, Excel or SPSS file, convert it per the codebook and validate it.
 
     Parameters
@@ -1252,21 +1635,28 @@ def read(path: str | Path, codebook: str | Path | Codebook, *, strict: bool = Tr
     if p.is_dir():
         raise IsADirectoryError(
             f"'{p}' is een map, geen bestand. Geef de naam van een databestand (.xlsx, .csv of .sav)."
-            if nl else f"'{p}' is a folder, not a file. Give the name of a data file (.xlsx, .csv or .sav).")
+            if nl
+            else f"'{p}' is a folder, not a file. Give the name of a data file (.xlsx, .csv or .sav)."
+        )
     if not p.is_file():
         raise FileNotFoundError(
-            f"Bestand niet gevonden: '{p}'. Controleer de naam en de map." if nl
-            else f"File not found: '{p}'. Check the name and the folder.")
+            f"Bestand niet gevonden: '{p}'. Controleer de naam en de map."
+            if nl
+            else f"File not found: '{p}'. Check the name and the folder."
+        )
     try:
         raw, pre, var_labels, layout = _read_raw(p, cb)
     except PermissionError:
         raise PermissionError(
             f"Het bestand '{p}' kan niet worden gelezen: geen leesrechten, of het is geopend in een "
-            "ander programma. Sluit het bestand en probeer het opnieuw." if nl else
-            f"The file '{p}' cannot be read: no read permission, or it is open in another program. "
-            "Close the file and try again.") from None
-    data, report = _check(raw, cb, source=p.name, pre_issues=pre, var_labels=var_labels, lang=lang,
-                          layout=layout)
+            "ander programma. Sluit het bestand en probeer het opnieuw."
+            if nl
+            else f"The file '{p}' cannot be read: no read permission, or it is open in another program. "
+            "Close the file and try again."
+        ) from None
+    data, report = _check(
+        raw, cb, source=p.name, pre_issues=pre, var_labels=var_labels, lang=lang, layout=layout
+    )
     data.attrs["validation"] = report
     data.attrs["source"] = str(p)
     data.attrs["codebook"] = cb.name
@@ -1278,12 +1668,16 @@ def read(path: str | Path, codebook: str | Path | Codebook, *, strict: bool = Tr
 def _strict_message(report: ValidationReport, lang: str, k: int = 10) -> str:
     err = report.errors
     if lang == "nl":
-        head = (f"Het bestand '{report.source}' voldoet niet aan codeboek '{report.codebook}': "
-                f"{report.n_errors} {'fout' if report.n_errors == 1 else 'fouten'}. Eerste fouten:")
+        head = (
+            f"Het bestand '{report.source}' voldoet niet aan codeboek '{report.codebook}': "
+            f"{report.n_errors} {'fout' if report.n_errors == 1 else 'fouten'}. Eerste fouten:"
+        )
         tail = "Alle fouten staan in err.report.errors (of lees met strict=False)."
     else:
-        head = (f"The file '{report.source}' does not meet codebook '{report.codebook}': "
-                f"{report.n_errors} error{'s' if report.n_errors != 1 else ''}. First errors:")
+        head = (
+            f"The file '{report.source}' does not meet codebook '{report.codebook}': "
+            f"{report.n_errors} error{'s' if report.n_errors != 1 else ''}. First errors:"
+        )
         tail = "All errors are in err.report.errors (or read with strict=False)."
     lines = [head] + [f"  - {m}" for m in err["message"].head(k)]
     if report.n_errors > k:
@@ -1314,20 +1708,41 @@ def _read_raw(p: Path, cb: Codebook) -> tuple[pd.DataFrame, list[tuple], dict | 
         return (*_read_sav(p, cb), _Layout("sav"))
     if head == _OLE2 or suffix in (".xls", ".xlsx", ".xlsm"):
         if head == _OLE2 or suffix == ".xls":
-            msg = ("dit is een oud Excel-bestand (.xls), dat evalkit niet leest.",
-                   "this is an old Excel file (.xls), which evalkit does not read.")
+            msg = (
+                "dit is een oud Excel-bestand (.xls), dat evalkit niet leest.",
+                "this is an old Excel file (.xls), which evalkit does not read.",
+            )
         else:
-            msg = ("het bestand heet .xlsx maar is geen Excel-werkmap (het is beschadigd of iets anders).",
-                   "the file is named .xlsx but is not an Excel workbook (it is damaged or something else).")
-        return pd.DataFrame(), [("parse_error", None, None, p.name, msg[0], msg[1],
-                                 {"fix_nl": "Open het in Excel of LibreOffice en sla het op als .xlsx (Excel-werkmap) of als CSV UTF-8.",
-                                  "fix_en": "Open it in Excel or LibreOffice and save it as .xlsx (Excel workbook) or as CSV UTF-8."})], \
-            None, _Layout("xlsx")
+            msg = (
+                "het bestand heet .xlsx maar is geen Excel-werkmap (het is beschadigd of iets anders).",
+                "the file is named .xlsx but is not an Excel workbook (it is damaged or something else).",
+            )
+        return (
+            pd.DataFrame(),
+            [
+                (
+                    "parse_error",
+                    None,
+                    None,
+                    p.name,
+                    msg[0],
+                    msg[1],
+                    {
+                        "fix_nl": "Open het in Excel of LibreOffice en sla het op als .xlsx (Excel-werkmap) of als CSV UTF-8.",
+                        "fix_en": "Open it in Excel or LibreOffice and save it as .xlsx (Excel workbook) or as CSV UTF-8.",
+                    },
+                )
+            ],
+            None,
+            _Layout("xlsx"),
+        )
     df, issues, lines = _read_csv(p, cb)
     return df, issues, None, _Layout("csv", lines=lines)
 
 
-_MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc]")
+_MOJIBAKE = re.compile(
+    "[ÃÂ][\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc]"
+)
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -1362,7 +1777,9 @@ def _sniff_delimiter(text: str, cb: Codebook) -> str:
     return best
 
 
-def _read_csv(p: Path, cb: Codebook) -> tuple[pd.DataFrame, list[tuple], Callable[[], np.ndarray | None] | None]:
+def _read_csv(
+    p: Path, cb: Codebook
+) -> tuple[pd.DataFrame, list[tuple], Callable[[], np.ndarray | None] | None]:
     """Return (raw frame, pre-issues, function giving the editor line of each data row)."""
     data = p.read_bytes()
     issues: list[tuple] = []
@@ -1370,19 +1787,34 @@ def _read_csv(p: Path, cb: Codebook) -> tuple[pd.DataFrame, list[tuple], Callabl
     if not text.strip():
         return pd.DataFrame(), issues, None
     if "\ufffd" in text:
-        issues.append(("encoding", None, None, "\ufffd",
-                       "het bestand bevat tekens die niet te lezen zijn (�): het is deels in een andere codering "
-                       "opgeslagen. Sla het bestand opnieuw op als CSV UTF-8.",
-                       "the file contains unreadable characters (�): part of it uses another encoding. "
-                       "Save the file again as CSV UTF-8.", {"severity": "warning"}))
+        issues.append(
+            (
+                "encoding",
+                None,
+                None,
+                "\ufffd",
+                "het bestand bevat tekens die niet te lezen zijn (�): het is deels in een andere codering "
+                "opgeslagen. Sla het bestand opnieuw op als CSV UTF-8.",
+                "the file contains unreadable characters (�): part of it uses another encoding. "
+                "Save the file again as CSV UTF-8.",
+                {"severity": "warning"},
+            )
+        )
     if _MOJIBAKE.search(text[:200000]):
         sample = _MOJIBAKE.search(text).group(0)
-        issues.append(("encoding", None, None, sample,
-                       f"de tekst bevat tekens als '{sample}': het bestand is waarschijnlijk twee keer omgezet "
-                       "(bijvoorbeeld 'SÃºdwest-FryslÃ¢n' in plaats van 'Súdwest-Fryslân'). Sla het bestand opnieuw op als CSV UTF-8.",
-                       f"the text contains characters such as '{sample}': the file was probably converted twice "
-                       "(e.g. 'SÃºdwest-FryslÃ¢n' instead of 'Súdwest-Fryslân'). Save the file again as CSV UTF-8.",
-                       {"severity": "warning"}))
+        issues.append(
+            (
+                "encoding",
+                None,
+                None,
+                sample,
+                f"de tekst bevat tekens als '{sample}': het bestand is waarschijnlijk twee keer omgezet "
+                "(bijvoorbeeld 'SÃºdwest-FryslÃ¢n' in plaats van 'Súdwest-Fryslân'). Sla het bestand opnieuw op als CSV UTF-8.",
+                f"the text contains characters such as '{sample}': the file was probably converted twice "
+                "(e.g. 'SÃºdwest-FryslÃ¢n' instead of 'Súdwest-Fryslân'). Save the file again as CSV UTF-8.",
+                {"severity": "warning"},
+            )
+        )
     first = text.split("\n", 1)[0].strip()
     m = re.fullmatch(r"sep=(.)", first)
     skipped = 0
@@ -1395,41 +1827,81 @@ def _read_csv(p: Path, cb: Codebook) -> tuple[pd.DataFrame, list[tuple], Callabl
             delim = "\t" if enc == "utf-16" and "\t" in first else _sniff_delimiter(text, cb)
         header = next(csv.reader(_io.StringIO(text.split("\n", 1)[0]), delimiter=delim))
         # field counts per record (csv handles quotes and line breaks inside quotes like pandas)
-        counts = np.fromiter((len(r) for r in csv.reader(_io.StringIO(text), delimiter=delim)),
-                             dtype=np.int64)[1:]
+        counts = np.fromiter(
+            (len(r) for r in csv.reader(_io.StringIO(text), delimiter=delim)), dtype=np.int64
+        )[1:]
     except StopIteration:
         return pd.DataFrame(), issues, None
     except csv.Error:  # e.g. a binary file, or a stray carriage return
-        issues.append(("parse_error", None, None, None,
-                       "het bestand kon niet als CSV-tabel worden gelezen; het is waarschijnlijk geen "
-                       "CSV-bestand (of het is beschadigd).",
-                       "the file could not be read as a CSV table; it is probably not a CSV file (or it "
-                       "is damaged).",
-                       {"fix_nl": "Open het in Excel of LibreOffice en sla het op als 'CSV UTF-8' of als .xlsx.",
-                        "fix_en": "Open it in Excel or LibreOffice and save it as 'CSV UTF-8' or as .xlsx."}))
+        issues.append(
+            (
+                "parse_error",
+                None,
+                None,
+                None,
+                "het bestand kon niet als CSV-tabel worden gelezen; het is waarschijnlijk geen "
+                "CSV-bestand (of het is beschadigd).",
+                "the file could not be read as a CSV table; it is probably not a CSV file (or it "
+                "is damaged).",
+                {
+                    "fix_nl": "Open het in Excel of LibreOffice en sla het op als 'CSV UTF-8' of als .xlsx.",
+                    "fix_en": "Open it in Excel or LibreOffice and save it as 'CSV UTF-8' or as .xlsx.",
+                },
+            )
+        )
         return pd.DataFrame(), issues, None
     width = max(len(header), int(counts.max()) if len(counts) else 0)
     extra = np.flatnonzero(counts > len(header))
     if len(extra):
         nh = len(header)
         cnt = dict(zip((extra + 1).tolist(), counts[extra].tolist()))
-        issues.append(("extra_fields", None, extra + 1, [None] * len(extra),
-                       lambda r, v: (f"deze regel heeft {cnt[r]} waarden, maar de kopregel maar {nh} kolommen "
-                                     f"(scheidingsteken '{delim}'). Waarschijnlijk staat er een '{delim}' in een getal "
-                                     "of tekst; zet zulke tekst tussen aanhalingstekens of gebruik een ander scheidingsteken."),
-                       lambda r, v: (f"this row has {cnt[r]} values, but the header only {nh} columns "
-                                     f"(delimiter '{delim}'). Probably a '{delim}' inside a number or text; quote such "
-                                     "text or use another delimiter.")))
+        issues.append(
+            (
+                "extra_fields",
+                None,
+                extra + 1,
+                [None] * len(extra),
+                lambda r, v: (
+                    f"deze regel heeft {cnt[r]} waarden, maar de kopregel maar {nh} kolommen "
+                    f"(scheidingsteken '{delim}'). Waarschijnlijk staat er een '{delim}' in een getal "
+                    "of tekst; zet zulke tekst tussen aanhalingstekens of gebruik een ander scheidingsteken."
+                ),
+                lambda r, v: (
+                    f"this row has {cnt[r]} values, but the header only {nh} columns "
+                    f"(delimiter '{delim}'). Probably a '{delim}' inside a number or text; quote such "
+                    "text or use another delimiter."
+                ),
+            )
+        )
     try:
-        df = pd.read_csv(_io.StringIO(text), sep=delim, header=None, skiprows=1, dtype=str,
-                         keep_default_na=False, na_filter=False, skip_blank_lines=False,
-                         names=list(range(width)), engine="c", index_col=False)
+        df = pd.read_csv(
+            _io.StringIO(text),
+            sep=delim,
+            header=None,
+            skiprows=1,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            names=list(range(width)),
+            engine="c",
+            index_col=False,
+        )
     except (pd.errors.ParserError, ValueError):
-        issues.append(("parse_error", None, None, None,
-                       "het bestand kon niet als tabel worden gelezen.",
-                       "the file could not be read as a table.",
-                       {"fix_nl": f"Controleer of elke regel evenveel kolommen heeft als de kopregel (scheidingsteken '{delim}').",
-                        "fix_en": f"Check that every line has as many columns as the header (delimiter '{delim}')."}))
+        issues.append(
+            (
+                "parse_error",
+                None,
+                None,
+                None,
+                "het bestand kon niet als tabel worden gelezen.",
+                "the file could not be read as a table.",
+                {
+                    "fix_nl": f"Controleer of elke regel evenveel kolommen heeft als de kopregel (scheidingsteken '{delim}').",
+                    "fix_en": f"Check that every line has as many columns as the header (delimiter '{delim}').",
+                },
+            )
+        )
         return pd.DataFrame(), issues, None
     df = df.iloc[:, : len(header)]
     df.columns = [h.strip() for h in header]
@@ -1464,24 +1936,47 @@ def _read_xlsx(p: Path, cb: Codebook) -> tuple[pd.DataFrame, list[tuple], str | 
         with open(p, "rb") as fh:  # a file object: openpyxl then ignores the suffix (.xls)
             wb = openpyxl.load_workbook(_io.BytesIO(fh.read()), read_only=True, data_only=True)
     # an unreadable workbook: zip, XML or openpyxl errors of many kinds
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError, EOFError,
-            openpyxl.utils.exceptions.InvalidFileException):
-        return pd.DataFrame(), [("parse_error", None, None, None,
-                                 "het Excel-bestand kon niet worden geopend: het is beschadigd of geen "
-                                 "echte Excel-werkmap.",
-                                 "the Excel file could not be opened: it is damaged or not a real Excel "
-                                 "workbook.",
-                                 {"fix_nl": "Open het in Excel of LibreOffice en sla het opnieuw op als .xlsx.",
-                                  "fix_en": "Open it in Excel or LibreOffice and save it again as .xlsx."})], None
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        TypeError,
+        IndexError,
+        EOFError,
+        openpyxl.utils.exceptions.InvalidFileException,
+    ):
+        return (
+            pd.DataFrame(),
+            [
+                (
+                    "parse_error",
+                    None,
+                    None,
+                    None,
+                    "het Excel-bestand kon niet worden geopend: het is beschadigd of geen "
+                    "echte Excel-werkmap.",
+                    "the Excel file could not be opened: it is damaged or not a real Excel workbook.",
+                    {
+                        "fix_nl": "Open het in Excel of LibreOffice en sla het opnieuw op als .xlsx.",
+                        "fix_en": "Open it in Excel or LibreOffice and save it again as .xlsx.",
+                    },
+                )
+            ],
+            None,
+        )
     try:
-        ws = next((w for w in wb.worksheets if w.title.strip().casefold() in DATA_SHEET_NAMES), wb.worksheets[0])
+        ws = next(
+            (w for w in wb.worksheets if w.title.strip().casefold() in DATA_SHEET_NAMES), wb.worksheets[0]
+        )
         sheet = ws.title
         rows = list(ws.iter_rows(min_row=1, min_col=1, values_only=True))
     finally:
         wb.close()
+
     # drop trailing empty rows and columns
     def empty(v):
         return v is None or (isinstance(v, str) and not v.strip())
+
     while rows and all(empty(v) for v in rows[-1]):
         rows.pop()
     if not rows:
@@ -1503,11 +1998,24 @@ def _read_sav(p: Path, cb: Codebook):
     try:
         df, meta = pyreadstat.read_sav(str(p), apply_value_formats=False, user_missing=False)
     except pyreadstat.ReadstatError:
-        return pd.DataFrame(), [("parse_error", None, None, None,
-                                 "het SPSS-bestand kon niet worden gelezen: het is beschadigd of geen SPSS-bestand.",
-                                 "the SPSS file could not be read: it is damaged or not an SPSS file.",
-                                 {"fix_nl": "Open het in SPSS en sla het opnieuw op als .sav, of exporteer naar .xlsx of CSV.",
-                                  "fix_en": "Open it in SPSS and save it again as .sav, or export it to .xlsx or CSV."})], None
+        return (
+            pd.DataFrame(),
+            [
+                (
+                    "parse_error",
+                    None,
+                    None,
+                    None,
+                    "het SPSS-bestand kon niet worden gelezen: het is beschadigd of geen SPSS-bestand.",
+                    "the SPSS file could not be read: it is damaged or not an SPSS file.",
+                    {
+                        "fix_nl": "Open het in SPSS en sla het opnieuw op als .sav, of exporteer naar .xlsx of CSV.",
+                        "fix_en": "Open it in SPSS and save it again as .sav, or export it to .xlsx or CSV.",
+                    },
+                )
+            ],
+            None,
+        )
     var_labels = dict(meta.column_names_to_labels or {})
     labels = meta.variable_value_labels or {}
     for var, vl in labels.items():
@@ -1537,9 +2045,12 @@ def _cmd_validate(args: Any) -> int:
     if report.ok:
         return 0
     ne, first = report.n_errors, report.errors["message"].iloc[0]
-    print(f"evalkit validate: {ne} {'fout' if ne == 1 else 'fouten'} gevonden; de eerste: {first}"
-          if args.lang == "nl" else
-          f"evalkit validate: {ne} error{'s' if ne != 1 else ''} found; the first: {first}", file=sys.stderr)
+    print(
+        f"evalkit validate: {ne} {'fout' if ne == 1 else 'fouten'} gevonden; de eerste: {first}"
+        if args.lang == "nl"
+        else f"evalkit validate: {ne} error{'s' if ne != 1 else ''} found; the first: {first}",
+        file=sys.stderr,
+    )
     return 1
 
 
@@ -1552,8 +2063,12 @@ def cli_validate(subparsers) -> Any:
         "problem. Exit code 0 = no errors, 1 = errors, 2 = file or codebook not found.",
     )
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--codebook", required=True, metavar="NAME",
-                   help="intervention, municipal_panel, youth_instrument, benchmark, djg11, djg6 or a JSON path")
+    p.add_argument(
+        "--codebook",
+        required=True,
+        metavar="NAME",
+        help="intervention, municipal_panel, youth_instrument, benchmark, djg11, djg6 or a JSON path",
+    )
     p.add_argument("--lang", choices=("nl", "en"), default="nl")
     p.add_argument("--max", type=int, default=50, help="number of messages to print (default 50)")
     p.set_defaults(func=_cmd_validate)

@@ -31,22 +31,24 @@ Van Tilburg, T. G., & De Jong Gierveld, J. (1999). Cesuurbepaling van de eenzaam
 De Jong Gierveld, J., & Van Tilburg, T. G. (2006). A 6-item scale for overall, emotional, and
 social loneliness. *Research on Aging*, 28(5), 582-598.
 """
+
 from __future__ import annotations
 
 import copy
 import json
 import math
 import numbers
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from evalkit.core.checks import check_dataframe, check_unique_column
-from evalkit.data.codebook import codebook_dir, normalize_label
 from evalkit.core.errors import CodebookError, DataValidationError, ParameterError
+from evalkit.data.codebook import codebook_dir, normalize_label
 
 __all__ = ["score", "item_scores", "scale_definition", "available_scales", "SCALE_ALIASES"]
 
@@ -54,8 +56,7 @@ __all__ = ["score", "item_scores", "scale_definition", "available_scales", "SCAL
 SCALE_ALIASES = {"youth_draft": "youth_instrument", "youth": "youth_instrument"}
 
 # Extra spellings accepted for the DJG answers (normalised: lower case, '-'/'_' -> space).
-_DJG_SYNONYMS = {"min of meer": 2, "minofmeer": 2, "more or less": 2, "ja": 1, "yes": 1,
-                 "nee": 3, "no": 3}
+_DJG_SYNONYMS = {"min of meer": 2, "minofmeer": 2, "more or less": 2, "ja": 1, "yes": 1, "nee": 3, "no": 3}
 
 
 def available_scales() -> list[str]:
@@ -181,8 +182,9 @@ def _convert_one(v, words: dict, allowed: set):
     return None
 
 
-def _to_codes(values: pd.Series, column: str, item: str, words: dict, codes: list,
-              errors: list) -> np.ndarray:
+def _to_codes(
+    values: pd.Series, column: str, item: str, words: dict, codes: list, errors: list
+) -> np.ndarray:
     """Convert one column of answers (words, codes or mixed) to float codes (NaN = missing).
 
     Each distinct value is converted once; invalid values are appended to ``errors`` as
@@ -198,10 +200,9 @@ def _to_codes(values: pd.Series, column: str, item: str, words: dict, codes: lis
     obj = values.to_numpy(dtype=object)
     inverse, uniq = pd.factorize(pd.Series(obj, dtype=object), use_na_sentinel=True)
     conv = np.array([_convert_one(u, words, allowed) for u in uniq] + [np.nan], dtype=object)
-    out = conv[inverse]          # inverse == -1 (missing) picks the trailing NaN
+    out = conv[inverse]  # inverse == -1 (missing) picks the trailing NaN
     # True == 1 for hashing, so booleans are checked one by one.
-    bad = np.array([c is None or isinstance(v, (bool, np.bool_)) for c, v in zip(out, obj)],
-                   dtype=bool)
+    bad = np.array([c is None or isinstance(v, (bool, np.bool_)) for c, v in zip(out, obj)], dtype=bool)
     for i in np.flatnonzero(bad):
         errors.append((int(i), column, obj[i]))
     out[bad] = np.nan
@@ -233,7 +234,8 @@ def _item_matrix(data: pd.DataFrame, scale, items):
     if unknown:
         raise ParameterError(
             f"items has unknown item name(s) {unknown}; the items of {block.get('id')!r} are: "
-            + ", ".join(item_names) + "."
+            + ", ".join(item_names)
+            + "."
         )
     columns = {it: items.get(it, it) for it in item_names}
     absent = [f"{it} (column {col!r})" for it, col in columns.items() if col not in data.columns]
@@ -241,16 +243,21 @@ def _item_matrix(data: pd.DataFrame, scale, items):
         check_unique_column(data, col)
     if absent:
         raise DataValidationError(
-            f"Scale {block.get('id')!r}: item column(s) not found in data: " + ", ".join(absent)
+            f"Scale {block.get('id')!r}: item column(s) not found in data: "
+            + ", ".join(absent)
             + ". Map them with items={'<item>': '<your column>'}."
         )
 
     n_items = len(item_names)
     words, codes = _answer_map(block)
     errors: list = []
-    X = np.column_stack([
-        _to_codes(data[columns[it]], columns[it], it, words, codes, errors) for it in item_names
-    ]) if n_items else np.empty((len(data), 0))
+    X = (
+        np.column_stack(
+            [_to_codes(data[columns[it]], columns[it], it, words, codes, errors) for it in item_names]
+        )
+        if n_items
+        else np.empty((len(data), 0))
+    )
     if errors:
         _raise_invalid(errors, data, block, words, codes)
 
@@ -407,8 +414,7 @@ def score(
     n_items = len(item_names)
     mm = scoring.get("max_missing", 0) if max_missing is None else max_missing
     mm = _check_max(mm, "max_missing", n_items)
-    mms = scoring.get("max_missing_subscale", mm) if max_missing_subscale is None \
-        else max_missing_subscale
+    mms = scoring.get("max_missing_subscale", mm) if max_missing_subscale is None else max_missing_subscale
     mms = _check_max(mms, "max_missing_subscale", n_items)
 
     out = pd.DataFrame(index=data.index)
@@ -434,8 +440,7 @@ def score(
         missing_items = [s for s in sub_items if s not in block["items"]]
         if missing_items:
             raise CodebookError(
-                f"Scale block {block.get('id')!r}: subscale {sub_name!r} lists unknown items "
-                f"{missing_items}."
+                f"Scale block {block.get('id')!r}: subscale {sub_name!r} lists unknown items {missing_items}."
             )
     flat = [it for sub in subscales.values() for it in sub]
     partition = bool(subscales) and sorted(flat) == sorted(item_names)
@@ -465,8 +470,7 @@ def score(
     out["n_missing"] = miss.sum(axis=1).astype(int)
     out.attrs["scale"] = block.get("id")
     out.attrs["category_labels"] = {
-        c["code"]: {"nl": c.get("label_nl", c["code"]), "en": c.get("label_en", c["code"])}
-        for c in cats
+        c["code"]: {"nl": c.get("label_nl", c["code"]), "en": c.get("label_en", c["code"])} for c in cats
     }
     return out
 
@@ -477,11 +481,17 @@ def _raise_invalid(errors, data, block, words, codes):
         label = data.index[i]
         if isinstance(val, np.generic):  # show 1.5, not np.float64(1.5)
             val = val.item()
-        rows.append({
-            "row": i + 1, "column": col, "value": val, "rule": "enum",
-            "message": (f"row {i + 1} (index {label!r}), column {col!r}: {val!r} is not an "
-                        f"allowed answer"),
-        })
+        rows.append(
+            {
+                "row": i + 1,
+                "column": col,
+                "value": val,
+                "rule": "enum",
+                "message": (
+                    f"row {i + 1} (index {label!r}), column {col!r}: {val!r} is not an allowed answer"
+                ),
+            }
+        )
     allowed = ", ".join([str(c) for c in codes] + sorted({k for k in words}))
     shown = "; ".join(r["message"] for r in rows[:10])
     more = f" (and {len(rows) - 10} more)" if len(rows) > 10 else ""

@@ -17,6 +17,7 @@ Spiegelhalter, D. J., Sherlaw-Johnson, C., Bardsley, M., Blunt, I., Wood, C., & 
 (2012). Statistical methods for healthcare regulation: rating, screening and surveillance.
 *JRSS A*, 175, 1-47 (over-dispersion with winsorised z-scores).
 """
+
 from __future__ import annotations
 
 import math
@@ -25,12 +26,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evalkit.core.language import resolve_lang
 from evalkit.core import i18n
 from evalkit.core.checks import check_columns, check_dataframe, check_lang, check_option, check_positive_int
-from evalkit.core.stats import wilson_interval
 from evalkit.core.errors import DataValidationError, EstimationError, ParameterError
+from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
+from evalkit.core.stats import wilson_interval
 
 __all__ = ["funnel", "FunnelResult", "binomial_limit"]
 
@@ -117,12 +118,27 @@ class FunnelResult(Result):
         rows = []
         for r in u.itertuples(index=False):
             lo, hi = wilson_interval(r.events, r.n)
-            rows.append(dict(term=str(r.unit), estimate=r.proportion, std_error=r.std_error,
-                             ci_lower=k * lo, ci_upper=k * hi, p_value=r.p_value, n=r.n, z=r.z,
-                             target=self.target, lower_95=r.lower_95, upper_95=r.upper_95,
-                             lower_998=r.lower_998, upper_998=r.upper_998, flag=r.flag))
-        return tidy_frame(rows, extra=("z", "target", "lower_95", "upper_95", "lower_998",
-                                       "upper_998", "flag"))
+            rows.append(
+                dict(
+                    term=str(r.unit),
+                    estimate=r.proportion,
+                    std_error=r.std_error,
+                    ci_lower=k * lo,
+                    ci_upper=k * hi,
+                    p_value=r.p_value,
+                    n=r.n,
+                    z=r.z,
+                    target=self.target,
+                    lower_95=r.lower_95,
+                    upper_95=r.upper_95,
+                    lower_998=r.lower_998,
+                    upper_998=r.upper_998,
+                    flag=r.flag,
+                )
+            )
+        return tidy_frame(
+            rows, extra=("z", "target", "lower_95", "upper_95", "lower_998", "upper_998", "flag")
+        )
 
     def counts(self) -> pd.Series:
         """Number of units per flag (all five flags, in order)."""
@@ -135,32 +151,45 @@ class FunnelResult(Result):
         out95 = int(c["below_95"] + c["above_95"] + c["below_998"] + c["above_998"])
         out998 = int(c["below_998"] + c["above_998"])
         tgt = i18n.fmt_number(self.target, 1 if self.percent else 3, lang)
-        od = {"none": {"nl": "geen", "en": "none"},
-              "multiplicative": {"nl": f"multiplicatief, phi = {i18n.fmt_number(self.phi, 2, lang)}",
-                                 "en": f"multiplicative, phi = {i18n.fmt_number(self.phi, 2, lang)}"},
-              "additive": {"nl": f"additief, tau = {i18n.fmt_number(math.sqrt(self.tau2) * self._scale, 2, lang)}",
-                           "en": f"additive, tau = {i18n.fmt_number(math.sqrt(self.tau2) * self._scale, 2, lang)}"},
-              }[self.overdispersion][lang]
+        od = {
+            "none": {"nl": "geen", "en": "none"},
+            "multiplicative": {
+                "nl": f"multiplicatief, phi = {i18n.fmt_number(self.phi, 2, lang)}",
+                "en": f"multiplicative, phi = {i18n.fmt_number(self.phi, 2, lang)}",
+            },
+            "additive": {
+                "nl": f"additief, tau = {i18n.fmt_number(math.sqrt(self.tau2) * self._scale, 2, lang)}",
+                "en": f"additive, tau = {i18n.fmt_number(math.sqrt(self.tau2) * self._scale, 2, lang)}",
+            },
+        }[self.overdispersion][lang]
         exp95 = i18n.fmt_number(0.05 * k, 0, lang)
         meth = self.method if self.overdispersion == "none" else "normal"
-        meth = {"binomial": {"nl": "exact binomiale", "en": "exact binomial"},
-                "normal": {"nl": "normale", "en": "normal"}}[meth][lang]
+        meth = {
+            "binomial": {"nl": "exact binomiale", "en": "exact binomial"},
+            "normal": {"nl": "normale", "en": "normal"},
+        }[meth][lang]
         if lang == "nl":
-            text = (f"{k} eenheden rond de doelwaarde {tgt} ({meth} grenzen; overdispersie: {od}).\n"
-                    f"Buiten de 95%-grenzen: {out95} (bij toeval verwacht: ongeveer {exp95}); "
-                    f"buiten de 99,8%-grenzen: {out998} ({int(c['above_998'])} hoger, "
-                    f"{int(c['below_998'])} lager).\n"
-                    f"Over-dispersie: phi = {i18n.fmt_number(self.phi, 2, lang)} "
-                    f"(1 = alleen toevalsvariatie).")
+            text = (
+                f"{k} eenheden rond de doelwaarde {tgt} ({meth} grenzen; overdispersie: {od}).\n"
+                f"Buiten de 95%-grenzen: {out95} (bij toeval verwacht: ongeveer {exp95}); "
+                f"buiten de 99,8%-grenzen: {out998} ({int(c['above_998'])} hoger, "
+                f"{int(c['below_998'])} lager).\n"
+                f"Over-dispersie: phi = {i18n.fmt_number(self.phi, 2, lang)} "
+                f"(1 = alleen toevalsvariatie)."
+            )
         else:
-            text = (f"{k} units around the target {tgt} ({meth} limits; over-dispersion: {od}).\n"
-                    f"Outside the 95% limits: {out95} (expected by chance: about {exp95}); "
-                    f"outside the 99.8% limits: {out998} ({int(c['above_998'])} higher, "
-                    f"{int(c['below_998'])} lower).\n"
-                    f"Over-dispersion: phi = {i18n.fmt_number(self.phi, 2, lang)} (1 = chance variation only).")
+            text = (
+                f"{k} units around the target {tgt} ({meth} limits; over-dispersion: {od}).\n"
+                f"Outside the 95% limits: {out95} (expected by chance: about {exp95}); "
+                f"outside the 99.8% limits: {out998} ({int(c['above_998'])} higher, "
+                f"{int(c['below_998'])} lower).\n"
+                f"Over-dispersion: phi = {i18n.fmt_number(self.phi, 2, lang)} (1 = chance variation only)."
+            )
         return f"{self.title[lang]}\n\n{text}"
 
-    def curve(self, n_min: float | None = None, n_max: float | None = None, points: int = 200) -> pd.DataFrame:
+    def curve(
+        self, n_min: float | None = None, n_max: float | None = None, points: int = 200
+    ) -> pd.DataFrame:
         """The control limits over a grid of n: ``n, lower_95, upper_95, lower_998, upper_998``."""
         n_min = n_min if n_min is not None else max(1.0, 0.9 * float(self.units["n"].min()))
         n_max = n_max if n_max is not None else 1.05 * float(self.units["n"].max())
@@ -175,9 +204,17 @@ class FunnelResult(Result):
         lim = _limits(grid, self._target01, self.method, self.overdispersion, self.phi, self.tau2)
         return pd.DataFrame({"n": grid, **{c: self._scale * v for c, v in lim.items()}})
 
-    def plot(self, *, ax=None, lang: str | None = None, label_outliers: bool = True,
-             highlight=None, ylabel: str | None = None, title: str | None = None,
-             legend: bool = True):
+    def plot(
+        self,
+        *,
+        ax=None,
+        lang: str | None = None,
+        label_outliers: bool = True,
+        highlight=None,
+        ylabel: str | None = None,
+        title: str | None = None,
+        legend: bool = True,
+    ):
         """Funnel plot: proportion against n, the target as the national reference line,
         95% (dashed) and 99.8% (solid) control limits; units beyond 99.8% in the highlight
         colour and, with ``label_outliers``, named. ``highlight``: units to mark in black.
@@ -190,40 +227,86 @@ class FunnelResult(Result):
         u = self.units
         cur = self.curve()
         lim_col = plotting.COLORS["national"]
-        ax.plot(cur["n"], cur["lower_95"], color=lim_col, linestyle="--", linewidth=1,
-                label={"nl": "95%-grenzen", "en": "95% limits"}[lang])
+        ax.plot(
+            cur["n"],
+            cur["lower_95"],
+            color=lim_col,
+            linestyle="--",
+            linewidth=1,
+            label={"nl": "95%-grenzen", "en": "95% limits"}[lang],
+        )
         ax.plot(cur["n"], cur["upper_95"], color=lim_col, linestyle="--", linewidth=1)
-        ax.plot(cur["n"], cur["lower_998"], color=lim_col, linestyle="-", linewidth=1,
-                label={"nl": "99,8%-grenzen", "en": "99.8% limits"}[lang])
+        ax.plot(
+            cur["n"],
+            cur["lower_998"],
+            color=lim_col,
+            linestyle="-",
+            linewidth=1,
+            label={"nl": "99,8%-grenzen", "en": "99.8% limits"}[lang],
+        )
         ax.plot(cur["n"], cur["upper_998"], color=lim_col, linestyle="-", linewidth=1)
         plotting.reference_line(ax, self.target, lang=lang)
         out = u["flag"].isin(["above_998", "below_998"])
         mid = u["flag"].isin(["above_95", "below_95"])
-        ax.scatter(u.loc[~out & ~mid, "n"], u.loc[~out & ~mid, "proportion"], s=14,
-                   color=plotting.COLORS["intervention"], alpha=0.7, zorder=3,
-                   label={"nl": "binnen 95%", "en": "within 95%"}[lang])
-        ax.scatter(u.loc[mid, "n"], u.loc[mid, "proportion"], s=16, color=plotting.COLORS["comparison"],
-                   zorder=3, label={"nl": "buiten 95%", "en": "outside 95%"}[lang])
-        ax.scatter(u.loc[out, "n"], u.loc[out, "proportion"], s=20, color=plotting.COLORS["highlight"],
-                   zorder=4, label={"nl": "buiten 99,8%", "en": "outside 99.8%"}[lang])
+        ax.scatter(
+            u.loc[~out & ~mid, "n"],
+            u.loc[~out & ~mid, "proportion"],
+            s=14,
+            color=plotting.COLORS["intervention"],
+            alpha=0.7,
+            zorder=3,
+            label={"nl": "binnen 95%", "en": "within 95%"}[lang],
+        )
+        ax.scatter(
+            u.loc[mid, "n"],
+            u.loc[mid, "proportion"],
+            s=16,
+            color=plotting.COLORS["comparison"],
+            zorder=3,
+            label={"nl": "buiten 95%", "en": "outside 95%"}[lang],
+        )
+        ax.scatter(
+            u.loc[out, "n"],
+            u.loc[out, "proportion"],
+            s=20,
+            color=plotting.COLORS["highlight"],
+            zorder=4,
+            label={"nl": "buiten 99,8%", "en": "outside 99.8%"}[lang],
+        )
         if label_outliers:
             for r in u[out].itertuples(index=False):
-                ax.annotate(str(r.unit), (r.n, r.proportion), fontsize=7, xytext=(3, 2),
-                            textcoords="offset points")
+                ax.annotate(
+                    str(r.unit), (r.n, r.proportion), fontsize=7, xytext=(3, 2), textcoords="offset points"
+                )
         if highlight is not None:
             hl = u[u["unit"].astype(str).isin([str(h) for h in np.atleast_1d(highlight)])]
-            ax.scatter(hl["n"], hl["proportion"], s=40, facecolor="none", edgecolor="black",
-                       linewidth=1.2, zorder=5)
+            ax.scatter(
+                hl["n"], hl["proportion"], s=40, facecolor="none", edgecolor="black", linewidth=1.2, zorder=5
+            )
             for r in hl.itertuples(index=False):
-                ax.annotate(str(r.unit), (r.n, r.proportion), fontsize=8, fontweight="bold",
-                            xytext=(4, -10), textcoords="offset points")
+                ax.annotate(
+                    str(r.unit),
+                    (r.n, r.proportion),
+                    fontsize=8,
+                    fontweight="bold",
+                    xytext=(4, -10),
+                    textcoords="offset points",
+                )
         ax.set_xlabel(plotting.label("n", lang))
-        ax.set_ylabel(ylabel or (plotting.label("share_lonely", lang) if self.percent
-                                 else {"nl": "Aandeel", "en": "Proportion"}[lang]))
+        ax.set_ylabel(
+            ylabel
+            or (
+                plotting.label("share_lonely", lang)
+                if self.percent
+                else {"nl": "Aandeel", "en": "Proportion"}[lang]
+            )
+        )
         if title is None:
             c = self.counts()
-            title = {"nl": f"{len(u)} eenheden; buiten 99,8%: {int(c['above_998'] + c['below_998'])}",
-                     "en": f"{len(u)} units; outside 99.8%: {int(c['above_998'] + c['below_998'])}"}[lang]
+            title = {
+                "nl": f"{len(u)} eenheden; buiten 99,8%: {int(c['above_998'] + c['below_998'])}",
+                "en": f"{len(u)} units; outside 99.8%: {int(c['above_998'] + c['below_998'])}",
+            }[lang]
         ax.set_title(title, fontsize=10)
         if legend:
             ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
@@ -258,10 +341,19 @@ def _winsorised_phi(z: np.ndarray, winsor: float) -> float:
     return float(np.mean(z * z))
 
 
-def funnel(data: pd.DataFrame, *, proportion: str | None = None, events: str | None = None,
-           n: str, target: float | None = None, unit: str | None = None,
-           method: str = "binomial", overdispersion: str = "none", percent: bool = False,
-           winsor: float = 0.1) -> FunnelResult:
+def funnel(
+    data: pd.DataFrame,
+    *,
+    proportion: str | None = None,
+    events: str | None = None,
+    n: str,
+    target: float | None = None,
+    unit: str | None = None,
+    method: str = "binomial",
+    overdispersion: str = "none",
+    percent: bool = False,
+    winsor: float = 0.1,
+) -> FunnelResult:
     r"""Funnel plot data for proportions (Spiegelhalter 2005): control limits per unit.
 
     Parameters
@@ -351,17 +443,24 @@ def funnel(data: pd.DataFrame, *, proportion: str | None = None, events: str | N
             y = ev / nn
         src = str(events)
     # str() per value: astype(str) keeps NaN as a float under pandas 3's str dtype
-    labels = (np.array([str(v) for v in data[unit]], dtype=object) if unit is not None
-              else np.array([str(i + 1) for i in range(len(data))], dtype=object))
+    labels = (
+        np.array([str(v) for v in data[unit]], dtype=object)
+        if unit is not None
+        else np.array([str(i + 1) for i in range(len(data))], dtype=object)
+    )
     ok = np.isfinite(y) & np.isfinite(nn)
     if not ok.all():
         bad = ", ".join(labels[~ok][:5])
         raise DataValidationError(f"Missing or non-numeric {src!r} or {n!r} for unit(s): {bad}.")
     if method == "binomial" and overdispersion == "none" and not np.all(nn == np.round(nn)):
-        raise ParameterError(f"method='binomial' needs whole numbers in {n!r}; use method='normal' "
-                             "for weighted (effective) sample sizes.")
+        raise ParameterError(
+            f"method='binomial' needs whole numbers in {n!r}; use method='normal' "
+            "for weighted (effective) sample sizes."
+        )
     if (nn <= 0).any():
-        raise DataValidationError(f"{n!r} must be positive; unit(s) {', '.join(labels[nn <= 0][:5])} are not.")
+        raise DataValidationError(
+            f"{n!r} must be positive; unit(s) {', '.join(labels[nn <= 0][:5])} are not."
+        )
     if ((y < 0) | (y > 1)).any():
         rng_txt = "0-100" if percent else "0-1 (use percent=True for percentages)"
         what = f"{events!r} exceeds {n!r}" if events is not None else f"{proportion!r} outside {rng_txt}"
@@ -381,7 +480,8 @@ def funnel(data: pd.DataFrame, *, proportion: str | None = None, events: str | N
             raise EstimationError(
                 f"The pooled proportion (the default target) is {t01 * scale:g}: every unit has "
                 f"{'no' if t01 == 0 else 'only'} events, so there is no spread to judge. Give "
-                "target= (e.g. the national value) to draw the funnel anyway.")
+                "target= (e.g. the national value) to draw the funnel anyway."
+            )
         raise EstimationError(f"The target must lie strictly between 0 and {scale:g}, got {t01 * scale:g}.")
     s2 = t01 * (1 - t01) / nn
     z0 = (y - t01) / np.sqrt(s2)
@@ -404,9 +504,28 @@ def funnel(data: pd.DataFrame, *, proportion: str | None = None, events: str | N
     flag[y < lim["lower_95"]] = "below_95"
     flag[y > lim["upper_998"]] = "above_998"
     flag[y < lim["lower_998"]] = "below_998"
-    units = pd.DataFrame({"unit": labels, "proportion": y * scale, "n": nn, "events": y * nn,
-                          "std_error": se * scale, "z": z, "p_value": p,
-                          **{c: v * scale for c, v in lim.items()}, "flag": flag})
-    return FunnelResult(units=units, target=t01 * scale, _target01=t01, _scale=scale,
-                        percent=percent, method=method, overdispersion=overdispersion,
-                        phi=phi, tau2=tau2, winsor=winsor)
+    units = pd.DataFrame(
+        {
+            "unit": labels,
+            "proportion": y * scale,
+            "n": nn,
+            "events": y * nn,
+            "std_error": se * scale,
+            "z": z,
+            "p_value": p,
+            **{c: v * scale for c, v in lim.items()},
+            "flag": flag,
+        }
+    )
+    return FunnelResult(
+        units=units,
+        target=t01 * scale,
+        _target01=t01,
+        _scale=scale,
+        percent=percent,
+        method=method,
+        overdispersion=overdispersion,
+        phi=phi,
+        tau2=tau2,
+        winsor=winsor,
+    )

@@ -39,6 +39,7 @@ van Buuren, S. (2018). *Flexible Imputation of Missing Data* (2nd ed.). CRC Pres
 van Buuren, S., & Groothuis-Oudshoorn, K. (2011). mice: Multivariate imputation by chained
 equations in R. *Journal of Statistical Software*, 45(3), 1-67.
 """
+
 from __future__ import annotations
 
 import math
@@ -50,8 +51,9 @@ import numpy as np
 __all__ = ["chained_imputations", "rubin_pool", "analyse", "Pooled"]
 
 
-def _draw_regression(X: np.ndarray, y: np.ndarray, rng: np.random.Generator
-                     ) -> tuple[np.ndarray, np.ndarray, float]:
+def _draw_regression(
+    X: np.ndarray, y: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, float]:
     """beta_hat, a posterior draw beta* and sigma* for y ~ X (Bayesian linear regression
     with a flat prior, as mice's ``.norm.draw``; a tiny ridge keeps X'X invertible)."""
     n, p = X.shape
@@ -68,8 +70,9 @@ def _draw_regression(X: np.ndarray, y: np.ndarray, rng: np.random.Generator
     return beta_hat, beta_star, sigma
 
 
-def _impute_column(X: np.ndarray, y: np.ndarray, miss: np.ndarray, method: str,
-                   donors: int, rng: np.random.Generator) -> np.ndarray:
+def _impute_column(
+    X: np.ndarray, y: np.ndarray, miss: np.ndarray, method: str, donors: int, rng: np.random.Generator
+) -> np.ndarray:
     Xo, yo = X[~miss], y[~miss]
     Xm = X[miss]
     beta_hat, beta_star, sigma = _draw_regression(Xo, yo, rng)
@@ -93,8 +96,9 @@ def _impute_column(X: np.ndarray, y: np.ndarray, miss: np.ndarray, method: str,
     return yo[order[pick]]
 
 
-def chained_imputations(data: np.ndarray, *, m: int, n_iter: int, seed: int,
-                        method: str = "norm", donors: int = 5) -> Iterator[np.ndarray]:
+def chained_imputations(
+    data: np.ndarray, *, m: int, n_iter: int, seed: int, method: str = "norm", donors: int = 5
+) -> Iterator[np.ndarray]:
     """Yield ``m`` completed copies of ``data`` (rows x columns, NaN = missing).
 
     Every column with holes is imputed from all the other columns (plus an intercept) in
@@ -113,8 +117,7 @@ def chained_imputations(data: np.ndarray, *, m: int, n_iter: int, seed: int,
         for _ in range(n_iter):
             for j in incomplete:
                 X = np.column_stack([np.ones(cur.shape[0]), np.delete(cur, j, axis=1)])
-                cur[miss[:, j], j] = _impute_column(X, cur[:, j], miss[:, j], method, donors,
-                                                    rng)
+                cur[miss[:, j], j] = _impute_column(X, cur[:, j], miss[:, j], method, donors, rng)
         yield cur
 
 
@@ -147,15 +150,25 @@ def rubin_pool(estimates: np.ndarray, variances: np.ndarray, df_complete: float)
     nu_com = float(df_complete)
     lam_df = max(lam, 1e-4)  # mice::pool's floor on lambda in the df formula
     nu_obs = (nu_com + 1) / (nu_com + 3) * nu_com * (1 - lam_df)
-    nu_old = (m - 1) / lam_df ** 2
+    nu_old = (m - 1) / lam_df**2
     nu = nu_old * nu_obs / (nu_old + nu_obs)
     fmi = (riv + 2 / (nu + 3)) / (1 + riv) if math.isfinite(riv) else 1.0
-    return Pooled(estimate=qbar, std_error=math.sqrt(t), df=float(nu), within=w, between=b,
-                  riv=float(riv), fmi=float(fmi), lam=float(lam), m=m)
+    return Pooled(
+        estimate=qbar,
+        std_error=math.sqrt(t),
+        df=float(nu),
+        within=w,
+        between=b,
+        riv=float(riv),
+        fmi=float(fmi),
+        lam=float(lam),
+        m=m,
+    )
 
 
-def analyse(completed: Iterator[np.ndarray], analysis: Callable[[np.ndarray], tuple[float, float]]
-            ) -> tuple[np.ndarray, np.ndarray]:
+def analyse(
+    completed: Iterator[np.ndarray], analysis: Callable[[np.ndarray], tuple[float, float]]
+) -> tuple[np.ndarray, np.ndarray]:
     """Run ``analysis`` (returning estimate, variance) on each completed data set."""
     est, var = [], []
     for c in completed:

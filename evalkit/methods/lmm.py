@@ -37,6 +37,7 @@ in linear mixed effects models. *Journal of Statistical Software*, 82(13), 1-26.
 Bates, D., Maechler, M., Bolker, B., & Walker, S. (2015). Fitting linear mixed-effects
 models using lme4. *Journal of Statistical Software*, 67(1), 1-48.
 """
+
 from __future__ import annotations
 
 import math
@@ -45,8 +46,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-__all__ = ["RandomInterceptFit", "fit_random_intercept", "reml_loglik", "satterthwaite",
-           "kenward_roger", "KR_MAX_OBS"]
+__all__ = [
+    "RandomInterceptFit",
+    "fit_random_intercept",
+    "reml_loglik",
+    "satterthwaite",
+    "kenward_roger",
+    "KR_MAX_OBS",
+]
 
 _LOG_GAMMA_MIN = -30.0  # gamma = exp(-30) ~ 1e-13: the boundary (no between-unit variance)
 _LOG_GAMMA_MAX = 30.0
@@ -56,10 +63,10 @@ _LOG_GAMMA_MAX = 30.0
 class _Design:
     y: np.ndarray
     X: np.ndarray
-    codes: np.ndarray       # unit index (0..k-1) of every observation
-    n_i: np.ndarray         # observations per unit
-    Xs: np.ndarray          # per-unit column sums of X (k x p)
-    ys: np.ndarray          # per-unit sums of y
+    codes: np.ndarray  # unit index (0..k-1) of every observation
+    n_i: np.ndarray  # observations per unit
+    Xs: np.ndarray  # per-unit column sums of X (k x p)
+    ys: np.ndarray  # per-unit sums of y
     XtX: np.ndarray
     Xty: np.ndarray
 
@@ -84,7 +91,7 @@ def _design(y: np.ndarray, X: np.ndarray, codes: np.ndarray) -> _Design:
 def _gls(des: _Design, s2u: float, s2e: float) -> tuple[np.ndarray, np.ndarray, float, float]:
     """beta, C = (X'V^-1X)^-1, r'V^-1 r and log|V| at (s2u, s2e)."""
     lam = s2e + des.n_i * s2u
-    w = s2u / lam                                   # V_i^-1 = (I - w_i J) / s2e
+    w = s2u / lam  # V_i^-1 = (I - w_i J) / s2e
     XtVX = (des.XtX - (des.Xs * w[:, None]).T @ des.Xs) / s2e
     XtVy = (des.Xty - (des.Xs * w[:, None]).T @ des.ys) / s2e
     C = np.linalg.inv(XtVX)
@@ -111,12 +118,11 @@ def reml_loglik(y: np.ndarray, X: np.ndarray, codes: np.ndarray, s2u: float, s2e
 def _profiled(des: _Design, log_gamma: float) -> tuple[float, float]:
     """Profiled REML log-likelihood at gamma = exp(log_gamma) and the s2e that maximises it."""
     gamma = math.exp(log_gamma)
-    _, C, quad, logdet = _gls(des, gamma, 1.0)      # V scaled by s2e = 1
+    _, C, quad, logdet = _gls(des, gamma, 1.0)  # V scaled by s2e = 1
     dfres = des.n_obs - des.p
     s2e = quad / dfres
     logdet_c = np.linalg.slogdet(C)[1]
-    ll = -0.5 * (logdet + dfres * math.log(s2e) - logdet_c + dfres
-                 + dfres * math.log(2 * math.pi))
+    ll = -0.5 * (logdet + dfres * math.log(s2e) - logdet_c + dfres + dfres * math.log(2 * math.pi))
     return float(ll), float(s2e)
 
 
@@ -131,7 +137,7 @@ class RandomInterceptFit:
     reml_loglik: float
     n_obs: int
     n_units: int
-    singular: bool          # s2u at the boundary 0
+    singular: bool  # s2u at the boundary 0
     _design: _Design
 
     def satterthwaite(self, L: np.ndarray) -> tuple[float, float, float]:
@@ -152,8 +158,9 @@ def fit_random_intercept(y: np.ndarray, X: np.ndarray, codes: np.ndarray) -> Ran
     i = int(np.argmin(vals))
     lo = grid[i - 1] if i > 0 else _LOG_GAMMA_MIN
     hi = grid[i + 1] if i < grid.size - 1 else _LOG_GAMMA_MAX
-    res = optimize.minimize_scalar(neg, bounds=(lo, hi), method="bounded",
-                                   options={"xatol": 1e-11, "maxiter": 500})
+    res = optimize.minimize_scalar(
+        neg, bounds=(lo, hi), method="bounded", options={"xatol": 1e-11, "maxiter": 500}
+    )
     t_best = float(res.x)
     singular = t_best <= -11.5 and neg(_LOG_GAMMA_MIN) <= neg(t_best) + 1e-12
     if singular:
@@ -162,8 +169,16 @@ def fit_random_intercept(y: np.ndarray, X: np.ndarray, codes: np.ndarray) -> Ran
     s2u = 0.0 if singular else math.exp(t_best) * s2e
     beta, C, _, _ = _gls(des, s2u, s2e)
     return RandomInterceptFit(
-        beta=beta, cov_beta=C, s2u=float(s2u), s2e=float(s2e), reml_loglik=_reml(des, s2u, s2e),
-        n_obs=des.n_obs, n_units=int(des.n_i.size), singular=bool(singular), _design=des)
+        beta=beta,
+        cov_beta=C,
+        s2u=float(s2u),
+        s2e=float(s2e),
+        reml_loglik=_reml(des, s2u, s2e),
+        n_obs=des.n_obs,
+        n_units=int(des.n_i.size),
+        singular=bool(singular),
+        _design=des,
+    )
 
 
 def _grad_var(des: _Design, s2u: float, s2e: float, L: np.ndarray) -> np.ndarray:
@@ -171,14 +186,14 @@ def _grad_var(des: _Design, s2u: float, s2e: float, L: np.ndarray) -> np.ndarray
     lam = s2e + des.n_i * s2u
     w = s2u / lam
     _, C, _, _ = _gls(des, s2u, s2e)
-    a = C @ L                                        # p-vector
-    Xa = des.X @ a                                   # per observation
-    sa = np.bincount(des.codes, weights=Xa, minlength=des.n_i.size)   # per-unit sum of Xa
+    a = C @ L  # p-vector
+    Xa = des.X @ a  # per observation
+    sa = np.bincount(des.codes, weights=Xa, minlength=des.n_i.size)  # per-unit sum of Xa
     # V_i^-1 X_i a = (Xa_i - w_i sa_i) / s2e ; its unit sum = sa_i (1 - n_i w_i) / s2e
     unit_sum = sa * (1 - des.n_i * w) / s2e
-    g_u = float(np.sum(unit_sum ** 2))               # dV/ds2u = J per unit
+    g_u = float(np.sum(unit_sum**2))  # dV/ds2u = J per unit
     v = (Xa - (w * sa)[des.codes]) / s2e
-    g_e = float(v @ v)                               # dV/ds2e = I
+    g_e = float(v @ v)  # dV/ds2e = I
     return np.array([g_u, g_e])
 
 
@@ -204,7 +219,8 @@ def satterthwaite(fit: RandomInterceptFit, L: np.ndarray) -> tuple[float, float,
             ej = np.eye(2)[j] * h[j]
             f = lambda t: _reml(des, t[0], t[1])  # noqa: E731
             H[i, j] = (f(th + ei + ej) - f(th + ei - ej) - f(th - ei + ej) + f(th - ei - ej)) / (
-                4 * h[i] * h[j])
+                4 * h[i] * h[j]
+            )
     Hf = -H[np.ix_(free, free)]
     gf = g[free]
     try:
@@ -252,8 +268,9 @@ def kenward_roger(fit: RandomInterceptFit, L: np.ndarray) -> tuple[float, float,
     for i in range(k):
         for j in range(k):
             ktr = float(np.sum(HH[i].T * HH[j]))
-            IE2[i, j] = (ktr - 2 * float(np.sum(Phi * QQ[(i, j)]))
-                         + float(np.sum((Phi @ PP[i]) * (PP[j] @ Phi))))
+            IE2[i, j] = (
+                ktr - 2 * float(np.sum(Phi * QQ[(i, j)])) + float(np.sum((Phi @ PP[i]) * (PP[j] @ Phi)))
+            )
     # as pbkrtest: a generalised inverse when the information is (nearly) singular
     small = float(np.min(np.abs(np.linalg.eigvalsh((IE2 + IE2.T) / 2))))
     W = 2 * (np.linalg.inv(IE2) if small > 1e-10 else np.linalg.pinv(IE2))
@@ -285,6 +302,6 @@ def kenward_roger(fit: RandomInterceptFit, L: np.ndarray) -> tuple[float, float,
     V2 = 1 - c3 * B
     V0 = 0.0 if abs(V0) < 1e-10 else V0
     ratio = 1.0 if abs(1 - A2) < 1e-14 and abs(V1) < 1e-14 else (1 - A2) / V1
-    rho = ratio ** 2 * V0 / V2
+    rho = ratio**2 * V0 / V2
     df = 4 + 3 / (rho - 1)
     return float(L @ fit.beta), math.sqrt(float(L @ Phi_A @ L)), float(df)

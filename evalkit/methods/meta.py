@@ -24,6 +24,7 @@ Higgins, J. P. T., & Thompson, S. G. (2002). Quantifying heterogeneity in a meta
 Higgins, J. P. T., Thompson, S. G., & Spiegelhalter, D. J. (2009). A re-evaluation of
 random-effects meta-analysis. *JRSS A*, 172, 137-159 (prediction interval).
 """
+
 from __future__ import annotations
 
 import math
@@ -33,7 +34,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evalkit.core.language import resolve_lang
 from evalkit.core import i18n
 from evalkit.core.checks import check_columns, check_confidence, check_dataframe, check_lang, check_option
 from evalkit.core.errors import (
@@ -46,12 +46,21 @@ from evalkit.core.errors import (
     PrivacyWarning,
     SmallSampleWarning,
 )
+from evalkit.core.language import resolve_lang
 from evalkit.core.privacy import DEFAULT_MIN_CELL, check_min_cell
-from evalkit.core.text import text_table
 from evalkit.core.results import Result, tidy_frame
+from evalkit.core.text import text_table
 
-__all__ = ["METAFOR_THRESHOLD", "random_effects", "effect_sizes", "MetaResult", "subgroups", "SubgroupResult",
-           "meta_regression", "MetaRegressionResult"]
+__all__ = [
+    "METAFOR_THRESHOLD",
+    "random_effects",
+    "effect_sizes",
+    "MetaResult",
+    "subgroups",
+    "SubgroupResult",
+    "meta_regression",
+    "MetaRegressionResult",
+]
 
 
 def _tau2_dl(y, v):
@@ -89,7 +98,7 @@ def _tau2_reml(y, v, tol=1e-12, maxiter=1000):
         # P = W - w w^T / sum(w) for an intercept-only model
         tr_p = sw - np.sum(w * w) / sw
         ypy = np.sum(w * w * resid * resid)  # y' P P y
-        tr_pp = np.sum(w * w) - 2 * np.sum(w ** 3) / sw + (np.sum(w * w) / sw) ** 2
+        tr_pp = np.sum(w * w) - 2 * np.sum(w**3) / sw + (np.sum(w * w) / sw) ** 2
         step = (ypy - tr_p) / tr_pp  # score / information (the 1/2 factors cancel)
         new = tau2 + step
         while new < 0 and step > 1e-300:
@@ -103,7 +112,7 @@ def _tau2_reml(y, v, tol=1e-12, maxiter=1000):
         tau2 = new
     w = 1 / (v + tau2)
     sw = w.sum()
-    tr_pp = np.sum(w * w) - 2 * np.sum(w ** 3) / sw + (np.sum(w * w) / sw) ** 2
+    tr_pp = np.sum(w * w) - 2 * np.sum(w**3) / sw + (np.sum(w * w) / sw) ** 2
     se_tau2 = math.sqrt(2 / tr_pp)
     return tau2, se_tau2, converged
 
@@ -126,8 +135,10 @@ class MetaResult(Result):
     ``n`` (in ``tidy()``): coalitions (studies) pooled, k.
     """
 
-    title = {"nl": "Gepoold effect (random-effects meta-analyse)",
-             "en": "Pooled effect (random-effects meta-analysis)"}
+    title = {
+        "nl": "Gepoold effect (random-effects meta-analyse)",
+        "en": "Pooled effect (random-effects meta-analysis)",
+    }
 
     k: int
     method: str
@@ -159,17 +170,38 @@ class MetaResult(Result):
         interval); ``n`` = number of coalitions (k). Extra ``statistic, df, method``."""
         k = self.k
         rows = [
-            dict(term="pooled", estimate=self.estimate, std_error=self.std_error,
-                 ci_lower=self.ci_lower, ci_upper=self.ci_upper, p_value=self.p_value, n=k,
-                 statistic=self.z, method=f"random effects ({self.method}), z-test"),
+            dict(
+                term="pooled",
+                estimate=self.estimate,
+                std_error=self.std_error,
+                ci_lower=self.ci_lower,
+                ci_upper=self.ci_upper,
+                p_value=self.p_value,
+                n=k,
+                statistic=self.z,
+                method=f"random effects ({self.method}), z-test",
+            ),
             dict(term="tau2", estimate=self.tau2, std_error=self.se_tau2, n=k, method=self.method),
             dict(term="i2", estimate=self.i2, n=k, method="100 tau2 / (tau2 + typical v)"),
             dict(term="h2", estimate=self.h2, n=k, method="(tau2 + typical v) / typical v"),
-            dict(term="q", estimate=self.q, p_value=self.q_p, n=k, statistic=self.q, df=self.q_df,
-                 method="Cochran's Q (fixed-effect weights)"),
-            dict(term="prediction", estimate=self.estimate, ci_lower=self.pi_lower,
-                 ci_upper=self.pi_upper, n=k, df=(k - 2) if self.prediction == "t" else math.nan,
-                 method=f"prediction interval ({self.prediction})"),
+            dict(
+                term="q",
+                estimate=self.q,
+                p_value=self.q_p,
+                n=k,
+                statistic=self.q,
+                df=self.q_df,
+                method="Cochran's Q (fixed-effect weights)",
+            ),
+            dict(
+                term="prediction",
+                estimate=self.estimate,
+                ci_lower=self.pi_lower,
+                ci_upper=self.pi_upper,
+                n=k,
+                df=(k - 2) if self.prediction == "t" else math.nan,
+                method=f"prediction interval ({self.prediction})",
+            ),
         ]
         return tidy_frame(rows, extra=("statistic", "df", "method"))
 
@@ -182,31 +214,45 @@ class MetaResult(Result):
         differ = self.tau2 > 0 and self.q_p < 0.05
         has_pi = bool(np.isfinite(self.pi_lower) and np.isfinite(self.pi_upper))
         if lang == "nl":
-            text = (f"Over {self.k} coalities samen is het gemiddelde effect {_f(self.estimate, lang)} "
-                    f"({ci}, {i18n.fmt_p(self.p_value, lang)}).\n"
-                    + ("De effecten verschillen tussen coalities: " if differ else
-                       "De verschillen tussen coalities zijn niet groter dan door toeval te "
-                       "verwachten: ")
-                    + f"tau² = {_f(self.tau2, lang, 3)}, "
-                    f"I² = {i18n.fmt_number(self.i2, 0, lang)}% (Q({self.q_df}) = {_f(self.q, lang)}, "
-                    f"{i18n.fmt_p(self.q_p, lang)}).\n"
-                    + (f"Bij een nieuwe, vergelijkbare coalitie ligt het effect naar verwachting tussen "
-                       f"{pi_lo} en {pi_hi} ({lvl}%-voorspellingsinterval).\n" if has_pi else
-                       "Een voorspellingsinterval is met zo weinig coalities niet te berekenen.\n")
-                    + f"Schatter: {self.method}.")
+            text = (
+                f"Over {self.k} coalities samen is het gemiddelde effect {_f(self.estimate, lang)} "
+                f"({ci}, {i18n.fmt_p(self.p_value, lang)}).\n"
+                + (
+                    "De effecten verschillen tussen coalities: "
+                    if differ
+                    else "De verschillen tussen coalities zijn niet groter dan door toeval te verwachten: "
+                )
+                + f"tau² = {_f(self.tau2, lang, 3)}, "
+                f"I² = {i18n.fmt_number(self.i2, 0, lang)}% (Q({self.q_df}) = {_f(self.q, lang)}, "
+                f"{i18n.fmt_p(self.q_p, lang)}).\n"
+                + (
+                    f"Bij een nieuwe, vergelijkbare coalitie ligt het effect naar verwachting tussen "
+                    f"{pi_lo} en {pi_hi} ({lvl}%-voorspellingsinterval).\n"
+                    if has_pi
+                    else "Een voorspellingsinterval is met zo weinig coalities niet te berekenen.\n"
+                )
+                + f"Schatter: {self.method}."
+            )
         else:
-            text = (f"Across {self.k} coalitions the average effect is {_f(self.estimate, lang)} "
-                    f"({ci}, {i18n.fmt_p(self.p_value, lang)}).\n"
-                    + ("Effects differ between coalitions: " if differ else
-                       "The differences between coalitions are no larger than chance would "
-                       "produce: ")
-                    + f"tau² = {_f(self.tau2, lang, 3)}, "
-                    f"I² = {i18n.fmt_number(self.i2, 0, lang)}% (Q({self.q_df}) = {_f(self.q, lang)}, "
-                    f"{i18n.fmt_p(self.q_p, lang)}).\n"
-                    + (f"In a new, similar coalition the effect is expected between {pi_lo} and {pi_hi} "
-                       f"({lvl}% prediction interval).\n" if has_pi else
-                       "With so few coalitions no prediction interval can be computed.\n")
-                    + f"Estimator: {self.method}.")
+            text = (
+                f"Across {self.k} coalitions the average effect is {_f(self.estimate, lang)} "
+                f"({ci}, {i18n.fmt_p(self.p_value, lang)}).\n"
+                + (
+                    "Effects differ between coalitions: "
+                    if differ
+                    else "The differences between coalitions are no larger than chance would produce: "
+                )
+                + f"tau² = {_f(self.tau2, lang, 3)}, "
+                f"I² = {i18n.fmt_number(self.i2, 0, lang)}% (Q({self.q_df}) = {_f(self.q, lang)}, "
+                f"{i18n.fmt_p(self.q_p, lang)}).\n"
+                + (
+                    f"In a new, similar coalition the effect is expected between {pi_lo} and {pi_hi} "
+                    f"({lvl}% prediction interval).\n"
+                    if has_pi
+                    else "With so few coalitions no prediction interval can be computed.\n"
+                )
+                + f"Estimator: {self.method}."
+            )
         return f"{self.title[lang]}\n\n{text}"
 
     def plot(self, *, ax=None, lang: str | None = None, xlabel: str | None = None, null: float = 0.0):
@@ -227,8 +273,15 @@ class MetaResult(Result):
         m, lo, hi = self.estimate, self.ci_lower, self.ci_upper
         ax.fill([lo, m, hi, m], [0.6, 0.85, 0.6, 0.35], color=plotting.COLORS["highlight"], zorder=3)
         if np.isfinite(self.pi_lower):
-            ax.hlines(0.6, self.pi_lower, self.pi_upper, color=plotting.COLORS["highlight"],
-                      linewidth=1.2, linestyle=":", zorder=2)
+            ax.hlines(
+                0.6,
+                self.pi_lower,
+                self.pi_upper,
+                color=plotting.COLORS["highlight"],
+                linewidth=1.2,
+                linestyle=":",
+                zorder=2,
+            )
         ax.axvline(_null_value(null), color=plotting.COLORS["national"], linestyle="--", linewidth=1)
         labels = [str(x) for x in st["label"]]
         pooled = plotting.label("pooled", lang) + f" ({self.method})"
@@ -236,10 +289,15 @@ class MetaResult(Result):
         ax.set_ylim(0, k + 2.5)
         ax.set_xlabel(xlabel or plotting.label("effect_size", lang))
         lvl = i18n.fmt_number(100 * self.confidence, 0, lang)
-        ax.set_title({"nl": f"{self.k} coalities; ruit = gepoold {lvl}%-BI, stippellijn = voorspellingsinterval; "
-                            f"I² = {i18n.fmt_number(self.i2, 0, lang)}%",
-                      "en": f"{self.k} coalitions; diamond = pooled {lvl}% CI, dotted = prediction interval; "
-                            f"I² = {i18n.fmt_number(self.i2, 0, lang)}%"}[lang], fontsize=9)
+        ax.set_title(
+            {
+                "nl": f"{self.k} coalities; ruit = gepoold {lvl}%-BI, stippellijn = voorspellingsinterval; "
+                f"I² = {i18n.fmt_number(self.i2, 0, lang)}%",
+                "en": f"{self.k} coalitions; diamond = pooled {lvl}% CI, dotted = prediction interval; "
+                f"I² = {i18n.fmt_number(self.i2, 0, lang)}%",
+            }[lang],
+            fontsize=9,
+        )
         return plotting.localize_axes(ax, lang)
 
 
@@ -258,10 +316,18 @@ def _f(x, lang, digits=2):
     return i18n.fmt_number(x, digits, lang)
 
 
-def random_effects(data: pd.DataFrame, *, estimate: str, std_error: str | None = None,
-                   variance: str | None = None, label: str | None = None, method: str = "REML",
-                   confidence: float = 0.95, prediction: str = "normal",
-                   tau2_tol: float = 1e-12) -> MetaResult:
+def random_effects(
+    data: pd.DataFrame,
+    *,
+    estimate: str,
+    std_error: str | None = None,
+    variance: str | None = None,
+    label: str | None = None,
+    method: str = "REML",
+    confidence: float = 0.95,
+    prediction: str = "normal",
+    tau2_tol: float = 1e-12,
+) -> MetaResult:
     r"""Random-effects meta-analysis of one effect per coalition (study).
 
     Parameters
@@ -326,10 +392,11 @@ def random_effects(data: pd.DataFrame, *, estimate: str, std_error: str | None =
     method = check_option("method", method, ("REML", "DL"))
     confidence = check_confidence(confidence)
     check_option("prediction", prediction, ("normal", "t"))
-    if isinstance(tau2_tol, bool) or not isinstance(tau2_tol, (int, float)) or not (
-            0 < float(tau2_tol) < 1):
-        raise ParameterError(f"tau2_tol must be a number between 0 and 1 (exclusive), e.g. "
-                             f"1e-12 (default) or 1e-5 (metafor's default), got {tau2_tol!r}.")
+    if isinstance(tau2_tol, bool) or not isinstance(tau2_tol, (int, float)) or not (0 < float(tau2_tol) < 1):
+        raise ParameterError(
+            f"tau2_tol must be a number between 0 and 1 (exclusive), e.g. "
+            f"1e-12 (default) or 1e-5 (metafor's default), got {tau2_tol!r}."
+        )
     if (std_error is None) == (variance is None):
         raise ParameterError("Give exactly one of std_error= or variance= (a column name).")
     check_columns(data, estimate=estimate, std_error=std_error, variance=variance, label=label)
@@ -341,19 +408,24 @@ def random_effects(data: pd.DataFrame, *, estimate: str, std_error: str | None =
     else:
         v = pd.to_numeric(data[variance], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         vname = str(variance)
-    labels = (data[label].astype(str).to_numpy() if label is not None
-              else np.array([str(i + 1) for i in range(len(data))]))
+    labels = (
+        data[label].astype(str).to_numpy()
+        if label is not None
+        else np.array([str(i + 1) for i in range(len(data))])
+    )
     ok = np.isfinite(y) & np.isfinite(v)
     if (~ok).any():
-        warnings.warn(f"{int((~ok).sum())} row(s) with a missing {estimate!r} or {vname!r} left out.",
-                      DataQualityWarning, stacklevel=2)
+        warnings.warn(
+            f"{int((~ok).sum())} row(s) with a missing {estimate!r} or {vname!r} left out.",
+            DataQualityWarning,
+            stacklevel=2,
+        )
     y, v, labels = y[ok], v[ok], labels[ok]
     bad = v <= 0
     if std_error is not None:
         bad = bad | (s[ok] <= 0)
     if bad.any():
-        raise DataValidationError(
-            f"{vname!r} must be positive; rows {', '.join(labels[bad][:5])} are not.")
+        raise DataValidationError(f"{vname!r} must be positive; rows {', '.join(labels[bad][:5])} are not.")
     k = y.size
     if k < 2:
         raise EstimationError(f"A meta-analysis needs at least 2 coalitions, got {k}.")
@@ -369,8 +441,11 @@ def random_effects(data: pd.DataFrame, *, estimate: str, std_error: str | None =
     else:
         tau2, se_tau2, conv = _tau2_reml(y, v, tol=float(tau2_tol))
         if not conv:
-            warnings.warn("REML estimation of tau^2 did not converge in 1000 iterations.",
-                          ConvergenceWarning, stacklevel=2)
+            warnings.warn(
+                "REML estimation of tau^2 did not converge in 1000 iterations.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
     ws = 1 / (v + tau2)
     mu = float(np.sum(ws * y) / np.sum(ws))
     se = float(math.sqrt(1 / np.sum(ws)))
@@ -385,24 +460,61 @@ def random_effects(data: pd.DataFrame, *, estimate: str, std_error: str | None =
     else:
         crit = float(stats.t.ppf(0.5 + confidence / 2, k - 2)) if k > 2 else math.nan
         if k <= 2:
-            warnings.warn("prediction='t' needs at least 3 coalitions (k - 2 degrees of "
-                          "freedom); the prediction interval is NaN.", SmallSampleWarning,
-                          stacklevel=2)
+            warnings.warn(
+                "prediction='t' needs at least 3 coalitions (k - 2 degrees of "
+                "freedom); the prediction interval is NaN.",
+                SmallSampleWarning,
+                stacklevel=2,
+            )
     half = crit * math.sqrt(se * se + tau2)
     study_se = np.sqrt(v)
-    studies = pd.DataFrame({"label": labels, "estimate": y, "std_error": study_se,
-                            "ci_lower": y - zc * study_se, "ci_upper": y + zc * study_se,
-                            "weight": 100 * ws / ws.sum()})
+    studies = pd.DataFrame(
+        {
+            "label": labels,
+            "estimate": y,
+            "std_error": study_se,
+            "ci_lower": y - zc * study_se,
+            "ci_upper": y + zc * study_se,
+            "weight": 100 * ws / ws.sum(),
+        }
+    )
     return MetaResult(
-        k=k, method=method, confidence=confidence, prediction=prediction, estimate=mu,
-        std_error=se, ci_lower=mu - zc * se, ci_upper=mu + zc * se, z=z, p_value=p, tau2=tau2,
-        se_tau2=se_tau2, i2=i2, h2=h2, q=q, q_df=q_df, q_p=q_p, pi_lower=mu - half,
-        pi_upper=mu + half, studies=studies)
+        k=k,
+        method=method,
+        confidence=confidence,
+        prediction=prediction,
+        estimate=mu,
+        std_error=se,
+        ci_lower=mu - zc * se,
+        ci_upper=mu + zc * se,
+        z=z,
+        p_value=p,
+        tau2=tau2,
+        se_tau2=se_tau2,
+        i2=i2,
+        h2=h2,
+        q=q,
+        q_df=q_df,
+        q_p=q_p,
+        pi_lower=mu - half,
+        pi_upper=mu + half,
+        studies=studies,
+    )
 
 
-def effect_sizes(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
-                 by: str = "municipality_code", effect: str = "g_av", pre="pre", post="post",
-                 confidence: float = 0.95, min_cell: int = DEFAULT_MIN_CELL) -> pd.DataFrame:
+def effect_sizes(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    by: str = "municipality_code",
+    effect: str = "g_av",
+    pre="pre",
+    post="post",
+    confidence: float = 0.95,
+    min_cell: int = DEFAULT_MIN_CELL,
+) -> pd.DataFrame:
     """One pre/post effect size per coalition, ready for :func:`random_effects`.
 
     Runs :func:`evalkit.prepost.paired` per value of ``by`` and keeps the row ``effect``.
@@ -457,8 +569,9 @@ def effect_sizes(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", EvalkitWarning)
-                res = paired(sub, outcome=outcome, unit=unit, time=time, pre=pre, post=post,
-                             confidence=confidence)
+                res = paired(
+                    sub, outcome=outcome, unit=unit, time=time, pre=pre, post=post, confidence=confidence
+                )
         except EstimationError:
             failed.append(key)
             continue
@@ -469,21 +582,39 @@ def effect_sizes(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
         if not (np.isfinite(row["estimate"]) and np.isfinite(row["std_error"]) and row["std_error"] > 0):
             failed.append(key)
             continue
-        rows.append({by: key, "estimate": float(row["estimate"]), "std_error": float(row["std_error"]),
-                     "ci_lower": float(row["ci_lower"]), "ci_upper": float(row["ci_upper"]),
-                     "n": int(res.n), "n_dropped": int(res.n_dropped), "effect": effect})
+        rows.append(
+            {
+                by: key,
+                "estimate": float(row["estimate"]),
+                "std_error": float(row["std_error"]),
+                "ci_lower": float(row["ci_lower"]),
+                "ci_upper": float(row["ci_upper"]),
+                "n": int(res.n),
+                "n_dropped": int(res.n_dropped),
+                "effect": effect,
+            }
+        )
     if small:
-        warnings.warn(f"{small} coalition(s) with fewer than {min_cell} complete pairs left out.",
-                      PrivacyWarning, stacklevel=2)
+        warnings.warn(
+            f"{small} coalition(s) with fewer than {min_cell} complete pairs left out.",
+            PrivacyWarning,
+            stacklevel=2,
+        )
     if failed:
-        warnings.warn(f"No {effect} could be estimated for {len(failed)} coalition(s): "
-                      f"{', '.join(map(str, failed[:10]))}.", DataQualityWarning, stacklevel=2)
-    return pd.DataFrame(rows, columns=[by, "estimate", "std_error", "ci_lower", "ci_upper", "n",
-                                       "n_dropped", "effect"])
+        warnings.warn(
+            f"No {effect} could be estimated for {len(failed)} coalition(s): "
+            f"{', '.join(map(str, failed[:10]))}.",
+            DataQualityWarning,
+            stacklevel=2,
+        )
+    return pd.DataFrame(
+        rows, columns=[by, "estimate", "std_error", "ci_lower", "ci_upper", "n", "n_dropped", "effect"]
+    )
 
 
 # ====================================================================== moderators
 # Added for the committee notebooks: subgroup analysis and meta-regression.
+
 
 def _effects_and_variances(data, estimate, std_error, variance):
     """Numeric y and v (NaN where missing) and the name of the variance column."""
@@ -549,7 +680,7 @@ def _se_tau2_dl(p0: np.ndarray, tau2: float, p: int = 1) -> float:
     tr = float(np.trace(p0))
     if not tr > 0:
         return math.nan
-    return math.sqrt(2 * (k - p) + 4 * tau2 * tr + 2 * tau2 ** 2 * float(np.sum(p0 * p0))) / tr
+    return math.sqrt(2 * (k - p) + 4 * tau2 * tr + 2 * tau2**2 * float(np.sum(p0 * p0))) / tr
 
 
 def _tau2_reml_mods(y, v, x, tol=1e-12, maxiter=1000):
@@ -591,8 +722,17 @@ def _fit_mixed(y, v, x, method):
     vb = np.linalg.inv(x.T @ (x * w[:, None]))
     b = vb @ (x.T @ (w * y))
     s2 = (k - p) / tr_p0
-    return dict(tau2=tau2, se_tau2=se_tau2, converged=conv, b=b, vb=vb, qe=qe,
-                qe_df=k - p, i2=100 * tau2 / (tau2 + s2), h2=(tau2 + s2) / s2)
+    return dict(
+        tau2=tau2,
+        se_tau2=se_tau2,
+        converged=conv,
+        b=b,
+        vb=vb,
+        qe=qe,
+        qe_df=k - p,
+        i2=100 * tau2 / (tau2 + s2),
+        h2=(tau2 + s2) / s2,
+    )
 
 
 class MetaRegressionResult(Result):
@@ -650,19 +790,52 @@ class MetaRegressionResult(Result):
         k = self.k
         rows = []
         for r in self.coefficients.itertuples(index=False):
-            rows.append(dict(term=r.term, estimate=r.estimate, std_error=r.std_error,
-                             ci_lower=r.ci_lower, ci_upper=r.ci_upper, p_value=r.p_value, n=k,
-                             statistic=r.z, method=f"mixed-effects model ({self.method}), z-test"))
+            rows.append(
+                dict(
+                    term=r.term,
+                    estimate=r.estimate,
+                    std_error=r.std_error,
+                    ci_lower=r.ci_lower,
+                    ci_upper=r.ci_upper,
+                    p_value=r.p_value,
+                    n=k,
+                    statistic=r.z,
+                    method=f"mixed-effects model ({self.method}), z-test",
+                )
+            )
         rows += [
-            dict(term="qm", estimate=self.qm, p_value=self.qm_p, n=k, statistic=self.qm,
-                 df=self.qm_df, method="omnibus Wald test of the moderators (chi-square)"),
-            dict(term="tau2", estimate=self.tau2, std_error=self.se_tau2, n=k,
-                 method=f"residual tau2 ({self.method})"),
+            dict(
+                term="qm",
+                estimate=self.qm,
+                p_value=self.qm_p,
+                n=k,
+                statistic=self.qm,
+                df=self.qm_df,
+                method="omnibus Wald test of the moderators (chi-square)",
+            ),
+            dict(
+                term="tau2",
+                estimate=self.tau2,
+                std_error=self.se_tau2,
+                n=k,
+                method=f"residual tau2 ({self.method})",
+            ),
             dict(term="i2", estimate=self.i2, n=k, method="residual I2 (percent)"),
-            dict(term="r2", estimate=self.r2, n=k,
-                 method="percent of tau2 explained: 100 (tau2_0 - tau2) / tau2_0, truncated at 0"),
-            dict(term="qe", estimate=self.qe, p_value=self.qe_p, n=k, statistic=self.qe,
-                 df=self.qe_df, method="test for residual heterogeneity"),
+            dict(
+                term="r2",
+                estimate=self.r2,
+                n=k,
+                method="percent of tau2 explained: 100 (tau2_0 - tau2) / tau2_0, truncated at 0",
+            ),
+            dict(
+                term="qe",
+                estimate=self.qe,
+                p_value=self.qe_p,
+                n=k,
+                statistic=self.qe,
+                df=self.qe_df,
+                method="test for residual heterogeneity",
+            ),
         ]
         return tidy_frame(rows, extra=("statistic", "df", "method"))
 
@@ -671,26 +844,37 @@ class MetaRegressionResult(Result):
         mods = ", ".join(self.moderators)
         r2 = i18n.fmt_number(self.r2, 0, lang)
         if lang == "nl":
-            text = (f"Moderatoren: {mods} ({self.k} coalities, schatter {self.method}).\n"
-                    f"Toets van de moderatoren samen: QM({self.qm_df}) = {_f(self.qm, lang)}, "
-                    f"{i18n.fmt_p(self.qm_p, lang)}.\n"
-                    f"Resterende heterogeniteit: tau² = {_f(self.tau2, lang, 3)}, "
-                    f"I² = {i18n.fmt_number(self.i2, 0, lang)}%; verklaard deel van tau²: R² = {r2}%.\n"
-                    f"QE({self.qe_df}) = {_f(self.qe, lang)}, {i18n.fmt_p(self.qe_p, lang)}.")
+            text = (
+                f"Moderatoren: {mods} ({self.k} coalities, schatter {self.method}).\n"
+                f"Toets van de moderatoren samen: QM({self.qm_df}) = {_f(self.qm, lang)}, "
+                f"{i18n.fmt_p(self.qm_p, lang)}.\n"
+                f"Resterende heterogeniteit: tau² = {_f(self.tau2, lang, 3)}, "
+                f"I² = {i18n.fmt_number(self.i2, 0, lang)}%; verklaard deel van tau²: R² = {r2}%.\n"
+                f"QE({self.qe_df}) = {_f(self.qe, lang)}, {i18n.fmt_p(self.qe_p, lang)}."
+            )
         else:
-            text = (f"Moderators: {mods} ({self.k} coalitions, estimator {self.method}).\n"
-                    f"Test of the moderators together: QM({self.qm_df}) = {_f(self.qm, lang)}, "
-                    f"{i18n.fmt_p(self.qm_p, lang)}.\n"
-                    f"Residual heterogeneity: tau² = {_f(self.tau2, lang, 3)}, "
-                    f"I² = {i18n.fmt_number(self.i2, 0, lang)}%; share of tau² explained: R² = {r2}%.\n"
-                    f"QE({self.qe_df}) = {_f(self.qe, lang)}, {i18n.fmt_p(self.qe_p, lang)}.")
+            text = (
+                f"Moderators: {mods} ({self.k} coalitions, estimator {self.method}).\n"
+                f"Test of the moderators together: QM({self.qm_df}) = {_f(self.qm, lang)}, "
+                f"{i18n.fmt_p(self.qm_p, lang)}.\n"
+                f"Residual heterogeneity: tau² = {_f(self.tau2, lang, 3)}, "
+                f"I² = {i18n.fmt_number(self.i2, 0, lang)}%; share of tau² explained: R² = {r2}%.\n"
+                f"QE({self.qe_df}) = {_f(self.qe, lang)}, {i18n.fmt_p(self.qe_p, lang)}."
+            )
         coef = text_table(self.coefficients, lang, digits=3, index=False)
         return f"{self.title[lang]}\n\n{text}\n\n{coef}"
 
 
-def meta_regression(data: pd.DataFrame, *, estimate: str, std_error: str | None = None,
-                    variance: str | None = None, moderators: str | list[str],
-                    method: str = "REML", confidence: float = 0.95) -> MetaRegressionResult:
+def meta_regression(
+    data: pd.DataFrame,
+    *,
+    estimate: str,
+    std_error: str | None = None,
+    variance: str | None = None,
+    moderators: str | list[str],
+    method: str = "REML",
+    confidence: float = 0.95,
+) -> MetaRegressionResult:
     r"""Mixed-effects meta-regression: do coalition effects depend on moderators?
 
     The model (Thompson & Higgins 2002; Viechtbauer 2010) is
@@ -763,14 +947,16 @@ def meta_regression(data: pd.DataFrame, *, estimate: str, std_error: str | None 
     moderators = list(moderators)
     if not moderators:
         raise ParameterError("moderators must name at least one column.")
-    check_columns(data, estimate=estimate, std_error=std_error, variance=variance,
-                  moderators=moderators)
+    check_columns(data, estimate=estimate, std_error=std_error, variance=variance, moderators=moderators)
     y, v, vname, bad_s = _effects_and_variances(data, estimate, std_error, variance)
     missing_mod = data[moderators].isna().any(axis=1).to_numpy()
     ok = np.isfinite(y) & np.isfinite(v) & ~missing_mod
     if (~ok).any():
-        warnings.warn(f"{int((~ok).sum())} row(s) with a missing {estimate!r}, {vname!r} or "
-                      "moderator left out.", DataQualityWarning, stacklevel=2)
+        warnings.warn(
+            f"{int((~ok).sum())} row(s) with a missing {estimate!r}, {vname!r} or moderator left out.",
+            DataQualityWarning,
+            stacklevel=2,
+        )
     sub = data.loc[ok]
     y, v = y[ok], v[ok]
     if (v <= 0).any() or bad_s[ok].any():
@@ -782,33 +968,59 @@ def meta_regression(data: pd.DataFrame, *, estimate: str, std_error: str | None 
     if p < 2:
         raise EstimationError("The moderators do not vary in these data (only one level).")
     if np.linalg.matrix_rank(x) < p:
-        raise EstimationError("The moderators are collinear (singular model matrix); "
-                              "drop a moderator or a level.")
+        raise EstimationError(
+            "The moderators are collinear (singular model matrix); drop a moderator or a level."
+        )
     if k <= p:
-        raise EstimationError(f"A meta-regression with {p} coefficients needs more than {p} "
-                              f"coalitions, got {k}.")
+        raise EstimationError(
+            f"A meta-regression with {p} coefficients needs more than {p} coalitions, got {k}."
+        )
     fit = _fit_mixed(y, v, x, method)
     if not fit["converged"]:
-        warnings.warn("REML estimation of tau^2 did not converge in 1000 iterations.",
-                      ConvergenceWarning, stacklevel=2)
+        warnings.warn(
+            "REML estimation of tau^2 did not converge in 1000 iterations.", ConvergenceWarning, stacklevel=2
+        )
     b, vb = fit["b"], fit["vb"]
     se = np.sqrt(np.diag(vb))
     z = b / se
     zc = float(stats.norm.ppf(0.5 + confidence / 2))
-    coefs = pd.DataFrame({"term": names, "estimate": b, "std_error": se, "z": z,
-                          "p_value": 2 * stats.norm.sf(np.abs(z)),
-                          "ci_lower": b - zc * se, "ci_upper": b + zc * se})
+    coefs = pd.DataFrame(
+        {
+            "term": names,
+            "estimate": b,
+            "std_error": se,
+            "z": z,
+            "p_value": 2 * stats.norm.sf(np.abs(z)),
+            "ci_lower": b - zc * se,
+            "ci_upper": b + zc * se,
+        }
+    )
     idx = np.arange(1, p)
     qm = float(b[idx] @ np.linalg.solve(vb[np.ix_(idx, idx)], b[idx]))
     null = _fit_mixed(y, v, np.ones((k, 1)), method)
     tau2_0 = null["tau2"]
     r2 = max(0.0, 100 * (tau2_0 - fit["tau2"]) / tau2_0) if tau2_0 > 0 else math.nan
     return MetaRegressionResult(
-        k=k, p=p, method=method, confidence=confidence, moderators=moderators,
-        reference_levels=refs, coefficients=coefs, qm=qm, qm_df=p - 1,
-        qm_p=float(stats.chi2.sf(qm, p - 1)), tau2=fit["tau2"], se_tau2=fit["se_tau2"],
-        i2=fit["i2"], h2=fit["h2"], r2=r2, tau2_without_moderators=tau2_0, qe=fit["qe"],
-        qe_df=fit["qe_df"], qe_p=float(stats.chi2.sf(fit["qe"], fit["qe_df"])))
+        k=k,
+        p=p,
+        method=method,
+        confidence=confidence,
+        moderators=moderators,
+        reference_levels=refs,
+        coefficients=coefs,
+        qm=qm,
+        qm_df=p - 1,
+        qm_p=float(stats.chi2.sf(qm, p - 1)),
+        tau2=fit["tau2"],
+        se_tau2=fit["se_tau2"],
+        i2=fit["i2"],
+        h2=fit["h2"],
+        r2=r2,
+        tau2_without_moderators=tau2_0,
+        qe=fit["qe"],
+        qe_df=fit["qe_df"],
+        qe_p=float(stats.chi2.sf(fit["qe"], fit["qe_df"])),
+    )
 
 
 class SubgroupResult(Result):
@@ -831,8 +1043,10 @@ class SubgroupResult(Result):
     ``n`` (in ``tidy()``): coalitions (studies) in each subgroup; the ``q_between`` row counts all of them.
     """
 
-    title = {"nl": "Subgroepanalyse (random effects per subgroep)",
-             "en": "Subgroup analysis (random effects per subgroup)"}
+    title = {
+        "nl": "Subgroepanalyse (random effects per subgroep)",
+        "en": "Subgroup analysis (random effects per subgroup)",
+    }
 
     moderator: str
     method: str
@@ -855,21 +1069,57 @@ class SubgroupResult(Result):
         coalitions pooled)."""
         rows = []
         for r in self.groups.itertuples(index=False):
-            rows.append(dict(term=str(r.level), estimate=r.estimate, std_error=r.std_error,
-                             ci_lower=r.ci_lower, ci_upper=r.ci_upper, p_value=r.p_value, n=r.k,
-                             statistic=r.estimate / r.std_error, df=math.nan, tau2=r.tau2, i2=r.i2,
-                             pi_lower=r.pi_lower, pi_upper=r.pi_upper,
-                             method=(f"random effects ({self.method})" if r.k >= 2
-                                     else "single coalition (its own estimate)")))
-        rows.append(dict(term="q_between", estimate=self.q_between, p_value=self.q_between_p,
-                         n=int(self.groups["k"].sum()), statistic=self.q_between,
-                         df=self.q_between_df,
-                         method="Q between subgroups (fixed-effect test of the subgroup estimates)"))
+            rows.append(
+                dict(
+                    term=str(r.level),
+                    estimate=r.estimate,
+                    std_error=r.std_error,
+                    ci_lower=r.ci_lower,
+                    ci_upper=r.ci_upper,
+                    p_value=r.p_value,
+                    n=r.k,
+                    statistic=r.estimate / r.std_error,
+                    df=math.nan,
+                    tau2=r.tau2,
+                    i2=r.i2,
+                    pi_lower=r.pi_lower,
+                    pi_upper=r.pi_upper,
+                    method=(
+                        f"random effects ({self.method})"
+                        if r.k >= 2
+                        else "single coalition (its own estimate)"
+                    ),
+                )
+            )
+        rows.append(
+            dict(
+                term="q_between",
+                estimate=self.q_between,
+                p_value=self.q_between_p,
+                n=int(self.groups["k"].sum()),
+                statistic=self.q_between,
+                df=self.q_between_df,
+                method="Q between subgroups (fixed-effect test of the subgroup estimates)",
+            )
+        )
         o = self.overall
-        rows.append(dict(term="overall", estimate=o.estimate, std_error=o.std_error,
-                         ci_lower=o.ci_lower, ci_upper=o.ci_upper, p_value=o.p_value, n=o.k,
-                         statistic=o.z, tau2=o.tau2, i2=o.i2, pi_lower=o.pi_lower,
-                         pi_upper=o.pi_upper, method=f"random effects ({self.method}), all coalitions"))
+        rows.append(
+            dict(
+                term="overall",
+                estimate=o.estimate,
+                std_error=o.std_error,
+                ci_lower=o.ci_lower,
+                ci_upper=o.ci_upper,
+                p_value=o.p_value,
+                n=o.k,
+                statistic=o.z,
+                tau2=o.tau2,
+                i2=o.i2,
+                pi_lower=o.pi_lower,
+                pi_upper=o.pi_upper,
+                method=f"random effects ({self.method}), all coalitions",
+            )
+        )
         return tidy_frame(rows, extra=("statistic", "df", "tau2", "i2", "pi_lower", "pi_upper", "method"))
 
     def summary(self, lang: str | None = None) -> str:
@@ -877,18 +1127,23 @@ class SubgroupResult(Result):
         lines = []
         for r in self.groups.itertuples(index=False):
             ci = i18n.fmt_ci(r.ci_lower, r.ci_upper, 2, lang, self.confidence)
-            kk = {"nl": f"{r.k} coalitie" + ("s" if r.k != 1 else ""),
-                  "en": f"{r.k} coalition" + ("s" if r.k != 1 else "")}[lang]
+            kk = {
+                "nl": f"{r.k} coalitie" + ("s" if r.k != 1 else ""),
+                "en": f"{r.k} coalition" + ("s" if r.k != 1 else ""),
+            }[lang]
             lines.append(f"- {r.level}: {_f(r.estimate, lang)} ({ci}; {kk})")
-        test = (f"QB({self.q_between_df}) = {_f(self.q_between, lang)}, "
-                f"{i18n.fmt_p(self.q_between_p, lang)}")
+        test = f"QB({self.q_between_df}) = {_f(self.q_between, lang)}, {i18n.fmt_p(self.q_between_p, lang)}"
         if lang == "nl":
-            head = (f"Gepoold effect per {self.moderator} (random effects, {self.method}, "
-                    "aparte tau² per subgroep):")
+            head = (
+                f"Gepoold effect per {self.moderator} (random effects, {self.method}, "
+                "aparte tau² per subgroep):"
+            )
             tail = f"Verschillen de subgroepen? {test}."
         else:
-            head = (f"Pooled effect per {self.moderator} (random effects, {self.method}, "
-                    "separate tau² per subgroup):")
+            head = (
+                f"Pooled effect per {self.moderator} (random effects, {self.method}, "
+                "separate tau² per subgroup):"
+            )
             tail = f"Do the subgroups differ? {test}."
         return f"{self.title[lang]}\n\n{head}\n" + "\n".join(lines) + f"\n{tail}"
 
@@ -913,14 +1168,22 @@ class SubgroupResult(Result):
                 ticks.append(y)
                 labels.append(str(s.label))
                 y -= 1
-            ax.fill([g.ci_lower, g.estimate, g.ci_upper, g.estimate],
-                    [y, y + 0.3, y, y - 0.3], color=colour, zorder=3)
+            ax.fill(
+                [g.ci_lower, g.estimate, g.ci_upper, g.estimate],
+                [y, y + 0.3, y, y - 0.3],
+                color=colour,
+                zorder=3,
+            )
             ticks.append(y)
             labels.append(f"{g.level} (k = {g.k})")
             y -= 2
         o = self.overall
-        ax.fill([o.ci_lower, o.estimate, o.ci_upper, o.estimate], [y, y + 0.35, y, y - 0.35],
-                color=plotting.COLORS["national"], zorder=3)
+        ax.fill(
+            [o.ci_lower, o.estimate, o.ci_upper, o.estimate],
+            [y, y + 0.35, y, y - 0.35],
+            color=plotting.COLORS["national"],
+            zorder=3,
+        )
         ticks.append(y)
         labels.append(plotting.label("pooled", lang))
         ax.axvline(_null_value(null), color=plotting.COLORS["national"], linestyle="--", linewidth=1)
@@ -930,18 +1193,30 @@ class SubgroupResult(Result):
                 lab.set_fontweight("bold")
         ax.set_ylim(y - 1, n_rows + 1)
         ax.set_xlabel(xlabel or plotting.label("effect_size", lang))
-        ax.set_title({"nl": f"Per {self.moderator}; QB({self.q_between_df}) = "
-                            f"{_f(self.q_between, lang)}, {i18n.fmt_p(self.q_between_p, lang)}",
-                      "en": f"By {self.moderator}; QB({self.q_between_df}) = "
-                            f"{_f(self.q_between, lang)}, {i18n.fmt_p(self.q_between_p, lang)}"}[lang],
-                     fontsize=9)
+        ax.set_title(
+            {
+                "nl": f"Per {self.moderator}; QB({self.q_between_df}) = "
+                f"{_f(self.q_between, lang)}, {i18n.fmt_p(self.q_between_p, lang)}",
+                "en": f"By {self.moderator}; QB({self.q_between_df}) = "
+                f"{_f(self.q_between, lang)}, {i18n.fmt_p(self.q_between_p, lang)}",
+            }[lang],
+            fontsize=9,
+        )
         return plotting.localize_axes(ax, lang)
 
 
-def subgroups(data: pd.DataFrame, *, estimate: str, std_error: str | None = None,
-              variance: str | None = None, moderator: str, label: str | None = None,
-              method: str = "REML", confidence: float = 0.95,
-              prediction: str = "normal") -> SubgroupResult:
+def subgroups(
+    data: pd.DataFrame,
+    *,
+    estimate: str,
+    std_error: str | None = None,
+    variance: str | None = None,
+    moderator: str,
+    label: str | None = None,
+    method: str = "REML",
+    confidence: float = 0.95,
+    prediction: str = "normal",
+) -> SubgroupResult:
     r"""Subgroup analysis: a random-effects model per level of a moderator, and the test
     of whether the subgroups differ (Borenstein et al. 2009, ch. 19; separate tau^2 per
     subgroup).
@@ -997,19 +1272,27 @@ def subgroups(data: pd.DataFrame, *, estimate: str, std_error: str | None = None
     method = check_option("method", method, ("REML", "DL"))
     confidence = check_confidence(confidence)
     check_option("prediction", prediction, ("normal", "t"))
-    check_columns(data, estimate=estimate, std_error=std_error, variance=variance,
-                  moderator=moderator, label=label)
+    check_columns(
+        data, estimate=estimate, std_error=std_error, variance=variance, moderator=moderator, label=label
+    )
     y, v, vname, bad_s = _effects_and_variances(data, estimate, std_error, variance)
     ok = np.isfinite(y) & np.isfinite(v) & data[moderator].notna().to_numpy()
     if (~ok).any():
-        warnings.warn(f"{int((~ok).sum())} row(s) with a missing {estimate!r}, {vname!r} or "
-                      f"{moderator!r} left out.", DataQualityWarning, stacklevel=2)
+        warnings.warn(
+            f"{int((~ok).sum())} row(s) with a missing {estimate!r}, {vname!r} or {moderator!r} left out.",
+            DataQualityWarning,
+            stacklevel=2,
+        )
     if (v[ok] <= 0).any() or bad_s[ok].any():
         raise DataValidationError(f"{vname!r} must be positive; {int((v[ok] <= 0).sum())} row(s) are not.")
-    labels = (data[label].astype(str).to_numpy() if label is not None
-              else np.array([str(i + 1) for i in range(len(data))]))
-    work = pd.DataFrame({"label": labels[ok], "level": data[moderator].to_numpy(dtype=object)[ok],
-                         "y": y[ok], "v": v[ok]})
+    labels = (
+        data[label].astype(str).to_numpy()
+        if label is not None
+        else np.array([str(i + 1) for i in range(len(data))])
+    )
+    work = pd.DataFrame(
+        {"label": labels[ok], "level": data[moderator].to_numpy(dtype=object)[ok], "y": y[ok], "v": v[ok]}
+    )
     levels = _levels(data.loc[ok, moderator])
     if len(levels) < 2:
         raise EstimationError(f"{moderator!r} has fewer than two levels; nothing to compare.")
@@ -1020,19 +1303,54 @@ def subgroups(data: pd.DataFrame, *, estimate: str, std_error: str | None = None
         if len(part) >= 2:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DataQualityWarning)
-                fit = random_effects(part, estimate="y", variance="v", label="label", method=method,
-                                     confidence=confidence, prediction=prediction)
+                fit = random_effects(
+                    part,
+                    estimate="y",
+                    variance="v",
+                    label="label",
+                    method=method,
+                    confidence=confidence,
+                    prediction=prediction,
+                )
             fits[lv] = fit
-            rows.append(dict(level=lv, k=fit.k, estimate=fit.estimate, std_error=fit.std_error,
-                             ci_lower=fit.ci_lower, ci_upper=fit.ci_upper, p_value=fit.p_value,
-                             tau2=fit.tau2, i2=fit.i2, q=fit.q, q_df=fit.q_df, q_p=fit.q_p,
-                             pi_lower=fit.pi_lower, pi_upper=fit.pi_upper))
+            rows.append(
+                dict(
+                    level=lv,
+                    k=fit.k,
+                    estimate=fit.estimate,
+                    std_error=fit.std_error,
+                    ci_lower=fit.ci_lower,
+                    ci_upper=fit.ci_upper,
+                    p_value=fit.p_value,
+                    tau2=fit.tau2,
+                    i2=fit.i2,
+                    q=fit.q,
+                    q_df=fit.q_df,
+                    q_p=fit.q_p,
+                    pi_lower=fit.pi_lower,
+                    pi_upper=fit.pi_upper,
+                )
+            )
         else:
             est, se = float(part["y"].iloc[0]), math.sqrt(float(part["v"].iloc[0]))
-            rows.append(dict(level=lv, k=1, estimate=est, std_error=se, ci_lower=est - zc * se,
-                             ci_upper=est + zc * se, p_value=float(2 * stats.norm.sf(abs(est / se))),
-                             tau2=math.nan, i2=math.nan, q=math.nan, q_df=0, q_p=math.nan,
-                             pi_lower=math.nan, pi_upper=math.nan))
+            rows.append(
+                dict(
+                    level=lv,
+                    k=1,
+                    estimate=est,
+                    std_error=se,
+                    ci_lower=est - zc * se,
+                    ci_upper=est + zc * se,
+                    p_value=float(2 * stats.norm.sf(abs(est / se))),
+                    tau2=math.nan,
+                    i2=math.nan,
+                    q=math.nan,
+                    q_df=0,
+                    q_p=math.nan,
+                    pi_lower=math.nan,
+                    pi_upper=math.nan,
+                )
+            )
     groups = pd.DataFrame(rows)
     wg = 1 / groups["std_error"].to_numpy() ** 2
     mg = groups["estimate"].to_numpy()
@@ -1041,15 +1359,37 @@ def subgroups(data: pd.DataFrame, *, estimate: str, std_error: str | None = None
     qb_df = len(groups) - 1
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        overall = random_effects(work, estimate="y", variance="v", label="label", method=method,
-                                 confidence=confidence, prediction=prediction)
+        overall = random_effects(
+            work,
+            estimate="y",
+            variance="v",
+            label="label",
+            method=method,
+            confidence=confidence,
+            prediction=prediction,
+        )
     se_w = np.sqrt(work["v"].to_numpy())
-    studies = pd.DataFrame({"label": work["label"], "level": work["level"], "estimate": work["y"],
-                            "std_error": se_w, "ci_lower": work["y"] - zc * se_w,
-                            "ci_upper": work["y"] + zc * se_w})
+    studies = pd.DataFrame(
+        {
+            "label": work["label"],
+            "level": work["level"],
+            "estimate": work["y"],
+            "std_error": se_w,
+            "ci_lower": work["y"] - zc * se_w,
+            "ci_upper": work["y"] + zc * se_w,
+        }
+    )
     order = {lv: i for i, lv in enumerate(levels)}
     studies = studies.sort_values("level", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
-    return SubgroupResult(moderator=moderator, method=method, confidence=confidence, groups=groups,
-                          fits=fits, q_between=qb, q_between_df=qb_df,
-                          q_between_p=float(stats.chi2.sf(qb, qb_df)), overall=overall,
-                          studies=studies)
+    return SubgroupResult(
+        moderator=moderator,
+        method=method,
+        confidence=confidence,
+        groups=groups,
+        fits=fits,
+        q_between=qb,
+        q_between_df=qb_df,
+        q_between_p=float(stats.chi2.sf(qb, qb_df)),
+        overall=overall,
+        studies=studies,
+    )

@@ -28,6 +28,7 @@ Functions
 :func:`model_funnel`           a funnel plot that says what it can and cannot show
 :func:`plot_safety_regions`    small multiples per safety region
 """
+
 from __future__ import annotations
 
 import math
@@ -87,14 +88,22 @@ AGE_GROUPS = ("18+", "65+")
 #: The profile the peer groups are matched on (ages 18+): socially lonely is not published
 #: for 2012, so seven figures.
 PEER_FEATURES: tuple[tuple[int, str], ...] = (
-    (2012, "lonely_pct"), (2012, "severely_lonely_pct"), (2012, "emotionally_lonely_pct"),
-    (2016, "lonely_pct"), (2016, "severely_lonely_pct"), (2016, "emotionally_lonely_pct"),
+    (2012, "lonely_pct"),
+    (2012, "severely_lonely_pct"),
+    (2012, "emotionally_lonely_pct"),
+    (2016, "lonely_pct"),
+    (2016, "severely_lonely_pct"),
+    (2016, "emotionally_lonely_pct"),
     (2016, "socially_lonely_pct"),
 )
 #: Fixed y-axis limits (percent) so that every municipality's figure looks the same.
-Y_LIMITS = {"lonely_pct": (0.0, 80.0), "severely_lonely_pct": (0.0, 30.0),
-            "emotionally_lonely_pct": (0.0, 80.0), "socially_lonely_pct": (0.0, 80.0),
-            "strongly_lonely_pct": (0.0, 30.0)}
+Y_LIMITS = {
+    "lonely_pct": (0.0, 80.0),
+    "severely_lonely_pct": (0.0, 30.0),
+    "emotionally_lonely_pct": (0.0, 80.0),
+    "socially_lonely_pct": (0.0, 80.0),
+    "strongly_lonely_pct": (0.0, 30.0),
+}
 #: Respondents of the Health Monitor 2020 (about 540,000; design notes of the programme),
 #: used only for the illustrative n of :func:`model_funnel`.
 ILLUSTRATIVE_RESPONDENTS_2020 = 540_000
@@ -102,62 +111,86 @@ ILLUSTRATIVE_RESPONDENTS_2020 = 540_000
 MIN_PEERS_2024 = 3
 
 _T: dict[str, dict[str, str]] = {
-    "src_hm": {"nl": "Bron: Gezondheidsmonitor Volwassenen en Ouderen {years} (GGD'en, CBS en RIVM; "
-                     "StatLine 50090NED)",
-               "en": "Source: Health Monitor Adults and Older People {years} (GGDs, CBS and RIVM; "
-                     "StatLine 50090NED)"},
-    "src_ya": {"nl": "Bron: Gezondheidsmonitor Jongvolwassenen 2024 (GGD'en, CBS en RIVM; StatLine 50140NED)",
-               "en": "Source: Health Monitor Young Adults 2024 (GGDs, CBS and RIVM; StatLine 50140NED)"},
-    "model": {"nl": "De gemeentelijke cijfers zijn modelschattingen van het RIVM (enquête gekoppeld aan "
-                    "registers), geen directe enquêtecijfers; ze zijn gepubliceerd zonder "
-                    "betrouwbaarheidsinterval.",
-              "en": "The municipal figures are RIVM model estimates (survey linked to registers), not "
-                    "direct survey figures; they are published without confidence intervals."},
-    "model_short": {"nl": "modelschatting, zonder betrouwbaarheidsinterval",
-                    "en": "model estimate, without confidence interval"},
-    "ya_remark": {"nl": "geen betrouwbaarheidsinterval gepubliceerd",
-                  "en": "no confidence interval published"},
-    "peer_computed": {"nl": "berekend door evalkit: gemiddelde van {k} vergelijkbare gemeenten "
-                            "(gepubliceerde cijfers, ongewogen)",
-                      "en": "computed by evalkit: mean of {k} similar municipalities (published "
-                            "figures, unweighted)"},
-    "too_few": {"nl": "geen cijfer: te weinig respondenten",
-                "en": "no figure: too few respondents"},
-    "not_published": {"nl": "geen cijfer: niet gepubliceerd voor deze gemeente",
-                      "en": "no figure: not published for this municipality"},
-    "part_of": {"nl": "{name} valt sinds {date} onder {succ}; cijfer van {succ}",
-                "en": "{name} is part of {succ} since {date}; figure for {succ}"},
+    "src_hm": {
+        "nl": "Bron: Gezondheidsmonitor Volwassenen en Ouderen {years} (GGD'en, CBS en RIVM; "
+        "StatLine 50090NED)",
+        "en": "Source: Health Monitor Adults and Older People {years} (GGDs, CBS and RIVM; "
+        "StatLine 50090NED)",
+    },
+    "src_ya": {
+        "nl": "Bron: Gezondheidsmonitor Jongvolwassenen 2024 (GGD'en, CBS en RIVM; StatLine 50140NED)",
+        "en": "Source: Health Monitor Young Adults 2024 (GGDs, CBS and RIVM; StatLine 50140NED)",
+    },
+    "model": {
+        "nl": "De gemeentelijke cijfers zijn modelschattingen van het RIVM (enquête gekoppeld aan "
+        "registers), geen directe enquêtecijfers; ze zijn gepubliceerd zonder "
+        "betrouwbaarheidsinterval.",
+        "en": "The municipal figures are RIVM model estimates (survey linked to registers), not "
+        "direct survey figures; they are published without confidence intervals.",
+    },
+    "model_short": {
+        "nl": "modelschatting, zonder betrouwbaarheidsinterval",
+        "en": "model estimate, without confidence interval",
+    },
+    "ya_remark": {
+        "nl": "geen betrouwbaarheidsinterval gepubliceerd",
+        "en": "no confidence interval published",
+    },
+    "peer_computed": {
+        "nl": "berekend door evalkit: gemiddelde van {k} vergelijkbare gemeenten "
+        "(gepubliceerde cijfers, ongewogen)",
+        "en": "computed by evalkit: mean of {k} similar municipalities (published figures, unweighted)",
+    },
+    "too_few": {"nl": "geen cijfer: te weinig respondenten", "en": "no figure: too few respondents"},
+    "not_published": {
+        "nl": "geen cijfer: niet gepubliceerd voor deze gemeente",
+        "en": "no figure: not published for this municipality",
+    },
+    "part_of": {
+        "nl": "{name} valt sinds {date} onder {succ}; cijfer van {succ}",
+        "en": "{name} is part of {succ} since {date}; figure for {succ}",
+    },
     "national": {"nl": "Nederland", "en": "The Netherlands"},
     "peers": {"nl": "Vergelijkbare gemeenten", "en": "Similar municipalities"},
     "former": {"nl": "voormalige gemeente", "en": "former municipality"},
-    "merged_intro": {"nl": "{name} bestond in 2020 nog niet in deze vorm: de cijfers zijn die van de "
-                           "voormalige gemeenten {names} (grenzen van 2020). evalkit rekent ze niet om "
-                           "naar één cijfer voor de nieuwe gemeente.",
-                     "en": "{name} did not exist in this form in 2020: the figures are those of the former "
-                           "municipalities {names} (boundaries of 2020). evalkit does not turn them into "
-                           "one figure for the new municipality."},
-    "joined_intro": {"nl": "Sinds {date} hoort de voormalige gemeente {former} bij {name}. De cijfers van {name} "
-                           "hieronder gelden voor de grenzen van 2020; {former} staat er apart bij. evalkit "
-                           "rekent ze niet om naar één cijfer.",
-                     "en": "Since {date} the former municipality {former} belongs to {name}. The figures of {name} "
-                           "below are for the boundaries of 2020; {former} is shown separately. evalkit does not "
-                           "turn them into one figure."},
-    "part_intro": {"nl": "Sinds {date} hoort ook een deel van de voormalige gemeente {former} ({note}) bij "
-                         "{name}; dat deel zit niet in de cijfers van {name} voor 2012-2020.",
-                   "en": "Since {date} part of the former municipality {former} ({note}) also belongs to "
-                         "{name}; that part is not in {name}'s figures for 2012-2020."},
-    "peer_method": {"nl": "Vergelijkbare gemeenten: de {k} gemeenten (grenzen van 2020) waarvan het profiel "
-                          "van eenzaamheid in 2012 en 2016 (18+: eenzaam, ernstig, emotioneel, sociaal) het "
-                          "meest lijkt op dat van {name} (kleinste afstand na standaardiseren). Geen "
-                          "rangorde: de lijst staat op alfabet.",
-                    "en": "Similar municipalities: the {k} municipalities (boundaries of 2020) whose 2012 "
-                          "and 2016 loneliness profile (18+: lonely, severely, emotionally, socially) is "
-                          "closest to that of {name} (smallest distance after standardising). Not a "
-                          "ranking: the list is alphabetical."},
-    "peer_combined": {"nl": "Het profiel van {name} is het gemiddelde van de voormalige gemeenten, gewogen "
-                            "naar inwoners op 1 januari 2020 (CBS).",
-                      "en": "The profile of {name} is the mean of its former municipalities, weighted by "
-                            "inhabitants on 1 January 2020 (CBS)."},
+    "merged_intro": {
+        "nl": "{name} bestond in 2020 nog niet in deze vorm: de cijfers zijn die van de "
+        "voormalige gemeenten {names} (grenzen van 2020). evalkit rekent ze niet om "
+        "naar één cijfer voor de nieuwe gemeente.",
+        "en": "{name} did not exist in this form in 2020: the figures are those of the former "
+        "municipalities {names} (boundaries of 2020). evalkit does not turn them into "
+        "one figure for the new municipality.",
+    },
+    "joined_intro": {
+        "nl": "Sinds {date} hoort de voormalige gemeente {former} bij {name}. De cijfers van {name} "
+        "hieronder gelden voor de grenzen van 2020; {former} staat er apart bij. evalkit "
+        "rekent ze niet om naar één cijfer.",
+        "en": "Since {date} the former municipality {former} belongs to {name}. The figures of {name} "
+        "below are for the boundaries of 2020; {former} is shown separately. evalkit does not "
+        "turn them into one figure.",
+    },
+    "part_intro": {
+        "nl": "Sinds {date} hoort ook een deel van de voormalige gemeente {former} ({note}) bij "
+        "{name}; dat deel zit niet in de cijfers van {name} voor 2012-2020.",
+        "en": "Since {date} part of the former municipality {former} ({note}) also belongs to "
+        "{name}; that part is not in {name}'s figures for 2012-2020.",
+    },
+    "peer_method": {
+        "nl": "Vergelijkbare gemeenten: de {k} gemeenten (grenzen van 2020) waarvan het profiel "
+        "van eenzaamheid in 2012 en 2016 (18+: eenzaam, ernstig, emotioneel, sociaal) het "
+        "meest lijkt op dat van {name} (kleinste afstand na standaardiseren). Geen "
+        "rangorde: de lijst staat op alfabet.",
+        "en": "Similar municipalities: the {k} municipalities (boundaries of 2020) whose 2012 "
+        "and 2016 loneliness profile (18+: lonely, severely, emotionally, socially) is "
+        "closest to that of {name} (smallest distance after standardising). Not a "
+        "ranking: the list is alphabetical.",
+    },
+    "peer_combined": {
+        "nl": "Het profiel van {name} is het gemiddelde van de voormalige gemeenten, gewogen "
+        "naar inwoners op 1 januari 2020 (CBS).",
+        "en": "The profile of {name} is the mean of its former municipalities, weighted by "
+        "inhabitants on 1 January 2020 (CBS).",
+    },
     "ya_head": {"nl": "Jongvolwassenen (16-25 jaar), 2024", "en": "Young adults (16-25), 2024"},
     "years_all": {"nl": "2012, 2016 en 2020", "en": "2012, 2016 and 2020"},
 }
@@ -254,11 +287,14 @@ def _standardised() -> tuple[pd.DataFrame, pd.Series, pd.Series]:
 
 def _check_code(code: object) -> str:
     if not isinstance(code, str):
-        raise ParameterError(f"code must be a municipality code written as text, e.g. 'GM0363', got {code!r}.")
+        raise ParameterError(
+            f"code must be a municipality code written as text, e.g. 'GM0363', got {code!r}."
+        )
     if code not in _current_names():
         raise ParameterError(
             f"code must be a municipality of 2022 or later (CBS code, e.g. 'GM0363'), got {code!r}; "
-            "municipalities of 2020 that merged are shown through their new municipality.")
+            "municipalities of 2020 that merged are shown through their new municipality."
+        )
     return code
 
 
@@ -277,7 +313,7 @@ class ReferenceFigure:
     municipality the unit is now part of). ``value`` is ``None`` unless a figure exists.
     """
 
-    unit_kind: str          # municipality | former_municipality | national | peer_group
+    unit_kind: str  # municipality | former_municipality | national | peer_group
     unit_code: str
     unit_name: str
     year: int
@@ -315,8 +351,16 @@ class PeerGroup(Result):
 
     title = {"nl": "Vergelijkbare gemeenten", "en": "Similar municipalities"}
 
-    def __init__(self, code: str, name: str, peers: pd.DataFrame, profile: pd.Series,
-                 combined: bool, k: int, figures: pd.DataFrame):
+    def __init__(
+        self,
+        code: str,
+        name: str,
+        peers: pd.DataFrame,
+        profile: pd.Series,
+        combined: bool,
+        k: int,
+        figures: pd.DataFrame,
+    ):
         self.code, self.name, self.peers, self.profile = code, name, peers, profile
         self.combined, self.k, self.figures = combined, k, figures
 
@@ -326,20 +370,36 @@ class PeerGroup(Result):
         figure), ``year, age_group, indicator, source``."""
         rows = []
         for r in self.figures.itertuples(index=False):
-            rows.append({"term": f"peers {r.year} {r.age_group} {r.indicator}", "estimate": r.mean,
-                             "peer_min": r.min, "peer_max": r.max, "n_peers": r.count, "year": r.year,
-                             "age_group": r.age_group, "indicator": r.indicator, "source": r.source})
-        return tidy_frame(rows, extra=("peer_min", "peer_max", "n_peers", "year", "age_group",
-                                       "indicator", "source"))
+            rows.append(
+                {
+                    "term": f"peers {r.year} {r.age_group} {r.indicator}",
+                    "estimate": r.mean,
+                    "peer_min": r.min,
+                    "peer_max": r.max,
+                    "n_peers": r.count,
+                    "year": r.year,
+                    "age_group": r.age_group,
+                    "indicator": r.indicator,
+                    "source": r.source,
+                }
+            )
+        return tidy_frame(
+            rows, extra=("peer_min", "peer_max", "n_peers", "year", "age_group", "indicator", "source")
+        )
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
-        lines = [f"{self.title[lang]}: {self.name} ({self.code})", "",
-                 _tt("peer_method", lang, k=self.k, name=self.name)]
+        lines = [
+            f"{self.title[lang]}: {self.name} ({self.code})",
+            "",
+            _tt("peer_method", lang, k=self.k, name=self.name),
+        ]
         if self.combined:
             lines.append(_tt("peer_combined", lang, name=self.name))
         lines.append("")
-        lines.append(", ".join(f"{n} ({c})" for c, n in zip(self.peers["gm_code_2020"], self.peers["name_2020"])))
+        lines.append(
+            ", ".join(f"{n} ({c})" for c, n in zip(self.peers["gm_code_2020"], self.peers["name_2020"]))
+        )
         return "\n".join(lines)
 
     def plot(self, *, ax=None, lang: str | None = None):
@@ -356,8 +416,15 @@ class PeerGroup(Result):
         for c in self.peers["gm_code_2020"]:
             vals = [wide.loc[c, (i, y)] for y, i in PEER_FEATURES]
             ax.plot(x, vals, color=plotting.COLORS["other"], linewidth=1, zorder=1)
-        ax.plot(x, self.profile.to_numpy(), color=plotting.COLORS["highlight"], marker="o",
-                linewidth=2, label=self.name, zorder=3)
+        ax.plot(
+            x,
+            self.profile.to_numpy(),
+            color=plotting.COLORS["highlight"],
+            marker="o",
+            linewidth=2,
+            label=self.name,
+            zorder=3,
+        )
         ax.plot([], [], color=plotting.COLORS["other"], label=_tt("peers", lang))
         ax.set_xticks(x, labels, rotation=35, ha="right", fontsize=8)
         ax.set_ylabel("%")
@@ -384,7 +451,7 @@ def _profile(code: str) -> tuple[pd.Series, bool, list[str]]:
 
 
 def peer_group(code: str, *, k: int = 10) -> PeerGroup:
-    """"Municipalities like yours": the ``k`` nearest municipalities on the 2012-2016 profile.
+    """ "Municipalities like yours": the ``k`` nearest municipalities on the 2012-2016 profile.
 
     Method: the seven published figures of 2012 and 2016 for ages 18+ (``PEER_FEATURES``:
     lonely, severely and emotionally lonely in 2012 and 2016, socially lonely in 2016) of the
@@ -425,8 +492,13 @@ def peer_group(code: str, *, k: int = 10) -> PeerGroup:
     dist = np.sqrt(((cand - zp) ** 2).sum(axis=1))
     nearest = dist.sort_values(kind="stable").index[:k]
     names = _hm().drop_duplicates("region_code").set_index("region_code")["region_name"]
-    peers = pd.DataFrame({"gm_code_2020": list(nearest), "name_2020": names.loc[nearest].to_numpy(),
-                          "distance": dist.loc[nearest].to_numpy()})
+    peers = pd.DataFrame(
+        {
+            "gm_code_2020": list(nearest),
+            "name_2020": names.loc[nearest].to_numpy(),
+            "distance": dist.loc[nearest].to_numpy(),
+        }
+    )
     peers = peers.sort_values("name_2020", key=lambda s: s.str.lower(), kind="stable").reset_index(drop=True)
     prof.index = [f"{i} {y}" for i, y in prof.index]
     return PeerGroup(code, _name_now(code), peers, prof, combined, k, _peer_figures(list(nearest)))
@@ -441,10 +513,18 @@ def _peer_figures(peers: list[str]) -> pd.DataFrame:
     for (year, age), g in part.groupby(["year", "age_group"]):
         for ind in INDICATORS:
             v = g[ind].dropna()
-            rows.append({"year": int(year), "age_group": str(age), "indicator": ind,
-                             "mean": float(v.mean()) if len(v) else np.nan,
-                             "min": float(v.min()) if len(v) else np.nan,
-                             "max": float(v.max()) if len(v) else np.nan, "count": len(v), "source": src})
+            rows.append(
+                {
+                    "year": int(year),
+                    "age_group": str(age),
+                    "indicator": ind,
+                    "mean": float(v.mean()) if len(v) else np.nan,
+                    "min": float(v.min()) if len(v) else np.nan,
+                    "max": float(v.max()) if len(v) else np.nan,
+                    "count": len(v),
+                    "source": src,
+                }
+            )
     # 2024, ages 16-25: peers whose territory is unchanged in 2024 and that have a figure
     ya = _ya().set_index("region_code")
     now = _codes_2024()
@@ -452,10 +532,18 @@ def _peer_figures(peers: list[str]) -> pd.DataFrame:
     for ind in YOUNG_INDICATORS:
         v = ya.loc[same, ind].dropna() if same else pd.Series(dtype=float)
         ok = len(v) >= MIN_PEERS_2024
-        rows.append({"year": 2024, "age_group": "16-25", "indicator": ind,
-                         "mean": float(v.mean()) if ok else np.nan, "min": float(v.min()) if ok else np.nan,
-                         "max": float(v.max()) if ok else np.nan, "count": len(v),
-                         "source": SOURCE_SHORT["young_adults_2024"]})
+        rows.append(
+            {
+                "year": 2024,
+                "age_group": "16-25",
+                "indicator": ind,
+                "mean": float(v.mean()) if ok else np.nan,
+                "min": float(v.min()) if ok else np.nan,
+                "max": float(v.max()) if ok else np.nan,
+                "count": len(v),
+                "source": SOURCE_SHORT["young_adults_2024"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -482,11 +570,20 @@ class MunicipalComparison(Result):
     ``n`` (in ``tidy()``): not available (NaN): the Health Monitor figures are RIVM small-area model estimates, published without respondent counts.
     """
 
-    title = {"nl": "Eenzaamheid in de gemeente, landelijk en bij vergelijkbare gemeenten",
-             "en": "Loneliness in the municipality, nationally and in similar municipalities"}
+    title = {
+        "nl": "Eenzaamheid in de gemeente, landelijk en bij vergelijkbare gemeenten",
+        "en": "Loneliness in the municipality, nationally and in similar municipalities",
+    }
 
-    def __init__(self, code: str, name: str, age_group: str, predecessors: pd.DataFrame,
-                 figures: list[ReferenceFigure], peers: PeerGroup):
+    def __init__(
+        self,
+        code: str,
+        name: str,
+        age_group: str,
+        predecessors: pd.DataFrame,
+        figures: list[ReferenceFigure],
+        peers: PeerGroup,
+    ):
         self.code, self.name, self.age_group = code, name, age_group
         self.predecessors, self.figures, self.peers = predecessors, figures, peers
 
@@ -502,13 +599,35 @@ class MunicipalComparison(Result):
         unit_name, year, age_group, indicator, status, source, remark``."""
         rows = []
         for f in self.figures:
-            rows.append({"term": f"{f.unit_code} {f.year} {f.age_group} {f.indicator}",
-                             "estimate": np.nan if f.value is None else f.value,
-                             "unit_kind": f.unit_kind, "unit_code": f.unit_code, "unit_name": f.unit_name,
-                             "year": f.year, "age_group": f.age_group, "indicator": f.indicator,
-                             "status": f.status, "source": f.source, "remark": f.remark})
-        return tidy_frame(rows, extra=("unit_kind", "unit_code", "unit_name", "year", "age_group",
-                                       "indicator", "status", "source", "remark"))
+            rows.append(
+                {
+                    "term": f"{f.unit_code} {f.year} {f.age_group} {f.indicator}",
+                    "estimate": np.nan if f.value is None else f.value,
+                    "unit_kind": f.unit_kind,
+                    "unit_code": f.unit_code,
+                    "unit_name": f.unit_name,
+                    "year": f.year,
+                    "age_group": f.age_group,
+                    "indicator": f.indicator,
+                    "status": f.status,
+                    "source": f.source,
+                    "remark": f.remark,
+                }
+            )
+        return tidy_frame(
+            rows,
+            extra=(
+                "unit_kind",
+                "unit_code",
+                "unit_name",
+                "year",
+                "age_group",
+                "indicator",
+                "status",
+                "source",
+                "remark",
+            ),
+        )
 
     def table(self, indicator: str = "lonely_pct", lang: str = "nl") -> pd.DataFrame:
         """A small wide table: units (rows) x years (columns) of one indicator, as text."""
@@ -535,8 +654,9 @@ class MunicipalComparison(Result):
         elif self.merged:
             out.append(_tt("merged_intro", lang, name=self.name, names=", ".join(whole["name_2020"])))
         for r in self.predecessors[self.predecessors["relation"] == "part"].itertuples(index=False):
-            out.append(_tt("part_intro", lang, date=r.valid_from, former=r.name_2020, note=r.note,
-                           name=self.name))
+            out.append(
+                _tt("part_intro", lang, date=r.valid_from, former=r.name_2020, note=r.note, name=self.name)
+            )
         return out
 
     def young_adults(self) -> list[ReferenceFigure]:
@@ -567,8 +687,9 @@ class MunicipalComparison(Result):
             lines.append(_tt("peer_combined", lang, name=self.name))
         return "\n".join(lines)
 
-    def plot(self, *, indicators: tuple[str, ...] = ("lonely_pct", "severely_lonely_pct"),
-             lang: str | None = None):
+    def plot(
+        self, *, indicators: tuple[str, ...] = ("lonely_pct", "severely_lonely_pct"), lang: str | None = None
+    ):
         """Small multiples: one panel per indicator, the municipality (or each former
         municipality) against the Netherlands (dashed) and the peer group (dotted, with the
         range of the peers shaded), 2012-2020, fixed axes. Returns the Figure."""
@@ -582,39 +703,73 @@ class MunicipalComparison(Result):
             indicators = (indicators,)
         for ind in indicators:
             check_option("indicators", ind, list(INDICATORS))
-        fig, axes = plt.subplots(1, len(indicators), figsize=(4.2 * len(indicators) + 1.5, 3.8), squeeze=False)
+        fig, axes = plt.subplots(
+            1, len(indicators), figsize=(4.2 * len(indicators) + 1.5, 3.8), squeeze=False
+        )
         for ax, ind in zip(axes[0], indicators):
             figs = [f for f in self.figures if f.indicator == ind and f.age_group == self.age_group]
             units: dict[tuple[str, str], list[ReferenceFigure]] = {}
             for f in figs:
                 units.setdefault((f.unit_kind, f.unit_code), []).append(f)
-            colours = iter([plotting.COLORS["highlight"], plotting.PALETTE[0], plotting.PALETTE[2],
-                            plotting.PALETTE[3], plotting.PALETTE[4], plotting.PALETTE[1]])
+            colours = iter(
+                [
+                    plotting.COLORS["highlight"],
+                    plotting.PALETTE[0],
+                    plotting.PALETTE[2],
+                    plotting.PALETTE[3],
+                    plotting.PALETTE[4],
+                    plotting.PALETTE[1],
+                ]
+            )
             for (kind, _), fs in units.items():
                 fs = sorted((f for f in fs if f.value is not None), key=lambda f: f.year)
                 if not fs:
                     continue
                 xs, ys = [f.year for f in fs], [f.value for f in fs]
                 if kind == "national":
-                    ax.plot(xs, ys, color=plotting.COLORS["national"], linestyle="--", marker="o",
-                            label=_unit_label(fs[0], lang))
+                    ax.plot(
+                        xs,
+                        ys,
+                        color=plotting.COLORS["national"],
+                        linestyle="--",
+                        marker="o",
+                        label=_unit_label(fs[0], lang),
+                    )
                 elif kind == "peer_group":
                     pf = self.peers.figures
-                    pf = pf[(pf["indicator"] == ind) & (pf["age_group"] == self.age_group)].sort_values("year")
+                    pf = pf[(pf["indicator"] == ind) & (pf["age_group"] == self.age_group)].sort_values(
+                        "year"
+                    )
                     pf = pf.dropna(subset=["mean"])
-                    ax.fill_between(pf["year"], pf["min"], pf["max"], color=plotting.COLORS["other"],
-                                    alpha=0.35, linewidth=0)
-                    ax.plot(xs, ys, color="#777777", linestyle=":", marker="s", label=_unit_label(fs[0], lang))
+                    ax.fill_between(
+                        pf["year"],
+                        pf["min"],
+                        pf["max"],
+                        color=plotting.COLORS["other"],
+                        alpha=0.35,
+                        linewidth=0,
+                    )
+                    ax.plot(
+                        xs, ys, color="#777777", linestyle=":", marker="s", label=_unit_label(fs[0], lang)
+                    )
                 else:
-                    ax.plot(xs, ys, color=next(colours), marker="o", linewidth=2, label=_unit_label(fs[0], lang))
+                    ax.plot(
+                        xs, ys, color=next(colours), marker="o", linewidth=2, label=_unit_label(fs[0], lang)
+                    )
             ax.set_xticks(list(YEARS))
             ax.set_ylim(*Y_LIMITS[ind])
             ax.set_title(f"{INDICATORS[ind][lang]} ({self.age_group})", fontsize=10)
             ax.set_ylabel("%")
             plotting.localize_axes(ax, lang)
         axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-        fig.text(0.01, -0.02, _tt("src_hm", lang, years="2012, 2016, 2020") + "; " + _tt("model_short", lang),
-                 fontsize=7, ha="left", va="top")
+        fig.text(
+            0.01,
+            -0.02,
+            _tt("src_hm", lang, years="2012, 2016, 2020") + "; " + _tt("model_short", lang),
+            fontsize=7,
+            ha="left",
+            va="top",
+        )
         fig.tight_layout()
         return fig
 
@@ -680,24 +835,56 @@ def compare(code: str, *, age_group: str = "18+", k: int = 10, lang: str = "nl")
             for ind in INDICATORS:
                 v = getattr(row, ind)
                 ok = not pd.isna(v)
-                figures.append(ReferenceFigure(kind, r.gm_code_2020, str(r.name_2020), int(row.year), age_group,
-                                               ind, float(v) if ok else None,
-                                               "published" if ok else "not_published", src_hm, model))
+                figures.append(
+                    ReferenceFigure(
+                        kind,
+                        r.gm_code_2020,
+                        str(r.name_2020),
+                        int(row.year),
+                        age_group,
+                        ind,
+                        float(v) if ok else None,
+                        "published" if ok else "not_published",
+                        src_hm,
+                        model,
+                    )
+                )
     nat = _national(age_group)
     for year, row in nat.iterrows():
         for ind in INDICATORS:
             v = row[ind]
             ok = not pd.isna(v)
-            figures.append(ReferenceFigure("national", "NL01", _tt("national", lang), int(year), age_group, ind,
-                                           float(v) if ok else None, "published" if ok else "not_published",
-                                           src_hm, ""))
+            figures.append(
+                ReferenceFigure(
+                    "national",
+                    "NL01",
+                    _tt("national", lang),
+                    int(year),
+                    age_group,
+                    ind,
+                    float(v) if ok else None,
+                    "published" if ok else "not_published",
+                    src_hm,
+                    "",
+                )
+            )
     pf = pg.figures
     for r in pf[pf["age_group"] == age_group].itertuples(index=False):
         ok = not pd.isna(r.mean)
-        figures.append(ReferenceFigure("peer_group", "PEERS", _tt("peers", lang), int(r.year), age_group,
-                                       r.indicator, float(r.mean) if ok else None,
-                                       "computed" if ok else "not_published", src_hm,
-                                       _tt("peer_computed", lang, k=int(r.count))))
+        figures.append(
+            ReferenceFigure(
+                "peer_group",
+                "PEERS",
+                _tt("peers", lang),
+                int(r.year),
+                age_group,
+                r.indicator,
+                float(r.mean) if ok else None,
+                "computed" if ok else "not_published",
+                src_hm,
+                _tt("peer_computed", lang, k=int(r.count)),
+            )
+        )
     figures.extend(_young_figures(code, name, pg, lang))
     return MunicipalComparison(code, name, age_group, pre, figures, pg)
 
@@ -719,25 +906,78 @@ def _young_figures(code: str, name: str, pg: PeerGroup, lang: str) -> list[Refer
         if unit_code in ya.index:
             v = ya.at[unit_code, ind]
             if pd.isna(v):
-                fig = ReferenceFigure(kind, unit_code, unit_name, 2024, "16-25", ind, None,
-                                      "too_few_respondents", src, _tt("too_few", lang))
+                fig = ReferenceFigure(
+                    kind,
+                    unit_code,
+                    unit_name,
+                    2024,
+                    "16-25",
+                    ind,
+                    None,
+                    "too_few_respondents",
+                    src,
+                    _tt("too_few", lang),
+                )
             else:
                 status = "successor" if status_note else "published"
-                fig = ReferenceFigure(kind, unit_code, unit_name, 2024, "16-25", ind, float(v), status, src,
-                                      status_note or _tt("ya_remark", lang))
+                fig = ReferenceFigure(
+                    kind,
+                    unit_code,
+                    unit_name,
+                    2024,
+                    "16-25",
+                    ind,
+                    float(v),
+                    status,
+                    src,
+                    status_note or _tt("ya_remark", lang),
+                )
         else:
-            fig = ReferenceFigure(kind, unit_code, unit_name, 2024, "16-25", ind, None, "not_published", src,
-                                  _tt("not_published", lang))
+            fig = ReferenceFigure(
+                kind,
+                unit_code,
+                unit_name,
+                2024,
+                "16-25",
+                ind,
+                None,
+                "not_published",
+                src,
+                _tt("not_published", lang),
+            )
         out.append(fig)
         v_nl = ya.at["NL01", ind]
-        out.append(ReferenceFigure("national", "NL01", _tt("national", lang), 2024, "16-25", ind,
-                                   float(v_nl), "published", src, ""))
+        out.append(
+            ReferenceFigure(
+                "national",
+                "NL01",
+                _tt("national", lang),
+                2024,
+                "16-25",
+                ind,
+                float(v_nl),
+                "published",
+                src,
+                "",
+            )
+        )
     pf = pg.figures
     for r in pf[pf["year"] == 2024].itertuples(index=False):
         ok = not pd.isna(r.mean)
-        out.append(ReferenceFigure("peer_group", "PEERS", _tt("peers", lang), 2024, "16-25", r.indicator,
-                                   float(r.mean) if ok else None, "computed" if ok else "not_published", src,
-                                   _tt("peer_computed", lang, k=int(r.count))))
+        out.append(
+            ReferenceFigure(
+                "peer_group",
+                "PEERS",
+                _tt("peers", lang),
+                2024,
+                "16-25",
+                r.indicator,
+                float(r.mean) if ok else None,
+                "computed" if ok else "not_published",
+                src,
+                _tt("peer_computed", lang, k=int(r.count)),
+            )
+        )
     return out
 
 
@@ -756,9 +996,17 @@ class NationalTrend(Result):
     def tidy(self) -> pd.DataFrame:
         """One row per year and indicator (``estimate`` = the published national percentage;
         extra ``year, age_group, indicator, source``)."""
-        rows = [{"term": f"NL01 {r.year} {r.age_group} {r.indicator}", "estimate": r.value, "year": r.year,
-                     "age_group": r.age_group, "indicator": r.indicator, "source": r.source}
-                for r in self.data.itertuples(index=False)]
+        rows = [
+            {
+                "term": f"NL01 {r.year} {r.age_group} {r.indicator}",
+                "estimate": r.value,
+                "year": r.year,
+                "age_group": r.age_group,
+                "indicator": r.indicator,
+                "source": r.source,
+            }
+            for r in self.data.itertuples(index=False)
+        ]
         return tidy_frame(rows, extra=("year", "age_group", "indicator", "source"))
 
     def summary(self, lang: str | None = None) -> str:
@@ -779,17 +1027,35 @@ class NationalTrend(Result):
         ax = plotting.new_axes(ax)
         for j, ind in enumerate(INDICATORS):
             part = self.data[(self.data["indicator"] == ind)].dropna(subset=["value"])
-            ax.plot(part["year"], part["value"], marker="o", color=plotting.PALETTE[j], label=INDICATORS[ind][lang])
+            ax.plot(
+                part["year"],
+                part["value"],
+                marker="o",
+                color=plotting.PALETTE[j],
+                label=INDICATORS[ind][lang],
+            )
             for r in part.itertuples(index=False):
-                ax.annotate(i18n.fmt_number(r.value, 1, lang), (r.year, r.value), fontsize=7,
-                            xytext=(0, 5), textcoords="offset points", ha="center")
+                ax.annotate(
+                    i18n.fmt_number(r.value, 1, lang),
+                    (r.year, r.value),
+                    fontsize=7,
+                    xytext=(0, 5),
+                    textcoords="offset points",
+                    ha="center",
+                )
         ax.set_xticks(list(YEARS))
         ax.set_ylim(0, 60)
         ax.set_ylabel("%")
         ax.set_title(f"{self.title[lang]} ({self.age_group})", fontsize=10)
         ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        ax.text(0.0, -0.14, _tt("src_hm", lang, years="2012, 2016, 2020"), transform=ax.transAxes,
-                fontsize=7, va="top")
+        ax.text(
+            0.0,
+            -0.14,
+            _tt("src_hm", lang, years="2012, 2016, 2020"),
+            transform=ax.transAxes,
+            fontsize=7,
+            va="top",
+        )
         return plotting.localize_axes(ax, lang)
 
 
@@ -808,9 +1074,15 @@ def national_trend(*, age_group: str = "18+") -> NationalTrend:
     rows = []
     for year, row in nat.iterrows():
         for ind in INDICATORS:
-            rows.append({"year": int(year), "age_group": age_group, "indicator": ind,
-                             "value": float(row[ind]) if not pd.isna(row[ind]) else np.nan,
-                             "source": SOURCE_SHORT["health_monitor"]})
+            rows.append(
+                {
+                    "year": int(year),
+                    "age_group": age_group,
+                    "indicator": ind,
+                    "value": float(row[ind]) if not pd.isna(row[ind]) else np.nan,
+                    "source": SOURCE_SHORT["health_monitor"],
+                }
+            )
     return NationalTrend(pd.DataFrame(rows), age_group)
 
 
@@ -821,8 +1093,10 @@ class ChangeVsLevel(Result):
     ``n`` (in ``tidy()``): municipalities with a figure in both years.
     """
 
-    title = {"nl": "Verandering 2016-2020 tegen het niveau van 2016",
-             "en": "Change 2016-2020 against the 2016 level"}
+    title = {
+        "nl": "Verandering 2016-2020 tegen het niveau van 2016",
+        "en": "Change 2016-2020 against the 2016 level",
+    }
 
     def __init__(self, data: pd.DataFrame, indicator: str, age_group: str, fit: dict[str, float]):
         self.data, self.indicator, self.age_group, self.fit = data, indicator, age_group, fit
@@ -833,10 +1107,27 @@ class ChangeVsLevel(Result):
         ``n`` = municipalities. Extra ``indicator, age_group, mean_change``."""
         f = self.fit
         extra = {"indicator": self.indicator, "age_group": self.age_group, "mean_change": f["mean_change"]}
-        rows = [dict(term="slope", estimate=f["slope"], std_error=f["slope_se"], ci_lower=f["slope_lo"],
-                     ci_upper=f["slope_hi"], p_value=f["p_value"], n=f["n"], **extra),
-                dict(term="correlation", estimate=f["r"], ci_lower=f["r_lo"], ci_upper=f["r_hi"],
-                     p_value=f["p_value"], n=f["n"], **extra)]
+        rows = [
+            dict(
+                term="slope",
+                estimate=f["slope"],
+                std_error=f["slope_se"],
+                ci_lower=f["slope_lo"],
+                ci_upper=f["slope_hi"],
+                p_value=f["p_value"],
+                n=f["n"],
+                **extra,
+            ),
+            dict(
+                term="correlation",
+                estimate=f["r"],
+                ci_lower=f["r_lo"],
+                ci_upper=f["r_hi"],
+                p_value=f["p_value"],
+                n=f["n"],
+                **extra,
+            ),
+        ]
         return tidy_frame(rows, extra=("indicator", "age_group", "mean_change"))
 
     def summary(self, lang: str | None = None) -> str:
@@ -844,33 +1135,44 @@ class ChangeVsLevel(Result):
         f = self.fit
         ind = INDICATORS[self.indicator][lang].lower()
         txt = {
-            "nl": ("{title} ({ind}, {age}; {n} gemeenten, grenzen van 2020)\n\n"
-                   "Gemiddelde verandering: {mc} procentpunt. Helling van de verandering op het niveau "
-                   "van 2016: {b} ({ci}), r = {r}.\n\n"
-                   "Let op regressie naar het gemiddelde: gemeenten met een hoog cijfer in 2016 lijken "
-                   "vanzelf te dalen en gemeenten met een laag cijfer te stijgen, ook als er niets "
-                   "verandert, omdat toevallige afwijkingen in 2016 niet terugkomen in 2020. Een "
-                   "negatieve helling is dus geen bewijs dat beleid in gemeenten met veel eenzaamheid "
-                   "beter werkte. Bij modelschattingen is dit effect kleiner dan bij ruwe "
-                   "enquêtecijfers (ze zijn al naar het model toe getrokken), maar het verdwijnt niet; "
-                   "en de verandering van een modelschatting weerspiegelt deels veranderingen in de "
-                   "registerkenmerken van de bevolking, niet alleen in eenzaamheid.\n\n{src}"),
-            "en": ("{title} ({ind}, {age}; {n} municipalities, boundaries of 2020)\n\n"
-                   "Mean change: {mc} percentage points. Slope of the change on the 2016 level: {b} "
-                   "({ci}), r = {r}.\n\n"
-                   "Beware of regression to the mean: municipalities with a high figure in 2016 tend "
-                   "to fall and those with a low figure to rise even if nothing changes, because "
-                   "chance deviations in 2016 do not recur in 2020. A negative slope is therefore no "
-                   "evidence that policy worked better where loneliness was high. For model estimates "
-                   "this effect is smaller than for raw survey figures (they are already pulled "
-                   "towards the model) but it does not vanish; and the change in a model estimate "
-                   "partly reflects changes in the population's register characteristics, not only "
-                   "in loneliness.\n\n{src}"),
+            "nl": (
+                "{title} ({ind}, {age}; {n} gemeenten, grenzen van 2020)\n\n"
+                "Gemiddelde verandering: {mc} procentpunt. Helling van de verandering op het niveau "
+                "van 2016: {b} ({ci}), r = {r}.\n\n"
+                "Let op regressie naar het gemiddelde: gemeenten met een hoog cijfer in 2016 lijken "
+                "vanzelf te dalen en gemeenten met een laag cijfer te stijgen, ook als er niets "
+                "verandert, omdat toevallige afwijkingen in 2016 niet terugkomen in 2020. Een "
+                "negatieve helling is dus geen bewijs dat beleid in gemeenten met veel eenzaamheid "
+                "beter werkte. Bij modelschattingen is dit effect kleiner dan bij ruwe "
+                "enquêtecijfers (ze zijn al naar het model toe getrokken), maar het verdwijnt niet; "
+                "en de verandering van een modelschatting weerspiegelt deels veranderingen in de "
+                "registerkenmerken van de bevolking, niet alleen in eenzaamheid.\n\n{src}"
+            ),
+            "en": (
+                "{title} ({ind}, {age}; {n} municipalities, boundaries of 2020)\n\n"
+                "Mean change: {mc} percentage points. Slope of the change on the 2016 level: {b} "
+                "({ci}), r = {r}.\n\n"
+                "Beware of regression to the mean: municipalities with a high figure in 2016 tend "
+                "to fall and those with a low figure to rise even if nothing changes, because "
+                "chance deviations in 2016 do not recur in 2020. A negative slope is therefore no "
+                "evidence that policy worked better where loneliness was high. For model estimates "
+                "this effect is smaller than for raw survey figures (they are already pulled "
+                "towards the model) but it does not vanish; and the change in a model estimate "
+                "partly reflects changes in the population's register characteristics, not only "
+                "in loneliness.\n\n{src}"
+            ),
         }[lang]
-        return txt.format(title=self.title[lang], ind=ind, age=self.age_group, n=int(f["n"]),
-                          mc=i18n.fmt_number(f["mean_change"], 2, lang), b=i18n.fmt_number(f["slope"], 3, lang),
-                          ci=i18n.fmt_ci(f["slope_lo"], f["slope_hi"], 3, lang), r=i18n.fmt_number(f["r"], 2, lang),
-                          src=_tt("src_hm", lang, years="2016, 2020") + "; " + _tt("model_short", lang) + ".")
+        return txt.format(
+            title=self.title[lang],
+            ind=ind,
+            age=self.age_group,
+            n=int(f["n"]),
+            mc=i18n.fmt_number(f["mean_change"], 2, lang),
+            b=i18n.fmt_number(f["slope"], 3, lang),
+            ci=i18n.fmt_ci(f["slope_lo"], f["slope_hi"], 3, lang),
+            r=i18n.fmt_number(f["r"], 2, lang),
+            src=_tt("src_hm", lang, years="2016, 2020") + "; " + _tt("model_short", lang) + ".",
+        )
 
     def plot(self, *, ax=None, lang: str | None = None, highlight: str | None = None):
         lang = resolve_lang(lang)
@@ -881,14 +1183,23 @@ class ChangeVsLevel(Result):
         d = self.data
         ax.scatter(d["level_2016"], d["change"], s=12, alpha=0.6, color=plotting.COLORS["intervention"])
         xs = np.linspace(d["level_2016"].min(), d["level_2016"].max(), 50)
-        ax.plot(xs, self.fit["intercept"] + self.fit["slope"] * xs, color=plotting.COLORS["highlight"],
-                label={"nl": "Kleinste-kwadratenlijn", "en": "Least-squares line"}[lang])
+        ax.plot(
+            xs,
+            self.fit["intercept"] + self.fit["slope"] * xs,
+            color=plotting.COLORS["highlight"],
+            label={"nl": "Kleinste-kwadratenlijn", "en": "Least-squares line"}[lang],
+        )
         ax.axhline(0, color=plotting.COLORS["national"], linewidth=1)
         if highlight is not None and highlight in set(d["gm_code_2020"]):
             h = d[d["gm_code_2020"] == highlight].iloc[0]
             ax.scatter([h["level_2016"]], [h["change"]], s=60, facecolor="none", edgecolor="black")
-            ax.annotate(str(h["name_2020"]), (h["level_2016"], h["change"]), fontsize=8, xytext=(4, 4),
-                        textcoords="offset points")
+            ax.annotate(
+                str(h["name_2020"]),
+                (h["level_2016"], h["change"]),
+                fontsize=8,
+                xytext=(4, 4),
+                textcoords="offset points",
+            )
         ind = INDICATORS[self.indicator][lang]
         ax.set_xlabel({"nl": f"{ind} 2016 (%)", "en": f"{ind} 2016 (%)"}[lang])
         ax.set_ylabel({"nl": "Verandering 2016-2020 (procentpunt)", "en": "Change 2016-2020 (points)"}[lang])
@@ -908,8 +1219,14 @@ def change_vs_level(*, indicator: str = "lonely_pct", age_group: str = "18+") ->
     check_option("age_group", age_group, AGE_GROUPS)
     w = _wide(age_group)[indicator]
     names = _hm().drop_duplicates("region_code").set_index("region_code")["region_name"]
-    d = pd.DataFrame({"gm_code_2020": w.index, "name_2020": names.loc[w.index].to_numpy(),
-                      "level_2016": w[2016].to_numpy(dtype=float), "level_2020": w[2020].to_numpy(dtype=float)})
+    d = pd.DataFrame(
+        {
+            "gm_code_2020": w.index,
+            "name_2020": names.loc[w.index].to_numpy(),
+            "level_2016": w[2016].to_numpy(dtype=float),
+            "level_2020": w[2020].to_numpy(dtype=float),
+        }
+    )
     d["change"] = d["level_2020"] - d["level_2016"]
     d = d.dropna().reset_index(drop=True)
     n = len(d)
@@ -917,10 +1234,19 @@ def change_vs_level(*, indicator: str = "lonely_pct", age_group: str = "18+") ->
     tcrit = stats.t.ppf(0.975, n - 2)
     zr = math.atanh(lr.rvalue)
     half = 1.959963984540054 / math.sqrt(n - 3)
-    fit = {"slope": float(lr.slope), "intercept": float(lr.intercept), "slope_se": float(lr.stderr),
-               "slope_lo": float(lr.slope - tcrit * lr.stderr), "slope_hi": float(lr.slope + tcrit * lr.stderr),
-               "p_value": float(lr.pvalue), "r": float(lr.rvalue), "r_lo": math.tanh(zr - half), "r_hi": math.tanh(zr + half),
-               "n": float(n), "mean_change": float(d["change"].mean())}
+    fit = {
+        "slope": float(lr.slope),
+        "intercept": float(lr.intercept),
+        "slope_se": float(lr.stderr),
+        "slope_lo": float(lr.slope - tcrit * lr.stderr),
+        "slope_hi": float(lr.slope + tcrit * lr.stderr),
+        "p_value": float(lr.pvalue),
+        "r": float(lr.rvalue),
+        "r_lo": math.tanh(zr - half),
+        "r_hi": math.tanh(zr + half),
+        "n": float(n),
+        "mean_change": float(d["change"].mean()),
+    }
     return ChangeVsLevel(d, indicator, age_group, fit)
 
 
@@ -931,7 +1257,10 @@ class YoungAdultsRegions(Result):
     ``n`` (in ``tidy()``): not available (NaN): the source gives shares only.
     """
 
-    title = {"nl": "Jongvolwassenen (16-25) per GGD-regio, 2024", "en": "Young adults (16-25) by GGD region, 2024"}
+    title = {
+        "nl": "Jongvolwassenen (16-25) per GGD-regio, 2024",
+        "en": "Young adults (16-25) by GGD region, 2024",
+    }
 
     def __init__(self, data: pd.DataFrame, national: pd.Series, blanks: int):
         self.data, self.national, self.blanks = data, national, blanks
@@ -942,21 +1271,41 @@ class YoungAdultsRegions(Result):
         rows = []
         for r in self.data.itertuples(index=False):
             for ind in YOUNG_INDICATORS:
-                rows.append({"term": f"{r.region_code} 2024 16-25 {ind}", "estimate": getattr(r, ind),
-                                 "region_code": r.region_code, "region_name": r.region_name, "indicator": ind,
-                                 "national": float(self.national[ind]), "source": SOURCE_SHORT["young_adults_2024"]})
+                rows.append(
+                    {
+                        "term": f"{r.region_code} 2024 16-25 {ind}",
+                        "estimate": getattr(r, ind),
+                        "region_code": r.region_code,
+                        "region_name": r.region_name,
+                        "indicator": ind,
+                        "national": float(self.national[ind]),
+                        "source": SOURCE_SHORT["young_adults_2024"],
+                    }
+                )
         return tidy_frame(rows, extra=("region_code", "region_name", "indicator", "national", "source"))
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         lo = self.data["lonely_pct"]
-        txt = {"nl": ("{title}\n\nNederland: eenzaam {nl}, sterk eenzaam {nls}. GGD-regio's: eenzaam van {lo} tot "
-                      "{hi}. {b} gemeenten hebben geen cijfer (te weinig respondenten).\n\n{src}"),
-               "en": ("{title}\n\nThe Netherlands: lonely {nl}, strongly lonely {nls}. GGD regions: lonely from "
-                      "{lo} to {hi}. {b} municipalities have no figure (too few respondents).\n\n{src}")}[lang]
-        return txt.format(title=self.title[lang], nl=_pct(self.national["lonely_pct"], lang),
-                          nls=_pct(self.national["strongly_lonely_pct"], lang), lo=_pct(lo.min(), lang),
-                          hi=_pct(lo.max(), lang), b=self.blanks, src=source_text("young_adults_2024", lang))
+        txt = {
+            "nl": (
+                "{title}\n\nNederland: eenzaam {nl}, sterk eenzaam {nls}. GGD-regio's: eenzaam van {lo} tot "
+                "{hi}. {b} gemeenten hebben geen cijfer (te weinig respondenten).\n\n{src}"
+            ),
+            "en": (
+                "{title}\n\nThe Netherlands: lonely {nl}, strongly lonely {nls}. GGD regions: lonely from "
+                "{lo} to {hi}. {b} municipalities have no figure (too few respondents).\n\n{src}"
+            ),
+        }[lang]
+        return txt.format(
+            title=self.title[lang],
+            nl=_pct(self.national["lonely_pct"], lang),
+            nls=_pct(self.national["strongly_lonely_pct"], lang),
+            lo=_pct(lo.min(), lang),
+            hi=_pct(lo.max(), lang),
+            b=self.blanks,
+            src=source_text("young_adults_2024", lang),
+        )
 
     def plot(self, *, ax=None, lang: str | None = None):
         """Dot plot per GGD region (alphabetical, not ranked): lonely and strongly lonely, with
@@ -976,9 +1325,16 @@ class YoungAdultsRegions(Result):
         ax.set_xlabel("%")
         ax.set_title(self.title[lang], fontsize=10)
         ax.legend(fontsize=8, frameon=False, loc="lower right")
-        ax.text(0.0, -0.08, _tt("src_ya", lang) + " " + {"nl": "Stippellijnen: Nederland.",
-                                                         "en": "Dashed lines: the Netherlands."}[lang],
-                transform=ax.transAxes, fontsize=7, va="top")
+        ax.text(
+            0.0,
+            -0.08,
+            _tt("src_ya", lang)
+            + " "
+            + {"nl": "Stippellijnen: Nederland.", "en": "Dashed lines: the Netherlands."}[lang],
+            transform=ax.transAxes,
+            fontsize=7,
+            va="top",
+        )
         return plotting.localize_axes(ax, lang)
 
 
@@ -1012,8 +1368,16 @@ class ModelFunnel(Result):
 
     title = {"nl": "Trechterplot van modelschattingen", "en": "Funnel plot of model estimates"}
 
-    def __init__(self, funnel, dispersion: pd.DataFrame, data: pd.DataFrame, year: int, indicator: str,
-                 age_group: str, target: float):
+    def __init__(
+        self,
+        funnel,
+        dispersion: pd.DataFrame,
+        data: pd.DataFrame,
+        year: int,
+        indicator: str,
+        age_group: str,
+        target: float,
+    ):
         self.funnel, self.dispersion, self.data = funnel, dispersion, data
         self.year, self.indicator, self.age_group, self.target = year, indicator, age_group, target
 
@@ -1021,9 +1385,17 @@ class ModelFunnel(Result):
         """One row per third of municipalities by size: ``estimate`` = observed SD of the model
         estimates (points); extra ``size_third, n_municipalities, median_inhabitants,
         binomial_sd`` (chance SD of a direct survey of the illustrative size)."""
-        rows = [{"term": f"sd {r.size_third}", "estimate": r.observed_sd, "n": r.n_municipalities,
-                     "size_third": r.size_third, "median_inhabitants": r.median_inhabitants, "binomial_sd": r.binomial_sd}
-                for r in self.dispersion.itertuples(index=False)]
+        rows = [
+            {
+                "term": f"sd {r.size_third}",
+                "estimate": r.observed_sd,
+                "n": r.n_municipalities,
+                "size_third": r.size_third,
+                "median_inhabitants": r.median_inhabitants,
+                "binomial_sd": r.binomial_sd,
+            }
+            for r in self.dispersion.itertuples(index=False)
+        ]
         return tidy_frame(rows, extra=("size_third", "median_inhabitants", "binomial_sd"))
 
     def summary(self, lang: str | None = None) -> str:
@@ -1032,55 +1404,79 @@ class ModelFunnel(Result):
         small, large = d.iloc[0], d.iloc[-1]
         c = self.funnel.counts()
         outside = int(c["above_998"] + c["below_998"])
-        txt = {"nl": ("{title}: {ind} {year} ({age})\n\n"
-                      "Wat de trechter kan laten zien: hoe ver een gemeente van het landelijke cijfer ({t}) ligt, "
-                      "naast hoe groot ze is.\n"
-                      "Wat hij niet kan laten zien: of een verschil 'echt' is. De bron publiceert geen aantallen "
-                      "respondenten en geen betrouwbaarheidsintervallen; de grenzen zijn hier berekend voor een "
-                      "aangenomen aantal respondenten (inwoners x {frac}, het landelijke aandeel respondenten in "
-                      "2020) en gelden voor een directe enquête, niet voor een modelschatting. Modelschattingen "
-                      "worden naar de voorspelling van het model getrokken. De "
-                      "spreiding in het kleinste derde (naar inwoners) is {s_sd} procentpunt, waar een directe enquête van die "
-                      "omvang door toeval alleen al {s_b} zou geven; in het grootste derde {l_sd} tegen {l_b}. Bij een "
-                      "directe enquête neemt de spreiding af met de omvang; bij deze modelschattingen {trend_nl}. "
-                      "Een gemeente binnen de grenzen is dus niet 'gewoon', en {out} gemeenten buiten de 99,8%-grenzen "
-                      "zijn geen getoetste uitschieters. Gebruik de trechter om te kijken, niet om te oordelen.\n\n{src}"),
-               "en": ("{title}: {ind} {year} ({age})\n\n"
-                      "What the funnel can show: how far a municipality lies from the national figure ({t}), "
-                      "next to how large it is.\n"
-                      "What it cannot show: whether a difference is 'real'. The source publishes no numbers of "
-                      "respondents and no confidence intervals; the limits here are computed for an assumed "
-                      "number of respondents (inhabitants x {frac}, the national share of respondents in 2020) "
-                      "and hold for a direct survey, not for a model estimate. Model estimates are pulled towards "
-                      "the model's prediction. The spread in the smallest third (by inhabitants) is "
-                      "{s_sd} percentage points, where a direct survey of that size would give {s_b} by chance "
-                      "alone; in the largest third {l_sd} against {l_b}. In a direct survey the spread falls "
-                      "with size; for these model estimates {trend_en}. A municipality inside the limits is therefore "
-                      "not 'ordinary', and the {out} municipalities outside the 99.8% limits are not tested "
-                      "outliers. Use the funnel to look, not to judge.\n\n{src}")}[lang]
+        txt = {
+            "nl": (
+                "{title}: {ind} {year} ({age})\n\n"
+                "Wat de trechter kan laten zien: hoe ver een gemeente van het landelijke cijfer ({t}) ligt, "
+                "naast hoe groot ze is.\n"
+                "Wat hij niet kan laten zien: of een verschil 'echt' is. De bron publiceert geen aantallen "
+                "respondenten en geen betrouwbaarheidsintervallen; de grenzen zijn hier berekend voor een "
+                "aangenomen aantal respondenten (inwoners x {frac}, het landelijke aandeel respondenten in "
+                "2020) en gelden voor een directe enquête, niet voor een modelschatting. Modelschattingen "
+                "worden naar de voorspelling van het model getrokken. De "
+                "spreiding in het kleinste derde (naar inwoners) is {s_sd} procentpunt, waar een directe enquête van die "
+                "omvang door toeval alleen al {s_b} zou geven; in het grootste derde {l_sd} tegen {l_b}. Bij een "
+                "directe enquête neemt de spreiding af met de omvang; bij deze modelschattingen {trend_nl}. "
+                "Een gemeente binnen de grenzen is dus niet 'gewoon', en {out} gemeenten buiten de 99,8%-grenzen "
+                "zijn geen getoetste uitschieters. Gebruik de trechter om te kijken, niet om te oordelen.\n\n{src}"
+            ),
+            "en": (
+                "{title}: {ind} {year} ({age})\n\n"
+                "What the funnel can show: how far a municipality lies from the national figure ({t}), "
+                "next to how large it is.\n"
+                "What it cannot show: whether a difference is 'real'. The source publishes no numbers of "
+                "respondents and no confidence intervals; the limits here are computed for an assumed "
+                "number of respondents (inhabitants x {frac}, the national share of respondents in 2020) "
+                "and hold for a direct survey, not for a model estimate. Model estimates are pulled towards "
+                "the model's prediction. The spread in the smallest third (by inhabitants) is "
+                "{s_sd} percentage points, where a direct survey of that size would give {s_b} by chance "
+                "alone; in the largest third {l_sd} against {l_b}. In a direct survey the spread falls "
+                "with size; for these model estimates {trend_en}. A municipality inside the limits is therefore "
+                "not 'ordinary', and the {out} municipalities outside the 99.8% limits are not tested "
+                "outliers. Use the funnel to look, not to judge.\n\n{src}"
+            ),
+        }[lang]
         frac = ILLUSTRATIVE_RESPONDENTS_2020 / float(_pop().sum())
-        return txt.format(title=self.title[lang], ind=INDICATORS[self.indicator][lang].lower(), year=self.year,
-                          age=self.age_group, t=_pct(self.target, lang), frac=i18n.fmt_number(frac, 3, lang),
-                          s_sd=i18n.fmt_number(small["observed_sd"], 1, lang),
-                          s_b=i18n.fmt_number(small["binomial_sd"], 1, lang),
-                          l_sd=i18n.fmt_number(large["observed_sd"], 1, lang),
-                          l_b=i18n.fmt_number(large["binomial_sd"], 1, lang), out=outside,
-                          trend_nl=("neemt ze niet af" if large["observed_sd"] >= small["observed_sd"]
-                                    else "neemt ze ook af"),
-                          trend_en=("it does not" if large["observed_sd"] >= small["observed_sd"]
-                                    else "it falls too"),
-                          src=_tt("src_hm", lang, years=str(self.year)) + "; " + _tt("model_short", lang) + ".")
+        return txt.format(
+            title=self.title[lang],
+            ind=INDICATORS[self.indicator][lang].lower(),
+            year=self.year,
+            age=self.age_group,
+            t=_pct(self.target, lang),
+            frac=i18n.fmt_number(frac, 3, lang),
+            s_sd=i18n.fmt_number(small["observed_sd"], 1, lang),
+            s_b=i18n.fmt_number(small["binomial_sd"], 1, lang),
+            l_sd=i18n.fmt_number(large["observed_sd"], 1, lang),
+            l_b=i18n.fmt_number(large["binomial_sd"], 1, lang),
+            out=outside,
+            trend_nl=(
+                "neemt ze niet af" if large["observed_sd"] >= small["observed_sd"] else "neemt ze ook af"
+            ),
+            trend_en=("it does not" if large["observed_sd"] >= small["observed_sd"] else "it falls too"),
+            src=_tt("src_hm", lang, years=str(self.year)) + "; " + _tt("model_short", lang) + ".",
+        )
 
     def plot(self, *, ax=None, lang: str | None = None, highlight: str | None = None):
         """The funnel (log x-axis) with the assumption written on the axis."""
         lang = resolve_lang(lang)
-        ax = self.funnel.plot(ax=ax, lang=lang, label_outliers=False, highlight=highlight,
-                              ylabel=f"{INDICATORS[self.indicator][lang]} {self.year} (%)",
-                              title={"nl": "Modelschattingen: grenzen voor een aangenomen n",
-                                     "en": "Model estimates: limits for an assumed n"}[lang])
+        ax = self.funnel.plot(
+            ax=ax,
+            lang=lang,
+            label_outliers=False,
+            highlight=highlight,
+            ylabel=f"{INDICATORS[self.indicator][lang]} {self.year} (%)",
+            title={
+                "nl": "Modelschattingen: grenzen voor een aangenomen n",
+                "en": "Model estimates: limits for an assumed n",
+            }[lang],
+        )
         ax.set_xscale("log")
-        ax.set_xlabel({"nl": "Aangenomen aantal respondenten (inwoners 2020 x landelijk aandeel)",
-                       "en": "Assumed number of respondents (inhabitants 2020 x national share)"}[lang])
+        ax.set_xlabel(
+            {
+                "nl": "Aangenomen aantal respondenten (inwoners 2020 x landelijk aandeel)",
+                "en": "Assumed number of respondents (inhabitants 2020 x national share)",
+            }[lang]
+        )
         from evalkit.core import plotting
 
         return plotting.localize_axes(ax, lang)
@@ -1108,9 +1504,14 @@ def model_funnel(*, year: int = 2020, indicator: str = "lonely_pct", age_group: 
         raise ParameterError(f"indicator={indicator!r} has no figures in {year} (not published).")
     pop = _pop()
     frac = ILLUSTRATIVE_RESPONDENTS_2020 / float(pop.sum())
-    d = pd.DataFrame({"unit": part["region_name"].to_numpy(), "gm_code_2020": part["region_code"].to_numpy(),
-                      "value": part[indicator].to_numpy(dtype=float),
-                      "inhabitants": pop.loc[part["region_code"]].to_numpy()})
+    d = pd.DataFrame(
+        {
+            "unit": part["region_name"].to_numpy(),
+            "gm_code_2020": part["region_code"].to_numpy(),
+            "value": part[indicator].to_numpy(dtype=float),
+            "inhabitants": pop.loc[part["region_code"]].to_numpy(),
+        }
+    )
     d["n_illustrative"] = np.maximum(1, np.round(d["inhabitants"] * frac)).astype(int)
     target = float(_national(age_group).loc[year, indicator])
     fr = funnel(d, proportion="value", n="n_illustrative", target=target, unit="unit", percent=True)
@@ -1119,16 +1520,22 @@ def model_funnel(*, year: int = 2020, indicator: str = "lonely_pct", age_group: 
     p = target / 100
     for third, g in d.groupby("size_third", observed=True):
         med_n = float(g["n_illustrative"].median())
-        rows.append({"size_third": str(third), "n_municipalities": len(g),
-                         "median_inhabitants": float(g["inhabitants"].median()),
-                         "observed_sd": float(g["value"].std(ddof=1)),
-                         "binomial_sd": 100 * math.sqrt(p * (1 - p) / med_n)})
+        rows.append(
+            {
+                "size_third": str(third),
+                "n_municipalities": len(g),
+                "median_inhabitants": float(g["inhabitants"].median()),
+                "observed_sd": float(g["value"].std(ddof=1)),
+                "binomial_sd": 100 * math.sqrt(p * (1 - p) / med_n),
+            }
+        )
     return ModelFunnel(fr, pd.DataFrame(rows), d, year, indicator, age_group, target)
 
 
 # ------------------------------------------------------------------------------ small multiples
-def plot_safety_regions(*, indicator: str = "lonely_pct", age_group: str = "18+", lang: str = "nl",
-                        highlight: str | None = None):
+def plot_safety_regions(
+    *, indicator: str = "lonely_pct", age_group: str = "18+", lang: str = "nl", highlight: str | None = None
+):
     """Small multiples: one panel per safety region (25), every municipality (boundaries of
     2020) as a grey line over 2012-2016-2020, the Netherlands dashed; same axes everywhere.
     ``highlight``: a 2020 municipality code drawn in colour. Returns the Figure."""
@@ -1154,8 +1561,11 @@ def plot_safety_regions(*, indicator: str = "lonely_pct", age_group: str = "18+"
         codes = pop.index[pop["safety_region"] == vr]
         vals = w.loc[codes, years].to_numpy(dtype=float)
         # one LineCollection per panel: 355 separate lines make the figure slow to lay out
-        ax.add_collection(LineCollection([np.column_stack([years, v]) for v in vals],
-                                         colors=plotting.COLORS["other"], linewidths=0.9))
+        ax.add_collection(
+            LineCollection(
+                [np.column_stack([years, v]) for v in vals], colors=plotting.COLORS["other"], linewidths=0.9
+            )
+        )
         if highlight is not None and highlight in set(codes):
             ax.plot(years, w.loc[highlight, years], color=plotting.COLORS["highlight"], linewidth=2)
         ax.plot(years, nat.loc[years], color=plotting.COLORS["national"], linestyle="--", linewidth=1.5)
@@ -1163,11 +1573,22 @@ def plot_safety_regions(*, indicator: str = "lonely_pct", age_group: str = "18+"
         ax.set_xticks(years)
         ax.tick_params(labelsize=7)
     axes[0][0].set_ylim(*Y_LIMITS[indicator])
-    fig.suptitle({"nl": f"{INDICATORS[indicator]['nl']} ({age_group}) per veiligheidsregio; stippellijn: Nederland",
-                  "en": f"{INDICATORS[indicator]['en']} ({age_group}) by safety region; dashed: the Netherlands"}[lang],
-                 fontsize=11)
-    fig.text(0.01, 0.005, _tt("src_hm", lang, years=", ".join(map(str, years))) + "; " + _tt("model_short", lang)
-             + {"nl": "; gemeentegrenzen van 2020.", "en": "; boundaries of 2020."}[lang], fontsize=8)
+    fig.suptitle(
+        {
+            "nl": f"{INDICATORS[indicator]['nl']} ({age_group}) per veiligheidsregio; stippellijn: Nederland",
+            "en": f"{INDICATORS[indicator]['en']} ({age_group}) by safety region; dashed: the Netherlands",
+        }[lang],
+        fontsize=11,
+    )
+    fig.text(
+        0.01,
+        0.005,
+        _tt("src_hm", lang, years=", ".join(map(str, years)))
+        + "; "
+        + _tt("model_short", lang)
+        + {"nl": "; gemeentegrenzen van 2020.", "en": "; boundaries of 2020."}[lang],
+        fontsize=8,
+    )
     axes[0][0].set_xlim(years[0] - 0.6, years[-1] + 0.6)
     fig.subplots_adjust(left=0.04, right=0.99, bottom=0.05, top=0.94, hspace=0.35, wspace=0.08)
     plotting.localize_axes(fig, lang)

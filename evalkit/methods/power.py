@@ -38,6 +38,7 @@ Health Research*. Arnold (design effect 1 + (m - 1) ICC).
 Muthén, L. K., & Muthén, B. O. (2002). How to use a Monte Carlo study to decide on sample
 size and determine power. *Structural Equation Modeling*, 9(4), 599-620.
 """
+
 from __future__ import annotations
 
 import math
@@ -86,12 +87,26 @@ class PowerResult(Result):
     #: test is conservative; G*Power prints it as "actual alpha"). None otherwise.
     actual_alpha: float | None = None
 
-    def __init__(self, *, kind: str, solved: str, n: int, n_exact: float, effect: float,
-                 power: float, alpha: float, target_power: float | None, rows: list[dict],
-                 method: str, effect_label: dict[str, str], unit_label: dict[str, str],
-                 curve: Callable[[np.ndarray], np.ndarray] | None,
-                 grid: pd.DataFrame | None = None, notes: Sequence[dict[str, str]] = (),
-                 goal: dict[str, str] | None = None):
+    def __init__(
+        self,
+        *,
+        kind: str,
+        solved: str,
+        n: int,
+        n_exact: float,
+        effect: float,
+        power: float,
+        alpha: float,
+        target_power: float | None,
+        rows: list[dict],
+        method: str,
+        effect_label: dict[str, str],
+        unit_label: dict[str, str],
+        curve: Callable[[np.ndarray], np.ndarray] | None,
+        grid: pd.DataFrame | None = None,
+        notes: Sequence[dict[str, str]] = (),
+        goal: dict[str, str] | None = None,
+    ):
         self.kind, self.solved = kind, solved
         self.n, self.n_exact = n, n_exact
         self.effect, self.power, self.alpha = effect, power, alpha
@@ -121,44 +136,78 @@ class PowerResult(Result):
         unit = i18n.t(self._unit_label, lang)
         what = i18n.t(self._effect_label, lang)
         if self._goal is not None:
-            first = i18n.t({
-                "nl": "Monte Carlo: met {n} {u} is de kans dat {g} {p}; doel {t}.",
-                "en": "Monte Carlo: with {n} {u} the probability that {g} is {p}; target {t}."},
-                lang, n=self.n, u=unit, g=i18n.t(self._goal, lang), p=pw,
-                t=i18n.fmt_pct(self.target_power, 0, lang))
+            first = i18n.t(
+                {
+                    "nl": "Monte Carlo: met {n} {u} is de kans dat {g} {p}; doel {t}.",
+                    "en": "Monte Carlo: with {n} {u} the probability that {g} is {p}; target {t}.",
+                },
+                lang,
+                n=self.n,
+                u=unit,
+                g=i18n.t(self._goal, lang),
+                p=pw,
+                t=i18n.fmt_pct(self.target_power, 0, lang),
+            )
             if self.grid is not None:
                 first += "\n" + "; ".join(
-                    f"n = {int(r['n'])}: {i18n.fmt_pct(r['power'], 0, lang)}"
-                    for _, r in self.grid.iterrows())
+                    f"n = {int(r['n'])}: {i18n.fmt_pct(r['power'], 0, lang)}" for _, r in self.grid.iterrows()
+                )
         elif self.solved == "n":
-            first = i18n.t({
-                "nl": "Nodig: {n} {u} om een effect van {w} = {e} met {p} kans (power) te "
-                      "vinden bij alfa = {a}.",
-                "en": "Needed: {n} {u} to detect an effect of {w} = {e} with {p} probability "
-                      "(power) at alpha = {a}."}, lang,
-                n=i18n.fmt_number(self.n, 0, lang), u=unit, w=what, e=eff,
-                p=i18n.fmt_pct(self.target_power or self.power,
-                                                                 0, lang), a=a)
+            first = i18n.t(
+                {
+                    "nl": "Nodig: {n} {u} om een effect van {w} = {e} met {p} kans (power) te "
+                    "vinden bij alfa = {a}.",
+                    "en": "Needed: {n} {u} to detect an effect of {w} = {e} with {p} probability "
+                    "(power) at alpha = {a}.",
+                },
+                lang,
+                n=i18n.fmt_number(self.n, 0, lang),
+                u=unit,
+                w=what,
+                e=eff,
+                p=i18n.fmt_pct(self.target_power or self.power, 0, lang),
+                a=a,
+            )
             if self.target_power is not None and abs(self.power - self.target_power) > 5e-4:
-                first += " " + i18n.t({"nl": "Met {n} is de power {p}.",
-                                       "en": "With {n} the power is {p}."}, lang,
-                                      n=self.n, p=i18n.fmt_pct(self.power, 1, lang))
+                first += " " + i18n.t(
+                    {"nl": "Met {n} is de power {p}.", "en": "With {n} the power is {p}."},
+                    lang,
+                    n=self.n,
+                    p=i18n.fmt_pct(self.power, 1, lang),
+                )
         elif self.solved == "effect":
-            first = i18n.t({
-                "nl": "Met {n} {u} is het kleinste effect dat met {p} kans gevonden wordt "
-                      "{w} = {e} (alfa = {a}).",
-                "en": "With {n} {u} the smallest effect detected with {p} probability is "
-                      "{w} = {e} (alpha = {a})."}, lang, n=self.n, u=unit, p=pw, w=what, e=eff,
-                a=a)
+            first = i18n.t(
+                {
+                    "nl": "Met {n} {u} is het kleinste effect dat met {p} kans gevonden wordt "
+                    "{w} = {e} (alfa = {a}).",
+                    "en": "With {n} {u} the smallest effect detected with {p} probability is "
+                    "{w} = {e} (alpha = {a}).",
+                },
+                lang,
+                n=self.n,
+                u=unit,
+                p=pw,
+                w=what,
+                e=eff,
+                a=a,
+            )
         else:
-            first = i18n.t({
-                "nl": "Met {n} {u} is de kans om een effect van {w} = {e} te vinden {p} "
-                      "(power; alfa = {a}).",
-                "en": "With {n} {u} the probability of detecting an effect of {w} = {e} is "
-                      "{p} (power; alpha = {a})."}, lang, n=self.n, u=unit, w=what, e=eff, p=pw,
-                a=a)
-        lines = [first, i18n.t({"nl": "Methode: {m}.", "en": "Method: {m}."}, lang,
-                               m=self.method)]
+            first = i18n.t(
+                {
+                    "nl": "Met {n} {u} is de kans om een effect van {w} = {e} te vinden {p} "
+                    "(power; alfa = {a}).",
+                    "en": "With {n} {u} the probability of detecting an effect of {w} = {e} is "
+                    "{p} (power; alpha = {a}).",
+                },
+                lang,
+                n=self.n,
+                u=unit,
+                w=what,
+                e=eff,
+                p=pw,
+                a=a,
+            )
+        lines = [first, i18n.t({"nl": "Methode: {m}.", "en": "Method: {m}."}, lang, m=self.method)]
         lines += [i18n.t(note, lang) for note in self._notes]
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
@@ -171,25 +220,35 @@ class PowerResult(Result):
         ax = plotting.new_axes(ax)
         if self.grid is not None:
             g = self.grid
-            ax.errorbar(g["n"], g["power"], yerr=[g["power"] - g["ci_lower"],
-                                                  g["ci_upper"] - g["power"]],
-                        fmt="o-", color=plotting.COLORS["post"], capsize=4)
+            ax.errorbar(
+                g["n"],
+                g["power"],
+                yerr=[g["power"] - g["ci_lower"], g["ci_upper"] - g["power"]],
+                fmt="o-",
+                color=plotting.COLORS["post"],
+                capsize=4,
+            )
         elif self._curve is not None:
             top = n_max or max(10, int(2.2 * self.n))
             lo = 4 if self.kind == "did_2x2" else 2
             ns = np.unique(np.linspace(lo, top, 200).round().astype(int))
             ax.plot(ns, self._curve(ns), color=plotting.COLORS["post"], linewidth=2)
         if self.target_power is not None:
-            ax.axhline(self.target_power, color=plotting.COLORS["national"], linestyle="--",
-                       linewidth=1.2)
+            ax.axhline(self.target_power, color=plotting.COLORS["national"], linestyle="--", linewidth=1.2)
         ax.axvline(self.n, color=plotting.COLORS["highlight"], linestyle=":", linewidth=1.5)
         ax.set_ylim(0, 1.02)
-        ax.set_xlabel(i18n.t({"nl": "Aantal {u}", "en": "Number of {u}"}, lang,
-                             u=i18n.t(self._unit_label, lang)))
+        ax.set_xlabel(
+            i18n.t({"nl": "Aantal {u}", "en": "Number of {u}"}, lang, u=i18n.t(self._unit_label, lang))
+        )
         ax.set_ylabel("Power")
-        ax.set_title(i18n.t({"nl": "Power bij {w} = {e}", "en": "Power at {w} = {e}"}, lang,
-                            w=i18n.t(self._effect_label, lang),
-                            e=i18n.fmt_number(self.effect, 2, lang)))
+        ax.set_title(
+            i18n.t(
+                {"nl": "Power bij {w} = {e}", "en": "Power at {w} = {e}"},
+                lang,
+                w=i18n.t(self._effect_label, lang),
+                e=i18n.fmt_number(self.effect, 2, lang),
+            )
+        )
         return plotting.localize_axes(ax, lang)
 
 
@@ -224,7 +283,8 @@ def _one_missing(**given) -> str:
         names = ", ".join(given)
         raise ParameterError(
             f"give all but one of {names} (the one left out, None, is solved for); "
-            f"left out now: {', '.join(missing) if missing else 'none'}.")
+            f"left out now: {', '.join(missing) if missing else 'none'}."
+        )
     return missing[0]
 
 
@@ -238,8 +298,7 @@ def _check_alpha_power(alpha: float, power: float | None) -> None:
         raise ParameterError(f"power={power!r} must be larger than alpha={alpha!r}.")
 
 
-def _solve_increasing(f: Callable[[float], float], target: float, lo: float, hi: float,
-                      what: str) -> float:
+def _solve_increasing(f: Callable[[float], float], target: float, lo: float, hi: float, what: str) -> float:
     """Root of f(x) = target for f increasing on [lo, hi]; the upper end of the bracket
     grows from ``lo`` by doubling, so f is never evaluated far beyond the solution."""
     if f(lo) - target > 0:
@@ -247,11 +306,9 @@ def _solve_increasing(f: Callable[[float], float], target: float, lo: float, hi:
     b = max(2 * lo, lo + 1.0)
     while f(b) - target < 0:
         if b >= hi:
-            raise EstimationError(
-                f"the target power {target:g} is not reached for any {what} up to {hi:g}.")
+            raise EstimationError(f"the target power {target:g} is not reached for any {what} up to {hi:g}.")
         lo, b = b, min(2 * b, hi)
-    return float(optimize.brentq(lambda x: f(x) - target, lo, b, xtol=1e-10, rtol=1e-12,
-                                 maxiter=500))
+    return float(optimize.brentq(lambda x: f(x) - target, lo, b, xtol=1e-10, rtol=1e-12, maxiter=500))
 
 
 # ----------------------------------------------------------------------------------------
@@ -272,20 +329,25 @@ def _t_power(ncp: float, df: float, alpha: float, sides: int) -> float:
     return val
 
 
-def _rows(*, n: float, n_int: int, effect: float, power: float, alpha: float, solved: str,
-          method: str) -> list[dict]:
+def _rows(
+    *, n: float, n_int: int, effect: float, power: float, alpha: float, solved: str, method: str
+) -> list[dict]:
     return [
         dict(term="n", estimate=float(n), n=n_int, solved=solved == "n", method=method),
-        dict(term="effect", estimate=float(effect), n=n_int, solved=solved == "effect",
-             method=method),
-        dict(term="power", estimate=float(power), n=n_int, solved=solved == "power",
-             method=method),
+        dict(term="effect", estimate=float(effect), n=n_int, solved=solved == "effect", method=method),
+        dict(term="power", estimate=float(power), n=n_int, solved=solved == "power", method=method),
         dict(term="alpha", estimate=float(alpha), n=n_int, solved=False, method=method),
     ]
 
 
-def paired(*, effect: float | None = None, n: int | None = None, power: float | None = None,
-           alpha: float = 0.05, alternative: str = "two-sided") -> PowerResult:
+def paired(
+    *,
+    effect: float | None = None,
+    n: int | None = None,
+    power: float | None = None,
+    alpha: float = 0.05,
+    alternative: str = "two-sided",
+) -> PowerResult:
     r"""Power or sample size of the paired t-test (pre/post on the same participants).
 
     Give all but one of ``effect``, ``n`` and ``power``; the one left out is solved for.
@@ -325,8 +387,9 @@ def paired(*, effect: float | None = None, n: int | None = None, power: float | 
     alpha_ = _prob(alpha, "alpha")
     assert alpha_ is not None
     power_ = _prob(power, "power")
-    eff = _positive(abs(effect) if isinstance(effect, (int, float)) and not isinstance(
-        effect, bool) else effect, "effect")
+    eff = _positive(
+        abs(effect) if isinstance(effect, (int, float)) and not isinstance(effect, bool) else effect, "effect"
+    )
     n_ = _positive(n, "n", minimum=1.0)
     sides = _alternative(alternative)
     solved = _one_missing(effect=eff, n=n_, power=power_)
@@ -353,24 +416,33 @@ def paired(*, effect: float | None = None, n: int | None = None, power: float | 
         else:
             assert eff is not None
             eff_v, power_v = eff, pw(eff, n_int)
-    method = ("paired t-test, noncentral t (G*Power, pwr::pwr.t.test type='paired'), "
-              f"{alternative}")
+    method = f"paired t-test, noncentral t (G*Power, pwr::pwr.t.test type='paired'), {alternative}"
     return PowerResult(
-        kind="paired", solved=solved, n=n_int, n_exact=n_exact, effect=eff_v, power=power_v,
-        alpha=alpha_, target_power=power_, method=method,
-        rows=_rows(n=n_exact, n_int=n_int, effect=eff_v, power=power_v, alpha=alpha_,
-                   solved=solved, method=method),
+        kind="paired",
+        solved=solved,
+        n=n_int,
+        n_exact=n_exact,
+        effect=eff_v,
+        power=power_v,
+        alpha=alpha_,
+        target_power=power_,
+        method=method,
+        rows=_rows(
+            n=n_exact, n_int=n_int, effect=eff_v, power=power_v, alpha=alpha_, solved=solved, method=method
+        ),
         effect_label={"nl": "d_z", "en": "d_z"},
-        unit_label={"nl": "deelnemers met voor- en nameting",
-                    "en": "participants with a pre- and a post-test"},
-        curve=lambda ns: np.array([pw(eff_v, float(m)) for m in ns]))
+        unit_label={
+            "nl": "deelnemers met voor- en nameting",
+            "en": "participants with a pre- and a post-test",
+        },
+        curve=lambda ns: np.array([pw(eff_v, float(m)) for m in ns]),
+    )
 
 
 # ----------------------------------------------------------------------------------------
 # McNemar
 # ----------------------------------------------------------------------------------------
-def _mcnemar_exact_power(N: int, p_disc: float, p_one: float, alpha: float,
-                         sides: int) -> float:
+def _mcnemar_exact_power(N: int, p_disc: float, p_one: float, alpha: float, sides: int) -> float:
     """G*Power's exact unconditional power of McNemar's test.
 
     The number of discordant pairs M ~ Binomial(N, p_disc); given M = m the count of one
@@ -385,7 +457,7 @@ def _mcnemar_exact_power(N: int, p_disc: float, p_one: float, alpha: float,
     # largest c with P0(X <= c) <= a  (X ~ Bin(m, 1/2)); -1 when there is none
     c = stats.binom.ppf(a, m, 0.5).astype(int)
     c = np.where(stats.binom.cdf(c, m, 0.5) <= a + 1e-15, c, c - 1)
-    p_low = np.where(c >= 0, stats.binom.cdf(c, m, 1 - p_one), 0.0)   # the other side
+    p_low = np.where(c >= 0, stats.binom.cdf(c, m, 1 - p_one), 0.0)  # the other side
     p_high = np.where(c >= 0, stats.binom.cdf(c, m, p_one), 0.0)
     if sides == 2:
         reject = p_low + p_high
@@ -396,8 +468,7 @@ def _mcnemar_exact_power(N: int, p_disc: float, p_one: float, alpha: float,
     return float(np.sum(wm * reject))
 
 
-def _mcnemar_normal_power(N: float, p_disc: float, odds_ratio: float, alpha: float,
-                          sides: int) -> float:
+def _mcnemar_normal_power(N: float, p_disc: float, odds_ratio: float, alpha: float, sides: int) -> float:
     """Connor (1987): power of McNemar's z-test."""
     delta = p_disc * (odds_ratio - 1) / (odds_ratio + 1)
     z = stats.norm.ppf(1 - alpha / sides)
@@ -408,9 +479,16 @@ def _mcnemar_normal_power(N: float, p_disc: float, odds_ratio: float, alpha: flo
     return float(up)
 
 
-def mcnemar(*, odds_ratio: float | None = None, discordant: float, n: int | None = None,
-            power: float | None = None, alpha: float = 0.05, alternative: str = "two-sided",
-            method: str = "exact") -> PowerResult:
+def mcnemar(
+    *,
+    odds_ratio: float | None = None,
+    discordant: float,
+    n: int | None = None,
+    power: float | None = None,
+    alpha: float = 0.05,
+    alternative: str = "two-sided",
+    method: str = "exact",
+) -> PowerResult:
     r"""Power or sample size of McNemar's test of a before/after share.
 
     Parameters
@@ -444,12 +522,12 @@ def mcnemar(*, odds_ratio: float | None = None, discordant: float, n: int | None
     power_ = _prob(power, "power")
     p_disc = _prob(discordant, "discordant")
     if p_disc is None:
-        raise ParameterError("discordant (the share of pairs that change, p10 + p01) is "
-                             "required, e.g. discordant=0.3.")
+        raise ParameterError(
+            "discordant (the share of pairs that change, p10 + p01) is required, e.g. discordant=0.3."
+        )
     orr = _positive(odds_ratio, "odds_ratio")
     if orr is not None and abs(orr - 1) < 1e-12:
-        raise ParameterError("odds_ratio=1 means no effect; give the odds ratio to detect "
-                             "(e.g. 2 or 0.5).")
+        raise ParameterError("odds_ratio=1 means no effect; give the odds ratio to detect (e.g. 2 or 0.5).")
     n_ = _positive(n, "n", minimum=0.0)
     sides = _alternative(alternative)
     check_option("method", method, ("exact", "normal"))
@@ -469,7 +547,7 @@ def mcnemar(*, odds_ratio: float | None = None, discordant: float, n: int | None
         o = max(orr, 1 / orr)
         delta = p_disc * (o - 1) / (o + 1)
         z_a, z_b = stats.norm.ppf(1 - alpha_ / sides), stats.norm.ppf(power_)
-        n_norm = ((z_a * math.sqrt(p_disc) + z_b * math.sqrt(p_disc - delta ** 2)) / delta) ** 2
+        n_norm = ((z_a * math.sqrt(p_disc) + z_b * math.sqrt(p_disc - delta**2)) / delta) ** 2
         if method == "normal":
             n_exact = n_norm
             n_int = math.ceil(n_norm - 1e-9)
@@ -481,8 +559,9 @@ def mcnemar(*, odds_ratio: float | None = None, discordant: float, n: int | None
                     n_int = m
                     break
             if n_int < 0:
-                raise EstimationError("no n found that reaches the power (search up to "
-                                      f"{10 * int(n_norm) + 100}).")
+                raise EstimationError(
+                    f"no n found that reaches the power (search up to {10 * int(n_norm) + 100})."
+                )
             if n_int == start and start > 1:  # the search started too high: walk down
                 while n_int > 1 and pw(o, n_int - 1) >= power_:
                     n_int -= 1
@@ -501,22 +580,42 @@ def mcnemar(*, odds_ratio: float | None = None, discordant: float, n: int | None
         else:
             assert orr is not None
             eff_v, power_v = orr, pw(orr, n_int)
-    label = ("exact unconditional (G*Power), alpha/2 per side" if method == "exact"
-             else "normal approximation (Connor 1987)")
+    label = (
+        "exact unconditional (G*Power), alpha/2 per side"
+        if method == "exact"
+        else "normal approximation (Connor 1987)"
+    )
     m_txt = f"McNemar, {label}, discordant = {p_disc:g}, {alternative}"
     res = PowerResult(
-        kind="mcnemar", solved=solved, n=n_int, n_exact=n_exact, effect=eff_v, power=power_v,
-        alpha=alpha_, target_power=power_, method=m_txt,
-        rows=_rows(n=n_exact, n_int=n_int, effect=eff_v, power=power_v, alpha=alpha_,
-                   solved=solved, method=m_txt),
+        kind="mcnemar",
+        solved=solved,
+        n=n_int,
+        n_exact=n_exact,
+        effect=eff_v,
+        power=power_v,
+        alpha=alpha_,
+        target_power=power_,
+        method=m_txt,
+        rows=_rows(
+            n=n_exact, n_int=n_int, effect=eff_v, power=power_v, alpha=alpha_, solved=solved, method=m_txt
+        ),
         effect_label={"nl": "odds ratio", "en": "odds ratio"},
-        unit_label={"nl": "deelnemers met voor- en nameting",
-                    "en": "participants with a pre- and a post-test"},
+        unit_label={
+            "nl": "deelnemers met voor- en nameting",
+            "en": "participants with a pre- and a post-test",
+        },
         curve=lambda ns: np.array([pw(eff_v, float(max(m, 1))) for m in ns]),
-        notes=[{"nl": "Het aandeel deelnemers dat van categorie wisselt is {d}.".format(
-                    d=i18n.fmt_pct(p_disc, 0, "nl")),
+        notes=[
+            {
+                "nl": "Het aandeel deelnemers dat van categorie wisselt is {d}.".format(
+                    d=i18n.fmt_pct(p_disc, 0, "nl")
+                ),
                 "en": "The share of participants who change category is {d}.".format(
-                    d=i18n.fmt_pct(p_disc, 0, "en"))}])
+                    d=i18n.fmt_pct(p_disc, 0, "en")
+                ),
+            }
+        ],
+    )
     if method == "exact":
         res.actual_alpha = _mcnemar_exact_power(n_int, p_disc, 0.5, alpha_, sides)
     return res
@@ -525,9 +624,17 @@ def mcnemar(*, odds_ratio: float | None = None, discordant: float, n: int | None
 # ----------------------------------------------------------------------------------------
 # 2x2 difference-in-differences
 # ----------------------------------------------------------------------------------------
-def did_2x2(*, effect: float | None = None, n: int | None = None, power: float | None = None,
-            alpha: float = 0.05, rho: float = 0.5, clusters: int | None = None,
-            icc: float = 0.0, alternative: str = "two-sided") -> PowerResult:
+def did_2x2(
+    *,
+    effect: float | None = None,
+    n: int | None = None,
+    power: float | None = None,
+    alpha: float = 0.05,
+    rho: float = 0.5,
+    clusters: int | None = None,
+    icc: float = 0.0,
+    alternative: str = "two-sided",
+) -> PowerResult:
     r"""Power or sample size of a 2x2 difference-in-differences (intervention vs comparison,
     before vs after, the same participants measured twice).
 
@@ -562,8 +669,9 @@ def did_2x2(*, effect: float | None = None, n: int | None = None, power: float |
     alpha_ = _prob(alpha, "alpha")
     assert alpha_ is not None
     power_ = _prob(power, "power")
-    eff = _positive(abs(effect) if isinstance(effect, (int, float)) and not isinstance(
-        effect, bool) else effect, "effect")
+    eff = _positive(
+        abs(effect) if isinstance(effect, (int, float)) and not isinstance(effect, bool) else effect, "effect"
+    )
     n_ = _positive(n, "n", minimum=3.0)
     if isinstance(rho, bool) or not isinstance(rho, (int, float)) or not 0 <= rho < 1:
         raise ParameterError(f"rho must be a number with 0 <= rho < 1, got {rho!r}.")
@@ -572,8 +680,9 @@ def did_2x2(*, effect: float | None = None, n: int | None = None, power: float |
     k: int | None = None
     if clusters is not None:
         if isinstance(clusters, bool) or not isinstance(clusters, (int, np.integer)) or clusters < 4:
-            raise ParameterError(f"clusters must be a whole number >= 4 (at least 2 per "
-                                 f"group), got {clusters!r}.")
+            raise ParameterError(
+                f"clusters must be a whole number >= 4 (at least 2 per group), got {clusters!r}."
+            )
         k = int(clusters)
     elif icc:
         raise ParameterError("icc needs clusters= (the number of clusters).")
@@ -595,7 +704,8 @@ def did_2x2(*, effect: float | None = None, n: int | None = None, power: float |
             if limit <= power_:
                 raise EstimationError(
                     f"with {k} clusters and icc = {icc:g} the power cannot exceed {limit:.3f}, "
-                    "however many participants per cluster: add clusters.")
+                    "however many participants per cluster: add clusters."
+                )
         n_exact = _solve_increasing(lambda m: pw(eff, m), power_, lo, float(_MAX_N), "n")
         n_int = math.ceil(n_exact - 1e-9)
         n_int += n_int % 2  # an even number: half per group
@@ -617,26 +727,39 @@ def did_2x2(*, effect: float | None = None, n: int | None = None, power: float |
             eff_v, power_v = eff, pw(eff, n_int)
     cl = "" if k is None else f", {k} clusters, icc = {icc:g} (design effect)"
     m_txt = f"2x2 difference-in-differences, t-test, rho = {rho:g}{cl}, {alternative}"
-    notes = [{"nl": "n is het totaal over interventie- en vergelijkingsgroep (de helft per "
-                    "groep), elk met voor- en nameting.",
-              "en": "n is the total over the intervention and comparison group (half per "
-                    "group), each with a pre- and a post-test."}]
+    notes = [
+        {
+            "nl": "n is het totaal over interventie- en vergelijkingsgroep (de helft per "
+            "groep), elk met voor- en nameting.",
+            "en": "n is the total over the intervention and comparison group (half per "
+            "group), each with a pre- and a post-test.",
+        }
+    ]
     return PowerResult(
-        kind="did_2x2", solved=solved, n=n_int, n_exact=n_exact, effect=eff_v, power=power_v,
-        alpha=alpha_, target_power=power_, method=m_txt,
-        rows=_rows(n=n_exact, n_int=n_int, effect=eff_v, power=power_v, alpha=alpha_,
-                   solved=solved, method=m_txt),
+        kind="did_2x2",
+        solved=solved,
+        n=n_int,
+        n_exact=n_exact,
+        effect=eff_v,
+        power=power_v,
+        alpha=alpha_,
+        target_power=power_,
+        method=m_txt,
+        rows=_rows(
+            n=n_exact, n_int=n_int, effect=eff_v, power=power_v, alpha=alpha_, solved=solved, method=m_txt
+        ),
         effect_label={"nl": "gestandaardiseerd DiD-effect", "en": "standardised DiD effect"},
         unit_label={"nl": "deelnemers", "en": "participants"},
-        curve=lambda ns: np.array([pw(eff_v, float(max(m, lo))) for m in ns]), notes=notes)
+        curve=lambda ns: np.array([pw(eff_v, float(max(m, lo))) for m in ns]),
+        notes=notes,
+    )
 
 
 # ----------------------------------------------------------------------------------------
 # Monte Carlo: CFA and invariance of the youth instrument
 # ----------------------------------------------------------------------------------------
 #: Two-factor model of the draft youth instrument (reverse-worded y02, y05, y09 keyed).
-YOUTH_MODEL = ("social =~ y01 + y02 + y03 + y04 + y05 + y06\n"
-               "emotional =~ y07 + y08 + y09 + y10 + y11 + y12")
+YOUTH_MODEL = "social =~ y01 + y02 + y03 + y04 + y05 + y06\nemotional =~ y07 + y08 + y09 + y10 + y11 + y12"
 _YOUTH_REVERSE = ("y02", "y05", "y09")
 
 
@@ -649,10 +772,18 @@ def _youth_sample(n: int, seed: int) -> pd.DataFrame:
     return d
 
 
-def simulate(*, target: str = "fit", n: Sequence[int] = (100, 200, 300, 500),
-             power: float = 0.8, n_rep: int = 200, seed: int = 0, alpha: float = 0.05,
-             cfi_min: float = 0.95, rmsea_max: float = 0.06,
-             level: str = "scalar") -> PowerResult:
+def simulate(
+    *,
+    target: str = "fit",
+    n: Sequence[int] = (100, 200, 300, 500),
+    power: float = 0.8,
+    n_rep: int = 200,
+    seed: int = 0,
+    alpha: float = 0.05,
+    cfi_min: float = 0.95,
+    rmsea_max: float = 0.06,
+    level: str = "scalar",
+) -> PowerResult:
     r"""Monte Carlo sample size for validating the youth instrument (Muthén & Muthén 2002).
 
     For every sample size in ``n``, ``n_rep`` data sets are drawn from the generating model
@@ -691,6 +822,7 @@ def simulate(*, target: str = "fit", n: Sequence[int] = (100, 200, 300, 500),
         success). ``tidy()`` has one ``power`` row per sample size and an ``n`` row.
     """
     from evalkit.core.stats import wilson_interval
+
     # the functions, named by their modules: the package attribute "cfa" can be the
     # submodule once something imported evalkit.validation.sem.cfa
     from evalkit.methods.validation.sem.cfa import cfa
@@ -711,12 +843,12 @@ def simulate(*, target: str = "fit", n: Sequence[int] = (100, 200, 300, 500),
     if isinstance(n, (int, np.integer)) and not isinstance(n, bool):
         n = [int(n)]
     grid_n = list(n) if isinstance(n, Sequence) and not isinstance(n, str) else None
-    if not grid_n or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 30
-                         for v in grid_n):
+    if not grid_n or any(
+        isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 30 for v in grid_n
+    ):
         raise ParameterError(f"n must be a whole number >= 30 or a list of them, got {n!r}.")
     grid_n = sorted({int(v) for v in grid_n})
-    seeds = np.random.SeedSequence(int(seed)).generate_state(len(grid_n) * int(n_rep),
-                                                             dtype=np.uint32)
+    seeds = np.random.SeedSequence(int(seed)).generate_state(len(grid_n) * int(n_rep), dtype=np.uint32)
     rows_grid = []
     for j, m in enumerate(grid_n):
         hits = failed = 0
@@ -743,8 +875,17 @@ def simulate(*, target: str = "fit", n: Sequence[int] = (100, 200, 300, 500),
             hits += int(ok)
         p_hat = hits / int(n_rep)
         lo, hi = wilson_interval(hits, int(n_rep), 0.95)
-        rows_grid.append(dict(n=m, power=p_hat, std_error=math.sqrt(p_hat * (1 - p_hat) / n_rep),
-                              ci_lower=lo, ci_upper=hi, n_rep=int(n_rep), n_failed=failed))
+        rows_grid.append(
+            dict(
+                n=m,
+                power=p_hat,
+                std_error=math.sqrt(p_hat * (1 - p_hat) / n_rep),
+                ci_lower=lo,
+                ci_upper=hi,
+                n_rep=int(n_rep),
+                n_failed=failed,
+            )
+        )
     grid = pd.DataFrame(rows_grid)
     reached = grid.loc[grid["power"] >= power_, "n"]
     notes: list[dict[str, str]] = []
@@ -752,40 +893,72 @@ def simulate(*, target: str = "fit", n: Sequence[int] = (100, 200, 300, 500),
         n_req = int(reached.iloc[0])
     else:
         n_req = int(grid["n"].iloc[-1])
-        notes.append({"nl": "Geen van de geprobeerde aantallen haalt de gewenste power; "
-                            "probeer grotere aantallen.",
-                      "en": "None of the sample sizes tried reaches the target power; try "
-                            "larger ones."})
+        notes.append(
+            {
+                "nl": "Geen van de geprobeerde aantallen haalt de gewenste power; probeer grotere aantallen.",
+                "en": "None of the sample sizes tried reaches the target power; try larger ones.",
+            }
+        )
     p_req = float(grid.loc[grid["n"] == n_req, "power"].iloc[0])
     if target == "fit":
         what = f"two-factor ML CFA fits (CFI >= {cfi_:g}, RMSEA <= {rmsea_:g})"
         effect_label = {"nl": "CFI-grens", "en": "CFI bound"}
         effect: float = cfi_
-        goal = {"nl": f"het tweefactormodel goed past (CFI ≥ {i18n.fmt_number(cfi_, 2, 'nl')}, "
-                      f"RMSEA ≤ {i18n.fmt_number(rmsea_, 2, 'nl')})",
-                "en": f"the two-factor model fits well (CFI ≥ {cfi_:.2f}, RMSEA ≤ {rmsea_:.2f})"}
+        goal = {
+            "nl": f"het tweefactormodel goed past (CFI ≥ {i18n.fmt_number(cfi_, 2, 'nl')}, "
+            f"RMSEA ≤ {i18n.fmt_number(rmsea_, 2, 'nl')})",
+            "en": f"the two-factor model fits well (CFI ≥ {cfi_:.2f}, RMSEA ≤ {rmsea_:.2f})",
+        }
     else:
         what = f"invariance by gender rejected at the {level} level (LRT, alpha = {alpha_:g})"
         effect_label = {"nl": "DIF-verschuiving y07 (logit)", "en": "DIF shift y07 (logit)"}
         effect = 0.6
         lvl_nl = {"metric": "metrisch", "scalar": "scalair"}[level]
-        goal = {"nl": f"de toets op {lvl_nl}e invariantie naar geslacht verschil vindt",
-                "en": f"the test of {level} invariance by gender finds a difference"}
-    method = (f"Monte Carlo ({n_rep} replications per n, seed {seed}): {what}; data from "
-              "evalkit.datasets.generate_youth")
-    rows = [dict(term="power", estimate=r["power"], std_error=r["std_error"],
-                 ci_lower=r["ci_lower"], ci_upper=r["ci_upper"], n=int(r["n"]),
-                 solved=False, method=method) for r in rows_grid]
+        goal = {
+            "nl": f"de toets op {lvl_nl}e invariantie naar geslacht verschil vindt",
+            "en": f"the test of {level} invariance by gender finds a difference",
+        }
+    method = (
+        f"Monte Carlo ({n_rep} replications per n, seed {seed}): {what}; data from "
+        "evalkit.datasets.generate_youth"
+    )
+    rows = [
+        dict(
+            term="power",
+            estimate=r["power"],
+            std_error=r["std_error"],
+            ci_lower=r["ci_lower"],
+            ci_upper=r["ci_upper"],
+            n=int(r["n"]),
+            solved=False,
+            method=method,
+        )
+        for r in rows_grid
+    ]
     rows.append(dict(term="n", estimate=float(n_req), n=n_req, solved=True, method=method))
-    notes.append({"nl": "Monte-Carlo-schatting: de power per aantal heeft een standaardfout "
-                        "van hoogstens {s}.".format(s=i18n.fmt_number(float(
-                            grid["std_error"].max()), 3, "nl")),
-                  "en": "Monte Carlo estimate: the power per sample size has a standard error "
-                        "of at most {s}.".format(s=i18n.fmt_number(float(
-                            grid["std_error"].max()), 3, "en"))})
+    notes.append(
+        {
+            "nl": "Monte-Carlo-schatting: de power per aantal heeft een standaardfout "
+            "van hoogstens {s}.".format(s=i18n.fmt_number(float(grid["std_error"].max()), 3, "nl")),
+            "en": "Monte Carlo estimate: the power per sample size has a standard error "
+            "of at most {s}.".format(s=i18n.fmt_number(float(grid["std_error"].max()), 3, "en")),
+        }
+    )
     return PowerResult(
-        kind="simulate", solved="n", n=n_req, n_exact=float(n_req), effect=effect, power=p_req,
-        alpha=alpha_, target_power=power_, method=method, rows=rows,
+        kind="simulate",
+        solved="n",
+        n=n_req,
+        n_exact=float(n_req),
+        effect=effect,
+        power=p_req,
+        alpha=alpha_,
+        target_power=power_,
+        method=method,
+        rows=rows,
         effect_label=effect_label,
-        unit_label={"nl": "respondenten", "en": "respondents"}, curve=None, grid=grid,
-        notes=notes, goal=goal)
+        unit_label={"nl": "respondenten", "en": "respondents"},
+        curve=None,
+        grid=grid,
+        notes=notes,
+        goal=goal,
+    )

@@ -46,6 +46,7 @@ Austin, P. C. (2009). Balance diagnostics for comparing the distribution of base
 covariates between treatment groups in propensity-score matched samples. *Statistics in
 Medicine*, 28, 3083-3107.
 """
+
 from __future__ import annotations
 
 import math
@@ -57,7 +58,6 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from evalkit.core.language import resolve_lang
 from evalkit.core import i18n
 from evalkit.core.checks import (
     check_columns,
@@ -66,7 +66,6 @@ from evalkit.core.checks import (
     check_lang,
     check_option,
 )
-from evalkit.core.stats import wilson_interval
 from evalkit.core.errors import (
     DataQualityWarning,
     DataValidationError,
@@ -76,8 +75,10 @@ from evalkit.core.errors import (
     PrivacyWarning,
     SmallSampleWarning,
 )
+from evalkit.core.language import resolve_lang
 from evalkit.core.privacy import DEFAULT_MIN_CELL, check_min_cell, suppress
 from evalkit.core.results import Result, tidy_frame
+from evalkit.core.stats import wilson_interval
 
 __all__ = [
     "paired",
@@ -97,8 +98,19 @@ __all__ = [
 ]
 
 #: Outcome names treated as a De Jong Gierveld total (fixed 0-11 axis, loneliness wording).
-DJG_NAMES = ("total", "djg", "djg11", "djg6", "djg_total", "djg11_total", "djg6_total",
-             "eenzaamheid", "eenzaamheidsscore", "loneliness", "loneliness_score")
+DJG_NAMES = (
+    "total",
+    "djg",
+    "djg11",
+    "djg6",
+    "djg_total",
+    "djg11_total",
+    "djg6_total",
+    "eenzaamheid",
+    "eenzaamheidsscore",
+    "loneliness",
+    "loneliness_score",
+)
 
 #: Most individual lines drawn in the paired figure (a seeded random subset beyond this).
 MAX_LINES = 300
@@ -113,17 +125,17 @@ _EXTRA = ("statistic", "df", "method")
 class _Pairs:
     """Complete pairs of one outcome, built without Python loops over units."""
 
-    pre: np.ndarray            # outcome at pre, complete pairs only (aligned with post)
+    pre: np.ndarray  # outcome at pre, complete pairs only (aligned with post)
     post: np.ndarray
-    codes: np.ndarray          # unit code (index into ``uniques``) of each complete pair
-    uniques: pd.Index          # unit labels
-    pre_value: np.ndarray      # per unit (length K): outcome at pre or NaN
+    codes: np.ndarray  # unit code (index into ``uniques``) of each complete pair
+    uniques: pd.Index  # unit labels
+    pre_value: np.ndarray  # per unit (length K): outcome at pre or NaN
     post_value: np.ndarray
-    pre_row: np.ndarray        # per unit: row position (in data) of the pre row, -1 if none
-    n_units: int               # units with at least one pre or post row
-    n_no_post: int             # pre value but no post value
-    n_no_pre: int              # post value but no pre value
-    n_neither: int             # rows present but the outcome missing at both waves
+    pre_row: np.ndarray  # per unit: row position (in data) of the pre row, -1 if none
+    n_units: int  # units with at least one pre or post row
+    n_no_post: int  # pre value but no post value
+    n_no_pre: int  # post value but no pre value
+    n_neither: int  # rows present but the outcome missing at both waves
 
     @property
     def n(self) -> int:
@@ -212,9 +224,16 @@ def _pair(data, outcome, unit, time, pre, post) -> _Pairs:
     complete = has_pre & has_post
     idx = np.flatnonzero(complete)
     return _Pairs(
-        pre=pre_value[idx], post=post_value[idx], codes=idx, uniques=pd.Index(uniques),
-        pre_value=pre_value, post_value=post_value, pre_row=pre_row, n_units=k,
-        n_no_post=int((has_pre & ~has_post).sum()), n_no_pre=int((~has_pre & has_post).sum()),
+        pre=pre_value[idx],
+        post=post_value[idx],
+        codes=idx,
+        uniques=pd.Index(uniques),
+        pre_value=pre_value,
+        post_value=post_value,
+        pre_row=pre_row,
+        n_units=k,
+        n_no_post=int((has_pre & ~has_post).sum()),
+        n_no_pre=int((~has_pre & has_post).sum()),
         n_neither=int((~has_pre & ~has_post).sum()),
     )
 
@@ -233,7 +252,8 @@ def _warn_dropped(pairs: _Pairs) -> None:
             f"{pairs.n_dropped} of {pairs.n_units} unit(s) without both a pre and a post "
             f"measurement were left out ({pairs.n_no_post} without post, {pairs.n_no_pre} "
             f"without pre, {pairs.n_neither} missing at both).",
-            DataQualityWarning, stacklevel=3,
+            DataQualityWarning,
+            stacklevel=3,
         )
 
 
@@ -334,8 +354,9 @@ class PairedResult(Result):
 
     title = {"nl": "Voor- en nameting (gepaard)", "en": "Pre/post comparison (paired)"}
 
-    def __init__(self, *, rows, descriptives, pairs: _Pairs, outcome, confidence, pre, post,
-                 correlation, is_djg):
+    def __init__(
+        self, *, rows, descriptives, pairs: _Pairs, outcome, confidence, pre, post, correlation, is_djg
+    ):
         self._rows = rows
         self.descriptives = descriptives
         self.n = pairs.n
@@ -360,8 +381,10 @@ class PairedResult(Result):
         lang = resolve_lang(lang)
         md = self._row("mean_diff")
         est, lo, hi, p = md["estimate"], md["ci_lower"], md["ci_upper"], md["p_value"]
-        subject = {"nl": "De eenzaamheidsscore" if self.is_djg else f"De score '{self.outcome}'",
-                   "en": "The loneliness score" if self.is_djg else f"The score '{self.outcome}'"}
+        subject = {
+            "nl": "De eenzaamheidsscore" if self.is_djg else f"De score '{self.outcome}'",
+            "en": "The loneliness score" if self.is_djg else f"The score '{self.outcome}'",
+        }
         if est < 0:
             verb = {"nl": "daalde", "en": "decreased"}[lang]
             mag, clo, chi = -est, -hi, -lo
@@ -374,56 +397,98 @@ class PairedResult(Result):
         unit_word = {"nl": "punt", "en": "point" if abs(mag) == 1 else "points"}[lang]
         ci = i18n.fmt_ci(clo, chi, 1, lang, self.confidence)
         if lang == "nl":
-            first = (f"{subject['nl']} {verb} gemiddeld met {_fmt(mag, 1, lang)} {unit_word} "
-                     f"({ci}), bij {self.n} deelnemers met voor- en nameting.")
+            first = (
+                f"{subject['nl']} {verb} gemiddeld met {_fmt(mag, 1, lang)} {unit_word} "
+                f"({ci}), bij {self.n} deelnemers met voor- en nameting."
+            )
             if est == 0:
-                first = (f"{subject['nl']} {verb} gemiddeld ({ci}), bij {self.n} deelnemers "
-                         "met voor- en nameting.")
+                first = (
+                    f"{subject['nl']} {verb} gemiddeld ({ci}), bij {self.n} deelnemers met voor- en nameting."
+                )
         else:
-            first = (f"{subject['en']} {verb} on average by {_fmt(mag, 1, lang)} {unit_word} "
-                     f"({ci}), among {self.n} participants with both a pre- and a post-test.")
+            first = (
+                f"{subject['en']} {verb} on average by {_fmt(mag, 1, lang)} {unit_word} "
+                f"({ci}), among {self.n} participants with both a pre- and a post-test."
+            )
             if est == 0:
-                first = (f"{subject['en']} {verb} on average ({ci}), among {self.n} "
-                         "participants with both a pre- and a post-test.")
+                first = (
+                    f"{subject['en']} {verb} on average ({ci}), among {self.n} "
+                    "participants with both a pre- and a post-test."
+                )
         lines = [first]
         if np.isfinite(p):
             if p < 1 - self.confidence:
-                lines.append({"nl": f"Deze verandering is statistisch significant ({i18n.fmt_p(p, lang)}).",
-                              "en": f"This change is statistically significant ({i18n.fmt_p(p, lang)})."}[lang])
+                lines.append(
+                    {
+                        "nl": f"Deze verandering is statistisch significant ({i18n.fmt_p(p, lang)}).",
+                        "en": f"This change is statistically significant ({i18n.fmt_p(p, lang)}).",
+                    }[lang]
+                )
             else:
-                lines.append({"nl": f"Deze verandering is niet statistisch significant ({i18n.fmt_p(p, lang)}): "
-                                    "ook geen verandering past bij de gegevens.",
-                              "en": f"This change is not statistically significant ({i18n.fmt_p(p, lang)}): "
-                                    "no change at all is also consistent with the data."}[lang])
+                lines.append(
+                    {
+                        "nl": f"Deze verandering is niet statistisch significant ({i18n.fmt_p(p, lang)}): "
+                        "ook geen verandering past bij de gegevens.",
+                        "en": f"This change is not statistically significant ({i18n.fmt_p(p, lang)}): "
+                        "no change at all is also consistent with the data.",
+                    }[lang]
+                )
         if self.is_djg:
-            lines.append({"nl": "Een lagere score betekent minder eenzaamheid (schaal 0-11).",
-                          "en": "A lower score means less loneliness (scale 0-11)."}[lang])
+            lines.append(
+                {
+                    "nl": "Een lagere score betekent minder eenzaamheid (schaal 0-11).",
+                    "en": "A lower score means less loneliness (scale 0-11).",
+                }[lang]
+            )
         if self.n_dropped:
-            lines.append({"nl": f"{self.n_dropped} deelnemer(s) zonder voor- én nameting tellen niet mee.",
-                          "en": f"{self.n_dropped} participant(s) without both measurements are not included."}[lang])
+            lines.append(
+                {
+                    "nl": f"{self.n_dropped} deelnemer(s) zonder voor- én nameting tellen niet mee.",
+                    "en": f"{self.n_dropped} participant(s) without both measurements are not included.",
+                }[lang]
+            )
         d = self.descriptives.set_index(["wave", "sample"])
         pre_m, pre_s = d.loc[("pre", "pairs"), ["mean", "sd"]]
         post_m, post_s = d.loc[("post", "pairs"), ["mean", "sd"]]
         lines.append("")
-        lines.append({"nl": f"Voormeting: gemiddeld {_fmt(pre_m, 2, lang)} (SD {_fmt(pre_s, 2, lang)}); "
-                            f"nameting: gemiddeld {_fmt(post_m, 2, lang)} (SD {_fmt(post_s, 2, lang)}).",
-                      "en": f"Pre-test: mean {_fmt(pre_m, 2, lang)} (SD {_fmt(pre_s, 2, lang)}); "
-                            f"post-test: mean {_fmt(post_m, 2, lang)} (SD {_fmt(post_s, 2, lang)})."}[lang])
+        lines.append(
+            {
+                "nl": f"Voormeting: gemiddeld {_fmt(pre_m, 2, lang)} (SD {_fmt(pre_s, 2, lang)}); "
+                f"nameting: gemiddeld {_fmt(post_m, 2, lang)} (SD {_fmt(post_s, 2, lang)}).",
+                "en": f"Pre-test: mean {_fmt(pre_m, 2, lang)} (SD {_fmt(pre_s, 2, lang)}); "
+                f"post-test: mean {_fmt(post_m, 2, lang)} (SD {_fmt(post_s, 2, lang)}).",
+            }[lang]
+        )
         w = self._row("wilcoxon")
-        lines.append({"nl": "Gepaarde t-toets", "en": "Paired t-test"}[lang]
-                     + f": t({_fmt(md['df'], 0, lang)}) = {_fmt(md['statistic'], 2, lang)}, {i18n.fmt_p(p, lang)}; "
-                     + f"Wilcoxon W = {_fmt(w['estimate'], 1, lang)}, {i18n.fmt_p(w['p_value'], lang)}.")
+        lines.append(
+            {"nl": "Gepaarde t-toets", "en": "Paired t-test"}[lang]
+            + f": t({_fmt(md['df'], 0, lang)}) = {_fmt(md['statistic'], 2, lang)}, {i18n.fmt_p(p, lang)}; "
+            + f"Wilcoxon W = {_fmt(w['estimate'], 1, lang)}, {i18n.fmt_p(w['p_value'], lang)}."
+        )
         es = []
         for term, name in (("d_z", "d_z"), ("d_av", "d_av"), ("g_av", "g_av")):
             r = self._row(term)
-            es.append(f"{name} = {_fmt(r['estimate'], 2, lang)} "
-                      f"{i18n.fmt_ci(r['ci_lower'], r['ci_upper'], 2, lang, self.confidence)}")
-        lines.append({"nl": "Effectgroottes (na - voor): ", "en": "Effect sizes (post - pre): "}[lang]
-                     + "; ".join(es) + ".")
+            es.append(
+                f"{name} = {_fmt(r['estimate'], 2, lang)} "
+                f"{i18n.fmt_ci(r['ci_lower'], r['ci_upper'], 2, lang, self.confidence)}"
+            )
+        lines.append(
+            {"nl": "Effectgroottes (na - voor): ", "en": "Effect sizes (post - pre): "}[lang]
+            + "; ".join(es)
+            + "."
+        )
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
-    def plot(self, *, kind: str = "paired", ax=None, lang: str | None = None, ylim="auto",
-             max_lines: int = MAX_LINES, seed: int = 0):
+    def plot(
+        self,
+        *,
+        kind: str = "paired",
+        ax=None,
+        lang: str | None = None,
+        ylim="auto",
+        max_lines: int = MAX_LINES,
+        seed: int = 0,
+    ):
         """Before/after figure.
 
         Parameters
@@ -445,8 +510,11 @@ class PairedResult(Result):
         pre_lab = plotting.label("pre", lang)
         post_lab = plotting.label("post", lang)
         ylabel = plotting.label("djg_total", lang) if self.is_djg else str(self.outcome)
-        limits = plotting.LONELINESS_LIMITS if (ylim == "auto" and self.is_djg) else (
-            None if ylim == "auto" else ylim)
+        limits = (
+            plotting.LONELINESS_LIMITS
+            if (ylim == "auto" and self.is_djg)
+            else (None if ylim == "auto" else ylim)
+        )
         if kind == "paired":
             ax = plotting.new_axes(ax)
             n = self.n
@@ -455,12 +523,24 @@ class PairedResult(Result):
                 idx = np.sort(np.random.default_rng(seed).choice(n, max_lines, replace=False))
             if idx.size:
                 m_ = idx.size
-                segs = np.stack([np.column_stack([np.zeros(m_), self._pre[idx]]),
-                                 np.column_stack([np.ones(m_), self._post[idx]])], axis=1)
+                segs = np.stack(
+                    [
+                        np.column_stack([np.zeros(m_), self._pre[idx]]),
+                        np.column_stack([np.ones(m_), self._post[idx]]),
+                    ],
+                    axis=1,
+                )
                 from matplotlib.collections import LineCollection
-                ax.add_collection(LineCollection(segs, colors=plotting.COLORS["other"],
-                                                 alpha=0.35 if idx.size < 50 else 0.15,
-                                                 linewidths=0.8, zorder=1))
+
+                ax.add_collection(
+                    LineCollection(
+                        segs,
+                        colors=plotting.COLORS["other"],
+                        alpha=0.35 if idx.size < 50 else 0.15,
+                        linewidths=0.8,
+                        zorder=1,
+                    )
+                )
             d = self.descriptives.set_index(["wave", "sample"])
             means, los, his = [], [], []
             for w in ("pre", "post"):
@@ -470,14 +550,27 @@ class PairedResult(Result):
             ax.plot([0, 1], means, color=plotting.COLORS["national"], linewidth=2.2, zorder=3)
             for x, m, lo, hi, key in zip((0, 1), means, los, his, ("pre", "post")):
                 err = None if not np.isfinite(lo) else [[m - lo], [hi - m]]
-                ax.errorbar([x], [m], yerr=err, fmt="o", color=plotting.COLORS[key],
-                            markersize=9, capsize=6, linewidth=2.2, zorder=4)
+                ax.errorbar(
+                    [x],
+                    [m],
+                    yerr=err,
+                    fmt="o",
+                    color=plotting.COLORS[key],
+                    markersize=9,
+                    capsize=6,
+                    linewidth=2.2,
+                    zorder=4,
+                )
             ax.set_xticks([0, 1], [pre_lab, post_lab])
             ax.set_xlim(-0.35, 1.35)
             ax.set_ylabel(ylabel)
             lvl = i18n.fmt_number(100 * self.confidence, 0, lang)
-            ax.set_title({"nl": f"Voor en na (n = {n} paren; gemiddelde met {lvl}%-BI)",
-                          "en": f"Before and after (n = {n} pairs; mean with {lvl}% CI)"}[lang])
+            ax.set_title(
+                {
+                    "nl": f"Voor en na (n = {n} paren; gemiddelde met {lvl}%-BI)",
+                    "en": f"Before and after (n = {n} pairs; mean with {lvl}% CI)",
+                }[lang]
+            )
             if limits is not None:
                 ax.set_ylim(limits)
             return ax
@@ -490,24 +583,41 @@ class PairedResult(Result):
             hi_v = int(limits[1]) if limits is not None else int(values.max())
             support = np.arange(lo_v, hi_v + 1)
             width = 0.4
-            for off, arr, key, lab in ((-width / 2, self._pre, "pre", pre_lab),
-                                       (width / 2, self._post, "post", post_lab)):
+            for off, arr, key, lab in (
+                (-width / 2, self._pre, "pre", pre_lab),
+                (width / 2, self._post, "post", post_lab),
+            ):
                 counts = np.array([(arr == s).sum() for s in support], dtype=float)
-                ax.bar(support + off, 100 * counts / max(arr.size, 1), width=width,
-                       color=plotting.COLORS[key], label=lab)
+                ax.bar(
+                    support + off,
+                    100 * counts / max(arr.size, 1),
+                    width=width,
+                    color=plotting.COLORS[key],
+                    label=lab,
+                )
             ax.set_xticks(support)
             ax.set_ylabel({"nl": "Deelnemers (%)", "en": "Participants (%)"}[lang])
         else:
             bins = np.histogram_bin_edges(values[np.isfinite(values)], bins="auto")
             for arr, key, lab in ((self._pre, "pre", pre_lab), (self._post, "post", post_lab)):
-                ax.hist(arr, bins=bins, alpha=0.55, color=plotting.COLORS[key], label=lab,
-                        weights=np.full(arr.size, 100.0 / max(arr.size, 1)))
+                ax.hist(
+                    arr,
+                    bins=bins,
+                    alpha=0.55,
+                    color=plotting.COLORS[key],
+                    label=lab,
+                    weights=np.full(arr.size, 100.0 / max(arr.size, 1)),
+                )
             ax.set_ylabel({"nl": "Deelnemers (%)", "en": "Participants (%)"}[lang])
         for arr, key in ((self._pre, "pre"), (self._post, "post")):
             ax.axvline(float(np.mean(arr)), color=plotting.COLORS[key], linestyle="--", linewidth=1.5)
         ax.set_xlabel(ylabel)
-        ax.set_title({"nl": f"Verdeling voor en na (n = {self.n} paren)",
-                      "en": f"Distribution before and after (n = {self.n} pairs)"}[lang])
+        ax.set_title(
+            {
+                "nl": f"Verdeling voor en na (n = {self.n} paren)",
+                "en": f"Distribution before and after (n = {self.n} pairs)",
+            }[lang]
+        )
         ax.plot([], [], color="#555555", linestyle="--", label={"nl": "gemiddelde", "en": "mean"}[lang])
         ax.legend(frameon=False)
         return plotting.localize_axes(ax, lang)
@@ -520,27 +630,41 @@ def _weighted_mean_diff(d: np.ndarray, w: np.ndarray, confidence: float) -> dict
     t interval with n - 1 degrees of freedom."""
     n = d.size
     m = float(w @ d / w.sum())
-    se = math.sqrt(n / (n - 1) * float((w * w) @ (d - m) ** 2)) / float(w.sum()) \
-        if n >= 2 else math.nan
+    se = math.sqrt(n / (n - 1) * float((w * w) @ (d - m) ** 2)) / float(w.sum()) if n >= 2 else math.nan
     if n >= 2 and se > 0:
         t_obs = m / se
         tcrit = stats.t.ppf(1 - (1 - confidence) / 2, n - 1)
-        return dict(estimate=m, std_error=se, ci_lower=m - tcrit * se, ci_upper=m + tcrit * se,
-                    p_value=float(2 * stats.t.sf(abs(t_obs), n - 1)), statistic=t_obs)
-    return dict(estimate=m, std_error=se, ci_lower=math.nan, ci_upper=math.nan,
-                p_value=math.nan, statistic=math.nan)
+        return dict(
+            estimate=m,
+            std_error=se,
+            ci_lower=m - tcrit * se,
+            ci_upper=m + tcrit * se,
+            p_value=float(2 * stats.t.sf(abs(t_obs), n - 1)),
+            statistic=t_obs,
+        )
+    return dict(
+        estimate=m, std_error=se, ci_lower=math.nan, ci_upper=math.nan, p_value=math.nan, statistic=math.nan
+    )
 
 
 def _weighted_sd(v: np.ndarray, w: np.ndarray) -> float:
     """sqrt(n/(n-1) * sum w (v - m)^2 / sum w): equals the ordinary SD for equal weights."""
     n = v.size
     m = float(w @ v / w.sum())
-    return math.sqrt(n / (n - 1) * float(w @ (v - m) ** 2) / float(w.sum())) if n >= 2 \
-        else math.nan
+    return math.sqrt(n / (n - 1) * float(w @ (v - m) ** 2) / float(w.sum())) if n >= 2 else math.nan
 
 
-def paired(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre", post="post",
-           weights: str | None = None, confidence: float = 0.95) -> PairedResult:
+def paired(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    pre="pre",
+    post="post",
+    weights: str | None = None,
+    confidence: float = 0.95,
+) -> PairedResult:
     r"""Paired pre/post comparison: mean change, tests and standardised effect sizes.
 
     Pairs the ``pre`` and ``post`` rows of each unit in long data. Units with only one of
@@ -638,10 +762,12 @@ def paired(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre",
             raise DataValidationError(
                 f"weights={weights!r} must be a positive number in every row "
                 f"({int((wcol.isna() | ~(wcol > 0)).sum())} rows are missing, not numeric or "
-                "<= 0).")
+                "<= 0)."
+            )
         if (wcol.groupby(data[unit]).nunique() > 1).any():
             raise DataValidationError(
-                f"weights={weights!r} must be the same for the pre and post rows of a unit.")
+                f"weights={weights!r} must be the same for the pre and post rows of a unit."
+            )
         w_pair = wcol.to_numpy(dtype=float)[pairs.pre_row[pairs.codes]]
     x, y = pairs.pre, pairs.post
     n = pairs.n
@@ -654,7 +780,9 @@ def paired(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre",
     if n < 2:
         warnings.warn(
             "Only one complete pair: standard errors, confidence intervals and tests are NaN.",
-            SmallSampleWarning, stacklevel=2)
+            SmallSampleWarning,
+            stacklevel=2,
+        )
     with np.errstate(divide="ignore", invalid="ignore"):
         r = float(np.corrcoef(x, y)[0, 1]) if n > 2 and s_pre > 0 and s_post > 0 else math.nan
     if n > 2 and not (s_pre > 0 and s_post > 0):
@@ -672,7 +800,10 @@ def paired(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre",
     if n >= 2 and s_d == 0:
         warnings.warn(
             f"All {n} differences post - pre are equal ({m_d:g}): the paired t-test, d_z and "
-            "the SRM are undefined (NaN).", DataQualityWarning, stacklevel=2)
+            "the SRM are undefined (NaN).",
+            DataQualityWarning,
+            stacklevel=2,
+        )
     # Wilcoxon signed-rank (scipy's statistic)
     nonzero = int(np.count_nonzero(d))
     if n >= 2 and nonzero > 0:
@@ -682,9 +813,13 @@ def paired(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre",
             # ties or zeros, else the normal approximation with continuity correction
             dz_ = d[d != 0]
             exact = nonzero < 50 and nonzero == n and np.unique(np.abs(dz_)).size == nonzero
-            wres = stats.wilcoxon(d, zero_method="wilcox", alternative="two-sided",
-                                  method="exact" if exact else "approx",
-                                  correction=not exact)
+            wres = stats.wilcoxon(
+                d,
+                zero_method="wilcox",
+                alternative="two-sided",
+                method="exact" if exact else "approx",
+                correction=not exact,
+            )
         w_stat, w_p = float(wres.statistic), float(wres.pvalue)
     else:
         w_stat, w_p = math.nan, math.nan
@@ -693,7 +828,10 @@ def paired(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre",
     if n >= 2 and not (s_av > 0):
         warnings.warn(
             f"The outcome {outcome!r} is constant within each wave (SD = 0): d_av and g_av "
-            "are undefined (NaN).", DataQualityWarning, stacklevel=2)
+            "are undefined (NaN).",
+            DataQualityWarning,
+            stacklevel=2,
+        )
     with np.errstate(divide="ignore", invalid="ignore"):
         d_z = m_d / s_d if (n >= 2 and s_d > 0) else math.nan
         d_av = m_d / s_av if (n >= 2 and s_av > 0) else math.nan
@@ -714,13 +852,20 @@ def paired(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre",
         # interval undefined; a zero-width interval would claim a certainty the data lack
         dav_ci = (math.nan, math.nan)
     r_for_se = r if np.isfinite(r) else math.nan
-    dav_se = (math.sqrt((1 / n + d_av * d_av / (2 * n)) * 2 * (1 - r_for_se))
-              if np.isfinite(d_av) and np.isfinite(r_for_se) and s_d > 0 else math.nan)
+    dav_se = (
+        math.sqrt((1 / n + d_av * d_av / (2 * n)) * 2 * (1 - r_for_se))
+        if np.isfinite(d_av) and np.isfinite(r_for_se) and s_d > 0
+        else math.nan
+    )
     if weights is not None:
         wm = _weighted_mean_diff(d, w_pair, confidence)
-        m_d, se, md_ci, p_t, t_obs = (wm["estimate"], wm["std_error"],
-                                      (wm["ci_lower"], wm["ci_upper"]), wm["p_value"],
-                                      wm["statistic"])
+        m_d, se, md_ci, p_t, t_obs = (
+            wm["estimate"],
+            wm["std_error"],
+            (wm["ci_lower"], wm["ci_upper"]),
+            wm["p_value"],
+            wm["statistic"],
+        )
         s_dw = _weighted_sd(d, w_pair)
         s_avw = (_weighted_sd(x, w_pair) + _weighted_sd(y, w_pair)) / 2
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -731,37 +876,94 @@ def paired(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre",
         dz_ci = dav_ci = (math.nan, math.nan)
         w_stat = w_p = math.nan
     rows = [
-        dict(term="mean_diff", estimate=m_d, std_error=se, ci_lower=md_ci[0], ci_upper=md_ci[1],
-             p_value=p_t, n=n, statistic=t_obs, df=df_ if n >= 2 else math.nan,
-             method="paired t-test" if weights is None else
-             "weighted mean difference (linearisation SE, t with n - 1 df)"),
-        dict(term="wilcoxon", estimate=w_stat, p_value=w_p, n=n, statistic=w_stat,
-             method="Wilcoxon signed-rank (scipy W)"),
-        dict(term="d_z", estimate=d_z, std_error=dz_se, ci_lower=dz_ci[0], ci_upper=dz_ci[1], n=n,
-             df=df_ if n >= 2 else math.nan, method="Lakens 2013 d_z; noncentral t CI"),
-        dict(term="d_av", estimate=d_av, std_error=dav_se, ci_lower=dav_ci[0], ci_upper=dav_ci[1],
-             n=n, df=df_ if n >= 2 else math.nan,
-             method="Lakens 2013 d_av; Algina-Keselman 2003 CI"),
-        dict(term="g_av", estimate=g_av, std_error=dav_se * j, ci_lower=dav_ci[0] * j,
-             ci_upper=dav_ci[1] * j, n=n, df=df_ if n >= 2 else math.nan,
-             method="Hedges g_av (Lakens 2013 eq. 4)"),
-        dict(term="srm", estimate=d_z, std_error=dz_se, ci_lower=dz_ci[0], ci_upper=dz_ci[1], n=n,
-             df=df_ if n >= 2 else math.nan, method="standardised response mean (= d_z)"),
+        dict(
+            term="mean_diff",
+            estimate=m_d,
+            std_error=se,
+            ci_lower=md_ci[0],
+            ci_upper=md_ci[1],
+            p_value=p_t,
+            n=n,
+            statistic=t_obs,
+            df=df_ if n >= 2 else math.nan,
+            method="paired t-test"
+            if weights is None
+            else "weighted mean difference (linearisation SE, t with n - 1 df)",
+        ),
+        dict(
+            term="wilcoxon",
+            estimate=w_stat,
+            p_value=w_p,
+            n=n,
+            statistic=w_stat,
+            method="Wilcoxon signed-rank (scipy W)",
+        ),
+        dict(
+            term="d_z",
+            estimate=d_z,
+            std_error=dz_se,
+            ci_lower=dz_ci[0],
+            ci_upper=dz_ci[1],
+            n=n,
+            df=df_ if n >= 2 else math.nan,
+            method="Lakens 2013 d_z; noncentral t CI",
+        ),
+        dict(
+            term="d_av",
+            estimate=d_av,
+            std_error=dav_se,
+            ci_lower=dav_ci[0],
+            ci_upper=dav_ci[1],
+            n=n,
+            df=df_ if n >= 2 else math.nan,
+            method="Lakens 2013 d_av; Algina-Keselman 2003 CI",
+        ),
+        dict(
+            term="g_av",
+            estimate=g_av,
+            std_error=dav_se * j,
+            ci_lower=dav_ci[0] * j,
+            ci_upper=dav_ci[1] * j,
+            n=n,
+            df=df_ if n >= 2 else math.nan,
+            method="Hedges g_av (Lakens 2013 eq. 4)",
+        ),
+        dict(
+            term="srm",
+            estimate=d_z,
+            std_error=dz_se,
+            ci_lower=dz_ci[0],
+            ci_upper=dz_ci[1],
+            n=n,
+            df=df_ if n >= 2 else math.nan,
+            method="standardised response mean (= d_z)",
+        ),
     ]
     avail_pre = pairs.pre_value[~np.isnan(pairs.pre_value)]
     avail_post = pairs.post_value[~np.isnan(pairs.post_value)]
     desc = []
-    for wave, sample, arr in (("pre", "pairs", x), ("post", "pairs", y), ("difference", "pairs", d),
-                              ("pre", "available", avail_pre), ("post", "available", avail_post)):
+    for wave, sample, arr in (
+        ("pre", "pairs", x),
+        ("post", "pairs", y),
+        ("difference", "pairs", d),
+        ("pre", "available", avail_pre),
+        ("post", "available", avail_post),
+    ):
         m, s = _mean_sd(arr)
         lo, hi = _mean_ci(m, s, arr.size, confidence)
-        desc.append(dict(wave=wave, sample=sample, n=int(arr.size), mean=m, sd=s,
-                         ci_lower=lo, ci_upper=hi))
-    descriptives = pd.DataFrame(desc, columns=["wave", "sample", "n", "mean", "sd", "ci_lower",
-                                               "ci_upper"])
-    return PairedResult(rows=rows, descriptives=descriptives, pairs=pairs, outcome=outcome,
-                        confidence=confidence, pre=pre, post=post, correlation=r,
-                        is_djg=_looks_like_djg(outcome, np.concatenate([x, y])))
+        desc.append(dict(wave=wave, sample=sample, n=int(arr.size), mean=m, sd=s, ci_lower=lo, ci_upper=hi))
+    descriptives = pd.DataFrame(desc, columns=["wave", "sample", "n", "mean", "sd", "ci_lower", "ci_upper"])
+    return PairedResult(
+        rows=rows,
+        descriptives=descriptives,
+        pairs=pairs,
+        outcome=outcome,
+        confidence=confidence,
+        pre=pre,
+        post=post,
+        correlation=r,
+        is_djg=_looks_like_djg(outcome, np.concatenate([x, y])),
+    )
 
 
 # ----------------------------------------------------------------------------------------
@@ -830,25 +1032,38 @@ class ProportionChangeResult(Result):
         lang = resolve_lang(lang)
         r = {row["term"]: row for row in self._rows}
         pre, post, ch = r["share_pre"], r["share_post"], r["change"]
-        what = ({"nl": f"eenzaam (score {_fmt(self.cutoff, 0, lang)} of hoger)",
-                 "en": f"lonely (score {_fmt(self.cutoff, 0, lang)} or higher)"} if self.is_djg else
-                {"nl": f"met {self.outcome} ≥ {_fmt(self.cutoff, 2, lang)}",
-                 "en": f"with {self.outcome} ≥ {_fmt(self.cutoff, 2, lang)}"})[lang]
+        what = (
+            {
+                "nl": f"eenzaam (score {_fmt(self.cutoff, 0, lang)} of hoger)",
+                "en": f"lonely (score {_fmt(self.cutoff, 0, lang)} or higher)",
+            }
+            if self.is_djg
+            else {
+                "nl": f"met {self.outcome} ≥ {_fmt(self.cutoff, 2, lang)}",
+                "en": f"with {self.outcome} ≥ {_fmt(self.cutoff, 2, lang)}",
+            }
+        )[lang]
         diff_pp = 100 * ch["estimate"]
         ci = i18n.fmt_ci(100 * ch["ci_lower"], 100 * ch["ci_upper"], 1, lang, self.confidence)
         if lang == "nl":
-            text = (f"Het aandeel deelnemers {what} ging van {i18n.fmt_pct(pre['estimate'], 0, lang)} "
-                    f"naar {i18n.fmt_pct(post['estimate'], 0, lang)}: een verschil van "
-                    f"{_fmt(diff_pp, 1, lang)} procentpunt ({ci}), bij {self.n} deelnemers met "
-                    f"voor- en nameting. McNemar (exact): {i18n.fmt_p(ch['p_value'], lang)}.")
+            text = (
+                f"Het aandeel deelnemers {what} ging van {i18n.fmt_pct(pre['estimate'], 0, lang)} "
+                f"naar {i18n.fmt_pct(post['estimate'], 0, lang)}: een verschil van "
+                f"{_fmt(diff_pp, 1, lang)} procentpunt ({ci}), bij {self.n} deelnemers met "
+                f"voor- en nameting. McNemar (exact): {i18n.fmt_p(ch['p_value'], lang)}."
+            )
         else:
-            text = (f"The share of participants {what} went from {i18n.fmt_pct(pre['estimate'], 0, lang)} "
-                    f"to {i18n.fmt_pct(post['estimate'], 0, lang)}: a difference of "
-                    f"{_fmt(diff_pp, 1, lang)} percentage points ({ci}), among {self.n} participants "
-                    f"with both measurements. McNemar (exact): {i18n.fmt_p(ch['p_value'], lang)}.")
+            text = (
+                f"The share of participants {what} went from {i18n.fmt_pct(pre['estimate'], 0, lang)} "
+                f"to {i18n.fmt_pct(post['estimate'], 0, lang)}: a difference of "
+                f"{_fmt(diff_pp, 1, lang)} percentage points ({ci}), among {self.n} participants "
+                f"with both measurements. McNemar (exact): {i18n.fmt_p(ch['p_value'], lang)}."
+            )
         if self.n_dropped:
-            text += {"nl": f"\n{self.n_dropped} deelnemer(s) zonder voor- én nameting tellen niet mee.",
-                     "en": f"\n{self.n_dropped} participant(s) without both measurements are not included."}[lang]
+            text += {
+                "nl": f"\n{self.n_dropped} deelnemer(s) zonder voor- én nameting tellen niet mee.",
+                "en": f"\n{self.n_dropped} participant(s) without both measurements are not included.",
+            }[lang]
         return f"{self.title[lang]}\n\n{text}"
 
     def plot(self, *, ax=None, lang: str | None = None):
@@ -863,19 +1078,37 @@ class ProportionChangeResult(Result):
             row = r[f"share_{key}"]
             est = 100 * row["estimate"]
             ax.bar([x], [est], color=plotting.COLORS[key], width=0.6)
-            ax.errorbar([x], [est], yerr=[[est - 100 * row["ci_lower"]], [100 * row["ci_upper"] - est]],
-                        fmt="none", color="black", capsize=6)
+            ax.errorbar(
+                [x],
+                [est],
+                yerr=[[est - 100 * row["ci_lower"]], [100 * row["ci_upper"] - est]],
+                fmt="none",
+                color="black",
+                capsize=6,
+            )
         ax.set_xticks([0, 1], [plotting.label("pre", lang), plotting.label("post", lang)])
         ax.set_ylim(plotting.PERCENT_LIMITS)
-        ax.set_ylabel(plotting.label("share_lonely", lang) if self.is_djg else
-                      {"nl": "Aandeel (%)", "en": "Share (%)"}[lang])
+        ax.set_ylabel(
+            plotting.label("share_lonely", lang)
+            if self.is_djg
+            else {"nl": "Aandeel (%)", "en": "Share (%)"}[lang]
+        )
         ax.set_title({"nl": f"n = {self.n} paren", "en": f"n = {self.n} pairs"}[lang])
         return plotting.localize_axes(ax, lang)
 
 
-def proportion_change(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cutoff: float,
-                      pre="pre", post="post", confidence: float = 0.95,
-                      ci_method: str = "newcombe") -> ProportionChangeResult:
+def proportion_change(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    cutoff: float,
+    pre="pre",
+    post="post",
+    confidence: float = 0.95,
+    ci_method: str = "newcombe",
+) -> ProportionChangeResult:
     r"""Share of participants at or above a cut-off before and after, paired.
 
     Parameters
@@ -926,8 +1159,11 @@ def proportion_change(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
     _warn_dropped(pairs)
     n = pairs.n
     if n < 2:
-        warnings.warn("Only one complete pair: intervals and tests are not informative.",
-                      SmallSampleWarning, stacklevel=2)
+        warnings.warn(
+            "Only one complete pair: intervals and tests are not informative.",
+            SmallSampleWarning,
+            stacklevel=2,
+        )
     hi_pre = pairs.pre >= cutoff
     hi_post = pairs.post >= cutoff
     a = int(np.count_nonzero(hi_pre & hi_post))
@@ -948,17 +1184,49 @@ def proportion_change(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
     rows = []
     for term, p, x in (("share_pre", p_pre, a + b), ("share_post", p_post, a + c)):
         lo, hi = wilson_interval(x, n, confidence)
-        rows.append(dict(term=term, estimate=p, std_error=math.sqrt(p * (1 - p) / n), ci_lower=lo,
-                         ci_upper=hi, n=n, method="Wilson score interval"))
-    rows.append(dict(term="change", estimate=change, std_error=se_change, ci_lower=ci[0],
-                     ci_upper=ci[1], p_value=p_exact, n=n, statistic=z_mc,
-                     method=("McNemar exact; Newcombe (1998) method 10 CI" if ci_method == "newcombe"
-                             else "McNemar exact; Wald CI")))
-    table = pd.DataFrame([[a, b], [c, d]], index=pd.Index([True, False], name="pre"),
-                         columns=pd.Index([True, False], name="post"))
-    return ProportionChangeResult(rows=rows, table=table, n=n, n_dropped=pairs.n_dropped,
-                                  cutoff=cutoff, outcome=outcome, confidence=confidence,
-                                  is_djg=_looks_like_djg(outcome, np.concatenate([pairs.pre, pairs.post])))
+        rows.append(
+            dict(
+                term=term,
+                estimate=p,
+                std_error=math.sqrt(p * (1 - p) / n),
+                ci_lower=lo,
+                ci_upper=hi,
+                n=n,
+                method="Wilson score interval",
+            )
+        )
+    rows.append(
+        dict(
+            term="change",
+            estimate=change,
+            std_error=se_change,
+            ci_lower=ci[0],
+            ci_upper=ci[1],
+            p_value=p_exact,
+            n=n,
+            statistic=z_mc,
+            method=(
+                "McNemar exact; Newcombe (1998) method 10 CI"
+                if ci_method == "newcombe"
+                else "McNemar exact; Wald CI"
+            ),
+        )
+    )
+    table = pd.DataFrame(
+        [[a, b], [c, d]],
+        index=pd.Index([True, False], name="pre"),
+        columns=pd.Index([True, False], name="post"),
+    )
+    return ProportionChangeResult(
+        rows=rows,
+        table=table,
+        n=n,
+        n_dropped=pairs.n_dropped,
+        cutoff=cutoff,
+        outcome=outcome,
+        confidence=confidence,
+        is_djg=_looks_like_djg(outcome, np.concatenate([pairs.pre, pairs.post])),
+    )
 
 
 # ----------------------------------------------------------------------------------------
@@ -997,6 +1265,7 @@ def _cronbach_alpha(data: pd.DataFrame, *, items: Sequence[str]) -> tuple[float,
         raise EstimationError(f"Cronbach's alpha needs at least 2 complete rows of items, got {n}.")
     # one alpha formula for evalkit: the one of the validation module (var(sum) = 1'C1)
     from evalkit.methods.validation.items import alpha_from_cov
+
     c = np.cov(x, rowvar=False, ddof=1)
     if not c.sum() > 0:
         raise EstimationError("Cronbach's alpha is undefined: the item sum is constant.")
@@ -1005,10 +1274,14 @@ def _cronbach_alpha(data: pd.DataFrame, *, items: Sequence[str]) -> tuple[float,
 
 #: The reliability's origin in the summary text, per language.
 _RELIABILITY_SOURCE = {
-    "Cronbach's alpha (voormeting/pre)": {"nl": "Cronbachs alfa bij de voormeting",
-                                          "en": "Cronbach's alpha at the pre-test"},
-    "test-hertest r": {"nl": "correlatie tussen voor- en nameting",
-                       "en": "correlation between pre- and post-test"},
+    "Cronbach's alpha (voormeting/pre)": {
+        "nl": "Cronbachs alfa bij de voormeting",
+        "en": "Cronbach's alpha at the pre-test",
+    },
+    "test-hertest r": {
+        "nl": "correlatie tussen voor- en nameting",
+        "en": "correlation between pre- and post-test",
+    },
     "gegeven/given": {"nl": "opgegeven", "en": "given"},
 }
 
@@ -1029,8 +1302,23 @@ class ReliableChangeResult(Result):
 
     title = {"nl": "Betrouwbare verandering (Jacobson & Truax)", "en": "Reliable change (Jacobson & Truax)"}
 
-    def __init__(self, *, rows, counts, n, n_dropped, reliability, reliability_source, sem,
-                 s_diff, threshold, confidence, higher_is_better, outcome, is_djg):
+    def __init__(
+        self,
+        *,
+        rows,
+        counts,
+        n,
+        n_dropped,
+        reliability,
+        reliability_source,
+        sem,
+        s_diff,
+        threshold,
+        confidence,
+        higher_is_better,
+        outcome,
+        is_djg,
+    ):
         self._rows = rows
         self.counts = counts
         self.n, self.n_dropped = n, n_dropped
@@ -1052,21 +1340,29 @@ class ReliableChangeResult(Result):
         rel = _fmt(self.reliability, 2, lang)
         src = _RELIABILITY_SOURCE.get(self.reliability_source, {}).get(lang, self.reliability_source)
         if lang == "nl":
-            text = (f"Van de {self.n} deelnemers met voor- en nameting zijn er {c['improved']} ({pct['improved']}) "
-                    f"betrouwbaar verbeterd, {c['unchanged']} ({pct['unchanged']}) niet betrouwbaar veranderd en "
-                    f"{c['deteriorated']} ({pct['deteriorated']}) betrouwbaar verslechterd.\n"
-                    f"Betrouwbaar betekent: de verandering is groter dan {thr} punt, meer dan meetfouten "
-                    f"verklaren (betrouwbaarheid {rel}, {src}).")
-            text += ("\nEen lagere score is beter." if not self.higher_is_better else
-                     "\nEen hogere score is beter.")
+            text = (
+                f"Van de {self.n} deelnemers met voor- en nameting zijn er {c['improved']} ({pct['improved']}) "
+                f"betrouwbaar verbeterd, {c['unchanged']} ({pct['unchanged']}) niet betrouwbaar veranderd en "
+                f"{c['deteriorated']} ({pct['deteriorated']}) betrouwbaar verslechterd.\n"
+                f"Betrouwbaar betekent: de verandering is groter dan {thr} punt, meer dan meetfouten "
+                f"verklaren (betrouwbaarheid {rel}, {src})."
+            )
+            text += (
+                "\nEen lagere score is beter."
+                if not self.higher_is_better
+                else "\nEen hogere score is beter."
+            )
         else:
-            text = (f"Of the {self.n} participants with both measurements, {c['improved']} ({pct['improved']}) "
-                    f"reliably improved, {c['unchanged']} ({pct['unchanged']}) did not change reliably and "
-                    f"{c['deteriorated']} ({pct['deteriorated']}) reliably deteriorated.\n"
-                    f"Reliable means: the change exceeds {thr} points, more than measurement error explains "
-                    f"(reliability {rel}, {src}).")
-            text += ("\nA lower score is better." if not self.higher_is_better else
-                     "\nA higher score is better.")
+            text = (
+                f"Of the {self.n} participants with both measurements, {c['improved']} ({pct['improved']}) "
+                f"reliably improved, {c['unchanged']} ({pct['unchanged']}) did not change reliably and "
+                f"{c['deteriorated']} ({pct['deteriorated']}) reliably deteriorated.\n"
+                f"Reliable means: the change exceeds {thr} points, more than measurement error explains "
+                f"(reliability {rel}, {src})."
+            )
+            text += (
+                "\nA lower score is better." if not self.higher_is_better else "\nA higher score is better."
+            )
         return f"{self.title[lang]}\n\n{text}"
 
     def plot(self, *, ax=None, lang: str | None = None):
@@ -1087,15 +1383,26 @@ class ReliableChangeResult(Result):
         ax.set_xticks(range(3), [plotting.label(k, lang) for k in keys])
         ax.set_ylim(plotting.PERCENT_LIMITS)
         ax.set_ylabel({"nl": "Deelnemers (%)", "en": "Participants (%)"}[lang])
-        ax.set_title({"nl": f"Betrouwbare verandering (n = {self.n})",
-                      "en": f"Reliable change (n = {self.n})"}[lang])
+        ax.set_title(
+            {"nl": f"Betrouwbare verandering (n = {self.n})", "en": f"Reliable change (n = {self.n})"}[lang]
+        )
         return plotting.localize_axes(ax, lang)
 
 
-def reliable_change(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
-                    reliability=None, items: Sequence[str] | None = None,
-                    higher_is_better: bool = False, sd_pre: float | None = None,
-                    pre="pre", post="post", confidence: float = 0.95) -> ReliableChangeResult:
+def reliable_change(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    reliability=None,
+    items: Sequence[str] | None = None,
+    higher_is_better: bool = False,
+    sd_pre: float | None = None,
+    pre="pre",
+    post="post",
+    confidence: float = 0.95,
+) -> ReliableChangeResult:
     r"""Jacobson-Truax reliable change: who changed more than measurement error explains.
 
     For each complete pair, RCI = (post - pre) / S_diff with S_diff = sqrt(2) * SEM and
@@ -1151,21 +1458,28 @@ def reliable_change(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
     if isinstance(reliability, str):
         check_option("reliability", reliability, ("alpha", "retest"))
     elif reliability is not None:
-        if isinstance(reliability, bool) or not isinstance(reliability, (int, float, np.floating, np.integer)):
-            raise ParameterError(f"reliability must be None, a number in (0, 1), 'alpha' or 'retest'; "
-                                 f"got {reliability!r}.")
+        if isinstance(reliability, bool) or not isinstance(
+            reliability, (int, float, np.floating, np.integer)
+        ):
+            raise ParameterError(
+                f"reliability must be None, a number in (0, 1), 'alpha' or 'retest'; got {reliability!r}."
+            )
         if not 0 < float(reliability) < 1:
             raise ParameterError(f"reliability must lie strictly between 0 and 1, got {reliability!r}.")
     if reliability is None or reliability == "alpha":
         if items is None:
-            raise ParameterError("reliability=None needs items=[...] (to compute Cronbach's alpha "
-                                 "at pre) or give reliability as a number.")
+            raise ParameterError(
+                "reliability=None needs items=[...] (to compute Cronbach's alpha "
+                "at pre) or give reliability as a number."
+            )
         pre_rows = data.loc[_wave_mask(data[time], pre)]
         rel, rel_n = _cronbach_alpha(pre_rows, items=items)
         source = "Cronbach's alpha (voormeting/pre)"
         if not 0 < rel < 1:
-            raise EstimationError(f"Cronbach's alpha of the items is {rel:.3f}; the reliable change "
-                                  "index needs a reliability between 0 and 1.")
+            raise EstimationError(
+                f"Cronbach's alpha of the items is {rel:.3f}; the reliable change "
+                "index needs a reliability between 0 and 1."
+            )
     elif reliability == "retest":
         if n < 3:
             raise EstimationError("reliability='retest' needs at least 3 complete pairs.")
@@ -1173,14 +1487,18 @@ def reliable_change(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
         rel_n = n
         source = "test-hertest r"
         if not 0 < rel < 1:
-            raise EstimationError(f"The pre-post correlation is {rel:.3f}; the reliable change index "
-                                  "needs a reliability between 0 and 1.")
+            raise EstimationError(
+                f"The pre-post correlation is {rel:.3f}; the reliable change index "
+                "needs a reliability between 0 and 1."
+            )
     else:
         rel, rel_n, source = float(reliability), math.nan, "gegeven/given"
     if sd_pre is None:
         if n < 2:
-            raise EstimationError("One complete pair: the SD of the pre scores is undefined; "
-                                  "give sd_pre= (e.g. from norm data).")
+            raise EstimationError(
+                "One complete pair: the SD of the pre scores is undefined; "
+                "give sd_pre= (e.g. from norm data)."
+            )
         sd = float(np.std(pairs.pre, ddof=1))
     else:
         try:
@@ -1190,40 +1508,79 @@ def reliable_change(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
         if not sd > 0:
             raise ParameterError(f"sd_pre must be positive, got {sd_pre!r}.")
     if not sd > 0:
-        raise EstimationError(f"The pre scores of {outcome!r} are constant (SD = 0): the reliable "
-                              "change index is undefined.")
+        raise EstimationError(
+            f"The pre scores of {outcome!r} are constant (SD = 0): the reliable change index is undefined."
+        )
     if n < 10:
-        warnings.warn(f"Only {n} complete pair(s): the shares of reliable change are very uncertain.",
-                      SmallSampleWarning, stacklevel=2)
+        warnings.warn(
+            f"Only {n} complete pair(s): the shares of reliable change are very uncertain.",
+            SmallSampleWarning,
+            stacklevel=2,
+        )
     sem = sd * math.sqrt(1 - rel)
     s_diff = math.sqrt(2) * sem
     z = _z(confidence)
     rci = (pairs.post - pairs.pre) / s_diff
     up = int(np.count_nonzero(rci > z))
     down = int(np.count_nonzero(rci < -z))
-    counts = {"improved": up if higher_is_better else down, "unchanged": n - up - down,
-              "deteriorated": down if higher_is_better else up}
+    counts = {
+        "improved": up if higher_is_better else down,
+        "unchanged": n - up - down,
+        "deteriorated": down if higher_is_better else up,
+    }
     rows = []
     for k in ("improved", "unchanged", "deteriorated"):
         lo, hi = wilson_interval(counts[k], n, confidence)
         p = counts[k] / n
-        rows.append(dict(term=k, estimate=p, std_error=math.sqrt(p * (1 - p) / n), ci_lower=lo,
-                         ci_upper=hi, n=n, count=counts[k], method="Jacobson-Truax RCI"))
+        rows.append(
+            dict(
+                term=k,
+                estimate=p,
+                std_error=math.sqrt(p * (1 - p) / n),
+                ci_lower=lo,
+                ci_upper=hi,
+                n=n,
+                count=counts[k],
+                method="Jacobson-Truax RCI",
+            )
+        )
     rows.append(dict(term="reliability", estimate=rel, n=rel_n, method=source))
     rows.append(dict(term="sem", estimate=sem, n=n, method="SD_pre * sqrt(1 - r)"))
     rows.append(dict(term="threshold", estimate=z * s_diff, n=n, method="z * sqrt(2) * SEM"))
     return ReliableChangeResult(
-        rows=rows, counts=counts, n=n, n_dropped=pairs.n_dropped, reliability=rel,
-        reliability_source=source, sem=sem, s_diff=s_diff, threshold=z * s_diff,
-        confidence=confidence, higher_is_better=bool(higher_is_better), outcome=outcome,
-        is_djg=_looks_like_djg(outcome, np.concatenate([pairs.pre, pairs.post])))
+        rows=rows,
+        counts=counts,
+        n=n,
+        n_dropped=pairs.n_dropped,
+        reliability=rel,
+        reliability_source=source,
+        sem=sem,
+        s_diff=s_diff,
+        threshold=z * s_diff,
+        confidence=confidence,
+        higher_is_better=bool(higher_is_better),
+        outcome=outcome,
+        is_djg=_looks_like_djg(outcome, np.concatenate([pairs.pre, pairs.post])),
+    )
 
 
 # ----------------------------------------------------------------------------------------
 # attrition
 # ----------------------------------------------------------------------------------------
-_ATTR_EXTRA = ("variable", "level", "n_completers", "n_dropouts", "mean_completers",
-               "mean_dropouts", "sd_completers", "sd_dropouts", "std_diff", "statistic", "df", "test")
+_ATTR_EXTRA = (
+    "variable",
+    "level",
+    "n_completers",
+    "n_dropouts",
+    "mean_completers",
+    "mean_dropouts",
+    "sd_completers",
+    "sd_dropouts",
+    "std_diff",
+    "statistic",
+    "df",
+    "test",
+)
 
 
 class AttritionResult(Result):
@@ -1237,8 +1594,10 @@ class AttritionResult(Result):
     ``n`` (in ``tidy()``): units with a baseline (pre) value: completers plus drop-outs.
     """
 
-    title = {"nl": "Uitval: blijvers en uitvallers bij de voormeting",
-             "en": "Attrition: completers and drop-outs at baseline"}
+    title = {
+        "nl": "Uitval: blijvers en uitvallers bij de voormeting",
+        "en": "Attrition: completers and drop-outs at baseline",
+    }
 
     def __init__(self, *, rows, n_baseline, n_completers, n_dropouts, confidence, outcome):
         self._rows = rows
@@ -1253,8 +1612,7 @@ class AttritionResult(Result):
         sd_dropouts, std_diff, statistic, df, test``."""
         return tidy_frame(self._rows, extra=_ATTR_EXTRA)
 
-    def summary(self, lang: str | None = None, *, labels: dict | None = None,
-                exclude=()) -> str:
+    def summary(self, lang: str | None = None, *, labels: dict | None = None, exclude=()) -> str:
         """Readable text with the full numbers. ``exclude``: ``(variable, level)`` pairs not
         to name; ``labels`` maps variable names to the words to print (e.g.
         ``{"gender": "geslacht"}``). Privacy rules for pages shown to readers are applied by
@@ -1262,11 +1620,15 @@ class AttritionResult(Result):
         lang = resolve_lang(lang)
         share = self.n_dropouts / self.n_baseline if self.n_baseline else math.nan
         if lang == "nl":
-            lines = [f"Van de {self.n_baseline} deelnemers met een voormeting deden er {self.n_dropouts} "
-                     f"({i18n.fmt_pct(share, 0, lang)}) niet mee aan de nameting."]
+            lines = [
+                f"Van de {self.n_baseline} deelnemers met een voormeting deden er {self.n_dropouts} "
+                f"({i18n.fmt_pct(share, 0, lang)}) niet mee aan de nameting."
+            ]
         else:
-            lines = [f"Of the {self.n_baseline} participants with a pre-test, {self.n_dropouts} "
-                     f"({i18n.fmt_pct(share, 0, lang)}) did not take the post-test."]
+            lines = [
+                f"Of the {self.n_baseline} participants with a pre-test, {self.n_dropouts} "
+                f"({i18n.fmt_pct(share, 0, lang)}) did not take the post-test."
+            ]
         tidy = self.tidy()
         hidden = 0
         excl = {(str(v), str(lv)) for v, lv in exclude}
@@ -1277,32 +1639,48 @@ class AttritionResult(Result):
         labels = dict(labels or {})
         flagged = tidy[(tidy["std_diff"].abs() > 0.1) | (tidy["p_value"] < 1 - self.confidence)]
         if self.n_dropouts < 2 or self.n_completers < 2:
-            lines.append({"nl": "Te weinig blijvers of uitvallers om te vergelijken.",
-                          "en": "Too few completers or drop-outs to compare."}[lang])
+            lines.append(
+                {
+                    "nl": "Te weinig blijvers of uitvallers om te vergelijken.",
+                    "en": "Too few completers or drop-outs to compare.",
+                }[lang]
+            )
         elif flagged.empty:
-            lines.append({"nl": "Bij de voormeting verschillen uitvallers en blijvers nauwelijks "
-                                "(alle gestandaardiseerde verschillen ≤ 0,1, geen significante toets): "
-                                "er zijn geen aanwijzingen dat de uitval het resultaat vertekent.",
-                          "en": "At baseline, drop-outs and completers hardly differ (all standardised "
-                                "differences ≤ 0.1, no significant test): no sign that drop-out biases "
-                                "the result."}[lang])
+            lines.append(
+                {
+                    "nl": "Bij de voormeting verschillen uitvallers en blijvers nauwelijks "
+                    "(alle gestandaardiseerde verschillen ≤ 0,1, geen significante toets): "
+                    "er zijn geen aanwijzingen dat de uitval het resultaat vertekent.",
+                    "en": "At baseline, drop-outs and completers hardly differ (all standardised "
+                    "differences ≤ 0.1, no significant test): no sign that drop-out biases "
+                    "the result.",
+                }[lang]
+            )
         else:
             parts = []
             for _, r in flagged.iterrows():
                 var = labels.get(r["variable"], r["variable"])
                 name = var if pd.isna(r["level"]) else f"{var}: {r['level']}"
                 parts.append(f"{name} ({_fmt(r['std_diff'], 2, lang)}; {i18n.fmt_p(r['p_value'], lang)})")
-            lines.append({"nl": "Uitvallers verschillen bij de voormeting van blijvers in: " + "; ".join(parts)
-                                + ". De uitval kan het resultaat vertekenen (gestandaardiseerd verschil "
-                                  "uitvallers - blijvers; > 0,1 geldt als relevant, Austin 2009).",
-                          "en": "At baseline, drop-outs differ from completers in: " + "; ".join(parts)
-                                + ". Drop-out may bias the result (standardised difference drop-outs - "
-                                  "completers; > 0.1 is considered relevant, Austin 2009)."}[lang])
+            lines.append(
+                {
+                    "nl": "Uitvallers verschillen bij de voormeting van blijvers in: "
+                    + "; ".join(parts)
+                    + ". De uitval kan het resultaat vertekenen (gestandaardiseerd verschil "
+                    "uitvallers - blijvers; > 0,1 geldt als relevant, Austin 2009).",
+                    "en": "At baseline, drop-outs differ from completers in: "
+                    + "; ".join(parts)
+                    + ". Drop-out may bias the result (standardised difference drop-outs - "
+                    "completers; > 0.1 is considered relevant, Austin 2009).",
+                }[lang]
+            )
         if hidden:
-            lines.append({"nl": f"{hidden} categorie(ën) worden niet genoemd om kleine groepen "
-                                "te beschermen.",
-                          "en": f"{hidden} categor(y/ies) are not named to protect small "
-                                "groups."}[lang])
+            lines.append(
+                {
+                    "nl": f"{hidden} categorie(ën) worden niet genoemd om kleine groepen te beschermen.",
+                    "en": f"{hidden} categor(y/ies) are not named to protect small groups.",
+                }[lang]
+            )
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
     def plot(self, *, ax=None, lang: str | None = None):
@@ -1314,23 +1692,41 @@ class AttritionResult(Result):
         check_lang(lang)
         tidy = self.tidy()
         ax = plotting.new_axes(ax, figsize=(7.0, max(2.5, 0.4 * len(tidy) + 1)))
-        labels = [r["variable"] if pd.isna(r["level"]) else f"{r['variable']}: {r['level']}"
-                  for _, r in tidy.iterrows()]
+        labels = [
+            r["variable"] if pd.isna(r["level"]) else f"{r['variable']}: {r['level']}"
+            for _, r in tidy.iterrows()
+        ]
         ypos = np.arange(len(tidy))[::-1]
         ax.axvspan(-0.1, 0.1, color="#EEEEEE", zorder=0)
         ax.axvline(0, color=plotting.COLORS["national"], linewidth=1)
         ax.scatter(tidy["std_diff"], ypos, color=plotting.COLORS["highlight"], zorder=3)
         ax.set_yticks(ypos, labels)
-        ax.set_xlabel({"nl": "Gestandaardiseerd verschil (uitvallers - blijvers)",
-                       "en": "Standardised difference (drop-outs - completers)"}[lang])
-        ax.set_title({"nl": f"Uitval: {self.n_dropouts} van {self.n_baseline}",
-                      "en": f"Drop-out: {self.n_dropouts} of {self.n_baseline}"}[lang])
+        ax.set_xlabel(
+            {
+                "nl": "Gestandaardiseerd verschil (uitvallers - blijvers)",
+                "en": "Standardised difference (drop-outs - completers)",
+            }[lang]
+        )
+        ax.set_title(
+            {
+                "nl": f"Uitval: {self.n_dropouts} van {self.n_baseline}",
+                "en": f"Drop-out: {self.n_dropouts} of {self.n_baseline}",
+            }[lang]
+        )
         return plotting.localize_axes(ax, lang)
 
 
-def attrition(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
-              covariates: Sequence[str] = (), pre="pre", post="post",
-              confidence: float = 0.95) -> AttritionResult:
+def attrition(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    covariates: Sequence[str] = (),
+    pre="pre",
+    post="post",
+    confidence: float = 0.95,
+) -> AttritionResult:
     r"""Compare completers and drop-outs on their baseline (``pre``) values.
 
     Units with a non-missing ``outcome`` at ``pre`` form the baseline sample; completers
@@ -1369,8 +1765,11 @@ def attrition(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
     completer = ~np.isnan(pairs.post_value[base])
     n_c, n_d = int(completer.sum()), int((~completer).sum())
     if n_c < 2 or n_d < 2:
-        warnings.warn(f"Too few completers ({n_c}) or drop-outs ({n_d}) to compare: tests are NaN.",
-                      SmallSampleWarning, stacklevel=2)
+        warnings.warn(
+            f"Too few completers ({n_c}) or drop-outs ({n_d}) to compare: tests are NaN.",
+            SmallSampleWarning,
+            stacklevel=2,
+        )
     rows_idx = pairs.pre_row[base]
     alpha = 1 - confidence
     z = _z(confidence)
@@ -1385,29 +1784,48 @@ def attrition(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
             xc, xd = vals[ok & completer], vals[ok & ~completer]
             mc, sc = _mean_sd(xc)
             md, sd_ = _mean_sd(xd)
-            row = dict(term=var, variable=var, n=int(ok.sum()), n_completers=xc.size, n_dropouts=xd.size,
-                       mean_completers=mc, mean_dropouts=md, sd_completers=sc, sd_dropouts=sd_,
-                       estimate=md - mc, test="Welch t-test")
+            row = dict(
+                term=var,
+                variable=var,
+                n=int(ok.sum()),
+                n_completers=xc.size,
+                n_dropouts=xd.size,
+                mean_completers=mc,
+                mean_dropouts=md,
+                sd_completers=sc,
+                sd_dropouts=sd_,
+                estimate=md - mc,
+                test="Welch t-test",
+            )
             if xc.size >= 2 and xd.size >= 2 and (sc > 0 or sd_ > 0):
                 vc, vd = sc * sc / xc.size, sd_ * sd_ / xd.size
                 se = math.sqrt(vc + vd)
                 dfw = (vc + vd) ** 2 / (vc * vc / (xc.size - 1) + vd * vd / (xd.size - 1))
                 tval = (md - mc) / se
                 tcrit = stats.t.ppf(1 - alpha / 2, dfw)
-                row.update(std_error=se, ci_lower=md - mc - tcrit * se, ci_upper=md - mc + tcrit * se,
-                           statistic=tval, df=dfw, p_value=float(2 * stats.t.sf(abs(tval), dfw)),
-                           std_diff=(md - mc) / math.sqrt((sc * sc + sd_ * sd_) / 2))
+                row.update(
+                    std_error=se,
+                    ci_lower=md - mc - tcrit * se,
+                    ci_upper=md - mc + tcrit * se,
+                    statistic=tval,
+                    df=dfw,
+                    p_value=float(2 * stats.t.sf(abs(tval), dfw)),
+                    std_diff=(md - mc) / math.sqrt((sc * sc + sd_ * sd_) / 2),
+                )
             out.append(row)
         else:
             ok = col.notna().to_numpy()
             labels = col[ok].astype(str).to_numpy()
             comp = completer[ok]
             levels = sorted(pd.unique(labels))
-            tab = np.array([[np.sum((labels == lv) & comp), np.sum((labels == lv) & ~comp)] for lv in levels],
-                           dtype=float).reshape(len(levels), 2)
+            tab = np.array(
+                [[np.sum((labels == lv) & comp), np.sum((labels == lv) & ~comp)] for lv in levels],
+                dtype=float,
+            ).reshape(len(levels), 2)
             if not levels:  # no baseline unit has a value: one row that says so
-                out.append(dict(term=var, variable=var, n=0, n_completers=0, n_dropouts=0,
-                                test="Pearson chi-square"))
+                out.append(
+                    dict(term=var, variable=var, n=0, n_completers=0, n_dropouts=0, test="Pearson chi-square")
+                )
                 continue
             chi = dfc = pchi = math.nan
             keep = tab.sum(axis=1) > 0
@@ -1419,17 +1837,41 @@ def attrition(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
                 pc = kc / ncomp if ncomp else math.nan
                 pd_ = kd / ndrop if ndrop else math.nan
                 diff = pd_ - pc
-                se = (math.sqrt(pc * (1 - pc) / ncomp + pd_ * (1 - pd_) / ndrop)
-                      if ncomp and ndrop else math.nan)
+                se = (
+                    math.sqrt(pc * (1 - pc) / ncomp + pd_ * (1 - pd_) / ndrop)
+                    if ncomp and ndrop
+                    else math.nan
+                )
                 denom = math.sqrt((pc * (1 - pc) + pd_ * (1 - pd_)) / 2) if ncomp and ndrop else math.nan
-                out.append(dict(term=f"{var}:{lv}", variable=var, level=lv, n=int(ok.sum()),
-                                n_completers=int(ncomp), n_dropouts=int(ndrop), mean_completers=pc,
-                                mean_dropouts=pd_, estimate=diff, std_error=se,
-                                ci_lower=diff - z * se, ci_upper=diff + z * se,
-                                std_diff=(diff / denom) if denom and denom > 0 else math.nan,
-                                statistic=chi, df=dfc, p_value=pchi, test="Pearson chi-square"))
-    return AttritionResult(rows=out, n_baseline=int(base.size), n_completers=n_c, n_dropouts=n_d,
-                           confidence=confidence, outcome=outcome)
+                out.append(
+                    dict(
+                        term=f"{var}:{lv}",
+                        variable=var,
+                        level=lv,
+                        n=int(ok.sum()),
+                        n_completers=int(ncomp),
+                        n_dropouts=int(ndrop),
+                        mean_completers=pc,
+                        mean_dropouts=pd_,
+                        estimate=diff,
+                        std_error=se,
+                        ci_lower=diff - z * se,
+                        ci_upper=diff + z * se,
+                        std_diff=(diff / denom) if denom and denom > 0 else math.nan,
+                        statistic=chi,
+                        df=dfc,
+                        p_value=pchi,
+                        test="Pearson chi-square",
+                    )
+                )
+    return AttritionResult(
+        rows=out,
+        n_baseline=int(base.size),
+        n_completers=n_c,
+        n_dropouts=n_d,
+        confidence=confidence,
+        outcome=outcome,
+    )
 
 
 # ----------------------------------------------------------------------------------------
@@ -1479,20 +1921,31 @@ class ByGroupResult(Result):
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         term = self._headline()
-        lines = [{"nl": f"Analyse: {self.func_name}, per {', '.join(self.by)}; term '{term}'. "
-                        f"Groepen met minder dan {self.min_cell} deelnemers worden niet getoond.",
-                  "en": f"Analysis: {self.func_name}, by {', '.join(self.by)}; term '{term}'. "
-                        f"Groups with fewer than {self.min_cell} participants are not shown."}[lang]]
+        lines = [
+            {
+                "nl": f"Analyse: {self.func_name}, per {', '.join(self.by)}; term '{term}'. "
+                f"Groepen met minder dan {self.min_cell} deelnemers worden niet getoond.",
+                "en": f"Analysis: {self.func_name}, by {', '.join(self.by)}; term '{term}'. "
+                f"Groups with fewer than {self.min_cell} participants are not shown.",
+            }[lang]
+        ]
         sub = self._table[self._table["term"] == term]
         for _, r in sub.iterrows():
             name = str(r["group"])
             if r["suppressed"]:
-                lines.append(f"- {name}: " + {"nl": f"onderdrukt (minder dan {self.min_cell} deelnemers)",
-                                              "en": f"suppressed (fewer than {self.min_cell} participants)"}[lang])
+                lines.append(
+                    f"- {name}: "
+                    + {
+                        "nl": f"onderdrukt (minder dan {self.min_cell} deelnemers)",
+                        "en": f"suppressed (fewer than {self.min_cell} participants)",
+                    }[lang]
+                )
             else:
-                lines.append(f"- {name}: {_fmt(r['estimate'], 2, lang)} "
-                             f"{i18n.fmt_ci(r['ci_lower'], r['ci_upper'], 2, lang, self.confidence)}, "
-                             f"n = {int(r['n'])}, {i18n.fmt_p(r['p_value'], lang)}")
+                lines.append(
+                    f"- {name}: {_fmt(r['estimate'], 2, lang)} "
+                    f"{i18n.fmt_ci(r['ci_lower'], r['ci_upper'], 2, lang, self.confidence)}, "
+                    f"n = {int(r['n'])}, {i18n.fmt_p(r['p_value'], lang)}"
+                )
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
     def plot(self, *, term: str | None = None, ax=None, lang: str | None = None):
@@ -1522,8 +1975,14 @@ class ByGroupResult(Result):
         return plotting.localize_axes(ax, lang)
 
 
-def by_group(func: Callable[..., Result], data: pd.DataFrame, *, by: str | Sequence[str],
-             min_cell: int = DEFAULT_MIN_CELL, **kwargs) -> ByGroupResult:
+def by_group(
+    func: Callable[..., Result],
+    data: pd.DataFrame,
+    *,
+    by: str | Sequence[str],
+    min_cell: int = DEFAULT_MIN_CELL,
+    **kwargs,
+) -> ByGroupResult:
     r"""Run an analysis per subgroup, suppressing cells under the privacy threshold.
 
     Parameters
@@ -1597,8 +2056,10 @@ def by_group(func: Callable[..., Result], data: pd.DataFrame, *, by: str | Seque
             template[c] = np.nan
     clash = [c for c in _BY_COLS if c in template.columns]
     if clash:
-        raise ParameterError(f"by_group cannot run {getattr(func, '__name__', func)!r}: its result "
-                             f"already has column(s) {clash}, which by_group uses for the subgroup.")
+        raise ParameterError(
+            f"by_group cannot run {getattr(func, '__name__', func)!r}: its result "
+            f"already has column(s) {clash}, which by_group uses for the subgroup."
+        )
     extra_cols: list[str] = list(template.columns)
     grouped = keys.groupby(by, dropna=False, sort=True, observed=True).indices
     for gkey, pos in grouped.items():
@@ -1642,11 +2103,20 @@ def by_group(func: Callable[..., Result], data: pd.DataFrame, *, by: str | Seque
     table = table.drop(columns="_cell_n")
     n_sup = int(table.groupby("group", dropna=False, observed=True, sort=False)["suppressed"].all().sum())
     if table["suppressed"].any():
-        warnings.warn(f"{int(table['suppressed'].sum())} row(s) in {n_sup} subgroup(s) based on fewer "
-                      f"than {min_cell} respondents were suppressed.", PrivacyWarning, stacklevel=2)
-    return ByGroupResult(table=table, overall=overall, by=by, min_cell=min_cell,
-                         func_name=getattr(func, "__name__", "analysis"),
-                         confidence=kwargs.get("confidence", 0.95))
+        warnings.warn(
+            f"{int(table['suppressed'].sum())} row(s) in {n_sup} subgroup(s) based on fewer "
+            f"than {min_cell} respondents were suppressed.",
+            PrivacyWarning,
+            stacklevel=2,
+        )
+    return ByGroupResult(
+        table=table,
+        overall=overall,
+        by=by,
+        min_cell=min_cell,
+        func_name=getattr(func, "__name__", "analysis"),
+        confidence=kwargs.get("confidence", 0.95),
+    )
 
 
 # ----------------------------------------------------------------------------------------
@@ -1676,11 +2146,25 @@ class MixedResult(Result):
         REML log-likelihood (as R's ``logLik(lmer(...))``).
     """
 
-    title = {"nl": "Voor- en nameting: gemengd model op alle metingen",
-             "en": "Pre/post comparison: mixed model on all measurements"}
+    title = {
+        "nl": "Voor- en nameting: gemengd model op alle metingen",
+        "en": "Pre/post comparison: mixed model on all measurements",
+    }
 
-    def __init__(self, *, rows, outcome, confidence, is_djg, counts, fit, covariates, pre, post,
-                 df_method="satterthwaite"):
+    def __init__(
+        self,
+        *,
+        rows,
+        outcome,
+        confidence,
+        is_djg,
+        counts,
+        fit,
+        covariates,
+        pre,
+        post,
+        df_method="satterthwaite",
+    ):
         self._rows = rows
         self.outcome = outcome
         self.confidence = confidence
@@ -1715,58 +2199,110 @@ class MixedResult(Result):
         md = self._row("mean_diff")
         est, lo, hi, p = md["estimate"], md["ci_lower"], md["ci_upper"], md["p_value"]
         ci = i18n.fmt_ci(lo, hi, 2, lang, self.confidence)
-        subject = (i18n.t({"nl": "De eenzaamheidsscore", "en": "The loneliness score"}, lang)
-                   if self.is_djg else
-                   i18n.t({"nl": "De score '{o}'", "en": "The score '{o}'"}, lang, o=self.outcome))
+        subject = (
+            i18n.t({"nl": "De eenzaamheidsscore", "en": "The loneliness score"}, lang)
+            if self.is_djg
+            else i18n.t({"nl": "De score '{o}'", "en": "The score '{o}'"}, lang, o=self.outcome)
+        )
         if est < 0:
             verb = i18n.t({"nl": "daalde", "en": "decreased"}, lang)
         elif est > 0:
             verb = i18n.t({"nl": "steeg", "en": "increased"}, lang)
         else:
             verb = i18n.t({"nl": "veranderde niet", "en": "did not change"}, lang)
-        lines = [i18n.t({
-            "nl": "{s} {v} volgens het gemengde model gemiddeld met {m} punt ({ci}; "
-                  "t({df}) = {t}, {p}).",
-            "en": "According to the mixed model, {s_lower} {v} on average by {m} points ({ci}; "
-                  "t({df}) = {t}, {p})."}, lang,
-            s=subject, s_lower=subject[0].lower() + subject[1:], v=verb,
-            m=_fmt(abs(est), 2, lang), ci=ci, df=_fmt(md["df"], 1, lang),
-            t=_fmt(md["statistic"], 2, lang), p=i18n.fmt_p(p, lang))]
-        lines.append(i18n.t({
-            "nl": "Gebruikt: {n} deelnemers met samen {k} metingen: {c} met voor- en nameting, "
-                  "{a} alleen met een voormeting, {b} alleen met een nameting.",
-            "en": "Used: {n} participants with {k} measurements in all: {c} with both tests, "
-                  "{a} with only a pre-test, {b} with only a post-test."}, lang,
-            n=self.n_units, k=self.n_obs, c=self.n_complete, a=self.n_pre_only,
-            b=self.n_post_only))
+        lines = [
+            i18n.t(
+                {
+                    "nl": "{s} {v} volgens het gemengde model gemiddeld met {m} punt ({ci}; "
+                    "t({df}) = {t}, {p}).",
+                    "en": "According to the mixed model, {s_lower} {v} on average by {m} points ({ci}; "
+                    "t({df}) = {t}, {p}).",
+                },
+                lang,
+                s=subject,
+                s_lower=subject[0].lower() + subject[1:],
+                v=verb,
+                m=_fmt(abs(est), 2, lang),
+                ci=ci,
+                df=_fmt(md["df"], 1, lang),
+                t=_fmt(md["statistic"], 2, lang),
+                p=i18n.fmt_p(p, lang),
+            )
+        ]
+        lines.append(
+            i18n.t(
+                {
+                    "nl": "Gebruikt: {n} deelnemers met samen {k} metingen: {c} met voor- en nameting, "
+                    "{a} alleen met een voormeting, {b} alleen met een nameting.",
+                    "en": "Used: {n} participants with {k} measurements in all: {c} with both tests, "
+                    "{a} with only a pre-test, {b} with only a post-test.",
+                },
+                lang,
+                n=self.n_units,
+                k=self.n_obs,
+                c=self.n_complete,
+                a=self.n_pre_only,
+                b=self.n_post_only,
+            )
+        )
         if self.n_rows_excluded:
-            lines.append(i18n.t({
-                "nl": "{e} meting(en) zonder uitkomst of covariaat tellen niet mee.",
-                "en": "{e} measurement(s) without an outcome or a covariate are not included."},
-                lang, e=self.n_rows_excluded))
+            lines.append(
+                i18n.t(
+                    {
+                        "nl": "{e} meting(en) zonder uitkomst of covariaat tellen niet mee.",
+                        "en": "{e} measurement(s) without an outcome or a covariate are not included.",
+                    },
+                    lang,
+                    e=self.n_rows_excluded,
+                )
+            )
         if self.covariates:
-            lines.append(i18n.t({"nl": "Gecorrigeerd voor: {c}.", "en": "Adjusted for: {c}."},
-                                lang, c=", ".join(self.covariates)))
-        lines.append(i18n.t({
-            "nl": "Model: willekeurig intercept per deelnemer (REML), vrijheidsgraden volgens "
-                  "{d}. Variantie tussen deelnemers {u}, binnen deelnemers {e}.",
-            "en": "Model: random intercept per participant (REML), {d} degrees of "
-                  "freedom. Variance between participants {u}, within participants {e}."}, lang,
-            d="Kenward-Roger" if self.df_method == "kenward-roger" else "Satterthwaite",
-            u=_fmt(self.var_unit, 2, lang), e=_fmt(self.var_residual, 2, lang)))
-        lines.append(i18n.t({
-            "nl": "Het model gebruikt ook de deelnemers die uitvielen. Het klopt als uitval "
-                  "alleen samenhangt met wat gemeten is (zoals de score bij de voormeting; "
-                  "'missing at random') en de spreiding bij voor- en nameting ongeveer gelijk "
-                  "is.",
-            "en": "The model also uses the participants who dropped out. It is right when "
-                  "drop-out depends only on what was measured (such as the pre-test score; "
-                  "'missing at random') and the spread at pre- and post-test is about the "
-                  "same."}, lang))
+            lines.append(
+                i18n.t(
+                    {"nl": "Gecorrigeerd voor: {c}.", "en": "Adjusted for: {c}."},
+                    lang,
+                    c=", ".join(self.covariates),
+                )
+            )
+        lines.append(
+            i18n.t(
+                {
+                    "nl": "Model: willekeurig intercept per deelnemer (REML), vrijheidsgraden volgens "
+                    "{d}. Variantie tussen deelnemers {u}, binnen deelnemers {e}.",
+                    "en": "Model: random intercept per participant (REML), {d} degrees of "
+                    "freedom. Variance between participants {u}, within participants {e}.",
+                },
+                lang,
+                d="Kenward-Roger" if self.df_method == "kenward-roger" else "Satterthwaite",
+                u=_fmt(self.var_unit, 2, lang),
+                e=_fmt(self.var_residual, 2, lang),
+            )
+        )
+        lines.append(
+            i18n.t(
+                {
+                    "nl": "Het model gebruikt ook de deelnemers die uitvielen. Het klopt als uitval "
+                    "alleen samenhangt met wat gemeten is (zoals de score bij de voormeting; "
+                    "'missing at random') en de spreiding bij voor- en nameting ongeveer gelijk "
+                    "is.",
+                    "en": "The model also uses the participants who dropped out. It is right when "
+                    "drop-out depends only on what was measured (such as the pre-test score; "
+                    "'missing at random') and the spread at pre- and post-test is about the "
+                    "same.",
+                },
+                lang,
+            )
+        )
         if self.singular:
-            lines.append(i18n.t({
-                "nl": "Let op: de variantie tussen deelnemers is geschat op 0.",
-                "en": "Note: the variance between participants is estimated at 0."}, lang))
+            lines.append(
+                i18n.t(
+                    {
+                        "nl": "Let op: de variantie tussen deelnemers is geschat op 0.",
+                        "en": "Note: the variance between participants is estimated at 0.",
+                    },
+                    lang,
+                )
+            )
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
     def plot(self, *, ax=None, lang: str | None = None, ylim="auto"):
@@ -1785,18 +2321,38 @@ class MixedResult(Result):
         ax.plot([0, 1], means, color=plotting.COLORS["national"], linewidth=2.2, zorder=3)
         for x, m, lo, hi, key in zip((0, 1), means, los, his, ("pre", "post")):
             err = None if not np.isfinite(lo) else [[m - lo], [hi - m]]
-            ax.errorbar([x], [m], yerr=err, fmt="o", color=plotting.COLORS[key], markersize=9,
-                        capsize=6, linewidth=2.2, zorder=4)
+            ax.errorbar(
+                [x],
+                [m],
+                yerr=err,
+                fmt="o",
+                color=plotting.COLORS[key],
+                markersize=9,
+                capsize=6,
+                linewidth=2.2,
+                zorder=4,
+            )
         ax.set_xticks([0, 1], [plotting.label("pre", lang), plotting.label("post", lang)])
         ax.set_xlim(-0.35, 1.35)
         ax.set_ylabel(plotting.label("djg_total", lang) if self.is_djg else str(self.outcome))
         lvl = i18n.fmt_number(100 * self.confidence, 0, lang)
-        ax.set_title(i18n.t({
-            "nl": "Gemengd model (n = {n} deelnemers, {k} metingen; gemiddelde met {l}%-BI)",
-            "en": "Mixed model (n = {n} participants, {k} measurements; mean with {l}% CI)"},
-            lang, n=self.n_units, k=self.n_obs, l=lvl))
-        limits = plotting.LONELINESS_LIMITS if (ylim == "auto" and self.is_djg) else (
-            None if ylim == "auto" else ylim)
+        ax.set_title(
+            i18n.t(
+                {
+                    "nl": "Gemengd model (n = {n} deelnemers, {k} metingen; gemiddelde met {l}%-BI)",
+                    "en": "Mixed model (n = {n} participants, {k} measurements; mean with {l}% CI)",
+                },
+                lang,
+                n=self.n_units,
+                k=self.n_obs,
+                l=lvl,
+            )
+        )
+        limits = (
+            plotting.LONELINESS_LIMITS
+            if (ylim == "auto" and self.is_djg)
+            else (None if ylim == "auto" else ylim)
+        )
         if limits is not None:
             ax.set_ylim(limits)
         return plotting.localize_axes(ax, lang)
@@ -1824,9 +2380,18 @@ def _covariate_matrix(frame: pd.DataFrame, covariates: Sequence[str]) -> tuple[n
     return np.column_stack(cols), names
 
 
-def mixed(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre", post="post",
-          covariates: Sequence[str] | str | None = None,
-          confidence: float = 0.95, df_method: str = "satterthwaite") -> MixedResult:
+def mixed(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    pre="pre",
+    post="post",
+    covariates: Sequence[str] | str | None = None,
+    confidence: float = 0.95,
+    df_method: str = "satterthwaite",
+) -> MixedResult:
     r"""Pre/post change from a linear mixed model on all measurements (drop-outs included).
 
     Fits ``outcome ~ post + covariates + (1 | unit)`` by REML (one random intercept per
@@ -1899,15 +2464,13 @@ def mixed(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre", 
 
     confidence = check_confidence(confidence)
     check_option("df_method", df_method, ("satterthwaite", "kenward-roger"))
-    covs = [] if covariates is None else ([covariates] if isinstance(covariates, str)
-                                          else list(covariates))
+    covs = [] if covariates is None else ([covariates] if isinstance(covariates, str) else list(covariates))
     data = check_dataframe(data)
     check_columns(data, covariates=covs)
     for c in covs:
         if c in (outcome, unit, time):
-            raise ParameterError(
-                f"covariates must not include the outcome, unit or time column, got {c!r}.")
-    _pair(data, outcome, unit, time, pre, post)   # checks ids, duplicates, numbers
+            raise ParameterError(f"covariates must not include the outcome, unit or time column, got {c!r}.")
+    _pair(data, outcome, unit, time, pre, post)  # checks ids, duplicates, numbers
     tcol = data[time]
     is_pre = _wave_mask(tcol, pre)
     is_post = _wave_mask(tcol, post)
@@ -1922,7 +2485,10 @@ def mixed(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre", 
     if n_cov_missing:
         warnings.warn(
             f"{n_cov_missing} measurement(s) with an outcome but a missing covariate were left "
-            "out of the mixed model.", DataQualityWarning, stacklevel=2)
+            "out of the mixed model.",
+            DataQualityWarning,
+            stacklevel=2,
+        )
     y, xpost, Z = y[ok], xpost[ok], Z[ok]
     codes, _ = pd.factorize(codes_all[ok], sort=False)
     k = int(codes.max()) + 1 if codes.size else 0
@@ -1932,18 +2498,22 @@ def mixed(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre", 
     if n_complete == 0:
         raise EstimationError(
             f"No participant has a usable {outcome!r} at both {pre!r} and {post!r}: the "
-            "variance between and within participants cannot be told apart.")
+            "variance between and within participants cannot be told apart."
+        )
     X = np.column_stack([np.ones(y.size), xpost, Z])
     if np.linalg.matrix_rank(X) < X.shape[1] or y.size <= X.shape[1]:
         raise EstimationError(
             "The covariates are collinear with the wave or with each other (or there are too "
-            f"few measurements for {X.shape[1]} coefficients); drop one of: {', '.join(znames)}.")
+            f"few measurements for {X.shape[1]} coefficients); drop one of: {', '.join(znames)}."
+        )
     fit = fit_random_intercept(y, X, codes)
     if fit.singular:
         warnings.warn(
             "The variance between participants is estimated at 0 (singular fit): the mixed "
             "model is then an ordinary regression on all measurements.",
-            DataQualityWarning, stacklevel=2)
+            DataQualityWarning,
+            stacklevel=2,
+        )
     p = X.shape[1]
     zbar = Z.mean(axis=0) if Z.shape[1] else np.zeros(0)
     contrasts = {
@@ -1954,10 +2524,12 @@ def mixed(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre", 
     if df_method == "kenward-roger" and y.size > KR_MAX_OBS:
         raise ParameterError(
             f"df_method='kenward-roger' is computed for at most {KR_MAX_OBS} measurements "
-            f"(here {y.size}); use df_method='satterthwaite'.")
+            f"(here {y.size}); use df_method='satterthwaite'."
+        )
     kr = df_method == "kenward-roger"
-    method = ("linear mixed model (REML, random intercept), "
-              + ("Kenward-Roger df and SE" if kr else "Satterthwaite df"))
+    method = "linear mixed model (REML, random intercept), " + (
+        "Kenward-Roger df and SE" if kr else "Satterthwaite df"
+    )
     out = []
     alpha = 1 - confidence
     for term, L in contrasts.items():
@@ -1969,20 +2541,48 @@ def mixed(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre", 
             lo, hi = est - q * se, est + q * se
         else:
             tval = pval = lo = hi = math.nan
-        out.append(dict(term=term, estimate=est, std_error=se, ci_lower=lo, ci_upper=hi,
-                        p_value=pval, n=k, statistic=tval if term == "mean_diff" else math.nan,
-                        df=dfs, n_obs=int(y.size), method=method))
+        out.append(
+            dict(
+                term=term,
+                estimate=est,
+                std_error=se,
+                ci_lower=lo,
+                ci_upper=hi,
+                p_value=pval,
+                n=k,
+                statistic=tval if term == "mean_diff" else math.nan,
+                df=dfs,
+                n_obs=int(y.size),
+                method=method,
+            )
+        )
     tot = fit.s2u + fit.s2e
-    for term, val in (("var_unit", fit.s2u), ("var_residual", fit.s2e),
-                      ("icc", fit.s2u / tot if tot > 0 else math.nan)):
+    for term, val in (
+        ("var_unit", fit.s2u),
+        ("var_residual", fit.s2e),
+        ("icc", fit.s2u / tot if tot > 0 else math.nan),
+    ):
         out.append(dict(term=term, estimate=val, n=k, n_obs=int(y.size), method="REML"))
-    counts = dict(n_units=k, n_obs=int(y.size), n_complete=n_complete,
-                  n_pre_only=int((has_pre & ~has_post).sum()),
-                  n_post_only=int((~has_pre & has_post).sum()),
-                  n_rows_excluded=int(rows.size - ok.sum()))
-    return MixedResult(rows=out, outcome=outcome, confidence=confidence,
-                       is_djg=_looks_like_djg(outcome, y), counts=counts, fit=fit,
-                       covariates=covs, pre=pre, post=post, df_method=df_method)
+    counts = dict(
+        n_units=k,
+        n_obs=int(y.size),
+        n_complete=n_complete,
+        n_pre_only=int((has_pre & ~has_post).sum()),
+        n_post_only=int((~has_pre & has_post).sum()),
+        n_rows_excluded=int(rows.size - ok.sum()),
+    )
+    return MixedResult(
+        rows=out,
+        outcome=outcome,
+        confidence=confidence,
+        is_djg=_looks_like_djg(outcome, y),
+        counts=counts,
+        fit=fit,
+        covariates=covs,
+        pre=pre,
+        post=post,
+        df_method=df_method,
+    )
 
 
 # ----------------------------------------------------------------------------------------
@@ -2010,11 +2610,14 @@ class ImputeResult(Result):
     ``n`` (in ``tidy()``): participants analysed (at least one measured outcome; missing ones imputed).
     """
 
-    title = {"nl": "Voor- en nameting: meervoudige imputatie (gevoeligheidsanalyse)",
-             "en": "Pre/post comparison: multiple imputation (sensitivity analysis)"}
+    title = {
+        "nl": "Voor- en nameting: meervoudige imputatie (gevoeligheidsanalyse)",
+        "en": "Pre/post comparison: multiple imputation (sensitivity analysis)",
+    }
 
-    def __init__(self, *, rows: list[dict], outcome: str, confidence: float, is_djg: bool,
-                 info: dict) -> None:
+    def __init__(
+        self, *, rows: list[dict], outcome: str, confidence: float, is_djg: bool, info: dict
+    ) -> None:
         self._rows = rows
         self.outcome = outcome
         self.confidence = confidence
@@ -2042,29 +2645,55 @@ class ImputeResult(Result):
         cc = self._rows[1]
         ci = i18n.fmt_ci(md["ci_lower"], md["ci_upper"], 2, lang, self.confidence)
         ci_cc = i18n.fmt_ci(cc["ci_lower"], cc["ci_upper"], 2, lang, self.confidence)
-        lines = [i18n.t({
-            "nl": "Na meervoudige imputatie ({m} keer, {meth}) is de gemiddelde verandering "
-                  "{e} punt ({ci}; t({df}) = {t}, {p}) bij {n} deelnemers; {a} voormeting(en) "
-                  "en {b} nameting(en) zijn geïmputeerd.",
-            "en": "After multiple imputation ({m} times, {meth}) the mean change is {e} points "
-                  "({ci}; t({df}) = {t}, {p}) among {n} participants; {a} pre-test and {b} "
-                  "post-test value(s) were imputed."}, lang,
-            m=self.m, meth=self.method, e=_fmt(md["estimate"], 2, lang), ci=ci,
-            df=_fmt(md["df"], 1, lang), t=_fmt(md["statistic"], 2, lang),
-            p=i18n.fmt_p(md["p_value"], lang), n=self.n_units, a=self.n_imputed_pre,
-            b=self.n_imputed_post)]
-        lines.append(i18n.t({
-            "nl": "Alleen deelnemers met voor- en nameting: {e} punt ({ci}, n = {n}).",
-            "en": "Participants with both tests only: {e} points ({ci}, n = {n})."}, lang,
-            e=_fmt(cc["estimate"], 2, lang), ci=ci_cc, n=cc["n"]))
-        lines.append(i18n.t({
-            "nl": "Aandeel ontbrekende informatie (fmi): {f}. Imputatie veronderstelt dat "
-                  "uitval alleen samenhangt met wat gemeten is ('missing at random'); het is "
-                  "een gevoeligheidsanalyse naast het gemengde model.",
-            "en": "Fraction of missing information (fmi): {f}. Imputation assumes that drop-out "
-                  "depends only on what was measured ('missing at random'); it is a "
-                  "sensitivity analysis beside the mixed model."}, lang,
-            f=_fmt(md["fmi"], 2, lang)))
+        lines = [
+            i18n.t(
+                {
+                    "nl": "Na meervoudige imputatie ({m} keer, {meth}) is de gemiddelde verandering "
+                    "{e} punt ({ci}; t({df}) = {t}, {p}) bij {n} deelnemers; {a} voormeting(en) "
+                    "en {b} nameting(en) zijn geïmputeerd.",
+                    "en": "After multiple imputation ({m} times, {meth}) the mean change is {e} points "
+                    "({ci}; t({df}) = {t}, {p}) among {n} participants; {a} pre-test and {b} "
+                    "post-test value(s) were imputed.",
+                },
+                lang,
+                m=self.m,
+                meth=self.method,
+                e=_fmt(md["estimate"], 2, lang),
+                ci=ci,
+                df=_fmt(md["df"], 1, lang),
+                t=_fmt(md["statistic"], 2, lang),
+                p=i18n.fmt_p(md["p_value"], lang),
+                n=self.n_units,
+                a=self.n_imputed_pre,
+                b=self.n_imputed_post,
+            )
+        ]
+        lines.append(
+            i18n.t(
+                {
+                    "nl": "Alleen deelnemers met voor- en nameting: {e} punt ({ci}, n = {n}).",
+                    "en": "Participants with both tests only: {e} points ({ci}, n = {n}).",
+                },
+                lang,
+                e=_fmt(cc["estimate"], 2, lang),
+                ci=ci_cc,
+                n=cc["n"],
+            )
+        )
+        lines.append(
+            i18n.t(
+                {
+                    "nl": "Aandeel ontbrekende informatie (fmi): {f}. Imputatie veronderstelt dat "
+                    "uitval alleen samenhangt met wat gemeten is ('missing at random'); het is "
+                    "een gevoeligheidsanalyse naast het gemengde model.",
+                    "en": "Fraction of missing information (fmi): {f}. Imputation assumes that drop-out "
+                    "depends only on what was measured ('missing at random'); it is a "
+                    "sensitivity analysis beside the mixed model.",
+                },
+                lang,
+                f=_fmt(md["fmi"], 2, lang),
+            )
+        )
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
     def plot(self, *, ax=None, lang: str | None = None):
@@ -2074,23 +2703,42 @@ class ImputeResult(Result):
 
         check_lang(lang)
         ax = plotting.new_axes(ax, figsize=(6.5, 2.6))
-        labels = [i18n.t({"nl": "Meervoudige imputatie", "en": "Multiple imputation"}, lang),
-                  i18n.t({"nl": "Alleen complete paren", "en": "Complete pairs only"}, lang)]
+        labels = [
+            i18n.t({"nl": "Meervoudige imputatie", "en": "Multiple imputation"}, lang),
+            i18n.t({"nl": "Alleen complete paren", "en": "Complete pairs only"}, lang),
+        ]
         for y, r, key in zip((1, 0), self._rows[:2], ("post", "pre")):
-            ax.errorbar([r["estimate"]], [y], xerr=[[r["estimate"] - r["ci_lower"]],
-                                                   [r["ci_upper"] - r["estimate"]]],
-                        fmt="o", color=plotting.COLORS[key], capsize=5, markersize=8)
+            ax.errorbar(
+                [r["estimate"]],
+                [y],
+                xerr=[[r["estimate"] - r["ci_lower"]], [r["ci_upper"] - r["estimate"]]],
+                fmt="o",
+                color=plotting.COLORS[key],
+                capsize=5,
+                markersize=8,
+            )
         ax.axvline(0, color=plotting.COLORS["national"], linewidth=1)
         ax.set_yticks([1, 0], labels)
         ax.set_ylim(-0.6, 1.6)
-        ax.set_xlabel(i18n.t({"nl": "Verandering (na - voor)", "en": "Change (post - pre)"},
-                             lang))
+        ax.set_xlabel(i18n.t({"nl": "Verandering (na - voor)", "en": "Change (post - pre)"}, lang))
         return plotting.localize_axes(ax, lang)
 
 
-def impute(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre", post="post",
-           covariates: Sequence[str] | str | None = None, m: int = 20, n_iter: int = 10,
-           method: str = "norm", seed: int = 0, confidence: float = 0.95) -> ImputeResult:
+def impute(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    pre="pre",
+    post="post",
+    covariates: Sequence[str] | str | None = None,
+    m: int = 20,
+    n_iter: int = 10,
+    method: str = "norm",
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> ImputeResult:
     r"""Mean pre/post change after multiple imputation of the missing measurements.
 
     A sensitivity analysis for drop-out: every participant with at least one measured
@@ -2145,14 +2793,12 @@ def impute(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre",
     m = check_positive_int(m, "m", minimum=20)
     n_iter = check_positive_int(n_iter, "n_iter", minimum=1)
     seed = check_positive_int(seed, "seed", minimum=0)
-    covs = [] if covariates is None else ([covariates] if isinstance(covariates, str)
-                                          else list(covariates))
+    covs = [] if covariates is None else ([covariates] if isinstance(covariates, str) else list(covariates))
     data = check_dataframe(data)
     check_columns(data, covariates=covs)
     for c in covs:
         if c in (outcome, unit, time):
-            raise ParameterError(
-                f"covariates must not include the outcome, unit or time column, got {c!r}.")
+            raise ParameterError(f"covariates must not include the outcome, unit or time column, got {c!r}.")
     pairs = _pair(data, outcome, unit, time, pre, post)
     keep = ~(np.isnan(pairs.pre_value) & np.isnan(pairs.post_value))
     # covariates per unit: from the pre row, else the post row
@@ -2162,7 +2808,7 @@ def impute(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre",
     frame = data.iloc[rows]
     codes, _ = pd.factorize(frame[unit], sort=False)
     Z, znames = _covariate_matrix(frame, covs)
-    order = np.lexsort((~is_pre[rows], codes))     # per unit: the pre row first
+    order = np.lexsort((~is_pre[rows], codes))  # per unit: the pre row first
     first = np.ones(order.size, dtype=bool)
     first[1:] = codes[order][1:] != codes[order][:-1]
     Zu = np.full((pairs.n_units, Z.shape[1]), np.nan)
@@ -2170,8 +2816,11 @@ def impute(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre",
     cov_ok = ~np.isnan(Zu).any(axis=1)
     n_cov_missing = int((keep & ~cov_ok).sum())
     if n_cov_missing:
-        warnings.warn(f"{n_cov_missing} participant(s) with a missing covariate were left out "
-                      "of the imputation.", DataQualityWarning, stacklevel=2)
+        warnings.warn(
+            f"{n_cov_missing} participant(s) with a missing covariate were left out of the imputation.",
+            DataQualityWarning,
+            stacklevel=2,
+        )
     keep &= cov_ok
     pre_v, post_v, Zu = pairs.pre_value[keep], pairs.post_value[keep], Zu[keep]
     n = int(keep.sum())
@@ -2180,7 +2829,8 @@ def impute(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre",
     if complete.sum() < 3 or np.isnan(pre_v).all() or np.isnan(post_v).all():
         raise EstimationError(
             f"Too few participants with both measurements of {outcome!r} "
-            f"({int(complete.sum())}) to build an imputation model (at least 3).")
+            f"({int(complete.sum())}) to build an imputation model (at least 3)."
+        )
     if Zu.shape[1] and np.linalg.matrix_rank(np.column_stack([np.ones(n), Zu])) < Zu.shape[1] + 1:
         raise EstimationError(f"The covariates are collinear; drop one of: {', '.join(znames)}.")
     X = np.column_stack([pre_v, post_v, Zu])
@@ -2189,8 +2839,7 @@ def impute(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre",
         d = c[:, 1] - c[:, 0]
         return float(d.mean()), float(d.var(ddof=1) / d.size)
 
-    est, var = analyse(chained_imputations(X, m=m, n_iter=n_iter, seed=seed, method=method),
-                       mean_change)
+    est, var = analyse(chained_imputations(X, m=m, n_iter=n_iter, seed=seed, method=method), mean_change)
     pooled = rubin_pool(est, var, df_complete=n - 1)
     alpha = 1 - confidence
     q = float(stats.t.ppf(1 - alpha / 2, pooled.df))
@@ -2204,20 +2853,50 @@ def impute(data: pd.DataFrame, *, outcome: str, unit: str, time: str, pre="pre",
     qcc = float(stats.t.ppf(1 - alpha / 2, ncc - 1))
     tcc = mcc / secc if secc > 0 else math.nan
     out = [
-        dict(term="mean_diff", estimate=pooled.estimate, std_error=pooled.std_error,
-             ci_lower=pooled.estimate - q * pooled.std_error,
-             ci_upper=pooled.estimate + q * pooled.std_error, p_value=p_val, n=n,
-             statistic=tval, df=pooled.df, fmi=pooled.fmi, riv=pooled.riv, m=m, method=meth),
-        dict(term="mean_diff_complete_case", estimate=mcc, std_error=secc,
-             ci_lower=mcc - qcc * secc, ci_upper=mcc + qcc * secc,
-             p_value=float(2 * stats.t.sf(abs(tcc), ncc - 1)) if np.isfinite(tcc) else math.nan,
-             n=ncc, statistic=tcc, df=float(ncc - 1), method="paired t-test, complete pairs"),
+        dict(
+            term="mean_diff",
+            estimate=pooled.estimate,
+            std_error=pooled.std_error,
+            ci_lower=pooled.estimate - q * pooled.std_error,
+            ci_upper=pooled.estimate + q * pooled.std_error,
+            p_value=p_val,
+            n=n,
+            statistic=tval,
+            df=pooled.df,
+            fmi=pooled.fmi,
+            riv=pooled.riv,
+            m=m,
+            method=meth,
+        ),
+        dict(
+            term="mean_diff_complete_case",
+            estimate=mcc,
+            std_error=secc,
+            ci_lower=mcc - qcc * secc,
+            ci_upper=mcc + qcc * secc,
+            p_value=float(2 * stats.t.sf(abs(tcc), ncc - 1)) if np.isfinite(tcc) else math.nan,
+            n=ncc,
+            statistic=tcc,
+            df=float(ncc - 1),
+            method="paired t-test, complete pairs",
+        ),
     ]
-    info = dict(n_units=n, n_imputed_pre=n_mis_pre, n_imputed_post=n_mis_post, m=m,
-                n_iter=n_iter, method=method, seed=seed, estimates=est,
-                complete_case=dict(estimate=mcc, ci_lower=out[1]["ci_lower"],
-                                   ci_upper=out[1]["ci_upper"], n=ncc),
-                pooled=pooled)
-    return ImputeResult(rows=out, outcome=outcome, confidence=confidence,
-                        is_djg=_looks_like_djg(outcome, np.concatenate([pre_v, post_v])),
-                        info=info)
+    info = dict(
+        n_units=n,
+        n_imputed_pre=n_mis_pre,
+        n_imputed_post=n_mis_post,
+        m=m,
+        n_iter=n_iter,
+        method=method,
+        seed=seed,
+        estimates=est,
+        complete_case=dict(estimate=mcc, ci_lower=out[1]["ci_lower"], ci_upper=out[1]["ci_upper"], n=ncc),
+        pooled=pooled,
+    )
+    return ImputeResult(
+        rows=out,
+        outcome=outcome,
+        confidence=confidence,
+        is_djg=_looks_like_djg(outcome, np.concatenate([pre_v, post_v])),
+        info=info,
+    )

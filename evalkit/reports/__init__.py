@@ -8,6 +8,7 @@ entry point for one coalition's report is :func:`render_coalition` (see
     out = render_coalition("GM0363.csv", coalition_code="GM0363", coalition_name="Amsterdam",
                            output_dir="reports")
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -32,6 +32,7 @@ Every file is written atomically (temporary file + ``os.replace``). Workers are 
 never threads (papermill and notebooks may change the working directory). With
 ``scheduler="tcp://host:8786"`` the same tasks run on a Dask distributed cluster.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -83,7 +84,6 @@ CACHE_DIRNAME = "_cache"
 MANIFEST = "manifest.json"
 
 
-
 # ----------------------------------------------------------------------------------------
 # results
 # ----------------------------------------------------------------------------------------
@@ -121,8 +121,10 @@ class BatchResult:
         return int((self.table["status"] == "failed").sum())
 
     def __repr__(self) -> str:
-        return (f"<BatchResult {len(self.table)} coalitions: {self.n_ok} ok, "
-                f"{self.n_failed} failed, {self.seconds:.1f} s; index: {self.index_path}>")
+        return (
+            f"<BatchResult {len(self.table)} coalitions: {self.n_ok} ok, "
+            f"{self.n_failed} failed, {self.seconds:.1f} s; index: {self.index_path}>"
+        )
 
 
 # ----------------------------------------------------------------------------------------
@@ -141,9 +143,11 @@ def _coalition_list(coalitions) -> list[dict]:
             "'coalition_code' (and the other template parameters)."
         )
     if not rows:
-        raise ParameterError("coalitions is empty.",
-                             nl="de lijst van coalities is leeg (geen regels, of een map zonder "
-                                "bestanden met een naam als GM0363*.csv).")
+        raise ParameterError(
+            "coalitions is empty.",
+            nl="de lijst van coalities is leeg (geen regels, of een map zonder "
+            "bestanden met een naam als GM0363*.csv).",
+        )
     out = []
     for r in rows:
         clean = {}
@@ -158,12 +162,16 @@ def _coalition_list(coalitions) -> list[dict]:
         out.append(clean)
     codes = [r.get("coalition_code") for r in out]
     if any(c is None for c in codes):
-        raise ParameterError("every coalition needs a 'coalition_code'.",
-                             nl="elke coalitie heeft een coalition_code nodig (kolom coalition_code, GM en vier cijfers).")
+        raise ParameterError(
+            "every coalition needs a 'coalition_code'.",
+            nl="elke coalitie heeft een coalition_code nodig (kolom coalition_code, GM en vier cijfers).",
+        )
     dup = sorted({c for c in codes if codes.count(c) > 1}, key=str)
     if dup:
-        raise ParameterError(f"coalition_code values must be unique; repeated: {dup}.",
-                             nl=f"elke coalition_code mag maar één keer voorkomen; dubbel: {', '.join(map(str, dup))}.")
+        raise ParameterError(
+            f"coalition_code values must be unique; repeated: {dup}.",
+            nl=f"elke coalition_code mag maar één keer voorkomen; dubbel: {', '.join(map(str, dup))}.",
+        )
     return out
 
 
@@ -210,8 +218,7 @@ _ALL_KERNELS: list[WarmKernel] = []
 
 def _worker_kernel(kernel_name: str, cwd: str) -> WarmKernel:
     k = getattr(_LOCAL, "kernel", None)
-    if k is not None and (k.kernel_name != kernel_name or k.cwd != str(Path(cwd).resolve())
-                          or not k.alive):
+    if k is not None and (k.kernel_name != kernel_name or k.cwd != str(Path(cwd).resolve()) or not k.alive):
         k.shutdown()
         k = None
     if k is None:
@@ -245,41 +252,52 @@ def _prepare_task(task: dict) -> dict:
     """Phase 1 (no kernel): validate the data and compute this coalition's page."""
     t0 = time.perf_counter()
     params, cwd = task["params"], Path(task["cwd"])
-    out = {"code": params["coalition_code"], "status": "ok", "stage": None, "message": "",
-           "errors": None, "key": {}, "seconds_prepare": 0.0}
+    out = {
+        "code": params["coalition_code"],
+        "status": "ok",
+        "stage": None,
+        "message": "",
+        "errors": None,
+        "key": {},
+        "seconds_prepare": 0.0,
+    }
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             df, errors = read_and_validate(params, cwd, task["validate"])
         if errors is not None and len(errors):
             n = len(errors)
-            out.update(status="failed", stage="validation",
-                       message=f"{n} {'fout' if n == 1 else 'fouten'} in het databestand",
-                       errors=errors.to_dict(orient="records"))
+            out.update(
+                status="failed",
+                stage="validation",
+                message=f"{n} {'fout' if n == 1 else 'fouten'} in het databestand",
+                errors=errors.to_dict(orient="records"),
+            )
         elif task["precompute"]:
             from evalkit.reports import coalition
 
             p = {k: v for k, v in params.items() if k != "results_cache"}
             if df is None:
-                df = coalition.read_and_validate(Path(cwd, p["data_path"]),
-                                                 p.get("codebook") or "intervention",
-                                                 p.get("lang", "nl"))[0]
+                df = coalition.read_and_validate(
+                    Path(cwd, p["data_path"]), p.get("codebook") or "intervention", p.get("lang", "nl")
+                )[0]
             if p.get("data_path") and Path(cwd, p["data_path"]).is_file():
                 p["_data_sha256"] = file_sha256(Path(cwd, p["data_path"]))
                 p["data_path"] = Path(str(p["data_path"])).name
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 page, key = coalition.prepare_page(df, p)
-            atomic_write(Path(task["cache_dir"]) / f"{params['coalition_code']}.pkl",
-                         pickle.dumps((page, p), protocol=4))
+            atomic_write(
+                Path(task["cache_dir"]) / f"{params['coalition_code']}.pkl",
+                pickle.dumps((page, p), protocol=4),
+            )
             out["key"] = key
             if task.get("registry"):  # intervention and year for the results registry
                 from evalkit.store.registry import evaluation_context
 
                 out["context"] = evaluation_context(df, intervention=p.get("intervention"))
     except Exception as exc:  # noqa: BLE001 - isolate: this coalition fails, the batch goes on
-        out.update(status="failed", stage="analysis",
-                   message=f"{type(exc).__name__}: {exc}")
+        out.update(status="failed", stage="analysis", message=f"{type(exc).__name__}: {exc}")
     out["seconds_prepare"] = time.perf_counter() - t0
     return out
 
@@ -292,18 +310,19 @@ def _render_inprocess(task: dict) -> dict:
     t0 = time.perf_counter()
     params = task["params"]
     code = params["coalition_code"]
-    out = {"code": code, "status": "ok", "stage": None, "message": "", "html": None,
-           "seconds_render": 0.0}
+    out = {"code": code, "status": "ok", "stage": None, "message": "", "html": None, "seconds_render": 0.0}
     cache = Path(task["cache_dir"])
     try:
         with open(cache / f"{code}.pkl", "rb") as fh:
             page, p = pickle.load(fh)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            html, rec, _ = coalition.finish_page(page, p, snapshot=load_snapshot(cache),
-                                                 basename=task["basename"])
-        res = coalition.write_outcome(coalition.ReportOutcome(
-            "ok", html, rec, basename=task["basename"]), task["output_dir"])
+            html, rec, _ = coalition.finish_page(
+                page, p, snapshot=load_snapshot(cache), basename=task["basename"]
+            )
+        res = coalition.write_outcome(
+            coalition.ReportOutcome("ok", html, rec, basename=task["basename"]), task["output_dir"]
+        )
         out["html"] = res.html_path.name if res.html_path else None
     except disclosure.DisclosureError as exc:
         out.update(status="failed", stage="disclosure", message=str(exc))
@@ -319,16 +338,29 @@ def _render_task(task: dict) -> dict:
         return _render_inprocess(task)
     t0 = time.perf_counter()
     params = task["params"]
-    out = {"code": params["coalition_code"], "status": "ok", "stage": None, "message": "",
-           "html": None, "seconds_render": 0.0}
+    out = {
+        "code": params["coalition_code"],
+        "status": "ok",
+        "stage": None,
+        "message": "",
+        "html": None,
+        "seconds_render": 0.0,
+    }
     try:
         kernel = "fresh"
         if task["kernel"] == "warm":
             kernel = _worker_kernel(task["kernel_name"], task["cwd"])
-        res = render(task["template"], params, task["output_dir"], kernel=kernel,
-                     kernel_name=task["kernel_name"], cwd=task["cwd"],
-                     execution_timeout=task["execution_timeout"],
-                     basename=task["basename"], write_notebook=task["write_notebook"])
+        res = render(
+            task["template"],
+            params,
+            task["output_dir"],
+            kernel=kernel,
+            kernel_name=task["kernel_name"],
+            cwd=task["cwd"],
+            execution_timeout=task["execution_timeout"],
+            basename=task["basename"],
+            write_notebook=task["write_notebook"],
+        )
         out["html"] = res.html_path.name
     except ReportExecutionError as exc:
         out.update(status="failed", stage="notebook", message=f"{exc.ename}: {exc.evalue}")
@@ -347,10 +379,17 @@ def _render_task(task: dict) -> dict:
 # executors: a process pool, or Dask distributed
 # ----------------------------------------------------------------------------------------
 def _infrastructure_failure(task: dict, exc: BaseException) -> dict:
-    return {"code": str(task["params"]["coalition_code"]), "status": "failed",
-            "stage": "notebook" if "template" in task else "analysis",
-            "message": f"{type(exc).__name__}: {exc}", "errors": None, "key": {},
-            "html": None, "seconds_prepare": 0.0, "seconds_render": 0.0}
+    return {
+        "code": str(task["params"]["coalition_code"]),
+        "status": "failed",
+        "stage": "notebook" if "template" in task else "analysis",
+        "message": f"{type(exc).__name__}: {exc}",
+        "errors": None,
+        "key": {},
+        "html": None,
+        "seconds_prepare": 0.0,
+        "seconds_render": 0.0,
+    }
 
 
 class _Executor:
@@ -371,8 +410,9 @@ class _Executor:
             from concurrent.futures import ProcessPoolExecutor
 
             method = "fork" if sys.platform.startswith("linux") else "spawn"
-            self.pool = ProcessPoolExecutor(max_workers=workers,
-                                            mp_context=multiprocessing.get_context(method))
+            self.pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=multiprocessing.get_context(method)
+            )
 
     def map(self, fn: Callable, tasks: list, progress, desc: str):
         """Yield results as they complete (order of completion).
@@ -385,8 +425,7 @@ class _Executor:
         if progress:
             from tqdm.auto import tqdm
 
-            bar = tqdm(total=len(tasks), desc=desc, unit="coalitie", file=sys.stderr,
-                       dynamic_ncols=True)
+            bar = tqdm(total=len(tasks), desc=desc, unit="coalitie", file=sys.stderr, dynamic_ncols=True)
         try:
             if self.client is not None:
                 from distributed import as_completed
@@ -527,8 +566,7 @@ def run(
     if precompute not in ("auto", True, False):
         raise ParameterError("precompute must be 'auto', True or False.")
     if workers is None:
-        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
-            os.cpu_count() or 1)
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     workers = check_positive_int(workers, "workers")
     execution_timeout = _check_timeout(execution_timeout)
     for flag, val in (("write_notebooks", write_notebooks), ("progress", progress)):
@@ -539,8 +577,10 @@ def run(
     if cwd is not None and not Path(cwd).is_dir():
         raise ParameterError(f"cwd={str(cwd)!r} is not a folder.")
     if Path(output_dir).exists() and not Path(output_dir).is_dir():
-        raise ParameterError(f"output_dir={str(output_dir)!r} exists and is not a folder.",
-                             nl=f"'{output_dir}' bestaat al en is geen map; kies een map voor --out.")
+        raise ParameterError(
+            f"output_dir={str(output_dir)!r} exists and is not a folder.",
+            nl=f"'{output_dir}' bestaat al en is geen map; kies een map voor --out.",
+        )
     template = Path(template).resolve()
     coalition_template = _is_coalition_template(template)
     if renderer == "inprocess" and not coalition_template:
@@ -573,7 +613,7 @@ def run(
                 f"unknown parameter(s) {bad} for coalition {r['coalition_code']!r}; "
                 f"the template accepts: {sorted(all_names)}.",
                 nl=f"onbekende parameter(s) {', '.join(bad)} bij coalitie {r['coalition_code']}; "
-                   f"het sjabloon kent: {', '.join(sorted(all_names))}.",
+                f"het sjabloon kent: {', '.join(sorted(all_names))}.",
             )
     if coalition_template:  # typed values, Dutch messages, the min_cell floor: whole batch
         from evalkit.reports.coalition import check_report_parameters
@@ -586,9 +626,18 @@ def run(
         params = {**common, **r}
         code = str(params["coalition_code"])
         name = str(params.get("coalition_name") or code)
-        entry = {"coalition_code": code, "coalition_name": name, "status": "failed",
-                 "stage": None, "message": "", "html": None, "seconds": 0.0,
-                 "hash": None, "key": {}, "data_path": params.get("data_path")}
+        entry = {
+            "coalition_code": code,
+            "coalition_name": name,
+            "status": "failed",
+            "stage": None,
+            "message": "",
+            "html": None,
+            "seconds": 0.0,
+            "hash": None,
+            "key": {},
+            "data_path": params.get("data_path"),
+        }
         entries[code] = entry
         if precompute:
             params["results_cache"] = str(cache_dir)
@@ -597,8 +646,7 @@ def run(
             if coalition_template:
                 from evalkit.reports.coalition import check_report_parameters
 
-                check_report_parameters({k: v for k, v in params.items()
-                                         if k != "results_cache"})
+                check_report_parameters({k: v for k, v in params.items() if k != "results_cache"})
         except ParameterError as exc:
             entry.update(stage="parameters", message=str(exc))
             continue
@@ -609,14 +657,27 @@ def run(
         if old and rerun != "all" and (output_dir / (old.get("html") or "-")).is_file():
             unchanged_ok = old.get("hash") == entry["hash"] and old.get("status") == "ok"
             if (rerun == "changed" and unchanged_ok) or (rerun == "failed" and old.get("status") == "ok"):
-                entry.update(status="skipped", html=old.get("html"), key=old.get("key", {}),
-                             seconds=0.0, message=old.get("message", ""))
+                entry.update(
+                    status="skipped",
+                    html=old.get("html"),
+                    key=old.get("key", {}),
+                    seconds=0.0,
+                    message=old.get("message", ""),
+                )
                 if rerun == "failed":
                     entry["hash"] = old.get("hash")
                 continue
-        to_prepare.append({"params": params, "cwd": str(cwd), "validate": validate,
-                           "precompute": precompute, "cache_dir": str(cache_dir),
-                           "basename": basename, "registry": bool(registry)})
+        to_prepare.append(
+            {
+                "params": params,
+                "cwd": str(cwd),
+                "validate": validate,
+                "precompute": precompute,
+                "cache_dir": str(cache_dir),
+                "basename": basename,
+                "registry": bool(registry),
+            }
+        )
     registry_engine = None
     if registry is not None:  # an unreachable database stops the batch before any work
         from evalkit.store.registry import connect
@@ -635,11 +696,9 @@ def run(
                 e["key"] = res["key"]
                 if res.get("context"):
                     e["context"] = res["context"]
-                ready.append(next(t for t in to_prepare
-                                  if str(t["params"]["coalition_code"]) == res["code"]))
+                ready.append(next(t for t in to_prepare if str(t["params"]["coalition_code"]) == res["code"]))
             else:
-                e.update(status="failed", stage=res["stage"], message=res["message"],
-                         errors=res["errors"])
+                e.update(status="failed", stage=res["stage"], message=res["message"], errors=res["errors"])
         timings["prepare"] = time.perf_counter() - t0
 
         # 3. results across coalitions (pooled estimate) for the reports and the index
@@ -650,21 +709,33 @@ def run(
             from evalkit.reports.overview import finalize
 
             ready_codes = {str(t["params"]["coalition_code"]) for t in ready}
-            keys = {c: e["key"] for c, e in entries.items()
-                    if e["key"] and (e["status"] == "skipped" or c in ready_codes)}
+            keys = {
+                c: e["key"]
+                for c, e in entries.items()
+                if e["key"] and (e["status"] == "skipped" or c in ready_codes)
+            }
             snapshot = finalize(keys, cache_dir=cache_dir)
             pooled = snapshot.pooled
         timings["pool"] = time.perf_counter() - t0
 
         # 4. notebooks, in parallel, warm kernels
         t0 = time.perf_counter()
-        render_tasks = [{
-            "params": t["params"], "template": str(template), "output_dir": str(output_dir),
-            "kernel": kernel, "kernel_name": kernel_name, "cwd": str(cwd),
-            "execution_timeout": execution_timeout, "basename": t["basename"],
-            "write_notebook": write_notebooks, "inprocess": inprocess,
-            "cache_dir": str(cache_dir),
-        } for t in ready]
+        render_tasks = [
+            {
+                "params": t["params"],
+                "template": str(template),
+                "output_dir": str(output_dir),
+                "kernel": kernel,
+                "kernel_name": kernel_name,
+                "cwd": str(cwd),
+                "execution_timeout": execution_timeout,
+                "basename": t["basename"],
+                "write_notebook": write_notebooks,
+                "inprocess": inprocess,
+                "cache_dir": str(cache_dir),
+            }
+            for t in ready
+        ]
         for res in executor.map(_render_task, render_tasks, progress, "rapporten"):
             e = entries[res["code"]]
             e["seconds"] += res["seconds_render"]
@@ -677,8 +748,7 @@ def run(
                 e.update(status="failed", stage=res["stage"], message=res["message"])
         timings["render"] = time.perf_counter() - t0
         if registry_engine is not None:
-            _record_registry(registry_engine, entries, {str(t["params"]["coalition_code"])
-                                                        for t in ready})
+            _record_registry(registry_engine, entries, {str(t["params"]["coalition_code"]) for t in ready})
     finally:
         executor.close()
         if registry_engine is not None:
@@ -691,13 +761,20 @@ def run(
             continue
         if e.get("message") and e.get("stage") in ("analysis", "notebook") and e.get("data_path"):
             # an exception's text may quote the data: no participant id reaches a page
-            e["message"] = scrub_text(str(e["message"]), identifiers_of(
-                None, Path(cwd, str(e["data_path"]))), lang)
+            e["message"] = scrub_text(
+                str(e["message"]), identifiers_of(None, Path(cwd, str(e["data_path"]))), lang
+            )
         errors = e.pop("errors", None)
         errors = pd.DataFrame(errors) if errors else None
-        page = error_page(code, e["coalition_name"], stage=e["stage"] or "analysis",
-                          message=e["message"], errors=errors, data_file=e.get("data_path"),
-                          lang=lang)
+        page = error_page(
+            code,
+            e["coalition_name"],
+            stage=e["stage"] or "analysis",
+            message=e["message"],
+            errors=errors,
+            data_file=e.get("data_path"),
+            lang=lang,
+        )
         base = e.get("basename") or report_basename(code, e["coalition_name"])
         fname = f"{base}-fout.html"
         atomic_write(output_dir / fname, page)
@@ -708,9 +785,14 @@ def run(
     manifest = {
         "evalkit_version": __version__,
         "template": template.name,
-        "coalitions": {c: {k: (_portable_path(v, cwd) if k == "data_path" else v)
-                           for k, v in e.items() if k not in ("errors",)}
-                       for c, e in entries.items()},
+        "coalitions": {
+            c: {
+                k: (_portable_path(v, cwd) if k == "data_path" else v)
+                for k, v in e.items()
+                if k not in ("errors",)
+            }
+            for c, e in entries.items()
+        },
     }
     # a failed run keeps no hash: it always runs again
     for c, e in manifest["coalitions"].items():
@@ -718,26 +800,33 @@ def run(
             e["hash"] = None
         if e["status"] == "skipped":
             e["status"] = "ok"
-    atomic_write(output_dir / MANIFEST, json.dumps(manifest, indent=1, default=str,
-                                                   ensure_ascii=False))
-    table = pd.DataFrame([{k: e.get(k) for k in ("coalition_code", "coalition_name", "status",
-                                                  "stage", "message", "html", "seconds")}
-                          for e in entries.values()])
+    atomic_write(output_dir / MANIFEST, json.dumps(manifest, indent=1, default=str, ensure_ascii=False))
+    table = pd.DataFrame(
+        [
+            {
+                k: e.get(k)
+                for k in ("coalition_code", "coalition_name", "status", "stage", "message", "html", "seconds")
+            }
+            for e in entries.values()
+        ]
+    )
     from evalkit.reports.disclosure import Policy
     from evalkit.reports.overview import index_page, load_snapshot
 
     if snapshot is None and precompute:
         snapshot = load_snapshot(cache_dir)
     index_html, index_rec = index_page(
-        table, {c: e["key"] for c, e in entries.items()}, snapshot, lang=lang,
+        table,
+        {c: e["key"] for c, e in entries.items()},
+        snapshot,
+        lang=lang,
         example_data=bool(common.get("example_data")),
-        policy=Policy(int(common.get("min_cell", 10)), bool(common.get("min_cell_override"))))
+        policy=Policy(int(common.get("min_cell", 10)), bool(common.get("min_cell_override"))),
+    )
     index_path = atomic_write(output_dir / "index.html", index_html)
-    atomic_write(output_dir / f"index{RECORD_SUFFIX}",
-                 json.dumps(index_rec, indent=1, ensure_ascii=False))
+    atomic_write(output_dir / f"index{RECORD_SUFFIX}", json.dumps(index_rec, indent=1, ensure_ascii=False))
     timings["index"] = time.perf_counter() - t0
-    return BatchResult(output_dir, index_path, table, pooled,
-                       time.perf_counter() - t_start, timings)
+    return BatchResult(output_dir, index_path, table, pooled, time.perf_counter() - t_start, timings)
 
 
 def _record_registry(engine: Any, entries: dict[str, dict], rendered: set[str]) -> None:
@@ -750,9 +839,15 @@ def _record_registry(engine: Any, entries: dict[str, dict], rendered: set[str]) 
         ctx = e.get("context") or {}
         year = ctx.get("year") or time.gmtime().tm_year
         try:
-            n = record_key_numbers(e["key"], gm_code=code, coalition=e["coalition_name"],
-                                   intervention=ctx.get("intervention") or "alle interventies",
-                                   year=year, source="batch", url=engine)
+            n = record_key_numbers(
+                e["key"],
+                gm_code=code,
+                coalition=e["coalition_name"],
+                intervention=ctx.get("intervention") or "alle interventies",
+                year=year,
+                source="batch",
+                url=engine,
+            )
             e["registry"] = f"{n} recorded"
         except ParameterError as exc:  # the registry refuses it: the report stands
             e["registry"] = f"refused: {exc}"
@@ -814,21 +909,32 @@ def _cmd_batch(args) -> int:
         coalitions = _read_coalitions(args.coalitions)
         from evalkit.reports.render import parse_cli_values
 
-        params = parse_cli_values([*(args.param or []), *(args.typed_param or [])],
-                                  args.template)
+        params = parse_cli_values([*(args.param or []), *(args.typed_param or [])], args.template)
         if args.lang:
             params["lang"] = args.lang
-        res = run(args.template, coalitions, args.out, parameters=params,
-                  workers=args.workers, scheduler=args.scheduler, rerun=args.rerun,
-                  kernel=args.kernel, kernel_name=args.kernel_name,
-                  execution_timeout=args.execution_timeout, progress=not args.quiet,
-                  renderer=args.renderer, registry=args.registry)
+        res = run(
+            args.template,
+            coalitions,
+            args.out,
+            parameters=params,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            rerun=args.rerun,
+            kernel=args.kernel,
+            kernel_name=args.kernel_name,
+            execution_timeout=args.execution_timeout,
+            progress=not args.quiet,
+            renderer=args.renderer,
+            registry=args.registry,
+        )
     except (ParameterError, EvalkitError) as exc:  # files: evalkit.cli.main, one line
         print(f"evalkit batch: {exc.message()}", file=sys.stderr)
         return 2
     n_same = len(res.table) - res.n_ok - res.n_failed
-    print(f"{res.n_ok} {'rapport' if res.n_ok == 1 else 'rapporten'} klaar, "
-          f"{res.n_failed} niet gemaakt, {n_same} ongewijzigd; {res.seconds:.1f} s")
+    print(
+        f"{res.n_ok} {'rapport' if res.n_ok == 1 else 'rapporten'} klaar, "
+        f"{res.n_failed} niet gemaakt, {n_same} ongewijzigd; {res.seconds:.1f} s"
+    )
     print(f"Overzicht: {res.index_path}")
     return 1 if res.n_failed else 0
 
@@ -836,31 +942,53 @@ def _cmd_batch(args) -> int:
 def cli_batch(subparsers) -> None:
     """``evalkit batch COALITIONS --out DIR [--workers N] [--scheduler ADDRESS]``"""
     p = subparsers.add_parser(
-        "batch", help="render a report for every coalition plus index.html",
+        "batch",
+        help="render a report for every coalition plus index.html",
         description="COALITIONS is a CSV/Excel file with one row per coalition (columns = "
-                    "template parameters: coalition_code, coalition_name, data_path, ...) or "
-                    "a folder with one data file per coalition named GM0363*.csv.",
+        "template parameters: coalition_code, coalition_name, data_path, ...) or "
+        "a folder with one data file per coalition named GM0363*.csv.",
     )
     p.add_argument("coalitions")
     p.add_argument("--template", default=str(DEFAULT_TEMPLATE))
     p.add_argument("--out", default="reports")
     p.add_argument("--workers", type=int, default=None, help="processes (default: cores)")
-    p.add_argument("--scheduler", default=None,
-                   help="Dask scheduler address (tcp://host:8786) to run on a cluster")
+    p.add_argument(
+        "--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) to run on a cluster"
+    )
     p.add_argument("--rerun", choices=("changed", "failed", "all"), default="changed")
     p.add_argument("--kernel", choices=("warm", "fresh"), default="warm")
     p.add_argument("--kernel-name", default="python3")
     p.add_argument("--execution-timeout", type=float, default=600)
     p.add_argument("--lang", choices=("nl", "en"), default=None)
-    p.add_argument("-r", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                   help="a parameter shared by all coalitions, typed by the template "
-                        "(-r min_cell 15; -r min_cell_override ja)")
-    p.add_argument("-p", dest="typed_param", nargs=2, action="append",
-                   metavar=("NAME", "VALUE"), help="the same as -r (as in evalkit report)")
-    p.add_argument("--renderer", choices=("auto", "inprocess", "notebook"), default="auto",
-                   help="coalition reports in this process (auto) or through the notebook")
-    p.add_argument("--registry", metavar="URL", default=None,
-                   help="database (e.g. the portal's) whose results registry records the key "
-                        "numbers of every audited report")
+    p.add_argument(
+        "-r",
+        "--param",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="a parameter shared by all coalitions, typed by the template "
+        "(-r min_cell 15; -r min_cell_override ja)",
+    )
+    p.add_argument(
+        "-p",
+        dest="typed_param",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="the same as -r (as in evalkit report)",
+    )
+    p.add_argument(
+        "--renderer",
+        choices=("auto", "inprocess", "notebook"),
+        default="auto",
+        help="coalition reports in this process (auto) or through the notebook",
+    )
+    p.add_argument(
+        "--registry",
+        metavar="URL",
+        default=None,
+        help="database (e.g. the portal's) whose results registry records the key "
+        "numbers of every audited report",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_batch)

@@ -13,6 +13,7 @@ the web portal::
 A page is only ever returned as a report after it passed the audit; a page that fails
 becomes an error page, never a published one.
 """
+
 from __future__ import annotations
 
 import json
@@ -79,8 +80,7 @@ def check_report_parameters(params: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for k, v in params.items():
         if k not in REPORT_PARAMETERS:
-            raise ParameterError(f"onbekende parameter {k!r}; toegestaan: "
-                                 f"{', '.join(REPORT_PARAMETERS)}.")
+            raise ParameterError(f"onbekende parameter {k!r}; toegestaan: {', '.join(REPORT_PARAMETERS)}.")
         typ, _default, _ = REPORT_PARAMETERS[k]
         if typ is int and (isinstance(v, bool) or not isinstance(v, int)):
             raise ParameterError(f"parameter {k} moet een heel getal zijn, niet {v!r}.")
@@ -90,8 +90,10 @@ def check_report_parameters(params: dict[str, Any]) -> dict[str, Any]:
             raise ParameterError(f"parameter {k} moet tekst zijn, niet {v!r}.")
         out[k] = v
     if "coalition_code" in out and not GM_RE.match(out["coalition_code"]):
-        raise ParameterError(f"coalition_code {out['coalition_code']!r} is geen CBS-gemeentecode; "
-                             "gebruik GM en vier cijfers, bijvoorbeeld GM0363.")
+        raise ParameterError(
+            f"coalition_code {out['coalition_code']!r} is geen CBS-gemeentecode; "
+            "gebruik GM en vier cijfers, bijvoorbeeld GM0363."
+        )
     if out.get("lang", "nl") not in ("nl", "en"):
         raise ParameterError(f"lang moet nl of en zijn, niet {out['lang']!r}.")
     Policy(int(out.get("min_cell", 10)), bool(out.get("min_cell_override", False)))
@@ -128,9 +130,12 @@ class ReportOutcome:
 def key_numbers(d: DisclosedPage) -> dict[str, Any]:
     """The key numbers of a disclosed page: only what the page itself may show."""
     page = d.page
-    key: dict[str, Any] = {"coalition_code": page.meta.get("coalition_code"),
-                           "coalition_name": page.meta.get("coalition_name"),
-                           "min_cell": d.policy.min_cell, "quantities": {}}
+    key: dict[str, Any] = {
+        "coalition_code": page.meta.get("coalition_code"),
+        "coalition_name": page.meta.get("coalition_name"),
+        "min_cell": d.policy.min_cell,
+        "quantities": {},
+    }
     aliases = page.meta.get("aliases", {})
     for k in KEY_IDS:
         qid = aliases.get(k, k)
@@ -141,8 +146,14 @@ def key_numbers(d: DisclosedPage) -> dict[str, Any]:
         shown = d.shown(qid)
         key[k] = qt.value if shown else None
         if shown:
-            key["quantities"][k] = {"value": qt.value, "kind": qt.kind, "group_n": qt.group_n,
-                                    "in_n": qt.in_n, "fmt": qt.fmt, "digits": qt.digits}
+            key["quantities"][k] = {
+                "value": qt.value,
+                "kind": qt.kind,
+                "group_n": qt.group_n,
+                "in_n": qt.in_n,
+                "fmt": qt.fmt,
+                "digits": qt.digits,
+            }
     key["suppressed"] = key.get("n_pairs") is None or key.get("mean_diff") is None
     return key
 
@@ -151,14 +162,18 @@ def _policy(params: dict) -> Policy:
     return Policy(int(params.get("min_cell", 10)), bool(params.get("min_cell_override", False)))
 
 
-def _references(params: dict, reference: Any, benchmark: Any
-                ) -> tuple[ReferenceFigures | None, BenchmarkFigures | None]:
+def _references(
+    params: dict, reference: Any, benchmark: Any
+) -> tuple[ReferenceFigures | None, BenchmarkFigures | None]:
     code = params["coalition_code"]
     name = params.get("coalition_name") or code
     example = bool(params.get("example_data"))
     if reference == "auto":
-        reference = (example_reference(code, name) if example
-                     else municipal_reference(code, params.get("lang") or "nl"))
+        reference = (
+            example_reference(code, name)
+            if example
+            else municipal_reference(code, params.get("lang") or "nl")
+        )
     if benchmark == "auto":
         benchmark = None
         if example:
@@ -187,14 +202,17 @@ def read_benchmark(path: str | os.PathLike, code: str) -> BenchmarkFigures | Non
         return None
     pillars = [c for c in cur.columns if str(c).startswith("pillar_")]
     return BenchmarkFigures(
-        municipality_code=code, year=year,
+        municipality_code=code,
+        year=year,
         scores={p: float(mine.iloc[0][p]) for p in pillars},
         all_scores={p: tuple(cur[p].astype(float).dropna()) for p in pillars},
-        source=f"benchmark van het programma (bestand {Path(path).name})")
+        source=f"benchmark van het programma (bestand {Path(path).name})",
+    )
 
 
-def prepare_page(data: pd.DataFrame, params: dict, *, reference: Any = "auto",
-                 benchmark: Any = "auto") -> tuple[Page, dict]:
+def prepare_page(
+    data: pd.DataFrame, params: dict, *, reference: Any = "auto", benchmark: Any = "auto"
+) -> tuple[Page, dict]:
     """Compute the page (without the comparison across coalitions) and its key numbers."""
     reference, benchmark = _references(params, reference, benchmark)
     page = compute(data, params, reference=reference, benchmark=benchmark)
@@ -202,8 +220,9 @@ def prepare_page(data: pd.DataFrame, params: dict, *, reference: Any = "auto",
     return page, key_numbers(d)
 
 
-def finish_page(page: Page, params: dict, *, snapshot: Snapshot | None = None,
-                basename: str) -> tuple[str, dict, DisclosedPage]:
+def finish_page(
+    page: Page, params: dict, *, snapshot: Snapshot | None = None, basename: str
+) -> tuple[str, dict, DisclosedPage]:
     """Add the comparison, disclose, render and audit; return (html, record, disclosed).
 
     Raises
@@ -216,13 +235,16 @@ def finish_page(page: Page, params: dict, *, snapshot: Snapshot | None = None,
     add_position(page, snapshot)
     d = disclosure.apply(page, _policy(params))
     rendered = render_page(d)
-    rec = disclosure.record(d, rendered.displays, page_html=rendered.html,
-                            page_name=f"{basename}.html", places=rendered.places)
+    rec = disclosure.record(
+        d, rendered.displays, page_html=rendered.html, page_name=f"{basename}.html", places=rendered.places
+    )
     bad = disclosure.audit_record(rec, page_html=rendered.html)
     if bad:
         raise disclosure.DisclosureError(
             "de pagina voldoet niet aan de privacyregels: "
-            + "; ".join(f"{v.rule}: {v.message}" for v in bad[:5]), bad)
+            + "; ".join(f"{v.rule}: {v.message}" for v in bad[:5]),
+            bad,
+        )
     return rendered.html, rec, d
 
 
@@ -235,14 +257,17 @@ def write_outcome(out: ReportOutcome, output_dir: str | os.PathLike) -> ReportOu
         out.html_path = atomic_write(output_dir / f"{out.basename}.html", out.html)
         out.record_path = atomic_write(
             output_dir / f"{out.basename}{disclosure.RECORD_SUFFIX}",
-            json.dumps(out.record, indent=1, ensure_ascii=False))
+            json.dumps(out.record, indent=1, ensure_ascii=False),
+        )
         stale = output_dir / f"{out.basename}-fout.html"
         if stale.is_file():
             stale.unlink()
     else:
         out.html_path = atomic_write(output_dir / f"{out.basename}-fout.html", out.html)
-        for old in (output_dir / f"{out.basename}.html",
-                    output_dir / f"{out.basename}{disclosure.RECORD_SUFFIX}"):
+        for old in (
+            output_dir / f"{out.basename}.html",
+            output_dir / f"{out.basename}{disclosure.RECORD_SUFFIX}",
+        ):
             if old.is_file():  # an earlier report of this coalition is no longer valid
                 old.unlink()
     return out
@@ -308,11 +333,17 @@ def render_coalition(
     from evalkit.reports.files import file_sha256, report_basename
 
     t0 = time.perf_counter()
-    params: dict[str, Any] = {"coalition_code": coalition_code,
-                              "coalition_name": coalition_name or coalition_code,
-                              "codebook": codebook, "intervention": intervention, "lang": lang,
-                              "min_cell": min_cell, "min_cell_override": min_cell_override,
-                              "example_data": example_data, "benchmark_path": benchmark_path}
+    params: dict[str, Any] = {
+        "coalition_code": coalition_code,
+        "coalition_name": coalition_name or coalition_code,
+        "codebook": codebook,
+        "intervention": intervention,
+        "lang": lang,
+        "min_cell": min_cell,
+        "min_cell_override": min_cell_override,
+        "example_data": example_data,
+        "benchmark_path": benchmark_path,
+    }
     params = check_report_parameters(params)
     if basename is None:
         basename = report_basename(coalition_code, coalition_name or None)
@@ -322,27 +353,44 @@ def render_coalition(
         params["data_path"] = path.name
         df, errors = read_and_validate(path, codebook, lang)
         if errors is not None:
-            page = error_page(coalition_code, name, stage="validation", message="",
-                              errors=errors, data_file=str(path), lang=lang)
-            out = ReportOutcome("failed", page, None, stage="validation",
-                                message=f"{len(errors)} fout(en) in het databestand",
-                                basename=basename)
+            page = error_page(
+                coalition_code,
+                name,
+                stage="validation",
+                message="",
+                errors=errors,
+                data_file=str(path),
+                lang=lang,
+            )
+            out = ReportOutcome(
+                "failed",
+                page,
+                None,
+                stage="validation",
+                message=f"{len(errors)} fout(en) in het databestand",
+                basename=basename,
+            )
             out.seconds = time.perf_counter() - t0
             return write_outcome(out, output_dir) if output_dir is not None else out
         params["_data_sha256"] = file_sha256(path)
     elif isinstance(data, pd.DataFrame):
         df = data
     else:
-        raise ParameterError(f"data moet een DataFrame of een bestand zijn, niet "
-                             f"{type(data).__name__}.")
-    out = _build(df, params, reference=reference, benchmark=benchmark, snapshot=snapshot,
-                 basename=basename)
+        raise ParameterError(f"data moet een DataFrame of een bestand zijn, niet {type(data).__name__}.")
+    out = _build(df, params, reference=reference, benchmark=benchmark, snapshot=snapshot, basename=basename)
     out.seconds = time.perf_counter() - t0
     return write_outcome(out, output_dir) if output_dir is not None else out
 
 
-def _build(df: pd.DataFrame, params: dict, *, reference: Any, benchmark: Any,
-           snapshot: Snapshot | None, basename: str) -> ReportOutcome:
+def _build(
+    df: pd.DataFrame,
+    params: dict,
+    *,
+    reference: Any,
+    benchmark: Any,
+    snapshot: Snapshot | None,
+    basename: str,
+) -> ReportOutcome:
     code, name, lang = params["coalition_code"], params["coalition_name"], params["lang"]
     try:
         with warnings.catch_warnings():
@@ -350,17 +398,26 @@ def _build(df: pd.DataFrame, params: dict, *, reference: Any, benchmark: Any,
             page, key = prepare_page(df, params, reference=reference, benchmark=benchmark)
             html, rec, _ = finish_page(page, params, snapshot=snapshot, basename=basename)
     except disclosure.DisclosureError as exc:
-        return ReportOutcome("failed", error_page(code, name, stage="disclosure",
-                                                  message=str(exc), lang=lang), None,
-                             stage="disclosure", message=str(exc), basename=basename)
-    except (DataValidationError, EstimationError, ContentError, ValueError, KeyError,
-            EvalkitError) as exc:
+        return ReportOutcome(
+            "failed",
+            error_page(code, name, stage="disclosure", message=str(exc), lang=lang),
+            None,
+            stage="disclosure",
+            message=str(exc),
+            basename=basename,
+        )
+    except (DataValidationError, EstimationError, ContentError, ValueError, KeyError, EvalkitError) as exc:
         if isinstance(exc, ParameterError) and "voorbeeldgegevens" in str(exc):
             raise
         msg = _analysis_message(exc, lang)
-        return ReportOutcome("failed", error_page(code, name, stage="analysis", message=msg,
-                                                  lang=lang), None, stage="analysis",
-                             message=msg, basename=basename)
+        return ReportOutcome(
+            "failed",
+            error_page(code, name, stage="analysis", message=msg, lang=lang),
+            None,
+            stage="analysis",
+            message=msg,
+            basename=basename,
+        )
     return ReportOutcome("ok", html, rec, key=key, basename=basename)
 
 
@@ -370,16 +427,19 @@ def _analysis_message(exc: BaseException, lang: str) -> str:
 
     if isinstance(exc, (DataValidationError, EstimationError)):
         return str(exc)
-    return i18n.t({"nl": "de analyse kon met deze gegevens niet worden uitgevoerd "
-                         f"({type(exc).__name__}).",
-                   "en": f"the analysis could not be run on these data ({type(exc).__name__})."},
-                  lang)
+    return i18n.t(
+        {
+            "nl": f"de analyse kon met deze gegevens niet worden uitgevoerd ({type(exc).__name__}).",
+            "en": f"the analysis could not be run on these data ({type(exc).__name__}).",
+        },
+        lang,
+    )
 
 
-def read_and_validate(path: Path, codebook: str, lang: str
-                      ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+def read_and_validate(
+    path: Path, codebook: str, lang: str
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """Read and validate a coalition file; (data, None) or (None, errors without ids)."""
     from evalkit.reports.errorpage import read_and_validate as _read
 
-    return _read({"data_path": str(path), "codebook": codebook, "lang": lang},
-                              Path.cwd(), True)
+    return _read({"data_path": str(path), "codebook": codebook, "lang": lang}, Path.cwd(), True)

@@ -13,6 +13,7 @@ sentences alike.
 One quantity has one number on a page (rule 4): registering the same id twice with two
 different values raises :class:`~evalkit.reports.content.ContentError`.
 """
+
 from __future__ import annotations
 
 import math
@@ -264,13 +265,16 @@ class Page:
         old = self.quantities.get(id)
         if old is not None:
             same = (old.value is None and v is None) or (
-                old.value is not None and v is not None and math.isclose(old.value, v,
-                                                                        rel_tol=1e-12,
-                                                                        abs_tol=1e-12))
+                old.value is not None
+                and v is not None
+                and math.isclose(old.value, v, rel_tol=1e-12, abs_tol=1e-12)
+            )
             if not same or old.kind != kind:
-                raise ContentError(f"quantity {id!r} registered twice with different numbers "
-                                   f"({old.value!r} and {v!r}): one quantity has one number on "
-                                   "a page (rule 4).")
+                raise ContentError(
+                    f"quantity {id!r} registered twice with different numbers "
+                    f"({old.value!r} and {v!r}): one quantity has one number on "
+                    "a page (rule 4)."
+                )
             return Ref(id)
         self.quantities[id] = new
         return Ref(id)
@@ -280,8 +284,9 @@ class Page:
             raise ContentError(f"no quantity {id!r} on this page.")
         return Ref(id)
 
-    def partition(self, id: str, total: str, parts: list[str] | tuple[str, ...],
-                  prefer: tuple[str, ...] = ()) -> None:
+    def partition(
+        self, id: str, total: str, parts: list[str] | tuple[str, ...], prefer: tuple[str, ...] = ()
+    ) -> None:
         for x in (total, *parts, *prefer):
             if x not in self.quantities:
                 raise ContentError(f"partition {id!r}: no quantity {x!r} on this page.")

@@ -20,6 +20,7 @@ R4  one quantity has one number on the page.
 ``min_cell`` defaults to 10. It may be raised; below 10 only with an explicit override
 (``Policy(min_cell=5, override=True)``), which the report states in its method appendix.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -83,8 +84,7 @@ class Policy:
     def __post_init__(self) -> None:
         m = self.min_cell
         if isinstance(m, bool) or not isinstance(m, int):
-            raise ParameterError(
-                f"min_cell moet een heel getal zijn (10 of hoger), niet {m!r}.")
+            raise ParameterError(f"min_cell moet een heel getal zijn (10 of hoger), niet {m!r}.")
         if not isinstance(self.override, bool):
             raise ParameterError(f"min_cell_override moet ja of nee zijn, niet {self.override!r}.")
         if m < 1:
@@ -94,7 +94,8 @@ class Policy:
                 f"min_cell {m} is lager dan de ondergrens {FLOOR_MIN_CELL}: dan kunnen "
                 "kleine groepen deelnemers herkenbaar worden. Een hogere drempel mag altijd; "
                 f"een lagere alleen met een uitdrukkelijke uitzondering (parameter "
-                "min_cell_override ja), en het rapport vermeldt die in de methodebijlage.")
+                "min_cell_override ja), en het rapport vermeldt die in de methodebijlage."
+            )
 
     @property
     def below_floor(self) -> bool:
@@ -164,9 +165,15 @@ def _r1_audit(rec: dict, p: Policy) -> list[Violation]:
         else:
             bad = n is None or p.small(n) or n == 0
         if bad:
-            out.append(Violation("R1", x["id"], f"{x['id']} ({x.get('display')}) berust op een "
-                                 f"groep van {n if n is not None else '?'} mensen; de drempel "
-                                 f"is {p.min_cell}."))
+            out.append(
+                Violation(
+                    "R1",
+                    x["id"],
+                    f"{x['id']} ({x.get('display')}) berust op een "
+                    f"groep van {n if n is not None else '?'} mensen; de drempel "
+                    f"is {p.min_cell}.",
+                )
+            )
     return out
 
 
@@ -177,9 +184,15 @@ def _r2_audit(rec: dict, p: Policy) -> list[Violation]:
             continue
         i, c = x.get("in_n"), x.get("complement_n")
         if i is None or c is None or p.small(i) or p.small(c):
-            out.append(Violation("R2", x["id"], f"het aandeel {x['id']} ({x.get('display')}) "
-                                 f"verraadt een groep van minder dan {p.min_cell} mensen binnen "
-                                 "of buiten de categorie."))
+            out.append(
+                Violation(
+                    "R2",
+                    x["id"],
+                    f"het aandeel {x['id']} ({x.get('display')}) "
+                    f"verraadt een groep van minder dan {p.min_cell} mensen binnen "
+                    "of buiten de categorie.",
+                )
+            )
     return out
 
 
@@ -197,19 +210,33 @@ def _r3_audit(rec: dict, p: Policy) -> list[Violation]:
         if tot is not None:
             hidden = tot - sum(v for v in vals if v is not None)
             if p.small(hidden):
-                out.append(Violation("R3", part["total"], f"in {part['id']} zijn de verborgen "
-                                     f"delen af te leiden: totaal min de getoonde delen is "
-                                     f"{_int(hidden)} (minder dan {p.min_cell})."))
+                out.append(
+                    Violation(
+                        "R3",
+                        part["total"],
+                        f"in {part['id']} zijn de verborgen "
+                        f"delen af te leiden: totaal min de getoonde delen is "
+                        f"{_int(hidden)} (minder dan {p.min_cell}).",
+                    )
+                )
         elif all(v is not None for v in vals):
             s = sum(v for v in vals if v is not None)
             if p.small(s):
-                out.append(Violation("R3", part["total"], f"in {part['id']} is het verborgen "
-                                     f"totaal de som van de getoonde delen ({_int(s)})."))
+                out.append(
+                    Violation(
+                        "R3",
+                        part["total"],
+                        f"in {part['id']} is het verborgen totaal de som van de getoonde delen ({_int(s)}).",
+                    )
+                )
     for x in _shown_items(rec):
         hid = [b for b in x.get("basis", []) if b in items and not items[b].get("shown")]
         if hid:
-            out.append(Violation("R3", x["id"], f"{x['id']} ({x.get('display')}) verraadt de "
-                                 f"verborgen aantallen {hid}."))
+            out.append(
+                Violation(
+                    "R3", x["id"], f"{x['id']} ({x.get('display')}) verraadt de verborgen aantallen {hid}."
+                )
+            )
     return out
 
 
@@ -226,8 +253,9 @@ def _r4_audit(rec: dict, p: Policy) -> list[Violation]:
         counts[x["id"]] = counts.get(x["id"], 0) + 1
     for i, k in counts.items():
         if k > 1 or len(seen[i]) > 1:
-            out.append(Violation("R4", i, f"{i} staat met meer dan één getal op de pagina "
-                                 f"({sorted(seen[i])})."))
+            out.append(
+                Violation("R4", i, f"{i} staat met meer dan één getal op de pagina ({sorted(seen[i])}).")
+            )
     return out
 
 
@@ -237,22 +265,38 @@ def _int(x: float) -> str:
 
 #: The four rules, in order.
 RULES: tuple[Rule, ...] = (
-    Rule("R1", "Groepsgrootte",
-         "Een aantal, gemiddelde of aandeel van een groep staat alleen in het rapport als de "
-         "groep minstens min_cell mensen telt (een aantal van nul mag).",
-         _r1_primary, _r1_audit),
-    Rule("R2", "Binnen en buiten de categorie",
-         "Een aandeel staat alleen in het rapport als zowel de mensen in de categorie als de "
-         "mensen erbuiten minstens min_cell tellen (of nul zijn).",
-         _r2_primary, _r2_audit),
-    Rule("R3", "Geen aftrekken",
-         "Waar delen en hun totaal allebei te lezen zijn (tabellen, figuurlabels, "
-         "alt-teksten, zinnen, over secties heen), zijn ook andere delen verborgen zodat geen "
-         "verborgen deel door aftrekken te vinden is.",
-         None, _r3_audit),
-    Rule("R4", "Eén getal per grootheid",
-         "Eén grootheid (uitval, n, totalen) heeft één getal op de pagina.",
-         None, _r4_audit),
+    Rule(
+        "R1",
+        "Groepsgrootte",
+        "Een aantal, gemiddelde of aandeel van een groep staat alleen in het rapport als de "
+        "groep minstens min_cell mensen telt (een aantal van nul mag).",
+        _r1_primary,
+        _r1_audit,
+    ),
+    Rule(
+        "R2",
+        "Binnen en buiten de categorie",
+        "Een aandeel staat alleen in het rapport als zowel de mensen in de categorie als de "
+        "mensen erbuiten minstens min_cell tellen (of nul zijn).",
+        _r2_primary,
+        _r2_audit,
+    ),
+    Rule(
+        "R3",
+        "Geen aftrekken",
+        "Waar delen en hun totaal allebei te lezen zijn (tabellen, figuurlabels, "
+        "alt-teksten, zinnen, over secties heen), zijn ook andere delen verborgen zodat geen "
+        "verborgen deel door aftrekken te vinden is.",
+        None,
+        _r3_audit,
+    ),
+    Rule(
+        "R4",
+        "Eén getal per grootheid",
+        "Eén grootheid (uitval, n, totalen) heeft één getal op de pagina.",
+        None,
+        _r4_audit,
+    ),
 )
 RULE_IDS = tuple(r.id for r in RULES)
 
@@ -354,8 +398,14 @@ def apply(page: Page, policy: Policy | None = None) -> DisclosedPage:
 # ----------------------------------------------------------------------------------------
 # the disclosure record of a produced page, and its audit
 # ----------------------------------------------------------------------------------------
-def record(disclosed: DisclosedPage, displays: dict[str, list[str]], *, page_html: str,
-           page_name: str, places: dict[str, list[str]] | None = None) -> dict[str, Any]:
+def record(
+    disclosed: DisclosedPage,
+    displays: dict[str, list[str]],
+    *,
+    page_html: str,
+    page_name: str,
+    places: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
     """The machine-readable disclosure record of a rendered page.
 
     Every quantity shown (its number as written, wherever it appears, with the counts
@@ -372,23 +422,39 @@ def record(disclosed: DisclosedPage, displays: dict[str, list[str]], *, page_htm
             if not shows:  # allowed, but not on this page (e.g. a sentence's fallback)
                 continue
             item: dict[str, Any] = {
-                "id": i, "kind": q.kind, "shown": True, "label": q.label,
+                "id": i,
+                "kind": q.kind,
+                "shown": True,
+                "label": q.label,
                 "value": None if q.value is None else _round(q.value),
-                "display": shows[0] if shows else None, "displays": shows,
-                "group_n": q.group_n, "in_n": q.in_n, "complement_n": q.complement_n,
-                "basis": list(q.basis)}
+                "display": shows[0] if shows else None,
+                "displays": shows,
+                "group_n": q.group_n,
+                "in_n": q.in_n,
+                "complement_n": q.complement_n,
+                "basis": list(q.basis),
+            }
             if q.source:
                 item["source"] = q.source
         else:
-            item = {"id": i, "kind": q.kind, "shown": False, "label": q.label,
-                    "rule": d.reason, "secondary": d.secondary, "basis": list(q.basis)}
+            item = {
+                "id": i,
+                "kind": q.kind,
+                "shown": False,
+                "label": q.label,
+                "rule": d.reason,
+                "secondary": d.secondary,
+                "basis": list(q.basis),
+            }
         if places and i in places:
             item["places"] = sorted(set(places[i]))
         items.append(item)
     visible = {x["id"] for x in items}
-    parts = [{"id": p.id, "total": p.total, "parts": list(p.parts)}
-             for p in disclosed.page.partitions
-             if p.total in visible or any(x in visible for x in p.parts)]
+    parts = [
+        {"id": p.id, "total": p.total, "parts": list(p.parts)}
+        for p in disclosed.page.partitions
+        if p.total in visible or any(x in visible for x in p.parts)
+    ]
     return {
         "format": RECORD_FORMAT,
         "page": page_name,
@@ -419,13 +485,25 @@ def audit_record(rec: dict, *, page_html: str | None = None) -> list[Violation]:
     if page_html is not None:
         sha = hashlib.sha256(page_html.encode("utf-8")).hexdigest()
         if sha != rec.get("page_sha256"):
-            out.append(Violation("record", "", "de pagina hoort niet bij dit record (andere "
-                                 "SHA-256): de pagina is na de controle veranderd."))
+            out.append(
+                Violation(
+                    "record",
+                    "",
+                    "de pagina hoort niet bij dit record (andere "
+                    "SHA-256): de pagina is na de controle veranderd.",
+                )
+            )
         out.extend(_audit_marks(rec, page_html))
         if policy.below_floor and "min_cell_override" not in page_html:
-            out.append(Violation("policy", "", f"min_cell {policy.min_cell} ligt onder "
-                                 f"{FLOOR_MIN_CELL}, maar de methodebijlage vermeldt de "
-                                 "uitzondering niet."))
+            out.append(
+                Violation(
+                    "policy",
+                    "",
+                    f"min_cell {policy.min_cell} ligt onder "
+                    f"{FLOOR_MIN_CELL}, maar de methodebijlage vermeldt de "
+                    "uitzondering niet.",
+                )
+            )
     return out
 
 
@@ -442,11 +520,13 @@ def _audit_marks(rec: dict, page_html: str) -> list[Violation]:
         if x is None:
             out.append(Violation("record", i, f"{i} staat op de pagina maar niet in het record."))
         elif not x.get("shown"):
-            out.append(Violation("R1", i, f"{i} is onderdrukt maar staat op de pagina als "
-                                 f"{shown!r}."))
+            out.append(Violation("R1", i, f"{i} is onderdrukt maar staat op de pagina als {shown!r}."))
         elif shown not in x.get("displays", [x.get("display")]):
-            out.append(Violation("R4", i, f"{i} staat op de pagina als {shown!r}, het record "
-                                 f"zegt {x.get('displays')}."))
+            out.append(
+                Violation(
+                    "R4", i, f"{i} staat op de pagina als {shown!r}, het record zegt {x.get('displays')}."
+                )
+            )
     return out
 
 
@@ -463,8 +543,7 @@ def audit_page(html_path: str | Path) -> list[Violation]:
     return audit_record(rec, page_html=html_path.read_text(encoding="utf-8"))
 
 
-def audit_dir(directory: str | Path, *, pages: Iterable[str] | None = None
-              ) -> dict[str, list[Violation]]:
+def audit_dir(directory: str | Path, *, pages: Iterable[str] | None = None) -> dict[str, list[Violation]]:
     """Audit every report page in ``directory`` (pages with a record, plus ``index.html``;
     error pages ``*-fout.html`` show no numbers and have no record). Returns the
     violations per page (empty lists for pages that pass)."""
@@ -472,8 +551,7 @@ def audit_dir(directory: str | Path, *, pages: Iterable[str] | None = None
     if not directory.is_dir():
         raise ParameterError(f"{directory} is geen map.")
     if pages is None:
-        names = sorted(p.name for p in directory.glob("*.html")
-                       if not p.name.endswith("-fout.html"))
+        names = sorted(p.name for p in directory.glob("*.html") if not p.name.endswith("-fout.html"))
     else:
         names = list(pages)
     return {n: audit_page(directory / n) for n in names}
@@ -496,8 +574,7 @@ def _cmd_audit(args) -> int:  # type: ignore[no-untyped-def]
         print(f"evalkit audit: {exc}", file=sys.stderr)
         return 2
     if not result:
-        print(f"evalkit audit: geen rapportpagina's gevonden in {args.directory}.",
-              file=sys.stderr)
+        print(f"evalkit audit: geen rapportpagina's gevonden in {args.directory}.", file=sys.stderr)
         return 2
     bad = {k: v for k, v in result.items() if v}
     for name, violations in bad.items():
@@ -505,20 +582,23 @@ def _cmd_audit(args) -> int:  # type: ignore[no-untyped-def]
             print(f"{name}: regel {v.rule}: {v.message}")
     n = len(result)
     if bad:
-        print(f"evalkit audit: {len(bad)} van de {n} pagina's overtreden de privacyregels; "
-              "publiceer ze niet.", file=sys.stderr)
+        print(
+            f"evalkit audit: {len(bad)} van de {n} pagina's overtreden de privacyregels; publiceer ze niet.",
+            file=sys.stderr,
+        )
         return 1
-    print(f"evalkit audit: alle {n} pagina's voldoen aan de privacyregels "
-          f"({', '.join(RULE_IDS)}).")
+    print(f"evalkit audit: alle {n} pagina's voldoen aan de privacyregels ({', '.join(RULE_IDS)}).")
     return 0
 
 
 def cli_audit(subparsers) -> None:  # type: ignore[no-untyped-def]
     """``evalkit audit DIR``: check every report page in DIR against its disclosure record."""
     p = subparsers.add_parser(
-        "audit", help="check report pages against the privacy rules",
+        "audit",
+        help="check report pages against the privacy rules",
         description="Checks every report page in DIR (and index.html) against the disclosure "
-                    "record written beside it and the rules R1-R4; exit code 1 on any "
-                    "violation.")
+        "record written beside it and the rules R1-R4; exit code 1 on any "
+        "violation.",
+    )
     p.add_argument("directory")
     p.set_defaults(func=_cmd_audit)

@@ -5,6 +5,7 @@ and its label says "niet getoond". Bar labels use the unit of the axis (percenta
 percentage axis). Numeric ticks get Dutch decimal commas; category labels and names are
 never reformatted.
 """
+
 from __future__ import annotations
 
 import io
@@ -36,12 +37,10 @@ def _fmt_axis(ax, lang: str) -> None:  # type: ignore[no-untyped-def]
     from evalkit.core import i18n
 
     def f(v: float, _pos: int) -> str:
-        digits = 0 if abs(v - round(v)) < 1e-9 else (1 if abs(v * 10 - round(v * 10)) < 1e-9
-                                                      else 2)
+        digits = 0 if abs(v - round(v)) < 1e-9 else (1 if abs(v * 10 - round(v * 10)) < 1e-9 else 2)
         return i18n.fmt_number(v, digits, lang)
 
-    for axis, cat in ((ax.xaxis, getattr(ax, "_ek_xcat", False)),
-                      (ax.yaxis, getattr(ax, "_ek_ycat", False))):
+    for axis, cat in ((ax.xaxis, getattr(ax, "_ek_xcat", False)), (ax.yaxis, getattr(ax, "_ek_ycat", False))):
         if not cat:
             axis.set_major_formatter(ticker.FuncFormatter(f))
 
@@ -59,8 +58,7 @@ def _png(fig) -> bytes:  # type: ignore[no-untyped-def]
     w, h = canvas.get_width_height()
     img = Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     plt.close(fig)
-    img = img.convert("RGB").quantize(colors=64, method=Image.Quantize.FASTOCTREE,
-                                      dither=Image.Dither.NONE)
+    img = img.convert("RGB").quantize(colors=64, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     out = io.BytesIO()
     img.save(out, format="PNG", compress_level=9)
     return out.getvalue()
@@ -106,8 +104,7 @@ def _means(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def]
 
     ax = _axes((5.2, 3.3))
     xs, ys, los, his = [], [], [], []
-    for i, (lab, v, lo, hi) in enumerate(zip(data["labels"], data["values"], data["lo"],
-                                             data["hi"])):
+    for i, (lab, v, lo, hi) in enumerate(zip(data["labels"], data["values"], data["lo"], data["hi"])):
         y = _val(d, v)
         if y is None:
             ax.text(i, data["ylim"][0] + 0.5, _not_shown(d.lang), ha="center")
@@ -118,8 +115,7 @@ def _means(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def]
         his.append((_val(d, hi) or y) - y)
         ax.text(i + 0.08, y, label(v.id), va="center")
     if xs:
-        ax.errorbar(xs, ys, yerr=[los, his], fmt="o-", color=plotting.COLORS["post"],
-                    capsize=4, lw=2)
+        ax.errorbar(xs, ys, yerr=[los, his], fmt="o-", color=plotting.COLORS["post"], capsize=4, lw=2)
     ax.set_xticks(range(len(data["labels"])), data["labels"])
     ax._ek_xcat = True
     ax.set_xlim(-0.5, len(data["labels"]) - 0.5)
@@ -155,16 +151,24 @@ def _did(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def]
     ax = _axes((5.6, 3.4))
     xs = [0, 1]
     vals = {}
-    for key, col, lab in (("comparison", plotting.COLORS["comparison"], data["labels"][0]),
-                          ("treated", plotting.COLORS["intervention"], data["labels"][1])):
+    for key, col, lab in (
+        ("comparison", plotting.COLORS["comparison"], data["labels"][0]),
+        ("treated", plotting.COLORS["intervention"], data["labels"][1]),
+    ):
         pre, post = _val(d, data[key][0]), _val(d, data[key][1])
         vals[key] = (pre, post)
         if pre is not None and post is not None:
             ax.plot(xs, [pre, post], "o-", color=col, label=lab, lw=2)
     c, t = vals["comparison"], vals["treated"]
     if None not in c and None not in t:
-        ax.plot(xs, [t[0], t[0] + (c[1] - c[0])], "--", color=plotting.COLORS["intervention"],
-                label=data["labels"][2], lw=1.5)
+        ax.plot(
+            xs,
+            [t[0], t[0] + (c[1] - c[0])],
+            "--",
+            color=plotting.COLORS["intervention"],
+            label=data["labels"][2],
+            lw=1.5,
+        )
     ax.set_xticks(xs, data["xlabels"])
     ax._ek_xcat = True
     ax.set_xlim(-0.3, 1.3)
@@ -182,21 +186,32 @@ def _funnel(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def
     ylim = data["ylim"]
     ns = np.linspace(2, nmax, 200)
     for z, ls, lab in ((_Z95, "--", data["labels"]["l95"]), (_Z998, ":", data["labels"]["l998"])):
-        ax.plot(ns, center + z * sd / np.sqrt(ns), color=plotting.COLORS["national"], ls=ls,
-                lw=1, label=lab)
-        ax.plot(ns, center - z * sd / np.sqrt(ns), color=plotting.COLORS["national"], ls=ls,
-                lw=1)
+        ax.plot(ns, center + z * sd / np.sqrt(ns), color=plotting.COLORS["national"], ls=ls, lw=1, label=lab)
+        ax.plot(ns, center - z * sd / np.sqrt(ns), color=plotting.COLORS["national"], ls=ls, lw=1)
     ax.axhline(center, color=plotting.COLORS["national"], lw=1, label=data["labels"]["center"])
     pts = np.asarray(data["points"], dtype=float).reshape(-1, 2)
     if len(pts):
-        ax.scatter(pts[:, 0], np.clip(pts[:, 1], *ylim), s=12, color=plotting.COLORS["other"],
-                   zorder=2, label=data["labels"]["others"])
+        ax.scatter(
+            pts[:, 0],
+            np.clip(pts[:, 1], *ylim),
+            s=12,
+            color=plotting.COLORS["other"],
+            zorder=2,
+            label=data["labels"]["others"],
+        )
     me = data.get("me")
     if me is not None:
         x, y = _val(d, me[0]), _val(d, me[1])
         if x is not None and y is not None:
-            ax.scatter([x], [min(max(y, ylim[0]), ylim[1])], s=70, marker="D",
-                       color=plotting.COLORS["highlight"], zorder=3, label=data["labels"]["me"])
+            ax.scatter(
+                [x],
+                [min(max(y, ylim[0]), ylim[1])],
+                s=70,
+                marker="D",
+                color=plotting.COLORS["highlight"],
+                zorder=3,
+                label=data["labels"]["me"],
+            )
     ax.set_ylim(*ylim)
     ax.set_xlim(0, nmax)
     ax.set_xlabel(data["xlabel"])
@@ -209,9 +224,11 @@ def _trend(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def]
     from evalkit.core import plotting
 
     ax = _axes((6.5, 3.4))
-    styles = {"mine": (plotting.COLORS["highlight"], "-"),
-              "national": (plotting.COLORS["national"], "--"),
-              "peers": ("#777777", ":")}
+    styles = {
+        "mine": (plotting.COLORS["highlight"], "-"),
+        "national": (plotting.COLORS["national"], "--"),
+        "peers": ("#777777", ":"),
+    }
     former_colours = iter([plotting.PALETTE[i] for i in (0, 2, 3, 4, 1, 7)] * 2)
     for s in data["series"]:
         pts = [(yr, _val(d, v)) for yr, v in s["points"]]
@@ -219,8 +236,9 @@ def _trend(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def]
         if not pts:
             continue
         col, ls = (next(former_colours), "-") if s["style"] == "former" else styles[s["style"]]
-        ax.plot([p[0] for p in pts], [100 * p[1] for p in pts], color=col, ls=ls, marker="o",
-                label=s["label"])
+        ax.plot(
+            [p[0] for p in pts], [100 * p[1] for p in pts], color=col, ls=ls, marker="o", label=s["label"]
+        )
     years = sorted({yr for s in data["series"] for yr, _ in s["points"]})
     if years:
         ax.set_xticks(years, [str(y) for y in years])
@@ -239,18 +257,31 @@ def _boxes(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def]
     ax = _axes((6.5, 3.2))
     n = len(data["labels"])
     ys = list(range(n - 1, -1, -1))
-    ax.boxplot([np.asarray(x, dtype=float) for x in data["dists"]], positions=ys,
-               orientation="horizontal", widths=0.5, whis=(5, 95), showfliers=False,
-               patch_artist=True,
-               boxprops={"facecolor": "#E5E5E5", "edgecolor": plotting.COLORS["national"]},
-               medianprops={"color": plotting.COLORS["national"], "linewidth": 2},
-               whiskerprops={"color": plotting.COLORS["national"]},
-               capprops={"color": plotting.COLORS["national"]})
+    ax.boxplot(
+        [np.asarray(x, dtype=float) for x in data["dists"]],
+        positions=ys,
+        orientation="horizontal",
+        widths=0.5,
+        whis=(5, 95),
+        showfliers=False,
+        patch_artist=True,
+        boxprops={"facecolor": "#E5E5E5", "edgecolor": plotting.COLORS["national"]},
+        medianprops={"color": plotting.COLORS["national"], "linewidth": 2},
+        whiskerprops={"color": plotting.COLORS["national"]},
+        capprops={"color": plotting.COLORS["national"]},
+    )
     mine = [(_val(d, v), y) for v, y in zip(data["mine"], ys)]
     mine = [(v, y) for v, y in mine if v is not None]
     if mine:
-        ax.scatter([m[0] for m in mine], [m[1] for m in mine], marker="D", s=45,
-                   color=plotting.COLORS["highlight"], zorder=3, label=data["me"])
+        ax.scatter(
+            [m[0] for m in mine],
+            [m[1] for m in mine],
+            marker="D",
+            s=45,
+            color=plotting.COLORS["highlight"],
+            zorder=3,
+            label=data["me"],
+        )
         ax.legend(frameon=False, loc="lower right", fontsize=8)
     ax.set_yticks(ys, data["labels"])
     ax._ek_ycat = True
@@ -273,8 +304,9 @@ def _forest(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def
     ax.fill([plo, pe, phi, pe], [0, 0.3, 0, -0.3], color=plotting.COLORS["highlight"])
     ax.axvline(pe, color=plotting.COLORS["national"], lw=1, ls="--")
     ax.axvline(0, color="#000000", lw=0.8)
-    ax.set_yticks([*ys, 0], [r[0] for r in rows] + [data["pooled_label"]],
-                  fontsize=6 if len(rows) > 30 else 8)
+    ax.set_yticks(
+        [*ys, 0], [r[0] for r in rows] + [data["pooled_label"]], fontsize=6 if len(rows) > 30 else 8
+    )
     ax._ek_ycat = True
     ax.set_xlabel(data["xlabel"])
     if not math.isnan(pe):
@@ -282,5 +314,12 @@ def _forest(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def
     return ax
 
 
-_DRAW = {"means": _means, "bars": _bars, "did": _did, "funnel": _funnel, "trend": _trend,
-         "boxes": _boxes, "forest": _forest}
+_DRAW = {
+    "means": _means,
+    "bars": _bars,
+    "did": _did,
+    "funnel": _funnel,
+    "trend": _trend,
+    "boxes": _boxes,
+    "forest": _forest,
+}

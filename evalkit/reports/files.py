@@ -2,6 +2,7 @@
 
 The lowest module of the reports layer (no other report module imported here).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -133,5 +134,3 @@ def html_page(body: str, *, title: str, lang: str = "nl", extra_head: str = "") 
         f"<title>{_html.escape(title)}</title>\n<style>{REPORT_CSS}</style>\n{extra_head}"
         f"</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
-
-

@@ -9,6 +9,7 @@ drawn and its label says so) and their alt texts are filled from the same quanti
 Names (of municipalities, coalitions) are never passed through a number formatter:
 "Bergen (NH.)" stays "Bergen (NH.)".
 """
+
 from __future__ import annotations
 
 import base64
@@ -107,7 +108,7 @@ class _Ctx:
         tpl = t.template if (self.text_ok(t) or t.fallback is None) else t.fallback
         out, pos = [], 0
         for m in PLACEHOLDER.finditer(tpl):
-            out.append(_esc(tpl[pos:m.start()]))
+            out.append(_esc(tpl[pos : m.start()]))
             out.append(self.html_number(m.group(1)))
             pos = m.end()
         out.append(_esc(tpl[pos:]))
@@ -137,8 +138,7 @@ def _status_text(c: _Ctx, i: str) -> str:
         return ""
     m = c.d.policy.min_cell
     if dec.secondary:
-        return _t("niet getoond (beschermt een kleine groep)", "not shown (protects a small group)",
-                  c.d.lang)
+        return _t("niet getoond (beschermt een kleine groep)", "not shown (protects a small group)", c.d.lang)
     return _t(f"niet getoond (minder dan {m})", f"not shown (fewer than {m})", c.d.lang)
 
 
@@ -158,13 +158,11 @@ def _table_block(c: _Ctx, t: Table) -> str:
                 cells.append(f"<td>{_esc(v)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{_esc(t.caption)}</caption>" if t.caption else ""
-    return (f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
-            "</table>")
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _keyfigures_block(c: _Ctx, ks: list[KeyFigure]) -> str:
-    items = "".join(f"<div><strong>{c.text_html(k.value)}</strong>{_esc(k.label)}</div>"
-                    for k in ks)
+    items = "".join(f"<div><strong>{c.text_html(k.value)}</strong>{_esc(k.label)}</div>" for k in ks)
     return f'<div class="keyfigures">{items}</div>'
 
 
@@ -175,8 +173,7 @@ def _figure_block(c: _Ctx, f: Figure) -> str:
     png = figures.draw(f, c.d, lambda i: c.plain_number(i) if i else "")
     b64 = base64.b64encode(png).decode("ascii")
     cap = f"<figcaption>{_esc(f.caption)}</figcaption>" if f.caption else ""
-    return (f'<figure><img src="data:image/png;base64,{b64}" alt="{_esc(alt)}">{cap}'
-            "</figure>")
+    return f'<figure><img src="data:image/png;base64,{b64}" alt="{_esc(alt)}">{cap}</figure>'
 
 
 #: Renderers for block types defined elsewhere (e.g. the overview's coalition table).
@@ -211,8 +208,9 @@ def _template():  # type: ignore[no-untyped-def]
     if _PAGE is None:
         import jinja2
 
-        env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                                 undefined=jinja2.StrictUndefined)
+        env = jinja2.Environment(
+            autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined
+        )
         _PAGE = env.from_string(_PAGE_TEMPLATE)
     return _PAGE
 
@@ -275,9 +273,13 @@ def page_shell(body: str, *, title: str, lang: str = "nl") -> str:
     return html_page(body, title=title, lang=lang)
 
 
-def render_page(d: DisclosedPage, *, numbered: bool = True,
-                extra_html: str = "", section_hook: Callable[[str], str] | None = None
-                ) -> RenderedPage:
+def render_page(
+    d: DisclosedPage,
+    *,
+    numbered: bool = True,
+    extra_html: str = "",
+    section_hook: Callable[[str], str] | None = None,
+) -> RenderedPage:
     """HTML of the whole page plus what the disclosure record needs (numbers as written,
     and where)."""
     from evalkit._version import __version__
@@ -294,7 +296,14 @@ def render_page(d: DisclosedPage, *, numbered: bool = True,
         title = f"{k}. {s.title}" if numbered and s.title else s.title
         secs.append({"id": s.id, "title": title, "body": bodies[s.id]})
     html = _template().render(
-        lang=d.lang, csp=CSP, version=__version__, title=d.page.title, css=REPORT_CSS,
-        heading=d.page.meta.get("heading", d.page.title), banner=banner, sections=secs,
-        extra=extra_html)
+        lang=d.lang,
+        csp=CSP,
+        version=__version__,
+        title=d.page.title,
+        css=REPORT_CSS,
+        heading=d.page.meta.get("heading", d.page.title),
+        banner=banner,
+        sections=secs,
+        extra=extra_html,
+    )
     return RenderedPage(html, c.displays, c.places, bodies)

@@ -7,6 +7,7 @@ in-process renderer, so the notebook shows exactly what the HTML report shows; t
 cell hands the disclosure record to :func:`evalkit.reports.render.render`, which audits the
 exported page before writing it.
 """
+
 from __future__ import annotations
 
 import pickle
@@ -41,8 +42,9 @@ class CoalitionReport:
         if section not in self.section_ids:
             if section == "benchmark":  # left out: no benchmark figures were supplied
                 return ""
-            raise ParameterError(f"section={section!r} is not allowed; use one of: "
-                                 f"{', '.join(self.section_ids)}.")
+            raise ParameterError(
+                f"section={section!r} is not allowed; use one of: {', '.join(self.section_ids)}."
+            )
         import html as _h
 
         head = ""
@@ -53,9 +55,11 @@ class CoalitionReport:
                 from evalkit.reports.html import _Ctx, _text_block
 
                 head += _text_block(_Ctx(self.disclosed), page.banner)
-        return (f'{head}<section id="{section}" data-section="{section}">'
-                f"<h2>{_h.escape(self._titles[section])}</h2>"
-                f"{self.rendered.sections[section]}</section>")
+        return (
+            f'{head}<section id="{section}" data-section="{section}">'
+            f"<h2>{_h.escape(self._titles[section])}</h2>"
+            f"{self.rendered.sections[section]}</section>"
+        )
 
     def show(self, section: str) -> None:
         from IPython.display import HTML, display
@@ -68,8 +72,9 @@ class CoalitionReport:
         """The disclosure record of the sections shown (page hash set by the renderer)."""
         from evalkit.reports import disclosure
 
-        return disclosure.record(self.disclosed, self.rendered.displays, page_html="",
-                                 page_name="", places=self.rendered.places)
+        return disclosure.record(
+            self.disclosed, self.rendered.displays, page_html="", page_name="", places=self.rendered.places
+        )
 
     def emit_record(self) -> None:
         """Pass the record to the renderer (an output the exported page does not show)."""
@@ -78,27 +83,35 @@ class CoalitionReport:
         display({RECORD_MIME: self.record()}, raw=True)
 
 
-def load(*, coalition_code: str, coalition_name: str = "", data_path: str = "",
-         results_cache: str = "", **params: Any) -> CoalitionReport:
+def load(
+    *,
+    coalition_code: str,
+    coalition_name: str = "",
+    data_path: str = "",
+    results_cache: str = "",
+    **params: Any,
+) -> CoalitionReport:
     """What the template calls: the batch's cached page, or a fresh computation."""
     from evalkit.reports import coalition
     from evalkit.reports.overview import load_snapshot
 
-    p = {"coalition_code": coalition_code, "coalition_name": coalition_name or coalition_code,
-         **params}
+    p = {"coalition_code": coalition_code, "coalition_name": coalition_name or coalition_code, **params}
     if results_cache:
         with open(Path(results_cache) / f"{coalition_code}.pkl", "rb") as fh:
             page, cached = pickle.load(fh)
         return CoalitionReport(page, cached, load_snapshot(results_cache))
     coalition.check_report_parameters({k: v for k, v in p.items()})
-    df, errors = coalition.read_and_validate(Path(data_path), p.get("codebook") or "intervention",
-                                             p.get("lang", "nl"))
+    df, errors = coalition.read_and_validate(
+        Path(data_path), p.get("codebook") or "intervention", p.get("lang", "nl")
+    )
     if errors is not None:
         from evalkit.core.errors import DataValidationError
 
-        raise DataValidationError(f"het databestand {Path(data_path).name} heeft {len(errors)} "
-                                  "fout(en); maak het rapport met evalkit report voor de "
-                                  "foutpagina.")
+        raise DataValidationError(
+            f"het databestand {Path(data_path).name} heeft {len(errors)} "
+            "fout(en); maak het rapport met evalkit report voor de "
+            "foutpagina."
+        )
     from evalkit.reports.files import file_sha256
 
     p["data_path"] = Path(data_path).name

@@ -17,6 +17,7 @@ Synthetic figures exist only for ``evalkit demo`` (:func:`example_reference`,
 :func:`example_benchmark`): they are marked ``example=True`` and every page that shows
 them says "voorbeeldgegevens".
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -145,8 +146,10 @@ class ReferenceFigures:
         if not self.source.strip():
             raise ParameterError("reference figures need their source (publisher, publication).")
         if not self.local and not any(s.points for s in self.former):
-            raise ParameterError("reference figures need at least one year for the municipality "
-                                 "(or its former municipalities).")
+            raise ParameterError(
+                "reference figures need at least one year for the municipality "
+                "(or its former municipalities)."
+            )
         for p in (*self.local, *self.national):
             if not 0 <= p.share <= 1:
                 raise ParameterError(f"a reference share must be between 0 and 1, got {p.share!r}.")
@@ -196,18 +199,31 @@ def municipal_reference(code: str, lang: str = "nl", *, k: int = 10) -> Referenc
 
 
 _TXT = {
-    "indicator": {"nl": "matig of (zeer) ernstig eenzaam (18 jaar en ouder)",
-                  "en": "moderately or (very) severely lonely (18 and over)"},
-    "source": {"nl": "Gezondheidsmonitor Volwassenen en Ouderen (GGD'en, CBS en RIVM; StatLine 50090NED)",
-               "en": "Health Monitor Adults and Older People (GGDs, CBS and RIVM; StatLine 50090NED)"},
-    "caveat": {"nl": ("De gemeentelijke cijfers zijn modelschattingen van het RIVM (enquête gekoppeld aan "
-                      "registers), geen directe enquêtecijfers, en zijn gepubliceerd zonder "
-                      "betrouwbaarheidsinterval; gemeentegrenzen van 2020."),
-               "en": ("The municipal figures are RIVM model estimates (survey linked to registers), not "
-                      "direct survey figures, published without confidence intervals; municipal "
-                      "boundaries of 2020.")},
+    "indicator": {
+        "nl": "matig of (zeer) ernstig eenzaam (18 jaar en ouder)",
+        "en": "moderately or (very) severely lonely (18 and over)",
+    },
+    "source": {
+        "nl": "Gezondheidsmonitor Volwassenen en Ouderen (GGD'en, CBS en RIVM; StatLine 50090NED)",
+        "en": "Health Monitor Adults and Older People (GGDs, CBS and RIVM; StatLine 50090NED)",
+    },
+    "caveat": {
+        "nl": (
+            "De gemeentelijke cijfers zijn modelschattingen van het RIVM (enquête gekoppeld aan "
+            "registers), geen directe enquêtecijfers, en zijn gepubliceerd zonder "
+            "betrouwbaarheidsinterval; gemeentegrenzen van 2020."
+        ),
+        "en": (
+            "The municipal figures are RIVM model estimates (survey linked to registers), not "
+            "direct survey figures, published without confidence intervals; municipal "
+            "boundaries of 2020."
+        ),
+    },
     "former": {"nl": "{name} (voormalige gemeente)", "en": "{name} (former municipality)"},
-    "peers": {"nl": "Vergelijkbare gemeenten (gemiddelde van {k})", "en": "Similar municipalities (mean of {k})"},
+    "peers": {
+        "nl": "Vergelijkbare gemeenten (gemiddelde van {k})",
+        "en": "Similar municipalities (mean of {k})",
+    },
 }
 
 
@@ -221,20 +237,35 @@ def _from_comparison(res: MunicipalComparison, lang: str) -> ReferenceFigures:
     from evalkit.core.i18n import t
 
     def pts(kind: str, code: str | None = None) -> tuple[ReferencePoint, ...]:
-        return tuple(ReferencePoint(f.year, f.value / 100) for f in sorted(res.figures, key=lambda f: f.year)
-                     if f.unit_kind == kind and (code is None or f.unit_code == code) and f.year < 2024
-                     and f.indicator == "lonely_pct" and f.value is not None)
+        return tuple(
+            ReferencePoint(f.year, f.value / 100)
+            for f in sorted(res.figures, key=lambda f: f.year)
+            if f.unit_kind == kind
+            and (code is None or f.unit_code == code)
+            and f.year < 2024
+            and f.indicator == "lonely_pct"
+            and f.value is not None
+        )
 
     local = pts("municipality")
     former = tuple(
-        ReferenceSeries(t(_TXT["former"], lang, name=r.name_2020), "former", pts("former_municipality", r.gm_code_2020),
-                        code=r.gm_code_2020)
-        for r in res.predecessors.itertuples(index=False) if r.relation == "merged")
+        ReferenceSeries(
+            t(_TXT["former"], lang, name=r.name_2020),
+            "former",
+            pts("former_municipality", r.gm_code_2020),
+            code=r.gm_code_2020,
+        )
+        for r in res.predecessors.itertuples(index=False)
+        if r.relation == "merged"
+    )
     peer_pts = pts("peer_group")
     peer_note = next((f.remark for f in res.figures if f.unit_kind == "peer_group"), "")
     peer_note = f"{peer_note[:1].upper()}{peer_note[1:]}. " + _peer_text(res, lang)
-    peers = ReferenceSeries(t(_TXT["peers"], lang, k=res.peers.k), "peers", peer_pts, note=peer_note) \
-        if peer_pts else None
+    peers = (
+        ReferenceSeries(t(_TXT["peers"], lang, k=res.peers.k), "peers", peer_pts, note=peer_note)
+        if peer_pts
+        else None
+    )
     boundary = " ".join(res.boundary_notes(lang))
     pf = res.peers.figures
     n24 = pf[(pf["year"] == 2024) & (pf["indicator"] == "lonely_pct")]["count"]
@@ -243,17 +274,29 @@ def _from_comparison(res: MunicipalComparison, lang: str) -> ReferenceFigures:
     young = None
     if mine is not None:
         young = YoungAdultsFigure(
-            year=mine.year, age_group=mine.age_group, unit_name=mine.unit_name,
+            year=mine.year,
+            age_group=mine.age_group,
+            unit_name=mine.unit_name,
             share=None if mine.value is None else mine.value / 100,
             national=None if nat is None or nat.value is None else nat.value / 100,
             source=mine.source.replace("Bron: ", "").replace("Source: ", ""),
             note="" if mine.status == "published" else mine.remark,
             peers=None if pg is None or pg.value is None else pg.value / 100,
-            peers_n=int(n24.iloc[0]) if len(n24) else 0)
+            peers_n=int(n24.iloc[0]) if len(n24) else 0,
+        )
     return ReferenceFigures(
-        municipality_code=res.code, municipality_name=res.name, indicator=t(_TXT["indicator"], lang),
-        local=local, national=pts("national"), source=t(_TXT["source"], lang),
-        caveat=t(_TXT["caveat"], lang), former=former, peers=peers, boundary_note=boundary, young=young)
+        municipality_code=res.code,
+        municipality_name=res.name,
+        indicator=t(_TXT["indicator"], lang),
+        local=local,
+        national=pts("national"),
+        source=t(_TXT["source"], lang),
+        caveat=t(_TXT["caveat"], lang),
+        former=former,
+        peers=peers,
+        boundary_note=boundary,
+        young=young,
+    )
 
 
 # ----------------------------------------------------------------------------------------
@@ -268,20 +311,20 @@ def example_reference(code: str, name: str) -> ReferenceFigures | None:
     panel = panel[["municipality_code", "year", "lonely_pct", "n_respondents"]].dropna()
     panel = panel[panel["year"].astype(int).isin((2016, 2020, 2024))]
     w = panel["n_respondents"].astype(float)
-    nat = (panel.assign(w=w, wy=w * panel["lonely_pct"].astype(float))
-           .groupby("year")[["w", "wy"]].sum())
+    nat = panel.assign(w=w, wy=w * panel["lonely_pct"].astype(float)).groupby("year")[["w", "wy"]].sum()
     mine = panel[panel["municipality_code"].astype(str) == code].sort_values("year")
     if mine.empty:
         return None
     return ReferenceFigures(
-        municipality_code=code, municipality_name=name,
+        municipality_code=code,
+        municipality_name=name,
         indicator="matig of sterk eenzaam, 18 jaar en ouder",
-        local=tuple(ReferencePoint(int(r.year), float(r.lonely_pct) / 100)
-                    for r in mine.itertuples()),
-        national=tuple(ReferencePoint(int(y), float(r.wy / r.w) / 100)
-                       for y, r in nat.iterrows()),
-        source=EXAMPLE_SOURCE, caveat="Verzonnen cijfers om het rapport te laten zien.",
-        example=True)
+        local=tuple(ReferencePoint(int(r.year), float(r.lonely_pct) / 100) for r in mine.itertuples()),
+        national=tuple(ReferencePoint(int(y), float(r.wy / r.w) / 100) for y, r in nat.iterrows()),
+        source=EXAMPLE_SOURCE,
+        caveat="Verzonnen cijfers om het rapport te laten zien.",
+        example=True,
+    )
 
 
 def example_benchmark(code: str) -> BenchmarkFigures | None:
@@ -296,7 +339,10 @@ def example_benchmark(code: str) -> BenchmarkFigures | None:
         return None
     pillars = [c for c in cur.columns if str(c).startswith("pillar_")]
     return BenchmarkFigures(
-        municipality_code=code, year=year,
+        municipality_code=code,
+        year=year,
         scores={p: float(mine.iloc[0][p]) for p in pillars},
         all_scores={p: tuple(cur[p].astype(float).dropna()) for p in pillars},
-        source=EXAMPLE_SOURCE, example=True)
+        source=EXAMPLE_SOURCE,
+        example=True,
+    )

@@ -36,6 +36,7 @@ Examples
 >>> out.html_path  # doctest: +SKIP
 PosixPath('reports/GM0363-amsterdam.html')
 """
+
 from __future__ import annotations
 
 import ast
@@ -84,6 +85,7 @@ __all__ = [
     "template_parameters",
 ]
 
+
 #: The bundled coalition report template.
 def _templates_dir() -> Path:
     """``templates/`` of a source checkout, else the copy an installed wheel carries."""
@@ -99,6 +101,7 @@ DEFAULT_TEMPLATE = TEMPLATES_DIR / "coalition_report.ipynb"
 
 #: Metadata key under which evalkit stores what produced a report.
 META_KEY = "evalkit"
+
 
 class ReportExecutionError(EvalkitError, RuntimeError):
     """A cell of the report notebook raised an error.
@@ -135,21 +138,28 @@ def _read_notebook(template) -> nbformat.NotebookNode:
         return nb
     path = Path(template)
     if not path.is_file():
-        raise ParameterError(f"template={str(template)!r} is not a file.",
-                             nl=f"het sjabloon '{template}' is geen bestand (niet gevonden, of een map).")
+        raise ParameterError(
+            f"template={str(template)!r} is not a file.",
+            nl=f"het sjabloon '{template}' is geen bestand (niet gevonden, of een map).",
+        )
     try:
         nb = nbformat.read(path, as_version=4)
     except (ValueError, KeyError, AttributeError, TypeError) as exc:  # not JSON / not a notebook
-        raise ParameterError(f"template={str(template)!r} is not a Jupyter notebook ({exc}).",
-                             nl=f"het sjabloon '{template}' is geen Jupyter-notebook (.ipynb).") from None
+        raise ParameterError(
+            f"template={str(template)!r} is not a Jupyter notebook ({exc}).",
+            nl=f"het sjabloon '{template}' is geen Jupyter-notebook (.ipynb).",
+        ) from None
     for cell in nb.cells:  # papermill expects a tags list on every cell
         cell.metadata.setdefault("tags", [])
     return nb
 
 
 def _parameters_cell_index(nb) -> int:
-    hits = [i for i, c in enumerate(nb.cells)
-            if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])]
+    hits = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])
+    ]
     if len(hits) != 1:
         raise ParameterError(
             f"the template needs exactly one code cell tagged 'parameters'; found {len(hits)}."
@@ -184,9 +194,7 @@ def template_parameters(template) -> dict[str, Any]:
         try:
             val = ast.literal_eval(value) if value is not None else None
         except ValueError as exc:
-            raise ParameterError(
-                f"parameter {targets[0].id!r} must have a literal default ({exc})."
-            ) from exc
+            raise ParameterError(f"parameter {targets[0].id!r} must have a literal default ({exc}).") from exc
         for t in targets:
             params[t.id] = val
     return params
@@ -202,9 +210,11 @@ def _check_value(name: str, value: Any, default: Any) -> Any:
         if not isinstance(value, str):
             hint = ""
             if name == "coalition_code" and isinstance(value, (int, float)):
-                hint = (" Municipality codes are strings like 'GM0363' (on the papermill"
-                        " command line '-p coalition_code 0363' becomes the number 363;"
-                        " use -r or quote it).")
+                hint = (
+                    " Municipality codes are strings like 'GM0363' (on the papermill"
+                    " command line '-p coalition_code 0363' becomes the number 363;"
+                    " use -r or quote it)."
+                )
             raise ParameterError(
                 f"parameter {name!r} must be a string, got {_type_name(value)} {value!r}.{hint}"
             )
@@ -221,21 +231,17 @@ def _check_value(name: str, value: Any, default: Any) -> Any:
             raise ParameterError(f"parameter {name!r} must be a number, got {value!r}.")
     elif isinstance(default, str):
         if not isinstance(value, str):
-            raise ParameterError(
-                f"parameter {name!r} must be a string, got {_type_name(value)} {value!r}."
-            )
+            raise ParameterError(f"parameter {name!r} must be a string, got {_type_name(value)} {value!r}.")
     elif isinstance(default, (list, dict)):
         if not isinstance(value, type(default)):
-            raise ParameterError(
-                f"parameter {name!r} must be a {_type_name(default)}, got {value!r}."
-            )
+            raise ParameterError(f"parameter {name!r} must be a {_type_name(default)}, got {value!r}.")
     # rules of the known parameters of evalkit's templates
     if name == "coalition_code" and not GM_RE.match(value):
         raise ParameterError(
             f"coalition_code={value!r} is not a CBS municipality code; use 'GM' and four "
             "digits as a string, e.g. 'GM0363'.",
             nl=f"coalition_code '{value}' is geen CBS-gemeentecode; schrijf GM en vier cijfers, "
-               "bijvoorbeeld GM0363.",
+            "bijvoorbeeld GM0363.",
         )
     if name in ("lang", "language"):
         check_option(name, value, ("nl", "en"))
@@ -266,8 +272,10 @@ def check_parameters(template, parameters: Mapping[str, Any] | None) -> dict[str
         nl.append(f"onbekende parameter(s): {', '.join(unknown)}")
     if missing:
         problems.append(f"missing required parameter(s) {missing}")
-        nl.append(f"verplichte parameter(s) ontbreken: {', '.join(missing)} "
-                  f"(geef ze met -p, bijvoorbeeld -p {missing[0]} WAARDE)")
+        nl.append(
+            f"verplichte parameter(s) ontbreken: {', '.join(missing)} "
+            f"(geef ze met -p, bijvoorbeeld -p {missing[0]} WAARDE)"
+        )
     if problems:
         raise ParameterError(
             "; ".join(problems) + f". The template accepts: {sorted(defaults)}.",
@@ -281,10 +289,15 @@ def check_parameters(template, parameters: Mapping[str, Any] | None) -> dict[str
 
 def _check_timeout(execution_timeout) -> float:
     """``execution_timeout`` as a positive number of seconds (else ParameterError)."""
-    if isinstance(execution_timeout, bool) or not isinstance(execution_timeout, (int, float)) \
-            or not execution_timeout > 0 or execution_timeout != execution_timeout:
-        raise ParameterError("execution_timeout must be a positive number of seconds, got "
-                             f"{execution_timeout!r}.")
+    if (
+        isinstance(execution_timeout, bool)
+        or not isinstance(execution_timeout, (int, float))
+        or not execution_timeout > 0
+        or execution_timeout != execution_timeout
+    ):
+        raise ParameterError(
+            f"execution_timeout must be a positive number of seconds, got {execution_timeout!r}."
+        )
     return float(execution_timeout)
 
 
@@ -298,10 +311,10 @@ def _check_kernel_name(kernel_name) -> str:
         KernelSpecManager().get_kernel_spec(kernel_name)
     except NoSuchKernel:
         names = sorted(KernelSpecManager().find_kernel_specs())
-        raise ParameterError(f"kernel_name={kernel_name!r} is not an installed Jupyter kernel; "
-                             f"installed: {names}.",
-                             nl=f"kernel '{kernel_name}' is niet geïnstalleerd; geïnstalleerd: "
-                                f"{', '.join(names)}.") from None
+        raise ParameterError(
+            f"kernel_name={kernel_name!r} is not an installed Jupyter kernel; installed: {names}.",
+            nl=f"kernel '{kernel_name}' is niet geïnstalleerd; geïnstalleerd: {', '.join(names)}.",
+        ) from None
     return kernel_name
 
 
@@ -417,7 +430,10 @@ def _raise_cell_error(exc, nb):
             break
     raise ReportExecutionError(
         f"the report notebook failed in cell {idx}: {ename}: {evalue}",
-        ename=ename, evalue=evalue, cell_index=idx, notebook=nb,
+        ename=ename,
+        evalue=evalue,
+        cell_index=idx,
+        notebook=nb,
     ) from None
 
 
@@ -439,8 +455,13 @@ class WarmKernel:
     keep one per process or thread (the batch does).
     """
 
-    def __init__(self, kernel_name: str = "python3", cwd: str | os.PathLike | None = None,
-                 prelude: str = DEFAULT_PRELUDE, startup_timeout: float = 60):
+    def __init__(
+        self,
+        kernel_name: str = "python3",
+        cwd: str | os.PathLike | None = None,
+        prelude: str = DEFAULT_PRELUDE,
+        startup_timeout: float = 60,
+    ):
         from nbclient import NotebookClient
 
         self.kernel_name = kernel_name
@@ -449,8 +470,11 @@ class WarmKernel:
         self._owner_thread = threading.get_ident()
         nb = _code_nb(prelude, _SNAPSHOT_CODE)
         self._client = NotebookClient(
-            nb, kernel_name=kernel_name, timeout=startup_timeout,
-            startup_timeout=startup_timeout, resources={"metadata": {"path": self.cwd}},
+            nb,
+            kernel_name=kernel_name,
+            timeout=startup_timeout,
+            startup_timeout=startup_timeout,
+            resources={"metadata": {"path": self.cwd}},
             extra_arguments=["--HistoryManager.enabled=False", *_QUIET_KERNEL],
         )
         try:
@@ -465,8 +489,12 @@ class WarmKernel:
         from nbclient import NotebookClient
 
         client = NotebookClient(
-            nb, km=self.km, kernel_name=self.kernel_name, timeout=timeout,
-            resources={"metadata": {"path": self.cwd}}, record_timing=False,
+            nb,
+            km=self.km,
+            kernel_name=self.kernel_name,
+            timeout=timeout,
+            resources={"metadata": {"path": self.cwd}},
+            record_timing=False,
         )
         client.kc = self.kc
         try:
@@ -533,8 +561,12 @@ def _execute_fresh(nb, kernel_name, cwd, timeout):
     from nbclient import NotebookClient
 
     client = NotebookClient(
-        nb, kernel_name=kernel_name, timeout=timeout, record_timing=False,
-        resources={"metadata": {"path": str(cwd)}}, extra_arguments=list(_QUIET_KERNEL),
+        nb,
+        kernel_name=kernel_name,
+        timeout=timeout,
+        record_timing=False,
+        resources={"metadata": {"path": str(cwd)}},
+        extra_arguments=list(_QUIET_KERNEL),
     )
     client.execute()
     return nb
@@ -545,6 +577,7 @@ def _execute_fresh(nb, kernel_name, cwd, timeout):
 # ----------------------------------------------------------------------------------------
 _EXPORTERS: dict[int, Any] = {}
 
+
 def _exporter():
     from nbconvert import HTMLExporter
 
@@ -553,9 +586,15 @@ def _exporter():
     if exp is None:
         # No preprocessors: _strip_for_export removes what must not be shown, and each
         # default preprocessor re-validates the notebook (3/4 of the export time).
-        exp = HTMLExporter(template_name="basic", exclude_input=True,
-                           exclude_input_prompt=True, exclude_output_prompt=True,
-                           exclude_markdown=False, exclude_raw=True, default_preprocessors=[])
+        exp = HTMLExporter(
+            template_name="basic",
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            exclude_markdown=False,
+            exclude_raw=True,
+            default_preprocessors=[],
+        )
         _EXPORTERS[key] = exp
     return exp
 
@@ -583,7 +622,8 @@ def _strip_for_export(nb):
             continue
         if cell.cell_type == "code":
             cell.outputs = [
-                o for o in cell.get("outputs", [])
+                o
+                for o in cell.get("outputs", [])
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
                 and o.get("output_type") != "error"
                 and _RECORD_MIME not in o.get("data", {})
@@ -596,7 +636,8 @@ def _strip_for_export(nb):
 
 
 _EXTERNAL_RE = re.compile(
-    r"""(?:src|href|action|data|poster|srcset)\s*=\s*["']?\s*(?:https?:)?//""" r"""|url\(\s*["']?\s*(?:https?:)?//|@import""",
+    r"""(?:src|href|action|data|poster|srcset)\s*=\s*["']?\s*(?:https?:)?//"""
+    r"""|url\(\s*["']?\s*(?:https?:)?//|@import""",
     re.IGNORECASE,
 )
 
@@ -605,7 +646,7 @@ def find_external_references(html: str) -> list[str]:
     """Every ``src``/``href``/``url()``/``@import`` in ``html`` that would load from the network."""
     out = []
     for m in _EXTERNAL_RE.finditer(html):
-        out.append(html[m.start(): m.start() + 80])
+        out.append(html[m.start() : m.start() + 80])
     return out
 
 
@@ -707,8 +748,10 @@ def render(
     if not isinstance(write_notebook, bool):
         raise ParameterError(f"write_notebook must be True or False, got {write_notebook!r}.")
     if Path(output_dir).exists() and not Path(output_dir).is_dir():
-        raise ParameterError(f"output_dir={str(output_dir)!r} exists and is not a folder.",
-                             nl=f"'{output_dir}' bestaat al en is geen map; kies een map voor --out.")
+        raise ParameterError(
+            f"output_dir={str(output_dir)!r} exists and is not a folder.",
+            nl=f"'{output_dir}' bestaat al en is geen map; kies een map voor --out.",
+        )
     tpl_path = None if isinstance(template, nbformat.NotebookNode) else Path(template).resolve()
     if cwd is None:  # as papermill: the current directory
         cwd = Path.cwd()
@@ -723,24 +766,24 @@ def render(
     lang = full.get("lang", full.get("language", "nl"))
 
     nb = parameterize(template, given)
-    tpl_bytes = (tpl_path.read_bytes() if tpl_path is not None
-                 else nbformat.writes(template).encode())
+    tpl_bytes = tpl_path.read_bytes() if tpl_path is not None else nbformat.writes(template).encode()
     meta = {
         "parameters": _json_safe(full),
         "template": tpl_path.name if tpl_path else None,
         "template_sha256": hashlib.sha256(tpl_bytes).hexdigest(),
         "evalkit_version": __version__,
         "kernel_name": kernel_name,
-        "title": title or (f"{full['coalition_name']} ({full['coalition_code']})"
-                           if full.get("coalition_name") else basename),
+        "title": title
+        or (
+            f"{full['coalition_name']} ({full['coalition_code']})" if full.get("coalition_name") else basename
+        ),
     }
     data_path = full.get("data_path")
     if isinstance(data_path, str) and data_path and Path(cwd, data_path).is_file():
         meta["data_sha256"] = file_sha256(Path(cwd, data_path))
     nb.metadata[META_KEY] = meta
     nb.metadata.setdefault("papermill", {})["parameters"] = _json_safe(given)
-    nb.metadata["kernelspec"] = {"name": kernel_name, "display_name": kernel_name,
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {"name": kernel_name, "display_name": kernel_name, "language": "python"}
 
     from nbclient.exceptions import CellExecutionError
 
@@ -764,10 +807,12 @@ def render(
         bad = disclosure.audit_record(record, page_html=page)
         if bad:
             raise disclosure.DisclosureError(
-                "de pagina voldoet niet aan de privacyregels: "
-                + "; ".join(v.message for v in bad[:5]), bad)
-        atomic_write(output_dir / f"{basename}{disclosure.RECORD_SUFFIX}",
-                     json.dumps(record, indent=1, ensure_ascii=False))
+                "de pagina voldoet niet aan de privacyregels: " + "; ".join(v.message for v in bad[:5]), bad
+            )
+        atomic_write(
+            output_dir / f"{basename}{disclosure.RECORD_SUFFIX}",
+            json.dumps(record, indent=1, ensure_ascii=False),
+        )
     html_path = atomic_write(output_dir / f"{basename}.html", page)
     nb_path = None
     if write_notebook:
@@ -794,8 +839,9 @@ def parse_cli_values(pairs, template) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in pairs or []:
         if name not in defaults:
-            raise ParameterError(f"onbekende parameter {name!r}; het sjabloon kent: "
-                                 f"{', '.join(sorted(defaults))}.")
+            raise ParameterError(
+                f"onbekende parameter {name!r}; het sjabloon kent: {', '.join(sorted(defaults))}."
+            )
         default = defaults[name]
         if isinstance(default, bool):
             low = value.strip().lower()
@@ -806,14 +852,12 @@ def parse_cli_values(pairs, template) -> dict[str, Any]:
             try:
                 out[name] = int(value.strip())
             except ValueError:
-                raise ParameterError(f"parameter {name} moet een heel getal zijn, niet "
-                                     f"{value!r}.") from None
+                raise ParameterError(f"parameter {name} moet een heel getal zijn, niet {value!r}.") from None
         elif isinstance(default, float):
             try:
                 out[name] = float(value.strip().replace(",", "."))
             except ValueError:
-                raise ParameterError(f"parameter {name} moet een getal zijn, niet "
-                                     f"{value!r}.") from None
+                raise ParameterError(f"parameter {name} moet een getal zijn, niet {value!r}.") from None
         else:  # strings (and required parameters) stay strings: no YAML surprises
             out[name] = value
     return out
@@ -841,20 +885,27 @@ def _cmd_report(args) -> int:
             from evalkit.reports.coalition import render_coalition
 
             if not params.get("data_path") or not params.get("coalition_code"):
-                raise ParameterError("geef ten minste -p coalition_code GM0363 en -p data_path "
-                                     "BESTAND.")
+                raise ParameterError("geef ten minste -p coalition_code GM0363 en -p data_path BESTAND.")
             data = Path(args.cwd or ".", params.pop("data_path"))
             params.pop("results_cache", None)
             code = params.pop("coalition_code")
             out = render_coalition(data, coalition_code=code, output_dir=args.out, **params)
             print(out.html_path)
             if not out.ok:
-                print(f"evalkit report: geen rapport gemaakt ({out.message}); zie de foutpagina.",
-                      file=sys.stderr)
+                print(
+                    f"evalkit report: geen rapport gemaakt ({out.message}); zie de foutpagina.",
+                    file=sys.stderr,
+                )
                 return 1
             return 0
-        out = render(args.template, params, args.out, kernel_name=args.kernel_name,
-                     cwd=args.cwd, execution_timeout=args.execution_timeout)
+        out = render(
+            args.template,
+            params,
+            args.out,
+            kernel_name=args.kernel_name,
+            cwd=args.cwd,
+            execution_timeout=args.execution_timeout,
+        )
     except (ParameterError, ReportExecutionError) as exc:
         print(f"evalkit report: {exc.message()}", file=sys.stderr)
         return 1
@@ -868,25 +919,43 @@ def _cmd_report(args) -> int:
 def cli_report(subparsers) -> None:
     """``evalkit report TEMPLATE --out DIR -p name value ...``"""
     p = subparsers.add_parser(
-        "report", help="render one report from a template",
+        "report",
+        help="render one report from a template",
         description="Render one coalition report (in this process, with the privacy audit) "
-                    "or execute another parameterised report notebook, and write "
-                    "self-contained HTML. Values are typed by the template's defaults, so "
-                    "'-p coalition_code GM0363' stays a string and '-p min_cell 15' a number.",
+        "or execute another parameterised report notebook, and write "
+        "self-contained HTML. Values are typed by the template's defaults, so "
+        "'-p coalition_code GM0363' stays a string and '-p min_cell 15' a number.",
     )
-    p.add_argument("template", nargs="?", default=str(DEFAULT_TEMPLATE),
-                   help="template notebook (default: the coalition report)")
-    p.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                   help="a parameter value, typed by the template (min_cell 15; "
-                        "min_cell_override ja)")
-    p.add_argument("-r", "--raw-param", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                   help="the same as -p (kept for compatibility with evalkit batch -r)")
-    p.add_argument("--notebook", action="store_true",
-                   help="execute the notebook template with papermill instead of rendering "
-                        "the coalition report in this process")
+    p.add_argument(
+        "template",
+        nargs="?",
+        default=str(DEFAULT_TEMPLATE),
+        help="template notebook (default: the coalition report)",
+    )
+    p.add_argument(
+        "-p",
+        "--param",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="a parameter value, typed by the template (min_cell 15; min_cell_override ja)",
+    )
+    p.add_argument(
+        "-r",
+        "--raw-param",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="the same as -p (kept for compatibility with evalkit batch -r)",
+    )
+    p.add_argument(
+        "--notebook",
+        action="store_true",
+        help="execute the notebook template with papermill instead of rendering "
+        "the coalition report in this process",
+    )
     p.add_argument("--out", default="reports", help="output folder (default: reports)")
     p.add_argument("--kernel-name", default="python3")
     p.add_argument("--cwd", default=None, help="working directory of the kernel")
-    p.add_argument("--execution-timeout", type=float, default=600,
-                   help="seconds per cell (default 600)")
+    p.add_argument("--execution-timeout", type=float, default=600, help="seconds per cell (default 600)")
     p.set_defaults(func=_cmd_report)

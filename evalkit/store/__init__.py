@@ -9,6 +9,7 @@
 SQLite is the embedded default, PostgreSQL the hosted database; see docs/portal_storage.md.
 This layer imports only ``evalkit.core``, so reports, the web app and notebooks may use it.
 """
+
 from __future__ import annotations
 
 from evalkit.store.config import generate_key
@@ -25,5 +26,16 @@ from evalkit.store.store import (
     check_gm_code,
 )
 
-__all__ = ["Store", "ALL", "AllCodes", "UserInfo", "SubmissionInfo", "ReportInfo", "JobInfo",
-           "AuditInfo", "DEFAULT_RETENTION_DAYS", "check_gm_code", "generate_key"]
+__all__ = [
+    "Store",
+    "ALL",
+    "AllCodes",
+    "UserInfo",
+    "SubmissionInfo",
+    "ReportInfo",
+    "JobInfo",
+    "AuditInfo",
+    "DEFAULT_RETENTION_DAYS",
+    "check_gm_code",
+    "generate_key",
+]

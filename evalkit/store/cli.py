@@ -10,6 +10,7 @@ Without ``--database`` the URL comes from ``EVALKIT_DATABASE_URL`` or is the emb
 SQLite file in the user's data folder; the key from ``EVALKIT_STORE_KEY`` or
 ``EVALKIT_STORE_KEY_FILE`` (docs/portal_storage.md).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,12 +52,24 @@ def _cmd(args: argparse.Namespace) -> int:
 
 def cli_store(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = subparsers.add_parser(
-        "store", help="portal database: key, upgrade, purge (retention)",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "store",
+        help="portal database: key, upgrade, purge (retention)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("action", choices=["key", "upgrade", "purge"])
-    p.add_argument("--database", metavar="URL", default=None,
-                   help="sqlite:///PATH or postgresql://USER@HOST/DB (default: "
-                        "EVALKIT_DATABASE_URL or the embedded database)")
-    p.add_argument("--retention-days", type=int, default=None, metavar="N",
-                   help="purge: also delete uploads older than N days")
+    p.add_argument(
+        "--database",
+        metavar="URL",
+        default=None,
+        help="sqlite:///PATH or postgresql://USER@HOST/DB (default: "
+        "EVALKIT_DATABASE_URL or the embedded database)",
+    )
+    p.add_argument(
+        "--retention-days",
+        type=int,
+        default=None,
+        metavar="N",
+        help="purge: also delete uploads older than N days",
+    )
     p.set_defaults(func=_cmd)

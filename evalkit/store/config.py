@@ -21,6 +21,7 @@ A hosted database without a configured key is refused (a key generated on the fl
 be lost with the process, and the files with it). The key never belongs in the repository;
 ``evalkit.store.generate_key()`` makes one.
 """
+
 from __future__ import annotations
 
 import base64
@@ -31,8 +32,17 @@ from pathlib import Path
 
 from evalkit.core.errors import StoreConfigError
 
-__all__ = ["default_url", "resolve_url", "default_data_dir", "normalise_url", "load_key", "generate_key",
-           "ENV_URL", "ENV_KEY", "ENV_KEY_FILE"]
+__all__ = [
+    "default_url",
+    "resolve_url",
+    "default_data_dir",
+    "normalise_url",
+    "load_key",
+    "generate_key",
+    "ENV_URL",
+    "ENV_KEY",
+    "ENV_KEY_FILE",
+]
 
 ENV_URL = "EVALKIT_DATABASE_URL"
 ENV_KEY = "EVALKIT_STORE_KEY"
@@ -58,18 +68,21 @@ def default_url() -> str:
 def normalise_url(url: str) -> str:
     """Give PostgreSQL URLs the psycopg 3 driver; check the scheme."""
     if not isinstance(url, str) or not url.strip():
-        raise StoreConfigError("database URL must be a non-empty string, e.g. "
-                               "'sqlite:///evalkit.sqlite3' or 'postgresql://user@host/db'.")
+        raise StoreConfigError(
+            "database URL must be a non-empty string, e.g. "
+            "'sqlite:///evalkit.sqlite3' or 'postgresql://user@host/db'."
+        )
     url = url.strip()
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     if url.startswith(("postgresql+psycopg://", "sqlite://", "sqlite+pysqlite://")):
         return url
     scheme = url.split(":", 1)[0]
     raise StoreConfigError(
         f"database URL scheme {scheme!r} is not supported; use sqlite:///PATH or "
-        "postgresql://USER@HOST/DATABASE.")
+        "postgresql://USER@HOST/DATABASE."
+    )
 
 
 def resolve_url(url: str | None) -> tuple[str, bool]:
@@ -97,11 +110,12 @@ def decode_key(text: bytes | str, origin: str) -> bytes:
     except (binascii.Error, ValueError, TypeError):
         raise StoreConfigError(
             f"the encryption key from {origin} is not base64 text; make one with "
-            "python -c 'import evalkit.store as s; print(s.generate_key().decode())'.") from None
+            "python -c 'import evalkit.store as s; print(s.generate_key().decode())'."
+        ) from None
     if len(key) != KEY_BYTES:
         raise StoreConfigError(
-            f"the encryption key from {origin} has {len(key)} bytes; it must have "
-            f"{KEY_BYTES} (256 bits).")
+            f"the encryption key from {origin} has {len(key)} bytes; it must have {KEY_BYTES} (256 bits)."
+        )
     return key
 
 
@@ -121,7 +135,8 @@ def load_key(key: bytes | str | None, *, embedded_default: bool) -> bytes:
     if not embedded_default:
         raise StoreConfigError(
             f"no encryption key configured for this database; set {ENV_KEY} or "
-            f"{ENV_KEY_FILE} (the uploads are encrypted with it).")
+            f"{ENV_KEY_FILE} (the uploads are encrypted with it)."
+        )
     path = default_data_dir() / "store.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

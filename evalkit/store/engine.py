@@ -1,4 +1,5 @@
 """SQLAlchemy engines for SQLite (embedded) and PostgreSQL (hosted)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,8 +10,7 @@ from sqlalchemy.pool import StaticPool
 
 __all__ = ["make_engine"]
 
-_MEMORY = ("sqlite://", "sqlite:///:memory:", "sqlite+pysqlite://",
-           "sqlite+pysqlite:///:memory:")
+_MEMORY = ("sqlite://", "sqlite:///:memory:", "sqlite+pysqlite://", "sqlite+pysqlite:///:memory:")
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -28,8 +28,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         if path:
             Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
-        url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30},
-        **({"poolclass": StaticPool} if memory else {}))
+        url,
+        echo=echo,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        **({"poolclass": StaticPool} if memory else {}),
+    )
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:

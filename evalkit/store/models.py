@@ -12,6 +12,7 @@ What is personal data and where it lives:
 - Everything else holds accounts, metadata, audited (disclosure-controlled) report pages
   and the registry's aggregates.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,8 +35,18 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
-    "Base", "User", "Membership", "Submission", "SubmissionBlob", "Report", "RenderJob",
-    "AuditEntry", "RegistryEntry", "ROLES", "SUBMISSION_STATUSES", "JOB_STATUSES",
+    "Base",
+    "User",
+    "Membership",
+    "Submission",
+    "SubmissionBlob",
+    "Report",
+    "RenderJob",
+    "AuditEntry",
+    "RegistryEntry",
+    "ROLES",
+    "SUBMISSION_STATUSES",
+    "JOB_STATUSES",
 ]
 
 ROLES = ("coalition", "programme", "committee", "admin")
@@ -63,15 +74,15 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the store; use an aware UTC time")
-        value = value.astimezone(dt.timezone.utc)
+        value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=dt.timezone.utc)
-        return value.astimezone(dt.timezone.utc)
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -91,7 +102,8 @@ class User(Base):
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     memberships: Mapped[list[Membership]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", order_by="Membership.gm_code")
+        back_populates="user", cascade="all, delete-orphan", order_by="Membership.gm_code"
+    )
 
 
 class Membership(Base):
@@ -99,8 +111,7 @@ class Membership(Base):
 
     __tablename__ = "membership"
 
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
     gm_code: Mapped[str] = mapped_column(String(6), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="memberships")
@@ -117,8 +128,7 @@ class Submission(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     gm_code: Mapped[str] = mapped_column(String(6), index=True)
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     username: Mapped[str | None] = mapped_column(String(150))
     original_name: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str | None] = mapped_column(String(20))
@@ -132,8 +142,8 @@ class Submission(Base):
     deleted_reason: Mapped[str | None] = mapped_column(String(40))
 
     blob: Mapped[SubmissionBlob | None] = relationship(
-        back_populates="submission", cascade="all, delete-orphan", uselist=False,
-        lazy="raise")
+        back_populates="submission", cascade="all, delete-orphan", uselist=False, lazy="raise"
+    )
 
 
 class SubmissionBlob(Base):
@@ -142,7 +152,8 @@ class SubmissionBlob(Base):
     __tablename__ = "submission_blob"
 
     submission_id: Mapped[str] = mapped_column(
-        ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True
+    )
     key_id: Mapped[str] = mapped_column(String(16))
     nonce: Mapped[bytes] = mapped_column(LargeBinary)
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
@@ -158,9 +169,9 @@ class Report(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     gm_code: Mapped[str] = mapped_column(String(6), index=True)
     submission_id: Mapped[str | None] = mapped_column(
-        ForeignKey("submission.id", ondelete="SET NULL"), index=True)
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"))
+        ForeignKey("submission.id", ondelete="SET NULL"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     source: Mapped[str] = mapped_column(String(20))
     title: Mapped[str | None] = mapped_column(String(300))
     lang: Mapped[str] = mapped_column(String(5))
@@ -177,9 +188,9 @@ class RenderJob(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     gm_code: Mapped[str] = mapped_column(String(6), index=True)
     submission_id: Mapped[str | None] = mapped_column(
-        ForeignKey("submission.id", ondelete="SET NULL"), index=True)
-    report_id: Mapped[str | None] = mapped_column(
-        ForeignKey("report.id", ondelete="SET NULL"))
+        ForeignKey("submission.id", ondelete="SET NULL"), index=True
+    )
+    report_id: Mapped[str | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(20), index=True)
     message: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
@@ -193,8 +204,7 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     username: Mapped[str | None] = mapped_column(String(150))
     action: Mapped[str] = mapped_column(String(40), index=True)
     object_type: Mapped[str | None] = mapped_column(String(40))
@@ -225,10 +235,7 @@ class RegistryEntry(Base):
     p_value: Mapped[float | None] = mapped_column(Float)
     n: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(20))
-    report_id: Mapped[str | None] = mapped_column(
-        ForeignKey("report.id", ondelete="SET NULL"))
+    report_id: Mapped[str | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
-    __table_args__ = (
-        Index("ix_registry_entry_key", "gm_code", "intervention", "year", "term"),
-    )
+    __table_args__ = (Index("ix_registry_entry_key", "gm_code", "intervention", "year", "term"),)

@@ -14,6 +14,7 @@ The committee reads it as one DataFrame::
 and can pool a term over coalitions and years with :func:`evalkit.meta.random_effects`.
 Reading and recording need no encryption key (the registry holds no uploaded files).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,13 +33,31 @@ from evalkit.store.migrate import upgrade
 from evalkit.store.models import RegistryEntry, Report
 from evalkit.store.store import Store, check_gm_code
 
-__all__ = ["connect", "record", "record_key_numbers", "key_number_rows", "evaluation_year",
-           "evaluation_context", "ALL_INTERVENTIONS", "load",
-           "COLUMNS", "RESULT_COLUMNS", "KEY_TERMS"]
+__all__ = [
+    "connect",
+    "record",
+    "record_key_numbers",
+    "key_number_rows",
+    "evaluation_year",
+    "evaluation_context",
+    "ALL_INTERVENTIONS",
+    "load",
+    "COLUMNS",
+    "RESULT_COLUMNS",
+    "KEY_TERMS",
+]
 
 RESULT_COLUMNS = ["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "n"]
-COLUMNS = ["gm_code", "coalition", "intervention", "year", *RESULT_COLUMNS, "source",
-           "report_id", "recorded_at"]
+COLUMNS = [
+    "gm_code",
+    "coalition",
+    "intervention",
+    "year",
+    *RESULT_COLUMNS,
+    "source",
+    "report_id",
+    "recorded_at",
+]
 _MIN_CELL = 10
 _SOURCES = ("portal", "batch")
 
@@ -50,8 +69,7 @@ def _engine(target: str | Store | Engine | None) -> tuple[Engine, bool]:
     if isinstance(target, Engine):
         return target, False
     if target is not None and not isinstance(target, str):
-        raise ParameterError(
-            f"url must be a database URL, a Store or None, not {type(target).__name__}.")
+        raise ParameterError(f"url must be a database URL, a Store or None, not {type(target).__name__}.")
     url, _ = resolve_url(target)
     return make_engine(url), True
 
@@ -84,11 +102,13 @@ def _rows(results: pd.DataFrame | Iterable[Mapping[str, Any]]) -> list[dict[str,
         if missing:
             raise ParameterError(
                 f"results lack the column(s) {', '.join(missing)}; give tidy() rows with "
-                f"{', '.join(RESULT_COLUMNS)}.")
+                f"{', '.join(RESULT_COLUMNS)}."
+            )
         return [dict(r) for r in results.to_dict(orient="records")]
     if isinstance(results, (str, bytes)) or not isinstance(results, Iterable):
-        raise ParameterError("results must be a DataFrame or a list of dicts with the "
-                             f"columns {', '.join(RESULT_COLUMNS)}.")
+        raise ParameterError(
+            f"results must be a DataFrame or a list of dicts with the columns {', '.join(RESULT_COLUMNS)}."
+        )
     out = []
     for r in results:
         if not isinstance(r, Mapping):
@@ -97,11 +117,19 @@ def _rows(results: pd.DataFrame | Iterable[Mapping[str, Any]]) -> list[dict[str,
     return out
 
 
-def record(results: pd.DataFrame | Iterable[Mapping[str, Any]], *, gm_code: str,
-           intervention: str, year: int, coalition: str | None = None,
-           source: str = "batch", report_id: str | None = None,
-           url: str | Store | Engine | None = None, min_cell: int = _MIN_CELL,
-           now: dt.datetime | None = None) -> int:
+def record(
+    results: pd.DataFrame | Iterable[Mapping[str, Any]],
+    *,
+    gm_code: str,
+    intervention: str,
+    year: int,
+    coalition: str | None = None,
+    source: str = "batch",
+    report_id: str | None = None,
+    url: str | Store | Engine | None = None,
+    min_cell: int = _MIN_CELL,
+    now: dt.datetime | None = None,
+) -> int:
     """Store the key results of one audited report; returns the number of rows stored.
 
     Parameters
@@ -129,18 +157,17 @@ def record(results: pd.DataFrame | Iterable[Mapping[str, Any]], *, gm_code: str,
     if len(intervention.strip()) > 200:
         raise ParameterError(
             f"intervention has {len(intervention.strip())} characters; at most 200 (one "
-            "intervention per record, e.g. 'Maatjesproject Eindhoven').")
+            "intervention per record, e.g. 'Maatjesproject Eindhoven')."
+        )
     if coalition is not None and (not isinstance(coalition, str) or len(coalition) > 200):
-        raise ParameterError(f"coalition={coalition!r} must be a name of at most 200 "
-                             "characters.")
-    if isinstance(year, bool) or not isinstance(year, numbers.Integral) \
-            or not 1990 <= int(year) <= 2100:
+        raise ParameterError(f"coalition={coalition!r} must be a name of at most 200 characters.")
+    if isinstance(year, bool) or not isinstance(year, numbers.Integral) or not 1990 <= int(year) <= 2100:
         raise ParameterError(f"year={year!r} must be a whole year such as 2024.")
     if source not in _SOURCES:
         raise ParameterError(f"source={source!r} is not allowed; use 'batch' or 'portal'.")
     if isinstance(min_cell, bool) or not isinstance(min_cell, int) or min_cell < _MIN_CELL:
         raise ParameterError(f"min_cell={min_cell!r} must be a whole number >= {_MIN_CELL}.")
-    when = now or dt.datetime.now(dt.timezone.utc)
+    when = now or dt.datetime.now(dt.UTC)
     entries = []
     seen: set[str] = set()
     for r in _rows(results):
@@ -153,19 +180,36 @@ def record(results: pd.DataFrame | Iterable[Mapping[str, Any]], *, gm_code: str,
             raise ParameterError(f"term {term!r} appears twice in results.")
         seen.add(term)
         n = r.get("n")
-        if isinstance(n, bool) or not isinstance(n, numbers.Real) or math.isnan(float(n)) \
-                or float(n) != int(n):
+        if (
+            isinstance(n, bool)
+            or not isinstance(n, numbers.Real)
+            or math.isnan(float(n))
+            or float(n) != int(n)
+        ):
             raise ParameterError(f"n of term {term!r} must be a whole number, got {n!r}.")
         if int(n) < min_cell:
             raise ParameterError(
                 f"term {term!r} rests on n={int(n)} people, fewer than min_cell={min_cell}; "
-                "the registry keeps only disclosure-controlled results.")
-        values = {c: _number(r.get(c), c, term)
-                  for c in ("estimate", "std_error", "ci_lower", "ci_upper", "p_value")}
-        entries.append(RegistryEntry(
-            gm_code=gm_code, coalition=coalition, intervention=intervention.strip(),
-            year=int(year), term=term, n=int(n), source=source, report_id=report_id,
-            recorded_at=when, **values))
+                "the registry keeps only disclosure-controlled results."
+            )
+        values = {
+            c: _number(r.get(c), c, term)
+            for c in ("estimate", "std_error", "ci_lower", "ci_upper", "p_value")
+        }
+        entries.append(
+            RegistryEntry(
+                gm_code=gm_code,
+                coalition=coalition,
+                intervention=intervention.strip(),
+                year=int(year),
+                term=term,
+                n=int(n),
+                source=source,
+                report_id=report_id,
+                recorded_at=when,
+                **values,
+            )
+        )
     engine, own = _engine(url)
     try:
         upgrade(engine)
@@ -197,8 +241,7 @@ def key_number_rows(key: Mapping[str, Any]) -> list[dict[str, Any]]:
     shows. Suppressed or missing numbers give no row; a suppressed page gives none.
     """
     if not isinstance(key, Mapping):
-        raise ParameterError(f"key must be the report's key numbers (a dict), not "
-                             f"{type(key).__name__}.")
+        raise ParameterError(f"key must be the report's key numbers (a dict), not {type(key).__name__}.")
     quantities = key.get("quantities") or {}
     if key.get("suppressed") or not isinstance(quantities, Mapping):
         return []
@@ -212,21 +255,33 @@ def key_number_rows(key: Mapping[str, Any]) -> list[dict[str, Any]]:
         q = quantities.get(term)
         if not isinstance(q, Mapping) or q.get("value") is None or q.get("group_n") is None:
             continue
-        row: dict[str, Any] = {"term": term, "estimate": q["value"], "std_error": None,
-                               "ci_lower": None, "ci_upper": None, "p_value": None,
-                               "n": q["group_n"]}
+        row: dict[str, Any] = {
+            "term": term,
+            "estimate": q["value"],
+            "std_error": None,
+            "ci_lower": None,
+            "ci_upper": None,
+            "p_value": None,
+            "n": q["group_n"],
+        }
         if term == "mean_diff":
-            row.update(std_error=shown("std_error"), ci_lower=shown("ci_lower"),
-                       ci_upper=shown("ci_upper"))
+            row.update(std_error=shown("std_error"), ci_lower=shown("ci_lower"), ci_upper=shown("ci_upper"))
         rows.append(row)
     return rows
 
 
-def record_key_numbers(key: Mapping[str, Any], *, gm_code: str, intervention: str,
-                       year: int, coalition: str | None = None, source: str = "batch",
-                       report_id: str | None = None,
-                       url: str | Store | Engine | None = None,
-                       now: dt.datetime | None = None) -> int:
+def record_key_numbers(
+    key: Mapping[str, Any],
+    *,
+    gm_code: str,
+    intervention: str,
+    year: int,
+    coalition: str | None = None,
+    source: str = "batch",
+    report_id: str | None = None,
+    url: str | Store | Engine | None = None,
+    now: dt.datetime | None = None,
+) -> int:
     """Record an audited report's key numbers (see :func:`key_number_rows`); call it
     after the page passed the disclosure audit. Returns the rows recorded (0 for a
     suppressed page). ``min_cell`` is the page's own (``key["min_cell"]``, at least 10)."""
@@ -234,14 +289,23 @@ def record_key_numbers(key: Mapping[str, Any], *, gm_code: str, intervention: st
     if not rows:
         return 0
     min_cell = key.get("min_cell") or _MIN_CELL
-    return record(rows, gm_code=gm_code, intervention=intervention, year=year,
-                  coalition=coalition or key.get("coalition_name"), source=source,
-                  report_id=report_id, url=url, min_cell=max(int(min_cell), _MIN_CELL),
-                  now=now)
+    return record(
+        rows,
+        gm_code=gm_code,
+        intervention=intervention,
+        year=year,
+        coalition=coalition or key.get("coalition_name"),
+        source=source,
+        report_id=report_id,
+        url=url,
+        min_cell=max(int(min_cell), _MIN_CELL),
+        now=now,
+    )
 
 
-def evaluation_year(data: pd.DataFrame, *, date: str = "date", wave: str = "wave",
-                    post: str = "post") -> int | None:
+def evaluation_year(
+    data: pd.DataFrame, *, date: str = "date", wave: str = "wave", post: str = "post"
+) -> int | None:
     """The year an evaluation belongs to: the year of the median post-test date (all
     dates if there is no post-test); None without usable dates."""
     if not isinstance(data, pd.DataFrame) or date not in data.columns:
@@ -259,8 +323,9 @@ def evaluation_year(data: pd.DataFrame, *, date: str = "date", wave: str = "wave
 ALL_INTERVENTIONS = "alle interventies"
 
 
-def evaluation_context(data: pd.DataFrame, *, intervention: str | None = None,
-                       date: str = "date", wave: str = "wave") -> dict[str, Any]:
+def evaluation_context(
+    data: pd.DataFrame, *, intervention: str | None = None, date: str = "date", wave: str = "wave"
+) -> dict[str, Any]:
     """What a registry record needs to know about the data behind a report: the
     ``intervention`` (the report's own choice, else the file's one intervention, else
     :data:`ALL_INTERVENTIONS`) and the ``year`` (:func:`evaluation_year`; None without
@@ -270,8 +335,10 @@ def evaluation_context(data: pd.DataFrame, *, intervention: str | None = None,
         values = data["intervention"].dropna().astype(str).str.strip().unique()
         values = [v for v in values if v]
         label = values[0] if len(values) == 1 else ""
-    return {"intervention": (label or ALL_INTERVENTIONS)[:200],
-            "year": evaluation_year(data, date=date, wave=wave)}
+    return {
+        "intervention": (label or ALL_INTERVENTIONS)[:200],
+        "year": evaluation_year(data, date=date, wave=wave),
+    }
 
 
 def load(url: str | Store | Engine | None = None, *, latest: bool = True) -> pd.DataFrame:
@@ -286,8 +353,11 @@ def load(url: str | Store | Engine | None = None, *, latest: bool = True) -> pd.
     try:
         upgrade(engine)
         with engine.connect() as conn:
-            rows = conn.execute(select(*(getattr(RegistryEntry, c) for c in COLUMNS))
-                                .order_by(RegistryEntry.recorded_at, RegistryEntry.id)).all()
+            rows = conn.execute(
+                select(*(getattr(RegistryEntry, c) for c in COLUMNS)).order_by(
+                    RegistryEntry.recorded_at, RegistryEntry.id
+                )
+            ).all()
     finally:
         if own:
             engine.dispose()
@@ -300,5 +370,4 @@ def load(url: str | Store | Engine | None = None, *, latest: bool = True) -> pd.
         keys = ["gm_code", "intervention", "year", "term"]
         newest = df.groupby(keys, sort=False)["recorded_at"].transform("max")
         df = df[df["recorded_at"] == newest]
-    return df.sort_values(["year", "gm_code", "intervention", "term"],
-                          kind="stable").reset_index(drop=True)
+    return df.sort_values(["year", "gm_code", "intervention", "term"], kind="stable").reset_index(drop=True)

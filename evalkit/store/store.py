@@ -6,6 +6,7 @@ but every method that returns coalition data takes the municipality codes the ca
 see (``gm_codes=``): a collection of codes, or :data:`ALL` for the programme team and
 background jobs. There is no default, so nothing lists every coalition by accident.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,8 +43,18 @@ from evalkit.store.models import (
     User,
 )
 
-__all__ = ["Store", "ALL", "AllCodes", "UserInfo", "SubmissionInfo", "ReportInfo", "JobInfo",
-           "AuditInfo", "DEFAULT_RETENTION_DAYS", "check_gm_code"]
+__all__ = [
+    "Store",
+    "ALL",
+    "AllCodes",
+    "UserInfo",
+    "SubmissionInfo",
+    "ReportInfo",
+    "JobInfo",
+    "AuditInfo",
+    "DEFAULT_RETENTION_DAYS",
+    "check_gm_code",
+]
 
 DEFAULT_RETENTION_DAYS: Final = 90
 _GM = re.compile(r"^GM\d{4}$")
@@ -71,7 +82,7 @@ Scope = Collection[str] | AllCodes
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _new_id() -> str:
@@ -83,7 +94,8 @@ def check_gm_code(code: object, name: str = "gm_code") -> str:
     if not isinstance(code, str) or not _GM.match(code):
         raise ParameterError(
             f"{name}={code!r} is not a municipality code; use 'GM' and four digits as a "
-            "string, e.g. 'GM0363'.")
+            "string, e.g. 'GM0363'."
+        )
     return code
 
 
@@ -91,11 +103,11 @@ def _scope(gm_codes: object) -> frozenset[str] | None:
     """None for ALL, else the set of codes (checked)."""
     if gm_codes is ALL:
         return None
-    if gm_codes is None or isinstance(gm_codes, (str, bytes)) or not isinstance(
-            gm_codes, Iterable):
+    if gm_codes is None or isinstance(gm_codes, (str, bytes)) or not isinstance(gm_codes, Iterable):
         raise ParameterError(
             f"gm_codes={gm_codes!r}: give a collection of municipality codes "
-            "(e.g. ['GM0363']) or evalkit.store.ALL.")
+            "(e.g. ['GM0363']) or evalkit.store.ALL."
+        )
     return frozenset(check_gm_code(c, "gm_codes") for c in gm_codes)
 
 
@@ -104,7 +116,7 @@ def _aware(when: dt.datetime | None, name: str) -> dt.datetime:
         return _now()
     if not isinstance(when, dt.datetime) or when.tzinfo is None:
         raise ParameterError(f"{name} must be a timezone-aware datetime, got {when!r}.")
-    return when.astimezone(dt.timezone.utc)
+    return when.astimezone(dt.UTC)
 
 
 # ----------------------------------------------------------------- returned records
@@ -121,8 +133,16 @@ class UserInfo:
 
     @classmethod
     def of(cls, u: User) -> UserInfo:
-        return cls(u.id, u.username, u.role, tuple(m.gm_code for m in u.memberships),
-                   u.display_name, u.active, u.created_at, u.last_login_at)
+        return cls(
+            u.id,
+            u.username,
+            u.role,
+            tuple(m.gm_code for m in u.memberships),
+            u.display_name,
+            u.active,
+            u.created_at,
+            u.last_login_at,
+        )
 
 
 @dataclass(frozen=True)
@@ -147,9 +167,21 @@ class SubmissionInfo:
 
     @classmethod
     def of(cls, s: Submission, feedback: Any = None) -> SubmissionInfo:
-        return cls(s.id, s.gm_code, s.username, s.original_name, s.kind, s.size, s.sha256,
-                   s.status, feedback, s.created_at, s.expires_at, s.deleted_at,
-                   s.deleted_reason)
+        return cls(
+            s.id,
+            s.gm_code,
+            s.username,
+            s.original_name,
+            s.kind,
+            s.size,
+            s.sha256,
+            s.status,
+            feedback,
+            s.created_at,
+            s.expires_at,
+            s.deleted_at,
+            s.deleted_reason,
+        )
 
 
 @dataclass(frozen=True)
@@ -166,9 +198,17 @@ class ReportInfo:
 
     @classmethod
     def of(cls, r: Report, *, full: bool) -> ReportInfo:
-        return cls(r.id, r.gm_code, r.submission_id, r.source, r.title, r.lang, r.created_at,
-                   r.html if full else None,
-                   json.loads(r.disclosure) if full and r.disclosure is not None else None)
+        return cls(
+            r.id,
+            r.gm_code,
+            r.submission_id,
+            r.source,
+            r.title,
+            r.lang,
+            r.created_at,
+            r.html if full else None,
+            json.loads(r.disclosure) if full and r.disclosure is not None else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -184,8 +224,9 @@ class JobInfo:
 
     @classmethod
     def of(cls, j: RenderJob) -> JobInfo:
-        return cls(j.id, j.gm_code, j.submission_id, j.report_id, j.status, j.message,
-                   j.created_at, j.updated_at)
+        return cls(
+            j.id, j.gm_code, j.submission_id, j.report_id, j.status, j.message, j.created_at, j.updated_at
+        )
 
 
 @dataclass(frozen=True)
@@ -201,8 +242,7 @@ class AuditInfo:
 
     @classmethod
     def of(cls, a: AuditEntry) -> AuditInfo:
-        return cls(a.id, a.at, a.username, a.action, a.object_type, a.object_id, a.gm_code,
-                   a.detail)
+        return cls(a.id, a.at, a.username, a.action, a.object_type, a.object_id, a.gm_code, a.detail)
 
 
 UserRef = UserInfo | str | None
@@ -230,14 +270,18 @@ class Store:
     Call :meth:`upgrade` once at start to create or migrate the schema.
     """
 
-    def __init__(self, url: str | None = None, *, key: bytes | str | None = None,
-                 retention_days: int = DEFAULT_RETENTION_DAYS,
-                 password_hasher: PasswordHasher | None = None, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        key: bytes | str | None = None,
+        retention_days: int = DEFAULT_RETENTION_DAYS,
+        password_hasher: PasswordHasher | None = None,
+        echo: bool = False,
+    ) -> None:
         self.url, embedded_default = config.resolve_url(url)
-        if isinstance(retention_days, bool) or not isinstance(retention_days, int) \
-                or retention_days < 1:
-            raise ParameterError(
-                f"retention_days={retention_days!r} must be a whole number of days >= 1.")
+        if isinstance(retention_days, bool) or not isinstance(retention_days, int) or retention_days < 1:
+            raise ParameterError(f"retention_days={retention_days!r} must be a whole number of days >= 1.")
         self.retention_days = retention_days
         self._key = config.load_key(key, embedded_default=embedded_default)
         self._key_id = hashlib.sha256(b"evalkit-store-key:" + self._key).hexdigest()[:16]
@@ -283,20 +327,26 @@ class Store:
         if user is None:
             return None
         name = user.username if isinstance(user, UserInfo) else user
-        return s.scalar(select(User).where(User.username == name)
-                        .options(selectinload(User.memberships)))
+        return s.scalar(select(User).where(User.username == name).options(selectinload(User.memberships)))
 
-    def add_user(self, username: str, password: str, *, role: str,
-                 gm_codes: Iterable[str] = (), display_name: str | None = None) -> UserInfo:
+    def add_user(
+        self,
+        username: str,
+        password: str,
+        *,
+        role: str,
+        gm_codes: Iterable[str] = (),
+        display_name: str | None = None,
+    ) -> UserInfo:
         """Create an account; coalition users need at least one municipality code."""
         username = self._check_username(username)
         self._check_password(password)
         if role not in ROLES:
-            raise ParameterError(f"role={role!r} is not allowed; use one of: "
-                                 + ", ".join(repr(r) for r in ROLES) + ".")
+            raise ParameterError(
+                f"role={role!r} is not allowed; use one of: " + ", ".join(repr(r) for r in ROLES) + "."
+            )
         codes = sorted({check_gm_code(c, "gm_codes") for c in gm_codes})
-        if display_name is not None and (not isinstance(display_name, str)
-                                         or len(display_name) > 200):
+        if display_name is not None and (not isinstance(display_name, str) or len(display_name) > 200):
             raise ParameterError("display_name must be text of at most 200 characters.")
         if role == "coalition" and not codes:
             raise ParameterError("a coalition user needs gm_codes (e.g. ['GM0363']).")
@@ -306,8 +356,14 @@ class Store:
         with self.session() as s:
             if s.scalar(select(User.id).where(User.username == username)) is not None:
                 raise StoreError(f"user {username!r} exists already.")
-            u = User(username=username, password_hash=pw_hash, role=role,
-                     display_name=display_name, active=True, created_at=_now())
+            u = User(
+                username=username,
+                password_hash=pw_hash,
+                role=role,
+                display_name=display_name,
+                active=True,
+                created_at=_now(),
+            )
             u.memberships = [Membership(gm_code=c) for c in codes]
             s.add(u)
             s.flush()
@@ -327,8 +383,7 @@ class Store:
 
     def list_users(self) -> list[UserInfo]:
         with self.session() as s:
-            rows = s.scalars(select(User).options(selectinload(User.memberships))
-                             .order_by(User.username))
+            rows = s.scalars(select(User).options(selectinload(User.memberships)).order_by(User.username))
             return [UserInfo.of(u) for u in rows]
 
     def remove_user(self, username: str) -> bool:
@@ -406,10 +461,8 @@ class Store:
 
     @staticmethod
     def _check_username(username: object) -> str:
-        if not isinstance(username, str) or not re.fullmatch(r"[A-Za-z0-9._@-]{2,150}",
-                                                             username):
-            raise ParameterError(
-                f"username={username!r}: use 2-150 letters, digits or . _ @ - characters.")
+        if not isinstance(username, str) or not re.fullmatch(r"[A-Za-z0-9._@-]{2,150}", username):
+            raise ParameterError(f"username={username!r}: use 2-150 letters, digits or . _ @ - characters.")
         return username
 
     @staticmethod
@@ -418,9 +471,17 @@ class Store:
             raise ParameterError("password must be a string of at least 10 characters.")
 
     # ---- submissions
-    def save_submission(self, user: UserRef, gm_code: str, filename: str, content: bytes, *,
-                        kind: str | None = None, retention_days: int | None = None,
-                        now: dt.datetime | None = None) -> str:
+    def save_submission(
+        self,
+        user: UserRef,
+        gm_code: str,
+        filename: str,
+        content: bytes,
+        *,
+        kind: str | None = None,
+        retention_days: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> str:
         """Encrypt and store an uploaded file; returns its id.
 
         ``filename`` is kept only as metadata (never used as a path); ``kind`` is the
@@ -430,8 +491,11 @@ class Store:
         if not isinstance(content, (bytes, bytearray, memoryview)):
             raise ParameterError(f"content must be bytes, not {type(content).__name__}.")
         if kind is not None and kind not in _SUBMISSION_KINDS:
-            raise ParameterError(f"kind={kind!r} is not allowed; use one of: "
-                                 + ", ".join(repr(k) for k in _SUBMISSION_KINDS) + ".")
+            raise ParameterError(
+                f"kind={kind!r} is not allowed; use one of: "
+                + ", ".join(repr(k) for k in _SUBMISSION_KINDS)
+                + "."
+            )
         days = self.retention_days if retention_days is None else retention_days
         if isinstance(days, bool) or not isinstance(days, int) or days < 1:
             raise ParameterError(f"retention_days={days!r} must be a whole number >= 1.")
@@ -443,16 +507,24 @@ class Store:
         ciphertext = self._aead.encrypt(nonce, content, self._aad(sid))
         with self.session() as s:
             u = self._user_row(s, user)
-            s.add(Submission(
-                id=sid, gm_code=gm_code, user_id=u.id if u else None,
-                username=u.username if u else self._name_of(user), original_name=name,
-                kind=kind,
-                size=len(content), sha256=hashlib.sha256(content).hexdigest(),
-                status="received", feedback=None, created_at=created,
-                expires_at=created + dt.timedelta(days=days)))
+            s.add(
+                Submission(
+                    id=sid,
+                    gm_code=gm_code,
+                    user_id=u.id if u else None,
+                    username=u.username if u else self._name_of(user),
+                    original_name=name,
+                    kind=kind,
+                    size=len(content),
+                    sha256=hashlib.sha256(content).hexdigest(),
+                    status="received",
+                    feedback=None,
+                    created_at=created,
+                    expires_at=created + dt.timedelta(days=days),
+                )
+            )
             s.flush()
-            s.add(SubmissionBlob(submission_id=sid, key_id=self._key_id, nonce=nonce,
-                                 ciphertext=ciphertext))
+            s.add(SubmissionBlob(submission_id=sid, key_id=self._key_id, nonce=nonce, ciphertext=ciphertext))
         return sid
 
     @staticmethod
@@ -464,12 +536,14 @@ class Store:
         feedback = None
         if row.feedback is not None:
             try:
-                plain = self._aead.decrypt(row.feedback[:12], row.feedback[12:],
-                                           self._aad(row.id, "feedback"))
+                plain = self._aead.decrypt(
+                    row.feedback[:12], row.feedback[12:], self._aad(row.id, "feedback")
+                )
             except InvalidTag:
                 raise StoreError(
                     f"the feedback of submission {row.id!r} fails its integrity check "
-                    "(another encryption key?).") from None
+                    "(another encryption key?)."
+                ) from None
             feedback = json.loads(plain.decode("utf-8"))
         return SubmissionInfo.of(row, feedback)
 
@@ -493,8 +567,7 @@ class Store:
             if blob is None:
                 raise NotFoundError(f"the file of submission {sid!r} has been deleted.")
             if blob.key_id != self._key_id:
-                raise StoreError(
-                    f"submission {sid!r} was encrypted with another key (id {blob.key_id}).")
+                raise StoreError(f"submission {sid!r} was encrypted with another key (id {blob.key_id}).")
             try:
                 content = self._aead.decrypt(blob.nonce, blob.ciphertext, self._aad(sid))
             except InvalidTag:
@@ -507,8 +580,11 @@ class Store:
         """Record the validation outcome: status ``valid`` or ``invalid`` and the feedback
         (JSON-serialisable, e.g. the list of errors shown to the coalition)."""
         if status not in _FEEDBACK_STATUSES:
-            raise ParameterError(f"status={status!r} is not allowed; use one of: "
-                                 + ", ".join(repr(x) for x in _FEEDBACK_STATUSES) + ".")
+            raise ParameterError(
+                f"status={status!r} is not allowed; use one of: "
+                + ", ".join(repr(x) for x in _FEEDBACK_STATUSES)
+                + "."
+            )
         sealed = None
         if feedback is not None:
             plain = json.dumps(feedback, ensure_ascii=False, default=str).encode("utf-8")
@@ -522,8 +598,9 @@ class Store:
             s.flush()
             return self._info(row)
 
-    def list_submissions(self, gm_codes: Scope, *, include_deleted: bool = True,
-                         status: str | None = None) -> list[SubmissionInfo]:
+    def list_submissions(
+        self, gm_codes: Scope, *, include_deleted: bool = True, status: str | None = None
+    ) -> list[SubmissionInfo]:
         """Submissions of these municipalities, newest first."""
         scope = _scope(gm_codes)
         q = select(Submission).order_by(Submission.created_at.desc(), Submission.id)
@@ -543,8 +620,9 @@ class Store:
             out.setdefault(sub.gm_code, sub)
         return out
 
-    def delete_submission(self, sid: str, *, gm_codes: Scope, reason: str = "request",
-                          now: dt.datetime | None = None) -> bool:
+    def delete_submission(
+        self, sid: str, *, gm_codes: Scope, reason: str = "request", now: dt.datetime | None = None
+    ) -> bool:
         """Delete the file and its validation feedback (a coalition's request or the
         retention period); metadata stays as a tombstone. False if already deleted."""
         when = _aware(now, "now")
@@ -566,8 +644,7 @@ class Store:
         row.deleted_reason = str(reason)[:40]
         return True
 
-    def purge_expired(self, now: dt.datetime | None = None, *,
-                      retention_days: int | None = None) -> int:
+    def purge_expired(self, now: dt.datetime | None = None, *, retention_days: int | None = None) -> int:
         """Delete every file past its retention date; returns how many were deleted.
 
         A file expires at the date set when it was uploaded (``retention_days`` of the
@@ -581,15 +658,11 @@ class Store:
         when = _aware(now, "now")
         expired = Submission.expires_at <= when
         if retention_days is not None:
-            if isinstance(retention_days, bool) or not isinstance(retention_days, int) \
-                    or retention_days < 1:
-                raise ParameterError(
-                    f"retention_days={retention_days!r} must be a whole number >= 1.")
-            expired = expired | (Submission.created_at
-                                 <= when - dt.timedelta(days=retention_days))
+            if isinstance(retention_days, bool) or not isinstance(retention_days, int) or retention_days < 1:
+                raise ParameterError(f"retention_days={retention_days!r} must be a whole number >= 1.")
+            expired = expired | (Submission.created_at <= when - dt.timedelta(days=retention_days))
         with self.session() as s:
-            rows = list(s.scalars(select(Submission).where(
-                expired, Submission.deleted_at.is_(None))))
+            rows = list(s.scalars(select(Submission).where(expired, Submission.deleted_at.is_(None))))
             n = sum(self._erase(s, row, "retention", when) for row in rows)
         if n:
             self.compact()
@@ -598,8 +671,7 @@ class Store:
     def compact(self) -> None:
         """Physically remove deleted rows (VACUUM on PostgreSQL, WAL checkpoint on SQLite)."""
         if self.dialect == "postgresql":
-            with self.engine.connect().execution_options(
-                    isolation_level="AUTOCOMMIT") as conn:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 # FULL rewrites the tables into new files: no deleted row stays behind
                 conn.execute(text("VACUUM FULL submission_blob"))
                 conn.execute(text("VACUUM FULL submission"))
@@ -608,10 +680,19 @@ class Store:
                 conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
     # ---- reports
-    def save_report(self, gm_code: str, html: str, disclosure: Mapping[str, Any] | list[Any]
-                    | None = None, *, submission_id: str | None = None,
-                    user: UserRef = None, source: str = "portal", title: str | None = None,
-                    lang: str = "nl", now: dt.datetime | None = None) -> str:
+    def save_report(
+        self,
+        gm_code: str,
+        html: str,
+        disclosure: Mapping[str, Any] | list[Any] | None = None,
+        *,
+        submission_id: str | None = None,
+        user: UserRef = None,
+        source: str = "portal",
+        title: str | None = None,
+        lang: str = "nl",
+        now: dt.datetime | None = None,
+    ) -> str:
         """Store an audited report page and its disclosure record; returns its id."""
         check_gm_code(gm_code)
         if not isinstance(html, str):
@@ -628,14 +709,25 @@ class Store:
                 sub = self._submission(s, submission_id, ALL)
                 if sub.gm_code != gm_code:
                     raise ParameterError(
-                        f"submission {submission_id!r} belongs to {sub.gm_code}, not {gm_code}.")
+                        f"submission {submission_id!r} belongs to {sub.gm_code}, not {gm_code}."
+                    )
             u = self._user_row(s, user)
-            s.add(Report(id=rid, gm_code=gm_code, submission_id=submission_id,
-                         user_id=u.id if u else None, source=source, title=title, lang=lang,
-                         html=html,
-                         disclosure=None if disclosure is None else json.dumps(
-                             disclosure, ensure_ascii=False, default=str),
-                         created_at=_aware(now, "now")))
+            s.add(
+                Report(
+                    id=rid,
+                    gm_code=gm_code,
+                    submission_id=submission_id,
+                    user_id=u.id if u else None,
+                    source=source,
+                    title=title,
+                    lang=lang,
+                    html=html,
+                    disclosure=None
+                    if disclosure is None
+                    else json.dumps(disclosure, ensure_ascii=False, default=str),
+                    created_at=_aware(now, "now"),
+                )
+            )
         return rid
 
     def get_report(self, rid: str, *, gm_codes: Scope) -> ReportInfo:
@@ -652,8 +744,11 @@ class Store:
         ``latest_only`` the newest per municipality."""
         scope = _scope(gm_codes)
         # the pages themselves (up to megabytes each) are not loaded for a listing
-        q = (select(Report).options(defer(Report.html), defer(Report.disclosure))
-             .order_by(Report.created_at.desc(), Report.id))
+        q = (
+            select(Report)
+            .options(defer(Report.html), defer(Report.disclosure))
+            .order_by(Report.created_at.desc(), Report.id)
+        )
         if scope is not None:
             q = q.where(Report.gm_code.in_(sorted(scope)))
         with self.session() as s:
@@ -672,15 +767,27 @@ class Store:
         with self.session() as s:
             if submission_id is not None:
                 self._submission(s, submission_id, [gm_code])
-            s.add(RenderJob(id=jid, gm_code=gm_code, submission_id=submission_id,
-                            status="queued", created_at=when, updated_at=when))
+            s.add(
+                RenderJob(
+                    id=jid,
+                    gm_code=gm_code,
+                    submission_id=submission_id,
+                    status="queued",
+                    created_at=when,
+                    updated_at=when,
+                )
+            )
         return jid
 
-    def update_job(self, jid: str, status: str, message: str | None = None, *,
-                   report_id: str | None = None) -> JobInfo:
+    def update_job(
+        self, jid: str, status: str, message: str | None = None, *, report_id: str | None = None
+    ) -> JobInfo:
         if status not in JOB_STATUSES:
-            raise ParameterError(f"status={status!r} is not allowed; use one of: "
-                                 + ", ".join(repr(x) for x in JOB_STATUSES) + ".")
+            raise ParameterError(
+                f"status={status!r} is not allowed; use one of: "
+                + ", ".join(repr(x) for x in JOB_STATUSES)
+                + "."
+            )
         with self.session() as s:
             row = s.get(RenderJob, jid)
             if row is None:
@@ -712,16 +819,22 @@ class Store:
     def fail_unfinished_jobs(self, message: str = "interrupted") -> int:
         """Mark queued/running jobs failed (call at start: a restart killed them)."""
         with self.session() as s:
-            rows = list(s.scalars(select(RenderJob).where(
-                RenderJob.status.in_(("queued", "running")))))
+            rows = list(s.scalars(select(RenderJob).where(RenderJob.status.in_(("queued", "running")))))
             for row in rows:
                 row.status, row.message, row.updated_at = "failed", message, _now()
             return len(rows)
 
     # ---- audit log
-    def audit(self, user: UserRef, action: str, object_type: str | None = None,
-              object_id: str | None = None, *, gm_code: str | None = None,
-              detail: str | None = None) -> None:
+    def audit(
+        self,
+        user: UserRef,
+        action: str,
+        object_type: str | None = None,
+        object_id: str | None = None,
+        *,
+        gm_code: str | None = None,
+        detail: str | None = None,
+    ) -> None:
         """Append to the audit log: ``audit(user, "viewed", "report", rid, gm_code=...)``.
 
         Actions are short words (``login``, ``login_failed``, ``viewed``, ``uploaded``,
@@ -732,22 +845,35 @@ class Store:
             raise ParameterError(f"action={action!r}: use a short lower-case word.")
         if gm_code is not None:
             check_gm_code(gm_code)
-        if object_type is not None and (not isinstance(object_type, str)
-                                        or len(object_type) > 40):
+        if object_type is not None and (not isinstance(object_type, str) or len(object_type) > 40):
             raise ParameterError(f"object_type={object_type!r}: at most 40 characters.")
         if object_id is not None and len(str(object_id)) > 64:
             raise ParameterError("object_id: at most 64 characters.")
         with self.session() as s:
             u = self._user_row(s, user)
             name = u.username if u else self._name_of(user)
-            s.add(AuditEntry(at=_now(), user_id=u.id if u else None, username=name,
-                             action=action, object_type=object_type,
-                             object_id=None if object_id is None else str(object_id),
-                             gm_code=gm_code, detail=detail))
+            s.add(
+                AuditEntry(
+                    at=_now(),
+                    user_id=u.id if u else None,
+                    username=name,
+                    action=action,
+                    object_type=object_type,
+                    object_id=None if object_id is None else str(object_id),
+                    gm_code=gm_code,
+                    detail=detail,
+                )
+            )
 
-    def audit_entries(self, *, gm_codes: Scope, username: str | None = None,
-                      action: str | None = None, object_id: str | None = None,
-                      limit: int = 1000) -> list[AuditInfo]:
+    def audit_entries(
+        self,
+        *,
+        gm_codes: Scope,
+        username: str | None = None,
+        action: str | None = None,
+        object_id: str | None = None,
+        limit: int = 1000,
+    ) -> list[AuditInfo]:
         """Audit entries about these municipalities (entries without a municipality,
         such as logins, only for :data:`ALL`), newest first."""
         scope = _scope(gm_codes)

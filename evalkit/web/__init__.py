@@ -11,4 +11,5 @@ docs/portal.md. Submodules:
 - ``jobs``: the bounded pool of report render workers;
 - ``messages``: every text of the portal in Dutch and English.
 """
+
 from __future__ import annotations

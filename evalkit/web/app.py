@@ -12,6 +12,7 @@ Authorisation is decided here, per route (:data:`ROUTE_ROLES`) and per object: e
 store call passes the municipality codes the user may see, so another coalition's report,
 submission, job or audit entry is simply not found (404), never shown.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -142,9 +143,16 @@ class PortalConfig:
 
 
 #: The one person of local mode (no account; every municipality).
-LOCAL_USER = UserInfo(id=0, username="local", role="local", gm_codes=(), display_name=None,
-                      active=True, created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-                      last_login_at=None)
+LOCAL_USER = UserInfo(
+    id=0,
+    username="local",
+    role="local",
+    gm_codes=(),
+    display_name=None,
+    active=True,
+    created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    last_login_at=None,
+)
 
 
 def _names() -> dict[str, str]:
@@ -157,13 +165,13 @@ class Portal:
 
     def __init__(self, config: PortalConfig, store: Store | None = None):
         self.config = config
-        self.store = store or Store(config.database, key=config.key,
-                                    retention_days=config.retention_days)
+        self.store = store or Store(config.database, key=config.key, retention_days=config.retention_days)
         self.store.upgrade()
         self.store.fail_unfinished_jobs("job_failed_killed")
         self.throttle = LoginThrottle(config.login_max_failures, config.login_window)
-        self.pool = RenderPool(config.workers, self._job_finished, runner=config.runner,
-                               job_timeout=config.job_timeout)
+        self.pool = RenderPool(
+            config.workers, self._job_finished, runner=config.runner, job_timeout=config.job_timeout
+        )
         self.names = _names()
         self.templates = Jinja2Templates(directory=str(_HERE / "templates"))
         self.templates.env.globals["MESSAGES"] = MESSAGES
@@ -208,10 +216,15 @@ class Portal:
         jid = self.store.create_job(gm_code, submission_id=submission_id)
         data = self.store.read_submission(submission_id, gm_codes=[gm_code])
         sub = self.store.get_submission(submission_id, gm_codes=[gm_code])
-        task = RenderTask(job_id=jid, coalition_code=gm_code,
-                          coalition_name=self.names.get(gm_code, gm_code), data=data,
-                          suffix="." + (sub.kind or "csv"), lang=lang,
-                          codebook=self.config.codebook)
+        task = RenderTask(
+            job_id=jid,
+            coalition_code=gm_code,
+            coalition_name=self.names.get(gm_code, gm_code),
+            data=data,
+            suffix="." + (sub.kind or "csv"),
+            lang=lang,
+            codebook=self.config.codebook,
+        )
         self.store.update_job(jid, "running")
         self.pool.submit(task)
         return jid
@@ -225,15 +238,20 @@ class Portal:
             self.store.update_job(job.id, "failed", outcome.message or "job_failed_render")
             return
         lang = "en" if 'lang="en"' in outcome.html[:500] else "nl"
-        rid = self.store.save_report(job.gm_code, outcome.html, outcome.record,
-                                     submission_id=job.submission_id, source="portal",
-                                     title=outcome.title, lang=lang)
+        rid = self.store.save_report(
+            job.gm_code,
+            outcome.html,
+            outcome.record,
+            submission_id=job.submission_id,
+            source="portal",
+            title=outcome.title,
+            lang=lang,
+        )
         self.store.update_job(job.id, "done", report_id=rid)
         self.store.audit(None, "rendered", "report", rid, gm_code=job.gm_code)
         self._record(job.gm_code, rid, outcome.key or {}, job.submission_id)
 
-    def _record(self, gm_code: str, report_id: str, key: dict[str, Any],
-                submission_id: str | None) -> None:
+    def _record(self, gm_code: str, report_id: str, key: dict[str, Any], submission_id: str | None) -> None:
         """Put the page's disclosed key results in the results registry (a suppressed page
         records nothing). Intervention and year are those of the uploaded data
         (:func:`evalkit.store.registry.evaluation_context`, found when the file was checked)."""
@@ -245,18 +263,29 @@ class Portal:
         year = int(fb.get("year") or dt.datetime.now(dt.UTC).year)
         intervention = str(fb.get("intervention") or registry.ALL_INTERVENTIONS)
         common: dict[str, Any] = {
-            "gm_code": gm_code, "intervention": intervention, "year": year,
-            "coalition": self.names.get(gm_code), "source": "portal",
-            "report_id": report_id, "url": self.store}
+            "gm_code": gm_code,
+            "intervention": intervention,
+            "year": year,
+            "coalition": self.names.get(gm_code),
+            "source": "portal",
+            "report_id": report_id,
+            "url": self.store,
+        }
         if "quantities" in key:  # the audited report pipeline's key numbers
             registry.record_key_numbers(key, **common)
             return
         n = key.get("n_pairs")
         if key.get("suppressed") or key.get("mean_diff") is None or not isinstance(n, int):
             return
-        row = {"term": "mean_diff", "estimate": key.get("mean_diff"),
-               "std_error": key.get("std_error"), "ci_lower": key.get("ci_lower"),
-               "ci_upper": key.get("ci_upper"), "p_value": key.get("p_value"), "n": n}
+        row = {
+            "term": "mean_diff",
+            "estimate": key.get("mean_diff"),
+            "std_error": key.get("std_error"),
+            "ci_lower": key.get("ci_lower"),
+            "ci_upper": key.get("ci_upper"),
+            "p_value": key.get("p_value"),
+            "n": n,
+        }
         try:
             registry.record([row], **common)
         except ParameterError:  # below the privacy threshold: the registry refuses it
@@ -283,17 +312,24 @@ def _lang(request: Request) -> str:
     return lang if lang in ("nl", "en") else _portal(request).config.lang
 
 
-def _page(request: Request, name: str, user: UserInfo | None, status: int = 200,
-          **context: Any) -> Response:
+def _page(request: Request, name: str, user: UserInfo | None, status: int = 200, **context: Any) -> Response:
     lang = _lang(request)
     portal = _portal(request)
 
     def _(key: str, **values: Any) -> str:
         return tr(key, lang, **values)
 
-    ctx = {"_": _, "lang": lang, "user": user, "csrf": csrf_token(request.session),
-           "hosted": portal.config.hosted, "roles": ROUTE_ROLES, "names": portal.names,
-           "path": request.url.path, **context}
+    ctx = {
+        "_": _,
+        "lang": lang,
+        "user": user,
+        "csrf": csrf_token(request.session),
+        "hosted": portal.config.hosted,
+        "roles": ROUTE_ROLES,
+        "names": portal.names,
+        "path": request.url.path,
+        **context,
+    }
     return portal.templates.TemplateResponse(request, name, ctx, status_code=status)
 
 
@@ -362,14 +398,14 @@ async def login_form(request: Request) -> Response:
     password = str(form.get("password") or "")[:1024]
     address = request.client.host if request.client else "-"
     if portal.throttle.locked(username, address):
-        await run_in_threadpool(portal.store.audit, None, "login_throttled", "user", None,
-                                detail=username[:40])
+        await run_in_threadpool(
+            portal.store.audit, None, "login_throttled", "user", None, detail=username[:40]
+        )
         return _page(request, "login.html", None, status=429, error="login_throttled")
     user = await run_in_threadpool(portal.store.verify_password, username, password)
     if user is None or not user.active:
         portal.throttle.failed(username, address)
-        await run_in_threadpool(portal.store.audit, None, "login_failed", "user", None,
-                                detail=username[:40])
+        await run_in_threadpool(portal.store.audit, None, "login_failed", "user", None, detail=username[:40])
         return _page(request, "login.html", None, status=401, error="login_failed")
     portal.throttle.succeeded(username, address)
     lang = request.session.get("lang")
@@ -418,9 +454,11 @@ async def template_download(request: Request, user: UserInfo) -> Response:
 
     data = await run_in_threadpool(make)
     name = "invulsjabloon.xlsx" if lang == "nl" else "input_template.xlsx"
-    return Response(data, media_type="application/vnd.openxmlformats-officedocument."
-                                      "spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @route("upload")
@@ -470,21 +508,21 @@ async def upload(request: Request, user: UserInfo) -> Response:
 async def history(request: Request, user: UserInfo) -> Response:
     portal = _portal(request)
     subs = await run_in_threadpool(portal.store.list_submissions, portal.scope(user))
-    return _page(request, "history.html", user, submissions=subs,
-                 show_links=user.role in ROUTE_ROLES["submission"])
+    return _page(
+        request, "history.html", user, submissions=subs, show_links=user.role in ROUTE_ROLES["submission"]
+    )
 
 
 @route("submission")
 async def submission(request: Request, user: UserInfo) -> Response:
     portal = _portal(request)
     sid = _id(request, "sid")
-    sub = await run_in_threadpool(lambda: portal.store.get_submission(
-        sid, gm_codes=portal.scope(user)))
+    sub = await run_in_threadpool(lambda: portal.store.get_submission(sid, gm_codes=portal.scope(user)))
     store_user = _actor(user)
-    await run_in_threadpool(portal.store.audit, store_user, "viewed", "submission", sid,
-                            gm_code=sub.gm_code)
-    jobs = [j for j in await run_in_threadpool(portal.store.list_jobs, [sub.gm_code])
-            if j.submission_id == sid]
+    await run_in_threadpool(portal.store.audit, store_user, "viewed", "submission", sid, gm_code=sub.gm_code)
+    jobs = [
+        j for j in await run_in_threadpool(portal.store.list_jobs, [sub.gm_code]) if j.submission_id == sid
+    ]
     return _page(request, "submission.html", user, sub=sub, fb=sub.feedback or {}, jobs=jobs)
 
 
@@ -492,23 +530,31 @@ async def submission(request: Request, user: UserInfo) -> Response:
 async def submission_errors(request: Request, user: UserInfo) -> Response:
     portal = _portal(request)
     sid = _id(request, "sid")
-    sub = await run_in_threadpool(lambda: portal.store.get_submission(
-        sid, gm_codes=portal.scope(user)))
+    sub = await run_in_threadpool(lambda: portal.store.get_submission(sid, gm_codes=portal.scope(user)))
     store_user = _actor(user)
-    await run_in_threadpool(portal.store.audit, store_user, "downloaded", "feedback", sid,
-                            gm_code=sub.gm_code)
+    await run_in_threadpool(
+        portal.store.audit, store_user, "downloaded", "feedback", sid, gm_code=sub.gm_code
+    )
     lang = _lang(request)
     fb = sub.feedback or {}
-    header = [tr(k, lang) for k in ("col_row", "col_column", "col_value", "col_rule",
-                                    "col_fix")]
-    rows = [[e.get("excel_row") or tr("whole_file", lang),
-             " ".join(str(x) for x in (e.get("column_letter"), e.get("header")) if x),
-             e.get("value"), e.get("rule_text"), e.get("fix")]
-            for e in fb.get("errors", [])]
+    header = [tr(k, lang) for k in ("col_row", "col_column", "col_value", "col_rule", "col_fix")]
+    rows = [
+        [
+            e.get("excel_row") or tr("whole_file", lang),
+            " ".join(str(x) for x in (e.get("column_letter"), e.get("header")) if x),
+            e.get("value"),
+            e.get("rule_text"),
+            e.get("fix"),
+        ]
+        for e in fb.get("errors", [])
+    ]
     body = exports.csv_bytes(header, rows)
     name = "fouten.csv" if lang == "nl" else "errors.csv"
-    return Response(body, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @route("submission_delete")
@@ -530,8 +576,7 @@ async def submission_delete(request: Request, user: UserInfo) -> Response:
 async def submission_render(request: Request, user: UserInfo) -> Response:
     portal = _portal(request)
     sid = _id(request, "sid")
-    sub = await run_in_threadpool(lambda: portal.store.get_submission(
-        sid, gm_codes=portal.scope(user)))
+    sub = await run_in_threadpool(lambda: portal.store.get_submission(sid, gm_codes=portal.scope(user)))
     if sub.status != "valid":
         return RedirectResponse(f"/submissions/{sid}", status_code=303)
     jid = await run_in_threadpool(portal.start_job, sub.gm_code, sid, _lang(request))
@@ -543,10 +588,8 @@ async def job(request: Request, user: UserInfo) -> Response:
     portal = _portal(request)
     jid = _id(request, "jid")
     j = await run_in_threadpool(lambda: portal.store.get_job(jid, gm_codes=portal.scope(user)))
-    message = j.message if j.message in MESSAGES else ("job_failed_render" if j.status == "failed"
-                                                        else None)
-    return _page(request, "job.html", user, job=j, message=message,
-                 refresh=j.status in ("queued", "running"))
+    message = j.message if j.message in MESSAGES else ("job_failed_render" if j.status == "failed" else None)
+    return _page(request, "job.html", user, job=j, message=message, refresh=j.status in ("queued", "running"))
 
 
 @route("reports")
@@ -561,8 +604,7 @@ async def _report(request: Request, user: UserInfo, action: str) -> Any:
     rid = _id(request, "rid")
     rep = await run_in_threadpool(lambda: portal.store.get_report(rid, gm_codes=portal.scope(user)))
     store_user = _actor(user)
-    await run_in_threadpool(portal.store.audit, store_user, action, "report", rid,
-                            gm_code=rep.gm_code)
+    await run_in_threadpool(portal.store.audit, store_user, action, "report", rid, gm_code=rep.gm_code)
     return rep
 
 
@@ -575,8 +617,9 @@ async def report(request: Request, user: UserInfo) -> Response:
 @route("report_view")
 async def report_view(request: Request, user: UserInfo) -> Response:
     rep = await _report(request, user, "viewed")
-    return Response(rep.html or "", media_type="text/html; charset=utf-8",
-                    headers={"Content-Security-Policy": CSP_REPORT})
+    return Response(
+        rep.html or "", media_type="text/html; charset=utf-8", headers={"Content-Security-Policy": CSP_REPORT}
+    )
 
 
 @route("report_download")
@@ -584,9 +627,14 @@ async def report_download(request: Request, user: UserInfo) -> Response:
     rep = await _report(request, user, "downloaded")
     stamp = rep.created_at.strftime("%Y%m%d")
     name = f"rapport_{rep.gm_code}_{stamp}.html"
-    return Response((rep.html or "").encode("utf-8"), media_type="text/html; charset=utf-8",
-                    headers={"Content-Security-Policy": CSP_REPORT,
-                             "Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        (rep.html or "").encode("utf-8"),
+        media_type="text/html; charset=utf-8",
+        headers={
+            "Content-Security-Policy": CSP_REPORT,
+            "Content-Disposition": f'attachment; filename="{name}"',
+        },
+    )
 
 
 @route("overview")
@@ -607,12 +655,24 @@ async def overview(request: Request, user: UserInfo) -> Response:
     latest, reps, jobs, keys = await run_in_threadpool(gather)
     codes = sorted(set(latest) | set(reps) | set(jobs))
     lang = _lang(request)
-    change = {c: fmt_ci(k["ci_lower"], k["ci_upper"], 1, lang) if k["ci_lower"] == k["ci_lower"]
-              else "" for c, k in keys.items()}
+    change = {
+        c: fmt_ci(k["ci_lower"], k["ci_upper"], 1, lang) if k["ci_lower"] == k["ci_lower"] else ""
+        for c, k in keys.items()
+    }
     mean = {c: fmt_number(k["estimate"], 1, lang) for c, k in keys.items()}
-    return _page(request, "overview.html", user, codes=codes, latest=latest, reps=reps,
-                 jobs=jobs, keys=keys, change=change, mean=mean,
-                 notice=request.query_params.get("queued"))
+    return _page(
+        request,
+        "overview.html",
+        user,
+        codes=codes,
+        latest=latest,
+        reps=reps,
+        jobs=jobs,
+        keys=keys,
+        change=change,
+        mean=mean,
+        notice=request.query_params.get("queued"),
+    )
 
 
 @route("batch")
@@ -650,18 +710,34 @@ async def results_csv(request: Request, user: UserInfo) -> Response:
     portal = _portal(request)
     df = await run_in_threadpool(_registry, portal)
     await run_in_threadpool(portal.store.audit, user, "downloaded", "registry", None)
-    cols = ["gm_code", "coalition", "intervention", "year", "term", "estimate", "std_error",
-            "ci_lower", "ci_upper", "p_value", "n", "source"]
+    cols = [
+        "gm_code",
+        "coalition",
+        "intervention",
+        "year",
+        "term",
+        "estimate",
+        "std_error",
+        "ci_lower",
+        "ci_upper",
+        "p_value",
+        "n",
+        "source",
+    ]
     rows = [[r.get(c) for c in cols] for r in df.to_dict(orient="records")]
-    return Response(exports.csv_bytes(cols, rows), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="resultaten.csv"'})
+    return Response(
+        exports.csv_bytes(cols, rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="resultaten.csv"'},
+    )
 
 
 @route("audit")
 async def audit(request: Request, user: UserInfo) -> Response:
     portal = _portal(request)
-    entries = await run_in_threadpool(lambda: portal.store.audit_entries(
-        gm_codes=portal.audit_scope(user), limit=500))
+    entries = await run_in_threadpool(
+        lambda: portal.store.audit_entries(gm_codes=portal.audit_scope(user), limit=500)
+    )
     return _page(request, "audit.html", user, entries=entries)
 
 
@@ -701,15 +777,21 @@ async def users_add(request: Request, user: UserInfo) -> Response:
     password = secrets.token_urlsafe(12)
     error = None
     try:
-        await run_in_threadpool(lambda: portal.store.add_user(
-            username, password, role=role, gm_codes=codes))
+        await run_in_threadpool(lambda: portal.store.add_user(username, password, role=role, gm_codes=codes))
         await run_in_threadpool(portal.store.audit, user, "user_added", "user", username)
     except (ParameterError, StoreError) as exc:
         error = str(exc)
     items = await run_in_threadpool(portal.store.list_users)
-    return _page(request, "users.html", user, users=items, error=error,
-                 notice=None if error else username,
-                 new_password=None if error else password, status=422 if error else 200)
+    return _page(
+        request,
+        "users.html",
+        user,
+        users=items,
+        error=error,
+        notice=None if error else username,
+        new_password=None if error else password,
+        status=422 if error else 200,
+    )
 
 
 @route("users_remove")
@@ -740,8 +822,7 @@ async def _purge_loop(portal: Portal) -> None:
     while True:
         n = await run_in_threadpool(portal.purge)
         if n:
-            await run_in_threadpool(portal.store.audit, None, "purged", "submission", None,
-                                    detail=str(n))
+            await run_in_threadpool(portal.store.audit, None, "purged", "submission", None, detail=str(n))
         await asyncio.sleep(portal.config.purge_interval)
 
 
@@ -781,10 +862,16 @@ def create_app(config: PortalConfig | None = None, *, store: Store | None = None
     middleware = [
         Middleware(SecurityHeadersMiddleware),
         Middleware(BodyLimitMiddleware, max_body=body_limit(config.max_upload)),
-        Middleware(SessionMiddleware, secret_key=secret, session_cookie="evalkit_session",
-                   max_age=config.session_max_age, same_site="strict",
-                   https_only=config.hosted),
+        Middleware(
+            SessionMiddleware,
+            secret_key=secret,
+            session_cookie="evalkit_session",
+            max_age=config.session_max_age,
+            same_site="strict",
+            https_only=config.hosted,
+        ),
     ]
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         purger = asyncio.create_task(_purge_loop(portal))
@@ -796,7 +883,11 @@ def create_app(config: PortalConfig | None = None, *, store: Store | None = None
             purger.cancel()
             portal.close()
 
-    app = Starlette(routes=routes, middleware=middleware,
-                    exception_handlers={404: not_found, 405: not_found}, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={404: not_found, 405: not_found},
+        lifespan=lifespan,
+    )
     app.state.portal = portal
     return app

@@ -6,6 +6,7 @@ the OWASP advice for CSV injection, so Excel and LibreOffice show it as text and
 evaluate it. Numbers stay numbers (a negative number is not text in a CSV cell, so it is
 written unquoted as a number and is harmless).
 """
+
 from __future__ import annotations
 
 import csv

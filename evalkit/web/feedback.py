@@ -6,6 +6,7 @@ Excel shows it, the column letter and header, the value, the rule in words and h
 it, taken from the public fields of :class:`evalkit.ValidationReport`. The feedback is a
 plain JSON-able dict, stored with the submission (and erased with it).
 """
+
 from __future__ import annotations
 
 import math
@@ -42,28 +43,31 @@ def _plain(v: Any) -> Any:
     return str(v)
 
 
-def _rows(frame: pd.DataFrame, lang: str, kind: str, internal: str, shown: str
-          ) -> list[dict[str, Any]]:
+def _rows(frame: pd.DataFrame, lang: str, kind: str, internal: str, shown: str) -> list[dict[str, Any]]:
     out = []
     cols = set(frame.columns)
     for rec in frame.head(MAX_ROWS_SHOWN).to_dict(orient="records"):
         row = _plain(rec.get("row"))
-        excel_row = _plain(rec.get("excel_row")) if "excel_row" in cols else (
-            None if row is None or kind == "sav" else int(row) + 1)
+        excel_row = (
+            _plain(rec.get("excel_row"))
+            if "excel_row" in cols
+            else (None if row is None or kind == "sav" else int(row) + 1)
+        )
         rule = str(rec.get("rule") or "")
-        out.append({
-            "excel_row": excel_row,
-            "row": row,
-            "line": _plain(rec.get("line")),
-            "column_letter": _plain(rec.get("column_letter")),
-            "header": _plain(rec.get("header")) or _plain(rec.get("column")),
-            "column": _plain(rec.get("column")),
-            "value": _plain(rec.get("value")),
-            "rule": rule,
-            "rule_text": _plain(rec.get("rule_text")) or readers.rule_text(rule, lang),
-            "fix": _shown_name(_plain(rec.get("fix")) or _plain(rec.get("message")),
-                               internal, shown),
-        })
+        out.append(
+            {
+                "excel_row": excel_row,
+                "row": row,
+                "line": _plain(rec.get("line")),
+                "column_letter": _plain(rec.get("column_letter")),
+                "header": _plain(rec.get("header")) or _plain(rec.get("column")),
+                "column": _plain(rec.get("column")),
+                "value": _plain(rec.get("value")),
+                "rule": rule,
+                "rule_text": _plain(rec.get("rule_text")) or readers.rule_text(rule, lang),
+                "fix": _shown_name(_plain(rec.get("fix")) or _plain(rec.get("message")), internal, shown),
+            }
+        )
     return out
 
 
@@ -72,8 +76,9 @@ def _shown_name(text: Any, internal: str, shown: str) -> Any:
     return text.replace(internal, shown) if isinstance(text, str) else text
 
 
-def check_upload(data: bytes, kind: str, *, codebook: str = "intervention",
-                 lang: str = "nl", name: str | None = None) -> dict[str, Any]:
+def check_upload(
+    data: bytes, kind: str, *, codebook: str = "intervention", lang: str = "nl", name: str | None = None
+) -> dict[str, Any]:
     """Validate uploaded bytes of sniffed ``kind`` (``xlsx``, ``csv``, ``sav``).
 
     Returns ``{"ok", "n_rows", "n_errors", "n_warnings", "errors", "warnings", "kind"}``;
@@ -98,14 +103,36 @@ def check_upload(data: bytes, kind: str, *, codebook: str = "intervention",
         except DataValidationError as exc:
             report = exc.report
         if report is None:  # pragma: no cover - read() reports unreadable files as issues
-            return {"ok": False, "n_rows": 0, "n_errors": 1, "n_warnings": 0, "kind": kind,
-                    "errors": [{"excel_row": None, "row": None, "line": None,
-                                "column_letter": None, "header": None, "column": None,
-                                "value": None, "rule": "parse_error",
-                                "rule_text": readers.rule_text("parse_error", lang), "fix": None}],
-                    "warnings": []}
-    return {"ok": bool(report.ok), "n_rows": int(report.n_rows), "kind": kind,
-            "year": context["year"], "intervention": context["intervention"],
-            "n_errors": int(report.n_errors), "n_warnings": int(report.n_warnings),
-            "errors": _rows(report.errors, lang, kind, path.name, shown),
-            "warnings": _rows(report.warnings, lang, kind, path.name, shown)}
+            return {
+                "ok": False,
+                "n_rows": 0,
+                "n_errors": 1,
+                "n_warnings": 0,
+                "kind": kind,
+                "errors": [
+                    {
+                        "excel_row": None,
+                        "row": None,
+                        "line": None,
+                        "column_letter": None,
+                        "header": None,
+                        "column": None,
+                        "value": None,
+                        "rule": "parse_error",
+                        "rule_text": readers.rule_text("parse_error", lang),
+                        "fix": None,
+                    }
+                ],
+                "warnings": [],
+            }
+    return {
+        "ok": bool(report.ok),
+        "n_rows": int(report.n_rows),
+        "kind": kind,
+        "year": context["year"],
+        "intervention": context["intervention"],
+        "n_errors": int(report.n_errors),
+        "n_warnings": int(report.n_warnings),
+        "errors": _rows(report.errors, lang, kind, path.name, shown),
+        "warnings": _rows(report.warnings, lang, kind, path.name, shown),
+    }

@@ -12,6 +12,7 @@ a clear message.
 A killed worker breaks Python's process pool; the pool is then replaced and the jobs that
 were running in it are marked failed (``killed``), the next jobs run in the new pool.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -94,20 +95,35 @@ def render_in_worker(task: RenderTask) -> RenderOutcome:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                out = render_coalition(path, coalition_code=task.coalition_code,
-                                       coalition_name=task.coalition_name, lang=task.lang,
-                                       codebook=task.codebook)
+                out = render_coalition(
+                    path,
+                    coalition_code=task.coalition_code,
+                    coalition_name=task.coalition_name,
+                    lang=task.lang,
+                    codebook=task.codebook,
+                )
         except (EvalkitError, OSError) as exc:
-            return RenderOutcome(task.job_id, "failed", message="job_failed_render",
-                                 detail=type(exc).__name__, seconds=time.perf_counter() - t0)
+            return RenderOutcome(
+                task.job_id,
+                "failed",
+                message="job_failed_render",
+                detail=type(exc).__name__,
+                seconds=time.perf_counter() - t0,
+            )
         if not out.ok:
             stage = out.stage if out.stage in _STAGES else "render"
-            return RenderOutcome(task.job_id, "failed", message=f"job_failed_{stage}",
-                                 seconds=time.perf_counter() - t0)
-        return RenderOutcome(task.job_id, "done", html=out.html, record=out.record,
-                             key=dict(out.key or {}),
-                             title=f"{task.coalition_name} ({task.coalition_code})",
-                             seconds=time.perf_counter() - t0)
+            return RenderOutcome(
+                task.job_id, "failed", message=f"job_failed_{stage}", seconds=time.perf_counter() - t0
+            )
+        return RenderOutcome(
+            task.job_id,
+            "done",
+            html=out.html,
+            record=out.record,
+            key=dict(out.key or {}),
+            title=f"{task.coalition_name} ({task.coalition_code})",
+            seconds=time.perf_counter() - t0,
+        )
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
 
@@ -124,8 +140,7 @@ def _on_alarm(signum: int, frame: object) -> None:
     raise _TimedOut()
 
 
-def _guarded(runner: Callable[[RenderTask], RenderOutcome], task: RenderTask,
-             limit: float) -> RenderOutcome:
+def _guarded(runner: Callable[[RenderTask], RenderOutcome], task: RenderTask, limit: float) -> RenderOutcome:
     """Run ``runner`` in the worker with a wall-clock limit (SIGALRM in the worker's main
     thread): a render that hangs becomes a failed job and the worker stays usable."""
     import signal
@@ -166,8 +181,9 @@ def warm_up() -> int:
     code = str(df["municipality_code"].iloc[0])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        render_coalition(df[df["municipality_code"] == code].reset_index(drop=True),
-                         coalition_code=code, example_data=True)
+        render_coalition(
+            df[df["municipality_code"] == code].reset_index(drop=True), coalition_code=code, example_data=True
+        )
     return os.getpid()
 
 
@@ -196,8 +212,13 @@ class RenderPool:
     running); the next submission starts a new pool.
     """
 
-    def __init__(self, workers: int, on_done: Callable[[RenderOutcome], None],
-                 runner: Runner = render_in_worker, job_timeout: float = 600.0):
+    def __init__(
+        self,
+        workers: int,
+        on_done: Callable[[RenderOutcome], None],
+        runner: Runner = render_in_worker,
+        job_timeout: float = 600.0,
+    ):
         self.workers = max(1, int(workers))
         self.on_done = on_done
         self.runner = runner
@@ -210,8 +231,9 @@ class RenderPool:
         with self._lock:
             if self._pool is None:
                 ctx = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
-                                                 initializer=_worker_start)
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers, mp_context=ctx, initializer=_worker_start
+                )
             return self._pool
 
     def _replace_broken(self, broken: ProcessPoolExecutor) -> None:
@@ -239,8 +261,9 @@ class RenderPool:
             fut = pool.submit(_guarded, self.runner, task, self.job_timeout)
         self._running[task.job_id] = fut
 
-        def done(f: Future[RenderOutcome], job_id: str = task.job_id,
-                 used: ProcessPoolExecutor = pool) -> None:
+        def done(
+            f: Future[RenderOutcome], job_id: str = task.job_id, used: ProcessPoolExecutor = pool
+        ) -> None:
             self._running.pop(job_id, None)
             try:
                 outcome = f.result()
@@ -248,8 +271,9 @@ class RenderPool:
                 self._replace_broken(used)
                 outcome = RenderOutcome(job_id, "failed", message="job_failed_killed")
             except Exception as exc:  # noqa: BLE001 - any worker failure becomes a status
-                outcome = RenderOutcome(job_id, "failed", message="job_failed_render",
-                                        detail=type(exc).__name__)
+                outcome = RenderOutcome(
+                    job_id, "failed", message="job_failed_render", detail=type(exc).__name__
+                )
             self.on_done(outcome)
 
         fut.add_done_callback(done)

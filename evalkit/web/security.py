@@ -13,6 +13,7 @@
   the portal's own stylesheet; no scripts at all), plus ``nosniff``, ``no-referrer`` and
   frame denial.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -36,11 +37,15 @@ __all__ = [
 ]
 
 #: Policy of the portal's own pages: its stylesheet, images from itself, forms to itself.
-CSP_PAGE = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'")
+CSP_PAGE = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 #: Policy of a report page (self-contained HTML: inline styles, data: images, no scripts).
-CSP_REPORT = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-              "form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
+CSP_REPORT = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+)
 
 _CSRF_KEY = "csrf"
 
@@ -95,8 +100,7 @@ class LoginThrottle:
     def locked(self, username: str, address: str) -> bool:
         now = self._clock()
         with self._lock:
-            return any(len(self._prune(k, now)) >= self.max_failures
-                       for k in self._keys(username, address))
+            return any(len(self._prune(k, now)) >= self.max_failures for k in self._keys(username, address))
 
     def failed(self, username: str, address: str) -> None:
         now = self._clock()

@@ -13,6 +13,7 @@ limit is enforced on the request body as it streams in, before any parser buffer
   and anything else that is not a data file.
 - :func:`display_name` turns a client file name into harmless text for pages.
 """
+
 from __future__ import annotations
 
 import io
@@ -40,9 +41,9 @@ _FORM_OVERHEAD = 64 * 1024
 
 # zip-bomb guard: an xlsx of a coalition (<= a few thousand rows) unpacks to a few MB.
 _ZIP_MAX_ENTRIES = 2_000
-_ZIP_MAX_TOTAL = 200 * 1024 * 1024   # sum of uncompressed sizes
-_ZIP_MAX_RATIO = 200                 # uncompressed / compressed per entry (xml ~ 5-30x)
-_ZIP_RATIO_FLOOR = 1024 * 1024       # ratios only matter for entries above 1 MB
+_ZIP_MAX_TOTAL = 200 * 1024 * 1024  # sum of uncompressed sizes
+_ZIP_MAX_RATIO = 200  # uncompressed / compressed per entry (xml ~ 5-30x)
+_ZIP_RATIO_FLOOR = 1024 * 1024  # ratios only matter for entries above 1 MB
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -116,11 +117,18 @@ class BodyLimitMiddleware:
 
 
 async def _send_413(send: Send) -> None:
-    body = (b"Het bestand is te groot. / The file is too large.\n")
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    body = b"Het bestand is te groot. / The file is too large.\n"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -155,8 +163,9 @@ def _check_zip(data: bytes) -> None:
             total += info.file_size
             if total > _ZIP_MAX_TOTAL:
                 raise UploadRefused("upload_zip_bomb")
-            if (info.file_size > _ZIP_RATIO_FLOOR
-                    and info.file_size > _ZIP_MAX_RATIO * max(info.compress_size, 1)):
+            if info.file_size > _ZIP_RATIO_FLOOR and info.file_size > _ZIP_MAX_RATIO * max(
+                info.compress_size, 1
+            ):
                 raise UploadRefused("upload_zip_bomb")
             names.add(info.filename.replace("\\", "/").lower())
         if "[content_types].xml" not in names or not any(n.startswith("xl/") for n in names):

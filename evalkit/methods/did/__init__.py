@@ -12,6 +12,7 @@
 
 See ``docs/did.md``.
 """
+
 from __future__ import annotations
 
 from evalkit.methods.did.bacon import BaconResult, bacon

@@ -13,6 +13,7 @@ Draws are generated in fixed-size chunks from ``numpy.random.default_rng(seed)``
 same seed and the same number of units (clusters) give the same multipliers for the
 group-time effects and for every aggregation.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -60,9 +61,15 @@ def _draw(rng: np.random.Generator, b: int, m: int, kind: str) -> np.ndarray:
     return np.where(u < p, np.float32(lo), np.float32(hi))
 
 
-def bootstrap_draws(inf: np.ndarray, *, n: int, draws: int, seed,
-                    cluster_codes: np.ndarray | None = None,
-                    weights: str = "rademacher") -> np.ndarray:
+def bootstrap_draws(
+    inf: np.ndarray,
+    *,
+    n: int,
+    draws: int,
+    seed,
+    cluster_codes: np.ndarray | None = None,
+    weights: str = "rademacher",
+) -> np.ndarray:
     """The B x k matrix of bootstrap statistics R_b for the columns of ``inf``.
 
     R_b is linear in the influence function, so draws for any linear combination of the
@@ -82,7 +89,7 @@ def bootstrap_draws(inf: np.ndarray, *, n: int, draws: int, seed,
     while done < draws:
         b = min(chunk, draws - done)
         w = _draw(rng, b, m, weights)
-        res[done:done + b] = (w @ s32).astype(float) * scale
+        res[done : done + b] = (w @ s32).astype(float) * scale
         done += b
     return res
 
@@ -90,7 +97,7 @@ def bootstrap_draws(inf: np.ndarray, *, n: int, draws: int, seed,
 def summarise_draws(res: np.ndarray, *, n: int, alpha: float) -> dict:
     """Bootstrap SEs (IQR / 1.349 / sqrt(n)) and the sup-t critical value, as R did."""
     k = res.shape[1]
-    ok = np.isfinite(res).all(axis=0) & ((res ** 2).sum(axis=0) > _TINY)
+    ok = np.isfinite(res).all(axis=0) & ((res**2).sum(axis=0) > _TINY)
     q75 = np.full(k, np.nan)
     q25 = np.full(k, np.nan)
     if ok.any():
@@ -107,13 +114,19 @@ def summarise_draws(res: np.ndarray, *, n: int, alpha: float) -> dict:
     return {"se": sigma / np.sqrt(n), "crit": crit, "draws": res}
 
 
-def multiplier_bootstrap(inf: np.ndarray, *, n: int, draws: int, seed, alpha: float,
-                         cluster_codes: np.ndarray | None = None,
-                         weights: str = "rademacher") -> dict:
+def multiplier_bootstrap(
+    inf: np.ndarray,
+    *,
+    n: int,
+    draws: int,
+    seed,
+    alpha: float,
+    cluster_codes: np.ndarray | None = None,
+    weights: str = "rademacher",
+) -> dict:
     """Bootstrap SEs and the uniform critical value for the columns of ``inf``.
 
     Returns a dict with ``se`` (k,), ``crit`` (float), ``draws`` (B x k array R_b).
     """
-    res = bootstrap_draws(inf, n=n, draws=draws, seed=seed, cluster_codes=cluster_codes,
-                          weights=weights)
+    res = bootstrap_draws(inf, n=n, draws=draws, seed=seed, cluster_codes=cluster_codes, weights=weights)
     return summarise_draws(res, n=n, alpha=alpha)

@@ -1,4 +1,5 @@
 """Shared input checks and small helpers of :mod:`evalkit.did`."""
+
 from __future__ import annotations
 
 import warnings
@@ -37,14 +38,13 @@ def numeric_column(df: pd.DataFrame, col: str, param: str) -> np.ndarray:
         return s.to_numpy(dtype=float)
     if not pd.api.types.is_numeric_dtype(s):
         raise DataValidationError(
-            f"{param}={col!r} must be numeric, but has dtype {s.dtype} "
-            f"(e.g. value {s.dropna().iloc[0]!r})." if s.notna().any() else
-            f"{param}={col!r} must be numeric, but has dtype {s.dtype}."
+            f"{param}={col!r} must be numeric, but has dtype {s.dtype} (e.g. value {s.dropna().iloc[0]!r})."
+            if s.notna().any()
+            else f"{param}={col!r} must be numeric, but has dtype {s.dtype}."
         )
     x = s.to_numpy(dtype=float, na_value=np.nan)
     if np.isinf(x).any():
-        raise DataValidationError(
-            f"{param}={col!r} has {int(np.isinf(x).sum())} infinite values.")
+        raise DataValidationError(f"{param}={col!r} has {int(np.isinf(x).sum())} infinite values.")
     return x
 
 
@@ -55,8 +55,8 @@ def outcome_column(df: pd.DataFrame, col: str) -> np.ndarray:
     seen = y[~np.isnan(y)]
     if seen.size and seen.max() == seen.min():
         raise DataValidationError(
-            f"outcome={col!r} is constant ({seen[0]:g} everywhere); there is no change to "
-            "estimate.")
+            f"outcome={col!r} is constant ({seen[0]:g} everywhere); there is no change to estimate."
+        )
     return y
 
 
@@ -65,12 +65,13 @@ def weight_column(df: pd.DataFrame, col: str) -> np.ndarray:
     w = numeric_column(df, col, "weights")
     if np.isnan(w).any():
         raise DataValidationError(
-            f"weights={col!r} has {int(np.isnan(w).sum())} missing values; every row needs "
-            "a weight.")
+            f"weights={col!r} has {int(np.isnan(w).sum())} missing values; every row needs a weight."
+        )
     if (w <= 0).any():
         raise DataValidationError(
             f"weights={col!r} must be positive; found {int((w <= 0).sum())} values <= 0 "
-            f"(e.g. {w[w <= 0][0]:g}). Leave such rows out instead.")
+            f"(e.g. {w[w <= 0][0]:g}). Leave such rows out instead."
+        )
     return w
 
 
@@ -113,8 +114,9 @@ def drop_missing(df: pd.DataFrame, cols: Sequence[str], what: str) -> pd.DataFra
         raise DataValidationError(f"every row has a missing value in {', '.join(cols)}.")
     if k:
         warnings.warn(
-            f"{what}: dropped {k} of {len(df)} rows with missing values in "
-            f"{', '.join(cols)}.", DataQualityWarning, stacklevel=3,
+            f"{what}: dropped {k} of {len(df)} rows with missing values in {', '.join(cols)}.",
+            DataQualityWarning,
+            stacklevel=3,
         )
         df = df.loc[~miss]
     return df
@@ -162,8 +164,15 @@ def check_unique(df: pd.DataFrame, unit: str, time: str) -> None:
         )
 
 
-def check_balanced(unit_codes: np.ndarray, time_codes: np.ndarray, n_units: int,
-                   n_times: int, unit_labels, time_labels, hint: str) -> None:
+def check_balanced(
+    unit_codes: np.ndarray,
+    time_codes: np.ndarray,
+    n_units: int,
+    n_times: int,
+    unit_labels,
+    time_labels,
+    hint: str,
+) -> None:
     """Raise a clear error if some unit is not observed in every period."""
     counts = np.bincount(unit_codes, minlength=n_units)
     bad = np.flatnonzero(counts < n_times)
@@ -183,8 +192,9 @@ def _fmt_time(x) -> str:
     return str(int(x)) if x.is_integer() else repr(x)
 
 
-def absorbing_first_treated(unit_codes: np.ndarray, times: np.ndarray, d: np.ndarray,
-                            n_units: int, unit_labels) -> np.ndarray:
+def absorbing_first_treated(
+    unit_codes: np.ndarray, times: np.ndarray, d: np.ndarray, n_units: int, unit_labels
+) -> np.ndarray:
     """First treated period per unit from a 0/1 treatment indicator.
 
     Raises DataValidationError when a unit switches treatment off (staggered adoption

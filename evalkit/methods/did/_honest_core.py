@@ -21,6 +21,7 @@ interval :math:`[V^{lo}, V^{up}]` of the test is the exact range over which the 
 dual vertex stays optimal (R computes the same interval by bisection or by the primal
 formula). See ``docs/did.md``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -29,18 +30,18 @@ from itertools import combinations
 import numpy as np
 from scipy import optimize, special, stats
 
-__all__ = ["flci", "rm_interval", "rm_grid", "original_ci", "folded_normal_quantile",
-           "normal_draws"]
+__all__ = ["flci", "rm_interval", "rm_grid", "original_ci", "folded_normal_quantile", "normal_draws"]
 
-_TOL_LAMBDA = 1e-6   # dual weights below this count as zero (as R HonestDiD)
+_TOL_LAMBDA = 1e-6  # dual weights below this count as zero (as R HonestDiD)
 _MAX_SUBSETS = 400_000  # vertex enumeration limit (C(2 T_post, T_post) subsets)
 
 
 # ---------------------------------------------------------------------------------------
 # parallel trends
 # ---------------------------------------------------------------------------------------
-def original_ci(betahat: np.ndarray, sigma: np.ndarray, n_pre: int, l_vec: np.ndarray,
-                alpha: float) -> tuple[float, float, float, float]:
+def original_ci(
+    betahat: np.ndarray, sigma: np.ndarray, n_pre: int, l_vec: np.ndarray, alpha: float
+) -> tuple[float, float, float, float]:
     """Estimate, SE and the normal interval of l'beta_post (parallel trends exactly)."""
     post = slice(n_pre, None)
     est = float(l_vec @ betahat[post])
@@ -76,16 +77,23 @@ def _second_difference_dual(n_pre: int, n_post: int) -> np.ndarray:
     T = n_pre + n_post + 1
     D2 = np.zeros((T - 2, T))
     for r in range(T - 2):
-        D2[r, r:r + 3] = (1.0, -2.0, 1.0)
+        D2[r, r : r + 3] = (1.0, -2.0, 1.0)
     D2 = np.delete(D2, n_pre, axis=1)
     return np.linalg.pinv(D2.T)
 
 
-def flci(betahat: np.ndarray, sigma: np.ndarray, n_pre: int, n_post: int,
-         l_vec: np.ndarray, m: float, alpha: float, *,
-         h_grid: int | None = None,
-         quantile: Callable[[float, float], float] = folded_normal_quantile,
-         ) -> tuple[float, float, np.ndarray]:
+def flci(
+    betahat: np.ndarray,
+    sigma: np.ndarray,
+    n_pre: int,
+    n_post: int,
+    l_vec: np.ndarray,
+    m: float,
+    alpha: float,
+    *,
+    h_grid: int | None = None,
+    quantile: Callable[[float, float], float] = folded_normal_quantile,
+) -> tuple[float, float, np.ndarray]:
     """Optimal FLCI for l'tau_post under Delta^SD(m). Returns (lower, upper, weights v).
 
     The affine estimator v'betahat with v = (w_pre, l) must be unbiased for linear
@@ -100,7 +108,7 @@ def flci(betahat: np.ndarray, sigma: np.ndarray, n_pre: int, n_post: int,
     G = _second_difference_dual(n_pre, n_post)
     t = np.r_[np.arange(-n_pre, 0), np.arange(1, n_post + 1)].astype(float)
     t_pre, t_post = t[:n_pre], t[n_pre:]
-    r = -float(t_post @ l_vec)           # constraint t_pre' w = r
+    r = -float(t_post @ l_vec)  # constraint t_pre' w = r
     S_pp = sigma[:n_pre, :n_pre]
     s_pq = sigma[:n_pre, n_pre:] @ l_vec
     s_qq = float(l_vec @ sigma[n_pre:, n_pre:] @ l_vec)
@@ -151,8 +159,7 @@ def flci(betahat: np.ndarray, sigma: np.ndarray, n_pre: int, n_post: int,
     # p + n = |G_pre w + g_post| (the objective increases in the bias), so this is the
     # half-length of the best affine estimator; the gradient uses d cv / d mu from the
     # implicit function theorem on the folded-normal CDF.
-    A_eq = np.vstack([np.hstack([G_pre, -np.eye(q), np.eye(q)]),
-                      np.r_[t_pre, np.zeros(2 * q)][None, :]])
+    A_eq = np.vstack([np.hstack([G_pre, -np.eye(q), np.eye(q)]), np.r_[t_pre, np.zeros(2 * q)][None, :]])
     b_eq = np.r_[-g_post, r]
     z1 = 1 - alpha
 
@@ -171,10 +178,15 @@ def flci(betahat: np.ndarray, sigma: np.ndarray, n_pre: int, n_post: int,
     for w0 in (w_minvar, w_minbias):
         u = G_pre @ w0 + g_post
         x0 = np.r_[w0, np.maximum(u, 0), np.maximum(-u, 0)]
-        res = optimize.minimize(fun, x0, jac=True, method="SLSQP",
-                                constraints=[optimize.LinearConstraint(A_eq, b_eq, b_eq)],
-                                bounds=[(None, None)] * n_pre + [(0, None)] * (2 * q),
-                                options={"ftol": 1e-14, "maxiter": 1000})
+        res = optimize.minimize(
+            fun,
+            x0,
+            jac=True,
+            method="SLSQP",
+            constraints=[optimize.LinearConstraint(A_eq, b_eq, b_eq)],
+            bounds=[(None, None)] * n_pre + [(0, None)] * (2 * q),
+            options={"ftol": 1e-14, "maxiter": 1000},
+        )
         w = res.x[:n_pre]
         s = np.sqrt(var(w))
         half = s * folded_normal_quantile(z1, m * bias(w) / s)
@@ -187,26 +199,42 @@ def flci(betahat: np.ndarray, sigma: np.ndarray, n_pre: int, n_post: int,
     return est - half, est + half, v
 
 
-def _min_bias_given_sd(h: float, w0: np.ndarray, G_pre: np.ndarray, g_post: np.ndarray,
-                       t_pre: np.ndarray, r: float, var: Callable[[np.ndarray], float],
-                       S_pp: np.ndarray, s_pq: np.ndarray) -> np.ndarray:
+def _min_bias_given_sd(
+    h: float,
+    w0: np.ndarray,
+    G_pre: np.ndarray,
+    g_post: np.ndarray,
+    t_pre: np.ndarray,
+    r: float,
+    var: Callable[[np.ndarray], float],
+    S_pp: np.ndarray,
+    s_pq: np.ndarray,
+) -> np.ndarray:
     """Weights with the smallest worst-case bias among trend-unbiased estimators with
     standard deviation <= h (SLSQP on the split |.|; used for R's h grid)."""
     n_pre, q = w0.size, G_pre.shape[0]
-    A_eq = np.vstack([np.hstack([G_pre, -np.eye(q), np.eye(q)]),
-                      np.r_[t_pre, np.zeros(2 * q)][None, :]])
+    A_eq = np.vstack([np.hstack([G_pre, -np.eye(q), np.eye(q)]), np.r_[t_pre, np.zeros(2 * q)][None, :]])
     b_eq = np.r_[-g_post, r]
     u = G_pre @ w0 + g_post
     x0 = np.r_[w0, np.maximum(u, 0), np.maximum(-u, 0)]
     c = np.r_[np.zeros(n_pre), np.ones(2 * q)]
-    cons = [optimize.LinearConstraint(A_eq, b_eq, b_eq),
-            {"type": "ineq", "fun": lambda x: np.array([h * h - var(x[:n_pre])]),
-             "jac": lambda x: np.r_[-(2 * S_pp @ x[:n_pre] + 2 * s_pq),
-                                    np.zeros(2 * q)][None, :]}]
-    res = optimize.minimize(lambda x: float(c @ x), x0, jac=lambda x: c, method="SLSQP",
-                            constraints=cons,
-                            bounds=[(None, None)] * n_pre + [(0, None)] * (2 * q),
-                            options={"ftol": 1e-15, "maxiter": 1000})
+    cons = [
+        optimize.LinearConstraint(A_eq, b_eq, b_eq),
+        {
+            "type": "ineq",
+            "fun": lambda x: np.array([h * h - var(x[:n_pre])]),
+            "jac": lambda x: np.r_[-(2 * S_pp @ x[:n_pre] + 2 * s_pq), np.zeros(2 * q)][None, :],
+        },
+    ]
+    res = optimize.minimize(
+        lambda x: float(c @ x),
+        x0,
+        jac=lambda x: c,
+        method="SLSQP",
+        constraints=cons,
+        bounds=[(None, None)] * n_pre + [(0, None)] * (2 * q),
+        options={"ftol": 1e-15, "maxiter": 1000},
+    )
     return np.asarray(res.x[:n_pre])
 
 
@@ -224,9 +252,9 @@ def _rm_matrix(n_pre: int, n_post: int, mbar: float, s: int, positive: bool) -> 
     T = n_pre + n_post
     diff = np.zeros((T, T + 1))
     for r in range(T):
-        diff[r, r:r + 2] = (-1.0, 1.0)
+        diff[r, r : r + 2] = (-1.0, 1.0)
     vmax = np.zeros(T + 1)
-    vmax[n_pre + s - 1:n_pre + s + 1] = (-1.0, 1.0)
+    vmax[n_pre + s - 1 : n_pre + s + 1] = (-1.0, 1.0)
     if not positive:
         vmax = -vmax
     ub = np.vstack([np.tile(vmax, (n_pre, 1)), np.tile(mbar * vmax, (n_post, 1))])
@@ -263,11 +291,13 @@ def _cone_rays(X: np.ndarray) -> np.ndarray:
     else:
         subsets = np.array(list(combinations(range(m), k + 1)))
         if len(subsets) > _MAX_SUBSETS:
-            raise ValueError("too many post-treatment periods for the relative-magnitudes "
-                             f"test ({k + 1}); use fewer event times (max_e).")
-        XS = np.transpose(X[subsets], (0, 2, 1))         # (n_sub, k, k+1)
-        _, sv, vt = np.linalg.svd(XS)                    # null vector: last row of vt
-        ok = sv[:, -1] > 1e-10 * np.maximum(sv[:, 0], 1e-300)   # rank k
+            raise ValueError(
+                "too many post-treatment periods for the relative-magnitudes "
+                f"test ({k + 1}); use fewer event times (max_e)."
+            )
+        XS = np.transpose(X[subsets], (0, 2, 1))  # (n_sub, k, k+1)
+        _, sv, vt = np.linalg.svd(XS)  # null vector: last row of vt
+        ok = sv[:, -1] > 1e-10 * np.maximum(sv[:, 0], 1e-300)  # rank k
         null = vt[ok, -1, :]
         subsets = subsets[ok]
         scale = np.abs(null).max(axis=1, keepdims=True)
@@ -320,9 +350,17 @@ def normal_draws(seed: int, sims: int) -> LFDraws:
     return draw
 
 
-def _arp_accept(y0: np.ndarray, a: np.ndarray, X: np.ndarray, S: np.ndarray,
-                grid: np.ndarray, alpha: float, kappa: float, lf_draws: LFDraws,
-                cap_vup: bool) -> np.ndarray:
+def _arp_accept(
+    y0: np.ndarray,
+    a: np.ndarray,
+    X: np.ndarray,
+    S: np.ndarray,
+    grid: np.ndarray,
+    alpha: float,
+    kappa: float,
+    lf_draws: LFDraws,
+    cap_vup: bool,
+) -> np.ndarray:
     """Accept (1) / reject (0) of the conditional least-favourable hybrid test of
     H0: E[y0 - a theta - X nu] <= 0 for some nu, for every theta in ``grid``."""
     sd = np.sqrt(np.diag(S))
@@ -332,13 +370,13 @@ def _arp_accept(y0: np.ndarray, a: np.ndarray, X: np.ndarray, S: np.ndarray,
     eta_sim = lf_draws(S, L.T).max(axis=1)
     lf_cv = float(np.quantile(eta_sim, 1 - kappa))  # R quantile type 7
     P, Q = L @ y0, L @ a
-    vals = P[None, :] - grid[:, None] * Q[None, :]   # (grid, vertices)
+    vals = P[None, :] - grid[:, None] * Q[None, :]  # (grid, vertices)
     g = vals.argmax(axis=1)
     eta = vals[np.arange(grid.size), g]
     C = L @ S @ L.T
     cgg = C[g, g]
     sig_b = np.sqrt(np.maximum(cgg, 0.0))
-    r = C[:, g].T / cgg[:, None]                      # (grid, vertices)
+    r = C[:, g].T / cgg[:, None]  # (grid, vertices)
     t = vals - r * eta[:, None]
     one_r = 1.0 - r
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -361,17 +399,18 @@ def _arp_accept(y0: np.ndarray, a: np.ndarray, X: np.ndarray, S: np.ndarray,
         st, lo_, up_ = stat[idx], zlo[idx], zup[idx]
         ls, ll, lu = special.log_ndtr(-st), special.log_ndtr(-lo_), special.log_ndtr(-up_)
         with np.errstate(divide="ignore", invalid="ignore"):
-            log_tail = (ls + np.log1p(-np.exp(lu - ls)) - ll - np.log1p(-np.exp(lu - ll)))
+            log_tail = ls + np.log1p(-np.exp(lu - ls)) - ll - np.log1p(-np.exp(lu - ll))
         reject = (st > 0) & (log_tail < np.log(mod_size))
         accept[idx] = (~reject).astype(float)
     degenerate = sig_b < 1e-10
     accept[degenerate] = (eta[degenerate] <= 0).astype(float)
-    accept[eta > lf_cv] = 0.0      # first stage of the hybrid
+    accept[eta > lf_cv] = 0.0  # first stage of the hybrid
     return accept
 
 
-def rm_grid(betahat: np.ndarray, sigma: np.ndarray, n_pre: int, n_post: int,
-            l_vec: np.ndarray, mbar: float) -> np.ndarray:
+def rm_grid(
+    betahat: np.ndarray, sigma: np.ndarray, n_pre: int, n_post: int, l_vec: np.ndarray, mbar: float
+) -> np.ndarray:
     """The theta grid of R HonestDiD for Delta^RM (1,000 points): the estimate
     +- (mbar * sum_t t |l_t| * largest pre-treatment first difference + 20 SE)."""
     post = slice(n_pre, None)
@@ -382,9 +421,18 @@ def rm_grid(betahat: np.ndarray, sigma: np.ndarray, n_pre: int, n_post: int,
     return np.linspace(off - half, off + half, 1000)
 
 
-def rm_interval(betahat: np.ndarray, sigma: np.ndarray, n_pre: int, n_post: int,
-                l_vec: np.ndarray, mbar: float, alpha: float, *, lf_draws: LFDraws,
-                grid: np.ndarray | None = None) -> tuple[float, float, bool]:
+def rm_interval(
+    betahat: np.ndarray,
+    sigma: np.ndarray,
+    n_pre: int,
+    n_post: int,
+    l_vec: np.ndarray,
+    mbar: float,
+    alpha: float,
+    *,
+    lf_draws: LFDraws,
+    grid: np.ndarray | None = None,
+) -> tuple[float, float, bool]:
     """Conditional-LF interval for l'tau_post under Delta^RM(mbar).
 
     Union over s and sign of the accepted grid points (R ``HonestDiD``'s
@@ -408,8 +456,17 @@ def rm_interval(betahat: np.ndarray, sigma: np.ndarray, n_pre: int, n_post: int,
                 rows = np.arange(A.shape[0])
             A = A[rows]
             AG = A[:, n_pre:] @ Ginv
-            acc = _arp_accept(A @ betahat, AG[:, 0], AG[:, 1:], A @ sigma @ A.T, grid,
-                              alpha, kappa, lf_draws, cap_vup=n_post > 1)
+            acc = _arp_accept(
+                A @ betahat,
+                AG[:, 0],
+                AG[:, 1:],
+                A @ sigma @ A.T,
+                grid,
+                alpha,
+                kappa,
+                lf_draws,
+                cap_vup=n_post > 1,
+            )
             accept = np.maximum(accept, acc)
     if not accept.any():
         return np.nan, np.nan, False

@@ -1,4 +1,5 @@
 """Goodman-Bacon (2021) decomposition of the two-way fixed effects DiD estimate."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,16 +24,29 @@ from evalkit.methods.did._common import (
 
 __all__ = ["bacon", "BaconResult"]
 
-TYPES = ("earlier vs later treated", "later vs earlier treated", "later vs always treated",
-         "treated vs never treated")
-_TYPE_NL = {"earlier vs later treated": "vroeg vs later behandeld",
-            "later vs earlier treated": "later vs eerder behandeld",
-            "later vs always treated": "later vs altijd behandeld",
-            "treated vs never treated": "behandeld vs nooit behandeld"}
+TYPES = (
+    "earlier vs later treated",
+    "later vs earlier treated",
+    "later vs always treated",
+    "treated vs never treated",
+)
+_TYPE_NL = {
+    "earlier vs later treated": "vroeg vs later behandeld",
+    "later vs earlier treated": "later vs eerder behandeld",
+    "later vs always treated": "later vs altijd behandeld",
+    "treated vs never treated": "behandeld vs nooit behandeld",
+}
 
 
-def bacon(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
-          treated: str | None = None, first_treated: str | None = None) -> BaconResult:
+def bacon(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    treated: str | None = None,
+    first_treated: str | None = None,
+) -> BaconResult:
     r"""Goodman-Bacon decomposition of the TWFE DiD coefficient.
 
     In a balanced panel with staggered, absorbing treatment, the TWFE coefficient is
@@ -79,10 +93,10 @@ def bacon(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
     1.0
     """
     if (treated is None) == (first_treated is None):
-        raise ParameterError("give exactly one of treated= (0/1 per period) or "
-                             "first_treated= (first treated period).")
-    df = prepare(data, outcome=outcome, unit=unit, time=time, treated=treated,
-                 first_treated=first_treated)
+        raise ParameterError(
+            "give exactly one of treated= (0/1 per period) or first_treated= (first treated period)."
+        )
+    df = prepare(data, outcome=outcome, unit=unit, time=time, treated=treated, first_treated=first_treated)
     df = drop_missing(df, [outcome], "bacon")
     y = outcome_column(df, outcome)
     t = time_column(df, time)
@@ -92,8 +106,9 @@ def bacon(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
     tlist = np.unique(t)
     T = len(tlist)
     tcodes = np.searchsorted(tlist, t)
-    check_balanced(ucodes, tcodes, n_units, T, ulabels, tlist,
-                   "The Goodman-Bacon decomposition needs a balanced panel.")
+    check_balanced(
+        ucodes, tcodes, n_units, T, ulabels, tlist, "The Goodman-Bacon decomposition needs a balanced panel."
+    )
     if treated is not None:
         d = binary_column(df, treated, "treated")
         gu = absorbing_first_treated(ucodes, t, d, n_units, ulabels)
@@ -104,21 +119,22 @@ def bacon(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
         np.minimum.at(gmin, ucodes, g)
         np.maximum.at(gmax, ucodes, g)
         if (gmin != gmax).any():
-            raise DataValidationError(
-                f"first_treated={first_treated!r} must be constant within a unit.")
+            raise DataValidationError(f"first_treated={first_treated!r} must be constant within a unit.")
         gu = gmin
-    gu = np.where(gu > tlist[-1], 0.0, gu)           # treated after the panel = never
+    gu = np.where(gu > tlist[-1], 0.0, gu)  # treated after the panel = never
     gu = np.where((gu > 0) & (gu < tlist[0]), tlist[0], gu)  # always treated
     Y = np.empty((n_units, T))
     Y[ucodes, tcodes] = y
     D = ((gu[:, None] > 0) & (tlist[None, :] >= gu[:, None])).astype(float)
     Dt = D - D.mean(axis=1, keepdims=True) - D.mean(axis=0, keepdims=True) + D.mean()
-    VD = float(np.mean(Dt ** 2))
+    VD = float(np.mean(Dt**2))
     if VD <= 1e-14:
-        raise EstimationError("treatment does not vary over units and time after the fixed "
-                              "effects; no DiD comparison is possible.")
+        raise EstimationError(
+            "treatment does not vary over units and time after the fixed "
+            "effects; no DiD comparison is possible."
+        )
     Yt = Y - Y.mean(axis=1, keepdims=True) - Y.mean(axis=0, keepdims=True) + Y.mean()
-    beta_twfe = float(np.sum(Dt * Yt) / np.sum(Dt ** 2))
+    beta_twfe = float(np.sum(Dt * Yt) / np.sum(Dt**2))
 
     glist = np.unique(gu[gu > 0])
     share = {g: float(np.mean(gu == g)) for g in glist}
@@ -138,31 +154,60 @@ def bacon(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
             pre, post = tlist < k, tlist >= k
             nkU = share[k] / (share[k] + nU)
             w = (share[k] + nU) ** 2 * nkU * (1 - nkU) * dbar[k] * (1 - dbar[k]) / VD
-            comps.append(dict(type="treated vs never treated", treated=k, control=0.0,
-                              estimate=dd(mean_path[k], yU, pre, post), weight=w))
+            comps.append(
+                dict(
+                    type="treated vs never treated",
+                    treated=k,
+                    control=0.0,
+                    estimate=dd(mean_path[k], yU, pre, post),
+                    weight=w,
+                )
+            )
     for i, k in enumerate(glist):
-        for l in glist[i + 1:]:
+        for l in glist[i + 1 :]:
             nk, nl = share[k], share[l]
             nkl = nk / (nk + nl)
             Dk, Dl = dbar[k], dbar[l]
             if Dk < 1:  # k treated, l not yet treated (window t < l)
-                w = ((nk + nl) * (1 - Dl)) ** 2 * nkl * (1 - nkl) * (Dk - Dl) / (1 - Dl) \
-                    * (1 - Dk) / (1 - Dl) / VD
+                w = (
+                    ((nk + nl) * (1 - Dl)) ** 2
+                    * nkl
+                    * (1 - nkl)
+                    * (Dk - Dl)
+                    / (1 - Dl)
+                    * (1 - Dk)
+                    / (1 - Dl)
+                    / VD
+                )
                 pre, post = tlist < k, (tlist >= k) & (tlist < l)
-                comps.append(dict(type="earlier vs later treated", treated=k, control=l,
-                                  estimate=dd(mean_path[k], mean_path[l], pre, post),
-                                  weight=w))
+                comps.append(
+                    dict(
+                        type="earlier vs later treated",
+                        treated=k,
+                        control=l,
+                        estimate=dd(mean_path[k], mean_path[l], pre, post),
+                        weight=w,
+                    )
+                )
             # l treated, k already treated (window t >= k)
             w = ((nk + nl) * Dk) ** 2 * nkl * (1 - nkl) * (Dl / Dk) * (Dk - Dl) / Dk / VD
             pre, post = (tlist >= k) & (tlist < l), tlist >= l
             typ = "later vs always treated" if Dk == 1 else "later vs earlier treated"
-            comps.append(dict(type=typ, treated=l, control=k,
-                              estimate=dd(mean_path[l], mean_path[k], pre, post), weight=w))
+            comps.append(
+                dict(
+                    type=typ,
+                    treated=l,
+                    control=k,
+                    estimate=dd(mean_path[l], mean_path[k], pre, post),
+                    weight=w,
+                )
+            )
     if not comps:
         raise EstimationError("no 2x2 comparisons: need treated and comparison cohorts.")
     comp = pd.DataFrame(comps, columns=["type", "treated", "control", "estimate", "weight"])
-    return BaconResult(components=comp, beta_twfe=beta_twfe, n_units=n_units,
-                       n_obs=int(len(df)), outcome=outcome)
+    return BaconResult(
+        components=comp, beta_twfe=beta_twfe, n_units=n_units, n_obs=int(len(df)), outcome=outcome
+    )
 
 
 class BaconResult(Result):
@@ -183,8 +228,10 @@ class BaconResult(Result):
     ``n`` (in ``tidy()``): units in the panel (every comparison uses them all).
     """
 
-    title = {"nl": "Goodman-Bacon-decompositie van de TWFE-schatting",
-             "en": "Goodman-Bacon decomposition of the TWFE estimate"}
+    title = {
+        "nl": "Goodman-Bacon-decompositie van de TWFE-schatting",
+        "en": "Goodman-Bacon decomposition of the TWFE estimate",
+    }
 
     def __init__(self, *, components, beta_twfe, n_units, n_obs, outcome):
         self.components = components
@@ -192,21 +239,43 @@ class BaconResult(Result):
         self.twfe_estimate = float((components["weight"] * components["estimate"]).sum())
         self.n_units, self.n_obs, self.outcome = n_units, n_obs, outcome
         g = components.groupby("type", sort=False)
-        bt = pd.DataFrame({
-            "weight": g["weight"].sum(),
-            "estimate": g.apply(lambda x: float(np.average(x["estimate"], weights=x["weight"]))
-                                if x["weight"].sum() > 0 else np.nan, include_groups=False),
-            "n_components": g.size(),
-        })
+        bt = pd.DataFrame(
+            {
+                "weight": g["weight"].sum(),
+                "estimate": g.apply(
+                    lambda x: (
+                        float(np.average(x["estimate"], weights=x["weight"]))
+                        if x["weight"].sum() > 0
+                        else np.nan
+                    ),
+                    include_groups=False,
+                ),
+                "n_components": g.size(),
+            }
+        )
         self.by_type = bt.reindex([t for t in TYPES if t in bt.index]).reset_index()
 
     def tidy(self) -> pd.DataFrame:
         """One row per comparison type plus ``term="twfe"`` (the weighted total)."""
-        rows = [dict(term=r.type, estimate=r.estimate, n=self.n_units, weight=r.weight,
-                     n_components=int(r.n_components)) for r in self.by_type.itertuples()]
-        rows.append(dict(term="twfe", estimate=self.twfe_estimate, n=self.n_units,
-                         weight=float(self.components["weight"].sum()),
-                         n_components=len(self.components)))
+        rows = [
+            dict(
+                term=r.type,
+                estimate=r.estimate,
+                n=self.n_units,
+                weight=r.weight,
+                n_components=int(r.n_components),
+            )
+            for r in self.by_type.itertuples()
+        ]
+        rows.append(
+            dict(
+                term="twfe",
+                estimate=self.twfe_estimate,
+                n=self.n_units,
+                weight=float(self.components["weight"].sum()),
+                n_components=len(self.components),
+            )
+        )
         out = tidy_frame(rows, extra=("weight", "n_components"))
         out["n_obs"] = self.n_obs
         return out
@@ -214,45 +283,66 @@ class BaconResult(Result):
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         bt = self.by_type
-        neg = bt.loc[bt["type"].isin(["later vs earlier treated", "later vs always treated"]),
-                     "weight"].sum()
+        neg = bt.loc[bt["type"].isin(["later vs earlier treated", "later vs always treated"]), "weight"].sum()
         if lang == "nl":
-            L = [self.title["nl"],
-                 f"TWFE-schatting {fmt_number(self.twfe_estimate, 3, lang)} = gewogen gemiddelde "
-                 f"van {len(self.components)} 2x2-vergelijkingen:"]
+            L = [
+                self.title["nl"],
+                f"TWFE-schatting {fmt_number(self.twfe_estimate, 3, lang)} = gewogen gemiddelde "
+                f"van {len(self.components)} 2x2-vergelijkingen:",
+            ]
             for r in bt.itertuples():
-                L.append(f"  {_TYPE_NL[r.type]}: gewicht {fmt_number(r.weight, 3, lang)}, "
-                         f"gemiddelde schatting {fmt_number(r.estimate, 3, lang)}")
+                L.append(
+                    f"  {_TYPE_NL[r.type]}: gewicht {fmt_number(r.weight, 3, lang)}, "
+                    f"gemiddelde schatting {fmt_number(r.estimate, 3, lang)}"
+                )
             if neg > 0:
-                L.append(f"{fmt_number(100 * neg, 0, lang)}% van het gewicht komt van vergelijkingen "
-                         "met al behandelde eenheden als controle; als effecten in de tijd "
-                         "veranderen is TWFE dan vertekend. Gebruik staggered().")
+                L.append(
+                    f"{fmt_number(100 * neg, 0, lang)}% van het gewicht komt van vergelijkingen "
+                    "met al behandelde eenheden als controle; als effecten in de tijd "
+                    "veranderen is TWFE dan vertekend. Gebruik staggered()."
+                )
         else:
-            L = [self.title["en"],
-                 f"TWFE estimate {fmt_number(self.twfe_estimate, 3, lang)} = weighted average of "
-                 f"{len(self.components)} 2x2 comparisons:"]
+            L = [
+                self.title["en"],
+                f"TWFE estimate {fmt_number(self.twfe_estimate, 3, lang)} = weighted average of "
+                f"{len(self.components)} 2x2 comparisons:",
+            ]
             for r in bt.itertuples():
-                L.append(f"  {r.type}: weight {fmt_number(r.weight, 3, lang)}, "
-                         f"mean estimate {fmt_number(r.estimate, 3, lang)}")
+                L.append(
+                    f"  {r.type}: weight {fmt_number(r.weight, 3, lang)}, "
+                    f"mean estimate {fmt_number(r.estimate, 3, lang)}"
+                )
             if neg > 0:
-                L.append(f"{fmt_number(100 * neg, 0, lang)}% of the weight comes from comparisons "
-                         "with already treated units as controls; if effects change over time, "
-                         "TWFE is biased. Use staggered().")
+                L.append(
+                    f"{fmt_number(100 * neg, 0, lang)}% of the weight comes from comparisons "
+                    "with already treated units as controls; if effects change over time, "
+                    "TWFE is biased. Use staggered()."
+                )
         return "\n".join(L)
 
     def plot(self, *, lang: str | None = None, ax=None):
         """Each 2x2 estimate against its weight, coloured by type; line at TWFE."""
         lang = resolve_lang(lang)
         from evalkit.core.plotting import COLORS, PALETTE, localize_axes, new_axes
+
         check_lang(lang)
         ax = new_axes(ax)
         for i, typ in enumerate(TYPES):
             c = self.components[self.components["type"] == typ]
             if len(c):
-                ax.scatter(c["weight"], c["estimate"], color=PALETTE[i], s=40,
-                           label=typ if lang == "en" else _TYPE_NL[typ])
-        ax.axhline(self.twfe_estimate, color=COLORS["national"], linestyle="--",
-                   label=f"TWFE = {fmt_number(self.twfe_estimate, 3, lang)}")
+                ax.scatter(
+                    c["weight"],
+                    c["estimate"],
+                    color=PALETTE[i],
+                    s=40,
+                    label=typ if lang == "en" else _TYPE_NL[typ],
+                )
+        ax.axhline(
+            self.twfe_estimate,
+            color=COLORS["national"],
+            linestyle="--",
+            label=f"TWFE = {fmt_number(self.twfe_estimate, 3, lang)}",
+        )
         ax.set_xlabel({"nl": "Gewicht", "en": "Weight"}[lang])
         ax.set_ylabel({"nl": "2x2-schatting", "en": "2x2 estimate"}[lang])
         ax.legend(frameon=False, fontsize="small")

@@ -8,6 +8,7 @@ post-treatment violation of parallel trends is bounded relative to the pre-treat
 violations. The numerics are in :mod:`evalkit.methods.did._honest_core`; see
 ``docs/did.md`` for the comparison with R ``HonestDiD``.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -31,9 +32,9 @@ __all__ = ["honest", "HonestResult"]
 
 _METHODS = ("relative_magnitudes", "smoothness")
 _DEFAULT_MBAR = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
-_LF_SEED = 0          # seed of the least-favourable critical value simulation
-_LF_SIMS = 10_000     # R HonestDiD: 1,000 (see docs/did.md)
-_BLAS: list[ThreadpoolController] = []   # created once: inspecting the libraries is slow
+_LF_SEED = 0  # seed of the least-favourable critical value simulation
+_LF_SIMS = 10_000  # R HonestDiD: 1,000 (see docs/did.md)
+_BLAS: list[ThreadpoolController] = []  # created once: inspecting the libraries is slow
 
 
 def _one_blas_thread():
@@ -52,14 +53,15 @@ def _event_path(result: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     if isinstance(result, AggregateResult):
         if result.kind != "dynamic":
             raise ParameterError(
-                f"honest() needs the dynamic aggregation (aggregate('dynamic')), got "
-                f"kind={result.kind!r}.")
+                f"honest() needs the dynamic aggregation (aggregate('dynamic')), got kind={result.kind!r}."
+            )
         if result.base_period != "universal":
             raise EstimationError(
                 "honest() needs event-study estimates relative to one reference period: "
                 "estimate with staggered(..., base_period='universal') (as R's "
                 "honest_did). With the varying base period the pre-treatment estimates "
-                "are period-to-period changes, not deviations from the reference.")
+                "are period-to-period changes, not deviations from the reference."
+            )
         tab = result.tidy().iloc[1:]
         ev = tab["event_time"].to_numpy(dtype=float)
         est = tab["estimate"].to_numpy(dtype=float)
@@ -76,7 +78,8 @@ def _event_path(result: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         if result.reference != -1:
             raise ParameterError(
                 f"honest() needs the event study with reference=-1 (the period before "
-                f"the start), got reference={result.reference}.")
+                f"the start), got reference={result.reference}."
+            )
         vc = result.vcov
         ev = vc.index.to_numpy(dtype=float)
         est = result.tidy().set_index("event_time").loc[ev, "estimate"].to_numpy(float)
@@ -85,7 +88,8 @@ def _event_path(result: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     else:
         raise ParameterError(
             "result must be an event_study() result or staggered(...).aggregate('dynamic') "
-            f"(or a staggered() result), got {type(result).__name__}.")
+            f"(or a staggered() result), got {type(result).__name__}."
+        )
     order = np.argsort(ev)
     ev, est, V = ev[order], est[order], V[np.ix_(order, order)]
     if not np.all(np.isfinite(est)) or not np.all(np.isfinite(V)):
@@ -94,18 +98,19 @@ def _event_path(result: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     if ev.size != want.size or not np.allclose(ev, want):
         raise EstimationError(
             "honest() needs consecutive event times around the reference period -1; "
-            f"found {', '.join(f'{x:g}' for x in ev)}.")
+            f"found {', '.join(f'{x:g}' for x in ev)}."
+        )
     return ev, est, V, int(n)
 
 
 def _grid(values: Any, name: str, default: Sequence[float]) -> np.ndarray:
     if values is None:
         return np.asarray(default, dtype=float)
-    arr = np.atleast_1d(np.asarray(values, dtype=float)) if not isinstance(values, str) \
-        else np.array([np.nan])
+    arr = (
+        np.atleast_1d(np.asarray(values, dtype=float)) if not isinstance(values, str) else np.array([np.nan])
+    )
     if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or (arr < 0).any():
-        raise ParameterError(f"{name} must be a non-negative number or a list of them, "
-                             f"got {values!r}.")
+        raise ParameterError(f"{name} must be a non-negative number or a list of them, got {values!r}.")
     return np.unique(arr)
 
 
@@ -119,14 +124,21 @@ def _smoothness_default(est: np.ndarray, V: np.ndarray, n_pre: int, alpha: float
         return list(np.linspace(0, float(np.sqrt(V[0, 0])), 10))
     D = np.zeros((n_pre - 1, n_pre + 1))
     for r in range(n_pre - 1):
-        D[r, r:r + 3] = (1.0, -2.0, 1.0)
+        D[r, r : r + 3] = (1.0, -2.0, 1.0)
     d, sd = D @ b, np.sqrt(np.diag(D @ S @ D.T))
     ub = float(np.max(np.abs(d) + stats.norm.ppf(1 - alpha) * sd))
     return list(np.linspace(0.0, ub, 10))
 
 
-def honest(result: Any, *, method: str = "relative_magnitudes", mbar: Any = None,
-           m: Any = None, e: int | str = 0, confidence: float = 0.95) -> HonestResult:
+def honest(
+    result: Any,
+    *,
+    method: str = "relative_magnitudes",
+    mbar: Any = None,
+    m: Any = None,
+    e: int | str = 0,
+    confidence: float = 0.95,
+) -> HonestResult:
     r"""How robust is an event-study effect to violations of parallel trends?
 
     Rambachan & Roth (2023): with :math:`\hat\beta` the event-study estimates
@@ -206,63 +218,104 @@ def honest(result: Any, *, method: str = "relative_magnitudes", mbar: Any = None
         l_vec = np.full(n_post, 1.0 / n_post)
     else:
         if isinstance(e, bool) or not isinstance(e, (int, np.integer)) or not 0 <= e < n_post:
-            raise ParameterError(f"e must be an event time 0..{n_post - 1} or 'average', "
-                                 f"got {e!r}.")
+            raise ParameterError(f"e must be an event time 0..{n_post - 1} or 'average', got {e!r}.")
         l_vec = np.zeros(n_post)
         l_vec[int(e)] = 1.0
     if method == "relative_magnitudes":
         if m is not None:
-            raise ParameterError("m is the smoothness bound; use mbar= with "
-                                 "method='relative_magnitudes'.")
+            raise ParameterError("m is the smoothness bound; use mbar= with method='relative_magnitudes'.")
         if n_pre < 1:
-            raise EstimationError("relative magnitudes need at least one pre-treatment "
-                                  "event time besides the reference period.")
+            raise EstimationError(
+                "relative magnitudes need at least one pre-treatment event time besides the reference period."
+            )
         values = _grid(mbar, "mbar", _DEFAULT_MBAR)
     else:
         if mbar is not None:
-            raise ParameterError("mbar is the relative-magnitudes bound; use m= with "
-                                 "method='smoothness'.")
+            raise ParameterError("mbar is the relative-magnitudes bound; use m= with method='smoothness'.")
         if n_pre < 1:
-            raise EstimationError("smoothness restrictions need at least one "
-                                  "pre-treatment event time besides the reference period.")
+            raise EstimationError(
+                "smoothness restrictions need at least one "
+                "pre-treatment event time besides the reference period."
+            )
         values = _grid(m, "m", _smoothness_default(est, V, n_pre, alpha))
     o_est, o_se, o_lo, o_hi = original_ci(est, V, n_pre, l_vec, alpha)
-    rows = [dict(term="parallel_trends", estimate=o_est, std_error=o_se, ci_lower=o_lo,
-                 ci_upper=o_hi, p_value=float(2 * stats.norm.sf(abs(o_est / o_se))), n=n,
-                 method="original", restriction="parallel_trends", value=np.nan)]
+    rows = [
+        dict(
+            term="parallel_trends",
+            estimate=o_est,
+            std_error=o_se,
+            ci_lower=o_lo,
+            ci_upper=o_hi,
+            p_value=float(2 * stats.norm.sf(abs(o_est / o_se))),
+            n=n,
+            method="original",
+            restriction="parallel_trends",
+            value=np.nan,
+        )
+    ]
     # small matrices: BLAS threads only cost time (and thrash on a busy machine)
     with _one_blas_thread():
-        n_open = _robust_rows(rows, method, values, est, V, n_pre, n_post, l_vec, alpha, n,
-                              o_est)
+        n_open = _robust_rows(rows, method, values, est, V, n_pre, n_post, l_vec, alpha, n, o_est)
     if n_open:
-        warnings.warn(f"{n_open} interval(s) reach the end of the grid of effect values; "
-                      "their true bounds may lie further out.", DataQualityWarning,
-                      stacklevel=2)
+        warnings.warn(
+            f"{n_open} interval(s) reach the end of the grid of effect values; "
+            "their true bounds may lie further out.",
+            DataQualityWarning,
+            stacklevel=2,
+        )
     table = tidy_frame(rows, extra=("method", "restriction", "value"))
-    return HonestResult(table=table, method=method, e=e, alpha=alpha, n_pre=n_pre,
-                        n_post=n_post, event_times=ev)
+    return HonestResult(
+        table=table, method=method, e=e, alpha=alpha, n_pre=n_pre, n_post=n_post, event_times=ev
+    )
 
 
-def _robust_rows(rows: list, method: str, values: np.ndarray, est: np.ndarray, V: np.ndarray,
-                 n_pre: int, n_post: int, l_vec: np.ndarray, alpha: float, n: int,
-                 o_est: float) -> int:
+def _robust_rows(
+    rows: list,
+    method: str,
+    values: np.ndarray,
+    est: np.ndarray,
+    V: np.ndarray,
+    n_pre: int,
+    n_post: int,
+    l_vec: np.ndarray,
+    alpha: float,
+    n: int,
+    o_est: float,
+) -> int:
     """Append one tidy row per restriction value; return the number of open intervals."""
     n_open = 0
     if method == "relative_magnitudes":
         draws = normal_draws(_LF_SEED, _LF_SIMS)
         for v in values:
-            lo, hi, is_open = rm_interval(est, V, n_pre, n_post, l_vec, float(v), alpha,
-                                          lf_draws=draws)
+            lo, hi, is_open = rm_interval(est, V, n_pre, n_post, l_vec, float(v), alpha, lf_draws=draws)
             n_open += is_open
-            rows.append(dict(term=f"mbar={v:g}", estimate=o_est, ci_lower=lo, ci_upper=hi,
-                             n=n, method="C-LF", restriction="relative_magnitudes",
-                             value=float(v)))
+            rows.append(
+                dict(
+                    term=f"mbar={v:g}",
+                    estimate=o_est,
+                    ci_lower=lo,
+                    ci_upper=hi,
+                    n=n,
+                    method="C-LF",
+                    restriction="relative_magnitudes",
+                    value=float(v),
+                )
+            )
     else:
         for v in values:
             lo, hi, wts = flci(est, V, n_pre, n_post, l_vec, float(v), alpha)
-            rows.append(dict(term=f"m={v:g}", estimate=float(wts @ est), ci_lower=lo,
-                             ci_upper=hi, n=n, method="FLCI", restriction="smoothness",
-                             value=float(v)))
+            rows.append(
+                dict(
+                    term=f"m={v:g}",
+                    estimate=float(wts @ est),
+                    ci_lower=lo,
+                    ci_upper=hi,
+                    n=n,
+                    method="FLCI",
+                    restriction="smoothness",
+                    value=float(v),
+                )
+            )
     return n_open
 
 
@@ -283,16 +336,26 @@ class HonestResult(Result):
     ``n`` (in ``tidy()``): units behind the event-study estimates the bounds rest on.
     """
 
-    title = {"nl": "Gevoeligheid voor afwijkingen van parallelle trends (Rambachan & Roth)",
-             "en": "Sensitivity to violations of parallel trends (Rambachan & Roth)"}
+    title = {
+        "nl": "Gevoeligheid voor afwijkingen van parallelle trends (Rambachan & Roth)",
+        "en": "Sensitivity to violations of parallel trends (Rambachan & Roth)",
+    }
 
-    def __init__(self, *, table: pd.DataFrame, method: str, e: int | str, alpha: float,
-                 n_pre: int, n_post: int, event_times: np.ndarray) -> None:
+    def __init__(
+        self,
+        *,
+        table: pd.DataFrame,
+        method: str,
+        e: int | str,
+        alpha: float,
+        n_pre: int,
+        n_post: int,
+        event_times: np.ndarray,
+    ) -> None:
         self._table, self.method, self.e, self.alpha = table, method, e, alpha
         self.n_pre, self.n_post, self.event_times = n_pre, n_post, event_times
         o = table.iloc[0]
-        self.original = (float(o.estimate), float(o.std_error), float(o.ci_lower),
-                         float(o.ci_upper))
+        self.original = (float(o.estimate), float(o.std_error), float(o.ci_lower), float(o.ci_upper))
         rob = table.iloc[1:]
         excl = ((rob["ci_lower"] > 0) | (rob["ci_upper"] < 0)).to_numpy()
         self.breakdown: float | None = None
@@ -311,12 +374,22 @@ class HonestResult(Result):
 
     def _what(self, lang: str) -> str:
         if self.e == "average":
-            return t({"nl": "het gemiddelde effect over de {k} periodes na de start",
-                      "en": "the average effect over the {k} periods after the start"},
-                     lang, k=self.n_post)
-        return t({"nl": "het effect op e = {e} (e = 0: de eerste periode met de interventie)",
-                  "en": "the effect at e = {e} (e = 0: the first period with the "
-                        "intervention)"}, lang, e=self.e)
+            return t(
+                {
+                    "nl": "het gemiddelde effect over de {k} periodes na de start",
+                    "en": "the average effect over the {k} periods after the start",
+                },
+                lang,
+                k=self.n_post,
+            )
+        return t(
+            {
+                "nl": "het effect op e = {e} (e = 0: de eerste periode met de interventie)",
+                "en": "the effect at e = {e} (e = 0: the first period with the intervention)",
+            },
+            lang,
+            e=self.e,
+        )
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
@@ -325,74 +398,142 @@ class HonestResult(Result):
         rm = self.method == "relative_magnitudes"
         sym = "M̄" if rm else "M"
         L = [self.title[lang]]
-        L.append(t({"nl": "Onder exact parallelle trends is {what} {est} ({ci}).",
-                    "en": "Under exactly parallel trends, {what} is {est} ({ci})."}, lang,
-                   what=self._what(lang), est=fmt_number(est, 3, lang),
-                   ci=fmt_ci(lo, hi, 3, lang, conf)))
-        L.append(t({"nl": "Restrictie: {r}.", "en": "Restriction: {r}."}, lang, r=t(
-            {"nl": "na de start wijkt de trend per periode hoogstens M̄ keer zo veel af als de "
-                   "grootste afwijking tussen twee periodes vóór de start (relatieve omvang)"
-             if rm else "de helling van de afwijking verandert per periode hoogstens M "
+        L.append(
+            t(
+                {
+                    "nl": "Onder exact parallelle trends is {what} {est} ({ci}).",
+                    "en": "Under exactly parallel trends, {what} is {est} ({ci}).",
+                },
+                lang,
+                what=self._what(lang),
+                est=fmt_number(est, 3, lang),
+                ci=fmt_ci(lo, hi, 3, lang, conf),
+            )
+        )
+        L.append(
+            t(
+                {"nl": "Restrictie: {r}.", "en": "Restriction: {r}."},
+                lang,
+                r=t(
+                    {
+                        "nl": "na de start wijkt de trend per periode hoogstens M̄ keer zo veel af als de "
+                        "grootste afwijking tussen twee periodes vóór de start (relatieve omvang)"
+                        if rm
+                        else "de helling van de afwijking verandert per periode hoogstens M "
                         "(gladheid; M = 0: een lineaire pre-trend loopt door)",
-             "en": "after the start, the trend deviates per period by at most M̄ times the "
-                   "largest deviation between two periods before the start (relative "
-                   "magnitudes)" if rm else "the slope of the deviation changes by at most "
-                   "M per period (smoothness; M = 0: a linear pre-trend continues)"}, lang)))
+                        "en": "after the start, the trend deviates per period by at most M̄ times the "
+                        "largest deviation between two periods before the start (relative "
+                        "magnitudes)"
+                        if rm
+                        else "the slope of the deviation changes by at most "
+                        "M per period (smoothness; M = 0: a linear pre-trend continues)",
+                    },
+                    lang,
+                ),
+            )
+        )
         orig_excl = lo > 0 or hi < 0
         vals = self._table.iloc[1:]
         top = float(vals["value"].max())
         if not orig_excl:
-            L.append(t({"nl": "Ook onder parallelle trends omvat het interval nul: er is geen "
-                              "aantoonbaar effect om op gevoeligheid te toetsen.",
+            L.append(
+                t(
+                    {
+                        "nl": "Ook onder parallelle trends omvat het interval nul: er is geen "
+                        "aantoonbaar effect om op gevoeligheid te toetsen.",
                         "en": "Even under parallel trends the interval includes zero: there is "
-                              "no demonstrable effect whose robustness could be assessed."},
-                       lang))
+                        "no demonstrable effect whose robustness could be assessed.",
+                    },
+                    lang,
+                )
+            )
         elif self.breakdown is None:
-            L.append(t({"nl": "De conclusie is kwetsbaar: al bij {s} = {v} omvat het interval nul.",
-                        "en": "The conclusion is fragile: already at {s} = {v} the interval "
-                              "includes zero."}, lang, s=sym,
-                       v=fmt_number(float(vals["value"].iloc[0]), 2, lang)))
+            L.append(
+                t(
+                    {
+                        "nl": "De conclusie is kwetsbaar: al bij {s} = {v} omvat het interval nul.",
+                        "en": "The conclusion is fragile: already at {s} = {v} the interval includes zero.",
+                    },
+                    lang,
+                    s=sym,
+                    v=fmt_number(float(vals["value"].iloc[0]), 2, lang),
+                )
+            )
         elif self.breakdown_is_lower_bound:
-            L.append(t({"nl": "De conclusie dat er een effect is, blijft staan voor alle "
-                              "onderzochte waarden tot en met {s} = {v}.",
+            L.append(
+                t(
+                    {
+                        "nl": "De conclusie dat er een effect is, blijft staan voor alle "
+                        "onderzochte waarden tot en met {s} = {v}.",
                         "en": "The conclusion that there is an effect holds for every value "
-                              "examined, up to {s} = {v}."}, lang, s=sym,
-                       v=fmt_number(top, 2, lang)))
+                        "examined, up to {s} = {v}.",
+                    },
+                    lang,
+                    s=sym,
+                    v=fmt_number(top, 2, lang),
+                )
+            )
         else:
             bd = fmt_number(self.breakdown, 2, lang)
             if rm:
-                strength = t({"nl": "redelijk robuust" if self.breakdown >= 1 else "kwetsbaar",
-                              "en": "fairly robust" if self.breakdown >= 1 else "fragile"},
-                             lang)
-                L.append(t({"nl": "De conclusie dat er een effect is, blijft staan zolang de "
-                                  "afwijking van parallelle trends na de start hoogstens {bd} "
-                                  "keer zo groot is als de grootste afwijking vóór de start "
-                                  "(breekpunt M̄ = {bd}); daarboven omvat het interval nul. "
-                                  "Dat is {strength}: {why}.",
+                strength = t(
+                    {
+                        "nl": "redelijk robuust" if self.breakdown >= 1 else "kwetsbaar",
+                        "en": "fairly robust" if self.breakdown >= 1 else "fragile",
+                    },
+                    lang,
+                )
+                L.append(
+                    t(
+                        {
+                            "nl": "De conclusie dat er een effect is, blijft staan zolang de "
+                            "afwijking van parallelle trends na de start hoogstens {bd} "
+                            "keer zo groot is als de grootste afwijking vóór de start "
+                            "(breekpunt M̄ = {bd}); daarboven omvat het interval nul. "
+                            "Dat is {strength}: {why}.",
                             "en": "The conclusion that there is an effect holds as long as the "
-                                  "violation of parallel trends after the start is at most {bd} "
-                                  "times the largest violation before the start (breakdown "
-                                  "M̄ = {bd}); beyond that the interval includes zero. That is "
-                                  "{strength}: {why}."}, lang, bd=bd, strength=strength,
-                           why=t({"nl": "ook afwijkingen zo groot als vóór de start "
-                                        "veranderen de conclusie niet" if self.breakdown >= 1
-                                  else "afwijkingen kleiner dan die vóór de start kunnen het "
-                                       "effect al verklaren",
-                                  "en": "even violations as large as those before the start "
-                                        "do not overturn it" if self.breakdown >= 1 else
-                                        "violations smaller than those before the start could "
-                                        "already explain the effect"}, lang)))
+                            "violation of parallel trends after the start is at most {bd} "
+                            "times the largest violation before the start (breakdown "
+                            "M̄ = {bd}); beyond that the interval includes zero. That is "
+                            "{strength}: {why}.",
+                        },
+                        lang,
+                        bd=bd,
+                        strength=strength,
+                        why=t(
+                            {
+                                "nl": "ook afwijkingen zo groot als vóór de start "
+                                "veranderen de conclusie niet"
+                                if self.breakdown >= 1
+                                else "afwijkingen kleiner dan die vóór de start kunnen het "
+                                "effect al verklaren",
+                                "en": "even violations as large as those before the start do not overturn it"
+                                if self.breakdown >= 1
+                                else "violations smaller than those before the start could "
+                                "already explain the effect",
+                            },
+                            lang,
+                        ),
+                    )
+                )
             else:
-                L.append(t({"nl": "De conclusie dat er een effect is, blijft staan zolang de "
-                                  "helling van de afwijking per periode hoogstens {bd} verandert "
-                                  "(breekpunt M = {bd}, in eenheden van de uitkomst); "
-                                  "daarboven omvat het interval nul.",
+                L.append(
+                    t(
+                        {
+                            "nl": "De conclusie dat er een effect is, blijft staan zolang de "
+                            "helling van de afwijking per periode hoogstens {bd} verandert "
+                            "(breekpunt M = {bd}, in eenheden van de uitkomst); "
+                            "daarboven omvat het interval nul.",
                             "en": "The conclusion that there is an effect holds as long as the "
-                                  "slope of the violation changes by at most {bd} per period "
-                                  "(breakdown M = {bd}, in units of the outcome); beyond that "
-                                  "the interval includes zero."}, lang, bd=bd))
-        tab = self._table[["value", "ci_lower", "ci_upper"]].iloc[1:].rename(
-            columns={"value": sym})
+                            "slope of the violation changes by at most {bd} per period "
+                            "(breakdown M = {bd}, in units of the outcome); beyond that "
+                            "the interval includes zero.",
+                        },
+                        lang,
+                        bd=bd,
+                    )
+                )
+        tab = self._table[["value", "ci_lower", "ci_upper"]].iloc[1:].rename(columns={"value": sym})
         L += ["", text_table(tab, lang, digits=4, index=False)]
         return "\n".join(L)
 
@@ -400,6 +541,7 @@ class HonestResult(Result):
         """Intervals against the restriction value, the parallel-trends interval on the
         left (as R ``HonestDiD``'s sensitivity plots)."""
         from evalkit.core.plotting import COLORS, localize_axes, new_axes
+
         lang = resolve_lang(lang)
         ax = new_axes(ax)
         d = self._table
@@ -408,15 +550,28 @@ class HonestResult(Result):
         step = float(np.min(np.diff(vals))) if vals.size > 1 else max(float(vals[0]), 1.0)
         x0 = float(vals.min()) - step
         o = d.iloc[0]
-        ax.errorbar([x0], [o.estimate], yerr=[[o.estimate - o.ci_lower],
-                                                [o.ci_upper - o.estimate]],
-                    fmt="o", color=COLORS["pre"], capsize=4,
-                    label=t({"nl": "parallelle trends", "en": "parallel trends"}, lang))
+        ax.errorbar(
+            [x0],
+            [o.estimate],
+            yerr=[[o.estimate - o.ci_lower], [o.ci_upper - o.estimate]],
+            fmt="o",
+            color=COLORS["pre"],
+            capsize=4,
+            label=t({"nl": "parallelle trends", "en": "parallel trends"}, lang),
+        )
         mid = (rob["ci_lower"] + rob["ci_upper"]) / 2
-        ax.errorbar(vals, mid, yerr=[mid - rob["ci_lower"], rob["ci_upper"] - mid], fmt="none",
-                    color=COLORS["post"], capsize=4, linewidth=2,
-                    label=t({"nl": "robuust interval ({m})", "en": "robust interval ({m})"},
-                            lang, m=rob["method"].iloc[0]))
+        ax.errorbar(
+            vals,
+            mid,
+            yerr=[mid - rob["ci_lower"], rob["ci_upper"] - mid],
+            fmt="none",
+            color=COLORS["post"],
+            capsize=4,
+            linewidth=2,
+            label=t(
+                {"nl": "robuust interval ({m})", "en": "robust interval ({m})"}, lang, m=rob["method"].iloc[0]
+            ),
+        )
         ax.axhline(0, color=COLORS["national"], linewidth=1)
         rm = self.method == "relative_magnitudes"
         ax.set_xlabel("M̄" if rm else "M")

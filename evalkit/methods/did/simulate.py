@@ -1,4 +1,5 @@
 """Simulated staggered-adoption panels with known effects (for tests and examples)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -11,8 +12,7 @@ from evalkit.core.checks import check_positive_int
 __all__ = ["simulate_staggered", "true_att"]
 
 
-def true_att(group: float, time: float, effects: dict | None = None,
-             slope: float = 1.0) -> float:
+def true_att(group: float, time: float, effects: dict | None = None, slope: float = 1.0) -> float:
     """True ATT(g,t) of :func:`simulate_staggered`: ``effects[g] * (1 + slope*(t-g))``
     for ``t >= g`` (0 before)."""
     if time < group or group == 0:
@@ -21,12 +21,19 @@ def true_att(group: float, time: float, effects: dict | None = None,
     return base * (1.0 + slope * (time - group))
 
 
-def simulate_staggered(n_units: int = 500, *, periods: Sequence[float] = tuple(range(1, 9)),
-                       cohorts: Sequence[float] = (3, 5, 7),
-                       shares: Sequence[float] | None = None,
-                       effects: dict | None = None, slope: float = 1.0,
-                       covariate_trend: float = 0.0, pre_trend: float = 0.0,
-                       sd: float = 1.0, seed: int = 0) -> pd.DataFrame:
+def simulate_staggered(
+    n_units: int = 500,
+    *,
+    periods: Sequence[float] = tuple(range(1, 9)),
+    cohorts: Sequence[float] = (3, 5, 7),
+    shares: Sequence[float] | None = None,
+    effects: dict | None = None,
+    slope: float = 1.0,
+    covariate_trend: float = 0.0,
+    pre_trend: float = 0.0,
+    sd: float = 1.0,
+    seed: int = 0,
+) -> pd.DataFrame:
     r"""A balanced panel with staggered adoption and known dynamic effects.
 
     .. math:: y_{it} = \alpha_i + \lambda_t + \gamma x_i (t - t_1) + \beta_g (t - g)\,1[t<g]
@@ -63,9 +70,23 @@ def simulate_staggered(n_units: int = 500, *, periods: Sequence[float] = tuple(r
     treated = (g > 0) & (tt >= g)
     tau = np.where(treated, np.array([effects.get(v, 0.0) for v in g]) * (1 + slope * e), 0.0)
     pre = np.where((g > 0) & (tt < g), pre_trend * e, 0.0)
-    y = (alpha[uu] + np.tile(lam, n_units) + covariate_trend * x[uu] * (tt - periods[0])
-         + pre + tau + rng.normal(scale=sd, size=n_units * T))
-    return pd.DataFrame({
-        "unit": uu, "time": tt, "y": y, "g": g, "treated": treated.astype(int),
-        "x": x[uu], "cluster": uu % 25, "tau": tau,
-    })
+    y = (
+        alpha[uu]
+        + np.tile(lam, n_units)
+        + covariate_trend * x[uu] * (tt - periods[0])
+        + pre
+        + tau
+        + rng.normal(scale=sd, size=n_units * T)
+    )
+    return pd.DataFrame(
+        {
+            "unit": uu,
+            "time": tt,
+            "y": y,
+            "g": g,
+            "treated": treated.astype(int),
+            "x": x[uu],
+            "cluster": uu % 25,
+            "tau": tau,
+        }
+    )

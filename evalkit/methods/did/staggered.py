@@ -3,6 +3,7 @@
 Follows the estimator of R ``did`` (``att_gt`` + ``aggte``) step by step; see
 :func:`staggered` for the formulas and ``docs/did.md`` for where we deviate.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -49,15 +50,15 @@ __all__ = ["staggered", "StaggeredResult", "AggregateResult"]
 
 _TINY = np.sqrt(np.finfo(float).eps) * 10
 _AGG_KINDS = ("simple", "group", "dynamic", "calendar")
-_AGG_COLUMNS = ("kind", "group", "time", "event_time", "ci_type", "n_obs", "n_clusters",
-                "se_type")
+_AGG_COLUMNS = ("kind", "group", "time", "event_time", "ci_type", "n_obs", "n_clusters", "se_type")
 
 
 # ---------------------------------------------------------------------------------------
 # 2x2 building blocks (one ATT(g,t) and its influence function)
 # ---------------------------------------------------------------------------------------
-def _logit(X: np.ndarray, d: np.ndarray, w: np.ndarray | None = None,
-           max_iter: int = 100, tol: float = 1e-10):
+def _logit(
+    X: np.ndarray, d: np.ndarray, w: np.ndarray | None = None, max_iter: int = 100, tol: float = 1e-10
+):
     """(Weighted) maximum likelihood logit by Newton-Raphson, as R's
     ``glm(d ~ X, weights = w, family = binomial)``; returns (beta, fitted p, converged)."""
     w = np.ones_like(d) if w is None else w
@@ -86,8 +87,7 @@ def _ps_fit(X: np.ndarray, d: np.ndarray, w: np.ndarray):
     n1 = d.shape[0]
     _, ps, conv = _logit(X, d, w)
     if not conv:
-        warnings.warn("propensity-score logit did not converge.", ConvergenceWarning,
-                      stacklevel=5)
+        warnings.warn("propensity-score logit did not converge.", ConvergenceWarning, stacklevel=5)
     hess_inv = np.linalg.inv((X * (w * ps * (1 - ps))[:, None]).T @ X) * n1
     lin_ps = (X * (w * (d - ps))[:, None]) @ hess_inv
     return ps, lin_ps
@@ -182,8 +182,7 @@ def _drdid_rc(y: np.ndarray, post: np.ndarray, d: np.ndarray, X: np.ndarray):
     n = y.shape[0]
     _, ps, conv = _logit(X, d)
     if not conv:
-        warnings.warn("propensity-score logit did not converge.", ConvergenceWarning,
-                      stacklevel=4)
+        warnings.warn("propensity-score logit did not converge.", ConvergenceWarning, stacklevel=4)
     hess_inv = np.linalg.inv((X * (ps * (1 - ps))[:, None]).T @ X) * n
     psc = np.minimum(ps, 1 - 1e-6)
     trim = np.where(d == 1, psc < 1.01, psc < 0.995).astype(float)
@@ -196,9 +195,13 @@ def _drdid_rc(y: np.ndarray, post: np.ndarray, d: np.ndarray, X: np.ndarray):
     m_c = post * m_cpost + (1 - post) * m_cpre
     odds = psc * (1 - d) / (1 - psc)
     w = {
-        "tpre": trim * d * (1 - post), "tpost": trim * d * post,
-        "cpre": trim * odds * (1 - post), "cpost": trim * odds * post,
-        "d": trim * d, "dt1": trim * d * post, "dt0": trim * d * (1 - post),
+        "tpre": trim * d * (1 - post),
+        "tpost": trim * d * post,
+        "cpre": trim * odds * (1 - post),
+        "cpost": trim * odds * post,
+        "d": trim * d,
+        "dt1": trim * d * post,
+        "dt0": trim * d * (1 - post),
     }
     mw = {k: v.mean() for k, v in w.items()}
     eta = {
@@ -212,8 +215,12 @@ def _drdid_rc(y: np.ndarray, post: np.ndarray, d: np.ndarray, X: np.ndarray):
         "dt0pre": w["dt0"] * (m_tpre - m_cpre) / mw["dt0"],
     }
     a = {k: v.mean() for k, v in eta.items()}
-    att = ((a["tpost"] - a["tpre"]) - (a["cpost"] - a["cpre"])
-           + (a["dpost"] - a["dt1post"]) - (a["dpre"] - a["dt0pre"]))
+    att = (
+        (a["tpost"] - a["tpre"])
+        - (a["cpost"] - a["cpre"])
+        + (a["dpost"] - a["dt1post"])
+        - (a["dpre"] - a["dt0pre"])
+    )
     # treated part
     inf_tpre = eta["tpre"] - w["tpre"] * a["tpre"] / mw["tpre"]
     inf_tpost = eta["tpost"] - w["tpost"] * a["tpost"] / mw["tpost"]
@@ -228,13 +235,14 @@ def _drdid_rc(y: np.ndarray, post: np.ndarray, d: np.ndarray, X: np.ndarray):
     lin_ps = (X * (d - ps)[:, None]) @ hess_inv
     m3_post = -np.mean(X * (w["cpost"] * post)[:, None], axis=0) / mw["cpost"]
     m3_pre = -np.mean(X * (w["cpre"] * (1 - post))[:, None], axis=0) / mw["cpre"]
-    inf_cont = (inf_cpost - inf_cpre + lin_ps @ (m2_post - m2_pre)
-                + l_cpost @ m3_post + l_cpre @ m3_pre)
+    inf_cont = inf_cpost - inf_cpre + lin_ps @ (m2_post - m2_pre) + l_cpost @ m3_post + l_cpre @ m3_pre
     # local efficiency adjustment
-    inf_eff = ((eta["dpost"] - w["d"] * a["dpost"] / mw["d"])
-               - (eta["dt1post"] - w["dt1"] * a["dt1post"] / mw["dt1"])
-               - (eta["dpre"] - w["d"] * a["dpre"] / mw["d"])
-               + (eta["dt0pre"] - w["dt0"] * a["dt0pre"] / mw["dt0"]))
+    inf_eff = (
+        (eta["dpost"] - w["d"] * a["dpost"] / mw["d"])
+        - (eta["dt1post"] - w["dt1"] * a["dt1post"] / mw["dt1"])
+        - (eta["dpre"] - w["d"] * a["dpre"] / mw["d"])
+        + (eta["dt0pre"] - w["dt0"] * a["dt0pre"] / mw["dt0"])
+    )
     mom_post = np.mean(X * (w["d"] / mw["d"] - w["dt1"] / mw["dt1"])[:, None], axis=0)
     mom_pre = np.mean(X * (w["d"] / mw["d"] - w["dt0"] / mw["dt0"])[:, None], axis=0)
     inf_or = (l_tpost - l_cpost) @ mom_post - (l_tpre - l_cpre) @ mom_pre
@@ -260,12 +268,14 @@ def _schedule(glist, tlist, control, base_period, anticipation):
             if post:
                 pret = last_base
                 if pret is None:
-                    warnings.warn(f"no pre-treatment period for the group first treated in "
-                                  f"{g:g}; it is dropped.", DataQualityWarning, stacklevel=3)
+                    warnings.warn(
+                        f"no pre-treatment period for the group first treated in {g:g}; it is dropped.",
+                        DataQualityWarning,
+                        stacklevel=3,
+                    )
                     break
             zero = base_period == "universal" and pret == cur
-            cells.append(dict(group=g, cur=cur, pre=pret, thresh=thresh, post=post,
-                              zero=zero))
+            cells.append(dict(group=g, cur=cur, pre=pret, thresh=thresh, post=post, zero=zero))
     return cells
 
 
@@ -274,17 +284,34 @@ def _schedule(glist, tlist, control, base_period, anticipation):
 # ---------------------------------------------------------------------------------------
 def _skip_cell(what: str, cell: dict, tlist, why: str = "") -> None:
     """Warn (from the caller of :func:`staggered`) that one ATT(g,t) cannot be estimated."""
-    warnings.warn(f"{what} for group {cell['group']:g} in period {tlist[cell['cur']]:g}{why}; "
-                  "ATT(g,t) is missing.", DataQualityWarning, stacklevel=3)
+    warnings.warn(
+        f"{what} for group {cell['group']:g} in period {tlist[cell['cur']]:g}{why}; ATT(g,t) is missing.",
+        DataQualityWarning,
+        stacklevel=3,
+    )
 
 
-def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time: str,
-              first_treated: str, control: str = "never", base_period: str = "varying",
-              anticipation: int = 0, covariates=None, cluster: str | None = None,
-              bootstrap: int | None = None, seed: int | None = 0, panel: bool = True,
-              allow_unbalanced_panel: bool = False, weights: str | None = None,
-              est_method: str = "dr", multipliers: str = "rademacher",
-              confidence: float = 0.95) -> StaggeredResult:
+def staggered(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str | None = None,
+    time: str,
+    first_treated: str,
+    control: str = "never",
+    base_period: str = "varying",
+    anticipation: int = 0,
+    covariates=None,
+    cluster: str | None = None,
+    bootstrap: int | None = None,
+    seed: int | None = 0,
+    panel: bool = True,
+    allow_unbalanced_panel: bool = False,
+    weights: str | None = None,
+    est_method: str = "dr",
+    multipliers: str = "rademacher",
+    confidence: float = 0.95,
+) -> StaggeredResult:
     r"""Group-time average treatment effects under staggered adoption.
 
     Callaway & Sant'Anna (2021): for every cohort :math:`g` (units first treated in
@@ -397,11 +424,13 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
     multipliers = check_option("multipliers", multipliers, ("rademacher", "mammen"))
     est_method = check_option("est_method", est_method, ("dr", "reg", "ipw"))
     if weights in ("rademacher", "mammen") and (
-            not isinstance(data, pd.DataFrame) or weights not in data.columns):
+        not isinstance(data, pd.DataFrame) or weights not in data.columns
+    ):
         raise ParameterError(
             f"weights={weights!r}: weights= now names a column of sampling weights (as R "
             f"did's weightsname); the bootstrap multipliers are chosen with "
-            f"multipliers={weights!r}.")
+            f"multipliers={weights!r}."
+        )
     check_option("panel", panel, (True, False))
     check_option("allow_unbalanced_panel", allow_unbalanced_panel, (True, False))
     alpha = 1 - check_confidence(confidence)
@@ -412,14 +441,24 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
         seed = check_positive_int(seed, "seed", minimum=0)
     covs = as_list(covariates, "covariates")
     if panel and unit is None:
-        raise ParameterError("unit is required for panel data (or pass panel=False for "
-                             "repeated cross-sections).")
+        raise ParameterError(
+            "unit is required for panel data (or pass panel=False for repeated cross-sections)."
+        )
     if covs and est_method != "dr" and not panel:
         raise ParameterError(
             f"est_method={est_method!r} is implemented for panel data; repeated "
-            "cross-sections use est_method='dr'.")
-    df = prepare(data, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
-                 covariates=covs or None, cluster=cluster, weights=weights)
+            "cross-sections use est_method='dr'."
+        )
+    df = prepare(
+        data,
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        first_treated=first_treated,
+        covariates=covs or None,
+        cluster=cluster,
+        weights=weights,
+    )
     outcome_column(df, outcome)
     if weights is not None:
         df["__w"] = weight_column(df, weights)
@@ -439,8 +478,11 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
         tall, tc = np.unique(df["__t"].to_numpy(), return_inverse=True)
         key = ucodes.astype(np.int64) * len(tall) + tc
         size = len(ulabels) * len(tall)
-        dup = (np.bincount(key, minlength=size).max() > 1) if size < 50_000_000 else \
-            (np.unique(key).size < key.size)
+        dup = (
+            (np.bincount(key, minlength=size).max() > 1)
+            if size < 50_000_000
+            else (np.unique(key).size < key.size)
+        )
         if dup:
             check_unique(df, unit, time)  # raises with an example
         n_units = len(ulabels)
@@ -462,8 +504,7 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
             cl = df[cluster].to_numpy()
             cu = pd.Series(cl).groupby(ucodes).nunique().to_numpy()
             if (cu > 1).any():
-                raise DataValidationError(
-                    f"cluster={cluster!r} must be constant within each unit.")
+                raise DataValidationError(f"cluster={cluster!r} must be constant within each unit.")
         if weights is not None:
             wv = df["__w"].to_numpy()
             w_min = np.full(n_units, np.inf)
@@ -475,7 +516,8 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
                 raise DataValidationError(
                     f"weights={weights!r} must be constant within a unit (one weight per "
                     f"unit, as R did); unit {ulabels[u]!r} has {w_min[u]:g} and "
-                    f"{w_max[u]:g}.")
+                    f"{w_max[u]:g}."
+                )
             wu = w_min
         else:
             wu = np.ones(n_units)
@@ -490,12 +532,14 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
     if len(tlist) < 2:
         raise DataValidationError(f"time={time!r} has only one period; DiD needs two or more.")
     # --- pre-processing as R did ------------------------------------------------------
-    late = (gu > tlist[-1])
+    late = gu > tlist[-1]
     if late.any():
         warnings.warn(
             f"{int(late.sum())} units are first treated after the last period "
             f"({tlist[-1]:g}); they are treated as never treated.",
-            DataQualityWarning, stacklevel=2)
+            DataQualityWarning,
+            stacklevel=2,
+        )
         gu = np.where(late, 0.0, gu)
     early = (gu > 0) & (gu <= tlist[0] + anticipation)
     keep_units = ~early
@@ -503,7 +547,10 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
         warnings.warn(
             f"{int(early.sum())} units are already treated in the first period "
             f"({tlist[0]:g}{' + anticipation' if anticipation else ''}); they are dropped "
-            "(no untreated period to compare with).", DataQualityWarning, stacklevel=2)
+            "(no untreated period to compare with).",
+            DataQualityWarning,
+            stacklevel=2,
+        )
     if not (gu[keep_units] > 0).any():
         raise EstimationError("no treated units: every unit is never treated.")
     if not (gu[keep_units] == 0).any():
@@ -516,7 +563,9 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
         warnings.warn(
             f"no never-treated units: periods from {gmax - anticipation:g} on are dropped "
             f"and the last cohort ({gmax:g}) serves as comparison group (as R did).",
-            DataQualityWarning, stacklevel=2)
+            DataQualityWarning,
+            stacklevel=2,
+        )
         keep_t = tlist < gmax - anticipation
         tlist = tlist[keep_t]
         gu = np.where(gu == gmax, 0.0, gu)
@@ -549,21 +598,34 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
         if allow_unbalanced_panel:
             unbalanced = bool((np.bincount(ucodes, minlength=n_units) < T).any())
         else:
-            check_balanced(ucodes, tcodes, n_units, T, ulabels, tlist,
-                           "Balance the panel (keep units observed in every period), use "
-                           "allow_unbalanced_panel=True, or analyse the data as repeated "
-                           "cross-sections with panel=False.")
+            check_balanced(
+                ucodes,
+                tcodes,
+                n_units,
+                T,
+                ulabels,
+                tlist,
+                "Balance the panel (keep units observed in every period), use "
+                "allow_unbalanced_panel=True, or analyse the data as repeated "
+                "cross-sections with panel=False.",
+            )
     glist = np.unique(gu[gu > 0])
     sizes = {g: int((gu == g).sum()) for g in glist}
     small = [g for g, s in sizes.items() if s < 2]
     if small:
         warnings.warn(
-            "cohorts with a single unit: " + ", ".join(f"{g:g}" for g in small)
+            "cohorts with a single unit: "
+            + ", ".join(f"{g:g}" for g in small)
             + "; their ATT(g,t) rest on one unit and the standard errors are unreliable.",
-            SmallSampleWarning, stacklevel=2)
+            SmallSampleWarning,
+            stacklevel=2,
+        )
     if np.unique(np.diff(tlist)).size > 1:
-        warnings.warn("time periods are unequally spaced; event time is measured in the "
-                      "units of time (e.g. years).", DataQualityWarning, stacklevel=2)
+        warnings.warn(
+            "time periods are unequally spaced; event time is measured in the units of time (e.g. years).",
+            DataQualityWarning,
+            stacklevel=2,
+        )
 
     y = df[outcome].to_numpy(dtype=float)
     if cluster is not None:
@@ -606,8 +668,10 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
             if c["thresh"] is None:
                 C, Cf, n_co[j] = mask(("C",), lambda: is_never)
             else:
-                C, Cf, n_co[j] = mask(("C", c["thresh"], c["group"]), lambda: is_never | (
-                    (gu > c["thresh"]) & (gu != c["group"])))
+                C, Cf, n_co[j] = mask(
+                    ("C", c["thresh"], c["group"]),
+                    lambda: is_never | ((gu > c["thresh"]) & (gu != c["group"])),
+                )
             if c["zero"]:
                 att[j] = 0.0
                 continue
@@ -623,22 +687,23 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
                 mg = float(dy @ WG) / sg
                 mc = float(dy @ WC) / sc
                 att[j] = mg - mc
-                inf[:, j] = (dy - mg) * (WG * (n_units / sg)) \
-                    - (dy - mc) * (WC * (n_units / sc))
+                inf[:, j] = (dy - mg) * (WG * (n_units / sg)) - (dy - mc) * (WC * (n_units / sc))
             else:
                 sub = G | C
                 X = Xw[sub, min(c["cur"], c["pre"]), :]
                 Xc = X[~G[sub]]
                 if np.linalg.matrix_rank(Xc) < X.shape[1]:
-                    _skip_cell("not enough comparison units", c, tlist,
-                               " to fit the outcome regression")
+                    _skip_cell("not enough comparison units", c, tlist, " to fit the outcome regression")
                     continue
                 try:
-                    a, f, pmax = _PANEL_ESTIMATORS[est_method](
-                        dy[sub], G[sub].astype(float), X, wu[sub])
+                    a, f, pmax = _PANEL_ESTIMATORS[est_method](dy[sub], G[sub].astype(float), X, wu[sub])
                 except np.linalg.LinAlgError:
-                    _skip_cell("the propensity score or outcome regression", c, tlist,
-                               " is singular (perfect prediction?)")
+                    _skip_cell(
+                        "the propensity score or outcome regression",
+                        c,
+                        tlist,
+                        " is singular (perfect prediction?)",
+                    )
                     continue
                 if pmax >= 0.999:
                     _skip_cell("overlap violated", c, tlist, " (propensity score >= 0.999)")
@@ -654,14 +719,13 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
         if covs and weights is not None:
             raise ParameterError(
                 "weights with covariates are implemented for balanced panels; for repeated "
-                "cross-sections or an unbalanced panel use weights without covariates.")
+                "cross-sections or an unbalanced panel use weights without covariates."
+            )
         if covs:
-            Xr = np.column_stack([np.ones(len(y))] + [df[c].to_numpy(dtype=float)
-                                                       for c in covs])
+            Xr = np.column_stack([np.ones(len(y))] + [df[c].to_numpy(dtype=float) for c in covs])
         for j, c in enumerate(cells):
             G = g_row == c["group"]
-            C = (g_row == 0) if c["thresh"] is None else (
-                (g_row == 0) | ((g_row > c["thresh"]) & ~G))
+            C = (g_row == 0) if c["thresh"] is None else ((g_row == 0) | ((g_row > c["thresh"]) & ~G))
             post_rows = tcodes == c["cur"]
             pre_rows = tcodes == c["pre"]
             if c["zero"]:
@@ -684,11 +748,11 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
             else:
                 sub = (G | C) & (post_rows | pre_rows)
                 try:
-                    a, f, pmax = _drdid_rc(y[sub], post_rows[sub].astype(float),
-                                           G[sub].astype(float), Xr[sub])
+                    a, f, pmax = _drdid_rc(
+                        y[sub], post_rows[sub].astype(float), G[sub].astype(float), Xr[sub]
+                    )
                 except np.linalg.LinAlgError:
-                    _skip_cell("a regression", c, tlist,
-                               " is singular (too few observations in a cell?)")
+                    _skip_cell("a regression", c, tlist, " is singular (too few observations in a cell?)")
                     continue
                 if pmax >= 0.999:
                     _skip_cell("overlap violated", c, tlist, " (propensity score >= 0.999)")
@@ -702,12 +766,32 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str | None = None, time
     bases = np.array([tlist[c["pre"]] for c in cells], dtype=float)
     post = np.array([c["post"] for c in cells], dtype=bool)
     return StaggeredResult(
-        att=att, inf=inf, groups=groups, times=times, bases=bases, post=post,
-        n_treated=n_tr, n_control=n_co, gu=gu, n_units=n_units, n_obs=int(len(df)),
-        cluster_codes=cl_codes, n_clusters=n_clusters, bootstrap=bootstrap, seed=seed,
-        multipliers=multipliers, alpha=alpha, unit_weights=wu, weights=weights,
-        est_method=est_method, control=control, base_period=base_period,
-        anticipation=anticipation, covariates=covs, panel=panel, tlist=tlist,
+        att=att,
+        inf=inf,
+        groups=groups,
+        times=times,
+        bases=bases,
+        post=post,
+        n_treated=n_tr,
+        n_control=n_co,
+        gu=gu,
+        n_units=n_units,
+        n_obs=int(len(df)),
+        cluster_codes=cl_codes,
+        n_clusters=n_clusters,
+        bootstrap=bootstrap,
+        seed=seed,
+        multipliers=multipliers,
+        alpha=alpha,
+        unit_weights=wu,
+        weights=weights,
+        est_method=est_method,
+        control=control,
+        base_period=base_period,
+        anticipation=anticipation,
+        covariates=covs,
+        panel=panel,
+        tlist=tlist,
         zero=np.array([c["zero"] for c in cells], dtype=bool),
         names=dict(outcome=outcome, unit=unit, time=time, first_treated=first_treated),
     )
@@ -734,13 +818,43 @@ class StaggeredResult(Result):
     ``n`` (in ``tidy()``): units in the comparison of each ATT(g,t) (cohort g plus its controls); rows for a repeated cross-section count observations.
     """
 
-    title = {"nl": "Verschil-in-verschillen met gespreide start (Callaway & Sant'Anna)",
-             "en": "Staggered difference-in-differences (Callaway & Sant'Anna)"}
+    title = {
+        "nl": "Verschil-in-verschillen met gespreide start (Callaway & Sant'Anna)",
+        "en": "Staggered difference-in-differences (Callaway & Sant'Anna)",
+    }
 
-    def __init__(self, *, att, inf, groups, times, bases, post, n_treated, n_control, gu,
-                 n_units, n_obs, cluster_codes, n_clusters, bootstrap, seed, multipliers,
-                 alpha, unit_weights, weights, est_method,
-                 control, base_period, anticipation, covariates, panel, tlist, zero, names):
+    def __init__(
+        self,
+        *,
+        att,
+        inf,
+        groups,
+        times,
+        bases,
+        post,
+        n_treated,
+        n_control,
+        gu,
+        n_units,
+        n_obs,
+        cluster_codes,
+        n_clusters,
+        bootstrap,
+        seed,
+        multipliers,
+        alpha,
+        unit_weights,
+        weights,
+        est_method,
+        control,
+        base_period,
+        anticipation,
+        covariates,
+        panel,
+        tlist,
+        zero,
+        names,
+    ):
         self._att = att
         self.influence_function = inf
         self._groups, self._times, self._bases, self._post = groups, times, bases, post
@@ -748,14 +862,14 @@ class StaggeredResult(Result):
         self.n_units, self.n_obs = n_units, n_obs
         self._cl = cluster_codes
         self.n_clusters = n_clusters
-        self.bootstrap, self.seed, self.multipliers, self.alpha = (bootstrap, seed,
-                                                                   multipliers, alpha)
+        self.bootstrap, self.seed, self.multipliers, self.alpha = (bootstrap, seed, multipliers, alpha)
         self.weights, self.est_method, self._wu = weights, est_method, unit_weights
         self.control, self.base_period, self.anticipation = control, base_period, anticipation
         self.covariates, self.panel, self.names = covariates, panel, names
         self._tlist = tlist
         self.se_type = ("bootstrap" if bootstrap else "analytic") + (
-            "_cluster" if cluster_codes is not None else "")
+            "_cluster" if cluster_codes is not None else ""
+        )
         se_an = self._analytic_se(inf)
         se_an[zero] = np.nan
         se_an[np.isnan(att)] = np.nan
@@ -770,12 +884,17 @@ class StaggeredResult(Result):
             ind = np.zeros((n_units, len(self._glist)))
             treated = self._gidx >= 0
             ind[np.flatnonzero(treated), self._gidx[treated]] = unit_weights[treated]
-            self._bdraws = bootstrap_draws(np.hstack([inf, ind]), n=n_units, draws=bootstrap,
-                                           seed=seed, cluster_codes=cluster_codes,
-                                           weights=multipliers)
+            self._bdraws = bootstrap_draws(
+                np.hstack([inf, ind]),
+                n=n_units,
+                draws=bootstrap,
+                seed=seed,
+                cluster_codes=cluster_codes,
+                weights=multipliers,
+            )
             del ind
             ok = ~np.isnan(att)
-            bs = summarise_draws(self._bdraws[:, :len(att)][:, ok], n=n_units, alpha=alpha)
+            bs = summarise_draws(self._bdraws[:, : len(att)][:, ok], n=n_units, alpha=alpha)
             se = np.full(att.shape, np.nan)
             se[ok] = bs["se"]
             crit = bs["crit"]
@@ -788,13 +907,22 @@ class StaggeredResult(Result):
             se = se_an
             self.crit_value = z
         self._se = se
-        self.att_gt = pd.DataFrame({
-            "group": groups, "time": times, "estimate": att, "std_error": se,
-            "ci_lower": att - self.crit_value * se, "ci_upper": att + self.crit_value * se,
-            "p_value": norm_p(att / se), "event_time": times - groups,
-            "base_period": bases, "post": post, "n_treated": n_treated,
-            "n_control": n_control,
-        })
+        self.att_gt = pd.DataFrame(
+            {
+                "group": groups,
+                "time": times,
+                "estimate": att,
+                "std_error": se,
+                "ci_lower": att - self.crit_value * se,
+                "ci_upper": att + self.crit_value * se,
+                "p_value": norm_p(att / se),
+                "event_time": times - groups,
+                "base_period": bases,
+                "post": post,
+                "n_treated": n_treated,
+                "n_control": n_control,
+            }
+        )
         for col in ("group", "time", "event_time", "base_period"):  # periods stay whole numbers
             vals = self.att_gt[col].to_numpy(dtype=float)
             if np.all(np.isfinite(vals)) and np.all(vals == np.round(vals)):
@@ -802,18 +930,24 @@ class StaggeredResult(Result):
         self.pretest = self._pretest()
 
     def _method_words(self, lang: str) -> str:
-        words = {"dr": {"nl": "dubbel robuust (doubly robust) met covariaten",
-                        "en": "doubly robust with covariates"},
-                 "reg": {"nl": "uitkomstregressie met covariaten",
-                         "en": "outcome regression with covariates"},
-                 "ipw": {"nl": "inverse-kansweging (IPW) met covariaten",
-                         "en": "inverse probability weighting with covariates"}}
-        text = words[self.est_method][lang] if self.covariates else msg(
-            {"nl": "verschil in gemiddelde veranderingen", "en": "difference in mean changes"},
-            lang)
+        words = {
+            "dr": {
+                "nl": "dubbel robuust (doubly robust) met covariaten",
+                "en": "doubly robust with covariates",
+            },
+            "reg": {"nl": "uitkomstregressie met covariaten", "en": "outcome regression with covariates"},
+            "ipw": {
+                "nl": "inverse-kansweging (IPW) met covariaten",
+                "en": "inverse probability weighting with covariates",
+            },
+        }
+        text = (
+            words[self.est_method][lang]
+            if self.covariates
+            else msg({"nl": "verschil in gemiddelde veranderingen", "en": "difference in mean changes"}, lang)
+        )
         if self.weights is not None:
-            text += msg({"nl": ", gewogen met {w}", "en": ", weighted by {w}"}, lang,
-                      w=self.weights)
+            text += msg({"nl": ", gewogen met {w}", "en": ", weighted by {w}"}, lang, w=self.weights)
         return text
 
     # -- inference helpers ------------------------------------------------------------
@@ -826,9 +960,15 @@ class StaggeredResult(Result):
 
     def _boot(self, inf: np.ndarray) -> dict:
         """Multiplier bootstrap of arbitrary influence-function columns (same seed)."""
-        return multiplier_bootstrap(inf, n=self.n_units, draws=self.bootstrap, seed=self.seed,
-                                    alpha=self.alpha, cluster_codes=self._cl,
-                                    weights=self.multipliers)
+        return multiplier_bootstrap(
+            inf,
+            n=self.n_units,
+            draws=self.bootstrap,
+            seed=self.seed,
+            alpha=self.alpha,
+            cluster_codes=self._cl,
+            weights=self.multipliers,
+        )
 
     def _materialise(self, coef: np.ndarray) -> np.ndarray:
         """Influence function (n units) of a linear combination of the basis."""
@@ -839,28 +979,30 @@ class StaggeredResult(Result):
         return f
 
     def _pretest(self) -> dict:
-        pre = (self._groups > self._times) & np.isfinite(self._att) \
-            & np.isfinite(self._se_analytic)
+        pre = (self._groups > self._times) & np.isfinite(self._att) & np.isfinite(self._se_analytic)
         q = int(pre.sum())
         if q == 0:
             return {"statistic": np.nan, "df": 0, "p_value": np.nan}
         s = cluster_sums(self.influence_function[:, pre], self._cl)
-        V = s.T @ s / self.n_units ** 2
+        V = s.T @ s / self.n_units**2
         th = self._att[pre]
         try:
             if np.linalg.cond(V) > 1 / np.finfo(float).eps:
                 raise np.linalg.LinAlgError
             W = float(th @ np.linalg.solve(V, th))
         except np.linalg.LinAlgError:
-            warnings.warn("the covariance of the pre-treatment ATT(g,t) is singular; no "
-                          "pre-test.", DataQualityWarning,
-                          stacklevel=3)
+            warnings.warn(
+                "the covariance of the pre-treatment ATT(g,t) is singular; no pre-test.",
+                DataQualityWarning,
+                stacklevel=3,
+            )
             return {"statistic": np.nan, "df": q, "p_value": np.nan}
         return {"statistic": W, "df": q, "p_value": float(stats.chi2.sf(W, q))}
 
     # -- aggregation --------------------------------------------------------------------
-    def _agg_parts(self, kind: str, min_e: float = -np.inf, max_e: float = np.inf,
-                   balance_e: int | None = None):
+    def _agg_parts(
+        self, kind: str, min_e: float = -np.inf, max_e: float = np.inf, balance_e: int | None = None
+    ):
         """Aggregated estimates with their influence functions as coefficient vectors on
         the basis [ATT(g,t) influence functions, cohort indicators] (all linear, so the
         same coefficients serve the analytic SEs and the bootstrap draws).
@@ -888,13 +1030,15 @@ class StaggeredResult(Result):
             S = pgk.sum()
             A = float(np.sum(a * pgk))
             c = np.zeros(p)
-            np.add.at(c, K + gidx, a / S - A / S ** 2)
+            np.add.at(c, K + gidx, a / S - A / S**2)
             return c
 
         rows = []
         if kind in ("simple", "group") and max_e < 0:
-            raise EstimationError(f"max_e={max_e!r} leaves no post-treatment periods for the "
-                                  f"{kind!r} aggregation (use kind='dynamic' for leads).")
+            raise EstimationError(
+                f"max_e={max_e!r} leaves no post-treatment periods for the "
+                f"{kind!r} aggregation (use kind='dynamic' for leads)."
+            )
         if kind == "simple":
             keep = np.flatnonzero((grp <= tim) & (tim <= grp + max_e))
             w = pg[keep] / pg[keep].sum()
@@ -921,8 +1065,9 @@ class StaggeredResult(Result):
                 # R did: only cohorts observed at least balance_e periods after the start
                 incl = (self._tlist[-1] - grp) >= balance_e
                 labels = np.unique(e[incl])
-                labels = labels[(labels <= balance_e)
-                                & (labels >= balance_e - self._tlist[-1] + self._tlist[0])]
+                labels = labels[
+                    (labels <= balance_e) & (labels >= balance_e - self._tlist[-1] + self._tlist[0])
+                ]
             labels = labels[(labels >= min_e) & (labels <= max_e)]
             sel = [np.flatnonzero((e == ev) & incl) for ev in labels]
             key = "event_time"
@@ -949,8 +1094,14 @@ class StaggeredResult(Result):
         coef = np.column_stack(coefs)[:, use].mean(axis=1)
         return rows, (float(ests[use].mean()), coef)
 
-    def aggregate(self, kind: str = "simple", *, min_e: float = -np.inf,
-                  max_e: float = np.inf, balance_e: int | None = None) -> AggregateResult:
+    def aggregate(
+        self,
+        kind: str = "simple",
+        *,
+        min_e: float = -np.inf,
+        max_e: float = np.inf,
+        balance_e: int | None = None,
+    ) -> AggregateResult:
         r"""Aggregate the ATT(g,t) as R ``did::aggte``.
 
         ``"simple"``: :math:`\sum_{g \le t} w_{gt} ATT(g,t)` with :math:`w_{gt} \propto
@@ -998,17 +1149,25 @@ class StaggeredResult(Result):
             ose = float(boot(ocoef[:, None])["se"][0])
         else:
             ose = float(self._analytic_se(self._materialise(ocoef)[:, None])[0])
-        base = dict(kind=kind, n=label_n, n_obs=self.n_obs, n_clusters=self.n_clusters,
-                    se_type=self.se_type)
-        rows = [dict(term="overall", estimate=oest, std_error=ose, ci_lower=oest - z * ose,
-                     ci_upper=oest + z * ose, p_value=float(norm_p(oest / ose)),
-                     ci_type="pointwise", **base)]
+        base = dict(kind=kind, n=label_n, n_obs=self.n_obs, n_clusters=self.n_clusters, se_type=self.se_type)
+        rows = [
+            dict(
+                term="overall",
+                estimate=oest,
+                std_error=ose,
+                ci_lower=oest - z * ose,
+                ci_upper=oest + z * ose,
+                p_value=float(norm_p(oest / ose)),
+                ci_type="pointwise",
+                **base,
+            )
+        ]
         vcov = np.zeros((0, 0))
         if parts:
             Cm = np.column_stack([p[2] for p in parts])
             Fm = np.column_stack([self._materialise(c) for c in Cm.T])
             Sm = cluster_sums(Fm, self._cl)
-            vcov = Sm.T @ Sm / self.n_units ** 2
+            vcov = Sm.T @ Sm / self.n_units**2
             if self.bootstrap:
                 b = boot(Cm)
                 se = b["se"]
@@ -1020,20 +1179,32 @@ class StaggeredResult(Result):
                 crit, ci_type = z, "pointwise"
             for (lab, e_, _), s in zip(parts, se):
                 key, val = next(iter(lab.items()))
-                row = dict(term=f"{key}={val:g}", estimate=e_, std_error=s,
-                           ci_lower=e_ - crit * s, ci_upper=e_ + crit * s,
-                           p_value=float(norm_p(e_ / s)) if np.isfinite(s) else np.nan,
-                           ci_type=ci_type, **base)
+                row = dict(
+                    term=f"{key}={val:g}",
+                    estimate=e_,
+                    std_error=s,
+                    ci_lower=e_ - crit * s,
+                    ci_upper=e_ + crit * s,
+                    p_value=float(norm_p(e_ / s)) if np.isfinite(s) else np.nan,
+                    ci_type=ci_type,
+                    **base,
+                )
                 row[key] = val
                 rows.append(row)
         table = tidy_frame(rows, extra=_AGG_COLUMNS)
         key = {"dynamic": "event_time", "group": "group", "calendar": "time"}.get(kind)
         labels = table[key].iloc[1:].to_numpy() if key else np.array([])
         return AggregateResult(
-            table=table, kind=kind, vcov=pd.DataFrame(vcov, index=labels, columns=labels),
-            alpha=self.alpha, outcome=self.names["outcome"], bootstrap=self.bootstrap,
-            base_period=self.base_period, anticipation=self.anticipation,
-            n_units=self.n_units)
+            table=table,
+            kind=kind,
+            vcov=pd.DataFrame(vcov, index=labels, columns=labels),
+            alpha=self.alpha,
+            outcome=self.names["outcome"],
+            bootstrap=self.bootstrap,
+            base_period=self.base_period,
+            anticipation=self.anticipation,
+            n_units=self.n_units,
+        )
 
     # -- contract -----------------------------------------------------------------------
     def tidy(self) -> pd.DataFrame:
@@ -1041,68 +1212,115 @@ class StaggeredResult(Result):
         a = self.att_gt
         rows = []
         for r in a.itertuples(index=False):
-            rows.append(dict(
-                term=f"ATT({r.group:g},{r.time:g})", estimate=r.estimate,
-                std_error=r.std_error, ci_lower=r.ci_lower, ci_upper=r.ci_upper,
-                p_value=r.p_value, n=int(r.n_treated + r.n_control), group=r.group,
-                time=r.time, event_time=r.event_time, post=bool(r.post),
-                n_obs=self.n_obs, n_clusters=self.n_clusters, se_type=self.se_type))
-        return tidy_frame(rows, extra=("group", "time", "event_time", "post", "n_obs",
-                                       "n_clusters", "se_type"))
+            rows.append(
+                dict(
+                    term=f"ATT({r.group:g},{r.time:g})",
+                    estimate=r.estimate,
+                    std_error=r.std_error,
+                    ci_lower=r.ci_lower,
+                    ci_upper=r.ci_upper,
+                    p_value=r.p_value,
+                    n=int(r.n_treated + r.n_control),
+                    group=r.group,
+                    time=r.time,
+                    event_time=r.event_time,
+                    post=bool(r.post),
+                    n_obs=self.n_obs,
+                    n_clusters=self.n_clusters,
+                    se_type=self.se_type,
+                )
+            )
+        return tidy_frame(
+            rows, extra=("group", "time", "event_time", "post", "n_obs", "n_clusters", "se_type")
+        )
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         simple = self.aggregate("simple").tidy().iloc[0]
         grp = self.aggregate("group").tidy()
         pt = self.pretest
-        ctrl = {"never": {"nl": "nooit behandelde eenheden", "en": "never-treated units"},
-                "notyet": {"nl": "nog niet en nooit behandelde eenheden",
-                           "en": "not-yet- and never-treated units"}}[self.control][lang]
+        ctrl = {
+            "never": {"nl": "nooit behandelde eenheden", "en": "never-treated units"},
+            "notyet": {
+                "nl": "nog niet en nooit behandelde eenheden",
+                "en": "not-yet- and never-treated units",
+            },
+        }[self.control][lang]
         conf = 1 - self.alpha
         L = []
         if lang == "nl":
             L.append(self.title["nl"])
-            units = (f"{self.n_units} eenheden, {self.n_obs} waarnemingen" if self.panel else
-                     f"{self.n_obs} waarnemingen (herhaalde dwarsdoorsneden)")
-            L.append(f"Uitkomst: {self.names['outcome']}; {units}; vergelijkingsgroep: {ctrl}; "
-                     f"methode: {self._method_words('nl')}.")
-            L.append(f"Gemiddeld effect (alle behandelde cohorten en jaren): "
-                     f"{fmt_number(simple.estimate, 3, lang)} (SE {fmt_number(simple.std_error, 3, lang)}, "
-                     f"{fmt_ci(simple.ci_lower, simple.ci_upper, 3, lang, conf)}).")
-            L.append(f"Gemiddeld effect per cohort, gewogen: "
-                     f"{fmt_number(grp.iloc[0].estimate, 3, lang)} (SE {fmt_number(grp.iloc[0].std_error, 3, lang)}).")
+            units = (
+                f"{self.n_units} eenheden, {self.n_obs} waarnemingen"
+                if self.panel
+                else f"{self.n_obs} waarnemingen (herhaalde dwarsdoorsneden)"
+            )
+            L.append(
+                f"Uitkomst: {self.names['outcome']}; {units}; vergelijkingsgroep: {ctrl}; "
+                f"methode: {self._method_words('nl')}."
+            )
+            L.append(
+                f"Gemiddeld effect (alle behandelde cohorten en jaren): "
+                f"{fmt_number(simple.estimate, 3, lang)} (SE {fmt_number(simple.std_error, 3, lang)}, "
+                f"{fmt_ci(simple.ci_lower, simple.ci_upper, 3, lang, conf)})."
+            )
+            L.append(
+                f"Gemiddeld effect per cohort, gewogen: "
+                f"{fmt_number(grp.iloc[0].estimate, 3, lang)} (SE {fmt_number(grp.iloc[0].std_error, 3, lang)})."
+            )
             if self.bootstrap:
-                L.append(f"Standaardfouten uit {self.bootstrap} multiplier-bootstraptrekkingen; "
-                         "intervallen van ATT(g,t) zijn simultane banden.")
+                L.append(
+                    f"Standaardfouten uit {self.bootstrap} multiplier-bootstraptrekkingen; "
+                    "intervallen van ATT(g,t) zijn simultane banden."
+                )
             if np.isfinite(pt["p_value"]):
-                L.append(f"Toets op parallelle trends vóór de start (Wald, {pt['df']} "
-                         f"vrijheidsgraden): chi2 = {fmt_number(pt['statistic'], 2, lang)}, "
-                         f"{fmt_p(pt['p_value'], lang)}.")
+                L.append(
+                    f"Toets op parallelle trends vóór de start (Wald, {pt['df']} "
+                    f"vrijheidsgraden): chi2 = {fmt_number(pt['statistic'], 2, lang)}, "
+                    f"{fmt_p(pt['p_value'], lang)}."
+                )
                 if pt["p_value"] < 0.05:
-                    L.append("Let op: vóór de start liepen de trends van de behandelde en de "
-                             "vergelijkingsgroep al uiteen. De aanname van parallelle trends is "
-                             "twijfelachtig; lees de effecten als verschillen, niet als causale effecten.")
+                    L.append(
+                        "Let op: vóór de start liepen de trends van de behandelde en de "
+                        "vergelijkingsgroep al uiteen. De aanname van parallelle trends is "
+                        "twijfelachtig; lees de effecten als verschillen, niet als causale effecten."
+                    )
         else:
             L.append(self.title["en"])
-            units = (f"{self.n_units} units, {self.n_obs} observations" if self.panel else
-                     f"{self.n_obs} observations (repeated cross-sections)")
-            L.append(f"Outcome: {self.names['outcome']}; {units}; comparison group: {ctrl}; method: "
-                     f"{self._method_words('en')}.")
-            L.append(f"Average effect (all treated cohorts and periods): "
-                     f"{fmt_number(simple.estimate, 3, lang)} (SE {fmt_number(simple.std_error, 3, lang)}, "
-                     f"{fmt_ci(simple.ci_lower, simple.ci_upper, 3, lang, conf)}).")
-            L.append(f"Weighted average of cohort effects: "
-                     f"{fmt_number(grp.iloc[0].estimate, 3, lang)} (SE {fmt_number(grp.iloc[0].std_error, 3, lang)}).")
+            units = (
+                f"{self.n_units} units, {self.n_obs} observations"
+                if self.panel
+                else f"{self.n_obs} observations (repeated cross-sections)"
+            )
+            L.append(
+                f"Outcome: {self.names['outcome']}; {units}; comparison group: {ctrl}; method: "
+                f"{self._method_words('en')}."
+            )
+            L.append(
+                f"Average effect (all treated cohorts and periods): "
+                f"{fmt_number(simple.estimate, 3, lang)} (SE {fmt_number(simple.std_error, 3, lang)}, "
+                f"{fmt_ci(simple.ci_lower, simple.ci_upper, 3, lang, conf)})."
+            )
+            L.append(
+                f"Weighted average of cohort effects: "
+                f"{fmt_number(grp.iloc[0].estimate, 3, lang)} (SE {fmt_number(grp.iloc[0].std_error, 3, lang)})."
+            )
             if self.bootstrap:
-                L.append(f"Standard errors from {self.bootstrap} multiplier bootstrap draws; "
-                         "ATT(g,t) intervals are simultaneous bands.")
+                L.append(
+                    f"Standard errors from {self.bootstrap} multiplier bootstrap draws; "
+                    "ATT(g,t) intervals are simultaneous bands."
+                )
             if np.isfinite(pt["p_value"]):
-                L.append(f"Pre-test of parallel trends (Wald, {pt['df']} df): chi2 = "
-                         f"{fmt_number(pt['statistic'], 2, lang)}, {fmt_p(pt['p_value'], lang)}.")
+                L.append(
+                    f"Pre-test of parallel trends (Wald, {pt['df']} df): chi2 = "
+                    f"{fmt_number(pt['statistic'], 2, lang)}, {fmt_p(pt['p_value'], lang)}."
+                )
                 if pt["p_value"] < 0.05:
-                    L.append("Caution: before the start, the trends of the treated and the "
-                             "comparison groups already differed. Parallel trends are doubtful; "
-                             "read the effects as differences, not as causal effects.")
+                    L.append(
+                        "Caution: before the start, the trends of the treated and the "
+                        "comparison groups already differed. Parallel trends are doubtful; "
+                        "read the effects as differences, not as causal effects."
+                    )
         tab = self.att_gt[["group", "time", "estimate", "std_error", "ci_lower", "ci_upper"]]
         L.append("")
         L.append(text_table(tab.rename(columns={"group": "cohort"}), lang, digits=4, index=False))
@@ -1115,6 +1333,7 @@ class StaggeredResult(Result):
         pointwise intervals without (see ``staggered(bootstrap=...)``)."""
         lang = resolve_lang(lang)
         from evalkit.core.plotting import PALETTE, label, localize_axes, new_axes
+
         kind = check_option("kind", kind, ("dynamic", "att_gt"))
         check_lang(lang)
         ax = new_axes(ax)
@@ -1125,10 +1344,15 @@ class StaggeredResult(Result):
             for i, g in enumerate(np.unique(a["group"])):
                 dd = a[a["group"] == g]
                 off = (i - 1) * 0.08
-                ax.errorbar(dd["time"] + off, dd["estimate"],
-                            yerr=[dd["estimate"] - dd["ci_lower"], dd["ci_upper"] - dd["estimate"]],
-                            fmt="o", color=PALETTE[i % len(PALETTE)], capsize=2,
-                            label=f"cohort {g:g}")
+                ax.errorbar(
+                    dd["time"] + off,
+                    dd["estimate"],
+                    yerr=[dd["estimate"] - dd["ci_lower"], dd["ci_upper"] - dd["estimate"]],
+                    fmt="o",
+                    color=PALETTE[i % len(PALETTE)],
+                    capsize=2,
+                    label=f"cohort {g:g}",
+                )
             ax.set_xlabel(label("year", lang))
         ax.axhline(0, color="0.3", linewidth=1)
         ax.set_ylabel({"nl": "Effect (ATT)", "en": "Effect (ATT)"}[lang])
@@ -1146,22 +1370,40 @@ class AggregateResult(Result):
     functions; ``.kind``; ``n`` = number of units.
     """
 
-    title = {"nl": "Samengevatte effecten (Callaway & Sant'Anna)",
-             "en": "Aggregated effects (Callaway & Sant'Anna)"}
-    _KIND = {"simple": {"nl": "gemiddeld over alle behandelde cohorten en jaren",
-                        "en": "average over all treated cohorts and periods"},
-             "group": {"nl": "per cohort", "en": "by cohort"},
-             "dynamic": {"nl": "per periode vóór en na de start (event study)",
-                         "en": "by time since the start (event study)"},
-             "calendar": {"nl": "per kalenderjaar", "en": "by calendar period"}}
+    title = {
+        "nl": "Samengevatte effecten (Callaway & Sant'Anna)",
+        "en": "Aggregated effects (Callaway & Sant'Anna)",
+    }
+    _KIND = {
+        "simple": {
+            "nl": "gemiddeld over alle behandelde cohorten en jaren",
+            "en": "average over all treated cohorts and periods",
+        },
+        "group": {"nl": "per cohort", "en": "by cohort"},
+        "dynamic": {
+            "nl": "per periode vóór en na de start (event study)",
+            "en": "by time since the start (event study)",
+        },
+        "calendar": {"nl": "per kalenderjaar", "en": "by calendar period"},
+    }
 
-    def __init__(self, *, table: pd.DataFrame, kind: str, vcov: pd.DataFrame, alpha: float,
-                 outcome: str, bootstrap: int | None, base_period: str, anticipation: int,
-                 n_units: int) -> None:
+    def __init__(
+        self,
+        *,
+        table: pd.DataFrame,
+        kind: str,
+        vcov: pd.DataFrame,
+        alpha: float,
+        outcome: str,
+        bootstrap: int | None,
+        base_period: str,
+        anticipation: int,
+        n_units: int,
+    ) -> None:
         self._table, self.kind, self.vcov, self.alpha = table, kind, vcov, alpha
         self.outcome, self.bootstrap, self.base_period = outcome, bootstrap, base_period
         self.anticipation, self.n_units = anticipation, n_units
-        row = table.iloc[0]   # the overall row; its estimate: .estimate("overall")
+        row = table.iloc[0]  # the overall row; its estimate: .estimate("overall")
         self.std_error = float(row.std_error)
         self.ci = (float(row.ci_lower), float(row.ci_upper))
         self.p_value = float(row.p_value)
@@ -1173,27 +1415,46 @@ class AggregateResult(Result):
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         conf = 1 - self.alpha
-        head = msg({"nl": "{title} ({kind}). Uitkomst: {outcome}; {n} eenheden.",
-                  "en": "{title} ({kind}). Outcome: {outcome}; {n} units."}, lang,
-                 title=self.title[lang], kind=self._KIND[self.kind][lang],
-                 outcome=self.outcome, n=self.n_units)
-        overall = msg({"nl": "Samengevat effect: {est} (SE {se}, {ci}, {p}).",
-                     "en": "Overall effect: {est} (SE {se}, {ci}, {p})."}, lang,
-                    est=fmt_number(self.estimate("overall"), 3, lang),
-                    se=fmt_number(self.std_error, 3, lang),
-                    ci=fmt_ci(*self.ci, 3, lang, conf), p=fmt_p(self.p_value, lang))
+        head = msg(
+            {
+                "nl": "{title} ({kind}). Uitkomst: {outcome}; {n} eenheden.",
+                "en": "{title} ({kind}). Outcome: {outcome}; {n} units.",
+            },
+            lang,
+            title=self.title[lang],
+            kind=self._KIND[self.kind][lang],
+            outcome=self.outcome,
+            n=self.n_units,
+        )
+        overall = msg(
+            {
+                "nl": "Samengevat effect: {est} (SE {se}, {ci}, {p}).",
+                "en": "Overall effect: {est} (SE {se}, {ci}, {p}).",
+            },
+            lang,
+            est=fmt_number(self.estimate("overall"), 3, lang),
+            se=fmt_number(self.std_error, 3, lang),
+            ci=fmt_ci(*self.ci, 3, lang, conf),
+            p=fmt_p(self.p_value, lang),
+        )
         L = [head, overall]
         if len(self._table) > 1:
             band = self._table["ci_type"].iloc[1] == "uniform"
-            L.append(msg({"nl": "Intervallen per element: {kind}.",
-                        "en": "Intervals per element: {kind}."}, lang,
-                       kind=msg({"nl": "simultane (uniforme) banden" if band
-                               else "puntsgewijze intervallen",
-                               "en": "simultaneous (uniform) bands" if band
-                               else "pointwise intervals"}, lang)))
+            L.append(
+                msg(
+                    {"nl": "Intervallen per element: {kind}.", "en": "Intervals per element: {kind}."},
+                    lang,
+                    kind=msg(
+                        {
+                            "nl": "simultane (uniforme) banden" if band else "puntsgewijze intervallen",
+                            "en": "simultaneous (uniform) bands" if band else "pointwise intervals",
+                        },
+                        lang,
+                    ),
+                )
+            )
             key = {"dynamic": "event_time", "group": "group", "calendar": "time"}[self.kind]
-            tab = self._table.iloc[1:][[key, "estimate", "std_error", "ci_lower",
-                                        "ci_upper"]]
+            tab = self._table.iloc[1:][[key, "estimate", "std_error", "ci_lower", "ci_upper"]]
             L += ["", text_table(tab, lang, digits={key: 0}, index=False)]
         return "\n".join(L)
 
@@ -1201,6 +1462,7 @@ class AggregateResult(Result):
         """Estimates with their intervals against event time, cohort or period; the
         title says whether the intervals are simultaneous bands or pointwise."""
         from evalkit.core.plotting import COLORS, label, localize_axes, new_axes
+
         lang = resolve_lang(lang)
         ax = new_axes(ax)
         d = self._table.iloc[1:] if len(self._table) > 1 else self._table
@@ -1209,24 +1471,42 @@ class AggregateResult(Result):
         yerr = [d["estimate"] - d["ci_lower"], d["ci_upper"] - d["estimate"]]
         if self.kind == "dynamic":
             pre = (d["event_time"] < 0).to_numpy()
-            for mask, col, lab in ((pre, COLORS["pre"], {"nl": "vóór start", "en": "pre"}),
-                                   (~pre, COLORS["post"], {"nl": "na start", "en": "post"})):
-                ax.errorbar(x[mask], d["estimate"][mask],
-                            yerr=[yerr[0][mask], yerr[1][mask]], fmt="o", color=col,
-                            capsize=3, label=lab[lang])
+            for mask, col, lab in (
+                (pre, COLORS["pre"], {"nl": "vóór start", "en": "pre"}),
+                (~pre, COLORS["post"], {"nl": "na start", "en": "post"}),
+            ):
+                ax.errorbar(
+                    x[mask],
+                    d["estimate"][mask],
+                    yerr=[yerr[0][mask], yerr[1][mask]],
+                    fmt="o",
+                    color=col,
+                    capsize=3,
+                    label=lab[lang],
+                )
             ax.axvline(-0.5, color=COLORS["national"], linestyle=":", linewidth=1)
             ax.set_xlabel(label("event_time", lang))
             ax.legend(frameon=False)
         else:
             ax.errorbar(x, d["estimate"], yerr=yerr, fmt="o", color=COLORS["post"], capsize=3)
-            ax.set_xlabel({"group": {"nl": "Cohort (eerste jaar)", "en": "Cohort (first year)"},
-                           "calendar": {"nl": "Jaar", "en": "Year"}}.get(
-                self.kind, {"nl": "", "en": ""})[lang])
+            ax.set_xlabel(
+                {
+                    "group": {"nl": "Cohort (eerste jaar)", "en": "Cohort (first year)"},
+                    "calendar": {"nl": "Jaar", "en": "Year"},
+                }.get(self.kind, {"nl": "", "en": ""})[lang]
+            )
         band = len(self._table) > 1 and self._table["ci_type"].iloc[1] == "uniform"
-        ax.set_title(msg({"nl": "simultane (uniforme) banden" if band else
-                        "puntsgewijze intervallen",
-                        "en": "simultaneous (uniform) bands" if band else
-                        "pointwise intervals"}, lang), fontsize="small", loc="right")
+        ax.set_title(
+            msg(
+                {
+                    "nl": "simultane (uniforme) banden" if band else "puntsgewijze intervallen",
+                    "en": "simultaneous (uniform) bands" if band else "pointwise intervals",
+                },
+                lang,
+            ),
+            fontsize="small",
+            loc="right",
+        )
         ax.axhline(0, color=COLORS["national"], linewidth=1)
         ax.set_ylabel({"nl": "Effect (ATT)", "en": "Effect (ATT)"}[lang])
         return localize_axes(ax, lang)

@@ -1,4 +1,5 @@
 """Two-way fixed effects regression and the event study (leads and lags)."""
+
 from __future__ import annotations
 
 import warnings
@@ -28,8 +29,15 @@ from evalkit.methods.did._common import (
 __all__ = ["twfe", "event_study", "TWFEResult", "EventStudyResult"]
 
 
-def _panel_fit(df: pd.DataFrame, outcome: str, regressors: list[str], unit: str, time: str,
-               cluster: str | None, weights: str | None = None):
+def _panel_fit(
+    df: pd.DataFrame,
+    outcome: str,
+    regressors: list[str],
+    unit: str,
+    time: str,
+    cluster: str | None,
+    weights: str | None = None,
+):
     """PanelOLS with unit and time effects, clustered by unit (default) or ``cluster``."""
     from linearmodels.panel import PanelOLS
 
@@ -38,9 +46,15 @@ def _panel_fit(df: pd.DataFrame, outcome: str, regressors: list[str], unit: str,
     pdf = df.set_index([unit, time])
     exog = pdf[regressors]
     try:
-        mod = PanelOLS(pdf[outcome], exog, entity_effects=True, time_effects=True,
-                       drop_absorbed=False, check_rank=True,
-                       weights=pdf[weights] if weights is not None else None)
+        mod = PanelOLS(
+            pdf[outcome],
+            exog,
+            entity_effects=True,
+            time_effects=True,
+            drop_absorbed=False,
+            check_rank=True,
+            weights=pdf[weights] if weights is not None else None,
+        )
         if cluster is None:
             fit = mod.fit(cov_type="clustered", cluster_entity=True)
             n_cl = int(df[unit].nunique())
@@ -51,7 +65,8 @@ def _panel_fit(df: pd.DataFrame, outcome: str, regressors: list[str], unit: str,
     except (ValueError, np.linalg.LinAlgError) as exc:
         raise EstimationError(
             f"the two-way fixed effects regression cannot be estimated from these data "
-            f"({len(df)} rows): {exc}") from exc
+            f"({len(df)} rows): {exc}"
+        ) from exc
     return fit, n_cl
 
 
@@ -64,7 +79,8 @@ def _check_unit_weights(df: pd.DataFrame, unit: str, weights: str | None) -> Non
     if (nun > 1).any():
         raise DataValidationError(
             f"weights={weights!r} must be constant within a unit (one weight per unit); "
-            f"unit {nun.index[np.flatnonzero(nun.to_numpy() > 1)[0]]!r} has several.")
+            f"unit {nun.index[np.flatnonzero(nun.to_numpy() > 1)[0]]!r} has several."
+        )
 
 
 def _unit_first_treated(df, unit, first_treated):
@@ -75,13 +91,22 @@ def _unit_first_treated(df, unit, first_treated):
         u = nun.index[np.flatnonzero(nun.to_numpy() > 1)[0]]
         raise DataValidationError(
             f"first_treated={first_treated!r} must be constant within a unit; unit {u!r} "
-            "has several values. Treatment cannot switch off or restart.")
+            "has several values. Treatment cannot switch off or restart."
+        )
     return g
 
 
-def twfe(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treated: str,
-         cluster: str | None = None, weights: str | None = None,
-         confidence: float = 0.95) -> TWFEResult:
+def twfe(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    treated: str,
+    cluster: str | None = None,
+    weights: str | None = None,
+    confidence: float = 0.95,
+) -> TWFEResult:
     r"""Two-way fixed effects DiD regression.
 
     .. math:: y_{it} = \alpha_i + \lambda_t + \beta D_{it} + \varepsilon_{it}
@@ -119,8 +144,9 @@ def twfe(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treated: str
     ['treated']
     """
     alpha = 1 - check_confidence(confidence)
-    df = prepare(data, outcome=outcome, unit=unit, time=time, treated=treated,
-                 cluster=cluster, weights=weights)
+    df = prepare(
+        data, outcome=outcome, unit=unit, time=time, treated=treated, cluster=cluster, weights=weights
+    )
     df = drop_missing(df, [outcome, treated], "twfe")
     _check_unit_weights(df, unit, weights)
     outcome_column(df, outcome)
@@ -136,11 +162,20 @@ def twfe(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treated: str
     est = float(fit.params["__d"])
     se = float(fit.std_errors["__d"])
     z = stats.norm.ppf(1 - alpha / 2)
-    return TWFEResult(estimate=est, std_error=se, ci=(est - z * se, est + z * se),
-                      p_value=float(fit.pvalues["__d"]), n_obs=int(fit.nobs),
-                      n_units=len(ulabels), n_clusters=n_cl, fit=fit, alpha=alpha,
-                      outcome=outcome, data=df[[unit, time, outcome, "__d"]],
-                      names=dict(unit=unit, time=time))
+    return TWFEResult(
+        estimate=est,
+        std_error=se,
+        ci=(est - z * se, est + z * se),
+        p_value=float(fit.pvalues["__d"]),
+        n_obs=int(fit.nobs),
+        n_units=len(ulabels),
+        n_clusters=n_cl,
+        fit=fit,
+        alpha=alpha,
+        outcome=outcome,
+        data=df[[unit, time, outcome, "__d"]],
+        names=dict(unit=unit, time=time),
+    )
 
 
 class TWFEResult(Result):
@@ -149,49 +184,83 @@ class TWFEResult(Result):
     ``n`` (in ``tidy()``): units in the panel.
     """
 
-    title = {"nl": "Verschil-in-verschillen met twee-weg vaste effecten (TWFE)",
-             "en": "Two-way fixed effects difference-in-differences (TWFE)"}
+    title = {
+        "nl": "Verschil-in-verschillen met twee-weg vaste effecten (TWFE)",
+        "en": "Two-way fixed effects difference-in-differences (TWFE)",
+    }
 
-    def __init__(self, *, estimate, std_error, ci, p_value, n_obs, n_units, n_clusters, fit,
-                 alpha, outcome, data, names):
+    def __init__(
+        self,
+        *,
+        estimate,
+        std_error,
+        ci,
+        p_value,
+        n_obs,
+        n_units,
+        n_clusters,
+        fit,
+        alpha,
+        outcome,
+        data,
+        names,
+    ):
         self.estimate, self.std_error, self.ci, self.p_value = estimate, std_error, ci, p_value
         self.n_obs, self.n_units, self.n_clusters, self.fit = n_obs, n_units, n_clusters, fit
         self.alpha, self.outcome, self._data, self._names = alpha, outcome, data, names
         self.se_type = "cluster"
 
     def tidy(self) -> pd.DataFrame:
-        return tidy_frame([dict(term="treated", estimate=self.estimate,
-                                std_error=self.std_error, ci_lower=self.ci[0],
-                                ci_upper=self.ci[1], p_value=self.p_value, n=self.n_units,
-                                n_obs=self.n_obs, n_clusters=self.n_clusters,
-                                se_type=self.se_type)],
-                          extra=("n_obs", "n_clusters", "se_type"))
+        return tidy_frame(
+            [
+                dict(
+                    term="treated",
+                    estimate=self.estimate,
+                    std_error=self.std_error,
+                    ci_lower=self.ci[0],
+                    ci_upper=self.ci[1],
+                    p_value=self.p_value,
+                    n=self.n_units,
+                    n_obs=self.n_obs,
+                    n_clusters=self.n_clusters,
+                    se_type=self.se_type,
+                )
+            ],
+            extra=("n_obs", "n_clusters", "se_type"),
+        )
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         conf = 1 - self.alpha
         if lang == "nl":
-            return "\n".join([
-                self.title["nl"],
-                f"Uitkomst: {self.outcome}; {self.n_units} eenheden, {self.n_obs} waarnemingen; "
-                f"standaardfouten geclusterd ({self.n_clusters} clusters).",
+            return "\n".join(
+                [
+                    self.title["nl"],
+                    f"Uitkomst: {self.outcome}; {self.n_units} eenheden, {self.n_obs} waarnemingen; "
+                    f"standaardfouten geclusterd ({self.n_clusters} clusters).",
+                    f"Effect: {fmt_number(self.estimate, 3, lang)} (SE {fmt_number(self.std_error, 3, lang)}, "
+                    f"{fmt_ci(*self.ci, 3, lang, conf)}, {fmt_p(self.p_value, lang)}).",
+                    "Let op: bij een gespreide start en effecten die per cohort of in de tijd "
+                    "verschillen, is deze schatting vertekend (zie bacon() en staggered()).",
+                ]
+            )
+        return "\n".join(
+            [
+                self.title["en"],
+                f"Outcome: {self.outcome}; {self.n_units} units, {self.n_obs} observations; "
+                f"standard errors clustered ({self.n_clusters} clusters).",
                 f"Effect: {fmt_number(self.estimate, 3, lang)} (SE {fmt_number(self.std_error, 3, lang)}, "
                 f"{fmt_ci(*self.ci, 3, lang, conf)}, {fmt_p(self.p_value, lang)}).",
-                "Let op: bij een gespreide start en effecten die per cohort of in de tijd "
-                "verschillen, is deze schatting vertekend (zie bacon() en staggered())."])
-        return "\n".join([
-            self.title["en"],
-            f"Outcome: {self.outcome}; {self.n_units} units, {self.n_obs} observations; "
-            f"standard errors clustered ({self.n_clusters} clusters).",
-            f"Effect: {fmt_number(self.estimate, 3, lang)} (SE {fmt_number(self.std_error, 3, lang)}, "
-            f"{fmt_ci(*self.ci, 3, lang, conf)}, {fmt_p(self.p_value, lang)}).",
-            "Caution: with staggered adoption and effects that differ by cohort or over "
-            "time this estimate is biased (see bacon() and staggered())."])
+                "Caution: with staggered adoption and effects that differ by cohort or over "
+                "time this estimate is biased (see bacon() and staggered()).",
+            ]
+        )
 
     def plot(self, *, lang: str | None = None, ax=None):
         """Mean outcome over time by adoption cohort."""
         lang = resolve_lang(lang)
         from evalkit.core.plotting import PALETTE, label, localize_axes, new_axes
+
         check_lang(lang)
         ax = new_axes(ax)
         d = self._data
@@ -200,9 +269,10 @@ class TWFEResult(Result):
         coh = d[u].map(first).fillna(0)
         m = d.assign(cohort=coh.to_numpy()).groupby(["cohort", t])[self.outcome].mean()
         for i, (c, s) in enumerate(m.groupby(level=0)):
-            lab = ({"nl": "nooit", "en": "never"}[lang] if c == 0 else f"cohort {c:g}")
-            ax.plot(s.index.get_level_values(1), s.to_numpy(), "o-",
-                    color=PALETTE[i % len(PALETTE)], label=lab)
+            lab = {"nl": "nooit", "en": "never"}[lang] if c == 0 else f"cohort {c:g}"
+            ax.plot(
+                s.index.get_level_values(1), s.to_numpy(), "o-", color=PALETTE[i % len(PALETTE)], label=lab
+            )
         ax.set_xlabel(label("year", lang))
         ax.set_ylabel({"nl": f"Gemiddelde {self.outcome}", "en": f"Mean {self.outcome}"}[lang])
         ax.legend(frameon=False)
@@ -210,10 +280,19 @@ class TWFEResult(Result):
 
 
 # ---------------------------------------------------------------------------------------
-def event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
-                first_treated: str, window: tuple[int, int] = (-4, 4), reference: int = -1,
-                cluster: str | None = None, weights: str | None = None,
-                confidence: float = 0.95) -> EventStudyResult:
+def event_study(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    first_treated: str,
+    window: tuple[int, int] = (-4, 4),
+    reference: int = -1,
+    cluster: str | None = None,
+    weights: str | None = None,
+    confidence: float = 0.95,
+) -> EventStudyResult:
     r"""Event-study regression with leads and lags and binned endpoints.
 
     .. math:: y_{it} = \alpha_i + \lambda_t + \sum_{e \ne r} \beta_e\,1[\tilde e_{it} = e]
@@ -263,10 +342,19 @@ def event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
     if not lo < 0 <= hi:
         raise ParameterError(f"window={window!r} must satisfy low < 0 <= high.")
     if not isinstance(reference, (int, np.integer)) or not lo <= reference < 0:
-        raise ParameterError(f"reference={reference!r} must be a whole number in "
-                             f"[{lo}, -1] (a pre-treatment event time inside window).")
-    df = prepare(data, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
-                 cluster=cluster, weights=weights)
+        raise ParameterError(
+            f"reference={reference!r} must be a whole number in "
+            f"[{lo}, -1] (a pre-treatment event time inside window)."
+        )
+    df = prepare(
+        data,
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        first_treated=first_treated,
+        cluster=cluster,
+        weights=weights,
+    )
     df = drop_missing(df, [outcome], "event_study")
     _check_unit_weights(df, unit, weights)
     outcome_column(df, outcome)
@@ -285,8 +373,9 @@ def event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
         df[name] = (e == ev).astype(float)
         if df[name].sum() == 0:
             df = df.drop(columns=name)
-            warnings.warn(f"no observations at event time {ev}; it is left out.",
-                          SmallSampleWarning, stacklevel=2)
+            warnings.warn(
+                f"no observations at event time {ev}; it is left out.", SmallSampleWarning, stacklevel=2
+            )
             continue
         cols.append(name)
     fit, n_cl = _panel_fit(df, outcome, cols, unit, time, cluster, weights)
@@ -307,29 +396,55 @@ def event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
     rows = []
     for ev in range(lo, hi + 1):
         if ev == reference:
-            rows.append(dict(term=f"event_time={ev}", estimate=0.0, std_error=np.nan,
-                             ci_lower=np.nan, ci_upper=np.nan, p_value=np.nan,
-                             n=int(counts.get(float(ev), 0)), event_time=float(ev),
-                             reference=True, binned=ev in (lo, hi)))
+            rows.append(
+                dict(
+                    term=f"event_time={ev}",
+                    estimate=0.0,
+                    std_error=np.nan,
+                    ci_lower=np.nan,
+                    ci_upper=np.nan,
+                    p_value=np.nan,
+                    n=int(counts.get(float(ev), 0)),
+                    event_time=float(ev),
+                    reference=True,
+                    binned=ev in (lo, hi),
+                )
+            )
             continue
         if ev not in evs:
             continue
         i = evs.index(ev)
-        rows.append(dict(term=f"event_time={ev}", estimate=float(est[i]),
-                         std_error=float(se[i]), ci_lower=float(est[i] - z * se[i]),
-                         ci_upper=float(est[i] + z * se[i]),
-                         p_value=float(2 * stats.norm.sf(abs(est[i] / se[i]))),
-                         n=int(counts.get(float(ev), 0)), event_time=float(ev),
-                         reference=False, binned=ev in (lo, hi)))
+        rows.append(
+            dict(
+                term=f"event_time={ev}",
+                estimate=float(est[i]),
+                std_error=float(se[i]),
+                ci_lower=float(est[i] - z * se[i]),
+                ci_upper=float(est[i] + z * se[i]),
+                p_value=float(2 * stats.norm.sf(abs(est[i] / se[i]))),
+                n=int(counts.get(float(ev), 0)),
+                event_time=float(ev),
+                reference=False,
+                binned=ev in (lo, hi),
+            )
+        )
     table = tidy_frame(rows, extra=("event_time", "reference", "binned"))
     table["n_obs"] = int(fit.nobs)
     table["n_clusters"] = n_cl
     table["se_type"] = "cluster"
-    vcov = pd.DataFrame(cov, index=np.array(evs, dtype=float),
-                        columns=np.array(evs, dtype=float))
-    return EventStudyResult(table=table, pretest=pt, fit=fit, n_obs=int(fit.nobs),
-                            n_clusters=n_cl, alpha=alpha, outcome=outcome,
-                            window=(lo, hi), reference=reference, vcov=vcov)
+    vcov = pd.DataFrame(cov, index=np.array(evs, dtype=float), columns=np.array(evs, dtype=float))
+    return EventStudyResult(
+        table=table,
+        pretest=pt,
+        fit=fit,
+        n_obs=int(fit.nobs),
+        n_clusters=n_cl,
+        alpha=alpha,
+        outcome=outcome,
+        window=(lo, hi),
+        reference=reference,
+        vcov=vcov,
+    )
 
 
 class EventStudyResult(Result):
@@ -340,10 +455,12 @@ class EventStudyResult(Result):
     ``n`` (in ``tidy()``): units observed at that event time (rows for a repeated cross-section).
     """
 
-    title = {"nl": "Effect per periode vóór en na de start (event study)", "en": "Event study (leads and lags)"}
+    title = {
+        "nl": "Effect per periode vóór en na de start (event study)",
+        "en": "Event study (leads and lags)",
+    }
 
-    def __init__(self, *, table, pretest, fit, n_obs, n_clusters, alpha, outcome, window,
-                 reference, vcov):
+    def __init__(self, *, table, pretest, fit, n_obs, n_clusters, alpha, outcome, window, reference, vcov):
         self._table, self.pretest, self.fit, self.vcov = table, pretest, fit, vcov
         self.n_obs, self.n_clusters, self.alpha = n_obs, n_clusters, alpha
         self.outcome, self.window, self.reference = outcome, window, reference
@@ -357,25 +474,36 @@ class EventStudyResult(Result):
         pt = self.pretest
         tab = self._table[["event_time", "estimate", "std_error", "ci_lower", "ci_upper"]]
         if lang == "nl":
-            L = [self.title["nl"],
-                 f"Uitkomst: {self.outcome}; {self.n_obs} waarnemingen, {self.n_clusters} "
-                 f"clusters; referentie: {self.reference} (eindpunten {self.window} gebundeld)."]
+            L = [
+                self.title["nl"],
+                f"Uitkomst: {self.outcome}; {self.n_obs} waarnemingen, {self.n_clusters} "
+                f"clusters; referentie: {self.reference} (eindpunten {self.window} gebundeld).",
+            ]
             if pt["df"]:
-                L.append(f"Gezamenlijke toets van de periodes vóór de start (Wald, {pt['df']} vrijheidsgraden): "
-                         f"chi2 = {fmt_number(pt['statistic'], 2, lang)}, {fmt_p(pt['p_value'], lang)}.")
+                L.append(
+                    f"Gezamenlijke toets van de periodes vóór de start (Wald, {pt['df']} vrijheidsgraden): "
+                    f"chi2 = {fmt_number(pt['statistic'], 2, lang)}, {fmt_p(pt['p_value'], lang)}."
+                )
                 if pt["p_value"] < 0.05:
-                    L.append("Let op: vóór de start verschillen de groepen al; de aanname van "
-                             "parallelle trends is twijfelachtig.")
+                    L.append(
+                        "Let op: vóór de start verschillen de groepen al; de aanname van "
+                        "parallelle trends is twijfelachtig."
+                    )
         else:
-            L = [self.title["en"],
-                 f"Outcome: {self.outcome}; {self.n_obs} observations, {self.n_clusters} "
-                 f"clusters; reference: {self.reference} (endpoints {self.window} binned)."]
+            L = [
+                self.title["en"],
+                f"Outcome: {self.outcome}; {self.n_obs} observations, {self.n_clusters} "
+                f"clusters; reference: {self.reference} (endpoints {self.window} binned).",
+            ]
             if pt["df"]:
-                L.append(f"Joint test of the leads (Wald, {pt['df']} df): chi2 = "
-                         f"{fmt_number(pt['statistic'], 2, lang)}, {fmt_p(pt['p_value'], lang)}.")
+                L.append(
+                    f"Joint test of the leads (Wald, {pt['df']} df): chi2 = "
+                    f"{fmt_number(pt['statistic'], 2, lang)}, {fmt_p(pt['p_value'], lang)}."
+                )
                 if pt["p_value"] < 0.05:
-                    L.append("Caution: the groups already differed before the start; parallel "
-                             "trends are doubtful.")
+                    L.append(
+                        "Caution: the groups already differed before the start; parallel trends are doubtful."
+                    )
         L += ["", text_table(tab, lang, digits={"event_time": 0}, index=False)]
         return "\n".join(L)
 
@@ -383,6 +511,7 @@ class EventStudyResult(Result):
         """Coefficients with confidence intervals against event time."""
         lang = resolve_lang(lang)
         from evalkit.core.plotting import COLORS, label, localize_axes, new_axes
+
         check_lang(lang)
         ax = new_axes(ax)
         d = self._table

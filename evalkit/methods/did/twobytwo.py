@@ -1,4 +1,5 @@
 """The classic 2x2 difference-in-differences by OLS."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,9 +28,18 @@ __all__ = ["two_by_two", "TwoByTwoResult"]
 _SE_TYPES = ("conventional", "hc1", "cluster")
 
 
-def two_by_two(data: pd.DataFrame, *, outcome: str, treated: str, post: str,
-               cluster: str | None = None, covariates=None, se_type: str | None = None,
-               weights: str | None = None, confidence: float = 0.95) -> TwoByTwoResult:
+def two_by_two(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    treated: str,
+    post: str,
+    cluster: str | None = None,
+    covariates=None,
+    se_type: str | None = None,
+    weights: str | None = None,
+    confidence: float = 0.95,
+) -> TwoByTwoResult:
     r"""Two-group, two-period difference-in-differences by OLS.
 
     .. math:: y_i = \beta_0 + \beta_1 D_i + \beta_2 P_i + \delta\,(D_i P_i) + x_i'\gamma
@@ -92,10 +102,16 @@ def two_by_two(data: pd.DataFrame, *, outcome: str, treated: str, post: str,
     se_type = check_option("se_type", se_type, _SE_TYPES)
     if se_type == "cluster" and cluster is None:
         raise EstimationError("se_type='cluster' needs a cluster column (cluster=...).")
-    df = prepare(data, outcome=outcome, treated=treated, post=post, covariates=covs or None,
-                 cluster=cluster, weights=weights)
-    df = drop_missing(df, [c for c in [outcome, treated, post, *covs, cluster] if c],
-                      "two_by_two")
+    df = prepare(
+        data,
+        outcome=outcome,
+        treated=treated,
+        post=post,
+        covariates=covs or None,
+        cluster=cluster,
+        weights=weights,
+    )
+    df = drop_missing(df, [c for c in [outcome, treated, post, *covs, cluster] if c], "two_by_two")
     w = weight_column(df, weights) if weights is not None else np.ones(len(df))
     y = outcome_column(df, outcome)
     d = binary_column(df, treated, "treated")
@@ -110,13 +126,15 @@ def two_by_two(data: pd.DataFrame, *, outcome: str, treated: str, post: str,
     if cell.shape != (2, 2) or (cell.to_numpy() == 0).any():
         raise DataValidationError(
             "two_by_two needs observations in all four cells (treated/comparison x "
-            f"pre/post); counts:\n{cell}")
+            f"pre/post); counts:\n{cell}"
+        )
     if np.linalg.matrix_rank(X) < X.shape[1]:
         raise EstimationError("the design matrix is rank deficient (collinear covariates?).")
     if X.shape[0] <= X.shape[1]:
         raise EstimationError(
             f"two_by_two needs more observations ({X.shape[0]}) than coefficients "
-            f"({X.shape[1]}) to estimate standard errors.")
+            f"({X.shape[1]}) to estimate standard errors."
+        )
     model = sm.WLS(y, X, weights=w) if weights is not None else sm.OLS(y, X)
     fits = {"conventional": model.fit(), "hc1": model.fit(cov_type="HC1")}
     n_clusters = None
@@ -127,11 +145,14 @@ def two_by_two(data: pd.DataFrame, *, outcome: str, treated: str, post: str,
             raise EstimationError("cluster-robust standard errors need at least 2 clusters.")
         if n_clusters < 30:
             import warnings
-            warnings.warn(f"only {n_clusters} clusters: cluster-robust standard errors can "
-                          "be too small with fewer than ~30-50 clusters.", SmallSampleWarning,
-                          stacklevel=2)
-        fits["cluster"] = model.fit(cov_type="cluster", cov_kwds={"groups": groups},
-                                    use_t=True)
+
+            warnings.warn(
+                f"only {n_clusters} clusters: cluster-robust standard errors can "
+                "be too small with fewer than ~30-50 clusters.",
+                SmallSampleWarning,
+                stacklevel=2,
+            )
+        fits["cluster"] = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
     n, k = X.shape
     j = 3
     se_tab = []
@@ -153,9 +174,18 @@ def two_by_two(data: pd.DataFrame, *, outcome: str, treated: str, post: str,
         for pi, pname in enumerate(["pre", "post"]):
             counts.loc[gname, pname] = int(((d == gi) & (p == pi)).sum())
     return TwoByTwoResult(
-        coef=fits["conventional"].params, names=names, fits=fits, se_type=se_type,
-        se_table=se_table, means=means, counts=counts.astype(int), n_obs=n,
-        n_clusters=n_clusters, alpha=alpha, outcome=outcome, covariates=covs,
+        coef=fits["conventional"].params,
+        names=names,
+        fits=fits,
+        se_type=se_type,
+        se_table=se_table,
+        means=means,
+        counts=counts.astype(int),
+        n_obs=n,
+        n_clusters=n_clusters,
+        alpha=alpha,
+        outcome=outcome,
+        covariates=covs,
         weights=weights,
     )
 
@@ -181,8 +211,23 @@ class TwoByTwoResult(Result):
 
     title = {"nl": "Verschil-in-verschillen (2x2)", "en": "Difference-in-differences (2x2)"}
 
-    def __init__(self, *, coef, names, fits, se_type, se_table, means, counts, n_obs,
-                 n_clusters, alpha, outcome, covariates, weights=None):
+    def __init__(
+        self,
+        *,
+        coef,
+        names,
+        fits,
+        se_type,
+        se_table,
+        means,
+        counts,
+        n_obs,
+        n_clusters,
+        alpha,
+        outcome,
+        covariates,
+        weights=None,
+    ):
         self.se_type, self.se_table, self.means, self.counts = se_type, se_table, means, counts
         self.n_obs, self.n_clusters, self.alpha = n_obs, n_clusters, alpha
         self.outcome, self.covariates, self.weights = outcome, covariates, weights
@@ -193,10 +238,16 @@ class TwoByTwoResult(Result):
         tcrit = stats.t.ppf(1 - alpha / 2, dfree)
         tv = np.asarray(coef) / se
         self.df_resid = dfree
-        self.coefficients = pd.DataFrame({
-            "term": names, "estimate": np.asarray(coef), "std_error": se,
-            "ci_lower": coef - tcrit * se, "ci_upper": coef + tcrit * se,
-            "p_value": 2 * stats.t.sf(np.abs(tv), dfree)})
+        self.coefficients = pd.DataFrame(
+            {
+                "term": names,
+                "estimate": np.asarray(coef),
+                "std_error": se,
+                "ci_lower": coef - tcrit * se,
+                "ci_upper": coef + tcrit * se,
+                "p_value": 2 * stats.t.sf(np.abs(tv), dfree),
+            }
+        )
         row = self.coefficients.iloc[3]
         self.estimate = float(row.estimate)
         self.std_error = float(row.std_error)
@@ -205,45 +256,64 @@ class TwoByTwoResult(Result):
 
     def tidy(self) -> pd.DataFrame:
         """One row, ``term="att"``."""
-        return tidy_frame([dict(term="att", estimate=self.estimate, std_error=self.std_error,
-                                ci_lower=self.ci[0], ci_upper=self.ci[1],
-                                p_value=self.p_value, n=self.n_obs, n_obs=self.n_obs,
-                                n_clusters=self.n_clusters, se_type=self.se_type)],
-                          extra=("n_obs", "n_clusters", "se_type"))
+        return tidy_frame(
+            [
+                dict(
+                    term="att",
+                    estimate=self.estimate,
+                    std_error=self.std_error,
+                    ci_lower=self.ci[0],
+                    ci_upper=self.ci[1],
+                    p_value=self.p_value,
+                    n=self.n_obs,
+                    n_obs=self.n_obs,
+                    n_clusters=self.n_clusters,
+                    se_type=self.se_type,
+                )
+            ],
+            extra=("n_obs", "n_clusters", "se_type"),
+        )
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         conf = 1 - self.alpha
-        se_name = {"conventional": {"nl": "klassieke", "en": "conventional"},
-                   "hc1": {"nl": "heteroskedasticiteit-robuuste (HC1)",
-                           "en": "heteroskedasticity-robust (HC1)"},
-                   "cluster": {"nl": f"cluster-robuuste (CR1, {self.n_clusters} clusters)",
-                               "en": f"cluster-robust (CR1, {self.n_clusters} clusters)"}}
+        se_name = {
+            "conventional": {"nl": "klassieke", "en": "conventional"},
+            "hc1": {"nl": "heteroskedasticiteit-robuuste (HC1)", "en": "heteroskedasticity-robust (HC1)"},
+            "cluster": {
+                "nl": f"cluster-robuuste (CR1, {self.n_clusters} clusters)",
+                "en": f"cluster-robust (CR1, {self.n_clusters} clusters)",
+            },
+        }
         m = self.means
         if lang == "nl":
-            L = [self.title["nl"],
-                 f"Uitkomst: {self.outcome}; n = {self.n_obs}"
-                 f"{'; gewogen met ' + self.weights if self.weights else ''}.",
-                 f"Verandering interventiegroep: {fmt_number(m.loc['treated', 'change'], 3, lang)}; "
-                 f"vergelijkingsgroep: {fmt_number(m.loc['comparison', 'change'], 3, lang)}.",
-                 f"Effect (verschil in verschil{', gecorrigeerd voor ' + ', '.join(self.covariates) if self.covariates else ''}): "
-                 f"{fmt_number(self.estimate, 3, lang)} (SE {fmt_number(self.std_error, 3, lang)}, "
-                 f"{se_name[self.se_type]['nl']} standaardfout; {fmt_ci(*self.ci, 3, lang, conf)}; "
-                 f"{fmt_p(self.p_value, lang)}).",
-                 "Dit is een effect als de groepen zonder interventie dezelfde trend zouden "
-                 "hebben gehad (parallelle trends); met twee meetmomenten is dat niet te toetsen."]
+            L = [
+                self.title["nl"],
+                f"Uitkomst: {self.outcome}; n = {self.n_obs}"
+                f"{'; gewogen met ' + self.weights if self.weights else ''}.",
+                f"Verandering interventiegroep: {fmt_number(m.loc['treated', 'change'], 3, lang)}; "
+                f"vergelijkingsgroep: {fmt_number(m.loc['comparison', 'change'], 3, lang)}.",
+                f"Effect (verschil in verschil{', gecorrigeerd voor ' + ', '.join(self.covariates) if self.covariates else ''}): "
+                f"{fmt_number(self.estimate, 3, lang)} (SE {fmt_number(self.std_error, 3, lang)}, "
+                f"{se_name[self.se_type]['nl']} standaardfout; {fmt_ci(*self.ci, 3, lang, conf)}; "
+                f"{fmt_p(self.p_value, lang)}).",
+                "Dit is een effect als de groepen zonder interventie dezelfde trend zouden "
+                "hebben gehad (parallelle trends); met twee meetmomenten is dat niet te toetsen.",
+            ]
         else:
-            L = [self.title["en"],
-                 f"Outcome: {self.outcome}; n = {self.n_obs}"
-                 f"{'; weighted by ' + self.weights if self.weights else ''}.",
-                 f"Change intervention group: {fmt_number(m.loc['treated', 'change'], 3, lang)}; "
-                 f"comparison group: {fmt_number(m.loc['comparison', 'change'], 3, lang)}.",
-                 f"Effect (difference in differences{', adjusted for ' + ', '.join(self.covariates) if self.covariates else ''}): "
-                 f"{fmt_number(self.estimate, 3, lang)} (SE {fmt_number(self.std_error, 3, lang)}, "
-                 f"{se_name[self.se_type]['en']} standard error; {fmt_ci(*self.ci, 3, lang, conf)}; "
-                 f"{fmt_p(self.p_value, lang)}).",
-                 "This is an effect if both groups would have had the same trend without the "
-                 "intervention (parallel trends); with two periods this cannot be tested."]
+            L = [
+                self.title["en"],
+                f"Outcome: {self.outcome}; n = {self.n_obs}"
+                f"{'; weighted by ' + self.weights if self.weights else ''}.",
+                f"Change intervention group: {fmt_number(m.loc['treated', 'change'], 3, lang)}; "
+                f"comparison group: {fmt_number(m.loc['comparison', 'change'], 3, lang)}.",
+                f"Effect (difference in differences{', adjusted for ' + ', '.join(self.covariates) if self.covariates else ''}): "
+                f"{fmt_number(self.estimate, 3, lang)} (SE {fmt_number(self.std_error, 3, lang)}, "
+                f"{se_name[self.se_type]['en']} standard error; {fmt_ci(*self.ci, 3, lang, conf)}; "
+                f"{fmt_p(self.p_value, lang)}).",
+                "This is an effect if both groups would have had the same trend without the "
+                "intervention (parallel trends); with two periods this cannot be tested.",
+            ]
         L.append("")
         L.append(text_table(self.means, lang, digits=4))
         return "\n".join(L)
@@ -252,18 +322,37 @@ class TwoByTwoResult(Result):
         """Means of both groups before and after, with the counterfactual trend dashed."""
         lang = resolve_lang(lang)
         from evalkit.core.plotting import COLORS, label, localize_axes, new_axes
+
         check_lang(lang)
         ax = new_axes(ax)
         m = self.means
         xs = [0, 1]
-        ax.plot(xs, m.loc["comparison", ["pre", "post"]], "o-", color=COLORS["comparison"],
-                label=label("comparison", lang))
-        ax.plot(xs, m.loc["treated", ["pre", "post"]], "o-", color=COLORS["intervention"],
-                label=label("intervention", lang))
+        ax.plot(
+            xs,
+            m.loc["comparison", ["pre", "post"]],
+            "o-",
+            color=COLORS["comparison"],
+            label=label("comparison", lang),
+        )
+        ax.plot(
+            xs,
+            m.loc["treated", ["pre", "post"]],
+            "o-",
+            color=COLORS["intervention"],
+            label=label("intervention", lang),
+        )
         cf = m.loc["treated", "pre"] + m.loc["comparison", "change"]
-        ax.plot(xs, [m.loc["treated", "pre"], cf], "--", color=COLORS["intervention"],
-                alpha=0.6, label={"nl": "zonder interventie (parallelle trend)",
-                                  "en": "without intervention (parallel trend)"}[lang])
+        ax.plot(
+            xs,
+            [m.loc["treated", "pre"], cf],
+            "--",
+            color=COLORS["intervention"],
+            alpha=0.6,
+            label={
+                "nl": "zonder interventie (parallelle trend)",
+                "en": "without intervention (parallel trend)",
+            }[lang],
+        )
         ax.set_xticks(xs, [label("pre", lang), label("post", lang)])
         ax.set_ylabel(self.outcome)
         ax.legend(frameon=False)

@@ -15,6 +15,7 @@ Submodules (imported on first use; named so that no submodule shadows a function
 - ``cosmin``        ``cosmin_table``
 - ``ordinal``, ``irt``, ``differential``  ordinal items (polychoric, GRM, DIF)
 """
+
 from __future__ import annotations
 
 import importlib

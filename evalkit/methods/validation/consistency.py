@@ -29,6 +29,7 @@ r"""Internal consistency: Cronbach's alpha (Feldt CI) and McDonald's omega.
   omega_total. The summary never shows omega_h above omega_total without saying why.
 - Percentile bootstrap CIs (Efron & Tibshirani 1993) for every coefficient, seeded.
 """
+
 from __future__ import annotations
 
 import re
@@ -40,11 +41,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_confidence, check_lang, check_positive_int
-from evalkit.core.errors import (ConvergenceWarning, DataQualityWarning, EstimationError,
-                                 EvalkitError, ParameterError, SmallSampleWarning)
+from evalkit.core.errors import (
+    ConvergenceWarning,
+    DataQualityWarning,
+    EstimationError,
+    EvalkitError,
+    ParameterError,
+    SmallSampleWarning,
+)
 from evalkit.core.i18n import fmt_ci, fmt_number, t
+from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.methods.validation.exploratory import _minres, _ml, _rotate
 from evalkit.methods.validation.items import alpha_from_cov, pairwise_cov, prepare_items, std_alpha_from_cov
@@ -131,8 +138,14 @@ def schmid_leiman(r: np.ndarray, n_factors: int) -> dict:
     vt = m.sum()
     gl = gl * key
     u2 = np.diag(r) - h2
-    return {"omega_h": float(gl.sum() ** 2 / vt), "omega_total": float((vt - u2.sum()) / vt),
-            "g_loadings": gl, "pattern": F, "phi": Phi, "key": key}
+    return {
+        "omega_h": float(gl.sum() ** 2 / vt),
+        "omega_total": float((vt - u2.sum()) / vt),
+        "g_loadings": gl,
+        "pattern": F,
+        "phi": Phi,
+        "key": key,
+    }
 
 
 def _general_factor(parameters: pd.DataFrame, items: Sequence[str]) -> str:
@@ -142,7 +155,8 @@ def _general_factor(parameters: pd.DataFrame, items: Sequence[str]) -> str:
     if len(general) != 1:
         raise ParameterError(
             "model must be a bifactor model with exactly one general factor that loads on "
-            f"every item (found {general or 'none'}); higher-order models: use sl_factors=.")
+            f"every item (found {general or 'none'}); higher-order models: use sl_factors=."
+        )
     return general[0]
 
 
@@ -174,8 +188,9 @@ class ReliabilityResult(Result):
     title = {"nl": "Betrouwbaarheid (interne consistentie)", "en": "Reliability (internal consistency)"}
 
     def tidy(self) -> pd.DataFrame:
-        return tidy_frame(self.rows, extra=("ci_method", "boot_ci_lower", "boot_ci_upper",
-                                            "n_items", "method"))
+        return tidy_frame(
+            self.rows, extra=("ci_method", "boot_ci_lower", "boot_ci_upper", "n_items", "method")
+        )
 
     def estimate(self, term: str) -> float:
         """The point estimate of one term, e.g. ``res.estimate("alpha")``."""
@@ -186,8 +201,10 @@ class ReliabilityResult(Result):
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
-        head = {"nl": f"Betrouwbaarheid van {len(self.items)} items, n = {self.n}.",
-                "en": f"Reliability of {len(self.items)} items, n = {self.n}."}[lang]
+        head = {
+            "nl": f"Betrouwbaarheid van {len(self.items)} items, n = {self.n}.",
+            "en": f"Reliability of {len(self.items)} items, n = {self.n}.",
+        }[lang]
         lines = [head]
         for r in self.rows:
             txt = f"- {_LABEL[r['term']][lang]}: {fmt_number(r['estimate'], 3, lang)}"
@@ -197,36 +214,60 @@ class ReliabilityResult(Result):
             lines.append(txt)
         est = {r["term"]: r["estimate"] for r in self.rows}
         if self.reverse_suggested:
-            lines.append(t({
-                "nl": "Let op: {items} hangen negatief samen met de andere items (eerste "
-                      "hoofdcomponent). Ze lijken omgekeerd geformuleerd maar niet omgescoord; "
-                      "alfa en omega totaal gaan uit van één richting en zijn zo te laag. "
-                      "Scoor ze om met reverse=[{quoted}] en bereken opnieuw.",
-                "en": "Note: {items} correlate negatively with the other items (first "
-                      "principal component). They look reverse-worded but not reverse-keyed; "
-                      "alpha and omega total assume one direction and are too low this way. "
-                      "Reverse-key them with reverse=[{quoted}] and compute again."}, lang,
-                items=", ".join(self.reverse_suggested),
-                quoted=", ".join(repr(i) for i in self.reverse_suggested)))
+            lines.append(
+                t(
+                    {
+                        "nl": "Let op: {items} hangen negatief samen met de andere items (eerste "
+                        "hoofdcomponent). Ze lijken omgekeerd geformuleerd maar niet omgescoord; "
+                        "alfa en omega totaal gaan uit van één richting en zijn zo te laag. "
+                        "Scoor ze om met reverse=[{quoted}] en bereken opnieuw.",
+                        "en": "Note: {items} correlate negatively with the other items (first "
+                        "principal component). They look reverse-worded but not reverse-keyed; "
+                        "alpha and omega total assume one direction and are too low this way. "
+                        "Reverse-key them with reverse=[{quoted}] and compute again.",
+                    },
+                    lang,
+                    items=", ".join(self.reverse_suggested),
+                    quoted=", ".join(repr(i) for i in self.reverse_suggested),
+                )
+            )
         oh, ot = est.get("omega_hierarchical", np.nan), est.get("omega_total", np.nan)
         if np.isfinite(oh) and np.isfinite(ot) and oh > ot:
             ot_sl = est.get("omega_total_sl", np.nan)
-            lines.append(t({
-                "nl": "Omega hiërarchisch ({oh}) is hoger dan omega totaal ({ot}); dat kan niet "
-                      "binnen één model. Omega totaal komt uit het eenfactormodel, omega "
-                      "hiërarchisch uit de Schmid-Leiman-oplossing, die items met een negatieve "
-                      "lading zelf omkeert{sl}.",
-                "en": "Omega hierarchical ({oh}) is higher than omega total ({ot}), which cannot "
-                      "happen within one model. Omega total comes from the one-factor model, "
-                      "omega hierarchical from the Schmid-Leiman solution, which reverses items "
-                      "with a negative loading itself{sl}."}, lang,
-                oh=fmt_number(oh, 3, lang), ot=fmt_number(ot, 3, lang),
-                sl=(t({"nl": " (omega totaal van die oplossing: {v})",
-                       "en": " (omega total of that solution: {v})"}, lang,
-                      v=fmt_number(ot_sl, 3, lang)) if np.isfinite(ot_sl) else "")))
+            lines.append(
+                t(
+                    {
+                        "nl": "Omega hiërarchisch ({oh}) is hoger dan omega totaal ({ot}); dat kan niet "
+                        "binnen één model. Omega totaal komt uit het eenfactormodel, omega "
+                        "hiërarchisch uit de Schmid-Leiman-oplossing, die items met een negatieve "
+                        "lading zelf omkeert{sl}.",
+                        "en": "Omega hierarchical ({oh}) is higher than omega total ({ot}), which cannot "
+                        "happen within one model. Omega total comes from the one-factor model, "
+                        "omega hierarchical from the Schmid-Leiman solution, which reverses items "
+                        "with a negative loading itself{sl}.",
+                    },
+                    lang,
+                    oh=fmt_number(oh, 3, lang),
+                    ot=fmt_number(ot, 3, lang),
+                    sl=(
+                        t(
+                            {
+                                "nl": " (omega totaal van die oplossing: {v})",
+                                "en": " (omega total of that solution: {v})",
+                            },
+                            lang,
+                            v=fmt_number(ot_sl, 3, lang),
+                        )
+                        if np.isfinite(ot_sl)
+                        else ""
+                    ),
+                )
+            )
         a = est.get("alpha", np.nan)
-        crit = {"nl": "COSMIN: alfa >= 0,70 per eendimensionale (sub)schaal -> ",
-                "en": "COSMIN: alpha >= 0.70 per unidimensional (sub)scale -> "}[lang]
+        crit = {
+            "nl": "COSMIN: alfa >= 0,70 per eendimensionale (sub)schaal -> ",
+            "en": "COSMIN: alpha >= 0.70 per unidimensional (sub)scale -> ",
+        }[lang]
         lines.append(crit + ("+" if a >= 0.70 else "-"))
         return "\n".join(lines)
 
@@ -234,13 +275,20 @@ class ReliabilityResult(Result):
         """Point estimates with confidence intervals."""
         lang = resolve_lang(lang)
         from evalkit.core.plotting import PALETTE, localize_axes, new_axes
+
         check_lang(lang)
         ax = new_axes(ax)
         t = self.tidy()
         t = t[t["term"] != "average_r"]
         y = np.arange(len(t))[::-1]
-        ax.errorbar(t["estimate"], y, xerr=[t["estimate"] - t["ci_lower"], t["ci_upper"] - t["estimate"]],
-                    fmt="o", color=PALETTE[0], capsize=3)
+        ax.errorbar(
+            t["estimate"],
+            y,
+            xerr=[t["estimate"] - t["ci_lower"], t["ci_upper"] - t["estimate"]],
+            fmt="o",
+            color=PALETTE[0],
+            capsize=3,
+        )
         ax.set_yticks(y, [_LABEL[v][lang] for v in t["term"]])
         ax.axvline(0.70, color="#555555", linestyle="--", linewidth=1.2)
         ax.set_xlim(min(0.5, float(np.nanmin(t["ci_lower"].fillna(t["estimate"]))) - 0.05), 1.0)
@@ -270,8 +318,9 @@ def _nan_cov(xv: np.ndarray) -> np.ndarray:
     return pd.DataFrame(xv).cov(min_periods=2).to_numpy(dtype=float)
 
 
-def _coefficients(xv: np.ndarray, *, with_omega: bool, sl_factors: int | None,
-                  start: np.ndarray | None = None) -> dict:
+def _coefficients(
+    xv: np.ndarray, *, with_omega: bool, sl_factors: int | None, start: np.ndarray | None = None
+) -> dict:
     """Point values of the fast coefficients on one (bootstrap) sample (numpy array)."""
     c = _nan_cov(xv)
     out = {"alpha": alpha_from_cov(c), "alpha_standardized": std_alpha_from_cov(c)}
@@ -289,10 +338,18 @@ def _coefficients(xv: np.ndarray, *, with_omega: bool, sl_factors: int | None,
     return out
 
 
-def reliability(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence[str] = (),
-                scale_range: tuple[float, float] | None = None, model: str | None = None,
-                sl_factors: int | None = None, n_boot: int = 1000, seed: int = 0,
-                confidence: float = 0.95) -> ReliabilityResult:
+def reliability(
+    data: pd.DataFrame,
+    *,
+    items: Sequence[str],
+    reverse: Sequence[str] = (),
+    scale_range: tuple[float, float] | None = None,
+    model: str | None = None,
+    sl_factors: int | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> ReliabilityResult:
     r"""Cronbach's alpha with Feldt CI, omega total and (optionally) omega hierarchical.
 
     Parameters
@@ -351,12 +408,14 @@ def reliability(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence[s
         sl_factors = check_positive_int(sl_factors, "sl_factors", minimum=2)
     if model is not None and not isinstance(model, str):
         raise ParameterError("model must be lavaan-style model syntax (a string).")
-    x, items, _ = prepare_items(data, items, reverse=reverse, scale_range=scale_range,
-                                min_n=3, what="reliability")
+    x, items, _ = prepare_items(
+        data, items, reverse=reverse, scale_range=scale_range, min_n=3, what="reliability"
+    )
     n, k = len(x), len(items)
     if n < 30:
-        warnings.warn(f"only {n} respondents: reliability estimates are imprecise.",
-                      SmallSampleWarning, stacklevel=2)
+        warnings.warn(
+            f"only {n} respondents: reliability estimates are imprecise.", SmallSampleWarning, stacklevel=2
+        )
     c = pairwise_cov(x)
     if not np.all(np.isfinite(c)):
         raise EstimationError("some pairs of items have fewer than 2 common respondents.")
@@ -366,16 +425,39 @@ def reliability(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence[s
             f"item(s) {reverse_suggested} correlate negatively with the other items (first "
             "principal component): they look reverse-worded but are not reverse-keyed, so "
             "alpha and omega_total are too low. Add them to reverse= (or take them out of "
-            "it) and compute again.", DataQualityWarning, stacklevel=2)
+            "it) and compute again.",
+            DataQualityWarning,
+            stacklevel=2,
+        )
     point = _coefficients(x.to_numpy(dtype=float), with_omega=False, sl_factors=None)
     lo, hi = feldt_ci(point["alpha"], n, k, confidence)
     rows = [
-        {"term": "alpha", "estimate": point["alpha"], "ci_lower": lo, "ci_upper": hi, "n": n,
-         "ci_method": "feldt", "n_items": k, "method": "cronbach"},
-        {"term": "alpha_standardized", "estimate": point["alpha_standardized"], "n": n,
-         "ci_method": "bootstrap" if n_boot else "none", "n_items": k, "method": "cronbach"},
-        {"term": "average_r", "estimate": point["average_r"], "n": n,
-         "ci_method": "bootstrap" if n_boot else "none", "n_items": k, "method": "pearson"},
+        {
+            "term": "alpha",
+            "estimate": point["alpha"],
+            "ci_lower": lo,
+            "ci_upper": hi,
+            "n": n,
+            "ci_method": "feldt",
+            "n_items": k,
+            "method": "cronbach",
+        },
+        {
+            "term": "alpha_standardized",
+            "estimate": point["alpha_standardized"],
+            "n": n,
+            "ci_method": "bootstrap" if n_boot else "none",
+            "n_items": k,
+            "method": "cronbach",
+        },
+        {
+            "term": "average_r",
+            "estimate": point["average_r"],
+            "n": n,
+            "ci_method": "bootstrap" if n_boot else "none",
+            "n_items": k,
+            "method": "pearson",
+        },
     ]
 
     # omega total from the one-factor ML CFA (the SEM engine, evalkit.methods.validation.sem)
@@ -384,8 +466,12 @@ def reliability(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence[s
     cfa_res = None
     if with_omega:
         from evalkit.methods.validation.sem.cfa import cfa
-        names = {c_: f"i{j}" for j, c_ in enumerate(items)} if any(
-            not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", c_) for c_ in items) else {c_: c_ for c_ in items}
+
+        names = (
+            {c_: f"i{j}" for j, c_ in enumerate(items)}
+            if any(not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", c_) for c_ in items)
+            else {c_: c_ for c_ in items}
+        )
         fac = "eta_" if "eta_" not in items else "eta__"
         syntax = f"{fac} =~ " + " + ".join(names[c_] for c_ in items)
         omega = np.nan
@@ -397,40 +483,72 @@ def reliability(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence[s
                 cfa_res = cfa(complete.rename(columns=names), syntax)
             omega = omega_from_cfa(cfa_res, fac, complete.rename(columns=names))
             if not getattr(cfa_res, "converged", True):
-                warnings.warn("the one-factor CFA for omega did not converge.",
-                              ConvergenceWarning, stacklevel=2)
+                warnings.warn(
+                    "the one-factor CFA for omega did not converge.", ConvergenceWarning, stacklevel=2
+                )
         except EvalkitError as e:
-            warnings.warn(f"omega total could not be estimated: {e}", ConvergenceWarning,
-                          stacklevel=2)
-        rows.append({"term": "omega_total", "estimate": omega, "n": len(complete),
-                     "ci_method": "bootstrap" if n_boot else "none", "n_items": k,
-                     "method": "one-factor ML CFA (compRelSEM)"})
+            warnings.warn(f"omega total could not be estimated: {e}", ConvergenceWarning, stacklevel=2)
+        rows.append(
+            {
+                "term": "omega_total",
+                "estimate": omega,
+                "n": len(complete),
+                "ci_method": "bootstrap" if n_boot else "none",
+                "n_items": k,
+                "method": "one-factor ML CFA (compRelSEM)",
+            }
+        )
     else:
-        warnings.warn("omega needs at least 3 items (a one-factor model with 2 items is not "
-                      "identified); only alpha is reported.", SmallSampleWarning, stacklevel=2)
+        warnings.warn(
+            "omega needs at least 3 items (a one-factor model with 2 items is not "
+            "identified); only alpha is reported.",
+            SmallSampleWarning,
+            stacklevel=2,
+        )
 
     if model is not None:
         from evalkit.methods.validation.sem.cfa import cfa
+
         try:
             res_b = cfa(complete, model)
         except EvalkitError as e:
             raise EstimationError(f"the bifactor model could not be fitted: {e}") from e
         general = _general_factor(res_b.parameters, items)
-        rows.append({"term": "omega_hierarchical", "estimate": omega_from_cfa(res_b, general, complete),
-                     "n": len(complete), "ci_method": "bootstrap" if n_boot and sl_factors else "none",
-                     "n_items": k, "method": f"bifactor ML CFA, general factor {general!r}"})
+        rows.append(
+            {
+                "term": "omega_hierarchical",
+                "estimate": omega_from_cfa(res_b, general, complete),
+                "n": len(complete),
+                "ci_method": "bootstrap" if n_boot and sl_factors else "none",
+                "n_items": k,
+                "method": f"bifactor ML CFA, general factor {general!r}",
+            }
+        )
     elif sl_factors is not None:
         if sl_factors >= k:
             raise ParameterError(f"sl_factors={sl_factors} must be smaller than the number of items ({k}).")
         with np.errstate(all="ignore"):  # singular R (collinear items): no bare numpy warnings
             sl = schmid_leiman(x.corr(min_periods=2).to_numpy(dtype=float), sl_factors)
-        rows.append({"term": "omega_hierarchical", "estimate": sl["omega_h"], "n": n,
-                     "ci_method": "bootstrap" if n_boot else "none", "n_items": k,
-                     "method": f"Schmid-Leiman, {sl_factors} group factors (psych::omega)"})
-        rows.append({"term": "omega_total_sl", "estimate": sl["omega_total"], "n": n,
-                     "ci_method": "bootstrap" if n_boot else "none", "n_items": k,
-                     "method": f"Schmid-Leiman, {sl_factors} group factors (psych::omega "
-                               "omega.tot)"})
+        rows.append(
+            {
+                "term": "omega_hierarchical",
+                "estimate": sl["omega_h"],
+                "n": n,
+                "ci_method": "bootstrap" if n_boot else "none",
+                "n_items": k,
+                "method": f"Schmid-Leiman, {sl_factors} group factors (psych::omega)",
+            }
+        )
+        rows.append(
+            {
+                "term": "omega_total_sl",
+                "estimate": sl["omega_total"],
+                "n": n,
+                "ci_method": "bootstrap" if n_boot else "none",
+                "n_items": k,
+                "method": f"Schmid-Leiman, {sl_factors} group factors (psych::omega omega.tot)",
+            }
+        )
 
     boot = None
     if n_boot:
@@ -452,13 +570,15 @@ def reliability(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence[s
             xb = xv[rng.integers(0, n, n)]
             try:
                 with np.errstate(all="ignore"):
-                    reps.append(_coefficients(xb, with_omega=boot_omega, sl_factors=sl_factors,
-                                             start=start))
+                    reps.append(_coefficients(xb, with_omega=boot_omega, sl_factors=sl_factors, start=start))
             except (np.linalg.LinAlgError, ValueError, FloatingPointError):
                 failed += 1
         if failed:
-            warnings.warn(f"{failed} of {n_boot} bootstrap replicates failed and were skipped.",
-                          ConvergenceWarning, stacklevel=2)
+            warnings.warn(
+                f"{failed} of {n_boot} bootstrap replicates failed and were skipped.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         boot = pd.DataFrame(reps)
         a = (1.0 - confidence) / 2.0
         for r in rows:
@@ -469,6 +589,13 @@ def reliability(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence[s
                 r["boot_ci_lower"], r["boot_ci_upper"] = float(bl), float(bh)
                 if r["ci_method"] == "bootstrap":
                     r["ci_lower"], r["ci_upper"] = float(bl), float(bh)
-    return ReliabilityResult(rows=rows, items=tuple(items), n=n, n_boot=n_boot,
-                             confidence=confidence, cfa_result=cfa_res, boot=boot,
-                             reverse_suggested=tuple(reverse_suggested))
+    return ReliabilityResult(
+        rows=rows,
+        items=tuple(items),
+        n=n,
+        n_boot=n_boot,
+        confidence=confidence,
+        cfa_result=cfa_res,
+        boot=boot,
+        reverse_suggested=tuple(reverse_suggested),
+    )

@@ -21,6 +21,7 @@ criterion validity AUC >= 0.70 (or correlation >= 0.70)                         
 ``?`` = indeterminate (information missing, e.g. no MIC or no sufficient structural
 validity for internal consistency).
 """
+
 from __future__ import annotations
 
 import numbers
@@ -39,34 +40,51 @@ from evalkit.core.results import Result, tidy_frame
 
 __all__ = ["cosmin_table", "CosminResult", "PROPERTIES"]
 
-PROPERTIES = ("structural_validity", "internal_consistency", "measurement_invariance", "reliability",
-              "measurement_error", "hypotheses_testing", "criterion_validity")
+PROPERTIES = (
+    "structural_validity",
+    "internal_consistency",
+    "measurement_invariance",
+    "reliability",
+    "measurement_error",
+    "hypotheses_testing",
+    "criterion_validity",
+)
 
 _NAMES = {
     "structural_validity": {"nl": "Structurele validiteit", "en": "Structural validity"},
     "internal_consistency": {"nl": "Interne consistentie", "en": "Internal consistency"},
-    "measurement_invariance": {"nl": "Meetinvariantie (cross-culturele validiteit)",
-                               "en": "Measurement invariance (cross-cultural validity)"},
+    "measurement_invariance": {
+        "nl": "Meetinvariantie (cross-culturele validiteit)",
+        "en": "Measurement invariance (cross-cultural validity)",
+    },
     "reliability": {"nl": "Betrouwbaarheid (test-hertest)", "en": "Reliability (test-retest)"},
     "measurement_error": {"nl": "Meetfout", "en": "Measurement error"},
-    "hypotheses_testing": {"nl": "Hypothesetoetsing (constructvaliditeit)",
-                           "en": "Hypotheses testing (construct validity)"},
+    "hypotheses_testing": {
+        "nl": "Hypothesetoetsing (constructvaliditeit)",
+        "en": "Hypotheses testing (construct validity)",
+    },
     "criterion_validity": {"nl": "Criteriumvaliditeit", "en": "Criterion validity"},
 }
 
 _CRITERIA = {
-    "structural_validity": {"en": "CFI or TLI > 0.95 or RMSEA < 0.06 or SRMR < 0.08",
-                            "nl": "CFI of TLI > 0,95 of RMSEA < 0,06 of SRMR < 0,08"},
+    "structural_validity": {
+        "en": "CFI or TLI > 0.95 or RMSEA < 0.06 or SRMR < 0.08",
+        "nl": "CFI of TLI > 0,95 of RMSEA < 0,06 of SRMR < 0,08",
+    },
     "internal_consistency": {
         "en": "alpha >= 0.70 per unidimensional (sub)scale, given sufficient structural validity",
-        "nl": "alpha >= 0,70 per eendimensionale (sub)schaal, bij voldoende structurele validiteit"},
+        "nl": "alpha >= 0,70 per eendimensionale (sub)schaal, bij voldoende structurele validiteit",
+    },
     "measurement_invariance": {
         "en": "scalar invariance holds (delta CFI > -0.01 and delta RMSEA < 0.015 at every level)",
-        "nl": "scalaire invariantie houdt stand (delta CFI > -0,01 en delta RMSEA < 0,015 op elk niveau)"},
+        "nl": "scalaire invariantie houdt stand (delta CFI > -0,01 en delta RMSEA < 0,015 op elk niveau)",
+    },
     "reliability": {"en": "ICC >= 0.70", "nl": "ICC >= 0,70"},
     "measurement_error": {"en": "SDC < MIC", "nl": "SDC < MIC"},
-    "hypotheses_testing": {"en": ">= 75% of hypotheses confirmed",
-                           "nl": ">= 75% van de hypothesen bevestigd"},
+    "hypotheses_testing": {
+        "en": ">= 75% of hypotheses confirmed",
+        "nl": ">= 75% van de hypothesen bevestigd",
+    },
     "criterion_validity": {"en": "AUC >= 0.70 (or r >= 0.70)", "nl": "AUC >= 0,70 (of r >= 0,70)"},
 }
 
@@ -78,13 +96,21 @@ _SCALED_NAMES = {"cfi": "cfi_scaled", "tli": "tli_scaled", "rmsea": "rmsea_scale
 def _number(value, what: str, low: float = -np.inf, high: float = np.inf) -> float:
     """``value`` as a float in [low, high] (NaN passes: rated ``?``); else ParameterError."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.number)):
-        shown = (repr(value) if isinstance(value, (str, list, tuple, dict)) and len(repr(value)) <= 60
-                 else f"a {type(value).__name__}")
+        shown = (
+            repr(value)
+            if isinstance(value, (str, list, tuple, dict)) and len(repr(value)) <= 60
+            else f"a {type(value).__name__}"
+        )
         raise ParameterError(f"{what} must be a number, got {shown}.")
     v = float(value)
     if not np.isnan(v) and not low <= v <= high:
-        bounds = (f"between {low:g} and {high:g}" if np.isfinite(low) and np.isfinite(high)
-                  else f"at least {low:g}" if np.isfinite(low) else f"at most {high:g}")
+        bounds = (
+            f"between {low:g} and {high:g}"
+            if np.isfinite(low) and np.isfinite(high)
+            else f"at least {low:g}"
+            if np.isfinite(low)
+            else f"at most {high:g}"
+        )
         raise ParameterError(f"{what} must be {bounds}, got {v!r}.")
     return v
 
@@ -94,8 +120,12 @@ def _drop_nan(values: dict, what: str) -> dict:
     if nothing is left)."""
     bad = [k for k, v in values.items() if np.isnan(v)]
     if bad:
-        warnings.warn(f"{what}: {', '.join(map(str, bad))} is NaN (not estimable) and is left "
-                      "out of the COSMIN rating.", DataQualityWarning, stacklevel=4)
+        warnings.warn(
+            f"{what}: {', '.join(map(str, bad))} is NaN (not estimable) and is left "
+            "out of the COSMIN rating.",
+            DataQualityWarning,
+            stacklevel=4,
+        )
     return {k: v for k, v in values.items() if not np.isnan(v)}
 
 
@@ -112,12 +142,19 @@ def _fit_values(structural):
     if isinstance(fi, Mapping):
         fi = pd.Series(fi)
     if not isinstance(fi, pd.Series):
-        raise ParameterError("structural must be a CFA result or a Series/dict of fit indices "
-                             "(cfi, tli, rmsea, srmr).")
+        raise ParameterError(
+            "structural must be a CFA result or a Series/dict of fit indices (cfi, tli, rmsea, srmr)."
+        )
     scaled = "cfi_scaled" in fi.index and pd.notna(fi["cfi_scaled"])
     names = {k: (_SCALED_NAMES[k] if scaled else k) for k in _FIT_NAMES}
-    return ({k: _number(fi[src], f"structural fit index {src!r}")
-             for k, src in names.items() if src in fi and pd.notna(fi[src])}, scaled)
+    return (
+        {
+            k: _number(fi[src], f"structural fit index {src!r}")
+            for k, src in names.items()
+            if src in fi and pd.notna(fi[src])
+        },
+        scaled,
+    )
 
 
 def _alpha_values(internal):
@@ -155,8 +192,10 @@ def _invariance_tables(inv) -> dict[str, pd.DataFrame] | None:
     for name, v in items:
         tab = getattr(v, "table", v)
         if not isinstance(tab, pd.DataFrame) or not set(_INVARIANCE_DECISIONS) <= set(tab.columns):
-            raise ParameterError("invariance must be a result of invariance() (or its table, with "
-                                 f"columns {', '.join(_INVARIANCE_DECISIONS)}), or a dict of them.")
+            raise ParameterError(
+                "invariance must be a result of invariance() (or its table, with "
+                f"columns {', '.join(_INVARIANCE_DECISIONS)}), or a dict of them."
+            )
         out[name] = tab
     return out or None
 
@@ -172,16 +211,23 @@ def _invariance_row(inv, lang: str, missing: str) -> dict:
     for name, tab in tables.items():
         levels = list(tab.index)
         upto = levels[: levels.index("scalar") + 1] if "scalar" in levels else levels
-        rejected = [lv for lv in upto
-                    if any(pd.notna(tab.at[lv, c]) and not bool(tab.at[lv, c]) for c in _INVARIANCE_DECISIONS)]
+        rejected = [
+            lv
+            for lv in upto
+            if any(pd.notna(tab.at[lv, c]) and not bool(tab.at[lv, c]) for c in _INVARIANCE_DECISIONS)
+        ]
         if rejected:
             failed = True
-            texts.append(f"{name}: " + ("rejected at " if en else "verworpen op ") + ", ".join(map(str, rejected)))
+            texts.append(
+                f"{name}: " + ("rejected at " if en else "verworpen op ") + ", ".join(map(str, rejected))
+            )
         elif "scalar" not in levels:
             untested = True
             texts.append(f"{name}: " + ("scalar level not tested" if en else "scalair niveau niet getoetst"))
         else:
-            texts.append(f"{name}: " + ("scalar invariance holds" if en else "scalaire invariantie houdt stand"))
+            texts.append(
+                f"{name}: " + ("scalar invariance holds" if en else "scalaire invariantie houdt stand")
+            )
     rating = "-" if failed else "?" if untested else "+"
     return {"term": "measurement_invariance", "result": "; ".join(texts), "rating": rating}
 
@@ -195,8 +241,9 @@ def _icc_value(rel):
         rel = rel.table
     if isinstance(rel, pd.DataFrame):
         if "icc" not in rel.columns or "ICC2" not in rel.index:
-            raise ParameterError("reliability as a DataFrame must be the table of icc() (row "
-                                 "'ICC2', column 'icc').")
+            raise ParameterError(
+                "reliability as a DataFrame must be the table of icc() (row 'ICC2', column 'icc')."
+            )
         v, name = rel.loc["ICC2", "icc"], "ICC2"
     else:
         v, name = rel, "ICC"
@@ -252,27 +299,42 @@ class CosminResult(Result):
     def table(self, lang: str = "nl") -> pd.DataFrame:
         check_lang(lang)
         t = self.tidy()
-        return pd.DataFrame({
-            {"nl": "Meeteigenschap", "en": "Measurement property"}[lang]: [_NAMES[p][lang] for p in t["term"]],
-            {"nl": "Resultaat", "en": "Result"}[lang]: t["result"],
-            {"nl": "Criterium", "en": "Criterion"}[lang]: [_CRITERIA[p][lang] for p in t["term"]],
-            {"nl": "Beoordeling", "en": "Rating"}[lang]: t["rating"],
-        })
+        return pd.DataFrame(
+            {
+                {"nl": "Meeteigenschap", "en": "Measurement property"}[lang]: [
+                    _NAMES[p][lang] for p in t["term"]
+                ],
+                {"nl": "Resultaat", "en": "Result"}[lang]: t["result"],
+                {"nl": "Criterium", "en": "Criterion"}[lang]: [_CRITERIA[p][lang] for p in t["term"]],
+                {"nl": "Beoordeling", "en": "Rating"}[lang]: t["rating"],
+            }
+        )
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
-        return (self.title[lang] + " (Prinsen et al. 2018; + voldoende, - onvoldoende, ? onbepaald)\n\n"
-                if lang == "nl" else
-                self.title[lang] + " (Prinsen et al. 2018; + sufficient, - insufficient, ? indeterminate)\n\n"
-                ) + self.table(lang).to_string(index=False)
+        return (
+            self.title[lang] + " (Prinsen et al. 2018; + voldoende, - onvoldoende, ? onbepaald)\n\n"
+            if lang == "nl"
+            else self.title[lang]
+            + " (Prinsen et al. 2018; + sufficient, - insufficient, ? indeterminate)\n\n"
+        ) + self.table(lang).to_string(index=False)
 
     def _html_table(self) -> str:
         return self.table("nl").to_html(index=False, border=0, classes="evalkit-table")
 
 
-def cosmin_table(*, structural=None, internal_consistency=None, invariance=None, reliability=None,
-                 measurement_error=None, mic: float | None = None, hypotheses=None,
-                 criterion=None, lang: str = "en") -> CosminResult:
+def cosmin_table(
+    *,
+    structural=None,
+    internal_consistency=None,
+    invariance=None,
+    reliability=None,
+    measurement_error=None,
+    mic: float | None = None,
+    hypotheses=None,
+    criterion=None,
+    lang: str = "en",
+) -> CosminResult:
     """Rate every measurement property against the COSMIN criteria (Prinsen et al. 2018).
 
     Parameters
@@ -335,15 +397,24 @@ def cosmin_table(*, structural=None, internal_consistency=None, invariance=None,
         rows.append({"term": "structural_validity", "result": missing, "rating": "?"})
         struct_ok = None
     else:
-        ok = (fit.get("cfi", 0) > 0.95 or fit.get("tli", 0) > 0.95 or fit.get("rmsea", np.inf) < 0.06
-              or fit.get("srmr", np.inf) < 0.08)
+        ok = (
+            fit.get("cfi", 0) > 0.95
+            or fit.get("tli", 0) > 0.95
+            or fit.get("rmsea", np.inf) < 0.06
+            or fit.get("srmr", np.inf) < 0.08
+        )
         struct_ok = ok
         txt = ", ".join(f"{k.upper()} = {fmt_number(v, 3, lang)}" for k, v in fit.items())
         if scaled:
-            txt += (" (WLSMV: scaled CFI, TLI and RMSEA)" if en
-                    else " (WLSMV: geschaalde CFI, TLI en RMSEA)")
-        rows.append({"term": "structural_validity", "estimate": fit.get("cfi", np.nan), "result": txt,
-                     "rating": "+" if ok else "-"})
+            txt += " (WLSMV: scaled CFI, TLI and RMSEA)" if en else " (WLSMV: geschaalde CFI, TLI en RMSEA)"
+        rows.append(
+            {
+                "term": "structural_validity",
+                "estimate": fit.get("cfi", np.nan),
+                "result": txt,
+                "rating": "+" if ok else "-",
+            }
+        )
     # internal consistency
     alphas = _alpha_values(internal_consistency)
     if not alphas:
@@ -353,14 +424,17 @@ def cosmin_table(*, structural=None, internal_consistency=None, invariance=None,
         worst = min(alphas, key=alphas.__getitem__)
         txt = "; ".join(f"{k}: alpha = {fmt_number(a, 2, lang)}" for k, a in alphas.items())
         if len(alphas) > 1:
-            txt += (f" (rated on the worst: {worst})" if en else f" (beoordeeld op de laagste: {worst})")
+            txt += f" (rated on the worst: {worst})" if en else f" (beoordeeld op de laagste: {worst})"
         if struct_ok is not True:
             rating = "?"
-            txt += (" (no sufficient structural validity)" if en else " (geen voldoende structurele validiteit)")
+            txt += (
+                " (no sufficient structural validity)" if en else " (geen voldoende structurele validiteit)"
+            )
         else:
             rating = "+" if alphas[worst] >= 0.70 else "-"
-        rows.append({"term": "internal_consistency", "estimate": alphas[worst], "result": txt,
-                     "rating": rating})
+        rows.append(
+            {"term": "internal_consistency", "estimate": alphas[worst], "result": txt, "rating": rating}
+        )
     # measurement invariance (cross-cultural validity)
     rows.append(_invariance_row(invariance, lang, missing))
     # reliability
@@ -368,39 +442,68 @@ def cosmin_table(*, structural=None, internal_consistency=None, invariance=None,
     if icc_v is None:
         rows.append({"term": "reliability", "result": missing, "rating": "?"})
     else:
-        rows.append({"term": "reliability", "estimate": icc_v,
-                     "result": f"{icc_name} = {fmt_number(icc_v, 2, lang)}",
-                     "rating": "+" if icc_v >= 0.70 else "-"})
+        rows.append(
+            {
+                "term": "reliability",
+                "estimate": icc_v,
+                "result": f"{icc_name} = {fmt_number(icc_v, 2, lang)}",
+                "rating": "+" if icc_v >= 0.70 else "-",
+            }
+        )
     # measurement error
     sdc = _sdc_value(measurement_error)
     if sdc is None:
         rows.append({"term": "measurement_error", "result": missing, "rating": "?"})
     elif mic is None:
-        rows.append({"term": "measurement_error", "estimate": sdc,
-                     "result": f"SDC = {fmt_number(sdc, 2, lang)}; " + ("MIC not defined" if en else "MIC niet vastgesteld"),
-                     "rating": "?"})
+        rows.append(
+            {
+                "term": "measurement_error",
+                "estimate": sdc,
+                "result": f"SDC = {fmt_number(sdc, 2, lang)}; "
+                + ("MIC not defined" if en else "MIC niet vastgesteld"),
+                "rating": "?",
+            }
+        )
     else:
-        rows.append({"term": "measurement_error", "estimate": sdc,
-                     "result": f"SDC = {fmt_number(sdc, 2, lang)}, MIC = {fmt_number(float(mic), 2, lang)}",
-                     "rating": "+" if sdc < float(mic) else "-"})
+        rows.append(
+            {
+                "term": "measurement_error",
+                "estimate": sdc,
+                "result": f"SDC = {fmt_number(sdc, 2, lang)}, MIC = {fmt_number(float(mic), 2, lang)}",
+                "rating": "+" if sdc < float(mic) else "-",
+            }
+        )
     # hypotheses testing
     counts = _hyp_counts(hypotheses)
     if counts is None or counts[1] == 0:
         rows.append({"term": "hypotheses_testing", "result": missing, "rating": "?"})
     else:
         share = counts[0] / counts[1]
-        rows.append({"term": "hypotheses_testing", "estimate": share,
-                     "result": (f"{counts[0]} of {counts[1]} confirmed ({fmt_pct(share, 0, lang)})" if en
-                                else f"{counts[0]} van {counts[1]} bevestigd ({fmt_pct(share, 0, lang)})"),
-                     "rating": "+" if share >= 0.75 else "-"})
+        rows.append(
+            {
+                "term": "hypotheses_testing",
+                "estimate": share,
+                "result": (
+                    f"{counts[0]} of {counts[1]} confirmed ({fmt_pct(share, 0, lang)})"
+                    if en
+                    else f"{counts[0]} van {counts[1]} bevestigd ({fmt_pct(share, 0, lang)})"
+                ),
+                "rating": "+" if share >= 0.75 else "-",
+            }
+        )
     # criterion validity
     auc, name = _criterion_value(criterion)
     if auc is None:
         rows.append({"term": "criterion_validity", "result": missing, "rating": "?"})
     else:
-        rows.append({"term": "criterion_validity", "estimate": auc,
-                     "result": f"{name} = {fmt_number(auc, 2, lang)}",
-                     "rating": "+" if auc >= 0.70 else "-"})
+        rows.append(
+            {
+                "term": "criterion_validity",
+                "estimate": auc,
+                "result": f"{name} = {fmt_number(auc, 2, lang)}",
+                "rating": "+" if auc >= 0.70 else "-",
+            }
+        )
     for r in rows:
         r["property"] = _NAMES[r["term"]][lang]
         r["criterion"] = _CRITERIA[r["term"]][lang]

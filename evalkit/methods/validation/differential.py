@@ -38,6 +38,7 @@ Choi, S. W., Gibbons, L. E., & Crane, P. K. (2011). lordif: An R package for det
 differential item functioning using iterative hybrid ordinal logistic regression/item
 response theory and Monte Carlo simulations. *Journal of Statistical Software*, 39(8).
 """
+
 from __future__ import annotations
 
 import warnings
@@ -47,21 +48,43 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evalkit.core.language import resolve_lang
-from evalkit.core.checks import check_columns, check_dataframe, check_lang
-from evalkit.core.errors import ConvergenceWarning, DataQualityWarning, DataValidationError, \
-    EstimationError, ParameterError
+from evalkit.core.checks import check_columns, check_dataframe
+from evalkit.core.errors import (
+    ConvergenceWarning,
+    DataQualityWarning,
+    DataValidationError,
+    EstimationError,
+    ParameterError,
+)
 from evalkit.core.i18n import fmt_number
-from evalkit.core.text import text_table
+from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
+from evalkit.core.text import text_table
 
 __all__ = ["dif", "DIFResult"]
 
 _TABLE_COLUMNS = [
-    "item", "n", "chi2_uniform", "df_uniform", "p_uniform", "chi2_nonuniform",
-    "df_nonuniform", "p_nonuniform", "chi2_total", "df_total", "p_total", "r2_1", "r2_2",
-    "r2_3", "delta_r2_uniform", "delta_r2_nonuniform", "delta_r2_total", "beta_group",
-    "se_beta_group", "flag", "dif_type",
+    "item",
+    "n",
+    "chi2_uniform",
+    "df_uniform",
+    "p_uniform",
+    "chi2_nonuniform",
+    "df_nonuniform",
+    "p_nonuniform",
+    "chi2_total",
+    "df_total",
+    "p_total",
+    "r2_1",
+    "r2_2",
+    "r2_3",
+    "delta_r2_uniform",
+    "delta_r2_nonuniform",
+    "delta_r2_total",
+    "beta_group",
+    "se_beta_group",
+    "flag",
+    "dif_type",
 ]
 
 
@@ -83,8 +106,10 @@ class DIFResult(Result):
     ``n`` (in ``tidy()``): respondents with complete item answers and a group.
     """
 
-    title = {"nl": "Differentieel itemfunctioneren (ordinale logistische regressie)",
-             "en": "Differential item functioning (ordinal logistic regression)"}
+    title = {
+        "nl": "Differentieel itemfunctioneren (ordinale logistische regressie)",
+        "en": "Differential item functioning (ordinal logistic regression)",
+    }
 
     def __init__(self, table, *, group, levels, alpha, r2_threshold, score_name):
         self.table = table
@@ -100,35 +125,68 @@ class DIFResult(Result):
         total-DIF test; the uniform and non-uniform parts as extra columns."""
         rows = []
         for r in self.table.to_dict("records"):
-            rows.append({"term": r["item"], "estimate": r["delta_r2_total"],
-                         "p_value": r["p_total"], "n": r["n"],
-                         "chi2_total": r["chi2_total"], "df_total": r["df_total"],
-                         "delta_r2_uniform": r["delta_r2_uniform"],
-                         "p_uniform": r["p_uniform"],
-                         "delta_r2_nonuniform": r["delta_r2_nonuniform"],
-                         "p_nonuniform": r["p_nonuniform"], "beta_group": r["beta_group"],
-                         "se_beta_group": r["se_beta_group"], "flag": r["flag"],
-                         "dif_type": r["dif_type"]})
-        return tidy_frame(rows, extra=("chi2_total", "df_total", "delta_r2_uniform",
-                                       "p_uniform", "delta_r2_nonuniform", "p_nonuniform",
-                                       "beta_group", "se_beta_group", "flag", "dif_type"))
+            rows.append(
+                {
+                    "term": r["item"],
+                    "estimate": r["delta_r2_total"],
+                    "p_value": r["p_total"],
+                    "n": r["n"],
+                    "chi2_total": r["chi2_total"],
+                    "df_total": r["df_total"],
+                    "delta_r2_uniform": r["delta_r2_uniform"],
+                    "p_uniform": r["p_uniform"],
+                    "delta_r2_nonuniform": r["delta_r2_nonuniform"],
+                    "p_nonuniform": r["p_nonuniform"],
+                    "beta_group": r["beta_group"],
+                    "se_beta_group": r["se_beta_group"],
+                    "flag": r["flag"],
+                    "dif_type": r["dif_type"],
+                }
+            )
+        return tidy_frame(
+            rows,
+            extra=(
+                "chi2_total",
+                "df_total",
+                "delta_r2_uniform",
+                "p_uniform",
+                "delta_r2_nonuniform",
+                "p_nonuniform",
+                "beta_group",
+                "se_beta_group",
+                "flag",
+                "dif_type",
+            ),
+        )
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         a = fmt_number(self.alpha, 2, lang)
         r2 = fmt_number(self.r2_threshold, 2, lang)
         if lang == "nl":
-            head = (f"DIF-screening naar {self.group} ({', '.join(map(str, self.levels))}), "
-                    f"matchingscore: {self.score_name}. Gemarkeerd als p(totaal) < {a} en "
-                    f"ΔR² (McFadden) ≥ {r2}.\n"
-                    f"Gemarkeerde items: {', '.join(self.flagged) if self.flagged else 'geen'}")
+            head = (
+                f"DIF-screening naar {self.group} ({', '.join(map(str, self.levels))}), "
+                f"matchingscore: {self.score_name}. Gemarkeerd als p(totaal) < {a} en "
+                f"ΔR² (McFadden) ≥ {r2}.\n"
+                f"Gemarkeerde items: {', '.join(self.flagged) if self.flagged else 'geen'}"
+            )
         else:
-            head = (f"DIF screening by {self.group} ({', '.join(map(str, self.levels))}), "
-                    f"matching score: {self.score_name}. Flagged when p(total) < {a} and "
-                    f"ΔR² (McFadden) ≥ {r2}.\n"
-                    f"Flagged items: {', '.join(self.flagged) if self.flagged else 'none'}")
-        cols = ["item", "chi2_uniform", "p_uniform", "chi2_total", "p_total",
-                "delta_r2_uniform", "delta_r2_total", "flag"]
+            head = (
+                f"DIF screening by {self.group} ({', '.join(map(str, self.levels))}), "
+                f"matching score: {self.score_name}. Flagged when p(total) < {a} and "
+                f"ΔR² (McFadden) ≥ {r2}.\n"
+                f"Flagged items: {', '.join(self.flagged) if self.flagged else 'none'}"
+            )
+        cols = [
+            "item",
+            "chi2_uniform",
+            "p_uniform",
+            "chi2_total",
+            "p_total",
+            "delta_r2_uniform",
+            "delta_r2_total",
+            "flag",
+        ]
         tab = text_table(self.table[cols], lang, digits=4, index=False)
         return f"{head}\n\n{tab}"
 
@@ -141,10 +199,14 @@ class DIFResult(Result):
         t = self.table
         colors = [plotting.COLORS["highlight"] if f else plotting.PALETTE[0] for f in t["flag"]]
         ax.bar(t["item"].astype(str), t["delta_r2_total"], color=colors)
-        ax.axhline(self.r2_threshold, color=plotting.COLORS["national"], ls="--", lw=1.2,
-                   label=f"ΔR² = {fmt_number(self.r2_threshold, 2, lang)}")
-        ax.set_ylabel({"nl": "ΔR² (McFadden), M3 t.o.v. M1",
-                       "en": "ΔR² (McFadden), M3 vs M1"}[lang])
+        ax.axhline(
+            self.r2_threshold,
+            color=plotting.COLORS["national"],
+            ls="--",
+            lw=1.2,
+            label=f"ΔR² = {fmt_number(self.r2_threshold, 2, lang)}",
+        )
+        ax.set_ylabel({"nl": "ΔR² (McFadden), M3 t.o.v. M1", "en": "ΔR² (McFadden), M3 vs M1"}[lang])
         ax.set_xlabel("Item")
         ax.set_title({"nl": f"DIF naar {self.group}", "en": f"DIF by {self.group}"}[lang])
         ax.legend()
@@ -182,14 +244,20 @@ def _fit_ordered(y, X, start=None):
             warnings.simplefilter("ignore")
             res = mod.fit(method="bfgs", disp=False, maxiter=2000)
         if not res.mle_retvals.get("converged", True):
-            warnings.warn("an ordinal logistic model did not converge.", ConvergenceWarning,
-                          stacklevel=4)
+            warnings.warn("an ordinal logistic model did not converge.", ConvergenceWarning, stacklevel=4)
     return res
 
 
-def dif(data: pd.DataFrame, *, items: Sequence[str], group: str,
-        score: str | Sequence[float] | None = None, alpha: float = 0.01,
-        r2_threshold: float = 0.02, reference: str | None = None) -> DIFResult:
+def dif(
+    data: pd.DataFrame,
+    *,
+    items: Sequence[str],
+    group: str,
+    score: str | Sequence[float] | None = None,
+    alpha: float = 0.01,
+    r2_threshold: float = 0.02,
+    reference: str | None = None,
+) -> DIFResult:
     """Screen items for DIF between groups with ordinal logistic regression.
 
     Parameters
@@ -247,8 +315,7 @@ def dif(data: pd.DataFrame, *, items: Sequence[str], group: str,
         raise ParameterError(f"r2_threshold must lie in [0, 1), got {r2_threshold!r}.")
     for it in items:
         if not pd.api.types.is_numeric_dtype(data[it]):
-            raise DataValidationError(f"item {it!r} must hold numeric codes, not "
-                                      f"{data[it].dtype}.")
+            raise DataValidationError(f"item {it!r} must hold numeric codes, not {data[it].dtype}.")
         if np.isinf(data[it].to_numpy(dtype=float, na_value=np.nan)).any():
             raise DataValidationError(f"item {it!r} has infinite values.")
     if score is None:
@@ -273,14 +340,16 @@ def dif(data: pd.DataFrame, *, items: Sequence[str], group: str,
         raise DataValidationError(f"group {group!r} has fewer than 2 levels.")
     if reference is not None:
         if reference not in levels:
-            raise ParameterError(f"reference={reference!r} is not a level of {group!r}; "
-                                 f"levels are {levels}.")
+            raise ParameterError(f"reference={reference!r} is not a level of {group!r}; levels are {levels}.")
         levels = [reference] + [lv for lv in levels if lv != reference]
     counts = gvals.value_counts()
     small = [lv for lv in levels if counts.get(lv, 0) < 30]
     if small:
-        warnings.warn(f"groups {small} have fewer than 30 respondents; DIF tests are "
-                      "unreliable.", DataQualityWarning, stacklevel=2)
+        warnings.warn(
+            f"groups {small} have fewer than 30 respondents; DIF tests are unreliable.",
+            DataQualityWarning,
+            stacklevel=2,
+        )
     G = np.column_stack([(gvals == lv).to_numpy(dtype=float) for lv in levels[1:]])
     gnum = len(levels) - 1
 
@@ -305,7 +374,7 @@ def dif(data: pd.DataFrame, *, items: Sequence[str], group: str,
             r1 = _fit_ordered(yc, X1)
             st2 = np.concatenate([r1.params[:1], np.zeros(gnum), r1.params[1:]])
             r2 = _fit_ordered(yc, X2, st2)
-            st3 = np.concatenate([r2.params[:1 + gnum], np.zeros(gnum), r2.params[1 + gnum:]])
+            st3 = np.concatenate([r2.params[: 1 + gnum], np.zeros(gnum), r2.params[1 + gnum :]])
             r3 = _fit_ordered(yc, X3, st3)
         except np.linalg.LinAlgError as exc:  # pragma: no cover - defensive
             raise EstimationError(f"ordinal logistic regression failed for {it!r}: {exc}")
@@ -320,12 +389,39 @@ def dif(data: pd.DataFrame, *, items: Sequence[str], group: str,
         flag = bool(p_t < alpha and d_t >= r2_threshold)
         fu = p_u < alpha and d_u >= r2_threshold
         fn = p_n < alpha and d_n >= r2_threshold
-        typ = "" if not flag else ("both" if fu and fn else "uniform" if fu else
-                                   "non-uniform" if fn else "total")
+        typ = (
+            ""
+            if not flag
+            else ("both" if fu and fn else "uniform" if fu else "non-uniform" if fn else "total")
+        )
         beta = float(r2.params[1]) if gnum == 1 else np.nan
         se = float(r2.bse[1]) if gnum == 1 else np.nan
-        rows.append([it, int(ok.sum()), c_u, gnum, p_u, c_n, gnum, p_n, c_t, 2 * gnum, p_t,
-                     r2s[0], r2s[1], r2s[2], d_u, d_n, d_t, beta, se, flag, typ])
+        rows.append(
+            [
+                it,
+                int(ok.sum()),
+                c_u,
+                gnum,
+                p_u,
+                c_n,
+                gnum,
+                p_n,
+                c_t,
+                2 * gnum,
+                p_t,
+                r2s[0],
+                r2s[1],
+                r2s[2],
+                d_u,
+                d_n,
+                d_t,
+                beta,
+                se,
+                flag,
+                typ,
+            ]
+        )
     table = pd.DataFrame(rows, columns=_TABLE_COLUMNS)
-    return DIFResult(table, group=group, levels=levels, alpha=alpha,
-                     r2_threshold=r2_threshold, score_name=score_name)
+    return DIFResult(
+        table, group=group, levels=levels, alpha=alpha, r2_threshold=r2_threshold, score_name=score_name
+    )

@@ -19,6 +19,7 @@ pandas 3 and current scikit-learn:
 - :func:`parallel_analysis` (Horn 1965) compares the observed eigenvalues with those of
   random normal data of the same size, as ``psych::fa.parallel``.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -28,14 +29,18 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from evalkit.core.language import resolve_lang
-from evalkit.core.checks import (check_columns, check_dataframe, check_lang, check_option,
-                       check_positive_int)
-from evalkit.core.errors import (ConvergenceWarning, DataQualityWarning, DataValidationError, ParameterError,
-                      SmallSampleWarning)
+from evalkit.core.checks import check_columns, check_dataframe, check_lang, check_option, check_positive_int
+from evalkit.core.errors import (
+    ConvergenceWarning,
+    DataQualityWarning,
+    DataValidationError,
+    ParameterError,
+    SmallSampleWarning,
+)
 from evalkit.core.i18n import fmt_number
-from evalkit.core.text import text_table
+from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
+from evalkit.core.text import text_table
 
 __all__ = ["efa", "parallel_analysis", "EFAResult", "ParallelAnalysisResult"]
 
@@ -56,8 +61,10 @@ def _item_matrix(data, items, *, min_n=3, what="efa"):
     check_columns(data, items=items)
     if len(items) < 2:
         raise ParameterError(f"{what} needs at least 2 items, got {len(items)}.")
-    x = pd.DataFrame({c: pd.to_numeric(data[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-                      for c in items}, index=data.index)
+    x = pd.DataFrame(
+        {c: pd.to_numeric(data[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan) for c in items},
+        index=data.index,
+    )
     bad = [c for c in items if x[c].notna().sum() == 0]
     if bad:
         raise DataValidationError(f"items without any numeric answer: {bad}.")
@@ -67,13 +74,15 @@ def _item_matrix(data, items, *, min_n=3, what="efa"):
     x = x.dropna()
     if len(x) < min_n:
         raise DataValidationError(
-            f"{what} needs at least {min_n} respondents with complete answers, got {len(x)}.")
+            f"{what} needs at least {min_n} respondents with complete answers, got {len(x)}."
+        )
     sd = x.std(ddof=0)
     flat = [c for c in items if not sd[c] > 0]
     if flat:
         raise DataValidationError(
             f"item(s) without variance (everyone gave the same answer): {flat}; "
-            "drop them before the analysis.")
+            "drop them before the analysis."
+        )
     return x, items
 
 
@@ -120,22 +129,39 @@ def _bounded_minimize(fun, start, args, lower, upper=1.0):
     First unconstrained BFGS on log(psi) (fast, pure numpy); if the optimum leaves the
     box (Heywood case) the bounded L-BFGS-B solution is used instead, as psych does.
     """
+
     def on_log(t, *a):
         psi = np.exp(t)
         v, g = fun(psi, *a)
         return v, g * psi
 
     with np.errstate(all="ignore"):
-        res = optimize.minimize(on_log, np.log(start), args=args, jac=True, method="BFGS",
-                                options={"gtol": 1e-10, "maxiter": 2000})
+        res = optimize.minimize(
+            on_log,
+            np.log(start),
+            args=args,
+            jac=True,
+            method="BFGS",
+            options={"gtol": 1e-10, "maxiter": 2000},
+        )
     psi = np.exp(res.x)
     grad = fun(psi, *args)[1] if np.all(np.isfinite(psi)) else None
-    if (np.all(np.isfinite(psi)) and np.all(psi >= lower) and np.all(psi <= upper)
-            and np.max(np.abs(grad)) < 1e-6):
+    if (
+        np.all(np.isfinite(psi))
+        and np.all(psi >= lower)
+        and np.all(psi <= upper)
+        and np.max(np.abs(grad)) < 1e-6
+    ):
         return psi, float(res.fun), True
-    res = optimize.minimize(fun, np.clip(start, lower, upper), args=args, jac=True,
-                            method="L-BFGS-B", bounds=[(lower, upper)] * len(start),
-                            options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 5000})
+    res = optimize.minimize(
+        fun,
+        np.clip(start, lower, upper),
+        args=args,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(lower, upper)] * len(start),
+        options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 5000},
+    )
     return res.x, float(res.fun), bool(res.success)
 
 
@@ -201,7 +227,7 @@ def _vgq(L, criterion):
         return -np.sum(QL * QL) / 4.0, -L * QL
     if criterion == "quartimax":
         L2 = L * L
-        return -np.sum(L2 * L2) / 4.0, -L**3
+        return -np.sum(L2 * L2) / 4.0, -(L**3)
     if criterion == "oblimin":  # quartimin, gamma = 0
         L2 = L * L
         k = L.shape[1]
@@ -398,24 +424,37 @@ class EFAResult(Result):
         rows = []
         for item in self.loadings.index:
             for f in self.loadings.columns:
-                rows.append({"term": f"{f}:{item}", "estimate": float(self.loadings.at[item, f]),
-                             "n": self.n, "factor": f, "item": item,
-                             "communality": float(self.communalities[item])})
+                rows.append(
+                    {
+                        "term": f"{f}:{item}",
+                        "estimate": float(self.loadings.at[item, f]),
+                        "n": self.n,
+                        "factor": f,
+                        "item": item,
+                        "communality": float(self.communalities[item]),
+                    }
+                )
         return tidy_frame(rows, extra=("factor", "item", "communality"))
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         nf = self.loadings.shape[1]
-        head = {"nl": (f"Exploratieve factoranalyse ({self.method}, rotatie {self.rotation}), "
-                       f"{nf} factor(en), n = {self.n}."),
-                "en": (f"Exploratory factor analysis ({self.method}, rotation {self.rotation}), "
-                       f"{nf} factor(s), n = {self.n}.")}[lang]
+        head = {
+            "nl": (
+                f"Exploratieve factoranalyse ({self.method}, rotatie {self.rotation}), "
+                f"{nf} factor(en), n = {self.n}."
+            ),
+            "en": (
+                f"Exploratory factor analysis ({self.method}, rotation {self.rotation}), "
+                f"{nf} factor(s), n = {self.n}."
+            ),
+        }[lang]
         tab = self.loadings.copy()
         tab["h2"] = self.communalities
         body = tab.to_string(float_format=lambda v: fmt_number(v, 2, lang))
         extra = ""
         if self.phi is not None:
-            extra = ("\n\nFactorcorrelaties:\n" if lang == "nl" else "\n\nFactor correlations:\n")
+            extra = "\n\nFactorcorrelaties:\n" if lang == "nl" else "\n\nFactor correlations:\n"
             extra += self.phi.to_string(float_format=lambda v: fmt_number(v, 2, lang))
         return f"{head}\n\n{body}{extra}"
 
@@ -423,6 +462,7 @@ class EFAResult(Result):
         """Heat map of the pattern loadings."""
         lang = resolve_lang(lang)
         from evalkit.core.plotting import localize_axes, new_axes
+
         check_lang(lang)
         ax = new_axes(ax, figsize=(1.2 + 1.1 * self.loadings.shape[1], 0.9 + 0.35 * len(self.loadings)))
         im = ax.imshow(self.loadings.to_numpy(), cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
@@ -436,8 +476,9 @@ class EFAResult(Result):
         return localize_axes(ax, lang)
 
 
-def efa(data: pd.DataFrame, *, items=None, n_factors: int = 1, method: str = "minres",
-        rotation: str = "oblimin") -> EFAResult:
+def efa(
+    data: pd.DataFrame, *, items=None, n_factors: int = 1, method: str = "minres", rotation: str = "oblimin"
+) -> EFAResult:
     """Exploratory factor analysis of the item correlation matrix.
 
     Parameters
@@ -482,42 +523,58 @@ def efa(data: pd.DataFrame, *, items=None, n_factors: int = 1, method: str = "mi
     if nf >= p:
         raise ParameterError(f"n_factors={nf} must be smaller than the number of items ({p}).")
     if dof < 0:
-        warnings.warn(f"{nf} factors for {p} items leaves negative degrees of freedom "
-                      f"({dof:g}); the solution is not identified.", ConvergenceWarning, stacklevel=2)
+        warnings.warn(
+            f"{nf} factors for {p} items leaves negative degrees of freedom "
+            f"({dof:g}); the solution is not identified.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     n = len(x)
     if n < 5 * p:
-        warnings.warn(f"only {n} complete respondents for {p} items (fewer than 5 per item); "
-                      "factor solutions are unstable.", SmallSampleWarning, stacklevel=2)
+        warnings.warn(
+            f"only {n} complete respondents for {p} items (fewer than 5 per item); "
+            "factor solutions are unstable.",
+            SmallSampleWarning,
+            stacklevel=2,
+        )
     r = np.corrcoef(x.to_numpy(dtype=float), rowvar=False)
     if np.linalg.eigvalsh(r)[0] < 1e-10:
-        warnings.warn("the item correlation matrix is singular (an item is a copy or a linear "
-                      "combination of others); the factor solution is not trustworthy.",
-                      DataQualityWarning, stacklevel=2)
+        warnings.warn(
+            "the item correlation matrix is singular (an item is a copy or a linear "
+            "combination of others); the factor solution is not trustworthy.",
+            DataQualityWarning,
+            stacklevel=2,
+        )
     L0, L, Phi, crit, ok, rok = _fit_efa(r, nf, method, rotation)
     if not ok:
-        warnings.warn(f"{method} extraction did not converge; inspect the solution.",
-                      ConvergenceWarning, stacklevel=2)
+        warnings.warn(
+            f"{method} extraction did not converge; inspect the solution.", ConvergenceWarning, stacklevel=2
+        )
     if not rok:
         warnings.warn(f"{rotation} rotation did not converge.", ConvergenceWarning, stacklevel=2)
     cols = [f"F{j + 1}" for j in range(nf)]
     model = L0 @ L0.T
     h2 = np.diag(model)
     if np.any(h2 > 1.0 + 1e-8):
-        warnings.warn("a communality exceeds 1 (Heywood case); the solution is improper.",
-                      ConvergenceWarning, stacklevel=2)
+        warnings.warn(
+            "a communality exceeds 1 (Heywood case); the solution is improper.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     resid = r - model
     off = ~np.eye(p, dtype=bool)
-    fit = pd.Series({"objective": crit, "rms": float(np.sqrt(np.mean(resid[off] ** 2))),
-                     "n": float(n)})
+    fit = pd.Series({"objective": crit, "rms": float(np.sqrt(np.mean(resid[off] ** 2))), "n": float(n)})
     return EFAResult(
         loadings=pd.DataFrame(L, index=items, columns=cols),
         unrotated=pd.DataFrame(L0, index=items, columns=cols),
         phi=None if Phi is None else pd.DataFrame(Phi, index=cols, columns=cols),
         communalities=pd.Series(h2, index=items, name="communality"),
         uniquenesses=pd.Series(1.0 - h2, index=items, name="uniqueness"),
-        eigenvalues=pd.Series(np.sort(np.linalg.eigvalsh(r))[::-1],
-                              index=range(1, p + 1), name="eigenvalue"),
-        fit=fit, method=method, rotation=rotation, n=n,
+        eigenvalues=pd.Series(np.sort(np.linalg.eigvalsh(r))[::-1], index=range(1, p + 1), name="eigenvalue"),
+        fit=fit,
+        method=method,
+        rotation=rotation,
+        n=n,
         correlation=pd.DataFrame(r, index=items, columns=items),
     )
 
@@ -557,35 +614,62 @@ class ParallelAnalysisResult(Result):
     title = {"nl": "Parallelle analyse (Horn)", "en": "Parallel analysis (Horn)"}
 
     def tidy(self) -> pd.DataFrame:
-        rows = [{"term": "n_factors", "estimate": float(self.n_factors), "n": self.n},
-                {"term": "n_components", "estimate": float(self.n_components), "n": self.n}]
+        rows = [
+            {"term": "n_factors", "estimate": float(self.n_factors), "n": self.n},
+            {"term": "n_components", "estimate": float(self.n_components), "n": self.n},
+        ]
         return tidy_frame(rows)
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         if lang == "nl":
-            head = (f"Parallelle analyse ({self.n_iter} simulaties, n = {self.n}): "
-                    f"{self.n_factors} factor(en), {self.n_components} component(en).")
+            head = (
+                f"Parallelle analyse ({self.n_iter} simulaties, n = {self.n}): "
+                f"{self.n_factors} factor(en), {self.n_components} component(en)."
+            )
         else:
-            head = (f"Parallel analysis ({self.n_iter} simulations, n = {self.n}): "
-                    f"{self.n_factors} factor(s), {self.n_components} component(s).")
+            head = (
+                f"Parallel analysis ({self.n_iter} simulations, n = {self.n}): "
+                f"{self.n_factors} factor(s), {self.n_components} component(s)."
+            )
         return head + "\n\n" + text_table(self.table, lang, digits=3)
 
     def plot(self, *, ax=None, lang: str | None = None):
         """Scree plot of observed and simulated eigenvalues."""
         lang = resolve_lang(lang)
         from evalkit.core.plotting import COLORS, PALETTE, localize_axes, new_axes
+
         check_lang(lang)
         ax = new_axes(ax)
         t = self.table
-        ax.plot(t.index, t["fa_observed"], "o-", color=PALETTE[0],
-                label={"nl": "Factoren (data)", "en": "Factors (data)"}[lang])
-        ax.plot(t.index, t["fa_simulated"], "--", color=PALETTE[0],
-                label={"nl": "Factoren (simulatie)", "en": "Factors (simulated)"}[lang])
-        ax.plot(t.index, t["pc_observed"], "^-", color=PALETTE[1],
-                label={"nl": "Componenten (data)", "en": "Components (data)"}[lang])
-        ax.plot(t.index, t["pc_simulated"], "--", color=PALETTE[1],
-                label={"nl": "Componenten (simulatie)", "en": "Components (simulated)"}[lang])
+        ax.plot(
+            t.index,
+            t["fa_observed"],
+            "o-",
+            color=PALETTE[0],
+            label={"nl": "Factoren (data)", "en": "Factors (data)"}[lang],
+        )
+        ax.plot(
+            t.index,
+            t["fa_simulated"],
+            "--",
+            color=PALETTE[0],
+            label={"nl": "Factoren (simulatie)", "en": "Factors (simulated)"}[lang],
+        )
+        ax.plot(
+            t.index,
+            t["pc_observed"],
+            "^-",
+            color=PALETTE[1],
+            label={"nl": "Componenten (data)", "en": "Components (data)"}[lang],
+        )
+        ax.plot(
+            t.index,
+            t["pc_simulated"],
+            "--",
+            color=PALETTE[1],
+            label={"nl": "Componenten (simulatie)", "en": "Components (simulated)"}[lang],
+        )
         ax.axhline(0, color=COLORS["other"], linewidth=0.8)
         ax.set_xlabel({"nl": "Factor / component", "en": "Factor / component"}[lang])
         ax.set_ylabel({"nl": "Eigenwaarde", "en": "Eigenvalue"}[lang])
@@ -593,8 +677,9 @@ class ParallelAnalysisResult(Result):
         return localize_axes(ax, lang)
 
 
-def parallel_analysis(data: pd.DataFrame, *, items=None, n_iter: int = 20, seed: int = 0,
-                      quantile: float | None = None) -> ParallelAnalysisResult:
+def parallel_analysis(
+    data: pd.DataFrame, *, items=None, n_iter: int = 20, seed: int = 0, quantile: float | None = None
+) -> ParallelAnalysisResult:
     """Horn's (1965) parallel analysis for the number of factors and components.
 
     The eigenvalues of the observed correlation matrix (components) and of the reduced
@@ -645,11 +730,15 @@ def parallel_analysis(data: pd.DataFrame, *, items=None, n_iter: int = 20, seed:
     else:
         pc_ref = np.quantile(pc_sim, float(quantile), axis=0)
         fa_ref = np.quantile(fa_sim, float(quantile), axis=0)
-    table = pd.DataFrame({"fa_observed": fa_obs, "fa_simulated": fa_ref,
-                          "pc_observed": pc_obs, "pc_simulated": pc_ref},
-                         index=pd.RangeIndex(1, p + 1, name="number"))
-    return ParallelAnalysisResult(table=table, n_factors=_count_above(fa_obs, fa_ref),
-                                  n_components=_count_above(pc_obs, pc_ref), n=n,
-                                  n_iter=n_iter, quantile=quantile)
-
-
+    table = pd.DataFrame(
+        {"fa_observed": fa_obs, "fa_simulated": fa_ref, "pc_observed": pc_obs, "pc_simulated": pc_ref},
+        index=pd.RangeIndex(1, p + 1, name="number"),
+    )
+    return ParallelAnalysisResult(
+        table=table,
+        n_factors=_count_above(fa_obs, fa_ref),
+        n_components=_count_above(pc_obs, pc_ref),
+        n=n,
+        n_iter=n_iter,
+        quantile=quantile,
+    )

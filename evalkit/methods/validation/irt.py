@@ -36,6 +36,7 @@ environment. *Journal of Statistical Software*, 48(6).
 Rizopoulos, D. (2006). ltm: An R package for latent variable modelling and item response
 theory analyses. *Journal of Statistical Software*, 17(5).
 """
+
 from __future__ import annotations
 
 import warnings
@@ -45,13 +46,18 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from evalkit.core.language import resolve_lang
-from evalkit.core.checks import (check_columns, check_confidence, check_dataframe, check_lang,
-                       check_option, check_positive_int)
+from evalkit.core.checks import (
+    check_columns,
+    check_confidence,
+    check_dataframe,
+    check_option,
+    check_positive_int,
+)
 from evalkit.core.errors import ConvergenceWarning, DataValidationError, EstimationError, ParameterError
 from evalkit.core.i18n import fmt_number
-from evalkit.core.text import text_table
+from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
+from evalkit.core.text import text_table
 
 __all__ = ["graded_response", "GRMResult"]
 
@@ -113,7 +119,7 @@ def _unpack(x, ncat):
     out = []
     k = 0
     for K in ncat:
-        out.append((x[k], x[k + 1:k + K]))
+        out.append((x[k], x[k + 1 : k + K]))
         k += K
     return out
 
@@ -134,7 +140,7 @@ def _estep(x, dat: _Data, theta, w):
     ll = float(np.sum(dat.freq * (np.log(s[:, 0]) + mx[:, 0])))
     post = (L / s) * dat.freq[:, None]
     R = dat.onehot.T @ post
-    r = [R[dat.offsets[j]:dat.offsets[j + 1]] for j in range(dat.J)]
+    r = [R[dat.offsets[j] : dat.offsets[j + 1]] for j in range(dat.J)]
     return ll, r, post
 
 
@@ -198,8 +204,9 @@ def _theta_grid(theta) -> np.ndarray:
     except (TypeError, ValueError):
         raise ParameterError(f"theta must be a number or a list of numbers, got {theta!r}.") from None
     if t.ndim != 1 or not np.isfinite(t).all():
-        raise ParameterError(f"theta must be a finite number or a flat list of finite numbers, "
-                             f"got {theta!r}.")
+        raise ParameterError(
+            f"theta must be a finite number or a flat list of finite numbers, got {theta!r}."
+        )
     return t
 
 
@@ -233,8 +240,9 @@ class GRMResult(Result):
 
     title = {"nl": "Graded response model (Samejima)", "en": "Graded response model (Samejima)"}
 
-    def __init__(self, *, items, levels, x, cov, loglik, n, theta, w, converged, n_iter,
-                 confidence, dat, quadrature):
+    def __init__(
+        self, *, items, levels, x, cov, loglik, n, theta, w, converged, n_iter, confidence, dat, quadrature
+    ):
         self.items = list(items)
         self.levels = dict(zip(self.items, levels))
         self.ncat = [len(lv) for lv in levels]
@@ -260,19 +268,25 @@ class GRMResult(Result):
             sa = se[k]
             rows.append({"item": it, "parameter": "a", "estimate": a, "std_error": sa})
             for m in range(K1):
-                rows.append({"item": it, "parameter": f"d{m + 1}", "estimate": d[m],
-                             "std_error": se[k + 1 + m]})
-            block = cov[k:k + 1 + K1, k:k + 1 + K1]
+                rows.append(
+                    {"item": it, "parameter": f"d{m + 1}", "estimate": d[m], "std_error": se[k + 1 + m]}
+                )
+            block = cov[k : k + 1 + K1, k : k + 1 + K1]
             for m in range(K1):
                 b = -d[m] / a
                 g = np.zeros(1 + K1)
-                g[0] = d[m] / a ** 2
+                g[0] = d[m] / a**2
                 g[1 + m] = -1 / a
-                rows.append({"item": it, "parameter": f"b{m + 1}", "estimate": b,
-                             "std_error": float(np.sqrt(max(g @ block @ g, 0.0)))})
+                rows.append(
+                    {
+                        "item": it,
+                        "parameter": f"b{m + 1}",
+                        "estimate": b,
+                        "std_error": float(np.sqrt(max(g @ block @ g, 0.0))),
+                    }
+                )
             k += 1 + K1
-        self.parameters = pd.DataFrame(rows, columns=["item", "parameter", "estimate",
-                                                      "std_error"])
+        self.parameters = pd.DataFrame(rows, columns=["item", "parameter", "estimate", "std_error"])
 
     # -------------------------------------------------------------
     def coef(self, irt_pars: bool = False) -> pd.DataFrame:
@@ -289,19 +303,30 @@ class GRMResult(Result):
         rows = []
         for r in self.parameters.itertuples(index=False):
             null = 0.0
-            p = 2 * stats.norm.sf(abs((r.estimate - null) / r.std_error)) \
-                if r.parameter == "a" and r.std_error > 0 else np.nan
-            rows.append({"term": f"{r.item}|{r.parameter}", "estimate": r.estimate,
-                         "std_error": r.std_error, "ci_lower": r.estimate - z * r.std_error,
-                         "ci_upper": r.estimate + z * r.std_error, "p_value": p,
-                         "n": self.n, "item": r.item, "parameter": r.parameter})
+            p = (
+                2 * stats.norm.sf(abs((r.estimate - null) / r.std_error))
+                if r.parameter == "a" and r.std_error > 0
+                else np.nan
+            )
+            rows.append(
+                {
+                    "term": f"{r.item}|{r.parameter}",
+                    "estimate": r.estimate,
+                    "std_error": r.std_error,
+                    "ci_lower": r.estimate - z * r.std_error,
+                    "ci_upper": r.estimate + z * r.std_error,
+                    "p_value": p,
+                    "n": self.n,
+                    "item": r.item,
+                    "parameter": r.parameter,
+                }
+            )
         return tidy_frame(rows, extra=("item", "parameter"))
 
     def probabilities(self, theta) -> dict[str, np.ndarray]:
         """Category response curves: per item an array (categories x len(theta))."""
         theta = _theta_grid(theta)
-        return {it: _cat_probs(a, d, theta)[0]
-                for it, (a, d) in zip(self.items, _unpack(self._x, self.ncat))}
+        return {it: _cat_probs(a, d, theta)[0] for it, (a, d) in zip(self.items, _unpack(self._x, self.ncat))}
 
     def item_information(self, theta) -> pd.DataFrame:
         """Item information ``I_j(theta) = sum_k P'_jk^2 / P_jk`` (columns = items)."""
@@ -323,24 +348,29 @@ class GRMResult(Result):
         _, _, post = _estep(self._x, self._dat, self._theta, self._w)
         post = post / post.sum(axis=1, keepdims=True)
         eap = post @ self._theta
-        sd = np.sqrt(post @ self._theta ** 2 - eap ** 2)
+        sd = np.sqrt(post @ self._theta**2 - eap**2)
         return pd.DataFrame({"theta_eap": eap[self._dat.inv], "theta_sd": sd[self._dat.inv]})
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
-        head = {"nl": (f"Graded response model (Samejima), marginale ML (Bock-Aitkin), "
-                       f"n = {self.n}, {len(self.items)} items, "
-                       f"log-likelihood = {fmt_number(self.loglik, 3, lang)}."),
-                "en": (f"Graded response model (Samejima), marginal ML (Bock-Aitkin), "
-                       f"n = {self.n}, {len(self.items)} items, "
-                       f"log-likelihood = {fmt_number(self.loglik, 3, lang)}.")}[lang]
+        head = {
+            "nl": (
+                f"Graded response model (Samejima), marginale ML (Bock-Aitkin), "
+                f"n = {self.n}, {len(self.items)} items, "
+                f"log-likelihood = {fmt_number(self.loglik, 3, lang)}."
+            ),
+            "en": (
+                f"Graded response model (Samejima), marginal ML (Bock-Aitkin), "
+                f"n = {self.n}, {len(self.items)} items, "
+                f"log-likelihood = {fmt_number(self.loglik, 3, lang)}."
+            ),
+        }[lang]
         if not self.converged:
             head += {"nl": " LET OP: niet geconvergeerd.", "en": " WARNING: not converged."}[lang]
         tab = text_table(self.coef(irt_pars=True), lang, digits=3)
         return f"{head}\n\n{tab}"
 
-    def plot(self, *, kind: str = "information", ax=None, lang: str | None = None,
-             theta_range=(-4, 4)):
+    def plot(self, *, kind: str = "information", ax=None, lang: str | None = None, theta_range=(-4, 4)):
         """Item and test information curves (``kind="information"``) or, for
         ``kind="curves"``, the category response curves of every item."""
         lang = resolve_lang(lang)
@@ -353,28 +383,30 @@ class GRMResult(Result):
         if kind == "information":
             info = self.item_information(theta)
             for i, it in enumerate(self.items):
-                ax.plot(theta, info[it], lw=1.2,
-                        color=plotting.PALETTE[i % len(plotting.PALETTE)], label=it)
+                ax.plot(theta, info[it], lw=1.2, color=plotting.PALETTE[i % len(plotting.PALETTE)], label=it)
             ax2 = ax.twinx()
-            ax2.plot(theta, info.sum(axis=1), color="black", lw=2.2,
-                     label={"nl": "Test", "en": "Test"}[lang])
+            ax2.plot(theta, info.sum(axis=1), color="black", lw=2.2, label={"nl": "Test", "en": "Test"}[lang])
             ax2.set_ylabel({"nl": "Testinformatie", "en": "Test information"}[lang])
             ax2.grid(False)
             ax.set_ylabel({"nl": "Iteminformatie", "en": "Item information"}[lang])
             ax.legend(fontsize=8, ncol=2, loc="upper left")
             ax2.legend(fontsize=8, loc="upper right")
-            ax.set_title({"nl": "Item- en testinformatie", "en": "Item and test information"}
-                         [lang])
+            ax.set_title({"nl": "Item- en testinformatie", "en": "Item and test information"}[lang])
         else:
             probs = self.probabilities(theta)
             for i, it in enumerate(self.items):
                 for c, pc in enumerate(probs[it]):
-                    ax.plot(theta, pc, color=plotting.PALETTE[i % len(plotting.PALETTE)],
-                            lw=1, alpha=0.9, label=it if c == 0 else None)
+                    ax.plot(
+                        theta,
+                        pc,
+                        color=plotting.PALETTE[i % len(plotting.PALETTE)],
+                        lw=1,
+                        alpha=0.9,
+                        label=it if c == 0 else None,
+                    )
             ax.set_ylabel({"nl": "Kans op categorie", "en": "Category probability"}[lang])
             ax.legend(fontsize=8, ncol=2)
-            ax.set_title({"nl": "Categorie-responscurves", "en": "Category response curves"}
-                         [lang])
+            ax.set_title({"nl": "Categorie-responscurves", "en": "Category response curves"}[lang])
         ax.set_xlabel({"nl": "Latente trek (θ)", "en": "Latent trait (θ)"}[lang])
         return plotting.localize_axes(ax, lang)
 
@@ -382,10 +414,18 @@ class GRMResult(Result):
 # --------------------------------------------------------------------------------------
 # public function
 # --------------------------------------------------------------------------------------
-def graded_response(data: pd.DataFrame, items: Sequence[str], *, quadrature: str = "fixed",
-                    quadpts: int | None = None, theta_range=(-6.0, 6.0), tol: float = 1e-8,
-                    max_iter: int = 500, se: bool = True,
-                    confidence: float = 0.95) -> GRMResult:
+def graded_response(
+    data: pd.DataFrame,
+    items: Sequence[str],
+    *,
+    quadrature: str = "fixed",
+    quadpts: int | None = None,
+    theta_range=(-6.0, 6.0),
+    tol: float = 1e-8,
+    max_iter: int = 500,
+    se: bool = True,
+    confidence: float = 0.95,
+) -> GRMResult:
     """Fit Samejima's graded response model by marginal maximum likelihood.
 
     Parameters
@@ -452,12 +492,14 @@ def graded_response(data: pd.DataFrame, items: Sequence[str], *, quadrature: str
 
     codes, levels = _codes(data, items)
     with _blas_single_thread():
-        return _graded_response_fit(codes, levels, items, quadrature, quadpts, theta_range,
-                                    tol, max_iter, se, confidence)
+        return _graded_response_fit(
+            codes, levels, items, quadrature, quadpts, theta_range, tol, max_iter, se, confidence
+        )
 
 
-def _graded_response_fit(codes, levels, items, quadrature, quadpts, theta_range, tol,
-                         max_iter, se, confidence):
+def _graded_response_fit(
+    codes, levels, items, quadrature, quadpts, theta_range, tol, max_iter, se, confidence
+):
     ncat = [len(lv) for lv in levels]
     dat = _Data(codes, ncat)
     n = codes.shape[0]
@@ -523,9 +565,12 @@ def _graded_response_fit(codes, levels, items, quadrature, quadpts, theta_range,
     if not h_fresh:
         H = None
     if not converged:
-        warnings.warn("graded response model did not converge (largest score "
-                      f"{np.max(np.abs(g)) / n:.2e} per respondent); interpret with care.",
-                      ConvergenceWarning, stacklevel=3)
+        warnings.warn(
+            "graded response model did not converge (largest score "
+            f"{np.max(np.abs(g)) / n:.2e} per respondent); interpret with care.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
     ll, _ = _gradient(x, dat, theta, w)
     if se:
         if H is None:
@@ -533,17 +578,34 @@ def _graded_response_fit(codes, levels, items, quadrature, quadpts, theta_range,
         try:
             cov = np.linalg.inv(-H)
         except np.linalg.LinAlgError:
-            raise EstimationError("the information matrix of the graded response model is "
-                                  "singular (an item with too few responses per category?).")
+            raise EstimationError(
+                "the information matrix of the graded response model is "
+                "singular (an item with too few responses per category?)."
+            )
         cov = (cov + cov.T) / 2
         if np.any(np.diag(cov) <= 0):
-            warnings.warn("information matrix not positive definite; some standard errors "
-                          "are unavailable.", ConvergenceWarning, stacklevel=3)
+            warnings.warn(
+                "information matrix not positive definite; some standard errors are unavailable.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
     else:
         cov = np.full((len(x), len(x)), np.nan)
-    return GRMResult(items=items, levels=levels, x=x, cov=cov, loglik=ll, n=n, theta=theta,
-                     w=w, converged=converged, n_iter=n_iter, confidence=confidence, dat=dat,
-                     quadrature=(quadrature, quadpts))
+    return GRMResult(
+        items=items,
+        levels=levels,
+        x=x,
+        cov=cov,
+        loglik=ll,
+        n=n,
+        theta=theta,
+        w=w,
+        converged=converged,
+        n_iter=n_iter,
+        confidence=confidence,
+        dat=dat,
+        quadrature=(quadrature, quadpts),
+    )
 
 
 def _blas_single_thread():
@@ -554,6 +616,7 @@ def _blas_single_thread():
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover
         import contextlib
+
         return contextlib.nullcontext()
     return threadpool_limits(limits=1, user_api="blas")
 
@@ -590,8 +653,7 @@ def _codes(data, items):
             levels.append([x.cat.categories[u] for u in used])
         else:
             if not pd.api.types.is_numeric_dtype(x):
-                raise DataValidationError(f"item {col!r} must hold numeric codes, not "
-                                          f"{x.dtype}.")
+                raise DataValidationError(f"item {col!r} must hold numeric codes, not {x.dtype}.")
             v = x.to_numpy(dtype=float, na_value=np.nan)
             ok = ~np.isnan(v)
             if np.isinf(v[ok]).any():

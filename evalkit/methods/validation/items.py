@@ -6,6 +6,7 @@ is deleted, both from the pairwise-complete covariance matrix; floor and ceiling
 as in Terwee et al. (2007): the share of respondents at the lowest / highest possible
 score, flagged above 15%.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -15,12 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_columns, check_dataframe, check_lang
 from evalkit.core.errors import DataQualityWarning, DataValidationError, ParameterError, SmallSampleWarning
 from evalkit.core.i18n import fmt_number, fmt_pct
-from evalkit.core.text import text_table
+from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
+from evalkit.core.text import text_table
 
 __all__ = ["item_analysis", "ItemAnalysisResult", "FLOOR_CEILING_THRESHOLD"]
 
@@ -66,16 +67,15 @@ def prepare_items(data, items, *, reverse=(), scale_range=None, min_n=3, what="i
     answered = x.notna().any(axis=1)
     x = x.loc[answered]
     if len(x) < min_n:
-        raise DataValidationError(
-            f"{what} needs at least {min_n} respondents, got {len(x)}.")
+        raise DataValidationError(f"{what} needs at least {min_n} respondents, got {len(x)}.")
     empty = [c for c in items if x[c].notna().sum() == 0]
     if empty:
         raise DataValidationError(f"items without any answer: {empty}.")
     flat = [c for c in items if x[c].nunique(dropna=True) < 2]
     if flat:
         raise DataValidationError(
-            f"item(s) without variance (everyone gave the same answer): {flat}; "
-            "drop them or check the data.")
+            f"item(s) without variance (everyone gave the same answer): {flat}; drop them or check the data."
+        )
     if scale_range is None:
         lo, hi = float(np.nanmin(x.to_numpy())), float(np.nanmax(x.to_numpy()))
     else:
@@ -84,12 +84,12 @@ def prepare_items(data, items, *, reverse=(), scale_range=None, min_n=3, what="i
         except (TypeError, ValueError):
             raise ParameterError(f"scale_range must be (lowest, highest), got {scale_range!r}.")
         if not lo < hi:
-            raise ParameterError(f"scale_range must be (lowest, highest) with lowest < highest, "
-                                 f"got {scale_range!r}.")
+            raise ParameterError(
+                f"scale_range must be (lowest, highest) with lowest < highest, got {scale_range!r}."
+            )
         outside = [c for c in items if ((x[c] < lo) | (x[c] > hi)).any()]
         if outside:
-            raise DataValidationError(
-                f"answers outside scale_range {scale_range!r} in item(s) {outside}.")
+            raise DataValidationError(f"answers outside scale_range {scale_range!r} in item(s) {outside}.")
     for c in reverse:
         x[c] = lo + hi - x[c]
     return x, items, (lo, hi)
@@ -151,17 +151,47 @@ class ItemAnalysisResult(Result):
         """One row per item; ``estimate`` is the corrected item-total correlation."""
         rows = []
         for item, r in self.table.iterrows():
-            rows.append({"term": item, "estimate": r["r_drop"], "n": int(r["n"]),
-                         "mean": r["mean"], "sd": r["sd"], "missing_share": r["missing_share"],
-                         "floor": r["floor"], "ceiling": r["ceiling"],
-                         "floor_flag": bool(r["floor_flag"]), "ceiling_flag": bool(r["ceiling_flag"]),
-                         "alpha_if_deleted": r["alpha_if_deleted"]})
+            rows.append(
+                {
+                    "term": item,
+                    "estimate": r["r_drop"],
+                    "n": int(r["n"]),
+                    "mean": r["mean"],
+                    "sd": r["sd"],
+                    "missing_share": r["missing_share"],
+                    "floor": r["floor"],
+                    "ceiling": r["ceiling"],
+                    "floor_flag": bool(r["floor_flag"]),
+                    "ceiling_flag": bool(r["ceiling_flag"]),
+                    "alpha_if_deleted": r["alpha_if_deleted"],
+                }
+            )
         t = self.total
-        rows.append({"term": "total", "n": int(t["n"]), "mean": t["mean"], "sd": t["sd"],
-                     "floor": t["floor"], "ceiling": t["ceiling"],
-                     "floor_flag": bool(t["floor_flag"]), "ceiling_flag": bool(t["ceiling_flag"])})
-        return tidy_frame(rows, extra=("mean", "sd", "missing_share", "floor", "ceiling",
-                                       "floor_flag", "ceiling_flag", "alpha_if_deleted"))
+        rows.append(
+            {
+                "term": "total",
+                "n": int(t["n"]),
+                "mean": t["mean"],
+                "sd": t["sd"],
+                "floor": t["floor"],
+                "ceiling": t["ceiling"],
+                "floor_flag": bool(t["floor_flag"]),
+                "ceiling_flag": bool(t["ceiling_flag"]),
+            }
+        )
+        return tidy_frame(
+            rows,
+            extra=(
+                "mean",
+                "sd",
+                "missing_share",
+                "floor",
+                "ceiling",
+                "floor_flag",
+                "ceiling_flag",
+                "alpha_if_deleted",
+            ),
+        )
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
@@ -169,23 +199,27 @@ class ItemAnalysisResult(Result):
         flagged = [i for i, r in self.table.iterrows() if r["floor_flag"] or r["ceiling_flag"]]
         low = self.table.index[self.table["r_drop"] < 0.30].tolist()
         if lang == "nl":
-            lines = [f"Itemanalyse van {len(self.table)} items (antwoordschaal "
-                     f"{fmt_number(self.scale_range[0], 0)}-{fmt_number(self.scale_range[1], 0)}; "
-                     f"{int(self.total['n'])} volledige respondenten).",
-                     f"Vloer-/plafondeffect (> {thr} op laagste/hoogste score): "
-                     + (", ".join(flagged) if flagged else "geen items"),
-                     "Gecorrigeerde item-totaalcorrelatie < 0,30: " + (", ".join(low) if low else "geen"),
-                     f"Totaalscore: vloer {fmt_pct(self.total['floor'], 1, lang)}, "
-                     f"plafond {fmt_pct(self.total['ceiling'], 1, lang)}."]
+            lines = [
+                f"Itemanalyse van {len(self.table)} items (antwoordschaal "
+                f"{fmt_number(self.scale_range[0], 0)}-{fmt_number(self.scale_range[1], 0)}; "
+                f"{int(self.total['n'])} volledige respondenten).",
+                f"Vloer-/plafondeffect (> {thr} op laagste/hoogste score): "
+                + (", ".join(flagged) if flagged else "geen items"),
+                "Gecorrigeerde item-totaalcorrelatie < 0,30: " + (", ".join(low) if low else "geen"),
+                f"Totaalscore: vloer {fmt_pct(self.total['floor'], 1, lang)}, "
+                f"plafond {fmt_pct(self.total['ceiling'], 1, lang)}.",
+            ]
         else:
-            lines = [f"Item analysis of {len(self.table)} items (response scale "
-                     f"{fmt_number(self.scale_range[0], 0, 'en')}-{fmt_number(self.scale_range[1], 0, 'en')}; "
-                     f"{int(self.total['n'])} complete respondents).",
-                     f"Floor/ceiling effect (> {thr} at lowest/highest score): "
-                     + (", ".join(flagged) if flagged else "no items"),
-                     "Corrected item-total correlation < 0.30: " + (", ".join(low) if low else "none"),
-                     f"Total score: floor {fmt_pct(self.total['floor'], 1, lang)}, "
-                     f"ceiling {fmt_pct(self.total['ceiling'], 1, lang)}."]
+            lines = [
+                f"Item analysis of {len(self.table)} items (response scale "
+                f"{fmt_number(self.scale_range[0], 0, 'en')}-{fmt_number(self.scale_range[1], 0, 'en')}; "
+                f"{int(self.total['n'])} complete respondents).",
+                f"Floor/ceiling effect (> {thr} at lowest/highest score): "
+                + (", ".join(flagged) if flagged else "no items"),
+                "Corrected item-total correlation < 0.30: " + (", ".join(low) if low else "none"),
+                f"Total score: floor {fmt_pct(self.total['floor'], 1, lang)}, "
+                f"ceiling {fmt_pct(self.total['ceiling'], 1, lang)}.",
+            ]
         cols = ["n", "missing_share", "mean", "sd", "floor", "ceiling", "r_drop", "alpha_if_deleted"]
         tab = text_table(self.table[cols], lang, digits=2)
         return "\n".join(lines) + "\n\n" + tab
@@ -194,26 +228,42 @@ class ItemAnalysisResult(Result):
         """Stacked bars of the response distribution per item."""
         lang = resolve_lang(lang)
         from evalkit.core.plotting import PALETTE, localize_axes, new_axes
+
         check_lang(lang)
         ax = new_axes(ax, figsize=(7.0, 0.8 + 0.35 * len(self.distribution)))
         dist = self.distribution.iloc[::-1]
         left = np.zeros(len(dist))
         colors = PALETTE * 3
         for j, cat in enumerate(dist.columns):
-            ax.barh(dist.index, dist[cat].to_numpy() * 100, left=left * 100,
-                    color=colors[j], label=fmt_number(float(cat), 0, lang))
+            ax.barh(
+                dist.index,
+                dist[cat].to_numpy() * 100,
+                left=left * 100,
+                color=colors[j],
+                label=fmt_number(float(cat), 0, lang),
+            )
             left += dist[cat].to_numpy()
         ax.set_xlim(0, 100)
         ax.set_xlabel({"nl": "Aandeel respondenten (%)", "en": "Share of respondents (%)"}[lang])
-        ax.legend(title={"nl": "Antwoord", "en": "Answer"}[lang], ncol=min(len(dist.columns), 6),
-                  loc="upper center", bbox_to_anchor=(0.5, -0.15), frameon=False)
+        ax.legend(
+            title={"nl": "Antwoord", "en": "Answer"}[lang],
+            ncol=min(len(dist.columns), 6),
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.15),
+            frameon=False,
+        )
         ax.set_title({"nl": "Antwoordverdeling per item", "en": "Response distribution per item"}[lang])
         return localize_axes(ax, lang)
 
 
-def item_analysis(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence[str] = (),
-                  scale_range: tuple[float, float] | None = None,
-                  threshold: float = FLOOR_CEILING_THRESHOLD) -> ItemAnalysisResult:
+def item_analysis(
+    data: pd.DataFrame,
+    *,
+    items: Sequence[str],
+    reverse: Sequence[str] = (),
+    scale_range: tuple[float, float] | None = None,
+    threshold: float = FLOOR_CEILING_THRESHOLD,
+) -> ItemAnalysisResult:
     """Classical item analysis of a multi-item scale.
 
     Parameters
@@ -263,8 +313,9 @@ def item_analysis(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence
     raw_n = len(check_dataframe(data))
     x, items, (lo, hi) = prepare_items(data, items, reverse=reverse, scale_range=scale_range)
     if len(x) < 30:
-        warnings.warn(f"only {len(x)} respondents: item statistics are imprecise.",
-                      SmallSampleWarning, stacklevel=2)
+        warnings.warn(
+            f"only {len(x)} respondents: item statistics are imprecise.", SmallSampleWarning, stacklevel=2
+        )
     c = pairwise_cov(x)
     if not np.all(np.isfinite(c)):
         raise DataValidationError("some pairs of items have fewer than 2 common respondents.")
@@ -276,32 +327,48 @@ def item_analysis(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence
         var_rest = c[np.ix_(others, others)].sum()
         col = x[item]
         nn = int(col.notna().sum())
-        rows.append({
-            "n": nn,
-            "n_missing": raw_n - nn,
-            "missing_share": (raw_n - nn) / raw_n,
-            "mean": float(col.mean()),
-            "sd": float(col.std(ddof=1)),
-            "floor": float((col == lo).sum() / nn),
-            "ceiling": float((col == hi).sum() / nn),
-            "r_drop": float(cov_rest / np.sqrt(c[i, i] * var_rest)),
-            "alpha_if_deleted": float(alpha_from_cov(c[np.ix_(others, others)])) if k > 2 else np.nan,
-        })
+        rows.append(
+            {
+                "n": nn,
+                "n_missing": raw_n - nn,
+                "missing_share": (raw_n - nn) / raw_n,
+                "mean": float(col.mean()),
+                "sd": float(col.std(ddof=1)),
+                "floor": float((col == lo).sum() / nn),
+                "ceiling": float((col == hi).sum() / nn),
+                "r_drop": float(cov_rest / np.sqrt(c[i, i] * var_rest)),
+                "alpha_if_deleted": float(alpha_from_cov(c[np.ix_(others, others)])) if k > 2 else np.nan,
+            }
+        )
     table = pd.DataFrame(rows, index=pd.Index(items, name="item"))
     table["floor_flag"] = table["floor"] > threshold
     table["ceiling_flag"] = table["ceiling"] > threshold
-    table = table[["n", "n_missing", "missing_share", "mean", "sd", "floor", "ceiling",
-                   "floor_flag", "ceiling_flag", "r_drop", "alpha_if_deleted"]]
+    table = table[
+        [
+            "n",
+            "n_missing",
+            "missing_share",
+            "mean",
+            "sd",
+            "floor",
+            "ceiling",
+            "floor_flag",
+            "ceiling_flag",
+            "r_drop",
+            "alpha_if_deleted",
+        ]
+    ]
 
     raw = x.copy()  # the answers as given (before reverse keying) for the distributions
     for c in reverse or ():
         raw[c] = lo + hi - raw[c]
     observed = np.unique(raw.to_numpy()[~np.isnan(raw.to_numpy())])
-    integer_scale = float(lo).is_integer() and float(hi).is_integer() and np.all(observed == np.round(observed))
+    integer_scale = (
+        float(lo).is_integer() and float(hi).is_integer() and np.all(observed == np.round(observed))
+    )
     cats = np.arange(lo, hi + 1.0) if integer_scale and hi - lo <= 20 else observed
     counts = pd.DataFrame({cat: (raw == cat).sum() for cat in cats}, index=pd.Index(items, name="item"))
-    counts.columns = pd.Index([int(cat) if float(cat).is_integer() else cat for cat in cats],
-                              name="answer")
+    counts.columns = pd.Index([int(cat) if float(cat).is_integer() else cat for cat in cats], name="answer")
     distribution = counts.div(table["n"], axis=0)
     unused = {item: [cat for cat in counts.columns if counts.at[item, cat] == 0] for item in items}
     unused = {k_: v for k_, v in unused.items() if v}
@@ -309,8 +376,11 @@ def item_analysis(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence
     # (e.g. means of subtests) have no "unused category"
     if unused and integer_scale:
         shown = "; ".join(f"{k_}: {v}" for k_, v in unused.items())
-        warnings.warn(f"answer categories nobody used ({shown}); consider merging categories "
-                      "before ordinal analyses.", DataQualityWarning, stacklevel=2)
+        warnings.warn(
+            f"answer categories nobody used ({shown}); consider merging categories before ordinal analyses.",
+            DataQualityWarning,
+            stacklevel=2,
+        )
 
     complete = x.dropna()
     s = complete.sum(axis=1)
@@ -318,15 +388,25 @@ def item_analysis(data: pd.DataFrame, *, items: Sequence[str], reverse: Sequence
     nt = len(complete)
     floor_t = float((s == lo_tot).sum() / nt) if nt else np.nan
     ceiling_t = float((s == hi_tot).sum() / nt) if nt else np.nan
-    total = pd.Series({
-        "n": float(nt),
-        "mean": float(s.mean()) if nt else np.nan,
-        "sd": float(s.std(ddof=1)) if nt > 1 else np.nan,
-        "floor": floor_t,
-        "ceiling": ceiling_t,
-        "floor_flag": bool(floor_t > threshold),
-        "ceiling_flag": bool(ceiling_t > threshold),
-    }, dtype=object)
-    return ItemAnalysisResult(table=table, distribution=distribution, counts=counts, total=total,
-                              scale_range=(lo, hi), reverse=tuple(reverse or ()),
-                              threshold=float(threshold), unused=unused)
+    total = pd.Series(
+        {
+            "n": float(nt),
+            "mean": float(s.mean()) if nt else np.nan,
+            "sd": float(s.std(ddof=1)) if nt > 1 else np.nan,
+            "floor": floor_t,
+            "ceiling": ceiling_t,
+            "floor_flag": bool(floor_t > threshold),
+            "ceiling_flag": bool(ceiling_t > threshold),
+        },
+        dtype=object,
+    )
+    return ItemAnalysisResult(
+        table=table,
+        distribution=distribution,
+        counts=counts,
+        total=total,
+        scale_range=(lo, hi),
+        reverse=tuple(reverse or ()),
+        threshold=float(threshold),
+        unused=unused,
+    )

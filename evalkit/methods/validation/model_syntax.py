@@ -38,6 +38,7 @@ The table (a DataFrame) has one row per model-matrix element per group, with col
 - ``equal_key``: why rows share a parameter (``"group.equal:loadings"``, a user label,
   or empty).
 """
+
 from __future__ import annotations
 
 import math
@@ -223,7 +224,7 @@ def parse_model(syntax: str) -> ParsedModel:
     for stmt in statements:
         op, i = _find_operator(stmt)
         lhs = stmt[:i].strip()
-        rhs_text = stmt[i + len(op):].strip()
+        rhs_text = stmt[i + len(op) :].strip()
         if op == "~" and rhs_text.strip() != "1" and not re.fullmatch(r".*\*\s*1", rhs_text):
             raise ParameterError(
                 f"model syntax: regressions ({stmt!r}) are not supported by the measurement "
@@ -271,7 +272,9 @@ def parse_model(syntax: str) -> ParsedModel:
             raise ParameterError(f"model syntax: {t.lhs} {t.op} {t.rhs} is specified twice.")
         seen.add(key)
     if not latent:
-        raise ParameterError("model syntax defines no latent variable; write 'factor =~ item1 + item2 + ...'.")
+        raise ParameterError(
+            "model syntax defines no latent variable; write 'factor =~ item1 + item2 + ...'."
+        )
     observed: list[str] = []
     for t in terms:
         if t.op == "=~" and t.rhs not in latent and t.rhs not in observed:
@@ -294,6 +297,7 @@ def parse_model(syntax: str) -> ParsedModel:
 # ----------------------------------------------------------------------------------------
 # parameter table
 # ----------------------------------------------------------------------------------------
+
 
 def _equal_type(op: str, lhs: str, rhs: str, latent: set[str]) -> str | None:
     if op == "=~":
@@ -394,7 +398,8 @@ def build_partable(
         if ge not in GROUP_EQUAL_OPTIONS:
             raise ParameterError(
                 f"equal={ge!r} is not allowed; use any of: "
-                + ", ".join(repr(o) for o in GROUP_EQUAL_OPTIONS) + "."
+                + ", ".join(repr(o) for o in GROUP_EQUAL_OPTIONS)
+                + "."
             )
     lv = list(parsed.latent)
     ov = list(parsed.observed)
@@ -442,9 +447,19 @@ def build_partable(
         if mod.label is not None and not free and mod.fixed is None and not (first and auto_fix_first):
             free = True
         rows.append(
-            dict(lhs=lhs, op=op, rhs=rhs, group=g + 1, free=free,
-                 label=mod.label or "", value=(np.nan if free else float(value)),
-                 user=int(t is not None or is_user_elem), mat=mat, row=r, col=c)
+            dict(
+                lhs=lhs,
+                op=op,
+                rhs=rhs,
+                group=g + 1,
+                free=free,
+                label=mod.label or "",
+                value=(np.nan if free else float(value)),
+                user=int(t is not None or is_user_elem),
+                mat=mat,
+                row=r,
+                col=c,
+            )
         )
 
     for g in range(n_groups):
@@ -481,9 +496,9 @@ def build_partable(
             for x in ov:
                 # intercepts of ordinal indicators are fixed at 0 (thresholds take their place)
                 add(x, "~1", "", "nu", oidx[x], 0, x not in thresholds, 0.0, g, False)
-            lv_means_free = (
-                g > 0 and "intercepts" in group_equal and "means" not in group_equal
-            ) or (g > 0 and "thresholds" in group_equal and "means" not in group_equal)
+            lv_means_free = (g > 0 and "intercepts" in group_equal and "means" not in group_equal) or (
+                g > 0 and "thresholds" in group_equal and "means" not in group_equal
+            )
             for f in lv:
                 add(f, "~1", "", "alpha", lidx[f], 0, lv_means_free, 0.0, g, False)
 
@@ -499,14 +514,19 @@ def build_partable(
             keys.append("label:" + r.label)
             continue
         etype = _equal_type(r.op, r.lhs, r.rhs, lvset)
-        if (n_groups > 1 and etype in group_equal and (r.lhs, r.op, r.rhs) not in partial):
+        if n_groups > 1 and etype in group_equal and (r.lhs, r.op, r.rhs) not in partial:
             keys.append(f"group.equal:{etype}:{r.lhs}{r.op}{r.rhs}")
         else:
             keys.append(f"row:{r.id}")
     if partial:
         have = set(zip(pt["lhs"], pt["op"], pt["rhs"]))
-        missing = sorted({f"{a}{o}{b}" for (a, o, b) in partial if (a, o, b) not in have
-                          and not (o == "~~" and (b, o, a) in have)})
+        missing = sorted(
+            {
+                f"{a}{o}{b}"
+                for (a, o, b) in partial
+                if (a, o, b) not in have and not (o == "~~" and (b, o, a) in have)
+            }
+        )
         if missing:
             raise ParameterError(
                 "partial names parameters that are not in the model: " + ", ".join(missing) + "."

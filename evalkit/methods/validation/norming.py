@@ -8,6 +8,7 @@ definition (Crocker & Algina 1986; ``scipy.stats.percentileofscore(kind="mean")`
 Norm groups (cells) with fewer respondents than the privacy threshold are suppressed
 with :func:`evalkit.privacy.suppress`: their percentiles are blanked and flagged.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -17,10 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_columns, check_dataframe, check_lang
 from evalkit.core.errors import DataValidationError, ParameterError, SmallSampleWarning
 from evalkit.core.i18n import fmt_number
+from evalkit.core.language import resolve_lang
 from evalkit.core.privacy import DEFAULT_MIN_CELL, check_min_cell, suppress
 from evalkit.core.results import Result, tidy_frame
 
@@ -71,34 +72,54 @@ class NormsResult(Result):
         return self.table.pivot(index="score", columns="group", values="percentile_rank")
 
     def tidy(self) -> pd.DataFrame:
-        rows = [{"term": f"{r.group}|{self.score}={r.score:g}", "estimate": r.percentile_rank,
-                 "n": r.n, "group": r.group, "score": r.score, "count": r.count,
-                 "cumulative_share": r.cumulative_share, "suppressed": bool(r.suppressed)}
-                for r in self.table.itertuples(index=False)]
+        rows = [
+            {
+                "term": f"{r.group}|{self.score}={r.score:g}",
+                "estimate": r.percentile_rank,
+                "n": r.n,
+                "group": r.group,
+                "score": r.score,
+                "count": r.count,
+                "cumulative_share": r.cumulative_share,
+                "suppressed": bool(r.suppressed),
+            }
+            for r in self.table.itertuples(index=False)
+        ]
         return tidy_frame(rows, extra=("group", "score", "count", "cumulative_share", "suppressed"))
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         q = self.quantiles
         nsup = int(q["suppressed"].sum())
-        head = {"nl": (f"Normtabel voor {self.score} naar {', '.join(self.by)}: {len(q)} normgroepen; "
-                       f"{nsup} onderdrukt (minder dan {self.min_cell} respondenten)."),
-                "en": (f"Norm table for {self.score} by {', '.join(self.by)}: {len(q)} norm groups; "
-                       f"{nsup} suppressed (fewer than {self.min_cell} respondents).")}[lang]
+        head = {
+            "nl": (
+                f"Normtabel voor {self.score} naar {', '.join(self.by)}: {len(q)} normgroepen; "
+                f"{nsup} onderdrukt (minder dan {self.min_cell} respondenten)."
+            ),
+            "en": (
+                f"Norm table for {self.score} by {', '.join(self.by)}: {len(q)} norm groups; "
+                f"{nsup} suppressed (fewer than {self.min_cell} respondents)."
+            ),
+        }[lang]
         q = q.drop(columns=list(self.by)).rename(index=lambda g: _group_label(g, lang))
-        return head + "\n\n" + q.to_string(
-            float_format=lambda v: fmt_number(v, 1, lang), na_rep="–")
+        return head + "\n\n" + q.to_string(float_format=lambda v: fmt_number(v, 1, lang), na_rep="–")
 
     def plot(self, *, ax=None, lang: str | None = None):
         """Percentile-rank curves per norm group (suppressed groups omitted)."""
         lang = resolve_lang(lang)
         from evalkit.core.plotting import PALETTE, localize_axes, new_axes
+
         check_lang(lang)
         ax = new_axes(ax)
         t = self.table[~self.table["suppressed"]]
         for i, (g, sub) in enumerate(t.groupby("group", sort=False)):
-            ax.step(sub["score"], sub["percentile_rank"], where="mid", color=PALETTE[i % len(PALETTE)],
-                    label=f"{_group_label(g, lang)} (n={int(sub['n'].iloc[0])})")
+            ax.step(
+                sub["score"],
+                sub["percentile_rank"],
+                where="mid",
+                color=PALETTE[i % len(PALETTE)],
+                label=f"{_group_label(g, lang)} (n={int(sub['n'].iloc[0])})",
+            )
         ax.set_ylim(0, 100)
         ax.set_xlabel(self.score)
         ax.set_ylabel({"nl": "Percentielscore", "en": "Percentile rank"}[lang])
@@ -108,8 +129,9 @@ class NormsResult(Result):
 
 def _numbers(values, name: str) -> list[float]:
     """A non-empty list of finite numbers, or a ParameterError naming the argument."""
-    if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray, pd.Series,
-                                                                   pd.Index)):
+    if isinstance(values, (str, bytes)) or not isinstance(
+        values, (Sequence, np.ndarray, pd.Series, pd.Index)
+    ):
         raise ParameterError(f"{name} must be a list of numbers, got {values!r}.")
     try:
         out = [float(v) for v in values]
@@ -120,9 +142,16 @@ def _numbers(values, name: str) -> list[float]:
     return out
 
 
-def norms(data: pd.DataFrame, *, score: str, by: Sequence[str] = ("age_band", "gender"),
-          scores: Sequence[float] | None = None, min_cell: int = DEFAULT_MIN_CELL,
-          quantiles: Sequence[float] = DEFAULT_QUANTILES, include_total: bool = True) -> NormsResult:
+def norms(
+    data: pd.DataFrame,
+    *,
+    score: str,
+    by: Sequence[str] = ("age_band", "gender"),
+    scores: Sequence[float] | None = None,
+    min_cell: int = DEFAULT_MIN_CELL,
+    quantiles: Sequence[float] = DEFAULT_QUANTILES,
+    include_total: bool = True,
+) -> NormsResult:
     """Percentile norms of a scale score by norm group, with small cells suppressed.
 
     Parameters
@@ -214,11 +243,24 @@ def norms(data: pd.DataFrame, *, score: str, by: Sequence[str] = ("age_band", "g
         below = np.searchsorted(v_sorted, grid, side="left")
         upto = np.searchsorted(v_sorted, grid, side="right")
         for x, b, u in zip(grid, below, upto):
-            rows.append({"group": label, **keys, "score": float(x), "n": n, "count": int(u - b),
-                         "percentile_rank": 100.0 * (b + 0.5 * (u - b)) / n,
-                         "cumulative_share": u / n})
-        qrow = {"group": label, **keys, "n": n, "mean": float(v.mean()),
-                "sd": float(v.std(ddof=1)) if n > 1 else np.nan}
+            rows.append(
+                {
+                    "group": label,
+                    **keys,
+                    "score": float(x),
+                    "n": n,
+                    "count": int(u - b),
+                    "percentile_rank": 100.0 * (b + 0.5 * (u - b)) / n,
+                    "cumulative_share": u / n,
+                }
+            )
+        qrow = {
+            "group": label,
+            **keys,
+            "n": n,
+            "mean": float(v.mean()),
+            "sd": float(v.std(ddof=1)) if n > 1 else np.nan,
+        }
         for q in qs:
             qrow[f"p{round(q * 100):02d}"] = float(np.quantile(v, q))
         qrows.append(qrow)
@@ -230,12 +272,21 @@ def norms(data: pd.DataFrame, *, score: str, by: Sequence[str] = ("age_band", "g
         qtab = suppress(qtab, n="n", min_cell=min_cell, keep=["group", *by])
     if qtab["suppressed"].any():
         from evalkit.core.errors import PrivacyWarning
-        warnings.warn(f"{int(qtab['suppressed'].sum())} norm group(s) with fewer than {min_cell} "
-                      "respondents suppressed.", PrivacyWarning, stacklevel=2)
+
+        warnings.warn(
+            f"{int(qtab['suppressed'].sum())} norm group(s) with fewer than {min_cell} "
+            "respondents suppressed.",
+            PrivacyWarning,
+            stacklevel=2,
+        )
     small = qtab.loc[~qtab["suppressed"] & (qtab["n"] < 100), "group"].tolist()
     if small:
-        warnings.warn(f"norm groups with fewer than 100 respondents ({'; '.join(small)}) give "
-                      "imprecise percentiles.", SmallSampleWarning, stacklevel=2)
+        warnings.warn(
+            f"norm groups with fewer than 100 respondents ({'; '.join(small)}) give imprecise percentiles.",
+            SmallSampleWarning,
+            stacklevel=2,
+        )
     del caught
-    return NormsResult(table=table, quantiles=qtab.set_index("group"), by=tuple(by), score=score,
-                       min_cell=min_cell)
+    return NormsResult(
+        table=table, quantiles=qtab.set_index("group"), by=tuple(by), score=score, min_cell=min_cell
+    )

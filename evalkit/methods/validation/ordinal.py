@@ -35,6 +35,7 @@ Zumbo, B. D., Gadermann, A. M., & Zeisser, C. (2007). Ordinal versions of coeffi
 alpha and theta for Likert rating scales. *Journal of Modern Applied Statistical
 Methods*, 6, 21-29.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -44,12 +45,12 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from evalkit.core.language import resolve_lang
-from evalkit.core.checks import check_columns, check_confidence, check_dataframe, check_lang, check_option
+from evalkit.core.checks import check_columns, check_confidence, check_dataframe, check_option
 from evalkit.core.errors import DataQualityWarning, DataValidationError, EstimationError, ParameterError
 from evalkit.core.i18n import fmt_number
-from evalkit.core.text import text_table
+from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
+from evalkit.core.text import text_table
 
 __all__ = ["polychoric", "PolychoricResult", "bivariate_normal_cdf"]
 
@@ -103,8 +104,7 @@ def _bvn_finite(h, k, r):
     ah = np.where(np.isnan(ah), 0.0, ah)
     ak = np.where(np.isnan(ak), 0.0, ak)
     beta = np.where((h * k < 0) | ((h * k == 0) & (h + k < 0)), 0.5, 0.0)
-    val = 0.5 * (special.ndtr(h) + special.ndtr(k)) - special.owens_t(hh, ah) \
-        - special.owens_t(kk, ak) - beta
+    val = 0.5 * (special.ndtr(h) + special.ndtr(k)) - special.owens_t(hh, ah) - special.owens_t(kk, ak) - beta
     val = np.where(origin, 0.25 + np.arcsin(r) / (2 * np.pi), val)
     return np.clip(val, 0.0, 1.0)
 
@@ -117,8 +117,7 @@ def _bvn_pdf(h, k, r):
     out = np.zeros(np.broadcast(h, k, r).shape)
     hf, kf, rf = (np.broadcast_to(x, out.shape)[fin] for x in (h, k, r))
     s2 = (1 - rf) * (1 + rf)
-    out[fin] = np.exp(-(hf * hf - 2 * rf * hf * kf + kf * kf) / (2 * s2)) / (
-        2 * np.pi * np.sqrt(s2))
+    out[fin] = np.exp(-(hf * hf - 2 * rf * hf * kf + kf * kf) / (2 * s2)) / (2 * np.pi * np.sqrt(s2))
     return out
 
 
@@ -140,8 +139,14 @@ def _dcdf_dh(h, k, r):
 # --------------------------------------------------------------------------------------
 # data preparation
 # --------------------------------------------------------------------------------------
-def ordinal_codes(data: pd.DataFrame, items: Sequence[str], *, min_categories: int = 2,
-                  warn_dropped: bool = True, pairwise: bool = False):
+def ordinal_codes(
+    data: pd.DataFrame,
+    items: Sequence[str],
+    *,
+    min_categories: int = 2,
+    warn_dropped: bool = True,
+    pairwise: bool = False,
+):
     """Integer codes 0..K-1 per item (levels = sorted observed values).
 
     Listwise (default): the complete rows. ``pairwise=True``: every row with at least one
@@ -152,8 +157,11 @@ def ordinal_codes(data: pd.DataFrame, items: Sequence[str], *, min_categories: i
     complete = seen.any(axis=1) if pairwise else seen.all(axis=1)
     n_drop = int((~complete).sum())
     if n_drop and warn_dropped:
-        warnings.warn(f"{n_drop} rows with missing item responses were dropped (listwise, "
-                      "as lavaan's default).", DataQualityWarning, stacklevel=3)
+        warnings.warn(
+            f"{n_drop} rows with missing item responses were dropped (listwise, as lavaan's default).",
+            DataQualityWarning,
+            stacklevel=3,
+        )
     sub = sub.loc[complete]
     seen = seen[complete]
     if sub.shape[0] < 2:
@@ -165,8 +173,8 @@ def ordinal_codes(data: pd.DataFrame, items: Sequence[str], *, min_categories: i
         ok = seen[:, j]
         if not (pd.api.types.is_numeric_dtype(x) or isinstance(x.dtype, pd.CategoricalDtype)):
             raise DataValidationError(
-                f"item {col!r} must hold numeric (or ordered categorical) codes, "
-                f"not {x.dtype}.")
+                f"item {col!r} must hold numeric (or ordered categorical) codes, not {x.dtype}."
+            )
         if isinstance(x.dtype, pd.CategoricalDtype):
             if not x.cat.ordered:
                 raise DataValidationError(f"item {col!r} is an unordered categorical.")
@@ -177,18 +185,21 @@ def ordinal_codes(data: pd.DataFrame, items: Sequence[str], *, min_categories: i
         else:
             v = x.to_numpy(dtype=float)[ok]
             if np.isinf(v).any():
-                raise DataValidationError(f"item {col!r} has infinite values; ordinal items "
-                                          "need whole-number category codes.")
+                raise DataValidationError(
+                    f"item {col!r} has infinite values; ordinal items need whole-number category codes."
+                )
             if np.any(v != np.round(v)):
-                raise DataValidationError(f"item {col!r} has non-integer values; ordinal "
-                                          "items need whole-number category codes.")
+                raise DataValidationError(
+                    f"item {col!r} has non-integer values; ordinal items need whole-number category codes."
+                )
             used, inv = np.unique(v, return_inverse=True)
             codes[ok, j] = inv.ravel()
             levels.append(list(used))
         if len(levels[-1]) < min_categories:
             raise DataValidationError(
                 f"item {col!r} has no variance (only {len(levels[-1])} category used); "
-                "drop it before estimating polychoric correlations.")
+                "drop it before estimating polychoric correlations."
+            )
     return codes, levels, complete
 
 
@@ -249,15 +260,23 @@ class _PairCells:
     def prob(self, rho):
         r = rho[self.pid]
         F = bivariate_normal_cdf
-        p = (F(self.a_hi, self.b_hi, r) - F(self.a_lo, self.b_hi, r)
-             - F(self.a_hi, self.b_lo, r) + F(self.a_lo, self.b_lo, r))
+        p = (
+            F(self.a_hi, self.b_hi, r)
+            - F(self.a_lo, self.b_hi, r)
+            - F(self.a_hi, self.b_lo, r)
+            + F(self.a_lo, self.b_lo, r)
+        )
         return np.maximum(p, 1e-300)
 
     def dprob_drho(self, rho):
         r = rho[self.pid]
         f = _bvn_pdf
-        return (f(self.a_hi, self.b_hi, r) - f(self.a_lo, self.b_hi, r)
-                - f(self.a_hi, self.b_lo, r) + f(self.a_lo, self.b_lo, r))
+        return (
+            f(self.a_hi, self.b_hi, r)
+            - f(self.a_lo, self.b_hi, r)
+            - f(self.a_hi, self.b_lo, r)
+            + f(self.a_lo, self.b_lo, r)
+        )
 
     def loglik(self, rho):
         return np.bincount(self.pid, self.freq * np.log(self.prob(rho)), minlength=self.npair)
@@ -370,12 +389,13 @@ def _nacov(codes, th, rho_vec, pairs, cells: _PairCells, chunk: int = 20000):
         np.add.at(gj, cj[up], (w * dB_hi[sl])[up])
         lo = cj > 0
         np.add.at(gj, cj[lo] - 1, (w * dB_lo[sl])[lo])
-        A21[q, th_start[i]:th_start[i + 1]] = gi
-        A21[q, th_start[j]:th_start[j + 1]] = gj
+        A21[q, th_start[i] : th_start[i + 1]] = gi
+        A21[q, th_start[j] : th_start[j + 1]] = gj
         off += ncell
     if np.any(A22 <= 0):
-        raise EstimationError("a polychoric correlation has zero information; check for "
-                              "empty or degenerate two-way tables.")
+        raise EstimationError(
+            "a polychoric correlation has zero information; check for empty or degenerate two-way tables."
+        )
     A11_inv = np.linalg.inv(A11)
     A22_inv = 1.0 / A22
     Binv = np.zeros((ntot, ntot))
@@ -387,12 +407,14 @@ def _nacov(codes, th, rho_vec, pairs, cells: _PairCells, chunk: int = 20000):
     # accumulated in row chunks to bound memory.
     inner = np.zeros((ntot, ntot))
     for start in range(0, n, chunk):
-        cb = codes[start:start + chunk]
+        cb = codes[start : start + chunk]
         m = cb.shape[0]
         SC = np.empty((m, ntot))
         miss = cb < 0  # a missing answer contributes no score (lavaan's pairwise NACOV)
         for j in range(p):
-            SC[:, th_start[j]:th_start[j + 1]] = np.where(miss[:, j, None], 0.0, uni[j][np.maximum(cb[:, j], 0)])
+            SC[:, th_start[j] : th_start[j + 1]] = np.where(
+                miss[:, j, None], 0.0, uni[j][np.maximum(cb[:, j], 0)]
+            )
         for q, (i, j) in enumerate(pairs):
             sc = s_rho_cell[cell_off[q] + np.maximum(cb[:, i], 0) * ncat[j] + np.maximum(cb[:, j], 0)]
             SC[:, n_th + q] = np.where(miss[:, i] | miss[:, j], 0.0, sc)
@@ -431,8 +453,9 @@ class PolychoricResult(Result):
 
     title = {"nl": "Polychorische correlaties", "en": "Polychoric correlations"}
 
-    def __init__(self, *, items, correlation, th, nacov, labels, n, levels, converged,
-                 confidence, codes=None):
+    def __init__(
+        self, *, items, correlation, th, nacov, labels, n, levels, converged, confidence, codes=None
+    ):
         self.items = list(items)
         self.n = int(n)
         self.levels = dict(zip(self.items, levels))
@@ -440,18 +463,22 @@ class PolychoricResult(Result):
         self.confidence = confidence
         self.correlation = pd.DataFrame(correlation, index=self.items, columns=self.items)
         self._th = [np.asarray(t, float) for t in th]
-        self.nacov = pd.DataFrame(nacov, index=labels, columns=labels) if nacov is not None \
-            else None
+        self.nacov = pd.DataFrame(nacov, index=labels, columns=labels) if nacov is not None else None
         se = np.sqrt(np.diag(nacov) / n) if nacov is not None else None
         rows = []
         k = 0
         for it, t in zip(self.items, self._th):
             for m, v in enumerate(t, start=1):
-                rows.append({"item": it, "threshold": m, "estimate": float(v),
-                             "std_error": float(se[k]) if se is not None else np.nan})
+                rows.append(
+                    {
+                        "item": it,
+                        "threshold": m,
+                        "estimate": float(v),
+                        "std_error": float(se[k]) if se is not None else np.nan,
+                    }
+                )
                 k += 1
-        self.thresholds = pd.DataFrame(rows, columns=["item", "threshold", "estimate",
-                                                      "std_error"])
+        self.thresholds = pd.DataFrame(rows, columns=["item", "threshold", "estimate", "std_error"])
         self._codes = codes
 
     # ------------------------------------------------------------------
@@ -487,8 +514,9 @@ class PolychoricResult(Result):
         items = self.items if items is None else list(items)
         unknown = [i for i in items if i not in self.items]
         if unknown:
-            raise ParameterError(f"items {unknown} are not in this polychoric result; "
-                                 f"available: {self.items}.")
+            raise ParameterError(
+                f"items {unknown} are not in this polychoric result; available: {self.items}."
+            )
         p = len(items)
         if p < 2:
             raise ParameterError("ordinal alpha needs at least 2 items.")
@@ -507,8 +535,13 @@ class PolychoricResult(Result):
             g = np.full(len(sel), 2 * p * p / ((p - 1) * S * S))
             se = float(np.sqrt(g @ V @ g))
         z = stats.norm.ppf(0.5 + self.confidence / 2)
-        return {"estimate": float(alpha), "std_error": se, "ci_lower": float(alpha - z * se),
-                "ci_upper": float(alpha + z * se), "n_items": p}
+        return {
+            "estimate": float(alpha),
+            "std_error": se,
+            "ci_lower": float(alpha - z * se),
+            "ci_upper": float(alpha + z * se),
+            "n_items": p,
+        }
 
     # ------------------------------------------------------------------
     def tidy(self) -> pd.DataFrame:
@@ -521,58 +554,104 @@ class PolychoricResult(Result):
         z = stats.norm.ppf(0.5 + self.confidence / 2)
         rows = []
         for r in self.thresholds.itertuples(index=False):
-            rows.append({"term": f"{r.item}|t{r.threshold}", "estimate": r.estimate,
-                         "std_error": r.std_error, "ci_lower": r.estimate - z * r.std_error,
-                         "ci_upper": r.estimate + z * r.std_error, "n": self.n,
-                         "kind": "threshold", "item1": r.item, "item2": ""})
+            rows.append(
+                {
+                    "term": f"{r.item}|t{r.threshold}",
+                    "estimate": r.estimate,
+                    "std_error": r.std_error,
+                    "ci_lower": r.estimate - z * r.std_error,
+                    "ci_upper": r.estimate + z * r.std_error,
+                    "n": self.n,
+                    "kind": "threshold",
+                    "item1": r.item,
+                    "item2": "",
+                }
+            )
         nth = len(self.threshold_vector)
         diag = np.diag(self.nacov.to_numpy()) if self.nacov is not None else None
         R = self.correlation.to_numpy()
         for q, (i, j) in enumerate(item_pairs(len(self.items))):
             est = R[i, j]
             se = np.sqrt(diag[nth + q] / self.n) if diag is not None else np.nan
-            rows.append({"term": f"{self.items[j]}~~{self.items[i]}", "estimate": est,
-                         "std_error": se, "ci_lower": est - z * se, "ci_upper": est + z * se,
-                         "p_value": 2 * stats.norm.sf(abs(est / se)), "n": self.n,
-                         "kind": "correlation", "item1": self.items[j],
-                         "item2": self.items[i]})
+            rows.append(
+                {
+                    "term": f"{self.items[j]}~~{self.items[i]}",
+                    "estimate": est,
+                    "std_error": se,
+                    "ci_lower": est - z * se,
+                    "ci_upper": est + z * se,
+                    "p_value": 2 * stats.norm.sf(abs(est / se)),
+                    "n": self.n,
+                    "kind": "correlation",
+                    "item1": self.items[j],
+                    "item2": self.items[i],
+                }
+            )
         a = self.ordinal_alpha()
-        rows.append({"term": "ordinal_alpha", "estimate": a["estimate"],
-                     "std_error": a["std_error"], "ci_lower": a["ci_lower"],
-                     "ci_upper": a["ci_upper"], "n": self.n, "kind": "alpha",
-                     "item1": "", "item2": ""})
+        rows.append(
+            {
+                "term": "ordinal_alpha",
+                "estimate": a["estimate"],
+                "std_error": a["std_error"],
+                "ci_lower": a["ci_lower"],
+                "ci_upper": a["ci_upper"],
+                "n": self.n,
+                "kind": "alpha",
+                "item1": "",
+                "item2": "",
+            }
+        )
         return tidy_frame(rows, extra=("kind", "item1", "item2"))
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         a = self.ordinal_alpha()
-        head = {"nl": (f"Polychorische correlaties (two-step, als lavaan::lavCor), "
-                       f"n = {self.n}, {len(self.items)} items.\n"
-                       f"Ordinale alpha = {fmt_number(a['estimate'], 3, lang)}"),
-                "en": (f"Polychoric correlations (two-step, as lavaan::lavCor), "
-                       f"n = {self.n}, {len(self.items)} items.\n"
-                       f"Ordinal alpha = {fmt_number(a['estimate'], 3, lang)}")}[lang]
+        head = {
+            "nl": (
+                f"Polychorische correlaties (two-step, als lavaan::lavCor), "
+                f"n = {self.n}, {len(self.items)} items.\n"
+                f"Ordinale alpha = {fmt_number(a['estimate'], 3, lang)}"
+            ),
+            "en": (
+                f"Polychoric correlations (two-step, as lavaan::lavCor), "
+                f"n = {self.n}, {len(self.items)} items.\n"
+                f"Ordinal alpha = {fmt_number(a['estimate'], 3, lang)}"
+            ),
+        }[lang]
         mat = text_table(self.correlation, lang, digits=3)
         if not self.converged:
-            head += {"nl": "\nLET OP: niet alle correlaties zijn geconvergeerd.",
-                     "en": "\nWARNING: not all correlations converged."}[lang]
+            head += {
+                "nl": "\nLET OP: niet alle correlaties zijn geconvergeerd.",
+                "en": "\nWARNING: not all correlations converged.",
+            }[lang]
         return f"{head}\n\n{mat}"
 
     def plot(self, *, ax=None, lang: str | None = None):
         """Heat map of the polychoric correlation matrix."""
         lang = resolve_lang(lang)
-        from evalkit.core import plotting
         import seaborn as sns
 
+        from evalkit.core import plotting
+
         ax = plotting.new_axes(ax, figsize=(1.0 + 0.55 * len(self.items),) * 2)
-        sns.heatmap(self.correlation, vmin=-1, vmax=1, cmap="RdBu_r", annot=len(self.items)
-                    <= 12, fmt=".2f", square=True, ax=ax, cbar_kws={"shrink": 0.7})
+        sns.heatmap(
+            self.correlation,
+            vmin=-1,
+            vmax=1,
+            cmap="RdBu_r",
+            annot=len(self.items) <= 12,
+            fmt=".2f",
+            square=True,
+            ax=ax,
+            cbar_kws={"shrink": 0.7},
+        )
         ax.set_title({"nl": "Polychorische correlaties", "en": "Polychoric correlations"}[lang])
         return plotting.localize_axes(ax, lang, texts=True)
 
 
-def polychoric(data: pd.DataFrame, items: Sequence[str], *, nacov: bool = True,
-               confidence: float = 0.95) -> PolychoricResult:
+def polychoric(
+    data: pd.DataFrame, items: Sequence[str], *, nacov: bool = True, confidence: float = 0.95
+) -> PolychoricResult:
     """Thresholds and polychoric correlations of ordinal items (two-step, as lavCor).
 
     Parameters
@@ -650,14 +729,26 @@ def polychoric_codes(codes, items, levels, *, nacov=True, confidence=0.95):
         R[i, j] = R[j, i] = rho[q]
     for q, (i, j) in enumerate(pairs):
         if abs(rho[q]) > 0.99:
-            warnings.warn(f"polychoric correlation between {items[i]} and {items[j]} is "
-                          "(nearly) 1.", DataQualityWarning, stacklevel=3)
+            warnings.warn(
+                f"polychoric correlation between {items[i]} and {items[j]} is (nearly) 1.",
+                DataQualityWarning,
+                stacklevel=3,
+            )
     labels = [f"{it}|t{m}" for it, t in zip(items, th) for m in range(1, len(t) + 1)]
     labels += [f"{items[j]}~~{items[i]}" for i, j in pairs]
     G = None
     if nacov:
         # the scores use the raw frequencies (recounted inside), as lavaan does
         G = _nacov(codes, th, rho, pairs, cells)
-    return PolychoricResult(items=items, correlation=R, th=th, nacov=G, labels=labels,
-                            n=codes.shape[0], levels=levels, converged=conv,
-                            confidence=confidence, codes=codes)
+    return PolychoricResult(
+        items=items,
+        correlation=R,
+        th=th,
+        nacov=G,
+        labels=labels,
+        n=codes.shape[0],
+        levels=levels,
+        converged=conv,
+        confidence=confidence,
+        codes=codes,
+    )

@@ -15,6 +15,7 @@ r"""Test-retest reliability and measurement error.
 - :func:`bland_altman`: mean difference and 95% limits of agreement with their confidence
   intervals (Bland & Altman 1986, 1999).
 """
+
 from __future__ import annotations
 
 import warnings
@@ -24,14 +25,21 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_columns, check_confidence, check_dataframe, check_lang
 from evalkit.core.errors import DataQualityWarning, DataValidationError, ParameterError, SmallSampleWarning
 from evalkit.core.i18n import fmt_ci, fmt_number
+from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 
-__all__ = ["icc", "agreement", "bland_altman", "ICCResult", "AgreementResult", "BlandAltmanResult",
-           "ICC_FORMS"]
+__all__ = [
+    "icc",
+    "agreement",
+    "bland_altman",
+    "ICCResult",
+    "AgreementResult",
+    "BlandAltmanResult",
+    "ICC_FORMS",
+]
 
 ICC_FORMS = ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k")
 
@@ -49,8 +57,9 @@ def _score_matrix(scores, columns=None, *, min_k=2, what="icc"):
         scores = scores[columns]
     dup = sorted({str(c) for c in scores.columns[scores.columns.duplicated()]})
     if dup:
-        raise DataValidationError(f"column(s) {dup} occur more than once in scores; rename or "
-                                  "drop the duplicates.")
+        raise DataValidationError(
+            f"column(s) {dup} occur more than once in scores; rename or drop the duplicates."
+        )
     x = scores.apply(lambda c: pd.to_numeric(c, errors="coerce")).astype("float64")
     bad = [c for c in scores.columns if (x[c].isna() & scores[c].notna()).any()]
     if bad:
@@ -59,19 +68,28 @@ def _score_matrix(scores, columns=None, *, min_k=2, what="icc"):
     if infinite:
         raise DataValidationError(f"infinite values in column(s) {infinite}; scores must be finite.")
     if x.shape[1] < min_k:
-        raise ParameterError(f"{what} needs at least {min_k} columns (occasions or raters), "
-                             f"got {x.shape[1]}.")
+        raise ParameterError(
+            f"{what} needs at least {min_k} columns (occasions or raters), got {x.shape[1]}."
+        )
     complete = x.dropna()
     dropped = len(x) - len(complete)
     if dropped:
-        warnings.warn(f"{dropped} of {len(x)} respondents without a score on every occasion "
-                      "were left out.", DataQualityWarning, stacklevel=3)
+        warnings.warn(
+            f"{dropped} of {len(x)} respondents without a score on every occasion were left out.",
+            DataQualityWarning,
+            stacklevel=3,
+        )
     if len(complete) < 3:
-        raise DataValidationError(f"{what} needs at least 3 respondents with complete scores, "
-                                  f"got {len(complete)}.")
+        raise DataValidationError(
+            f"{what} needs at least 3 respondents with complete scores, got {len(complete)}."
+        )
     if len(complete) < 30:
-        warnings.warn(f"only {len(complete)} respondents: COSMIN asks for at least 50 (adequate) "
-                      "or 100 (very good) in reliability studies.", SmallSampleWarning, stacklevel=3)
+        warnings.warn(
+            f"only {len(complete)} respondents: COSMIN asks for at least 50 (adequate) "
+            "or 100 (very good) in reliability studies.",
+            SmallSampleWarning,
+            stacklevel=3,
+        )
     v = complete.to_numpy(dtype=float)
     if np.all(v == v[0, 0]):
         raise DataValidationError("all scores are identical; reliability is undefined.")
@@ -158,19 +176,29 @@ def icc(scores: pd.DataFrame, *, columns=None, confidence: float = 0.95) -> ICCR
     l1k, u1k = 1 - 1 / f1l, 1 - 1 / f1u
     l3k, u3k = 1 - 1 / f3l, 1 - 1 / f3u
     l2k, u2k = l2 * k / (1 + l2 * (k - 1)), u2 * k / (1 + u2 * (k - 1))
-    desc = ["single, one-way random (absolute)", "single, two-way random (absolute agreement)",
-            "single, two-way mixed (consistency)", "average of k, one-way random",
-            "average of k, two-way random (absolute agreement)", "average of k, two-way mixed (consistency)"]
-    out = pd.DataFrame({
-        "icc": [icc1, icc2, icc3, icc1k, icc2k, icc3k],
-        "ci_lower": [l1, l2, l3, l1k, l2k, l3k],
-        "ci_upper": [u1, u2, u3, u1k, u2k, u3k],
-        "F": [f1, f3, f3, f1, f3, f3],
-        "df1": [df1n, df3n, df3n, df1n, df3n, df3n],
-        "df2": [df1d, df3d, df3d, df1d, df3d, df3d],
-        "p_value": [p1, p3, p3, p1, p3, p3],
-        "n": n, "k": k, "description": desc,
-    }, index=pd.Index(ICC_FORMS, name="type"))
+    desc = [
+        "single, one-way random (absolute)",
+        "single, two-way random (absolute agreement)",
+        "single, two-way mixed (consistency)",
+        "average of k, one-way random",
+        "average of k, two-way random (absolute agreement)",
+        "average of k, two-way mixed (consistency)",
+    ]
+    out = pd.DataFrame(
+        {
+            "icc": [icc1, icc2, icc3, icc1k, icc2k, icc3k],
+            "ci_lower": [l1, l2, l3, l1k, l2k, l3k],
+            "ci_upper": [u1, u2, u3, u1k, u2k, u3k],
+            "F": [f1, f3, f3, f1, f3, f3],
+            "df1": [df1n, df3n, df3n, df1n, df3n, df3n],
+            "df2": [df1d, df3d, df3d, df1d, df3d, df3d],
+            "p_value": [p1, p3, p3, p1, p3, p3],
+            "n": n,
+            "k": k,
+            "description": desc,
+        },
+        index=pd.Index(ICC_FORMS, name="type"),
+    )
     out[["df1", "df2"]] = out[["df1", "df2"]].astype(float)
     return ICCResult(table=out, confidence=confidence)
 
@@ -195,23 +223,39 @@ class ICCResult(Result):
 
     def tidy(self) -> pd.DataFrame:
         """One row per ICC form (``term`` ICC1 ... ICC3k); extra ``F, df1, df2, k, description``."""
-        rows = [{"term": form, "estimate": r["icc"], "ci_lower": r["ci_lower"], "ci_upper": r["ci_upper"],
-                 "p_value": r["p_value"], "n": int(r["n"]), "f": r["F"], "df1": r["df1"], "df2": r["df2"],
-                 "k": int(r["k"]), "description": r["description"]}
-                for form, r in self.table.iterrows()]
+        rows = [
+            {
+                "term": form,
+                "estimate": r["icc"],
+                "ci_lower": r["ci_lower"],
+                "ci_upper": r["ci_upper"],
+                "p_value": r["p_value"],
+                "n": int(r["n"]),
+                "f": r["F"],
+                "df1": r["df1"],
+                "df2": r["df2"],
+                "k": int(r["k"]),
+                "description": r["description"],
+            }
+            for form, r in self.table.iterrows()
+        ]
         return tidy_frame(rows, extra=("f", "df1", "df2", "k", "description"))
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         i2 = self.table.loc["ICC2"]
-        head = {"nl": f"Intraclass-correlaties (n = {int(i2['n'])}, {int(i2['k'])} metingen). "
-                      "COSMIN gebruikt ICC2 (overeenstemming, enkele meting).",
-                "en": f"Intraclass correlations (n = {int(i2['n'])}, {int(i2['k'])} measurements). "
-                      "COSMIN uses ICC2 (absolute agreement, single measurement)."}[lang]
+        head = {
+            "nl": f"Intraclass-correlaties (n = {int(i2['n'])}, {int(i2['k'])} metingen). "
+            "COSMIN gebruikt ICC2 (overeenstemming, enkele meting).",
+            "en": f"Intraclass correlations (n = {int(i2['n'])}, {int(i2['k'])} measurements). "
+            "COSMIN uses ICC2 (absolute agreement, single measurement).",
+        }[lang]
         lines = [head]
         for form, r in self.table.iterrows():
-            lines.append(f"{form}: {fmt_number(r['icc'], 2, lang)} "
-                         + fmt_ci(r["ci_lower"], r["ci_upper"], 2, lang, self.confidence))
+            lines.append(
+                f"{form}: {fmt_number(r['icc'], 2, lang)} "
+                + fmt_ci(r["ci_lower"], r["ci_upper"], 2, lang, self.confidence)
+            )
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
     def plot(self, *, ax=None, lang: str | None = None):
@@ -222,13 +266,23 @@ class ICCResult(Result):
         ax = plotting.new_axes(ax)
         t = self.table
         y = np.arange(len(t))[::-1]
-        ax.errorbar(t["icc"], y, xerr=[t["icc"] - t["ci_lower"], t["ci_upper"] - t["icc"]], fmt="o",
-                    color=plotting.PALETTE[0], capsize=3)
+        ax.errorbar(
+            t["icc"],
+            y,
+            xerr=[t["icc"] - t["ci_lower"], t["ci_upper"] - t["icc"]],
+            fmt="o",
+            color=plotting.PALETTE[0],
+            capsize=3,
+        )
         ax.axvline(0.70, color="grey", linestyle="--", linewidth=1)
         ax.set_yticks(y, list(t.index))
         ax.set_xlim(min(0.0, float(np.nanmin(t["ci_lower"])) - 0.05), 1.0)
-        ax.set_xlabel({"nl": "ICC (met betrouwbaarheidsinterval; stippellijn 0,70)",
-                       "en": "ICC (with confidence interval; dashed line 0.70)"}[lang])
+        ax.set_xlabel(
+            {
+                "nl": "ICC (met betrouwbaarheidsinterval; stippellijn 0,70)",
+                "en": "ICC (with confidence interval; dashed line 0.70)",
+            }[lang]
+        )
         ax.set_title(self.title[lang])
         plotting.localize_axes(ax, lang)
         return ax
@@ -262,28 +316,37 @@ class AgreementResult(Result):
         sem, sdc = self.estimate("sem_agreement"), self.estimate("sdc_agreement")
         i2 = self.icc_table.loc["ICC2"]
         if lang == "nl":
-            lines = [f"Test-hertest (n = {self.n}, {self.k} metingen).",
-                     f"ICC (overeenstemming, ICC2): {fmt_number(i2['icc'], 2)} "
-                     + fmt_ci(i2["ci_lower"], i2["ci_upper"], 2, "nl", self.confidence),
-                     f"SEM (overeenstemming): {fmt_number(sem, 2)}; SDC: {fmt_number(sdc, 2)} "
-                     f"(kleinste verandering die met 95% zekerheid geen meetfout is)."]
+            lines = [
+                f"Test-hertest (n = {self.n}, {self.k} metingen).",
+                f"ICC (overeenstemming, ICC2): {fmt_number(i2['icc'], 2)} "
+                + fmt_ci(i2["ci_lower"], i2["ci_upper"], 2, "nl", self.confidence),
+                f"SEM (overeenstemming): {fmt_number(sem, 2)}; SDC: {fmt_number(sdc, 2)} "
+                f"(kleinste verandering die met 95% zekerheid geen meetfout is).",
+            ]
             if self.mic is not None:
-                lines.append(f"MIC = {fmt_number(self.mic, 2)}: SDC "
-                             + ("<" if sdc < self.mic else ">=") + " MIC.")
+                lines.append(
+                    f"MIC = {fmt_number(self.mic, 2)}: SDC " + ("<" if sdc < self.mic else ">=") + " MIC."
+                )
         else:
-            lines = [f"Test-retest (n = {self.n}, {self.k} occasions).",
-                     f"ICC (agreement, ICC2): {fmt_number(i2['icc'], 2, 'en')} "
-                     + fmt_ci(i2["ci_lower"], i2["ci_upper"], 2, "en", self.confidence),
-                     f"SEM (agreement): {fmt_number(sem, 2, 'en')}; SDC: {fmt_number(sdc, 2, 'en')} "
-                     "(smallest change beyond measurement error with 95% confidence)."]
+            lines = [
+                f"Test-retest (n = {self.n}, {self.k} occasions).",
+                f"ICC (agreement, ICC2): {fmt_number(i2['icc'], 2, 'en')} "
+                + fmt_ci(i2["ci_lower"], i2["ci_upper"], 2, "en", self.confidence),
+                f"SEM (agreement): {fmt_number(sem, 2, 'en')}; SDC: {fmt_number(sdc, 2, 'en')} "
+                "(smallest change beyond measurement error with 95% confidence).",
+            ]
             if self.mic is not None:
-                lines.append(f"MIC = {fmt_number(self.mic, 2, 'en')}: SDC "
-                             + ("<" if sdc < self.mic else ">=") + " MIC.")
+                lines.append(
+                    f"MIC = {fmt_number(self.mic, 2, 'en')}: SDC "
+                    + ("<" if sdc < self.mic else ">=")
+                    + " MIC."
+                )
         return "\n".join(lines)
 
 
-def agreement(scores: pd.DataFrame, *, columns=None, mic: float | None = None,
-              confidence: float = 0.95) -> AgreementResult:
+def agreement(
+    scores: pd.DataFrame, *, columns=None, mic: float | None = None, confidence: float = 0.95
+) -> AgreementResult:
     r"""Standard error of measurement and smallest detectable change.
 
     From the two-way ANOVA variance components (de Vet et al. 2006):
@@ -327,34 +390,73 @@ def agreement(scores: pd.DataFrame, *, columns=None, mic: float | None = None,
     sem_c = float(np.sqrt(var_err))
     z = 1.96
     rows = [
-        {"term": "sem_agreement", "estimate": sem_a, "n": n,
-         "description": "sqrt(var_occasion + var_error)"},
+        {"term": "sem_agreement", "estimate": sem_a, "n": n, "description": "sqrt(var_occasion + var_error)"},
         {"term": "sem_consistency", "estimate": sem_c, "n": n, "description": "sqrt(var_error)"},
-        {"term": "sdc_agreement", "estimate": z * np.sqrt(2) * sem_a, "n": n,
-         "description": "1.96 * sqrt(2) * SEM_agreement (individual)"},
-        {"term": "sdc_consistency", "estimate": z * np.sqrt(2) * sem_c, "n": n,
-         "description": "1.96 * sqrt(2) * SEM_consistency (individual)"},
-        {"term": "sdc_group_agreement", "estimate": z * np.sqrt(2) * sem_a / np.sqrt(n), "n": n,
-         "description": "SDC_agreement / sqrt(n) (group mean)"},
+        {
+            "term": "sdc_agreement",
+            "estimate": z * np.sqrt(2) * sem_a,
+            "n": n,
+            "description": "1.96 * sqrt(2) * SEM_agreement (individual)",
+        },
+        {
+            "term": "sdc_consistency",
+            "estimate": z * np.sqrt(2) * sem_c,
+            "n": n,
+            "description": "1.96 * sqrt(2) * SEM_consistency (individual)",
+        },
+        {
+            "term": "sdc_group_agreement",
+            "estimate": z * np.sqrt(2) * sem_a / np.sqrt(n),
+            "n": n,
+            "description": "SDC_agreement / sqrt(n) (group mean)",
+        },
     ]
     for form, term in (("ICC2", "icc_agreement"), ("ICC3", "icc_consistency")):
         r = table.loc[form]
-        rows.append({"term": term, "estimate": r["icc"], "ci_lower": r["ci_lower"],
-                     "ci_upper": r["ci_upper"], "p_value": r["p_value"], "n": n,
-                     "description": f"{form} (Shrout & Fleiss)"})
+        rows.append(
+            {
+                "term": term,
+                "estimate": r["icc"],
+                "ci_lower": r["ci_lower"],
+                "ci_upper": r["ci_upper"],
+                "p_value": r["p_value"],
+                "n": n,
+                "description": f"{form} (Shrout & Fleiss)",
+            }
+        )
     if k == 2:
         ba = _bland_altman_values(v[:, 0], v[:, 1], confidence)
-        rows.extend([
-            {"term": "mean_difference", "estimate": ba["bias"], "std_error": ba["se_bias"],
-             "ci_lower": ba["bias_ci"][0], "ci_upper": ba["bias_ci"][1], "n": n,
-             "description": "mean of second minus first occasion"},
-            {"term": "loa_lower", "estimate": ba["loa"][0], "std_error": ba["se_loa"],
-             "ci_lower": ba["loa_lower_ci"][0], "ci_upper": ba["loa_lower_ci"][1], "n": n,
-             "description": "bias - 1.96 SD of the differences"},
-            {"term": "loa_upper", "estimate": ba["loa"][1], "std_error": ba["se_loa"],
-             "ci_lower": ba["loa_upper_ci"][0], "ci_upper": ba["loa_upper_ci"][1], "n": n,
-             "description": "bias + 1.96 SD of the differences"},
-        ])
+        rows.extend(
+            [
+                {
+                    "term": "mean_difference",
+                    "estimate": ba["bias"],
+                    "std_error": ba["se_bias"],
+                    "ci_lower": ba["bias_ci"][0],
+                    "ci_upper": ba["bias_ci"][1],
+                    "n": n,
+                    "description": "mean of second minus first occasion",
+                },
+                {
+                    "term": "loa_lower",
+                    "estimate": ba["loa"][0],
+                    "std_error": ba["se_loa"],
+                    "ci_lower": ba["loa_lower_ci"][0],
+                    "ci_upper": ba["loa_lower_ci"][1],
+                    "n": n,
+                    "description": "bias - 1.96 SD of the differences",
+                },
+                {
+                    "term": "loa_upper",
+                    "estimate": ba["loa"][1],
+                    "std_error": ba["se_loa"],
+                    "ci_lower": ba["loa_upper_ci"][0],
+                    "ci_upper": ba["loa_upper_ci"][1],
+                    "n": n,
+                    "description": "bias + 1.96 SD of the differences",
+                },
+            ]
+        )
     return AgreementResult(rows=rows, n=n, k=k, mic=mic, confidence=confidence, icc_table=table)
 
 
@@ -369,11 +471,19 @@ def _bland_altman_values(a, b, confidence):
     se_bias = sd / np.sqrt(n)
     se_loa = sd * np.sqrt(3.0 / n)  # Bland & Altman (1986, 1999) approximation
     loa = (bias - z * sd, bias + z * sd)
-    return {"bias": bias, "sd": sd, "se_bias": se_bias, "se_loa": se_loa, "loa": loa,
-            "bias_ci": (bias - t * se_bias, bias + t * se_bias),
-            "loa_lower_ci": (loa[0] - t * se_loa, loa[0] + t * se_loa),
-            "loa_upper_ci": (loa[1] - t * se_loa, loa[1] + t * se_loa),
-            "mean": (a + b) / 2.0, "diff": d, "n": n}
+    return {
+        "bias": bias,
+        "sd": sd,
+        "se_bias": se_bias,
+        "se_loa": se_loa,
+        "loa": loa,
+        "bias_ci": (bias - t * se_bias, bias + t * se_bias),
+        "loa_lower_ci": (loa[0] - t * se_loa, loa[0] + t * se_loa),
+        "loa_upper_ci": (loa[1] - t * se_loa, loa[1] + t * se_loa),
+        "mean": (a + b) / 2.0,
+        "diff": d,
+        "n": n,
+    }
 
 
 @dataclass(repr=False)
@@ -398,13 +508,31 @@ class BlandAltmanResult(Result):
     def tidy(self) -> pd.DataFrame:
         v, n = self.values, self.values["n"]
         rows = [
-            {"term": "mean_difference", "estimate": v["bias"], "std_error": v["se_bias"],
-             "ci_lower": v["bias_ci"][0], "ci_upper": v["bias_ci"][1], "n": n},
+            {
+                "term": "mean_difference",
+                "estimate": v["bias"],
+                "std_error": v["se_bias"],
+                "ci_lower": v["bias_ci"][0],
+                "ci_upper": v["bias_ci"][1],
+                "n": n,
+            },
             {"term": "sd_difference", "estimate": v["sd"], "n": n},
-            {"term": "loa_lower", "estimate": v["loa"][0], "std_error": v["se_loa"],
-             "ci_lower": v["loa_lower_ci"][0], "ci_upper": v["loa_lower_ci"][1], "n": n},
-            {"term": "loa_upper", "estimate": v["loa"][1], "std_error": v["se_loa"],
-             "ci_lower": v["loa_upper_ci"][0], "ci_upper": v["loa_upper_ci"][1], "n": n},
+            {
+                "term": "loa_lower",
+                "estimate": v["loa"][0],
+                "std_error": v["se_loa"],
+                "ci_lower": v["loa_lower_ci"][0],
+                "ci_upper": v["loa_lower_ci"][1],
+                "n": n,
+            },
+            {
+                "term": "loa_upper",
+                "estimate": v["loa"][1],
+                "std_error": v["se_loa"],
+                "ci_lower": v["loa_upper_ci"][0],
+                "ci_upper": v["loa_upper_ci"][1],
+                "n": n,
+            },
         ]
         return tidy_frame(rows)
 
@@ -412,43 +540,68 @@ class BlandAltmanResult(Result):
         lang = resolve_lang(lang)
         v = self.values
         if lang == "nl":
-            return (f"Bland-Altman ({self.second} min {self.first}, n = {v['n']}): gemiddeld verschil "
-                    f"{fmt_number(v['bias'], 2)} {fmt_ci(*v['bias_ci'], 2, 'nl', self.confidence)}; "
-                    f"grenzen van overeenstemming {fmt_number(v['loa'][0], 2)} tot "
-                    f"{fmt_number(v['loa'][1], 2)}.")
-        return (f"Bland-Altman ({self.second} minus {self.first}, n = {v['n']}): mean difference "
-                f"{fmt_number(v['bias'], 2, 'en')} {fmt_ci(*v['bias_ci'], 2, 'en', self.confidence)}; "
-                f"limits of agreement {fmt_number(v['loa'][0], 2, 'en')} to "
-                f"{fmt_number(v['loa'][1], 2, 'en')}.")
+            return (
+                f"Bland-Altman ({self.second} min {self.first}, n = {v['n']}): gemiddeld verschil "
+                f"{fmt_number(v['bias'], 2)} {fmt_ci(*v['bias_ci'], 2, 'nl', self.confidence)}; "
+                f"grenzen van overeenstemming {fmt_number(v['loa'][0], 2)} tot "
+                f"{fmt_number(v['loa'][1], 2)}."
+            )
+        return (
+            f"Bland-Altman ({self.second} minus {self.first}, n = {v['n']}): mean difference "
+            f"{fmt_number(v['bias'], 2, 'en')} {fmt_ci(*v['bias_ci'], 2, 'en', self.confidence)}; "
+            f"limits of agreement {fmt_number(v['loa'][0], 2, 'en')} to "
+            f"{fmt_number(v['loa'][1], 2, 'en')}."
+        )
 
     def plot(self, *, ax=None, lang: str | None = None):
         """Difference against mean with the bias and the limits of agreement."""
         lang = resolve_lang(lang)
         from evalkit.core.plotting import COLORS, PALETTE, localize_axes, new_axes
+
         check_lang(lang)
         ax = new_axes(ax)
         v = self.values
         ax.scatter(v["mean"], v["diff"], s=14, alpha=0.6, color=PALETTE[0])
-        ax.axhline(v["bias"], color=COLORS["highlight"], linewidth=1.5,
-                   label={"nl": "Gemiddeld verschil", "en": "Mean difference"}[lang])
-        loa_label = {"nl": "Grenzen van overeenstemming (gemiddelde ± 1,96 SD)",
-                     "en": "Limits of agreement (mean ± 1.96 SD)"}[lang]
+        ax.axhline(
+            v["bias"],
+            color=COLORS["highlight"],
+            linewidth=1.5,
+            label={"nl": "Gemiddeld verschil", "en": "Mean difference"}[lang],
+        )
+        loa_label = {
+            "nl": "Grenzen van overeenstemming (gemiddelde ± 1,96 SD)",
+            "en": "Limits of agreement (mean ± 1.96 SD)",
+        }[lang]
         for i, y in enumerate(v["loa"]):
             # one legend entry for the pair of lines
-            ax.axhline(y, color=COLORS["national"], linestyle="--", linewidth=1.2,
-                       label=loa_label if i == 0 else "_nolegend_")
+            ax.axhline(
+                y,
+                color=COLORS["national"],
+                linestyle="--",
+                linewidth=1.2,
+                label=loa_label if i == 0 else "_nolegend_",
+            )
         ax.axhline(0, color=COLORS["other"], linewidth=0.8)
-        ax.set_xlabel({"nl": f"Gemiddelde van {self.first} en {self.second}",
-                       "en": f"Mean of {self.first} and {self.second}"}[lang])
-        ax.set_ylabel({"nl": f"Verschil ({self.second} - {self.first})",
-                       "en": f"Difference ({self.second} - {self.first})"}[lang])
+        ax.set_xlabel(
+            {
+                "nl": f"Gemiddelde van {self.first} en {self.second}",
+                "en": f"Mean of {self.first} and {self.second}",
+            }[lang]
+        )
+        ax.set_ylabel(
+            {
+                "nl": f"Verschil ({self.second} - {self.first})",
+                "en": f"Difference ({self.second} - {self.first})",
+            }[lang]
+        )
         ax.set_title("Bland-Altman")
         ax.legend()
         return localize_axes(ax, lang)
 
 
-def bland_altman(scores: pd.DataFrame, *, first: str | None = None, second: str | None = None,
-                 confidence: float = 0.95) -> BlandAltmanResult:
+def bland_altman(
+    scores: pd.DataFrame, *, first: str | None = None, second: str | None = None, confidence: float = 0.95
+) -> BlandAltmanResult:
     """Bland-Altman limits of agreement between two occasions (or methods).
 
     Differences d = second - first; bias = mean(d); limits of agreement
@@ -476,8 +629,9 @@ def bland_altman(scores: pd.DataFrame, *, first: str | None = None, second: str 
         raise ParameterError("give both first= and second=, or neither.")
     if first is None:
         if scores.shape[1] != 2:
-            raise ParameterError(f"scores has {scores.shape[1]} columns; name the two to compare "
-                                 "with first= and second=.")
+            raise ParameterError(
+                f"scores has {scores.shape[1]} columns; name the two to compare with first= and second=."
+            )
         first, second = map(str, scores.columns[:2])
     complete, v = _score_matrix(scores, [first, second], what="bland_altman")
     vals = _bland_altman_values(v[:, 0], v[:, 1], confidence)

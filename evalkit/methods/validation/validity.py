@@ -11,6 +11,7 @@ r"""Construct and criterion validity (COSMIN).
   ``pROC::ci.auc(method="delong")``), the Youden (1950) cut-off with sensitivity and
   specificity and their Wilson (1927) or Clopper-Pearson (1934) intervals.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,22 +23,29 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_columns, check_confidence, check_dataframe, check_lang, check_option
-from evalkit.core.stats import wilson_interval
 from evalkit.core.errors import DataValidationError, ParameterError, SmallSampleWarning
 from evalkit.core.i18n import fmt_ci, fmt_number, fmt_pct
-from evalkit.core.text import text_table
+from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
+from evalkit.core.stats import wilson_interval
+from evalkit.core.text import text_table
 
-__all__ = ["hypotheses_test", "known_groups", "roc", "HypothesesResult", "KnownGroupsResult",
-           "ROCResult", "COSMIN_HYPOTHESES_SHARE", "proportion_ci"]
+__all__ = [
+    "hypotheses_test",
+    "known_groups",
+    "roc",
+    "HypothesesResult",
+    "KnownGroupsResult",
+    "ROCResult",
+    "COSMIN_HYPOTHESES_SHARE",
+    "proportion_ci",
+]
 
 #: COSMIN: at least 75% of the hypotheses confirmed for a sufficient rating.
 COSMIN_HYPOTHESES_SHARE = 0.75
 
-_DIRECTIONS = {"+": 1, "positive": 1, "pos": 1, "-": -1, "negative": -1, "neg": -1,
-               "0": 0, "none": 0}
+_DIRECTIONS = {"+": 1, "positive": 1, "pos": 1, "-": -1, "negative": -1, "neg": -1, "0": 0, "none": 0}
 
 
 def _numeric(data, col, what):
@@ -85,8 +93,10 @@ class HypothesesResult(_Confirmed, Result):
     score: str
     confidence: float
 
-    title = {"nl": "Hypothesetoetsing voor constructvaliditeit",
-             "en": "Hypotheses testing for construct validity"}
+    title = {
+        "nl": "Hypothesetoetsing voor constructvaliditeit",
+        "en": "Hypotheses testing for construct validity",
+    }
 
     def tidy(self) -> pd.DataFrame:
         return tidy_frame(self.rows, extra=("measure", "method", "expected", "confirmed", "label"))
@@ -97,30 +107,45 @@ class HypothesesResult(_Confirmed, Result):
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
-        lines = [{"nl": f"Hypothesen over {self.score}: {self.n_confirmed} van {len(self.rows)} "
-                        f"bevestigd ({fmt_pct(self.share_confirmed, 0, lang)}; COSMIN >= 75% -> {self.rating}).",
-                  "en": f"Hypotheses about {self.score}: {self.n_confirmed} of {len(self.rows)} "
-                        f"confirmed ({fmt_pct(self.share_confirmed, 0, lang)}; COSMIN >= 75% -> {self.rating})."}[lang]]
+        lines = [
+            {
+                "nl": f"Hypothesen over {self.score}: {self.n_confirmed} van {len(self.rows)} "
+                f"bevestigd ({fmt_pct(self.share_confirmed, 0, lang)}; COSMIN >= 75% -> {self.rating}).",
+                "en": f"Hypotheses about {self.score}: {self.n_confirmed} of {len(self.rows)} "
+                f"confirmed ({fmt_pct(self.share_confirmed, 0, lang)}; COSMIN >= 75% -> {self.rating}).",
+            }[lang]
+        ]
         for r in self.rows:
-            ok = {"nl": ("bevestigd" if r["confirmed"] else "niet bevestigd"),
-                  "en": ("confirmed" if r["confirmed"] else "not confirmed")}[lang]
-            lines.append(f"- {r['label']}: r = {fmt_number(r['estimate'], 2, lang)} "
-                         f"{fmt_ci(r['ci_lower'], r['ci_upper'], 2, lang, self.confidence)}; "
-                         f"{_expected_text(r['expected'], lang)} -> {ok}")
+            ok = {
+                "nl": ("bevestigd" if r["confirmed"] else "niet bevestigd"),
+                "en": ("confirmed" if r["confirmed"] else "not confirmed"),
+            }[lang]
+            lines.append(
+                f"- {r['label']}: r = {fmt_number(r['estimate'], 2, lang)} "
+                f"{fmt_ci(r['ci_lower'], r['ci_upper'], 2, lang, self.confidence)}; "
+                f"{_expected_text(r['expected'], lang)} -> {ok}"
+            )
         return "\n".join(lines)
 
     def plot(self, *, ax=None, lang: str | None = None):
         """Correlations with CIs; confirmed hypotheses in green, others in vermillion."""
         lang = resolve_lang(lang)
         from evalkit.core.plotting import COLORS, localize_axes, new_axes
+
         check_lang(lang)
         ax = new_axes(ax, figsize=(7.0, 1.0 + 0.45 * len(self.rows)))
         t = self.tidy()
         y = np.arange(len(t))[::-1]
         for yi, (_, r) in zip(y, t.iterrows()):
             col = COLORS["improved"] if r["confirmed"] else COLORS["deteriorated"]
-            ax.errorbar(r["estimate"], yi, xerr=[[r["estimate"] - r["ci_lower"]], [r["ci_upper"] - r["estimate"]]],
-                        fmt="o", color=col, capsize=3)
+            ax.errorbar(
+                r["estimate"],
+                yi,
+                xerr=[[r["estimate"] - r["ci_lower"]], [r["ci_upper"] - r["estimate"]]],
+                fmt="o",
+                color=col,
+                capsize=3,
+            )
         ax.set_yticks(y, t["label"])
         ax.axvline(0, color=COLORS["other"], linewidth=0.8)
         ax.set_xlim(-1, 1)
@@ -137,18 +162,23 @@ def _expected_text(expected: str, lang: str) -> str:
 
 def _parse_hypothesis(h, i):
     if not isinstance(h, Mapping):
-        raise ParameterError(f"hypothesis {i} must be a dict such as "
-                             "{'measure': 'ucla3', 'direction': '+', 'min_r': 0.5}, got " + f"{h!r}.")
+        raise ParameterError(
+            f"hypothesis {i} must be a dict such as "
+            "{'measure': 'ucla3', 'direction': '+', 'min_r': 0.5}, got " + f"{h!r}."
+        )
     unknown = set(h) - {"measure", "direction", "min_r", "max_r", "label"}
     if unknown:
-        raise ParameterError(f"hypothesis {i} has unknown keys {sorted(unknown)}; use measure, "
-                             "direction, min_r, max_r, label.")
+        raise ParameterError(
+            f"hypothesis {i} has unknown keys {sorted(unknown)}; use measure, direction, min_r, max_r, label."
+        )
     if "measure" not in h:
         raise ParameterError(f"hypothesis {i} needs 'measure' (the comparison instrument column).")
     direction = str(h.get("direction", "+")).lower()
     if direction not in _DIRECTIONS:
-        raise ParameterError(f"hypothesis {i}: direction={h.get('direction')!r} is not allowed; "
-                             "use '+', '-' or '0' (no relation).")
+        raise ParameterError(
+            f"hypothesis {i}: direction={h.get('direction')!r} is not allowed; "
+            "use '+', '-' or '0' (no relation)."
+        )
     sign = _DIRECTIONS[direction]
     min_r = h.get("min_r", None)
     max_r = h.get("max_r", None)
@@ -159,11 +189,23 @@ def _parse_hypothesis(h, i):
         raise ParameterError(f"hypothesis {i}: direction '0' needs max_r (e.g. 0.30).")
     if sign != 0 and min_r is None and max_r is None:
         min_r = 0.0
-    return h["measure"], sign, (None if min_r is None else float(min_r)), (None if max_r is None else float(max_r)), h.get("label")
+    return (
+        h["measure"],
+        sign,
+        (None if min_r is None else float(min_r)),
+        (None if max_r is None else float(max_r)),
+        h.get("label"),
+    )
 
 
-def hypotheses_test(data: pd.DataFrame, hypotheses: Sequence[Mapping], *, score: str,
-                    method: str = "pearson", confidence: float = 0.95) -> HypothesesResult:
+def hypotheses_test(
+    data: pd.DataFrame,
+    hypotheses: Sequence[Mapping],
+    *,
+    score: str,
+    method: str = "pearson",
+    confidence: float = 0.95,
+) -> HypothesesResult:
     """Test hypotheses about correlations with comparison instruments, stated in advance.
 
     Parameters
@@ -223,8 +265,11 @@ def hypotheses_test(data: pd.DataFrame, hypotheses: Sequence[Mapping], *, score:
         if n < 4:
             raise DataValidationError(f"fewer than 4 respondents with both {score!r} and {measure!r}.")
         if n < 50:
-            warnings.warn(f"only {n} respondents for {measure!r}; COSMIN asks for at least 50.",
-                          SmallSampleWarning, stacklevel=2)
+            warnings.warn(
+                f"only {n} respondents for {measure!r}; COSMIN asks for at least 50.",
+                SmallSampleWarning,
+                stacklevel=2,
+            )
         a, b = s[ok].to_numpy(float), m[ok].to_numpy(float)
         if np.std(a) == 0 or np.std(b) == 0:
             raise DataValidationError(f"{score!r} or {measure!r} has no variance; no correlation.")
@@ -248,10 +293,21 @@ def hypotheses_test(data: pd.DataFrame, hypotheses: Sequence[Mapping], *, score:
             parts.append(f"|r| >= {min_r:g}")
         if max_r is not None:
             parts.append(f"|r| <= {max_r:g}")
-        rows.append({"term": f"{score}~{measure}", "estimate": r, "ci_lower": lo, "ci_upper": hi,
-                     "p_value": p, "n": n, "measure": measure, "method": method,
-                     "expected": ", ".join(parts), "confirmed": bool(confirmed),
-                     "label": label or measure})
+        rows.append(
+            {
+                "term": f"{score}~{measure}",
+                "estimate": r,
+                "ci_lower": lo,
+                "ci_upper": hi,
+                "p_value": p,
+                "n": n,
+                "measure": measure,
+                "method": method,
+                "expected": ", ".join(parts),
+                "confirmed": bool(confirmed),
+                "label": label or measure,
+            }
+        )
     return HypothesesResult(rows=rows, score=score, confidence=confidence)
 
 
@@ -273,38 +329,72 @@ class KnownGroupsResult(_Confirmed, Result):
     title = {"nl": "Bekende-groepenvaliditeit", "en": "Known-groups validity"}
 
     def tidy(self) -> pd.DataFrame:
-        return tidy_frame(self.rows, extra=("higher", "lower", "cohens_d", "d_ci_lower",
-                                            "d_ci_upper", "t", "df", "expected", "confirmed"))
+        return tidy_frame(
+            self.rows,
+            extra=(
+                "higher",
+                "lower",
+                "cohens_d",
+                "d_ci_lower",
+                "d_ci_upper",
+                "t",
+                "df",
+                "expected",
+                "confirmed",
+            ),
+        )
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
-        lines = [{"nl": f"Bekende groepen ({self.score}): {self.n_confirmed} van {len(self.rows)} hypothesen bevestigd.",
-                  "en": f"Known groups ({self.score}): {self.n_confirmed} of {len(self.rows)} hypotheses confirmed."}[lang]]
+        lines = [
+            {
+                "nl": f"Bekende groepen ({self.score}): {self.n_confirmed} van {len(self.rows)} hypothesen bevestigd.",
+                "en": f"Known groups ({self.score}): {self.n_confirmed} of {len(self.rows)} hypotheses confirmed.",
+            }[lang]
+        ]
         for r in self.rows:
-            lines.append(f"- {r['higher']} > {r['lower']}: {fmt_number(r['estimate'], 2, lang)} "
-                         f"{fmt_ci(r['ci_lower'], r['ci_upper'], 2, lang, self.confidence)}, d = "
-                         f"{fmt_number(r['cohens_d'], 2, lang)}; "
-                         + ({"nl": "bevestigd", "en": "confirmed"}[lang] if r["confirmed"]
-                            else {"nl": "niet bevestigd", "en": "not confirmed"}[lang]))
+            lines.append(
+                f"- {r['higher']} > {r['lower']}: {fmt_number(r['estimate'], 2, lang)} "
+                f"{fmt_ci(r['ci_lower'], r['ci_upper'], 2, lang, self.confidence)}, d = "
+                f"{fmt_number(r['cohens_d'], 2, lang)}; "
+                + (
+                    {"nl": "bevestigd", "en": "confirmed"}[lang]
+                    if r["confirmed"]
+                    else {"nl": "niet bevestigd", "en": "not confirmed"}[lang]
+                )
+            )
         return "\n".join(lines) + "\n\n" + text_table(self.groups, lang, digits=2)
 
     def plot(self, *, ax=None, lang: str | None = None):
         """Group means with confidence intervals."""
         lang = resolve_lang(lang)
         from evalkit.core.plotting import PALETTE, localize_axes, new_axes
+
         check_lang(lang)
         ax = new_axes(ax)
         g = self.groups
-        ax.errorbar(range(len(g)), g["mean"], yerr=[g["mean"] - g["ci_lower"], g["ci_upper"] - g["mean"]],
-                    fmt="o", color=PALETTE[0], capsize=4)
+        ax.errorbar(
+            range(len(g)),
+            g["mean"],
+            yerr=[g["mean"] - g["ci_lower"], g["ci_upper"] - g["mean"]],
+            fmt="o",
+            color=PALETTE[0],
+            capsize=4,
+        )
         ax.set_xticks(range(len(g)), [f"{i}\n(n={int(n)})" for i, n in zip(g.index, g["n"])])
         ax.set_ylabel(self.score)
         return localize_axes(ax, lang)
 
 
-def known_groups(data: pd.DataFrame, *, score: str, group: str,
-                 hypotheses: Sequence[Mapping] | None = None, confidence: float = 0.95,
-                 alpha: float = 0.05) -> KnownGroupsResult:
+def known_groups(
+    data: pd.DataFrame,
+    *,
+    score: str,
+    group: str,
+    hypotheses: Sequence[Mapping] | None = None,
+    confidence: float = 0.95,
+    alpha: float = 0.05,
+) -> KnownGroupsResult:
     r"""Known-groups comparisons: do groups expected to differ, differ as expected?
 
     Parameters
@@ -361,19 +451,22 @@ def known_groups(data: pd.DataFrame, *, score: str, group: str,
         summ.append({"group": lab, "n": n, "mean": m, "sd": sd, "ci_lower": m - h, "ci_upper": m + h})
     groups = pd.DataFrame(summ).set_index("group")
     if hypotheses is None:
-        pairs = [(b, a, 0.0, False) for i, a in enumerate(labels) for b in labels[i + 1:]]
+        pairs = [(b, a, 0.0, False) for i, a in enumerate(labels) for b in labels[i + 1 :]]
     else:
         if isinstance(hypotheses, Mapping):
             hypotheses = [hypotheses]
         pairs = []
         for i, h in enumerate(hypotheses):
             if not isinstance(h, Mapping) or "higher" not in h or "lower" not in h:
-                raise ParameterError(f"hypothesis {i} must be a dict with 'higher' and 'lower' "
-                                     "group labels (and optionally 'min_d').")
+                raise ParameterError(
+                    f"hypothesis {i} must be a dict with 'higher' and 'lower' "
+                    "group labels (and optionally 'min_d')."
+                )
             for k in ("higher", "lower"):
                 if str(h[k]) not in labels:
-                    raise ParameterError(f"hypothesis {i}: {k}={h[k]!r} is not a group of {group!r}; "
-                                         f"groups are {labels}.")
+                    raise ParameterError(
+                        f"hypothesis {i}: {k}={h[k]!r} is not a group of {group!r}; groups are {labels}."
+                    )
             pairs.append((str(h["higher"]), str(h["lower"]), float(h.get("min_d", 0.0)), True))
     rows = []
     z = stats.norm.ppf(1 - (1 - confidence) / 2)
@@ -384,8 +477,11 @@ def known_groups(data: pd.DataFrame, *, score: str, group: str,
         if n1 < 2 or n2 < 2:
             raise DataValidationError(f"groups {hi_lab!r} and {lo_lab!r} need at least 2 respondents each.")
         if min(n1, n2) < 30:
-            warnings.warn(f"small group ({min(n1, n2)} respondents) in {hi_lab!r} vs {lo_lab!r}.",
-                          SmallSampleWarning, stacklevel=2)
+            warnings.warn(
+                f"small group ({min(n1, n2)} respondents) in {hi_lab!r} vs {lo_lab!r}.",
+                SmallSampleWarning,
+                stacklevel=2,
+            )
         res = stats.ttest_ind(a, b, equal_var=False)
         diff = float(a.mean() - b.mean())
         v1, v2 = a.var(ddof=1), b.var(ddof=1)
@@ -397,13 +493,26 @@ def known_groups(data: pd.DataFrame, *, score: str, group: str,
         se_d = np.sqrt((n1 + n2) / (n1 * n2) + d * d / (2 * (n1 + n2)))
         p = float(res.pvalue)
         confirmed = bool(diff > 0 and p < alpha and d >= min_d) if stated else bool(p < alpha)
-        rows.append({"term": f"{hi_lab}-{lo_lab}", "estimate": diff, "std_error": se,
-                     "ci_lower": diff - tq * se, "ci_upper": diff + tq * se, "p_value": p,
-                     "n": n1 + n2, "higher": hi_lab, "lower": lo_lab, "cohens_d": float(d),
-                     "d_ci_lower": float(d - z * se_d), "d_ci_upper": float(d + z * se_d),
-                     "t": float(res.statistic), "df": df,
-                     "expected": f"{hi_lab} > {lo_lab}" + (f", d >= {min_d:g}" if min_d else "") if stated else "",
-                     "confirmed": confirmed})
+        rows.append(
+            {
+                "term": f"{hi_lab}-{lo_lab}",
+                "estimate": diff,
+                "std_error": se,
+                "ci_lower": diff - tq * se,
+                "ci_upper": diff + tq * se,
+                "p_value": p,
+                "n": n1 + n2,
+                "higher": hi_lab,
+                "lower": lo_lab,
+                "cohens_d": float(d),
+                "d_ci_lower": float(d - z * se_d),
+                "d_ci_upper": float(d + z * se_d),
+                "t": float(res.statistic),
+                "df": df,
+                "expected": f"{hi_lab} > {lo_lab}" + (f", d >= {min_d:g}" if min_d else "") if stated else "",
+                "confirmed": confirmed,
+            }
+        )
     return KnownGroupsResult(rows=rows, groups=groups, score=score, confidence=confidence)
 
 
@@ -428,8 +537,8 @@ def _delong(pos, neg):
     r_all = stats.rankdata(allv)
     r_pos = stats.rankdata(pos)
     r_neg = stats.rankdata(neg)
-    v10 = (r_all[:m] - r_pos) / n          # for each positive: share of negatives below (+ties/2)
-    v01 = 1.0 - (r_all[m:] - r_neg) / m    # for each negative: share of positives above (+ties/2)
+    v10 = (r_all[:m] - r_pos) / n  # for each positive: share of negatives below (+ties/2)
+    v01 = 1.0 - (r_all[m:] - r_neg) / m  # for each negative: share of positives above (+ties/2)
     auc = float(v10.mean())
     var = float(np.var(v10, ddof=1) / m + np.var(v01, ddof=1) / n)
     return auc, var
@@ -474,14 +583,37 @@ class ROCResult(Result):
     def tidy(self) -> pd.DataFrame:
         n = self.n_positive + self.n_negative
         rows = [
-            {"term": "auc", "estimate": self.auc, "std_error": self.auc_se,
-             "ci_lower": self.auc_ci[0], "ci_upper": self.auc_ci[1], "n": n, "method": "DeLong"},
-            {"term": "youden_cutoff", "estimate": self.cutoff, "n": n,
-             "method": f"score >= {self.cutoff_score:g} is positive"},
-            {"term": "sensitivity", "estimate": self.sensitivity, "ci_lower": self.sens_ci[0],
-             "ci_upper": self.sens_ci[1], "n": self.n_positive, "method": self.ci_method},
-            {"term": "specificity", "estimate": self.specificity, "ci_lower": self.spec_ci[0],
-             "ci_upper": self.spec_ci[1], "n": self.n_negative, "method": self.ci_method},
+            {
+                "term": "auc",
+                "estimate": self.auc,
+                "std_error": self.auc_se,
+                "ci_lower": self.auc_ci[0],
+                "ci_upper": self.auc_ci[1],
+                "n": n,
+                "method": "DeLong",
+            },
+            {
+                "term": "youden_cutoff",
+                "estimate": self.cutoff,
+                "n": n,
+                "method": f"score >= {self.cutoff_score:g} is positive",
+            },
+            {
+                "term": "sensitivity",
+                "estimate": self.sensitivity,
+                "ci_lower": self.sens_ci[0],
+                "ci_upper": self.sens_ci[1],
+                "n": self.n_positive,
+                "method": self.ci_method,
+            },
+            {
+                "term": "specificity",
+                "estimate": self.specificity,
+                "ci_lower": self.spec_ci[0],
+                "ci_upper": self.spec_ci[1],
+                "n": self.n_negative,
+                "method": self.ci_method,
+            },
         ]
         return tidy_frame(rows, extra=("method",))
 
@@ -489,31 +621,45 @@ class ROCResult(Result):
         lang = resolve_lang(lang)
         rating = "+" if self.auc >= 0.70 else "-"
         if lang == "nl":
-            return (f"ROC van {self.score} tegen {self.reference} ({self.n_positive} positief, "
-                    f"{self.n_negative} negatief): AUC = {fmt_number(self.auc, 3)} "
-                    f"{fmt_ci(*self.auc_ci, 3, 'nl', self.confidence)} (DeLong); COSMIN AUC >= 0,70 -> {rating}.\n"
-                    f"Afkappunt (Youden): score >= {fmt_number(self.cutoff_score, 2)}: sensitiviteit "
-                    f"{fmt_number(self.sensitivity, 2)} {fmt_ci(*self.sens_ci, 2, 'nl', self.confidence)}, "
-                    f"specificiteit {fmt_number(self.specificity, 2)} {fmt_ci(*self.spec_ci, 2, 'nl', self.confidence)}.")
-        return (f"ROC of {self.score} against {self.reference} ({self.n_positive} positive, "
-                f"{self.n_negative} negative): AUC = {fmt_number(self.auc, 3, 'en')} "
-                f"{fmt_ci(*self.auc_ci, 3, 'en', self.confidence)} (DeLong); COSMIN AUC >= 0.70 -> {rating}.\n"
-                f"Cut-off (Youden): score >= {fmt_number(self.cutoff_score, 2, 'en')}: sensitivity "
-                f"{fmt_number(self.sensitivity, 2, 'en')} {fmt_ci(*self.sens_ci, 2, 'en', self.confidence)}, "
-                f"specificity {fmt_number(self.specificity, 2, 'en')} {fmt_ci(*self.spec_ci, 2, 'en', self.confidence)}.")
+            return (
+                f"ROC van {self.score} tegen {self.reference} ({self.n_positive} positief, "
+                f"{self.n_negative} negatief): AUC = {fmt_number(self.auc, 3)} "
+                f"{fmt_ci(*self.auc_ci, 3, 'nl', self.confidence)} (DeLong); COSMIN AUC >= 0,70 -> {rating}.\n"
+                f"Afkappunt (Youden): score >= {fmt_number(self.cutoff_score, 2)}: sensitiviteit "
+                f"{fmt_number(self.sensitivity, 2)} {fmt_ci(*self.sens_ci, 2, 'nl', self.confidence)}, "
+                f"specificiteit {fmt_number(self.specificity, 2)} {fmt_ci(*self.spec_ci, 2, 'nl', self.confidence)}."
+            )
+        return (
+            f"ROC of {self.score} against {self.reference} ({self.n_positive} positive, "
+            f"{self.n_negative} negative): AUC = {fmt_number(self.auc, 3, 'en')} "
+            f"{fmt_ci(*self.auc_ci, 3, 'en', self.confidence)} (DeLong); COSMIN AUC >= 0.70 -> {rating}.\n"
+            f"Cut-off (Youden): score >= {fmt_number(self.cutoff_score, 2, 'en')}: sensitivity "
+            f"{fmt_number(self.sensitivity, 2, 'en')} {fmt_ci(*self.sens_ci, 2, 'en', self.confidence)}, "
+            f"specificity {fmt_number(self.specificity, 2, 'en')} {fmt_ci(*self.spec_ci, 2, 'en', self.confidence)}."
+        )
 
     def plot(self, *, ax=None, lang: str | None = None):
         """ROC curve with the Youden cut-off marked."""
         lang = resolve_lang(lang)
         from evalkit.core.plotting import COLORS, PALETTE, localize_axes, new_axes
+
         check_lang(lang)
         ax = new_axes(ax, figsize=(5.0, 5.0))
         c = self.curve
-        ax.plot(1 - c["specificity"], c["sensitivity"], color=PALETTE[0],
-                label=f"AUC = {fmt_number(self.auc, 2, lang)}")
+        ax.plot(
+            1 - c["specificity"],
+            c["sensitivity"],
+            color=PALETTE[0],
+            label=f"AUC = {fmt_number(self.auc, 2, lang)}",
+        )
         ax.plot([0, 1], [0, 1], color=COLORS["other"], linestyle="--", linewidth=1)
-        ax.scatter([1 - self.specificity], [self.sensitivity], color=COLORS["highlight"], zorder=3,
-                   label={"nl": "Youden-afkappunt", "en": "Youden cut-off"}[lang])
+        ax.scatter(
+            [1 - self.specificity],
+            [self.sensitivity],
+            color=COLORS["highlight"],
+            zorder=3,
+            label={"nl": "Youden-afkappunt", "en": "Youden cut-off"}[lang],
+        )
         ax.set_xlabel({"nl": "1 - specificiteit", "en": "1 - specificity"}[lang])
         ax.set_ylabel({"nl": "Sensitiviteit", "en": "Sensitivity"}[lang])
         ax.set_xlim(0, 1)
@@ -522,8 +668,15 @@ class ROCResult(Result):
         return localize_axes(ax, lang)
 
 
-def roc(data: pd.DataFrame, *, score: str, reference: str, positive=1,
-        confidence: float = 0.95, ci_method: str = "wilson") -> ROCResult:
+def roc(
+    data: pd.DataFrame,
+    *,
+    score: str,
+    reference: str,
+    positive=1,
+    confidence: float = 0.95,
+    ci_method: str = "wilson",
+) -> ROCResult:
     r"""ROC analysis of a score against a reference classification.
 
     Higher scores are taken to indicate the positive class (e.g. lonely). AUC =
@@ -567,22 +720,30 @@ def roc(data: pd.DataFrame, *, score: str, reference: str, positive=1,
     values = set(ref.unique().tolist())
     if positive not in values:
         shown = ", ".join(repr(v) for v in sorted(values, key=str)[:10])
-        hint = (f" (the text {str(positive)!r} is not the number {positive!r}: pass "
-                f"positive={str(positive)!r} or convert the column)"
-                if str(positive) in {str(v) for v in values} else "")
-        raise DataValidationError(f"reference={reference!r} never equals positive={positive!r}; "
-                                  f"its values are {shown}{hint}.")
+        hint = (
+            f" (the text {str(positive)!r} is not the number {positive!r}: pass "
+            f"positive={str(positive)!r} or convert the column)"
+            if str(positive) in {str(v) for v in values}
+            else ""
+        )
+        raise DataValidationError(
+            f"reference={reference!r} never equals positive={positive!r}; its values are {shown}{hint}."
+        )
     if len(values) != 2:
-        raise DataValidationError(f"reference={reference!r} must have exactly two values, has "
-                                  f"{sorted(map(str, values))}.")
+        raise DataValidationError(
+            f"reference={reference!r} must have exactly two values, has {sorted(map(str, values))}."
+        )
     is_pos = (ref == positive).to_numpy()
     pos, neg = s[is_pos], s[~is_pos]
     m, n = len(pos), len(neg)
     if min(m, n) < 2:
         raise DataValidationError("roc needs at least 2 positive and 2 negative respondents.")
     if min(m, n) < 30:
-        warnings.warn(f"only {min(m, n)} respondents in the smaller reference class; the AUC CI is "
-                      "approximate.", SmallSampleWarning, stacklevel=2)
+        warnings.warn(
+            f"only {min(m, n)} respondents in the smaller reference class; the AUC CI is approximate.",
+            SmallSampleWarning,
+            stacklevel=2,
+        )
     auc, var = _delong(pos, neg)
     se = float(np.sqrt(var))
     zq = stats.norm.ppf(1 - (1 - confidence) / 2)
@@ -598,9 +759,20 @@ def roc(data: pd.DataFrame, *, score: str, reference: str, positive=1,
     tp, fn = int((pos > cut).sum()), int((pos <= cut).sum())
     tn, fp = int((neg < cut).sum()), int((neg >= cut).sum())
     cutoff_score = float(u[u > cut].min()) if np.isfinite(cut) and (u > cut).any() else float(cut)
-    return ROCResult(auc=auc, auc_se=se, auc_ci=auc_ci, curve=curve, cutoff=cut,
-                     cutoff_score=cutoff_score, counts={"tp": tp, "fn": fn, "tn": tn, "fp": fp},
-                     sens_ci=proportion_ci(tp, m, confidence, ci_method),
-                     spec_ci=proportion_ci(tn, n, confidence, ci_method),
-                     n_positive=m, n_negative=n, score=score, reference=reference,
-                     confidence=confidence, ci_method=ci_method)
+    return ROCResult(
+        auc=auc,
+        auc_se=se,
+        auc_ci=auc_ci,
+        curve=curve,
+        cutoff=cut,
+        cutoff_score=cutoff_score,
+        counts={"tp": tp, "fn": fn, "tn": tn, "fp": fp},
+        sens_ci=proportion_ci(tp, m, confidence, ci_method),
+        spec_ci=proportion_ci(tn, n, confidence, ci_method),
+        n_positive=m,
+        n_negative=n,
+        score=score,
+        reference=reference,
+        confidence=confidence,
+        ci_method=ci_method,
+    )

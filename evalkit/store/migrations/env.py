@@ -1,4 +1,5 @@
 """Alembic environment for the store: the caller passes an open connection."""
+
 from __future__ import annotations
 
 from alembic import context

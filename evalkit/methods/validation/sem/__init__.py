@@ -19,6 +19,7 @@ The column rule (``fit_indices`` and the invariance table alike): names without 
 are the standard statistics, the scaled statistics of a robust estimator are under
 ``*_scaled`` (NaN where the estimator has none). See docs/validation_cfa.md.
 """
+
 from __future__ import annotations
 
 from evalkit.methods.validation.sem.cfa import available_estimators, cfa, fit_wlsmv, get_estimator
@@ -49,9 +50,27 @@ WLSMV_FIT_NAMES = FIT_INDEX_NAMES
 WLSMVResult = CFAResult
 
 __all__ = [
-    "cfa", "invariance", "CFAResult", "InvarianceResult", "PartialInvarianceResult", "DifferenceTest",
-    "scaled_difference_test", "score_test_release", "fit_indices", "available_estimators", "get_estimator",
-    "FIT_INDEX_NAMES", "WLSMV_FIT_NAMES", "LEVELS", "INVARIANCE_LEVELS", "TABLE_COLUMNS", "SCALED_COLUMNS",
-    "DECISION_COLUMNS", "DELTA_CFI_CUTOFF", "DELTA_RMSEA_CUTOFF", "fit_wlsmv", "invariance_wlsmv",
+    "cfa",
+    "invariance",
+    "CFAResult",
+    "InvarianceResult",
+    "PartialInvarianceResult",
+    "DifferenceTest",
+    "scaled_difference_test",
+    "score_test_release",
+    "fit_indices",
+    "available_estimators",
+    "get_estimator",
+    "FIT_INDEX_NAMES",
+    "WLSMV_FIT_NAMES",
+    "LEVELS",
+    "INVARIANCE_LEVELS",
+    "TABLE_COLUMNS",
+    "SCALED_COLUMNS",
+    "DECISION_COLUMNS",
+    "DELTA_CFI_CUTOFF",
+    "DELTA_RMSEA_CUTOFF",
+    "fit_wlsmv",
+    "invariance_wlsmv",
     "WLSMVResult",
 ]

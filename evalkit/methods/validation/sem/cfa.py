@@ -1,4 +1,5 @@
 """``cfa``: confirmatory factor analysis with lavaan's defaults, for every estimator."""
+
 from __future__ import annotations
 
 import warnings
@@ -18,8 +19,15 @@ from evalkit.methods.validation.sem.mlr import MLREstimator
 from evalkit.methods.validation.sem.optimize import fit_model, single_thread_blas
 from evalkit.methods.validation.sem.results import CFAResult
 
-__all__ = ["cfa", "fit_wlsmv", "ESTIMATORS", "get_estimator", "available_estimators", "fit_sample",
-           "check_missing"]
+__all__ = [
+    "cfa",
+    "fit_wlsmv",
+    "ESTIMATORS",
+    "get_estimator",
+    "available_estimators",
+    "fit_sample",
+    "check_missing",
+]
 
 #: The estimators of the engine by name.
 ESTIMATORS: dict[str, type[Estimator]] = {"ML": MLEstimator, "MLR": MLREstimator, "WLSMV": WLSMVEstimator}
@@ -36,13 +44,23 @@ def get_estimator(name: str) -> Estimator:
     return ESTIMATORS[name]()
 
 
-def fit_sample(est: Estimator, sample: Sample, parsed: ParsedModel, *, group: str | None,
-               model: str, equal: tuple[str, ...] = (), partial: tuple[str, ...] = (),
-               meanstructure: bool | None = None, level: str | None = None,
-               theta0: np.ndarray | None = None) -> CFAResult:
+def fit_sample(
+    est: Estimator,
+    sample: Sample,
+    parsed: ParsedModel,
+    *,
+    group: str | None,
+    model: str,
+    equal: tuple[str, ...] = (),
+    partial: tuple[str, ...] = (),
+    meanstructure: bool | None = None,
+    level: str | None = None,
+    theta0: np.ndarray | None = None,
+) -> CFAResult:
     """Build the problem of one model on ``sample``, run the optimiser, wrap the result."""
-    problem = est.build(sample, parsed, equal=equal, partial=partial, meanstructure=meanstructure,
-                        level=level)
+    problem = est.build(
+        sample, parsed, equal=equal, partial=partial, meanstructure=meanstructure, level=level
+    )
     if problem.df() < 0:
         raise EstimationError(
             f"the model has more free parameters ({problem.spec.npar}) than sample statistics "
@@ -57,12 +75,23 @@ def fit_sample(est: Estimator, sample: Sample, parsed: ParsedModel, *, group: st
             "and fit indices are not a solution and must not be reported"
             + (f"; few respondents for {problem.spec.p} items in: {', '.join(small)}" if small else "")
             + ".",
-            ConvergenceWarning, stacklevel=3,
+            ConvergenceWarning,
+            stacklevel=3,
         )
     with single_thread_blas():
-        return CFAResult(problem, state, groups=sample.groups, group=group, equal=equal, partial=partial,
-                         level=level, model=model, parsed=parsed, n_rows=sample.n_rows,
-                         missing=sample.extra.get("missing", "listwise"))
+        return CFAResult(
+            problem,
+            state,
+            groups=sample.groups,
+            group=group,
+            equal=equal,
+            partial=partial,
+            level=level,
+            model=model,
+            parsed=parsed,
+            n_rows=sample.n_rows,
+            missing=sample.extra.get("missing", "listwise"),
+        )
 
 
 def check_missing(est: Estimator, missing: str) -> str:
@@ -72,9 +101,17 @@ def check_missing(est: Estimator, missing: str) -> str:
     return "fiml" if missing == "ml" else missing
 
 
-def cfa(data: pd.DataFrame, model: str, *, estimator: str = "ML", group: str | None = None,
-        equal: str | Sequence[str] = (), partial: str | Sequence[str] = (),
-        meanstructure: bool | None = None, missing: str = "listwise") -> CFAResult:
+def cfa(
+    data: pd.DataFrame,
+    model: str,
+    *,
+    estimator: str = "ML",
+    group: str | None = None,
+    equal: str | Sequence[str] = (),
+    partial: str | Sequence[str] = (),
+    meanstructure: bool | None = None,
+    missing: str = "listwise",
+) -> CFAResult:
     r"""Confirmatory factor analysis with lavaan's ``cfa()`` defaults.
 
     ``estimator="ML"`` (default): maximum likelihood (lavaan ``likelihood="normal"``:
@@ -169,18 +206,34 @@ def cfa(data: pd.DataFrame, model: str, *, estimator: str = "ML", group: str | N
         raise ParameterError(f"meanstructure must be None, True or False, got {meanstructure!r}.")
     partial_t = (partial,) if isinstance(partial, str) else tuple(partial or ())
     if not est.group_equal and (equal_t or partial_t):
-        raise ParameterError(f"equal=/partial= are not supported with estimator={est.name!r}; use "
-                             f"invariance(..., estimator={est.name!r}) (Wu & Estabrook 2016).")
+        raise ParameterError(
+            f"equal=/partial= are not supported with estimator={est.name!r}; use "
+            f"invariance(..., estimator={est.name!r}) (Wu & Estabrook 2016)."
+        )
     miss = check_missing(est, missing)
     parsed = parse_model(model)
     sample = est.sample(data, parsed, group, missing=miss)
     if equal_t and group is None:
         raise ParameterError("equal=... needs group=...: equality constraints are across groups.")
-    return fit_sample(est, sample, parsed, group=group, model=model, equal=equal_t, partial=partial_t,
-                      meanstructure=None if meanstructure is None else bool(meanstructure))
+    return fit_sample(
+        est,
+        sample,
+        parsed,
+        group=group,
+        model=model,
+        equal=equal_t,
+        partial=partial_t,
+        meanstructure=None if meanstructure is None else bool(meanstructure),
+    )
 
 
-def fit_wlsmv(data: pd.DataFrame, model: str, *, group: str | None = None,
-              equal: str | Sequence[str] = (), partial: str | Sequence[str] = ()) -> CFAResult:
+def fit_wlsmv(
+    data: pd.DataFrame,
+    model: str,
+    *,
+    group: str | None = None,
+    equal: str | Sequence[str] = (),
+    partial: str | Sequence[str] = (),
+) -> CFAResult:
     """Same as ``cfa(data, model, estimator="WLSMV", ...)``; kept for existing code."""
     return cfa(data, model, estimator="WLSMV", group=group, equal=equal, partial=partial)

@@ -1,6 +1,7 @@
 """Shared numerical pieces of the SEM engine's likelihood estimators (ML, MLR, FIML):
 information inverses, the standardised solution, SRMR, numerical Hessians, the robust
 trace of the Yuan-Bentler test, and the baseline and saturated models as ModelSpecs."""
+
 from __future__ import annotations
 
 import math
@@ -12,8 +13,17 @@ import pandas as pd
 from evalkit.core.errors import EstimationError
 from evalkit.methods.validation.sem.model import ModelSpec, SampleStats
 
-__all__ = ["inverse_pd", "standardized_solution", "srmr_bentler", "numeric_hessian", "robust_trace",
-           "independence_spec", "saturated_spec", "saturated_theta", "RobustParts"]
+__all__ = [
+    "inverse_pd",
+    "standardized_solution",
+    "srmr_bentler",
+    "numeric_hessian",
+    "robust_trace",
+    "independence_spec",
+    "saturated_spec",
+    "saturated_theta",
+    "RobustParts",
+]
 
 
 class RobustParts(Protocol):
@@ -71,7 +81,9 @@ def standardized_solution(spec: ModelSpec, theta: np.ndarray) -> tuple[np.ndarra
     return est, std
 
 
-def srmr_bentler(stats: SampleStats, implied: list[tuple[np.ndarray, np.ndarray]], meanstructure: bool) -> float:
+def srmr_bentler(
+    stats: SampleStats, implied: list[tuple[np.ndarray, np.ndarray]], meanstructure: bool
+) -> float:
     """lavaan's ``srmr`` (= ``srmr_bentler``): residuals scaled by the sample SDs.
 
     Per group ``sqrt(mean of squared standardised residuals over the p(p+1)/2 unique
@@ -100,8 +112,12 @@ def numeric_hessian(gradient, theta: np.ndarray, h: float = 1e-6) -> np.ndarray:
     for j in range(k):
         e = np.zeros(k)
         e[j] = h
-        H[:, j] = (gradient(theta - 2 * e) - 8 * gradient(theta - e) + 8 * gradient(theta + e)
-                   - gradient(theta + 2 * e)) / (12 * h)
+        H[:, j] = (
+            gradient(theta - 2 * e)
+            - 8 * gradient(theta - e)
+            + 8 * gradient(theta + e)
+            - gradient(theta + 2 * e)
+        ) / (12 * h)
     return (H + H.T) / 2
 
 
@@ -120,13 +136,43 @@ def independence_spec(p: int, observed: list[str], n_groups: int, meanstructure:
     for g in range(n_groups):
         for i, v in enumerate(observed):
             k += 1
-            rows.append(dict(id=len(rows) + 1, lhs=v, op="~~", rhs=v, group=g + 1, free=k, label="",
-                             value=np.nan, user=0, mat="theta", row=i, col=i, equal_key=""))
+            rows.append(
+                dict(
+                    id=len(rows) + 1,
+                    lhs=v,
+                    op="~~",
+                    rhs=v,
+                    group=g + 1,
+                    free=k,
+                    label="",
+                    value=np.nan,
+                    user=0,
+                    mat="theta",
+                    row=i,
+                    col=i,
+                    equal_key="",
+                )
+            )
         if meanstructure:
             for i, v in enumerate(observed):
                 k += 1
-                rows.append(dict(id=len(rows) + 1, lhs=v, op="~1", rhs="", group=g + 1, free=k, label="",
-                                 value=np.nan, user=0, mat="nu", row=i, col=0, equal_key=""))
+                rows.append(
+                    dict(
+                        id=len(rows) + 1,
+                        lhs=v,
+                        op="~1",
+                        rhs="",
+                        group=g + 1,
+                        free=k,
+                        label="",
+                        value=np.nan,
+                        user=0,
+                        mat="nu",
+                        row=i,
+                        col=0,
+                        equal_key="",
+                    )
+                )
     return ModelSpec(pd.DataFrame(rows), observed, [], n_groups, meanstructure)
 
 
@@ -139,12 +185,42 @@ def saturated_spec(observed: list[str], n_groups: int) -> ModelSpec:
         for j in range(p):
             for i in range(j, p):
                 k += 1
-                rows.append(dict(id=len(rows) + 1, lhs=observed[i], op="~~", rhs=observed[j], group=g + 1,
-                                 free=k, label="", value=np.nan, user=0, mat="theta", row=i, col=j, equal_key=""))
+                rows.append(
+                    dict(
+                        id=len(rows) + 1,
+                        lhs=observed[i],
+                        op="~~",
+                        rhs=observed[j],
+                        group=g + 1,
+                        free=k,
+                        label="",
+                        value=np.nan,
+                        user=0,
+                        mat="theta",
+                        row=i,
+                        col=j,
+                        equal_key="",
+                    )
+                )
         for i in range(p):
             k += 1
-            rows.append(dict(id=len(rows) + 1, lhs=observed[i], op="~1", rhs="", group=g + 1, free=k, label="",
-                             value=np.nan, user=0, mat="nu", row=i, col=0, equal_key=""))
+            rows.append(
+                dict(
+                    id=len(rows) + 1,
+                    lhs=observed[i],
+                    op="~1",
+                    rhs="",
+                    group=g + 1,
+                    free=k,
+                    label="",
+                    value=np.nan,
+                    user=0,
+                    mat="nu",
+                    row=i,
+                    col=0,
+                    equal_key="",
+                )
+            )
     return ModelSpec(pd.DataFrame(rows), observed, [], n_groups, True)
 
 

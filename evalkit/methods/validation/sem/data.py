@@ -4,6 +4,7 @@
 the ordinal ones (WLSMV). Both check the model's variables against the data and name
 the column, group and rule in their messages.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -19,9 +20,14 @@ from evalkit.methods.validation.ordinal import ordinal_codes
 __all__ = ["prepare_continuous", "prepare_ordinal", "group_labels", "check_equal"]
 
 
-def prepare_continuous(data: pd.DataFrame, parsed: ParsedModel, group: str | None, *,
-                       min_group_size: int | None = None, missing: str = "listwise"
-                       ) -> tuple[pd.DataFrame, list[str]]:
+def prepare_continuous(
+    data: pd.DataFrame,
+    parsed: ParsedModel,
+    group: str | None,
+    *,
+    min_group_size: int | None = None,
+    missing: str = "listwise",
+) -> tuple[pd.DataFrame, list[str]]:
     """The rows used and the group labels in order of appearance (lavaan's).
 
     ``missing="listwise"``: complete cases of the model's items (and group);
@@ -64,21 +70,28 @@ def prepare_continuous(data: pd.DataFrame, parsed: ParsedModel, group: str | Non
     n_drop = int((~complete).sum())
     if n_drop:
         warnings.warn(
-            (f"{n_drop} of {len(df)} respondents without any answer on the items"
-             + (" or without a group" if group else "") + " were left out (FIML uses every answer given)."
-             if fiml else
-             f"{n_drop} of {len(df)} respondents with missing values on the items"
-             + (" or the group" if group else "")
-             + " were dropped (listwise deletion, lavaan's default; missing='fiml' uses them)."),
-            DataQualityWarning, stacklevel=3,
+            (
+                f"{n_drop} of {len(df)} respondents without any answer on the items"
+                + (" or without a group" if group else "")
+                + " were left out (FIML uses every answer given)."
+                if fiml
+                else f"{n_drop} of {len(df)} respondents with missing values on the items"
+                + (" or the group" if group else "")
+                + " were dropped (listwise deletion, lavaan's default; missing='fiml' uses them)."
+            ),
+            DataQualityWarning,
+            stacklevel=3,
         )
         df = df.loc[complete]
         x = x[complete]
     if fiml:
         x = np.where(np.isfinite(x), x, np.nan)
     if len(df) == 0:
-        raise DataValidationError("no respondent has answers on the items of the model." if fiml else
-                                  "no respondent has complete answers on all items of the model.")
+        raise DataValidationError(
+            "no respondent has answers on the items of the model."
+            if fiml
+            else "no respondent has complete answers on all items of the model."
+        )
     if group is None:
         groups = ["all"]
         codes = np.zeros(len(x), dtype=np.int64)
@@ -87,7 +100,9 @@ def prepare_continuous(data: pd.DataFrame, parsed: ParsedModel, group: str | Non
         codes, uniq = pd.factorize(labels)  # order of appearance, as lavaan
         groups = [str(u) for u in uniq]
         if len(groups) < 2:
-            raise DataValidationError(f"group={group!r} has only one value ({groups[0]!r}) in the complete cases.")
+            raise DataValidationError(
+                f"group={group!r} has only one value ({groups[0]!r}) in the complete cases."
+            )
         df = df.assign(**{group: labels})
     p = len(items)
     for k, g in enumerate(groups):
@@ -112,7 +127,8 @@ def prepare_continuous(data: pd.DataFrame, parsed: ParsedModel, group: str | Non
             warnings.warn(
                 f"only {len(sub)} respondents{where} for {p} items; CFA estimates and fit "
                 "indices are unstable below about 5-10 respondents per item.",
-                SmallSampleWarning, stacklevel=3,
+                SmallSampleWarning,
+                stacklevel=3,
             )
     return df, groups
 
@@ -136,15 +152,19 @@ def check_equal(equal) -> tuple[str, ...]:
     return equal
 
 
-
 def _plain(v):
     """A category code as a plain Python number/string for messages (2.0 -> 2)."""
     v = v.item() if isinstance(v, np.generic) else v
     return int(v) if isinstance(v, float) and v.is_integer() else v
 
 
-def prepare_ordinal(data: pd.DataFrame, parsed: ParsedModel, group: str | None,
-                    min_per_group: int | None = None, missing: str = "listwise"):
+def prepare_ordinal(
+    data: pd.DataFrame,
+    parsed: ParsedModel,
+    group: str | None,
+    min_per_group: int | None = None,
+    missing: str = "listwise",
+):
     """Category codes per group, the categories, groups and items.
 
     ``missing="listwise"``: the complete cases; ``"pairwise"``: every row with at least one
@@ -155,8 +175,11 @@ def prepare_ordinal(data: pd.DataFrame, parsed: ParsedModel, group: str | None,
     cols = set(map(str, data.columns))
     unknown = [v for v in parsed.observed if v not in cols]
     if unknown:
-        raise ParameterError("model syntax names variables that are not columns of data: "
-                             + ", ".join(map(repr, unknown)) + ".")
+        raise ParameterError(
+            "model syntax names variables that are not columns of data: "
+            + ", ".join(map(repr, unknown))
+            + "."
+        )
     clash = [v for v in parsed.latent if v in cols]
     if clash:
         raise ParameterError(f"latent variable name(s) {clash} are also columns of data.")
@@ -177,13 +200,21 @@ def prepare_ordinal(data: pd.DataFrame, parsed: ParsedModel, group: str | None,
         complete &= df[group].notna().to_numpy()
     n_drop = int((~complete).sum())
     if n_drop:
-        warnings.warn(f"{n_drop} of {len(df)} respondents "
-                      + ("without any answer" + (" or without a group" if group else "")
-                         + " were left out (pairwise deletion uses every answer given)." if pairwise else
-                         "with missing values on the items" + (" or the group" if group else "")
-                         + " were dropped (listwise deletion, lavaan's default for WLSMV; "
-                         "missing='pairwise' uses them)."),
-                      DataQualityWarning, stacklevel=4)
+        warnings.warn(
+            f"{n_drop} of {len(df)} respondents "
+            + (
+                "without any answer"
+                + (" or without a group" if group else "")
+                + " were left out (pairwise deletion uses every answer given)."
+                if pairwise
+                else "with missing values on the items"
+                + (" or the group" if group else "")
+                + " were dropped (listwise deletion, lavaan's default for WLSMV; "
+                "missing='pairwise' uses them)."
+            ),
+            DataQualityWarning,
+            stacklevel=4,
+        )
         df = df.loc[complete]
     if len(df) == 0:
         raise DataValidationError("no respondent has complete answers on all items.")
@@ -196,8 +227,7 @@ def prepare_ordinal(data: pd.DataFrame, parsed: ParsedModel, group: str | None,
         # lavaan orders the groups by first appearance in the (complete) data
         groups = list(dict.fromkeys(labels.tolist()))
         if len(groups) < 2:
-            raise DataValidationError(f"group={group!r} has only one value in the complete "
-                                      "cases.")
+            raise DataValidationError(f"group={group!r} has only one value in the complete cases.")
         gidx = [np.flatnonzero(labels == g) for g in groups]
     p = len(items)
     out = []
@@ -205,8 +235,9 @@ def prepare_ordinal(data: pd.DataFrame, parsed: ParsedModel, group: str | None,
         where = "" if group is None else f" in group {g!r}"
         need = max(p + 1, min_per_group or 0)
         if len(idx) < need:
-            raise DataValidationError(f"too few respondents{where}: {len(idx)} complete, at "
-                                      f"least {need} needed for {p} items.")
+            raise DataValidationError(
+                f"too few respondents{where}: {len(idx)} complete, at least {need} needed for {p} items."
+            )
         c = codes_all[idx]
         for j, it in enumerate(items):
             used = np.unique(c[:, j])
@@ -217,10 +248,14 @@ def prepare_ordinal(data: pd.DataFrame, parsed: ParsedModel, group: str | None,
                 missing = [_plain(levels[j][k]) for k in range(len(levels[j])) if k not in used]
                 raise DataValidationError(
                     f"item {it!r}: category {missing} is never used{where}; with groups, "
-                    "every category must occur in every group (collapse categories first).")
+                    "every category must occur in every group (collapse categories first)."
+                )
         if len(idx) < 5 * p:
-            warnings.warn(f"only {len(idx)} respondents{where} for {p} items; WLSMV estimates "
-                          "are unstable in small samples.", SmallSampleWarning, stacklevel=4)
+            warnings.warn(
+                f"only {len(idx)} respondents{where} for {p} items; WLSMV estimates "
+                "are unstable in small samples.",
+                SmallSampleWarning,
+                stacklevel=4,
+            )
         out.append(c)
     return out, levels, groups, items
-

@@ -64,6 +64,7 @@ different levels of invariance for ordered categorical outcomes. *Psychometrika*
 Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. *Journal of
 Statistical Software*, 48(2).
 """
+
 from __future__ import annotations
 
 import math
@@ -79,21 +80,33 @@ from evalkit.methods.validation.model_syntax import ParsedModel, build_partable,
 from evalkit.methods.validation.ordinal import PolychoricResult, item_pairs, polychoric_codes
 from evalkit.methods.validation.sem.data import prepare_ordinal
 from evalkit.methods.validation.sem.estimator import DifferenceTestValues, Estimator, Sample
-from evalkit.methods.validation.sem.fit_measures import all_fit_indices, fit_indices, scaled_indices, scaled_shifted
+from evalkit.methods.validation.sem.fit_measures import (
+    all_fit_indices,
+    fit_indices,
+    scaled_indices,
+    scaled_shifted,
+)
 from evalkit.methods.validation.sem.model import ModelSpec
 from evalkit.methods.validation.sem.optimize import OptimizerSettings
 
 if TYPE_CHECKING:
     from evalkit.methods.validation.sem.results import CFAResult
 
-__all__ = ["INVARIANCE_LEVELS", "LEVEL_GROUP_EQUAL", "WLSMVEstimator", "build_ordinal_partable",
-           "OrdinalModel", "DWLSProblem", "satorra2000", "intercept_score_tests"]
+__all__ = [
+    "INVARIANCE_LEVELS",
+    "LEVEL_GROUP_EQUAL",
+    "WLSMVEstimator",
+    "build_ordinal_partable",
+    "OrdinalModel",
+    "DWLSProblem",
+    "satorra2000",
+    "intercept_score_tests",
+]
 
 #: Wu & Estabrook (2016) levels, in order, and their semTools ``group.equal``:
 #: ``configural`` (none), ``thresholds`` ("thresholds"), ``thresholds_loadings``
 #: ("thresholds", "loadings"), ``scalar`` ("thresholds", "loadings", "intercepts").
-INVARIANCE_LEVELS: tuple[str, ...] = ("configural", "thresholds", "thresholds_loadings",
-                                      "scalar")
+INVARIANCE_LEVELS: tuple[str, ...] = ("configural", "thresholds", "thresholds_loadings", "scalar")
 #: semTools ``measEq.syntax(group.equal=)`` of each level
 LEVEL_GROUP_EQUAL: dict[str, tuple[str, ...]] = {
     "configural": (),
@@ -104,14 +117,14 @@ LEVEL_GROUP_EQUAL: dict[str, tuple[str, ...]] = {
 _LATER_SCALES = ("thresholds", "thresholds_loadings", "scalar")
 _LATER_VARIANCES = ("thresholds_loadings", "scalar")
 
+
 # ========================================================================================
 # the model
 # ========================================================================================
 def _renumber(pt: pd.DataFrame) -> pd.DataFrame:
     """Free indices from the rows' free flags and equality keys (order of rows), via the
     shared :func:`~evalkit.validation.model_syntax.number_free`."""
-    keys = ["" if not r.is_free else (r.equal_key or f"row:{r.id}")
-            for r in pt.itertuples(index=False)]
+    keys = ["" if not r.is_free else (r.equal_key or f"row:{r.id}") for r in pt.itertuples(index=False)]
     pt = pt.copy()
     pt["free"] = number_free(keys)
     pt["value"] = np.where(pt["free"] > 0, np.nan, pt["value"])
@@ -135,8 +148,14 @@ def _intercept_partial(partial, parsed) -> tuple[set[str], tuple[str, ...]]:
     return items, tuple(rest)
 
 
-def build_ordinal_partable(parsed: ParsedModel, n_groups: int, nth: dict[str, int], *,
-                           level: str | None = None, partial: tuple[str, ...] = ()) -> pd.DataFrame:
+def build_ordinal_partable(
+    parsed: ParsedModel,
+    n_groups: int,
+    nth: dict[str, int],
+    *,
+    level: str | None = None,
+    partial: tuple[str, ...] = (),
+) -> pd.DataFrame:
     """Parameter table of an ordinal CFA (delta parameterisation).
 
     ``level=None``: lavaan's ``cfa(..., ordered=)`` defaults (marker loadings, free factor
@@ -146,15 +165,24 @@ def build_ordinal_partable(parsed: ParsedModel, n_groups: int, nth: dict[str, in
     ge = () if level is None else LEVEL_GROUP_EQUAL[level]
     free_nu, partial = _intercept_partial(partial, parsed)
     if free_nu and level != "scalar":
-        raise ParameterError("freeing item intercepts ('item~1') applies to the scalar level "
-                             "only (at the other levels they are free in later groups).")
+        raise ParameterError(
+            "freeing item intercepts ('item~1') applies to the scalar level "
+            "only (at the other levels they are free in later groups)."
+        )
     if partial:
         raise ParameterError(
             "partial invariance for ordinal items frees item intercepts ('item~1') at the "
             f"scalar level; {list(partial)} is not supported (freeing thresholds or "
-            "loadings needs the Wu & Estabrook re-identification per item).")
-    pt = build_partable(parsed, n_groups=n_groups, meanstructure=True, group_equal=ge,
-                        auto_fix_first=level is None, thresholds=nth)
+            "loadings needs the Wu & Estabrook re-identification per item)."
+        )
+    pt = build_partable(
+        parsed,
+        n_groups=n_groups,
+        meanstructure=True,
+        group_equal=ge,
+        auto_fix_first=level is None,
+        thresholds=nth,
+    )
     pt = pt.copy()
     pt["is_free"] = pt["free"] > 0
     observed = set(parsed.observed)
@@ -167,8 +195,12 @@ def build_ordinal_partable(parsed: ParsedModel, n_groups: int, nth: dict[str, in
             free, value = False, np.nan  # delta parameterisation: not a parameter
         elif r.mat == "nu" and r.lhs in observed:
             # scalar: intercepts equal (0 in every group) unless freed by partial
-            free = bool(later and (level in ("thresholds", "thresholds_loadings")
-                                   or (level == "scalar" and r.lhs in free_nu)))
+            free = bool(
+                later
+                and (
+                    level in ("thresholds", "thresholds_loadings") or (level == "scalar" and r.lhs in free_nu)
+                )
+            )
             value = np.nan if free else 0.0
         elif r.mat == "alpha":
             free = bool(later and level == "scalar")  # factor means free once nu are equal
@@ -180,9 +212,11 @@ def build_ordinal_partable(parsed: ParsedModel, n_groups: int, nth: dict[str, in
     pt["is_free"] = [f for f, _ in rows]
     pt["value"] = [v for _, v in rows]
     # free-in-later-groups rows must not share parameters across groups
-    later_own = pt["is_free"] & (pt["group"] > 1) & (
-        (pt["mat"] == "nu") | (pt["mat"] == "alpha")
-        | ((pt["mat"] == "psi") & (pt["row"] == pt["col"])))
+    later_own = (
+        pt["is_free"]
+        & (pt["group"] > 1)
+        & ((pt["mat"] == "nu") | (pt["mat"] == "alpha") | ((pt["mat"] == "psi") & (pt["row"] == pt["col"])))
+    )
     pt.loc[later_own, "equal_key"] = ""
     # scaling factors (lavaan's ~*~)
     extra = []
@@ -192,9 +226,24 @@ def build_ordinal_partable(parsed: ParsedModel, n_groups: int, nth: dict[str, in
         for x in parsed.observed:
             nid += 1
             free = bool(g > 0 and level in _LATER_SCALES)
-            extra.append(dict(id=nid, lhs=x, op="~*~", rhs=x, group=g + 1, free=0, label="",
-                              value=np.nan if free else 1.0, user=0, mat="delta",
-                              row=oidx[x], col=0, equal_key="", is_free=free))
+            extra.append(
+                dict(
+                    id=nid,
+                    lhs=x,
+                    op="~*~",
+                    rhs=x,
+                    group=g + 1,
+                    free=0,
+                    label="",
+                    value=np.nan if free else 1.0,
+                    user=0,
+                    mat="delta",
+                    row=oidx[x],
+                    col=0,
+                    equal_key="",
+                    is_free=free,
+                )
+            )
     pt = pd.concat([pt, pd.DataFrame(extra)], ignore_index=True)
     del latent
     return _renumber(pt)
@@ -217,11 +266,21 @@ class OrdinalModel:
         for g in range(n_groups):
             sub = pt.loc[pt["group"] == g + 1]
             t = sub.loc[sub["mat"] == "tau"].sort_values(["row", "col"])
-            self._tau.append(dict(row=t["row"].to_numpy(int), free=t["free"].to_numpy(int) - 1,
-                                  value=t["value"].to_numpy(float)))
+            self._tau.append(
+                dict(
+                    row=t["row"].to_numpy(int),
+                    free=t["free"].to_numpy(int) - 1,
+                    value=t["value"].to_numpy(float),
+                )
+            )
             d = sub.loc[sub["mat"] == "delta"].sort_values("row")
-            self._delta.append(dict(row=d["row"].to_numpy(int), free=d["free"].to_numpy(int) - 1,
-                                    value=d["value"].to_numpy(float)))
+            self._delta.append(
+                dict(
+                    row=d["row"].to_numpy(int),
+                    free=d["free"].to_numpy(int) - 1,
+                    value=d["value"].to_numpy(float),
+                )
+            )
 
     @staticmethod
     def _vals(theta, b):
@@ -296,7 +355,7 @@ class OrdinalModel:
                 scale = scale if abs(scale) > 0.05 else 0.5
                 for x, lval in zip(rows["rhs"], load):
                     lam0[(f, x)] = lval / scale
-                psi0[f] = scale ** 2
+                psi0[f] = scale**2
             else:
                 for x, lval in zip(rows["rhs"], load):
                     lam0[(f, x)] = lval
@@ -329,10 +388,11 @@ class OrdinalModel:
 class DWLSProblem:
     """DWLS discrepancy of an :class:`OrdinalModel` on per-group polychoric statistics."""
 
-    settings = OptimizerSettings(tol=1e-10, max_iter=300, accept_rtol=1e-14, min_step=1e-10,
-                                 fallback="BFGS", fallback_iter=500)
+    settings = OptimizerSettings(
+        tol=1e-10, max_iter=300, accept_rtol=1e-14, min_step=1e-10, fallback="BFGS", fallback_iter=500
+    )
 
-    def __init__(self, model: OrdinalModel, stats: list[PolychoricResult], estimator: "WLSMVEstimator"):
+    def __init__(self, model: OrdinalModel, stats: list[PolychoricResult], estimator: WLSMVEstimator):
         self.estimator = estimator
         self.model = model
         self.spec = model.spec
@@ -359,8 +419,9 @@ class DWLSProblem:
             f += self.wf[g] * 0.5 * np.sum(self.W[g] * e * e)
         return f
 
-    def gradient_and_hessian(self, theta: np.ndarray, info_weights: np.ndarray | None = None
-                             ) -> tuple[np.ndarray, np.ndarray]:
+    def gradient_and_hessian(
+        self, theta: np.ndarray, info_weights: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Gradient of the objective and its expected Hessian ``sum_g c_g D_g'W_g D_g``
         with ``c_g = (n_g - 1)/N`` (or ``info_weights``)."""
         k = self.model.npar
@@ -398,7 +459,7 @@ class DWLSProblem:
             S0, mu, tau, trow, delta, M = cache[g]
             L, P = M["lambda"], M["psi"]
             common = np.diag(L @ P @ L.T)
-            var_ystar = 1.0 / delta ** 2  # model variance of y* (delta parameterisation)
+            var_ystar = 1.0 / delta**2  # model variance of y* (delta parameterisation)
             if r.mat == "theta" and r.row == r.col:
                 est[i] = var_ystar[r.row] - common[r.row]
                 std[i] = est[i] / var_ystar[r.row]
@@ -473,8 +534,7 @@ def _inv(a):
     try:
         return np.linalg.inv(a)
     except np.linalg.LinAlgError:
-        raise EstimationError("the information matrix is singular: the model is not "
-                              "identified.") from None
+        raise EstimationError("the information matrix is singular: the model is not identified.") from None
 
 
 def _srmr(prob: DWLSProblem, theta: np.ndarray) -> float:
@@ -500,13 +560,25 @@ def _fit_statistics(prob: DWLSProblem, theta: np.ndarray, fmin: float) -> pd.Ser
     n_eff = prob.N - G
     Tb, dfb, Tbs = base["chi2"], base["df"], base["chi2_scaled"]
     standard = fit_indices(T, df, Tb, dfb, n_eff, G, _srmr(prob, theta))
-    return all_fit_indices(standard, **scaled_indices(Ts, df, Tbs, dfb, n_eff, G),
-                           scaling_factor=1.0 / a if a else np.nan, shift=b,
-                           baseline_chi2=Tb, baseline_df=float(dfb), baseline_chi2_scaled=Tbs)
+    return all_fit_indices(
+        standard,
+        **scaled_indices(Ts, df, Tbs, dfb, n_eff, G),
+        scaling_factor=1.0 / a if a else np.nan,
+        shift=b,
+        baseline_chi2=Tb,
+        baseline_df=float(dfb),
+        baseline_chi2_scaled=Tbs,
+    )
 
 
-def satorra2000(restricted: DWLSProblem, theta0: np.ndarray, general: DWLSProblem, theta1: np.ndarray,
-                d_unscaled: float, m: int) -> tuple[float, float, float]:
+def satorra2000(
+    restricted: DWLSProblem,
+    theta0: np.ndarray,
+    general: DWLSProblem,
+    theta1: np.ndarray,
+    d_unscaled: float,
+    m: int,
+) -> tuple[float, float, float]:
     """Scaled-shifted difference test of Satorra (2000), lavaan's ``lavTestLRT`` default for
     WLSMV (``method = "satorra.2000"``, ``A.method = "delta"``): returns ``(a, b, T_diff)``."""
     D1, V, Gam = general.stacked(theta1)
@@ -526,8 +598,9 @@ def satorra2000(restricted: DWLSProblem, theta0: np.ndarray, general: DWLSProble
     return scaled_shifted(d_unscaled, m, tr1, tr2)
 
 
-def intercept_score_tests(problem: DWLSProblem, theta: np.ndarray, parsed: ParsedModel,
-                          freed: tuple[str, ...]) -> pd.DataFrame:
+def intercept_score_tests(
+    problem: DWLSProblem, theta: np.ndarray, parsed: ParsedModel, freed: tuple[str, ...]
+) -> pd.DataFrame:
     """Score tests of freeing each item's intercept (groups 2..G) in a scalar-level fit."""
     pt0 = problem.model.pt
     vals0 = problem.spec.values(theta)
@@ -554,12 +627,16 @@ def intercept_score_tests(problem: DWLSProblem, theta: np.ndarray, parsed: Parse
         g, info = prob.gradient_and_hessian(th, info_weights=prob.w)
         x = np.linalg.lstsq(info, g, rcond=None)[0]
         x2 = float(prob.N * g @ x)
-        new = [fr[i] - 1 for i, r in enumerate(pt.itertuples(index=False))
-               if r.mat == "nu" and r.lhs == item and r.group > 1]
+        new = [
+            fr[i] - 1
+            for i, r in enumerate(pt.itertuples(index=False))
+            if r.mat == "nu" and r.lhs == item and r.group > 1
+        ]
         epc = float(-x[new[0]]) if new else np.nan
         df = float(G - 1)
-        rows.append(dict(item=item, partial=name, x2=x2, df=df,
-                         p_value=float(stats.chi2.sf(x2, df)), epc=epc))
+        rows.append(
+            dict(item=item, partial=name, x2=x2, df=df, p_value=float(stats.chi2.sf(x2, df)), epc=epc)
+        )
     return pd.DataFrame(rows, columns=["item", "partial", "x2", "df", "p_value", "epc"])
 
 
@@ -571,33 +648,61 @@ class WLSMVEstimator(Estimator):
     group_equal = False
     missing_options = ("listwise", "pairwise")
     levels = LEVEL_GROUP_EQUAL
-    describe = {"nl": "WLSMV (DWLS, robuuste SE's, scaled-shifted toets)",
-                "en": "WLSMV (DWLS, robust SEs, scaled-shifted test)"}
-    difference_text = {"nl": "scaled-shifted verschiltoets (Satorra 2000, lavTestLRT)",
-                       "en": "scaled-shifted difference test (Satorra 2000, lavTestLRT)"}
+    describe = {
+        "nl": "WLSMV (DWLS, robuuste SE's, scaled-shifted toets)",
+        "en": "WLSMV (DWLS, robust SEs, scaled-shifted test)",
+    }
+    difference_text = {
+        "nl": "scaled-shifted verschiltoets (Satorra 2000, lavTestLRT)",
+        "en": "scaled-shifted difference test (Satorra 2000, lavTestLRT)",
+    }
 
-    def sample(self, data: pd.DataFrame, parsed: ParsedModel, group: str | None, *,
-               min_group_size: int | None = None, missing: str = "listwise") -> Sample:
+    def sample(
+        self,
+        data: pd.DataFrame,
+        parsed: ParsedModel,
+        group: str | None,
+        *,
+        min_group_size: int | None = None,
+        missing: str = "listwise",
+    ) -> Sample:
         codes_g, cats, groups, items = prepare_ordinal(data, parsed, group, min_group_size, missing=missing)
         stats_ = [polychoric_codes(c, items, cats) for c in codes_g]
         nth = {it: len(lv) - 1 for it, lv in zip(items, cats)}
-        return Sample(stats=stats_, groups=groups, n_rows=len(data), n_used=int(sum(len(c) for c in codes_g)),
-                      extra={"nth": nth, "missing": missing})
+        return Sample(
+            stats=stats_,
+            groups=groups,
+            n_rows=len(data),
+            n_used=int(sum(len(c) for c in codes_g)),
+            extra={"nth": nth, "missing": missing},
+        )
 
-    def build(self, sample: Sample, parsed: ParsedModel, *, equal: tuple[str, ...] = (),
-              partial: tuple[str, ...] = (), meanstructure: bool | None = None,
-              level: str | None = None) -> DWLSProblem:
+    def build(
+        self,
+        sample: Sample,
+        parsed: ParsedModel,
+        *,
+        equal: tuple[str, ...] = (),
+        partial: tuple[str, ...] = (),
+        meanstructure: bool | None = None,
+        level: str | None = None,
+    ) -> DWLSProblem:
         if level is None and (equal or partial):
-            raise ParameterError("equal=/partial= are not supported with estimator='WLSMV'; use "
-                                 "invariance(..., estimator='WLSMV') (Wu & Estabrook 2016).")
+            raise ParameterError(
+                "equal=/partial= are not supported with estimator='WLSMV'; use "
+                "invariance(..., estimator='WLSMV') (Wu & Estabrook 2016)."
+            )
         if meanstructure is False:
-            raise ParameterError("meanstructure=False is not possible with estimator='WLSMV': the "
-                                 "thresholds are a mean structure (lavaan fits them always).")
-        pt = build_ordinal_partable(parsed, len(sample.groups), sample.extra["nth"], level=level,
-                                    partial=partial)
+            raise ParameterError(
+                "meanstructure=False is not possible with estimator='WLSMV': the "
+                "thresholds are a mean structure (lavaan fits them always)."
+            )
+        pt = build_ordinal_partable(
+            parsed, len(sample.groups), sample.extra["nth"], level=level, partial=partial
+        )
         return DWLSProblem(OrdinalModel(pt, parsed, len(sample.groups)), sample.stats, self)
 
-    def difference_test(self, restricted: "CFAResult", general: "CFAResult") -> DifferenceTestValues:
+    def difference_test(self, restricted: CFAResult, general: CFAResult) -> DifferenceTestValues:
         """Scaled-shifted difference test of Satorra (2000), lavaan's ``lavTestLRT`` for WLSMV."""
         T1, T0 = general.fit_indices["chi2"], restricted.fit_indices["chi2"]
         m = int(round(restricted.fit_indices["df"] - general.fit_indices["df"]))
@@ -605,8 +710,15 @@ class WLSMVEstimator(Estimator):
         if m <= 0:
             return DifferenceTestValues(d, float(m), np.nan)
         a, b, Td = satorra2000(restricted.problem, restricted.theta, general.problem, general.theta, d, m)
-        return DifferenceTestValues(d, float(m), float(stats.chi2.sf(d, m)), delta_chi2_scaled=Td,
-                                    p_value_scaled=float(stats.chi2.sf(Td, m)), scale=a, shift=b)
+        return DifferenceTestValues(
+            d,
+            float(m),
+            float(stats.chi2.sf(d, m)),
+            delta_chi2_scaled=Td,
+            p_value_scaled=float(stats.chi2.sf(Td, m)),
+            scale=a,
+            shift=b,
+        )
 
     def check_partial_level(self, level: str, levels: list[str], what: str) -> None:
         if not isinstance(level, str) or level not in INVARIANCE_LEVELS[1:]:
@@ -616,20 +728,24 @@ class WLSMVEstimator(Estimator):
                 f"{what} for ordinal items (WLSMV) is available for level='scalar' only "
                 f"(freeing one item's intercept); level={level!r} is not supported yet: "
                 "freeing thresholds or loadings needs the Wu & Estabrook (2016) "
-                "re-identification per item.")
+                "re-identification per item."
+            )
         missing = [lv for lv in ("thresholds_loadings", "scalar") if lv not in levels]
         if missing:
-            raise ParameterError(f"{what} needs the levels {missing}; fit them with "
-                                 "invariance(..., levels=...) including them.")
+            raise ParameterError(
+                f"{what} needs the levels {missing}; fit them with "
+                "invariance(..., levels=...) including them."
+            )
 
-    def invariance_score_tests(self, fit: "CFAResult") -> pd.DataFrame:
+    def invariance_score_tests(self, fit: CFAResult) -> pd.DataFrame:
         """Score tests for freeing each item's intercept at the scalar level (lavaan
         ``modindices`` for two groups, ``lavTestScore(release=)`` for more): ``item,
         partial, x2, df, p_value, epc``."""
         return intercept_score_tests(fit.problem, fit.theta, fit.parsed, fit.partial)
 
-    def partial_candidates(self, fit: "CFAResult", new_types: list[str], freed: list[str]
-                           ) -> dict[str, tuple[float, float]]:
+    def partial_candidates(
+        self, fit: CFAResult, new_types: list[str], freed: list[str]
+    ) -> dict[str, tuple[float, float]]:
         sc = self.invariance_score_tests(fit)
         sc = sc.loc[~sc["partial"].isin(freed)]
         return {str(r.partial): (float(r.x2), float(r.df)) for r in sc.itertuples(index=False)}

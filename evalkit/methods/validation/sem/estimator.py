@@ -9,6 +9,7 @@ levels, its nested-model (difference) test and its score tests for partial invar
 and wraps the solution in the one result type,
 :class:`~evalkit.methods.validation.sem.results.CFAResult`.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -118,14 +119,28 @@ class Estimator(ABC):
     missing_options: ClassVar[tuple[str, ...]] = ("listwise",)
 
     @abstractmethod
-    def sample(self, data: pd.DataFrame, parsed: ParsedModel, group: str | None, *,
-               min_group_size: int | None = None, missing: str = "listwise") -> Sample:
+    def sample(
+        self,
+        data: pd.DataFrame,
+        parsed: ParsedModel,
+        group: str | None,
+        *,
+        min_group_size: int | None = None,
+        missing: str = "listwise",
+    ) -> Sample:
         """Check ``data``, handle missing answers (``missing``), compute the sample statistics."""
 
     @abstractmethod
-    def build(self, sample: Sample, parsed: ParsedModel, *, equal: tuple[str, ...] = (),
-              partial: tuple[str, ...] = (), meanstructure: bool | None = None,
-              level: str | None = None) -> SEMProblem:
+    def build(
+        self,
+        sample: Sample,
+        parsed: ParsedModel,
+        *,
+        equal: tuple[str, ...] = (),
+        partial: tuple[str, ...] = (),
+        meanstructure: bool | None = None,
+        level: str | None = None,
+    ) -> SEMProblem:
         """The problem of one model (``level``: an invariance level of :attr:`levels`)."""
 
     @abstractmethod
@@ -137,8 +152,9 @@ class Estimator(ABC):
         """Score tests of the equality constraints of an invariance level's fit."""
 
     @abstractmethod
-    def partial_candidates(self, fit: CFAResult, new_types: list[str], freed: list[str]
-                           ) -> dict[str, tuple[float, float]]:
+    def partial_candidates(
+        self, fit: CFAResult, new_types: list[str], freed: list[str]
+    ) -> dict[str, tuple[float, float]]:
         """For partial invariance: ``{group.partial name: (score statistic, df)}`` of the
         constraints of ``new_types`` still in place in ``fit``."""
 

@@ -24,6 +24,7 @@ References: Arbuckle, J. L. (1996). Full information estimation in the presence 
 incomplete data. Enders, C. K. (2010). *Applied missing data analysis*. Yuan, K.-H., &
 Bentler, P. M. (2000). *Sociological Methodology*, 30, 165-200.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -53,11 +54,11 @@ __all__ = ["Pattern", "Block", "missing_stats", "FIMLProblem", "FIMLRobustProble
 class Pattern:
     """Respondents of one group with the same observed items."""
 
-    obs: np.ndarray      # indices of the observed items
-    rows: np.ndarray     # row numbers in the group's data
+    obs: np.ndarray  # indices of the observed items
+    rows: np.ndarray  # row numbers in the group's data
     n: int
-    mean: np.ndarray     # observed means (divisor n)
-    cov: np.ndarray      # observed covariances (divisor n)
+    mean: np.ndarray  # observed means (divisor n)
+    cov: np.ndarray  # observed covariances (divisor n)
 
 
 def _patterns(x: np.ndarray) -> list[Pattern]:
@@ -78,18 +79,25 @@ def _patterns(x: np.ndarray) -> list[Pattern]:
 class Block:
     """The patterns of a group with the same number of observed items, stacked."""
 
-    obs: np.ndarray      # m x po item indices
-    n: np.ndarray        # m respondents per pattern
-    mean: np.ndarray     # m x po
-    cov: np.ndarray      # m x po x po
+    obs: np.ndarray  # m x po item indices
+    n: np.ndarray  # m respondents per pattern
+    mean: np.ndarray  # m x po
+    cov: np.ndarray  # m x po x po
 
     @classmethod
-    def stack(cls, pats: list[Pattern]) -> list["Block"]:
+    def stack(cls, pats: list[Pattern]) -> list[Block]:
         by: dict[int, list[Pattern]] = {}
         for pt in pats:
             by.setdefault(len(pt.obs), []).append(pt)
-        return [cls(np.array([q.obs for q in ps]), np.array([q.n for q in ps], dtype=float),
-                    np.array([q.mean for q in ps]), np.array([q.cov for q in ps])) for ps in by.values()]
+        return [
+            cls(
+                np.array([q.obs for q in ps]),
+                np.array([q.n for q in ps], dtype=float),
+                np.array([q.mean for q in ps]),
+                np.array([q.cov for q in ps]),
+            )
+            for ps in by.values()
+        ]
 
     def parts(self, sigma: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``Sigma_oo^-1``, ``d = ybar - mu_o`` and ``C = S + d d'`` of every pattern."""
@@ -112,8 +120,9 @@ def _pattern_f(blocks: list[Block], sigma: np.ndarray, mu: np.ndarray) -> float:
     return f
 
 
-def em_moments(x: np.ndarray, pats: list[Pattern], *, tol: float = 1e-8, max_iter: int = 1000
-               ) -> tuple[np.ndarray, np.ndarray]:
+def em_moments(
+    x: np.ndarray, pats: list[Pattern], *, tol: float = 1e-8, max_iter: int = 1000
+) -> tuple[np.ndarray, np.ndarray]:
     """Saturated means and covariances by EM, started as lavaan (available-case means and
     variances, zero covariances)."""
     n, p = x.shape
@@ -131,9 +140,9 @@ def em_moments(x: np.ndarray, pats: list[Pattern], *, tol: float = 1e-8, max_ite
                 T2 += pt.n * (pt.cov + np.outer(pt.mean, pt.mean))
                 continue
             soo_inv = np.linalg.inv(sigma[np.ix_(o, o)])
-            B = sigma[np.ix_(m, o)] @ soo_inv          # regression of missing on observed
+            B = sigma[np.ix_(m, o)] @ soo_inv  # regression of missing on observed
             cond = sigma[np.ix_(m, m)] - B @ sigma[np.ix_(o, m)]
-            ey_m = mu[m] + B @ (pt.mean - mu[o])        # mean of the conditional means
+            ey_m = mu[m] + B @ (pt.mean - mu[o])  # mean of the conditional means
             full_mean = np.empty(p)
             full_mean[o], full_mean[m] = pt.mean, ey_m
             # sum over respondents of E[y y'] = n (cov of E[y] + mean mean') + n cond (missing block)
@@ -162,8 +171,15 @@ def missing_stats(x_groups: list[np.ndarray], observed: list[str], groups: list[
         mu, sigma = em_moments(x, pt, tol=1e-6)
         means.append(mu)
         covs.append(sigma)
-    st = SampleStats(list(observed), list(groups), [len(x) for x in x_groups], covs, means,
-                     extra={"patterns": pats, "blocks": [Block.stack(p) for p in pats]}, raw=list(x_groups))
+    st = SampleStats(
+        list(observed),
+        list(groups),
+        [len(x) for x in x_groups],
+        covs,
+        means,
+        extra={"patterns": pats, "blocks": [Block.stack(p) for p in pats]},
+        raw=list(x_groups),
+    )
     # polish the EM solution: Fisher scoring on the saturated model
     sat = saturated_spec(list(observed), len(groups))
     prob = FIMLProblem(sat, st)
@@ -212,8 +228,9 @@ class FIMLProblem:
             f += fg
         return f / self.stats.ntotal
 
-    def _moment_derivatives(self, sigma: np.ndarray, mu: np.ndarray, blocks: list[Block], info: bool
-                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    def _moment_derivatives(
+        self, sigma: np.ndarray, mu: np.ndarray, blocks: list[Block], info: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
         """Derivatives of ``sum_p n_p/2 [...]`` with respect to ``Sigma`` (p x p, as a
         symmetric matrix) and ``mu``, and (``info``) the expected information in
         ``(vec Sigma, mu)``: everything is accumulated over the patterns in the space of the
@@ -302,8 +319,9 @@ class FIMLProblem:
         base = self.baseline()
         st = self.stats
         srmr = srmr_bentler(st, self.spec.implied(theta), True)
-        standard = fit_indices(self.chi2(fmin), float(self.df()), base["chi2"], base["df"], st.ntotal,
-                               st.n_groups, srmr)
+        standard = fit_indices(
+            self.chi2(fmin), float(self.df()), base["chi2"], base["df"], st.ntotal, st.n_groups, srmr
+        )
         return all_fit_indices(standard, baseline_chi2=base["chi2"], baseline_df=base["df"])
 
     def estimates_and_std(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -371,10 +389,24 @@ class FIMLRobustProblem(FIMLProblem):
         st = self.stats
         if df <= 0:
             return fi
-        extra = yuan_bentler_indices(T, df, self.scaling_factor(theta), base["chi2"], df_base := base["df"],
-                                     base["scaling_factor"], st.ntotal, st.n_groups)
+        extra = yuan_bentler_indices(
+            T,
+            df,
+            self.scaling_factor(theta),
+            base["chi2"],
+            df_base := base["df"],
+            base["scaling_factor"],
+            st.ntotal,
+            st.n_groups,
+        )
         # lavaan's robust CFI/TLI/RMSEA under FIML (Zhang & Savalei) are not computed here
-        for k in ("cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_lower_robust", "rmsea_ci_upper_robust"):
+        for k in (
+            "cfi_robust",
+            "tli_robust",
+            "rmsea_robust",
+            "rmsea_ci_lower_robust",
+            "rmsea_ci_upper_robust",
+        ):
             extra[k] = np.nan
         del df_base
         out = fi.copy()

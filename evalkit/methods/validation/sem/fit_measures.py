@@ -18,6 +18,7 @@ indices of Brosseau-Liard, Savalei & Li (2012, 2014) under ``*_robust`` (lavaan'
 ``*.robust``), and the baseline model. A statistic an estimator does not have is NaN
 (ML has no scaled test).
 """
+
 from __future__ import annotations
 
 import math
@@ -43,14 +44,36 @@ __all__ = [
 
 #: The standard indices (the first nine names of ``fit_indices``).
 STANDARD_FIT_NAMES: tuple[str, ...] = (
-    "chi2", "df", "p_value", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr",
+    "chi2",
+    "df",
+    "p_value",
+    "cfi",
+    "tli",
+    "rmsea",
+    "rmsea_ci_lower",
+    "rmsea_ci_upper",
+    "srmr",
 )
 #: The names (and order) of ``CFAResult.fit_indices``, whatever the estimator.
 FIT_INDEX_NAMES: tuple[str, ...] = STANDARD_FIT_NAMES + (
-    "chi2_scaled", "df_scaled", "p_value_scaled", "scaling_factor", "shift",
-    "cfi_scaled", "tli_scaled", "rmsea_scaled", "rmsea_ci_lower_scaled", "rmsea_ci_upper_scaled",
-    "cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_lower_robust", "rmsea_ci_upper_robust",
-    "baseline_chi2", "baseline_df", "baseline_chi2_scaled",
+    "chi2_scaled",
+    "df_scaled",
+    "p_value_scaled",
+    "scaling_factor",
+    "shift",
+    "cfi_scaled",
+    "tli_scaled",
+    "rmsea_scaled",
+    "rmsea_ci_lower_scaled",
+    "rmsea_ci_upper_scaled",
+    "cfi_robust",
+    "tli_robust",
+    "rmsea_robust",
+    "rmsea_ci_lower_robust",
+    "rmsea_ci_upper_robust",
+    "baseline_chi2",
+    "baseline_df",
+    "baseline_chi2_scaled",
 )
 
 #: Cheung & Rensvold (2002): a drop in CFI of 0.01 or more signals non-invariance.
@@ -59,7 +82,10 @@ DELTA_CFI_CUTOFF = -0.01
 DELTA_RMSEA_CUTOFF = 0.015
 #: Conventional cut-offs for good fit (Hu & Bentler 1999), used in summaries.
 GOOD_FIT: dict[str, tuple[str, float]] = {
-    "cfi": (">=", 0.95), "tli": (">=", 0.95), "rmsea": ("<=", 0.06), "srmr": ("<=", 0.08),
+    "cfi": (">=", 0.95),
+    "tli": (">=", 0.95),
+    "rmsea": ("<=", 0.06),
+    "srmr": ("<=", 0.08),
 }
 
 
@@ -70,8 +96,9 @@ def chi2_sf(x: float, df: float) -> float:
     return float(stats.chi2.sf(x, df))
 
 
-def cfi(chi2: float, df: float, chi2_base: float, df_base: float, c_hat: float = 1.0,
-        c_hat_base: float = 1.0) -> float:
+def cfi(
+    chi2: float, df: float, chi2_base: float, df_base: float, c_hat: float = 1.0, c_hat_base: float = 1.0
+) -> float:
     """Comparative fit index (Bentler 1990), as lavaan; with the scaling factors of the model
     and the baseline it is the robust CFI (Brosseau-Liard & Savalei 2014, lavaan's ``cfi.robust``)."""
     if not all(np.isfinite(v) for v in (chi2, chi2_base, c_hat, c_hat_base)):
@@ -81,8 +108,9 @@ def cfi(chi2: float, df: float, chi2_base: float, df_base: float, c_hat: float =
     return 1.0 if t1 == 0 and t2 == 0 else 1.0 - t1 / t2
 
 
-def tli(chi2: float, df: float, chi2_base: float, df_base: float, c_hat: float = 1.0,
-        c_hat_base: float = 1.0) -> float:
+def tli(
+    chi2: float, df: float, chi2_base: float, df_base: float, c_hat: float = 1.0, c_hat_base: float = 1.0
+) -> float:
     """Tucker-Lewis index; 1 for a saturated model (``df = 0``), as lavaan. With the
     scaling factors it is lavaan's ``tli.robust``:
     ``1 - (T - c df) df_b / ((T_b - c_b df_b) df)``."""
@@ -110,8 +138,9 @@ def rmsea(chi2: float, df: float, n: float, n_groups: int = 1, c_hat: float = 1.
     return 0.0 if df == 0 else np.nan
 
 
-def rmsea_ci(chi2: float, df: float, n: float, n_groups: int = 1, level: float = 0.90,
-             c_hat: float = 1.0) -> tuple[float, float]:
+def rmsea_ci(
+    chi2: float, df: float, n: float, n_groups: int = 1, level: float = 0.90, c_hat: float = 1.0
+) -> tuple[float, float]:
     """lavaan's RMSEA confidence interval: invert the non-central chi-square in ``lambda``.
 
     ``[0, 0]`` for a saturated model (``df = 0``); NaN when ``df < 0`` or ``chi2`` is NaN.
@@ -157,15 +186,31 @@ def scaled_shifted(T: float, df: float, tr1: float, tr2: float) -> tuple[float, 
     return a, b, a * T + b
 
 
-def fit_indices(chi2: float, df: float, chi2_base: float, df_base: float, n: float,
-                n_groups: int = 1, srmr: float = np.nan) -> pd.Series:
+def fit_indices(
+    chi2: float,
+    df: float,
+    chi2_base: float,
+    df_base: float,
+    n: float,
+    n_groups: int = 1,
+    srmr: float = np.nan,
+) -> pd.Series:
     """The standard fit indices (:data:`STANDARD_FIT_NAMES`) exactly as lavaan's ``fitMeasures``.
 
     ``n`` is the sample size of the RMSEA (``N`` for ML, ``N - G`` for DWLS).
     """
     lo, hi = rmsea_ci(chi2, df, n, n_groups)
-    vals = [chi2, float(df), chi2_sf(chi2, df), cfi(chi2, df, chi2_base, df_base),
-            tli(chi2, df, chi2_base, df_base), rmsea(chi2, df, n, n_groups), lo, hi, srmr]
+    vals = [
+        chi2,
+        float(df),
+        chi2_sf(chi2, df),
+        cfi(chi2, df, chi2_base, df_base),
+        tli(chi2, df, chi2_base, df_base),
+        rmsea(chi2, df, n, n_groups),
+        lo,
+        hi,
+        srmr,
+    ]
     return pd.Series(vals, index=list(STANDARD_FIT_NAMES), dtype=float, name="fit_indices")
 
 
@@ -175,23 +220,34 @@ def all_fit_indices(standard: pd.Series, **extra: float) -> pd.Series:
     if unknown:
         raise KeyError(f"unknown fit index name(s): {sorted(unknown)}")
     vals = {**standard.to_dict(), **extra}
-    return pd.Series([vals.get(k, np.nan) for k in FIT_INDEX_NAMES], index=list(FIT_INDEX_NAMES),
-                     dtype=float, name="fit_indices")
-
-
-def scaled_indices(T_scaled: float, df: float, Tb_scaled: float, df_base: float, n: float,
-                   n_groups: int) -> dict[str, float]:
-    """The indices computed from a scaled test statistic (lavaan's ``*.scaled``)."""
-    lo, hi = rmsea_ci(T_scaled, df, n, n_groups)
-    return dict(
-        chi2_scaled=T_scaled, df_scaled=float(df), p_value_scaled=chi2_sf(T_scaled, df),
-        cfi_scaled=cfi(T_scaled, df, Tb_scaled, df_base), tli_scaled=tli(T_scaled, df, Tb_scaled, df_base),
-        rmsea_scaled=rmsea(T_scaled, df, n, n_groups), rmsea_ci_lower_scaled=lo, rmsea_ci_upper_scaled=hi,
+    return pd.Series(
+        [vals.get(k, np.nan) for k in FIT_INDEX_NAMES],
+        index=list(FIT_INDEX_NAMES),
+        dtype=float,
+        name="fit_indices",
     )
 
 
-def yuan_bentler_indices(chi2: float, df: float, c: float, chi2_base: float, df_base: float, c_base: float,
-                         n: float, n_groups: int) -> dict[str, float]:
+def scaled_indices(
+    T_scaled: float, df: float, Tb_scaled: float, df_base: float, n: float, n_groups: int
+) -> dict[str, float]:
+    """The indices computed from a scaled test statistic (lavaan's ``*.scaled``)."""
+    lo, hi = rmsea_ci(T_scaled, df, n, n_groups)
+    return dict(
+        chi2_scaled=T_scaled,
+        df_scaled=float(df),
+        p_value_scaled=chi2_sf(T_scaled, df),
+        cfi_scaled=cfi(T_scaled, df, Tb_scaled, df_base),
+        tli_scaled=tli(T_scaled, df, Tb_scaled, df_base),
+        rmsea_scaled=rmsea(T_scaled, df, n, n_groups),
+        rmsea_ci_lower_scaled=lo,
+        rmsea_ci_upper_scaled=hi,
+    )
+
+
+def yuan_bentler_indices(
+    chi2: float, df: float, c: float, chi2_base: float, df_base: float, c_base: float, n: float, n_groups: int
+) -> dict[str, float]:
     """Scaled and robust indices of a Yuan-Bentler scaled test (lavaan ``test =
     "yuan.bentler.mplus"``, MLR): ``T / c``; lavaan's scaled RMSEA interval uses ``T`` on
     ``c df`` degrees of freedom; the robust CFI, TLI and RMSEA use ``c`` and the baseline's
@@ -200,11 +256,19 @@ def yuan_bentler_indices(chi2: float, df: float, c: float, chi2_base: float, df_
     lo, hi = rmsea_ci(chi2, c * df, n, n_groups) if df > 0 else (0.0, 0.0)
     rlo, rhi = rmsea_ci(Ts, df, n, n_groups, c_hat=c) if df > 0 else (0.0, 0.0)
     return dict(
-        chi2_scaled=Ts, df_scaled=float(df), p_value_scaled=chi2_sf(Ts, df), scaling_factor=c,
-        cfi_scaled=cfi(Ts, df, Tbs, df_base), tli_scaled=tli(Ts, df, Tbs, df_base),
-        rmsea_scaled=rmsea(Ts, df, n, n_groups), rmsea_ci_lower_scaled=lo, rmsea_ci_upper_scaled=hi,
+        chi2_scaled=Ts,
+        df_scaled=float(df),
+        p_value_scaled=chi2_sf(Ts, df),
+        scaling_factor=c,
+        cfi_scaled=cfi(Ts, df, Tbs, df_base),
+        tli_scaled=tli(Ts, df, Tbs, df_base),
+        rmsea_scaled=rmsea(Ts, df, n, n_groups),
+        rmsea_ci_lower_scaled=lo,
+        rmsea_ci_upper_scaled=hi,
         cfi_robust=cfi(chi2, df, chi2_base, df_base, c, c_base),
         tli_robust=tli(chi2, df, chi2_base, df_base, c, c_base),
-        rmsea_robust=rmsea(chi2, df, n, n_groups, c_hat=c), rmsea_ci_lower_robust=rlo,
-        rmsea_ci_upper_robust=rhi, baseline_chi2_scaled=Tbs,
+        rmsea_robust=rmsea(chi2, df, n, n_groups, c_hat=c),
+        rmsea_ci_lower_robust=rlo,
+        rmsea_ci_upper_robust=rhi,
+        baseline_chi2_scaled=Tbs,
     )

@@ -29,6 +29,7 @@ Partial invariance (Byrne, Shavelson & Muthen 1989): :meth:`InvarianceResult.par
 frees, one at a time, the equality constraint with the largest score (Lagrange
 multiplier) test and refits, until the level no longer fails against the previous level.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -38,10 +39,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_lang, check_option, check_positive_int
 from evalkit.core.errors import NoFigureError, ParameterError
 from evalkit.core.i18n import fmt_number, t
+from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.methods.validation.model_syntax import ParsedModel, parse_model
 from evalkit.methods.validation.sem.cfa import check_missing, fit_sample, get_estimator
@@ -50,16 +51,44 @@ from evalkit.methods.validation.sem.fit_measures import DELTA_CFI_CUTOFF, DELTA_
 from evalkit.methods.validation.sem.optimize import single_thread_blas
 from evalkit.methods.validation.sem.results import CFAResult
 
-__all__ = ["invariance", "invariance_wlsmv", "InvarianceResult", "PartialInvarianceResult",
-           "DifferenceTest", "scaled_difference_test", "TABLE_COLUMNS", "SCALED_COLUMNS",
-           "DECISION_COLUMNS", "MIN_GROUP_SIZE_PER_ITEM"]
+__all__ = [
+    "invariance",
+    "invariance_wlsmv",
+    "InvarianceResult",
+    "PartialInvarianceResult",
+    "DifferenceTest",
+    "scaled_difference_test",
+    "TABLE_COLUMNS",
+    "SCALED_COLUMNS",
+    "DECISION_COLUMNS",
+    "MIN_GROUP_SIZE_PER_ITEM",
+]
 
 #: The standard columns of the invariance table.
-TABLE_COLUMNS = ["chi2", "df", "cfi", "tli", "rmsea", "srmr", "delta_chi2", "delta_df",
-                 "p_value", "delta_cfi", "delta_rmsea"]
+TABLE_COLUMNS = [
+    "chi2",
+    "df",
+    "cfi",
+    "tli",
+    "rmsea",
+    "srmr",
+    "delta_chi2",
+    "delta_df",
+    "p_value",
+    "delta_cfi",
+    "delta_rmsea",
+]
 #: The scaled columns (NaN for estimators without a scaled test).
-SCALED_COLUMNS = ["chi2_scaled", "cfi_scaled", "tli_scaled", "rmsea_scaled", "delta_chi2_scaled",
-                  "p_value_scaled", "delta_cfi_scaled", "delta_rmsea_scaled"]
+SCALED_COLUMNS = [
+    "chi2_scaled",
+    "cfi_scaled",
+    "tli_scaled",
+    "rmsea_scaled",
+    "delta_chi2_scaled",
+    "p_value_scaled",
+    "delta_cfi_scaled",
+    "delta_rmsea_scaled",
+]
 DECISION_COLUMNS = ["lrt_invariant", "cfi_invariant", "rmsea_invariant"]
 #: minimum respondents per group (about 5 per item is the usual lower limit)
 MIN_GROUP_SIZE_PER_ITEM = 5
@@ -88,22 +117,43 @@ class DifferenceTest(Result):
 
     title = {"nl": "Verschiltoets van geneste modellen", "en": "Difference test of nested models"}
 
-    def __init__(self, *, delta_chi2: float, delta_df: float, p_value: float, delta_chi2_scaled: float,
-                 p_value_scaled: float, scale: float, shift: float, estimator: str, robust: bool,
-                 method: dict[str, str], n: int):
+    def __init__(
+        self,
+        *,
+        delta_chi2: float,
+        delta_df: float,
+        p_value: float,
+        delta_chi2_scaled: float,
+        p_value_scaled: float,
+        scale: float,
+        shift: float,
+        estimator: str,
+        robust: bool,
+        method: dict[str, str],
+        n: int,
+    ):
         self.delta_chi2, self.delta_df, self.p_value = delta_chi2, delta_df, p_value
         self.delta_chi2_scaled, self.p_value_scaled = delta_chi2_scaled, p_value_scaled
         self.scale, self.shift = scale, shift
         self.estimator, self.robust, self.method, self.n = estimator, robust, method, n
 
     @classmethod
-    def between(cls, restricted: CFAResult, general: CFAResult) -> "DifferenceTest":
+    def between(cls, restricted: CFAResult, general: CFAResult) -> DifferenceTest:
         est = restricted.estimator
         v = est.difference_test(restricted, general)
-        return cls(delta_chi2=v.delta_chi2, delta_df=v.delta_df, p_value=v.p_value,
-                   delta_chi2_scaled=v.delta_chi2_scaled, p_value_scaled=v.p_value_scaled, scale=v.scale,
-                   shift=v.shift, estimator=est.name, robust=est.robust, method=est.difference_text,
-                   n=restricted.n)
+        return cls(
+            delta_chi2=v.delta_chi2,
+            delta_df=v.delta_df,
+            p_value=v.p_value,
+            delta_chi2_scaled=v.delta_chi2_scaled,
+            p_value_scaled=v.p_value_scaled,
+            scale=v.scale,
+            shift=v.shift,
+            estimator=est.name,
+            robust=est.robust,
+            method=est.difference_text,
+            n=restricted.n,
+        )
 
     def tidy(self) -> pd.DataFrame:
         """One row ``term = "difference"``: ``estimate`` the scaled difference for a robust
@@ -111,26 +161,49 @@ class DifferenceTest(Result):
         est = self.delta_chi2_scaled if self.robust else self.delta_chi2
         p = self.p_value_scaled if self.robust else self.p_value
         extra = ["delta_chi2", "delta_df", "delta_chi2_scaled", "p_value_unscaled", "scale", "shift"]
-        return tidy_frame([dict(term="difference", estimate=est, p_value=p, n=self.n,
-                                delta_chi2=self.delta_chi2, delta_df=self.delta_df,
-                                delta_chi2_scaled=self.delta_chi2_scaled, p_value_unscaled=self.p_value,
-                                scale=self.scale, shift=self.shift)], extra=extra)
+        return tidy_frame(
+            [
+                dict(
+                    term="difference",
+                    estimate=est,
+                    p_value=p,
+                    n=self.n,
+                    delta_chi2=self.delta_chi2,
+                    delta_df=self.delta_df,
+                    delta_chi2_scaled=self.delta_chi2_scaled,
+                    p_value_unscaled=self.p_value,
+                    scale=self.scale,
+                    shift=self.shift,
+                )
+            ],
+            extra=extra,
+        )
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         d = self.delta_chi2_scaled if self.robust else self.delta_chi2
         p = self.p_value_scaled if self.robust else self.p_value
-        return (f"{self.title[lang]} ({self.estimator}; {self.method[lang]}): delta chi2 = "
-                f"{fmt_number(d, 3, lang)}, df = {fmt_number(self.delta_df, 0, lang)}, "
-                f"p = {fmt_number(p, 4, lang)}")
+        return (
+            f"{self.title[lang]} ({self.estimator}; {self.method[lang]}): delta chi2 = "
+            f"{fmt_number(d, 3, lang)}, df = {fmt_number(self.delta_df, 0, lang)}, "
+            f"p = {fmt_number(p, 4, lang)}"
+        )
 
     def plot(self, **kwargs):
-        raise NoFigureError("DifferenceTest: geen figuur; zie summary() of tidy() (no figure; see summary() or tidy()).")
+        raise NoFigureError(
+            "DifferenceTest: geen figuur; zie summary() of tidy() (no figure; see summary() or tidy())."
+        )
 
     def as_dict(self) -> dict[str, float]:
-        return dict(delta_chi2=self.delta_chi2, delta_df=self.delta_df, p_value=self.p_value,
-                    delta_chi2_scaled=self.delta_chi2_scaled, p_value_scaled=self.p_value_scaled,
-                    scale=self.scale, shift=self.shift)
+        return dict(
+            delta_chi2=self.delta_chi2,
+            delta_df=self.delta_df,
+            p_value=self.p_value,
+            delta_chi2_scaled=self.delta_chi2_scaled,
+            p_value_scaled=self.p_value_scaled,
+            scale=self.scale,
+            shift=self.shift,
+        )
 
 
 def scaled_difference_test(restricted: CFAResult, general: CFAResult) -> DifferenceTest:
@@ -140,11 +213,16 @@ def scaled_difference_test(restricted: CFAResult, general: CFAResult) -> Differe
     ``restricted`` has more constraints (more df) than ``general``; both are fits of the
     same data with the same estimator.
     """
-    if not (isinstance(restricted, CFAResult) and isinstance(general, CFAResult)
-            and restricted.estimator.name == general.estimator.name):
-        raise ParameterError("restricted and general must both be CFA results of the same estimator "
-                             "(e.g. WLSMV results: cfa(..., estimator='WLSMV')), got "
-                             f"{type(restricted).__name__} and {type(general).__name__}.")
+    if not (
+        isinstance(restricted, CFAResult)
+        and isinstance(general, CFAResult)
+        and restricted.estimator.name == general.estimator.name
+    ):
+        raise ParameterError(
+            "restricted and general must both be CFA results of the same estimator "
+            "(e.g. WLSMV results: cfa(..., estimator='WLSMV')), got "
+            f"{type(restricted).__name__} and {type(general).__name__}."
+        )
     with single_thread_blas():
         return DifferenceTest.between(restricted, general)
 
@@ -161,22 +239,39 @@ def _row(fit: CFAResult, prev: CFAResult | None, alpha: float) -> dict:
     row: dict = {k: float(fi[k]) for k in ("chi2", "df", "cfi", "tli", "rmsea", "srmr")}
     row.update({k: float(fi[k]) for k in ("chi2_scaled", "cfi_scaled", "tli_scaled", "rmsea_scaled")})
     nan = np.nan
-    row.update(delta_chi2=nan, delta_df=nan, p_value=nan, delta_cfi=nan, delta_rmsea=nan,
-               delta_chi2_scaled=nan, p_value_scaled=nan, delta_cfi_scaled=nan, delta_rmsea_scaled=nan)
+    row.update(
+        delta_chi2=nan,
+        delta_df=nan,
+        p_value=nan,
+        delta_cfi=nan,
+        delta_rmsea=nan,
+        delta_chi2_scaled=nan,
+        p_value_scaled=nan,
+        delta_cfi_scaled=nan,
+        delta_rmsea_scaled=nan,
+    )
     if prev is not None:
         with single_thread_blas():
             d = DifferenceTest.between(fit, prev)
         pf = prev.fit_indices
-        row.update(delta_chi2=d.delta_chi2, delta_df=d.delta_df, p_value=d.p_value,
-                   delta_chi2_scaled=d.delta_chi2_scaled, p_value_scaled=d.p_value_scaled,
-                   delta_cfi=float(fi["cfi"] - pf["cfi"]), delta_rmsea=float(fi["rmsea"] - pf["rmsea"]),
-                   delta_cfi_scaled=float(fi["cfi_scaled"] - pf["cfi_scaled"]),
-                   delta_rmsea_scaled=float(fi["rmsea_scaled"] - pf["rmsea_scaled"]))
+        row.update(
+            delta_chi2=d.delta_chi2,
+            delta_df=d.delta_df,
+            p_value=d.p_value,
+            delta_chi2_scaled=d.delta_chi2_scaled,
+            p_value_scaled=d.p_value_scaled,
+            delta_cfi=float(fi["cfi"] - pf["cfi"]),
+            delta_rmsea=float(fi["rmsea"] - pf["rmsea"]),
+            delta_cfi_scaled=float(fi["cfi_scaled"] - pf["cfi_scaled"]),
+            delta_rmsea_scaled=float(fi["rmsea_scaled"] - pf["rmsea_scaled"]),
+        )
     sfx = "_scaled" if fit.robust else ""
     p, dcfi, drm = row["p_value" + sfx], row["delta_cfi" + sfx], row["delta_rmsea" + sfx]
-    row.update(lrt_invariant=_decision(p, p >= alpha),
-               cfi_invariant=_decision(dcfi, dcfi > DELTA_CFI_CUTOFF),
-               rmsea_invariant=_decision(drm, drm < DELTA_RMSEA_CUTOFF))
+    row.update(
+        lrt_invariant=_decision(p, p >= alpha),
+        cfi_invariant=_decision(dcfi, dcfi > DELTA_CFI_CUTOFF),
+        rmsea_invariant=_decision(drm, drm < DELTA_RMSEA_CUTOFF),
+    )
     return row
 
 
@@ -193,8 +288,12 @@ def _table(fits: dict[str, CFAResult], alpha: float) -> pd.DataFrame:
 
 def _fails(row: dict | pd.Series, criterion: str) -> bool:
     """Whether a level fails by ``criterion``; a missing decision (no test) is no failure."""
-    checks = {"lrt": ["lrt_invariant"], "cfi": ["cfi_invariant"], "rmsea": ["rmsea_invariant"],
-              "cfi+rmsea": ["cfi_invariant", "rmsea_invariant"]}[criterion]
+    checks = {
+        "lrt": ["lrt_invariant"],
+        "cfi": ["cfi_invariant"],
+        "rmsea": ["rmsea_invariant"],
+        "cfi+rmsea": ["cfi_invariant", "rmsea_invariant"],
+    }[criterion]
     return any(not (pd.isna(row[c]) or bool(row[c])) for c in checks)
 
 
@@ -245,9 +344,16 @@ def _check_levels(levels: Sequence[str] | None, est: Estimator) -> list[str]:
     return levels
 
 
-def invariance(data: pd.DataFrame, model: str, *, group: str, estimator: str = "ML",
-               alpha: float = 0.05, levels: Sequence[str] | None = None,
-               missing: str = "listwise") -> "InvarianceResult":
+def invariance(
+    data: pd.DataFrame,
+    model: str,
+    *,
+    group: str,
+    estimator: str = "ML",
+    alpha: float = 0.05,
+    levels: Sequence[str] | None = None,
+    missing: str = "listwise",
+) -> InvarianceResult:
     """Test measurement invariance across groups (configural, metric, scalar, ...).
 
     Fits the nested multi-group CFA models of the estimator's levels (lavaan
@@ -302,8 +408,11 @@ def invariance(data: pd.DataFrame, model: str, *, group: str, estimator: str = "
     ['configural', 'metric', 'scalar']
     """
     est = get_estimator(estimator)
-    if (isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, (int, float, np.number))
-            or not 0 < alpha < 1):
+    if (
+        isinstance(alpha, (bool, np.bool_))
+        or not isinstance(alpha, (int, float, np.number))
+        or not 0 < alpha < 1
+    ):
         raise ParameterError(f"alpha must be a number between 0 and 1, got {alpha!r}.")
     if group is None or not isinstance(group, str):
         raise ParameterError("invariance needs group=<column with the groups>.")
@@ -312,14 +421,18 @@ def invariance(data: pd.DataFrame, model: str, *, group: str, estimator: str = "
     parsed = parse_model(model)
     min_n = MIN_GROUP_SIZE_PER_ITEM * len(parsed.observed)
     sample = est.sample(data, parsed, group, min_group_size=min_n, missing=miss)  # shared by the levels
-    fits = {lev: fit_sample(est, sample, parsed, group=group, model=model, equal=est.levels[lev], level=lev)
-            for lev in chosen}
-    return InvarianceResult(fits, sample=sample, parsed=parsed, group=group, estimator=est,
-                            alpha=float(alpha), model=model)
+    fits = {
+        lev: fit_sample(est, sample, parsed, group=group, model=model, equal=est.levels[lev], level=lev)
+        for lev in chosen
+    }
+    return InvarianceResult(
+        fits, sample=sample, parsed=parsed, group=group, estimator=est, alpha=float(alpha), model=model
+    )
 
 
-def invariance_wlsmv(data: pd.DataFrame, model: str, *, group: str, alpha: float = 0.05,
-                     levels: Sequence[str] | None = None) -> "InvarianceResult":
+def invariance_wlsmv(
+    data: pd.DataFrame, model: str, *, group: str, alpha: float = 0.05, levels: Sequence[str] | None = None
+) -> InvarianceResult:
     """Same as ``invariance(data, model, group=group, estimator="WLSMV", ...)``; kept for existing code."""
     return invariance(data, model, group=group, estimator="WLSMV", alpha=alpha, levels=levels)
 
@@ -330,34 +443,49 @@ def invariance_wlsmv(data: pd.DataFrame, model: str, *, group: str, alpha: float
 _TITLE = {"nl": "Meetinvariantie", "en": "Measurement invariance"}
 #: Plain-language names of the levels for the summary.
 _LEVEL_TEXT = {
-    "metric": {"nl": "Metrische invariantie (gelijke ladingen: de items meten in elke groep even sterk "
-                     "hetzelfde)",
-               "en": "Metric invariance (equal loadings: the items measure the construct equally "
-                     "strongly in every group)"},
-    "thresholds": {"nl": "Gelijke drempels (de antwoordcategorieën liggen in elke groep op dezelfde plaats)",
-                   "en": "Equal thresholds (the answer categories lie at the same place in every group)"},
-    "thresholds_loadings": {"nl": "Gelijke drempels en ladingen (metrische invariantie)",
-                            "en": "Equal thresholds and loadings (metric invariance)"},
-    "scalar": {"nl": "Scalaire invariantie (ook gelijke intercepten: gemiddelde scores zijn tussen de "
-                     "groepen te vergelijken)",
-               "en": "Scalar invariance (equal intercepts too: mean scores can be compared between "
-                     "the groups)"},
+    "metric": {
+        "nl": "Metrische invariantie (gelijke ladingen: de items meten in elke groep even sterk hetzelfde)",
+        "en": "Metric invariance (equal loadings: the items measure the construct equally "
+        "strongly in every group)",
+    },
+    "thresholds": {
+        "nl": "Gelijke drempels (de antwoordcategorieën liggen in elke groep op dezelfde plaats)",
+        "en": "Equal thresholds (the answer categories lie at the same place in every group)",
+    },
+    "thresholds_loadings": {
+        "nl": "Gelijke drempels en ladingen (metrische invariantie)",
+        "en": "Equal thresholds and loadings (metric invariance)",
+    },
+    "scalar": {
+        "nl": "Scalaire invariantie (ook gelijke intercepten: gemiddelde scores zijn tussen de "
+        "groepen te vergelijken)",
+        "en": "Scalar invariance (equal intercepts too: mean scores can be compared between the groups)",
+    },
 }
 _TEXT = {
     "groups": {"nl": "Groepen ({group}): ", "en": "Groups ({group}): "},
-    "estimator": {"nl": "Schatter: {est}; verschiltoets: {test}.", "en": "Estimator: {est}; difference test: {test}."},
-    "scaled": {"nl": "Fitmaten en toetsen hieronder geschaald (kolommen *_scaled van table).",
-               "en": "Fit indices and tests below are scaled (columns *_scaled of table)."},
-    "criteria": {"nl": "Criteria: LR-toets p >= {a}; delta CFI > -0,01 (Cheung & Rensvold 2002); "
-                       "delta RMSEA < 0,015 (Chen 2007).",
-                 "en": "Criteria: LR test p >= {a}; delta CFI > -0.01 (Cheung & Rensvold 2002); "
-                       "delta RMSEA < 0.015 (Chen 2007)."},
+    "estimator": {
+        "nl": "Schatter: {est}; verschiltoets: {test}.",
+        "en": "Estimator: {est}; difference test: {test}.",
+    },
+    "scaled": {
+        "nl": "Fitmaten en toetsen hieronder geschaald (kolommen *_scaled van table).",
+        "en": "Fit indices and tests below are scaled (columns *_scaled of table).",
+    },
+    "criteria": {
+        "nl": "Criteria: LR-toets p >= {a}; delta CFI > -0,01 (Cheung & Rensvold 2002); "
+        "delta RMSEA < 0,015 (Chen 2007).",
+        "en": "Criteria: LR test p >= {a}; delta CFI > -0.01 (Cheung & Rensvold 2002); "
+        "delta RMSEA < 0.015 (Chen 2007).",
+    },
     "supported": {"nl": "aanvaard", "en": "supported"},
     "rejected": {"nl": "verworpen", "en": "rejected"},
-    "scalar_failed": {"nl": "  Gemiddelde scores zijn daarom niet zonder meer tussen de groepen te vergelijken; "
-                            "partial() zoekt de items die het verschil veroorzaken.",
-                      "en": "  Mean scores can therefore not simply be compared between the groups; "
-                            "partial() finds the items that cause the difference."},
+    "scalar_failed": {
+        "nl": "  Gemiddelde scores zijn daarom niet zonder meer tussen de groepen te vergelijken; "
+        "partial() zoekt de items die het verschil veroorzaken.",
+        "en": "  Mean scores can therefore not simply be compared between the groups; "
+        "partial() finds the items that cause the difference.",
+    },
 }
 
 
@@ -384,8 +512,17 @@ class InvarianceResult(Result):
 
     title = _TITLE
 
-    def __init__(self, fits: dict[str, CFAResult], *, sample: Sample, parsed: ParsedModel, group: str,
-                 estimator: Estimator, alpha: float, model: str):
+    def __init__(
+        self,
+        fits: dict[str, CFAResult],
+        *,
+        sample: Sample,
+        parsed: ParsedModel,
+        group: str,
+        estimator: Estimator,
+        alpha: float,
+        model: str,
+    ):
         self.fits = fits
         self._sample, self._parsed, self.group, self.groups = sample, parsed, group, sample.groups
         self._estimator = estimator
@@ -414,8 +551,13 @@ class InvarianceResult(Result):
         cols = [c for c in TABLE_COLUMNS + SCALED_COLUMNS + DECISION_COLUMNS if c != "p_value"]
         rows = []
         for lvl, r in self.table.iterrows():
-            d = dict(term=lvl, estimate=r["chi2" + sfx], p_value=r["p_value" + sfx], n=self.n,
-                     p_value_unscaled=r["p_value"])
+            d = dict(
+                term=lvl,
+                estimate=r["chi2" + sfx],
+                p_value=r["p_value" + sfx],
+                n=self.n,
+                p_value_unscaled=r["p_value"],
+            )
             for c in cols:
                 d[c] = r[c]
             rows.append(d)
@@ -427,11 +569,17 @@ class InvarianceResult(Result):
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
-        lines = [self.title[lang],
-                 t(_TEXT["groups"], lang, group=self.group)
-                 + ", ".join(f"{g} (n = {n})" for g, n in self.nobs.items()),
-                 t(_TEXT["estimator"], lang, est=self._estimator.describe[lang],
-                   test=self._estimator.difference_text[lang])]
+        lines = [
+            self.title[lang],
+            t(_TEXT["groups"], lang, group=self.group)
+            + ", ".join(f"{g} (n = {n})" for g, n in self.nobs.items()),
+            t(
+                _TEXT["estimator"],
+                lang,
+                est=self._estimator.describe[lang],
+                test=self._estimator.difference_text[lang],
+            ),
+        ]
         if self.robust:
             lines.append(t(_TEXT["scaled"], lang))
         with pd.option_context("display.width", 160, "display.max_columns", 20):
@@ -456,6 +604,7 @@ class InvarianceResult(Result):
         """
         lang = resolve_lang(lang)
         from evalkit.core.plotting import PALETTE, localize_axes, new_axes
+
         check_lang(lang)
         ax = new_axes(ax)
         tab = _reported(self.table, self.robust).iloc[1:]
@@ -463,10 +612,20 @@ class InvarianceResult(Result):
         w = 0.38
         ax.bar(x - w / 2, tab["delta_cfi"], w, color=PALETTE[0], label="Δ CFI")
         ax.bar(x + w / 2, tab["delta_rmsea"], w, color=PALETTE[1], label="Δ RMSEA")
-        ax.axhline(DELTA_CFI_CUTOFF, color=PALETTE[0], linestyle="--", linewidth=1.2,
-                   label="Δ CFI = " + fmt_number(DELTA_CFI_CUTOFF, 2, lang).replace("-", "−"))
-        ax.axhline(DELTA_RMSEA_CUTOFF, color=PALETTE[1], linestyle="--", linewidth=1.2,
-                   label="Δ RMSEA = " + fmt_number(DELTA_RMSEA_CUTOFF, 3, lang))
+        ax.axhline(
+            DELTA_CFI_CUTOFF,
+            color=PALETTE[0],
+            linestyle="--",
+            linewidth=1.2,
+            label="Δ CFI = " + fmt_number(DELTA_CFI_CUTOFF, 2, lang).replace("-", "−"),
+        )
+        ax.axhline(
+            DELTA_RMSEA_CUTOFF,
+            color=PALETTE[1],
+            linestyle="--",
+            linewidth=1.2,
+            label="Δ RMSEA = " + fmt_number(DELTA_RMSEA_CUTOFF, 3, lang),
+        )
         ax.axhline(0, color="#555555", linewidth=0.8)
         ax.set_xticks(x, [f"{lvl} vs {prev}" for lvl, prev in zip(tab.index, self.table.index[:-1])])
         ax.set_ylabel(t({"nl": "Verschil in fitmaat", "en": "Change in fit index"}, lang))
@@ -487,8 +646,9 @@ class InvarianceResult(Result):
         self._estimator.check_partial_level(level, list(self.fits), "score_tests()")
         return self._estimator.invariance_score_tests(self.fits[level])
 
-    def partial(self, level: str = "scalar", *, criterion: str = "lrt",
-                max_free: int = 3) -> "PartialInvarianceResult":
+    def partial(
+        self, level: str = "scalar", *, criterion: str = "lrt", max_free: int = 3
+    ) -> PartialInvarianceResult:
         """Partial invariance: free the worst equality constraint(s) of ``level``, one at a time.
 
         At each step, among the constraints that ``level`` adds to the previous level
@@ -530,27 +690,55 @@ class InvarianceResult(Result):
             best = max(cands, key=lambda k: cands[k][0])
             x2, sdf = cands[best]
             freed.append(best)
-            fit = fit_sample(est, self._sample, self._parsed, group=self.group, model=self.model,
-                             equal=self.levels[level], level=level, partial=tuple(freed))
+            fit = fit_sample(
+                est,
+                self._sample,
+                self._parsed,
+                group=self.group,
+                model=self.model,
+                equal=self.levels[level],
+                level=level,
+                partial=tuple(freed),
+            )
             row = _row(fit, prev, self.alpha)
-            steps.append(dict(step=len(freed), freed=best, score_x2=x2, score_df=sdf,
-                              score_p_value=float(stats.chi2.sf(x2, sdf)), **row))
+            steps.append(
+                dict(
+                    step=len(freed),
+                    freed=best,
+                    score_x2=x2,
+                    score_df=sdf,
+                    score_p_value=float(stats.chi2.sf(x2, sdf)),
+                    **row,
+                )
+            )
         if _fails(row, criterion):
             warnings.warn(
                 f"{level} invariance still fails ({criterion}) after freeing {len(freed)} "
                 "parameter(s); consider that the construct is not comparable across groups.",
-                UserWarning, stacklevel=2,
+                UserWarning,
+                stacklevel=2,
             )
         fits = dict(self.fits)
         fits[level] = fit
-        cols = ["step", "freed", "score_x2", "score_df", "score_p_value"] + TABLE_COLUMNS + SCALED_COLUMNS \
+        cols = (
+            ["step", "freed", "score_x2", "score_df", "score_p_value"]
+            + TABLE_COLUMNS
+            + SCALED_COLUMNS
             + DECISION_COLUMNS
+        )
         steps_df = pd.DataFrame(steps, columns=cols)
         for c in DECISION_COLUMNS:
             steps_df[c] = steps_df[c].astype("boolean")
-        return PartialInvarianceResult(level=level, freed=freed, steps=steps_df, fit=fit,
-                                       table=_table(fits, self.alpha), n=self.n, criterion=criterion,
-                                       robust=self.robust)
+        return PartialInvarianceResult(
+            level=level,
+            freed=freed,
+            steps=steps_df,
+            fit=fit,
+            table=_table(fits, self.alpha),
+            n=self.n,
+            criterion=criterion,
+            robust=self.robust,
+        )
 
 
 class PartialInvarianceResult(Result):
@@ -572,8 +760,18 @@ class PartialInvarianceResult(Result):
 
     title = {"nl": "Partiële meetinvariantie", "en": "Partial measurement invariance"}
 
-    def __init__(self, *, level: str, freed: list[str], steps: pd.DataFrame, fit: CFAResult,
-                 table: pd.DataFrame, n: int, criterion: str, robust: bool):
+    def __init__(
+        self,
+        *,
+        level: str,
+        freed: list[str],
+        steps: pd.DataFrame,
+        fit: CFAResult,
+        table: pd.DataFrame,
+        n: int,
+        criterion: str,
+        robust: bool,
+    ):
         self.level, self.freed, self.steps, self.fit, self.table = level, freed, steps, fit, table
         self.n, self.criterion, self.robust = n, criterion, robust
 
@@ -588,22 +786,56 @@ class PartialInvarianceResult(Result):
         sfx = "_scaled" if self.robust else ""
         rows = []
         for _, r in self.steps.iterrows():
-            rows.append(dict(term=r["freed"], estimate=r["score_x2"], p_value=r["score_p_value"], n=self.n,
-                             step=r["step"], score_df=r["score_df"], chi2=r["chi2" + sfx], df=r["df"],
-                             cfi=r["cfi" + sfx], rmsea=r["rmsea" + sfx], delta_chi2=r["delta_chi2" + sfx],
-                             delta_df=r["delta_df"], lrt_p_value=r["p_value" + sfx],
-                             delta_cfi=r["delta_cfi" + sfx], delta_rmsea=r["delta_rmsea" + sfx]))
-        return tidy_frame(rows, extra=["step", "score_df", "chi2", "df", "cfi", "rmsea", "delta_chi2",
-                                       "delta_df", "lrt_p_value", "delta_cfi", "delta_rmsea"])
+            rows.append(
+                dict(
+                    term=r["freed"],
+                    estimate=r["score_x2"],
+                    p_value=r["score_p_value"],
+                    n=self.n,
+                    step=r["step"],
+                    score_df=r["score_df"],
+                    chi2=r["chi2" + sfx],
+                    df=r["df"],
+                    cfi=r["cfi" + sfx],
+                    rmsea=r["rmsea" + sfx],
+                    delta_chi2=r["delta_chi2" + sfx],
+                    delta_df=r["delta_df"],
+                    lrt_p_value=r["p_value" + sfx],
+                    delta_cfi=r["delta_cfi" + sfx],
+                    delta_rmsea=r["delta_rmsea" + sfx],
+                )
+            )
+        return tidy_frame(
+            rows,
+            extra=[
+                "step",
+                "score_df",
+                "chi2",
+                "df",
+                "cfi",
+                "rmsea",
+                "delta_chi2",
+                "delta_df",
+                "lrt_p_value",
+                "delta_cfi",
+                "delta_rmsea",
+            ],
+        )
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
-        head = t({"nl": "{title} ({level}); vrijgelaten: ", "en": "{title} ({level}); freed: "}, lang,
-                 title=self.title[lang], level=self.level)
+        head = t(
+            {"nl": "{title} ({level}); vrijgelaten: ", "en": "{title} ({level}); freed: "},
+            lang,
+            title=self.title[lang],
+            level=self.level,
+        )
         lines = [head + (", ".join(self.freed) if self.freed else "–")]
         with pd.option_context("display.width", 160, "display.max_columns", 20):
             lines.append(_table_text(_reported(self.table, self.robust), lang))
         return "\n".join(lines)
 
     def plot(self, **kwargs):
-        raise NoFigureError("PartialInvarianceResult: geen figuur; zie de plot() van het invariantieresultaat (no figure; see the invariance result's plot()).")
+        raise NoFigureError(
+            "PartialInvarianceResult: geen figuur; zie de plot() van het invariantieresultaat (no figure; see the invariance result's plot())."
+        )

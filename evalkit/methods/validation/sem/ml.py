@@ -1,4 +1,5 @@
 """Normal-theory maximum likelihood (lavaan's ``estimator="ML"``) in the SEM engine."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -20,8 +21,17 @@ from evalkit.methods.validation.sem.optimize import OptimizerSettings, single_th
 if TYPE_CHECKING:
     from evalkit.methods.validation.sem.results import CFAResult
 
-__all__ = ["MLEstimator", "MLProblem", "MAX_ITER", "LEVELS", "inverse_pd", "srmr_bentler",
-           "constraint_score_tests", "score_test_release", "standardized_solution"]
+__all__ = [
+    "MLEstimator",
+    "MLProblem",
+    "MAX_ITER",
+    "LEVELS",
+    "inverse_pd",
+    "srmr_bentler",
+    "constraint_score_tests",
+    "score_test_release",
+    "standardized_solution",
+]
 
 #: iteration limit of the optimiser for ML
 MAX_ITER = 500
@@ -51,14 +61,23 @@ class MLEstimator(Estimator):
     robust = False
     levels = LEVELS
     describe = {"nl": "ML", "en": "ML"}
-    difference_text = {"nl": "chi-kwadraatverschiltoets (lavTestLRT)",
-                       "en": "chi-square difference test (lavTestLRT)"}
+    difference_text = {
+        "nl": "chi-kwadraatverschiltoets (lavTestLRT)",
+        "en": "chi-square difference test (lavTestLRT)",
+    }
 
     # -- the estimator protocol ---------------------------------------------------------
     missing_options = ("listwise", "fiml")
 
-    def sample(self, data: pd.DataFrame, parsed: ParsedModel, group: str | None, *,
-               min_group_size: int | None = None, missing: str = "listwise") -> Sample:
+    def sample(
+        self,
+        data: pd.DataFrame,
+        parsed: ParsedModel,
+        group: str | None,
+        *,
+        min_group_size: int | None = None,
+        missing: str = "listwise",
+    ) -> Sample:
         df, groups = prepare_continuous(data, parsed, group, min_group_size=min_group_size, missing=missing)
         if missing == "fiml":
             x = df[list(parsed.observed)].to_numpy(dtype=float)
@@ -73,41 +92,62 @@ class MLEstimator(Estimator):
             st = SampleStats.from_data(df, parsed.observed, group, groups)
         return Sample(stats=st, groups=groups, n_rows=len(data), n_used=len(df), extra={"missing": missing})
 
-    def build(self, sample: Sample, parsed: ParsedModel, *, equal: tuple[str, ...] = (),
-              partial: tuple[str, ...] = (), meanstructure: bool | None = None,
-              level: str | None = None) -> "MLProblem | FIMLProblem":
+    def build(
+        self,
+        sample: Sample,
+        parsed: ParsedModel,
+        *,
+        equal: tuple[str, ...] = (),
+        partial: tuple[str, ...] = (),
+        meanstructure: bool | None = None,
+        level: str | None = None,
+    ) -> MLProblem | FIMLProblem:
         if level is not None:
             equal = LEVELS[level]
         if sample.extra.get("missing") == "fiml":
             if meanstructure is False:
-                raise ParameterError("meanstructure=False is not possible with missing='fiml': FIML "
-                                     "estimates the means too (lavaan does the same).")
-            pt = build_partable(parsed, n_groups=sample.stats.n_groups, meanstructure=True,
-                                group_equal=equal, group_partial=partial)
+                raise ParameterError(
+                    "meanstructure=False is not possible with missing='fiml': FIML "
+                    "estimates the means too (lavaan does the same)."
+                )
+            pt = build_partable(
+                parsed,
+                n_groups=sample.stats.n_groups,
+                meanstructure=True,
+                group_equal=equal,
+                group_partial=partial,
+            )
             spec = ModelSpec(pt, parsed.observed, parsed.latent, sample.stats.n_groups, True)
             return self._fiml_problem(spec, sample.stats)
-        return MLProblem.build(parsed, sample.stats, equal=equal, partial=partial,
-                               meanstructure=meanstructure)  # its own MLEstimator (caches log|S|)
+        return MLProblem.build(
+            parsed, sample.stats, equal=equal, partial=partial, meanstructure=meanstructure
+        )  # its own MLEstimator (caches log|S|)
 
     def _fiml_problem(self, spec: ModelSpec, stats: SampleStats) -> FIMLProblem:
         return FIMLProblem(spec, stats, MLEstimator())
 
-    def difference_test(self, restricted: "CFAResult", general: "CFAResult") -> DifferenceTestValues:
+    def difference_test(self, restricted: CFAResult, general: CFAResult) -> DifferenceTestValues:
         """lavTestLRT for ML: plain difference of the chi-square statistics."""
         d_chi2 = float(restricted.fit_indices["chi2"] - general.fit_indices["chi2"])
         d_df = float(restricted.fit_indices["df"] - general.fit_indices["df"])
         return DifferenceTestValues(d_chi2, d_df, chi2_sf(d_chi2, d_df))
 
-    def invariance_score_tests(self, fit: "CFAResult") -> pd.DataFrame:
+    def invariance_score_tests(self, fit: CFAResult) -> pd.DataFrame:
         return constraint_score_tests(fit)
 
-    def partial_candidates(self, fit: "CFAResult", new_types: list[str], freed: list[str]
-                           ) -> dict[str, tuple[float, float]]:
+    def partial_candidates(
+        self, fit: CFAResult, new_types: list[str], freed: list[str]
+    ) -> dict[str, tuple[float, float]]:
         pt = fit.spec.partable
-        keys = [k for k in dict.fromkeys(pt["equal_key"])
-                if any(k.startswith(f"group.equal:{t}:") for t in new_types)]
-        return {k.split(":", 2)[2]: (score_test_release(fit, [k]), float((pt["equal_key"] == k).sum() - 1))
-                for k in keys}
+        keys = [
+            k
+            for k in dict.fromkeys(pt["equal_key"])
+            if any(k.startswith(f"group.equal:{t}:") for t in new_types)
+        ]
+        return {
+            k.split(":", 2)[2]: (score_test_release(fit, [k]), float((pt["equal_key"] == k).sum() - 1))
+            for k in keys
+        }
 
     # -- the numerical core (spec, stats, theta) ----------------------------------------
 
@@ -188,8 +228,6 @@ class MLEstimator(Estimator):
         return {"chi2": chi2, "df": float(df)}
 
 
-
-
 class MLProblem:
     """The ML discrepancy of one model (:class:`ModelSpec`) on its sample statistics."""
 
@@ -201,10 +239,22 @@ class MLProblem:
         self.settings = OptimizerSettings(tol=1e-9, max_iter=MAX_ITER)
 
     @classmethod
-    def build(cls, parsed: ParsedModel, stats: SampleStats, *, equal: tuple[str, ...] = (),
-              partial: tuple[str, ...] = (), meanstructure: bool | None = None) -> "MLProblem":
-        pt = build_partable(parsed, n_groups=stats.n_groups, meanstructure=meanstructure,
-                            group_equal=equal, group_partial=partial)
+    def build(
+        cls,
+        parsed: ParsedModel,
+        stats: SampleStats,
+        *,
+        equal: tuple[str, ...] = (),
+        partial: tuple[str, ...] = (),
+        meanstructure: bool | None = None,
+    ) -> MLProblem:
+        pt = build_partable(
+            parsed,
+            n_groups=stats.n_groups,
+            meanstructure=meanstructure,
+            group_equal=equal,
+            group_partial=partial,
+        )
         ms = bool(pt["mat"].isin(["nu", "alpha"]).any())
         spec = ModelSpec(pt, parsed.observed, parsed.latent, stats.n_groups, ms)
         return cls(spec, stats)
@@ -239,15 +289,16 @@ class MLProblem:
         test = self.estimator.test(self.spec, self.stats, theta, fmin)
         base = self.baseline()
         srmr = srmr_bentler(self.stats, self.spec.implied(theta), self.spec.meanstructure)
-        standard = fit_indices(test["chi2"], test["df"], base["chi2"], base["df"], self.stats.ntotal,
-                               self.stats.n_groups, srmr)
+        standard = fit_indices(
+            test["chi2"], test["df"], base["chi2"], base["df"], self.stats.ntotal, self.stats.n_groups, srmr
+        )
         return all_fit_indices(standard, baseline_chi2=base["chi2"], baseline_df=base["df"])
 
     def estimates_and_std(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return standardized_solution(self.spec, theta)
 
 
-def _expanded(result: "CFAResult"):
+def _expanded(result: CFAResult):
     """Unconstrained version of ``result``'s model and the equality-constraint matrix."""
     spec = result.spec
     pt = spec.partable.copy()
@@ -282,7 +333,7 @@ def _expanded(result: "CFAResult"):
     return spec2, theta_full, R, info
 
 
-def _score_context(result: "CFAResult"):
+def _score_context(result: CFAResult):
     """Gradient and information of the unconstrained model at the constrained solution."""
     ctx = getattr(result, "_score_ctx", None)
     if ctx is None:
@@ -308,7 +359,7 @@ def _lm_statistic(g, info, R1, n) -> float:
     return float(n * g @ x[:k])
 
 
-def constraint_score_tests(result: "CFAResult", keys=None) -> pd.DataFrame:
+def constraint_score_tests(result: CFAResult, keys=None) -> pd.DataFrame:
     """lavaan ``lavTestScore`` univariate tests of the equality constraints of an ML fit.
 
     For every parameter shared across groups (or by a label), the statistic for freeing it
@@ -330,12 +381,22 @@ def constraint_score_tests(result: "CFAResult", keys=None) -> pd.DataFrame:
     for ci in sel_idx:
         x2 = _lm_statistic(g, info, np.delete(R, ci, axis=0), N)
         r = pt.loc[rows[ci]]
-        out.append(dict(lhs=r["lhs"], op=r["op"], rhs=r["rhs"], group=result.groups[r["group"] - 1],
-                        equal_key=r["equal_key"], x2=x2, df=1.0, p_value=float(sps.chi2.sf(x2, 1))))
+        out.append(
+            dict(
+                lhs=r["lhs"],
+                op=r["op"],
+                rhs=r["rhs"],
+                group=result.groups[r["group"] - 1],
+                equal_key=r["equal_key"],
+                x2=x2,
+                df=1.0,
+                p_value=float(sps.chi2.sf(x2, 1)),
+            )
+        )
     return pd.DataFrame(out, columns=cols)
 
 
-def score_test_release(result: "CFAResult", release_keys) -> float:
+def score_test_release(result: CFAResult, release_keys) -> float:
     """Multivariate score test for releasing all constraints whose key is in ``release_keys``."""
     g, info, R, rows = _score_context(result)
     pt = result.spec.partable

@@ -24,6 +24,7 @@ and covariance structure analysis with nonnormal missing data. *Sociological Met
 30, 165-200. Satorra, A., & Bentler, P. M. (2001). A scaled difference chi-square test
 statistic for moment structure analysis. *Psychometrika*, 66, 507-514.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -35,7 +36,12 @@ from evalkit.methods.validation.model_syntax import ParsedModel
 from evalkit.methods.validation.sem.common import independence_spec, inverse_pd, numeric_hessian, srmr_bentler
 from evalkit.methods.validation.sem.estimator import DifferenceTestValues, Sample
 from evalkit.methods.validation.sem.fiml import FIMLProblem, FIMLRobustProblem
-from evalkit.methods.validation.sem.fit_measures import all_fit_indices, chi2_sf, fit_indices, yuan_bentler_indices
+from evalkit.methods.validation.sem.fit_measures import (
+    all_fit_indices,
+    chi2_sf,
+    fit_indices,
+    yuan_bentler_indices,
+)
 from evalkit.methods.validation.sem.ml import LEVELS, MLEstimator, MLProblem
 from evalkit.methods.validation.sem.model import ModelSpec, SampleStats
 
@@ -45,8 +51,9 @@ if TYPE_CHECKING:
 __all__ = ["MLREstimator", "MLRProblem", "casewise_scores", "saturated_trace"]
 
 
-def casewise_scores(spec: ModelSpec, theta: np.ndarray, group: int, x: np.ndarray,
-                    mean: np.ndarray) -> np.ndarray:
+def casewise_scores(
+    spec: ModelSpec, theta: np.ndarray, group: int, x: np.ndarray, mean: np.ndarray
+) -> np.ndarray:
     """Derivative of each respondent's log-likelihood with respect to ``theta`` (n x k).
 
     With ``z_i = Sigma^-1 (y_i - mu)``: ``1/2 tr[(z_i z_i' - Sigma^-1) dSigma_k] + z_i' dmu_k``
@@ -77,8 +84,9 @@ def saturated_trace(x: np.ndarray, meanstructure: bool) -> float:
     return (p if meanstructure else 0.0) + 0.5 * (float(np.mean(q * q)) - p)
 
 
-def _information_parts(spec: ModelSpec, stats: SampleStats, theta: np.ndarray, problem: MLProblem
-                       ) -> tuple[np.ndarray, list[np.ndarray]]:
+def _information_parts(
+    spec: ModelSpec, stats: SampleStats, theta: np.ndarray, problem: MLProblem
+) -> tuple[np.ndarray, list[np.ndarray]]:
     """``E^-1`` (inverse observed information per respondent) and the ``B_g``."""
     E = numeric_hessian(lambda t: problem.gradient_and_hessian(t)[0], theta)
     E_inv = inverse_pd(E)
@@ -129,8 +137,14 @@ class MLRProblem(MLProblem):
     def baseline_scaling_factor(self) -> float:
         st = self.stats
         spec_b = independence_spec(self.spec.p, self.spec.observed, st.n_groups, self.spec.meanstructure)
-        theta_b = np.concatenate([np.concatenate([np.diag(st.cov[g]), st.mean[g]]) if self.spec.meanstructure
-                                  else np.diag(st.cov[g]) for g in range(st.n_groups)])
+        theta_b = np.concatenate(
+            [
+                np.concatenate([np.diag(st.cov[g]), st.mean[g]])
+                if self.spec.meanstructure
+                else np.diag(st.cov[g])
+                for g in range(st.n_groups)
+            ]
+        )
         prob_b = MLProblem(spec_b, st)
         E_inv, B = _information_parts(spec_b, st, theta_b, prob_b)
         p = self.spec.p
@@ -151,13 +165,25 @@ class MLRProblem(MLProblem):
         c = self.scaling_factor(theta)
         extra = {}
         if df > 0:
-            extra = yuan_bentler_indices(T, df, c, base["chi2"], base["df"], base["scaling_factor"],
-                                         st.ntotal, st.n_groups)
+            extra = yuan_bentler_indices(
+                T, df, c, base["chi2"], base["df"], base["scaling_factor"], st.ntotal, st.n_groups
+            )
         else:  # saturated: lavaan keeps the standard statistic, scaling factor NA
-            extra = dict(chi2_scaled=T, df_scaled=float(df), cfi_scaled=1.0, tli_scaled=1.0, rmsea_scaled=0.0,
-                         rmsea_ci_lower_scaled=0.0, rmsea_ci_upper_scaled=0.0, cfi_robust=1.0, tli_robust=1.0,
-                         rmsea_robust=0.0, rmsea_ci_lower_robust=0.0, rmsea_ci_upper_robust=0.0,
-                         baseline_chi2_scaled=base["chi2_scaled"])
+            extra = dict(
+                chi2_scaled=T,
+                df_scaled=float(df),
+                cfi_scaled=1.0,
+                tli_scaled=1.0,
+                rmsea_scaled=0.0,
+                rmsea_ci_lower_scaled=0.0,
+                rmsea_ci_upper_scaled=0.0,
+                cfi_robust=1.0,
+                tli_robust=1.0,
+                rmsea_robust=0.0,
+                rmsea_ci_lower_robust=0.0,
+                rmsea_ci_upper_robust=0.0,
+                baseline_chi2_scaled=base["chi2_scaled"],
+            )
         return all_fit_indices(standard, baseline_chi2=base["chi2"], baseline_df=base["df"], **extra)
 
 
@@ -167,24 +193,37 @@ class MLREstimator(MLEstimator):
     name = "MLR"
     robust = True
     levels = LEVELS
-    describe = {"nl": "MLR (ML, robuuste SE's, Yuan-Bentler-toets)",
-                "en": "MLR (ML, robust SEs, Yuan-Bentler test)"}
-    difference_text = {"nl": "geschaalde verschiltoets (Satorra & Bentler 2001, lavTestLRT)",
-                       "en": "scaled difference test (Satorra & Bentler 2001, lavTestLRT)"}
+    describe = {
+        "nl": "MLR (ML, robuuste SE's, Yuan-Bentler-toets)",
+        "en": "MLR (ML, robust SEs, Yuan-Bentler test)",
+    }
+    difference_text = {
+        "nl": "geschaalde verschiltoets (Satorra & Bentler 2001, lavTestLRT)",
+        "en": "scaled difference test (Satorra & Bentler 2001, lavTestLRT)",
+    }
 
-    def build(self, sample: Sample, parsed: ParsedModel, *, equal: tuple[str, ...] = (),
-              partial: tuple[str, ...] = (), meanstructure: bool | None = None,
-              level: str | None = None) -> MLRProblem | FIMLProblem:
+    def build(
+        self,
+        sample: Sample,
+        parsed: ParsedModel,
+        *,
+        equal: tuple[str, ...] = (),
+        partial: tuple[str, ...] = (),
+        meanstructure: bool | None = None,
+        level: str | None = None,
+    ) -> MLRProblem | FIMLProblem:
         if level is not None:
             equal = LEVELS[level]
         if sample.extra.get("missing") == "fiml":
             return super().build(sample, parsed, equal=equal, partial=partial, meanstructure=meanstructure)
-        return MLRProblem.build(parsed, sample.stats, equal=equal, partial=partial, meanstructure=meanstructure)
+        return MLRProblem.build(
+            parsed, sample.stats, equal=equal, partial=partial, meanstructure=meanstructure
+        )
 
     def _fiml_problem(self, spec: ModelSpec, stats: SampleStats) -> FIMLProblem:
         return FIMLRobustProblem(spec, stats, MLREstimator())
 
-    def difference_test(self, restricted: "CFAResult", general: "CFAResult") -> DifferenceTestValues:
+    def difference_test(self, restricted: CFAResult, general: CFAResult) -> DifferenceTestValues:
         """Satorra-Bentler (2001) scaled difference, lavaan's ``lavTestLRT`` for MLR."""
         f0, f1 = restricted.fit_indices, general.fit_indices
         T0, T1, r0, r1 = float(f0["chi2"]), float(f1["chi2"]), float(f0["df"]), float(f1["df"])
@@ -197,5 +236,6 @@ class MLREstimator(MLEstimator):
         if not cd > 0:
             return DifferenceTestValues(d, m, chi2_sf(d, m))
         Td = d / cd
-        return DifferenceTestValues(d, m, chi2_sf(d, m), delta_chi2_scaled=Td, p_value_scaled=chi2_sf(Td, m),
-                                    scale=cd)
+        return DifferenceTestValues(
+            d, m, chi2_sf(d, m), delta_chi2_scaled=Td, p_value_scaled=chi2_sf(Td, m), scale=cd
+        )

@@ -7,6 +7,7 @@ with their analytic Jacobian with respect to the free parameters (equality const
 shared free indices). :class:`SampleStats` holds the complete-data sample moments of the
 normal-theory estimators.
 """
+
 from __future__ import annotations
 
 import math
@@ -69,7 +70,7 @@ class SampleStats:
         return n / n.sum()
 
     @classmethod
-    def from_data(cls, data: pd.DataFrame, observed, group: str | None, groups) -> "SampleStats":
+    def from_data(cls, data: pd.DataFrame, observed, group: str | None, groups) -> SampleStats:
         """Covariances (divisor N) and means per group of complete-case ``data``.
 
         ``data`` holds complete cases; its ``group`` column holds the group labels as
@@ -208,7 +209,7 @@ class ModelSpec:
         if sel.any():
             J, R, C = b["free"][sel], b["row"][sel], b["col"][sel]
             outer = L[:, R].T[:, :, None] * L[:, C].T[:, None, :]
-            off = (R != C)
+            off = R != C
             outer = outer + np.where(off[:, None, None], np.transpose(outer, (0, 2, 1)), 0.0)
             np.add.at(dS, J, outer)
         b = blk["theta"]
@@ -298,5 +299,3 @@ class ModelSpec:
                 acc[j] += v
                 cnt[j] += 1
         return np.where(cnt > 0, acc / np.maximum(cnt, 1), 0.0)
-
-

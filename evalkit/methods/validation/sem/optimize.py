@@ -4,6 +4,7 @@ Every estimator hands a :class:`Problem` (discrepancy function, its gradient and
 Hessian, starting values) to :func:`fit_model`; the estimator only chooses the
 :class:`OptimizerSettings`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -96,8 +97,13 @@ def _restart(problem: Problem, theta0: np.ndarray, *, max_iter: int | None) -> F
     """Second attempt when scoring stalls (e.g. it runs into a Heywood ridge on small or
     noisy data): BFGS from the same start values, then scoring to polish."""
     n_iter = problem.settings.max_iter if max_iter is None else max_iter
-    res = optimize.minimize(_safe_objective(problem), np.asarray(theta0, dtype=float), jac=True, method="BFGS",
-                            options={"maxiter": 4 * n_iter, "gtol": problem.settings.tol})
+    res = optimize.minimize(
+        _safe_objective(problem),
+        np.asarray(theta0, dtype=float),
+        jac=True,
+        method="BFGS",
+        options={"maxiter": 4 * n_iter, "gtol": problem.settings.tol},
+    )
     polished = _fit_model(problem, res.x, max_iter=max_iter)
     if polished.converged:
         return polished
@@ -110,11 +116,13 @@ def _safe_objective(problem: Problem):
     """Objective and gradient for scipy's quasi-Newton search: an inadmissible point (the
     implied covariance not positive definite) gets a huge value and no gradient, so that the
     line search steps back instead of failing."""
+
     def fun(x: np.ndarray) -> tuple[float, np.ndarray]:
         f = problem.objective(x)
         if not np.isfinite(f):
             return 1e300, np.zeros_like(x)
         return f, problem.gradient_and_hessian(x)[0]
+
     return fun
 
 
@@ -127,7 +135,9 @@ def _fit_model(problem: Problem, theta0: np.ndarray, *, max_iter: int | None) ->
         theta = np.where(np.isfinite(theta), theta, 0.0)
         f = problem.objective(theta)
         if not np.isfinite(f):
-            raise EstimationError("no valid starting values: the implied covariance is not positive definite.")
+            raise EstimationError(
+                "no valid starting values: the implied covariance is not positive definite."
+            )
     converged = False
     gmax = np.inf
     it = 0
@@ -152,8 +162,13 @@ def _fit_model(problem: Problem, theta0: np.ndarray, *, max_iter: int | None) ->
             t *= 0.5
         if not accepted:
             # no decrease along the scoring direction: a quasi-Newton search from here
-            res = optimize.minimize(_safe_objective(problem), theta, jac=True, method=s.fallback,
-                                    options={"maxiter": s.fallback_iter, "gtol": s.tol})
+            res = optimize.minimize(
+                _safe_objective(problem),
+                theta,
+                jac=True,
+                method=s.fallback,
+                options={"maxiter": s.fallback_iter, "gtol": s.tol},
+            )
             if res.fun < f:
                 theta, f = res.x, float(res.fun)
                 continue

@@ -1,4 +1,5 @@
 """The one result type of a CFA in the SEM engine, whatever the estimator."""
+
 from __future__ import annotations
 
 import warnings
@@ -8,10 +9,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evalkit.core.language import resolve_lang
 from evalkit.core.checks import check_lang
 from evalkit.core.errors import DataQualityWarning, ParameterError
 from evalkit.core.i18n import fmt_number, fmt_p, t
+from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.methods.validation.model_syntax import ParsedModel
 from evalkit.methods.validation.sem.estimator import Estimator, SEMProblem
@@ -24,40 +25,65 @@ __all__ = ["CFAResult", "plot_loadings"]
 _TITLE = {"nl": "Confirmatieve factoranalyse", "en": "Confirmatory factor analysis"}
 #: Words of the fit verdict in CFAResult.summary (good / mediocre / poor).
 _FIT_WORDS = {
-    "nl": {"verdict": ("goed", "matig", "onvoldoende"), "head": "Passing van het model bij de gegevens",
-           "meets": "Voldoet aan de vuistregel", "fails": "Voldoet niet",
-           "source": "Vuistregels van Hu & Bentler 1999."},
-    "en": {"verdict": ("good", "mediocre", "poor"), "head": "Fit of the model to the data",
-           "meets": "Meets the rule of thumb", "fails": "Does not meet it",
-           "source": "Rules of thumb of Hu & Bentler 1999."},
+    "nl": {
+        "verdict": ("goed", "matig", "onvoldoende"),
+        "head": "Passing van het model bij de gegevens",
+        "meets": "Voldoet aan de vuistregel",
+        "fails": "Voldoet niet",
+        "source": "Vuistregels van Hu & Bentler 1999.",
+    },
+    "en": {
+        "verdict": ("good", "mediocre", "poor"),
+        "head": "Fit of the model to the data",
+        "meets": "Meets the rule of thumb",
+        "fails": "Does not meet it",
+        "source": "Rules of thumb of Hu & Bentler 1999.",
+    },
 }
 _TEXT = {
     "estimator": {"nl": "Schatter: {est}; n = {n}", "en": "Estimator: {est}; n = {n}"},
-    "rows": {"nl": " (van {rows} rijen; {dropped} met ontbrekende antwoorden weggelaten, listwise)",
-             "en": " (of {rows} rows; {dropped} with missing answers left out, listwise)"},
-    "rows_pairwise": {"nl": " (paarsgewijs: alle {n} van de {rows} rijen met minstens één antwoord; elke drempel "
-                            "uit wie het item beantwoordde, elke correlatie uit wie beide items beantwoordde)",
-                      "en": " (pairwise: all {n} of the {rows} rows with at least one answer; each threshold from "
-                            "those who answered the item, each correlation from those who answered both)"},
-    "rows_fiml": {"nl": " (FIML: alle {n} van de {rows} rijen met minstens één antwoord; ontbrekende antwoorden "
-                        "niet ingevuld maar in de likelihood weggelaten)",
-                  "en": " (FIML: all {n} of the {rows} rows with at least one answer; missing answers are not "
-                        "imputed but left out of the likelihood)"},
+    "rows": {
+        "nl": " (van {rows} rijen; {dropped} met ontbrekende antwoorden weggelaten, listwise)",
+        "en": " (of {rows} rows; {dropped} with missing answers left out, listwise)",
+    },
+    "rows_pairwise": {
+        "nl": " (paarsgewijs: alle {n} van de {rows} rijen met minstens één antwoord; elke drempel "
+        "uit wie het item beantwoordde, elke correlatie uit wie beide items beantwoordde)",
+        "en": " (pairwise: all {n} of the {rows} rows with at least one answer; each threshold from "
+        "those who answered the item, each correlation from those who answered both)",
+    },
+    "rows_fiml": {
+        "nl": " (FIML: alle {n} van de {rows} rijen met minstens één antwoord; ontbrekende antwoorden "
+        "niet ingevuld maar in de likelihood weggelaten)",
+        "en": " (FIML: all {n} of the {rows} rows with at least one answer; missing answers are not "
+        "imputed but left out of the likelihood)",
+    },
     "groups": {"nl": "; groepen: ", "en": "; groups: "},
     "equal": {"nl": "Gelijk over groepen: ", "en": "Equal across groups: "},
     "level": {"nl": "Invariantieniveau: ", "en": "Invariance level: "},
     "freed": {"nl": "; vrijgelaten: ", "en": "; freed: "},
-    "not_converged": {"nl": "LET OP: niet geconvergeerd; de uitkomsten zijn onbetrouwbaar.",
-                      "en": "WARNING: not converged; the results are unreliable."},
+    "not_converged": {
+        "nl": "LET OP: niet geconvergeerd; de uitkomsten zijn onbetrouwbaar.",
+        "en": "WARNING: not converged; the results are unreliable.",
+    },
     "scaled": {"nl": "geschaald", "en": "scaled"},
-    "saturated": {"nl": "Het model is verzadigd (df = 0): of het bij de gegevens past, is niet te toetsen.",
-                  "en": "The model is saturated (df = 0): its fit cannot be tested."},
-    "loadings": {"nl": "Ladingen (gestandaardiseerd: tussen 0 en 1; 0,4 of meer is een duidelijke samenhang):",
-                 "en": "Loadings (standardised: between 0 and 1; 0.4 or more is a clear relation):"},
+    "saturated": {
+        "nl": "Het model is verzadigd (df = 0): of het bij de gegevens past, is niet te toetsen.",
+        "en": "The model is saturated (df = 0): its fit cannot be tested.",
+    },
+    "loadings": {
+        "nl": "Ladingen (gestandaardiseerd: tussen 0 en 1; 0,4 of meer is een duidelijke samenhang):",
+        "en": "Loadings (standardised: between 0 and 1; 0.4 or more is a clear relation):",
+    },
     "fixed": {"nl": "vast", "en": "fixed"},
 }
 _LOADING_COLUMNS = {
-    "nl": {"group": "groep", "estimate": "lading", "std_error": "standaardfout", "std_all": "gestandaardiseerd"},
+    "nl": {
+        "group": "groep",
+        "estimate": "lading",
+        "std_error": "standaardfout",
+        "std_all": "gestandaardiseerd",
+    },
     "en": {"estimate": "loading", "std_error": "std. error", "std_all": "standardised"},
 }
 
@@ -109,15 +135,33 @@ class CFAResult(Result):
     #: Conventional cut-offs for good fit (Hu & Bentler 1999), used in the summary text.
     GOOD_FIT = GOOD_FIT
 
-    def __init__(self, problem: SEMProblem, state: FitState, *, groups: list[str],
-                 group: str | None, equal: tuple[str, ...], partial: tuple[str, ...], level: str | None,
-                 model: str, parsed: ParsedModel, n_rows: int | None = None, missing: str = "listwise"):
+    def __init__(
+        self,
+        problem: SEMProblem,
+        state: FitState,
+        *,
+        groups: list[str],
+        group: str | None,
+        equal: tuple[str, ...],
+        partial: tuple[str, ...],
+        level: str | None,
+        model: str,
+        parsed: ParsedModel,
+        n_rows: int | None = None,
+        missing: str = "listwise",
+    ):
         self.problem = problem
         self.estimator: Estimator = problem.estimator
         self.spec, self.stats = problem.spec, problem.stats
         self.theta, self.fmin = state.theta, state.fmin
         self.converged, self.iterations = state.converged, state.iterations
-        self.group, self.groups, self.equal, self.partial, self.level = group, list(groups), equal, partial, level
+        self.group, self.groups, self.equal, self.partial, self.level = (
+            group,
+            list(groups),
+            equal,
+            partial,
+            level,
+        )
         self.model, self.parsed = model, parsed
         self.n = int(problem.n_total)
         self.nobs = dict(zip(self.groups, problem.nobs))
@@ -130,7 +174,8 @@ class CFAResult(Result):
         self._score_ctx: Any = None  # cache of the ML score tests
         self.parameters = self._parameter_table()
         neg = self.parameters.loc[
-            (self.parameters["op"] == "~~") & (self.parameters["lhs"] == self.parameters["rhs"])
+            (self.parameters["op"] == "~~")
+            & (self.parameters["lhs"] == self.parameters["rhs"])
             & (self.parameters["estimate"] < 0)
         ]
         if len(neg):
@@ -138,7 +183,8 @@ class CFAResult(Result):
                 "negative variance estimate(s) (Heywood case): "
                 + ", ".join(f"{r.lhs}~~{r.rhs}" for r in neg.itertuples())
                 + "; the model may be misspecified or the sample too small.",
-                DataQualityWarning, stacklevel=4,
+                DataQualityWarning,
+                stacklevel=4,
             )
         self._check_latent_covariance()
 
@@ -156,7 +202,8 @@ class CFAResult(Result):
                 f"the covariance matrix of the latent variables is not positive definite{where}: a "
                 "factor correlation lies outside [-1, 1] or a factor variance is negative; the model "
                 "does not describe these data (see parameters, op '~~' between factors).",
-                DataQualityWarning, stacklevel=4,
+                DataQualityWarning,
+                stacklevel=4,
             )
 
     def _parameter_table(self) -> pd.DataFrame:
@@ -169,17 +216,23 @@ class CFAResult(Result):
             z = est / se
         pv = 2 * stats.norm.sf(np.abs(z))
         q = stats.norm.ppf(0.975)
-        return pd.DataFrame({
-            "lhs": pt["lhs"].astype(str).to_numpy(), "op": pt["op"].astype(str).to_numpy(),
-            "rhs": pt["rhs"].astype(str).to_numpy(),
-            "group": [self.groups[g - 1] for g in pt["group"]],
-            "label": pt["label"].astype(str).to_numpy(), "free": pt["free"].to_numpy(),
-            "estimate": est, "std_error": se,
-            "z": np.where(f >= 0, z, np.nan), "p_value": np.where(f >= 0, pv, np.nan),
-            "ci_lower": np.where(f >= 0, est - q * se, est),
-            "ci_upper": np.where(f >= 0, est + q * se, est),
-            "std_all": std,
-        })
+        return pd.DataFrame(
+            {
+                "lhs": pt["lhs"].astype(str).to_numpy(),
+                "op": pt["op"].astype(str).to_numpy(),
+                "rhs": pt["rhs"].astype(str).to_numpy(),
+                "group": [self.groups[g - 1] for g in pt["group"]],
+                "label": pt["label"].astype(str).to_numpy(),
+                "free": pt["free"].to_numpy(),
+                "estimate": est,
+                "std_error": se,
+                "z": np.where(f >= 0, z, np.nan),
+                "p_value": np.where(f >= 0, pv, np.nan),
+                "ci_lower": np.where(f >= 0, est - q * se, est),
+                "ci_upper": np.where(f >= 0, est + q * se, est),
+                "std_all": std,
+            }
+        )
 
     # -- views ------------------------------------------------------------------------
     @property
@@ -195,12 +248,18 @@ class CFAResult(Result):
     def loadings(self) -> pd.DataFrame:
         p = self.parameters.loc[self.parameters["op"] == "=~"]
         cols = ["factor", "item", "estimate", "std_error", "std_all", "z", "p_value"]
-        out = pd.DataFrame({
-            "factor": p["lhs"].to_numpy(), "item": p["rhs"].to_numpy(),
-            "estimate": p["estimate"].to_numpy(), "std_error": p["std_error"].to_numpy(),
-            "std_all": p["std_all"].to_numpy(), "z": p["z"].to_numpy(),
-            "p_value": p["p_value"].to_numpy(),
-        }, columns=cols)
+        out = pd.DataFrame(
+            {
+                "factor": p["lhs"].to_numpy(),
+                "item": p["rhs"].to_numpy(),
+                "estimate": p["estimate"].to_numpy(),
+                "std_error": p["std_error"].to_numpy(),
+                "std_all": p["std_all"].to_numpy(),
+                "z": p["z"].to_numpy(),
+                "p_value": p["p_value"].to_numpy(),
+            },
+            columns=cols,
+        )
         if self.multigroup:
             out.insert(0, "group", p["group"].to_numpy())
         return out.reset_index(drop=True)
@@ -209,10 +268,16 @@ class CFAResult(Result):
     def thresholds(self) -> pd.DataFrame:
         p = self.parameters.loc[self.parameters["op"] == "|"]
         cols = ["item", "threshold", "estimate", "std_error", "std_all"]
-        out = pd.DataFrame({"item": p["lhs"].to_numpy(), "threshold": p["rhs"].to_numpy(),
-                            "estimate": p["estimate"].to_numpy(),
-                            "std_error": p["std_error"].to_numpy(),
-                            "std_all": p["std_all"].to_numpy()}, columns=cols)
+        out = pd.DataFrame(
+            {
+                "item": p["lhs"].to_numpy(),
+                "threshold": p["rhs"].to_numpy(),
+                "estimate": p["estimate"].to_numpy(),
+                "std_error": p["std_error"].to_numpy(),
+                "std_all": p["std_all"].to_numpy(),
+            },
+            columns=cols,
+        )
         if self.multigroup:
             out.insert(0, "group", p["group"].to_numpy())
         return out.reset_index(drop=True)
@@ -239,12 +304,24 @@ class CFAResult(Result):
         p = self.parameters.loc[self.parameters["free"] > 0]
         rows = []
         for r in p.itertuples(index=False):
-            rows.append(dict(
-                term=f"{r.lhs}{r.op}{r.rhs}", estimate=r.estimate, std_error=r.std_error,
-                ci_lower=r.ci_lower, ci_upper=r.ci_upper, p_value=r.p_value,
-                n=self.nobs[r.group], lhs=r.lhs, op=r.op, rhs=r.rhs, group=r.group,
-                free=r.free, z=r.z, std_all=r.std_all,
-            ))
+            rows.append(
+                dict(
+                    term=f"{r.lhs}{r.op}{r.rhs}",
+                    estimate=r.estimate,
+                    std_error=r.std_error,
+                    ci_lower=r.ci_lower,
+                    ci_upper=r.ci_upper,
+                    p_value=r.p_value,
+                    n=self.nobs[r.group],
+                    lhs=r.lhs,
+                    op=r.op,
+                    rhs=r.rhs,
+                    group=r.group,
+                    free=r.free,
+                    z=r.z,
+                    std_all=r.std_all,
+                )
+            )
         return tidy_frame(rows, extra=["lhs", "op", "rhs", "group", "free", "z", "std_all"])
 
     def summary(self, lang: str | None = None) -> str:
@@ -263,8 +340,11 @@ class CFAResult(Result):
         if self.equal:
             lines.append(t(_TEXT["equal"], lang) + ", ".join(self.equal))
         if self.level is not None:
-            lines.append(t(_TEXT["level"], lang) + self.level
-                         + (t(_TEXT["freed"], lang) + ", ".join(self.partial) if self.partial else ""))
+            lines.append(
+                t(_TEXT["level"], lang)
+                + self.level
+                + (t(_TEXT["freed"], lang) + ", ".join(self.partial) if self.partial else "")
+            )
         if not self.converged:
             lines.append(t(_TEXT["not_converged"], lang))
 
@@ -274,8 +354,10 @@ class CFAResult(Result):
         df_txt = fmt_number(float(fi["df"]), 0, lang)
         chi = f"chi2({df_txt}) = {f2(fi['chi2'])}, {fmt_p(float(fi['p_value']), lang)}"
         if self.robust:
-            chi += (f"; {t(_TEXT['scaled'], lang)} chi2 = {f2(fi['chi2_scaled'])}, "
-                    f"{fmt_p(float(fi['p_value_scaled']), lang)}")
+            chi += (
+                f"; {t(_TEXT['scaled'], lang)} chi2 = {f2(fi['chi2_scaled'])}, "
+                f"{fmt_p(float(fi['p_value_scaled']), lang)}"
+            )
         lines.append(chi)
         rep = self.reported_fit()
         lines.append(
@@ -303,11 +385,14 @@ class CFAResult(Result):
             lines.append(text + f" ({w['source']})")
         lines.append("")
         lines.append(t(_TEXT["loadings"], lang))
-        ld = self.loadings[[c for c in ("group", "factor", "item", "estimate", "std_error", "std_all")
-                            if c in self.loadings]].copy()
+        ld = self.loadings[
+            [c for c in ("group", "factor", "item", "estimate", "std_error", "std_all") if c in self.loadings]
+        ].copy()
         for c in ("estimate", "std_error", "std_all"):
-            ld[c] = [t(_TEXT["fixed"], lang) if (c == "std_error" and not np.isfinite(v))
-                     else f2(v) for v in ld[c].to_numpy(dtype=float)]
+            ld[c] = [
+                t(_TEXT["fixed"], lang) if (c == "std_error" and not np.isfinite(v)) else f2(v)
+                for v in ld[c].to_numpy(dtype=float)
+            ]
         ld = ld.rename(columns=_LOADING_COLUMNS[lang])
         with pd.option_context("display.width", 120, "display.max_rows", 500):
             lines.append(ld.to_string(index=False))
@@ -316,8 +401,9 @@ class CFAResult(Result):
     def plot(self, *, ax=None, lang: str | None = None):
         """Dot plot of the standardised loadings per item (coloured by factor or group)."""
         lang = resolve_lang(lang)
-        return plot_loadings(self.loadings, multigroup=self.multigroup, ax=ax, lang=lang,
-                             title=self.title[check_lang(lang)])
+        return plot_loadings(
+            self.loadings, multigroup=self.multigroup, ax=ax, lang=lang, title=self.title[check_lang(lang)]
+        )
 
     # -- score tests for equality constraints (partial invariance) ---------------------
     def score_tests(self, keys=None) -> pd.DataFrame:
@@ -330,17 +416,21 @@ class CFAResult(Result):
         For WLSMV use ``invariance(...).score_tests()`` (the item intercepts).
         """
         if self.estimator.name != "ML":
-            raise ParameterError(f"score_tests() of a single fit is available for ML; with "
-                                 f"estimator={self.estimator.name!r} use invariance(...).score_tests().")
+            raise ParameterError(
+                f"score_tests() of a single fit is available for ML; with "
+                f"estimator={self.estimator.name!r} use invariance(...).score_tests()."
+            )
         return constraint_score_tests(self, keys)
 
 
-def plot_loadings(loadings: pd.DataFrame, *, multigroup: bool, ax=None, lang: str = "nl",
-                  title: str | None = None):
+def plot_loadings(
+    loadings: pd.DataFrame, *, multigroup: bool, ax=None, lang: str = "nl", title: str | None = None
+):
     """Dot plot of standardised loadings (``std_all``) per item, coloured by factor or,
     for multi-group models, by group; a dotted line at 0.4. Shared by every CFA result
     type and :class:`~evalkit.methods.validation.sem.invariance.InvarianceResult`."""
     from evalkit.core.plotting import PALETTE, localize_axes, new_axes
+
     check_lang(lang)
     ld = loadings
     items = list(dict.fromkeys(ld["item"]))
@@ -351,8 +441,13 @@ def plot_loadings(loadings: pd.DataFrame, *, multigroup: bool, ax=None, lang: st
     for k, lev in enumerate(levels):
         sub = ld.loc[ld[hue] == lev]
         off = (k - (len(levels) - 1) / 2) * 0.15 if multigroup else 0.0
-        ax.scatter(sub["std_all"], [ypos[i] + off for i in sub["item"]],
-                   color=PALETTE[k % len(PALETTE)], label=str(lev), zorder=3)
+        ax.scatter(
+            sub["std_all"],
+            [ypos[i] + off for i in sub["item"]],
+            color=PALETTE[k % len(PALETTE)],
+            label=str(lev),
+            zorder=3,
+        )
     ax.set_yticks(range(len(items)), items)
     ax.invert_yaxis()
     lo, hi = float(np.nanmin(ld["std_all"])), float(np.nanmax(ld["std_all"]))
@@ -361,8 +456,9 @@ def plot_loadings(loadings: pd.DataFrame, *, multigroup: bool, ax=None, lang: st
     ax.set_xlabel("Gestandaardiseerde lading" if lang == "nl" else "Standardised loading")
     if title:
         ax.set_title(title)
-    ax.legend(title=("Groep" if lang == "nl" else "Group") if multigroup else "Factor",
-              loc="lower left", fontsize="small")
+    ax.legend(
+        title=("Groep" if lang == "nl" else "Group") if multigroup else "Factor",
+        loc="lower left",
+        fontsize="small",
+    )
     return localize_axes(ax, lang)
-
-
