@@ -108,15 +108,15 @@ def main(argv=None):
     for n in args.sizes:
         df = simulate(n)
         items = df.drop(columns="groep")
-        t, mem = measure(lambda: cfa(df, MODEL), args.repeat)
+        t, mem = measure(lambda df=df: cfa(df, MODEL), args.repeat)
         chi2 = cfa(df, MODEL).fit_indices["chi2"]
         rows.append(("evalkit", "CFA (ML)", n, t, mem, chi2))
-        t, mem = measure(lambda: invariance(df, MODEL, group="groep"), args.repeat)
+        t, mem = measure(lambda df=df: invariance(df, MODEL, group="groep"), args.repeat)
         rows.append(("evalkit", "invariance (3 models)", n, t, mem, np.nan))
         try:
             import semopy
 
-            def run_semopy():
+            def run_semopy(items=items):
                 mod = semopy.Model(MODEL)
                 mod.fit(items)
                 return mod

@@ -407,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
-                    raise RuntimeError("the portal did not start:\n" + log.read())
+                    raise RuntimeError("the portal did not start:\n" + log.read()) from None
                 time.sleep(0.2)
         t_warm = time.perf_counter()
         warmed = asyncio.run(

@@ -37,9 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import evalkit  # noqa: E402
-from evalkit.methods import (
+from evalkit.methods import (  # noqa: E402 (after the sys.path set-up above)
     meta,
-    prepost,  # noqa: E402
+    prepost,
 )
 
 KW = dict(outcome="total", unit="participant_id", time="wave")

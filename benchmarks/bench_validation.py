@@ -68,22 +68,38 @@ def main():
         items5 = [f"y{i:02d}" for i in range(1, 6)]
         items10 = [f"y{i:02d}" for i in range(1, 11)]
         rows = []
-        timed("reliability, 5 items, n_boot=0", lambda: reliability(df, items=items5, n_boot=0), rows)
         timed(
-            "reliability, 5 items, n_boot=1000 (bootstrap omega)",
-            lambda: reliability(df, items=items5, n_boot=1000),
+            "reliability, 5 items, n_boot=0",
+            lambda df=df, items=items5: reliability(df, items=items, n_boot=0),
             rows,
         )
-        timed("item_analysis, 10 items", lambda: item_analysis(df, items=items10, scale_range=(0, 4)), rows)
-        timed("efa minres oblimin, 10 items, 2 factors", lambda: efa(df, items=items10, n_factors=2), rows)
+        timed(
+            "reliability, 5 items, n_boot=1000 (bootstrap omega)",
+            lambda df=df, items=items5: reliability(df, items=items, n_boot=1000),
+            rows,
+        )
+        timed(
+            "item_analysis, 10 items",
+            lambda df=df, items=items10: item_analysis(df, items=items, scale_range=(0, 4)),
+            rows,
+        )
+        timed(
+            "efa minres oblimin, 10 items, 2 factors",
+            lambda df=df, items=items10: efa(df, items=items, n_factors=2),
+            rows,
+        )
         timed(
             "parallel_analysis, 10 items, 20 simulations",
-            lambda: parallel_analysis(df, items=items10, n_iter=20),
+            lambda df=df, items=items10: parallel_analysis(df, items=items, n_iter=20),
             rows,
         )
         s = df[items5].sum(1)
-        timed("icc, 2 occasions", lambda: icc(pd.DataFrame({"t1": s, "t2": df["t2"]})), rows)
-        timed("roc", lambda: roc(pd.DataFrame({"s": s, "ref": df["ref"]}), score="s", reference="ref"), rows)
+        timed("icc, 2 occasions", lambda s=s, df=df: icc(pd.DataFrame({"t1": s, "t2": df["t2"]})), rows)
+        timed(
+            "roc",
+            lambda s=s, df=df: roc(pd.DataFrame({"s": s, "ref": df["ref"]}), score="s", reference="ref"),
+            rows,
+        )
         if shutil.which("Rscript"):
             with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as fh:
                 df.to_csv(fh, index=False)

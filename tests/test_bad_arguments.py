@@ -36,7 +36,11 @@ from evalkit import CodebookError, EvalkitError, ParameterError
 from evalkit.core import i18n, plotting, privacy
 from evalkit.core.checks import check_columns, check_confidence, check_lang, check_positive_int
 from evalkit.data import codebook, excel_template, scales
+from evalkit.methods import did as _did
+from evalkit.methods import funnel as _funnel
+from evalkit.methods import meta as _meta
 from evalkit.methods import prepost
+from evalkit.methods import validation as _val
 
 matplotlib.use("Agg")
 
@@ -582,10 +586,6 @@ MA = dict(estimate="yi", variance="vi")
 DID = dict(outcome="y", unit="unit", time="time")
 HYP = [{"measure": "ucla3", "direction": "+", "min_r": 0.3}]
 KG = [{"higher": "lonely", "lower": "not", "min_d": 0.2}]
-from evalkit.methods import did as _did
-from evalkit.methods import funnel as _funnel
-from evalkit.methods import meta as _meta  # noqa: E402
-from evalkit.methods import validation as _val  # noqa: E402
 
 TARGETS += [
     # meta

@@ -165,7 +165,7 @@ def test_youth_codebook_is_draft_with_scale_block():
     assert s["id"] == "youth_draft"
     items = [f"y{k:02d}" for k in range(1, 13)]
     assert list(s["items"]) == items
-    for k, it in s["items"].items():
+    for it in s["items"].values():
         assert set(it) == {"keying", "subscale", "text_nl", "text_en"}
         assert it["keying"] in ("positive", "negative") and it["subscale"] in ("social", "emotional")
         assert it["text_nl"] and it["text_en"]

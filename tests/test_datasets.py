@@ -57,7 +57,7 @@ def test_load_roundtrip_equals_generator(name):
 
 def test_regenerate_writes_identical_files(tmp_path):
     written = datasets.regenerate(tmp_path)
-    for name, path in written.items():
+    for path in written.values():
         assert path.read_bytes() == (datasets.DATA_DIR / path.name).read_bytes()
 
 

@@ -371,7 +371,7 @@ def test_aggregated_se_vs_nonparametric_bootstrap():
     draws = {k: [] for k in an}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for b in range(250):
+        for _ in range(250):
             pick = rng.integers(0, n, size=n)
             idx = (pick[:, None] * T + np.arange(T)).ravel()
             bd = df.iloc[idx].assign(unit=np.repeat(np.arange(n), T))

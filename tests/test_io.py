@@ -423,3 +423,49 @@ def test_bundled_example_files_read_clean(fname, codebook):
     assert rep.ok and rep.errors.empty, rep.summary("en")
     assert rep.warnings.empty, rep.summary("en")
     assert len(df) > 100
+
+
+def test_each_field_and_rule_message_names_its_own_limits(tmp_path):
+    """Messages built per field/rule in a loop name that field's bounds and that rule's columns
+    (a message callable that read the loop variable late would name the last field or rule)."""
+    import json
+
+    custom = {
+        "name": "limits",
+        "kind": "table",
+        "fields": [
+            {"name": "a", "type": "number", "constraints": {"minimum": 1, "maximum": 5}},
+            {"name": "b", "type": "number", "constraints": {"minimum": 10, "maximum": 50}},
+            {"name": "c", "type": "number"},
+            {"name": "d", "type": "number"},
+            {"name": "code", "type": "string", "constraints": {"pattern": "[A-Z]{2}"}},
+            {"name": "code2", "type": "string", "constraints": {"pattern": "[0-9]{3}"}},
+        ],
+        "x-rules": [
+            {"id": "a_le_c", "type": "compare", "left": "a", "op": "<=", "right": "c"},
+            {"id": "b_le_d", "type": "compare", "left": "b", "op": "<=", "right": "d"},
+        ],
+    }
+    p = tmp_path / "limits.json"
+    p.write_text(json.dumps(custom))
+    frame = pd.DataFrame(
+        {
+            "a": [0, 9, 3],
+            "b": [5, 90, 30],
+            "c": [9, 9, 2],
+            "d": [99, 99, 20],
+            "code": ["AB", "AB", "x"],
+            "code2": ["123", "123", "y"],
+        }
+    )
+    for lang in ("nl", "en"):
+        errs = evalkit.validate(frame, p, lang=lang).errors
+        msg = {(int(r), c, x): m for r, c, x, m in zip(errs.row, errs.column, errs.rule, errs.message)}
+        assert "1" in msg[(1, "a", "minimum")] and "10" not in msg[(1, "a", "minimum")]
+        assert "10" in msg[(1, "b", "minimum")]
+        assert "5" in msg[(2, "a", "maximum")] and "50" not in msg[(2, "a", "maximum")]
+        assert "50" in msg[(2, "b", "maximum")]
+        assert "[A-Z]{2}" in msg[(3, "code", "pattern")] and "[0-9]{3}" in msg[(3, "code2", "pattern")]
+        compare_a, compare_b = msg[(3, "a", "compare")], msg[(3, "b", "compare")]
+        assert "= 3" in compare_a and "= 2" in compare_a and "30" not in compare_a
+        assert "= 30" in compare_b and "= 20" in compare_b

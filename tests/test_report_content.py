@@ -197,7 +197,7 @@ def pages(tmp_path_factory, interventions):
 
 
 def test_plain_dutch_without_jargon_outside_the_appendix(pages):
-    for code, (r, text) in pages.items():
+    for code, (_r, text) in pages.items():
         body = text.split("Methode en reproduceerbaarheid")[0]
         for jargon in (
             "random-effects",
@@ -235,7 +235,7 @@ def test_captions_explain_legends_and_lines(pages):
 
 
 def test_one_number_per_quantity_across_the_page(pages):
-    for code, (r, text) in pages.items():
+    for r, _text in pages.values():
         for x in r.record["quantities"]:
             if x["shown"]:
                 assert len(x["displays"]) == 1, x

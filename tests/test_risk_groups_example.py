@@ -80,7 +80,7 @@ def test_truth_matches_programme_facts(truth):
         assert abs(e.loc[(2020, d, lv), "lonely_pct"] - v) < 0.6, (d, lv)
     assert abs(e.loc[(2016, "age", "18-34"), "lonely_pct"] - 39) < 0.6
     # every dimension averages (population shares) to the national value, every year
-    for (year, dim), part in truth["expected"].groupby(["year", "dimension"]):
+    for (year, _dim), part in truth["expected"].groupby(["year", "dimension"]):
         np.testing.assert_allclose(
             np.sum(part["weight"] * part["lonely_pct"]), truth["national_lonely_pct"][year], rtol=1e-9
         )

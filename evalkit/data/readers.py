@@ -432,7 +432,9 @@ class _Issues:
         """Add issues. ``rows`` are 1-based data rows (None: one file-level issue).
 
         ``nl``/``en`` state the problem, ``fix_nl``/``fix_en`` what to do (both may be
-        callables of ``(row, value)``); the message is prefix + problem + fix. ``index``
+        callables of ``(row, value)``, called before ``add`` returns; callers in loops bind
+        their loop variables as default arguments all the same); the message is prefix +
+        problem + fix. ``index``
         is the column's position in the file (default: where ``column`` was found) and
         ``shown`` its header when ``column`` is not a codebook field.
         """
@@ -1152,8 +1154,8 @@ def _check(
                     f.name,
                     rownum[m],
                     raw_values(c, f.name, m),
-                    lambda r, v: f"{v} is kleiner dan het minimum {_fmt_num(f.minimum, 'nl')}.",
-                    lambda r, v: f"{v} is below the minimum {f.minimum}.",
+                    lambda r, v, f=f: f"{v} is kleiner dan het minimum {_fmt_num(f.minimum, 'nl')}.",
+                    lambda r, v, f=f: f"{v} is below the minimum {f.minimum}.",
                     fix_nl=f"Toegestaan: {rng_nl}.",
                     fix_en=f"Allowed: {rng_en}.",
                 )
@@ -1164,8 +1166,8 @@ def _check(
                     f.name,
                     rownum[m],
                     raw_values(c, f.name, m),
-                    lambda r, v: f"{v} is groter dan het maximum {_fmt_num(f.maximum, 'nl')}.",
-                    lambda r, v: f"{v} is above the maximum {f.maximum}.",
+                    lambda r, v, f=f: f"{v} is groter dan het maximum {_fmt_num(f.maximum, 'nl')}.",
+                    lambda r, v, f=f: f"{v} is above the maximum {f.maximum}.",
                     fix_nl=f"Toegestaan: {rng_nl}.",
                     fix_en=f"Allowed: {rng_en}.",
                 )
@@ -1190,8 +1192,8 @@ def _check(
                         f.name,
                         rownum[m],
                         raw_values(c, f.name, m),
-                        lambda r, v: f"'{v}' heeft niet de juiste vorm (patroon {f.pattern}).",
-                        lambda r, v: f"'{v}' does not have the right form (pattern {f.pattern}).",
+                        lambda r, v, f=f: f"'{v}' heeft niet de juiste vorm (patroon {f.pattern}).",
+                        lambda r, v, f=f: f"'{v}' does not have the right form (pattern {f.pattern}).",
                         fix_nl="Verbeter de waarde volgens de uitleg in het codeboek.",
                         fix_en="Correct the value as the codebook explains.",
                     )
@@ -1208,8 +1210,12 @@ def _check(
                     f.name,
                     rownum[dup],
                     raw_values(c, f.name, dup),
-                    lambda r, v: f"'{v}' komt vaker voor (ook in {iss.rows_text(others[r], 'nl')}).",
-                    lambda r, v: f"'{v}' occurs more than once (also in {iss.rows_text(others[r], 'en')}).",
+                    lambda r, v, others=others: (
+                        f"'{v}' komt vaker voor (ook in {iss.rows_text(others[r], 'nl')})."
+                    ),
+                    lambda r, v, others=others: (
+                        f"'{v}' occurs more than once (also in {iss.rows_text(others[r], 'en')})."
+                    ),
                     fix_nl="Elke waarde mag maar één keer voorkomen: verbeter of verwijder de dubbele.",
                     fix_en="Each value may occur only once: correct or delete the duplicate.",
                 )
@@ -1256,11 +1262,11 @@ def _check(
             fields[0],
             rownum[dup],
             raw_values(colinfo[fields[0]], fields[0], dup),
-            lambda r, v: (
+            lambda r, v, fields=fields, by_key=by_key, keyof=keyof: (
                 f"{fmt_key(fields, r, 'nl')} staat meer dan eens in het bestand "
                 f"({iss.rows_text(by_key[keyof[r]], 'nl')})."
             ),
-            lambda r, v: (
+            lambda r, v, fields=fields, by_key=by_key, keyof=keyof: (
                 f"{fmt_key(fields, r, 'en')} occurs more than once in the file "
                 f"({iss.rows_text(by_key[keyof[r]], 'en')})."
             ),
@@ -1287,7 +1293,9 @@ def _check(
             uof = {r: user_text(unit, r) for r in rownum[m].tolist()}
             words = {lg: cb[time].value_labels(lg) for lg in ("nl", "en")}
 
-            def base_word(r: int, v: Any, lg: str) -> str:
+            def base_word(
+                r: int, v: Any, lg: str, t: pd.Series = t, base: Any = base, words: dict = words
+            ) -> str:
                 # the baseline in the words the user wrote the later wave in: a label if
                 # they wrote labels ("nameting" -> "voormeting"), else the code ("post" -> "pre")
                 code = t.iloc[r - 1]
@@ -1303,20 +1311,20 @@ def _check(
                 time,
                 rownum[m],
                 raw_values(colinfo[time], time, m),
-                lambda r, v: (
+                lambda r, v, ut_nl=ut_nl, uof=uof, base_word=base_word, words=words, base=base: (
                     f"{ut_nl} '{uof[r]}' heeft een meting '{v}' maar geen meting "
                     f"'{base_word(r, v, 'nl')}'"
                     + ("." if base_word(r, v, "nl") == words["nl"].get(base) else " (voormeting).")
                 ),
-                lambda r, v: (
+                lambda r, v, ut_en=ut_en, uof=uof, base_word=base_word: (
                     f"{ut_en} '{uof[r]}' has a '{v}' measurement but no "
                     f"'{base_word(r, v, 'en')}' (baseline) measurement."
                 ),
-                fix_nl=lambda r, v: (
+                fix_nl=lambda r, v, base_word=base_word: (
                     f"Voeg de meting '{base_word(r, v, 'nl')}' met hetzelfde nummer "
                     "toe, of controleer het nummer."
                 ),
-                fix_en=lambda r, v: (
+                fix_en=lambda r, v, base_word=base_word: (
                     f"Add the '{base_word(r, v, 'en')}' measurement with the same "
                     "number, or check the number."
                 ),
@@ -1379,10 +1387,12 @@ def _check(
                     other,
                     bad["row"].to_numpy(),
                     bad["val"].to_numpy(),
-                    lambda r, v: (
+                    lambda r, v, ot_nl=ot_nl, codes=codes, exp=exp: (
                         f"{ot_nl} '{v}' past niet bij code {codes[r]} (in de lijst van 2022: '{exp[r]}')."
                     ),
-                    lambda r, v: f"{ot_en} '{v}' does not match code {codes[r]} (2022 list: '{exp[r]}').",
+                    lambda r, v, ot_en=ot_en, codes=codes, exp=exp: (
+                        f"{ot_en} '{v}' does not match code {codes[r]} (2022 list: '{exp[r]}')."
+                    ),
                     severity="warning",
                     fix_nl="Controleer code en naam (gemeld bij de eerste rij met deze combinatie).",
                     fix_en="Check code and name (reported at the first row with this pair).",
@@ -1420,10 +1430,12 @@ def _check(
             left,
             rownum[m],
             raw_values(colinfo[left], left, m),
-            lambda r, v: (
-                f"{lt_nl} = {user_text(left, r)} mag {words_nl} {rt_nl} = {user_text(right, r)}. {desc_nl}"
-            ).strip(),
-            lambda r, v: (
+            lambda r, v, lt_nl=lt_nl, left=left, words_nl=words_nl, rt_nl=rt_nl, right=right, desc_nl=desc_nl: (
+                (
+                    f"{lt_nl} = {user_text(left, r)} mag {words_nl} {rt_nl} = {user_text(right, r)}. {desc_nl}"
+                ).strip()
+            ),
+            lambda r, v, lt_en=lt_en, left=left, words_en=words_en, rt_en=rt_en, right=right, rule=rule: (
                 f"{lt_en} = {user_text(left, r)} must {words_en} {rt_en} = {user_text(right, r)}. "
                 f"{rule.get('description_en', '')}"
             ).strip(),
@@ -1459,11 +1471,11 @@ def _check(
                 fld,
                 rownum[m],
                 raw_values(colinfo[fld], fld, m),
-                lambda r, v: (
+                lambda r, v, ft_nl=ft_nl, gof=gof, distinct=distinct: (
                     f"{ft_nl} moet in alle regels van {gof[r]} gelijk zijn, maar verschilt "
                     f"(waarden: {distinct[gof[r]]})."
                 ),
-                lambda r, v: (
+                lambda r, v, ft_en=ft_en, gof=gof, distinct=distinct: (
                     f"{ft_en} must be the same in every row of {gof[r]}, but differs "
                     f"(values: {distinct[gof[r]].replace('(leeg)', '(empty)')})."
                 ),
@@ -1483,7 +1495,7 @@ def _check(
         m = ok & ~((a >= lo) & (a <= hi)).fillna(False).to_numpy(dtype=bool)
         if m.any():
 
-            def right_band(age):
+            def right_band(age: float, bands: dict = bands) -> str:
                 return next((k for k, (lo_, hi_) in bands.items() if lo_ <= age <= hi_), "?")
 
             aof = dict(zip(rownum[m].tolist(), a.to_numpy()[m]))
@@ -1492,11 +1504,11 @@ def _check(
                 fld,
                 rownum[m],
                 raw_values(colinfo[fld], fld, m),
-                lambda r, v: (
+                lambda r, v, src=src, aof=aof, right_band=right_band: (
                     f"'{v}' past niet bij {cb[src].title('nl').lower()} {user_text(src, r)} "
                     f"(dat hoort bij '{right_band(aof[r])}')."
                 ),
-                lambda r, v: (
+                lambda r, v, src=src, aof=aof, right_band=right_band: (
                     f"'{v}' does not match {cb[src].title('en').lower()} {user_text(src, r)} "
                     f"(which belongs to '{right_band(aof[r])}')."
                 ),
@@ -2030,7 +2042,7 @@ def _read_sav(p: Path, cb: Codebook):
                 conv[code] = target
         if conv:
             s = df[var].astype(object)
-            df[var] = s.map(lambda v: conv.get(v, v), na_action="ignore")
+            df[var] = s.map(lambda v, conv=conv: conv.get(v, v), na_action="ignore")
     return df, [], var_labels
 
 

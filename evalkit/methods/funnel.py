@@ -427,7 +427,7 @@ def funnel(
     try:
         winsor = float(winsor)
     except (TypeError, ValueError):
-        raise ParameterError(f"winsor must be a number in [0, 0.5), got {winsor!r}.")
+        raise ParameterError(f"winsor must be a number in [0, 0.5), got {winsor!r}.") from None
     if not 0 <= winsor < 0.5:
         raise ParameterError(f"winsor must be a number in [0, 0.5), got {winsor!r}.")
     scale = 100.0 if percent else 1.0
@@ -474,7 +474,7 @@ def funnel(
         try:
             t01 = float(target) / scale
         except (TypeError, ValueError):
-            raise ParameterError(f"target must be a number, got {target!r}.")
+            raise ParameterError(f"target must be a number, got {target!r}.") from None
     if not 0 < t01 < 1:
         if target is None:
             raise EstimationError(

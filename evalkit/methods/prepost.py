@@ -1378,7 +1378,7 @@ class ReliableChangeResult(Result):
         keys = ("improved", "unchanged", "deteriorated")
         vals = [100 * self.counts[k] / self.n if self.n else 0.0 for k in keys]
         ax.bar(range(3), vals, color=[plotting.COLORS[k] for k in keys])
-        for i, k in enumerate(keys):
+        for i in range(len(keys)):
             ax.text(i, vals[i] + 1.5, i18n.fmt_pct(vals[i] / 100, 0, lang), ha="center")
         ax.set_xticks(range(3), [plotting.label(k, lang) for k in keys])
         ax.set_ylim(plotting.PERCENT_LIMITS)

@@ -795,7 +795,7 @@ def run(
         },
     }
     # a failed run keeps no hash: it always runs again
-    for c, e in manifest["coalitions"].items():
+    for e in manifest["coalitions"].values():
         if e["status"] == "failed":
             e["hash"] = None
         if e["status"] == "skipped":

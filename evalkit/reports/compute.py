@@ -634,7 +634,7 @@ def _data_quality(page: Page, s: Any, d_int: pd.DataFrame, df: pd.DataFrame, res
         "education": _T("Opleiding", "Education", lang),
     }
     rows = []
-    for k, r in enumerate(t.to_dict(orient="records")):
+    for r in t.to_dict(orient="records"):
         var, lev = str(r["variable"]), r["level"]
         base = f"att.{var}" if pd.isna(lev) else f"att.{var}.{lev}"
         if pd.isna(lev):

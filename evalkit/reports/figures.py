@@ -104,7 +104,7 @@ def _means(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def]
 
     ax = _axes((5.2, 3.3))
     xs, ys, los, his = [], [], [], []
-    for i, (lab, v, lo, hi) in enumerate(zip(data["labels"], data["values"], data["lo"], data["hi"])):
+    for i, (v, lo, hi) in enumerate(zip(data["values"], data["lo"], data["hi"])):
         y = _val(d, v)
         if y is None:
             ax.text(i, data["ylim"][0] + 0.5, _not_shown(d.lang), ha="center")

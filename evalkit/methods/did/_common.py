@@ -24,7 +24,7 @@ def as_list(cols: str | Sequence[str] | None, name: str) -> list[str]:
     try:
         out = list(cols)
     except TypeError:
-        raise ParameterError(f"{name} must be a column name or a list of column names.")
+        raise ParameterError(f"{name} must be a column name or a list of column names.") from None
     for c in out:
         if not isinstance(c, str):
             raise ParameterError(f"{name} must name columns by string, got {c!r}.")

@@ -164,7 +164,7 @@ def bacon(
                 )
             )
     for i, k in enumerate(glist):
-        for l in glist[i + 1 :]:
+        for l in glist[i + 1 :]:  # noqa: E741 (k and l: the two timing groups, as Goodman-Bacon 2021 names them)
             nk, nl = share[k], share[l]
             nkl = nk / (nk + nl)
             Dk, Dl = dbar[k], dbar[l]

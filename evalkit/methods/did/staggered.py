@@ -658,19 +658,20 @@ def staggered(
         masks: dict = {}
 
         def mask(key, make):
+            # make() runs here, at once (loop variables are bound as defaults all the same)
             if key not in masks:
                 m = make()
                 masks[key] = (m, m.astype(float), int(m.sum()))
             return masks[key]
 
         for j, c in enumerate(cells):
-            G, Gf, n_tr[j] = mask(("G", c["group"]), lambda: gu == c["group"])
+            G, Gf, n_tr[j] = mask(("G", c["group"]), lambda c=c: gu == c["group"])
             if c["thresh"] is None:
                 C, Cf, n_co[j] = mask(("C",), lambda: is_never)
             else:
                 C, Cf, n_co[j] = mask(
                     ("C", c["thresh"], c["group"]),
-                    lambda: is_never | ((gu > c["thresh"]) & (gu != c["group"])),
+                    lambda c=c: is_never | ((gu > c["thresh"]) & (gu != c["group"])),
                 )
             if c["zero"]:
                 att[j] = 0.0

@@ -338,7 +338,7 @@ def event_study(
     try:
         lo, hi = (int(window[0]), int(window[1]))
     except (TypeError, ValueError, IndexError):
-        raise ParameterError(f"window must be a pair of whole numbers (low, high), got {window!r}.")
+        raise ParameterError(f"window must be a pair of whole numbers (low, high), got {window!r}.") from None
     if not lo < 0 <= hi:
         raise ParameterError(f"window={window!r} must satisfy low < 0 <= high.")
     if not isinstance(reference, (int, np.integer)) or not lo <= reference < 0:

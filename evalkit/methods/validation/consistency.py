@@ -121,7 +121,6 @@ def schmid_leiman(r: np.ndarray, n_factors: int) -> dict:
     """
     if n_factors < 2:
         raise ParameterError("sl_factors must be at least 2 for a Schmid-Leiman solution.")
-    p = r.shape[0]
     L0, _, _ = _minres(r, n_factors)
     h2 = np.sum(L0 * L0, axis=1)
     F, Phi, _ = _rotate(L0, "oblimin")

@@ -377,7 +377,7 @@ def dif(
             st3 = np.concatenate([r2.params[: 1 + gnum], np.zeros(gnum), r2.params[1 + gnum :]])
             r3 = _fit_ordered(yc, X3, st3)
         except np.linalg.LinAlgError as exc:  # pragma: no cover - defensive
-            raise EstimationError(f"ordinal logistic regression failed for {it!r}: {exc}")
+            raise EstimationError(f"ordinal logistic regression failed for {it!r}: {exc}") from exc
         ll1, ll2, ll3 = float(r1.llf), float(r2.llf), float(r3.llf)
         r2s = [1 - ll / ll0 for ll in (ll1, ll2, ll3)]
         c_u, c_n, c_t = 2 * (ll2 - ll1), 2 * (ll3 - ll2), 2 * (ll3 - ll1)

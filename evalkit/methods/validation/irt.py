@@ -509,7 +509,8 @@ def _graded_response_fit(
     # --- EM (Bock-Aitkin) with one Fisher-scoring step per item as M-step -----------
     ll_old = -np.inf
     n_iter = 0
-    for n_iter in range(1, max_iter + 1):
+    for _ in range(max_iter):
+        n_iter += 1
         ll, r, _ = _estep(x, dat, theta, w)
         new = []
         maxstep = 0.0
@@ -581,7 +582,7 @@ def _graded_response_fit(
             raise EstimationError(
                 "the information matrix of the graded response model is "
                 "singular (an item with too few responses per category?)."
-            )
+            ) from None
         cov = (cov + cov.T) / 2
         if np.any(np.diag(cov) <= 0):
             warnings.warn(

@@ -82,7 +82,7 @@ def prepare_items(data, items, *, reverse=(), scale_range=None, min_n=3, what="i
         try:
             lo, hi = (float(v) for v in scale_range)
         except (TypeError, ValueError):
-            raise ParameterError(f"scale_range must be (lowest, highest), got {scale_range!r}.")
+            raise ParameterError(f"scale_range must be (lowest, highest), got {scale_range!r}.") from None
         if not lo < hi:
             raise ParameterError(
                 f"scale_range must be (lowest, highest) with lowest < highest, got {scale_range!r}."

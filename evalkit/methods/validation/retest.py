@@ -378,7 +378,7 @@ def agreement(
         try:
             mic = float(mic)
         except (TypeError, ValueError):
-            raise ParameterError(f"mic must be a positive number, got {mic!r}.")
+            raise ParameterError(f"mic must be a positive number, got {mic!r}.") from None
         if not mic > 0:
             raise ParameterError(f"mic must be a positive number, got {mic!r}.")
     complete, v = _score_matrix(scores, columns, what="agreement")

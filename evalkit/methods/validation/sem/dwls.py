@@ -188,7 +188,7 @@ def build_ordinal_partable(
     observed = set(parsed.observed)
     latent = set(parsed.latent)
     rows = []
-    for i, r in enumerate(pt.itertuples(index=False)):
+    for r in pt.itertuples(index=False):
         free, value = r.is_free, r.value
         later = r.group > 1
         if r.mat == "theta" and r.row == r.col:

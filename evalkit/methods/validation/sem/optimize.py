@@ -141,7 +141,8 @@ def _fit_model(problem: Problem, theta0: np.ndarray, *, max_iter: int | None) ->
     converged = False
     gmax = np.inf
     it = 0
-    for it in range(1, n_iter + 1):
+    for _ in range(n_iter):
+        it += 1
         g, H = problem.gradient_and_hessian(theta)
         gmax = float(np.max(np.abs(g))) if g.size else 0.0
         if gmax < s.tol:
