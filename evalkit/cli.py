@@ -38,7 +38,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from evalkit._version import __version__
-from evalkit.cli_text import COMMAND_HELP, EPILOG, HELP, UI, translate_argparse
+from evalkit.cli_text import has_text, text, translate_argparse
 from evalkit.core.errors import DataValidationError, EvalkitError
 
 __all__ = ["main", "build_parser", "detect_lang", "user_message", "COMMANDS"]
@@ -91,14 +91,16 @@ class _Parser(argparse.ArgumentParser):
             self.lang, kwargs.get("formatter_class", argparse.HelpFormatter)
         )
         super().__init__(*args, **kwargs)
-        ui = UI[self.lang]
-        self._positionals.title = ui["positionals"]
-        self._optionals.title = ui["options"]
-        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help=ui["help"])
+        self._positionals.title = text("ui.positionals", self.lang)
+        self._optionals.title = text("ui.options", self.lang)
+        self.add_argument(
+            "-h", "--help", action="help", default=argparse.SUPPRESS, help=text("ui.help", self.lang)
+        )
 
     def error(self, message: str) -> NoReturn:
-        text = translate_argparse(message, self.lang)
-        self.exit(2, f"{self.prog}: {text}\n{UI[self.lang]['more'].format(prog=self.prog)}\n")
+        reason = translate_argparse(message, self.lang)
+        more = text("ui.more", self.lang, prog=self.prog)
+        self.exit(2, f"{self.prog}: {reason}\n{more}\n")
 
 
 def _formatter(
@@ -108,7 +110,7 @@ def _formatter(
 
     class _Formatter(base):  # type: ignore[valid-type,misc]
         def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
-            super().add_usage(usage, actions, groups, UI[lang]["usage"] if prefix is None else prefix)
+            super().add_usage(usage, actions, groups, text("ui.usage", lang) if prefix is None else prefix)
 
     return _Formatter
 
@@ -119,17 +121,16 @@ def _parser_class(lang: str) -> type[_Parser]:
 
 def _positive(kind: Callable[[str], Any], lang: str) -> Callable[[str], Any]:
     """An argparse type: a number of ``kind`` greater than 0, refused in the user's words."""
-    ui = UI[lang]
 
-    def convert(text: str) -> Any:
+    def convert(given: str) -> Any:
         try:
-            value = kind(text)
+            value = kind(given)
         except ValueError:
             raise argparse.ArgumentTypeError(
-                ui["not_int" if kind is int else "not_number"].format(value=text)
+                text("ui.not_int" if kind is int else "ui.not_number", lang, value=given)
             ) from None
         if not value > 0:
-            raise argparse.ArgumentTypeError(ui["too_small"].format(value=text))
+            raise argparse.ArgumentTypeError(text("ui.too_small", lang, value=given))
         return value
 
     convert.__name__ = getattr(kind, "__name__", "number")
@@ -138,18 +139,15 @@ def _positive(kind: Callable[[str], Any], lang: str) -> Callable[[str], Any]:
 
 def _localise(name: str, parser: argparse.ArgumentParser, lang: str) -> None:
     """Help texts from the catalogue; numeric options refuse 0 and negative numbers."""
-    texts = COMMAND_HELP.get(name, {}).get(lang)
-    if texts:
-        parser.description = texts[1]
-    epilog = EPILOG.get(name, {}).get(lang)
-    if epilog:
-        parser.epilog = epilog
+    if has_text(f"command.{name}.description"):
+        parser.description = text(f"command.{name}.description", lang)
+    if has_text(f"epilog.{name}"):
+        parser.epilog = text(f"epilog.{name}", lang)
     for action in parser._actions:
         if isinstance(action, argparse._HelpAction):
             continue
-        entry = HELP.get(name, {}).get(action.dest)
-        if entry:
-            action.help = entry[lang]
+        if has_text(f"help.{name}.{action.dest}"):
+            action.help = text(f"help.{name}.{action.dest}", lang)
         if action.type in (int, float) and (name, action.dest) not in _ZERO_ALLOWED:
             action.type = _positive(action.type, lang)
 
@@ -178,22 +176,26 @@ def build_parser(lang: str = "nl", argv: Sequence[str] | None = None) -> argpars
     stand-in parser with their catalogue help), so ``evalkit validate`` does not load
     the report machinery. Without ``argv`` every command is complete.
     """
-    ui = UI[lang]
     cls = _parser_class(lang)
-    parser = cls(prog="evalkit", description=ui["description"])
-    parser.add_argument("--version", action="version", version=f"evalkit {__version__}", help=ui["version"])
-    parser.add_argument("--lang", dest="ui_lang", choices=("nl", "en"), default=None, help=ui["ui_lang"])
-    sub = parser.add_subparsers(dest="command", metavar=ui["command"], title=ui["commands"], parser_class=cls)
+    parser = cls(prog="evalkit", description=text("ui.description", lang))
+    parser.add_argument(
+        "--version", action="version", version=f"evalkit {__version__}", help=text("ui.version", lang)
+    )
+    parser.add_argument(
+        "--lang", dest="ui_lang", choices=("nl", "en"), default=None, help=text("ui.ui_lang", lang)
+    )
+    sub = parser.add_subparsers(
+        dest="command", metavar=text("ui.command", lang), title=text("ui.commands", lang), parser_class=cls
+    )
     chosen = _chosen_command(argv)
     for name, module, func in _COMMANDS:
-        if argv is not None and name != chosen and name in COMMAND_HELP:
-            sub.add_parser(name, help=COMMAND_HELP[name][lang][0])  # listed, not loaded
+        if argv is not None and name != chosen and has_text(f"command.{name}.summary"):
+            sub.add_parser(name, help=text(f"command.{name}.summary", lang))  # listed, not loaded
         else:
             getattr(importlib.import_module(module), func)(sub)
     for choice in sub._choices_actions:
-        texts = COMMAND_HELP.get(choice.dest, {}).get(lang)
-        if texts:
-            choice.help = texts[0]
+        if has_text(f"command.{choice.dest}.summary"):
+            choice.help = text(f"command.{choice.dest}.summary", lang)
     for name, subparser in sub.choices.items():
         _localise(name, subparser, lang)
     return parser
@@ -202,44 +204,6 @@ def build_parser(lang: str = "nl", argv: Sequence[str] | None = None) -> argpars
 # ---------------------------------------------------------------------------------------
 # A user's mistake in one line
 # ---------------------------------------------------------------------------------------
-_OS_TEXT = {
-    "nl": {
-        "not_found": "bestand of map niet gevonden: '{f}'. Controleer de naam en de map.",
-        "is_dir": "'{f}' is een map, maar hier hoort een bestand.",
-        "not_dir": "'{f}' is geen map (een deel van het pad is een bestand).",
-        "permission": (
-            "geen toegang tot '{f}': geen rechten, of het bestand is geopend in een ander "
-            "programma. Sluit het (bijvoorbeeld in Excel) en probeer het opnieuw."
-        ),
-        "exists": "'{f}' bestaat al.",
-        "no_space": "de schijf is vol; maak ruimte vrij en probeer het opnieuw.",
-        "os": "'{f}' kan niet worden gelezen of geschreven.",
-        "empty": "het bestand {f}is leeg (geen kopregel en geen gegevens).",
-        "table": "het bestand {f}kon niet als tabel worden gelezen; sla het op als CSV UTF-8 of .xlsx.",
-        "encoding": "het bestand {f}is geen tekstbestand of heeft een onbekende codering; sla het op als CSV UTF-8 of .xlsx.",
-        "excel": "het bestand {f}is geen geldige Excel-werkmap (.xlsx); sla het opnieuw op als .xlsx.",
-        "invalid": "ongeldige invoer: {m}",
-    },
-    "en": {
-        "not_found": "file or folder not found: '{f}'. Check the name and the folder.",
-        "is_dir": "'{f}' is a folder, but a file is needed here.",
-        "not_dir": "'{f}' is not a folder (part of the path is a file).",
-        "permission": (
-            "no access to '{f}': no permission, or the file is open in another program. "
-            "Close it (e.g. in Excel) and try again."
-        ),
-        "exists": "'{f}' already exists.",
-        "no_space": "the disk is full; free some space and try again.",
-        "os": "'{f}' cannot be read or written.",
-        "empty": "the file {f}is empty (no header and no data).",
-        "table": "the file {f}could not be read as a table; save it as CSV UTF-8 or .xlsx.",
-        "encoding": "the file {f}is not a text file or has an unknown encoding; save it as CSV UTF-8 or .xlsx.",
-        "excel": "the file {f}is not a valid Excel workbook (.xlsx); save it again as .xlsx.",
-        "invalid": "invalid input: {m}",
-    },
-}
-
-
 def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", str(text)).strip()
 
@@ -265,38 +229,36 @@ def user_message(exc: BaseException, lang: str = "nl", file: str | None = None) 
     import pandas as pd
     from openpyxl.utils.exceptions import InvalidFileException
 
-    t = _OS_TEXT[lang]
     named = f"'{file}' " if file else ""
     if isinstance(exc, EvalkitError):
-        nl = getattr(exc, "nl", None)
-        if lang == "nl" and not nl:
-            return t["invalid"].format(m=_one_line(str(exc)))
+        if not getattr(exc, "nl", None):  # raised without a Dutch text: say so in Dutch
+            return text("os.invalid", lang, m=_one_line(str(exc)))
         return _one_line(exc.message(lang))
     if isinstance(exc, pd.errors.EmptyDataError):
-        return t["empty"].format(f=named)
+        return text("os.empty", lang, f=named)
     if isinstance(exc, (pd.errors.ParserError,)):
-        return t["table"].format(f=named)
+        return text("os.table", lang, f=named)
     if isinstance(exc, UnicodeDecodeError):
-        return t["encoding"].format(f=named)
+        return text("os.encoding", lang, f=named)
     if isinstance(exc, (zipfile.BadZipFile, InvalidFileException)):
-        return t["excel"].format(f=named)
+        return text("os.excel", lang, f=named)
     if isinstance(exc, OSError):
         if exc.errno is None and exc.args:  # raised by evalkit with its own words
             return _one_line(str(exc.args[0]))
         f = exc.filename if exc.filename is not None else (file or "")
         if isinstance(exc, FileNotFoundError):
-            return t["not_found"].format(f=f)
+            return text("os.not_found", lang, f=f)
         if isinstance(exc, IsADirectoryError):
-            return t["is_dir"].format(f=f)
+            return text("os.is_dir", lang, f=f)
         if isinstance(exc, NotADirectoryError):
-            return t["not_dir"].format(f=f)
+            return text("os.not_dir", lang, f=f)
         if isinstance(exc, PermissionError):
-            return t["permission"].format(f=f)
+            return text("os.permission", lang, f=f)
         if isinstance(exc, FileExistsError):
-            return t["exists"].format(f=f)
+            return text("os.exists", lang, f=f)
         if exc.errno == errno.ENOSPC:
-            return t["no_space"]
-        return t["os"].format(f=f)
+            return text("os.no_space", lang)
+        return text("os.os", lang, f=f)
     return _one_line(str(exc))
 
 
@@ -323,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
-        print(f"{prog}: {UI[out_lang]['interrupted']}", file=sys.stderr)
+        print(f"{prog}: {text('ui.interrupted', out_lang)}", file=sys.stderr)
         return 130
     except _user_errors() as exc:
         report = getattr(exc, "report", None) if isinstance(exc, DataValidationError) else None

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from evalkit import cli
-from evalkit.cli_text import HELP
+from evalkit.cli_text import has_text
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = [name for name, _, _ in cli._COMMANDS]
@@ -336,10 +336,13 @@ def test_every_option_of_every_command_has_a_help_text(lang):
         for a in parser._actions:
             if isinstance(a, argparse._HelpAction):
                 continue
-            if a.dest not in HELP.get(name, {}):
+            if not has_text(f"help.{name}.{a.dest}"):
                 missing.append(f"{name} {a.dest}")
             assert a.help and a.help.strip(), f"{name} {a.dest}"
-    assert not missing, "add Dutch and English help to evalkit/cli_text.py HELP for: " + ", ".join(missing)
+    assert not missing, (
+        "add Dutch and English help to evalkit/core/messages/cli.toml [help.<command>.<dest>] for: "
+        + ", ".join(missing)
+    )
 
 
 def test_help_is_dutch_and_english_with_lang_en_or_an_english_locale():

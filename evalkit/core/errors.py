@@ -39,8 +39,7 @@ class EvalkitError(Exception):
 
     def message(self, lang: str = "nl") -> str:
         """The message in Dutch (when there is one) or as raised."""
-        nl = getattr(self, "nl", None)
-        return nl if lang == "nl" and nl else str(self)
+        return getattr(self, lang, None) or str(self)  # a Dutch text in .nl when there is one
 
 
 class DataValidationError(EvalkitError, ValueError):

@@ -1,4 +1,19 @@
-"""Language helpers: Dutch is the default language of summaries and reports.
+"""Language helpers: the one Dutch/English message catalogue and number formatting.
+
+Texts: every user-visible text has a key in the catalogue, the TOML files in
+``evalkit/core/messages/`` (one file per area: ``cli.toml``, ``web.toml``, ...). A file's
+tables nest; a table holding exactly ``nl`` and ``en`` is one message, and its key is the
+file name plus the table path (``[help.demo.workers]`` in ``cli.toml`` is
+``"cli.help.demo.workers"``). Code asks for a text with :func:`t`::
+
+    >>> t("cli.ui.more", "en", prog="evalkit")
+    'More help: evalkit --help'
+
+Placeholders are named (``{prog}``) and the same in both languages; numbers are formatted
+before they go in, with :func:`fmt_number`, :func:`fmt_p`, :func:`fmt_ci`. Why TOML and not
+gettext: see docs/i18n.md. ``tests/test_i18n_catalogue.py`` checks that every message has
+both languages with the same placeholders, that every key used in the code exists and that
+every key in the catalogue is used.
 
 Numbers are formatted the Dutch way for ``lang="nl"`` (decimal comma, point as thousands
 separator) and the English way for ``lang="en"``.
@@ -6,15 +21,24 @@ separator) and the English way for ``lang="en"``.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
+import string
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
 
 import pandas as pd
 
 from evalkit.core.checks import check_lang
 from evalkit.core.errors import ParameterError
 
-__all__ = ["fmt_number", "fmt_pct", "fmt_p", "fmt_ci", "t"]
+__all__ = ["fmt_number", "fmt_pct", "fmt_p", "fmt_ci", "t", "catalogue", "placeholders"]
+
+#: Where the catalogue lives (package data; one TOML file per area).
+CATALOGUE_DIR = Path(__file__).with_name("messages")
+LANGS = ("nl", "en")
 
 
 def _is_missing(x) -> bool:
@@ -68,7 +92,50 @@ def fmt_ci(lo: float, hi: float, digits: int = 2, lang: str = "nl", confidence: 
     return f"{level}% CI [{fmt_number(lo, digits, lang)}, {fmt_number(hi, digits, lang)}]"
 
 
-def t(texts: dict[str, str], lang: str = "nl", **kwargs) -> str:
-    """Pick the text for ``lang`` from ``{"nl": ..., "en": ...}`` and format it."""
+def _flatten(prefix: str, table: Mapping, out: dict[str, dict[str, str]], source: Path) -> None:
+    for name, value in table.items():
+        key = f"{prefix}.{name}"
+        if not isinstance(value, Mapping):
+            raise ValueError(f"{source}: {key} is not a table with nl and en")
+        if set(value) == set(LANGS):
+            if not all(isinstance(value[lang], str) for lang in LANGS):
+                raise ValueError(f"{source}: {key} needs text for nl and en")
+            out[key] = {lang: value[lang] for lang in LANGS}
+        elif set(value) & set(LANGS):
+            raise ValueError(f"{source}: {key} needs exactly nl and en, has {sorted(value)}")
+        else:
+            _flatten(key, value, out, source)
+
+
+@functools.cache
+def catalogue() -> dict[str, dict[str, str]]:
+    """Every message: ``{"cli.ui.more": {"nl": ..., "en": ...}, ...}``, read once."""
+    out: dict[str, dict[str, str]] = {}
+    for path in sorted(CATALOGUE_DIR.glob("*.toml")):
+        with path.open("rb") as fh:
+            _flatten(path.stem, tomllib.load(fh), out, path)
+    return out
+
+
+def placeholders(text: str) -> set[str]:
+    """Names of the ``{placeholders}`` in a message (``{{`` is a literal brace)."""
+    return {field.split(".")[0].split("[")[0] for _, field, _, _ in string.Formatter().parse(text) if field}
+
+
+def t(key: str | Mapping[str, str], lang: str = "nl", /, **values) -> str:
+    """The text of message ``key`` in ``lang``, with its ``{placeholders}`` filled in.
+
+    Raises KeyError naming the key when the catalogue does not have it (a programming error,
+    caught by the catalogue test). Legacy: ``key`` may still be an inline
+    ``{"nl": ..., "en": ...}``; ``tests/test_i18n_catalogue.py`` counts the modules that still
+    do this and fails when the count grows.
+    """
     check_lang(lang)
-    return texts[lang].format(**kwargs) if kwargs else texts[lang]
+    if isinstance(key, Mapping):
+        text = key[lang]
+    else:
+        try:
+            text = catalogue()[key][lang]
+        except KeyError:
+            raise KeyError(f"message {key!r} is not in the catalogue (evalkit/core/messages/)") from None
+    return text.format(**values) if values else text

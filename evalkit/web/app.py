@@ -453,7 +453,7 @@ async def template_download(request: Request, user: UserInfo) -> Response:
             return path.read_bytes()
 
     data = await run_in_threadpool(make)
-    name = "invulsjabloon.xlsx" if lang == "nl" else "input_template.xlsx"
+    name = tr("file_template", lang)
     return Response(
         data,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -549,7 +549,7 @@ async def submission_errors(request: Request, user: UserInfo) -> Response:
         for e in fb.get("errors", [])
     ]
     body = exports.csv_bytes(header, rows)
-    name = "fouten.csv" if lang == "nl" else "errors.csv"
+    name = tr("file_errors", lang)
     return Response(
         body,
         media_type="text/csv; charset=utf-8",

@@ -1,0 +1,256 @@
+"""The one Dutch/English message catalogue (evalkit/core/messages/*.toml, issue 17).
+
+- every message has both languages, non-empty, with the same {placeholders};
+- every key the code asks for exists, and every key in the catalogue is used;
+- no new language branches (``if lang == "nl"``) or inline ``{"nl": ..., "en": ...}`` pairs
+  outside the catalogue: the modules not yet converted are listed below with their counts,
+  and a count may only go down.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from evalkit.core import i18n
+from evalkit.core.i18n import catalogue, placeholders, t
+
+ROOT = Path(i18n.__file__).resolve().parents[1]  # evalkit/
+TEMPLATES = ROOT / "web" / "templates"
+
+#: Functions that take a catalogue key as first argument, and the prefix they put before it.
+KEY_FUNCTIONS = {"t": "", "msg": "", "tr": "web.", "text": "cli.", "has_text": "cli."}
+#: Names too common to be sure outside the modules that define them (sqlalchemy's ``text``).
+LOCAL_KEY_FUNCTIONS = {"text": "cli", "has_text": "cli"}
+
+
+def _sources() -> list[Path]:
+    return sorted(p for p in ROOT.rglob("*.py") if "migrations" not in p.parts)
+
+
+def _key_uses() -> tuple[set[str], set[str]]:
+    """(static keys, prefixes of keys built at run time) asked for in the code and templates."""
+    static: set[str] = set()
+    prefixes: set[str] = set()
+    for path in _sources():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and node.args):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            if name not in KEY_FUNCTIONS:
+                continue
+            if name in LOCAL_KEY_FUNCTIONS and not path.name.startswith(LOCAL_KEY_FUNCTIONS[name]):
+                continue
+            arg = node.args[0]
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                static.add(KEY_FUNCTIONS[name] + arg.value)
+            elif isinstance(arg, ast.JoinedStr):
+                head = arg.values[0] if arg.values else None
+                lead = head.value if isinstance(head, ast.Constant) else ""
+                prefixes.add(KEY_FUNCTIONS[name] + lead)
+    for tpl in TEMPLATES.glob("*.html"):
+        for key, joined in re.findall(
+            r"""_\(["']([a-z_0-9]+)["']\s*([~+]?)""", tpl.read_text(encoding="utf-8")
+        ):
+            (prefixes if joined else static).add("web." + key)  # _("role_" ~ role) is a prefix
+    return static, prefixes
+
+
+def _web_literals() -> set[str]:
+    """String constants in the portal's code: keys handed to templates as ``_(error)`` etc."""
+    out: set[str] = set()
+    for path in (ROOT / "web").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                out.add("web." + node.value)
+    return out
+
+
+def test_catalogue_loads_and_has_messages():
+    cat = catalogue()
+    assert len(cat) > 250
+    assert t("cli.ui.more", "en", prog="evalkit") == "More help: evalkit --help"
+    assert t("cli.ui.more", "nl", prog="evalkit") == "Meer uitleg: evalkit --help"
+
+
+@pytest.mark.parametrize("key", sorted(catalogue()))
+def test_every_message_has_both_languages_with_the_same_placeholders(key):
+    texts = catalogue()[key]
+    assert set(texts) == {"nl", "en"}
+    assert texts["nl"].strip() and texts["en"].strip(), key
+    assert placeholders(texts["nl"]) == placeholders(texts["en"]), key
+
+
+def test_unknown_key_is_a_clear_key_error():
+    with pytest.raises(KeyError, match="not in the catalogue"):
+        t("web.no_such_message")
+
+
+def test_every_key_used_exists():
+    static, prefixes = _key_uses()
+    cat = catalogue()
+    missing = sorted(k for k in static if k not in cat)
+    assert not missing, f"keys used in the code but not in evalkit/core/messages/: {missing}"
+    for prefix in prefixes:
+        assert any(k.startswith(prefix) for k in cat), f"no key starts with {prefix!r}"
+
+
+def test_every_key_in_the_catalogue_is_used():
+    static, prefixes = _key_uses()
+    web = _web_literals()
+    unused = sorted(
+        k
+        for k in catalogue()
+        if k not in static and k not in web and not any(k.startswith(p) for p in prefixes)
+    )
+    assert not unused, f"keys in the catalogue that no code uses: {unused}"
+
+
+def test_cli_keys_built_at_run_time_match_real_commands_and_options():
+    from evalkit.cli import _COMMANDS, build_parser
+    from evalkit.cli_text import _ARGPARSE
+
+    commands = {name for name, _, _ in _COMMANDS}
+    parser = build_parser("nl")
+    sub = next(a for a in parser._actions if a.dest == "command")
+    dests = {name: {a.dest for a in p._actions} for name, p in sub.choices.items()}
+    for key in catalogue():
+        parts = key.split(".")
+        if parts[:2] in (["cli", "command"], ["cli", "epilog"]):
+            assert parts[2] in commands, key
+        elif parts[:2] == ["cli", "help"]:
+            assert parts[3] in dests.get(parts[2], ()), f"{key}: no such option"
+        elif parts[:2] == ["cli", "argparse"]:
+            assert parts[2] in {name for _, name in _ARGPARSE}, key
+
+
+# ------------------------------------------------------------------------ source scans
+#: Modules not yet converted to the catalogue and how many language branches
+#: (``lang == "nl"`` and the like) they still have. A count may only go down.
+LANG_BRANCHES_LEFT: dict[str, int] = {
+    "core/plotting.py": 1,
+    "core/results.py": 1,
+    "core/text.py": 2,
+    "data/codebook.py": 8,
+    "data/excel_template.py": 2,
+    "data/readers.py": 12,
+    "methods/did/bacon.py": 2,
+    "methods/did/staggered.py": 1,
+    "methods/did/twfe.py": 2,
+    "methods/did/twobytwo.py": 1,
+    "methods/funnel.py": 1,
+    "methods/meta.py": 3,
+    "methods/prepost.py": 4,
+    "methods/validation/cosmin.py": 3,
+    "methods/validation/differential.py": 1,
+    "methods/validation/exploratory.py": 2,
+    "methods/validation/items.py": 1,
+    "methods/validation/retest.py": 2,
+    "methods/validation/sem/results.py": 2,
+    "methods/validation/validity.py": 2,
+    "reports/compute.py": 3,
+}
+
+#: Modules not yet converted and how many inline ``{"nl": ..., "en": ...}`` dicts they still
+#: have. A count may only go down; a module not listed may have none.
+INLINE_PAIRS_LEFT: dict[str, int] = {
+    "core/plotting.py": 20,
+    "core/results.py": 1,
+    "data/codebook.py": 2,
+    "data/excel_template.py": 2,
+    "data/readers.py": 25,
+    "data/scales.py": 1,
+    "methods/did/bacon.py": 3,
+    "methods/did/honest.py": 16,
+    "methods/did/staggered.py": 25,
+    "methods/did/twfe.py": 4,
+    "methods/did/twobytwo.py": 5,
+    "methods/funnel.py": 13,
+    "methods/meta.py": 6,
+    "methods/monitoring.py": 44,
+    "methods/power.py": 24,
+    "methods/prepost.py": 63,
+    "methods/validation/consistency.py": 13,
+    "methods/validation/cosmin.py": 19,
+    "methods/validation/differential.py": 4,
+    "methods/validation/exploratory.py": 10,
+    "methods/validation/irt.py": 10,
+    "methods/validation/items.py": 4,
+    "methods/validation/norming.py": 4,
+    "methods/validation/ordinal.py": 4,
+    "methods/validation/retest.py": 9,
+    "methods/validation/sem/dwls.py": 2,
+    "methods/validation/sem/invariance.py": 18,
+    "methods/validation/sem/ml.py": 2,
+    "methods/validation/sem/mlr.py": 2,
+    "methods/validation/sem/results.py": 16,
+    "methods/validation/validity.py": 12,
+    "reports/coalition.py": 1,
+    "reports/compute.py": 17,
+    "reports/errorpage.py": 15,
+    "reports/figures.py": 1,
+    "reports/html.py": 1,
+    "reports/overview.py": 1,
+    "reports/reference.py": 5,
+}
+
+#: The modules that may branch on the language: number formatting (decimal comma).
+LANG_BRANCH_ALLOWED = {"core/i18n.py"}
+
+_BRANCH = re.compile(r"""\blang\w*\s*[!=]=\s*["'](?:nl|en)["']|["'](?:nl|en)["']\s*[!=]=\s*\w*lang\b""")
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def _count_branches(path: Path) -> int:
+    return len(_BRANCH.findall(path.read_text(encoding="utf-8")))
+
+
+def _count_pairs(path: Path) -> int:
+    n = 0
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Dict):
+            keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+            n += {"nl", "en"} <= keys
+    return n
+
+
+def test_no_new_language_branches():
+    grown = {}
+    for path in _sources():
+        rel = _rel(path)
+        if rel in LANG_BRANCH_ALLOWED:
+            continue
+        n = _count_branches(path)
+        if n > LANG_BRANCHES_LEFT.get(rel, 0):
+            grown[rel] = (n, LANG_BRANCHES_LEFT.get(rel, 0))
+    assert not grown, (
+        "language branches (lang == 'nl'); put the texts in evalkit/core/messages/ and call "
+        f"evalkit.core.i18n.t(key, lang). (found, allowed): {grown}"
+    )
+
+
+def test_no_new_inline_nl_en_pairs():
+    grown = {}
+    for path in _sources():
+        rel = _rel(path)
+        n = _count_pairs(path)
+        if n > INLINE_PAIRS_LEFT.get(rel, 0):
+            grown[rel] = (n, INLINE_PAIRS_LEFT.get(rel, 0))
+    assert not grown, (
+        "inline {'nl': ..., 'en': ...} texts; put them in evalkit/core/messages/ and call "
+        f"evalkit.core.i18n.t(key, lang). (found, allowed): {grown}"
+    )
+
+
+def test_the_scans_find_what_they_look_for(tmp_path):
+    p = tmp_path / "x.py"
+    p.write_text('x = {"nl": "a", "en": "b"}[lang]\nif lang == "nl":\n    pass\ny = "en" != lang\n')
+    assert _count_pairs(p) == 1
+    assert _count_branches(p) == 2
