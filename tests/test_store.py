@@ -65,6 +65,8 @@ def test_migrations_create_exactly_the_models(store: Store) -> None:
         "render_job",
         "audit_entry",
         "registry_entry",
+        "login_failure",
+        "batch_run",
         "alembic_version",
     } <= names
 
@@ -388,6 +390,55 @@ def test_concurrent_uploads_none_lost(store: Store) -> None:
         assert {x.id for x in got} == set(ids[c])
         for x in got:
             assert store.read_submission(x.id, gm_codes=[c]).startswith(c.encode())
+
+
+def test_login_failures_counted_in_the_database(store: Store, db_url: str) -> None:
+    """The throttle's counts live in the database: another Store on the same database (another
+    server process) sees them; only hashed keys are kept, and only for the window."""
+    t0 = dt.datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    keys = ("user:anna", "addr:10.0.0.5")
+    for i in range(3):
+        store.add_login_failure(keys, window=900, now=t0 + dt.timedelta(seconds=i))
+    store.add_login_failure(("user:bert", "addr:10.0.0.5"), window=900, now=t0 + dt.timedelta(seconds=5))
+    other = Store(db_url, key=KEY, password_hasher=FAST_HASHER)
+    at = t0 + dt.timedelta(seconds=10)
+    assert other.login_failures(keys, window=900, now=at) == 4  # the address: 4 failures
+    assert other.login_failures(("user:anna",), window=900, now=at) == 3
+    assert other.login_failures(("user:anna",), window=900, now=t0 + dt.timedelta(seconds=901)) == 2
+    assert b"anna" not in _all_bytes(store) and b"10.0.0.5" not in _all_bytes(store)
+    other.clear_login_failures(("user:anna",))
+    assert store.login_failures(("user:anna",), window=900, now=at) == 0
+    assert store.login_failures(("addr:10.0.0.5",), window=900, now=at) == 4
+    # a failure past the window deletes the old rows
+    store.add_login_failure(("user:carl",), window=900, now=t0 + dt.timedelta(hours=1))
+    assert store.login_failures(("addr:10.0.0.5",), window=10**6, now=t0 + dt.timedelta(hours=1)) == 0
+    other.close()
+
+
+def test_batch_runs(store: Store) -> None:
+    bid = store.create_batch("prog", 3)
+    assert store.get_batch(bid).status == "queued"
+    store.update_batch(bid, "running")
+    info = store.update_batch(
+        bid,
+        "done",
+        n_ok=2,
+        n_failed=1,
+        index_html="<html>index</html>",
+        index_disclosure={"page": "index.html"},
+        reports={"GM0014-groningen.html": "a" * 32},
+    )
+    assert info.index_html is None  # lists and updates carry no page
+    full = store.get_batch(bid)
+    assert (full.n_ok, full.n_failed, full.index_html) == (2, 1, "<html>index</html>")
+    assert full.reports == {"GM0014-groningen.html": "a" * 32}
+    assert full.index_disclosure == {"page": "index.html"}
+    assert [b.id for b in store.list_batches()] == [bid]
+    other = store.create_batch(None, 1)
+    assert store.fail_unfinished_batches("job_failed_killed") == 1
+    assert store.get_batch(other).status == "failed"
+    with pytest.raises(NotFoundError):
+        store.get_batch("0" * 32)
 
 
 # ---------------------------------------------------------------- configuration

@@ -21,6 +21,7 @@ from web_portal_support import (
     failing_render,
     fake_render,
     live_server,
+    slow_for_first_render,
     slow_render,
     three_mistakes,
     xlsx_bytes,
@@ -362,7 +363,7 @@ def test_password_guessing_throttled(hosted):
     failed = store.audit_entries(gm_codes=store_all(), action="login_failed")
     assert len(failed) >= 5
     app.state.portal.throttle.succeeded("committee", "testclient")
-    app.state.portal.throttle._failures.clear()
+    app.state.portal.throttle.clear()
 
 
 def store_all():
@@ -521,6 +522,61 @@ def test_failed_or_killed_render_leaves_no_page(tmp_path, monkeypatch, frames):
             sid = store.list_submissions([A])[0].id
             r = client.post(f"/submissions/{sid}/render", data={"csrf_token": token})
             assert _wait_job(client, str(r.url)) == "done"
+
+
+def test_killed_worker_fails_only_its_own_job(tmp_path, monkeypatch, frames):
+    """Two workers; the worker rendering A's report is killed: A's job fails (no page),
+    B's job running beside it and the jobs queued after it all finish."""
+    import os
+    import signal
+
+    marker = tmp_path / "pid"
+    monkeypatch.setenv("EVALKIT_TEST_MARKER", str(marker))
+    store = Store(f"sqlite:///{tmp_path / 'kill.sqlite3'}", key=generate_key())
+    app = create_app(PortalConfig(runner=slow_for_first_render, workers=2), store=store)
+    portal = app.state.portal
+    with TestClient(app) as client:
+        job_a = str(_upload(client, xlsx_bytes(frames[0]), code=A).url)
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        others = [str(_upload(client, xlsx_bytes(frames[0]), code=B).url) for _ in range(3)]
+        jid_a = job_a.rsplit("/", 1)[-1]
+        pid = int(marker.read_text())
+        assert portal.pool.running_pid(jid_a) == pid
+        os.kill(pid, signal.SIGKILL)
+        assert _wait_job(client, job_a) == "failed"
+        assert "afgebroken" in client.get(job_a).text
+        assert [_wait_job(client, url) for url in others] == ["done"] * 3
+    assert store.list_reports([A]) == []
+    assert len(store.list_reports([B])) == 3
+
+
+def test_throttle_shared_by_server_processes(tmp_path, frames):
+    """Two portal processes on one database (as behind a load balancer): failures at one
+    lock the name at the other, for the right password too."""
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    key = generate_key()
+    store = Store(url, key=key)
+    store.upgrade()
+    store.add_user("gedeeld", PASSWORD, role="committee")
+    apps = [
+        create_app(
+            PortalConfig(hosted=True, runner=fake_render, session_secret="s" * 32, login_max_failures=3),
+            store=Store(url, key=key),
+        )
+        for _ in range(2)
+    ]
+    with (
+        TestClient(apps[0], base_url="https://testserver", follow_redirects=False) as one,
+        TestClient(apps[1], base_url="https://testserver", follow_redirects=False) as two,
+    ):
+        for i, client in enumerate((one, two, one)):
+            assert _login(client, "gedeeld", f"fout-wachtwoord-{i}").status_code == 401
+        r = _login(two, "gedeeld")
+        assert r.status_code == 429 and "Te veel" in r.text
+        apps[1].state.portal.throttle.clear()  # an admin unlocks: both processes see it
+        assert _login(one, "gedeeld").status_code == 303
 
 
 def test_users_cli(tmp_path, monkeypatch, capsys):

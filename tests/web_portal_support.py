@@ -82,6 +82,14 @@ def slow_render(task: RenderTask) -> RenderOutcome:
     return fake_render(task)
 
 
+def slow_for_first_render(task: RenderTask) -> RenderOutcome:
+    """Slow (minutes; the test kills it) for municipality GM0014, a short render for others."""
+    if task.coalition_code == "GM0014":
+        return slow_render(task)
+    time.sleep(1.0)  # long enough to be running while the slow one is killed
+    return fake_render(task)
+
+
 def failing_render(task: RenderTask) -> RenderOutcome:
     raise RuntimeError("render exploded")
 

@@ -44,6 +44,8 @@ __all__ = [
     "RenderJob",
     "AuditEntry",
     "RegistryEntry",
+    "LoginFailure",
+    "BatchRun",
     "ROLES",
     "SUBMISSION_STATUSES",
     "JOB_STATUSES",
@@ -239,3 +241,37 @@ class RegistryEntry(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_registry_entry_key", "gm_code", "intervention", "year", "term"),)
+
+
+class LoginFailure(Base):
+    """A failed login, kept only for the throttle's window (shared by every server process).
+
+    ``key`` is a SHA-256 of ``user:<name>`` or ``addr:<client address>``: the table holds
+    no user names or addresses in clear.
+    """
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class BatchRun(Base):
+    """The programme team's batch over every coalition's latest valid file: its status,
+    the overview page (``index.html`` of ``evalkit batch``) and the reports it made."""
+
+    __tablename__ = "batch_run"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    username: Mapped[str | None] = mapped_column(String(150))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    n_coalitions: Mapped[int] = mapped_column(Integer)
+    n_ok: Mapped[int | None] = mapped_column(Integer)
+    n_failed: Mapped[int | None] = mapped_column(Integer)
+    message: Mapped[str | None] = mapped_column(Text)
+    index_html: Mapped[str | None] = mapped_column(Text)
+    index_disclosure: Mapped[str | None] = mapped_column(Text)
+    reports: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

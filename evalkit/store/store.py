@@ -35,6 +35,8 @@ from evalkit.store.models import (
     JOB_STATUSES,
     ROLES,
     AuditEntry,
+    BatchRun,
+    LoginFailure,
     Membership,
     RenderJob,
     Report,
@@ -52,7 +54,9 @@ __all__ = [
     "ReportInfo",
     "JobInfo",
     "AuditInfo",
+    "BatchInfo",
     "DEFAULT_RETENTION_DAYS",
+    "SERVER_PASSWORD_HASHER",
     "check_gm_code",
 ]
 
@@ -245,7 +249,47 @@ class AuditInfo:
         return cls(a.id, a.at, a.username, a.action, a.object_type, a.object_id, a.gm_code, a.detail)
 
 
+@dataclass(frozen=True)
+class BatchInfo:
+    id: str
+    username: str | None
+    status: str
+    n_coalitions: int
+    n_ok: int | None
+    n_failed: int | None
+    message: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    reports: dict[str, str]
+    index_html: str | None = None
+    index_disclosure: Any = None
+
+    @classmethod
+    def of(cls, b: BatchRun, *, full: bool) -> BatchInfo:
+        return cls(
+            b.id,
+            b.username,
+            b.status,
+            b.n_coalitions,
+            b.n_ok,
+            b.n_failed,
+            b.message,
+            b.created_at,
+            b.updated_at,
+            json.loads(b.reports) if b.reports else {},
+            b.index_html if full else None,
+            json.loads(b.index_disclosure) if full and b.index_disclosure else None,
+        )
+
+
 UserRef = UserInfo | str | None
+
+#: Argon2id for a server: OWASP's recommended minimum (19 MiB, 2 passes, 1 lane). About
+#: 35 ms of one core per login on the development machine (argon2-cffi's default, the RFC
+#: 9106 low-memory profile: 64 MiB, 3 passes, 4 lanes, costs about 220 ms of CPU and 64 MiB
+#: per login, which 50 coalitions logging in within a minute on 2 cores cannot afford).
+#: Guessing is limited by the login throttle, not by the hash alone.
+SERVER_PASSWORD_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
 # ---------------------------------------------------------------------- the store
@@ -265,7 +309,9 @@ class Store:
     retention_days : int
         Days an uploaded file is kept before :meth:`purge_expired` deletes it (default 90).
     password_hasher : argon2.PasswordHasher, optional
-        Argon2id parameters (default: argon2-cffi's RFC 9106 low-memory profile).
+        Argon2id parameters (default :data:`SERVER_PASSWORD_HASHER`: 19 MiB, 2 passes,
+        1 lane, OWASP's recommendation; hashes with other parameters are replaced at the
+        next successful login).
 
     Call :meth:`upgrade` once at start to create or migrate the schema.
     """
@@ -286,7 +332,7 @@ class Store:
         self._key = config.load_key(key, embedded_default=embedded_default)
         self._key_id = hashlib.sha256(b"evalkit-store-key:" + self._key).hexdigest()[:16]
         self._aead = AESGCM(self._key)
-        self._hasher = password_hasher or PasswordHasher()
+        self._hasher = password_hasher or SERVER_PASSWORD_HASHER
         self._dummy_hash: str | None = None
         self._dummy_lock = threading.Lock()
         self.engine = make_engine(self.url, echo=echo)
@@ -820,6 +866,118 @@ class Store:
         """Mark queued/running jobs failed (call at start: a restart killed them)."""
         with self.session() as s:
             rows = list(s.scalars(select(RenderJob).where(RenderJob.status.in_(("queued", "running")))))
+            for row in rows:
+                row.status, row.message, row.updated_at = "failed", message, _now()
+            return len(rows)
+
+    # ---- login throttle (shared by every server process)
+    @staticmethod
+    def _throttle_key(key: str) -> str:
+        return hashlib.sha256(b"evalkit-login:" + key.encode("utf-8")).hexdigest()
+
+    def login_failures(self, keys: Iterable[str], *, window: float, now: dt.datetime | None = None) -> int:
+        """The largest number of failed logins within the last ``window`` seconds among
+        ``keys`` (e.g. ``user:anna`` and ``addr:10.0.0.5``)."""
+        since = _aware(now, "now") - dt.timedelta(seconds=float(window))
+        hashed = sorted({self._throttle_key(k) for k in keys})
+        from sqlalchemy import func
+
+        with self.session() as s:
+            rows = s.execute(
+                select(LoginFailure.key, func.count())
+                .where(LoginFailure.key.in_(hashed), LoginFailure.at >= since)
+                .group_by(LoginFailure.key)
+            ).all()
+        return max((int(n) for _, n in rows), default=0)
+
+    def add_login_failure(
+        self, keys: Iterable[str], *, window: float, now: dt.datetime | None = None
+    ) -> None:
+        """Record one failed login under each key; failures older than ``window`` seconds
+        are deleted (the table keeps only what the throttle needs)."""
+        when = _aware(now, "now")
+        with self.session() as s:
+            s.execute(
+                delete(LoginFailure).where(LoginFailure.at < when - dt.timedelta(seconds=float(window)))
+            )
+            for k in sorted(set(keys)):
+                s.add(LoginFailure(key=self._throttle_key(k), at=when))
+
+    def clear_login_failures(self, keys: Iterable[str]) -> None:
+        hashed = sorted({self._throttle_key(k) for k in keys})
+        with self.session() as s:
+            s.execute(delete(LoginFailure).where(LoginFailure.key.in_(hashed)))
+
+    # ---- batch runs of the programme team
+    def create_batch(self, user: UserRef, n_coalitions: int) -> str:
+        bid, when = _new_id(), _now()
+        with self.session() as s:
+            s.add(
+                BatchRun(
+                    id=bid,
+                    username=self._name_of(user),
+                    status="queued",
+                    n_coalitions=int(n_coalitions),
+                    created_at=when,
+                    updated_at=when,
+                )
+            )
+        return bid
+
+    def update_batch(
+        self,
+        bid: str,
+        status: str,
+        *,
+        message: str | None = None,
+        n_ok: int | None = None,
+        n_failed: int | None = None,
+        index_html: str | None = None,
+        index_disclosure: Any = None,
+        reports: Mapping[str, str] | None = None,
+    ) -> BatchInfo:
+        if status not in JOB_STATUSES:
+            raise ParameterError(
+                f"status={status!r} is not allowed; use one of: "
+                + ", ".join(repr(x) for x in JOB_STATUSES)
+                + "."
+            )
+        with self.session() as s:
+            row = s.get(BatchRun, bid)
+            if row is None:
+                raise NotFoundError(f"no batch run {bid!r}.")
+            row.status, row.updated_at = status, _now()
+            if message is not None:
+                row.message = message
+            if n_ok is not None:
+                row.n_ok = int(n_ok)
+            if n_failed is not None:
+                row.n_failed = int(n_failed)
+            if index_html is not None:
+                row.index_html = index_html
+            if index_disclosure is not None:
+                row.index_disclosure = json.dumps(index_disclosure, ensure_ascii=False, default=str)
+            if reports is not None:
+                row.reports = json.dumps(dict(reports))
+            s.flush()
+            return BatchInfo.of(row, full=False)
+
+    def get_batch(self, bid: str) -> BatchInfo:
+        """One batch run with its overview page (for the programme team: every coalition)."""
+        with self.session() as s:
+            row = s.get(BatchRun, bid) if isinstance(bid, str) else None
+            if row is None:
+                raise NotFoundError(f"no batch run {bid!r}.")
+            return BatchInfo.of(row, full=True)
+
+    def list_batches(self, limit: int = 20) -> list[BatchInfo]:
+        with self.session() as s:
+            rows = s.scalars(select(BatchRun).order_by(BatchRun.created_at.desc()).limit(int(limit)))
+            return [BatchInfo.of(b, full=False) for b in rows]
+
+    def fail_unfinished_batches(self, message: str) -> int:
+        with self.session() as s:
+            rows = list(s.scalars(select(BatchRun).where(BatchRun.status.in_(("queued", "running")))))
             for row in rows:
                 row.status, row.message, row.updated_at = "failed", message, _now()
             return len(rows)

@@ -54,8 +54,8 @@ from evalkit.web.jobs import (
 from evalkit.web.messages import MESSAGES, tr
 from evalkit.web.security import (
     CSP_REPORT,
-    LoginThrottle,
     SecurityHeadersMiddleware,
+    StoreLoginThrottle,
     csrf_ok,
     csrf_token,
 )
@@ -118,7 +118,12 @@ class PortalConfig:
     max_upload : int
         Largest accepted file in bytes (default 20 MB), enforced while the body streams.
     workers : int
-        Report render workers (each with a warm kernel).
+        Report render workers (processes, each warm, one report at a time).
+    check_concurrency : int
+        Uploads checked at the same time (the feedback lane: threads of the web process,
+        never behind a render); more wait their turn in arrival order.
+    login_concurrency : int
+        Password checks at the same time (each Argon2 check holds 19 MiB).
     retention_days : int
         Days an uploaded file is kept (default 90).
     codebook : str
@@ -131,6 +136,8 @@ class PortalConfig:
     session_secret: str | None = None
     max_upload: int = DEFAULT_MAX_UPLOAD
     workers: int = 1
+    check_concurrency: int = 2
+    login_concurrency: int = 2
     retention_days: int = 90
     codebook: str = "intervention"
     lang: str = "nl"
@@ -168,10 +175,16 @@ class Portal:
         self.store = store or Store(config.database, key=config.key, retention_days=config.retention_days)
         self.store.upgrade()
         self.store.fail_unfinished_jobs("job_failed_killed")
-        self.throttle = LoginThrottle(config.login_max_failures, config.login_window)
+        self.store.fail_unfinished_batches("job_failed_killed")
+        self.throttle = StoreLoginThrottle(self.store, config.login_max_failures, config.login_window)
         self.pool = RenderPool(
-            config.workers, self._job_finished, runner=config.runner, job_timeout=config.job_timeout
+            config.workers,
+            self._job_finished,
+            runner=config.runner,
+            job_timeout=config.job_timeout,
+            on_start=self._job_started,
         )
+        self._lanes: dict[str, Any] = {}
         self.names = _names()
         self.templates = Jinja2Templates(directory=str(_HERE / "templates"))
         self.templates.env.globals["MESSAGES"] = MESSAGES
@@ -225,9 +238,25 @@ class Portal:
             lang=lang,
             codebook=self.config.codebook,
         )
-        self.store.update_job(jid, "running")
-        self.pool.submit(task)
+        self.pool.submit(task)  # queued until a worker takes it (then running)
         return jid
+
+    def _job_started(self, task: Any) -> None:
+        if isinstance(task, RenderTask):
+            self.store.update_job(task.job_id, "running")
+
+    async def in_lane(self, lane: str, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn`` in a thread of the web process, at most ``<lane>_concurrency`` at a
+        time (lanes: ``check`` for upload feedback, ``login`` for password hashing); later
+        calls wait their turn. Renders never use these threads."""
+        import anyio.to_thread
+
+        limiter = self._lanes.get(lane)
+        if limiter is None:
+            limiter = self._lanes[lane] = anyio.CapacityLimiter(
+                max(1, int(getattr(self.config, f"{lane}_concurrency")))
+            )
+        return await anyio.to_thread.run_sync(fn, *args, limiter=limiter)
 
     def _job_finished(self, outcome: RenderOutcome) -> None:
         try:
@@ -397,17 +426,17 @@ async def login_form(request: Request) -> Response:
     username = str(form.get("username") or "")[:150]
     password = str(form.get("password") or "")[:1024]
     address = request.client.host if request.client else "-"
-    if portal.throttle.locked(username, address):
+    if await run_in_threadpool(portal.throttle.locked, username, address):
         await run_in_threadpool(
             portal.store.audit, None, "login_throttled", "user", None, detail=username[:40]
         )
         return _page(request, "login.html", None, status=429, error="login_throttled")
-    user = await run_in_threadpool(portal.store.verify_password, username, password)
+    user = await portal.in_lane("login", portal.store.verify_password, username, password)
     if user is None or not user.active:
-        portal.throttle.failed(username, address)
+        await run_in_threadpool(portal.throttle.failed, username, address)
         await run_in_threadpool(portal.store.audit, None, "login_failed", "user", None, detail=username[:40])
         return _page(request, "login.html", None, status=401, error="login_failed")
-    portal.throttle.succeeded(username, address)
+    await run_in_threadpool(portal.throttle.succeeded, username, address)
     lang = request.session.get("lang")
     request.session.clear()  # a new session on login (no fixation)
     request.session["user"] = user.username
@@ -490,14 +519,18 @@ async def upload(request: Request, user: UserInfo) -> Response:
     name = display_name(file.filename)
     store_user = _actor(user)
 
-    def save_and_check() -> tuple[str, dict[str, Any]]:
+    def save() -> str:
         sid = portal.store.save_submission(store_user, code, name, data, kind=kind)
         portal.store.audit(store_user, "uploaded", "submission", sid, gm_code=code)
+        return sid
+
+    def check(sid: str) -> dict[str, Any]:
         fb = check_upload(data, kind, codebook=portal.config.codebook, lang=lang, name=name)
         portal.store.set_validation(sid, "valid" if fb["ok"] else "invalid", fb)
-        return sid, fb
+        return fb
 
-    sid, fb = await run_in_threadpool(save_and_check)
+    sid = await run_in_threadpool(save)  # stored first: nothing is lost while it waits
+    fb = await portal.in_lane("check", check, sid)
     if fb["ok"]:
         jid = await run_in_threadpool(portal.start_job, code, sid, lang)
         return RedirectResponse(f"/jobs/{jid}", status_code=303)

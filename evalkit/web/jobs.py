@@ -9,12 +9,15 @@ the worker returns the HTML as a value, and the portal stores it in one transact
 render that fails or whose worker is killed leaves no partial page, only a failed job with
 a clear message.
 
-A killed worker breaks Python's process pool; the pool is then replaced and the jobs that
-were running in it are marked failed (``killed``), the next jobs run in the new pool.
+Each worker process is owned by one slot thread in the web process and holds at most one
+job, taken from one first-in-first-out queue when the worker is idle: a killed worker fails
+only its own job (``killed``); the slot starts a new worker for its next job, and the other
+workers and the queued jobs go on.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import shutil
@@ -23,7 +26,7 @@ import threading
 import uuid
 import warnings
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,8 +161,9 @@ def _guarded(runner: Callable[[RenderTask], RenderOutcome], task: RenderTask, li
         signal.signal(signal.SIGALRM, previous)
 
 
-#: Niceness added to render workers: checking an upload (in the web process) goes first.
-WORKER_NICENESS = 5
+#: Niceness added to render workers: checking an upload and answering pages (the web
+#: process) go first (CPU weight 110 against 1024 for the web process on a busy core).
+WORKER_NICENESS = 10
 
 
 def _worker_start() -> None:
@@ -190,102 +194,212 @@ def warm_up() -> int:
 # ----------------------------------------------------------------------------------------
 # web side
 # ----------------------------------------------------------------------------------------
-Runner = Callable[[RenderTask], RenderOutcome]
+Runner = Callable[[Any], RenderOutcome]
+Callback = Callable[[RenderOutcome], None]
+
+
+@dataclass
+class _Item:
+    task: Any
+    runner: Runner | None
+    timeout: float | None
+    on_done: Callback | None
+    on_start: Callable[[Any], None] | None
+
+
+class _Slot(threading.Thread):
+    """One render worker: a thread in the web process that owns one worker process.
+
+    The thread takes the next job from the pool's queue only when its worker is idle, so a
+    worker process holds at most one job: when it dies (killed, out of memory), exactly
+    that job fails and the slot starts a new worker for the next one.
+    """
+
+    def __init__(self, pool: RenderPool, index: int):
+        super().__init__(name=f"evalkit-render-{index}", daemon=True)
+        self.pool = pool
+        self.executor: ProcessPoolExecutor | None = None
+        self.busy_with: str | None = None
+
+    def _new_executor(self, warm: bool) -> ProcessPoolExecutor:
+        ctx = multiprocessing.get_context("spawn")
+        ex = ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_worker_start)
+        if warm:  # imports and one example page, before the next job (same process, FIFO)
+            ex.submit(warm_up)
+        return ex
+
+    def executor_for_job(self) -> ProcessPoolExecutor:
+        if self.executor is None:
+            self.executor = self._new_executor(warm=self.pool.warm_replacements)
+        return self.executor
+
+    def kill_worker(self) -> None:
+        """Stop this slot's worker process at once (a job past its hard limit)."""
+        import signal
+
+        for pid in _executor_pids(self.executor):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:  # already gone
+                pass
+
+    def run(self) -> None:
+        while True:
+            item = self.pool._queue.get()
+            if item is None:
+                return
+            self.busy_with = getattr(item.task, "job_id", None)
+            try:
+                outcome = self._run_one(item)
+            finally:
+                self.busy_with = None
+            callback = item.on_done or self.pool.on_done
+            try:
+                callback(outcome)
+            except Exception:  # noqa: BLE001 - a failing callback must not stop the worker slot
+                logging.getLogger("evalkit.web").exception("render callback failed")
+
+    def _run_one(self, item: _Item) -> RenderOutcome:
+        from concurrent.futures import TimeoutError as FutureTimeout
+
+        job_id = getattr(item.task, "job_id", "")
+        if item.on_start is not None:
+            item.on_start(item.task)
+        limit = float(item.timeout if item.timeout is not None else self.pool.job_timeout)
+        runner = item.runner or self.pool.runner
+        ex = self.executor_for_job()
+        try:
+            fut = ex.submit(_guarded, runner, item.task, limit)
+            return fut.result(timeout=limit + self.pool.grace)
+        except FutureTimeout:  # the worker did not stop itself (stuck in C code): kill it
+            self.kill_worker()
+            self._discard(ex)
+            return RenderOutcome(job_id, "failed", message="job_failed_timeout")
+        except BrokenProcessPool:  # this slot's worker died: only this job fails
+            self._discard(ex)
+            return RenderOutcome(job_id, "failed", message="job_failed_killed")
+        except Exception as exc:  # noqa: BLE001 - any other worker failure becomes a status
+            return RenderOutcome(job_id, "failed", message="job_failed_render", detail=type(exc).__name__)
+
+    def _discard(self, ex: ProcessPoolExecutor) -> None:
+        if self.executor is ex:
+            self.executor = None
+        ex.shutdown(wait=False, cancel_futures=True)
+
+
+def _executor_pids(ex: ProcessPoolExecutor | None) -> list[int]:
+    procs = getattr(ex, "_processes", None) or {}
+    return [p for p in procs if p != os.getpid()]
 
 
 class RenderPool:
-    """A bounded pool of render workers; ``on_done(outcome)`` is called for every job.
+    """A bounded pool of render workers with one first-in-first-out queue.
 
     Parameters
     ----------
     workers : int
-        Worker processes (each one report at a time, each with its own warm kernel).
+        Worker processes; each renders one report at a time in process (no kernel).
     on_done : callable
-        Called with the :class:`RenderOutcome` of every submitted job, from a pool thread.
+        Called with the :class:`RenderOutcome` of every job, from the worker's slot thread
+        in the web process (never from a worker process).
     runner : callable, optional
         The function a worker runs (default :func:`render_in_worker`; tests swap it).
     job_timeout : float
-        Seconds a render may take before it is stopped and its job fails.
+        Seconds a render may take: the worker stops it itself (the job fails and the worker
+        stays usable); a worker that does not stop within ``grace`` more seconds is killed.
+    on_start : callable, optional
+        Called with the task when a worker takes it from the queue (the job is running).
 
-    When a worker process dies (killed, out of memory), the jobs of that pool that had not
-    finished all fail with ``job_failed_killed`` (the pool cannot say which one was
-    running); the next submission starts a new pool.
+    Each worker process holds at most one job. When one dies (killed, out of memory),
+    only its own job fails (``job_failed_killed``); queued jobs and the other workers'
+    jobs go on, and the slot starts a fresh worker (warmed first) for its next job.
     """
 
     def __init__(
         self,
         workers: int,
-        on_done: Callable[[RenderOutcome], None],
+        on_done: Callback,
         runner: Runner = render_in_worker,
         job_timeout: float = 600.0,
+        on_start: Callable[[Any], None] | None = None,
+        grace: float = 30.0,
     ):
+        import queue
+
         self.workers = max(1, int(workers))
         self.on_done = on_done
+        self.on_start = on_start
         self.runner = runner
         self.job_timeout = float(job_timeout)
+        self.grace = float(grace)
+        self.warm_replacements = runner is render_in_worker
+        self._queue: queue.Queue[_Item | None] = queue.Queue()
+        self._slots = [_Slot(self, i) for i in range(self.workers)]
+        self._started = False
         self._lock = threading.Lock()
-        self._pool: ProcessPoolExecutor | None = None
-        self._running: dict[str, Future[RenderOutcome]] = {}
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def _start(self) -> None:
         with self._lock:
-            if self._pool is None:
-                ctx = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(
-                    max_workers=self.workers, mp_context=ctx, initializer=_worker_start
-                )
-            return self._pool
-
-    def _replace_broken(self, broken: ProcessPoolExecutor) -> None:
-        with self._lock:
-            if self._pool is broken:
-                self._pool = None
-        broken.shutdown(wait=False, cancel_futures=True)
+            if not self._started:
+                self._started = True
+                for slot in self._slots:
+                    slot.start()
 
     def warm(self) -> None:
-        """Start every worker and import the report pipeline there (before the first job)."""
-        pool = self._executor()
-        for _ in range(self.workers):
-            try:
-                pool.submit(warm_up)
-            except BrokenProcessPool:
-                return
+        """Start every worker and warm it (imports, one example page) before the first job."""
+        for slot in self._slots:
+            if slot.executor is None:
+                slot.executor = slot._new_executor(warm=True)
+        self._start()
 
-    def submit(self, task: RenderTask) -> None:
-        pool = self._executor()
-        try:
-            fut = pool.submit(_guarded, self.runner, task, self.job_timeout)
-        except BrokenProcessPool:
-            self._replace_broken(pool)
-            pool = self._executor()
-            fut = pool.submit(_guarded, self.runner, task, self.job_timeout)
-        self._running[task.job_id] = fut
+    def submit(
+        self,
+        task: Any,
+        *,
+        runner: Runner | None = None,
+        timeout: float | None = None,
+        on_done: Callback | None = None,
+    ) -> None:
+        """Queue a job (first in, first out)."""
+        self._start()
+        self._queue.put(_Item(task, runner, timeout, on_done, self.on_start))
 
-        def done(
-            f: Future[RenderOutcome], job_id: str = task.job_id, used: ProcessPoolExecutor = pool
-        ) -> None:
-            self._running.pop(job_id, None)
-            try:
-                outcome = f.result()
-            except BrokenProcessPool:
-                self._replace_broken(used)
-                outcome = RenderOutcome(job_id, "failed", message="job_failed_killed")
-            except Exception as exc:  # noqa: BLE001 - any worker failure becomes a status
-                outcome = RenderOutcome(
-                    job_id, "failed", message="job_failed_render", detail=type(exc).__name__
-                )
-            self.on_done(outcome)
-
-        fut.add_done_callback(done)
+    def queued(self) -> int:
+        """Jobs waiting for a worker."""
+        return self._queue.qsize()
 
     def worker_pids(self) -> list[int]:
         """Process ids of the current workers (for tests that kill one)."""
-        pool = self._pool
-        procs = getattr(pool, "_processes", None) or {}
-        return [p for p in procs if p != os.getpid()]
+        return [p for slot in self._slots for p in _executor_pids(slot.executor)]
+
+    def running_pid(self, job_id: str) -> int | None:
+        """The worker process running ``job_id`` (None when it is not running)."""
+        for slot in self._slots:
+            if slot.busy_with == job_id:
+                pids = _executor_pids(slot.executor)
+                return pids[0] if pids else None
+        return None
 
     def shutdown(self) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        """Stop: queued jobs are dropped (the store marks unfinished jobs failed at the next
+        start), running renders are stopped, the workers end."""
+        import queue
+
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+        if self._started:
+            for _ in self._slots:
+                self._queue.put(None)
+        for slot in self._slots:
+            if slot.busy_with is not None:
+                slot.kill_worker()
+        for slot in self._slots:
+            ex = slot.executor
+            if ex is not None:
+                ex.shutdown(wait=True, cancel_futures=True)
+        for slot in self._slots:
+            if slot.is_alive():
+                slot.join(timeout=5.0)

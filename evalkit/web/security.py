@@ -8,7 +8,9 @@
   a present ``Origin`` header names this host.
 - Throttling: failed logins are counted per user name and per client address in a sliding
   window; past the limit, logins are refused (429) until the window has passed, whether the
-  password is right or not, so guessing costs time and tells nothing.
+  password is right or not, so guessing costs time and tells nothing. The portal keeps the
+  counts in its database (:class:`StoreLoginThrottle`), so every server process behind a
+  load balancer sees the same counts; :class:`LoginThrottle` is the in-memory version.
 - Headers: a Content-Security-Policy that forbids every outside request (pages load only
   the portal's own stylesheet; no scripts at all), plus ``nosniff``, ``no-referrer`` and
   frame denial.
@@ -32,6 +34,7 @@ __all__ = [
     "CSP_REPORT",
     "LoginThrottle",
     "SecurityHeadersMiddleware",
+    "StoreLoginThrottle",
     "csrf_ok",
     "csrf_token",
 ]
@@ -111,6 +114,43 @@ class LoginThrottle:
     def succeeded(self, username: str, address: str) -> None:
         with self._lock:
             self._failures.pop(self._keys(username, address)[0], None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._failures.clear()
+
+
+def _throttle_keys(username: str, address: str) -> tuple[str, str]:
+    return "user:" + username.strip().casefold(), "addr:" + address
+
+
+class StoreLoginThrottle:
+    """The login throttle with its counts in the portal's database (shared by every server
+    process): ``max_failures`` failures within ``window`` seconds lock that user name and
+    that client address until the oldest failure leaves the window. Same methods as
+    :class:`LoginThrottle`; the store keeps only hashes of the keys, and only for the window."""
+
+    def __init__(self, store: Any, max_failures: int = 5, window: float = 900.0):
+        self.store = store
+        self.max_failures = int(max_failures)
+        self.window = float(window)
+
+    def locked(self, username: str, address: str) -> bool:
+        n = self.store.login_failures(_throttle_keys(username, address), window=self.window)
+        return bool(n >= self.max_failures)
+
+    def failed(self, username: str, address: str) -> None:
+        self.store.add_login_failure(_throttle_keys(username, address), window=self.window)
+
+    def succeeded(self, username: str, address: str) -> None:
+        self.store.clear_login_failures(_throttle_keys(username, address)[:1])
+
+    def clear(self) -> None:
+        """Forget every failure (tests, or an admin unlocking after an incident)."""
+        from evalkit.store.models import LoginFailure
+
+        with self.store.session() as s:
+            s.query(LoginFailure).delete()
 
 
 class SecurityHeadersMiddleware:
