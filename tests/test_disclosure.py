@@ -18,6 +18,7 @@ import pytest
 from evalkit import ParameterError
 from evalkit.reports import disclosure
 from evalkit.reports.content import (
+    Choose,
     Column,
     ContentError,
     Figure,
@@ -247,6 +248,131 @@ def test_r3_a_number_revealing_a_hidden_count_is_hidden():
     d = disclosure.apply(page)
     assert d.shown("pre") and not d.shown("post") and not d.shown("change")
     assert d.decisions["change"].reason == "R3"
+
+
+# ----------------------------------------------------------------------------------------
+# R3 with merged categories: the most informative safe presentation
+# ----------------------------------------------------------------------------------------
+def _rc_choice_page(improved: int, unchanged: int, worse: int) -> Page:
+    """Reliable change as the report builds it: three categories, or two merged ones."""
+    total = improved + unchanged + worse
+    counts = {
+        "improved": improved,
+        "unchanged": unchanged,
+        "worse": worse,
+        "not_improved": unchanged + worse,
+        "not_worse": improved + unchanged,
+    }
+    page = Page(title="T")
+    page.q("n", total, "count", fmt="int")
+    for k, c in counts.items():
+        page.q(f"{k}.n", c, "count", fmt="int")
+        page.q(k, c / total, "share", group_n=total, in_n=c, fmt="pct", digits=0, basis=(f"{k}.n",))
+    page.partition("rc", "n", ["improved.n", "unchanged.n", "worse.n"])
+    page.partition("ni", "not_improved.n", ["unchanged.n", "worse.n"])
+    page.partition("nw", "not_worse.n", ["improved.n", "unchanged.n"])
+    page.partition("a", "n", ["improved.n", "not_improved.n"])
+    page.partition("b", "n", ["not_worse.n", "worse.n"])
+
+    def fig(ids: list[str], word: str) -> Figure:
+        return Figure(
+            "bars",
+            {"labels": ids, "values": [Ref(i) for i in ids], "ylabel": "%"},
+            alt=Text(f"{word} van [[n]]: " + ", ".join(f"{i} [[{i}]]" for i in ids) + "."),
+            caption=word,
+        )
+
+    page.section("rc", "Betrouwbare verandering").add(
+        Choose(
+            "rc",
+            [
+                [fig(["improved", "unchanged", "worse"], "Drie uitkomsten")],
+                [fig(["improved", "not_improved"], "Samengevoegd: verbeterd of niet")],
+                [fig(["not_worse", "worse"], "Samengevoegd: verslechterd of niet")],
+            ],
+        )
+    )
+    return page
+
+
+def _pct_leaks(text: str, drawn: list[str], pcts: list[str]) -> list[str]:
+    return [
+        x
+        for x in pcts
+        if re.search(rf"(?<![\d,]){re.escape(x)}", text)
+        or any(re.search(rf"(?<![\d,]){re.escape(x)}", t) for t in drawn)
+    ]
+
+
+def test_r3_merges_categories_instead_of_hiding_them(drawn):
+    # 's-Hertogenbosch: 19 improved, 89 unchanged, 3 worse of 111. Hiding gave only
+    # "unchanged 80%"; merging shows improved 17% and not improved 83% (92 people)
+    page = _rc_choice_page(19, 89, 3)
+    d, r, rec = _render(page)
+    assert d.chosen == {"rc": 1}
+    assert d.shown("improved") and d.shown("not_improved")
+    assert not d.shown("worse") and not d.shown("unchanged")
+    text = _visible(r.html)
+    assert "verbeterd of niet" in text and "17%" in text and "83%" in text
+    assert "17%" in drawn and "83%" in drawn
+    assert _pct_leaks(text, drawn, ["80%", "3%", "97%"]) == []
+    # the presentations not chosen are not on the page and not in the record
+    ids = {x["id"] for x in rec["quantities"]}
+    assert not ids & {"unchanged", "not_worse", "worse"}
+    assert "Drie uitkomsten" not in text and "verslechterd of niet" not in text
+    assert disclosure.audit_record(rec, page_html=r.html) == []
+
+
+def test_r3_merges_the_other_way_when_improved_is_small(drawn):
+    page = _rc_choice_page(2, 89, 20)
+    d, r, rec = _render(page)
+    assert d.chosen == {"rc": 2}
+    assert d.shown("not_worse") and d.shown("worse")
+    text = _visible(r.html)
+    assert "82%" in text and "18%" in text  # 91 and 20 of 111
+    assert _pct_leaks(text, drawn, ["2%", "80%", "98%"]) == []
+
+
+def test_r3_a_small_complement_is_merged_too(drawn):
+    # 101 improved, 5 unchanged, 5 worse: "not improved" has exactly 10 people
+    page = _rc_choice_page(101, 5, 5)
+    d, r, rec = _render(page)
+    assert d.chosen == {"rc": 1}
+    text = _visible(r.html)
+    assert "91%" in text and "9%" in text
+    assert _pct_leaks(text, drawn, ["5%"]) == []
+
+
+def test_r3_all_categories_large_keeps_the_detailed_presentation():
+    page = _rc_choice_page(19, 82, 10)
+    d, r, rec = _render(page)
+    assert d.chosen == {"rc": 0}
+    assert all(d.shown(i) for i in ("improved", "unchanged", "worse"))
+    assert not d.shown("not_improved") and d.decisions["not_improved"].reason == "choice"
+    assert {x["id"] for x in rec["quantities"]} >= {"improved", "unchanged", "worse"}
+    assert not {x["id"] for x in rec["quantities"]} & {"not_improved", "not_worse"}
+    assert d.n_suppressed == 0  # a presentation not chosen is not a suppression
+
+
+def test_r3_when_no_merge_is_safe_nothing_small_leaks(drawn):
+    # 3 improved and 4 worse: every split into two reveals a small group
+    page = _rc_choice_page(3, 100, 4)
+    d, r, rec = _render(page)
+    assert d.chosen == {"rc": 0}  # nothing better: the first, most detailed one
+    text = _visible(r.html)
+    for x in ("improved", "unchanged", "worse", "not_improved", "not_worse"):
+        assert not d.shown(x)
+    assert _pct_leaks(text, drawn, ["3%", "4%", "93%", "96%", "97%"]) == []
+    assert "107" in text
+
+
+def test_r3_merged_numbers_pass_the_rules_with_a_raised_threshold():
+    # with min_cell 15 the merged group of 92 is still fine, 19 improved too
+    d, r, rec = _render(_rc_choice_page(19, 89, 3), Policy(15))
+    assert d.chosen == {"rc": 1}
+    d, r, rec = _render(_rc_choice_page(12, 89, 10), Policy(15))
+    # 12 improved and 10 worse are both under 15: neither merge is safe
+    assert not any(d.shown(x) for x in ("improved", "worse", "not_improved", "not_worse"))
 
 
 # ----------------------------------------------------------------------------------------

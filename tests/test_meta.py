@@ -27,7 +27,6 @@ from evalkit.core.errors import (  # noqa: E402
     DataValidationError,
     EstimationError,
     ParameterError,
-    PrivacyWarning,
 )
 from evalkit.core.results import TIDY_COLUMNS  # noqa: E402
 from evalkit.methods.meta import effect_sizes, random_effects  # noqa: E402
@@ -215,14 +214,25 @@ def test_effect_sizes_equal_paired_per_coalition():
     assert (md["effect"] == "mean_diff").all()
 
 
-def test_effect_sizes_privacy_and_bad_input():
+def test_effect_sizes_full_numbers_and_bad_input():
+    """A small coalition is kept with its own effect (methods return full numbers; the
+    disclosure layer of the reports decides what is shown); no privacy threshold here."""
     df = coalitions(seed=2, small=2)
-    with pytest.warns(PrivacyWarning, match="1 coalition"):
-        es = effect_sizes(df, outcome="total", unit="participant_id", time="wave")
-    assert "GM0365" not in set(es["municipality_code"]) and len(es) == 5
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert len(effect_sizes(df, outcome="total", unit="participant_id", time="wave", min_cell=2)) == 6
+        es = effect_sizes(df, outcome="total", unit="participant_id", time="wave")
+    assert len(es) == 6
+    row = es.set_index("municipality_code").loc["GM0365"]
+    assert row["n"] == 6
+    own = (
+        paired(df[df["municipality_code"] == "GM0365"], outcome="total", unit="participant_id", time="wave")
+        .tidy()
+        .set_index("term")
+        .loc["g_av"]
+    )
+    assert_allclose(float(row["estimate"]), float(own["estimate"]), rtol=1e-12)
+    with pytest.raises(TypeError, match="min_cell"):
+        effect_sizes(df, outcome="total", unit="participant_id", time="wave", min_cell=10)
     with pytest.raises(ParameterError):
         effect_sizes(df, outcome="total", unit="participant_id", time="wave", effect="r")
     with pytest.raises(ParameterError):

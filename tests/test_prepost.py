@@ -603,71 +603,96 @@ def test_attrition_without_dropouts_warns():
 
 
 # ------------------------------------------------------------------- by_group
-def test_by_group_suppresses_small_cells_and_matches_subsets():
+def test_by_group_gives_full_numbers_equal_to_the_subsets():
+    """Methods return full numbers (the disclosure layer of the reports decides what a
+    reader sees): a small subgroup gets its own analysis, equal to the method on the subset,
+    and no PrivacyWarning."""
     df = synthetic(seed=21, n=200, drop=30)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        with pytest.warns(PrivacyWarning):
-            res = by_group(paired, df, by="gender", **KW)
+        warnings.simplefilter("error", PrivacyWarning)
+        res = by_group(paired, df, by="gender", **KW)
         tidy = res.tidy()
+        assert "suppressed" not in tidy.columns
         small = tidy[tidy["group"] == "anders"]
-        assert small["suppressed"].all()
-        assert small[["estimate", "std_error", "ci_lower", "ci_upper", "p_value", "n"]].isna().all().all()
         assert list(small["term"]) == ["mean_diff", "wilcoxon", "d_z", "d_av", "g_av", "srm"]
-        for g in ("man", "vrouw"):
+        n_small = int(small.set_index("term").loc["mean_diff", "n"])
+        assert 1 < n_small < 10  # a group a report would never show
+        for g in ("man", "vrouw", "anders"):
             own = terms(paired(df[df["gender"] == g], **KW))
             got = tidy[tidy["group"] == g].set_index("term")
-            assert not got["suppressed"].any()
             assert_allclose(got["estimate"].astype(float), own["estimate"].astype(float), rtol=1e-12)
+            assert_allclose(got["n"].astype(float), own["n"].astype(float), rtol=0)
     text = res.summary()
-    assert "anders: onderdrukt" in text
+    assert "anders: " in text and f"n = {n_small}" in text and "openbaarmakingscontrole" in text
+    assert "disclosure control" in res.summary("en")
     res.plot()
 
 
-def test_by_group_uses_baseline_group_and_min_cell():
+def test_by_group_uses_baseline_group_and_refuses_min_cell():
     df = synthetic(seed=22, n=60, drop=0)
     df["band"] = np.where(df["age"] < 75, "<75", "75+")
     # a participant's band changes between waves: must be assigned by the pre row
     pid = df["participant_id"].iloc[0]
     pre_band = df.loc[(df["participant_id"] == pid) & (df["wave"] == "pre"), "band"].iloc[0]
     df.loc[(df["participant_id"] == pid) & (df["wave"] == "post"), "band"] = "other"
-    res = by_group(paired, df, by="band", min_cell=1, **KW)
+    res = by_group(paired, df, by="band", **KW)
     tidy = res.tidy()
     assert "other" not in set(tidy["group"])
     assert (tidy["by"] == "band").all()
     assert tidy.groupby("group")["n"].first().sum() == 60
     assert pre_band in set(tidy["group"])
-    with pytest.warns(PrivacyWarning):
-        big = by_group(paired, df, by="band", min_cell=100, **KW)
-    assert big.tidy()["suppressed"].all()
     with pytest.raises(ParameterError):
         by_group(paired, df, by="nope", **KW)
-    with pytest.raises(ParameterError):
-        by_group(paired, df, by="band", min_cell=0, **KW)
+    # no privacy threshold in a method: the disclosure layer of the reports has it
+    with pytest.raises(ParameterError, match="min_cell.*disclosure"):
+        by_group(paired, df, by="band", min_cell=10, **KW)
 
 
-def test_by_group_attrition_uses_smallest_group_count():
+def test_by_group_a_group_that_cannot_be_estimated_keeps_blank_rows():
+    df = synthetic(seed=25, n=60, drop=10)
+    one = df["participant_id"].iloc[0]
+    df["site"] = np.where(df["participant_id"] == one, "alone", "rest")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = by_group(paired, df, by="site", **KW)
+        tidy = res.tidy()
+    alone = tidy[tidy["group"] == "alone"]
+    assert len(alone) and alone["estimate"].isna().all()
+    rest = tidy[tidy["group"] == "rest"]
+    assert rest["estimate"].notna().any()
+    assert "alone: niet te schatten" in res.summary()
+
+
+def test_by_group_attrition_equals_attrition_per_subgroup():
     df = synthetic(seed=23, n=120, drop=12)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PrivacyWarning)
+        warnings.simplefilter("ignore")
         res = by_group(attrition, df, by="gender", covariates=["age"], **KW)
-    tidy = res.tidy()
-    shown = tidy[~tidy["suppressed"]]
-    assert (shown[["n_completers", "n_dropouts"]].min(axis=1) >= 10).all()
-    assert tidy["suppressed"].any()
+        tidy = res.tidy()
+        for g in ("man", "vrouw"):
+            own = attrition(df[df["gender"] == g], covariates=["age"], **KW).tidy()
+            got = tidy[tidy["group"] == g]
+            assert_allclose(got["n_completers"].astype(float), own["n_completers"].astype(float), rtol=0)
+            assert_allclose(got["n_dropouts"].astype(float), own["n_dropouts"].astype(float), rtol=0)
+    # the small group is there with its own counts (full numbers for the analysis)
+    small = tidy[tidy["group"] == "anders"]
+    assert len(small) and (small[["n_completers", "n_dropouts"]].min(axis=1) < 10).all()
 
 
 def test_by_group_other_functions():
     df = synthetic(seed=24, n=160, drop=0)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PrivacyWarning)
+        warnings.simplefilter("ignore")
         rc = by_group(reliable_change, df, by="gender", reliability=0.8, **KW).tidy()
         pc = by_group(proportion_change, df, by="gender", cutoff=3, **KW)
-    shown = rc[~rc["suppressed"]]
-    # a reliability given as a number is shown with its (large enough) group, not suppressed
-    assert set(shown["group"]) == {"man", "vrouw"}
-    assert (shown.groupby("group")["term"].count() == 6).all()
-    assert rc[rc["group"] == "anders"]["suppressed"].all()
+    assert set(rc["group"]) == {"man", "vrouw", "anders"}
+    assert (rc.groupby("group")["term"].count() == 6).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        own_rc = terms(reliable_change(df[df["gender"] == "anders"], reliability=0.8, **KW))
+    got_rc = rc[rc["group"] == "anders"].set_index("term")
+    assert_allclose(got_rc["estimate"].astype(float), own_rc["estimate"].astype(float), rtol=1e-12)
     own = terms(proportion_change(df[df["gender"] == "man"], cutoff=3, **KW))
     got = pc.tidy().query("group == 'man'").set_index("term")
     assert_allclose(got["estimate"].astype(float), own["estimate"].astype(float), rtol=1e-12)

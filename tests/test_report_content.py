@@ -95,9 +95,14 @@ def test_all_parts_but_one(interventions, tmp_path):
     sub = _coalition(interventions, "GM0796")
     out, text = _render(sub, "GM0796", "'s-Hertogenbosch", tmp_path)
     q = {x["id"]: x for x in out.record["quantities"]}
-    shown = [k for k in ("rc.improved", "rc.unchanged", "rc.deteriorated") if q[k]["shown"]]
-    assert len(shown) <= 1  # never all but one
-    for leaked in ("19 deelnemers", "3 deelnemers", " 17%", " 3%"):
+    # never all but one: the three categories become two merged ones (improved 17%, not
+    # improved 83% = 92 people) instead of showing only "unchanged"
+    assert "rc.unchanged" not in q and "rc.deteriorated" not in q
+    assert q["rc.improved"]["shown"] and q["rc.not_improved"]["shown"]
+    assert q["rc.improved"]["display"] == "17%" and q["rc.not_improved"]["display"] == "83%"
+    rc = text.split("Betrouwbare verandering")[1].split("Vergelijkingsgroep")[0]
+    assert "Niet verbeterd" in rc and "samengevoegd" in rc
+    for leaked in ("19 deelnemers", "3 deelnemers", "89 deelnemers", " 3%", " 80%", " 97%"):
         assert leaked not in text
 
 

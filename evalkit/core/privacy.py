@@ -2,8 +2,9 @@
 
 The privacy rules of every page shown to a reader (reports, the portal, the overview) live
 in one place: :mod:`evalkit.reports.disclosure` (rules R1-R4 over the whole page, a
-disclosure record per page, ``evalkit audit``). This module only blanks rows of one table
-in analysis outputs such as ``prepost.by_group`` and ``validation.norms``:
+disclosure record per page, ``evalkit audit``); methods return full numbers
+(``prepost.by_group`` and ``meta.effect_sizes`` no longer use this module). What is left
+here only blanks rows of one table for ``validation.norms`` and the validation notebook:
 :func:`suppress` blanks every statistic computed on fewer respondents than ``min_cell``
 (default :data:`DEFAULT_MIN_CELL` = 10) and marks the row as suppressed. (For comparison: a public
 regional Health Monitor script blanks municipal percentages based on fewer than 50

@@ -43,11 +43,9 @@ from evalkit.core.errors import (
     EstimationError,
     EvalkitWarning,
     ParameterError,
-    PrivacyWarning,
     SmallSampleWarning,
 )
 from evalkit.core.language import resolve_lang
-from evalkit.core.privacy import DEFAULT_MIN_CELL, check_min_cell
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.text import text_table
 
@@ -543,11 +541,15 @@ def effect_sizes(
     pre="pre",
     post="post",
     confidence: float = 0.95,
-    min_cell: int = DEFAULT_MIN_CELL,
 ) -> pd.DataFrame:
     """One pre/post effect size per coalition, ready for :func:`random_effects`.
 
     Runs :func:`evalkit.prepost.paired` per value of ``by`` and keeps the row ``effect``.
+    Coalitions where the effect cannot be estimated (e.g. constant scores, a single pair)
+    are left out with a :class:`~evalkit.DataQualityWarning`. Every other coalition is
+    kept, however small: methods return full numbers for the analysis (there is no
+    ``min_cell`` here); a page shown to readers passes the disclosure layer of the
+    reports (:mod:`evalkit.reports.disclosure`), which decides what may be shown.
 
     Parameters
     ----------
@@ -562,11 +564,6 @@ def effect_sizes(
         effect sizes; its standard error is Borenstein et al.'s (2009, eq. 4.28) variance
         of d_rm times Hedges' correction. ``mean_diff`` pools raw score changes (fine when
         every coalition uses the same scale, e.g. DJG-11).
-    min_cell : int
-        Coalitions with fewer complete pairs are left out (privacy: their effect could
-        not be shown in a forest plot), with a :class:`~evalkit.PrivacyWarning` giving
-        their number. Coalitions where the effect cannot be estimated (e.g. constant
-        scores) are left out with a :class:`~evalkit.DataQualityWarning`.
 
     Returns
     -------
@@ -592,9 +589,8 @@ def effect_sizes(
     check_dataframe(data)
     check_columns(data, by=by, outcome=outcome, unit=unit, time=time)
     check_option("effect", effect, ("g_av", "d_av", "d_z", "mean_diff"))
-    min_cell = check_min_cell(min_cell)
     confidence = check_confidence(confidence)
-    rows, small, failed = [], 0, []
+    rows, failed = [], []
     for key, sub in data.groupby(by, sort=True, observed=True, dropna=True):
         try:
             with warnings.catch_warnings():
@@ -604,9 +600,6 @@ def effect_sizes(
                 )
         except EstimationError:
             failed.append(key)
-            continue
-        if res.n < min_cell:
-            small += 1
             continue
         row = res.tidy().set_index("term").loc[effect]
         if not (np.isfinite(row["estimate"]) and np.isfinite(row["std_error"]) and row["std_error"] > 0):
@@ -623,12 +616,6 @@ def effect_sizes(
                 "n_dropped": int(res.n_dropped),
                 "effect": effect,
             }
-        )
-    if small:
-        warnings.warn(
-            f"{small} coalition(s) with fewer than {min_cell} complete pairs left out.",
-            PrivacyWarning,
-            stacklevel=2,
         )
     if failed:
         warnings.warn(

@@ -17,7 +17,8 @@ reliable_change
 attrition
     Completers versus drop-outs at baseline.
 by_group
-    Any of the above per subgroup, with cells under the privacy threshold suppressed.
+    Any of the above per subgroup (full numbers; a page shown to readers is disclosed by
+    :mod:`evalkit.reports.disclosure`).
 
 Every function returns a :class:`~evalkit.results.Result` with ``.tidy()``,
 ``.summary(lang="nl")``, an HTML view and (where a picture helps) ``.plot()``.
@@ -72,11 +73,9 @@ from evalkit.core.errors import (
     EstimationError,
     EvalkitWarning,
     ParameterError,
-    PrivacyWarning,
     SmallSampleWarning,
 )
 from evalkit.core.language import resolve_lang
-from evalkit.core.privacy import DEFAULT_MIN_CELL, check_min_cell, suppress
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.stats import wilson_interval
 
@@ -1883,7 +1882,12 @@ _HEADLINE = {"paired": "mean_diff", "proportion_change": "change", "reliable_cha
 
 
 class ByGroupResult(Result):
-    """Result of :func:`by_group`: one analysis per subgroup, small cells suppressed.
+    """Result of :func:`by_group`: one analysis per subgroup, full numbers.
+
+    An analysis result for the analyst (e.g. the committee in JupyterLab): every subgroup
+    with its own ``n``, however small. It is not a publication: a page shown to readers
+    (report, portal, overview) is built as typed content and passes the one disclosure
+    layer, :mod:`evalkit.reports.disclosure` (rules R1-R4).
 
     Attributes
     ----------
@@ -1891,26 +1895,25 @@ class ByGroupResult(Result):
         The analysis on all data.
     by : list of str
         The grouping columns.
-    min_cell : int
-        The privacy threshold applied.
 
-    ``n`` (in ``tidy()``): units in each subgroup's analysis (NaN where a subgroup is too small to show).
+    ``n`` (in ``tidy()``): units in each subgroup's analysis (NaN where the analysis cannot
+    be estimated in a subgroup).
     """
 
     title = {"nl": "Per subgroep", "en": "By subgroup"}
 
-    def __init__(self, *, table, overall, by, min_cell, func_name, confidence):
+    def __init__(self, *, table, overall, by, func_name, confidence):
         self._table = table
-        self.overall, self.by, self.min_cell = overall, by, min_cell
+        self.overall, self.by = overall, by
         self.func_name, self.confidence = func_name, confidence
 
     def tidy(self) -> pd.DataFrame:
         """The subgroup rows: the standard columns, the function's extra columns, then
         ``by`` (the name of the grouping column, e.g. ``"gender"``; several columns joined
         by ``", "``), ``group`` (the group's value, e.g. ``"vrouw"``; with several columns
-        the values joined by ``", "``) and ``suppressed`` (True where fewer than
-        ``min_cell`` respondents are behind the row; its statistics, ``n`` included, are
-        blank). The column names never depend on the arguments."""
+        the values joined by ``", "``). A subgroup where the analysis cannot be
+        estimated keeps its rows with blank statistics. The column names never depend on
+        the arguments."""
         return self._table.copy()
 
     def _headline(self):
@@ -1924,33 +1927,30 @@ class ByGroupResult(Result):
         lines = [
             {
                 "nl": f"Analyse: {self.func_name}, per {', '.join(self.by)}; term '{term}'. "
-                f"Groepen met minder dan {self.min_cell} deelnemers worden niet getoond.",
+                "Volledige getallen voor de analyse; een rapport toont ze alleen via de "
+                "openbaarmakingscontrole (geen kleine groepen).",
                 "en": f"Analysis: {self.func_name}, by {', '.join(self.by)}; term '{term}'. "
-                f"Groups with fewer than {self.min_cell} participants are not shown.",
+                "Full numbers for the analysis; a report shows them only through disclosure "
+                "control (no small groups).",
             }[lang]
         ]
         sub = self._table[self._table["term"] == term]
         for _, r in sub.iterrows():
             name = str(r["group"])
-            if r["suppressed"]:
-                lines.append(
-                    f"- {name}: "
-                    + {
-                        "nl": f"onderdrukt (minder dan {self.min_cell} deelnemers)",
-                        "en": f"suppressed (fewer than {self.min_cell} participants)",
-                    }[lang]
-                )
+            if pd.isna(r["estimate"]):
+                lines.append(f"- {name}: " + {"nl": "niet te schatten", "en": "cannot be estimated"}[lang])
             else:
+                n = "–" if pd.isna(r["n"]) else str(int(r["n"]))
                 lines.append(
                     f"- {name}: {_fmt(r['estimate'], 2, lang)} "
                     f"{i18n.fmt_ci(r['ci_lower'], r['ci_upper'], 2, lang, self.confidence)}, "
-                    f"n = {int(r['n'])}, {i18n.fmt_p(r['p_value'], lang)}"
+                    f"n = {n}, {i18n.fmt_p(r['p_value'], lang)}"
                 )
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
     def plot(self, *, term: str | None = None, ax=None, lang: str | None = None):
         """Estimate and interval of ``term`` (default: the headline term) per subgroup;
-        suppressed groups are listed without a value."""
+        groups where it cannot be estimated are listed without a value."""
         lang = resolve_lang(lang)
         from evalkit.core import plotting
 
@@ -1962,10 +1962,10 @@ class ByGroupResult(Result):
         labels = []
         for y, (_, r) in zip(ypos, sub.iterrows()):
             name = str(r["group"])
-            if r["suppressed"]:
-                labels.append(name + {"nl": " (onderdrukt)", "en": " (suppressed)"}[lang])
+            if pd.isna(r["estimate"]):
+                labels.append(name + {"nl": " (niet te schatten)", "en": " (cannot be estimated)"}[lang])
                 continue
-            labels.append(f"{name} (n = {int(r['n'])})")
+            labels.append(name if pd.isna(r["n"]) else f"{name} (n = {int(r['n'])})")
             ax.plot([r["ci_lower"], r["ci_upper"]], [y, y], color=plotting.COLORS["intervention"])
             ax.plot([r["estimate"]], [y], "s", color=plotting.COLORS["intervention"])
         ax.axvline(0, color=plotting.COLORS["national"], linewidth=1, linestyle="--")
@@ -1980,10 +1980,9 @@ def by_group(
     data: pd.DataFrame,
     *,
     by: str | Sequence[str],
-    min_cell: int = DEFAULT_MIN_CELL,
     **kwargs,
 ) -> ByGroupResult:
-    r"""Run an analysis per subgroup, suppressing cells under the privacy threshold.
+    r"""Run an analysis per subgroup (full numbers, for the analyst).
 
     Parameters
     ----------
@@ -1998,12 +1997,6 @@ def by_group(
         ``unit`` and ``time`` are among ``kwargs`` each unit is assigned to the subgroup
         of its ``pre`` row (of its first row when it has none), so a participant whose
         answer changes between waves is never split.
-    min_cell : int
-        Privacy threshold (default 10, :data:`evalkit.privacy.DEFAULT_MIN_CELL`). Every
-        row based on fewer respondents is blanked by :func:`evalkit.privacy.suppress`
-        and marked ``suppressed=True`` (for :func:`attrition` the smaller of completers
-        and drop-outs counts). Groups with fewer units than ``min_cell`` are not even
-        analysed.
     **kwargs
         Passed to ``func`` (``outcome=``, ``unit=``, ``time=``, ...).
 
@@ -2011,8 +2004,16 @@ def by_group(
     -------
     ByGroupResult
         ``tidy()`` has fixed columns whatever ``by`` is: the function's columns, then
-        ``by`` (the grouping column's name), ``group`` (the group's value) and
-        ``suppressed``.
+        ``by`` (the grouping column's name) and ``group`` (the group's value). Every
+        subgroup is analysed, however small (a subgroup where ``func`` cannot estimate
+        keeps its rows with blank statistics).
+
+    Notes
+    -----
+    Methods return full numbers; they never leave the analysis. There is no privacy
+    threshold here (``min_cell`` was removed): a report, the portal or the overview builds
+    its page as typed content and the one disclosure layer
+    (:mod:`evalkit.reports.disclosure`) decides what a reader may see.
 
     Examples
     --------
@@ -2024,8 +2025,8 @@ def by_group(
     ...                    "gender": np.where(ids < 52, "vrouw", "man"),
     ...                    "total": rng.integers(0, 12, 120)})
     >>> res = by_group(paired, df, by="gender", outcome="total", unit="id", time="wave")
-    >>> res.tidy().groupby("group")["suppressed"].all().to_dict()
-    {'man': True, 'vrouw': False}
+    >>> res.tidy().groupby("group")["n"].first().to_dict()
+    {'man': 8, 'vrouw': 52}
     """
     if not callable(func):
         raise ParameterError(f"func must be an analysis function such as paired, got {func!r}.")
@@ -2034,7 +2035,12 @@ def by_group(
     if not by:
         raise ParameterError("by must name at least one column.")
     check_columns(data, by=by)
-    min_cell = check_min_cell(min_cell)
+    if "min_cell" in kwargs:
+        raise ParameterError(
+            "by_group has no min_cell: methods return full numbers for the analysis; what a "
+            "reader may see is decided by the disclosure layer of the report "
+            "(evalkit.reports.disclosure)."
+        )
     overall = func(data, **kwargs)
     unit, time = kwargs.get("unit"), kwargs.get("time")
     if unit is not None and time is not None:
@@ -2043,12 +2049,10 @@ def by_group(
         first = data.iloc[order].drop_duplicates(subset=[unit], keep="first")[[unit] + by]
         keys = data[[unit]].merge(first, on=unit, how="left", sort=False)[by]
         keys.index = data.index
-        n_units = data[unit]
     else:
         keys = data[by]
-        n_units = None
     pieces = []
-    # template of a suppressed/unanalysed group: the overall table's rows and columns with
+    # template of a group that cannot be estimated: the overall table's rows and columns with
     # every statistic blank, so that the columns never depend on which groups are shown
     template = overall.tidy().copy()
     for c in template.columns:
@@ -2065,27 +2069,13 @@ def by_group(
     for gkey, pos in grouped.items():
         gkey = gkey if isinstance(gkey, tuple) else (gkey,)
         sub = data.iloc[pos]
-        size = sub[unit].nunique() if n_units is not None else len(sub)
-        tidy = None
-        if size >= min_cell:
-            try:
-                with warnings.catch_warnings():
-                    # subgroup warnings could reveal counts of small groups; the overall
-                    # run above has already warned about the data as a whole
-                    warnings.simplefilter("ignore", EvalkitWarning)
-                    tidy = func(sub, **kwargs).tidy()
-            except EstimationError:
-                tidy = None
-        if tidy is None:
+        try:
+            with warnings.catch_warnings():
+                # the overall run above has already warned about the data as a whole
+                warnings.simplefilter("ignore", EvalkitWarning)
+                tidy = func(sub, **kwargs).tidy()
+        except EstimationError:
             tidy = template.copy()
-            tidy["_cell_n"] = np.nan  # not analysed: suppressed
-        else:
-            # respondents behind a row: n (for attrition the smaller of completers and
-            # drop-outs); a row without a count (e.g. a reliability given as a number)
-            # takes the smallest count of its group
-            counts = tidy[[c for c in ("n", "n_completers", "n_dropouts") if c in tidy.columns]]
-            cell = counts.min(axis=1, skipna=True)
-            tidy["_cell_n"] = cell.fillna(cell.min(skipna=True))
         tidy["by"] = ", ".join(by)
         tidy["group"] = gkey[0] if len(by) == 1 else ", ".join(str(v) for v in gkey)
         pieces.append(tidy)
@@ -2094,26 +2084,12 @@ def by_group(
                 extra_cols.append(c)
     table = pd.concat(pieces, ignore_index=True, sort=False)
     std = ["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "n"]
-    rest = [c for c in extra_cols if c not in std and c not in _BY_COLS and c != "_cell_n"]
-    table = table.reindex(columns=std + rest + list(_BY_COLS) + ["_cell_n"])
-    keep = [c for c in table.columns if c in _KEEP_LABELS or c in _BY_COLS]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PrivacyWarning)
-        table = suppress(table, n="_cell_n", min_cell=min_cell, keep=keep, warn=False)
-    table = table.drop(columns="_cell_n")
-    n_sup = int(table.groupby("group", dropna=False, observed=True, sort=False)["suppressed"].all().sum())
-    if table["suppressed"].any():
-        warnings.warn(
-            f"{int(table['suppressed'].sum())} row(s) in {n_sup} subgroup(s) based on fewer "
-            f"than {min_cell} respondents were suppressed.",
-            PrivacyWarning,
-            stacklevel=2,
-        )
+    rest = [c for c in extra_cols if c not in std and c not in _BY_COLS]
+    table = table.reindex(columns=std + rest + list(_BY_COLS))
     return ByGroupResult(
         table=table,
         overall=overall,
         by=by,
-        min_cell=min_cell,
         func_name=getattr(func, "__name__", "analysis"),
         confidence=kwargs.get("confidence", 0.95),
     )

@@ -42,6 +42,7 @@ from evalkit.core import i18n
 from evalkit.core.checks import check_dataframe, check_lang
 from evalkit.core.errors import DataValidationError, EstimationError, ParameterError
 from evalkit.reports.content import (
+    Choose,
     Column,
     Figure,
     KeyFigure,
@@ -982,8 +983,11 @@ def _reliable_change(page: Page, s: Any, res_rc: Any, n_pairs: int, lang: str) -
     q = page.q
     q("n_pairs", res_rc.n, "count", group_n=res_rc.n, fmt="int")  # rule 4: the same n
     keys = ("improved", "unchanged", "deteriorated")
-    for k in keys:
-        c = int(res_rc.counts[k])
+    counts = {k: int(res_rc.counts[k]) for k in keys}
+    # merged categories, shown instead of hiding when one category is small (rule 3)
+    counts["not_improved"] = counts["unchanged"] + counts["deteriorated"]
+    counts["not_worse"] = counts["improved"] + counts["unchanged"]
+    for k, c in counts.items():
         q(f"rc.{k}.n", c, "count", fmt="int")
         q(
             f"rc.{k}",
@@ -996,39 +1000,91 @@ def _reliable_change(page: Page, s: Any, res_rc: Any, n_pairs: int, lang: str) -
             basis=(f"rc.{k}.n",),
         )
     page.partition("reliable_change", "n_pairs", [f"rc.{k}.n" for k in keys])
+    page.partition(
+        "reliable_change.not_improved", "rc.not_improved.n", ["rc.unchanged.n", "rc.deteriorated.n"]
+    )
+    page.partition("reliable_change.not_worse", "rc.not_worse.n", ["rc.improved.n", "rc.unchanged.n"])
+    page.partition("reliable_change.improved_or_not", "n_pairs", ["rc.improved.n", "rc.not_improved.n"])
+    page.partition("reliable_change.worse_or_not", "n_pairs", ["rc.not_worse.n", "rc.deteriorated.n"])
     q("rc.threshold", res_rc.threshold, "estimate", group_n=n_pairs, digits=1)
     q("rc.reliability", res_rc.reliability, "estimate", group_n=n_pairs, digits=2)
-    labels = [plotting.label(k, lang) for k in keys]
-    s.add(
-        Figure(
+    ylabel = _T("Deelnemers (%)", "Participants (%)", lang)
+    merged_note = _T(
+        " Twee uitkomsten zijn samengevoegd, omdat een van beide te weinig deelnemers telt om "
+        "apart te tonen.",
+        " Two outcomes are merged because one of them has too few participants to show on its own.",
+        lang,
+    )
+    caption = _T(
+        "Percentage deelnemers per uitkomst; de labels boven de staven zijn ook percentages.",
+        "Percentage of participants per outcome; the labels above the bars are percentages too.",
+        lang,
+    )
+    hidden_note = _T(
+        " Een staaf die niet getoond wordt, hoort bij een kleine groep (of beschermt er een).",
+        " A bar that is not shown belongs to a small group (or protects one).",
+        lang,
+    )
+
+    def bars(cats: list[tuple[str, str, str]], alt_nl: str, alt_en: str, note: str) -> Figure:
+        return Figure(
             "bars",
             {
-                "labels": labels,
-                "values": [Ref(f"rc.{k}") for k in keys],
-                "colors": [plotting.COLORS[k] for k in keys],
-                "ylabel": _T("Deelnemers (%)", "Participants (%)", lang),
+                "labels": [lab for _, lab, _ in cats],
+                "values": [Ref(f"rc.{k}") for k, _, _ in cats],
+                "colors": [plotting.COLORS[col] for _, _, col in cats],
+                "ylabel": ylabel,
             },
-            alt=Text(
-                _T(
-                    "Staafdiagram van [[n_pairs]] deelnemers: [[rc.improved]] betrouwbaar "
-                    "verbeterd, [[rc.unchanged]] onveranderd, [[rc.deteriorated]] betrouwbaar "
-                    "verslechterd.",
-                    "Bar chart of [[n_pairs]] participants: [[rc.improved]] reliably improved, "
-                    "[[rc.unchanged]] unchanged, [[rc.deteriorated]] reliably deteriorated.",
-                    lang,
-                )
-            ),
-            caption=_T(
-                "Percentage deelnemers per uitkomst; de labels boven de staven zijn ook "
-                "percentages. Een staaf die niet getoond wordt, hoort bij een kleine groep "
-                "(of beschermt er een).",
-                "Percentage of participants per outcome; the labels above the bars are "
-                "percentages too. A bar that is not shown belongs to a small group (or "
-                "protects one).",
-                lang,
-            ),
+            alt=Text(_T(alt_nl, alt_en, lang)),
+            caption=caption + note,
         )
+
+    detailed = bars(
+        [(k, plotting.label(k, lang), k) for k in keys],
+        "Staafdiagram van [[n_pairs]] deelnemers: [[rc.improved]] betrouwbaar verbeterd, "
+        "[[rc.unchanged]] onveranderd, [[rc.deteriorated]] betrouwbaar verslechterd.",
+        "Bar chart of [[n_pairs]] participants: [[rc.improved]] reliably improved, "
+        "[[rc.unchanged]] unchanged, [[rc.deteriorated]] reliably deteriorated.",
+        hidden_note,
     )
+    improved_or_not = bars(
+        [
+            ("improved", plotting.label("improved", lang), "improved"),
+            ("not_improved", _T("Niet verbeterd", "Not improved", lang), "unchanged"),
+        ],
+        "Staafdiagram van [[n_pairs]] deelnemers: [[rc.improved]] betrouwbaar verbeterd, "
+        "[[rc.not_improved]] niet betrouwbaar verbeterd (onveranderd of verslechterd, "
+        "samengevoegd).",
+        "Bar chart of [[n_pairs]] participants: [[rc.improved]] reliably improved, "
+        "[[rc.not_improved]] not reliably improved (unchanged or deteriorated, merged).",
+        _T(
+            " Niet verbeterd = onveranderd of betrouwbaar verslechterd.",
+            " Not improved = unchanged or reliably deteriorated.",
+            lang,
+        )
+        + merged_note
+        + hidden_note,
+    )
+    worse_or_not = bars(
+        [
+            ("not_worse", _T("Niet verslechterd", "Not deteriorated", lang), "unchanged"),
+            ("deteriorated", plotting.label("deteriorated", lang), "deteriorated"),
+        ],
+        "Staafdiagram van [[n_pairs]] deelnemers: [[rc.not_worse]] niet betrouwbaar "
+        "verslechterd (verbeterd of onveranderd, samengevoegd), [[rc.deteriorated]] "
+        "betrouwbaar verslechterd.",
+        "Bar chart of [[n_pairs]] participants: [[rc.not_worse]] not reliably deteriorated "
+        "(improved or unchanged, merged), [[rc.deteriorated]] reliably deteriorated.",
+        _T(
+            " Niet verslechterd = betrouwbaar verbeterd of onveranderd.",
+            " Not deteriorated = reliably improved or unchanged.",
+            lang,
+        )
+        + merged_note
+        + hidden_note,
+    )
+    # the disclosure layer shows the most detailed of these it can show safely
+    s.add(Choose("reliable_change", [[detailed], [improved_or_not], [worse_or_not]]))
     s.add(
         Text(
             _T(

@@ -27,6 +27,7 @@ from evalkit.core.errors import EvalkitError
 __all__ = [
     "PLACEHOLDER",
     "Block",
+    "Choose",
     "Column",
     "ContentError",
     "Figure",
@@ -228,7 +229,28 @@ class Figure:
         return out
 
 
-Block = Text | KeyFigure | Table | Figure | list[KeyFigure]
+@dataclass
+class Choose:
+    """Alternative presentations of the same people, most detailed first.
+
+    Each option is a list of blocks. The disclosure layer picks, for the whole page, the
+    most informative option it can show safely (the one with the most of its own numbers
+    shown; the first on a tie) and the renderer draws only that option. The typical use
+    is merging categories instead of hiding them: reliable change as improved /
+    unchanged / deteriorated, else improved / not improved, else not deteriorated /
+    deteriorated. The quantities of the options that are not chosen are not on the page
+    (hidden, and not in the disclosure record); the merged numbers pass the rules like
+    any other (their partitions are registered on the page).
+    """
+
+    id: str
+    options: list[list[Block]]
+
+    def option_ids(self) -> list[list[str]]:
+        return [[i for b in opt for i in _block_ids(b)] for opt in self.options]
+
+
+Block = Text | KeyFigure | Table | Figure | Choose | list[KeyFigure]
 
 
 @dataclass
@@ -303,13 +325,23 @@ class Page:
             for b in s.blocks:
                 yield s, b
 
-    def referenced_ids(self) -> set[str]:
+    def referenced_ids(self, chosen: dict[str, int] | None = None) -> set[str]:
+        """Ids of every quantity the page refers to; with ``chosen`` (the option picked
+        per :class:`Choose` block) only those of the chosen options."""
         out: set[str] = set()
         if self.banner is not None:
             out.update(self.banner.ids())
         for _, b in self.blocks():
-            out.update(_block_ids(b))
+            if chosen is not None and isinstance(b, Choose):
+                for x in b.options[chosen.get(b.id, 0)]:
+                    out.update(_block_ids(x))
+            else:
+                out.update(_block_ids(b))
         return out
+
+    def choices(self) -> list[Choose]:
+        """The :class:`Choose` blocks of the page, in page order."""
+        return [b for _, b in self.blocks() if isinstance(b, Choose)]
 
     def check(self) -> None:
         """Every placeholder and reference names a registered quantity."""
@@ -325,6 +357,8 @@ def _block_ids(b: Block) -> list[str]:
         return b.value.ids()
     if isinstance(b, (Table, Figure)):
         return b.ids()
+    if isinstance(b, Choose):
+        return [i for opt in b.options for x in opt for i in _block_ids(x)]
     if isinstance(b, list):
         return [i for k in b for i in k.value.ids()]
     return []

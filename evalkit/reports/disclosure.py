@@ -307,7 +307,7 @@ RULE_IDS = tuple(r.id for r in RULES)
 @dataclass(frozen=True)
 class Decision:
     shown: bool
-    reason: str | None = None  # rule id, or "basis" (reveals a hidden count)
+    reason: str | None = None  # rule id, or "choice" (in a presentation not chosen)
     secondary: bool = False
 
 
@@ -318,6 +318,8 @@ class DisclosedPage:
     page: Page
     policy: Policy
     decisions: dict[str, Decision] = field(default_factory=dict)
+    #: the option shown per :class:`~evalkit.reports.content.Choose` block
+    chosen: dict[str, int] = field(default_factory=dict)
 
     def shown(self, id: str) -> bool:
         return self.decisions[id].shown
@@ -335,16 +337,73 @@ class DisclosedPage:
 
     @property
     def n_suppressed(self) -> int:
-        return sum(not d.shown for d in self.decisions.values())
+        return sum(not d.shown and d.reason != "choice" for d in self.decisions.values())
+
+    def referenced_ids(self) -> set[str]:
+        """Quantities the page refers to (only the chosen presentation of each choice)."""
+        return self.page.referenced_ids(self.chosen)
 
 
 def apply(page: Page, policy: Policy | None = None) -> DisclosedPage:
-    """Decide for every quantity on ``page`` whether it may be shown (rules R1-R4)."""
+    """Decide for every quantity on ``page`` whether it may be shown (rules R1-R4).
+
+    Where the page offers alternative presentations (:class:`~evalkit.reports.content.
+    Choose`, e.g. merged categories), the most informative safe one is chosen first: for
+    each option in turn the other options' numbers (and the counts they reveal) are taken
+    off the page and the rules applied; the option with the most of its own numbers shown
+    wins (the first, most detailed one on a tie, and at once when it shows everything).
+    """
     policy = policy or Policy()
     page.check()
+    forced: dict[str, str] = {}
+    chosen: dict[str, int] = {}
+    dec: dict[str, Decision] | None = None
+    for ch in page.choices():
+        own = [set(ids) for ids in ch.option_ids()]
+        common = set.intersection(*own) if own else set()
+        own = [o - common for o in own]
+        reach = [_with_basis(page, o) for o in own]
+        best: tuple[int, int, dict[str, str], dict[str, Decision]] | None = None
+        for k, o in enumerate(own):
+            f = dict(forced)
+            for j, r in enumerate(reach):
+                if j != k:
+                    f.update({i: "choice" for i in r - reach[k]})
+            d = _decide(page, policy, f)
+            score = sum(d[i].shown for i in o)
+            if best is None or score > best[0]:
+                best = (score, k, f, d)
+            if score == len(o):
+                break
+        assert best is not None
+        chosen[ch.id], forced, dec = best[1], best[2], best[3]
+    if dec is None or len(chosen) > 1:
+        dec = _decide(page, policy, forced)
+    return DisclosedPage(page, policy, dec, chosen)
+
+
+def _with_basis(page: Page, ids: set[str]) -> set[str]:
+    """``ids`` and every count they reveal (their ``basis``, transitively)."""
+    out, todo = set(), list(ids)
+    while todo:
+        i = todo.pop()
+        if i in out or i not in page.quantities:
+            continue
+        out.add(i)
+        todo.extend(page.quantities[i].basis)
+    return out
+
+
+def _decide(page: Page, policy: Policy, forced: dict[str, str]) -> dict[str, Decision]:
+    """One decision per quantity: ``forced`` ones are off the page (a presentation not
+    chosen), then primary suppression (R1, R2), then secondary suppression (R3) until
+    nothing changes."""
     qs = page.quantities
     dec: dict[str, Decision] = {}
     for i, q in qs.items():
+        if i in forced:
+            dec[i] = Decision(False, forced[i])
+            continue
         dec[i] = Decision(True)
         if q.missing:
             continue
@@ -392,7 +451,7 @@ def apply(page: Page, policy: Policy | None = None) -> DisclosedPage:
             break
     else:  # pragma: no cover - the loop only ever hides more, so it ends
         raise DisclosureError("secondary suppression did not settle.")
-    return DisclosedPage(page, policy, dec)
+    return dec
 
 
 # ----------------------------------------------------------------------------------------
@@ -413,7 +472,7 @@ def record(
     counts), the partitions, the policy and a hash of the page it belongs to.
     """
     items = []
-    used = set(displays) | disclosed.page.referenced_ids()
+    used = set(displays) | disclosed.referenced_ids()
     for i in sorted(used):
         q = disclosed.page.quantities[i]
         d = disclosed.decisions[i]

@@ -22,6 +22,7 @@ from typing import Any
 from evalkit.core import i18n
 from evalkit.reports.content import (
     PLACEHOLDER,
+    Choose,
     Figure,
     KeyFigure,
     Quantity,
@@ -186,6 +187,8 @@ def _block_html(c: _Ctx, b: Any) -> str:
         return custom(c, b)
     if isinstance(b, Text):
         return _text_block(c, b)
+    if isinstance(b, Choose):  # only the presentation the disclosure layer chose
+        return "\n".join(_block_html(c, x) for x in b.options[c.d.chosen.get(b.id, 0)])
     if isinstance(b, Table):
         return _table_block(c, b)
     if isinstance(b, Figure):
