@@ -88,6 +88,10 @@ CALLS = {
         internal_consistency=0.85, reliability=0.75
     ),
     "validation.scaled_difference_test": _scaled_difference,
+    # the whole COSMIN route; invariance left out to keep the contract test fast
+    "validation.validation_study": lambda: evalkit.validation.validation_study(
+        evalkit.datasets.load("youth"), invariance_groups=(), n_boot=0
+    ),
     "did.honest": _honest,
 }
 

@@ -181,10 +181,11 @@ class Column:
 
 @dataclass
 class Table:
-    """Rows of cells: plain text, :class:`Ref` (a number) or :class:`Status`."""
+    """Rows of cells: plain text, :class:`Ref` (a number), :class:`Status` or :class:`Text`
+    (numbers inside words, such as a confidence interval ``"[[[lo]], [[hi]]]"``)."""
 
     columns: list[Column]
-    rows: list[dict[str, str | Ref | Status]]
+    rows: list[dict[str, str | Ref | Status | Text]]
     caption: str = ""
 
     def ids(self) -> list[str]:
@@ -195,6 +196,8 @@ class Table:
                     out.append(c.id)
                 elif isinstance(c, Status):
                     out.extend((c.id, *c.also))
+                elif isinstance(c, Text):  # a cell with numbers in words, e.g. "[lo, hi]"
+                    out.extend(c.ids())
         return out
 
 

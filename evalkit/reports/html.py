@@ -155,6 +155,8 @@ def _table_block(c: _Ctx, t: Table) -> str:
             elif isinstance(v, Status):
                 s = next((x for x in (_status_text(c, i) for i in (v.id, *v.also)) if x), "")
                 cells.append(f'<td class="suppressed">{_esc(s)}</td>' if s else "<td></td>")
+            elif isinstance(v, Text):
+                cells.append(f"<td>{c.text_html(v)}</td>")
             else:
                 cells.append(f"<td>{_esc(v)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")

@@ -13,6 +13,8 @@ Submodules (imported on first use; named so that no submodule shadows a function
 - ``validity``      ``hypotheses_test``, ``known_groups``, ``roc``
 - ``norming``       ``norms``
 - ``cosmin``        ``cosmin_table``
+- ``study``         ``validation_study``: the whole COSMIN route (notebook 03 and the report)
+- ``grading``       risk of bias per property and COSMIN's modified GRADE (used by ``study``)
 - ``ordinal``, ``irt``, ``differential``  ordinal items (polychoric, GRM, DIF)
 """
 
@@ -61,6 +63,8 @@ _LAZY = {
     "ROCResult": "validity",
     "NormsResult": "norming",
     "CosminResult": "cosmin",
+    "validation_study": "study",
+    "ValidationStudy": "study",
 }
 
 __all__ = sorted(_LAZY)

@@ -64,7 +64,29 @@ _NAMES = {
         "en": "Hypotheses testing (construct validity)",
     },
     "criterion_validity": {"nl": "Criteriumvaliditeit", "en": "Criterion validity"},
+    "content_validity": {"nl": "Inhoudsvaliditeit", "en": "Content validity"},
+    "responsiveness": {"nl": "Responsiviteit", "en": "Responsiveness"},
 }
+
+#: COSMIN's order of the properties (Prinsen et al. 2018, Table 1), used with ``full=True``.
+FULL_ORDER = (
+    "content_validity",
+    "structural_validity",
+    "internal_consistency",
+    "measurement_invariance",
+    "reliability",
+    "measurement_error",
+    "criterion_validity",
+    "hypotheses_testing",
+    "responsiveness",
+)
+
+
+def property_name(term: str, lang: str = "nl") -> str:
+    """The name of a measurement property in ``lang``."""
+    check_lang(lang)
+    return _NAMES[term][lang]
+
 
 _CRITERIA = {
     "structural_validity": {
@@ -85,7 +107,36 @@ _CRITERIA = {
         "en": ">= 75% of hypotheses confirmed",
         "nl": ">= 75% van de hypothesen bevestigd",
     },
-    "criterion_validity": {"en": "AUC >= 0.70 (or r >= 0.70)", "nl": "AUC >= 0,70 (of r >= 0,70)"},
+    "criterion_validity": {
+        "en": "AUC >= 0.70 (or r >= 0.70) against a gold standard",
+        "nl": "AUC >= 0,70 (of r >= 0,70) tegen een gouden standaard",
+    },
+    "content_validity": {
+        "en": "relevance, comprehensiveness and comprehensibility rated sufficient (Terwee et al. 2018)",
+        "nl": "relevantie, volledigheid en begrijpelijkheid voldoende beoordeeld (Terwee et al. 2018)",
+    },
+    "responsiveness": {
+        "en": "AUC >= 0.70 of the change score against an anchor, or >= 75% of hypotheses confirmed",
+        "nl": "AUC >= 0,70 van de veranderscore tegen een anker, of >= 75% van de hypothesen bevestigd",
+    },
+}
+
+#: criterion text of the invariance row per decision rule
+_INVARIANCE_CRITERIA = {
+    "cfi+rmsea": {
+        "en": "scalar invariance holds (delta CFI > -0.01 and delta RMSEA < 0.015 at every level; ML "
+        "criteria, Cheung & Rensvold 2002, Chen 2007) and no item with important DIF (McFadden delta R2 < 0.02)",
+        "nl": "scalaire invariantie houdt stand (delta CFI > -0,01 en delta RMSEA < 0,015 op elk niveau; "
+        "ML-criteria, Cheung & Rensvold 2002, Chen 2007) en geen item met belangrijke DIF (McFadden delta R2 < 0,02)",
+    },
+    "lrt": {
+        "en": "scalar invariance holds (scaled chi-square difference test not significant at every level; "
+        "for WLSMV, whose delta CFI/RMSEA cut-offs were derived for ML) and no item with important DIF "
+        "(McFadden delta R2 < 0.02)",
+        "nl": "scalaire invariantie houdt stand (geschaalde chi-kwadraatverschiltoets niet significant op elk "
+        "niveau; voor WLSMV, waarvoor de delta CFI/RMSEA-grenzen van ML niet gelden) en geen item met "
+        "belangrijke DIF (McFadden delta R2 < 0,02)",
+    },
 }
 
 #: fit indices rated for structural validity; for WLSMV (ordinal) fits the scaled ones
@@ -175,6 +226,7 @@ def _alpha_values(internal):
 #: decision columns of an invariance table that rate a level (approximate fit, as the
 #: invariance result's own summary; the chi-square test rejects almost anything at large N)
 _INVARIANCE_DECISIONS = ("cfi_invariant", "rmsea_invariant")
+_DECISIONS_BY_CRITERION = {"cfi+rmsea": _INVARIANCE_DECISIONS, "lrt": ("lrt_invariant",)}
 
 
 def _invariance_tables(inv) -> dict[str, pd.DataFrame] | None:
@@ -190,7 +242,7 @@ def _invariance_tables(inv) -> dict[str, pd.DataFrame] | None:
         items = [(str(getattr(inv, "group", "group")), inv)]
     out = {}
     for name, v in items:
-        tab = getattr(v, "table", v)
+        tab = v.reported_table() if hasattr(v, "reported_table") else getattr(v, "table", v)
         if not isinstance(tab, pd.DataFrame) or not set(_INVARIANCE_DECISIONS) <= set(tab.columns):
             raise ParameterError(
                 "invariance must be a result of invariance() (or its table, with "
@@ -200,21 +252,21 @@ def _invariance_tables(inv) -> dict[str, pd.DataFrame] | None:
     return out or None
 
 
-def _invariance_row(inv, lang: str, missing: str) -> dict:
+def _invariance_row(inv, lang: str, missing: str, criterion: str = "cfi+rmsea", dif=None) -> dict:
     """The measurement-invariance row: ``-`` when any level up to scalar is rejected in any
-    grouping, ``+`` when scalar invariance is tested and holds in every grouping, else ``?``."""
+    grouping (or an item has important DIF), ``+`` when scalar invariance is tested and holds
+    in every grouping, else ``?``."""
     tables = _invariance_tables(inv)
     if tables is None:
         return {"term": "measurement_invariance", "result": missing, "rating": "?"}
+    decisions = _DECISIONS_BY_CRITERION[criterion]
     en = lang == "en"
     texts, failed, untested = [], False, False
     for name, tab in tables.items():
         levels = list(tab.index)
         upto = levels[: levels.index("scalar") + 1] if "scalar" in levels else levels
         rejected = [
-            lv
-            for lv in upto
-            if any(pd.notna(tab.at[lv, c]) and not bool(tab.at[lv, c]) for c in _INVARIANCE_DECISIONS)
+            lv for lv in upto if any(pd.notna(tab.at[lv, c]) and not bool(tab.at[lv, c]) for c in decisions)
         ]
         if rejected:
             failed = True
@@ -228,6 +280,12 @@ def _invariance_row(inv, lang: str, missing: str) -> dict:
             texts.append(
                 f"{name}: " + ("scalar invariance holds" if en else "scalaire invariantie houdt stand")
             )
+    if dif is not None and len(dif) and "flag" in dif.columns and dif["flag"].any():
+        flagged = dif[dif["flag"].astype(bool)]
+        failed = True
+        texts.append(
+            ("DIF: " if en else "DIF: ") + ", ".join(f"{r.item} ({r.group})" for r in flagged.itertuples())
+        )
     rating = "-" if failed else "?" if untested else "+"
     return {"term": "measurement_invariance", "result": "; ".join(texts), "rating": rating}
 
@@ -263,6 +321,16 @@ def _sdc_value(err):
 def _hyp_counts(hyp):
     if hyp is None:
         return None
+    if (
+        isinstance(hyp, tuple)
+        and len(hyp) == 2
+        and all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in hyp)
+    ):
+        if not 0 <= hyp[0] <= hyp[1]:
+            raise ParameterError(
+                f"hypotheses as (confirmed, total) needs 0 <= confirmed <= total, got {hyp}."
+            )
+        return int(hyp[0]), int(hyp[1])
     results = hyp if isinstance(hyp, (list, tuple)) else [hyp]
     n_conf = n_tot = 0
     for h in results:
@@ -290,11 +358,23 @@ class CosminResult(Result):
     """
 
     rows: list
+    criteria: dict | None = None  # term -> {"nl", "en"} where the criterion depends on the input
 
     title = {"nl": "COSMIN-overzicht meeteigenschappen", "en": "COSMIN summary of measurement properties"}
 
     def tidy(self) -> pd.DataFrame:
         return tidy_frame(self.rows, extra=("property", "result", "criterion", "rating"))
+
+    def criterion_text(self, term: str, lang: str) -> str:
+        """The criterion of a property in ``lang`` (the invariance criterion follows the estimator)."""
+        return ((self.criteria or {}).get(term) or _CRITERIA[term])[lang]
+
+    def set_n(self, n: Mapping[str, int | None]) -> None:
+        """Record the respondents (or pairs) behind each property (``n`` in ``tidy()``)."""
+        for r in self.rows:
+            v = n.get(r["term"])
+            if v is not None:
+                r["n"] = int(v)
 
     def table(self, lang: str = "nl") -> pd.DataFrame:
         check_lang(lang)
@@ -305,7 +385,9 @@ class CosminResult(Result):
                     _NAMES[p][lang] for p in t["term"]
                 ],
                 {"nl": "Resultaat", "en": "Result"}[lang]: t["result"],
-                {"nl": "Criterium", "en": "Criterion"}[lang]: [_CRITERIA[p][lang] for p in t["term"]],
+                {"nl": "Criterium", "en": "Criterion"}[lang]: [
+                    self.criterion_text(p, lang) for p in t["term"]
+                ],
                 {"nl": "Beoordeling", "en": "Rating"}[lang]: t["rating"],
             }
         )
@@ -320,7 +402,7 @@ class CosminResult(Result):
         ) + self.table(lang).to_string(index=False)
 
     def _html_table(self) -> str:
-        return self.table("nl").to_html(index=False, border=0, classes="evalkit-table")
+        return self.table(resolve_lang(None)).to_html(index=False, border=0, classes="evalkit-table")
 
 
 def cosmin_table(
@@ -334,6 +416,13 @@ def cosmin_table(
     hypotheses=None,
     criterion=None,
     lang: str = "en",
+    invariance_criterion: str = "cfi+rmsea",
+    reliability_label: str | None = None,
+    gold_standard: str | None = None,
+    content_validity: str | None = None,
+    responsiveness=None,
+    dif=None,
+    full: bool = False,
 ) -> CosminResult:
     """Rate every measurement property against the COSMIN criteria (Prinsen et al. 2018).
 
@@ -358,8 +447,26 @@ def cosmin_table(
     hypotheses : HypothesesResult / KnownGroupsResult or a list of them
         All hypotheses are pooled for the 75% rule.
     criterion : ROCResult or an AUC value
+        Rated only as a gold-standard comparison: give ``gold_standard`` (its name) to say so.
     lang : {"en", "nl"}
         Language of the ``result`` and ``criterion`` texts.
+    invariance_criterion : {"cfi+rmsea", "lrt"}
+        Which decisions of the invariance table rate a level: delta CFI and delta RMSEA
+        (ML's cut-offs) or the (scaled) difference test (used for WLSMV).
+    reliability_label : str, optional
+        The (sub)scale the reliability and measurement-error results belong to (e.g. the
+        subscale with the lowest ICC); named in the result text.
+    gold_standard : str, optional
+        Name of the gold standard of ``criterion`` (shown in the result text).
+    content_validity : {"+", "-", "±", "?"}, optional
+        The committee's rating of content validity (``full=True``).
+    responsiveness : ROCResult or an AUC value, optional
+        AUC of the change score against an anchor (``full=True``).
+    dif : DataFrame, optional
+        DIF screening with ``item, group, flag``: a flagged item makes invariance ``-``.
+    full : bool
+        All nine COSMIN properties in COSMIN's order (content validity and responsiveness
+        included, "not assessed" where not given).
 
     A NaN value (a statistic that could not be estimated) is left out of the rating with a
     :class:`~evalkit.errors.DataQualityWarning`; the property is then rated ``?`` if
@@ -384,6 +491,12 @@ def cosmin_table(
     ['+', '-', '?', '+', '?', '?', '?']
     """
     check_lang(lang)
+    if invariance_criterion not in _DECISIONS_BY_CRITERION:
+        raise ParameterError(
+            f"invariance_criterion={invariance_criterion!r} is not allowed; use 'cfi+rmsea' or 'lrt'."
+        )
+    if content_validity is not None and content_validity not in ("+", "-", "±", "?"):
+        raise ParameterError(f"content_validity must be '+', '-', '±' or '?', got {content_validity!r}.")
     if mic is not None:
         mic = _number(mic, "mic", 0.0)
         if not mic > 0:
@@ -436,7 +549,7 @@ def cosmin_table(
             {"term": "internal_consistency", "estimate": alphas[worst], "result": txt, "rating": rating}
         )
     # measurement invariance (cross-cultural validity)
-    rows.append(_invariance_row(invariance, lang, missing))
+    rows.append(_invariance_row(invariance, lang, missing, invariance_criterion, dif))
     # reliability
     icc_v, icc_name = _icc_value(reliability)
     if icc_v is None:
@@ -446,7 +559,13 @@ def cosmin_table(
             {
                 "term": "reliability",
                 "estimate": icc_v,
-                "result": f"{icc_name} = {fmt_number(icc_v, 2, lang)}",
+                "result": f"{icc_name} = {fmt_number(icc_v, 2, lang)}"
+                + _icc_ci_text(reliability, lang)
+                + (
+                    (f" ({reliability_label}, lowest)" if en else f" ({reliability_label}, laagste)")
+                    if reliability_label
+                    else ""
+                ),
                 "rating": "+" if icc_v >= 0.70 else "-",
             }
         )
@@ -469,7 +588,8 @@ def cosmin_table(
             {
                 "term": "measurement_error",
                 "estimate": sdc,
-                "result": f"SDC = {fmt_number(sdc, 2, lang)}, MIC = {fmt_number(float(mic), 2, lang)}",
+                "result": f"SDC = {fmt_number(sdc, 2, lang)}, MIC = {fmt_number(float(mic), 2, lang)}"
+                + (f" ({reliability_label})" if reliability_label else ""),
                 "rating": "+" if sdc < float(mic) else "-",
             }
         )
@@ -494,17 +614,74 @@ def cosmin_table(
     # criterion validity
     auc, name = _criterion_value(criterion)
     if auc is None:
-        rows.append({"term": "criterion_validity", "result": missing, "rating": "?"})
+        rows.append(
+            {
+                "term": "criterion_validity",
+                "result": missing
+                + (" (no gold standard named)" if en else " (geen gouden standaard genoemd)"),
+                "rating": "?",
+            }
+        )
     else:
         rows.append(
             {
                 "term": "criterion_validity",
                 "estimate": auc,
-                "result": f"{name} = {fmt_number(auc, 2, lang)}",
+                "result": f"{name} = {fmt_number(auc, 2, lang)}"
+                + ((" against " if en else " tegen ") + str(gold_standard) if gold_standard else ""),
                 "rating": "+" if auc >= 0.70 else "-",
             }
         )
+    criteria = {"measurement_invariance": _INVARIANCE_CRITERIA[invariance_criterion]}
+    if full:
+        if content_validity in (None, "?"):
+            rows.append(
+                {
+                    "term": "content_validity",
+                    "result": "to be rated by the committee" if en else "door de commissie te beoordelen",
+                    "rating": "?",
+                }
+            )
+        else:
+            rows.append(
+                {
+                    "term": "content_validity",
+                    "result": "rated by the committee" if en else "beoordeeld door de commissie",
+                    "rating": content_validity,
+                }
+            )
+        r_auc, _ = _criterion_value(responsiveness)
+        if r_auc is None:
+            rows.append({"term": "responsiveness", "result": missing, "rating": "?"})
+        else:
+            rows.append(
+                {
+                    "term": "responsiveness",
+                    "estimate": r_auc,
+                    "result": f"AUC = {fmt_number(r_auc, 2, lang)}",
+                    "rating": "+" if r_auc >= 0.70 else "-",
+                }
+            )
+        order = {p: k for k, p in enumerate(FULL_ORDER)}
+        rows.sort(key=lambda r: order[r["term"]])
     for r in rows:
         r["property"] = _NAMES[r["term"]][lang]
-        r["criterion"] = _CRITERIA[r["term"]][lang]
-    return CosminResult(rows=rows)
+        r["criterion"] = (criteria.get(r["term"]) or _CRITERIA[r["term"]])[lang]
+    return CosminResult(rows=rows, criteria=criteria)
+
+
+def _icc_ci_text(rel, lang: str) -> str:
+    """`` [lower, upper]`` of ICC2 when the reliability input carries its CI (and whether the
+    lower limit reaches the .70 criterion)."""
+    tab = getattr(rel, "icc_table", None)
+    if tab is None and isinstance(rel, pd.DataFrame):
+        tab = rel
+    if not isinstance(tab, pd.DataFrame) or "ci_lower" not in tab.columns or "ICC2" not in tab.index:
+        return ""
+    lo, hi = float(tab.loc["ICC2", "ci_lower"]), float(tab.loc["ICC2", "ci_upper"])
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return ""
+    txt = f" [{fmt_number(lo, 2, lang)}, {fmt_number(hi, 2, lang)}]"
+    if lo < 0.70:
+        txt += "; lower limit below 0.70" if lang == "en" else "; ondergrens onder 0,70"
+    return txt

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -214,38 +215,114 @@ class DIFResult(Result):
         return plotting.localize_axes(ax, lang)
 
 
-def _ordered_logit_class():
-    """statsmodels' OrderedModel (logit) with the logistic cdf/pdf through
-    ``scipy.special.expit`` instead of ``scipy.stats.logistic`` (same values, ~5x faster:
-    the Newton steps use numerical derivatives that call them thousands of times)."""
+@dataclass
+class _OrderedFit:
+    """What :func:`dif` needs of a proportional-odds fit: ``llf``, ``params`` (slopes first,
+    then the ordered thresholds) and ``bse`` (standard errors from the observed information)."""
+
+    llf: float
+    params: np.ndarray
+    bse: np.ndarray
+    converged: bool
+
+
+def _ordered_loglik(theta: np.ndarray, yc: np.ndarray, X: np.ndarray, n_cat: int, grad: bool = True):
+    """Log-likelihood (and analytic gradient) of the cumulative logit model
+    ``P(y <= k | x) = F(tau_k - x'beta)``, as ``MASS::polr`` and statsmodels' OrderedModel."""
     from scipy.special import expit
-    from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-    class _OrderedLogit(OrderedModel):
-        def cdf(self, x):
-            return expit(x)
+    p = X.shape[1]
+    beta, tau = theta[:p], theta[p:]
+    if np.any(np.diff(tau) <= 0):
+        return (-np.inf, None) if grad else -np.inf
+    eta = X @ beta
+    cut = np.concatenate([[-np.inf], tau, [np.inf]])
+    a = cut[yc + 1] - eta  # upper bound of the latent response
+    b = cut[yc] - eta  # lower bound
+    Fa, Fb = expit(a), expit(b)
+    pr = Fa - Fb
+    if np.any(pr <= 0):
+        # far in a tail: work with the complementary form for precision
+        pr = np.where(pr <= 0, np.maximum(expit(-b) - expit(-a), 1e-300), pr)
+    ll = float(np.sum(np.log(pr)))
+    if not grad:
+        return ll
+    fa = np.where(np.isfinite(a), Fa * (1 - Fa), 0.0)
+    fb = np.where(np.isfinite(b), Fb * (1 - Fb), 0.0)
+    g_beta = -(X * ((fa - fb) / pr)[:, None]).sum(axis=0)
+    g_tau = np.zeros(n_cat - 1)
+    up = yc < n_cat - 1  # tau_{y} is the upper bound
+    np.add.at(g_tau, yc[up], fa[up] / pr[up])
+    lo = yc > 0  # tau_{y-1} is the lower bound
+    np.add.at(g_tau, yc[lo] - 1, -fb[lo] / pr[lo])
+    return ll, np.concatenate([g_beta, g_tau])
 
-        def pdf(self, x):
-            p = expit(x)
-            return p * (1.0 - p)
 
-    return _OrderedLogit
+def _fit_ordered(y, X, start=None) -> _OrderedFit:
+    """Maximum likelihood of the cumulative logit model by Newton-Raphson with the analytic
+    gradient (Hessian by central differences of it), step halving and ordered thresholds.
 
+    Replaces statsmodels' OrderedModel (numerical derivatives; ~30 times slower): the
+    log-likelihoods equal ``MASS::polr`` (tests/reference/dif)."""
+    yc = np.asarray(y, dtype=int)
+    X = np.asarray(X, dtype=float)
+    p = X.shape[1]
+    n_cat = int(yc.max()) + 1
+    if start is None:
+        cum = np.cumsum(np.bincount(yc, minlength=n_cat))[:-1] / len(yc)
+        cum = np.clip(cum, 1e-6, 1 - 1e-6)
+        theta = np.concatenate([np.zeros(p), np.log(cum / (1 - cum))])
+    else:
+        theta = np.asarray(start, dtype=float).copy()
+    k = len(theta)
 
-def _fit_ordered(y, X, start=None):
-    OrderedModel = _ordered_logit_class()
+    def hessian(th):
+        h = np.zeros((k, k))
+        for j in range(k):
+            e = np.zeros(k)
+            e[j] = 1e-5 * max(1.0, abs(th[j]))
+            gp = _ordered_loglik(th + e, yc, X, n_cat)[1]
+            gm = _ordered_loglik(th - e, yc, X, n_cat)[1]
+            if gp is None or gm is None:
+                return None
+            h[:, j] = (gp - gm) / (2 * e[j])
+        return (h + h.T) / 2
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        mod = OrderedModel(y, X, distr="logit")
-        res = mod.fit(method="newton", disp=False, maxiter=200, start_params=start)
-    if not res.mle_retvals.get("converged", True) or not np.isfinite(res.llf):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = mod.fit(method="bfgs", disp=False, maxiter=2000)
-        if not res.mle_retvals.get("converged", True):
-            warnings.warn("an ordinal logistic model did not converge.", ConvergenceWarning, stacklevel=4)
-    return res
+    ll, g = _ordered_loglik(theta, yc, X, n_cat)
+    converged = False
+    for _ in range(200):
+        H = hessian(theta)
+        if H is None:
+            break
+        try:
+            step = np.linalg.solve(-H, g)
+        except np.linalg.LinAlgError:
+            step = g * 1e-3
+        t = 1.0
+        while t > 1e-10:
+            cand = theta + t * step
+            ll_c = _ordered_loglik(cand, yc, X, n_cat, grad=False)
+            if ll_c >= ll - 1e-12:
+                break
+            t /= 2
+        else:
+            break
+        theta = cand
+        ll_new, g = _ordered_loglik(theta, yc, X, n_cat)
+        done = abs(ll_new - ll) < 1e-11 * (1 + abs(ll)) and np.max(np.abs(g)) < 1e-6
+        ll = ll_new
+        if done:
+            converged = True
+            break
+    if not converged:
+        warnings.warn("an ordinal logistic model did not converge.", ConvergenceWarning, stacklevel=4)
+    H = hessian(theta)
+    try:
+        cov = np.linalg.inv(-H) if H is not None else np.full((k, k), np.nan)
+        bse = np.sqrt(np.where(np.diag(cov) > 0, np.diag(cov), np.nan))
+    except np.linalg.LinAlgError:
+        bse = np.full(k, np.nan)
+    return _OrderedFit(llf=float(ll), params=theta, bse=bse, converged=converged)
 
 
 def dif(

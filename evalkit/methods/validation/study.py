@@ -1,0 +1,1191 @@
+"""The whole COSMIN route of an instrument draft in one call: :func:`validation_study`.
+
+Notebook 03 and the validation report (``evalkit.reports.validation``) both call this
+function, so the report, the notebook and the COSMIN table rest on the same numbers. It
+reads the instrument from its codebook (items, subscales, reverse keys, answer range,
+ordinal or not), analyses the first wave and the retest, rates every measurement property
+against the COSMIN criteria (:func:`~evalkit.validation.cosmin_table`, ratings on the
+worst subscale), rates the risk of bias of each property and grades the evidence
+(:mod:`evalkit.methods.validation.grading`), and writes the conclusions and
+recommendations from those ratings (:meth:`ValidationStudy.conclusions`).
+
+Choices (each one in the methods section of the report):
+
+- **Structural validity**: CFA of the codebook's subscales as correlated factors (WLSMV
+  for ordinal items, rated on the scaled CFI/TLI/RMSEA and SRMR), against one factor;
+  parallel analysis and an oblimin EFA (minres) as the exploratory look.
+- **Internal consistency**: Cronbach's alpha per subscale (COSMIN's criterion, rated on
+  the lowest subscale), omega total per subscale with a percentile bootstrap CI; ordinal
+  alpha is shown as a description of the polychoric correlations, *not* as the reliability
+  of the sum score; omega hierarchical of the total from a Schmid-Leiman solution, with
+  the caveat that with two group factors the general loadings are not identified.
+- **Measurement invariance**: multiple-group CFA per grouping variable (groups smaller
+  than 5 x items, or than ``min_cell``, left out). Criterion per estimator: ML/MLR
+  delta CFI > -0.01 and delta RMSEA < 0.015 (Cheung & Rensvold 2002; Chen 2007);
+  WLSMV the scaled chi-square difference test (lavaan ``lavTestLRT``) at
+  ``wlsmv_alpha`` (default .01), with delta CFI/RMSEA shown but not used: the ML
+  cut-offs were not derived for WLSMV and its CFI sits at its ceiling. When the scalar
+  level fails, partial invariance frees the intercept with the largest score test.
+  DIF by ordinal logistic regression, matched on the subscale total of the item's own
+  dimension.
+- **Reliability and measurement error**: ICC(2,1) (two-way random, absolute agreement)
+  with its CI, SEM and SDC per subscale; rated on the subscale with the lowest ICC
+  (largest SDC); the report says whether the lower confidence limit reaches .70.
+- **Hypotheses testing**: correlations with comparison measures (expected sign and
+  minimal size) and known-groups differences (expected direction *and* minimal Cohen's
+  d, both required). A known-groups hypothesis on a score that contains an item flagged
+  for DIF by that grouping is tested with and without the item; it counts as confirmed
+  only when confirmed both ways.
+- **Criterion validity** only against a gold standard the user names (``gold_standard``);
+  otherwise "not assessed".
+- **Responsiveness** only with an anchor of change (``anchor``) and two waves.
+- **Content validity** is rated by the committee (``content_validity``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+
+from evalkit.core.checks import check_dataframe
+from evalkit.core.errors import EvalkitError, ParameterError
+from evalkit.core.i18n import fmt_number, t
+from evalkit.core.language import resolve_lang
+from evalkit.core.results import Result, tidy_frame
+from evalkit.methods.validation import grading
+from evalkit.methods.validation.consistency import reliability
+from evalkit.methods.validation.cosmin import cosmin_table
+from evalkit.methods.validation.differential import dif
+from evalkit.methods.validation.exploratory import efa, parallel_analysis
+from evalkit.methods.validation.items import item_analysis
+from evalkit.methods.validation.norming import norms
+from evalkit.methods.validation.ordinal import polychoric
+from evalkit.methods.validation.retest import agreement
+from evalkit.methods.validation.sem.cfa import cfa
+from evalkit.methods.validation.sem.invariance import invariance
+from evalkit.methods.validation.validity import hypotheses_test, known_groups, roc
+
+__all__ = ["ValidationStudy", "validation_study", "COSMIN_ORDER"]
+
+#: Properties in COSMIN's order (Prinsen et al. 2018, Table 1).
+COSMIN_ORDER = (
+    "content_validity",
+    "structural_validity",
+    "internal_consistency",
+    "measurement_invariance",
+    "reliability",
+    "measurement_error",
+    "criterion_validity",
+    "hypotheses_testing",
+    "responsiveness",
+)
+
+_RATING_WORDS = {
+    "+": {"en": "sufficient", "nl": "voldoende"},
+    "-": {"en": "insufficient", "nl": "onvoldoende"},
+    "?": {"en": "indeterminate", "nl": "onbepaald"},
+    "±": {"en": "inconsistent", "nl": "inconsistent"},
+}
+
+
+def _tr(en: str, nl: str, lang: str) -> str:
+    return t({"en": en, "nl": nl}, lang)
+
+
+def _num(x: float, digits: int, lang: str) -> str:
+    return fmt_number(float(x), digits, lang)
+
+
+# ----------------------------------------------------------------------------------------
+# parameters
+# ----------------------------------------------------------------------------------------
+def _check_hypotheses(hypotheses) -> list[dict]:
+    out = []
+    for i, h in enumerate(hypotheses or []):
+        if not isinstance(h, Mapping) or not {"measure", "direction"} <= set(h):
+            raise ParameterError(
+                f"hypotheses[{i}] must be a dict with 'measure', 'direction' ('+' or '-') and 'min_r'."
+            )
+        if h["direction"] not in ("+", "-"):
+            raise ParameterError(f"hypotheses[{i}]: direction must be '+' or '-', got {h['direction']!r}.")
+        if "min_r" not in h or not 0 < float(h["min_r"]) < 1:
+            raise ParameterError(
+                f"hypotheses[{i}] ({h['measure']}): state the expected size 'min_r' (between 0 and 1) "
+                "as well as the direction (COSMIN: hypotheses need direction and magnitude)."
+            )
+        out.append(
+            {
+                "measure": str(h["measure"]),
+                "direction": h["direction"],
+                "min_r": float(h["min_r"]),
+                "score": str(h.get("score", "total")),
+            }
+        )
+    return out
+
+
+def _check_known_groups(known) -> list[dict]:
+    out = []
+    for i, h in enumerate(known or []):
+        need = {"score", "group", "higher", "lower"}
+        if not isinstance(h, Mapping) or not need <= set(h):
+            raise ParameterError(
+                f"known_groups[{i}] must be a dict with 'score', 'group', 'higher', 'lower' and 'min_d'."
+            )
+        if "min_d" not in h or not float(h["min_d"]) > 0:
+            raise ParameterError(
+                f"known_groups[{i}] ({h['higher']} > {h['lower']} on {h['score']}): state the expected size "
+                "'min_d' (Cohen's d, > 0) as well as the direction (COSMIN: hypotheses need direction "
+                "and magnitude)."
+            )
+        out.append({**{k: h[k] for k in need}, "min_d": float(h["min_d"]), "define": h.get("define")})
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+# result
+# ----------------------------------------------------------------------------------------
+@dataclass(repr=False)
+class ValidationStudy(Result):
+    """Result of :func:`validation_study`: every step of the COSMIN route.
+
+    ``tidy()`` has one row per measurement property (COSMIN's order) with the key
+    ``estimate``, ``n``, ``rating`` (+, -, ?), ``risk_of_bias`` and ``evidence`` (modified
+    GRADE). The analyses are attributes: ``items`` (item analysis), ``parallel``,
+    ``efa``, ``cfa`` (``{"main", "one_factor"}``), ``consistency`` (DataFrame per
+    subscale), ``omega_h``, ``invariance`` / ``partial`` (per grouping), ``invariance_summary``,
+    ``dif_table``, ``retest`` (DataFrame per score), ``hypotheses`` (DataFrame),
+    ``criterion``, ``responsiveness``, ``norms``, ``cosmin`` (CosminResult),
+    ``risk`` / ``grades`` (per property), ``provenance``.
+
+    ``n`` (in ``tidy()``): respondents (or retest pairs) behind each property.
+    """
+
+    instrument: dict
+    n: int
+    estimator: str
+    sample: dict
+    items: object
+    parallel: object
+    efa: object
+    cfa: dict
+    consistency: pd.DataFrame
+    omega_h: dict
+    invariance: dict
+    partial: dict
+    invariance_summary: pd.DataFrame
+    invariance_rule: dict
+    dif_table: pd.DataFrame
+    retest: pd.DataFrame
+    hypotheses: pd.DataFrame
+    criterion: object
+    gold_standard: str | None
+    responsiveness: object
+    norms: object
+    norm_cells: pd.DataFrame
+    cosmin: object
+    cosmin_nl: object
+    risk: dict
+    grades: dict
+    content_validity: str
+    provenance: dict
+    settings: dict = field(default_factory=dict)
+    labels: dict = field(default_factory=dict)  # {column: {value: {"nl", "en"}}} from the codebook
+
+    title = {"nl": "COSMIN-validatie van een vragenlijst", "en": "COSMIN validation of a questionnaire"}
+
+    def cosmin_in(self, lang: str | None = None):
+        """The COSMIN table with its texts in ``lang``."""
+        return self.cosmin_nl if resolve_lang(lang) == "nl" else self.cosmin
+
+    # -- the ratings ------------------------------------------------------------------------
+    @property
+    def ratings(self) -> dict[str, str]:
+        return dict(zip(self.cosmin.tidy()["term"], self.cosmin.tidy()["rating"]))
+
+    def tidy(self) -> pd.DataFrame:
+        ct = self.cosmin.tidy().set_index("term")
+        rows = []
+        for p in COSMIN_ORDER:
+            r = ct.loc[p]
+            rob = self.risk.get(p)
+            g = self.grades.get(p)
+            rows.append(
+                {
+                    "term": p,
+                    "estimate": r["estimate"],
+                    "n": r["n"],
+                    "rating": r["rating"],
+                    "risk_of_bias": rob.rating if rob is not None else "",
+                    "evidence": (g.level or "") if g is not None else "",
+                }
+            )
+        return tidy_frame(rows, extra=("rating", "risk_of_bias", "evidence"))
+
+    # -- computed text ----------------------------------------------------------------------
+    def label(self, column: str, value, lang: str) -> str:
+        """A data value as the codebook labels it in ``lang`` (the value itself without a label)."""
+        lab = self.labels.get(column, {}).get(str(value))
+        return str(value) if lab is None else str(lab.get(lang) or value)
+
+    def hypothesis_text(self, h, lang: str) -> str:
+        """One hypothesis in words, from its fields (row of ``hypotheses``)."""
+        g = lambda k: h[k] if isinstance(h, Mapping) else getattr(h, k)  # noqa: E731 - row or mapping
+        if g("kind") == "correlation":
+            return f"r({g('score')}, {g('measure')}) {g('direction')}, |r| >= {_num(g('min_size'), 2, lang)}"
+        return (
+            f"{g('score')}: {self.label(g('group'), g('higher'), lang)} > {self.label(g('group'), g('lower'), lang)}"
+            f" ({g('group')}), d >= {_num(g('min_size'), 1, lang)}"
+        )
+
+    def property_name(self, p: str, lang: str) -> str:
+        from evalkit.methods.validation.cosmin import property_name
+
+        return property_name(p, lang)
+
+    def conclusions(self, lang: str | None = None) -> list[str]:
+        """Conclusions, each sentence computed from the ratings, grades and results."""
+        lang = resolve_lang(lang)
+        r = self.ratings
+        out = []
+        name = self.instrument["id"]
+        plus = [p for p in COSMIN_ORDER if r[p] == "+"]
+        minus = [p for p in COSMIN_ORDER if r[p] == "-"]
+        unk = [p for p in COSMIN_ORDER if r[p] == "?"]
+
+        def names(ps):
+            return ", ".join(self.property_name(p, lang).lower() for p in ps) or _tr("none", "geen", lang)
+
+        def graded(ps):
+            return "; ".join(
+                f"{self.property_name(p, lang).lower()} ({_tr('evidence', 'bewijs', lang)} "
+                f"{self.grades[p].text(lang)})"
+                for p in ps
+            ) or _tr("none", "geen", lang)
+
+        out.append(
+            _tr(
+                f"On {self.n} respondents, {len(plus)} of {len(COSMIN_ORDER)} measurement properties of "
+                f"{name} are rated sufficient: {graded(plus)}.",
+                f"Bij {self.n} respondenten zijn {len(plus)} van de {len(COSMIN_ORDER)} meeteigenschappen van "
+                f"{name} voldoende: {graded(plus)}.",
+                lang,
+            )
+        )
+        if minus:
+            out.append(
+                _tr(
+                    f"Insufficient: {graded(minus)}.",
+                    f"Onvoldoende: {graded(minus)}.",
+                    lang,
+                )
+            )
+        if unk:
+            out.append(
+                _tr(
+                    f"Indeterminate or not assessed: {names(unk)}.",
+                    f"Onbepaald of niet onderzocht: {names(unk)}.",
+                    lang,
+                )
+            )
+        # invariance details
+        if r["measurement_invariance"] == "-":
+            failing = self.invariance_summary[~self.invariance_summary["scalar_holds"]]
+            parts = []
+            for g, row in failing.iterrows():
+                freed = row["freed"] or _tr("no single item", "geen enkel item", lang)
+                parts.append(
+                    _tr(
+                        f"by {g} the {row['levels_failing']} level fails"
+                        + (
+                            f"; freeing {freed} {'restores' if row['partial_holds'] else 'does not restore'} it"
+                            if row["levels_failing"] == "scalar"
+                            else ""
+                        ),
+                        f"naar {g} faalt het niveau {row['levels_failing']}"
+                        + (
+                            f"; vrijlaten van {freed} {'herstelt' if row['partial_holds'] else 'herstelt'} {'het' if row['partial_holds'] else 'het niet'}"
+                            if row["levels_failing"] == "scalar"
+                            else ""
+                        ),
+                        lang,
+                    )
+                )
+            out.append(
+                _tr(
+                    "Scores cannot yet be compared between all groups: " + "; ".join(parts) + ".",
+                    "Scores zijn nog niet tussen alle groepen te vergelijken: " + "; ".join(parts) + ".",
+                    lang,
+                )
+            )
+        flagged = self.dif_table[self.dif_table["flag"]] if len(self.dif_table) else self.dif_table
+        if len(flagged):
+            out.append(
+                _tr(
+                    "Items with important DIF: "
+                    + ", ".join(f"{x.item} ({x.group})" for x in flagged.itertuples())
+                    + ".",
+                    "Items met belangrijke DIF: "
+                    + ", ".join(f"{x.item} ({x.group})" for x in flagged.itertuples())
+                    + ".",
+                    lang,
+                )
+            )
+        if len(self.retest):
+            sub = self.retest.loc[[s for s in self.retest.index if s in self.instrument["subscales"]]]
+            low = sub[sub["icc_ci_lower"] < 0.70]
+            if len(low):
+                out.append(
+                    _tr(
+                        "The lower 95% confidence limit of ICC(2,1) is below .70 for "
+                        + ", ".join(f"{s} ({_num(x, 2, lang)})" for s, x in low["icc_ci_lower"].items())
+                        + ": reliability is not established with confidence.",
+                        "De ondergrens van het 95%-betrouwbaarheidsinterval van ICC(2,1) ligt onder 0,70 voor "
+                        + ", ".join(f"{s} ({_num(x, 2, lang)})" for s, x in low["icc_ci_lower"].items())
+                        + ": de betrouwbaarheid staat niet met zekerheid vast.",
+                        lang,
+                    )
+                )
+        dif_h = (
+            self.hypotheses[self.hypotheses["dif_items"] != ""] if len(self.hypotheses) else self.hypotheses
+        )
+        for h in dif_h.itertuples():
+            out.append(
+                _tr(
+                    f"The hypothesis '{self.hypothesis_text(h, lang)}' rests on {h.dif_items}, an item with DIF: d = "
+                    f"{_num(h.estimate, 2, lang)} with it, {_num(h.estimate_without, 2, lang)} without it "
+                    f"({'confirmed' if h.confirmed_without else 'not confirmed'} without it).",
+                    f"De hypothese '{self.hypothesis_text(h, lang)}' rust op {h.dif_items}, een item met DIF: d = "
+                    f"{_num(h.estimate, 2, lang)} met, {_num(h.estimate_without, 2, lang)} zonder dat item "
+                    f"({'bevestigd' if h.confirmed_without else 'niet bevestigd'} zonder).",
+                    lang,
+                )
+            )
+        cat = self.recommendation_category()
+        out.append(
+            _tr(
+                f"COSMIN recommendation category {cat}: "
+                + {
+                    "A": "the instrument can be recommended for use.",
+                    "B": "the instrument has potential but needs further validation before it is recommended.",
+                    "C": "the instrument should not be recommended (high-quality evidence of an insufficient property).",
+                }[cat],
+                f"COSMIN-aanbevelingscategorie {cat}: "
+                + {
+                    "A": "het instrument kan worden aanbevolen.",
+                    "B": "het instrument is veelbelovend maar vraagt verdere validering voordat het wordt aanbevolen.",
+                    "C": "het instrument wordt niet aanbevolen (bewijs van hoge kwaliteit voor een onvoldoende eigenschap).",
+                }[cat],
+                lang,
+            )
+        )
+        return out
+
+    def recommendation_category(self) -> str:
+        """Prinsen et al. (2018): A = evidence for sufficient content validity (any level) and
+        at least low-quality evidence for sufficient internal consistency; C = high-quality
+        evidence for an insufficient property; B = otherwise."""
+        r = self.ratings
+        if any(r[p] == "-" and self.grades[p].level == "high" for p in COSMIN_ORDER if p in self.grades):
+            return "C"
+        ic = self.grades.get("internal_consistency")
+        if (
+            r["content_validity"] == "+"
+            and r["internal_consistency"] == "+"
+            and ic is not None
+            and ic.level in ("high", "moderate", "low")
+        ):
+            return "A"
+        return "B"
+
+    def recommendations(self, lang: str | None = None) -> list[str]:
+        """What to do next, one item per property that is not sufficient with high evidence."""
+        lang = resolve_lang(lang)
+        r = self.ratings
+        out = []
+        if r["content_validity"] != "+":
+            out.append(
+                _tr(
+                    "Content validity: the committee rates relevance, comprehensiveness and comprehensibility "
+                    "(with children and professionals) and fills in section 'Content validity'.",
+                    "Inhoudsvaliditeit: de commissie beoordeelt relevantie, volledigheid en begrijpelijkheid "
+                    "(met kinderen en professionals) en vult de sectie 'Inhoudsvaliditeit' in.",
+                    lang,
+                )
+            )
+        if r["structural_validity"] == "-":
+            out.append(
+                _tr(
+                    "Structural validity: revise the factor structure (items that do not fit their subscale).",
+                    "Structurele validiteit: herzie de factorstructuur (items die niet bij hun subschaal passen).",
+                    lang,
+                )
+            )
+        if r["internal_consistency"] == "-":
+            worst = self.consistency["alpha"].idxmin()
+            out.append(
+                _tr(
+                    f"Internal consistency: revise subscale {worst} (alpha below .70).",
+                    f"Interne consistentie: herzie subschaal {worst} (alpha onder 0,70).",
+                    lang,
+                )
+            )
+        if r["measurement_invariance"] == "-":
+            items = sorted(
+                {i for x in self.invariance_summary["freed"] for i in str(x).split(", ") if i}
+                | set(self.dif_table.loc[self.dif_table["flag"], "item"] if len(self.dif_table) else [])
+            )
+            groups = list(self.invariance_summary.index[~self.invariance_summary["scalar_holds"]])
+            out.append(
+                _tr(
+                    f"Measurement invariance: do not compare mean scores by {', '.join(groups)} until "
+                    f"{', '.join(items) or 'the non-invariant items'} are revised and re-tested in a new sample.",
+                    f"Meetinvariantie: vergelijk gemiddelde scores naar {', '.join(groups)} niet voordat "
+                    f"{', '.join(items) or 'de niet-invariante items'} zijn herzien en opnieuw getoetst in een nieuwe steekproef.",
+                    lang,
+                )
+            )
+        if r["reliability"] in ("-", "?") or (
+            len(self.retest) and (self.retest["icc_ci_lower"] < 0.70).any()
+        ):
+            n_pairs = int(self.retest["n"].min()) if len(self.retest) else 0
+            out.append(
+                _tr(
+                    f"Reliability: a larger retest sample (now {n_pairs} pairs) so that the lower limit of ICC(2,1) can reach .70.",
+                    f"Betrouwbaarheid: een grotere hertest-steekproef (nu {n_pairs} paren), zodat de ondergrens van ICC(2,1) 0,70 kan halen.",
+                    lang,
+                )
+            )
+        if r["measurement_error"] == "?":
+            out.append(
+                _tr(
+                    "Measurement error: determine the minimal important change (MIC), e.g. with an anchor-based study.",
+                    "Meetfout: bepaal de minimaal belangrijke verandering (MIC), bijvoorbeeld met een ankeronderzoek.",
+                    lang,
+                )
+            )
+        elif r["measurement_error"] == "-":
+            out.append(
+                _tr(
+                    "Measurement error: the SDC exceeds the MIC; individual change cannot be detected reliably.",
+                    "Meetfout: de SDC is groter dan de MIC; individuele verandering is niet betrouwbaar vast te stellen.",
+                    lang,
+                )
+            )
+        if r["criterion_validity"] == "?":
+            out.append(
+                _tr(
+                    "Criterion validity: not assessed without a gold standard; name one if it exists.",
+                    "Criteriumvaliditeit: niet onderzocht zonder gouden standaard; noem er een als die bestaat.",
+                    lang,
+                )
+            )
+        if r["hypotheses_testing"] == "-":
+            out.append(
+                _tr(
+                    "Hypotheses testing: fewer than 75% of the hypotheses were confirmed; revisit the construct or the comparators.",
+                    "Hypothesetoetsing: minder dan 75% van de hypothesen bevestigd; bekijk het construct of de vergelijkingsmaten opnieuw.",
+                    lang,
+                )
+            )
+        if r["responsiveness"] == "?":
+            out.append(
+                _tr(
+                    "Responsiveness: study change before and after an intervention with an anchor.",
+                    "Responsiviteit: onderzoek verandering voor en na een interventie met een anker.",
+                    lang,
+                )
+            )
+        down = [p for p, g in self.grades.items() if g.level in ("low", "very low")]
+        if down:
+            out.append(
+                _tr(
+                    "Low-quality evidence for "
+                    + ", ".join(self.property_name(p, lang).lower() for p in down)
+                    + ": document the design (see the risk-of-bias table) or repeat the study.",
+                    "Bewijs van lage kwaliteit voor "
+                    + ", ".join(self.property_name(p, lang).lower() for p in down)
+                    + ": leg de opzet vast (zie de tabel risico op bias) of herhaal het onderzoek.",
+                    lang,
+                )
+            )
+        return out
+
+    def summary(self, lang: str | None = None) -> str:
+        lang = resolve_lang(lang)
+        return (
+            self.title[lang]
+            + "\n\n"
+            + self.cosmin_in(lang).table(lang).to_string(index=False)
+            + "\n\n"
+            + "\n".join(self.conclusions(lang))
+        )
+
+    def _html_table(self) -> str:
+        lang = resolve_lang(None)
+        return self.cosmin_in(lang).table(lang).to_html(index=False, border=0, classes="evalkit-table")
+
+
+# ----------------------------------------------------------------------------------------
+# the study
+# ----------------------------------------------------------------------------------------
+def _instrument(codebook) -> tuple[object, dict]:
+    from evalkit.data.codebook import load_codebook
+
+    cb = load_codebook(codebook)
+    scale = cb.scale
+    if not scale:
+        raise ParameterError(f"codebook {codebook!r} has no 'scale' block with items and subscales.")
+    items = list(scale["items"])
+    subscales = {k: list(v) for k, v in (scale.get("subscales") or {"total": items}).items()}
+    reverse = list((scale.get("scoring") or {}).get("reverse", []))
+    codes = [o["code"] for o in scale.get("response_options", [])]
+    scale_range = (min(codes), max(codes)) if codes else None
+    return cb, {
+        "id": scale.get("id", str(codebook)),
+        "codebook": str(codebook),
+        "items": items,
+        "subscales": subscales,
+        "reverse": reverse,
+        "scale_range": scale_range,
+        "ordinal": scale.get("measurement") == "ordinal",
+    }
+
+
+def _invariance_holds(row: pd.Series, estimator: str) -> bool:
+    cols = ["lrt_invariant"] if estimator == "WLSMV" else ["cfi_invariant", "rmsea_invariant"]
+    return all(pd.isna(row[c]) or bool(row[c]) for c in cols)
+
+
+def validation_study(
+    data: pd.DataFrame,
+    *,
+    codebook: str = "youth_instrument",
+    estimator: str = "auto",
+    invariance_groups: Sequence[str] = ("gender", "age_band", "school_type"),
+    wlsmv_alpha: float = 0.01,
+    hypotheses: Sequence[Mapping] | None = None,
+    known_groups_hypotheses: Sequence[Mapping] | None = None,
+    gold_standard: str | None = None,
+    anchor: str | None = None,
+    mic: float | None = None,
+    content_validity: str = "?",
+    design: Mapping | None = None,
+    indirectness: int = 0,
+    norm_groups: Sequence[str] = ("age_band", "gender"),
+    min_cell: int = 10,
+    n_boot: int = 200,
+    seed: int = 2025,
+    confidence: float = 0.95,
+    data_sha256: str | None = None,
+    data_label: str = "",
+) -> ValidationStudy:
+    """Run the COSMIN route on one data set of an instrument draft.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Respondents (first wave, plus a retest wave if there is one), as read and
+        validated with the instrument's codebook.
+    codebook : str
+        Codebook with a ``scale`` block.
+    estimator : {"auto", "ML", "WLSMV"}
+        ``auto``: WLSMV when the codebook marks the items as ordinal.
+    invariance_groups : sequence of str
+        Grouping columns for measurement invariance and DIF.
+    wlsmv_alpha : float
+        Level of the scaled difference test that decides invariance under WLSMV.
+    hypotheses : list of dict
+        ``{"measure", "direction" ('+'/'-'), "min_r", "score" (default "total")}``.
+    known_groups_hypotheses : list of dict
+        ``{"score", "group", "higher", "lower", "min_d"}``; ``min_d`` (> 0) is required.
+        ``"define": {"column": c, "cut": x, "labels": (le, gt)}`` builds a grouping from a
+        numeric column (``c <= x`` -> first label).
+    gold_standard : str, optional
+        A 0/1 column the committee names as gold standard; without it criterion validity
+        is "not assessed".
+    anchor : str, optional
+        A 0/1 column "changed" at the second wave, for responsiveness.
+    mic : float, optional
+        Minimal important change of a subscale score.
+    content_validity : {"+", "-", "±", "?"}
+        The committee's rating of content validity.
+    design : dict, optional
+        Ratings of the design standards of the risk-of-bias checklist
+        (:data:`~evalkit.methods.validation.grading.DESIGN_STANDARDS`).
+    indirectness : {0, 1, 2}
+        Levels to downgrade because the sample differs from the population of interest.
+    norm_groups, min_cell
+        Norm groups (their small groups are hidden by the report's disclosure layer).
+    n_boot, seed, confidence
+        Bootstrap replicates (omega CIs), the seed of every random step, CI level.
+    data_sha256, data_label
+        Provenance of the data file (set by the report).
+    """
+    data = check_dataframe(data)
+    if estimator not in ("auto", "ML", "WLSMV"):
+        raise ParameterError(f"estimator={estimator!r} is not allowed; use 'auto', 'ML' or 'WLSMV'.")
+    if content_validity not in ("+", "-", "±", "?"):
+        raise ParameterError(f"content_validity must be '+', '-', '±' or '?', got {content_validity!r}.")
+    if not 0 < float(wlsmv_alpha) < 0.5:
+        raise ParameterError(f"wlsmv_alpha must lie between 0 and 0.5, got {wlsmv_alpha!r}.")
+    design = grading.check_design(design)
+    hyps = _check_hypotheses(hypotheses)
+    kgs = _check_known_groups(known_groups_hypotheses)
+    cb, ins = _instrument(codebook)
+    items, subscales, reverse, scale_range = (
+        ins["items"],
+        ins["subscales"],
+        ins["reverse"],
+        ins["scale_range"],
+    )
+    est = ("WLSMV" if ins["ordinal"] else "ML") if estimator == "auto" else estimator
+    missing_cols = [c for c in items if c not in data.columns]
+    if missing_cols:
+        raise ParameterError(f"data lack the item columns {missing_cols}.")
+    from evalkit.data.scales import score as score_scales
+
+    waves = list(pd.unique(data["wave"].dropna())) if "wave" in data.columns else []
+    first = (data[data["wave"] == waves[0]] if waves else data).reset_index(drop=True)
+    scores = score_scales(first, codebook)
+    keyed = first[items].astype("float64")
+    if scale_range is not None and reverse:
+        keyed[reverse] = scale_range[0] + scale_range[1] - keyed[reverse]
+    groups_present = [g for g in invariance_groups if g in first.columns]
+    keyed_g = pd.concat([keyed, first[groups_present]], axis=1)
+    n = len(first)
+
+    # sample composition (counts; the report discloses them)
+    sample = {
+        c: first[c].value_counts().sort_index()
+        for c in ("gender", "age_band", "school_type")
+        if c in first.columns
+    }
+
+    # items
+    ia = item_analysis(first, items=items, reverse=reverse, scale_range=scale_range)
+    # structure
+    pa = parallel_analysis(keyed, items=items, seed=seed, n_iter=20)
+    n_fact = max(1, len(subscales))
+    ef = efa(keyed, items=items, n_factors=n_fact, method="minres", rotation="oblimin")
+    model = "\n".join(f"{name} =~ " + " + ".join(its) for name, its in subscales.items())
+    cfas = {"main": cfa(keyed, model, estimator=est)}
+    if len(subscales) > 1:
+        cfas["one_factor"] = cfa(keyed, "general =~ " + " + ".join(items), estimator=est)
+
+    # internal consistency per subscale
+    crow = []
+    rels = {}
+    pc = polychoric(keyed, items) if ins["ordinal"] else None
+    for k, (name, its) in enumerate(subscales.items()):
+        rels[name] = reliability(
+            first,
+            items=its,
+            reverse=[i for i in reverse if i in its],
+            scale_range=scale_range,
+            n_boot=n_boot,
+            seed=seed + k,
+            confidence=confidence,
+        )
+        tt = rels[name].tidy().set_index("term")
+        row = {
+            "subscale": name,
+            "n_items": len(its),
+            "n": int(tt.loc["alpha", "n"]),
+            "alpha": tt.loc["alpha", "estimate"],
+            "alpha_ci_lower": tt.loc["alpha", "ci_lower"],
+            "alpha_ci_upper": tt.loc["alpha", "ci_upper"],
+            "omega_total": tt.loc["omega_total", "estimate"],
+            "omega_ci_lower": tt.loc["omega_total", "ci_lower"],
+            "omega_ci_upper": tt.loc["omega_total", "ci_upper"],
+        }
+        if pc is not None:
+            oa = pc.ordinal_alpha(its)
+            row["ordinal_alpha"] = oa["estimate"]
+        crow.append(row)
+    consistency = pd.DataFrame(crow).set_index("subscale")
+    omega_h: dict = {}
+    if len(subscales) >= 2:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=UserWarning)
+            rt = (
+                reliability(
+                    first,
+                    items=items,
+                    reverse=reverse,
+                    scale_range=scale_range,
+                    sl_factors=len(subscales),
+                    n_boot=0,
+                )
+                .tidy()
+                .set_index("term")
+            )
+        omega_h = {
+            "estimate": float(rt.loc["omega_hierarchical", "estimate"]),
+            "n_group_factors": len(subscales),
+            "identified": len(subscales) >= 3,
+        }
+
+    # invariance + DIF
+    min_group = max(int(min_cell), 5 * len(items))
+    inv, part, srows, drows = {}, {}, [], []
+    inv_alpha = float(wlsmv_alpha) if est == "WLSMV" else 0.05
+    for g in groups_present:
+        counts = keyed_g[g].value_counts()
+        keep = sorted(counts[counts >= min_group].index)
+        left_out = sorted(counts[counts < min_group].index)
+        if len(keep) < 2:
+            continue
+        sub = keyed_g[keyed_g[g].isin(keep)]
+        try:
+            res = invariance(sub, model, group=g, estimator=est, alpha=inv_alpha)
+        except EvalkitError as exc:
+            srows.append(
+                {
+                    "group": g,
+                    "n": len(sub),
+                    "groups": ", ".join(map(str, keep)),
+                    "left_out": ", ".join(map(str, left_out)),
+                    "min_group_n": int(counts[keep].min()),
+                    "levels_failing": f"not estimated ({exc})",
+                    "scalar_holds": False,
+                    "freed": "",
+                    "partial_holds": False,
+                }
+            )
+            continue
+        inv[g] = res
+        tab = res.reported_table()
+        failing = [lv for lv in tab.index[1:] if not _invariance_holds(tab.loc[lv], est)]
+        scalar_ok = not failing
+        freed, partial_ok = "", False
+        if failing == ["scalar"] or (failing and failing[-1] == "scalar" and len(failing) == 1):
+            p = res.partial("scalar", criterion="lrt" if est == "WLSMV" else "cfi+rmsea", max_free=3)
+            part[g] = p
+            freed = ", ".join(f.split("~")[0] for f in p.freed)
+            partial_ok = _invariance_holds(p.reported_table().loc["scalar"], est)
+        srows.append(
+            {
+                "group": g,
+                "n": int(len(sub)),
+                "groups": ", ".join(map(str, keep)),
+                "left_out": ", ".join(map(str, left_out)),
+                "min_group_n": int(counts[keep].min()),
+                "levels_failing": ", ".join(failing),
+                "scalar_holds": scalar_ok,
+                "freed": freed,
+                "partial_holds": partial_ok,
+            }
+        )
+        ref = keep[0]
+        for sname, its in subscales.items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                dr = dif(sub, items=its, group=g, reference=str(ref) if not isinstance(ref, str) else ref)
+            for x in dr.table.itertuples():
+                drows.append(
+                    {
+                        "group": g,
+                        "subscale": sname,
+                        "item": x.item,
+                        "delta_r2": float(x.delta_r2_total),
+                        "p_value": float(x.p_total),
+                        "flag": bool(x.flag),
+                        "dif_type": x.dif_type,
+                    }
+                )
+    inv_summary = (
+        pd.DataFrame(srows).set_index("group")
+        if srows
+        else pd.DataFrame(
+            columns=[
+                "n",
+                "groups",
+                "left_out",
+                "min_group_n",
+                "levels_failing",
+                "scalar_holds",
+                "freed",
+                "partial_holds",
+            ]
+        )
+    )
+    dif_table = pd.DataFrame(
+        drows, columns=["group", "subscale", "item", "delta_r2", "p_value", "flag", "dif_type"]
+    )
+
+    # retest
+    key = [k for k in cb.primary_key if k != "wave"]
+    rrows, agrs = [], {}
+    if len(waves) >= 2 and key:
+        all_scores = pd.concat(
+            [
+                data[key + ["wave"]].reset_index(drop=True),
+                score_scales(data.reset_index(drop=True), codebook),
+            ],
+            axis=1,
+        )
+        for s in [*subscales, "total"]:
+            if s not in all_scores.columns:
+                continue
+            wide = all_scores.pivot_table(index=key, columns="wave", values=s, aggfunc="first")
+            wide = wide[[w for w in waves[:2] if w in wide.columns]].dropna()
+            if wide.shape[1] < 2 or len(wide) < 3:
+                continue
+            a = agreement(wide, mic=mic, confidence=confidence)
+            agrs[s] = a
+            it = a.icc_table
+            at = a.tidy().set_index("term")
+            rrows.append(
+                {
+                    "score": s,
+                    "n": len(wide),
+                    "icc": float(it.loc["ICC2", "icc"]),
+                    "icc_ci_lower": float(it.loc["ICC2", "ci_lower"]),
+                    "icc_ci_upper": float(it.loc["ICC2", "ci_upper"]),
+                    "sem": float(at.loc["sem_agreement", "estimate"]),
+                    "sdc": float(at.loc["sdc_agreement", "estimate"]),
+                    "mean_difference": float(at.loc["mean_difference", "estimate"]),
+                }
+            )
+    retest = (
+        pd.DataFrame(rrows).set_index("score")
+        if rrows
+        else pd.DataFrame(
+            columns=["n", "icc", "icc_ci_lower", "icc_ci_upper", "sem", "sdc", "mean_difference"]
+        )
+    )
+
+    # hypotheses
+    frame = pd.concat([first.drop(columns=[c for c in scores.columns if c in first.columns]), scores], axis=1)
+    hrows = []
+    for h in hyps:
+        if h["measure"] not in frame.columns or h["score"] not in frame.columns:
+            raise ParameterError(
+                f"hypothesis on {h['measure']!r}: no column {h['measure']!r} or score {h['score']!r}."
+            )
+        hr = (
+            hypotheses_test(
+                frame,
+                [{"measure": h["measure"], "direction": h["direction"], "min_r": h["min_r"]}],
+                score=h["score"],
+                confidence=confidence,
+            )
+            .tidy()
+            .iloc[0]
+        )
+        ok = bool(hr["confirmed"])
+        hrows.append(
+            {
+                "score": h["score"],
+                "measure": h["measure"],
+                "group": "",
+                "higher": "",
+                "lower": "",
+                "direction": h["direction"],
+                "min_size": h["min_r"],
+                "kind": "correlation",
+                "text": f"r({h['score']}, {h['measure']}) {h['direction']}, |r| >= {h['min_r']:g}",
+                "statistic": "r",
+                "estimate": float(hr["estimate"]),
+                "ci_lower": float(hr["ci_lower"]),
+                "ci_upper": float(hr["ci_upper"]),
+                "n": int(hr["n"]),
+                "p_value": float(hr["p_value"]),
+                "confirmed": ok,
+                "dif_items": "",
+                "estimate_without": np.nan,
+                "confirmed_without": ok,
+                "counted": ok,
+            }
+        )
+    flagged = dif_table[dif_table["flag"]]
+    for h in kgs:
+        f = frame
+        gcol = h["group"]
+        if h.get("define"):
+            dfn = h["define"]
+            lab = tuple(dfn.get("labels", ("low", "high")))
+            f = f.assign(**{gcol: np.where(pd.to_numeric(f[dfn["column"]]) <= dfn["cut"], lab[0], lab[1])})
+        sub = f[f[gcol].astype(str).isin([str(h["higher"]), str(h["lower"])])]
+        spec = [{"higher": str(h["higher"]), "lower": str(h["lower"]), "min_d": h["min_d"]}]
+        kr = (
+            known_groups(
+                sub.assign(**{gcol: sub[gcol].astype(str)}),
+                score=h["score"],
+                group=gcol,
+                hypotheses=spec,
+                confidence=confidence,
+            )
+            .tidy()
+            .iloc[0]
+        )
+        score_items = subscales.get(h["score"], items if h["score"] == "total" else [])
+        difs = sorted(set(flagged.loc[flagged["group"] == gcol, "item"]) & set(score_items))
+        est_wo, conf_wo = np.nan, bool(kr["confirmed"])
+        if difs:
+            kk = keyed.loc[sub.index, difs].sum(axis=1)
+            sub2 = sub.assign(_without=sub[h["score"]] - kk, **{gcol: sub[gcol].astype(str)})
+            kr2 = (
+                known_groups(sub2, score="_without", group=gcol, hypotheses=spec, confidence=confidence)
+                .tidy()
+                .iloc[0]
+            )
+            est_wo, conf_wo = float(kr2["cohens_d"]), bool(kr2["confirmed"])
+        hrows.append(
+            {
+                "score": h["score"],
+                "measure": "",
+                "group": gcol,
+                "higher": str(h["higher"]),
+                "lower": str(h["lower"]),
+                "direction": ">",
+                "min_size": h["min_d"],
+                "kind": "known_groups",
+                "n_higher": int((sub[gcol].astype(str) == str(h["higher"])).sum()),
+                "n_lower": int((sub[gcol].astype(str) == str(h["lower"])).sum()),
+                "text": f"{h['score']}: {h['higher']} > {h['lower']} ({gcol}), d >= {h['min_d']:g}",
+                "statistic": "d",
+                "estimate": float(kr["cohens_d"]),
+                "ci_lower": float(kr["d_ci_lower"]),
+                "ci_upper": float(kr["d_ci_upper"]),
+                "n": int(kr["n"]),
+                "p_value": float(kr["p_value"]),
+                "confirmed": bool(kr["confirmed"]),
+                "dif_items": ", ".join(difs),
+                "estimate_without": est_wo,
+                "confirmed_without": conf_wo,
+                "counted": bool(kr["confirmed"]) and conf_wo,
+            }
+        )
+    hyp_table = pd.DataFrame(
+        hrows,
+        columns=[
+            "score",
+            "measure",
+            "group",
+            "higher",
+            "lower",
+            "direction",
+            "min_size",
+            "kind",
+            "text",
+            "statistic",
+            "estimate",
+            "ci_lower",
+            "ci_upper",
+            "n",
+            "p_value",
+            "confirmed",
+            "dif_items",
+            "estimate_without",
+            "confirmed_without",
+            "counted",
+            "n_higher",
+            "n_lower",
+        ],
+    )
+
+    # criterion validity: only against a named gold standard
+    crit = None
+    if gold_standard:
+        if gold_standard not in frame.columns:
+            raise ParameterError(f"gold_standard={gold_standard!r} is not a column of the data.")
+        crit = roc(
+            frame,
+            score="total" if "total" in frame.columns else list(subscales)[0],
+            reference=gold_standard,
+            confidence=confidence,
+        )
+    # responsiveness: change score against an anchor of change
+    resp = None
+    if anchor and len(waves) >= 2 and anchor in data.columns and key:
+        s_all = pd.concat(
+            [
+                data[key + ["wave", anchor]].reset_index(drop=True),
+                score_scales(data.reset_index(drop=True), codebook),
+            ],
+            axis=1,
+        )
+        w = s_all.pivot_table(index=key, columns="wave", values="total", aggfunc="first")[waves[:2]].dropna()
+        anc = s_all[s_all["wave"] == waves[1]].set_index(key)[anchor].reindex(w.index)
+        ch = pd.DataFrame(
+            {"change": (w[waves[0]] - w[waves[1]]).to_numpy(), "improved": anc.to_numpy()}
+        ).dropna()
+        if ch["improved"].nunique() == 2:
+            resp = roc(ch, score="change", reference="improved", confidence=confidence)
+
+    # norms
+    by = [c for c in norm_groups if c in first.columns]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nrm = norms(
+            frame,
+            score="total" if "total" in frame.columns else list(subscales)[0],
+            by=by,
+            min_cell=max(10, int(min_cell)),
+        )
+
+    # raw norm cells for the disclosure layer (the report and notebook 03 show them only
+    # through evalkit.reports.disclosure, which hides small groups and what reveals them)
+    sc_col = "total" if "total" in frame.columns else list(subscales)[0]
+    nf = frame.dropna(subset=[sc_col, *by])
+    cells = []
+    groups = list(nf.groupby(by, sort=True, observed=True)) if by else []
+    for key_, sub_ in [*groups, ("totaal", nf)]:
+        v = sub_[sc_col].to_numpy(float)
+        key_ = key_ if isinstance(key_, tuple) else (key_,)
+        row = {"group": "totaal" if sub_ is nf else ", ".join(f"{c}={k}" for c, k in zip(by, key_))}
+        for c, k in zip(by, key_ if sub_ is not nf else ("totaal",) * len(by)):
+            row[c] = str(k)
+        row.update(n=len(v), mean=float(v.mean()), sd=float(v.std(ddof=1)) if len(v) > 1 else np.nan)
+        for q in (0.10, 0.25, 0.50, 0.75, 0.90):
+            row[f"p{round(q * 100):02d}"] = float(np.quantile(v, q))
+        cells.append(row)
+    norm_cells = pd.DataFrame(cells).set_index("group")
+
+    # COSMIN table
+    worst_icc = (
+        retest.loc[[s for s in retest.index if s in subscales], "icc"].idxmin() if len(retest) else None
+    )
+    worst_sdc = (
+        retest.loc[[s for s in retest.index if s in subscales], "sdc"].idxmax() if len(retest) else None
+    )
+    n_conf = int(hyp_table["counted"].sum())
+    cos_kwargs = dict(
+        structural=cfas["main"],
+        internal_consistency=dict(consistency["alpha"]),
+        invariance=inv or None,
+        invariance_criterion="lrt" if est == "WLSMV" else "cfi+rmsea",
+        reliability=agrs[worst_icc] if worst_icc else None,
+        reliability_label=worst_icc,
+        measurement_error=agrs[worst_sdc] if worst_sdc else None,
+        mic=mic,
+        hypotheses=(n_conf, len(hyp_table)) if len(hyp_table) else None,
+        criterion=crit,
+        gold_standard=gold_standard,
+        content_validity=content_validity,
+        responsiveness=resp,
+        dif=dif_table,
+        full=True,
+    )
+    cos = cosmin_table(**cos_kwargs, lang="en")
+    # n per property
+    n_prop = {
+        "structural_validity": int(cfas["main"].nobs if np.isscalar(cfas["main"].nobs) else n),
+        "internal_consistency": int(consistency["n"].min()),
+        "measurement_invariance": int(inv_summary["min_group_n"].min()) if len(inv_summary) else None,
+        "reliability": int(retest["n"].min()) if len(retest) else None,
+        "measurement_error": int(retest["n"].min()) if len(retest) else None,
+        "hypotheses_testing": int(hyp_table["n"].min()) if len(hyp_table) else None,
+        "criterion_validity": int(crit.n)
+        if crit is not None and hasattr(crit, "n")
+        else (n if crit is not None else None),
+        "responsiveness": None if resp is None else int(getattr(resp, "n", 0)) or None,
+        "content_validity": None,
+    }
+    cos.set_n(n_prop)
+    cos_nl = cosmin_table(**cos_kwargs, lang="nl")
+    cos_nl.set_n(n_prop)
+    ratings = dict(zip(cos.tidy()["term"], cos.tidy()["rating"]))
+    # risk of bias + GRADE
+    risk, grades = {}, {}
+    for p in COSMIN_ORDER:
+        if p == "content_validity":
+            continue
+        kw: dict = {"design": design}
+        if p == "structural_validity":
+            kw.update(n=n_prop[p], n_items=len(items), method="CFA")
+        elif p == "internal_consistency":
+            kw.update(method="per_subscale")
+        elif p == "measurement_invariance":
+            kw.update(n=n_prop[p], n_items=len(items), method="MGCFA")
+        elif p == "reliability":
+            kw.update(method="ICC2")
+        rob = grading.risk_of_bias(p, **kw)
+        risk[p] = rob
+        sub_r = None
+        if p == "internal_consistency" and ratings[p] in ("+", "-"):
+            sub_r = ["+" if a >= 0.70 else "-" for a in consistency["alpha"]]
+        elif p == "reliability" and len(retest) and ratings[p] in ("+", "-"):
+            sub_r = ["+" if v >= 0.70 else "-" for s, v in retest["icc"].items() if s in subscales]
+        grades[p] = grading.grade_evidence(
+            p, rating=ratings[p], rob=rob, n=n_prop.get(p), subscale_ratings=sub_r, indirectness=indirectness
+        )
+
+    import evalkit._version as _v
+
+    prov = {
+        "data_sha256": data_sha256
+        or hashlib.sha256(pd.util.hash_pandas_object(data, index=False).to_numpy().tobytes()).hexdigest(),
+        "data_sha256_of": "file" if data_sha256 else "table",
+        "data_label": data_label,
+        "evalkit_version": _v.__version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "estimator": est,
+        "seed": int(seed),
+        "n_boot": int(n_boot),
+        "confidence": float(confidence),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "codebook": ins["codebook"],
+        "waves": [str(w) for w in waves],
+        "min_cell": int(min_cell),
+    }
+    labels = {}
+    for f in cb.fields:
+        if f.value_labels_:
+            labels[f.name] = {
+                str(code): {
+                    "nl": cb.value_labels(f.name, "nl").get(code, code),
+                    "en": cb.value_labels(f.name, "en").get(code, code),
+                }
+                for code in cb.value_labels(f.name, "en")
+            }
+    return ValidationStudy(
+        labels=labels,
+        instrument=ins,
+        n=n,
+        estimator=est,
+        sample=sample,
+        items=ia,
+        parallel=pa,
+        efa=ef,
+        cfa=cfas,
+        consistency=consistency,
+        omega_h=omega_h,
+        invariance=inv,
+        partial=part,
+        invariance_summary=inv_summary,
+        invariance_rule={"estimator": est, "alpha": inv_alpha, "min_group": min_group},
+        dif_table=dif_table,
+        retest=retest,
+        hypotheses=hyp_table,
+        criterion=crit,
+        gold_standard=gold_standard,
+        responsiveness=resp,
+        norms=nrm,
+        norm_cells=norm_cells,
+        cosmin=cos,
+        cosmin_nl=cos_nl,
+        risk=risk,
+        grades=grades,
+        content_validity=content_validity,
+        provenance=prov,
+        settings={
+            "mic": mic,
+            "design": design,
+            "indirectness": indirectness,
+            "anchor": anchor,
+            "wlsmv_alpha": float(wlsmv_alpha),
+            "norm_groups": by,
+        },
+    )
