@@ -30,6 +30,8 @@ import pandas as pd
 from evalkit.core import i18n
 from evalkit.core.checks import check_lang
 from evalkit.core.errors import DataValidationError, ParameterError
+from evalkit.core.i18n import t
+from evalkit.methods.validation.grading import risk_name, standard_text
 from evalkit.reports import disclosure
 from evalkit.reports.content import Column, Page, Ref, Table, Text
 from evalkit.reports.disclosure import Policy
@@ -101,10 +103,6 @@ REFERENCES = (
 )
 
 
-def _t(en: str, nl: str, lang: str) -> str:
-    return i18n.t({"en": en, "nl": nl}, lang)
-
-
 def _key(*parts: object) -> str:
     """A quantity id from parts (only the characters ids allow)."""
     out = ".".join(str(p) for p in parts)
@@ -166,7 +164,7 @@ class _Builder:
 
 
 def _yes(v: bool, lang: str) -> str:
-    return _t("yes", "ja", lang) if bool(v) else _t("no", "nee", lang)
+    return t("validation.validation.yes", lang) if bool(v) else t("validation.validation.no", lang)
 
 
 def _table(cols: list[tuple[str, str]], rows: list[dict], caption: str = "") -> Table:
@@ -181,19 +179,13 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
     check_lang(lang)
     st = study
     ins = st.instrument
-    heading = title or _t(
-        f"Validation report: {ins['id']} (COSMIN)", f"Validatierapport: {ins['id']} (COSMIN)", lang
-    )
+    heading = title or t("validation.validation.validation_report_v_cosmin", lang, v0=ins["id"])
     page = Page(title=heading, lang=lang, meta={"heading": heading})
     B = _Builder(page, lang)
     n = st.n
     if example_data:
         page.banner = Text(
-            _t(
-                "Example data (synthetic, generated with known truth): this page shows the method, not a real instrument.",
-                "Voorbeeldgegevens (synthetisch, gemaakt met bekende waarheid): deze pagina toont de methode, geen echt instrument.",
-                lang,
-            ),
+            t("validation.validation.example_data_synthetic_generated_with", lang),
             style="banner",
         )
     ratings = st.ratings
@@ -201,17 +193,16 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
 
     # -- sample (counts; margins are partitioned with the norm cells below) ---------------------
     n_ref = B.count("n", n)
-    sample = page.section("sample", _t("Sample", "Steekproef", lang))
+    sample = page.section("sample", t("validation.validation.sample", lang))
     sample.add(
         Text(
-            _t(
-                f"[[n]] respondents at the first measurement, {len(ins['items'])} items in "
-                f"{len(ins['subscales'])} subscales ({', '.join(f'{k}: {len(v)}' for k, v in ins['subscales'].items())}); "
-                f"reverse keyed: {', '.join(ins['reverse']) or 'none'}.",
-                f"[[n]] respondenten bij de eerste meting, {len(ins['items'])} items in "
-                f"{len(ins['subscales'])} subschalen ({', '.join(f'{k}: {len(v)}' for k, v in ins['subscales'].items())}); "
-                f"omgekeerd gescoord: {', '.join(ins['reverse']) or 'geen'}.",
+            t(
+                "validation.validation.sample_text",
                 lang,
+                items=len(ins["items"]),
+                subscales=len(ins["subscales"]),
+                sizes=", ".join(f"{k}: {len(v)}" for k, v in ins["subscales"].items()),
+                reverse=", ".join(ins["reverse"]) or t("validation.study.none", lang),
             )
         )
     )
@@ -234,7 +225,9 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         total_id = _key("sample", col, "total")
         B.count(total_id, int(counts.sum()))
         page.partition(_key("p.sample", col), total_id, ids)
-        sample.add(_table([("group", col), ("n", "n"), ("share", _t("share", "aandeel", lang))], rows))
+        sample.add(
+            _table([("group", col), ("n", "n"), ("share", t("validation.validation.share", lang))], rows)
+        )
 
     # -- norms (registered early: their cells partition the sample margins) ----------------------
     nq = st.norm_cells
@@ -249,7 +242,9 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
             cell_ids[tuple(str(r[c]) for c in by)] = nid
         cnt = B.count(nid, nn)
         label = (
-            _t("everyone", "iedereen", lang) if is_total else ", ".join(st.label(c, r[c], lang) for c in by)
+            t("validation.validation.everyone", lang)
+            if is_total
+            else ", ".join(st.label(c, r[c], lang) for c in by)
         )
         row = {
             "group": label,
@@ -276,34 +271,16 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
                     page.partition(_key("p.margin", c, val), mid, parts)
 
     # -- summary + COSMIN table ---------------------------------------------------------------------
-    summ = page.section("summary", _t("Summary", "Samenvatting", lang))
-    for sentence in st.conclusions(lang)[:3]:
+    summ = page.section("summary", t("validation.validation.summary", lang))
+    for sentence in st.conclusions(lang, num=_placeholder)[:3]:
         summ.add(Text(sentence))
     cat = st.recommendation_category()
-    summ.add(
-        Text(
-            _t(
-                f"COSMIN recommendation category: {cat} (Prinsen et al. 2018; computed from the ratings and grades below).",
-                f"COSMIN-aanbevelingscategorie: {cat} (Prinsen et al. 2018; berekend uit de beoordelingen hieronder).",
-                lang,
-            )
-        )
-    )
+    summ.add(Text(t("validation.validation.cosmin_recommendation_category_v_prinsen", lang, v0=cat)))
 
-    cs = page.section("cosmin", _t("COSMIN summary", "COSMIN-overzicht", lang))
+    cs = page.section("cosmin", t("validation.validation.cosmin_summary", lang))
     cs.add(
         Text(
-            _t(
-                "Rating: + sufficient, - insufficient, ? indeterminate or not assessed (criteria of Prinsen et al. 2018; "
-                "subscales rated on the worst). Risk of bias: COSMIN Risk of Bias checklist, worst standard counts "
-                "(Mokkink et al. 2018). Evidence: modified GRADE, starting high and downgraded for risk of bias, "
-                "inconsistency, imprecision (n < 100: -1, n < 50: -2) and indirectness.",
-                "Beoordeling: + voldoende, - onvoldoende, ? onbepaald of niet onderzocht (criteria van Prinsen et al. 2018; "
-                "subschalen beoordeeld op de laagste). Risico op bias: COSMIN Risk of Bias-checklist, de zwakste standaard "
-                "telt (Mokkink et al. 2018). Bewijs: gemodificeerde GRADE, begint hoog en gaat omlaag voor risico op bias, "
-                "inconsistentie, onnauwkeurigheid (n < 100: -1, n < 50: -2) en indirectheid.",
-                lang,
-            ),
+            t("validation.validation.rating_sufficient_insufficient_indeterminate_or", lang),
             style="note",
         )
     )
@@ -318,7 +295,7 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         rows.append(
             {
                 "property": st.property_name(p, lang),
-                "result": str(r["result"]),
+                "result": _result_cell(st, p, str(r["result"]), lang),
                 "criterion": cos.criterion_text(p, lang),
                 "rating": str(r["rating"]),
                 "rob": "" if rob is None else rob.text(lang).split(" (")[0],
@@ -328,12 +305,12 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
     cs.add(
         _table(
             [
-                ("property", _t("Measurement property", "Meeteigenschap", lang)),
-                ("result", _t("Result", "Resultaat", lang)),
-                ("criterion", _t("Criterion for +", "Criterium voor +", lang)),
-                ("rating", _t("Rating", "Beoordeling", lang)),
-                ("rob", _t("Risk of bias", "Risico op bias", lang)),
-                ("evidence", _t("Quality of evidence", "Kwaliteit van bewijs", lang)),
+                ("property", t("validation.validation.measurement_property", lang)),
+                ("result", t("validation.validation.result", lang)),
+                ("criterion", t("validation.validation.criterion_for", lang)),
+                ("rating", t("validation.validation.rating", lang)),
+                ("rob", t("validation.validation.risk_of_bias", lang)),
+                ("evidence", t("validation.validation.quality_of_evidence", lang)),
             ],
             rows,
         )
@@ -345,27 +322,27 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
             rrows.append(
                 {
                     "property": st.property_name(p, lang),
-                    "standard": i18n.t(s["standard"], lang),
-                    "rating": _risk_word(s["rating"], lang),
-                    "source": (s["reason"] or _t("stated", "opgegeven", lang))
+                    "standard": standard_text(s, lang),
+                    "rating": risk_name(s["rating"], lang),
+                    "source": (s["reason"] or t("validation.validation.stated", lang))
                     if s.get("key") and s.get("stated")
                     else (
-                        _t("not documented: rated doubtful", "niet vastgelegd: twijfelachtig", lang)
+                        t("validation.validation.not_documented_rated_doubtful", lang)
                         if s.get("key")
-                        else _t("from the analysis", "uit de analyse", lang)
+                        else t("validation.validation.from_the_analysis", lang)
                     ),
                 }
             )
     cs.add(
         _table(
             [
-                ("property", _t("Property", "Eigenschap", lang)),
-                ("standard", _t("Risk-of-bias standard", "Standaard risico op bias", lang)),
-                ("rating", _t("Rating", "Beoordeling", lang)),
-                ("source", _t("Source", "Bron", lang)),
+                ("property", t("validation.validation.property", lang)),
+                ("standard", t("validation.validation.risk_of_bias_standard", lang)),
+                ("rating", t("validation.validation.rating_2", lang)),
+                ("source", t("validation.validation.source", lang)),
             ],
             rrows,
-            caption=_t("Risk of bias per standard", "Risico op bias per standaard", lang),
+            caption=t("validation.validation.risk_of_bias_per_standard", lang),
         )
     )
     grows = []
@@ -375,8 +352,7 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         grows.append(
             {
                 "property": st.property_name(p, lang),
-                "down": "; ".join(i18n.t(x, lang) for x in g.reasons)
-                or _t("no downgrading", "niet verlaagd", lang),
+                "down": "; ".join(g.reason_texts(lang)) or t("validation.validation.no_downgrading", lang),
                 "level": g.text(lang),
             }
         )
@@ -384,138 +360,81 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         cs.add(
             _table(
                 [
-                    ("property", _t("Property", "Eigenschap", lang)),
-                    ("down", _t("Downgraded for", "Verlaagd vanwege", lang)),
-                    ("level", _t("Quality of evidence", "Kwaliteit van bewijs", lang)),
+                    ("property", t("validation.validation.property_2", lang)),
+                    ("down", t("validation.validation.downgraded_for", lang)),
+                    ("level", t("validation.validation.quality_of_evidence_2", lang)),
                 ],
                 grows,
-                caption=_t("Modified GRADE (start: high)", "Gemodificeerde GRADE (start: hoog)", lang),
+                caption=t("validation.validation.modified_grade_start_high", lang),
             )
         )
 
     # -- content validity: the committee fills it in ----------------------------------------------
-    cv = page.section("content_validity", _t("Content validity", "Inhoudsvaliditeit", lang))
+    cv = page.section("content_validity", t("validation.validation.content_validity", lang))
     cv.add(
         Text(
-            _t(
-                "Content validity cannot be computed from responses. The committee rates the ten criteria of "
-                "Terwee et al. (2018) with children and professionals; the rating in the COSMIN table is the "
-                f"committee's (now: {ratings['content_validity']}).",
-                "Inhoudsvaliditeit volgt niet uit antwoorden. De commissie beoordeelt de tien criteria van "
-                "Terwee et al. (2018) met kinderen en professionals; de beoordeling in het COSMIN-overzicht is die "
-                f"van de commissie (nu: {ratings['content_validity']}).",
+            t(
+                "validation.validation.content_validity_cannot_be_computed",
                 lang,
+                v0=ratings["content_validity"],
             )
         )
     )
     crit = [
-        (
-            "Relevance",
-            "Relevantie",
-            "Are the included items relevant for the construct of interest?",
-            "Zijn de items relevant voor het construct?",
-        ),
-        (
-            "Relevance",
-            "Relevantie",
-            "Are the items relevant for the target population (8-17 years)?",
-            "Zijn de items relevant voor de doelgroep?",
-        ),
-        (
-            "Relevance",
-            "Relevantie",
-            "Are the items relevant for the context of use?",
-            "Zijn de items relevant voor de gebruikscontext?",
-        ),
-        (
-            "Relevance",
-            "Relevantie",
-            "Are the response options appropriate?",
-            "Zijn de antwoordmogelijkheden passend?",
-        ),
-        ("Relevance", "Relevantie", "Is the recall period appropriate?", "Is de terugblikperiode passend?"),
-        (
-            "Comprehensiveness",
-            "Volledigheid",
-            "Are all key concepts included?",
-            "Zijn alle kernbegrippen opgenomen?",
-        ),
-        (
-            "Comprehensibility",
-            "Begrijpelijkheid",
-            "Are the instructions understood as intended?",
-            "Worden de instructies begrepen zoals bedoeld?",
-        ),
-        (
-            "Comprehensibility",
-            "Begrijpelijkheid",
-            "Are the items and response options understood as intended?",
-            "Worden items en antwoorden begrepen zoals bedoeld?",
-        ),
-        (
-            "Comprehensibility",
-            "Begrijpelijkheid",
-            "Are the items appropriately worded?",
-            "Zijn de items passend geformuleerd?",
-        ),
-        (
-            "Comprehensibility",
-            "Begrijpelijkheid",
-            "Do the response options match the question?",
-            "Passen de antwoorden bij de vraag?",
-        ),
+        ("relevance", 1),
+        ("relevance", 2),
+        ("relevance", 3),
+        ("relevance", 4),
+        ("relevance", 5),
+        ("comprehensiveness", 6),
+        ("comprehensibility", 7),
+        ("comprehensibility", 8),
+        ("comprehensibility", 9),
+        ("comprehensibility", 10),
     ]
     cv.add(
         _table(
             [
-                ("aspect", _t("Aspect", "Aspect", lang)),
-                ("question", _t("Criterion", "Criterium", lang)),
-                ("rating", _t("Rating (+ / - / ±)", "Beoordeling (+ / - / ±)", lang)),
-                ("by", _t("Rated by, date", "Beoordeeld door, datum", lang)),
+                ("aspect", t("validation.validation.aspect", lang)),
+                ("question", t("validation.validation.criterion", lang)),
+                ("rating", t("validation.validation.rating_3", lang)),
+                ("by", t("validation.validation.rated_by_date", lang)),
             ],
             [
-                {"aspect": _t(a_en, a_nl, lang), "question": _t(q_en, q_nl, lang), "rating": "", "by": ""}
-                for a_en, a_nl, q_en, q_nl in crit
+                {
+                    "aspect": t(f"validation.content.{aspect}", lang),
+                    "question": t(f"validation.content.criterion_{k}", lang),
+                    "rating": "",
+                    "by": "",
+                }
+                for aspect, k in crit
             ],
-            caption=_t("To be filled in by the committee", "In te vullen door de commissie", lang),
+            caption=t("validation.validation.to_be_filled_in_by", lang),
         )
     )
 
     # -- structural validity ---------------------------------------------------------------------------
-    sv = page.section("structural_validity", _t("Structural validity", "Structurele validiteit", lang))
+    sv = page.section("structural_validity", t("validation.validation.structural_validity", lang))
     pa = st.parallel
     sv.add(
         Text(
-            _t(
-                f"Parallel analysis (Horn 1965): {pa.n_factors} factor(s) (the codebook has {len(ins['subscales'])} subscales). "
-                f"CFA estimator: {st.estimator}"
-                + (
-                    " (ordinal items; fit rated on the scaled CFI, TLI and RMSEA, and SRMR)."
-                    if st.estimator == "WLSMV"
-                    else "."
-                ),
-                f"Parallelle analyse (Horn 1965): {pa.n_factors} factor(en) (het codeboek heeft {len(ins['subscales'])} subschalen). "
-                f"CFA-schatter: {st.estimator}"
-                + (
-                    " (ordinale items; fit beoordeeld op de geschaalde CFI, TLI en RMSEA, en SRMR)."
-                    if st.estimator == "WLSMV"
-                    else "."
-                ),
+            t(
+                "validation.validation.structure_text",
                 lang,
+                factors=pa.n_factors,
+                subscales=len(ins["subscales"]),
+                estimator=st.estimator,
             )
+            + (t("validation.validation.wlsmv_fit_note", lang) if st.estimator == "WLSMV" else ".")
         )
     )
     frows = []
     for key, res in st.cfa.items():
         fi = res.reported_fit()
         lab = (
-            _t(
-                f"{len(ins['subscales'])} correlated factors (codebook)",
-                f"{len(ins['subscales'])} gecorreleerde factoren (codeboek)",
-                lang,
-            )
+            t("validation.validation.v_correlated_factors_codebook", lang, v0=len(ins["subscales"]))
             if key == "main"
-            else _t("1 factor", "1 factor", lang)
+            else t("validation.validation.factor", lang)
         )
         frows.append(
             {
@@ -534,17 +453,10 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
     sv.add(
         _table(
             [
-                ("model", _t("Model", "Model", lang)),
+                ("model", t("validation.validation.model", lang)),
                 (
                     "chi2",
-                    "χ²"
-                    + (
-                        " (scaled)"
-                        if st.estimator == "WLSMV" and lang == "en"
-                        else " (geschaald)"
-                        if st.estimator == "WLSMV"
-                        else ""
-                    ),
+                    "χ²" + (t("validation.validation.scaled", lang) if st.estimator == "WLSMV" else ""),
                 ),
                 ("df", "df"),
                 ("cfi", "CFI"),
@@ -554,9 +466,7 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
                 ("srmr", "SRMR"),
             ],
             frows,
-            caption=_t(
-                "Fit of the confirmatory factor models", "Fit van de confirmatieve factormodellen", lang
-            ),
+            caption=t("validation.validation.fit_of_the_confirmatory_factor", lang),
         )
     )
     # standardized loadings, wide (item x factor)
@@ -571,12 +481,12 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         _table(
             [("item", "Item")] + [(f, f) for f in ld.columns],
             lrows,
-            caption=_t("Standardised CFA loadings", "Gestandaardiseerde CFA-ladingen", lang),
+            caption=t("validation.validation.standardised_cfa_loadings", lang),
         )
     )
 
     # -- internal consistency --------------------------------------------------------------------------
-    ic = page.section("internal_consistency", _t("Internal consistency", "Interne consistentie", lang))
+    ic = page.section("internal_consistency", t("validation.validation.internal_consistency", lang))
     crow = []
     for sname, r in st.consistency.iterrows():
         nn = int(r["n"])
@@ -597,32 +507,26 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
     ic.add(
         _table(
             [
-                ("subscale", _t("Subscale", "Subschaal", lang)),
-                ("k", _t("items", "items", lang)),
+                ("subscale", t("validation.validation.subscale", lang)),
+                ("k", t("validation.validation.items", lang)),
                 ("alpha", "Cronbach's alpha"),
                 ("alpha_ci", "95% CI (Feldt)"),
                 ("omega", "omega total"),
-                ("omega_ci", _t("95% CI (bootstrap)", "95%-BI (bootstrap)", lang)),
+                ("omega_ci", t("validation.validation.ci_bootstrap", lang)),
             ],
             crow,
-            caption=_t(
-                "Reliability of the subscale sum scores", "Betrouwbaarheid van de subschaal-somscores", lang
-            ),
+            caption=t("validation.validation.reliability_of_the_subscale_sum", lang),
         )
     )
     if "ordinal_alpha" in st.consistency.columns:
         ic.add(
             Text(
-                _t(
-                    "Ordinal alpha (Zumbo et al. 2007), computed on the polychoric correlations: "
-                    + ", ".join(f"{k} [[{_key('ic', k, 'ordinal_alpha')}]]" for k in st.consistency.index)
-                    + ". It describes the latent response variables, not the reliability of the sum score that users "
-                    "compute, and is not rated.",
-                    "Ordinale alpha (Zumbo et al. 2007), berekend op de polychorische correlaties: "
-                    + ", ".join(f"{k} [[{_key('ic', k, 'ordinal_alpha')}]]" for k in st.consistency.index)
-                    + ". Die beschrijft de latente responsvariabelen, niet de betrouwbaarheid van de somscore die "
-                    "gebruikers berekenen, en wordt niet beoordeeld.",
+                t(
+                    "validation.validation.ordinal_alpha_text",
                     lang,
+                    values=", ".join(
+                        f"{k} [[{_key('ic', k, 'ordinal_alpha')}]]" for k in st.consistency.index
+                    ),
                 ),
                 style="note",
             )
@@ -633,59 +537,35 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         B.est("ic.omega_h", st.omega_h["estimate"], n, 2)
         ic.add(
             Text(
-                _t(
-                    "Omega hierarchical of the total score (Schmid-Leiman, Zinbarg et al. 2005): [[ic.omega_h]]."
-                    + (
-                        " Caveat: with two group factors the general-factor loadings of a Schmid-Leiman solution are "
-                        "not identified (they are fixed by assuming equal loadings of the two factors on the general "
-                        "factor); read the value as a rough indication, not as an estimate."
-                        if not st.omega_h["identified"]
-                        else ""
-                    ),
-                    "Omega hiërarchisch van de totaalscore (Schmid-Leiman, Zinbarg et al. 2005): [[ic.omega_h]]."
-                    + (
-                        " Kanttekening: met twee groepsfactoren zijn de ladingen op de algemene factor van een "
-                        "Schmid-Leiman-oplossing niet geïdentificeerd (vastgelegd door gelijke ladingen van beide "
-                        "factoren aan te nemen); lees de waarde als een ruwe aanwijzing, niet als een schatting."
-                        if not st.omega_h["identified"]
-                        else ""
-                    ),
-                    lang,
-                ),
+                t("validation.validation.omega_h_text", lang)
+                + (t("validation.validation.omega_h_caveat", lang) if not st.omega_h["identified"] else ""),
                 style="note",
             )
         )
 
     # -- invariance + DIF --------------------------------------------------------------------------------
-    iv = page.section("invariance", _t("Measurement invariance and DIF", "Meetinvariantie en DIF", lang))
+    iv = page.section("invariance", t("validation.validation.measurement_invariance_and_dif", lang))
     rule = st.invariance_rule
     iv.add(
         Text(
-            _t(
-                f"Multiple-group CFA ({rule['estimator']}) per grouping variable; groups with fewer than "
-                f"{rule['min_group']} respondents (5 per item) are left out. "
-                + (
-                    f"Decision rule for {rule['estimator']}: the scaled chi-square difference test at alpha = "
-                    f"{i18n.fmt_number(rule['alpha'], 2, lang)}. The delta CFI / delta RMSEA cut-offs (-0.01 / 0.015) "
-                    "were derived for ML with continuous items and are shown for information only (Sass et al. 2014)."
-                    if rule["estimator"] == "WLSMV"
-                    else "Decision rule for ML: delta CFI > -0.01 and delta RMSEA < 0.015 (Cheung & Rensvold 2002; Chen 2007)."
-                )
-                + " DIF: ordinal logistic regression per item, matched on the total of the item's own subscale; "
-                "important when p < .01 and McFadden delta R² >= 0.02.",
-                f"Multi-groep-CFA ({rule['estimator']}) per groepsvariabele; groepen met minder dan "
-                f"{rule['min_group']} respondenten (5 per item) blijven buiten de analyse. "
-                + (
-                    f"Beslisregel voor {rule['estimator']}: de geschaalde chi-kwadraatverschiltoets bij alfa = "
-                    f"{i18n.fmt_number(rule['alpha'], 2, lang)}. De grenzen voor delta CFI / delta RMSEA (-0,01 / 0,015) "
-                    "zijn afgeleid voor ML met continue items en staan er alleen ter informatie (Sass et al. 2014)."
-                    if rule["estimator"] == "WLSMV"
-                    else "Beslisregel voor ML: delta CFI > -0,01 en delta RMSEA < 0,015 (Cheung & Rensvold 2002; Chen 2007)."
-                )
-                + " DIF: ordinale logistische regressie per item, gematcht op het totaal van de eigen subschaal van het item; "
-                "belangrijk bij p < 0,01 en McFadden delta R² >= 0,02.",
+            t(
+                "validation.validation.invariance_text",
                 lang,
+                estimator=rule["estimator"],
+                min_group=rule["min_group"],
             )
+            + " "
+            + (
+                t(
+                    "validation.validation.invariance_rule_wlsmv",
+                    lang,
+                    alpha=i18n.fmt_number(rule["alpha"], 2, lang),
+                )
+                if rule["estimator"] == "WLSMV"
+                else t("validation.validation.invariance_rule_ml", lang)
+            )
+            + " "
+            + t("validation.validation.dif_rule", lang)
         )
     )
     for g, res in st.invariance.items():
@@ -712,10 +592,10 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         groups_txt = ", ".join(st.label(g, v, lang) for v in str(srow["groups"]).split(", "))
         left = str(srow["left_out"])
         cap = f"{g}: {groups_txt}" + (
-            _t(
-                f"; left out (too small to model): {', '.join(st.label(g, v, lang) for v in left.split(', '))}",
-                f"; buiten de analyse (te klein om te modelleren): {', '.join(st.label(g, v, lang) for v in left.split(', '))}",
+            t(
+                "validation.validation.left_out_too_small_to",
                 lang,
+                v0=", ".join(st.label(g, v, lang) for v in left.split(", ")),
             )
             if left
             else ""
@@ -723,7 +603,7 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         iv.add(
             _table(
                 [
-                    ("level", _t("Level", "Niveau", lang)),
+                    ("level", t("validation.validation.level", lang)),
                     ("chi2", "χ²"),
                     ("df", "df"),
                     ("cfi", "CFI"),
@@ -733,7 +613,7 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
                     ("p", "p"),
                     ("dcfi", "ΔCFI"),
                     ("drmsea", "ΔRMSEA"),
-                    ("holds", _t("holds", "houdt stand", lang)),
+                    ("holds", t("validation.validation.holds", lang)),
                 ],
                 rws,
                 caption=cap,
@@ -742,14 +622,11 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         if g in st.partial and srow["freed"]:
             iv.add(
                 Text(
-                    _t(
-                        f"{g}: partial invariance after freeing the intercept of {srow['freed']} (largest score test): "
-                        f"{'scalar level holds' if srow['partial_holds'] else 'scalar level still fails'}. "
-                        "The rating stays '-': the items measure differently in these groups.",
-                        f"{g}: partiële invariantie na vrijlaten van het intercept van {srow['freed']} (grootste scoretoets): "
-                        f"{'scalair niveau houdt stand' if srow['partial_holds'] else 'scalair niveau faalt nog steeds'}. "
-                        "De beoordeling blijft '-': de items meten in deze groepen verschillend.",
+                    t(
+                        f"validation.validation.partial_{'holds' if srow['partial_holds'] else 'fails'}",
                         lang,
+                        group=g,
+                        items=srow["freed"],
                     )
                 )
             )
@@ -775,18 +652,12 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
             _table(
                 cols,
                 drows,
-                caption=_t(
-                    "DIF screening: McFadden ΔR² per item and grouping",
-                    "DIF-screening: McFadden ΔR² per item en groepering",
-                    lang,
-                ),
+                caption=t("validation.validation.dif_screening_mcfadden_r_per", lang),
             )
         )
 
     # -- reliability + measurement error ---------------------------------------------------------------
-    rl = page.section(
-        "reliability", _t("Reliability and measurement error", "Betrouwbaarheid en meetfout", lang)
-    )
+    rl = page.section("reliability", t("validation.validation.reliability_and_measurement_error", lang))
     if len(st.retest):
         rr = []
         for s, r in st.retest.iterrows():
@@ -802,29 +673,15 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
                     "sdc": B.est(_key("rt", s, "sdc"), r["sdc"], nn, 1),
                 }
             )
-        rl.add(
-            Text(
-                _t(
-                    "ICC(2,1): two-way random effects, absolute agreement (Shrout & Fleiss 1979), COSMIN's preferred "
-                    "form; criterion ICC >= 0.70 on the point estimate, rated on the subscale with the lowest ICC. "
-                    "The column 'lower limit >= 0.70' says whether the 95% CI excludes values below the criterion. "
-                    "SEM (agreement) and SDC = 1.96 x √2 x SEM (de Vet et al. 2006).",
-                    "ICC(2,1): tweeweg random effects, absolute overeenstemming (Shrout & Fleiss 1979), de vorm die "
-                    "COSMIN verkiest; criterium ICC >= 0,70 op de puntschatting, beoordeeld op de subschaal met de "
-                    "laagste ICC. De kolom 'ondergrens >= 0,70' zegt of het 95%-BI waarden onder het criterium uitsluit. "
-                    "SEM (overeenstemming) en SDC = 1,96 x √2 x SEM (de Vet et al. 2006).",
-                    lang,
-                )
-            )
-        )
+        rl.add(Text(t("validation.validation.icc_two_way_random_effects", lang)))
         rl.add(
             _table(
                 [
-                    ("score", _t("Score", "Score", lang)),
-                    ("n", _t("pairs", "paren", lang)),
+                    ("score", t("validation.validation.score", lang)),
+                    ("n", t("validation.validation.pairs", lang)),
                     ("icc", "ICC(2,1)"),
                     ("icc_ci", "95% CI"),
-                    ("lower_ok", _t("lower limit >= 0.70", "ondergrens >= 0,70", lang)),
+                    ("lower_ok", t("validation.validation.lower_limit", lang)),
                     ("sem", "SEM"),
                     ("sdc", "SDC"),
                 ],
@@ -832,34 +689,14 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
             )
         )
     else:
-        rl.add(
-            Text(
-                _t(
-                    "No retest in these data: reliability and measurement error not assessed.",
-                    "Geen hertest in deze gegevens: betrouwbaarheid en meetfout niet onderzocht.",
-                    lang,
-                )
-            )
-        )
+        rl.add(Text(t("validation.validation.no_retest_in_these_data", lang)))
 
     # -- hypotheses -------------------------------------------------------------------------------------
     hs = page.section(
         "hypotheses",
-        _t("Hypotheses testing (construct validity)", "Hypothesetoetsing (constructvaliditeit)", lang),
+        t("validation.validation.hypotheses_testing_construct_validity", lang),
     )
-    hs.add(
-        Text(
-            _t(
-                "Hypotheses stated in advance with direction and size. A known-groups hypothesis on a score that "
-                "contains an item with DIF by that grouping is tested with and without the item and counts as "
-                "confirmed only when confirmed both ways. COSMIN: sufficient when at least 75% are confirmed.",
-                "Hypothesen vooraf opgesteld met richting en grootte. Een hypothese over bekende groepen op een score "
-                "met een DIF-item voor die groepering wordt met en zonder dat item getoetst en telt alleen als bevestigd "
-                "wanneer beide bevestigen. COSMIN: voldoende bij ten minste 75% bevestigd.",
-                lang,
-            )
-        )
-    )
+    hs.add(Text(t("validation.validation.hypotheses_stated_in_advance_with", lang)))
     hr = []
     for k, h in enumerate(st.hypotheses.itertuples()):
         nn = int(h.n)
@@ -884,106 +721,59 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         hs.add(
             _table(
                 [
-                    ("hyp", _t("Hypothesis", "Hypothese", lang)),
+                    ("hyp", t("validation.validation.hypothesis", lang)),
                     ("stat", ""),
-                    ("est", _t("estimate", "schatting", lang)),
+                    ("est", t("validation.validation.estimate", lang)),
                     ("ci", "95% CI"),
                     ("n", "n"),
-                    ("conf", _t("confirmed", "bevestigd", lang)),
-                    ("without", _t("without DIF item", "zonder DIF-item", lang)),
+                    ("conf", t("validation.validation.confirmed", lang)),
+                    ("without", t("validation.validation.without_dif_item", lang)),
                     (
                         "without_items",
-                        _t("DIF item (confirmed without)", "DIF-item (bevestigd zonder)", lang),
+                        t("validation.validation.dif_item_confirmed_without", lang),
                     ),
-                    ("counted", _t("counted as confirmed", "telt als bevestigd", lang)),
+                    ("counted", t("validation.validation.counted_as_confirmed", lang)),
                 ],
                 hr,
             )
         )
     else:
-        hs.add(
-            Text(
-                _t(
-                    "No hypotheses were stated: not assessed.",
-                    "Geen hypothesen opgesteld: niet onderzocht.",
-                    lang,
-                )
-            )
-        )
+        hs.add(Text(t("validation.validation.no_hypotheses_were_stated_not", lang)))
 
     # -- criterion + responsiveness ------------------------------------------------------------------------
     cr = page.section(
         "criterion",
-        _t("Criterion validity and responsiveness", "Criteriumvaliditeit en responsiviteit", lang),
+        t("validation.validation.criterion_validity_and_responsiveness", lang),
     )
     if st.criterion is None:
-        cr.add(
-            Text(
-                _t(
-                    "Criterion validity: not assessed. It needs a gold standard named by the committee "
-                    "(parameter gold_standard); a single question is not a gold standard.",
-                    "Criteriumvaliditeit: niet onderzocht. Daarvoor is een gouden standaard nodig die de commissie "
-                    "noemt (parameter gold_standard); een losse vraag is geen gouden standaard.",
-                    lang,
-                )
-            )
-        )
+        cr.add(Text(t("validation.validation.criterion_validity_not_assessed_it", lang)))
     else:
         B.est("crit.auc", st.criterion.auc, n, 2)
-        cr.add(
-            Text(
-                _t(
-                    f"AUC of the total score against the gold standard {st.gold_standard}: [[crit.auc]].",
-                    f"AUC van de totaalscore tegen de gouden standaard {st.gold_standard}: [[crit.auc]].",
-                    lang,
-                )
-            )
-        )
+        cr.add(Text(t("validation.validation.auc_of_the_total_score", lang, v0=st.gold_standard)))
     if st.responsiveness is None:
-        cr.add(
-            Text(
-                _t(
-                    "Responsiveness: not assessed (needs two measurements around a change and an anchor of change).",
-                    "Responsiviteit: niet onderzocht (vraagt twee metingen rond een verandering en een anker).",
-                    lang,
-                )
-            )
-        )
+        cr.add(Text(t("validation.validation.responsiveness_not_assessed_needs_two", lang)))
     else:
         B.est("resp.auc", st.responsiveness.auc, None, 2)
-        cr.add(
-            Text(
-                _t(
-                    "Responsiveness: AUC of the change score against the anchor [[resp.auc]].",
-                    "Responsiviteit: AUC van de veranderscore tegen het anker [[resp.auc]].",
-                    lang,
-                )
-            )
-        )
+        cr.add(Text(t("validation.validation.responsiveness_auc_of_the_change", lang)))
 
     # -- norms (quantities registered above) ----------------------------------------------------------------
-    nm = page.section("norms", _t("Norms", "Normen", lang))
+    nm = page.section("norms", t("validation.validation.norms", lang))
     nm.add(
         Text(
-            _t(
-                f"Raw total scores by {', '.join(by) or 'everyone'}: mean, SD and percentiles. Groups with fewer than "
-                f"{st.provenance['min_cell']} respondents are not shown, and neither is any number from which such a "
-                "group could be worked out (secondary suppression, evalkit's disclosure layer). Norms of a "
-                "validation sample show the method; real norms need a representative norm sample.",
-                f"Ruwe totaalscores naar {', '.join(by) or 'iedereen'}: gemiddelde, SD en percentielen. Groepen met minder "
-                f"dan {st.provenance['min_cell']} respondenten staan er niet in, en ook geen getal waaruit zo'n groep "
-                "af te leiden is (secundaire onderdrukking, de privacylaag van evalkit). Normen van een "
-                "validatiesteekproef tonen de methode; echte normen vragen een representatieve normsteekproef.",
+            t(
+                "validation.validation.norms_text",
                 lang,
+                by=", ".join(by) or t("validation.validation.everyone", lang),
+                min_cell=st.provenance["min_cell"],
             )
         )
     )
     nm.add(
         _table(
             [
-                ("group", _t("Norm group", "Normgroep", lang)),
+                ("group", t("validation.validation.norm_group", lang)),
                 ("n", "n"),
-                ("mean", _t("mean", "gemiddelde", lang)),
+                ("mean", t("validation.validation.mean", lang)),
                 ("sd", "SD"),
                 ("p10", "P10"),
                 ("p25", "P25"),
@@ -996,78 +786,63 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
     )
 
     # -- conclusions ------------------------------------------------------------------------------------
-    cc = page.section(
-        "conclusions", _t("Conclusions and recommendations", "Conclusies en aanbevelingen", lang)
-    )
-    for sentence in st.conclusions(lang):
+    cc = page.section("conclusions", t("validation.validation.conclusions_and_recommendations", lang))
+    for sentence in st.conclusions(lang, num=_placeholder):
         cc.add(Text(sentence))
-    cc.add(Text(_t("Recommendations:", "Aanbevelingen:", lang)))
+    cc.add(Text(t("validation.validation.recommendations", lang)))
     for k, r in enumerate(st.recommendations(lang), start=1):
         cc.add(Text(f"{k}. {r}"))
 
     # -- methods and provenance ------------------------------------------------------------------------
-    mt = page.section("methods", _t("Methods and provenance", "Methoden en herkomst", lang))
+    mt = page.section("methods", t("validation.validation.methods_and_provenance", lang))
     pv = st.provenance
     mrows = [
-        (_t("Data file", "Databestand", lang), pv.get("data_label") or "–"),
+        (t("validation.validation.data_file", lang), pv.get("data_label") or "–"),
         (
             "SHA-256",
             pv["data_sha256"]
-            + (
-                ""
-                if pv["data_sha256_of"] == "file"
-                else _t(" (of the data table)", " (van de datatabel)", lang)
-            ),
+            + ("" if pv["data_sha256_of"] == "file" else t("validation.validation.of_the_data_table", lang)),
         ),
-        (_t("Codebook", "Codeboek", lang), f"{pv['codebook']} ({ins['id']})"),
-        (_t("Measurements", "Metingen", lang), ", ".join(pv["waves"]) or "–"),
+        (t("validation.validation.codebook", lang), f"{pv['codebook']} ({ins['id']})"),
+        (t("validation.validation.measurements", lang), ", ".join(pv["waves"]) or "–"),
         ("evalkit", pv["evalkit_version"]),
         ("Python / numpy / pandas", f"{pv['python']} / {pv['numpy']} / {pv['pandas']}"),
-        (_t("Estimator (CFA, invariance)", "Schatter (CFA, invariantie)", lang), pv["estimator"]),
+        (t("validation.validation.estimator_cfa_invariance", lang), pv["estimator"]),
         (
-            _t("Invariance decision", "Beslisregel invariantie", lang),
-            _t("scaled chi-square difference test", "geschaalde chi-kwadraatverschiltoets", lang)
+            t("validation.validation.invariance_decision", lang),
+            t("validation.validation.scaled_chi_square_difference_test", lang)
             + f", alpha = {rule['alpha']:g}"
             if rule["estimator"] == "WLSMV"
             else "ΔCFI > -0.01 & ΔRMSEA < 0.015",
         ),
         (
-            _t("EFA", "EFA", lang),
-            _t(
-                "minres, oblimin; parallel analysis with 20 simulations",
-                "minres, oblimin; parallelle analyse met 20 simulaties",
-                lang,
-            ),
+            t("validation.validation.efa", lang),
+            t("validation.validation.minres_oblimin_parallel_analysis_with", lang),
         ),
         (
-            _t("Bootstrap", "Bootstrap", lang),
-            _t(
-                f"{pv['n_boot']} replicates (percentile) for omega",
-                f"{pv['n_boot']} replicaties (percentiel) voor omega",
-                lang,
-            ),
+            t("validation.validation.bootstrap", lang),
+            t("validation.validation.v_replicates_percentile_for_omega", lang, v0=pv["n_boot"]),
         ),
-        (_t("Seed", "Seed", lang), str(pv["seed"])),
-        (_t("Confidence level", "Betrouwbaarheidsniveau", lang), f"{pv['confidence']:.0%}"),
+        (t("validation.validation.seed", lang), str(pv["seed"])),
+        (t("validation.validation.confidence_level", lang), f"{pv['confidence']:.0%}"),
         (
-            _t("Privacy threshold", "Privacydrempel", lang),
-            _t(
-                f"groups under {pv['min_cell']} respondents hidden",
-                f"groepen onder {pv['min_cell']} respondenten verborgen",
-                lang,
-            ),
+            t("validation.validation.privacy_threshold", lang),
+            t("validation.validation.groups_under_v_respondents_hidden", lang, v0=pv["min_cell"]),
         ),
-        (_t("Date", "Datum", lang), pv["date"]),
+        (t("validation.validation.date", lang), pv["date"]),
     ]
     mt.add(
         _table(
-            [("what", _t("Item", "Onderdeel", lang)), ("value", _t("Value", "Waarde", lang))],
+            [
+                ("what", t("validation.validation.item", lang)),
+                ("value", t("validation.validation.value", lang)),
+            ],
             [{"what": a, "value": b} for a, b in mrows],
         )
     )
 
     # -- appendix: full tables ---------------------------------------------------------------------------
-    ap = page.section("appendix", _t("Appendix: full tables", "Bijlage: volledige tabellen", lang))
+    ap = page.section("appendix", t("validation.validation.appendix_full_tables", lang))
     it = st.items.table.loc[ins["items"]]
     arows = []
     for item, r in it.iterrows():
@@ -1086,15 +861,15 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         _table(
             [
                 ("item", "Item"),
-                ("mean", _t("mean (keyed)", "gemiddelde (gescoord)", lang)),
+                ("mean", t("validation.validation.mean_keyed", lang)),
                 ("sd", "SD"),
-                ("r_drop", _t("corrected item-total r", "gecorrigeerde item-totaal r", lang)),
-                ("aid", _t("alpha if deleted", "alpha zonder item", lang)),
-                ("floor", _t("at lowest answer", "bij laagste antwoord", lang)),
-                ("ceiling", _t("at highest answer", "bij hoogste antwoord", lang)),
+                ("r_drop", t("validation.validation.corrected_item_total_r", lang)),
+                ("aid", t("validation.validation.alpha_if_deleted", lang)),
+                ("floor", t("validation.validation.at_lowest_answer", lang)),
+                ("ceiling", t("validation.validation.at_highest_answer", lang)),
             ],
             arows,
-            caption=_t("Item analysis (first measurement)", "Itemanalyse (eerste meting)", lang),
+            caption=t("validation.validation.item_analysis_first_measurement", lang),
         )
     )
     el = st.efa.loadings.reindex(ins["items"])
@@ -1108,15 +883,11 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         _table(
             [("item", "Item")] + [(str(f), str(f)) for f in el.columns],
             erows,
-            caption=_t(
-                "EFA loadings (minres, oblimin), items x factors",
-                "EFA-ladingen (minres, oblimin), items x factoren",
-                lang,
-            ),
+            caption=t("validation.validation.efa_loadings_minres_oblimin_items", lang),
         )
     )
     # -- references --------------------------------------------------------------------------------------
-    rf = page.section("references", _t("References", "Literatuur", lang))
+    rf = page.section("references", t("validation.validation.references", lang))
     for ref in REFERENCES:
         rf.add(Text(ref, style="note"))
 
@@ -1125,6 +896,55 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
     page.sections.sort(key=lambda s: order.get(s.id, 99))
     page.check()
     return page
+
+
+def _placeholder(id: str, value, digits: int) -> str:
+    """A number in a computed sentence, as a placeholder of the page's quantity ``id``."""
+    return f"[[{id}]]"
+
+
+def _result_cell(st, p: str, text: str, lang: str) -> Text | str:
+    """The COSMIN result cell with its numbers as placeholders (so the disclosure layer
+    decides them like every other number on the page)."""
+    worst_icc = st.settings.get("worst_icc")
+    worst_sdc = st.settings.get("worst_sdc")
+    if p == "structural_validity":
+        return Text(
+            t("validation.report.result_fit", lang)
+            + (t("validation.report.result_fit_scaled", lang) if st.estimator == "WLSMV" else "")
+        )
+    if p == "internal_consistency":
+        parts = "; ".join(f"{k}: alpha [[{_key('ic', k, 'alpha')}]]" for k in st.consistency.index)
+        worst = st.consistency["alpha"].idxmin()
+        extra = t("validation.report.result_worst", lang, score=worst) if len(st.consistency) > 1 else ""
+        if st.ratings["structural_validity"] != "+":
+            extra += t("validation.report.result_no_structural", lang)
+        return Text(parts + extra)
+    if p == "reliability" and worst_icc:
+        base = _key("rt", worst_icc, "icc")
+        return Text(
+            t("validation.report.result_icc", lang, base=base, score=worst_icc)
+            + (
+                t("validation.report.result_lower_below", lang)
+                if st.retest.loc[worst_icc, "icc_ci_lower"] < 0.70
+                else ""
+            )
+        )
+    if p == "measurement_error" and worst_sdc:
+        mic = st.settings.get("mic")
+        return Text(
+            t("validation.report.result_sdc", lang, base=_key("rt", worst_sdc, "sdc"), score=worst_sdc)
+            + (
+                t("validation.report.result_mic", lang, mic=i18n.fmt_number(float(mic), 2, lang))
+                if mic
+                else t("validation.report.result_no_mic", lang)
+            )
+        )
+    if p == "criterion_validity" and st.criterion is not None:
+        return Text(t("validation.report.result_auc", lang, id="crit.auc"))
+    if p == "responsiveness" and st.responsiveness is not None:
+        return Text(t("validation.report.result_auc", lang, id="resp.auc"))
+    return text
 
 
 def _hyp_n(B: _Builder, st, h, k: int, nn: int):
@@ -1154,12 +974,6 @@ def _share_or_dash(B: _Builder, item: str, what: str, share, n: int):
     return B.share(_key("item", item, what), k, n)
 
 
-def _risk_word(r: str, lang: str) -> str:
-    from evalkit.methods.validation.grading import RISK_NAMES
-
-    return i18n.t(RISK_NAMES[r], lang)
-
-
 def _ci(B: _Builder, base: str, lo, hi, n, digits: int) -> Text | str:
     if not (_finite(lo) and _finite(hi)):
         return "–"
@@ -1173,17 +987,11 @@ def _holds(row: pd.Series, estimator: str) -> bool:
     return all(pd.isna(row[c]) or bool(row[c]) for c in cols)
 
 
-_LEVELS = {
-    "configural": {"en": "configural", "nl": "configuraal"},
-    "thresholds": {"en": "thresholds", "nl": "drempels"},
-    "thresholds_loadings": {"en": "thresholds + loadings", "nl": "drempels + ladingen"},
-    "metric": {"en": "metric", "nl": "metrisch"},
-    "scalar": {"en": "scalar", "nl": "scalair"},
-}
+_LEVELS = ("configural", "thresholds", "thresholds_loadings", "metric", "scalar")
 
 
 def _level_name(lv: str, lang: str) -> str:
-    return i18n.t(_LEVELS[lv], lang) if lv in _LEVELS else lv
+    return t(f"validation.level.{lv}", lang) if lv in _LEVELS else lv
 
 
 # ----------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ import pandas as pd
 
 from evalkit.core.checks import check_lang
 from evalkit.core.errors import DataQualityWarning, ParameterError
-from evalkit.core.i18n import fmt_number, fmt_pct
+from evalkit.core.i18n import fmt_number, fmt_pct, t
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 
@@ -64,8 +64,6 @@ _NAMES = {
         "en": "Hypotheses testing (construct validity)",
     },
     "criterion_validity": {"nl": "Criteriumvaliditeit", "en": "Criterion validity"},
-    "content_validity": {"nl": "Inhoudsvaliditeit", "en": "Content validity"},
-    "responsiveness": {"nl": "Responsiviteit", "en": "Responsiveness"},
 }
 
 #: COSMIN's order of the properties (Prinsen et al. 2018, Table 1), used with ``full=True``.
@@ -85,7 +83,7 @@ FULL_ORDER = (
 def property_name(term: str, lang: str = "nl") -> str:
     """The name of a measurement property in ``lang``."""
     check_lang(lang)
-    return _NAMES[term][lang]
+    return _NAMES[term][lang] if term in _NAMES else t(f"validation.cosmin.name_{term}", lang)
 
 
 _CRITERIA = {
@@ -111,32 +109,12 @@ _CRITERIA = {
         "en": "AUC >= 0.70 (or r >= 0.70) against a gold standard",
         "nl": "AUC >= 0,70 (of r >= 0,70) tegen een gouden standaard",
     },
-    "content_validity": {
-        "en": "relevance, comprehensiveness and comprehensibility rated sufficient (Terwee et al. 2018)",
-        "nl": "relevantie, volledigheid en begrijpelijkheid voldoende beoordeeld (Terwee et al. 2018)",
-    },
-    "responsiveness": {
-        "en": "AUC >= 0.70 of the change score against an anchor, or >= 75% of hypotheses confirmed",
-        "nl": "AUC >= 0,70 van de veranderscore tegen een anker, of >= 75% van de hypothesen bevestigd",
-    },
 }
 
 #: criterion text of the invariance row per decision rule
 _INVARIANCE_CRITERIA = {
-    "cfi+rmsea": {
-        "en": "scalar invariance holds (delta CFI > -0.01 and delta RMSEA < 0.015 at every level; ML "
-        "criteria, Cheung & Rensvold 2002, Chen 2007) and no item with important DIF (McFadden delta R2 < 0.02)",
-        "nl": "scalaire invariantie houdt stand (delta CFI > -0,01 en delta RMSEA < 0,015 op elk niveau; "
-        "ML-criteria, Cheung & Rensvold 2002, Chen 2007) en geen item met belangrijke DIF (McFadden delta R2 < 0,02)",
-    },
-    "lrt": {
-        "en": "scalar invariance holds (scaled chi-square difference test not significant at every level; "
-        "for WLSMV, whose delta CFI/RMSEA cut-offs were derived for ML) and no item with important DIF "
-        "(McFadden delta R2 < 0.02)",
-        "nl": "scalaire invariantie houdt stand (geschaalde chi-kwadraatverschiltoets niet significant op elk "
-        "niveau; voor WLSMV, waarvoor de delta CFI/RMSEA-grenzen van ML niet gelden) en geen item met "
-        "belangrijke DIF (McFadden delta R2 < 0,02)",
-    },
+    "cfi+rmsea": "validation.cosmin.criterion_invariance_ml",
+    "lrt": "validation.cosmin.criterion_invariance_lrt",
 }
 
 #: fit indices rated for structural validity; for WLSMV (ordinal) fits the scaled ones
@@ -283,9 +261,7 @@ def _invariance_row(inv, lang: str, missing: str, criterion: str = "cfi+rmsea", 
     if dif is not None and len(dif) and "flag" in dif.columns and dif["flag"].any():
         flagged = dif[dif["flag"].astype(bool)]
         failed = True
-        texts.append(
-            ("DIF: " if en else "DIF: ") + ", ".join(f"{r.item} ({r.group})" for r in flagged.itertuples())
-        )
+        texts.append("DIF: " + ", ".join(f"{r.item} ({r.group})" for r in flagged.itertuples()))
     rating = "-" if failed else "?" if untested else "+"
     return {"term": "measurement_invariance", "result": "; ".join(texts), "rating": rating}
 
@@ -367,7 +343,7 @@ class CosminResult(Result):
 
     def criterion_text(self, term: str, lang: str) -> str:
         """The criterion of a property in ``lang`` (the invariance criterion follows the estimator)."""
-        return ((self.criteria or {}).get(term) or _CRITERIA[term])[lang]
+        return _criterion_text(term, lang, (self.criteria or {}).get(term))
 
     def set_n(self, n: Mapping[str, int | None]) -> None:
         """Record the respondents (or pairs) behind each property (``n`` in ``tidy()``)."""
@@ -382,7 +358,7 @@ class CosminResult(Result):
         return pd.DataFrame(
             {
                 {"nl": "Meeteigenschap", "en": "Measurement property"}[lang]: [
-                    _NAMES[p][lang] for p in t["term"]
+                    property_name(p, lang) for p in t["term"]
                 ],
                 {"nl": "Resultaat", "en": "Result"}[lang]: t["result"],
                 {"nl": "Criterium", "en": "Criterion"}[lang]: [
@@ -561,11 +537,7 @@ def cosmin_table(
                 "estimate": icc_v,
                 "result": f"{icc_name} = {fmt_number(icc_v, 2, lang)}"
                 + _icc_ci_text(reliability, lang)
-                + (
-                    (f" ({reliability_label}, lowest)" if en else f" ({reliability_label}, laagste)")
-                    if reliability_label
-                    else ""
-                ),
+                + (t("validation.cosmin.lowest", lang, score=reliability_label) if reliability_label else ""),
                 "rating": "+" if icc_v >= 0.70 else "-",
             }
         )
@@ -617,8 +589,7 @@ def cosmin_table(
         rows.append(
             {
                 "term": "criterion_validity",
-                "result": missing
-                + (" (no gold standard named)" if en else " (geen gouden standaard genoemd)"),
+                "result": missing + t("validation.cosmin.no_gold_standard", lang),
                 "rating": "?",
             }
         )
@@ -628,17 +599,17 @@ def cosmin_table(
                 "term": "criterion_validity",
                 "estimate": auc,
                 "result": f"{name} = {fmt_number(auc, 2, lang)}"
-                + ((" against " if en else " tegen ") + str(gold_standard) if gold_standard else ""),
+                + (t("validation.cosmin.against", lang, name=gold_standard) if gold_standard else ""),
                 "rating": "+" if auc >= 0.70 else "-",
             }
         )
-    criteria = {"measurement_invariance": _INVARIANCE_CRITERIA[invariance_criterion]}
+    criteria = {"measurement_invariance": _INVARIANCE_CRITERIA[invariance_criterion]}  # message keys
     if full:
         if content_validity in (None, "?"):
             rows.append(
                 {
                     "term": "content_validity",
-                    "result": "to be rated by the committee" if en else "door de commissie te beoordelen",
+                    "result": t("validation.cosmin.committee_to_rate", lang),
                     "rating": "?",
                 }
             )
@@ -646,7 +617,7 @@ def cosmin_table(
             rows.append(
                 {
                     "term": "content_validity",
-                    "result": "rated by the committee" if en else "beoordeeld door de commissie",
+                    "result": t("validation.cosmin.committee_rated", lang),
                     "rating": content_validity,
                 }
             )
@@ -665,8 +636,8 @@ def cosmin_table(
         order = {p: k for k, p in enumerate(FULL_ORDER)}
         rows.sort(key=lambda r: order[r["term"]])
     for r in rows:
-        r["property"] = _NAMES[r["term"]][lang]
-        r["criterion"] = (criteria.get(r["term"]) or _CRITERIA[r["term"]])[lang]
+        r["property"] = property_name(r["term"], lang)
+        r["criterion"] = _criterion_text(r["term"], lang, criteria.get(r["term"]))
     return CosminResult(rows=rows, criteria=criteria)
 
 
@@ -683,5 +654,13 @@ def _icc_ci_text(rel, lang: str) -> str:
         return ""
     txt = f" [{fmt_number(lo, 2, lang)}, {fmt_number(hi, 2, lang)}]"
     if lo < 0.70:
-        txt += "; lower limit below 0.70" if lang == "en" else "; ondergrens onder 0,70"
+        txt += t("validation.cosmin.lower_limit_below", lang)
     return txt
+
+
+def _criterion_text(term: str, lang: str, key: str | None = None) -> str:
+    if key is not None:
+        return t(key, lang)
+    if term in _CRITERIA:
+        return _CRITERIA[term][lang]
+    return t(f"validation.cosmin.criterion_{term}", lang)

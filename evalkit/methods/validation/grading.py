@@ -49,68 +49,31 @@ RISK_LEVELS = ("very good", "adequate", "doubtful", "inadequate")
 #: Levels of evidence, best first.
 EVIDENCE_LEVELS = ("high", "moderate", "low", "very low")
 
-RISK_NAMES = {
-    "very good": {"nl": "zeer goed", "en": "very good"},
-    "adequate": {"nl": "adequaat", "en": "adequate"},
-    "doubtful": {"nl": "twijfelachtig", "en": "doubtful"},
-    "inadequate": {"nl": "inadequaat", "en": "inadequate"},
-}
-EVIDENCE_NAMES = {
-    "high": {"nl": "hoog", "en": "high"},
-    "moderate": {"nl": "matig", "en": "moderate"},
-    "low": {"nl": "laag", "en": "low"},
-    "very low": {"nl": "zeer laag", "en": "very low"},
+#: Design standards of the checklist the data cannot show, by property (message keys
+#: ``validation.design.<standard>``).
+DESIGN_STANDARDS: dict[str, tuple[str, ...]] = {
+    "measurement_invariance": ("groups_similar",),
+    "reliability": ("retest_stable", "retest_interval", "retest_conditions"),
+    "measurement_error": ("retest_stable", "retest_interval", "retest_conditions"),
+    "hypotheses_testing": ("comparators_known", "groups_described"),
+    "criterion_validity": ("gold_standard_reasonable",),
+    "responsiveness": ("anchor_appropriate",),
 }
 
-#: Design standards of the checklist the data cannot show, by property, with their text.
-DESIGN_STANDARDS: dict[str, dict[str, dict[str, str]]] = {
-    "measurement_invariance": {
-        "groups_similar": {
-            "en": "the groups were similar in relevant characteristics except the grouping variable",
-            "nl": "de groepen leken op elkaar in relevante kenmerken behalve de groepsvariabele",
-        },
-    },
-    "reliability": {
-        "retest_stable": {
-            "en": "respondents were stable on the construct between the two measurements",
-            "nl": "de respondenten waren stabiel op het construct tussen de twee metingen",
-        },
-        "retest_interval": {
-            "en": "the time interval was appropriate",
-            "nl": "de tijd tussen de metingen was passend",
-        },
-        "retest_conditions": {
-            "en": "the test conditions were similar at both measurements",
-            "nl": "de afnameomstandigheden waren bij beide metingen gelijk",
-        },
-    },
-    "hypotheses_testing": {
-        "comparators_known": {
-            "en": "it is clear what the comparison instruments measure and their measurement "
-            "properties are sufficient",
-            "nl": "duidelijk is wat de vergelijkingsinstrumenten meten en hun meeteigenschappen "
-            "zijn voldoende",
-        },
-        "groups_described": {
-            "en": "the known groups are described well enough",
-            "nl": "de bekende groepen zijn voldoende beschreven",
-        },
-    },
-    "criterion_validity": {
-        "gold_standard_reasonable": {
-            "en": "the criterion can reasonably be considered a gold standard",
-            "nl": "het criterium kan redelijkerwijs als gouden standaard gelden",
-        },
-    },
-}
-# measurement error shares the retest design of reliability
-DESIGN_STANDARDS["measurement_error"] = DESIGN_STANDARDS["reliability"]
-DESIGN_STANDARDS["responsiveness"] = {
-    "anchor_appropriate": {
-        "en": "the anchor (global rating of change) is appropriate",
-        "nl": "het anker (globale beoordeling van verandering) is passend",
-    },
-}
+
+def risk_name(rating: str, lang: str) -> str:
+    """A risk-of-bias rating in words."""
+    return t(f"validation.risk.{rating.replace(' ', '_')}", lang)
+
+
+def evidence_name(level: str, lang: str) -> str:
+    """A level of evidence in words."""
+    return t(f"validation.evidence.{level.replace(' ', '_')}", lang)
+
+
+def standard_text(std: dict, lang: str) -> str:
+    """The text of one standard (``{"msg": key, "values": {...}}``)."""
+    return t(f"validation.standard.{std['msg']}", lang, **std.get("values", {}))
 
 
 def _check_rating(value, what: str) -> str:
@@ -141,7 +104,7 @@ def check_design(design: Mapping | None) -> dict:
         return {}
     if not isinstance(design, Mapping):
         raise ParameterError(f"design must be a dict {{standard: rating}}, got {type(design).__name__}.")
-    known = {k for std in DESIGN_STANDARDS.values() for k in std}
+    known = {k for keys in DESIGN_STANDARDS.values() for k in keys}
     for k in design:
         if k not in known:
             raise ParameterError(f"design: unknown standard {k!r}; allowed: {sorted(known)}.")
@@ -158,9 +121,7 @@ class RiskOfBias:
     standards: list[dict] = field(default_factory=list)  # {"standard": {nl,en}, "rating", "reason"}
 
     def text(self, lang: str) -> str:
-        worst = [s for s in self.standards if s["rating"] == self.rating]
-        what = "; ".join(t(s["standard"], lang) for s in worst)
-        return f"{t(RISK_NAMES[self.rating], lang)} ({what})" if what else t(RISK_NAMES[self.rating], lang)
+        return risk_name(self.rating, lang)
 
 
 def _sample_size_rating(n: float, n_items: int, *, per_group: bool = False) -> tuple[str, dict]:
@@ -173,11 +134,7 @@ def _sample_size_rating(n: float, n_items: int, *, per_group: bool = False) -> t
         r = "doubtful"
     else:
         r = "inadequate"
-    who = {"en": "per group", "nl": "per groep"} if per_group else {"en": "", "nl": ""}
-    std = {
-        "en": f"sample size {who['en']} ({int(n)}) against 7 x {n_items} items and 100".replace("  ", " "),
-        "nl": f"steekproefgrootte {who['nl']} ({int(n)}) tegen 7 x {n_items} items en 100".replace("  ", " "),
-    }
+    std = {"msg": "sample_size_group" if per_group else "sample_size", "values": {"items": n_items}}
     return r, std
 
 
@@ -188,12 +145,12 @@ def _box(prop: str, standards: list[dict]) -> RiskOfBias:
 
 def _design_standards(prop: str, design: Mapping | None) -> list[dict]:
     out = []
-    for key, text in DESIGN_STANDARDS.get(prop, {}).items():
+    for key in DESIGN_STANDARDS.get(prop, ()):
         rating, reason = _design_entry(design, key)
         out.append(
             {
                 "key": key,
-                "standard": text,
+                "msg": f"design_{key}",
                 "rating": rating,
                 "reason": reason,
                 "stated": bool(design and key in design),
@@ -233,72 +190,40 @@ def risk_of_bias(
     """
     S: list[dict] = []
 
-    def std(en: str, nl: str, rating: str) -> None:
-        S.append(
-            {"key": "", "standard": {"en": en, "nl": nl}, "rating": rating, "reason": "", "stated": True}
-        )
+    def std(msg: str, rating: str, **values) -> None:
+        S.append({"key": "", "msg": msg, "values": values, "rating": rating, "reason": "", "stated": True})
 
     if prop == "structural_validity":
-        std(
-            "factor analysis: " + (method or "CFA"),
-            "factoranalyse: " + (method or "CFA"),
-            "very good" if (method or "CFA") == "CFA" else "adequate",
-        )
+        m = method or "CFA"
+        std("factor_analysis", "very good" if m == "CFA" else "adequate", method=m)
         if n is not None and n_items:
             r, s = _sample_size_rating(n, n_items)
-            S.append({"key": "", "standard": s, "rating": r, "reason": "", "stated": True})
+            std(s["msg"], r, **s["values"])
     elif prop == "internal_consistency":
         ok = (method or "per_subscale") == "per_subscale"
-        std(
-            "statistic computed per unidimensional (sub)scale"
-            if ok
-            else "statistic of a multidimensional total",
-            "maat berekend per eendimensionale (sub)schaal" if ok else "maat van een meerdimensionaal totaal",
-            "very good" if ok else "inadequate",
-        )
+        std("per_subscale" if ok else "multidimensional_total", "very good" if ok else "inadequate")
     elif prop == "measurement_invariance":
         m = method or "MGCFA"
-        std(
-            f"approach: {'multiple-group CFA' if m == 'MGCFA' else 'DIF analysis'}",
-            f"aanpak: {'multi-groep-CFA' if m == 'MGCFA' else 'DIF-analyse'}",
-            "very good",
-        )
+        std("mgcfa" if m == "MGCFA" else "dif_analysis", "very good")
         if n is not None and n_items:
             r, s = _sample_size_rating(n, n_items, per_group=True)
-            S.append({"key": "", "standard": s, "rating": r, "reason": "", "stated": True})
+            std(s["msg"], r, **s["values"])
         S.extend(_design_standards(prop, design))
     elif prop in ("reliability", "measurement_error"):
         m = method or "ICC2"
         if prop == "reliability":
-            rating = {"ICC2": "very good", "ICC3": "adequate"}.get(m, "doubtful")
-            std(
-                f"statistic: {m} (model described)",
-                f"maat: {m} (model beschreven)",
-                rating,
-            )
+            std("icc_model", {"ICC2": "very good", "ICC3": "adequate"}.get(m, "doubtful"), model=m)
         else:
-            std(
-                "SEM and SDC from the two-way ANOVA (agreement)",
-                "SEM en SDC uit de tweeweg-ANOVA (overeenstemming)",
-                "very good",
-            )
+            std("sem_sdc", "very good")
         S.extend(_design_standards(prop, design))
     elif prop == "hypotheses_testing":
-        std(
-            "statistical methods appropriate (correlations with CI; Welch t test and Cohen's d)",
-            "statistische methoden passend (correlaties met BI; Welch-t-toets en Cohens d)",
-            "very good",
-        )
+        std("hypotheses_methods", "very good")
         S.extend(_design_standards(prop, design))
     elif prop == "criterion_validity":
-        std("AUC with DeLong CI", "AUC met DeLong-BI", "very good")
+        std("auc_delong", "very good")
         S.extend(_design_standards(prop, design))
     elif prop == "responsiveness":
-        std(
-            "AUC of the change score against the anchor",
-            "AUC van de veranderscore tegen het anker",
-            "very good",
-        )
+        std("auc_change", "very good")
         S.extend(_design_standards(prop, design))
     else:
         raise ParameterError(f"prop={prop!r} has no risk-of-bias box in evalkit.")
@@ -319,8 +244,18 @@ class Grade:
 
     def text(self, lang: str) -> str:
         if self.level is None:
-            return t({"en": "not graded", "nl": "niet gegradeerd"}, lang)
-        return t(EVIDENCE_NAMES[self.level], lang)
+            return t("validation.evidence.not_graded", lang)
+        return evidence_name(self.level, lang)
+
+    def reason_texts(self, lang: str) -> list[str]:
+        """Each downgrade in words."""
+        out = []
+        for r in self.reasons:
+            values = dict(r.get("values", {}))
+            if "rating" in values:
+                values["rating"] = risk_name(values["rating"], lang)
+            out.append(t(f"validation.grade.{r['msg']}", lang, **values))
+        return out
 
 
 _ROB_DOWN = {"very good": 0, "adequate": 1, "doubtful": 2, "inadequate": 3}
@@ -345,36 +280,20 @@ def grade_evidence(
         g.risk_of_bias = _ROB_DOWN[rob.rating]
         if g.risk_of_bias:
             g.reasons.append(
-                {
-                    "en": f"risk of bias: {RISK_NAMES[rob.rating]['en']} study (-{g.risk_of_bias})",
-                    "nl": f"risico op bias: {RISK_NAMES[rob.rating]['nl']} onderzoek (-{g.risk_of_bias})",
-                }
+                {"msg": "risk_of_bias", "values": {"rating": rob.rating, "down": g.risk_of_bias}}
             )
     if subscale_ratings and {"+", "-"} <= set(subscale_ratings):
         g.inconsistency = 1
-        g.reasons.append(
-            {
-                "en": "inconsistency: subscales differ (some sufficient, some insufficient) (-1)",
-                "nl": "inconsistentie: subschalen verschillen (deels voldoende, deels onvoldoende) (-1)",
-            }
-        )
+        g.reasons.append({"msg": "inconsistency", "values": {}})
     if n is not None:
         g.imprecision = 2 if n < 50 else 1 if n < 100 else 0
         if g.imprecision:
             g.reasons.append(
-                {
-                    "en": f"imprecision: n = {int(n)} (< {50 if n < 50 else 100}) (-{g.imprecision})",
-                    "nl": f"onnauwkeurigheid: n = {int(n)} (< {50 if n < 50 else 100}) (-{g.imprecision})",
-                }
+                {"msg": "imprecision", "values": {"limit": 50 if n < 50 else 100, "down": g.imprecision}}
             )
     g.indirectness = int(indirectness)
     if g.indirectness:
-        g.reasons.append(
-            {
-                "en": f"indirectness: the sample differs from the population of interest (-{g.indirectness})",
-                "nl": f"indirectheid: de steekproef wijkt af van de doelpopulatie (-{g.indirectness})",
-            }
-        )
+        g.reasons.append({"msg": "indirectness", "values": {"down": g.indirectness}})
     down = g.risk_of_bias + g.inconsistency + g.imprecision + g.indirectness
     g.level = EVIDENCE_LEVELS[min(down, 3)]
     return g

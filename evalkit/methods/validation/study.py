@@ -87,16 +87,21 @@ COSMIN_ORDER = (
     "responsiveness",
 )
 
-_RATING_WORDS = {
-    "+": {"en": "sufficient", "nl": "voldoende"},
-    "-": {"en": "insufficient", "nl": "onvoldoende"},
-    "?": {"en": "indeterminate", "nl": "onbepaald"},
-    "±": {"en": "inconsistent", "nl": "inconsistent"},
-}
 
+class _CatalogueTitle(Mapping):
+    """``title[lang]`` from the message catalogue."""
 
-def _tr(en: str, nl: str, lang: str) -> str:
-    return t({"en": en, "nl": nl}, lang)
+    def __init__(self, key: str):
+        self.key = key
+
+    def __getitem__(self, lang: str) -> str:
+        return t(f"validation.study.{self.key}", lang)
+
+    def __iter__(self):
+        return iter(("nl", "en"))
+
+    def __len__(self) -> int:
+        return 2
 
 
 def _num(x: float, digits: int, lang: str) -> str:
@@ -199,7 +204,7 @@ class ValidationStudy(Result):
     settings: dict = field(default_factory=dict)
     labels: dict = field(default_factory=dict)  # {column: {value: {"nl", "en"}}} from the codebook
 
-    title = {"nl": "COSMIN-validatie van een vragenlijst", "en": "COSMIN validation of a questionnaire"}
+    title = _CatalogueTitle("title")
 
     def cosmin_in(self, lang: str | None = None):
         """The COSMIN table with its texts in ``lang``."""
@@ -250,9 +255,18 @@ class ValidationStudy(Result):
 
         return property_name(p, lang)
 
-    def conclusions(self, lang: str | None = None) -> list[str]:
-        """Conclusions, each sentence computed from the ratings, grades and results."""
+    def conclusions(self, lang: str | None = None, num=None) -> list[str]:
+        """Conclusions, each sentence computed from the ratings, grades and results.
+
+        ``num(id, value, digits)`` writes a number (default: formatted in ``lang``); the
+        report passes one that writes ``[[id]]`` so that the disclosure layer decides it.
+        """
         lang = resolve_lang(lang)
+        if num is None:
+
+            def num(_id, value, digits):
+                return _num(value, digits, lang)
+
         r = self.ratings
         out = []
         name = self.instrument["id"]
@@ -261,81 +275,56 @@ class ValidationStudy(Result):
         unk = [p for p in COSMIN_ORDER if r[p] == "?"]
 
         def names(ps):
-            return ", ".join(self.property_name(p, lang).lower() for p in ps) or _tr("none", "geen", lang)
+            return ", ".join(self.property_name(p, lang).lower() for p in ps) or t(
+                "validation.study.none", lang
+            )
 
         def graded(ps):
             return "; ".join(
-                f"{self.property_name(p, lang).lower()} ({_tr('evidence', 'bewijs', lang)} "
+                f"{self.property_name(p, lang).lower()} ({t('validation.study.evidence', lang)} "
                 f"{self.grades[p].text(lang)})"
+                if p in self.grades
+                else self.property_name(p, lang).lower()
                 for p in ps
-            ) or _tr("none", "geen", lang)
+            ) or t("validation.study.none_2", lang)
 
         out.append(
-            _tr(
-                f"On {self.n} respondents, {len(plus)} of {len(COSMIN_ORDER)} measurement properties of "
-                f"{name} are rated sufficient: {graded(plus)}.",
-                f"Bij {self.n} respondenten zijn {len(plus)} van de {len(COSMIN_ORDER)} meeteigenschappen van "
-                f"{name} voldoende: {graded(plus)}.",
+            t(
+                "validation.study.on_v_respondents_v_of",
                 lang,
+                v0=num("n", self.n, 0),
+                v1=len(plus),
+                v2=len(COSMIN_ORDER),
+                v3=name,
+                v4=graded(plus),
             )
         )
         if minus:
-            out.append(
-                _tr(
-                    f"Insufficient: {graded(minus)}.",
-                    f"Onvoldoende: {graded(minus)}.",
-                    lang,
-                )
-            )
+            out.append(t("validation.study.insufficient_v", lang, v0=graded(minus)))
         if unk:
-            out.append(
-                _tr(
-                    f"Indeterminate or not assessed: {names(unk)}.",
-                    f"Onbepaald of niet onderzocht: {names(unk)}.",
-                    lang,
-                )
-            )
+            out.append(t("validation.study.indeterminate_or_not_assessed_v", lang, v0=names(unk)))
         # invariance details
         if r["measurement_invariance"] == "-":
             failing = self.invariance_summary[~self.invariance_summary["scalar_holds"]]
             parts = []
             for g, row in failing.iterrows():
-                freed = row["freed"] or _tr("no single item", "geen enkel item", lang)
-                parts.append(
-                    _tr(
-                        f"by {g} the {row['levels_failing']} level fails"
-                        + (
-                            f"; freeing {freed} {'restores' if row['partial_holds'] else 'does not restore'} it"
-                            if row["levels_failing"] == "scalar"
-                            else ""
-                        ),
-                        f"naar {g} faalt het niveau {row['levels_failing']}"
-                        + (
-                            f"; vrijlaten van {freed} {'herstelt' if row['partial_holds'] else 'herstelt'} {'het' if row['partial_holds'] else 'het niet'}"
-                            if row["levels_failing"] == "scalar"
-                            else ""
-                        ),
+                part = t("validation.study.level_fails", lang, group=g, level=row["levels_failing"])
+                if row["levels_failing"] == "scalar":
+                    outcome = "restores" if row["partial_holds"] else "does_not_restore"
+                    part += t(
+                        f"validation.study.freeing_{outcome}",
                         lang,
+                        items=row["freed"] or t("validation.study.no_single_item", lang),
                     )
-                )
-            out.append(
-                _tr(
-                    "Scores cannot yet be compared between all groups: " + "; ".join(parts) + ".",
-                    "Scores zijn nog niet tussen alle groepen te vergelijken: " + "; ".join(parts) + ".",
-                    lang,
-                )
-            )
+                parts.append(part)
+            out.append(t("validation.study.not_comparable", lang, parts="; ".join(parts)))
         flagged = self.dif_table[self.dif_table["flag"]] if len(self.dif_table) else self.dif_table
         if len(flagged):
             out.append(
-                _tr(
-                    "Items with important DIF: "
-                    + ", ".join(f"{x.item} ({x.group})" for x in flagged.itertuples())
-                    + ".",
-                    "Items met belangrijke DIF: "
-                    + ", ".join(f"{x.item} ({x.group})" for x in flagged.itertuples())
-                    + ".",
+                t(
+                    "validation.study.dif_items",
                     lang,
+                    items=", ".join(f"{x.item} ({x.group})" for x in flagged.itertuples()),
                 )
             )
         if len(self.retest):
@@ -343,49 +332,29 @@ class ValidationStudy(Result):
             low = sub[sub["icc_ci_lower"] < 0.70]
             if len(low):
                 out.append(
-                    _tr(
-                        "The lower 95% confidence limit of ICC(2,1) is below .70 for "
-                        + ", ".join(f"{s} ({_num(x, 2, lang)})" for s, x in low["icc_ci_lower"].items())
-                        + ": reliability is not established with confidence.",
-                        "De ondergrens van het 95%-betrouwbaarheidsinterval van ICC(2,1) ligt onder 0,70 voor "
-                        + ", ".join(f"{s} ({_num(x, 2, lang)})" for s, x in low["icc_ci_lower"].items())
-                        + ": de betrouwbaarheid staat niet met zekerheid vast.",
+                    t(
+                        "validation.study.icc_lower_limit",
                         lang,
+                        scores=", ".join(
+                            f"{s} ({num(f'rt.{s}.icc.lo', x, 2)})" for s, x in low["icc_ci_lower"].items()
+                        ),
                     )
                 )
-        dif_h = (
-            self.hypotheses[self.hypotheses["dif_items"] != ""] if len(self.hypotheses) else self.hypotheses
-        )
-        for h in dif_h.itertuples():
+        for k, h in enumerate(self.hypotheses.itertuples()):
+            if not h.dif_items:
+                continue
             out.append(
-                _tr(
-                    f"The hypothesis '{self.hypothesis_text(h, lang)}' rests on {h.dif_items}, an item with DIF: d = "
-                    f"{_num(h.estimate, 2, lang)} with it, {_num(h.estimate_without, 2, lang)} without it "
-                    f"({'confirmed' if h.confirmed_without else 'not confirmed'} without it).",
-                    f"De hypothese '{self.hypothesis_text(h, lang)}' rust op {h.dif_items}, een item met DIF: d = "
-                    f"{_num(h.estimate, 2, lang)} met, {_num(h.estimate_without, 2, lang)} zonder dat item "
-                    f"({'bevestigd' if h.confirmed_without else 'niet bevestigd'} zonder).",
+                t(
+                    f"validation.study.hypothesis_dif_{'confirmed' if h.confirmed_without else 'not_confirmed'}",
                     lang,
+                    hypothesis=self.hypothesis_text(h, lang),
+                    items=h.dif_items,
+                    d=num(f"hyp.{k}.est", h.estimate, 2),
+                    d_without=num(f"hyp.{k}.without", h.estimate_without, 2),
                 )
             )
         cat = self.recommendation_category()
-        out.append(
-            _tr(
-                f"COSMIN recommendation category {cat}: "
-                + {
-                    "A": "the instrument can be recommended for use.",
-                    "B": "the instrument has potential but needs further validation before it is recommended.",
-                    "C": "the instrument should not be recommended (high-quality evidence of an insufficient property).",
-                }[cat],
-                f"COSMIN-aanbevelingscategorie {cat}: "
-                + {
-                    "A": "het instrument kan worden aanbevolen.",
-                    "B": "het instrument is veelbelovend maar vraagt verdere validering voordat het wordt aanbevolen.",
-                    "C": "het instrument wordt niet aanbevolen (bewijs van hoge kwaliteit voor een onvoldoende eigenschap).",
-                }[cat],
-                lang,
-            )
-        )
+        out.append(t(f"validation.study.category_{cat}", lang))
         return out
 
     def recommendation_category(self) -> str:
@@ -411,32 +380,12 @@ class ValidationStudy(Result):
         r = self.ratings
         out = []
         if r["content_validity"] != "+":
-            out.append(
-                _tr(
-                    "Content validity: the committee rates relevance, comprehensiveness and comprehensibility "
-                    "(with children and professionals) and fills in section 'Content validity'.",
-                    "Inhoudsvaliditeit: de commissie beoordeelt relevantie, volledigheid en begrijpelijkheid "
-                    "(met kinderen en professionals) en vult de sectie 'Inhoudsvaliditeit' in.",
-                    lang,
-                )
-            )
+            out.append(t("validation.study.content_validity_the_committee_rates", lang))
         if r["structural_validity"] == "-":
-            out.append(
-                _tr(
-                    "Structural validity: revise the factor structure (items that do not fit their subscale).",
-                    "Structurele validiteit: herzie de factorstructuur (items die niet bij hun subschaal passen).",
-                    lang,
-                )
-            )
+            out.append(t("validation.study.structural_validity_revise_the_factor", lang))
         if r["internal_consistency"] == "-":
             worst = self.consistency["alpha"].idxmin()
-            out.append(
-                _tr(
-                    f"Internal consistency: revise subscale {worst} (alpha below .70).",
-                    f"Interne consistentie: herzie subschaal {worst} (alpha onder 0,70).",
-                    lang,
-                )
-            )
+            out.append(t("validation.study.internal_consistency_revise_subscale_v", lang, v0=worst))
         if r["measurement_invariance"] == "-":
             items = sorted(
                 {i for x in self.invariance_summary["freed"] for i in str(x).split(", ") if i}
@@ -444,76 +393,34 @@ class ValidationStudy(Result):
             )
             groups = list(self.invariance_summary.index[~self.invariance_summary["scalar_holds"]])
             out.append(
-                _tr(
-                    f"Measurement invariance: do not compare mean scores by {', '.join(groups)} until "
-                    f"{', '.join(items) or 'the non-invariant items'} are revised and re-tested in a new sample.",
-                    f"Meetinvariantie: vergelijk gemiddelde scores naar {', '.join(groups)} niet voordat "
-                    f"{', '.join(items) or 'de niet-invariante items'} zijn herzien en opnieuw getoetst in een nieuwe steekproef.",
+                t(
+                    "validation.study.recommend_invariance",
                     lang,
+                    groups=", ".join(groups),
+                    items=", ".join(items) or t("validation.study.non_invariant_items", lang),
                 )
             )
         if r["reliability"] in ("-", "?") or (
             len(self.retest) and (self.retest["icc_ci_lower"] < 0.70).any()
         ):
-            n_pairs = int(self.retest["n"].min()) if len(self.retest) else 0
-            out.append(
-                _tr(
-                    f"Reliability: a larger retest sample (now {n_pairs} pairs) so that the lower limit of ICC(2,1) can reach .70.",
-                    f"Betrouwbaarheid: een grotere hertest-steekproef (nu {n_pairs} paren), zodat de ondergrens van ICC(2,1) 0,70 kan halen.",
-                    lang,
-                )
-            )
+            out.append(t("validation.study.reliability_a_larger_retest_sample", lang))
         if r["measurement_error"] == "?":
-            out.append(
-                _tr(
-                    "Measurement error: determine the minimal important change (MIC), e.g. with an anchor-based study.",
-                    "Meetfout: bepaal de minimaal belangrijke verandering (MIC), bijvoorbeeld met een ankeronderzoek.",
-                    lang,
-                )
-            )
+            out.append(t("validation.study.measurement_error_determine_the_minimal", lang))
         elif r["measurement_error"] == "-":
-            out.append(
-                _tr(
-                    "Measurement error: the SDC exceeds the MIC; individual change cannot be detected reliably.",
-                    "Meetfout: de SDC is groter dan de MIC; individuele verandering is niet betrouwbaar vast te stellen.",
-                    lang,
-                )
-            )
+            out.append(t("validation.study.measurement_error_the_sdc_exceeds", lang))
         if r["criterion_validity"] == "?":
-            out.append(
-                _tr(
-                    "Criterion validity: not assessed without a gold standard; name one if it exists.",
-                    "Criteriumvaliditeit: niet onderzocht zonder gouden standaard; noem er een als die bestaat.",
-                    lang,
-                )
-            )
+            out.append(t("validation.study.criterion_validity_not_assessed_without", lang))
         if r["hypotheses_testing"] == "-":
-            out.append(
-                _tr(
-                    "Hypotheses testing: fewer than 75% of the hypotheses were confirmed; revisit the construct or the comparators.",
-                    "Hypothesetoetsing: minder dan 75% van de hypothesen bevestigd; bekijk het construct of de vergelijkingsmaten opnieuw.",
-                    lang,
-                )
-            )
+            out.append(t("validation.study.hypotheses_testing_fewer_than_of", lang))
         if r["responsiveness"] == "?":
-            out.append(
-                _tr(
-                    "Responsiveness: study change before and after an intervention with an anchor.",
-                    "Responsiviteit: onderzoek verandering voor en na een interventie met een anker.",
-                    lang,
-                )
-            )
+            out.append(t("validation.study.responsiveness_study_change_before_and", lang))
         down = [p for p, g in self.grades.items() if g.level in ("low", "very low")]
         if down:
             out.append(
-                _tr(
-                    "Low-quality evidence for "
-                    + ", ".join(self.property_name(p, lang).lower() for p in down)
-                    + ": document the design (see the risk-of-bias table) or repeat the study.",
-                    "Bewijs van lage kwaliteit voor "
-                    + ", ".join(self.property_name(p, lang).lower() for p in down)
-                    + ": leg de opzet vast (zie de tabel risico op bias) of herhaal het onderzoek.",
+                t(
+                    "validation.study.recommend_low_evidence",
                     lang,
+                    properties=", ".join(self.property_name(p, lang).lower() for p in down),
                 )
             )
         return out
@@ -663,8 +570,17 @@ def validation_study(
     n = len(first)
 
     # sample composition (counts; the report discloses them)
+    def order(col: str) -> list:
+        """The categories of ``col`` in the codebook's order (then any others)."""
+        try:
+            enum = list(cb[col].enum or [])
+        except (KeyError, AttributeError):
+            enum = []
+        seen = [str(v) for v in pd.unique(first[col].dropna())]
+        return [str(v) for v in enum if str(v) in seen] + sorted(v for v in seen if v not in map(str, enum))
+
     sample = {
-        c: first[c].value_counts().sort_index()
+        c: first[c].astype(str).value_counts().reindex(order(c)).dropna().astype(int)
         for c in ("gender", "age_band", "school_type")
         if c in first.columns
     }
@@ -1038,7 +954,14 @@ def validation_study(
     sc_col = "total" if "total" in frame.columns else list(subscales)[0]
     nf = frame.dropna(subset=[sc_col, *by])
     cells = []
-    groups = list(nf.groupby(by, sort=True, observed=True)) if by else []
+    groups = list(nf.astype({c: str for c in by}).groupby(by, sort=False, observed=True)) if by else []
+    if by:
+        rank = {c: {v: k for k, v in enumerate(order(c))} for c in by}
+        groups.sort(
+            key=lambda kv: tuple(
+                rank[c].get(str(x), 99) for c, x in zip(by, kv[0] if isinstance(kv[0], tuple) else (kv[0],))
+            )
+        )
     for key_, sub_ in [*groups, ("totaal", nf)]:
         v = sub_[sc_col].to_numpy(float)
         key_ = key_ if isinstance(key_, tuple) else (key_,)
@@ -1081,10 +1004,10 @@ def validation_study(
     n_prop = {
         "structural_validity": int(cfas["main"].nobs if np.isscalar(cfas["main"].nobs) else n),
         "internal_consistency": int(consistency["n"].min()),
-        "measurement_invariance": int(inv_summary["min_group_n"].min()) if len(inv_summary) else None,
+        "measurement_invariance": int(inv_summary["n"].max()) if len(inv_summary) else None,
         "reliability": int(retest["n"].min()) if len(retest) else None,
         "measurement_error": int(retest["n"].min()) if len(retest) else None,
-        "hypotheses_testing": int(hyp_table["n"].min()) if len(hyp_table) else None,
+        "hypotheses_testing": int(hyp_table["n"].max()) if len(hyp_table) else None,
         "criterion_validity": int(crit.n)
         if crit is not None and hasattr(crit, "n")
         else (n if crit is not None else None),
@@ -1097,16 +1020,26 @@ def validation_study(
     ratings = dict(zip(cos.tidy()["term"], cos.tidy()["rating"]))
     # risk of bias + GRADE
     risk, grades = {}, {}
+    assessed = {
+        "structural_validity": True,
+        "internal_consistency": True,
+        "measurement_invariance": bool(inv),
+        "reliability": len(retest) > 0,
+        "measurement_error": len(retest) > 0,
+        "criterion_validity": crit is not None,
+        "hypotheses_testing": len(hyp_table) > 0,
+        "responsiveness": resp is not None,
+    }
     for p in COSMIN_ORDER:
-        if p == "content_validity":
-            continue
+        if not assessed.get(p, False):
+            continue  # content validity (the committee's), or not assessed: no risk of bias to rate
         kw: dict = {"design": design}
         if p == "structural_validity":
             kw.update(n=n_prop[p], n_items=len(items), method="CFA")
         elif p == "internal_consistency":
             kw.update(method="per_subscale")
         elif p == "measurement_invariance":
-            kw.update(n=n_prop[p], n_items=len(items), method="MGCFA")
+            kw.update(n=int(inv_summary["min_group_n"].min()), n_items=len(items), method="MGCFA")
         elif p == "reliability":
             kw.update(method="ICC2")
         rob = grading.risk_of_bias(p, **kw)
@@ -1140,15 +1073,14 @@ def validation_study(
         "waves": [str(w) for w in waves],
         "min_cell": int(min_cell),
     }
-    labels = {}
+    # value labels of the codebook per language (data labels of the categories)
+    labels: dict = {}
     for f in cb.fields:
         if f.value_labels_:
+            by_lang = {lg: cb.value_labels(f.name, lg) for lg in ("nl", "en")}
             labels[f.name] = {
-                str(code): {
-                    "nl": cb.value_labels(f.name, "nl").get(code, code),
-                    "en": cb.value_labels(f.name, "en").get(code, code),
-                }
-                for code in cb.value_labels(f.name, "en")
+                str(code): dict((lg, by_lang[lg].get(code, code)) for lg in ("nl", "en"))
+                for code in by_lang["en"]
             }
     return ValidationStudy(
         labels=labels,
@@ -1186,6 +1118,8 @@ def validation_study(
             "indirectness": indirectness,
             "anchor": anchor,
             "wlsmv_alpha": float(wlsmv_alpha),
+            "worst_icc": worst_icc,
+            "worst_sdc": worst_sdc,
             "norm_groups": by,
         },
     )
