@@ -82,9 +82,13 @@ from evalkit.methods.validation.sem.data import prepare_ordinal
 from evalkit.methods.validation.sem.estimator import DifferenceTestValues, Estimator, Sample
 from evalkit.methods.validation.sem.fit_measures import (
     all_fit_indices,
+    cfi,
     fit_indices,
+    rmsea,
+    rmsea_ci,
     scaled_indices,
     scaled_shifted,
+    tli,
 )
 from evalkit.methods.validation.sem.model import ModelSpec
 from evalkit.methods.validation.sem.optimize import OptimizerSettings
@@ -563,12 +567,104 @@ def _fit_statistics(prob: DWLSProblem, theta: np.ndarray, fmin: float) -> pd.Ser
     return all_fit_indices(
         standard,
         **scaled_indices(Ts, df, Tbs, dfb, n_eff, G),
+        **catml_indices(prob, theta, float(df), float(dfb)),
         scaling_factor=1.0 / a if a else np.nan,
         shift=b,
         baseline_chi2=Tb,
         baseline_df=float(dfb),
         baseline_chi2_scaled=Tbs,
     )
+
+
+def catml_indices(prob: DWLSProblem, theta: np.ndarray, df: float, dfb: float) -> dict[str, float]:
+    """Robust CFI, TLI and RMSEA for categorical data (Savalei 2021, "catML"), as lavaan
+    0.6-14's ``lav_fit_catml_dwls`` computes ``cfi.robust, tli.robust, rmsea.robust``.
+
+    The polychoric correlations ``R_g`` are treated as if they were continuous data: ``XX3 =
+    sum_g n_g [log|P_g| + tr(R_g P_g^-1) - log|R_g| - p]`` with ``P_g`` the model-implied
+    correlations at the DWLS estimates (the ML statistic of a correlation structure), and its
+    correction ``c3 = tr(M' V M Gamma) / df3`` with ``V`` the ML weight of the correlations
+    at ``P_g`` (``1/2 D'(P^-1 x P^-1) D``, rows of the off-diagonal elements),
+    ``M = I - Delta (Delta'W Delta)^-1 Delta'W`` (``Delta`` and ``W`` the DWLS Jacobian and
+    weight of the correlations, the information over all moments) and ``Gamma`` the
+    correlations' asymptotic covariance; groups weighted by ``n_g/N`` as lavaan. The
+    baseline: ``XX3_b = -sum_g n_g log|R_g|``, ``c3_b = tr(Gamma) / df_b``. Then
+    ``cfi_robust = 1 - max(XX3 - c3 df, 0) / max(XX3 - c3 df, XX3_b - c3_b df_b, 0)``,
+    ``tli_robust`` likewise and ``rmsea_robust = sqrt(max(XX3/(n df) - c3/n, 0)) sqrt(G)``
+    (``n = N - G``), its interval from ``XX3 / c3``. As lavaan: NaN when a polychoric matrix
+    is not positive definite (smallest eigenvalue below ``sqrt(machine epsilon)``) and when
+    thresholds are held equal across groups (the invariance levels ``thresholds``,
+    ``thresholds_loadings`` and ``scalar``: lavaan 0.6-14 cannot build its catML model
+    there and gives NA); 1, 1, 0 [0, 0] for a saturated model (``df = 0``).
+
+    Reference: Savalei, V. (2021). Improving fit indices in structural equation modeling
+    with categorical data. *Multivariate Behavioral Research*, 56(3), 390-407.
+    """
+    names = ("cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_lower_robust", "rmsea_ci_upper_robust")
+    if df == 0:
+        return dict(zip(names, (1.0, 1.0, 0.0, 0.0, 0.0)))
+    model = prob.model
+    pt = model.pt
+    if pt.loc[pt["mat"].isin(["tau", "nu"]) & (pt["free"] > 0), "free"].duplicated().any():
+        # thresholds (or intercepts) held equal: lavaan 0.6-14 drops the threshold rows to
+        # build its catML model and then fails on the equality constraints that name them
+        # ("unknown label(s) in equality constraint(s)"), so it reports NA -- and so do we
+        return dict.fromkeys(names, np.nan)
+    p, G = model.p, model.G
+    pi, pj = model.pi, model.pj
+    dup = np.zeros((p * p, len(pi)))  # d vec(P) / d r_ij for the off-diagonal elements
+    dup[pi * p + pj, np.arange(len(pi))] = 1.0
+    dup[pj * p + pi, np.arange(len(pi))] = 1.0
+    XX3 = XX3_b = 0.0
+    E = np.zeros((model.npar, model.npar))
+    Dc, Wc, Vc, Gc = [], [], [], []
+    for g in range(G):
+        nth = prob.nth[g]
+        R = np.eye(p)
+        R[pi, pj] = R[pj, pi] = prob.s[g][nth:]
+        if np.linalg.eigvalsh(R)[0] < np.sqrt(np.finfo(float).eps):
+            return dict.fromkeys(names, np.nan)
+        P = np.eye(p)
+        P[pi, pj] = P[pj, pi] = model.moments(theta, g)[nth:]
+        sign, logdet_p = np.linalg.slogdet(P)
+        if sign <= 0:
+            return dict.fromkeys(names, np.nan)
+        Pinv = np.linalg.inv(P)
+        logdet_r = np.linalg.slogdet(R)[1]
+        XX3 += prob.n[g] * (logdet_p + np.sum(R * Pinv) - logdet_r - p)
+        XX3_b += -prob.n[g] * logdet_r
+        D = model.jacobian(theta, g)
+        E += prob.w[g] * (D.T @ (D * prob.W[g][:, None]))
+        Dc.append(D[nth:])
+        Wc.append(prob.w[g] * prob.W[g][nth:])
+        Vc.append(prob.w[g] * 0.5 * dup.T @ np.kron(Pinv, Pinv) @ dup)
+        Gc.append(prob.Gamma[g][nth:, nth:] / prob.w[g])
+    Dall = np.vstack(Dc)
+    Wall = np.concatenate(Wc)
+    V = linalg.block_diag(*Vc)
+    Gam = linalg.block_diag(*Gc)
+    M = np.eye(len(Wall)) - Dall @ _inv(E) @ (Dall * Wall[:, None]).T
+    df3 = float(sum(len(s) - n for s, n in zip(prob.s, prob.nth)) - _catml_npar(prob))
+    c3 = float(np.sum((M.T @ V @ M) * Gam.T)) / df3 if df3 > 0 else np.nan
+    c3_b = float(np.trace(Gam)) / dfb
+    N = prob.N - G
+    ok = np.isfinite(c3) and c3 > 0
+    lo, hi = rmsea_ci(XX3 / c3, df3, N, G, c_hat=c3) if ok else (np.nan, np.nan)
+    return dict(
+        cfi_robust=cfi(XX3, df, XX3_b, dfb, c3, c3_b),
+        tli_robust=tli(XX3, df, XX3_b, dfb, c3, c3_b),
+        rmsea_robust=rmsea(XX3, df3, N, G, c_hat=c3) if ok else np.nan,
+        rmsea_ci_lower_robust=lo,
+        rmsea_ci_upper_robust=hi,
+    )
+
+
+def _catml_npar(prob: DWLSProblem) -> int:
+    """Free parameters of lavaan's catML model: the DWLS model without the thresholds and
+    intercepts and means (``|`` and ``~1`` rows)."""
+    pt = prob.model.pt
+    keep = pt.loc[(pt["free"] > 0) & ~pt["mat"].isin(["tau", "nu", "alpha"]), "free"]
+    return int(keep.nunique())
 
 
 def satorra2000(

@@ -43,7 +43,15 @@ from evalkit.methods.validation.sem.common import (
     srmr_bentler,
     standardized_solution,
 )
-from evalkit.methods.validation.sem.fit_measures import all_fit_indices, fit_indices, yuan_bentler_indices
+from evalkit.methods.validation.sem.fit_measures import (
+    all_fit_indices,
+    cfi,
+    fit_indices,
+    rmsea,
+    rmsea_ci,
+    tli,
+    yuan_bentler_indices,
+)
 from evalkit.methods.validation.sem.model import ModelSpec, SampleStats
 from evalkit.methods.validation.sem.optimize import OptimizerSettings, fit_model
 
@@ -121,14 +129,23 @@ def _pattern_f(blocks: list[Block], sigma: np.ndarray, mu: np.ndarray) -> float:
 
 
 def em_moments(
-    x: np.ndarray, pats: list[Pattern], *, tol: float = 1e-8, max_iter: int = 1000
+    x: np.ndarray,
+    pats: list[Pattern],
+    *,
+    tol: float = 1e-8,
+    max_iter: int = 1000,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Saturated means and covariances by EM, started as lavaan (available-case means and
-    variances, zero covariances)."""
+    variances, zero covariances) or at ``start``; stops as lavaan when no mean or
+    covariance moves by ``tol`` or more (lavaan's ``em.h1.tol`` is 1e-5)."""
     n, p = x.shape
-    mu = np.nanmean(x, axis=0)
-    var = np.nanmean((x - mu) ** 2, axis=0)
-    sigma = np.diag(np.where(np.isfinite(var) & (var > 0), var, 1.0))
+    if start is None:
+        mu = np.nanmean(x, axis=0)
+        var = np.nanmean((x - mu) ** 2, axis=0)
+        sigma = np.diag(np.where(np.isfinite(var) & (var > 0), var, 1.0))
+    else:
+        mu, sigma = start
     for _ in range(max_iter):
         T1 = np.zeros(p)
         T2 = np.zeros((p, p))
@@ -166,9 +183,13 @@ def missing_stats(x_groups: list[np.ndarray], observed: list[str], groups: list[
     """Sample statistics for FIML: patterns per group (``extra["patterns"]``) and the h1
     (saturated) means and covariances as ``mean``/``cov`` (EM, then Fisher scoring)."""
     pats = [_patterns(x) for x in x_groups]
-    covs, means = [], []
+    covs, means, em_h1 = [], [], []
     for x, pt in zip(x_groups, pats):
-        mu, sigma = em_moments(x, pt, tol=1e-6)
+        # lavaan's h1 moments stop at em.h1.tol = 1e-5: kept for the FIML-corrected robust
+        # indices, which lavaan computes from them (continuing the same EM run to 1e-6)
+        lav = em_moments(x, pt, tol=1e-5)
+        em_h1.append(lav)
+        mu, sigma = em_moments(x, pt, tol=1e-6, start=lav)
         means.append(mu)
         covs.append(sigma)
     st = SampleStats(
@@ -177,7 +198,7 @@ def missing_stats(x_groups: list[np.ndarray], observed: list[str], groups: list[
         [len(x) for x in x_groups],
         covs,
         means,
-        extra={"patterns": pats, "blocks": [Block.stack(p) for p in pats]},
+        extra={"patterns": pats, "blocks": [Block.stack(p) for p in pats], "em_h1": em_h1},
         raw=list(x_groups),
     )
     # polish the EM solution: Fisher scoring on the saturated model
@@ -204,6 +225,9 @@ class FIMLProblem:
         self.pats: list[list[Pattern]] = stats.extra["patterns"]
         self.blocks: list[list[Block]] = stats.extra["blocks"]
         self.settings = OptimizerSettings(tol=1e-9, max_iter=500)
+
+    #: lavaan's version of the FIML-corrected robust indices: "V6" without a scaled test (ML)
+    corrected_version = "V6"
 
     @property
     def nobs(self) -> list[int]:
@@ -322,7 +346,8 @@ class FIMLProblem:
         standard = fit_indices(
             self.chi2(fmin), float(self.df()), base["chi2"], base["df"], st.ntotal, st.n_groups, srmr
         )
-        return all_fit_indices(standard, baseline_chi2=base["chi2"], baseline_df=base["df"])
+        robust = fiml_robust_indices(self.spec, theta, st, self.corrected_version)
+        return all_fit_indices(standard, baseline_chi2=base["chi2"], baseline_df=base["df"], **robust)
 
     def estimates_and_std(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return standardized_solution(self.spec, theta)
@@ -336,6 +361,8 @@ class FIMLRobustProblem(FIMLProblem):
     def __init__(self, spec: ModelSpec, stats: SampleStats, estimator: object | None = None):
         super().__init__(spec, stats, estimator)
         self._cache: dict[bytes, tuple[np.ndarray, list[np.ndarray]]] = {}
+
+    corrected_version = "V3"  # a scaled test (MLR): lavaan's FIML-C(V3)
 
     def _parts(self, theta: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
         key = np.asarray(theta, dtype=float).tobytes()
@@ -399,7 +426,8 @@ class FIMLRobustProblem(FIMLProblem):
             st.ntotal,
             st.n_groups,
         )
-        # lavaan's robust CFI/TLI/RMSEA under FIML (Zhang & Savalei) are not computed here
+        # the robust CFI/TLI/RMSEA under FIML are Zhang & Savalei's (2020), computed by
+        # FIMLProblem.fit_indices (version V3 here), not the complete-data formulas
         for k in (
             "cfi_robust",
             "tli_robust",
@@ -407,9 +435,143 @@ class FIMLRobustProblem(FIMLProblem):
             "rmsea_ci_lower_robust",
             "rmsea_ci_upper_robust",
         ):
-            extra[k] = np.nan
+            extra[k] = fi[k]
         del df_base
         out = fi.copy()
         for k, v in extra.items():
             out[k] = v
         return out
+
+
+# -- robust fit indices under FIML (lavaan's "FIML-corrected", Zhang & Savalei 2020) -------
+def _moment_jacobian(spec: ModelSpec, theta: np.ndarray) -> np.ndarray:
+    """Derivatives of every group's ``(vech Sigma, mu)`` w.r.t. ``theta``, stacked over the
+    groups in the order of the parameters of :func:`saturated_spec` (columns of the lower
+    triangle, then the means)."""
+    p = spec.p
+    ii, jj = np.triu_indices(p)  # (j, i) with i >= j, column by column as saturated_spec
+    rows = []
+    for g in range(spec.n_groups):
+        dS, dmu = spec.jacobian(theta, g)
+        rows.append(np.vstack([dS[:, jj, ii].T, dmu.T]))
+    return np.vstack(rows)
+
+
+def _complete_f(sigma: np.ndarray, mu: np.ndarray, S: np.ndarray, m: np.ndarray) -> float:
+    """Complete-data ML discrepancy ``log|Sigma| + tr(S Sigma^-1) - log|S| - p + d'Sigma^-1 d``."""
+    sinv = np.linalg.inv(sigma)
+    d = m - mu
+    return float(
+        np.linalg.slogdet(sigma)[1] + np.sum(S * sinv) - np.linalg.slogdet(S)[1] - len(mu) + d @ sinv @ d
+    )
+
+
+def h1_information(stats: SampleStats, observed: list[str]) -> dict:
+    """The saturated (h1) pieces of the FIML-corrected statistics, computed once per data
+    set: the observed information ``H`` of the saturated FIML model at lavaan's h1 (EM)
+    estimates (all groups, weighted by ``n_g/N``; lavaan's ``h1.information = "unstructured"``,
+    ``observed.information = "h1"``) and its inverse, the per-group first-order
+    information ``B_g`` (casewise scores at the h1 estimates) and the complete-data
+    information ``Wc`` of the saturated model at the h1 moments."""
+    if "h1_info" not in stats.extra:
+        sat = saturated_spec(list(observed), stats.n_groups)
+        em = stats.extra["em_h1"]
+        th1 = np.zeros(sat.npar)
+        for r in sat.partable.itertuples(index=False):
+            mu, sigma = em[r.group - 1]
+            th1[r.free - 1] = sigma[r.row, r.col] if r.mat == "theta" else mu[r.row]
+        prob = FIMLRobustProblem(sat, stats)
+        H = prob.observed_information(th1)
+        Hinv = inverse_pd(H)
+        B = []
+        for g in range(stats.n_groups):
+            sc = prob.casewise_scores(th1, g)
+            B.append(sc.T @ sc / len(sc))
+        w = stats.weights
+        Wc = np.zeros_like(H)
+        k = sat.npar
+        for g in range(stats.n_groups):
+            dS, dmu = sat.jacobian(th1, g)
+            sinv = np.linalg.inv(em[g][1])
+            M = dS.reshape(k, -1)
+            Wc += w[g] * (0.5 * M @ np.kron(sinv, sinv) @ M.T + dmu @ sinv @ dmu.T)
+        stats.extra["h1_info"] = dict(H=H, Hinv=Hinv, B=B, Wc=Wc)
+    return stats.extra["h1_info"]
+
+
+def fiml_corrected_k(spec: ModelSpec, theta: np.ndarray, stats: SampleStats, version: str) -> float:
+    """lavaan's ``k.fimlc`` (``lav_fit_fiml_corrected``) of a model at ``theta``:
+    with ``Delta`` the moment Jacobian, ``U = H - H Delta (Delta'H Delta)^-1 Delta'H``,
+    ``V3`` (a scaled test, MLR): ``tr(U H^-1 Wc H^-1 U Gamma)`` with ``Gamma = sum_g
+    (n_g/N) H^-1 B_g H^-1``; ``V6`` (ML): ``tr(Wc H^-1 U H^-1)``."""
+    h1 = h1_information(stats, list(spec.observed))
+    H, Hinv, Wc = h1["H"], h1["Hinv"], h1["Wc"]
+    D = _moment_jacobian(spec, theta)
+    HD = H @ D
+    U = H - HD @ inverse_pd(D.T @ HD) @ HD.T
+    if version == "V3":
+        w = stats.weights
+        Gamma = Hinv @ sum(w[g] * h1["B"][g] for g in range(stats.n_groups)) @ Hinv
+        L = U @ Hinv @ Wc @ Hinv @ U
+        return float(np.sum(L * Gamma.T))
+    return float(np.sum((Wc @ Hinv) * (U @ Hinv).T))
+
+
+def fiml_corrected(spec: ModelSpec, theta: np.ndarray, stats: SampleStats, version: str) -> dict[str, float]:
+    """Zhang & Savalei's (2020) FIML-corrected statistics of a model and of the baseline,
+    as lavaan 0.6-14's ``lav_fit_fiml_corrected``: ``XX3`` is the complete-data ML statistic
+    of the FIML estimates against the h1 (EM) moments, ``c3 = k / df`` its correction
+    (``version`` "V3" for MLR, "V6" for ML); the baseline (independence) model the same way
+    at its FIML estimates (each item's available-case mean and variance)."""
+    N = np.asarray(stats.nobs, dtype=float)
+    p = spec.p
+    df = float(spec.n_moments() - spec.npar)
+    em = stats.extra["em_h1"]  # lavaan's h1 moments (EM to em.h1.tol = 1e-5)
+    XX3 = sum(
+        N[g] * _complete_f(sigma, mu, em[g][1], em[g][0]) for g, (sigma, mu) in enumerate(spec.implied(theta))
+    )
+    k = fiml_corrected_k(spec, theta, stats, version)
+    spec_b = independence_spec(p, list(spec.observed), stats.n_groups, True)
+    theta_b, XX3_null = [], 0.0
+    for g, x in enumerate(stats.raw or []):
+        mu = np.nanmean(x, axis=0)
+        var = np.nanmean((x - mu) ** 2, axis=0)
+        theta_b.append(np.concatenate([var, mu]))
+        XX3_null += N[g] * _complete_f(np.diag(var), mu, em[g][1], em[g][0])
+    df_null = float(stats.n_groups * (p * (p + 1) // 2 - p))
+    k_null = fiml_corrected_k(spec_b, np.concatenate(theta_b), stats, version)
+    return dict(
+        XX3=XX3,
+        df3=df,
+        c_hat3=k / df if df > 0 else np.nan,
+        XX3_null=XX3_null,
+        df3_null=df_null,
+        c_hat3_null=k_null / df_null,
+    )
+
+
+def fiml_robust_indices(
+    spec: ModelSpec, theta: np.ndarray, stats: SampleStats, version: str
+) -> dict[str, float]:
+    """lavaan's ``cfi.robust, tli.robust, rmsea.robust`` and the robust RMSEA interval under
+    FIML, from :func:`fiml_corrected`; a saturated model (``df = 0``) gets 1, 1, 0 [0, 0]."""
+    if spec.n_moments() - spec.npar <= 0:
+        return dict(
+            cfi_robust=1.0,
+            tli_robust=1.0,
+            rmsea_robust=0.0,
+            rmsea_ci_lower_robust=0.0,
+            rmsea_ci_upper_robust=0.0,
+        )
+    fc = fiml_corrected(spec, theta, stats, version)
+    X, df, c = fc["XX3"], fc["df3"], fc["c_hat3"]
+    Xb, dfb, cb = fc["XX3_null"], fc["df3_null"], fc["c_hat3_null"]
+    N, G = stats.ntotal, stats.n_groups
+    lo, hi = rmsea_ci(X / c, df, N, G, c_hat=c) if np.isfinite(c) and c > 0 else (np.nan, np.nan)
+    return dict(
+        cfi_robust=cfi(X, df, Xb, dfb, c, cb),
+        tli_robust=tli(X, df, Xb, dfb, c, cb),
+        rmsea_robust=rmsea(X, df, N, G, c_hat=c),
+        rmsea_ci_lower_robust=lo,
+        rmsea_ci_upper_robust=hi,
+    )
