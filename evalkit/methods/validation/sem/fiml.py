@@ -383,8 +383,12 @@ class FIMLRobustProblem(FIMLProblem):
     def _saturated_trace(self) -> float:
         st = self.stats
         if "trace_h1" not in st.extra:
-            sat = saturated_spec(list(self.spec.observed), st.n_groups)
-            st.extra["trace_h1"] = robust_trace(FIMLRobustProblem(sat, st), st.extra["theta_h1"])
+            # at lavaan's h1 (EM) moments, whose information the robust indices use too
+            h1 = h1_information(st, list(self.spec.observed))
+            w = st.weights
+            st.extra["trace_h1"] = float(
+                sum(w[g] * np.sum(h1["B"][g] * h1["Hinv"].T) for g in range(st.n_groups))
+            )
         return float(st.extra["trace_h1"])
 
     def scaling_factor(self, theta: np.ndarray) -> float:
