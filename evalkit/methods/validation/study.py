@@ -50,6 +50,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -195,8 +196,8 @@ class ValidationStudy(Result):
     responsiveness: object
     norms: object
     norm_cells: pd.DataFrame
-    cosmin: object
-    cosmin_nl: object
+    cosmin: Any
+    cosmin_nl: Any
     risk: dict
     grades: dict
     content_validity: str
@@ -209,6 +210,132 @@ class ValidationStudy(Result):
     def cosmin_in(self, lang: str | None = None):
         """The COSMIN table with its texts in ``lang``."""
         return self.cosmin_nl if resolve_lang(lang) == "nl" else self.cosmin
+
+    # -- rating -----------------------------------------------------------------------------
+    def _rate(self) -> ValidationStudy:
+        """(Re)compute the COSMIN ratings, risk of bias and grades from the stored results
+        and settings (mic, content_validity, design, indirectness)."""
+        st = self.settings
+        subscales = self.instrument["subscales"]
+        retest, hyp_table, inv_summary = self.retest, self.hypotheses, self.invariance_summary
+        worst_icc, worst_sdc = st.get("worst_icc"), st.get("worst_sdc")
+        rel = None
+        if worst_icc:
+            r = retest.loc[worst_icc]
+            rel = pd.DataFrame(
+                {"icc": [r["icc"]], "ci_lower": [r["icc_ci_lower"]], "ci_upper": [r["icc_ci_upper"]]},
+                index=["ICC2"],
+            )
+        n_conf = int(hyp_table["counted"].sum())
+        cos_kwargs = dict(
+            structural=self.cfa["main"],
+            internal_consistency=dict(self.consistency["alpha"]),
+            invariance=self.invariance or None,
+            invariance_criterion="lrt" if self.estimator == "WLSMV" else "cfi+rmsea",
+            reliability=rel,
+            reliability_label=worst_icc,
+            measurement_error=float(retest.loc[worst_sdc, "sdc"]) if worst_sdc else None,
+            mic=st.get("mic"),
+            hypotheses=(n_conf, len(hyp_table)) if len(hyp_table) else None,
+            criterion=self.criterion,
+            gold_standard=self.gold_standard,
+            content_validity=self.content_validity,
+            responsiveness=self.responsiveness,
+            dif=self.dif_table,
+            full=True,
+        )
+        n = self.n
+        n_prop = {
+            "structural_validity": n,
+            "internal_consistency": int(self.consistency["n"].min()),
+            "measurement_invariance": int(inv_summary["n"].max()) if len(inv_summary) else None,
+            "reliability": int(retest["n"].min()) if len(retest) else None,
+            "measurement_error": int(retest["n"].min()) if len(retest) else None,
+            "hypotheses_testing": int(hyp_table["n"].max()) if len(hyp_table) else None,
+            "criterion_validity": n if self.criterion is not None else None,
+            "responsiveness": int(st.get("n_change") or 0) or None,
+            "content_validity": None,
+        }
+        self.cosmin = cosmin_table(**cos_kwargs, lang="en")
+        self.cosmin.set_n(n_prop)
+        self.cosmin_nl = cosmin_table(**cos_kwargs, lang="nl")
+        self.cosmin_nl.set_n(n_prop)
+        ratings = self.ratings
+        assessed = {
+            "structural_validity": True,
+            "internal_consistency": True,
+            "measurement_invariance": bool(self.invariance),
+            "reliability": len(retest) > 0,
+            "measurement_error": len(retest) > 0,
+            "criterion_validity": self.criterion is not None,
+            "hypotheses_testing": len(hyp_table) > 0,
+            "responsiveness": self.responsiveness is not None,
+        }
+        design = st.get("design")
+        n_items = len(self.instrument["items"])
+        self.risk, self.grades = {}, {}
+        for p in COSMIN_ORDER:
+            if not assessed.get(p, False):
+                continue  # content validity (the committee's), or not assessed: nothing to rate
+            kw: dict = {"design": design}
+            if p == "structural_validity":
+                kw.update(n=n_prop[p], n_items=n_items, method="CFA")
+            elif p == "internal_consistency":
+                kw.update(method="per_subscale")
+            elif p == "measurement_invariance":
+                kw.update(n=int(inv_summary["min_group_n"].min()), n_items=n_items, method="MGCFA")
+            elif p == "reliability":
+                kw.update(method="ICC2")
+            rob = grading.risk_of_bias(p, **kw)
+            self.risk[p] = rob
+            sub_r = None
+            if p == "internal_consistency" and ratings[p] in ("+", "-"):
+                sub_r = ["+" if a >= 0.70 else "-" for a in self.consistency["alpha"]]
+            elif p == "reliability" and ratings[p] in ("+", "-"):
+                sub_r = ["+" if v >= 0.70 else "-" for s, v in retest["icc"].items() if s in subscales]
+            self.grades[p] = grading.grade_evidence(
+                p,
+                rating=ratings[p],
+                rob=rob,
+                n=n_prop.get(p),
+                subscale_ratings=sub_r,
+                indirectness=int(st.get("indirectness") or 0),
+            )
+        return self
+
+    def rated(
+        self,
+        *,
+        mic: float | None | object = ...,
+        content_validity: str | None = None,
+        design: Mapping | None = None,
+        indirectness: int | None = None,
+    ) -> ValidationStudy:
+        """A copy with the committee's judgements changed and every rating, risk of bias,
+        grade, conclusion and recommendation recomputed (no analysis is rerun): the minimal
+        important change ``mic`` (None: not defined), the ``content_validity`` rating, the
+        ``design`` standards and ``indirectness``."""
+        import copy
+
+        new = copy.copy(self)
+        new.settings = dict(self.settings)
+        if mic is not ...:
+            if mic is not None and not (isinstance(mic, (int, float)) and mic > 0):
+                raise ParameterError(f"mic must be a positive number or None, got {mic!r}.")
+            new.settings["mic"] = mic
+        if content_validity is not None:
+            if content_validity not in ("+", "-", "±", "?"):
+                raise ParameterError(
+                    f"content_validity must be '+', '-', '±' or '?', got {content_validity!r}."
+                )
+            new.content_validity = content_validity
+        if design is not None:
+            new.settings["design"] = grading.check_design(design)
+        if indirectness is not None:
+            if indirectness not in (0, 1, 2):
+                raise ParameterError(f"indirectness must be 0, 1 or 2, got {indirectness!r}.")
+            new.settings["indirectness"] = int(indirectness)
+        return new._rate()
 
     # -- the ratings ------------------------------------------------------------------------
     @property
@@ -922,6 +1049,7 @@ def validation_study(
         )
     # responsiveness: change score against an anchor of change
     resp = None
+    n_change = 0
     if anchor and len(waves) >= 2 and anchor in data.columns and key:
         s_all = pd.concat(
             [
@@ -937,6 +1065,7 @@ def validation_study(
         ).dropna()
         if ch["improved"].nunique() == 2:
             resp = roc(ch, score="change", reference="improved", confidence=confidence)
+            n_change = len(ch)
 
     # norms
     by = [c for c in norm_groups if c in first.columns]
@@ -974,84 +1103,12 @@ def validation_study(
         cells.append(row)
     norm_cells = pd.DataFrame(cells).set_index("group")
 
-    # COSMIN table
     worst_icc = (
         retest.loc[[s for s in retest.index if s in subscales], "icc"].idxmin() if len(retest) else None
     )
     worst_sdc = (
         retest.loc[[s for s in retest.index if s in subscales], "sdc"].idxmax() if len(retest) else None
     )
-    n_conf = int(hyp_table["counted"].sum())
-    cos_kwargs = dict(
-        structural=cfas["main"],
-        internal_consistency=dict(consistency["alpha"]),
-        invariance=inv or None,
-        invariance_criterion="lrt" if est == "WLSMV" else "cfi+rmsea",
-        reliability=agrs[worst_icc] if worst_icc else None,
-        reliability_label=worst_icc,
-        measurement_error=agrs[worst_sdc] if worst_sdc else None,
-        mic=mic,
-        hypotheses=(n_conf, len(hyp_table)) if len(hyp_table) else None,
-        criterion=crit,
-        gold_standard=gold_standard,
-        content_validity=content_validity,
-        responsiveness=resp,
-        dif=dif_table,
-        full=True,
-    )
-    cos = cosmin_table(**cos_kwargs, lang="en")
-    # n per property
-    n_prop = {
-        "structural_validity": int(cfas["main"].nobs if np.isscalar(cfas["main"].nobs) else n),
-        "internal_consistency": int(consistency["n"].min()),
-        "measurement_invariance": int(inv_summary["n"].max()) if len(inv_summary) else None,
-        "reliability": int(retest["n"].min()) if len(retest) else None,
-        "measurement_error": int(retest["n"].min()) if len(retest) else None,
-        "hypotheses_testing": int(hyp_table["n"].max()) if len(hyp_table) else None,
-        "criterion_validity": int(crit.n)
-        if crit is not None and hasattr(crit, "n")
-        else (n if crit is not None else None),
-        "responsiveness": None if resp is None else int(getattr(resp, "n", 0)) or None,
-        "content_validity": None,
-    }
-    cos.set_n(n_prop)
-    cos_nl = cosmin_table(**cos_kwargs, lang="nl")
-    cos_nl.set_n(n_prop)
-    ratings = dict(zip(cos.tidy()["term"], cos.tidy()["rating"]))
-    # risk of bias + GRADE
-    risk, grades = {}, {}
-    assessed = {
-        "structural_validity": True,
-        "internal_consistency": True,
-        "measurement_invariance": bool(inv),
-        "reliability": len(retest) > 0,
-        "measurement_error": len(retest) > 0,
-        "criterion_validity": crit is not None,
-        "hypotheses_testing": len(hyp_table) > 0,
-        "responsiveness": resp is not None,
-    }
-    for p in COSMIN_ORDER:
-        if not assessed.get(p, False):
-            continue  # content validity (the committee's), or not assessed: no risk of bias to rate
-        kw: dict = {"design": design}
-        if p == "structural_validity":
-            kw.update(n=n_prop[p], n_items=len(items), method="CFA")
-        elif p == "internal_consistency":
-            kw.update(method="per_subscale")
-        elif p == "measurement_invariance":
-            kw.update(n=int(inv_summary["min_group_n"].min()), n_items=len(items), method="MGCFA")
-        elif p == "reliability":
-            kw.update(method="ICC2")
-        rob = grading.risk_of_bias(p, **kw)
-        risk[p] = rob
-        sub_r = None
-        if p == "internal_consistency" and ratings[p] in ("+", "-"):
-            sub_r = ["+" if a >= 0.70 else "-" for a in consistency["alpha"]]
-        elif p == "reliability" and len(retest) and ratings[p] in ("+", "-"):
-            sub_r = ["+" if v >= 0.70 else "-" for s, v in retest["icc"].items() if s in subscales]
-        grades[p] = grading.grade_evidence(
-            p, rating=ratings[p], rob=rob, n=n_prop.get(p), subscale_ratings=sub_r, indirectness=indirectness
-        )
 
     import evalkit._version as _v
 
@@ -1106,10 +1163,10 @@ def validation_study(
         responsiveness=resp,
         norms=nrm,
         norm_cells=norm_cells,
-        cosmin=cos,
-        cosmin_nl=cos_nl,
-        risk=risk,
-        grades=grades,
+        cosmin=None,
+        cosmin_nl=None,
+        risk={},
+        grades={},
         content_validity=content_validity,
         provenance=prov,
         settings={
@@ -1121,5 +1178,6 @@ def validation_study(
             "worst_icc": worst_icc,
             "worst_sdc": worst_sdc,
             "norm_groups": by,
+            "n_change": n_change,
         },
-    )
+    )._rate()
