@@ -1,5 +1,5 @@
-"""The validation report template runs with papermill on the bundled youth sample and finds
-the known structure (two factors, social/emotional)."""
+"""The validation report template: a thin notebook over evalkit.reports.validation, run with
+papermill through evalkit's renderer (the page is audited before it is written)."""
 
 from pathlib import Path
 
@@ -19,53 +19,45 @@ def test_template_stored_without_outputs_and_has_parameters():
     from evalkit.reports import render as report
 
     params = report.template_parameters(TEMPLATE)
-    assert {"codebook", "data_path", "lang", "min_cell"} <= set(params)
+    assert {"codebook", "data_path", "lang", "min_cell", "gold_standard", "content_validity"} <= set(params)
     assert params["data_path"] is None  # required
+    assert params["gold_standard"] == ""  # criterion validity only against a named gold standard
+    # thin: no analysis in the notebook, one cell per section of the page
+    from evalkit.reports.validation import SECTIONS
+
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "cosmin_table" not in code and "invariance(" not in code
+    assert all(f'report.show("{s}")' in code for s in SECTIONS)
 
 
-def test_template_runs_on_youth(tmp_path):
-    import papermill
-
+def test_template_renders_an_audited_page(tmp_path):
     import evalkit
+    from evalkit.reports import disclosure
+    from evalkit.reports.render import render
 
     data = evalkit.datasets.load("youth")
     path = tmp_path / "youth.csv"
     data.to_csv(path, index=False)
-    out = tmp_path / "out.ipynb"
-    papermill.execute_notebook(
-        str(TEMPLATE),
-        str(out),
-        parameters={"data_path": str(path), "lang": "en", "n_boot": 50},
-        kernel_name="python3",
-        cwd=str(ROOT),
+    out = render(
+        TEMPLATE,
+        {
+            "data_path": str(path),
+            "lang": "en",
+            "n_boot": 0,
+            "invariance_groups": ["gender"],
+            "example_data": True,
+        },
+        tmp_path / "out",
+        cwd=ROOT,
         execution_timeout=600,
-        progress_bar=False,
+        basename="validation",
     )
-    nb = nbformat.read(out, as_version=4)
-    text = []
-    for c in nb.cells:
-        for o in c.get("outputs", []):
-            assert o.output_type != "error", o
-            if "text/plain" in o.get("data", {}):
-                text.append(o["data"]["text/plain"])
-    text = "\n".join(text)
-    assert "Parallel analysis (20 simulations, n = 1500): 2 factor(s)" in text
-    assert "Omega total" in text and "Cronbach's alpha" in text
-    assert "ICC2" in text
-    assert "Structural validity" in text
-    # the COSMIN table rates invariance from the report's own invariance results (issue 18):
-    # scalar invariance by gender fails on the youth data (y07 has DIF by gender)
-    assert "Measurement invariance (cross-cultural validity)" in text
-    assert (
-        "gender: rejected at" in text
-        and "not assessed" not in text.split("Measurement invariance (cross")[1][:120]
-    )
-    # no participant rows: the respondent ids never appear
-    assert "J00001" not in text
-    # the codebook marks the youth items as ordinal: the ordinal path (issue 8) is the default
-    assert "Estimator: **WLSMV**" in "\n".join(
-        o["data"].get("text/markdown", "") for c in nb.cells for o in c.get("outputs", []) if "data" in o
-    )
-    assert "chi2_scaled" in text
-    # the DIF screening flags the item with known DIF (y07, by gender) and no other
-    assert "Flagged items: y07" in text and "Flagged items: y07," not in text
+    html = out.html_path.read_text(encoding="utf-8")
+    assert disclosure.audit_dir(tmp_path / "out") == {"validation.html": []}
+    text = " ".join(html.split())
+    assert "COSMIN summary" in text and "Measurement invariance (cross-cultural validity)" in text
+    assert "gender: rejected at scalar" in text and "DIF: y07 (gender)" in text
+    assert "not assessed (no gold standard named)" in text
+    assert "Example data (synthetic" in text
+    assert "J00001" not in html  # no participant rows
+    assert "youth.csv" in text  # provenance: the data file and its hash
