@@ -13,7 +13,9 @@ Every analysis in evalkit returns a subclass of :class:`Result`:
 
 from __future__ import annotations
 
+import functools
 import html
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -57,11 +59,75 @@ def tidy_frame(rows: Iterable[Mapping], extra: Sequence[str] = ()) -> pd.DataFra
     return df
 
 
+_ALT_NUMBERS = {"nl": "Getoonde schattingen", "en": "Estimates shown"}
+_ALT_MORE = {"nl": " (en {n} meer in de tabel)", "en": " (and {n} more in the table)"}
+
+
+def _attach_alt_text(result: Result, drawn, lang: str | None) -> None:
+    """Give the figure ``drawn`` (Axes, array of Axes or Figure) the result's alt text,
+    unless the plot attached its own."""
+    from evalkit.core import plotting
+
+    if drawn is None or plotting.own_alt_text(drawn):
+        return
+    try:
+        plotting.set_alt_text(drawn, result.figure_alt_text(lang, drawn))
+    except ValueError:  # not a matplotlib object: nothing to attach to
+        return
+
+
 class Result:
     """Base class of analysis results (see the module docstring for the contract)."""
 
     #: Human title per language; subclasses override.
     title: Mapping[str, str] = {"nl": "Resultaat", "en": "Result"}
+
+    def __init_subclass__(cls, **kwargs):
+        """Every ``plot()`` of a subclass attaches an alt text to the figure it draws (when it
+        did not attach one itself): :meth:`figure_alt_text`."""
+        super().__init_subclass__(**kwargs)
+        plot = cls.__dict__.get("plot")
+        if plot is None or getattr(plot, "_evalkit_alt", False):
+            return
+
+        @functools.wraps(plot)
+        def plot_with_alt_text(self, *args, **kw):
+            drawn = plot(self, *args, **kw)
+            _attach_alt_text(self, drawn, kw.get("lang"))
+            return drawn
+
+        plot_with_alt_text._evalkit_alt = True  # type: ignore[attr-defined]
+        cls.plot = plot_with_alt_text  # type: ignore[method-assign]
+
+    def figure_alt_text(self, lang: str | None = None, drawn=None) -> str:
+        """The alt text of this result's figure: what is drawn (title, axes, series; see
+        :func:`evalkit.core.plotting.describe_figure`) and the key numbers of :meth:`tidy`
+        (estimate and confidence interval of up to six rows), written in ``lang``.
+        Results override this for a more telling sentence."""
+        from evalkit.core import i18n, plotting
+
+        lang = resolve_lang(lang)
+        head = plotting.describe_figure(drawn, lang) if drawn is not None else ""
+        try:
+            tidy = self.tidy()
+        except (NotImplementedError, ValueError, KeyError):
+            return head
+        rows = []
+        for _, r in tidy.head(6).iterrows():
+            if pd.isna(r["estimate"]):
+                continue
+            term = str(r["term"])
+            if lang == "nl":  # a number inside a term name (mbar=0.5) written as in the text
+                term = re.sub(r"(?<==)(-?\d+)\.(\d+)", r"\1,\2", term)
+            bit = f"{term} {i18n.fmt_number(float(r['estimate']), 2, lang)}"
+            if pd.notna(r["ci_lower"]) and pd.notna(r["ci_upper"]):
+                bit += " (" + i18n.fmt_ci(float(r["ci_lower"]), float(r["ci_upper"]), 2, lang) + ")"
+            rows.append(bit)
+        if not rows:
+            return head
+        more = len(tidy) - 6
+        tail = i18n.t(_ALT_MORE, lang, n=more) if more > 0 else ""
+        return f"{head} {i18n.t(_ALT_NUMBERS, lang)}: {'; '.join(rows)}{tail}.".strip()
 
     # -- contract --------------------------------------------------------------------
     def tidy(self) -> pd.DataFrame:  # pragma: no cover - abstract

@@ -231,11 +231,11 @@ class FunnelResult(Result):
             cur["n"],
             cur["lower_95"],
             color=lim_col,
-            linestyle="--",
-            linewidth=1,
+            linestyle=":",
+            linewidth=1.2,
             label={"nl": "95%-grenzen", "en": "95% limits"}[lang],
         )
-        ax.plot(cur["n"], cur["upper_95"], color=lim_col, linestyle="--", linewidth=1)
+        ax.plot(cur["n"], cur["upper_95"], color=lim_col, linestyle=":", linewidth=1.2)
         ax.plot(
             cur["n"],
             cur["lower_998"],

@@ -268,7 +268,10 @@ class MetaResult(Result):
         check_lang(lang)
         st = self.studies
         k = len(st)
-        ax = plotting.new_axes(ax, figsize=(7.5, max(3.0, 0.32 * (k + 3) + 1)))
+        own = ax is None
+        ax = plotting.new_axes(ax, figsize=(9.5, max(3.0, 0.32 * (k + 3) + 1)))
+        if own:  # room for the number columns right of the plot
+            ax.figure.subplots_adjust(left=0.2, right=0.62)
         ypos = np.arange(k)[::-1] + 2
         sizes = 20 + 180 * st["weight"].to_numpy() / max(st["weight"].max(), 1e-12)
         ax.hlines(ypos, st["ci_lower"], st["ci_upper"], color=plotting.COLORS["intervention"], linewidth=1.2)
@@ -292,16 +295,78 @@ class MetaResult(Result):
         ax.set_ylim(0, k + 2.5)
         ax.set_xlabel(xlabel or plotting.label("effect_size", lang))
         lvl = i18n.fmt_number(100 * self.confidence, 0, lang)
+        # the numbers beside the plot, as in a published forest plot: estimate [CI] and weight
+        rows = [
+            (y, _ci_text(e, lo_, hi_, lang), i18n.fmt_number(w, 1, lang) + "%")
+            for y, e, lo_, hi_, w in zip(
+                ypos, st["estimate"], st["ci_lower"], st["ci_upper"], st["weight"], strict=True
+            )
+        ]
+        rows.append((0.6, _ci_text(m, lo, hi, lang), "100%"))
+        _forest_columns(
+            ax,
+            rows,
+            header_y=k + 1.9,
+            headers=(i18n.t(_FOREST_HEAD_EST, lang, lvl=lvl), i18n.t(_FOREST_HEAD_WEIGHT, lang)),
+        )
         ax.set_title(
-            {
-                "nl": f"{self.k} coalities; ruit = gepoold {lvl}%-BI, stippellijn = voorspellingsinterval; "
-                f"I² = {i18n.fmt_number(self.i2, 0, lang)}%",
-                "en": f"{self.k} coalitions; diamond = pooled {lvl}% CI, dotted = prediction interval; "
-                f"I² = {i18n.fmt_number(self.i2, 0, lang)}%",
-            }[lang],
+            i18n.t(_FOREST_TITLE, lang, k=self.k, lvl=lvl, i2=i18n.fmt_number(self.i2, 0, lang)),
             fontsize=9,
+            loc="left",
+        )
+        plotting.set_alt_text(
+            ax,
+            i18n.t(
+                _FOREST_ALT,
+                lang,
+                k=self.k,
+                est=_ci_text(m, lo, hi, lang),
+                lvl=lvl,
+                pi=_ci_text(m, self.pi_lower, self.pi_upper, lang) if np.isfinite(self.pi_lower) else "–",
+                i2=i18n.fmt_number(self.i2, 0, lang),
+                lo=min(labels, key=lambda s: st["estimate"].iloc[labels.index(s)]),
+                hi=max(labels, key=lambda s: st["estimate"].iloc[labels.index(s)]),
+            ),
         )
         return plotting.localize_axes(ax, lang)
+
+
+_FOREST_TITLE = {
+    "nl": "{k} coalities; ruit = gepoold {lvl}%-BI, stippellijn = voorspellingsinterval; I² = {i2}%",
+    "en": "{k} coalitions; diamond = pooled {lvl}% CI, dotted = prediction interval; I² = {i2}%",
+}
+_FOREST_HEAD_EST = {"nl": "Schatting [{lvl}%-BI]", "en": "Estimate [{lvl}% CI]"}
+_FOREST_HEAD_WEIGHT = {"nl": "Gewicht", "en": "Weight"}
+_FOREST_ALT = {
+    "nl": "Forest plot van {k} coalities: per coalitie de geschatte effectgrootte met "
+    "{lvl}%-betrouwbaarheidsinterval (vierkant naar gewicht), van {lo} (laagste) tot {hi} "
+    "(hoogste). Gepoold effect {est}; voorspellingsinterval voor een nieuwe coalitie {pi}; "
+    "I² = {i2}%.",
+    "en": "Forest plot of {k} coalitions: each coalition's estimated effect size with its "
+    "{lvl}% confidence interval (square sized by weight), from {lo} (lowest) to {hi} "
+    "(highest). Pooled effect {est}; prediction interval for a new coalition {pi}; "
+    "I² = {i2}%.",
+}
+
+
+def _ci_text(est: float, lo: float, hi: float, lang: str) -> str:
+    """``-0,25 [-0,41; -0,09]`` / ``-0.25 [-0.41, -0.09]``: a forest plot's number column."""
+    sep = "; " if lang == "nl" else ", "
+    f = i18n.fmt_number
+    return f"{f(est, 2, lang)} [{f(lo, 2, lang)}{sep}{f(hi, 2, lang)}]"
+
+
+def _forest_columns(ax, rows, *, header_y: float, headers: tuple[str, ...]) -> None:
+    """Text columns right of a forest plot (y in data units, x beyond the axes)."""
+    from matplotlib.transforms import blended_transform_factory
+
+    tr = blended_transform_factory(ax.transAxes, ax.transData)
+    xs = (1.03, 1.40)
+    for x, h in zip(xs, headers, strict=True):
+        ax.text(x, header_y, h, transform=tr, fontsize=8, fontweight="bold", va="center", clip_on=False)
+    for y, *cells in rows:
+        for x, c in zip(xs, cells, strict=True):
+            ax.text(x, y, c, transform=tr, fontsize=8, va="center", clip_on=False)
 
 
 def _null_value(null) -> float:

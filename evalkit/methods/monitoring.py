@@ -152,6 +152,7 @@ _T: dict[str, dict[str, str]] = {
     },
     "national": {"nl": "Nederland", "en": "The Netherlands"},
     "peers": {"nl": "Vergelijkbare gemeenten", "en": "Similar municipalities"},
+    "pct_axis": {"nl": "Aandeel van de inwoners (%)", "en": "Share of inhabitants (%)"},
     "former": {"nl": "voormalige gemeente", "en": "former municipality"},
     "merged_intro": {
         "nl": "{name} bestond in 2020 nog niet in deze vorm: de cijfers zijn die van de "
@@ -426,8 +427,8 @@ class PeerGroup(Result):
             zorder=3,
         )
         ax.plot([], [], color=plotting.COLORS["other"], label=_tt("peers", lang))
-        ax.set_xticks(x, labels, rotation=35, ha="right", fontsize=8)
-        ax.set_ylabel("%")
+        ax.set_xticks(x, labels, rotation=35, ha="right", rotation_mode="anchor", fontsize=8)
+        ax.set_ylabel(_tt("pct_axis", lang))
         ax.set_ylim(0, 80)
         ax.set_title(f"{self.title[lang]}: {self.name}", fontsize=10)
         ax.legend(fontsize=8, frameon=False)
@@ -717,7 +718,7 @@ class MunicipalComparison(Result):
                     plotting.PALETTE[0],
                     plotting.PALETTE[2],
                     plotting.PALETTE[3],
-                    plotting.PALETTE[4],
+                    plotting.PALETTE[5],
                     plotting.PALETTE[1],
                 ]
             )
@@ -759,7 +760,8 @@ class MunicipalComparison(Result):
             ax.set_xticks(list(YEARS))
             ax.set_ylim(*Y_LIMITS[ind])
             ax.set_title(f"{INDICATORS[ind][lang]} ({self.age_group})", fontsize=10)
-            ax.set_ylabel("%")
+            ax.set_xlabel(plotting.label("year", lang))
+            ax.set_ylabel(_tt("pct_axis", lang))
             plotting.localize_axes(ax, lang)
         axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         fig.text(
@@ -1039,13 +1041,16 @@ class NationalTrend(Result):
                     i18n.fmt_number(r.value, 1, lang),
                     (r.year, r.value),
                     fontsize=7,
-                    xytext=(0, 5),
+                    # labels of neighbouring lines above and below their points: never stacked
+                    xytext=(0, 5) if j % 2 == 0 else (0, -5),
+                    va="bottom" if j % 2 == 0 else "top",
                     textcoords="offset points",
                     ha="center",
                 )
         ax.set_xticks(list(YEARS))
         ax.set_ylim(0, 60)
-        ax.set_ylabel("%")
+        ax.set_xlabel(plotting.label("year", lang))
+        ax.set_ylabel(_tt("pct_axis", lang))
         ax.set_title(f"{self.title[lang]} ({self.age_group})", fontsize=10)
         ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         ax.text(
@@ -1322,7 +1327,7 @@ class YoungAdultsRegions(Result):
             ax.axvline(self.national[ind], color=plotting.COLORS["national"], linestyle="--", linewidth=1)
         ax.set_yticks(y, d["region_name"], fontsize=7)
         ax.set_xlim(0, 80)
-        ax.set_xlabel("%")
+        ax.set_xlabel(_tt("pct_axis", lang))
         ax.set_title(self.title[lang], fontsize=10)
         ax.legend(fontsize=8, frameon=False, loc="lower right")
         ax.text(

@@ -2697,6 +2697,18 @@ class ImputeResult(Result):
         ax.set_yticks([1, 0], labels)
         ax.set_ylim(-0.6, 1.6)
         ax.set_xlabel(i18n.t({"nl": "Verandering (na - voor)", "en": "Change (post - pre)"}, lang))
+        lvl = i18n.fmt_number(100 * self.confidence, 0, lang) if hasattr(self, "confidence") else "95"
+        ax.set_title(
+            i18n.t(
+                {
+                    "nl": "Verandering met {lvl}%-BI: alle deelnemers (imputatie) en complete paren",
+                    "en": "Change with {lvl}% CI: all participants (imputed) and complete pairs",
+                },
+                lang,
+                lvl=lvl,
+            ),
+            fontsize="medium",
+        )
         return plotting.localize_axes(ax, lang)
 
 

@@ -323,7 +323,7 @@ class BaconResult(Result):
     def plot(self, *, lang: str | None = None, ax=None):
         """Each 2x2 estimate against its weight, coloured by type; line at TWFE."""
         lang = resolve_lang(lang)
-        from evalkit.core.plotting import COLORS, PALETTE, localize_axes, new_axes
+        from evalkit.core.plotting import COLORS, PALETTE, legend_outside, localize_axes, new_axes
 
         check_lang(lang)
         ax = new_axes(ax)
@@ -334,6 +334,7 @@ class BaconResult(Result):
                     c["weight"],
                     c["estimate"],
                     color=PALETTE[i],
+                    marker="osD^"[i % 4],
                     s=40,
                     label=typ if lang == "en" else _TYPE_NL[typ],
                 )
@@ -343,7 +344,25 @@ class BaconResult(Result):
             linestyle="--",
             label=f"TWFE = {fmt_number(self.twfe_estimate, 3, lang)}",
         )
-        ax.set_xlabel({"nl": "Gewicht", "en": "Weight"}[lang])
-        ax.set_ylabel({"nl": "2x2-schatting", "en": "2x2 estimate"}[lang])
-        ax.legend(frameon=False, fontsize="small")
+        ax.set_xlabel(
+            {
+                "nl": "Gewicht in de TWFE-schatting (aandeel, totaal 1)",
+                "en": "Weight in the TWFE estimate (share, sums to 1)",
+            }[lang]
+        )
+        ax.set_ylabel(
+            {"nl": "2x2-schatting (effect op {y})", "en": "2x2 estimate (effect on {y})"}[lang].format(
+                y=self.outcome
+            )
+            if getattr(self, "outcome", None)
+            else {"nl": "2x2-schatting (effect)", "en": "2x2 estimate (effect)"}[lang]
+        )
+        ax.set_title(
+            {
+                "nl": "Goodman-Bacon-decompositie: elke 2x2-vergelijking naar gewicht",
+                "en": "Goodman-Bacon decomposition: each 2x2 comparison by weight",
+            }[lang],
+            fontsize="medium",
+        )
+        legend_outside(ax, loc="below", fontsize="small")
         return localize_axes(ax, lang)

@@ -540,7 +540,7 @@ class HonestResult(Result):
     def plot(self, *, lang: str | None = None, ax=None):
         """Intervals against the restriction value, the parallel-trends interval on the
         left (as R ``HonestDiD``'s sensitivity plots)."""
-        from evalkit.core.plotting import COLORS, localize_axes, new_axes
+        from evalkit.core.plotting import COLORS, legend_outside, localize_axes, new_axes
 
         lang = resolve_lang(lang)
         ax = new_axes(ax)
@@ -574,9 +574,33 @@ class HonestResult(Result):
         )
         ax.axhline(0, color=COLORS["national"], linewidth=1)
         rm = self.method == "relative_magnitudes"
-        ax.set_xlabel("M̄" if rm else "M")
+        ax.set_xlabel(
+            t(
+                {
+                    "nl": "M̄: toegestane trendbreuk na de start, als veelvoud van de grootste vóór de start",
+                    "en": "M̄: allowed trend violation after the start, as a multiple of the largest before",
+                }
+                if rm
+                else {
+                    "nl": "M: toegestane verandering van de trendhelling per periode",
+                    "en": "M: allowed change in the trend's slope per period",
+                },
+                lang,
+            ),
+            fontsize="small",
+        )
         ax.set_ylabel(t({"nl": "Effect", "en": "Effect"}, lang))
+        ax.set_title(
+            t(
+                {
+                    "nl": "Gevoeligheid voor niet-parallelle trends (Rambachan & Roth)",
+                    "en": "Sensitivity to non-parallel trends (Rambachan & Roth)",
+                },
+                lang,
+            ),
+            fontsize="medium",
+        )
         if self.breakdown is not None:
             ax.axvline(self.breakdown, color=COLORS["national"], linestyle=":", linewidth=1)
-        ax.legend(frameon=False)
+        legend_outside(ax, loc="below")
         return localize_axes(ax, lang)

@@ -1333,7 +1333,7 @@ class StaggeredResult(Result):
         says which intervals are drawn: simultaneous (uniform) bands with a bootstrap,
         pointwise intervals without (see ``staggered(bootstrap=...)``)."""
         lang = resolve_lang(lang)
-        from evalkit.core.plotting import PALETTE, label, localize_axes, new_axes
+        from evalkit.core.plotting import PALETTE, label, legend_outside, localize_axes, new_axes
 
         kind = check_option("kind", kind, ("dynamic", "att_gt"))
         check_lang(lang)
@@ -1352,13 +1352,52 @@ class StaggeredResult(Result):
                     fmt="o",
                     color=PALETTE[i % len(PALETTE)],
                     capsize=2,
-                    label=f"cohort {g:g}",
+                    label=f"cohort {g:.0f}",
                 )
             ax.set_xlabel(label("year", lang))
         ax.axhline(0, color="0.3", linewidth=1)
         ax.set_ylabel({"nl": "Effect (ATT)", "en": "Effect (ATT)"}[lang])
-        ax.legend(frameon=False)
+        ax.set_title(
+            msg(
+                {
+                    "nl": "ATT(g,t): effect per startcohort en jaar; {lvl}%-BI",
+                    "en": "ATT(g,t): effect by start cohort and year; {lvl}% CI",
+                },
+                lang,
+                lvl=fmt_number(100 * (1 - self.alpha), 0, lang),
+            ),
+            fontsize="medium",
+        )
+        _integer_years(ax)
+        legend_outside(ax)
         return localize_axes(ax, lang)
+
+
+_PLOT_TITLE = {
+    "dynamic": {
+        "nl": "Effect per jaar sinds de start (event study); {lvl}%-BI, {kind}",
+        "en": "Effect by year since joining (event study); {lvl}% {kind}",
+    },
+    "group": {
+        "nl": "Effect per startcohort; {lvl}%-BI, {kind}",
+        "en": "Effect by start cohort; {lvl}% {kind}",
+    },
+    "calendar": {
+        "nl": "Effect per kalenderjaar; {lvl}%-BI, {kind}",
+        "en": "Effect by calendar year; {lvl}% {kind}",
+    },
+    "simple": {"nl": "Gemiddeld effect; {lvl}%-BI, {kind}", "en": "Average effect; {lvl}% {kind}"},
+}
+_BAND = {"nl": "simultane band", "en": "simultaneous band"}
+_POINTWISE = {"nl": "puntsgewijs", "en": "pointwise intervals"}
+
+
+def _integer_years(ax) -> None:
+    """Whole years on the x axis (no 2.5 years, no thousands separator in 2018)."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0f}".replace("-", "\u2212")))
 
 
 class AggregateResult(Result):
@@ -1462,7 +1501,7 @@ class AggregateResult(Result):
     def plot(self, *, lang: str | None = None, ax=None):
         """Estimates with their intervals against event time, cohort or period; the
         title says whether the intervals are simultaneous bands or pointwise."""
-        from evalkit.core.plotting import COLORS, label, localize_axes, new_axes
+        from evalkit.core.plotting import COLORS, label, legend_outside, localize_axes, new_axes
 
         lang = resolve_lang(lang)
         ax = new_axes(ax)
@@ -1472,22 +1511,22 @@ class AggregateResult(Result):
         yerr = [d["estimate"] - d["ci_lower"], d["ci_upper"] - d["estimate"]]
         if self.kind == "dynamic":
             pre = (d["event_time"] < 0).to_numpy()
-            for mask, col, lab in (
-                (pre, COLORS["pre"], {"nl": "vóór start", "en": "pre"}),
-                (~pre, COLORS["post"], {"nl": "na start", "en": "post"}),
+            for mask, col, lab, fmt in (
+                (pre, COLORS["pre"], {"nl": "vóór de start", "en": "before the start"}, "s"),
+                (~pre, COLORS["post"], {"nl": "na de start", "en": "after the start"}, "o"),
             ):
                 ax.errorbar(
                     x[mask],
                     d["estimate"][mask],
                     yerr=[yerr[0][mask], yerr[1][mask]],
-                    fmt="o",
+                    fmt=fmt,
                     color=col,
                     capsize=3,
                     label=lab[lang],
                 )
             ax.axvline(-0.5, color=COLORS["national"], linestyle=":", linewidth=1)
             ax.set_xlabel(label("event_time", lang))
-            ax.legend(frameon=False)
+            legend_outside(ax, loc="below")
         else:
             ax.errorbar(x, d["estimate"], yerr=yerr, fmt="o", color=COLORS["post"], capsize=3)
             ax.set_xlabel(
@@ -1497,17 +1536,19 @@ class AggregateResult(Result):
                 }.get(self.kind, {"nl": "", "en": ""})[lang]
             )
         band = len(self._table) > 1 and self._table["ci_type"].iloc[1] == "uniform"
+        # one title (what is shown, which intervals): a notebook's own set_title replaces it
+        # instead of being drawn over a separate subtitle
         ax.set_title(
             msg(
-                {
-                    "nl": "simultane (uniforme) banden" if band else "puntsgewijze intervallen",
-                    "en": "simultaneous (uniform) bands" if band else "pointwise intervals",
-                },
+                _PLOT_TITLE[self.kind],
                 lang,
+                lvl=fmt_number(100 * (1 - self.alpha), 0, lang),
+                kind=msg(_BAND if band else _POINTWISE, lang),
             ),
-            fontsize="small",
-            loc="right",
+            fontsize="medium",
         )
         ax.axhline(0, color=COLORS["national"], linewidth=1)
-        ax.set_ylabel({"nl": "Effect (ATT)", "en": "Effect (ATT)"}[lang])
+        ax.set_ylabel(msg({"nl": "Effect op {y} (ATT)", "en": "Effect on {y} (ATT)"}, lang, y=self.outcome))
+        if self.kind in ("dynamic", "group", "calendar"):
+            _integer_years(ax)
         return localize_axes(ax, lang)

@@ -259,7 +259,8 @@ class TWFEResult(Result):
     def plot(self, *, lang: str | None = None, ax=None):
         """Mean outcome over time by adoption cohort."""
         lang = resolve_lang(lang)
-        from evalkit.core.plotting import PALETTE, label, localize_axes, new_axes
+        from evalkit.core.i18n import t as msg
+        from evalkit.core.plotting import PALETTE, label, legend_outside, localize_axes, new_axes
 
         check_lang(lang)
         ax = new_axes(ax)
@@ -271,11 +272,19 @@ class TWFEResult(Result):
         for i, (c, s) in enumerate(m.groupby(level=0)):
             lab = {"nl": "nooit", "en": "never"}[lang] if c == 0 else f"cohort {c:g}"
             ax.plot(
-                s.index.get_level_values(1), s.to_numpy(), "o-", color=PALETTE[i % len(PALETTE)], label=lab
+                s.index.get_level_values(1),
+                s.to_numpy(),
+                ["o-", "s--", "^-.", "D:"][(i // 6) % 4],
+                color=PALETTE[i % 6],
+                label=lab,
             )
         ax.set_xlabel(label("year", lang))
         ax.set_ylabel({"nl": f"Gemiddelde {self.outcome}", "en": f"Mean {self.outcome}"}[lang])
-        ax.legend(frameon=False)
+        ax.set_title(
+            msg({"nl": "Gemiddelde per jaar en startcohort", "en": "Mean per year by start cohort"}, lang)
+        )
+        _integer_years(ax)
+        legend_outside(ax)
         return localize_axes(ax, lang)
 
 
@@ -510,17 +519,45 @@ class EventStudyResult(Result):
     def plot(self, *, lang: str | None = None, ax=None):
         """Coefficients with confidence intervals against event time."""
         lang = resolve_lang(lang)
-        from evalkit.core.plotting import COLORS, label, localize_axes, new_axes
+        from evalkit.core.i18n import t
+        from evalkit.core.plotting import COLORS, label, legend_outside, localize_axes, new_axes
 
         check_lang(lang)
         ax = new_axes(ax)
         d = self._table
-        for mask, col in ((d["event_time"] < 0, COLORS["pre"]), (d["event_time"] >= 0, COLORS["post"])):
+        lvl = fmt_number(100 * (1 - self.alpha), 0, lang)
+        for mask, col, lab, fmt in (
+            (d["event_time"] < 0, COLORS["pre"], {"nl": "vóór de start", "en": "before the start"}, "s"),
+            (d["event_time"] >= 0, COLORS["post"], {"nl": "na de start", "en": "after the start"}, "o"),
+        ):
             dd = d[mask]
             err = [(dd["estimate"] - dd["ci_lower"]).fillna(0), (dd["ci_upper"] - dd["estimate"]).fillna(0)]
-            ax.errorbar(dd["event_time"], dd["estimate"], yerr=err, fmt="o", color=col, capsize=3)
+            ax.errorbar(
+                dd["event_time"], dd["estimate"], yerr=err, fmt=fmt, color=col, capsize=3, label=t(lab, lang)
+            )
         ax.axhline(0, color=COLORS["national"], linewidth=1)
         ax.axvline(-0.5, color=COLORS["national"], linewidth=1, linestyle=":")
         ax.set_xlabel(label("event_time", lang))
-        ax.set_ylabel(label("estimate", lang))
+        ax.set_ylabel(t({"nl": "Effect op {y}", "en": "Effect on {y}"}, lang, y=self.outcome))
+        ax.set_title(
+            t(
+                {
+                    "nl": "Event study (TWFE): effect per jaar sinds de start, puntsgewijze {lvl}%-BI",
+                    "en": "Event study (TWFE): effect by year since joining, pointwise {lvl}% CI",
+                },
+                lang,
+                lvl=lvl,
+            ),
+            fontsize="medium",
+        )
+        _integer_years(ax)
+        legend_outside(ax, loc="below")
         return localize_axes(ax, lang)
+
+
+def _integer_years(ax) -> None:
+    """Whole years on the x axis (no 2.5 years, no thousands separator in 2018)."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0f}".replace("-", "\u2212")))

@@ -321,7 +321,8 @@ class TwoByTwoResult(Result):
     def plot(self, *, lang: str | None = None, ax=None):
         """Means of both groups before and after, with the counterfactual trend dashed."""
         lang = resolve_lang(lang)
-        from evalkit.core.plotting import COLORS, label, localize_axes, new_axes
+        from evalkit.core.i18n import t
+        from evalkit.core.plotting import COLORS, label, legend_outside, localize_axes, new_axes
 
         check_lang(lang)
         ax = new_axes(ax)
@@ -354,6 +355,16 @@ class TwoByTwoResult(Result):
             }[lang],
         )
         ax.set_xticks(xs, [label("pre", lang), label("post", lang)])
-        ax.set_ylabel(self.outcome)
-        ax.legend(frameon=False)
+        ax.set_xlim(-0.25, 1.25)
+        ax.set_ylabel(t({"nl": "Gemiddelde {y}", "en": "Mean {y}"}, lang, y=self.outcome))
+        ax.set_title(
+            t(
+                {
+                    "nl": "Verschil-in-verschillen: gemiddelden vóór en na",
+                    "en": "Difference-in-differences: means before and after",
+                },
+                lang,
+            )
+        )
+        legend_outside(ax, loc="below")
         return localize_axes(ax, lang)

@@ -291,7 +291,16 @@ class ReliabilityResult(Result):
         ax.set_yticks(y, [_LABEL[v][lang] for v in t["term"]])
         ax.axvline(0.70, color="#555555", linestyle="--", linewidth=1.2)
         ax.set_xlim(min(0.5, float(np.nanmin(t["ci_lower"].fillna(t["estimate"]))) - 0.05), 1.0)
-        ax.set_xlabel({"nl": "Betrouwbaarheid", "en": "Reliability"}[lang])
+        ax.set_xlabel(
+            {"nl": "Betrouwbaarheidscoëfficiënt (0-1)", "en": "Reliability coefficient (0-1)"}[lang]
+        )
+        ax.set_title(
+            {
+                "nl": "Betrouwbaarheid met 95%-BI; stippellijn: 0,70",
+                "en": "Reliability with 95% CI; dashed line: 0.70",
+            }[lang],
+            fontsize="medium",
+        )
         return localize_axes(ax, lang)
 
 

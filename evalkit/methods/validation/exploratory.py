@@ -471,7 +471,8 @@ class EFAResult(Result):
         for (i, j), v in np.ndenumerate(self.loadings.to_numpy()):
             ax.text(j, i, fmt_number(v, 2, lang), ha="center", va="center", fontsize=8)
         ax.grid(False)
-        ax.figure.colorbar(im, ax=ax, shrink=0.8)
+        cb = ax.figure.colorbar(im, ax=ax, shrink=0.8)
+        cb.set_label({"nl": "Lading (−1 tot 1)", "en": "Loading (−1 to 1)"}[lang])
         ax.set_title({"nl": "Factorladingen", "en": "Factor loadings"}[lang])
         return localize_axes(ax, lang)
 
@@ -637,7 +638,9 @@ class ParallelAnalysisResult(Result):
     def plot(self, *, ax=None, lang: str | None = None):
         """Scree plot of observed and simulated eigenvalues."""
         lang = resolve_lang(lang)
-        from evalkit.core.plotting import COLORS, PALETTE, localize_axes, new_axes
+        from matplotlib.ticker import MaxNLocator
+
+        from evalkit.core.plotting import COLORS, PALETTE, legend_outside, localize_axes, new_axes
 
         check_lang(lang)
         ax = new_axes(ax)
@@ -673,7 +676,15 @@ class ParallelAnalysisResult(Result):
         ax.axhline(0, color=COLORS["other"], linewidth=0.8)
         ax.set_xlabel({"nl": "Factor / component", "en": "Factor / component"}[lang])
         ax.set_ylabel({"nl": "Eigenwaarde", "en": "Eigenvalue"}[lang])
-        ax.legend()
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_title(
+            {
+                "nl": "Parallelle analyse (Horn): eigenwaarden van data en simulatie",
+                "en": "Parallel analysis (Horn): eigenvalues of data and simulation",
+            }[lang],
+            fontsize="medium",
+        )
+        legend_outside(ax)
         return localize_axes(ax, lang)
 
 

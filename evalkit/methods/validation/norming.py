@@ -107,7 +107,7 @@ class NormsResult(Result):
     def plot(self, *, ax=None, lang: str | None = None):
         """Percentile-rank curves per norm group (suppressed groups omitted)."""
         lang = resolve_lang(lang)
-        from evalkit.core.plotting import PALETTE, localize_axes, new_axes
+        from evalkit.core.plotting import PALETTE, legend_outside, localize_axes, new_axes
 
         check_lang(lang)
         ax = new_axes(ax)
@@ -117,13 +117,21 @@ class NormsResult(Result):
                 sub["score"],
                 sub["percentile_rank"],
                 where="mid",
-                color=PALETTE[i % len(PALETTE)],
+                # six hues, then the same hues dashed: no two curves alike
+                color=PALETTE[i % 6],
+                linestyle=("-", "--", ":", "-.")[(i // 6) % 4],
                 label=f"{_group_label(g, lang)} (n={int(sub['n'].iloc[0])})",
             )
         ax.set_ylim(0, 100)
-        ax.set_xlabel(self.score)
-        ax.set_ylabel({"nl": "Percentielscore", "en": "Percentile rank"}[lang])
-        ax.legend(fontsize=8)
+        ax.set_xlabel({"nl": f"Score ({self.score})", "en": f"Score ({self.score})"}[lang])
+        ax.set_ylabel({"nl": "Percentielscore (0-100)", "en": "Percentile rank (0-100)"}[lang])
+        ax.set_title(
+            {"nl": "Normen: percentielscore per normgroep", "en": "Norms: percentile rank per norm group"}[
+                lang
+            ],
+            fontsize="medium",
+        )
+        legend_outside(ax, fontsize=8)
         return localize_axes(ax, lang)
 
 

@@ -643,7 +643,13 @@ class PolychoricResult(Result):
             fmt=".2f",
             square=True,
             ax=ax,
-            cbar_kws={"shrink": 0.7},
+            cbar_kws={
+                "shrink": 0.7,
+                "label": {
+                    "nl": "Polychorische correlatie (−1 tot 1)",
+                    "en": "Polychoric correlation (−1 to 1)",
+                }[lang],
+            },
         )
         ax.set_title({"nl": "Polychorische correlaties", "en": "Polychoric correlations"}[lang])
         return plotting.localize_axes(ax, lang, texts=True)

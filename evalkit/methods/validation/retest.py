@@ -556,7 +556,7 @@ class BlandAltmanResult(Result):
     def plot(self, *, ax=None, lang: str | None = None):
         """Difference against mean with the bias and the limits of agreement."""
         lang = resolve_lang(lang)
-        from evalkit.core.plotting import COLORS, PALETTE, localize_axes, new_axes
+        from evalkit.core.plotting import COLORS, PALETTE, legend_outside, localize_axes, new_axes
 
         check_lang(lang)
         ax = new_axes(ax)
@@ -594,8 +594,14 @@ class BlandAltmanResult(Result):
                 "en": f"Difference ({self.second} - {self.first})",
             }[lang]
         )
-        ax.set_title("Bland-Altman")
-        ax.legend()
+        ax.set_title(
+            {
+                "nl": f"Bland-Altman: overeenstemming van {self.first} en {self.second}",
+                "en": f"Bland-Altman: agreement of {self.first} and {self.second}",
+            }[lang],
+            fontsize="medium",
+        )
+        legend_outside(ax, loc="below")
         return localize_axes(ax, lang)
 
 

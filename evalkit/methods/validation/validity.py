@@ -150,6 +150,13 @@ class HypothesesResult(_Confirmed, Result):
         ax.axvline(0, color=COLORS["other"], linewidth=0.8)
         ax.set_xlim(-1, 1)
         ax.set_xlabel({"nl": f"Correlatie met {self.score}", "en": f"Correlation with {self.score}"}[lang])
+        ax.set_title(
+            {
+                "nl": "Hypothesen over samenhang: correlatie met 95%-BI (groen = bevestigd)",
+                "en": "Hypotheses on correlations: correlation with 95% CI (green = confirmed)",
+            }[lang],
+            fontsize="medium",
+        )
         return localize_axes(ax, lang)
 
 
@@ -382,7 +389,14 @@ class KnownGroupsResult(_Confirmed, Result):
             capsize=4,
         )
         ax.set_xticks(range(len(g)), [f"{i}\n(n={int(n)})" for i, n in zip(g.index, g["n"])])
-        ax.set_ylabel(self.score)
+        ax.set_ylabel({"nl": f"Gemiddelde {self.score}", "en": f"Mean {self.score}"}[lang])
+        ax.set_title(
+            {
+                "nl": "Bekende groepen: gemiddelde met 95%-BI per groep",
+                "en": "Known groups: mean with 95% CI per group",
+            }[lang],
+            fontsize="medium",
+        )
         return localize_axes(ax, lang)
 
 
@@ -641,7 +655,7 @@ class ROCResult(Result):
     def plot(self, *, ax=None, lang: str | None = None):
         """ROC curve with the Youden cut-off marked."""
         lang = resolve_lang(lang)
-        from evalkit.core.plotting import COLORS, PALETTE, localize_axes, new_axes
+        from evalkit.core.plotting import COLORS, PALETTE, legend_outside, localize_axes, new_axes
 
         check_lang(lang)
         ax = new_axes(ax, figsize=(5.0, 5.0))
@@ -664,7 +678,12 @@ class ROCResult(Result):
         ax.set_ylabel({"nl": "Sensitiviteit", "en": "Sensitivity"}[lang])
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
-        ax.legend(loc="lower right")
+        ax.set_aspect("equal")
+        ax.set_title(
+            {"nl": "ROC-curve tegen de referentie", "en": "ROC curve against the reference"}[lang],
+            fontsize="medium",
+        )
+        legend_outside(ax, loc="below")
         return localize_axes(ax, lang)
 
 

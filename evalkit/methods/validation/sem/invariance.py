@@ -603,7 +603,7 @@ class InvarianceResult(Result):
         signal non-invariance.
         """
         lang = resolve_lang(lang)
-        from evalkit.core.plotting import PALETTE, localize_axes, new_axes
+        from evalkit.core.plotting import PALETTE, legend_outside, localize_axes, new_axes
 
         check_lang(lang)
         ax = new_axes(ax)
@@ -627,10 +627,14 @@ class InvarianceResult(Result):
             label="Δ RMSEA = " + fmt_number(DELTA_RMSEA_CUTOFF, 3, lang),
         )
         ax.axhline(0, color="#555555", linewidth=0.8)
-        ax.set_xticks(x, [f"{lvl} vs {prev}" for lvl, prev in zip(tab.index, self.table.index[:-1])])
+        ax.set_xticks(
+            x,
+            [f"{lvl}\nvs {prev}" for lvl, prev in zip(tab.index, self.table.index[:-1])],
+            fontsize="small",
+        )
         ax.set_ylabel(t({"nl": "Verschil in fitmaat", "en": "Change in fit index"}, lang))
         ax.set_title(self.title[lang])
-        ax.legend(loc="best", fontsize="small")
+        legend_outside(ax, fontsize="small")
         return localize_axes(ax, lang)
 
     # ---------------------------------------------------------------------------------
