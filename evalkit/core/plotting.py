@@ -322,16 +322,6 @@ def alt_text(obj, lang: str | None = None, *, default: bool = True) -> str | Non
     return describe_figure(fig, lang) if default else None
 
 
-_ALT_WORDS = {
-    "figure": {"nl": "Figuur", "en": "Figure"},
-    "x": {"nl": "horizontale as", "en": "horizontal axis"},
-    "y": {"nl": "verticale as", "en": "vertical axis"},
-    "series": {"nl": "reeksen", "en": "series"},
-    "colorbar": {"nl": "kleurschaal", "en": "colour scale"},
-    "panel": {"nl": "paneel", "en": "panel"},
-}
-
-
 def _is_colorbar(ax) -> bool:
     return getattr(ax, "_colorbar", None) is not None
 
@@ -353,28 +343,28 @@ def describe_figure(obj, lang: str | None = None) -> str:
     sentences = []
     sup = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) is not None else ""
     if sup:
-        sentences.append(f"{t(_ALT_WORDS['figure'], lang)}: {sup}.")
+        sentences.append(f"{t('figures.alt.figure', lang)}: {sup}.")
     for i, a in enumerate(axes):
         bits = []
         title = a.get_title() or a.get_title(loc="left")
-        head = title or (t(_ALT_WORDS["figure"], lang) if len(axes) == 1 and not sup else "")
+        head = title or (t("figures.alt.figure", lang) if len(axes) == 1 and not sup else "")
         if len(axes) > 1:
-            head = f"{t(_ALT_WORDS['panel'], lang).capitalize()} {i + 1}" + (f" ({title})" if title else "")
+            head = f"{t('figures.alt.panel', lang).capitalize()} {i + 1}" + (f" ({title})" if title else "")
         if a.get_xlabel():
-            bits.append(f"{t(_ALT_WORDS['x'], lang)}: {a.get_xlabel()}")
+            bits.append(f"{t('figures.alt.x', lang)}: {a.get_xlabel()}")
         if a.get_ylabel():
-            bits.append(f"{t(_ALT_WORDS['y'], lang)}: {a.get_ylabel()}")
+            bits.append(f"{t('figures.alt.y', lang)}: {a.get_ylabel()}")
         leg = a.get_legend()
         if leg is not None:
             names = [tx.get_text() for tx in leg.get_texts() if tx.get_text()]
             if names:
-                bits.append(f"{t(_ALT_WORDS['series'], lang)}: {', '.join(names)}")
+                bits.append(f"{t('figures.alt.series', lang)}: {', '.join(names)}")
         sentences.append((f"{head}: " if head else "") + "; ".join(bits) + ".")
     bars = [a for a in fig.get_axes() if _is_colorbar(a)]
     for cb in bars if len(axes) == len([a for a in fig.get_axes() if not _is_colorbar(a)]) else []:
         lab = cb.get_ylabel() or cb.get_xlabel()
         if lab:
-            sentences.append(f"{t(_ALT_WORDS['colorbar'], lang).capitalize()}: {lab}.")
+            sentences.append(f"{t('figures.alt.colorbar', lang).capitalize()}: {lab}.")
     return " ".join(s for s in sentences if s.strip(" .:"))
 
 

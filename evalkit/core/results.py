@@ -59,10 +59,6 @@ def tidy_frame(rows: Iterable[Mapping], extra: Sequence[str] = ()) -> pd.DataFra
     return df
 
 
-_ALT_NUMBERS = {"nl": "Getoonde schattingen", "en": "Estimates shown"}
-_ALT_MORE = {"nl": " (en {n} meer in de tabel)", "en": " (and {n} more in the table)"}
-
-
 def _attach_alt_text(result: Result, drawn, lang: str | None) -> None:
     """Give the figure ``drawn`` (Axes, array of Axes or Figure) the result's alt text,
     unless the plot attached its own."""
@@ -117,8 +113,12 @@ class Result:
             if pd.isna(r["estimate"]):
                 continue
             term = str(r["term"])
-            if lang == "nl":  # a number inside a term name (mbar=0.5) written as in the text
-                term = re.sub(r"(?<==)(-?\d+)\.(\d+)", r"\1,\2", term)
+            # a number inside a term name (mbar=0.5) written as in the text
+            term = re.sub(
+                r"(?<==)-?\d+\.(\d+)",
+                lambda m: i18n.fmt_number(float(m.group(0)), len(m.group(1)), lang),
+                term,
+            )
             bit = f"{term} {i18n.fmt_number(float(r['estimate']), 2, lang)}"
             if pd.notna(r["ci_lower"]) and pd.notna(r["ci_upper"]):
                 bit += " (" + i18n.fmt_ci(float(r["ci_lower"]), float(r["ci_upper"]), 2, lang) + ")"
@@ -126,8 +126,8 @@ class Result:
         if not rows:
             return head
         more = len(tidy) - 6
-        tail = i18n.t(_ALT_MORE, lang, n=more) if more > 0 else ""
-        return f"{head} {i18n.t(_ALT_NUMBERS, lang)}: {'; '.join(rows)}{tail}.".strip()
+        tail = i18n.t("figures.alt.more", lang, n=more) if more > 0 else ""
+        return f"{head} {i18n.t('figures.alt.numbers', lang)}: {'; '.join(rows)}{tail}.".strip()
 
     # -- contract --------------------------------------------------------------------
     def tidy(self) -> pd.DataFrame:  # pragma: no cover - abstract

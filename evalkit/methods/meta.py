@@ -307,17 +307,20 @@ class MetaResult(Result):
             ax,
             rows,
             header_y=k + 1.9,
-            headers=(i18n.t(_FOREST_HEAD_EST, lang, lvl=lvl), i18n.t(_FOREST_HEAD_WEIGHT, lang)),
+            headers=(
+                i18n.t("figures.forest.head_estimate", lang, lvl=lvl),
+                i18n.t("figures.forest.head_weight", lang),
+            ),
         )
         ax.set_title(
-            i18n.t(_FOREST_TITLE, lang, k=self.k, lvl=lvl, i2=i18n.fmt_number(self.i2, 0, lang)),
+            i18n.t("figures.forest.title", lang, k=self.k, lvl=lvl, i2=i18n.fmt_number(self.i2, 0, lang)),
             fontsize=9,
             loc="left",
         )
         plotting.set_alt_text(
             ax,
             i18n.t(
-                _FOREST_ALT,
+                "figures.forest.alt",
                 lang,
                 k=self.k,
                 est=_ci_text(m, lo, hi, lang),
@@ -331,29 +334,10 @@ class MetaResult(Result):
         return plotting.localize_axes(ax, lang)
 
 
-_FOREST_TITLE = {
-    "nl": "{k} coalities; ruit = gepoold {lvl}%-BI, stippellijn = voorspellingsinterval; I² = {i2}%",
-    "en": "{k} coalitions; diamond = pooled {lvl}% CI, dotted = prediction interval; I² = {i2}%",
-}
-_FOREST_HEAD_EST = {"nl": "Schatting [{lvl}%-BI]", "en": "Estimate [{lvl}% CI]"}
-_FOREST_HEAD_WEIGHT = {"nl": "Gewicht", "en": "Weight"}
-_FOREST_ALT = {
-    "nl": "Forest plot van {k} coalities: per coalitie de geschatte effectgrootte met "
-    "{lvl}%-betrouwbaarheidsinterval (vierkant naar gewicht), van {lo} (laagste) tot {hi} "
-    "(hoogste). Gepoold effect {est}; voorspellingsinterval voor een nieuwe coalitie {pi}; "
-    "I² = {i2}%.",
-    "en": "Forest plot of {k} coalitions: each coalition's estimated effect size with its "
-    "{lvl}% confidence interval (square sized by weight), from {lo} (lowest) to {hi} "
-    "(highest). Pooled effect {est}; prediction interval for a new coalition {pi}; "
-    "I² = {i2}%.",
-}
-
-
 def _ci_text(est: float, lo: float, hi: float, lang: str) -> str:
     """``-0,25 [-0,41; -0,09]`` / ``-0.25 [-0.41, -0.09]``: a forest plot's number column."""
-    sep = "; " if lang == "nl" else ", "
     f = i18n.fmt_number
-    return f"{f(est, 2, lang)} [{f(lo, 2, lang)}{sep}{f(hi, 2, lang)}]"
+    return i18n.t("figures.est_ci", lang, est=f(est, 2, lang), lo=f(lo, 2, lang), hi=f(hi, 2, lang))
 
 
 def _forest_columns(ax, rows, *, header_y: float, headers: tuple[str, ...]) -> None:

@@ -152,7 +152,6 @@ _T: dict[str, dict[str, str]] = {
     },
     "national": {"nl": "Nederland", "en": "The Netherlands"},
     "peers": {"nl": "Vergelijkbare gemeenten", "en": "Similar municipalities"},
-    "pct_axis": {"nl": "Aandeel van de inwoners (%)", "en": "Share of inhabitants (%)"},
     "former": {"nl": "voormalige gemeente", "en": "former municipality"},
     "merged_intro": {
         "nl": "{name} bestond in 2020 nog niet in deze vorm: de cijfers zijn die van de "
@@ -428,7 +427,7 @@ class PeerGroup(Result):
         )
         ax.plot([], [], color=plotting.COLORS["other"], label=_tt("peers", lang))
         ax.set_xticks(x, labels, rotation=35, ha="right", rotation_mode="anchor", fontsize=8)
-        ax.set_ylabel(_tt("pct_axis", lang))
+        ax.set_ylabel(i18n.t("figures.pct_axis", lang))
         ax.set_ylim(0, 80)
         ax.set_title(f"{self.title[lang]}: {self.name}", fontsize=10)
         ax.legend(fontsize=8, frameon=False)
@@ -761,7 +760,7 @@ class MunicipalComparison(Result):
             ax.set_ylim(*Y_LIMITS[ind])
             ax.set_title(f"{INDICATORS[ind][lang]} ({self.age_group})", fontsize=10)
             ax.set_xlabel(plotting.label("year", lang))
-            ax.set_ylabel(_tt("pct_axis", lang))
+            ax.set_ylabel(i18n.t("figures.pct_axis", lang))
             plotting.localize_axes(ax, lang)
         axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         fig.text(
@@ -1050,7 +1049,7 @@ class NationalTrend(Result):
         ax.set_xticks(list(YEARS))
         ax.set_ylim(0, 60)
         ax.set_xlabel(plotting.label("year", lang))
-        ax.set_ylabel(_tt("pct_axis", lang))
+        ax.set_ylabel(i18n.t("figures.pct_axis", lang))
         ax.set_title(f"{self.title[lang]} ({self.age_group})", fontsize=10)
         ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         ax.text(
@@ -1327,7 +1326,7 @@ class YoungAdultsRegions(Result):
             ax.axvline(self.national[ind], color=plotting.COLORS["national"], linestyle="--", linewidth=1)
         ax.set_yticks(y, d["region_name"], fontsize=7)
         ax.set_xlim(0, 80)
-        ax.set_xlabel(_tt("pct_axis", lang))
+        ax.set_xlabel(i18n.t("figures.pct_axis", lang))
         ax.set_title(self.title[lang], fontsize=10)
         ax.legend(fontsize=8, frameon=False, loc="lower right")
         ax.text(

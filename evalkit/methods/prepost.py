@@ -2699,14 +2699,7 @@ class ImputeResult(Result):
         ax.set_xlabel(i18n.t({"nl": "Verandering (na - voor)", "en": "Change (post - pre)"}, lang))
         lvl = i18n.fmt_number(100 * self.confidence, 0, lang) if hasattr(self, "confidence") else "95"
         ax.set_title(
-            i18n.t(
-                {
-                    "nl": "Verandering met {lvl}%-BI: alle deelnemers (imputatie) en complete paren",
-                    "en": "Change with {lvl}% CI: all participants (imputed) and complete pairs",
-                },
-                lang,
-                lvl=lvl,
-            ),
+            i18n.t("figures.impute.title", lang, lvl=lvl),
             fontsize="medium",
         )
         return plotting.localize_axes(ax, lang)

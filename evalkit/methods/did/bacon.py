@@ -8,6 +8,7 @@ import pandas as pd
 from evalkit.core.checks import check_lang
 from evalkit.core.errors import DataValidationError, EstimationError, ParameterError
 from evalkit.core.i18n import fmt_number
+from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.methods.did._common import (
@@ -344,25 +345,8 @@ class BaconResult(Result):
             linestyle="--",
             label=f"TWFE = {fmt_number(self.twfe_estimate, 3, lang)}",
         )
-        ax.set_xlabel(
-            {
-                "nl": "Gewicht in de TWFE-schatting (aandeel, totaal 1)",
-                "en": "Weight in the TWFE estimate (share, sums to 1)",
-            }[lang]
-        )
-        ax.set_ylabel(
-            {"nl": "2x2-schatting (effect op {y})", "en": "2x2 estimate (effect on {y})"}[lang].format(
-                y=self.outcome
-            )
-            if getattr(self, "outcome", None)
-            else {"nl": "2x2-schatting (effect)", "en": "2x2 estimate (effect)"}[lang]
-        )
-        ax.set_title(
-            {
-                "nl": "Goodman-Bacon-decompositie: elke 2x2-vergelijking naar gewicht",
-                "en": "Goodman-Bacon decomposition: each 2x2 comparison by weight",
-            }[lang],
-            fontsize="medium",
-        )
+        ax.set_xlabel(msg("figures.bacon.x", lang))
+        ax.set_ylabel(msg("figures.bacon.y", lang, y=self.outcome))
+        ax.set_title(msg("figures.bacon.title", lang), fontsize="medium")
         legend_outside(ax, loc="below", fontsize="small")
         return localize_axes(ax, lang)

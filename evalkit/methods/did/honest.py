@@ -575,31 +575,10 @@ class HonestResult(Result):
         ax.axhline(0, color=COLORS["national"], linewidth=1)
         rm = self.method == "relative_magnitudes"
         ax.set_xlabel(
-            t(
-                {
-                    "nl": "M̄: toegestane trendbreuk na de start, als veelvoud van de grootste vóór de start",
-                    "en": "M̄: allowed trend violation after the start, as a multiple of the largest before",
-                }
-                if rm
-                else {
-                    "nl": "M: toegestane verandering van de trendhelling per periode",
-                    "en": "M: allowed change in the trend's slope per period",
-                },
-                lang,
-            ),
-            fontsize="small",
+            t("figures.honest.x_rm", lang) if rm else t("figures.honest.x_sd", lang), fontsize="small"
         )
         ax.set_ylabel(t({"nl": "Effect", "en": "Effect"}, lang))
-        ax.set_title(
-            t(
-                {
-                    "nl": "Gevoeligheid voor niet-parallelle trends (Rambachan & Roth)",
-                    "en": "Sensitivity to non-parallel trends (Rambachan & Roth)",
-                },
-                lang,
-            ),
-            fontsize="medium",
-        )
+        ax.set_title(t("figures.honest.title", lang), fontsize="medium")
         if self.breakdown is not None:
             ax.axvline(self.breakdown, color=COLORS["national"], linestyle=":", linewidth=1)
         legend_outside(ax, loc="below")

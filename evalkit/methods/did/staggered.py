@@ -1358,38 +1358,12 @@ class StaggeredResult(Result):
         ax.axhline(0, color="0.3", linewidth=1)
         ax.set_ylabel({"nl": "Effect (ATT)", "en": "Effect (ATT)"}[lang])
         ax.set_title(
-            msg(
-                {
-                    "nl": "ATT(g,t): effect per startcohort en jaar; {lvl}%-BI",
-                    "en": "ATT(g,t): effect by start cohort and year; {lvl}% CI",
-                },
-                lang,
-                lvl=fmt_number(100 * (1 - self.alpha), 0, lang),
-            ),
+            msg("figures.staggered.att_gt", lang, lvl=fmt_number(100 * (1 - self.alpha), 0, lang)),
             fontsize="medium",
         )
         _integer_years(ax)
         legend_outside(ax)
         return localize_axes(ax, lang)
-
-
-_PLOT_TITLE = {
-    "dynamic": {
-        "nl": "Effect per jaar sinds de start (event study); {lvl}%-BI, {kind}",
-        "en": "Effect by year since joining (event study); {lvl}% {kind}",
-    },
-    "group": {
-        "nl": "Effect per startcohort; {lvl}%-BI, {kind}",
-        "en": "Effect by start cohort; {lvl}% {kind}",
-    },
-    "calendar": {
-        "nl": "Effect per kalenderjaar; {lvl}%-BI, {kind}",
-        "en": "Effect by calendar year; {lvl}% {kind}",
-    },
-    "simple": {"nl": "Gemiddeld effect; {lvl}%-BI, {kind}", "en": "Average effect; {lvl}% {kind}"},
-}
-_BAND = {"nl": "simultane band", "en": "simultaneous band"}
-_POINTWISE = {"nl": "puntsgewijs", "en": "pointwise intervals"}
 
 
 def _integer_years(ax) -> None:
@@ -1512,8 +1486,8 @@ class AggregateResult(Result):
         if self.kind == "dynamic":
             pre = (d["event_time"] < 0).to_numpy()
             for mask, col, lab, fmt in (
-                (pre, COLORS["pre"], {"nl": "vóór de start", "en": "before the start"}, "s"),
-                (~pre, COLORS["post"], {"nl": "na de start", "en": "after the start"}, "o"),
+                (pre, COLORS["pre"], msg("figures.before_start", lang), "s"),
+                (~pre, COLORS["post"], msg("figures.after_start", lang), "o"),
             ):
                 ax.errorbar(
                     x[mask],
@@ -1522,7 +1496,7 @@ class AggregateResult(Result):
                     fmt=fmt,
                     color=col,
                     capsize=3,
-                    label=lab[lang],
+                    label=lab,
                 )
             ax.axvline(-0.5, color=COLORS["national"], linestyle=":", linewidth=1)
             ax.set_xlabel(label("event_time", lang))
@@ -1540,15 +1514,17 @@ class AggregateResult(Result):
         # instead of being drawn over a separate subtitle
         ax.set_title(
             msg(
-                _PLOT_TITLE[self.kind],
+                f"figures.staggered.title.{self.kind}",
                 lang,
                 lvl=fmt_number(100 * (1 - self.alpha), 0, lang),
-                kind=msg(_BAND if band else _POINTWISE, lang),
+                kind=msg("figures.staggered.band", lang)
+                if band
+                else msg("figures.staggered.pointwise", lang),
             ),
             fontsize="medium",
         )
         ax.axhline(0, color=COLORS["national"], linewidth=1)
-        ax.set_ylabel(msg({"nl": "Effect op {y} (ATT)", "en": "Effect on {y} (ATT)"}, lang, y=self.outcome))
+        ax.set_ylabel(msg("figures.effect_on_att", lang, y=self.outcome))
         if self.kind in ("dynamic", "group", "calendar"):
             _integer_years(ax)
         return localize_axes(ax, lang)

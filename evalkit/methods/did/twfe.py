@@ -280,9 +280,7 @@ class TWFEResult(Result):
             )
         ax.set_xlabel(label("year", lang))
         ax.set_ylabel({"nl": f"Gemiddelde {self.outcome}", "en": f"Mean {self.outcome}"}[lang])
-        ax.set_title(
-            msg({"nl": "Gemiddelde per jaar en startcohort", "en": "Mean per year by start cohort"}, lang)
-        )
+        ax.set_title(msg("figures.twfe.cohort_means", lang))
         _integer_years(ax)
         legend_outside(ax)
         return localize_axes(ax, lang)
@@ -527,8 +525,8 @@ class EventStudyResult(Result):
         d = self._table
         lvl = fmt_number(100 * (1 - self.alpha), 0, lang)
         for mask, col, lab, fmt in (
-            (d["event_time"] < 0, COLORS["pre"], {"nl": "vóór de start", "en": "before the start"}, "s"),
-            (d["event_time"] >= 0, COLORS["post"], {"nl": "na de start", "en": "after the start"}, "o"),
+            (d["event_time"] < 0, COLORS["pre"], "figures.before_start", "s"),
+            (d["event_time"] >= 0, COLORS["post"], "figures.after_start", "o"),
         ):
             dd = d[mask]
             err = [(dd["estimate"] - dd["ci_lower"]).fillna(0), (dd["ci_upper"] - dd["estimate"]).fillna(0)]
@@ -538,18 +536,8 @@ class EventStudyResult(Result):
         ax.axhline(0, color=COLORS["national"], linewidth=1)
         ax.axvline(-0.5, color=COLORS["national"], linewidth=1, linestyle=":")
         ax.set_xlabel(label("event_time", lang))
-        ax.set_ylabel(t({"nl": "Effect op {y}", "en": "Effect on {y}"}, lang, y=self.outcome))
-        ax.set_title(
-            t(
-                {
-                    "nl": "Event study (TWFE): effect per jaar sinds de start, puntsgewijze {lvl}%-BI",
-                    "en": "Event study (TWFE): effect by year since joining, pointwise {lvl}% CI",
-                },
-                lang,
-                lvl=lvl,
-            ),
-            fontsize="medium",
-        )
+        ax.set_ylabel(t("figures.effect_on", lang, y=self.outcome))
+        ax.set_title(t("figures.twfe.event_study", lang, lvl=lvl), fontsize="medium")
         _integer_years(ax)
         legend_outside(ax, loc="below")
         return localize_axes(ax, lang)

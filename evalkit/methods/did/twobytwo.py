@@ -356,15 +356,7 @@ class TwoByTwoResult(Result):
         )
         ax.set_xticks(xs, [label("pre", lang), label("post", lang)])
         ax.set_xlim(-0.25, 1.25)
-        ax.set_ylabel(t({"nl": "Gemiddelde {y}", "en": "Mean {y}"}, lang, y=self.outcome))
-        ax.set_title(
-            t(
-                {
-                    "nl": "Verschil-in-verschillen: gemiddelden vóór en na",
-                    "en": "Difference-in-differences: means before and after",
-                },
-                lang,
-            )
-        )
+        ax.set_ylabel(t("figures.mean_of", lang, y=self.outcome))
+        ax.set_title(t("figures.did2x2.title", lang))
         legend_outside(ax, loc="below")
         return localize_axes(ax, lang)

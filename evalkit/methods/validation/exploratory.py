@@ -38,6 +38,7 @@ from evalkit.core.errors import (
     SmallSampleWarning,
 )
 from evalkit.core.i18n import fmt_number
+from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.text import text_table
@@ -472,7 +473,7 @@ class EFAResult(Result):
             ax.text(j, i, fmt_number(v, 2, lang), ha="center", va="center", fontsize=8)
         ax.grid(False)
         cb = ax.figure.colorbar(im, ax=ax, shrink=0.8)
-        cb.set_label({"nl": "Lading (−1 tot 1)", "en": "Loading (−1 to 1)"}[lang])
+        cb.set_label(msg("figures.efa.colorbar", lang))
         ax.set_title({"nl": "Factorladingen", "en": "Factor loadings"}[lang])
         return localize_axes(ax, lang)
 
@@ -677,13 +678,7 @@ class ParallelAnalysisResult(Result):
         ax.set_xlabel({"nl": "Factor / component", "en": "Factor / component"}[lang])
         ax.set_ylabel({"nl": "Eigenwaarde", "en": "Eigenvalue"}[lang])
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_title(
-            {
-                "nl": "Parallelle analyse (Horn): eigenwaarden van data en simulatie",
-                "en": "Parallel analysis (Horn): eigenvalues of data and simulation",
-            }[lang],
-            fontsize="medium",
-        )
+        ax.set_title(msg("figures.parallel.title", lang), fontsize="medium")
         legend_outside(ax)
         return localize_axes(ax, lang)
 

@@ -21,6 +21,7 @@ import pandas as pd
 from evalkit.core.checks import check_columns, check_dataframe, check_lang
 from evalkit.core.errors import DataValidationError, ParameterError, SmallSampleWarning
 from evalkit.core.i18n import fmt_number
+from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.privacy import DEFAULT_MIN_CELL, check_min_cell, suppress
 from evalkit.core.results import Result, tidy_frame
@@ -123,14 +124,9 @@ class NormsResult(Result):
                 label=f"{_group_label(g, lang)} (n={int(sub['n'].iloc[0])})",
             )
         ax.set_ylim(0, 100)
-        ax.set_xlabel({"nl": f"Score ({self.score})", "en": f"Score ({self.score})"}[lang])
-        ax.set_ylabel({"nl": "Percentielscore (0-100)", "en": "Percentile rank (0-100)"}[lang])
-        ax.set_title(
-            {"nl": "Normen: percentielscore per normgroep", "en": "Norms: percentile rank per norm group"}[
-                lang
-            ],
-            fontsize="medium",
-        )
+        ax.set_xlabel(msg("figures.norms.x", lang, score=self.score))
+        ax.set_ylabel(msg("figures.norms.y", lang))
+        ax.set_title(msg("figures.norms.title", lang), fontsize="medium")
         legend_outside(ax, fontsize=8)
         return localize_axes(ax, lang)
 

@@ -48,6 +48,7 @@ from scipy import special, stats
 from evalkit.core.checks import check_columns, check_confidence, check_dataframe, check_option
 from evalkit.core.errors import DataQualityWarning, DataValidationError, EstimationError, ParameterError
 from evalkit.core.i18n import fmt_number
+from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.text import text_table
@@ -645,10 +646,7 @@ class PolychoricResult(Result):
             ax=ax,
             cbar_kws={
                 "shrink": 0.7,
-                "label": {
-                    "nl": "Polychorische correlatie (−1 tot 1)",
-                    "en": "Polychoric correlation (−1 to 1)",
-                }[lang],
+                "label": msg("figures.polychoric.colorbar", lang),
             },
         )
         ax.set_title({"nl": "Polychorische correlaties", "en": "Polychoric correlations"}[lang])

@@ -28,6 +28,7 @@ from scipy import stats
 from evalkit.core.checks import check_columns, check_confidence, check_dataframe, check_lang
 from evalkit.core.errors import DataQualityWarning, DataValidationError, ParameterError, SmallSampleWarning
 from evalkit.core.i18n import fmt_ci, fmt_number
+from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 
@@ -595,11 +596,7 @@ class BlandAltmanResult(Result):
             }[lang]
         )
         ax.set_title(
-            {
-                "nl": f"Bland-Altman: overeenstemming van {self.first} en {self.second}",
-                "en": f"Bland-Altman: agreement of {self.first} and {self.second}",
-            }[lang],
-            fontsize="medium",
+            msg("figures.bland_altman.title", lang, first=self.first, second=self.second), fontsize="medium"
         )
         legend_outside(ax, loc="below")
         return localize_axes(ax, lang)

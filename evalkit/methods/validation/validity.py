@@ -26,6 +26,7 @@ from scipy import stats
 from evalkit.core.checks import check_columns, check_confidence, check_dataframe, check_lang, check_option
 from evalkit.core.errors import DataValidationError, ParameterError, SmallSampleWarning
 from evalkit.core.i18n import fmt_ci, fmt_number, fmt_pct
+from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.stats import wilson_interval
@@ -150,13 +151,7 @@ class HypothesesResult(_Confirmed, Result):
         ax.axvline(0, color=COLORS["other"], linewidth=0.8)
         ax.set_xlim(-1, 1)
         ax.set_xlabel({"nl": f"Correlatie met {self.score}", "en": f"Correlation with {self.score}"}[lang])
-        ax.set_title(
-            {
-                "nl": "Hypothesen over samenhang: correlatie met 95%-BI (groen = bevestigd)",
-                "en": "Hypotheses on correlations: correlation with 95% CI (green = confirmed)",
-            }[lang],
-            fontsize="medium",
-        )
+        ax.set_title(msg("figures.hypotheses.title", lang), fontsize="medium")
         return localize_axes(ax, lang)
 
 
@@ -389,14 +384,8 @@ class KnownGroupsResult(_Confirmed, Result):
             capsize=4,
         )
         ax.set_xticks(range(len(g)), [f"{i}\n(n={int(n)})" for i, n in zip(g.index, g["n"])])
-        ax.set_ylabel({"nl": f"Gemiddelde {self.score}", "en": f"Mean {self.score}"}[lang])
-        ax.set_title(
-            {
-                "nl": "Bekende groepen: gemiddelde met 95%-BI per groep",
-                "en": "Known groups: mean with 95% CI per group",
-            }[lang],
-            fontsize="medium",
-        )
+        ax.set_ylabel(msg("figures.mean_of", lang, y=self.score))
+        ax.set_title(msg("figures.known_groups.title", lang), fontsize="medium")
         return localize_axes(ax, lang)
 
 
@@ -679,10 +668,7 @@ class ROCResult(Result):
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         ax.set_aspect("equal")
-        ax.set_title(
-            {"nl": "ROC-curve tegen de referentie", "en": "ROC curve against the reference"}[lang],
-            fontsize="medium",
-        )
+        ax.set_title(msg("figures.roc.title", lang), fontsize="medium")
         legend_outside(ax, loc="below")
         return localize_axes(ax, lang)
 
