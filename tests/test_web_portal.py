@@ -17,6 +17,7 @@ import pytest
 from starlette.testclient import TestClient
 from web_portal_support import (
     REPORT_MARKER,
+    analysis_failing_render,
     coalition_frame,
     failing_render,
     fake_render,
@@ -522,6 +523,35 @@ def test_failed_or_killed_render_leaves_no_page(tmp_path, monkeypatch, frames):
             sid = store.list_submissions([A])[0].id
             r = client.post(f"/submissions/{sid}/render", data={"csrf_token": token})
             assert _wait_job(client, str(r.url)) == "done"
+
+
+def test_analysis_failure_after_a_valid_check_says_what_and_what_to_do(tmp_path, frames):
+    """A valid file for another municipality: the job page names the codes and what to do."""
+    store = Store(f"sqlite:///{tmp_path / 'analysis.sqlite3'}", key=generate_key())
+    app = create_app(PortalConfig(runner=analysis_failing_render), store=store)
+    with TestClient(app) as client:
+        r = _upload(client, xlsx_bytes(frames[0]), code=B)  # the file is A's (GM0014)
+        assert "/jobs/" in str(r.url), "the file itself is valid"
+        assert _wait_job(client, str(r.url)) == "failed"
+        page = client.get(str(r.url)).text
+    assert f"geen enkele rij in met gemeentecode {B}" in page
+    assert f"staat: {A})" in page and "Wat u kunt doen" in page
+    assert "De analyse van dit bestand lukte niet" not in page  # not the generic text
+    assert store.list_reports(store_all()) == []
+
+
+def test_analysis_failure_reasons_in_the_worker(tmp_path, frames):
+    """The real worker function (in this process): each reason gets its own message."""
+    from evalkit.web.jobs import RenderTask, render_in_worker
+
+    good = frames[0]
+    other_code = render_in_worker(RenderTask("1" * 32, B, "Appingedam", xlsx_bytes(good), ".xlsx"))
+    assert (other_code.status, other_code.message) == ("failed", "job_failed_analysis_code")
+    assert other_code.values == {"code": B, "found": A} and other_code.html is None
+    pre_only = good[good["wave"] == "pre"].reset_index(drop=True)
+    no_pairs = render_in_worker(RenderTask("2" * 32, A, "Groningen", xlsx_bytes(pre_only), ".xlsx"))
+    assert no_pairs.message == "job_failed_analysis_pairs"
+    assert no_pairs.values == {"n": int(pre_only["participant_id"].nunique())}
 
 
 def test_killed_worker_fails_only_its_own_job(tmp_path, monkeypatch, frames):

@@ -90,6 +90,19 @@ def slow_for_first_render(task: RenderTask) -> RenderOutcome:
     return fake_render(task)
 
 
+def analysis_failing_render(task: RenderTask) -> RenderOutcome:
+    """A worker whose analysis fails: the real classification of why (no page made)."""
+    import tempfile
+
+    from evalkit.web.jobs import analysis_failure
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / ("upload" + task.suffix)
+        path.write_bytes(task.data)
+        message, values = analysis_failure(path, task)
+    return RenderOutcome(task.job_id, "failed", message=message, values=values)
+
+
 def failing_render(task: RenderTask) -> RenderOutcome:
     raise RuntimeError("render exploded")
 

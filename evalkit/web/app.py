@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import re
 import secrets
 import tempfile
@@ -264,7 +265,10 @@ class Portal:
         except NotFoundError:
             return
         if outcome.status != "done" or outcome.html is None:
-            self.store.update_job(job.id, "failed", outcome.message or "job_failed_render")
+            message = outcome.message or "job_failed_render"
+            if outcome.values:  # the message's values (codes, counts): "key {json}"
+                message += " " + json.dumps(outcome.values, ensure_ascii=False)
+            self.store.update_job(job.id, "failed", message)
             return
         lang = "en" if 'lang="en"' in outcome.html[:500] else "nl"
         rid = self.store.save_report(
@@ -621,8 +625,39 @@ async def job(request: Request, user: UserInfo) -> Response:
     portal = _portal(request)
     jid = _id(request, "jid")
     j = await run_in_threadpool(lambda: portal.store.get_job(jid, gm_codes=portal.scope(user)))
-    message = j.message if j.message in MESSAGES else ("job_failed_render" if j.status == "failed" else None)
-    return _page(request, "job.html", user, job=j, message=message, refresh=j.status in ("queued", "running"))
+    message, values = _job_message(j.message)
+    if message is None and j.status == "failed":
+        message = "job_failed_render"
+    return _page(
+        request,
+        "job.html",
+        user,
+        job=j,
+        message=message,
+        message_values=values,
+        refresh=j.status in ("queued", "running"),
+    )
+
+
+def _job_message(stored: str | None) -> tuple[str | None, dict[str, Any]]:
+    """A job's stored message: a catalogue key, optionally followed by its values as JSON;
+    anything else (an old or unknown text) is not shown."""
+    if not stored:
+        return None, {}
+    key, _, raw = stored.partition(" ")
+    if key not in MESSAGES:
+        return None, {}
+    try:
+        values = json.loads(raw) if raw else {}
+    except ValueError:
+        return None, {}
+    if not isinstance(values, dict):
+        return None, {}
+    try:  # the values must fill the text's placeholders exactly
+        tr(key, "nl", **values)
+    except (KeyError, IndexError, ValueError):
+        return None, {}
+    return key, {str(k): v for k, v in values.items()}
 
 
 @route("reports")

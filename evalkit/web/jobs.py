@@ -61,6 +61,7 @@ class RenderOutcome:
     key: dict[str, Any] = field(default_factory=dict)
     record: dict[str, Any] | None = None
     seconds: float = 0.0
+    values: dict[str, Any] = field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------------------
@@ -115,8 +116,16 @@ def render_in_worker(task: RenderTask) -> RenderOutcome:
             )
         if not out.ok:
             stage = out.stage if out.stage in _STAGES else "render"
+            message, values = f"job_failed_{stage}", {}
+            if stage == "analysis":
+                message, values = analysis_failure(path, task)
             return RenderOutcome(
-                task.job_id, "failed", message=f"job_failed_{stage}", seconds=time.perf_counter() - t0
+                task.job_id,
+                "failed",
+                message=message,
+                values=values,
+                detail=out.message[:200] or None,
+                seconds=time.perf_counter() - t0,
             )
         return RenderOutcome(
             task.job_id,
@@ -133,6 +142,43 @@ def render_in_worker(task: RenderTask) -> RenderOutcome:
 
 #: Failure stages with their own message (``job_failed_<stage>`` in the catalogue).
 _STAGES = ("validation", "analysis", "disclosure")
+
+
+def analysis_failure(path: Path, task: RenderTask) -> tuple[str, dict[str, Any]]:
+    """Why the analysis of a valid file failed, as a message key and its values: what
+    failed and what the coalition can do. The values are municipality codes and counts,
+    never a participant's data.
+
+    - ``job_failed_analysis_code``: no row of the file has the municipality the report was
+      asked for (the file is another municipality's, or the wrong one was chosen);
+    - ``job_failed_analysis_pairs``: no participant has both a pre-test and a post-test,
+      so there is no change to compute;
+    - ``job_failed_analysis_other``: anything else (the programme team can look it up by
+      the job's number).
+    """
+    from evalkit.core.errors import EvalkitError
+    from evalkit.data import readers
+    from evalkit.reports.compute import TIME, UNIT
+
+    other = ("job_failed_analysis_other", {"job": task.job_id[:8]})
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            df = readers.read(path, task.codebook, strict=False, lang=task.lang)
+    except (EvalkitError, OSError, ValueError):
+        return other
+    if "municipality_code" in df.columns:
+        codes = df["municipality_code"].dropna().astype(str)
+        if not (codes == task.coalition_code).any():
+            found = sorted(set(codes))
+            shown = ", ".join(found[:5]) + (" …" if len(found) > 5 else "")
+            return "job_failed_analysis_code", {"code": task.coalition_code, "found": shown or "-"}
+        df = df[codes.reindex(df.index) == task.coalition_code]
+    if UNIT in df.columns and TIME in df.columns:
+        waves = df.dropna(subset=[UNIT, TIME]).groupby(UNIT)[TIME].nunique()
+        if not (waves >= 2).any():
+            return "job_failed_analysis_pairs", {"n": int(df[UNIT].nunique())}
+    return other
 
 
 class _TimedOut(Exception):
