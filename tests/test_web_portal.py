@@ -12,6 +12,7 @@ import re
 import socket
 import time
 import tracemalloc
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -20,6 +21,7 @@ from web_portal_support import (
     analysis_failing_render,
     coalition_frame,
     failing_render,
+    fake_batch,
     fake_render,
     live_server,
     slow_for_first_render,
@@ -165,7 +167,11 @@ def hosted(tmp_path_factory, frames):
     store.add_user("throwaway", PASSWORD, role="committee")
     app = create_app(
         PortalConfig(
-            hosted=True, runner=fake_render, session_secret="test-secret-" + "x" * 20, login_max_failures=5
+            hosted=True,
+            runner=fake_render,
+            batch_runner=fake_batch,
+            session_secret="test-secret-" + "x" * 20,
+            login_max_failures=5,
         ),
         store=store,
     )
@@ -181,6 +187,16 @@ def hosted(tmp_path_factory, frames):
         objects["valid_sid"] = store.get_job(objects["jid"], gm_codes=[A]).submission_id
         entry = store.audit_entries(gm_codes=[A], action="uploaded")[0]
         objects["aid"] = str(entry.id)
+        objects["bid"] = store.create_batch("programme", 1)
+        objects["page"] = "GM0014-groningen.html"
+        store.update_batch(
+            objects["bid"],
+            "done",
+            n_ok=1,
+            n_failed=0,
+            index_html="<html>BATCH-INDEX</html>",
+            reports={objects["page"]: objects["rid"]},
+        )
     yield app, store, objects
 
 
@@ -207,6 +223,8 @@ ROUTES = [
     ("GET", "/reports/{rid}/download", "report_download"),
     ("GET", "/overview", "overview"),
     ("POST", "/overview/batch", "batch"),
+    ("GET", "/overview/batches/{bid}/index.html", "batch_index"),
+    ("GET", "/overview/batches/{bid}/{page}", "batch_page"),
     ("GET", "/results", "results"),
     ("GET", "/results.csv", "results_csv"),
     ("GET", "/audit", "audit"),
@@ -227,7 +245,7 @@ OBJECT_ROUTES = {
     "audit_entry",
 }
 # what must never appear in a refused answer: A's file names, error values, report page
-SECRETS = ("geheim_A", REPORT_MARKER, "onbekend?")
+SECRETS = ("geheim_A", REPORT_MARKER, "onbekend?", "BATCH-INDEX")
 
 
 def test_every_route_is_in_the_matrix():
@@ -732,7 +750,72 @@ def test_programme_overview_and_batch(hosted):
         cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
         # latest valid file, job, report, change with its interval, n (fake render: -1.0, n 50)
         assert cells[3] == "−1,0 95%-BI [−1,4; −0,6]" and cells[4] == "50"
-        n_jobs = len(store.list_jobs([A]))
+        n_batches = len(store.list_batches())
         r = client.post("/overview/batch", data={"csrf_token": _token(page)})
-        assert r.status_code == 200 and "1 rapport(en) in de wachtrij" in r.text
-        assert len(store.list_jobs([A])) == n_jobs + 1
+        assert r.status_code == 200 and "van 1 coalitie(s) staat in de wachtrij" in r.text
+        deadline = time.monotonic() + 60
+        while store.list_batches()[0].status not in ("done", "failed") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        run = store.list_batches()[0]
+        assert len(store.list_batches()) == n_batches + 1 and run.status == "done"
+        assert (run.n_ok, run.n_failed) == (1, 0)
+        overview = client.get("/overview").text
+        assert f'href="/overview/batches/{run.id}/index.html"' in overview
+        index = client.get(f"/overview/batches/{run.id}/index.html")
+        assert "BATCH-INDEX" in index.text and index.headers["content-security-policy"].startswith(
+            "default-src 'none'"
+        )
+        linked = client.get(f"/overview/batches/{run.id}/GM0014-fake.html")  # the index's relative link
+        assert linked.status_code == 200 and f"{REPORT_MARKER} GM0014 batch" in linked.text
+        assert client.get(f"/overview/batches/{run.id}/../../reports").status_code == 404
+    batch_reports = [r for r in store.list_reports([A]) if r.source == "batch"]
+    assert len(batch_reports) == 1
+
+
+def test_programme_batch_with_the_comparison_of_all_coalitions(tmp_path):
+    """The real batch (``evalkit batch`` in a render worker) over two coalitions' latest valid
+    files: every page has the comparison across coalitions (the snapshot), the overview page
+    is stored, the pages are stored as batch reports with their disclosure records, and the
+    decrypted files are gone afterwards."""
+    import glob
+    import tempfile
+
+    store = Store(f"sqlite:///{tmp_path / 'batch.sqlite3'}", key=generate_key())
+    store.upgrade()
+    store.add_user("prog", PASSWORD, role="programme")
+    app = create_app(
+        PortalConfig(hosted=True, runner=fake_render, session_secret="b" * 32, workers=1), store=store
+    )
+    second = "GM0153"  # another example coalition with data
+    for code in (A, second):
+        frame = coalition_frame(code)
+        assert len(frame) > 20
+        sid = store.save_submission(None, code, f"{code}.xlsx", xlsx_bytes(frame), kind="xlsx")
+        store.set_validation(sid, "valid", {"ok": True})
+    before = set(glob.glob(str(Path(tempfile.gettempdir()) / "evalkit-batch-*")))
+    with TestClient(app, base_url="https://testserver") as client:
+        _login(client, "prog")
+        token = _token(client.get("/overview").text)
+        assert client.post("/overview/batch", data={"csrf_token": token}).status_code == 200
+        deadline = time.monotonic() + 600
+        while store.list_batches()[0].status not in ("done", "failed") and time.monotonic() < deadline:
+            time.sleep(0.5)
+        run = store.get_batch(store.list_batches()[0].id)
+        assert run.status == "done", run.message
+        assert (run.n_ok, run.n_failed) == (2, 0)
+        assert "Groningen" in run.index_html and run.index_disclosure
+        for name, rid in run.reports.items():
+            page = client.get(f"/overview/batches/{run.id}/{name}").text
+            assert "Elke stip is een coalitie" in page, name  # the funnel over all coalitions
+            rep = store.get_report(rid, gm_codes=ALL_CODES())
+            assert rep.source == "batch" and rep.disclosure
+    assert set(glob.glob(str(Path(tempfile.gettempdir()) / "evalkit-batch-*"))) == before
+    from evalkit.store import registry
+
+    assert set(registry.load(store)["gm_code"]) == {A, second}
+
+
+def ALL_CODES():  # noqa: N802 - reads as the constant it returns
+    from evalkit.store import ALL
+
+    return ALL

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evalkit.web.jobs import RenderOutcome, RenderTask
+from evalkit.web.jobs import BatchTask, RenderOutcome, RenderTask
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 REPORT_MARKER = "RAPPORT-MARKER"
@@ -101,6 +101,25 @@ def analysis_failing_render(task: RenderTask) -> RenderOutcome:
         path.write_bytes(task.data)
         message, values = analysis_failure(path, task)
     return RenderOutcome(task.job_id, "failed", message=message, values=values)
+
+
+def fake_batch(task: BatchTask) -> RenderOutcome:
+    """A batch worker that writes tiny pages and an index at once (routing tests)."""
+    out = Path(task.folder) / "rapporten"
+    out.mkdir(parents=True, exist_ok=True)
+    table, links = [], []
+    for code, name, fname in task.coalitions:
+        page = f"{code}-fake.html"
+        size = (Path(task.folder) / "invoer" / fname).stat().st_size
+        (out / page).write_text(
+            f"<html><body>{REPORT_MARKER} {code} batch {size}</body></html>", encoding="utf-8"
+        )
+        table.append({"coalition_code": code, "coalition_name": name, "status": "ok", "html": page})
+        links.append(f'<a href="{page}">{code}</a>')
+    (out / "index.html").write_text(
+        f"<html><body>BATCH-INDEX {' '.join(links)}</body></html>", encoding="utf-8"
+    )
+    return RenderOutcome(task.job_id, "done", html="index.html", key={"table": table, "keys": {}})
 
 
 def failing_render(task: RenderTask) -> RenderOutcome:

@@ -46,10 +46,12 @@ from evalkit.store import ALL, Store, UserInfo
 from evalkit.web import exports
 from evalkit.web.feedback import check_upload
 from evalkit.web.jobs import (
+    BatchTask,
     RenderOutcome,
     RenderPool,
     RenderTask,
     Runner,
+    batch_in_worker,
     render_in_worker,
 )
 from evalkit.web.messages import MESSAGES, tr
@@ -91,6 +93,8 @@ ROUTE_ROLES: dict[str, tuple[str, ...]] = {
     "report_download": ("coalition", "programme", "local"),
     "overview": ("programme",),
     "batch": ("programme",),
+    "batch_index": ("programme",),
+    "batch_page": ("programme",),
     "results": ("committee", "programme"),
     "results_csv": ("committee", "programme"),
     "audit": ("coalition", "admin", "local"),
@@ -148,6 +152,7 @@ class PortalConfig:
     job_timeout: float = 600.0
     purge_interval: float = 3600.0
     runner: Runner = field(default=render_in_worker, repr=False)
+    batch_runner: Runner = field(default=batch_in_worker, repr=False)
 
 
 #: The one person of local mode (no account; every municipality).
@@ -186,6 +191,7 @@ class Portal:
             on_start=self._job_started,
         )
         self._lanes: dict[str, Any] = {}
+        self._batches: dict[str, tuple[Path, dict[str, str]]] = {}
         self.names = _names()
         self.templates = Jinja2Templates(directory=str(_HERE / "templates"))
         self.templates.env.globals["MESSAGES"] = MESSAGES
@@ -245,6 +251,84 @@ class Portal:
     def _job_started(self, task: Any) -> None:
         if isinstance(task, RenderTask):
             self.store.update_job(task.job_id, "running")
+        elif isinstance(task, BatchTask):
+            self.store.update_batch(task.job_id, "running")
+
+    # ---- the programme's batch ------------------------------------------------------------
+    def start_batch(self, user: UserInfo, lang: str) -> tuple[str, int]:
+        """Queue ``evalkit batch`` over every coalition's latest valid file (one job in one
+        render worker; the other workers go on serving coalitions). The files are decrypted
+        into a private temporary folder (mode 0700) that is removed when the batch ends."""
+        latest = self.store.latest_valid_submissions(ALL)
+        folder = Path(tempfile.mkdtemp(prefix="evalkit-batch-"))
+        (folder / "invoer").mkdir()
+        coalitions = []
+        for code, sub in sorted(latest.items()):
+            fname = f"{code}.{sub.kind or 'csv'}"
+            (folder / "invoer" / fname).write_bytes(self.store.read_submission(sub.id, gm_codes=[code]))
+            coalitions.append((code, self.names.get(code, code), fname))
+        bid = self.store.create_batch(user, len(coalitions))
+        self._batches[bid] = (folder, {code: sub.id for code, sub in latest.items()})
+        task = BatchTask(bid, str(folder), tuple(coalitions), lang=lang, codebook=self.config.codebook)
+        limit = max(self.config.job_timeout, 120.0 + 10.0 * len(coalitions))
+        self.pool.submit(task, runner=self.config.batch_runner, timeout=limit, on_done=self._batch_finished)
+        return bid, len(coalitions)
+
+    def _batch_finished(self, outcome: RenderOutcome) -> None:
+        """Store the batch's pages (source ``batch``, each with its disclosure record and its
+        registry entry) and its overview page; remove the decrypted files."""
+        import shutil
+
+        folder, subs = self._batches.pop(outcome.job_id, (None, {}))
+        try:
+            if outcome.status != "done" or folder is None:
+                self.store.update_batch(
+                    outcome.job_id, "failed", message=outcome.message or "job_failed_render"
+                )
+                return
+            out = folder / "rapporten"
+            keys = outcome.key.get("keys", {})
+            pages: dict[str, str] = {}
+            n_ok = n_failed = 0
+            for row in outcome.key.get("table", []):
+                code, page = str(row["coalition_code"]), row.get("html")
+                if row.get("status") != "ok" or not page:
+                    n_failed += 1
+                    continue
+                html = (out / page).read_text(encoding="utf-8")
+                record_path = out / (Path(page).stem + ".disclosure.json")
+                record = (
+                    json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else None
+                )
+                rid = self.store.save_report(
+                    code,
+                    html,
+                    record,
+                    submission_id=subs.get(code),
+                    source="batch",
+                    title=f"{row.get('coalition_name') or code} ({code})",
+                    lang="en" if 'lang="en"' in html[:500] else "nl",
+                )
+                self.store.audit(None, "rendered", "report", rid, gm_code=code, detail="batch")
+                self._record(code, rid, keys.get(code) or {}, subs.get(code))
+                pages[page] = rid
+                n_ok += 1
+            index = out / (outcome.html or "index.html")
+            index_record = out / "index.disclosure.json"
+            self.store.update_batch(
+                outcome.job_id,
+                "done",
+                n_ok=n_ok,
+                n_failed=n_failed,
+                index_html=index.read_text(encoding="utf-8"),
+                index_disclosure=json.loads(index_record.read_text(encoding="utf-8"))
+                if index_record.is_file()
+                else None,
+                reports=pages,
+            )
+        finally:
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
 
     async def in_lane(self, lane: str, fn: Callable[..., Any], *args: Any) -> Any:
         """Run ``fn`` in a thread of the web process, at most ``<lane>_concurrency`` at a
@@ -721,6 +805,7 @@ async def overview(request: Request, user: UserInfo) -> Response:
         return latest, reps, jobs, keys
 
     latest, reps, jobs, keys = await run_in_threadpool(gather)
+    batches = await run_in_threadpool(portal.store.list_batches, 10)
     codes = sorted(set(latest) | set(reps) | set(jobs))
     lang = _lang(request)
     change = {
@@ -739,6 +824,7 @@ async def overview(request: Request, user: UserInfo) -> Response:
         keys=keys,
         change=change,
         mean=mean,
+        batches=batches,
         notice=request.query_params.get("queued"),
     )
 
@@ -749,14 +835,43 @@ async def batch(request: Request, user: UserInfo) -> Response:
     lang = _lang(request)
 
     def run() -> int:
-        latest = portal.store.latest_valid_submissions(ALL)
-        for code, sub in sorted(latest.items()):
-            portal.start_job(code, sub.id, lang)
-        portal.store.audit(user, "batch_started", None, None, detail=str(len(latest)))
-        return len(latest)
+        bid, n = portal.start_batch(user, lang)
+        portal.store.audit(user, "batch_started", "batch", bid, detail=str(n))
+        return n
 
     n = await run_in_threadpool(run)
     return RedirectResponse(f"/overview?queued={n}", status_code=303)
+
+
+@route("batch_index")
+async def batch_index(request: Request, user: UserInfo) -> Response:
+    """The batch's overview page (``index.html`` of ``evalkit batch``), as it was made."""
+    portal = _portal(request)
+    bid = _id(request, "bid")
+    run = await run_in_threadpool(portal.store.get_batch, bid)
+    if run.index_html is None:
+        raise NotFoundError(bid)
+    await run_in_threadpool(portal.store.audit, user, "viewed", "batch", bid)
+    return Response(
+        run.index_html, media_type="text/html; charset=utf-8", headers={"Content-Security-Policy": CSP_REPORT}
+    )
+
+
+@route("batch_page")
+async def batch_page(request: Request, user: UserInfo) -> Response:
+    """A report linked from the batch's overview page (by the file name the index uses)."""
+    portal = _portal(request)
+    bid = _id(request, "bid")
+    name = str(request.path_params["name"])
+    run = await run_in_threadpool(portal.store.get_batch, bid)
+    rid = run.reports.get(name)
+    if rid is None:
+        raise NotFoundError(name)
+    rep = await run_in_threadpool(lambda: portal.store.get_report(rid, gm_codes=portal.scope(user)))
+    await run_in_threadpool(portal.store.audit, user, "viewed", "report", rid, gm_code=rep.gm_code)
+    return Response(
+        rep.html or "", media_type="text/html; charset=utf-8", headers={"Content-Security-Policy": CSP_REPORT}
+    )
 
 
 def _registry(portal: Portal) -> Any:
@@ -918,6 +1033,8 @@ def create_app(config: PortalConfig | None = None, *, store: Store | None = None
         Route("/reports/{rid}/download", report_download),
         Route("/overview", overview),
         Route("/overview/batch", batch, methods=["POST"]),
+        Route("/overview/batches/{bid}/index.html", batch_index),
+        Route("/overview/batches/{bid}/{name}", batch_page),
         Route("/results", results),
         Route("/results.csv", results_csv),
         Route("/audit", audit),

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RenderOutcome", "RenderPool", "RenderTask", "render_in_worker"]
+__all__ = ["BatchTask", "RenderOutcome", "RenderPool", "RenderTask", "batch_in_worker", "render_in_worker"]
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,74 @@ def render_in_worker(task: RenderTask) -> RenderOutcome:
         )
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class BatchTask:
+    """The programme's batch: every coalition's latest valid file, already written by the
+    web process into ``folder/invoer`` (a private temporary folder); the worker writes the
+    reports and ``index.html`` into ``folder/rapporten``."""
+
+    job_id: str
+    folder: str
+    coalitions: tuple[tuple[str, str, str], ...]  # (code, name, file name in folder/invoer)
+    lang: str = "nl"
+    codebook: str = "intervention"
+
+
+def batch_in_worker(task: BatchTask) -> RenderOutcome:
+    """Run ``evalkit batch`` (in process, in this worker) over the coalitions' files: every
+    page gets the comparison across all coalitions (the batch's snapshot and pooled
+    estimate), passes the disclosure audit, and ``index.html`` gives the overview, exactly
+    as ``evalkit batch`` makes them. Returns the batch's table and key numbers (``key``);
+    the pages stay in ``folder/rapporten`` for the web process to store."""
+    import json
+    import time
+
+    import pandas as pd
+
+    from evalkit.core.errors import EvalkitError
+    from evalkit.reports import batch
+
+    t0 = time.perf_counter()
+    folder = Path(task.folder)
+    rows = [
+        {"coalition_code": code, "coalition_name": name, "data_path": str(folder / "invoer" / fname)}
+        for code, name, fname in task.coalitions
+    ]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = batch.run(
+                coalitions=pd.DataFrame(rows),
+                output_dir=folder / "rapporten",
+                parameters={"lang": task.lang, "codebook": task.codebook},
+                workers=1,
+                renderer="inprocess",
+                rerun="all",
+                write_notebooks=False,
+                progress=False,
+                lang=task.lang,
+                cwd=folder,
+            )
+    except (EvalkitError, OSError) as exc:
+        return RenderOutcome(
+            task.job_id,
+            "failed",
+            message="job_failed_render",
+            detail=type(exc).__name__,
+            seconds=time.perf_counter() - t0,
+        )
+    manifest = json.loads((folder / "rapporten" / "manifest.json").read_text(encoding="utf-8"))
+    keys = {c: e.get("key") or {} for c, e in manifest.get("coalitions", {}).items()}
+    table = res.table.astype(object).where(res.table.notna(), None).to_dict(orient="records")
+    return RenderOutcome(
+        task.job_id,
+        "done",
+        html=res.index_path.name,
+        key={"table": table, "keys": keys},
+        seconds=time.perf_counter() - t0,
+    )
 
 
 #: Failure stages with their own message (``job_failed_<stage>`` in the catalogue).
@@ -449,3 +517,6 @@ class RenderPool:
         for slot in self._slots:
             if slot.is_alive():
                 slot.join(timeout=5.0)
+        with self._lock:  # the pool can be started again (an app's lifespan can restart)
+            self._slots = [_Slot(self, i) for i in range(self.workers)]
+            self._started = False
