@@ -58,7 +58,7 @@ def _is_missing(x) -> bool:
 def fmt_number(x: float | int | None, digits: int = 2, lang: str = "nl") -> str:
     """Format a number for text: ``fmt_number(1234.5, 1, 'nl') == '1.234,5'``."""
     check_lang(lang)
-    if _is_missing(x):
+    if x is None or _is_missing(x):
         return "–"
     s = f"{x:,.{digits}f}" if isinstance(x, numbers.Integral) else f"{float(x):,.{digits}f}"
     if s.startswith("-") and not any(ch in "123456789" for ch in s):
@@ -70,14 +70,14 @@ def fmt_number(x: float | int | None, digits: int = 2, lang: str = "nl") -> str:
 
 def fmt_pct(x: float | None, digits: int = 0, lang: str = "nl") -> str:
     """Format a proportion (0-1) as a percentage: ``fmt_pct(0.472) == '47%'``."""
-    if _is_missing(x):
+    if x is None or _is_missing(x):
         return "–"
     return fmt_number(100 * x, digits, lang) + "%"
 
 
 def fmt_p(p: float | None, lang: str = "nl") -> str:
     """Format a p-value as in APA style (``p < 0,001`` / ``p = 0,032``)."""
-    if _is_missing(p):
+    if p is None or _is_missing(p):
         return "p = –"
     if p < 0.001:
         return "p < " + fmt_number(0.001, 3, lang)

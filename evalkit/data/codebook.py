@@ -68,7 +68,7 @@ KNOWN_CODEBOOKS: tuple[str, ...] = (
 
 FIELD_TYPES = ("string", "integer", "number", "date", "boolean")
 
-_TEXT = {
+_TEXT: dict[str, dict[str, Any]] = {
     "nl": {
         "name": "Machinenaam",
         "title": "Titel",

@@ -366,7 +366,7 @@ def generate_interventions(
     info = muni.set_index("municipality_code")
     types = list(_TYPE_EFFECT)
     truth_rows = []
-    cols = {
+    cols: dict[str, list] = {
         c: []
         for c in (
             "municipality_code",

@@ -39,7 +39,7 @@ SHEET_NAMES = {
     "en": {"data": "Data", "help": "Explanation", "lists": "Lists"},
 }
 
-_T = {
+_T: dict[str, dict[str, Any]] = {
     "nl": {
         "intro": (
             "Vul de gegevens in op het blad '{data}': één regel per {unit}. De kopregel niet "
@@ -368,10 +368,10 @@ def write_template(
         row += 1
         help_ws.cell(row=row, column=1, value=t["rules"]).font = Font(bold=True, size=12)
         row += 1
-        for r in cb.rules:
-            help_ws.cell(row=row, column=1, value=str(r.get("id", r.get("type"))))
+        for rule in cb.rules:
+            help_ws.cell(row=row, column=1, value=str(rule.get("id", rule.get("type"))))
             c = help_ws.cell(
-                row=row, column=2, value=str(r.get(f"description_{lang}") or r.get("description", ""))
+                row=row, column=2, value=str(rule.get(f"description_{lang}") or rule.get("description", ""))
             )
             c.alignment = Alignment(wrap_text=True, vertical="top")
             help_ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=6)

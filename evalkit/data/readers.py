@@ -346,7 +346,7 @@ class ValidationReport:
 # =======================================================================================
 # Issue collection
 # =======================================================================================
-_Text = Callable[[Any, Any], str] | str
+_Text = Callable[..., str] | str  # (row, value) -> text; loops bind more as defaults
 
 
 class _Issues:
@@ -712,6 +712,7 @@ def _coerce(s: pd.Series, f: Field, cb: Codebook) -> _Column:
             dtype="float64", na_value=np.nan
         )
         if amap:
+            assert u_norm is not None  # computed above whenever there is an answer map
             words = pd.to_numeric(u_norm.map(amap), errors="coerce").to_numpy(
                 dtype="float64", na_value=np.nan
             )
@@ -739,6 +740,7 @@ def _coerce(s: pd.Series, f: Field, cb: Codebook) -> _Column:
             "waar": True,
             "onwaar": False,
         }
+        assert u_norm is not None  # computed above for every boolean field
         u_b = u_norm.map(bmap)
         u_bad = ~u_missing & u_b.isna().to_numpy()
         typed = pd.Series(_take(u_b.to_numpy(dtype=object), codes, None), index=s.index).astype("boolean")
@@ -747,6 +749,7 @@ def _coerce(s: pd.Series, f: Field, cb: Codebook) -> _Column:
     u_val = ut
     enum_bad = no
     if amap:
+        assert u_norm is not None  # computed above whenever there is an answer map
         mapped = u_norm.map(amap)
         if f.enum is not None:
             enum_bad = _take((ut.notna() & mapped.isna()).to_numpy(dtype=bool), codes, False)
@@ -774,7 +777,7 @@ def _finish_numeric(f: Field, num: np.ndarray, missing, type_bad, text) -> _Colu
 # =======================================================================================
 # Messages
 # =======================================================================================
-def _type_msgs(f: Field) -> tuple[Callable[[Any, Any], str], ...]:
+def _type_msgs(f: Field) -> tuple[Callable[..., str], ...]:
     """(problem nl, problem en, fix nl, fix en) for a value of the wrong type."""
     if f.type == "integer":
 
@@ -1813,7 +1816,9 @@ def _read_csv(
             )
         )
     if _MOJIBAKE.search(text[:200000]):
-        sample = _MOJIBAKE.search(text).group(0)
+        found = _MOJIBAKE.search(text)
+        assert found is not None  # it matched the start of the text
+        sample = found.group(0)
         issues.append(
             (
                 "encoding",

@@ -35,6 +35,7 @@ social loneliness. *Research on Aging*, 28(5), 582-598.
 from __future__ import annotations
 
 import copy
+import decimal
 import json
 import math
 import numbers
@@ -110,8 +111,8 @@ def scale_definition(scale: str | Mapping | Path) -> dict:
         path = Path(name)
         if not (path.suffix == ".json" and path.is_file()):
             cand = codebook_dir() / f"{name}.json"
-            path = cand if ("/" not in name and "\\" not in name and cand.is_file()) else None
-            if path is None:
+            path = cand
+            if "/" in name or "\\" in name or not cand.is_file():
                 raise ParameterError(
                     f"scale={scale!r} is not allowed; use one of: "
                     + ", ".join(repr(s) for s in available_scales())
@@ -163,7 +164,7 @@ def _convert_one(v, words: dict, allowed: set):
         return np.nan
     if isinstance(v, (bool, np.bool_)):
         return None
-    if isinstance(v, numbers.Number):
+    if isinstance(v, (numbers.Real, decimal.Decimal)):  # a number that float() takes (not complex)
         fv = float(v)
         if math.isnan(fv):
             return np.nan
