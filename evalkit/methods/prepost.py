@@ -533,7 +533,9 @@ class PairedResult(Result):
 
                 ax.add_collection(
                     LineCollection(
-                        segs,
+                        # matplotlib's stub wants a typing.Sequence; an (n, 2, 2) array is a
+                        # sequence of lines at run time, but ndarray is not registered as one
+                        segs,  # type: ignore[arg-type]
                         colors=plotting.COLORS["other"],
                         alpha=0.35 if idx.size < 50 else 0.15,
                         linewidths=0.8,
@@ -1465,6 +1467,7 @@ def reliable_change(
             )
         if not 0 < float(reliability) < 1:
             raise ParameterError(f"reliability must lie strictly between 0 and 1, got {reliability!r}.")
+    rel_n: float  # participants behind the reliability (NaN when it is given)
     if reliability is None or reliability == "alpha":
         if items is None:
             raise ParameterError(

@@ -114,6 +114,7 @@ def bacon(
         d = binary_column(df, treated, "treated")
         gu = absorbing_first_treated(ucodes, t, d, n_units, ulabels)
     else:
+        assert first_treated is not None  # checked above: exactly one of treated/first_treated
         g = first_treated_values(df, first_treated)
         gmin = np.full(n_units, np.inf)
         gmax = np.full(n_units, -np.inf)

@@ -24,7 +24,7 @@ def true_att(group: float, time: float, effects: dict | None = None, slope: floa
 def simulate_staggered(
     n_units: int = 500,
     *,
-    periods: Sequence[float] = tuple(range(1, 9)),
+    periods: Sequence[float] | np.ndarray = tuple(range(1, 9)),
     cohorts: Sequence[float] = (3, 5, 7),
     shares: Sequence[float] | None = None,
     effects: dict | None = None,

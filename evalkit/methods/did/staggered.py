@@ -472,6 +472,7 @@ def staggered(
         raise DataValidationError(f"cluster={cluster!r} has missing values.")
 
     if panel:
+        assert unit is not None  # checked above: panel data need a unit
         ucodes, ulabels = pd.factorize(df[unit], sort=True)
         if (ucodes < 0).any():
             raise DataValidationError(f"unit={unit!r} has missing values.")
@@ -1034,7 +1035,7 @@ class StaggeredResult(Result):
             np.add.at(c, K + gidx, a / S - A / S**2)
             return c
 
-        rows = []
+        rows: list[tuple[dict, float, np.ndarray]] = []
         if kind in ("simple", "group") and max_e < 0:
             raise EstimationError(
                 f"max_e={max_e!r} leaves no post-treatment periods for the "
@@ -1054,10 +1055,10 @@ class StaggeredResult(Result):
                 rows.append(({"group": g}, est, coef))
                 ests.append(est)
                 coefs.append(coef)
-            ests = np.array(ests)
+            est_g = np.array(ests)
             wg = pg_g / pg_g.sum()
-            coef = np.column_stack(coefs) @ wg + wif(np.arange(len(glist)), pg_g, ests)
-            return rows, (float(np.sum(wg * ests)), coef)
+            coef = np.column_stack(coefs) @ wg + wif(np.arange(len(glist)), pg_g, est_g)
+            return rows, (float(np.sum(wg * est_g)), coef)
         if kind == "dynamic":
             e = tim - grp
             incl = np.ones(len(e), dtype=bool)
@@ -1088,12 +1089,12 @@ class StaggeredResult(Result):
             rows.append(({key: lab}, est, coef))
             ests.append(est)
             coefs.append(coef)
-        ests = np.array(ests)
+        est_e = np.array(ests)
         use = labels >= 0 if kind == "dynamic" else np.ones(len(labels), dtype=bool)
         if not use.any():  # only leads selected: no overall post-treatment effect
             return rows, (np.nan, np.full(p, np.nan))
         coef = np.column_stack(coefs)[:, use].mean(axis=1)
-        return rows, (float(ests[use].mean()), coef)
+        return rows, (float(est_e[use].mean()), coef)
 
     def aggregate(
         self,

@@ -188,6 +188,7 @@ class TWFEResult(Result):
         "nl": "Verschil-in-verschillen met twee-weg vaste effecten (TWFE)",
         "en": "Two-way fixed effects difference-in-differences (TWFE)",
     }
+    ci: tuple[float, float]
 
     def __init__(
         self,
@@ -205,6 +206,9 @@ class TWFEResult(Result):
         data,
         names,
     ):
+        # .estimate is a number here (evalkit 0.1 compatibility, see tests/test_result_contract.py);
+        # _att is the same number, typed, for this class's own text
+        self._att = float(estimate)
         self.estimate, self.std_error, self.ci, self.p_value = estimate, std_error, ci, p_value
         self.n_obs, self.n_units, self.n_clusters, self.fit = n_obs, n_units, n_clusters, fit
         self.alpha, self.outcome, self._data, self._names = alpha, outcome, data, names
@@ -238,7 +242,7 @@ class TWFEResult(Result):
                     self.title["nl"],
                     f"Uitkomst: {self.outcome}; {self.n_units} eenheden, {self.n_obs} waarnemingen; "
                     f"standaardfouten geclusterd ({self.n_clusters} clusters).",
-                    f"Effect: {fmt_number(self.estimate, 3, lang)} (SE {fmt_number(self.std_error, 3, lang)}, "
+                    f"Effect: {fmt_number(self._att, 3, lang)} (SE {fmt_number(self.std_error, 3, lang)}, "
                     f"{fmt_ci(*self.ci, 3, lang, conf)}, {fmt_p(self.p_value, lang)}).",
                     "Let op: bij een gespreide start en effecten die per cohort of in de tijd "
                     "verschillen, is deze schatting vertekend (zie bacon() en staggered()).",
@@ -249,7 +253,7 @@ class TWFEResult(Result):
                 self.title["en"],
                 f"Outcome: {self.outcome}; {self.n_units} units, {self.n_obs} observations; "
                 f"standard errors clustered ({self.n_clusters} clusters).",
-                f"Effect: {fmt_number(self.estimate, 3, lang)} (SE {fmt_number(self.std_error, 3, lang)}, "
+                f"Effect: {fmt_number(self._att, 3, lang)} (SE {fmt_number(self.std_error, 3, lang)}, "
                 f"{fmt_ci(*self.ci, 3, lang, conf)}, {fmt_p(self.p_value, lang)}).",
                 "Caution: with staggered adoption and effects that differ by cohort or over "
                 "time this estimate is biased (see bacon() and staggered()).",

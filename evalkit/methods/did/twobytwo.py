@@ -116,12 +116,12 @@ def two_by_two(
     y = outcome_column(df, outcome)
     d = binary_column(df, treated, "treated")
     p = binary_column(df, post, "post")
-    X = [np.ones_like(y), d, p, d * p]
+    columns = [np.ones_like(y), d, p, d * p]
     names = ["const", treated, post, "att"]
     for c in covs:
-        X.append(numeric_column(df, c, "covariates"))
+        columns.append(numeric_column(df, c, "covariates"))
         names.append(c)
-    X = np.column_stack(X)
+    X = np.column_stack(columns)
     cell = pd.crosstab(d, p)
     if cell.shape != (2, 2) or (cell.to_numpy() == 0).any():
         raise DataValidationError(
@@ -158,7 +158,7 @@ def two_by_two(
     se_tab = []
     for kind, fit in fits.items():
         se = float(np.sqrt(fit.cov_params()[j, j]))
-        dfree = (n_clusters - 1) if kind == "cluster" else (n - k)
+        dfree = (n_clusters - 1) if kind == "cluster" and n_clusters is not None else (n - k)
         se_tab.append({"se_type": kind, "std_error": se, "df": dfree})
     se_table = pd.DataFrame(se_tab)
     # 2x2 table of means
@@ -210,6 +210,7 @@ class TwoByTwoResult(Result):
     """
 
     title = {"nl": "Verschil-in-verschillen (2x2)", "en": "Difference-in-differences (2x2)"}
+    ci: tuple[float, float]
 
     def __init__(
         self,
@@ -249,7 +250,10 @@ class TwoByTwoResult(Result):
             }
         )
         row = self.coefficients.iloc[3]
-        self.estimate = float(row.estimate)
+        # .estimate is a number here (evalkit 0.1 compatibility, see tests/test_result_contract.py);
+        # _att is the same number, typed, for this class's own text
+        self._att = float(row.estimate)
+        self.estimate = self._att
         self.std_error = float(row.std_error)
         self.ci = (float(row.ci_lower), float(row.ci_upper))
         self.p_value = float(row.p_value)
@@ -260,7 +264,7 @@ class TwoByTwoResult(Result):
             [
                 dict(
                     term="att",
-                    estimate=self.estimate,
+                    estimate=self._att,
                     std_error=self.std_error,
                     ci_lower=self.ci[0],
                     ci_upper=self.ci[1],
@@ -294,7 +298,7 @@ class TwoByTwoResult(Result):
                 f"Verandering interventiegroep: {fmt_number(m.loc['treated', 'change'], 3, lang)}; "
                 f"vergelijkingsgroep: {fmt_number(m.loc['comparison', 'change'], 3, lang)}.",
                 f"Effect (verschil in verschil{', gecorrigeerd voor ' + ', '.join(self.covariates) if self.covariates else ''}): "
-                f"{fmt_number(self.estimate, 3, lang)} (SE {fmt_number(self.std_error, 3, lang)}, "
+                f"{fmt_number(self._att, 3, lang)} (SE {fmt_number(self.std_error, 3, lang)}, "
                 f"{se_name[self.se_type]['nl']} standaardfout; {fmt_ci(*self.ci, 3, lang, conf)}; "
                 f"{fmt_p(self.p_value, lang)}).",
                 "Dit is een effect als de groepen zonder interventie dezelfde trend zouden "
@@ -308,7 +312,7 @@ class TwoByTwoResult(Result):
                 f"Change intervention group: {fmt_number(m.loc['treated', 'change'], 3, lang)}; "
                 f"comparison group: {fmt_number(m.loc['comparison', 'change'], 3, lang)}.",
                 f"Effect (difference in differences{', adjusted for ' + ', '.join(self.covariates) if self.covariates else ''}): "
-                f"{fmt_number(self.estimate, 3, lang)} (SE {fmt_number(self.std_error, 3, lang)}, "
+                f"{fmt_number(self._att, 3, lang)} (SE {fmt_number(self.std_error, 3, lang)}, "
                 f"{se_name[self.se_type]['en']} standard error; {fmt_ci(*self.ci, 3, lang, conf)}; "
                 f"{fmt_p(self.p_value, lang)}).",
                 "This is an effect if both groups would have had the same trend without the "

@@ -360,8 +360,8 @@ def item_analysis(
     ]
 
     raw = x.copy()  # the answers as given (before reverse keying) for the distributions
-    for c in reverse or ():
-        raw[c] = lo + hi - raw[c]
+    for col in reverse or ():
+        raw[col] = lo + hi - raw[col]
     observed = np.unique(raw.to_numpy()[~np.isnan(raw.to_numpy())])
     integer_scale = (
         float(lo).is_integer() and float(hi).is_integer() and np.all(observed == np.round(observed))

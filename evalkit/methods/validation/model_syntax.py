@@ -314,7 +314,7 @@ def _equal_type(op: str, lhs: str, rhs: str, latent: set[str]) -> str | None:
 
 
 def _parse_partial(partial, latent: set[str]) -> set[tuple[str, str, str]]:
-    out = set()
+    out: set[tuple[str, str, str]] = set()
     for p in partial:
         if not isinstance(p, str):
             raise ParameterError(f"partial entries are strings like 'x3~1' or 'f=~x2', got {p!r}.")

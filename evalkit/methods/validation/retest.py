@@ -543,13 +543,13 @@ class BlandAltmanResult(Result):
         if lang == "nl":
             return (
                 f"Bland-Altman ({self.second} min {self.first}, n = {v['n']}): gemiddeld verschil "
-                f"{fmt_number(v['bias'], 2)} {fmt_ci(*v['bias_ci'], 2, 'nl', self.confidence)}; "
+                f"{fmt_number(v['bias'], 2)} {fmt_ci(v['bias_ci'][0], v['bias_ci'][1], 2, 'nl', self.confidence)}; "
                 f"grenzen van overeenstemming {fmt_number(v['loa'][0], 2)} tot "
                 f"{fmt_number(v['loa'][1], 2)}."
             )
         return (
             f"Bland-Altman ({self.second} minus {self.first}, n = {v['n']}): mean difference "
-            f"{fmt_number(v['bias'], 2, 'en')} {fmt_ci(*v['bias_ci'], 2, 'en', self.confidence)}; "
+            f"{fmt_number(v['bias'], 2, 'en')} {fmt_ci(v['bias_ci'][0], v['bias_ci'][1], 2, 'en', self.confidence)}; "
             f"limits of agreement {fmt_number(v['loa'][0], 2, 'en')} to "
             f"{fmt_number(v['loa'][1], 2, 'en')}."
         )
@@ -636,6 +636,7 @@ def bland_altman(
                 f"scores has {scores.shape[1]} columns; name the two to compare with first= and second=."
             )
         first, second = map(str, scores.columns[:2])
+    assert first is not None and second is not None  # both given or both taken from scores
     complete, v = _score_matrix(scores, [first, second], what="bland_altman")
     vals = _bland_altman_values(v[:, 0], v[:, 1], confidence)
     return BlandAltmanResult(values=vals, first=first, second=second, confidence=confidence)

@@ -72,6 +72,8 @@ def _corr_ci(r, n, method, confidence):
 class _Confirmed:
     """Shared counting of confirmed hypotheses (``self.rows`` with a ``confirmed`` key)."""
 
+    rows: list[dict]
+
     @property
     def n_confirmed(self) -> int:
         return int(sum(bool(r["confirmed"]) for r in self.rows))
@@ -557,13 +559,13 @@ class ROCResult(Result):
 
     auc: float
     auc_se: float
-    auc_ci: tuple
+    auc_ci: tuple[float, float]
     curve: pd.DataFrame
     cutoff: float
     cutoff_score: float
     counts: dict
-    sens_ci: tuple
-    spec_ci: tuple
+    sens_ci: tuple[float, float]
+    spec_ci: tuple[float, float]
     n_positive: int
     n_negative: int
     score: str

@@ -131,7 +131,7 @@ def robust_trace(problem: RobustParts, theta: np.ndarray) -> float:
 
 def independence_spec(p: int, observed: list[str], n_groups: int, meanstructure: bool) -> ModelSpec:
     """The baseline (independence) model as a ModelSpec: free variances (and means)."""
-    rows = []
+    rows: list[dict] = []
     k = 0
     for g in range(n_groups):
         for i, v in enumerate(observed):
@@ -178,7 +178,7 @@ def independence_spec(p: int, observed: list[str], n_groups: int, meanstructure:
 
 def saturated_spec(observed: list[str], n_groups: int) -> ModelSpec:
     """The saturated model (free means and covariances) as a ModelSpec without factors."""
-    rows = []
+    rows: list[dict] = []
     k = 0
     p = len(observed)
     for g in range(n_groups):

@@ -245,9 +245,9 @@ def prepare_ordinal(
             if len(used) < 2:
                 raise DataValidationError(f"item {it!r} has no variance{where}.")
             if len(used) != len(levels[j]):
-                missing = [_plain(levels[j][k]) for k in range(len(levels[j])) if k not in used]
+                never = [_plain(levels[j][k]) for k in range(len(levels[j])) if k not in used]
                 raise DataValidationError(
-                    f"item {it!r}: category {missing} is never used{where}; with groups, "
+                    f"item {it!r}: category {never} is never used{where}; with groups, "
                     "every category must occur in every group (collapse categories first)."
                 )
         if len(idx) < 5 * p:

@@ -68,7 +68,7 @@ Statistical Software*, 48(2).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -805,7 +805,14 @@ class WLSMVEstimator(Estimator):
         d = float(T0 - T1)
         if m <= 0:
             return DifferenceTestValues(d, float(m), np.nan)
-        a, b, Td = satorra2000(restricted.problem, restricted.theta, general.problem, general.theta, d, m)
+        a, b, Td = satorra2000(
+            cast(DWLSProblem, restricted.problem),
+            restricted.theta,
+            cast(DWLSProblem, general.problem),
+            general.theta,
+            d,
+            m,
+        )
         return DifferenceTestValues(
             d,
             float(m),
@@ -837,7 +844,7 @@ class WLSMVEstimator(Estimator):
         """Score tests for freeing each item's intercept at the scalar level (lavaan
         ``modindices`` for two groups, ``lavTestScore(release=)`` for more): ``item,
         partial, x2, df, p_value, epc``."""
-        return intercept_score_tests(fit.problem, fit.theta, fit.parsed, fit.partial)
+        return intercept_score_tests(cast(DWLSProblem, fit.problem), fit.theta, fit.parsed, fit.partial)
 
     def partial_candidates(
         self, fit: CFAResult, new_types: list[str], freed: list[str]

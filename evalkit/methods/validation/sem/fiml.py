@@ -297,7 +297,7 @@ class FIMLProblem:
             dSf = dS.reshape(k, p * p)
             grad += (0.5 * dSf @ G.ravel() - dmu @ gm) / N
             if info:
-                hess += (dSf @ W @ dSf.T + dmu @ Wm @ dmu.T) / N  # type: ignore[operator]
+                hess += (dSf @ W @ dSf.T + dmu @ Wm @ dmu.T) / N
         return grad, hess
 
     def casewise_scores(self, theta: np.ndarray, group: int) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self, cast
 
 import numpy as np
 import pandas as pd
@@ -247,7 +247,7 @@ class MLProblem:
         equal: tuple[str, ...] = (),
         partial: tuple[str, ...] = (),
         meanstructure: bool | None = None,
-    ) -> MLProblem:
+    ) -> Self:
         pt = build_partable(
             parsed,
             n_groups=stats.n_groups,
@@ -340,7 +340,8 @@ def _score_context(result: CFAResult):
         spec2, th, R, rows = _expanded(result)
         with single_thread_blas():
             # the same discrepancy as the fit (ML, or FIML on the missing-data patterns)
-            g, info = type(result.problem)(spec2, result.stats).gradient_and_hessian(th)
+            problem_type = cast("type[MLProblem | FIMLProblem]", type(result.problem))
+            g, info = problem_type(spec2, result.stats).gradient_and_hessian(th)
         ctx = (g, info, R, rows)
         result._score_ctx = ctx
     return ctx

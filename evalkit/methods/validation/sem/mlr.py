@@ -211,7 +211,7 @@ class MLREstimator(MLEstimator):
         partial: tuple[str, ...] = (),
         meanstructure: bool | None = None,
         level: str | None = None,
-    ) -> MLRProblem | FIMLProblem:
+    ) -> MLProblem | FIMLProblem:
         if level is not None:
             equal = LEVELS[level]
         if sample.extra.get("missing") == "fiml":

@@ -202,7 +202,8 @@ class ModelSpec:
             J, R, C = b["free"][sel], b["row"][sel], b["col"][sel]
             PL = P @ L.T  # m x p
             np.add.at(dS, (J, R), PL[C])
-            np.add.at(dS, (J, slice(None), R), PL[C])
+            # numpy's stub omits slices inside an index tuple, which ufunc.at takes at run time
+            np.add.at(dS, (J, slice(None), R), PL[C])  # type: ignore[arg-type]
             np.add.at(dmu, (J, R), A[C])
         b = blk["psi"]
         sel = b["free"] >= 0

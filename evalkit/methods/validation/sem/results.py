@@ -365,7 +365,8 @@ class CFAResult(Result):
             f"[{f2(rep['rmsea_ci_lower'])}; {f2(rep['rmsea_ci_upper'])}]; SRMR = {f2(rep['srmr'])}"
             + (f" ({t(_TEXT['scaled'], lang)}: CFI, TLI, RMSEA)" if self.robust else "")
         )
-        good, bad = [], []
+        good: list[str] = []
+        bad: list[str] = []
         for k, (op, cut) in self.GOOD_FIT.items():
             v = float(rep[k])
             if not np.isfinite(v):
