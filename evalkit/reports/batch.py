@@ -347,7 +347,7 @@ def _render_task(task: dict) -> dict:
         "seconds_render": 0.0,
     }
     try:
-        kernel = "fresh"
+        kernel: str | WarmKernel = "fresh"
         if task["kernel"] == "warm":
             kernel = _worker_kernel(task["kernel_name"], task["cwd"])
         res = render(
@@ -440,14 +440,14 @@ class _Executor:
                     if bar:
                         bar.update(1)
             elif self.pool is not None:
-                from concurrent.futures import as_completed
+                from concurrent.futures import as_completed as pool_completed
 
-                futures = {self.pool.submit(fn, t): t for t in tasks}
-                for fut in as_completed(futures):
+                submitted = {self.pool.submit(fn, t): t for t in tasks}
+                for pfut in pool_completed(submitted):
                     try:
-                        yield fut.result()
+                        yield pfut.result()
                     except Exception as exc:  # noqa: BLE001 - e.g. a worker was killed
-                        yield _infrastructure_failure(futures[fut], exc)
+                        yield _infrastructure_failure(submitted[pfut], exc)
                     if bar:
                         bar.update(1)
             else:
@@ -626,7 +626,7 @@ def run(
         params = {**common, **r}
         code = str(params["coalition_code"])
         name = str(params.get("coalition_name") or code)
-        entry = {
+        entry: dict[str, Any] = {
             "coalition_code": code,
             "coalition_name": name,
             "status": "failed",

@@ -194,7 +194,7 @@ def read_benchmark(path: str | os.PathLike, code: str) -> BenchmarkFigures | Non
     by the programme (source = the file's name and the year in it)."""
     from evalkit.data import readers
 
-    bm = readers.read(path, "benchmark", strict=True)
+    bm = readers.read(Path(path), "benchmark", strict=True)
     year = int(bm["year"].max())
     cur = bm[bm["year"] == year]
     mine = cur[cur["municipality_code"].astype(str) == code]

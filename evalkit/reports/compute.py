@@ -54,6 +54,9 @@ from evalkit.reports.content import (
 )
 from evalkit.reports.reference import BenchmarkFigures, ReferenceFigures
 
+#: one table row: a cell per column id
+_Row = dict[str, str | Ref | Status]
+
 __all__ = [
     "AGE_BANDS",
     "KEY_IDS",
@@ -634,7 +637,7 @@ def _data_quality(page: Page, s: Any, d_int: pd.DataFrame, df: pd.DataFrame, res
         "gender": _T("Geslacht", "Gender", lang),
         "education": _T("Opleiding", "Education", lang),
     }
-    rows = []
+    rows: list[_Row] = []
     for r in t.to_dict(orient="records"):
         var, lev = str(r["variable"]), r["level"]
         base = f"att.{var}" if pd.isna(lev) else f"att.{var}.{lev}"
@@ -919,7 +922,7 @@ def _share(page: Page, s: Any, lang: str) -> None:
             ),
         )
     )
-    rows = []
+    rows: list[_Row] = []
     for key, lab in (
         ("lonely", _T("Eenzaam (3-11)", "Lonely (3-11)", lang)),
         ("severe", _T("Sterk eenzaam (9-11)", "Severely lonely (9-11)", lang)),
@@ -1241,7 +1244,8 @@ def _subgroups(page: Page, s: Any, subgroup_data: dict, lang: str) -> None:
         present = sorted({str(v) for v in lev_of.dropna()} - set(fixed))
         levels = fixed + present
         n_unknown = int(lev_of.isna().sum())
-        rows, parts = [], []
+        rows: list[_Row] = []
+        parts = []
         for lev in [*levels, None]:
             if lev is None and n_unknown == 0:
                 continue
@@ -1668,7 +1672,7 @@ def _appendix(page: Page, s: Any, params: dict, res_p: Any, res_rc: Any, lang: s
         "g_av": "Hedges' g_av",
         "srm": _T("Gestandaardiseerd responsgemiddelde (SRM)", "Standardised response mean (SRM)", lang),
     }
-    rows = []
+    rows: list[_Row] = []
     for r in t.to_dict(orient="records"):
         term = str(r["term"])
         if term not in names:

@@ -120,7 +120,7 @@ def run_demo(
         parameters={"lang": lang, "example_data": True},
         cwd=data_dir.parent,
     )
-    res.data_dir = data_dir  # type: ignore[attr-defined]
+    res.data_dir = data_dir
     return res
 
 

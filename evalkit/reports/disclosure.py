@@ -624,7 +624,7 @@ def is_small(n: float | None, min_cell: int) -> bool:
 # ----------------------------------------------------------------------------------------
 # command line: evalkit audit DIR
 # ----------------------------------------------------------------------------------------
-def _cmd_audit(args) -> int:  # type: ignore[no-untyped-def]
+def _cmd_audit(args) -> int:
     import sys
 
     try:
@@ -650,7 +650,7 @@ def _cmd_audit(args) -> int:  # type: ignore[no-untyped-def]
     return 0
 
 
-def cli_audit(subparsers) -> None:  # type: ignore[no-untyped-def]
+def cli_audit(subparsers) -> None:
     """``evalkit audit DIR``: check every report page in DIR against its disclosure record."""
     p = subparsers.add_parser(
         "audit",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html as _html
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -26,7 +27,7 @@ __all__ = [
 #: Columns whose values an error page never shows (they identify people).
 IDENTIFYING_COLUMNS = ("participant_id", "respondent_id", "unit", "id")
 
-_TXT = {
+_TXT: dict[str, dict[str, Any]] = {
     "title": {"nl": "Rapport kon niet worden gemaakt", "en": "The report could not be made"},
     "intro": {
         "nl": "Voor <strong>{name}</strong> ({code}) is geen rapport gemaakt: {why} "

@@ -30,7 +30,7 @@ def _val(d: DisclosedPage, x: object) -> float | None:
     return float(x)  # type: ignore[arg-type]
 
 
-def _fmt_axis(ax, lang: str) -> None:  # type: ignore[no-untyped-def]
+def _fmt_axis(ax, lang: str) -> None:
     """Decimal commas on numeric axes only (never on category labels)."""
     from matplotlib import ticker
 
@@ -45,7 +45,7 @@ def _fmt_axis(ax, lang: str) -> None:  # type: ignore[no-untyped-def]
             axis.set_major_formatter(ticker.FuncFormatter(f))
 
 
-def _png(fig) -> bytes:  # type: ignore[no-untyped-def]
+def _png(fig) -> bytes:
     """The figure as a 64-colour palette PNG at 72 dpi, drawn and encoded once (the Agg
     buffer goes straight to Pillow: no intermediate full-colour PNG)."""
     import matplotlib.pyplot as plt
@@ -64,7 +64,7 @@ def _png(fig) -> bytes:  # type: ignore[no-untyped-def]
     return out.getvalue()
 
 
-def _axes(figsize: tuple[float, float]):  # type: ignore[no-untyped-def]
+def _axes(figsize: tuple[float, float]):
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -99,7 +99,7 @@ def _not_shown(lang: str) -> str:
     return i18n.t({"nl": "niet getoond", "en": "not shown"}, lang)
 
 
-def _means(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def]
+def _means(data: dict, d: DisclosedPage, label):
     from evalkit.core import plotting
 
     ax = _axes((5.2, 3.3))
@@ -124,7 +124,7 @@ def _means(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def]
     return ax
 
 
-def _bars(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def]
+def _bars(data: dict, d: DisclosedPage, label):
     from evalkit.core import plotting
 
     ax = _axes((5.6, 3.2))
@@ -145,7 +145,7 @@ def _bars(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def]
     return ax
 
 
-def _did(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def]
+def _did(data: dict, d: DisclosedPage, label):
     from evalkit.core import plotting
 
     ax = _axes((5.6, 3.4))
@@ -159,11 +159,11 @@ def _did(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def]
         vals[key] = (pre, post)
         if pre is not None and post is not None:
             ax.plot(xs, [pre, post], "o-", color=col, label=lab, lw=2)
-    c, t = vals["comparison"], vals["treated"]
-    if None not in c and None not in t:
+    (c0, c1), (t0, _) = vals["comparison"], vals["treated"]
+    if c0 is not None and c1 is not None and t0 is not None and None not in vals["treated"]:
         ax.plot(
             xs,
-            [t[0], t[0] + (c[1] - c[0])],
+            [t0, t0 + (c1 - c0)],
             "--",
             color=plotting.COLORS["intervention"],
             label=data["labels"][2],
@@ -178,7 +178,7 @@ def _did(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def]
     return ax
 
 
-def _funnel(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def]
+def _funnel(data: dict, d: DisclosedPage, label):
     from evalkit.core import plotting
 
     ax = _axes((6.5, 3.6))
@@ -220,7 +220,7 @@ def _funnel(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def
     return ax
 
 
-def _trend(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def]
+def _trend(data: dict, d: DisclosedPage, label):
     from evalkit.core import plotting
 
     ax = _axes((6.5, 3.4))
@@ -231,8 +231,7 @@ def _trend(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def]
     }
     former_colours = iter([plotting.PALETTE[i] for i in (0, 2, 3, 4, 1, 7)] * 2)
     for s in data["series"]:
-        pts = [(yr, _val(d, v)) for yr, v in s["points"]]
-        pts = [(yr, v) for yr, v in pts if v is not None]
+        pts = [(yr, y) for yr, v in s["points"] if (y := _val(d, v)) is not None]
         if not pts:
             continue
         col, ls = (next(former_colours), "-") if s["style"] == "former" else styles[s["style"]]
@@ -251,7 +250,7 @@ def _trend(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def]
     return ax
 
 
-def _boxes(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def]
+def _boxes(data: dict, d: DisclosedPage, label):
     from evalkit.core import plotting
 
     ax = _axes((6.5, 3.2))
@@ -290,7 +289,7 @@ def _boxes(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def]
     return ax
 
 
-def _forest(data: dict, d: DisclosedPage, label):  # type: ignore[no-untyped-def]
+def _forest(data: dict, d: DisclosedPage, label):
     from evalkit.core import plotting
 
     rows = data["rows"]  # (name, est, lo, hi) plain numbers already disclosed

@@ -208,7 +208,7 @@ def _block_html(c: _Ctx, b: Any) -> str:
 _PAGE = None
 
 
-def _template():  # type: ignore[no-untyped-def]
+def _template():
     global _PAGE
     if _PAGE is None:
         import jinja2

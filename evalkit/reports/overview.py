@@ -239,10 +239,10 @@ def index_page(
         "skipped": _T("klaar (ongewijzigd)", "done (unchanged)", lang),
         "failed": _T("niet gemaakt", "not made", lang),
     }
-    rows = []
+    table_rows: list[dict[str, Any]] = []
     for rec in table.sort_values(["coalition_name", "coalition_code"]).to_dict(orient="records"):
         code = str(rec["coalition_code"])
-        k = keys.get(code) or {}
+        kf = keys.get(code) or {}
         st = str(rec["status"])
         row: dict[str, Any] = {
             "name": str(rec["coalition_name"]),
@@ -255,7 +255,7 @@ def index_page(
             "_link": rec.get("html") or "",
             "_failed": st == "failed",
         }
-        qs = k.get("quantities", {}) if st != "failed" else {}
+        qs = kf.get("quantities", {}) if st != "failed" else {}
         for kid, spec in qs.items():
             page.q(
                 f"{code}.{kid}",
@@ -270,15 +270,15 @@ def index_page(
             row["n"] = Ref(f"{code}.n_pairs")
         if st == "failed":
             row["n"] = _T("zie de foutpagina", "see the error page", lang)
-        elif k and "n_pairs" not in qs:
+        elif kf and "n_pairs" not in qs:
             row["n"] = _T("niet getoond (te weinig deelnemers)", "not shown (too few participants)", lang)
         for col, a, b in (("means", "mean_pre", "mean_post"), ("share", "share_pre", "share_post")):
             if a in qs and b in qs:
                 row[col] = (Ref(f"{code}.{a}"), Ref(f"{code}.{b}"))
         if all(x in qs for x in ("mean_diff", "ci_lower", "ci_upper")):
             row["change"] = (Ref(f"{code}.mean_diff"), Ref(f"{code}.ci_lower"), Ref(f"{code}.ci_upper"))
-        rows.append(row)
-    sec.add(_CoalitionTable(rows, lang))  # type: ignore[arg-type]
+        table_rows.append(row)
+    sec.add(_CoalitionTable(table_rows, lang))
     sec.add(
         Text(
             _T(

@@ -182,10 +182,11 @@ def template_parameters(template) -> dict[str, Any]:
         raise ParameterError(f"the parameters cell is not valid Python: {exc}") from exc
     params: dict[str, Any] = {}
     for node in tree.body:
+        targets: list[ast.Name]
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             targets, value = [node.target], node.value
         elif isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
-            targets, value = node.targets, node.value
+            targets, value = [t for t in node.targets if isinstance(t, ast.Name)], node.value
         else:
             raise ParameterError(
                 "the parameters cell may only assign literals to names "
@@ -889,11 +890,11 @@ def _cmd_report(args) -> int:
             data = Path(args.cwd or ".", params.pop("data_path"))
             params.pop("results_cache", None)
             code = params.pop("coalition_code")
-            out = render_coalition(data, coalition_code=code, output_dir=args.out, **params)
-            print(out.html_path)
-            if not out.ok:
+            outcome = render_coalition(data, coalition_code=code, output_dir=args.out, **params)
+            print(outcome.html_path)
+            if not outcome.ok:
                 print(
-                    f"evalkit report: geen rapport gemaakt ({out.message}); zie de foutpagina.",
+                    f"evalkit report: geen rapport gemaakt ({outcome.message}); zie de foutpagina.",
                     file=sys.stderr,
                 )
                 return 1

@@ -21,7 +21,7 @@ from evalkit.core.errors import ParameterError, StoreError
 __all__ = ["cli_store"]
 
 
-def _store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _store(args: argparse.Namespace):
     from evalkit.store.store import Store
 
     return Store(args.database)
@@ -50,7 +50,7 @@ def _cmd(args: argparse.Namespace) -> int:
     return 0
 
 
-def cli_store(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def cli_store(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "store",
         help="portal database: key, upgrade, purge (retention)",
