@@ -8,7 +8,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 LOG     = $(VENV)/install.log
 
-.PHONY: setup demo test test-fast lab bench clean
+.PHONY: setup demo test test-fast lint format lab bench clean
 
 setup: $(VENV)/.installed
 
@@ -32,6 +32,16 @@ test: setup
 	   echo "Let op: de browsertests zijn overgeslagen omdat Chromium ontbreekt. Aanzetten:"; \
 	   echo "  sudo apt-get install chromium   (Debian/Ubuntu; .ci/run doet dit in CI), dan opnieuw: make test"; \
 	 fi; exit $$status
+
+# Lint: what CI checks before the tests (pyproject.toml [tool.ruff], [tool.mypy]); silent when clean.
+# `make format` rewrites the files the way `ruff format --check` wants them.
+lint: setup
+	@$(VENV)/bin/ruff check --quiet . && $(VENV)/bin/ruff format --check --quiet . \
+	 && $(VENV)/bin/mypy --no-error-summary evalkit \
+	 || { echo "make lint: fix the findings above (make format rewrites the layout)"; exit 1; }
+
+format: setup
+	@$(VENV)/bin/ruff format --quiet . && $(VENV)/bin/ruff check --quiet --fix .
 
 # The fast subset (under a minute): everything but tests marked slow (see tests/conftest.py).
 test-fast: setup
