@@ -55,7 +55,7 @@ from evalkit.reports.content import (
 from evalkit.reports.reference import BenchmarkFigures, ReferenceFigures
 
 #: one table row: a cell per column id
-_Row = dict[str, str | Ref | Status]
+_Row = dict[str, str | Ref | Status | Text]
 
 __all__ = [
     "AGE_BANDS",

@@ -640,8 +640,8 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         for item, r in piv.iterrows():
             row = {"item": item}
             for g in piv.columns:
-                gn = int(st.invariance_summary.loc[g, "n"]) if g in st.invariance_summary.index else None
-                ref = B.est(_key("dif", g, item), r[g], gn, 3)
+                gn_g = int(st.invariance_summary.loc[g, "n"]) if g in st.invariance_summary.index else None
+                ref = B.est(_key("dif", g, item), r[g], gn_g, 3)
                 row[g] = ref
                 row[f"{g}_flag"] = "DIF" if bool(flags.get((item, g), False)) else ""
             drows.append(row)
