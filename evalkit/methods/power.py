@@ -314,6 +314,49 @@ def _solve_increasing(f: Callable[[float], float], target: float, lo: float, hi:
 # ----------------------------------------------------------------------------------------
 # t-test power (paired, did_2x2)
 # ----------------------------------------------------------------------------------------
+def _solve_t_design(
+    pw: Callable[[float, float], float],
+    *,
+    solved: str,
+    effect: float | None,
+    n: float | None,
+    power: float | None,
+    n_given: object,
+    n_low: float,
+    whole_n: Callable[[float], int],
+    n_word: str,
+    check_n: Callable[[int], None] | None = None,
+) -> tuple[float, int, float, float]:
+    """Solve a t-test design (paired, did_2x2) for the one of n, effect, power left out.
+
+    ``pw(effect, n)`` is the power, increasing in both. ``n_low`` is the smallest n the
+    design allows, ``whole_n`` turns the exact solution into the n to report, ``n_word``
+    names what n counts in the message for a fractional ``n_given`` and ``check_n`` checks
+    a given n further. Returns ``(n_exact, n_int, effect, power)``.
+    """
+    if solved == "n":
+        assert effect is not None and power is not None
+        n_exact = _solve_increasing(lambda m: pw(effect, m), power, n_low, float(_MAX_N), "n")
+        n_int = whole_n(n_exact)
+        return n_exact, n_int, effect, pw(effect, n_int)
+    assert n is not None
+    n_int = int(round(n))
+    if abs(n - n_int) > 1e-9:
+        raise ParameterError(f"n must be a whole number of {n_word}, got {n_given!r}.")
+    if check_n is not None:
+        check_n(n_int)
+    if solved == "effect":
+        assert power is not None
+        return (
+            float(n_int),
+            n_int,
+            _solve_increasing(lambda d: pw(d, n_int), power, 1e-8, 50.0, "effect"),
+            power,
+        )
+    assert effect is not None
+    return float(n_int), n_int, effect, pw(effect, n_int)
+
+
 def _t_power(ncp: float, df: float, alpha: float, sides: int) -> float:
     """Power of a t-test with noncentrality ``ncp`` (as pwr::pwr.t.test / G*Power)."""
     if not (df > 0):
@@ -398,24 +441,17 @@ def paired(
     def pw(d: float, m: float) -> float:
         return _t_power(d * math.sqrt(m), m - 1, alpha_, sides)
 
-    if solved == "n":
-        assert eff is not None and power_ is not None
-        n_exact = _solve_increasing(lambda m: pw(eff, m), power_, 2.0, float(_MAX_N), "n")
-        n_int = max(2, math.ceil(n_exact - 1e-9))
-        eff_v, power_v = eff, pw(eff, n_int)
-    else:
-        assert n_ is not None
-        n_int = int(round(n_))
-        if abs(n_ - n_int) > 1e-9:
-            raise ParameterError(f"n must be a whole number of pairs, got {n!r}.")
-        n_exact = float(n_int)
-        if solved == "effect":
-            assert power_ is not None
-            eff_v = _solve_increasing(lambda d: pw(d, n_int), power_, 1e-8, 50.0, "effect")
-            power_v = power_
-        else:
-            assert eff is not None
-            eff_v, power_v = eff, pw(eff, n_int)
+    n_exact, n_int, eff_v, power_v = _solve_t_design(
+        pw,
+        solved=solved,
+        effect=eff,
+        n=n_,
+        power=power_,
+        n_given=n,
+        n_low=2.0,
+        whole_n=lambda x: max(2, math.ceil(x - 1e-9)),
+        n_word="pairs",
+    )
     method = f"paired t-test, noncentral t (G*Power, pwr::pwr.t.test type='paired'), {alternative}"
     return PowerResult(
         kind="paired",
@@ -697,34 +733,35 @@ def did_2x2(
         return _t_power(ncp, df, alpha_, sides)
 
     lo = 4.0 if k is None else float(k)
-    if solved == "n":
+    if solved == "n" and k is not None and icc > 0:
         assert eff is not None and power_ is not None
-        if k is not None and icc > 0:
-            limit = _t_power(eff / math.sqrt(8 * (1 - rho) * icc / k), k - 2, alpha_, sides)
-            if limit <= power_:
-                raise EstimationError(
-                    f"with {k} clusters and icc = {icc:g} the power cannot exceed {limit:.3f}, "
-                    "however many participants per cluster: add clusters."
-                )
-        n_exact = _solve_increasing(lambda m: pw(eff, m), power_, lo, float(_MAX_N), "n")
-        n_int = math.ceil(n_exact - 1e-9)
-        n_int += n_int % 2  # an even number: half per group
-        eff_v, power_v = eff, pw(eff, n_int)
-    else:
-        assert n_ is not None
-        n_int = int(round(n_))
-        if abs(n_ - n_int) > 1e-9:
-            raise ParameterError(f"n must be a whole number of participants, got {n!r}.")
+        limit = _t_power(eff / math.sqrt(8 * (1 - rho) * icc / k), k - 2, alpha_, sides)
+        if limit <= power_:
+            raise EstimationError(
+                f"with {k} clusters and icc = {icc:g} the power cannot exceed {limit:.3f}, "
+                "however many participants per cluster: add clusters."
+            )
+
+    def even_n(x: float) -> int:
+        n_up = math.ceil(x - 1e-9)
+        return n_up + n_up % 2  # an even number: half per group
+
+    def at_least_clusters(n_int: int) -> None:
         if k is not None and n_int < k:
             raise ParameterError(f"n={n_int} is smaller than clusters={k}.")
-        n_exact = float(n_int)
-        if solved == "effect":
-            assert power_ is not None
-            eff_v = _solve_increasing(lambda d: pw(d, n_int), power_, 1e-8, 50.0, "effect")
-            power_v = power_
-        else:
-            assert eff is not None
-            eff_v, power_v = eff, pw(eff, n_int)
+
+    n_exact, n_int, eff_v, power_v = _solve_t_design(
+        pw,
+        solved=solved,
+        effect=eff,
+        n=n_,
+        power=power_,
+        n_given=n,
+        n_low=lo,
+        whole_n=even_n,
+        n_word="participants",
+        check_n=at_least_clusters,
+    )
     cl = "" if k is None else f", {k} clusters, icc = {icc:g} (design effect)"
     m_txt = f"2x2 difference-in-differences, t-test, rho = {rho:g}{cl}, {alternative}"
     notes = [
