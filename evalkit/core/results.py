@@ -92,8 +92,8 @@ class Result:
             _attach_alt_text(self, drawn, kw.get("lang"))
             return drawn
 
-        plot_with_alt_text._evalkit_alt = True  # type: ignore[attr-defined]
-        cls.plot = plot_with_alt_text  # type: ignore[method-assign]
+        plot_with_alt_text._evalkit_alt = True
+        cls.plot = plot_with_alt_text
 
     def figure_alt_text(self, lang: str | None = None, drawn=None) -> str:
         """The alt text of this result's figure: what is drawn (title, axes, series; see

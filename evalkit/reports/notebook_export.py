@@ -84,7 +84,7 @@ def _convert_markdown(source: str) -> str:
 class MathMLPreprocessor(Preprocessor):
     """nbconvert preprocessor: formulas of Markdown cells to MathML."""
 
-    def preprocess_cell(self, cell, resources, index):  # type: ignore[override]
+    def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "markdown":
             cell.source = _convert_markdown(cell.source)
         return cell, resources
@@ -124,7 +124,7 @@ class OfflineHTMLExporter(HTMLExporter):
         self.template_file = "evalkit_offline.html.j2"
         self.register_preprocessor(MathMLPreprocessor, enabled=True)
 
-    def _init_resources(self, resources):  # type: ignore[no-untyped-def]
+    def _init_resources(self, resources):
         resources = super()._init_resources(resources)
         resources["mathjax_url"] = ""
         resources["require_js_url"] = ""

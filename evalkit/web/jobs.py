@@ -116,7 +116,8 @@ def render_in_worker(task: RenderTask) -> RenderOutcome:
             )
         if not out.ok:
             stage = out.stage if out.stage in _STAGES else "render"
-            message, values = f"job_failed_{stage}", {}
+            message = f"job_failed_{stage}"
+            values: dict[str, Any] = {}
             if stage == "analysis":
                 message, values = analysis_failure(path, task)
             return RenderOutcome(

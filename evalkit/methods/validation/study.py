@@ -60,6 +60,7 @@ from evalkit.core.errors import EvalkitError, ParameterError
 from evalkit.core.i18n import fmt_number, t
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
+from evalkit.data.codebook import Codebook
 from evalkit.methods.validation import grading
 from evalkit.methods.validation.consistency import reliability
 from evalkit.methods.validation.cosmin import cosmin_table
@@ -570,7 +571,7 @@ class ValidationStudy(Result):
 # ----------------------------------------------------------------------------------------
 # the study
 # ----------------------------------------------------------------------------------------
-def _instrument(codebook) -> tuple[object, dict]:
+def _instrument(codebook) -> tuple[Codebook, dict]:
     from evalkit.data.codebook import load_codebook
 
     cb = load_codebook(codebook)
