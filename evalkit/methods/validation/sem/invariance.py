@@ -32,6 +32,7 @@ multiplier) test and refits, until the level no longer fails against the previou
 
 from __future__ import annotations
 
+import html
 import warnings
 from collections.abc import Sequence
 
@@ -41,11 +42,12 @@ from scipy import stats
 
 from evalkit.core.checks import check_lang, check_option, check_positive_int
 from evalkit.core.errors import NoFigureError, ParameterError
-from evalkit.core.i18n import fmt_number, t
+from evalkit.core.i18n import fmt_number, fmt_p, t
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.methods.validation.model_syntax import ParsedModel, parse_model
 from evalkit.methods.validation.sem.cfa import check_missing, fit_sample, get_estimator
+from evalkit.methods.validation.sem.display import decision_cell, html_block, html_table, num_cell, p_cell
 from evalkit.methods.validation.sem.estimator import Estimator, Sample
 from evalkit.methods.validation.sem.fit_measures import DELTA_CFI_CUTOFF, DELTA_RMSEA_CUTOFF
 from evalkit.methods.validation.sem.optimize import single_thread_blas
@@ -186,8 +188,12 @@ class DifferenceTest(Result):
         return (
             f"{self.title[lang]} ({self.estimator}; {self.method[lang]}): delta chi2 = "
             f"{fmt_number(d, 3, lang)}, df = {fmt_number(self.delta_df, 0, lang)}, "
-            f"p = {fmt_number(p, 4, lang)}"
+            f"{fmt_p(p, lang)}"
         )
+
+    def _repr_html_(self) -> str:
+        lang = resolve_lang(None)
+        return f'<div class="evalkit-result"><pre>{html.escape(self.summary(lang))}</pre></div>'
 
     def plot(self, **kwargs):
         raise NoFigureError(
@@ -308,18 +314,38 @@ def _reported(table: pd.DataFrame, robust: bool) -> pd.DataFrame:
     return out
 
 
-def _table_text(table: pd.DataFrame, lang: str) -> str:
-    """The table as text: 4 decimals (decimal comma in Dutch), '–' for missing,
-    ja/nee (yes/no) for the decisions."""
+def _compact(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The reported table in a summary: chi2, df, CFI, RMSEA, the difference test (p
+    readable) and the changes in CFI and RMSEA, three decimals, one decision column."""
+    out = pd.DataFrame(index=pd.Index(list(table.index), name=t("sem_tables.col.model", lang)))
+    out["chi2"] = [num_cell(v, 3, lang) for v in table["chi2"]]
+    out["df"] = [num_cell(v, 0, lang) for v in table["df"]]
+    out["CFI"] = [num_cell(v, 3, lang) for v in table["cfi"]]
+    out["RMSEA"] = [num_cell(v, 3, lang) for v in table["rmsea"]]
+    out["Δchi2"] = [num_cell(v, 3, lang) for v in table["delta_chi2"]]
+    out["Δdf"] = [num_cell(v, 0, lang) for v in table["delta_df"]]
+    out["p"] = [p_cell(v, lang) for v in table["p_value"]]
+    out["ΔCFI"] = [num_cell(v, 3, lang) for v in table["delta_cfi"]]
+    out["ΔRMSEA"] = [num_cell(v, 3, lang) for v in table["delta_rmsea"]]
+    out[t("sem_tables.col.decision", lang)] = [
+        "–" if i == 0 else decision_cell([r[c] for c in DECISION_COLUMNS], lang)
+        for i, (_, r) in enumerate(table.iterrows())
+    ]
+    return out
+
+
+def _full(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Every column of a (reported) table as text: 4 decimals, p readable, ja/nee."""
     out = pd.DataFrame(index=table.index)
-    yes, no = t({"nl": "ja", "en": "yes"}, lang), t({"nl": "nee", "en": "no"}, lang)
+    yes, no = t("sem_tables.word.yes", lang), t("sem_tables.word.no", lang)
     for c in table.columns:
         if c in DECISION_COLUMNS:
             out[c] = [("–" if pd.isna(v) else yes if bool(v) else no) for v in table[c]]
+        elif c.startswith("p_value"):
+            out[c] = [p_cell(v, lang) for v in table[c]]
         else:
-            digits = 0 if c in ("df", "delta_df") else 4
-            out[c] = [fmt_number(float(v), digits, lang) for v in table[c]]
-    return out.to_string()
+            out[c] = [num_cell(v, 0 if c in ("df", "delta_df") else 4, lang) for v in table[c]]
+    return out
 
 
 # ========================================================================================
@@ -583,7 +609,7 @@ class InvarianceResult(Result):
         if self.robust:
             lines.append(t(_TEXT["scaled"], lang))
         with pd.option_context("display.width", 160, "display.max_columns", 20):
-            lines.append(_table_text(_reported(self.table, self.robust), lang))
+            lines.append(_compact(_reported(self.table, self.robust), lang).to_string())
         lines.append(t(_TEXT["criteria"], lang, a=fmt_number(self.alpha, 2, lang)))
         for lvl in list(self.table.index)[1:]:
             r = self.table.loc[lvl]
@@ -594,6 +620,20 @@ class InvarianceResult(Result):
             if lvl == "scalar" and not ok:
                 lines.append(t(_TEXT["scalar_failed"], lang))
         return "\n".join(lines)
+
+    def appendix(self, lang: str | None = None) -> pd.DataFrame:
+        """:attr:`table` as readable text (every column; 4 decimals in the language's
+        convention, p-values as ``< 0,001``, no scientific notation)."""
+        return _full(self.table, resolve_lang(lang))
+
+    def _repr_html_(self) -> str:
+        lang = resolve_lang(None)
+        return html_block(
+            self.title[lang],
+            self.summary(lang),
+            t("sem_tables.appendix.table", lang),
+            html_table(self.appendix(lang), index=True),
+        )
 
     def plot(self, *, ax=None, lang: str | None = None):
         """Delta CFI and delta RMSEA per level against the cut-offs (dashed lines); the
@@ -836,8 +876,34 @@ class PartialInvarianceResult(Result):
         )
         lines = [head + (", ".join(self.freed) if self.freed else "–")]
         with pd.option_context("display.width", 160, "display.max_columns", 20):
-            lines.append(_table_text(_reported(self.table, self.robust), lang))
+            if len(self.steps):
+                steps = pd.DataFrame(
+                    {
+                        t("sem_tables.col.step", lang): [num_cell(v, 0, lang) for v in self.steps["step"]],
+                        t("sem_tables.col.freed", lang): list(self.steps["freed"]),
+                        t("sem_tables.col.score", lang): [
+                            num_cell(v, 3, lang) for v in self.steps["score_x2"]
+                        ],
+                        "df": [num_cell(v, 0, lang) for v in self.steps["score_df"]],
+                        "p": [p_cell(v, lang) for v in self.steps["score_p_value"]],
+                    }
+                )
+                lines.append(steps.to_string(index=False))
+            lines.append(_compact(_reported(self.table, self.robust), lang).to_string())
         return "\n".join(lines)
+
+    def appendix(self, lang: str | None = None) -> pd.DataFrame:
+        """:attr:`table` as readable text (see :meth:`InvarianceResult.appendix`)."""
+        return _full(self.table, resolve_lang(lang))
+
+    def _repr_html_(self) -> str:
+        lang = resolve_lang(None)
+        return html_block(
+            self.title[lang],
+            self.summary(lang),
+            t("sem_tables.appendix.table", lang),
+            html_table(self.appendix(lang), index=True),
+        )
 
     def plot(self, **kwargs):
         raise NoFigureError(

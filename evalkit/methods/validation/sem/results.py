@@ -15,6 +15,7 @@ from evalkit.core.i18n import fmt_number, fmt_p, t
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.methods.validation.model_syntax import ParsedModel
+from evalkit.methods.validation.sem.display import html_block, html_table, parameter_appendix
 from evalkit.methods.validation.sem.estimator import Estimator, SEMProblem
 from evalkit.methods.validation.sem.fit_measures import GOOD_FIT
 from evalkit.methods.validation.sem.ml import constraint_score_tests
@@ -398,6 +399,24 @@ class CFAResult(Result):
         with pd.option_context("display.width", 120, "display.max_rows", 500):
             lines.append(ld.to_string(index=False))
         return "\n".join(lines)
+
+    def appendix(self, lang: str | None = None) -> pd.DataFrame:
+        """Every parameter as a readable table (text cells: three decimals in the
+        language's convention, p-values as ``< 0,001``, no scientific notation) -- the
+        appendix of a report and of the HTML view. The numbers are in :attr:`parameters`
+        and :meth:`tidy`."""
+        lang = resolve_lang(lang)
+        return parameter_appendix(self.parameters, lang, multigroup=self.multigroup)
+
+    def _repr_html_(self) -> str:
+        lang = resolve_lang(None)
+        app = self.appendix(lang)
+        return html_block(
+            self.title[lang],
+            self.summary(lang),
+            t("sem_tables.appendix.parameters", lang, n=fmt_number(len(app), 0, lang)),
+            html_table(app),
+        )
 
     def plot(self, *, ax=None, lang: str | None = None):
         """Dot plot of the standardised loadings per item (coloured by factor or group)."""
