@@ -258,9 +258,7 @@ def _check_02(text: str, seed: int) -> None:
     iv = df[df["group"] == "intervention"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        es = meta.effect_sizes(
-            iv, outcome="total", effect="mean_diff", unit="participant_id", time="wave", min_cell=10
-        )
+        es = meta.effect_sizes(iv, outcome="total", effect="mean_diff", unit="participant_id", time="wave")
     pooled = meta.random_effects(es, estimate="estimate", std_error="std_error", prediction="t")
     est, pi_lo, pi_hi = _num(
         r"mean change was (-?\d+\.\d+) DJG-11 points.*?predicted (?:anywhere )?between (-?\d+\.\d+) and (-?\d+\.\d+)",
