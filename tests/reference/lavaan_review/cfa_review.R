@@ -1,4 +1,4 @@
-# Extra lavaan 0.6-14 references for the reviewer's tests (tests/test_review_cfa.py).
+# Extra lavaan 0.6-14 references for the reviewer's tests (tests/test_cfa_checks.py).
 # Run from this directory:  Rscript cfa_review.R
 suppressPackageStartupMessages(library(lavaan))
 options(digits = 17)

@@ -1,4 +1,4 @@
-"""Input data of tests/test_review_prepost.py (run once; the CSV is committed).
+"""Input data of tests/test_prepost_checks.py (run once; the CSV is committed).
 
 Long data with what the prepost authors' tests do not cover: string ids with leading
 zeros (``"007"``), units measured only at pre, only at post or only at follow-up, a

@@ -1,4 +1,4 @@
-# Independent reference values (R, base stats only) for tests/test_review_prepost.py.
+# Independent reference values (R, base stats only) for tests/test_prepost_checks.py.
 # Run from this directory:  Rscript prepost_review.R   (input: long.csv from make_data.py)
 options(digits = 17)
 d <- read.csv("long.csv", colClasses = c(id = "character"))
