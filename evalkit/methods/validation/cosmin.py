@@ -10,8 +10,9 @@ structural         CFI or TLI > 0.95, or RMSEA < 0.06, or SRMR < 0.08 (WLSMV:   
                    the scaled CFI, TLI, RMSEA)
 internal cons.     structural validity + and alpha >= 0.70 for every (sub)scale    \\- / ?
                    (rated on the worst subscale)
-cross-cultural     scalar invariance holds: no level up to scalar rejected by      \\-
-validity           delta CFI / delta RMSEA (the invariance result's decisions)
+cross-cultural     scalar invariance holds: no level up to scalar rejected (ML:    \\-
+validity           delta CFI / delta RMSEA; WLSMV: the scaled difference test,
+                   ``invariance_criterion="lrt"``) and no flagged DIF item
 reliability        ICC >= 0.70 (ICC2, absolute agreement, preferred)              \\-
 measurement error  SDC < MIC (MIC must be given by the user)                       \\- / ?
 hypotheses         >= 75% of the hypotheses confirmed                              \\-
