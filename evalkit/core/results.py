@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.core.errors import NoFigureError, ParameterError
+from evalkit.core.i18n import fmt_number as i18n_fmt
 from evalkit.core.language import resolve_lang
 
 __all__ = ["Result", "TIDY_COLUMNS", "tidy_frame"]
@@ -175,11 +176,25 @@ class Result:
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>\n{self.summary()}"
 
-    def _html_table(self) -> str:
-        df = self.tidy()
-        return df.to_html(
-            index=False, float_format=lambda x: f"{x:.4g}", border=0, classes="evalkit-table", na_rep=""
-        )
+    def _html_table(self, lang: str | None = None) -> str:
+        """The tidy table as HTML in the language's number notation (decimal comma in Dutch,
+        point in English; four significant digits; years as years)."""
+        from evalkit.core.text import YEAR_COLUMNS, fmt_sig, fmt_year
+
+        lang = resolve_lang(lang)
+        df = self.tidy().copy()
+        for col in df.columns:
+            s = df[col]
+            if s.dtype == bool or not pd.api.types.is_numeric_dtype(s):
+                continue
+            whole = s.dropna().map(lambda v: float(v).is_integer()).all()
+            if str(col) in YEAR_COLUMNS and whole:
+                df[col] = s.map(lambda v: "" if pd.isna(v) else fmt_year(v)).astype(object)
+            elif pd.api.types.is_integer_dtype(s) or (col == "n" and whole):
+                df[col] = s.map(lambda v: "" if pd.isna(v) else i18n_fmt(int(v), 0, lang)).astype(object)
+            else:
+                df[col] = s.map(lambda v: fmt_sig(v, lang)).astype(object)
+        return df.to_html(index=False, border=0, classes="evalkit-table", na_rep="")
 
     def _repr_html_(self) -> str:
         lang = resolve_lang(None)

@@ -54,6 +54,7 @@ from evalkit.core.checks import check_lang, check_option
 from evalkit.core.errors import EstimationError, EvalkitError, EvalkitWarning, ParameterError
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
+from evalkit.core.text import localize_numbers
 
 __all__ = ["paired", "mcnemar", "did_2x2", "simulate", "PowerResult"]
 
@@ -207,7 +208,12 @@ class PowerResult(Result):
                 p=pw,
                 a=a,
             )
-        lines = [first, i18n.t({"nl": "Methode: {m}.", "en": "Method: {m}."}, lang, m=self.method)]
+        lines = [
+            first,
+            i18n.t(
+                {"nl": "Methode: {m}.", "en": "Method: {m}."}, lang, m=localize_numbers(self.method, lang)
+            ),
+        ]
         lines += [i18n.t(note, lang) for note in self._notes]
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
