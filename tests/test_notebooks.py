@@ -45,10 +45,7 @@ WITH_FIGURES = {
 
 #: Notebooks owned by another helper that do not meet a rule yet: xfail(strict=True), so the
 #: marker must go when they do.
-VALIDATION_OWNED_XFAIL: dict[str, str] = {
-    "03_youth_instrument_validation.ipynb": "validation helper (issue 18) is thinning notebook 03: its markdown "
-    "still states numbers (age ranges, cut-offs, counts)",
-}
+VALIDATION_OWNED_XFAIL: dict[str, str] = {}
 
 _CHECK = "import sys as _sys, evalkit as _ek\nprint(_sys.executable)\nprint(_ek.__file__)"
 
@@ -279,7 +276,52 @@ def _check_02(text: str, seed: int) -> None:
     assert truth["coalitions"]["true_change"].mean() < 0 and "increased on average" not in text
 
 
-SEEDED_CHECKS = {"01_programme_effect.ipynb": _check_01, "02_intervention_synthesis.ipynb": _check_02}
+def _check_03(text: str, seed: int) -> None:
+    """Notebook 03 (COSMIN validation of the youth draft): the DIF item, the ICC(2,1) lower
+    limits and the DIF hypothesis's d agree with numbers computed here, and with the truth."""
+    import evalkit
+    from evalkit import datasets, scales
+    from evalkit import validation as V
+
+    raw, truth = datasets.generate_youth(seed=seed, return_truth=True)
+    t1 = raw[raw["wave"] == "t1"].reset_index(drop=True)
+    assert f"seed {seed}" in text and "Synthetic example data" in text
+    assert f"On {len(t1):,} respondents" in text
+    scale = evalkit.load_codebook("youth_instrument").scale
+    its = scale["subscales"]["emotional"]
+    keyed = t1[its].astype(float)
+    rev = [i for i in scale["scoring"]["reverse"] if i in its]
+    keyed[rev] = 4 - keyed[rev]
+    d = keyed.assign(gender=t1["gender"])
+    d = d[d["gender"].isin(["jongen", "meisje"])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        flagged = list(V.dif(d, items=its, group="gender", reference="jongen").flagged)
+    assert flagged == [truth["dif"]["item"]]  # the screening finds the generator's DIF item
+    assert f"Items with important DIF: {truth['dif']['item']} (gender)." in text
+    sc = raw[["respondent_id", "wave"]].join(scales.score(raw, "youth_instrument"))
+    for s in ("social", "emotional"):
+        wide = sc.pivot_table(index="respondent_id", columns="wave", values=s)[["t1", "t2"]].dropna()
+        lo = float(V.icc(wide).table.loc["ICC2", "ci_lower"])
+        named = re.search(rf"below 0\.70 for [^:]*\b{s} \((\d\.\d\d)\)", text)
+        assert bool(named) == (lo < 0.70), (s, lo)
+        if named:
+            assert float(named.group(1)) == pytest.approx(lo, abs=0.006)
+    s1 = scales.score(t1, "youth_instrument").assign(gender=t1["gender"])
+    s1 = s1[s1["gender"].isin(["jongen", "meisje"])]
+    kg = V.known_groups(
+        s1, score="emotional", group="gender", hypotheses=[{"higher": "meisje", "lower": "jongen"}]
+    )
+    (d_with, _d_without) = _num(r"d = (-?\d\.\d\d) with it, (-?\d\.\d\d) without it", text)
+    assert d_with == pytest.approx(float(kg.tidy()["cohens_d"].iloc[0]), abs=0.006)
+    assert "the EFA puts every item with its true factor: yes" in text
+
+
+SEEDED_CHECKS = {
+    "01_programme_effect.ipynb": _check_01,
+    "02_intervention_synthesis.ipynb": _check_02,
+    "03_youth_instrument_validation.ipynb": _check_03,
+}
 #: Notebooks without example data to redraw (real data only).
 REAL_DATA_ONLY = {"04_monitoring.ipynb": "real Health Monitor data only: no example data to redraw"}
 
