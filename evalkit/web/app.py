@@ -19,8 +19,10 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import logging
 import re
 import secrets
+import shutil
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -260,6 +262,8 @@ class Portal:
         render worker; the other workers go on serving coalitions). The files are decrypted
         into a private temporary folder (mode 0700) that is removed when the batch ends."""
         latest = self.store.latest_valid_submissions(ALL)
+        if not latest:
+            return "", 0
         folder = Path(tempfile.mkdtemp(prefix="evalkit-batch-"))
         (folder / "invoer").mkdir()
         coalitions = []
@@ -277,58 +281,58 @@ class Portal:
     def _batch_finished(self, outcome: RenderOutcome) -> None:
         """Store the batch's pages (source ``batch``, each with its disclosure record and its
         registry entry) and its overview page; remove the decrypted files."""
-        import shutil
-
         folder, subs = self._batches.pop(outcome.job_id, (None, {}))
         try:
-            if outcome.status != "done" or folder is None:
-                self.store.update_batch(
-                    outcome.job_id, "failed", message=outcome.message or "job_failed_render"
-                )
-                return
-            out = folder / "rapporten"
-            keys = outcome.key.get("keys", {})
-            pages: dict[str, str] = {}
-            n_ok = n_failed = 0
-            for row in outcome.key.get("table", []):
-                code, page = str(row["coalition_code"]), row.get("html")
-                if row.get("status") != "ok" or not page:
-                    n_failed += 1
-                    continue
-                html = (out / page).read_text(encoding="utf-8")
-                record_path = out / (Path(page).stem + ".disclosure.json")
-                record = (
-                    json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else None
-                )
-                rid = self.store.save_report(
-                    code,
-                    html,
-                    record,
-                    submission_id=subs.get(code),
-                    source="batch",
-                    title=f"{row.get('coalition_name') or code} ({code})",
-                    lang="en" if 'lang="en"' in html[:500] else "nl",
-                )
-                self.store.audit(None, "rendered", "report", rid, gm_code=code, detail="batch")
-                self._record(code, rid, keys.get(code) or {}, subs.get(code))
-                pages[page] = rid
-                n_ok += 1
-            index = out / (outcome.html or "index.html")
-            index_record = out / "index.disclosure.json"
-            self.store.update_batch(
-                outcome.job_id,
-                "done",
-                n_ok=n_ok,
-                n_failed=n_failed,
-                index_html=index.read_text(encoding="utf-8"),
-                index_disclosure=json.loads(index_record.read_text(encoding="utf-8"))
-                if index_record.is_file()
-                else None,
-                reports=pages,
-            )
+            self._store_batch(outcome, folder, subs)
+        except (OSError, ValueError, KeyError, StoreError, NotFoundError):
+            logging.getLogger("evalkit.web").exception("storing the batch failed")
+            self.store.update_batch(outcome.job_id, "failed", message="job_failed_render")
         finally:
             if folder is not None:
                 shutil.rmtree(folder, ignore_errors=True)
+
+    def _store_batch(self, outcome: RenderOutcome, folder: Path | None, subs: dict[str, str]) -> None:
+        if outcome.status != "done" or folder is None:
+            self.store.update_batch(outcome.job_id, "failed", message=outcome.message or "job_failed_render")
+            return
+        out = folder / "rapporten"
+        keys = outcome.key.get("keys", {})
+        pages: dict[str, str] = {}
+        n_ok = n_failed = 0
+        for row in outcome.key.get("table", []):
+            code, page = str(row["coalition_code"]), row.get("html")
+            if row.get("status") != "ok" or not page:
+                n_failed += 1
+                continue
+            html = (out / page).read_text(encoding="utf-8")
+            record_path = out / (Path(page).stem + ".disclosure.json")
+            record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else None
+            rid = self.store.save_report(
+                code,
+                html,
+                record,
+                submission_id=subs.get(code),
+                source="batch",
+                title=f"{row.get('coalition_name') or code} ({code})",
+                lang="en" if 'lang="en"' in html[:500] else "nl",
+            )
+            self.store.audit(None, "rendered", "report", rid, gm_code=code, detail="batch")
+            self._record(code, rid, keys.get(code) or {}, subs.get(code))
+            pages[page] = rid
+            n_ok += 1
+        index = out / (outcome.html or "index.html")
+        index_record = out / "index.disclosure.json"
+        self.store.update_batch(
+            outcome.job_id,
+            "done",
+            n_ok=n_ok,
+            n_failed=n_failed,
+            index_html=index.read_text(encoding="utf-8"),
+            index_disclosure=json.loads(index_record.read_text(encoding="utf-8"))
+            if index_record.is_file()
+            else None,
+            reports=pages,
+        )
 
     async def in_lane(self, lane: str, fn: Callable[..., Any], *args: Any) -> Any:
         """Run ``fn`` in a thread of the web process, at most ``<lane>_concurrency`` at a
@@ -836,7 +840,8 @@ async def batch(request: Request, user: UserInfo) -> Response:
 
     def run() -> int:
         bid, n = portal.start_batch(user, lang)
-        portal.store.audit(user, "batch_started", "batch", bid, detail=str(n))
+        if n:
+            portal.store.audit(user, "batch_started", "batch", bid, detail=str(n))
         return n
 
     n = await run_in_threadpool(run)
@@ -1059,6 +1064,7 @@ def create_app(config: PortalConfig | None = None, *, store: Store | None = None
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        portal._lanes.clear()  # the lanes' limiters belong to this event loop
         purger = asyncio.create_task(_purge_loop(portal))
         if config.runner is render_in_worker:
             await run_in_threadpool(portal.pool.warm)

@@ -379,7 +379,10 @@ class _Slot(threading.Thread):
 
         job_id = getattr(item.task, "job_id", "")
         if item.on_start is not None:
-            item.on_start(item.task)
+            try:
+                item.on_start(item.task)
+            except Exception:  # noqa: BLE001 - a status update must not stop the worker slot
+                logging.getLogger("evalkit.web").exception("render start callback failed")
         limit = float(item.timeout if item.timeout is not None else self.pool.job_timeout)
         runner = item.runner or self.pool.runner
         ex = self.executor_for_job()
