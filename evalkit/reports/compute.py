@@ -342,7 +342,7 @@ def compute(
     _share(page, S["share_lonely"], lang)
     _reliable_change(page, S["reliable_change"], res_rc, n_pairs, lang)
     _comparison(page, S["comparison"], res_did, d_cmp, lang)
-    _subgroups(page, S["subgroups"], subgroup_data, lang)
+    _subgroups(page, S["subgroups"], subgroup_data, lang, known_pairs={id(d_int): pairs})
     _trend(page, S["trend"], name, reference, lang)
     if benchmark is not None:
         _benchmark(page, S["benchmark"], name, benchmark, lang)
@@ -1201,7 +1201,11 @@ def _comparison(page: Page, s: Any, res_did: Any, d_cmp: pd.DataFrame, lang: str
     )
 
 
-def _subgroups(page: Page, s: Any, subgroup_data: dict, lang: str) -> None:
+def _subgroups(
+    page: Page, s: Any, subgroup_data: dict, lang: str, known_pairs: dict[int, pd.DataFrame] | None = None
+) -> None:
+    """Mean change per subgroup. ``known_pairs`` maps ``id(data)`` to its complete pairs
+    (:func:`_pairs`) when the caller has them already (speed: one pivot per page)."""
     from scipy import stats
 
     q = page.q
@@ -1236,29 +1240,39 @@ def _subgroups(page: Page, s: Any, subgroup_data: dict, lang: str) -> None:
             )
         )
         return
+    pairs_of = dict(known_pairs or {})
+    pre_of: dict[int, pd.DataFrame] = {}
     for by, d in subgroup_data.items():
-        pre = d[d[TIME].astype(str) == "pre"].drop_duplicates(UNIT).set_index(UNIT)[by]
-        pairs = _pairs(d)
-        lev_of = pre.reindex(pairs.index).astype(object)
+        if id(d) not in pairs_of:
+            pairs_of[id(d)] = _pairs(d)
+        if id(d) not in pre_of:
+            pre_of[id(d)] = d[d[TIME].astype(str) == "pre"].drop_duplicates(UNIT).set_index(UNIT)
+        pairs = pairs_of[id(d)]
+        # the change of every complete pair, in the order of the pairs (a subgroup's
+        # changes are a selection of these, in the same order)
+        diff_all = (pairs["post"] - pairs["pre"]).to_numpy(float)
+        lev_of = pre_of[id(d)][by].reindex(pairs.index).astype(object)
         fixed = list(SUBGROUP_LEVELS.get(by, ()))
         present = sorted({str(v) for v in lev_of.dropna()} - set(fixed))
         levels = fixed + present
-        n_unknown = int(lev_of.isna().sum())
+        unknown = lev_of.isna().to_numpy()
+        values = lev_of.to_numpy(dtype=object)
+        n_unknown = int(unknown.sum())
         rows: list[_Row] = []
         parts = []
         for lev in [*levels, None]:
             if lev is None and n_unknown == 0:
                 continue
             key = f"sub.{by}.{'unknown' if lev is None else lev}"
-            members = lev_of.index[lev_of.isna()] if lev is None else lev_of.index[lev_of == lev]
-            n = len(members)
+            member = unknown if lev is None else (values == lev) & ~unknown
+            n = int(member.sum())
             q(f"{key}.n", n, "count", fmt="int")
             parts.append(f"{key}.n")
             est = lo = hi = None
             if n >= 2:
                 # the paired t interval of the mean change (as prepost.paired's mean_diff,
                 # tested equal), without the other statistics of a full paired analysis
-                diff = (pairs.loc[members, "post"] - pairs.loc[members, "pre"]).to_numpy(float)
+                diff = diff_all[member]
                 est = float(diff.mean())
                 if np.ptp(diff) > 0:
                     ci = stats.ttest_1samp(diff, 0.0).confidence_interval(0.95)
