@@ -305,3 +305,32 @@ def test_plots_and_html(amsterdam):
 def test_bad_arguments(call, match):
     with pytest.raises(ParameterError, match=match):
         call()
+
+
+def test_peer_figures_equal_a_pandas_groupby_exactly():
+    """The peer-group figures come from arrays cached once per process (speed in a batch of
+    345 reports); they equal, bit for bit, the straightforward pandas computation (filter
+    the peers, group by year and age group, mean/min/max of the published figures)."""
+    hm = datasets.load("health_monitor")
+    codes = sorted(mon._codes_2024())[::5] + ["GM1979"]  # every fifth, and a merged one
+    for code in codes:
+        peers = list(mon.peer_group(code).peers["gm_code_2020"])
+        part = hm[hm["region_code"].isin(peers)]
+        rows = []
+        for (year, age), g in part.groupby(["year", "age_group"]):
+            for ind in mon.INDICATORS:
+                v = g[ind].dropna()
+                rows.append(
+                    {
+                        "year": int(year),
+                        "age_group": str(age),
+                        "indicator": ind,
+                        "mean": float(v.mean()) if len(v) else np.nan,
+                        "min": float(v.min()) if len(v) else np.nan,
+                        "max": float(v.max()) if len(v) else np.nan,
+                        "count": len(v),
+                    }
+                )
+        got = mon._peer_figures(peers)
+        got = got[got["year"] != 2024].drop(columns="source").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, pd.DataFrame(rows), check_exact=True)

@@ -255,6 +255,30 @@ def _wide(age_group: str) -> pd.DataFrame:
     return part.pivot(index="region_code", columns="year", values=list(INDICATORS))
 
 
+@lru_cache(maxsize=1)
+def _names_2020() -> pd.Series:
+    """Name of every region code of the Health Monitor (cached: do not modify)."""
+    return _hm().drop_duplicates("region_code").set_index("region_code")["region_name"]
+
+
+@lru_cache(maxsize=1)
+def _hm_groups() -> tuple[tuple[int, str, np.ndarray, dict[str, np.ndarray]], ...]:
+    """The Health Monitor per (year, age group), in sorted order as ``groupby`` gives it:
+    the region codes and each indicator's values, rows in file order (cached once per
+    process: a batch computes the peer figures of every municipality from it)."""
+    out = []
+    for (year, age), g in _hm().groupby(["year", "age_group"]):
+        vals = {ind: g[ind].to_numpy(dtype=float) for ind in INDICATORS}
+        out.append((int(year), str(age), g["region_code"].to_numpy(), vals))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _ya_by_code() -> pd.DataFrame:
+    """The young adults' figures indexed by region code (cached: do not modify)."""
+    return _ya().set_index("region_code")
+
+
 def _national(age_group: str) -> pd.DataFrame:
     hm = _hm()
     return hm[(hm["region_code"] == "NL01") & (hm["age_group"] == age_group)].set_index("year")
@@ -491,7 +515,7 @@ def peer_group(code: str, *, k: int = 10) -> PeerGroup:
     cand = z.drop(index=[c for c in own if c in z.index])
     dist = np.sqrt(((cand - zp) ** 2).sum(axis=1))
     nearest = dist.sort_values(kind="stable").index[:k]
-    names = _hm().drop_duplicates("region_code").set_index("region_code")["region_name"]
+    names = _names_2020()
     peers = pd.DataFrame(
         {
             "gm_code_2020": list(nearest),
@@ -505,20 +529,23 @@ def peer_group(code: str, *, k: int = 10) -> PeerGroup:
 
 
 def _peer_figures(peers: list[str]) -> pd.DataFrame:
-
-    hm = _hm()
-    part = hm[hm["region_code"].isin(peers)]
     rows = []
     src = SOURCE_SHORT["health_monitor"]
-    for (year, age), g in part.groupby(["year", "age_group"]):
+    wanted = np.asarray(list(peers), dtype=object)
+    for year, age, codes, vals in _hm_groups():
+        mine = np.isin(codes, wanted)
+        if not mine.any():
+            continue
         for ind in INDICATORS:
-            v = g[ind].dropna()
+            v = vals[ind][mine]
+            v = v[~np.isnan(v)]  # the peers' published figures, in file order
             rows.append(
                 {
-                    "year": int(year),
-                    "age_group": str(age),
+                    "year": year,
+                    "age_group": age,
                     "indicator": ind,
-                    "mean": float(v.mean()) if len(v) else np.nan,
+                    # the sum over the same values in the same order as pandas' mean
+                    "mean": float(v.sum() / np.float64(len(v))) if len(v) else np.nan,
                     "min": float(v.min()) if len(v) else np.nan,
                     "max": float(v.max()) if len(v) else np.nan,
                     "count": len(v),
@@ -526,7 +553,7 @@ def _peer_figures(peers: list[str]) -> pd.DataFrame:
                 }
             )
     # 2024, ages 16-25: peers whose territory is unchanged in 2024 and that have a figure
-    ya = _ya().set_index("region_code")
+    ya = _ya_by_code()
     now = _codes_2024()
     same = [p for p in peers if p in now and p in ya.index]
     for ind in YOUNG_INDICATORS:
