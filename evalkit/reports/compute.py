@@ -971,17 +971,11 @@ def _share(page: Page, s: Any, lang: str) -> None:
 def _reliable_change(page: Page, s: Any, res_rc: Any, n_pairs: int, lang: str) -> None:
     from evalkit.core import plotting
 
+    def say(key: str) -> str:  # texts in evalkit/core/messages/reports.toml
+        return i18n.t(f"reports.rc.{key}", lang)
+
     if isinstance(res_rc, Exception):
-        s.add(
-            Text(
-                _T(
-                    "Betrouwbare verandering kon met deze gegevens niet worden berekend.",
-                    "Reliable change could not be computed from these data.",
-                    lang,
-                ),
-                style="note",
-            )
-        )
+        s.add(Text(say("not_computed"), style="note"))
         return
     q = page.q
     q("n_pairs", res_rc.n, "count", group_n=res_rc.n, fmt="int")  # rule 4: the same n
@@ -1011,96 +1005,40 @@ def _reliable_change(page: Page, s: Any, res_rc: Any, n_pairs: int, lang: str) -
     page.partition("reliable_change.worse_or_not", "n_pairs", ["rc.not_worse.n", "rc.deteriorated.n"])
     q("rc.threshold", res_rc.threshold, "estimate", group_n=n_pairs, digits=1)
     q("rc.reliability", res_rc.reliability, "estimate", group_n=n_pairs, digits=2)
-    ylabel = _T("Deelnemers (%)", "Participants (%)", lang)
-    merged_note = _T(
-        " Twee uitkomsten zijn samengevoegd, omdat een van beide te weinig deelnemers telt om "
-        "apart te tonen.",
-        " Two outcomes are merged because one of them has too few participants to show on its own.",
-        lang,
-    )
-    caption = _T(
-        "Percentage deelnemers per uitkomst; de labels boven de staven zijn ook percentages.",
-        "Percentage of participants per outcome; the labels above the bars are percentages too.",
-        lang,
-    )
-    hidden_note = _T(
-        " Een staaf die niet getoond wordt, hoort bij een kleine groep (of beschermt er een).",
-        " A bar that is not shown belongs to a small group (or protects one).",
-        lang,
-    )
 
-    def bars(cats: list[tuple[str, str, str]], alt_nl: str, alt_en: str, note: str) -> Figure:
+    def bars(cats: list[tuple[str, str, str]], alt: str, note: str) -> Figure:
         return Figure(
             "bars",
             {
                 "labels": [lab for _, lab, _ in cats],
                 "values": [Ref(f"rc.{k}") for k, _, _ in cats],
                 "colors": [plotting.COLORS[col] for _, _, col in cats],
-                "ylabel": ylabel,
+                "ylabel": say("ylabel"),
             },
-            alt=Text(_T(alt_nl, alt_en, lang)),
-            caption=caption + note,
+            alt=Text(say(alt)),
+            caption=say("caption") + note,
         )
 
-    detailed = bars(
-        [(k, plotting.label(k, lang), k) for k in keys],
-        "Staafdiagram van [[n_pairs]] deelnemers: [[rc.improved]] betrouwbaar verbeterd, "
-        "[[rc.unchanged]] onveranderd, [[rc.deteriorated]] betrouwbaar verslechterd.",
-        "Bar chart of [[n_pairs]] participants: [[rc.improved]] reliably improved, "
-        "[[rc.unchanged]] unchanged, [[rc.deteriorated]] reliably deteriorated.",
-        hidden_note,
-    )
+    detailed = bars([(k, plotting.label(k, lang), k) for k in keys], "alt_detailed", say("hidden_note"))
     improved_or_not = bars(
         [
             ("improved", plotting.label("improved", lang), "improved"),
-            ("not_improved", _T("Niet verbeterd", "Not improved", lang), "unchanged"),
+            ("not_improved", say("not_improved"), "unchanged"),
         ],
-        "Staafdiagram van [[n_pairs]] deelnemers: [[rc.improved]] betrouwbaar verbeterd, "
-        "[[rc.not_improved]] niet betrouwbaar verbeterd (onveranderd of verslechterd, "
-        "samengevoegd).",
-        "Bar chart of [[n_pairs]] participants: [[rc.improved]] reliably improved, "
-        "[[rc.not_improved]] not reliably improved (unchanged or deteriorated, merged).",
-        _T(
-            " Niet verbeterd = onveranderd of betrouwbaar verslechterd.",
-            " Not improved = unchanged or reliably deteriorated.",
-            lang,
-        )
-        + merged_note
-        + hidden_note,
+        "alt_improved_or_not",
+        say("not_improved_means") + say("merged_note") + say("hidden_note"),
     )
     worse_or_not = bars(
         [
-            ("not_worse", _T("Niet verslechterd", "Not deteriorated", lang), "unchanged"),
+            ("not_worse", say("not_worse"), "unchanged"),
             ("deteriorated", plotting.label("deteriorated", lang), "deteriorated"),
         ],
-        "Staafdiagram van [[n_pairs]] deelnemers: [[rc.not_worse]] niet betrouwbaar "
-        "verslechterd (verbeterd of onveranderd, samengevoegd), [[rc.deteriorated]] "
-        "betrouwbaar verslechterd.",
-        "Bar chart of [[n_pairs]] participants: [[rc.not_worse]] not reliably deteriorated "
-        "(improved or unchanged, merged), [[rc.deteriorated]] reliably deteriorated.",
-        _T(
-            " Niet verslechterd = betrouwbaar verbeterd of onveranderd.",
-            " Not deteriorated = reliably improved or unchanged.",
-            lang,
-        )
-        + merged_note
-        + hidden_note,
+        "alt_worse_or_not",
+        say("not_worse_means") + say("merged_note") + say("hidden_note"),
     )
     # the disclosure layer shows the most detailed of these it can show safely
     s.add(Choose("reliable_change", [[detailed], [improved_or_not], [worse_or_not]]))
-    s.add(
-        Text(
-            _T(
-                "Een verandering telt als betrouwbaar als de score minstens [[rc.threshold]] "
-                "punt verandert: meer dan meetfouten kunnen verklaren.",
-                "A change counts as reliable when the score changes by at least "
-                "[[rc.threshold]] points: more than measurement error can explain.",
-                lang,
-            ),
-            style="note",
-            fallback="",
-        )
-    )
+    s.add(Text(say("threshold"), style="note", fallback=""))
 
 
 def _comparison(page: Page, s: Any, res_did: Any, d_cmp: pd.DataFrame, lang: str) -> None:
