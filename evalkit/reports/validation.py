@@ -811,7 +811,7 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         (
             t("validation.validation.invariance_decision", lang),
             t("validation.validation.scaled_chi_square_difference_test", lang)
-            + f", alpha = {rule['alpha']:g}"
+            + f", alpha = {i18n.fmt_number(rule['alpha'], 2, lang)}"
             if rule["estimator"] == "WLSMV"
             else "ΔCFI > -0.01 & ΔRMSEA < 0.015",
         ),

@@ -250,7 +250,14 @@ def _invariance_row(inv, lang: str, missing: str, criterion: str = "cfi+rmsea", 
         if rejected:
             failed = True
             texts.append(
-                f"{name}: " + ("rejected at " if en else "verworpen op ") + ", ".join(map(str, rejected))
+                f"{name}: "
+                + ("rejected at " if en else "verworpen op ")
+                + ", ".join(
+                    t(f"validation.level.{lv}", lang)
+                    if lv in ("configural", "thresholds", "thresholds_loadings", "metric", "scalar")
+                    else str(lv)
+                    for lv in rejected
+                )
             )
         elif "scalar" not in levels:
             untested = True

@@ -90,6 +90,9 @@ COSMIN_ORDER = (
 )
 
 
+_LEVEL_KEYS = ("configural", "thresholds", "thresholds_loadings", "metric", "scalar")
+
+
 class _CatalogueTitle(Mapping):
     """``title[lang]`` from the message catalogue."""
 
@@ -436,7 +439,11 @@ class ValidationStudy(Result):
             failing = self.invariance_summary[~self.invariance_summary["scalar_holds"]]
             parts = []
             for g, row in failing.iterrows():
-                part = t("validation.study.level_fails", lang, group=g, level=row["levels_failing"])
+                levels = ", ".join(
+                    t(f"validation.level.{lv}", lang) if lv in _LEVEL_KEYS else lv
+                    for lv in str(row["levels_failing"]).split(", ")
+                )
+                part = t("validation.study.level_fails", lang, group=g, level=levels)
                 if row["levels_failing"] == "scalar":
                     outcome = "restores" if row["partial_holds"] else "does_not_restore"
                     part += t(
