@@ -373,6 +373,12 @@ def main(argv: list[str] | None = None) -> int:
         for i, (code, name, _a, _t) in enumerate(plan + warm_plan)
     }
     print(f"setup: {args.coalitions} accounts and files in {time.perf_counter() - t0:.1f} s")
+    import importlib.util
+
+    if importlib.util.find_spec("python_calamine") is None:
+        print(
+            "note: python-calamine is missing (run `make setup`): xlsx files are read with openpyxl, slower"
+        )
 
     port = free_port()
     log = open(Path(tmp.name) / "server.log", "w+", encoding="utf-8")  # noqa: SIM115
@@ -482,6 +488,7 @@ def main(argv: list[str] | None = None) -> int:
         if sampler.samples
         else None,
         "max_processes": max((s[2] for s in sampler.samples), default=0),
+        "xlsx_reader": "calamine" if importlib.util.find_spec("python_calamine") else "openpyxl",
     }
     print(json.dumps(figures, indent=2, default=str))
     if figures["client_errors"]:
