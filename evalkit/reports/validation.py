@@ -46,6 +46,11 @@ __all__ = [
     "render_validation",
 ]
 
+#: Cells that hold words (no number) are read left-aligned; numbers stay right-aligned.
+TEXT_CELLS_LEFT = (
+    "<style>td:not(:has(span[data-q])):not(.suppressed),#cosmin td,#cosmin th{text-align:left}</style>"
+)
+
 #: Section ids of the page, in order.
 SECTIONS = (
     "summary",
@@ -1020,7 +1025,7 @@ def disclose_and_render(
     from evalkit.reports.html import render_page
 
     d = disclosure.apply(page, Policy(int(min_cell)))
-    rendered = render_page(d)
+    rendered = render_page(d, extra_html=TEXT_CELLS_LEFT)
     rec = disclosure.record(
         d, rendered.displays, page_html=rendered.html, page_name=f"{basename}.html", places=rendered.places
     )
