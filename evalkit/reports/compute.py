@@ -1146,37 +1146,14 @@ def _subgroups(
     (:func:`_pairs`) when the caller has them already (speed: one pivot per page)."""
     from scipy import stats
 
+    def say(key: str) -> str:  # texts in evalkit/core/messages/reports.toml
+        return i18n.t(f"reports.sub.{key}", lang)
+
     q = page.q
-    s.add(
-        Text(
-            _T(
-                "Gemiddelde verandering per groep. Groepen met minder dan [[min_cell]] deelnemers worden "
-                "niet getoond, en soms ook een tweede groep, zodat een kleine groep niet uit het "
-                "totaal kan worden uitgerekend.",
-                "Mean change per group. Groups with fewer than [[min_cell]] participants are not shown, "
-                "sometimes with a second group, so that a small group cannot be worked out from the "
-                "total.",
-                lang,
-            ),
-            style="note",
-        )
-    )
-    by_lab = {
-        "gender": _T("Geslacht", "Gender", lang),
-        "age_band": _T("Leeftijd", "Age", lang),
-        "education": _T("Opleiding", "Education", lang),
-    }
+    s.add(Text(say("note"), style="note"))
+    by_lab = {by: say(f"by.{by}") for by in ("gender", "age_band", "education")}
     if not subgroup_data:
-        s.add(
-            Text(
-                _T(
-                    "Het bestand heeft geen kenmerken om groepen te maken.",
-                    "The file has no characteristics to form groups.",
-                    lang,
-                ),
-                style="note",
-            )
-        )
+        s.add(Text(say("no_groups"), style="note"))
         return
     pairs_of = dict(known_pairs or {})
     pre_of: dict[int, pd.DataFrame] = {}
@@ -1219,11 +1196,7 @@ def _subgroups(
                     lo = hi = est
             for suffix, v in (("est", est), ("lo", lo), ("hi", hi)):
                 q(f"{key}.{suffix}", v, "estimate", group_n=n, basis=(f"{key}.n",))
-            label = (
-                _T("onbekend", "unknown", lang)
-                if lev is None
-                else (lev if lang == "nl" else _LEVEL_EN.get(lev, lev))
-            )
+            label = say("unknown") if lev is None else (lev if lang == "nl" else _LEVEL_EN.get(lev, lev))
             rows.append(
                 {
                     "g": label,
@@ -1240,9 +1213,9 @@ def _subgroups(
             Table(
                 [
                     Column("g", by_lab[by]),
-                    Column("est", _T("Verandering", "Change", lang)),
-                    Column("lo", _T("95%-BI onder", "95% CI lower", lang)),
-                    Column("hi", _T("95%-BI boven", "95% CI upper", lang)),
+                    Column("est", say("change")),
+                    Column("lo", say("ci_lower")),
+                    Column("hi", say("ci_upper")),
                     Column("n", "n"),
                     Column("status", ""),
                 ],
