@@ -118,6 +118,16 @@ def test_fiml_invariance_robust_indices_equal_lavaan(hs_miss, estimator):
         )
 
 
+@pytest.mark.parametrize("estimator", ["MLR", "ML"])
+def test_fiml_robust_indices_saturated_as_lavaan(hs_miss, estimator):
+    res = _quiet(cfa, hs_miss, "f =~ x1 + x2 + x3", estimator=estimator, missing="fiml")
+    fm = REF[f"hs_fiml_saturated_{estimator.lower()}"]["fit_measures"]
+    assert fm["df"] == 0 and res.fit_indices["df"] == 0
+    for ours, theirs in {**ROBUST, **ROBUST_CI}.items():
+        # 1, 1, 0 [0, 0]; lavaan's MLR cfi.robust is 1 - 7e-11 (its EM h1 is not exact)
+        assert_allclose(res.fit_indices[ours], fm[theirs], atol=1e-9, err_msg=ours)
+
+
 # ------------------------------------------------------------------------------------
 # WLSMV: Savalei (2021) catML, lavaan's lav_fit_catml_dwls
 # ------------------------------------------------------------------------------------

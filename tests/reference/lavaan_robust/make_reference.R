@@ -63,6 +63,10 @@ for (est in c("MLR", "ML")) {
       fiml(HS, data = dm, missing = "ml", estimator = est, group = "school", group.equal = ge)
   }
 }
+# saturated (df = 0): lavaan reports 1, 1, 0 [0, 0]
+out$hs_fiml_saturated_ml <- list(fit_measures = fm(cfa("f =~ x1 + x2 + x3", data = dm, missing = "ml")))
+out$hs_fiml_saturated_mlr <- list(fit_measures = fm(cfa("f =~ x1 + x2 + x3", data = dm, missing = "ml",
+                                                        estimator = "MLR")))
 # --- WLSMV (catML) -------------------------------------------------------------------------
 out$bfi_wlsmv <- cat1(BFI, data = bac[, ac], ordered = ac, estimator = "WLSMV")
 out$bfi_wlsmv_pairwise <- cat1(BFI, data = bmiss[, ac], ordered = ac, estimator = "WLSMV",

@@ -14,9 +14,11 @@ One definition of each index serves every estimator:
 The names of ``CFAResult.fit_indices`` are :data:`FIT_INDEX_NAMES` for every estimator:
 the standard (normal-theory or unscaled) statistics without a suffix, the scaled test and
 the indices computed from it under ``*_scaled`` (lavaan's ``*.scaled``), the robust
-indices of Brosseau-Liard, Savalei & Li (2012, 2014) under ``*_robust`` (lavaan's
-``*.robust``), and the baseline model. A statistic an estimator does not have is NaN
-(ML has no scaled test).
+indices under ``*_robust`` (lavaan's ``*.robust``: Brosseau-Liard, Savalei & Li 2012,
+2014 for MLR with complete data; Zhang & Savalei 2020 under FIML,
+:func:`~evalkit.methods.validation.sem.fiml.fiml_robust_indices`; Savalei 2021 for WLSMV,
+:func:`~evalkit.methods.validation.sem.dwls.catml_indices`), and the baseline model. A
+statistic an estimator does not have is NaN (ML has no scaled test).
 """
 
 from __future__ import annotations
