@@ -595,6 +595,13 @@ TARGETS += [
         "meta.meta_regression", lambda d: _meta.meta_regression(d, **MA, moderators=["ablat", "alloc"]), bcg
     ),
     Target("meta.subgroups", lambda d: _meta.subgroups(d, **MA, moderator="alloc"), bcg),
+    Target(
+        "meta.permutation_test",
+        lambda d: _meta.permutation_test(
+            _meta.meta_regression(d, **MA, moderators="alloc"), iterations=50, seed=1
+        ),
+        bcg,
+    ),
     Target("meta.effect_sizes", lambda d: _meta.effect_sizes(d, **P), scored),
     # funnel
     Target(
@@ -690,6 +697,24 @@ CASES += [
     ),
     Case("random_effects: one study", lambda: _meta.random_effects(bcg().head(1), **MA), EE, "at least 2"),
     Case("random_effects: label", lambda: _meta.random_effects(bcg(), **MA, label="zz"), PE, "label='zz'"),
+    Case(
+        "permutation_test: iterations",
+        lambda: _meta.permutation_test(_meta.meta_regression(bcg(), **MA, moderators="alloc"), iterations=1),
+        PE,
+        "iterations",
+    ),
+    Case(
+        "permutation_test: not a meta-regression",
+        lambda: _meta.permutation_test(_meta.random_effects(bcg(), **MA)),
+        PE,
+        "MetaRegressionResult",
+    ),
+    Case(
+        "random_effects: test",
+        lambda: _meta.random_effects(bcg(), **MA, test="hksj"),
+        PE,
+        "test='hksj'",
+    ),
     Case(
         "meta_regression: no moderators",
         lambda: _meta.meta_regression(bcg(), **MA, moderators=[]),
