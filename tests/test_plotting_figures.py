@@ -33,6 +33,14 @@ def results_cache():
     return {}
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _shared_style():
+    """Figures drawn as in the notebooks and reports: in the shared style (larger fonts)."""
+    with matplotlib.rc_context():
+        plotting.set_style()
+        yield
+
+
 def _draw(res, lang):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # figures only; warnings are tested elsewhere

@@ -111,5 +111,7 @@ def test_html_view_follows_the_session_language_and_shows_the_summary_once(targe
         assert view.count("<pre") == 1
         first_line = res.summary(lang).splitlines()[0]
         assert view.count(re.sub("&", "&amp;", first_line).replace("'", "&#x27;")[:40]) <= 2  # title + text
-        table = view[view.index("<details") :]
-        assert "<table" in table and "<table" not in view[: view.index("<details")]
+        if "<details" in view:  # the full table folded away, not repeated above it
+            assert "<table" not in view[: view.index("<details")]
+        else:
+            assert view.count("<table") <= 1

@@ -461,19 +461,43 @@ def _install_notebook_alt_text() -> bool:
     return True
 
 
-def legend_outside(ax, *, loc: str = "right", **kwargs):
-    """A legend beside (``loc="right"``) or below (``loc="below"``) the plotting area, so
-    it never covers data. Returns the Legend (None when nothing is labelled)."""
+def legend_outside(ax, *, loc: str = "right", handles=None, labels=None, **kwargs):
+    """A legend beside (``loc="right"``) or below (``loc="below"``, under the x-axis label)
+    the plotting area, so it never covers data. ``handles``/``labels`` default to those of
+    ``ax`` (pass them to combine twin axes). Call it after the axis labels are set.
+    Returns the Legend (None when nothing is labelled)."""
+    from matplotlib import rcParams
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.transforms import ScaledTranslation
+
     check_option("loc", loc, ("right", "below"))
-    handles, labels = ax.get_legend_handles_labels()
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
     if not handles:
         return None
     if loc == "right":
-        kw = dict(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
+        # beside the axes, past a right-hand axis of a twin (its ticks and label) if any
+        twin = any(
+            b is not ax and b.get_position().bounds == ax.get_position().bounds for b in ax.figure.get_axes()
+        )
+        shift = 0.75 if twin else 0.08
+        tr = ax.transAxes + ScaledTranslation(shift, 0, ax.figure.dpi_scale_trans)
+        kw = dict(
+            loc="upper left", bbox_to_anchor=(1.0, 1.0), bbox_transform=tr, borderaxespad=0.0, frameon=False
+        )
     else:
+        # under the tick labels and the x-axis label, whatever the font sizes of the style
+        size = lambda key: FontProperties(size=rcParams[key]).get_size_in_points()  # noqa: E731
+        tick_lines = max([t.get_text().count("\n") + 1 for t in ax.get_xticklabels()] or [1])
+        label_lines = ax.get_xlabel().count("\n") + 1 if ax.get_xlabel() else 0
+        drop = (
+            tick_lines * size("xtick.labelsize") + label_lines * size("axes.labelsize")
+        ) * 1.45 / 72 + 0.12
+        tr = ax.transAxes + ScaledTranslation(0, -drop, ax.figure.dpi_scale_trans)
         kw = dict(
             loc="upper center",
-            bbox_to_anchor=(0.5, -0.16),
+            bbox_to_anchor=(0.5, 0.0),
+            bbox_transform=tr,
             borderaxespad=0.0,
             frameon=False,
             ncol=min(len(handles), 3),
@@ -645,7 +669,15 @@ def figure_problems(obj, *, tolerance: float = 1.0) -> list[str]:
                     if colours_alike(c, c2) and (style, marker) == (style2, marker2):
                         problems.append(f"{name}: legend entries {txt2!r} and {txt!r} look alike ({c2}, {c})")
             bb = leg.get_window_extent()
-            pts = _data_points(a)
+            under = [
+                b
+                for b in data_axes
+                if b.get_window_extent().x0 < bb.x1
+                and b.get_window_extent().x1 > bb.x0
+                and b.get_window_extent().y0 < bb.y1
+                and b.get_window_extent().y1 > bb.y0
+            ]
+            pts = np.vstack([_data_points(b) for b in under]) if under else np.empty((0, 2))
             inside = (
                 (pts[:, 0] > bb.x0 + tolerance)
                 & (pts[:, 0] < bb.x1 - tolerance)

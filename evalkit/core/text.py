@@ -57,7 +57,7 @@ def fmt_year(v) -> str:
     if v is None or v is pd.NA or (isinstance(v, numbers.Real) and np.isnan(float(v))):
         return "–"
     if isinstance(v, numbers.Real) and float(v).is_integer():
-        n = int(v)
+        n = int(float(v))
         return f"−{-n}" if n < 0 else str(n)
     return fmt_number(float(v), 2) if isinstance(v, numbers.Real) else str(v)
 
@@ -149,7 +149,7 @@ def text_table(
         year = str(col) in YEAR_COLUMNS and all(
             isinstance(v, numbers.Real)
             and not isinstance(v, (bool, np.bool_))
-            and (np.isnan(v) or float(v).is_integer())
+            and (np.isnan(float(v)) or float(v).is_integer())
             for v in vals
         )
         out[_label(col, lang, words)] = [

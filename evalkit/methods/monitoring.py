@@ -802,6 +802,26 @@ class MunicipalComparison(Result):
         return fig
 
 
+def _source_below(ax, text: str) -> None:
+    """The source line under a panel, below its tick labels and x-axis label (in points, so
+    it stays clear of them whatever the style's font sizes)."""
+    from matplotlib import rcParams
+    from matplotlib.font_manager import FontProperties
+
+    size = lambda key: FontProperties(size=rcParams[key]).get_size_in_points()  # noqa: E731
+    drop = (size("xtick.labelsize") + (size("axes.labelsize") if ax.get_xlabel() else 0)) * 1.5 + 8
+    ax.annotate(
+        text,
+        xy=(0.0, 0.0),
+        xycoords="axes fraction",
+        xytext=(0, -drop),
+        textcoords="offset points",
+        fontsize=7,
+        va="top",
+        ha="left",
+    )
+
+
 def _unit_label(f: ReferenceFigure, lang: str) -> str:
     if f.unit_kind == "national":
         return _tt("national", lang)
@@ -1079,14 +1099,7 @@ class NationalTrend(Result):
         ax.set_ylabel(i18n.t("figures.pct_axis", lang))
         ax.set_title(f"{self.title[lang]} ({self.age_group})", fontsize=10)
         ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        ax.text(
-            0.0,
-            -0.14,
-            _tt("src_hm", lang, years="2012, 2016, 2020"),
-            transform=ax.transAxes,
-            fontsize=7,
-            va="top",
-        )
+        _source_below(ax, _tt("src_hm", lang, years="2012, 2016, 2020"))
         return plotting.localize_axes(ax, lang)
 
 
@@ -1353,18 +1366,14 @@ class YoungAdultsRegions(Result):
             ax.axvline(self.national[ind], color=plotting.COLORS["national"], linestyle="--", linewidth=1)
         ax.set_yticks(y, d["region_name"], fontsize=7)
         ax.set_xlim(0, 80)
-        ax.set_xlabel(i18n.t("figures.pct_axis", lang))
+        ax.set_xlabel(i18n.t("figures.pct_young", lang))
         ax.set_title(self.title[lang], fontsize=10)
         ax.legend(fontsize=8, frameon=False, loc="lower right")
-        ax.text(
-            0.0,
-            -0.08,
+        _source_below(
+            ax,
             _tt("src_ya", lang)
             + " "
             + {"nl": "Stippellijnen: Nederland.", "en": "Dashed lines: the Netherlands."}[lang],
-            transform=ax.transAxes,
-            fontsize=7,
-            va="top",
         )
         return plotting.localize_axes(ax, lang)
 

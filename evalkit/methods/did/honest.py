@@ -578,7 +578,7 @@ class HonestResult(Result):
             t("figures.honest.x_rm", lang) if rm else t("figures.honest.x_sd", lang), fontsize="small"
         )
         ax.set_ylabel(t({"nl": "Effect", "en": "Effect"}, lang))
-        ax.set_title(t("figures.honest.title", lang), fontsize="medium")
+        ax.set_title(t("figures.honest.title", lang), fontsize="medium", pad=12)
         if self.breakdown is not None:
             ax.axvline(self.breakdown, color=COLORS["national"], linestyle=":", linewidth=1)
         legend_outside(ax, loc="below")

@@ -380,6 +380,7 @@ class GRMResult(Result):
         lo, hi = _theta_range(theta_range)
         theta = np.linspace(lo, hi, 201)
         ax = plotting.new_axes(ax)
+        xlab = {"nl": "Latente trek (θ)", "en": "Latent trait (θ)"}[lang]
         if kind == "information":
             info = self.item_information(theta)
             for i, it in enumerate(self.items):
@@ -389,9 +390,13 @@ class GRMResult(Result):
             ax2.set_ylabel({"nl": "Testinformatie", "en": "Test information"}[lang])
             ax2.grid(False)
             ax.set_ylabel({"nl": "Iteminformatie", "en": "Item information"}[lang])
-            ax.legend(fontsize=8, ncol=2, loc="upper left")
-            ax2.legend(fontsize=8, loc="upper right")
             ax.set_title({"nl": "Item- en testinformatie", "en": "Item and test information"}[lang])
+            ax.set_xlabel(xlab)
+            h1, l1 = ax.get_legend_handles_labels()
+            h2, l2 = ax2.get_legend_handles_labels()
+            plotting.legend_outside(
+                ax, loc="below", handles=h1 + h2, labels=l1 + l2, fontsize=8, ncol=min(len(l1) + 1, 6)
+            )
         else:
             probs = self.probabilities(theta)
             for i, it in enumerate(self.items):
@@ -405,9 +410,9 @@ class GRMResult(Result):
                         label=it if c == 0 else None,
                     )
             ax.set_ylabel({"nl": "Kans op categorie", "en": "Category probability"}[lang])
-            ax.legend(fontsize=8, ncol=2)
+            ax.set_xlabel(xlab)
+            plotting.legend_outside(ax, fontsize=8)
             ax.set_title({"nl": "Categorie-responscurves", "en": "Category response curves"}[lang])
-        ax.set_xlabel({"nl": "Latente trek (θ)", "en": "Latent trait (θ)"}[lang])
         return plotting.localize_axes(ax, lang)
 
 

@@ -245,12 +245,10 @@ class ItemAnalysisResult(Result):
             left += dist[cat].to_numpy()
         ax.set_xlim(0, 100)
         ax.set_xlabel({"nl": "Aandeel respondenten (%)", "en": "Share of respondents (%)"}[lang])
-        ax.legend(
-            title={"nl": "Antwoord", "en": "Answer"}[lang],
-            ncol=min(len(dist.columns), 6),
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.15),
-            frameon=False,
+        from evalkit.core.plotting import legend_outside
+
+        legend_outside(
+            ax, loc="below", title={"nl": "Antwoord", "en": "Answer"}[lang], ncol=min(len(dist.columns), 6)
         )
         ax.set_title({"nl": "Antwoordverdeling per item", "en": "Response distribution per item"}[lang])
         return localize_axes(ax, lang)
