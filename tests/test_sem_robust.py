@@ -163,8 +163,9 @@ def test_wlsmv_invariance_robust_indices_equal_lavaan(bfi):
         assert fi[list(ROBUST) + list(ROBUST_CI)].isna().all()
         assert np.isfinite(fi["cfi_scaled"])
     # a plain multi-group fit (lavaan's group = "gender", no measEq syntax)
-    ref = REF["bfi_wlsmv_gender_plain"]["parts"]
-    assert ref["df3"] == 68 and ref["df3.null"] == 90
+    ref = REF["bfi_wlsmv_gender_plain"]
+    assert ref["parts"]["df3"] == 68 and ref["parts"]["df3.null"] == 90
+    assert_robust(_quiet(cfa, bfi, BFI, estimator="WLSMV", group="gender"), ref)
 
 
 def test_wlsmv_robust_saturated_and_not_positive_definite(bfi):
