@@ -17,8 +17,11 @@ data sheet by its name.
 
 Examples
 --------
+>>> import pathlib, tempfile
 >>> from evalkit.excel_template import write_template
->>> write_template("intervention", "invulformulier.xlsx")        # doctest: +SKIP
+>>> path = write_template("intervention", pathlib.Path(tempfile.mkdtemp()) / "invulformulier.xlsx")
+>>> path.name
+'invulformulier.xlsx'
 """
 
 from __future__ import annotations

@@ -415,7 +415,8 @@ def staggered(
     >>> res = staggered(df, outcome="y", unit="unit", time="time", first_treated="g")
     >>> res.att_gt.shape
     (21, 12)
-    >>> res.aggregate("dynamic")[["term", "estimate", "std_error"]].head(2)  # doctest: +SKIP
+    >>> res.aggregate("dynamic").tidy()["term"].head(2).tolist()
+    ['overall', 'event_time=-5']
     >>> res.pretest["df"]  # pre-treatment cells t < g: 1 + 3 + 5
     9
     """
