@@ -557,32 +557,50 @@ class BlandAltmanResult(Result):
     def plot(self, *, ax=None, lang: str | None = None):
         """Difference against mean with the bias and the limits of agreement."""
         lang = resolve_lang(lang)
-        from evalkit.core.plotting import COLORS, PALETTE, legend_outside, localize_axes, new_axes
+        from evalkit.core.plotting import COLORS, PALETTE, localize_axes, new_axes
 
         check_lang(lang)
         ax = new_axes(ax)
         v = self.values
         ax.scatter(v["mean"], v["diff"], s=14, alpha=0.6, color=PALETTE[0])
-        ax.axhline(
-            v["bias"],
-            color=COLORS["highlight"],
-            linewidth=1.5,
-            label={"nl": "Gemiddeld verschil", "en": "Mean difference"}[lang],
-        )
-        loa_label = {
-            "nl": "Grenzen van overeenstemming (gemiddelde ± 1,96 SD)",
-            "en": "Limits of agreement (mean ± 1.96 SD)",
-        }[lang]
-        for i, y in enumerate(v["loa"]):
-            # one legend entry for the pair of lines
-            ax.axhline(
-                y,
-                color=COLORS["national"],
-                linestyle="--",
-                linewidth=1.2,
-                label=loa_label if i == 0 else "_nolegend_",
-            )
+        ax.axhline(v["bias"], color=COLORS["highlight"], linewidth=1.5)
+        for y in v["loa"]:
+            ax.axhline(y, color=COLORS["national"], linestyle="--", linewidth=1.2)
         ax.axhline(0, color=COLORS["other"], linewidth=0.8)
+        # the lines named at their right end, with their values (no legend: in a row of
+        # panels a legend under each one runs into the next)
+        from matplotlib.transforms import blended_transform_factory
+
+        tr = blended_transform_factory(ax.transAxes, ax.transData)
+        names = (
+            (v["bias"], msg("figures.bland_altman.bias", lang, v=fmt_number(v["bias"], 2, lang)), "bottom"),
+            (
+                max(v["loa"]),
+                msg("figures.bland_altman.upper", lang, v=fmt_number(max(v["loa"]), 2, lang)),
+                "bottom",
+            ),
+            (
+                min(v["loa"]),
+                msg("figures.bland_altman.lower", lang, v=fmt_number(min(v["loa"]), 2, lang)),
+                "top",
+            ),
+        )
+        for y, text, va in names:
+            ax.text(
+                0.99,
+                y,
+                text,
+                transform=tr,
+                ha="right",
+                va=va,
+                fontsize="x-small",
+                bbox=dict(facecolor="white", edgecolor="none", alpha=0.7, pad=1),
+            )
+        lo, hi = min(v["loa"]), max(v["loa"])
+        span = hi - lo if hi > lo else 1.0
+        ymin = min(float(np.min(v["diff"])), lo) if len(v["diff"]) else lo
+        ymax = max(float(np.max(v["diff"])), hi) if len(v["diff"]) else hi
+        ax.set_ylim(ymin - 0.15 * span, ymax + 0.15 * span)
         ax.set_xlabel(
             {
                 "nl": f"Gemiddelde van {self.first} en {self.second}",
@@ -598,7 +616,6 @@ class BlandAltmanResult(Result):
         ax.set_title(
             msg("figures.bland_altman.title", lang, first=self.first, second=self.second), fontsize="medium"
         )
-        legend_outside(ax, loc="below")
         return localize_axes(ax, lang)
 
 
