@@ -118,21 +118,29 @@ def test_bland_altman_published_pefr():
     assert "Bland-Altman" in res.summary()
 
 
-def test_bland_altman_legend_labels_limits_of_agreement():
+def test_bland_altman_names_the_bias_and_limits_of_agreement():
+    """The lines are named at their right end with their values (no legend: a legend under
+    each panel runs into the next in a row of panels)."""
     import matplotlib.pyplot as plt
+
+    from evalkit.core.i18n import fmt_number
 
     df = pd.read_csv(REF / "bland_altman" / "pefr.csv")
     with pytest.warns(SmallSampleWarning):
         res = bland_altman(df, first="mini", second="wright")
-    loa = res.tidy().set_index("term").loc[["loa_lower", "loa_upper"], "estimate"]
-    for lang, words in (("nl", "Grenzen van overeenstemming"), ("en", "Limits of agreement")):
+    est = res.tidy().set_index("term")["estimate"]
+    for lang, bias_word in (("nl", "gemiddeld verschil"), ("en", "mean difference")):
         ax = res.plot(lang=lang)
-        texts = [t.get_text() for t in ax.get_legend().get_texts()]
-        assert sum(t.startswith(words) for t in texts) == 1  # one entry for both lines
-        assert ("Gemiddeld verschil" if lang == "nl" else "Mean difference") in texts
-        # the labelled dashed line is one of the two limits
-        line = next(ln for ln in ax.get_lines() if ln.get_label().startswith(words))
-        assert line.get_ydata()[0] in set(loa)
+        assert ax.get_legend() is None
+        texts = {t.get_text() for t in ax.texts}
+        f = lambda x, lang=lang: fmt_number(x, 2, lang)  # noqa: E731
+        assert f"{bias_word} {f(est['mean_difference'])}" in texts
+        sd = fmt_number(1.96, 2, lang)
+        assert f"+{sd} SD: {f(est['loa_upper'])}" in texts
+        assert f"−{sd} SD: {f(est['loa_lower'])}" in texts
+        # the dashed lines are drawn at the limits
+        dashed = {ln.get_ydata()[0] for ln in ax.get_lines() if ln.get_linestyle() == "--"}
+        assert dashed == {est["loa_lower"], est["loa_upper"]}
         plt.close("all")
 
 
