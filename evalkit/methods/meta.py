@@ -345,7 +345,7 @@ def _forest_columns(ax, rows, *, header_y: float, headers: tuple[str, ...]) -> N
     from matplotlib.transforms import blended_transform_factory
 
     tr = blended_transform_factory(ax.transAxes, ax.transData)
-    xs = (1.03, 1.40)
+    xs = (1.03, 1.40)[: len(headers)]
     for x, h in zip(xs, headers, strict=True):
         ax.text(x, header_y, h, transform=tr, fontsize=8, fontweight="bold", va="center", clip_on=False)
     for y, *cells in rows:
@@ -1269,9 +1269,12 @@ class SubgroupResult(Result):
         check_lang(lang)
         st, gr = self.studies, self.groups
         n_rows = len(st) + 2 * len(gr) + 2
-        ax = plotting.new_axes(ax, figsize=(7.5, max(3.5, 0.28 * n_rows + 1)))
+        own = ax is None
+        ax = plotting.new_axes(ax, figsize=(9.0, max(3.5, 0.28 * n_rows + 1)))
+        if own:  # room for the number column right of the plot
+            ax.figure.subplots_adjust(left=0.25, right=0.7)
         y = n_rows
-        ticks, labels = [], []
+        ticks, labels, numbers = [], [], []
         for i, g in enumerate(gr.itertuples(index=False)):
             colour = plotting.PALETTE[i % len(plotting.PALETTE)]
             part = st[st["level"] == g.level]
@@ -1280,6 +1283,7 @@ class SubgroupResult(Result):
                 ax.scatter([s.estimate], [y], marker="s", s=30, color=colour, zorder=3)
                 ticks.append(y)
                 labels.append(str(s.label))
+                numbers.append((y, _ci_text(s.estimate, s.ci_lower, s.ci_upper, lang)))
                 y -= 1
             ax.fill(
                 [g.ci_lower, g.estimate, g.ci_upper, g.estimate],
@@ -1289,6 +1293,7 @@ class SubgroupResult(Result):
             )
             ticks.append(y)
             labels.append(f"{g.level} (k = {g.k})")
+            numbers.append((y, _ci_text(g.estimate, g.ci_lower, g.ci_upper, lang)))
             y -= 2
         o = self.overall
         ax.fill(
@@ -1299,6 +1304,14 @@ class SubgroupResult(Result):
         )
         ticks.append(y)
         labels.append(plotting.label("pooled", lang))
+        numbers.append((y, _ci_text(o.estimate, o.ci_lower, o.ci_upper, lang)))
+        lvl = i18n.fmt_number(100 * o.confidence, 0, lang)
+        _forest_columns(
+            ax,
+            numbers,
+            header_y=n_rows + 0.6,
+            headers=(i18n.t("figures.forest.head_estimate", lang, lvl=lvl),),
+        )
         ax.axvline(_null_value(null), color=plotting.COLORS["national"], linestyle="--", linewidth=1)
         ax.set_yticks(ticks, labels)
         for lab in ax.get_yticklabels():
