@@ -92,6 +92,8 @@ REFERENCES = (
     "of patient-reported outcome measures. Quality of Life Research, 27, 1147-1157.",
     "Sass, D. A., Schmitt, T. A., & Marsh, H. W. (2014). Evaluating model fit with ordered categorical data "
     "within a measurement invariance framework. Structural Equation Modeling, 21, 167-180.",
+    "Samejima, F. (1969). Estimation of latent ability using a response pattern of graded scores. "
+    "Psychometrika Monograph Supplement, 17.",
     "Schmid, J., & Leiman, J. M. (1957). The development of hierarchical factor solutions. Psychometrika, 22, 53-61.",
     "Shrout, P. E., & Fleiss, J. L. (1979). Intraclass correlations: uses in assessing rater reliability. "
     "Psychological Bulletin, 86, 420-428.",
@@ -891,6 +893,25 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
             caption=t("validation.validation.efa_loadings_minres_oblimin_items", lang),
         )
     )
+    if st.irt:
+        rows = []
+        bcols: list[str] = []
+        for sname, g in st.irt.items():
+            coef = g.coef(irt_pars=True)
+            bcols = sorted(set(bcols) | {c for c in coef.columns if c.startswith("b")})
+            for item, r in coef.iterrows():
+                row = {"item": item, "subscale": sname}
+                for c in coef.columns:
+                    row[c] = B.est(_key("irt", item, c), r[c], n, 2)
+                rows.append(row)
+        ap.add(
+            _table(
+                [("item", "Item"), ("subscale", t("validation.report.subscale", lang)), ("a", "a")]
+                + [(c, c) for c in bcols],
+                rows,
+                caption=t("validation.report.grm_caption", lang),
+            )
+        )
     # -- references --------------------------------------------------------------------------------------
     rf = page.section("references", t("validation.validation.references", lang))
     for ref in REFERENCES:

@@ -200,6 +200,7 @@ class ValidationStudy(Result):
     responsiveness: object
     norms: object
     norm_cells: pd.DataFrame
+    irt: dict
     cosmin: Any
     cosmin_nl: Any
     risk: dict
@@ -628,6 +629,7 @@ def validation_study(
     confidence: float = 0.95,
     data_sha256: str | None = None,
     data_label: str = "",
+    irt: bool = True,
 ) -> ValidationStudy:
     """Run the COSMIN route on one data set of an instrument draft.
 
@@ -670,6 +672,8 @@ def validation_study(
         Bootstrap replicates (omega CIs), the seed of every random step, CI level.
     data_sha256, data_label
         Provenance of the data file (set by the report).
+    irt : bool
+        Fit a graded response model per subscale (ordinal items only): ``study.irt``.
     """
     data = check_dataframe(data)
     if estimator not in ("auto", "ML", "WLSMV"):
@@ -1086,6 +1090,16 @@ def validation_study(
             min_cell=max(10, int(min_cell)),
         )
 
+    # item response theory: a graded response model per subscale (ordinal items)
+    irt_res: dict = {}
+    if irt and ins["ordinal"]:
+        from evalkit.methods.validation.irt import graded_response
+
+        for sname, its in subscales.items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", category=UserWarning)
+                irt_res[sname] = graded_response(keyed, its, confidence=confidence)
+
     # raw norm cells for the disclosure layer (the report and notebook 03 show them only
     # through evalkit.reports.disclosure, which hides small groups and what reveals them)
     sc_col = "total" if "total" in frame.columns else list(subscales)[0]
@@ -1171,6 +1185,7 @@ def validation_study(
         responsiveness=resp,
         norms=nrm,
         norm_cells=norm_cells,
+        irt=irt_res,
         cosmin=None,
         cosmin_nl=None,
         risk={},
