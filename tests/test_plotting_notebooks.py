@@ -232,3 +232,26 @@ def test_notebook_figures_and_formulas_in_chromium(path, tmp_path):
             browser.close()
     assert not outside, f"requests outside the page: {outside}"
     print(f"{path.name}: {n_math} formulas, {n_img} figures, {elapsed:.1f} s in the browser")
+
+
+def test_show_displays_the_figure_with_its_alt_text_and_closes_it():
+    import matplotlib.pyplot as plt
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from evalkit.core import plotting
+
+    shell = InteractiveShell.instance()
+    shown = []
+    try:
+        shell.display_pub.publish = lambda data, metadata=None, **kw: shown.append((data, metadata))
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [0, 1])
+        plotting.set_alt_text(ax, "Een rechte lijn van 0 naar 1.")
+        plotting.show(ax)
+        assert not plt.fignum_exists(fig.number)  # closed: the inline backend does not show it again
+        (data, meta), *_ = shown
+        assert 'alt="Een rechte lijn van 0 naar 1."' in data["text/html"]
+        assert meta["image/png"]["alt"] == "Een rechte lijn van 0 naar 1."
+    finally:
+        plt.close("all")
+        InteractiveShell.clear_instance()
