@@ -635,7 +635,12 @@ def figure_problems(obj, *, tolerance: float = 1.0) -> list[str]:
             continue
         if not (sup or a.get_title() or a.get_title(loc="left") or a.get_title(loc="right")):
             problems.append(f"{name}: no title")
-        for which, axis, lab in (("x", a.xaxis, a.get_xlabel()), ("y", a.yaxis, a.get_ylabel())):
+        supx = fig._supxlabel.get_text() if getattr(fig, "_supxlabel", None) is not None else ""
+        supy = fig._supylabel.get_text() if getattr(fig, "_supylabel", None) is not None else ""
+        for which, axis, lab in (
+            ("x", a.xaxis, a.get_xlabel() or supx),
+            ("y", a.yaxis, a.get_ylabel() or supy),
+        ):
             ticks = [tl.get_text() for tl in axis.get_ticklabels() if tl.get_text()]
             numeric = not isinstance(axis.get_major_formatter(), _mcategory.StrCategoryFormatter) and all(
                 re.fullmatch(r"[−\-+]?[\d.,]+%?|\$.*\$", tx) for tx in ticks

@@ -1630,6 +1630,9 @@ def plot_safety_regions(
         fontsize=8,
     )
     axes[0][0].set_xlim(years[0] - 0.6, years[-1] + 0.6)
-    fig.subplots_adjust(left=0.04, right=0.99, bottom=0.05, top=0.94, hspace=0.35, wspace=0.08)
+    # one label per axis for all panels (shared axes)
+    fig.supxlabel(plotting.label("year", lang), fontsize=9, y=0.025)
+    fig.supylabel(i18n.t("figures.pct_axis", lang), fontsize=9, x=0.005)
+    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.07, top=0.94, hspace=0.35, wspace=0.08)
     plotting.localize_axes(fig, lang)
     return fig

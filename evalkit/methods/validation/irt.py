@@ -384,7 +384,9 @@ class GRMResult(Result):
         if kind == "information":
             info = self.item_information(theta)
             for i, it in enumerate(self.items):
-                ax.plot(theta, info[it], lw=1.2, color=plotting.PALETTE[i % len(plotting.PALETTE)], label=it)
+                # item curves in the palette's hues, never black: black is the test information
+                hues = [c for c in plotting.PALETTE if c != "#000000"]
+                ax.plot(theta, info[it], lw=1.2, color=hues[i % len(hues)], label=it)
             ax2 = ax.twinx()
             ax2.plot(theta, info.sum(axis=1), color="black", lw=2.2, label={"nl": "Test", "en": "Test"}[lang])
             ax2.set_ylabel({"nl": "Testinformatie", "en": "Test information"}[lang])
