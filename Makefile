@@ -26,8 +26,14 @@ demo: setup
 	@$(VENV)/bin/evalkit demo
 	@echo "Open het overzicht in een browser. Met eigen gegevens: README.md, 'From the template to one report'."
 
+# Tests run in parallel (pytest-xdist): one worker per core, at most 4 (each worker holds its
+# own copy of the libraries); tests that share a database or an artefact folder stay in one
+# worker (--dist loadgroup, groups in tests/conftest.py). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ "$$n" -gt 4 ] && n=4; echo $$n)
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadgroup)
+
 test: setup
-	@$(PY) -m pytest -q -p no:cacheprovider; status=$$?; \
+	@$(PY) -m pytest -q -p no:cacheprovider $(XDIST); status=$$?; \
 	 if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then \
 	   echo "Let op: de browsertests zijn overgeslagen omdat Chromium ontbreekt. Aanzetten:"; \
 	   echo "  sudo apt-get install chromium   (Debian/Ubuntu; .ci/run doet dit in CI), dan opnieuw: make test"; \
@@ -45,7 +51,7 @@ format: setup
 
 # The fast subset (under a minute): everything but tests marked slow (see tests/conftest.py).
 test-fast: setup
-	$(PY) -m pytest -q -m "not slow"
+	@$(PY) -m pytest -q -p no:cacheprovider -m "not slow" $(XDIST)
 
 # JupyterLab refuses to start as root without --allow-root (containers, CI); a normal user gets
 # no flag. Deferred (=): `id -u` runs only when the lab target is used.
