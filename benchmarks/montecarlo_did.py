@@ -97,7 +97,7 @@ def main():
             )
         if rep < 200:  # TWFE is slower (linearmodels); 200 replications show its bias
             tw = twfe(df, outcome="y", unit="unit", time="time", treated="treated")
-            rec["twfe"].append(tw.estimate - ts)
+            rec["twfe"].append(tw.estimate() - ts)
     n = args.reps
     print(
         f"{n} replications, {args.units} units x 6 periods, cohorts 3/4/5"

@@ -57,10 +57,10 @@ def test_wooldridge_13_3_kielmc():
     ref = PUB["wooldridge_13_3"]
     r = two_by_two(k, outcome="rprice", treated="nearinc", post="y81", se_type="conventional")
     # printed to 2 decimals: agree to within half a unit of the last printed digit
-    assert_allclose(r.estimate, ref["estimate"], rtol=0, atol=0.005)
+    assert_allclose(r.estimate(), ref["estimate"], rtol=0, atol=0.005)
     assert_allclose(r.std_error, ref["std_error"], rtol=0, atol=0.005)
     # the DiD of the 2x2 table of means equals the regression coefficient
-    assert_allclose(r.means.loc["difference", "change"], r.estimate, rtol=1e-12)
+    assert_allclose(r.means.loc["difference", "change"], r.estimate(), rtol=1e-12)
     r2 = two_by_two(
         k,
         outcome="rprice",
@@ -69,7 +69,7 @@ def test_wooldridge_13_3_kielmc():
         covariates=["age", "agesq"],
         se_type="conventional",
     )
-    assert_allclose(r2.estimate, ref["with_age_agesq"]["estimate"], rtol=0, atol=0.005)
+    assert_allclose(r2.estimate(), ref["with_age_agesq"]["estimate"], rtol=0, atol=0.005)
     assert_allclose(r2.std_error, ref["with_age_agesq"]["std_error"], rtol=0, atol=0.005)
 
 
@@ -80,7 +80,7 @@ def test_wooldridge_13_4_injury():
     ky = inj[inj["ky"] == 1]
     ref = PUB["wooldridge_13_4"]
     r = two_by_two(ky, outcome="ldurat", treated="highearn", post="afchnge", se_type="conventional")
-    assert_allclose(r.estimate, ref["estimate"], rtol=0, atol=0.0005)
+    assert_allclose(r.estimate(), ref["estimate"], rtol=0, atol=0.0005)
     assert_allclose(r.std_error, ref["std_error"], rtol=0, atol=0.0005)
     assert r.n_obs == ref["n"]
     t = r.tidy()
@@ -100,7 +100,7 @@ def test_two_by_two_se_types_match_r_sandwich(spec, cov):
         )
     assert r.se_type == "cluster"  # default when cluster is given
     se = r.se_table.set_index("se_type")["std_error"]
-    assert_allclose(r.estimate, ref["estimate"], rtol=1e-10)
+    assert_allclose(r.estimate(), ref["estimate"], rtol=1e-10)
     assert_allclose(se["conventional"], ref["se_conventional"], rtol=1e-10)
     assert_allclose(se["hc1"], ref["se_hc1"], rtol=1e-10)
     assert_allclose(se["cluster"], ref["se_cr1"], rtol=1e-10)
@@ -409,7 +409,7 @@ def test_twfe_biased_staggered_recovers_truth():
     s = r.aggregate("simple").tidy().iloc[0]
     assert abs(s.estimate - true_simple) < 4 * s.std_error
     tw = twfe(df, outcome="y", unit="unit", time="time", treated="treated")
-    assert abs(tw.estimate - true_simple) > 10 * tw.std_error  # TWFE is biased here
+    assert abs(tw.estimate() - true_simple) > 10 * tw.std_error  # TWFE is biased here
 
 
 def test_dynamic_truth_with_equal_cohort_effects():
@@ -483,7 +483,7 @@ def test_bacon_weights_sum_to_one_and_reproduce_twfe():
     b = bacon(df, outcome="y", unit="unit", time="time", first_treated="g")
     tw = twfe(df, outcome="y", unit="unit", time="time", treated="treated")
     assert_allclose(b.components["weight"].sum(), 1.0, rtol=1e-12)
-    assert_allclose(b.twfe_estimate, tw.estimate, rtol=1e-10)
+    assert_allclose(b.twfe_estimate, tw.estimate(), rtol=1e-10)
     assert set(b.components["type"]) == {
         "earlier vs later treated",
         "later vs earlier treated",
@@ -498,7 +498,7 @@ def test_bacon_weights_sum_to_one_and_reproduce_twfe():
     b3 = bacon(df2, outcome="y", unit="unit", time="time", first_treated="g")
     tw3 = twfe(df2, outcome="y", unit="unit", time="time", treated="treated")
     assert_allclose(b3.components["weight"].sum(), 1.0, rtol=1e-12)
-    assert_allclose(b3.twfe_estimate, tw3.estimate, rtol=1e-10)
+    assert_allclose(b3.twfe_estimate, tw3.estimate(), rtol=1e-10)
     assert "later vs always treated" in set(b3.components["type"])
 
 

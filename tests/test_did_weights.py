@@ -167,13 +167,13 @@ def test_weighted_two_by_two_matches_r_sandwich(spec, cov):
             d, outcome="y", treated="treated", post="post", cluster="neighbourhood", covariates=cov
         )
     se = r.se_table.set_index("se_type")["std_error"]
-    assert_allclose(r.estimate, ref["estimate"], rtol=1e-10)
+    assert_allclose(r.estimate(), ref["estimate"], rtol=1e-10)
     assert_allclose(se["conventional"], ref["se_conventional"], rtol=1e-10)
     assert_allclose(se["hc1"], ref["se_hc1"], rtol=1e-10)
     assert_allclose(se["cluster"], ref["se_cr1"], rtol=1e-10)
     if cov is None:  # the weighted DiD of means is the WLS coefficient
-        assert_allclose(r.means.loc["difference", "change"], r.estimate, rtol=1e-10)
-    assert_allclose(r1.estimate, r0.estimate, rtol=1e-13)
+        assert_allclose(r.means.loc["difference", "change"], r.estimate(), rtol=1e-10)
+    assert_allclose(r1.estimate(), r0.estimate(), rtol=1e-13)
     assert_allclose(r1.se_table["std_error"], r0.se_table["std_error"], rtol=1e-12)
     assert "weighted by w" in r.summary("en")
 
@@ -189,12 +189,12 @@ def test_weighted_twfe_and_event_study_match_r_lm():
     tw = twfe(p, treated="treated", weights="w", **kw)
     tw0 = twfe(p, treated="treated", **kw)
     tw1 = twfe(p.assign(one=1.0), treated="treated", weights="one", **kw)
-    assert_allclose(tw.estimate, SW["twfe_w"]["estimate"], rtol=1e-8)
-    assert_allclose(tw0.estimate, SW["twfe_none"]["estimate"], rtol=1e-8)
+    assert_allclose(tw.estimate(), SW["twfe_w"]["estimate"], rtol=1e-8)
+    assert_allclose(tw0.estimate(), SW["twfe_none"]["estimate"], rtol=1e-8)
     f_w = tw.std_error / SW["twfe_w"]["se_cl_hc0"]
     f_0 = tw0.std_error / SW["twfe_none"]["se_cl_hc0"]
     assert_allclose(f_w, f_0, rtol=1e-7)
-    assert_allclose(tw1.estimate, tw0.estimate, rtol=1e-10)
+    assert_allclose(tw1.estimate(), tw0.estimate(), rtol=1e-10)
     assert_allclose(tw1.std_error, tw0.std_error, rtol=1e-10)
     es = event_study(p, first_treated="g", window=(-3, 3), weights="w", **kw)
     es0 = event_study(p, first_treated="g", window=(-3, 3), **kw)

@@ -56,7 +56,7 @@ def test_matches_metafor(bcg, metafor, method):
     res = random_effects(bcg, estimate="yi", variance="vi", label="author", method=method)
     ref = metafor.loc[method]
     got = {
-        "estimate": res.estimate,
+        "estimate": res.estimate(),
         "se": res.std_error,
         "zval": res.z,
         "pval": res.p_value,
@@ -99,7 +99,7 @@ def test_level_and_std_error_input(bcg):
 def test_t_prediction_interval(bcg):
     res = random_effects(bcg, estimate="yi", variance="vi", prediction="t")
     half = stats.t.ppf(0.975, 11) * math.sqrt(res.std_error**2 + res.tau2)
-    assert_allclose([res.pi_lower, res.pi_upper], [res.estimate - half, res.estimate + half], rtol=1e-12)
+    assert_allclose([res.pi_lower, res.pi_upper], [res.estimate() - half, res.estimate() + half], rtol=1e-12)
     assert res.tidy().set_index("term").loc["prediction", "df"] == 11
 
 
@@ -109,7 +109,7 @@ def test_homogeneous_studies_tau2_zero():
     for m in ("REML", "DL"):
         res = random_effects(d, estimate="y", variance="v", method=m)
         assert res.tau2 == 0 and res.i2 == 0 and res.h2 == 1
-        assert_allclose(res.estimate, 0.3, rtol=1e-12)
+        assert_allclose(res.estimate(), 0.3, rtol=1e-12)
         assert_allclose(res.std_error, math.sqrt(1 / (100 + 50 + 25)), rtol=1e-12)
 
 
@@ -120,7 +120,7 @@ def test_simulation_known_truth():
     v = rng.uniform(0.01, 0.05, k)
     y = -0.3 + rng.normal(0, 0.2, k) + rng.normal(0, np.sqrt(v))
     res = random_effects(pd.DataFrame({"y": y, "v": v}), estimate="y", variance="v")
-    assert abs(res.estimate + 0.3) < 3 * res.std_error
+    assert abs(res.estimate() + 0.3) < 3 * res.std_error
     assert abs(res.tau2 - 0.04) < 3 * res.se_tau2
 
 
@@ -209,7 +209,7 @@ def test_effect_sizes_equal_paired_per_coalition():
             rtol=1e-12,
         )
     res = random_effects(es, estimate="estimate", std_error="std_error", label="municipality_code")
-    assert res.k == 6 and res.estimate < 0
+    assert res.k == 6 and res.estimate() < 0
     md = effect_sizes(df, outcome="total", unit="participant_id", time="wave", effect="mean_diff")
     assert (md["effect"] == "mean_diff").all()
 

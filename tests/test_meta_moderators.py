@@ -182,7 +182,7 @@ def test_subgroups_match_metafor(bcg, method):
     assert_allclose(res.q_between_p, qb["p"], rtol=1e-6)
     assert res.q_between_df == qb["df"] == 2
     overall = random_effects(bcg, estimate="yi", variance="vi", method=method)
-    assert_allclose(res.overall.estimate, overall.estimate, rtol=1e-12)
+    assert_allclose(res.overall.estimate(), overall.estimate(), rtol=1e-12)
     t = res.tidy()
     assert list(t.columns[:7]) == list(TIDY_COLUMNS)
     assert list(t["term"]) == ["alternate", "random", "systematic", "q_between", "overall"]

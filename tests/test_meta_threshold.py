@@ -31,7 +31,7 @@ def test_random_effects_matches_rma_for_each_threshold(molloy, tol, key):
     assert_allclose(res.tau2, ref["tau2"], rtol=1e-10)
     assert_allclose(res.se_tau2, ref["se_tau2"], rtol=1e-10)
     assert_allclose(
-        [res.estimate, res.std_error, res.ci_lower, res.ci_upper],
+        [res.estimate(), res.std_error, res.ci_lower, res.ci_upper],
         [ref["estimate"], ref["std_error"], ref["ci_lower"], ref["ci_upper"]],
         rtol=1e-10,
     )

@@ -52,11 +52,6 @@ NOT_ANALYSES = {
     "monitoring.peer_method_text": "the sentence that explains the peer-group method (text)",
 }
 
-#: Results that still carry a float attribute named ``estimate`` (kept for compatibility with
-#: code written against evalkit 0.1); their single number is read as ``.estimate`` and through
-#: ``tidy()``. Moving them to the one accessor ``estimate(term)`` is open work (issue 17).
-ESTIMATE_ATTRIBUTE_LEGACY = {"MetaResult", "TwoByTwoResult", "TWFEResult"}
-
 
 def _honest():
     from test_bad_arguments import DID, sim
@@ -168,9 +163,8 @@ def test_result_contract(target, results_cache):
 
     # one accessor for one number
     term = tidy["term"].iloc[0]
-    if type(res).__name__ in ESTIMATE_ATTRIBUTE_LEGACY:
-        assert res.estimate == pytest.approx(float(tidy["estimate"].iloc[0]))
-    elif tidy["term"].is_unique and pd.notna(tidy["estimate"].iloc[0]):
+    assert callable(res.estimate), f"{type(res).__name__}.estimate must be the accessor estimate(term)"
+    if tidy["term"].is_unique and pd.notna(tidy["estimate"].iloc[0]):
         assert res.estimate(term) == pytest.approx(float(tidy["estimate"].iloc[0]), nan_ok=True)
 
     # n documented

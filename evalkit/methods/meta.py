@@ -120,10 +120,13 @@ def _tau2_reml(y, v, tol=1e-12, maxiter=1000):
 class MetaResult(Result):
     """Result of :func:`random_effects`.
 
+    The pooled effect is ``estimate()`` (``estimate("pooled")``; ``estimate(term)`` reads any
+    row of ``tidy()``).
+
     Attributes
     ----------
-    estimate, std_error, ci_lower, ci_upper, z, p_value : float
-        Pooled effect and its inference (normal distribution, as metafor's default).
+    std_error, ci_lower, ci_upper, z, p_value : float
+        Inference for the pooled effect (normal distribution, as metafor's default).
     tau2, i2, h2, q, q_df, q_p : float
         Between-coalition variance, I^2 (in percent), H^2, Cochran's Q with its df and p.
     pi_lower, pi_upper : float
@@ -145,7 +148,6 @@ class MetaResult(Result):
     confidence: float
     prediction: str
     test: str
-    estimate: float  # type: ignore[assignment]  # the pooled estimate (see issue 17: estimate())
     std_error: float
     ci_lower: float
     ci_upper: float
@@ -162,8 +164,13 @@ class MetaResult(Result):
     pi_upper: float
     studies: pd.DataFrame
 
-    def __init__(self, **kw):
+    def __init__(self, *, estimate: float, **kw):
+        self._estimate = estimate  # the pooled effect: read it with estimate()
         self.__dict__.update(kw)
+
+    def estimate(self, term: str | None = "pooled") -> float:
+        """The estimate of one row of :meth:`tidy`; by default the pooled effect."""
+        return super().estimate(term)
 
     def tidy(self) -> pd.DataFrame:
         """Rows ``pooled``, ``tau2``, ``i2`` (percent), ``h2``, ``q`` (Cochran's Q with its
@@ -173,7 +180,7 @@ class MetaResult(Result):
         rows = [
             dict(
                 term="pooled",
-                estimate=self.estimate,
+                estimate=self._estimate,
                 std_error=self.std_error,
                 ci_lower=self.ci_lower,
                 ci_upper=self.ci_upper,
@@ -198,7 +205,7 @@ class MetaResult(Result):
             ),
             dict(
                 term="prediction",
-                estimate=self.estimate,
+                estimate=self._estimate,
                 ci_lower=self.pi_lower,
                 ci_upper=self.pi_upper,
                 n=k,
@@ -218,7 +225,7 @@ class MetaResult(Result):
         has_pi = bool(np.isfinite(self.pi_lower) and np.isfinite(self.pi_upper))
         if lang == "nl":
             text = (
-                f"Over {self.k} coalities samen is het gemiddelde effect {_f(self.estimate, lang)} "
+                f"Over {self.k} coalities samen is het gemiddelde effect {_f(self._estimate, lang)} "
                 f"({ci}, {i18n.fmt_p(self.p_value, lang)}).\n"
                 + (
                     "De effecten verschillen tussen coalities: "
@@ -238,7 +245,7 @@ class MetaResult(Result):
             )
         else:
             text = (
-                f"Across {self.k} coalitions the average effect is {_f(self.estimate, lang)} "
+                f"Across {self.k} coalitions the average effect is {_f(self._estimate, lang)} "
                 f"({ci}, {i18n.fmt_p(self.p_value, lang)}).\n"
                 + (
                     "Effects differ between coalitions: "
@@ -276,7 +283,7 @@ class MetaResult(Result):
         sizes = 20 + 180 * st["weight"].to_numpy() / max(st["weight"].max(), 1e-12)
         ax.hlines(ypos, st["ci_lower"], st["ci_upper"], color=plotting.COLORS["intervention"], linewidth=1.2)
         ax.scatter(st["estimate"], ypos, s=sizes, marker="s", color=plotting.COLORS["intervention"], zorder=3)
-        m, lo, hi = self.estimate, self.ci_lower, self.ci_upper
+        m, lo, hi = self._estimate, self.ci_lower, self.ci_upper
         ax.fill([lo, m, hi, m], [0.6, 0.85, 0.6, 0.35], color=plotting.COLORS["highlight"], zorder=3)
         if np.isfinite(self.pi_lower):
             ax.hlines(
@@ -1219,7 +1226,7 @@ class SubgroupResult(Result):
         rows.append(
             dict(
                 term="overall",
-                estimate=o.estimate,
+                estimate=o.estimate("pooled"),
                 std_error=o.std_error,
                 ci_lower=o.ci_lower,
                 ci_upper=o.ci_upper,
@@ -1297,7 +1304,7 @@ class SubgroupResult(Result):
             y -= 2
         o = self.overall
         ax.fill(
-            [o.ci_lower, o.estimate, o.ci_upper, o.estimate],
+            [o.ci_lower, o.estimate("pooled"), o.ci_upper, o.estimate("pooled")],
             [y, y + 0.35, y, y - 0.35],
             color=plotting.COLORS["national"],
             zorder=3,
@@ -1320,12 +1327,14 @@ class SubgroupResult(Result):
         ax.set_ylim(y - 1, n_rows + 1)
         ax.set_xlabel(xlabel or plotting.label("effect_size", lang))
         ax.set_title(
-            {
-                "nl": f"Per {self.moderator}; QB({self.q_between_df}) = "
-                f"{_f(self.q_between, lang)}, {i18n.fmt_p(self.q_between_p, lang)}",
-                "en": f"By {self.moderator}; QB({self.q_between_df}) = "
-                f"{_f(self.q_between, lang)}, {i18n.fmt_p(self.q_between_p, lang)}",
-            }[lang],
+            i18n.t(
+                "methods.meta.by_qb",
+                lang,
+                moderator=self.moderator,
+                q_between_df=self.q_between_df,
+                q_between=_f(self.q_between, lang),
+                q_between_p=i18n.fmt_p(self.q_between_p, lang),
+            ),
             fontsize=9,
         )
         return plotting.localize_axes(ax, lang)
@@ -1443,7 +1452,7 @@ def subgroups(
                 dict(
                     level=lv,
                     k=fit.k,
-                    estimate=fit.estimate,
+                    estimate=fit.estimate("pooled"),
                     std_error=fit.std_error,
                     ci_lower=fit.ci_lower,
                     ci_upper=fit.ci_upper,

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +39,7 @@ import pandas as pd
 from evalkit._version import __version__
 from evalkit.core import i18n
 from evalkit.core.checks import check_dataframe, check_lang
-from evalkit.core.errors import DataValidationError, EstimationError, ParameterError
+from evalkit.core.errors import DataValidationError, EstimationError, ParameterError, report_warnings_handled
 from evalkit.reports.content import (
     Choose,
     Column,
@@ -221,9 +220,7 @@ def compute(
     )
     S = {sid: page.section(sid, nl if lang == "nl" else en) for sid, nl, en in SECTIONS}
 
-    with warnings.catch_warnings():
-        # the methods warn about small samples; the disclosure layer decides what is shown
-        warnings.simplefilter("ignore")
+    with report_warnings_handled():
         res_p = prepost.paired(d_int, outcome="total", unit=UNIT, time=TIME)
         res_share = prepost.proportion_change(d_int, outcome="total", unit=UNIT, time=TIME, cutoff=3)
         res_severe = prepost.proportion_change(d_int, outcome="total", unit=UNIT, time=TIME, cutoff=9)
@@ -1073,7 +1070,7 @@ def _comparison(page: Page, s: Any, res_did: Any, d_cmp: pd.DataFrame, lang: str
     n_pairs = int(page.quantities["n_pairs"].value or 0)
     q("n_cmp", n_cmp, "count", fmt="int", label="deelnemers in de vergelijkingsgroep")
     small = min(n_cmp, n_pairs)
-    q("did", res_did.estimate, "estimate", group_n=small, basis=("n_cmp",), digits=1)
+    q("did", res_did.estimate(), "estimate", group_n=small, basis=("n_cmp",), digits=1)
     q("did_lo", res_did.ci[0], "estimate", group_n=small, basis=("n_cmp",), digits=1)
     q("did_hi", res_did.ci[1], "estimate", group_n=small, basis=("n_cmp",), digits=1)
     m, cnt = res_did.means, res_did.counts

