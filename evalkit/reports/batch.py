@@ -35,6 +35,7 @@ never threads (papermill and notebooks may change the working directory). With
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -43,8 +44,8 @@ import pickle
 import sys
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import BrokenExecutor, CancelledError
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,7 @@ import pandas as pd
 
 from evalkit._version import __version__
 from evalkit.core.checks import check_option, check_positive_int
-from evalkit.core.errors import EvalkitError, ParameterError
+from evalkit.core.errors import EvalkitError, ParameterError, log_unexpected, report_warnings_handled
 from evalkit.reports.disclosure import RECORD_SUFFIX
 from evalkit.reports.errorpage import (  # noqa: F401 - error_page is public here too
     IDENTIFYING_COLUMNS,
@@ -80,6 +81,36 @@ __all__ = ["CACHE_DIRNAME", "MANIFEST", "BatchResult", "cli_batch", "error_page"
 
 #: Folder (inside the output folder) with the results computed once for all coalitions.
 CACHE_DIRNAME = "_cache"
+#: Tracebacks of failures nobody anticipated, in the cache folder (never in a report).
+UNEXPECTED_LOG = "unexpected.log"
+
+#: What analysing one coalition's data may raise: bad data, an analysis that cannot be done.
+ANALYSIS_ERRORS: tuple[type[BaseException], ...] = (
+    EvalkitError,
+    ValueError,
+    KeyError,
+    ArithmeticError,
+    OSError,
+)
+#: What running a report notebook may raise besides a failing cell: a kernel that died, timed
+#: out or did not start (nbclient's DeadKernelError is a RuntimeError, CellTimeoutError a
+#: TimeoutError).
+KERNEL_ERRORS: tuple[type[BaseException], ...] = (
+    EvalkitError,
+    RuntimeError,
+    TimeoutError,
+    OSError,
+    ValueError,
+)
+#: What collecting a result from a worker may raise: the worker died (BrokenProcessPool), the
+#: task was cancelled, or the result could not be sent back.
+WORKER_ERRORS: tuple[type[BaseException], ...] = (
+    BrokenExecutor,
+    CancelledError,
+    pickle.PicklingError,
+    EOFError,
+    OSError,
+)
 #: File recording hash, status and key numbers per coalition.
 MANIFEST = "manifest.json"
 
@@ -225,12 +256,9 @@ def _worker_kernel(kernel_name: str, cwd: str) -> WarmKernel:
         k = WarmKernel(kernel_name=kernel_name, cwd=cwd)
         _LOCAL.kernel = k
         _ALL_KERNELS.append(k)
-        try:  # shut the kernel down when a multiprocessing worker exits
-            from multiprocessing import util
+        from multiprocessing import util
 
-            util.Finalize(k, WarmKernel.shutdown, args=(k,), exitpriority=10)
-        except Exception:  # pragma: no cover
-            pass
+        util.Finalize(k, WarmKernel.shutdown, args=(k,), exitpriority=10)  # when a worker exits
     return k
 
 
@@ -238,12 +266,8 @@ def shutdown_kernels() -> int:
     """Stop every warm kernel this process started (used on Dask workers)."""
     n = 0
     while _ALL_KERNELS:
-        k = _ALL_KERNELS.pop()
-        try:
-            k.shutdown()
-            n += 1
-        except Exception:  # pragma: no cover
-            pass
+        _ALL_KERNELS.pop().shutdown()  # WarmKernel.shutdown catches what stopping a kernel raises
+        n += 1
     _LOCAL.__dict__.pop("kernel", None)
     return n
 
@@ -262,8 +286,7 @@ def _prepare_task(task: dict) -> dict:
         "seconds_prepare": 0.0,
     }
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with report_warnings_handled():
             df, errors = read_and_validate(params, cwd, task["validate"])
         if errors is not None and len(errors):
             n = len(errors)
@@ -284,8 +307,7 @@ def _prepare_task(task: dict) -> dict:
             if p.get("data_path") and Path(cwd, p["data_path"]).is_file():
                 p["_data_sha256"] = file_sha256(Path(cwd, p["data_path"]))
                 p["data_path"] = Path(str(p["data_path"])).name
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with report_warnings_handled():
                 page, key = coalition.prepare_page(df, p)
             atomic_write(
                 Path(task["cache_dir"]) / f"{params['coalition_code']}.pkl",
@@ -296,7 +318,7 @@ def _prepare_task(task: dict) -> dict:
                 from evalkit.store.registry import evaluation_context
 
                 out["context"] = evaluation_context(df, intervention=p.get("intervention"))
-    except Exception as exc:  # noqa: BLE001 - isolate: this coalition fails, the batch goes on
+    except ANALYSIS_ERRORS as exc:  # bad data or an analysis that cannot be done
         out.update(status="failed", stage="analysis", message=f"{type(exc).__name__}: {exc}")
     out["seconds_prepare"] = time.perf_counter() - t0
     return out
@@ -315,8 +337,7 @@ def _render_inprocess(task: dict) -> dict:
     try:
         with open(cache / f"{code}.pkl", "rb") as fh:
             page, p = pickle.load(fh)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with report_warnings_handled():
             html, rec, _ = coalition.finish_page(
                 page, p, snapshot=load_snapshot(cache), basename=task["basename"]
             )
@@ -326,7 +347,7 @@ def _render_inprocess(task: dict) -> dict:
         out["html"] = res.html_path.name if res.html_path else None
     except disclosure.DisclosureError as exc:
         out.update(status="failed", stage="disclosure", message=str(exc))
-    except Exception as exc:  # noqa: BLE001 - isolate: this coalition fails, the batch goes on
+    except ANALYSIS_ERRORS as exc:
         out.update(status="failed", stage="analysis", message=f"{type(exc).__name__}: {exc}")
     out["seconds_render"] = time.perf_counter() - t0
     return out
@@ -364,15 +385,41 @@ def _render_task(task: dict) -> dict:
         out["html"] = res.html_path.name
     except ReportExecutionError as exc:
         out.update(status="failed", stage="notebook", message=f"{exc.ename}: {exc.evalue}")
-    except Exception as exc:
+    except KERNEL_ERRORS as exc:  # the kernel died, timed out or could not start
         out.update(status="failed", stage="notebook", message=f"{type(exc).__name__}: {exc}")
         if task["kernel"] == "warm":  # a kernel in an unknown state is not reused
-            k = getattr(_LOCAL, "kernel", None)
-            if k is not None:
-                k.shutdown()
-                _LOCAL.kernel = None
+            _drop_warm_kernel()
     out["seconds_render"] = time.perf_counter() - t0
     return out
+
+
+def _drop_warm_kernel() -> None:
+    k = getattr(_LOCAL, "kernel", None)
+    if k is not None:
+        k.shutdown()
+        _LOCAL.kernel = None
+
+
+def _isolated(fn: Callable[[dict], dict], task: dict) -> dict:
+    """Run one coalition's task; ANY failure becomes this coalition's failure record.
+
+    The batch's one last-resort catch (issue 17): the phases above catch the failures they
+    expect (bad data, analyses that cannot be done, a dead kernel). Anything else is a bug;
+    it must still not stop the other coalitions, so it is caught here, its traceback goes to
+    ``<output>/_cache/unexpected.log`` (:func:`evalkit.core.errors.log_unexpected`, never to
+    the reader) and the coalition gets an error page with one line.
+    """
+    try:
+        return fn(task)
+    except Exception as exc:  # noqa: BLE001 - the documented last resort of the batch (see docstring)
+        log_unexpected(
+            exc,
+            where=f"batch {fn.__name__} {task['params'].get('coalition_code')}",
+            log_file=Path(task["cache_dir"]) / UNEXPECTED_LOG,
+        )
+        if task.get("kernel") == "warm":
+            _drop_warm_kernel()
+        return _infrastructure_failure(task, exc)
 
 
 # ----------------------------------------------------------------------------------------
@@ -429,30 +476,31 @@ class _Executor:
         try:
             if self.client is not None:
                 from distributed import as_completed
+                from distributed.scheduler import KilledWorker
 
-                futures = self.client.map(fn, tasks, pure=False)
+                futures = self.client.map(functools.partial(_isolated, fn), tasks, pure=False)
                 index = {f.key: t for f, t in zip(futures, tasks)}
                 for fut in as_completed(futures):
                     try:
                         yield fut.result()
-                    except Exception as exc:  # noqa: BLE001 - isolate infrastructure errors
+                    except (KilledWorker, *WORKER_ERRORS) as exc:  # the worker died or lost the task
                         yield _infrastructure_failure(index[fut.key], exc)
                     if bar:
                         bar.update(1)
             elif self.pool is not None:
                 from concurrent.futures import as_completed as pool_completed
 
-                submitted = {self.pool.submit(fn, t): t for t in tasks}
+                submitted = {self.pool.submit(_isolated, fn, t): t for t in tasks}
                 for pfut in pool_completed(submitted):
                     try:
                         yield pfut.result()
-                    except Exception as exc:  # noqa: BLE001 - e.g. a worker was killed
+                    except WORKER_ERRORS as exc:  # e.g. a worker was killed
                         yield _infrastructure_failure(submitted[pfut], exc)
                     if bar:
                         bar.update(1)
             else:
                 for t in tasks:
-                    yield fn(t)
+                    yield _isolated(fn, t)
                     if bar:
                         bar.update(1)
         finally:
@@ -465,7 +513,7 @@ class _Executor:
         if self.client is not None:
             try:
                 self.client.run(shutdown_kernels)
-            except Exception:  # pragma: no cover
+            except (*WORKER_ERRORS, TimeoutError):  # pragma: no cover - workers already gone
                 pass
             if self._own_client:
                 self.client.close()

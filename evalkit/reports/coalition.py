@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from evalkit.core.errors import (
     EstimationError,
     EvalkitError,
     ParameterError,
+    report_warnings_handled,
 )
 from evalkit.reports import disclosure
 from evalkit.reports.compute import KEY_IDS, Snapshot, add_position, compute
@@ -393,8 +393,7 @@ def _build(
 ) -> ReportOutcome:
     code, name, lang = params["coalition_code"], params["coalition_name"], params["lang"]
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # small-sample warnings: disclosure decides
+        with report_warnings_handled():  # small-sample warnings: disclosure decides
             page, key = prepare_page(df, params, reference=reference, benchmark=benchmark)
             html, rec, _ = finish_page(page, params, snapshot=snapshot, basename=basename)
     except disclosure.DisclosureError as exc:

@@ -7,10 +7,12 @@ report``: a file with errors gives the same Dutch page everywhere.
 from __future__ import annotations
 
 import html as _html
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from openpyxl.utils.exceptions import InvalidFileException
 
 from evalkit.core.checks import check_option
 from evalkit.core.errors import DataValidationError
@@ -192,7 +194,9 @@ def identifiers_of(df: pd.DataFrame | None, path: Path) -> set[str]:
                 df = pd.read_spss(path, convert_categoricals=False)
             else:
                 df = pd.read_csv(path, dtype=str, sep=None, engine="python", encoding_errors="replace")
-        except Exception:
+        except (OSError, ValueError, KeyError, ImportError, zipfile.BadZipFile, InvalidFileException):
+            # not readable as a table (ValueError covers pandas' parser and encoding errors;
+            # ImportError: no SPSS reader installed): nothing to hide from it
             return set()
     cols = [c for c in df.columns if str(c).lower() in IDENTIFYING_COLUMNS]
     out: set[str] = set()

@@ -69,6 +69,7 @@ def atomic_write(path: str | os.PathLike, data: str | bytes) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    replaced = False
     try:
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; reports are meant to be shared
         if isinstance(data, bytes):
@@ -82,12 +83,13 @@ def atomic_write(path: str | os.PathLike, data: str | bytes) -> Path:
                 ft.flush()
                 os.fsync(ft.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+        replaced = True
+    finally:
+        if not replaced:  # whatever stopped the write (even Ctrl-C): no half file left behind
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
     return path
 
 

@@ -349,7 +349,7 @@ def __evalkit_snapshot():
     try:
         import matplotlib
         snap["rc"] = copy.deepcopy(dict(matplotlib.rcParams))
-    except Exception:
+    except ImportError:
         snap["rc"] = None
     sys.modules["__evalkit_kernel_snapshot__"] = type(sys)("__evalkit_kernel_snapshot__")
     sys.modules["__evalkit_kernel_snapshot__"].snap = snap
@@ -368,19 +368,21 @@ def __evalkit_reset():
     ip = get_ipython()
     try:
         import matplotlib.pyplot as plt
+    except ImportError:
+        plt = None
+    if plt is not None:
         plt.close("all")
         if snap["rc"] is not None:
             import matplotlib
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with warnings.catch_warnings():  # restoring deprecated rc keys warns
+                warnings.simplefilter("ignore", matplotlib.MatplotlibDeprecationWarning)
                 matplotlib.rcParams.clear()
                 matplotlib.rcParams.update(snap["rc"])
-    except Exception:
-        pass
     if "pandas" in sys.modules:
         import pandas as pd
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings():  # resetting deprecated options warns
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
             pd.reset_option("all")
     warnings.filters[:] = snap["filters"]
     warnings._filters_mutated()
@@ -464,6 +466,7 @@ class WarmKernel:
         startup_timeout: float = 60,
     ):
         from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError
 
         self.kernel_name = kernel_name
         self.cwd = str(Path(cwd or os.getcwd()).resolve())
@@ -480,7 +483,10 @@ class WarmKernel:
         )
         try:
             self._client.execute(cleanup_kc=False)
-        except Exception as exc:
+        except (RuntimeError, TimeoutError, OSError, KeyError, CellExecutionError) as exc:
+            # RuntimeError: the kernel died (nbclient's DeadKernelError); TimeoutError: no
+            # answer; KeyError: no such kernel (jupyter_client's NoSuchKernel); OSError: the
+            # process could not start; CellExecutionError: the snapshot code failed
             self.shutdown()
             raise EvalkitError(f"the warm kernel failed to start: {exc}") from exc
         self.km = self._client.km
@@ -529,10 +535,7 @@ class WarmKernel:
 
     @property
     def alive(self) -> bool:
-        try:
-            return bool(self.km is not None and self.km.has_kernel)
-        except Exception:
-            return False
+        return bool(self.km is not None and self.km.has_kernel)
 
     def shutdown(self) -> None:
         """Stop the kernel process."""
@@ -540,7 +543,7 @@ class WarmKernel:
         if client is not None:
             try:
                 client._cleanup_kernel()
-            except Exception:
+            except (RuntimeError, OSError, TimeoutError):  # already dead or gone: nothing to stop
                 pass
         self.km = self.kc = None
 
@@ -553,7 +556,7 @@ class WarmKernel:
     def __del__(self):  # pragma: no cover - best effort
         try:
             self.shutdown()
-        except Exception:
+        except (AttributeError, TypeError, ImportError):  # interpreter shutting down
             pass
 
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import math
 import tempfile
-import warnings
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from evalkit.core.errors import DataValidationError
+from evalkit.core.errors import DataValidationError, report_warnings_handled
 from evalkit.data import readers
 from evalkit.store.registry import evaluation_context
 
@@ -95,8 +94,7 @@ def check_upload(
         report = None
         context: dict[str, Any] = {"intervention": None, "year": None}
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with report_warnings_handled():
                 df = readers.read(path, codebook, strict=False, lang=lang)
             report = df.attrs["validation"]
             context = evaluation_context(df)

@@ -17,20 +17,21 @@ workers and the queued jobs go on.
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 import shutil
 import tempfile
 import threading
 import uuid
-import warnings
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from pickle import PicklingError
 from typing import Any
+
+from evalkit.core.errors import log_unexpected, report_warnings_handled
 
 __all__ = ["BatchTask", "RenderOutcome", "RenderPool", "RenderTask", "batch_in_worker", "render_in_worker"]
 
@@ -97,8 +98,7 @@ def render_in_worker(task: RenderTask) -> RenderOutcome:
         path = run_dir / ("upload" + task.suffix)
         path.write_bytes(task.data)
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with report_warnings_handled():
                 out = render_coalition(
                     path,
                     coalition_code=task.coalition_code,
@@ -175,8 +175,7 @@ def batch_in_worker(task: BatchTask) -> RenderOutcome:
         for code, name, fname in task.coalitions
     ]
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with report_warnings_handled():
             res = batch.run(
                 coalitions=pd.DataFrame(rows),
                 output_dir=folder / "rapporten",
@@ -231,8 +230,7 @@ def analysis_failure(path: Path, task: RenderTask) -> tuple[str, dict[str, Any]]
 
     other = ("job_failed_analysis_other", {"job": task.job_id[:8]})
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with report_warnings_handled():
             df = readers.read(path, task.codebook, strict=False, lang=task.lang)
     except (EvalkitError, OSError, ValueError):
         return other
@@ -263,17 +261,31 @@ def _guarded(runner: Callable[[RenderTask], RenderOutcome], task: RenderTask, li
     thread): a render that hangs becomes a failed job and the worker stays usable."""
     import signal
 
-    if not hasattr(signal, "SIGALRM"):  # pragma: no cover - not on Windows
-        return runner(task)
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, max(float(limit), 0.001))
+    alarm = hasattr(signal, "SIGALRM")  # not on Windows
+    if alarm:
+        previous = signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, max(float(limit), 0.001))
     try:
         return runner(task)
     except _TimedOut:
         return RenderOutcome(task.job_id, "failed", message="job_failed_timeout")
+    except Exception as exc:  # noqa: BLE001 - the portal's documented last resort (below)
+        # render_in_worker catches what rendering an upload is expected to raise; anything
+        # else is a bug, and the job must still end with a status: the traceback goes to the
+        # log (never to the visitor), the job to "failed".
+        log_unexpected(exc, where=f"portal job {task.job_id}", log_file=unexpected_log())
+        return RenderOutcome(task.job_id, "failed", message="job_failed_render", detail=type(exc).__name__)
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        if alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+def unexpected_log() -> Path:
+    """Where a render worker writes the traceback of an unexpected failure:
+    ``$EVALKIT_UNEXPECTED_LOG`` or ``evalkit-unexpected.log`` in the temporary folder (0600)."""
+    given = os.environ.get("EVALKIT_UNEXPECTED_LOG")
+    return Path(given) if given else Path(tempfile.gettempdir()) / "evalkit-unexpected.log"
 
 
 #: Niceness added to render workers: checking an upload and answering pages (the web
@@ -298,8 +310,7 @@ def warm_up() -> int:
 
     df = datasets.load("interventions")
     code = str(df["municipality_code"].iloc[0])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with report_warnings_handled():
         render_coalition(
             df[df["municipality_code"] == code].reset_index(drop=True), coalition_code=code, example_data=True
         )
@@ -371,8 +382,8 @@ class _Slot(threading.Thread):
             callback = item.on_done or self.pool.on_done
             try:
                 callback(outcome)
-            except Exception:  # noqa: BLE001 - a failing callback must not stop the worker slot
-                logging.getLogger("evalkit.web").exception("render callback failed")
+            except Exception as exc:  # noqa: BLE001 - documented last resort: this thread serves every later job
+                log_unexpected(exc, where=f"portal callback {outcome.job_id}", log_file=unexpected_log())
 
     def _run_one(self, item: _Item) -> RenderOutcome:
         from concurrent.futures import TimeoutError as FutureTimeout
@@ -396,13 +407,26 @@ class _Slot(threading.Thread):
         except BrokenProcessPool:  # this slot's worker died: only this job fails
             self._discard(ex)
             return RenderOutcome(job_id, "failed", message="job_failed_killed")
-        except Exception as exc:  # noqa: BLE001 - any other worker failure becomes a status
+        except _NOT_SENT as exc:  # _guarded catches everything in the worker: the job was lost on the way
             return RenderOutcome(job_id, "failed", message="job_failed_render", detail=type(exc).__name__)
 
     def _discard(self, ex: ProcessPoolExecutor) -> None:
         if self.executor is ex:
             self.executor = None
         ex.shutdown(wait=False, cancel_futures=True)
+
+
+#: What collecting a job's outcome from its worker may raise once ``_guarded`` has caught
+#: everything inside the worker: the task or its outcome could not be pickled (PicklingError,
+#: or AttributeError/TypeError for local functions and locks), the pipe broke, or it was cancelled.
+_NOT_SENT: tuple[type[BaseException], ...] = (
+    CancelledError,
+    PicklingError,
+    AttributeError,
+    TypeError,
+    EOFError,
+    OSError,
+)
 
 
 def _executor_pids(ex: ProcessPoolExecutor | None) -> list[int]:
