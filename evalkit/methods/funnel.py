@@ -242,7 +242,7 @@ class FunnelResult(Result):
             color=lim_col,
             linestyle="-",
             linewidth=1,
-            label={"nl": "99,8%-grenzen", "en": "99.8% limits"}[lang],
+            label=i18n.t("methods.funnel.n_99_8_limits", lang),
         )
         ax.plot(cur["n"], cur["upper_998"], color=lim_col, linestyle="-", linewidth=1)
         plotting.reference_line(ax, self.target, lang=lang)
@@ -255,7 +255,7 @@ class FunnelResult(Result):
             color=plotting.COLORS["intervention"],
             alpha=0.7,
             zorder=3,
-            label={"nl": "binnen 95%", "en": "within 95%"}[lang],
+            label=i18n.t("methods.funnel.within_95", lang),
         )
         ax.scatter(
             u.loc[mid, "n"],
@@ -263,7 +263,7 @@ class FunnelResult(Result):
             s=16,
             color=plotting.COLORS["comparison"],
             zorder=3,
-            label={"nl": "buiten 95%", "en": "outside 95%"}[lang],
+            label=i18n.t("methods.funnel.outside_95", lang),
         )
         ax.scatter(
             u.loc[out, "n"],
@@ -271,7 +271,7 @@ class FunnelResult(Result):
             s=20,
             color=plotting.COLORS["highlight"],
             zorder=4,
-            label={"nl": "buiten 99,8%", "en": "outside 99.8%"}[lang],
+            label=i18n.t("methods.funnel.outside_99_8", lang),
         )
         if label_outliers:
             for r in u[out].itertuples(index=False):
@@ -298,15 +298,17 @@ class FunnelResult(Result):
             or (
                 plotting.label("share_lonely", lang)
                 if self.percent
-                else {"nl": "Aandeel", "en": "Proportion"}[lang]
+                else i18n.t("methods.funnel.proportion", lang)
             )
         )
         if title is None:
             c = self.counts()
-            title = {
-                "nl": f"{len(u)} eenheden; buiten 99,8%: {int(c['above_998'] + c['below_998'])}",
-                "en": f"{len(u)} units; outside 99.8%: {int(c['above_998'] + c['below_998'])}",
-            }[lang]
+            title = i18n.t(
+                "methods.funnel.units_outside_99_8",
+                lang,
+                n_u=len(u),
+                above_998=int(c["above_998"] + c["below_998"]),
+            )
         ax.set_title(title, fontsize=10)
         if legend:
             ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)

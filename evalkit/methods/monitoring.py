@@ -1178,34 +1178,7 @@ class ChangeVsLevel(Result):
         lang = resolve_lang(lang)
         f = self.fit
         ind = INDICATORS[self.indicator][lang].lower()
-        txt = {
-            "nl": (
-                "{title} ({ind}, {age}; {n} gemeenten, grenzen van 2020)\n\n"
-                "Gemiddelde verandering: {mc} procentpunt. Helling van de verandering op het niveau "
-                "van 2016: {b} ({ci}), r = {r}.\n\n"
-                "Let op regressie naar het gemiddelde: gemeenten met een hoog cijfer in 2016 lijken "
-                "vanzelf te dalen en gemeenten met een laag cijfer te stijgen, ook als er niets "
-                "verandert, omdat toevallige afwijkingen in 2016 niet terugkomen in 2020. Een "
-                "negatieve helling is dus geen bewijs dat beleid in gemeenten met veel eenzaamheid "
-                "beter werkte. Bij modelschattingen is dit effect kleiner dan bij ruwe "
-                "enquêtecijfers (ze zijn al naar het model toe getrokken), maar het verdwijnt niet; "
-                "en de verandering van een modelschatting weerspiegelt deels veranderingen in de "
-                "registerkenmerken van de bevolking, niet alleen in eenzaamheid.\n\n{src}"
-            ),
-            "en": (
-                "{title} ({ind}, {age}; {n} municipalities, boundaries of 2020)\n\n"
-                "Mean change: {mc} percentage points. Slope of the change on the 2016 level: {b} "
-                "({ci}), r = {r}.\n\n"
-                "Beware of regression to the mean: municipalities with a high figure in 2016 tend "
-                "to fall and those with a low figure to rise even if nothing changes, because "
-                "chance deviations in 2016 do not recur in 2020. A negative slope is therefore no "
-                "evidence that policy worked better where loneliness was high. For model estimates "
-                "this effect is smaller than for raw survey figures (they are already pulled "
-                "towards the model) but it does not vanish; and the change in a model estimate "
-                "partly reflects changes in the population's register characteristics, not only "
-                "in loneliness.\n\n{src}"
-            ),
-        }[lang]
+        txt = i18n.t("methods.monitoring.municipalities_boundaries_of_2020_mean", lang)
         return txt.format(
             title=self.title[lang],
             ind=ind,
@@ -1231,7 +1204,7 @@ class ChangeVsLevel(Result):
             xs,
             self.fit["intercept"] + self.fit["slope"] * xs,
             color=plotting.COLORS["highlight"],
-            label={"nl": "Kleinste-kwadratenlijn", "en": "Least-squares line"}[lang],
+            label=i18n.t("methods.monitoring.least_squares_line", lang),
         )
         ax.axhline(0, color=plotting.COLORS["national"], linewidth=1)
         if highlight is not None and highlight in set(d["gm_code_2020"]):
@@ -1245,8 +1218,8 @@ class ChangeVsLevel(Result):
                 textcoords="offset points",
             )
         ind = INDICATORS[self.indicator][lang]
-        ax.set_xlabel({"nl": f"{ind} 2016 (%)", "en": f"{ind} 2016 (%)"}[lang])
-        ax.set_ylabel({"nl": "Verandering 2016-2020 (procentpunt)", "en": "Change 2016-2020 (points)"}[lang])
+        ax.set_xlabel(i18n.t("methods.monitoring.n_2016", lang, ind=ind))
+        ax.set_ylabel(i18n.t("methods.monitoring.change_2016_2020_points", lang))
         ax.set_title(f"{self.title[lang]} ({self.age_group})", fontsize=10)
         ax.legend(fontsize=8, frameon=False)
         return plotting.localize_axes(ax, lang)
@@ -1331,16 +1304,7 @@ class YoungAdultsRegions(Result):
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         lo = self.data["lonely_pct"]
-        txt = {
-            "nl": (
-                "{title}\n\nNederland: eenzaam {nl}, sterk eenzaam {nls}. GGD-regio's: eenzaam van {lo} tot "
-                "{hi}. {b} gemeenten hebben geen cijfer (te weinig respondenten).\n\n{src}"
-            ),
-            "en": (
-                "{title}\n\nThe Netherlands: lonely {nl}, strongly lonely {nls}. GGD regions: lonely from "
-                "{lo} to {hi}. {b} municipalities have no figure (too few respondents).\n\n{src}"
-            ),
-        }[lang]
+        txt = i18n.t("methods.monitoring.the_netherlands_lonely_strongly_lonely", lang)
         return txt.format(
             title=self.title[lang],
             nl=_pct(self.national["lonely_pct"], lang),
@@ -1444,38 +1408,7 @@ class ModelFunnel(Result):
         small, large = d.iloc[0], d.iloc[-1]
         c = self.funnel.counts()
         outside = int(c["above_998"] + c["below_998"])
-        txt = {
-            "nl": (
-                "{title}: {ind} {year} ({age})\n\n"
-                "Wat de trechter kan laten zien: hoe ver een gemeente van het landelijke cijfer ({t}) ligt, "
-                "naast hoe groot ze is.\n"
-                "Wat hij niet kan laten zien: of een verschil 'echt' is. De bron publiceert geen aantallen "
-                "respondenten en geen betrouwbaarheidsintervallen; de grenzen zijn hier berekend voor een "
-                "aangenomen aantal respondenten (inwoners x {frac}, het landelijke aandeel respondenten in "
-                "2020) en gelden voor een directe enquête, niet voor een modelschatting. Modelschattingen "
-                "worden naar de voorspelling van het model getrokken. De "
-                "spreiding in het kleinste derde (naar inwoners) is {s_sd} procentpunt, waar een directe enquête van die "
-                "omvang door toeval alleen al {s_b} zou geven; in het grootste derde {l_sd} tegen {l_b}. Bij een "
-                "directe enquête neemt de spreiding af met de omvang; bij deze modelschattingen {trend_nl}. "
-                "Een gemeente binnen de grenzen is dus niet 'gewoon', en {out} gemeenten buiten de 99,8%-grenzen "
-                "zijn geen getoetste uitschieters. Gebruik de trechter om te kijken, niet om te oordelen.\n\n{src}"
-            ),
-            "en": (
-                "{title}: {ind} {year} ({age})\n\n"
-                "What the funnel can show: how far a municipality lies from the national figure ({t}), "
-                "next to how large it is.\n"
-                "What it cannot show: whether a difference is 'real'. The source publishes no numbers of "
-                "respondents and no confidence intervals; the limits here are computed for an assumed "
-                "number of respondents (inhabitants x {frac}, the national share of respondents in 2020) "
-                "and hold for a direct survey, not for a model estimate. Model estimates are pulled towards "
-                "the model's prediction. The spread in the smallest third (by inhabitants) is "
-                "{s_sd} percentage points, where a direct survey of that size would give {s_b} by chance "
-                "alone; in the largest third {l_sd} against {l_b}. In a direct survey the spread falls "
-                "with size; for these model estimates {trend_en}. A municipality inside the limits is therefore "
-                "not 'ordinary', and the {out} municipalities outside the 99.8% limits are not tested "
-                "outliers. Use the funnel to look, not to judge.\n\n{src}"
-            ),
-        }[lang]
+        txt = i18n.t("methods.monitoring.what_the_funnel_can_show", lang)
         frac = ILLUSTRATIVE_RESPONDENTS_2020 / float(_pop().sum())
         return txt.format(
             title=self.title[lang],
@@ -1505,18 +1438,10 @@ class ModelFunnel(Result):
             label_outliers=False,
             highlight=highlight,
             ylabel=f"{INDICATORS[self.indicator][lang]} {self.year} (%)",
-            title={
-                "nl": "Modelschattingen: grenzen voor een aangenomen n",
-                "en": "Model estimates: limits for an assumed n",
-            }[lang],
+            title=i18n.t("methods.monitoring.model_estimates_limits_for_an", lang),
         )
         ax.set_xscale("log")
-        ax.set_xlabel(
-            {
-                "nl": "Aangenomen aantal respondenten (inwoners 2020 x landelijk aandeel)",
-                "en": "Assumed number of respondents (inhabitants 2020 x national share)",
-            }[lang]
-        )
+        ax.set_xlabel(i18n.t("methods.monitoring.assumed_number_of_respondents_inhabitants", lang))
         from evalkit.core import plotting
 
         return plotting.localize_axes(ax, lang)
@@ -1626,7 +1551,7 @@ def plot_safety_regions(
         _tt("src_hm", lang, years=", ".join(map(str, years)))
         + "; "
         + _tt("model_short", lang)
-        + {"nl": "; gemeentegrenzen van 2020.", "en": "; boundaries of 2020."}[lang],
+        + i18n.t("methods.monitoring.boundaries_of_2020", lang),
         fontsize=8,
     )
     axes[0][0].set_xlim(years[0] - 0.6, years[-1] + 0.6)

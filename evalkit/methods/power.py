@@ -138,10 +138,7 @@ class PowerResult(Result):
         what = i18n.t(self._effect_label, lang)
         if self._goal is not None:
             first = i18n.t(
-                {
-                    "nl": "Monte Carlo: met {n} {u} is de kans dat {g} {p}; doel {t}.",
-                    "en": "Monte Carlo: with {n} {u} the probability that {g} is {p}; target {t}.",
-                },
+                "methods.power.monte_carlo_with_the_probability",
                 lang,
                 n=self.n,
                 u=unit,
@@ -155,12 +152,7 @@ class PowerResult(Result):
                 )
         elif self.solved == "n":
             first = i18n.t(
-                {
-                    "nl": "Nodig: {n} {u} om een effect van {w} = {e} met {p} kans (power) te "
-                    "vinden bij alfa = {a}.",
-                    "en": "Needed: {n} {u} to detect an effect of {w} = {e} with {p} probability "
-                    "(power) at alpha = {a}.",
-                },
+                "methods.power.needed_to_detect_an_effect",
                 lang,
                 n=i18n.fmt_number(self.n, 0, lang),
                 u=unit,
@@ -171,19 +163,11 @@ class PowerResult(Result):
             )
             if self.target_power is not None and abs(self.power - self.target_power) > 5e-4:
                 first += " " + i18n.t(
-                    {"nl": "Met {n} is de power {p}.", "en": "With {n} the power is {p}."},
-                    lang,
-                    n=self.n,
-                    p=i18n.fmt_pct(self.power, 1, lang),
+                    "methods.power.with_the_power_is", lang, n=self.n, p=i18n.fmt_pct(self.power, 1, lang)
                 )
         elif self.solved == "effect":
             first = i18n.t(
-                {
-                    "nl": "Met {n} {u} is het kleinste effect dat met {p} kans gevonden wordt "
-                    "{w} = {e} (alfa = {a}).",
-                    "en": "With {n} {u} the smallest effect detected with {p} probability is "
-                    "{w} = {e} (alpha = {a}).",
-                },
+                "methods.power.with_the_smallest_effect_detected",
                 lang,
                 n=self.n,
                 u=unit,
@@ -194,12 +178,7 @@ class PowerResult(Result):
             )
         else:
             first = i18n.t(
-                {
-                    "nl": "Met {n} {u} is de kans om een effect van {w} = {e} te vinden {p} "
-                    "(power; alfa = {a}).",
-                    "en": "With {n} {u} the probability of detecting an effect of {w} = {e} is "
-                    "{p} (power; alpha = {a}).",
-                },
+                "methods.power.with_the_probability_of_detecting",
                 lang,
                 n=self.n,
                 u=unit,
@@ -243,13 +222,11 @@ class PowerResult(Result):
             ax.axhline(self.target_power, color=plotting.COLORS["national"], linestyle="--", linewidth=1.2)
         ax.axvline(self.n, color=plotting.COLORS["highlight"], linestyle=":", linewidth=1.5)
         ax.set_ylim(0, 1.02)
-        ax.set_xlabel(
-            i18n.t({"nl": "Aantal {u}", "en": "Number of {u}"}, lang, u=i18n.t(self._unit_label, lang))
-        )
+        ax.set_xlabel(i18n.t("methods.power.number_of", lang, u=i18n.t(self._unit_label, lang)))
         ax.set_ylabel("Power")
         ax.set_title(
             i18n.t(
-                {"nl": "Power bij {w} = {e}", "en": "Power at {w} = {e}"},
+                "methods.power.power_at",
                 lang,
                 w=i18n.t(self._effect_label, lang),
                 e=i18n.fmt_number(self.effect, 2, lang),

@@ -385,13 +385,13 @@ class PairedResult(Result):
             "en": "The loneliness score" if self.is_djg else f"The score '{self.outcome}'",
         }
         if est < 0:
-            verb = {"nl": "daalde", "en": "decreased"}[lang]
+            verb = i18n.t("methods.prepost.decreased", lang)
             mag, clo, chi = -est, -hi, -lo
         elif est > 0:
-            verb = {"nl": "steeg", "en": "increased"}[lang]
+            verb = i18n.t("methods.prepost.increased", lang)
             mag, clo, chi = est, lo, hi
         else:
-            verb = {"nl": "veranderde niet", "en": "did not change"}[lang]
+            verb = i18n.t("methods.prepost.did_not_change", lang)
             mag, clo, chi = 0.0, lo, hi
         unit_word = {"nl": "punt", "en": "point" if abs(mag) == 1 else "points"}[lang]
         ci = i18n.fmt_ci(clo, chi, 1, lang, self.confidence)
@@ -418,49 +418,43 @@ class PairedResult(Result):
         if np.isfinite(p):
             if p < 1 - self.confidence:
                 lines.append(
-                    {
-                        "nl": f"Deze verandering is statistisch significant ({i18n.fmt_p(p, lang)}).",
-                        "en": f"This change is statistically significant ({i18n.fmt_p(p, lang)}).",
-                    }[lang]
+                    i18n.t(
+                        "methods.prepost.this_change_is_statistically_significant",
+                        lang,
+                        p=i18n.fmt_p(p, lang),
+                    )
                 )
             else:
                 lines.append(
-                    {
-                        "nl": f"Deze verandering is niet statistisch significant ({i18n.fmt_p(p, lang)}): "
-                        "ook geen verandering past bij de gegevens.",
-                        "en": f"This change is not statistically significant ({i18n.fmt_p(p, lang)}): "
-                        "no change at all is also consistent with the data.",
-                    }[lang]
+                    i18n.t("methods.prepost.this_change_is_not_statistically", lang, p=i18n.fmt_p(p, lang))
                 )
         if self.is_djg:
-            lines.append(
-                {
-                    "nl": "Een lagere score betekent minder eenzaamheid (schaal 0-11).",
-                    "en": "A lower score means less loneliness (scale 0-11).",
-                }[lang]
-            )
+            lines.append(i18n.t("methods.prepost.a_lower_score_means_less", lang))
         if self.n_dropped:
             lines.append(
-                {
-                    "nl": f"{self.n_dropped} deelnemer(s) zonder voor- én nameting tellen niet mee.",
-                    "en": f"{self.n_dropped} participant(s) without both measurements are not included.",
-                }[lang]
+                i18n.t(
+                    "methods.prepost.participant_s_without_both_measurements_2",
+                    lang,
+                    n_dropped=self.n_dropped,
+                )
             )
         d = self.descriptives.set_index(["wave", "sample"])
         pre_m, pre_s = d.loc[("pre", "pairs"), ["mean", "sd"]]
         post_m, post_s = d.loc[("post", "pairs"), ["mean", "sd"]]
         lines.append("")
         lines.append(
-            {
-                "nl": f"Voormeting: gemiddeld {_fmt(pre_m, 2, lang)} (SD {_fmt(pre_s, 2, lang)}); "
-                f"nameting: gemiddeld {_fmt(post_m, 2, lang)} (SD {_fmt(post_s, 2, lang)}).",
-                "en": f"Pre-test: mean {_fmt(pre_m, 2, lang)} (SD {_fmt(pre_s, 2, lang)}); "
-                f"post-test: mean {_fmt(post_m, 2, lang)} (SD {_fmt(post_s, 2, lang)}).",
-            }[lang]
+            i18n.t(
+                "methods.prepost.pre_test_mean_sd_post",
+                lang,
+                pre_m=_fmt(pre_m, 2, lang),
+                pre_s=_fmt(pre_s, 2, lang),
+                post_m=_fmt(post_m, 2, lang),
+                post_s=_fmt(post_s, 2, lang),
+            )
         )
         w = self._row("wilcoxon")
         lines.append(
-            {"nl": "Gepaarde t-toets", "en": "Paired t-test"}[lang]
+            i18n.t("methods.prepost.paired_t_test", lang)
             + f": t({_fmt(md['df'], 0, lang)}) = {_fmt(md['statistic'], 2, lang)}, {i18n.fmt_p(p, lang)}; "
             + f"Wilcoxon W = {_fmt(w['estimate'], 1, lang)}, {i18n.fmt_p(w['p_value'], lang)}."
         )
@@ -471,11 +465,7 @@ class PairedResult(Result):
                 f"{name} = {_fmt(r['estimate'], 2, lang)} "
                 f"{i18n.fmt_ci(r['ci_lower'], r['ci_upper'], 2, lang, self.confidence)}"
             )
-        lines.append(
-            {"nl": "Effectgroottes (na - voor): ", "en": "Effect sizes (post - pre): "}[lang]
-            + "; ".join(es)
-            + "."
-        )
+        lines.append(i18n.t("methods.prepost.effect_sizes_post_pre", lang) + "; ".join(es) + ".")
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
     def plot(
@@ -566,12 +556,7 @@ class PairedResult(Result):
             ax.set_xlim(-0.35, 1.35)
             ax.set_ylabel(ylabel)
             lvl = i18n.fmt_number(100 * self.confidence, 0, lang)
-            ax.set_title(
-                {
-                    "nl": f"Voor en na (n = {n} paren; gemiddelde met {lvl}%-BI)",
-                    "en": f"Before and after (n = {n} pairs; mean with {lvl}% CI)",
-                }[lang]
-            )
+            ax.set_title(i18n.t("methods.prepost.before_and_after_n_pairs", lang, n=n, lvl=lvl))
             if limits is not None:
                 ax.set_ylim(limits)
             return ax
@@ -597,7 +582,7 @@ class PairedResult(Result):
                     label=lab,
                 )
             ax.set_xticks(support)
-            ax.set_ylabel({"nl": "Deelnemers (%)", "en": "Participants (%)"}[lang])
+            ax.set_ylabel(i18n.t("methods.prepost.participants", lang))
         else:
             bins = np.histogram_bin_edges(values[np.isfinite(values)], bins="auto")
             for arr, key, lab in ((self._pre, "pre", pre_lab), (self._post, "post", post_lab)):
@@ -609,17 +594,12 @@ class PairedResult(Result):
                     label=lab,
                     weights=np.full(arr.size, 100.0 / max(arr.size, 1)),
                 )
-            ax.set_ylabel({"nl": "Deelnemers (%)", "en": "Participants (%)"}[lang])
+            ax.set_ylabel(i18n.t("methods.prepost.participants", lang))
         for arr, key in ((self._pre, "pre"), (self._post, "post")):
             ax.axvline(float(np.mean(arr)), color=plotting.COLORS[key], linestyle="--", linewidth=1.5)
         ax.set_xlabel(ylabel)
-        ax.set_title(
-            {
-                "nl": f"Verdeling voor en na (n = {self.n} paren)",
-                "en": f"Distribution before and after (n = {self.n} pairs)",
-            }[lang]
-        )
-        ax.plot([], [], color="#555555", linestyle="--", label={"nl": "gemiddelde", "en": "mean"}[lang])
+        ax.set_title(i18n.t("methods.prepost.distribution_before_and_after_n", lang, n=self.n))
+        ax.plot([], [], color="#555555", linestyle="--", label=i18n.t("methods.prepost.mean", lang))
         ax.legend(frameon=False)
         return plotting.localize_axes(ax, lang)
 
@@ -1061,10 +1041,9 @@ class ProportionChangeResult(Result):
                 f"with both measurements. McNemar (exact): {i18n.fmt_p(ch['p_value'], lang)}."
             )
         if self.n_dropped:
-            text += {
-                "nl": f"\n{self.n_dropped} deelnemer(s) zonder voor- én nameting tellen niet mee.",
-                "en": f"\n{self.n_dropped} participant(s) without both measurements are not included.",
-            }[lang]
+            text += i18n.t(
+                "methods.prepost.participant_s_without_both_measurements", lang, n_dropped=self.n_dropped
+            )
         return f"{self.title[lang]}\n\n{text}"
 
     def plot(self, *, ax=None, lang: str | None = None):
@@ -1090,11 +1069,9 @@ class ProportionChangeResult(Result):
         ax.set_xticks([0, 1], [plotting.label("pre", lang), plotting.label("post", lang)])
         ax.set_ylim(plotting.PERCENT_LIMITS)
         ax.set_ylabel(
-            plotting.label("share_lonely", lang)
-            if self.is_djg
-            else {"nl": "Aandeel (%)", "en": "Share (%)"}[lang]
+            plotting.label("share_lonely", lang) if self.is_djg else i18n.t("methods.prepost.share", lang)
         )
-        ax.set_title({"nl": f"n = {self.n} paren", "en": f"n = {self.n} pairs"}[lang])
+        ax.set_title(i18n.t("methods.prepost.n_pairs", lang, n=self.n))
         return plotting.localize_axes(ax, lang)
 
 
@@ -1383,10 +1360,8 @@ class ReliableChangeResult(Result):
             ax.text(i, vals[i] + 1.5, i18n.fmt_pct(vals[i] / 100, 0, lang), ha="center")
         ax.set_xticks(range(3), [plotting.label(k, lang) for k in keys])
         ax.set_ylim(plotting.PERCENT_LIMITS)
-        ax.set_ylabel({"nl": "Deelnemers (%)", "en": "Participants (%)"}[lang])
-        ax.set_title(
-            {"nl": f"Betrouwbare verandering (n = {self.n})", "en": f"Reliable change (n = {self.n})"}[lang]
-        )
+        ax.set_ylabel(i18n.t("methods.prepost.participants", lang))
+        ax.set_title(i18n.t("methods.prepost.reliable_change_n", lang, n=self.n))
         return plotting.localize_axes(ax, lang)
 
 
@@ -1641,23 +1616,9 @@ class AttritionResult(Result):
         labels = dict(labels or {})
         flagged = tidy[(tidy["std_diff"].abs() > 0.1) | (tidy["p_value"] < 1 - self.confidence)]
         if self.n_dropouts < 2 or self.n_completers < 2:
-            lines.append(
-                {
-                    "nl": "Te weinig blijvers of uitvallers om te vergelijken.",
-                    "en": "Too few completers or drop-outs to compare.",
-                }[lang]
-            )
+            lines.append(i18n.t("methods.prepost.too_few_completers_or_drop", lang))
         elif flagged.empty:
-            lines.append(
-                {
-                    "nl": "Bij de voormeting verschillen uitvallers en blijvers nauwelijks "
-                    "(alle gestandaardiseerde verschillen ≤ 0,1, geen significante toets): "
-                    "er zijn geen aanwijzingen dat de uitval het resultaat vertekent.",
-                    "en": "At baseline, drop-outs and completers hardly differ (all standardised "
-                    "differences ≤ 0.1, no significant test): no sign that drop-out biases "
-                    "the result.",
-                }[lang]
-            )
+            lines.append(i18n.t("methods.prepost.at_baseline_drop_outs_and", lang))
         else:
             parts = []
             for _, r in flagged.iterrows():
@@ -1677,12 +1638,7 @@ class AttritionResult(Result):
                 }[lang]
             )
         if hidden:
-            lines.append(
-                {
-                    "nl": f"{hidden} categorie(ën) worden niet genoemd om kleine groepen te beschermen.",
-                    "en": f"{hidden} categor(y/ies) are not named to protect small groups.",
-                }[lang]
-            )
+            lines.append(i18n.t("methods.prepost.categor_y_ies_are_not", lang, hidden=hidden))
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
     def plot(self, *, ax=None, lang: str | None = None):
@@ -1703,17 +1659,11 @@ class AttritionResult(Result):
         ax.axvline(0, color=plotting.COLORS["national"], linewidth=1)
         ax.scatter(tidy["std_diff"], ypos, color=plotting.COLORS["highlight"], zorder=3)
         ax.set_yticks(ypos, labels)
-        ax.set_xlabel(
-            {
-                "nl": "Gestandaardiseerd verschil (uitvallers - blijvers)",
-                "en": "Standardised difference (drop-outs - completers)",
-            }[lang]
-        )
+        ax.set_xlabel(i18n.t("methods.prepost.standardised_difference_drop_outs_completers", lang))
         ax.set_title(
-            {
-                "nl": f"Uitval: {self.n_dropouts} van {self.n_baseline}",
-                "en": f"Drop-out: {self.n_dropouts} of {self.n_baseline}",
-            }[lang]
+            i18n.t(
+                "methods.prepost.drop_out_of", lang, n_dropouts=self.n_dropouts, n_baseline=self.n_baseline
+            )
         )
         return plotting.localize_axes(ax, lang)
 
@@ -1928,20 +1878,19 @@ class ByGroupResult(Result):
         lang = resolve_lang(lang)
         term = self._headline()
         lines = [
-            {
-                "nl": f"Analyse: {self.func_name}, per {', '.join(self.by)}; term '{term}'. "
-                "Volledige getallen voor de analyse; een rapport toont ze alleen via de "
-                "openbaarmakingscontrole (geen kleine groepen).",
-                "en": f"Analysis: {self.func_name}, by {', '.join(self.by)}; term '{term}'. "
-                "Full numbers for the analysis; a report shows them only through disclosure "
-                "control (no small groups).",
-            }[lang]
+            i18n.t(
+                "methods.prepost.analysis_by_term_full_numbers",
+                lang,
+                func_name=self.func_name,
+                by=", ".join(self.by),
+                term=term,
+            )
         ]
         sub = self._table[self._table["term"] == term]
         for _, r in sub.iterrows():
             name = str(r["group"])
             if pd.isna(r["estimate"]):
-                lines.append(f"- {name}: " + {"nl": "niet te schatten", "en": "cannot be estimated"}[lang])
+                lines.append(f"- {name}: " + i18n.t("methods.prepost.cannot_be_estimated", lang))
             else:
                 n = "–" if pd.isna(r["n"]) else str(int(r["n"]))
                 lines.append(
@@ -1966,7 +1915,7 @@ class ByGroupResult(Result):
         for y, (_, r) in zip(ypos, sub.iterrows()):
             name = str(r["group"])
             if pd.isna(r["estimate"]):
-                labels.append(name + {"nl": " (niet te schatten)", "en": " (cannot be estimated)"}[lang])
+                labels.append(f"{name} ({i18n.t('methods.prepost.cannot_be_estimated', lang)})")
                 continue
             labels.append(name if pd.isna(r["n"]) else f"{name} (n = {int(r['n'])})")
             ax.plot([r["ci_lower"], r["ci_upper"]], [y, y], color=plotting.COLORS["intervention"])
@@ -1974,7 +1923,7 @@ class ByGroupResult(Result):
         ax.axvline(0, color=plotting.COLORS["national"], linewidth=1, linestyle="--")
         ax.set_yticks(ypos, labels)
         ax.set_xlabel(term)
-        ax.set_title({"nl": f"Per {', '.join(self.by)}", "en": f"By {', '.join(self.by)}"}[lang])
+        ax.set_title(i18n.t("methods.prepost.by", lang, by=", ".join(self.by)))
         return plotting.localize_axes(ax, lang)
 
 
@@ -2179,24 +2128,19 @@ class MixedResult(Result):
         est, lo, hi, p = md["estimate"], md["ci_lower"], md["ci_upper"], md["p_value"]
         ci = i18n.fmt_ci(lo, hi, 2, lang, self.confidence)
         subject = (
-            i18n.t({"nl": "De eenzaamheidsscore", "en": "The loneliness score"}, lang)
+            i18n.t("methods.prepost.the_loneliness_score", lang)
             if self.is_djg
-            else i18n.t({"nl": "De score '{o}'", "en": "The score '{o}'"}, lang, o=self.outcome)
+            else i18n.t("methods.prepost.the_score", lang, o=self.outcome)
         )
         if est < 0:
-            verb = i18n.t({"nl": "daalde", "en": "decreased"}, lang)
+            verb = i18n.t("methods.prepost.decreased", lang)
         elif est > 0:
-            verb = i18n.t({"nl": "steeg", "en": "increased"}, lang)
+            verb = i18n.t("methods.prepost.increased", lang)
         else:
-            verb = i18n.t({"nl": "veranderde niet", "en": "did not change"}, lang)
+            verb = i18n.t("methods.prepost.did_not_change", lang)
         lines = [
             i18n.t(
-                {
-                    "nl": "{s} {v} volgens het gemengde model gemiddeld met {m} punt ({ci}; "
-                    "t({df}) = {t}, {p}).",
-                    "en": "According to the mixed model, {s_lower} {v} on average by {m} points ({ci}; "
-                    "t({df}) = {t}, {p}).",
-                },
+                "methods.prepost.according_to_the_mixed_model",
                 lang,
                 s=subject,
                 s_lower=subject[0].lower() + subject[1:],
@@ -2210,12 +2154,7 @@ class MixedResult(Result):
         ]
         lines.append(
             i18n.t(
-                {
-                    "nl": "Gebruikt: {n} deelnemers met samen {k} metingen: {c} met voor- en nameting, "
-                    "{a} alleen met een voormeting, {b} alleen met een nameting.",
-                    "en": "Used: {n} participants with {k} measurements in all: {c} with both tests, "
-                    "{a} with only a pre-test, {b} with only a post-test.",
-                },
+                "methods.prepost.used_participants_with_measurements_in",
                 lang,
                 n=self.n_units,
                 k=self.n_obs,
@@ -2226,62 +2165,22 @@ class MixedResult(Result):
         )
         if self.n_rows_excluded:
             lines.append(
-                i18n.t(
-                    {
-                        "nl": "{e} meting(en) zonder uitkomst of covariaat tellen niet mee.",
-                        "en": "{e} measurement(s) without an outcome or a covariate are not included.",
-                    },
-                    lang,
-                    e=self.n_rows_excluded,
-                )
+                i18n.t("methods.prepost.measurement_s_without_an_outcome", lang, e=self.n_rows_excluded)
             )
         if self.covariates:
-            lines.append(
-                i18n.t(
-                    {"nl": "Gecorrigeerd voor: {c}.", "en": "Adjusted for: {c}."},
-                    lang,
-                    c=", ".join(self.covariates),
-                )
-            )
+            lines.append(i18n.t("methods.prepost.adjusted_for", lang, c=", ".join(self.covariates)))
         lines.append(
             i18n.t(
-                {
-                    "nl": "Model: willekeurig intercept per deelnemer (REML), vrijheidsgraden volgens "
-                    "{d}. Variantie tussen deelnemers {u}, binnen deelnemers {e}.",
-                    "en": "Model: random intercept per participant (REML), {d} degrees of "
-                    "freedom. Variance between participants {u}, within participants {e}.",
-                },
+                "methods.prepost.model_random_intercept_per_participant",
                 lang,
                 d="Kenward-Roger" if self.df_method == "kenward-roger" else "Satterthwaite",
                 u=_fmt(self.var_unit, 2, lang),
                 e=_fmt(self.var_residual, 2, lang),
             )
         )
-        lines.append(
-            i18n.t(
-                {
-                    "nl": "Het model gebruikt ook de deelnemers die uitvielen. Het klopt als uitval "
-                    "alleen samenhangt met wat gemeten is (zoals de score bij de voormeting; "
-                    "'missing at random') en de spreiding bij voor- en nameting ongeveer gelijk "
-                    "is.",
-                    "en": "The model also uses the participants who dropped out. It is right when "
-                    "drop-out depends only on what was measured (such as the pre-test score; "
-                    "'missing at random') and the spread at pre- and post-test is about the "
-                    "same.",
-                },
-                lang,
-            )
-        )
+        lines.append(i18n.t("methods.prepost.the_model_also_uses_the", lang))
         if self.singular:
-            lines.append(
-                i18n.t(
-                    {
-                        "nl": "Let op: de variantie tussen deelnemers is geschat op 0.",
-                        "en": "Note: the variance between participants is estimated at 0.",
-                    },
-                    lang,
-                )
-            )
+            lines.append(i18n.t("methods.prepost.note_the_variance_between_participants", lang))
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
     def plot(self, *, ax=None, lang: str | None = None, ylim="auto"):
@@ -2317,10 +2216,7 @@ class MixedResult(Result):
         lvl = i18n.fmt_number(100 * self.confidence, 0, lang)
         ax.set_title(
             i18n.t(
-                {
-                    "nl": "Gemengd model (n = {n} deelnemers, {k} metingen; gemiddelde met {l}%-BI)",
-                    "en": "Mixed model (n = {n} participants, {k} measurements; mean with {l}% CI)",
-                },
+                "methods.prepost.mixed_model_n_participants_measurements",
                 lang,
                 n=self.n_units,
                 k=self.n_obs,
@@ -2626,14 +2522,7 @@ class ImputeResult(Result):
         ci_cc = i18n.fmt_ci(cc["ci_lower"], cc["ci_upper"], 2, lang, self.confidence)
         lines = [
             i18n.t(
-                {
-                    "nl": "Na meervoudige imputatie ({m} keer, {meth}) is de gemiddelde verandering "
-                    "{e} punt ({ci}; t({df}) = {t}, {p}) bij {n} deelnemers; {a} voormeting(en) "
-                    "en {b} nameting(en) zijn geïmputeerd.",
-                    "en": "After multiple imputation ({m} times, {meth}) the mean change is {e} points "
-                    "({ci}; t({df}) = {t}, {p}) among {n} participants; {a} pre-test and {b} "
-                    "post-test value(s) were imputed.",
-                },
+                "methods.prepost.after_multiple_imputation_times_the",
                 lang,
                 m=self.m,
                 meth=self.method,
@@ -2649,10 +2538,7 @@ class ImputeResult(Result):
         ]
         lines.append(
             i18n.t(
-                {
-                    "nl": "Alleen deelnemers met voor- en nameting: {e} punt ({ci}, n = {n}).",
-                    "en": "Participants with both tests only: {e} points ({ci}, n = {n}).",
-                },
+                "methods.prepost.participants_with_both_tests_only",
                 lang,
                 e=_fmt(cc["estimate"], 2, lang),
                 ci=ci_cc,
@@ -2660,18 +2546,7 @@ class ImputeResult(Result):
             )
         )
         lines.append(
-            i18n.t(
-                {
-                    "nl": "Aandeel ontbrekende informatie (fmi): {f}. Imputatie veronderstelt dat "
-                    "uitval alleen samenhangt met wat gemeten is ('missing at random'); het is "
-                    "een gevoeligheidsanalyse naast het gemengde model.",
-                    "en": "Fraction of missing information (fmi): {f}. Imputation assumes that drop-out "
-                    "depends only on what was measured ('missing at random'); it is a "
-                    "sensitivity analysis beside the mixed model.",
-                },
-                lang,
-                f=_fmt(md["fmi"], 2, lang),
-            )
+            i18n.t("methods.prepost.fraction_of_missing_information_fmi", lang, f=_fmt(md["fmi"], 2, lang))
         )
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
@@ -2683,8 +2558,8 @@ class ImputeResult(Result):
         check_lang(lang)
         ax = plotting.new_axes(ax, figsize=(6.5, 2.6))
         labels = [
-            i18n.t({"nl": "Meervoudige imputatie", "en": "Multiple imputation"}, lang),
-            i18n.t({"nl": "Alleen complete paren", "en": "Complete pairs only"}, lang),
+            i18n.t("methods.prepost.multiple_imputation", lang),
+            i18n.t("methods.prepost.complete_pairs_only", lang),
         ]
         for y, r, key in zip((1, 0), self._rows[:2], ("post", "pre")):
             ax.errorbar(

@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 from threadpoolctl import ThreadpoolController
 
+from evalkit.core import i18n
 from evalkit.core.checks import check_confidence, check_option
 from evalkit.core.errors import DataQualityWarning, EstimationError, ParameterError
 from evalkit.core.i18n import fmt_ci, fmt_number, t
@@ -374,22 +375,8 @@ class HonestResult(Result):
 
     def _what(self, lang: str) -> str:
         if self.e == "average":
-            return t(
-                {
-                    "nl": "het gemiddelde effect over de {k} periodes na de start",
-                    "en": "the average effect over the {k} periods after the start",
-                },
-                lang,
-                k=self.n_post,
-            )
-        return t(
-            {
-                "nl": "het effect op e = {e} (e = 0: de eerste periode met de interventie)",
-                "en": "the effect at e = {e} (e = 0: the first period with the intervention)",
-            },
-            lang,
-            e=self.e,
-        )
+            return i18n.t("methods.honest.the_average_effect_over_the", lang, k=self.n_post)
+        return i18n.t("methods.honest.the_effect_at_e_e", lang, e=self.e)
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
@@ -399,11 +386,8 @@ class HonestResult(Result):
         sym = "M̄" if rm else "M"
         L = [self.title[lang]]
         L.append(
-            t(
-                {
-                    "nl": "Onder exact parallelle trends is {what} {est} ({ci}).",
-                    "en": "Under exactly parallel trends, {what} is {est} ({ci}).",
-                },
+            i18n.t(
+                "methods.honest.under_exactly_parallel_trends_is",
                 lang,
                 what=self._what(lang),
                 est=fmt_number(est, 3, lang),
@@ -411,8 +395,8 @@ class HonestResult(Result):
             )
         )
         L.append(
-            t(
-                {"nl": "Restrictie: {r}.", "en": "Restriction: {r}."},
+            i18n.t(
+                "methods.honest.restriction",
                 lang,
                 r=t(
                     {
@@ -436,24 +420,11 @@ class HonestResult(Result):
         vals = self._table.iloc[1:]
         top = float(vals["value"].max())
         if not orig_excl:
-            L.append(
-                t(
-                    {
-                        "nl": "Ook onder parallelle trends omvat het interval nul: er is geen "
-                        "aantoonbaar effect om op gevoeligheid te toetsen.",
-                        "en": "Even under parallel trends the interval includes zero: there is "
-                        "no demonstrable effect whose robustness could be assessed.",
-                    },
-                    lang,
-                )
-            )
+            L.append(i18n.t("methods.honest.even_under_parallel_trends_the", lang))
         elif self.breakdown is None:
             L.append(
-                t(
-                    {
-                        "nl": "De conclusie is kwetsbaar: al bij {s} = {v} omvat het interval nul.",
-                        "en": "The conclusion is fragile: already at {s} = {v} the interval includes zero.",
-                    },
+                i18n.t(
+                    "methods.honest.the_conclusion_is_fragile_already",
                     lang,
                     s=sym,
                     v=fmt_number(float(vals["value"].iloc[0]), 2, lang),
@@ -461,17 +432,7 @@ class HonestResult(Result):
             )
         elif self.breakdown_is_lower_bound:
             L.append(
-                t(
-                    {
-                        "nl": "De conclusie dat er een effect is, blijft staan voor alle "
-                        "onderzochte waarden tot en met {s} = {v}.",
-                        "en": "The conclusion that there is an effect holds for every value "
-                        "examined, up to {s} = {v}.",
-                    },
-                    lang,
-                    s=sym,
-                    v=fmt_number(top, 2, lang),
-                )
+                i18n.t("methods.honest.the_conclusion_that_there_is", lang, s=sym, v=fmt_number(top, 2, lang))
             )
         else:
             bd = fmt_number(self.breakdown, 2, lang)
@@ -484,19 +445,8 @@ class HonestResult(Result):
                     lang,
                 )
                 L.append(
-                    t(
-                        {
-                            "nl": "De conclusie dat er een effect is, blijft staan zolang de "
-                            "afwijking van parallelle trends na de start hoogstens {bd} "
-                            "keer zo groot is als de grootste afwijking vóór de start "
-                            "(breekpunt M̄ = {bd}); daarboven omvat het interval nul. "
-                            "Dat is {strength}: {why}.",
-                            "en": "The conclusion that there is an effect holds as long as the "
-                            "violation of parallel trends after the start is at most {bd} "
-                            "times the largest violation before the start (breakdown "
-                            "M̄ = {bd}); beyond that the interval includes zero. That is "
-                            "{strength}: {why}.",
-                        },
+                    i18n.t(
+                        "methods.honest.the_conclusion_that_there_is_2",
                         lang,
                         bd=bd,
                         strength=strength,
@@ -517,22 +467,7 @@ class HonestResult(Result):
                     )
                 )
             else:
-                L.append(
-                    t(
-                        {
-                            "nl": "De conclusie dat er een effect is, blijft staan zolang de "
-                            "helling van de afwijking per periode hoogstens {bd} verandert "
-                            "(breekpunt M = {bd}, in eenheden van de uitkomst); "
-                            "daarboven omvat het interval nul.",
-                            "en": "The conclusion that there is an effect holds as long as the "
-                            "slope of the violation changes by at most {bd} per period "
-                            "(breakdown M = {bd}, in units of the outcome); beyond that "
-                            "the interval includes zero.",
-                        },
-                        lang,
-                        bd=bd,
-                    )
-                )
+                L.append(i18n.t("methods.honest.the_conclusion_that_there_is_3", lang, bd=bd))
         tab = self._table[["value", "ci_lower", "ci_upper"]].iloc[1:].rename(columns={"value": sym})
         L += ["", text_table(tab, lang, digits=4, index=False)]
         return "\n".join(L)
@@ -557,7 +492,7 @@ class HonestResult(Result):
             fmt="o",
             color=COLORS["pre"],
             capsize=4,
-            label=t({"nl": "parallelle trends", "en": "parallel trends"}, lang),
+            label=i18n.t("methods.honest.parallel_trends", lang),
         )
         mid = (rob["ci_lower"] + rob["ci_upper"]) / 2
         ax.errorbar(
@@ -568,9 +503,7 @@ class HonestResult(Result):
             color=COLORS["post"],
             capsize=4,
             linewidth=2,
-            label=t(
-                {"nl": "robuust interval ({m})", "en": "robust interval ({m})"}, lang, m=rob["method"].iloc[0]
-            ),
+            label=i18n.t("methods.honest.robust_interval", lang, m=rob["method"].iloc[0]),
         )
         ax.axhline(0, color=COLORS["national"], linewidth=1)
         rm = self.method == "relative_magnitudes"

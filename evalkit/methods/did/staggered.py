@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.core import i18n
 from evalkit.core.checks import check_confidence, check_lang, check_option, check_positive_int
 from evalkit.core.errors import (
     ConvergenceWarning,
@@ -947,10 +948,10 @@ class StaggeredResult(Result):
         text = (
             words[self.est_method][lang]
             if self.covariates
-            else msg({"nl": "verschil in gemiddelde veranderingen", "en": "difference in mean changes"}, lang)
+            else i18n.t("methods.staggered.difference_in_mean_changes", lang)
         )
         if self.weights is not None:
-            text += msg({"nl": ", gewogen met {w}", "en": ", weighted by {w}"}, lang, w=self.weights)
+            text += i18n.t("methods.staggered.weighted_by", lang, w=self.weights)
         return text
 
     # -- inference helpers ------------------------------------------------------------
@@ -1431,22 +1432,16 @@ class AggregateResult(Result):
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         conf = 1 - self.alpha
-        head = msg(
-            {
-                "nl": "{title} ({kind}). Uitkomst: {outcome}; {n} eenheden.",
-                "en": "{title} ({kind}). Outcome: {outcome}; {n} units.",
-            },
+        head = i18n.t(
+            "methods.staggered.outcome_units",
             lang,
             title=self.title[lang],
             kind=self._KIND[self.kind][lang],
             outcome=self.outcome,
             n=self.n_units,
         )
-        overall = msg(
-            {
-                "nl": "Samengevat effect: {est} (SE {se}, {ci}, {p}).",
-                "en": "Overall effect: {est} (SE {se}, {ci}, {p}).",
-            },
+        overall = i18n.t(
+            "methods.staggered.overall_effect_se",
             lang,
             est=fmt_number(self.estimate("overall"), 3, lang),
             se=fmt_number(self.std_error, 3, lang),
@@ -1457,8 +1452,8 @@ class AggregateResult(Result):
         if len(self._table) > 1:
             band = self._table["ci_type"].iloc[1] == "uniform"
             L.append(
-                msg(
-                    {"nl": "Intervallen per element: {kind}.", "en": "Intervals per element: {kind}."},
+                i18n.t(
+                    "methods.staggered.intervals_per_element",
                     lang,
                     kind=msg(
                         {

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.core import i18n
 from evalkit.core.checks import check_confidence, check_lang, check_positive_int
 from evalkit.core.errors import (
     ConvergenceWarning,
@@ -201,10 +202,7 @@ class ReliabilityResult(Result):
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
-        head = {
-            "nl": f"Betrouwbaarheid van {len(self.items)} items, n = {self.n}.",
-            "en": f"Reliability of {len(self.items)} items, n = {self.n}.",
-        }[lang]
+        head = i18n.t("methods.consistency.reliability_of_items_n", lang, n_items=len(self.items), n=self.n)
         lines = [head]
         for r in self.rows:
             txt = f"- {_LABEL[r['term']][lang]}: {fmt_number(r['estimate'], 3, lang)}"
@@ -215,17 +213,8 @@ class ReliabilityResult(Result):
         est = {r["term"]: r["estimate"] for r in self.rows}
         if self.reverse_suggested:
             lines.append(
-                t(
-                    {
-                        "nl": "Let op: {items} hangen negatief samen met de andere items (eerste "
-                        "hoofdcomponent). Ze lijken omgekeerd geformuleerd maar niet omgescoord; "
-                        "alfa en omega totaal gaan uit van één richting en zijn zo te laag. "
-                        "Scoor ze om met reverse=[{quoted}] en bereken opnieuw.",
-                        "en": "Note: {items} correlate negatively with the other items (first "
-                        "principal component). They look reverse-worded but not reverse-keyed; "
-                        "alpha and omega total assume one direction and are too low this way. "
-                        "Reverse-key them with reverse=[{quoted}] and compute again.",
-                    },
+                i18n.t(
+                    "methods.consistency.note_correlate_negatively_with_the",
                     lang,
                     items=", ".join(self.reverse_suggested),
                     quoted=", ".join(repr(i) for i in self.reverse_suggested),
@@ -235,39 +224,25 @@ class ReliabilityResult(Result):
         if np.isfinite(oh) and np.isfinite(ot) and oh > ot:
             ot_sl = est.get("omega_total_sl", np.nan)
             lines.append(
-                t(
-                    {
-                        "nl": "Omega hiërarchisch ({oh}) is hoger dan omega totaal ({ot}); dat kan niet "
-                        "binnen één model. Omega totaal komt uit het eenfactormodel, omega "
-                        "hiërarchisch uit de Schmid-Leiman-oplossing, die items met een negatieve "
-                        "lading zelf omkeert{sl}.",
-                        "en": "Omega hierarchical ({oh}) is higher than omega total ({ot}), which cannot "
-                        "happen within one model. Omega total comes from the one-factor model, "
-                        "omega hierarchical from the Schmid-Leiman solution, which reverses items "
-                        "with a negative loading itself{sl}.",
-                    },
+                i18n.t(
+                    "methods.consistency.omega_hierarchical_is_higher_than",
                     lang,
                     oh=fmt_number(oh, 3, lang),
                     ot=fmt_number(ot, 3, lang),
-                    sl=(
-                        t(
-                            {
-                                "nl": " (omega totaal van die oplossing: {v})",
-                                "en": " (omega total of that solution: {v})",
-                            },
-                            lang,
-                            v=fmt_number(ot_sl, 3, lang),
-                        )
-                        if np.isfinite(ot_sl)
-                        else ""
-                    ),
+                    sl=t(
+                        {
+                            "nl": " (omega totaal van die oplossing: {v})",
+                            "en": " (omega total of that solution: {v})",
+                        },
+                        lang,
+                        v=fmt_number(ot_sl, 3, lang),
+                    )
+                    if np.isfinite(ot_sl)
+                    else "",
                 )
             )
         a = est.get("alpha", np.nan)
-        crit = {
-            "nl": "COSMIN: alfa >= 0,70 per eendimensionale (sub)schaal -> ",
-            "en": "COSMIN: alpha >= 0.70 per unidimensional (sub)scale -> ",
-        }[lang]
+        crit = i18n.t("methods.consistency.cosmin_alpha_0_70_per", lang)
         lines.append(crit + ("+" if a >= 0.70 else "-"))
         return "\n".join(lines)
 

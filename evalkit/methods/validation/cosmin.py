@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evalkit.core import i18n
 from evalkit.core.checks import check_lang
 from evalkit.core.errors import DataQualityWarning, ParameterError
 from evalkit.core.i18n import fmt_number, fmt_pct, t
@@ -365,14 +366,12 @@ class CosminResult(Result):
         t = self.tidy()
         return pd.DataFrame(
             {
-                {"nl": "Meeteigenschap", "en": "Measurement property"}[lang]: [
+                i18n.t("methods.cosmin.measurement_property", lang): [
                     property_name(p, lang) for p in t["term"]
                 ],
-                {"nl": "Resultaat", "en": "Result"}[lang]: t["result"],
-                {"nl": "Criterium", "en": "Criterion"}[lang]: [
-                    self.criterion_text(p, lang) for p in t["term"]
-                ],
-                {"nl": "Beoordeling", "en": "Rating"}[lang]: t["rating"],
+                i18n.t("methods.cosmin.result", lang): t["result"],
+                i18n.t("methods.cosmin.criterion", lang): [self.criterion_text(p, lang) for p in t["term"]],
+                i18n.t("methods.cosmin.rating", lang): t["rating"],
             }
         )
 

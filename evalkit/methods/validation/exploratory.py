@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from evalkit.core import i18n
 from evalkit.core.checks import check_columns, check_dataframe, check_lang, check_option, check_positive_int
 from evalkit.core.errors import (
     ConvergenceWarning,
@@ -440,16 +441,14 @@ class EFAResult(Result):
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         nf = self.loadings.shape[1]
-        head = {
-            "nl": (
-                f"Exploratieve factoranalyse ({self.method}, rotatie {self.rotation}), "
-                f"{nf} factor(en), n = {self.n}."
-            ),
-            "en": (
-                f"Exploratory factor analysis ({self.method}, rotation {self.rotation}), "
-                f"{nf} factor(s), n = {self.n}."
-            ),
-        }[lang]
+        head = i18n.t(
+            "methods.exploratory.exploratory_factor_analysis_rotation_factor",
+            lang,
+            method=self.method,
+            rotation=self.rotation,
+            nf=nf,
+            n=self.n,
+        )
         tab = self.loadings.copy()
         tab["h2"] = self.communalities
         body = tab.to_string(float_format=lambda v: fmt_number(v, 2, lang))
@@ -651,28 +650,28 @@ class ParallelAnalysisResult(Result):
             t["fa_observed"],
             "o-",
             color=PALETTE[0],
-            label={"nl": "Factoren (data)", "en": "Factors (data)"}[lang],
+            label=i18n.t("methods.exploratory.factors_data", lang),
         )
         ax.plot(
             t.index,
             t["fa_simulated"],
             "--",
             color=PALETTE[0],
-            label={"nl": "Factoren (simulatie)", "en": "Factors (simulated)"}[lang],
+            label=i18n.t("methods.exploratory.factors_simulated", lang),
         )
         ax.plot(
             t.index,
             t["pc_observed"],
             "^-",
             color=PALETTE[1],
-            label={"nl": "Componenten (data)", "en": "Components (data)"}[lang],
+            label=i18n.t("methods.exploratory.components_data", lang),
         )
         ax.plot(
             t.index,
             t["pc_simulated"],
             "--",
             color=PALETTE[1],
-            label={"nl": "Componenten (simulatie)", "en": "Components (simulated)"}[lang],
+            label=i18n.t("methods.exploratory.components_simulated", lang),
         )
         ax.axhline(0, color=COLORS["other"], linewidth=0.8)
         ax.set_xlabel({"nl": "Factor / component", "en": "Factor / component"}[lang])

@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from evalkit.core import i18n
 from evalkit.core.checks import (
     check_columns,
     check_confidence,
@@ -353,20 +354,15 @@ class GRMResult(Result):
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
-        head = {
-            "nl": (
-                f"Graded response model (Samejima), marginale ML (Bock-Aitkin), "
-                f"n = {self.n}, {len(self.items)} items, "
-                f"log-likelihood = {fmt_number(self.loglik, 3, lang)}."
-            ),
-            "en": (
-                f"Graded response model (Samejima), marginal ML (Bock-Aitkin), "
-                f"n = {self.n}, {len(self.items)} items, "
-                f"log-likelihood = {fmt_number(self.loglik, 3, lang)}."
-            ),
-        }[lang]
+        head = i18n.t(
+            "methods.irt.graded_response_model_samejima_marginal",
+            lang,
+            n=self.n,
+            n_items=len(self.items),
+            loglik=fmt_number(self.loglik, 3, lang),
+        )
         if not self.converged:
-            head += {"nl": " LET OP: niet geconvergeerd.", "en": " WARNING: not converged."}[lang]
+            head += i18n.t("methods.irt.warning_not_converged", lang)
         tab = text_table(self.coef(irt_pars=True), lang, digits=3)
         return f"{head}\n\n{tab}"
 
@@ -388,8 +384,8 @@ class GRMResult(Result):
                 hues = [c for c in plotting.PALETTE if c != "#000000"]
                 ax.plot(theta, info[it], lw=1.2, color=hues[i % len(hues)], label=it)
             ax2 = ax.twinx()
-            ax2.plot(theta, info.sum(axis=1), color="black", lw=2.2, label={"nl": "Test", "en": "Test"}[lang])
-            ax2.set_ylabel({"nl": "Testinformatie", "en": "Test information"}[lang])
+            ax2.plot(theta, info.sum(axis=1), color="black", lw=2.2, label=i18n.t("methods.irt.test", lang))
+            ax2.set_ylabel(i18n.t("methods.irt.test_information", lang))
             ax2.grid(False)
             ax.set_ylabel({"nl": "Iteminformatie", "en": "Item information"}[lang])
             ax.set_title({"nl": "Item- en testinformatie", "en": "Item and test information"}[lang])

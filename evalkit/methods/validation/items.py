@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evalkit.core import i18n
 from evalkit.core.checks import check_columns, check_dataframe, check_lang
 from evalkit.core.errors import DataQualityWarning, DataValidationError, ParameterError, SmallSampleWarning
 from evalkit.core.i18n import fmt_number, fmt_pct
@@ -250,7 +251,7 @@ class ItemAnalysisResult(Result):
         legend_outside(
             ax, loc="below", title={"nl": "Antwoord", "en": "Answer"}[lang], ncol=min(len(dist.columns), 6)
         )
-        ax.set_title({"nl": "Antwoordverdeling per item", "en": "Response distribution per item"}[lang])
+        ax.set_title(i18n.t("methods.items.response_distribution_per_item", lang))
         return localize_axes(ax, lang)
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evalkit.core import i18n
 from evalkit.core.checks import check_columns, check_dataframe, check_lang
 from evalkit.core.errors import DataValidationError, ParameterError, SmallSampleWarning
 from evalkit.core.i18n import fmt_number
@@ -92,16 +93,15 @@ class NormsResult(Result):
         lang = resolve_lang(lang)
         q = self.quantiles
         nsup = int(q["suppressed"].sum())
-        head = {
-            "nl": (
-                f"Normtabel voor {self.score} naar {', '.join(self.by)}: {len(q)} normgroepen; "
-                f"{nsup} onderdrukt (minder dan {self.min_cell} respondenten)."
-            ),
-            "en": (
-                f"Norm table for {self.score} by {', '.join(self.by)}: {len(q)} norm groups; "
-                f"{nsup} suppressed (fewer than {self.min_cell} respondents)."
-            ),
-        }[lang]
+        head = i18n.t(
+            "methods.norming.norm_table_for_by_norm",
+            lang,
+            score=self.score,
+            by=", ".join(self.by),
+            n_q=len(q),
+            nsup=nsup,
+            min_cell=self.min_cell,
+        )
         q = q.drop(columns=list(self.by)).rename(index=lambda g: _group_label(g, lang))
         return head + "\n\n" + q.to_string(float_format=lambda v: fmt_number(v, 1, lang), na_rep="–")
 

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from evalkit.core import i18n
 from evalkit.core.checks import check_columns, check_confidence, check_dataframe, check_option
 from evalkit.core.errors import DataQualityWarning, DataValidationError, EstimationError, ParameterError
 from evalkit.core.i18n import fmt_number
@@ -607,24 +608,16 @@ class PolychoricResult(Result):
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         a = self.ordinal_alpha()
-        head = {
-            "nl": (
-                f"Polychorische correlaties (two-step, als lavaan::lavCor), "
-                f"n = {self.n}, {len(self.items)} items.\n"
-                f"Ordinale alpha = {fmt_number(a['estimate'], 3, lang)}"
-            ),
-            "en": (
-                f"Polychoric correlations (two-step, as lavaan::lavCor), "
-                f"n = {self.n}, {len(self.items)} items.\n"
-                f"Ordinal alpha = {fmt_number(a['estimate'], 3, lang)}"
-            ),
-        }[lang]
+        head = i18n.t(
+            "methods.ordinal.polychoric_correlations_two_step_as",
+            lang,
+            n=self.n,
+            n_items=len(self.items),
+            estimate=fmt_number(a["estimate"], 3, lang),
+        )
         mat = text_table(self.correlation, lang, digits=3)
         if not self.converged:
-            head += {
-                "nl": "\nLET OP: niet alle correlaties zijn geconvergeerd.",
-                "en": "\nWARNING: not all correlations converged.",
-            }[lang]
+            head += i18n.t("methods.ordinal.warning_not_all_correlations_converged", lang)
         return f"{head}\n\n{mat}"
 
     def plot(self, *, ax=None, lang: str | None = None):
@@ -649,7 +642,7 @@ class PolychoricResult(Result):
                 "label": msg("figures.polychoric.colorbar", lang),
             },
         )
-        ax.set_title({"nl": "Polychorische correlaties", "en": "Polychoric correlations"}[lang])
+        ax.set_title(i18n.t("methods.ordinal.polychoric_correlations", lang))
         return plotting.localize_axes(ax, lang, texts=True)
 
 

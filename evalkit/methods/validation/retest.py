@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.core import i18n
 from evalkit.core.checks import check_columns, check_confidence, check_dataframe, check_lang
 from evalkit.core.errors import DataQualityWarning, DataValidationError, ParameterError, SmallSampleWarning
 from evalkit.core.i18n import fmt_ci, fmt_number
@@ -245,12 +246,12 @@ class ICCResult(Result):
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         i2 = self.table.loc["ICC2"]
-        head = {
-            "nl": f"Intraclass-correlaties (n = {int(i2['n'])}, {int(i2['k'])} metingen). "
-            "COSMIN gebruikt ICC2 (overeenstemming, enkele meting).",
-            "en": f"Intraclass correlations (n = {int(i2['n'])}, {int(i2['k'])} measurements). "
-            "COSMIN uses ICC2 (absolute agreement, single measurement).",
-        }[lang]
+        head = i18n.t(
+            "methods.retest.intraclass_correlations_n_measurements_cosmin",
+            lang,
+            n=int(i2["n"]),
+            k=int(i2["k"]),
+        )
         lines = [head]
         for form, r in self.table.iterrows():
             lines.append(
@@ -278,12 +279,7 @@ class ICCResult(Result):
         ax.axvline(0.70, color="grey", linestyle="--", linewidth=1)
         ax.set_yticks(y, list(t.index))
         ax.set_xlim(min(0.0, float(np.nanmin(t["ci_lower"])) - 0.05), 1.0)
-        ax.set_xlabel(
-            {
-                "nl": "ICC (met betrouwbaarheidsinterval; stippellijn 0,70)",
-                "en": "ICC (with confidence interval; dashed line 0.70)",
-            }[lang]
-        )
+        ax.set_xlabel(i18n.t("methods.retest.icc_with_confidence_interval_dashed", lang))
         ax.set_title(self.title[lang])
         plotting.localize_axes(ax, lang)
         return ax

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.core import i18n
 from evalkit.core.checks import check_columns, check_confidence, check_dataframe, check_lang, check_option
 from evalkit.core.errors import DataValidationError, ParameterError, SmallSampleWarning
 from evalkit.core.i18n import fmt_ci, fmt_number, fmt_pct
@@ -111,12 +112,15 @@ class HypothesesResult(_Confirmed, Result):
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         lines = [
-            {
-                "nl": f"Hypothesen over {self.score}: {self.n_confirmed} van {len(self.rows)} "
-                f"bevestigd ({fmt_pct(self.share_confirmed, 0, lang)}; COSMIN >= 75% -> {self.rating}).",
-                "en": f"Hypotheses about {self.score}: {self.n_confirmed} of {len(self.rows)} "
-                f"confirmed ({fmt_pct(self.share_confirmed, 0, lang)}; COSMIN >= 75% -> {self.rating}).",
-            }[lang]
+            i18n.t(
+                "methods.validity.hypotheses_about_of_confirmed_cosmin",
+                lang,
+                score=self.score,
+                n_confirmed=self.n_confirmed,
+                n_rows=len(self.rows),
+                share_confirmed=fmt_pct(self.share_confirmed, 0, lang),
+                rating=self.rating,
+            )
         ]
         for r in self.rows:
             ok = {
@@ -351,10 +355,13 @@ class KnownGroupsResult(_Confirmed, Result):
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         lines = [
-            {
-                "nl": f"Bekende groepen ({self.score}): {self.n_confirmed} van {len(self.rows)} hypothesen bevestigd.",
-                "en": f"Known groups ({self.score}): {self.n_confirmed} of {len(self.rows)} hypotheses confirmed.",
-            }[lang]
+            i18n.t(
+                "methods.validity.known_groups_of_hypotheses_confirmed",
+                lang,
+                score=self.score,
+                n_confirmed=self.n_confirmed,
+                n_rows=len(self.rows),
+            )
         ]
         for r in self.rows:
             lines.append(
@@ -362,9 +369,9 @@ class KnownGroupsResult(_Confirmed, Result):
                 f"{fmt_ci(r['ci_lower'], r['ci_upper'], 2, lang, self.confidence)}, d = "
                 f"{fmt_number(r['cohens_d'], 2, lang)}; "
                 + (
-                    {"nl": "bevestigd", "en": "confirmed"}[lang]
+                    i18n.t("methods.validity.confirmed", lang)
                     if r["confirmed"]
-                    else {"nl": "niet bevestigd", "en": "not confirmed"}[lang]
+                    else i18n.t("methods.validity.not_confirmed", lang)
                 )
             )
         return "\n".join(lines) + "\n\n" + text_table(self.groups, lang, digits=2)
@@ -663,10 +670,10 @@ class ROCResult(Result):
             [self.sensitivity],
             color=COLORS["highlight"],
             zorder=3,
-            label={"nl": "Youden-afkappunt", "en": "Youden cut-off"}[lang],
+            label=i18n.t("methods.validity.youden_cut_off", lang),
         )
-        ax.set_xlabel({"nl": "1 - specificiteit", "en": "1 - specificity"}[lang])
-        ax.set_ylabel({"nl": "Sensitiviteit", "en": "Sensitivity"}[lang])
+        ax.set_xlabel(i18n.t("methods.validity.n_1_specificity", lang))
+        ax.set_ylabel(i18n.t("methods.validity.sensitivity", lang))
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         ax.set_aspect("equal")
