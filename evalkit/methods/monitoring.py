@@ -1422,10 +1422,12 @@ class ModelFunnel(Result):
             l_sd=i18n.fmt_number(large["observed_sd"], 1, lang),
             l_b=i18n.fmt_number(large["binomial_sd"], 1, lang),
             out=outside,
-            trend_nl=(
-                "neemt ze niet af" if large["observed_sd"] >= small["observed_sd"] else "neemt ze ook af"
+            trend=i18n.t(
+                "methods.monitoring.trend_not_falling"
+                if large["observed_sd"] >= small["observed_sd"]
+                else "methods.monitoring.trend_falling_too",
+                lang,
             ),
-            trend_en=("it does not" if large["observed_sd"] >= small["observed_sd"] else "it falls too"),
             src=_tt("src_hm", lang, years=str(self.year)) + "; " + _tt("model_short", lang) + ".",
         )
 

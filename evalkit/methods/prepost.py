@@ -2142,8 +2142,9 @@ class MixedResult(Result):
             i18n.t(
                 "methods.prepost.according_to_the_mixed_model",
                 lang,
-                s=subject,
-                s_lower=subject[0].lower() + subject[1:],
+                s=i18n.t("methods.prepost.mixed_subject_djg", lang)
+                if self.is_djg
+                else i18n.t("methods.prepost.mixed_subject_score", lang, o=self.outcome),
                 v=verb,
                 m=_fmt(abs(est), 2, lang),
                 ci=ci,
