@@ -27,7 +27,7 @@ def test_random_effects_knha_and_prediction_intervals(bcg, method, test):
     ref = pd.read_csv(REF / "knha_random_effects.csv").set_index(["method", "test"]).loc[(method, test)]
     res = random_effects(bcg, estimate="yi", variance="vi", method=method, test=test)
     assert_allclose(
-        [res.estimate, res.std_error, res.z, res.p_value, res.ci_lower, res.ci_upper, res.tau2],
+        [res.estimate(), res.std_error, res.z, res.p_value, res.ci_lower, res.ci_upper, res.tau2],
         ref[["estimate", "se", "stat", "pval", "ci_lb", "ci_ub", "tau2"]].astype(float),
         rtol=1e-6,
     )

@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.core.checks import check_dataframe
-from evalkit.core.errors import EvalkitError, ParameterError
+from evalkit.core.errors import EvalkitError, EvalkitWarning, ParameterError
 from evalkit.core.i18n import fmt_number, t
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
@@ -841,8 +841,9 @@ def validation_study(
         )
         ref = keep[0]
         for sname, its in subscales.items():
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with warnings.catch_warnings():  # per-item notes; the study's table says what failed
+                warnings.simplefilter("ignore", EvalkitWarning)
+                warnings.simplefilter("ignore", RuntimeWarning)  # overflow in a logit on the way
                 dr = dif(sub, items=its, group=g, reference=str(ref) if not isinstance(ref, str) else ref)
             for x in dr.table.itertuples():
                 drows.append(
@@ -1081,8 +1082,8 @@ def validation_study(
 
     # norms
     by = [c for c in norm_groups if c in first.columns]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings():  # small cells: hidden by the report's disclosure layer
+        warnings.simplefilter("ignore", EvalkitWarning)
         nrm = norms(
             frame,
             score="total" if "total" in frame.columns else list(subscales)[0],
