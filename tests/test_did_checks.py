@@ -43,7 +43,7 @@ def test_two_by_two_listwise_deletion_matches_lm_and_sandwich():
             covariates=["age", "female"],
         )
     se = r.se_table.set_index("se_type")["std_error"]
-    assert_allclose(r.estimate, ref["estimate"], rtol=1e-10)
+    assert_allclose(r.estimate(), ref["estimate"], rtol=1e-10)
     assert_allclose(
         [se["conventional"], se["hc1"], se["cluster"]],
         [ref["se_conventional"], ref["se_hc1"], ref["se_cr1"]],

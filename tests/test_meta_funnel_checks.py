@@ -38,7 +38,7 @@ def test_random_effects_small_k_and_boundary_match_metafor(key):
     res = _quiet(meta.random_effects, d, estimate="yi", variance="vi", method=method)
     r = MREF[key]
     ours = [
-        res.estimate,
+        res.estimate(),
         res.std_error,
         res.p_value,
         res.ci_lower,

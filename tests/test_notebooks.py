@@ -261,7 +261,7 @@ def _check_02(text: str, seed: int) -> None:
         r"mean change was (-?\d+\.\d+) DJG-11 points.*?predicted (?:anywhere )?between (-?\d+\.\d+) and (-?\d+\.\d+)",
         text,
     )
-    assert est == pytest.approx(pooled.estimate, abs=0.006)
+    assert est == pytest.approx(pooled.estimate(), abs=0.006)
     assert [pi_lo, pi_hi] == pytest.approx(
         [pooled.pi_lower, pooled.pi_upper], abs=0.006
     )  # the t(k-2) interval

@@ -52,11 +52,17 @@ def latex_to_mathml(latex: str, *, display: bool = False) -> str:
     readers and copy-paste. Raises ValueError for LaTeX the converter cannot read."""
     import html
 
+    from latex2mathml import exceptions as latex_errors
     from latex2mathml.converter import convert
 
+    # latex2mathml's own errors (each a bare Exception subclass) and the lookups and indexing
+    # that fail inside it on malformed LaTeX
+    meant = tuple(
+        c for c in vars(latex_errors).values() if isinstance(c, type) and issubclass(c, Exception)
+    ) + (ValueError, IndexError, KeyError, TypeError, AttributeError)
     try:
         out = convert(latex.strip(), display="block" if display else "inline")
-    except Exception as exc:  # noqa: BLE001 - latex2mathml raises bare exceptions of many kinds
+    except meant as exc:
         raise ValueError(f"cannot convert formula {latex!r}: {exc}") from exc
     out = out.replace(_XMLNS, "")
     # the source as alttext: read aloud by screen readers that do not speak MathML
