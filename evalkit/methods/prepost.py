@@ -2127,11 +2127,6 @@ class MixedResult(Result):
         md = self._row("mean_diff")
         est, lo, hi, p = md["estimate"], md["ci_lower"], md["ci_upper"], md["p_value"]
         ci = i18n.fmt_ci(lo, hi, 2, lang, self.confidence)
-        subject = (
-            i18n.t("methods.prepost.the_loneliness_score", lang)
-            if self.is_djg
-            else i18n.t("methods.prepost.the_score", lang, o=self.outcome)
-        )
         if est < 0:
             verb = i18n.t("methods.prepost.decreased", lang)
         elif est > 0:
