@@ -17,7 +17,7 @@ ROOT = Path(evalkit.__file__).resolve().parent
 #: The one last-resort catch per process boundary (see evalkit.core.errors.log_unexpected).
 LAST_RESORTS = {
     "reports/batch.py": 1,  # _isolated: any failing coalition becomes its error page
-    "web/jobs.py": 2,  # _guarded: any failing portal job ends as "failed"; _Slot.run: a failing
+    "web/jobs.py": 2,  # _guarded: any failing portal job ends as "failed"; _call_safely: a failing
     # callback must not stop the thread that serves every later job
 }
 

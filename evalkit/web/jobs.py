@@ -380,20 +380,14 @@ class _Slot(threading.Thread):
             finally:
                 self.busy_with = None
             callback = item.on_done or self.pool.on_done
-            try:
-                callback(outcome)
-            except Exception as exc:  # noqa: BLE001 - documented last resort: this thread serves every later job
-                log_unexpected(exc, where=f"portal callback {outcome.job_id}", log_file=unexpected_log())
+            _call_safely(callback, outcome, f"portal callback {outcome.job_id}")
 
     def _run_one(self, item: _Item) -> RenderOutcome:
         from concurrent.futures import TimeoutError as FutureTimeout
 
         job_id = getattr(item.task, "job_id", "")
         if item.on_start is not None:
-            try:
-                item.on_start(item.task)
-            except Exception:  # noqa: BLE001 - a status update must not stop the worker slot
-                logging.getLogger("evalkit.web").exception("render start callback failed")
+            _call_safely(item.on_start, item.task, f"portal start callback {job_id}")
         limit = float(item.timeout if item.timeout is not None else self.pool.job_timeout)
         runner = item.runner or self.pool.runner
         ex = self.executor_for_job()
@@ -427,6 +421,16 @@ _NOT_SENT: tuple[type[BaseException], ...] = (
     EOFError,
     OSError,
 )
+
+
+def _call_safely(callback: Callable[[Any], object], arg: Any, where: str) -> None:
+    """Call a status callback from a worker slot's thread. That thread serves every later job,
+    so a failing callback (a bug, or the database gone) must not stop it: the documented last
+    resort of this thread; the traceback goes to the log (:func:`log_unexpected`)."""
+    try:
+        callback(arg)
+    except Exception as exc:  # noqa: BLE001 - documented last resort (see docstring)
+        log_unexpected(exc, where=where, log_file=unexpected_log())
 
 
 def _executor_pids(ex: ProcessPoolExecutor | None) -> list[int]:
