@@ -1311,7 +1311,7 @@ class SubgroupResult(Result):
         )
         ticks.append(y)
         labels.append(plotting.label("pooled", lang))
-        numbers.append((y, _ci_text(o.estimate, o.ci_lower, o.ci_upper, lang)))
+        numbers.append((y, _ci_text(o.estimate("pooled"), o.ci_lower, o.ci_upper, lang)))
         lvl = i18n.fmt_number(100 * o.confidence, 0, lang)
         _forest_columns(
             ax,

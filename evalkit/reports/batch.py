@@ -478,12 +478,14 @@ class _Executor:
                 from distributed import as_completed
                 from distributed.scheduler import KilledWorker
 
+                dask_errors: tuple[type[BaseException], ...] = (KilledWorker, *WORKER_ERRORS)
+
                 futures = self.client.map(functools.partial(_isolated, fn), tasks, pure=False)
                 index = {f.key: t for f, t in zip(futures, tasks)}
                 for fut in as_completed(futures):
                     try:
                         yield fut.result()
-                    except (KilledWorker, *WORKER_ERRORS) as exc:  # the worker died or lost the task
+                    except dask_errors as exc:  # the worker died or lost the task
                         yield _infrastructure_failure(index[fut.key], exc)
                     if bar:
                         bar.update(1)
