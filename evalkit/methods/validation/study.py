@@ -969,7 +969,11 @@ def validation_study(
         if h.get("define"):
             dfn = h["define"]
             lab = tuple(dfn.get("labels", ("low", "high")))
-            f = f.assign(**{gcol: np.where(pd.to_numeric(f[dfn["column"]]) <= dfn["cut"], lab[0], lab[1])})
+            x = pd.to_numeric(f[dfn["column"]], errors="coerce")
+            # a missing value belongs to neither group
+            f = f.assign(
+                **{gcol: pd.Series(np.where(x <= dfn["cut"], lab[0], lab[1]), index=f.index).where(x.notna())}
+            )
         sub = f[f[gcol].astype(str).isin([str(h["higher"]), str(h["lower"])])]
         spec = [{"higher": str(h["higher"]), "lower": str(h["lower"]), "min_d": h["min_d"]}]
         kr = (
