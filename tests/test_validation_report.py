@@ -415,3 +415,20 @@ def test_screenshot_of_the_report(pages):
 
 def test_numbers_are_finite(study):
     assert np.isfinite(study.consistency[["alpha", "omega_total"]].to_numpy()).all()
+
+
+def test_defined_grouping_leaves_missing_values_out(youth):
+    # a known-groups grouping made from a column: respondents without a value are in neither group
+    d = youth.copy()
+    first = d.index[d["wave"] == "t1"][:5]
+    d.loc[first, "friends"] = None
+    spec = {
+        "score": "social",
+        "group": "few_friends",
+        "higher": "0-1",
+        "lower": "2+",
+        "min_d": 0.5,
+        "define": {"column": "friends", "cut": 1, "labels": ("0-1", "2+")},
+    }
+    st = _study(d, invariance_groups=(), hypotheses=[], known=[spec])
+    assert int(st.hypotheses["n"].iloc[0]) == st.n - 5

@@ -962,14 +962,14 @@ def validation_study(
                 "counted": ok,
             }
         )
-    flagged = dif_table[dif_table["flag"]]
+    flagged = dif_table[dif_table["flag"].astype(bool)]
     for h in kgs:
         f = frame
         gcol = h["group"]
         if h.get("define"):
             dfn = h["define"]
             lab = tuple(dfn.get("labels", ("low", "high")))
-            x = pd.to_numeric(f[dfn["column"]], errors="coerce")
+            x = pd.to_numeric(f[dfn["column"]], errors="coerce").astype("float64")
             # a missing value belongs to neither group
             f = f.assign(
                 **{gcol: pd.Series(np.where(x <= dfn["cut"], lab[0], lab[1]), index=f.index).where(x.notna())}
