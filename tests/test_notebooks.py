@@ -68,8 +68,12 @@ def test_notebook_stored_without_outputs(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
-def test_notebook_executes(path, record_property):
+def test_notebook_executes(path, record_property, monkeypatch):
     from nbclient import NotebookClient
+
+    from evalkit.core.plotting import FIGURE_CHECK_ENV
+
+    monkeypatch.setenv(FIGURE_CHECK_ENV, "1")  # the kernel inherits it
     from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.read(path, as_version=4)
@@ -103,6 +107,16 @@ def test_notebook_executes(path, record_property):
             "image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs
         )
         assert images >= 3, f"{path.name} showed {images} figures; is the inline backend active?"
+    # every figure the notebook shows, drawn by evalkit or by the notebook itself, is checked
+    # with plotting.figure_problems in the kernel (EVALKIT_FIGURE_CHECK=1, set above)
+    problems = [
+        f"cell {i}: {problem}"
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+        for o in c.outputs
+        for problem in o.get("metadata", {}).get("image/png", {}).get("evalkit_figure_problems", [])
+    ]
+    assert not problems, f"{path.name}: figures not fit for a paper:\n" + "\n".join(problems)
     assert wall < BUDGET, f"{path.name} took {wall:.0f} s (budget {BUDGET:.0f} s on 2 cores)"
 
 

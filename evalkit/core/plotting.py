@@ -398,7 +398,7 @@ class _AltFigure:
 
         buf = io.BytesIO()
         self.fig.savefig(buf, format="png", bbox_inches="tight")
-        return buf.getvalue(), {"alt": alt_text(self.fig, self.lang)}
+        return buf.getvalue(), _png_metadata(self.fig, self.lang)
 
 
 def show(obj, lang: str | None = None):
@@ -419,6 +419,22 @@ def show(obj, lang: str | None = None):
     return None
 
 
+#: Set to "1" (the notebook tests do) to record :func:`figure_problems` of every figure a
+#: notebook shows in the PNG output's metadata (``evalkit_figure_problems``).
+FIGURE_CHECK_ENV = "EVALKIT_FIGURE_CHECK"
+
+
+def _png_metadata(fig, lang: str | None = None) -> dict:
+    """Output metadata of a figure's PNG: its alt text and, when checking is switched on
+    (:data:`FIGURE_CHECK_ENV`), what keeps it from being fit for a paper."""
+    import os
+
+    meta: dict = {"alt": alt_text(fig, lang)}
+    if os.environ.get(FIGURE_CHECK_ENV) == "1":
+        meta["evalkit_figure_problems"] = figure_problems(fig)
+    return meta
+
+
 def _html_formatter(fig):
     """IPython ``text/html`` formatter for matplotlib figures: an ``<img>`` with alt text."""
     if not fig.get_axes():
@@ -433,7 +449,7 @@ def _png_formatter(fig):
         return None
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight")
-    return buf.getvalue(), {"alt": alt_text(fig)}
+    return buf.getvalue(), _png_metadata(fig)
 
 
 def _install_notebook_alt_text() -> bool:

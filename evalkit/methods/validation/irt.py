@@ -380,9 +380,11 @@ class GRMResult(Result):
         if kind == "information":
             info = self.item_information(theta)
             for i, it in enumerate(self.items):
-                # item curves in the palette's hues, never black: black is the test information
-                hues = [c for c in plotting.PALETTE if c != "#000000"]
-                ax.plot(theta, info[it], lw=1.2, color=hues[i % len(hues)], label=it)
+                # item curves never black (black is the test information); five clearly
+                # different hues, then the same hues dashed, dotted, ... (sky blue next to
+                # blue would look alike)
+                color, style = _item_style(i)
+                ax.plot(theta, info[it], lw=1.2, color=color, linestyle=style, label=it)
             ax2 = ax.twinx()
             ax2.plot(theta, info.sum(axis=1), color="black", lw=2.2, label=i18n.t("methods.irt.test", lang))
             ax2.set_ylabel(i18n.t("methods.irt.test_information", lang))
@@ -398,11 +400,13 @@ class GRMResult(Result):
         else:
             probs = self.probabilities(theta)
             for i, it in enumerate(self.items):
+                color, style = _item_style(i)
                 for c, pc in enumerate(probs[it]):
                     ax.plot(
                         theta,
                         pc,
-                        color=plotting.PALETTE[i % len(plotting.PALETTE)],
+                        color=color,
+                        linestyle=style,
                         lw=1,
                         alpha=0.9,
                         label=it if c == 0 else None,
@@ -412,6 +416,16 @@ class GRMResult(Result):
             plotting.legend_outside(ax, fontsize=8)
             ax.set_title({"nl": "Categorie-responscurves", "en": "Category response curves"}[lang])
         return plotting.localize_axes(ax, lang)
+
+
+def _item_style(i: int) -> tuple[str, str]:
+    """Colour and line style of the i-th item's curves: five distinct hues of the palette
+    (not black, not sky blue beside blue), repeated with another line style."""
+    from evalkit.core import plotting
+
+    hues = [c for c in plotting.PALETTE if c.upper() not in ("#000000", "#56B4E9", "#F0E442")]
+    styles = ["-", "--", ":", "-."]
+    return hues[i % len(hues)], styles[(i // len(hues)) % len(styles)]
 
 
 # --------------------------------------------------------------------------------------
