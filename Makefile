@@ -32,8 +32,11 @@ demo: setup
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ "$$n" -gt 4 ] && n=4; echo $$n)
 XDIST = $(if $(filter 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadgroup)
 
+# The PostgreSQL cases share one database: they run afterwards in one process.
 test: setup
-	@$(PY) -m pytest -q -p no:cacheprovider $(XDIST); status=$$?; \
+	@$(PY) -m pytest -q -p no:cacheprovider $(XDIST) -k "not postgres"; s1=$$?; \
+	 $(PY) -m pytest -q -p no:cacheprovider -p no:xdist -k postgres; s2=$$?; \
+	 status=$$s1; [ $$status -eq 0 ] && status=$$s2; \
 	 if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then \
 	   echo "Let op: de browsertests zijn overgeslagen omdat Chromium ontbreekt. Aanzetten:"; \
 	   echo "  sudo apt-get install chromium   (Debian/Ubuntu; .ci/run doet dit in CI), dan opnieuw: make test"; \

@@ -206,7 +206,10 @@ def test_cli_batch_and_demo_parsers(example, tmp_path, capsys):
     co.to_csv(listing, index=False)
     rc = cli.main(["batch", str(listing), "--out", str(d / "reports"), "--workers", "1", "-q"])
     out = capsys.readouterr().out
-    assert rc == 0 and "index.html" in out and "0 niet gemaakt" in out
+    # rerun="changed" (default): the three unchanged good reports are skipped, the previously
+    # failed coalition is tried again and still fails, so the command exits 1
+    assert "index.html" in out and "0 rapporten klaar, 1 niet gemaakt, 3 ongewijzigd" in out, out
+    assert rc == 1
     args = cli.build_parser().parse_args(["demo", "--out", "x", "--workers", "2"])
     assert args.out == "x" and args.workers == 2 and callable(args.func)
 
