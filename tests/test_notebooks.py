@@ -43,9 +43,6 @@ WITH_FIGURES = {
     "04_monitoring.ipynb",
 }
 
-#: Notebooks owned by another helper that do not meet a rule yet: xfail(strict=True), so the
-#: marker must go when they do.
-VALIDATION_OWNED_XFAIL: dict[str, str] = {}
 
 _CHECK = "import sys as _sys, evalkit as _ek\nprint(_sys.executable)\nprint(_ek.__file__)"
 
@@ -199,9 +196,7 @@ def test_rule_catches_typed_facts():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
-def test_markdown_states_no_data_fact_or_verdict(path, request):
-    if path.name in VALIDATION_OWNED_XFAIL:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=VALIDATION_OWNED_XFAIL[path.name]))
+def test_markdown_states_no_data_fact_or_verdict(path):
     nb = nbformat.read(path, as_version=4)
     bad = [
         f"cell {i}: {hit}"
@@ -341,18 +336,12 @@ REAL_DATA_ONLY = {"04_monitoring.ipynb": "real Health Monitor data only: no exam
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
-def test_notebook_on_another_seed_still_says_true_things(path, request, tmp_path, record_property):
+def test_notebook_on_another_seed_still_says_true_things(path, tmp_path, record_property):
     import papermill as pm
 
     if path.name in REAL_DATA_ONLY:
         pytest.skip(REAL_DATA_ONLY[path.name])
-    if path.name not in SEEDED_CHECKS:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="validation helper: notebook 03 has no DATA_SEED parameter or conclusion check yet",
-            )
-        )
+    assert path.name in SEEDED_CHECKS, f"{path.name}: no conclusion check for another seed (SEEDED_CHECKS)"
     nb = nbformat.read(path, as_version=4)
     assert re.search(r"^DATA_SEED\s*=", _parameters(nb), re.M), f"{path.name}: no DATA_SEED parameter"
     start = time.perf_counter()
