@@ -99,7 +99,6 @@ class PowerResult(Result):
         power: float,
         alpha: float,
         target_power: float | None,
-        rows: list[dict],
         method: str,
         effect_label: dict[str, str],
         unit_label: dict[str, str],
@@ -107,13 +106,21 @@ class PowerResult(Result):
         grid: pd.DataFrame | None = None,
         notes: Sequence[dict[str, str]] = (),
         goal: dict[str, str] | None = None,
+        rows: list[dict] | None = None,
     ):
         self.kind, self.solved = kind, solved
         self.n, self.n_exact = n, n_exact
         self.effect, self.power, self.alpha = effect, power, alpha
         self.target_power = target_power
         self.method = method
-        self._rows = rows
+        # the four rows n, effect, power, alpha follow from the fields; simulate() passes its grid
+        self._rows = (
+            rows
+            if rows is not None
+            else _rows(
+                n=n_exact, n_int=n, effect=effect, power=power, alpha=alpha, solved=solved, method=method
+            )
+        )
         self._effect_label = effect_label
         self._unit_label = unit_label
         self._curve = curve
@@ -446,9 +453,6 @@ def paired(
         alpha=alpha_,
         target_power=power_,
         method=method,
-        rows=_rows(
-            n=n_exact, n_int=n_int, effect=eff_v, power=power_v, alpha=alpha_, solved=solved, method=method
-        ),
         effect_label={"nl": "d_z", "en": "d_z"},
         unit_label={
             "nl": "deelnemers met voor- en nameting",
@@ -615,9 +619,6 @@ def mcnemar(
         alpha=alpha_,
         target_power=power_,
         method=m_txt,
-        rows=_rows(
-            n=n_exact, n_int=n_int, effect=eff_v, power=power_v, alpha=alpha_, solved=solved, method=m_txt
-        ),
         effect_label={"nl": "odds ratio", "en": "odds ratio"},
         unit_label={
             "nl": "deelnemers met voor- en nameting",
@@ -765,9 +766,6 @@ def did_2x2(
         alpha=alpha_,
         target_power=power_,
         method=m_txt,
-        rows=_rows(
-            n=n_exact, n_int=n_int, effect=eff_v, power=power_v, alpha=alpha_, solved=solved, method=m_txt
-        ),
         effect_label={"nl": "gestandaardiseerd DiD-effect", "en": "standardised DiD effect"},
         unit_label={"nl": "deelnemers", "en": "participants"},
         curve=lambda ns: np.array([pw(eff_v, float(max(m, lo))) for m in ns]),
