@@ -129,98 +129,52 @@ def robust_trace(problem: RobustParts, theta: np.ndarray) -> float:
     return float(sum(w[g] * np.sum(B[g] * E_inv.T) for g in range(len(B))))
 
 
+def _add_free(
+    rows: list[dict], lhs: str, op: str, rhs: str, group: int, mat: str, row: int, col: int
+) -> None:
+    """Append one free, unlabelled parameter row (numbered in order of appearance)."""
+    free = len(rows) + 1
+    rows.append(
+        dict(
+            id=free,
+            lhs=lhs,
+            op=op,
+            rhs=rhs,
+            group=group,
+            free=free,
+            label="",
+            value=np.nan,
+            user=0,
+            mat=mat,
+            row=row,
+            col=col,
+            equal_key="",
+        )
+    )
+
+
 def independence_spec(p: int, observed: list[str], n_groups: int, meanstructure: bool) -> ModelSpec:
     """The baseline (independence) model as a ModelSpec: free variances (and means)."""
     rows: list[dict] = []
-    k = 0
     for g in range(n_groups):
         for i, v in enumerate(observed):
-            k += 1
-            rows.append(
-                dict(
-                    id=len(rows) + 1,
-                    lhs=v,
-                    op="~~",
-                    rhs=v,
-                    group=g + 1,
-                    free=k,
-                    label="",
-                    value=np.nan,
-                    user=0,
-                    mat="theta",
-                    row=i,
-                    col=i,
-                    equal_key="",
-                )
-            )
+            _add_free(rows, v, "~~", v, g + 1, "theta", i, i)
         if meanstructure:
             for i, v in enumerate(observed):
-                k += 1
-                rows.append(
-                    dict(
-                        id=len(rows) + 1,
-                        lhs=v,
-                        op="~1",
-                        rhs="",
-                        group=g + 1,
-                        free=k,
-                        label="",
-                        value=np.nan,
-                        user=0,
-                        mat="nu",
-                        row=i,
-                        col=0,
-                        equal_key="",
-                    )
-                )
+                _add_free(rows, v, "~1", "", g + 1, "nu", i, 0)
     return ModelSpec(pd.DataFrame(rows), observed, [], n_groups, meanstructure)
 
 
 def saturated_spec(observed: list[str], n_groups: int) -> ModelSpec:
     """The saturated model (free means and covariances) as a ModelSpec without factors."""
     rows: list[dict] = []
-    k = 0
     p = len(observed)
     for g in range(n_groups):
         for j in range(p):
             for i in range(j, p):
-                k += 1
-                rows.append(
-                    dict(
-                        id=len(rows) + 1,
-                        lhs=observed[i],
-                        op="~~",
-                        rhs=observed[j],
-                        group=g + 1,
-                        free=k,
-                        label="",
-                        value=np.nan,
-                        user=0,
-                        mat="theta",
-                        row=i,
-                        col=j,
-                        equal_key="",
-                    )
-                )
+                _add_free(rows, observed[i], "~~", observed[j], g + 1, "theta", i, j)
         for i in range(p):
-            k += 1
-            rows.append(
-                dict(
-                    id=len(rows) + 1,
-                    lhs=observed[i],
-                    op="~1",
-                    rhs="",
-                    group=g + 1,
-                    free=k,
-                    label="",
-                    value=np.nan,
-                    user=0,
-                    mat="nu",
-                    row=i,
-                    col=0,
-                    equal_key="",
-                )
-            )
+            _add_free(rows, observed[i], "~1", "", g + 1, "nu", i, 0)
     return ModelSpec(pd.DataFrame(rows), observed, [], n_groups, True)
 
 
