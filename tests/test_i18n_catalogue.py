@@ -2,8 +2,8 @@
 
 - every message has both languages, non-empty, with the same {placeholders};
 - every key the code asks for exists, and every key in the catalogue is used;
-- no new language branches (``if lang == "nl"``) or inline ``{"nl": ..., "en": ...}`` pairs
-  outside the catalogue: the modules not yet converted are listed below with their counts,
+- no new language branches (``if lang == "nl"``) or inline two-language texts (``{"nl": ...,
+  "en": ...}``, ``nl="..."`` keywords, ``_T("Dutch", "English", lang)`` helpers) outside the catalogue: the modules not yet converted are listed below with their counts,
   and a count may only go down.
 """
 
@@ -156,14 +156,18 @@ LANG_BRANCHES_LEFT: dict[str, int] = {
     "reports/compute.py": 3,
 }
 
-#: Modules not yet converted and how many inline ``{"nl": ..., "en": ...}`` dicts they still
-#: have. A count may only go down; a module not listed may have none.
+#: Modules not yet converted and how many inline texts they still have: a ``{"nl": ..., "en":
+#: ...}`` dict, a call with a Dutch keyword (``Error("...", nl="...")``, ``fix_nl=``), or a call of
+#: a local two-language helper (``_T("Dutch", "English", lang)``). A count may only go down; a
+#: module not listed may have none. Errors take their texts with ``i18n.error(cls, key)``.
 INLINE_PAIRS_LEFT: dict[str, int] = {
+    "core/checks.py": 3,
+    "core/errors.py": 1,
     "core/plotting.py": 20,
     "core/results.py": 1,
-    "data/codebook.py": 2,
-    "data/excel_template.py": 2,
-    "data/readers.py": 25,
+    "data/codebook.py": 6,
+    "data/excel_template.py": 4,
+    "data/readers.py": 50,
     "data/scales.py": 1,
     "methods/did/bacon.py": 1,
     "methods/did/honest.py": 5,
@@ -172,7 +176,7 @@ INLINE_PAIRS_LEFT: dict[str, int] = {
     "methods/did/twobytwo.py": 4,
     "methods/funnel.py": 7,
     "methods/meta.py": 5,
-    "methods/monitoring.py": 35,
+    "methods/monitoring.py": 36,
     "methods/power.py": 17,
     "methods/prepost.py": 16,
     "methods/validation/consistency.py": 8,
@@ -189,18 +193,23 @@ INLINE_PAIRS_LEFT: dict[str, int] = {
     "methods/validation/sem/ml.py": 2,
     "methods/validation/sem/mlr.py": 2,
     "methods/validation/sem/results.py": 16,
+    "methods/validation/study.py": 1,
     "methods/validation/validity.py": 5,
+    "reports/batch.py": 5,
     "reports/coalition.py": 1,
-    "reports/compute.py": 17,
+    "reports/compute.py": 158,
     "reports/errorpage.py": 15,
     "reports/figures.py": 1,
-    "reports/html.py": 1,
-    "reports/overview.py": 1,
+    "reports/html.py": 6,
+    "reports/overview.py": 26,
     "reports/reference.py": 5,
+    "reports/render.py": 6,
 }
 
 #: The modules that may branch on the language: number formatting (decimal comma).
 LANG_BRANCH_ALLOWED = {"core/i18n.py"}
+#: The module that turns a catalogue key into a two-language error (``i18n.error``).
+INLINE_ALLOWED = {"core/i18n.py"}
 
 _BRANCH = re.compile(r"""\blang\w*\s*[!=]=\s*["'](?:nl|en)["']|["'](?:nl|en)["']\s*[!=]=\s*\w*lang\b""")
 
@@ -214,11 +223,23 @@ def _count_branches(path: Path) -> int:
 
 
 def _count_pairs(path: Path) -> int:
+    """Inline two-language texts in one module (see INLINE_PAIRS_LEFT)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    helpers = {  # local functions taking a Dutch and an English text: def _T(nl, en, lang)
+        f.name
+        for f in ast.walk(tree)
+        if isinstance(f, ast.FunctionDef) and {"nl", "en"} <= {a.arg for a in f.args.args + f.args.kwonlyargs}
+    }
     n = 0
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Dict):
             keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
             n += {"nl", "en"} <= keys
+        elif isinstance(node, ast.Call):
+            kw = {k.arg for k in node.keywords if k.arg}
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            n += any(k == "nl" or k.endswith("_nl") for k in kw) or (name in helpers and len(node.args) >= 2)
     return n
 
 
@@ -241,6 +262,8 @@ def test_no_new_inline_nl_en_pairs():
     grown = {}
     for path in _sources():
         rel = _rel(path)
+        if rel in INLINE_ALLOWED:
+            continue
         n = _count_pairs(path)
         if n > INLINE_PAIRS_LEFT.get(rel, 0):
             grown[rel] = (n, INLINE_PAIRS_LEFT.get(rel, 0))
@@ -252,6 +275,10 @@ def test_no_new_inline_nl_en_pairs():
 
 def test_the_scans_find_what_they_look_for(tmp_path):
     p = tmp_path / "x.py"
-    p.write_text('x = {"nl": "a", "en": "b"}[lang]\nif lang == "nl":\n    pass\ny = "en" != lang\n')
-    assert _count_pairs(p) == 1
+    p.write_text(
+        'x = {"nl": "a", "en": "b"}[lang]\nif lang == "nl":\n    pass\ny = "en" != lang\n'
+        'def _T(nl, en, lang):\n    return nl\nz = _T("a", "b", lang)\n'
+        'raise ValueError("b", nl="a")\nw = f(fix_nl="a", fix_en="b")\n'
+    )
+    assert _count_pairs(p) == 4
     assert _count_branches(p) == 2

@@ -28,13 +28,16 @@ import string
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
 from evalkit.core.checks import check_lang
-from evalkit.core.errors import ParameterError
+from evalkit.core.errors import EvalkitError, ParameterError
 
-__all__ = ["fmt_number", "fmt_pct", "fmt_p", "fmt_ci", "t", "catalogue", "placeholders"]
+E = TypeVar("E", bound=EvalkitError)
+
+__all__ = ["fmt_number", "fmt_pct", "fmt_p", "fmt_ci", "t", "error", "catalogue", "placeholders"]
 
 #: Where the catalogue lives (package data; one TOML file per area).
 CATALOGUE_DIR = Path(__file__).with_name("messages")
@@ -139,3 +142,17 @@ def t(key: str | Mapping[str, str], lang: str = "nl", /, **values) -> str:
         except KeyError:
             raise KeyError(f"message {key!r} is not in the catalogue (evalkit/core/messages/)") from None
     return text.format(**values) if values else text
+
+
+def error(cls: type[E], key: str, /, **values) -> E:
+    """An evalkit error whose message comes from the catalogue, in both languages.
+
+    The exception's text (``str(exc)``, tracebacks, logs) is the English message; ``exc.nl``
+    holds the Dutch one, which the command line, the portal and the reports show::
+
+        >>> from evalkit.core.errors import ParameterError
+        >>> exc = error(ParameterError, "cli.ui.more", prog="evalkit")
+        >>> str(exc), exc.message("en"), exc.message("nl") == t("cli.ui.more", "nl", prog="evalkit")
+        ('More help: evalkit --help', 'More help: evalkit --help', True)
+    """
+    return cls(t(key, "en", **values), nl=t(key, "nl", **values))
