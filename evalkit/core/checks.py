@@ -12,6 +12,8 @@ from typing import Any
 import pandas as pd
 
 from evalkit.core.errors import DataValidationError, ParameterError
+from evalkit.core.i18n import check_lang as i18n_check_lang
+from evalkit.core.i18n import error
 
 
 def check_option(name: str, value: Any, allowed: Iterable[Any]) -> Any:
@@ -19,10 +21,7 @@ def check_option(name: str, value: Any, allowed: Iterable[Any]) -> Any:
     allowed = list(allowed)
     if value not in allowed:
         shown = ", ".join(repr(a) for a in allowed)
-        raise ParameterError(
-            f"{name}={value!r} is not allowed; use one of: {shown}.",
-            nl=f"{name}={value!r} is niet toegestaan; kies uit: {shown}.",
-        )
+        raise error(ParameterError, "core.checks.not_allowed", name=name, value=repr(value), allowed=shown)
     return value
 
 
@@ -84,19 +83,19 @@ def check_confidence(confidence: float, name: str = "confidence") -> float:
 
 def check_positive_int(value: Any, name: str, minimum: int = 1) -> int:
     """Require an integer >= ``minimum``."""
-    nl = f"{name} moet een geheel getal van {minimum} of meer zijn, niet {value!r}."
+    bad = error(ParameterError, "core.checks.positive_int", name=name, minimum=minimum, value=repr(value))
     if (
         isinstance(value, bool)
         or not isinstance(value, (int,))
         and not (hasattr(value, "is_integer") and float(value).is_integer())
     ):
-        raise ParameterError(f"{name} must be a whole number >= {minimum}, got {value!r}.", nl=nl)
+        raise bad
     v = int(value)
     if v < minimum:
-        raise ParameterError(f"{name} must be a whole number >= {minimum}, got {value!r}.", nl=nl)
+        raise bad
     return v
 
 
 def check_lang(lang: str) -> str:
     """Languages of summaries and reports: Dutch (default) or English."""
-    return check_option("lang", lang, ("nl", "en"))
+    return i18n_check_lang(lang)

@@ -64,7 +64,8 @@ class DataValidationError(EvalkitError, ValueError):
     """
 
     def __init__(self, message: str, report=None, *, nl: str | None = None):
-        super().__init__(message, nl=nl)
+        super().__init__(message)
+        self.nl = nl  # the Dutch message, as EvalkitError keeps it
         self.report = report
 
 

@@ -32,16 +32,37 @@ from typing import TypeVar
 
 import pandas as pd
 
-from evalkit.core.checks import check_lang
 from evalkit.core.errors import EvalkitError, ParameterError
 
 E = TypeVar("E", bound=EvalkitError)
 
-__all__ = ["fmt_number", "fmt_pct", "fmt_p", "fmt_ci", "t", "error", "catalogue", "placeholders"]
+__all__ = [
+    "fmt_number",
+    "fmt_pct",
+    "fmt_p",
+    "fmt_ci",
+    "t",
+    "error",
+    "catalogue",
+    "placeholders",
+    "check_lang",
+]
 
 #: Where the catalogue lives (package data; one TOML file per area).
 CATALOGUE_DIR = Path(__file__).with_name("messages")
 LANGS = ("nl", "en")
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` if it is a language of the catalogue (``"nl"``, ``"en"``), else ParameterError.
+
+    Here, not in :mod:`evalkit.core.checks`, because the checks take their texts from the
+    catalogue (no import cycle); ``checks.check_lang`` is this function.
+    """
+    if lang not in LANGS:
+        allowed = ", ".join(repr(x) for x in LANGS)
+        raise error(ParameterError, "core.checks.not_allowed", name="lang", value=repr(lang), allowed=allowed)
+    return lang
 
 
 def _is_missing(x) -> bool:
@@ -148,11 +169,17 @@ def error(cls: type[E], key: str, /, **values) -> E:
     """An evalkit error whose message comes from the catalogue, in both languages.
 
     The exception's text (``str(exc)``, tracebacks, logs) is the English message; ``exc.nl``
-    holds the Dutch one, which the command line, the portal and the reports show::
+    holds the Dutch one, which the command line, the portal and the reports show. A value
+    that is worded per language (a list written with the language's words) may be given as a
+    function of the language: ``choices=lambda lang: ...``::
 
         >>> from evalkit.core.errors import ParameterError
         >>> exc = error(ParameterError, "cli.ui.more", prog="evalkit")
         >>> str(exc), exc.message("en"), exc.message("nl") == t("cli.ui.more", "nl", prog="evalkit")
         ('More help: evalkit --help', 'More help: evalkit --help', True)
     """
-    return cls(t(key, "en", **values), nl=t(key, "nl", **values))
+
+    def text(lang: str) -> str:
+        return t(key, lang, **{k: v(lang) if callable(v) else v for k, v in values.items()})
+
+    return cls(text("en"), nl=text("nl"))

@@ -17,11 +17,13 @@ import functools
 import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
 from evalkit.core.errors import NoFigureError, ParameterError
+from evalkit.core.i18n import LANGS, t
 from evalkit.core.i18n import fmt_number as i18n_fmt
 from evalkit.core.language import resolve_lang
 
@@ -77,7 +79,7 @@ class Result:
     """Base class of analysis results (see the module docstring for the contract)."""
 
     #: Human title per language; subclasses override.
-    title: Mapping[str, str] = {"nl": "Resultaat", "en": "Result"}
+    title: Mapping[str, str] = MappingProxyType({lg: t("core.results.title", lg) for lg in LANGS})
 
     def __init_subclass__(cls, **kwargs):
         """Every ``plot()`` of a subclass attaches an alt text to the figure it draws (when it
@@ -203,6 +205,6 @@ class Result:
             '<div class="evalkit-result">'
             f"<strong>{html.escape(self.title[lang])}</strong>"
             f'<pre style="white-space:pre-wrap">{text}</pre>'
-            f"<details><summary>{'table' if lang == 'en' else 'tabel'}</summary>"
+            f"<details><summary>{t('core.results.table', lang)}</summary>"
             f"{self._html_table()}</details></div>"
         )

@@ -11,12 +11,13 @@ from __future__ import annotations
 import numbers
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
 from evalkit.core.checks import check_lang
-from evalkit.core.i18n import fmt_number
+from evalkit.core.i18n import LANGS, catalogue, fmt_number, t
 
 __all__ = ["text_table", "WORDS", "YEAR_COLUMNS", "fmt_year", "fmt_sig", "localize_numbers"]
 
@@ -24,6 +25,8 @@ __all__ = ["text_table", "WORDS", "YEAR_COLUMNS", "fmt_year", "fmt_sig", "locali
 #: separator and without decimals in every language ("2018", never "2.018" or "2018,0000").
 YEAR_COLUMNS = frozenset({"year", "jaar", "cohort", "group", "time", "period", "first_treated", "wave_year"})
 
+
+_WORD = "core.text.word."
 
 _DECIMAL = re.compile(r"(?<![\w.,])(-?\d+)\.(\d+)(?!\w|[.,]\d)")
 
@@ -62,59 +65,25 @@ def fmt_year(v) -> str:
     return fmt_number(float(v), 2) if isinstance(v, numbers.Real) else str(v)
 
 
-# column, index and cell labels of summary tables: name -> (Dutch, English)
-WORDS: dict[str, tuple[str, str]] = {
-    "term": ("term", "term"),
-    "estimate": ("schatting", "estimate"),
-    "std_error": ("SE", "SE"),
-    "ci_lower": ("BI-onder", "CI lower"),
-    "ci_upper": ("BI-boven", "CI upper"),
-    "p_value": ("p", "p"),
-    "z": ("z", "z"),
-    "n": ("n", "n"),
-    "item": ("item", "item"),
-    "group": ("groep", "group"),
-    "cohort": ("cohort", "cohort"),
-    "time": ("periode", "period"),
-    "event_time": ("tijd t.o.v. start", "event time"),
-    "pre": ("voormeting", "pre"),
-    "post": ("nameting", "post"),
-    "change": ("verandering", "change"),
-    "comparison": ("vergelijkingsgroep", "comparison"),
-    "treated": ("interventiegroep", "treated"),
-    "difference": ("verschil", "difference"),
-    "mean": ("gemiddelde", "mean"),
-    "sd": ("sd", "sd"),
-    "missing_share": ("ontbrekend", "missing"),
-    "floor": ("vloer", "floor"),
-    "ceiling": ("plafond", "ceiling"),
-    "r_drop": ("r item-rest", "r item-rest"),
-    "alpha_if_deleted": ("alfa zonder item", "alpha if deleted"),
-    "chi2_uniform": ("chi2 uniform", "chi2 uniform"),
-    "p_uniform": ("p uniform", "p uniform"),
-    "chi2_total": ("chi2 totaal", "chi2 total"),
-    "p_total": ("p totaal", "p total"),
-    "delta_r2_uniform": ("ΔR² uniform", "ΔR² uniform"),
-    "delta_r2_total": ("ΔR² totaal", "ΔR² total"),
-    "flag": ("gemarkeerd", "flagged"),
-    "parameter": ("parameter", "parameter"),
-    "number": ("nummer", "number"),
-    "fa_observed": ("factoren geobserveerd", "factors observed"),
-    "fa_simulated": ("factoren gesimuleerd", "factors simulated"),
-    "pc_observed": ("componenten geobserveerd", "components observed"),
-    "pc_simulated": ("componenten gesimuleerd", "components simulated"),
-}
+#: Column, index and cell labels of summary tables: name -> {"nl": ..., "en": ...} (a read-only
+#: view of the catalogue's ``core.text.word.*`` messages).
+WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        name: MappingProxyType({lg: t(f"core.text.word.{name}", lg) for lg in LANGS})
+        for name in (key.removeprefix(_WORD) for key in catalogue() if key.startswith(_WORD))
+    }
+)
 
 
-def _label(x, lang: str, words: Mapping[str, tuple[str, str]]):
+def _label(x, lang: str, words: Mapping[str, Mapping[str, str]]):
     if isinstance(x, str) and x in words:
-        return words[x][0 if lang == "nl" else 1]
+        return words[x][lang]
     return x
 
 
 def _cell(v, lang: str, digits: int) -> str:
     if isinstance(v, (bool, np.bool_)):
-        return ("ja" if v else "nee") if lang == "nl" else ("yes" if v else "no")
+        return t("core.text.yes" if v else "core.text.no", lang)
     if v is None or v is pd.NA or (isinstance(v, numbers.Real) and np.isnan(float(v))):
         return "–"
     if isinstance(v, numbers.Integral):
@@ -130,7 +99,7 @@ def text_table(
     *,
     digits: int | Mapping[str, int] = 3,
     index: bool = True,
-    words: Mapping[str, tuple[str, str]] | None = None,
+    words: Mapping[str, Mapping[str, str]] | None = None,
 ) -> str:
     """``df`` as text for a summary in ``lang``.
 

@@ -41,6 +41,7 @@ import pandas as pd
 
 from evalkit.core.checks import check_lang, check_option
 from evalkit.core.errors import CodebookError
+from evalkit.core.i18n import LANGS, error, t
 
 __all__ = [
     "KNOWN_CODEBOOKS",
@@ -67,97 +68,6 @@ KNOWN_CODEBOOKS: tuple[str, ...] = (
 )
 
 FIELD_TYPES = ("string", "integer", "number", "date", "boolean")
-
-_TEXT: dict[str, dict[str, Any]] = {
-    "nl": {
-        "name": "Machinenaam",
-        "title": "Titel",
-        "type": "Type",
-        "required": "Verplicht",
-        "allowed": "Toegestane waarden",
-        "description": "Omschrijving",
-        "yes": "ja",
-        "no": "nee",
-        "columns": "Kolommen",
-        "rules": "Regels voor het hele bestand",
-        "missing": "Lege waarden",
-        "missing_text": "Deze waarden gelden als leeg (niet ingevuld)",
-        "key": "Sleutel (uniek per regel)",
-        "version": "Versie",
-        "kind": "Soort",
-        "scale": "Schaal",
-        "items": "Items",
-        "keying": "Scoring",
-        "subscale": "Subschaal",
-        "text": "Tekst",
-        "response": "Antwoordmogelijkheden",
-        "scoring": "Scoring",
-        "subscales": "Subschalen",
-        "categories": "Categorieën",
-        "scales": "Schalen in dit bestand",
-        "reverse": "omgekeerd",
-        "direct": "direct",
-        "aliases": "Andere kolomnamen die ook werken",
-        "types": {
-            "string": "tekst",
-            "integer": "geheel getal",
-            "number": "getal",
-            "date": "datum",
-            "boolean": "ja/nee",
-        },
-        "range_between": "{lo} t/m {hi}",
-        "range_min": "{lo} of meer",
-        "range_max": "hoogstens {hi}",
-        "pattern": "patroon",
-        "unique": "uniek",
-        "draft": "CONCEPT: dit codeboek is voorlopig en wordt vervangen door de definitieve items van de Wetenschappelijke Adviescommissie.",
-        "generated": "Gegenereerd uit `{file}` met `evalkit codebook`; bewerk het JSON-bestand, niet deze pagina.",
-    },
-    "en": {
-        "name": "Machine name",
-        "title": "Title",
-        "type": "Type",
-        "required": "Required",
-        "allowed": "Allowed values",
-        "description": "Description",
-        "yes": "yes",
-        "no": "no",
-        "columns": "Columns",
-        "rules": "Rules for the whole file",
-        "missing": "Empty values",
-        "missing_text": "These values count as empty (not answered)",
-        "key": "Key (unique per row)",
-        "version": "Version",
-        "kind": "Kind",
-        "scale": "Scale",
-        "items": "Items",
-        "keying": "Keying",
-        "subscale": "Subscale",
-        "text": "Text",
-        "response": "Response options",
-        "scoring": "Scoring",
-        "subscales": "Subscales",
-        "categories": "Categories",
-        "scales": "Scales in this file",
-        "reverse": "reverse",
-        "direct": "direct",
-        "aliases": "Other column names that also work",
-        "types": {
-            "string": "text",
-            "integer": "whole number",
-            "number": "number",
-            "date": "date",
-            "boolean": "yes/no",
-        },
-        "range_between": "{lo} to {hi}",
-        "range_min": "{lo} or more",
-        "range_max": "at most {hi}",
-        "pattern": "pattern",
-        "unique": "unique",
-        "draft": "DRAFT: this codebook is provisional and will be replaced by the final items of the scientific advisory committee.",
-        "generated": "Generated from `{file}` by `evalkit codebook`; edit the JSON file, not this page.",
-    },
-}
 
 
 def normalize_label(text: Any) -> str:
@@ -231,11 +141,11 @@ class Field:
     # labels -------------------------------------------------------------------------
     def title(self, lang: str = "nl") -> str:
         check_lang(lang)
-        return self.title_nl if lang == "nl" else self.title_en
+        return str(getattr(self, f"title_{check_lang(lang)}"))
 
     def description(self, lang: str = "nl") -> str:
         check_lang(lang)
-        return self.description_nl if lang == "nl" else self.description_en
+        return str(getattr(self, f"description_{check_lang(lang)}"))
 
     def value_labels(self, lang: str = "nl") -> dict:
         """``{code: label}`` in ``lang`` (empty if the field has no value labels)."""
@@ -262,7 +172,7 @@ class Field:
 
     def allowed_text(self, lang: str = "nl") -> str:
         """Readable allowed values: value labels, enum or range."""
-        t = _TEXT[check_lang(lang)]
+        check_lang(lang)
         parts = []
         labels = self.value_labels(lang)
         if self.enum is not None:
@@ -276,17 +186,17 @@ class Field:
             )
         lo, hi = self.minimum, self.maximum
         if lo is not None and hi is not None:
-            parts.append(t["range_between"].format(lo=lo, hi=hi))
+            parts.append(t("data.codebook.page.range_between", lang, lo=lo, hi=hi))
         elif lo is not None:
-            parts.append(t["range_min"].format(lo=lo))
+            parts.append(t("data.codebook.page.range_min", lang, lo=lo))
         elif hi is not None:
-            parts.append(t["range_max"].format(hi=hi))
+            parts.append(t("data.codebook.page.range_max", lang, hi=hi))
         if self.pattern:
-            parts.append(f"{t['pattern']} `{self.pattern}`")
+            parts.append(f"{t('data.codebook.page.pattern', lang)} `{self.pattern}`")
         if self.unique:
-            parts.append(t["unique"])
+            parts.append(t("data.codebook.page.unique", lang))
         if self.type == "date":
-            parts.append("JJJJ-MM-DD / DD-MM-JJJJ" if lang == "nl" else "YYYY-MM-DD / DD-MM-YYYY")
+            parts.append(t("data.codebook.page.date_formats", lang))
         return "; ".join(parts)
 
 
@@ -344,7 +254,7 @@ class Codebook:
         if isinstance(vl_raw, list):  # [{code, label_nl, label_en}] is accepted too
             if not all(isinstance(d, Mapping) and "code" in d for d in vl_raw):
                 raise CodebookError(f"{what}: a value_labels list needs objects with a 'code'{where}")
-            vl_raw = {str(d["code"]): {"nl": d.get("label_nl"), "en": d.get("label_en")} for d in vl_raw}
+            vl_raw = {str(d["code"]): {lg: d.get(f"label_{lg}") for lg in LANGS} for d in vl_raw}
         if not isinstance(vl_raw, Mapping) or not all(isinstance(v, Mapping) for v in vl_raw.values()):
             raise CodebookError(
                 f'{what}: value_labels must map codes to {{"nl": ..., "en": ...}}, '
@@ -359,14 +269,16 @@ class Codebook:
             raise CodebookError(f"{what}: 'constraints' must be an object{where}")
         title_en = f.get("title_en") or f.get("title") or f["name"]
         desc_en = f.get("description_en") or f.get("description") or ""
+        # the field's own texts (data): title_<lang> and description_<lang>, English when missing
+        texts: dict[str, str] = {}
+        for lg in LANGS:
+            texts[f"title_{lg}"] = f.get(f"title_{lg}") or title_en
+            texts[f"description_{lg}"] = f.get(f"description_{lg}") or desc_en
         mv = f.get("missingValues")
         return Field(
             name=str(f["name"]),
             type=type_,
-            title_nl=f.get("title_nl") or title_en,
-            title_en=title_en,
-            description_nl=f.get("description_nl") or desc_en,
-            description_en=desc_en,
+            **texts,
             constraints=dict(constraints),
             value_labels_=value_labels,
             aliases=tuple(f.get("x-aliases", ())),
@@ -426,12 +338,12 @@ class Codebook:
     def title(self, lang: str = "nl") -> str:
         check_lang(lang)
         en = self.raw.get("title_en") or self.raw.get("title") or self.name
-        return (self.raw.get("title_nl") or en) if lang == "nl" else en
+        return str(self.raw.get(f"title_{lang}") or en)  # English: title_en, else title, else the name
 
     def description(self, lang: str = "nl") -> str:
         check_lang(lang)
         en = self.raw.get("description_en") or self.raw.get("description") or ""
-        return (self.raw.get("description_nl") or en) if lang == "nl" else en
+        return str(self.raw.get(f"description_{lang}") or en)
 
     def labels(self, lang: str = "nl") -> dict[str, str]:
         """``{machine name: title}`` in ``lang``."""
@@ -461,27 +373,26 @@ class Codebook:
     def _blocks(self, lang: str) -> list[tuple]:
         """Document as blocks: ('h', level, text), ('p', text), ('table', header, rows), ('ul', items)."""
         check_lang(lang)
-        t = _TEXT[lang]
-        yes, no = t["yes"], t["no"]
+        yes, no = t("data.codebook.page.yes", lang), t("data.codebook.page.no", lang)
         blocks: list[tuple] = [("h", 1, self.title(lang))]
         if self.is_draft:
-            notice = self.raw.get(f"x-draft_notice_{lang}") or t["draft"]
+            notice = self.raw.get(f"x-draft_notice_{lang}") or t("data.codebook.page.draft", lang)
             blocks.append(("warn", notice))
-        meta = [f"`{self.name}`", f"{t['kind']}: {self.kind}"]
+        meta = [f"`{self.name}`", f"{t('data.codebook.page.kind', lang)}: {self.kind}"]
         if self.version:
-            meta.append(f"{t['version']}: {self.version}")
+            meta.append(f"{t('data.codebook.page.version', lang)}: {self.version}")
         blocks.append(("p", " · ".join(meta)))
         if self.description(lang):
             blocks.append(("p", self.description(lang)))
         if self.fields:
-            blocks.append(("h", 2, t["columns"]))
+            blocks.append(("h", 2, t("data.codebook.page.columns", lang)))
             rows = []
             for f in self.fields:
                 rows.append(
                     [
                         f"`{f.name}`",
                         f.title(lang),
-                        t["types"].get(f.type, f.type),
+                        t(f"data.codebook.type.{f.type}", lang),
                         yes if f.required else no,
                         f.allowed_text(lang),
                         f.description(lang),
@@ -490,14 +401,27 @@ class Codebook:
             blocks.append(
                 (
                     "table",
-                    [t["name"], t["title"], t["type"], t["required"], t["allowed"], t["description"]],
+                    [
+                        t("data.codebook.page.name", lang),
+                        t("data.codebook.page.title", lang),
+                        t("data.codebook.page.type", lang),
+                        t("data.codebook.page.required", lang),
+                        t("data.codebook.page.allowed", lang),
+                        t("data.codebook.page.description", lang),
+                    ],
                     rows,
                 )
             )
         if self.primary_key:
-            blocks.append(("p", f"**{t['key']}:** " + " + ".join(f"`{k}`" for k in self.primary_key)))
+            blocks.append(
+                (
+                    "p",
+                    f"**{t('data.codebook.page.key', lang)}:** "
+                    + " + ".join(f"`{k}`" for k in self.primary_key),
+                )
+            )
         if self.rules:
-            blocks.append(("h", 2, t["rules"]))
+            blocks.append(("h", 2, t("data.codebook.page.rules", lang)))
             blocks.append(
                 (
                     "ul",
@@ -509,16 +433,22 @@ class Codebook:
                 )
             )
         if self.scales:
-            blocks.append(("p", f"**{t['scales']}:** " + ", ".join(f"`{s}`" for s in self.scales)))
+            blocks.append(
+                (
+                    "p",
+                    f"**{t('data.codebook.page.scales', lang)}:** "
+                    + ", ".join(f"`{s}`" for s in self.scales),
+                )
+            )
         if self.missing_values:
             shown = ", ".join(
-                f"`{v}`" if v else "(leeg)" if lang == "nl" else "(empty)" for v in self.missing_values
+                f"`{v}`" if v else t("data.codebook.page.empty", lang) for v in self.missing_values
             )
-            blocks.append(("h", 2, t["missing"]))
-            blocks.append(("p", f"{t['missing_text']}: {shown}."))
+            blocks.append(("h", 2, t("data.codebook.page.missing", lang)))
+            blocks.append(("p", f"{t('data.codebook.page.missing_text', lang)}: {shown}."))
         aliases = [(f.name, [a for a in f.aliases]) for f in self.fields if f.aliases]
         if aliases:
-            blocks.append(("h", 2, t["aliases"]))
+            blocks.append(("h", 2, t("data.codebook.page.aliases", lang)))
             blocks.append(("ul", [f"`{n}`: " + ", ".join(f"`{a}`" for a in al) for n, al in aliases]))
         if self.scale:
             blocks.extend(self._scale_blocks(lang))
@@ -526,40 +456,56 @@ class Codebook:
             (
                 "p",
                 "_"
-                + t["generated"].format(file=f"data_dictionary/{self.path.name}" if self.path else self.name)
+                + t(
+                    "data.codebook.page.generated",
+                    lang,
+                    file=f"data_dictionary/{self.path.name}" if self.path else self.name,
+                )
                 + "_",
             )
         )
         return blocks
 
     def _scale_blocks(self, lang: str) -> list[tuple]:
-        t = _TEXT[lang]
         s = self.scale or {}
-        out: list[tuple] = [("h", 2, f"{t['scale']}: `{s.get('id', self.name)}`")]
+        out: list[tuple] = [("h", 2, f"{t('data.codebook.page.scale', lang)}: `{s.get('id', self.name)}`")]
         items = s.get("items", {})
         if items:
             rows = [
                 [
                     f"`{k}`",
                     str(v.get("subscale", "")),
-                    t["reverse"] if v.get("keying") == "negative" else t["direct"],
+                    t("data.codebook.page.reverse", lang)
+                    if v.get("keying") == "negative"
+                    else t("data.codebook.page.direct", lang),
                     str(v.get(f"text_{lang}", "")),
                 ]
                 for k, v in items.items()
             ]
-            out.append(("table", [t["items"], t["subscale"], t["keying"], t["text"]], rows))
+            out.append(
+                (
+                    "table",
+                    [
+                        t("data.codebook.page.items", lang),
+                        t("data.codebook.page.subscale", lang),
+                        t("data.codebook.page.keying", lang),
+                        t("data.codebook.page.text", lang),
+                    ],
+                    rows,
+                )
+            )
         if s.get("response_options"):
-            out.append(("h", 3, t["response"]))
+            out.append(("h", 3, t("data.codebook.page.response", lang)))
             out.append(
                 ("ul", [f"{o.get('code')} = {o.get(f'label_{lang}', '')}" for o in s["response_options"]])
             )
         if s.get("subscales"):
-            out.append(("h", 3, t["subscales"]))
+            out.append(("h", 3, t("data.codebook.page.subscales", lang)))
             out.append(
                 ("ul", [f"**{k}**: " + ", ".join(f"`{i}`" for i in v) for k, v in s["subscales"].items()])
             )
         if s.get("scoring"):
-            out.append(("h", 3, t["scoring"]))
+            out.append(("h", 3, t("data.codebook.page.scoring", lang)))
             sc = s["scoring"]
             out.append(
                 (
@@ -571,7 +517,7 @@ class Codebook:
                 )
             )
         if s.get("categories"):
-            out.append(("h", 3, t["categories"]))
+            out.append(("h", 3, t("data.codebook.page.categories", lang)))
             out.append(
                 (
                     "ul",
@@ -663,10 +609,7 @@ def _load_cached(path: Path, mtime_ns: int) -> Codebook:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CodebookError(
-            f"codebook {path} is not valid JSON: {exc}",
-            nl=f"Het codeboek '{path.name}' is geen geldig JSON-bestand ({exc}).",
-        ) from exc
+        raise error(CodebookError, "data.codebook.error.not_json", path=path, exc=exc) from exc
     return Codebook(raw, path)
 
 
@@ -706,23 +649,20 @@ def load_codebook(name_or_path: str | Path | Codebook) -> Codebook:
     if isinstance(name_or_path, Path) or s.endswith(".json") or "/" in s or "\\" in s:
         p = Path(s).expanduser().resolve()
         if not p.is_file():
-            raise CodebookError(
-                f"codebook file {s!r} does not exist",
-                nl=f"Het codeboekbestand '{s}' bestaat niet (of is een map).",
-            )
+            raise error(CodebookError, "data.codebook.error.no_file", path=s)
         return _load_path(p)
     known = available_codebooks()
     if s not in known:
         guess = suggest_codebook(s, known)
-        raise CodebookError(
-            f"unknown codebook {s!r}; known codebooks are: {', '.join(known)} "
-            "(or give the path to a codebook JSON file)." + (f" Did you mean '{guess}'?" if guess else ""),
-            nl=(
-                f"Onbekend codeboek '{s}'."
-                + (f" Bedoelde u '{guess}'?" if guess else "")
-                + f" Bekende codeboeken: {', '.join(known)} (of het pad van een JSON-codeboek)."
-            ),
-        )
+        if guess:
+            raise error(
+                CodebookError,
+                "data.codebook.error.unknown_guess",
+                name=s,
+                guess=guess,
+                known=", ".join(known),
+            )
+        raise error(CodebookError, "data.codebook.error.unknown", name=s, known=", ".join(known))
     p = codebook_dir() / f"{s}.json"
     if not p.is_file():
         raise CodebookError(f"codebook {s!r} is not installed (looked for {p})")
@@ -791,17 +731,18 @@ def _cmd_codebook(args) -> int:
     names = args.names or available_codebooks()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    langs = ["nl", "en"] if args.lang == "both" else [args.lang]
+    langs = list(LANGS) if args.lang == "both" else [args.lang]
     status = 0
     for n in names:
         try:
             cb = load_codebook(n)
         except CodebookError as exc:
-            print(f"evalkit codebook: {exc.message('en' if args.lang == 'en' else 'nl')}", file=sys.stderr)
+            shown = LANGS[0] if args.lang == "both" else args.lang  # Dutch unless English only
+            print(f"evalkit codebook: {exc.message(shown)}", file=sys.stderr)
             status = 1
             continue
         for lang in langs:
-            suffix = "" if lang == "nl" else f".{lang}"
+            suffix = "" if lang == LANGS[0] else f".{lang}"  # Dutch pages NAME.md, English NAME.en.md
             target = out / f"{cb.name}{suffix}.{args.format}"
             text = cb.to_markdown(lang) if args.format == "md" else cb.to_html(lang)
             target.write_text(text, encoding="utf-8")

@@ -26,92 +26,32 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from evalkit.core.checks import check_lang, check_positive_int
 from evalkit.core.errors import ParameterError
+from evalkit.core.i18n import LANGS, error, t
 from evalkit.data.codebook import Codebook, Field, load_codebook, municipalities
 
 __all__ = ["write_template", "cli_template", "SHEET_NAMES"]
 
-#: Sheet names per language: data, explanation, lists.
-SHEET_NAMES = {
-    "nl": {"data": "Gegevens", "help": "Toelichting", "lists": "Lijsten"},
-    "en": {"data": "Data", "help": "Explanation", "lists": "Lists"},
-}
+#: Sheet names per language: data, explanation, lists (a read-only view of the catalogue's
+#: ``data.template.sheet.*``): ``SHEET_NAMES["nl"]["data"] == "Gegevens"``.
+SHEET_NAMES: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        lg: MappingProxyType(
+            {name: t(f"data.template.sheet.{name}", lg) for name in ("data", "help", "lists")}
+        )
+        for lg in LANGS
+    }
+)
 
-_T: dict[str, dict[str, Any]] = {
-    "nl": {
-        "intro": (
-            "Vul de gegevens in op het blad '{data}': één regel per {unit}. De kopregel niet "
-            "veranderen. Kies antwoorden uit de keuzelijst waar die er is. Lege cellen betekenen "
-            "'niet ingevuld'. Controleer het bestand daarna met: evalkit validate BESTAND.xlsx "
-            "--codebook {name}"
-        ),
-        "unit": "rij",
-        "columns": "Kolommen",
-        "rules": "Regels voor het hele bestand",
-        "head": ["Kolom (kop)", "Machinenaam", "Type", "Verplicht", "Toegestane waarden", "Omschrijving"],
-        "yes": "ja",
-        "no": "nee",
-        "types": {
-            "string": "tekst",
-            "integer": "geheel getal",
-            "number": "getal (komma mag)",
-            "date": "datum (DD-MM-JJJJ)",
-            "boolean": "ja/nee",
-        },
-        "err_title": "Ongeldige waarde",
-        "err_list": "Kies een waarde uit de lijst.",
-        "err_range": "Vul een {kind} in: {rng}.",
-        "whole": "geheel getal",
-        "decimal": "getal",
-        "err_date": "Vul een datum in, zoals 15-03-2024.",
-        "missing": "Lege cel = niet ingevuld. Ook deze waarden gelden als leeg: {vals}.",
-        "optional_items": (
-            "Gebruikt u de 6-item versie van de De Jong Gierveld-schaal? Maak dan een "
-            "sjabloon zonder djg1, djg2, djg5, djg6 en djg11 (evalkit template "
-            "intervention --items djg6)."
-        ),
-        "draft": "CONCEPT",
-    },
-    "en": {
-        "intro": (
-            "Enter the data on the sheet '{data}': one row per {unit}. Do not change the header "
-            "row. Choose answers from the drop-down list where there is one. Empty cells mean "
-            "'not answered'. Check the file afterwards with: evalkit validate FILE.xlsx "
-            "--codebook {name}"
-        ),
-        "unit": "row",
-        "columns": "Columns",
-        "rules": "Rules for the whole file",
-        "head": ["Column (header)", "Machine name", "Type", "Required", "Allowed values", "Description"],
-        "yes": "yes",
-        "no": "no",
-        "types": {
-            "string": "text",
-            "integer": "whole number",
-            "number": "number",
-            "date": "date (DD-MM-YYYY)",
-            "boolean": "yes/no",
-        },
-        "err_title": "Invalid value",
-        "err_list": "Choose a value from the list.",
-        "err_range": "Enter a {kind}: {rng}.",
-        "whole": "whole number",
-        "decimal": "number",
-        "err_date": "Enter a date, such as 15-03-2024.",
-        "missing": "Empty cell = not answered. These values also count as empty: {vals}.",
-        "optional_items": (
-            "Do you use the 6-item version of the De Jong Gierveld scale? Then make a "
-            "template without djg1, djg2, djg5, djg6 and djg11 (evalkit template "
-            "intervention --items djg6)."
-        ),
-        "draft": "DRAFT",
-    },
-}
+
+#: Columns of the explanation sheet's field table (keys ``data.template.head.*``).
+_HEAD = ("column", "name", "type", "required", "allowed", "description")
 
 
 def _col_letter(i: int) -> str:
@@ -139,13 +79,14 @@ def _select_fields(cb: Codebook, fields: Sequence[str] | None, items: str | None
         for r in cb.rules_of_type("item_set"):
             alts.update(r["alternatives"])
         if items not in alts:
-            raise ParameterError(
-                f"items={items!r} is not allowed for codebook {cb.name!r}; use one of: "
-                + (", ".join(repr(a) for a in alts) or "(none: this codebook has no item versions)")
-                + ".",
-                nl=f"--items {items} bestaat niet voor codeboek '{cb.name}'; kies uit: "
-                + (", ".join(alts) or "(geen: dit codeboek heeft geen versies)")
-                + ".",
+            if not alts:
+                raise error(ParameterError, "data.template.error.items_none", items=items, codebook=cb.name)
+            raise error(
+                ParameterError,
+                "data.template.error.items",
+                items=items,
+                codebook=cb.name,
+                choices=lambda lang: ", ".join(t("data.template.error.choice", lang, choice=a) for a in alts),
             )
         all_items = {c for v in alts.values() for c in v}
         keep = set(alts[items])
@@ -220,7 +161,7 @@ def write_template(
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise ParameterError(f"path must end in .xlsx, got {str(path)!r}.")
-    t, names = _T[lang], SHEET_NAMES[lang]
+    names = SHEET_NAMES[lang]
 
     wb = Workbook()
     ws = wb.active
@@ -244,7 +185,7 @@ def write_template(
         note = f"{f.name}: {f.description(lang)}"
         allowed = f.allowed_text(lang)
         if allowed:
-            note += f"\n\n{t['head'][4]}: {allowed}"
+            note += f"\n\n{t('data.template.head.allowed', lang)}: {allowed}"
         cell.comment = Comment(note[:1500], "evalkit", width=320, height=200)
         ws.column_dimensions[letter].width = max(12, min(40, len(f.title(lang)) + 4))
         rng = f"{letter}2:{letter}1048576"
@@ -269,8 +210,8 @@ def write_template(
                 allow_blank=True,
                 showErrorMessage=True,
                 showDropDown=False,
-                errorTitle=t["err_title"],
-                error=t["err_list"],
+                errorTitle=t("data.template.err_title", lang),
+                error=t("data.template.err_list", lang),
                 promptTitle=f.title(lang)[:32],
                 prompt=_prompt(f, lang),
             )
@@ -290,8 +231,10 @@ def write_template(
             dv.allow_blank = True
             dv.showErrorMessage = True
             dv.showInputMessage = True
-            dv.errorTitle = t["err_title"]
-            dv.error = t["err_range"].format(kind=t[kind], rng=allowed)[:255]
+            dv.errorTitle = t("data.template.err_title", lang)
+            dv.error = t("data.template.err_range", lang, kind=t(f"data.template.{kind}", lang), rng=allowed)[
+                :255
+            ]
             dv.promptTitle = f.title(lang)[:32]
             dv.prompt = _prompt(f, lang)
             dv.add(rng)
@@ -304,8 +247,8 @@ def write_template(
                 formula2="DATE(2100,12,31)",
                 allow_blank=True,
                 showErrorMessage=True,
-                errorTitle=t["err_title"],
-                error=t["err_date"],
+                errorTitle=t("data.template.err_title", lang),
+                error=t("data.template.err_date", lang),
             )
             dv.add(rng)
             ws.add_data_validation(dv)
@@ -314,8 +257,8 @@ def write_template(
                 type="whole",
                 allow_blank=True,
                 showErrorMessage=True,
-                errorTitle=t["err_title"],
-                error=t["err_range"].format(kind=t["whole"], rng="")[:255],
+                errorTitle=t("data.template.err_title", lang),
+                error=t("data.template.err_range", lang, kind=t("data.template.whole", lang), rng="")[:255],
             )
             dv.operator = "between"
             dv.formula1, dv.formula2 = "-2147483648", "2147483647"
@@ -331,25 +274,31 @@ def write_template(
     help_ws.cell(row=row, column=1, value=title).font = Font(bold=True, size=14)
     row += 1
     if cb.is_draft:
-        notice = cb.raw.get(f"x-draft_notice_{lang}") or t["draft"]
+        notice = cb.raw.get(f"x-draft_notice_{lang}") or t("data.template.draft", lang)
         c = help_ws.cell(row=row, column=1, value=f"⚠ {notice}")
         c.font = Font(bold=True, color="D55E00", size=12)
         row += 1
     help_ws.cell(row=row, column=1, value=cb.description(lang)).alignment = Alignment(wrap_text=True)
     row += 1
-    help_ws.cell(row=row, column=1, value=t["intro"].format(data=names["data"], unit=t["unit"], name=cb.name))
+    help_ws.cell(
+        row=row,
+        column=1,
+        value=t(
+            "data.template.intro", lang, data=names["data"], unit=t("data.template.unit", lang), name=cb.name
+        ),
+    )
     row += 1
     if any(r.get("type") == "item_set" for r in cb.rules):
-        help_ws.cell(row=row, column=1, value=t["optional_items"])
+        help_ws.cell(row=row, column=1, value=t("data.template.optional_items", lang))
         row += 1
     mv = [repr(v) for v in cb.missing_values if v]
     if mv:
-        help_ws.cell(row=row, column=1, value=t["missing"].format(vals=", ".join(mv)))
+        help_ws.cell(row=row, column=1, value=t("data.template.missing", lang, vals=", ".join(mv)))
         row += 1
     row += 1
-    help_ws.cell(row=row, column=1, value=t["columns"]).font = Font(bold=True, size=12)
+    help_ws.cell(row=row, column=1, value=t("data.template.columns", lang)).font = Font(bold=True, size=12)
     row += 1
-    for j, h in enumerate(t["head"], start=1):
+    for j, h in enumerate((t(f"data.template.head.{h}", lang) for h in _HEAD), start=1):
         c = help_ws.cell(row=row, column=j, value=h)
         c.font, c.fill = header_font, header_fill
     row += 1
@@ -357,8 +306,8 @@ def write_template(
         vals = [
             f.title(lang),
             f.name,
-            t["types"].get(f.type, f.type),
-            t["yes"] if f.required else t["no"],
+            t(f"data.template.type.{f.type}", lang),
+            t("data.template.yes", lang) if f.required else t("data.template.no", lang),
             f.allowed_text(lang),
             f.description(lang),
         ]
@@ -369,7 +318,7 @@ def write_template(
         row += 1
     if cb.rules:
         row += 1
-        help_ws.cell(row=row, column=1, value=t["rules"]).font = Font(bold=True, size=12)
+        help_ws.cell(row=row, column=1, value=t("data.template.rules", lang)).font = Font(bold=True, size=12)
         row += 1
         for rule in cb.rules:
             help_ws.cell(row=row, column=1, value=str(rule.get("id", rule.get("type"))))
@@ -390,22 +339,11 @@ def write_template(
 def _cmd_template(args: Any) -> int:
     out = Path(args.out)
     if out.is_dir():
-        raise IsADirectoryError(
-            f"'{out}' is een map; geef de naam van een nieuw .xlsx-bestand (--out invoer.xlsx)."
-            if args.lang == "nl"
-            else f"'{out}' is a folder; give the name of a new .xlsx file (--out input.xlsx)."
-        )
+        raise IsADirectoryError(t("data.template.error.out_folder", args.lang, out=out))
     if out.exists() and not args.force:
-        raise FileExistsError(
-            f"'{out}' bestaat al; kies een andere naam of overschrijf het met --force."
-            if args.lang == "nl"
-            else f"'{out}' already exists; choose another name or overwrite it with --force."
-        )
+        raise FileExistsError(t("data.template.error.out_exists", args.lang, out=out))
     if out.suffix.lower() != ".xlsx":
-        raise ParameterError(
-            f"--out must end in .xlsx, got {str(out)!r}.",
-            nl=f"--out moet eindigen op .xlsx (een Excel-werkmap), niet '{out}'.",
-        )
+        raise error(ParameterError, "data.template.error.out_suffix", out=str(out))
     # errors (unknown codebook or item version, locked file): evalkit.cli.main, one line
     p = write_template(args.codebook, out, lang=args.lang, items=args.items)
     print(p)

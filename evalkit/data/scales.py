@@ -49,6 +49,7 @@ import pandas as pd
 
 from evalkit.core.checks import check_dataframe, check_unique_column
 from evalkit.core.errors import CodebookError, DataValidationError, ParameterError
+from evalkit.core.i18n import LANGS
 from evalkit.data.codebook import codebook_dir, normalize_label
 
 __all__ = ["score", "item_scores", "scale_definition", "available_scales", "SCALE_ALIASES"]
@@ -471,7 +472,7 @@ def score(
     out["n_missing"] = miss.sum(axis=1).astype(int)
     out.attrs["scale"] = block.get("id")
     out.attrs["category_labels"] = {
-        c["code"]: {"nl": c.get("label_nl", c["code"]), "en": c.get("label_en", c["code"])} for c in cats
+        c["code"]: {lg: c.get(f"label_{lg}", c["code"]) for lg in LANGS} for c in cats
     }
     return out
 
