@@ -92,7 +92,7 @@ class FunnelResult(Result):
     ``n`` (in ``tidy()``): respondents behind each unit's proportion (its denominator).
     """
 
-    title = {"nl": "Trechterplot (funnel plot)", "en": "Funnel plot"}
+    title = {lang: i18n.t("methods.funnel.title", lang) for lang in i18n.LANGS}
 
     units: pd.DataFrame
     target: float
@@ -151,40 +151,31 @@ class FunnelResult(Result):
         out95 = int(c["below_95"] + c["above_95"] + c["below_998"] + c["above_998"])
         out998 = int(c["below_998"] + c["above_998"])
         tgt = i18n.fmt_number(self.target, 1 if self.percent else 3, lang)
-        od = {
-            "none": {"nl": "geen", "en": "none"},
-            "multiplicative": {
-                "nl": f"multiplicatief, phi = {i18n.fmt_number(self.phi, 2, lang)}",
-                "en": f"multiplicative, phi = {i18n.fmt_number(self.phi, 2, lang)}",
-            },
-            "additive": {
-                "nl": f"additief, tau = {i18n.fmt_number(math.sqrt(self.tau2) * self._scale, 2, lang)}",
-                "en": f"additive, tau = {i18n.fmt_number(math.sqrt(self.tau2) * self._scale, 2, lang)}",
-            },
-        }[self.overdispersion][lang]
-        exp95 = i18n.fmt_number(0.05 * k, 0, lang)
-        meth = self.method if self.overdispersion == "none" else "normal"
-        meth = {
-            "binomial": {"nl": "exact binomiale", "en": "exact binomial"},
-            "normal": {"nl": "normale", "en": "normal"},
-        }[meth][lang]
-        if lang == "nl":
-            text = (
-                f"{k} eenheden rond de doelwaarde {tgt} ({meth} grenzen; overdispersie: {od}).\n"
-                f"Buiten de 95%-grenzen: {out95} (bij toeval verwacht: ongeveer {exp95}); "
-                f"buiten de 99,8%-grenzen: {out998} ({int(c['above_998'])} hoger, "
-                f"{int(c['below_998'])} lager).\n"
-                f"Over-dispersie: phi = {i18n.fmt_number(self.phi, 2, lang)} "
-                f"(1 = alleen toevalsvariatie)."
-            )
+        phi = i18n.fmt_number(self.phi, 2, lang)
+        if self.overdispersion == "multiplicative":
+            od = i18n.t("methods.funnel.overdispersion.multiplicative", lang, phi=phi)
+        elif self.overdispersion == "additive":
+            tau = i18n.fmt_number(math.sqrt(self.tau2) * self._scale, 2, lang)
+            od = i18n.t("methods.funnel.overdispersion.additive", lang, tau=tau)
         else:
-            text = (
-                f"{k} units around the target {tgt} ({meth} limits; over-dispersion: {od}).\n"
-                f"Outside the 95% limits: {out95} (expected by chance: about {exp95}); "
-                f"outside the 99.8% limits: {out998} ({int(c['above_998'])} higher, "
-                f"{int(c['below_998'])} lower).\n"
-                f"Over-dispersion: phi = {i18n.fmt_number(self.phi, 2, lang)} (1 = chance variation only)."
-            )
+            od = i18n.t("methods.funnel.overdispersion.none", lang)
+        exp95 = i18n.fmt_number(0.05 * k, 0, lang)
+        binomial = self.method == "binomial" and self.overdispersion == "none"
+        meth = i18n.t("methods.funnel.limits.binomial" if binomial else "methods.funnel.limits.normal", lang)
+        text = i18n.t(
+            "methods.funnel.summary",
+            lang,
+            k=k,
+            target=tgt,
+            method=meth,
+            overdispersion=od,
+            out95=out95,
+            expected95=exp95,
+            out998=out998,
+            above998=int(c["above_998"]),
+            below998=int(c["below_998"]),
+            phi=phi,
+        )
         return f"{self.title[lang]}\n\n{text}"
 
     def curve(
@@ -233,7 +224,7 @@ class FunnelResult(Result):
             color=lim_col,
             linestyle=":",
             linewidth=1.2,
-            label={"nl": "95%-grenzen", "en": "95% limits"}[lang],
+            label=i18n.t("methods.funnel.limits_95", lang),
         )
         ax.plot(cur["n"], cur["upper_95"], color=lim_col, linestyle=":", linewidth=1.2)
         ax.plot(

@@ -138,10 +138,7 @@ class MetaResult(Result):
     ``n`` (in ``tidy()``): coalitions (studies) pooled, k.
     """
 
-    title = {
-        "nl": "Gepoold effect (random-effects meta-analyse)",
-        "en": "Pooled effect (random-effects meta-analysis)",
-    }
+    title = {lang: i18n.t("methods.meta.pooled.title", lang) for lang in i18n.LANGS}
 
     k: int
     method: str
@@ -223,46 +220,32 @@ class MetaResult(Result):
         # only say that effects differ when the Q-test says so (tau^2 = 0 or p >= 0.05: no)
         differ = self.tau2 > 0 and self.q_p < 0.05
         has_pi = bool(np.isfinite(self.pi_lower) and np.isfinite(self.pi_upper))
-        if lang == "nl":
-            text = (
-                f"Over {self.k} coalities samen is het gemiddelde effect {_f(self._estimate, lang)} "
-                f"({ci}, {i18n.fmt_p(self.p_value, lang)}).\n"
-                + (
-                    "De effecten verschillen tussen coalities: "
-                    if differ
-                    else "De verschillen tussen coalities zijn niet groter dan door toeval te verwachten: "
-                )
-                + f"tau² = {_f(self.tau2, lang, 3)}, "
-                f"I² = {i18n.fmt_number(self.i2, 0, lang)}% (Q({self.q_df}) = {_f(self.q, lang)}, "
-                f"{i18n.fmt_p(self.q_p, lang)}).\n"
-                + (
-                    f"Bij een nieuwe, vergelijkbare coalitie ligt het effect naar verwachting tussen "
-                    f"{pi_lo} en {pi_hi} ({lvl}%-voorspellingsinterval).\n"
-                    if has_pi
-                    else "Een voorspellingsinterval is met zo weinig coalities niet te berekenen.\n"
-                )
-                + f"Schatter: {self.method}."
-            )
-        else:
-            text = (
-                f"Across {self.k} coalitions the average effect is {_f(self._estimate, lang)} "
-                f"({ci}, {i18n.fmt_p(self.p_value, lang)}).\n"
-                + (
-                    "Effects differ between coalitions: "
-                    if differ
-                    else "The differences between coalitions are no larger than chance would produce: "
-                )
-                + f"tau² = {_f(self.tau2, lang, 3)}, "
-                f"I² = {i18n.fmt_number(self.i2, 0, lang)}% (Q({self.q_df}) = {_f(self.q, lang)}, "
-                f"{i18n.fmt_p(self.q_p, lang)}).\n"
-                + (
-                    f"In a new, similar coalition the effect is expected between {pi_lo} and {pi_hi} "
-                    f"({lvl}% prediction interval).\n"
-                    if has_pi
-                    else "With so few coalitions no prediction interval can be computed.\n"
-                )
-                + f"Estimator: {self.method}."
-            )
+        heterogeneity = (
+            f"tau² = {_f(self.tau2, lang, 3)}, I² = {i18n.fmt_number(self.i2, 0, lang)}% "
+            f"(Q({self.q_df}) = {_f(self.q, lang)}, {i18n.fmt_p(self.q_p, lang)})."
+        )
+        lines = [
+            i18n.t(
+                "methods.meta.pooled.average",
+                lang,
+                k=self.k,
+                estimate=_f(self._estimate, lang),
+                ci=ci,
+                p=i18n.fmt_p(self.p_value, lang),
+            ),
+            i18n.t(
+                "methods.meta.pooled.effects_differ"
+                if differ
+                else "methods.meta.pooled.no_larger_than_chance",
+                lang,
+                heterogeneity=heterogeneity,
+            ),
+            i18n.t("methods.meta.pooled.prediction", lang, lower=pi_lo, upper=pi_hi, level=lvl)
+            if has_pi
+            else i18n.t("methods.meta.pooled.no_prediction", lang),
+            i18n.t("methods.meta.estimator", lang, method=self.method),
+        ]
+        text = "\n".join(lines)
         return f"{self.title[lang]}\n\n{text}"
 
     def plot(self, *, ax=None, lang: str | None = None, xlabel: str | None = None, null: float = 0.0):
@@ -849,7 +832,7 @@ class MetaRegressionResult(Result):
     ``n`` (in ``tidy()``): coalitions (studies) in the meta-regression, k.
     """
 
-    title = {"nl": "Meta-regressie (moderatoranalyse)", "en": "Meta-regression (moderator analysis)"}
+    title = {lang: i18n.t("methods.meta.regression.title", lang) for lang in i18n.LANGS}
 
     k: int
     p: int
@@ -949,24 +932,22 @@ class MetaRegressionResult(Result):
         lang = resolve_lang(lang)
         mods = ", ".join(self.moderators)
         r2 = i18n.fmt_number(self.r2, 0, lang)
-        if lang == "nl":
-            text = (
-                f"Moderatoren: {mods} ({self.k} coalities, schatter {self.method}).\n"
-                f"Toets van de moderatoren samen: {self._qm_label()} = {_f(self.qm, lang)}, "
-                f"{i18n.fmt_p(self.qm_p, lang)}.\n"
-                f"Resterende heterogeniteit: tau² = {_f(self.tau2, lang, 3)}, "
-                f"I² = {i18n.fmt_number(self.i2, 0, lang)}%; verklaard deel van tau²: R² = {r2}%.\n"
-                f"QE({self.qe_df}) = {_f(self.qe, lang)}, {i18n.fmt_p(self.qe_p, lang)}."
-            )
-        else:
-            text = (
-                f"Moderators: {mods} ({self.k} coalitions, estimator {self.method}).\n"
-                f"Test of the moderators together: {self._qm_label()} = {_f(self.qm, lang)}, "
-                f"{i18n.fmt_p(self.qm_p, lang)}.\n"
-                f"Residual heterogeneity: tau² = {_f(self.tau2, lang, 3)}, "
-                f"I² = {i18n.fmt_number(self.i2, 0, lang)}%; share of tau² explained: R² = {r2}%.\n"
-                f"QE({self.qe_df}) = {_f(self.qe, lang)}, {i18n.fmt_p(self.qe_p, lang)}."
-            )
+        text = i18n.t(
+            "methods.meta.regression.summary",
+            lang,
+            moderators=mods,
+            k=self.k,
+            method=self.method,
+            qm_label=self._qm_label(),
+            qm=_f(self.qm, lang),
+            qm_p=i18n.fmt_p(self.qm_p, lang),
+            tau2=_f(self.tau2, lang, 3),
+            i2=i18n.fmt_number(self.i2, 0, lang),
+            r2=r2,
+            qe_df=self.qe_df,
+            qe=_f(self.qe, lang),
+            qe_p=i18n.fmt_p(self.qe_p, lang),
+        )
         coef = text_table(self.coefficients, lang, digits=3, index=False)
         return f"{self.title[lang]}\n\n{text}\n\n{coef}"
 
@@ -1163,10 +1144,7 @@ class SubgroupResult(Result):
     ``n`` (in ``tidy()``): coalitions (studies) in each subgroup; the ``q_between`` row counts all of them.
     """
 
-    title = {
-        "nl": "Subgroepanalyse (random effects per subgroep)",
-        "en": "Subgroup analysis (random effects per subgroup)",
-    }
+    title = {lang: i18n.t("methods.meta.subgroups.title", lang) for lang in i18n.LANGS}
 
     moderator: str
     method: str
@@ -1247,24 +1225,13 @@ class SubgroupResult(Result):
         lines = []
         for r in self.groups.itertuples(index=False):
             ci = i18n.fmt_ci(r.ci_lower, r.ci_upper, 2, lang, self.confidence)
-            kk = {
-                "nl": f"{r.k} coalitie" + ("s" if r.k != 1 else ""),
-                "en": f"{r.k} coalition" + ("s" if r.k != 1 else ""),
-            }[lang]
+            kk = i18n.t(
+                "methods.meta.coalitions.one" if r.k == 1 else "methods.meta.coalitions.many", lang, k=r.k
+            )
             lines.append(f"- {r.level}: {_f(r.estimate, lang)} ({ci}; {kk})")
         test = f"QB({self.q_between_df}) = {_f(self.q_between, lang)}, {i18n.fmt_p(self.q_between_p, lang)}"
-        if lang == "nl":
-            head = (
-                f"Gepoold effect per {self.moderator} (random effects, {self.method}, "
-                "aparte tau² per subgroep):"
-            )
-            tail = f"Verschillen de subgroepen? {test}."
-        else:
-            head = (
-                f"Pooled effect per {self.moderator} (random effects, {self.method}, "
-                "separate tau² per subgroup):"
-            )
-            tail = f"Do the subgroups differ? {test}."
+        head = i18n.t("methods.meta.subgroups.head", lang, moderator=self.moderator, method=self.method)
+        tail = i18n.t("methods.meta.subgroups.do_they_differ", lang, test=test)
         return f"{self.title[lang]}\n\n{head}\n" + "\n".join(lines) + f"\n{tail}"
 
     def plot(self, *, ax=None, lang: str | None = None, xlabel: str | None = None, null: float = 0.0):
@@ -1581,10 +1548,7 @@ class PermutationTestResult(Result):
     ``n`` (in ``tidy()``): coalitions (studies), k.
     """
 
-    title = {
-        "nl": "Permutatietoets van de moderatoren (meta-regressie)",
-        "en": "Permutation test of the moderators (meta-regression)",
-    }
+    title = {lang: i18n.t("methods.meta.permutation.title", lang) for lang in i18n.LANGS}
 
     qm: float
     qm_df: int
@@ -1636,26 +1600,19 @@ class PermutationTestResult(Result):
         lang = resolve_lang(lang)
         n_it = i18n.fmt_number(self.iterations, 0, lang)
         stat = f"{'F' if self.test == 'knha' else 'QM'} = {_f(self.qm, lang)}"
-        if lang == "nl":
-            how = (
-                f"alle {n_it} verschillende permutaties"
-                if self.exact
-                else f"{n_it} willekeurige permutaties (seed {self.seed})"
-            )
-            text = (
-                f"Moderatoren samen ({self.k} coalities): {stat}; permutatietoets over {how}: "
-                f"{i18n.fmt_p(self.qm_p, lang)} (asymptotisch {i18n.fmt_p(self.qm_p_asymptotic, lang)})."
-            )
+        if self.exact:
+            how = i18n.t("methods.meta.permutation.all_distinct", lang, n=n_it)
         else:
-            how = (
-                f"all {n_it} distinct permutations"
-                if self.exact
-                else f"{n_it} random permutations (seed {self.seed})"
-            )
-            text = (
-                f"Moderators together ({self.k} coalitions): {stat}; permutation test over {how}: "
-                f"{i18n.fmt_p(self.qm_p, lang)} (asymptotic {i18n.fmt_p(self.qm_p_asymptotic, lang)})."
-            )
+            how = i18n.t("methods.meta.permutation.random", lang, n=n_it, seed=self.seed)
+        text = i18n.t(
+            "methods.meta.permutation.summary",
+            lang,
+            k=self.k,
+            statistic=stat,
+            how=how,
+            p=i18n.fmt_p(self.qm_p, lang),
+            p_asymptotic=i18n.fmt_p(self.qm_p_asymptotic, lang),
+        )
         return f"{self.title[lang]}\n\n{text}"
 
 
