@@ -30,9 +30,7 @@ _NL_BAD = re.compile(r"(?<![\w.,(])[−-]?(?:0\.\d+|\d+\.(?:\d{1,2}|\d{4,}))(?!\
 _EN_BAD = re.compile(r"(?<![\w.,(])[−-]?(?:0,\d+|\d+,(?:\d{1,2}|\d{4,}))(?!\w|[.,]\d)")
 
 #: Results whose texts are fixed when the result is made, with the reason.
-BUILT_IN_ONE_LANGUAGE = {
-    "validation.cosmin_table": "cosmin_table(lang=...) writes its result texts once, in English by default",
-}
+BUILT_IN_ONE_LANGUAGE: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

@@ -350,7 +350,6 @@ def _dutch_word_list() -> set[str]:
     """Words of the Dutch texts behind the page (message catalogue, COSMIN names and
     criteria, codebook labels, disclosure markers) that are not words of their English
     texts, plus common Dutch words."""
-    from evalkit.methods.validation import cosmin as cosmin_module
 
     cat = tomllib.loads(
         (ROOT / "evalkit" / "core" / "messages" / "validation.toml").read_text(encoding="utf-8")
@@ -364,9 +363,6 @@ def _dutch_word_list() -> set[str]:
                 yield from texts(v, lang)
 
     nl, en = list(texts(cat, "nl")), list(texts(cat, "en"))
-    for d in (cosmin_module._NAMES, cosmin_module._CRITERIA):
-        nl += [v["nl"] for v in d.values()]
-        en += [v["en"] for v in d.values()]
     cb = evalkit.load_codebook("youth_instrument")
     for f in ("gender", "school_type", "wave", "lonely_self"):
         nl += list(map(str, cb.value_labels(f, "nl").values()))

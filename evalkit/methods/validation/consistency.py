@@ -57,17 +57,14 @@ from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.methods.validation.exploratory import _minres, _ml, _rotate
 from evalkit.methods.validation.items import alpha_from_cov, pairwise_cov, prepare_items, std_alpha_from_cov
+from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = ["reliability", "ReliabilityResult", "feldt_ci", "omega_from_cfa", "schmid_leiman"]
 
-_LABEL = {
-    "alpha": {"nl": "Cronbachs alfa", "en": "Cronbach's alpha"},
-    "alpha_standardized": {"nl": "Gestandaardiseerde alfa", "en": "Standardised alpha"},
-    "average_r": {"nl": "Gemiddelde inter-itemcorrelatie", "en": "Average inter-item correlation"},
-    "omega_total": {"nl": "Omega totaal", "en": "Omega total"},
-    "omega_hierarchical": {"nl": "Omega hiërarchisch", "en": "Omega hierarchical"},
-    "omega_total_sl": {"nl": "Omega totaal (Schmid-Leiman)", "en": "Omega total (Schmid-Leiman)"},
-}
+
+def _label(term: str, lang: str) -> str:
+    """The name of a reliability coefficient (``term`` of ``tidy()``) in ``lang``."""
+    return t(f"validation.consistency.label_{term}", lang)
 
 
 def feldt_ci(alpha: float, n: int, k: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -186,7 +183,7 @@ class ReliabilityResult(Result):
     boot: pd.DataFrame | None = None
     reverse_suggested: tuple = ()
 
-    title = {"nl": "Betrouwbaarheid (interne consistentie)", "en": "Reliability (internal consistency)"}
+    title = CatalogueTitle("reliability")
 
     def tidy(self) -> pd.DataFrame:
         return tidy_frame(
@@ -205,7 +202,7 @@ class ReliabilityResult(Result):
         head = i18n.t("methods.consistency.reliability_of_items_n", lang, n_items=len(self.items), n=self.n)
         lines = [head]
         for r in self.rows:
-            txt = f"- {_LABEL[r['term']][lang]}: {fmt_number(r['estimate'], 3, lang)}"
+            txt = f"- {_label(r['term'], lang)}: {fmt_number(r['estimate'], 3, lang)}"
             if np.isfinite(r.get("ci_lower", np.nan)):
                 txt += " " + fmt_ci(r["ci_lower"], r["ci_upper"], 3, lang, self.confidence)
                 txt += f" ({_CI_METHOD.get(r['ci_method'], r['ci_method'])})"
@@ -230,12 +227,9 @@ class ReliabilityResult(Result):
                     oh=fmt_number(oh, 3, lang),
                     ot=fmt_number(ot, 3, lang),
                     sl=t(
-                        {
-                            "nl": " (omega totaal van die oplossing: {v})",
-                            "en": " (omega total of that solution: {v})",
-                        },
+                        "validation.consistency.omega_total_of_that_solution",
                         lang,
-                        v=fmt_number(ot_sl, 3, lang),
+                        omega=fmt_number(ot_sl, 3, lang),
                     )
                     if np.isfinite(ot_sl)
                     else "",
@@ -264,7 +258,7 @@ class ReliabilityResult(Result):
             color=PALETTE[0],
             capsize=3,
         )
-        ax.set_yticks(y, [_LABEL[v][lang] for v in t["term"]])
+        ax.set_yticks(y, [_label(v, lang) for v in t["term"]])
         ax.axvline(0.70, color="#555555", linestyle="--", linewidth=1.2)
         ax.set_xlim(min(0.5, float(np.nanmin(t["ci_lower"].fillna(t["estimate"]))) - 0.05), 1.0)
         ax.set_xlabel(msg("figures.reliability.x", lang))

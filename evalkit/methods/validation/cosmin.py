@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,9 +36,10 @@ import pandas as pd
 from evalkit.core import i18n
 from evalkit.core.checks import check_lang
 from evalkit.core.errors import DataQualityWarning, ParameterError
-from evalkit.core.i18n import fmt_number, fmt_pct, t
+from evalkit.core.i18n import LANGS, fmt_number, fmt_pct, t
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
+from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = ["cosmin_table", "CosminResult", "PROPERTIES"]
 
@@ -51,22 +52,6 @@ PROPERTIES = (
     "hypotheses_testing",
     "criterion_validity",
 )
-
-_NAMES = {
-    "structural_validity": {"nl": "Structurele validiteit", "en": "Structural validity"},
-    "internal_consistency": {"nl": "Interne consistentie", "en": "Internal consistency"},
-    "measurement_invariance": {
-        "nl": "Meetinvariantie (cross-culturele validiteit)",
-        "en": "Measurement invariance (cross-cultural validity)",
-    },
-    "reliability": {"nl": "Betrouwbaarheid (test-hertest)", "en": "Reliability (test-retest)"},
-    "measurement_error": {"nl": "Meetfout", "en": "Measurement error"},
-    "hypotheses_testing": {
-        "nl": "Hypothesetoetsing (constructvaliditeit)",
-        "en": "Hypotheses testing (construct validity)",
-    },
-    "criterion_validity": {"nl": "Criteriumvaliditeit", "en": "Criterion validity"},
-}
 
 #: COSMIN's order of the properties (Prinsen et al. 2018, Table 1), used with ``full=True``.
 FULL_ORDER = (
@@ -85,39 +70,22 @@ FULL_ORDER = (
 def property_name(term: str, lang: str = "nl") -> str:
     """The name of a measurement property in ``lang``."""
     check_lang(lang)
-    return _NAMES[term][lang] if term in _NAMES else t(f"validation.cosmin.name_{term}", lang)
+    return t(f"validation.cosmin.name_{term}", lang)
 
-
-_CRITERIA = {
-    "structural_validity": {
-        "en": "CFI or TLI > 0.95 or RMSEA < 0.06 or SRMR < 0.08",
-        "nl": "CFI of TLI > 0,95 of RMSEA < 0,06 of SRMR < 0,08",
-    },
-    "internal_consistency": {
-        "en": "alpha >= 0.70 per unidimensional (sub)scale, given sufficient structural validity",
-        "nl": "alpha >= 0,70 per eendimensionale (sub)schaal, bij voldoende structurele validiteit",
-    },
-    "measurement_invariance": {
-        "en": "scalar invariance holds (delta CFI > -0.01 and delta RMSEA < 0.015 at every level)",
-        "nl": "scalaire invariantie houdt stand (delta CFI > -0,01 en delta RMSEA < 0,015 op elk niveau)",
-    },
-    "reliability": {"en": "ICC >= 0.70", "nl": "ICC >= 0,70"},
-    "measurement_error": {"en": "SDC < MIC", "nl": "SDC < MIC"},
-    "hypotheses_testing": {
-        "en": ">= 75% of hypotheses confirmed",
-        "nl": ">= 75% van de hypothesen bevestigd",
-    },
-    "criterion_validity": {
-        "en": "AUC >= 0.70 (or r >= 0.70) against a gold standard",
-        "nl": "AUC >= 0,70 (of r >= 0,70) tegen een gouden standaard",
-    },
-}
 
 #: criterion text of the invariance row per decision rule
 _INVARIANCE_CRITERIA = {
     "cfi+rmsea": "validation.cosmin.criterion_invariance_ml",
     "lrt": "validation.cosmin.criterion_invariance_lrt",
 }
+
+#: invariance levels with a name in the catalogue (``validation.level.<level>``)
+_LEVELS = ("configural", "thresholds", "thresholds_loadings", "metric", "scalar")
+
+
+def _not_assessed(lang: str) -> str:
+    return t("validation.cosmin.not_assessed", lang)
+
 
 #: fit indices rated for structural validity; for WLSMV (ordinal) fits the scaled ones
 _FIT_NAMES = ("cfi", "tli", "rmsea", "srmr")
@@ -232,16 +200,15 @@ def _invariance_tables(inv) -> dict[str, pd.DataFrame] | None:
     return out or None
 
 
-def _invariance_row(inv, lang: str, missing: str, criterion: str = "cfi+rmsea", dif=None) -> dict:
-    """The measurement-invariance row: ``-`` when any level up to scalar is rejected in any
-    grouping (or an item has important DIF), ``+`` when scalar invariance is tested and holds
-    in every grouping, else ``?``."""
-    tables = _invariance_tables(inv)
+def _invariance_row(tables, criterion: str = "cfi+rmsea", dif=None) -> tuple[str, Callable[[str], str]]:
+    """The rating of measurement invariance and its result text (a function of the language):
+    ``-`` when any level up to scalar is rejected in any grouping (or an item has important
+    DIF), ``+`` when scalar invariance is tested and holds in every grouping, else ``?``."""
     if tables is None:
-        return {"term": "measurement_invariance", "result": missing, "rating": "?"}
+        return "?", _not_assessed
     decisions = _DECISIONS_BY_CRITERION[criterion]
-    en = lang == "en"
-    texts, failed, untested = [], False, False
+    outcomes: list[tuple[str, str, list]] = []  # (group, "rejected"/"untested"/"holds", levels)
+    failed, untested = False, False
     for name, tab in tables.items():
         levels = list(tab.index)
         upto = levels[: levels.index("scalar") + 1] if "scalar" in levels else levels
@@ -250,29 +217,35 @@ def _invariance_row(inv, lang: str, missing: str, criterion: str = "cfi+rmsea", 
         ]
         if rejected:
             failed = True
-            texts.append(
-                f"{name}: "
-                + ("rejected at " if en else "verworpen op ")
-                + ", ".join(
-                    t(f"validation.level.{lv}", lang)
-                    if lv in ("configural", "thresholds", "thresholds_loadings", "metric", "scalar")
-                    else str(lv)
-                    for lv in rejected
-                )
-            )
+            outcomes.append((name, "rejected", rejected))
         elif "scalar" not in levels:
             untested = True
-            texts.append(f"{name}: " + ("scalar level not tested" if en else "scalair niveau niet getoetst"))
+            outcomes.append((name, "untested", []))
         else:
-            texts.append(
-                f"{name}: " + ("scalar invariance holds" if en else "scalaire invariantie houdt stand")
-            )
+            outcomes.append((name, "holds", []))
+    flagged_text = ""
     if dif is not None and len(dif) and "flag" in dif.columns and dif["flag"].any():
         flagged = dif[dif["flag"].astype(bool)]
         failed = True
-        texts.append("DIF: " + ", ".join(f"{r.item} ({r.group})" for r in flagged.itertuples()))
-    rating = "-" if failed else "?" if untested else "+"
-    return {"term": "measurement_invariance", "result": "; ".join(texts), "rating": rating}
+        flagged_text = "DIF: " + ", ".join(f"{r.item} ({r.group})" for r in flagged.itertuples())
+
+    def text(lang: str) -> str:
+        texts = []
+        for name, outcome, rejected in outcomes:
+            if outcome == "rejected":
+                levels = ", ".join(
+                    t(f"validation.level.{lv}", lang) if lv in _LEVELS else str(lv) for lv in rejected
+                )
+                texts.append(t("validation.cosmin.invariance_rejected", lang, group=name, levels=levels))
+            elif outcome == "untested":
+                texts.append(t("validation.cosmin.scalar_not_tested", lang, group=name))
+            else:
+                texts.append(t("validation.cosmin.scalar_holds", lang, group=name))
+        if flagged_text:
+            texts.append(flagged_text)
+        return "; ".join(texts)
+
+    return ("-" if failed else "?" if untested else "+"), text
 
 
 def _icc_value(rel):
@@ -343,9 +316,10 @@ class CosminResult(Result):
     """
 
     rows: list
-    criteria: dict | None = None  # term -> {"nl", "en"} where the criterion depends on the input
+    criteria: dict | None = None  # term -> message key, where the criterion depends on the input
+    texts: dict | None = None  # lang -> {term: result text}: the result texts in every language
 
-    title = {"nl": "COSMIN-overzicht meeteigenschappen", "en": "COSMIN summary of measurement properties"}
+    title = CatalogueTitle("cosmin")
 
     def tidy(self) -> pd.DataFrame:
         return tidy_frame(self.rows, extra=("property", "result", "criterion", "rating"))
@@ -353,6 +327,27 @@ class CosminResult(Result):
     def criterion_text(self, term: str, lang: str) -> str:
         """The criterion of a property in ``lang`` (the invariance criterion follows the estimator)."""
         return _criterion_text(term, lang, (self.criteria or {}).get(term))
+
+    def result_text(self, term: str, lang: str) -> str:
+        """The result text of a property in ``lang``."""
+        check_lang(lang)
+        row = next(r for r in self.rows if r["term"] == term)
+        return (self.texts or {}).get(lang, {}).get(term, row.get("result"))
+
+    def in_language(self, lang: str) -> CosminResult:
+        """The same table with its texts (``property``, ``result``, ``criterion`` in
+        ``tidy()``) in ``lang``."""
+        check_lang(lang)
+        rows = [
+            dict(
+                r,
+                property=property_name(r["term"], lang),
+                result=self.result_text(r["term"], lang),
+                criterion=self.criterion_text(r["term"], lang),
+            )
+            for r in self.rows
+        ]
+        return CosminResult(rows=rows, criteria=self.criteria, texts=self.texts)
 
     def set_n(self, n: Mapping[str, int | None]) -> None:
         """Record the respondents (or pairs) behind each property (``n`` in ``tidy()``)."""
@@ -369,7 +364,9 @@ class CosminResult(Result):
                 i18n.t("methods.cosmin.measurement_property", lang): [
                     property_name(p, lang) for p in t["term"]
                 ],
-                i18n.t("methods.cosmin.result", lang): t["result"],
+                i18n.t("methods.cosmin.result", lang): [
+                    (self.texts or {}).get(lang, {}).get(p, r) for p, r in zip(t["term"], t["result"])
+                ],
                 i18n.t("methods.cosmin.criterion", lang): [self.criterion_text(p, lang) for p in t["term"]],
                 i18n.t("methods.cosmin.rating", lang): t["rating"],
             }
@@ -378,11 +375,11 @@ class CosminResult(Result):
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         return (
-            self.title[lang] + " (Prinsen et al. 2018; + voldoende, - onvoldoende, ? onbepaald)\n\n"
-            if lang == "nl"
-            else self.title[lang]
-            + " (Prinsen et al. 2018; + sufficient, - insufficient, ? indeterminate)\n\n"
-        ) + self.table(lang).to_string(index=False)
+            self.title[lang]
+            + t("validation.cosmin.rating_legend", lang)
+            + "\n\n"
+            + self.table(lang).to_string(index=False)
+        )
 
     def _html_table(self) -> str:
         return self.table(resolve_lang(None)).to_html(index=False, border=0, classes="evalkit-table")
@@ -484,168 +481,148 @@ def cosmin_table(
         mic = _number(mic, "mic", 0.0)
         if not mic > 0:
             raise ParameterError(f"mic must be a positive number, got {mic!r}.")
-    en = lang == "en"
-    missing = "not assessed" if en else "niet onderzocht"
-    rows = []
-    # structural validity
+    # the values to rate, checked (NaN left out with a warning) in the order of the properties
     fit, scaled = _fit_values(structural)
+    alphas = _alpha_values(internal_consistency)
+    inv_tables = _invariance_tables(invariance)
+    icc_v, icc_name = _icc_value(reliability)
+    sdc = _sdc_value(measurement_error)
+    counts = _hyp_counts(hypotheses)
+    auc, name = _criterion_value(criterion)
+    r_auc = _criterion_value(responsiveness)[0] if full else None
+
+    rows: list[dict] = []
+    texts: dict[str, Callable[[str], str]] = {}  # term -> result text in a language
+
+    def add(term: str, rating: str, text: Callable[[str], str], estimate: float | None = None) -> None:
+        rows.append({"term": term, "rating": rating} | ({} if estimate is None else {"estimate": estimate}))
+        texts[term] = text
+
+    # structural validity
+    struct_ok = None
     if not fit:
-        rows.append({"term": "structural_validity", "result": missing, "rating": "?"})
-        struct_ok = None
+        add("structural_validity", "?", _not_assessed)
     else:
-        ok = (
+        struct_ok = (
             fit.get("cfi", 0) > 0.95
             or fit.get("tli", 0) > 0.95
             or fit.get("rmsea", np.inf) < 0.06
             or fit.get("srmr", np.inf) < 0.08
         )
-        struct_ok = ok
-        txt = ", ".join(f"{k.upper()} = {fmt_number(v, 3, lang)}" for k, v in fit.items())
-        if scaled:
-            txt += " (WLSMV: scaled CFI, TLI and RMSEA)" if en else " (WLSMV: geschaalde CFI, TLI en RMSEA)"
-        rows.append(
-            {
-                "term": "structural_validity",
-                "estimate": fit.get("cfi", np.nan),
-                "result": txt,
-                "rating": "+" if ok else "-",
-            }
-        )
+
+        def fit_text(lg: str) -> str:
+            txt = ", ".join(f"{k.upper()} = {fmt_number(v, 3, lg)}" for k, v in fit.items())
+            return txt + (t("validation.cosmin.fit_scaled", lg) if scaled else "")
+
+        add("structural_validity", "+" if struct_ok else "-", fit_text, fit.get("cfi", np.nan))
     # internal consistency
-    alphas = _alpha_values(internal_consistency)
     if not alphas:
-        rows.append({"term": "internal_consistency", "result": missing, "rating": "?"})
+        add("internal_consistency", "?", _not_assessed)
     else:
         # rated on the worst (sub)scale: every subscale must reach the criterion
         worst = min(alphas, key=alphas.__getitem__)
-        txt = "; ".join(f"{k}: alpha = {fmt_number(a, 2, lang)}" for k, a in alphas.items())
-        if len(alphas) > 1:
-            txt += f" (rated on the worst: {worst})" if en else f" (beoordeeld op de laagste: {worst})"
-        if struct_ok is not True:
-            rating = "?"
-            txt += (
-                " (no sufficient structural validity)" if en else " (geen voldoende structurele validiteit)"
-            )
-        else:
-            rating = "+" if alphas[worst] >= 0.70 else "-"
-        rows.append(
-            {"term": "internal_consistency", "estimate": alphas[worst], "result": txt, "rating": rating}
-        )
+
+        def alpha_text(lg: str) -> str:
+            txt = "; ".join(f"{k}: alpha = {fmt_number(a, 2, lg)}" for k, a in alphas.items())
+            if len(alphas) > 1:
+                txt += t("validation.cosmin.rated_on_worst", lg, score=worst)
+            if struct_ok is not True:
+                txt += t("validation.cosmin.no_structural_validity", lg)
+            return txt
+
+        rating = "?" if struct_ok is not True else "+" if alphas[worst] >= 0.70 else "-"
+        add("internal_consistency", rating, alpha_text, alphas[worst])
     # measurement invariance (cross-cultural validity)
-    rows.append(_invariance_row(invariance, lang, missing, invariance_criterion, dif))
+    add("measurement_invariance", *_invariance_row(inv_tables, invariance_criterion, dif))
     # reliability
-    icc_v, icc_name = _icc_value(reliability)
     if icc_v is None:
-        rows.append({"term": "reliability", "result": missing, "rating": "?"})
+        add("reliability", "?", _not_assessed)
     else:
-        rows.append(
-            {
-                "term": "reliability",
-                "estimate": icc_v,
-                "result": f"{icc_name} = {fmt_number(icc_v, 2, lang)}"
-                + _icc_ci_text(reliability, lang)
-                + (t("validation.cosmin.lowest", lang, score=reliability_label) if reliability_label else ""),
-                "rating": "+" if icc_v >= 0.70 else "-",
-            }
-        )
+
+        def icc_text(lg: str) -> str:
+            return (
+                f"{icc_name} = {fmt_number(icc_v, 2, lg)}"
+                + _icc_ci_text(reliability, lg)
+                + (t("validation.cosmin.lowest", lg, score=reliability_label) if reliability_label else "")
+            )
+
+        add("reliability", "+" if icc_v >= 0.70 else "-", icc_text, icc_v)
     # measurement error
-    sdc = _sdc_value(measurement_error)
     if sdc is None:
-        rows.append({"term": "measurement_error", "result": missing, "rating": "?"})
+        add("measurement_error", "?", _not_assessed)
     elif mic is None:
-        rows.append(
-            {
-                "term": "measurement_error",
-                "estimate": sdc,
-                "result": f"SDC = {fmt_number(sdc, 2, lang)}; "
-                + ("MIC not defined" if en else "MIC niet vastgesteld"),
-                "rating": "?",
-            }
+        add(
+            "measurement_error",
+            "?",
+            lambda lg: f"SDC = {fmt_number(sdc, 2, lg)}; " + t("validation.cosmin.mic_not_defined", lg),
+            sdc,
         )
     else:
-        rows.append(
-            {
-                "term": "measurement_error",
-                "estimate": sdc,
-                "result": f"SDC = {fmt_number(sdc, 2, lang)}, MIC = {fmt_number(float(mic), 2, lang)}"
-                + (f" ({reliability_label})" if reliability_label else ""),
-                "rating": "+" if sdc < float(mic) else "-",
-            }
-        )
+        mic_v = float(mic)
+
+        def sdc_text(lg: str) -> str:
+            return f"SDC = {fmt_number(sdc, 2, lg)}, MIC = {fmt_number(mic_v, 2, lg)}" + (
+                f" ({reliability_label})" if reliability_label else ""
+            )
+
+        add("measurement_error", "+" if sdc < mic_v else "-", sdc_text, sdc)
     # hypotheses testing
-    counts = _hyp_counts(hypotheses)
     if counts is None or counts[1] == 0:
-        rows.append({"term": "hypotheses_testing", "result": missing, "rating": "?"})
+        add("hypotheses_testing", "?", _not_assessed)
     else:
         share = counts[0] / counts[1]
-        rows.append(
-            {
-                "term": "hypotheses_testing",
-                "estimate": share,
-                "result": (
-                    f"{counts[0]} of {counts[1]} confirmed ({fmt_pct(share, 0, lang)})"
-                    if en
-                    else f"{counts[0]} van {counts[1]} bevestigd ({fmt_pct(share, 0, lang)})"
-                ),
-                "rating": "+" if share >= 0.75 else "-",
-            }
+        add(
+            "hypotheses_testing",
+            "+" if share >= 0.75 else "-",
+            lambda lg: t(
+                "validation.cosmin.hypotheses_confirmed",
+                lg,
+                confirmed=str(counts[0]),
+                total=str(counts[1]),
+                share=fmt_pct(share, 0, lg),
+            ),
+            share,
         )
     # criterion validity
-    auc, name = _criterion_value(criterion)
     if auc is None:
-        rows.append(
-            {
-                "term": "criterion_validity",
-                "result": missing + t("validation.cosmin.no_gold_standard", lang),
-                "rating": "?",
-            }
+        add(
+            "criterion_validity",
+            "?",
+            lambda lg: _not_assessed(lg) + t("validation.cosmin.no_gold_standard", lg),
         )
     else:
-        rows.append(
-            {
-                "term": "criterion_validity",
-                "estimate": auc,
-                "result": f"{name} = {fmt_number(auc, 2, lang)}"
-                + (t("validation.cosmin.against", lang, name=gold_standard) if gold_standard else ""),
-                "rating": "+" if auc >= 0.70 else "-",
-            }
+        add(
+            "criterion_validity",
+            "+" if auc >= 0.70 else "-",
+            lambda lg: (
+                f"{name} = {fmt_number(auc, 2, lg)}"
+                + (t("validation.cosmin.against", lg, name=gold_standard) if gold_standard else "")
+            ),
+            auc,
         )
     criteria = {"measurement_invariance": _INVARIANCE_CRITERIA[invariance_criterion]}  # message keys
     if full:
         if content_validity in (None, "?"):
-            rows.append(
-                {
-                    "term": "content_validity",
-                    "result": t("validation.cosmin.committee_to_rate", lang),
-                    "rating": "?",
-                }
-            )
+            add("content_validity", "?", lambda lg: t("validation.cosmin.committee_to_rate", lg))
         else:
-            rows.append(
-                {
-                    "term": "content_validity",
-                    "result": t("validation.cosmin.committee_rated", lang),
-                    "rating": content_validity,
-                }
-            )
-        r_auc, _ = _criterion_value(responsiveness)
+            add("content_validity", content_validity, lambda lg: t("validation.cosmin.committee_rated", lg))
         if r_auc is None:
-            rows.append({"term": "responsiveness", "result": missing, "rating": "?"})
+            add("responsiveness", "?", _not_assessed)
         else:
-            rows.append(
-                {
-                    "term": "responsiveness",
-                    "estimate": r_auc,
-                    "result": f"AUC = {fmt_number(r_auc, 2, lang)}",
-                    "rating": "+" if r_auc >= 0.70 else "-",
-                }
+            add(
+                "responsiveness",
+                "+" if r_auc >= 0.70 else "-",
+                lambda lg: f"AUC = {fmt_number(r_auc, 2, lg)}",
+                r_auc,
             )
         order = {p: k for k, p in enumerate(FULL_ORDER)}
         rows.sort(key=lambda r: order[r["term"]])
     for r in rows:
+        r["result"] = texts[r["term"]](lang)
         r["property"] = property_name(r["term"], lang)
         r["criterion"] = _criterion_text(r["term"], lang, criteria.get(r["term"]))
-    return CosminResult(rows=rows, criteria=criteria)
+    by_lang = {lg: {term: text(lg) for term, text in texts.items()} for lg in LANGS}
+    return CosminResult(rows=rows, criteria=criteria, texts=by_lang)
 
 
 def _icc_ci_text(rel, lang: str) -> str:
@@ -668,6 +645,4 @@ def _icc_ci_text(rel, lang: str) -> str:
 def _criterion_text(term: str, lang: str, key: str | None = None) -> str:
     if key is not None:
         return t(key, lang)
-    if term in _CRITERIA:
-        return _CRITERIA[term][lang]
     return t(f"validation.cosmin.criterion_{term}", lang)

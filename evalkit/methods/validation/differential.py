@@ -58,10 +58,11 @@ from evalkit.core.errors import (
     EstimationError,
     ParameterError,
 )
-from evalkit.core.i18n import fmt_number
+from evalkit.core.i18n import fmt_number, t
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.text import text_table
+from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = ["dif", "DIFResult"]
 
@@ -108,10 +109,7 @@ class DIFResult(Result):
     ``n`` (in ``tidy()``): respondents with complete item answers and a group.
     """
 
-    title = {
-        "nl": "Differentieel itemfunctioneren (ordinale logistische regressie)",
-        "en": "Differential item functioning (ordinal logistic regression)",
-    }
+    title = CatalogueTitle("dif")
 
     def __init__(self, table, *, group, levels, alpha, r2_threshold, score_name):
         self.table = table
@@ -165,20 +163,16 @@ class DIFResult(Result):
         lang = resolve_lang(lang)
         a = fmt_number(self.alpha, 2, lang)
         r2 = fmt_number(self.r2_threshold, 2, lang)
-        if lang == "nl":
-            head = (
-                f"DIF-screening naar {self.group} ({', '.join(map(str, self.levels))}), "
-                f"matchingscore: {self.score_name}. Gemarkeerd als p(totaal) < {a} en "
-                f"ΔR² (McFadden) ≥ {r2}.\n"
-                f"Gemarkeerde items: {', '.join(self.flagged) if self.flagged else 'geen'}"
-            )
-        else:
-            head = (
-                f"DIF screening by {self.group} ({', '.join(map(str, self.levels))}), "
-                f"matching score: {self.score_name}. Flagged when p(total) < {a} and "
-                f"ΔR² (McFadden) ≥ {r2}.\n"
-                f"Flagged items: {', '.join(self.flagged) if self.flagged else 'none'}"
-            )
+        head = t(
+            "validation.dif.summary_head",
+            lang,
+            group=self.group,
+            levels=", ".join(map(str, self.levels)),
+            score=self.score_name,
+            alpha=a,
+            r2=r2,
+            flagged=", ".join(self.flagged) if self.flagged else t("validation.dif.none_flagged", lang),
+        )
         cols = [
             "item",
             "chi2_uniform",

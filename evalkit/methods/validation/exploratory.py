@@ -43,6 +43,7 @@ from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.text import text_table
+from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = ["efa", "parallel_analysis", "EFAResult", "ParallelAnalysisResult"]
 
@@ -413,7 +414,7 @@ class EFAResult(Result):
     n: int
     correlation: pd.DataFrame = field(default=None)
 
-    title = {"nl": "Exploratieve factoranalyse", "en": "Exploratory factor analysis"}
+    title = CatalogueTitle("efa")
 
     @property
     def structure(self) -> pd.DataFrame:
@@ -454,7 +455,7 @@ class EFAResult(Result):
         body = tab.to_string(float_format=lambda v: fmt_number(v, 2, lang))
         extra = ""
         if self.phi is not None:
-            extra = "\n\nFactorcorrelaties:\n" if lang == "nl" else "\n\nFactor correlations:\n"
+            extra = "\n\n" + msg("validation.efa.factor_correlations", lang) + ":\n"
             extra += self.phi.to_string(float_format=lambda v: fmt_number(v, 2, lang))
         return f"{head}\n\n{body}{extra}"
 
@@ -473,7 +474,7 @@ class EFAResult(Result):
         ax.grid(False)
         cb = ax.figure.colorbar(im, ax=ax, shrink=0.8)
         cb.set_label(msg("figures.efa.colorbar", lang))
-        ax.set_title({"nl": "Factorladingen", "en": "Factor loadings"}[lang])
+        ax.set_title(msg("validation.efa.factor_loadings", lang))
         return localize_axes(ax, lang)
 
 
@@ -612,7 +613,7 @@ class ParallelAnalysisResult(Result):
     n_iter: int
     quantile: float | None
 
-    title = {"nl": "Parallelle analyse (Horn)", "en": "Parallel analysis (Horn)"}
+    title = CatalogueTitle("parallel_analysis")
 
     def tidy(self) -> pd.DataFrame:
         rows = [
@@ -623,16 +624,14 @@ class ParallelAnalysisResult(Result):
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
-        if lang == "nl":
-            head = (
-                f"Parallelle analyse ({self.n_iter} simulaties, n = {self.n}): "
-                f"{self.n_factors} factor(en), {self.n_components} component(en)."
-            )
-        else:
-            head = (
-                f"Parallel analysis ({self.n_iter} simulations, n = {self.n}): "
-                f"{self.n_factors} factor(s), {self.n_components} component(s)."
-            )
+        head = msg(
+            "validation.parallel.summary_head",
+            lang,
+            n_iter=str(self.n_iter),
+            n=str(self.n),
+            n_factors=str(self.n_factors),
+            n_components=str(self.n_components),
+        )
         return head + "\n\n" + text_table(self.table, lang, digits=3)
 
     def plot(self, *, ax=None, lang: str | None = None):
@@ -674,8 +673,8 @@ class ParallelAnalysisResult(Result):
             label=i18n.t("methods.exploratory.components_simulated", lang),
         )
         ax.axhline(0, color=COLORS["other"], linewidth=0.8)
-        ax.set_xlabel({"nl": "Factor / component", "en": "Factor / component"}[lang])
-        ax.set_ylabel({"nl": "Eigenwaarde", "en": "Eigenvalue"}[lang])
+        ax.set_xlabel(msg("validation.parallel.factor_or_component", lang))
+        ax.set_ylabel(msg("validation.parallel.eigenvalue", lang))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(msg("figures.parallel.title", lang), fontsize="medium")
         legend_outside(ax)

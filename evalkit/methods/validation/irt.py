@@ -59,6 +59,7 @@ from evalkit.core.i18n import fmt_number
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.text import text_table
+from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = ["graded_response", "GRMResult"]
 
@@ -239,7 +240,7 @@ class GRMResult(Result):
     ``n`` (in ``tidy()``): respondents used to fit the model.
     """
 
-    title = {"nl": "Graded response model (Samejima)", "en": "Graded response model (Samejima)"}
+    title = CatalogueTitle("grm")
 
     def __init__(
         self, *, items, levels, x, cov, loglik, n, theta, w, converged, n_iter, confidence, dat, quadrature
@@ -376,7 +377,7 @@ class GRMResult(Result):
         lo, hi = _theta_range(theta_range)
         theta = np.linspace(lo, hi, 201)
         ax = plotting.new_axes(ax)
-        xlab = {"nl": "Latente trek (θ)", "en": "Latent trait (θ)"}[lang]
+        xlab = i18n.t("validation.irt.latent_trait", lang)
         if kind == "information":
             info = self.item_information(theta)
             for i, it in enumerate(self.items):
@@ -389,8 +390,8 @@ class GRMResult(Result):
             ax2.plot(theta, info.sum(axis=1), color="black", lw=2.2, label=i18n.t("methods.irt.test", lang))
             ax2.set_ylabel(i18n.t("methods.irt.test_information", lang))
             ax2.grid(False)
-            ax.set_ylabel({"nl": "Iteminformatie", "en": "Item information"}[lang])
-            ax.set_title({"nl": "Item- en testinformatie", "en": "Item and test information"}[lang])
+            ax.set_ylabel(i18n.t("validation.irt.item_information", lang))
+            ax.set_title(i18n.t("validation.irt.item_and_test_information", lang))
             ax.set_xlabel(xlab)
             h1, l1 = ax.get_legend_handles_labels()
             h2, l2 = ax2.get_legend_handles_labels()
@@ -411,10 +412,10 @@ class GRMResult(Result):
                         alpha=0.9,
                         label=it if c == 0 else None,
                     )
-            ax.set_ylabel({"nl": "Kans op categorie", "en": "Category probability"}[lang])
+            ax.set_ylabel(i18n.t("validation.irt.category_probability", lang))
             ax.set_xlabel(xlab)
             plotting.legend_outside(ax, fontsize=8)
-            ax.set_title({"nl": "Categorie-responscurves", "en": "Category response curves"}[lang])
+            ax.set_title(i18n.t("validation.irt.category_response_curves", lang))
         return plotting.localize_axes(ax, lang)
 
 

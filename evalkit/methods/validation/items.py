@@ -23,6 +23,7 @@ from evalkit.core.i18n import fmt_number, fmt_pct
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.text import text_table
+from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = ["item_analysis", "ItemAnalysisResult", "FLOOR_CEILING_THRESHOLD"]
 
@@ -146,7 +147,7 @@ class ItemAnalysisResult(Result):
     threshold: float
     unused: dict
 
-    title = {"nl": "Itemanalyse", "en": "Item analysis"}
+    title = CatalogueTitle("item_analysis")
 
     def tidy(self) -> pd.DataFrame:
         """One row per item; ``estimate`` is the corrected item-total correlation."""
@@ -199,28 +200,33 @@ class ItemAnalysisResult(Result):
         thr = fmt_pct(self.threshold, 0, lang)
         flagged = [i for i, r in self.table.iterrows() if r["floor_flag"] or r["ceiling_flag"]]
         low = self.table.index[self.table["r_drop"] < 0.30].tolist()
-        if lang == "nl":
-            lines = [
-                f"Itemanalyse van {len(self.table)} items (antwoordschaal "
-                f"{fmt_number(self.scale_range[0], 0)}-{fmt_number(self.scale_range[1], 0)}; "
-                f"{int(self.total['n'])} volledige respondenten).",
-                f"Vloer-/plafondeffect (> {thr} op laagste/hoogste score): "
-                + (", ".join(flagged) if flagged else "geen items"),
-                "Gecorrigeerde item-totaalcorrelatie < 0,30: " + (", ".join(low) if low else "geen"),
-                f"Totaalscore: vloer {fmt_pct(self.total['floor'], 1, lang)}, "
-                f"plafond {fmt_pct(self.total['ceiling'], 1, lang)}.",
-            ]
-        else:
-            lines = [
-                f"Item analysis of {len(self.table)} items (response scale "
-                f"{fmt_number(self.scale_range[0], 0, 'en')}-{fmt_number(self.scale_range[1], 0, 'en')}; "
-                f"{int(self.total['n'])} complete respondents).",
-                f"Floor/ceiling effect (> {thr} at lowest/highest score): "
-                + (", ".join(flagged) if flagged else "no items"),
-                "Corrected item-total correlation < 0.30: " + (", ".join(low) if low else "none"),
-                f"Total score: floor {fmt_pct(self.total['floor'], 1, lang)}, "
-                f"ceiling {fmt_pct(self.total['ceiling'], 1, lang)}.",
-            ]
+        lines = [
+            i18n.t(
+                "validation.items.summary_head",
+                lang,
+                n_items=str(len(self.table)),
+                low=fmt_number(self.scale_range[0], 0, lang),
+                high=fmt_number(self.scale_range[1], 0, lang),
+                n=str(int(self.total["n"])),
+            ),
+            i18n.t(
+                "validation.items.floor_ceiling",
+                lang,
+                threshold=thr,
+                items=", ".join(flagged) if flagged else i18n.t("validation.items.no_items", lang),
+            ),
+            i18n.t(
+                "validation.items.low_item_total",
+                lang,
+                items=", ".join(low) if low else i18n.t("validation.items.none", lang),
+            ),
+            i18n.t(
+                "validation.items.total_floor_ceiling",
+                lang,
+                floor=fmt_pct(self.total["floor"], 1, lang),
+                ceiling=fmt_pct(self.total["ceiling"], 1, lang),
+            ),
+        ]
         cols = ["n", "missing_share", "mean", "sd", "floor", "ceiling", "r_drop", "alpha_if_deleted"]
         tab = text_table(self.table[cols], lang, digits=2)
         return "\n".join(lines) + "\n\n" + tab
@@ -245,11 +251,11 @@ class ItemAnalysisResult(Result):
             )
             left += dist[cat].to_numpy()
         ax.set_xlim(0, 100)
-        ax.set_xlabel({"nl": "Aandeel respondenten (%)", "en": "Share of respondents (%)"}[lang])
+        ax.set_xlabel(i18n.t("validation.items.share_of_respondents", lang))
         from evalkit.core.plotting import legend_outside
 
         legend_outside(
-            ax, loc="below", title={"nl": "Antwoord", "en": "Answer"}[lang], ncol=min(len(dist.columns), 6)
+            ax, loc="below", title=i18n.t("validation.items.answer", lang), ncol=min(len(dist.columns), 6)
         )
         ax.set_title(i18n.t("methods.items.response_distribution_per_item", lang))
         return localize_axes(ax, lang)

@@ -26,6 +26,7 @@ from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.privacy import DEFAULT_MIN_CELL, check_min_cell, suppress
 from evalkit.core.results import Result, tidy_frame
+from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = ["norms", "NormsResult", "DEFAULT_QUANTILES", "TOTAL_GROUP"]
 
@@ -35,12 +36,11 @@ DEFAULT_QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
 
 #: Key of the norm group with everyone (in ``table``/``quantiles``; language-independent).
 TOTAL_GROUP = "totaal"
-_TOTAL_LABEL = {"nl": "totaal", "en": "total"}
 
 
 def _group_label(group: str, lang: str) -> str:
     """Display label of a norm group: the all-respondents group in the report language."""
-    return _TOTAL_LABEL[lang] if group == TOTAL_GROUP else str(group)
+    return msg("validation.norms.total", lang) if group == TOTAL_GROUP else str(group)
 
 
 @dataclass(repr=False)
@@ -67,7 +67,7 @@ class NormsResult(Result):
     score: str
     min_cell: int
 
-    title = {"nl": "Normtabel (percentielen)", "en": "Norm table (percentiles)"}
+    title = CatalogueTitle("norms")
 
     @property
     def wide(self) -> pd.DataFrame:

@@ -53,6 +53,7 @@ from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.text import text_table
+from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = ["polychoric", "PolychoricResult", "bivariate_normal_cdf"]
 
@@ -453,7 +454,7 @@ class PolychoricResult(Result):
     ``n`` (in ``tidy()``): respondents used (complete cases on the items).
     """
 
-    title = {"nl": "Polychorische correlaties", "en": "Polychoric correlations"}
+    title = CatalogueTitle("polychoric")
 
     def __init__(
         self, *, items, correlation, th, nacov, labels, n, levels, converged, confidence, codes=None

@@ -32,6 +32,7 @@ from evalkit.core.i18n import fmt_ci, fmt_number
 from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
+from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = [
     "icc",
@@ -221,7 +222,7 @@ class ICCResult(Result):
     table: pd.DataFrame
     confidence: float
 
-    title = {"nl": "Intraclass-correlaties (ICC)", "en": "Intraclass correlations (ICC)"}
+    title = CatalogueTitle("icc")
 
     def tidy(self) -> pd.DataFrame:
         """One row per ICC form (``term`` ICC1 ... ICC3k); extra ``F, df1, df2, k, description``."""
@@ -303,7 +304,7 @@ class AgreementResult(Result):
     confidence: float
     icc_table: pd.DataFrame
 
-    title = {"nl": "Meetfout (SEM, SDC)", "en": "Measurement error (SEM, SDC)"}
+    title = CatalogueTitle("agreement")
 
     def tidy(self) -> pd.DataFrame:
         return tidy_frame(self.rows, extra=("description",))
@@ -312,32 +313,26 @@ class AgreementResult(Result):
         lang = resolve_lang(lang)
         sem, sdc = self.estimate("sem_agreement"), self.estimate("sdc_agreement")
         i2 = self.icc_table.loc["ICC2"]
-        if lang == "nl":
-            lines = [
-                f"Test-hertest (n = {self.n}, {self.k} metingen).",
-                f"ICC (overeenstemming, ICC2): {fmt_number(i2['icc'], 2)} "
-                + fmt_ci(i2["ci_lower"], i2["ci_upper"], 2, "nl", self.confidence),
-                f"SEM (overeenstemming): {fmt_number(sem, 2)}; SDC: {fmt_number(sdc, 2)} "
-                f"(kleinste verandering die met 95% zekerheid geen meetfout is).",
-            ]
-            if self.mic is not None:
-                lines.append(
-                    f"MIC = {fmt_number(self.mic, 2)}: SDC " + ("<" if sdc < self.mic else ">=") + " MIC."
-                )
-        else:
-            lines = [
-                f"Test-retest (n = {self.n}, {self.k} occasions).",
-                f"ICC (agreement, ICC2): {fmt_number(i2['icc'], 2, 'en')} "
-                + fmt_ci(i2["ci_lower"], i2["ci_upper"], 2, "en", self.confidence),
-                f"SEM (agreement): {fmt_number(sem, 2, 'en')}; SDC: {fmt_number(sdc, 2, 'en')} "
-                "(smallest change beyond measurement error with 95% confidence).",
-            ]
-            if self.mic is not None:
-                lines.append(
-                    f"MIC = {fmt_number(self.mic, 2, 'en')}: SDC "
-                    + ("<" if sdc < self.mic else ">=")
-                    + " MIC."
-                )
+        lines = [
+            msg("validation.agreement.test_retest", lang, n=str(self.n), k=str(self.k)),
+            msg(
+                "validation.agreement.icc_agreement",
+                lang,
+                icc=fmt_number(i2["icc"], 2, lang),
+                ci=fmt_ci(i2["ci_lower"], i2["ci_upper"], 2, lang, self.confidence),
+            ),
+            msg(
+                "validation.agreement.sem_sdc",
+                lang,
+                sem=fmt_number(sem, 2, lang),
+                sdc=fmt_number(sdc, 2, lang),
+            ),
+        ]
+        if self.mic is not None:
+            # the same words in both languages
+            lines.append(
+                f"MIC = {fmt_number(self.mic, 2, lang)}: SDC " + ("<" if sdc < self.mic else ">=") + " MIC."
+            )
         return "\n".join(lines)
 
 
@@ -496,7 +491,7 @@ class BlandAltmanResult(Result):
     second: str
     confidence: float
 
-    title = {"nl": "Bland-Altman overeenstemming", "en": "Bland-Altman agreement"}
+    title = CatalogueTitle("bland_altman")
 
     @property
     def points(self) -> pd.DataFrame:
@@ -536,18 +531,16 @@ class BlandAltmanResult(Result):
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         v = self.values
-        if lang == "nl":
-            return (
-                f"Bland-Altman ({self.second} min {self.first}, n = {v['n']}): gemiddeld verschil "
-                f"{fmt_number(v['bias'], 2)} {fmt_ci(v['bias_ci'][0], v['bias_ci'][1], 2, 'nl', self.confidence)}; "
-                f"grenzen van overeenstemming {fmt_number(v['loa'][0], 2)} tot "
-                f"{fmt_number(v['loa'][1], 2)}."
-            )
-        return (
-            f"Bland-Altman ({self.second} minus {self.first}, n = {v['n']}): mean difference "
-            f"{fmt_number(v['bias'], 2, 'en')} {fmt_ci(v['bias_ci'][0], v['bias_ci'][1], 2, 'en', self.confidence)}; "
-            f"limits of agreement {fmt_number(v['loa'][0], 2, 'en')} to "
-            f"{fmt_number(v['loa'][1], 2, 'en')}."
+        return msg(
+            "validation.bland_altman.summary",
+            lang,
+            first=self.first,
+            second=self.second,
+            n=str(v["n"]),
+            bias=fmt_number(v["bias"], 2, lang),
+            ci=fmt_ci(v["bias_ci"][0], v["bias_ci"][1], 2, lang, self.confidence),
+            lower=fmt_number(v["loa"][0], 2, lang),
+            upper=fmt_number(v["loa"][1], 2, lang),
         )
 
     def plot(self, *, ax=None, lang: str | None = None):
@@ -597,18 +590,8 @@ class BlandAltmanResult(Result):
         ymin = min(float(np.min(v["diff"])), lo) if len(v["diff"]) else lo
         ymax = max(float(np.max(v["diff"])), hi) if len(v["diff"]) else hi
         ax.set_ylim(ymin - 0.15 * span, ymax + 0.15 * span)
-        ax.set_xlabel(
-            {
-                "nl": f"Gemiddelde van {self.first} en {self.second}",
-                "en": f"Mean of {self.first} and {self.second}",
-            }[lang]
-        )
-        ax.set_ylabel(
-            {
-                "nl": f"Verschil ({self.second} - {self.first})",
-                "en": f"Difference ({self.second} - {self.first})",
-            }[lang]
-        )
+        ax.set_xlabel(msg("validation.bland_altman.mean_of", lang, first=self.first, second=self.second))
+        ax.set_ylabel(msg("validation.bland_altman.difference", lang, first=self.first, second=self.second))
         ax.set_title(
             msg("figures.bland_altman.title", lang, first=self.first, second=self.second), fontsize="medium"
         )

@@ -202,7 +202,6 @@ class ValidationStudy(Result):
     norm_cells: pd.DataFrame
     irt: dict
     cosmin: Any
-    cosmin_nl: Any
     risk: dict
     grades: dict
     content_validity: str
@@ -214,7 +213,7 @@ class ValidationStudy(Result):
 
     def cosmin_in(self, lang: str | None = None):
         """The COSMIN table with its texts in ``lang``."""
-        return self.cosmin_nl if resolve_lang(lang) == "nl" else self.cosmin
+        return self.cosmin.in_language(resolve_lang(lang))
 
     # -- rating -----------------------------------------------------------------------------
     def _rate(self) -> ValidationStudy:
@@ -261,10 +260,8 @@ class ValidationStudy(Result):
             "responsiveness": int(st.get("n_change") or 0) or None,
             "content_validity": None,
         }
-        self.cosmin = cosmin_table(**cos_kwargs, lang="en")
+        self.cosmin = cosmin_table(**cos_kwargs, lang="en")  # texts in both languages: cosmin_in(lang)
         self.cosmin.set_n(n_prop)
-        self.cosmin_nl = cosmin_table(**cos_kwargs, lang="nl")
-        self.cosmin_nl.set_n(n_prop)
         ratings = self.ratings
         assessed = {
             "structural_validity": True,
@@ -1192,7 +1189,6 @@ def validation_study(
         norm_cells=norm_cells,
         irt=irt_res,
         cosmin=None,
-        cosmin_nl=None,
         risk={},
         grades={},
         content_validity=content_validity,

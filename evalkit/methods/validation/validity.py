@@ -14,7 +14,6 @@ r"""Construct and criterion validity (COSMIN).
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,7 +30,8 @@ from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.stats import wilson_interval
-from evalkit.core.text import text_table
+from evalkit.core.text import localize_numbers, text_table
+from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = [
     "hypotheses_test",
@@ -97,10 +97,7 @@ class HypothesesResult(_Confirmed, Result):
     score: str
     confidence: float
 
-    title = {
-        "nl": "Hypothesetoetsing voor constructvaliditeit",
-        "en": "Hypotheses testing for construct validity",
-    }
+    title = CatalogueTitle("hypotheses")
 
     def tidy(self) -> pd.DataFrame:
         return tidy_frame(self.rows, extra=("measure", "method", "expected", "confirmed", "label"))
@@ -123,10 +120,9 @@ class HypothesesResult(_Confirmed, Result):
             )
         ]
         for r in self.rows:
-            ok = {
-                "nl": ("bevestigd" if r["confirmed"] else "niet bevestigd"),
-                "en": ("confirmed" if r["confirmed"] else "not confirmed"),
-            }[lang]
+            ok = i18n.t(
+                "methods.validity.confirmed" if r["confirmed"] else "methods.validity.not_confirmed", lang
+            )
             lines.append(
                 f"- {r['label']}: r = {fmt_number(r['estimate'], 2, lang)} "
                 f"{fmt_ci(r['ci_lower'], r['ci_upper'], 2, lang, self.confidence)}; "
@@ -156,16 +152,16 @@ class HypothesesResult(_Confirmed, Result):
         ax.set_yticks(y, t["label"])
         ax.axvline(0, color=COLORS["other"], linewidth=0.8)
         ax.set_xlim(-1, 1)
-        ax.set_xlabel({"nl": f"Correlatie met {self.score}", "en": f"Correlation with {self.score}"}[lang])
+        ax.set_xlabel(msg("validation.hypotheses.correlation_with", lang, score=self.score))
         ax.set_title(msg("figures.hypotheses.title", lang), fontsize="medium")
         return localize_axes(ax, lang)
 
 
 def _expected_text(expected: str, lang: str) -> str:
-    """The stored ``expected`` text (English number format) for a summary in ``lang``."""
-    if lang != "nl":
-        return expected
-    return re.sub(r"(\d)\.(\d)", r"\1,\2", expected.replace(", ", "; "))
+    """The stored ``expected`` text (English number format, parts joined by ``", "``) for a
+    summary in ``lang``."""
+    sep = msg("validation.hypotheses.expected_separator", lang)
+    return sep.join(localize_numbers(part, lang) for part in expected.split(", "))
 
 
 def _parse_hypothesis(h, i):
@@ -334,7 +330,7 @@ class KnownGroupsResult(_Confirmed, Result):
     score: str
     confidence: float
 
-    title = {"nl": "Bekende-groepenvaliditeit", "en": "Known-groups validity"}
+    title = CatalogueTitle("known_groups")
 
     def tidy(self) -> pd.DataFrame:
         return tidy_frame(
@@ -580,7 +576,7 @@ class ROCResult(Result):
     confidence: float
     ci_method: str
 
-    title = {"nl": "Criteriumvaliditeit (ROC)", "en": "Criterion validity (ROC)"}
+    title = CatalogueTitle("roc")
 
     @property
     def sensitivity(self) -> float:
@@ -632,22 +628,21 @@ class ROCResult(Result):
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         rating = "+" if self.auc >= 0.70 else "-"
-        if lang == "nl":
-            return (
-                f"ROC van {self.score} tegen {self.reference} ({self.n_positive} positief, "
-                f"{self.n_negative} negatief): AUC = {fmt_number(self.auc, 3)} "
-                f"{fmt_ci(*self.auc_ci, 3, 'nl', self.confidence)} (DeLong); COSMIN AUC >= 0,70 -> {rating}.\n"
-                f"Afkappunt (Youden): score >= {fmt_number(self.cutoff_score, 2)}: sensitiviteit "
-                f"{fmt_number(self.sensitivity, 2)} {fmt_ci(*self.sens_ci, 2, 'nl', self.confidence)}, "
-                f"specificiteit {fmt_number(self.specificity, 2)} {fmt_ci(*self.spec_ci, 2, 'nl', self.confidence)}."
-            )
-        return (
-            f"ROC of {self.score} against {self.reference} ({self.n_positive} positive, "
-            f"{self.n_negative} negative): AUC = {fmt_number(self.auc, 3, 'en')} "
-            f"{fmt_ci(*self.auc_ci, 3, 'en', self.confidence)} (DeLong); COSMIN AUC >= 0.70 -> {rating}.\n"
-            f"Cut-off (Youden): score >= {fmt_number(self.cutoff_score, 2, 'en')}: sensitivity "
-            f"{fmt_number(self.sensitivity, 2, 'en')} {fmt_ci(*self.sens_ci, 2, 'en', self.confidence)}, "
-            f"specificity {fmt_number(self.specificity, 2, 'en')} {fmt_ci(*self.spec_ci, 2, 'en', self.confidence)}."
+        return msg(
+            "validation.roc.summary",
+            lang,
+            score=self.score,
+            reference=self.reference,
+            n_positive=str(self.n_positive),
+            n_negative=str(self.n_negative),
+            auc=fmt_number(self.auc, 3, lang),
+            auc_ci=fmt_ci(*self.auc_ci, 3, lang, self.confidence),
+            rating=rating,
+            cutoff=fmt_number(self.cutoff_score, 2, lang),
+            sensitivity=fmt_number(self.sensitivity, 2, lang),
+            sens_ci=fmt_ci(*self.sens_ci, 2, lang, self.confidence),
+            specificity=fmt_number(self.specificity, 2, lang),
+            spec_ci=fmt_ci(*self.spec_ci, 2, lang, self.confidence),
         )
 
     def plot(self, *, ax=None, lang: str | None = None):

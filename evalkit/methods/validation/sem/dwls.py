@@ -744,14 +744,6 @@ class WLSMVEstimator(Estimator):
     group_equal = False
     missing_options = ("listwise", "pairwise")
     levels = LEVEL_GROUP_EQUAL
-    describe = {
-        "nl": "WLSMV (DWLS, robuuste SE's, scaled-shifted toets)",
-        "en": "WLSMV (DWLS, robust SEs, scaled-shifted test)",
-    }
-    difference_text = {
-        "nl": "scaled-shifted verschiltoets (Satorra 2000, lavTestLRT)",
-        "en": "scaled-shifted difference test (Satorra 2000, lavTestLRT)",
-    }
 
     def sample(
         self,

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.core.checks import check_option
+from evalkit.core.i18n import t
 from evalkit.methods.validation.model_syntax import ParsedModel
 from evalkit.methods.validation.sem.model import ModelSpec
 from evalkit.methods.validation.sem.optimize import OptimizerSettings
@@ -109,14 +110,18 @@ class Estimator(ABC):
     robust: ClassVar[bool] = False
     #: invariance levels, in order, with their lavaan ``group.equal``
     levels: ClassVar[dict[str, tuple[str, ...]]]
-    #: one line on the estimator for summaries (nl / en)
-    describe: ClassVar[dict[str, str]]
-    #: the difference test of nested models (nl / en), for summaries
-    difference_text: ClassVar[dict[str, str]]
     #: whether ``cfa(..., equal=, partial=)`` (lavaan ``group.equal``) is available
     group_equal: ClassVar[bool] = True
     #: what ``missing=`` may be (the first is the default)
     missing_options: ClassVar[tuple[str, ...]] = ("listwise",)
+
+    def describe(self, lang: str) -> str:
+        """One line on the estimator for summaries (``sem.describe.<name>`` in the catalogue)."""
+        return t(f"sem.describe.{self.name.lower()}", lang)
+
+    def difference_text(self, lang: str) -> str:
+        """The difference test of nested models, for summaries (``sem.difference_test.<name>``)."""
+        return t(f"sem.difference_test.{self.name.lower()}", lang)
 
     @abstractmethod
     def sample(

@@ -42,7 +42,7 @@ from scipy import stats
 
 from evalkit.core.checks import check_lang, check_option, check_positive_int
 from evalkit.core.errors import NoFigureError, ParameterError
-from evalkit.core.i18n import fmt_number, fmt_p, t
+from evalkit.core.i18n import LANGS, fmt_number, fmt_p, t
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.methods.validation.model_syntax import ParsedModel, parse_model
@@ -52,6 +52,7 @@ from evalkit.methods.validation.sem.estimator import Estimator, Sample
 from evalkit.methods.validation.sem.fit_measures import DELTA_CFI_CUTOFF, DELTA_RMSEA_CUTOFF
 from evalkit.methods.validation.sem.optimize import single_thread_blas
 from evalkit.methods.validation.sem.results import CFAResult
+from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = [
     "invariance",
@@ -117,7 +118,7 @@ class DifferenceTest(Result):
         Respondents of the models.
     """
 
-    title = {"nl": "Verschiltoets van geneste modellen", "en": "Difference test of nested models"}
+    title = CatalogueTitle("difference_test")
 
     def __init__(
         self,
@@ -153,7 +154,7 @@ class DifferenceTest(Result):
             shift=v.shift,
             estimator=est.name,
             robust=est.robust,
-            method=est.difference_text,
+            method={lg: est.difference_text(lg) for lg in LANGS},
             n=restricted.n,
         )
 
@@ -466,53 +467,8 @@ def invariance_wlsmv(
 # ========================================================================================
 # results
 # ========================================================================================
-_TITLE = {"nl": "Meetinvariantie", "en": "Measurement invariance"}
-#: Plain-language names of the levels for the summary.
-_LEVEL_TEXT = {
-    "metric": {
-        "nl": "Metrische invariantie (gelijke ladingen: de items meten in elke groep even sterk hetzelfde)",
-        "en": "Metric invariance (equal loadings: the items measure the construct equally "
-        "strongly in every group)",
-    },
-    "thresholds": {
-        "nl": "Gelijke drempels (de antwoordcategorieën liggen in elke groep op dezelfde plaats)",
-        "en": "Equal thresholds (the answer categories lie at the same place in every group)",
-    },
-    "thresholds_loadings": {
-        "nl": "Gelijke drempels en ladingen (metrische invariantie)",
-        "en": "Equal thresholds and loadings (metric invariance)",
-    },
-    "scalar": {
-        "nl": "Scalaire invariantie (ook gelijke intercepten: gemiddelde scores zijn tussen de "
-        "groepen te vergelijken)",
-        "en": "Scalar invariance (equal intercepts too: mean scores can be compared between the groups)",
-    },
-}
-_TEXT = {
-    "groups": {"nl": "Groepen ({group}): ", "en": "Groups ({group}): "},
-    "estimator": {
-        "nl": "Schatter: {est}; verschiltoets: {test}.",
-        "en": "Estimator: {est}; difference test: {test}.",
-    },
-    "scaled": {
-        "nl": "Fitmaten en toetsen hieronder geschaald (kolommen *_scaled van table).",
-        "en": "Fit indices and tests below are scaled (columns *_scaled of table).",
-    },
-    "criteria": {
-        "nl": "Criteria: LR-toets p >= {a}; delta CFI > -0,01 (Cheung & Rensvold 2002); "
-        "delta RMSEA < 0,015 (Chen 2007).",
-        "en": "Criteria: LR test p >= {a}; delta CFI > -0.01 (Cheung & Rensvold 2002); "
-        "delta RMSEA < 0.015 (Chen 2007).",
-    },
-    "supported": {"nl": "aanvaard", "en": "supported"},
-    "rejected": {"nl": "verworpen", "en": "rejected"},
-    "scalar_failed": {
-        "nl": "  Gemiddelde scores zijn daarom niet zonder meer tussen de groepen te vergelijken; "
-        "partial() zoekt de items die het verschil veroorzaken.",
-        "en": "  Mean scores can therefore not simply be compared between the groups; "
-        "partial() finds the items that cause the difference.",
-    },
-}
+#: Levels with a plain-language explanation in the summary (``sem.invariance.level.<level>``).
+_LEVELS_EXPLAINED = ("metric", "thresholds", "thresholds_loadings", "scalar")
 
 
 class InvarianceResult(Result):
@@ -536,7 +492,7 @@ class InvarianceResult(Result):
     ``n`` (in ``tidy()``): rows (respondents) used to fit each level, all groups together.
     """
 
-    title = _TITLE
+    title = CatalogueTitle("invariance")
 
     def __init__(
         self,
@@ -597,28 +553,28 @@ class InvarianceResult(Result):
         lang = resolve_lang(lang)
         lines = [
             self.title[lang],
-            t(_TEXT["groups"], lang, group=self.group)
+            t("sem.invariance.groups", lang, group=self.group)
             + ", ".join(f"{g} (n = {n})" for g, n in self.nobs.items()),
             t(
-                _TEXT["estimator"],
+                "sem.invariance.estimator",
                 lang,
-                est=self._estimator.describe[lang],
-                test=self._estimator.difference_text[lang],
+                est=self._estimator.describe(lang),
+                test=self._estimator.difference_text(lang),
             ),
         ]
         if self.robust:
-            lines.append(t(_TEXT["scaled"], lang))
+            lines.append(t("sem.invariance.scaled", lang))
         with pd.option_context("display.width", 160, "display.max_columns", 20):
             lines.append(_compact(_reported(self.table, self.robust), lang).to_string())
-        lines.append(t(_TEXT["criteria"], lang, a=fmt_number(self.alpha, 2, lang)))
+        lines.append(t("sem.invariance.criteria", lang, a=fmt_number(self.alpha, 2, lang)))
         for lvl in list(self.table.index)[1:]:
             r = self.table.loc[lvl]
             ok = not _fails(r, "cfi+rmsea")
-            name = _LEVEL_TEXT.get(lvl, {}).get(lang, lvl)
-            word = t(_TEXT["supported" if ok else "rejected"], lang)
+            name = t(f"sem.invariance.level.{lvl}", lang) if lvl in _LEVELS_EXPLAINED else lvl
+            word = t("sem.invariance.supported" if ok else "sem.invariance.rejected", lang)
             lines.append(f"- {name}: {word} (delta CFI/RMSEA).")
             if lvl == "scalar" and not ok:
-                lines.append(t(_TEXT["scalar_failed"], lang))
+                lines.append(t("sem.invariance.scalar_failed", lang))
         return "\n".join(lines)
 
     def appendix(self, lang: str | None = None) -> pd.DataFrame:
@@ -672,7 +628,7 @@ class InvarianceResult(Result):
             [f"{lvl}\nvs {prev}" for lvl, prev in zip(tab.index, self.table.index[:-1])],
             fontsize="small",
         )
-        ax.set_ylabel(t({"nl": "Verschil in fitmaat", "en": "Change in fit index"}, lang))
+        ax.set_ylabel(t("sem.invariance.change_in_fit_index", lang))
         ax.set_title(self.title[lang])
         legend_outside(ax, fontsize="small")
         return localize_axes(ax, lang)
@@ -802,7 +758,7 @@ class PartialInvarianceResult(Result):
         Invariance table with the partial model at ``level``.
     """
 
-    title = {"nl": "Partiële meetinvariantie", "en": "Partial measurement invariance"}
+    title = CatalogueTitle("partial_invariance")
 
     def __init__(
         self,
@@ -869,7 +825,7 @@ class PartialInvarianceResult(Result):
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         head = t(
-            {"nl": "{title} ({level}); vrijgelaten: ", "en": "{title} ({level}); freed: "},
+            "sem.invariance.partial_head",
             lang,
             title=self.title[lang],
             level=self.level,

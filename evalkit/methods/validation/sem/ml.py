@@ -60,11 +60,6 @@ class MLEstimator(Estimator):
     name = "ML"
     robust = False
     levels = LEVELS
-    describe = {"nl": "ML", "en": "ML"}
-    difference_text = {
-        "nl": "chi-kwadraatverschiltoets (lavTestLRT)",
-        "en": "chi-square difference test (lavTestLRT)",
-    }
 
     # -- the estimator protocol ---------------------------------------------------------
     missing_options = ("listwise", "fiml")

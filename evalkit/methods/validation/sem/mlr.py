@@ -193,14 +193,6 @@ class MLREstimator(MLEstimator):
     name = "MLR"
     robust = True
     levels = LEVELS
-    describe = {
-        "nl": "MLR (ML, robuuste SE's, Yuan-Bentler-toets)",
-        "en": "MLR (ML, robust SEs, Yuan-Bentler test)",
-    }
-    difference_text = {
-        "nl": "geschaalde verschiltoets (Satorra & Bentler 2001, lavTestLRT)",
-        "en": "scaled difference test (Satorra & Bentler 2001, lavTestLRT)",
-    }
 
     def build(
         self,

@@ -20,73 +20,12 @@ from evalkit.methods.validation.sem.estimator import Estimator, SEMProblem
 from evalkit.methods.validation.sem.fit_measures import GOOD_FIT
 from evalkit.methods.validation.sem.ml import constraint_score_tests
 from evalkit.methods.validation.sem.optimize import FitState
+from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = ["CFAResult", "plot_loadings"]
 
-_TITLE = {"nl": "Confirmatieve factoranalyse", "en": "Confirmatory factor analysis"}
-#: Words of the fit verdict in CFAResult.summary (good / mediocre / poor).
-_FIT_WORDS = {
-    "nl": {
-        "verdict": ("goed", "matig", "onvoldoende"),
-        "head": "Passing van het model bij de gegevens",
-        "meets": "Voldoet aan de vuistregel",
-        "fails": "Voldoet niet",
-        "source": "Vuistregels van Hu & Bentler 1999.",
-    },
-    "en": {
-        "verdict": ("good", "mediocre", "poor"),
-        "head": "Fit of the model to the data",
-        "meets": "Meets the rule of thumb",
-        "fails": "Does not meet it",
-        "source": "Rules of thumb of Hu & Bentler 1999.",
-    },
-}
-_TEXT = {
-    "estimator": {"nl": "Schatter: {est}; n = {n}", "en": "Estimator: {est}; n = {n}"},
-    "rows": {
-        "nl": " (van {rows} rijen; {dropped} met ontbrekende antwoorden weggelaten, listwise)",
-        "en": " (of {rows} rows; {dropped} with missing answers left out, listwise)",
-    },
-    "rows_pairwise": {
-        "nl": " (paarsgewijs: alle {n} van de {rows} rijen met minstens één antwoord; elke drempel "
-        "uit wie het item beantwoordde, elke correlatie uit wie beide items beantwoordde)",
-        "en": " (pairwise: all {n} of the {rows} rows with at least one answer; each threshold from "
-        "those who answered the item, each correlation from those who answered both)",
-    },
-    "rows_fiml": {
-        "nl": " (FIML: alle {n} van de {rows} rijen met minstens één antwoord; ontbrekende antwoorden "
-        "niet ingevuld maar in de likelihood weggelaten)",
-        "en": " (FIML: all {n} of the {rows} rows with at least one answer; missing answers are not "
-        "imputed but left out of the likelihood)",
-    },
-    "groups": {"nl": "; groepen: ", "en": "; groups: "},
-    "equal": {"nl": "Gelijk over groepen: ", "en": "Equal across groups: "},
-    "level": {"nl": "Invariantieniveau: ", "en": "Invariance level: "},
-    "freed": {"nl": "; vrijgelaten: ", "en": "; freed: "},
-    "not_converged": {
-        "nl": "LET OP: niet geconvergeerd; de uitkomsten zijn onbetrouwbaar.",
-        "en": "WARNING: not converged; the results are unreliable.",
-    },
-    "scaled": {"nl": "geschaald", "en": "scaled"},
-    "saturated": {
-        "nl": "Het model is verzadigd (df = 0): of het bij de gegevens past, is niet te toetsen.",
-        "en": "The model is saturated (df = 0): its fit cannot be tested.",
-    },
-    "loadings": {
-        "nl": "Ladingen (gestandaardiseerd: tussen 0 en 1; 0,4 of meer is een duidelijke samenhang):",
-        "en": "Loadings (standardised: between 0 and 1; 0.4 or more is a clear relation):",
-    },
-    "fixed": {"nl": "vast", "en": "fixed"},
-}
-_LOADING_COLUMNS = {
-    "nl": {
-        "group": "groep",
-        "estimate": "lading",
-        "std_error": "standaardfout",
-        "std_all": "gestandaardiseerd",
-    },
-    "en": {"estimate": "loading", "std_error": "std. error", "std_all": "standardised"},
-}
+#: Words of the fit verdict in CFAResult.summary (good / mediocre / poor), in the catalogue.
+_VERDICTS = ("verdict_good", "verdict_mediocre", "verdict_poor")
 
 
 class CFAResult(Result):
@@ -132,7 +71,7 @@ class CFAResult(Result):
         The solution and the engine objects (see docs/validation_cfa.md).
     """
 
-    title = _TITLE
+    title = CatalogueTitle("cfa")
     #: Conventional cut-offs for good fit (Hu & Bentler 1999), used in the summary text.
     GOOD_FIT = GOOD_FIT
 
@@ -330,24 +269,24 @@ class CFAResult(Result):
         lang = resolve_lang(lang)
         fi = self.fit_indices
         lines = [self.title[lang]]
-        head = t(_TEXT["estimator"], lang, est=self.estimator.describe[lang], n=self.n)
+        head = t("sem.cfa.estimator", lang, est=self.estimator.describe(lang), n=self.n)
         if self.missing in ("fiml", "pairwise"):
-            head += t(_TEXT[f"rows_{self.missing}"], lang, n=self.n, rows=self.n_rows)
+            head += t(f"sem.cfa.rows_{self.missing}", lang, n=self.n, rows=self.n_rows)
         elif self.n_rows != self.n:
-            head += t(_TEXT["rows"], lang, rows=self.n_rows, dropped=self.n_rows - self.n)
+            head += t("sem.cfa.rows", lang, rows=self.n_rows, dropped=self.n_rows - self.n)
         if self.multigroup:
-            head += t(_TEXT["groups"], lang) + ", ".join(f"{g} (n = {n})" for g, n in self.nobs.items())
+            head += t("sem.cfa.groups", lang) + ", ".join(f"{g} (n = {n})" for g, n in self.nobs.items())
         lines.append(head)
         if self.equal:
-            lines.append(t(_TEXT["equal"], lang) + ", ".join(self.equal))
+            lines.append(t("sem.cfa.equal", lang) + ", ".join(self.equal))
         if self.level is not None:
             lines.append(
-                t(_TEXT["level"], lang)
+                t("sem.cfa.level", lang)
                 + self.level
-                + (t(_TEXT["freed"], lang) + ", ".join(self.partial) if self.partial else "")
+                + (t("sem.cfa.freed", lang) + ", ".join(self.partial) if self.partial else "")
             )
         if not self.converged:
-            lines.append(t(_TEXT["not_converged"], lang))
+            lines.append(t("sem.cfa.not_converged", lang))
 
         def f2(x: float, d: int = 3) -> str:
             return fmt_number(float(x), d, lang)
@@ -356,7 +295,7 @@ class CFAResult(Result):
         chi = f"chi2({df_txt}) = {f2(fi['chi2'])}, {fmt_p(float(fi['p_value']), lang)}"
         if self.robust:
             chi += (
-                f"; {t(_TEXT['scaled'], lang)} chi2 = {f2(fi['chi2_scaled'])}, "
+                f"; {t('sem.cfa.scaled', lang)} chi2 = {f2(fi['chi2_scaled'])}, "
                 f"{fmt_p(float(fi['p_value_scaled']), lang)}"
             )
         lines.append(chi)
@@ -364,7 +303,7 @@ class CFAResult(Result):
         lines.append(
             f"CFI = {f2(rep['cfi'])}; TLI = {f2(rep['tli'])}; RMSEA = {f2(rep['rmsea'])} "
             f"[{f2(rep['rmsea_ci_lower'])}; {f2(rep['rmsea_ci_upper'])}]; SRMR = {f2(rep['srmr'])}"
-            + (f" ({t(_TEXT['scaled'], lang)}: CFI, TLI, RMSEA)" if self.robust else "")
+            + (f" ({t('sem.cfa.scaled', lang)}: CFI, TLI, RMSEA)" if self.robust else "")
         )
         good: list[str] = []
         bad: list[str] = []
@@ -375,27 +314,33 @@ class CFAResult(Result):
             ok = v >= cut if op == ">=" else v <= cut
             (good if ok else bad).append(f"{k.upper()} {f2(v)} ({'≥' if op == '>=' else '≤'} {f2(cut, 2)})")
         if float(fi["df"]) == 0:
-            lines.append(t(_TEXT["saturated"], lang))
+            lines.append(t("sem.cfa.saturated", lang))
         elif good or bad:
-            w = _FIT_WORDS[lang]
-            verdict = w["verdict"][0 if not bad else 1 if len(good) >= 2 else 2]
-            text = f"{w['head']}: {verdict}."
+            verdict = t(f"sem.cfa.fit.{_VERDICTS[0 if not bad else 1 if len(good) >= 2 else 2]}", lang)
+            text = f"{t('sem.cfa.fit.head', lang)}: {verdict}."
             if good:
-                text += f" {w['meets']}: " + ", ".join(good) + "."
+                text += f" {t('sem.cfa.fit.meets', lang)}: " + ", ".join(good) + "."
             if bad:
-                text += f" {w['fails']}: " + ", ".join(bad) + "."
-            lines.append(text + f" ({w['source']})")
+                text += f" {t('sem.cfa.fit.fails', lang)}: " + ", ".join(bad) + "."
+            lines.append(text + f" ({t('sem.cfa.fit.source', lang)})")
         lines.append("")
-        lines.append(t(_TEXT["loadings"], lang))
+        lines.append(t("sem.cfa.loadings", lang))
         ld = self.loadings[
             [c for c in ("group", "factor", "item", "estimate", "std_error", "std_all") if c in self.loadings]
         ].copy()
         for c in ("estimate", "std_error", "std_all"):
             ld[c] = [
-                t(_TEXT["fixed"], lang) if (c == "std_error" and not np.isfinite(v)) else f2(v)
+                t("sem_tables.word.fixed", lang) if (c == "std_error" and not np.isfinite(v)) else f2(v)
                 for v in ld[c].to_numpy(dtype=float)
             ]
-        ld = ld.rename(columns=_LOADING_COLUMNS[lang])
+        ld = ld.rename(
+            columns={
+                "group": t("sem_tables.col.group", lang),
+                "estimate": t("sem.cfa.loading", lang),
+                "std_error": t("sem_tables.col.std_error", lang),
+                "std_all": t("sem_tables.col.std_all", lang),
+            }
+        )
         with pd.option_context("display.width", 120, "display.max_rows", 500):
             lines.append(ld.to_string(index=False))
         return "\n".join(lines)
@@ -473,11 +418,11 @@ def plot_loadings(
     lo, hi = float(np.nanmin(ld["std_all"])), float(np.nanmax(ld["std_all"]))
     ax.set_xlim(min(0.0, lo - 0.05), max(1.0, hi + 0.05))
     ax.axvline(0.4, color="#999999", linestyle=":", linewidth=1)
-    ax.set_xlabel("Gestandaardiseerde lading" if lang == "nl" else "Standardised loading")
+    ax.set_xlabel(t("sem.cfa.standardised_loading", lang))
     if title:
         ax.set_title(title)
     ax.legend(
-        title=("Groep" if lang == "nl" else "Group") if multigroup else "Factor",
+        title=t("sem.cfa.group", lang) if multigroup else "Factor",
         loc="lower left",
         fontsize="small",
     )
