@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 from pathlib import Path
 
@@ -20,6 +21,11 @@ from evalkit.core.i18n import catalogue, placeholders, t
 
 ROOT = Path(i18n.__file__).resolve().parents[1]  # evalkit/
 TEMPLATES = ROOT / "web" / "templates"
+#: Notebooks whose code cells ask for catalogue keys too, with ``t(key, LANG)`` (their own
+#: ``tr``/``text`` helpers are not the portal's or the command line's).
+NOTEBOOKS = sorted(
+    [*(ROOT.parent / "notebooks").glob("*.ipynb"), *(ROOT.parent / "templates").glob("*.ipynb")]
+)
 
 #: Functions that take a catalogue key as first argument, and the prefix they put before it.
 KEY_FUNCTIONS = {"t": "", "msg": "", "tr": "web.", "text": "cli.", "has_text": "cli."}
@@ -38,12 +44,29 @@ def _is_i18n_error(func: ast.expr) -> bool:
     return isinstance(func, ast.Name) and func.id == "error"
 
 
+def _notebook_code(path: Path) -> str:
+    """The code cells of a notebook as one Python source (IPython ``%magic`` and ``!shell``
+    lines left out)."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    lines = [
+        line
+        for cell in cells
+        if cell["cell_type"] == "code"
+        for line in "".join(cell["source"]).splitlines()
+        if not line.lstrip().startswith(("%", "!"))
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def _key_uses() -> tuple[set[str], set[str]]:
-    """(static keys, prefixes of keys built at run time) asked for in the code and templates."""
+    """(static keys, prefixes of keys built at run time) asked for in the code, the portal's
+    templates and the code cells of the notebooks."""
     static: set[str] = set()
     prefixes: set[str] = set()
-    for path in _sources():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    trees = [(path, ast.parse(path.read_text(encoding="utf-8"))) for path in _sources()]
+    trees += [(path, ast.parse(_notebook_code(path), filename=str(path))) for path in NOTEBOOKS]
+    for path, tree in trees:
+        for node in ast.walk(tree):
             if not (isinstance(node, ast.Call) and node.args):
                 continue
             func = node.func
@@ -56,6 +79,8 @@ def _key_uses() -> tuple[set[str], set[str]]:
                 continue
             else:
                 arg = node.args[0]
+            if path.suffix == ".ipynb" and KEY_FUNCTIONS[name]:  # notebooks call t(key, LANG) itself
+                continue
             choices = [arg.body, arg.orelse] if isinstance(arg, ast.IfExp) else [arg]  # t("a" if x else "b")
             if all(isinstance(c, ast.Constant) and isinstance(c.value, str) for c in choices):
                 static |= {KEY_FUNCTIONS[name] + c.value for c in choices}
@@ -143,12 +168,7 @@ def test_cli_keys_built_at_run_time_match_real_commands_and_options():
 #: Modules not yet converted to the catalogue and how many language branches
 #: (``lang == "nl"`` and the like) they still have. A count may only go down.
 LANG_BRANCHES_LEFT: dict[str, int] = {
-    "core/plotting.py": 1,
     "data/readers.py": 12,
-    "methods/did/bacon.py": 2,
-    "methods/did/staggered.py": 1,
-    "methods/did/twfe.py": 2,
-    "methods/did/twobytwo.py": 1,
     "methods/prepost.py": 4,
     "reports/compute.py": 3,
 }
@@ -158,13 +178,7 @@ LANG_BRANCHES_LEFT: dict[str, int] = {
 #: a local two-language helper (``_T("Dutch", "English", lang)``). A count may only go down; a
 #: module not listed may have none. Errors take their texts with ``i18n.error(cls, key)``.
 INLINE_PAIRS_LEFT: dict[str, int] = {
-    "core/plotting.py": 20,
     "data/readers.py": 50,
-    "methods/did/bacon.py": 1,
-    "methods/did/honest.py": 5,
-    "methods/did/staggered.py": 16,
-    "methods/did/twfe.py": 2,
-    "methods/did/twobytwo.py": 4,
     "methods/monitoring.py": 36,
     "methods/power.py": 17,
     "methods/prepost.py": 16,

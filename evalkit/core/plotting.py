@@ -19,6 +19,7 @@ from matplotlib import dates as _mdates
 from matplotlib import ticker as _mticker
 
 from evalkit.core.checks import check_lang, check_option
+from evalkit.core.i18n import catalogue, fmt_number, t
 
 __all__ = [
     "PALETTE",
@@ -70,37 +71,22 @@ COLORS: dict[str, str] = {
 LONELINESS_LIMITS = (0, 11)
 PERCENT_LIMITS = (0, 100)
 
+_LABEL_PREFIX = "figures.label."
+#: The standard labels of :func:`label`, per key and language (read from the catalogue,
+#: ``figures.label.<key>`` in ``evalkit/core/messages/figures.toml``).
 LABELS: dict[str, dict[str, str]] = {
-    "pre": {"nl": "Voormeting", "en": "Pre-test"},
-    "post": {"nl": "Nameting", "en": "Post-test"},
-    "followup": {"nl": "Follow-up", "en": "Follow-up"},
-    "intervention": {"nl": "Interventiegroep", "en": "Intervention group"},
-    "comparison": {"nl": "Vergelijkingsgroep", "en": "Comparison group"},
-    "national": {"nl": "Nederland", "en": "The Netherlands"},
-    "loneliness": {"nl": "Eenzaamheid", "en": "Loneliness"},
-    "djg_total": {"nl": "Eenzaamheidsscore (0-11)", "en": "Loneliness score (0-11)"},
-    "share_lonely": {"nl": "Aandeel eenzaam (%)", "en": "Share lonely (%)"},
-    "year": {"nl": "Jaar", "en": "Year"},
-    "effect_size": {"nl": "Effectgrootte", "en": "Effect size"},
-    "coalition": {"nl": "Coalitie", "en": "Coalition"},
-    "municipality": {"nl": "Gemeente", "en": "Municipality"},
-    "pooled": {"nl": "Gepoold", "en": "Pooled"},
-    "event_time": {
-        "nl": "Jaren sinds de start (0 = startjaar; negatief = jaren ervóór)",
-        "en": "Years since joining (0 = first year; negative = years before)",
-    },
-    "estimate": {"nl": "Schatting", "en": "Estimate"},
-    "improved": {"nl": "Verbeterd", "en": "Improved"},
-    "unchanged": {"nl": "Onveranderd", "en": "Unchanged"},
-    "deteriorated": {"nl": "Verslechterd", "en": "Deteriorated"},
-    "n": {"nl": "Aantal respondenten", "en": "Number of respondents"},
+    key.removeprefix(_LABEL_PREFIX): texts
+    for key, texts in catalogue().items()
+    if key.startswith(_LABEL_PREFIX)
 }
 
 
 def label(key: str, lang: str = "nl") -> str:
     """Dutch or English label for a known key (the key itself if unknown)."""
     check_lang(lang)
-    return LABELS.get(key, {}).get(lang, key)
+    if key not in LABELS:
+        return key
+    return t(f"figures.label.{key}", lang)
 
 
 def set_style(context: str = "notebook") -> None:
@@ -230,7 +216,7 @@ def localize_axes(ax, lang: str = "nl", *, texts: bool = False):
     ['0,00', '0,25', '0,50']
     """
     check_lang(lang)
-    if lang != "nl" or ax is None:
+    if ax is None or fmt_number(0.5, 1, lang) == "0.5":  # the language writes numbers as matplotlib does
         return ax
     if hasattr(ax, "get_axes") and not hasattr(ax, "xaxis"):  # a Figure
         targets = list(ax.get_axes())
@@ -329,7 +315,6 @@ def _is_colorbar(ax) -> bool:
 def describe_figure(obj, lang: str | None = None) -> str:
     """A plain description of a figure from what is drawn: title, axis labels, legend
     entries and colour-bar label (used when no alt text was attached)."""
-    from evalkit.core.i18n import t
     from evalkit.core.language import resolve_lang
 
     lang = resolve_lang(lang)

@@ -12,6 +12,7 @@ from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.methods.did._common import (
+    CatalogueTitle,
     absorbing_first_treated,
     binary_column,
     check_balanced,
@@ -31,12 +32,11 @@ TYPES = (
     "later vs always treated",
     "treated vs never treated",
 )
-_TYPE_NL = {
-    "earlier vs later treated": "vroeg vs later behandeld",
-    "later vs earlier treated": "later vs eerder behandeld",
-    "later vs always treated": "later vs altijd behandeld",
-    "treated vs never treated": "behandeld vs nooit behandeld",
-}
+
+
+def _type_label(typ: str, lang: str) -> str:
+    """The comparison type (a value of ``components["type"]``) in words of ``lang``."""
+    return msg(f"did.bacon.type.{typ.replace(' ', '_')}", lang)
 
 
 def bacon(
@@ -230,10 +230,7 @@ class BaconResult(Result):
     ``n`` (in ``tidy()``): units in the panel (every comparison uses them all).
     """
 
-    title = {
-        "nl": "Goodman-Bacon-decompositie van de TWFE-schatting",
-        "en": "Goodman-Bacon decomposition of the TWFE estimate",
-    }
+    title = CatalogueTitle("bacon")
 
     def __init__(self, *, components, beta_twfe, n_units, n_obs, outcome):
         self.components = components
@@ -286,40 +283,22 @@ class BaconResult(Result):
         lang = resolve_lang(lang)
         bt = self.by_type
         neg = bt.loc[bt["type"].isin(["later vs earlier treated", "later vs always treated"]), "weight"].sum()
-        if lang == "nl":
-            L = [
-                self.title["nl"],
-                f"TWFE-schatting {fmt_number(self.twfe_estimate, 3, lang)} = gewogen gemiddelde "
-                f"van {len(self.components)} 2x2-vergelijkingen:",
-            ]
-            for r in bt.itertuples():
-                L.append(
-                    f"  {_TYPE_NL[r.type]}: gewicht {fmt_number(r.weight, 3, lang)}, "
-                    f"gemiddelde schatting {fmt_number(r.estimate, 3, lang)}"
+        L = [
+            self.title[lang],
+            msg("did.bacon.total", lang, est=fmt_number(self.twfe_estimate, 3, lang), k=len(self.components)),
+        ]
+        for r in bt.itertuples():
+            L.append(
+                msg(
+                    "did.bacon.by_type",
+                    lang,
+                    type=_type_label(str(r.type), lang),
+                    weight=fmt_number(r.weight, 3, lang),
+                    est=fmt_number(r.estimate, 3, lang),
                 )
-            if neg > 0:
-                L.append(
-                    f"{fmt_number(100 * neg, 0, lang)}% van het gewicht komt van vergelijkingen "
-                    "met al behandelde eenheden als controle; als effecten in de tijd "
-                    "veranderen is TWFE dan vertekend. Gebruik staggered()."
-                )
-        else:
-            L = [
-                self.title["en"],
-                f"TWFE estimate {fmt_number(self.twfe_estimate, 3, lang)} = weighted average of "
-                f"{len(self.components)} 2x2 comparisons:",
-            ]
-            for r in bt.itertuples():
-                L.append(
-                    f"  {r.type}: weight {fmt_number(r.weight, 3, lang)}, "
-                    f"mean estimate {fmt_number(r.estimate, 3, lang)}"
-                )
-            if neg > 0:
-                L.append(
-                    f"{fmt_number(100 * neg, 0, lang)}% of the weight comes from comparisons "
-                    "with already treated units as controls; if effects change over time, "
-                    "TWFE is biased. Use staggered()."
-                )
+            )
+        if neg > 0:
+            L.append(msg("did.bacon.forbidden", lang, pct=fmt_number(100 * neg, 0, lang)))
         return "\n".join(L)
 
     def plot(self, *, lang: str | None = None, ax=None):
@@ -338,7 +317,7 @@ class BaconResult(Result):
                     color=PALETTE[i],
                     marker="osD^"[i % 4],
                     s=40,
-                    label=typ if lang == "en" else _TYPE_NL[typ],
+                    label=_type_label(typ, lang),
                 )
         ax.axhline(
             self.twfe_estimate,

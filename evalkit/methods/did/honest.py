@@ -27,6 +27,7 @@ from evalkit.core.i18n import fmt_ci, fmt_number, t
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.text import text_table
+from evalkit.methods.did._common import CatalogueTitle
 from evalkit.methods.did._honest_core import flci, normal_draws, original_ci, rm_interval
 
 __all__ = ["honest", "HonestResult"]
@@ -337,10 +338,7 @@ class HonestResult(Result):
     ``n`` (in ``tidy()``): units behind the event-study estimates the bounds rest on.
     """
 
-    title = {
-        "nl": "Gevoeligheid voor afwijkingen van parallelle trends (Rambachan & Roth)",
-        "en": "Sensitivity to violations of parallel trends (Rambachan & Roth)",
-    }
+    title = CatalogueTitle("honest")
 
     def __init__(
         self,
@@ -398,22 +396,7 @@ class HonestResult(Result):
             i18n.t(
                 "methods.honest.restriction",
                 lang,
-                r=t(
-                    {
-                        "nl": "na de start wijkt de trend per periode hoogstens M̄ keer zo veel af als de "
-                        "grootste afwijking tussen twee periodes vóór de start (relatieve omvang)"
-                        if rm
-                        else "de helling van de afwijking verandert per periode hoogstens M "
-                        "(gladheid; M = 0: een lineaire pre-trend loopt door)",
-                        "en": "after the start, the trend deviates per period by at most M̄ times the "
-                        "largest deviation between two periods before the start (relative "
-                        "magnitudes)"
-                        if rm
-                        else "the slope of the deviation changes by at most "
-                        "M per period (smoothness; M = 0: a linear pre-trend continues)",
-                    },
-                    lang,
-                ),
+                r=t(f"did.honest.restriction.{self.method}", lang),
             )
         )
         orig_excl = lo > 0 or hi < 0
@@ -437,33 +420,14 @@ class HonestResult(Result):
         else:
             bd = fmt_number(self.breakdown, 2, lang)
             if rm:
-                strength = t(
-                    {
-                        "nl": "redelijk robuust" if self.breakdown >= 1 else "kwetsbaar",
-                        "en": "fairly robust" if self.breakdown >= 1 else "fragile",
-                    },
-                    lang,
-                )
+                robust = "robust" if self.breakdown >= 1 else "fragile"
                 L.append(
                     i18n.t(
                         "methods.honest.the_conclusion_that_there_is_2",
                         lang,
                         bd=bd,
-                        strength=strength,
-                        why=t(
-                            {
-                                "nl": "ook afwijkingen zo groot als vóór de start "
-                                "veranderen de conclusie niet"
-                                if self.breakdown >= 1
-                                else "afwijkingen kleiner dan die vóór de start kunnen het "
-                                "effect al verklaren",
-                                "en": "even violations as large as those before the start do not overturn it"
-                                if self.breakdown >= 1
-                                else "violations smaller than those before the start could "
-                                "already explain the effect",
-                            },
-                            lang,
-                        ),
+                        strength=t(f"did.honest.strength.{robust}", lang),
+                        why=t(f"did.honest.why.{robust}", lang),
                     )
                 )
             else:
@@ -510,7 +474,7 @@ class HonestResult(Result):
         ax.set_xlabel(
             t("figures.honest.x_rm", lang) if rm else t("figures.honest.x_sd", lang), fontsize="small"
         )
-        ax.set_ylabel(t({"nl": "Effect", "en": "Effect"}, lang))
+        ax.set_ylabel(t("figures.honest.y", lang))
         ax.set_title(t("figures.honest.title", lang), fontsize="medium", pad=12)
         if self.breakdown is not None:
             ax.axvline(self.breakdown, color=COLORS["national"], linestyle=":", linewidth=1)

@@ -34,6 +34,7 @@ from evalkit.methods.did._bootstrap import (
     summarise_draws,
 )
 from evalkit.methods.did._common import (
+    CatalogueTitle,
     as_list,
     check_balanced,
     check_unique,
@@ -822,10 +823,7 @@ class StaggeredResult(Result):
     ``n`` (in ``tidy()``): units in the comparison of each ATT(g,t) (cohort g plus its controls); rows for a repeated cross-section count observations.
     """
 
-    title = {
-        "nl": "Verschil-in-verschillen met gespreide start (Callaway & Sant'Anna)",
-        "en": "Staggered difference-in-differences (Callaway & Sant'Anna)",
-    }
+    title = CatalogueTitle("staggered")
 
     def __init__(
         self,
@@ -934,19 +932,8 @@ class StaggeredResult(Result):
         self.pretest = self._pretest()
 
     def _method_words(self, lang: str) -> str:
-        words = {
-            "dr": {
-                "nl": "dubbel robuust (doubly robust) met covariaten",
-                "en": "doubly robust with covariates",
-            },
-            "reg": {"nl": "uitkomstregressie met covariaten", "en": "outcome regression with covariates"},
-            "ipw": {
-                "nl": "inverse-kansweging (IPW) met covariaten",
-                "en": "inverse probability weighting with covariates",
-            },
-        }
         text = (
-            words[self.est_method][lang]
+            msg(f"did.staggered.method.{self.est_method}", lang)
             if self.covariates
             else i18n.t("methods.staggered.difference_in_mean_changes", lang)
         )
@@ -1243,88 +1230,50 @@ class StaggeredResult(Result):
         simple = self.aggregate("simple").tidy().iloc[0]
         grp = self.aggregate("group").tidy()
         pt = self.pretest
-        ctrl = {
-            "never": {"nl": "nooit behandelde eenheden", "en": "never-treated units"},
-            "notyet": {
-                "nl": "nog niet en nooit behandelde eenheden",
-                "en": "not-yet- and never-treated units",
-            },
-        }[self.control][lang]
         conf = 1 - self.alpha
-        L = []
-        if lang == "nl":
-            L.append(self.title["nl"])
-            units = (
-                f"{self.n_units} eenheden, {self.n_obs} waarnemingen"
-                if self.panel
-                else f"{self.n_obs} waarnemingen (herhaalde dwarsdoorsneden)"
-            )
+        units = (
+            msg("did.staggered.units.panel", lang, n_units=self.n_units, n_obs=self.n_obs)
+            if self.panel
+            else msg("did.staggered.units.cross_sections", lang, n_obs=self.n_obs)
+        )
+        L = [
+            self.title[lang],
+            msg(
+                "did.staggered.outcome",
+                lang,
+                outcome=self.names["outcome"],
+                units=units,
+                control=msg(f"did.staggered.control.{self.control}", lang),
+                method=self._method_words(lang),
+            ),
+            msg(
+                "did.staggered.average_effect",
+                lang,
+                est=fmt_number(simple.estimate, 3, lang),
+                se=fmt_number(simple.std_error, 3, lang),
+                ci=fmt_ci(simple.ci_lower, simple.ci_upper, 3, lang, conf),
+            ),
+            msg(
+                "did.staggered.cohort_average",
+                lang,
+                est=fmt_number(grp.iloc[0].estimate, 3, lang),
+                se=fmt_number(grp.iloc[0].std_error, 3, lang),
+            ),
+        ]
+        if self.bootstrap:
+            L.append(msg("did.staggered.bootstrap", lang, draws=self.bootstrap))
+        if np.isfinite(pt["p_value"]):
             L.append(
-                f"Uitkomst: {self.names['outcome']}; {units}; vergelijkingsgroep: {ctrl}; "
-                f"methode: {self._method_words('nl')}."
-            )
-            L.append(
-                f"Gemiddeld effect (alle behandelde cohorten en jaren): "
-                f"{fmt_number(simple.estimate, 3, lang)} (SE {fmt_number(simple.std_error, 3, lang)}, "
-                f"{fmt_ci(simple.ci_lower, simple.ci_upper, 3, lang, conf)})."
-            )
-            L.append(
-                f"Gemiddeld effect per cohort, gewogen: "
-                f"{fmt_number(grp.iloc[0].estimate, 3, lang)} (SE {fmt_number(grp.iloc[0].std_error, 3, lang)})."
-            )
-            if self.bootstrap:
-                L.append(
-                    f"Standaardfouten uit {self.bootstrap} multiplier-bootstraptrekkingen; "
-                    "intervallen van ATT(g,t) zijn simultane banden."
+                msg(
+                    "did.staggered.pretest",
+                    lang,
+                    df=pt["df"],
+                    stat=fmt_number(pt["statistic"], 2, lang),
+                    p=fmt_p(pt["p_value"], lang),
                 )
-            if np.isfinite(pt["p_value"]):
-                L.append(
-                    f"Toets op parallelle trends vóór de start (Wald, {pt['df']} "
-                    f"vrijheidsgraden): chi2 = {fmt_number(pt['statistic'], 2, lang)}, "
-                    f"{fmt_p(pt['p_value'], lang)}."
-                )
-                if pt["p_value"] < 0.05:
-                    L.append(
-                        "Let op: vóór de start liepen de trends van de behandelde en de "
-                        "vergelijkingsgroep al uiteen. De aanname van parallelle trends is "
-                        "twijfelachtig; lees de effecten als verschillen, niet als causale effecten."
-                    )
-        else:
-            L.append(self.title["en"])
-            units = (
-                f"{self.n_units} units, {self.n_obs} observations"
-                if self.panel
-                else f"{self.n_obs} observations (repeated cross-sections)"
             )
-            L.append(
-                f"Outcome: {self.names['outcome']}; {units}; comparison group: {ctrl}; method: "
-                f"{self._method_words('en')}."
-            )
-            L.append(
-                f"Average effect (all treated cohorts and periods): "
-                f"{fmt_number(simple.estimate, 3, lang)} (SE {fmt_number(simple.std_error, 3, lang)}, "
-                f"{fmt_ci(simple.ci_lower, simple.ci_upper, 3, lang, conf)})."
-            )
-            L.append(
-                f"Weighted average of cohort effects: "
-                f"{fmt_number(grp.iloc[0].estimate, 3, lang)} (SE {fmt_number(grp.iloc[0].std_error, 3, lang)})."
-            )
-            if self.bootstrap:
-                L.append(
-                    f"Standard errors from {self.bootstrap} multiplier bootstrap draws; "
-                    "ATT(g,t) intervals are simultaneous bands."
-                )
-            if np.isfinite(pt["p_value"]):
-                L.append(
-                    f"Pre-test of parallel trends (Wald, {pt['df']} df): chi2 = "
-                    f"{fmt_number(pt['statistic'], 2, lang)}, {fmt_p(pt['p_value'], lang)}."
-                )
-                if pt["p_value"] < 0.05:
-                    L.append(
-                        "Caution: before the start, the trends of the treated and the "
-                        "comparison groups already differed. Parallel trends are doubtful; "
-                        "read the effects as differences, not as causal effects."
-                    )
+            if pt["p_value"] < 0.05:
+                L.append(msg("did.staggered.pretest_fails", lang))
         tab = self.att_gt[["group", "time", "estimate", "std_error", "ci_lower", "ci_upper"]]
         L.append("")
         L.append(text_table(tab.rename(columns={"group": "cohort"}), lang, digits=4, index=False))
@@ -1359,7 +1308,7 @@ class StaggeredResult(Result):
                 )
             ax.set_xlabel(label("year", lang))
         ax.axhline(0, color="0.3", linewidth=1)
-        ax.set_ylabel({"nl": "Effect (ATT)", "en": "Effect (ATT)"}[lang])
+        ax.set_ylabel(msg("figures.staggered.effect_att", lang))
         ax.set_title(
             msg("figures.staggered.att_gt", lang, lvl=fmt_number(100 * (1 - self.alpha), 0, lang)),
             fontsize="medium",
@@ -1387,22 +1336,7 @@ class AggregateResult(Result):
     functions; ``.kind``; ``n`` = number of units.
     """
 
-    title = {
-        "nl": "Samengevatte effecten (Callaway & Sant'Anna)",
-        "en": "Aggregated effects (Callaway & Sant'Anna)",
-    }
-    _KIND = {
-        "simple": {
-            "nl": "gemiddeld over alle behandelde cohorten en jaren",
-            "en": "average over all treated cohorts and periods",
-        },
-        "group": {"nl": "per cohort", "en": "by cohort"},
-        "dynamic": {
-            "nl": "per periode vóór en na de start (event study)",
-            "en": "by time since the start (event study)",
-        },
-        "calendar": {"nl": "per kalenderjaar", "en": "by calendar period"},
-    }
+    title = CatalogueTitle("aggregate")
 
     def __init__(
         self,
@@ -1436,7 +1370,7 @@ class AggregateResult(Result):
             "methods.staggered.outcome_units",
             lang,
             title=self.title[lang],
-            kind=self._KIND[self.kind][lang],
+            kind=msg(f"did.staggered.kind.{self.kind}", lang),
             outcome=self.outcome,
             n=self.n_units,
         )
@@ -1456,11 +1390,7 @@ class AggregateResult(Result):
                     "methods.staggered.intervals_per_element",
                     lang,
                     kind=msg(
-                        {
-                            "nl": "simultane (uniforme) banden" if band else "puntsgewijze intervallen",
-                            "en": "simultaneous (uniform) bands" if band else "pointwise intervals",
-                        },
-                        lang,
+                        "did.staggered.intervals.band" if band else "did.staggered.intervals.pointwise", lang
                     ),
                 )
             )
@@ -1501,10 +1431,7 @@ class AggregateResult(Result):
         else:
             ax.errorbar(x, d["estimate"], yerr=yerr, fmt="o", color=COLORS["post"], capsize=3)
             ax.set_xlabel(
-                {
-                    "group": {"nl": "Cohort (eerste jaar)", "en": "Cohort (first year)"},
-                    "calendar": {"nl": "Jaar", "en": "Year"},
-                }.get(self.kind, {"nl": "", "en": ""})[lang]
+                msg(f"figures.staggered.x.{self.kind}", lang) if self.kind in ("group", "calendar") else ""
             )
         band = len(self._table) > 1 and self._table["ci_type"].iloc[1] == "uniform"
         # one title (what is shown, which intervals): a notebook's own set_title replaces it

@@ -16,6 +16,7 @@ from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.text import text_table
 from evalkit.methods.did._common import (
+    CatalogueTitle,
     absorbing_first_treated,
     binary_column,
     check_unique,
@@ -188,10 +189,7 @@ class TWFEResult(Result):
     ``n`` (in ``tidy()``): units in the panel.
     """
 
-    title = {
-        "nl": "Verschil-in-verschillen met twee-weg vaste effecten (TWFE)",
-        "en": "Two-way fixed effects difference-in-differences (TWFE)",
-    }
+    title = CatalogueTitle("twfe")
     ci: tuple[float, float]
 
     def __init__(
@@ -238,27 +236,26 @@ class TWFEResult(Result):
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         conf = 1 - self.alpha
-        if lang == "nl":
-            return "\n".join(
-                [
-                    self.title["nl"],
-                    f"Uitkomst: {self.outcome}; {self.n_units} eenheden, {self.n_obs} waarnemingen; "
-                    f"standaardfouten geclusterd ({self.n_clusters} clusters).",
-                    f"Effect: {fmt_number(self._att, 3, lang)} (SE {fmt_number(self.std_error, 3, lang)}, "
-                    f"{fmt_ci(*self.ci, 3, lang, conf)}, {fmt_p(self.p_value, lang)}).",
-                    "Let op: bij een gespreide start en effecten die per cohort of in de tijd "
-                    "verschillen, is deze schatting vertekend (zie bacon() en staggered()).",
-                ]
-            )
         return "\n".join(
             [
-                self.title["en"],
-                f"Outcome: {self.outcome}; {self.n_units} units, {self.n_obs} observations; "
-                f"standard errors clustered ({self.n_clusters} clusters).",
-                f"Effect: {fmt_number(self._att, 3, lang)} (SE {fmt_number(self.std_error, 3, lang)}, "
-                f"{fmt_ci(*self.ci, 3, lang, conf)}, {fmt_p(self.p_value, lang)}).",
-                "Caution: with staggered adoption and effects that differ by cohort or over "
-                "time this estimate is biased (see bacon() and staggered()).",
+                self.title[lang],
+                i18n.t(
+                    "did.twfe.outcome",
+                    lang,
+                    outcome=self.outcome,
+                    n_units=self.n_units,
+                    n_obs=self.n_obs,
+                    n_clusters=self.n_clusters,
+                ),
+                i18n.t(
+                    "did.twfe.effect",
+                    lang,
+                    est=fmt_number(self._att, 3, lang),
+                    se=fmt_number(self.std_error, 3, lang),
+                    ci=fmt_ci(*self.ci, 3, lang, conf),
+                    p=fmt_p(self.p_value, lang),
+                ),
+                i18n.t("did.twfe.caution", lang),
             ]
         )
 
@@ -468,10 +465,7 @@ class EventStudyResult(Result):
     ``n`` (in ``tidy()``): units observed at that event time (rows for a repeated cross-section).
     """
 
-    title = {
-        "nl": "Effect per periode vóór en na de start (event study)",
-        "en": "Event study (leads and lags)",
-    }
+    title = CatalogueTitle("event_study")
 
     def __init__(self, *, table, pretest, fit, n_obs, n_clusters, alpha, outcome, window, reference, vcov):
         self._table, self.pretest, self.fit, self.vcov = table, pretest, fit, vcov
@@ -486,37 +480,30 @@ class EventStudyResult(Result):
         lang = resolve_lang(lang)
         pt = self.pretest
         tab = self._table[["event_time", "estimate", "std_error", "ci_lower", "ci_upper"]]
-        if lang == "nl":
-            L = [
-                self.title["nl"],
-                f"Uitkomst: {self.outcome}; {self.n_obs} waarnemingen, {self.n_clusters} "
-                f"clusters; referentie: {self.reference} (eindpunten {self.window} gebundeld).",
-            ]
-            if pt["df"]:
-                L.append(
-                    f"Gezamenlijke toets van de periodes vóór de start (Wald, {pt['df']} vrijheidsgraden): "
-                    f"chi2 = {fmt_number(pt['statistic'], 2, lang)}, {fmt_p(pt['p_value'], lang)}."
+        L = [
+            self.title[lang],
+            i18n.t(
+                "did.event_study.outcome",
+                lang,
+                outcome=self.outcome,
+                n_obs=self.n_obs,
+                n_clusters=self.n_clusters,
+                reference=self.reference,
+                window=self.window,
+            ),
+        ]
+        if pt["df"]:
+            L.append(
+                i18n.t(
+                    "did.event_study.pretest",
+                    lang,
+                    df=pt["df"],
+                    stat=fmt_number(pt["statistic"], 2, lang),
+                    p=fmt_p(pt["p_value"], lang),
                 )
-                if pt["p_value"] < 0.05:
-                    L.append(
-                        "Let op: vóór de start verschillen de groepen al; de aanname van "
-                        "parallelle trends is twijfelachtig."
-                    )
-        else:
-            L = [
-                self.title["en"],
-                f"Outcome: {self.outcome}; {self.n_obs} observations, {self.n_clusters} "
-                f"clusters; reference: {self.reference} (endpoints {self.window} binned).",
-            ]
-            if pt["df"]:
-                L.append(
-                    f"Joint test of the leads (Wald, {pt['df']} df): chi2 = "
-                    f"{fmt_number(pt['statistic'], 2, lang)}, {fmt_p(pt['p_value'], lang)}."
-                )
-                if pt["p_value"] < 0.05:
-                    L.append(
-                        "Caution: the groups already differed before the start; parallel trends are doubtful."
-                    )
+            )
+            if pt["p_value"] < 0.05:
+                L.append(i18n.t("did.event_study.pretest_fails", lang))
         L += ["", text_table(tab, lang, digits={"event_time": 0}, index=False)]
         return "\n".join(L)
 

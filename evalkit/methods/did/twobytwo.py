@@ -15,6 +15,7 @@ from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.text import text_table
 from evalkit.methods.did._common import (
+    CatalogueTitle,
     as_list,
     binary_column,
     drop_missing,
@@ -211,7 +212,7 @@ class TwoByTwoResult(Result):
     ``n`` (in ``tidy()``): observations (rows) in the 2x2 comparison; ``n_clusters`` counts the clusters when the errors are clustered.
     """
 
-    title = {"nl": "Verschil-in-verschillen (2x2)", "en": "Difference-in-differences (2x2)"}
+    title = CatalogueTitle("two_by_two")
     ci: tuple[float, float]
 
     def __init__(
@@ -280,43 +281,34 @@ class TwoByTwoResult(Result):
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         conf = 1 - self.alpha
-        se_name = {
-            "conventional": {"nl": "klassieke", "en": "conventional"},
-            "hc1": {"nl": "heteroskedasticiteit-robuuste (HC1)", "en": "heteroskedasticity-robust (HC1)"},
-            "cluster": {
-                "nl": f"cluster-robuuste (CR1, {self.n_clusters} clusters)",
-                "en": f"cluster-robust (CR1, {self.n_clusters} clusters)",
-            },
-        }
         m = self.means
-        if lang == "nl":
-            L = [
-                self.title["nl"],
-                f"Uitkomst: {self.outcome}; n = {self.n_obs}"
-                f"{'; gewogen met ' + self.weights if self.weights else ''}.",
-                f"Verandering interventiegroep: {fmt_number(m.loc['treated', 'change'], 3, lang)}; "
-                f"vergelijkingsgroep: {fmt_number(m.loc['comparison', 'change'], 3, lang)}.",
-                f"Effect (verschil in verschil{', gecorrigeerd voor ' + ', '.join(self.covariates) if self.covariates else ''}): "
-                f"{fmt_number(self._att, 3, lang)} (SE {fmt_number(self.std_error, 3, lang)}, "
-                f"{se_name[self.se_type]['nl']} standaardfout; {fmt_ci(*self.ci, 3, lang, conf)}; "
-                f"{fmt_p(self.p_value, lang)}).",
-                "Dit is een effect als de groepen zonder interventie dezelfde trend zouden "
-                "hebben gehad (parallelle trends); met twee meetmomenten is dat niet te toetsen.",
-            ]
-        else:
-            L = [
-                self.title["en"],
-                f"Outcome: {self.outcome}; n = {self.n_obs}"
-                f"{'; weighted by ' + self.weights if self.weights else ''}.",
-                f"Change intervention group: {fmt_number(m.loc['treated', 'change'], 3, lang)}; "
-                f"comparison group: {fmt_number(m.loc['comparison', 'change'], 3, lang)}.",
-                f"Effect (difference in differences{', adjusted for ' + ', '.join(self.covariates) if self.covariates else ''}): "
-                f"{fmt_number(self._att, 3, lang)} (SE {fmt_number(self.std_error, 3, lang)}, "
-                f"{se_name[self.se_type]['en']} standard error; {fmt_ci(*self.ci, 3, lang, conf)}; "
-                f"{fmt_p(self.p_value, lang)}).",
-                "This is an effect if both groups would have had the same trend without the "
-                "intervention (parallel trends); with two periods this cannot be tested.",
-            ]
+        weighted = i18n.t("did.two_by_two.weighted_by", lang, weights=self.weights) if self.weights else ""
+        adjusted = (
+            i18n.t("did.two_by_two.adjusted_for", lang, covariates=", ".join(self.covariates))
+            if self.covariates
+            else ""
+        )
+        L = [
+            self.title[lang],
+            i18n.t("did.two_by_two.outcome", lang, outcome=self.outcome, n=self.n_obs, weighted=weighted),
+            i18n.t(
+                "did.two_by_two.changes",
+                lang,
+                treated=fmt_number(m.loc["treated", "change"], 3, lang),
+                comparison=fmt_number(m.loc["comparison", "change"], 3, lang),
+            ),
+            i18n.t(
+                "did.two_by_two.effect",
+                lang,
+                adjusted=adjusted,
+                est=fmt_number(self._att, 3, lang),
+                se=fmt_number(self.std_error, 3, lang),
+                se_name=i18n.t(f"did.two_by_two.se.{self.se_type}", lang, n_clusters=self.n_clusters),
+                ci=fmt_ci(*self.ci, 3, lang, conf),
+                p=fmt_p(self.p_value, lang),
+            ),
+            i18n.t("did.two_by_two.assumption", lang),
+        ]
         L.append("")
         L.append(text_table(self.means, lang, digits=4))
         return "\n".join(L)
