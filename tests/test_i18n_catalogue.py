@@ -180,7 +180,6 @@ LANG_BRANCHES_LEFT: dict[str, int] = {
 INLINE_PAIRS_LEFT: dict[str, int] = {
     "data/readers.py": 50,
     "methods/monitoring.py": 36,
-    "methods/power.py": 17,
     "methods/prepost.py": 16,
     "reports/batch.py": 5,
     "reports/coalition.py": 1,

@@ -59,6 +59,8 @@ from evalkit.core.text import localize_numbers
 __all__ = ["paired", "mcnemar", "did_2x2", "simulate", "PowerResult"]
 
 _EXTRA = ("solved", "method")
+#: A text in the language asked for (a function of ``lang`` that asks the message catalogue).
+_Text = Callable[[str], str]
 _MAX_N = 10_000_000
 
 
@@ -83,7 +85,7 @@ class PowerResult(Result):
         the power reached at the whole number ``n``) and the significance level.
     """
 
-    title = {"nl": "Steekproefgrootte en power", "en": "Sample size and power"}
+    title = {lang: i18n.t("methods.power.title", lang) for lang in i18n.LANGS}
     #: McNemar, exact method: the size of the test actually reached at ``n`` (the exact
     #: test is conservative; G*Power prints it as "actual alpha"). None otherwise.
     actual_alpha: float | None = None
@@ -100,12 +102,12 @@ class PowerResult(Result):
         alpha: float,
         target_power: float | None,
         method: str,
-        effect_label: dict[str, str],
-        unit_label: dict[str, str],
+        effect_label: _Text,
+        unit_label: _Text,
         curve: Callable[[np.ndarray], np.ndarray] | None,
         grid: pd.DataFrame | None = None,
-        notes: Sequence[dict[str, str]] = (),
-        goal: dict[str, str] | None = None,
+        notes: Sequence[_Text] = (),
+        goal: _Text | None = None,
         rows: list[dict] | None = None,
     ):
         self.kind, self.solved = kind, solved
@@ -141,15 +143,15 @@ class PowerResult(Result):
         eff = i18n.fmt_number(self.effect, 2, lang)
         pw = i18n.fmt_pct(self.power, 0, lang)
         a = i18n.fmt_number(self.alpha, 2, lang)
-        unit = i18n.t(self._unit_label, lang)
-        what = i18n.t(self._effect_label, lang)
+        unit = self._unit_label(lang)
+        what = self._effect_label(lang)
         if self._goal is not None:
             first = i18n.t(
                 "methods.power.monte_carlo_with_the_probability",
                 lang,
                 n=self.n,
                 u=unit,
-                g=i18n.t(self._goal, lang),
+                g=self._goal(lang),
                 p=pw,
                 t=i18n.fmt_pct(self.target_power, 0, lang),
             )
@@ -196,11 +198,9 @@ class PowerResult(Result):
             )
         lines = [
             first,
-            i18n.t(
-                {"nl": "Methode: {m}.", "en": "Method: {m}."}, lang, m=localize_numbers(self.method, lang)
-            ),
+            i18n.t("methods.power.method", lang, m=localize_numbers(self.method, lang)),
         ]
-        lines += [i18n.t(note, lang) for note in self._notes]
+        lines += [note(lang) for note in self._notes]
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
     def plot(self, *, ax=None, lang: str | None = None, n_max: int | None = None):
@@ -229,13 +229,13 @@ class PowerResult(Result):
             ax.axhline(self.target_power, color=plotting.COLORS["national"], linestyle="--", linewidth=1.2)
         ax.axvline(self.n, color=plotting.COLORS["highlight"], linestyle=":", linewidth=1.5)
         ax.set_ylim(0, 1.02)
-        ax.set_xlabel(i18n.t("methods.power.number_of", lang, u=i18n.t(self._unit_label, lang)))
+        ax.set_xlabel(i18n.t("methods.power.number_of", lang, u=self._unit_label(lang)))
         ax.set_ylabel("Power")
         ax.set_title(
             i18n.t(
                 "methods.power.power_at",
                 lang,
-                w=i18n.t(self._effect_label, lang),
+                w=self._effect_label(lang),
                 e=i18n.fmt_number(self.effect, 2, lang),
             )
         )
@@ -453,11 +453,8 @@ def paired(
         alpha=alpha_,
         target_power=power_,
         method=method,
-        effect_label={"nl": "d_z", "en": "d_z"},
-        unit_label={
-            "nl": "deelnemers met voor- en nameting",
-            "en": "participants with a pre- and a post-test",
-        },
+        effect_label=lambda lang: "d_z",
+        unit_label=lambda lang: i18n.t("methods.power.unit.participants_pre_post", lang),
         curve=lambda ns: np.array([pw(eff_v, float(m)) for m in ns]),
     )
 
@@ -619,21 +616,13 @@ def mcnemar(
         alpha=alpha_,
         target_power=power_,
         method=m_txt,
-        effect_label={"nl": "odds ratio", "en": "odds ratio"},
-        unit_label={
-            "nl": "deelnemers met voor- en nameting",
-            "en": "participants with a pre- and a post-test",
-        },
+        effect_label=lambda lang: "odds ratio",
+        unit_label=lambda lang: i18n.t("methods.power.unit.participants_pre_post", lang),
         curve=lambda ns: np.array([pw(eff_v, float(max(m, 1))) for m in ns]),
         notes=[
-            {
-                "nl": "Het aandeel deelnemers dat van categorie wisselt is {d}.".format(
-                    d=i18n.fmt_pct(p_disc, 0, "nl")
-                ),
-                "en": "The share of participants who change category is {d}.".format(
-                    d=i18n.fmt_pct(p_disc, 0, "en")
-                ),
-            }
+            lambda lang: i18n.t(
+                "methods.power.note.share_changing_category", lang, d=i18n.fmt_pct(p_disc, 0, lang)
+            )
         ],
     )
     if method == "exact":
@@ -748,14 +737,7 @@ def did_2x2(
     )
     cl = "" if k is None else f", {k} clusters, icc = {icc:g} (design effect)"
     m_txt = f"2x2 difference-in-differences, t-test, rho = {rho:g}{cl}, {alternative}"
-    notes = [
-        {
-            "nl": "n is het totaal over interventie- en vergelijkingsgroep (de helft per "
-            "groep), elk met voor- en nameting.",
-            "en": "n is the total over the intervention and comparison group (half per "
-            "group), each with a pre- and a post-test.",
-        }
-    ]
+    notes: list[_Text] = [lambda lang: i18n.t("methods.power.note.did_n_is_total", lang)]
     return PowerResult(
         kind="did_2x2",
         solved=solved,
@@ -766,8 +748,8 @@ def did_2x2(
         alpha=alpha_,
         target_power=power_,
         method=m_txt,
-        effect_label={"nl": "gestandaardiseerd DiD-effect", "en": "standardised DiD effect"},
-        unit_label={"nl": "deelnemers", "en": "participants"},
+        effect_label=lambda lang: i18n.t("methods.power.effect.standardised_did", lang),
+        unit_label=lambda lang: i18n.t("methods.power.unit.participants", lang),
         curve=lambda ns: np.array([pw(eff_v, float(max(m, lo))) for m in ns]),
         notes=notes,
     )
@@ -906,36 +888,33 @@ def simulate(
         )
     grid = pd.DataFrame(rows_grid)
     reached = grid.loc[grid["power"] >= power_, "n"]
-    notes: list[dict[str, str]] = []
+    notes: list[_Text] = []
     if len(reached):
         n_req = int(reached.iloc[0])
     else:
         n_req = int(grid["n"].iloc[-1])
-        notes.append(
-            {
-                "nl": "Geen van de geprobeerde aantallen haalt de gewenste power; probeer grotere aantallen.",
-                "en": "None of the sample sizes tried reaches the target power; try larger ones.",
-            }
-        )
+        notes.append(lambda lang: i18n.t("methods.power.note.target_not_reached", lang))
     p_req = float(grid.loc[grid["n"] == n_req, "power"].iloc[0])
     if target == "fit":
         what = f"two-factor ML CFA fits (CFI >= {cfi_:g}, RMSEA <= {rmsea_:g})"
-        effect_label = {"nl": "CFI-grens", "en": "CFI bound"}
         effect: float = cfi_
-        goal = {
-            "nl": f"het tweefactormodel goed past (CFI ≥ {i18n.fmt_number(cfi_, 2, 'nl')}, "
-            f"RMSEA ≤ {i18n.fmt_number(rmsea_, 2, 'nl')})",
-            "en": f"the two-factor model fits well (CFI ≥ {cfi_:.2f}, RMSEA ≤ {rmsea_:.2f})",
-        }
     else:
         what = f"invariance by gender rejected at the {level} level (LRT, alpha = {alpha_:g})"
-        effect_label = {"nl": "DIF-verschuiving y07 (logit)", "en": "DIF shift y07 (logit)"}
         effect = 0.6
-        lvl_nl = {"metric": "metrisch", "scalar": "scalair"}[level]
-        goal = {
-            "nl": f"de toets op {lvl_nl}e invariantie naar geslacht verschil vindt",
-            "en": f"the test of {level} invariance by gender finds a difference",
-        }
+
+    def goal(lang: str) -> str:
+        if target == "fit":
+            return i18n.t(
+                "methods.power.goal.model_fits",
+                lang,
+                cfi=i18n.fmt_number(cfi_, 2, lang),
+                rmsea=i18n.fmt_number(rmsea_, 2, lang),
+            )
+        lvl = i18n.t(
+            "methods.power.level.metric" if level == "metric" else "methods.power.level.scalar", lang
+        )
+        return i18n.t("methods.power.goal.invariance_rejected", lang, level=lvl)
+
     method = (
         f"Monte Carlo ({n_rep} replications per n, seed {seed}): {what}; data from "
         "evalkit.datasets.generate_youth"
@@ -954,13 +933,9 @@ def simulate(
         for r in rows_grid
     ]
     rows.append(dict(term="n", estimate=float(n_req), n=n_req, solved=True, method=method))
+    max_se = float(grid["std_error"].max())
     notes.append(
-        {
-            "nl": "Monte-Carlo-schatting: de power per aantal heeft een standaardfout "
-            "van hoogstens {s}.".format(s=i18n.fmt_number(float(grid["std_error"].max()), 3, "nl")),
-            "en": "Monte Carlo estimate: the power per sample size has a standard error "
-            "of at most {s}.".format(s=i18n.fmt_number(float(grid["std_error"].max()), 3, "en")),
-        }
+        lambda lang: i18n.t("methods.power.note.monte_carlo_se", lang, s=i18n.fmt_number(max_se, 3, lang))
     )
     return PowerResult(
         kind="simulate",
@@ -973,8 +948,10 @@ def simulate(
         target_power=power_,
         method=method,
         rows=rows,
-        effect_label=effect_label,
-        unit_label={"nl": "respondenten", "en": "respondents"},
+        effect_label=lambda lang: i18n.t(
+            "methods.power.effect.cfi_bound" if target == "fit" else "methods.power.effect.dif_shift", lang
+        ),
+        unit_label=lambda lang: i18n.t("methods.power.unit.respondents", lang),
         curve=None,
         grid=grid,
         notes=notes,
