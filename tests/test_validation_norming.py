@@ -32,8 +32,8 @@ def test_percentile_ranks_match_scipy(data):
         res = norms(data, score="score", min_cell=10)
     t = res.table
     for (ab, g), sub in data.groupby(["age_band", "gender"]):
-        if len(sub) < 10:
-            continue
+        if len(sub) < 10 or f"age_band={ab}, gender={g}" in res.secondary:
+            continue  # suppressed (small, or hidden so that the small one cannot be recovered)
         cell = t[(t["age_band"] == ab) & (t["gender"] == g)]
         expected = [stats.percentileofscore(sub["score"], x, kind="mean") for x in cell["score"]]
         assert_allclose(cell["percentile_rank"], expected, rtol=1e-12)
@@ -57,7 +57,12 @@ def test_small_cells_suppressed(data):
     assert small["percentile_rank"].isna().all() and small["n"].isna().all()
     assert res.quantiles.loc["age_band=8-11, gender=anders", "suppressed"]
     assert np.isnan(res.quantiles.loc["age_band=8-11, gender=anders", "p50"])
-    assert not res.table.loc[res.table["gender"] != "anders", "suppressed"].any()
+    # one more group hidden (the smallest other one) so that "anders" is not total minus the rest
+    sizes = data[data["gender"] != "anders"].groupby(["age_band", "gender"]).size()
+    smallest = "age_band={}, gender={}".format(*sizes.idxmin())
+    assert res.secondary == (smallest,)
+    shown = res.table.loc[~res.table["group"].isin(["age_band=8-11, gender=anders", smallest])]
+    assert not shown["suppressed"].any()
     t = res.tidy()
     assert list(t.columns[:7]) == ["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "n"]
     assert "onderdrukt" in res.summary()
@@ -112,3 +117,59 @@ def test_by_none_is_one_overall_group_and_bad_arguments(data):
         norms(data, score=None)
     with pytest.raises(DataValidationError, match="infinite"):
         norms(data.assign(score=np.where(data.index == 5, np.inf, data["score"])), score="score")
+
+
+def _recover(res, min_cell):
+    """What an attacker gets from a norm table: the total minus every shown norm group, per
+    raw score (counts) and overall (respondents, sum of scores)."""
+    t, q = res.table, res.quantiles
+    shown = q[~q["suppressed"] & (q.index != "totaal")]
+    total = q.loc["totaal"]
+    n_hidden = total["n"] - shown["n"].sum()
+    counts = t[t["group"] == "totaal"].set_index("score")["count"] - (
+        t[t["group"].isin(shown.index)].groupby("score")["count"].sum()
+    ).reindex(t["score"].unique(), fill_value=0)
+    score_sum = total["n"] * total["mean"] - (shown["n"] * shown["mean"]).sum()
+    return n_hidden, counts, score_sum
+
+
+@pytest.mark.parametrize("small_sizes", [(4,), (3, 2), (1,), (4, 7)])
+def test_a_small_group_cannot_be_recovered_from_the_total(small_sizes):
+    """Secondary suppression: total minus the shown groups always covers at least min_cell
+    respondents (or none), so no small group's size, score counts or mean can be read off."""
+    rng = np.random.default_rng(11)
+    parts = [
+        pd.DataFrame({"band": b, "sex": s, "score": rng.integers(0, 10, size).astype(float)})
+        for (b, s), size in zip([("a", "x"), ("a", "y"), ("b", "x"), ("b", "y")], [60, 35, 40, 50])
+    ]
+    for k, size in enumerate(small_sizes):
+        parts.append(
+            pd.DataFrame({"band": f"c{k}", "sex": "z", "score": rng.integers(0, 10, size).astype(float)})
+        )
+    data = pd.concat(parts, ignore_index=True)
+    with pytest.warns(PrivacyWarning):
+        res = norms(data, score="score", by=["band", "sex"], min_cell=10)
+    small = {f"band=c{k}, sex=z" for k in range(len(small_sizes))}
+    q = res.quantiles
+    assert set(q.index[q["suppressed"]]) >= small
+    n_hidden, counts, score_sum = _recover(res, 10)
+    assert n_hidden == 0 or n_hidden >= 10, n_hidden
+    # the attacker's residual is the hidden groups together, never one small group
+    shown = q[~q["suppressed"] & (q.index != "totaal")]
+    shown_pairs = set(zip(shown["band"], shown["sex"]))
+    hidden = data[[pair not in shown_pairs for pair in zip(data["band"], data["sex"])]]
+    assert n_hidden == len(hidden) and n_hidden > max(small_sizes)
+    assert counts.sum() == n_hidden
+    assert score_sum == pytest.approx(hidden["score"].sum())
+    if sum(small_sizes) >= 10:  # the small groups together are already safe: nothing more hidden
+        assert res.secondary == ()
+    else:  # the smallest shown group is hidden with them
+        assert res.secondary == ("band=a, sex=y",)  # 35 respondents, the smallest
+    assert "Ook onderdrukt" in res.summary("nl") or not res.secondary
+
+
+def test_without_the_total_nothing_more_is_hidden(data):
+    with pytest.warns(PrivacyWarning):
+        res = norms(data, score="score", min_cell=10, include_total=False)
+    assert res.secondary == ()
+    assert res.quantiles["suppressed"].sum() == 1

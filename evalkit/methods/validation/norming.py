@@ -6,7 +6,12 @@ definition (Crocker & Algina 1986; ``scipy.stats.percentileofscore(kind="mean")`
 .. math:: PR(x) = 100 \, \frac{\#\{s < x\} + \tfrac12 \#\{s = x\}}{n}.
 
 Norm groups (cells) with fewer respondents than the privacy threshold are suppressed
-with :func:`evalkit.privacy.suppress`: their percentiles are blanked and flagged.
+with :func:`evalkit.privacy.suppress`: their percentiles are blanked and flagged. The norm
+groups partition the group with everyone, so a hidden group could be recovered as the total
+minus the shown groups (its ``n``, its count at every raw score, its mean); as the disclosure
+layer's rule R3 (:mod:`evalkit.reports.disclosure`), more groups are hidden -- the smallest
+shown one first -- until the respondents in all hidden groups together number at least the
+threshold (secondary or complementary suppression).
 """
 
 from __future__ import annotations
@@ -57,6 +62,9 @@ class NormsResult(Result):
         Percentile ranks with raw scores as rows and norm groups as columns.
     quantiles : DataFrame
         Per norm group: ``n``, the mean, SD and the raw score at each requested percentile.
+    secondary : tuple of str
+        Norm groups large enough to show but hidden so that a small group cannot be recovered
+        from the total by subtraction (flagged ``suppressed`` like the small ones).
 
     ``n`` (in ``tidy()``): respondents in the norm group of that row.
     """
@@ -66,6 +74,7 @@ class NormsResult(Result):
     by: tuple
     score: str
     min_cell: int
+    secondary: tuple = ()
 
     title = CatalogueTitle("norms")
 
@@ -92,7 +101,7 @@ class NormsResult(Result):
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         q = self.quantiles
-        nsup = int(q["suppressed"].sum())
+        nsup = int(q["suppressed"].sum()) - len(self.secondary)
         head = i18n.t(
             "methods.norming.norm_table_for_by_norm",
             lang,
@@ -102,6 +111,12 @@ class NormsResult(Result):
             nsup=nsup,
             min_cell=self.min_cell,
         )
+        if self.secondary:
+            head += " " + msg(
+                "validation.norms.secondary",
+                lang,
+                groups="; ".join(_group_label(g, lang) for g in self.secondary),
+            )
         q = q.drop(columns=list(self.by)).rename(index=lambda g: _group_label(g, lang))
         return head + "\n\n" + q.to_string(float_format=lambda v: fmt_number(v, 1, lang), na_rep="–")
 
@@ -129,6 +144,39 @@ class NormsResult(Result):
         ax.set_title(msg("figures.norms.title", lang), fontsize="medium")
         legend_outside(ax, fontsize=8)
         return localize_axes(ax, lang)
+
+
+def _complementary_groups(n: pd.Series, hidden, total: str, min_cell: int) -> list[str]:
+    """Norm groups to hide besides ``hidden`` so that no hidden group can be recovered by
+    subtraction (secondary suppression).
+
+    ``n`` holds the respondents per norm group (index: group label), ``total`` names the
+    group with everyone, which the other groups partition. While the respondents in the
+    hidden groups together -- the total minus the shown groups -- number more than zero but
+    fewer than ``min_cell``, the smallest shown group is hidden too (the total itself when
+    no group is left), as the disclosure layer's rule R3 does.
+
+    >>> n = pd.Series({"a": 4, "b": 30, "c": 25, "totaal": 59})
+    >>> _complementary_groups(n, {"a"}, "totaal", 10)
+    ['c']
+    >>> _complementary_groups(n, {"a", "c"}, "totaal", 10)
+    []
+    """
+    hidden = set(hidden)
+    if total not in n.index or total in hidden:
+        return []
+    cells = [g for g in n.index if g != total]
+    extra: list[str] = []
+    while True:
+        shown = [g for g in cells if g not in hidden]
+        rest = float(n[total]) - float(sum(n[g] for g in shown))
+        if not 0 < rest < min_cell:
+            return extra
+        pick = min(shown, key=lambda g: (float(n[g]), str(g))) if shown else total
+        hidden.add(pick)
+        extra.append(pick)
+        if pick == total:
+            return extra
 
 
 def _numbers(values, name: str) -> list[float]:
@@ -270,16 +318,25 @@ def norms(
         qrows.append(qrow)
     table = pd.DataFrame(rows)
     qtab = pd.DataFrame(qrows)
+    n_group = qtab.set_index("group")["n"]
+    small = set(n_group.index[n_group < min_cell])
+    secondary = _complementary_groups(n_group, small, TOTAL_GROUP, min_cell) if by else []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        table = suppress(table, n="n", min_cell=min_cell, keep=["group", *by, "score"])
-        qtab = suppress(qtab, n="n", min_cell=min_cell, keep=["group", *by])
+        # a secondary group is suppressed as if its count were unknown
+        table = _suppress(table, secondary, min_cell, keep=["group", *by, "score"])
+        qtab = _suppress(qtab, secondary, min_cell, keep=["group", *by])
     if qtab["suppressed"].any():
         from evalkit.core.errors import PrivacyWarning
 
         warnings.warn(
-            f"{int(qtab['suppressed'].sum())} norm group(s) with fewer than {min_cell} "
-            "respondents suppressed.",
+            f"{len(small)} norm group(s) with fewer than {min_cell} respondents suppressed"
+            + (
+                f", and {len(secondary)} more so that none can be recovered from the total by "
+                "subtraction (secondary suppression)."
+                if secondary
+                else "."
+            ),
             PrivacyWarning,
             stacklevel=2,
         )
@@ -292,5 +349,17 @@ def norms(
         )
     del caught
     return NormsResult(
-        table=table, quantiles=qtab.set_index("group"), by=tuple(by), score=score, min_cell=min_cell
+        table=table,
+        quantiles=qtab.set_index("group"),
+        by=tuple(by),
+        score=score,
+        min_cell=min_cell,
+        secondary=tuple(secondary),
     )
+
+
+def _suppress(tab: pd.DataFrame, secondary: list[str], min_cell: int, keep: list[str]) -> pd.DataFrame:
+    """:func:`evalkit.privacy.suppress` of the small groups and of the ``secondary`` ones."""
+    rule_n = tab["n"].where(~tab["group"].isin(secondary))  # NaN: suppressed
+    out = suppress(tab.assign(_rule_n=rule_n), n="_rule_n", min_cell=min_cell, keep=keep)
+    return out.drop(columns="_rule_n")
