@@ -321,11 +321,9 @@ def norms(
     n_group = qtab.set_index("group")["n"]
     small = set(n_group.index[n_group < min_cell])
     secondary = _complementary_groups(n_group, small, TOTAL_GROUP, min_cell) if by else []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        # a secondary group is suppressed as if its count were unknown
-        table = _suppress(table, secondary, min_cell, keep=["group", *by, "score"])
-        qtab = _suppress(qtab, secondary, min_cell, keep=["group", *by])
+    # one warning below for both tables (suppress itself stays silent)
+    table = _suppress(table, secondary, min_cell, keep=["group", *by, "score"])
+    qtab = _suppress(qtab, secondary, min_cell, keep=["group", *by])
     if qtab["suppressed"].any():
         from evalkit.core.errors import PrivacyWarning
 
@@ -347,7 +345,6 @@ def norms(
             SmallSampleWarning,
             stacklevel=2,
         )
-    del caught
     return NormsResult(
         table=table,
         quantiles=qtab.set_index("group"),
@@ -360,6 +357,6 @@ def norms(
 
 def _suppress(tab: pd.DataFrame, secondary: list[str], min_cell: int, keep: list[str]) -> pd.DataFrame:
     """:func:`evalkit.privacy.suppress` of the small groups and of the ``secondary`` ones."""
-    rule_n = tab["n"].where(~tab["group"].isin(secondary))  # NaN: suppressed
-    out = suppress(tab.assign(_rule_n=rule_n), n="_rule_n", min_cell=min_cell, keep=keep)
+    rule_n = tab["n"].where(~tab["group"].isin(secondary))  # a secondary group: as if its count were unknown
+    out = suppress(tab.assign(_rule_n=rule_n), n="_rule_n", min_cell=min_cell, keep=keep, warn=False)
     return out.drop(columns="_rule_n")
