@@ -28,9 +28,10 @@ import io as _io
 import math
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,7 @@ import pandas as pd
 
 from evalkit.core.checks import check_lang
 from evalkit.core.errors import CodebookError, DataValidationError, ParameterError
+from evalkit.core.i18n import LANGS, catalogue, t
 from evalkit.data.codebook import (
     Codebook,
     Field,
@@ -72,43 +74,22 @@ DATA_SHEET_NAMES = ("gegevens", "data")
 _GM_PATTERN = r"^GM\d{4}$"
 _INT_LIKE = re.compile(r"^\s*\d{1,4}(\.0+)?\s*$")
 
-#: Each rule in the user's words (``rule_text``), Dutch and English.
-RULE_TEXT: dict[str, dict[str, str]] = {
-    "required": {"nl": "verplichte cel is leeg", "en": "required cell is empty"},
-    "type": {"nl": "verkeerd soort waarde", "en": "wrong kind of value"},
-    "enum": {"nl": "antwoord staat niet in de lijst", "en": "answer is not in the list"},
-    "minimum": {"nl": "waarde is te klein", "en": "value is too small"},
-    "maximum": {"nl": "waarde is te groot", "en": "value is too large"},
-    "pattern": {"nl": "waarde heeft niet de juiste vorm", "en": "value does not have the right form"},
-    "unique": {"nl": "waarde komt vaker voor", "en": "value occurs more than once"},
-    "duplicate_key": {"nl": "dubbele regel", "en": "duplicate row"},
-    "requires_baseline": {"nl": "nameting zonder voormeting", "en": "later measurement without baseline"},
-    "in_reference_list": {"nl": "gemeentecode onbekend", "en": "unknown municipality code"},
-    "name_mismatch": {"nl": "naam past niet bij de code", "en": "name does not match the code"},
-    "compare": {"nl": "kolommen spreken elkaar tegen", "en": "columns contradict each other"},
-    "constant_within": {"nl": "waarde verschilt binnen een groep", "en": "value differs within a group"},
-    "band": {"nl": "groep past niet bij de waarde", "en": "group does not match the value"},
-    "item_set": {"nl": "vragenlijst niet compleet", "en": "questionnaire incomplete"},
-    "missing_column": {"nl": "verplichte kolom ontbreekt", "en": "required column is missing"},
-    "unknown_column": {"nl": "kolom onbekend (niet gecontroleerd)", "en": "unknown column (not checked)"},
-    "duplicate_column": {"nl": "kolom staat er twee keer", "en": "column occurs twice"},
-    "coverage": {"nl": "codeboek past niet bij het bestand", "en": "codebook does not fit the file"},
-    "empty_row": {"nl": "lege regel", "en": "empty row"},
-    "empty_file": {"nl": "bestand zonder gegevens", "en": "file without data"},
-    "parse_error": {"nl": "bestand niet te lezen", "en": "file cannot be read"},
-    "extra_fields": {"nl": "regel heeft te veel waarden", "en": "row has too many values"},
-    "encoding": {"nl": "tekens verkeerd opgeslagen", "en": "characters stored wrongly"},
-    "percentage_scale": {
-        "nl": "fracties in plaats van percentages?",
-        "en": "fractions instead of percentages?",
-    },
-}
+_RULE = "data.readers.rule."
+
+#: Each rule in the user's words (``rule_text``), Dutch and English: a read-only view of the
+#: catalogue's ``data.readers.rule.*`` (``RULE_TEXT["type"]["nl"] == "verkeerd soort waarde"``).
+RULE_TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        rule: MappingProxyType({lg: t(f"data.readers.rule.{rule}", lg) for lg in LANGS})
+        for rule in (key.removeprefix(_RULE) for key in catalogue() if key.startswith(_RULE))
+    }
+)
 
 
 def rule_text(rule: str, lang: str = "nl") -> str:
     """A rule name (``"requires_baseline"``) in the user's words, Dutch or English."""
-    texts = RULE_TEXT.get(rule)
-    return texts[check_lang(lang)] if texts else rule
+    check_lang(lang)
+    return t(f"data.readers.rule.{rule}", lang) if rule in RULE_TEXT else rule
 
 
 class _Layout:
@@ -255,28 +236,25 @@ class ValidationReport:
     def summary(self, lang: str | None = None, max_items: int = 20) -> str:
         """Readable report in Dutch (default) or English."""
         lang = check_lang(lang or self.lang)
-        nl = lang == "nl"
-        src = f"'{self.source}'" if self.source else ("de tabel" if nl else "the table")
+        src = f"'{self.source}'" if self.source else t("data.readers.report.the_table", lang)
         ne, nw = self.n_errors, self.n_warnings
         lines = [
-            (
-                f"Controle van {src} met codeboek '{self.codebook}': {self.n_rows} "
-                f"{'regel' if self.n_rows == 1 else 'regels'} met gegevens, "
-                f"{ne} {'fout' if ne == 1 else 'fouten'}, {nw} {'waarschuwing' if nw == 1 else 'waarschuwingen'}."
-            )
-            if nl
-            else (
-                f"Check of {src} against codebook '{self.codebook}': {self.n_rows} data "
-                f"row{'s' if self.n_rows != 1 else ''}, "
-                f"{ne} error{'s' if ne != 1 else ''}, {nw} warning{'s' if nw != 1 else ''}."
+            t(
+                "data.readers.report.head",
+                lang,
+                src=src,
+                codebook=self.codebook,
+                rows=_n_rows(self.n_rows, lang),
+                errors=_n_errors(ne, lang),
+                warnings=t(
+                    "data.readers.report.warnings.one" if nw == 1 else "data.readers.report.warnings.many",
+                    lang,
+                    n=nw,
+                ),
             )
         ]
         if self.ok:
-            lines.append(
-                "Geen fouten gevonden: het bestand voldoet aan het codeboek."
-                if nl
-                else "No errors found: the file meets the codebook."
-            )
+            lines.append(t("data.readers.report.no_errors", lang))
         err = self._frame("error", lang)
         if ne:
             where = err["column_letter"].where(err["column_letter"].notna(), "")
@@ -287,7 +265,7 @@ class ValidationReport:
                 .size()
             )
             lines.append("")
-            lines.append("Fouten per soort en kolom:" if nl else "Errors by kind and column:")
+            lines.append(t("data.readers.report.by_kind", lang))
             wide = max(len(str(w)) for w, _ in counts.index)
             widc = max(len(str(c)) for _, c in counts.index)
             for (what, c), k in counts.items():
@@ -295,15 +273,15 @@ class ValidationReport:
             lines.append("")
             shown = err.head(max_items)
             lines.append(
-                (f"Eerste {len(shown)} van {ne} fouten:" if nl else f"First {len(shown)} of {ne} errors:")
+                t("data.readers.report.first_errors", lang, shown=len(shown), n=ne)
                 if ne > len(shown)
-                else ("Fouten:" if nl else "Errors:")
+                else t("data.readers.report.errors_title", lang) + ":"
             )
             lines += [f"  - {m}" for m in shown["message"]]
         warn = self._frame("warning", lang)
         if nw:
             lines.append("")
-            lines.append("Waarschuwingen:" if nl else "Warnings:")
+            lines.append(t("data.readers.report.warnings_title", lang) + ":")
             lines += [f"  - {m}" for m in warn["message"].head(max_items)]
             if nw > max_items:
                 lines.append(f"  ... (+{nw - max_items})")
@@ -319,7 +297,7 @@ class ValidationReport:
         )
 
     def _repr_html_(self) -> str:
-        nl = self.lang == "nl"
+        lang = self.lang
         head = html.escape(self.summary(max_items=0).split("\n\n")[0])
         colour = "#009e73" if self.ok else "#d55e00"
         parts = [
@@ -328,11 +306,11 @@ class ValidationReport:
         ]
         show = ["cell", "header", "value", "rule_text", "message"]
         for title, frame in (
-            ("Fouten" if nl else "Errors", self.errors),
-            ("Waarschuwingen" if nl else "Warnings", self.warnings),
+            (t("data.readers.report.errors_title", lang), self.errors),
+            (t("data.readers.report.warnings_title", lang), self.warnings),
         ):
             if len(frame):
-                more = f" (eerste 100 van {len(frame)})" if nl else f" (first 100 of {len(frame)})"
+                more = t("data.readers.report.first_100", lang, n=len(frame))
                 parts.append(f"<h4>{title}{more if len(frame) > 100 else ''}</h4>")
                 parts.append(
                     frame[show].head(100).to_html(index=False, border=0, na_rep="", classes="evalkit-table")
@@ -347,7 +325,35 @@ class ValidationReport:
 # =======================================================================================
 # Issue collection
 # =======================================================================================
-_Text = Callable[..., str] | str  # (row, value) -> text; loops bind more as defaults
+class _Say:
+    """One catalogue message for every row of an issue: its key and values (a value may be a
+    function of the language, such as a field's ``title``). Made by :func:`_say`."""
+
+    __slots__ = ("key", "values")
+
+    def __init__(self, key: str, values: dict[str, Any]):
+        self.key, self.values = key, values
+
+    def __call__(self, row: Any, value: Any, lang: str) -> str:
+        return t(self.key, lang, **{k: v(lang) if callable(v) else v for k, v in self.values.items()})
+
+
+def _say(key: str, **values: Any) -> _Say:
+    """The message ``key`` of the catalogue, the same for every row of an issue."""
+    return _Say(key, values)
+
+
+#: A problem or fix text: :func:`_say` (the same for every row) or a function
+#: ``(row, value, lang) -> text`` (loops bind their variables as default arguments).
+_Text = _Say | Callable[..., str]
+
+
+def _n_rows(n: int, lang: str) -> str:
+    return t("data.readers.report.rows.one" if n == 1 else "data.readers.report.rows.many", lang, n=n)
+
+
+def _n_errors(n: int, lang: str) -> str:
+    return t("data.readers.report.errors.one" if n == 1 else "data.readers.report.errors.many", lang, n=n)
 
 
 class _Issues:
@@ -381,39 +387,45 @@ class _Issues:
         return h
 
     def prefix(
-        self, lang: str, row: int | None, column: str | None, index: int | None, shown: str | None
-    ) -> str:
-        nl = lang == "nl"
+        self, lang: str, column: str | None, index: int | None, shown: str | None
+    ) -> Callable[[Any], str]:
+        """The start of the messages of one issue in ``lang``: a function of the row that
+        names file, sheet, row and column as the user's program shows them (``Bestand
+        'x.csv', regel 5 (in Excel rij 5), kolom C 'Leeftijd': ``)."""
         lay = self.layout
-        parts = []
+        head = []
         if self.source:
-            parts.append(("bestand " if nl else "file ") + f"'{self.source}'")
+            head.append(t("data.readers.place.file", lang, source=self.source))
             if lay.kind == "xlsx" and lay.sheet:
-                parts.append(("blad " if nl else "sheet ") + f"'{lay.sheet}'")
-        if row is not None:
-            if lay.kind == "csv":
-                parts.append(
-                    f"regel {lay.line(row)} (in Excel rij {lay.excel_row(row)})"
-                    if nl
-                    else f"line {lay.line(row)} (row {lay.excel_row(row)} in Excel)"
-                )
-            elif lay.kind == "xlsx":
-                parts.append(("rij " if nl else "row ") + str(lay.excel_row(row)))
-            elif lay.kind == "sav":
-                parts.append(("geval " if nl else "case ") + str(row))
-            else:
-                parts.append(("rij " if nl else "row ") + str(row))
+                head.append(t("data.readers.place.sheet", lang, sheet=lay.sheet))
+        tail = []
         h = self.header(column, lang, index, shown)
         if h is not None:
             letter = lay.letter(index)
-            word = (
-                ("variabele " if nl else "variable ")
-                if lay.kind == "sav"
-                else ("kolom " if nl else "column ")
-            )
-            parts.append(word + (f"{letter} " if letter else "") + f"'{h}'")
-        s = ", ".join(parts)
-        return (s[:1].upper() + s[1:] + ": ") if s else ""
+            if lay.kind == "sav":
+                tail.append(t("data.readers.place.variable", lang, header=h))
+            elif letter:
+                tail.append(t("data.readers.place.column_at", lang, letter=letter, header=h))
+            else:
+                tail.append(t("data.readers.place.column", lang, header=h))
+
+        def place(row: int | None) -> str:
+            parts = list(head)
+            if row is not None:
+                if lay.kind == "csv":
+                    parts.append(
+                        t("data.readers.place.line", lang, line=lay.line(row), row=lay.excel_row(row))
+                    )
+                elif lay.kind == "xlsx":
+                    parts.append(t("data.readers.place.row", lang, row=lay.excel_row(row)))
+                elif lay.kind == "sav":
+                    parts.append(t("data.readers.place.case", lang, case=row))
+                else:
+                    parts.append(t("data.readers.place.row", lang, row=row))
+            s = ", ".join(parts + tail)
+            return (s[:1].upper() + s[1:] + ": ") if s else ""
+
+        return place
 
     def add(
         self,
@@ -421,19 +433,17 @@ class _Issues:
         column: str | None,
         rows: Sequence | np.ndarray | None,
         values: Sequence | np.ndarray | None,
-        nl: _Text,
-        en: _Text,
+        problem: _Text,
         severity: str = "error",
         *,
-        fix_nl: _Text = "",
-        fix_en: _Text = "",
+        fix: _Text | None = None,
         index: int | None = None,
         shown: str | None = None,
     ) -> None:
         """Add issues. ``rows`` are 1-based data rows (None: one file-level issue).
 
-        ``nl``/``en`` state the problem, ``fix_nl``/``fix_en`` what to do (both may be
-        callables of ``(row, value)``, called before ``add`` returns; callers in loops bind
+        ``problem`` states the problem, ``fix`` what to do, in each language (see
+        :data:`_Text`; functions are called before ``add`` returns; callers in loops bind
         their loop variables as default arguments all the same); the message is prefix +
         problem + fix. ``index``
         is the column's position in the file (default: where ``column`` was found) and
@@ -451,14 +461,12 @@ class _Issues:
             index = self.positions.get(column)
         msgs: dict[str, list[str]] = {}
         fixes: dict[str, list[str]] = {}
-        for lang, tmpl, fix in (("nl", nl, fix_nl), ("en", en, fix_en)):
-            prob = [tmpl(r, v) if callable(tmpl) else tmpl for r, v in zip(rows_l, vals_l)]
-            fx = [fix(r, v) if callable(fix) else fix for r, v in zip(rows_l, vals_l)]
+        for lang in LANGS:
+            prob = _texts(problem, lang, rows_l, vals_l)
+            fx = _texts(fix, lang, rows_l, vals_l)
             fixes[lang] = fx
-            msgs[lang] = [
-                self.prefix(lang, r, column, index, shown) + (p + " " + f if f else p)
-                for r, p, f in zip(rows_l, prob, fx)
-            ]
+            place = self.prefix(lang, column, index, shown)
+            msgs[lang] = [place(r) + (p + " " + f if f else p) for r, p, f in zip(rows_l, prob, fx)]
         lay = self.layout
         letter = lay.letter(index) if (column is not None or shown is not None) else None
         excel_rows = [None if r is None else lay.excel_row(r) for r in rows_l]
@@ -469,31 +477,32 @@ class _Issues:
                 "value": vals_l,
                 "rule": rule,
                 "severity": severity,
-                "message_nl": msgs["nl"],
-                "message_en": msgs["en"],
-                "fix_nl": fixes["nl"],
-                "fix_en": fixes["en"],
+                **{f"message_{lg}": msgs[lg] for lg in LANGS},
+                **{f"fix_{lg}": fixes[lg] for lg in LANGS},
                 "excel_row": excel_rows,
                 "line": [None if r is None else lay.line(r) for r in rows_l],
                 "column_letter": letter,
                 "cell": [f"{letter}{er}" if letter and er is not None else None for er in excel_rows],
-                "header_nl": self.header(column, "nl", index, shown),
-                "header_en": self.header(column, "en", index, shown),
+                **{f"header_{lg}": self.header(column, lg, index, shown) for lg in LANGS},
             }
         )
 
     def rows_text(self, rows: Sequence[int], lang: str) -> str:
         """Other data rows named as the user's program numbers them (``rijen 3, 9``)."""
-        lay, nl = self.layout, lang == "nl"
+        lay = self.layout
         if lay.kind == "csv":
             nums = [lay.line(r) for r in rows]
-            word = ("regel", "regels") if nl else ("line", "lines")
         elif lay.kind == "sav":
-            nums, word = list(rows), (("geval", "gevallen") if nl else ("case", "cases"))
+            nums = list(rows)
         else:
             nums = [lay.excel_row(r) if lay.kind == "xlsx" else r for r in rows]
-            word = ("rij", "rijen") if nl else ("row", "rows")
-        return f"{word[len(nums) != 1]} {_rows_text([int(x) for x in nums if x is not None], lang)}"
+        shown = _rows_text([int(x) for x in nums if x is not None], lang)
+        one = len(nums) == 1
+        if lay.kind == "csv":
+            return t("data.readers.rows.line.one" if one else "data.readers.rows.line.many", lang, rows=shown)
+        if lay.kind == "sav":
+            return t("data.readers.rows.case.one" if one else "data.readers.rows.case.many", lang, rows=shown)
+        return t("data.readers.rows.row.one" if one else "data.readers.rows.row.many", lang, rows=shown)
 
     def frame(self) -> pd.DataFrame:
         cols = [
@@ -561,18 +570,26 @@ def _display(v: Any) -> str:
     return str(v)
 
 
+def _texts(text: _Text | None, lang: str, rows: list, values: list) -> list[str]:
+    """A problem or fix text in ``lang`` for every row of an issue."""
+    if text is None:
+        return [""] * len(rows)
+    if isinstance(text, _Say):
+        return [text(None, None, lang)] * len(rows)
+    return [text(r, v, lang) for r, v in zip(rows, values)]
+
+
 def _fmt_num(x: Any, lang: str) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return ""
-    s = _display(x)
-    return s.replace(".", ",") if lang == "nl" else s
+    return _display(x).replace(".", t("data.readers.decimal_sign", lang))
 
 
 def _rows_text(rows: Sequence[int], lang: str) -> str:
     rows = list(rows)
     shown = ", ".join(str(r) for r in rows[:10])
     if len(rows) > 10:
-        shown += f" {'en' if lang == 'nl' else 'and'} {len(rows) - 10} {'meer' if lang == 'nl' else 'more'}"
+        shown += t("data.readers.rows.more", lang, n=len(rows) - 10)
     return shown
 
 
@@ -778,77 +795,43 @@ def _finish_numeric(f: Field, num: np.ndarray, missing, type_bad, text) -> _Colu
 # =======================================================================================
 # Messages
 # =======================================================================================
-def _type_msgs(f: Field) -> tuple[Callable[..., str], ...]:
-    """(problem nl, problem en, fix nl, fix en) for a value of the wrong type."""
+def _type_msgs(f: Field) -> tuple[_Text, _Text]:
+    """(problem, fix) for a value of the wrong type."""
     if f.type == "integer":
 
         def thousands(v: Any, lang: str) -> str:
             if re.fullmatch(r"\d{1,3}([.,]\d{3})+", str(v)):
-                return (
-                    " Gebruik geen scheidingsteken voor duizendtallen: schrijf "
-                    + re.sub(r"[.,]", "", str(v))
-                    + "."
-                    if lang == "nl"
-                    else " Do not use a thousands separator: write " + re.sub(r"[.,]", "", str(v)) + "."
-                )
+                return t("data.readers.type.thousands", lang, digits=re.sub(r"[.,]", "", str(v)))
             return ""
 
         return (
-            lambda r, v: f"'{v}' is geen geheel getal.",
-            lambda r, v: f"'{v}' is not a whole number.",
-            lambda r, v: (
-                "Vul een heel getal in (zoals 67), zonder letters, tekens of decimalen." + thousands(v, "nl")
-            ),
-            lambda r, v: (
-                "Enter a whole number (such as 67), without letters, symbols or decimals."
-                + thousands(v, "en")
-            ),
+            lambda r, v, lg: t("data.readers.type.integer.problem", lg, value=v),
+            lambda r, v, lg: t("data.readers.type.integer.fix", lg, thousands=thousands(v, lg)),
         )
     if f.type == "number":
         return (
-            lambda r, v: f"'{v}' is geen getal.",
-            lambda r, v: f"'{v}' is not a number.",
-            lambda r, v: "Vul een getal in, zoals 12,5 of 12.5.",
-            lambda r, v: "Enter a number, such as 12.5 or 12,5.",
+            lambda r, v, lg: t("data.readers.type.number.problem", lg, value=v),
+            _say("data.readers.type.number.fix"),
         )
     if f.type == "date":
         return (
-            lambda r, v: f"'{v}' is geen geldige datum.",
-            lambda r, v: f"'{v}' is not a valid date.",
-            lambda r, v: "Schrijf de datum als 15-03-2024 of 2024-03-15.",
-            lambda r, v: "Write the date as 2024-03-15 or 15-03-2024.",
+            lambda r, v, lg: t("data.readers.type.date.problem", lg, value=v),
+            _say("data.readers.type.date.fix"),
         )
     return (
-        lambda r, v: f"'{v}' is geen ja/nee-waarde.",
-        lambda r, v: f"'{v}' is not a yes/no value.",
-        lambda r, v: "Vul ja of nee in.",
-        lambda r, v: "Enter yes or no.",
+        lambda r, v, lg: t("data.readers.type.boolean.problem", lg, value=v),
+        _say("data.readers.type.boolean.fix"),
     )
 
 
 def _gm_hint(v: str, lang: str) -> str:
-    nl = lang == "nl"
     if _INT_LIKE.match(v):
         code = "GM" + str(int(float(v))).zfill(4)
-        return (
-            f" Bedoelt u {code}? Een gemeentecode is tekst: GM en vier cijfers. Er wordt niets "
-            "automatisch aangevuld; zet de kolom in Excel op 'Tekst' en vul de hele code in."
-            if nl
-            else f" Did you mean {code}? A municipality code is text: GM and four digits. Nothing is "
-            "filled in automatically; format the column as 'Text' in Excel and enter the full code."
-        )
+        return t("data.readers.gm.did_you_mean", lang, code=code)
     if re.fullmatch(r"(?i)gm\s*\d{4}", v):
         code = "GM" + re.sub(r"\D", "", v)
-        return (
-            f" Schrijf {code} (hoofdletters GM, geen spatie)."
-            if nl
-            else f" Write {code} (capital GM, no space)."
-        )
-    return (
-        " Een gemeentecode is GM en vier cijfers, zoals GM0363."
-        if nl
-        else " A municipality code is GM and four digits, such as GM0363."
-    )
+        return t("data.readers.gm.write", lang, code=code)
+    return t("data.readers.gm.form", lang)
 
 
 # =======================================================================================
@@ -903,34 +886,16 @@ def _coverage(
             best = (other_name, k)
     tot = len(named)
     if best:
-        fix_nl = (
-            f"Dit lijkt een bestand voor codeboek '{best[0]}' ({best[1]} van de {tot} kolommen "
-            f"herkend): controleer het met --codebook {best[0]}."
-        )
-        fix_en = (
-            f"This looks like a file for codebook '{best[0]}' ({best[1]} of the {tot} columns "
-            f"recognised): check it with --codebook {best[0]}."
-        )
+        fix = _say("data.readers.coverage.fix_other", other=best[0], k=best[1], total=tot)
     else:
-        fix_nl = (
-            "Controleer of dit het goede codeboek is en of de kolomkoppen kloppen; het sjabloon "
-            f"toont de koppen (evalkit template {cb.name} --out sjabloon.xlsx)."
-        )
-        fix_en = (
-            "Check that this is the right codebook and that the column headers are right; the "
-            f"template shows the headers (evalkit template {cb.name} --out template.xlsx)."
-        )
+        fix = _say("data.readers.coverage.fix_check", codebook=cb.name)
     iss.add(
         "coverage",
         None,
         None,
         f"{known}/{tot}",
-        f"codeboek '{cb.name}' herkent {known} van de {tot} kolommen van dit bestand, dus het "
-        "bestand is grotendeels niet gecontroleerd.",
-        f"codebook '{cb.name}' recognises {known} of the {tot} columns of this file, so most of "
-        "the file was not checked.",
-        fix_nl=fix_nl,
-        fix_en=fix_en,
+        _say("data.readers.coverage.problem", codebook=cb.name, known=known, total=tot),
+        fix=fix,
     )
     return False
 
@@ -953,8 +918,8 @@ def _check(
     positions = {name: i for i, name in rename.items()}
     iss = _Issues(cb, source, headers, positions, layout)
     unreadable = False
-    for args in pre_issues or []:
-        iss.add(*args[:6], **(args[6] if len(args) > 6 else {}))
+    for args in pre_issues or []:  # (rule, column, rows, values, problem[, keywords of add])
+        iss.add(*args[:5], **(args[5] if len(args) > 5 else {}))
         unreadable = unreadable or args[0] == "parse_error"
 
     # positional access (duplicate headers are possible)
@@ -969,10 +934,8 @@ def _check(
             None,
             None,
             None,
-            "het bestand bevat geen gegevens (alleen een kopregel of helemaal niets).",
-            "the file holds no data (only a header row or nothing at all).",
-            fix_nl="Vul minstens één regel in onder de kopregel.",
-            fix_en="Fill in at least one row below the header row.",
+            _say("data.readers.empty_file.problem"),
+            fix=_say("data.readers.empty_file.fix"),
         )
     present = set(rename.values())
     no_columns = len(cols) == 0
@@ -984,10 +947,8 @@ def _check(
                 f.name,
                 None,
                 None,
-                "de verplichte kolom ontbreekt.",
-                "the required column is missing.",
-                fix_nl=f"Voeg een kolom toe met de kop '{f.title('nl')}'.",
-                fix_en=f"Add a column headed '{f.title('en')}'.",
+                _say("data.readers.missing_column.problem"),
+                fix=_say("data.readers.missing_column.fix", title=f.title),
             )
     for i, name, first in duplicates:
         iss.add(
@@ -995,34 +956,27 @@ def _check(
             name,
             None,
             str(cols[i]),
-            f"de kolommen '{first}' en '{cols[i]}' betekenen allebei '{cb[name].title('nl')}'; alleen de eerste wordt gebruikt.",
-            f"the columns '{first}' and '{cols[i]}' both mean '{cb[name].title('en')}'; only the first is used.",
-            fix_nl="Verwijder of hernoem er één.",
-            fix_en="Remove or rename one.",
+            _say("data.readers.duplicate_column.problem", first=first, second=cols[i], title=cb[name].title),
+            fix=_say("data.readers.duplicate_column.fix"),
             index=i,
             shown=str(cols[i]),
         )
     for i in unknown if fits else []:  # a codebook that does not fit: one error says it
         h = str(cols[i])
         close = difflib.get_close_matches(normalize_label(h), list(cb.aliases), n=1, cutoff=0.75)
-        hint_nl = (
-            f"Bedoelt u '{cb.aliases[close[0]]}'?"
+        hint = (
+            _say("data.readers.unknown_column.did_you_mean", name=cb.aliases[close[0]])
             if close
-            else "Verwijder de kolom als u hem niet nodig heeft."
-        )
-        hint_en = (
-            f"Did you mean '{cb.aliases[close[0]]}'?" if close else "Remove the column if you do not need it."
+            else _say("data.readers.unknown_column.remove")
         )
         iss.add(
             "unknown_column",
             None,
             None,
             h,
-            f"de kolom '{h}' staat niet in codeboek '{cb.name}' en wordt niet gecontroleerd.",
-            f"the column '{h}' is not in codebook '{cb.name}' and is not checked.",
+            _say("data.readers.unknown_column.problem", header=h, codebook=cb.name),
             severity="warning",
-            fix_nl=hint_nl,
-            fix_en=hint_en,
+            fix=hint,
             index=i,
             shown=h,
         )
@@ -1033,11 +987,9 @@ def _check(
                 None,
                 None,
                 f"#{i + 1}",
-                "deze kolom heeft geen kop maar wel gegevens; deze worden niet gebruikt.",
-                "this column has no header but holds data, which are not used.",
+                _say("data.readers.blank_header.problem"),
                 severity="warning",
-                fix_nl="Geef de kolom een kop.",
-                fix_en="Give the column a header.",
+                fix=_say("data.readers.blank_header.fix"),
                 index=i,
                 shown="",
             )
@@ -1045,17 +997,18 @@ def _check(
         alts: dict[str, list[str]] = rule["alternatives"]
         if not any(set(items) <= present for items in alts.values()):
             lack = {k: [c for c in v if c not in present] for k, v in alts.items()}
-            lack_nl = "; ".join(f"{k}: {', '.join(cb[c].title('nl') for c in v)}" for k, v in lack.items())
-            lack_en = "; ".join(f"{k}: {', '.join(cb[c].title('en') for c in v)}" for k, v in lack.items())
             iss.add(
                 "item_set",
                 None,
                 None,
                 None,
-                f"de vragenlijst is niet compleet: het bestand moet alle items van één van deze versies bevatten ({', '.join(alts)}).",
-                f"the questionnaire is incomplete: the file must hold all items of one of these versions ({', '.join(alts)}).",
-                fix_nl=f"Voeg de ontbrekende kolommen toe (per versie: {lack_nl}).",
-                fix_en=f"Add the missing columns (per version: {lack_en}).",
+                _say("data.readers.item_set.problem", versions=", ".join(alts)),
+                fix=_say(
+                    "data.readers.item_set.fix",
+                    missing=lambda lg, lack=lack: "; ".join(
+                        f"{k}: {', '.join(cb[c].title(lg) for c in v)}" for k, v in lack.items()
+                    ),
+                ),
             )
 
     # -- convert every known column -------------------------------------------------------
@@ -1084,10 +1037,8 @@ def _check(
             None,
             None,
             None,
-            "alle regels van het bestand zijn leeg.",
-            "every row of the file is empty.",
-            fix_nl="Vul minstens één regel in.",
-            fix_en="Fill in at least one row.",
+            _say("data.readers.all_rows_empty.problem"),
+            fix=_say("data.readers.all_rows_empty.fix"),
         )
     elif all_missing.any():
         rows = np.flatnonzero(all_missing) + 1
@@ -1096,10 +1047,8 @@ def _check(
             None,
             rows,
             None,
-            "deze regel is helemaal leeg.",
-            "this row is completely empty.",
-            fix_nl="Verwijder de lege regel.",
-            fix_en="Delete the empty row.",
+            _say("data.readers.empty_row.problem"),
+            fix=_say("data.readers.empty_row.fix"),
         )
     rownum = np.arange(1, n + 1)
 
@@ -1120,37 +1069,28 @@ def _check(
                 f.name,
                 rownum[m],
                 None,
-                "is leeg, maar deze kolom is verplicht.",
-                "is empty, but this column is required.",
-                fix_nl="Vul een waarde in.",
-                fix_en="Fill in a value.",
+                _say("data.readers.required.problem"),
+                fix=_say("data.readers.required.fix"),
             )
         m = c.type_bad & live
         if m.any():
-            tnl, ten, fnl, fen = _type_msgs(f)
+            problem, fix = _type_msgs(f)
             if f.type == "integer" and f.enum is not None:
-                allowed = {lg: f.allowed_text(lg) for lg in ("nl", "en")}
-                tnl = lambda r, v: f"'{v}' is geen toegestaan antwoord."  # noqa: E731
-                ten = lambda r, v: f"'{v}' is not an allowed answer."  # noqa: E731
-                fnl = lambda r, v, a=allowed["nl"]: f"Kies een van: {a}."  # noqa: E731
-                fen = lambda r, v, a=allowed["en"]: f"Choose one of: {a}."  # noqa: E731
-            iss.add("type", f.name, rownum[m], raw_values(c, f.name, m), tnl, ten, fix_nl=fnl, fix_en=fen)
+                problem = lambda r, v, lg: t("data.readers.type.answer.problem", lg, value=v)  # noqa: E731
+                fix = _say("data.readers.choose", allowed=f.allowed_text)
+            iss.add("type", f.name, rownum[m], raw_values(c, f.name, m), problem, fix=fix)
         m = c.enum_bad & live
         if m.any():
-            a_nl, a_en = f.allowed_text("nl"), f.allowed_text("en")
             iss.add(
                 "enum",
                 f.name,
                 rownum[m],
                 raw_values(c, f.name, m),
-                lambda r, v: f"'{v}' is geen toegestane waarde.",
-                lambda r, v: f"'{v}' is not an allowed value.",
-                fix_nl=f"Kies een van: {a_nl}.",
-                fix_en=f"Choose one of: {a_en}.",
+                lambda r, v, lg: t("data.readers.enum.problem", lg, value=v),
+                fix=_say("data.readers.choose", allowed=f.allowed_text),
             )
         if f.type in ("integer", "number") and (f.minimum is not None or f.maximum is not None):
             num = c.typed.astype("float64")
-            rng_nl, rng_en = f.allowed_text("nl"), f.allowed_text("en")
             if f.minimum is not None:
                 m = (num < f.minimum).fillna(False).to_numpy(dtype=bool) & live
                 iss.add(
@@ -1158,10 +1098,10 @@ def _check(
                     f.name,
                     rownum[m],
                     raw_values(c, f.name, m),
-                    lambda r, v, f=f: f"{v} is kleiner dan het minimum {_fmt_num(f.minimum, 'nl')}.",
-                    lambda r, v, f=f: f"{v} is below the minimum {f.minimum}.",
-                    fix_nl=f"Toegestaan: {rng_nl}.",
-                    fix_en=f"Allowed: {rng_en}.",
+                    lambda r, v, lg, f=f: t(
+                        "data.readers.minimum.problem", lg, value=v, minimum=_fmt_num(f.minimum, lg)
+                    ),
+                    fix=_say("data.readers.allowed", allowed=f.allowed_text),
                 )
             if f.maximum is not None:
                 m = (num > f.maximum).fillna(False).to_numpy(dtype=bool) & live
@@ -1170,14 +1110,14 @@ def _check(
                     f.name,
                     rownum[m],
                     raw_values(c, f.name, m),
-                    lambda r, v, f=f: f"{v} is groter dan het maximum {_fmt_num(f.maximum, 'nl')}.",
-                    lambda r, v, f=f: f"{v} is above the maximum {f.maximum}.",
-                    fix_nl=f"Toegestaan: {rng_nl}.",
-                    fix_en=f"Allowed: {rng_en}.",
+                    lambda r, v, lg, f=f: t(
+                        "data.readers.maximum.problem", lg, value=v, maximum=_fmt_num(f.maximum, lg)
+                    ),
+                    fix=_say("data.readers.allowed", allowed=f.allowed_text),
                 )
         if f.pattern and f.type == "string":
-            t = c.typed
-            m = (t.notna() & ~t.str.fullmatch(f.pattern).fillna(False)).to_numpy(dtype=bool) & live
+            ts = c.typed
+            m = (ts.notna() & ~ts.str.fullmatch(f.pattern).fillna(False)).to_numpy(dtype=bool) & live
             if m.any():
                 if f.pattern == _GM_PATTERN:
                     iss.add(
@@ -1185,10 +1125,8 @@ def _check(
                         f.name,
                         rownum[m],
                         raw_values(c, f.name, m),
-                        lambda r, v: f"'{v}' is geen geldige gemeentecode.",
-                        lambda r, v: f"'{v}' is not a valid municipality code.",
-                        fix_nl=lambda r, v: _gm_hint(str(v), "nl").strip(),
-                        fix_en=lambda r, v: _gm_hint(str(v), "en").strip(),
+                        lambda r, v, lg: t("data.readers.pattern.municipality", lg, value=v),
+                        fix=lambda r, v, lg: _gm_hint(str(v), lg).strip(),
                     )
                 else:
                     iss.add(
@@ -1196,32 +1134,28 @@ def _check(
                         f.name,
                         rownum[m],
                         raw_values(c, f.name, m),
-                        lambda r, v, f=f: f"'{v}' heeft niet de juiste vorm (patroon {f.pattern}).",
-                        lambda r, v, f=f: f"'{v}' does not have the right form (pattern {f.pattern}).",
-                        fix_nl="Verbeter de waarde volgens de uitleg in het codeboek.",
-                        fix_en="Correct the value as the codebook explains.",
+                        lambda r, v, lg, f=f: t(
+                            "data.readers.pattern.problem", lg, value=v, pattern=f.pattern
+                        ),
+                        fix=_say("data.readers.pattern.fix"),
                     )
         if f.unique:
-            t = c.typed
-            ok = t.notna().to_numpy(dtype=bool) & live
+            ts = c.typed
+            ok = ts.notna().to_numpy(dtype=bool) & live
             dup = np.zeros(n, dtype=bool)
-            dup[ok] = t[ok].duplicated(keep=False).to_numpy()
+            dup[ok] = ts[ok].duplicated(keep=False).to_numpy()
             if dup.any():
-                groups = pd.Series(rownum[dup]).groupby(t[dup].astype(str).to_numpy()).agg(list)
-                others = {r: [o for o in groups[str(v)] if o != r] for r, v in zip(rownum[dup], t[dup])}
+                groups = pd.Series(rownum[dup]).groupby(ts[dup].astype(str).to_numpy()).agg(list)
+                others = {r: [o for o in groups[str(v)] if o != r] for r, v in zip(rownum[dup], ts[dup])}
                 iss.add(
                     "unique",
                     f.name,
                     rownum[dup],
                     raw_values(c, f.name, dup),
-                    lambda r, v, others=others: (
-                        f"'{v}' komt vaker voor (ook in {iss.rows_text(others[r], 'nl')})."
+                    lambda r, v, lg, others=others: t(
+                        "data.readers.unique.problem", lg, value=v, rows=iss.rows_text(others[r], lg)
                     ),
-                    lambda r, v, others=others: (
-                        f"'{v}' occurs more than once (also in {iss.rows_text(others[r], 'en')})."
-                    ),
-                    fix_nl="Elke waarde mag maar één keer voorkomen: verbeter of verwijder de dubbele.",
-                    fix_en="Each value may occur only once: correct or delete the duplicate.",
+                    fix=_say("data.readers.unique.fix"),
                 )
 
     # -- table rules ----------------------------------------------------------------------------
@@ -1266,21 +1200,17 @@ def _check(
             fields[0],
             rownum[dup],
             raw_values(colinfo[fields[0]], fields[0], dup),
-            lambda r, v, fields=fields, by_key=by_key, keyof=keyof: (
-                f"{fmt_key(fields, r, 'nl')} staat meer dan eens in het bestand "
-                f"({iss.rows_text(by_key[keyof[r]], 'nl')})."
+            lambda r, v, lg, fields=fields, by_key=by_key, keyof=keyof: t(
+                "data.readers.duplicate_key.problem",
+                lg,
+                key=fmt_key(fields, r, lg),
+                rows=iss.rows_text(by_key[keyof[r]], lg),
             ),
-            lambda r, v, fields=fields, by_key=by_key, keyof=keyof: (
-                f"{fmt_key(fields, r, 'en')} occurs more than once in the file "
-                f"({iss.rows_text(by_key[keyof[r]], 'en')})."
-            ),
-            fix_nl=(
-                f"Houd één regel per combinatie: verwijder de dubbele regel of verbeter "
-                f"{' of '.join(cb[k].title('nl').lower() for k in fields)}."
-            ),
-            fix_en=(
-                f"Keep one row per combination: delete the duplicate row or correct "
-                f"{' or '.join(cb[k].title('en').lower() for k in fields)}."
+            fix=_say(
+                "data.readers.duplicate_key.fix",
+                fields=lambda lg, fields=fields: t("data.readers.duplicate_key.or", lg).join(
+                    cb[k].title(lg).lower() for k in fields
+                ),
             ),
         )
 
@@ -1288,24 +1218,23 @@ def _check(
         unit, time, base, later = rule["unit"], rule["time"], rule["baseline"], list(rule["later"])
         if unit not in colinfo or time not in colinfo or not n:
             continue
-        u, t = colinfo[unit].typed, colinfo[time].typed
+        u, ts = colinfo[unit].typed, colinfo[time].typed
         ok = valid(unit) & valid(time)
-        has_base = set(u[ok & (t == base).fillna(False).to_numpy(dtype=bool)])
-        m = ok & t.isin(later).to_numpy(dtype=bool) & ~u.isin(has_base).to_numpy(dtype=bool)
+        has_base = set(u[ok & (ts == base).fillna(False).to_numpy(dtype=bool)])
+        m = ok & ts.isin(later).to_numpy(dtype=bool) & ~u.isin(has_base).to_numpy(dtype=bool)
         if m.any():
-            ut_nl, ut_en = cb[unit].title("nl"), cb[unit].title("en")
             uof = {r: user_text(unit, r) for r in rownum[m].tolist()}
-            words = {lg: cb[time].value_labels(lg) for lg in ("nl", "en")}
+            words = {lg: cb[time].value_labels(lg) for lg in LANGS}
 
             def base_word(
-                r: int, v: Any, lg: str, t: pd.Series = t, base: Any = base, words: dict = words
+                r: int, v: Any, lg: str, ts: pd.Series = ts, base: Any = base, words: dict = words
             ) -> str:
                 # the baseline in the words the user wrote the later wave in: a label if
                 # they wrote labels ("nameting" -> "voormeting"), else the code ("post" -> "pre")
-                code = t.iloc[r - 1]
+                code = ts.iloc[r - 1]
                 if normalize_label(v) == normalize_label(code):
                     return str(base)
-                for lab_lang in (lg, "nl", "en"):
+                for lab_lang in (lg, *LANGS):
                     if normalize_label(v) == normalize_label(words[lab_lang].get(code, "")):
                         return str(words[lab_lang].get(base, base))
                 return str(words[lg].get(base, base))
@@ -1315,22 +1244,19 @@ def _check(
                 time,
                 rownum[m],
                 raw_values(colinfo[time], time, m),
-                lambda r, v, ut_nl=ut_nl, uof=uof, base_word=base_word, words=words, base=base: (
-                    f"{ut_nl} '{uof[r]}' heeft een meting '{v}' maar geen meting "
-                    f"'{base_word(r, v, 'nl')}'"
-                    + ("." if base_word(r, v, "nl") == words["nl"].get(base) else " (voormeting).")
+                lambda r, v, lg, unit=unit, uof=uof, base_word=base_word, words=words, base=base: t(
+                    # the baseline named by its label needs no explanation
+                    "data.readers.requires_baseline.problem_label"
+                    if base_word(r, v, lg) == words[lg].get(base)
+                    else "data.readers.requires_baseline.problem",
+                    lg,
+                    unit=cb[unit].title(lg),
+                    id=uof[r],
+                    value=v,
+                    base=base_word(r, v, lg),
                 ),
-                lambda r, v, ut_en=ut_en, uof=uof, base_word=base_word: (
-                    f"{ut_en} '{uof[r]}' has a '{v}' measurement but no "
-                    f"'{base_word(r, v, 'en')}' (baseline) measurement."
-                ),
-                fix_nl=lambda r, v, base_word=base_word: (
-                    f"Voeg de meting '{base_word(r, v, 'nl')}' met hetzelfde nummer "
-                    "toe, of controleer het nummer."
-                ),
-                fix_en=lambda r, v, base_word=base_word: (
-                    f"Add the '{base_word(r, v, 'en')}' measurement with the same "
-                    "number, or check the number."
+                fix=lambda r, v, lg, base_word=base_word: t(
+                    "data.readers.requires_baseline.fix", lg, base=base_word(r, v, lg)
                 ),
             )
 
@@ -1340,27 +1266,19 @@ def _check(
             continue
         ref = municipalities(rule.get("list", "municipalities_2022"))
         key = rule.get("key", "gm_code")
-        t = colinfo[fld].typed
+        ts = colinfo[fld].typed
         pat_ok = (
-            t.str.fullmatch(cb[fld].pattern).fillna(False).to_numpy(dtype=bool) if cb[fld].pattern else True
+            ts.str.fullmatch(cb[fld].pattern).fillna(False).to_numpy(dtype=bool) if cb[fld].pattern else True
         )
-        ok = t.notna().to_numpy(dtype=bool) & pat_ok & live
-        m = ok & ~t.isin(ref[key]).to_numpy(dtype=bool)
+        ok = ts.notna().to_numpy(dtype=bool) & pat_ok & live
+        m = ok & ~ts.isin(ref[key]).to_numpy(dtype=bool)
         iss.add(
             "in_reference_list",
             fld,
             rownum[m],
             raw_values(colinfo[fld], fld, m),
-            lambda r, v: f"'{v}' staat niet in de lijst van gemeenten van 2022 (CBS).",
-            lambda r, v: f"'{v}' is not in the 2022 list of municipalities (CBS).",
-            fix_nl=(
-                "Controleer de code: kies hem in het sjabloon uit de keuzelijst (de lijst staat "
-                "ook in evalkit/data/files/municipalities.csv)."
-            ),
-            fix_en=(
-                "Check the code: pick it from the drop-down list of the template (the list is "
-                "also in evalkit/data/files/municipalities.csv)."
-            ),
+            lambda r, v, lg: t("data.readers.in_reference_list.problem", lg, value=v),
+            fix=_say("data.readers.in_reference_list.fix"),
         )
         # names (and safety regions) that do not belong to the code: one warning per pair
         for other, refcol in (rule.get("check_names") or {}).items():
@@ -1374,7 +1292,7 @@ def _check(
                 continue
             pairs = pd.DataFrame(
                 {
-                    "code": t[okk].to_numpy(dtype=object),
+                    "code": ts[okk].to_numpy(dtype=object),
                     "val": o[okk].to_numpy(dtype=object),
                     "row": rownum[okk],
                 }
@@ -1383,7 +1301,6 @@ def _check(
             pairs["exp"] = pairs["code"].map(refmap)
             bad = pairs[pairs["norm"] != pairs["exp"]].drop_duplicates(["code", "val"])
             if len(bad):
-                ot_nl, ot_en = cb[other].title("nl"), cb[other].title("en")
                 exp = dict(zip(bad["row"], bad["code"].map(refshow)))
                 codes = dict(zip(bad["row"], bad["code"]))
                 iss.add(
@@ -1391,18 +1308,20 @@ def _check(
                     other,
                     bad["row"].to_numpy(),
                     bad["val"].to_numpy(),
-                    lambda r, v, ot_nl=ot_nl, codes=codes, exp=exp: (
-                        f"{ot_nl} '{v}' past niet bij code {codes[r]} (in de lijst van 2022: '{exp[r]}')."
-                    ),
-                    lambda r, v, ot_en=ot_en, codes=codes, exp=exp: (
-                        f"{ot_en} '{v}' does not match code {codes[r]} (2022 list: '{exp[r]}')."
+                    lambda r, v, lg, other=other, codes=codes, exp=exp: t(
+                        "data.readers.name_mismatch.problem",
+                        lg,
+                        title=cb[other].title(lg),
+                        value=v,
+                        code=codes[r],
+                        expected=exp[r],
                     ),
                     severity="warning",
-                    fix_nl="Controleer code en naam (gemeld bij de eerste rij met deze combinatie).",
-                    fix_en="Check code and name (reported at the first row with this pair).",
+                    fix=_say("data.readers.name_mismatch.fix"),
                 )
 
     ops = {"<=": np.less_equal, "<": np.less, ">=": np.greater_equal, ">": np.greater, "==": np.equal}
+    op_names = {"<=": "le", "<": "lt", ">=": "ge", ">": "gt", "==": "eq"}
     for rule in cb.rules_of_type("compare"):
         left, right, op = rule["left"], rule["right"], rule["op"]
         if left not in colinfo or right not in colinfo or not n:
@@ -1412,39 +1331,22 @@ def _check(
         both = ~np.isnan(lv) & ~np.isnan(rv) & live
         m = both.copy()
         m[both] = ~ops[op](lv[both], rv[both])
-        lt_nl, lt_en = cb[left].title("nl"), cb[left].title("en")
-        rt_nl, rt_en = cb[right].title("nl"), cb[right].title("en")
-        desc_nl = rule.get("description_nl", "")
-        words_nl = {
-            "<=": "niet groter zijn dan",
-            "<": "niet groter zijn dan of gelijk zijn aan",
-            ">=": "niet kleiner zijn dan",
-            ">": "niet kleiner zijn dan of gelijk zijn aan",
-            "==": "niet verschillen van",
-        }[op]
-        words_en = {
-            "<=": "not be greater than",
-            "<": "be less than",
-            ">=": "not be less than",
-            ">": "be greater than",
-            "==": "equal",
-        }[op]
         iss.add(
             "compare",
             left,
             rownum[m],
             raw_values(colinfo[left], left, m),
-            lambda r, v, lt_nl=lt_nl, left=left, words_nl=words_nl, rt_nl=rt_nl, right=right, desc_nl=desc_nl: (
-                (
-                    f"{lt_nl} = {user_text(left, r)} mag {words_nl} {rt_nl} = {user_text(right, r)}. {desc_nl}"
-                ).strip()
-            ),
-            lambda r, v, lt_en=lt_en, left=left, words_en=words_en, rt_en=rt_en, right=right, rule=rule: (
-                f"{lt_en} = {user_text(left, r)} must {words_en} {rt_en} = {user_text(right, r)}. "
-                f"{rule.get('description_en', '')}"
+            lambda r, v, lg, left=left, right=right, op=op, rule=rule: t(
+                "data.readers.compare.problem",
+                lg,
+                left=cb[left].title(lg),
+                left_value=user_text(left, r),
+                op=t(f"data.readers.compare.op.{op_names[op]}", lg),
+                right=cb[right].title(lg),
+                right_value=user_text(right, r),
+                description=rule.get(f"description_{lg}", ""),  # the codebook's own text
             ).strip(),
-            fix_nl="Controleer beide kolommen.",
-            fix_en="Check both columns.",
+            fix=_say("data.readers.check_both"),
         )
 
     for rule in cb.rules_of_type("constant_within"):
@@ -1463,28 +1365,30 @@ def _check(
         m = np.zeros(n, dtype=bool)
         m[okg] = (nun > 1).to_numpy()
         if m.any():
-            distinct = (
-                frame[m[okg]]
-                .groupby("g", sort=False)["v"]
-                .agg(lambda x: ", ".join(sorted({_display(y) if pd.notna(y) else "(leeg)" for y in x})))
-            )
+            # the distinct values per group as written (None: empty), named per language below
+            distinct = {
+                group: {_display(y) if pd.notna(y) else None for y in vals_g}
+                for group, vals_g in frame[m[okg]].groupby("g", sort=False)["v"]
+            }
             gof = dict(zip(rownum[m].tolist(), g.to_numpy(dtype=object)[m]))
-            ft_nl, ft_en = cb[fld].title("nl"), cb[fld].title("en")
+
+            def values_text(group: Any, lg: str, distinct: dict = distinct) -> str:
+                empty = t("data.readers.constant_within.empty", lg)
+                return ", ".join(sorted(empty if y is None else y for y in distinct[group]))
+
             iss.add(
                 "constant_within",
                 fld,
                 rownum[m],
                 raw_values(colinfo[fld], fld, m),
-                lambda r, v, ft_nl=ft_nl, gof=gof, distinct=distinct: (
-                    f"{ft_nl} moet in alle regels van {gof[r]} gelijk zijn, maar verschilt "
-                    f"(waarden: {distinct[gof[r]]})."
+                lambda r, v, lg, fld=fld, gof=gof, values_text=values_text: t(
+                    "data.readers.constant_within.problem",
+                    lg,
+                    title=cb[fld].title(lg),
+                    group=gof[r],
+                    values=values_text(gof[r], lg),
                 ),
-                lambda r, v, ft_en=ft_en, gof=gof, distinct=distinct: (
-                    f"{ft_en} must be the same in every row of {gof[r]}, but differs "
-                    f"(values: {distinct[gof[r]].replace('(leeg)', '(empty)')})."
-                ),
-                fix_nl="Vul overal dezelfde waarde in.",
-                fix_en="Use one value.",
+                fix=_say("data.readers.constant_within.fix"),
             )
 
     for rule in cb.rules_of_type("band"):
@@ -1508,16 +1412,15 @@ def _check(
                 fld,
                 rownum[m],
                 raw_values(colinfo[fld], fld, m),
-                lambda r, v, src=src, aof=aof, right_band=right_band: (
-                    f"'{v}' past niet bij {cb[src].title('nl').lower()} {user_text(src, r)} "
-                    f"(dat hoort bij '{right_band(aof[r])}')."
+                lambda r, v, lg, src=src, aof=aof, right_band=right_band: t(
+                    "data.readers.band.problem",
+                    lg,
+                    value=v,
+                    source=cb[src].title(lg).lower(),
+                    source_value=user_text(src, r),
+                    band=right_band(aof[r]),
                 ),
-                lambda r, v, src=src, aof=aof, right_band=right_band: (
-                    f"'{v}' does not match {cb[src].title('en').lower()} {user_text(src, r)} "
-                    f"(which belongs to '{right_band(aof[r])}')."
-                ),
-                fix_nl="Controleer beide kolommen.",
-                fix_en="Check both columns.",
+                fix=_say("data.readers.check_both"),
             )
 
     for rule in cb.rules_of_type("percentage_scale"):
@@ -1532,11 +1435,9 @@ def _check(
                     fld,
                     None,
                     None,
-                    "alle waarden liggen tussen 0 en 1. Zijn dit fracties (0,47) in plaats van percentages (47)?",
-                    "all values lie between 0 and 1. Are these fractions (0.47) instead of percentages (47)?",
+                    _say("data.readers.percentage_scale.problem"),
                     severity="warning",
-                    fix_nl="Vermenigvuldig dan met 100.",
-                    fix_en="If so, multiply by 100.",
+                    fix=_say("data.readers.percentage_scale.fix"),
                 )
 
     # -- the typed frame: codebook order, then unknown columns ------------------------------
@@ -1648,29 +1549,14 @@ def read(
         raise ParameterError(f"path must be a file name (str or pathlib.Path), not {type(path).__name__}.")
     cb = load_codebook(codebook)
     p = Path(path)
-    nl = lang == "nl"
     if p.is_dir():
-        raise IsADirectoryError(
-            f"'{p}' is een map, geen bestand. Geef de naam van een databestand (.xlsx, .csv of .sav)."
-            if nl
-            else f"'{p}' is a folder, not a file. Give the name of a data file (.xlsx, .csv or .sav)."
-        )
+        raise IsADirectoryError(t("data.readers.file.folder", lang, path=p))
     if not p.is_file():
-        raise FileNotFoundError(
-            f"Bestand niet gevonden: '{p}'. Controleer de naam en de map."
-            if nl
-            else f"File not found: '{p}'. Check the name and the folder."
-        )
+        raise FileNotFoundError(t("data.readers.file.not_found", lang, path=p))
     try:
         raw, pre, var_labels, layout = _read_raw(p, cb)
     except PermissionError:
-        raise PermissionError(
-            f"Het bestand '{p}' kan niet worden gelezen: geen leesrechten, of het is geopend in een "
-            "ander programma. Sluit het bestand en probeer het opnieuw."
-            if nl
-            else f"The file '{p}' cannot be read: no read permission, or it is open in another program. "
-            "Close the file and try again."
-        ) from None
+        raise PermissionError(t("data.readers.file.no_permission", lang, path=p)) from None
     data, report = _check(
         raw, cb, source=p.name, pre_issues=pre, var_labels=var_labels, lang=lang, layout=layout
     )
@@ -1684,18 +1570,14 @@ def read(
 
 def _strict_message(report: ValidationReport, lang: str, k: int = 10) -> str:
     err = report.errors
-    if lang == "nl":
-        head = (
-            f"Het bestand '{report.source}' voldoet niet aan codeboek '{report.codebook}': "
-            f"{report.n_errors} {'fout' if report.n_errors == 1 else 'fouten'}. Eerste fouten:"
-        )
-        tail = "Alle fouten staan in err.report.errors (of lees met strict=False)."
-    else:
-        head = (
-            f"The file '{report.source}' does not meet codebook '{report.codebook}': "
-            f"{report.n_errors} error{'s' if report.n_errors != 1 else ''}. First errors:"
-        )
-        tail = "All errors are in err.report.errors (or read with strict=False)."
+    head = t(
+        "data.readers.report.strict_head",
+        lang,
+        source=report.source,
+        codebook=report.codebook,
+        errors=_n_errors(report.n_errors, lang),
+    )
+    tail = t("data.readers.report.strict_tail", lang)
     lines = [head] + [f"  - {m}" for m in err["message"].head(k)]
     if report.n_errors > k:
         lines.append(f"  ... (+{report.n_errors - k})")
@@ -1725,15 +1607,9 @@ def _read_raw(p: Path, cb: Codebook) -> tuple[pd.DataFrame, list[tuple], dict | 
         return (*_read_sav(p, cb), _Layout("sav"))
     if head == _OLE2 or suffix in (".xls", ".xlsx", ".xlsm"):
         if head == _OLE2 or suffix == ".xls":
-            msg = (
-                "dit is een oud Excel-bestand (.xls), dat evalkit niet leest.",
-                "this is an old Excel file (.xls), which evalkit does not read.",
-            )
+            msg = _say("data.readers.file.xls")
         else:
-            msg = (
-                "het bestand heet .xlsx maar is geen Excel-werkmap (het is beschadigd of iets anders).",
-                "the file is named .xlsx but is not an Excel workbook (it is damaged or something else).",
-            )
+            msg = _say("data.readers.file.not_xlsx")
         return (
             pd.DataFrame(),
             [
@@ -1742,12 +1618,8 @@ def _read_raw(p: Path, cb: Codebook) -> tuple[pd.DataFrame, list[tuple], dict | 
                     None,
                     None,
                     p.name,
-                    msg[0],
-                    msg[1],
-                    {
-                        "fix_nl": "Open het in Excel of LibreOffice en sla het op als .xlsx (Excel-werkmap) of als CSV UTF-8.",
-                        "fix_en": "Open it in Excel or LibreOffice and save it as .xlsx (Excel workbook) or as CSV UTF-8.",
-                    },
+                    msg,
+                    {"fix": _say("data.readers.file.save_as_xlsx")},
                 )
             ],
             None,
@@ -1810,10 +1682,7 @@ def _read_csv(
                 None,
                 None,
                 "\ufffd",
-                "het bestand bevat tekens die niet te lezen zijn (�): het is deels in een andere codering "
-                "opgeslagen. Sla het bestand opnieuw op als CSV UTF-8.",
-                "the file contains unreadable characters (�): part of it uses another encoding. "
-                "Save the file again as CSV UTF-8.",
+                _say("data.readers.file.unreadable_chars"),
                 {"severity": "warning"},
             )
         )
@@ -1827,10 +1696,7 @@ def _read_csv(
                 None,
                 None,
                 sample,
-                f"de tekst bevat tekens als '{sample}': het bestand is waarschijnlijk twee keer omgezet "
-                "(bijvoorbeeld 'SÃºdwest-FryslÃ¢n' in plaats van 'Súdwest-Fryslân'). Sla het bestand opnieuw op als CSV UTF-8.",
-                f"the text contains characters such as '{sample}': the file was probably converted twice "
-                "(e.g. 'SÃºdwest-FryslÃ¢n' instead of 'Súdwest-Fryslân'). Save the file again as CSV UTF-8.",
+                _say("data.readers.file.mojibake", sample=sample),
                 {"severity": "warning"},
             )
         )
@@ -1858,14 +1724,8 @@ def _read_csv(
                 None,
                 None,
                 None,
-                "het bestand kon niet als CSV-tabel worden gelezen; het is waarschijnlijk geen "
-                "CSV-bestand (of het is beschadigd).",
-                "the file could not be read as a CSV table; it is probably not a CSV file (or it "
-                "is damaged).",
-                {
-                    "fix_nl": "Open het in Excel of LibreOffice en sla het op als 'CSV UTF-8' of als .xlsx.",
-                    "fix_en": "Open it in Excel or LibreOffice and save it as 'CSV UTF-8' or as .xlsx.",
-                },
+                _say("data.readers.file.not_csv"),
+                {"fix": _say("data.readers.file.save_as_csv")},
             )
         )
         return pd.DataFrame(), issues, None
@@ -1880,16 +1740,7 @@ def _read_csv(
                 None,
                 extra + 1,
                 [None] * len(extra),
-                lambda r, v: (
-                    f"deze regel heeft {cnt[r]} waarden, maar de kopregel maar {nh} kolommen "
-                    f"(scheidingsteken '{delim}'). Waarschijnlijk staat er een '{delim}' in een getal "
-                    "of tekst; zet zulke tekst tussen aanhalingstekens of gebruik een ander scheidingsteken."
-                ),
-                lambda r, v: (
-                    f"this row has {cnt[r]} values, but the header only {nh} columns "
-                    f"(delimiter '{delim}'). Probably a '{delim}' inside a number or text; quote such "
-                    "text or use another delimiter."
-                ),
+                lambda r, v, lg: t("data.readers.file.extra_fields", lg, count=cnt[r], width=nh, delim=delim),
             )
         )
     try:
@@ -1913,12 +1764,8 @@ def _read_csv(
                 None,
                 None,
                 None,
-                "het bestand kon niet als tabel worden gelezen.",
-                "the file could not be read as a table.",
-                {
-                    "fix_nl": f"Controleer of elke regel evenveel kolommen heeft als de kopregel (scheidingsteken '{delim}').",
-                    "fix_en": f"Check that every line has as many columns as the header (delimiter '{delim}').",
-                },
+                _say("data.readers.file.not_table"),
+                {"fix": _say("data.readers.file.check_columns", delim=delim)},
             )
         )
         return pd.DataFrame(), issues, None
@@ -1949,12 +1796,8 @@ _XLSX_UNREADABLE = (
     None,
     None,
     None,
-    "het Excel-bestand kon niet worden geopend: het is beschadigd of geen echte Excel-werkmap.",
-    "the Excel file could not be opened: it is damaged or not a real Excel workbook.",
-    {
-        "fix_nl": "Open het in Excel of LibreOffice en sla het opnieuw op als .xlsx.",
-        "fix_en": "Open it in Excel or LibreOffice and save it again as .xlsx.",
-    },
+    _say("data.readers.file.xlsx_damaged"),
+    {"fix": _say("data.readers.file.save_again_xlsx")},
 )
 #: An error cell (``#DIV/0!``, ``#N/A``, ...) in a worksheet's XML: ``<c ... t="e">``.
 _ERROR_CELL = re.compile(rb"<c\b[^>]*\bt=\"e\"")
@@ -2101,12 +1944,8 @@ def _read_sav(p: Path, cb: Codebook):
                     None,
                     None,
                     None,
-                    "het SPSS-bestand kon niet worden gelezen: het is beschadigd of geen SPSS-bestand.",
-                    "the SPSS file could not be read: it is damaged or not an SPSS file.",
-                    {
-                        "fix_nl": "Open het in SPSS en sla het opnieuw op als .sav, of exporteer naar .xlsx of CSV.",
-                        "fix_en": "Open it in SPSS and save it again as .sav, or export it to .xlsx or CSV.",
-                    },
+                    _say("data.readers.file.sav_damaged"),
+                    {"fix": _say("data.readers.file.save_again_sav")},
                 )
             ],
             None,
@@ -2141,9 +1980,7 @@ def _cmd_validate(args: Any) -> int:
         return 0
     ne, first = report.n_errors, report.errors["message"].iloc[0]
     print(
-        f"evalkit validate: {ne} {'fout' if ne == 1 else 'fouten'} gevonden; de eerste: {first}"
-        if args.lang == "nl"
-        else f"evalkit validate: {ne} error{'s' if ne != 1 else ''} found; the first: {first}",
+        t("data.readers.report.cli_found", args.lang, errors=_n_errors(ne, args.lang), first=first),
         file=sys.stderr,
     )
     return 1
