@@ -37,9 +37,9 @@ import numpy as np
 import pandas as pd
 
 from evalkit._version import __version__
-from evalkit.core import i18n
 from evalkit.core.checks import check_dataframe, check_lang
 from evalkit.core.errors import DataValidationError, EstimationError, ParameterError, report_warnings_handled
+from evalkit.core.i18n import catalogue, t
 from evalkit.reports.content import (
     Choose,
     Column,
@@ -68,21 +68,24 @@ __all__ = [
     "compute",
 ]
 
-#: (id, Dutch title, English title), in report order.
-SECTIONS: tuple[tuple[str, str, str], ...] = (
-    ("summary", "Samenvatting", "Summary"),
-    ("data_quality", "Datakwaliteit en uitval", "Data quality and drop-out"),
-    ("prepost", "Voor- en nameting", "Before and after"),
-    ("share_lonely", "Aandeel eenzame deelnemers", "Share of lonely participants"),
-    ("reliable_change", "Betrouwbare verandering", "Reliable change"),
-    ("comparison", "Vergelijkingsgroep", "Comparison group"),
-    ("subgroups", "Subgroepen", "Subgroups"),
-    ("trend", "Eenzaamheid in de gemeente", "Loneliness in the municipality"),
-    ("benchmark", "Benchmark: vijf pijlers", "Benchmark: five pillars"),
-    ("position", "Vergelijking met andere coalities", "Compared with other coalitions"),
-    ("appendix", "Methode en reproduceerbaarheid", "Method and reproducibility"),
+#: Section ids in report order; their titles are ``reports.section.<id>`` in the catalogue.
+SECTION_IDS = (
+    "summary",
+    "data_quality",
+    "prepost",
+    "share_lonely",
+    "reliable_change",
+    "comparison",
+    "subgroups",
+    "trend",
+    "benchmark",
+    "position",
+    "appendix",
 )
-SECTION_IDS = tuple(s[0] for s in SECTIONS)
+#: (id, Dutch title, English title), in report order.
+SECTIONS: tuple[tuple[str, str, str], ...] = tuple(
+    (sid, t(f"reports.section.{sid}", "nl"), t(f"reports.section.{sid}", "en")) for sid in SECTION_IDS
+)
 
 AGE_BANDS = ((18, 34, "18-34"), (35, 54, "35-54"), (55, 74, "55-74"), (75, 200, "75+"))
 SUBGROUP_LEVELS = {
@@ -90,21 +93,15 @@ SUBGROUP_LEVELS = {
     "age_band": tuple(b[2] for b in AGE_BANDS),
     "education": ("laag", "midden", "hoog"),
 }
-_LEVEL_EN = {
-    "man": "man",
-    "vrouw": "woman",
-    "anders": "other",
-    "laag": "low",
-    "midden": "middle",
-    "hoog": "high",
-}
-PILLAR_LABELS = {
-    "pillar_commitment": {"nl": "Bestuurlijk commitment", "en": "Administrative commitment"},
-    "pillar_network": {"nl": "Sterk netwerk met regisseur", "en": "Strong network, lead person"},
-    "pillar_participation": {"nl": "Betrekken van eenzamen", "en": "Involving lonely people"},
-    "pillar_sustainable": {"nl": "Duurzame aanpak", "en": "Lasting approach"},
-    "pillar_monitoring": {"nl": "Monitoren en evalueren", "en": "Monitoring and evaluation"},
-}
+#: The benchmark's pillars in report order; their names are ``reports.bm.pillar.<name>``
+#: (the id without ``pillar_``) in the catalogue.
+PILLARS = (
+    "pillar_commitment",
+    "pillar_network",
+    "pillar_participation",
+    "pillar_sustainable",
+    "pillar_monitoring",
+)
 #: Fixed axis for changes in the score (points), the same in every report.
 CHANGE_LIMITS = (-4.0, 2.0)
 UNIT, TIME, GROUP = "participant_id", "wave", "group"
@@ -124,8 +121,17 @@ KEY_IDS = (
 )
 
 
-def _T(nl: str, en: str, lang: str) -> str:
-    return i18n.t({"nl": nl, "en": en}, lang)
+def _level(lev: str, lang: str) -> str:
+    """A category of the data (``vrouw``, ``laag``, ...) in the reader's language; a value
+    the catalogue does not know (``reports.level.<value>``) is shown as it is."""
+    if f"reports.level.{lev}" not in catalogue():
+        return lev
+    return t(f"reports.level.{lev}", lang)
+
+
+def _pillar(pillar: str, lang: str) -> str:
+    """The name of a benchmark pillar (``pillar_commitment`` ...) in the reader's language."""
+    return t(f"reports.bm.pillar.{pillar.removeprefix('pillar_')}", lang)
 
 
 def age_band(age: pd.Series) -> pd.Categorical:
@@ -138,8 +144,8 @@ def age_band(age: pd.Series) -> pd.Categorical:
 
 
 def _row(result: Any, term: str) -> dict:
-    t = result.tidy()
-    r = t[t["term"] == term]
+    tab = result.tidy()
+    r = tab[tab["term"] == term]
     if r.empty:
         raise EstimationError(f"term {term!r} not in result.")
     return r.iloc[0].to_dict()
@@ -195,9 +201,7 @@ def compute(
     if params.get("intervention"):
         df = df[df["intervention"].astype(str) == params["intervention"]]
     if df.empty:
-        raise EstimationError(
-            _T(f"geen rijen voor {code} in het databestand", f"no rows for {code} in the data file", lang)
-        )
+        raise EstimationError(t("reports.no_rows", lang, code=code))
     df = df.reset_index(drop=True)
     df["total"] = pd.to_numeric(scales.score(df, "djg11")["total"], errors="coerce").astype(float)
     items = scales.item_scores(df, "djg11")
@@ -209,7 +213,7 @@ def compute(
     d_int = df[g == "intervention"].copy()
     d_cmp = df[g == "comparison"].copy()
 
-    page = Page(title=f"{_T('Evaluatie', 'Evaluation', lang)}: {name} ({code})", lang=lang)
+    page = Page(title=t("reports.title", lang, name=name, code=code), lang=lang)
     page.meta.update(
         coalition_code=code,
         coalition_name=name,
@@ -218,7 +222,7 @@ def compute(
         if "intervention" in d_int
         else "",
     )
-    S = {sid: page.section(sid, nl if lang == "nl" else en) for sid, nl, en in SECTIONS}
+    S = {sid: page.section(sid, t(f"reports.section.{sid}", lang)) for sid in SECTION_IDS}
 
     with report_warnings_handled():
         res_p = prepost.paired(d_int, outcome="total", unit=UNIT, time=TIME)
@@ -345,35 +349,13 @@ def compute(
         _benchmark(page, S["benchmark"], name, benchmark, lang)
     else:
         page.sections.remove(S["benchmark"])
-    S["position"].blocks.append(
-        Text(
-            _T(
-                "Geen vergelijking beschikbaar: deze sectie wordt gevuld als het rapport samen met de "
-                "rapporten van de andere coalities wordt gemaakt.",
-                "No comparison available: this section is filled when the report is made together "
-                "with the other coalitions' reports.",
-                lang,
-            ),
-            style="note",
-        )
-    )
+    S["position"].blocks.append(Text(t("reports.position.placeholder", lang), style="note"))
     _appendix(page, S["appendix"], params, res_p, res_rc, lang)
     examples = bool(params.get("example_data")) or any(
         x is not None and x.example for x in (reference, benchmark)
     )
     if examples:
-        page.banner = Text(
-            _T(
-                "Voorbeeldgegevens: dit rapport is gemaakt met verzonnen deelnemers en verzonnen "
-                "vergelijkingscijfers om te laten zien hoe een rapport eruitziet. Het zegt niets "
-                "over deze gemeente.",
-                "Example data: this report was made with invented participants and invented "
-                "reference figures to show what a report looks like. It says nothing about this "
-                "municipality.",
-                lang,
-            ),
-            style="banner",
-        )
+        page.banner = Text(t("reports.banner.example", lang), style="banner")
         page.meta["example_data"] = True
     page.check()
     return page
@@ -394,50 +376,23 @@ def _pairs(d_int: pd.DataFrame) -> pd.DataFrame:
 # ----------------------------------------------------------------------------------------
 def _certainty(lo: str, hi: str, lo_v: float, hi_v: float, what: str, lang: str) -> str:
     """Plain words for a 95% interval of a change in score points."""
-    if hi_v < 0:
-        return _T(
-            f"Dat is vrijwel zeker een echte daling{what}: de werkelijke verandering ligt "
-            f"met 95% zekerheid tussen [[{lo}]] en [[{hi}]] punt.",
-            f"This is almost certainly a real decrease{what}: the true change lies "
-            f"between [[{lo}]] and [[{hi}]] points with 95% certainty.",
-            lang,
-        )
-    if lo_v > 0:
-        return _T(
-            f"De eenzaamheid is vrijwel zeker gestegen{what}: de werkelijke verandering "
-            f"ligt met 95% zekerheid tussen [[{lo}]] en [[{hi}]] punt.",
-            f"Loneliness almost certainly increased{what}: the true change lies "
-            f"between [[{lo}]] and [[{hi}]] points with 95% certainty.",
-            lang,
-        )
-    return _T(
-        f"We weten niet zeker of er iets veranderd is{what}: de werkelijke verandering "
-        f"ligt met 95% zekerheid tussen [[{lo}]] en [[{hi}]] punt, dus ook geen "
-        "verandering is mogelijk.",
-        f"We cannot be sure anything changed{what}: the true change lies between "
-        f"[[{lo}]] and [[{hi}]] points with 95% certainty, so no change is also "
-        "possible.",
-        lang,
-    )
+    return t(f"reports.certainty.{_direction(lo_v, hi_v)}", lang, what=what, lo=lo, hi=hi)
 
 
 def _summary(page: Page, s: Any, res_did: Any, lang: str) -> None:
     qs = page.quantities
     name = page.meta["coalition_name"]
-    m = "[[min_cell]]"
     s.add(
         [
             KeyFigure(
-                Text("[[n_pairs]]", fallback=_T(f"minder dan {m}", f"fewer than {m}", lang)),
-                _T("deelnemers met voor- en nameting", "participants with pre- and post-test", lang),
+                Text("[[n_pairs]]", fallback=t("reports.summary.key.n_pairs_hidden", lang)),
+                t("reports.summary.key.n_pairs", lang),
             ),
             KeyFigure(
-                Text("[[mean_pre]] → [[mean_post]]", fallback="–"),
-                _T("gemiddelde eenzaamheid (0-11)", "mean loneliness (0-11)", lang),
+                Text("[[mean_pre]] → [[mean_post]]", fallback="–"), t("reports.summary.key.mean", lang)
             ),
             KeyFigure(
-                Text("[[lonely_pre]] → [[lonely_post]]", fallback="–"),
-                _T("eenzaam (score 3 of hoger)", "lonely (score 3 or more)", lang),
+                Text("[[lonely_pre]] → [[lonely_post]]", fallback="–"), t("reports.summary.key.lonely", lang)
             ),
         ]
     )
@@ -445,111 +400,30 @@ def _summary(page: Page, s: Any, res_did: Any, lang: str) -> None:
     intv_txt = f" ({intv})" if intv else ""
     s.add(
         Text(
-            _T(
-                f"Bij {name} deden [[n_base]] mensen mee aan de interventie{intv_txt} met een "
-                "voormeting. Van [[n_pairs]] van hen is ook een nameting bekend. Hun gemiddelde "
-                "eenzaamheidsscore ging van [[mean_pre]] naar [[mean_post]] op een schaal van 0 (niet "
-                "eenzaam) tot 11 (zeer ernstig eenzaam): een verschil van [[mean_diff]] punt.",
-                f"In {name}, [[n_base]] people took part in the intervention{intv_txt} with a "
-                "pre-test. For [[n_pairs]] of them a post-test is known too. Their mean loneliness "
-                "score went from [[mean_pre]] to [[mean_post]] on a scale from 0 (not lonely) to 11 "
-                "(very severely lonely): a change of [[mean_diff]] points.",
-                lang,
-            ),
-            fallback=_T(
-                f"Bij {name} hebben minder dan {m} deelnemers een voor- en nameting, of zijn de "
-                "groepen te klein om cijfers te tonen. Om de privacy van de deelnemers te "
-                "beschermen tonen we hier geen resultaten.",
-                f"In {name} fewer than {m} participants have a pre- and post-test, or the groups "
-                "are too small to show figures. To protect the participants' privacy no results "
-                "are shown here.",
-                lang,
-            ),
+            t("reports.summary.intro", lang, name=name, intervention=intv_txt),
+            fallback=t("reports.summary.intro_hidden", lang, name=name),
         )
     )
     lo, hi = qs["ci_lower"].value, qs["ci_upper"].value
     if lo is not None and hi is not None:
         s.add(Text(_certainty("ci_lower", "ci_upper", lo, hi, "", lang), fallback=""))
-    s.add(
-        Text(
-            _T(
-                "Het aandeel eenzame deelnemers ging van [[lonely_pre]] naar [[lonely_post]].",
-                "The share of lonely participants went from [[lonely_pre]] to [[lonely_post]].",
-                lang,
-            ),
-            fallback="",
-        )
-    )
+    s.add(Text(t("reports.summary.shares", lang), fallback=""))
     if res_did is None:
-        s.add(
-            Text(
-                _T(
-                    "Er was geen vergelijkingsgroep, dus we weten niet welk deel van de "
-                    "verandering door de interventie komt.",
-                    "There was no comparison group, so we do not know which part of the "
-                    "change is due to the intervention.",
-                    lang,
-                )
-            )
-        )
+        s.add(Text(t("reports.summary.no_comparison", lang)))
     elif not isinstance(res_did, Exception):
-        s.add(
-            Text(
-                _did_sentence(res_did, lang),
-                fallback=_T(
-                    "De vergelijkingsgroep is te klein om het resultaat te tonen.",
-                    "The comparison group is too small to show its result.",
-                    lang,
-                ),
-            )
-        )
+        s.add(Text(_did_sentence(res_did, lang), fallback=t("reports.summary.comparison_hidden", lang)))
     s.add(
         Text(
-            _T(
-                "[[n_dropouts]] deelnemers deden niet mee aan de nameting.",
-                "[[n_dropouts]] participants missed the post-test.",
-                lang,
-            ),
-            fallback=_T(
-                "Een deel van de deelnemers deed niet mee aan de nameting.",
-                "Some participants missed the post-test.",
-                lang,
-            ),
+            t("reports.summary.dropouts", lang),
+            fallback=t("reports.summary.dropouts_hidden", lang),
         )
     )
 
 
 def _did_sentence(res_did: Any, lang: str) -> str:
     lo, hi = res_did.ci
-    if hi < 0:
-        sure = _T(
-            "Dat is vrijwel zeker een echt verschil in het voordeel van de interventie",
-            "This is almost certainly a real difference in favour of the intervention",
-            lang,
-        )
-    elif lo > 0:
-        sure = _T(
-            "De interventiegroep deed het vrijwel zeker slechter dan de vergelijkingsgroep",
-            "The intervention group almost certainly did worse than the comparison group",
-            lang,
-        )
-    else:
-        sure = _T(
-            "We weten niet zeker of de interventie verschil maakte; ook geen verschil is mogelijk",
-            "We cannot be sure the intervention made a difference; no difference is also possible",
-            lang,
-        )
-    return _T(
-        "Vergeleken met een vergelijkingsgroep zonder de interventie veranderde de eenzaamheid "
-        "in de interventiegroep [[did]] punt meer (een negatief getal betekent: meer daling). "
-        f"{sure}: het werkelijke verschil ligt met 95% zekerheid tussen [[did_lo]] en "
-        "[[did_hi]] punt.",
-        "Compared with a comparison group without the intervention, loneliness in the "
-        "intervention group changed by [[did]] points more (a negative number means: a larger "
-        f"decrease). {sure}: the true difference lies between [[did_lo]] and [[did_hi]] "
-        "points with 95% certainty.",
-        lang,
-    )
+    sure = t(f"reports.did.certainty.{_direction(lo, hi)}", lang)
+    return f"{t('reports.did.change', lang)} {sure}"
 
 
 def _data_quality(page: Page, s: Any, d_int: pd.DataFrame, df: pd.DataFrame, res_att: Any, lang: str) -> None:
@@ -574,68 +448,22 @@ def _data_quality(page: Page, s: Any, d_int: pd.DataFrame, df: pd.DataFrame, res
         fmt="int",
         label="metingen zonder score (te veel ontbrekende antwoorden)",
     )
-    s.add(
-        Text(
-            _T(
-                "Van de [[n_base]] deelnemers met een voormeting hebben er [[n_pairs]] ook een "
-                "nameting; [[n_dropouts]] deden niet mee aan de nameting.",
-                "Of the [[n_base]] participants with a pre-test, [[n_pairs]] also have a post-test; "
-                "[[n_dropouts]] did not take the post-test.",
-                lang,
-            ),
-            fallback=_T(
-                "[[n_pairs]] deelnemers hebben een voor- en een nameting; de uitval wordt "
-                "niet als aantal getoond omdat het om een kleine groep gaat.",
-                "[[n_pairs]] participants have a pre- and a post-test; drop-out is not "
-                "shown as a number because it concerns a small group.",
-                lang,
-            ),
-        )
-    )
+    s.add(Text(t("reports.dq.pairs", lang), fallback=t("reports.dq.pairs_hidden", lang)))
     if cols:
-        s.add(
-            Text(
-                _T(
-                    "[[missing_answers]] van de antwoorden op de eenzaamheidsvragen ontbreekt; bij "
-                    "[[no_score]] metingen ontbraken te veel antwoorden om een score te berekenen.",
-                    "[[missing_answers]] of the answers to the loneliness questions is missing; "
-                    "[[no_score]] measurements had too many missing answers for a score.",
-                    lang,
-                ),
-                fallback=_T(
-                    "Bij een klein aantal metingen ontbraken antwoorden.",
-                    "A small number of measurements had missing answers.",
-                    lang,
-                ),
-            )
-        )
+        s.add(Text(t("reports.dq.missing", lang), fallback=t("reports.dq.missing_hidden", lang)))
     if isinstance(res_att, Exception):
-        s.add(
-            Text(
-                _T(
-                    "Blijvers en uitvallers konden met deze gegevens niet worden vergeleken.",
-                    "Completers and drop-outs could not be compared with these data.",
-                    lang,
-                ),
-                style="note",
-            )
-        )
+        s.add(Text(t("reports.dq.attrition_failed", lang), style="note"))
         return
     if (
         res_att.n_completers != page.quantities["n_pairs"].value
         or res_att.n_dropouts != page.quantities["n_dropouts"].value
     ):  # pragma: no cover
         raise EstimationError("drop-out counted two ways (rule 4).")
-    t = res_att.tidy()
+    tidy = res_att.tidy()
     n_c, n_d = int(res_att.n_completers), int(res_att.n_dropouts)
-    vlab = {
-        "total": _T("Eenzaamheidsscore", "Loneliness score", lang),
-        "age": _T("Leeftijd", "Age", lang),
-        "gender": _T("Geslacht", "Gender", lang),
-        "education": _T("Opleiding", "Education", lang),
-    }
+    vlab = {var: t(f"reports.dq.var.{var}", lang) for var in ("total", "age", "gender", "education")}
     rows: list[_Row] = []
-    for r in t.to_dict(orient="records"):
+    for r in tidy.to_dict(orient="records"):
         var, lev = str(r["variable"]), r["level"]
         base = f"att.{var}" if pd.isna(lev) else f"att.{var}.{lev}"
         if pd.isna(lev):
@@ -644,7 +472,7 @@ def _data_quality(page: Page, s: Any, d_int: pd.DataFrame, df: pd.DataFrame, res
             q(f"{base}.d", r["mean_dropouts"], "mean", group_n=n_d)
             basis: tuple[str, ...] = (f"{base}.c", f"{base}.d")
         else:
-            label = f"{vlab.get(var, var)}: {lev if lang == 'nl' else _LEVEL_EN.get(lev, lev)}"
+            label = f"{vlab.get(var, var)}: {_level(str(lev), lang)}"
             kc = _count_of(r["mean_completers"], n_c)
             kd = _count_of(r["mean_dropouts"], n_d)
             q(f"{base}.c.n", kc, "count", fmt="int")
@@ -680,38 +508,23 @@ def _data_quality(page: Page, s: Any, d_int: pd.DataFrame, df: pd.DataFrame, res
                 "status": Status(f"{base}.c", (f"{base}.d", f"{base}.std")),
             }
         )
-    for var in t.loc[t["level"].notna(), "variable"].unique():
-        levs = [lv for v, lv in zip(t["variable"], t["level"]) if v == var and pd.notna(lv)]
+    for var in tidy.loc[tidy["level"].notna(), "variable"].unique():
+        levs = [lv for v, lv in zip(tidy["variable"], tidy["level"]) if v == var and pd.notna(lv)]
         page.partition(f"att.{var}.completers", "n_pairs", [f"att.{var}.{lv}.c.n" for lv in levs])
         page.partition(f"att.{var}.dropouts", "n_dropouts", [f"att.{var}.{lv}.d.n" for lv in levs])
     s.add(
         Table(
             [
-                Column("label", _T("Kenmerk bij de voormeting", "Characteristic at pre-test", lang)),
-                Column("c", _T("Blijvers", "Completers", lang)),
-                Column("d", _T("Uitvallers", "Drop-outs", lang)),
-                Column("std", _T("Verschil (gestandaardiseerd)", "Difference (standardised)", lang)),
+                Column("label", t("reports.dq.col.label", lang)),
+                Column("c", t("reports.dq.col.completers", lang)),
+                Column("d", t("reports.dq.col.dropouts", lang)),
+                Column("std", t("reports.dq.col.std", lang)),
                 Column("status", ""),
             ],
             rows,
         )
     )
-    s.add(
-        Text(
-            _T(
-                "Blijvers deden mee aan voor- en nameting, uitvallers alleen aan de voormeting. "
-                "Gemiddelden bij de voormeting; bij categorieën het aandeel. Een verschil groter dan "
-                "0,1 (in absolute waarde) wijst erop dat de uitval het resultaat kan vertekenen. "
-                "Groepen met minder dan [[min_cell]] mensen worden niet getoond.",
-                "Completers took part in both measurements, drop-outs only in the pre-test. Means at "
-                "the pre-test; for categories the share. A difference larger than 0.1 (in absolute "
-                "value) suggests that drop-out may bias the result. Groups of fewer than [[min_cell]] "
-                "people are not shown.",
-                lang,
-            ),
-            style="note",
-        )
-    )
+    s.add(Text(t("reports.dq.note", lang), style="note"))
 
 
 def _direction(lo: float, hi: float) -> str:
@@ -723,28 +536,12 @@ def _direction(lo: float, hi: float) -> str:
     return "none"
 
 
-_DIRECTION = {
-    "down": ("een duidelijke daling", "a clear decrease"),
-    "up": ("een duidelijke stijging", "a clear increase"),
-    "none": ("geen duidelijke verandering", "no clear change"),
-}
-
-
 def _all_measurements(page: Page, s: Any, res_mixed: Any, lang: str) -> None:
     """One sentence: does the conclusion hold when all measurements are used (mixed model,
     :func:`evalkit.prepost.mixed`), drop-outs included? Its numbers are page quantities,
     so they pass the disclosure layer like every other number."""
     if isinstance(res_mixed, Exception):
-        s.add(
-            Text(
-                _T(
-                    "Een analyse met alle metingen (gemengd model) was met deze gegevens niet mogelijk.",
-                    "An analysis of all measurements (mixed model) was not possible with these data.",
-                    lang,
-                ),
-                style="note",
-            )
-        )
+        s.add(Text(t("reports.mixed.failed", lang), style="note"))
         return
     row = _row(res_mixed, "mean_diff")
     n_used = int(res_mixed.n_units)
@@ -764,35 +561,13 @@ def _all_measurements(page: Page, s: Any, res_mixed: Any, lang: str) -> None:
         return
     d_pairs = _direction(float(lo_p), float(hi_p))  # type: ignore[arg-type]
     d_all = _direction(float(lo_m), float(hi_m))
-    nl_all, en_all = _DIRECTION[d_all]
-    nl_pairs, en_pairs = _DIRECTION[d_pairs]
+    now = t(f"reports.mixed.direction.{d_all}", lang)
+    before = t(f"reports.mixed.direction.{d_pairs}", lang)
     if d_all == d_pairs:
-        tail = _T(
-            f"de conclusie blijft dezelfde ({nl_all}).", f"the conclusion stays the same ({en_all}).", lang
-        )
+        text = t("reports.mixed.same", lang, now=now)
     else:
-        tail = _T(
-            f"de conclusie verandert: {nl_all} in plaats van {nl_pairs}.",
-            f"the conclusion changes: {en_all} instead of {en_pairs}.",
-            lang,
-        )
-    s.add(
-        Text(
-            _T(
-                "Met alle metingen, ook die van deelnemers zonder nameting (gemengd model), is de "
-                "gemiddelde verandering [[mixed.diff]] punt (95%-BI [[mixed.lo]] tot [[mixed.hi]]): " + tail,
-                "With all measurements, including those of participants without a post-test (mixed "
-                "model), the mean change is [[mixed.diff]] points (95% CI [[mixed.lo]] to "
-                "[[mixed.hi]]): " + tail,
-                lang,
-            ),
-            fallback=_T(
-                "De uitkomst met alle metingen (gemengd model) wordt niet getoond: te weinig deelnemers.",
-                "The result with all measurements (mixed model) is not shown: too few participants.",
-                lang,
-            ),
-        )
-    )
+        text = t("reports.mixed.changed", lang, now=now, before=before)
+    s.add(Text(text, fallback=t("reports.mixed.hidden", lang)))
 
 
 def _count_of(share: Any, n: int) -> int:
@@ -802,7 +577,7 @@ def _count_of(share: Any, n: int) -> int:
 
 
 def _prepost(page: Page, s: Any, lang: str) -> None:
-    labels = [_T("Voormeting", "Pre-test", lang), _T("Nameting", "Post-test", lang)]
+    labels = [t("reports.common.pre", lang), t("reports.common.post", lang)]
     s.add(
         Figure(
             "means",
@@ -812,57 +587,38 @@ def _prepost(page: Page, s: Any, lang: str) -> None:
                 "lo": [Ref("mean_pre_lo"), Ref("mean_post_lo")],
                 "hi": [Ref("mean_pre_hi"), Ref("mean_post_hi")],
                 "ylim": (0, 11),
-                "ylabel": _T("Eenzaamheidsscore (0-11)", "Loneliness score (0-11)", lang),
+                "ylabel": t("reports.common.score_axis", lang),
             },
-            alt=Text(
-                _T(
-                    "Gemiddelde eenzaamheidsscore (0-11) van [[n_pairs]] deelnemers: "
-                    "[[mean_pre]] bij de voormeting en [[mean_post]] bij de nameting.",
-                    "Mean loneliness score (0-11) of [[n_pairs]] participants: [[mean_pre]] at "
-                    "the pre-test and [[mean_post]] at the post-test.",
-                    lang,
-                ),
-                fallback=_T(
-                    "Figuur niet getoond: te weinig deelnemers.",
-                    "Figure not shown: too few participants.",
-                    lang,
-                ),
-            ),
-            caption=_T(
-                "Gemiddelde score voor en na (schaal 0-11; lager is minder eenzaam). De "
-                "verticale strepen tonen de onzekerheid: het 95%-betrouwbaarheidsinterval.",
-                "Mean score before and after (scale 0-11; lower is less lonely). The "
-                "vertical bars show the uncertainty: the 95% confidence interval.",
-                lang,
-            ),
+            alt=Text(t("reports.prepost.alt", lang), fallback=t("reports.prepost.alt_hidden", lang)),
+            caption=t("reports.prepost.caption", lang),
         )
     )
     s.add(
         Table(
             [
                 Column("label", ""),
-                Column("v", _T("Waarde", "Value", lang)),
-                Column("lo", _T("95%-BI onder", "95% CI lower", lang)),
-                Column("hi", _T("95%-BI boven", "95% CI upper", lang)),
+                Column("v", t("reports.common.value", lang)),
+                Column("lo", t("reports.common.ci_lower", lang)),
+                Column("hi", t("reports.common.ci_upper", lang)),
                 Column("n", "n"),
             ],
             [
                 {
-                    "label": _T("Gemiddelde voormeting", "Mean pre-test", lang),
+                    "label": t("reports.prepost.row.pre", lang),
                     "v": Ref("mean_pre"),
                     "lo": Ref("mean_pre_lo"),
                     "hi": Ref("mean_pre_hi"),
                     "n": Ref("n_pairs"),
                 },
                 {
-                    "label": _T("Gemiddelde nameting", "Mean post-test", lang),
+                    "label": t("reports.prepost.row.post", lang),
                     "v": Ref("mean_post"),
                     "lo": Ref("mean_post_lo"),
                     "hi": Ref("mean_post_hi"),
                     "n": Ref("n_pairs"),
                 },
                 {
-                    "label": _T("Verschil (na - voor)", "Difference (post - pre)", lang),
+                    "label": t("reports.prepost.row.diff", lang),
                     "v": Ref("mean_diff"),
                     "lo": Ref("ci_lower"),
                     "hi": Ref("ci_upper"),
@@ -871,18 +627,7 @@ def _prepost(page: Page, s: Any, lang: str) -> None:
             ],
         )
     )
-    s.add(
-        Text(
-            _T(
-                "Een negatief verschil betekent minder eenzaamheid na de interventie. "
-                "Toetsen en effectgroottes staan in de methodebijlage.",
-                "A negative difference means less loneliness after the intervention. Tests "
-                "and effect sizes are in the method appendix.",
-                lang,
-            ),
-            style="note",
-        )
-    )
+    s.add(Text(t("reports.prepost.note", lang), style="note"))
 
 
 def _share(page: Page, s: Any, lang: str) -> None:
@@ -892,41 +637,20 @@ def _share(page: Page, s: Any, lang: str) -> None:
         Figure(
             "bars",
             {
-                "labels": [_T("Voormeting", "Pre-test", lang), _T("Nameting", "Post-test", lang)],
+                "labels": [t("reports.common.pre", lang), t("reports.common.post", lang)],
                 "values": [Ref("lonely_pre"), Ref("lonely_post")],
                 "colors": [plotting.COLORS["pre"], plotting.COLORS["post"]],
-                "ylabel": _T("Eenzaam (% van de deelnemers)", "Lonely (% of participants)", lang),
+                "ylabel": t("reports.share.ylabel", lang),
             },
-            alt=Text(
-                _T(
-                    "Staafdiagram: aandeel eenzame deelnemers (score 3 of hoger) van "
-                    "[[lonely_pre]] bij de voormeting naar [[lonely_post]] bij de nameting.",
-                    "Bar chart: share of lonely participants (score 3 or more) from "
-                    "[[lonely_pre]] at the pre-test to [[lonely_post]] at the post-test.",
-                    lang,
-                ),
-                fallback=_T(
-                    "Staafdiagram van het aandeel eenzame deelnemers; de aandelen "
-                    "worden niet getoond (kleine groep).",
-                    "Bar chart of the share of lonely participants; the shares are not shown (small group).",
-                    lang,
-                ),
-            ),
-            caption=_T(
-                "Aandeel deelnemers met score 3 of hoger (matig of sterk eenzaam), schaal 0-100%.",
-                "Share of participants scoring 3 or more (moderately or severely lonely), scale 0-100%.",
-                lang,
-            ),
+            alt=Text(t("reports.share.alt", lang), fallback=t("reports.share.alt_hidden", lang)),
+            caption=t("reports.share.caption", lang),
         )
     )
     rows: list[_Row] = []
-    for key, lab in (
-        ("lonely", _T("Eenzaam (3-11)", "Lonely (3-11)", lang)),
-        ("severe", _T("Sterk eenzaam (9-11)", "Severely lonely (9-11)", lang)),
-    ):
+    for key in ("lonely", "severe"):
         rows.append(
             {
-                "label": lab,
+                "label": t(f"reports.share.row.{key}", lang),
                 "pre": Ref(f"{key}_pre"),
                 "post": Ref(f"{key}_post"),
                 "ch": Ref(f"{key}_change"),
@@ -939,37 +663,24 @@ def _share(page: Page, s: Any, lang: str) -> None:
         Table(
             [
                 Column("label", ""),
-                Column("pre", _T("Voor", "Before", lang)),
-                Column("post", _T("Na", "After", lang)),
-                Column("ch", _T("Verandering", "Change", lang)),
-                Column("lo", _T("95%-BI onder", "95% CI lower", lang)),
-                Column("hi", _T("95%-BI boven", "95% CI upper", lang)),
+                Column("pre", t("reports.share.col.before", lang)),
+                Column("post", t("reports.share.col.after", lang)),
+                Column("ch", t("reports.share.col.change", lang)),
+                Column("lo", t("reports.common.ci_lower", lang)),
+                Column("hi", t("reports.common.ci_upper", lang)),
                 Column("status", ""),
             ],
             rows,
         )
     )
-    s.add(
-        Text(
-            _T(
-                "Veranderingen in aandelen staan in procentpunten: van 40% naar 30% is een "
-                "daling van 10 procentpunt. Een aandeel wordt alleen getoond als er minstens "
-                "[[min_cell]] deelnemers in en buiten de groep zijn.",
-                "Changes in shares are in percentage points: from 40% to 30% is a decrease "
-                "of 10 percentage points. A share is shown only if at least [[min_cell]] "
-                "participants are in and outside the group.",
-                lang,
-            ),
-            style="note",
-        )
-    )
+    s.add(Text(t("reports.share.note", lang), style="note"))
 
 
 def _reliable_change(page: Page, s: Any, res_rc: Any, n_pairs: int, lang: str) -> None:
     from evalkit.core import plotting
 
     def say(key: str) -> str:  # texts in evalkit/core/messages/reports.toml
-        return i18n.t(f"reports.rc.{key}", lang)
+        return t(f"reports.rc.{key}", lang)
 
     if isinstance(res_rc, Exception):
         s.add(Text(say("not_computed"), style="note"))
@@ -1040,30 +751,10 @@ def _reliable_change(page: Page, s: Any, res_rc: Any, n_pairs: int, lang: str) -
 
 def _comparison(page: Page, s: Any, res_did: Any, d_cmp: pd.DataFrame, lang: str) -> None:
     if res_did is None:
-        s.add(
-            Text(
-                _T(
-                    "Deze evaluatie heeft geen vergelijkingsgroep. Daardoor weten we niet hoeveel van de "
-                    "verandering ook zonder de interventie zou zijn opgetreden.",
-                    "This evaluation has no comparison group, so we do not know how much of the change "
-                    "would have happened without the intervention.",
-                    lang,
-                ),
-                style="note",
-            )
-        )
+        s.add(Text(t("reports.comparison.none", lang), style="note"))
         return
     if isinstance(res_did, Exception):
-        s.add(
-            Text(
-                _T(
-                    "Het verschil met de vergelijkingsgroep kon met deze gegevens niet worden berekend.",
-                    "The difference with the comparison group could not be computed from these data.",
-                    lang,
-                ),
-                style="note",
-            )
-        )
+        s.add(Text(t("reports.comparison.failed", lang), style="note"))
         return
     q = page.q
     n_cmp = int(d_cmp[UNIT].nunique())
@@ -1078,17 +769,7 @@ def _comparison(page: Page, s: Any, res_did: Any, d_cmp: pd.DataFrame, lang: str
         for w in ("pre", "post"):
             nn = int(cnt.loc[grp, w]) if grp in cnt.index and w in cnt.columns else 0
             q(f"did.{key}.{w}", m.loc[grp, w], "mean", group_n=nn, basis=("n_cmp",) if key == "cmp" else ())
-    s.add(
-        Text(
-            _did_sentence(res_did, lang),
-            fallback=_T(
-                "De vergelijkingsgroep heeft minder dan [[min_cell]] deelnemers; het resultaat wordt niet "
-                "getoond.",
-                "The comparison group has fewer than [[min_cell]] participants; the result is not shown.",
-                lang,
-            ),
-        )
-    )
+    s.add(Text(_did_sentence(res_did, lang), fallback=t("reports.comparison.hidden", lang)))
     s.add(
         Figure(
             "did",
@@ -1096,42 +777,15 @@ def _comparison(page: Page, s: Any, res_did: Any, d_cmp: pd.DataFrame, lang: str
                 "comparison": [Ref("did.cmp.pre"), Ref("did.cmp.post")],
                 "treated": [Ref("did.int.pre"), Ref("did.int.post")],
                 "labels": [
-                    _T("Vergelijkingsgroep", "Comparison group", lang),
-                    _T("Interventiegroep", "Intervention group", lang),
-                    _T("Verwacht zonder interventie", "Expected without intervention", lang),
+                    t(f"reports.comparison.legend.{which}", lang)
+                    for which in ("comparison", "intervention", "expected")
                 ],
-                "xlabels": [_T("Voormeting", "Pre-test", lang), _T("Nameting", "Post-test", lang)],
+                "xlabels": [t("reports.common.pre", lang), t("reports.common.post", lang)],
                 "ylim": (0, 11),
-                "ylabel": _T("Eenzaamheidsscore (0-11)", "Loneliness score (0-11)", lang),
+                "ylabel": t("reports.common.score_axis", lang),
             },
-            alt=Text(
-                _T(
-                    "Lijndiagram van de gemiddelde score voor en na: interventiegroep van "
-                    "[[did.int.pre]] naar [[did.int.post]], vergelijkingsgroep ([[n_cmp]] "
-                    "deelnemers) van [[did.cmp.pre]] naar [[did.cmp.post]]; verschil "
-                    "[[did]] punt.",
-                    "Line chart of the mean score before and after: intervention group from "
-                    "[[did.int.pre]] to [[did.int.post]], comparison group ([[n_cmp]] "
-                    "participants) from [[did.cmp.pre]] to [[did.cmp.post]]; difference "
-                    "[[did]] points.",
-                    lang,
-                ),
-                fallback=_T(
-                    "Lijndiagram van de gemiddelde score voor en na; de cijfers "
-                    "worden niet getoond (kleine groep).",
-                    "Line chart of the mean score before and after; the figures are not shown (small group).",
-                    lang,
-                ),
-            ),
-            caption=_T(
-                "Blauw: interventiegroep; oranje: vergelijkingsgroep. De gestippelde lijn "
-                "toont waar de interventiegroep zou uitkomen als zij net zo was veranderd "
-                "als de vergelijkingsgroep; de afstand tot de nameting is het verschil.",
-                "Blue: intervention group; orange: comparison group. The dashed line shows "
-                "where the intervention group would end if it had changed like the "
-                "comparison group; its distance to the post-test is the difference.",
-                lang,
-            ),
+            alt=Text(t("reports.comparison.alt", lang), fallback=t("reports.comparison.alt_hidden", lang)),
+            caption=t("reports.comparison.caption", lang),
         )
     )
 
@@ -1144,7 +798,7 @@ def _subgroups(
     from scipy import stats
 
     def say(key: str) -> str:  # texts in evalkit/core/messages/reports.toml
-        return i18n.t(f"reports.sub.{key}", lang)
+        return t(f"reports.sub.{key}", lang)
 
     q = page.q
     s.add(Text(say("note"), style="note"))
@@ -1193,7 +847,7 @@ def _subgroups(
                     lo = hi = est
             for suffix, v in (("est", est), ("lo", lo), ("hi", hi)):
                 q(f"{key}.{suffix}", v, "estimate", group_n=n, basis=(f"{key}.n",))
-            label = say("unknown") if lev is None else (lev if lang == "nl" else _LEVEL_EN.get(lev, lev))
+            label = say("unknown") if lev is None else _level(lev, lang)
             rows.append(
                 {
                     "g": label,
@@ -1223,21 +877,7 @@ def _subgroups(
 
 def _trend(page: Page, s: Any, name: str, ref: ReferenceFigures | None, lang: str) -> None:
     if ref is None:
-        s.add(
-            Text(
-                _T(
-                    f"Voor {name} zijn in dit rapport geen cijfers over eenzaamheid onder alle inwoners "
-                    "beschikbaar. De Gezondheidsmonitor (GGD'en, CBS en RIVM) publiceert die per "
-                    "gemeente, eens per vier jaar; zodra evalkit ze heeft, staan ze hier met bron en "
-                    "jaar.",
-                    f"No figures on loneliness among all residents of {name} are available in this "
-                    "report. The Health Monitor (GGDs, Statistics Netherlands and RIVM) publishes them "
-                    "per municipality every four years; once evalkit has them they appear here with "
-                    "source and year.",
-                    lang,
-                )
-            )
-        )
+        s.add(Text(t("reports.trend.none", lang, name=name)))
         return
     q = page.q
     years = ref.years
@@ -1280,26 +920,13 @@ def _trend(page: Page, s: Any, name: str, ref: ReferenceFigures | None, lang: st
                 "reference",
                 fmt="pct",
                 digits=digits,
-                source=_T(
-                    f"berekend door evalkit uit {ref.source}, {p.year}",
-                    f"computed by evalkit from {ref.source}, {p.year}",
-                    lang,
-                ),
+                source=t("reports.trend.computed_from", lang, source=f"{ref.source}, {p.year}"),
                 label=f"{ref.peers.label} {p.year}",
             )
     last = years[-1]
     nat_last = f"ref.nl.{last}" if any(p.year == last for p in ref.national) else None
-    s.add(
-        Text(
-            _T(
-                f"Aandeel inwoners dat {ref.indicator} is, volgens {ref.source} "
-                f"({', '.join(str(y) for y in years)}).",
-                f"Share of residents who are {ref.indicator}, according to {ref.source} "
-                f"({', '.join(str(y) for y in years)}).",
-                lang,
-            )
-        )
-    )
+    years_txt = ", ".join(str(y) for y in years)
+    s.add(Text(t("reports.trend.intro", lang, indicator=ref.indicator, source=ref.source, years=years_txt)))
     if ref.boundary_note:
         s.add(Text(ref.boundary_note))
     # the units: the municipality (or its former municipalities), the country, the peers
@@ -1309,7 +936,7 @@ def _trend(page: Page, s: Any, name: str, ref: ReferenceFigures | None, lang: st
     for fs in ref.former:
         units.append((fs.label, "former", f"ref.former.{fs.code}", fs.points))
     if ref.national:
-        units.append((_T("Nederland", "The Netherlands", lang), "national", "ref.nl", ref.national))
+        units.append((t("reports.trend.netherlands", lang), "national", "ref.nl", ref.national))
     if ref.peers is not None and ref.peers.points:
         units.append((ref.peers.label, "peers", "ref.peers", ref.peers.points))
     series = [
@@ -1321,21 +948,9 @@ def _trend(page: Page, s: Any, name: str, ref: ReferenceFigures | None, lang: st
         for lab, style, pre, pts in units
         if style in ("mine", "former") and any(p.year == last for p in pts)
     ]
-    nat_txt = (
-        _T(f", tegen Nederland [[{nat_last}]]", f", against the Netherlands [[{nat_last}]]", lang)
-        if nat_last
-        else ""
-    )
+    nat_txt = t("reports.trend.against_nl", lang, year=last) if nat_last else ""
     peer_last = ref.peers is not None and any(p.year == last for p in ref.peers.points)
-    peer_txt = (
-        _T(
-            f" en vergelijkbare gemeenten [[ref.peers.{last}]]",
-            f" and similar municipalities [[ref.peers.{last}]]",
-            lang,
-        )
-        if peer_last
-        else ""
-    )
+    peer_txt = t("reports.trend.and_peers", lang, year=last) if peer_last else ""
     if len(units) > 2 or ref.former:
         cols = [Column("unit", "")] + [Column(str(y), str(y)) for y in years]
         rows: list[dict] = []
@@ -1347,7 +962,7 @@ def _trend(page: Page, s: Any, name: str, ref: ReferenceFigures | None, lang: st
             Table(
                 cols,
                 rows,
-                caption=_T(f"{ind} (%); bron: {ref.source}.", f"{ind} (%); source: {ref.source}.", lang),
+                caption=t("reports.trend.table_caption", lang, indicator=ind, source=ref.source),
             )
         )
     s.add(
@@ -1355,38 +970,30 @@ def _trend(page: Page, s: Any, name: str, ref: ReferenceFigures | None, lang: st
             "trend",
             {
                 "series": series,
-                "xlabel": _T("Jaar", "Year", lang),
-                "ylabel": _T("Eenzaam (%)", "Lonely (%)", lang),
+                "xlabel": t("reports.trend.xlabel", lang),
+                "ylabel": t("reports.trend.ylabel", lang),
             },
             alt=Text(
-                _T(
-                    f"Lijndiagram: aandeel eenzame inwoners in {last}: "
-                    f"{'; '.join(in_last)}{nat_txt}{peer_txt} (bron: {ref.source}).",
-                    f"Line chart: share of lonely residents in {last}: "
-                    f"{'; '.join(in_last)}{nat_txt}{peer_txt} (source: {ref.source}).",
+                t(
+                    "reports.trend.alt",
                     lang,
+                    year=last,
+                    values=f"{'; '.join(in_last)}{nat_txt}{peer_txt}",
+                    source=ref.source,
                 )
             ),
-            caption=_T(
-                (
-                    f"Doorgetrokken lijn: {name}"
-                    if ref.local
-                    else f"Doorgetrokken lijnen: de voormalige gemeenten van {name}"
-                )
-                + (" (voormalige gemeenten in eigen kleur)" if ref.former and ref.local else "")
-                + "; "
-                f"gestreepte lijn: heel Nederland"
-                f"{'; gestippelde lijn: vergelijkbare gemeenten' if peer_last else ''}. "
-                f"Alleen de jaren van de meting ({', '.join(map(str, years))}). "
-                f"Bron: {ref.source}.",
-                (f"Solid line: {name}" if ref.local else f"Solid lines: the former municipalities of {name}")
-                + (" (former municipalities in their own colour)" if ref.former and ref.local else "")
-                + "; "
-                f"dashed line: the whole country"
-                f"{'; dotted line: similar municipalities' if peer_last else ''}. Only the "
-                f"years of the survey ({', '.join(map(str, years))}). Source: "
-                f"{ref.source}.",
+            caption=t(
+                "reports.trend.caption",
                 lang,
+                solid=t(
+                    "reports.trend.solid.local" if ref.local else "reports.trend.solid.former",
+                    lang,
+                    name=name,
+                ),
+                own_colour=t("reports.trend.own_colour", lang) if ref.former and ref.local else "",
+                peers=t("reports.trend.peers_line", lang) if peer_last else "",
+                years=years_txt,
+                source=ref.source,
             ),
         )
     )
@@ -1398,11 +1005,7 @@ def _trend(page: Page, s: Any, name: str, ref: ReferenceFigures | None, lang: st
     if y is not None:
         src_y = f"{y.source}, {y.year}"
         q("ref.young.nl", y.national, "reference", fmt="pct", digits=1, source=src_y)
-        nl_y = (
-            _T(" Nederland: [[ref.young.nl]].", " The Netherlands: [[ref.young.nl]].", lang)
-            if y.national is not None
-            else ""
-        )
+        others = t("reports.trend.young.national", lang) if y.national is not None else ""
         if y.peers is not None:
             q(
                 "ref.young.peers",
@@ -1410,21 +1013,22 @@ def _trend(page: Page, s: Any, name: str, ref: ReferenceFigures | None, lang: st
                 "reference",
                 fmt="pct",
                 digits=1,
-                source=_T(f"berekend door evalkit uit {src_y}", f"computed by evalkit from {src_y}", lang),
+                source=t("reports.trend.computed_from", lang, source=src_y),
             )
-            nl_y += _T(
-                f" Vergelijkbare gemeenten (gemiddelde van {y.peers_n}): [[ref.young.peers]].",
-                f" Similar municipalities (mean of {y.peers_n}): [[ref.young.peers]].",
-                lang,
-            )
-        head = _T(
-            f"Jongvolwassenen ({y.age_group} jaar), {y.year}", f"Young adults ({y.age_group}), {y.year}", lang
-        )
+            others += t("reports.trend.young.peers", lang, n=y.peers_n)
+        head = t("reports.trend.young.head", lang, age_group=y.age_group, year=y.year)
         if y.share is None:
             s.add(
                 Text(
-                    f"{head}, {y.unit_name}: {y.note}.{nl_y} "
-                    + _T(f"Bron: {y.source}.", f"Source: {y.source}.", lang)
+                    t(
+                        "reports.trend.young.no_share",
+                        lang,
+                        head=head,
+                        unit=y.unit_name,
+                        note=y.note,
+                        others=others,
+                        source=y.source,
+                    )
                 )
             )
         else:
@@ -1440,10 +1044,14 @@ def _trend(page: Page, s: Any, name: str, ref: ReferenceFigures | None, lang: st
             extra = f" ({y.note})" if y.note else ""
             s.add(
                 Text(
-                    _T(
-                        f"{head}: eenzaam in {y.unit_name} [[ref.young]]{extra}.{nl_y} Bron: {y.source}.",
-                        f"{head}: lonely in {y.unit_name} [[ref.young]]{extra}.{nl_y} Source: {y.source}.",
+                    t(
+                        "reports.trend.young.share",
                         lang,
+                        head=head,
+                        unit=y.unit_name,
+                        note=extra,
+                        others=others,
+                        source=y.source,
                     )
                 )
             )
@@ -1451,7 +1059,7 @@ def _trend(page: Page, s: Any, name: str, ref: ReferenceFigures | None, lang: st
 
 def _benchmark(page: Page, s: Any, name: str, bm: BenchmarkFigures, lang: str) -> None:
     q = page.q
-    pillars = [p for p in PILLAR_LABELS if p in bm.scores]
+    pillars = [p for p in PILLARS if p in bm.scores]
     for p in pillars:
         q(f"bm.{p}", bm.scores[p], "reference", digits=1, source=f"{bm.source}, {bm.year}")
         dist = bm.all_scores.get(p, ())
@@ -1462,17 +1070,9 @@ def _benchmark(page: Page, s: Any, name: str, bm: BenchmarkFigures, lang: str) -
             digits=1,
             source=f"{bm.source}, {bm.year}",
         )
-    labels = [PILLAR_LABELS[p][lang] for p in pillars]
-    scores = "; ".join(f"{PILLAR_LABELS[p][lang]} [[bm.{p}]]" for p in pillars)
-    s.add(
-        Text(
-            _T(
-                f"Scores (0-10) in de benchmark van {bm.year}. Bron: {bm.source}.",
-                f"Scores (0-10) in the {bm.year} benchmark. Source: {bm.source}.",
-                lang,
-            )
-        )
-    )
+    labels = [_pillar(p, lang) for p in pillars]
+    scores = "; ".join(f"{_pillar(p, lang)} [[bm.{p}]]" for p in pillars)
+    s.add(Text(t("reports.bm.intro", lang, year=bm.year, source=bm.source)))
     s.add(
         Figure(
             "boxes",
@@ -1481,39 +1081,20 @@ def _benchmark(page: Page, s: Any, name: str, bm: BenchmarkFigures, lang: str) -
                 "dists": [list(bm.all_scores.get(p, ())) for p in pillars],
                 "mine": [Ref(f"bm.{p}") for p in pillars],
                 "me": name,
-                "xlabel": _T(
-                    f"Score (0-10), benchmark {bm.year}", f"Score (0-10), benchmark {bm.year}", lang
-                ),
+                "xlabel": t("reports.bm.xlabel", lang, year=bm.year),
             },
-            alt=Text(
-                _T(
-                    f"Boxplots van de vijf pijlerscores van alle deelnemende gemeenten "
-                    f"in {bm.year}, met {name} als ruit: {scores}.",
-                    f"Box plots of the five pillar scores of all participating "
-                    f"municipalities in {bm.year}, with {name} as a diamond: {scores}.",
-                    lang,
-                )
-            ),
-            caption=_T(
-                "Grijze balk: de middelste helft van alle gemeenten (lijn = "
-                "mediaan, strepen: 5% tot 95%); ruit: deze gemeente.",
-                "Grey box: the middle half of all municipalities (line = median, "
-                "whiskers: 5% to 95%); diamond: this municipality.",
-                lang,
-            ),
+            alt=Text(t("reports.bm.alt", lang, year=bm.year, name=name, scores=scores)),
+            caption=t("reports.bm.caption", lang),
         )
     )
     s.add(
         Table(
             [
-                Column("p", _T("Pijler", "Pillar", lang)),
+                Column("p", t("reports.bm.col.pillar", lang)),
                 Column("mine", name),
-                Column("med", _T("Mediaan alle gemeenten", "Median all municipalities", lang)),
+                Column("med", t("reports.bm.col.median", lang)),
             ],
-            [
-                {"p": PILLAR_LABELS[p][lang], "mine": Ref(f"bm.{p}"), "med": Ref(f"bm.{p}.median")}
-                for p in pillars
-            ],
+            [{"p": _pillar(p, lang), "mine": Ref(f"bm.{p}"), "med": Ref(f"bm.{p}.median")} for p in pillars],
         )
     )
 
@@ -1521,81 +1102,23 @@ def _benchmark(page: Page, s: Any, name: str, bm: BenchmarkFigures, lang: str) -
 def _appendix(page: Page, s: Any, params: dict, res_p: Any, res_rc: Any, lang: str) -> None:
     q = page.q
     n_pairs = int(page.quantities["n_pairs"].value or 0)
-    s.add(
-        Text(
-            _T(
-                "Alle cijfers zijn berekend met evalkit, op dezelfde manier voor elke coalitie: "
-                "eenzaamheid volgens de De Jong Gierveld-schaal (11 vragen, score 0-11; 3-8 matig, 9-11 "
-                "sterk eenzaam); verschillen zijn nameting min voormeting van dezelfde deelnemers "
-                "(gepaarde t-toets met 95%-betrouwbaarheidsinterval, Wilcoxon-toets, effectgroottes "
-                "volgens Lakens 2013); aandelen met de McNemar-toets en een Wald-interval voor het "
-                "verschil in procentpunten; betrouwbare verandering volgens Jacobson en Truax (1991) met "
-                "KR-20 van de itemscores als betrouwbaarheid; de vergelijkingsgroep met een verschil-in-"
-                "verschillenschatting (2x2, cluster-robuuste standaardfouten per deelnemer); coalities "
-                "vergeleken in een trechterdiagram (Spiegelhalter 2005) en samengevat met een "
-                "random-effects meta-analyse (REML).",
-                "All figures were computed with evalkit, the same way for every coalition: loneliness "
-                "on the De Jong Gierveld scale (11 items, score 0-11; 3-8 moderate, 9-11 severe); "
-                "differences are post minus pre of the same participants (paired t-test with 95% "
-                "confidence interval, Wilcoxon test, effect sizes after Lakens 2013); shares with "
-                "McNemar's test and a Wald interval for the difference in percentage points; reliable "
-                "change after Jacobson and Truax (1991) with KR-20 of the item scores as reliability; "
-                "the comparison group by difference-in-differences (2x2, cluster-robust standard "
-                "errors per participant); coalitions compared in a funnel plot (Spiegelhalter 2005) "
-                "and summarised by a random-effects meta-analysis (REML).",
-                lang,
-            )
-        )
-    )
-    s.add(
-        Text(
-            _T(
-                "Privacy: elk getal gaat door één controle over de hele pagina. Een aantal, gemiddelde "
-                "of aandeel van een groep staat er alleen als de groep minstens [[min_cell]] mensen "
-                "telt; een aandeel alleen als er minstens [[min_cell]] mensen in en buiten de categorie "
-                "zijn; waar delen en hun totaal te lezen zijn, worden zo nodig extra delen verborgen "
-                "zodat niets door aftrekken te vinden is; en elke grootheid heeft één getal. Naast dit "
-                "rapport staat een controlebestand (.disclosure.json) met elk getoond getal en de "
-                "aantallen erachter.",
-                "Privacy: every number passes one check over the whole page. A count, mean or share of "
-                "a group is shown only if the group has at least [[min_cell]] people; a share only if at "
-                "least [[min_cell]] people are in and outside the category; where parts and their total "
-                "can be read, further parts are hidden where needed so that nothing can be found by "
-                "subtraction; and every quantity has one number. Beside this report is a check file "
-                "(.disclosure.json) with every number shown and the counts behind it.",
-                lang,
-            ),
-            style="note",
-        )
-    )
+    s.add(Text(t("reports.appendix.method", lang)))
+    s.add(Text(t("reports.appendix.privacy", lang), style="note"))
     mc = int(params.get("min_cell", 10))
     if mc < 10:
-        s.add(
-            Text(
-                _T(
-                    f"Let op: de privacydrempel is met een uitdrukkelijke uitzondering "
-                    f"(min_cell_override) verlaagd naar {mc}, onder de standaardgrens van 10. Groepen "
-                    "vanaf deze omvang worden getoond.",
-                    f"Note: the privacy threshold was lowered to {mc} with an explicit exception "
-                    "(min_cell_override), below the standard floor of 10. Groups from this size are "
-                    "shown.",
-                    lang,
-                ),
-                style="banner",
-            )
-        )
+        s.add(Text(t("reports.appendix.override", lang, threshold=mc), style="banner"))
     # technical measures (jargon belongs here, not in the sections above)
-    t = res_p.tidy()
+    tidy = res_p.tidy()
     names = {
-        "mean_diff": _T("Gemiddeld verschil (t-toets)", "Mean difference (t-test)", lang),
-        "wilcoxon": _T("Wilcoxon-toets (W)", "Wilcoxon test (W)", lang),
+        "mean_diff": t("reports.appendix.measure.mean_diff", lang),
+        "wilcoxon": t("reports.appendix.measure.wilcoxon", lang),
         "d_z": "Cohen's d_z",
         "d_av": "Cohen's d_av",
         "g_av": "Hedges' g_av",
-        "srm": _T("Gestandaardiseerd responsgemiddelde (SRM)", "Standardised response mean (SRM)", lang),
+        "srm": t("reports.appendix.measure.srm", lang),
     }
     rows: list[_Row] = []
-    for r in t.to_dict(orient="records"):
+    for r in tidy.to_dict(orient="records"):
         term = str(r["term"])
         if term not in names:
             continue
@@ -1623,21 +1146,21 @@ def _appendix(page: Page, s: Any, params: dict, res_p: Any, res_rc: Any, lang: s
     if not isinstance(res_rc, Exception):
         rows.append(
             {
-                "m": _T("Betrouwbaarheid (KR-20)", "Reliability (KR-20)", lang),
+                "m": t("reports.appendix.measure.reliability", lang),
                 "e": Ref("rc.reliability"),
                 "lo": "",
                 "hi": "",
                 "p": "",
             }
         )
-    s.add(Text(_T("Technische maten", "Technical measures", lang)))
+    s.add(Text(t("reports.appendix.technical", lang)))
     s.add(
         Table(
             [
-                Column("m", _T("Maat", "Measure", lang)),
-                Column("e", _T("Schatting", "Estimate", lang)),
-                Column("lo", _T("95%-BI onder", "95% CI lower", lang)),
-                Column("hi", _T("95%-BI boven", "95% CI upper", lang)),
+                Column("m", t("reports.appendix.col.measure", lang)),
+                Column("e", t("reports.appendix.col.estimate", lang)),
+                Column("lo", t("reports.common.ci_lower", lang)),
+                Column("hi", t("reports.common.ci_upper", lang)),
                 Column("p", "p"),
             ],
             rows,
@@ -1653,57 +1176,60 @@ def _appendix(page: Page, s: Any, params: dict, res_p: Any, res_rc: Any, lang: s
         if v is None or v == "":
             return "–"
         if isinstance(v, bool):
-            return _T("ja", "yes", lang) if v else _T("nee", "no", lang)
-        if k == "lang":
-            return {"nl": _T("Nederlands", "Dutch", lang), "en": _T("Engels", "English", lang)}.get(
-                str(v), str(v)
-            )
+            return t("reports.appendix.yes" if v else "reports.appendix.no", lang)
+        if k == "lang" and str(v) in ("nl", "en"):
+            return t(f"reports.appendix.language_{v}", lang)
         return str(v)
 
+    def param(k: str) -> str:
+        return t(f"reports.appendix.param.{k}", lang) if k in _PARAM_ORDER else k
+
     prow = [
-        {"k": _PARAM_LABELS.get(k, {}).get(lang, k), "v": val(k, v), "code": k}
+        {"k": param(k), "v": val(k, v), "code": k}
         for k, v in sorted(shown.items(), key=lambda kv: (_PARAM_ORDER.get(kv[0], 99), kv[0]))
     ]
     prow = [
-        {"k": _T("Versie van evalkit", "evalkit version", lang), "v": __version__, "code": ""},
+        {"k": t("reports.appendix.row.version", lang), "v": __version__, "code": ""},
         {
-            "k": _T("Databestand (SHA-256)", "Data file (SHA-256)", lang),
+            "k": t("reports.appendix.row.data_file", lang),
             "v": str(params.get("_data_sha256") or "–"),
             "code": "",
         },
-        {"k": _T("Datum", "Date", lang), "v": _dt.date.today().isoformat(), "code": ""},
+        {"k": t("reports.appendix.row.date", lang), "v": _dt.date.today().isoformat(), "code": ""},
         *[r for r in prow if r["code"] != "_data_sha256"],
     ]
-    s.add(Text(_T("Reproduceerbaarheid", "Reproducibility", lang)))
+    s.add(Text(t("reports.appendix.reproducibility", lang)))
     s.add(
         Table(
             [
-                Column("k", _T("Onderdeel", "Item", lang)),
-                Column("v", _T("Waarde", "Value", lang)),
-                Column("code", _T("Parameter", "Parameter", lang)),
+                Column("k", t("reports.appendix.col.item", lang)),
+                Column("v", t("reports.common.value", lang)),
+                Column("code", t("reports.appendix.col.parameter", lang)),
             ],
             prow,
         )
     )
 
 
-#: Words for the report parameters in the appendix.
-_PARAM_LABELS = {
-    "coalition_code": {"nl": "Gemeentecode", "en": "Municipality code"},
-    "coalition_name": {"nl": "Coalitie", "en": "Coalition"},
-    "data_path": {"nl": "Databestand", "en": "Data file"},
-    "codebook": {"nl": "Codeboek", "en": "Codebook"},
-    "intervention": {"nl": "Interventie (selectie)", "en": "Intervention (selection)"},
-    "lang": {"nl": "Taal", "en": "Language"},
-    "min_cell": {
-        "nl": "Privacydrempel (minimaal aantal deelnemers)",
-        "en": "Privacy threshold (minimum number of participants)",
-    },
-    "min_cell_override": {"nl": "Drempel onder 10 toegestaan", "en": "Threshold below 10 allowed"},
-    "example_data": {"nl": "Voorbeeldgegevens", "en": "Example data"},
-    "benchmark_path": {"nl": "Benchmarkbestand", "en": "Benchmark file"},
+#: The report parameters the appendix names (``reports.appendix.param.<name>``), in this
+#: order; other parameters follow under their own name.
+_PARAM_ORDER = {
+    k: i
+    for i, k in enumerate(
+        (
+            "coalition_code",
+            "coalition_name",
+            "data_path",
+            "codebook",
+            "intervention",
+            "lang",
+            "min_cell",
+            "min_cell_override",
+            "example_data",
+            "benchmark_path",
+        )
+    )
 }
-_PARAM_ORDER = {k: i for i, k in enumerate(_PARAM_LABELS)}
 
 
 # ----------------------------------------------------------------------------------------
@@ -1728,63 +1254,33 @@ def add_position(page: Page, snapshot: Snapshot | None) -> None:
     code, name = page.meta["coalition_code"], page.meta["coalition_name"]
     if snapshot is None or len(snapshot.table) < 2:
         return  # the placeholder sentence stays
-    t = snapshot.table.dropna(subset=["mean_diff", "n_pairs", "sd_diff"])
-    if len(t) < 2:
+    tab = snapshot.table.dropna(subset=["mean_diff", "n_pairs", "sd_diff"])
+    if len(tab) < 2:
         return
     sec.blocks.clear()
     pooled = snapshot.pooled or {}
-    center = float(pooled.get("estimate", np.average(t["mean_diff"], weights=t["n_pairs"])))
-    sd = float(np.sqrt(np.average(t["sd_diff"].astype(float) ** 2, weights=t["n_pairs"])))
-    nmax = max(50.0, float(t["n_pairs"].max()) * 1.05)
+    center = float(pooled.get("estimate", np.average(tab["mean_diff"], weights=tab["n_pairs"])))
+    sd = float(np.sqrt(np.average(tab["sd_diff"].astype(float) ** 2, weights=tab["n_pairs"])))
+    nmax = max(50.0, float(tab["n_pairs"].max()) * 1.05)
     q = page.q
     q("pos.center", center, "fixed", digits=2)
-    q("pos.k", len(t), "fixed", fmt="int")
-    others = t[t["coalition_code"] != code]
-    me_shown = bool((t["coalition_code"] == code).any()) and page.quantities["n_pairs"].value is not None
-    status = _T(
-        "niet in het diagram: te weinig deelnemers met voor- en nameting om te tonen",
-        "not in the plot: too few participants with pre- and post-test to show",
-        lang,
-    )
+    q("pos.k", len(tab), "fixed", fmt="int")
+    others = tab[tab["coalition_code"] != code]
+    me_shown = bool((tab["coalition_code"] == code).any()) and page.quantities["n_pairs"].value is not None
+    status = t("reports.position.status.hidden", lang)
     if me_shown:
         x = float(page.quantities["n_pairs"].value or 0)
         y = float(page.quantities["mean_diff"].value or 0)
         dev = abs(y - center)
         if dev <= 1.959964 * sd / math.sqrt(x):
-            status = _T(
-                "binnen de 95%-grenzen: het resultaat wijkt niet af van wat je bij deze omvang verwacht",
-                "within the 95% limits: the result is in line with what is expected at this size",
-                lang,
-            )
+            status = t("reports.position.status.within", lang)
         elif dev <= 3.090232 * sd / math.sqrt(x):
-            status = _T(
-                "tussen de 95%- en 99,8%-grenzen: mogelijk afwijkend",
-                "between the 95% and 99.8% limits: possibly different",
-                lang,
-            )
+            status = t("reports.position.status.between", lang)
+        elif y < center:
+            status = t("reports.position.status.outside_larger_decrease", lang)
         else:
-            status = _T(
-                "buiten de 99,8%-grenzen: duidelijk afwijkend",
-                "outside the 99.8% limits: clearly different",
-                lang,
-            ) + _T(
-                " (meer daling)" if y < center else " (minder daling)",
-                " (larger decrease)" if y < center else " (smaller decrease)",
-                lang,
-            )
-    sec.add(
-        Text(
-            _T(
-                f"Elke stip is een coalitie. Een coalitie die binnen de trechter ligt, wijkt niet meer "
-                f"af dan toeval bij haar omvang verklaart (Spiegelhalter 2005). {name} ligt {status}. "
-                "Dit is geen ranglijst: kleine coalities liggen door toeval verder van het midden.",
-                f"Each dot is a coalition. A coalition inside the funnel differs no more than chance "
-                f"explains at its size (Spiegelhalter 2005). {name} is {status}. This is not a league "
-                "table: small coalitions lie further from the centre by chance.",
-                lang,
-            )
-        )
-    )
+            status = t("reports.position.status.outside_smaller_decrease", lang)
+    sec.add(Text(t("reports.position.text", lang, name=name, status=status)))
     sec.add(
         Figure(
             "funnel",
@@ -1796,57 +1292,22 @@ def add_position(page: Page, snapshot: Snapshot | None) -> None:
                 "points": others[["n_pairs", "mean_diff"]].astype(float).to_numpy().tolist(),
                 "me": (Ref("n_pairs"), Ref("mean_diff")) if me_shown else None,
                 "labels": {
-                    "l95": _T("95%-grens", "95% limit", lang),
-                    "l998": _T("99,8%-grens", "99.8% limit", lang),
-                    "center": _T("Gemiddelde alle coalities", "Mean of all coalitions", lang),
-                    "others": _T("Andere coalities", "Other coalities", lang),
+                    **{
+                        k: t(f"reports.position.legend.{k}", lang)
+                        for k in ("l95", "l998", "center", "others")
+                    },
                     "me": name,
                 },
-                "xlabel": _T(
-                    "Aantal deelnemers met voor- en nameting", "Participants with pre- and post-test", lang
-                ),
-                "ylabel": _T("Verandering (punten)", "Change (points)", lang),
+                "xlabel": t("reports.position.xlabel", lang),
+                "ylabel": t("reports.position.ylabel", lang),
             },
-            alt=Text(
-                _T(
-                    f"Trechterdiagram van de gemiddelde verandering van [[pos.k]] coalities tegen "
-                    f"hun aantal deelnemers, met grenzen rond het gemiddelde [[pos.center]] punt; "
-                    f"{name} ligt {status}.",
-                    f"Funnel plot of the mean change of [[pos.k]] coalitions against their "
-                    f"number of participants, with limits around the mean [[pos.center]] "
-                    f"points; {name} is {status}.",
-                    lang,
-                )
-            ),
-            caption=_T(
-                "Grijze stippen: andere coalities; ruit: deze coalitie. Doorgetrokken lijn: "
-                "het gemiddelde van alle coalities. Gestippelde lijnen: de grenzen waarbinnen "
-                "95% (streepjes) en 99,8% (puntjes) van de coalities door toeval vallen; "
-                "bij meer deelnemers liggen ze dichter bij het gemiddelde.",
-                "Grey dots: other coalitions; diamond: this coalition. Solid line: the mean "
-                "of all coalitions. Dotted lines: the limits within which 95% (dashes) and "
-                "99.8% (dots) of coalitions fall by chance; with more participants they lie "
-                "closer to the mean.",
-                lang,
-            ),
+            alt=Text(t("reports.position.alt", lang, name=name, status=status)),
+            caption=t("reports.position.caption", lang),
         )
     )
     if "estimate" in pooled:
         q("pos.pooled", pooled["estimate"], "fixed", digits=2)
         q("pos.pooled_lo", pooled["ci_lower"], "fixed", digits=2)
         q("pos.pooled_hi", pooled["ci_upper"], "fixed", digits=2)
-        q("pos.pooled_k", pooled.get("k", len(t)), "fixed", fmt="int")
-        sec.add(
-            Text(
-                _T(
-                    "Samengevat over [[pos.pooled_k]] coalities veranderde de score gemiddeld "
-                    "[[pos.pooled]] punt (95%-betrouwbaarheidsinterval [[pos.pooled_lo]] tot "
-                    f"[[pos.pooled_hi]]). Stand van {snapshot.date}.",
-                    "Summarised over [[pos.pooled_k]] coalitions the score changed on average by "
-                    "[[pos.pooled]] points (95% confidence interval [[pos.pooled_lo]] to "
-                    f"[[pos.pooled_hi]]). As of {snapshot.date}.",
-                    lang,
-                ),
-                style="note",
-            )
-        )
+        q("pos.pooled_k", pooled.get("k", len(tab)), "fixed", fmt="int")
+        sec.add(Text(t("reports.position.pooled", lang, date=snapshot.date), style="note"))
