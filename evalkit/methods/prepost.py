@@ -351,7 +351,7 @@ class PairedResult(Result):
     ``n`` (in ``tidy()``): complete pairs: units with both a pre and a post value (``n_dropped`` units had one of them).
     """
 
-    title = {"nl": "Voor- en nameting (gepaard)", "en": "Pre/post comparison (paired)"}
+    title = {lang: i18n.t("methods.prepost.paired.title", lang) for lang in i18n.LANGS}
 
     def __init__(
         self, *, rows, descriptives, pairs: _Pairs, outcome, confidence, pre, post, correlation, is_djg
@@ -380,10 +380,11 @@ class PairedResult(Result):
         lang = resolve_lang(lang)
         md = self._row("mean_diff")
         est, lo, hi, p = md["estimate"], md["ci_lower"], md["ci_upper"], md["p_value"]
-        subject = {
-            "nl": "De eenzaamheidsscore" if self.is_djg else f"De score '{self.outcome}'",
-            "en": "The loneliness score" if self.is_djg else f"The score '{self.outcome}'",
-        }
+        subject = (
+            i18n.t("methods.prepost.paired.subject_djg", lang)
+            if self.is_djg
+            else i18n.t("methods.prepost.paired.subject_score", lang, outcome=self.outcome)
+        )
         if est < 0:
             verb = i18n.t("methods.prepost.decreased", lang)
             mag, clo, chi = -est, -hi, -lo
@@ -393,27 +394,23 @@ class PairedResult(Result):
         else:
             verb = i18n.t("methods.prepost.did_not_change", lang)
             mag, clo, chi = 0.0, lo, hi
-        unit_word = {"nl": "punt", "en": "point" if abs(mag) == 1 else "points"}[lang]
+        unit_word = i18n.t("methods.prepost.point" if abs(mag) == 1 else "methods.prepost.points", lang)
         ci = i18n.fmt_ci(clo, chi, 1, lang, self.confidence)
-        if lang == "nl":
-            first = (
-                f"{subject['nl']} {verb} gemiddeld met {_fmt(mag, 1, lang)} {unit_word} "
-                f"({ci}), bij {self.n} deelnemers met voor- en nameting."
+        if est == 0:
+            first = i18n.t(
+                "methods.prepost.paired.unchanged", lang, subject=subject, verb=verb, ci=ci, n=self.n
             )
-            if est == 0:
-                first = (
-                    f"{subject['nl']} {verb} gemiddeld ({ci}), bij {self.n} deelnemers met voor- en nameting."
-                )
         else:
-            first = (
-                f"{subject['en']} {verb} on average by {_fmt(mag, 1, lang)} {unit_word} "
-                f"({ci}), among {self.n} participants with both a pre- and a post-test."
+            first = i18n.t(
+                "methods.prepost.paired.changed_by",
+                lang,
+                subject=subject,
+                verb=verb,
+                magnitude=_fmt(mag, 1, lang),
+                unit=unit_word,
+                ci=ci,
+                n=self.n,
             )
-            if est == 0:
-                first = (
-                    f"{subject['en']} {verb} on average ({ci}), among {self.n} "
-                    "participants with both a pre- and a post-test."
-                )
         lines = [first]
         if np.isfinite(p):
             if p < 1 - self.confidence:
@@ -997,7 +994,7 @@ class ProportionChangeResult(Result):
     ``n`` (in ``tidy()``): complete pairs: units with both a pre and a post value.
     """
 
-    title = {"nl": "Aandeel boven de grens, voor en na", "en": "Share above the cut-off, before and after"}
+    title = {lang: i18n.t("methods.prepost.proportion_change.title", lang) for lang in i18n.LANGS}
 
     def __init__(self, *, rows, table, n, n_dropped, cutoff, outcome, confidence, is_djg):
         self._rows = rows
@@ -1014,32 +1011,28 @@ class ProportionChangeResult(Result):
         r = {row["term"]: row for row in self._rows}
         pre, post, ch = r["share_pre"], r["share_post"], r["change"]
         what = (
-            {
-                "nl": f"eenzaam (score {_fmt(self.cutoff, 0, lang)} of hoger)",
-                "en": f"lonely (score {_fmt(self.cutoff, 0, lang)} or higher)",
-            }
+            i18n.t("methods.prepost.proportion_change.lonely", lang, cutoff=_fmt(self.cutoff, 0, lang))
             if self.is_djg
-            else {
-                "nl": f"met {self.outcome} ≥ {_fmt(self.cutoff, 2, lang)}",
-                "en": f"with {self.outcome} ≥ {_fmt(self.cutoff, 2, lang)}",
-            }
-        )[lang]
+            else i18n.t(
+                "methods.prepost.proportion_change.with_outcome",
+                lang,
+                outcome=self.outcome,
+                cutoff=_fmt(self.cutoff, 2, lang),
+            )
+        )
         diff_pp = 100 * ch["estimate"]
         ci = i18n.fmt_ci(100 * ch["ci_lower"], 100 * ch["ci_upper"], 1, lang, self.confidence)
-        if lang == "nl":
-            text = (
-                f"Het aandeel deelnemers {what} ging van {i18n.fmt_pct(pre['estimate'], 0, lang)} "
-                f"naar {i18n.fmt_pct(post['estimate'], 0, lang)}: een verschil van "
-                f"{_fmt(diff_pp, 1, lang)} procentpunt ({ci}), bij {self.n} deelnemers met "
-                f"voor- en nameting. McNemar (exact): {i18n.fmt_p(ch['p_value'], lang)}."
-            )
-        else:
-            text = (
-                f"The share of participants {what} went from {i18n.fmt_pct(pre['estimate'], 0, lang)} "
-                f"to {i18n.fmt_pct(post['estimate'], 0, lang)}: a difference of "
-                f"{_fmt(diff_pp, 1, lang)} percentage points ({ci}), among {self.n} participants "
-                f"with both measurements. McNemar (exact): {i18n.fmt_p(ch['p_value'], lang)}."
-            )
+        text = i18n.t(
+            "methods.prepost.proportion_change.summary",
+            lang,
+            what=what,
+            pre=i18n.fmt_pct(pre["estimate"], 0, lang),
+            post=i18n.fmt_pct(post["estimate"], 0, lang),
+            difference=_fmt(diff_pp, 1, lang),
+            ci=ci,
+            n=self.n,
+            p=i18n.fmt_p(ch["p_value"], lang),
+        )
         if self.n_dropped:
             text += i18n.t(
                 "methods.prepost.participant_s_without_both_measurements", lang, n_dropped=self.n_dropped
@@ -1250,17 +1243,12 @@ def _cronbach_alpha(data: pd.DataFrame, *, items: Sequence[str]) -> tuple[float,
     return float(alpha_from_cov(c)), int(n)
 
 
-#: The reliability's origin in the summary text, per language.
+#: The reliability's origin (as stored in the result) -> its message in the catalogue
+#: (``methods.prepost.reliability_source.<name>``).
 _RELIABILITY_SOURCE = {
-    "Cronbach's alpha (voormeting/pre)": {
-        "nl": "Cronbachs alfa bij de voormeting",
-        "en": "Cronbach's alpha at the pre-test",
-    },
-    "test-hertest r": {
-        "nl": "correlatie tussen voor- en nameting",
-        "en": "correlation between pre- and post-test",
-    },
-    "gegeven/given": {"nl": "opgegeven", "en": "given"},
+    "Cronbach's alpha (voormeting/pre)": "alpha_pre",
+    "test-hertest r": "test_retest",
+    "gegeven/given": "given",
 }
 
 
@@ -1278,7 +1266,7 @@ class ReliableChangeResult(Result):
     ``n`` (in ``tidy()``): units with both measurements, each classified as improved, unchanged or deteriorated.
     """
 
-    title = {"nl": "Betrouwbare verandering (Jacobson & Truax)", "en": "Reliable change (Jacobson & Truax)"}
+    title = {lang: i18n.t("methods.prepost.reliable_change.title", lang) for lang in i18n.LANGS}
 
     def __init__(
         self,
@@ -1316,31 +1304,32 @@ class ReliableChangeResult(Result):
         pct = {k: i18n.fmt_pct(v / self.n if self.n else math.nan, 0, lang) for k, v in c.items()}
         thr = _fmt(self.threshold, 2, lang)
         rel = _fmt(self.reliability, 2, lang)
-        src = _RELIABILITY_SOURCE.get(self.reliability_source, {}).get(lang, self.reliability_source)
-        if lang == "nl":
-            text = (
-                f"Van de {self.n} deelnemers met voor- en nameting zijn er {c['improved']} ({pct['improved']}) "
-                f"betrouwbaar verbeterd, {c['unchanged']} ({pct['unchanged']}) niet betrouwbaar veranderd en "
-                f"{c['deteriorated']} ({pct['deteriorated']}) betrouwbaar verslechterd.\n"
-                f"Betrouwbaar betekent: de verandering is groter dan {thr} punt, meer dan meetfouten "
-                f"verklaren (betrouwbaarheid {rel}, {src})."
-            )
-            text += (
-                "\nEen lagere score is beter."
-                if not self.higher_is_better
-                else "\nEen hogere score is beter."
-            )
-        else:
-            text = (
-                f"Of the {self.n} participants with both measurements, {c['improved']} ({pct['improved']}) "
-                f"reliably improved, {c['unchanged']} ({pct['unchanged']}) did not change reliably and "
-                f"{c['deteriorated']} ({pct['deteriorated']}) reliably deteriorated.\n"
-                f"Reliable means: the change exceeds {thr} points, more than measurement error explains "
-                f"(reliability {rel}, {src})."
-            )
-            text += (
-                "\nA lower score is better." if not self.higher_is_better else "\nA higher score is better."
-            )
+        source = _RELIABILITY_SOURCE.get(self.reliability_source)
+        src = (
+            i18n.t(f"methods.prepost.reliability_source.{source}", lang)
+            if source is not None
+            else self.reliability_source
+        )
+        text = i18n.t(
+            "methods.prepost.reliable_change.summary",
+            lang,
+            n=self.n,
+            improved=c["improved"],
+            pct_improved=pct["improved"],
+            unchanged=c["unchanged"],
+            pct_unchanged=pct["unchanged"],
+            deteriorated=c["deteriorated"],
+            pct_deteriorated=pct["deteriorated"],
+            threshold=thr,
+            reliability=rel,
+            source=src,
+        )
+        text += "\n" + i18n.t(
+            "methods.prepost.higher_is_better"
+            if self.higher_is_better
+            else "methods.prepost.lower_is_better",
+            lang,
+        )
         return f"{self.title[lang]}\n\n{text}"
 
     def plot(self, *, ax=None, lang: str | None = None):
@@ -1571,10 +1560,7 @@ class AttritionResult(Result):
     ``n`` (in ``tidy()``): units with a baseline (pre) value: completers plus drop-outs.
     """
 
-    title = {
-        "nl": "Uitval: blijvers en uitvallers bij de voormeting",
-        "en": "Attrition: completers and drop-outs at baseline",
-    }
+    title = {lang: i18n.t("methods.prepost.attrition.title", lang) for lang in i18n.LANGS}
 
     def __init__(self, *, rows, n_baseline, n_completers, n_dropouts, confidence, outcome):
         self._rows = rows
@@ -1596,16 +1582,15 @@ class AttritionResult(Result):
         the report's disclosure layer (:mod:`evalkit.reports.disclosure`), not here."""
         lang = resolve_lang(lang)
         share = self.n_dropouts / self.n_baseline if self.n_baseline else math.nan
-        if lang == "nl":
-            lines = [
-                f"Van de {self.n_baseline} deelnemers met een voormeting deden er {self.n_dropouts} "
-                f"({i18n.fmt_pct(share, 0, lang)}) niet mee aan de nameting."
-            ]
-        else:
-            lines = [
-                f"Of the {self.n_baseline} participants with a pre-test, {self.n_dropouts} "
-                f"({i18n.fmt_pct(share, 0, lang)}) did not take the post-test."
-            ]
+        lines = [
+            i18n.t(
+                "methods.prepost.attrition.dropped_out",
+                lang,
+                n_baseline=self.n_baseline,
+                n_dropouts=self.n_dropouts,
+                share=i18n.fmt_pct(share, 0, lang),
+            )
+        ]
         tidy = self.tidy()
         hidden = 0
         excl = {(str(v), str(lv)) for v, lv in exclude}
@@ -1626,16 +1611,7 @@ class AttritionResult(Result):
                 name = var if pd.isna(r["level"]) else f"{var}: {r['level']}"
                 parts.append(f"{name} ({_fmt(r['std_diff'], 2, lang)}; {i18n.fmt_p(r['p_value'], lang)})")
             lines.append(
-                {
-                    "nl": "Uitvallers verschillen bij de voormeting van blijvers in: "
-                    + "; ".join(parts)
-                    + ". De uitval kan het resultaat vertekenen (gestandaardiseerd verschil "
-                    "uitvallers - blijvers; > 0,1 geldt als relevant, Austin 2009).",
-                    "en": "At baseline, drop-outs differ from completers in: "
-                    + "; ".join(parts)
-                    + ". Drop-out may bias the result (standardised difference drop-outs - "
-                    "completers; > 0.1 is considered relevant, Austin 2009).",
-                }[lang]
+                i18n.t("methods.prepost.attrition.dropouts_differ", lang, variables="; ".join(parts))
             )
         if hidden:
             lines.append(i18n.t("methods.prepost.categor_y_ies_are_not", lang, hidden=hidden))
@@ -1853,7 +1829,7 @@ class ByGroupResult(Result):
     be estimated in a subgroup).
     """
 
-    title = {"nl": "Per subgroep", "en": "By subgroup"}
+    title = {lang: i18n.t("methods.prepost.by_group.title", lang) for lang in i18n.LANGS}
 
     def __init__(self, *, table, overall, by, func_name, confidence):
         self._table = table
@@ -2074,10 +2050,7 @@ class MixedResult(Result):
         REML log-likelihood (as R's ``logLik(lmer(...))``).
     """
 
-    title = {
-        "nl": "Voor- en nameting: gemengd model op alle metingen",
-        "en": "Pre/post comparison: mixed model on all measurements",
-    }
+    title = {lang: i18n.t("methods.prepost.mixed.title", lang) for lang in i18n.LANGS}
 
     def __init__(
         self,
@@ -2481,10 +2454,7 @@ class ImputeResult(Result):
     ``n`` (in ``tidy()``): participants analysed (at least one measured outcome; missing ones imputed).
     """
 
-    title = {
-        "nl": "Voor- en nameting: meervoudige imputatie (gevoeligheidsanalyse)",
-        "en": "Pre/post comparison: multiple imputation (sensitivity analysis)",
-    }
+    title = {lang: i18n.t("methods.prepost.impute.title", lang) for lang in i18n.LANGS}
 
     def __init__(
         self, *, rows: list[dict], outcome: str, confidence: float, is_djg: bool, info: dict
@@ -2570,7 +2540,7 @@ class ImputeResult(Result):
         ax.axvline(0, color=plotting.COLORS["national"], linewidth=1)
         ax.set_yticks([1, 0], labels)
         ax.set_ylim(-0.6, 1.6)
-        ax.set_xlabel(i18n.t({"nl": "Verandering (na - voor)", "en": "Change (post - pre)"}, lang))
+        ax.set_xlabel(i18n.t("methods.prepost.impute.change_axis", lang))
         lvl = i18n.fmt_number(100 * self.confidence, 0, lang) if hasattr(self, "confidence") else "95"
         ax.set_title(
             i18n.t("figures.impute.title", lang, lvl=lvl),
