@@ -52,9 +52,11 @@ lint: setup
 format: setup
 	@$(VENV)/bin/ruff format --quiet . && $(VENV)/bin/ruff check --quiet --fix .
 
-# The fast subset (under a minute): everything but tests marked slow (see tests/conftest.py).
+# The fast subset (under a minute): everything but tests marked slow (see tests/conftest.py);
+# each test file runs in one worker (--group-by-file), so its imports and module fixtures are
+# paid once. docs/development.md says what it covers and how long it takes.
 test-fast: setup
-	@$(PY) -m pytest -q -p no:cacheprovider -m "not slow" $(XDIST)
+	@$(PY) -m pytest -q -p no:cacheprovider -m "not slow" $(XDIST) $(if $(filter 0,$(TEST_WORKERS)),,--group-by-file)
 
 # JupyterLab refuses to start as root without --allow-root (containers, CI); a normal user gets
 # no flag. Deferred (=): `id -u` runs only when the lab target is used.

@@ -10,7 +10,8 @@ Markers (registered in pyproject.toml):
 - ``browser``: drives Debian's Chromium through Playwright.
 - ``postgres``: needs the PostgreSQL server that ``.ci/run`` starts.
 
-The storage fixtures (SQLite and PostgreSQL) come from ``store_fixtures``.
+The storage fixtures (``db_url``, ``store``: SQLite and PostgreSQL) are defined below with the
+helpers of ``store_fixtures``.
 
 Whole files that are slow are marked here (``SLOW_FILES``), so a new test in them is slow
 without a decorator; single slow tests are listed in ``SLOW_TESTS`` or carry
@@ -20,12 +21,24 @@ without a decorator; single slow tests are listed in ``SLOW_TESTS`` or carry
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 import pytest
-from store_fixtures import db_url, store  # noqa: F401 (fixtures for tests/test_store*.py)
+
+if TYPE_CHECKING:
+    from evalkit.store import Store
 
 matplotlib.use("Agg")
+
+# jsonschema (imported by nbformat) builds three Earley parsers of the optional package
+# rfc3987-syntax when it is installed (1-2.5 s of CPU in every test process) for its "iri"
+# format checks; nbformat validates without format checks and no schema here uses "iri".
+# The tests run without them (jsonschema skips the check when the import fails).
+sys.modules.setdefault("rfc3987_syntax", None)
 
 #: Test files whose every test is slow (executing notebooks, rendering reports, browsers ...).
 SLOW_FILES = {
@@ -56,7 +69,7 @@ SLOW_TESTS = {
     "test_cli_errors.py::test_known_cases_from_the_issue",
     "test_cli_errors.py::test_report_on_bad_data_shows_the_validation_and_writes_an_error_page",
     "test_cli_errors.py::test_unknown_command_suggests_the_right_one",
-    "test_datasets.py::test_all_municipality_codesfast",
+    "test_datasets.py::test_all_municipality_codes",
     "test_datasets.py::test_cli_regenerate",
     "test_datasets.py::test_interventions_truth_recovered",
     "test_did.py::test_aggregated_se_vs_nonparametric_bootstrap",
@@ -138,12 +151,26 @@ XDIST_GROUPS = {
     "test_plotting_notebooks.py": "notebooks",
     "test_web_browser.py": "artifacts",
     "test_validation_report.py": "artifacts",
+    # the same results, computed once (test_result_contract.RESULTS)
+    "test_result_contract.py": "results",
+    "test_plotting_formatting.py": "results",
+    "test_plotting_figures.py": "results",
 }
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--group-by-file",
+        action="store_true",
+        help="with pytest-xdist --dist loadgroup: each test file (or group of XDIST_GROUPS) "
+        "runs in one worker, so module fixtures and imports are paid once (make test-fast)",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks (loadgroup)
 def pytest_collection_modifyitems(config, items):
     slow = pytest.mark.slow
+    by_file = config.getoption("--group-by-file")
     for item in items:
         name = item.path.name
         if (
@@ -158,6 +185,30 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group("postgres"))
         elif name in XDIST_GROUPS:
             item.add_marker(pytest.mark.xdist_group(XDIST_GROUPS[name]))
+        elif by_file:
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
+
+
+# ------------------------------------------------------------------ storage (SQLite, PostgreSQL)
+# Defined here, importing SQLAlchemy and evalkit.store only when a test asks for them
+# (the helpers are in store_fixtures.py).
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    from store_fixtures import database_url
+
+    return database_url(request.param, tmp_path)
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    from store_fixtures import FAST_HASHER, KEY
+
+    from evalkit.store import Store
+
+    s = Store(db_url, key=KEY, password_hasher=FAST_HASHER)
+    s.upgrade()
+    yield s
+    s.close()
 
 
 @pytest.fixture(autouse=True)

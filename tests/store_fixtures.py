@@ -1,4 +1,5 @@
-"""Fixtures for the storage tests: the same tests on SQLite and on PostgreSQL.
+"""Helpers for the storage tests: the same tests on SQLite and on PostgreSQL (the fixtures
+``db_url`` and ``store`` are in conftest.py).
 
 PostgreSQL needs a server: ``EVALKIT_TEST_POSTGRES_URL`` (``.ci/run`` starts one with
 ``.ci/pg_test_server``; locally ``eval "$(.ci/pg_test_server start)"``). Without it the
@@ -8,14 +9,13 @@ PostgreSQL cases are skipped with that reason, except under CI, where they fail.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import text
 
-from evalkit.store import Store, generate_key
+from evalkit.store import generate_key
 from evalkit.store.config import normalise_url
 from evalkit.store.engine import make_engine
 
@@ -52,16 +52,3 @@ def database_url(kind: str, tmp_path: Path) -> str:
     url = postgres_url()
     reset_postgres(url)
     return url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return database_url(request.param, tmp_path)
-
-
-@pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
-    s = Store(db_url, key=KEY, password_hasher=FAST_HASHER)
-    s.upgrade()
-    yield s
-    s.close()

@@ -4,7 +4,7 @@ design.md: "A meta-test that calls every public function with bad arguments and 
 clear errors." Two tables, both easy to extend:
 
 - ``TARGETS`` -- functions that take a DataFrame. Each is called with every variant of
-  :func:`bad_data` (not a DataFrame, 0 rows, no columns, NaN-only columns, one row, two
+  :data:`BAD_DATA` (not a DataFrame, 0 rows, no columns, NaN-only columns, one row, two
   rows, text columns, a non-default index). It must either return normally (warnings are
   fine) or raise an :class:`evalkit.EvalkitError` (``DataValidationError``,
   ``ParameterError``, ``EstimationError``, ``CodebookError``). A bare ``KeyError``,
@@ -20,7 +20,7 @@ Modules that were not reviewed yet have their own clearly marked lists at the bo
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -103,42 +103,48 @@ class Case:
     match: str = ""
 
 
-def bad_data(good: pd.DataFrame) -> Iterator[tuple[str, Any]]:
-    """Variants of a valid DataFrame that a user could plausibly pass."""
-    yield "None", None
-    yield "a number", 5
-    yield "a list", [[1, 2], [3, 4]]
-    yield "a dict", {"a": [1, 2]}
-    yield "a Series", good.iloc[:, 0]
-    yield "0 rows", good.iloc[:0]
-    yield "no columns", pd.DataFrame(index=range(3))
-    yield "NaN-only columns", pd.DataFrame({c: [np.nan] * len(good) for c in good.columns})
-    yield "one row", good.iloc[:1]
-    yield "two rows", good.iloc[:2]
-    yield "text columns", good.astype("str")
-    yield "non-default index", good.set_axis([f"r{i}" for i in range(len(good))])
-    yield "every column twice", pd.concat([good, good], axis=1)
-    yield (
-        "nullable Float64 with <NA>",
-        good.apply(
-            lambda c: (
-                c.astype("Float64").where(c.index != 1, pd.NA)
-                if pd.api.types.is_numeric_dtype(c) and not pd.api.types.is_bool_dtype(c)
-                else c
-            )
-        ),
+def _with_na(good: pd.DataFrame) -> pd.DataFrame:
+    return good.apply(
+        lambda c: (
+            c.astype("Float64").where(c.index != 1, pd.NA)
+            if pd.api.types.is_numeric_dtype(c) and not pd.api.types.is_bool_dtype(c)
+            else c
+        )
     )
-    yield "numbers as text", good.apply(lambda c: c.astype("str") if pd.api.types.is_numeric_dtype(c) else c)
-    yield (
-        "infinite numbers",
-        good.apply(
-            lambda c: (
-                c.astype("float64").where(c.index != 0, np.inf)
-                if pd.api.types.is_numeric_dtype(c) and not pd.api.types.is_bool_dtype(c)
-                else c
-            )
-        ),
+
+
+def _with_inf(good: pd.DataFrame) -> pd.DataFrame:
+    return good.apply(
+        lambda c: (
+            c.astype("float64").where(c.index != 0, np.inf)
+            if pd.api.types.is_numeric_dtype(c) and not pd.api.types.is_bool_dtype(c)
+            else c
+        )
     )
+
+
+#: Variants of a valid DataFrame that a user could plausibly pass: label -> how to make it
+#: from the good data (each test builds only its own variant).
+BAD_DATA: dict[str, Callable[[pd.DataFrame], Any]] = {
+    "None": lambda good: None,
+    "a number": lambda good: 5,
+    "a list": lambda good: [[1, 2], [3, 4]],
+    "a dict": lambda good: {"a": [1, 2]},
+    "a Series": lambda good: good.iloc[:, 0],
+    "0 rows": lambda good: good.iloc[:0],
+    "no columns": lambda good: pd.DataFrame(index=range(3)),
+    "NaN-only columns": lambda good: pd.DataFrame({c: [np.nan] * len(good) for c in good.columns}),
+    "one row": lambda good: good.iloc[:1],
+    "two rows": lambda good: good.iloc[:2],
+    "text columns": lambda good: good.astype("str"),
+    "non-default index": lambda good: good.set_axis([f"r{i}" for i in range(len(good))]),
+    "every column twice": lambda good: pd.concat([good, good], axis=1),
+    "nullable Float64 with <NA>": _with_na,
+    "numbers as text": lambda good: good.apply(
+        lambda c: c.astype("str") if pd.api.types.is_numeric_dtype(c) else c
+    ),
+    "infinite numbers": _with_inf,
+}
 
 
 TARGETS: list[Target] = [
@@ -1500,13 +1506,13 @@ CASES += [
 # ----------------------------------------------------------------------------------------
 def _target_params():
     for t in TARGETS + NOT_YET_REVIEWED_TARGETS:
-        for label, _ in bad_data(pd.DataFrame({"a": [1, 2]})):
+        for label in BAD_DATA:
             yield pytest.param(t, label, id=f"{t.name} | {label}")
 
 
 @pytest.mark.parametrize("target,variant", list(_target_params()))
 def test_bad_data_gives_result_or_evalkit_error(target: Target, variant: str):
-    data = dict(bad_data(target.good()))[variant]
+    data = BAD_DATA[variant](target.good())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # warnings are a fine answer to odd data
         try:

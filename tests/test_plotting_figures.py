@@ -16,7 +16,7 @@ import warnings
 import matplotlib
 import matplotlib.pyplot as plt
 import pytest
-from test_result_contract import _result_of, _targets  # noqa: E402  (same folder)
+from test_result_contract import RESULTS, _result_of, _targets  # noqa: E402  (same folder)
 
 from evalkit.core import plotting
 from evalkit.core.errors import NoFigureError
@@ -28,9 +28,9 @@ pytestmark = pytest.mark.slow  # draws every figure of the library twice (~1 min
 TARGETS = list(_targets())
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def results_cache():
-    return {}
+    return RESULTS  # shared with test_result_contract.py: each result computed once
 
 
 @pytest.fixture(autouse=True, scope="module")

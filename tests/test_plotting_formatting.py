@@ -16,7 +16,7 @@ import warnings
 
 import pandas as pd
 import pytest
-from test_result_contract import _result_of, _targets  # noqa: E402  (same folder)
+from test_result_contract import RESULTS, _result_of, _targets  # noqa: E402  (same folder)
 
 import evalkit
 from evalkit.core.language import language
@@ -33,9 +33,9 @@ _EN_BAD = re.compile(r"(?<![\w.,(])[−-]?(?:0,\d+|\d+,(?:\d{1,2}|\d{4,}))(?!\w|
 BUILT_IN_ONE_LANGUAGE: dict[str, str] = {}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def results_cache():
-    return {}
+    return RESULTS  # shared with test_result_contract.py: each result computed once
 
 
 def test_years_in_text_tables_are_years():

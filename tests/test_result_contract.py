@@ -114,9 +114,16 @@ def _targets():
             yield pytest.param(t, id=t.name)
 
 
-@pytest.fixture(scope="module")
+#: One result per target and test process, shared by the tests here and in
+#: test_plotting_formatting.py and test_plotting_figures.py (they check the same results;
+#: tests/conftest.py keeps the three files in one pytest-xdist worker, so each result is
+#: computed once per run). Tests only read the results.
+RESULTS: dict[str, Any] = {}
+
+
+@pytest.fixture
 def results_cache():
-    return {}
+    return RESULTS
 
 
 def _result_of(target, cache):

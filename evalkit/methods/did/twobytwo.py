@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 
 from evalkit.core import i18n
@@ -137,7 +136,10 @@ def two_by_two(
             f"two_by_two needs more observations ({X.shape[0]}) than coefficients "
             f"({X.shape[1]}) to estimate standard errors."
         )
-    model = sm.WLS(y, X, weights=w) if weights is not None else sm.OLS(y, X)
+    # imported here: statsmodels costs about a second of CPU to import, only this fit needs it
+    from statsmodels.regression.linear_model import OLS, WLS
+
+    model = WLS(y, X, weights=w) if weights is not None else OLS(y, X)
     fits = {"conventional": model.fit(), "hc1": model.fit(cov_type="HC1")}
     n_clusters = None
     if cluster is not None:
