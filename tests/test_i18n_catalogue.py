@@ -168,8 +168,7 @@ def test_cli_keys_built_at_run_time_match_real_commands_and_options():
 # ------------------------------------------------------------------------ source scans
 #: Modules not yet converted to the catalogue and how many language branches
 #: (``lang == "nl"`` and the like) they still have. A count may only go down.
-LANG_BRANCHES_LEFT: dict[str, int] = {
-}
+LANG_BRANCHES_LEFT: dict[str, int] = {}
 
 #: Modules not yet converted and how many inline texts they still have: a ``{"nl": ..., "en":
 #: ...}`` dict, a call with a Dutch keyword (``Error("...", nl="...")``, ``fix_nl=``), or a call of
@@ -263,3 +262,27 @@ def test_the_scans_find_what_they_look_for(tmp_path):
     )
     assert _count_pairs(p) == 4
     assert _count_branches(p) == 2
+
+
+def test_notebook_code_cells_are_read_for_key_uses(tmp_path):
+    nb = {
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": ["t('notebooks.not_code', LANG)"]},
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "source": ["%matplotlib inline\n", "x = t('notebooks.a', LANG)"],
+            },
+            {"cell_type": "code", "metadata": {}, "source": ["  !ls\n", "y = t(f'notebooks.b.{k}', LANG)\n"]},
+        ]
+    }
+    p = tmp_path / "x.ipynb"
+    p.write_text(json.dumps(nb), encoding="utf-8")
+    code = _notebook_code(p)
+    assert "%matplotlib" not in code and "!ls" not in code and "not_code" not in code
+    calls = [n for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Call)]
+    assert [c.args[0].value for c in calls if isinstance(c.args[0], ast.Constant)] == ["notebooks.a"]
+    # and the committee notebooks' own keys count as used (they are in no module of evalkit/)
+    static, prefixes = _key_uses()
+    assert "notebooks.synthesis.x_change" in static
+    assert "notebooks.programme.band." in prefixes
