@@ -175,7 +175,6 @@ LANG_BRANCHES_LEFT: dict[str, int] = {}
 #: a local two-language helper (``_T("Dutch", "English", lang)``). A count may only go down; a
 #: module not listed may have none. Errors take their texts with ``i18n.error(cls, key)``.
 INLINE_PAIRS_LEFT: dict[str, int] = {
-    "methods/monitoring.py": 36,
     "reports/batch.py": 5,
     "reports/coalition.py": 1,
     "reports/errorpage.py": 15,

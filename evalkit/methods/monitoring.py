@@ -71,17 +71,13 @@ __all__ = [
 
 #: Adult indicators (column -> label).
 INDICATORS: dict[str, dict[str, str]] = {
-    "lonely_pct": {"nl": "Eenzaam", "en": "Lonely"},
-    "severely_lonely_pct": {"nl": "Ernstig eenzaam", "en": "Severely lonely"},
-    "emotionally_lonely_pct": {"nl": "Emotioneel eenzaam", "en": "Emotionally lonely"},
-    "socially_lonely_pct": {"nl": "Sociaal eenzaam", "en": "Socially lonely"},
+    col: {lang: i18n.t(f"methods.monitoring.indicator.{col}", lang) for lang in i18n.LANGS}
+    for col in ("lonely_pct", "severely_lonely_pct", "emotionally_lonely_pct", "socially_lonely_pct")
 }
 #: Young adults' indicators 2024 (column -> label).
 YOUNG_INDICATORS: dict[str, dict[str, str]] = {
-    "lonely_pct": {"nl": "Eenzaam", "en": "Lonely"},
-    "strongly_lonely_pct": {"nl": "Sterk eenzaam", "en": "Strongly lonely"},
-    "emotionally_lonely_pct": {"nl": "Emotioneel eenzaam", "en": "Emotionally lonely"},
-    "socially_lonely_pct": {"nl": "Sociaal eenzaam", "en": "Socially lonely"},
+    col: {lang: i18n.t(f"methods.monitoring.indicator.{col}", lang) for lang in i18n.LANGS}
+    for col in ("lonely_pct", "strongly_lonely_pct", "emotionally_lonely_pct", "socially_lonely_pct")
 }
 YEARS = (2012, 2016, 2020)
 AGE_GROUPS = ("18+", "65+")
@@ -110,95 +106,6 @@ ILLUSTRATIVE_RESPONDENTS_2020 = 540_000
 #: Fewest peers with a 2024 figure for a peer-group figure of the young adults.
 MIN_PEERS_2024 = 3
 
-_T: dict[str, dict[str, str]] = {
-    "src_hm": {
-        "nl": "Bron: Gezondheidsmonitor Volwassenen en Ouderen {years} (GGD'en, CBS en RIVM; "
-        "StatLine 50090NED)",
-        "en": "Source: Health Monitor Adults and Older People {years} (GGDs, CBS and RIVM; "
-        "StatLine 50090NED)",
-    },
-    "src_ya": {
-        "nl": "Bron: Gezondheidsmonitor Jongvolwassenen 2024 (GGD'en, CBS en RIVM; StatLine 50140NED)",
-        "en": "Source: Health Monitor Young Adults 2024 (GGDs, CBS and RIVM; StatLine 50140NED)",
-    },
-    "model": {
-        "nl": "De gemeentelijke cijfers zijn modelschattingen van het RIVM (enquête gekoppeld aan "
-        "registers), geen directe enquêtecijfers; ze zijn gepubliceerd zonder "
-        "betrouwbaarheidsinterval.",
-        "en": "The municipal figures are RIVM model estimates (survey linked to registers), not "
-        "direct survey figures; they are published without confidence intervals.",
-    },
-    "model_short": {
-        "nl": "modelschatting, zonder betrouwbaarheidsinterval",
-        "en": "model estimate, without confidence interval",
-    },
-    "ya_remark": {
-        "nl": "geen betrouwbaarheidsinterval gepubliceerd",
-        "en": "no confidence interval published",
-    },
-    "peer_computed": {
-        "nl": "berekend door evalkit: gemiddelde van {k} vergelijkbare gemeenten "
-        "(gepubliceerde cijfers, ongewogen)",
-        "en": "computed by evalkit: mean of {k} similar municipalities (published figures, unweighted)",
-    },
-    "too_few": {"nl": "geen cijfer: te weinig respondenten", "en": "no figure: too few respondents"},
-    "not_published": {
-        "nl": "geen cijfer: niet gepubliceerd voor deze gemeente",
-        "en": "no figure: not published for this municipality",
-    },
-    "part_of": {
-        "nl": "{name} valt sinds {date} onder {succ}; cijfer van {succ}",
-        "en": "{name} is part of {succ} since {date}; figure for {succ}",
-    },
-    "national": {"nl": "Nederland", "en": "The Netherlands"},
-    "peers": {"nl": "Vergelijkbare gemeenten", "en": "Similar municipalities"},
-    "former": {"nl": "voormalige gemeente", "en": "former municipality"},
-    "merged_intro": {
-        "nl": "{name} bestond in 2020 nog niet in deze vorm: de cijfers zijn die van de "
-        "voormalige gemeenten {names} (grenzen van 2020). evalkit rekent ze niet om "
-        "naar één cijfer voor de nieuwe gemeente.",
-        "en": "{name} did not exist in this form in 2020: the figures are those of the former "
-        "municipalities {names} (boundaries of 2020). evalkit does not turn them into "
-        "one figure for the new municipality.",
-    },
-    "joined_intro": {
-        "nl": "Sinds {date} hoort de voormalige gemeente {former} bij {name}. De cijfers van {name} "
-        "hieronder gelden voor de grenzen van 2020; {former} staat er apart bij. evalkit "
-        "rekent ze niet om naar één cijfer.",
-        "en": "Since {date} the former municipality {former} belongs to {name}. The figures of {name} "
-        "below are for the boundaries of 2020; {former} is shown separately. evalkit does not "
-        "turn them into one figure.",
-    },
-    "part_intro": {
-        "nl": "Sinds {date} hoort ook een deel van de voormalige gemeente {former} ({note}) bij "
-        "{name}; dat deel zit niet in de cijfers van {name} voor 2012-2020.",
-        "en": "Since {date} part of the former municipality {former} ({note}) also belongs to "
-        "{name}; that part is not in {name}'s figures for 2012-2020.",
-    },
-    "peer_method": {
-        "nl": "Vergelijkbare gemeenten: de {k} gemeenten (grenzen van 2020) waarvan het profiel "
-        "van eenzaamheid in 2012 en 2016 (18+: eenzaam, ernstig, emotioneel, sociaal) het "
-        "meest lijkt op dat van {name} (kleinste afstand na standaardiseren). Geen "
-        "rangorde: de lijst staat op alfabet.",
-        "en": "Similar municipalities: the {k} municipalities (boundaries of 2020) whose 2012 "
-        "and 2016 loneliness profile (18+: lonely, severely, emotionally, socially) is "
-        "closest to that of {name} (smallest distance after standardising). Not a "
-        "ranking: the list is alphabetical.",
-    },
-    "peer_combined": {
-        "nl": "Het profiel van {name} is het gemiddelde van de voormalige gemeenten, gewogen "
-        "naar inwoners op 1 januari 2020 (CBS).",
-        "en": "The profile of {name} is the mean of its former municipalities, weighted by "
-        "inhabitants on 1 January 2020 (CBS).",
-    },
-    "ya_head": {"nl": "Jongvolwassenen (16-25 jaar), 2024", "en": "Young adults (16-25), 2024"},
-    "years_all": {"nl": "2012, 2016 en 2020", "en": "2012, 2016 and 2020"},
-}
-
-
-def _tt(key: str, lang: str, **kw: object) -> str:
-    return i18n.t(_T[key], lang, **kw)
-
 
 def _pct(x: float | None, lang: str) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
@@ -212,8 +119,21 @@ def source_text(dataset: str = "health_monitor", lang: str = "nl") -> str:
     check_option("dataset", dataset, ("health_monitor", "young_adults_2024"))
     check_lang(lang)
     if dataset == "health_monitor":
-        return _tt("src_hm", lang, years=_tt("years_all", lang)) + ". " + _tt("model", lang)
-    return _tt("src_ya", lang) + "; " + _tt("ya_remark", lang) + "."
+        return (
+            i18n.t(
+                "methods.monitoring.source.health_monitor",
+                lang,
+                years=i18n.t("methods.monitoring.years_all", lang),
+            )
+            + ". "
+            + i18n.t("methods.monitoring.model_estimates", lang)
+        )
+    return (
+        i18n.t("methods.monitoring.source.young_adults", lang)
+        + "; "
+        + i18n.t("methods.monitoring.no_interval_published", lang)
+        + "."
+    )
 
 
 # ------------------------------------------------------------------------------ data
@@ -351,7 +271,7 @@ class ReferenceFigure:
 
 def peer_method_text(name: str, k: int = 10, lang: str | None = None) -> str:
     """The sentence that explains how the peer group of ``name`` was chosen (never a ranking)."""
-    return _tt("peer_method", resolve_lang(lang), k=k, name=name)
+    return i18n.t("methods.monitoring.peer_method", resolve_lang(lang), k=k, name=name)
 
 
 # ------------------------------------------------------------------------------ peers
@@ -373,7 +293,7 @@ class PeerGroup(Result):
     ``n`` (in ``tidy()``): not available (NaN): the figures are model estimates without respondent counts.
     """
 
-    title = {"nl": "Vergelijkbare gemeenten", "en": "Similar municipalities"}
+    title = {lang: i18n.t("methods.monitoring.peer_group.title", lang) for lang in i18n.LANGS}
 
     def __init__(
         self,
@@ -416,10 +336,10 @@ class PeerGroup(Result):
         lines = [
             f"{self.title[lang]}: {self.name} ({self.code})",
             "",
-            _tt("peer_method", lang, k=self.k, name=self.name),
+            i18n.t("methods.monitoring.peer_method", lang, k=self.k, name=self.name),
         ]
         if self.combined:
-            lines.append(_tt("peer_combined", lang, name=self.name))
+            lines.append(i18n.t("methods.monitoring.peer_combined", lang, name=self.name))
         lines.append("")
         lines.append(
             ", ".join(f"{n} ({c})" for c, n in zip(self.peers["gm_code_2020"], self.peers["name_2020"]))
@@ -449,7 +369,7 @@ class PeerGroup(Result):
             label=self.name,
             zorder=3,
         )
-        ax.plot([], [], color=plotting.COLORS["other"], label=_tt("peers", lang))
+        ax.plot([], [], color=plotting.COLORS["other"], label=i18n.t("methods.monitoring.unit.peers", lang))
         ax.set_xticks(x, labels, rotation=35, ha="right", rotation_mode="anchor", fontsize=8)
         ax.set_ylabel(i18n.t("figures.pct_axis", lang))
         ax.set_ylim(0, 80)
@@ -597,10 +517,7 @@ class MunicipalComparison(Result):
     ``n`` (in ``tidy()``): not available (NaN): the Health Monitor figures are RIVM small-area model estimates, published without respondent counts.
     """
 
-    title = {
-        "nl": "Eenzaamheid in de gemeente, landelijk en bij vergelijkbare gemeenten",
-        "en": "Loneliness in the municipality, nationally and in similar municipalities",
-    }
+    title = {lang: i18n.t("methods.monitoring.compare.title", lang) for lang in i18n.LANGS}
 
     def __init__(
         self,
@@ -677,12 +594,34 @@ class MunicipalComparison(Result):
         joined = whole[whole["relation"] == "merged"]
         if self.merged and (whole["relation"] == "same").any():
             for r in joined.itertuples(index=False):
-                out.append(_tt("joined_intro", lang, name=self.name, former=r.name_2020, date=r.valid_from))
+                out.append(
+                    i18n.t(
+                        "methods.monitoring.boundaries.joined",
+                        lang,
+                        name=self.name,
+                        former=r.name_2020,
+                        date=r.valid_from,
+                    )
+                )
         elif self.merged:
-            out.append(_tt("merged_intro", lang, name=self.name, names=", ".join(whole["name_2020"])))
+            out.append(
+                i18n.t(
+                    "methods.monitoring.boundaries.merged",
+                    lang,
+                    name=self.name,
+                    names=", ".join(whole["name_2020"]),
+                )
+            )
         for r in self.predecessors[self.predecessors["relation"] == "part"].itertuples(index=False):
             out.append(
-                _tt("part_intro", lang, date=r.valid_from, former=r.name_2020, note=r.note, name=self.name)
+                i18n.t(
+                    "methods.monitoring.boundaries.part",
+                    lang,
+                    date=r.valid_from,
+                    former=r.name_2020,
+                    note=r.note,
+                    name=self.name,
+                )
             )
         return out
 
@@ -700,7 +639,7 @@ class MunicipalComparison(Result):
             with pd.option_context("display.width", 120):
                 lines.append(self.table(ind, lang).to_string())
         lines.append("")
-        lines.append(_tt("ya_head", lang) + ":")
+        lines.append(i18n.t("methods.monitoring.young_adults_heading", lang) + ":")
         for f in self.young_adults():
             if f.indicator != "lonely_pct":
                 continue
@@ -709,9 +648,9 @@ class MunicipalComparison(Result):
         lines.append("")
         lines.append(source_text("health_monitor", lang))
         lines.append(source_text("young_adults_2024", lang))
-        lines.append(_tt("peer_method", lang, k=self.peers.k, name=self.name))
+        lines.append(i18n.t("methods.monitoring.peer_method", lang, k=self.peers.k, name=self.name))
         if self.peers.combined:
-            lines.append(_tt("peer_combined", lang, name=self.name))
+            lines.append(i18n.t("methods.monitoring.peer_combined", lang, name=self.name))
         return "\n".join(lines)
 
     def plot(
@@ -793,7 +732,9 @@ class MunicipalComparison(Result):
         fig.text(
             0.01,
             -0.02,
-            _tt("src_hm", lang, years="2012, 2016, 2020") + "; " + _tt("model_short", lang),
+            i18n.t("methods.monitoring.source.health_monitor", lang, years="2012, 2016, 2020")
+            + "; "
+            + i18n.t("methods.monitoring.model_estimate_short", lang),
             fontsize=7,
             ha="left",
             va="top",
@@ -824,11 +765,11 @@ def _source_below(ax, text: str) -> None:
 
 def _unit_label(f: ReferenceFigure, lang: str) -> str:
     if f.unit_kind == "national":
-        return _tt("national", lang)
+        return i18n.t("methods.monitoring.unit.national", lang)
     if f.unit_kind == "peer_group":
-        return _tt("peers", lang)
+        return i18n.t("methods.monitoring.unit.peers", lang)
     if f.unit_kind == "former_municipality":
-        return f"{f.unit_name} ({_tt('former', lang)})"
+        return f"{f.unit_name} ({i18n.t('methods.monitoring.unit.former', lang)})"
     return f.unit_name
 
 
@@ -873,8 +814,10 @@ def compare(code: str, *, age_group: str = "18+", k: int = 10, lang: str = "nl")
     pre = boundaries.predecessors(code)
     whole = pre[pre["relation"] != "part"]
     hm = _hm()
-    src_hm = _tt("src_hm", lang, years=_tt("years_all", lang))
-    model = _tt("model_short", lang)
+    src_hm = i18n.t(
+        "methods.monitoring.source.health_monitor", lang, years=i18n.t("methods.monitoring.years_all", lang)
+    )
+    model = i18n.t("methods.monitoring.model_estimate_short", lang)
     figures: list[ReferenceFigure] = []
     for r in whole.itertuples(index=False):
         rows = hm[(hm["region_code"] == r.gm_code_2020) & (hm["age_group"] == age_group)]
@@ -906,7 +849,7 @@ def compare(code: str, *, age_group: str = "18+", k: int = 10, lang: str = "nl")
                 ReferenceFigure(
                     "national",
                     "NL01",
-                    _tt("national", lang),
+                    i18n.t("methods.monitoring.unit.national", lang),
                     int(year),
                     age_group,
                     ind,
@@ -923,14 +866,14 @@ def compare(code: str, *, age_group: str = "18+", k: int = 10, lang: str = "nl")
             ReferenceFigure(
                 "peer_group",
                 "PEERS",
-                _tt("peers", lang),
+                i18n.t("methods.monitoring.unit.peers", lang),
                 int(r.year),
                 age_group,
                 r.indicator,
                 float(r.mean) if ok else None,
                 "computed" if ok else "not_published",
                 src_hm,
-                _tt("peer_computed", lang, k=int(r.count)),
+                i18n.t("methods.monitoring.peer_computed", lang, k=int(r.count)),
             )
         )
     figures.extend(_young_figures(code, name, pg, lang))
@@ -941,7 +884,7 @@ def _young_figures(code: str, name: str, pg: PeerGroup, lang: str) -> list[Refer
     from evalkit.data import boundaries
 
     ya = _ya().set_index("region_code")
-    src = _tt("src_ya", lang)
+    src = i18n.t("methods.monitoring.source.young_adults", lang)
     out: list[ReferenceFigure] = []
     now = _codes_2024()
     unit_code, unit_name, kind, status_note = code, name, "municipality", ""
@@ -949,7 +892,7 @@ def _young_figures(code: str, name: str, pg: PeerGroup, lang: str) -> list[Refer
         succ = boundaries.current_code(code, 2024)
         if succ is not None:
             unit_code, unit_name = succ[0], succ[1]
-            status_note = _tt("part_of", lang, name=name, date=succ[2], succ=succ[1])
+            status_note = i18n.t("methods.monitoring.part_of", lang, name=name, date=succ[2], succ=succ[1])
     for ind in YOUNG_INDICATORS:
         if unit_code in ya.index:
             v = ya.at[unit_code, ind]
@@ -964,7 +907,7 @@ def _young_figures(code: str, name: str, pg: PeerGroup, lang: str) -> list[Refer
                     None,
                     "too_few_respondents",
                     src,
-                    _tt("too_few", lang),
+                    i18n.t("methods.monitoring.status.too_few_respondents", lang),
                 )
             else:
                 status = "successor" if status_note else "published"
@@ -978,7 +921,7 @@ def _young_figures(code: str, name: str, pg: PeerGroup, lang: str) -> list[Refer
                     float(v),
                     status,
                     src,
-                    status_note or _tt("ya_remark", lang),
+                    status_note or i18n.t("methods.monitoring.no_interval_published", lang),
                 )
         else:
             fig = ReferenceFigure(
@@ -991,7 +934,7 @@ def _young_figures(code: str, name: str, pg: PeerGroup, lang: str) -> list[Refer
                 None,
                 "not_published",
                 src,
-                _tt("not_published", lang),
+                i18n.t("methods.monitoring.status.not_published", lang),
             )
         out.append(fig)
         v_nl = ya.at["NL01", ind]
@@ -999,7 +942,7 @@ def _young_figures(code: str, name: str, pg: PeerGroup, lang: str) -> list[Refer
             ReferenceFigure(
                 "national",
                 "NL01",
-                _tt("national", lang),
+                i18n.t("methods.monitoring.unit.national", lang),
                 2024,
                 "16-25",
                 ind,
@@ -1016,14 +959,14 @@ def _young_figures(code: str, name: str, pg: PeerGroup, lang: str) -> list[Refer
             ReferenceFigure(
                 "peer_group",
                 "PEERS",
-                _tt("peers", lang),
+                i18n.t("methods.monitoring.unit.peers", lang),
                 2024,
                 "16-25",
                 r.indicator,
                 float(r.mean) if ok else None,
                 "computed" if ok else "not_published",
                 src,
-                _tt("peer_computed", lang, k=int(r.count)),
+                i18n.t("methods.monitoring.peer_computed", lang, k=int(r.count)),
             )
         )
     return out
@@ -1036,7 +979,7 @@ class NationalTrend(Result):
     ``n`` (in ``tidy()``): not available (NaN): the national figures come without respondent counts in the bundled table.
     """
 
-    title = {"nl": "Eenzaamheid in Nederland", "en": "Loneliness in the Netherlands"}
+    title = {lang: i18n.t("methods.monitoring.national_trend.title", lang) for lang in i18n.LANGS}
 
     def __init__(self, data: pd.DataFrame, age_group: str):
         self.data, self.age_group = data, age_group
@@ -1064,7 +1007,10 @@ class NationalTrend(Result):
             part = self.data[self.data["indicator"] == ind]
             vals = ", ".join(f"{r.year}: {_pct(r.value, lang)}" for r in part.itertuples(index=False))
             lines.append(f"{INDICATORS[ind][lang]}: {vals}")
-        lines += ["", _tt("src_hm", lang, years="2012, 2016, 2020") + "."]
+        lines += [
+            "",
+            i18n.t("methods.monitoring.source.health_monitor", lang, years="2012, 2016, 2020") + ".",
+        ]
         return "\n".join(lines)
 
     def plot(self, *, ax=None, lang: str | None = None):
@@ -1099,7 +1045,7 @@ class NationalTrend(Result):
         ax.set_ylabel(i18n.t("figures.pct_axis", lang))
         ax.set_title(f"{self.title[lang]} ({self.age_group})", fontsize=10)
         ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        _source_below(ax, _tt("src_hm", lang, years="2012, 2016, 2020"))
+        _source_below(ax, i18n.t("methods.monitoring.source.health_monitor", lang, years="2012, 2016, 2020"))
         return plotting.localize_axes(ax, lang)
 
 
@@ -1137,10 +1083,7 @@ class ChangeVsLevel(Result):
     ``n`` (in ``tidy()``): municipalities with a figure in both years.
     """
 
-    title = {
-        "nl": "Verandering 2016-2020 tegen het niveau van 2016",
-        "en": "Change 2016-2020 against the 2016 level",
-    }
+    title = {lang: i18n.t("methods.monitoring.change_vs_level.title", lang) for lang in i18n.LANGS}
 
     def __init__(self, data: pd.DataFrame, indicator: str, age_group: str, fit: dict[str, float]):
         self.data, self.indicator, self.age_group, self.fit = data, indicator, age_group, fit
@@ -1178,8 +1121,9 @@ class ChangeVsLevel(Result):
         lang = resolve_lang(lang)
         f = self.fit
         ind = INDICATORS[self.indicator][lang].lower()
-        txt = i18n.t("methods.monitoring.municipalities_boundaries_of_2020_mean", lang)
-        return txt.format(
+        return i18n.t(
+            "methods.monitoring.municipalities_boundaries_of_2020_mean",
+            lang,
             title=self.title[lang],
             ind=ind,
             age=self.age_group,
@@ -1188,7 +1132,10 @@ class ChangeVsLevel(Result):
             b=i18n.fmt_number(f["slope"], 3, lang),
             ci=i18n.fmt_ci(f["slope_lo"], f["slope_hi"], 3, lang),
             r=i18n.fmt_number(f["r"], 2, lang),
-            src=_tt("src_hm", lang, years="2016, 2020") + "; " + _tt("model_short", lang) + ".",
+            src=i18n.t("methods.monitoring.source.health_monitor", lang, years="2016, 2020")
+            + "; "
+            + i18n.t("methods.monitoring.model_estimate_short", lang)
+            + ".",
         )
 
     def plot(self, *, ax=None, lang: str | None = None, highlight: str | None = None):
@@ -1274,10 +1221,7 @@ class YoungAdultsRegions(Result):
     ``n`` (in ``tidy()``): not available (NaN): the source gives shares only.
     """
 
-    title = {
-        "nl": "Jongvolwassenen (16-25) per GGD-regio, 2024",
-        "en": "Young adults (16-25) by GGD region, 2024",
-    }
+    title = {lang: i18n.t("methods.monitoring.young_adults_regions.title", lang) for lang in i18n.LANGS}
 
     def __init__(self, data: pd.DataFrame, national: pd.Series, blanks: int):
         self.data, self.national, self.blanks = data, national, blanks
@@ -1304,11 +1248,12 @@ class YoungAdultsRegions(Result):
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         lo = self.data["lonely_pct"]
-        txt = i18n.t("methods.monitoring.the_netherlands_lonely_strongly_lonely", lang)
-        return txt.format(
+        return i18n.t(
+            "methods.monitoring.the_netherlands_lonely_strongly_lonely",
+            lang,
             title=self.title[lang],
-            nl=_pct(self.national["lonely_pct"], lang),
-            nls=_pct(self.national["strongly_lonely_pct"], lang),
+            national=_pct(self.national["lonely_pct"], lang),
+            national_strongly=_pct(self.national["strongly_lonely_pct"], lang),
             lo=_pct(lo.min(), lang),
             hi=_pct(lo.max(), lang),
             b=self.blanks,
@@ -1335,9 +1280,9 @@ class YoungAdultsRegions(Result):
         ax.legend(fontsize=8, frameon=False, loc="lower right")
         _source_below(
             ax,
-            _tt("src_ya", lang)
+            i18n.t("methods.monitoring.source.young_adults", lang)
             + " "
-            + {"nl": "Stippellijnen: Nederland.", "en": "Dashed lines: the Netherlands."}[lang],
+            + i18n.t("methods.monitoring.young_adults_regions.dashed_lines", lang),
         )
         return plotting.localize_axes(ax, lang)
 
@@ -1370,7 +1315,7 @@ class ModelFunnel(Result):
     ``n`` (in ``tidy()``): municipalities in each size group.
     """
 
-    title = {"nl": "Trechterplot van modelschattingen", "en": "Funnel plot of model estimates"}
+    title = {lang: i18n.t("methods.monitoring.model_funnel.title", lang) for lang in i18n.LANGS}
 
     def __init__(
         self,
@@ -1408,9 +1353,10 @@ class ModelFunnel(Result):
         small, large = d.iloc[0], d.iloc[-1]
         c = self.funnel.counts()
         outside = int(c["above_998"] + c["below_998"])
-        txt = i18n.t("methods.monitoring.what_the_funnel_can_show", lang)
         frac = ILLUSTRATIVE_RESPONDENTS_2020 / float(_pop().sum())
-        return txt.format(
+        return i18n.t(
+            "methods.monitoring.what_the_funnel_can_show",
+            lang,
             title=self.title[lang],
             ind=INDICATORS[self.indicator][lang].lower(),
             year=self.year,
@@ -1428,7 +1374,10 @@ class ModelFunnel(Result):
                 else "methods.monitoring.trend_falling_too",
                 lang,
             ),
-            src=_tt("src_hm", lang, years=str(self.year)) + "; " + _tt("model_short", lang) + ".",
+            src=i18n.t("methods.monitoring.source.health_monitor", lang, years=str(self.year))
+            + "; "
+            + i18n.t("methods.monitoring.model_estimate_short", lang)
+            + ".",
         )
 
     def plot(self, *, ax=None, lang: str | None = None, highlight: str | None = None):
@@ -1541,18 +1490,20 @@ def plot_safety_regions(
         ax.tick_params(labelsize=7)
     axes[0][0].set_ylim(*Y_LIMITS[indicator])
     fig.suptitle(
-        {
-            "nl": f"{INDICATORS[indicator]['nl']} ({age_group}) per veiligheidsregio; stippellijn: Nederland",
-            "en": f"{INDICATORS[indicator]['en']} ({age_group}) by safety region; dashed: the Netherlands",
-        }[lang],
+        i18n.t(
+            "methods.monitoring.safety_regions.title",
+            lang,
+            indicator=INDICATORS[indicator][lang],
+            age_group=age_group,
+        ),
         fontsize=11,
     )
     fig.text(
         0.01,
         0.005,
-        _tt("src_hm", lang, years=", ".join(map(str, years)))
+        i18n.t("methods.monitoring.source.health_monitor", lang, years=", ".join(map(str, years)))
         + "; "
-        + _tt("model_short", lang)
+        + i18n.t("methods.monitoring.model_estimate_short", lang)
         + i18n.t("methods.monitoring.boundaries_of_2020", lang),
         fontsize=8,
     )
