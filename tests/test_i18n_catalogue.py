@@ -174,16 +174,7 @@ LANG_BRANCHES_LEFT: dict[str, int] = {}
 #: ...}`` dict, a call with a Dutch keyword (``Error("...", nl="...")``, ``fix_nl=``), or a call of
 #: a local two-language helper (``_T("Dutch", "English", lang)``). A count may only go down; a
 #: module not listed may have none. Errors take their texts with ``i18n.error(cls, key)``.
-INLINE_PAIRS_LEFT: dict[str, int] = {
-    "reports/batch.py": 5,
-    "reports/coalition.py": 1,
-    "reports/errorpage.py": 15,
-    "reports/figures.py": 1,
-    "reports/html.py": 6,
-    "reports/overview.py": 26,
-    "reports/reference.py": 5,
-    "reports/render.py": 6,
-}
+INLINE_PAIRS_LEFT: dict[str, int] = {}
 
 #: The modules that may branch on the language: number formatting (decimal comma).
 LANG_BRANCH_ALLOWED = {"core/i18n.py"}

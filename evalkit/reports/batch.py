@@ -53,6 +53,7 @@ from typing import Any
 import pandas as pd
 
 from evalkit._version import __version__
+from evalkit.core import i18n
 from evalkit.core.checks import check_option, check_positive_int
 from evalkit.core.errors import EvalkitError, ParameterError, log_unexpected, report_warnings_handled
 from evalkit.reports.disclosure import RECORD_SUFFIX
@@ -174,11 +175,7 @@ def _coalition_list(coalitions) -> list[dict]:
             "'coalition_code' (and the other template parameters)."
         )
     if not rows:
-        raise ParameterError(
-            "coalitions is empty.",
-            nl="de lijst van coalities is leeg (geen regels, of een map zonder "
-            "bestanden met een naam als GM0363*.csv).",
-        )
+        raise i18n.error(ParameterError, "pages.batch.error.no_coalitions")
     out = []
     for r in rows:
         clean = {}
@@ -193,17 +190,16 @@ def _coalition_list(coalitions) -> list[dict]:
         out.append(clean)
     codes = [r.get("coalition_code") for r in out]
     if any(c is None for c in codes):
-        raise ParameterError(
-            "every coalition needs a 'coalition_code'.",
-            nl="elke coalitie heeft een coalition_code nodig (kolom coalition_code, GM en vier cijfers).",
-        )
+        raise i18n.error(ParameterError, "pages.batch.error.no_code")
     dup = sorted({c for c in codes if codes.count(c) > 1}, key=str)
     if dup:
-        raise ParameterError(
-            f"coalition_code values must be unique; repeated: {dup}.",
-            nl=f"elke coalition_code mag maar één keer voorkomen; dubbel: {', '.join(map(str, dup))}.",
-        )
+        raise i18n.error(ParameterError, "pages.batch.error.repeated_code", codes=_names(dup))
     return out
+
+
+def _names(items) -> Callable[[str], str]:
+    """A list of names worded per language (``pages.list_item``), for :func:`i18n.error`."""
+    return lambda lang: ", ".join(i18n.t("pages.list_item", lang, item=x) for x in items)
 
 
 def _task_hash(params: dict, template_bytes: bytes, cwd: Path) -> str:
@@ -627,10 +623,7 @@ def run(
     if cwd is not None and not Path(cwd).is_dir():
         raise ParameterError(f"cwd={str(cwd)!r} is not a folder.")
     if Path(output_dir).exists() and not Path(output_dir).is_dir():
-        raise ParameterError(
-            f"output_dir={str(output_dir)!r} exists and is not a folder.",
-            nl=f"'{output_dir}' bestaat al en is geen map; kies een map voor --out.",
-        )
+        raise i18n.error(ParameterError, "pages.render.error.output_not_folder", output_dir=str(output_dir))
     template = Path(template).resolve()
     coalition_template = _is_coalition_template(template)
     if renderer == "inprocess" and not coalition_template:
@@ -659,11 +652,12 @@ def run(
     for r in rows:
         bad = sorted((set(common) | set(r)) - all_names)
         if bad:
-            raise ParameterError(
-                f"unknown parameter(s) {bad} for coalition {r['coalition_code']!r}; "
-                f"the template accepts: {sorted(all_names)}.",
-                nl=f"onbekende parameter(s) {', '.join(bad)} bij coalitie {r['coalition_code']}; "
-                f"het sjabloon kent: {', '.join(sorted(all_names))}.",
+            raise i18n.error(
+                ParameterError,
+                "pages.batch.error.unknown_parameters",
+                names=_names(bad),
+                code=r["coalition_code"],
+                accepted=_names(sorted(all_names)),
             )
     if coalition_template:  # typed values, Dutch messages, the min_cell floor: whole batch
         from evalkit.reports.coalition import check_report_parameters

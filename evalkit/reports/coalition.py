@@ -426,13 +426,7 @@ def _analysis_message(exc: BaseException, lang: str) -> str:
 
     if isinstance(exc, (DataValidationError, EstimationError)):
         return str(exc)
-    return i18n.t(
-        {
-            "nl": f"de analyse kon met deze gegevens niet worden uitgevoerd ({type(exc).__name__}).",
-            "en": f"the analysis could not be run on these data ({type(exc).__name__}).",
-        },
-        lang,
-    )
+    return i18n.t("pages.coalition.analysis_failed", lang, error=type(exc).__name__)
 
 
 def read_and_validate(

@@ -9,13 +9,13 @@ from __future__ import annotations
 import html as _html
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
 
 from evalkit.core.checks import check_option
 from evalkit.core.errors import DataValidationError
+from evalkit.core.i18n import t
 from evalkit.reports.files import html_page
 
 __all__ = [
@@ -29,56 +29,8 @@ __all__ = [
 #: Columns whose values an error page never shows (they identify people).
 IDENTIFYING_COLUMNS = ("participant_id", "respondent_id", "unit", "id")
 
-_TXT: dict[str, dict[str, Any]] = {
-    "title": {"nl": "Rapport kon niet worden gemaakt", "en": "The report could not be made"},
-    "intro": {
-        "nl": "Voor <strong>{name}</strong> ({code}) is geen rapport gemaakt: {why} "
-        "De rapporten van de andere coalities zijn wel gemaakt.",
-        "en": "No report was made for <strong>{name}</strong> ({code}): {why} "
-        "The reports of the other coalitions were made.",
-    },
-    "why_validation": {
-        "nl": "het databestand voldoet niet aan het codeboek.",
-        "en": "the data file does not meet its codebook.",
-    },
-    "why_parameters": {
-        "nl": "de instellingen (parameters) kloppen niet.",
-        "en": "the settings (parameters) are not right.",
-    },
-    "why_analysis": {"nl": "de analyse kon niet worden uitgevoerd.", "en": "the analysis could not be run."},
-    "why_notebook": {
-        "nl": "het rapport-notebook gaf een fout.",
-        "en": "the report notebook raised an error.",
-    },
-    "why_disclosure": {
-        "nl": "de controle op privacyregels keurde de pagina af; een pagina "
-        "die de controle niet doorstaat wordt nooit gepubliceerd.",
-        "en": "the privacy check rejected the page; a page that fails the check is never published.",
-    },
-    "fix": {"nl": "Wat moet er worden verbeterd?", "en": "What needs fixing?"},
-    "fix_validation": {
-        "nl": "Verbeter de onderstaande punten in het bestand <code>{file}</code> en start "
-        "de batch opnieuw; alleen gewijzigde en mislukte coalities worden dan opnieuw "
-        "gemaakt. Rijnummers en kolomletters zijn die van Excel (de kopregel is rij 1). "
-        "Waarden van identificerende kolommen worden niet getoond.",
-        "en": "Fix the points below in the file <code>{file}</code> and run the batch "
-        "again; only changed and failed coalitions are made again. Row numbers and "
-        "column letters are Excel's (the header is row 1). Values of identifying "
-        "columns are hidden.",
-    },
-    "fix_other": {
-        "nl": "Controleer de melding hieronder. Neem contact op met het programmateam als "
-        "de oorzaak niet duidelijk is.",
-        "en": "Check the message below. Contact the programme team if the cause is unclear.",
-    },
-    "more": {"nl": "… en nog {k} andere meldingen.", "en": "… and {k} more messages."},
-    "cols": {
-        "nl": ["Rij", "Kolom", "Waarde", "Soort fout", "Melding"],
-        "en": ["Row", "Column", "Value", "Problem", "Message"],
-    },
-    "hidden": {"nl": "(verborgen)", "en": "(hidden)"},
-    "back": {"nl": "Terug naar het overzicht", "en": "Back to the overview"},
-}
+#: Columns of the table of problems (keys ``pages.errorpage.column.*``).
+_COLUMNS = ("row", "column", "value", "problem", "message")
 
 
 def error_page(
@@ -100,23 +52,24 @@ def error_page(
     check_option("lang", lang, ("nl", "en"))
     check_option("stage", stage, ("parameters", "validation", "analysis", "notebook", "disclosure"))
     esc = _html.escape
-    why = _TXT[f"why_{stage}"][lang]
+    why = t(f"pages.errorpage.why.{stage}", lang)
+    title = t("pages.errorpage.title", lang)
     parts = [
-        f"<h1>{esc(_TXT['title'][lang])}: {esc(str(name))}</h1>",
-        f"<p>{_TXT['intro'][lang].format(name=esc(str(name)), code=esc(str(code)), why=why)}</p>",
-        f"<h2>{esc(_TXT['fix'][lang])}</h2>",
+        f"<h1>{esc(title)}: {esc(str(name))}</h1>",
+        f"<p>{t('pages.errorpage.intro', lang, name=esc(str(name)), code=esc(str(code)), why=why)}</p>",
+        f"<h2>{esc(t('pages.errorpage.fix', lang))}</h2>",
     ]
     if errors is not None and len(errors):
         parts.append(
-            f"<p>{_TXT['fix_validation'][lang].format(file=esc(Path(str(data_file or '')).name))}</p>"
+            f"<p>{t('pages.errorpage.fix_validation', lang, file=esc(Path(str(data_file or '')).name))}</p>"
         )
-        cols = _TXT["cols"][lang]
+        cols = [t(f"pages.errorpage.column.{c}", lang) for c in _COLUMNS]
         rows = []
         for rec in errors.head(max_rows).to_dict(orient="records"):
             column = str(rec.get("column", ""))
             value = rec.get("value", "")
             if column.lower() in IDENTIFYING_COLUMNS:
-                value = _TXT["hidden"][lang]
+                value = t("pages.errorpage.hidden", lang)
             # the row and column as the user's spreadsheet shows them (docs/io.md)
             shown = [x for x in (rec.get("column_letter"), rec.get("header")) if isinstance(x, str) and x]
             if shown:
@@ -151,17 +104,17 @@ def error_page(
             + "</tbody></table>"
         )
         if len(errors) > max_rows:
-            parts.append(f"<p>{esc(_TXT['more'][lang].format(k=len(errors) - max_rows))}</p>")
+            parts.append(f"<p>{esc(t('pages.errorpage.more', lang, k=len(errors) - max_rows))}</p>")
     else:
-        parts.append(f"<p>{esc(_TXT['fix_other'][lang])}</p>")
+        parts.append(f"<p>{esc(t('pages.errorpage.fix_other', lang))}</p>")
         parts.append(f'<div class="error-box"><pre>{esc(str(message))}</pre></div>')
-    parts.append(f'<p><a href="index.html">{esc(_TXT["back"][lang])}</a></p>')
-    return html_page("\n".join(parts), title=f"{_TXT['title'][lang]}: {name}", lang=lang)
+    parts.append(f'<p><a href="index.html">{esc(t("pages.errorpage.back", lang))}</a></p>')
+    return html_page("\n".join(parts), title=f"{title}: {name}", lang=lang)
 
 
 def scrub_text(text: str, identifiers, lang: str) -> str:
     """``text`` with every identifying value (participant id) replaced by "(verborgen)"."""
-    hidden = _TXT["hidden"][lang]
+    hidden = t("pages.errorpage.hidden", lang)
     for i in sorted((i for i in identifiers if i and len(i) >= 2), key=len, reverse=True):
         if i in text:
             text = text.replace(i, hidden)
@@ -172,7 +125,7 @@ def _scrub(errors: pd.DataFrame, identifiers: set[str], lang: str) -> pd.DataFra
     """Hide identifying values (participant ids) in the value and message columns."""
     if errors is None or not len(errors):
         return errors
-    hidden = _TXT["hidden"][lang]
+    hidden = t("pages.errorpage.hidden", lang)
     errors = errors.head(500).copy()
     for col in ("value", "message"):
         if col not in errors.columns:
@@ -226,7 +179,7 @@ def read_and_validate(params: dict, cwd: Path, validate):
                     "column": "",
                     "value": Path(str(data_path)).name,
                     "rule": "file",
-                    "message": _T_FILE[lang],
+                    "message": t("pages.errorpage.no_data_file", lang),
                 }
             ]
         )
@@ -246,9 +199,3 @@ def read_and_validate(params: dict, cwd: Path, validate):
     if not rep.ok:
         return None, _scrub(rep.errors, identifiers_of(df, path), lang)
     return df, None
-
-
-_T_FILE = {
-    "nl": "Het databestand is niet gevonden: controleer de naam en de map.",
-    "en": "The data file was not found: check its name and folder.",
-}

@@ -96,7 +96,7 @@ _MARGINS = {
 def _not_shown(lang: str) -> str:
     from evalkit.core import i18n
 
-    return i18n.t({"nl": "niet getoond", "en": "not shown"}, lang)
+    return i18n.t("pages.figures.not_shown", lang)
 
 
 def _means(data: dict, d: DisclosedPage, label):

@@ -38,10 +38,6 @@ __all__ = ["FIG_DPI", "RenderedPage", "format_quantity", "page_shell", "render_p
 FIG_DPI = 72
 
 
-def _t(nl: str, en: str, lang: str) -> str:
-    return i18n.t({"nl": nl, "en": en}, lang)
-
-
 # ----------------------------------------------------------------------------------------
 # numbers
 # ----------------------------------------------------------------------------------------
@@ -56,7 +52,7 @@ def format_quantity(q: Quantity, lang: str) -> str:
         return i18n.fmt_pct(v, q.digits, lang)
     if q.fmt == "pp":
         s = i18n.fmt_number(100 * v, q.digits, lang)
-        unit = _t("procentpunt", "percentage points", lang)
+        unit = i18n.t("pages.html.percentage_points", lang)
         return f"{s} {unit}"
     if q.fmt == "p":
         if v < 0.001:
@@ -72,8 +68,8 @@ def _marker(d: DisclosedPage, i: str, *, short: bool = False) -> str:
     q = d.quantity(i)
     m = d.policy.min_cell
     if q.kind == "count" and dec.reason == "R1" and not dec.secondary:
-        return f"< {m}" if short else _t(f"minder dan {m}", f"fewer than {m}", lang)
-    return "–" if short else _t("(niet getoond)", "(not shown)", lang)
+        return f"< {m}" if short else i18n.t("pages.html.fewer_than", lang, m=m)
+    return "–" if short else i18n.t("pages.html.not_shown", lang)
 
 
 @dataclass
@@ -139,8 +135,8 @@ def _status_text(c: _Ctx, i: str) -> str:
         return ""
     m = c.d.policy.min_cell
     if dec.secondary:
-        return _t("niet getoond (beschermt een kleine groep)", "not shown (protects a small group)", c.d.lang)
-    return _t(f"niet getoond (minder dan {m})", f"not shown (fewer than {m})", c.d.lang)
+        return i18n.t("pages.html.status.secondary", c.d.lang)
+    return i18n.t("pages.html.status.fewer_than", c.d.lang, m=m)
 
 
 def _table_block(c: _Ctx, t: Table) -> str:

@@ -15,9 +15,9 @@ from typing import Any
 import pandas as pd
 
 from evalkit._version import __version__
-from evalkit.core import i18n
 from evalkit.core.checks import check_lang
 from evalkit.core.errors import EstimationError, ParameterError
+from evalkit.core.i18n import t
 from evalkit.reports import disclosure
 from evalkit.reports.compute import Snapshot
 from evalkit.reports.content import Column, Figure, Page, Ref, Table, Text
@@ -25,10 +25,6 @@ from evalkit.reports.content import Column, Figure, Page, Ref, Table, Text
 __all__ = ["SNAPSHOT_FILE", "finalize", "index_page", "load_snapshot"]
 
 SNAPSHOT_FILE = "_all.pkl"
-
-
-def _T(nl: str, en: str, lang: str) -> str:
-    return i18n.t({"nl": nl, "en": en}, lang)
 
 
 def _pool(table: pd.DataFrame) -> dict[str, Any] | None:
@@ -42,21 +38,21 @@ def _pool(table: pd.DataFrame) -> dict[str, Any] | None:
     res = meta.random_effects(
         ok, estimate="mean_diff", std_error="std_error", label="coalition_name", method="REML"
     )
-    t = res.tidy().set_index("term")
+    tidy = res.tidy().set_index("term")
     out: dict[str, Any] = {
-        "estimate": float(t.loc["pooled", "estimate"]),
-        "std_error": float(t.loc["pooled", "std_error"]),
-        "ci_lower": float(t.loc["pooled", "ci_lower"]),
-        "ci_upper": float(t.loc["pooled", "ci_upper"]),
-        "p_value": float(t.loc["pooled", "p_value"]),
+        "estimate": float(tidy.loc["pooled", "estimate"]),
+        "std_error": float(tidy.loc["pooled", "std_error"]),
+        "ci_lower": float(tidy.loc["pooled", "ci_lower"]),
+        "ci_upper": float(tidy.loc["pooled", "ci_upper"]),
+        "p_value": float(tidy.loc["pooled", "p_value"]),
         "k": len(ok),
         "n_total": int(ok["n_pairs"].sum()),
     }
-    if "i2" in t.index:
-        out["i2"] = float(t.loc["i2", "estimate"])
-    if "prediction" in t.index:
-        out["pi_lower"] = float(t.loc["prediction", "ci_lower"])
-        out["pi_upper"] = float(t.loc["prediction", "ci_upper"])
+    if "i2" in tidy.index:
+        out["i2"] = float(tidy.loc["i2", "estimate"])
+    if "prediction" in tidy.index:
+        out["pi_lower"] = float(tidy.loc["prediction", "ci_lower"])
+        out["pi_upper"] = float(tidy.loc["prediction", "ci_upper"])
     return out
 
 
@@ -99,10 +95,6 @@ def load_snapshot(cache_dir: str | Path) -> Snapshot | None:
     return snap if isinstance(snap, Snapshot) else None
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return one if n == 1 else many
-
-
 def index_page(
     table: pd.DataFrame,
     keys: dict[str, dict],
@@ -118,22 +110,12 @@ def index_page(
     from evalkit.reports.html import render_page
 
     check_lang(lang)
-    title = title or _T(
-        "Rapporten lokale coalities tegen eenzaamheid",
-        "Reports of the local coalitions against loneliness",
-        lang,
-    )
+    title = title or t("pages.overview.title", lang)
     page = Page(title=title, lang=lang)
     page.meta["heading"] = title
     if example_data:
         page.banner = Text(
-            _T(
-                "Voorbeeldgegevens: deze rapporten zijn gemaakt met verzonnen "
-                "deelnemers en verzonnen vergelijkingscijfers.",
-                "Example data: these reports were made with invented "
-                "participants and invented reference figures.",
-                lang,
-            ),
+            t("pages.overview.example_data", lang),
             style="banner",
         )
     policy = policy or disclosure.Policy()
@@ -145,60 +127,46 @@ def index_page(
     if policy.below_floor:
         top.add(
             Text(
-                _T(
-                    f"Let op: de privacydrempel is met een uitdrukkelijke uitzondering "
-                    f"(min_cell_override) verlaagd naar {policy.min_cell}, onder de standaardgrens van 10.",
-                    f"Note: the privacy threshold was lowered to {policy.min_cell} with an explicit "
-                    "exception (min_cell_override), below the standard floor of 10.",
-                    lang,
-                ),
+                t("pages.overview.below_floor", lang, min_cell=policy.min_cell),
                 style="banner",
             )
         )
     top.add(
         Text(
-            _T(
-                f"{n_all} {_plural(n_all, 'coalitie', 'coalities')}: {n_ok} "
-                f"{_plural(n_ok, 'rapport', 'rapporten')}, {n_fail} niet gemaakt. Gemaakt met evalkit "
-                f"{__version__} op {today}.",
-                f"{n_all} {_plural(n_all, 'coalition', 'coalitions')}: {n_ok} "
-                f"{_plural(n_ok, 'report', 'reports')}, {n_fail} not made. Made with evalkit "
-                f"{__version__} on {today}.",
+            t(
+                "pages.overview.made",
                 lang,
+                coalitions=t(
+                    "pages.overview.coalitions.one" if n_all == 1 else "pages.overview.coalitions.many",
+                    lang,
+                    n=n_all,
+                ),
+                reports=t(
+                    "pages.overview.reports.one" if n_ok == 1 else "pages.overview.reports.many", lang, n=n_ok
+                ),
+                n_failed=n_fail,
+                version=__version__,
+                today=today,
             )
         )
     )
     pooled = (snapshot.pooled if snapshot else {}) or {}
     if "estimate" in pooled:
-        sec = page.section("pooled", _T("Alle coalities samen", "All coalitions together", lang))
+        sec = page.section("pooled", t("pages.overview.pooled.heading", lang))
         for k in ("estimate", "ci_lower", "ci_upper"):
             page.q(f"pooled.{k}", pooled[k], "estimate", group_n=pooled.get("n_total"), digits=2)
         page.q("pooled.k", pooled["k"], "fixed", fmt="int")
-        sec.add(
-            Text(
-                _T(
-                    "Over [[pooled.k]] coalities samen veranderde de eenzaamheidsscore gemiddeld "
-                    "[[pooled.estimate]] punt (95%-betrouwbaarheidsinterval [[pooled.ci_lower]] tot "
-                    "[[pooled.ci_upper]]). Coalities verschillen onderling; de methodebijlage van elk "
-                    "rapport legt de berekening uit.",
-                    "Across [[pooled.k]] coalitions together the loneliness score changed on average by "
-                    "[[pooled.estimate]] points (95% confidence interval [[pooled.ci_lower]] to "
-                    "[[pooled.ci_upper]]). Coalitions differ; the method appendix of each report "
-                    "explains the computation.",
-                    lang,
-                )
-            )
-        )
-        t = (
+        sec.add(Text(t("pages.overview.pooled.text", lang)))
+        shown = (
             snapshot.table.dropna(subset=["mean_diff", "ci_lower", "ci_upper"])
             if snapshot
             else pd.DataFrame()
         )
-        if len(t):
-            t = t.sort_values("mean_diff")
+        if len(shown):
+            shown = shown.sort_values("mean_diff")
             rows = [
                 (str(r.coalition_name), float(r.mean_diff), float(r.ci_lower), float(r.ci_upper))
-                for r in t.itertuples()
+                for r in shown.itertuples()
             ]
             sec.add(
                 Figure(
@@ -206,38 +174,18 @@ def index_page(
                     {
                         "rows": rows,
                         "pooled": (pooled["estimate"], pooled["ci_lower"], pooled["ci_upper"]),
-                        "pooled_label": _T("Alle samen", "All together", lang),
-                        "xlabel": _T(
-                            "Verandering in eenzaamheidsscore (punten, na - voor)",
-                            "Change in loneliness score (points, post - pre)",
-                            lang,
-                        ),
+                        "pooled_label": t("pages.overview.pooled.label", lang),
+                        "xlabel": t("pages.overview.pooled.xlabel", lang),
                     },
-                    alt=Text(
-                        _T(
-                            "Forestplot van de gemiddelde verandering per coalitie met de "
-                            "onzekerheid; alle samen [[pooled.estimate]] punt.",
-                            "Forest plot of the mean change per coalition with its "
-                            "uncertainty; all together [[pooled.estimate]] points.",
-                            lang,
-                        )
-                    ),
-                    caption=_T(
-                        "Vierkantje: gemiddelde verandering van een coalitie; streep: het "
-                        "95%-betrouwbaarheidsinterval; ruit en gestippelde lijn: alle "
-                        "coalities samen; doorgetrokken lijn: geen verandering.",
-                        "Square: a coalition's mean change; line: its 95% confidence "
-                        "interval; diamond and dashed line: all coalitions together; solid "
-                        "line: no change.",
-                        lang,
-                    ),
+                    alt=Text(t("pages.overview.pooled.alt", lang)),
+                    caption=t("pages.overview.pooled.caption", lang),
                 )
             )
-    sec = page.section("coalitions", _T("Per coalitie", "Per coalition", lang))
+    sec = page.section("coalitions", t("pages.overview.per_coalition", lang))
     status_lab = {
-        "ok": _T("klaar", "done", lang),
-        "skipped": _T("klaar (ongewijzigd)", "done (unchanged)", lang),
-        "failed": _T("niet gemaakt", "not made", lang),
+        "ok": t("pages.overview.status.ok", lang),
+        "skipped": t("pages.overview.status.skipped", lang),
+        "failed": t("pages.overview.status.failed", lang),
     }
     table_rows: list[dict[str, Any]] = []
     for rec in table.sort_values(["coalition_name", "coalition_code"]).to_dict(orient="records"):
@@ -269,9 +217,9 @@ def index_page(
         if "n_pairs" in qs:
             row["n"] = Ref(f"{code}.n_pairs")
         if st == "failed":
-            row["n"] = _T("zie de foutpagina", "see the error page", lang)
+            row["n"] = t("pages.overview.see_error_page", lang)
         elif kf and "n_pairs" not in qs:
-            row["n"] = _T("niet getoond (te weinig deelnemers)", "not shown (too few participants)", lang)
+            row["n"] = t("pages.overview.not_shown", lang)
         for col, a, b in (("means", "mean_pre", "mean_post"), ("share", "share_pre", "share_post")):
             if a in qs and b in qs:
                 row[col] = (Ref(f"{code}.{a}"), Ref(f"{code}.{b}"))
@@ -281,13 +229,7 @@ def index_page(
     sec.add(_CoalitionTable(table_rows, lang))
     sec.add(
         Text(
-            _T(
-                "Coalities worden niet gerangschikt: kleine coalities wijken door toeval "
-                "meer af. Zie het trechterdiagram in elk rapport.",
-                "Coalitions are not ranked: small coalitions deviate more by chance. See "
-                "the funnel plot in each report.",
-                lang,
-            ),
+            t("pages.overview.not_ranked", lang),
             style="note",
         )
     )
@@ -309,14 +251,14 @@ class _CoalitionTable(Table):
 
     def __init__(self, rows: list[dict], lang: str):
         cols = [
-            Column("name", _T("Gemeente", "Municipality", lang)),
+            Column("name", t("pages.overview.column.name", lang)),
             Column("code", "Code"),
             Column("status", "Status"),
-            Column("n", _T("Deelnemers met voor- en nameting", "Participants with pre- and post-test", lang)),
-            Column("means", _T("Score voor → na (0-11)", "Score before → after (0-11)", lang)),
-            Column("change", _T("Verandering [95%-BI]", "Change [95% CI]", lang)),
-            Column("share", _T("Eenzaam voor → na", "Lonely before → after", lang)),
-            Column("link", _T("Rapport", "Report", lang)),
+            Column("n", t("pages.overview.column.n", lang)),
+            Column("means", t("pages.overview.column.means", lang)),
+            Column("change", t("pages.overview.column.change", lang)),
+            Column("share", t("pages.overview.column.share", lang)),
+            Column("link", t("pages.overview.column.link", lang)),
         ]
         super().__init__(cols, [])
         self.items = rows
@@ -332,7 +274,7 @@ class _CoalitionTable(Table):
         return out
 
 
-def _render_coalition_table(c: Any, t: _CoalitionTable) -> str:
+def _render_coalition_table(c: Any, table: _CoalitionTable) -> str:
     import html as _h
 
     def cell(v: Any, sep: str = " → ") -> str:
@@ -347,11 +289,11 @@ def _render_coalition_table(c: Any, t: _CoalitionTable) -> str:
             return sep.join(c.html_number(x.id, short=True) for x in v)
         return _h.escape(str(v))
 
-    head = "".join(f"<th>{_h.escape(col.label)}</th>" for col in t.columns)
+    head = "".join(f"<th>{_h.escape(col.label)}</th>" for col in table.columns)
     body = []
-    for r in t.items:
+    for r in table.items:
         link = r["_link"]
-        txt = _T("fouten bekijken", "see errors", t.lang) if r["_failed"] else _T("openen", "open", t.lang)
+        txt = t("pages.overview.link.failed" if r["_failed"] else "pages.overview.link.ok", table.lang)
         cls = "status-failed" if r["_failed"] else "status-ok"
         cells = [
             cell(r["name"]),

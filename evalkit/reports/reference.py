@@ -198,35 +198,6 @@ def municipal_reference(code: str, lang: str = "nl", *, k: int = 10) -> Referenc
     return _from_comparison(res, lang)
 
 
-_TXT = {
-    "indicator": {
-        "nl": "matig of (zeer) ernstig eenzaam (18 jaar en ouder)",
-        "en": "moderately or (very) severely lonely (18 and over)",
-    },
-    "source": {
-        "nl": "Gezondheidsmonitor Volwassenen en Ouderen (GGD'en, CBS en RIVM; StatLine 50090NED)",
-        "en": "Health Monitor Adults and Older People (GGDs, CBS and RIVM; StatLine 50090NED)",
-    },
-    "caveat": {
-        "nl": (
-            "De gemeentelijke cijfers zijn modelschattingen van het RIVM (enquête gekoppeld aan "
-            "registers), geen directe enquêtecijfers, en zijn gepubliceerd zonder "
-            "betrouwbaarheidsinterval; gemeentegrenzen van 2020."
-        ),
-        "en": (
-            "The municipal figures are RIVM model estimates (survey linked to registers), not "
-            "direct survey figures, published without confidence intervals; municipal "
-            "boundaries of 2020."
-        ),
-    },
-    "former": {"nl": "{name} (voormalige gemeente)", "en": "{name} (former municipality)"},
-    "peers": {
-        "nl": "Vergelijkbare gemeenten (gemiddelde van {k})",
-        "en": "Similar municipalities (mean of {k})",
-    },
-}
-
-
 def _peer_text(res: MunicipalComparison, lang: str) -> str:
     from evalkit.methods.monitoring import peer_method_text
 
@@ -250,7 +221,7 @@ def _from_comparison(res: MunicipalComparison, lang: str) -> ReferenceFigures:
     local = pts("municipality")
     former = tuple(
         ReferenceSeries(
-            t(_TXT["former"], lang, name=r.name_2020),
+            t("pages.reference.former", lang, name=r.name_2020),
             "former",
             pts("former_municipality", r.gm_code_2020),
             code=r.gm_code_2020,
@@ -262,7 +233,7 @@ def _from_comparison(res: MunicipalComparison, lang: str) -> ReferenceFigures:
     peer_note = next((f.remark for f in res.figures if f.unit_kind == "peer_group"), "")
     peer_note = f"{peer_note[:1].upper()}{peer_note[1:]}. " + _peer_text(res, lang)
     peers = (
-        ReferenceSeries(t(_TXT["peers"], lang, k=res.peers.k), "peers", peer_pts, note=peer_note)
+        ReferenceSeries(t("pages.reference.peers", lang, k=res.peers.k), "peers", peer_pts, note=peer_note)
         if peer_pts
         else None
     )
@@ -287,11 +258,11 @@ def _from_comparison(res: MunicipalComparison, lang: str) -> ReferenceFigures:
     return ReferenceFigures(
         municipality_code=res.code,
         municipality_name=res.name,
-        indicator=t(_TXT["indicator"], lang),
+        indicator=t("pages.reference.indicator", lang),
         local=local,
         national=pts("national"),
-        source=t(_TXT["source"], lang),
-        caveat=t(_TXT["caveat"], lang),
+        source=t("pages.reference.source", lang),
+        caveat=t("pages.reference.caveat", lang),
         former=former,
         peers=peers,
         boundary_note=boundary,

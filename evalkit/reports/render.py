@@ -48,7 +48,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,7 @@ from typing import Any
 import nbformat
 
 from evalkit._version import __version__
+from evalkit.core import i18n
 from evalkit.core.checks import check_option, check_positive_int
 from evalkit.core.errors import EvalkitError, ParameterError
 from evalkit.reports.files import (  # noqa: F401 - public names of evalkit.report
@@ -138,16 +139,12 @@ def _read_notebook(template) -> nbformat.NotebookNode:
         return nb
     path = Path(template)
     if not path.is_file():
-        raise ParameterError(
-            f"template={str(template)!r} is not a file.",
-            nl=f"het sjabloon '{template}' is geen bestand (niet gevonden, of een map).",
-        )
+        raise i18n.error(ParameterError, "pages.render.error.no_template", template=str(template))
     try:
         nb = nbformat.read(path, as_version=4)
     except (ValueError, KeyError, AttributeError, TypeError) as exc:  # not JSON / not a notebook
-        raise ParameterError(
-            f"template={str(template)!r} is not a Jupyter notebook ({exc}).",
-            nl=f"het sjabloon '{template}' is geen Jupyter-notebook (.ipynb).",
+        raise i18n.error(
+            ParameterError, "pages.render.error.not_notebook", template=str(template), exc=exc
         ) from None
     for cell in nb.cells:  # papermill expects a tags list on every cell
         cell.metadata.setdefault("tags", [])
@@ -238,12 +235,7 @@ def _check_value(name: str, value: Any, default: Any) -> Any:
             raise ParameterError(f"parameter {name!r} must be a {_type_name(default)}, got {value!r}.")
     # rules of the known parameters of evalkit's templates
     if name == "coalition_code" and not GM_RE.match(value):
-        raise ParameterError(
-            f"coalition_code={value!r} is not a CBS municipality code; use 'GM' and four "
-            "digits as a string, e.g. 'GM0363'.",
-            nl=f"coalition_code '{value}' is geen CBS-gemeentecode; schrijf GM en vier cijfers, "
-            "bijvoorbeeld GM0363.",
-        )
+        raise i18n.error(ParameterError, "pages.render.error.coalition_code", value=value)
     if name in ("lang", "language"):
         check_option(name, value, ("nl", "en"))
     if name == "min_cell":
@@ -267,25 +259,33 @@ def check_parameters(template, parameters: Mapping[str, Any] | None) -> dict[str
     parameters = dict(parameters or {})
     unknown = sorted(set(parameters) - set(defaults))
     missing = sorted(k for k, v in defaults.items() if v is None and parameters.get(k) is None)
-    problems, nl = [], []
-    if unknown:
-        problems.append(f"unknown parameter(s) {unknown}")
-        nl.append(f"onbekende parameter(s): {', '.join(unknown)}")
-    if missing:
-        problems.append(f"missing required parameter(s) {missing}")
-        nl.append(
-            f"verplichte parameter(s) ontbreken: {', '.join(missing)} "
-            f"(geef ze met -p, bijvoorbeeld -p {missing[0]} WAARDE)"
-        )
-    if problems:
-        raise ParameterError(
-            "; ".join(problems) + f". The template accepts: {sorted(defaults)}.",
-            nl="; ".join(nl) + f". Het sjabloon kent: {', '.join(sorted(defaults))}.",
+    if unknown or missing:
+
+        def problems(lang: str) -> str:
+            out = []
+            if unknown:
+                out.append(i18n.t("pages.render.error.unknown", lang, names=_names(unknown)(lang)))
+            if missing:
+                out.append(
+                    i18n.t("pages.render.error.missing", lang, names=_names(missing)(lang), first=missing[0])
+                )
+            return "; ".join(out)
+
+        raise i18n.error(
+            ParameterError,
+            "pages.render.error.parameters",
+            problems=problems,
+            accepted=_names(sorted(defaults)),
         )
     full = dict(defaults)
     for k, v in parameters.items():
         full[k] = _check_value(k, v, defaults[k])
     return full
+
+
+def _names(items) -> Callable[[str], str]:
+    """A list of names worded per language (``pages.list_item``), for :func:`i18n.error`."""
+    return lambda lang: ", ".join(i18n.t("pages.list_item", lang, item=x) for x in items)
 
 
 def _check_timeout(execution_timeout) -> float:
@@ -312,9 +312,8 @@ def _check_kernel_name(kernel_name) -> str:
         KernelSpecManager().get_kernel_spec(kernel_name)
     except NoSuchKernel:
         names = sorted(KernelSpecManager().find_kernel_specs())
-        raise ParameterError(
-            f"kernel_name={kernel_name!r} is not an installed Jupyter kernel; installed: {names}.",
-            nl=f"kernel '{kernel_name}' is niet geïnstalleerd; geïnstalleerd: {', '.join(names)}.",
+        raise i18n.error(
+            ParameterError, "pages.render.error.kernel", kernel=kernel_name, installed=_names(names)
         ) from None
     return kernel_name
 
@@ -752,10 +751,7 @@ def render(
     if not isinstance(write_notebook, bool):
         raise ParameterError(f"write_notebook must be True or False, got {write_notebook!r}.")
     if Path(output_dir).exists() and not Path(output_dir).is_dir():
-        raise ParameterError(
-            f"output_dir={str(output_dir)!r} exists and is not a folder.",
-            nl=f"'{output_dir}' bestaat al en is geen map; kies een map voor --out.",
-        )
+        raise i18n.error(ParameterError, "pages.render.error.output_not_folder", output_dir=str(output_dir))
     tpl_path = None if isinstance(template, nbformat.NotebookNode) else Path(template).resolve()
     if cwd is None:  # as papermill: the current directory
         cwd = Path.cwd()
