@@ -143,9 +143,7 @@ def _read_notebook(template) -> nbformat.NotebookNode:
     try:
         nb = nbformat.read(path, as_version=4)
     except (ValueError, KeyError, AttributeError, TypeError) as exc:  # not JSON / not a notebook
-        raise i18n.error(
-            ParameterError, "pages.render.error.not_notebook", template=str(template), exc=exc
-        ) from None
+        raise i18n.error(ParameterError, "pages.render.error.not_notebook", template=str(template)) from exc
     for cell in nb.cells:  # papermill expects a tags list on every cell
         cell.metadata.setdefault("tags", [])
     return nb
