@@ -296,3 +296,18 @@ def test_batch_records_audited_pages(tmp_path) -> None:  # type: ignore[no-untyp
         got = part.set_index("term")["estimate"]
         for term in got.index:
             assert_allclose(got[term], key["quantities"][term]["value"], rtol=1e-12)
+
+
+def test_evaluation_year_with_an_empty_wave_cell():
+    # a file read with strict=False keeps an empty row: its wave is <NA>, not a post-test
+    data = pd.DataFrame(
+        {
+            "wave": pd.array(["pre", "post", None, "post"], dtype="string"),
+            "date": ["2023-01-10", "2024-03-01", None, "2024-05-01"],
+        }
+    )
+    assert registry.evaluation_year(data) == 2024
+    assert registry.evaluation_context(data)["year"] == 2024
+    data["wave"] = pd.array([None, "pre", None, "pre"], dtype="string")  # no post-test: all dates
+    data["date"] = ["2023-01-10", "2023-02-01", None, "2024-05-01"]
+    assert registry.evaluation_year(data) == 2023

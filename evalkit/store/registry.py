@@ -311,8 +311,11 @@ def evaluation_year(
     if not isinstance(data, pd.DataFrame) or date not in data.columns:
         return None
     dates = pd.to_datetime(data[date], errors="coerce", dayfirst=False)
-    if wave in data.columns and (data[wave].astype("string") == post).any():
-        dates = dates[(data[wave].astype("string") == post).to_numpy()]
+    if wave in data.columns:
+        # an empty wave cell (a file with an empty row, checked with strict=False) is not a post-test
+        is_post = (data[wave].astype("string") == post).fillna(False).to_numpy(dtype=bool)
+        if is_post.any():
+            dates = dates[is_post]
     dates = dates.dropna()
     if dates.empty:
         return None
