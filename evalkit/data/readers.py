@@ -1117,7 +1117,8 @@ def _check(
                 )
         if f.pattern and f.type == "string":
             ts = c.typed
-            m = (ts.notna() & ~ts.str.fullmatch(f.pattern).fillna(False)).to_numpy(dtype=bool) & live
+            matches = ts.str.fullmatch(f.pattern).to_numpy(dtype=bool, na_value=False)
+            m = ts.notna().to_numpy(dtype=bool) & ~matches & live
             if m.any():
                 if f.pattern == _GM_PATTERN:
                     iss.add(
@@ -1268,7 +1269,9 @@ def _check(
         key = rule.get("key", "gm_code")
         ts = colinfo[fld].typed
         pat_ok = (
-            ts.str.fullmatch(cb[fld].pattern).fillna(False).to_numpy(dtype=bool) if cb[fld].pattern else True
+            ts.str.fullmatch(cb[fld].pattern).to_numpy(dtype=bool, na_value=False)
+            if cb[fld].pattern
+            else True
         )
         ok = ts.notna().to_numpy(dtype=bool) & pat_ok & live
         m = ok & ~ts.isin(ref[key]).to_numpy(dtype=bool)
