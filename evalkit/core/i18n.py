@@ -146,22 +146,20 @@ def placeholders(text: str) -> set[str]:
     return {field.split(".")[0].split("[")[0] for _, field, _, _ in string.Formatter().parse(text) if field}
 
 
-def t(key: str | Mapping[str, str], lang: str = "nl", /, **values) -> str:
+def t(key: str, lang: str = "nl", /, **values) -> str:
     """The text of message ``key`` in ``lang``, with its ``{placeholders}`` filled in.
 
     Raises KeyError naming the key when the catalogue does not have it (a programming error,
-    caught by the catalogue test). Legacy: ``key`` may still be an inline
-    ``{"nl": ..., "en": ...}``; ``tests/test_i18n_catalogue.py`` counts the modules that still
-    do this and fails when the count grows.
+    caught by the catalogue test). Only keys: a text written in the code beside its
+    translation (``{"nl": ..., "en": ...}``) is refused, so every text lives in the catalogue.
     """
     check_lang(lang)
-    if isinstance(key, Mapping):
-        text = key[lang]
-    else:
-        try:
-            text = catalogue()[key][lang]
-        except KeyError:
-            raise KeyError(f"message {key!r} is not in the catalogue (evalkit/core/messages/)") from None
+    if not isinstance(key, str):
+        raise TypeError(f"t() takes a catalogue key, not {type(key).__name__}: {key!r}")
+    try:
+        text = catalogue()[key][lang]
+    except KeyError:
+        raise KeyError(f"message {key!r} is not in the catalogue (evalkit/core/messages/)") from None
     return text.format(**values) if values else text
 
 
