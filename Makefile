@@ -52,11 +52,12 @@ lint: setup
 format: setup
 	@$(VENV)/bin/ruff format --quiet . && $(VENV)/bin/ruff check --quiet --fix .
 
-# The fast subset (under a minute): everything but tests marked slow (see tests/conftest.py);
-# each test file runs in one worker (--group-by-file), so its imports and module fixtures are
-# paid once. docs/development.md says what it covers and how long it takes.
+# The fast subset (under a minute): everything but tests marked slow (see tests/conftest.py).
+# Each test file runs in one worker (--dist loadfile), so its imports and module fixtures are
+# paid once; docs/development.md says what it covers and how long it takes.
+XDIST_FAST = $(if $(filter 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadfile)
 test-fast: setup
-	@$(PY) -m pytest -q -p no:cacheprovider -m "not slow" $(XDIST) $(if $(filter 0,$(TEST_WORKERS)),,--group-by-file)
+	@$(PY) -m pytest -q -p no:cacheprovider -m "not slow" $(XDIST_FAST)
 
 # JupyterLab refuses to start as root without --allow-root (containers, CI); a normal user gets
 # no flag. Deferred (=): `id -u` runs only when the lab target is used.

@@ -26,13 +26,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from notebook_support import save_executed
 
 from evalkit.core.errors import DataQualityWarning
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(p for p in NOTEBOOK_DIR.glob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-EXECUTED = ROOT / "tests" / "artifacts" / "notebooks" / "executed"
 CELL_TIMEOUT = 300  # seconds per cell
 BUDGET = float(os.environ.get("EVALKIT_NOTEBOOK_BUDGET", "120"))  # seconds per notebook
 #: Notebooks that must show figures (guards against a non-inline matplotlib backend).
@@ -91,8 +91,7 @@ def test_notebook_executes(path, record_property, monkeypatch):
     wall = time.perf_counter() - start
     record_property("wall_time_s", round(wall, 2))
     # kept for tests/test_plotting_notebooks.py (screenshots of the figures; git-ignored)
-    EXECUTED.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, EXECUTED / path.name)
+    save_executed(nb, path)
     print(f"{path.name}: {wall:.1f} s")
 
     # the kernel ran this environment's Python and this checkout's evalkit

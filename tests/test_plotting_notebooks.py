@@ -6,7 +6,8 @@
 - In a notebook, a matplotlib figure is shown as ``<img alt="...">`` with the figure's alt
   text (the IPython formatter that ``evalkit.plotting.set_style()`` installs).
 - Screenshots (slow, needs Debian's Chromium): each committee notebook, executed (the copy
-  ``tests/test_notebooks.py`` saved, else executed here), exported offline and opened in
+  ``tests/test_notebooks.py`` kept for the same sources, else executed here: see
+  ``tests/notebook_support.py``; no order between the files is needed), exported offline and opened in
   Chromium with every request outside the page refused; the test asserts that no request
   was made, that formulas are laid out as MathML, that every figure has an alt text and is
   drawn, and keeps a screenshot of each figure and of the first formula in
@@ -23,6 +24,7 @@ from pathlib import Path
 import matplotlib
 import nbformat
 import pytest
+from notebook_support import executed
 
 from evalkit.reports.notebook_export import export_html, latex_to_mathml
 
@@ -31,7 +33,6 @@ matplotlib.use("Agg")
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 ARTIFACTS = ROOT / "tests" / "artifacts" / "notebooks"
-EXECUTED = ARTIFACTS / "executed"  # written by tests/test_notebooks.py
 CHROMIUM = Path("/usr/bin/chromium")
 
 _URL_ATTR = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
@@ -152,22 +153,6 @@ def test_offline_export_puts_the_alt_text_on_the_image():
 
 
 # ---------------------------------------------------------------------------------- browser
-def _executed(path: Path):
-    """The executed notebook: test_notebooks.py's copy when newer than the source, else run it."""
-    saved = EXECUTED / path.name
-    if saved.exists() and saved.stat().st_mtime >= path.stat().st_mtime:
-        return nbformat.read(saved, as_version=4)
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(path, as_version=4)
-    NotebookClient(
-        nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(path.parent)}}
-    ).execute()
-    EXECUTED.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, saved)
-    return nb
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(
     not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)"
@@ -176,7 +161,7 @@ def _executed(path: Path):
 def test_notebook_figures_and_formulas_in_chromium(path, tmp_path):
     from playwright import sync_api
 
-    nb = _executed(path)
+    nb = executed(path)  # kept by test_notebooks.py for these sources, else run here
     html = export_html(nb)
     _assert_offline(html)
     page_file = tmp_path / (path.stem + ".html")

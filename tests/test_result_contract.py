@@ -115,9 +115,8 @@ def _targets():
 
 
 #: One result per target and test process, shared by the tests here and in
-#: test_plotting_formatting.py and test_plotting_figures.py (they check the same results;
-#: tests/conftest.py keeps the three files in one pytest-xdist worker, so each result is
-#: computed once per run). Tests only read the results.
+#: test_plotting_formatting.py and test_plotting_figures.py (they check the same results, so
+#: a worker computes each once). Tests only read the results.
 RESULTS: dict[str, Any] = {}
 
 
