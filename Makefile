@@ -54,10 +54,13 @@ format: setup
 
 # The fast subset (under a minute): everything but tests marked slow (see tests/conftest.py).
 # Each test file runs in one worker (--dist loadfile), so its imports and module fixtures are
-# paid once; docs/development.md says what it covers and how long it takes.
+# paid once. Bytecode caches (__pycache__, git-ignored) are written even where
+# PYTHONDONTWRITEBYTECODE is set: without them every worker compiles evalkit and rewrites the
+# test modules' asserts again on every run (about 4 s of CPU each). docs/development.md says
+# what the subset covers and how long it takes.
 XDIST_FAST = $(if $(filter 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadfile)
 test-fast: setup
-	@$(PY) -m pytest -q -p no:cacheprovider -m "not slow" $(XDIST_FAST)
+	@PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -q -p no:cacheprovider -m "not slow" $(XDIST_FAST)
 
 # JupyterLab refuses to start as root without --allow-root (containers, CI); a normal user gets
 # no flag. Deferred (=): `id -u` runs only when the lab target is used.

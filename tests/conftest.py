@@ -51,6 +51,7 @@ SLOW_FILES = {
     "test_irt.py",
     "test_dif.py",
     "test_montecarlo.py",
+    "test_plotting_figures.py",
 }
 
 #: Single slow tests, ``file::function`` (every parametrisation) or ``file::function[id]``
@@ -85,6 +86,7 @@ SLOW_TESTS = {
     "test_i18n_catalogue.py::test_every_key_in_the_catalogue_is_used",
     "test_i18n_catalogue.py::test_every_key_used_exists",
     "test_i18n_catalogue.py::test_no_new_inline_nl_en_pairs",
+    "test_i18n_catalogue.py::test_notebook_code_cells_are_read_for_key_uses",
     "test_invariance.py::test_three_groups_equal_lavaan",
     "test_io.py::test_cli_validate_as_subprocess",
     "test_io.py::test_input_files_never_modified",
@@ -180,14 +182,25 @@ XDIST_GROUPS = {
 }
 
 
+def _slow_file(name: str) -> bool:
+    return name in SLOW_FILES or any(w in name for w in SLOW_FILE_WORDS)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Under ``-m "not slow"`` (make test-fast) the files whose every test is slow are not
+    imported at all: every pytest-xdist worker would import them only to deselect them."""
+    if (config.option.markexpr or "").split() == ["not", "slow"] and _slow_file(collection_path.name):
+        return True
+    return None
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks (loadgroup)
 def pytest_collection_modifyitems(config, items):
     slow = pytest.mark.slow
     for item in items:
         name = item.path.name
         if (
-            name in SLOW_FILES
-            or any(w in name for w in SLOW_FILE_WORDS)
+            _slow_file(name)
             or f"{name}::{getattr(item, 'originalname', item.name)}" in SLOW_TESTS
             or f"{name}::{item.name}" in SLOW_TESTS  # one parametrisation
         ):

@@ -42,10 +42,23 @@ def three_mistakes(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, s
     return bad, [(i + 2, col, value) for i, col, value in mistakes]
 
 
+_XLSX: dict[tuple, bytes] = {}
+
+
 def xlsx_bytes(frame: pd.DataFrame, sheet: str = "Gegevens") -> bytes:
-    buf = io.BytesIO()
-    frame.to_excel(buf, index=False, sheet_name=sheet)
-    return buf.getvalue()
+    """``frame`` as an .xlsx file; the same content is written once per process (writing a
+    workbook costs about a tenth of a second and the portal tests upload the same frames often)."""
+    key = (
+        sheet,
+        tuple(map(str, frame.columns)),
+        tuple(map(str, frame.dtypes)),
+        pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes(),
+    )
+    if key not in _XLSX:
+        buf = io.BytesIO()
+        frame.to_excel(buf, index=False, sheet_name=sheet)
+        _XLSX[key] = buf.getvalue()
+    return _XLSX[key]
 
 
 def write_xlsx(frame: pd.DataFrame, path: Path) -> Path:
