@@ -40,6 +40,7 @@ from typing import Any, NoReturn
 from evalkit._version import __version__
 from evalkit.cli_text import has_text, text, translate_argparse
 from evalkit.core.errors import DataValidationError, EvalkitError
+from evalkit.core.i18n import LANGS
 
 __all__ = ["main", "build_parser", "detect_lang", "user_message", "COMMANDS"]
 
@@ -66,9 +67,9 @@ def detect_lang(argv: Sequence[str] | None = None) -> str:
     """``"en"`` with ``--lang en`` on the command line or an English locale, else ``"nl"``."""
     argv = list(sys.argv[1:] if argv is None else argv)
     for i, a in enumerate(argv):
-        if a == "--lang" and i + 1 < len(argv) and argv[i + 1] in ("nl", "en"):
+        if a == "--lang" and i + 1 < len(argv) and argv[i + 1] in LANGS:
             return argv[i + 1]
-        if a.startswith("--lang=") and a[7:] in ("nl", "en"):
+        if a.startswith("--lang=") and a[7:] in LANGS:
             return a[7:]
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):  # the POSIX order: the first one set wins
         value = os.environ.get(var)
@@ -181,9 +182,7 @@ def build_parser(lang: str = "nl", argv: Sequence[str] | None = None) -> argpars
     parser.add_argument(
         "--version", action="version", version=f"evalkit {__version__}", help=text("ui.version", lang)
     )
-    parser.add_argument(
-        "--lang", dest="ui_lang", choices=("nl", "en"), default=None, help=text("ui.ui_lang", lang)
-    )
+    parser.add_argument("--lang", dest="ui_lang", choices=LANGS, default=None, help=text("ui.ui_lang", lang))
     sub = parser.add_subparsers(
         dest="command", metavar=text("ui.command", lang), title=text("ui.commands", lang), parser_class=cls
     )
@@ -280,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     given = getattr(args, "lang", None)
-    out_lang: str = given if isinstance(given, str) and given in ("nl", "en") else lang
+    out_lang: str = given if isinstance(given, str) and given in LANGS else lang
     prog = f"evalkit {args.command}"
     try:
         return int(args.func(args) or 0)

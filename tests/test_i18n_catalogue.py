@@ -28,7 +28,15 @@ NOTEBOOKS = sorted(
 )
 
 #: Functions that take a catalogue key as first argument, and the prefix they put before it.
-KEY_FUNCTIONS = {"t": "", "msg": "", "tr": "web.", "text": "cli.", "has_text": "cli.", "_say": ""}
+KEY_FUNCTIONS = {
+    "t": "",
+    "Message": "",
+    "msg": "",
+    "tr": "web.",
+    "text": "cli.",
+    "has_text": "cli.",
+    "_say": "",
+}
 #: Names too common to be sure outside the modules that define them (sqlalchemy's ``text``),
 #: and local helpers (``_say`` in evalkit/data/readers.py: a message for every row of an issue).
 LOCAL_KEY_FUNCTIONS = {"text": "cli", "has_text": "cli", "_say": "readers"}

@@ -26,7 +26,7 @@ import math
 import numbers
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -42,6 +42,9 @@ __all__ = [
     "fmt_p",
     "fmt_ci",
     "t",
+    "Message",
+    "Text",
+    "LANGS",
     "error",
     "catalogue",
     "placeholders",
@@ -50,6 +53,7 @@ __all__ = [
 
 #: Where the catalogue lives (package data; one TOML file per area).
 CATALOGUE_DIR = Path(__file__).with_name("messages")
+#: The languages of the catalogue, Dutch first (the default).
 LANGS = ("nl", "en")
 
 
@@ -163,6 +167,54 @@ def t(key: str, lang: str = "nl", /, **values) -> str:
     return text.format(**values) if values else text
 
 
+class Message(Mapping[str, str]):
+    """One catalogue message in both languages: a read-only mapping ``lang -> text``.
+
+    ``Message(key, **values)[lang]`` is ``t(key, lang, **values)``, looked up when asked
+    for. Use it wherever a text is needed in both languages before the language is known: a
+    result's ``title``, a label or note a result keeps and shows later. A value worded per
+    language may be a function of the language (as in :func:`error`). A message can also be
+    called with the language, so it fits where a function ``lang -> text`` is expected::
+
+        >>> m = Message("cli.ui.more", prog="evalkit")
+        >>> m["en"], m("en") == m["en"]
+        ('More help: evalkit --help', True)
+        >>> list(m) == list(LANGS), list(m.values()) == [m["nl"], m["en"]]
+        (True, True)
+    """
+
+    __slots__ = ("key", "params")
+
+    def __init__(self, key: str, /, **values: object):
+        if not isinstance(key, str):
+            raise TypeError(f"Message() takes a catalogue key, not {type(key).__name__}: {key!r}")
+        self.key = key
+        self.params = values  # not .values: that is the Mapping method
+
+    def __getitem__(self, lang: str) -> str:
+        if lang not in LANGS:
+            raise KeyError(lang)
+        values = {k: v(lang) if callable(v) else v for k, v in self.params.items()}
+        return t(self.key, lang, **values)
+
+    def __call__(self, lang: str) -> str:
+        return self[check_lang(lang)]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(LANGS)
+
+    def __len__(self) -> int:
+        return len(LANGS)
+
+    def __repr__(self) -> str:
+        values = "".join(f", {k}={v!r}" for k, v in self.params.items())
+        return f"Message({self.key!r}{values})"
+
+
+#: A text given per language: a :class:`Message` or any function ``lang -> text``.
+Text = Callable[[str], str]
+
+
 def error(cls: type[E], key: str, /, **values) -> E:
     """An evalkit error whose message comes from the catalogue, in both languages.
 
@@ -176,8 +228,5 @@ def error(cls: type[E], key: str, /, **values) -> E:
         >>> str(exc), exc.message("en"), exc.message("nl") == t("cli.ui.more", "nl", prog="evalkit")
         ('More help: evalkit --help', 'More help: evalkit --help', True)
     """
-
-    def text(lang: str) -> str:
-        return t(key, lang, **{k: v(lang) if callable(v) else v for k, v in values.items()})
-
-    return cls(text("en"), nl=text("nl"))
+    message = Message(key, **values)
+    return cls(message["en"], nl=message["nl"])

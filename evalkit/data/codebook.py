@@ -766,6 +766,6 @@ def cli_codebook(subparsers) -> Any:
     )
     p.add_argument("--out", default="codebooks", help="output directory (default: ./codebooks)")
     p.add_argument("--format", choices=("md", "html"), default="md")
-    p.add_argument("--lang", choices=("nl", "en", "both"), default="both")
+    p.add_argument("--lang", choices=(*LANGS, "both"), default="both")
     p.set_defaults(func=_cmd_codebook)
     return p

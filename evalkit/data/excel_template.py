@@ -364,7 +364,7 @@ def cli_template(subparsers) -> Any:
         help="intervention, municipal_panel, youth_instrument, benchmark (or a JSON path)",
     )
     p.add_argument("--out", required=True, metavar="FILE.xlsx")
-    p.add_argument("--lang", choices=("nl", "en"), default="nl")
+    p.add_argument("--lang", choices=LANGS, default="nl")
     p.add_argument("--items", default=None, help="item version, e.g. djg11 or djg6 for intervention")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(func=_cmd_template)

@@ -2004,7 +2004,7 @@ def cli_validate(subparsers) -> Any:
         metavar="NAME",
         help="intervention, municipal_panel, youth_instrument, benchmark, djg11, djg6 or a JSON path",
     )
-    p.add_argument("--lang", choices=("nl", "en"), default="nl")
+    p.add_argument("--lang", choices=LANGS, default="nl")
     p.add_argument("--max", type=int, default=50, help="number of messages to print (default 50)")
     p.set_defaults(func=_cmd_validate)
     return p

@@ -92,7 +92,7 @@ class FunnelResult(Result):
     ``n`` (in ``tidy()``): respondents behind each unit's proportion (its denominator).
     """
 
-    title = {lang: i18n.t("methods.funnel.title", lang) for lang in i18n.LANGS}
+    title = i18n.Message("methods.funnel.title")
 
     units: pd.DataFrame
     target: float

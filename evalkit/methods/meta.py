@@ -138,7 +138,7 @@ class MetaResult(Result):
     ``n`` (in ``tidy()``): coalitions (studies) pooled, k.
     """
 
-    title = {lang: i18n.t("methods.meta.pooled.title", lang) for lang in i18n.LANGS}
+    title = i18n.Message("methods.meta.pooled.title")
 
     k: int
     method: str
@@ -832,7 +832,7 @@ class MetaRegressionResult(Result):
     ``n`` (in ``tidy()``): coalitions (studies) in the meta-regression, k.
     """
 
-    title = {lang: i18n.t("methods.meta.regression.title", lang) for lang in i18n.LANGS}
+    title = i18n.Message("methods.meta.regression.title")
 
     k: int
     p: int
@@ -1144,7 +1144,7 @@ class SubgroupResult(Result):
     ``n`` (in ``tidy()``): coalitions (studies) in each subgroup; the ``q_between`` row counts all of them.
     """
 
-    title = {lang: i18n.t("methods.meta.subgroups.title", lang) for lang in i18n.LANGS}
+    title = i18n.Message("methods.meta.subgroups.title")
 
     moderator: str
     method: str
@@ -1548,7 +1548,7 @@ class PermutationTestResult(Result):
     ``n`` (in ``tidy()``): coalitions (studies), k.
     """
 
-    title = {lang: i18n.t("methods.meta.permutation.title", lang) for lang in i18n.LANGS}
+    title = i18n.Message("methods.meta.permutation.title")
 
     qm: float
     qm_df: int

@@ -71,12 +71,12 @@ __all__ = [
 
 #: Adult indicators (column -> label).
 INDICATORS: dict[str, dict[str, str]] = {
-    col: {lang: i18n.t(f"methods.monitoring.indicator.{col}", lang) for lang in i18n.LANGS}
+    col: dict(i18n.Message(f"methods.monitoring.indicator.{col}"))
     for col in ("lonely_pct", "severely_lonely_pct", "emotionally_lonely_pct", "socially_lonely_pct")
 }
 #: Young adults' indicators 2024 (column -> label).
 YOUNG_INDICATORS: dict[str, dict[str, str]] = {
-    col: {lang: i18n.t(f"methods.monitoring.indicator.{col}", lang) for lang in i18n.LANGS}
+    col: dict(i18n.Message(f"methods.monitoring.indicator.{col}"))
     for col in ("lonely_pct", "strongly_lonely_pct", "emotionally_lonely_pct", "socially_lonely_pct")
 }
 YEARS = (2012, 2016, 2020)
@@ -293,7 +293,7 @@ class PeerGroup(Result):
     ``n`` (in ``tidy()``): not available (NaN): the figures are model estimates without respondent counts.
     """
 
-    title = {lang: i18n.t("methods.monitoring.peer_group.title", lang) for lang in i18n.LANGS}
+    title = i18n.Message("methods.monitoring.peer_group.title")
 
     def __init__(
         self,
@@ -517,7 +517,7 @@ class MunicipalComparison(Result):
     ``n`` (in ``tidy()``): not available (NaN): the Health Monitor figures are RIVM small-area model estimates, published without respondent counts.
     """
 
-    title = {lang: i18n.t("methods.monitoring.compare.title", lang) for lang in i18n.LANGS}
+    title = i18n.Message("methods.monitoring.compare.title")
 
     def __init__(
         self,
@@ -979,7 +979,7 @@ class NationalTrend(Result):
     ``n`` (in ``tidy()``): not available (NaN): the national figures come without respondent counts in the bundled table.
     """
 
-    title = {lang: i18n.t("methods.monitoring.national_trend.title", lang) for lang in i18n.LANGS}
+    title = i18n.Message("methods.monitoring.national_trend.title")
 
     def __init__(self, data: pd.DataFrame, age_group: str):
         self.data, self.age_group = data, age_group
@@ -1083,7 +1083,7 @@ class ChangeVsLevel(Result):
     ``n`` (in ``tidy()``): municipalities with a figure in both years.
     """
 
-    title = {lang: i18n.t("methods.monitoring.change_vs_level.title", lang) for lang in i18n.LANGS}
+    title = i18n.Message("methods.monitoring.change_vs_level.title")
 
     def __init__(self, data: pd.DataFrame, indicator: str, age_group: str, fit: dict[str, float]):
         self.data, self.indicator, self.age_group, self.fit = data, indicator, age_group, fit
@@ -1221,7 +1221,7 @@ class YoungAdultsRegions(Result):
     ``n`` (in ``tidy()``): not available (NaN): the source gives shares only.
     """
 
-    title = {lang: i18n.t("methods.monitoring.young_adults_regions.title", lang) for lang in i18n.LANGS}
+    title = i18n.Message("methods.monitoring.young_adults_regions.title")
 
     def __init__(self, data: pd.DataFrame, national: pd.Series, blanks: int):
         self.data, self.national, self.blanks = data, national, blanks
@@ -1315,7 +1315,7 @@ class ModelFunnel(Result):
     ``n`` (in ``tidy()``): municipalities in each size group.
     """
 
-    title = {lang: i18n.t("methods.monitoring.model_funnel.title", lang) for lang in i18n.LANGS}
+    title = i18n.Message("methods.monitoring.model_funnel.title")
 
     def __init__(
         self,

@@ -59,8 +59,6 @@ from evalkit.core.text import localize_numbers
 __all__ = ["paired", "mcnemar", "did_2x2", "simulate", "PowerResult"]
 
 _EXTRA = ("solved", "method")
-#: A text in the language asked for (a function of ``lang`` that asks the message catalogue).
-_Text = Callable[[str], str]
 _MAX_N = 10_000_000
 
 
@@ -85,7 +83,7 @@ class PowerResult(Result):
         the power reached at the whole number ``n``) and the significance level.
     """
 
-    title = {lang: i18n.t("methods.power.title", lang) for lang in i18n.LANGS}
+    title = i18n.Message("methods.power.title")
     #: McNemar, exact method: the size of the test actually reached at ``n`` (the exact
     #: test is conservative; G*Power prints it as "actual alpha"). None otherwise.
     actual_alpha: float | None = None
@@ -102,12 +100,12 @@ class PowerResult(Result):
         alpha: float,
         target_power: float | None,
         method: str,
-        effect_label: _Text,
-        unit_label: _Text,
+        effect_label: i18n.Text,
+        unit_label: i18n.Text,
         curve: Callable[[np.ndarray], np.ndarray] | None,
         grid: pd.DataFrame | None = None,
-        notes: Sequence[_Text] = (),
-        goal: _Text | None = None,
+        notes: Sequence[i18n.Text] = (),
+        goal: i18n.Text | None = None,
         rows: list[dict] | None = None,
     ):
         self.kind, self.solved = kind, solved
@@ -454,7 +452,7 @@ def paired(
         target_power=power_,
         method=method,
         effect_label=lambda lang: "d_z",
-        unit_label=lambda lang: i18n.t("methods.power.unit.participants_pre_post", lang),
+        unit_label=i18n.Message("methods.power.unit.participants_pre_post"),
         curve=lambda ns: np.array([pw(eff_v, float(m)) for m in ns]),
     )
 
@@ -617,11 +615,11 @@ def mcnemar(
         target_power=power_,
         method=m_txt,
         effect_label=lambda lang: "odds ratio",
-        unit_label=lambda lang: i18n.t("methods.power.unit.participants_pre_post", lang),
+        unit_label=i18n.Message("methods.power.unit.participants_pre_post"),
         curve=lambda ns: np.array([pw(eff_v, float(max(m, 1))) for m in ns]),
         notes=[
-            lambda lang: i18n.t(
-                "methods.power.note.share_changing_category", lang, d=i18n.fmt_pct(p_disc, 0, lang)
+            i18n.Message(
+                "methods.power.note.share_changing_category", share=lambda lang: i18n.fmt_pct(p_disc, 0, lang)
             )
         ],
     )
@@ -737,7 +735,7 @@ def did_2x2(
     )
     cl = "" if k is None else f", {k} clusters, icc = {icc:g} (design effect)"
     m_txt = f"2x2 difference-in-differences, t-test, rho = {rho:g}{cl}, {alternative}"
-    notes: list[_Text] = [lambda lang: i18n.t("methods.power.note.did_n_is_total", lang)]
+    notes: list[i18n.Text] = [i18n.Message("methods.power.note.did_n_is_total")]
     return PowerResult(
         kind="did_2x2",
         solved=solved,
@@ -748,8 +746,8 @@ def did_2x2(
         alpha=alpha_,
         target_power=power_,
         method=m_txt,
-        effect_label=lambda lang: i18n.t("methods.power.effect.standardised_did", lang),
-        unit_label=lambda lang: i18n.t("methods.power.unit.participants", lang),
+        effect_label=i18n.Message("methods.power.effect.standardised_did"),
+        unit_label=i18n.Message("methods.power.unit.participants"),
         curve=lambda ns: np.array([pw(eff_v, float(max(m, lo))) for m in ns]),
         notes=notes,
     )
@@ -888,12 +886,12 @@ def simulate(
         )
     grid = pd.DataFrame(rows_grid)
     reached = grid.loc[grid["power"] >= power_, "n"]
-    notes: list[_Text] = []
+    notes: list[i18n.Text] = []
     if len(reached):
         n_req = int(reached.iloc[0])
     else:
         n_req = int(grid["n"].iloc[-1])
-        notes.append(lambda lang: i18n.t("methods.power.note.target_not_reached", lang))
+        notes.append(i18n.Message("methods.power.note.target_not_reached"))
     p_req = float(grid.loc[grid["n"] == n_req, "power"].iloc[0])
     if target == "fit":
         what = f"two-factor ML CFA fits (CFI >= {cfi_:g}, RMSEA <= {rmsea_:g})"
@@ -902,18 +900,20 @@ def simulate(
         what = f"invariance by gender rejected at the {level} level (LRT, alpha = {alpha_:g})"
         effect = 0.6
 
-    def goal(lang: str) -> str:
-        if target == "fit":
-            return i18n.t(
-                "methods.power.goal.model_fits",
-                lang,
-                cfi=i18n.fmt_number(cfi_, 2, lang),
-                rmsea=i18n.fmt_number(rmsea_, 2, lang),
-            )
-        lvl = i18n.t(
-            "methods.power.level.metric" if level == "metric" else "methods.power.level.scalar", lang
+    goal = (
+        i18n.Message(
+            "methods.power.goal.model_fits",
+            cfi=lambda lang: i18n.fmt_number(cfi_, 2, lang),
+            rmsea=lambda lang: i18n.fmt_number(rmsea_, 2, lang),
         )
-        return i18n.t("methods.power.goal.invariance_rejected", lang, level=lvl)
+        if target == "fit"
+        else i18n.Message(
+            "methods.power.goal.invariance_rejected",
+            level=i18n.Message(
+                "methods.power.level.metric" if level == "metric" else "methods.power.level.scalar"
+            ),
+        )
+    )
 
     method = (
         f"Monte Carlo ({n_rep} replications per n, seed {seed}): {what}; data from "
@@ -935,7 +935,9 @@ def simulate(
     rows.append(dict(term="n", estimate=float(n_req), n=n_req, solved=True, method=method))
     max_se = float(grid["std_error"].max())
     notes.append(
-        lambda lang: i18n.t("methods.power.note.monte_carlo_se", lang, s=i18n.fmt_number(max_se, 3, lang))
+        i18n.Message(
+            "methods.power.note.monte_carlo_se", max_se=lambda lang: i18n.fmt_number(max_se, 3, lang)
+        )
     )
     return PowerResult(
         kind="simulate",
@@ -948,10 +950,10 @@ def simulate(
         target_power=power_,
         method=method,
         rows=rows,
-        effect_label=lambda lang: i18n.t(
-            "methods.power.effect.cfi_bound" if target == "fit" else "methods.power.effect.dif_shift", lang
+        effect_label=i18n.Message(
+            "methods.power.effect.cfi_bound" if target == "fit" else "methods.power.effect.dif_shift"
         ),
-        unit_label=lambda lang: i18n.t("methods.power.unit.respondents", lang),
+        unit_label=i18n.Message("methods.power.unit.respondents"),
         curve=None,
         grid=grid,
         notes=notes,

@@ -351,7 +351,7 @@ class PairedResult(Result):
     ``n`` (in ``tidy()``): complete pairs: units with both a pre and a post value (``n_dropped`` units had one of them).
     """
 
-    title = {lang: i18n.t("methods.prepost.paired.title", lang) for lang in i18n.LANGS}
+    title = i18n.Message("methods.prepost.paired.title")
 
     def __init__(
         self, *, rows, descriptives, pairs: _Pairs, outcome, confidence, pre, post, correlation, is_djg
@@ -994,7 +994,7 @@ class ProportionChangeResult(Result):
     ``n`` (in ``tidy()``): complete pairs: units with both a pre and a post value.
     """
 
-    title = {lang: i18n.t("methods.prepost.proportion_change.title", lang) for lang in i18n.LANGS}
+    title = i18n.Message("methods.prepost.proportion_change.title")
 
     def __init__(self, *, rows, table, n, n_dropped, cutoff, outcome, confidence, is_djg):
         self._rows = rows
@@ -1266,7 +1266,7 @@ class ReliableChangeResult(Result):
     ``n`` (in ``tidy()``): units with both measurements, each classified as improved, unchanged or deteriorated.
     """
 
-    title = {lang: i18n.t("methods.prepost.reliable_change.title", lang) for lang in i18n.LANGS}
+    title = i18n.Message("methods.prepost.reliable_change.title")
 
     def __init__(
         self,
@@ -1560,7 +1560,7 @@ class AttritionResult(Result):
     ``n`` (in ``tidy()``): units with a baseline (pre) value: completers plus drop-outs.
     """
 
-    title = {lang: i18n.t("methods.prepost.attrition.title", lang) for lang in i18n.LANGS}
+    title = i18n.Message("methods.prepost.attrition.title")
 
     def __init__(self, *, rows, n_baseline, n_completers, n_dropouts, confidence, outcome):
         self._rows = rows
@@ -1829,7 +1829,7 @@ class ByGroupResult(Result):
     be estimated in a subgroup).
     """
 
-    title = {lang: i18n.t("methods.prepost.by_group.title", lang) for lang in i18n.LANGS}
+    title = i18n.Message("methods.prepost.by_group.title")
 
     def __init__(self, *, table, overall, by, func_name, confidence):
         self._table = table
@@ -2050,7 +2050,7 @@ class MixedResult(Result):
         REML log-likelihood (as R's ``logLik(lmer(...))``).
     """
 
-    title = {lang: i18n.t("methods.prepost.mixed.title", lang) for lang in i18n.LANGS}
+    title = i18n.Message("methods.prepost.mixed.title")
 
     def __init__(
         self,
@@ -2454,7 +2454,7 @@ class ImputeResult(Result):
     ``n`` (in ``tidy()``): participants analysed (at least one measured outcome; missing ones imputed).
     """
 
-    title = {lang: i18n.t("methods.prepost.impute.title", lang) for lang in i18n.LANGS}
+    title = i18n.Message("methods.prepost.impute.title")
 
     def __init__(
         self, *, rows: list[dict], outcome: str, confidence: float, is_djg: bool, info: dict

@@ -642,7 +642,7 @@ def run(
     common = dict(parameters or {})
     if lang is None:
         lang = common.get("lang", "nl")
-    check_option("lang", lang, ("nl", "en"))
+    check_option("lang", lang, i18n.LANGS)
     if inprocess:
         precompute = True
 
@@ -1003,7 +1003,7 @@ def cli_batch(subparsers) -> None:
     p.add_argument("--kernel", choices=("warm", "fresh"), default="warm")
     p.add_argument("--kernel-name", default="python3")
     p.add_argument("--execution-timeout", type=float, default=600)
-    p.add_argument("--lang", choices=("nl", "en"), default=None)
+    p.add_argument("--lang", choices=i18n.LANGS, default=None)
     p.add_argument(
         "-r",
         "--param",

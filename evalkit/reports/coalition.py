@@ -32,6 +32,7 @@ from evalkit.core.errors import (
     ParameterError,
     report_warnings_handled,
 )
+from evalkit.core.i18n import LANGS
 from evalkit.reports import disclosure
 from evalkit.reports.compute import KEY_IDS, Snapshot, add_position, compute
 from evalkit.reports.content import ContentError, Page
@@ -94,7 +95,7 @@ def check_report_parameters(params: dict[str, Any]) -> dict[str, Any]:
             f"coalition_code {out['coalition_code']!r} is geen CBS-gemeentecode; "
             "gebruik GM en vier cijfers, bijvoorbeeld GM0363."
         )
-    if out.get("lang", "nl") not in ("nl", "en"):
+    if out.get("lang", "nl") not in LANGS:
         raise ParameterError(f"lang moet nl of en zijn, niet {out['lang']!r}.")
     Policy(int(out.get("min_cell", 10)), bool(out.get("min_cell_override", False)))
     return out

@@ -39,7 +39,7 @@ import pandas as pd
 from evalkit._version import __version__
 from evalkit.core.checks import check_dataframe, check_lang
 from evalkit.core.errors import DataValidationError, EstimationError, ParameterError, report_warnings_handled
-from evalkit.core.i18n import catalogue, t
+from evalkit.core.i18n import LANGS, catalogue, t
 from evalkit.reports.content import (
     Choose,
     Column,
@@ -1177,7 +1177,7 @@ def _appendix(page: Page, s: Any, params: dict, res_p: Any, res_rc: Any, lang: s
             return "–"
         if isinstance(v, bool):
             return t("reports.appendix.yes" if v else "reports.appendix.no", lang)
-        if k == "lang" and str(v) in ("nl", "en"):
+        if k == "lang" and str(v) in LANGS:
             return t(f"reports.appendix.language_{v}", lang)
         return str(v)
 

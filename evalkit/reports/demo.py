@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from evalkit.core.i18n import LANGS
 from evalkit.reports.render import DEFAULT_TEMPLATE, atomic_write, safe_filename
 
 __all__ = ["cli_demo", "run_demo", "write_example_coalitions"]
@@ -96,7 +97,7 @@ def run_demo(
     if workers is not None:
         check_positive_int(workers, "workers")
     check_option("rerun", rerun, ("changed", "failed", "all"))
-    check_option("lang", lang, ("nl", "en"))
+    check_option("lang", lang, LANGS)
     out = Path(out)
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir(out)
     if data_dir.resolve() == out.resolve() or out.resolve() in data_dir.resolve().parents:
@@ -162,6 +163,6 @@ def cli_demo(subparsers) -> None:
     )
     p.add_argument("--all", action="store_true", help="a generated evaluation for all 345 municipalities")
     p.add_argument("--rerun", choices=("changed", "failed", "all"), default="changed")
-    p.add_argument("--lang", choices=("nl", "en"), default="nl")
+    p.add_argument("--lang", choices=LANGS, default="nl")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=_cmd_demo)

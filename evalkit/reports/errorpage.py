@@ -15,7 +15,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from evalkit.core.checks import check_option
 from evalkit.core.errors import DataValidationError
-from evalkit.core.i18n import t
+from evalkit.core.i18n import LANGS, t
 from evalkit.reports.files import html_page
 
 __all__ = [
@@ -49,7 +49,7 @@ def error_page(
     ``errors`` is the validation report's table (``row, column, value, rule, message``);
     values of identifying columns (participant ids) are never shown.
     """
-    check_option("lang", lang, ("nl", "en"))
+    check_option("lang", lang, LANGS)
     check_option("stage", stage, ("parameters", "validation", "analysis", "notebook", "disclosure"))
     esc = _html.escape
     why = t(f"pages.errorpage.why.{stage}", lang)

@@ -235,7 +235,7 @@ def _check_value(name: str, value: Any, default: Any) -> Any:
     if name == "coalition_code" and not GM_RE.match(value):
         raise i18n.error(ParameterError, "pages.render.error.coalition_code", value=value)
     if name in ("lang", "language"):
-        check_option(name, value, ("nl", "en"))
+        check_option(name, value, i18n.LANGS)
     if name == "min_cell":
         check_positive_int(value, "min_cell")
     return value

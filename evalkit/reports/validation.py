@@ -1107,7 +1107,7 @@ def render_validation(
     from evalkit.methods.validation.study import validation_study
     from evalkit.reports.files import atomic_write, file_sha256
 
-    if lang not in ("nl", "en"):
+    if lang not in i18n.LANGS:
         raise ParameterError(f"lang={lang!r} is not allowed; use 'nl' or 'en'.")
     kw = _study_kwargs(params)
     min_cell = int(kw.get("min_cell", 10))

@@ -29,6 +29,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session, defer, selectinload, sessionmaker
 
 from evalkit.core.errors import NotFoundError, ParameterError, StoreError
+from evalkit.core.i18n import LANGS
 from evalkit.store import config
 from evalkit.store.engine import make_engine
 from evalkit.store.models import (
@@ -745,7 +746,7 @@ class Store:
             raise ParameterError(f"html must be a string, not {type(html).__name__}.")
         if source not in _REPORT_SOURCES:
             raise ParameterError(f"source={source!r} is not allowed; use 'portal' or 'batch'.")
-        if lang not in ("nl", "en"):
+        if lang not in LANGS:
             raise ParameterError(f"lang={lang!r} is not allowed; use 'nl' or 'en'.")
         if title is not None:
             title = str(title)[:300]

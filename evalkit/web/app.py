@@ -42,7 +42,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from evalkit.core.errors import NotFoundError, ParameterError, StoreError
-from evalkit.core.i18n import fmt_ci, fmt_number
+from evalkit.core.i18n import LANGS, fmt_ci, fmt_number
 from evalkit.data.codebook import municipalities
 from evalkit.store import ALL, Store, UserInfo
 from evalkit.web import exports
@@ -430,7 +430,7 @@ def _portal(request: Request) -> Portal:
 
 def _lang(request: Request) -> str:
     lang = request.session.get("lang")
-    return lang if lang in ("nl", "en") else _portal(request).config.lang
+    return lang if lang in LANGS else _portal(request).config.lang
 
 
 def _page(request: Request, name: str, user: UserInfo | None, status: int = 200, **context: Any) -> Response:
@@ -532,7 +532,7 @@ async def login_form(request: Request) -> Response:
     lang = request.session.get("lang")
     request.session.clear()  # a new session on login (no fixation)
     request.session["user"] = user.username
-    if lang in ("nl", "en"):
+    if lang in LANGS:
         request.session["lang"] = lang
     await run_in_threadpool(portal.store.audit, user, "login", "user", user.username)
     return RedirectResponse("/", status_code=303)
@@ -548,7 +548,7 @@ async def logout(request: Request) -> Response:
 
 async def set_lang(request: Request) -> Response:
     code = request.path_params["code"]
-    if code in ("nl", "en"):
+    if code in LANGS:
         request.session["lang"] = code
     target = request.query_params.get("next", "/")
     if not target.startswith("/") or target.startswith("//") or "\\" in target:

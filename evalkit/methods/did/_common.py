@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -11,28 +11,8 @@ from scipy import stats
 
 from evalkit.core.checks import check_columns, check_dataframe
 from evalkit.core.errors import DataQualityWarning, DataValidationError, ParameterError
-from evalkit.core.i18n import LANGS, t
 
 __all__: list[str] = []
-
-
-class CatalogueTitle(Mapping[str, str]):
-    """A result's ``title[lang]``, read from the catalogue (``did.title.<name>`` in
-    ``evalkit/core/messages/did.toml``)."""
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def __getitem__(self, lang: str) -> str:
-        if lang not in LANGS:
-            raise KeyError(lang)
-        return t(f"did.title.{self.name}", lang)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(LANGS)
-
-    def __len__(self) -> int:
-        return len(LANGS)
 
 
 def as_list(cols: str | Sequence[str] | None, name: str) -> list[str]:

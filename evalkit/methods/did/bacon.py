@@ -7,12 +7,11 @@ import pandas as pd
 
 from evalkit.core.checks import check_lang
 from evalkit.core.errors import DataValidationError, EstimationError, ParameterError
-from evalkit.core.i18n import fmt_number
+from evalkit.core.i18n import Message, fmt_number
 from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.methods.did._common import (
-    CatalogueTitle,
     absorbing_first_treated,
     binary_column,
     check_balanced,
@@ -230,7 +229,7 @@ class BaconResult(Result):
     ``n`` (in ``tidy()``): units in the panel (every comparison uses them all).
     """
 
-    title = CatalogueTitle("bacon")
+    title = Message("did.title.bacon")
 
     def __init__(self, *, components, beta_twfe, n_units, n_obs, outcome):
         self.components = components

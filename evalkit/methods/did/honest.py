@@ -23,11 +23,10 @@ from threadpoolctl import ThreadpoolController
 from evalkit.core import i18n
 from evalkit.core.checks import check_confidence, check_option
 from evalkit.core.errors import DataQualityWarning, EstimationError, ParameterError
-from evalkit.core.i18n import fmt_ci, fmt_number, t
+from evalkit.core.i18n import Message, fmt_ci, fmt_number, t
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.text import text_table
-from evalkit.methods.did._common import CatalogueTitle
 from evalkit.methods.did._honest_core import flci, normal_draws, original_ci, rm_interval
 
 __all__ = ["honest", "HonestResult"]
@@ -338,7 +337,7 @@ class HonestResult(Result):
     ``n`` (in ``tidy()``): units behind the event-study estimates the bounds rest on.
     """
 
-    title = CatalogueTitle("honest")
+    title = Message("did.title.honest")
 
     def __init__(
         self,

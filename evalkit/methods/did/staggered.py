@@ -22,7 +22,7 @@ from evalkit.core.errors import (
     ParameterError,
     SmallSampleWarning,
 )
-from evalkit.core.i18n import fmt_ci, fmt_number, fmt_p
+from evalkit.core.i18n import Message, fmt_ci, fmt_number, fmt_p
 from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
@@ -34,7 +34,6 @@ from evalkit.methods.did._bootstrap import (
     summarise_draws,
 )
 from evalkit.methods.did._common import (
-    CatalogueTitle,
     as_list,
     check_balanced,
     check_unique,
@@ -823,7 +822,7 @@ class StaggeredResult(Result):
     ``n`` (in ``tidy()``): units in the comparison of each ATT(g,t) (cohort g plus its controls); rows for a repeated cross-section count observations.
     """
 
-    title = CatalogueTitle("staggered")
+    title = Message("did.title.staggered")
 
     def __init__(
         self,
@@ -1336,7 +1335,7 @@ class AggregateResult(Result):
     functions; ``.kind``; ``n`` = number of units.
     """
 
-    title = CatalogueTitle("aggregate")
+    title = Message("did.title.aggregate")
 
     def __init__(
         self,

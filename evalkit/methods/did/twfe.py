@@ -11,12 +11,11 @@ from scipy import stats
 from evalkit.core import i18n
 from evalkit.core.checks import check_confidence, check_lang
 from evalkit.core.errors import DataValidationError, EstimationError, ParameterError, SmallSampleWarning
-from evalkit.core.i18n import fmt_ci, fmt_number, fmt_p
+from evalkit.core.i18n import Message, fmt_ci, fmt_number, fmt_p
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.text import text_table
 from evalkit.methods.did._common import (
-    CatalogueTitle,
     absorbing_first_treated,
     binary_column,
     check_unique,
@@ -189,7 +188,7 @@ class TWFEResult(Result):
     ``n`` (in ``tidy()``): units in the panel.
     """
 
-    title = CatalogueTitle("twfe")
+    title = Message("did.title.twfe")
     ci: tuple[float, float]
 
     def __init__(
@@ -465,7 +464,7 @@ class EventStudyResult(Result):
     ``n`` (in ``tidy()``): units observed at that event time (rows for a repeated cross-section).
     """
 
-    title = CatalogueTitle("event_study")
+    title = Message("did.title.event_study")
 
     def __init__(self, *, table, pretest, fit, n_obs, n_clusters, alpha, outcome, window, reference, vcov):
         self._table, self.pretest, self.fit, self.vcov = table, pretest, fit, vcov

@@ -9,12 +9,11 @@ from scipy import stats
 from evalkit.core import i18n
 from evalkit.core.checks import check_confidence, check_lang, check_option
 from evalkit.core.errors import DataValidationError, EstimationError, SmallSampleWarning
-from evalkit.core.i18n import fmt_ci, fmt_number, fmt_p
+from evalkit.core.i18n import Message, fmt_ci, fmt_number, fmt_p
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.text import text_table
 from evalkit.methods.did._common import (
-    CatalogueTitle,
     as_list,
     binary_column,
     drop_missing,
@@ -214,7 +213,7 @@ class TwoByTwoResult(Result):
     ``n`` (in ``tidy()``): observations (rows) in the 2x2 comparison; ``n_clusters`` counts the clusters when the errors are clustered.
     """
 
-    title = CatalogueTitle("two_by_two")
+    title = Message("did.title.two_by_two")
     ci: tuple[float, float]
 
     def __init__(

@@ -51,13 +51,12 @@ from evalkit.core.errors import (
     ParameterError,
     SmallSampleWarning,
 )
-from evalkit.core.i18n import fmt_ci, fmt_number, t
+from evalkit.core.i18n import Message, fmt_ci, fmt_number, t
 from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.methods.validation.exploratory import _minres, _ml, _rotate
 from evalkit.methods.validation.items import alpha_from_cov, pairwise_cov, prepare_items, std_alpha_from_cov
-from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = ["reliability", "ReliabilityResult", "feldt_ci", "omega_from_cfa", "schmid_leiman"]
 
@@ -183,7 +182,7 @@ class ReliabilityResult(Result):
     boot: pd.DataFrame | None = None
     reverse_suggested: tuple = ()
 
-    title = CatalogueTitle("reliability")
+    title = Message("validation.title.reliability")
 
     def tidy(self) -> pd.DataFrame:
         return tidy_frame(

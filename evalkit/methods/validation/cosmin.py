@@ -36,10 +36,9 @@ import pandas as pd
 from evalkit.core import i18n
 from evalkit.core.checks import check_lang
 from evalkit.core.errors import DataQualityWarning, ParameterError
-from evalkit.core.i18n import LANGS, fmt_number, fmt_pct, t
+from evalkit.core.i18n import LANGS, Message, fmt_number, fmt_pct, t
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
-from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = ["cosmin_table", "CosminResult", "PROPERTIES"]
 
@@ -319,7 +318,7 @@ class CosminResult(Result):
     criteria: dict | None = None  # term -> message key, where the criterion depends on the input
     texts: dict | None = None  # lang -> {term: result text}: the result texts in every language
 
-    title = CatalogueTitle("cosmin")
+    title = Message("validation.title.cosmin")
 
     def tidy(self) -> pd.DataFrame:
         return tidy_frame(self.rows, extra=("property", "result", "criterion", "rating"))

@@ -58,11 +58,10 @@ from evalkit.core.errors import (
     EstimationError,
     ParameterError,
 )
-from evalkit.core.i18n import fmt_number, t
+from evalkit.core.i18n import Message, fmt_number, t
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.text import text_table
-from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = ["dif", "DIFResult"]
 
@@ -109,7 +108,7 @@ class DIFResult(Result):
     ``n`` (in ``tidy()``): respondents with complete item answers and a group.
     """
 
-    title = CatalogueTitle("dif")
+    title = Message("validation.title.dif")
 
     def __init__(self, table, *, group, levels, alpha, r2_threshold, score_name):
         self.table = table

@@ -38,12 +38,11 @@ from evalkit.core.errors import (
     ParameterError,
     SmallSampleWarning,
 )
-from evalkit.core.i18n import fmt_number
+from evalkit.core.i18n import Message, fmt_number
 from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.text import text_table
-from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = ["efa", "parallel_analysis", "EFAResult", "ParallelAnalysisResult"]
 
@@ -414,7 +413,7 @@ class EFAResult(Result):
     n: int
     correlation: pd.DataFrame = field(default=None)
 
-    title = CatalogueTitle("efa")
+    title = Message("validation.title.efa")
 
     @property
     def structure(self) -> pd.DataFrame:
@@ -613,7 +612,7 @@ class ParallelAnalysisResult(Result):
     n_iter: int
     quantile: float | None
 
-    title = CatalogueTitle("parallel_analysis")
+    title = Message("validation.title.parallel_analysis")
 
     def tidy(self) -> pd.DataFrame:
         rows = [

@@ -55,11 +55,10 @@ from evalkit.core.checks import (
     check_positive_int,
 )
 from evalkit.core.errors import ConvergenceWarning, DataValidationError, EstimationError, ParameterError
-from evalkit.core.i18n import fmt_number
+from evalkit.core.i18n import Message, fmt_number
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.text import text_table
-from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = ["graded_response", "GRMResult"]
 
@@ -240,7 +239,7 @@ class GRMResult(Result):
     ``n`` (in ``tidy()``): respondents used to fit the model.
     """
 
-    title = CatalogueTitle("grm")
+    title = Message("validation.title.grm")
 
     def __init__(
         self, *, items, levels, x, cov, loglik, n, theta, w, converged, n_iter, confidence, dat, quadrature

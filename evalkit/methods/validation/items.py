@@ -19,11 +19,10 @@ import pandas as pd
 from evalkit.core import i18n
 from evalkit.core.checks import check_columns, check_dataframe, check_lang
 from evalkit.core.errors import DataQualityWarning, DataValidationError, ParameterError, SmallSampleWarning
-from evalkit.core.i18n import fmt_number, fmt_pct
+from evalkit.core.i18n import Message, fmt_number, fmt_pct
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.text import text_table
-from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = ["item_analysis", "ItemAnalysisResult", "FLOOR_CEILING_THRESHOLD"]
 
@@ -147,7 +146,7 @@ class ItemAnalysisResult(Result):
     threshold: float
     unused: dict
 
-    title = CatalogueTitle("item_analysis")
+    title = Message("validation.title.item_analysis")
 
     def tidy(self) -> pd.DataFrame:
         """One row per item; ``estimate`` is the corrected item-total correlation."""

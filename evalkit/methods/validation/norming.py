@@ -26,12 +26,11 @@ import pandas as pd
 from evalkit.core import i18n
 from evalkit.core.checks import check_columns, check_dataframe, check_lang
 from evalkit.core.errors import DataValidationError, ParameterError, SmallSampleWarning
-from evalkit.core.i18n import fmt_number
+from evalkit.core.i18n import Message, fmt_number
 from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.privacy import DEFAULT_MIN_CELL, check_min_cell, suppress
 from evalkit.core.results import Result, tidy_frame
-from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = ["norms", "NormsResult", "DEFAULT_QUANTILES", "TOTAL_GROUP"]
 
@@ -76,7 +75,7 @@ class NormsResult(Result):
     min_cell: int
     secondary: tuple = ()
 
-    title = CatalogueTitle("norms")
+    title = Message("validation.title.norms")
 
     @property
     def wide(self) -> pd.DataFrame:

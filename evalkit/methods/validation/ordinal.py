@@ -48,12 +48,11 @@ from scipy import special, stats
 from evalkit.core import i18n
 from evalkit.core.checks import check_columns, check_confidence, check_dataframe, check_option
 from evalkit.core.errors import DataQualityWarning, DataValidationError, EstimationError, ParameterError
-from evalkit.core.i18n import fmt_number
+from evalkit.core.i18n import Message, fmt_number
 from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.text import text_table
-from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = ["polychoric", "PolychoricResult", "bivariate_normal_cdf"]
 
@@ -454,7 +453,7 @@ class PolychoricResult(Result):
     ``n`` (in ``tidy()``): respondents used (complete cases on the items).
     """
 
-    title = CatalogueTitle("polychoric")
+    title = Message("validation.title.polychoric")
 
     def __init__(
         self, *, items, correlation, th, nacov, labels, n, levels, converged, confidence, codes=None

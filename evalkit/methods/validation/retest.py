@@ -28,11 +28,10 @@ from scipy import stats
 from evalkit.core import i18n
 from evalkit.core.checks import check_columns, check_confidence, check_dataframe, check_lang
 from evalkit.core.errors import DataQualityWarning, DataValidationError, ParameterError, SmallSampleWarning
-from evalkit.core.i18n import fmt_ci, fmt_number
+from evalkit.core.i18n import Message, fmt_ci, fmt_number
 from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
-from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = [
     "icc",
@@ -222,7 +221,7 @@ class ICCResult(Result):
     table: pd.DataFrame
     confidence: float
 
-    title = CatalogueTitle("icc")
+    title = Message("validation.title.icc")
 
     def tidy(self) -> pd.DataFrame:
         """One row per ICC form (``term`` ICC1 ... ICC3k); extra ``F, df1, df2, k, description``."""
@@ -304,7 +303,7 @@ class AgreementResult(Result):
     confidence: float
     icc_table: pd.DataFrame
 
-    title = CatalogueTitle("agreement")
+    title = Message("validation.title.agreement")
 
     def tidy(self) -> pd.DataFrame:
         return tidy_frame(self.rows, extra=("description",))
@@ -491,7 +490,7 @@ class BlandAltmanResult(Result):
     second: str
     confidence: float
 
-    title = CatalogueTitle("bland_altman")
+    title = Message("validation.title.bland_altman")
 
     @property
     def points(self) -> pd.DataFrame:

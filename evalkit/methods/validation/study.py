@@ -57,7 +57,7 @@ import pandas as pd
 
 from evalkit.core.checks import check_dataframe
 from evalkit.core.errors import EvalkitError, EvalkitWarning, ParameterError
-from evalkit.core.i18n import fmt_number, t
+from evalkit.core.i18n import LANGS, Message, fmt_number, t
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.data.codebook import Codebook
@@ -91,22 +91,6 @@ COSMIN_ORDER = (
 
 
 _LEVEL_KEYS = ("configural", "thresholds", "thresholds_loadings", "metric", "scalar")
-
-
-class _CatalogueTitle(Mapping):
-    """``title[lang]`` from the message catalogue."""
-
-    def __init__(self, key: str):
-        self.key = key
-
-    def __getitem__(self, lang: str) -> str:
-        return t(f"validation.study.{self.key}", lang)
-
-    def __iter__(self):
-        return iter(("nl", "en"))
-
-    def __len__(self) -> int:
-        return 2
 
 
 def _num(x: float, digits: int, lang: str) -> str:
@@ -209,7 +193,7 @@ class ValidationStudy(Result):
     settings: dict = field(default_factory=dict)
     labels: dict = field(default_factory=dict)  # {column: {value: {"nl", "en"}}} from the codebook
 
-    title = _CatalogueTitle("title")
+    title = Message("validation.study.title")
 
     def cosmin_in(self, lang: str | None = None):
         """The COSMIN table with its texts in ``lang``."""
@@ -1158,10 +1142,9 @@ def validation_study(
     labels: dict = {}
     for f in cb.fields:
         if f.value_labels_:
-            by_lang = {lg: cb.value_labels(f.name, lg) for lg in ("nl", "en")}
+            by_lang = {lg: cb.value_labels(f.name, lg) for lg in LANGS}
             labels[f.name] = {
-                str(code): dict((lg, by_lang[lg].get(code, code)) for lg in ("nl", "en"))
-                for code in by_lang["en"]
+                str(code): dict((lg, by_lang[lg].get(code, code)) for lg in LANGS) for code in by_lang["en"]
             }
     return ValidationStudy(
         labels=labels,

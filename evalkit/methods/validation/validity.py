@@ -25,13 +25,12 @@ from scipy import stats
 from evalkit.core import i18n
 from evalkit.core.checks import check_columns, check_confidence, check_dataframe, check_lang, check_option
 from evalkit.core.errors import DataValidationError, ParameterError, SmallSampleWarning
-from evalkit.core.i18n import fmt_ci, fmt_number, fmt_pct
+from evalkit.core.i18n import Message, fmt_ci, fmt_number, fmt_pct
 from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.stats import wilson_interval
 from evalkit.core.text import localize_numbers, text_table
-from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = [
     "hypotheses_test",
@@ -97,7 +96,7 @@ class HypothesesResult(_Confirmed, Result):
     score: str
     confidence: float
 
-    title = CatalogueTitle("hypotheses")
+    title = Message("validation.title.hypotheses")
 
     def tidy(self) -> pd.DataFrame:
         return tidy_frame(self.rows, extra=("measure", "method", "expected", "confirmed", "label"))
@@ -330,7 +329,7 @@ class KnownGroupsResult(_Confirmed, Result):
     score: str
     confidence: float
 
-    title = CatalogueTitle("known_groups")
+    title = Message("validation.title.known_groups")
 
     def tidy(self) -> pd.DataFrame:
         return tidy_frame(
@@ -576,7 +575,7 @@ class ROCResult(Result):
     confidence: float
     ci_method: str
 
-    title = CatalogueTitle("roc")
+    title = Message("validation.title.roc")
 
     @property
     def sensitivity(self) -> float:

@@ -42,7 +42,7 @@ from scipy import stats
 
 from evalkit.core.checks import check_lang, check_option, check_positive_int
 from evalkit.core.errors import NoFigureError, ParameterError
-from evalkit.core.i18n import LANGS, fmt_number, fmt_p, t
+from evalkit.core.i18n import LANGS, Message, fmt_number, fmt_p, t
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.methods.validation.model_syntax import ParsedModel, parse_model
@@ -52,7 +52,6 @@ from evalkit.methods.validation.sem.estimator import Estimator, Sample
 from evalkit.methods.validation.sem.fit_measures import DELTA_CFI_CUTOFF, DELTA_RMSEA_CUTOFF
 from evalkit.methods.validation.sem.optimize import single_thread_blas
 from evalkit.methods.validation.sem.results import CFAResult
-from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = [
     "invariance",
@@ -118,7 +117,7 @@ class DifferenceTest(Result):
         Respondents of the models.
     """
 
-    title = CatalogueTitle("difference_test")
+    title = Message("validation.title.difference_test")
 
     def __init__(
         self,
@@ -492,7 +491,7 @@ class InvarianceResult(Result):
     ``n`` (in ``tidy()``): rows (respondents) used to fit each level, all groups together.
     """
 
-    title = CatalogueTitle("invariance")
+    title = Message("validation.title.invariance")
 
     def __init__(
         self,
@@ -758,7 +757,7 @@ class PartialInvarianceResult(Result):
         Invariance table with the partial model at ``level``.
     """
 
-    title = CatalogueTitle("partial_invariance")
+    title = Message("validation.title.partial_invariance")
 
     def __init__(
         self,

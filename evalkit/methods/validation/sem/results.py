@@ -11,7 +11,7 @@ from scipy import stats
 
 from evalkit.core.checks import check_lang
 from evalkit.core.errors import DataQualityWarning, ParameterError
-from evalkit.core.i18n import fmt_number, fmt_p, t
+from evalkit.core.i18n import Message, fmt_number, fmt_p, t
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.methods.validation.model_syntax import ParsedModel
@@ -20,7 +20,6 @@ from evalkit.methods.validation.sem.estimator import Estimator, SEMProblem
 from evalkit.methods.validation.sem.fit_measures import GOOD_FIT
 from evalkit.methods.validation.sem.ml import constraint_score_tests
 from evalkit.methods.validation.sem.optimize import FitState
-from evalkit.methods.validation.texts import CatalogueTitle
 
 __all__ = ["CFAResult", "plot_loadings"]
 
@@ -71,7 +70,7 @@ class CFAResult(Result):
         The solution and the engine objects (see docs/validation_cfa.md).
     """
 
-    title = CatalogueTitle("cfa")
+    title = Message("validation.title.cfa")
     #: Conventional cut-offs for good fit (Hu & Bentler 1999), used in the summary text.
     GOOD_FIT = GOOD_FIT
 
