@@ -145,13 +145,13 @@ class PowerResult(Result):
         what = self._effect_label(lang)
         if self._goal is not None:
             first = i18n.t(
-                "methods.power.monte_carlo_with_the_probability",
+                "methods.power.summary.simulated",
                 lang,
                 n=self.n,
-                u=unit,
-                g=self._goal(lang),
-                p=pw,
-                t=i18n.fmt_pct(self.target_power, 0, lang),
+                unit=unit,
+                goal=self._goal(lang),
+                power=pw,
+                target=i18n.fmt_pct(self.target_power, 0, lang),
             )
             if self.grid is not None:
                 first += "\n" + "; ".join(
@@ -159,44 +159,47 @@ class PowerResult(Result):
                 )
         elif self.solved == "n":
             first = i18n.t(
-                "methods.power.needed_to_detect_an_effect",
+                "methods.power.summary.n_needed",
                 lang,
                 n=i18n.fmt_number(self.n, 0, lang),
-                u=unit,
-                w=what,
-                e=eff,
-                p=i18n.fmt_pct(self.target_power or self.power, 0, lang),
-                a=a,
+                unit=unit,
+                effect_name=what,
+                effect=eff,
+                power=i18n.fmt_pct(self.target_power or self.power, 0, lang),
+                alpha=a,
             )
             if self.target_power is not None and abs(self.power - self.target_power) > 5e-4:
                 first += " " + i18n.t(
-                    "methods.power.with_the_power_is", lang, n=self.n, p=i18n.fmt_pct(self.power, 1, lang)
+                    "methods.power.summary.actual_power",
+                    lang,
+                    n=self.n,
+                    power=i18n.fmt_pct(self.power, 1, lang),
                 )
         elif self.solved == "effect":
             first = i18n.t(
-                "methods.power.with_the_smallest_effect_detected",
+                "methods.power.summary.effect_detectable",
                 lang,
                 n=self.n,
-                u=unit,
-                p=pw,
-                w=what,
-                e=eff,
-                a=a,
+                unit=unit,
+                power=pw,
+                effect_name=what,
+                effect=eff,
+                alpha=a,
             )
         else:
             first = i18n.t(
-                "methods.power.with_the_probability_of_detecting",
+                "methods.power.summary.power_at_n",
                 lang,
                 n=self.n,
-                u=unit,
-                w=what,
-                e=eff,
-                p=pw,
-                a=a,
+                unit=unit,
+                effect_name=what,
+                effect=eff,
+                power=pw,
+                alpha=a,
             )
         lines = [
             first,
-            i18n.t("methods.power.method", lang, m=localize_numbers(self.method, lang)),
+            i18n.t("methods.power.summary.method", lang, method=localize_numbers(self.method, lang)),
         ]
         lines += [note(lang) for note in self._notes]
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
@@ -227,14 +230,14 @@ class PowerResult(Result):
             ax.axhline(self.target_power, color=plotting.COLORS["national"], linestyle="--", linewidth=1.2)
         ax.axvline(self.n, color=plotting.COLORS["highlight"], linestyle=":", linewidth=1.5)
         ax.set_ylim(0, 1.02)
-        ax.set_xlabel(i18n.t("methods.power.number_of", lang, u=self._unit_label(lang)))
+        ax.set_xlabel(i18n.t("methods.power.plot.x_label", lang, unit=self._unit_label(lang)))
         ax.set_ylabel("Power")
         ax.set_title(
             i18n.t(
-                "methods.power.power_at",
+                "methods.power.plot.title",
                 lang,
-                w=self._effect_label(lang),
-                e=i18n.fmt_number(self.effect, 2, lang),
+                effect_name=self._effect_label(lang),
+                effect=i18n.fmt_number(self.effect, 2, lang),
             )
         )
         return plotting.localize_axes(ax, lang)

@@ -416,21 +416,19 @@ class PairedResult(Result):
             if p < 1 - self.confidence:
                 lines.append(
                     i18n.t(
-                        "methods.prepost.this_change_is_statistically_significant",
+                        "methods.prepost.paired.significant",
                         lang,
                         p=i18n.fmt_p(p, lang),
                     )
                 )
             else:
-                lines.append(
-                    i18n.t("methods.prepost.this_change_is_not_statistically", lang, p=i18n.fmt_p(p, lang))
-                )
+                lines.append(i18n.t("methods.prepost.paired.not_significant", lang, p=i18n.fmt_p(p, lang)))
         if self.is_djg:
             lines.append(i18n.t("methods.prepost.a_lower_score_means_less", lang))
         if self.n_dropped:
             lines.append(
                 i18n.t(
-                    "methods.prepost.participant_s_without_both_measurements_2",
+                    "methods.prepost.paired.dropped",
                     lang,
                     n_dropped=self.n_dropped,
                 )
@@ -553,7 +551,7 @@ class PairedResult(Result):
             ax.set_xlim(-0.35, 1.35)
             ax.set_ylabel(ylabel)
             lvl = i18n.fmt_number(100 * self.confidence, 0, lang)
-            ax.set_title(i18n.t("methods.prepost.before_and_after_n_pairs", lang, n=n, lvl=lvl))
+            ax.set_title(i18n.t("methods.prepost.paired.plot_means_title", lang, n=n, level=lvl))
             if limits is not None:
                 ax.set_ylim(limits)
             return ax
@@ -595,7 +593,7 @@ class PairedResult(Result):
         for arr, key in ((self._pre, "pre"), (self._post, "post")):
             ax.axvline(float(np.mean(arr)), color=plotting.COLORS[key], linestyle="--", linewidth=1.5)
         ax.set_xlabel(ylabel)
-        ax.set_title(i18n.t("methods.prepost.distribution_before_and_after_n", lang, n=self.n))
+        ax.set_title(i18n.t("methods.prepost.paired.plot_distribution_title", lang, n=self.n))
         ax.plot([], [], color="#555555", linestyle="--", label=i18n.t("methods.prepost.mean", lang))
         ax.legend(frameon=False)
         return plotting.localize_axes(ax, lang)
@@ -1034,9 +1032,7 @@ class ProportionChangeResult(Result):
             p=i18n.fmt_p(ch["p_value"], lang),
         )
         if self.n_dropped:
-            text += i18n.t(
-                "methods.prepost.participant_s_without_both_measurements", lang, n_dropped=self.n_dropped
-            )
+            text += i18n.t("methods.prepost.proportion_change.dropped", lang, n_dropped=self.n_dropped)
         return f"{self.title[lang]}\n\n{text}"
 
     def plot(self, *, ax=None, lang: str | None = None):
@@ -1064,7 +1060,7 @@ class ProportionChangeResult(Result):
         ax.set_ylabel(
             plotting.label("share_lonely", lang) if self.is_djg else i18n.t("methods.prepost.share", lang)
         )
-        ax.set_title(i18n.t("methods.prepost.n_pairs", lang, n=self.n))
+        ax.set_title(i18n.t("methods.prepost.proportion_change.plot_title", lang, n=self.n))
         return plotting.localize_axes(ax, lang)
 
 
@@ -1350,7 +1346,7 @@ class ReliableChangeResult(Result):
         ax.set_xticks(range(3), [plotting.label(k, lang) for k in keys])
         ax.set_ylim(plotting.PERCENT_LIMITS)
         ax.set_ylabel(i18n.t("methods.prepost.participants", lang))
-        ax.set_title(i18n.t("methods.prepost.reliable_change_n", lang, n=self.n))
+        ax.set_title(i18n.t("methods.prepost.reliable_change.plot_title", lang, n=self.n))
         return plotting.localize_axes(ax, lang)
 
 
@@ -1614,7 +1610,7 @@ class AttritionResult(Result):
                 i18n.t("methods.prepost.attrition.dropouts_differ", lang, variables="; ".join(parts))
             )
         if hidden:
-            lines.append(i18n.t("methods.prepost.categor_y_ies_are_not", lang, hidden=hidden))
+            lines.append(i18n.t("methods.prepost.attrition.hidden_categories", lang, hidden=hidden))
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
     def plot(self, *, ax=None, lang: str | None = None):
@@ -2108,43 +2104,43 @@ class MixedResult(Result):
             verb = i18n.t("methods.prepost.did_not_change", lang)
         lines = [
             i18n.t(
-                "methods.prepost.according_to_the_mixed_model",
+                "methods.prepost.mixed.change",
                 lang,
-                s=i18n.t("methods.prepost.mixed_subject_djg", lang)
+                subject=i18n.t("methods.prepost.mixed_subject_djg", lang)
                 if self.is_djg
-                else i18n.t("methods.prepost.mixed_subject_score", lang, o=self.outcome),
-                v=verb,
-                m=_fmt(abs(est), 2, lang),
+                else i18n.t("methods.prepost.mixed.subject_score", lang, outcome=self.outcome),
+                verb=verb,
+                magnitude=_fmt(abs(est), 2, lang),
                 ci=ci,
                 df=_fmt(md["df"], 1, lang),
-                t=_fmt(md["statistic"], 2, lang),
+                statistic=_fmt(md["statistic"], 2, lang),
                 p=i18n.fmt_p(p, lang),
             )
         ]
         lines.append(
             i18n.t(
-                "methods.prepost.used_participants_with_measurements_in",
+                "methods.prepost.mixed.used",
                 lang,
                 n=self.n_units,
-                k=self.n_obs,
-                c=self.n_complete,
-                a=self.n_pre_only,
-                b=self.n_post_only,
+                n_obs=self.n_obs,
+                n_complete=self.n_complete,
+                n_pre_only=self.n_pre_only,
+                n_post_only=self.n_post_only,
             )
         )
         if self.n_rows_excluded:
-            lines.append(
-                i18n.t("methods.prepost.measurement_s_without_an_outcome", lang, e=self.n_rows_excluded)
-            )
+            lines.append(i18n.t("methods.prepost.mixed.rows_excluded", lang, n_excluded=self.n_rows_excluded))
         if self.covariates:
-            lines.append(i18n.t("methods.prepost.adjusted_for", lang, c=", ".join(self.covariates)))
+            lines.append(
+                i18n.t("methods.prepost.mixed.adjusted_for", lang, covariates=", ".join(self.covariates))
+            )
         lines.append(
             i18n.t(
-                "methods.prepost.model_random_intercept_per_participant",
+                "methods.prepost.mixed.model",
                 lang,
-                d="Kenward-Roger" if self.df_method == "kenward-roger" else "Satterthwaite",
-                u=_fmt(self.var_unit, 2, lang),
-                e=_fmt(self.var_residual, 2, lang),
+                df_method="Kenward-Roger" if self.df_method == "kenward-roger" else "Satterthwaite",
+                var_unit=_fmt(self.var_unit, 2, lang),
+                var_residual=_fmt(self.var_residual, 2, lang),
             )
         )
         lines.append(i18n.t("methods.prepost.the_model_also_uses_the", lang))
@@ -2185,11 +2181,11 @@ class MixedResult(Result):
         lvl = i18n.fmt_number(100 * self.confidence, 0, lang)
         ax.set_title(
             i18n.t(
-                "methods.prepost.mixed_model_n_participants_measurements",
+                "methods.prepost.mixed.plot_title",
                 lang,
                 n=self.n_units,
-                k=self.n_obs,
-                l=lvl,
+                n_obs=self.n_obs,
+                level=lvl,
             )
         )
         limits = (
@@ -2488,32 +2484,30 @@ class ImputeResult(Result):
         ci_cc = i18n.fmt_ci(cc["ci_lower"], cc["ci_upper"], 2, lang, self.confidence)
         lines = [
             i18n.t(
-                "methods.prepost.after_multiple_imputation_times_the",
+                "methods.prepost.impute.change",
                 lang,
-                m=self.m,
-                meth=self.method,
-                e=_fmt(md["estimate"], 2, lang),
+                n_imputations=self.m,
+                method=self.method,
+                estimate=_fmt(md["estimate"], 2, lang),
                 ci=ci,
                 df=_fmt(md["df"], 1, lang),
-                t=_fmt(md["statistic"], 2, lang),
+                statistic=_fmt(md["statistic"], 2, lang),
                 p=i18n.fmt_p(md["p_value"], lang),
                 n=self.n_units,
-                a=self.n_imputed_pre,
-                b=self.n_imputed_post,
+                n_imputed_pre=self.n_imputed_pre,
+                n_imputed_post=self.n_imputed_post,
             )
         ]
         lines.append(
             i18n.t(
-                "methods.prepost.participants_with_both_tests_only",
+                "methods.prepost.impute.complete_cases",
                 lang,
-                e=_fmt(cc["estimate"], 2, lang),
+                estimate=_fmt(cc["estimate"], 2, lang),
                 ci=ci_cc,
                 n=cc["n"],
             )
         )
-        lines.append(
-            i18n.t("methods.prepost.fraction_of_missing_information_fmi", lang, f=_fmt(md["fmi"], 2, lang))
-        )
+        lines.append(i18n.t("methods.prepost.impute.fmi", lang, fmi=_fmt(md["fmi"], 2, lang)))
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
     def plot(self, *, ax=None, lang: str | None = None):

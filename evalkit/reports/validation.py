@@ -171,7 +171,7 @@ class _Builder:
 
 
 def _yes(v: bool, lang: str) -> str:
-    return t("validation.validation.yes", lang) if bool(v) else t("validation.validation.no", lang)
+    return t("validation.report.yes", lang) if bool(v) else t("validation.report.no", lang)
 
 
 def _table(cols: list[tuple[str, str]], rows: list[dict], caption: str = "") -> Table:
@@ -186,13 +186,13 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
     check_lang(lang)
     st = study
     ins = st.instrument
-    heading = title or t("validation.validation.validation_report_v_cosmin", lang, v0=ins["id"])
+    heading = title or t("validation.report.heading", lang, instrument=ins["id"])
     page = Page(title=heading, lang=lang, meta={"heading": heading})
     B = _Builder(page, lang)
     n = st.n
     if example_data:
         page.banner = Text(
-            t("validation.validation.example_data_synthetic_generated_with", lang),
+            t("validation.report.example_data_synthetic_generated_with", lang),
             style="banner",
         )
     ratings = st.ratings
@@ -200,11 +200,11 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
 
     # -- sample (counts; margins are partitioned with the norm cells below) ---------------------
     n_ref = B.count("n", n)
-    sample = page.section("sample", t("validation.validation.sample", lang))
+    sample = page.section("sample", t("validation.report.sample", lang))
     sample.add(
         Text(
             t(
-                "validation.validation.sample_text",
+                "validation.report.sample_text",
                 lang,
                 items=len(ins["items"]),
                 subscales=len(ins["subscales"]),
@@ -232,9 +232,7 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         total_id = _key("sample", col, "total")
         B.count(total_id, int(counts.sum()))
         page.partition(_key("p.sample", col), total_id, ids)
-        sample.add(
-            _table([("group", col), ("n", "n"), ("share", t("validation.validation.share", lang))], rows)
-        )
+        sample.add(_table([("group", col), ("n", "n"), ("share", t("validation.report.share", lang))], rows))
 
     # -- norms (registered early: their cells partition the sample margins) ----------------------
     nq = st.norm_cells
@@ -249,7 +247,7 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
             cell_ids[tuple(str(r[c]) for c in by)] = nid
         cnt = B.count(nid, nn)
         label = (
-            t("validation.validation.everyone", lang)
+            t("validation.report.everyone", lang)
             if is_total
             else ", ".join(st.label(c, r[c], lang) for c in by)
         )
@@ -278,16 +276,16 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
                     page.partition(_key("p.margin", c, val), mid, parts)
 
     # -- summary + COSMIN table ---------------------------------------------------------------------
-    summ = page.section("summary", t("validation.validation.summary", lang))
+    summ = page.section("summary", t("validation.report.summary", lang))
     for sentence in st.conclusions(lang, num=_placeholder)[:3]:
         summ.add(Text(sentence))
     cat = st.recommendation_category()
-    summ.add(Text(t("validation.validation.cosmin_recommendation_category_v_prinsen", lang, v0=cat)))
+    summ.add(Text(t("validation.report.recommendation_category", lang, category=cat)))
 
-    cs = page.section("cosmin", t("validation.validation.cosmin_summary", lang))
+    cs = page.section("cosmin", t("validation.report.cosmin_summary", lang))
     cs.add(
         Text(
-            t("validation.validation.rating_sufficient_insufficient_indeterminate_or", lang),
+            t("validation.report.rating_sufficient_insufficient_indeterminate_or", lang),
             style="note",
         )
     )
@@ -312,12 +310,12 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
     cs.add(
         _table(
             [
-                ("property", t("validation.validation.measurement_property", lang)),
-                ("result", t("validation.validation.result", lang)),
-                ("criterion", t("validation.validation.criterion_for", lang)),
-                ("rating", t("validation.validation.rating", lang)),
-                ("rob", t("validation.validation.risk_of_bias", lang)),
-                ("evidence", t("validation.validation.quality_of_evidence", lang)),
+                ("property", t("validation.report.measurement_property", lang)),
+                ("result", t("validation.report.result", lang)),
+                ("criterion", t("validation.report.criterion_for", lang)),
+                ("rating", t("validation.report.rating", lang)),
+                ("rob", t("validation.report.risk_of_bias", lang)),
+                ("evidence", t("validation.report.quality_of_evidence", lang)),
             ],
             rows,
         )
@@ -331,25 +329,25 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
                     "property": st.property_name(p, lang),
                     "standard": standard_text(s, lang),
                     "rating": risk_name(s["rating"], lang),
-                    "source": (s["reason"] or t("validation.validation.stated", lang))
+                    "source": (s["reason"] or t("validation.report.stated", lang))
                     if s.get("key") and s.get("stated")
                     else (
-                        t("validation.validation.not_documented_rated_doubtful", lang)
+                        t("validation.report.not_documented_rated_doubtful", lang)
                         if s.get("key")
-                        else t("validation.validation.from_the_analysis", lang)
+                        else t("validation.report.from_the_analysis", lang)
                     ),
                 }
             )
     cs.add(
         _table(
             [
-                ("property", t("validation.validation.property", lang)),
-                ("standard", t("validation.validation.risk_of_bias_standard", lang)),
-                ("rating", t("validation.validation.rating_2", lang)),
-                ("source", t("validation.validation.source", lang)),
+                ("property", t("validation.report.property", lang)),
+                ("standard", t("validation.report.risk_of_bias_standard", lang)),
+                ("rating", t("validation.report.rating", lang)),
+                ("source", t("validation.report.source", lang)),
             ],
             rrows,
-            caption=t("validation.validation.risk_of_bias_per_standard", lang),
+            caption=t("validation.report.risk_of_bias_per_standard", lang),
         )
     )
     grows = []
@@ -359,7 +357,7 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         grows.append(
             {
                 "property": st.property_name(p, lang),
-                "down": "; ".join(g.reason_texts(lang)) or t("validation.validation.no_downgrading", lang),
+                "down": "; ".join(g.reason_texts(lang)) or t("validation.report.no_downgrading", lang),
                 "level": g.text(lang),
             }
         )
@@ -367,23 +365,23 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         cs.add(
             _table(
                 [
-                    ("property", t("validation.validation.property_2", lang)),
-                    ("down", t("validation.validation.downgraded_for", lang)),
-                    ("level", t("validation.validation.quality_of_evidence_2", lang)),
+                    ("property", t("validation.report.property", lang)),
+                    ("down", t("validation.report.downgraded_for", lang)),
+                    ("level", t("validation.report.quality_of_evidence", lang)),
                 ],
                 grows,
-                caption=t("validation.validation.modified_grade_start_high", lang),
+                caption=t("validation.report.modified_grade_start_high", lang),
             )
         )
 
     # -- content validity: the committee fills it in ----------------------------------------------
-    cv = page.section("content_validity", t("validation.validation.content_validity", lang))
+    cv = page.section("content_validity", t("validation.report.content_validity", lang))
     cv.add(
         Text(
             t(
-                "validation.validation.content_validity_cannot_be_computed",
+                "validation.report.content_validity_committee",
                 lang,
-                v0=ratings["content_validity"],
+                rating=ratings["content_validity"],
             )
         )
     )
@@ -402,10 +400,10 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
     cv.add(
         _table(
             [
-                ("aspect", t("validation.validation.aspect", lang)),
-                ("question", t("validation.validation.criterion", lang)),
-                ("rating", t("validation.validation.rating_3", lang)),
-                ("by", t("validation.validation.rated_by_date", lang)),
+                ("aspect", t("validation.report.aspect", lang)),
+                ("question", t("validation.report.criterion", lang)),
+                ("rating", t("validation.report.rating_symbols", lang)),
+                ("by", t("validation.report.rated_by_date", lang)),
             ],
             [
                 {
@@ -416,32 +414,32 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
                 }
                 for aspect, k in crit
             ],
-            caption=t("validation.validation.to_be_filled_in_by", lang),
+            caption=t("validation.report.to_be_filled_in_by", lang),
         )
     )
 
     # -- structural validity ---------------------------------------------------------------------------
-    sv = page.section("structural_validity", t("validation.validation.structural_validity", lang))
+    sv = page.section("structural_validity", t("validation.report.structural_validity", lang))
     pa = st.parallel
     sv.add(
         Text(
             t(
-                "validation.validation.structure_text",
+                "validation.report.structure_text",
                 lang,
                 factors=pa.n_factors,
                 subscales=len(ins["subscales"]),
                 estimator=st.estimator,
             )
-            + (t("validation.validation.wlsmv_fit_note", lang) if st.estimator == "WLSMV" else ".")
+            + (t("validation.report.wlsmv_fit_note", lang) if st.estimator == "WLSMV" else ".")
         )
     )
     frows = []
     for key, res in st.cfa.items():
         fi = res.reported_fit()
         lab = (
-            t("validation.validation.v_correlated_factors_codebook", lang, v0=len(ins["subscales"]))
+            t("validation.report.correlated_factors", lang, n_factors=len(ins["subscales"]))
             if key == "main"
-            else t("validation.validation.factor", lang)
+            else t("validation.report.factor", lang)
         )
         frows.append(
             {
@@ -460,10 +458,10 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
     sv.add(
         _table(
             [
-                ("model", t("validation.validation.model", lang)),
+                ("model", t("validation.report.model", lang)),
                 (
                     "chi2",
-                    "χ²" + (t("validation.validation.scaled", lang) if st.estimator == "WLSMV" else ""),
+                    "χ²" + (t("validation.report.scaled", lang) if st.estimator == "WLSMV" else ""),
                 ),
                 ("df", "df"),
                 ("cfi", "CFI"),
@@ -473,7 +471,7 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
                 ("srmr", "SRMR"),
             ],
             frows,
-            caption=t("validation.validation.fit_of_the_confirmatory_factor", lang),
+            caption=t("validation.report.fit_of_the_confirmatory_factor", lang),
         )
     )
     # standardized loadings, wide (item x factor)
@@ -488,12 +486,12 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         _table(
             [("item", "Item")] + [(f, f) for f in ld.columns],
             lrows,
-            caption=t("validation.validation.standardised_cfa_loadings", lang),
+            caption=t("validation.report.standardised_cfa_loadings", lang),
         )
     )
 
     # -- internal consistency --------------------------------------------------------------------------
-    ic = page.section("internal_consistency", t("validation.validation.internal_consistency", lang))
+    ic = page.section("internal_consistency", t("validation.report.internal_consistency", lang))
     crow = []
     for sname, r in st.consistency.iterrows():
         nn = int(r["n"])
@@ -514,22 +512,22 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
     ic.add(
         _table(
             [
-                ("subscale", t("validation.validation.subscale", lang)),
-                ("k", t("validation.validation.items", lang)),
+                ("subscale", t("validation.report.subscale", lang)),
+                ("k", t("validation.report.items", lang)),
                 ("alpha", "Cronbach's alpha"),
                 ("alpha_ci", "95% CI (Feldt)"),
                 ("omega", "omega total"),
-                ("omega_ci", t("validation.validation.ci_bootstrap", lang)),
+                ("omega_ci", t("validation.report.ci_bootstrap", lang)),
             ],
             crow,
-            caption=t("validation.validation.reliability_of_the_subscale_sum", lang),
+            caption=t("validation.report.reliability_of_the_subscale_sum", lang),
         )
     )
     if "ordinal_alpha" in st.consistency.columns:
         ic.add(
             Text(
                 t(
-                    "validation.validation.ordinal_alpha_text",
+                    "validation.report.ordinal_alpha_text",
                     lang,
                     values=", ".join(
                         f"{k} [[{_key('ic', k, 'ordinal_alpha')}]]" for k in st.consistency.index
@@ -544,19 +542,19 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         B.est("ic.omega_h", st.omega_h["estimate"], n, 2)
         ic.add(
             Text(
-                t("validation.validation.omega_h_text", lang)
-                + (t("validation.validation.omega_h_caveat", lang) if not st.omega_h["identified"] else ""),
+                t("validation.report.omega_h_text", lang)
+                + (t("validation.report.omega_h_caveat", lang) if not st.omega_h["identified"] else ""),
                 style="note",
             )
         )
 
     # -- invariance + DIF --------------------------------------------------------------------------------
-    iv = page.section("invariance", t("validation.validation.measurement_invariance_and_dif", lang))
+    iv = page.section("invariance", t("validation.report.measurement_invariance_and_dif", lang))
     rule = st.invariance_rule
     iv.add(
         Text(
             t(
-                "validation.validation.invariance_text",
+                "validation.report.invariance_text",
                 lang,
                 estimator=rule["estimator"],
                 min_group=rule["min_group"],
@@ -564,15 +562,15 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
             + " "
             + (
                 t(
-                    "validation.validation.invariance_rule_wlsmv",
+                    "validation.report.invariance_rule_wlsmv",
                     lang,
                     alpha=i18n.fmt_number(rule["alpha"], 2, lang),
                 )
                 if rule["estimator"] == "WLSMV"
-                else t("validation.validation.invariance_rule_ml", lang)
+                else t("validation.report.invariance_rule_ml", lang)
             )
             + " "
-            + t("validation.validation.dif_rule", lang)
+            + t("validation.report.dif_rule", lang)
         )
     )
     for g, res in st.invariance.items():
@@ -600,9 +598,9 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         left = str(srow["left_out"])
         cap = f"{g}: {groups_txt}" + (
             t(
-                "validation.validation.left_out_too_small_to",
+                "validation.report.left_out_groups",
                 lang,
-                v0=", ".join(st.label(g, v, lang) for v in left.split(", ")),
+                groups=", ".join(st.label(g, v, lang) for v in left.split(", ")),
             )
             if left
             else ""
@@ -610,7 +608,7 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         iv.add(
             _table(
                 [
-                    ("level", t("validation.validation.level", lang)),
+                    ("level", t("validation.report.level", lang)),
                     ("chi2", "χ²"),
                     ("df", "df"),
                     ("cfi", "CFI"),
@@ -620,7 +618,7 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
                     ("p", "p"),
                     ("dcfi", "ΔCFI"),
                     ("drmsea", "ΔRMSEA"),
-                    ("holds", t("validation.validation.holds", lang)),
+                    ("holds", t("validation.report.holds", lang)),
                 ],
                 rws,
                 caption=cap,
@@ -630,7 +628,7 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
             iv.add(
                 Text(
                     t(
-                        f"validation.validation.partial_{'holds' if srow['partial_holds'] else 'fails'}",
+                        f"validation.report.partial_{'holds' if srow['partial_holds'] else 'fails'}",
                         lang,
                         group=g,
                         items=srow["freed"],
@@ -659,12 +657,12 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
             _table(
                 cols,
                 drows,
-                caption=t("validation.validation.dif_screening_mcfadden_r_per", lang),
+                caption=t("validation.report.dif_screening_mcfadden_r_per", lang),
             )
         )
 
     # -- reliability + measurement error ---------------------------------------------------------------
-    rl = page.section("reliability", t("validation.validation.reliability_and_measurement_error", lang))
+    rl = page.section("reliability", t("validation.report.reliability_and_measurement_error", lang))
     if len(st.retest):
         rr = []
         for s, r in st.retest.iterrows():
@@ -680,15 +678,15 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
                     "sdc": B.est(_key("rt", s, "sdc"), r["sdc"], nn, 1),
                 }
             )
-        rl.add(Text(t("validation.validation.icc_two_way_random_effects", lang)))
+        rl.add(Text(t("validation.report.icc_two_way_random_effects", lang)))
         rl.add(
             _table(
                 [
-                    ("score", t("validation.validation.score", lang)),
-                    ("n", t("validation.validation.pairs", lang)),
+                    ("score", t("validation.report.score", lang)),
+                    ("n", t("validation.report.pairs", lang)),
                     ("icc", "ICC(2,1)"),
                     ("icc_ci", "95% CI"),
-                    ("lower_ok", t("validation.validation.lower_limit", lang)),
+                    ("lower_ok", t("validation.report.lower_limit", lang)),
                     ("sem", "SEM"),
                     ("sdc", "SDC"),
                 ],
@@ -696,14 +694,14 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
             )
         )
     else:
-        rl.add(Text(t("validation.validation.no_retest_in_these_data", lang)))
+        rl.add(Text(t("validation.report.no_retest_in_these_data", lang)))
 
     # -- hypotheses -------------------------------------------------------------------------------------
     hs = page.section(
         "hypotheses",
-        t("validation.validation.hypotheses_testing_construct_validity", lang),
+        t("validation.report.hypotheses_testing_construct_validity", lang),
     )
-    hs.add(Text(t("validation.validation.hypotheses_stated_in_advance_with", lang)))
+    hs.add(Text(t("validation.report.hypotheses_stated_in_advance_with", lang)))
     hr = []
     for k, h in enumerate(st.hypotheses.itertuples()):
         nn = int(h.n)
@@ -728,49 +726,49 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         hs.add(
             _table(
                 [
-                    ("hyp", t("validation.validation.hypothesis", lang)),
+                    ("hyp", t("validation.report.hypothesis", lang)),
                     ("stat", ""),
-                    ("est", t("validation.validation.estimate", lang)),
+                    ("est", t("validation.report.estimate", lang)),
                     ("ci", "95% CI"),
                     ("n", "n"),
-                    ("conf", t("validation.validation.confirmed", lang)),
-                    ("without", t("validation.validation.without_dif_item", lang)),
+                    ("conf", t("validation.report.confirmed", lang)),
+                    ("without", t("validation.report.without_dif_item", lang)),
                     (
                         "without_items",
-                        t("validation.validation.dif_item_confirmed_without", lang),
+                        t("validation.report.dif_item_confirmed_without", lang),
                     ),
-                    ("counted", t("validation.validation.counted_as_confirmed", lang)),
+                    ("counted", t("validation.report.counted_as_confirmed", lang)),
                 ],
                 hr,
             )
         )
     else:
-        hs.add(Text(t("validation.validation.no_hypotheses_were_stated_not", lang)))
+        hs.add(Text(t("validation.report.no_hypotheses_were_stated_not", lang)))
 
     # -- criterion + responsiveness ------------------------------------------------------------------------
     cr = page.section(
         "criterion",
-        t("validation.validation.criterion_validity_and_responsiveness", lang),
+        t("validation.report.criterion_validity_and_responsiveness", lang),
     )
     if st.criterion is None:
-        cr.add(Text(t("validation.validation.criterion_validity_not_assessed_it", lang)))
+        cr.add(Text(t("validation.report.criterion_validity_not_assessed_it", lang)))
     else:
         B.est("crit.auc", st.criterion.auc, n, 2)
-        cr.add(Text(t("validation.validation.auc_of_the_total_score", lang, v0=st.gold_standard)))
+        cr.add(Text(t("validation.report.criterion_auc", lang, gold_standard=st.gold_standard)))
     if st.responsiveness is None:
-        cr.add(Text(t("validation.validation.responsiveness_not_assessed_needs_two", lang)))
+        cr.add(Text(t("validation.report.responsiveness_not_assessed_needs_two", lang)))
     else:
         B.est("resp.auc", st.responsiveness.auc, None, 2)
-        cr.add(Text(t("validation.validation.responsiveness_auc_of_the_change", lang)))
+        cr.add(Text(t("validation.report.responsiveness_auc_of_the_change", lang)))
 
     # -- norms (quantities registered above) ----------------------------------------------------------------
-    nm = page.section("norms", t("validation.validation.norms", lang))
+    nm = page.section("norms", t("validation.report.norms", lang))
     nm.add(
         Text(
             t(
-                "validation.validation.norms_text",
+                "validation.report.norms_text",
                 lang,
-                by=", ".join(by) or t("validation.validation.everyone", lang),
+                by=", ".join(by) or t("validation.report.everyone", lang),
                 min_cell=st.provenance["min_cell"],
             )
         )
@@ -778,9 +776,9 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
     nm.add(
         _table(
             [
-                ("group", t("validation.validation.norm_group", lang)),
+                ("group", t("validation.report.norm_group", lang)),
                 ("n", "n"),
-                ("mean", t("validation.validation.mean", lang)),
+                ("mean", t("validation.report.mean", lang)),
                 ("sd", "SD"),
                 ("p10", "P10"),
                 ("p25", "P25"),
@@ -793,63 +791,63 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
     )
 
     # -- conclusions ------------------------------------------------------------------------------------
-    cc = page.section("conclusions", t("validation.validation.conclusions_and_recommendations", lang))
+    cc = page.section("conclusions", t("validation.report.conclusions_and_recommendations", lang))
     for sentence in st.conclusions(lang, num=_placeholder):
         cc.add(Text(sentence))
-    cc.add(Text(t("validation.validation.recommendations", lang)))
+    cc.add(Text(t("validation.report.recommendations", lang)))
     for k, r in enumerate(st.recommendations(lang), start=1):
         cc.add(Text(f"{k}. {r}"))
 
     # -- methods and provenance ------------------------------------------------------------------------
-    mt = page.section("methods", t("validation.validation.methods_and_provenance", lang))
+    mt = page.section("methods", t("validation.report.methods_and_provenance", lang))
     pv = st.provenance
     mrows = [
-        (t("validation.validation.data_file", lang), pv.get("data_label") or "–"),
+        (t("validation.report.data_file", lang), pv.get("data_label") or "–"),
         (
             "SHA-256",
             pv["data_sha256"]
-            + ("" if pv["data_sha256_of"] == "file" else t("validation.validation.of_the_data_table", lang)),
+            + ("" if pv["data_sha256_of"] == "file" else t("validation.report.of_the_data_table", lang)),
         ),
-        (t("validation.validation.codebook", lang), f"{pv['codebook']} ({ins['id']})"),
-        (t("validation.validation.measurements", lang), ", ".join(pv["waves"]) or "–"),
+        (t("validation.report.codebook", lang), f"{pv['codebook']} ({ins['id']})"),
+        (t("validation.report.measurements", lang), ", ".join(pv["waves"]) or "–"),
         ("evalkit", pv["evalkit_version"]),
         ("Python / numpy / pandas", f"{pv['python']} / {pv['numpy']} / {pv['pandas']}"),
-        (t("validation.validation.estimator_cfa_invariance", lang), pv["estimator"]),
+        (t("validation.report.estimator_cfa_invariance", lang), pv["estimator"]),
         (
-            t("validation.validation.invariance_decision", lang),
-            t("validation.validation.scaled_chi_square_difference_test", lang)
+            t("validation.report.invariance_decision", lang),
+            t("validation.report.scaled_chi_square_difference_test", lang)
             + f", alpha = {i18n.fmt_number(rule['alpha'], 2, lang)}"
             if rule["estimator"] == "WLSMV"
             else "ΔCFI > -0.01 & ΔRMSEA < 0.015",
         ),
         (
-            t("validation.validation.efa", lang),
-            t("validation.validation.minres_oblimin_parallel_analysis_with", lang),
+            t("validation.report.efa", lang),
+            t("validation.report.minres_oblimin_parallel_analysis_with", lang),
         ),
         (
-            t("validation.validation.bootstrap", lang),
-            t("validation.validation.v_replicates_percentile_for_omega", lang, v0=pv["n_boot"]),
+            t("validation.report.bootstrap", lang),
+            t("validation.report.bootstrap_replicates", lang, n_boot=pv["n_boot"]),
         ),
-        (t("validation.validation.seed", lang), str(pv["seed"])),
-        (t("validation.validation.confidence_level", lang), f"{pv['confidence']:.0%}"),
+        (t("validation.report.seed", lang), str(pv["seed"])),
+        (t("validation.report.confidence_level", lang), f"{pv['confidence']:.0%}"),
         (
-            t("validation.validation.privacy_threshold", lang),
-            t("validation.validation.groups_under_v_respondents_hidden", lang, v0=pv["min_cell"]),
+            t("validation.report.privacy_threshold", lang),
+            t("validation.report.groups_hidden", lang, min_cell=pv["min_cell"]),
         ),
-        (t("validation.validation.date", lang), pv["date"]),
+        (t("validation.report.date", lang), pv["date"]),
     ]
     mt.add(
         _table(
             [
-                ("what", t("validation.validation.item", lang)),
-                ("value", t("validation.validation.value", lang)),
+                ("what", t("validation.report.item", lang)),
+                ("value", t("validation.report.value", lang)),
             ],
             [{"what": a, "value": b} for a, b in mrows],
         )
     )
 
     # -- appendix: full tables ---------------------------------------------------------------------------
-    ap = page.section("appendix", t("validation.validation.appendix_full_tables", lang))
+    ap = page.section("appendix", t("validation.report.appendix_full_tables", lang))
     it = st.items.table.loc[ins["items"]]
     arows = []
     for item, r in it.iterrows():
@@ -868,15 +866,15 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         _table(
             [
                 ("item", "Item"),
-                ("mean", t("validation.validation.mean_keyed", lang)),
+                ("mean", t("validation.report.mean_keyed", lang)),
                 ("sd", "SD"),
-                ("r_drop", t("validation.validation.corrected_item_total_r", lang)),
-                ("aid", t("validation.validation.alpha_if_deleted", lang)),
-                ("floor", t("validation.validation.at_lowest_answer", lang)),
-                ("ceiling", t("validation.validation.at_highest_answer", lang)),
+                ("r_drop", t("validation.report.corrected_item_total_r", lang)),
+                ("aid", t("validation.report.alpha_if_deleted", lang)),
+                ("floor", t("validation.report.at_lowest_answer", lang)),
+                ("ceiling", t("validation.report.at_highest_answer", lang)),
             ],
             arows,
-            caption=t("validation.validation.item_analysis_first_measurement", lang),
+            caption=t("validation.report.item_analysis_first_measurement", lang),
         )
     )
     el = st.efa.loadings.reindex(ins["items"])
@@ -890,7 +888,7 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
         _table(
             [("item", "Item")] + [(str(f), str(f)) for f in el.columns],
             erows,
-            caption=t("validation.validation.efa_loadings_minres_oblimin_items", lang),
+            caption=t("validation.report.efa_loadings_minres_oblimin_items", lang),
         )
     )
     if st.irt:
@@ -913,7 +911,7 @@ def build_page(study, *, lang: str = "nl", example_data: bool = False, title: st
             )
         )
     # -- references --------------------------------------------------------------------------------------
-    rf = page.section("references", t("validation.validation.references", lang))
+    rf = page.section("references", t("validation.report.references", lang))
     for ref in REFERENCES:
         rf.add(Text(ref, style="note"))
 

@@ -372,8 +372,8 @@ class HonestResult(Result):
 
     def _what(self, lang: str) -> str:
         if self.e == "average":
-            return i18n.t("methods.honest.the_average_effect_over_the", lang, k=self.n_post)
-        return i18n.t("methods.honest.the_effect_at_e_e", lang, e=self.e)
+            return i18n.t("did.honest.what.average", lang, n_post=self.n_post)
+        return i18n.t("did.honest.what.event_time", lang, event_time=self.e)
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
@@ -384,7 +384,7 @@ class HonestResult(Result):
         L = [self.title[lang]]
         L.append(
             i18n.t(
-                "methods.honest.under_exactly_parallel_trends_is",
+                "did.honest.under_parallel_trends",
                 lang,
                 what=self._what(lang),
                 est=fmt_number(est, 3, lang),
@@ -393,44 +393,42 @@ class HonestResult(Result):
         )
         L.append(
             i18n.t(
-                "methods.honest.restriction",
+                "did.honest.restriction_line",
                 lang,
-                r=t(f"did.honest.restriction.{self.method}", lang),
+                restriction=t(f"did.honest.restriction.{self.method}", lang),
             )
         )
         orig_excl = lo > 0 or hi < 0
         vals = self._table.iloc[1:]
         top = float(vals["value"].max())
         if not orig_excl:
-            L.append(i18n.t("methods.honest.even_under_parallel_trends_the", lang))
+            L.append(i18n.t("did.honest.no_effect_anyway", lang))
         elif self.breakdown is None:
             L.append(
                 i18n.t(
-                    "methods.honest.the_conclusion_is_fragile_already",
+                    "did.honest.fragile_at_first",
                     lang,
-                    s=sym,
-                    v=fmt_number(float(vals["value"].iloc[0]), 2, lang),
+                    symbol=sym,
+                    value=fmt_number(float(vals["value"].iloc[0]), 2, lang),
                 )
             )
         elif self.breakdown_is_lower_bound:
-            L.append(
-                i18n.t("methods.honest.the_conclusion_that_there_is", lang, s=sym, v=fmt_number(top, 2, lang))
-            )
+            L.append(i18n.t("did.honest.holds_for_all", lang, symbol=sym, value=fmt_number(top, 2, lang)))
         else:
             bd = fmt_number(self.breakdown, 2, lang)
             if rm:
                 robust = "robust" if self.breakdown >= 1 else "fragile"
                 L.append(
                     i18n.t(
-                        "methods.honest.the_conclusion_that_there_is_2",
+                        "did.honest.holds_until_rm",
                         lang,
-                        bd=bd,
+                        breakdown=bd,
                         strength=t(f"did.honest.strength.{robust}", lang),
                         why=t(f"did.honest.why.{robust}", lang),
                     )
                 )
             else:
-                L.append(i18n.t("methods.honest.the_conclusion_that_there_is_3", lang, bd=bd))
+                L.append(i18n.t("did.honest.holds_until_sd", lang, breakdown=bd))
         tab = self._table[["value", "ci_lower", "ci_upper"]].iloc[1:].rename(columns={"value": sym})
         L += ["", text_table(tab, lang, digits=4, index=False)]
         return "\n".join(L)
@@ -455,7 +453,7 @@ class HonestResult(Result):
             fmt="o",
             color=COLORS["pre"],
             capsize=4,
-            label=i18n.t("methods.honest.parallel_trends", lang),
+            label=i18n.t("did.honest.plot.parallel_trends", lang),
         )
         mid = (rob["ci_lower"] + rob["ci_upper"]) / 2
         ax.errorbar(
@@ -466,7 +464,7 @@ class HonestResult(Result):
             color=COLORS["post"],
             capsize=4,
             linewidth=2,
-            label=i18n.t("methods.honest.robust_interval", lang, m=rob["method"].iloc[0]),
+            label=i18n.t("did.honest.plot.robust_interval", lang, method=rob["method"].iloc[0]),
         )
         ax.axhline(0, color=COLORS["national"], linewidth=1)
         rm = self.method == "relative_magnitudes"

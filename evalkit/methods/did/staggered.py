@@ -934,10 +934,10 @@ class StaggeredResult(Result):
         text = (
             msg(f"did.staggered.method.{self.est_method}", lang)
             if self.covariates
-            else i18n.t("methods.staggered.difference_in_mean_changes", lang)
+            else i18n.t("did.staggered.difference_in_mean_changes", lang)
         )
         if self.weights is not None:
-            text += i18n.t("methods.staggered.weighted_by", lang, w=self.weights)
+            text += i18n.t("did.staggered.weighted_by", lang, weights=self.weights)
         return text
 
     # -- inference helpers ------------------------------------------------------------
@@ -1366,7 +1366,7 @@ class AggregateResult(Result):
         lang = resolve_lang(lang)
         conf = 1 - self.alpha
         head = i18n.t(
-            "methods.staggered.outcome_units",
+            "did.staggered.aggregate_head",
             lang,
             title=self.title[lang],
             kind=msg(f"did.staggered.kind.{self.kind}", lang),
@@ -1374,7 +1374,7 @@ class AggregateResult(Result):
             n=self.n_units,
         )
         overall = i18n.t(
-            "methods.staggered.overall_effect_se",
+            "did.staggered.overall_effect",
             lang,
             est=fmt_number(self.estimate("overall"), 3, lang),
             se=fmt_number(self.std_error, 3, lang),
@@ -1386,7 +1386,7 @@ class AggregateResult(Result):
             band = self._table["ci_type"].iloc[1] == "uniform"
             L.append(
                 i18n.t(
-                    "methods.staggered.intervals_per_element",
+                    "did.staggered.intervals_line",
                     lang,
                     kind=msg(
                         "did.staggered.intervals.band" if band else "did.staggered.intervals.pointwise", lang

@@ -272,7 +272,7 @@ class TWFEResult(Result):
         coh = d[u].map(first).fillna(0)
         m = d.assign(cohort=coh.to_numpy()).groupby(["cohort", t])[self.outcome].mean()
         for i, (c, s) in enumerate(m.groupby(level=0)):
-            lab = i18n.t("methods.twfe.never", lang) if c == 0 else f"cohort {c:g}"
+            lab = i18n.t("did.twfe.never_treated", lang) if c == 0 else f"cohort {c:g}"
             ax.plot(
                 s.index.get_level_values(1),
                 s.to_numpy(),
@@ -281,7 +281,7 @@ class TWFEResult(Result):
                 label=lab,
             )
         ax.set_xlabel(label("year", lang))
-        ax.set_ylabel(i18n.t("methods.twfe.mean", lang, outcome=self.outcome))
+        ax.set_ylabel(i18n.t("did.twfe.plot_y_label", lang, outcome=self.outcome))
         ax.set_title(msg("figures.twfe.cohort_means", lang))
         _integer_years(ax)
         legend_outside(ax)

@@ -345,7 +345,7 @@ class TwoByTwoResult(Result):
             "--",
             color=COLORS["intervention"],
             alpha=0.6,
-            label=i18n.t("methods.twobytwo.without_intervention_parallel_trend", lang),
+            label=i18n.t("did.two_by_two.counterfactual", lang),
         )
         ax.set_xticks(xs, [label("pre", lang), label("post", lang)])
         ax.set_xlim(-0.25, 1.25)

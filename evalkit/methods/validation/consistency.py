@@ -198,7 +198,7 @@ class ReliabilityResult(Result):
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
-        head = i18n.t("methods.consistency.reliability_of_items_n", lang, n_items=len(self.items), n=self.n)
+        head = i18n.t("validation.consistency.summary_head", lang, n_items=len(self.items), n=self.n)
         lines = [head]
         for r in self.rows:
             txt = f"- {_label(r['term'], lang)}: {fmt_number(r['estimate'], 3, lang)}"
@@ -210,7 +210,7 @@ class ReliabilityResult(Result):
         if self.reverse_suggested:
             lines.append(
                 i18n.t(
-                    "methods.consistency.note_correlate_negatively_with_the",
+                    "validation.consistency.reverse_suggested",
                     lang,
                     items=", ".join(self.reverse_suggested),
                     quoted=", ".join(repr(i) for i in self.reverse_suggested),
@@ -221,11 +221,11 @@ class ReliabilityResult(Result):
             ot_sl = est.get("omega_total_sl", np.nan)
             lines.append(
                 i18n.t(
-                    "methods.consistency.omega_hierarchical_is_higher_than",
+                    "validation.consistency.omega_h_above_total",
                     lang,
-                    oh=fmt_number(oh, 3, lang),
-                    ot=fmt_number(ot, 3, lang),
-                    sl=t(
+                    omega_h=fmt_number(oh, 3, lang),
+                    omega_total=fmt_number(ot, 3, lang),
+                    solution=t(
                         "validation.consistency.omega_total_of_that_solution",
                         lang,
                         omega=fmt_number(ot_sl, 3, lang),
@@ -235,7 +235,7 @@ class ReliabilityResult(Result):
                 )
             )
         a = est.get("alpha", np.nan)
-        crit = i18n.t("methods.consistency.cosmin_alpha_0_70_per", lang)
+        crit = i18n.t("validation.consistency.cosmin_criterion", lang)
         lines.append(crit + ("+" if a >= 0.70 else "-"))
         return "\n".join(lines)
 

@@ -360,14 +360,16 @@ class CosminResult(Result):
         t = self.tidy()
         return pd.DataFrame(
             {
-                i18n.t("methods.cosmin.measurement_property", lang): [
+                i18n.t("validation.cosmin.column.property", lang): [
                     property_name(p, lang) for p in t["term"]
                 ],
-                i18n.t("methods.cosmin.result", lang): [
+                i18n.t("validation.cosmin.column.result", lang): [
                     (self.texts or {}).get(lang, {}).get(p, r) for p, r in zip(t["term"], t["result"])
                 ],
-                i18n.t("methods.cosmin.criterion", lang): [self.criterion_text(p, lang) for p in t["term"]],
-                i18n.t("methods.cosmin.rating", lang): t["rating"],
+                i18n.t("validation.cosmin.column.criterion", lang): [
+                    self.criterion_text(p, lang) for p in t["term"]
+                ],
+                i18n.t("validation.cosmin.column.rating", lang): t["rating"],
             }
         )
 

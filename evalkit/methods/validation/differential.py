@@ -201,9 +201,9 @@ class DIFResult(Result):
             lw=1.2,
             label=f"ΔR² = {fmt_number(self.r2_threshold, 2, lang)}",
         )
-        ax.set_ylabel(i18n.t("methods.differential.r_mcfadden_m3_vs_m1", lang))
+        ax.set_ylabel(i18n.t("validation.dif.plot_y_label", lang))
         ax.set_xlabel("Item")
-        ax.set_title(i18n.t("methods.differential.dif_by", lang, group=self.group))
+        ax.set_title(i18n.t("validation.dif.plot_title", lang, group=self.group))
         ax.legend()
         ax.tick_params(axis="x", rotation=45)
         return plotting.localize_axes(ax, lang)
@@ -393,7 +393,7 @@ def dif(
         if len(items) < 2:
             raise ParameterError("with one item, give the matching variable in score=.")
         s = data[items].sum(axis=1, skipna=False).to_numpy(dtype=float)
-        score_name = i18n.t("methods.differential.sum_score", "nl") + f" ({len(items)} items)"
+        score_name = i18n.t("validation.dif.sum_score", "nl") + f" ({len(items)} items)"
     elif isinstance(score, str):
         check_columns(data, score=score)
         s = pd.to_numeric(data[score], errors="coerce").to_numpy(dtype=float)

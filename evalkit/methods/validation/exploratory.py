@@ -442,11 +442,11 @@ class EFAResult(Result):
         lang = resolve_lang(lang)
         nf = self.loadings.shape[1]
         head = i18n.t(
-            "methods.exploratory.exploratory_factor_analysis_rotation_factor",
+            "validation.efa.summary_head",
             lang,
             method=self.method,
             rotation=self.rotation,
-            nf=nf,
+            n_factors=nf,
             n=self.n,
         )
         tab = self.loadings.copy()
@@ -648,28 +648,28 @@ class ParallelAnalysisResult(Result):
             t["fa_observed"],
             "o-",
             color=PALETTE[0],
-            label=i18n.t("methods.exploratory.factors_data", lang),
+            label=i18n.t("validation.parallel.factors_data", lang),
         )
         ax.plot(
             t.index,
             t["fa_simulated"],
             "--",
             color=PALETTE[0],
-            label=i18n.t("methods.exploratory.factors_simulated", lang),
+            label=i18n.t("validation.parallel.factors_simulated", lang),
         )
         ax.plot(
             t.index,
             t["pc_observed"],
             "^-",
             color=PALETTE[1],
-            label=i18n.t("methods.exploratory.components_data", lang),
+            label=i18n.t("validation.parallel.components_data", lang),
         )
         ax.plot(
             t.index,
             t["pc_simulated"],
             "--",
             color=PALETTE[1],
-            label=i18n.t("methods.exploratory.components_simulated", lang),
+            label=i18n.t("validation.parallel.components_simulated", lang),
         )
         ax.axhline(0, color=COLORS["other"], linewidth=0.8)
         ax.set_xlabel(msg("validation.parallel.factor_or_component", lang))

@@ -355,14 +355,14 @@ class GRMResult(Result):
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         head = i18n.t(
-            "methods.irt.graded_response_model_samejima_marginal",
+            "validation.irt.summary_head",
             lang,
             n=self.n,
             n_items=len(self.items),
             loglik=fmt_number(self.loglik, 3, lang),
         )
         if not self.converged:
-            head += i18n.t("methods.irt.warning_not_converged", lang)
+            head += i18n.t("validation.irt.not_converged", lang)
         tab = text_table(self.coef(irt_pars=True), lang, digits=3)
         return f"{head}\n\n{tab}"
 
@@ -386,8 +386,10 @@ class GRMResult(Result):
                 color, style = _item_style(i)
                 ax.plot(theta, info[it], lw=1.2, color=color, linestyle=style, label=it)
             ax2 = ax.twinx()
-            ax2.plot(theta, info.sum(axis=1), color="black", lw=2.2, label=i18n.t("methods.irt.test", lang))
-            ax2.set_ylabel(i18n.t("methods.irt.test_information", lang))
+            ax2.plot(
+                theta, info.sum(axis=1), color="black", lw=2.2, label=i18n.t("validation.irt.test", lang)
+            )
+            ax2.set_ylabel(i18n.t("validation.irt.test_information", lang))
             ax2.grid(False)
             ax.set_ylabel(i18n.t("validation.irt.item_information", lang))
             ax.set_title(i18n.t("validation.irt.item_and_test_information", lang))

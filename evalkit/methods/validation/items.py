@@ -256,7 +256,7 @@ class ItemAnalysisResult(Result):
         legend_outside(
             ax, loc="below", title=i18n.t("validation.items.answer", lang), ncol=min(len(dist.columns), 6)
         )
-        ax.set_title(i18n.t("methods.items.response_distribution_per_item", lang))
+        ax.set_title(i18n.t("validation.items.plot_title", lang))
         return localize_axes(ax, lang)
 
 

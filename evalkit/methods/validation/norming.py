@@ -102,12 +102,12 @@ class NormsResult(Result):
         q = self.quantiles
         nsup = int(q["suppressed"].sum()) - len(self.secondary)
         head = i18n.t(
-            "methods.norming.norm_table_for_by_norm",
+            "validation.norms.summary_head",
             lang,
             score=self.score,
             by=", ".join(self.by),
-            n_q=len(q),
-            nsup=nsup,
+            n_groups=len(q),
+            n_suppressed=nsup,
             min_cell=self.min_cell,
         )
         if self.secondary:

@@ -609,7 +609,7 @@ class PolychoricResult(Result):
         lang = resolve_lang(lang)
         a = self.ordinal_alpha()
         head = i18n.t(
-            "methods.ordinal.polychoric_correlations_two_step_as",
+            "validation.polychoric.summary_head",
             lang,
             n=self.n,
             n_items=len(self.items),
@@ -617,7 +617,7 @@ class PolychoricResult(Result):
         )
         mat = text_table(self.correlation, lang, digits=3)
         if not self.converged:
-            head += i18n.t("methods.ordinal.warning_not_all_correlations_converged", lang)
+            head += i18n.t("validation.polychoric.not_converged", lang)
         return f"{head}\n\n{mat}"
 
     def plot(self, *, ax=None, lang: str | None = None):
@@ -642,7 +642,7 @@ class PolychoricResult(Result):
                 "label": msg("figures.polychoric.colorbar", lang),
             },
         )
-        ax.set_title(i18n.t("methods.ordinal.polychoric_correlations", lang))
+        ax.set_title(i18n.t("validation.polychoric.plot_title", lang))
         return plotting.localize_axes(ax, lang, texts=True)
 
 

@@ -247,7 +247,7 @@ class ICCResult(Result):
         lang = resolve_lang(lang)
         i2 = self.table.loc["ICC2"]
         head = i18n.t(
-            "methods.retest.intraclass_correlations_n_measurements_cosmin",
+            "validation.icc.summary_head",
             lang,
             n=int(i2["n"]),
             k=int(i2["k"]),
@@ -279,7 +279,7 @@ class ICCResult(Result):
         ax.axvline(0.70, color="grey", linestyle="--", linewidth=1)
         ax.set_yticks(y, list(t.index))
         ax.set_xlim(min(0.0, float(np.nanmin(t["ci_lower"])) - 0.05), 1.0)
-        ax.set_xlabel(i18n.t("methods.retest.icc_with_confidence_interval_dashed", lang))
+        ax.set_xlabel(i18n.t("validation.icc.plot_x_label", lang))
         ax.set_title(self.title[lang])
         plotting.localize_axes(ax, lang)
         return ax

@@ -109,7 +109,7 @@ class HypothesesResult(_Confirmed, Result):
         lang = resolve_lang(lang)
         lines = [
             i18n.t(
-                "methods.validity.hypotheses_about_of_confirmed_cosmin",
+                "validation.hypotheses.summary_head",
                 lang,
                 score=self.score,
                 n_confirmed=self.n_confirmed,
@@ -120,7 +120,10 @@ class HypothesesResult(_Confirmed, Result):
         ]
         for r in self.rows:
             ok = i18n.t(
-                "methods.validity.confirmed" if r["confirmed"] else "methods.validity.not_confirmed", lang
+                "validation.hypotheses.confirmed"
+                if r["confirmed"]
+                else "validation.hypotheses.not_confirmed",
+                lang,
             )
             lines.append(
                 f"- {r['label']}: r = {fmt_number(r['estimate'], 2, lang)} "
@@ -351,7 +354,7 @@ class KnownGroupsResult(_Confirmed, Result):
         lang = resolve_lang(lang)
         lines = [
             i18n.t(
-                "methods.validity.known_groups_of_hypotheses_confirmed",
+                "validation.known_groups.summary_head",
                 lang,
                 score=self.score,
                 n_confirmed=self.n_confirmed,
@@ -364,9 +367,9 @@ class KnownGroupsResult(_Confirmed, Result):
                 f"{fmt_ci(r['ci_lower'], r['ci_upper'], 2, lang, self.confidence)}, d = "
                 f"{fmt_number(r['cohens_d'], 2, lang)}; "
                 + (
-                    i18n.t("methods.validity.confirmed", lang)
+                    i18n.t("validation.hypotheses.confirmed", lang)
                     if r["confirmed"]
-                    else i18n.t("methods.validity.not_confirmed", lang)
+                    else i18n.t("validation.hypotheses.not_confirmed", lang)
                 )
             )
         return "\n".join(lines) + "\n\n" + text_table(self.groups, lang, digits=2)
@@ -664,10 +667,10 @@ class ROCResult(Result):
             [self.sensitivity],
             color=COLORS["highlight"],
             zorder=3,
-            label=i18n.t("methods.validity.youden_cut_off", lang),
+            label=i18n.t("validation.roc.youden_cut_off", lang),
         )
-        ax.set_xlabel(i18n.t("methods.validity.n_1_specificity", lang))
-        ax.set_ylabel(i18n.t("methods.validity.sensitivity", lang))
+        ax.set_xlabel(i18n.t("validation.roc.one_minus_specificity", lang))
+        ax.set_ylabel(i18n.t("validation.roc.sensitivity", lang))
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         ax.set_aspect("equal")
