@@ -290,3 +290,29 @@ def test_notebook_code_cells_are_read_for_key_uses(tmp_path):
     static, prefixes = _key_uses()
     assert "notebooks.synthesis.x_change" in static
     assert "notebooks.programme.band." in prefixes
+
+
+def test_coalition_parameter_errors_in_both_languages():
+    from evalkit.core.errors import ParameterError
+    from evalkit.reports.coalition import check_report_parameters
+
+    cases = [
+        ({"no_such": 1}, "unknown parameter 'no_such'", "onbekende parameter 'no_such'"),
+        ({"min_cell": "veel"}, "must be a whole number, not 'veel'", "moet een heel getal zijn, niet 'veel'"),
+        ({"coalition_code": "0363"}, "is not a CBS municipality code", "is geen CBS-gemeentecode"),
+        ({"lang": "fr"}, "lang must be nl or en, not 'fr'", "lang moet nl of en zijn, niet 'fr'"),
+    ]
+    for params, en, nl in cases:
+        with pytest.raises(ParameterError) as info:
+            check_report_parameters(params)
+        assert en in str(info.value) and nl in info.value.message("nl"), params
+
+
+def test_message_is_a_read_only_two_language_mapping():
+    m = i18n.Message("core.results.no_figure", result="X")
+    assert dict(m) == {lang: t("core.results.no_figure", lang, result="X") for lang in i18n.LANGS}
+    assert m("en") == m["en"] and len(m) == 2 and "fr" not in m
+    with pytest.raises(KeyError):
+        m["fr"]
+    lazy = i18n.Message("core.results.no_figure", result=lambda lang: lang.upper())  # worded per language
+    assert lazy["nl"].startswith("NL: ") and lazy["en"].startswith("EN: ")

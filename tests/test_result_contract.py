@@ -192,8 +192,10 @@ def test_plot_is_keyword_only_and_draws_or_says_no_figure(target, results_cache)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             drawn = res.plot()
-    except NoFigureError as exc:
-        assert "figuur" in str(exc) or "figure" in str(exc)
+    except NoFigureError as exc:  # says so in both languages (English in str(exc), Dutch in exc.nl)
+        assert "no figure" in str(exc) and "figuur" not in str(exc), str(exc)
+        assert exc.nl and "geen figuur" in exc.nl and "no figure" not in exc.nl, exc.nl
+        assert str(exc).startswith(f"{type(res).__name__}: ") and exc.nl.startswith(f"{type(res).__name__}: ")
         return
     finally:
         pass

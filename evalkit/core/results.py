@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.core.errors import NoFigureError, ParameterError
-from evalkit.core.i18n import LANGS, t
+from evalkit.core.i18n import LANGS, error, t
 from evalkit.core.i18n import fmt_number as i18n_fmt
 from evalkit.core.language import resolve_lang
 
@@ -145,10 +145,7 @@ class Result:
 
     def plot(self, **kwargs):
         """A figure in the shared style; results without a figure say so."""
-        raise NoFigureError(
-            f"{type(self).__name__}: dit resultaat heeft geen figuur; de tabel (.tidy()) zegt alles "
-            "(this result has no figure; its table says it all)."
-        )
+        raise error(NoFigureError, "core.results.no_figure", result=type(self).__name__)
 
     def estimate(self, term: str | None = None) -> float:
         """The estimate of one row of :meth:`tidy` (``term``; may be left out when there is one row).

@@ -687,13 +687,17 @@ def run(
             params["results_cache"] = str(cache_dir)
         try:
             full = check_parameters(template, params)
-            if coalition_template:
-                from evalkit.reports.coalition import check_report_parameters
-
-                check_report_parameters({k: v for k, v in params.items() if k != "results_cache"})
         except ParameterError as exc:
             entry.update(stage="parameters", message=str(exc))
             continue
+        if coalition_template:
+            from evalkit.reports.coalition import check_report_parameters
+
+            try:
+                check_report_parameters({k: v for k, v in params.items() if k != "results_cache"})
+            except ParameterError as exc:  # in the language of the row's report
+                entry.update(stage="parameters", message=exc.message(full.get("lang") or "nl"))
+                continue
         basename = report_basename(code, params.get("coalition_name"))
         entry["basename"] = basename
         entry["hash"] = _task_hash(full, template_bytes, cwd)

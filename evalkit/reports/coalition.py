@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from evalkit.core import i18n
 from evalkit.core.errors import (
     DataValidationError,
     EstimationError,
@@ -81,22 +82,26 @@ def check_report_parameters(params: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for k, v in params.items():
         if k not in REPORT_PARAMETERS:
-            raise ParameterError(f"onbekende parameter {k!r}; toegestaan: {', '.join(REPORT_PARAMETERS)}.")
+            raise i18n.error(
+                ParameterError,
+                "pages.coalition.error.unknown_parameter",
+                name=repr(k),
+                allowed=", ".join(REPORT_PARAMETERS),
+            )
         typ, _default, _ = REPORT_PARAMETERS[k]
         if typ is int and (isinstance(v, bool) or not isinstance(v, int)):
-            raise ParameterError(f"parameter {k} moet een heel getal zijn, niet {v!r}.")
+            raise i18n.error(ParameterError, "pages.coalition.error.not_integer", name=k, value=repr(v))
         if typ is bool and not isinstance(v, bool):
-            raise ParameterError(f"parameter {k} moet ja of nee zijn, niet {v!r}.")
+            raise i18n.error(ParameterError, "pages.coalition.error.not_yes_no", name=k, value=repr(v))
         if typ is str and not isinstance(v, str):
-            raise ParameterError(f"parameter {k} moet tekst zijn, niet {v!r}.")
+            raise i18n.error(ParameterError, "pages.coalition.error.not_text", name=k, value=repr(v))
         out[k] = v
     if "coalition_code" in out and not GM_RE.match(out["coalition_code"]):
-        raise ParameterError(
-            f"coalition_code {out['coalition_code']!r} is geen CBS-gemeentecode; "
-            "gebruik GM en vier cijfers, bijvoorbeeld GM0363."
+        raise i18n.error(
+            ParameterError, "pages.coalition.error.coalition_code", value=repr(out["coalition_code"])
         )
     if out.get("lang", "nl") not in LANGS:
-        raise ParameterError(f"lang moet nl of en zijn, niet {out['lang']!r}.")
+        raise i18n.error(ParameterError, "pages.coalition.error.lang", value=repr(out["lang"]))
     Policy(int(out.get("min_cell", 10)), bool(out.get("min_cell_override", False)))
     return out
 
@@ -423,8 +428,6 @@ def _build(
 
 def _analysis_message(exc: BaseException, lang: str) -> str:
     """A short reason that names no values from the data."""
-    from evalkit.core import i18n
-
     if isinstance(exc, (DataValidationError, EstimationError)):
         return str(exc)
     return i18n.t("pages.coalition.analysis_failed", lang, error=type(exc).__name__)

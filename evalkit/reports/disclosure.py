@@ -66,8 +66,9 @@ RECORD_FORMAT = "evalkit-disclosure/1"
 class DisclosureError(EvalkitError):
     """A page breaks a disclosure rule (the page must not be published)."""
 
-    def __init__(self, message: str, violations: list[Violation] | None = None):
+    def __init__(self, message: str, violations: list[Violation] | None = None, *, nl: str | None = None):
         super().__init__(message)
+        self.nl = nl  # the Dutch message (i18n.error), as EvalkitError keeps it
         self.violations = list(violations or [])
 
 

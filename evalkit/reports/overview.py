@@ -17,7 +17,7 @@ import pandas as pd
 from evalkit._version import __version__
 from evalkit.core.checks import check_lang
 from evalkit.core.errors import EstimationError, ParameterError
-from evalkit.core.i18n import t
+from evalkit.core.i18n import error, t
 from evalkit.reports import disclosure
 from evalkit.reports.compute import Snapshot
 from evalkit.reports.content import Column, Figure, Page, Ref, Table, Text
@@ -240,9 +240,13 @@ def index_page(
     )
     bad = disclosure.audit_record(rec, page_html=rendered.html)
     if bad:
-        raise disclosure.DisclosureError(
-            "index.html voldoet niet aan de privacyregels: " + "; ".join(v.message for v in bad[:5]), bad
+        exc = error(
+            disclosure.DisclosureError,
+            "pages.overview.error.privacy",
+            violations="; ".join(v.message for v in bad[:5]),
         )
+        exc.violations = list(bad)
+        raise exc
     return rendered.html, rec
 
 

@@ -42,7 +42,7 @@ from scipy import stats
 
 from evalkit.core.checks import check_lang, check_option, check_positive_int
 from evalkit.core.errors import NoFigureError, ParameterError
-from evalkit.core.i18n import LANGS, Message, fmt_number, fmt_p, t
+from evalkit.core.i18n import LANGS, Message, error, fmt_number, fmt_p, t
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.methods.validation.model_syntax import ParsedModel, parse_model
@@ -196,9 +196,7 @@ class DifferenceTest(Result):
         return f'<div class="evalkit-result"><pre>{html.escape(self.summary(lang))}</pre></div>'
 
     def plot(self, **kwargs):
-        raise NoFigureError(
-            "DifferenceTest: geen figuur; zie summary() of tidy() (no figure; see summary() or tidy())."
-        )
+        raise error(NoFigureError, "sem.no_figure.difference_test", result=type(self).__name__)
 
     def as_dict(self) -> dict[str, float]:
         return dict(
@@ -861,6 +859,4 @@ class PartialInvarianceResult(Result):
         )
 
     def plot(self, **kwargs):
-        raise NoFigureError(
-            "PartialInvarianceResult: geen figuur; zie de plot() van het invariantieresultaat (no figure; see the invariance result's plot())."
-        )
+        raise error(NoFigureError, "sem.no_figure.partial_invariance", result=type(self).__name__)
