@@ -356,3 +356,74 @@ def test_notebook_on_another_seed_still_says_true_things(path, tmp_path, record_
     )
     record_property("wall_time_s", round(time.perf_counter() - start, 2))
     SEEDED_CHECKS[path.name](" ".join(_conclusion(out).split()), OTHER_SEED)
+
+
+# ------------------------------------------------------------------ (c) Dutch numbers in a Dutch run
+# A Dutch run writes every number with the Dutch decimal comma ("0,30 punt per jaar", never
+# "0.30"): numbers are formatted before they go into a catalogue text (fmt_number / fmt_p /
+# fmt_ci, or the notebook's decimals() helper). Years and counts have no decimal mark and pass.
+# Not numbers in the text, so not checked: dotted version strings (1.26.4), DOIs and web
+# addresses (10.1016/..., https://...), a version after "v" (v2.1).
+_NOT_A_NUMBER = [
+    re.compile(r"https?://\S+"),
+    re.compile(r"\b10\.\d{4,}/\S+"),  # DOI
+    re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w.])"),  # version string
+    re.compile(r"\bv\d+(?:\.\d+)+\b"),
+]
+_DECIMAL_POINT = re.compile(r"\d\.\d")
+
+
+def decimal_points(text: str) -> list[str]:
+    """Numbers written with a decimal point in ``text`` (Dutch output), with some context."""
+    for pat in _NOT_A_NUMBER:
+        text = pat.sub(" ", text)
+    return [
+        " ".join(text[max(0, m.start() - 40) : m.end() + 30].split()) for m in _DECIMAL_POINT.finditer(text)
+    ]
+
+
+def test_rule_catches_decimal_points():
+    assert decimal_points("Een afwijkende trend van 0.30 punt per jaar")
+    assert decimal_points("TWFE = -0.564 (regressie: -0.564)")
+    assert decimal_points("verschil 3.2e-15")
+    assert decimal_points("cohorten 2018: +0.12; 2019: -1.05")
+    assert not decimal_points("Een afwijkende trend van 0,30 punt per jaar; 2016-2024, 345 gemeenten, 80%")
+    assert not decimal_points(
+        "numpy 1.26.4, pandas 2.2.3; https://doi.org/10.1016/j.jeconom.2020.12.001; v2.1"
+    )
+
+
+#: Notebooks whose Dutch run (papermill, ``LANG = "nl"``) must print no number with a decimal point.
+DUTCH_NUMBERS = ["01_programme_effect.ipynb"]
+
+
+@pytest.mark.parametrize("name", DUTCH_NUMBERS)
+def test_dutch_run_prints_dutch_decimal_commas(name, tmp_path):
+    import papermill as pm
+
+    out = pm.execute_notebook(
+        str(NOTEBOOK_DIR / name),
+        str(tmp_path / name),
+        parameters={"LANG": "nl"},
+        kernel_name="python3",
+        cwd=str(NOTEBOOK_DIR),
+        execution_timeout=CELL_TIMEOUT,
+        progress_bar=False,
+        log_output=False,
+    )
+    # every printed text (stream output) of every code cell; papermill's injected parameters
+    # cell comes first, so report cells by their index in the stored notebook
+    cells = [c for c in out.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+    assert len(cells) == len(nbformat.read(NOTEBOOK_DIR / name, as_version=4).cells)
+    printed = {
+        i: "".join(
+            o.get("text", "") for o in c.outputs if o.output_type == "stream" and o.get("name") == "stdout"
+        )
+        for i, c in enumerate(cells)
+        if c.cell_type == "code"
+    }
+    # the check cannot pass on an empty or English run: Dutch texts with decimal commas are printed
+    assert any("Synthetische voorbeelddata" in s for s in printed.values())
+    assert sum(len(re.findall(r"\d,\d", s)) for s in printed.values()) >= 20
+    bad = [f"cell {i}: {hit}" for i, s in printed.items() for hit in decimal_points(s)]
+    assert not bad, f"{name} (LANG = 'nl') prints numbers with a decimal point:\n" + "\n".join(bad)
