@@ -31,7 +31,6 @@ NOTEBOOKS = sorted(
 KEY_FUNCTIONS = {
     "t": "",
     "Message": "",
-    "msg": "",
     "tr": "web.",
     "text": "cli.",
     "has_text": "cli.",
@@ -67,6 +66,35 @@ def _notebook_code(path: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _keys_in(path: Path, tree: ast.AST) -> tuple[set[str], set[str]]:
+    """(static keys, prefixes of keys built at run time) asked for in one module or notebook."""
+    static: set[str] = set()
+    prefixes: set[str] = set()
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and node.args):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if _is_i18n_error(func) and len(node.args) >= 2:  # i18n.error(cls, key, **values)
+            name, arg = "t", node.args[1]
+        elif name not in KEY_FUNCTIONS:
+            continue
+        elif name in LOCAL_KEY_FUNCTIONS and not path.name.startswith(LOCAL_KEY_FUNCTIONS[name]):
+            continue
+        else:
+            arg = node.args[0]
+        if path.suffix == ".ipynb" and KEY_FUNCTIONS[name]:  # notebooks call t(key, LANG) itself
+            continue
+        choices = [arg.body, arg.orelse] if isinstance(arg, ast.IfExp) else [arg]  # t("a" if x else "b")
+        if all(isinstance(c, ast.Constant) and isinstance(c.value, str) for c in choices):
+            static |= {KEY_FUNCTIONS[name] + c.value for c in choices}
+        elif isinstance(arg, ast.JoinedStr):
+            head = arg.values[0] if arg.values else None
+            lead = head.value if isinstance(head, ast.Constant) else ""
+            prefixes.add(KEY_FUNCTIONS[name] + lead)
+    return static, prefixes
+
+
 def _key_uses() -> tuple[set[str], set[str]]:
     """(static keys, prefixes of keys built at run time) asked for in the code, the portal's
     templates and the code cells of the notebooks."""
@@ -75,28 +103,9 @@ def _key_uses() -> tuple[set[str], set[str]]:
     trees = [(path, ast.parse(path.read_text(encoding="utf-8"))) for path in _sources()]
     trees += [(path, ast.parse(_notebook_code(path), filename=str(path))) for path in NOTEBOOKS]
     for path, tree in trees:
-        for node in ast.walk(tree):
-            if not (isinstance(node, ast.Call) and node.args):
-                continue
-            func = node.func
-            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-            if _is_i18n_error(func) and len(node.args) >= 2:  # i18n.error(cls, key, **values)
-                name, arg = "t", node.args[1]
-            elif name not in KEY_FUNCTIONS:
-                continue
-            elif name in LOCAL_KEY_FUNCTIONS and not path.name.startswith(LOCAL_KEY_FUNCTIONS[name]):
-                continue
-            else:
-                arg = node.args[0]
-            if path.suffix == ".ipynb" and KEY_FUNCTIONS[name]:  # notebooks call t(key, LANG) itself
-                continue
-            choices = [arg.body, arg.orelse] if isinstance(arg, ast.IfExp) else [arg]  # t("a" if x else "b")
-            if all(isinstance(c, ast.Constant) and isinstance(c.value, str) for c in choices):
-                static |= {KEY_FUNCTIONS[name] + c.value for c in choices}
-            elif isinstance(arg, ast.JoinedStr):
-                head = arg.values[0] if arg.values else None
-                lead = head.value if isinstance(head, ast.Constant) else ""
-                prefixes.add(KEY_FUNCTIONS[name] + lead)
+        found, built = _keys_in(path, tree)
+        static |= found
+        prefixes |= built
     for tpl in TEMPLATES.glob("*.html"):
         for key, joined in re.findall(
             r"""_\(["']([a-z_0-9]+)["']\s*([~+]?)""", tpl.read_text(encoding="utf-8")
@@ -316,3 +325,65 @@ def test_message_is_a_read_only_two_language_mapping():
         m["fr"]
     lazy = i18n.Message("core.results.no_figure", result=lambda lang: lang.upper())  # worded per language
     assert lazy["nl"].startswith("NL: ") and lazy["en"].startswith("EN: ")
+
+
+#: Where the keys of each catalogue file are used (paths under evalkit/). ``core`` and
+#: ``figures`` are shared by every layer (argument checks, result tables, plot labels).
+AREA_HOMES = {
+    "methods": (
+        "methods/prepost.py",
+        "methods/meta.py",
+        "methods/funnel.py",
+        "methods/power.py",
+        "methods/monitoring.py",
+    ),
+    "did": ("methods/did/",),
+    "validation": ("methods/validation/", "reports/validation.py"),
+    "sem": ("methods/validation/",),
+    "sem_tables": ("methods/validation/",),
+    "data": ("data/",),
+    "pages": ("reports/",),
+    "reports": ("reports/",),
+    "cli": ("cli.py", "cli_text.py"),
+    "web": ("web/",),
+    "notebooks": (),
+}
+
+
+def test_each_key_lives_in_the_file_of_the_code_that_uses_it():
+    """A key of methods.toml is used by the methods that have no file of their own, a key of
+    did.toml only under methods/did/, ... (``core`` and ``figures`` keys anywhere)."""
+    misplaced = []
+    for path in _sources():
+        rel = _rel(path)
+        static, _ = _keys_in(path, ast.parse(path.read_text(encoding="utf-8")))
+        for key in static:
+            homes = AREA_HOMES.get(key.split(".")[0])
+            if homes is not None and not rel.startswith(homes):
+                misplaced.append(f"{key} in {rel}")
+    assert not misplaced, (
+        f"keys used outside their file's area (move them or share them): {sorted(misplaced)}"
+    )
+
+
+def test_every_literal_key_gets_exactly_its_placeholders():
+    """``t("a.b", lang, x=...)``, ``Message(...)``, ``i18n.error(cls, ...)``: the keyword
+    arguments are the message's placeholders, no more and no fewer (a renamed placeholder
+    would otherwise fail only when that sentence is written)."""
+    cat = catalogue()
+    wrong = []
+    for path in _sources():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and node.args):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            arg = node.args[1] if _is_i18n_error(func) and len(node.args) >= 2 else node.args[0]
+            if name not in ("t", "Message", "error") or not isinstance(arg, ast.Constant):
+                continue
+            if arg.value not in cat or any(k.arg is None for k in node.keywords):  # **values
+                continue
+            given = {k.arg for k in node.keywords}
+            if given != placeholders(cat[arg.value]["en"]):
+                wrong.append(f"{_rel(path)}:{node.lineno} {arg.value}: {sorted(given)}")
+    assert not wrong, wrong

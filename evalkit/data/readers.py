@@ -39,7 +39,7 @@ import pandas as pd
 
 from evalkit.core.checks import check_lang
 from evalkit.core.errors import CodebookError, DataValidationError, ParameterError
-from evalkit.core.i18n import LANGS, catalogue, t
+from evalkit.core.i18n import LANGS, Message, catalogue, t
 from evalkit.data.codebook import (
     Codebook,
     Field,
@@ -326,16 +326,16 @@ class ValidationReport:
 # Issue collection
 # =======================================================================================
 class _Say:
-    """One catalogue message for every row of an issue: its key and values (a value may be a
-    function of the language, such as a field's ``title``). Made by :func:`_say`."""
+    """One catalogue message (:class:`~evalkit.core.i18n.Message`) for every row of an issue:
+    a value may be a function of the language, such as a field's ``title``. Made by :func:`_say`."""
 
-    __slots__ = ("key", "values")
+    __slots__ = ("message",)
 
     def __init__(self, key: str, values: dict[str, Any]):
-        self.key, self.values = key, values
+        self.message = Message(key, **values)
 
     def __call__(self, row: Any, value: Any, lang: str) -> str:
-        return t(self.key, lang, **{k: v(lang) if callable(v) else v for k, v in self.values.items()})
+        return self.message[lang]
 
 
 def _say(key: str, **values: Any) -> _Say:

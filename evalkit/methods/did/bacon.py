@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from evalkit.core import i18n
 from evalkit.core.checks import check_lang
 from evalkit.core.errors import DataValidationError, EstimationError, ParameterError
 from evalkit.core.i18n import Message, fmt_number
-from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.methods.did._common import (
@@ -35,7 +35,7 @@ TYPES = (
 
 def _type_label(typ: str, lang: str) -> str:
     """The comparison type (a value of ``components["type"]``) in words of ``lang``."""
-    return msg(f"did.bacon.type.{typ.replace(' ', '_')}", lang)
+    return i18n.t(f"did.bacon.type.{typ.replace(' ', '_')}", lang)
 
 
 def bacon(
@@ -284,11 +284,13 @@ class BaconResult(Result):
         neg = bt.loc[bt["type"].isin(["later vs earlier treated", "later vs always treated"]), "weight"].sum()
         L = [
             self.title[lang],
-            msg("did.bacon.total", lang, est=fmt_number(self.twfe_estimate, 3, lang), k=len(self.components)),
+            i18n.t(
+                "did.bacon.total", lang, est=fmt_number(self.twfe_estimate, 3, lang), k=len(self.components)
+            ),
         ]
         for r in bt.itertuples():
             L.append(
-                msg(
+                i18n.t(
                     "did.bacon.by_type",
                     lang,
                     type=_type_label(str(r.type), lang),
@@ -297,7 +299,7 @@ class BaconResult(Result):
                 )
             )
         if neg > 0:
-            L.append(msg("did.bacon.forbidden", lang, pct=fmt_number(100 * neg, 0, lang)))
+            L.append(i18n.t("did.bacon.forbidden", lang, pct=fmt_number(100 * neg, 0, lang)))
         return "\n".join(L)
 
     def plot(self, *, lang: str | None = None, ax=None):
@@ -324,8 +326,8 @@ class BaconResult(Result):
             linestyle="--",
             label=f"TWFE = {fmt_number(self.twfe_estimate, 3, lang)}",
         )
-        ax.set_xlabel(msg("figures.bacon.x", lang))
-        ax.set_ylabel(msg("figures.bacon.y", lang, y=self.outcome))
-        ax.set_title(msg("figures.bacon.title", lang), fontsize="medium")
+        ax.set_xlabel(i18n.t("figures.bacon.x", lang))
+        ax.set_ylabel(i18n.t("figures.bacon.y", lang, y=self.outcome))
+        ax.set_title(i18n.t("figures.bacon.title", lang), fontsize="medium")
         legend_outside(ax, loc="below", fontsize="small")
         return localize_axes(ax, lang)

@@ -23,7 +23,6 @@ from evalkit.core.errors import (
     SmallSampleWarning,
 )
 from evalkit.core.i18n import Message, fmt_ci, fmt_number, fmt_p
-from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.text import text_table
@@ -932,7 +931,7 @@ class StaggeredResult(Result):
 
     def _method_words(self, lang: str) -> str:
         text = (
-            msg(f"did.staggered.method.{self.est_method}", lang)
+            i18n.t(f"did.staggered.method.{self.est_method}", lang)
             if self.covariates
             else i18n.t("did.staggered.difference_in_mean_changes", lang)
         )
@@ -1231,28 +1230,28 @@ class StaggeredResult(Result):
         pt = self.pretest
         conf = 1 - self.alpha
         units = (
-            msg("did.staggered.units.panel", lang, n_units=self.n_units, n_obs=self.n_obs)
+            i18n.t("did.staggered.units.panel", lang, n_units=self.n_units, n_obs=self.n_obs)
             if self.panel
-            else msg("did.staggered.units.cross_sections", lang, n_obs=self.n_obs)
+            else i18n.t("did.staggered.units.cross_sections", lang, n_obs=self.n_obs)
         )
         L = [
             self.title[lang],
-            msg(
+            i18n.t(
                 "did.staggered.outcome",
                 lang,
                 outcome=self.names["outcome"],
                 units=units,
-                control=msg(f"did.staggered.control.{self.control}", lang),
+                control=i18n.t(f"did.staggered.control.{self.control}", lang),
                 method=self._method_words(lang),
             ),
-            msg(
+            i18n.t(
                 "did.staggered.average_effect",
                 lang,
                 est=fmt_number(simple.estimate, 3, lang),
                 se=fmt_number(simple.std_error, 3, lang),
                 ci=fmt_ci(simple.ci_lower, simple.ci_upper, 3, lang, conf),
             ),
-            msg(
+            i18n.t(
                 "did.staggered.cohort_average",
                 lang,
                 est=fmt_number(grp.iloc[0].estimate, 3, lang),
@@ -1260,10 +1259,10 @@ class StaggeredResult(Result):
             ),
         ]
         if self.bootstrap:
-            L.append(msg("did.staggered.bootstrap", lang, draws=self.bootstrap))
+            L.append(i18n.t("did.staggered.bootstrap", lang, draws=self.bootstrap))
         if np.isfinite(pt["p_value"]):
             L.append(
-                msg(
+                i18n.t(
                     "did.staggered.pretest",
                     lang,
                     df=pt["df"],
@@ -1272,7 +1271,7 @@ class StaggeredResult(Result):
                 )
             )
             if pt["p_value"] < 0.05:
-                L.append(msg("did.staggered.pretest_fails", lang))
+                L.append(i18n.t("did.staggered.pretest_fails", lang))
         tab = self.att_gt[["group", "time", "estimate", "std_error", "ci_lower", "ci_upper"]]
         L.append("")
         L.append(text_table(tab.rename(columns={"group": "cohort"}), lang, digits=4, index=False))
@@ -1307,9 +1306,9 @@ class StaggeredResult(Result):
                 )
             ax.set_xlabel(label("year", lang))
         ax.axhline(0, color="0.3", linewidth=1)
-        ax.set_ylabel(msg("figures.staggered.effect_att", lang))
+        ax.set_ylabel(i18n.t("figures.staggered.effect_att", lang))
         ax.set_title(
-            msg("figures.staggered.att_gt", lang, lvl=fmt_number(100 * (1 - self.alpha), 0, lang)),
+            i18n.t("figures.staggered.att_gt", lang, lvl=fmt_number(100 * (1 - self.alpha), 0, lang)),
             fontsize="medium",
         )
         _integer_years(ax)
@@ -1369,7 +1368,7 @@ class AggregateResult(Result):
             "did.staggered.aggregate_head",
             lang,
             title=self.title[lang],
-            kind=msg(f"did.staggered.kind.{self.kind}", lang),
+            kind=i18n.t(f"did.staggered.kind.{self.kind}", lang),
             outcome=self.outcome,
             n=self.n_units,
         )
@@ -1388,7 +1387,7 @@ class AggregateResult(Result):
                 i18n.t(
                     "did.staggered.intervals_line",
                     lang,
-                    kind=msg(
+                    kind=i18n.t(
                         "did.staggered.intervals.band" if band else "did.staggered.intervals.pointwise", lang
                     ),
                 )
@@ -1412,8 +1411,8 @@ class AggregateResult(Result):
         if self.kind == "dynamic":
             pre = (d["event_time"] < 0).to_numpy()
             for mask, col, lab, fmt in (
-                (pre, COLORS["pre"], msg("figures.before_start", lang), "s"),
-                (~pre, COLORS["post"], msg("figures.after_start", lang), "o"),
+                (pre, COLORS["pre"], i18n.t("figures.before_start", lang), "s"),
+                (~pre, COLORS["post"], i18n.t("figures.after_start", lang), "o"),
             ):
                 ax.errorbar(
                     x[mask],
@@ -1430,24 +1429,24 @@ class AggregateResult(Result):
         else:
             ax.errorbar(x, d["estimate"], yerr=yerr, fmt="o", color=COLORS["post"], capsize=3)
             ax.set_xlabel(
-                msg(f"figures.staggered.x.{self.kind}", lang) if self.kind in ("group", "calendar") else ""
+                i18n.t(f"figures.staggered.x.{self.kind}", lang) if self.kind in ("group", "calendar") else ""
             )
         band = len(self._table) > 1 and self._table["ci_type"].iloc[1] == "uniform"
         # one title (what is shown, which intervals): a notebook's own set_title replaces it
         # instead of being drawn over a separate subtitle
         ax.set_title(
-            msg(
+            i18n.t(
                 f"figures.staggered.title.{self.kind}",
                 lang,
                 lvl=fmt_number(100 * (1 - self.alpha), 0, lang),
-                kind=msg("figures.staggered.band", lang)
+                kind=i18n.t("figures.staggered.band", lang)
                 if band
-                else msg("figures.staggered.pointwise", lang),
+                else i18n.t("figures.staggered.pointwise", lang),
             ),
             fontsize="medium",
         )
         ax.axhline(0, color=COLORS["national"], linewidth=1)
-        ax.set_ylabel(msg("figures.effect_on_att", lang, y=self.outcome))
+        ax.set_ylabel(i18n.t("figures.effect_on_att", lang, y=self.outcome))
         if self.kind in ("dynamic", "group", "calendar"):
             _integer_years(ax)
         return localize_axes(ax, lang)

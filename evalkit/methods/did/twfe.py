@@ -261,7 +261,6 @@ class TWFEResult(Result):
     def plot(self, *, lang: str | None = None, ax=None):
         """Mean outcome over time by adoption cohort."""
         lang = resolve_lang(lang)
-        from evalkit.core.i18n import t as msg
         from evalkit.core.plotting import PALETTE, label, legend_outside, localize_axes, new_axes
 
         check_lang(lang)
@@ -282,7 +281,7 @@ class TWFEResult(Result):
             )
         ax.set_xlabel(label("year", lang))
         ax.set_ylabel(i18n.t("did.twfe.plot_y_label", lang, outcome=self.outcome))
-        ax.set_title(msg("figures.twfe.cohort_means", lang))
+        ax.set_title(i18n.t("figures.twfe.cohort_means", lang))
         _integer_years(ax)
         legend_outside(ax)
         return localize_axes(ax, lang)

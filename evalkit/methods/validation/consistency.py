@@ -52,7 +52,6 @@ from evalkit.core.errors import (
     SmallSampleWarning,
 )
 from evalkit.core.i18n import Message, fmt_ci, fmt_number, t
-from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.methods.validation.exploratory import _minres, _ml, _rotate
@@ -260,8 +259,8 @@ class ReliabilityResult(Result):
         ax.set_yticks(y, [_label(v, lang) for v in t["term"]])
         ax.axvline(0.70, color="#555555", linestyle="--", linewidth=1.2)
         ax.set_xlim(min(0.5, float(np.nanmin(t["ci_lower"].fillna(t["estimate"]))) - 0.05), 1.0)
-        ax.set_xlabel(msg("figures.reliability.x", lang))
-        ax.set_title(msg("figures.reliability.title", lang), fontsize="medium")
+        ax.set_xlabel(i18n.t("figures.reliability.x", lang))
+        ax.set_title(i18n.t("figures.reliability.title", lang), fontsize="medium")
         return localize_axes(ax, lang)
 
 

@@ -39,7 +39,6 @@ from evalkit.core.errors import (
     SmallSampleWarning,
 )
 from evalkit.core.i18n import Message, fmt_number
-from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.text import text_table
@@ -454,7 +453,7 @@ class EFAResult(Result):
         body = tab.to_string(float_format=lambda v: fmt_number(v, 2, lang))
         extra = ""
         if self.phi is not None:
-            extra = "\n\n" + msg("validation.efa.factor_correlations", lang) + ":\n"
+            extra = "\n\n" + i18n.t("validation.efa.factor_correlations", lang) + ":\n"
             extra += self.phi.to_string(float_format=lambda v: fmt_number(v, 2, lang))
         return f"{head}\n\n{body}{extra}"
 
@@ -472,8 +471,8 @@ class EFAResult(Result):
             ax.text(j, i, fmt_number(v, 2, lang), ha="center", va="center", fontsize=8)
         ax.grid(False)
         cb = ax.figure.colorbar(im, ax=ax, shrink=0.8)
-        cb.set_label(msg("figures.efa.colorbar", lang))
-        ax.set_title(msg("validation.efa.factor_loadings", lang))
+        cb.set_label(i18n.t("figures.efa.colorbar", lang))
+        ax.set_title(i18n.t("validation.efa.factor_loadings", lang))
         return localize_axes(ax, lang)
 
 
@@ -623,7 +622,7 @@ class ParallelAnalysisResult(Result):
 
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
-        head = msg(
+        head = i18n.t(
             "validation.parallel.summary_head",
             lang,
             n_iter=str(self.n_iter),
@@ -672,10 +671,10 @@ class ParallelAnalysisResult(Result):
             label=i18n.t("validation.parallel.components_simulated", lang),
         )
         ax.axhline(0, color=COLORS["other"], linewidth=0.8)
-        ax.set_xlabel(msg("validation.parallel.factor_or_component", lang))
-        ax.set_ylabel(msg("validation.parallel.eigenvalue", lang))
+        ax.set_xlabel(i18n.t("validation.parallel.factor_or_component", lang))
+        ax.set_ylabel(i18n.t("validation.parallel.eigenvalue", lang))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_title(msg("figures.parallel.title", lang), fontsize="medium")
+        ax.set_title(i18n.t("figures.parallel.title", lang), fontsize="medium")
         legend_outside(ax)
         return localize_axes(ax, lang)
 

@@ -27,7 +27,6 @@ from evalkit.core import i18n
 from evalkit.core.checks import check_columns, check_dataframe, check_lang
 from evalkit.core.errors import DataValidationError, ParameterError, SmallSampleWarning
 from evalkit.core.i18n import Message, fmt_number
-from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.privacy import DEFAULT_MIN_CELL, check_min_cell, suppress
 from evalkit.core.results import Result, tidy_frame
@@ -44,7 +43,7 @@ TOTAL_GROUP = "totaal"
 
 def _group_label(group: str, lang: str) -> str:
     """Display label of a norm group: the all-respondents group in the report language."""
-    return msg("validation.norms.total", lang) if group == TOTAL_GROUP else str(group)
+    return i18n.t("validation.norms.total", lang) if group == TOTAL_GROUP else str(group)
 
 
 @dataclass(repr=False)
@@ -111,7 +110,7 @@ class NormsResult(Result):
             min_cell=self.min_cell,
         )
         if self.secondary:
-            head += " " + msg(
+            head += " " + i18n.t(
                 "validation.norms.secondary",
                 lang,
                 groups="; ".join(_group_label(g, lang) for g in self.secondary),
@@ -138,9 +137,9 @@ class NormsResult(Result):
                 label=f"{_group_label(g, lang)} (n={int(sub['n'].iloc[0])})",
             )
         ax.set_ylim(0, 100)
-        ax.set_xlabel(msg("figures.norms.x", lang, score=self.score))
-        ax.set_ylabel(msg("figures.norms.y", lang))
-        ax.set_title(msg("figures.norms.title", lang), fontsize="medium")
+        ax.set_xlabel(i18n.t("figures.norms.x", lang, score=self.score))
+        ax.set_ylabel(i18n.t("figures.norms.y", lang))
+        ax.set_title(i18n.t("figures.norms.title", lang), fontsize="medium")
         legend_outside(ax, fontsize=8)
         return localize_axes(ax, lang)
 

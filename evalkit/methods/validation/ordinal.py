@@ -49,7 +49,6 @@ from evalkit.core import i18n
 from evalkit.core.checks import check_columns, check_confidence, check_dataframe, check_option
 from evalkit.core.errors import DataQualityWarning, DataValidationError, EstimationError, ParameterError
 from evalkit.core.i18n import Message, fmt_number
-from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.text import text_table
@@ -639,7 +638,7 @@ class PolychoricResult(Result):
             ax=ax,
             cbar_kws={
                 "shrink": 0.7,
-                "label": msg("figures.polychoric.colorbar", lang),
+                "label": i18n.t("figures.polychoric.colorbar", lang),
             },
         )
         ax.set_title(i18n.t("validation.polychoric.plot_title", lang))

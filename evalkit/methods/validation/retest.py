@@ -29,7 +29,6 @@ from evalkit.core import i18n
 from evalkit.core.checks import check_columns, check_confidence, check_dataframe, check_lang
 from evalkit.core.errors import DataQualityWarning, DataValidationError, ParameterError, SmallSampleWarning
 from evalkit.core.i18n import Message, fmt_ci, fmt_number
-from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 
@@ -313,14 +312,14 @@ class AgreementResult(Result):
         sem, sdc = self.estimate("sem_agreement"), self.estimate("sdc_agreement")
         i2 = self.icc_table.loc["ICC2"]
         lines = [
-            msg("validation.agreement.test_retest", lang, n=str(self.n), k=str(self.k)),
-            msg(
+            i18n.t("validation.agreement.test_retest", lang, n=str(self.n), k=str(self.k)),
+            i18n.t(
                 "validation.agreement.icc_agreement",
                 lang,
                 icc=fmt_number(i2["icc"], 2, lang),
                 ci=fmt_ci(i2["ci_lower"], i2["ci_upper"], 2, lang, self.confidence),
             ),
-            msg(
+            i18n.t(
                 "validation.agreement.sem_sdc",
                 lang,
                 sem=fmt_number(sem, 2, lang),
@@ -530,7 +529,7 @@ class BlandAltmanResult(Result):
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         v = self.values
-        return msg(
+        return i18n.t(
             "validation.bland_altman.summary",
             lang,
             first=self.first,
@@ -561,15 +560,19 @@ class BlandAltmanResult(Result):
 
         tr = blended_transform_factory(ax.transAxes, ax.transData)
         names = (
-            (v["bias"], msg("figures.bland_altman.bias", lang, v=fmt_number(v["bias"], 2, lang)), "bottom"),
+            (
+                v["bias"],
+                i18n.t("figures.bland_altman.bias", lang, v=fmt_number(v["bias"], 2, lang)),
+                "bottom",
+            ),
             (
                 max(v["loa"]),
-                msg("figures.bland_altman.upper", lang, v=fmt_number(max(v["loa"]), 2, lang)),
+                i18n.t("figures.bland_altman.upper", lang, v=fmt_number(max(v["loa"]), 2, lang)),
                 "bottom",
             ),
             (
                 min(v["loa"]),
-                msg("figures.bland_altman.lower", lang, v=fmt_number(min(v["loa"]), 2, lang)),
+                i18n.t("figures.bland_altman.lower", lang, v=fmt_number(min(v["loa"]), 2, lang)),
                 "top",
             ),
         )
@@ -589,10 +592,13 @@ class BlandAltmanResult(Result):
         ymin = min(float(np.min(v["diff"])), lo) if len(v["diff"]) else lo
         ymax = max(float(np.max(v["diff"])), hi) if len(v["diff"]) else hi
         ax.set_ylim(ymin - 0.15 * span, ymax + 0.15 * span)
-        ax.set_xlabel(msg("validation.bland_altman.mean_of", lang, first=self.first, second=self.second))
-        ax.set_ylabel(msg("validation.bland_altman.difference", lang, first=self.first, second=self.second))
+        ax.set_xlabel(i18n.t("validation.bland_altman.mean_of", lang, first=self.first, second=self.second))
+        ax.set_ylabel(
+            i18n.t("validation.bland_altman.difference", lang, first=self.first, second=self.second)
+        )
         ax.set_title(
-            msg("figures.bland_altman.title", lang, first=self.first, second=self.second), fontsize="medium"
+            i18n.t("figures.bland_altman.title", lang, first=self.first, second=self.second),
+            fontsize="medium",
         )
         return localize_axes(ax, lang)
 

@@ -26,7 +26,6 @@ from evalkit.core import i18n
 from evalkit.core.checks import check_columns, check_confidence, check_dataframe, check_lang, check_option
 from evalkit.core.errors import DataValidationError, ParameterError, SmallSampleWarning
 from evalkit.core.i18n import Message, fmt_ci, fmt_number, fmt_pct
-from evalkit.core.i18n import t as msg
 from evalkit.core.language import resolve_lang
 from evalkit.core.results import Result, tidy_frame
 from evalkit.core.stats import wilson_interval
@@ -154,15 +153,15 @@ class HypothesesResult(_Confirmed, Result):
         ax.set_yticks(y, t["label"])
         ax.axvline(0, color=COLORS["other"], linewidth=0.8)
         ax.set_xlim(-1, 1)
-        ax.set_xlabel(msg("validation.hypotheses.correlation_with", lang, score=self.score))
-        ax.set_title(msg("figures.hypotheses.title", lang), fontsize="medium")
+        ax.set_xlabel(i18n.t("validation.hypotheses.correlation_with", lang, score=self.score))
+        ax.set_title(i18n.t("figures.hypotheses.title", lang), fontsize="medium")
         return localize_axes(ax, lang)
 
 
 def _expected_text(expected: str, lang: str) -> str:
     """The stored ``expected`` text (English number format, parts joined by ``", "``) for a
     summary in ``lang``."""
-    sep = msg("validation.hypotheses.expected_separator", lang)
+    sep = i18n.t("validation.hypotheses.expected_separator", lang)
     return sep.join(localize_numbers(part, lang) for part in expected.split(", "))
 
 
@@ -391,8 +390,8 @@ class KnownGroupsResult(_Confirmed, Result):
             capsize=4,
         )
         ax.set_xticks(range(len(g)), [f"{i}\n(n={int(n)})" for i, n in zip(g.index, g["n"])])
-        ax.set_ylabel(msg("figures.mean_of", lang, y=self.score))
-        ax.set_title(msg("figures.known_groups.title", lang), fontsize="medium")
+        ax.set_ylabel(i18n.t("figures.mean_of", lang, y=self.score))
+        ax.set_title(i18n.t("figures.known_groups.title", lang), fontsize="medium")
         return localize_axes(ax, lang)
 
 
@@ -630,7 +629,7 @@ class ROCResult(Result):
     def summary(self, lang: str | None = None) -> str:
         lang = resolve_lang(lang)
         rating = "+" if self.auc >= 0.70 else "-"
-        return msg(
+        return i18n.t(
             "validation.roc.summary",
             lang,
             score=self.score,
@@ -674,7 +673,7 @@ class ROCResult(Result):
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         ax.set_aspect("equal")
-        ax.set_title(msg("figures.roc.title", lang), fontsize="medium")
+        ax.set_title(i18n.t("figures.roc.title", lang), fontsize="medium")
         legend_outside(ax, loc="below")
         return localize_axes(ax, lang)
 
