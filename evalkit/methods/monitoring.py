@@ -873,7 +873,7 @@ def compare(code: str, *, age_group: str = "18+", k: int = 10, lang: str = "nl")
                 float(r.mean) if ok else None,
                 "computed" if ok else "not_published",
                 src_hm,
-                i18n.t("methods.monitoring.peer_computed", lang, k=int(r.count)),
+                i18n.t("methods.monitoring.peer_group.computed", lang, n_peers=int(r.count)),
             )
         )
     figures.extend(_young_figures(code, name, pg, lang))
@@ -966,7 +966,7 @@ def _young_figures(code: str, name: str, pg: PeerGroup, lang: str) -> list[Refer
                 float(r.mean) if ok else None,
                 "computed" if ok else "not_published",
                 src,
-                i18n.t("methods.monitoring.peer_computed", lang, k=int(r.count)),
+                i18n.t("methods.monitoring.peer_group.computed", lang, n_peers=int(r.count)),
             )
         )
     return out
@@ -1122,17 +1122,17 @@ class ChangeVsLevel(Result):
         f = self.fit
         ind = INDICATORS[self.indicator][lang].lower()
         return i18n.t(
-            "methods.monitoring.municipalities_boundaries_of_2020_mean",
+            "methods.monitoring.change_vs_level.summary",
             lang,
             title=self.title[lang],
-            ind=ind,
+            indicator=ind,
             age=self.age_group,
             n=int(f["n"]),
-            mc=i18n.fmt_number(f["mean_change"], 2, lang),
-            b=i18n.fmt_number(f["slope"], 3, lang),
+            mean_change=i18n.fmt_number(f["mean_change"], 2, lang),
+            slope=i18n.fmt_number(f["slope"], 3, lang),
             ci=i18n.fmt_ci(f["slope_lo"], f["slope_hi"], 3, lang),
             r=i18n.fmt_number(f["r"], 2, lang),
-            src=i18n.t("methods.monitoring.source.health_monitor", lang, years="2016, 2020")
+            source=i18n.t("methods.monitoring.source.health_monitor", lang, years="2016, 2020")
             + "; "
             + i18n.t("methods.monitoring.model_estimate_short", lang)
             + ".",
@@ -1165,7 +1165,7 @@ class ChangeVsLevel(Result):
                 textcoords="offset points",
             )
         ind = INDICATORS[self.indicator][lang]
-        ax.set_xlabel(i18n.t("methods.monitoring.n_2016", lang, ind=ind))
+        ax.set_xlabel(i18n.t("methods.monitoring.change_vs_level.x_label", lang, indicator=ind))
         ax.set_ylabel(i18n.t("methods.monitoring.change_2016_2020_points", lang))
         ax.set_title(f"{self.title[lang]} ({self.age_group})", fontsize=10)
         ax.legend(fontsize=8, frameon=False)
@@ -1249,15 +1249,15 @@ class YoungAdultsRegions(Result):
         lang = resolve_lang(lang)
         lo = self.data["lonely_pct"]
         return i18n.t(
-            "methods.monitoring.the_netherlands_lonely_strongly_lonely",
+            "methods.monitoring.young_adults_regions.summary",
             lang,
             title=self.title[lang],
             national=_pct(self.national["lonely_pct"], lang),
             national_strongly=_pct(self.national["strongly_lonely_pct"], lang),
-            lo=_pct(lo.min(), lang),
-            hi=_pct(lo.max(), lang),
-            b=self.blanks,
-            src=source_text("young_adults_2024", lang),
+            region_min=_pct(lo.min(), lang),
+            region_max=_pct(lo.max(), lang),
+            n_blank=self.blanks,
+            source=source_text("young_adults_2024", lang),
         )
 
     def plot(self, *, ax=None, lang: str | None = None):
@@ -1355,19 +1355,19 @@ class ModelFunnel(Result):
         outside = int(c["above_998"] + c["below_998"])
         frac = ILLUSTRATIVE_RESPONDENTS_2020 / float(_pop().sum())
         return i18n.t(
-            "methods.monitoring.what_the_funnel_can_show",
+            "methods.monitoring.model_funnel.summary",
             lang,
             title=self.title[lang],
-            ind=INDICATORS[self.indicator][lang].lower(),
+            indicator=INDICATORS[self.indicator][lang].lower(),
             year=self.year,
             age=self.age_group,
-            t=_pct(self.target, lang),
-            frac=i18n.fmt_number(frac, 3, lang),
-            s_sd=i18n.fmt_number(small["observed_sd"], 1, lang),
-            s_b=i18n.fmt_number(small["binomial_sd"], 1, lang),
-            l_sd=i18n.fmt_number(large["observed_sd"], 1, lang),
-            l_b=i18n.fmt_number(large["binomial_sd"], 1, lang),
-            out=outside,
+            target=_pct(self.target, lang),
+            share_responding=i18n.fmt_number(frac, 3, lang),
+            small_sd=i18n.fmt_number(small["observed_sd"], 1, lang),
+            small_binomial_sd=i18n.fmt_number(small["binomial_sd"], 1, lang),
+            large_sd=i18n.fmt_number(large["observed_sd"], 1, lang),
+            large_binomial_sd=i18n.fmt_number(large["binomial_sd"], 1, lang),
+            n_outside=outside,
             trend=i18n.t(
                 "methods.monitoring.trend_not_falling"
                 if large["observed_sd"] >= small["observed_sd"]
@@ -1504,7 +1504,7 @@ def plot_safety_regions(
         i18n.t("methods.monitoring.source.health_monitor", lang, years=", ".join(map(str, years)))
         + "; "
         + i18n.t("methods.monitoring.model_estimate_short", lang)
-        + i18n.t("methods.monitoring.boundaries_of_2020", lang),
+        + i18n.t("methods.monitoring.boundaries_2020_suffix", lang),
         fontsize=8,
     )
     axes[0][0].set_xlim(years[0] - 0.6, years[-1] + 0.6)

@@ -399,23 +399,23 @@ class ValidationStudy(Result):
                 if p in self.grades
                 else self.property_name(p, lang).lower()
                 for p in ps
-            ) or t("validation.study.none_2", lang)
+            ) or t("validation.study.none", lang)
 
         out.append(
             t(
-                "validation.study.on_v_respondents_v_of",
+                "validation.study.conclusion_sufficient",
                 lang,
-                v0=num("n", self.n, 0),
-                v1=len(plus),
-                v2=len(COSMIN_ORDER),
-                v3=name,
-                v4=graded(plus),
+                n=num("n", self.n, 0),
+                n_sufficient=len(plus),
+                n_properties=len(COSMIN_ORDER),
+                instrument=name,
+                properties=graded(plus),
             )
         )
         if minus:
-            out.append(t("validation.study.insufficient_v", lang, v0=graded(minus)))
+            out.append(t("validation.study.conclusion_insufficient", lang, properties=graded(minus)))
         if unk:
-            out.append(t("validation.study.indeterminate_or_not_assessed_v", lang, v0=names(unk)))
+            out.append(t("validation.study.conclusion_indeterminate", lang, properties=names(unk)))
         # invariance details
         if r["measurement_invariance"] == "-":
             failing = self.invariance_summary[~self.invariance_summary["scalar_holds"]]
@@ -502,7 +502,7 @@ class ValidationStudy(Result):
             out.append(t("validation.study.structural_validity_revise_the_factor", lang))
         if r["internal_consistency"] == "-":
             worst = self.consistency["alpha"].idxmin()
-            out.append(t("validation.study.internal_consistency_revise_subscale_v", lang, v0=worst))
+            out.append(t("validation.study.recommend_revise_subscale", lang, subscale=worst))
         if r["measurement_invariance"] == "-":
             items = sorted(
                 {i for x in self.invariance_summary["freed"] for i in str(x).split(", ") if i}
