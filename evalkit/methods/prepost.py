@@ -424,7 +424,7 @@ class PairedResult(Result):
             else:
                 lines.append(i18n.t("methods.prepost.paired.not_significant", lang, p=i18n.fmt_p(p, lang)))
         if self.is_djg:
-            lines.append(i18n.t("methods.prepost.a_lower_score_means_less", lang))
+            lines.append(i18n.t("methods.prepost.paired.djg_direction", lang))
         if self.n_dropped:
             lines.append(
                 i18n.t(
@@ -439,17 +439,17 @@ class PairedResult(Result):
         lines.append("")
         lines.append(
             i18n.t(
-                "methods.prepost.pre_test_mean_sd_post",
+                "methods.prepost.paired.means",
                 lang,
-                pre_m=_fmt(pre_m, 2, lang),
-                pre_s=_fmt(pre_s, 2, lang),
-                post_m=_fmt(post_m, 2, lang),
-                post_s=_fmt(post_s, 2, lang),
+                pre_mean=_fmt(pre_m, 2, lang),
+                pre_sd=_fmt(pre_s, 2, lang),
+                post_mean=_fmt(post_m, 2, lang),
+                post_sd=_fmt(post_s, 2, lang),
             )
         )
         w = self._row("wilcoxon")
         lines.append(
-            i18n.t("methods.prepost.paired_t_test", lang)
+            i18n.t("methods.prepost.paired.t_test", lang)
             + f": t({_fmt(md['df'], 0, lang)}) = {_fmt(md['statistic'], 2, lang)}, {i18n.fmt_p(p, lang)}; "
             + f"Wilcoxon W = {_fmt(w['estimate'], 1, lang)}, {i18n.fmt_p(w['p_value'], lang)}."
         )
@@ -460,7 +460,7 @@ class PairedResult(Result):
                 f"{name} = {_fmt(r['estimate'], 2, lang)} "
                 f"{i18n.fmt_ci(r['ci_lower'], r['ci_upper'], 2, lang, self.confidence)}"
             )
-        lines.append(i18n.t("methods.prepost.effect_sizes_post_pre", lang) + "; ".join(es) + ".")
+        lines.append(i18n.t("methods.prepost.paired.effect_sizes", lang) + "; ".join(es) + ".")
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
     def plot(
@@ -1597,9 +1597,9 @@ class AttritionResult(Result):
         labels = dict(labels or {})
         flagged = tidy[(tidy["std_diff"].abs() > 0.1) | (tidy["p_value"] < 1 - self.confidence)]
         if self.n_dropouts < 2 or self.n_completers < 2:
-            lines.append(i18n.t("methods.prepost.too_few_completers_or_drop", lang))
+            lines.append(i18n.t("methods.prepost.attrition.too_few", lang))
         elif flagged.empty:
-            lines.append(i18n.t("methods.prepost.at_baseline_drop_outs_and", lang))
+            lines.append(i18n.t("methods.prepost.attrition.balanced", lang))
         else:
             parts = []
             for _, r in flagged.iterrows():
@@ -1631,10 +1631,13 @@ class AttritionResult(Result):
         ax.axvline(0, color=plotting.COLORS["national"], linewidth=1)
         ax.scatter(tidy["std_diff"], ypos, color=plotting.COLORS["highlight"], zorder=3)
         ax.set_yticks(ypos, labels)
-        ax.set_xlabel(i18n.t("methods.prepost.standardised_difference_drop_outs_completers", lang))
+        ax.set_xlabel(i18n.t("methods.prepost.attrition.plot_x_label", lang))
         ax.set_title(
             i18n.t(
-                "methods.prepost.drop_out_of", lang, n_dropouts=self.n_dropouts, n_baseline=self.n_baseline
+                "methods.prepost.attrition.plot_title",
+                lang,
+                n_dropouts=self.n_dropouts,
+                n_baseline=self.n_baseline,
             )
         )
         return plotting.localize_axes(ax, lang)
@@ -1851,7 +1854,7 @@ class ByGroupResult(Result):
         term = self._headline()
         lines = [
             i18n.t(
-                "methods.prepost.analysis_by_term_full_numbers",
+                "methods.prepost.by_group.analysis",
                 lang,
                 func_name=self.func_name,
                 by=", ".join(self.by),
@@ -1862,7 +1865,7 @@ class ByGroupResult(Result):
         for _, r in sub.iterrows():
             name = str(r["group"])
             if pd.isna(r["estimate"]):
-                lines.append(f"- {name}: " + i18n.t("methods.prepost.cannot_be_estimated", lang))
+                lines.append(f"- {name}: " + i18n.t("methods.prepost.by_group.not_estimable", lang))
             else:
                 n = "–" if pd.isna(r["n"]) else str(int(r["n"]))
                 lines.append(
@@ -1887,7 +1890,7 @@ class ByGroupResult(Result):
         for y, (_, r) in zip(ypos, sub.iterrows()):
             name = str(r["group"])
             if pd.isna(r["estimate"]):
-                labels.append(f"{name} ({i18n.t('methods.prepost.cannot_be_estimated', lang)})")
+                labels.append(f"{name} ({i18n.t('methods.prepost.by_group.not_estimable', lang)})")
                 continue
             labels.append(name if pd.isna(r["n"]) else f"{name} (n = {int(r['n'])})")
             ax.plot([r["ci_lower"], r["ci_upper"]], [y, y], color=plotting.COLORS["intervention"])
@@ -1895,7 +1898,7 @@ class ByGroupResult(Result):
         ax.axvline(0, color=plotting.COLORS["national"], linewidth=1, linestyle="--")
         ax.set_yticks(ypos, labels)
         ax.set_xlabel(term)
-        ax.set_title(i18n.t("methods.prepost.by", lang, by=", ".join(self.by)))
+        ax.set_title(i18n.t("methods.prepost.by_group.plot_title", lang, by=", ".join(self.by)))
         return plotting.localize_axes(ax, lang)
 
 
@@ -2106,7 +2109,7 @@ class MixedResult(Result):
             i18n.t(
                 "methods.prepost.mixed.change",
                 lang,
-                subject=i18n.t("methods.prepost.mixed_subject_djg", lang)
+                subject=i18n.t("methods.prepost.mixed.subject_djg", lang)
                 if self.is_djg
                 else i18n.t("methods.prepost.mixed.subject_score", lang, outcome=self.outcome),
                 verb=verb,
@@ -2143,9 +2146,9 @@ class MixedResult(Result):
                 var_residual=_fmt(self.var_residual, 2, lang),
             )
         )
-        lines.append(i18n.t("methods.prepost.the_model_also_uses_the", lang))
+        lines.append(i18n.t("methods.prepost.mixed.uses_dropouts", lang))
         if self.singular:
-            lines.append(i18n.t("methods.prepost.note_the_variance_between_participants", lang))
+            lines.append(i18n.t("methods.prepost.mixed.zero_unit_variance", lang))
         return f"{self.title[lang]}\n\n" + "\n".join(lines)
 
     def plot(self, *, ax=None, lang: str | None = None, ylim="auto"):
@@ -2518,8 +2521,8 @@ class ImputeResult(Result):
         check_lang(lang)
         ax = plotting.new_axes(ax, figsize=(6.5, 2.6))
         labels = [
-            i18n.t("methods.prepost.multiple_imputation", lang),
-            i18n.t("methods.prepost.complete_pairs_only", lang),
+            i18n.t("methods.prepost.impute.multiple_imputation", lang),
+            i18n.t("methods.prepost.impute.complete_pairs_only", lang),
         ]
         for y, r, key in zip((1, 0), self._rows[:2], ("post", "pre")):
             ax.errorbar(
