@@ -363,7 +363,9 @@ def test_notebook_on_another_seed_still_says_true_things(path, tmp_path, record_
 # "0.30"): numbers are formatted before they go into a catalogue text (fmt_number / fmt_p /
 # fmt_ci, or the notebook's decimals() helper). Years and counts have no decimal mark and pass.
 # Not numbers in the text, so not checked: dotted version strings (1.26.4), DOIs and web
-# addresses (10.1016/..., https://...), a version after "v" (v2.1).
+# addresses (10.1016/..., https://...), a version after "v" (v2.1). A Dutch thousands separator
+# (1.000) cannot be told from an English decimal point (1.238), so it counts as one: the notebooks
+# checked here print no number of 1,000 or more.
 _NOT_A_NUMBER = [
     re.compile(r"https?://\S+"),
     re.compile(r"\b10\.\d{4,}/\S+"),  # DOI
