@@ -74,6 +74,7 @@ SLOW_TESTS = {
     "test_datasets.py::test_all_municipality_codes",
     "test_datasets.py::test_cli_regenerate",
     "test_datasets.py::test_interventions_truth_recovered",
+    "test_datasets.py::test_regenerate_writes_identical_files",
     "test_did.py::test_aggregated_se_vs_nonparametric_bootstrap",
     "test_did.py::test_doubly_robust_se_vs_nonparametric_bootstrap",
     "test_did.py::test_event_study_recovers_dynamics",
@@ -157,10 +158,12 @@ SLOW_TESTS = {
     "test_sem_robust.py::test_fiml_robust_indices_equal_lavaan[MLR]",
     "test_sem_robust.py::test_wlsmv_robust_indices_youth_and_three_point_equal_lavaan",
     "test_web_portal.py::test_analysis_failure_reasons_in_the_worker",
+    "test_web_portal.py::test_delete_on_request",
     "test_web_portal.py::test_programme_overview_and_batch",
     "test_web_portal.py::test_retention_runs_in_the_server",
     "test_web_portal.py::test_throttle_shared_by_server_processes",
     "test_wlsmv.py::test_scalar_level_detects_uniform_dif_as_lavaan",
+    "test_wlsmv.py::test_partial_and_score_tests_unsupported_levels_raise_parameter_error",
 }
 
 #: Words in a test's file name that make the whole file slow.

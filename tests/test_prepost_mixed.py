@@ -67,7 +67,13 @@ def test_mixed_equals_lmertest(coalitions, ref):
     assert not res.singular and not ref["singular"]
 
 
-@pytest.mark.parametrize("ref", _ref(), ids=lambda r: f"{r['municipality_code']}-{r['covariates']}")
+def _kr_params() -> list:
+    """Every reference fit; the Kenward-Roger ones after the first four (two coalitions, with
+    and without a covariate) are slow (about a third of a second of CPU each): make test."""
+    return [pytest.param(r, marks=[pytest.mark.slow] if i >= 4 else []) for i, r in enumerate(_ref())]
+
+
+@pytest.mark.parametrize("ref", _kr_params(), ids=lambda r: f"{r['municipality_code']}-{r['covariates']}")
 def test_kenward_roger_equals_lmertest_pbkrtest(coalitions, ref):
     """lmerTest summary(ddf = "Kenward-Roger") (pbkrtest): adjusted SE and df; observed
     agreement 1e-8, tolerance 1e-6 (lme4's optimum, as above)."""
