@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
 from pathlib import Path
@@ -95,13 +96,20 @@ def _keys_in(path: Path, tree: ast.AST) -> tuple[set[str], set[str]]:
     return static, prefixes
 
 
-def _key_uses() -> tuple[set[str], set[str]]:
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """The parsed module or notebook code (parsed once per test process: the scans below walk
+    every source several times)."""
+    return ast.parse(_code(path), filename=str(path))
+
+
+@functools.cache
+def _key_uses() -> tuple[frozenset[str], frozenset[str]]:
     """(static keys, prefixes of keys built at run time) asked for in the code, the portal's
     templates and the code cells of the notebooks."""
     static: set[str] = set()
     prefixes: set[str] = set()
-    trees = [(path, ast.parse(path.read_text(encoding="utf-8"))) for path in _sources()]
-    trees += [(path, ast.parse(_notebook_code(path), filename=str(path))) for path in NOTEBOOKS]
+    trees = [(path, _tree(path)) for path in [*_sources(), *NOTEBOOKS]]
     for path, tree in trees:
         found, built = _keys_in(path, tree)
         static |= found
@@ -111,14 +119,14 @@ def _key_uses() -> tuple[set[str], set[str]]:
             r"""_\(["']([a-z_0-9]+)["']\s*([~+]?)""", tpl.read_text(encoding="utf-8")
         ):
             (prefixes if joined else static).add("web." + key)  # _("role_" ~ role) is a prefix
-    return static, prefixes
+    return frozenset(static), frozenset(prefixes)
 
 
 def _web_literals() -> set[str]:
     """String constants in the portal's code: keys handed to templates as ``_(error)`` etc."""
     out: set[str] = set()
     for path in (ROOT / "web").glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 out.add("web." + node.value)
     return out
@@ -131,12 +139,36 @@ def test_catalogue_loads_and_has_messages():
     assert t("cli.ui.more", "nl", prog="evalkit") == "Meer uitleg: evalkit --help"
 
 
-@pytest.mark.parametrize("key", sorted(catalogue()))
-def test_every_message_has_both_languages_with_the_same_placeholders(key):
-    texts = catalogue()[key]
-    assert set(texts) == {"nl", "en"}
-    assert texts["nl"].strip() and texts["en"].strip(), key
-    assert placeholders(texts["nl"]) == placeholders(texts["en"]), key
+def _message_problems(cat: dict[str, dict[str, str]]) -> dict[str, str]:
+    """What is wrong with each message: languages missing, empty, or different placeholders."""
+    problems = {}
+    for key, texts in sorted(cat.items()):
+        if set(texts) != {"nl", "en"}:
+            problems[key] = f"languages {sorted(texts)}, not ['en', 'nl']"
+        elif not (texts["nl"].strip() and texts["en"].strip()):
+            problems[key] = "an empty text"
+        elif placeholders(texts["nl"]) != placeholders(texts["en"]):
+            problems[key] = (
+                f"placeholders nl {sorted(placeholders(texts['nl']))} != en {sorted(placeholders(texts['en']))}"
+            )
+    return problems
+
+
+def test_every_message_has_both_languages_with_the_same_placeholders():
+    # one test over all messages (about 1,700): a parametrised test per key cost 12 s of pytest
+    # overhead; the failure message lists every bad key with its problem
+    problems = _message_problems(catalogue())
+    assert not problems, problems
+
+
+def test_message_check_finds_each_kind_of_problem():
+    bad = {
+        "a.ok": {"nl": "{n} keer", "en": "{n} times"},
+        "a.no_en": {"nl": "x"},
+        "a.empty": {"nl": " ", "en": "x"},
+        "a.placeholders": {"nl": "{n} keer", "en": "{m} times"},
+    }
+    assert sorted(_message_problems(bad)) == ["a.empty", "a.no_en", "a.placeholders"]
 
 
 def test_unknown_key_is_a_clear_key_error():
@@ -213,7 +245,7 @@ def _count_pairs(path: Path) -> int:
     """Inline two-language texts in one module: a ``{"nl": ..., "en": ...}`` dict, a call with a
     Dutch keyword (``Error("...", nl="...")``, ``fix_nl=``), or a call of a local two-language
     helper (``_T("Dutch", "English", lang)``). Errors take their texts with ``i18n.error``."""
-    tree = ast.parse(_code(path))
+    tree = _tree(path)
     helpers = {  # local functions taking a Dutch and an English text: def _T(nl, en, lang)
         f.name
         for f in ast.walk(tree)
@@ -356,7 +388,7 @@ def test_each_key_lives_in_the_file_of_the_code_that_uses_it():
     misplaced = []
     for path in _sources():
         rel = _rel(path)
-        static, _ = _keys_in(path, ast.parse(path.read_text(encoding="utf-8")))
+        static, _ = _keys_in(path, _tree(path))
         for key in static:
             homes = AREA_HOMES.get(key.split(".")[0])
             if homes is not None and not rel.startswith(homes):
@@ -373,7 +405,7 @@ def test_every_literal_key_gets_exactly_its_placeholders():
     cat = catalogue()
     wrong = []
     for path in _sources():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             if not (isinstance(node, ast.Call) and node.args):
                 continue
             func = node.func
