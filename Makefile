@@ -27,10 +27,11 @@ demo: setup
 	@echo "Open het overzicht in een browser. Met eigen gegevens: README.md, 'From the template to one report'."
 
 # Tests run in parallel (pytest-xdist): one worker per core, at most 4 (each worker holds its
-# own copy of the libraries); tests that share a database or an artefact folder stay in one
-# worker (--dist loadgroup, groups in tests/conftest.py). TEST_WORKERS=0 runs in one process.
+# own copy of the libraries); no test depends on which worker runs it (executed notebooks are
+# shared through tests/notebook_support.py, screenshot folders are per test file, and the
+# PostgreSQL cases run in a pass of their own). TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ "$$n" -gt 4 ] && n=4; echo $$n)
-XDIST = $(if $(filter 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadgroup)
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist load)
 
 # The PostgreSQL cases share one database: they run afterwards in one process.
 test: setup

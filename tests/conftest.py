@@ -178,21 +178,6 @@ SLOW_TESTS = {
 #: Words in a test's file name that make the whole file slow.
 SLOW_FILE_WORDS = ("browser", "playwright", "portal_e2e", "load", "montecarlo", "postgres")
 
-#: Groups for ``--dist loadgroup`` (``make test``): the tests of a group run in one worker.
-#: pytest-xdist 3.8 does not apply them under pytest 9.2 (it renames ``item._nodeid``, which
-#: pytest 9.2 no longer reads, so every test is scheduled on its own), and no test depends on
-#: them: executed notebooks are shared through tests/notebook_support.py (copies keyed on the
-#: sources, written atomically), the browser tests write separate screenshot folders under
-#: tests/artifacts/, and ``make test`` runs the PostgreSQL cases (one database that each test
-#: empties) in a separate pass in one process. Where they apply they save work (a notebook
-#: executed once).
-XDIST_GROUPS = {
-    "test_notebooks.py": "notebooks",
-    "test_plotting_notebooks.py": "notebooks",
-    "test_web_browser.py": "artifacts",
-    "test_validation_report.py": "artifacts",
-}
-
 
 def _slow_file(name: str) -> bool:
     return name in SLOW_FILES or any(w in name for w in SLOW_FILE_WORDS)
@@ -206,7 +191,6 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return None
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks (loadgroup)
 def pytest_collection_modifyitems(config, items):
     slow = pytest.mark.slow
     for item in items:
@@ -219,10 +203,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(slow)
         if "browser" in item.keywords or "postgres" in item.keywords:
             item.add_marker(slow)
-        if "postgres" in item.nodeid or "postgres" in item.keywords:
-            item.add_marker(pytest.mark.xdist_group("postgres"))
-        elif name in XDIST_GROUPS:
-            item.add_marker(pytest.mark.xdist_group(XDIST_GROUPS[name]))
 
 
 # ------------------------------------------------------------------ storage (SQLite, PostgreSQL)
