@@ -103,20 +103,11 @@ class Case:
     match: str = ""
 
 
-def _with_na(good: pd.DataFrame) -> pd.DataFrame:
+def _numeric_cell(good: pd.DataFrame, dtype: str, row: int, value: Any) -> pd.DataFrame:
+    """Every numeric (not boolean) column as ``dtype`` with ``value`` in row ``row``."""
     return good.apply(
         lambda c: (
-            c.astype("Float64").where(c.index != 1, pd.NA)
-            if pd.api.types.is_numeric_dtype(c) and not pd.api.types.is_bool_dtype(c)
-            else c
-        )
-    )
-
-
-def _with_inf(good: pd.DataFrame) -> pd.DataFrame:
-    return good.apply(
-        lambda c: (
-            c.astype("float64").where(c.index != 0, np.inf)
+            c.astype(dtype).where(c.index != row, value)
             if pd.api.types.is_numeric_dtype(c) and not pd.api.types.is_bool_dtype(c)
             else c
         )
@@ -139,11 +130,11 @@ BAD_DATA: dict[str, Callable[[pd.DataFrame], Any]] = {
     "text columns": lambda good: good.astype("str"),
     "non-default index": lambda good: good.set_axis([f"r{i}" for i in range(len(good))]),
     "every column twice": lambda good: pd.concat([good, good], axis=1),
-    "nullable Float64 with <NA>": _with_na,
+    "nullable Float64 with <NA>": lambda good: _numeric_cell(good, "Float64", 1, pd.NA),
     "numbers as text": lambda good: good.apply(
         lambda c: c.astype("str") if pd.api.types.is_numeric_dtype(c) else c
     ),
-    "infinite numbers": _with_inf,
+    "infinite numbers": lambda good: _numeric_cell(good, "float64", 0, np.inf),
 }
 
 
